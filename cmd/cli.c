@@ -1,0 +1,137 @@
+/*
+ * cli.c — option parsing and help text generated from the command tables
+ * (see cli.h). getopt_long's tables are built from cli_option arrays, so the
+ * help text and the parser can never disagree.
+ */
+#include "cmd/cli.h"
+
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd/exitcode.h"
+
+#define CLI_MAX_OPTIONS 64
+
+const cli_option cli_global_options[] = {
+	{"quiet", 'q', NULL, "only errors on stderr; no progress"},
+	{"verbose", 'v', NULL, "more detail on stderr (repeat for debug)"},
+	{"help", 'h', NULL, "show this help"},
+	{NULL, 0, NULL, NULL},
+};
+
+const command *cli_find(const char *name)
+{
+	for (size_t i = 0; cli_commands[i] != NULL; i++)
+		if (strcmp(cli_commands[i]->name, name) == 0)
+			return cli_commands[i];
+	return NULL;
+}
+
+static size_t count_options(const cli_option *opts)
+{
+	size_t n = 0;
+	while (opts != NULL && opts[n].name != NULL)
+		n++;
+	return n;
+}
+
+void cli_usage(const command *c, FILE *out)
+{
+	fprintf(out, "usage: llmtrail %s%s%s%s\n\n%s\n", c->name, count_options(c->options) ? " [options]" : "",
+	        c->args[0] ? " " : "", c->args, c->summary);
+	size_t n = count_options(c->options);
+	if (n > 0)
+		fprintf(out, "\noptions:\n");
+	for (size_t i = 0; i < n; i++) {
+		const cli_option *o = &c->options[i];
+		char left[64];
+		if (o->short_name)
+			snprintf(left, sizeof left, "-%c, --%s%s%s", o->short_name, o->name, o->arg ? " " : "",
+			         o->arg ? o->arg : "");
+		else
+			snprintf(left, sizeof left, "    --%s%s%s", o->name, o->arg ? " " : "", o->arg ? o->arg : "");
+		fprintf(out, "  %-28s %s\n", left, o->help);
+	}
+	fprintf(out, "  %-28s %s\n", "-h, --help", "show this help");
+}
+
+int cli_not_built(const command *c)
+{
+	fprintf(stderr, "llmtrail: %s: this command is not built yet in this version\n", c->name);
+	return LT_EXIT_USAGE;
+}
+
+int cli_parse(const command *c, int argc, char **argv, cli_option_fn on_option, void *ctx, int *npos,
+              int *code)
+{
+	struct option longopts[CLI_MAX_OPTIONS + 1];
+	char shortopts[CLI_MAX_OPTIONS * 2 + 4];
+	size_t n = count_options(c->options), k = 0;
+	if (n >= CLI_MAX_OPTIONS)
+		n = CLI_MAX_OPTIONS - 1;
+	for (size_t i = 0; i < n; i++) {
+		const cli_option *o = &c->options[i];
+		longopts[i].name = o->name;
+		longopts[i].has_arg = o->arg ? required_argument : no_argument;
+		longopts[i].flag = NULL;
+		longopts[i].val = 256 + (int)i;
+		if (o->short_name) {
+			shortopts[k++] = o->short_name;
+			if (o->arg)
+				shortopts[k++] = ':';
+		}
+	}
+	longopts[n].name = "help";
+	longopts[n].has_arg = no_argument;
+	longopts[n].flag = NULL;
+	longopts[n].val = 'h';
+	memset(&longopts[n + 1], 0, sizeof longopts[n + 1]);
+	shortopts[k++] = 'h';
+	shortopts[k] = '\0';
+
+	*code = LT_EXIT_CLEAN;
+	optind = 1;
+	opterr = 0;
+	for (;;) {
+		int longindex = -1;
+		int ch = getopt_long(argc, argv, shortopts, longopts, &longindex);
+		if (ch == -1)
+			break;
+		if (ch == 'h') {
+			cli_usage(c, stdout);
+			return -1;
+		}
+		const cli_option *o = NULL;
+		if (ch >= 256)
+			o = &c->options[ch - 256];
+		else if (ch != '?' && ch != ':')
+			for (size_t i = 0; i < n; i++)
+				if (c->options[i].short_name == ch)
+					o = &c->options[i];
+		if (o == NULL) {
+			const char *bad = optind > 0 && optind <= argc ? argv[optind - 1] : "?";
+			if (optopt != 0 && optopt < 256)
+				fprintf(stderr, "llmtrail %s: unknown option or missing argument: -%c\n", c->name, optopt);
+			else
+				fprintf(stderr, "llmtrail %s: unknown option or missing argument: %s\n", c->name, bad);
+			fprintf(stderr, "Try 'llmtrail %s --help'.\n", c->name);
+			*code = LT_EXIT_USAGE;
+			return -1;
+		}
+		int rc = on_option ? on_option(ctx, o, optarg) : 0;
+		if (rc != 0) {
+			*code = rc;
+			return -1;
+		}
+	}
+	int pos = argc - optind;
+	if (pos < c->min_args || (c->max_args >= 0 && pos > c->max_args)) {
+		fprintf(stderr, "llmtrail %s: expected %s\n", c->name, c->args[0] ? c->args : "no arguments");
+		fprintf(stderr, "Try 'llmtrail %s --help'.\n", c->name);
+		*code = LT_EXIT_USAGE;
+		return -1;
+	}
+	*npos = pos;
+	return optind;
+}
