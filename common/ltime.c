@@ -127,7 +127,7 @@ lt_status ltime_parse(const char *s, size_t n, int64_t *out)
 			for (int i = nd; i < 6; i++)
 				frac_us *= 10;
 		}
-		if (!parse_zone(&p, end, &offset))
+		if (p < end && !parse_zone(&p, end, &offset))
 			return LT_EITEM;
 	}
 	if (p != end)

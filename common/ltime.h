@@ -5,7 +5,8 @@
  * with fractional seconds of any length (".5", ".123", ".123456789" — digits
  * past microseconds are truncated), with numeric offsets ("+02:00", "-0530",
  * "+02"), lower-case 't'/'z', and a space instead of 'T'. A date alone
- * ("2024-05-01") is midnight UTC. Anything else, or an impossible date
+ * ("2024-05-01") is midnight UTC; a time without a zone is taken as UTC (what
+ * a responder typing --since means); seconds may be omitted. Anything else, or an impossible date
  * (Feb 30, hour 25), is rejected. Leap second 60 is accepted as 59.999999.
  *
  * Formatting is always UTC with 'Z'.
