@@ -1,22 +1,203 @@
 /*
- * cmd_show.c — `llmtrail show`: print the exact original record of an event and its provenance
- * (The implementation lands with its issue; until then it parses its options
- * and says it is not built.)
+ * cmd_show.c — `llmtrail show CASE UID`: the exact original record of an
+ * event and its provenance.
+ *
+ * Looks the uid up in every source (an eventID and a requestId may collide)
+ * through the replay cursor, and for each event found prints its provenance
+ * as "# key: value" lines (evidence file and its SHA-256, member chain, the
+ * member's size and SHA-256 as found and of its decompressed content, line,
+ * byte offset and length) followed by the record: its exact bytes and a
+ * newline, or with --pretty the parsed record re-serialised with indentation.
+ * No record line starts with "# " (JSON text cannot), so `sed '/^# /d'`
+ * recovers the exact bytes. Provenance text is escaped.
  */
+#include "config.h"
+
+#include <sqlite3.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
 #include "cmd/commands.h"
 #include "cmd/exitcode.h"
+#include "common/buf.h"
+#include "common/log.h"
+#include "common/ltime.h"
+#include "ingest/json.h"
+#include "store/case.h"
+#include "store/replay.h"
 
 static const cli_option options[] = {
 	{"pretty", 'p', NULL, "pretty-print the record"},
 	{NULL, 0, NULL, NULL},
 };
 
+typedef struct show_ctx {
+	int pretty;
+} show_ctx;
+
+static int on_option(void *vctx, const cli_option *opt, const char *value)
+{
+	show_ctx *c = vctx;
+	(void)value;
+	if (strcmp(opt->name, "pretty") == 0)
+		c->pretty = 1;
+	return 0;
+}
+
+static lt_status field(buf *b, const char *key, const char *v, size_t n)
+{
+	lt_status st = buf_printf(b, "# %-16s ", key);
+	if (st == LT_OK)
+		st = case_escape_text(b, v ? v : "", v ? n : 0);
+	if (st == LT_OK)
+		st = buf_putc(b, '\n');
+	return st;
+}
+
+static lt_status sfield(buf *b, const char *key, const char *v)
+{
+	return field(b, key, v, v ? strlen(v) : 0);
+}
+
+/* Custody details of the member beyond what the event carries. */
+static lt_status custody(case_db *c, int64_t member_id, buf *b)
+{
+	sqlite3_stmt *s = NULL;
+	if (sqlite3_prepare_v2(case_sqlite(c),
+	                       "SELECT e.sha256, m.size, m.content_size, m.content_sha256, m.format, m.path, m.sha256"
+	                       " FROM members m"
+	                       " JOIN evidence e ON e.id = m.evidence_id WHERE m.id = ?",
+	                       -1, &s, NULL) != SQLITE_OK)
+		return LT_EFATAL;
+	sqlite3_bind_int64(s, 1, member_id);
+	lt_status st = LT_OK;
+	if (sqlite3_step(s) == SQLITE_ROW) {
+		if (sqlite3_column_type(s, 0) != SQLITE_NULL)
+			st = sfield(b, "evidence-sha256", (const char *)sqlite3_column_text(s, 0));
+		if (st == LT_OK)
+			st = sfield(b, "member", (const char *)sqlite3_column_text(s, 5));
+		if (st == LT_OK)
+			st = sfield(b, "member-sha256", (const char *)sqlite3_column_text(s, 6));
+		if (st == LT_OK)
+			st = buf_printf(b, "# %-16s %lld\n", "member-size", (long long)sqlite3_column_int64(s, 1));
+		if (st == LT_OK && sqlite3_column_type(s, 2) != SQLITE_NULL) {
+			st = buf_printf(b, "# %-16s %lld\n", "content-size", (long long)sqlite3_column_int64(s, 2));
+			if (st == LT_OK)
+				st = sfield(b, "content-sha256", (const char *)sqlite3_column_text(s, 3));
+		}
+		if (st == LT_OK)
+			st = sfield(b, "format", (const char *)sqlite3_column_text(s, 4));
+	}
+	sqlite3_finalize(s);
+	return st;
+}
+
+static lt_status provenance(case_db *c, const event *ev, buf *b)
+{
+	char t[LTIME_BUFSZ];
+	size_t tn = ltime_format(ev->time_us, 6, t);
+	const char *src = ev->source == EV_SRC_CLOUDTRAIL ? "cloudtrail" : ev->source == EV_SRC_INVOCATION ? "invocation" : "unknown";
+	lt_status st = sfield(b, "source", src);
+	if (st == LT_OK)
+		st = field(b, "uid", ev->uid.p, ev->uid.n);
+	if (st == LT_OK)
+		st = field(b, "time", t, tn);
+	if (st == LT_OK)
+		st = sfield(b, "evidence", ev->prov->evidence);
+	if (st == LT_OK)
+		st = custody(c, ev->prov->member_id, b);
+	if (st == LT_OK)
+		st = buf_printf(b, "# %-16s %llu\n# %-16s %llu\n# %-16s %zu\n", "line", (unsigned long long)ev->line,
+		                "offset", (unsigned long long)ev->offset, "length", ev->raw.n);
+	return st;
+}
+
+static lt_status record(const show_ctx *ctx, const event *ev, buf *b)
+{
+	if (ctx->pretty && ev->doc != NULL) {
+		lt_status st = json_write(b, ev->doc, 2);
+		return st == LT_OK ? buf_putc(b, '\n') : st;
+	}
+	lt_status st = buf_append(b, ev->raw.p ? ev->raw.p : "", ev->raw.n);
+	if (st == LT_OK)
+		st = buf_putc(b, '\n');
+	return st;
+}
+
+static int show(case_db *c, const show_ctx *ctx, const char *uid)
+{
+	replay_filter f;
+	replay_filter_init(&f);
+	f.uid = uid;
+	f.flags = REPLAY_NO_DERIVE;
+	replay *r = NULL;
+	lt_error err;
+	lt_error_clear(&err);
+	if (replay_new(c, &f, &r, &err) != LT_OK) {
+		log_lt_error(&err);
+		return LT_EXIT_FATAL;
+	}
+	int found = 0, rc = LT_EXIT_CLEAN;
+	buf b;
+	buf_init(&b, 0);
+	for (;;) {
+		const event *ev = NULL;
+		lt_status st = replay_next(r, &ev, &err);
+		if (st == LT_EFATAL || ev == NULL) {
+			if (st == LT_EFATAL) {
+				log_lt_error(&err);
+				rc = LT_EXIT_FATAL;
+			}
+			break;
+		}
+		if (st != LT_OK) {
+			log_lt_error(&err);
+			rc = LT_EXIT_UNREADABLE;
+		}
+		buf_reset(&b);
+		lt_status ps = (found ? buf_putc(&b, '\n') : LT_OK) == LT_OK ? provenance(c, ev, &b) : LT_EFATAL;
+		if (ps == LT_OK)
+			ps = record(ctx, ev, &b);
+		if (ps != LT_OK) {
+			fprintf(stderr, "llmtrail show: out of memory\n");
+			rc = LT_EXIT_FATAL;
+			break;
+		}
+		fwrite(b.data, 1, b.len, stdout);
+		found++;
+	}
+	buf_free(&b);
+	replay_free(r);
+	if (found == 0 && rc == LT_EXIT_CLEAN) {
+		buf e;
+		buf_init(&e, 4096);
+		if (case_escape_text(&e, uid, strlen(uid)) == LT_OK)
+			fprintf(stderr, "llmtrail show: no event with uid %s in %s\n", buf_cstr(&e), case_path(c));
+		buf_free(&e);
+		rc = LT_EXIT_USAGE;
+	}
+	if (fflush(stdout) != 0)
+		rc = LT_EXIT_FATAL;
+	return rc;
+}
+
 static int run(const command *self, int argc, char **argv)
 {
 	int npos, code;
-	if (cli_parse(self, argc, argv, NULL, NULL, &npos, &code) < 0)
+	show_ctx ctx = {0};
+	int first = cli_parse(self, argc, argv, on_option, &ctx, &npos, &code);
+	if (first < 0)
 		return code;
-	return cli_not_built(self);
+	case_db *c = NULL;
+	lt_error err;
+	if (case_open(argv[first], CASE_READONLY, &c, &err) != LT_OK) {
+		log_lt_error(&err);
+		return LT_EXIT_FATAL;
+	}
+	int rc = show(c, &ctx, argv[first + 1]);
+	case_close(c);
+	return rc;
 }
 
 const command cmd_show = {

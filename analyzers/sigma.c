@@ -1,0 +1,1909 @@
+/*
+ * sigma.c — the Sigma ruleset: loading, compilation, prefilter, matching
+ * (see sigma.h; DESIGN.md §6).
+ *
+ * Loading parses YAML into trees kept in the ruleset arena (rule collections
+ * with action: global/reset/repeat are merged here) and records each
+ * document's metadata and kind. Compilation turns each detection into
+ * selections -> alternatives (OR) -> items (AND) -> sigma_vitem (sigma_value.c)
+ * and parses the condition (sigma_cond.c). Field names are interned once into
+ * field ids, each with its candidate JSON paths (after the field map).
+ *
+ * Cost per event must not grow with the rule count, so every rule gets a
+ * "need set": literals such that the rule cannot match unless one of them
+ * occurs in its field (AND picks its best child, OR unions, NOT gives none).
+ * The literals go into one Aho-Corasick automaton per field; per event each
+ * such field's values are scanned once and only the rules hit are evaluated,
+ * plus the few rules that have no need set ("always" rules: only negations,
+ * regexes without a literal, numeric comparisons...). Field values are
+ * resolved lazily and cached per event in a scratch arena reset per event.
+ * Regex matches run under PCRE2 match/depth limits and a bounded JIT stack: a
+ * runaway regex becomes hit->error for that rule and event, nothing more.
+ */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+#include "analyzers/sigma.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
+
+#include "analyzers/sigma_ac.h"
+#include "analyzers/sigma_cond.h"
+#include "analyzers/sigma_corr.h"
+#include "analyzers/sigma_ext.h"
+#include "analyzers/sigma_value.h"
+#include "analyzers/sigma_yaml.h"
+#include "common/arena.h"
+
+#define MAX_LEAVES 4096u        /* values of one field in one event */
+#define MAX_FILES 100000u
+#define SCRATCH_CAP ((size_t)256 << 20)
+#define REASON_MAX 300
+
+enum { DER_NONE = 0, DER_PROMPT, DER_SYSTEM, DER_RESPONSE, DER_TOOLS };
+
+typedef struct field_def {
+	char *name;
+	char **paths;
+	size_t npaths;
+	int derived;
+	bool keyword;  /* every text leaf of the event */
+	bool anywhere; /* flatten: true — a member of that name at any depth */
+	sigma_ac *ac;
+	/* per-event cache */
+	uint32_t epoch;
+	sigma_fval *vals;
+	const char **vpaths; /* keyword leaves: their paths */
+	size_t nvals;
+} field_def;
+
+typedef struct item {
+	uint32_t field;
+	sigma_vitem v;
+} item;
+
+typedef struct alt {
+	item *items;
+	size_t n;
+} alt;
+
+typedef struct sel {
+	alt *alts;
+	size_t n;
+} sel;
+
+typedef struct strlist {
+	const char **v;
+	size_t n;
+} strlist;
+
+struct sigma_rule {
+	const char *file;
+	unsigned line;
+	const char *id, *name, *title, *status, *level, *description, *author;
+	const char *ls_product, *ls_service, *ls_category, *ls_text;
+	strlist tags, refs, fps;
+	sigma_kind kind;
+	sigma_state state;
+	char reason[REASON_MAX];
+	unsigned err_line;
+	ev_source source;
+	const sigma_ynode *doc;
+	/* compiled */
+	const char **sel_names;
+	sel *sels;
+	size_t nsels;
+	sigma_cond *cond;
+	const sigma_rule **filters;
+	size_t nfilters, cfilters;
+	uint32_t index;
+	bool always;
+	sigma_ext ext;
+	uint32_t overlap_a, overlap_b; /* field ids for ext.overlap_* */
+	/* correlation rules */
+	sigma_corr *corr;
+	uint32_t **group_fields; /* [ref][group-by] field ids */
+	uint32_t *value_field;   /* [ref] field id (value_* types) */
+	/* detection rules referenced by correlations */
+	struct corr_ref *feeds;
+	size_t nfeeds, cfeeds;
+	bool hidden; /* reports only through a correlation */
+	sigma_firstseen *fs;     /* llmtrail first_seen state */
+	uint32_t *fs_group_ids, *fs_field_ids;
+};
+
+typedef struct corr_ref {
+	sigma_rule *corr;
+	size_t ref;
+} corr_ref;
+
+typedef struct named_list {
+	const char *name;
+	const char **v;
+	size_t n;
+} named_list;
+
+struct sigma_ruleset {
+	arena *a;
+	sigma_rule **rules;
+	size_t n, cap;
+	field_def *fields;
+	size_t nfields, cfields;
+	named_list *map;
+	size_t nmap;
+	const char **flatten;
+	size_t nflatten;
+	bool flatten_any;
+	bool strip_spaces; /* field map option: ignore spaces in JSON keys */
+	named_list *ph;
+	size_t nph;
+	bool generic, compiled;
+	void **regexes;
+	size_t nre, cre;
+	uint32_t *always;
+	size_t nalways;
+	size_t npatterns;
+	/* per-event scratch */
+	arena *scratch;
+	uint32_t epoch;
+	uint32_t *cand_epoch;
+	uint32_t *cands;
+	size_t ncands;
+	uint8_t *sel_cache;
+	size_t sel_cache_n;
+	pcre2_match_data *md;
+	pcre2_match_context *mctx;
+	pcre2_jit_stack *jit;
+	const event *ev;
+	sigma_mctx mc;
+	sigma_span spans[SIGMA_MAX_SPANS];
+	size_t nspans;
+};
+
+static const char *const derived_names[] = {NULL, "prompt", "system", "response", "tool_calls"};
+
+/* ================================================================ small helpers */
+
+static lt_status oom(lt_error *err)
+{
+	return lt_error_set(err, LT_EFATAL, "out of memory in the Sigma engine");
+}
+
+static bool grow(void **p, size_t *cap, size_t need, size_t elem)
+{
+	if (need <= *cap)
+		return true;
+	size_t nc = *cap ? *cap * 2 : 16;
+	while (nc < need)
+		nc *= 2;
+	void *np = realloc(*p, nc * elem);
+	if (np == NULL)
+		return false;
+	*p = np;
+	*cap = nc;
+	return true;
+}
+
+static const char *dup_str(arena *a, const char *s)
+{
+	return s ? arena_strndup(a, s, strlen(s)) : "";
+}
+
+/* ================================================================ ruleset lifetime */
+
+sigma_ruleset *ruleset_new(void)
+{
+	sigma_ruleset *rs = calloc(1, sizeof *rs);
+	if (rs == NULL)
+		return NULL;
+	rs->a = arena_new(0, 0);
+	rs->scratch = arena_new(0, SCRATCH_CAP);
+	rs->md = pcre2_match_data_create(32, NULL);
+	rs->mctx = pcre2_match_context_create(NULL);
+	rs->jit = pcre2_jit_stack_create(32 * 1024, 1024 * 1024, NULL);
+	if (rs->a == NULL || rs->scratch == NULL || rs->md == NULL || rs->mctx == NULL) {
+		ruleset_free(rs);
+		return NULL;
+	}
+	pcre2_set_match_limit(rs->mctx, SIGMA_RE_MATCH_LIMIT);
+	pcre2_set_depth_limit(rs->mctx, SIGMA_RE_DEPTH_LIMIT);
+	if (rs->jit != NULL)
+		pcre2_jit_stack_assign(rs->mctx, NULL, rs->jit);
+	return rs;
+}
+
+void ruleset_free(sigma_ruleset *rs)
+{
+	if (rs == NULL)
+		return;
+	for (size_t i = 0; i < rs->nre; i++)
+		pcre2_code_free(rs->regexes[i]);
+	for (size_t i = 0; i < rs->nfields; i++)
+		sigma_ac_free(rs->fields[i].ac);
+	for (size_t i = 0; i < rs->n; i++) {
+		free(rs->rules[i]->filters);
+		free(rs->rules[i]->feeds);
+		sigma_corr_free(rs->rules[i]->corr);
+		sigma_fs_free(rs->rules[i]->fs);
+	}
+	free(rs->regexes);
+	free(rs->fields);
+	free(rs->rules);
+	free(rs->always);
+	free(rs->cand_epoch);
+	free(rs->cands);
+	free(rs->sel_cache);
+	pcre2_match_data_free(rs->md);
+	pcre2_match_context_free(rs->mctx);
+	pcre2_jit_stack_free(rs->jit);
+	arena_free(rs->scratch);
+	arena_free(rs->a);
+	free(rs);
+}
+
+void ruleset_set_generic(sigma_ruleset *rs, bool generic)
+{
+	rs->generic = generic;
+}
+
+/* ================================================================ config files */
+
+static lt_status read_file(const char *path, size_t cap, char **out, size_t *len, lt_error *err)
+{
+	*out = NULL;
+	*len = 0;
+	FILE *f = fopen(path, "rb");
+	if (f == NULL) {
+		lt_error_where(err, path, NULL, 0);
+		return lt_error_set(err, LT_EFILE, "cannot open: %s", strerror(errno));
+	}
+	size_t n = 0, alloc = 8192;
+	char *b = malloc(alloc + 1);
+	while (b != NULL) {
+		size_t r = fread(b + n, 1, alloc - n, f);
+		n += r;
+		if (n < alloc)
+			break;
+		if (alloc >= cap) {
+			free(b);
+			fclose(f);
+			lt_error_where(err, path, NULL, 0);
+			return lt_error_set(err, LT_EFILE, "file larger than %zu bytes", cap);
+		}
+		alloc *= 2;
+		char *nb = realloc(b, alloc + 1);
+		if (nb == NULL)
+			free(b);
+		b = nb;
+	}
+	bool bad = ferror(f) != 0;
+	fclose(f);
+	if (b == NULL)
+		return oom(err);
+	if (bad) {
+		free(b);
+		lt_error_where(err, path, NULL, 0);
+		return lt_error_set(err, LT_EFILE, "read error");
+	}
+	b[n] = '\0';
+	*out = b;
+	*len = n;
+	return LT_OK;
+}
+
+/* A scalar or a list of scalars as a string list in the arena. */
+static bool to_list(arena *a, const sigma_ynode *n, const char ***v, size_t *cnt)
+{
+	*v = NULL;
+	*cnt = 0;
+	if (n == NULL)
+		return true;
+	size_t k = n->type == SIGMA_Y_SEQ ? n->len : 1;
+	const char **out = arena_calloc(a, (k ? k : 1) * sizeof *out);
+	if (out == NULL)
+		return false;
+	for (size_t i = 0; i < k; i++) {
+		const sigma_ynode *it = n->type == SIGMA_Y_SEQ ? n->items[i] : n;
+		if (it->type != SIGMA_Y_SCALAR)
+			continue;
+		out[(*cnt)++] = it->s;
+	}
+	*v = out;
+	return true;
+}
+
+static lt_status load_named_lists(sigma_ruleset *rs, const sigma_ynode *m, named_list **out,
+                                  size_t *n, const char *path, lt_error *err)
+{
+	if (m == NULL)
+		return LT_OK;
+	if (m->type != SIGMA_Y_MAP) {
+		lt_error_where(err, path, NULL, m->line);
+		return lt_error_set(err, LT_EFILE, "expected a mapping of names to values");
+	}
+	*out = arena_calloc(rs->a, (m->len ? m->len : 1) * sizeof **out);
+	if (*out == NULL)
+		return oom(err);
+	for (size_t i = 0; i < m->len; i++) {
+		named_list *e = &(*out)[i];
+		e->name = m->pairs[i].key->s;
+		if (!to_list(rs->a, m->pairs[i].value, &e->v, &e->n))
+			return oom(err);
+	}
+	*n = m->len;
+	return LT_OK;
+}
+
+static lt_status load_yaml_config(sigma_ruleset *rs, const char *path, const sigma_ynode **root,
+                                  lt_error *err)
+{
+	char *text;
+	size_t len;
+	lt_status st = read_file(path, SIGMA_YAML_MAX_BYTES, &text, &len, err);
+	if (st != LT_OK)
+		return st;
+	sigma_ynode **docs;
+	size_t nd;
+	st = sigma_yaml_load(rs->a, text, len, &docs, &nd, err);
+	free(text);
+	if (st != LT_OK) {
+		lt_error_where(err, path, NULL, err->line);
+		return st;
+	}
+	if (nd != 1 || docs[0]->type != SIGMA_Y_MAP) {
+		lt_error_where(err, path, NULL, nd ? docs[0]->line : 1);
+		return lt_error_set(err, LT_EFILE, "expected one YAML mapping");
+	}
+	*root = docs[0];
+	return LT_OK;
+}
+
+lt_status ruleset_set_fieldmap(sigma_ruleset *rs, const char *path, lt_error *err)
+{
+	const sigma_ynode *root;
+	lt_status st = load_yaml_config(rs, path, &root, err);
+	if (st != LT_OK)
+		return st;
+	const sigma_ynode *m = sigma_yaml_get(root, "fieldmappings");
+	if (m == NULL)
+		m = sigma_yaml_get(root, "mappings");
+	if ((st = load_named_lists(rs, m, &rs->map, &rs->nmap, path, err)) != LT_OK)
+		return st;
+	const sigma_ynode *fl = sigma_yaml_get(root, "flatten");
+	bool b;
+	if (sigma_yaml_bool(sigma_yaml_get(root, "strip_spaces"), &b))
+		rs->strip_spaces = b;
+	if (fl != NULL && sigma_yaml_bool(fl, &b)) {
+		rs->flatten_any = b;
+	} else if (fl != NULL && !to_list(rs->a, fl, &rs->flatten, &rs->nflatten)) {
+		return oom(err);
+	}
+	size_t k = 0; /* "*" in the list: also any depth */
+	for (size_t i = 0; i < rs->nflatten; i++) {
+		if (strcmp(rs->flatten[i], "*") == 0)
+			rs->flatten_any = true;
+		else
+			rs->flatten[k++] = rs->flatten[i];
+	}
+	rs->nflatten = k;
+	return LT_OK;
+}
+
+lt_status ruleset_set_placeholders(sigma_ruleset *rs, const char *path, lt_error *err)
+{
+	const sigma_ynode *root;
+	lt_status st = load_yaml_config(rs, path, &root, err);
+	if (st != LT_OK)
+		return st;
+	const sigma_ynode *m = sigma_yaml_get(root, "placeholders");
+	return load_named_lists(rs, m ? m : root, &rs->ph, &rs->nph, path, err);
+}
+
+/* ================================================================ loading */
+
+static sigma_rule *new_rule(sigma_ruleset *rs, const char *file, unsigned line)
+{
+	if (!grow((void **)&rs->rules, &rs->cap, rs->n + 1, sizeof *rs->rules))
+		return NULL;
+	sigma_rule *r = arena_calloc(rs->a, sizeof *r);
+	if (r == NULL)
+		return NULL;
+	r->file = file;
+	r->line = line;
+	r->id = r->name = r->title = r->status = r->level = r->description = r->author = "";
+	r->ls_product = r->ls_service = r->ls_category = r->ls_text = "";
+	r->index = (uint32_t)rs->n;
+	rs->rules[rs->n++] = r;
+	return r;
+}
+
+static void rule_fail(sigma_rule *r, sigma_state st, unsigned line, const char *msg)
+{
+	r->state = st;
+	r->err_line = line;
+	size_t n = strlen(msg);
+	if (n >= sizeof r->reason)
+		n = sizeof r->reason - 1;
+	memcpy(r->reason, msg, n);
+	r->reason[n] = '\0';
+}
+
+static const char *meta_str(const sigma_ynode *doc, const char *key)
+{
+	const char *s = sigma_yaml_str(sigma_yaml_get(doc, key));
+	return s ? s : "";
+}
+
+static bool meta_list(arena *a, const sigma_ynode *doc, const char *key, strlist *out)
+{
+	return to_list(a, sigma_yaml_get(doc, key), &out->v, &out->n);
+}
+
+static void set_logsource(sigma_ruleset *rs, sigma_rule *r)
+{
+	const sigma_ynode *ls = sigma_yaml_get(r->doc, "logsource");
+	r->ls_product = meta_str(ls, "product");
+	r->ls_service = meta_str(ls, "service");
+	r->ls_category = meta_str(ls, "category");
+	r->source = EV_SRC_UNKNOWN;
+	if (strcmp(r->ls_product, "aws") == 0) {
+		if (strcmp(r->ls_service, "cloudtrail") == 0)
+			r->source = EV_SRC_CLOUDTRAIL;
+		else if (strcmp(r->ls_service, "bedrock_invocation") == 0)
+			r->source = EV_SRC_INVOCATION;
+	}
+	const char *second = r->ls_service[0] ? r->ls_service : r->ls_category;
+	size_t n = strlen(r->ls_product) + strlen(second) + 2;
+	char *t = arena_alloc(rs->a, n);
+	if (t != NULL) {
+		snprintf(t, n, "%s%s%s", r->ls_product, r->ls_product[0] && second[0] ? "/" : "", second);
+		r->ls_text = t;
+	}
+}
+
+static lt_status describe_rule(sigma_ruleset *rs, sigma_rule *r, lt_error *err)
+{
+	const sigma_ynode *d = r->doc;
+	r->id = meta_str(d, "id");
+	r->name = meta_str(d, "name");
+	r->title = meta_str(d, "title");
+	r->status = meta_str(d, "status");
+	r->level = meta_str(d, "level");
+	r->description = meta_str(d, "description");
+	r->author = meta_str(d, "author");
+	if (!meta_list(rs->a, d, "tags", &r->tags) || !meta_list(rs->a, d, "references", &r->refs) ||
+	    !meta_list(rs->a, d, "falsepositives", &r->fps))
+		return oom(err);
+	set_logsource(rs, r);
+	if (sigma_yaml_get(d, "correlation") != NULL) {
+		r->kind = SIGMA_KIND_CORRELATION;
+		lt_error cerr;
+		lt_error_clear(&cerr);
+		bool unsup;
+		lt_status st = sigma_corr_parse(rs->a, sigma_yaml_get(d, "correlation"), &r->corr, &unsup, &cerr);
+		if (st == LT_EFATAL)
+			return oom(err);
+		if (st != LT_OK)
+			rule_fail(r, unsup ? SIGMA_UNSUPPORTED : SIGMA_ERROR,
+			          cerr.line ? (unsigned)cerr.line : r->line, cerr.msg);
+	} else if (sigma_yaml_get(d, "detection") != NULL) {
+		r->kind = SIGMA_KIND_DETECTION;
+	} else if (sigma_yaml_get(d, "filter") != NULL) {
+		r->kind = SIGMA_KIND_FILTER;
+	} else {
+		r->kind = SIGMA_KIND_INVALID;
+		rule_fail(r, SIGMA_ERROR, r->line,
+		          "not a Sigma rule: no detection, filter or correlation section");
+		return LT_OK;
+	}
+	const sigma_ynode *ext = sigma_yaml_get(d, "llmtrail");
+	if (ext != NULL && r->state == SIGMA_LOADED) {
+		lt_error xerr;
+		lt_error_clear(&xerr);
+		bool unsup;
+		lt_status st = sigma_ext_parse(rs->a, ext, &r->ext, &unsup, &xerr);
+		if (st == LT_EFATAL)
+			return oom(err);
+		if (st != LT_OK)
+			rule_fail(r, unsup ? SIGMA_UNSUPPORTED : SIGMA_ERROR,
+			          xerr.line ? (unsigned)xerr.line : ext->line, xerr.msg);
+	}
+	if (r->title[0] == '\0' && r->state == SIGMA_LOADED)
+		rule_fail(r, SIGMA_ERROR, r->line, "missing title");
+	else if (r->kind != SIGMA_KIND_CORRELATION && sigma_yaml_get(d, "logsource") == NULL)
+		rule_fail(r, SIGMA_ERROR, r->line, "missing logsource");
+	return LT_OK;
+}
+
+/* Applies action: global / reset / repeat; *doc becomes the rule document or NULL. */
+static const sigma_ynode *collection_step(arena *a, const sigma_ynode *raw, const sigma_ynode **global,
+                                          const sigma_ynode **prev, bool *is_rule)
+{
+	*is_rule = true;
+	const char *action = sigma_yaml_str(sigma_yaml_get(raw, "action"));
+	if (action != NULL && strcmp(action, "global") == 0) {
+		*global = raw;
+		*is_rule = false;
+		return NULL;
+	}
+	if (action != NULL && strcmp(action, "reset") == 0) {
+		*global = NULL;
+		*is_rule = false;
+		return NULL;
+	}
+	const sigma_ynode *base = (action != NULL && strcmp(action, "repeat") == 0) ? *prev : *global;
+	const sigma_ynode *doc = base ? sigma_yaml_merge(a, base, raw) : raw;
+	*prev = doc;
+	return doc;
+}
+
+lt_status ruleset_load_text(sigma_ruleset *rs, const char *name, const char *text, size_t len,
+                            lt_error *err)
+{
+	if (rs->compiled)
+		return lt_error_set(err, LT_EFATAL, "rules loaded after ruleset_compile");
+	const char *file = dup_str(rs->a, name);
+	if (file == NULL)
+		return oom(err);
+	sigma_ynode **docs;
+	size_t nd;
+	lt_error yerr;
+	lt_error_clear(&yerr);
+	lt_status st = sigma_yaml_load(rs->a, text, len, &docs, &nd, &yerr);
+	if (st == LT_EFATAL)
+		return oom(err);
+	if (st != LT_OK || nd == 0) {
+		sigma_rule *r = new_rule(rs, file, (unsigned)(st != LT_OK ? yerr.line : 1));
+		if (r == NULL)
+			return oom(err);
+		r->kind = SIGMA_KIND_INVALID;
+		rule_fail(r, SIGMA_ERROR, r->line, st != LT_OK ? yerr.msg : "empty file: no rule");
+		return LT_OK;
+	}
+	const sigma_ynode *global = NULL, *prev = NULL;
+	for (size_t i = 0; i < nd; i++) {
+		sigma_rule *r;
+		if (docs[i]->type != SIGMA_Y_MAP) {
+			if ((r = new_rule(rs, file, docs[i]->line)) == NULL)
+				return oom(err);
+			r->kind = SIGMA_KIND_INVALID;
+			rule_fail(r, SIGMA_ERROR, r->line, "document is not a mapping");
+			continue;
+		}
+		bool is_rule;
+		const sigma_ynode *doc = collection_step(rs->a, docs[i], &global, &prev, &is_rule);
+		if (!is_rule)
+			continue;
+		if (doc == NULL || (r = new_rule(rs, file, docs[i]->line)) == NULL)
+			return oom(err);
+		r->doc = doc;
+		if ((st = describe_rule(rs, r, err)) != LT_OK)
+			return st;
+	}
+	return LT_OK;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static bool is_rule_name(const char *n)
+{
+	size_t l = strlen(n);
+	return (l > 4 && strcmp(n + l - 4, ".yml") == 0) || (l > 5 && strcmp(n + l - 5, ".yaml") == 0);
+}
+
+typedef struct pathv {
+	char **v;
+	size_t n, cap;
+} pathv;
+
+static lt_status collect_files(const char *dir, pathv *out, int depth, lt_error *err)
+{
+	DIR *d = opendir(dir);
+	if (d == NULL) {
+		lt_error_where(err, dir, NULL, 0);
+		return lt_error_set(err, LT_EFILE, "cannot open folder: %s", strerror(errno));
+	}
+	pathv here = {NULL, 0, 0};
+	struct dirent *e;
+	lt_status st = LT_OK;
+	while ((e = readdir(d)) != NULL && st == LT_OK) {
+		if (e->d_name[0] == '.')
+			continue;
+		size_t n = strlen(dir) + strlen(e->d_name) + 2;
+		char *p = malloc(n);
+		if (p == NULL || !grow((void **)&here.v, &here.cap, here.n + 1, sizeof *here.v)) {
+			free(p);
+			st = oom(err);
+			break;
+		}
+		snprintf(p, n, "%s/%s", dir, e->d_name);
+		here.v[here.n++] = p;
+	}
+	closedir(d);
+	if (here.n)
+		qsort(here.v, here.n, sizeof *here.v, cmp_str);
+	for (size_t i = 0; i < here.n; i++) {
+		struct stat sb;
+		char *p = here.v[i];
+		here.v[i] = NULL;
+		if (st == LT_OK && stat(p, &sb) == 0 && S_ISDIR(sb.st_mode) && depth < 32) {
+			st = collect_files(p, out, depth + 1, err);
+			free(p);
+		} else if (st == LT_OK && S_ISREG(sb.st_mode) && is_rule_name(p) && out->n < MAX_FILES) {
+			if (!grow((void **)&out->v, &out->cap, out->n + 1, sizeof *out->v)) {
+				free(p);
+				st = oom(err);
+			} else {
+				out->v[out->n++] = p;
+			}
+		} else {
+			free(p);
+		}
+	}
+	free(here.v);
+	return st;
+}
+
+static lt_status load_file(sigma_ruleset *rs, const char *path, lt_error *err)
+{
+	char *text;
+	size_t len;
+	lt_error ferr;
+	lt_error_clear(&ferr);
+	lt_status st = read_file(path, SIGMA_YAML_MAX_BYTES, &text, &len, &ferr);
+	if (st == LT_EFATAL)
+		return oom(err);
+	if (st != LT_OK) {
+		sigma_rule *r = new_rule(rs, dup_str(rs->a, path), 0);
+		if (r == NULL)
+			return oom(err);
+		r->kind = SIGMA_KIND_INVALID;
+		rule_fail(r, SIGMA_ERROR, 0, ferr.msg);
+		return LT_OK;
+	}
+	st = ruleset_load_text(rs, path, text, len, err);
+	free(text);
+	return st;
+}
+
+lt_status ruleset_load_path(sigma_ruleset *rs, const char *path, lt_error *err)
+{
+	struct stat sb;
+	if (stat(path, &sb) != 0) {
+		lt_error_where(err, path, NULL, 0);
+		return lt_error_set(err, LT_EFILE, "cannot read: %s", strerror(errno));
+	}
+	if (!S_ISDIR(sb.st_mode))
+		return load_file(rs, path, err);
+	pathv files = {NULL, 0, 0};
+	lt_status st = collect_files(path, &files, 0, err);
+	for (size_t i = 0; i < files.n; i++) {
+		if (st == LT_OK)
+			st = load_file(rs, files.v[i], err);
+		free(files.v[i]);
+	}
+	free(files.v);
+	return st;
+}
+
+/* ================================================================ fields */
+
+static const named_list *map_lookup(const sigma_ruleset *rs, const char *name)
+{
+	for (size_t i = 0; i < rs->nmap; i++)
+		if (strcmp(rs->map[i].name, name) == 0)
+			return &rs->map[i];
+	return NULL;
+}
+
+static lt_status intern_field(sigma_ruleset *rs, const char *name, bool keyword, uint32_t *id,
+                              lt_error *err)
+{
+	for (size_t i = 0; i < rs->nfields; i++)
+		if (rs->fields[i].keyword == keyword && strcmp(rs->fields[i].name, name) == 0) {
+			*id = (uint32_t)i;
+			return LT_OK;
+		}
+	if (!grow((void **)&rs->fields, &rs->cfields, rs->nfields + 1, sizeof *rs->fields))
+		return oom(err);
+	field_def *f = &rs->fields[rs->nfields];
+	memset(f, 0, sizeof *f);
+	f->name = (char *)(uintptr_t)dup_str(rs->a, name);
+	f->keyword = keyword;
+	if (f->name == NULL)
+		return oom(err);
+	if (!keyword) {
+		for (int d = DER_PROMPT; d <= DER_TOOLS; d++)
+			if (strcmp(name, derived_names[d]) == 0)
+				f->derived = d;
+		const named_list *m = map_lookup(rs, name);
+		size_t np = m ? m->n : 1 + rs->nflatten;
+		f->paths = arena_calloc(rs->a, (np ? np : 1) * sizeof *f->paths);
+		if (f->paths == NULL)
+			return oom(err);
+		if (m != NULL) {
+			for (size_t i = 0; i < m->n; i++)
+				f->paths[f->npaths++] = (char *)(uintptr_t)m->v[i];
+		} else {
+			f->paths[f->npaths++] = f->name;
+			for (size_t i = 0; i < rs->nflatten; i++) {
+				size_t l = strlen(rs->flatten[i]) + strlen(name) + 2;
+				char *p = arena_alloc(rs->a, l);
+				if (p == NULL)
+					return oom(err);
+				snprintf(p, l, "%s.%s", rs->flatten[i], name);
+				f->paths[f->npaths++] = p;
+			}
+			f->anywhere = rs->flatten_any;
+		}
+	}
+	*id = (uint32_t)rs->nfields++;
+	return LT_OK;
+}
+
+/* ================================================================ compiling detections */
+
+typedef struct cenv {
+	sigma_ruleset *rs;
+	lt_error *err;
+} cenv;
+
+static const char *const *ph_lookup(void *ctx, const char *name, size_t *n)
+{
+	cenv *ce = ctx;
+	for (size_t i = 0; i < ce->rs->nph; i++)
+		if (strcmp(ce->rs->ph[i].name, name) == 0) {
+			*n = ce->rs->ph[i].n;
+			return ce->rs->ph[i].v;
+		}
+	return NULL;
+}
+
+static lt_status field_lookup(void *ctx, const char *name, uint32_t *id)
+{
+	cenv *ce = ctx;
+	return intern_field(ce->rs, name, false, id, ce->err);
+}
+
+static lt_status keep_re(void *ctx, void *re)
+{
+	cenv *ce = ctx;
+	sigma_ruleset *rs = ce->rs;
+	if (!grow((void **)&rs->regexes, &rs->cre, rs->nre + 1, sizeof *rs->regexes))
+		return LT_EFATAL;
+	rs->regexes[rs->nre++] = re;
+	return LT_OK;
+}
+
+/* "Field|mod1|mod2" -> field name and modifier names (in the arena). */
+static lt_status split_key(arena *a, const char *key, const char **field, const char ***mods,
+                           size_t *nmods, lt_error *err)
+{
+	size_t cnt = 0;
+	for (const char *p = key; *p; p++)
+		cnt += *p == '|';
+	*mods = arena_calloc(a, (cnt ? cnt : 1) * sizeof **mods);
+	char *copy = arena_strndup(a, key, strlen(key));
+	if (*mods == NULL || copy == NULL)
+		return oom(err);
+	*nmods = 0;
+	char *bar = strchr(copy, '|');
+	*field = copy;
+	while (bar != NULL) {
+		*bar = '\0';
+		char *m = bar + 1;
+		bar = strchr(m, '|');
+		(*mods)[(*nmods)++] = m;
+	}
+	return LT_OK;
+}
+
+static lt_status compile_item(cenv *ce, const char *key, const sigma_ynode *value, item *it,
+                              bool *unsupported)
+{
+	sigma_ruleset *rs = ce->rs;
+	const char *field = "";
+	const char **mods = NULL;
+	size_t nmods = 0;
+	lt_status st = split_key(rs->a, key, &field, &mods, &nmods, ce->err);
+	if (st != LT_OK)
+		return st;
+	bool keyword = field[0] == '\0';
+	if ((st = intern_field(rs, field, keyword, &it->field, ce->err)) != LT_OK)
+		return st;
+	sigma_vcompile_env env = {rs->a, ph_lookup, field_lookup, keep_re, ce};
+	st = sigma_vitem_compile(&env, (const char *const *)mods, nmods, value, keyword, &it->v,
+	                         unsupported, ce->err);
+	if (st != LT_OK && ce->err->line == 0)
+		lt_error_where(ce->err, NULL, NULL, value->line);
+	return st;
+}
+
+static lt_status compile_map(cenv *ce, const sigma_ynode *m, alt *out, bool *unsupported)
+{
+	out->n = 0;
+	out->items = arena_calloc(ce->rs->a, (m->len ? m->len : 1) * sizeof *out->items);
+	if (out->items == NULL)
+		return oom(ce->err);
+	if (m->len == 0) {
+		lt_error_where(ce->err, NULL, NULL, m->line);
+		return lt_error_set(ce->err, LT_EITEM, "empty selection");
+	}
+	for (size_t i = 0; i < m->len; i++) {
+		lt_status st = compile_item(ce, m->pairs[i].key->s, m->pairs[i].value, &out->items[out->n],
+		                            unsupported);
+		if (st != LT_OK) {
+			if (ce->err->line == 0)
+				lt_error_where(ce->err, NULL, NULL, m->pairs[i].key->line);
+			return st;
+		}
+		out->n++;
+	}
+	return LT_OK;
+}
+
+static lt_status compile_keywords(cenv *ce, const sigma_ynode *v, alt *out, bool *unsupported)
+{
+	out->items = arena_calloc(ce->rs->a, sizeof *out->items);
+	if (out->items == NULL)
+		return oom(ce->err);
+	out->n = 1;
+	return compile_item(ce, "", v, &out->items[0], unsupported);
+}
+
+static lt_status compile_sel(cenv *ce, const sigma_ynode *v, sel *out, bool *unsupported)
+{
+	if (v->type == SIGMA_Y_MAP) {
+		out->alts = arena_calloc(ce->rs->a, sizeof *out->alts);
+		out->n = 1;
+		return out->alts ? compile_map(ce, v, &out->alts[0], unsupported) : oom(ce->err);
+	}
+	if (v->type == SIGMA_Y_SCALAR) {
+		if (sigma_yaml_is_null(v)) {
+			lt_error_where(ce->err, NULL, NULL, v->line);
+			return lt_error_set(ce->err, LT_EITEM, "search identifier has no value");
+		}
+		out->alts = arena_calloc(ce->rs->a, sizeof *out->alts);
+		out->n = 1;
+		return out->alts ? compile_keywords(ce, v, &out->alts[0], unsupported) : oom(ce->err);
+	}
+	/* a list: scalars are keywords (one OR-ed item), maps are alternatives */
+	bool all_scalars = true;
+	for (size_t i = 0; i < v->len; i++)
+		all_scalars = all_scalars && v->items[i]->type == SIGMA_Y_SCALAR;
+	if (v->len == 0) {
+		lt_error_where(ce->err, NULL, NULL, v->line);
+		return lt_error_set(ce->err, LT_EITEM, "empty search identifier list");
+	}
+	if (all_scalars) {
+		out->alts = arena_calloc(ce->rs->a, sizeof *out->alts);
+		out->n = 1;
+		return out->alts ? compile_keywords(ce, v, &out->alts[0], unsupported) : oom(ce->err);
+	}
+	out->alts = arena_calloc(ce->rs->a, v->len * sizeof *out->alts);
+	if (out->alts == NULL)
+		return oom(ce->err);
+	out->n = 0;
+	for (size_t i = 0; i < v->len; i++) {
+		const sigma_ynode *e = v->items[i];
+		lt_status st;
+		if (e->type == SIGMA_Y_MAP)
+			st = compile_map(ce, e, &out->alts[out->n], unsupported);
+		else if (e->type == SIGMA_Y_SCALAR)
+			st = compile_keywords(ce, e, &out->alts[out->n], unsupported);
+		else {
+			lt_error_where(ce->err, NULL, NULL, e->line);
+			st = lt_error_set(ce->err, LT_EITEM, "a list inside a search identifier list");
+		}
+		if (st != LT_OK)
+			return st;
+		out->n++;
+	}
+	return LT_OK;
+}
+
+static lt_status compile_condition(cenv *ce, sigma_rule *r, const sigma_ynode *c, bool *unsupported)
+{
+	if (c == NULL) {
+		lt_error_set(ce->err, LT_EITEM, "detection has no condition");
+		return LT_EITEM;
+	}
+	size_t k = c->type == SIGMA_Y_SEQ ? c->len : 1;
+	if (k == 0 || c->type == SIGMA_Y_MAP) {
+		lt_error_where(ce->err, NULL, NULL, c->line);
+		return lt_error_set(ce->err, LT_EITEM, "condition must be a string or a list of strings");
+	}
+	for (size_t i = 0; i < k; i++) {
+		const sigma_ynode *s = c->type == SIGMA_Y_SEQ ? c->items[i] : c;
+		if (s->type != SIGMA_Y_SCALAR) {
+			lt_error_where(ce->err, NULL, NULL, s->line);
+			return lt_error_set(ce->err, LT_EITEM, "condition must be a string");
+		}
+		sigma_cond *one;
+		lt_status st = sigma_cond_parse(ce->rs->a, s->s, r->sel_names, r->nsels, &one, unsupported,
+		                                ce->err);
+		if (st != LT_OK) {
+			lt_error_where(ce->err, NULL, NULL, s->line);
+			return st;
+		}
+		r->cond = sigma_cond_or(ce->rs->a, r->cond, one);
+		if (r->cond == NULL)
+			return oom(ce->err);
+	}
+	return LT_OK;
+}
+
+static lt_status compile_detection(cenv *ce, sigma_rule *r, const sigma_ynode *det, bool *unsupported)
+{
+	if (det->type != SIGMA_Y_MAP) {
+		lt_error_where(ce->err, NULL, NULL, det->line);
+		return lt_error_set(ce->err, LT_EITEM, "detection must be a mapping");
+	}
+	bool filter = r->kind == SIGMA_KIND_FILTER;
+	r->sel_names = arena_calloc(ce->rs->a, (det->len ? det->len : 1) * sizeof *r->sel_names);
+	r->sels = arena_calloc(ce->rs->a, (det->len ? det->len : 1) * sizeof *r->sels);
+	if (r->sel_names == NULL || r->sels == NULL)
+		return oom(ce->err);
+	for (size_t i = 0; i < det->len; i++) {
+		const char *k = det->pairs[i].key->s;
+		if (strcmp(k, "condition") == 0 || (filter && strcmp(k, "rules") == 0))
+			continue;
+		if (strcmp(k, "timeframe") == 0) {
+			*unsupported = true;
+			lt_error_where(ce->err, NULL, NULL, det->pairs[i].key->line);
+			return lt_error_set(ce->err, LT_EITEM, "timeframe in a detection (use a correlation rule)");
+		}
+		r->sel_names[r->nsels] = k;
+		lt_status st = compile_sel(ce, det->pairs[i].value, &r->sels[r->nsels], unsupported);
+		if (st != LT_OK)
+			return st;
+		r->nsels++;
+	}
+	return compile_condition(ce, r, sigma_yaml_get(det, "condition"), unsupported);
+}
+
+/* Hands the rule's validators to each of its regex matchers; resolves the
+ * require_overlap fields. */
+static lt_status compile_ext(cenv *ce, sigma_rule *r)
+{
+	size_t nre = 0;
+	for (size_t s = 0; s < r->nsels; s++)
+		for (size_t a = 0; a < r->sels[s].n; a++)
+			for (size_t i = 0; i < r->sels[s].alts[a].n; i++) {
+				sigma_vitem *v = &r->sels[s].alts[a].items[i].v;
+				for (size_t g = 0; g < v->ng; g++)
+					for (size_t k = 0; k < v->g[g].n; k++)
+						if (v->g[g].m[k].re != NULL) {
+							v->g[g].m[k].valid = r->ext.valid;
+							nre++;
+						}
+			}
+	if (r->ext.valid != NULL && nre == 0)
+		return lt_error_set(ce->err, LT_EITEM,
+		                    "llmtrail: validators and exclude_matches need a regex (re) item");
+	if (r->ext.first_seen) {
+		r->fs = sigma_fs_new();
+		r->fs_group_ids = arena_calloc(ce->rs->a, (r->ext.fs_ngroup + 1) * sizeof *r->fs_group_ids);
+		r->fs_field_ids = arena_calloc(ce->rs->a, (r->ext.fs_nfields + 1) * sizeof *r->fs_field_ids);
+		if (r->fs == NULL || r->fs_group_ids == NULL || r->fs_field_ids == NULL)
+			return lt_error_set(ce->err, LT_EFATAL, "out of memory");
+		for (size_t i = 0; i < r->ext.fs_ngroup; i++) {
+			lt_status st = intern_field(ce->rs, r->ext.fs_group[i], false, &r->fs_group_ids[i], ce->err);
+			if (st != LT_OK)
+				return st;
+		}
+		for (size_t i = 0; i < r->ext.fs_nfields; i++) {
+			lt_status st = intern_field(ce->rs, r->ext.fs_fields[i], false, &r->fs_field_ids[i], ce->err);
+			if (st != LT_OK)
+				return st;
+		}
+	}
+	if (r->ext.overlap_field != NULL) {
+		lt_status st = intern_field(ce->rs, r->ext.overlap_field, false, &r->overlap_a, ce->err);
+		if (st == LT_OK)
+			st = intern_field(ce->rs, r->ext.overlap_with, false, &r->overlap_b, ce->err);
+		return st;
+	}
+	return LT_OK;
+}
+
+static lt_status compile_rule(sigma_ruleset *rs, sigma_rule *r, lt_error *fatal)
+{
+	lt_error err;
+	lt_error_clear(&err);
+	cenv ce = {rs, &err};
+	bool unsupported = false;
+	const sigma_ynode *det = sigma_yaml_get(r->doc, r->kind == SIGMA_KIND_FILTER ? "filter" : "detection");
+	lt_status st = compile_detection(&ce, r, det, &unsupported);
+	if (st == LT_OK)
+		st = compile_ext(&ce, r);
+	if (st == LT_EFATAL) {
+		*fatal = err;
+		return st;
+	}
+	if (st != LT_OK)
+		rule_fail(r, unsupported ? SIGMA_UNSUPPORTED : SIGMA_ERROR,
+		          err.line ? (unsigned)err.line : r->line, err.msg);
+	return LT_OK;
+}
+
+static void attach_filters(sigma_ruleset *rs)
+{
+	for (size_t i = 0; i < rs->n; i++) {
+		sigma_rule *f = rs->rules[i];
+		if (f->kind != SIGMA_KIND_FILTER || f->state != SIGMA_LOADED)
+			continue;
+		const char **targets;
+		size_t nt;
+		if (!to_list(rs->a, sigma_yaml_get(sigma_yaml_get(f->doc, "filter"), "rules"), &targets, &nt))
+			continue;
+		for (size_t t = 0; t < nt; t++)
+			for (size_t j = 0; j < rs->n; j++) {
+				sigma_rule *r = rs->rules[j];
+				if (r->kind != SIGMA_KIND_DETECTION ||
+				    (strcmp(r->id, targets[t]) != 0 && strcmp(r->name, targets[t]) != 0))
+					continue;
+				if (grow((void **)&r->filters, &r->cfilters, r->nfilters + 1, sizeof *r->filters))
+					r->filters[r->nfilters++] = f;
+			}
+	}
+}
+
+/* ================================================================ prefilter */
+
+typedef struct lit {
+	uint32_t field;
+	const char *s;
+	size_t n;
+} lit;
+
+typedef struct litset {
+	lit *v;
+	size_t n, cap;
+	bool top; /* no literal bounds this part: it may match anything */
+} litset;
+
+static const litset TOP = {NULL, 0, 0, true};
+
+/* x OR y. Sets are temporaries owned by their one user, so x grows in place. */
+static litset lit_union(arena *a, litset x, litset y)
+{
+	if (x.top || y.top)
+		return TOP;
+	if (x.n + y.n > x.cap) {
+		size_t nc = (x.n + y.n) * 2 + 4;
+		lit *nv = arena_alloc(a, nc * sizeof(lit));
+		if (nv == NULL)
+			return TOP;
+		if (x.n)
+			memcpy(nv, x.v, x.n * sizeof(lit));
+		x.v = nv;
+		x.cap = nc;
+	}
+	if (y.n)
+		memcpy(x.v + x.n, y.v, y.n * sizeof(lit));
+	x.n += y.n;
+	return x;
+}
+
+static size_t lit_score(litset s)
+{
+	size_t m = SIZE_MAX;
+	for (size_t i = 0; i < s.n; i++)
+		m = s.v[i].n < m ? s.v[i].n : m;
+	return m;
+}
+
+/* The better of two sets that both must hold (AND). */
+static litset lit_best(litset x, litset y)
+{
+	if (x.top)
+		return y;
+	if (y.top)
+		return x;
+	size_t sx = lit_score(x), sy = lit_score(y);
+	if (sx != sy)
+		return sx > sy ? x : y;
+	return x.n <= y.n ? x : y;
+}
+
+static litset need_group(arena *a, uint32_t field, const sigma_vgroup *g)
+{
+	litset s = {arena_alloc(a, (g->n + 1) * sizeof(lit)), 0, g->n + 1, false};
+	if (s.v == NULL)
+		return TOP;
+	for (size_t k = 0; k < g->n; k++) {
+		if (g->m[k].prefilter == NULL)
+			return TOP;
+		s.v[s.n++] = (lit){field, g->m[k].prefilter, g->m[k].prefilter_n};
+	}
+	return s;
+}
+
+static litset need_item(arena *a, const item *it)
+{
+	const sigma_vitem *v = &it->v;
+	if (v->kind != SIGMA_V_MATCH || v->neq || v->has_null || v->ng == 0)
+		return TOP;
+	litset acc = v->all ? TOP : (litset){NULL, 0, 0, false};
+	for (size_t gi = 0; gi < v->ng; gi++) {
+		litset g = need_group(a, it->field, &v->g[gi]);
+		acc = v->all ? lit_best(acc, g) : lit_union(a, acc, g);
+	}
+	return acc;
+}
+
+static litset need_sel(arena *a, const sel *s)
+{
+	litset acc = {NULL, 0, 0, false};
+	for (size_t i = 0; i < s->n; i++) {
+		litset one = TOP;
+		for (size_t k = 0; k < s->alts[i].n; k++)
+			one = lit_best(one, need_item(a, &s->alts[i].items[k]));
+		acc = lit_union(a, acc, one);
+	}
+	return s->n ? acc : TOP;
+}
+
+static litset need_cond(arena *a, const sigma_rule *r, const sigma_cond *c)
+{
+	switch (c->op) {
+	case SIGMA_C_SEL:
+		return need_sel(a, &r->sels[c->sel]);
+	case SIGMA_C_NOT:
+		return TOP;
+	case SIGMA_C_AND:
+	case SIGMA_C_ALL_OF: {
+		litset acc = TOP;
+		for (size_t i = 0; i < c->n; i++)
+			acc = lit_best(acc, need_cond(a, r, c->kids[i]));
+		return acc;
+	}
+	default: {
+		litset acc = {NULL, 0, 0, false};
+		for (size_t i = 0; i < c->n; i++)
+			acc = lit_union(a, acc, need_cond(a, r, c->kids[i]));
+		return acc;
+	}
+	}
+}
+
+static lt_status build_prefilter(sigma_ruleset *rs, lt_error *err)
+{
+	arena *tmp = arena_new(0, 0);
+	rs->always = calloc(rs->n + 1, sizeof *rs->always);
+	if (tmp == NULL || rs->always == NULL) {
+		arena_free(tmp);
+		return oom(err);
+	}
+	lt_status st = LT_OK;
+	for (size_t i = 0; i < rs->n && st == LT_OK; i++) {
+		sigma_rule *r = rs->rules[i];
+		if (r->kind != SIGMA_KIND_DETECTION || r->state != SIGMA_LOADED)
+			continue;
+		litset need = need_cond(tmp, r, r->cond);
+		if (need.top || need.n == 0) {
+			r->always = true;
+			rs->always[rs->nalways++] = r->index;
+			continue;
+		}
+		for (size_t k = 0; k < need.n && st == LT_OK; k++) {
+			field_def *f = &rs->fields[need.v[k].field];
+			if (f->ac == NULL && (f->ac = sigma_ac_new()) == NULL)
+				st = oom(err);
+			else if (sigma_ac_add(f->ac, need.v[k].s, need.v[k].n, r->index) != LT_OK)
+				st = oom(err);
+			else
+				rs->npatterns++;
+		}
+	}
+	arena_free(tmp);
+	for (size_t i = 0; i < rs->nfields && st == LT_OK; i++)
+		if (rs->fields[i].ac != NULL && sigma_ac_build(rs->fields[i].ac) != LT_OK)
+			st = oom(err);
+	return st;
+}
+
+static sigma_rule *find_rule(sigma_ruleset *rs, const char *ref)
+{
+	for (size_t i = 0; i < rs->n; i++)
+		if (strcmp(rs->rules[i]->id, ref) == 0)
+			return rs->rules[i];
+	for (size_t i = 0; i < rs->n; i++)
+		if (rs->rules[i]->name[0] && strcmp(rs->rules[i]->name, ref) == 0)
+			return rs->rules[i];
+	return NULL;
+}
+
+/* Why a correlation cannot use rule b (NULL: it can). */
+static const char *ref_problem(const sigma_rule *b, sigma_state *st)
+{
+	*st = SIGMA_ERROR;
+	if (b == NULL)
+		return "refers to an unknown rule";
+	*st = SIGMA_UNSUPPORTED;
+	if (b->kind == SIGMA_KIND_CORRELATION)
+		return "correlation of correlations (not evaluated yet)";
+	if (b->kind != SIGMA_KIND_DETECTION)
+		return "refers to a rule that is not a detection rule";
+	if (b->state != SIGMA_LOADED)
+		return "refers to a rule that does not load";
+	return NULL;
+}
+
+/* Resolves the referenced rules, the group-by and value fields of each, and
+ * registers the correlation with its base rules. */
+static lt_status link_correlation(sigma_ruleset *rs, sigma_rule *r, lt_error *err)
+{
+	size_t nref = sigma_corr_nrefs(r->corr), ng = sigma_corr_ngroup(r->corr);
+	r->group_fields = arena_calloc(rs->a, nref * sizeof *r->group_fields);
+	r->value_field = arena_calloc(rs->a, nref * sizeof *r->value_field);
+	if (r->group_fields == NULL || r->value_field == NULL)
+		return oom(err);
+	for (size_t k = 0; k < nref; k++) {
+		sigma_rule *b = find_rule(rs, sigma_corr_ref(r->corr, k));
+		sigma_state st;
+		const char *why = ref_problem(b, &st);
+		if (why != NULL) {
+			char msg[REASON_MAX];
+			snprintf(msg, sizeof msg, "correlation: %s: %.120s", why, sigma_corr_ref(r->corr, k));
+			rule_fail(r, st, r->line, msg);
+			return LT_OK;
+		}
+	}
+	for (size_t k = nref; k-- > 0;) { /* descending: temporal_ordered steps sharing a rule */
+		sigma_rule *b = find_rule(rs, sigma_corr_ref(r->corr, k));
+		r->group_fields[k] = arena_calloc(rs->a, (ng + 1) * sizeof **r->group_fields);
+		if (r->group_fields[k] == NULL)
+			return oom(err);
+		for (size_t g = 0; g < ng; g++) {
+			lt_status st = intern_field(rs, sigma_corr_group_field(r->corr, g, b->name), false,
+			                            &r->group_fields[k][g], err);
+			if (st != LT_OK)
+				return st;
+		}
+		if (sigma_corr_value_field(r->corr) != NULL) {
+			lt_status st = intern_field(rs, sigma_corr_value_field(r->corr), false, &r->value_field[k], err);
+			if (st != LT_OK)
+				return st;
+		}
+		if (!grow((void **)&b->feeds, &b->cfeeds, b->nfeeds + 1, sizeof *b->feeds))
+			return oom(err);
+		b->feeds[b->nfeeds++] = (corr_ref){r, k};
+		if (!sigma_corr_generate(r->corr))
+			b->hidden = true;
+	}
+	return LT_OK;
+}
+
+void ruleset_reset_state(sigma_ruleset *rs)
+{
+	for (size_t i = 0; i < rs->n; i++) {
+		if (rs->rules[i]->corr != NULL)
+			sigma_corr_reset(rs->rules[i]->corr);
+		if (rs->rules[i]->fs != NULL)
+			sigma_fs_reset(rs->rules[i]->fs);
+	}
+}
+
+lt_status ruleset_compile(sigma_ruleset *rs, lt_error *err)
+{
+	if (rs->compiled)
+		return LT_OK;
+	lt_status st;
+	for (size_t i = 0; i < rs->n; i++) {
+		sigma_rule *r = rs->rules[i];
+		if ((r->kind == SIGMA_KIND_DETECTION || r->kind == SIGMA_KIND_FILTER) &&
+		    r->state == SIGMA_LOADED && (st = compile_rule(rs, r, err)) != LT_OK)
+			return st;
+	}
+	attach_filters(rs);
+	for (size_t i = 0; i < rs->n; i++) {
+		sigma_rule *r = rs->rules[i];
+		if (r->kind == SIGMA_KIND_CORRELATION && r->state == SIGMA_LOADED &&
+		    (st = link_correlation(rs, r, err)) != LT_OK)
+			return st;
+	}
+	size_t maxsels = 1;
+	for (size_t i = 0; i < rs->n; i++)
+		maxsels = rs->rules[i]->nsels > maxsels ? rs->rules[i]->nsels : maxsels;
+	rs->cand_epoch = calloc(rs->n + 1, sizeof *rs->cand_epoch);
+	rs->cands = calloc(rs->n + 1, sizeof *rs->cands);
+	rs->sel_cache = calloc(2 * maxsels, 1);
+	rs->sel_cache_n = maxsels;
+	if (rs->cand_epoch == NULL || rs->cands == NULL || rs->sel_cache == NULL)
+		return oom(err);
+	if ((st = build_prefilter(rs, err)) != LT_OK)
+		return st;
+	rs->compiled = true;
+	return LT_OK;
+}
+
+/* ================================================================ field values per event */
+
+typedef struct vvec {
+	sigma_fval *v;
+	const char **paths;
+	size_t n, cap;
+	bool with_paths;
+} vvec;
+
+static void vpush(arena *a, vvec *vv, sigma_fval fv, const char *path)
+{
+	if (vv->n >= MAX_LEAVES)
+		return;
+	if (vv->n == vv->cap) {
+		size_t nc = vv->cap ? vv->cap * 2 : 8;
+		sigma_fval *nv = arena_alloc(a, nc * sizeof *nv);
+		const char **np = vv->with_paths ? arena_alloc(a, nc * sizeof *np) : NULL;
+		if (nv == NULL || (vv->with_paths && np == NULL))
+			return;
+		if (vv->n) {
+			memcpy(nv, vv->v, vv->n * sizeof *nv);
+			if (np)
+				memcpy(np, vv->paths, vv->n * sizeof *np);
+		}
+		vv->v = nv;
+		vv->paths = np;
+		vv->cap = nc;
+	}
+	if (vv->with_paths)
+		vv->paths[vv->n] = path;
+	vv->v[vv->n++] = fv;
+}
+
+static sigma_fval fval_of(const json_value *v)
+{
+	sigma_fval f = {NULL, 0, v->type};
+	switch (v->type) {
+	case JSON_STRING:
+	case JSON_NUMBER:
+		f.s = v->u.s;
+		f.n = v->len;
+		break;
+	case JSON_TRUE:
+		f.s = "true";
+		f.n = 4;
+		break;
+	case JSON_FALSE:
+		f.s = "false";
+		f.n = 5;
+		break;
+	default:
+		break;
+	}
+	return f;
+}
+
+static void emit_leaf(arena *a, vvec *vv, const json_value *v, int depth)
+{
+	if (v->type == JSON_ARRAY && depth < 64) {
+		for (size_t i = 0; i < v->len; i++)
+			emit_leaf(a, vv, &v->u.items[i], depth + 1);
+		return;
+	}
+	vpush(a, vv, fval_of(v), NULL);
+}
+
+/* How many bytes of rest the key covers (0: no match); with strip, spaces in
+ * the key are ignored (Sigma: "Threat Name" is written ThreatName). */
+static size_t key_prefix(const char *rest, const char *key, size_t kn, bool strip)
+{
+	if (!strip)
+		return kn > 0 && strncmp(rest, key, kn) == 0 && memchr(key, '\0', kn) == NULL ? kn : 0;
+	size_t r = 0;
+	for (size_t i = 0; i < kn; i++) {
+		if (key[i] == ' ')
+			continue;
+		if (rest[r] != key[i] || rest[r] == '\0')
+			return 0;
+		r++;
+	}
+	return r;
+}
+
+/* rest: the remaining dotted path; a member key matches a whole number of segments. */
+static void walk_path(arena *a, vvec *vv, const json_value *v, const char *rest, bool strip,
+                      int depth)
+{
+	if (depth > 128)
+		return;
+	if (*rest == '\0') {
+		emit_leaf(a, vv, v, depth);
+		return;
+	}
+	if (v->type == JSON_ARRAY) {
+		for (size_t i = 0; i < v->len; i++)
+			walk_path(a, vv, &v->u.items[i], rest, strip, depth + 1);
+		return;
+	}
+	if (v->type != JSON_OBJECT)
+		return;
+	for (size_t i = 0; i < v->len; i++) {
+		const json_member *m = &v->u.members[i];
+		size_t used = key_prefix(rest, m->key, m->key_len, strip);
+		if (used == 0)
+			continue;
+		const char *next = rest + used;
+		if (*next == '.')
+			walk_path(a, vv, &m->value, next + 1, strip, depth + 1);
+		else if (*next == '\0')
+			walk_path(a, vv, &m->value, next, strip, depth + 1);
+	}
+}
+
+/* flatten: true — members named `name` anywhere in the document. */
+static void walk_anywhere(arena *a, vvec *vv, const json_value *v, const char *name, int depth)
+{
+	if (depth > 128)
+		return;
+	if (v->type == JSON_ARRAY) {
+		for (size_t i = 0; i < v->len; i++)
+			walk_anywhere(a, vv, &v->u.items[i], name, depth + 1);
+	} else if (v->type == JSON_OBJECT) {
+		size_t nl = strlen(name);
+		for (size_t i = 0; i < v->len; i++) {
+			const json_member *m = &v->u.members[i];
+			if (depth > 0 && m->key_len == nl && memcmp(m->key, name, nl) == 0)
+				emit_leaf(a, vv, &m->value, depth);
+			else
+				walk_anywhere(a, vv, &m->value, name, depth + 1);
+		}
+	}
+}
+
+static const char *join_path(arena *a, const char *prefix, const char *key, size_t kn)
+{
+	size_t pl = prefix ? strlen(prefix) : 0;
+	char *p = arena_alloc(a, pl + kn + 2);
+	if (p == NULL)
+		return "";
+	if (pl) {
+		memcpy(p, prefix, pl);
+		p[pl++] = '.';
+	}
+	memcpy(p + pl, key, kn);
+	p[pl + kn] = '\0';
+	return p;
+}
+
+static void walk_all(arena *a, vvec *vv, const json_value *v, const char *path, int depth)
+{
+	if (depth > 128)
+		return;
+	if (v->type == JSON_ARRAY) {
+		for (size_t i = 0; i < v->len; i++)
+			walk_all(a, vv, &v->u.items[i], path, depth + 1);
+	} else if (v->type == JSON_OBJECT) {
+		for (size_t i = 0; i < v->len; i++) {
+			const json_member *m = &v->u.members[i];
+			walk_all(a, vv, &m->value, join_path(a, path, m->key, m->key_len), depth + 1);
+		}
+	} else if (v->type == JSON_STRING || v->type == JSON_NUMBER || v->type == JSON_TRUE ||
+	           v->type == JSON_FALSE) {
+		vpush(a, vv, fval_of(v), path ? path : "");
+	}
+}
+
+static ev_str derived_of(const event *ev, int d)
+{
+	switch (d) {
+	case DER_PROMPT:
+		return ev->prompt;
+	case DER_SYSTEM:
+		return ev->system;
+	case DER_RESPONSE:
+		return ev->response;
+	case DER_TOOLS:
+		return ev->tool_calls;
+	default:
+		return EV_STR_NULL;
+	}
+}
+
+static void resolve_field(sigma_ruleset *rs, field_def *f)
+{
+	arena *a = rs->scratch;
+	const event *ev = rs->ev;
+	vvec vv = {NULL, NULL, 0, 0, f->keyword};
+	if (f->keyword) {
+		for (int d = DER_PROMPT; d <= DER_TOOLS; d++) {
+			ev_str s = derived_of(ev, d);
+			if (s.p != NULL)
+				vpush(a, &vv, (sigma_fval){s.p, s.n, JSON_STRING}, derived_names[d]);
+		}
+		if (ev->doc != NULL)
+			walk_all(a, &vv, ev->doc, NULL, 0);
+	} else {
+		ev_str s = derived_of(ev, f->derived);
+		if (f->derived && s.p != NULL) {
+			vpush(a, &vv, (sigma_fval){s.p, s.n, JSON_STRING}, NULL);
+		} else if (ev->doc != NULL) {
+			for (size_t i = 0; i < f->npaths; i++)
+				walk_path(a, &vv, ev->doc, f->paths[i], rs->strip_spaces, 0);
+			if (vv.n == 0 && f->anywhere)
+				walk_anywhere(a, &vv, ev->doc, f->name, 0);
+		}
+	}
+	f->vals = vv.v;
+	f->vpaths = vv.paths;
+	f->nvals = vv.n;
+	f->epoch = rs->epoch;
+}
+
+static size_t field_values(void *ctx, uint32_t id, const sigma_fval **out)
+{
+	sigma_ruleset *rs = ctx;
+	field_def *f = &rs->fields[id];
+	if (f->epoch != rs->epoch)
+		resolve_field(rs, f);
+	*out = f->vals;
+	return f->nvals;
+}
+
+/* ================================================================ evaluation */
+
+static void push_span(sigma_ruleset *rs, const field_def *f, size_t leaf, size_t so, size_t eo)
+{
+	if (rs->nspans >= SIGMA_MAX_SPANS || leaf >= f->nvals)
+		return;
+	sigma_span *sp = &rs->spans[rs->nspans++];
+	sp->field = f->keyword ? f->vpaths[leaf] : f->name;
+	sp->value = f->vals[leaf].s;
+	sp->value_len = f->vals[leaf].n;
+	sp->start = so;
+	sp->end = eo;
+}
+
+static bool eval_alt(sigma_ruleset *rs, const alt *al)
+{
+	for (size_t i = 0; i < al->n; i++) {
+		const item *it = &al->items[i];
+		const sigma_fval *v;
+		size_t n = field_values(rs, it->field, &v), leaf, so, eo;
+		if (!sigma_vitem_match(&it->v, v, n, &rs->mc, &leaf, &so, &eo))
+			return false;
+		if (n > 0 && it->v.kind == SIGMA_V_MATCH && !it->v.neq)
+			push_span(rs, &rs->fields[it->field], leaf, so, eo);
+	}
+	return true;
+}
+
+typedef struct evalctx {
+	sigma_ruleset *rs;
+	const sigma_rule *r;
+	uint8_t *cache;
+} evalctx;
+
+static bool eval_sel(evalctx *ec, uint32_t idx)
+{
+	if (ec->cache[idx])
+		return ec->cache[idx] == 1;
+	const sel *s = &ec->r->sels[idx];
+	size_t mark = ec->rs->nspans;
+	bool r = false;
+	for (size_t i = 0; i < s->n && !r; i++) {
+		r = eval_alt(ec->rs, &s->alts[i]);
+		if (!r)
+			ec->rs->nspans = mark;
+	}
+	ec->cache[idx] = r ? 1 : 2;
+	return r;
+}
+
+static bool eval_node(evalctx *ec, const sigma_cond *c)
+{
+	size_t mark = ec->rs->nspans;
+	bool r;
+	switch (c->op) {
+	case SIGMA_C_SEL:
+		r = eval_sel(ec, c->sel);
+		break;
+	case SIGMA_C_NOT:
+		r = !eval_node(ec, c->kids[0]);
+		ec->rs->nspans = mark;
+		break;
+	case SIGMA_C_AND:
+	case SIGMA_C_ALL_OF:
+		r = true;
+		for (size_t i = 0; i < c->n && r; i++)
+			r = eval_node(ec, c->kids[i]);
+		break;
+	default:
+		r = false;
+		for (size_t i = 0; i < c->n && !r; i++)
+			r = eval_node(ec, c->kids[i]);
+		break;
+	}
+	if (!r)
+		ec->rs->nspans = mark;
+	return r;
+}
+
+static bool overlap_holds(sigma_ruleset *rs, const sigma_rule *r)
+{
+	const sigma_fval *a, *b;
+	size_t na = field_values(rs, r->overlap_a, &a), nb = field_values(rs, r->overlap_b, &b);
+	for (size_t i = 0; i < na; i++)
+		for (size_t j = 0; j < nb; j++)
+			if (a[i].s && b[j].s && sigma_ext_overlap(a[i].s, a[i].n, b[j].s, b[j].n, r->ext.overlap_min))
+				return true;
+	return false;
+}
+
+static const char *first_text(sigma_ruleset *rs, uint32_t id, size_t *n);
+
+/* Values of fields ids[0..n) joined with \x1f (bounded). */
+static char *join_values(sigma_ruleset *rs, const uint32_t *ids, size_t n)
+{
+	buf b;
+	buf_init(&b, 64 * 1024);
+	for (size_t i = 0; i < n; i++) {
+		size_t len;
+		const char *t = first_text(rs, ids[i], &len);
+		if ((i && buf_putc(&b, '\x1f') != LT_OK) ||
+		    buf_append(&b, t ? t : "", t ? (len > 1024 ? 1024 : len) : 0) != LT_OK)
+			break;
+	}
+	char *out = arena_strndup(rs->scratch, buf_cstr(&b), b.len);
+	buf_free(&b);
+	return out;
+}
+
+static bool first_seen_fires(sigma_ruleset *rs, const sigma_rule *r)
+{
+	char *g = join_values(rs, r->fs_group_ids, r->ext.fs_ngroup);
+	char *v = join_values(rs, r->fs_field_ids, r->ext.fs_nfields);
+	return g != NULL && v != NULL &&
+	       sigma_fs_feed(r->fs, g, v, rs->ev->time_us, r->ext.fs_baseline_us);
+}
+
+static bool eval_rule(sigma_ruleset *rs, const sigma_rule *r)
+{
+	evalctx ec = {rs, r, rs->sel_cache};
+	memset(rs->sel_cache, 0, r->nsels);
+	bool m = eval_node(&ec, r->cond);
+	if (m && r->ext.overlap_field != NULL)
+		m = overlap_holds(rs, r);
+	if (m && r->fs != NULL)
+		m = first_seen_fires(rs, r);
+	for (size_t i = 0; m && i < r->nfilters; i++) {
+		const sigma_rule *f = r->filters[i];
+		evalctx fc = {rs, f, rs->sel_cache + rs->sel_cache_n};
+		memset(fc.cache, 0, f->nsels);
+		size_t mark = rs->nspans;
+		if (f->state == SIGMA_LOADED && eval_node(&fc, f->cond))
+			m = false;
+		rs->nspans = mark;
+	}
+	return m;
+}
+
+static int mark_candidate(void *ctx, uint32_t id, size_t end)
+{
+	(void)end;
+	sigma_ruleset *rs = ctx;
+	if (rs->cand_epoch[id] != rs->epoch) {
+		rs->cand_epoch[id] = rs->epoch;
+		rs->cands[rs->ncands++] = id;
+	}
+	return 0;
+}
+
+static int cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+static void new_epoch(sigma_ruleset *rs)
+{
+	if (++rs->epoch == 0) {
+		memset(rs->cand_epoch, 0, (rs->n + 1) * sizeof *rs->cand_epoch);
+		for (size_t i = 0; i < rs->nfields; i++)
+			rs->fields[i].epoch = 0;
+		rs->epoch = 1;
+	}
+	arena_reset(rs->scratch);
+	rs->ncands = 0;
+}
+
+static void scan_prefilter(sigma_ruleset *rs)
+{
+	for (size_t i = 0; i < rs->nfields; i++) {
+		field_def *f = &rs->fields[i];
+		if (f->ac == NULL)
+			continue;
+		const sigma_fval *v;
+		size_t n = field_values(rs, (uint32_t)i, &v);
+		for (size_t k = 0; k < n; k++)
+			if (v[k].s != NULL)
+				sigma_ac_scan(f->ac, v[k].s, v[k].n, mark_candidate, rs);
+	}
+	if (rs->ncands > 1)
+		qsort(rs->cands, rs->ncands, sizeof *rs->cands, cmp_u32);
+}
+
+/* First text value of a field in the current event ("" if none). */
+static const char *first_text(sigma_ruleset *rs, uint32_t id, size_t *n)
+{
+	const sigma_fval *v;
+	size_t k = field_values(rs, id, &v);
+	for (size_t i = 0; i < k; i++)
+		if (v[i].s != NULL) {
+			*n = v[i].n;
+			return v[i].s;
+		}
+	*n = 0;
+	return NULL;
+}
+
+/* "field=value, field=value" of correlation c for its reference k. */
+static const char *group_key(sigma_ruleset *rs, const sigma_rule *c, size_t k)
+{
+	buf b;
+	buf_init(&b, 64 * 1024);
+	size_t ng = sigma_corr_ngroup(c->corr);
+	for (size_t g = 0; g < ng; g++) {
+		size_t n;
+		const char *t = first_text(rs, c->group_fields[k][g], &n);
+		if (buf_printf(&b, "%s%s=", g ? ", " : "", sigma_corr_group_field(c->corr, g, NULL)) != LT_OK ||
+		    buf_append(&b, t ? t : "", t ? (n > 1024 ? 1024 : n) : 0) != LT_OK)
+			break;
+	}
+	const char *key = arena_strndup(rs->scratch, buf_cstr(&b), b.len);
+	buf_free(&b);
+	return key ? key : "";
+}
+
+static int feed_correlations(sigma_ruleset *rs, const sigma_rule *r, ruleset_match_fn fn, void *ctx)
+{
+	for (size_t i = 0; i < r->nfeeds; i++) {
+		const sigma_rule *c = r->feeds[i].corr;
+		size_t k = r->feeds[i].ref, vn = 0;
+		if (c->state != SIGMA_LOADED)
+			continue;
+		const char *val = sigma_corr_value_field(c->corr) ? first_text(rs, c->value_field[k], &vn) : NULL;
+		sigma_corr_fired fired;
+		if (sigma_corr_feed(c->corr, k, group_key(rs, c, k), val, vn, rs->ev, &fired)) {
+			sigma_hit hit = {c, NULL, 0, NULL, &fired};
+			if (fn(ctx, &hit))
+				return 1;
+		}
+	}
+	return 0;
+}
+
+lt_status ruleset_match(sigma_ruleset *rs, const event *ev, ruleset_match_fn fn, void *ctx)
+{
+	if (!rs->compiled)
+		return LT_EFATAL;
+	new_epoch(rs);
+	rs->ev = ev;
+	rs->mc = (sigma_mctx){rs->md, rs->mctx, field_values, rs, NULL};
+	scan_prefilter(rs);
+	size_t ci = 0, ai = 0;
+	while (ci < rs->ncands || ai < rs->nalways) {
+		uint32_t idx;
+		if (ai >= rs->nalways || (ci < rs->ncands && rs->cands[ci] < rs->always[ai]))
+			idx = rs->cands[ci++];
+		else
+			idx = rs->always[ai++];
+		const sigma_rule *r = rs->rules[idx];
+		if (!rs->generic && r->source != ev->source)
+			continue;
+		rs->nspans = 0;
+		rs->mc.error = NULL;
+		bool m = eval_rule(rs, r);
+		sigma_hit hit = {r, rs->spans, rs->nspans, rs->mc.error, NULL};
+		if (((m && !r->hidden) || hit.error != NULL) && fn(ctx, &hit))
+			break;
+		if (m && r->nfeeds > 0 && feed_correlations(rs, r, fn, ctx))
+			break;
+	}
+	rs->ev = NULL;
+	return LT_OK;
+}
+
+/* ================================================================ accessors */
+
+size_t ruleset_count(const sigma_ruleset *rs)
+{
+	return rs->n;
+}
+
+const sigma_rule *ruleset_rule(const sigma_ruleset *rs, size_t i)
+{
+	return i < rs->n ? rs->rules[i] : NULL;
+}
+
+const sigma_rule *ruleset_find(const sigma_ruleset *rs, const char *id_or_name)
+{
+	for (size_t i = 0; i < rs->n; i++)
+		if (strcmp(rs->rules[i]->id, id_or_name) == 0)
+			return rs->rules[i];
+	for (size_t i = 0; i < rs->n; i++)
+		if (rs->rules[i]->name[0] && strcmp(rs->rules[i]->name, id_or_name) == 0)
+			return rs->rules[i];
+	return NULL;
+}
+
+void ruleset_get_stats(const sigma_ruleset *rs, ruleset_stats *st)
+{
+	memset(st, 0, sizeof *st);
+	st->rules = rs->n;
+	for (size_t i = 0; i < rs->n; i++) {
+		const sigma_rule *r = rs->rules[i];
+		st->loaded += r->state == SIGMA_LOADED;
+		st->unsupported += r->state == SIGMA_UNSUPPORTED;
+		st->errors += r->state == SIGMA_ERROR;
+		st->detection += r->kind == SIGMA_KIND_DETECTION;
+		st->filters += r->kind == SIGMA_KIND_FILTER;
+		st->correlations += r->kind == SIGMA_KIND_CORRELATION;
+		if (r->kind == SIGMA_KIND_DETECTION && r->state == SIGMA_LOADED && rs->compiled) {
+			st->always += r->always;
+			st->prefiltered += !r->always;
+		}
+	}
+	st->patterns = rs->npatterns;
+	st->regexes = rs->nre;
+}
+
+const char *sigma_rule_id(const sigma_rule *r) { return r->id; }
+const char *sigma_rule_name(const sigma_rule *r) { return r->name; }
+const char *sigma_rule_title(const sigma_rule *r) { return r->title; }
+const char *sigma_rule_level(const sigma_rule *r) { return r->level; }
+const char *sigma_rule_status(const sigma_rule *r) { return r->status; }
+const char *sigma_rule_description(const sigma_rule *r) { return r->description; }
+const char *sigma_rule_author(const sigma_rule *r) { return r->author; }
+const char *sigma_rule_file(const sigma_rule *r) { return r->file; }
+unsigned sigma_rule_line(const sigma_rule *r) { return r->line; }
+size_t sigma_rule_ntags(const sigma_rule *r) { return r->tags.n; }
+const char *sigma_rule_tag(const sigma_rule *r, size_t i) { return i < r->tags.n ? r->tags.v[i] : ""; }
+size_t sigma_rule_nreferences(const sigma_rule *r) { return r->refs.n; }
+const char *sigma_rule_reference(const sigma_rule *r, size_t i) { return i < r->refs.n ? r->refs.v[i] : ""; }
+size_t sigma_rule_nfalsepositives(const sigma_rule *r) { return r->fps.n; }
+const char *sigma_rule_falsepositive(const sigma_rule *r, size_t i) { return i < r->fps.n ? r->fps.v[i] : ""; }
+sigma_kind sigma_rule_kind(const sigma_rule *r) { return r->kind; }
+sigma_state sigma_rule_state(const sigma_rule *r) { return r->state; }
+const char *sigma_rule_reason(const sigma_rule *r) { return r->reason; }
+unsigned sigma_rule_err_line(const sigma_rule *r) { return r->err_line; }
+ev_source sigma_rule_source(const sigma_rule *r) { return r->source; }
+const char *sigma_rule_logsource_text(const sigma_rule *r) { return r->ls_text; }
+
+const char *sigma_rule_logsource(const sigma_rule *r, const char *which)
+{
+	if (strcmp(which, "product") == 0)
+		return r->ls_product;
+	if (strcmp(which, "service") == 0)
+		return r->ls_service;
+	if (strcmp(which, "category") == 0)
+		return r->ls_category;
+	return "";
+}
+
+bool sigma_rule_redact(const sigma_rule *r)
+{
+	return r->ext.redact;
+}
+
+bool sigma_rule_extension(const sigma_rule *r, const char *name)
+{
+	return r->doc != NULL && sigma_yaml_get(sigma_yaml_get(r->doc, "llmtrail"), name) != NULL;
+}
+
+const char *sigma_state_name(sigma_state s)
+{
+	return s == SIGMA_LOADED ? "loaded" : s == SIGMA_UNSUPPORTED ? "unsupported" : "error";
+}

@@ -1,0 +1,185 @@
+/*
+ * sigma.h — the Sigma rule engine: load rule files, compile them, match events
+ * (DESIGN.md §6; Sigma specification 2.x, SigmaHQ/sigma-specification).
+ *
+ * Life of a ruleset:
+ *   sigma_ruleset *rs = ruleset_new();
+ *   ruleset_set_fieldmap(rs, "map.yml", &err);       optional, before compile
+ *   ruleset_set_placeholders(rs, "ph.yml", &err);    optional (|expand)
+ *   ruleset_load_path(rs, "rules/", &err);           files or folders (*.yml, *.yaml)
+ *   ruleset_compile(rs, &err);
+ *   ruleset_match(rs, &ev, on_hit, ctx);             per event, in replay order
+ *   ruleset_free(rs);
+ *
+ * Every rule document found becomes a sigma_rule whose state is LOADED,
+ * UNSUPPORTED (valid Sigma we cannot run; reason says what) or ERROR (file,
+ * line and reason). Nothing is dropped silently: a file that is not valid YAML
+ * is one ERROR rule naming the file and line. Correlation rules are evaluated
+ * over the sequence of events given to ruleset_match. Filter documents
+ * (Sigma filters) are applied to the rules they name: rule AND NOT filter.
+ *
+ * Log sources: `product: aws` + `service: cloudtrail` applies to CloudTrail
+ * events, `service: bedrock_invocation` to invocation-log events; rules for
+ * other log sources are loaded and compiled but not applicable (never
+ * evaluated) unless ruleset_set_generic(rs, true), which applies every rule to
+ * every event (generic JSON input with a field map).
+ *
+ * Fields: dotted JSON paths into ev->doc, any array element matching at any
+ * level (a key that itself contains dots also matches); the names prompt,
+ * system, response and tool_calls address the derived text of invocation
+ * events. A field map (YAML) renames Sigma fields to paths; see docs/rules.md.
+ *
+ * Ownership: the ruleset owns its rules; sigma_rule pointers and their strings
+ * live until ruleset_free (free(NULL) is a no-op). ruleset_match borrows the
+ * event; what a hit points to is valid only during the callback. A ruleset is
+ * not safe for concurrent ruleset_match calls (scratch space is per ruleset).
+ *
+ * Failure returns: LT_EFILE for an unreadable path, LT_EFATAL out of memory;
+ * per-rule problems never fail a call, they are rule states.
+ */
+#ifndef LLMTRAIL_ANALYZERS_SIGMA_H
+#define LLMTRAIL_ANALYZERS_SIGMA_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/error.h"
+#include "ingest/event.h"
+
+typedef struct sigma_ruleset sigma_ruleset;
+typedef struct sigma_rule sigma_rule;
+
+typedef enum sigma_state {
+	SIGMA_LOADED = 0,
+	SIGMA_UNSUPPORTED = 1,
+	SIGMA_ERROR = 2
+} sigma_state;
+
+typedef enum sigma_kind {
+	SIGMA_KIND_DETECTION = 0,
+	SIGMA_KIND_FILTER = 1,
+	SIGMA_KIND_CORRELATION = 2, /* evaluated over the replay (event_count, value_count,
+	                               value_sum, value_avg, temporal, temporal_ordered) */
+	SIGMA_KIND_INVALID = 3 /* not readable as a rule (see the reason) */
+} sigma_kind;
+
+/* ---- ruleset */
+sigma_ruleset *ruleset_new(void) LT_WUR;
+void ruleset_free(sigma_ruleset *rs);
+
+lt_status ruleset_set_fieldmap(sigma_ruleset *rs, const char *path, lt_error *err) LT_WUR;
+lt_status ruleset_set_placeholders(sigma_ruleset *rs, const char *path, lt_error *err) LT_WUR;
+void ruleset_set_generic(sigma_ruleset *rs, bool generic);
+
+/* A rule file, or a folder searched recursively for *.yml / *.yaml (sorted). */
+lt_status ruleset_load_path(sigma_ruleset *rs, const char *path, lt_error *err) LT_WUR;
+/* Rule text from memory; name is used as the file name in messages. */
+lt_status ruleset_load_text(sigma_ruleset *rs, const char *name, const char *text, size_t len,
+                            lt_error *err) LT_WUR;
+/* Compiles every loaded rule and builds the prefilter. Call once, after loading. */
+lt_status ruleset_compile(sigma_ruleset *rs, lt_error *err) LT_WUR;
+
+size_t ruleset_count(const sigma_ruleset *rs);
+const sigma_rule *ruleset_rule(const sigma_ruleset *rs, size_t i);
+/* By id, else by name; NULL if none. */
+const sigma_rule *ruleset_find(const sigma_ruleset *rs, const char *id_or_name);
+
+typedef struct ruleset_stats {
+	size_t rules, loaded, unsupported, errors;
+	size_t detection, filters, correlations;
+	size_t prefiltered; /* loaded detection rules reached only through the literal prefilter */
+	size_t always;      /* loaded detection rules evaluated on every applicable event */
+	size_t patterns;    /* literals in the prefilter */
+	size_t regexes;
+} ruleset_stats;
+void ruleset_get_stats(const sigma_ruleset *rs, ruleset_stats *st);
+
+/* ---- matching */
+typedef struct sigma_span {
+	const char *field; /* field as named in the rule (or the path, for keywords) */
+	const char *value; /* the matched value's text (not NUL-terminated) */
+	size_t value_len;
+	size_t start, end; /* byte offsets of the match within value */
+} sigma_span;
+
+#define SIGMA_MAX_SPANS 16
+
+/* An event that took part in a correlation (copied out of its replay step). */
+typedef struct sigma_corr_event sigma_corr_event;
+struct sigma_corr_event {
+	int64_t time_us;
+	ev_source source;
+	char *uid;
+	char *evidence; /* provenance, NULL when the event had none */
+	char *member;
+	uint64_t line;
+};
+
+/* A correlation rule that fired on this event (the last one it needed). */
+typedef struct sigma_corr_fired {
+	const char *group;   /* "field=value, field=value" ("" without group-by) */
+	int64_t first_us, last_us;
+	double value;        /* the count, sum or average that met the condition */
+	const sigma_corr_event *events; /* the matched events of the window, oldest first */
+	size_t nevents;
+} sigma_corr_fired;
+
+typedef struct sigma_hit {
+	const sigma_rule *rule;
+	const sigma_span *spans; /* the positive field matches that made the rule true */
+	size_t nspans;
+	const char *error; /* non-NULL: the rule failed on this event (e.g. a regex limit) */
+	const sigma_corr_fired *corr; /* non-NULL: rule is a correlation rule that fired */
+} sigma_hit;
+
+/* Return nonzero to stop matching this event. */
+typedef int (*ruleset_match_fn)(void *ctx, const sigma_hit *hit);
+
+/* Calls fn once per matching rule (in load order), and once per rule that
+ * failed on this event (hit->error set). Correlation rules keep state across
+ * calls: feed events in time order (the replay order); a correlation fires on
+ * the event that completes it (hit->corr set). Detection rules referenced by a
+ * correlation report only through it, unless the correlation says
+ * `generate: true`. Returns LT_OK, or LT_EFATAL. */
+lt_status ruleset_match(sigma_ruleset *rs, const event *ev, ruleset_match_fn fn, void *ctx) LT_WUR;
+
+/* Forgets all correlation state (before replaying another case). */
+void ruleset_reset_state(sigma_ruleset *rs);
+
+/* ---- rule metadata (strings are "" when absent, never NULL) */
+const char *sigma_rule_id(const sigma_rule *r);
+const char *sigma_rule_name(const sigma_rule *r);
+const char *sigma_rule_title(const sigma_rule *r);
+const char *sigma_rule_level(const sigma_rule *r);
+const char *sigma_rule_status(const sigma_rule *r);
+const char *sigma_rule_description(const sigma_rule *r);
+const char *sigma_rule_author(const sigma_rule *r);
+const char *sigma_rule_file(const sigma_rule *r);
+unsigned sigma_rule_line(const sigma_rule *r); /* line where the document starts */
+size_t sigma_rule_ntags(const sigma_rule *r);
+const char *sigma_rule_tag(const sigma_rule *r, size_t i);
+size_t sigma_rule_nreferences(const sigma_rule *r);
+const char *sigma_rule_reference(const sigma_rule *r, size_t i);
+size_t sigma_rule_nfalsepositives(const sigma_rule *r);
+const char *sigma_rule_falsepositive(const sigma_rule *r, size_t i);
+/* logsource: which is "product", "service" or "category". */
+const char *sigma_rule_logsource(const sigma_rule *r, const char *which);
+sigma_kind sigma_rule_kind(const sigma_rule *r);
+sigma_state sigma_rule_state(const sigma_rule *r);
+/* Why UNSUPPORTED or ERROR ("" when LOADED); for errors err_line is the line. */
+const char *sigma_rule_reason(const sigma_rule *r);
+unsigned sigma_rule_err_line(const sigma_rule *r);
+/* The event source the rule applies to (EV_SRC_UNKNOWN: none of ours). */
+ev_source sigma_rule_source(const sigma_rule *r);
+/* "aws/cloudtrail", "windows/process_creation", ... (product/service-or-category) */
+const char *sigma_rule_logsource_text(const sigma_rule *r);
+
+/* llmtrail.redact: matched text must be redacted in reports unless asked otherwise. */
+bool sigma_rule_redact(const sigma_rule *r);
+/* True if the rule has an llmtrail extension section `llmtrail: {name: ...}`. */
+bool sigma_rule_extension(const sigma_rule *r, const char *name);
+
+const char *sigma_state_name(sigma_state s); /* "loaded", "unsupported", "error" */
+
+#endif

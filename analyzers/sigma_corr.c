@@ -1,0 +1,527 @@
+/*
+ * sigma_corr.c — correlation rules over the replay (see sigma_corr.h).
+ *
+ * State is per correlation rule and per group (the group-by values of the
+ * event, joined into one key, in an open-addressed hash table). Each group
+ * keeps a ring buffer of the matched events inside the window, with copies of
+ * what a finding needs (time, source, uid, provenance). On each fed event the
+ * window is trimmed to [t - timespan, t], the aggregate of the type is
+ * brought up to date (count, distinct values, running sum, last time per
+ * referenced rule, or the latest chain start per step for temporal_ordered),
+ * and the condition is checked. When it holds the window's events are handed
+ * out as the finding and the group starts afresh.
+ * https://github.com/SigmaHQ/sigma-specification (sigma-correlation-rules-specification.md)
+ */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+#include "analyzers/sigma_corr.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define NONE INT64_MIN
+
+typedef struct wentry {
+	sigma_corr_event ev;
+	size_t ref;
+	char *val;  /* value_count */
+	double num; /* value_sum / value_avg */
+} wentry;
+
+typedef struct group {
+	char *key;
+	wentry *w; /* ring buffer */
+	size_t head, n, cap;
+	double sum;
+	int64_t *mark; /* temporal: last time per ref; ordered: chain start per step */
+} group;
+
+typedef struct alias {
+	const char *name; /* group-by name */
+	const char *rule; /* rule name */
+	const char *field;
+} alias;
+
+struct sigma_corr {
+	int type;
+	const char **refs;
+	size_t nrefs;
+	const char **groupby;
+	size_t ngroup;
+	alias *aliases;
+	size_t naliases;
+	int64_t span;
+	bool has[5]; /* gt gte lt lte eq */
+	double bound[5];
+	const char *field;
+	bool generate;
+	group **tab;
+	size_t tabcap, ngroups;
+	sigma_corr_event *out;
+	size_t nout;
+	char *out_group;
+};
+
+enum { C_GT = 0, C_GTE, C_LT, C_LTE, C_EQ };
+static const char *const cond_names[] = {"gt", "gte", "lt", "lte", "eq"};
+
+static const char *const type_names[] = {"event_count", "value_count", "value_sum",
+                                         "value_avg", "temporal", "temporal_ordered"};
+
+/* ---------------------------------------------------------------- parsing */
+
+int64_t sigma_corr_timespan(const char *s)
+{
+	if (s == NULL || *s < '0' || *s > '9')
+		return -1;
+	char *end;
+	long long v = strtoll(s, &end, 10);
+	int64_t unit = end[0] == 's' ? 1 : end[0] == 'm' ? 60 : end[0] == 'h' ? 3600
+	               : end[0] == 'd' ? 86400 : 0;
+	if (unit == 0 || end[1] != '\0' || v <= 0 || v > 100LL * 365 * 86400 / unit)
+		return -1;
+	return (int64_t)v * unit * 1000000;
+}
+
+static lt_status bad(const sigma_ynode *n, lt_error *err, const char *msg)
+{
+	lt_error_where(err, NULL, NULL, n ? n->line : 0);
+	return lt_error_set(err, LT_EITEM, "correlation: %s", msg);
+}
+
+static bool str_list(arena *a, const sigma_ynode *n, const char ***v, size_t *cnt)
+{
+	*cnt = 0;
+	size_t k = n == NULL ? 0 : n->type == SIGMA_Y_SEQ ? n->len : 1;
+	*v = arena_calloc(a, (k + 1) * sizeof **v);
+	if (*v == NULL)
+		return false;
+	for (size_t i = 0; i < k; i++) {
+		const sigma_ynode *it = n->type == SIGMA_Y_SEQ ? n->items[i] : n;
+		if (it->type == SIGMA_Y_SCALAR && !sigma_yaml_is_null(it))
+			(*v)[(*cnt)++] = it->s;
+	}
+	return true;
+}
+
+static lt_status parse_condition(sigma_corr *c, const sigma_ynode *cond, lt_error *err)
+{
+	if (cond == NULL) {
+		if (c->type == SIGMA_CORR_TEMPORAL || c->type == SIGMA_CORR_TEMPORAL_ORDERED) {
+			c->has[C_GTE] = true; /* all referenced rules */
+			c->bound[C_GTE] = (double)c->nrefs;
+			return LT_OK;
+		}
+		return bad(cond, err, "missing condition");
+	}
+	if (cond->type != SIGMA_Y_MAP)
+		return bad(cond, err, "condition must be a mapping (gt, gte, lt, lte, eq)");
+	for (size_t i = 0; i < cond->len; i++) {
+		const char *k = cond->pairs[i].key->s;
+		const char *v = sigma_yaml_str(cond->pairs[i].value);
+		if (strcmp(k, "field") == 0) {
+			c->field = v;
+			continue;
+		}
+		size_t j = 0;
+		while (j < 5 && strcmp(k, cond_names[j]) != 0)
+			j++;
+		char *end;
+		if (j == 5)
+			return bad(cond->pairs[i].key, err, "unknown condition operator");
+		if (v == NULL || (c->bound[j] = strtod(v, &end), *end != '\0' || v[0] == '\0'))
+			return bad(cond->pairs[i].value, err, "condition bound must be a number");
+		c->has[j] = true;
+	}
+	return LT_OK;
+}
+
+static lt_status parse_aliases(arena *a, sigma_corr *c, const sigma_ynode *al, lt_error *err)
+{
+	if (al == NULL)
+		return LT_OK;
+	if (al->type != SIGMA_Y_MAP)
+		return bad(al, err, "aliases must be a mapping");
+	size_t total = 0;
+	for (size_t i = 0; i < al->len; i++)
+		total += al->pairs[i].value->type == SIGMA_Y_MAP ? al->pairs[i].value->len : 0;
+	c->aliases = arena_calloc(a, (total + 1) * sizeof *c->aliases);
+	if (c->aliases == NULL)
+		return lt_error_set(err, LT_EFATAL, "out of memory");
+	for (size_t i = 0; i < al->len; i++) {
+		const sigma_ynode *m = al->pairs[i].value;
+		if (m->type != SIGMA_Y_MAP)
+			return bad(m, err, "an alias maps rule names to fields");
+		for (size_t k = 0; k < m->len; k++) {
+			const char *f = sigma_yaml_str(m->pairs[k].value);
+			if (f == NULL)
+				return bad(m->pairs[k].value, err, "alias field must be a string");
+			c->aliases[c->naliases++] = (alias){al->pairs[i].key->s, m->pairs[k].key->s, f};
+		}
+	}
+	return LT_OK;
+}
+
+lt_status sigma_corr_parse(arena *a, const sigma_ynode *node, sigma_corr **out, bool *unsupported,
+                           lt_error *err)
+{
+	*out = NULL;
+	*unsupported = false;
+	if (node == NULL || node->type != SIGMA_Y_MAP)
+		return bad(node, err, "the correlation section must be a mapping");
+	sigma_corr *c = calloc(1, sizeof *c);
+	if (c == NULL)
+		return lt_error_set(err, LT_EFATAL, "out of memory");
+	*out = c;
+	const char *type = sigma_yaml_str(sigma_yaml_get(node, "type"));
+	c->type = -1;
+	for (int i = 0; type && i < 6; i++)
+		if (strcmp(type, type_names[i]) == 0)
+			c->type = i;
+	if (c->type < 0) {
+		*unsupported = type != NULL && strncmp(type, "value_", 6) == 0;
+		return bad(sigma_yaml_get(node, "type"), err,
+		           *unsupported ? "this correlation type is not supported" : "unknown correlation type");
+	}
+	if (!str_list(a, sigma_yaml_get(node, "rules"), &c->refs, &c->nrefs) ||
+	    !str_list(a, sigma_yaml_get(node, "group-by"), &c->groupby, &c->ngroup))
+		return lt_error_set(err, LT_EFATAL, "out of memory");
+	if (c->nrefs == 0)
+		return bad(node, err, "no rules referenced");
+	const sigma_ynode *ts = sigma_yaml_get(node, "timespan");
+	c->span = sigma_corr_timespan(sigma_yaml_str(ts));
+	if (c->span < 0)
+		return bad(ts ? ts : node, err, "timespan must be a number and s, m, h or d (e.g. 30m)");
+	lt_status st = parse_condition(c, sigma_yaml_get(node, "condition"), err);
+	if (st == LT_OK)
+		st = parse_aliases(a, c, sigma_yaml_get(node, "aliases"), err);
+	if (st != LT_OK)
+		return st;
+	bool gen = false;
+	if (sigma_yaml_bool(sigma_yaml_get(node, "generate"), &gen))
+		c->generate = gen;
+	bool value_type = c->type >= SIGMA_CORR_VALUE_COUNT && c->type <= SIGMA_CORR_VALUE_AVG;
+	if (value_type && c->field == NULL)
+		return bad(node, err, "this correlation type needs condition.field");
+	if (!c->has[C_GT] && !c->has[C_GTE] && !c->has[C_EQ]) {
+		*unsupported = true;
+		return bad(sigma_yaml_get(node, "condition"), err,
+		           "a condition without a lower bound (gt, gte or eq) needs end-of-window "
+		           "evaluation (not evaluated yet)");
+	}
+	return LT_OK;
+}
+
+/* ---------------------------------------------------------------- accessors */
+
+int sigma_corr_type(const sigma_corr *c) { return c->type; }
+bool sigma_corr_generate(const sigma_corr *c) { return c->generate; }
+size_t sigma_corr_nrefs(const sigma_corr *c) { return c->nrefs; }
+const char *sigma_corr_ref(const sigma_corr *c, size_t i) { return c->refs[i]; }
+size_t sigma_corr_ngroup(const sigma_corr *c) { return c->ngroup; }
+const char *sigma_corr_value_field(const sigma_corr *c) { return c->field; }
+
+const char *sigma_corr_group_field(const sigma_corr *c, size_t i, const char *rule_name)
+{
+	for (size_t k = 0; rule_name != NULL && k < c->naliases; k++)
+		if (strcmp(c->aliases[k].name, c->groupby[i]) == 0 &&
+		    strcmp(c->aliases[k].rule, rule_name) == 0)
+			return c->aliases[k].field;
+	return c->groupby[i];
+}
+
+/* ---------------------------------------------------------------- state */
+
+static void free_event(sigma_corr_event *e)
+{
+	free(e->uid);
+	free(e->evidence);
+	free(e->member);
+	memset(e, 0, sizeof *e);
+}
+
+static void free_out(sigma_corr *c)
+{
+	for (size_t i = 0; i < c->nout; i++)
+		free_event(&c->out[i]);
+	free(c->out);
+	free(c->out_group);
+	c->out = NULL;
+	c->out_group = NULL;
+	c->nout = 0;
+}
+
+static wentry *at(group *g, size_t i)
+{
+	return &g->w[(g->head + i) % g->cap];
+}
+
+static void drop_oldest(sigma_corr *c, group *g)
+{
+	wentry *e = at(g, 0);
+	if (c->type == SIGMA_CORR_VALUE_SUM || c->type == SIGMA_CORR_VALUE_AVG)
+		g->sum -= e->num;
+	free_event(&e->ev);
+	free(e->val);
+	e->val = NULL;
+	g->head = (g->head + 1) % g->cap;
+	if (--g->n == 0)
+		g->sum = 0.0;
+}
+
+static void clear_group(sigma_corr *c, group *g)
+{
+	while (g->n > 0)
+		drop_oldest(c, g);
+	for (size_t i = 0; i < c->nrefs; i++)
+		g->mark[i] = NONE;
+}
+
+static void free_group(sigma_corr *c, group *g)
+{
+	clear_group(c, g);
+	free(g->w);
+	free(g->mark);
+	free(g->key);
+	free(g);
+}
+
+void sigma_corr_reset(sigma_corr *c)
+{
+	for (size_t i = 0; i < c->tabcap; i++)
+		if (c->tab[i] != NULL) {
+			free_group(c, c->tab[i]);
+			c->tab[i] = NULL;
+		}
+	c->ngroups = 0;
+	free_out(c);
+}
+
+void sigma_corr_free(sigma_corr *c)
+{
+	if (c == NULL)
+		return;
+	sigma_corr_reset(c);
+	free(c->tab);
+	free(c);
+}
+
+static uint64_t hash_str(const char *s)
+{
+	uint64_t h = 1469598103934665603ull;
+	for (; *s; s++)
+		h = (h ^ (uint8_t)*s) * 1099511628211ull;
+	return h;
+}
+
+static bool rehash(sigma_corr *c)
+{
+	size_t nc = c->tabcap ? c->tabcap * 2 : 64;
+	group **nt = calloc(nc, sizeof *nt);
+	if (nt == NULL)
+		return false;
+	for (size_t i = 0; i < c->tabcap; i++)
+		if (c->tab[i] != NULL) {
+			size_t h = (size_t)hash_str(c->tab[i]->key) & (nc - 1);
+			while (nt[h] != NULL)
+				h = (h + 1) & (nc - 1);
+			nt[h] = c->tab[i];
+		}
+	free(c->tab);
+	c->tab = nt;
+	c->tabcap = nc;
+	return true;
+}
+
+static group *find_group(sigma_corr *c, const char *key)
+{
+	if ((c->ngroups + 1) * 2 > c->tabcap && !rehash(c))
+		return NULL;
+	size_t h = (size_t)hash_str(key) & (c->tabcap - 1);
+	while (c->tab[h] != NULL) {
+		if (strcmp(c->tab[h]->key, key) == 0)
+			return c->tab[h];
+		h = (h + 1) & (c->tabcap - 1);
+	}
+	if (c->ngroups >= SIGMA_CORR_MAX_GROUPS)
+		return NULL;
+	group *g = calloc(1, sizeof *g);
+	if (g == NULL)
+		return NULL;
+	g->key = strdup(key);
+	g->mark = malloc((c->nrefs + 1) * sizeof *g->mark);
+	if (g->key == NULL || g->mark == NULL) {
+		free(g->key);
+		free(g->mark);
+		free(g);
+		return NULL;
+	}
+	for (size_t i = 0; i < c->nrefs; i++)
+		g->mark[i] = NONE;
+	c->tab[h] = g;
+	c->ngroups++;
+	return g;
+}
+
+static char *dup_n(const char *s, size_t n)
+{
+	if (s == NULL)
+		return NULL;
+	char *d = malloc(n + 1);
+	if (d != NULL) {
+		memcpy(d, s, n);
+		d[n] = '\0';
+	}
+	return d;
+}
+
+static bool push(sigma_corr *c, group *g, const event *ev, size_t ref, const char *val,
+                 size_t vn, double num)
+{
+	if (g->n == SIGMA_CORR_MAX_WINDOW)
+		drop_oldest(c, g);
+	if (g->n == g->cap) {
+		size_t nc = g->cap ? g->cap * 2 : 8;
+		wentry *nw = calloc(nc, sizeof *nw);
+		if (nw == NULL)
+			return false;
+		for (size_t i = 0; i < g->n; i++)
+			nw[i] = *at(g, i);
+		free(g->w);
+		g->w = nw;
+		g->cap = nc;
+		g->head = 0;
+	}
+	wentry *e = &g->w[(g->head + g->n) % g->cap];
+	memset(e, 0, sizeof *e);
+	e->ev.time_us = ev->time_us;
+	e->ev.source = ev->source;
+	e->ev.uid = dup_n(ev->uid.p ? ev->uid.p : "", ev->uid.p ? (ev->uid.n > 256 ? 256 : ev->uid.n) : 0);
+	e->ev.line = ev->line;
+	if (ev->prov != NULL) {
+		e->ev.evidence = ev->prov->evidence ? strdup(ev->prov->evidence) : NULL;
+		e->ev.member = ev->prov->member ? strdup(ev->prov->member) : NULL;
+	}
+	e->ref = ref;
+	e->val = val ? dup_n(val, vn > 1024 ? 1024 : vn) : NULL;
+	e->num = num;
+	g->sum += num;
+	g->n++;
+	return true;
+}
+
+static int cmp_strp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static double distinct_values(group *g)
+{
+	char **v = malloc((g->n + 1) * sizeof *v);
+	if (v == NULL)
+		return 0;
+	size_t k = 0;
+	for (size_t i = 0; i < g->n; i++)
+		if (at(g, i)->val != NULL)
+			v[k++] = at(g, i)->val;
+	qsort(v, k, sizeof *v, cmp_strp);
+	size_t d = 0;
+	for (size_t i = 0; i < k; i++)
+		d += i == 0 || strcmp(v[i], v[i - 1]) != 0;
+	free(v);
+	return (double)d;
+}
+
+static bool cond_holds(const sigma_corr *c, double v)
+{
+	return (!c->has[C_GT] || v > c->bound[C_GT]) && (!c->has[C_GTE] || v >= c->bound[C_GTE]) &&
+	       (!c->has[C_LT] || v < c->bound[C_LT]) && (!c->has[C_LTE] || v <= c->bound[C_LTE]) &&
+	       (!c->has[C_EQ] || v == c->bound[C_EQ]);
+}
+
+/* The aggregate the condition is about, after the event at time t. */
+static double aggregate(sigma_corr *c, group *g, size_t ref, int64_t t)
+{
+	switch (c->type) {
+	case SIGMA_CORR_EVENT_COUNT:
+		return (double)g->n;
+	case SIGMA_CORR_VALUE_COUNT:
+		return distinct_values(g);
+	case SIGMA_CORR_VALUE_SUM:
+		return g->sum;
+	case SIGMA_CORR_VALUE_AVG:
+		return g->n ? g->sum / (double)g->n : 0.0;
+	case SIGMA_CORR_TEMPORAL: {
+		g->mark[ref] = t;
+		double k = 0;
+		for (size_t i = 0; i < c->nrefs; i++)
+			k += g->mark[i] != NONE && g->mark[i] >= t - c->span;
+		return k;
+	}
+	default: { /* temporal_ordered: mark[j] = latest start of a chain through step j */
+		if (ref == 0)
+			g->mark[0] = t;
+		else if (g->mark[ref - 1] != NONE && g->mark[ref - 1] >= t - c->span &&
+		         g->mark[ref - 1] > g->mark[ref])
+			g->mark[ref] = g->mark[ref - 1];
+		size_t k = 0;
+		while (k < c->nrefs && g->mark[k] != NONE && g->mark[k] >= t - c->span)
+			k++;
+		return (double)k;
+	}
+	}
+}
+
+static void hand_out(sigma_corr *c, group *g, double value, sigma_corr_fired *f)
+{
+	free_out(c);
+	c->out = calloc(g->n + 1, sizeof *c->out);
+	c->out_group = strdup(g->key);
+	f->first_us = g->n ? at(g, 0)->ev.time_us : 0;
+	f->last_us = g->n ? at(g, g->n - 1)->ev.time_us : 0;
+	if (c->out != NULL) {
+		for (size_t i = 0; i < g->n; i++) {
+			c->out[i] = at(g, i)->ev;
+			memset(&at(g, i)->ev, 0, sizeof at(g, i)->ev);
+		}
+		c->nout = g->n;
+	}
+	clear_group(c, g);
+	f->group = c->out_group ? c->out_group : "";
+	f->value = value;
+	f->events = c->out;
+	f->nevents = c->nout;
+}
+
+bool sigma_corr_feed(sigma_corr *c, size_t ref, const char *grp, const char *value,
+                     size_t value_len, const event *ev, sigma_corr_fired *fired)
+{
+	double num = 0.0;
+	if (c->type == SIGMA_CORR_VALUE_SUM || c->type == SIGMA_CORR_VALUE_AVG) {
+		char tmp[64], *end;
+		if (value == NULL || value_len == 0 || value_len >= sizeof tmp)
+			return false;
+		memcpy(tmp, value, value_len);
+		tmp[value_len] = '\0';
+		num = strtod(tmp, &end);
+		if (*end != '\0')
+			return false;
+	}
+	if (c->type == SIGMA_CORR_VALUE_COUNT && value == NULL)
+		return false;
+	group *g = find_group(c, grp);
+	if (g == NULL)
+		return false;
+	int64_t t = ev->time_us;
+	while (g->n > 0 && at(g, 0)->ev.time_us < t - c->span)
+		drop_oldest(c, g);
+	if (!push(c, g, ev, ref, value, value_len, num))
+		return false;
+	double v = aggregate(c, g, ref, t);
+	if (!cond_holds(c, v))
+		return false;
+	hand_out(c, g, v, fired);
+	return true;
+}

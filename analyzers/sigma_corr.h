@@ -1,0 +1,78 @@
+/*
+ * sigma_corr.h — Sigma correlation rules, evaluated exactly over the replay
+ * (sigma-correlation-rules-specification.md; DESIGN.md §6). Internal to the
+ * Sigma engine: sigma.c parses the documents, resolves the referenced rules
+ * and group-by fields, and feeds every base-rule match here in time order.
+ *
+ * Types: event_count, value_count, value_sum, value_avg, temporal,
+ * temporal_ordered. Windows slide: a correlation fires on the event that makes
+ * the window ending at it (events within `timespan` before it, inclusive)
+ * satisfy the condition; the group's state is then cleared, so one burst gives
+ * one finding. Conditions need a lower bound (gt, gte or eq, possibly with
+ * lt/lte as the upper end of a range); "fewer than" alone needs end-of-window
+ * evaluation and is reported unsupported, as are value_percentile and
+ * correlations of correlations.
+ *
+ * Limits: SIGMA_CORR_MAX_GROUPS groups per rule, SIGMA_CORR_MAX_WINDOW events
+ * kept per group (older ones are dropped first; counts stay exact for
+ * event_count, value_sum and value_avg, value_count may under-count beyond).
+ *
+ * Ownership: a sigma_corr owns its state (malloc); sigma_corr_free releases it.
+ */
+#ifndef LLMTRAIL_ANALYZERS_SIGMA_CORR_H
+#define LLMTRAIL_ANALYZERS_SIGMA_CORR_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "analyzers/sigma_yaml.h"
+#include "common/arena.h"
+#include "common/error.h"
+#include "analyzers/sigma.h"
+#include "ingest/event.h"
+
+#define SIGMA_CORR_MAX_GROUPS 200000u
+#define SIGMA_CORR_MAX_WINDOW 10000u
+
+enum sigma_corr_type {
+	SIGMA_CORR_EVENT_COUNT = 0,
+	SIGMA_CORR_VALUE_COUNT,
+	SIGMA_CORR_VALUE_SUM,
+	SIGMA_CORR_VALUE_AVG,
+	SIGMA_CORR_TEMPORAL,
+	SIGMA_CORR_TEMPORAL_ORDERED
+};
+
+/* sigma_corr_event and sigma_corr_fired are declared in sigma.h (the public API). */
+
+typedef struct sigma_corr sigma_corr;
+
+/* Parses a `correlation:` node. Strings stay in arena a (the ruleset's). */
+lt_status sigma_corr_parse(arena *a, const sigma_ynode *node, sigma_corr **out, bool *unsupported,
+                           lt_error *err) LT_WUR;
+void sigma_corr_free(sigma_corr *c);
+
+int sigma_corr_type(const sigma_corr *c);
+bool sigma_corr_generate(const sigma_corr *c); /* `generate: true`: base rules report too */
+size_t sigma_corr_nrefs(const sigma_corr *c);
+const char *sigma_corr_ref(const sigma_corr *c, size_t i); /* id or name of a referenced rule */
+size_t sigma_corr_ngroup(const sigma_corr *c);
+/* The field to read for group-by i in events of the referenced rule named
+ * rule_name (aliases applied); the group-by name itself otherwise. */
+const char *sigma_corr_group_field(const sigma_corr *c, size_t i, const char *rule_name);
+const char *sigma_corr_value_field(const sigma_corr *c); /* value_* types, else NULL */
+
+/* Feeds one match of referenced rule number ref (index in the rules list).
+ * group: the group key text; value: the value field's text (value_* types,
+ * NULL if absent: the event is then ignored for value_sum/avg). Returns true
+ * and fills *fired when the correlation fires on this event. */
+bool sigma_corr_feed(sigma_corr *c, size_t ref, const char *group, const char *value,
+                     size_t value_len, const event *ev, sigma_corr_fired *fired);
+/* Forgets all state (a new replay). */
+void sigma_corr_reset(sigma_corr *c);
+
+/* "30m" -> microseconds; -1 if malformed. */
+int64_t sigma_corr_timespan(const char *s);
+
+#endif

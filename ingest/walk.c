@@ -1,0 +1,1044 @@
+/*
+ * walk.c — walking folders and archives into whole in-memory members (walk.h).
+ *
+ * Folders: entries are read with openat() relative to an O_NOFOLLOW folder
+ * descriptor, sorted bytewise, and classified with fstatat(AT_SYMLINK_NOFOLLOW):
+ * folders recurse, regular files are evidence files, anything else is a note.
+ *
+ * Files: a file up to stream_threshold (16 MiB) is read whole in one pass,
+ * hashed as read, and then treated like any member. A larger one is streamed
+ * to libarchive through our own read/seek callbacks, which hash bytes in file
+ * order as they pass (a cursor tracks how far the hash has got, so formats
+ * that seek, like zip and 7z, still hash each byte once, in order); any gap
+ * left by a seek is read at the end. If no format bids, or the archive has no
+ * entries, the file is one leaf and is read whole from offset 0.
+ *
+ * Members: archive_read_data into one buffer per member, hashed as chunks
+ * arrive, capped by max_member_bytes. Bytes that plainly are JSON text (bare
+ * or gzip'd, and no tar header) are leaves at once; other bytes are offered
+ * to a fresh reader over memory: if a format bids and an entry follows they
+ * are a nested archive (recursed, up to max_depth), else a leaf.
+ * Only non-executing filters/formats are enabled: no "raw" (every file would
+ * be an archive), no "empty", no mtree (it opens files named in its text), no
+ * external programs (lrzip/lzop/grzip), no uudecode.
+ */
+#include "config.h"
+
+#include "ingest/walk.h"
+
+#include <archive.h>
+#include <archive_entry.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <zlib.h>
+
+#include "ingest/gunzip.h"
+
+#define IO_CHUNK ((size_t)1 << 20)
+#define MAX_DIR_DEPTH 256u
+#define MAX_HEADER_RETRIES 64u
+#define MAX_HEADER_FAILURES 16u
+#define UNKNOWN_SIZE_START ((size_t)64 << 10)
+#define FIRST_ALLOC_MAX ((size_t)64 << 20) /* larger members grow (realloc) as they arrive */
+#define SNIFF_BYTES 512                     /* one tar header */
+#define ZIP_EOCD_SEARCH (65535 + 22)        /* end-of-central-directory record + comment */
+#define ISO9660_MAGIC_AT 32769              /* "CD001" of the first volume descriptor */
+
+typedef struct walker {
+	walk_options opt;
+	size_t max_member;        /* opt.max_member_bytes as a size_t */
+	const walk_callbacks *cb;
+	const char *evidence;     /* as given */
+	char chain[WALK_CHAIN_MAX + 1];
+	size_t chain_len;
+	sha256_ctx *sha;          /* member hashing; free while a member is not being read */
+	unsigned char *io;        /* IO_CHUNK bytes for file reads */
+	lt_status worst;
+	bool stop;                /* a callback or the walker hit LT_EFATAL */
+} walker;
+
+/* A member's bytes while they are loaded. */
+typedef struct mbuf {
+	unsigned char *data; /* malloc'd, at least 1 byte */
+	size_t len;
+	size_t alloc;
+	bool partial;
+	char sha[SHA256_HEX_LEN + 1];
+} mbuf;
+
+/* An evidence file being streamed to libarchive. */
+typedef struct fsource {
+	int fd;
+	walker *w;
+	uint64_t size;   /* from fstat, for SEEK_END */
+	uint64_t pos;    /* next read offset */
+	uint64_t hashed; /* bytes [0, hashed) are in sha */
+	sha256_ctx *sha;
+	int io_errno;    /* first read error, 0 if none */
+} fsource;
+
+/* ---- status and problems ---------------------------------------------- */
+
+static void fold(walker *w, lt_status st)
+{
+	w->worst = lt_status_worst(w->worst, st);
+	if (st == LT_EFATAL)
+		w->stop = true;
+}
+
+static void problem(walker *w, lt_status st, const char *fmt, ...) LT_PRINTF(3, 4);
+
+static void problem(walker *w, lt_status st, const char *fmt, ...)
+{
+	lt_error e;
+	lt_error_clear(&e);
+	lt_error_where(&e, w->evidence, w->chain, 0);
+	e.status = st;
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(e.msg, sizeof e.msg, fmt, ap);
+	va_end(ap);
+	fold(w, st);
+	if (w->cb->on_problem != NULL)
+		fold(w, w->cb->on_problem(w->cb->ctx, &e));
+}
+
+static void out_of_memory(walker *w)
+{
+	problem(w, LT_EFATAL, "out of memory");
+}
+
+static const char *archive_msg(struct archive *a)
+{
+	const char *s = archive_error_string(a);
+	return s != NULL ? s : "unknown libarchive error";
+}
+
+/* ---- the member chain ------------------------------------------------- */
+
+static bool chain_push(walker *w, const char *name, size_t *saved)
+{
+	*saved = w->chain_len;
+	size_t n = strlen(name), sep = w->chain_len > 0 ? 1 : 0;
+	if (n + sep > WALK_CHAIN_MAX - w->chain_len) {
+		problem(w, LT_EFILE, "member chain longer than %d bytes: member skipped", WALK_CHAIN_MAX);
+		return false;
+	}
+	if (sep)
+		w->chain[w->chain_len++] = '/';
+	memcpy(w->chain + w->chain_len, name, n);
+	w->chain_len += n;
+	w->chain[w->chain_len] = '\0';
+	return true;
+}
+
+static void chain_pop(walker *w, size_t saved)
+{
+	w->chain_len = saved;
+	w->chain[saved] = '\0';
+}
+
+/* ---- libarchive readers ----------------------------------------------- */
+
+/* RAR5's bidder is costly on every input (it made opening a small gzip'd
+ * JSON member four times slower), so it is offered only bytes that start like
+ * RAR5 or like a self-extracting executable. head may be NULL (unknown). */
+static bool maybe_rar5(const unsigned char *head, size_t n)
+{
+	static const unsigned char sig[] = {'R', 'a', 'r', '!', 0x1a, 0x07, 0x01, 0x00};
+	if (head == NULL)
+		return true;
+	return (n >= sizeof sig && memcmp(head, sig, sizeof sig) == 0) ||
+		(n >= 2 && head[0] == 'M' && head[1] == 'Z') ||
+		(n >= 4 && memcmp(head, "\x7f" "ELF", 4) == 0);
+}
+
+static struct archive *reader_new(const unsigned char *head, size_t n)
+{
+	struct archive *a = archive_read_new();
+	if (a == NULL)
+		return NULL;
+	/* Filters only when the library is linked in: otherwise libarchive
+	 * would run an external program on evidence. */
+	if (archive_zlib_version() != NULL)
+		(void)archive_read_support_filter_gzip(a);
+	if (archive_bzlib_version() != NULL)
+		(void)archive_read_support_filter_bzip2(a);
+	if (archive_liblzma_version() != NULL) {
+		(void)archive_read_support_filter_xz(a);
+		(void)archive_read_support_filter_lzma(a);
+		(void)archive_read_support_filter_lzip(a);
+	}
+	if (archive_libzstd_version() != NULL)
+		(void)archive_read_support_filter_zstd(a);
+	if (archive_liblz4_version() != NULL)
+		(void)archive_read_support_filter_lz4(a);
+	(void)archive_read_support_filter_compress(a);
+	(void)archive_read_support_format_tar(a);
+	(void)archive_read_support_format_cpio(a);
+	(void)archive_read_support_format_ar(a);
+	(void)archive_read_support_format_zip(a);
+	(void)archive_read_support_format_7zip(a);
+	(void)archive_read_support_format_rar(a);
+	if (maybe_rar5(head, n))
+		(void)archive_read_support_format_rar5(a);
+	(void)archive_read_support_format_cab(a);
+	(void)archive_read_support_format_lha(a);
+	(void)archive_read_support_format_xar(a);
+	(void)archive_read_support_format_iso9660(a);
+	return a;
+}
+
+static la_ssize_t src_read(struct archive *a, void *ud, const void **out)
+{
+	fsource *s = ud;
+	ssize_t n;
+	do
+		n = pread(s->fd, s->w->io, IO_CHUNK, (off_t)s->pos);
+	while (n < 0 && errno == EINTR);
+	if (n < 0) {
+		s->io_errno = errno;
+		archive_set_error(a, errno, "read error: %s", strerror(errno));
+		return -1;
+	}
+	uint64_t end = s->pos + (uint64_t)n;
+	if (s->pos <= s->hashed && end > s->hashed) {
+		sha256_update(s->sha, s->w->io + (s->hashed - s->pos), (size_t)(end - s->hashed));
+		s->hashed = end;
+	}
+	s->pos = end;
+	*out = s->w->io;
+	return (la_ssize_t)n;
+}
+
+static la_int64_t src_seek(struct archive *a, void *ud, la_int64_t offset, int whence)
+{
+	fsource *s = ud;
+	int64_t base = whence == SEEK_SET ? 0 : whence == SEEK_CUR ? (int64_t)s->pos
+		: (int64_t)s->size;
+	if ((offset > 0 && base > INT64_MAX - offset) || base + offset < 0) {
+		archive_set_error(a, EINVAL, "seek outside the file");
+		return ARCHIVE_FATAL;
+	}
+	s->pos = (uint64_t)(base + offset);
+	return (la_int64_t)s->pos;
+}
+
+/* Reads the file from s->hashed to its end, hashing. false on a read error. */
+static bool src_finish_hash(fsource *s)
+{
+	for (;;) {
+		ssize_t n = pread(s->fd, s->w->io, IO_CHUNK, (off_t)s->hashed);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			s->io_errno = errno;
+			return false;
+		}
+		if (n == 0)
+			return true;
+		sha256_update(s->sha, s->w->io, (size_t)n);
+		s->hashed += (uint64_t)n;
+	}
+}
+
+/* ---- members ---------------------------------------------------------- */
+
+static bool mbuf_init(walker *w, mbuf *m, size_t want)
+{
+	memset(m, 0, sizeof *m);
+	m->alloc = want > 0 ? want : 1;
+	m->data = malloc(m->alloc);
+	if (m->data == NULL || sha256_reset(w->sha) != LT_OK) {
+		free(m->data);
+		m->data = NULL;
+		out_of_memory(w);
+		return false;
+	}
+	return true;
+}
+
+/* Makes room for more bytes, up to max_member + 1 (one past the cap, to see it). */
+static bool mbuf_grow(walker *w, mbuf *m)
+{
+	size_t limit = w->max_member + 1;
+	size_t want = m->alloc > limit / 2 ? limit : m->alloc * 2;
+	if (want < UNKNOWN_SIZE_START && limit > UNKNOWN_SIZE_START)
+		want = UNKNOWN_SIZE_START;
+	unsigned char *p = realloc(m->data, want);
+	if (p == NULL) {
+		out_of_memory(w);
+		return false;
+	}
+	m->data = p;
+	m->alloc = want;
+	return true;
+}
+
+static bool mbuf_finish(walker *w, mbuf *m)
+{
+	if (sha256_final_hex(w->sha, m->sha) != LT_OK) {
+		problem(w, LT_EFATAL, "SHA-256 failed");
+		return false;
+	}
+	return true;
+}
+
+static void too_large(walker *w, uint64_t n, bool exact)
+{
+	problem(w, LT_EFILE, "member too large: %s%llu bytes (limit %llu)", exact ? "" : "over ",
+		(unsigned long long)n, (unsigned long long)w->opt.max_member_bytes);
+}
+
+/* Loads the current entry's data. true with m filled (maybe partial) when
+ * there are bytes to use; false when the member was skipped (reported).
+ * *dead is set when the archive cannot go on. */
+static bool read_entry(walker *w, struct archive *a, struct archive_entry *e, mbuf *m, bool *dead)
+{
+	size_t want = UNKNOWN_SIZE_START;
+	if (archive_entry_size_is_set(e)) {
+		la_int64_t sz = archive_entry_size(e);
+		if (sz > 0 && (uint64_t)sz > w->opt.max_member_bytes) {
+			too_large(w, (uint64_t)sz, true);
+			*dead = archive_read_data_skip(a) == ARCHIVE_FATAL;
+			return false;
+		}
+		/* One spare byte, so the end is seen without growing. */
+		want = sz > 0 ? (size_t)sz + 1 : 1;
+		if (want > FIRST_ALLOC_MAX)
+			want = FIRST_ALLOC_MAX;
+	} else if (want > w->max_member) {
+		want = w->max_member;
+	}
+	if (!mbuf_init(w, m, want))
+		return false;
+	for (;;) {
+		if (m->len == m->alloc) {
+			if (m->len > w->max_member) {
+				too_large(w, w->max_member, false);
+				*dead = archive_read_data_skip(a) == ARCHIVE_FATAL;
+				break;
+			}
+			if (!mbuf_grow(w, m))
+				break;
+		}
+		la_ssize_t n = archive_read_data(a, m->data + m->len, m->alloc - m->len);
+		if (n == 0)
+			return mbuf_finish(w, m);
+		if (n < 0) {
+			problem(w, LT_EFILE, "cannot read member to its end (%zu bytes read): %s",
+				m->len, archive_msg(a));
+			*dead = n == ARCHIVE_FATAL;
+			m->partial = true;
+			if (m->len > 0)
+				return mbuf_finish(w, m);
+			break;
+		}
+		sha256_update(w->sha, m->data + m->len, (size_t)n);
+		m->len += (size_t)n;
+	}
+	free(m->data);
+	m->data = NULL;
+	return false;
+}
+
+static walk_member member_view(walker *w, const mbuf *m, int64_t mtime, bool has_mtime,
+	unsigned depth)
+{
+	walk_member v;
+	memset(&v, 0, sizeof v);
+	v.evidence = w->evidence;
+	v.member = w->chain;
+	v.data = m->data;
+	v.len = m->len;
+	memcpy(v.sha256, m->sha, sizeof v.sha256);
+	v.mtime = mtime;
+	v.has_mtime = has_mtime;
+	v.depth = depth;
+	v.partial = m->partial;
+	v.owned = m->data;
+	return v;
+}
+
+void *walk_member_steal(walk_member *m)
+{
+	void *p = m->owned;
+	m->owned = NULL;
+	return p;
+}
+
+static void walk_entries(walker *w, struct archive *a, int r, struct archive_entry *e,
+	unsigned depth);
+
+/* ---- telling archives from leaves quickly ------------------------------ */
+
+/* Up to SNIFF_BYTES of a gzip member's decompressed start. *complete: that is
+ * all of it (the stream ended and nothing follows). */
+static size_t gzip_head(const unsigned char *p, size_t n, unsigned char *out, bool *complete)
+{
+	z_stream z;
+	memset(&z, 0, sizeof z);
+	*complete = false;
+	if (inflateInit2(&z, 16 + MAX_WBITS) != Z_OK)
+		return 0;
+	z.next_in = (Bytef *)(uintptr_t)p;
+	z.avail_in = n > UINT_MAX ? UINT_MAX : (uInt)n;
+	z.next_out = out;
+	z.avail_out = SNIFF_BYTES;
+	int rc = inflate(&z, Z_NO_FLUSH);
+	*complete = rc == Z_STREAM_END && z.avail_in == 0 && n <= UINT_MAX;
+	size_t got = SNIFF_BYTES - z.avail_out;
+	inflateEnd(&z);
+	return got;
+}
+
+/* Could this 512-byte block be a tar header? The same test as libarchive's
+ * tar bidder (the checksum, as unsigned or signed sum), conservative on any
+ * byte that it might read as base-256. */
+static bool tar_maybe(const unsigned char *h)
+{
+	unsigned long usum = 0;
+	long ssum = 0;
+	for (size_t i = 0; i < SNIFF_BYTES; i++) {
+		unsigned char c = i >= 148 && i < 156 ? ' ' : h[i];
+		usum += c;
+		ssum += (signed char)c;
+	}
+	size_t i = 148;
+	while (i < 156 && (h[i] == ' ' || h[i] == '\t'))
+		i++;
+	if (i < 156 && (h[i] & 0x80))
+		return true;
+	unsigned long v = 0;
+	for (; i < 156 && h[i] >= '0' && h[i] <= '7'; i++)
+		v = v * 8 + (unsigned long)(h[i] - '0');
+	return v == usum || (long)v == ssum;
+}
+
+/* JSON-looking text: '{' or '[' after blanks, no control bytes early on. */
+static bool json_text_start(const unsigned char *h, size_t n)
+{
+	size_t i = 0;
+	while (i < n && (h[i] == ' ' || h[i] == '\t' || h[i] == '\n' || h[i] == '\r'))
+		i++;
+	if (i == n || (h[i] != '{' && h[i] != '['))
+		return false;
+	for (size_t k = 0; k < n && k < 64; k++)
+		if (h[k] < 0x20 && h[k] != '\t' && h[k] != '\n' && h[k] != '\r')
+			return false;
+	return true;
+}
+
+/* True when bytes are certainly no archive that the reader would open: JSON
+ * text, bare or gzip'd, that is no tar header and no LHA header, holds no
+ * zip end record (the seekable zip reader finds archives after any prefix)
+ * and no ISO 9660 descriptor (other formats start with binary magic). This spares the libarchive bidding round (~30 us) on every
+ * CloudTrail .json.gz. Not detected through gzip, as libarchive would: an
+ * ISO 9660 image whose first byte is '{' or '['. */
+static bool plainly_not_archive(const unsigned char *p, size_t n)
+{
+	unsigned char head[SNIFF_BYTES];
+	const unsigned char *h = p;
+	size_t hn = n < SNIFF_BYTES ? n : SNIFF_BYTES;
+	if (gunzip_is_gzip(p, n)) {
+		bool complete;
+		hn = gzip_head(p, n, head, &complete);
+		h = head;
+		if (hn < SNIFF_BYTES && !complete)
+			return false;
+	} else {
+		size_t tail = n < ZIP_EOCD_SEARCH ? n : ZIP_EOCD_SEARCH;
+		if (memmem(p + n - tail, tail, "PK\005\006", 4) != NULL)
+			return false;
+		if (n >= ISO9660_MAGIC_AT + 5 && memcmp(p + ISO9660_MAGIC_AT, "CD001", 5) == 0)
+			return false;
+	}
+	if (hn >= 7 && h[2] == '-' && h[3] == 'l' && (h[4] == 'h' || h[4] == 'z'))
+		return false; /* an LHA header: "-lh" or "-lz" at offset 2 */
+	return json_text_start(h, hn) && !(hn >= SNIFF_BYTES && tar_maybe(h));
+}
+
+/* ---- members and archives -------------------------------------------- */
+
+/* Loaded bytes: a nested archive (recursed) or a leaf (delivered). depth 0
+ * is an evidence file itself (no on_container). Consumes m->data. Returns
+ * true if the bytes were an archive. */
+static bool handle_bytes(walker *w, mbuf *m, int64_t mtime, bool has_mtime, unsigned depth,
+	bool try_archive)
+{
+	walk_member v = member_view(w, m, mtime, has_mtime, depth);
+	if (try_archive && m->len > 0 && !plainly_not_archive(m->data, m->len)) {
+		struct archive *a = reader_new(m->data, m->len);
+		if (a == NULL) {
+			out_of_memory(w);
+			free(m->data);
+			return false;
+		}
+		struct archive_entry *e = NULL;
+		int r = ARCHIVE_EOF;
+		if (archive_read_open_memory(a, m->data, m->len) == ARCHIVE_OK)
+			r = archive_read_next_header(a, &e);
+		if (r != ARCHIVE_EOF) {
+			bool too_deep = depth >= w->opt.max_depth;
+			if (too_deep)
+				problem(w, LT_EFILE, "archive nested deeper than %u levels: not opened",
+					w->opt.max_depth);
+			if (depth > 0 && w->cb->on_container != NULL)
+				fold(w, w->cb->on_container(w->cb->ctx, &v));
+			if (!too_deep && !w->stop)
+				walk_entries(w, a, r, e, depth + 1);
+			archive_read_free(a);
+			free(m->data);
+			return true;
+		}
+		archive_read_free(a);
+	}
+	if (w->cb->on_member != NULL)
+		fold(w, w->cb->on_member(w->cb->ctx, &v));
+	free(v.owned);
+	return false;
+}
+
+static const char *type_name(mode_t type)
+{
+	switch (type) {
+	case AE_IFCHR: return "character device";
+	case AE_IFBLK: return "block device";
+	case AE_IFIFO: return "fifo";
+	case AE_IFSOCK: return "socket";
+	default: return "unknown type";
+	}
+}
+
+/* One archive entry; *dead when the archive cannot go on. */
+static void handle_entry(walker *w, struct archive *a, struct archive_entry *e, int hdr_rc,
+	uint64_t ordinal, unsigned depth, bool *dead)
+{
+	char unnamed[64];
+	const char *name = archive_entry_pathname(e);
+	if (name == NULL)
+		name = archive_entry_pathname_utf8(e);
+	if (name == NULL) {
+		snprintf(unnamed, sizeof unnamed, "(unnamed member %llu)", (unsigned long long)ordinal);
+		name = unnamed;
+	}
+	size_t saved;
+	if (!chain_push(w, name, &saved))
+		return;
+	if (hdr_rc == ARCHIVE_WARN)
+		problem(w, LT_EITEM, "archive warning: %s", archive_msg(a));
+	mode_t type = archive_entry_filetype(e);
+	const char *link = archive_entry_hardlink(e);
+	if (link != NULL) {
+		problem(w, LT_EITEM, "hardlink not followed (-> %s)", link);
+	} else if (type == AE_IFLNK) {
+		link = archive_entry_symlink(e);
+		problem(w, LT_EITEM, "symlink not followed (-> %s)", link != NULL ? link : "?");
+	} else if (type == AE_IFDIR) {
+		/* folders carry no bytes; their files come as their own entries */
+	} else if (type != AE_IFREG && type != 0) {
+		problem(w, LT_EITEM, "%s not read", type_name(type));
+	} else {
+		mbuf m;
+		if (read_entry(w, a, e, &m, dead))
+			handle_bytes(w, &m, (int64_t)archive_entry_mtime(e),
+				archive_entry_mtime_is_set(e) != 0, depth, true);
+	}
+	chain_pop(w, saved);
+}
+
+/* The entries of an open archive, starting from the first header result r. */
+static void walk_entries(walker *w, struct archive *a, int r, struct archive_entry *e,
+	unsigned depth)
+{
+	unsigned retries = 0, failures = 0;
+	uint64_t ordinal = 0;
+	while (!w->stop && r != ARCHIVE_EOF) {
+		if (r == ARCHIVE_RETRY) {
+			if (++retries > MAX_HEADER_RETRIES) {
+				problem(w, LT_EFILE, "corrupt archive: giving up after %u retries: %s",
+					MAX_HEADER_RETRIES, archive_msg(a));
+				return;
+			}
+		} else if (r == ARCHIVE_FATAL) {
+			problem(w, LT_EFILE, "corrupt archive: %s", archive_msg(a));
+			return;
+		} else if (r == ARCHIVE_FAILED) {
+			ordinal++;
+			problem(w, LT_EFILE, "unreadable member header #%llu: %s",
+				(unsigned long long)ordinal, archive_msg(a));
+			if (++failures > MAX_HEADER_FAILURES)
+				return;
+		} else {
+			bool dead = false;
+			handle_entry(w, a, e, r, ++ordinal, depth, &dead);
+			if (dead) {
+				problem(w, LT_EFILE, "corrupt archive: cannot go on after member #%llu",
+					(unsigned long long)ordinal);
+				return;
+			}
+		}
+		r = archive_read_next_header(a, &e);
+	}
+}
+
+/* ---- evidence files --------------------------------------------------- */
+
+static void report_file(walker *w, const char *path, uint64_t size, const char *hex,
+	const struct stat *st, bool is_archive, bool complete)
+{
+	walk_file f;
+	memset(&f, 0, sizeof f);
+	f.evidence = w->evidence;
+	f.member = w->chain;
+	f.path = path;
+	f.size = size;
+	f.mtime = (int64_t)st->st_mtime;
+	f.has_mtime = true;
+	f.is_archive = is_archive;
+	f.complete = complete;
+	memcpy(f.sha256, hex, sizeof f.sha256);
+	if (w->cb->on_evidence != NULL)
+		fold(w, w->cb->on_evidence(w->cb->ctx, &f));
+}
+
+/* Reads fd from offset 0 to its end into m (hashing into w->sha), within the
+ * member cap. false after a read error or past the cap (both reported; m is
+ * then freed unless partial with bytes). */
+static bool read_fd_whole(walker *w, int fd, mbuf *m)
+{
+	for (;;) {
+		if (m->len == m->alloc) {
+			if (m->len > w->max_member) {
+				too_large(w, w->max_member, false);
+				free(m->data);
+				m->data = NULL;
+				return false;
+			}
+			if (!mbuf_grow(w, m)) {
+				free(m->data);
+				m->data = NULL;
+				return false;
+			}
+		}
+		ssize_t n = pread(fd, m->data + m->len, m->alloc - m->len, (off_t)m->len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			problem(w, LT_EFILE, "read error after %zu bytes: %s", m->len, strerror(errno));
+			m->partial = true;
+			return false;
+		}
+		if (n == 0)
+			return true;
+		sha256_update(w->sha, m->data + m->len, (size_t)n);
+		m->len += (size_t)n;
+	}
+}
+
+/* A small file: read whole (one pass, hashed as read), then classified in
+ * memory like any member. Closes nothing. */
+static void small_file(walker *w, int fd, const char *path, const struct stat *st)
+{
+	mbuf m;
+	if (!mbuf_init(w, &m, (size_t)st->st_size + 1))
+		return;
+	bool complete = read_fd_whole(w, fd, &m);
+	if (m.data == NULL)
+		return;
+	if (!mbuf_finish(w, &m)) {
+		free(m.data);
+		return;
+	}
+	char hex[SHA256_HEX_LEN + 1];
+	memcpy(hex, m.sha, sizeof hex);
+	uint64_t size = m.len;
+	bool is_archive = false;
+	if (m.len == 0 && m.partial)
+		free(m.data);
+	else
+		is_archive = handle_bytes(w, &m, (int64_t)st->st_mtime, true, 0, true);
+	if (!w->stop)
+		report_file(w, path, size, hex, st, is_archive, complete);
+}
+
+/* A plain file as one leaf: read whole from offset 0, hashing as it goes;
+ * that hash is also the evidence file's (hex). false if hex is not usable. */
+static bool file_as_leaf(walker *w, fsource *s, const struct stat *st, char *hex, bool *complete)
+{
+	s->hashed = 0;
+	if (sha256_reset(s->sha) != LT_OK) {
+		out_of_memory(w);
+		return false;
+	}
+	if ((uint64_t)st->st_size > w->opt.max_member_bytes) {
+		too_large(w, (uint64_t)st->st_size, true);
+		*complete = src_finish_hash(s);
+		return sha256_final_hex(s->sha, hex) == LT_OK;
+	}
+	mbuf m;
+	if (!mbuf_init(w, &m, (size_t)st->st_size + 1))
+		return false;
+	for (;;) {
+		if (m.len == m.alloc) {
+			if (m.len > w->max_member) {
+				too_large(w, w->max_member, false);
+				free(m.data);
+				s->hashed = m.len;
+				*complete = src_finish_hash(s);
+				return sha256_final_hex(s->sha, hex) == LT_OK;
+			}
+			if (!mbuf_grow(w, &m)) {
+				free(m.data);
+				return false;
+			}
+		}
+		ssize_t n = pread(s->fd, m.data + m.len, m.alloc - m.len, (off_t)m.len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			s->io_errno = errno;
+			*complete = false;
+			m.partial = true;
+			problem(w, LT_EFILE, "read error after %zu bytes: %s", m.len, strerror(errno));
+			break;
+		}
+		if (n == 0)
+			break;
+		sha256_update(s->sha, m.data + m.len, (size_t)n);
+		m.len += (size_t)n;
+	}
+	s->hashed = m.len;
+	if (sha256_final_hex(s->sha, m.sha) != LT_OK) {
+		free(m.data);
+		problem(w, LT_EFATAL, "SHA-256 failed");
+		return false;
+	}
+	memcpy(hex, m.sha, sizeof m.sha);
+	if (m.partial && m.len == 0)
+		free(m.data);
+	else
+		handle_bytes(w, &m, (int64_t)st->st_mtime, true, 0, false);
+	return true;
+}
+
+/* A regular file: small ones are read whole, larger ones streamed through
+ * libarchive (or read as a leaf), then reported to on_evidence. Closes fd. */
+static void walk_file_fd(walker *w, int fd, const char *path)
+{
+	struct stat st;
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		problem(w, LT_EFILE, "not a regular file: %s", path);
+		close(fd);
+		return;
+	}
+	if ((uint64_t)st.st_size <= w->opt.stream_threshold &&
+	    (uint64_t)st.st_size <= w->opt.max_member_bytes) {
+		small_file(w, fd, path, &st);
+		close(fd);
+		return;
+	}
+	unsigned char head[8];
+	ssize_t hn = pread(fd, head, sizeof head, 0);
+	fsource s = {.fd = fd, .w = w, .size = (uint64_t)st.st_size};
+	s.sha = sha256_new();
+	struct archive *a = reader_new(head, hn > 0 ? (size_t)hn : 0);
+	if (s.sha == NULL || a == NULL) {
+		out_of_memory(w);
+		goto done;
+	}
+	(void)archive_read_set_callback_data(a, &s);
+	(void)archive_read_set_read_callback(a, src_read);
+	(void)archive_read_set_seek_callback(a, src_seek);
+	bool is_archive = false, complete = true, hex_ok = false;
+	char hex[SHA256_HEX_LEN + 1];
+	if (archive_read_open1(a) == ARCHIVE_OK) {
+		struct archive_entry *e = NULL;
+		int r = archive_read_next_header(a, &e);
+		if (r != ARCHIVE_EOF) {
+			is_archive = true;
+			walk_entries(w, a, r, e, 1);
+		}
+	}
+	archive_read_free(a);
+	a = NULL;
+	if (w->stop)
+		goto done;
+	if (s.io_errno != 0) {
+		problem(w, LT_EFILE, "read error: %s", strerror(s.io_errno));
+		complete = false;
+		hex_ok = sha256_final_hex(s.sha, hex) == LT_OK;
+	} else if (is_archive) {
+		complete = src_finish_hash(&s);
+		if (!complete)
+			problem(w, LT_EFILE, "read error while hashing: %s", strerror(s.io_errno));
+		hex_ok = sha256_final_hex(s.sha, hex) == LT_OK;
+	} else {
+		hex_ok = file_as_leaf(w, &s, &st, hex, &complete);
+	}
+	if (hex_ok && !w->stop)
+		report_file(w, path, s.hashed, hex, &st, is_archive, complete);
+	else if (!hex_ok && !w->stop)
+		problem(w, LT_EFATAL, "SHA-256 failed");
+done:
+	archive_read_free(a);
+	sha256_free(s.sha);
+	close(fd);
+}
+
+/* ---- folders ---------------------------------------------------------- */
+
+static int cmp_names(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The names in a folder, sorted bytewise; NULL on error (reported). */
+static char **list_folder(walker *w, DIR *d, size_t *count)
+{
+	size_t n = 0, alloc = 16;
+	char **names = malloc(alloc * sizeof *names);
+	if (names == NULL) {
+		out_of_memory(w);
+		return NULL;
+	}
+	for (;;) {
+		errno = 0;
+		struct dirent *de = readdir(d);
+		if (de == NULL) {
+			if (errno != 0)
+				problem(w, LT_EFILE, "cannot list folder: %s", strerror(errno));
+			break;
+		}
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		if (n == alloc) {
+			char **p = realloc(names, 2 * alloc * sizeof *names);
+			if (p == NULL)
+				goto oom;
+			names = p;
+			alloc *= 2;
+		}
+		if ((names[n] = strdup(de->d_name)) == NULL)
+			goto oom;
+		n++;
+	}
+	qsort(names, n, sizeof *names, cmp_names);
+	*count = n;
+	return names;
+oom:
+	for (size_t i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+	out_of_memory(w);
+	return NULL;
+}
+
+static char *join_path(const char *dir, const char *name)
+{
+	size_t a = strlen(dir), b = strlen(name);
+	bool slash = a > 0 && dir[a - 1] != '/';
+	char *p = malloc(a + slash + b + 1);
+	if (p == NULL)
+		return NULL;
+	memcpy(p, dir, a);
+	if (slash)
+		p[a] = '/';
+	memcpy(p + a + slash, name, b + 1);
+	return p;
+}
+
+static void walk_folder_fd(walker *w, int dfd, const char *path, unsigned level);
+
+static void walk_folder_entry(walker *w, int dfd, const char *dirpath, const char *name,
+	unsigned level)
+{
+	struct stat st;
+	char *full = join_path(dirpath, name);
+	if (full == NULL) {
+		out_of_memory(w);
+		return;
+	}
+	if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) != 0) {
+		problem(w, LT_EFILE, "cannot stat: %s", strerror(errno));
+	} else if (S_ISDIR(st.st_mode)) {
+		int fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (level + 1 >= MAX_DIR_DEPTH)
+			problem(w, LT_EFILE, "folders nested deeper than %u levels: not entered",
+				MAX_DIR_DEPTH);
+		else if (fd < 0)
+			problem(w, LT_EFILE, "cannot open folder: %s", strerror(errno));
+		else
+			walk_folder_fd(w, fd, full, level + 1);
+		if (fd >= 0 && level + 1 >= MAX_DIR_DEPTH)
+			close(fd);
+	} else if (S_ISREG(st.st_mode)) {
+		int fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+		if (fd < 0)
+			problem(w, LT_EFILE, "cannot open: %s", strerror(errno));
+		else
+			walk_file_fd(w, fd, full);
+	} else if (S_ISLNK(st.st_mode)) {
+		problem(w, LT_EITEM, "symlink not followed");
+	} else {
+		problem(w, LT_EITEM, "%s not read",
+			S_ISFIFO(st.st_mode) ? "fifo" : S_ISSOCK(st.st_mode) ? "socket" : "device");
+	}
+	free(full);
+}
+
+/* Walks an open folder (closes dfd); entries sorted bytewise, depth first. */
+static void walk_folder_fd(walker *w, int dfd, const char *path, unsigned level)
+{
+	DIR *d = fdopendir(dfd);
+	if (d == NULL) {
+		problem(w, LT_EFILE, "cannot read folder: %s", strerror(errno));
+		close(dfd);
+		return;
+	}
+	size_t n = 0;
+	char **names = list_folder(w, d, &n);
+	for (size_t i = 0; names != NULL && i < n; i++) {
+		size_t saved;
+		if (!w->stop && chain_push(w, names[i], &saved)) {
+			walk_folder_entry(w, dirfd(d), path, names[i], level);
+			chain_pop(w, saved);
+		}
+		free(names[i]);
+	}
+	free(names);
+	closedir(d);
+}
+
+/* ---- entry points ----------------------------------------------------- */
+
+void walk_options_init(walk_options *o)
+{
+	o->max_member_bytes = WALK_DEFAULT_MAX_MEMBER_BYTES;
+	o->max_depth = WALK_DEFAULT_MAX_DEPTH;
+	o->stream_threshold = WALK_DEFAULT_STREAM_THRESHOLD;
+}
+
+static bool walker_init(walker *w, const char *evidence, const walk_options *opt,
+	const walk_callbacks *cb)
+{
+	memset(w, 0, sizeof *w);
+	walk_options_init(&w->opt);
+	if (opt != NULL) {
+		if (opt->max_member_bytes != 0)
+			w->opt.max_member_bytes = opt->max_member_bytes;
+		if (opt->max_depth != 0)
+			w->opt.max_depth = opt->max_depth;
+		if (opt->stream_threshold != 0)
+			w->opt.stream_threshold = opt->stream_threshold;
+	}
+	w->max_member = w->opt.max_member_bytes >= SIZE_MAX ? SIZE_MAX - 1
+		: (size_t)w->opt.max_member_bytes;
+	w->cb = cb;
+	w->evidence = evidence;
+	w->sha = sha256_new();
+	w->io = malloc(IO_CHUNK);
+	return w->sha != NULL && w->io != NULL;
+}
+
+static void walker_done(walker *w)
+{
+	sha256_free(w->sha);
+	free(w->io);
+}
+
+lt_status walk_evidence(const char *path, const walk_options *opt, const walk_callbacks *cb)
+{
+	static const walk_callbacks none;
+	walker w;
+	if (!walker_init(&w, path, opt, cb != NULL ? cb : &none)) {
+		out_of_memory(&w);
+		walker_done(&w);
+		return LT_EFATAL;
+	}
+	struct stat st;
+	if (stat(path, &st) != 0) {
+		problem(&w, LT_EFILE, "cannot open: %s", strerror(errno));
+	} else if (S_ISDIR(st.st_mode)) {
+		int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (fd < 0)
+			problem(&w, LT_EFILE, "cannot open folder: %s", strerror(errno));
+		else
+			walk_folder_fd(&w, fd, path, 0);
+	} else if (S_ISREG(st.st_mode)) {
+		int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+		if (fd < 0)
+			problem(&w, LT_EFILE, "cannot open: %s", strerror(errno));
+		else
+			walk_file_fd(&w, fd, path);
+	} else {
+		problem(&w, LT_EFILE, "not a regular file or folder");
+	}
+	walker_done(&w);
+	return w.worst;
+}
+
+lt_status walk_memory(const void *data, size_t len, const char *name, const walk_options *opt,
+	const walk_callbacks *cb)
+{
+	static const walk_callbacks none;
+	walker w;
+	if (!walker_init(&w, name, opt, cb != NULL ? cb : &none)) {
+		out_of_memory(&w);
+		walker_done(&w);
+		return LT_EFATAL;
+	}
+	walk_file f;
+	memset(&f, 0, sizeof f);
+	f.evidence = name;
+	f.member = "";
+	f.path = "";
+	f.size = len;
+	f.complete = true;
+	mbuf m;
+	if (len <= w.max_member) {
+		if (mbuf_init(&w, &m, len)) {
+			if (len > 0)
+				memcpy(m.data, data, len);
+			m.len = len;
+			sha256_update(w.sha, data, len);
+			if (mbuf_finish(&w, &m)) {
+				memcpy(f.sha256, m.sha, sizeof f.sha256);
+				f.is_archive = handle_bytes(&w, &m, 0, false, 0, true);
+			} else {
+				free(m.data);
+			}
+		}
+	} else if (sha256_hex(data, len, f.sha256) != LT_OK) {
+		problem(&w, LT_EFATAL, "SHA-256 failed");
+	} else {
+		/* Too big to be one leaf, but it may be an archive of small members. */
+		struct archive *a = reader_new(data, len);
+		struct archive_entry *e = NULL;
+		int r = ARCHIVE_EOF;
+		if (a == NULL)
+			out_of_memory(&w);
+		else if (archive_read_open_memory(a, data, len) == ARCHIVE_OK)
+			r = archive_read_next_header(a, &e);
+		if (r != ARCHIVE_EOF) {
+			f.is_archive = true;
+			walk_entries(&w, a, r, e, 1);
+		} else if (a != NULL) {
+			too_large(&w, len, true);
+		}
+		archive_read_free(a);
+	}
+	if (!w.stop && w.cb->on_evidence != NULL)
+		fold(&w, w.cb->on_evidence(w.cb->ctx, &f));
+	walker_done(&w);
+	return w.worst;
+}

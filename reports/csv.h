@@ -1,0 +1,44 @@
+/*
+ * csv.h — timeline.csv, written as a stream: one row per event, in the order
+ * the caller replays them (the case index's time order).
+ *
+ * Columns (RFC 4180, CRLF line ends, header first):
+ *   datetime, timestamp, timestamp_desc, message, source, uid, request_id,
+ *   action, service, principal, access_key, account, region, source_ip,
+ *   user_agent, model, error_code, guardrail_action, input_tokens,
+ *   output_tokens, latency_ms, evidence, member, line, rules
+ * datetime/timestamp/timestamp_desc/message are what Timesketch's CSV import
+ * requires (timestamp in microseconds); Timeline Explorer reads any CSV.
+ * "rules" is the ';'-joined ids of the rules that hit the event.
+ * Every text cell goes through rtext_csv (formula neutralisation).
+ *
+ * Nothing is buffered beyond one cell: a timeline of any length streams.
+ * Ownership: report_csv_begin returns a writer the caller ends with
+ * report_csv_end (which frees it, also on failure; NULL is a no-op). out
+ * stays open and owned by the caller.
+ */
+#ifndef LLMTRAIL_REPORTS_CSV_H
+#define LLMTRAIL_REPORTS_CSV_H
+
+#include <stdio.h>
+
+#include "common/error.h"
+#include "reports/report.h"
+
+typedef struct report_csv report_csv;
+
+/* Writes the header. NULL out of memory (err set). */
+report_csv *report_csv_begin(FILE *out, lt_error *err) LT_WUR;
+
+/* One event; rule_ids may be NULL when nrules is 0. LT_EFILE if writing failed. */
+lt_status report_csv_row(report_csv *c, const rpt_event_in *ev, const rpt_str *rule_ids,
+                         size_t nrules, lt_error *err) LT_WUR;
+
+/* One event, its rules looked up in the report's findings (report_event_rules). */
+lt_status report_csv_row_from(report_csv *c, const report *r, const rpt_event_in *ev,
+                              lt_error *err) LT_WUR;
+
+/* Flushes, checks for write errors, frees c. LT_OK or LT_EFILE. */
+lt_status report_csv_end(report_csv *c, lt_error *err) LT_WUR;
+
+#endif

@@ -1,0 +1,492 @@
+/*
+ * findings.c — aggregation of rule hits into findings (see findings.h).
+ *
+ * In: one hit at a time, in replay order. Out: a vector of findings whose
+ * events, matches and excerpts are copied into one arena. The aggregation key
+ * is the rule index plus the group pairs, length-prefixed so that no choice of
+ * names or values can make two different groups collide; a strmap maps that
+ * key to the rule+group's latest finding. A second strmap indexes
+ * (source, uid) -> rules hit, for the CSV timeline's "rules" column.
+ *
+ * Excerpts: RPT_EXCERPT_CONTEXT bytes of context either side of the match,
+ * moved to UTF-8 character boundaries, the match cut at RPT_MATCH_MAX bytes.
+ * A secret (disclosure rule) is replaced by findings_redact's text before it
+ * is stored, so a redacted report never holds the secret in memory or output.
+ */
+#include "reports/findings.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/arena.h"
+#include "common/buf.h"
+#include "reports/strmap.h"
+
+typedef struct fnd {
+	rpt_finding pub;
+	rpt_event *events; /* arena; pub.events aliases it */
+	size_t ev_alloc;
+	uint64_t last_event_key; /* hash of the last event's (source, uid) */
+} fnd;
+
+typedef struct hitnode {
+	size_t rule;
+	uint64_t next; /* node index + 1, 0 = end */
+} hitnode;
+
+struct findings {
+	rpt_options opt;
+	arena *a;
+	fnd *v;
+	size_t n, alloc;
+	uint64_t dropped;
+	strmap *latest; /* aggregation key -> finding index + 1 */
+	strmap *byuid;  /* source \0 uid -> hitnode index + 1 */
+	hitnode *nodes;
+	size_t nnodes, nodes_alloc;
+};
+
+findings *findings_new(const rpt_options *o)
+{
+	findings *fs = calloc(1, sizeof *fs);
+	if (fs == NULL)
+		return NULL;
+	fs->opt = *o;
+	if (fs->opt.max_events == 0)
+		fs->opt.max_events = RPT_DEFAULT_MAX_EVENTS;
+	if (fs->opt.max_findings == 0)
+		fs->opt.max_findings = RPT_DEFAULT_MAX_FINDINGS;
+	fs->a = arena_new(256 * 1024, 0);
+	fs->latest = strmap_new(0);
+	fs->byuid = strmap_new(RPT_HIT_INDEX_CAP);
+	if (fs->a == NULL || fs->latest == NULL || fs->byuid == NULL) {
+		findings_free(fs);
+		return NULL;
+	}
+	return fs;
+}
+
+void findings_free(findings *fs)
+{
+	if (fs == NULL)
+		return;
+	arena_free(fs->a);
+	free(fs->v);
+	free(fs->nodes);
+	strmap_free(fs->latest);
+	strmap_free(fs->byuid);
+	free(fs);
+}
+
+size_t findings_count(const findings *fs)
+{
+	return fs->n;
+}
+
+const rpt_finding *findings_get(const findings *fs, size_t i)
+{
+	return i < fs->n ? &fs->v[i].pub : NULL;
+}
+
+uint64_t findings_dropped(const findings *fs)
+{
+	return fs->dropped;
+}
+
+/* ---- redaction ---------------------------------------------------------- */
+
+/* Length of the UTF-8 sequence starting at p[0..n): 1..4, or 1 for an invalid byte. */
+static size_t utf8_len(const unsigned char *p, size_t n)
+{
+	size_t len = p[0] < 0x80 ? 1 : p[0] >= 0xF0 && p[0] < 0xF5 ? 4
+	           : p[0] >= 0xE0 ? 3 : p[0] >= 0xC2 && p[0] < 0xE0 ? 2 : 1;
+	if (len > n)
+		return 1;
+	for (size_t i = 1; i < len; i++)
+		if ((p[i] & 0xC0) != 0x80)
+			return 1;
+	return len;
+}
+
+size_t findings_redact(const char *p, size_t n, char *out, size_t outsz)
+{
+	if (outsz == 0)
+		return 0;
+	const unsigned char *u = (const unsigned char *)p;
+	size_t chars = 0;
+	for (size_t i = 0; i < n; i += utf8_len(u + i, n - i))
+		chars++;
+	size_t keep = chars / 4 < 4 ? chars / 4 : 4;
+	size_t kept_bytes = 0;
+	for (size_t k = 0; k < keep; k++)
+		kept_bytes += utf8_len(u + kept_bytes, n - kept_bytes);
+	char tail[40];
+	int tl = snprintf(tail, sizeof tail, "\xE2\x80\xA6(%zu chars)", chars);
+	size_t tlen = tl > 0 ? (size_t)tl : 0;
+	if (kept_bytes + tlen >= outsz)
+		kept_bytes = 0;
+	if (tlen >= outsz)
+		tlen = outsz - 1;
+	if (kept_bytes)
+		memcpy(out, p, kept_bytes);
+	memcpy(out + kept_bytes, tail, tlen);
+	out[kept_bytes + tlen] = '\0';
+	return kept_bytes + tlen;
+}
+
+/* ---- copying ------------------------------------------------------------ */
+
+static bool copy_str(arena *a, rpt_str in, rpt_str *out)
+{
+	char *c = arena_strndup(a, in.n ? in.p : "", in.n);
+	if (c == NULL)
+		return false;
+	out->p = c;
+	out->n = in.n;
+	return true;
+}
+
+static bool is_cont(unsigned char c)
+{
+	return (c & 0xC0) == 0x80;
+}
+
+/* Moves a cut point forward (toward a character start) at most 3 bytes. */
+static size_t boundary_fwd(const unsigned char *p, size_t n, size_t i, size_t limit)
+{
+	for (int k = 0; k < 3 && i < limit && i < n && is_cont(p[i]); k++)
+		i++;
+	return i;
+}
+
+/* Moves a cut point back (so that it does not split a character) at most 3 bytes. */
+static size_t boundary_back(const unsigned char *p, size_t n, size_t i, size_t floor)
+{
+	for (int k = 0; k < 3 && i > floor && i < n && is_cont(p[i]); k++)
+		i--;
+	return i;
+}
+
+static bool make_match(findings *fs, const rpt_match_in *in, rpt_match *m)
+{
+	const unsigned char *v = (const unsigned char *)in->value.p;
+	size_t n = in->value.p ? in->value.n : 0;
+	size_t start = in->start < n ? in->start : n;
+	size_t end = in->end < start ? start : in->end > n ? n : in->end;
+
+	memset(m, 0, sizeof *m);
+	if (!copy_str(fs->a, in->field, &m->field))
+		return false;
+	m->value_start = start;
+	m->value_end = end;
+	m->value_len = n;
+	m->redacted = in->secret && fs->opt.redact;
+
+	size_t cs = boundary_fwd(v, n, start - (start < RPT_EXCERPT_CONTEXT ? start : RPT_EXCERPT_CONTEXT), start);
+	size_t me = end;
+	bool cut_match = false;
+	if (!m->redacted && end - start > RPT_MATCH_MAX) {
+		me = boundary_back(v, n, start + RPT_MATCH_MAX, start);
+		cut_match = true;
+	}
+	size_t ce = me;
+	if (!cut_match) {
+		ce = end + (n - end < RPT_EXCERPT_CONTEXT ? n - end : RPT_EXCERPT_CONTEXT);
+		ce = boundary_back(v, n, ce, end);
+	}
+	char red[64];
+	const char *mid = (const char *)v + start;
+	size_t midn = me - start;
+	if (m->redacted) {
+		midn = findings_redact(mid, end - start, red, sizeof red);
+		mid = red;
+	}
+	size_t total = (start - cs) + midn + (ce - me);
+	char *ex = arena_alloc(fs->a, total + 1);
+	if (ex == NULL)
+		return false;
+	if (start > cs)
+		memcpy(ex, v + cs, start - cs);
+	if (midn)
+		memcpy(ex + (start - cs), mid, midn);
+	if (ce > me)
+		memcpy(ex + (start - cs) + midn, v + me, ce - me);
+	ex[total] = '\0';
+	m->excerpt = rpt_sn(ex, total);
+	m->mark_start = start - cs;
+	m->mark_end = start - cs + midn;
+	m->cut_before = cs > 0;
+	m->cut_after = cut_match || ce < n;
+	return true;
+}
+
+static bool add_matches(findings *fs, rpt_event *e, const rpt_match_in *in, size_t nin)
+{
+	size_t room = RPT_MAX_MATCHES - e->nmatches;
+	size_t take = nin < room ? nin : room;
+	e->matches_dropped += nin - take;
+	if (take == 0)
+		return true;
+	rpt_match *m = arena_alloc(fs->a, (e->nmatches + take) * sizeof *m);
+	if (m == NULL)
+		return false;
+	if (e->nmatches)
+		memcpy(m, e->matches, e->nmatches * sizeof *m);
+	for (size_t i = 0; i < take; i++)
+		if (!make_match(fs, &in[i], &m[e->nmatches + i]))
+			return false;
+	e->matches = m;
+	e->nmatches += take;
+	return true;
+}
+
+static bool make_event(findings *fs, const rpt_event_in *in, rpt_event *e)
+{
+	memset(e, 0, sizeof *e);
+	e->time_us = in->time_us;
+	e->line = in->line;
+	return copy_str(fs->a, in->source, &e->source) && copy_str(fs->a, in->uid, &e->uid) &&
+	       copy_str(fs->a, in->action, &e->action) &&
+	       copy_str(fs->a, in->principal, &e->principal) &&
+	       copy_str(fs->a, in->source_ip, &e->source_ip) &&
+	       copy_str(fs->a, in->evidence, &e->evidence) &&
+	       copy_str(fs->a, in->member, &e->member) &&
+	       copy_str(fs->a, in->member_sha256, &e->member_sha256);
+}
+
+/* ---- keys --------------------------------------------------------------- */
+
+static lt_status key_put(buf *k, rpt_str s)
+{
+	uint64_t n = s.n;
+	lt_status st = buf_append(k, &n, sizeof n);
+	if (st == LT_OK && s.n)
+		st = buf_append(k, s.p, s.n);
+	return st;
+}
+
+static lt_status group_key(buf *k, size_t rule, const rpt_pair *g, size_t ng)
+{
+	uint64_t r = rule;
+	lt_status st = buf_append(k, &r, sizeof r);
+	for (size_t i = 0; i < ng && st == LT_OK; i++) {
+		st = key_put(k, g[i].name);
+		if (st == LT_OK)
+			st = key_put(k, g[i].value);
+	}
+	return st;
+}
+
+static uint64_t event_key(const rpt_event_in *ev)
+{
+	uint64_t h1 = strmap_hash(ev->source.p ? ev->source.p : "", ev->source.n);
+	uint64_t h2 = strmap_hash(ev->uid.p ? ev->uid.p : "", ev->uid.n);
+	return h1 * 31 + h2 + 1;
+}
+
+/* ---- the event -> rules index ------------------------------------------- */
+
+static lt_status uid_key(buf *k, rpt_str source, rpt_str uid)
+{
+	lt_status st = key_put(k, source);
+	return st == LT_OK ? key_put(k, uid) : st;
+}
+
+static lt_status index_hit(findings *fs, size_t rule, const rpt_event_in *ev)
+{
+	if (ev->uid.n == 0)
+		return LT_OK;
+	buf k;
+	buf_init(&k, 0);
+	lt_status st = uid_key(&k, ev->source, ev->uid);
+	if (st != LT_OK) {
+		buf_free(&k);
+		return st;
+	}
+	bool full = false;
+	uint64_t *head = strmap_slot(fs->byuid, k.data, k.len, true, &full);
+	buf_free(&k);
+	if (head == NULL)
+		return full ? LT_OK : LT_EFATAL;
+	for (uint64_t i = *head; i != 0; i = fs->nodes[i - 1].next)
+		if (fs->nodes[i - 1].rule == rule)
+			return LT_OK;
+	if (fs->nnodes >= RPT_HIT_INDEX_CAP)
+		return LT_OK;
+	if (fs->nnodes == fs->nodes_alloc) {
+		size_t na = fs->nodes_alloc ? fs->nodes_alloc * 2 : 256;
+		hitnode *nn = realloc(fs->nodes, na * sizeof *nn);
+		if (nn == NULL)
+			return LT_EFATAL;
+		fs->nodes = nn;
+		fs->nodes_alloc = na;
+	}
+	fs->nodes[fs->nnodes].rule = rule;
+	fs->nodes[fs->nnodes].next = *head;
+	*head = ++fs->nnodes;
+	return LT_OK;
+}
+
+static int cmp_size(const void *a, const void *b)
+{
+	size_t x = *(const size_t *)a, y = *(const size_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+size_t findings_event_rules(const findings *fs, rpt_str source, rpt_str uid, size_t *rules,
+                            size_t max)
+{
+	buf k;
+	buf_init(&k, 0);
+	if (uid_key(&k, source, uid) != LT_OK) {
+		buf_free(&k);
+		return 0;
+	}
+	const uint64_t *head = strmap_find(fs->byuid, k.data, k.len);
+	buf_free(&k);
+	size_t count = 0;
+	for (uint64_t i = head ? *head : 0; i != 0; i = fs->nodes[i - 1].next) {
+		if (count < max)
+			rules[count] = fs->nodes[i - 1].rule;
+		count++;
+	}
+	qsort(rules, count < max ? count : max, sizeof *rules, cmp_size);
+	return count;
+}
+
+/* ---- aggregation -------------------------------------------------------- */
+
+static lt_status open_finding(findings *fs, size_t rule, const rpt_pair *g, size_t ng,
+                              const rpt_event_in *ev, size_t *index)
+{
+	if (fs->n == fs->alloc) {
+		size_t na = fs->alloc ? fs->alloc * 2 : 64;
+		fnd *nv = realloc(fs->v, na * sizeof *nv);
+		if (nv == NULL)
+			return LT_EFATAL;
+		fs->v = nv;
+		fs->alloc = na;
+	}
+	fnd *f = &fs->v[fs->n];
+	memset(f, 0, sizeof *f);
+	f->pub.rule = rule;
+	f->pub.first_us = f->pub.last_us = ev->time_us;
+	rpt_pair *pairs = NULL;
+	if (ng) {
+		pairs = arena_alloc(fs->a, ng * sizeof *pairs);
+		if (pairs == NULL)
+			return LT_EFATAL;
+	}
+	buf text;
+	buf_init(&text, 0);
+	lt_status st = LT_OK;
+	for (size_t i = 0; i < ng && st == LT_OK; i++) {
+		if (!copy_str(fs->a, g[i].name, &pairs[i].name) ||
+		    !copy_str(fs->a, g[i].value, &pairs[i].value))
+			st = LT_EFATAL;
+		if (st == LT_OK && i)
+			st = buf_puts(&text, ", ");
+		if (st == LT_OK && g[i].name.n)
+			st = buf_append(&text, g[i].name.p, g[i].name.n);
+		if (st == LT_OK)
+			st = buf_putc(&text, '=');
+		if (st == LT_OK && g[i].value.n)
+			st = buf_append(&text, g[i].value.p, g[i].value.n);
+	}
+	if (st == LT_OK && !copy_str(fs->a, rpt_sn(text.data, text.len), &f->pub.group_text))
+		st = LT_EFATAL;
+	buf_free(&text);
+	if (st != LT_OK)
+		return LT_EFATAL;
+	f->pub.group = pairs;
+	f->pub.ngroup = ng;
+	*index = fs->n++;
+	return LT_OK;
+}
+
+static lt_status append_event(findings *fs, fnd *f, const rpt_event_in *ev,
+                              const rpt_match_in *m, size_t nm)
+{
+	uint64_t key = event_key(ev);
+	if (f->pub.count > 0 && f->last_event_key == key) {
+		if (f->pub.nevents == f->pub.count)
+			return add_matches(fs, &f->events[f->pub.nevents - 1], m, nm) ? LT_OK : LT_EFATAL;
+		return LT_OK;
+	}
+	f->last_event_key = key;
+	f->pub.count++;
+	if (ev->time_us < f->pub.first_us)
+		f->pub.first_us = ev->time_us;
+	if (ev->time_us > f->pub.last_us)
+		f->pub.last_us = ev->time_us;
+	if (f->pub.nevents >= fs->opt.max_events)
+		return LT_OK;
+	if (f->pub.nevents == f->ev_alloc) {
+		size_t na = f->ev_alloc ? f->ev_alloc * 2 : 2;
+		if (na > fs->opt.max_events)
+			na = fs->opt.max_events;
+		rpt_event *ne = arena_alloc(fs->a, na * sizeof *ne);
+		if (ne == NULL)
+			return LT_EFATAL;
+		if (f->pub.nevents)
+			memcpy(ne, f->events, f->pub.nevents * sizeof *ne);
+		f->events = ne;
+		f->ev_alloc = na;
+		f->pub.events = ne;
+	}
+	rpt_event *e = &f->events[f->pub.nevents];
+	if (!make_event(fs, ev, e) || !add_matches(fs, e, m, nm))
+		return LT_EFATAL;
+	f->pub.nevents++;
+	return LT_OK;
+}
+
+static bool within_window(const findings *fs, const fnd *f, const rpt_event_in *ev)
+{
+	if (f->last_event_key == event_key(ev))
+		return true;
+	if (fs->opt.window_us <= 0)
+		return false;
+	int64_t d = ev->time_us - f->pub.last_us;
+	if (d < 0)
+		d = f->pub.first_us - ev->time_us;
+	return d <= fs->opt.window_us;
+}
+
+lt_status findings_add_hit(findings *fs, size_t rule, const rpt_pair *group, size_t ngroup,
+                           const rpt_event_in *ev, const rpt_match_in *matches, size_t nmatches,
+                           bool *opened, lt_error *err)
+{
+	if (opened != NULL)
+		*opened = false;
+	if (ev == NULL || (ngroup && group == NULL) || (nmatches && matches == NULL))
+		return lt_error_set(err, LT_EITEM, "report: hit without event, group or matches");
+	buf k;
+	buf_init(&k, 0);
+	if (group_key(&k, rule, group, ngroup) != LT_OK) {
+		buf_free(&k);
+		return lt_error_set(err, LT_EFATAL, "report: out of memory");
+	}
+	uint64_t *latest = strmap_slot(fs->latest, k.data, k.len, true, NULL);
+	buf_free(&k);
+	if (latest == NULL)
+		return lt_error_set(err, LT_EFATAL, "report: out of memory");
+	size_t idx;
+	if (*latest != 0 && within_window(fs, &fs->v[*latest - 1], ev)) {
+		idx = (size_t)(*latest - 1);
+	} else if (fs->n >= fs->opt.max_findings) {
+		fs->dropped++;
+		return LT_OK;
+	} else {
+		if (open_finding(fs, rule, group, ngroup, ev, &idx) != LT_OK)
+			return lt_error_set(err, LT_EFATAL, "report: out of memory");
+		*latest = idx + 1;
+		if (opened != NULL)
+			*opened = true;
+	}
+	if (append_event(fs, &fs->v[idx], ev, matches, nmatches) != LT_OK ||
+	    index_hit(fs, rule, ev) != LT_OK)
+		return lt_error_set(err, LT_EFATAL, "report: out of memory");
+	return LT_OK;
+}

@@ -1,0 +1,887 @@
+/*
+ * html.c — the HTML report writer (see html.h).
+ *
+ * The page is written top to bottom in one pass over the model; no DOM is
+ * built. Three helpers carry every model string to the page: h() for element
+ * text, hpre() for multi-line text (newlines kept, shown with pre-wrap) and
+ * ha() for attribute values — there is no other path from the model to the
+ * output, and our own markup around them is fixed ASCII. Styling is one
+ * inline <style> (screen + print); the CSP meta forbids everything else, so
+ * even a bug in escaping could not fetch or run anything.
+ *
+ * Size bounds for big cases are in html.h; the global budgets below keep a
+ * case with 10,000 findings spread over thousands of rules to a few MB:
+ * after HTML_DETAIL_BUDGET detailed findings the rest are table rows, after
+ * HTML_ROW_BUDGET rows they are only counted.
+ */
+#include "reports/html.h"
+
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/ltime.h"
+#include "reports/rtext.h"
+#include "reports/svg.h"
+
+#define HTML_DETAIL_BUDGET 1000
+#define HTML_ROW_BUDGET 10000
+#define HTML_TOP_N 10
+
+typedef struct hw {
+	const report *r;
+	FILE *out;
+	size_t detail_budget;
+	size_t row_budget;
+} hw;
+
+/* ---- primitives --------------------------------------------------------- */
+
+static void h(const hw *w, rpt_str s)
+{
+	rtext_html(w->out, s.p, s.n, 0);
+}
+
+static void hpre(const hw *w, rpt_str s)
+{
+	rtext_html(w->out, s.p, s.n, RTEXT_KEEP_NL);
+}
+
+static void ha(const hw *w, rpt_str s)
+{
+	rtext_html_attr(w->out, s.p, s.n);
+}
+
+/* h(), or a muted dash when empty. */
+static void hd(const hw *w, rpt_str s)
+{
+	if (s.n)
+		h(w, s);
+	else
+		fputs("<span class=\"muted\">&#8212;</span>", w->out);
+}
+
+static void htime(const hw *w, int64_t us)
+{
+	if (us == INT64_MIN) {
+		fputs("<span class=\"muted\">&#8212;</span>", w->out);
+		return;
+	}
+	char t[LTIME_BUFSZ];
+	ltime_format(us, 0, t);
+	t[10] = ' ';
+	t[19] = '\0'; /* drop the 'Z': the page says once that times are UTC */
+	fprintf(w->out, "<time>%s</time>", t);
+}
+
+/* 1234567 -> "1,234,567" */
+static void hnum(const hw *w, uint64_t v)
+{
+	char d[32];
+	int n = snprintf(d, sizeof d, "%" PRIu64, v);
+	for (int i = 0; i < n; i++) {
+		if (i && (n - i) % 3 == 0)
+			fputc(',', w->out);
+		fputc(d[i], w->out);
+	}
+}
+
+static void badge(const hw *w, rpt_level l)
+{
+	fprintf(w->out, "<span class=\"badge lv-%s\">%s</span>", rpt_level_name(l), rpt_level_name(l));
+}
+
+static const char *outcome_class(rpt_outcome o)
+{
+	static const char *const c[] = {"passed", "fired", "na", "unsupported", "failed"};
+	return (unsigned)o <= RPT_FAILED ? c[o] : "failed";
+}
+
+/* ---- head --------------------------------------------------------------- */
+
+static const char css[] =
+	":root{--fg:#1c1e21;--muted:#667;--line:#d9dde3;--head:#14213d;--crit:#7b0a24;"
+	"--high:#c0392b;--med:#c46210;--low:#9a7d0a;--info:#2e6da4}\n"
+	"*{box-sizing:border-box}\n"
+	"html{background:#eef0f3}\n"
+	"body{margin:0;color:var(--fg);font:14px/1.45 system-ui,-apple-system,\"Segoe UI\",Roboto,"
+	"\"Helvetica Neue\",Arial,sans-serif}\n"
+	"header.top{background:var(--head);color:#fff;padding:14px 28px}\n"
+	"header.top h1{margin:0;font-size:21px;font-weight:650}\n"
+	"header.top .meta{margin-top:4px;font-size:12.5px;color:#cfd6e4;overflow-wrap:anywhere}\n"
+	"nav.toc{background:#fff;border-bottom:1px solid var(--line);padding:6px 28px;font-size:13px}\n"
+	"nav.toc a{color:var(--head);margin-right:16px;text-decoration:none}\n"
+	"main{max-width:1320px;margin:0 auto;background:#fff;padding:10px 28px 40px}\n"
+	"h2{font-size:18px;margin:30px 0 10px;padding-bottom:4px;border-bottom:2px solid var(--head)}\n"
+	"h3{font-size:15px;margin:18px 0 8px}\n"
+	".verdict{font-size:15.5px;font-weight:600;padding:10px 14px;border-radius:6px;margin:14px 0}\n"
+	".verdict.fail{background:#fdecea;border-left:6px solid var(--high)}\n"
+	".verdict.pass{background:#e9f6ee;border-left:6px solid #1e8449}\n"
+	".verdict .sub{display:block;font-weight:400;font-size:13px;margin-top:2px}\n"
+	".cards{display:grid;grid-template-columns:repeat(auto-fit,minmax(150px,1fr));gap:10px;"
+	"margin:10px 0}\n"
+	".card{border:1px solid var(--line);border-radius:6px;padding:8px 12px}\n"
+	".card b{display:block;font-size:21px;font-variant-numeric:tabular-nums}\n"
+	".card span{color:var(--muted);font-size:12px}\n"
+	".grid2{display:grid;grid-template-columns:repeat(auto-fit,minmax(300px,1fr));gap:18px}\n"
+	"table{border-collapse:collapse;width:100%;margin:6px 0 10px;font-size:13px}\n"
+	"th,td{border-bottom:1px solid var(--line);padding:4px 8px;text-align:left;"
+	"vertical-align:top;overflow-wrap:anywhere}\n"
+	"th{background:#f1f3f6;font-weight:600}\n"
+	".num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}\n"
+	".mono,code{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:12px}\n"
+	".hash{word-break:break-all;font-family:ui-monospace,Menlo,Consolas,monospace;font-size:11.5px}\n"
+	".muted{color:var(--muted)}\n"
+	".badge{display:inline-block;padding:1px 8px;border-radius:10px;font-size:11.5px;"
+	"font-weight:650;color:#fff;vertical-align:1px}\n"
+	".lv-critical{background:var(--crit)}.lv-high{background:var(--high)}"
+	".lv-medium{background:var(--med)}.lv-low{background:var(--low)}"
+	".lv-informational{background:var(--info)}\n"
+	".oc{display:inline-block;padding:0 6px;border-radius:4px;font-size:12px;border:1px solid}\n"
+	".oc-passed{color:#1e6b3a;border-color:#9fd3b0}.oc-fired{color:#a02818;border-color:#f0a79c}"
+	".oc-na{color:#555;border-color:#ccc}.oc-unsupported{color:#8a5a00;border-color:#e8c879}"
+	".oc-failed{color:#fff;background:#a02818;border-color:#a02818}\n"
+	".ck-valid{color:#1e6b3a}.ck-invalid{color:#a02818;font-weight:650}.ck-unverifiable{color:#8a5a00}\n"
+	".nw{white-space:nowrap}.r{text-align:right}\n"
+	".esc{white-space:nowrap;font-family:ui-monospace,Menlo,Consolas,monospace;font-size:11px;background:#fff1c2;"
+	"color:#7a4300;border:1px solid #e3b341;border-radius:3px;padding:0 2px;margin:0 1px}\n"
+	"mark{background:#ffe066;padding:0 1px;border-radius:2px}\n"
+	"mark.red{background:#dcd6ff}\n"
+	".excerpt{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:12px;"
+	"white-space:pre-wrap;overflow-wrap:anywhere;background:#f7f8fa;border:1px solid #e4e7eb;"
+	"border-radius:4px;padding:4px 8px;margin:3px 0}\n"
+	".field{font-weight:600;color:#345}\n"
+	".pre{white-space:pre-wrap}\n"
+	"details.rule{border:1px solid var(--line);border-radius:6px;margin:10px 0;padding:0 14px 6px}\n"
+	"details.rule>summary{padding:9px 0;cursor:pointer;font-weight:600}\n"
+	"details.finding{border-left:3px solid var(--line);margin:10px 0;padding:2px 0 2px 12px}\n"
+	"details.finding>summary{cursor:pointer}\n"
+	"details.crit-border{border-left-color:var(--crit)}\n"
+	".tag{display:inline-block;background:#eef1f6;border-radius:3px;padding:0 6px;margin:0 4px 2px 0;"
+	"font-size:12px}\n"
+	"dl.kv{display:grid;grid-template-columns:max-content 1fr;gap:2px 14px;margin:6px 0}\n"
+	"dl.kv dt{color:var(--muted)}dl.kv dd{margin:0;overflow-wrap:anywhere}\n"
+	"svg.chart{width:100%;height:auto;max-height:320px;display:block}\n"
+	".chartbox{display:grid;grid-template-columns:minmax(0,3fr) minmax(220px,1fr);gap:18px;"
+	"align-items:start}\n"
+	".numbers{max-height:300px;overflow:auto;border:1px solid var(--line);border-radius:4px}\n"
+	".numbers table{margin:0}\n"
+	"svg text{fill:#333;font-family:system-ui,Arial,sans-serif}\n"
+	".fmark{color:#c00}\n"
+	".warn{background:#fff4e5;border-left:6px solid #e67e22;padding:8px 12px;border-radius:6px}\n"
+	"footer{color:var(--muted);font-size:12px;margin-top:30px;overflow-wrap:anywhere}\n"
+	"@media print{html,body{background:#fff;font-size:10pt}main{max-width:none;padding:0}"
+	"nav.toc{display:none}header.top{background:#fff;color:#000;border-bottom:2px solid #000;"
+	"padding:0 0 6px}header.top .meta{color:#333}"
+	"details::details-content{content-visibility:visible;display:contents}"
+	"summary{list-style:none}h2{break-after:avoid}tr,.excerpt,.card{break-inside:avoid}"
+	".badge,.oc,mark,.esc,.verdict,th{print-color-adjust:exact;-webkit-print-color-adjust:exact}"
+	"svg.chart{max-height:220px}.numbers{max-height:none;overflow:visible}}\n";
+
+static void head(const hw *w)
+{
+	fputs("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+	      "<meta http-equiv=\"Content-Security-Policy\" content=\"" HTML_CSP "\">\n"
+	      "<meta name=\"referrer\" content=\"no-referrer\">\n"
+	      "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+	      "<title>llmtrail report</title>\n<style>\n",
+	      w->out);
+	fputs(css, w->out);
+	fputs("</style>\n</head>\n<body>\n", w->out);
+}
+
+static void page_top(const hw *w)
+{
+	const rpt_run *run = report_run(w->r);
+	fputs("<header class=\"top\"><h1>llmtrail report</h1><div class=\"meta\">Case ", w->out);
+	hd(w, run->case_path);
+	fputs(" &#183; generated ", w->out);
+	htime(w, run->run_time_us);
+	fputs(" &#183; llmtrail ", w->out);
+	hd(w, run->tool_version);
+	fputs(" &#183; all times UTC</div></header>\n<nav class=\"toc\"><a href=\"#summary\">Summary</a>"
+	      "<a href=\"#timeline\">Timeline</a><a href=\"#findings\">Findings</a>",
+	      w->out);
+	if (report_ntables(w->r) || report_ncharts(w->r))
+		fputs("<a href=\"#dashboard\">Usage</a>", w->out);
+	if (report_nintegrity(w->r))
+		fputs("<a href=\"#integrity\">Integrity</a>", w->out);
+	fputs("<a href=\"#evidence\">Evidence</a><a href=\"#rules\">Rules</a>"
+	      "<a href=\"#problems\">Problems</a></nav>\n<main>\n",
+	      w->out);
+}
+
+/* ---- summary ------------------------------------------------------------ */
+
+static void verdict(const hw *w)
+{
+	const report *r = w->r;
+	const rpt_options *o = report_options(r);
+	uint64_t c[RPT_NLEVELS];
+	report_level_counts(r, c);
+	uint64_t total = 0, above = 0;
+	for (int l = 0; l < RPT_NLEVELS; l++) {
+		total += c[l];
+		if (o->fail_on != RPT_LEVEL_NONE && l >= (int)o->fail_on)
+			above += c[l];
+	}
+	bool fail = report_fails(r);
+	fprintf(w->out, "<p class=\"verdict %s\">%s: ", fail ? "fail" : "pass", fail ? "FAIL" : "PASS");
+	if (fail) {
+		hnum(w, above);
+		fprintf(w->out, " finding%s at or above <b>%s</b> (the fail-on level)", above == 1 ? "" : "s",
+		        rpt_level_name(o->fail_on));
+	} else if (total) {
+		fprintf(w->out, "no finding at or above <b>%s</b> (the fail-on level)",
+		        rpt_level_name(o->fail_on));
+	} else {
+		fputs("no findings", w->out);
+	}
+	fputs("<span class=\"sub\">", w->out);
+	hnum(w, total);
+	fprintf(w->out, " finding%s in all", total == 1 ? "" : "s");
+	for (int l = RPT_NLEVELS - 1; l >= 0; l--)
+		if (c[l]) {
+			fputs(", ", w->out);
+			hnum(w, c[l]);
+			fprintf(w->out, " %s", rpt_level_name((rpt_level)l));
+		}
+	size_t failed = 0, unsupported = 0;
+	for (size_t i = 0; i < report_nrules(r); i++) {
+		failed += report_rule(r, i)->outcome == RPT_FAILED;
+		unsupported += report_rule(r, i)->outcome == RPT_UNSUPPORTED;
+	}
+	if (report_nproblems(r))
+		fprintf(w->out, "; %zu problem%s reading evidence", report_nproblems(r),
+		        report_nproblems(r) == 1 ? "" : "s");
+	if (failed)
+		fprintf(w->out, "; %zu rule%s failed", failed, failed == 1 ? "" : "s");
+	if (unsupported)
+		fprintf(w->out, "; %zu rule%s unsupported", unsupported, unsupported == 1 ? "" : "s");
+	fputs(".</span></p>\n", w->out);
+}
+
+static void card(const hw *w, uint64_t v, const char *label)
+{
+	fputs("<div class=\"card\"><b>", w->out);
+	hnum(w, v);
+	fprintf(w->out, "</b><span>%s</span></div>", label);
+}
+
+static void top_table(const hw *w, const char *title, size_t (*top)(const report *, rpt_count *, size_t))
+{
+	rpt_count t[HTML_TOP_N];
+	size_t n = top(w->r, t, HTML_TOP_N);
+	fprintf(w->out, "<div><h3>%s</h3>", title);
+	if (n == 0) {
+		fputs("<p class=\"muted\">None counted.</p></div>\n", w->out);
+		return;
+	}
+	fputs("<table><tr><th>Value</th><th class=\"num\">Events</th></tr>\n", w->out);
+	for (size_t i = 0; i < n; i++) {
+		fputs("<tr><td class=\"mono\">", w->out);
+		h(w, t[i].name);
+		fputs("</td><td class=\"num\">", w->out);
+		hnum(w, t[i].count);
+		fputs("</td></tr>\n", w->out);
+	}
+	fputs("</table></div>\n", w->out);
+}
+
+static void summary(const hw *w)
+{
+	const report *r = w->r;
+	fputs("<section id=\"summary\"><h2>Summary</h2>\n", w->out);
+	verdict(w);
+	if (!report_options(r)->redact)
+		fputs("<p class=\"warn\"><b>Redaction is off.</b> Secrets found by disclosure rules are "
+		      "shown in full: handle this report as sensitive.</p>\n", w->out);
+	uint64_t fired = 0;
+	for (size_t i = 0; i < report_nrules(r); i++)
+		fired += report_rule(r, i)->outcome == RPT_FIRED;
+	fputs("<div class=\"cards\">", w->out);
+	card(w, report_total_events(r), "events");
+	card(w, report_evidence_files(r), "evidence files");
+	card(w, report_nevidence(r), "files and members hashed");
+	card(w, report_nfindings(r), "findings");
+	card(w, fired, "rules fired");
+	card(w, report_nrules(r), "rules loaded");
+	card(w, report_nproblems(r), "problems");
+	fputs("</div>\n", w->out);
+	int64_t first, last;
+	report_time_range(r, &first, &last);
+	fputs("<dl class=\"kv\"><dt>Time range</dt><dd>", w->out);
+	htime(w, first);
+	fputs(" &#8594; ", w->out);
+	htime(w, last);
+	fputs(" UTC</dd><dt>Events by source</dt><dd>", w->out);
+	for (size_t i = 0; i < report_nsources(r); i++) {
+		if (i)
+			fputs(" &#183; ", w->out);
+		h(w, report_source(r, i)->name);
+		fputs(" ", w->out);
+		hnum(w, report_source(r, i)->count);
+	}
+	if (report_nsources(r) == 0)
+		fputs("<span class=\"muted\">none</span>", w->out);
+	fputs("</dd><dt>Findings by level</dt><dd>", w->out);
+	uint64_t c[RPT_NLEVELS];
+	report_level_counts(r, c);
+	for (int l = RPT_NLEVELS - 1; l >= 0; l--) {
+		badge(w, (rpt_level)l);
+		fputs(" ", w->out);
+		hnum(w, c[l]);
+		fputs(l ? " &#160; " : "", w->out);
+	}
+	fprintf(w->out, "</dd><dt>Redaction</dt><dd>%s</dd></dl>\n",
+	        report_options(r)->redact ? "on (secrets show their first characters and length)"
+	                                  : "<b>off</b>");
+	fputs("<div class=\"grid2\">", w->out);
+	top_table(w, "Top principals", report_top_principals);
+	top_table(w, "Top source IPs", report_top_ips);
+	fputs("</div></section>\n", w->out);
+}
+
+/* ---- findings ------------------------------------------------------------ */
+
+static void excerpt(const hw *w, const rpt_match *m)
+{
+	fputs("<div class=\"excerpt\"><span class=\"field\">", w->out);
+	h(w, m->field);
+	fputs("</span>: ", w->out);
+	if (m->cut_before)
+		fputs("<span class=\"muted\">&#8230;</span>", w->out);
+	size_t a = m->mark_start <= m->excerpt.n ? m->mark_start : m->excerpt.n;
+	size_t b = m->mark_end <= m->excerpt.n && m->mark_end >= a ? m->mark_end : a;
+	h(w, rpt_sn(m->excerpt.p, a));
+	fputs(m->redacted ? "<mark class=\"red\" title=\"redacted\">" : "<mark>", w->out);
+	h(w, rpt_sn(m->excerpt.p + a, b - a));
+	fputs("</mark>", w->out);
+	h(w, rpt_sn(m->excerpt.p + b, m->excerpt.n - b));
+	if (m->cut_after)
+		fputs("<span class=\"muted\">&#8230;</span>", w->out);
+	fprintf(w->out, " <span class=\"muted\">(bytes %zu&#8211;%zu of %zu)</span></div>\n",
+	        m->value_start, m->value_end, m->value_len);
+}
+
+static void provenance(const hw *w, const rpt_event *e)
+{
+	fputs("<span class=\"mono\" title=\"", w->out);
+	ha(w, e->evidence);
+	fputs("\">", w->out);
+	h(w, e->evidence);
+	if (e->member.n) {
+		fputs(" &#8250; ", w->out);
+		h(w, e->member);
+	}
+	fprintf(w->out, "</span> line %" PRIu64, e->line);
+	if (e->member_sha256.n) {
+		fputs("<br><span class=\"hash muted\">sha256 ", w->out);
+		h(w, e->member_sha256);
+		fputs("</span>", w->out);
+	}
+}
+
+static void events_table(const hw *w, const rpt_finding *f)
+{
+	fputs("<table><tr><th>Time (UTC)</th><th>Source</th><th>Action</th><th>Principal</th>"
+	      "<th>Source IP</th><th>Event ID</th><th>Provenance</th></tr>\n",
+	      w->out);
+	size_t shown = f->nevents < HTML_MAX_EVENTS ? f->nevents : HTML_MAX_EVENTS;
+	for (size_t i = 0; i < shown; i++) {
+		const rpt_event *e = &f->events[i];
+		fputs("<tr><td class=\"nw\">", w->out);
+		htime(w, e->time_us);
+		fputs("</td><td class=\"nw\">", w->out);
+		hd(w, e->source);
+		fputs("</td><td>", w->out);
+		hd(w, e->action);
+		fputs("</td><td class=\"mono\">", w->out);
+		hd(w, e->principal);
+		fputs("</td><td class=\"mono\">", w->out);
+		hd(w, e->source_ip);
+		fputs("</td><td class=\"mono\">", w->out);
+		hd(w, e->uid);
+		fputs("</td><td>", w->out);
+		provenance(w, e);
+		fputs("</td></tr>\n", w->out);
+		if (e->nmatches) {
+			fputs("<tr><td></td><td colspan=\"6\">", w->out);
+			for (size_t m = 0; m < e->nmatches; m++)
+				excerpt(w, &e->matches[m]);
+			if (e->matches_dropped)
+				fprintf(w->out, "<span class=\"muted\">%zu more matches</span>", e->matches_dropped);
+			fputs("</td></tr>\n", w->out);
+		}
+	}
+	fputs("</table>\n", w->out);
+	if (f->count > shown) {
+		fputs("<p class=\"muted\">", w->out);
+		hnum(w, f->count - shown);
+		fputs(" more event(s) in this finding are not listed here (findings.jsonl lists the first ",
+		      w->out);
+		hnum(w, f->nevents);
+		fputs(").</p>\n", w->out);
+	}
+}
+
+static void finding_detail(hw *w, const rpt_finding *f, bool open)
+{
+	fprintf(w->out, "<details class=\"finding\"%s><summary>", open ? " open" : "");
+	if (f->group_text.n) {
+		fputs("<span class=\"mono\">", w->out);
+		h(w, f->group_text);
+		fputs("</span> &#183; ", w->out);
+	}
+	htime(w, f->first_us);
+	fputs(" &#8594; ", w->out);
+	htime(w, f->last_us);
+	fputs(" &#183; ", w->out);
+	hnum(w, f->count);
+	fprintf(w->out, " event%s</summary>\n", f->count == 1 ? "" : "s");
+	if (f->ngroup) {
+		fputs("<dl class=\"kv\">", w->out);
+		for (size_t g = 0; g < f->ngroup; g++) {
+			fputs("<dt>", w->out);
+			h(w, f->group[g].name);
+			fputs("</dt><dd class=\"mono\">", w->out);
+			h(w, f->group[g].value);
+			fputs("</dd>", w->out);
+		}
+		fputs("</dl>\n", w->out);
+	}
+	events_table(w, f);
+	fputs("</details>\n", w->out);
+}
+
+static void finding_row(const hw *w, const rpt_finding *f)
+{
+	fputs("<tr><td class=\"mono\">", w->out);
+	hd(w, f->group_text);
+	fputs("</td><td class=\"nw\">", w->out);
+	htime(w, f->first_us);
+	fputs("</td><td class=\"nw\">", w->out);
+	htime(w, f->last_us);
+	fputs("</td><td class=\"num\">", w->out);
+	hnum(w, f->count);
+	fputs("</td></tr>\n", w->out);
+}
+
+static void rule_info(const hw *w, const rpt_rule *ru)
+{
+	if (ru->description.n) {
+		fputs("<p class=\"pre\">", w->out);
+		hpre(w, ru->description);
+		fputs("</p>\n", w->out);
+	}
+	fputs("<dl class=\"kv\"><dt>Rule</dt><dd class=\"mono\">", w->out);
+	h(w, ru->id);
+	fputs("</dd><dt>Pack</dt><dd>", w->out);
+	h(w, ru->pack);
+	if (ru->file.n) {
+		fputs(" &#183; <span class=\"mono\">", w->out);
+		h(w, ru->file);
+		fputs("</span>", w->out);
+	}
+	if (ru->status.n) {
+		fputs(" &#183; status ", w->out);
+		h(w, ru->status);
+	}
+	fputs("</dd>", w->out);
+	if (ru->ntags) {
+		fputs("<dt>Tags</dt><dd>", w->out);
+		for (size_t t = 0; t < ru->ntags; t++) {
+			fputs("<span class=\"tag\">", w->out);
+			h(w, ru->tags[t]);
+			fputs("</span>", w->out);
+		}
+		fputs("</dd>", w->out);
+	}
+	fputs("</dl>\n", w->out);
+}
+
+/* The findings order[from, to) all belong to one rule. */
+static void rule_block(hw *w, const size_t *order, size_t from, size_t to)
+{
+	const report *r = w->r;
+	const rpt_rule *ru = report_rule(r, report_finding(r, order[from])->rule);
+	uint64_t events = 0;
+	for (size_t i = from; i < to; i++)
+		events += report_finding(r, order[i])->count;
+	fputs("<details class=\"rule\" open><summary>", w->out);
+	badge(w, ru->level);
+	fputs(" ", w->out);
+	h(w, ru->title.n ? ru->title : ru->id);
+	fputs(" <span class=\"muted\">&#8212; ", w->out);
+	hnum(w, to - from);
+	fprintf(w->out, " finding%s, ", to - from == 1 ? "" : "s");
+	hnum(w, events);
+	fprintf(w->out, " event%s</span></summary>\n", events == 1 ? "" : "s");
+	rule_info(w, ru);
+	size_t i = from;
+	for (size_t k = 0; i < to && k < HTML_MAX_FINDINGS_PER_RULE && w->detail_budget; k++, i++) {
+		finding_detail(w, report_finding(r, order[i]), k < HTML_OPEN_FINDINGS);
+		w->detail_budget--;
+	}
+	if (i < to && w->row_budget) {
+		fputs("<table><tr><th>Group</th><th>First seen</th><th>Last seen</th>"
+		      "<th class=\"num\">Events</th></tr>\n", w->out);
+		for (size_t k = 0; i < to && k < HTML_MAX_FINDING_ROWS && w->row_budget; k++, i++) {
+			finding_row(w, report_finding(r, order[i]));
+			w->row_budget--;
+		}
+		fputs("</table>\n", w->out);
+	}
+	if (i < to) {
+		fputs("<p class=\"muted\">", w->out);
+		hnum(w, to - i);
+		fputs(" more finding(s) of this rule are not shown; findings.jsonl has them all.</p>\n",
+		      w->out);
+	}
+	fputs("</details>\n", w->out);
+}
+
+static void findings_section(hw *w)
+{
+	const report *r = w->r;
+	size_t n = report_nfindings(r);
+	fputs("<section id=\"findings\"><h2>Findings</h2>\n", w->out);
+	if (n == 0) {
+		fputs("<p>No rule produced a finding.</p></section>\n", w->out);
+		return;
+	}
+	size_t *order = report_findings_order(r);
+	if (order == NULL) {
+		fputs("<p>Findings unavailable (out of memory).</p></section>\n", w->out);
+		return;
+	}
+	rpt_level cur = RPT_LEVEL_NONE;
+	for (size_t from = 0; from < n;) {
+		size_t rule = report_finding(r, order[from])->rule;
+		size_t to = from;
+		while (to < n && report_finding(r, order[to])->rule == rule)
+			to++;
+		rpt_level l = report_rule(r, rule)->level;
+		if (l != cur) {
+			fputs("<h3>", w->out);
+			badge(w, l);
+			fprintf(w->out, " %s</h3>\n", rpt_level_name(l));
+			cur = l;
+		}
+		rule_block(w, order, from, to);
+		from = to;
+	}
+	if (report_findings_dropped(r)) {
+		fputs("<p class=\"warn\">", w->out);
+		hnum(w, report_findings_dropped(r));
+		fputs(" further hit(s) opened no finding because the finding cap was reached.</p>\n",
+		      w->out);
+	}
+	free(order);
+	fputs("</section>\n", w->out);
+}
+
+/* ---- dashboard, integrity ------------------------------------------------ */
+
+/* "1234", "-5", "12.5", "1,234": shown right-aligned. */
+static bool numeric(rpt_str s)
+{
+	size_t i = s.n && s.p[0] == '-' ? 1 : 0;
+	if (i >= s.n || s.p[i] < '0' || s.p[i] > '9')
+		return false;
+	for (; i < s.n; i++)
+		if ((s.p[i] < '0' || s.p[i] > '9') && s.p[i] != '.' && s.p[i] != ',')
+			return false;
+	return true;
+}
+
+static void table_rows(const hw *w, const rpt_table *t)
+{
+	fputs("<table><tr>", w->out);
+	for (size_t c = 0; c < t->ncols; c++) {
+		fputs("<th>", w->out);
+		h(w, t->cols[c]);
+		fputs("</th>", w->out);
+	}
+	fputs("</tr>\n", w->out);
+	size_t shown = t->nrows < HTML_MAX_ROWS ? t->nrows : HTML_MAX_ROWS;
+	for (size_t i = 0; i < shown; i++) {
+		fputs("<tr>", w->out);
+		for (size_t c = 0; c < t->ncols; c++) {
+			rpt_str cell = t->cells[i * t->ncols + c];
+			fputs(numeric(cell) ? "<td class=\"num\">" : "<td>", w->out);
+			h(w, cell);
+			fputs("</td>", w->out);
+		}
+		fputs("</tr>\n", w->out);
+	}
+	fputs("</table>\n", w->out);
+	if (t->nrows > shown)
+		fprintf(w->out, "<p class=\"muted\">%zu more rows not shown.</p>\n", t->nrows - shown);
+}
+
+static void chart_block(const hw *w, const rpt_chart *c)
+{
+	fputs("<h3>", w->out);
+	h(w, c->title);
+	if (c->unit.n) {
+		fputs(" <span class=\"muted\">(", w->out);
+		h(w, c->unit);
+		fputs(")</span>", w->out);
+	}
+	fputs("</h3>\n<div class=\"chartbox\"><div>", w->out);
+	svg_chart(w->out, c);
+	fputs("</div><div class=\"numbers\"><table><tr><th></th>", w->out);
+	for (size_t s = 0; s < c->nseries; s++) {
+		fputs("<th class=\"r\">", w->out);
+		h(w, c->series[s].name);
+		fputs("</th>", w->out);
+	}
+	fputs("</tr>\n", w->out);
+	size_t shown = c->nx < HTML_MAX_ROWS ? c->nx : HTML_MAX_ROWS;
+	for (size_t i = 0; i < shown; i++) {
+		fputs("<tr><td class=\"nw\">", w->out);
+		h(w, c->xlabels[i]);
+		fputs("</td>", w->out);
+		for (size_t s = 0; s < c->nseries; s++) {
+			char b[40];
+			svg_fmt_num(c->series[s].values[i], b);
+			fprintf(w->out, "<td class=\"num\">%s</td>", b);
+		}
+		fputs("</tr>\n", w->out);
+	}
+	fputs("</table></div></div>\n", w->out);
+}
+
+static void dashboard(const hw *w)
+{
+	const report *r = w->r;
+	if (report_ntables(r) == 0 && report_ncharts(r) == 0)
+		return;
+	fputs("<section id=\"dashboard\"><h2>Usage dashboard</h2>\n", w->out);
+	for (size_t i = 0; i < report_ncharts(r); i++)
+		chart_block(w, report_chart(r, i));
+	for (size_t i = 0; i < report_ntables(r); i++) {
+		const rpt_table *t = report_table(r, i);
+		fputs("<h3>", w->out);
+		h(w, t->title);
+		fputs("</h3>\n", w->out);
+		table_rows(w, t);
+	}
+	fputs("</section>\n", w->out);
+}
+
+static void integrity(const hw *w)
+{
+	const report *r = w->r;
+	size_t n = report_nintegrity(r);
+	if (n == 0)
+		return;
+	size_t c[3] = {0, 0, 0};
+	for (size_t i = 0; i < n; i++)
+		c[report_integrity(r, i)->status]++;
+	fprintf(w->out, "<section id=\"integrity\"><h2>Integrity</h2>\n<p>%zu check%s: %zu valid, "
+	                "<span class=\"ck-invalid\">%zu invalid</span>, %zu unverifiable.</p>\n",
+	        n, n == 1 ? "" : "s", c[0], c[1], c[2]);
+	fputs("<table><tr><th>Object</th><th>Check</th><th>Status</th><th>Detail</th></tr>\n", w->out);
+	size_t shown = n < HTML_MAX_ROWS ? n : HTML_MAX_ROWS;
+	for (size_t i = 0; i < shown; i++) {
+		const rpt_integrity *g = report_integrity(r, i);
+		fputs("<tr><td class=\"mono\">", w->out);
+		h(w, g->object);
+		fputs("</td><td>", w->out);
+		h(w, g->check);
+		fprintf(w->out, "</td><td class=\"ck-%s\">%s</td><td>", rpt_check_name(g->status),
+		        rpt_check_name(g->status));
+		h(w, g->detail);
+		fputs("</td></tr>\n", w->out);
+	}
+	fputs("</table>\n", w->out);
+	if (n > shown)
+		fprintf(w->out, "<p class=\"muted\">%zu more checks not shown.</p>\n", n - shown);
+	fputs("</section>\n", w->out);
+}
+
+/* ---- evidence, rules, problems ------------------------------------------- */
+
+static void evidence(const hw *w)
+{
+	const report *r = w->r;
+	size_t n = report_nevidence(r);
+	fputs("<section id=\"evidence\"><h2>Evidence &amp; custody</h2>\n", w->out);
+	fputs("<p>Every evidence file and archive member, as read (read-only), with the SHA-256 of its "
+	      "bytes as stored and, when compressed, of its decompressed content.</p>\n",
+	      w->out);
+	if (n == 0) {
+		fputs("<p class=\"muted\">No evidence recorded.</p></section>\n", w->out);
+		return;
+	}
+	fputs("<table><tr><th>File</th><th>Member</th><th>Format</th><th class=\"num\">Bytes</th>"
+	      "<th>SHA-256</th><th class=\"num\">Events</th><th class=\"num\">Dup.</th>"
+	      "<th class=\"num\">Problems</th></tr>\n",
+	      w->out);
+	size_t shown = n < HTML_MAX_ROWS ? n : HTML_MAX_ROWS;
+	for (size_t i = 0; i < shown; i++) {
+		const rpt_evidence *e = report_evidence(r, i);
+		fputs("<tr><td class=\"mono\">", w->out);
+		h(w, e->path);
+		fputs("</td><td class=\"mono\">", w->out);
+		hd(w, e->member);
+		fputs("</td><td>", w->out);
+		hd(w, e->format);
+		fputs("</td><td class=\"num\">", w->out);
+		hnum(w, e->size);
+		fputs("</td><td class=\"hash\">", w->out);
+		hd(w, e->sha256);
+		if (e->sha256_decompressed.n) {
+			fputs("<br><span class=\"muted\">decompressed ", w->out);
+			h(w, e->sha256_decompressed);
+			fputs("</span>", w->out);
+		}
+		fputs("</td><td class=\"num\">", w->out);
+		hnum(w, e->events);
+		fputs("</td><td class=\"num\">", w->out);
+		hnum(w, e->duplicates);
+		fputs("</td><td class=\"num\">", w->out);
+		hnum(w, e->problems);
+		fputs("</td></tr>\n", w->out);
+	}
+	fputs("</table>\n", w->out);
+	if (n > shown)
+		fprintf(w->out, "<p class=\"muted\">%zu more entries are recorded in the case index.</p>\n",
+		        n - shown);
+	fputs("</section>\n", w->out);
+}
+
+static void rules(const hw *w)
+{
+	const report *r = w->r;
+	size_t n = report_nrules(r);
+	size_t oc[RPT_FAILED + 1] = {0};
+	for (size_t i = 0; i < n; i++)
+		oc[report_rule(r, i)->outcome]++;
+	fprintf(w->out, "<section id=\"rules\"><h2>Rules</h2>\n<p>%zu rule%s: %zu passed, %zu fired, "
+	                "%zu not applicable, %zu unsupported, %zu failed.</p>\n",
+	        n, n == 1 ? "" : "s", oc[RPT_PASSED], oc[RPT_FIRED], oc[RPT_NOT_APPLICABLE],
+	        oc[RPT_UNSUPPORTED], oc[RPT_FAILED]);
+	if (report_npacks(r)) {
+		fputs("<table><tr><th>Rule pack</th><th>Path</th><th>SHA-256</th></tr>\n", w->out);
+		for (size_t i = 0; i < report_npacks(r); i++) {
+			const rpt_pack *p = report_pack(r, i);
+			fputs("<tr><td>", w->out);
+			h(w, p->name);
+			fputs("</td><td class=\"mono\">", w->out);
+			hd(w, p->path);
+			fputs("</td><td class=\"hash\">", w->out);
+			hd(w, p->sha256);
+			fputs("</td></tr>\n", w->out);
+		}
+		fputs("</table>\n", w->out);
+	}
+	if (n == 0) {
+		fputs("</section>\n", w->out);
+		return;
+	}
+	size_t *order = report_rules_order(r);
+	if (order == NULL) {
+		fputs("<p>Rules unavailable (out of memory).</p></section>\n", w->out);
+		return;
+	}
+	fputs("<table><tr><th>Outcome</th><th>Level</th><th>Pack</th><th>Rule</th><th>Title</th>"
+	      "<th class=\"num\">Findings</th><th>Reason / file</th></tr>\n",
+	      w->out);
+	size_t shown = n < HTML_MAX_ROWS ? n : HTML_MAX_ROWS;
+	for (size_t i = 0; i < shown; i++) {
+		const rpt_rule *ru = report_rule(r, order[i]);
+		fprintf(w->out, "<tr><td><span class=\"oc oc-%s\">%s</span></td><td>",
+		        outcome_class(ru->outcome), rpt_outcome_name(ru->outcome));
+		badge(w, ru->level);
+		fputs("</td><td>", w->out);
+		h(w, ru->pack);
+		fputs("</td><td class=\"mono\">", w->out);
+		h(w, ru->id);
+		fputs("</td><td>", w->out);
+		hd(w, ru->title);
+		fputs("</td><td class=\"num\">", w->out);
+		hnum(w, ru->findings);
+		fputs("</td><td>", w->out);
+		if (ru->reason.n) {
+			h(w, ru->reason);
+			fputs("<br>", w->out);
+		}
+		fputs("<span class=\"mono muted\">", w->out);
+		h(w, ru->file);
+		if (ru->line)
+			fprintf(w->out, ":%" PRIu64, ru->line);
+		fputs("</span></td></tr>\n", w->out);
+	}
+	fputs("</table>\n", w->out);
+	if (n > shown)
+		fprintf(w->out, "<p class=\"muted\">%zu more rules not shown.</p>\n", n - shown);
+	free(order);
+	fputs("</section>\n", w->out);
+}
+
+static void problems(const hw *w)
+{
+	const report *r = w->r;
+	size_t n = report_nproblems(r);
+	fputs("<section id=\"problems\"><h2>Problems</h2>\n", w->out);
+	if (n == 0) {
+		fputs("<p>None: every evidence file and member was read.</p></section>\n", w->out);
+		return;
+	}
+	fputs("<table><tr><th>Severity</th><th>File</th><th>Member</th><th class=\"num\">Line</th>"
+	      "<th>Reason</th></tr>\n",
+	      w->out);
+	size_t shown = n < HTML_MAX_ROWS ? n : HTML_MAX_ROWS;
+	for (size_t i = 0; i < shown; i++) {
+		const rpt_problem *p = report_problem(r, i);
+		fprintf(w->out, "<tr><td>%s</td><td class=\"mono\">", rpt_severity_name(p->severity));
+		hd(w, p->file);
+		fputs("</td><td class=\"mono\">", w->out);
+		hd(w, p->member);
+		fputs("</td><td class=\"num\">", w->out);
+		if (p->line)
+			hnum(w, p->line);
+		fputs("</td><td>", w->out);
+		h(w, p->reason);
+		fputs("</td></tr>\n", w->out);
+	}
+	fputs("</table>\n", w->out);
+	if (n > shown)
+		fprintf(w->out, "<p class=\"muted\">%zu more problems are recorded in the case index.</p>\n",
+		        n - shown);
+	fputs("</section>\n", w->out);
+}
+
+static void footer(const hw *w)
+{
+	const rpt_run *run = report_run(w->r);
+	fputs("<footer>Command: <span class=\"mono\">", w->out);
+	hd(w, run->command_line);
+	fputs("</span><br>This report is self-contained: it loads nothing and runs no script.</footer>\n"
+	      "</main>\n</body>\n</html>\n",
+	      w->out);
+}
+
+lt_status report_write_html(const report *r, FILE *out, lt_error *err)
+{
+	hw w = {r, out, HTML_DETAIL_BUDGET, HTML_ROW_BUDGET};
+	head(&w);
+	page_top(&w);
+	summary(&w);
+	fputs("<section id=\"timeline\"><h2>Timeline</h2>\n", out);
+	svg_timeline(out, r);
+	fputs("</section>\n", out);
+	findings_section(&w);
+	dashboard(&w);
+	integrity(&w);
+	evidence(&w);
+	rules(&w);
+	problems(&w);
+	footer(&w);
+	if (fflush(out) != 0 || ferror(out))
+		return lt_error_set(err, LT_EFILE, "report.html: write failed");
+	return LT_OK;
+}

@@ -1,0 +1,147 @@
+/*
+ * markdown.c — the summary.md writer (see markdown.h).
+ *
+ * Layout: a title, a one-line verdict, a bullet list of case facts, a table
+ * of findings per level, a table of the top MD_TOP_FINDINGS findings (the
+ * report_findings_order, worst first), and counts of what was not shown.
+ * Our own text is fixed ASCII; everything else passes through rtext_md. The
+ * file holds no URL at all, so a CI page cannot fetch anything because of it.
+ */
+#include "reports/markdown.h"
+
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/ltime.h"
+#include "reports/rtext.h"
+
+static void md(FILE *out, rpt_str s)
+{
+	rtext_md(out, s.p, s.n);
+}
+
+/* Our own text (digits, '-', ':', 'T', 'Z'): nothing Markdown reads as markup. */
+static void md_time(FILE *out, int64_t us)
+{
+	if (us == INT64_MIN) {
+		fputs("n/a", out);
+		return;
+	}
+	char t[LTIME_BUFSZ];
+	ltime_format(us, 0, t);
+	fputs(t, out);
+}
+
+static void verdict(FILE *out, const report *r)
+{
+	uint64_t c[RPT_NLEVELS];
+	report_level_counts(r, c);
+	const rpt_options *o = report_options(r);
+	uint64_t at_or_above = 0, total = 0;
+	for (int l = 0; l < RPT_NLEVELS; l++) {
+		total += c[l];
+		if (o->fail_on != RPT_LEVEL_NONE && l >= (int)o->fail_on)
+			at_or_above += c[l];
+	}
+	if (report_fails(r))
+		fprintf(out, "**FAIL**: %" PRIu64 " finding%s at or above level %s (of %" PRIu64
+		             " in all).\n\n",
+		        at_or_above, at_or_above == 1 ? "" : "s", rpt_level_name(o->fail_on), total);
+	else if (total)
+		fprintf(out, "**PASS**: %" PRIu64 " finding%s, none at or above level %s.\n\n", total,
+		        total == 1 ? "" : "s", rpt_level_name(o->fail_on));
+	else
+		fputs("**PASS**: no findings.\n\n", out);
+}
+
+static void facts(FILE *out, const report *r)
+{
+	int64_t first, last;
+	report_time_range(r, &first, &last);
+	fprintf(out, "- Events: %" PRIu64, report_total_events(r));
+	for (size_t i = 0; i < report_nsources(r); i++) {
+		fputs(i ? ", " : " (", out);
+		md(out, report_source(r, i)->name);
+		fprintf(out, " %" PRIu64, report_source(r, i)->count);
+	}
+	fprintf(out, "%s from %" PRIu64 " evidence file%s\n", report_nsources(r) ? ")" : "",
+	        report_evidence_files(r), report_evidence_files(r) == 1 ? "" : "s");
+	fputs("- Time range: ", out);
+	md_time(out, first);
+	fputs(" to ", out);
+	md_time(out, last);
+	fputs("\n", out);
+	uint64_t oc[RPT_FAILED + 1] = {0};
+	for (size_t i = 0; i < report_nrules(r); i++)
+		oc[report_rule(r, i)->outcome]++;
+	fprintf(out,
+	        "- Rules: %zu (%" PRIu64 " passed, %" PRIu64 " fired, %" PRIu64
+	        " not applicable, %" PRIu64 " unsupported, %" PRIu64 " failed)\n",
+	        report_nrules(r), oc[RPT_PASSED], oc[RPT_FIRED], oc[RPT_NOT_APPLICABLE],
+	        oc[RPT_UNSUPPORTED], oc[RPT_FAILED]);
+	fprintf(out, "- Problems: %zu\n", report_nproblems(r));
+	uint64_t invalid = 0;
+	for (size_t i = 0; i < report_nintegrity(r); i++)
+		invalid += report_integrity(r, i)->status == RPT_CHECK_INVALID;
+	if (report_nintegrity(r))
+		fprintf(out, "- Integrity checks: %zu (%" PRIu64 " invalid)\n", report_nintegrity(r),
+		        invalid);
+	fprintf(out, "- Redaction: %s\n\n", report_options(r)->redact ? "on" : "off");
+}
+
+static void level_table(FILE *out, const report *r)
+{
+	uint64_t c[RPT_NLEVELS];
+	report_level_counts(r, c);
+	fputs("| Level | Findings |\n|---|---:|\n", out);
+	for (int l = RPT_NLEVELS - 1; l >= 0; l--)
+		fprintf(out, "| %s | %" PRIu64 " |\n", rpt_level_name((rpt_level)l), c[l]);
+	fputs("\n", out);
+}
+
+static void top_findings(FILE *out, const report *r)
+{
+	size_t n = report_nfindings(r);
+	if (n == 0)
+		return;
+	size_t *order = report_findings_order(r);
+	if (order == NULL)
+		return;
+	fputs("### Top findings\n\n| Level | Rule | Group | Events | First seen |\n"
+	      "|---|---|---|---:|---|\n", out);
+	size_t shown = n < MD_TOP_FINDINGS ? n : MD_TOP_FINDINGS;
+	for (size_t i = 0; i < shown; i++) {
+		const rpt_finding *f = report_finding(r, order[i]);
+		const rpt_rule *ru = report_rule(r, f->rule);
+		fprintf(out, "| %s | ", rpt_level_name(ru->level));
+		md(out, ru->title.n ? ru->title : ru->id);
+		fputs(" (", out);
+		md(out, ru->id);
+		fputs(") | ", out);
+		md(out, f->group_text);
+		fprintf(out, " | %" PRIu64 " | ", f->count);
+		md_time(out, f->first_us);
+		fputs(" |\n", out);
+	}
+	free(order);
+	if (n > shown)
+		fprintf(out, "\n%zu more finding%s in the full report.\n", n - shown,
+		        n - shown == 1 ? "" : "s");
+	if (report_findings_dropped(r))
+		fprintf(out, "\n%" PRIu64 " further hits were counted but not kept (finding cap).\n",
+		        report_findings_dropped(r));
+	fputs("\n", out);
+}
+
+lt_status report_write_markdown(const report *r, FILE *out, lt_error *err)
+{
+	fputs("## llmtrail summary\n\n", out);
+	verdict(out, r);
+	facts(out, r);
+	level_table(out, r);
+	top_findings(out, r);
+	if (fflush(out) != 0 || ferror(out))
+		return lt_error_set(err, LT_EFILE, "summary.md: write failed");
+	return LT_OK;
+}

@@ -1,0 +1,279 @@
+/*
+ * rtext.c — sink-specific escaping (see rtext.h).
+ *
+ * One walker decodes the input character by character (strict UTF-8, per the
+ * Unicode Standard's table 3-7: no overlongs, no surrogates, nothing past
+ * U+10FFFF) and classifies each as: an invalid byte, an invisible character,
+ * or an ordinary character. Each sink supplies how to write an ordinary
+ * ASCII byte (its metacharacters) and how to write a visible escape; the
+ * walker does the rest, so every sink treats hostile input the same way.
+ * JSON strings are ingest/json.h's json_write_string (one JSON escaper).
+ * References: HTML Living Standard §13.1 (text and attribute contexts),
+ * XML 1.0 §2.2 (Char), RFC 4180, CommonMark 0.30 §2.4, OWASP
+ * "CSV Injection".
+ */
+#include "reports/rtext.h"
+
+#include "common/buf.h"
+#include "ingest/json.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+size_t rtext_utf8_decode(const unsigned char *p, size_t n, uint32_t *cp)
+{
+	unsigned char c = p[0];
+	if (c < 0x80) {
+		*cp = c;
+		return 1;
+	}
+	size_t len;
+	uint32_t v, min;
+	if (c >= 0xC2 && c <= 0xDF) {
+		len = 2;
+		v = c & 0x1Fu;
+		min = 0x80;
+	} else if (c >= 0xE0 && c <= 0xEF) {
+		len = 3;
+		v = c & 0x0Fu;
+		min = 0x800;
+	} else if (c >= 0xF0 && c <= 0xF4) {
+		len = 4;
+		v = c & 0x07u;
+		min = 0x10000;
+	} else {
+		return 0;
+	}
+	if (len > n)
+		return 0;
+	for (size_t i = 1; i < len; i++) {
+		if ((p[i] & 0xC0) != 0x80)
+			return 0;
+		v = (v << 6) | (p[i] & 0x3Fu);
+	}
+	if (v < min || v > 0x10FFFF || (v >= 0xD800 && v <= 0xDFFF))
+		return 0;
+	*cp = v;
+	return len;
+}
+
+bool rtext_is_invisible(uint32_t c)
+{
+	return c < 0x20 || (c >= 0x7F && c <= 0x9F) || c == 0xAD || c == 0x061C || c == 0x180E ||
+	       (c >= 0x200B && c <= 0x200F) || (c >= 0x2028 && c <= 0x202E) ||
+	       (c >= 0x2060 && c <= 0x206F) || c == 0xFEFF || (c >= 0xFFF9 && c <= 0xFFFB) ||
+	       c == 0xFFFE || c == 0xFFFF || (c >= 0xE0000 && c <= 0xE007F) ||
+	       (c >= 0xE0100 && c <= 0xE01EF);
+}
+
+/* A visible escape for a code point (invalid == true: a raw byte). */
+static size_t escape_text(uint32_t c, bool invalid, char out[16])
+{
+	if (!invalid && c == '\n')
+		return (size_t)snprintf(out, 16, "\\n");
+	if (!invalid && c == '\t')
+		return (size_t)snprintf(out, 16, "\\t");
+	if (!invalid && c == '\r')
+		return (size_t)snprintf(out, 16, "\\r");
+	if (invalid || c < 0x100)
+		return (size_t)snprintf(out, 16, "\\x%02X", (unsigned)c);
+	if (c <= 0xFFFF)
+		return (size_t)snprintf(out, 16, "\\u%04X", (unsigned)c);
+	return (size_t)snprintf(out, 16, "\\u{%X}", (unsigned)c);
+}
+
+typedef struct sink {
+	FILE *out;
+	unsigned flags;
+	/* Writes the printable ASCII byte c (or '\n' / '\t' under RTEXT_KEEP_NL). */
+	void (*ascii)(const struct sink *s, unsigned char c);
+	/* Writes the visible escape text e[0..n). */
+	void (*visible)(const struct sink *s, const char *e, size_t n);
+} sink;
+
+static void walk(const sink *s, const char *text, size_t n)
+{
+	const unsigned char *p = (const unsigned char *)text;
+	size_t i = 0;
+	while (i < n) {
+		uint32_t c = 0;
+		size_t len = rtext_utf8_decode(p + i, n - i, &c);
+		char e[16];
+		if (len == 0) {
+			s->visible(s, e, escape_text(p[i], true, e));
+			i++;
+			continue;
+		}
+		bool keep = (s->flags & RTEXT_KEEP_NL) && (c == '\n' || c == '\t');
+		if (rtext_is_invisible(c) && !keep)
+			s->visible(s, e, escape_text(c, false, e));
+		else if (c < 0x80)
+			s->ascii(s, (unsigned char)c);
+		else
+			fwrite(p + i, 1, len, s->out);
+		i += len;
+	}
+}
+
+/* ---- HTML ---------------------------------------------------------------- */
+
+static void html_ascii(const sink *s, unsigned char c)
+{
+	switch (c) {
+	case '&': fputs("&amp;", s->out); break;
+	case '<': fputs("&lt;", s->out); break;
+	case '>': fputs("&gt;", s->out); break;
+	case '"': fputs("&quot;", s->out); break;
+	case '\'': fputs("&#39;", s->out); break;
+	default: fputc(c, s->out); break;
+	}
+}
+
+static void html_visible_span(const sink *s, const char *e, size_t n)
+{
+	fputs("<span class=\"esc\">", s->out);
+	fwrite(e, 1, n, s->out); /* only '\\', letters, digits, braces */
+	fputs("</span>", s->out);
+}
+
+static void plain_visible(const sink *s, const char *e, size_t n)
+{
+	fwrite(e, 1, n, s->out);
+}
+
+void rtext_html(FILE *out, const char *p, size_t n, unsigned flags)
+{
+	sink s = {out, flags, html_ascii, html_visible_span};
+	walk(&s, p, n);
+}
+
+void rtext_html_attr(FILE *out, const char *p, size_t n)
+{
+	sink s = {out, 0, html_ascii, plain_visible};
+	walk(&s, p, n);
+}
+
+/* ---- XML ----------------------------------------------------------------- */
+
+static void xml_ascii(const sink *s, unsigned char c)
+{
+	switch (c) {
+	case '&': fputs("&amp;", s->out); break;
+	case '<': fputs("&lt;", s->out); break;
+	case '>': fputs("&gt;", s->out); break;
+	case '"': fputs("&quot;", s->out); break;
+	case '\'': fputs("&apos;", s->out); break;
+	case '\n': fputs((s->flags & RTEXT_ATTR) ? "&#10;" : "\n", s->out); break;
+	case '\t': fputs((s->flags & RTEXT_ATTR) ? "&#9;" : "\t", s->out); break;
+	default: fputc(c, s->out); break;
+	}
+}
+
+void rtext_xml(FILE *out, const char *p, size_t n, unsigned flags)
+{
+	sink s = {out, flags, xml_ascii, plain_visible};
+	walk(&s, p, n);
+}
+
+/* ---- JSON ---------------------------------------------------------------- */
+
+void rtext_json(FILE *out, const char *text, size_t n)
+{
+	buf b;
+	buf_init(&b, 0);
+	if (json_write_string(&b, n ? text : "", n) == LT_OK)
+		fwrite(b.data, 1, b.len, out);
+	else
+		fputs("\"\"", out); /* out of memory: the writer's ferror check cannot see it */
+	buf_free(&b);
+}
+
+/* ---- CSV ----------------------------------------------------------------- */
+
+typedef struct csvbuf {
+	char small[512];
+	char *p;
+	size_t n, alloc;
+	bool heap;
+} csvbuf;
+
+static void cb_put(csvbuf *b, const void *d, size_t n)
+{
+	if (b->n + n > b->alloc) {
+		size_t na = (b->alloc + n) * 2;
+		char *np = b->heap ? realloc(b->p, na) : malloc(na);
+		if (np == NULL)
+			return; /* out of memory: the cell is truncated */
+		if (!b->heap)
+			memcpy(np, b->p, b->n);
+		b->p = np;
+		b->alloc = na;
+		b->heap = true;
+	}
+	memcpy(b->p + b->n, d, n);
+	b->n += n;
+}
+
+void rtext_csv(FILE *out, const char *text, size_t n)
+{
+	csvbuf b;
+	b.p = b.small;
+	b.n = 0;
+	b.alloc = sizeof b.small;
+	b.heap = false;
+	const unsigned char *p = (const unsigned char *)text;
+	for (size_t i = 0; i < n;) {
+		uint32_t c = 0;
+		size_t len = rtext_utf8_decode(p + i, n - i, &c);
+		char e[16];
+		if (len == 0) {
+			cb_put(&b, e, escape_text(p[i], true, e));
+			i++;
+			continue;
+		}
+		if (rtext_is_invisible(c) && c != '\n' && c != '\t')
+			cb_put(&b, e, escape_text(c, false, e));
+		else
+			cb_put(&b, p + i, len);
+		i += len;
+	}
+	bool formula = b.n > 0 && strchr("=+-@\t\r", b.p[0]) != NULL;
+	bool quote = formula || (b.n > 0 && (b.p[0] == ' ' || b.p[b.n - 1] == ' '));
+	for (size_t i = 0; i < b.n && !quote; i++)
+		quote = b.p[i] == ',' || b.p[i] == '"' || b.p[i] == '\n' || b.p[i] == '\r';
+	if (quote)
+		fputc('"', out);
+	if (formula)
+		fputc('\'', out);
+	for (size_t i = 0; i < b.n; i++) {
+		if (b.p[i] == '"')
+			fputc('"', out);
+		fputc(b.p[i], out);
+	}
+	if (quote)
+		fputc('"', out);
+	if (b.heap)
+		free(b.p);
+}
+
+/* ---- Markdown ------------------------------------------------------------ */
+
+static void md_ascii(const sink *s, unsigned char c)
+{
+	if (c != ' ' && c < 0x7F && !(c >= '0' && c <= '9') && !(c >= 'A' && c <= 'Z') &&
+	    !(c >= 'a' && c <= 'z'))
+		fputc('\\', s->out);
+	fputc(c, s->out);
+}
+
+static void md_visible(const sink *s, const char *e, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		md_ascii(s, (unsigned char)e[i]);
+}
+
+void rtext_md(FILE *out, const char *p, size_t n)
+{
+	sink s = {out, 0, md_ascii, md_visible};
+	walk(&s, p, n);
+}

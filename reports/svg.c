@@ -1,0 +1,393 @@
+/*
+ * svg.c — inline SVG charts (see svg.h).
+ *
+ * Timeline: the hourly buckets of the model are folded into at most
+ * SVG_MAX_BARS bars by choosing the smallest step from a fixed ladder (1 h,
+ * 2 h, ... 1 day, 1 week, 30 days, ...) that fits, aligned to the epoch so
+ * that day steps start at 00:00 UTC. Each bar stacks the sources in the
+ * order of report_source; bars where a finding's first event falls carry a
+ * red marker. Every bar and marker has a <title> (hover text) with exact
+ * numbers, and the plot is 1000 x 260 user units scaled to the page width.
+ */
+#include "reports/svg.h"
+
+#include <inttypes.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/ltime.h"
+#include "reports/rtext.h"
+
+#define HOUR_US (3600LL * 1000000LL)
+#define W 1000
+#define H 260
+#define PX0 56  /* plot left */
+#define PX1 990 /* plot right */
+#define PY0 24  /* plot top */
+#define PY1 200 /* plot bottom */
+
+static const char *const palette[] = {"#0072B2", "#E69F00", "#009E73", "#CC79A7",
+                                      "#56B4E9", "#D55E00", "#8C6D31", "#7F7F7F"};
+
+const char *svg_color(size_t i)
+{
+	return palette[i % (sizeof palette / sizeof palette[0])];
+}
+
+size_t svg_fmt_num(double v, char out[40])
+{
+	if (isnan(v) || isinf(v) || fabs(v) >= 1e17) {
+		strcpy(out, "-");
+		return 1;
+	}
+	bool neg = v < 0;
+	double a = fabs(v);
+	uint64_t cents = (uint64_t)llround(a * 100.0);
+	uint64_t ip = cents / 100, fp = cents % 100;
+	int n;
+	if (fp == 0)
+		n = snprintf(out, 40, "%s%" PRIu64, neg && cents ? "-" : "", ip);
+	else if (fp % 10 == 0)
+		n = snprintf(out, 40, "%s%" PRIu64 ".%" PRIu64, neg ? "-" : "", ip, fp / 10);
+	else
+		n = snprintf(out, 40, "%s%" PRIu64 ".%02" PRIu64, neg ? "-" : "", ip, fp);
+	return n > 0 ? (size_t)n : 0;
+}
+
+static void text(FILE *out, rpt_str s)
+{
+	rtext_html_attr(out, s.p, s.n);
+}
+
+static void num(FILE *out, double v)
+{
+	char b[40];
+	svg_fmt_num(v, b);
+	fputs(b, out);
+}
+
+static int64_t floor_div(int64_t a, int64_t b)
+{
+	int64_t q = a / b;
+	return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
+}
+
+/* Short UTC label: "2024-05-01 13:00" or, for day steps, "2024-05-01". */
+static void time_label(int64_t us, bool days, char out[LTIME_BUFSZ])
+{
+	ltime_format(us, 0, out);
+	out[10] = days ? '\0' : ' ';
+	if (!days)
+		out[16] = '\0';
+}
+
+static int64_t pick_step(int64_t hours)
+{
+	static const int64_t ladder[] = {1, 2, 3, 6, 12, 24, 48, 72, 168, 336, 720, 1440, 2160, 4320, 8760};
+	for (size_t i = 0; i < sizeof ladder / sizeof ladder[0]; i++)
+		if ((hours + ladder[i] - 1) / ladder[i] <= SVG_MAX_BARS - 1)
+			return ladder[i];
+	return (hours + SVG_MAX_BARS - 2) / (SVG_MAX_BARS - 1);
+}
+
+/* The smallest 1, 2, 2.5 or 5 times a power of ten that is >= v (v > 0). */
+static double nice_ceil(double v)
+{
+	if (!(v > 0) || isinf(v))
+		return 1;
+	double p = 1;
+	while (p * 10 <= v)
+		p *= 10;
+	while (p > v)
+		p /= 10;
+	static const double steps[] = {1, 2, 2.5, 5, 10};
+	for (size_t i = 0; i < sizeof steps / sizeof steps[0]; i++)
+		if (steps[i] * p >= v)
+			return steps[i] * p;
+	return 10 * p;
+}
+
+typedef struct tl {
+	int64_t start_us, step_us;
+	size_t nbars, nsrc;
+	uint64_t *v;        /* nbars * nsrc */
+	uint64_t *findings; /* nbars */
+	uint64_t max;
+} tl;
+
+static bool tl_build(const report *r, tl *t)
+{
+	size_t nb = report_nbuckets(r);
+	int64_t h0 = report_bucket(r, 0)->hour_us, h1 = report_bucket(r, nb - 1)->hour_us;
+	for (size_t i = 0; i < report_nfindings(r); i++) {
+		/* findings outside the counted events still get a marker */
+		if (report_finding(r, i)->first_us == INT64_MIN)
+			continue;
+		int64_t fh = floor_div(report_finding(r, i)->first_us, HOUR_US) * HOUR_US;
+		if (fh < h0)
+			h0 = fh;
+		if (fh > h1)
+			h1 = fh;
+	}
+	t->step_us = pick_step((h1 - h0) / HOUR_US + 1) * HOUR_US;
+	t->start_us = floor_div(h0, t->step_us) * t->step_us;
+	t->nbars = (size_t)((floor_div(h1, t->step_us) * t->step_us - t->start_us) / t->step_us) + 1;
+	t->nsrc = report_nsources(r);
+	t->v = calloc(t->nbars * (t->nsrc ? t->nsrc : 1), sizeof *t->v);
+	t->findings = calloc(t->nbars, sizeof *t->findings);
+	if (t->v == NULL || t->findings == NULL)
+		return false;
+	for (size_t i = 0; i < nb; i++) {
+		const rpt_bucket *b = report_bucket(r, i);
+		size_t bar = (size_t)((b->hour_us - t->start_us) / t->step_us);
+		if (bar >= t->nbars)
+			continue;
+		for (size_t s = 0; s < t->nsrc; s++)
+			t->v[bar * t->nsrc + s] += b->counts[s];
+	}
+	for (size_t i = 0; i < report_nfindings(r); i++) {
+		int64_t fu = report_finding(r, i)->first_us;
+		if (fu < t->start_us)
+			continue;
+		uint64_t bar = (uint64_t)((fu - t->start_us) / t->step_us);
+		if (bar < t->nbars)
+			t->findings[bar]++;
+	}
+	t->max = 1;
+	for (size_t b = 0; b < t->nbars; b++) {
+		uint64_t sum = 0;
+		for (size_t s = 0; s < t->nsrc; s++)
+			sum += t->v[b * t->nsrc + s];
+		if (sum > t->max)
+			t->max = sum;
+	}
+	double top = nice_ceil((double)t->max);
+	t->max = top < 1e18 ? (uint64_t)top : t->max;
+	if (t->max < 2)
+		t->max = 2; /* integer ticks at 0, 1, 2 */
+	return true;
+}
+
+static long ycoord(double v, double lo, double hi)
+{
+	if (hi <= lo)
+		return PY1;
+	return lround(PY1 - (v - lo) / (hi - lo) * (PY1 - PY0));
+}
+
+static void axes(FILE *out, double lo, double hi)
+{
+	fprintf(out, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#888\"/>\n", PX0, PY1, PX1, PY1);
+	fprintf(out, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#888\"/>\n", PX0, PY0, PX0, PY1);
+	for (int k = 0; k <= 2; k++) {
+		double v = lo + (hi - lo) * k / 2.0;
+		long y = ycoord(v, lo, hi);
+		fprintf(out, "<line x1=\"%d\" y1=\"%ld\" x2=\"%d\" y2=\"%ld\" stroke=\"#ddd\"/>", PX0, y, PX1, y);
+		fprintf(out, "<text x=\"%d\" y=\"%ld\" text-anchor=\"end\" font-size=\"11\">", PX0 - 4, y + 4);
+		num(out, v);
+		fputs("</text>\n", out);
+	}
+}
+
+static void tl_bars(FILE *out, const report *r, const tl *t, bool days)
+{
+	double bw = (double)(PX1 - PX0) / (double)t->nbars;
+	for (size_t b = 0; b < t->nbars; b++) {
+		long x = lround(PX0 + bw * (double)b);
+		long w = lround(PX0 + bw * (double)(b + 1)) - x - (bw > 3 ? 1 : 0);
+		if (w < 1)
+			w = 1;
+		char lab[LTIME_BUFSZ];
+		time_label(t->start_us + (int64_t)b * t->step_us, days, lab);
+		fprintf(out, "<g><title>%s", lab);
+		uint64_t acc = 0;
+		for (size_t s = 0; s < t->nsrc; s++) {
+			fputs(s ? ", " : ": ", out);
+			text(out, report_source(r, s)->name);
+			fprintf(out, " %" PRIu64, t->v[b * t->nsrc + s]);
+		}
+		if (t->findings[b])
+			fprintf(out, "; %" PRIu64 " finding(s) start here", t->findings[b]);
+		fputs("</title>", out);
+		for (size_t s = 0; s < t->nsrc; s++) {
+			uint64_t v = t->v[b * t->nsrc + s];
+			if (v == 0)
+				continue;
+			long y0 = ycoord((double)acc, 0, (double)t->max);
+			long y1 = ycoord((double)(acc + v), 0, (double)t->max);
+			acc += v;
+			fprintf(out, "<rect x=\"%ld\" y=\"%ld\" width=\"%ld\" height=\"%ld\" fill=\"%s\"/>",
+			        x, y1, w, y0 - y1 > 0 ? y0 - y1 : 1, svg_color(s));
+		}
+		if (t->findings[b])
+			fprintf(out, "<path d=\"M%ld %d l5 -9 h-10 z\" fill=\"#C00\"/>", x + w / 2, PY0 - 2);
+		fputs("</g>\n", out);
+	}
+}
+
+static void tl_xlabels(FILE *out, const tl *t, bool days)
+{
+	size_t ticks = t->nbars < 6 ? t->nbars : 6;
+	double bw = (double)(PX1 - PX0) / (double)t->nbars;
+	for (size_t k = 0; k < ticks; k++) {
+		size_t b = ticks == 1 ? 0 : k * (t->nbars - 1) / (ticks - 1);
+		char lab[LTIME_BUFSZ];
+		time_label(t->start_us + (int64_t)b * t->step_us, days, lab);
+		long x = lround(PX0 + bw * ((double)b + 0.5));
+		const char *anchor = k == 0 && ticks > 1 ? "start" : k == ticks - 1 && ticks > 1 ? "end" : "middle";
+		if (k == 0 && ticks > 1)
+			x = lround(PX0 + bw * (double)b);
+		if (k == ticks - 1 && ticks > 1)
+			x = lround(PX0 + bw * (double)(b + 1));
+		fprintf(out, "<text x=\"%ld\" y=\"%d\" text-anchor=\"%s\" font-size=\"11\">%s</text>\n",
+		        x, PY1 + 16, anchor, lab);
+	}
+}
+
+static void legend(FILE *out, size_t n, const rpt_str *names, int y)
+{
+	long x = PX0;
+	for (size_t i = 0; i < n; i++) {
+		fprintf(out, "<rect x=\"%ld\" y=\"%d\" width=\"10\" height=\"10\" fill=\"%s\"/>", x, y - 9,
+		        svg_color(i));
+		fprintf(out, "<text x=\"%ld\" y=\"%d\" font-size=\"12\">", x + 14, y);
+		size_t shown = names[i].n > 40 ? 40 : names[i].n;
+		text(out, rpt_sn(names[i].p, shown));
+		fputs("</text>\n", out);
+		x += 14 + 8 * (long)(shown < 6 ? 6 : shown) + 16;
+	}
+}
+
+void svg_timeline(FILE *out, const report *r)
+{
+	if (report_nbuckets(r) == 0) {
+		fputs("<p class=\"muted\">No events were counted for the timeline.</p>\n", out);
+		return;
+	}
+	tl t;
+	memset(&t, 0, sizeof t);
+	if (!tl_build(r, &t)) {
+		free(t.v);
+		free(t.findings);
+		fputs("<p class=\"muted\">Timeline unavailable (out of memory).</p>\n", out);
+		return;
+	}
+	bool days = t.step_us % (24 * HOUR_US) == 0;
+	int64_t step_h = t.step_us / HOUR_US;
+	fprintf(out, "<p class=\"muted\">Events per %s%" PRId64 " hour%s, stacked by source; "
+	             "<span class=\"fmark\">&#9660;</span> marks where findings start.</p>\n",
+	        step_h == 1 ? "" : "", step_h, step_h == 1 ? "" : "s");
+	fprintf(out, "<svg class=\"chart\" viewBox=\"0 0 %d %d\" role=\"img\" "
+	             "aria-label=\"Events over time by source\" xmlns=\"http://www.w3.org/2000/svg\">\n",
+	        W, H);
+	axes(out, 0, (double)t.max);
+	tl_bars(out, r, &t, days);
+	tl_xlabels(out, &t, days);
+	rpt_str names[RPT_MAX_SOURCES];
+	for (size_t s = 0; s < t.nsrc; s++)
+		names[s] = report_source(r, s)->name;
+	legend(out, t.nsrc, names, H - 12);
+	fputs("</svg>\n", out);
+	free(t.v);
+	free(t.findings);
+}
+
+/* ---- dashboard charts ---------------------------------------------------- */
+
+static void range_of(const rpt_chart *c, double *lo, double *hi)
+{
+	*lo = 0;
+	*hi = 0;
+	for (size_t s = 0; s < c->nseries; s++)
+		for (size_t i = 0; i < c->nx; i++) {
+			double v = c->series[s].values[i];
+			if (isnan(v) || isinf(v))
+				continue;
+			if (v < *lo)
+				*lo = v;
+			if (v > *hi)
+				*hi = v;
+		}
+	*hi = *hi > 0 ? nice_ceil(*hi) : 0;
+	*lo = *lo < 0 ? -nice_ceil(-*lo) : 0;
+	if (*hi <= *lo)
+		*hi = *lo + 1;
+}
+
+static void chart_xlabels(FILE *out, const rpt_chart *c)
+{
+	double gw = (double)(PX1 - PX0) / (double)c->nx;
+	size_t ticks = c->nx < 8 ? c->nx : 8;
+	for (size_t k = 0; k < ticks; k++) {
+		size_t i = ticks == 1 ? 0 : k * (c->nx - 1) / (ticks - 1);
+		long x = lround(PX0 + gw * ((double)i + 0.5));
+		fprintf(out, "<text x=\"%ld\" y=\"%d\" text-anchor=\"middle\" font-size=\"11\">", x, PY1 + 16);
+		size_t n = c->xlabels[i].n > 24 ? 24 : c->xlabels[i].n;
+		text(out, rpt_sn(c->xlabels[i].p, n));
+		fputs("</text>\n", out);
+	}
+}
+
+static void point_title(FILE *out, const rpt_chart *c, size_t s, size_t i)
+{
+	fputs("<title>", out);
+	text(out, c->series[s].name);
+	fputs(" @ ", out);
+	text(out, c->xlabels[i]);
+	fputs(": ", out);
+	num(out, c->series[s].values[i]);
+	if (c->unit.n) {
+		fputc(' ', out);
+		text(out, c->unit);
+	}
+	fputs("</title>", out);
+}
+
+void svg_chart(FILE *out, const rpt_chart *c)
+{
+	double lo, hi;
+	range_of(c, &lo, &hi);
+	fprintf(out, "<svg class=\"chart\" viewBox=\"0 0 %d %d\" role=\"img\" aria-label=\"", W, H);
+	text(out, c->title);
+	fputs("\" xmlns=\"http://www.w3.org/2000/svg\">\n", out);
+	axes(out, lo, hi);
+	double gw = (double)(PX1 - PX0) / (double)c->nx;
+	size_t ns = c->nseries ? c->nseries : 1;
+	for (size_t s = 0; s < c->nseries; s++) {
+		const double *v = c->series[s].values;
+		if (c->kind == RPT_CHART_LINE) {
+			fprintf(out, "<polyline fill=\"none\" stroke=\"%s\" stroke-width=\"2\" points=\"",
+			        svg_color(s));
+			for (size_t i = 0; i < c->nx; i++) {
+				double y = isnan(v[i]) || isinf(v[i]) ? 0 : v[i];
+				fprintf(out, "%s%ld,%ld", i ? " " : "", lround(PX0 + gw * ((double)i + 0.5)),
+				        ycoord(y, lo, hi));
+			}
+			fputs("\"/>\n", out);
+		}
+		for (size_t i = 0; i < c->nx; i++) {
+			double y = isnan(v[i]) || isinf(v[i]) ? 0 : v[i];
+			long x = lround(PX0 + gw * (double)i + gw * (double)s / (double)ns);
+			long w = lround(gw / (double)ns) - (gw / (double)ns > 3 ? 1 : 0);
+			long y0 = ycoord(0 > lo ? 0 : lo, lo, hi), y1 = ycoord(y, lo, hi);
+			fputs("<g>", out);
+			point_title(out, c, s, i);
+			if (c->kind == RPT_CHART_LINE)
+				fprintf(out, "<circle cx=\"%ld\" cy=\"%ld\" r=\"3\" fill=\"%s\"/>",
+				        lround(PX0 + gw * ((double)i + 0.5)), y1, svg_color(s));
+			else
+				fprintf(out, "<rect x=\"%ld\" y=\"%ld\" width=\"%ld\" height=\"%ld\" fill=\"%s\"/>",
+				        x, y1 < y0 ? y1 : y0, w < 1 ? 1 : w, labs(y0 - y1) < 1 ? 1 : labs(y0 - y1),
+				        svg_color(s));
+			fputs("</g>\n", out);
+		}
+	}
+	chart_xlabels(out, c);
+	rpt_str names[16];
+	size_t nn = c->nseries < 16 ? c->nseries : 16;
+	for (size_t s = 0; s < nn; s++)
+		names[s] = c->series[s].name;
+	legend(out, nn, names, H - 12);
+	fputs("</svg>\n", out);
+}

@@ -1,0 +1,406 @@
+/*
+ * case.c — opening a case index, schema migrations, the run log, totals.
+ *
+ * A case is one SQLite file. Opening it for writing creates it when missing
+ * and brings an older schema up to CASE_SCHEMA_VERSION by running the
+ * migrations of schema.sql.h in one transaction each, bumping
+ * PRAGMA user_version as it goes; a file written by a newer llmtrail is
+ * refused rather than guessed at. Journal settings were chosen by
+ * measurement (docs/case-schema.md): WAL with synchronous=NORMAL keeps every
+ * committed transaction across a process kill (the crash-safety invariant is
+ * about kill -9, which never loses what the OS already has) and lets readers
+ * run beside the single writer. Member content is read back here too
+ * (case_member_content), chunk by chunk, through blob_unpack.
+ */
+#include "config.h"
+
+#include "store/case.h"
+
+#include <sqlite3.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "common/buf.h"
+#include "store/blob.h"
+#include "store/schema.sql.h"
+
+struct case_db {
+	sqlite3 *db;
+	char *path;
+	int readonly;
+};
+
+sqlite3 *case_sqlite(case_db *c)
+{
+	return c ? c->db : NULL;
+}
+
+const char *case_path(const case_db *c)
+{
+	return c ? c->path : "";
+}
+
+static lt_status sql_fail(case_db *c, lt_error *err, const char *what)
+{
+	return lt_error_set(err, LT_EFATAL, "case index %s: %s: %s", c->path, what, sqlite3_errmsg(c->db));
+}
+
+lt_status case_exec(case_db *c, const char *sql, lt_error *err)
+{
+	char *msg = NULL;
+	if (sqlite3_exec(c->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+		lt_error_set(err, LT_EFATAL, "case index %s: %s", c->path, msg ? msg : sqlite3_errmsg(c->db));
+		sqlite3_free(msg);
+		return LT_EFATAL;
+	}
+	return LT_OK;
+}
+
+static lt_status query_int(case_db *c, const char *sql, int64_t *out, lt_error *err)
+{
+	sqlite3_stmt *st = NULL;
+	if (sqlite3_prepare_v2(c->db, sql, -1, &st, NULL) != SQLITE_OK)
+		return sql_fail(c, err, "prepare");
+	int rc = sqlite3_step(st);
+	*out = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return sql_fail(c, err, sql);
+	return LT_OK;
+}
+
+static lt_status is_case_file(case_db *c, int64_t version, lt_error *err)
+{
+	int64_t ntables = 0;
+	lt_status st = query_int(c, "SELECT count(*) FROM sqlite_master", &ntables, err);
+	if (st != LT_OK)
+		return st;
+	if (version == 0 && ntables > 0)
+		return lt_error_set(err, LT_EFATAL, "%s is an SQLite file but not an llmtrail case index", c->path);
+	if (version > CASE_SCHEMA_VERSION)
+		return lt_error_set(err, LT_EFATAL,
+		                    "case index %s has schema version %lld, newer than this llmtrail (%d)", c->path,
+		                    (long long)version, CASE_SCHEMA_VERSION);
+	return LT_OK;
+}
+
+static lt_status migrate(case_db *c, lt_error *err)
+{
+	int64_t version = 0;
+	lt_status st = query_int(c, "PRAGMA user_version", &version, err);
+	if (st == LT_OK)
+		st = is_case_file(c, version, err);
+	for (int64_t v = version; st == LT_OK && v < (int64_t)CASE_NMIGRATIONS; v++) {
+		char bump[64];
+		snprintf(bump, sizeof bump, "PRAGMA user_version=%lld;", (long long)(v + 1));
+		st = case_exec(c, "BEGIN IMMEDIATE", err);
+		if (st == LT_OK)
+			st = case_exec(c, case_migrations[v], err);
+		if (st == LT_OK)
+			st = case_exec(c, bump, err);
+		if (st == LT_OK)
+			st = case_exec(c, "COMMIT", err);
+		else
+			(void)sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
+	}
+	return st;
+}
+
+static lt_status configure(case_db *c, lt_error *err)
+{
+	sqlite3_busy_timeout(c->db, 60000);
+	if (c->readonly)
+		return case_exec(c, "PRAGMA query_only=1; PRAGMA cache_size=-16384;", err);
+	return case_exec(c,
+	                 "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=OFF;"
+	                 " PRAGMA cache_size=-65536; PRAGMA temp_store=MEMORY; PRAGMA wal_autocheckpoint=4096;",
+	                 err);
+}
+
+lt_status case_open(const char *path, unsigned flags, case_db **out, lt_error *err)
+{
+	*out = NULL;
+	case_db *c = calloc(1, sizeof *c);
+	if (c == NULL || (c->path = strdup(path)) == NULL) {
+		free(c);
+		return lt_error_set(err, LT_EFATAL, "out of memory");
+	}
+	c->readonly = (flags & CASE_CREATE) == 0;
+	int oflags = c->readonly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+	if (sqlite3_open_v2(path, &c->db, oflags | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+		lt_error_set(err, LT_EFATAL, "cannot open case index %s: %s", path,
+		             c->db ? sqlite3_errmsg(c->db) : "out of memory");
+		case_close(c);
+		return LT_EFATAL;
+	}
+	sqlite3_extended_result_codes(c->db, 1);
+	lt_status st = configure(c, err);
+	if (st == LT_OK && !c->readonly)
+		st = migrate(c, err);
+	if (st == LT_OK && c->readonly) {
+		int64_t version = 0;
+		st = query_int(c, "PRAGMA user_version", &version, err);
+		if (st == LT_OK && version != CASE_SCHEMA_VERSION)
+			st = version == 0 ? lt_error_set(err, LT_EFATAL, "%s is not an llmtrail case index", path)
+			                  : is_case_file(c, version, err);
+		if (st == LT_OK && version < CASE_SCHEMA_VERSION)
+			st = lt_error_set(err, LT_EFATAL, "case index %s has an older schema; run `llmtrail index` on it",
+			                  path);
+	}
+	if (st != LT_OK) {
+		case_close(c);
+		return st;
+	}
+	*out = c;
+	return LT_OK;
+}
+
+void case_close(case_db *c)
+{
+	if (c == NULL)
+		return;
+	sqlite3_close_v2(c->db);
+	free(c->path);
+	free(c);
+}
+
+static void now_iso(char *out, size_t n)
+{
+	time_t t = time(NULL);
+	const char *sde = getenv("SOURCE_DATE_EPOCH");
+	if (sde != NULL && *sde)
+		t = (time_t)strtoll(sde, NULL, 10);
+	struct tm tm;
+	gmtime_r(&t, &tm);
+	strftime(out, n, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+lt_status case_run_begin(case_db *c, const char *command, int argc, char *const *argv, int64_t *run_id,
+                         lt_error *err)
+{
+	buf args;
+	buf_init(&args, 0);
+	lt_status st = buf_putc(&args, '[');
+	for (int i = 0; i < argc && st == LT_OK; i++) {
+		if (i > 0)
+			st = buf_putc(&args, ',');
+		if (st == LT_OK)
+			st = buf_putc(&args, '"');
+		for (const char *p = argv[i]; st == LT_OK && *p; p++) {
+			unsigned char ch = (unsigned char)*p;
+			if (ch == '"' || ch == '\\')
+				st = buf_printf(&args, "\\%c", ch);
+			else if (ch < 0x20)
+				st = buf_printf(&args, "\\u%04x", ch);
+			else
+				st = buf_putc(&args, (char)ch);
+		}
+		if (st == LT_OK)
+			st = buf_putc(&args, '"');
+	}
+	if (st == LT_OK)
+		st = buf_putc(&args, ']');
+	if (st != LT_OK) {
+		buf_free(&args);
+		return lt_error_set(err, LT_EFATAL, "out of memory");
+	}
+	char now[32];
+	now_iso(now, sizeof now);
+	sqlite3_stmt *s = NULL;
+	if (sqlite3_prepare_v2(c->db, "INSERT INTO runs(command, args, version, started) VALUES(?,?,?,?)", -1, &s,
+	                       NULL) != SQLITE_OK) {
+		buf_free(&args);
+		return sql_fail(c, err, "prepare run");
+	}
+	sqlite3_bind_text(s, 1, command, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(s, 2, buf_cstr(&args), -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(s, 3, PACKAGE_VERSION, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 4, now, -1, SQLITE_TRANSIENT);
+	int rc = sqlite3_step(s);
+	sqlite3_finalize(s);
+	buf_free(&args);
+	if (rc != SQLITE_DONE)
+		return sql_fail(c, err, "insert run");
+	*run_id = sqlite3_last_insert_rowid(c->db);
+	return LT_OK;
+}
+
+lt_status case_run_end(case_db *c, int64_t run_id, const char *status, lt_error *err)
+{
+	char now[32];
+	now_iso(now, sizeof now);
+	sqlite3_stmt *s = NULL;
+	if (sqlite3_prepare_v2(c->db, "UPDATE runs SET finished=?, status=? WHERE id=?", -1, &s, NULL) != SQLITE_OK)
+		return sql_fail(c, err, "prepare run end");
+	sqlite3_bind_text(s, 1, now, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(s, 2, status, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(s, 3, run_id);
+	int rc = sqlite3_step(s);
+	sqlite3_finalize(s);
+	return rc == SQLITE_DONE ? LT_OK : sql_fail(c, err, "update run");
+}
+
+lt_status case_get_totals(case_db *c, case_totals *t, lt_error *err)
+{
+	static const struct {
+		const char *sql;
+		size_t off;
+	} q[] = {
+		{"SELECT count(*) FROM evidence", offsetof(case_totals, evidence)},
+		{"SELECT count(*) FROM members", offsetof(case_totals, members)},
+		{"SELECT count(*) FROM members WHERE state='indexed'", offsetof(case_totals, members_indexed)},
+		{"SELECT count(*) FROM members WHERE state='duplicate'", offsetof(case_totals, members_duplicate)},
+		{"SELECT count(*) FROM members WHERE state='unreadable'", offsetof(case_totals, members_unreadable)},
+		{"SELECT count(*) FROM events", offsetof(case_totals, events)},
+		{"SELECT count(*) FROM events WHERE source=1", offsetof(case_totals, events_cloudtrail)},
+		{"SELECT count(*) FROM events WHERE source=2", offsetof(case_totals, events_invocation)},
+		{"SELECT coalesce(sum(duplicates),0) FROM members", offsetof(case_totals, duplicates)},
+		{"SELECT count(*) FROM problems", offsetof(case_totals, problems)},
+		{"SELECT coalesce(sum(length(data)),0) FROM chunks", offsetof(case_totals, stored_bytes)},
+	};
+	memset(t, 0, sizeof *t);
+	for (size_t i = 0; i < sizeof q / sizeof q[0]; i++) {
+		lt_status st = query_int(c, q[i].sql, (int64_t *)(void *)((char *)t + q[i].off), err);
+		if (st != LT_OK)
+			return st;
+	}
+	return LT_OK;
+}
+
+static lt_status append_chunk(case_db *c, sqlite3_stmt *s, buf *out, lt_error *err)
+{
+	uint64_t length = (uint64_t)sqlite3_column_int64(s, 1);
+	blob_codec codec = blob_codec_from_name((const char *)sqlite3_column_text(s, 2));
+	const unsigned char *data = sqlite3_column_blob(s, 3);
+	size_t size = (size_t)sqlite3_column_bytes(s, 3);
+	if (length > SIZE_MAX / 2)
+		return lt_error_set(err, LT_EFILE, "stored chunk too large");
+	char *dst = buf_reserve(out, (size_t)length + 1);
+	if (dst == NULL)
+		return lt_error_set(err, LT_EITEM, "member content larger than the buffer cap");
+	lt_status st = blob_unpack(codec, data, size, dst, (size_t)length, err);
+	if (st != LT_OK)
+		return lt_error_where(err, c->path, NULL, 0), st;
+	buf_commit(out, (size_t)length);
+	return LT_OK;
+}
+
+lt_status case_member_content(case_db *c, int64_t member_id, buf *out, lt_error *err)
+{
+	sqlite3_stmt *s = NULL;
+	if (sqlite3_prepare_v2(c->db, "SELECT offset, length, codec, data FROM chunks WHERE member_id=? ORDER BY seq",
+	                       -1, &s, NULL) != SQLITE_OK)
+		return sql_fail(c, err, "prepare chunks");
+	sqlite3_bind_int64(s, 1, member_id);
+	lt_status st = LT_OK;
+	int n = 0, rc;
+	while (st == LT_OK && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+		n++;
+		st = append_chunk(c, s, out, err);
+	}
+	if (st == LT_OK && rc != SQLITE_DONE)
+		st = sql_fail(c, err, "read chunks");
+	sqlite3_finalize(s);
+	if (st == LT_OK && n == 0)
+		st = lt_error_set(err, LT_EITEM, "member %lld has no stored content", (long long)member_id);
+	return st;
+}
+
+lt_status case_escape_text(buf *out, const char *s, size_t n)
+{
+	lt_status st = LT_OK;
+	for (size_t i = 0; i < n && st == LT_OK; i++) {
+		unsigned char ch = (unsigned char)s[i];
+		if (ch == '\\')
+			st = buf_append(out, "\\\\", 2);
+		else if (ch < 0x20 || ch == 0x7f)
+			st = buf_printf(out, "\\x%02x", ch);
+		else
+			st = buf_putc(out, (char)ch);
+	}
+	return st;
+}
+
+/* The object key of an S3 reference: what follows "s3://bucket/". */
+static void s3_key(const char *ref, size_t n, const char **key, size_t *key_len)
+{
+	if (n > 5 && memcmp(ref, "s3://", 5) == 0) {
+		const char *slash = memchr(ref + 5, '/', n - 5);
+		if (slash != NULL) {
+			*key = slash + 1;
+			*key_len = n - (size_t)(slash + 1 - ref);
+			return;
+		}
+	}
+	*key = ref;
+	*key_len = n;
+}
+
+static int path_ends_with(const char *ev, const char *mem, const char *key, size_t key_len)
+{
+	size_t el = strlen(ev), ml = strlen(mem);
+	char tmp[4096];
+	if (el + ml + 2 > sizeof tmp)
+		return 0;
+	memcpy(tmp, ev, el);
+	size_t n = el;
+	if (ml > 0) {
+		tmp[n++] = '/';
+		memcpy(tmp + n, mem, ml);
+		n += ml;
+	}
+	if (key_len == 0 || key_len > n || memcmp(tmp + n - key_len, key, key_len) != 0)
+		return 0;
+	return key_len == n || tmp[n - key_len - 1] == '/';
+}
+
+lt_status case_resolve_body(case_db *c, const char *ref, size_t ref_len, int64_t *member_id, lt_error *err)
+{
+	const char *key;
+	size_t key_len;
+	*member_id = 0;
+	s3_key(ref, ref_len, &key, &key_len);
+	const char *base = key;
+	for (size_t i = 0; i < key_len; i++)
+		if (key[i] == '/')
+			base = key + i + 1;
+	size_t base_len = key_len - (size_t)(base - key);
+	sqlite3_stmt *s = NULL;
+	if (sqlite3_prepare_v2(c->db,
+	                       "SELECT coalesce(m.same_as, m.id), e.path, m.path FROM members m"
+	                       " JOIN evidence e ON e.id = m.evidence_id"
+	                       " WHERE m.name = ? AND m.state IN ('indexed','duplicate') ORDER BY m.id",
+	                       -1, &s, NULL) != SQLITE_OK)
+		return sql_fail(c, err, "prepare body lookup");
+	sqlite3_bind_text(s, 1, base, (int)base_len, SQLITE_STATIC);
+	int rc;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		const char *ev = (const char *)sqlite3_column_text(s, 1);
+		const char *mem = (const char *)sqlite3_column_text(s, 2);
+		if (path_ends_with(ev ? ev : "", mem ? mem : "", key, key_len)) {
+			*member_id = sqlite3_column_int64(s, 0);
+			break;
+		}
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return sql_fail(c, err, "body lookup");
+	return LT_OK;
+}
+
+int64_t case_uid_key(int source, const char *uid, size_t n)
+{
+	/* FNV-1a 64 over the source byte and the uid, folded to 63 bits so it
+	 * stays a positive SQLite integer. */
+	uint64_t h = 1469598103934665603ull;
+	h = (h ^ (unsigned char)source) * 1099511628211ull;
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ (unsigned char)uid[i]) * 1099511628211ull;
+	h ^= h >> 29;
+	h *= 0xbf58476d1ce4e5b9ull;
+	h ^= h >> 32;
+	return (int64_t)(h & 0x7fffffffffffffffull);
+}

@@ -1,0 +1,84 @@
+/*
+ * case.h — the case index: one SQLite file per case (DESIGN.md §5,
+ * docs/case-schema.md).
+ *
+ * case_open creates or migrates the schema (PRAGMA user_version) and returns
+ * a handle; every other store module (writer, replay) works through it.
+ * A case_db is used by one thread at a time; the indexer opens one handle per
+ * thread that needs one (SQLite in WAL mode lets readers run beside the
+ * writer).
+ *
+ * Ownership: the caller owns the case_db and closes it with case_close
+ * (case_close(NULL) does nothing). Strings returned by queries are copied
+ * into buffers the caller passes in.
+ *
+ * Failures: LT_EFATAL with err saying why (cannot open, not a case index,
+ * written by a newer llmtrail, SQL error). A case index is never modified
+ * when opened with CASE_READONLY.
+ */
+#ifndef LLMTRAIL_STORE_CASE_H
+#define LLMTRAIL_STORE_CASE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/error.h"
+
+/* The schema version this build writes (PRAGMA user_version). */
+#define CASE_SCHEMA_VERSION 1
+
+typedef struct case_db case_db;
+typedef struct sqlite3 sqlite3;
+
+/* open flags */
+#define CASE_READONLY 0x0u
+#define CASE_CREATE 0x1u /* create the file if missing; migrate an older schema */
+
+lt_status case_open(const char *path, unsigned flags, case_db **out, lt_error *err) LT_WUR;
+void case_close(case_db *c);
+
+/* The underlying connection, for the store/ modules (writer, replay) and for
+ * read-only queries by cmd/. Not for schema changes. */
+sqlite3 *case_sqlite(case_db *c);
+const char *case_path(const case_db *c);
+
+/* Runs a statement with no result rows; LT_EFATAL with the SQLite message on error. */
+lt_status case_exec(case_db *c, const char *sql, lt_error *err) LT_WUR;
+
+/* The run log: one row per command that wrote to the case. */
+lt_status case_run_begin(case_db *c, const char *command, int argc, char *const *argv, int64_t *run_id,
+                         lt_error *err) LT_WUR;
+/* status: "done" or "failed"; a run killed before this stays "running". */
+lt_status case_run_end(case_db *c, int64_t run_id, const char *status, lt_error *err) LT_WUR;
+
+/* Totals over the whole case, for summaries. */
+typedef struct case_totals {
+	int64_t evidence, members, members_indexed, members_duplicate, members_unreadable;
+	int64_t events, events_cloudtrail, events_invocation, duplicates, problems;
+	int64_t stored_bytes; /* bytes of stored member content (chunks) */
+} case_totals;
+lt_status case_get_totals(case_db *c, case_totals *t, lt_error *err) LT_WUR;
+
+/*
+ * Reads a stored member's whole decompressed content into out (appended; the
+ * buffer's cap bounds it). LT_EITEM if the member has no stored content,
+ * LT_EFILE if the stored bytes do not inflate, LT_EFATAL on SQL errors.
+ */
+typedef struct buf buf;
+lt_status case_member_content(case_db *c, int64_t member_id, buf *out, lt_error *err) LT_WUR;
+
+/* Resolves an S3 body reference ("s3://bucket/key", or a bare key) to the
+ * stored member holding that object: a member whose evidence path + member
+ * path ends with the key at a '/' boundary (duplicates followed to the member
+ * holding the content). *member_id = 0 if none. */
+lt_status case_resolve_body(case_db *c, const char *ref, size_t ref_len, int64_t *member_id, lt_error *err) LT_WUR;
+
+/* The 63-bit key events are de-duplicated and looked up by: a hash of
+ * (source, uid). Equal keys are confirmed on the uid text. */
+int64_t case_uid_key(int source, const char *uid, size_t n);
+
+/* Escapes bytes for a terminal or a table cell: control characters and DEL as
+ * \xNN, backslash as "\\"; valid UTF-8 kept. Appends to out. */
+lt_status case_escape_text(buf *out, const char *s, size_t n) LT_WUR;
+
+#endif

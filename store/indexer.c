@@ -1,0 +1,843 @@
+/*
+ * indexer.c — the indexing pipeline (see indexer.h).
+ *
+ *   walker (calling thread) --work queue--> workers (N) --reorder ring--> writer thread
+ *
+ * The walker gives every item (member, nested container, evidence file,
+ * problem) a sequence number in walk order. Members go through the workers
+ * (gunzip, decode, pack); the other items go straight to the ring. The writer
+ * consumes the ring strictly in sequence order, so the case is the same
+ * whatever the thread timing: the same members win de-duplication, a run
+ * killed at any point has committed a prefix of the walk, and a re-run
+ * (which skips that prefix) ends in the same index as an uninterrupted run.
+ * Admission is bounded by MAX_INFLIGHT items and INFLIGHT_BYTES of member
+ * bytes between the walker and the writer; each worker additionally holds
+ * one decompressed member. The writer commits every COMMIT_EVENTS events,
+ * COMMIT_MEMBERS members or COMMIT_SECONDS, whichever comes first: a member
+ * is always entirely inside one transaction.
+ */
+#include "config.h"
+
+#include "store/indexer.h"
+
+#include <errno.h>
+#include <ftw.h>
+#include <pthread.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "common/arena.h"
+#include "ingest/decode.h"
+#include "ingest/gunzip.h"
+#include "ingest/sha256.h"
+#include "ingest/walk.h"
+#include "store/blob.h"
+#include "store/writer.h"
+
+#define MAX_INFLIGHT_CAP 64
+#define INFLIGHT_BYTES ((size_t)256 << 20)
+#define COMMIT_EVENTS 50000u
+#define COMMIT_MEMBERS 2000u
+#define COMMIT_SECONDS 1.0
+#define RESULT_ARENA_CAP ((size_t)2 << 30)
+#define DECODE_ARENA_CAP ((size_t)1 << 30)
+#define ZLIB_LEVEL 6
+
+typedef enum job_kind { JOB_MEMBER, JOB_CONTAINER, JOB_EVIDENCE, JOB_PROBLEM } job_kind;
+
+typedef struct job {
+	job_kind kind;
+	uint64_t seq;
+	struct job *next;
+	char *evidence, *member;
+	char sha256[SHA256_HEX_LEN + 1];
+	uint64_t size;
+	unsigned char *data; /* member bytes as found (malloc'd) */
+	size_t len;
+	size_t charge;
+	int partial;
+	const char *ev_kind; /* JOB_EVIDENCE */
+	const char *pkind;   /* JOB_PROBLEM */
+	uint64_t line, offset;
+	char *reason;
+	/* worker results */
+	arena *a;
+	event *events;
+	size_t nevents, cap_events;
+	writer_problem *problems;
+	size_t nproblems, cap_problems;
+	buf side; /* record bytes that are not in the member text (decoded lookup events) */
+	size_t text_len;
+	blob_chunks chunks;
+	int has_content;
+	uint64_t content_size;
+	char content_sha256[SHA256_HEX_LEN + 1];
+	const char *format, *state;
+	int fatal;
+	lt_error err;
+} job;
+
+typedef struct ix {
+	pthread_mutex_t mu;
+	pthread_cond_t work_cv, ring_cv, space_cv;
+	job *work_head, *work_tail;
+	job *ring[MAX_INFLIGHT_CAP];
+	size_t max_inflight;
+	uint64_t next_seq, write_seq;
+	size_t inflight, inflight_bytes;
+	int walk_done, stop, fatal;
+	lt_error fatal_err;
+	uint64_t max_member;
+	const indexer_options *o;
+	case_db *ro;          /* the walker's read-only handle (skip checks) */
+	sqlite3_stmt *q_seen; /* member recorded under this name? */
+	case_db *rw;          /* the writer thread's handle */
+	int64_t run_id;
+	indexer_stats st;     /* writer-owned, except files/bytes/members (under mu) */
+	uint64_t walk_skipped, walk_unreadable; /* walker-owned (under mu) */
+	struct timespec t0;
+} ix;
+
+static double now_s(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+void indexer_options_init(indexer_options *o)
+{
+	memset(o, 0, sizeof *o);
+}
+
+static void job_free(job *j)
+{
+	if (j == NULL)
+		return;
+	free(j->evidence);
+	free(j->member);
+	free(j->data);
+	free(j->reason);
+	arena_free(j->a);
+	free(j->events);
+	free(j->problems);
+	buf_free(&j->side);
+	blob_chunks_free(&j->chunks);
+	free(j);
+}
+
+static job *job_new(job_kind kind, const char *evidence, const char *member)
+{
+	job *j = calloc(1, sizeof *j);
+	if (j == NULL)
+		return NULL;
+	j->kind = kind;
+	j->evidence = strdup(evidence ? evidence : "");
+	j->member = strdup(member ? member : "");
+	buf_init(&j->side, 0);
+	if (j->evidence == NULL || j->member == NULL) {
+		job_free(j);
+		return NULL;
+	}
+	return j;
+}
+
+static void set_fatal(ix *x, const lt_error *e)
+{
+	pthread_mutex_lock(&x->mu);
+	if (!x->fatal) {
+		x->fatal = 1;
+		x->fatal_err = *e;
+	}
+	x->stop = 1;
+	pthread_cond_broadcast(&x->space_cv);
+	pthread_cond_broadcast(&x->work_cv);
+	pthread_cond_broadcast(&x->ring_cv);
+	pthread_mutex_unlock(&x->mu);
+}
+
+/* --- admission (walker thread) ------------------------------------------- */
+
+/* Waits for room, then gives j its sequence number and queues it. */
+static lt_status submit(ix *x, job *j, int to_workers)
+{
+	pthread_mutex_lock(&x->mu);
+	while (!x->stop && (x->inflight >= x->max_inflight ||
+	                    (x->inflight > 0 && x->inflight_bytes + j->charge > INFLIGHT_BYTES)))
+		pthread_cond_wait(&x->space_cv, &x->mu);
+	if (x->stop) {
+		pthread_mutex_unlock(&x->mu);
+		job_free(j);
+		return LT_EFATAL;
+	}
+	j->seq = x->next_seq++;
+	x->inflight++;
+	x->inflight_bytes += j->charge;
+	if (to_workers) {
+		if (x->work_tail)
+			x->work_tail->next = j;
+		else
+			x->work_head = j;
+		x->work_tail = j;
+		pthread_cond_signal(&x->work_cv);
+	} else {
+		x->ring[j->seq % x->max_inflight] = j;
+		pthread_cond_broadcast(&x->ring_cv);
+	}
+	pthread_mutex_unlock(&x->mu);
+	return LT_OK;
+}
+
+/* 1 if this member is recorded already with the same bytes; *unreadable says
+ * whether it was unreadable or had problems then (they count for the exit code). */
+static int already_indexed(ix *x, const walk_member *m, int *unreadable)
+{
+	sqlite3_stmt *s = x->q_seen;
+	*unreadable = 0;
+	if (s == NULL)
+		return 0;
+	sqlite3_bind_text(s, 1, m->evidence, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, m->member, -1, SQLITE_STATIC);
+	int seen = 0;
+	if (sqlite3_step(s) == SQLITE_ROW) {
+		const unsigned char *sha = sqlite3_column_text(s, 0);
+		const unsigned char *state = sqlite3_column_text(s, 1);
+		seen = sha != NULL && strcmp((const char *)sha, m->sha256) == 0;
+		*unreadable = (state != NULL && strcmp((const char *)state, MEMBER_UNREADABLE) == 0) ||
+		              sqlite3_column_int64(s, 2) > 0;
+	}
+	sqlite3_reset(s);
+	return seen;
+}
+
+static lt_status on_member(void *ctx, walk_member *m)
+{
+	ix *x = ctx;
+	int unreadable = 0;
+	pthread_mutex_lock(&x->mu);
+	x->st.members++;
+	x->st.bytes += m->len;
+	pthread_mutex_unlock(&x->mu);
+	if (!m->partial && already_indexed(x, m, &unreadable)) {
+		pthread_mutex_lock(&x->mu);
+		x->walk_skipped++;
+		x->walk_unreadable += (uint64_t)unreadable;
+		pthread_mutex_unlock(&x->mu);
+		return LT_OK;
+	}
+	job *j = job_new(JOB_MEMBER, m->evidence, m->member);
+	if (j == NULL)
+		return LT_EFATAL;
+	memcpy(j->sha256, m->sha256, sizeof j->sha256);
+	j->size = m->len;
+	j->len = m->len;
+	j->partial = m->partial;
+	j->data = walk_member_steal(m);
+	if (j->data == NULL) {
+		j->data = malloc(m->len ? m->len : 1);
+		if (j->data == NULL) {
+			job_free(j);
+			return LT_EFATAL;
+		}
+		memcpy(j->data, m->data, m->len);
+	}
+	j->charge = m->len;
+	return submit(x, j, 1);
+}
+
+static lt_status on_container(void *ctx, const walk_member *m)
+{
+	ix *x = ctx;
+	job *j = job_new(JOB_CONTAINER, m->evidence, m->member);
+	if (j == NULL)
+		return LT_EFATAL;
+	memcpy(j->sha256, m->sha256, sizeof j->sha256);
+	j->size = m->len;
+	return submit(x, j, 0);
+}
+
+static lt_status on_evidence(void *ctx, const walk_file *f)
+{
+	ix *x = ctx;
+	pthread_mutex_lock(&x->mu);
+	x->st.files++;
+	pthread_mutex_unlock(&x->mu);
+	int in_dir = f->member != NULL && f->member[0] != '\0';
+	job *j = job_new(in_dir && f->is_archive ? JOB_CONTAINER : JOB_EVIDENCE, f->evidence, f->member);
+	if (j == NULL)
+		return LT_EFATAL;
+	if (in_dir && !f->is_archive) {
+		job_free(j); /* a plain file in a folder: its member row has size and hash */
+		return LT_OK;
+	}
+	memcpy(j->sha256, f->sha256, sizeof j->sha256);
+	j->size = f->size;
+	j->ev_kind = f->is_archive ? "archive" : "file";
+	return submit(x, j, 0);
+}
+
+static lt_status on_walk_problem(void *ctx, const lt_error *e)
+{
+	ix *x = ctx;
+	job *j = job_new(JOB_PROBLEM, e->file, e->member);
+	if (j == NULL || (j->reason = strdup(e->msg)) == NULL) {
+		job_free(j);
+		return LT_EFATAL;
+	}
+	if (e->status == LT_EITEM)
+		j->pkind = "skipped";
+	else
+		j->pkind = e->member[0] ? PROBLEM_UNREADABLE : PROBLEM_EVIDENCE;
+	j->line = e->line;
+	j->offset = e->offset;
+	return submit(x, j, 0) == LT_EFATAL ? LT_EFATAL : LT_OK;
+}
+
+/* --- workers --------------------------------------------------------------- */
+
+static lt_status add_problem(job *j, const char *kind, uint64_t line, uint64_t offset, const char *msg)
+{
+	if (j->nproblems == j->cap_problems) {
+		size_t ncap = j->cap_problems ? j->cap_problems * 2 : 8;
+		writer_problem *n = realloc(j->problems, ncap * sizeof *n);
+		if (n == NULL)
+			return LT_EFATAL;
+		j->problems = n;
+		j->cap_problems = ncap;
+	}
+	char *reason = arena_strndup(j->a, msg, strlen(msg));
+	if (reason == NULL)
+		return LT_EFATAL;
+	j->problems[j->nproblems++] = (writer_problem){kind, line, offset, reason};
+	return LT_OK;
+}
+
+static int copy_str(arena *a, ev_str *s)
+{
+	if (s->p == NULL || s->n == 0) {
+		*s = EV_STR_NULL;
+		return 1;
+	}
+	char *c = arena_strndup(a, s->p, s->n);
+	if (c == NULL)
+		return 0;
+	s->p = c;
+	return 1;
+}
+
+typedef struct sink_ctx {
+	job *j;
+	const char *text;
+	size_t len;
+} sink_ctx;
+
+static lt_status locate_raw(sink_ctx *sc, event *e)
+{
+	job *j = sc->j;
+	const char *p = e->raw.p;
+	if (p != NULL && p >= sc->text && e->raw.n <= sc->len && (size_t)(p - sc->text) <= sc->len - e->raw.n) {
+		e->offset = (uint64_t)(p - sc->text);
+		return LT_OK;
+	}
+	e->offset = sc->len + j->side.len;
+	return buf_append(&j->side, p ? p : "", e->raw.n) == LT_OK ? LT_OK : LT_EFATAL;
+}
+
+static lt_status sink_event(void *ctx, const event *ev)
+{
+	sink_ctx *sc = ctx;
+	job *j = sc->j;
+	if (j->nevents == j->cap_events) {
+		size_t ncap = j->cap_events ? j->cap_events * 2 : 256;
+		event *n = realloc(j->events, ncap * sizeof *n);
+		if (n == NULL)
+			return LT_EFATAL;
+		j->events = n;
+		j->cap_events = ncap;
+	}
+	event e = *ev;
+	char hex[SHA256_HEX_LEN + 1];
+	if ((e.uid.p == NULL || e.uid.n == 0) && sha256_hex(e.raw.p ? e.raw.p : "", e.raw.n, hex) == LT_OK) {
+		char uid[8 + SHA256_HEX_LEN];
+		snprintf(uid, sizeof uid, "sha256:%s", hex);
+		e.uid = ev_str_from(uid, strlen(uid));
+	}
+	ev_str *f[] = {&e.uid,        &e.request_id, &e.action,     &e.service,          &e.principal,
+	               &e.access_key, &e.account,    &e.region,     &e.source_ip,        &e.user_agent,
+	               &e.model,      &e.error_code, &e.guardrail_action, &e.input_body_ref, &e.output_body_ref};
+	for (size_t i = 0; i < sizeof f / sizeof f[0]; i++)
+		if (!copy_str(j->a, f[i]))
+			return LT_EFATAL;
+	if (locate_raw(sc, &e) != LT_OK)
+		return LT_EFATAL;
+	e.raw.p = NULL; /* the writer needs only the length */
+	e.doc = NULL;
+	e.prov = NULL;
+	e.prompt = e.system = e.response = e.tool_calls = EV_STR_NULL;
+	j->events[j->nevents++] = e;
+	return LT_OK;
+}
+
+static void sink_problem(void *ctx, const lt_error *p)
+{
+	sink_ctx *sc = ctx;
+	const char *kind = p->status >= LT_EFILE ? PROBLEM_UNREADABLE : PROBLEM_BAD_RECORD;
+	if (add_problem(sc->j, kind, p->line, p->offset, p->msg) != LT_OK)
+		sc->j->fatal = 1;
+}
+
+static int keeps_content(const char *format)
+{
+	return strcmp(format, "json-object") == 0 || strcmp(format, "cloudtrail-digest") == 0;
+}
+
+/* Packs the member text (+ side bytes) for storage. */
+static lt_status pack(job *j, const char *text, size_t len, int gz_ok)
+{
+	lt_error e;
+	lt_status st = blob_pack(text, len, gz_ok ? j->data : NULL, j->len, ZLIB_LEVEL, &j->chunks, &e);
+	if (st != LT_OK || j->side.len == 0)
+		return st;
+	blob_chunks side;
+	st = blob_pack(j->side.data, j->side.len, NULL, 0, ZLIB_LEVEL, &side, &e);
+	if (st != LT_OK)
+		return st;
+	blob_chunk *n = realloc(j->chunks.v, (j->chunks.n + side.n) * sizeof *n);
+	if (n == NULL) {
+		blob_chunks_free(&side);
+		return LT_EFATAL;
+	}
+	j->chunks.v = n;
+	for (size_t i = 0; i < side.n; i++) {
+		side.v[i].offset += len;
+		j->chunks.v[j->chunks.n++] = side.v[i];
+	}
+	free(side.v);
+	return LT_OK;
+}
+
+static lt_status decode_text(job *j, arena *da, const char *text, size_t len)
+{
+	ev_provenance prov;
+	memset(&prov, 0, sizeof prov);
+	prov.evidence = j->evidence;
+	prov.member = j->member;
+	memcpy(prov.sha256, j->sha256, sizeof prov.sha256);
+	sink_ctx sc = {j, text, len};
+	decode_sink sink = {&sc, sink_event, sink_problem, NULL, NULL, NULL};
+	decode_result res;
+	lt_error e;
+	lt_error_clear(&e);
+	arena_reset(da);
+	lt_status st = decode_member(text, len, &prov, da, &sink, &res, &e);
+	arena_reset(da);
+	if (st == LT_EFATAL || j->fatal)
+		return LT_EFATAL;
+	j->format = res.format ? res.format : "unknown";
+	if (strcmp(j->format, "not-evidence") == 0)
+		j->state = MEMBER_IGNORED;
+	else if (res.status >= LT_EFILE && j->nevents == 0)
+		j->state = MEMBER_UNREADABLE;
+	else
+		j->state = MEMBER_INDEXED;
+	if (res.status >= LT_EFILE && res.problems == 0 && e.msg[0])
+		return add_problem(j, PROBLEM_UNREADABLE, e.line, e.offset, e.msg);
+	return LT_OK;
+}
+
+static lt_status work_member(ix *x, job *j, arena *da)
+{
+	j->a = arena_new(0, RESULT_ARENA_CAP);
+	if (j->a == NULL)
+		return LT_EFATAL;
+	if (j->partial && add_problem(j, PROBLEM_UNREADABLE, 0, 0, "member could not be read to its end") != LT_OK)
+		return LT_EFATAL;
+	const char *text = (const char *)j->data;
+	size_t len = j->len;
+	gunzip_result gr;
+	memset(&gr, 0, sizeof gr);
+	int gz = gunzip_is_gzip(j->data, j->len), gz_ok = 0;
+	if (gz) {
+		gunzip_options go;
+		gunzip_options_init(&go);
+		go.want_sha256 = true;
+		go.max_output = (size_t)x->max_member;
+		lt_error e;
+		lt_error_clear(&e);
+		lt_status st = gunzip_buffer(j->data, j->len, &go, &gr, &e);
+		if (st == LT_EFATAL)
+			return st;
+		if (st != LT_OK && add_problem(j, PROBLEM_UNREADABLE, 0, e.offset, e.msg) != LT_OK)
+			return LT_EFATAL;
+		if (st == LT_EFILE) {
+			j->format = "gzip";
+			j->state = MEMBER_UNREADABLE;
+			return LT_OK;
+		}
+		gz_ok = st == LT_OK && !j->partial;
+		text = (const char *)gr.data;
+		len = gr.len;
+		j->has_content = 1;
+		j->content_size = gr.len;
+		memcpy(j->content_sha256, gr.sha256, sizeof j->content_sha256);
+	}
+	lt_status st = decode_text(j, da, text, len);
+	if (st == LT_OK && (j->nevents > 0 || keeps_content(j->format)))
+		st = pack(j, text, len, gz_ok);
+	gunzip_result_free(&gr);
+	if (j->chunks.n == 0 || j->chunks.v[0].codec != BLOB_GZIP) {
+		free(j->data); /* not borrowed by a chunk: release early */
+		j->data = NULL;
+	}
+	return st;
+}
+
+typedef struct worker_arg {
+	ix *x;
+} worker_arg;
+
+static void *worker_main(void *arg)
+{
+	ix *x = arg;
+	arena *da = arena_new(0, DECODE_ARENA_CAP);
+	for (;;) {
+		pthread_mutex_lock(&x->mu);
+		while (x->work_head == NULL && !x->walk_done && !x->stop)
+			pthread_cond_wait(&x->work_cv, &x->mu);
+		job *j = x->work_head;
+		if (j == NULL || x->stop) {
+			pthread_mutex_unlock(&x->mu);
+			break;
+		}
+		x->work_head = j->next;
+		if (x->work_head == NULL)
+			x->work_tail = NULL;
+		j->next = NULL;
+		pthread_mutex_unlock(&x->mu);
+		if (da == NULL || work_member(x, j, da) == LT_EFATAL) {
+			lt_error e;
+			lt_error_clear(&e);
+			lt_error_set(&e, LT_EFATAL, "out of memory while decoding");
+			lt_error_where(&e, j->evidence, j->member, 0);
+			job_free(j);
+			set_fatal(x, &e);
+			break;
+		}
+		pthread_mutex_lock(&x->mu);
+		x->ring[j->seq % x->max_inflight] = j;
+		pthread_cond_broadcast(&x->ring_cv);
+		pthread_mutex_unlock(&x->mu);
+	}
+	arena_free(da);
+	return NULL;
+}
+
+/* --- writer ------------------------------------------------------------------ */
+
+static void report(ix *x, const char *kind, const char *file, const char *member, uint64_t line, const char *reason)
+{
+	x->st.problems++;
+	if (strcmp(kind, PROBLEM_EVIDENCE) == 0 || strcmp(kind, PROBLEM_UNREADABLE) == 0 ||
+	    strcmp(kind, PROBLEM_BAD_RECORD) == 0)
+		x->st.unreadable++;
+	if (x->o->on_problem)
+		x->o->on_problem(x->o->ctx, kind, file, member, line, reason);
+}
+
+static lt_status write_member(ix *x, writer *w, job *j, uint64_t *nev, lt_error *err)
+{
+	writer_member m;
+	memset(&m, 0, sizeof m);
+	m.evidence = j->evidence;
+	m.path = j->member;
+	m.size = j->size;
+	memcpy(m.sha256, j->sha256, sizeof m.sha256);
+	m.has_content = j->has_content;
+	m.content_size = j->content_size;
+	memcpy(m.content_sha256, j->content_sha256, sizeof m.content_sha256);
+	m.format = j->kind == JOB_CONTAINER ? "archive" : j->format;
+	m.state = j->kind == JOB_CONTAINER ? MEMBER_CONTAINER : j->state;
+	m.events = j->events;
+	m.nevents = j->nevents;
+	m.problems = j->problems;
+	m.nproblems = j->nproblems;
+	m.chunks = j->chunks.n ? &j->chunks : NULL;
+	writer_result r;
+	lt_status st = writer_add_member(w, &m, &r, err);
+	if (st != LT_OK)
+		return st;
+	if (j->kind == JOB_CONTAINER)
+		return LT_OK;
+	if (strcmp(r.state, "skipped") == 0 || strcmp(r.state, "changed") == 0) {
+		x->st.members_skipped++;
+		if (strcmp(r.state, "changed") == 0)
+			report(x, PROBLEM_CHANGED, j->evidence, j->member, 0, "member changed since it was indexed");
+		return LT_OK;
+	}
+	x->st.members_new++;
+	x->st.members_duplicate += strcmp(r.state, MEMBER_DUPLICATE) == 0;
+	x->st.members_unreadable += strcmp(r.state, MEMBER_UNREADABLE) == 0;
+	x->st.events_new += r.events_new;
+	x->st.duplicates += r.duplicates;
+	x->st.events_cloudtrail += r.events_new_by_source[EV_SRC_CLOUDTRAIL];
+	x->st.events_invocation += r.events_new_by_source[EV_SRC_INVOCATION];
+	if (strcmp(r.state, MEMBER_DUPLICATE) != 0)
+		for (size_t i = 0; i < j->nproblems; i++)
+			report(x, j->problems[i].kind, j->evidence, j->member, j->problems[i].line, j->problems[i].reason);
+	*nev += r.events_new + r.duplicates;
+	return LT_OK;
+}
+
+static lt_status write_job(ix *x, writer *w, job *j, uint64_t *nev, lt_error *err)
+{
+	int added = 0;
+	lt_status st = LT_OK;
+	switch (j->kind) {
+	case JOB_MEMBER:
+	case JOB_CONTAINER:
+		return write_member(x, w, j, nev, err);
+	case JOB_EVIDENCE:
+		return writer_evidence(w, j->evidence, j->ev_kind, j->ev_kind[0] == 'd' ? -1 : (int64_t)j->size,
+		                       j->sha256[0] ? j->sha256 : NULL, err);
+	case JOB_PROBLEM:
+		st = writer_problem_add(w, j->pkind, j->evidence, j->member, j->line, j->offset, j->reason, &added, err);
+		if (st == LT_OK)
+			report(x, j->pkind, j->evidence, j->member, j->line, j->reason);
+		return st;
+	}
+	return st;
+}
+
+static void progress(ix *x, double *last)
+{
+	double t = now_s();
+	if (x->o->on_progress == NULL || t - *last < 0.25)
+		return;
+	*last = t;
+	indexer_stats s = x->st;
+	pthread_mutex_lock(&x->mu);
+	s.members = x->st.members;
+	s.bytes = x->st.bytes;
+	s.files = x->st.files;
+	s.members_skipped += x->walk_skipped;
+	pthread_mutex_unlock(&x->mu);
+	s.seconds = t - ((double)x->t0.tv_sec + (double)x->t0.tv_nsec / 1e9);
+	x->o->on_progress(x->o->ctx, &s);
+}
+
+/* Missing-body problems first recorded by this run go to on_problem too. */
+static lt_status report_missing(ix *x, lt_error *err)
+{
+	sqlite3_stmt *s = NULL;
+	if (sqlite3_prepare_v2(case_sqlite(x->rw),
+	                       "SELECT file, member, line, reason FROM problems WHERE kind = 'missing-body' AND run_id = ?"
+	                       " ORDER BY id",
+	                       -1, &s, NULL) != SQLITE_OK)
+		return lt_error_set(err, LT_EFATAL, "case index: %s", sqlite3_errmsg(case_sqlite(x->rw)));
+	sqlite3_bind_int64(s, 1, x->run_id);
+	while (sqlite3_step(s) == SQLITE_ROW) {
+		x->st.problems++;
+		if (x->o->on_problem)
+			x->o->on_problem(x->o->ctx, PROBLEM_MISSING_BODY, (const char *)sqlite3_column_text(s, 0),
+			                 (const char *)sqlite3_column_text(s, 1), (uint64_t)sqlite3_column_int64(s, 2),
+			                 (const char *)sqlite3_column_text(s, 3));
+	}
+	sqlite3_finalize(s);
+	return LT_OK;
+}
+
+static void *writer_main(void *arg)
+{
+	ix *x = arg;
+	writer *w = NULL;
+	lt_error err;
+	lt_error_clear(&err);
+	lt_status st = writer_new(x->rw, x->run_id, &w, &err);
+	double last_commit = now_s(), last_progress = 0;
+	uint64_t ev_since = 0, mem_since = 0;
+	while (st == LT_OK) {
+		pthread_mutex_lock(&x->mu);
+		job *j;
+		while ((j = x->ring[x->write_seq % x->max_inflight]) == NULL &&
+		       !(x->walk_done && x->write_seq == x->next_seq) && !x->stop)
+			pthread_cond_wait(&x->ring_cv, &x->mu);
+		if (j == NULL || x->stop) {
+			pthread_mutex_unlock(&x->mu);
+			break;
+		}
+		x->ring[x->write_seq % x->max_inflight] = NULL;
+		x->write_seq++;
+		pthread_mutex_unlock(&x->mu);
+		st = write_job(x, w, j, &ev_since, &err);
+		mem_since++;
+		pthread_mutex_lock(&x->mu);
+		x->inflight--;
+		x->inflight_bytes -= j->charge;
+		pthread_cond_broadcast(&x->space_cv);
+		pthread_mutex_unlock(&x->mu);
+		job_free(j);
+		double t = now_s();
+		if (st == LT_OK && (ev_since >= COMMIT_EVENTS || mem_since >= COMMIT_MEMBERS || t - last_commit >= COMMIT_SECONDS)) {
+			st = writer_commit(w, &err);
+			ev_since = mem_since = 0;
+			last_commit = t;
+		}
+		progress(x, &last_progress);
+	}
+	if (st == LT_OK && !x->stop)
+		st = writer_commit(w, &err);
+	if (st == LT_OK && !x->stop)
+		st = writer_resolve_bodies(w, &x->st.missing_bodies, &err);
+	if (st == LT_OK && !x->stop)
+		st = report_missing(x, &err);
+	writer_free(w);
+	if (st != LT_OK)
+		set_fatal(x, &err);
+	return NULL;
+}
+
+/* --- setup --------------------------------------------------------------------- */
+
+static uint64_t total_bytes;
+static int add_size(const char *p, const struct stat *sb, int flag, struct FTW *ftw)
+{
+	(void)p;
+	(void)ftw;
+	if (flag == FTW_F && S_ISREG(sb->st_mode))
+		total_bytes += (uint64_t)sb->st_size;
+	return 0;
+}
+
+static uint64_t estimate_bytes(const char *const *paths, size_t n)
+{
+	total_bytes = 0;
+	for (size_t i = 0; i < n; i++)
+		(void)nftw(paths[i], add_size, 16, FTW_PHYS);
+	return total_bytes;
+}
+
+static lt_status walk_all(ix *x, const char *const *paths, size_t npaths, uint64_t max_member)
+{
+	walk_options wo;
+	walk_options_init(&wo);
+	wo.max_member_bytes = max_member;
+	walk_callbacks cb = {on_member, on_container, on_evidence, on_walk_problem, x};
+	for (size_t i = 0; i < npaths; i++) {
+		struct stat sb;
+		if (stat(paths[i], &sb) == 0 && S_ISDIR(sb.st_mode)) {
+			job *j = job_new(JOB_EVIDENCE, paths[i], "");
+			if (j == NULL)
+				return LT_EFATAL;
+			j->ev_kind = "dir";
+			if (submit(x, j, 0) != LT_OK)
+				return LT_EFATAL;
+		}
+		lt_status st = walk_evidence(paths[i], &wo, &cb);
+		if (st == LT_EFATAL)
+			return st;
+	}
+	return LT_OK;
+}
+
+static lt_status open_handles(ix *x, const char *case_path, lt_error *err)
+{
+	lt_status st = case_open(case_path, CASE_CREATE, &x->rw, err);
+	if (st == LT_OK)
+		st = case_run_begin(x->rw, "index", x->o->argc, x->o->argv, &x->run_id, err);
+	if (st == LT_OK)
+		st = case_open(case_path, CASE_READONLY, &x->ro, err);
+	if (st == LT_OK &&
+	    sqlite3_prepare_v2(case_sqlite(x->ro),
+	                       "SELECT m.sha256, m.state, m.problems FROM members m JOIN evidence e ON e.id = m.evidence_id"
+	                       " WHERE e.path = ?1 AND m.path = ?2",
+	                       -1, &x->q_seen, NULL) != SQLITE_OK)
+		st = lt_error_set(err, LT_EFATAL, "case index: %s", sqlite3_errmsg(case_sqlite(x->ro)));
+	return st;
+}
+
+static unsigned worker_count(const indexer_options *o)
+{
+	long n = o->jobs ? (long)o->jobs : sysconf(_SC_NPROCESSORS_ONLN);
+	return n < 1 ? 1u : n > 16 ? 16u : (unsigned)n;
+}
+
+static void close_handles(ix *x)
+{
+	sqlite3_finalize(x->q_seen);
+	case_close(x->ro);
+	case_close(x->rw);
+}
+
+lt_status indexer_run(const char *case_path, const char *const *paths, size_t npaths, const indexer_options *o,
+                      indexer_stats *stats, lt_error *err)
+{
+	ix x;
+	memset(&x, 0, sizeof x);
+	memset(stats, 0, sizeof *stats);
+	x.o = o;
+	x.max_member = o->max_member_bytes ? o->max_member_bytes : (uint64_t)4 << 30;
+	unsigned nworkers = worker_count(o);
+	x.max_inflight = 2 * (size_t)nworkers + 4;
+	if (x.max_inflight > MAX_INFLIGHT_CAP)
+		x.max_inflight = MAX_INFLIGHT_CAP;
+	clock_gettime(CLOCK_MONOTONIC, &x.t0);
+	pthread_mutex_init(&x.mu, NULL);
+	pthread_cond_init(&x.work_cv, NULL);
+	pthread_cond_init(&x.ring_cv, NULL);
+	pthread_cond_init(&x.space_cv, NULL);
+	lt_status st = open_handles(&x, case_path, err);
+	if (st != LT_OK) {
+		close_handles(&x);
+		return st;
+	}
+	x.st.bytes_total = estimate_bytes(paths, npaths);
+	pthread_t workers[16], wt;
+	unsigned started = 0;
+	int writer_started = pthread_create(&wt, NULL, writer_main, &x) == 0;
+	for (unsigned i = 0; writer_started && i < nworkers; i++)
+		if (pthread_create(&workers[i], NULL, worker_main, &x) == 0)
+			started++;
+	if (!writer_started || started == 0)
+		st = lt_error_set(err, LT_EFATAL, "cannot start threads");
+	else
+		st = walk_all(&x, paths, npaths, x.max_member);
+	pthread_mutex_lock(&x.mu);
+	x.walk_done = 1;
+	if (st != LT_OK)
+		x.stop = 1;
+	pthread_cond_broadcast(&x.work_cv);
+	pthread_cond_broadcast(&x.ring_cv);
+	pthread_mutex_unlock(&x.mu);
+	for (unsigned i = 0; i < started; i++)
+		pthread_join(workers[i], NULL);
+	if (writer_started)
+		pthread_join(wt, NULL);
+	for (size_t i = 0; i < MAX_INFLIGHT_CAP; i++)
+		job_free(x.ring[i]);
+	for (job *j = x.work_head, *n; j != NULL; j = n) {
+		n = j->next;
+		job_free(j);
+	}
+	if (x.fatal) {
+		*err = x.fatal_err;
+		st = LT_EFATAL;
+	}
+	lt_error e2;
+	if (case_run_end(x.rw, x.run_id, st == LT_OK ? "done" : "failed", st == LT_OK ? err : &e2) != LT_OK && st == LT_OK)
+		st = LT_EFATAL;
+	*stats = x.st;
+	stats->members_skipped += x.walk_skipped;
+	stats->earlier_problems = x.walk_unreadable;
+	stats->seconds = now_s() - ((double)x.t0.tv_sec + (double)x.t0.tv_nsec / 1e9);
+	close_handles(&x);
+	pthread_mutex_destroy(&x.mu);
+	pthread_cond_destroy(&x.work_cv);
+	pthread_cond_destroy(&x.ring_cv);
+	pthread_cond_destroy(&x.space_cv);
+	return st;
+}

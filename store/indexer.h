@@ -1,0 +1,68 @@
+/*
+ * indexer.h — `llmtrail index` without the command line: evidence paths in,
+ * a case index out (DESIGN.md §2, §5).
+ *
+ * Pipeline: the calling thread walks the evidence (ingest/walk.h) and hands
+ * each member to a pool of worker threads, which decompress it
+ * (ingest/gunzip.h), decode it (ingest/decode.h) and pack its content for
+ * storage (store/blob.h); one writer thread adds the results to the case
+ * (store/writer.h) in walk order, in batched transactions. Queues between the
+ * stages are bounded (members and bytes in flight), so memory does not grow
+ * with the evidence. Members already recorded under the same name and
+ * SHA-256 are skipped before they are decompressed.
+ *
+ * Ownership: indexer_run borrows everything passed in. The callbacks run on
+ * the writer thread, one at a time.
+ * Failures: LT_EFATAL (case index unwritable, out of memory): what was
+ * committed stays valid and a re-run resumes. Unreadable evidence is not a
+ * failure of the run: it is counted in stats->unreadable and recorded as
+ * problems.
+ */
+#ifndef LLMTRAIL_STORE_INDEXER_H
+#define LLMTRAIL_STORE_INDEXER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/error.h"
+#include "store/case.h"
+
+typedef struct indexer_stats {
+	uint64_t files;              /* evidence files hashed */
+	uint64_t members;            /* leaf members seen */
+	uint64_t members_new;        /* recorded by this run (any state) */
+	uint64_t members_skipped;    /* already in the case */
+	uint64_t members_duplicate;  /* same bytes as an indexed member */
+	uint64_t members_unreadable; /* recorded as unreadable by this run */
+	uint64_t bytes;              /* member bytes seen, as found (compressed) */
+	uint64_t bytes_total;        /* estimate of all bytes to read (for ETA), 0 if unknown */
+	uint64_t events_new, events_cloudtrail, events_invocation;
+	uint64_t duplicates;         /* events dropped as (source, uid) duplicates */
+	uint64_t problems;           /* problems found by this run */
+	uint64_t unreadable;         /* problems that mean evidence could not be read */
+	uint64_t missing_bodies;     /* external bodies not in the case after this run */
+	uint64_t earlier_problems;   /* skipped members that were unreadable or had problems when indexed */
+	double seconds;
+} indexer_stats;
+
+typedef struct indexer_options {
+	unsigned jobs;              /* worker threads; 0 = number of online CPUs */
+	uint64_t max_member_bytes;  /* largest member, as found and decompressed; 0 = 4 GiB */
+	/* Called about every 250 ms while indexing (NULL: none). */
+	void (*on_progress)(void *ctx, const indexer_stats *s);
+	/* Called for each problem found by this run (NULL: none). kind is a PROBLEM_* name. */
+	void (*on_problem)(void *ctx, const char *kind, const char *file, const char *member, uint64_t line,
+	                   const char *reason);
+	void *ctx;
+	/* argv recorded in the run log. */
+	int argc;
+	char *const *argv;
+} indexer_options;
+
+void indexer_options_init(indexer_options *o);
+
+/* Indexes paths[0..npaths) into the case at case_path (created if missing). */
+lt_status indexer_run(const char *case_path, const char *const *paths, size_t npaths, const indexer_options *o,
+                      indexer_stats *stats, lt_error *err) LT_WUR;
+
+#endif

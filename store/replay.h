@@ -1,0 +1,87 @@
+/*
+ * replay.h — the chronological replay cursor over a case index.
+ *
+ * A replay yields the case's events ordered by (time, source, uid) — a total,
+ * stable order, so output built from it is deterministic — optionally
+ * filtered by a time range, source, principal, action, model or uid. For each
+ * event it fills an `event` (ingest/event.h): header fields from the index
+ * columns, raw = the exact original record bytes (read back from the stored,
+ * compressed member content), doc = the record re-parsed, provenance
+ * (evidence path, member chain, member SHA-256 and id), and for invocation
+ * events the derived text fields (prompt, system, response, tool_calls) via
+ * bedrock_derive, with external bodies (inputBodyS3Path/outputBodyS3Path)
+ * resolved against the stored objects of the case.
+ *
+ * Memory is bounded: decompressed member content is kept in a small LRU
+ * cache (REPLAY_CACHE_ENTRIES chunks, at most REPLAY_CACHE_BYTES in all,
+ * always at least the chunk in use), and each step's allocations live in an
+ * arena reset by the next step (capped at REPLAY_STEP_CAP bytes).
+ *
+ * Ownership: the replay borrows the case_db (it must outlive the replay).
+ * The event and every pointer in it belong to the replay and stay valid until
+ * the next replay_next or replay_free. A case_db may serve several replays,
+ * one thread at a time.
+ *
+ * Usage:
+ *   replay_filter f; replay_filter_init(&f); f.source = EV_SRC_INVOCATION;
+ *   replay *r; if (replay_new(c, &f, &r, &err) != LT_OK) ...;
+ *   const event *ev; lt_status st;
+ *   while ((st = replay_next(r, &ev, &err)) != LT_EFATAL && ev != NULL) {
+ *       if (st != LT_OK) report(&err);   // ev still usable: header + raw
+ *       ...
+ *   }
+ *   replay_free(r);
+ */
+#ifndef LLMTRAIL_STORE_REPLAY_H
+#define LLMTRAIL_STORE_REPLAY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/error.h"
+#include "ingest/event.h"
+#include "store/case.h"
+
+#define REPLAY_CACHE_ENTRIES 16
+#define REPLAY_CACHE_BYTES ((size_t)256 << 20)
+#define REPLAY_STEP_CAP ((size_t)256 << 20)
+
+/* replay_filter.flags */
+#define REPLAY_HEADERS_ONLY 0x1u /* no raw bytes, no re-parse, no derived text (fast listing) */
+#define REPLAY_NO_DERIVE 0x2u    /* raw and doc, but no derived text */
+
+typedef struct replay_filter {
+	int64_t since_us;      /* events at or after; INT64_MIN = no bound */
+	int64_t until_us;      /* events before; INT64_MAX = no bound */
+	ev_source source;      /* EV_SRC_UNKNOWN = any source */
+	const char *principal; /* exact ARN, NULL = any */
+	const char *action;    /* exact eventName/operation, NULL = any */
+	const char *model;     /* exact model id, NULL = any */
+	const char *uid;       /* exact uid, NULL = any */
+	unsigned flags;
+} replay_filter;
+
+typedef struct replay replay;
+
+/* Everything open: all events, full detail. */
+void replay_filter_init(replay_filter *f);
+
+/* LT_EFATAL on SQL errors or out of memory. The filter is copied. */
+lt_status replay_new(case_db *c, const replay_filter *f, replay **out, lt_error *err) LT_WUR;
+
+/*
+ * Next event, or *ev = NULL at the end (returns LT_OK then).
+ * LT_OK: *ev complete. LT_EITEM / LT_EFILE: *ev has header fields and
+ * provenance but something was lost (raw not readable -> raw empty, doc NULL;
+ * record no longer parses -> doc NULL; an external body missing or
+ * unparsable -> derived text of that side empty); err says what, with file,
+ * member and line. LT_EFATAL: the replay cannot go on (*ev = NULL).
+ */
+lt_status replay_next(replay *r, const event **ev, lt_error *err) LT_WUR;
+
+/* Events matching the filter (a COUNT query; ignores flags). */
+lt_status replay_count(case_db *c, const replay_filter *f, int64_t *n, lt_error *err) LT_WUR;
+
+void replay_free(replay *r);
+
+#endif

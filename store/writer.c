@@ -1,0 +1,665 @@
+/*
+ * writer.c — inserting members, events, content and problems (see writer.h).
+ *
+ * Every statement is prepared once per writer. Repeated header strings
+ * (action, principal, model, region, user agent, ...) are stored once in the
+ * strs table and referenced by id from events, which keeps an event row near
+ * 100 bytes; an in-memory map (open addressing, capped at STR_CACHE_MAX
+ * entries, then plain lookups) avoids a query per field. De-duplication is
+ * the UNIQUE(source, uid) constraint with ON CONFLICT DO NOTHING: a row that
+ * was not inserted is a duplicate, counted on the member that carried it.
+ * The caller decides the batch size (writer_commit); the transaction is
+ * opened lazily by the first write.
+ */
+#include "config.h"
+
+#include "store/writer.h"
+
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/buf.h"
+#include <openssl/evp.h>
+
+#define STR_CACHE_MAX (1u << 20)
+
+typedef struct str_slot {
+	char *s;
+	size_t n;
+	uint64_t hash;
+	int64_t id;
+} str_slot;
+
+enum {
+	Q_EV_SEL,
+	Q_EV_INS,
+	Q_EV_UPD,
+	Q_MEM_SEL,
+	Q_MEM_SHA,
+	Q_MEM_INS,
+	Q_MEM_UPD,
+	Q_CHUNK_INS,
+	Q_STR_SEL,
+	Q_STR_INS,
+	Q_EVT_SEL,
+	Q_EVT_INS,
+	Q_PROB_INS,
+	Q_COUNT
+};
+
+static const char *const queries[Q_COUNT] = {
+	"SELECT id FROM evidence WHERE path=?",
+	"INSERT INTO evidence(path, kind, size, sha256, run_id) VALUES(?,?,?,?,?)",
+	"UPDATE evidence SET kind=?, size=?, sha256=? WHERE id=? AND sha256 IS NULL",
+	"SELECT id, sha256 FROM members WHERE evidence_id=? AND path=?",
+	"SELECT id FROM members WHERE sha256=? AND state='indexed' ORDER BY id LIMIT 1",
+	"INSERT INTO members(evidence_id, path, name, size, sha256, content_size, content_sha256, format, state,"
+	" same_as, run_id) VALUES(?,?,?,?,?,?,?,?,?,?,?)",
+	"UPDATE members SET events=?, duplicates=?, problems=? WHERE id=?",
+	"INSERT INTO chunks(member_id, seq, offset, length, codec, data) VALUES(?,?,?,?,?,?)",
+	"SELECT id FROM strs WHERE s=?",
+	"INSERT INTO strs(s) VALUES(?)",
+	"SELECT 1 FROM events WHERE uid_key=? AND source=? AND uid=?",
+	"INSERT INTO events(source, uid, time_us, member_id, offset, length, line, flags, request_id, action,"
+	" service, principal, access_key, account, region, source_ip, user_agent, model, error_code,"
+	" guardrail_action, input_tokens, output_tokens, latency_ms, input_body_ref, output_body_ref, uid_key)"
+	" VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+	"INSERT OR IGNORE INTO problems(kind, file, member, line, offset, reason, member_id, event_id, run_id)"
+	" VALUES(?,?,?,?,?,?,?,?,?)",
+};
+
+struct writer {
+	case_db *c;
+	sqlite3 *db;
+	int64_t run_id;
+	int in_txn;
+	sqlite3_stmt *q[Q_COUNT];
+	char *last_ev_path;
+	int64_t last_ev_id;
+	str_slot *strs;
+	size_t strs_cap, strs_n;
+};
+
+static lt_status fail(writer *w, lt_error *err, const char *what)
+{
+	return lt_error_set(err, LT_EFATAL, "case index %s: %s: %s", case_path(w->c), what, sqlite3_errmsg(w->db));
+}
+
+lt_status writer_new(case_db *c, int64_t run_id, writer **out, lt_error *err)
+{
+	*out = NULL;
+	writer *w = calloc(1, sizeof *w);
+	if (w == NULL)
+		return lt_error_set(err, LT_EFATAL, "out of memory");
+	w->c = c;
+	w->db = case_sqlite(c);
+	w->run_id = run_id;
+	for (int i = 0; i < Q_COUNT; i++) {
+		if (sqlite3_prepare_v3(w->db, queries[i], -1, SQLITE_PREPARE_PERSISTENT, &w->q[i], NULL) != SQLITE_OK) {
+			lt_status st = fail(w, err, "prepare");
+			writer_free(w);
+			return st;
+		}
+	}
+	*out = w;
+	return LT_OK;
+}
+
+void writer_free(writer *w)
+{
+	if (w == NULL)
+		return;
+	if (w->in_txn)
+		(void)sqlite3_exec(w->db, "ROLLBACK", NULL, NULL, NULL);
+	for (int i = 0; i < Q_COUNT; i++)
+		sqlite3_finalize(w->q[i]);
+	for (size_t i = 0; i < w->strs_cap; i++)
+		free(w->strs[i].s);
+	free(w->strs);
+	free(w->last_ev_path);
+	free(w);
+}
+
+static lt_status begin(writer *w, lt_error *err)
+{
+	if (w->in_txn)
+		return LT_OK;
+	if (sqlite3_exec(w->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+		return fail(w, err, "begin");
+	w->in_txn = 1;
+	return LT_OK;
+}
+
+lt_status writer_commit(writer *w, lt_error *err)
+{
+	if (!w->in_txn)
+		return LT_OK;
+	if (sqlite3_exec(w->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+		return fail(w, err, "commit");
+	w->in_txn = 0;
+	return LT_OK;
+}
+
+/* Steps a statement that returns no row (or whose row is ignored) and resets it. */
+static int step_done(sqlite3_stmt *s)
+{
+	int rc = sqlite3_step(s);
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+	return rc == SQLITE_DONE || rc == SQLITE_ROW;
+}
+
+static void bind_opt_text(sqlite3_stmt *s, int i, const char *p, size_t n)
+{
+	if (p == NULL || n == 0)
+		sqlite3_bind_null(s, i);
+	else
+		sqlite3_bind_text(s, i, p, (int)n, SQLITE_STATIC);
+}
+
+static void bind_opt_int(sqlite3_stmt *s, int i, int64_t v)
+{
+	if (v < 0)
+		sqlite3_bind_null(s, i);
+	else
+		sqlite3_bind_int64(s, i, v);
+}
+
+lt_status writer_evidence(writer *w, const char *path, const char *kind, int64_t size, const char *sha256,
+                          lt_error *err)
+{
+	lt_status st = begin(w, err);
+	if (st != LT_OK)
+		return st;
+	sqlite3_stmt *s = w->q[Q_EV_SEL];
+	sqlite3_bind_text(s, 1, path, -1, SQLITE_STATIC);
+	int64_t id = 0;
+	int rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		id = sqlite3_column_int64(s, 0);
+	sqlite3_reset(s);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return fail(w, err, "select evidence");
+	if (id == 0) {
+		s = w->q[Q_EV_INS];
+		sqlite3_bind_text(s, 1, path, -1, SQLITE_STATIC);
+		sqlite3_bind_text(s, 2, kind, -1, SQLITE_STATIC);
+		bind_opt_int(s, 3, size);
+		if (sha256 && *sha256)
+			sqlite3_bind_text(s, 4, sha256, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(s, 5, w->run_id);
+		if (!step_done(s))
+			return fail(w, err, "insert evidence");
+		id = sqlite3_last_insert_rowid(w->db);
+	} else if (sha256 && *sha256) {
+		s = w->q[Q_EV_UPD];
+		sqlite3_bind_text(s, 1, kind, -1, SQLITE_STATIC);
+		bind_opt_int(s, 2, size);
+		sqlite3_bind_text(s, 3, sha256, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(s, 4, id);
+		if (!step_done(s))
+			return fail(w, err, "update evidence");
+	}
+	char *copy = strdup(path);
+	if (copy == NULL)
+		return lt_error_set(err, LT_EFATAL, "out of memory");
+	free(w->last_ev_path);
+	w->last_ev_path = copy;
+	w->last_ev_id = id;
+	return LT_OK;
+}
+
+static lt_status evidence_id(writer *w, const char *path, int64_t *id, lt_error *err)
+{
+	if (w->last_ev_path == NULL || strcmp(w->last_ev_path, path) != 0) {
+		lt_status st = writer_evidence(w, path, "file", -1, NULL, err);
+		if (st != LT_OK)
+			return st;
+	}
+	*id = w->last_ev_id;
+	return LT_OK;
+}
+
+/* --- string dictionary ------------------------------------------------- */
+
+static uint64_t hash_bytes(const char *p, size_t n)
+{
+	uint64_t h = 1469598103934665603ull;
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ (unsigned char)p[i]) * 1099511628211ull;
+	return h ? h : 1;
+}
+
+static lt_status cache_grow(writer *w)
+{
+	size_t ncap = w->strs_cap ? w->strs_cap * 2 : 4096;
+	str_slot *n = calloc(ncap, sizeof *n);
+	if (n == NULL)
+		return LT_EFATAL;
+	for (size_t i = 0; i < w->strs_cap; i++) {
+		if (w->strs[i].s == NULL)
+			continue;
+		size_t j = (size_t)(w->strs[i].hash & (ncap - 1));
+		while (n[j].s != NULL)
+			j = (j + 1) & (ncap - 1);
+		n[j] = w->strs[i];
+	}
+	free(w->strs);
+	w->strs = n;
+	w->strs_cap = ncap;
+	return LT_OK;
+}
+
+static str_slot *cache_find(writer *w, const char *p, size_t n, uint64_t h)
+{
+	if (w->strs_cap == 0)
+		return NULL;
+	size_t j = (size_t)(h & (w->strs_cap - 1));
+	while (w->strs[j].s != NULL) {
+		if (w->strs[j].hash == h && w->strs[j].n == n && memcmp(w->strs[j].s, p, n) == 0)
+			return &w->strs[j];
+		j = (j + 1) & (w->strs_cap - 1);
+	}
+	return &w->strs[j];
+}
+
+static lt_status str_lookup_db(writer *w, const char *p, size_t n, int64_t *id, lt_error *err)
+{
+	sqlite3_stmt *s = w->q[Q_STR_SEL];
+	sqlite3_bind_text(s, 1, p, (int)n, SQLITE_STATIC);
+	int rc = sqlite3_step(s);
+	*id = rc == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
+	sqlite3_reset(s);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return fail(w, err, "select string");
+	if (*id != 0)
+		return LT_OK;
+	s = w->q[Q_STR_INS];
+	sqlite3_bind_text(s, 1, p, (int)n, SQLITE_STATIC);
+	if (!step_done(s))
+		return fail(w, err, "insert string");
+	*id = sqlite3_last_insert_rowid(w->db);
+	return LT_OK;
+}
+
+static lt_status str_id(writer *w, ev_str v, int64_t *id, lt_error *err)
+{
+	*id = 0;
+	if (v.p == NULL || v.n == 0)
+		return LT_OK;
+	if (v.n > 1000000000)
+		return lt_error_set(err, LT_EFATAL, "header field too long");
+	uint64_t h = hash_bytes(v.p, v.n);
+	if ((w->strs_n + 1) * 2 > w->strs_cap && w->strs_n < STR_CACHE_MAX && cache_grow(w) != LT_OK)
+		return lt_error_set(err, LT_EFATAL, "out of memory");
+	str_slot *slot = cache_find(w, v.p, v.n, h);
+	if (slot != NULL && slot->s != NULL) {
+		*id = slot->id;
+		return LT_OK;
+	}
+	lt_status st = str_lookup_db(w, v.p, v.n, id, err);
+	if (st != LT_OK || slot == NULL || w->strs_n >= STR_CACHE_MAX || (w->strs_n + 1) * 2 > w->strs_cap)
+		return st;
+	slot->s = malloc(v.n);
+	if (slot->s == NULL)
+		return lt_error_set(err, LT_EFATAL, "out of memory");
+	memcpy(slot->s, v.p, v.n);
+	slot->n = v.n;
+	slot->hash = h;
+	slot->id = *id;
+	w->strs_n++;
+	return LT_OK;
+}
+
+/* --- members ------------------------------------------------------------ */
+
+static const char *base_name(const char *evidence, const char *path)
+{
+	const char *p = (path && *path) ? path : evidence;
+	const char *slash = strrchr(p, '/');
+	return slash ? slash + 1 : p;
+}
+
+static lt_status lookup_member(writer *w, int64_t ev_id, const char *path, int64_t *id, char sha[65],
+                               lt_error *err)
+{
+	sqlite3_stmt *s = w->q[Q_MEM_SEL];
+	sqlite3_bind_int64(s, 1, ev_id);
+	sqlite3_bind_text(s, 2, path, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(s);
+	*id = 0;
+	if (rc == SQLITE_ROW) {
+		*id = sqlite3_column_int64(s, 0);
+		const unsigned char *t = sqlite3_column_text(s, 1);
+		snprintf(sha, 65, "%s", t ? (const char *)t : "");
+	}
+	sqlite3_reset(s);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return fail(w, err, "select member");
+	return LT_OK;
+}
+
+static lt_status lookup_sha(writer *w, const char *sha, int64_t *id, lt_error *err)
+{
+	sqlite3_stmt *s = w->q[Q_MEM_SHA];
+	sqlite3_bind_text(s, 1, sha, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(s);
+	*id = rc == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
+	sqlite3_reset(s);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return fail(w, err, "select member by sha256");
+	return LT_OK;
+}
+
+static lt_status insert_member(writer *w, int64_t ev_id, const writer_member *m, const char *state,
+                               int64_t same_as, int64_t *id, lt_error *err)
+{
+	sqlite3_stmt *s = w->q[Q_MEM_INS];
+	sqlite3_bind_int64(s, 1, ev_id);
+	sqlite3_bind_text(s, 2, m->path, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 3, base_name(m->evidence, m->path), -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 4, (int64_t)m->size);
+	sqlite3_bind_text(s, 5, m->sha256, -1, SQLITE_STATIC);
+	if (m->has_content) {
+		sqlite3_bind_int64(s, 6, (int64_t)m->content_size);
+		sqlite3_bind_text(s, 7, m->content_sha256, -1, SQLITE_STATIC);
+	}
+	sqlite3_bind_text(s, 8, m->format ? m->format : "unknown", -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 9, state, -1, SQLITE_STATIC);
+	if (same_as > 0)
+		sqlite3_bind_int64(s, 10, same_as);
+	sqlite3_bind_int64(s, 11, w->run_id);
+	if (!step_done(s))
+		return fail(w, err, "insert member");
+	*id = sqlite3_last_insert_rowid(w->db);
+	return LT_OK;
+}
+
+static lt_status insert_chunks(writer *w, int64_t member_id, const blob_chunks *c, lt_error *err)
+{
+	sqlite3_stmt *s = w->q[Q_CHUNK_INS];
+	for (size_t i = 0; c != NULL && i < c->n; i++) {
+		const blob_chunk *ch = &c->v[i];
+		sqlite3_bind_int64(s, 1, member_id);
+		sqlite3_bind_int64(s, 2, (int64_t)i);
+		sqlite3_bind_int64(s, 3, (int64_t)ch->offset);
+		sqlite3_bind_int64(s, 4, (int64_t)ch->length);
+		sqlite3_bind_text(s, 5, blob_codec_name(ch->codec), -1, SQLITE_STATIC);
+		sqlite3_bind_blob64(s, 6, ch->data, (sqlite3_uint64)ch->size, SQLITE_STATIC);
+		if (!step_done(s))
+			return fail(w, err, "insert chunk");
+	}
+	return LT_OK;
+}
+
+static lt_status bind_strings(writer *w, sqlite3_stmt *s, const event *e, lt_error *err)
+{
+	const ev_str *fields[] = {&e->action,     &e->service,   &e->principal, &e->access_key,
+	                          &e->account,    &e->region,    &e->source_ip, &e->user_agent,
+	                          &e->model,      &e->error_code, &e->guardrail_action};
+	for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++) {
+		int64_t id;
+		lt_status st = str_id(w, *fields[i], &id, err);
+		if (st != LT_OK)
+			return st;
+		if (id > 0)
+			sqlite3_bind_int64(s, 10 + (int)i, id);
+		else
+			sqlite3_bind_null(s, 10 + (int)i);
+	}
+	return LT_OK;
+}
+
+/* "sha256:<hex>" of the raw record, for events that carry no uid. */
+static lt_status synth_uid(const event *e, char out[72], lt_error *err)
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0;
+	if (EVP_Digest(e->raw.p ? e->raw.p : "", e->raw.n, md, &mdlen, EVP_sha256(), NULL) != 1 || mdlen != 32)
+		return lt_error_set(err, LT_EFATAL, "sha256 failed");
+	memcpy(out, "sha256:", 7);
+	for (unsigned i = 0; i < 32; i++)
+		snprintf(out + 7 + 2 * i, 3, "%02x", md[i]);
+	return LT_OK;
+}
+
+static lt_status insert_event(writer *w, int64_t member_id, const event *e, int *added, lt_error *err)
+{
+	char synth[72];
+	ev_str uid = e->uid;
+	if (uid.p == NULL || uid.n == 0) {
+		lt_status st0 = synth_uid(e, synth, err);
+		if (st0 != LT_OK)
+			return st0;
+		uid = ev_str_from(synth, strlen(synth));
+	}
+	int64_t key = case_uid_key((int)e->source, uid.p, uid.n);
+	sqlite3_stmt *s = w->q[Q_EVT_SEL];
+	sqlite3_bind_int64(s, 1, key);
+	sqlite3_bind_int(s, 2, (int)e->source);
+	sqlite3_bind_text(s, 3, uid.p, (int)uid.n, SQLITE_STATIC);
+	int rc = sqlite3_step(s);
+	sqlite3_reset(s);
+	if (rc == SQLITE_ROW) {
+		*added = 0;
+		return LT_OK;
+	}
+	if (rc != SQLITE_DONE)
+		return fail(w, err, "select event");
+	s = w->q[Q_EVT_INS];
+	lt_status st = bind_strings(w, s, e, err);
+	if (st != LT_OK)
+		return st;
+	sqlite3_bind_int(s, 1, (int)e->source);
+	sqlite3_bind_int64(s, 26, key);
+	sqlite3_bind_text(s, 2, uid.p, (int)uid.n, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 3, e->time_us);
+	sqlite3_bind_int64(s, 4, member_id);
+	sqlite3_bind_int64(s, 5, (int64_t)e->offset);
+	sqlite3_bind_int64(s, 6, (int64_t)e->raw.n);
+	sqlite3_bind_int64(s, 7, (int64_t)e->line);
+	sqlite3_bind_int64(s, 8, (int64_t)e->flags);
+	bind_opt_text(s, 9, e->request_id.p, e->request_id.n);
+	bind_opt_int(s, 21, e->input_tokens);
+	bind_opt_int(s, 22, e->output_tokens);
+	bind_opt_int(s, 23, e->latency_ms);
+	bind_opt_text(s, 24, e->input_body_ref.p, e->input_body_ref.n);
+	bind_opt_text(s, 25, e->output_body_ref.p, e->output_body_ref.n);
+	if (!step_done(s))
+		return fail(w, err, "insert event");
+	*added = 1;
+	return LT_OK;
+}
+
+static lt_status insert_problem(writer *w, const char *kind, const char *file, const char *member,
+                                uint64_t line, uint64_t offset, const char *reason, int64_t member_id,
+                                int64_t event_id, int *added, lt_error *err)
+{
+	lt_status st = begin(w, err);
+	if (st != LT_OK)
+		return st;
+	sqlite3_stmt *s = w->q[Q_PROB_INS];
+	sqlite3_bind_text(s, 1, kind, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, file ? file : "", -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 3, member ? member : "", -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 4, (int64_t)line);
+	sqlite3_bind_int64(s, 5, (int64_t)offset);
+	sqlite3_bind_text(s, 6, reason ? reason : "", -1, SQLITE_STATIC);
+	if (member_id > 0)
+		sqlite3_bind_int64(s, 7, member_id);
+	if (event_id > 0)
+		sqlite3_bind_int64(s, 8, event_id);
+	sqlite3_bind_int64(s, 9, w->run_id);
+	if (!step_done(s))
+		return fail(w, err, "insert problem");
+	*added = sqlite3_changes(w->db) > 0;
+	return LT_OK;
+}
+
+lt_status writer_problem_add(writer *w, const char *kind, const char *file, const char *member, uint64_t line,
+                             uint64_t offset, const char *reason, int *added, lt_error *err)
+{
+	return insert_problem(w, kind, file, member, line, offset, reason, 0, 0, added, err);
+}
+
+static lt_status add_contents(writer *w, int64_t id, const writer_member *m, writer_result *res, lt_error *err)
+{
+	lt_status st = insert_chunks(w, id, m->chunks, err);
+	for (size_t i = 0; st == LT_OK && i < m->nevents; i++) {
+		int added = 0;
+		st = insert_event(w, id, &m->events[i], &added, err);
+		if (added) {
+			res->events_new++;
+			res->events_new_by_source[(unsigned)m->events[i].source % 3u]++;
+		}
+		else
+			res->duplicates++;
+	}
+	for (size_t i = 0; st == LT_OK && i < m->nproblems; i++) {
+		const writer_problem *p = &m->problems[i];
+		int added = 0;
+		st = insert_problem(w, p->kind, m->evidence, m->path, p->line, p->offset, p->reason, id, 0, &added, err);
+		res->problems_new += (uint64_t)added;
+	}
+	if (st != LT_OK)
+		return st;
+	sqlite3_stmt *s = w->q[Q_MEM_UPD];
+	sqlite3_bind_int64(s, 1, (int64_t)res->events_new);
+	sqlite3_bind_int64(s, 2, (int64_t)res->duplicates);
+	sqlite3_bind_int64(s, 3, (int64_t)m->nproblems);
+	sqlite3_bind_int64(s, 4, id);
+	return step_done(s) ? LT_OK : fail(w, err, "update member");
+}
+
+lt_status writer_add_member(writer *w, const writer_member *m, writer_result *res, lt_error *err)
+{
+	memset(res, 0, sizeof *res);
+	int64_t ev_id = 0, id = 0, same = 0;
+	char old_sha[65] = "";
+	lt_status st = begin(w, err);
+	if (st == LT_OK)
+		st = evidence_id(w, m->evidence, &ev_id, err);
+	if (st == LT_OK)
+		st = lookup_member(w, ev_id, m->path, &id, old_sha, err);
+	if (st != LT_OK)
+		return st;
+	if (id != 0) {
+		res->state = "skipped";
+		if (strcmp(old_sha, m->sha256) == 0)
+			return LT_OK;
+		char reason[256];
+		snprintf(reason, sizeof reason, "member changed since it was indexed: sha256 %.64s, was %.64s", m->sha256,
+		         old_sha);
+		int added = 0;
+		res->state = "changed";
+		st = insert_problem(w, PROBLEM_CHANGED, m->evidence, m->path, 0, 0, reason, id, 0, &added, err);
+		res->problems_new += (uint64_t)added;
+		return st;
+	}
+	const char *state = m->state ? m->state : MEMBER_INDEXED;
+	if (strcmp(state, MEMBER_INDEXED) == 0) {
+		st = lookup_sha(w, m->sha256, &same, err);
+		if (st != LT_OK)
+			return st;
+		if (same != 0)
+			state = MEMBER_DUPLICATE;
+	}
+	st = insert_member(w, ev_id, m, state, same, &id, err);
+	if (st != LT_OK)
+		return st;
+	res->state = state;
+	res->member_id = id;
+	if (strcmp(state, MEMBER_DUPLICATE) == 0)
+		return LT_OK;
+	return add_contents(w, id, m, res, err);
+}
+
+/* --- external bodies ------------------------------------------------------ */
+
+typedef struct body_ref {
+	int64_t event_id;
+	int64_t flags;
+	uint64_t line;
+	char *file, *member, *in, *out;
+} body_ref;
+
+static char *dup_col(sqlite3_stmt *s, int i)
+{
+	const unsigned char *t = sqlite3_column_text(s, i);
+	return t ? strdup((const char *)t) : NULL;
+}
+
+static lt_status check_one(writer *w, const char *which, const char *ref, const body_ref *r, int *missing,
+                           uint64_t *nmissing, lt_error *err)
+{
+	if (ref == NULL || *ref == '\0')
+		return LT_OK;
+	int64_t mid = 0;
+	lt_status st = case_resolve_body(w->c, ref, strlen(ref), &mid, err);
+	if (st != LT_OK || mid != 0)
+		return st;
+	*missing = 1;
+	(*nmissing)++;
+	char reason[1200];
+	snprintf(reason, sizeof reason, "%s body %s is not in the evidence", which, ref);
+	int added = 0;
+	return insert_problem(w, PROBLEM_MISSING_BODY, r->file, r->member, r->line, 0, reason, 0, r->event_id, &added,
+	                      err);
+}
+
+static lt_status check_ref(writer *w, const body_ref *r, uint64_t *nmissing, lt_error *err)
+{
+	int missing = 0;
+	lt_status st = check_one(w, "input", r->in, r, &missing, nmissing, err);
+	if (st == LT_OK)
+		st = check_one(w, "output", r->out, r, &missing, nmissing, err);
+	if (st != LT_OK)
+		return st;
+	int64_t flags = missing ? (r->flags | EV_F_BODY_MISSING) : (r->flags & ~(int64_t)EV_F_BODY_MISSING);
+	if (!missing) {
+		char sql[128];
+		snprintf(sql, sizeof sql, "DELETE FROM problems WHERE kind='missing-body' AND event_id=%lld",
+		         (long long)r->event_id);
+		st = case_exec(w->c, sql, err);
+	}
+	if (st == LT_OK && flags != r->flags) {
+		char sql[128];
+		snprintf(sql, sizeof sql, "UPDATE events SET flags=%lld WHERE id=%lld", (long long)flags,
+		         (long long)r->event_id);
+		st = case_exec(w->c, sql, err);
+	}
+	return st;
+}
+
+lt_status writer_resolve_bodies(writer *w, uint64_t *missing, lt_error *err)
+{
+	*missing = 0;
+	sqlite3_stmt *s = NULL;
+	lt_status st = begin(w, err);
+	if (st != LT_OK)
+		return st;
+	if (sqlite3_prepare_v2(w->db,
+	                       "SELECT ev.id, ev.flags, ev.line, e.path, m.path, ev.input_body_ref, ev.output_body_ref"
+	                       " FROM events ev JOIN members m ON m.id = ev.member_id JOIN evidence e"
+	                       " ON e.id = m.evidence_id"
+	                       " WHERE ev.input_body_ref IS NOT NULL OR ev.output_body_ref IS NOT NULL ORDER BY ev.id",
+	                       -1, &s, NULL) != SQLITE_OK)
+		return fail(w, err, "prepare body refs");
+	int rc;
+	while (st == LT_OK && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+		body_ref r = {sqlite3_column_int64(s, 0), sqlite3_column_int64(s, 1),
+		              (uint64_t)sqlite3_column_int64(s, 2), dup_col(s, 3), dup_col(s, 4), dup_col(s, 5),
+		              dup_col(s, 6)};
+		st = check_ref(w, &r, missing, err);
+		free(r.file);
+		free(r.member);
+		free(r.in);
+		free(r.out);
+	}
+	sqlite3_finalize(s);
+	if (st == LT_OK)
+		st = writer_commit(w, err);
+	return st;
+}

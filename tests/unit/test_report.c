@@ -1,0 +1,646 @@
+/*
+ * test_report.c — the report model (reports/report.c), the findings
+ * aggregator and redaction (reports/findings.c) and the counting map
+ * (reports/strmap.c).
+ */
+#include "config.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "reports/findings.h"
+#include "reports/report.h"
+#include "reports/strmap.h"
+
+#define MIN_US (60LL * 1000000LL)
+#define T0 (1714564800LL * 1000000LL)
+
+static size_t add_rule(report *r, const char *id, rpt_level level)
+{
+	rpt_rule_in ri;
+	memset(&ri, 0, sizeof ri);
+	ri.pack = "p";
+	ri.id = id;
+	ri.title = id;
+	ri.level = level;
+	size_t idx = 99;
+	assert_int_equal(report_add_rule(r, &ri, &idx, NULL), LT_OK);
+	return idx;
+}
+
+static rpt_event_in event(const char *uid, int64_t t)
+{
+	rpt_event_in e;
+	rpt_event_init(&e);
+	e.uid = rpt_s(uid);
+	e.time_us = t;
+	e.source = rpt_s("cloudtrail");
+	e.evidence = rpt_s("ev.json");
+	e.line = 3;
+	return e;
+}
+
+static void hit(report *r, size_t rule, const char *who, const char *uid, int64_t t)
+{
+	rpt_pair g = {rpt_s("principal"), rpt_s(who)};
+	rpt_event_in e = event(uid, t);
+	rpt_match_in m = {rpt_s("f"), rpt_s("value"), 0, 5, false};
+	assert_int_equal(report_add_hit(r, rule, &g, 1, &e, &m, 1, NULL), LT_OK);
+}
+
+static report *with_window(int64_t window_us, size_t max_events)
+{
+	rpt_options o;
+	rpt_options_default(&o);
+	o.window_us = window_us;
+	o.max_events = max_events;
+	report *r = report_new(&o);
+	assert_non_null(r);
+	return r;
+}
+
+/* ---- model ---------------------------------------------------------------- */
+
+static void report__defaults__fail_high_redact_window_1h(void **state)
+{
+	(void)state;
+	report *r = report_new(NULL);
+	assert_non_null(r);
+	const rpt_options *o = report_options(r);
+	assert_int_equal(o->fail_on, RPT_LEVEL_HIGH);
+	assert_true(o->redact);
+	assert_int_equal(o->window_us, 3600LL * 1000000);
+	assert_int_equal(o->max_events, RPT_DEFAULT_MAX_EVENTS);
+	assert_int_equal(report_worst_level(r), RPT_LEVEL_NONE);
+	assert_false(report_fails(r));
+	report_free(r);
+	report_free(NULL);
+}
+
+static void report__level_names__round_trip(void **state)
+{
+	(void)state;
+	for (int l = 0; l <= RPT_LEVEL_NONE; l++) {
+		rpt_level back = RPT_LEVEL_NONE;
+		assert_int_equal(rpt_level_parse(rpt_level_name((rpt_level)l), &back), LT_OK);
+		assert_int_equal(back, l);
+	}
+	rpt_level x;
+	assert_int_equal(rpt_level_parse("severe", &x), LT_EITEM);
+	assert_int_equal(rpt_level_parse(NULL, &x), LT_EITEM);
+	assert_string_equal(rpt_outcome_name(RPT_NOT_APPLICABLE), "not applicable");
+	assert_string_equal(rpt_check_name(RPT_CHECK_UNVERIFIABLE), "unverifiable");
+}
+
+static void report__add_rule__missing_id_is_item_error(void **state)
+{
+	(void)state;
+	report *r = report_new(NULL);
+	rpt_rule_in ri;
+	memset(&ri, 0, sizeof ri);
+	ri.pack = "p";
+	lt_error err;
+	lt_error_clear(&err);
+	assert_int_equal(report_add_rule(r, &ri, NULL, &err), LT_EITEM);
+	assert_non_null(strstr(err.msg, "without pack or id"));
+	assert_int_equal(report_nrules(r), 0);
+	assert_int_equal(report_add_hit(r, 5, NULL, 0, NULL, NULL, 0, &err), LT_EITEM);
+	report_free(r);
+}
+
+static void report__builders__copy_every_string(void **state)
+{
+	(void)state;
+	report *r = report_new(NULL);
+	char path[] = "evidence/a.json.gz";
+	char reason[] = "bad line";
+	rpt_evidence_in ev;
+	memset(&ev, 0, sizeof ev);
+	ev.path = path;
+	ev.sha256 = "ab";
+	assert_int_equal(report_add_evidence(r, &ev, NULL), LT_OK);
+	assert_int_equal(report_add_problem(r, path, NULL, 9, RPT_SEV_ERROR, reason, NULL), LT_OK);
+	memset(path, 'X', sizeof path - 1);
+	memset(reason, 'Y', sizeof reason - 1);
+	assert_string_equal(report_evidence(r, 0)->path.p, "evidence/a.json.gz");
+	assert_int_equal(report_evidence(r, 0)->member.n, 0);
+	assert_string_equal(report_problem(r, 0)->reason.p, "bad line");
+	assert_int_equal(report_problem(r, 0)->line, 9);
+	assert_int_equal(report_evidence_files(r), 1);
+	assert_null(report_evidence(r, 1));
+	report_free(r);
+}
+
+static void report__note_event__range_sources_hours(void **state)
+{
+	(void)state;
+	report *r = report_new(NULL);
+	int64_t times[] = {T0 + 5 * MIN_US, T0 + 70 * MIN_US, T0 - 30 * MIN_US, T0 + 6 * MIN_US};
+	const char *src[] = {"cloudtrail", "invocation", "cloudtrail", "cloudtrail"};
+	for (int i = 0; i < 4; i++) {
+		rpt_event_in e = event("u", times[i]);
+		e.source = rpt_s(src[i]);
+		assert_int_equal(report_note_event(r, &e, NULL), LT_OK);
+	}
+	int64_t first, last;
+	report_time_range(r, &first, &last);
+	assert_int_equal(first, T0 - 30 * MIN_US);
+	assert_int_equal(last, T0 + 70 * MIN_US);
+	assert_int_equal(report_total_events(r), 4);
+	assert_int_equal(report_nsources(r), 2);
+	assert_string_equal(report_source(r, 0)->name.p, "cloudtrail");
+	assert_int_equal(report_source(r, 0)->count, 3);
+	/* hours: T0-1h (1 ct), T0 (2 ct), T0+1h (1 inv), ascending */
+	assert_int_equal(report_nbuckets(r), 3);
+	assert_int_equal(report_bucket(r, 0)->hour_us, T0 - 60 * MIN_US);
+	assert_int_equal(report_bucket(r, 1)->hour_us, T0);
+	assert_int_equal(report_bucket(r, 1)->counts[0], 2);
+	assert_int_equal(report_bucket(r, 2)->counts[1], 1);
+	report_free(r);
+}
+
+static void report__sources__past_cap_go_to_other(void **state)
+{
+	(void)state;
+	report *r = report_new(NULL);
+	char name[16];
+	for (int i = 0; i < RPT_MAX_SOURCES + 3; i++) {
+		snprintf(name, sizeof name, "s%d", i);
+		rpt_event_in e = event("u", T0);
+		e.source = rpt_s(name);
+		assert_int_equal(report_note_event(r, &e, NULL), LT_OK);
+	}
+	assert_int_equal(report_nsources(r), RPT_MAX_SOURCES);
+	assert_string_equal(report_source(r, RPT_MAX_SOURCES - 1)->name.p, "other");
+	assert_int_equal(report_source(r, RPT_MAX_SOURCES - 1)->count, 4);
+	assert_int_equal(report_total_events(r), RPT_MAX_SOURCES + 3);
+	report_free(r);
+}
+
+static void report__top_principals__count_desc_then_name(void **state)
+{
+	(void)state;
+	report *r = report_new(NULL);
+	const char *who[] = {"bob", "alice", "carol", "bob", "alice", "bob", "dave"};
+	for (size_t i = 0; i < 7; i++) {
+		rpt_event_in e = event("u", T0);
+		e.principal = rpt_s(who[i]);
+		e.source_ip = rpt_s(i % 2 ? "10.0.0.1" : "");
+		assert_int_equal(report_note_event(r, &e, NULL), LT_OK);
+	}
+	rpt_count top[3];
+	assert_int_equal(report_top_principals(r, top, 3), 3);
+	assert_string_equal(top[0].name.p, "bob");
+	assert_int_equal(top[0].count, 3);
+	assert_string_equal(top[1].name.p, "alice");
+	assert_string_equal(top[2].name.p, "carol"); /* tie with dave: name order */
+	assert_int_equal(report_top_ips(r, top, 3), 1);
+	assert_int_equal(top[0].count, 3);
+	report_free(r);
+}
+
+static void report__now__source_date_epoch(void **state)
+{
+	(void)state;
+	setenv("SOURCE_DATE_EPOCH", "1700000000", 1);
+	assert_int_equal(report_now_us(), 1700000000LL * 1000000);
+	setenv("SOURCE_DATE_EPOCH", "17x", 1);
+	assert_true(report_now_us() > 1700000000LL * 1000000); /* invalid: the clock */
+	unsetenv("SOURCE_DATE_EPOCH");
+}
+
+static void report__order__level_then_rule_then_time(void **state)
+{
+	(void)state;
+	report *r = with_window(0, 5);
+	size_t low = add_rule(r, "b-low", RPT_LEVEL_LOW);
+	size_t crit = add_rule(r, "z-crit", RPT_LEVEL_CRITICAL);
+	size_t crit2 = add_rule(r, "a-crit", RPT_LEVEL_CRITICAL);
+	hit(r, low, "x", "1", T0);
+	hit(r, crit, "x", "2", T0 + 2 * MIN_US);
+	hit(r, crit, "y", "3", T0 + 1 * MIN_US);
+	hit(r, crit2, "x", "4", T0 + 9 * MIN_US);
+	size_t *o = report_findings_order(r);
+	assert_non_null(o);
+	assert_int_equal(report_finding(r, o[0])->rule, crit2);
+	assert_int_equal(report_finding(r, o[1])->first_us, T0 + 1 * MIN_US);
+	assert_int_equal(report_finding(r, o[2])->first_us, T0 + 2 * MIN_US);
+	assert_int_equal(report_finding(r, o[3])->rule, low);
+	free(o);
+	size_t *ro = report_rules_order(r);
+	assert_string_equal(report_rule(r, ro[0])->id.p, "a-crit");
+	assert_string_equal(report_rule(r, ro[1])->id.p, "b-low");
+	free(ro);
+	uint64_t c[RPT_NLEVELS];
+	report_level_counts(r, c);
+	assert_int_equal(c[RPT_LEVEL_CRITICAL], 3);
+	assert_int_equal(c[RPT_LEVEL_LOW], 1);
+	assert_int_equal(report_worst_level(r), RPT_LEVEL_CRITICAL);
+	assert_true(report_fails(r));
+	assert_int_equal(report_rule(r, crit)->outcome, RPT_FIRED);
+	assert_int_equal(report_rule(r, crit)->findings, 2);
+	report_free(r);
+}
+
+static void report__fails__only_at_or_above_fail_on(void **state)
+{
+	(void)state;
+	report *r = report_new(NULL); /* fail_on high */
+	size_t med = add_rule(r, "m", RPT_LEVEL_MEDIUM);
+	hit(r, med, "x", "1", T0);
+	assert_false(report_fails(r));
+	size_t high = add_rule(r, "h", RPT_LEVEL_HIGH);
+	hit(r, high, "x", "2", T0);
+	assert_true(report_fails(r));
+	report_free(r);
+	rpt_options o;
+	rpt_options_default(&o);
+	o.fail_on = RPT_LEVEL_NONE;
+	r = report_new(&o);
+	high = add_rule(r, "h", RPT_LEVEL_CRITICAL);
+	hit(r, high, "x", "2", T0);
+	assert_false(report_fails(r));
+	report_free(r);
+}
+
+static void report__tables_charts__rows_and_series_kept(void **state)
+{
+	(void)state;
+	report *r = report_new(NULL);
+	const char *cols[] = {"a", "b"};
+	size_t t;
+	assert_int_equal(report_add_table(r, "T", 2, cols, &t, NULL), LT_OK);
+	char num[16];
+	for (int i = 0; i < 37; i++) {
+		snprintf(num, sizeof num, "%d", i);
+		rpt_str row[2] = {rpt_s(num), rpt_s("x")};
+		assert_int_equal(report_table_add_row(r, t, row, NULL), LT_OK);
+	}
+	const rpt_table *tb = report_table(r, t);
+	assert_int_equal(tb->nrows, 37);
+	assert_string_equal(tb->cells[36 * 2].p, "36");
+	assert_string_equal(tb->cells[0].p, "0");
+	const char *x[] = {"d1", "d2"};
+	size_t c;
+	assert_int_equal(report_add_chart(r, "C", RPT_CHART_LINE, "ms", 2, x, &c, NULL), LT_OK);
+	double v[] = {1.5, 2}, v2[] = {3, 4};
+	assert_int_equal(report_chart_add_series(r, c, "s1", v, NULL), LT_OK);
+	assert_int_equal(report_chart_add_series(r, c, "s2", v2, NULL), LT_OK);
+	v[0] = 99;
+	const rpt_chart *ch = report_chart(r, c);
+	assert_int_equal(ch->nseries, 2);
+	assert_true(ch->series[0].values[0] == 1.5);
+	assert_string_equal(ch->series[1].name.p, "s2");
+	assert_int_equal(report_table_add_row(r, 7, NULL, NULL), LT_EITEM);
+	assert_int_equal(report_chart_add_series(r, 3, "x", v, NULL), LT_EITEM);
+	report_free(r);
+}
+
+/* ---- aggregation ------------------------------------------------------------ */
+
+static void findings__same_group_within_window__merge(void **state)
+{
+	(void)state;
+	report *r = with_window(3600LL * 1000000, 20);
+	size_t rule = add_rule(r, "r", RPT_LEVEL_HIGH);
+	hit(r, rule, "alice", "1", T0);
+	hit(r, rule, "alice", "2", T0 + 30 * MIN_US);
+	hit(r, rule, "alice", "3", T0 + 89 * MIN_US); /* within 1 h of the last event */
+	assert_int_equal(report_nfindings(r), 1);
+	const rpt_finding *f = report_finding(r, 0);
+	assert_int_equal(f->count, 3);
+	assert_int_equal(f->nevents, 3);
+	assert_int_equal(f->first_us, T0);
+	assert_int_equal(f->last_us, T0 + 89 * MIN_US);
+	assert_string_equal(f->group_text.p, "principal=alice");
+	assert_string_equal(f->events[2].uid.p, "3");
+	assert_int_equal(report_rule(r, rule)->hits, 3);
+	assert_int_equal(report_rule(r, rule)->findings, 1);
+	report_free(r);
+}
+
+static void findings__past_window__new_finding(void **state)
+{
+	(void)state;
+	report *r = with_window(3600LL * 1000000, 20);
+	size_t rule = add_rule(r, "r", RPT_LEVEL_HIGH);
+	hit(r, rule, "alice", "1", T0);
+	hit(r, rule, "alice", "2", T0 + 61 * MIN_US);
+	hit(r, rule, "alice", "3", T0 + 62 * MIN_US);
+	assert_int_equal(report_nfindings(r), 2);
+	assert_int_equal(report_finding(r, 0)->count, 1);
+	assert_int_equal(report_finding(r, 1)->count, 2);
+	report_free(r);
+}
+
+static void findings__other_group_or_rule__separate(void **state)
+{
+	(void)state;
+	report *r = with_window(3600LL * 1000000, 20);
+	size_t a = add_rule(r, "a", RPT_LEVEL_HIGH);
+	size_t b = add_rule(r, "b", RPT_LEVEL_HIGH);
+	hit(r, a, "alice", "1", T0);
+	hit(r, a, "bob", "2", T0);
+	hit(r, b, "alice", "3", T0);
+	assert_int_equal(report_nfindings(r), 3);
+	/* ("a", "b=c") and ("a=b", "c") must not collide */
+	rpt_event_in e = event("9", T0);
+	rpt_pair g1 = {rpt_s("a"), rpt_s("b=c")}, g2 = {rpt_s("a=b"), rpt_s("c")};
+	assert_int_equal(report_add_hit(r, a, &g1, 1, &e, NULL, 0, NULL), LT_OK);
+	e.uid = rpt_s("10");
+	assert_int_equal(report_add_hit(r, a, &g2, 1, &e, NULL, 0, NULL), LT_OK);
+	assert_int_equal(report_nfindings(r), 5);
+	report_free(r);
+}
+
+static void findings__window_zero__every_hit_alone(void **state)
+{
+	(void)state;
+	report *r = with_window(0, 20);
+	size_t rule = add_rule(r, "r", RPT_LEVEL_HIGH);
+	hit(r, rule, "alice", "1", T0);
+	hit(r, rule, "alice", "2", T0);
+	assert_int_equal(report_nfindings(r), 2);
+	/* the same event again (another selection of the rule) only adds a match */
+	rpt_pair g = {rpt_s("principal"), rpt_s("alice")};
+	rpt_event_in e = event("2", T0);
+	rpt_match_in m = {rpt_s("other"), rpt_s("zzz"), 1, 2, false};
+	assert_int_equal(report_add_hit(r, rule, &g, 1, &e, &m, 1, NULL), LT_OK);
+	assert_int_equal(report_nfindings(r), 2);
+	const rpt_finding *f = report_finding(r, 1);
+	assert_int_equal(f->count, 1);
+	assert_int_equal(f->events[0].nmatches, 2);
+	assert_string_equal(f->events[0].matches[1].field.p, "other");
+	report_free(r);
+}
+
+static void findings__events_capped__rest_counted(void **state)
+{
+	(void)state;
+	report *r = with_window(3600LL * 1000000, 3);
+	size_t rule = add_rule(r, "r", RPT_LEVEL_HIGH);
+	char uid[8];
+	for (int i = 0; i < 10; i++) {
+		snprintf(uid, sizeof uid, "%d", i);
+		hit(r, rule, "alice", uid, T0 + i * MIN_US);
+	}
+	const rpt_finding *f = report_finding(r, 0);
+	assert_int_equal(f->count, 10);
+	assert_int_equal(f->nevents, 3);
+	assert_string_equal(f->events[2].uid.p, "2");
+	assert_int_equal(f->last_us, T0 + 9 * MIN_US);
+	report_free(r);
+}
+
+static void findings__matches_capped__rest_counted(void **state)
+{
+	(void)state;
+	report *r = report_new(NULL);
+	size_t rule = add_rule(r, "r", RPT_LEVEL_HIGH);
+	rpt_match_in m[RPT_MAX_MATCHES + 2];
+	for (size_t i = 0; i < RPT_MAX_MATCHES + 2; i++)
+		m[i] = (rpt_match_in){rpt_s("f"), rpt_s("abc"), 0, 1, false};
+	rpt_event_in e = event("1", T0);
+	assert_int_equal(report_add_hit(r, rule, NULL, 0, &e, m, RPT_MAX_MATCHES + 2, NULL), LT_OK);
+	const rpt_event *ev = &report_finding(r, 0)->events[0];
+	assert_int_equal(ev->nmatches, RPT_MAX_MATCHES);
+	assert_int_equal(ev->matches_dropped, 2);
+	assert_int_equal(report_finding(r, 0)->ngroup, 0);
+	assert_int_equal(report_finding(r, 0)->group_text.n, 0);
+	report_free(r);
+}
+
+static void findings__max_findings__dropped_counted(void **state)
+{
+	(void)state;
+	rpt_options o;
+	rpt_options_default(&o);
+	o.max_findings = 2;
+	o.window_us = 0;
+	report *r = report_new(&o);
+	size_t rule = add_rule(r, "r", RPT_LEVEL_HIGH);
+	hit(r, rule, "a", "1", T0);
+	hit(r, rule, "b", "2", T0);
+	hit(r, rule, "c", "3", T0);
+	hit(r, rule, "d", "4", T0);
+	assert_int_equal(report_nfindings(r), 2);
+	assert_int_equal(report_findings_dropped(r), 2);
+	report_free(r);
+}
+
+static const rpt_match *one_match(report *r, const char *value, size_t s, size_t e, bool secret)
+{
+	size_t rule = add_rule(r, "r", RPT_LEVEL_HIGH);
+	rpt_event_in ev = event("1", T0);
+	rpt_match_in m = {rpt_s("prompt"), rpt_s(value), s, e, secret};
+	assert_int_equal(report_add_hit(r, rule, NULL, 0, &ev, &m, 1, NULL), LT_OK);
+	return &report_finding(r, report_nfindings(r) - 1)->events[0].matches[0];
+}
+
+static void findings__excerpt__context_and_mark(void **state)
+{
+	(void)state;
+	report *r = report_new(NULL);
+	char v[301];
+	memset(v, 'a', 300);
+	v[300] = '\0';
+	memcpy(v + 150, "NEEDLE", 6);
+	const rpt_match *m = one_match(r, v, 150, 156, false);
+	assert_int_equal(m->excerpt.n, RPT_EXCERPT_CONTEXT * 2 + 6);
+	assert_int_equal(m->mark_start, RPT_EXCERPT_CONTEXT);
+	assert_int_equal(m->mark_end, RPT_EXCERPT_CONTEXT + 6);
+	assert_memory_equal(m->excerpt.p + m->mark_start, "NEEDLE", 6);
+	assert_true(m->cut_before);
+	assert_true(m->cut_after);
+	assert_int_equal(m->value_start, 150);
+	assert_int_equal(m->value_len, 300);
+	/* a short value: all of it, nothing cut */
+	m = one_match(r, "xx key yy", 3, 6, false);
+	assert_string_equal(m->excerpt.p, "xx key yy");
+	assert_false(m->cut_before);
+	assert_false(m->cut_after);
+	/* spans past the value are clamped */
+	m = one_match(r, "abc", 2, 99, false);
+	assert_int_equal(m->mark_start, 2);
+	assert_int_equal(m->mark_end, 3);
+	report_free(r);
+}
+
+static void findings__excerpt__never_splits_utf8(void **state)
+{
+	(void)state;
+	report *r = report_new(NULL);
+	/* 70 x "é" (2 bytes each) then the match: the 60-byte context cut lands on a boundary */
+	char v[256];
+	size_t n = 0;
+	for (int i = 0; i < 70; i++) {
+		v[n++] = (char)0xC3;
+		v[n++] = (char)0xA9;
+	}
+	v[n++] = 'X';
+	n += (size_t)snprintf(v + n, sizeof v - n, "%s", "\xE2\x82\xAC\xE2\x82\xAC"); /* two € */
+	v[n] = '\0';
+	const rpt_match *m = one_match(r, v, 140, 141, false);
+	assert_true(((unsigned char)m->excerpt.p[0] & 0xC0) != 0x80);
+	assert_int_equal(m->mark_end - m->mark_start, 1);
+	assert_int_equal(m->excerpt.p[m->mark_start], 'X');
+	/* the match itself is cut at RPT_MATCH_MAX on a boundary */
+	char big[RPT_MATCH_MAX + 50];
+	for (size_t i = 0; i + 3 <= sizeof big - 1; i += 3)
+		memcpy(big + i, "\xE2\x82\xAC", 3);
+	big[sizeof big - 1] = '\0';
+	size_t len = strlen(big);
+	m = one_match(r, big, 0, len, false);
+	assert_true(m->mark_end <= RPT_MATCH_MAX);
+	assert_int_equal(m->mark_end % 3, 0);
+	assert_true(m->cut_after);
+	report_free(r);
+}
+
+static void findings__secret__redacted_unless_off(void **state)
+{
+	(void)state;
+	report *r = report_new(NULL);
+	const char *v = "use AKIAIOSFODNN7EXAMPLE now";
+	const rpt_match *m = one_match(r, v, 4, 24, true);
+	assert_true(m->redacted);
+	assert_string_equal(m->excerpt.p, "use AKIA\xE2\x80\xA6(20 chars) now");
+	assert_memory_equal(m->excerpt.p + m->mark_start, "AKIA\xE2\x80\xA6(20 chars)", m->mark_end - m->mark_start);
+	assert_null(strstr(m->excerpt.p, "IOSFODNN"));
+	assert_int_equal(m->value_start, 4);
+	assert_int_equal(m->value_end, 24);
+	report_free(r);
+
+	rpt_options o;
+	rpt_options_default(&o);
+	o.redact = false;
+	r = report_new(&o);
+	m = one_match(r, v, 4, 24, true);
+	assert_false(m->redacted);
+	assert_string_equal(m->excerpt.p, v);
+	report_free(r);
+}
+
+static void findings__redact__prefix_and_length(void **state)
+{
+	(void)state;
+	char out[64];
+	assert_int_equal(findings_redact("AKIAIOSFODNN7EXAMPLE", 20, out, sizeof out),
+	                 strlen("AKIA\xE2\x80\xA6(20 chars)"));
+	assert_string_equal(out, "AKIA\xE2\x80\xA6(20 chars)");
+	findings_redact("hunter2!", 8, out, sizeof out); /* short: a quarter shown */
+	assert_string_equal(out, "hu\xE2\x80\xA6(8 chars)");
+	findings_redact("abc", 3, out, sizeof out);
+	assert_string_equal(out, "\xE2\x80\xA6(3 chars)");
+	findings_redact("\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9", 16, out,
+	                sizeof out); /* 8 characters, 2 kept whole */
+	assert_string_equal(out, "\xC3\xA9\xC3\xA9\xE2\x80\xA6(8 chars)");
+	findings_redact("AKIAIOSFODNN7EXAMPLE", 20, out, 8); /* too small: never a partial secret */
+	assert_int_equal(strlen(out), 7);
+	assert_null(strstr(out, "AKIA"));
+}
+
+static void findings__event_rules__lookup_by_source_uid(void **state)
+{
+	(void)state;
+	report *r = with_window(0, 20);
+	size_t a = add_rule(r, "a", RPT_LEVEL_HIGH);
+	size_t b = add_rule(r, "b", RPT_LEVEL_HIGH);
+	hit(r, b, "x", "e1", T0);
+	hit(r, a, "x", "e1", T0);
+	hit(r, a, "y", "e1", T0); /* same rule again: listed once */
+	size_t rules[4];
+	assert_int_equal(report_event_rules(r, rpt_s("cloudtrail"), rpt_s("e1"), rules, 4), 2);
+	assert_int_equal(rules[0], a);
+	assert_int_equal(rules[1], b);
+	assert_int_equal(report_event_rules(r, rpt_s("invocation"), rpt_s("e1"), rules, 4), 0);
+	assert_int_equal(report_event_rules(r, rpt_s("cloudtrail"), rpt_s("e2"), rules, 4), 0);
+	report_free(r);
+}
+
+/* ---- strmap -------------------------------------------------------------------- */
+
+static void strmap__insert_find_grow__insertion_order(void **state)
+{
+	(void)state;
+	strmap *m = strmap_new(0);
+	char k[16];
+	for (int i = 0; i < 5000; i++) {
+		int n = snprintf(k, sizeof k, "k%d", i);
+		uint64_t *v = strmap_slot(m, k, (size_t)n, true, NULL);
+		assert_non_null(v);
+		*v = (uint64_t)i * 2;
+	}
+	assert_int_equal(strmap_count(m), 5000);
+	const uint64_t *v = strmap_find(m, "k4321", 5);
+	assert_non_null(v);
+	assert_int_equal(*v, 8642);
+	assert_null(strmap_find(m, "k5000", 5));
+	assert_null(strmap_slot(m, "nope", 4, false, NULL));
+	const char *key;
+	size_t n;
+	uint64_t val;
+	strmap_entry(m, 3, &key, &n, &val);
+	assert_int_equal(n, 2);
+	assert_memory_equal(key, "k3", 2);
+	/* binary keys with NUL bytes */
+	assert_non_null(strmap_slot(m, "a\0b", 3, true, NULL));
+	assert_null(strmap_find(m, "a\0c", 3));
+	assert_non_null(strmap_find(m, "a\0b", 3));
+	strmap_free(m);
+	strmap_free(NULL);
+}
+
+static void strmap__cap__reports_full(void **state)
+{
+	(void)state;
+	strmap *m = strmap_new(2);
+	bool full = false;
+	assert_non_null(strmap_slot(m, "a", 1, true, &full));
+	assert_non_null(strmap_slot(m, "b", 1, true, &full));
+	assert_false(full);
+	assert_null(strmap_slot(m, "c", 1, true, &full));
+	assert_true(full);
+	assert_non_null(strmap_slot(m, "a", 1, true, NULL)); /* existing keys still found */
+	strmap_free(m);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(report__defaults__fail_high_redact_window_1h),
+		cmocka_unit_test(report__level_names__round_trip),
+		cmocka_unit_test(report__add_rule__missing_id_is_item_error),
+		cmocka_unit_test(report__builders__copy_every_string),
+		cmocka_unit_test(report__note_event__range_sources_hours),
+		cmocka_unit_test(report__sources__past_cap_go_to_other),
+		cmocka_unit_test(report__top_principals__count_desc_then_name),
+		cmocka_unit_test(report__now__source_date_epoch),
+		cmocka_unit_test(report__order__level_then_rule_then_time),
+		cmocka_unit_test(report__fails__only_at_or_above_fail_on),
+		cmocka_unit_test(report__tables_charts__rows_and_series_kept),
+		cmocka_unit_test(findings__same_group_within_window__merge),
+		cmocka_unit_test(findings__past_window__new_finding),
+		cmocka_unit_test(findings__other_group_or_rule__separate),
+		cmocka_unit_test(findings__window_zero__every_hit_alone),
+		cmocka_unit_test(findings__events_capped__rest_counted),
+		cmocka_unit_test(findings__matches_capped__rest_counted),
+		cmocka_unit_test(findings__max_findings__dropped_counted),
+		cmocka_unit_test(findings__excerpt__context_and_mark),
+		cmocka_unit_test(findings__excerpt__never_splits_utf8),
+		cmocka_unit_test(findings__secret__redacted_unless_off),
+		cmocka_unit_test(findings__redact__prefix_and_length),
+		cmocka_unit_test(findings__event_rules__lookup_by_source_uid),
+		cmocka_unit_test(strmap__insert_find_grow__insertion_order),
+		cmocka_unit_test(strmap__cap__reports_full),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

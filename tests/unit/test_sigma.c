@@ -1,0 +1,834 @@
+/*
+ * test_sigma.c — the Sigma engine, case by case from the specification text
+ * (sigma-rules-specification.md, sigma-appendix-modifiers.md,
+ * sigma-filters-specification.md). Each case is a rule, an event and the
+ * expected outcome; conditions are also checked by their parse tree.
+ */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "analyzers/sigma.h"
+#include "analyzers/sigma_ac.h"
+#include "analyzers/sigma_cond.h"
+#include "analyzers/sigma_corr.h"
+#include "analyzers/sigma_ext.h"
+#include "analyzers/sigma_value.h"
+#include "common/arena.h"
+#include "ingest/json.h"
+
+typedef struct result {
+	int hits;
+	int errors;
+	sigma_span span;
+	size_t nspans;
+} result;
+
+static int on_hit(void *ctx, const sigma_hit *h)
+{
+	result *r = ctx;
+	if (h->error) {
+		r->errors++;
+		return 0;
+	}
+	r->hits++;
+	r->nspans = h->nspans;
+	if (h->nspans)
+		r->span = h->spans[0];
+	return 0;
+}
+
+/* Rule `detection` body (YAML, indented 4) against a CloudTrail event. */
+static result run_ev(const char *detection, const char *json, ev_source src)
+{
+	char rule[8192];
+	snprintf(rule, sizeof rule,
+	         "title: t\nid: r1\nlogsource:\n    product: aws\n    service: %s\ndetection:\n%s\n",
+	         src == EV_SRC_INVOCATION ? "bedrock_invocation" : "cloudtrail", detection);
+	sigma_ruleset *rs = ruleset_new();
+	assert_non_null(rs);
+	lt_error err;
+	lt_error_clear(&err);
+	assert_int_equal(ruleset_load_text(rs, "t.yml", rule, strlen(rule), &err), LT_OK);
+	assert_int_equal(ruleset_compile(rs, &err), LT_OK);
+	const sigma_rule *r = ruleset_rule(rs, 0);
+	if (sigma_rule_state(r) != SIGMA_LOADED)
+		fail_msg("rule not loaded: %s (%s)", sigma_rule_reason(r), detection);
+	arena *a = arena_new(0, 0);
+	json_value *doc;
+	assert_int_equal(json_parse(a, json, strlen(json), NULL, &doc, NULL, &err), LT_OK);
+	event ev;
+	memset(&ev, 0, sizeof ev);
+	ev.source = src;
+	ev.doc = doc;
+	result res = {0, 0, {0}, 0};
+	assert_int_equal(ruleset_match(rs, &ev, on_hit, &res), LT_OK);
+	arena_free(a);
+	ruleset_free(rs);
+	return res;
+}
+
+static int matches(const char *detection, const char *json)
+{
+	return run_ev(detection, json, EV_SRC_CLOUDTRAIL).hits;
+}
+
+/* State and reason of a rule that should not load. */
+static sigma_state state_of(const char *text, char *reason, size_t n)
+{
+	sigma_ruleset *rs = ruleset_new();
+	lt_error err;
+	lt_error_clear(&err);
+	assert_int_equal(ruleset_load_text(rs, "bad.yml", text, strlen(text), &err), LT_OK);
+	assert_int_equal(ruleset_compile(rs, &err), LT_OK);
+	const sigma_rule *r = ruleset_rule(rs, 0);
+	sigma_state st = sigma_rule_state(r);
+	snprintf(reason, n, "%s", sigma_rule_reason(r));
+	ruleset_free(rs);
+	return st;
+}
+
+#define EV "{\"eventName\":\"InvokeModel\",\"userAgent\":\"Boto3/1.2 Python\",\"n\":42," \
+           "\"sourceIPAddress\":\"10.1.2.3\",\"v6\":\"2001:db8::1\",\"flag\":true,\"nul\":null," \
+           "\"userIdentity\":{\"arn\":\"arn:aws:iam::1:user/Alice\",\"sessionContext\":{" \
+           "\"sessionIssuer\":{\"arn\":\"arn:aws:iam::1:role/Admin\"}}}," \
+           "\"resources\":[{\"ARN\":\"arn:a\"},{\"ARN\":\"arn:bucket/secret\"}]," \
+           "\"cmd\":\"cmd.exe /c whoami -all\",\"other\":\"InvokeModel\"," \
+           "\"text\":\"a*b?c\\\\d\",\"b64\":\"xxSGVsbG8gd29ybGQ=yy\"," \
+           "\"b64o\":\"aGVsbG8gd29ybGQ=\",\"w\":\"c\\u0000m\\u0000d\\u0000\"}"
+
+static void sigma__plain_value__case_insensitive_exact(void **s)
+{
+	(void)s;
+	assert_int_equal(matches("    sel:\n        eventName: invokemodel\n    condition: sel", EV), 1);
+	assert_int_equal(matches("    sel:\n        eventName: Invoke\n    condition: sel", EV), 0);
+}
+
+static void sigma__wildcards__star_and_question(void **s)
+{
+	(void)s;
+	assert_int_equal(matches("    sel:\n        eventName: 'Inv*Mod?l'\n    condition: sel", EV), 1);
+	assert_int_equal(matches("    sel:\n        eventName: 'Inv?Model'\n    condition: sel", EV), 0);
+	assert_int_equal(matches("    sel:\n        eventName: '*'\n    condition: sel", EV), 1);
+}
+
+static void sigma__escapes__literal_star_question_backslash(void **s)
+{
+	(void)s;
+	/* value in event: a*b?c\d */
+	assert_int_equal(matches("    sel:\n        text: 'a\\*b\\?c\\d'\n    condition: sel", EV), 1);
+	assert_int_equal(matches("    sel:\n        text: 'a\\*b\\?c\\\\d'\n    condition: sel", EV), 1);
+	assert_int_equal(matches("    sel:\n        text: 'a\\*x\\?c\\d'\n    condition: sel", EV), 0);
+}
+
+static void sigma__list__or_and_all(void **s)
+{
+	(void)s;
+	assert_int_equal(matches("    sel:\n        eventName:\n            - Foo\n            - InvokeModel\n    condition: sel", EV), 1);
+	assert_int_equal(matches("    sel:\n        cmd|contains|all:\n            - whoami\n            - '/c'\n    condition: sel", EV), 1);
+	assert_int_equal(matches("    sel:\n        cmd|contains|all:\n            - whoami\n            - nope\n    condition: sel", EV), 0);
+}
+
+static void sigma__map__fields_and(void **s)
+{
+	(void)s;
+	assert_int_equal(matches("    sel:\n        eventName: InvokeModel\n        n: 42\n    condition: sel", EV), 1);
+	assert_int_equal(matches("    sel:\n        eventName: InvokeModel\n        n: 43\n    condition: sel", EV), 0);
+	assert_int_equal(matches("    sel:\n        - eventName: Nope\n        - n: 42\n    condition: sel", EV), 1);
+}
+
+static void sigma__contains_startswith_endswith__positions(void **s)
+{
+	(void)s;
+	result r = run_ev("    sel:\n        userAgent|contains: PYTHON\n    condition: sel", EV, EV_SRC_CLOUDTRAIL);
+	assert_int_equal(r.hits, 1);
+	assert_string_equal(r.span.field, "userAgent");
+	assert_int_equal(r.span.start, 10);
+	assert_int_equal(r.span.end, 16);
+	assert_int_equal(matches("    sel:\n        userAgent|startswith: boto3\n    condition: sel", EV), 1);
+	assert_int_equal(matches("    sel:\n        userAgent|endswith: boto3\n    condition: sel", EV), 0);
+	r = run_ev("    sel:\n        userAgent|endswith: python\n    condition: sel", EV, EV_SRC_CLOUDTRAIL);
+	assert_int_equal(r.span.start, 10);
+}
+
+static void sigma__dotted_path_and_arrays__any_element(void **s)
+{
+	(void)s;
+	assert_int_equal(matches("    sel:\n        userIdentity.sessionContext.sessionIssuer.arn|endswith: role/Admin\n    condition: sel", EV), 1);
+	assert_int_equal(matches("    sel:\n        resources.ARN|contains: secret\n    condition: sel", EV), 1);
+	assert_int_equal(matches("    sel:\n        resources.ARN: arn:c\n    condition: sel", EV), 0);
+}
+
+static void sigma__exists__true_and_false(void **s)
+{
+	(void)s;
+	assert_int_equal(matches("    sel:\n        userAgent|exists: true\n    condition: sel", EV), 1);
+	assert_int_equal(matches("    sel:\n        missing|exists: true\n    condition: sel", EV), 0);
+	assert_int_equal(matches("    sel:\n        missing|exists: false\n    condition: sel", EV), 1);
+	assert_int_equal(matches("    sel:\n        nul|exists: true\n    condition: sel", EV), 1);
+}
+
+static void sigma__null__absent_or_null(void **s)
+{
+	(void)s;
+	assert_int_equal(matches("    sel:\n        nul: null\n    condition: sel", EV), 1);
+	assert_int_equal(matches("    sel:\n        missing: null\n    condition: sel", EV), 1);
+	assert_int_equal(matches("    sel:\n        eventName: null\n    condition: sel", EV), 0);
+	assert_int_equal(matches("    sel:\n        eventName: ''\n    condition: sel", EV), 0);
+}
+
+static void sigma__cased__case_sensitive(void **s)
+{
+	(void)s;
+	assert_int_equal(matches("    sel:\n        eventName|cased: InvokeModel\n    condition: sel", EV), 1);
+	assert_int_equal(matches("    sel:\n        eventName|cased: invokemodel\n    condition: sel", EV), 0);
+	assert_int_equal(matches("    sel:\n        userAgent|contains|cased: Python\n    condition: sel", EV), 1);
+}
+
+static void sigma__neq__differs(void **s)
+{
+	(void)s;
+	assert_int_equal(matches("    sel:\n        eventName|neq: Converse\n    condition: sel", EV), 1);
+	assert_int_equal(matches("    sel:\n        eventName|neq: invokemodel\n    condition: sel", EV), 0);
+	assert_int_equal(matches("    sel:\n        missing|neq: x\n    condition: sel", EV), 0);
+}
+
+static void sigma__re__flags_and_default_case(void **s)
+{
+	(void)s;
+	assert_int_equal(matches("    sel:\n        eventName|re: '^Invoke(Model|Agent)$'\n    condition: sel", EV), 1);
+	assert_int_equal(matches("    sel:\n        eventName|re: '^invokemodel$'\n    condition: sel", EV), 0);
+	assert_int_equal(matches("    sel:\n        eventName|re|i: '^invokemodel$'\n    condition: sel", EV), 1);
+	assert_int_equal(matches("    sel:\n        ml|re|m: '^two$'\n    condition: sel", "{\"ml\":\"one\\ntwo\"}"), 1);
+	assert_int_equal(matches("    sel:\n        ml|re: '^two$'\n    condition: sel", "{\"ml\":\"one\\ntwo\"}"), 0);
+	assert_int_equal(matches("    sel:\n        ml|re|s: 'one.two'\n    condition: sel", "{\"ml\":\"one\\ntwo\"}"), 1);
+	assert_int_equal(matches("    sel:\n        ml|re: 'one.two'\n    condition: sel", "{\"ml\":\"one\\ntwo\"}"), 0);
+}
+
+static void sigma__re__catastrophic_is_an_error_not_a_hang(void **s)
+{
+	(void)s;
+	char json[200];
+	snprintf(json, sizeof json, "{\"x\":\"%s!\"}", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa");
+	result r = run_ev("    sel:\n        x|re: '^(a|aa)+$'\n    condition: sel", json, EV_SRC_CLOUDTRAIL);
+	assert_int_equal(r.hits, 0);
+	assert_int_equal(r.errors, 1);
+}
+
+static void sigma__windash__all_dash_forms(void **s)
+{
+	(void)s;
+	const char *d = "    sel:\n        cmd|windash|contains: ' /all'\n    condition: sel";
+	assert_int_equal(matches(d, EV), 1); /* event has "-all" */
+	assert_int_equal(matches(d, "{\"cmd\":\"whoami \\u2013all\"}"), 1);
+	assert_int_equal(matches(d, "{\"cmd\":\"whoami \\u2014all\"}"), 1);
+	assert_int_equal(matches(d, "{\"cmd\":\"whoami \\u2015all\"}"), 1);
+	assert_int_equal(matches(d, "{\"cmd\":\"whoami +all\"}"), 0);
+}
+
+static void sigma__base64__and_offsets(void **s)
+{
+	(void)s;
+	assert_int_equal(matches("    sel:\n        b64|base64|contains: Hello world\n    condition: sel", EV), 1);
+	/* "hello world" base64 at offsets 0,1,2 inside larger plaintexts */
+	assert_int_equal(matches("    sel:\n        b64o|base64offset|contains: hello world\n    condition: sel", EV), 1);
+	assert_int_equal(matches("    sel:\n        x|base64offset|contains: hello world\n    condition: sel", "{\"x\":\"eGhlbGxvIHdvcmxk\"}"), 1);
+	assert_int_equal(matches("    sel:\n        x|base64offset|contains: hello world\n    condition: sel", "{\"x\":\"eHhoZWxsbyB3b3JsZA==\"}"), 1);
+	assert_int_equal(matches("    sel:\n        x|base64offset|contains: hello world\n    condition: sel", "{\"x\":\"aGVsbG8gbW9vbg==\"}"), 0);
+}
+
+static void sigma__utf16__encodings(void **s)
+{
+	(void)s;
+	assert_int_equal(matches("    sel:\n        w|wide: cmd\n    condition: sel", EV), 1);
+	assert_int_equal(matches("    sel:\n        w|utf16le: cmd\n    condition: sel", EV), 1);
+	assert_int_equal(matches("    sel:\n        w|utf16be|contains: cmd\n    condition: sel", EV), 0);
+	assert_int_equal(matches("    sel:\n        w|utf16be|contains: md\n    condition: sel", EV), 1); /* 00 6d 00 64 */
+	assert_int_equal(matches("    sel:\n        w|utf16: cmd\n    condition: sel", "{\"w\":\"\\u00ff\\u00fec\\u0000\"}"), 0);
+}
+
+static void sigma__cidr__ipv4_and_ipv6(void **s)
+{
+	(void)s;
+	assert_int_equal(matches("    sel:\n        sourceIPAddress|cidr: 10.0.0.0/8\n    condition: sel", EV), 1);
+	assert_int_equal(matches("    sel:\n        sourceIPAddress|cidr: 10.1.3.0/24\n    condition: sel", EV), 0);
+	assert_int_equal(matches("    sel:\n        v6|cidr: '2001:db8::/32'\n    condition: sel", EV), 1);
+	assert_int_equal(matches("    sel:\n        v6|cidr: '2001:db9::/32'\n    condition: sel", EV), 0);
+	assert_int_equal(matches("    sel:\n        sourceIPAddress|cidr: '2001:db8::/32'\n    condition: sel", EV), 0);
+}
+
+static void sigma__numeric_compare__lt_lte_gt_gte(void **s)
+{
+	(void)s;
+	assert_int_equal(matches("    sel:\n        n|gt: 41\n    condition: sel", EV), 1);
+	assert_int_equal(matches("    sel:\n        n|gt: 42\n    condition: sel", EV), 0);
+	assert_int_equal(matches("    sel:\n        n|gte: 42\n    condition: sel", EV), 1);
+	assert_int_equal(matches("    sel:\n        n|lt: 42\n    condition: sel", EV), 0);
+	assert_int_equal(matches("    sel:\n        n|lte: 42.0\n    condition: sel", EV), 1);
+	assert_int_equal(matches("    sel:\n        n: 42\n    condition: sel", EV), 1);
+	assert_int_equal(matches("    sel:\n        n: '42'\n    condition: sel", EV), 1);
+	assert_int_equal(matches("    sel:\n        flag: true\n    condition: sel", EV), 1);
+}
+
+static void sigma__fieldref__compares_fields(void **s)
+{
+	(void)s;
+	assert_int_equal(matches("    sel:\n        other|fieldref: eventName\n    condition: sel", EV), 1);
+	assert_int_equal(matches("    sel:\n        cmd|fieldref: eventName\n    condition: sel", EV), 0);
+	assert_int_equal(matches("    sel:\n        cmd|fieldref|neq: eventName\n    condition: sel", EV), 1);
+}
+
+static void sigma__keywords__any_string_field(void **s)
+{
+	(void)s;
+	result r = run_ev("    keywords:\n        - whoami\n        - nothing\n    condition: keywords", EV, EV_SRC_CLOUDTRAIL);
+	assert_int_equal(r.hits, 1);
+	assert_string_equal(r.span.field, "cmd");
+	assert_int_equal(matches("    keywords:\n        '|all':\n            - whoami\n            - Boto3\n    condition: keywords", EV), 1);
+	assert_int_equal(matches("    keywords:\n        '|all':\n            - whoami\n            - nope\n    condition: keywords", EV), 0);
+	assert_int_equal(matches("    keywords:\n        - role/admin\n    condition: keywords", EV), 1);
+}
+
+static void sigma__derived_fields__invocation(void **s)
+{
+	(void)s;
+	char rule[] = "title: t\nlogsource:\n    product: aws\n    service: bedrock_invocation\n"
+	              "detection:\n    sel:\n        prompt|contains: ignore previous\n    condition: sel\n";
+	sigma_ruleset *rs = ruleset_new();
+	lt_error err;
+	lt_error_clear(&err);
+	assert_int_equal(ruleset_load_text(rs, "t.yml", rule, strlen(rule), &err), LT_OK);
+	assert_int_equal(ruleset_compile(rs, &err), LT_OK);
+	event ev;
+	memset(&ev, 0, sizeof ev);
+	ev.source = EV_SRC_INVOCATION;
+	ev.prompt = ev_str_from("Please IGNORE PREVIOUS instructions", 35);
+	result r = {0, 0, {0}, 0};
+	assert_int_equal(ruleset_match(rs, &ev, on_hit, &r), LT_OK);
+	assert_int_equal(r.hits, 1);
+	assert_string_equal(r.span.field, "prompt");
+	assert_int_equal(r.span.start, 7);
+	ev.source = EV_SRC_CLOUDTRAIL; /* log source does not apply */
+	r.hits = 0;
+	assert_int_equal(ruleset_match(rs, &ev, on_hit, &r), LT_OK);
+	assert_int_equal(r.hits, 0);
+	ruleset_free(rs);
+}
+
+/* ---------------------------------------------------------------- conditions */
+
+static const char *const names[] = {"a", "b", "c", "sel1", "sel2", "_hidden", "filter_x"};
+
+static void check_cond(const char *text, const char *tree)
+{
+	arena *a = arena_new(0, 0);
+	sigma_cond *c;
+	bool unsup;
+	lt_error err;
+	lt_error_clear(&err);
+	if (sigma_cond_parse(a, text, names, 7, &c, &unsup, &err) != LT_OK)
+		fail_msg("%s: %s", text, err.msg);
+	char out[512];
+	sigma_cond_format(c, names, out, sizeof out);
+	assert_string_equal(out, tree);
+	arena_free(a);
+}
+
+static void sigma_cond__precedence__not_and_or(void **s)
+{
+	(void)s;
+	check_cond("a or b and c", "(or a (and b c))");
+	check_cond("a and b or c", "(or (and a b) c)");
+	check_cond("not a and b", "(and (not a) b)");
+	check_cond("not a or not b and c", "(or (not a) (and (not b) c))");
+	check_cond("a and (b or c)", "(and a (or b c))");
+	check_cond("not (a or b)", "(not (or a b))");
+	check_cond("a AND NOT b", "(and a (not b))");
+	check_cond("((a))", "a");
+}
+
+static void sigma_cond__of__patterns_and_them(void **s)
+{
+	(void)s;
+	check_cond("1 of sel*", "(1of sel1 sel2)");
+	check_cond("all of sel*", "(allof sel1 sel2)");
+	check_cond("1 of them", "(1of a b c sel1 sel2 filter_x)"); /* _hidden excluded */
+	check_cond("all of sel* and not 1 of filter*", "(and (allof sel1 sel2) (not (1of filter_x)))");
+	check_cond("1 of _h*", "(1of _hidden)");
+}
+
+static int truth[7];
+static bool sel_truth(void *ctx, uint32_t i)
+{
+	(void)ctx;
+	return truth[i] != 0;
+}
+
+static void sigma_cond__eval__hand_worked(void **s)
+{
+	(void)s;
+	arena *a = arena_new(0, 0);
+	sigma_cond *c;
+	bool unsup;
+	lt_error err;
+	/* a or b and c with a=0,b=1,c=0 -> 0 or (1 and 0) = 0 */
+	assert_int_equal(sigma_cond_parse(a, "a or b and c", names, 7, &c, &unsup, &err), LT_OK);
+	truth[0] = 0, truth[1] = 1, truth[2] = 0;
+	assert_false(sigma_cond_eval(c, sel_truth, NULL));
+	truth[0] = 1; /* 1 or ... = 1 */
+	assert_true(sigma_cond_eval(c, sel_truth, NULL));
+	/* not a and b: a=0,b=1 -> 1; a=1 -> 0 */
+	assert_int_equal(sigma_cond_parse(a, "not a and b", names, 7, &c, &unsup, &err), LT_OK);
+	truth[0] = 0;
+	assert_true(sigma_cond_eval(c, sel_truth, NULL));
+	truth[0] = 1;
+	assert_false(sigma_cond_eval(c, sel_truth, NULL));
+	/* all of sel* : sel1=1 sel2=0 -> 0; 1 of sel* -> 1 */
+	truth[3] = 1, truth[4] = 0;
+	assert_int_equal(sigma_cond_parse(a, "all of sel*", names, 7, &c, &unsup, &err), LT_OK);
+	assert_false(sigma_cond_eval(c, sel_truth, NULL));
+	assert_int_equal(sigma_cond_parse(a, "1 of sel*", names, 7, &c, &unsup, &err), LT_OK);
+	assert_true(sigma_cond_eval(c, sel_truth, NULL));
+	arena_free(a);
+}
+
+static void sigma_cond__errors__named_with_column(void **s)
+{
+	(void)s;
+	arena *a = arena_new(0, 0);
+	sigma_cond *c;
+	bool unsup;
+	lt_error err;
+	static const char *const bad[] = {"a and", "(a or b", "a b", "x", "2 of sel*", "1 of zz*", ")", "not", ""};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		lt_error_clear(&err);
+		assert_int_not_equal(sigma_cond_parse(a, bad[i], names, 7, &c, &unsup, &err), LT_OK);
+		assert_false(unsup);
+		assert_true(strlen(err.msg) > 0);
+	}
+	lt_error_clear(&err);
+	assert_int_not_equal(sigma_cond_parse(a, "a | count() > 5", names, 7, &c, &unsup, &err), LT_OK);
+	assert_true(unsup);
+	lt_error_clear(&err);
+	assert_int_not_equal(sigma_cond_parse(a, "a and x", names, 7, &c, &unsup, &err), LT_OK);
+	assert_non_null(strstr(err.msg, "column 7"));
+	arena_free(a);
+}
+
+static void sigma__condition_list__ored(void **s)
+{
+	(void)s;
+	assert_int_equal(matches("    a:\n        eventName: X\n    b:\n        n: 42\n    condition:\n        - a\n        - b", EV), 1);
+}
+
+/* ---------------------------------------------------------------- loading */
+
+static void sigma__errors__file_line_reason(void **s)
+{
+	(void)s;
+	char reason[400];
+	assert_int_equal(state_of("title: t\nlogsource: {product: aws}\ndetection:\n  sel:\n    a|nosuch: x\n  condition: sel\n", reason, sizeof reason), SIGMA_UNSUPPORTED);
+	assert_non_null(strstr(reason, "nosuch"));
+	assert_int_equal(state_of("title: t\nlogsource: {product: aws}\ndetection:\n  sel:\n    a|re: '('\n  condition: sel\n", reason, sizeof reason), SIGMA_ERROR);
+	assert_int_equal(state_of("title: t\nlogsource: {product: aws}\ndetection:\n  sel:\n    a: x\n  condition: nope\n", reason, sizeof reason), SIGMA_ERROR);
+	assert_int_equal(state_of("title: t\nlogsource: {product: aws}\ndetection:\n  sel:\n    a: [x\n", reason, sizeof reason), SIGMA_ERROR);
+	assert_int_equal(state_of("title: t\nlogsource: {product: aws}\ndetection:\n  sel:\n    a|hour: 3\n  condition: sel\n", reason, sizeof reason), SIGMA_UNSUPPORTED);
+	assert_int_equal(state_of("title: t\nlogsource: {product: aws}\ndetection:\n  sel:\n    a|expand: '%x%'\n  condition: sel\n", reason, sizeof reason), SIGMA_UNSUPPORTED);
+	assert_int_equal(state_of("title: c\ncorrelation:\n  type: value_percentile\n  rules: [a]\n  timespan: 1h\n  condition: {gte: 3}\n", reason, sizeof reason), SIGMA_UNSUPPORTED);
+	assert_non_null(strstr(reason, "correlation type is not supported"));
+	assert_int_equal(state_of("just: a map\n", reason, sizeof reason), SIGMA_ERROR);
+}
+
+static void sigma__errors__others_still_run(void **s)
+{
+	(void)s;
+	const char *text = "title: bad\nlogsource: {product: aws, service: cloudtrail}\ndetection:\n  sel:\n    a|re: '('\n  condition: sel\n"
+	                   "---\ntitle: good\nid: g\nlogsource: {product: aws, service: cloudtrail}\ndetection:\n  sel:\n    eventName: InvokeModel\n  condition: sel\n";
+	sigma_ruleset *rs = ruleset_new();
+	lt_error err;
+	lt_error_clear(&err);
+	assert_int_equal(ruleset_load_text(rs, "two.yml", text, strlen(text), &err), LT_OK);
+	assert_int_equal(ruleset_compile(rs, &err), LT_OK);
+	assert_int_equal(ruleset_count(rs), 2);
+	assert_int_equal(sigma_rule_state(ruleset_rule(rs, 0)), SIGMA_ERROR);
+	assert_int_equal(sigma_rule_err_line(ruleset_rule(rs, 0)), 5);
+	assert_string_equal(sigma_rule_file(ruleset_rule(rs, 0)), "two.yml");
+	assert_int_equal(sigma_rule_state(ruleset_rule(rs, 1)), SIGMA_LOADED);
+	arena *a = arena_new(0, 0);
+	json_value *doc;
+	assert_int_equal(json_parse(a, EV, strlen(EV), NULL, &doc, NULL, &err), LT_OK);
+	event ev;
+	memset(&ev, 0, sizeof ev);
+	ev.source = EV_SRC_CLOUDTRAIL;
+	ev.doc = doc;
+	result r = {0, 0, {0}, 0};
+	assert_int_equal(ruleset_match(rs, &ev, on_hit, &r), LT_OK);
+	assert_int_equal(r.hits, 1);
+	arena_free(a);
+	ruleset_free(rs);
+}
+
+static void sigma__collection_and_filter__applied(void **s)
+{
+	(void)s;
+	const char *text =
+	    "action: global\ntitle: g\nlogsource: {product: aws, service: cloudtrail}\ndetection:\n  condition: sel\n"
+	    "---\nid: r1\ndetection:\n  sel:\n    eventName: InvokeModel\n"
+	    "---\nid: r2\ndetection:\n  sel:\n    eventName: Converse\n"
+	    "---\naction: reset\n---\ntitle: f\nlogsource: {product: aws, service: cloudtrail}\nfilter:\n  rules: [r1]\n  selection:\n    userIdentity.arn|endswith: Alice\n  condition: selection\n";
+	sigma_ruleset *rs = ruleset_new();
+	lt_error err;
+	lt_error_clear(&err);
+	assert_int_equal(ruleset_load_text(rs, "c.yml", text, strlen(text), &err), LT_OK);
+	assert_int_equal(ruleset_compile(rs, &err), LT_OK);
+	assert_int_equal(ruleset_count(rs), 3);
+	assert_int_equal(sigma_rule_state(ruleset_find(rs, "r1")), SIGMA_LOADED);
+	assert_string_equal(sigma_rule_title(ruleset_find(rs, "r2")), "g");
+	assert_int_equal(sigma_rule_kind(ruleset_rule(rs, 2)), SIGMA_KIND_FILTER);
+	arena *a = arena_new(0, 0);
+	json_value *doc;
+	assert_int_equal(json_parse(a, EV, strlen(EV), NULL, &doc, NULL, &err), LT_OK);
+	event ev;
+	memset(&ev, 0, sizeof ev);
+	ev.source = EV_SRC_CLOUDTRAIL;
+	ev.doc = doc;
+	result r = {0, 0, {0}, 0};
+	assert_int_equal(ruleset_match(rs, &ev, on_hit, &r), LT_OK);
+	assert_int_equal(r.hits, 0); /* r1 matched but its filter excludes Alice */
+	arena_free(a);
+	ruleset_free(rs);
+}
+
+static int count_ids(void *ctx, uint32_t id, size_t end)
+{
+	(void)end;
+	((int *)ctx)[id]++;
+	return 0;
+}
+
+static void sigma_ac__overlaps__reported_case_insensitively(void **s)
+{
+	(void)s;
+	sigma_ac *ac = sigma_ac_new();
+	assert_int_equal(sigma_ac_add(ac, "he", 2, 1), LT_OK);
+	assert_int_equal(sigma_ac_add(ac, "SHE", 3, 2), LT_OK);
+	assert_int_equal(sigma_ac_add(ac, "his", 3, 3), LT_OK);
+	assert_int_equal(sigma_ac_add(ac, "hers", 4, 4), LT_OK);
+	assert_int_equal(sigma_ac_build(ac), LT_OK);
+	int seen[5] = {0};
+	sigma_ac_scan(ac, "USHERS", 6, count_ids, seen);
+	assert_int_equal(seen[1], 1);
+	assert_int_equal(seen[2], 1);
+	assert_int_equal(seen[3], 0);
+	assert_int_equal(seen[4], 1);
+	sigma_ac_free(ac);
+}
+
+static void sigma_re__required_literal__extracted(void **s)
+{
+	(void)s;
+	char out[64];
+	assert_int_equal(sigma_re_literal("^foo[0-9]+barbaz$", false, out, sizeof out), 6);
+	assert_memory_equal(out, "barbaz", 6);
+	assert_int_equal(sigma_re_literal("a|b", false, out, sizeof out), 0);
+	assert_int_equal(sigma_re_literal("abcd?ef", false, out, sizeof out), 3);
+	assert_int_equal(sigma_re_literal("x(abc)*yz", false, out, sizeof out), 2);
+	assert_int_equal(sigma_re_literal("\\.exe\\b", false, out, sizeof out), 4);
+	assert_memory_equal(out, ".exe", 4);
+}
+
+static void sigma__prefilter__rules_without_literals_still_run(void **s)
+{
+	(void)s;
+	assert_int_equal(matches("    sel:\n        eventName: InvokeModel\n    f:\n        n: 1\n    condition: not f", EV), 1);
+	assert_int_equal(matches("    sel:\n        x|re: '.*'\n    condition: not sel", EV), 1);
+}
+
+/* ---------------------------------------------------------------- sequences */
+
+typedef struct seqres {
+	int corr_hits, plain_hits;
+	char group[256];
+	size_t nevents;
+	double value;
+} seqres;
+
+static int on_seq(void *ctx, const sigma_hit *h)
+{
+	seqres *r = ctx;
+	if (h->error)
+		return 0;
+	if (h->corr) {
+		r->corr_hits++;
+		snprintf(r->group, sizeof r->group, "%s", h->corr->group);
+		r->nevents = h->corr->nevents;
+		r->value = h->corr->value;
+	} else {
+		r->plain_hits++;
+	}
+	return 0;
+}
+
+/* Runs rules over events given as "SECONDS JSON" lines (CloudTrail source). */
+static seqres run_seq(const char *rules, const char *const *lines, size_t n)
+{
+	sigma_ruleset *rs = ruleset_new();
+	lt_error err;
+	lt_error_clear(&err);
+	assert_int_equal(ruleset_load_text(rs, "seq.yml", rules, strlen(rules), &err), LT_OK);
+	assert_int_equal(ruleset_compile(rs, &err), LT_OK);
+	for (size_t i = 0; i < ruleset_count(rs); i++)
+		if (sigma_rule_state(ruleset_rule(rs, i)) != SIGMA_LOADED)
+			fail_msg("rule %zu: %s", i, sigma_rule_reason(ruleset_rule(rs, i)));
+	arena *a = arena_new(0, 0);
+	seqres res;
+	memset(&res, 0, sizeof res);
+	for (size_t i = 0; i < n; i++) {
+		char *sp = strchr(lines[i], ' ');
+		json_value *doc;
+		assert_int_equal(json_parse(a, sp + 1, strlen(sp + 1), NULL, &doc, NULL, &err), LT_OK);
+		event ev;
+		memset(&ev, 0, sizeof ev);
+		ev.source = EV_SRC_CLOUDTRAIL;
+		ev.time_us = (int64_t)strtoll(lines[i], NULL, 10) * 1000000;
+		ev.doc = doc;
+		assert_int_equal(ruleset_match(rs, &ev, on_seq, &res), LT_OK);
+	}
+	arena_free(a);
+	ruleset_free(rs);
+	return res;
+}
+
+#define BASE(name, sel) \
+	"title: " name "\nname: " name "\nlogsource: {product: aws, service: cloudtrail}\n" \
+	"detection:\n  s:\n    " sel "\n  condition: s\n"
+
+static void sigma_corr__event_count__fires_once_per_burst(void **s)
+{
+	(void)s;
+	const char *rules = "title: c\ncorrelation:\n  type: event_count\n  rules: [deny]\n"
+	                    "  group-by: [user]\n  timespan: 10m\n  condition: {gte: 3}\n---\n"
+	                    BASE("deny", "errorCode: AccessDenied");
+	const char *ev[] = {
+	    "0 {\"user\":\"a\",\"errorCode\":\"AccessDenied\"}",
+	    "60 {\"user\":\"b\",\"errorCode\":\"AccessDenied\"}",
+	    "120 {\"user\":\"a\",\"errorCode\":\"AccessDenied\"}",
+	    "700 {\"user\":\"a\",\"errorCode\":\"AccessDenied\"}", /* first one fell out: 2 in window */
+	    "720 {\"user\":\"a\",\"errorCode\":\"AccessDenied\"}", /* 120,700,720: fires */
+	    "730 {\"user\":\"a\",\"errorCode\":\"AccessDenied\"}", /* state cleared: 1 */
+	};
+	seqres r = run_seq(rules, ev, 6);
+	assert_int_equal(r.corr_hits, 1);
+	assert_int_equal(r.plain_hits, 0); /* base rule reports only through the correlation */
+	assert_string_equal(r.group, "user=a");
+	assert_int_equal(r.nevents, 3);
+}
+
+static void sigma_corr__value_count__distinct_values(void **s)
+{
+	(void)s;
+	const char *rules = "title: c\ncorrelation:\n  type: value_count\n  rules: [inv]\n"
+	                    "  group-by: [key]\n  timespan: 1h\n  condition: {field: ip, gte: 3}\n---\n"
+	                    BASE("inv", "eventName: InvokeModel");
+	const char *ev[] = {
+	    "0 {\"key\":\"k\",\"ip\":\"1.1.1.1\",\"eventName\":\"InvokeModel\"}",
+	    "1 {\"key\":\"k\",\"ip\":\"1.1.1.1\",\"eventName\":\"InvokeModel\"}",
+	    "2 {\"key\":\"k\",\"ip\":\"2.2.2.2\",\"eventName\":\"InvokeModel\"}",
+	    "3 {\"key\":\"j\",\"ip\":\"3.3.3.3\",\"eventName\":\"InvokeModel\"}",
+	    "4 {\"key\":\"k\",\"ip\":\"3.3.3.3\",\"eventName\":\"InvokeModel\"}",
+	};
+	seqres r = run_seq(rules, ev, 4);
+	assert_int_equal(r.corr_hits, 0);
+	r = run_seq(rules, ev, 5);
+	assert_int_equal(r.corr_hits, 1);
+	assert_true(r.value == 3.0);
+}
+
+static void sigma_corr__value_sum_and_avg(void **s)
+{
+	(void)s;
+	const char *sum = "title: c\ncorrelation:\n  type: value_sum\n  rules: [inv]\n"
+	                  "  group-by: [key]\n  timespan: 1h\n  condition: {field: tokens, gt: 100}\n---\n"
+	                  BASE("inv", "eventName: InvokeModel");
+	const char *avg = "title: c\ncorrelation:\n  type: value_avg\n  rules: [inv]\n"
+	                  "  group-by: [key]\n  timespan: 1h\n  condition: {field: tokens, gte: 60}\n---\n"
+	                  BASE("inv", "eventName: InvokeModel");
+	const char *ev[] = {
+	    "0 {\"key\":\"k\",\"tokens\":50,\"eventName\":\"InvokeModel\"}",
+	    "1 {\"key\":\"k\",\"tokens\":50,\"eventName\":\"InvokeModel\"}",
+	    "2 {\"key\":\"k\",\"tokens\":\"70\",\"eventName\":\"InvokeModel\"}",
+	};
+	assert_int_equal(run_seq(sum, ev, 2).corr_hits, 0);
+	assert_int_equal(run_seq(sum, ev, 3).corr_hits, 1);
+	assert_int_equal(run_seq(avg, ev, 2).corr_hits, 0);
+	assert_int_equal(run_seq(avg, ev, 3).corr_hits, 0); /* 170/3 < 60 */
+}
+
+static void sigma_corr__temporal_ordered__order_and_window(void **s)
+{
+	(void)s;
+	const char *rules = "title: c\ncorrelation:\n  type: temporal_ordered\n  rules: [a, b]\n"
+	                    "  group-by: [key]\n  timespan: 5m\n---\n"
+	                    BASE("a", "eventName: ListFoundationModels") "---\n"
+	                    BASE("b", "eventName: InvokeModel");
+	const char *wrong_order[] = {
+	    "0 {\"key\":\"k\",\"eventName\":\"InvokeModel\"}",
+	    "10 {\"key\":\"k\",\"eventName\":\"ListFoundationModels\"}",
+	};
+	assert_int_equal(run_seq(rules, wrong_order, 2).corr_hits, 0);
+	const char *too_late[] = {
+	    "0 {\"key\":\"k\",\"eventName\":\"ListFoundationModels\"}",
+	    "301 {\"key\":\"k\",\"eventName\":\"InvokeModel\"}",
+	};
+	assert_int_equal(run_seq(rules, too_late, 2).corr_hits, 0);
+	const char *other_group[] = {
+	    "0 {\"key\":\"k\",\"eventName\":\"ListFoundationModels\"}",
+	    "10 {\"key\":\"j\",\"eventName\":\"InvokeModel\"}",
+	};
+	assert_int_equal(run_seq(rules, other_group, 2).corr_hits, 0);
+	const char *good[] = {
+	    "0 {\"key\":\"k\",\"eventName\":\"ListFoundationModels\"}",
+	    "299 {\"key\":\"k\",\"eventName\":\"InvokeModel\"}",
+	};
+	assert_int_equal(run_seq(rules, good, 2).corr_hits, 1);
+}
+
+static void sigma_corr__temporal_and_aliases(void **s)
+{
+	(void)s;
+	const char *rules = "title: c\ncorrelation:\n  type: temporal\n  rules: [a, b]\n"
+	                    "  group-by: [bucket]\n  timespan: 1h\n"
+	                    "  aliases:\n    bucket:\n      a: requestParameters.loggingBucket\n"
+	                    "      b: requestParameters.bucketName\n---\n"
+	                    BASE("a", "eventName: PutLogging") "---\n" BASE("b", "eventName: DeleteBucketPolicy");
+	const char *ev[] = {
+	    "0 {\"eventName\":\"DeleteBucketPolicy\",\"requestParameters\":{\"bucketName\":\"logs\"}}",
+	    "10 {\"eventName\":\"PutLogging\",\"requestParameters\":{\"loggingBucket\":\"logs\"}}",
+	};
+	seqres r = run_seq(rules, ev, 2);
+	assert_int_equal(r.corr_hits, 1); /* any order */
+	assert_string_equal(r.group, "bucket=logs");
+}
+
+static void sigma_corr__unsupported_and_errors__named(void **s)
+{
+	(void)s;
+	char reason[400];
+	assert_int_equal(state_of("title: c\ncorrelation:\n  type: event_count\n  rules: [x]\n  timespan: 1h\n  condition: {lt: 3}\n", reason, sizeof reason), SIGMA_UNSUPPORTED);
+	assert_int_equal(state_of("title: c\ncorrelation:\n  type: event_count\n  rules: [x]\n  timespan: 1 hour\n  condition: {gte: 3}\n", reason, sizeof reason), SIGMA_ERROR);
+	assert_non_null(strstr(reason, "timespan"));
+	assert_int_equal(state_of("title: c\ncorrelation:\n  type: event_count\n  rules: [nosuch]\n  timespan: 1h\n  condition: {gte: 3}\n", reason, sizeof reason), SIGMA_ERROR);
+	assert_non_null(strstr(reason, "unknown rule"));
+	assert_int_equal(sigma_corr_timespan("90m"), (int64_t)5400 * 1000000);
+	assert_int_equal(sigma_corr_timespan("1w"), -1);
+}
+
+static void sigma_ext__first_seen__after_baseline_only(void **s)
+{
+	(void)s;
+	const char *rules = "title: f\nlogsource: {product: aws, service: cloudtrail}\n"
+	                    "detection:\n  s:\n    eventName: InvokeModel\n  condition: s\n"
+	                    "llmtrail:\n  first_seen:\n    group-by: [user]\n    fields: [ip]\n    baseline: 1d\n";
+	const char *ev[] = {
+	    "0 {\"user\":\"u\",\"ip\":\"1.1.1.1\",\"eventName\":\"InvokeModel\"}",
+	    "3600 {\"user\":\"u\",\"ip\":\"2.2.2.2\",\"eventName\":\"InvokeModel\"}", /* learned */
+	    "172800 {\"user\":\"u\",\"ip\":\"2.2.2.2\",\"eventName\":\"InvokeModel\"}",
+	    "172860 {\"user\":\"u\",\"ip\":\"3.3.3.3\",\"eventName\":\"InvokeModel\"}", /* new: fires */
+	    "172900 {\"user\":\"u\",\"ip\":\"3.3.3.3\",\"eventName\":\"InvokeModel\"}",
+	    "172901 {\"user\":\"v\",\"ip\":\"9.9.9.9\",\"eventName\":\"InvokeModel\"}", /* v's baseline */
+	};
+	assert_int_equal(run_seq(rules, ev, 6).plain_hits, 1);
+}
+
+static void sigma_ext__validators__checksums_and_entropy(void **s)
+{
+	(void)s;
+	assert_true(sigma_ext_luhn("4111 1111 1111 1111", 19));
+	assert_false(sigma_ext_luhn("4111 1111 1111 1112", 19));
+	assert_true(sigma_ext_iban("GB82 WEST 1234 5698 7654 32", 27));
+	assert_false(sigma_ext_iban("GB82 WEST 1234 5698 7654 33", 27));
+	assert_true(sigma_ext_ssn("123-45-6789", 11));
+	assert_false(sigma_ext_ssn("666-45-6789", 11));
+	assert_false(sigma_ext_ssn("123-00-6789", 11));
+	assert_true(sigma_ext_entropy("aaaa", 4) == 0.0);
+	assert_true(sigma_ext_entropy("abcd", 4) == 2.0);
+	assert_true(sigma_ext_overlap("xxhello world, this is the systemyy", 35, "the system: hello world, this is the system prompt", 50, 20));
+	assert_false(sigma_ext_overlap("completely different text here", 30, "the system: hello world, this is", 32, 20));
+}
+
+static void sigma_ext__validators_and_exclusions__filter_regex_matches(void **s)
+{
+	(void)s;
+	const char *base = "title: t\nlogsource: {product: aws, service: cloudtrail}\n"
+	                   "detection:\n  s:\n    text|re: '(key)=([A-Za-z0-9]+)'\n  condition: s\n";
+	char rule[1024];
+	snprintf(rule, sizeof rule, "%sllmtrail:\n  redact: true\n  validators:\n    - {type: entropy, group: 2, min: 3.0}\n  exclude_matches: [example]\n", base);
+	const char *low[] = {"0 {\"text\":\"key=aaaaaaaaaaaa\"}"};
+	const char *high[] = {"0 {\"text\":\"key=aaaa and key=Zq8xW3pL0v9K\"}"}; /* second match passes */
+	const char *excl[] = {"0 {\"text\":\"key=Example9Xq2w7\"}"};
+	assert_int_equal(run_seq(rule, low, 1).plain_hits, 0);
+	assert_int_equal(run_seq(rule, high, 1).plain_hits, 1);
+	assert_int_equal(run_seq(rule, excl, 1).plain_hits, 0);
+	snprintf(rule, sizeof rule, "%sllmtrail:\n  validators:\n    - {type: min_matches, min: 3}\n", base);
+	const char *two[] = {"0 {\"text\":\"key=a key=b\"}"};
+	const char *three[] = {"0 {\"text\":\"key=a key=b key=c\"}"};
+	assert_int_equal(run_seq(rule, two, 1).plain_hits, 0);
+	assert_int_equal(run_seq(rule, three, 1).plain_hits, 1);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(sigma__plain_value__case_insensitive_exact),
+	    cmocka_unit_test(sigma__wildcards__star_and_question),
+	    cmocka_unit_test(sigma__escapes__literal_star_question_backslash),
+	    cmocka_unit_test(sigma__list__or_and_all),
+	    cmocka_unit_test(sigma__map__fields_and),
+	    cmocka_unit_test(sigma__contains_startswith_endswith__positions),
+	    cmocka_unit_test(sigma__dotted_path_and_arrays__any_element),
+	    cmocka_unit_test(sigma__exists__true_and_false),
+	    cmocka_unit_test(sigma__null__absent_or_null),
+	    cmocka_unit_test(sigma__cased__case_sensitive),
+	    cmocka_unit_test(sigma__neq__differs),
+	    cmocka_unit_test(sigma__re__flags_and_default_case),
+	    cmocka_unit_test(sigma__re__catastrophic_is_an_error_not_a_hang),
+	    cmocka_unit_test(sigma__windash__all_dash_forms),
+	    cmocka_unit_test(sigma__base64__and_offsets),
+	    cmocka_unit_test(sigma__utf16__encodings),
+	    cmocka_unit_test(sigma__cidr__ipv4_and_ipv6),
+	    cmocka_unit_test(sigma__numeric_compare__lt_lte_gt_gte),
+	    cmocka_unit_test(sigma__fieldref__compares_fields),
+	    cmocka_unit_test(sigma__keywords__any_string_field),
+	    cmocka_unit_test(sigma__derived_fields__invocation),
+	    cmocka_unit_test(sigma_cond__precedence__not_and_or),
+	    cmocka_unit_test(sigma_cond__of__patterns_and_them),
+	    cmocka_unit_test(sigma_cond__eval__hand_worked),
+	    cmocka_unit_test(sigma_cond__errors__named_with_column),
+	    cmocka_unit_test(sigma__condition_list__ored),
+	    cmocka_unit_test(sigma__errors__file_line_reason),
+	    cmocka_unit_test(sigma__errors__others_still_run),
+	    cmocka_unit_test(sigma__collection_and_filter__applied),
+	    cmocka_unit_test(sigma_ac__overlaps__reported_case_insensitively),
+	    cmocka_unit_test(sigma_re__required_literal__extracted),
+	    cmocka_unit_test(sigma__prefilter__rules_without_literals_still_run),
+	    cmocka_unit_test(sigma_corr__event_count__fires_once_per_burst),
+	    cmocka_unit_test(sigma_corr__value_count__distinct_values),
+	    cmocka_unit_test(sigma_corr__value_sum_and_avg),
+	    cmocka_unit_test(sigma_corr__temporal_ordered__order_and_window),
+	    cmocka_unit_test(sigma_corr__temporal_and_aliases),
+	    cmocka_unit_test(sigma_corr__unsupported_and_errors__named),
+	    cmocka_unit_test(sigma_ext__first_seen__after_baseline_only),
+	    cmocka_unit_test(sigma_ext__validators__checksums_and_entropy),
+	    cmocka_unit_test(sigma_ext__validators_and_exclusions__filter_regex_matches),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
