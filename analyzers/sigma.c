@@ -57,7 +57,7 @@ typedef struct field_def {
 	int derived;
 	bool keyword;  /* every text leaf of the event */
 	bool anywhere; /* flatten: true — a member of that name at any depth */
-	sigma_ac *ac;
+	sigma_ac *ac[3]; /* prefilter per event source (generic mode: [0] only) */
 	/* per-event cache */
 	uint32_t epoch;
 	sigma_fval *vals;
@@ -166,7 +166,20 @@ struct sigma_ruleset {
 	sigma_mctx mc;
 	sigma_span spans[SIGMA_MAX_SPANS];
 	size_t nspans;
+	/* per-event index of member names -> values, for flatten "anywhere" */
+	struct key_slot *keyidx;
+	size_t keyidx_cap;
+	uint32_t keyidx_epoch;
+	/* counters */
+	uint64_t events_matched, rules_evaluated;
 };
+
+typedef struct key_slot {
+	const char *key;
+	size_t key_len;
+	const json_value **vals;
+	size_t n, cap;
+} key_slot;
 
 static const char *const derived_names[] = {NULL, "prompt", "system", "response", "tool_calls"};
 
@@ -227,7 +240,8 @@ void ruleset_free(sigma_ruleset *rs)
 	for (size_t i = 0; i < rs->nre; i++)
 		pcre2_code_free(rs->regexes[i]);
 	for (size_t i = 0; i < rs->nfields; i++)
-		sigma_ac_free(rs->fields[i].ac);
+		for (size_t k = 0; k < 3; k++)
+			sigma_ac_free(rs->fields[i].ac[k]);
 	for (size_t i = 0; i < rs->n; i++) {
 		free(rs->rules[i]->filters);
 		free(rs->rules[i]->feeds);
@@ -241,6 +255,7 @@ void ruleset_free(sigma_ruleset *rs)
 	free(rs->cand_epoch);
 	free(rs->cands);
 	free(rs->sel_cache);
+	free(rs->keyidx);
 	pcre2_match_data_free(rs->md);
 	pcre2_match_context_free(rs->mctx);
 	pcre2_jit_stack_free(rs->jit);
@@ -251,7 +266,8 @@ void ruleset_free(sigma_ruleset *rs)
 
 void ruleset_set_generic(sigma_ruleset *rs, bool generic)
 {
-	rs->generic = generic;
+	if (!rs->compiled) /* the prefilter is built for one mode */
+		rs->generic = generic;
 }
 
 /* ================================================================ config files */
@@ -1192,6 +1208,9 @@ static lt_status build_prefilter(sigma_ruleset *rs, lt_error *err)
 		sigma_rule *r = rs->rules[i];
 		if (r->kind != SIGMA_KIND_DETECTION || r->state != SIGMA_LOADED)
 			continue;
+		if (!rs->generic && r->source == EV_SRC_UNKNOWN)
+			continue; /* not applicable: no event will ever reach it */
+		size_t slot = rs->generic ? 0 : (size_t)r->source;
 		litset need = need_cond(tmp, r, r->cond);
 		if (need.top || need.n == 0) {
 			r->always = true;
@@ -1200,9 +1219,9 @@ static lt_status build_prefilter(sigma_ruleset *rs, lt_error *err)
 		}
 		for (size_t k = 0; k < need.n && st == LT_OK; k++) {
 			field_def *f = &rs->fields[need.v[k].field];
-			if (f->ac == NULL && (f->ac = sigma_ac_new()) == NULL)
+			if (f->ac[slot] == NULL && (f->ac[slot] = sigma_ac_new()) == NULL)
 				st = oom(err);
-			else if (sigma_ac_add(f->ac, need.v[k].s, need.v[k].n, r->index) != LT_OK)
+			else if (sigma_ac_add(f->ac[slot], need.v[k].s, need.v[k].n, r->index) != LT_OK)
 				st = oom(err);
 			else
 				rs->npatterns++;
@@ -1210,8 +1229,9 @@ static lt_status build_prefilter(sigma_ruleset *rs, lt_error *err)
 	}
 	arena_free(tmp);
 	for (size_t i = 0; i < rs->nfields && st == LT_OK; i++)
-		if (rs->fields[i].ac != NULL && sigma_ac_build(rs->fields[i].ac) != LT_OK)
-			st = oom(err);
+		for (size_t k = 0; k < 3; k++)
+			if (rs->fields[i].ac[k] != NULL && sigma_ac_build(rs->fields[i].ac[k]) != LT_OK)
+				st = oom(err);
 	return st;
 }
 
@@ -1443,24 +1463,83 @@ static void walk_path(arena *a, vvec *vv, const json_value *v, const char *rest,
 	}
 }
 
-/* flatten: true — members named `name` anywhere in the document. */
-static void walk_anywhere(arena *a, vvec *vv, const json_value *v, const char *name, int depth)
+static uint64_t hash_bytes(const char *p, size_t n)
+{
+	uint64_t h = 1469598103934665603ull;
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ (uint8_t)p[i]) * 1099511628211ull;
+	return h;
+}
+
+static key_slot *key_lookup(sigma_ruleset *rs, const char *k, size_t kn, bool insert)
+{
+	size_t mask = rs->keyidx_cap - 1, h = (size_t)hash_bytes(k, kn) & mask;
+	for (size_t probes = 0; probes <= mask; probes++, h = (h + 1) & mask) {
+		key_slot *sl = &rs->keyidx[h];
+		if (sl->key == NULL) {
+			if (!insert)
+				return NULL;
+			sl->key = k;
+			sl->key_len = kn;
+			return sl;
+		}
+		if (sl->key_len == kn && memcmp(sl->key, k, kn) == 0)
+			return sl;
+	}
+	return NULL;
+}
+
+static void index_members(sigma_ruleset *rs, const json_value *v, int depth)
 {
 	if (depth > 128)
 		return;
 	if (v->type == JSON_ARRAY) {
 		for (size_t i = 0; i < v->len; i++)
-			walk_anywhere(a, vv, &v->u.items[i], name, depth + 1);
-	} else if (v->type == JSON_OBJECT) {
-		size_t nl = strlen(name);
-		for (size_t i = 0; i < v->len; i++) {
-			const json_member *m = &v->u.members[i];
-			if (depth > 0 && m->key_len == nl && memcmp(m->key, name, nl) == 0)
-				emit_leaf(a, vv, &m->value, depth);
-			else
-				walk_anywhere(a, vv, &m->value, name, depth + 1);
-		}
+			index_members(rs, &v->u.items[i], depth + 1);
+		return;
 	}
+	if (v->type != JSON_OBJECT)
+		return;
+	for (size_t i = 0; i < v->len; i++) {
+		const json_member *m = &v->u.members[i];
+		key_slot *sl = depth > 0 ? key_lookup(rs, m->key, m->key_len, true) : NULL;
+		if (sl != NULL && sl->n < MAX_LEAVES) {
+			if (sl->n == sl->cap) {
+				size_t nc = sl->cap ? sl->cap * 2 : 2;
+				const json_value **nv = arena_alloc(rs->scratch, nc * sizeof *nv);
+				if (nv == NULL)
+					continue;
+				if (sl->n)
+					memcpy(nv, sl->vals, sl->n * sizeof *nv);
+				sl->vals = nv;
+				sl->cap = nc;
+			}
+			sl->vals[sl->n++] = &m->value;
+		}
+		index_members(rs, &m->value, depth + 1);
+	}
+}
+
+/* flatten: true — members named `name` at any depth below the root, from a
+ * per-event index of member names built on first use (one walk per event). */
+static void walk_anywhere(sigma_ruleset *rs, vvec *vv, const json_value *doc, const char *name)
+{
+	if (rs->keyidx_epoch != rs->epoch) {
+		if (rs->keyidx_cap == 0) {
+			rs->keyidx_cap = 4096;
+			rs->keyidx = calloc(rs->keyidx_cap, sizeof *rs->keyidx);
+			if (rs->keyidx == NULL) {
+				rs->keyidx_cap = 0;
+				return;
+			}
+		}
+		memset(rs->keyidx, 0, rs->keyidx_cap * sizeof *rs->keyidx);
+		rs->keyidx_epoch = rs->epoch;
+		index_members(rs, doc, 0);
+	}
+	key_slot *sl = key_lookup(rs, name, strlen(name), false);
+	for (size_t i = 0; sl != NULL && i < sl->n; i++)
+		emit_leaf(rs->scratch, vv, sl->vals[i], 1);
 }
 
 static const char *join_path(arena *a, const char *prefix, const char *key, size_t kn)
@@ -1533,7 +1612,7 @@ static void resolve_field(sigma_ruleset *rs, field_def *f)
 			for (size_t i = 0; i < f->npaths; i++)
 				walk_path(a, &vv, ev->doc, f->paths[i], rs->strip_spaces, 0);
 			if (vv.n == 0 && f->anywhere)
-				walk_anywhere(a, &vv, ev->doc, f->name, 0);
+				walk_anywhere(rs, &vv, ev->doc, f->name);
 		}
 	}
 	f->vals = vv.v;
@@ -1721,15 +1800,18 @@ static void new_epoch(sigma_ruleset *rs)
 
 static void scan_prefilter(sigma_ruleset *rs)
 {
+	size_t slot = rs->generic ? 0 : (size_t)rs->ev->source;
+	if (slot > 2)
+		return;
 	for (size_t i = 0; i < rs->nfields; i++) {
 		field_def *f = &rs->fields[i];
-		if (f->ac == NULL)
+		if (f->ac[slot] == NULL)
 			continue;
 		const sigma_fval *v;
 		size_t n = field_values(rs, (uint32_t)i, &v);
 		for (size_t k = 0; k < n; k++)
 			if (v[k].s != NULL)
-				sigma_ac_scan(f->ac, v[k].s, v[k].n, mark_candidate, rs);
+				sigma_ac_scan(f->ac[slot], v[k].s, v[k].n, mark_candidate, rs);
 	}
 	if (rs->ncands > 1)
 		qsort(rs->cands, rs->ncands, sizeof *rs->cands, cmp_u32);
@@ -1790,6 +1872,7 @@ lt_status ruleset_match(sigma_ruleset *rs, const event *ev, ruleset_match_fn fn,
 	if (!rs->compiled)
 		return LT_EFATAL;
 	new_epoch(rs);
+	rs->events_matched++;
 	rs->ev = ev;
 	rs->mc = (sigma_mctx){rs->md, rs->mctx, field_values, rs, NULL};
 	scan_prefilter(rs);
@@ -1805,6 +1888,7 @@ lt_status ruleset_match(sigma_ruleset *rs, const event *ev, ruleset_match_fn fn,
 			continue;
 		rs->nspans = 0;
 		rs->mc.error = NULL;
+		rs->rules_evaluated++;
 		bool m = eval_rule(rs, r);
 		sigma_hit hit = {r, rs->spans, rs->nspans, rs->mc.error, NULL};
 		if (((m && !r->hidden) || hit.error != NULL) && fn(ctx, &hit))
@@ -1858,6 +1942,8 @@ void ruleset_get_stats(const sigma_ruleset *rs, ruleset_stats *st)
 	}
 	st->patterns = rs->npatterns;
 	st->regexes = rs->nre;
+	st->events = rs->events_matched;
+	st->evaluations = rs->rules_evaluated;
 }
 
 const char *sigma_rule_id(const sigma_rule *r) { return r->id; }

@@ -70,6 +70,7 @@ void ruleset_free(sigma_ruleset *rs);
 
 lt_status ruleset_set_fieldmap(sigma_ruleset *rs, const char *path, lt_error *err) LT_WUR;
 lt_status ruleset_set_placeholders(sigma_ruleset *rs, const char *path, lt_error *err) LT_WUR;
+/* Before ruleset_compile (ignored after). */
 void ruleset_set_generic(sigma_ruleset *rs, bool generic);
 
 /* A rule file, or a folder searched recursively for *.yml / *.yaml (sorted). */
@@ -92,6 +93,8 @@ typedef struct ruleset_stats {
 	size_t always;      /* loaded detection rules evaluated on every applicable event */
 	size_t patterns;    /* literals in the prefilter */
 	size_t regexes;
+	uint64_t events;      /* ruleset_match calls so far */
+	uint64_t evaluations; /* rule evaluations they needed (prefilter candidates + always rules) */
 } ruleset_stats;
 void ruleset_get_stats(const sigma_ruleset *rs, ruleset_stats *st);
 

@@ -1,32 +1,80 @@
 /*
- * cmd_analyze.c — `llmtrail analyze`: index evidence into a case, scan it with the rule packs and write the reports, in one go
- * (The implementation lands with its issue; until then it parses its options
- * and says it is not built.)
+ * cmd_analyze.c — `llmtrail analyze EVIDENCE... [-o DIR]`: the one-shot.
+ * Indexes the evidence into DIR/case.sqlite (incrementally: re-running on the
+ * same evidence adds nothing), scans it with the shipped packs (plus --rules)
+ * and writes every report into DIR. Options are those of `scan` plus --jobs.
  */
+#include "config.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
 #include "cmd/commands.h"
 #include "cmd/exitcode.h"
+#include "cmd/indexrun.h"
+#include "cmd/scanrun.h"
 
 static const cli_option options[] = {
-	{"output", 'o', "DIR", "write reports into DIR (default: ./llmtrail-report)"},
-	{"rules", 'r', "PATH", "also load Sigma rules from PATH (file or folder; repeatable)"},
-	{"no-default-rules", 0, NULL, "do not load the shipped rule packs"},
-	{"since", 0, "TIME", "only events at or after TIME (ISO-8601)"},
-	{"until", 0, "TIME", "only events before TIME (ISO-8601)"},
-	{"min-level", 0, "LEVEL", "report findings at or above LEVEL (informational|low|medium|high|critical)"},
-	{"fail-on", 0, "LEVEL", "exit 1 when a finding is at or above LEVEL (default: high; none to disable)"},
-	{"format", 'f', "LIST", "outputs to write: html,junit,jsonl,csv,md (default: all)"},
-	{"no-redact", 0, NULL, "show matched secrets in full in reports"},
-	{"public-keys", 0, "FILE", "CloudTrail public keys (aws cloudtrail list-public-keys output) for digest signatures"},
+	SCAN_CLI_OPTION_ROWS
 	{"jobs", 'j', "N", "worker threads for indexing (default: number of cores)"},
 	{NULL, 0, NULL, NULL},
 };
 
+typedef struct analyze_ctx {
+	scan_options scan;
+	indexrun_options index;
+} analyze_ctx;
+
+static int on_option(void *vctx, const cli_option *opt, const char *value)
+{
+	analyze_ctx *c = vctx;
+	int rc = scan_apply_option(&c->scan, opt, value);
+	if (rc != 1)
+		return rc;
+	if (strcmp(opt->name, "jobs") == 0) {
+		char *end = NULL;
+		long n = strtol(value, &end, 10);
+		if (end == value || *end != '\0' || n < 1 || n > 16) {
+			fprintf(stderr, "llmtrail: --jobs wants a number from 1 to 16\n");
+			return LT_EXIT_USAGE;
+		}
+		c->index.jobs = (unsigned)n;
+	}
+	return 0;
+}
+
 static int run(const command *self, int argc, char **argv)
 {
+	analyze_ctx c;
+	memset(&c, 0, sizeof c);
+	scan_options_init(&c.scan);
+	c.index.argc = argc;
+	c.index.argv = argv;
 	int npos, code;
-	if (cli_parse(self, argc, argv, NULL, NULL, &npos, &code) < 0)
+	int first = cli_parse(self, argc, argv, on_option, &c, &npos, &code);
+	if (first < 0)
 		return code;
-	return cli_not_built(self);
+	exit_state ex = {0};
+	if (mkdir(c.scan.out_dir, 0777) != 0 && errno != EEXIST) {
+		fprintf(stderr, "llmtrail: cannot create %s: %s\n", c.scan.out_dir, strerror(errno));
+		return LT_EXIT_FATAL;
+	}
+	char case_path[PATH_MAX];
+	if (snprintf(case_path, sizeof case_path, "%s/case.sqlite", c.scan.out_dir) >= (int)sizeof case_path) {
+		fprintf(stderr, "llmtrail: output path too long\n");
+		return LT_EXIT_USAGE;
+	}
+	if (indexrun(case_path, (const char *const *)(argv + first), (size_t)npos, &c.index, &ex) == 0) {
+		char *cmdline = scan_command_line(argc, argv);
+		c.scan.command_line = cmdline;
+		scan_run(case_path, &c.scan, &ex);
+		free(cmdline);
+	}
+	return exit_state_code(&ex);
 }
 
 const command cmd_analyze = {

@@ -18,10 +18,7 @@
 
 #include "cmd/commands.h"
 #include "cmd/exitcode.h"
-#include "common/buf.h"
-#include "common/log.h"
-#include "store/case.h"
-#include "store/indexer.h"
+#include "cmd/indexrun.h"
 
 static const cli_option options[] = {
 	{"jobs", 'j', "N", "worker threads (default: number of cores)"},
@@ -29,189 +26,36 @@ static const cli_option options[] = {
 	{NULL, 0, NULL, NULL},
 };
 
-typedef struct index_ctx {
-	unsigned jobs;
-	uint64_t max_member;
-	int progress_shown;
-	int show_progress;
-} index_ctx;
-
-/* "123", "64M", "4G", "512k" -> bytes. 0 on error. */
-static uint64_t parse_size(const char *s)
-{
-	char *end = NULL;
-	errno = 0;
-	unsigned long long v = strtoull(s, &end, 10);
-	if (errno != 0 || end == s || v == 0)
-		return 0;
-	unsigned shift = 0;
-	switch (*end) {
-	case 'k': case 'K': shift = 10; end++; break;
-	case 'm': case 'M': shift = 20; end++; break;
-	case 'g': case 'G': shift = 30; end++; break;
-	case 't': case 'T': shift = 40; end++; break;
-	default: break;
-	}
-	if (*end == 'B' || *end == 'b')
-		end++;
-	if (*end != '\0' || v > (UINT64_MAX >> shift))
-		return 0;
-	return (uint64_t)v << shift;
-}
-
 static int on_option(void *vctx, const cli_option *opt, const char *value)
 {
-	index_ctx *c = vctx;
+	indexrun_options *c = vctx;
 	if (strcmp(opt->name, "jobs") == 0) {
 		char *end = NULL;
 		long n = strtol(value, &end, 10);
 		if (end == value || *end != '\0' || n < 1 || n > 16) {
-			fprintf(stderr, "llmtrail index: --jobs wants a number from 1 to 16\n");
+			fprintf(stderr, "llmtrail: --jobs wants a number from 1 to 16\n");
 			return LT_EXIT_USAGE;
 		}
 		c->jobs = (unsigned)n;
 	} else if (strcmp(opt->name, "max-member-size") == 0) {
-		c->max_member = parse_size(value);
-		if (c->max_member == 0) {
-			fprintf(stderr, "llmtrail index: --max-member-size wants a size like 512M or 4G\n");
+		c->max_member_bytes = indexrun_parse_size(value);
+		if (c->max_member_bytes == 0) {
+			fprintf(stderr, "llmtrail: --max-member-size wants a size like 512M or 4G\n");
 			return LT_EXIT_USAGE;
 		}
 	}
 	return 0;
 }
 
-static void fmt_eta(double secs, char *out, size_t n)
-{
-	if (secs < 0 || secs > 1e7)
-		snprintf(out, n, "?");
-	else if (secs >= 3600)
-		snprintf(out, n, "%dh%02dm", (int)(secs / 3600), (int)(secs / 60) % 60);
-	else
-		snprintf(out, n, "%dm%02ds", (int)(secs / 60), (int)secs % 60);
-}
-
-static void on_progress(void *vctx, const indexer_stats *s)
-{
-	index_ctx *c = vctx;
-	if (!c->show_progress)
-		return;
-	double mb = (double)s->bytes / 1048576.0;
-	double rate = s->seconds > 0 ? (double)s->bytes / s->seconds : 0;
-	double evs = s->seconds > 0 ? (double)(s->events_new + s->duplicates) / s->seconds : 0;
-	char eta[32] = "?";
-	if (s->bytes_total > s->bytes && rate > 0)
-		fmt_eta((double)(s->bytes_total - s->bytes) / rate, eta, sizeof eta);
-	else if (s->bytes_total > 0)
-		snprintf(eta, sizeof eta, "0m00s");
-	fprintf(stderr, "\r\033[K%llu files, %llu members, %.1f MB (%.1f MB/s), %llu events (%.0f/s), ETA %s",
-	        (unsigned long long)s->files, (unsigned long long)s->members, mb, rate / 1048576.0,
-	        (unsigned long long)s->events_new, evs, eta);
-	fflush(stderr);
-	c->progress_shown = 1;
-}
-
-static void clear_progress(index_ctx *c)
-{
-	if (c->progress_shown) {
-		fprintf(stderr, "\r\033[K");
-		c->progress_shown = 0;
-	}
-}
-
-static void on_problem(void *vctx, const char *kind, const char *file, const char *member, uint64_t line,
-                       const char *reason)
-{
-	index_ctx *c = vctx;
-	clear_progress(c);
-	buf b;
-	buf_init(&b, 0);
-	lt_status st = buf_printf(&b, "llmtrail: %s: ", kind);
-	if (st == LT_OK)
-		st = case_escape_text(&b, file, strlen(file));
-	if (st == LT_OK && member && *member) {
-		st = buf_puts(&b, ": ");
-		if (st == LT_OK)
-			st = case_escape_text(&b, member, strlen(member));
-	}
-	if (st == LT_OK && line > 0)
-		st = buf_printf(&b, ": line %llu", (unsigned long long)line);
-	if (st == LT_OK)
-		st = buf_puts(&b, ": ");
-	if (st == LT_OK)
-		st = case_escape_text(&b, reason, strlen(reason));
-	if (st == LT_OK && log_get_level() >= LT_LOG_ERROR)
-		fprintf(stderr, "%s\n", buf_cstr(&b));
-	buf_free(&b);
-}
-
-static void print_summary(const char *case_path, const indexer_stats *s)
-{
-	printf("case:       %s\n", case_path);
-	printf("files:      %llu\n", (unsigned long long)s->files);
-	printf("members:    %llu seen, %llu new, %llu already indexed, %llu duplicate (same bytes), %llu unreadable\n",
-	       (unsigned long long)s->members, (unsigned long long)s->members_new,
-	       (unsigned long long)s->members_skipped, (unsigned long long)s->members_duplicate,
-	       (unsigned long long)s->members_unreadable);
-	printf("events:     %llu new (cloudtrail %llu, invocation %llu), %llu duplicates dropped\n",
-	       (unsigned long long)s->events_new, (unsigned long long)s->events_cloudtrail,
-	       (unsigned long long)s->events_invocation, (unsigned long long)s->duplicates);
-	printf("problems:   %llu (unreadable %llu), missing bodies %llu\n", (unsigned long long)s->problems,
-	       (unsigned long long)s->unreadable, (unsigned long long)s->missing_bodies);
-	if (s->earlier_problems > 0)
-		printf("earlier:    %llu members already indexed had problems when they were indexed\n",
-		       (unsigned long long)s->earlier_problems);
-}
-
-static void print_totals(const char *case_path)
-{
-	case_db *c = NULL;
-	lt_error err;
-	case_totals t;
-	if (case_open(case_path, CASE_READONLY, &c, &err) != LT_OK || case_get_totals(c, &t, &err) != LT_OK) {
-		case_close(c);
-		return;
-	}
-	printf("case total: %lld events (cloudtrail %lld, invocation %lld), %lld members, %lld problems, "
-	       "%.1f MB stored\n",
-	       (long long)t.events, (long long)t.events_cloudtrail, (long long)t.events_invocation,
-	       (long long)t.members, (long long)t.problems, (double)t.stored_bytes / 1048576.0);
-	case_close(c);
-}
-
 static int run(const command *self, int argc, char **argv)
 {
 	int npos, code;
-	index_ctx ctx = {0, 0, 0, 0};
-	int first = cli_parse(self, argc, argv, on_option, &ctx, &npos, &code);
+	indexrun_options o = {0, 0, argc, argv};
+	int first = cli_parse(self, argc, argv, on_option, &o, &npos, &code);
 	if (first < 0)
 		return code;
-	ctx.show_progress = isatty(STDERR_FILENO) && log_get_level() >= LT_LOG_WARN;
-	const char *case_path = argv[first];
-	indexer_options o;
-	indexer_options_init(&o);
-	o.jobs = ctx.jobs;
-	o.max_member_bytes = ctx.max_member;
-	o.on_progress = on_progress;
-	o.on_problem = on_problem;
-	o.ctx = &ctx;
-	o.argc = argc;
-	o.argv = argv;
-	indexer_stats s;
-	lt_error err;
-	lt_error_clear(&err);
-	lt_status st = indexer_run(case_path, (const char *const *)(argv + first + 1), (size_t)(npos - 1), &o, &s, &err);
-	clear_progress(&ctx);
 	exit_state ex = {0};
-	if (st != LT_OK) {
-		log_lt_error(&err);
-		exit_state_note(&ex, LT_EXIT_FATAL);
-	}
-	print_summary(case_path, &s);
-	if (st == LT_OK)
-		print_totals(case_path);
-	fflush(stdout);
-	if (s.unreadable > 0 || s.members_unreadable > 0 || s.earlier_problems > 0)
-		exit_state_note(&ex, LT_EXIT_UNREADABLE);
+	indexrun(argv[first], (const char *const *)(argv + first + 1), (size_t)(npos - 1), &o, &ex);
 	return exit_state_code(&ex);
 }
 

@@ -1,38 +1,42 @@
 /*
- * cmd_scan.c — `llmtrail scan`: evaluate rule packs over the case in time order and write reports
- * (The implementation lands with its issue; until then it parses its options
- * and says it is not built.)
+ * cmd_scan.c — `llmtrail scan CASE`: run the rule packs over a case in time
+ * order and write the reports (the work is in scanrun.c, shared with analyze).
  */
+#include "config.h"
+
+#include <stdlib.h>
+
 #include "cmd/commands.h"
 #include "cmd/exitcode.h"
+#include "cmd/scanrun.h"
 
-static const cli_option options[] = {
-	{"output", 'o', "DIR", "write reports into DIR (default: ./llmtrail-report)"},
-	{"rules", 'r', "PATH", "also load Sigma rules from PATH (file or folder; repeatable)"},
-	{"no-default-rules", 0, NULL, "do not load the shipped rule packs"},
-	{"since", 0, "TIME", "only events at or after TIME (ISO-8601)"},
-	{"until", 0, "TIME", "only events before TIME (ISO-8601)"},
-	{"min-level", 0, "LEVEL", "report findings at or above LEVEL (informational|low|medium|high|critical)"},
-	{"fail-on", 0, "LEVEL", "exit 1 when a finding is at or above LEVEL (default: high; none to disable)"},
-	{"format", 'f', "LIST", "outputs to write: html,junit,jsonl,csv,md (default: all)"},
-	{"no-redact", 0, NULL, "show matched secrets in full in reports"},
-	{"public-keys", 0, "FILE", "CloudTrail public keys (aws cloudtrail list-public-keys output) for digest signatures"},
-	{NULL, 0, NULL, NULL},
-};
+static int on_option(void *ctx, const cli_option *opt, const char *value)
+{
+	int rc = scan_apply_option(ctx, opt, value);
+	return rc == 1 ? 0 : rc;
+}
 
 static int run(const command *self, int argc, char **argv)
 {
+	scan_options o;
+	scan_options_init(&o);
 	int npos, code;
-	if (cli_parse(self, argc, argv, NULL, NULL, &npos, &code) < 0)
+	int first = cli_parse(self, argc, argv, on_option, &o, &npos, &code);
+	if (first < 0)
 		return code;
-	return cli_not_built(self);
+	char *cmdline = scan_command_line(argc, argv);
+	o.command_line = cmdline;
+	exit_state ex = {0};
+	scan_run(argv[first], &o, &ex);
+	free(cmdline);
+	return exit_state_code(&ex);
 }
 
 const command cmd_scan = {
 	.name = "scan",
 	.args = "CASE",
 	.summary = "evaluate rule packs over the case in time order and write reports",
-	.options = options,
+	.options = scan_cli_options,
 	.min_args = 1,
 	.max_args = 1,
 	.main = run,

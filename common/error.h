@@ -46,7 +46,9 @@ typedef struct lt_error {
 	char file[LT_ERROR_PATH_MAX];   /* evidence file as given; "" if none */
 	char member[LT_ERROR_PATH_MAX]; /* member chain inside it, '/'-joined; "" if none */
 	uint64_t line;                  /* 1-based line or record ordinal; 0 if none */
-	uint64_t offset;                /* byte offset in the decompressed member; 0 if unknown */
+	uint64_t offset;                /* byte offset of the problem: in the decompressed member,
+	                                   or in the compressed bytes for damaged compression
+	                                   (the message says which); 0 if unknown */
 	char msg[LT_ERROR_MSG_MAX];
 } lt_error;
 

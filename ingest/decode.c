@@ -807,6 +807,10 @@ static int bid_cloudwatch(const decode_peek *pk)
 
 static int bid_object(const decode_peek *pk)
 {
+	/* A first value followed by more (JSON Lines of records we do not know,
+	 * e.g. a tool's own output beside the export) is not a body object. */
+	if (pk->first != NULL && !pk->whole && !pk->in_array)
+		return 0;
 	return pk->first_char == '{' || pk->first_char == '[' ? 10 : 0;
 }
 

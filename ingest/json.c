@@ -186,12 +186,26 @@ static long hex4(const char *p)
 	return v;
 }
 
+/* True if the input ends inside what could still become a \uXXXX escape at p:
+ * more input might complete it (a streaming caller wants "ended early"). */
+static bool ends_in_u_escape(const char *p, const char *end)
+{
+	if (end - p >= 6 || p == end || p[0] != '\\')
+		return false;
+	if (end - p >= 2 && p[1] != 'u')
+		return false;
+	for (const char *h = p + 2; h < end; h++)
+		if (!((*h >= '0' && *h <= '9') || ((*h | 0x20) >= 'a' && (*h | 0x20) <= 'f')))
+			return false;
+	return true;
+}
+
 /* Decodes the escape at q (q[0] == '\\'): writes it to dst unless NULL, adds
  * its decoded length to *n. Returns the byte after the escape, NULL on error. */
 static const char *decode_escape(parser *P, const char *q, char *dst, size_t *n, uint32_t *flags)
 {
 	if (P->end - q < 2)
-		return fail(P, q, "unterminated string: expected an escape after '\\'");
+		return fail(P, P->end, "unterminated string: input ends in an escape");
 	char simple;
 	switch (q[1]) {
 	case '"': simple = '"'; break;
@@ -212,6 +226,8 @@ static const char *decode_escape(parser *P, const char *q, char *dst, size_t *n,
 		*n += 1;
 		return q + 2;
 	}
+	if (ends_in_u_escape(q, P->end))
+		return fail(P, P->end, "unterminated string: input ends in a \\u escape");
 	long cp = P->end - q >= 6 ? hex4(q + 2) : -1;
 	if (cp < 0)
 		return fail(P, q, "expected 4 hex digits after \\u");
@@ -228,9 +244,12 @@ static const char *decode_escape(parser *P, const char *q, char *dst, size_t *n,
 	} else if (cp >= 0xDC00 && cp <= 0xDFFF) {
 		lone = true;
 	}
+	if (lone && (P->opts & JSON_STRICT_UTF8)) {
+		if (cp <= 0xDBFF && (next == P->end || ends_in_u_escape(next, P->end)))
+			return fail(P, P->end, "unterminated string: input ends after a high surrogate");
+		return fail(P, q, "lone UTF-16 surrogate \\u%04lx", (unsigned long)cp);
+	}
 	if (lone) {
-		if (P->opts & JSON_STRICT_UTF8)
-			return fail(P, q, "lone UTF-16 surrogate \\u%04lx", (unsigned long)cp);
 		cp = 0xFFFD;
 		*flags |= JSON_F_REPLACED;
 	}
@@ -311,6 +330,8 @@ static const char *decode_string(parser *P, const char *q, char *dst, size_t *n,
 			q += k;
 			continue;
 		}
+		if (q + -k == end)
+			return fail(P, end, "unterminated string: input ends inside a UTF-8 sequence");
 		if (P->opts & JSON_STRICT_UTF8)
 			return fail(P, q, "invalid UTF-8 in string");
 		if (dst != NULL)
@@ -432,7 +453,10 @@ static const char *parse_literal(parser *P, const char *p, json_value *v)
 	for (size_t i = 0; i < sizeof lits / sizeof lits[0]; i++) {
 		if (*p != lits[i].word[0])
 			continue;
-		if ((size_t)(P->end - p) < lits[i].len || memcmp(p, lits[i].word, lits[i].len) != 0)
+		size_t avail = (size_t)(P->end - p);
+		if (avail < lits[i].len && memcmp(p, lits[i].word, avail) == 0)
+			return fail(P, P->end, "unexpected end of input in '%s'", lits[i].word);
+		if (avail < lits[i].len || memcmp(p, lits[i].word, lits[i].len) != 0)
 			return fail(P, p, "expected a value (invalid literal, not '%s')", lits[i].word);
 		v->type = lits[i].type;
 		v->flags = 0;

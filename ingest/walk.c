@@ -233,22 +233,28 @@ static la_int64_t src_seek(struct archive *a, void *ud, la_int64_t offset, int w
 	return (la_int64_t)s->pos;
 }
 
-/* Reads the file from s->hashed to its end, hashing. false on a read error. */
-static bool src_finish_hash(fsource *s)
+/* Hashes fd from offset *at to its end, advancing *at. false on a read
+ * error (errno is kept). */
+static bool hash_rest(walker *w, int fd, sha256_ctx *sha, uint64_t *at)
 {
 	for (;;) {
-		ssize_t n = pread(s->fd, s->w->io, IO_CHUNK, (off_t)s->hashed);
+		ssize_t n = pread(fd, w->io, IO_CHUNK, (off_t)*at);
 		if (n < 0 && errno == EINTR)
 			continue;
-		if (n < 0) {
-			s->io_errno = errno;
-			return false;
-		}
-		if (n == 0)
-			return true;
-		sha256_update(s->sha, s->w->io, (size_t)n);
-		s->hashed += (uint64_t)n;
+		if (n <= 0)
+			return n == 0;
+		sha256_update(sha, w->io, (size_t)n);
+		*at += (uint64_t)n;
 	}
+}
+
+/* Hashes the stream's file from s->hashed to its end. false on a read error. */
+static bool src_finish_hash(fsource *s)
+{
+	if (hash_rest(s->w, s->fd, s->sha, &s->hashed))
+		return true;
+	s->io_errno = errno;
+	return false;
 }
 
 /* ---- members ---------------------------------------------------------- */
@@ -611,10 +617,12 @@ static void report_file(walker *w, const char *path, uint64_t size, const char *
 		fold(w, w->cb->on_evidence(w->cb->ctx, &f));
 }
 
-/* Reads fd from offset 0 to its end into m (hashing into w->sha), within the
- * member cap. false after a read error or past the cap (both reported; m is
- * then freed unless partial with bytes). */
-static bool read_fd_whole(walker *w, int fd, mbuf *m)
+typedef enum read_result { READ_DONE, READ_FAILED, READ_TOO_LARGE } read_result;
+
+/* Reads fd from offset 0 to its end into m, hashing into sha, within the
+ * member cap. READ_FAILED: a read error (reported; m->partial). READ_TOO_LARGE:
+ * past the cap (reported; m->data freed, m->len is how far it was hashed). */
+static read_result read_fd_whole(walker *w, int fd, sha256_ctx *sha, mbuf *m)
 {
 	for (;;) {
 		if (m->len == m->alloc) {
@@ -622,12 +630,12 @@ static bool read_fd_whole(walker *w, int fd, mbuf *m)
 				too_large(w, w->max_member, false);
 				free(m->data);
 				m->data = NULL;
-				return false;
+				return READ_TOO_LARGE;
 			}
 			if (!mbuf_grow(w, m)) {
 				free(m->data);
 				m->data = NULL;
-				return false;
+				return READ_FAILED;
 			}
 		}
 		ssize_t n = pread(fd, m->data + m->len, m->alloc - m->len, (off_t)m->len);
@@ -636,13 +644,23 @@ static bool read_fd_whole(walker *w, int fd, mbuf *m)
 		if (n < 0) {
 			problem(w, LT_EFILE, "read error after %zu bytes: %s", m->len, strerror(errno));
 			m->partial = true;
-			return false;
+			return READ_FAILED;
 		}
 		if (n == 0)
-			return true;
-		sha256_update(w->sha, m->data + m->len, (size_t)n);
+			return READ_DONE;
+		sha256_update(sha, m->data + m->len, (size_t)n);
 		m->len += (size_t)n;
 	}
+}
+
+/* Delivers file bytes read whole (depth 0) unless nothing was read; frees them. */
+static bool deliver_file_bytes(walker *w, mbuf *m, const struct stat *st, bool try_archive)
+{
+	if (m->data == NULL || (m->len == 0 && m->partial)) {
+		free(m->data);
+		return false;
+	}
+	return handle_bytes(w, m, (int64_t)st->st_mtime, true, 0, try_archive);
 }
 
 /* A small file: read whole (one pass, hashed as read), then classified in
@@ -652,21 +670,22 @@ static void small_file(walker *w, int fd, const char *path, const struct stat *s
 	mbuf m;
 	if (!mbuf_init(w, &m, (size_t)st->st_size + 1))
 		return;
-	bool complete = read_fd_whole(w, fd, &m);
-	if (m.data == NULL)
+	read_result r = read_fd_whole(w, fd, w->sha, &m);
+	if (w->stop) {
+		free(m.data);
 		return;
+	}
+	bool complete = r == READ_DONE;
+	uint64_t size = m.len;
+	if (r == READ_TOO_LARGE) /* the file grew past the cap: hash it all the same */
+		complete = hash_rest(w, fd, w->sha, &size);
 	if (!mbuf_finish(w, &m)) {
 		free(m.data);
 		return;
 	}
 	char hex[SHA256_HEX_LEN + 1];
 	memcpy(hex, m.sha, sizeof hex);
-	uint64_t size = m.len;
-	bool is_archive = false;
-	if (m.len == 0 && m.partial)
-		free(m.data);
-	else
-		is_archive = handle_bytes(w, &m, (int64_t)st->st_mtime, true, 0, true);
+	bool is_archive = deliver_file_bytes(w, &m, st, true);
 	if (!w->stop)
 		report_file(w, path, size, hex, st, is_archive, complete);
 }
@@ -680,54 +699,28 @@ static bool file_as_leaf(walker *w, fsource *s, const struct stat *st, char *hex
 		out_of_memory(w);
 		return false;
 	}
+	mbuf m;
 	if ((uint64_t)st->st_size > w->opt.max_member_bytes) {
 		too_large(w, (uint64_t)st->st_size, true);
 		*complete = src_finish_hash(s);
 		return sha256_final_hex(s->sha, hex) == LT_OK;
 	}
-	mbuf m;
 	if (!mbuf_init(w, &m, (size_t)st->st_size + 1))
 		return false;
-	for (;;) {
-		if (m.len == m.alloc) {
-			if (m.len > w->max_member) {
-				too_large(w, w->max_member, false);
-				free(m.data);
-				s->hashed = m.len;
-				*complete = src_finish_hash(s);
-				return sha256_final_hex(s->sha, hex) == LT_OK;
-			}
-			if (!mbuf_grow(w, &m)) {
-				free(m.data);
-				return false;
-			}
-		}
-		ssize_t n = pread(s->fd, m.data + m.len, m.alloc - m.len, (off_t)m.len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			s->io_errno = errno;
-			*complete = false;
-			m.partial = true;
-			problem(w, LT_EFILE, "read error after %zu bytes: %s", m.len, strerror(errno));
-			break;
-		}
-		if (n == 0)
-			break;
-		sha256_update(s->sha, m.data + m.len, (size_t)n);
-		m.len += (size_t)n;
-	}
+	read_result r = read_fd_whole(w, s->fd, s->sha, &m);
 	s->hashed = m.len;
+	*complete = r == READ_DONE;
+	if (r == READ_TOO_LARGE || w->stop) {
+		free(m.data);
+		*complete = r == READ_TOO_LARGE && src_finish_hash(s);
+		return sha256_final_hex(s->sha, hex) == LT_OK;
+	}
 	if (sha256_final_hex(s->sha, m.sha) != LT_OK) {
 		free(m.data);
-		problem(w, LT_EFATAL, "SHA-256 failed");
 		return false;
 	}
 	memcpy(hex, m.sha, sizeof m.sha);
-	if (m.partial && m.len == 0)
-		free(m.data);
-	else
-		handle_bytes(w, &m, (int64_t)st->st_mtime, true, 0, false);
+	(void)deliver_file_bytes(w, &m, st, false);
 	return true;
 }
 

@@ -446,11 +446,11 @@ static bool within_window(const findings *fs, const fnd *f, const rpt_event_in *
 {
 	if (f->last_event_key == event_key(ev))
 		return true;
-	if (fs->opt.window_us <= 0)
-		return false;
-	int64_t d = ev->time_us - f->pub.last_us;
-	if (d < 0)
-		d = f->pub.first_us - ev->time_us;
+	if (fs->opt.window_us <= 0 || ev->time_us == INT64_MIN || f->pub.last_us == INT64_MIN)
+		return false; /* an unknown time never joins by time */
+	/* times are microseconds of years 0000-9999 (ltime), so differences cannot overflow */
+	int64_t d = ev->time_us >= f->pub.last_us ? ev->time_us - f->pub.last_us
+	                                          : (ev->time_us >= f->pub.first_us ? 0 : f->pub.first_us - ev->time_us);
 	return d <= fs->opt.window_us;
 }
 
@@ -476,8 +476,9 @@ lt_status findings_add_hit(findings *fs, size_t rule, const rpt_pair *group, siz
 	if (*latest != 0 && within_window(fs, &fs->v[*latest - 1], ev)) {
 		idx = (size_t)(*latest - 1);
 	} else if (fs->n >= fs->opt.max_findings) {
-		fs->dropped++;
-		return LT_OK;
+		fs->dropped++; /* not kept, but the timeline still says which rules hit it */
+		return index_hit(fs, rule, ev) == LT_OK ? LT_OK
+		                                        : lt_error_set(err, LT_EFATAL, "report: out of memory");
 	} else {
 		if (open_finding(fs, rule, group, ngroup, ev, &idx) != LT_OK)
 			return lt_error_set(err, LT_EFATAL, "report: out of memory");

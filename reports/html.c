@@ -142,7 +142,7 @@ static const char css[] =
 	".oc-na{color:#555;border-color:#ccc}.oc-unsupported{color:#8a5a00;border-color:#e8c879}"
 	".oc-failed{color:#fff;background:#a02818;border-color:#a02818}\n"
 	".ck-valid{color:#1e6b3a}.ck-invalid{color:#a02818;font-weight:650}.ck-unverifiable{color:#8a5a00}\n"
-	".nw{white-space:nowrap}.r{text-align:right}\n"
+	".nw{white-space:nowrap}.r{text-align:right}td.file{min-width:12em}td.hash{min-width:16em}\n"
 	".esc{white-space:nowrap;font-family:ui-monospace,Menlo,Consolas,monospace;font-size:11px;background:#fff1c2;"
 	"color:#7a4300;border:1px solid #e3b341;border-radius:3px;padding:0 2px;margin:0 1px}\n"
 	"mark{background:#ffe066;padding:0 1px;border-radius:2px}\n"
@@ -166,7 +166,7 @@ static const char css[] =
 	"align-items:start}\n"
 	".numbers{max-height:300px;overflow:auto;border:1px solid var(--line);border-radius:4px}\n"
 	".numbers table{margin:0}\n"
-	"svg text{fill:#333;font-family:system-ui,Arial,sans-serif}\n"
+	"svg text{fill:#333;font-family:system-ui,Arial,sans-serif}svg text.fm{fill:#c00}\n"
 	".fmark{color:#c00}\n"
 	".warn{background:#fff4e5;border-left:6px solid #e67e22;padding:8px 12px;border-radius:6px}\n"
 	"footer{color:var(--muted);font-size:12px;margin-top:30px;overflow-wrap:anywhere}\n"
@@ -723,11 +723,11 @@ static void evidence(const hw *w)
 	size_t shown = n < HTML_MAX_ROWS ? n : HTML_MAX_ROWS;
 	for (size_t i = 0; i < shown; i++) {
 		const rpt_evidence *e = report_evidence(r, i);
-		fputs("<tr><td class=\"mono\">", w->out);
+		fputs("<tr><td class=\"mono file\">", w->out);
 		h(w, e->path);
-		fputs("</td><td class=\"mono\">", w->out);
+		fputs("</td><td class=\"mono file\">", w->out);
 		hd(w, e->member);
-		fputs("</td><td>", w->out);
+		fputs("</td><td class=\"nw\">", w->out);
 		hd(w, e->format);
 		fputs("</td><td class=\"num\">", w->out);
 		hnum(w, e->size);

@@ -256,7 +256,8 @@ static void rule_case(jw *w, size_t rule, const size_t *forder, size_t nf, buf *
 			char line[96];
 			snprintf(line, sizeof line, "%s: %" PRIu64 " finding(s) below the fail level: ",
 			         rpt_level_name(ru->level), ru->findings);
-			if (buf_puts(sysout, line) != LT_OK || buf_append(sysout, ru->id.p, ru->id.n) ||
+			if (buf_puts(sysout, line) != LT_OK ||
+			    buf_append(sysout, ru->id.p, ru->id.n) != LT_OK ||
 			    buf_putc(sysout, '\n') != LT_OK)
 				w->oom = true;
 		}

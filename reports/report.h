@@ -8,8 +8,10 @@
  *
  * Ownership, in one sentence: every builder function copies the strings it is
  * given into the report's arena, so the caller may free or reuse its inputs as
- * soon as the call returns, and every pointer read back through an accessor
- * lives until report_free.
+ * soon as the call returns; strings read back live until report_free, and the
+ * structs accessors return stay valid until the next builder call (build
+ * first, then write). A report is not thread-safe; the sorting helpers use a
+ * static, so sort one report at a time.
  *
  * Strings taken from evidence are rpt_str slices (pointer + length, may hold
  * NUL bytes and invalid UTF-8); stored copies are slices too, always followed

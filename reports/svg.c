@@ -220,8 +220,12 @@ static void tl_bars(FILE *out, const report *r, const tl *t, bool days)
 			fprintf(out, "<rect x=\"%ld\" y=\"%ld\" width=\"%ld\" height=\"%ld\" fill=\"%s\"/>",
 			        x, y1, w, y0 - y1 > 0 ? y0 - y1 : 1, svg_color(s));
 		}
-		if (t->findings[b])
+		if (t->findings[b]) {
 			fprintf(out, "<path d=\"M%ld %d l5 -9 h-10 z\" fill=\"#C00\"/>", x + w / 2, PY0 - 2);
+			if (w >= 24 && t->findings[b] > 1)
+				fprintf(out, "<text class=\"fm\" x=\"%ld\" y=\"%d\" font-size=\"10\">%" PRIu64
+				             "</text>", x + w / 2 + 7, PY0 - 4, t->findings[b]);
+		}
 		fputs("</g>\n", out);
 	}
 }

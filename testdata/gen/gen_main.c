@@ -356,7 +356,7 @@ static const char *const attacker_ua =
 static const char *const attacker_ua2 = "python-httpx/0.27.0";
 
 typedef struct idset {
-	char ev[64][40];
+	char ev[2600][40];
 	size_t nev;
 	char rq[2600][40];
 	size_t nrq;
@@ -420,6 +420,7 @@ static void llmjacking_probes(stream *st, gen_rng *r, const gen_principal *leake
 		gen_inv_measure(r, &c.inv);
 		emit_call(st, r, &c, &st->att_ct, &st->att_inv);
 		memcpy(ids->rq[ids->nrq++], c.inv.request_id, 40);
+		memcpy(ids->ev[ids->nev++], c.event_id, 40);
 	}
 }
 
@@ -443,6 +444,8 @@ static void llmjacking_burst(stream *st, gen_rng *r, const gen_principal *leaked
 		emit_call(st, r, &c, &st->att_ct, &st->att_inv);
 		if (ids->nrq < sizeof ids->rq / sizeof ids->rq[0])
 			memcpy(ids->rq[ids->nrq++], c.inv.request_id, 40);
+		if (c.ct_on && ids->nev < sizeof ids->ev / sizeof ids->ev[0])
+			memcpy(ids->ev[ids->nev++], c.event_id, 40);
 		if (!c.inv_on && unlogged->nrq < sizeof unlogged->rq / sizeof unlogged->rq[0])
 			memcpy(unlogged->rq[unlogged->nrq++], c.inv.request_id, 40);
 	}
@@ -537,7 +540,7 @@ static void incident_injection(stream *st, gen_rng *r)
 	} tries[] = {{GEN_INJ_IGNORE, GEN_GUARD_INPUT, 0}, {GEN_INJ_DISCOUNT, GEN_GUARD_INPUT, 3},
 		     {GEN_INJ_DAN, GEN_GUARD_INPUT, 6}, {GEN_INJ_SYSPROMPT_LEAK, GEN_GUARD_PASS, 9},
 		     {GEN_INJ_INDIRECT, GEN_GUARD_PASS, 14}, {GEN_INJ_IGNORE, GEN_GUARD_NONE, 130}};
-	char rq[6][40];
+	char rq[6][40], evs[6][40];
 	int64_t t0 = st->plan->day + 14 * 3600 + 20 * 60;
 	for (size_t i = 0; i < 6; i++) {
 		call c;
@@ -550,10 +553,11 @@ static void incident_injection(stream *st, gen_rng *r)
 		gen_inv_measure(r, &c.inv);
 		emit_call(st, r, &c, &st->att_ct, &st->att_inv);
 		memcpy(rq[i], c.inv.request_id, 40);
+		memcpy(evs[i], c.event_id, 40);
 	}
 	truth_line(st, "prompt_injection",
 		   "Prompt-injection and jailbreak attempts against the support chatbot: three blocked by the guardrail (PROMPT_ATTACK), a system-prompt leak and an indirect injection via a tool result that got through, and a last attempt that succeeded after the guardrail was deleted",
-		   t0, st->plan->guard_delete + 28 * 60, bot->arn, NULL, 0, rq, 6, NULL);
+		   t0, st->plan->guard_delete + 28 * 60, bot->arn, evs, 6, rq, 6, NULL);
 
 	char req[160], ev[1][40];
 	snprintf(req, sizeof req, "{\"guardrailIdentifier\":\"%s\"}", st->a->guardrail_id);
@@ -570,7 +574,7 @@ static void incident_secrets(stream *st, gen_rng *r)
 {
 	const gen_principal *p = by_name(st, "dev-assistant-role");
 	static const char *const kinds[] = {"aws_access_key", "github_token", "pem_private_key", "card_number"};
-	char rq[GEN_LEAK_COUNT][40];
+	char rq[GEN_LEAK_COUNT][40], evs[GEN_LEAK_COUNT][40];
 	gen_sb extra;
 	gen_sb_init(&extra);
 	gen_sb_put(&extra, ",\"secrets\":[");
@@ -585,6 +589,7 @@ static void incident_secrets(stream *st, gen_rng *r)
 		gen_inv_measure(r, &c.inv);
 		emit_call(st, r, &c, &st->att_ct, &st->att_inv);
 		memcpy(rq[i], c.inv.request_id, 40);
+		memcpy(evs[i], c.event_id, 40);
 		if (i)
 			gen_sb_putc(&extra, ',');
 		gen_sb_printf(&extra, "{\"kind\":\"%s\",\"request_id\":\"%s\",\"value\":", kinds[i], c.inv.request_id);
@@ -594,7 +599,7 @@ static void incident_secrets(stream *st, gen_rng *r)
 	gen_sb_putc(&extra, ']');
 	truth_line(st, "secret_leak",
 		   "Secrets in model responses of the internal developer assistant: an AWS access key pair, a GitHub token, a PEM private key and a Luhn-valid card number (all fake)",
-		   t0, t0 + 3 * 330 + 41, p->arn, NULL, 0, rq, GEN_LEAK_COUNT, extra.data);
+		   t0, t0 + 3 * 330 + 41, p->arn, evs, GEN_LEAK_COUNT, rq, GEN_LEAK_COUNT, extra.data);
 	gen_sb_free(&extra);
 }
 

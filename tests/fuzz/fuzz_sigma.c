@@ -61,6 +61,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	lt_error err;
 	lt_error_clear(&err);
+	ruleset_set_generic(rs, size % 2 == 0);
 	if (ruleset_load_text(rs, "fuzz.yml", text, size, &err) == LT_OK &&
 	    ruleset_compile(rs, &err) == LT_OK) {
 		arena *a = arena_new(0, 0);
@@ -72,7 +73,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			ev.doc = doc;
 			ev.prompt = ev_str_from("ignore previous instructions", 28);
 			size_t spans = 0;
-			ruleset_set_generic(rs, true);
 			(void)ruleset_match(rs, &ev, on_hit, &spans);
 		}
 		arena_free(a);

@@ -356,15 +356,40 @@ static void json__errors__offset_and_expectation(void **state)
 	assert_fails(f, "[1e+]", 0, 4, "digit in exponent");
 	assert_fails(f, "[-]", 0, 2, "digit");
 	assert_fails(f, "[tru]", 0, 1, "true");
-	assert_fails(f, "[nul", 0, 1, "null");
+	assert_fails(f, "[nul]", 0, 1, "null");
+	assert_fails(f, "[nul", 0, 4, "end of input");
 	assert_fails(f, "\xEF\xBB\xBF{}", 0, 0, "byte order mark");
-	assert_fails(f, "[\"a\\", 0, 3, "unterminated string");
+	assert_fails(f, "[\"a\\", 0, 4, "unterminated string");
 	assert_non_null(parse_opts(f, "\xEF\xBB\xBF{}", JSON_ALLOW_BOM, 0));
 	json_value *v = NULL;
 	assert_int_equal(json_parse(f->a, "\xFF\xFE[\0]\0", 6, NULL, &v, NULL, &f->err), LT_EITEM);
 	assert_non_null(strstr(f->err.msg, "UTF-16"));
 	/* err may be NULL */
 	assert_int_equal(json_parse(f->a, "[", 1, NULL, &v, NULL, NULL), LT_EITEM);
+}
+
+/* Every proper prefix of a document fails exactly at its end, in both modes,
+ * so a streaming caller can tell "needs more input" from "bad input". */
+static void json__truncated_input__error_at_end(void **state)
+{
+	fixture *f = *state;
+	const char doc[] = " {\"a\" : [\"x\\u00e9\\uD83D\\uDE00 \xE2\x82\xAC\\n\", true, false, null, -1.5e+3, {}],"
+	                   " \"b\\\"\" : {\"c\":\"\xF0\x9F\x98\x80\"}} ";
+	size_t n = sizeof doc - 1;
+	assert_non_null(parse(f, doc));
+	for (size_t len = 0; len < n - 1; len++) {
+		for (int strict = 0; strict < 2; strict++) {
+			json_options o = {strict ? JSON_STRICT_UTF8 : 0, 0};
+			json_value *v = NULL;
+			lt_error_clear(&f->err);
+			arena_reset(f->a);
+			if (json_parse(f->a, doc, len, &o, &v, NULL, &f->err) == LT_OK)
+				fail_msg("prefix of %zu bytes parsed", len);
+			if (f->err.offset != len)
+				fail_msg("prefix of %zu bytes (strict %d): error at %llu: %s", len, strict,
+				         (unsigned long long)f->err.offset, f->err.msg);
+		}
+	}
 }
 
 static void json__whitespace__accepted_everywhere(void **state)
@@ -579,6 +604,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(json__large_containers__children_contiguous, setup, teardown),
 		cmocka_unit_test_setup_teardown(json__trailing__consumed_and_error, setup, teardown),
 		cmocka_unit_test_setup_teardown(json__errors__offset_and_expectation, setup, teardown),
+		cmocka_unit_test_setup_teardown(json__truncated_input__error_at_end, setup, teardown),
 		cmocka_unit_test_setup_teardown(json__whitespace__accepted_everywhere, setup, teardown),
 		cmocka_unit_test_setup_teardown(json__duplicate_keys__last_wins, setup, teardown),
 		cmocka_unit_test_setup_teardown(json__get_path__follows_objects_only, setup, teardown),

@@ -361,6 +361,20 @@ static void findings__other_group_or_rule__separate(void **state)
 	report_free(r);
 }
 
+static void findings__unknown_time__never_joins_by_time(void **state)
+{
+	(void)state;
+	report *r = report_new(NULL);
+	size_t rule = add_rule(r, "r", RPT_LEVEL_HIGH);
+	hit(r, rule, "alice", "1", INT64_MIN);
+	hit(r, rule, "alice", "2", T0);
+	hit(r, rule, "alice", "3", INT64_MIN);
+	assert_int_equal(report_nfindings(r), 3);
+	hit(r, rule, "alice", "3", INT64_MIN); /* the same event again still merges */
+	assert_int_equal(report_nfindings(r), 3);
+	report_free(r);
+}
+
 static void findings__window_zero__every_hit_alone(void **state)
 {
 	(void)state;
@@ -630,6 +644,7 @@ int main(void)
 		cmocka_unit_test(findings__same_group_within_window__merge),
 		cmocka_unit_test(findings__past_window__new_finding),
 		cmocka_unit_test(findings__other_group_or_rule__separate),
+		cmocka_unit_test(findings__unknown_time__never_joins_by_time),
 		cmocka_unit_test(findings__window_zero__every_hit_alone),
 		cmocka_unit_test(findings__events_capped__rest_counted),
 		cmocka_unit_test(findings__matches_capped__rest_counted),

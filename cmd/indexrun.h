@@ -1,0 +1,29 @@
+/*
+ * indexrun.h — running the indexer for a command: the terminal side of
+ * store/indexer.h (progress line on a terminal, every problem on stderr with
+ * evidence text escaped, a summary on stdout), shared by `index` and `analyze`.
+ */
+#ifndef LLMTRAIL_CMD_INDEXRUN_H
+#define LLMTRAIL_CMD_INDEXRUN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cmd/exitcode.h"
+
+typedef struct indexrun_options {
+	unsigned jobs;              /* 0 = number of cores */
+	uint64_t max_member_bytes;  /* 0 = default */
+	int argc;                   /* recorded in the case's run log */
+	char *const *argv;
+} indexrun_options;
+
+/* Indexes paths into the case; notes unreadable evidence (3) or a fatal error (4) in ex.
+ * Returns 0 when the case is usable afterwards (even with evidence problems), -1 if not. */
+int indexrun(const char *case_path, const char *const *paths, size_t npaths, const indexrun_options *o,
+             exit_state *ex);
+
+/* "123", "64M", "4G", "512k" -> bytes; 0 on error. */
+uint64_t indexrun_parse_size(const char *s);
+
+#endif

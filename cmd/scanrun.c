@@ -1,0 +1,876 @@
+/*
+ * scanrun.c — the scan pipeline (see scanrun.h): rule packs are loaded and
+ * compiled once; the case is replayed in time order and every event goes
+ * through the rule set; hits become findings through the report model's
+ * aggregator; custody and problems are read from the index; then each
+ * requested writer runs. cmd/ is where stages meet, so this file only wires:
+ * it decides nothing about what is a finding.
+ *
+ * Rules whose log source has no events in the case are "not applicable";
+ * rules below --min-level are not run (also "not applicable", with that
+ * reason); rules that do not load are "failed" and make the exit code 2.
+ */
+#include "config.h"
+
+#include "cmd/scanrun.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <stdint.h>
+#include <sys/stat.h>
+
+#include "analyzers/sigma.h"
+#include "cmd/rulesdir.h"
+#include "common/log.h"
+#include "common/ltime.h"
+#include "ingest/sha256.h"
+#include "reports/csv.h"
+#include "reports/html.h"
+#include "reports/jsonl.h"
+#include "reports/junit.h"
+#include "reports/markdown.h"
+#include "store/case.h"
+#include "store/replay.h"
+
+#define SCAN_MAX_RULE_ERRORS_SHOWN 20
+#define SCAN_MAX_PACKS 128
+
+const cli_option scan_cli_options[] = {
+	SCAN_CLI_OPTION_ROWS
+	{NULL, 0, NULL, NULL},
+};
+
+void scan_options_init(scan_options *o)
+{
+	memset(o, 0, sizeof *o);
+	o->out_dir = "llmtrail-report";
+	o->default_rules = true;
+	o->since_us = INT64_MIN;
+	o->until_us = INT64_MAX;
+	o->min_level = RPT_LEVEL_INFORMATIONAL;
+	o->fail_on = RPT_LEVEL_HIGH;
+	o->formats = SCAN_FMT_ALL;
+	o->redact = true;
+}
+
+static int usage_error(const char *what, const char *value)
+{
+	fprintf(stderr, "llmtrail: invalid %s: '%s'\n", what, value);
+	return LT_EXIT_USAGE;
+}
+
+static int parse_formats(const char *list, unsigned *out)
+{
+	static const struct {
+		const char *name;
+		unsigned bit;
+	} names[] = {{"html", SCAN_FMT_HTML}, {"junit", SCAN_FMT_JUNIT}, {"jsonl", SCAN_FMT_JSONL},
+	             {"csv", SCAN_FMT_CSV},   {"md", SCAN_FMT_MD},       {"all", SCAN_FMT_ALL}};
+	unsigned bits = 0;
+	const char *p = list;
+	while (*p != '\0') {
+		size_t n = strcspn(p, ",");
+		bool found = false;
+		for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+			if (strlen(names[i].name) == n && strncmp(p, names[i].name, n) == 0) {
+				bits |= names[i].bit;
+				found = true;
+			}
+		if (!found)
+			return usage_error("--format (html,junit,jsonl,csv,md)", list);
+		p += n;
+		if (*p == ',')
+			p++;
+	}
+	if (bits == 0)
+		return usage_error("--format (html,junit,jsonl,csv,md)", list);
+	*out = bits;
+	return 0;
+}
+
+static int parse_time(const char *what, const char *value, int64_t *out)
+{
+	if (ltime_parse(value, strlen(value), out) != LT_OK)
+		return usage_error(what, value);
+	return 0;
+}
+
+int scan_apply_option(scan_options *o, const cli_option *opt, const char *v)
+{
+	const char *n = opt->name;
+	if (strcmp(n, "output") == 0)
+		o->out_dir = v;
+	else if (strcmp(n, "rules") == 0) {
+		if (o->nrule_paths == SCAN_MAX_RULE_PATHS)
+			return usage_error("--rules (too many)", v);
+		o->rule_paths[o->nrule_paths++] = v;
+	} else if (strcmp(n, "no-default-rules") == 0)
+		o->default_rules = false;
+	else if (strcmp(n, "since") == 0)
+		return parse_time("--since time", v, &o->since_us);
+	else if (strcmp(n, "until") == 0)
+		return parse_time("--until time", v, &o->until_us);
+	else if (strcmp(n, "min-level") == 0) {
+		if (rpt_level_parse(v, &o->min_level) != LT_OK || o->min_level == RPT_LEVEL_NONE)
+			return usage_error("--min-level", v);
+	} else if (strcmp(n, "fail-on") == 0) {
+		if (rpt_level_parse(v, &o->fail_on) != LT_OK)
+			return usage_error("--fail-on", v);
+	} else if (strcmp(n, "format") == 0)
+		return parse_formats(v, &o->formats);
+	else if (strcmp(n, "no-redact") == 0)
+		o->redact = false;
+	else if (strcmp(n, "public-keys") == 0)
+		o->public_keys = v;
+	else
+		return 1;
+	return 0;
+}
+
+char *scan_command_line(int argc, char **argv)
+{
+	buf b;
+	buf_init(&b, 64 * 1024);
+	if (buf_puts(&b, "llmtrail") != LT_OK) {
+		buf_free(&b);
+		return NULL;
+	}
+	for (int i = 0; i < argc; i++)
+		if (buf_putc(&b, ' ') != LT_OK || buf_puts(&b, argv[i]) != LT_OK)
+			break;
+	return buf_detach(&b, NULL);
+}
+
+/* ---- state of one scan --------------------------------------------------- */
+
+/* Open-addressing map from a rule pointer to its index in the ruleset, so a
+ * hit finds its rule in O(1) however many rules are loaded. */
+typedef struct rule_map {
+	const sigma_rule **keys;
+	size_t *vals;
+	size_t cap; /* power of two, at least twice the rules */
+} rule_map;
+
+static size_t rule_map_slot(const rule_map *m, const sigma_rule *r)
+{
+	uintptr_t x = (uintptr_t)r;
+	x ^= x >> 17;
+	x *= (uintptr_t)0x9E3779B97F4A7C15ull;
+	return (size_t)(x >> 7) & (m->cap - 1);
+}
+
+static lt_status rule_map_build(rule_map *m, const sigma_ruleset *rs)
+{
+	size_t n = ruleset_count(rs);
+	m->cap = 16;
+	while (m->cap < n * 2)
+		m->cap *= 2;
+	m->keys = calloc(m->cap, sizeof *m->keys);
+	m->vals = calloc(m->cap, sizeof *m->vals);
+	if (m->keys == NULL || m->vals == NULL)
+		return LT_EFATAL;
+	for (size_t i = 0; i < n; i++) {
+		const sigma_rule *r = ruleset_rule(rs, i);
+		size_t k = rule_map_slot(m, r);
+		while (m->keys[k] != NULL)
+			k = (k + 1) & (m->cap - 1);
+		m->keys[k] = r;
+		m->vals[k] = i;
+	}
+	return LT_OK;
+}
+
+static size_t rule_map_get(const rule_map *m, const sigma_rule *r)
+{
+	for (size_t k = rule_map_slot(m, r); m->keys[k] != NULL; k = (k + 1) & (m->cap - 1))
+		if (m->keys[k] == r)
+			return m->vals[k];
+	return SIZE_MAX;
+}
+
+static void rule_map_free(rule_map *m)
+{
+	free(m->keys);
+	free(m->vals);
+}
+
+typedef struct scan {
+	const scan_options *o;
+	exit_state *ex;
+	case_db *c;
+	report *r;
+	sigma_ruleset *rs;
+	size_t *rule_index; /* sigma rule i -> report rule index (SIZE_MAX: not in report) */
+	bool *rule_active;  /* evaluated (applicable, at or above --min-level) */
+	rule_map map;
+	uint64_t rule_errors_shown;
+	case_totals totals;
+} scan;
+
+static void say_error(const char *prefix, const lt_error *err)
+{
+	char msg[LT_ERROR_PATH_MAX * 2 + LT_ERROR_MSG_MAX + 64];
+	lt_error_format(err, msg, sizeof msg);
+	log_error("%s: %s", prefix, msg);
+}
+
+static rpt_str str_of(ev_str s)
+{
+	return rpt_sn(s.p, s.n);
+}
+
+static void event_to_report(const event *ev, rpt_event_in *out)
+{
+	rpt_event_init(out);
+	out->time_us = ev->time_us;
+	out->source = rpt_s(ev_source_name(ev->source));
+	out->uid = str_of(ev->uid);
+	out->request_id = str_of(ev->request_id);
+	out->action = str_of(ev->action);
+	out->service = str_of(ev->service);
+	out->principal = str_of(ev->principal);
+	out->access_key = str_of(ev->access_key);
+	out->account = str_of(ev->account);
+	out->region = str_of(ev->region);
+	out->source_ip = str_of(ev->source_ip);
+	out->user_agent = str_of(ev->user_agent);
+	out->model = str_of(ev->model);
+	out->error_code = str_of(ev->error_code);
+	out->guardrail_action = str_of(ev->guardrail_action);
+	out->input_tokens = ev->input_tokens;
+	out->output_tokens = ev->output_tokens;
+	out->latency_ms = ev->latency_ms;
+	if (ev->prov != NULL) {
+		out->evidence = rpt_s(ev->prov->evidence);
+		out->member = rpt_s(ev->prov->member);
+		out->member_sha256 = rpt_s(ev->prov->sha256);
+	}
+	out->line = ev->line;
+}
+
+/* ---- rules --------------------------------------------------------------- */
+
+static rpt_level rule_level(const sigma_rule *rule)
+{
+	rpt_level l;
+	const char *s = sigma_rule_level(rule);
+	if (s[0] != '\0' && rpt_level_parse(s, &l) == LT_OK && l != RPT_LEVEL_NONE)
+		return l;
+	return RPT_LEVEL_MEDIUM; /* Sigma leaves a missing level open; docs/rules.md says medium */
+}
+
+/* Pack name of a rule file: the first folder below the root it was loaded from. */
+static void pack_name(const char *root, const char *file, char *out, size_t n)
+{
+	size_t rl = strlen(root);
+	const char *rest = file;
+	if (strncmp(file, root, rl) == 0 && (file[rl] == '/' || file[rl] == '\0')) {
+		rest = file + rl;
+		while (*rest == '/')
+			rest++;
+		const char *slash = strchr(rest, '/');
+		if (slash != NULL) {
+			snprintf(out, n, "%.*s", (int)(slash - rest), rest);
+			return;
+		}
+	}
+	/* a single file, or a flat folder: the folder's (or file's) own name */
+	const char *base = strrchr(root, '/');
+	base = base != NULL && base[1] != '\0' ? base + 1 : root;
+	snprintf(out, n, "%s", base);
+}
+
+typedef struct rule_root {
+	const char *path;
+	bool shipped;
+} rule_root;
+
+static const char *root_of(const rule_root *roots, size_t nroots, const char *file)
+{
+	const char *best = NULL;
+	size_t best_len = 0;
+	for (size_t i = 0; i < nroots; i++) {
+		size_t l = strlen(roots[i].path);
+		if (strncmp(file, roots[i].path, l) == 0 && l >= best_len) {
+			best = roots[i].path;
+			best_len = l;
+		}
+	}
+	return best != NULL ? best : file;
+}
+
+static bool source_present(const scan *s, ev_source src)
+{
+	if (src == EV_SRC_CLOUDTRAIL)
+		return s->totals.events_cloudtrail > 0;
+	if (src == EV_SRC_INVOCATION)
+		return s->totals.events_invocation > 0;
+	return false;
+}
+
+/* Adds every rule to the report with its initial outcome. */
+static lt_status register_rules(scan *s, const rule_root *roots, size_t nroots, lt_error *err)
+{
+	size_t n = ruleset_count(s->rs);
+	s->rule_index = calloc(n ? n : 1, sizeof *s->rule_index);
+	s->rule_active = calloc(n ? n : 1, sizeof *s->rule_active);
+	if (s->rule_index == NULL || s->rule_active == NULL)
+		return lt_error_set(err, LT_EFATAL, "out of memory");
+	for (size_t i = 0; i < n; i++) {
+		const sigma_rule *rule = ruleset_rule(s->rs, i);
+		s->rule_index[i] = SIZE_MAX;
+		if (sigma_rule_kind(rule) == SIGMA_KIND_FILTER)
+			continue; /* filters are part of the rules they name */
+		char pack[256];
+		const char *root = root_of(roots, nroots, sigma_rule_file(rule));
+		pack_name(root, sigma_rule_file(rule), pack, sizeof pack);
+		const char *tags[64];
+		size_t ntags = sigma_rule_ntags(rule);
+		if (ntags > 64)
+			ntags = 64;
+		for (size_t t = 0; t < ntags; t++)
+			tags[t] = sigma_rule_tag(rule, t);
+		char idbuf[512];
+		const char *id = sigma_rule_id(rule);
+		if (id[0] == '\0') {
+			/* an id is required to list a rule: fall back to name, then file:line */
+			id = sigma_rule_name(rule);
+			if (id[0] == '\0') {
+				snprintf(idbuf, sizeof idbuf, "%s:%u", sigma_rule_file(rule), sigma_rule_line(rule));
+				id = idbuf;
+			}
+		}
+		rpt_rule_in in = {
+			.pack = pack,
+			.id = id,
+			.title = sigma_rule_title(rule),
+			.status = sigma_rule_status(rule),
+			.file = sigma_rule_file(rule),
+			.line = sigma_rule_err_line(rule) ? sigma_rule_err_line(rule) : sigma_rule_line(rule),
+			.description = sigma_rule_description(rule),
+			.tags = tags,
+			.ntags = ntags,
+			.level = rule_level(rule),
+			.outcome = RPT_PASSED,
+			.reason = NULL,
+		};
+		switch (sigma_rule_state(rule)) {
+		case SIGMA_ERROR:
+			in.outcome = RPT_FAILED;
+			in.reason = sigma_rule_reason(rule);
+			exit_state_note(s->ex, LT_EXIT_USAGE);
+			if (s->rule_errors_shown++ < SCAN_MAX_RULE_ERRORS_SHOWN)
+				log_error("rule error: %s:%u: %s", sigma_rule_file(rule), sigma_rule_err_line(rule),
+				          sigma_rule_reason(rule));
+			break;
+		case SIGMA_UNSUPPORTED:
+			in.outcome = RPT_UNSUPPORTED;
+			in.reason = sigma_rule_reason(rule);
+			break;
+		case SIGMA_LOADED:
+			if (!source_present(s, sigma_rule_source(rule))) {
+				in.outcome = RPT_NOT_APPLICABLE;
+				in.reason = sigma_rule_source(rule) == EV_SRC_UNKNOWN
+				                ? "log source not handled by llmtrail"
+				                : "no events of this log source in the case";
+			} else if (in.level < s->o->min_level) {
+				in.outcome = RPT_NOT_APPLICABLE;
+				in.reason = "below --min-level";
+			} else {
+				s->rule_active[i] = true;
+			}
+			break;
+		}
+		if (report_add_rule(s->r, &in, &s->rule_index[i], err) != LT_OK)
+			return err->status;
+	}
+	return LT_OK;
+}
+
+/* SHA-256 over the rule files of a pack, in load order (sorted): each file's
+ * path below the root, a NUL, then its bytes. */
+static void pack_hash(const scan *s, const char *root, const char *pack, char out[65])
+{
+	sha256_ctx *h = sha256_new();
+	out[0] = '\0';
+	if (h == NULL)
+		return;
+	size_t rl = strlen(root);
+	const char *last = NULL;
+	for (size_t i = 0; i < ruleset_count(s->rs); i++) {
+		const char *file = sigma_rule_file(ruleset_rule(s->rs, i));
+		char p[256];
+		if (strncmp(file, root, rl) != 0)
+			continue;
+		pack_name(root, file, p, sizeof p);
+		if (strcmp(p, pack) != 0 || (last != NULL && strcmp(last, file) == 0))
+			continue; /* another pack, or another document of the same file */
+		last = file;
+		sha256_update(h, file + rl, strlen(file + rl) + 1);
+		FILE *f = fopen(file, "rb");
+		if (f == NULL)
+			continue;
+		unsigned char chunk[65536];
+		size_t k;
+		while ((k = fread(chunk, 1, sizeof chunk, f)) > 0)
+			sha256_update(h, chunk, k);
+		fclose(f);
+	}
+	if (sha256_final_hex(h, out) != LT_OK)
+		out[0] = '\0';
+	sha256_free(h);
+}
+
+static void register_packs(scan *s, const rule_root *roots, size_t nroots)
+{
+	char seen[SCAN_MAX_PACKS][256];
+	size_t nseen = 0;
+	for (size_t i = 0; i < ruleset_count(s->rs) && nseen < SCAN_MAX_PACKS; i++) {
+		const char *file = sigma_rule_file(ruleset_rule(s->rs, i));
+		const char *root = root_of(roots, nroots, file);
+		char pack[256];
+		pack_name(root, file, pack, sizeof pack);
+		bool dup = false;
+		for (size_t k = 0; k < nseen; k++)
+			dup = dup || strcmp(seen[k], pack) == 0;
+		if (dup)
+			continue;
+		snprintf(seen[nseen++], sizeof seen[0], "%s", pack);
+		char hex[65];
+		pack_hash(s, root, pack, hex);
+		lt_error err;
+		lt_error_clear(&err);
+		if (report_add_pack(s->r, pack, root, hex, &err) != LT_OK)
+			say_error("report", &err);
+	}
+}
+
+static lt_status load_rules(scan *s, lt_error *err)
+{
+	rule_root roots[SCAN_MAX_RULE_PATHS + 1];
+	size_t nroots = 0;
+	char shipped[PATH_MAX];
+	s->rs = ruleset_new();
+	if (s->rs == NULL)
+		return lt_error_set(err, LT_EFATAL, "out of memory");
+	if (s->o->default_rules) {
+		if (rulesdir_find(shipped, sizeof shipped) == NULL) {
+			log_error("the shipped rule packs were not found (set LLMTRAIL_RULES_DIR)");
+			exit_state_note(s->ex, LT_EXIT_USAGE);
+		} else {
+			roots[nroots++] = (rule_root){shipped, true};
+		}
+	}
+	for (size_t i = 0; i < s->o->nrule_paths; i++)
+		roots[nroots++] = (rule_root){s->o->rule_paths[i], false};
+	for (size_t i = 0; i < nroots; i++) {
+		lt_error e;
+		lt_error_clear(&e);
+		if (ruleset_load_path(s->rs, roots[i].path, &e) != LT_OK) {
+			if (e.status == LT_EFATAL)
+				return lt_error_set(err, LT_EFATAL, "%s", e.msg);
+			say_error("rules", &e);
+			exit_state_note(s->ex, LT_EXIT_USAGE);
+		}
+	}
+	if (ruleset_compile(s->rs, err) != LT_OK)
+		return err->status;
+	if (rule_map_build(&s->map, s->rs) != LT_OK)
+		return lt_error_set(err, LT_EFATAL, "out of memory");
+	register_packs(s, roots, nroots);
+	return register_rules(s, roots, nroots, err);
+}
+
+/* ---- matching ------------------------------------------------------------ */
+
+typedef struct hit_ctx {
+	scan *s;
+	const event *ev;
+	rpt_event_in rev;
+	lt_status status;
+} hit_ctx;
+
+static void note_rule_failure(scan *s, const sigma_rule *rule, const event *ev, const char *why)
+{
+	lt_error err;
+	lt_error_clear(&err);
+	char reason[LT_ERROR_MSG_MAX];
+	snprintf(reason, sizeof reason, "rule %s failed on event %.*s: %s", sigma_rule_id(rule),
+	         (int)(ev->uid.n > 200 ? 200 : ev->uid.n), ev->uid.p ? ev->uid.p : "", why);
+	if (s->rule_errors_shown++ < SCAN_MAX_RULE_ERRORS_SHOWN)
+		log_warn("%s", reason);
+	if (report_add_problem(s->r, ev->prov ? ev->prov->evidence : "", ev->prov ? ev->prov->member : "",
+	                       ev->line, RPT_SEV_WARNING, reason, &err) != LT_OK)
+		say_error("report", &err);
+}
+
+static lt_status add_correlation(hit_ctx *h, size_t ri, const sigma_hit *hit)
+{
+	const sigma_corr_fired *f = hit->corr;
+	rpt_pair group = {rpt_s("group"), rpt_s(f->group)};
+	size_t ngroup = f->group[0] != '\0' ? 1 : 0;
+	lt_error err;
+	lt_error_clear(&err);
+	for (size_t i = 0; i < f->nevents; i++) {
+		const sigma_corr_event *ce = &f->events[i];
+		rpt_event_in e;
+		rpt_event_init(&e);
+		e.time_us = ce->time_us;
+		e.source = rpt_s(ev_source_name(ce->source));
+		e.uid = rpt_s(ce->uid);
+		e.evidence = rpt_s(ce->evidence);
+		e.member = rpt_s(ce->member);
+		e.line = ce->line;
+		if (ce->uid != NULL && h->ev->uid.n == strlen(ce->uid) &&
+		    memcmp(ce->uid, h->ev->uid.p, h->ev->uid.n) == 0)
+			e = h->rev; /* the completing event: full header */
+		if (report_add_hit(h->s->r, ri, &group, ngroup, &e, NULL, 0, &err) != LT_OK)
+			return err.status;
+	}
+	return LT_OK;
+}
+
+static int on_hit(void *ctx, const sigma_hit *hit)
+{
+	hit_ctx *h = ctx;
+	scan *s = h->s;
+	size_t idx = rule_map_get(&s->map, hit->rule);
+	if (idx == SIZE_MAX || !s->rule_active[idx] || s->rule_index[idx] == SIZE_MAX)
+		return 0;
+	if (hit->error != NULL) {
+		note_rule_failure(s, hit->rule, h->ev, hit->error);
+		return 0;
+	}
+	size_t ri = s->rule_index[idx];
+	if (hit->corr != NULL) {
+		h->status = add_correlation(h, ri, hit);
+		return h->status == LT_EFATAL;
+	}
+	rpt_match_in m[SIGMA_MAX_SPANS];
+	size_t nm = hit->nspans < SIGMA_MAX_SPANS ? hit->nspans : SIGMA_MAX_SPANS;
+	bool secret = sigma_rule_redact(hit->rule);
+	for (size_t i = 0; i < nm; i++) {
+		const sigma_span *sp = &hit->spans[i];
+		m[i].field = rpt_s(sp->field);
+		m[i].value = rpt_sn(sp->value, sp->value_len);
+		m[i].start = sp->start;
+		m[i].end = sp->end;
+		m[i].secret = secret;
+	}
+	rpt_pair group[1];
+	size_t ngroup = 0;
+	if (h->rev.principal.n > 0)
+		group[ngroup++] = (rpt_pair){rpt_s("principal"), h->rev.principal};
+	else if (h->rev.source_ip.n > 0)
+		group[ngroup++] = (rpt_pair){rpt_s("source_ip"), h->rev.source_ip};
+	lt_error err;
+	lt_error_clear(&err);
+	if (report_add_hit(s->r, ri, group, ngroup, &h->rev, m, nm, &err) != LT_OK) {
+		h->status = err.status;
+		if (err.status == LT_EFATAL)
+			return 1;
+		say_error("report", &err);
+	}
+	return 0;
+}
+
+static lt_status replay_case(scan *s, lt_error *err)
+{
+	replay_filter f;
+	replay_filter_init(&f);
+	f.since_us = s->o->since_us;
+	f.until_us = s->o->until_us;
+	replay *rp = NULL;
+	if (replay_new(s->c, &f, &rp, err) != LT_OK)
+		return err->status;
+	const event *ev = NULL;
+	lt_status st;
+	uint64_t lost = 0;
+	for (;;) {
+		lt_error e;
+		lt_error_clear(&e);
+		st = replay_next(rp, &ev, &e);
+		if (st == LT_EFATAL) {
+			*err = e;
+			break;
+		}
+		if (ev == NULL) {
+			st = LT_OK;
+			break;
+		}
+		if (st != LT_OK && lost++ < SCAN_MAX_RULE_ERRORS_SHOWN)
+			say_error("replay", &e);
+		hit_ctx h = {s, ev, {0}, LT_OK};
+		event_to_report(ev, &h.rev);
+		lt_error re;
+		lt_error_clear(&re);
+		if (report_note_event(s->r, &h.rev, &re) != LT_OK && re.status == LT_EFATAL) {
+			*err = re;
+			st = LT_EFATAL;
+			break;
+		}
+		if (ruleset_match(s->rs, ev, on_hit, &h) != LT_OK || h.status == LT_EFATAL) {
+			st = lt_error_set(err, LT_EFATAL, "out of memory while matching");
+			break;
+		}
+	}
+	replay_free(rp);
+	return st;
+}
+
+/* ---- custody and problems from the index --------------------------------- */
+
+static const char *col(sqlite3_stmt *st, int i)
+{
+	const unsigned char *t = sqlite3_column_text(st, i);
+	return t != NULL ? (const char *)t : "";
+}
+
+static lt_status add_custody(scan *s, lt_error *err)
+{
+	static const char sql[] =
+		"SELECT e.path, m.path, m.size, m.sha256, m.content_sha256, m.format, m.events,"
+		" m.duplicates, m.problems FROM members m JOIN evidence e ON e.id = m.evidence_id"
+		" ORDER BY e.path, m.path";
+	sqlite3_stmt *st = NULL;
+	if (sqlite3_prepare_v2(case_sqlite(s->c), sql, -1, &st, NULL) != SQLITE_OK)
+		return lt_error_set(err, LT_EFATAL, "case index: %s", sqlite3_errmsg(case_sqlite(s->c)));
+	lt_status rc = LT_OK;
+	while (rc == LT_OK && sqlite3_step(st) == SQLITE_ROW) {
+		const char *csha = col(st, 4);
+		rpt_evidence_in in = {
+			.path = col(st, 0),
+			.member = col(st, 1),
+			.size = (uint64_t)sqlite3_column_int64(st, 2),
+			.sha256 = col(st, 3),
+			.sha256_decompressed = csha[0] != '\0' && strcmp(csha, col(st, 3)) != 0 ? csha : NULL,
+			.format = col(st, 5),
+			.events = (uint64_t)sqlite3_column_int64(st, 6),
+			.duplicates = (uint64_t)sqlite3_column_int64(st, 7),
+			.problems = (uint64_t)sqlite3_column_int64(st, 8),
+		};
+		rc = report_add_evidence(s->r, &in, err);
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+static lt_status add_problems(scan *s, lt_error *err)
+{
+	static const char sql[] = "SELECT kind, file, member, line, reason FROM problems"
+	                          " ORDER BY file, member, line, id";
+	sqlite3_stmt *st = NULL;
+	if (sqlite3_prepare_v2(case_sqlite(s->c), sql, -1, &st, NULL) != SQLITE_OK)
+		return lt_error_set(err, LT_EFATAL, "case index: %s", sqlite3_errmsg(case_sqlite(s->c)));
+	lt_status rc = LT_OK;
+	uint64_t evidence_problems = 0;
+	while (rc == LT_OK && sqlite3_step(st) == SQLITE_ROW) {
+		const char *kind = col(st, 0);
+		char reason[LT_ERROR_MSG_MAX + 64];
+		snprintf(reason, sizeof reason, "%s: %s", kind, col(st, 4));
+		rpt_severity sev = strcmp(kind, "missing-body") == 0 || strcmp(kind, "bad-record") == 0
+		                       ? RPT_SEV_WARNING
+		                       : RPT_SEV_ERROR;
+		evidence_problems++;
+		rc = report_add_problem(s->r, col(st, 1), col(st, 2), (uint64_t)sqlite3_column_int64(st, 3), sev,
+		                        reason, err);
+	}
+	sqlite3_finalize(st);
+	if (evidence_problems > 0) {
+		log_warn("%llu evidence problem(s) are recorded in the case; see the reports",
+		         (unsigned long long)evidence_problems);
+		exit_state_note(s->ex, LT_EXIT_UNREADABLE);
+	}
+	return rc;
+}
+
+/* ---- writing ------------------------------------------------------------- */
+
+static lt_status ensure_dir(const char *dir, lt_error *err)
+{
+	if (mkdir(dir, 0777) == 0 || errno == EEXIST) {
+		struct stat sb;
+		if (stat(dir, &sb) == 0 && S_ISDIR(sb.st_mode))
+			return LT_OK;
+	}
+	return lt_error_set(err, LT_EFATAL, "cannot create output folder %s: %s", dir, strerror(errno));
+}
+
+typedef lt_status (*writer_fn)(const report *r, FILE *out, lt_error *err);
+
+static lt_status write_file(const char *dir, const char *name, writer_fn fn, const report *r,
+                            lt_error *err)
+{
+	char path[PATH_MAX], tmp[PATH_MAX + 8];
+	snprintf(path, sizeof path, "%s/%s", dir, name);
+	snprintf(tmp, sizeof tmp, "%s.tmp", path);
+	FILE *f = fopen(tmp, "wb");
+	if (f == NULL)
+		return lt_error_set(err, LT_EFATAL, "cannot write %s: %s", tmp, strerror(errno));
+	lt_status st = fn(r, f, err);
+	if (fclose(f) != 0 && st == LT_OK)
+		st = lt_error_set(err, LT_EFATAL, "cannot write %s: %s", tmp, strerror(errno));
+	if (st == LT_OK && rename(tmp, path) != 0)
+		st = lt_error_set(err, LT_EFATAL, "cannot rename %s: %s", tmp, strerror(errno));
+	if (st != LT_OK)
+		remove(tmp);
+	return st;
+}
+
+/* Second pass, header-only: every event in time order with the rules that hit it. */
+static lt_status write_timeline(scan *s, const char *dir, lt_error *err)
+{
+	char path[PATH_MAX], tmp[PATH_MAX + 8];
+	snprintf(path, sizeof path, "%s/timeline.csv", dir);
+	snprintf(tmp, sizeof tmp, "%s.tmp", path);
+	FILE *f = fopen(tmp, "wb");
+	if (f == NULL)
+		return lt_error_set(err, LT_EFATAL, "cannot write %s: %s", tmp, strerror(errno));
+	report_csv *csv = report_csv_begin(f, err);
+	replay_filter flt;
+	replay_filter_init(&flt);
+	flt.since_us = s->o->since_us;
+	flt.until_us = s->o->until_us;
+	flt.flags = REPLAY_HEADERS_ONLY;
+	replay *rp = NULL;
+	lt_status st = csv != NULL ? replay_new(s->c, &flt, &rp, err) : LT_EFATAL;
+	while (st == LT_OK) {
+		const event *ev = NULL;
+		lt_error e;
+		lt_error_clear(&e);
+		lt_status rs = replay_next(rp, &ev, &e);
+		if (rs == LT_EFATAL) {
+			*err = e;
+			st = LT_EFATAL;
+			break;
+		}
+		if (ev == NULL)
+			break;
+		rpt_event_in rev;
+		event_to_report(ev, &rev);
+		st = report_csv_row_from(csv, s->r, &rev, err);
+	}
+	replay_free(rp);
+	if (csv != NULL) {
+		lt_status es = report_csv_end(csv, err);
+		if (st == LT_OK)
+			st = es;
+	}
+	if (fclose(f) != 0 && st == LT_OK)
+		st = lt_error_set(err, LT_EFATAL, "cannot write %s: %s", tmp, strerror(errno));
+	if (st == LT_OK && rename(tmp, path) != 0)
+		st = lt_error_set(err, LT_EFATAL, "cannot rename %s: %s", tmp, strerror(errno));
+	if (st != LT_OK)
+		remove(tmp);
+	return st;
+}
+
+static lt_status write_outputs(scan *s, lt_error *err)
+{
+	const char *dir = s->o->out_dir;
+	if (ensure_dir(dir, err) != LT_OK)
+		return err->status;
+	static const struct {
+		unsigned bit;
+		const char *name;
+		writer_fn fn;
+	} writers[] = {
+		{SCAN_FMT_HTML, "report.html", report_write_html},
+		{SCAN_FMT_JUNIT, "junit.xml", report_write_junit},
+		{SCAN_FMT_JSONL, "findings.jsonl", report_write_jsonl},
+		{SCAN_FMT_MD, "summary.md", report_write_markdown},
+	};
+	for (size_t i = 0; i < sizeof writers / sizeof writers[0]; i++)
+		if ((s->o->formats & writers[i].bit) &&
+		    write_file(dir, writers[i].name, writers[i].fn, s->r, err) != LT_OK)
+			return err->status;
+	if ((s->o->formats & SCAN_FMT_CSV) && write_timeline(s, dir, err) != LT_OK)
+		return err->status;
+	return LT_OK;
+}
+
+static void print_summary(const scan *s)
+{
+	uint64_t counts[RPT_NLEVELS];
+	report_level_counts(s->r, counts);
+	printf("findings: %llu critical, %llu high, %llu medium, %llu low, %llu informational\n",
+	       (unsigned long long)counts[RPT_LEVEL_CRITICAL], (unsigned long long)counts[RPT_LEVEL_HIGH],
+	       (unsigned long long)counts[RPT_LEVEL_MEDIUM], (unsigned long long)counts[RPT_LEVEL_LOW],
+	       (unsigned long long)counts[RPT_LEVEL_INFORMATIONAL]);
+	size_t fired = 0, na = 0, unsupported = 0, failed = 0, passed = 0;
+	for (size_t i = 0; i < report_nrules(s->r); i++) {
+		switch (report_rule(s->r, i)->outcome) {
+		case RPT_FIRED:
+			fired++;
+			break;
+		case RPT_PASSED:
+			passed++;
+			break;
+		case RPT_NOT_APPLICABLE:
+			na++;
+			break;
+		case RPT_UNSUPPORTED:
+			unsupported++;
+			break;
+		case RPT_FAILED:
+			failed++;
+			break;
+		}
+	}
+	printf("rules: %zu fired, %zu passed, %zu not applicable, %zu unsupported, %zu failed\n", fired,
+	       passed, na, unsupported, failed);
+	printf("evidence problems: %zu\n", report_nproblems(s->r));
+	if (s->o->formats & SCAN_FMT_HTML)
+		printf("report: %s/report.html\n", s->o->out_dir);
+	else
+		printf("reports: %s/\n", s->o->out_dir);
+}
+
+void scan_run(const char *case_path, const scan_options *o, exit_state *ex)
+{
+	scan s;
+	memset(&s, 0, sizeof s);
+	s.o = o;
+	s.ex = ex;
+	lt_error err;
+	lt_error_clear(&err);
+	rpt_options ro;
+	rpt_options_default(&ro);
+	ro.fail_on = o->fail_on;
+	ro.redact = o->redact;
+	lt_status st = case_open(case_path, CASE_READONLY, &s.c, &err);
+	if (st == LT_OK)
+		st = case_get_totals(s.c, &s.totals, &err);
+	if (st == LT_OK && (s.r = report_new(&ro)) == NULL)
+		st = lt_error_set(&err, LT_EFATAL, "out of memory");
+	if (st == LT_OK)
+		st = report_set_run(s.r, PACKAGE_VERSION, o->command_line, report_now_us(), case_path, &err);
+	if (st == LT_OK)
+		st = load_rules(&s, &err);
+	if (st == LT_OK)
+		st = replay_case(&s, &err);
+	if (st == LT_OK)
+		st = add_custody(&s, &err);
+	if (st == LT_OK)
+		st = add_problems(&s, &err);
+	if (st == LT_OK)
+		st = write_outputs(&s, &err);
+	if (st != LT_OK) {
+		say_error("scan", &err);
+		exit_state_note(ex, LT_EXIT_FATAL);
+	} else {
+		print_summary(&s);
+		if (report_fails(s.r))
+			exit_state_note(ex, LT_EXIT_FINDINGS);
+	}
+	free(s.rule_index);
+	free(s.rule_active);
+	rule_map_free(&s.map);
+	ruleset_free(s.rs);
+	report_free(s.r);
+	case_close(s.c);
+}
