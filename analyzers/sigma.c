@@ -106,6 +106,7 @@ struct sigma_rule {
 	size_t nfilters, cfilters;
 	uint32_t index;
 	bool always;
+	bool inert; /* log source with no events (not in the prefilter) */
 	sigma_ext ext;
 	uint32_t overlap_a, overlap_b; /* field ids for ext.overlap_* */
 	/* correlation rules */
@@ -1208,8 +1209,10 @@ static lt_status build_prefilter(sigma_ruleset *rs, lt_error *err)
 		sigma_rule *r = rs->rules[i];
 		if (r->kind != SIGMA_KIND_DETECTION || r->state != SIGMA_LOADED)
 			continue;
-		if (!rs->generic && r->source == EV_SRC_UNKNOWN)
-			continue; /* not applicable: no event will ever reach it */
+		if (!rs->generic && r->source == EV_SRC_UNKNOWN) {
+			r->inert = true; /* not applicable: no event will ever reach it */
+			continue;
+		}
 		size_t slot = rs->generic ? 0 : (size_t)r->source;
 		litset need = need_cond(tmp, r, r->cond);
 		if (need.top || need.n == 0) {
@@ -1937,7 +1940,8 @@ void ruleset_get_stats(const sigma_ruleset *rs, ruleset_stats *st)
 		st->correlations += r->kind == SIGMA_KIND_CORRELATION;
 		if (r->kind == SIGMA_KIND_DETECTION && r->state == SIGMA_LOADED && rs->compiled) {
 			st->always += r->always;
-			st->prefiltered += !r->always;
+			st->not_applicable += r->inert;
+			st->prefiltered += !r->always && !r->inert;
 		}
 	}
 	st->patterns = rs->npatterns;

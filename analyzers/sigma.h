@@ -91,6 +91,7 @@ typedef struct ruleset_stats {
 	size_t detection, filters, correlations;
 	size_t prefiltered; /* loaded detection rules reached only through the literal prefilter */
 	size_t always;      /* loaded detection rules evaluated on every applicable event */
+	size_t not_applicable; /* loaded detection rules for log sources llmtrail has no events of */
 	size_t patterns;    /* literals in the prefilter */
 	size_t regexes;
 	uint64_t events;      /* ruleset_match calls so far */

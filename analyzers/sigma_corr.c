@@ -30,12 +30,20 @@ typedef struct wentry {
 	double num; /* value_sum / value_avg */
 } wentry;
 
+typedef struct vcount {
+	char *val;    /* owned copy */
+	size_t count; /* occurrences in the window; 0 = stale entry, dropped at the next rebuild */
+} vcount;
+
 typedef struct group {
 	char *key;
 	wentry *w; /* ring buffer */
 	size_t head, n, cap;
 	double sum;
 	int64_t *mark; /* temporal: last time per ref; ordered: chain start per step */
+	/* value_count: occurrences of each value in the window (open addressing) */
+	vcount *vc;
+	size_t vcap, vused, distinct;
 } group;
 
 typedef struct alias {
@@ -258,11 +266,93 @@ static wentry *at(group *g, size_t i)
 	return &g->w[(g->head + i) % g->cap];
 }
 
+/* ---- value_count: occurrences of each value in the window */
+
+static uint64_t hash_val(const char *s)
+{
+	uint64_t h = 1469598103934665603ull;
+	for (; *s; s++)
+		h = (h ^ (uint8_t)*s) * 1099511628211ull;
+	return h;
+}
+
+static vcount *vc_slot(vcount *tab, size_t cap, const char *val)
+{
+	size_t mask = cap - 1, h = (size_t)hash_val(val) & mask;
+	while (tab[h].val != NULL && strcmp(tab[h].val, val) != 0)
+		h = (h + 1) & mask;
+	return &tab[h];
+}
+
+/* Rehashes the live entries (count > 0) into a table with room to grow. */
+static bool vc_rebuild(group *g)
+{
+	size_t live = 0;
+	for (size_t i = 0; i < g->vcap; i++)
+		live += g->vc[i].val != NULL && g->vc[i].count > 0;
+	size_t nc = 64;
+	while (nc < 4 * (live + 1))
+		nc *= 2;
+	vcount *nt = calloc(nc, sizeof *nt);
+	if (nt == NULL)
+		return false;
+	for (size_t i = 0; i < g->vcap; i++) {
+		if (g->vc[i].val == NULL)
+			continue;
+		if (g->vc[i].count == 0) {
+			free(g->vc[i].val);
+			continue;
+		}
+		*vc_slot(nt, nc, g->vc[i].val) = g->vc[i];
+	}
+	free(g->vc);
+	g->vc = nt;
+	g->vcap = nc;
+	g->vused = live;
+	return true;
+}
+
+static void vc_add(group *g, const char *val)
+{
+	if (val == NULL)
+		return;
+	if ((g->vused + 1) * 2 > g->vcap && !vc_rebuild(g))
+		return;
+	vcount *sl = vc_slot(g->vc, g->vcap, val);
+	if (sl->val == NULL) {
+		if ((sl->val = strdup(val)) == NULL)
+			return;
+		g->vused++;
+	}
+	if (sl->count++ == 0)
+		g->distinct++;
+}
+
+static void vc_remove(group *g, const char *val)
+{
+	if (val == NULL || g->vc == NULL)
+		return;
+	vcount *sl = vc_slot(g->vc, g->vcap, val);
+	if (sl->val != NULL && sl->count > 0 && --sl->count == 0)
+		g->distinct--;
+}
+
+static void vc_free(group *g)
+{
+	for (size_t i = 0; i < g->vcap; i++)
+		free(g->vc[i].val);
+	free(g->vc);
+	g->vc = NULL;
+	g->vcap = g->vused = g->distinct = 0;
+}
+
 static void drop_oldest(sigma_corr *c, group *g)
 {
 	wentry *e = at(g, 0);
 	if (c->type == SIGMA_CORR_VALUE_SUM || c->type == SIGMA_CORR_VALUE_AVG)
 		g->sum -= e->num;
+	if (c->type == SIGMA_CORR_VALUE_COUNT)
+		vc_remove(g, e->val);
 	free_event(&e->ev);
 	free(e->val);
 	e->val = NULL;
@@ -275,6 +365,7 @@ static void clear_group(sigma_corr *c, group *g)
 {
 	while (g->n > 0)
 		drop_oldest(c, g);
+	vc_free(g);
 	for (size_t i = 0; i < c->nrefs; i++)
 		g->mark[i] = NONE;
 }
@@ -285,6 +376,7 @@ static void free_group(sigma_corr *c, group *g)
 	free(g->w);
 	free(g->mark);
 	free(g->key);
+	vc_free(g);
 	free(g);
 }
 
@@ -409,29 +501,9 @@ static bool push(sigma_corr *c, group *g, const event *ev, size_t ref, const cha
 	e->num = num;
 	g->sum += num;
 	g->n++;
+	if (c->type == SIGMA_CORR_VALUE_COUNT)
+		vc_add(g, e->val);
 	return true;
-}
-
-static int cmp_strp(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-static double distinct_values(group *g)
-{
-	char **v = malloc((g->n + 1) * sizeof *v);
-	if (v == NULL)
-		return 0;
-	size_t k = 0;
-	for (size_t i = 0; i < g->n; i++)
-		if (at(g, i)->val != NULL)
-			v[k++] = at(g, i)->val;
-	qsort(v, k, sizeof *v, cmp_strp);
-	size_t d = 0;
-	for (size_t i = 0; i < k; i++)
-		d += i == 0 || strcmp(v[i], v[i - 1]) != 0;
-	free(v);
-	return (double)d;
 }
 
 static bool cond_holds(const sigma_corr *c, double v)
@@ -448,7 +520,7 @@ static double aggregate(sigma_corr *c, group *g, size_t ref, int64_t t)
 	case SIGMA_CORR_EVENT_COUNT:
 		return (double)g->n;
 	case SIGMA_CORR_VALUE_COUNT:
-		return distinct_values(g);
+		return (double)g->distinct;
 	case SIGMA_CORR_VALUE_SUM:
 		return g->sum;
 	case SIGMA_CORR_VALUE_AVG:

@@ -1280,7 +1280,6 @@ size_t sigma_re_literal(const char *re, bool caseless, char *out, size_t cap)
 	run r = {out, cap, 0, {0}, 0};
 	int depth = 0;
 	size_t i = 0;
-	(void)caseless; /* non-ASCII always breaks a run, so folding stays ASCII */
 	if (strstr(re, "\\Q") != NULL)
 		return 0;
 	while (re[i]) {
@@ -1346,7 +1345,10 @@ size_t sigma_re_literal(const char *re, bool caseless, char *out, size_t cap)
 		}
 		char q = re[i + len];
 		bool optional = q == '*' || q == '?' || (q == '{' && (re[i + len + 1] == '0' || re[i + len + 1] == ','));
-		if ((uint8_t)c >= 0x80 || optional) {
+		/* caseless UTF matching folds k with U+212A and s with U+017F, which
+		 * the ASCII-folding prefilter would not see: such letters end a run */
+		bool unicode_fold = caseless && ((c | 32) == 'k' || (c | 32) == 's');
+		if ((uint8_t)c >= 0x80 || optional || unicode_fold) {
 			run_flush(&r);
 		} else {
 			run_add(&r, c);

@@ -11,7 +11,9 @@
  * Excerpts: RPT_EXCERPT_CONTEXT bytes of context either side of the match,
  * moved to UTF-8 character boundaries, the match cut at RPT_MATCH_MAX bytes.
  * A secret (disclosure rule) is replaced by findings_redact's text before it
- * is stored, so a redacted report never holds the secret in memory or output.
+ * is stored, so a redacted report never holds the secret in memory or output;
+ * the context around it is masked too (copy_masked), because the secret a rule
+ * anchored on a keyword found is often right beside the match.
  */
 #include "reports/findings.h"
 
@@ -168,6 +170,46 @@ static size_t boundary_back(const unsigned char *p, size_t n, size_t i, size_t f
 	return i;
 }
 
+static bool token_char(unsigned char c)
+{
+	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' ||
+	       c == '/' || c == '=' || c == '_' || c == '-' || c == '.';
+}
+
+/*
+ * Copies context text next to a redacted secret, masking what could be another
+ * secret: every run of token characters at least REDACT_TOKEN_MIN long that
+ * holds a digit becomes "***" (key ids, secret keys, tokens, base64 lines),
+ * while words stay readable ("aws_secret_access_key ="). Returns bytes written
+ * to out (at most n).
+ */
+#define REDACT_TOKEN_MIN 10
+static size_t copy_masked(const unsigned char *p, size_t n, char *out)
+{
+	size_t o = 0;
+	for (size_t i = 0; i < n;) {
+		if (!token_char(p[i])) {
+			out[o++] = (char)p[i++];
+			continue;
+		}
+		size_t j = i;
+		bool digit = false;
+		while (j < n && token_char(p[j])) {
+			digit = digit || (p[j] >= '0' && p[j] <= '9');
+			j++;
+		}
+		if (j - i >= REDACT_TOKEN_MIN && digit) {
+			memcpy(out + o, "***", 3);
+			o += 3;
+		} else {
+			memcpy(out + o, p + i, j - i);
+			o += j - i;
+		}
+		i = j;
+	}
+	return o;
+}
+
 static bool make_match(findings *fs, const rpt_match_in *in, rpt_match *m)
 {
 	const unsigned char *v = (const unsigned char *)in->value.p;
@@ -202,20 +244,26 @@ static bool make_match(findings *fs, const rpt_match_in *in, rpt_match *m)
 		midn = findings_redact(mid, end - start, red, sizeof red);
 		mid = red;
 	}
-	size_t total = (start - cs) + midn + (ce - me);
-	char *ex = arena_alloc(fs->a, total + 1);
+	/* masking only shrinks text ("***" replaces at least REDACT_TOKEN_MIN bytes) */
+	size_t cap = (start - cs) + midn + (ce - me);
+	char *ex = arena_alloc(fs->a, cap + 1);
 	if (ex == NULL)
 		return false;
-	if (start > cs)
-		memcpy(ex, v + cs, start - cs);
-	if (midn)
-		memcpy(ex + (start - cs), mid, midn);
-	if (ce > me)
-		memcpy(ex + (start - cs) + midn, v + me, ce - me);
+	size_t before = start - cs, after = ce > me ? ce - me : 0;
+	if (m->redacted) {
+		before = copy_masked(v + cs, start - cs, ex);
+		memcpy(ex + before, mid, midn);
+		after = copy_masked(v + me, after, ex + before + midn);
+	} else {
+		memcpy(ex, v + cs, before);
+		memcpy(ex + before, mid, midn);
+		memcpy(ex + before + midn, v + me, after);
+	}
+	size_t total = before + midn + after;
 	ex[total] = '\0';
 	m->excerpt = rpt_sn(ex, total);
-	m->mark_start = start - cs;
-	m->mark_end = start - cs + midn;
+	m->mark_start = before;
+	m->mark_end = before + midn;
 	m->cut_before = cs > 0;
 	m->cut_after = cut_match || ce < n;
 	return true;

@@ -16,6 +16,7 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -757,4 +758,25 @@ size_t report_event_rules(const report *r, rpt_str source, rpt_str uid, size_t *
                           size_t max)
 {
 	return findings_event_rules(r->fs, source, uid, rules, max);
+}
+
+lt_status report_write_path(const report *r, report_writer fn, const char *path, lt_error *err)
+{
+	char tmp[LT_ERROR_PATH_MAX + 8];
+	int n = snprintf(tmp, sizeof tmp, "%s.tmp", path);
+	lt_error_where(err, path, NULL, 0);
+	if (n < 0 || (size_t)n >= sizeof tmp)
+		return lt_error_set(err, LT_EFILE, "output path too long");
+	FILE *f = fopen(tmp, "wb");
+	if (f == NULL)
+		return lt_error_set(err, LT_EFILE, "cannot create: %s", strerror(errno));
+	lt_status st = fn(r, f, err);
+	if (fclose(f) != 0 && st == LT_OK)
+		st = lt_error_set(err, LT_EFILE, "cannot write: %s", strerror(errno));
+	if (st == LT_OK && rename(tmp, path) != 0)
+		st = lt_error_set(err, LT_EFILE, "cannot rename into place: %s", strerror(errno));
+	if (st != LT_OK)
+		remove(tmp);
+	lt_error_where(err, path, NULL, 0);
+	return st;
 }

@@ -33,6 +33,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "common/error.h"
@@ -409,6 +410,17 @@ bool report_fails(const report *r);
 size_t *report_findings_order(const report *r);
 /* Indexes of the rules sorted by pack then id (malloc'd, free()). */
 size_t *report_rules_order(const report *r);
+
+/* ---- files ------------------------------------------------------------- */
+
+/* Every writer has this shape (report_write_html, _junit, _jsonl, _markdown). */
+typedef lt_status (*report_writer)(const report *r, FILE *out, lt_error *err);
+
+/* Writes path atomically: to "path.tmp", then renamed over path, so a reader
+ * never sees half a report. LT_EFILE (err names the file) when it cannot be
+ * written; the temporary file is removed on failure. */
+lt_status report_write_path(const report *r, report_writer fn, const char *path,
+                            lt_error *err) LT_WUR;
 
 /* Rules that hit the event (source, uid): writes up to max rule indexes to
  * rules (ascending) and returns how many hit (may exceed max). */

@@ -116,7 +116,7 @@ static lt_status configure(case_db *c, lt_error *err)
 		return case_exec(c, "PRAGMA query_only=1; PRAGMA cache_size=-16384;", err);
 	return case_exec(c,
 	                 "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=OFF;"
-	                 " PRAGMA cache_size=-65536; PRAGMA temp_store=MEMORY; PRAGMA wal_autocheckpoint=4096;",
+	                 " PRAGMA cache_size=-262144; PRAGMA temp_store=MEMORY; PRAGMA wal_autocheckpoint=4096;",
 	                 err);
 }
 
@@ -403,4 +403,42 @@ int64_t case_uid_key(int source, const char *uid, size_t n)
 	h *= 0xbf58476d1ce4e5b9ull;
 	h ^= h >> 32;
 	return (int64_t)(h & 0x7fffffffffffffffull);
+}
+
+static int hexval(char c)
+{
+	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+int case_uuid_pack(const char *s, size_t n, unsigned char out[16])
+{
+	if (s == NULL || n != 36)
+		return 0;
+	size_t k = 0;
+	for (size_t i = 0; i < 36; i++) {
+		if (i == 8 || i == 13 || i == 18 || i == 23) {
+			if (s[i] != '-')
+				return 0;
+			continue;
+		}
+		int hi = hexval(s[i]), lo = i + 1 < 36 ? hexval(s[i + 1]) : -1;
+		if (hi < 0 || lo < 0)
+			return 0;
+		out[k++] = (unsigned char)(hi << 4 | lo);
+		i++;
+	}
+	return k == 16;
+}
+
+void case_uuid_format(const unsigned char in[16], char out[37])
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t o = 0;
+	for (size_t i = 0; i < 16; i++) {
+		if (i == 4 || i == 6 || i == 8 || i == 10)
+			out[o++] = '-';
+		out[o++] = hex[in[i] >> 4];
+		out[o++] = hex[in[i] & 15];
+	}
+	out[o] = '\0';
 }

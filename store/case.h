@@ -77,6 +77,13 @@ lt_status case_resolve_body(case_db *c, const char *ref, size_t ref_len, int64_t
  * (source, uid). Equal keys are confirmed on the uid text. */
 int64_t case_uid_key(int source, const char *uid, size_t n);
 
+/* uid and request_id values that are canonical lower-case UUIDs
+ * ("8-4-4-4-12" hex) are stored as 16-byte blobs (events_v shows them as
+ * text again). case_uuid_pack returns 1 and fills out for such text, else 0;
+ * case_uuid_format writes the 36 characters and a NUL. */
+int case_uuid_pack(const char *s, size_t n, unsigned char out[16]);
+void case_uuid_format(const unsigned char in[16], char out[37]);
+
 /* Escapes bytes for a terminal or a table cell: control characters and DEL as
  * \xNN, backslash as "\\"; valid UTF-8 kept. Appends to out. */
 lt_status case_escape_text(buf *out, const char *s, size_t n) LT_WUR;

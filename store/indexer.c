@@ -98,8 +98,9 @@ typedef struct ix {
 	sqlite3_stmt *q_seen; /* member recorded under this name? */
 	case_db *rw;          /* the writer thread's handle */
 	int64_t run_id;
-	indexer_stats st;     /* writer-owned, except files/bytes/members (under mu) */
+	indexer_stats st;     /* writer-owned; the walker counts in walk_* */
 	uint64_t walk_skipped, walk_unreadable; /* walker-owned (under mu) */
+	uint64_t walk_files, walk_members, walk_bytes; /* walker-owned (under mu) */
 	struct timespec t0;
 } ix;
 
@@ -220,8 +221,8 @@ static lt_status on_member(void *ctx, walk_member *m)
 	ix *x = ctx;
 	int unreadable = 0;
 	pthread_mutex_lock(&x->mu);
-	x->st.members++;
-	x->st.bytes += m->len;
+	x->walk_members++;
+	x->walk_bytes += m->len;
 	pthread_mutex_unlock(&x->mu);
 	if (!m->partial && already_indexed(x, m, &unreadable)) {
 		pthread_mutex_lock(&x->mu);
@@ -265,7 +266,7 @@ static lt_status on_evidence(void *ctx, const walk_file *f)
 {
 	ix *x = ctx;
 	pthread_mutex_lock(&x->mu);
-	x->st.files++;
+	x->walk_files++;
 	pthread_mutex_unlock(&x->mu);
 	int in_dir = f->member != NULL && f->member[0] != '\0';
 	job *j = job_new(in_dir && f->is_archive ? JOB_CONTAINER : JOB_EVIDENCE, f->evidence, f->member);
@@ -621,9 +622,9 @@ static void progress(ix *x, double *last)
 	*last = t;
 	indexer_stats s = x->st;
 	pthread_mutex_lock(&x->mu);
-	s.members = x->st.members;
-	s.bytes = x->st.bytes;
-	s.files = x->st.files;
+	s.members = x->walk_members;
+	s.bytes = x->walk_bytes;
+	s.files = x->walk_files;
 	s.members_skipped += x->walk_skipped;
 	pthread_mutex_unlock(&x->mu);
 	s.seconds = t - ((double)x->t0.tv_sec + (double)x->t0.tv_nsec / 1e9);
@@ -832,6 +833,9 @@ lt_status indexer_run(const char *case_path, const char *const *paths, size_t np
 		st = LT_EFATAL;
 	*stats = x.st;
 	stats->members_skipped += x.walk_skipped;
+	stats->members = x.walk_members;
+	stats->bytes = x.walk_bytes;
+	stats->files = x.walk_files;
 	stats->earlier_problems = x.walk_unreadable;
 	stats->seconds = now_s() - ((double)x.t0.tv_sec + (double)x.t0.tv_nsec / 1e9);
 	close_handles(&x);

@@ -112,7 +112,11 @@ static void bind_filter(sqlite3_stmt *s, const replay_filter *f)
 		sqlite3_bind_int(s, 3, (int)f->source);
 	if (f->uid != NULL) {
 		size_t n = strlen(f->uid);
-		sqlite3_bind_text(s, 4, f->uid, -1, SQLITE_TRANSIENT);
+		unsigned char packed[16];
+		if (case_uuid_pack(f->uid, n, packed))
+			sqlite3_bind_blob(s, 4, packed, 16, SQLITE_TRANSIENT);
+		else
+			sqlite3_bind_text(s, 4, f->uid, -1, SQLITE_TRANSIENT);
 		sqlite3_bind_int64(s, 8, case_uid_key(EV_SRC_UNKNOWN, f->uid, n));
 		sqlite3_bind_int64(s, 9, case_uid_key(EV_SRC_CLOUDTRAIL, f->uid, n));
 		sqlite3_bind_int64(s, 10, case_uid_key(EV_SRC_INVOCATION, f->uid, n));
@@ -394,6 +398,19 @@ static ev_str col_str(replay *r, int i)
 	return copy ? ev_str_from(copy, n) : EV_STR_NULL;
 }
 
+/* uid / request_id: text, or a UUID stored as 16 bytes. */
+static ev_str col_uid(replay *r, int i)
+{
+	if (sqlite3_column_type(r->q, i) == SQLITE_BLOB && sqlite3_column_bytes(r->q, i) == 16) {
+		char *t = arena_alloc(r->step, 37);
+		if (t == NULL)
+			return EV_STR_NULL;
+		case_uuid_format(sqlite3_column_blob(r->q, i), t);
+		return ev_str_from(t, 36);
+	}
+	return col_str(r, i);
+}
+
 static int64_t col_opt_int(replay *r, int i)
 {
 	return sqlite3_column_type(r->q, i) == SQLITE_NULL ? -1 : sqlite3_column_int64(r->q, i);
@@ -406,12 +423,12 @@ static void fill_header(replay *r, event *ev)
 	                    &ev->model,      &ev->error_code, &ev->guardrail_action};
 	memset(ev, 0, sizeof *ev);
 	ev->source = src_from(sqlite3_column_int64(r->q, 1));
-	ev->uid = col_str(r, 2);
+	ev->uid = col_uid(r, 2);
 	ev->time_us = sqlite3_column_int64(r->q, 3);
 	ev->offset = (uint64_t)sqlite3_column_int64(r->q, 5);
 	ev->line = (uint64_t)sqlite3_column_int64(r->q, 7);
 	ev->flags = (uint32_t)sqlite3_column_int64(r->q, 8);
-	ev->request_id = col_str(r, 9);
+	ev->request_id = col_uid(r, 9);
 	for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++)
 		*fields[i] = col_str(r, 10 + (int)i);
 	ev->input_tokens = col_opt_int(r, 21);

@@ -4,6 +4,12 @@
 #ifndef LLMTRAIL_STORE_SCHEMA_SQL_H
 #define LLMTRAIL_STORE_SCHEMA_SQL_H
 
+/* SQL that shows a uid/request_id stored as a 16-byte UUID blob as text. */
+#define UUID_TEXT(c)                                                                                          \
+	"CASE WHEN typeof(" c ") = 'blob' AND length(" c ") = 16 THEN lower(substr(hex(" c "), 1, 8) || '-' ||"   \
+	" substr(hex(" c "), 9, 4) || '-' || substr(hex(" c "), 13, 4) || '-' || substr(hex(" c "), 17, 4) ||"     \
+	" '-' || substr(hex(" c "), 21, 12)) ELSE " c " END"
+
 static const char *const case_migrations[] = {
 	/* 0 -> 1 */
 	"CREATE TABLE runs("
@@ -55,7 +61,7 @@ static const char *const case_migrations[] = {
 	"CREATE TABLE events("
 	" id INTEGER PRIMARY KEY,"
 	" source INTEGER NOT NULL,"
-	" uid TEXT NOT NULL,"
+	" uid NOT NULL,"
 	" uid_key INTEGER NOT NULL,"
 	" time_us INTEGER NOT NULL,"
 	" member_id INTEGER NOT NULL REFERENCES members(id),"
@@ -63,7 +69,7 @@ static const char *const case_migrations[] = {
 	" length INTEGER NOT NULL,"
 	" line INTEGER NOT NULL,"
 	" flags INTEGER NOT NULL,"
-	" request_id TEXT,"
+	" request_id,"
 	" action INTEGER REFERENCES strs(id),"
 	" service INTEGER REFERENCES strs(id),"
 	" principal INTEGER REFERENCES strs(id),"
@@ -101,9 +107,9 @@ static const char *const case_migrations[] = {
 	" UNIQUE(kind, file, member, line, reason));"
 	"CREATE VIEW events_v AS SELECT e.id,"
 	" CASE e.source WHEN 1 THEN 'cloudtrail' WHEN 2 THEN 'invocation' ELSE 'unknown' END AS source,"
-	" e.uid, e.time_us,"
+	" " UUID_TEXT("e.uid") " AS uid, e.time_us,"
 	" strftime('%Y-%m-%dT%H:%M:%f', e.time_us / 1000000.0, 'unixepoch') || 'Z' AS time,"
-	" e.request_id, a.s AS action, sv.s AS service, p.s AS principal, ak.s AS access_key,"
+	" " UUID_TEXT("e.request_id") " AS request_id, a.s AS action, sv.s AS service, p.s AS principal, ak.s AS access_key,"
 	" ac.s AS account, r.s AS region, ip.s AS source_ip, ua.s AS user_agent, m.s AS model,"
 	" ec.s AS error_code, g.s AS guardrail_action, e.input_tokens, e.output_tokens, e.latency_ms,"
 	" e.flags, e.input_body_ref, e.output_body_ref, e.member_id, e.offset, e.length, e.line"

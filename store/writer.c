@@ -61,7 +61,7 @@ static const char *const queries[Q_COUNT] = {
 	"INSERT INTO chunks(member_id, seq, offset, length, codec, data) VALUES(?,?,?,?,?,?)",
 	"SELECT id FROM strs WHERE s=?",
 	"INSERT INTO strs(s) VALUES(?)",
-	"SELECT 1 FROM events WHERE uid_key=? AND source=? AND uid=?",
+	"SELECT source, uid FROM events WHERE uid_key=?",
 	"INSERT INTO events(source, uid, time_us, member_id, offset, length, line, flags, request_id, action,"
 	" service, principal, access_key, account, region, source_ip, user_agent, model, error_code,"
 	" guardrail_action, input_tokens, output_tokens, latency_ms, input_body_ref, output_body_ref, uid_key)"
@@ -412,6 +412,40 @@ static lt_status bind_strings(writer *w, sqlite3_stmt *s, const event *e, lt_err
 	return LT_OK;
 }
 
+/* Binds a uid or request id: a 16-byte blob for a canonical UUID, else text. */
+static void bind_uid(sqlite3_stmt *s, int i, const char *p, size_t n)
+{
+	unsigned char packed[16];
+	if (case_uuid_pack(p, n, packed))
+		sqlite3_bind_blob(s, i, packed, 16, SQLITE_TRANSIENT);
+	else
+		sqlite3_bind_text(s, i, p, (int)n, SQLITE_STATIC);
+}
+
+/* Whether (source, uid) is in the case: rows with the same key, confirmed on the uid. */
+static lt_status find_event(writer *w, int64_t key, ev_source source, ev_str uid, const unsigned char *packed,
+                            int *found, lt_error *err)
+{
+	sqlite3_stmt *s = w->q[Q_EVT_SEL];
+	sqlite3_bind_int64(s, 1, key);
+	int rc;
+	*found = 0;
+	while (!*found && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if (sqlite3_column_int(s, 0) != (int)source)
+			continue;
+		const void *v = sqlite3_column_blob(s, 1);
+		size_t n = (size_t)sqlite3_column_bytes(s, 1);
+		if (sqlite3_column_type(s, 1) == SQLITE_BLOB)
+			*found = packed != NULL && n == 16 && memcmp(v, packed, 16) == 0;
+		else
+			*found = packed == NULL && n == uid.n && memcmp(v, uid.p, n) == 0;
+	}
+	sqlite3_reset(s);
+	if (!*found && rc != SQLITE_DONE)
+		return fail(w, err, "select event");
+	return LT_OK;
+}
+
 /* "sha256:<hex>" of the raw record, for events that carry no uid. */
 static lt_status synth_uid(const event *e, char out[72], lt_error *err)
 {
@@ -436,32 +470,31 @@ static lt_status insert_event(writer *w, int64_t member_id, const event *e, int 
 		uid = ev_str_from(synth, strlen(synth));
 	}
 	int64_t key = case_uid_key((int)e->source, uid.p, uid.n);
-	sqlite3_stmt *s = w->q[Q_EVT_SEL];
-	sqlite3_bind_int64(s, 1, key);
-	sqlite3_bind_int(s, 2, (int)e->source);
-	sqlite3_bind_text(s, 3, uid.p, (int)uid.n, SQLITE_STATIC);
-	int rc = sqlite3_step(s);
-	sqlite3_reset(s);
-	if (rc == SQLITE_ROW) {
+	unsigned char packed[16];
+	int is_uuid = case_uuid_pack(uid.p, uid.n, packed);
+	int found = 0;
+	lt_status st = find_event(w, key, e->source, uid, is_uuid ? packed : NULL, &found, err);
+	if (st != LT_OK || found) {
 		*added = 0;
-		return LT_OK;
+		return st;
 	}
-	if (rc != SQLITE_DONE)
-		return fail(w, err, "select event");
-	s = w->q[Q_EVT_INS];
-	lt_status st = bind_strings(w, s, e, err);
+	sqlite3_stmt *s = w->q[Q_EVT_INS];
+	st = bind_strings(w, s, e, err);
 	if (st != LT_OK)
 		return st;
 	sqlite3_bind_int(s, 1, (int)e->source);
 	sqlite3_bind_int64(s, 26, key);
-	sqlite3_bind_text(s, 2, uid.p, (int)uid.n, SQLITE_STATIC);
+	bind_uid(s, 2, uid.p, uid.n);
 	sqlite3_bind_int64(s, 3, e->time_us);
 	sqlite3_bind_int64(s, 4, member_id);
 	sqlite3_bind_int64(s, 5, (int64_t)e->offset);
 	sqlite3_bind_int64(s, 6, (int64_t)e->raw.n);
 	sqlite3_bind_int64(s, 7, (int64_t)e->line);
 	sqlite3_bind_int64(s, 8, (int64_t)e->flags);
-	bind_opt_text(s, 9, e->request_id.p, e->request_id.n);
+	if (e->request_id.p == NULL || e->request_id.n == 0)
+		sqlite3_bind_null(s, 9);
+	else
+		bind_uid(s, 9, e->request_id.p, e->request_id.n);
 	bind_opt_int(s, 21, e->input_tokens);
 	bind_opt_int(s, 22, e->output_tokens);
 	bind_opt_int(s, 23, e->latency_ms);

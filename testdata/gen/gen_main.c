@@ -713,7 +713,7 @@ static void deliver_inv(stream *st)
 	int64_t last = l->v[l->n - 1].t;
 	char dir[24], stamp[24], rnd[17], key[400];
 	gen_time_fmt(last, "%Y/%m/%d/%H", dir, sizeof dir);
-	gen_time_fmt(last + 30, "%Y%m%dT%H%M%S", stamp, sizeof stamp);
+	gen_time_fmt(last, "%Y%m%dT%H%M%S", stamp, sizeof stamp);
 	gen_hex(&st->rng, rnd, 16);
 	snprintf(key, sizeof key, "AWSLogs/%s/BedrockModelInvocationLogs/%s/%s/%s%03uZ_%s.json.gz", st->a->id, st->region,
 		 dir, stamp, gen_rng_below(&st->rng, 1000), rnd);

@@ -249,6 +249,12 @@ int main(void)
 		printf("# compile: %s\n", err.msg);
 	walk(rs, dir, 0);
 	printf("# regression data: %d of %d rules matched their events\n", npass, ncase);
+	ruleset_stats st;
+	ruleset_get_stats(rs, &st);
+	printf("# generic mode: %zu rules loaded, %zu by literal prefilter (%zu patterns), %zu always; "
+	       "%.1f rule evaluations per event\n",
+	       st.loaded, st.prefiltered, st.patterns, st.always,
+	       st.events ? (double)st.evaluations / (double)st.events : 0.0);
 	printf("1..%d\n", ncase);
 	ruleset_free(rs);
 	return 0;

@@ -65,8 +65,9 @@ int main(void)
 	printf("# rules: %zu  loaded: %zu  unsupported: %zu  errors: %zu  (detection %zu, filters %zu, "
 	       "correlations %zu)\n",
 	       st.rules, st.loaded, st.unsupported, st.errors, st.detection, st.filters, st.correlations);
-	printf("# prefilter: %zu rules by literal (%zu patterns), %zu always evaluated; %zu regexes\n",
-	       st.prefiltered, st.patterns, st.always, st.regexes);
+	printf("# prefilter: %zu rules by literal (%zu patterns), %zu always evaluated, %zu not "
+	       "applicable to llmtrail events; %zu regexes\n",
+	       st.prefiltered, st.patterns, st.always, st.not_applicable, st.regexes);
 	printf("# load+compile: %.2f s\n", secs);
 	int bad_unsupported = 0;
 	static const char *const ours[] = {"'contains'", "'startswith'", "'endswith'", "'all'", "'re'",

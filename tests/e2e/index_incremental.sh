@@ -53,4 +53,18 @@ check "timeline shows each event once" [ "$("$LLMTRAIL" timeline -f jsonl "$C" |
 # Adding the same evidence again in one run along with new evidence.
 "$LLMTRAIL" index "$C" "$T/a" "$T/b" "$DATA/ct-b.json" "$DATA/ct-c.json" >"$T/out5" 2>/dev/null
 check "mixed re-run adds only the new file" grep -q '^events: *1 new (cloudtrail 1, invocation 0), 0 duplicates dropped' "$T/out5"
+
+# The same export again, as a tar.gz: custody of the archive and of each
+# member, nothing re-added.
+tar -C "$T/a" -czf "$T/export.tar.gz" AWSLogs
+"$LLMTRAIL" index "$C" "$T/export.tar.gz" >"$T/out6" 2>/dev/null
+check "archive members with known bytes are duplicates" \
+	grep -q '^members: *3 seen, 3 new, 0 already indexed, 3 duplicate (same bytes)' "$T/out6"
+check "archive adds no event" grep -q '^events: *0 new' "$T/out6"
+if have_sqlite3; then
+	check "the archive itself is evidence with size and SHA-256" \
+		[ "$(sqlite3 "$C" "SELECT kind || ' ' || size FROM evidence WHERE path = '$T/export.tar.gz'")" = "archive $(wc -c <"$T/export.tar.gz" | tr -d ' ')" ]
+else
+	ok "# SKIP sqlite3 shell not installed"
+fi
 finish

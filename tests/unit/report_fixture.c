@@ -305,3 +305,106 @@ size_t fixture_count(const char *hay, const char *needle)
 		n++;
 	return n;
 }
+
+/* xorshift32: deterministic on every platform. */
+static uint32_t rnd(uint32_t *s)
+{
+	*s ^= *s << 13;
+	*s ^= *s >> 17;
+	*s ^= *s << 5;
+	return *s;
+}
+
+/* A random string in buf (NUL-terminated for C-string fields; may hold NULs
+ * as a slice). Biased toward markup and escape characters. */
+static rpt_str rnd_str(uint32_t *s, char *buf, size_t cap)
+{
+	static const char special[] = "<>&\"'`[]()!:/=+-@|\\*_#\n\r\t\0\x1b\xe2\x80\xae\xff\xc0";
+	size_t n = rnd(s) % 81;
+	if (n >= cap)
+		n = cap - 1;
+	for (size_t i = 0; i < n; i++) {
+		uint32_t v = rnd(s);
+		buf[i] = (char)(v % 3 == 0 ? special[(v >> 8) % (sizeof special - 1)] : (char)(v >> 16));
+	}
+	buf[n] = '\0';
+	return rpt_sn(buf, n);
+}
+
+report *fixture_random(uint32_t seed)
+{
+	uint32_t s = seed ? seed : 1;
+	rpt_options o;
+	rpt_options_default(&o);
+	o.fail_on = RPT_LEVEL_LOW;
+	report *r = report_new(&o);
+	if (r == NULL)
+		return NULL;
+	char a[96], b[96], c[96], d[96];
+	lt_error err;
+	rnd_str(&s, a, sizeof a);
+	rnd_str(&s, b, sizeof b);
+	CHECK(report_set_run(r, a, b, FIXTURE_RUN_US, rnd_str(&s, c, sizeof c).p, &err));
+	for (int i = 0; i < 12; i++) {
+		rpt_rule_in ri;
+		memset(&ri, 0, sizeof ri);
+		char id[32];
+		snprintf(id, sizeof id, "r%d", i);
+		ri.pack = i % 2 ? rnd_str(&s, a, sizeof a).p : "p";
+		if (ri.pack[0] == '\0')
+			ri.pack = "p";
+		ri.id = id;
+		ri.title = rnd_str(&s, b, sizeof b).p;
+		ri.description = rnd_str(&s, c, sizeof c).p;
+		const char *tags[1] = {rnd_str(&s, d, sizeof d).p};
+		ri.tags = tags;
+		ri.ntags = 1;
+		ri.level = (rpt_level)(rnd(&s) % RPT_NLEVELS);
+		ri.outcome = (rpt_outcome)(i % 5 == 1 ? RPT_PASSED : rnd(&s) % 5);
+		ri.reason = rnd_str(&s, d, sizeof d).p;
+		CHECK(report_add_rule(r, &ri, NULL, &err));
+	}
+	for (int i = 0; i < 4; i++) {
+		rpt_evidence_in ev;
+		memset(&ev, 0, sizeof ev);
+		ev.path = rnd_str(&s, a, sizeof a).p;
+		ev.member = rnd_str(&s, b, sizeof b).p;
+		ev.sha256 = rnd_str(&s, c, sizeof c).p;
+		ev.format = rnd_str(&s, d, sizeof d).p;
+		ev.problems = rnd(&s) % 2;
+		CHECK(report_add_evidence(r, &ev, &err));
+		CHECK(report_add_problem(r, ev.path, ev.member, rnd(&s) % 100, RPT_SEV_ERROR,
+		                         rnd_str(&s, c, sizeof c).p, &err));
+		CHECK(report_add_integrity(r, ev.path, rnd_str(&s, c, sizeof c).p,
+		                           (rpt_check)(rnd(&s) % 3), rnd_str(&s, d, sizeof d).p, &err));
+	}
+	for (int i = 0; i < 60; i++) {
+		char e1[96], e2[96], e3[96], e4[96], e5[96], v[96], f[96];
+		rpt_event_in e;
+		rpt_event_init(&e);
+		e.time_us = FIXTURE_RUN_US + (int64_t)(rnd(&s) % 86400) * 1000000;
+		e.source = i % 4 ? rpt_s("cloudtrail") : rnd_str(&s, e1, sizeof e1);
+		e.uid = rnd_str(&s, e2, sizeof e2);
+		e.principal = rnd_str(&s, e3, sizeof e3);
+		e.source_ip = rnd_str(&s, e4, sizeof e4);
+		e.action = e.evidence = e.member = rnd_str(&s, e5, sizeof e5);
+		CHECK(report_note_event(r, &e, &err));
+		rpt_str val = rnd_str(&s, v, sizeof v);
+		size_t st = val.n ? rnd(&s) % val.n : 0;
+		size_t en = st + (val.n - st ? rnd(&s) % (val.n - st + 1) : 0);
+		rpt_match_in m = {rnd_str(&s, f, sizeof f), val, st, en, rnd(&s) % 2 == 0};
+		rpt_pair g = {rpt_s("principal"), e.principal};
+		CHECK(report_add_hit(r, rnd(&s) % 12, &g, 1, &e, &m, 1, &err));
+	}
+	const char *x[] = {a, b};
+	rnd_str(&s, a, sizeof a);
+	rnd_str(&s, b, sizeof b);
+	size_t ch;
+	CHECK(report_add_chart(r, rnd_str(&s, c, sizeof c).p, RPT_CHART_BAR, "u", 2, x, &ch, &err));
+	double vals[2] = {(double)(rnd(&s) % 1000), -(double)(rnd(&s) % 50)};
+	CHECK(report_chart_add_series(r, ch, rnd_str(&s, d, sizeof d).p, vals, &err));
+	return r;
+fail:
+	report_free(r);
+	return NULL;
+}

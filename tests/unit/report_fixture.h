@@ -28,6 +28,10 @@ report *fixture_hostile(void);
 /* A case with n findings spread over nrules rules (for size tests). */
 report *fixture_many(size_t n, size_t nrules);
 
+/* A case whose every string is random bytes (any value 0..255, lengths
+ * 0..80) from a fixed-seed generator: the same seed, the same report. */
+report *fixture_random(uint32_t seed);
+
 /* Runs a writer into memory: the output (NUL-terminated, free() it) or NULL
  * when the writer failed. *status receives the writer's status. */
 typedef lt_status (*fixture_writer)(const report *r, FILE *out, lt_error *err);

@@ -368,6 +368,40 @@ static void case__escape_text__control_chars_escaped(void **state)
 	buf_free(&b);
 }
 
+static void case__uuid_text__packed_and_restored(void **state)
+{
+	(void)state;
+	unsigned char b[16];
+	char out[37];
+	const char *u = "3f1c0a2e-0000-4000-8000-00000000000a";
+	assert_int_equal(case_uuid_pack(u, 36, b), 1);
+	case_uuid_format(b, out);
+	assert_string_equal(out, u);
+	assert_int_equal(case_uuid_pack("3F1C0A2E-0000-4000-8000-00000000000A", 36, b), 0); /* would not round-trip */
+	assert_int_equal(case_uuid_pack("3f1c0a2e-0000-4000-8000-00000000000", 35, b), 0);
+	assert_int_equal(case_uuid_pack("3f1c0a2e00000-4000-8000-00000000000a", 36, b), 0);
+	assert_int_equal(case_uuid_pack("req-0001", 8, b), 0);
+}
+
+static void writer__uuid_uids__stored_packed_deduplicated_and_shown_as_text(void **state)
+{
+	fixture *f = *state;
+	event a = mkevent("{}", "3f1c0a2e-0000-4000-8000-00000000000a", 1);
+	a.request_id = ev_str_from("3f1c0a2e-0000-4000-8000-00000000000b", 36);
+	writer_member m1 = mkmember("one", "11", &a, 1, NULL);
+	writer_member m2 = mkmember("two", "22", &a, 1, NULL);
+	writer_result res;
+	lt_error err;
+	assert_int_equal(writer_add_member(f->w, &m1, &res, &err), LT_OK);
+	assert_int_equal(writer_add_member(f->w, &m2, &res, &err), LT_OK);
+	assert_int_equal(res.duplicates, 1);
+	assert_int_equal(writer_commit(f->w, &err), LT_OK);
+	assert_int_equal(count(f->c, "SELECT length(uid) + length(request_id) FROM events WHERE typeof(uid) = 'blob'"), 32);
+	assert_int_equal(count(f->c, "SELECT count(*) FROM events_v WHERE uid = '3f1c0a2e-0000-4000-8000-00000000000a'"
+	                             " AND request_id = '3f1c0a2e-0000-4000-8000-00000000000b'"),
+	                 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -386,6 +420,9 @@ int main(void)
 		cmocka_unit_test(blob__gzip_member__kept_verbatim),
 		cmocka_unit_test(blob__large_text__chunked_roundtrip),
 		cmocka_unit_test(case__escape_text__control_chars_escaped),
+		cmocka_unit_test(case__uuid_text__packed_and_restored),
+		cmocka_unit_test_setup_teardown(writer__uuid_uids__stored_packed_deduplicated_and_shown_as_text, setup,
+		                                teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

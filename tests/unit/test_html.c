@@ -129,6 +129,26 @@ static void html__hostile__only_our_markup(void **state)
 	report_free(r);
 }
 
+static void html__random_strings__only_our_markup(void **state)
+{
+	(void)state;
+	for (uint32_t seed = 1; seed <= 40; seed++) {
+		report *r = fixture_random(seed);
+		assert_non_null(r);
+		char *out = render(r);
+		char *l = lower(out);
+		assert_null(strstr(l, "<script"));
+		assert_int_equal(fixture_count(l, "<style"), 1);
+		for (const char *p = strchr(l, '<'); p != NULL; p = strchr(p + 1, '<'))
+			check_tag(p);
+		assert_null(strstr(out, "\xE2\x80\xAE")); /* no raw bidi override */
+		assert_null(memchr(out, '\x1b', strlen(out)));
+		free(l);
+		free(out);
+		report_free(r);
+	}
+}
+
 static void html__head__csp_and_charset(void **state)
 {
 	(void)state;
@@ -337,6 +357,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(html__hostile__payloads_are_text),
 		cmocka_unit_test(html__hostile__only_our_markup),
+		cmocka_unit_test(html__random_strings__only_our_markup),
 		cmocka_unit_test(html__head__csp_and_charset),
 		cmocka_unit_test(html__sections__all_present_in_order),
 		cmocka_unit_test(html__match__marked_and_redacted),

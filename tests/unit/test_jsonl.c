@@ -121,6 +121,32 @@ static void jsonl__hostile__each_line_strict_json(void **state)
 	report_free(r);
 }
 
+static void jsonl__random_strings__strict_json(void **state)
+{
+	(void)state;
+	arena *a = arena_new(0, 0);
+	json_options opts = {JSON_STRICT_UTF8, 0};
+	for (uint32_t seed = 1; seed <= 40; seed++) {
+		report *r = fixture_random(seed);
+		assert_non_null(r);
+		char *out = render(r);
+		size_t lines = 0;
+		for (char *line = out; *line; lines++) {
+			char *nl = strchr(line, '\n');
+			assert_non_null(nl);
+			json_value *v = NULL;
+			assert_int_equal(json_parse(a, line, (size_t)(nl - line), &opts, &v, NULL, NULL), LT_OK);
+			assert_int_equal(v->len, sizeof keys / sizeof keys[0]);
+			arena_reset(a);
+			line = nl + 1;
+		}
+		assert_int_equal(lines, report_nfindings(r));
+		free(out);
+		report_free(r);
+	}
+	arena_free(a);
+}
+
 static void jsonl__values__round_trip_bytes(void **state)
 {
 	(void)state;
@@ -177,6 +203,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(jsonl__one_finding__exact_line),
 		cmocka_unit_test(jsonl__hostile__each_line_strict_json),
+		cmocka_unit_test(jsonl__random_strings__strict_json),
 		cmocka_unit_test(jsonl__values__round_trip_bytes),
 		cmocka_unit_test(jsonl__same_model__same_bytes),
 	};

@@ -216,6 +216,25 @@ static void junit__same_model__same_bytes(void **state)
 	report_free(r2);
 }
 
+static void junit__random_strings__well_formed_and_valid(void **state)
+{
+	(void)state;
+	xmlSetGenericErrorFunc(NULL, silent);
+	for (uint32_t seed = 1; seed <= 40; seed++) {
+		report *r = fixture_random(seed);
+		assert_non_null(r);
+		char *out = render(r);
+		for (const unsigned char *p = (const unsigned char *)out; *p; p++)
+			assert_true(*p >= 0x20 || *p == '\n' || *p == '\t');
+		xmlDocPtr doc = xmlReadMemory(out, (int)strlen(out), "junit.xml", NULL, XML_PARSE_NONET);
+		assert_non_null(doc);
+		xmlFreeDoc(doc);
+		assert_int_equal(validate(out), 0);
+		free(out);
+		report_free(r);
+	}
+}
+
 /* The validator is live: a report with one required element removed fails. */
 static void junit__schema__rejects_a_broken_report(void **state)
 {
@@ -255,11 +274,12 @@ int main(void)
 		cmocka_unit_test(junit__duplicate_ids__names_made_unique),
 		cmocka_unit_test(junit__empty_report__valid),
 		cmocka_unit_test(junit__schema__rejects_a_broken_report),
+		cmocka_unit_test(junit__random_strings__well_formed_and_valid),
 	};
 	size_t n = sizeof tests / sizeof tests[0];
 	if (!have_schema()) {
 		n = 3;
-		printf("# SKIP 5 schema cases: $LLMTRAIL_CONFORMANCE/junit/JUnit.xsd not available\n");
+		printf("# SKIP 6 schema cases: $LLMTRAIL_CONFORMANCE/junit/JUnit.xsd not available\n");
 	}
 	int rc = _cmocka_run_group_tests("junit", tests, n, NULL, NULL);
 	xmlCleanupParser();

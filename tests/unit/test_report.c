@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "reports/findings.h"
 #include "reports/report.h"
@@ -304,6 +305,56 @@ static void report__tables_charts__rows_and_series_kept(void **state)
 	report_free(r);
 }
 
+static lt_status tiny_writer(const report *r, FILE *out, lt_error *err)
+{
+	(void)err;
+	fprintf(out, "rules=%zu\n", report_nrules(r));
+	return LT_OK;
+}
+
+static lt_status failing_writer(const report *r, FILE *out, lt_error *err)
+{
+	(void)r;
+	fputs("partial", out);
+	return lt_error_set(err, LT_EFILE, "boom");
+}
+
+static void report__write_path__atomic_and_cleans_up(void **state)
+{
+	(void)state;
+	char dir[] = "/tmp/llmtrail-report-XXXXXX";
+	assert_non_null(mkdtemp(dir));
+	char path[256], tmp[260];
+	snprintf(path, sizeof path, "%s/out.txt", dir);
+	snprintf(tmp, sizeof tmp, "%s.tmp", path);
+	report *r = report_new(NULL);
+	add_rule(r, "a", RPT_LEVEL_LOW);
+	lt_error err;
+	lt_error_clear(&err);
+	assert_int_equal(report_write_path(r, tiny_writer, path, &err), LT_OK);
+	FILE *f = fopen(path, "rb");
+	assert_non_null(f);
+	char line[32] = "";
+	assert_non_null(fgets(line, sizeof line, f));
+	fclose(f);
+	assert_string_equal(line, "rules=1\n");
+	assert_int_equal(report_write_path(r, failing_writer, path, &err), LT_EFILE);
+	assert_string_equal(err.file, path);
+	assert_null(fopen(tmp, "rb")); /* the temporary file is gone */
+	f = fopen(path, "rb");           /* the old report is intact */
+	assert_non_null(f);
+	assert_non_null(fgets(line, sizeof line, f));
+	fclose(f);
+	assert_string_equal(line, "rules=1\n");
+	snprintf(path, sizeof path, "%s/no/such/dir/x", dir);
+	assert_int_equal(report_write_path(r, tiny_writer, path, &err), LT_EFILE);
+	assert_non_null(strstr(err.msg, "cannot create"));
+	snprintf(path, sizeof path, "%s/out.txt", dir);
+	remove(path);
+	rmdir(dir);
+	report_free(r);
+}
+
 /* ---- aggregation ------------------------------------------------------------ */
 
 static void findings__same_group_within_window__merge(void **state)
@@ -543,6 +594,24 @@ static void findings__secret__redacted_unless_off(void **state)
 	report_free(r);
 }
 
+static void findings__secret__context_beside_match_is_masked(void **state)
+{
+	(void)state;
+	report *r = report_new(NULL);
+	/* the rule anchored on the keyword; the secret itself sits in the context */
+	const char *v = "key_id = AKIATTPOLHFDHNFSRXH4\naws_secret_access_key = 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\nregion";
+	const char *kw = strstr(v, "secret");
+	size_t s = (size_t)(kw - v);
+	const rpt_match *m = one_match(r, v, s, s + 6, true);
+	assert_true(m->redacted);
+	assert_null(strstr(m->excerpt.p, "AKIATTPOLHFDHNFSRXH4"));
+	assert_null(strstr(m->excerpt.p, "xqg+rw1OFR3uZrCTZPIcuHIzW1Wv"));
+	assert_non_null(strstr(m->excerpt.p, "key_id = ***"));
+	assert_non_null(strstr(m->excerpt.p, "_access_key = ***"));
+	assert_memory_equal(m->excerpt.p + m->mark_start, "s\xE2\x80\xA6(6 chars)", m->mark_end - m->mark_start);
+	report_free(r);
+}
+
 static void findings__redact__prefix_and_length(void **state)
 {
 	(void)state;
@@ -641,6 +710,7 @@ int main(void)
 		cmocka_unit_test(report__order__level_then_rule_then_time),
 		cmocka_unit_test(report__fails__only_at_or_above_fail_on),
 		cmocka_unit_test(report__tables_charts__rows_and_series_kept),
+		cmocka_unit_test(report__write_path__atomic_and_cleans_up),
 		cmocka_unit_test(findings__same_group_within_window__merge),
 		cmocka_unit_test(findings__past_window__new_finding),
 		cmocka_unit_test(findings__other_group_or_rule__separate),
@@ -652,6 +722,7 @@ int main(void)
 		cmocka_unit_test(findings__excerpt__context_and_mark),
 		cmocka_unit_test(findings__excerpt__never_splits_utf8),
 		cmocka_unit_test(findings__secret__redacted_unless_off),
+		cmocka_unit_test(findings__secret__context_beside_match_is_masked),
 		cmocka_unit_test(findings__redact__prefix_and_length),
 		cmocka_unit_test(findings__event_rules__lookup_by_source_uid),
 		cmocka_unit_test(strmap__insert_find_grow__insertion_order),
