@@ -19,8 +19,8 @@
  *
  * Use: metrics_new, metrics_add for each replayed event (any order; header
  * fields suffice, the doc only adds guardrail policy types), metrics_finish,
- * then read or add to a report; or metrics_run(case) which does it all with
- * a replay. Memory is bounded: METRICS_MAX_GROUPS keys per grouping (the rest
+ * then read (or add to a report: metrics_report.h); or metrics_run(case)
+ * which does it all with a replay. Memory is bounded: METRICS_MAX_GROUPS keys per grouping (the rest
  * go to "(other)"), METRICS_LAT_CAP latencies kept per group (past it, a
  * deterministic reservoir sample: percentiles become approximate and say so),
  * METRICS_MAX_CELLS (series, hour) cells for anomalies.
@@ -50,7 +50,7 @@
 
 /* anomaly method (docs/metrics.md) */
 #define METRICS_WINDOW_HOURS 168   /* trailing baseline: 7 days */
-#define METRICS_MIN_HISTORY 24     /* hours of baseline before an hour is judged */
+#define METRICS_MIN_HISTORY 12     /* hours of baseline before an hour is judged */
 #define METRICS_Z 6.0              /* robust z-score threshold */
 #define METRICS_MAX_FACTOR 2.0     /* and more than this times the window's maximum */
 #define METRICS_MIN_INVOCATIONS 10 /* smallest anomalous hourly count */
@@ -58,7 +58,7 @@
 #define METRICS_MIN_ERRORS 5       /* errors (or throttles) in the hour for a rate anomaly */
 #define METRICS_MIN_RATE 0.2       /* error (throttle) rate at least this ... */
 #define METRICS_RATE_DELTA 0.2     /* ... and this far above the baseline median rate */
-#define METRICS_FIRST_SEEN_HOURS 48 /* first appearances count after min(this, half the span) */
+#define METRICS_FIRST_SEEN_HOURS 48 /* first appearances count after min(this, a quarter of the span) */
 #define METRICS_FIRST_SEEN_MAX 100 /* first-seen findings per kind (the rest counted) */
 
 typedef enum metrics_dim {
@@ -163,11 +163,27 @@ const metrics_count *metrics_action(const metrics *m, size_t i);
 size_t metrics_nanomalies(const metrics *m);
 const metrics_anomaly *metrics_anomaly_at(const metrics *m, size_t i);
 
-/* Dashboard tables and charts, plus one builtin finding per anomaly
- * (llmtrail-anomaly-* and llmtrail-first-seen-* rules). */
-lt_status metrics_add_to_report(const metrics *m, report *r, lt_error *err) LT_WUR;
+/* The fixed groupings kept beside the --by one (for the report), each
+ * sorted by key; rows of METRICS_VIEW_DAY_MODEL have key[0] = day, key[1] = model. */
+typedef enum metrics_view {
+	METRICS_VIEW_BY = 0, /* the --by grouping (= metrics_row_at) */
+	METRICS_VIEW_MODEL,  /* with latency percentiles */
+	METRICS_VIEW_PRINCIPAL,
+	METRICS_VIEW_REGION,
+	METRICS_VIEW_DAY_MODEL,
+	METRICS_VIEW_DAY,
+	METRICS_VIEW_HOUR,
+	METRICS_NVIEWS
+} metrics_view;
 
-/* `llmtrail stats` output: "table", "csv" (the grouping only) or "json". */
-lt_status metrics_write(const metrics *m, const char *format, buf *out) LT_WUR;
+size_t metrics_view_nrows(const metrics *m, metrics_view v);
+const metrics_row *metrics_view_row(const metrics *m, metrics_view v, size_t i);
+/* The --by dimensions in effect (n of them). */
+const metrics_dim *metrics_by(const metrics *m, size_t *n);
+/* Span of the events added (INT64_MIN when none). */
+int64_t metrics_first_us(const metrics *m);
+int64_t metrics_last_us(const metrics *m);
+/* (series, hour) cells not kept past METRICS_MAX_CELLS. */
+uint64_t metrics_cells_dropped(const metrics *m);
 
 #endif

@@ -1285,6 +1285,12 @@ static lt_status link_correlation(sigma_ruleset *rs, sigma_rule *r, lt_error *er
 			return LT_OK;
 		}
 	}
+	/* A correlation runs on the events of its rules: it takes the log source
+	 * of the first one (for `rules list` and for "no such events" checks). */
+	const sigma_rule *first = find_rule(rs, sigma_corr_ref(r->corr, 0));
+	r->source = first->source;
+	if (r->ls_text[0] == '\0')
+		r->ls_text = first->ls_text;
 	for (size_t k = nref; k-- > 0;) { /* descending: temporal_ordered steps sharing a rule */
 		sigma_rule *b = find_rule(rs, sigma_corr_ref(r->corr, k));
 		r->group_fields[k] = arena_calloc(rs->a, (ng + 1) * sizeof **r->group_fields);

@@ -174,7 +174,9 @@ sigma_state sigma_rule_state(const sigma_rule *r);
 /* Why UNSUPPORTED or ERROR ("" when LOADED); for errors err_line is the line. */
 const char *sigma_rule_reason(const sigma_rule *r);
 unsigned sigma_rule_err_line(const sigma_rule *r);
-/* The event source the rule applies to (EV_SRC_UNKNOWN: none of ours). */
+/* The event source the rule applies to (EV_SRC_UNKNOWN: none of ours). A
+ * correlation rule takes the source of its first referenced rule (after
+ * ruleset_compile). */
 ev_source sigma_rule_source(const sigma_rule *r);
 /* "aws/cloudtrail", "windows/process_creation", ... (product/service-or-category) */
 const char *sigma_rule_logsource_text(const sigma_rule *r);

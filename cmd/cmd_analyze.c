@@ -36,13 +36,7 @@ static int on_option(void *vctx, const cli_option *opt, const char *value)
 	if (rc != 1)
 		return rc;
 	if (strcmp(opt->name, "jobs") == 0) {
-		char *end = NULL;
-		long n = strtol(value, &end, 10);
-		if (end == value || *end != '\0' || n < 1 || n > 16) {
-			fprintf(stderr, "llmtrail: --jobs wants a number from 1 to 16\n");
-			return LT_EXIT_USAGE;
-		}
-		c->index.jobs = (unsigned)n;
+		return indexrun_parse_jobs(value, &c->index.jobs);
 	}
 	return 0;
 }

@@ -30,13 +30,7 @@ static int on_option(void *vctx, const cli_option *opt, const char *value)
 {
 	indexrun_options *c = vctx;
 	if (strcmp(opt->name, "jobs") == 0) {
-		char *end = NULL;
-		long n = strtol(value, &end, 10);
-		if (end == value || *end != '\0' || n < 1 || n > 16) {
-			fprintf(stderr, "llmtrail: --jobs wants a number from 1 to 16\n");
-			return LT_EXIT_USAGE;
-		}
-		c->jobs = (unsigned)n;
+		return indexrun_parse_jobs(value, &c->jobs);
 	} else if (strcmp(opt->name, "max-member-size") == 0) {
 		c->max_member_bytes = indexrun_parse_size(value);
 		if (c->max_member_bytes == 0) {

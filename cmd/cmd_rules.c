@@ -27,6 +27,7 @@
 #include "analyzers/sigma.h"
 #include "cmd/commands.h"
 #include "cmd/exitcode.h"
+#include "cmd/rulesdir.h"
 #include "common/arena.h"
 #include "ingest/decode.h"
 #include "ingest/json.h"
@@ -68,30 +69,6 @@ static bool is_dir(const char *p)
 	return stat(p, &sb) == 0 && S_ISDIR(sb.st_mode);
 }
 
-/* The shipped packs: the installed data dir, else rules/ of the source tree
- * when run from a build (the binary's folder or its parent). */
-static const char *default_rules(char *out, size_t n)
-{
-	int w = snprintf(out, n, "%s/rules", LLMTRAIL_DATADIR);
-	if (w > 0 && (size_t)w < n && is_dir(out))
-		return out;
-	char exe[PATH_MAX];
-	ssize_t l = readlink("/proc/self/exe", exe, sizeof exe - 1);
-	if (l > 0) {
-		exe[l] = '\0';
-		char *slash = strrchr(exe, '/');
-		if (slash)
-			*slash = '\0';
-		static const char *const rel[] = {"/../rules", "/rules"};
-		for (size_t i = 0; i < 2; i++) {
-			w = snprintf(out, n, "%s%s", exe, rel[i]);
-			if (w > 0 && (size_t)w < n && is_dir(out))
-				return out;
-		}
-	}
-	return NULL;
-}
-
 static sigma_ruleset *load(const rules_opts *o, int npaths, char **paths, int *code)
 {
 	sigma_ruleset *rs = ruleset_new();
@@ -114,7 +91,7 @@ static sigma_ruleset *load(const rules_opts *o, int npaths, char **paths, int *c
 	if (o->field_map)
 		ruleset_set_generic(rs, true);
 	char def[PATH_MAX];
-	const char *d = npaths == 0 ? default_rules(def, sizeof def) : NULL;
+	const char *d = npaths == 0 ? rulesdir_find(def, sizeof def) : NULL;
 	if (npaths == 0 && d == NULL)
 		fprintf(stderr, "llmtrail: rules: no PATH given and no shipped rule packs found\n");
 	for (int i = 0; i < (npaths ? npaths : (d ? 1 : 0)); i++) {

@@ -25,6 +25,18 @@ typedef struct index_ctx {
 	int show_progress;
 } index_ctx;
 
+int indexrun_parse_jobs(const char *value, unsigned *jobs)
+{
+	char *end = NULL;
+	long n = strtol(value, &end, 10);
+	if (end == value || *end != '\0' || n < 1 || n > 16) {
+		fprintf(stderr, "llmtrail: --jobs wants a number from 1 to 16\n");
+		return LT_EXIT_USAGE;
+	}
+	*jobs = (unsigned)n;
+	return 0;
+}
+
 uint64_t indexrun_parse_size(const char *s)
 {
 	char *end = NULL;

@@ -23,6 +23,9 @@ typedef struct indexrun_options {
 int indexrun(const char *case_path, const char *const *paths, size_t npaths, const indexrun_options *o,
              exit_state *ex);
 
+/* --jobs N: 1..16 into *jobs; 0, or LT_EXIT_USAGE after saying what is wrong. */
+int indexrun_parse_jobs(const char *value, unsigned *jobs);
+
 /* "123", "64M", "4G", "512k" -> bytes; 0 on error. */
 uint64_t indexrun_parse_size(const char *s);
 

@@ -47,6 +47,7 @@
 #define MAX_DIR_DEPTH 256u
 #define MAX_HEADER_RETRIES 64u
 #define MAX_HEADER_FAILURES 16u
+#define MAX_RESUMES 64u /* fresh readers per archive after members that killed one */
 #define UNKNOWN_SIZE_START ((size_t)64 << 10)
 #define FIRST_ALLOC_MAX ((size_t)64 << 20) /* larger members grow (realloc) as they arrive */
 #define SNIFF_BYTES 512                     /* one tar header */
@@ -383,7 +384,7 @@ void *walk_member_steal(walk_member *m)
 }
 
 static void walk_entries(walker *w, struct archive *a, int r, struct archive_entry *e,
-	unsigned depth);
+	unsigned depth, const unsigned char *buf, size_t len);
 
 /* ---- telling archives from leaves quickly ------------------------------ */
 
@@ -501,7 +502,7 @@ static bool handle_bytes(walker *w, mbuf *m, int64_t mtime, bool has_mtime, unsi
 			if (depth > 0 && w->cb->on_container != NULL)
 				fold(w, w->cb->on_container(w->cb->ctx, &v));
 			if (!too_deep && !w->stop)
-				walk_entries(w, a, r, e, depth + 1);
+				walk_entries(w, a, r, e, depth + 1, m->data, m->len);
 			archive_read_free(a);
 			free(m->data);
 			return true;
@@ -562,39 +563,78 @@ static void handle_entry(walker *w, struct archive *a, struct archive_entry *e, 
 	chain_pop(w, saved);
 }
 
-/* The entries of an open archive, starting from the first header result r. */
-static void walk_entries(walker *w, struct archive *a, int r, struct archive_entry *e,
-	unsigned depth)
+/* A fresh reader over buf[0..len) whose next header is entry skip + 1 (*r, *e
+ * set from it), or NULL when the first skip entries cannot be passed again. */
+static struct archive *reopen_after(const unsigned char *buf, size_t len, uint64_t skip, int *r,
+	struct archive_entry **e)
 {
-	unsigned retries = 0, failures = 0;
+	struct archive *a = reader_new(buf, len);
+	if (a == NULL)
+		return NULL;
+	if (archive_read_open_memory(a, buf, len) != ARCHIVE_OK)
+		goto fail;
+	for (uint64_t i = 0; i <= skip; i++) {
+		*r = archive_read_next_header(a, e);
+		if (i == skip && (*r == ARCHIVE_EOF || *r == ARCHIVE_OK || *r == ARCHIVE_WARN))
+			return a;
+		if ((*r != ARCHIVE_OK && *r != ARCHIVE_WARN) || archive_read_data_skip(a) != ARCHIVE_OK)
+			goto fail;
+	}
+fail:
+	archive_read_free(a);
+	return NULL;
+}
+
+/* The entries of an open archive, starting from the first header result r.
+ * When a member's data kills the reader (a damaged deflate stream in a zip)
+ * and the archive is in memory (buf), a fresh reader skips the members seen
+ * so far and the walk goes on: zip and other indexed formats skip without
+ * decoding, so the members after the damaged one are still read. */
+static void walk_entries(walker *w, struct archive *a, int r, struct archive_entry *e,
+	unsigned depth, const unsigned char *buf, size_t len)
+{
+	unsigned retries = 0, failures = 0, resumes = 0;
 	uint64_t ordinal = 0;
+	struct archive *own = NULL; /* a reader opened here by a resume */
 	while (!w->stop && r != ARCHIVE_EOF) {
 		if (r == ARCHIVE_RETRY) {
 			if (++retries > MAX_HEADER_RETRIES) {
 				problem(w, LT_EFILE, "corrupt archive: giving up after %u retries: %s",
 					MAX_HEADER_RETRIES, archive_msg(a));
-				return;
+				break;
 			}
 		} else if (r == ARCHIVE_FATAL) {
 			problem(w, LT_EFILE, "corrupt archive: %s", archive_msg(a));
-			return;
+			break;
 		} else if (r == ARCHIVE_FAILED) {
 			ordinal++;
 			problem(w, LT_EFILE, "unreadable member header #%llu: %s",
 				(unsigned long long)ordinal, archive_msg(a));
 			if (++failures > MAX_HEADER_FAILURES)
-				return;
+				break;
 		} else {
 			bool dead = false;
 			handle_entry(w, a, e, r, ++ordinal, depth, &dead);
 			if (dead) {
-				problem(w, LT_EFILE, "corrupt archive: cannot go on after member #%llu",
-					(unsigned long long)ordinal);
-				return;
+				/* ordinal counts entries only while no header failed or retried */
+				struct archive *n = NULL;
+				if (buf != NULL && failures == 0 && retries == 0 && resumes < MAX_RESUMES) {
+					resumes++;
+					n = reopen_after(buf, len, ordinal, &r, &e);
+				}
+				if (n == NULL) {
+					problem(w, LT_EFILE, "corrupt archive: cannot go on after member #%llu",
+						(unsigned long long)ordinal);
+					break;
+				}
+				archive_read_free(own);
+				own = a = n;
+				continue;
 			}
 		}
 		r = archive_read_next_header(a, &e);
 	}
+	archive_read_free(own);
 }
 
 /* ---- evidence files --------------------------------------------------- */
@@ -759,7 +799,7 @@ static void walk_file_fd(walker *w, int fd, const char *path)
 		int r = archive_read_next_header(a, &e);
 		if (r != ARCHIVE_EOF) {
 			is_archive = true;
-			walk_entries(w, a, r, e, 1);
+			walk_entries(w, a, r, e, 1, NULL, 0);
 		}
 	}
 	archive_read_free(a);
@@ -1024,7 +1064,7 @@ lt_status walk_memory(const void *data, size_t len, const char *name, const walk
 			r = archive_read_next_header(a, &e);
 		if (r != ARCHIVE_EOF) {
 			f.is_archive = true;
-			walk_entries(&w, a, r, e, 1);
+			walk_entries(&w, a, r, e, 1, data, len);
 		} else if (a != NULL) {
 			too_large(&w, len, true);
 		}

@@ -905,6 +905,42 @@ static void walk__corrupt_zip_member__reported_others_kept(void **state)
 	free(a);
 }
 
+static void walk__zip_member_with_broken_deflate__later_members_still_read(void **state)
+{
+	(void)state;
+	/* Letters compress to a deflate stream a few KB long; 0xFF bytes in its
+	 * middle make inflate fail, which kills libarchive's reader: the walker
+	 * reopens the zip and skips to the member after the damaged one. */
+	unsigned char *b = noise(20000, 5);
+	for (size_t i = 0; i < 20000; i++)
+		b[i] = (unsigned char)('a' + b[i] % 26);
+	ent e[] = {
+		{"a.json", CT_JSON, strlen(CT_JSON), E_FILE, NULL},
+		{"b.txt", b, 20000, E_FILE, NULL},
+		{"c.json", BR_JSON, strlen(BR_JSON), E_FILE, NULL},
+	};
+	size_t len;
+	unsigned char *ar = make_archive("zip", "none", e, 3, &len);
+	unsigned char *name = memmem(ar, len, "b.txt", 5);
+	assert_non_null(name);
+	size_t at = (size_t)(name - ar) + 2000;
+	assert_true(at + 64 < len);
+	memset(ar + at, 0xff, 64);
+	coll *c = coll_new();
+	walk_callbacks cb = cbs(c);
+	assert_int_equal(walk_memory(ar, len, "broken.zip", NULL, &cb), LT_EFILE);
+	assert_true(c->nprob >= 1);
+	assert_string_equal(c->prob[0].member, "b.txt");
+	for (size_t i = 0; i < c->nprob; i++)
+		assert_null(strstr(c->prob[i].msg, "cannot go on"));
+	assert_true(c->nmem >= 2);
+	check_member(&c->mem[0], "a.json", CT_JSON, strlen(CT_JSON));
+	check_member(&c->mem[c->nmem - 1], "c.json", BR_JSON, strlen(BR_JSON));
+	coll_free(c);
+	free(ar);
+	free(b);
+}
+
 static void walk__tar_with_json_like_first_name__still_recursed(void **state)
 {
 	fixture *f = *state;
@@ -957,6 +993,7 @@ int main(void)
 		cmocka_unit_test(walk__callback_fatal__stops_at_once),
 		cmocka_unit_test_setup_teardown(walk__missing_path_and_null_callbacks__efile, setup, teardown),
 		cmocka_unit_test(walk__corrupt_zip_member__reported_others_kept),
+		cmocka_unit_test(walk__zip_member_with_broken_deflate__later_members_still_read),
 		cmocka_unit_test_setup_teardown(walk__tar_with_json_like_first_name__still_recursed, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
