@@ -508,6 +508,27 @@ static void note_rule_failure(scan *s, const sigma_rule *rule, const event *ev, 
 		say_error("report", &err);
 }
 
+/* Header fields of an event that took part in a correlation (the engine keeps
+ * only its uid, time and provenance), read back from the index. Returns true
+ * when found; e keeps pointers into the replay, valid until *rp is freed. */
+#define SCAN_CORR_LOOKUPS 32
+static bool lookup_event(case_db *c, const sigma_corr_event *ce, replay **rp, rpt_event_in *e)
+{
+	replay_filter f;
+	replay_filter_init(&f);
+	f.uid = ce->uid;
+	f.source = ce->source;
+	f.since_us = ce->time_us;
+	f.until_us = ce->time_us + 1;
+	f.flags = REPLAY_HEADERS_ONLY;
+	lt_error err;
+	const event *ev = NULL;
+	if (replay_new(c, &f, rp, &err) != LT_OK || replay_next(*rp, &ev, &err) == LT_EFATAL || ev == NULL)
+		return false;
+	event_to_report(ev, e);
+	return true;
+}
+
 static lt_status add_correlation(hit_ctx *h, size_t ri, const sigma_hit *hit)
 {
 	const sigma_corr_fired *f = hit->corr;
@@ -525,10 +546,15 @@ static lt_status add_correlation(hit_ctx *h, size_t ri, const sigma_hit *hit)
 		e.evidence = rpt_s(ce->evidence);
 		e.member = rpt_s(ce->member);
 		e.line = ce->line;
+		replay *rp = NULL;
 		if (ce->uid != NULL && h->ev->uid.n == strlen(ce->uid) &&
 		    memcmp(ce->uid, h->ev->uid.p, h->ev->uid.n) == 0)
 			e = h->rev; /* the completing event: full header */
-		if (report_add_hit(h->s->r, ri, &group, ngroup, &e, NULL, 0, &err) != LT_OK)
+		else if (i < SCAN_CORR_LOOKUPS && ce->uid != NULL)
+			lookup_event(h->s->c, ce, &rp, &e);
+		lt_status st = report_add_hit(h->s->r, ri, &group, ngroup, &e, NULL, 0, &err);
+		replay_free(rp);
+		if (st != LT_OK)
 			return err.status;
 	}
 	return LT_OK;

@@ -146,5 +146,13 @@ stamp tar.tmp
 tarc bad/traversal.tar tar.tmp -P --transform='s,^\./x1$,../../../../tmp/llmtrail-escaped.json,' --transform='s,^\./x2$,/etc/cron.d/llmtrail-escaped.json,'
 rm -rf tar.tmp
 
+# several damaged members in one tar.gz: every message names file, member and line
+mkdir tar.tmp
+cp bad/truncated.json.gz bad/bad-line.jsonl bad/bad-utf8.jsonl bad/missing-fields.jsonl tar.tmp/
+stamp tar.tmp
+tarc bad/bad-in-archive.tar tar.tmp
+gzip -9n bad/bad-in-archive.tar
+rm -rf tar.tmp
+
 stamp bad
 ls -lR export archives bad | awk '$5 ~ /^[0-9]+$/ { s += $5 } END { print "fixtures: " s " bytes" }'

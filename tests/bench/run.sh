@@ -5,110 +5,198 @@
 # Generates a corpus with llmtrail-gen (BENCH_SIZE, default 1G; BENCH_DIR to
 # reuse one), then times: cat (I/O), gzip -dc (one process, and two in
 # parallel), zcat|jq (one CloudTrail filter, one prompt regex), zcat|rg (the same
-# regex), llmtrail index / scan / timeline (1 h window) / analyze. Prints one
-# table of absolute numbers and ratios and writes it, with the machine and the
-# commands, to docs/PERFORMANCE.md (BENCH_OUT to write elsewhere).
+# regex), llmtrail index / scan (shipped packs; + SigmaHQ CloudTrail rules;
+# 10 vs BENCH_RULES synthetic rules alone) / timeline (1 h window) / analyze,
+# and the in-process JSON parser and gunzip micro-benchmarks. Prints one table
+# of absolute numbers and ratios and writes it, with the machine and the
+# commands, into BENCH_OUT (default docs/PERFORMANCE.md of the source tree):
+# only the part between the "BEGIN make bench" and "END make bench" markers
+# is replaced, so the analysis written around it stays.
+# Other knobs: BENCH_SEED (42), BENCH_WORK (scratch dir, default mktemp),
+# BENCH_KEEP=1 (keep the scratch dir), BENCH_RULES (1000), BENCH_MICRO=0 (skip
+# the micro-benchmarks).
 # Not part of `make check`: performance lives here, never in timed unit tests.
 set -euo pipefail
 : "${LLMTRAIL:?}" "${LLMTRAIL_SRCDIR:?}" "${LLMTRAIL_BUILDDIR:?}"
 size=${BENCH_SIZE:-1G}
 seed=${BENCH_SEED:-42}
+nrules=${BENCH_RULES:-1000}
 work=${BENCH_WORK:-$(mktemp -d "${TMPDIR:-/tmp}/llmtrail-bench.XXXXXX")}
+mkdir -p "$work"
 corpus=${BENCH_DIR:-$work/corpus}
 out=${BENCH_OUT:-$LLMTRAIL_SRCDIR/docs/PERFORMANCE.md}
 gen="$LLMTRAIL_BUILDDIR/llmtrail-gen"
-export LC_ALL=C
+bindir="$LLMTRAIL_BUILDDIR/tests/bench"
+sigmahq="${LLMTRAIL_CONFORMANCE:-}/sigmahq/rules/cloud/aws"
+export LC_ALL=C TZ=UTC
+for t in /usr/bin/time jq sqlite3 bc gzip xargs; do
+	command -v "$t" >/dev/null || { echo "bench: $t is required" >&2; exit 2; }
+done
 
 if [ ! -d "$corpus" ]; then
 	echo "generating a $size corpus (seed $seed) in $corpus"
 	"$gen" --out "$corpus" --size "$size" --seed "$seed" --attacks on >/dev/null
 fi
-mapfile -t gzfiles < <(find "$corpus" -name '*.json.gz' -path '*/CloudTrail/*' -o -name '*.json.gz' -path '*/BedrockModelInvocationLogs/*' | sort)
-ctfiles=$(find "$corpus" -name '*.json.gz' -path '*/CloudTrail/*' | sort)
-invfiles=$(find "$corpus" -name '*.json.gz' -path '*/BedrockModelInvocationLogs/*' | sort)
-gz_bytes=$(cat "${gzfiles[@]}" | wc -c)
-json_bytes=$(for f in "${gzfiles[@]}"; do gzip -dc "$f"; done | wc -c)
+# File lists go through files and xargs: a 1 GB corpus has ~100,000 paths,
+# far more than one command line (or one bash -c string) can hold.
+flist="$work/files.txt" ctlist="$work/ct.txt" invlist="$work/inv.txt"
+find "$corpus" -type f -name '*.gz' | sort >"$flist"
+grep '/CloudTrail/' "$flist" >"$ctlist" || true
+grep '/BedrockModelInvocationLogs/' "$flist" >"$invlist" || true
+awk 'NR % 2 == 1' "$flist" >"$work/half1.txt"
+awk 'NR % 2 == 0' "$flist" >"$work/half2.txt"
+nfiles=$(wc -l <"$flist")
+gz_bytes=$(xargs -d '\n' cat <"$flist" | wc -c)
+json_bytes=$(xargs -d '\n' gzip -dc <"$flist" | wc -c)
 
-# time_cmd NAME CMD...: wall seconds, CPU seconds and peak RSS (KiB) into globals.
+# time_cmd NAME CMD: wall seconds, CPU seconds and peak RSS (KiB, largest
+# single process) into the globals. /usr/bin/time prints an extra line first
+# when the command fails, so the figures are read from its last line.
 declare -A WALL CPU RSS
+order=()
 time_cmd() {
-	local name=$1; shift
-	local tf; tf=$(mktemp)
-	/usr/bin/time -f '%e %U %S %M' -o "$tf" bash -c "$*" >/dev/null 2>"$work/$name.err" || {
-		echo "bench: $name failed:"; tail -5 "$work/$name.err"; }
-	read -r w u s m <"$(printf '%s' "$tf")"
-	WALL[$name]=$w; CPU[$name]=$(echo "$u + $s" | bc); RSS[$name]=$m
-	rm -f "$tf"
-	printf '%-28s %8.2f s wall %8.2f s cpu %8d KiB\n' "$name" "$w" "${CPU[$name]}" "$m"
+	local name=$1 cmd=$2 tf w u s m
+	tf="$work/$name.time"
+	if ! /usr/bin/time -f '%e %U %S %M' -o "$tf" bash -c "$cmd" >"$work/$name.out" 2>"$work/$name.err"; then
+		echo "bench: $name exited non-zero:"
+		tail -3 "$work/$name.err"
+	fi
+	read -r w u s m < <(tail -n 1 "$tf")
+	WALL[$name]=$w
+	CPU[$name]=$(echo "$u + $s" | bc)
+	RSS[$name]=$m
+	order+=("$name")
+	printf '%-26s %8.2f s wall %8.2f s cpu %8d KiB\n' "$name" "$w" "${CPU[$name]}" "$m"
 }
 
-flist="$work/files.txt"; printf '%s\n' "${gzfiles[@]}" >"$flist"
-half1="$work/half1.txt"; half2="$work/half2.txt"
-awk 'NR % 2 == 1' "$flist" >"$half1"; awk 'NR % 2 == 0' "$flist" >"$half2"
 regex='ignore (all )?(previous|prior) instructions'
+ctfilter='.Records[] | select(.eventSource=="bedrock.amazonaws.com" and .errorCode!=null) | .eventID'
+invfilter="select(.input.inputBodyJson|tostring|test(\"$regex\";\"i\")) | .requestId"
+printf '%s\n' "$ctfilter" >"$work/ct.jq"
+printf '%s\n' "$invfilter" >"$work/inv.jq"
+X="xargs -d '\\n'"
+
+# Scratch rule sets for the matching-cost comparison (issue 5).
+"$LLMTRAIL_SRCDIR/tests/bench/gen_rules.sh" 10 "$work/rules10"
+"$LLMTRAIL_SRCDIR/tests/bench/gen_rules.sh" "$nrules" "$work/rules$nrules"
 
 sync
-time_cmd cat "xargs cat <'$flist' >/dev/null"
-time_cmd gzip_dc "xargs gzip -dc <'$flist' >/dev/null"
-time_cmd gzip_dc_x2 "(xargs gzip -dc <'$half1' >/dev/null & xargs gzip -dc <'$half2' >/dev/null; wait)"
-time_cmd jq_cloudtrail "printf '%s\n' $ctfiles | xargs zcat | jq -c '.Records[] | select(.eventSource==\"bedrock.amazonaws.com\" and .errorCode!=null) | .eventID'"
-time_cmd jq_prompt_regex "printf '%s\n' $invfiles | xargs zcat | jq -c 'select((.input.inputBodyJson|tostring|test(\"$regex\";\"i\"))) | .requestId'"
+time_cmd cat "$X cat <'$flist' >/dev/null"
+time_cmd gzip_dc "$X gzip -dc <'$flist' >/dev/null"
+time_cmd gzip_dc_x2 "$X gzip -dc <'$work/half1.txt' >/dev/null & $X gzip -dc <'$work/half2.txt' >/dev/null; wait"
+time_cmd jq_cloudtrail "$X zcat <'$ctlist' | jq -c -f '$work/ct.jq'"
+time_cmd jq_prompt_regex "$X zcat <'$invlist' | jq -c -f '$work/inv.jq'"
 if command -v rg >/dev/null; then
-	time_cmd rg_prompt_regex "printf '%s\n' $invfiles | xargs zcat | rg -i -c '$regex'"
+	time_cmd rg_prompt_regex "$X zcat <'$invlist' | rg -i -c '$regex' || test \$? = 1"
 fi
-rm -f "$work/case.sqlite"
-time_cmd llmtrail_index "'$LLMTRAIL' -q index '$work/case.sqlite' '$corpus'"
-index_bytes=$(stat -c %s "$work/case.sqlite")
-events=$(sqlite3 "$work/case.sqlite" 'select count(*) from events' 2>/dev/null || echo 0)
-time_cmd llmtrail_scan "'$LLMTRAIL' -q scan '$work/case.sqlite' -o '$work/scan' --fail-on none"
-if [ -d "${LLMTRAIL_CONFORMANCE:-}/sigmahq/rules/cloud/aws" ]; then
-	time_cmd llmtrail_scan_sigmahq "'$LLMTRAIL' -q scan '$work/case.sqlite' -o '$work/scan2' --fail-on none --rules '$LLMTRAIL_CONFORMANCE/sigmahq/rules/cloud/aws'"
+case="$work/case.sqlite"
+rm -f "$case" "$case-wal" "$case-shm"
+time_cmd llmtrail_index "'$LLMTRAIL' -q index '$case' '$corpus'"
+index_bytes=$(stat -c %s "$case")
+events=$(sqlite3 "$case" 'select count(*) from events')
+time_cmd llmtrail_scan "'$LLMTRAIL' -q scan '$case' -o '$work/scan' --fail-on none"
+if [ -d "$sigmahq" ]; then
+	time_cmd llmtrail_scan_sigmahq "'$LLMTRAIL' -q scan '$case' -o '$work/scan2' --fail-on none --rules '$sigmahq'"
 fi
-first=$(sqlite3 "$work/case.sqlite" 'select min(time_us) from events' 2>/dev/null || echo 0)
-since=$(date -u -d "@$(( (first / 1000000) + 86400 ))" +%Y-%m-%dT%H:00:00Z)
-until=$(date -u -d "@$(( (first / 1000000) + 90000 ))" +%Y-%m-%dT%H:00:00Z)
-time_cmd llmtrail_timeline_1h "'$LLMTRAIL' timeline '$work/case.sqlite' --since $since --until $until --format jsonl"
+time_cmd llmtrail_scan_10_rules "'$LLMTRAIL' -q scan '$case' -o '$work/scan10' --fail-on none --no-default-rules --rules '$work/rules10'"
+time_cmd "llmtrail_scan_${nrules}_rules" "'$LLMTRAIL' -q scan '$case' -o '$work/scanN' --fail-on none --no-default-rules --rules '$work/rules$nrules'"
+# A one-hour window in the middle of the evidence (the median event's hour).
+mid=$(sqlite3 "$case" 'select time_us from events order by time_us limit 1 offset (select count(*) / 2 from events)')
+since=$(date -u -d "@$((mid / 1000000 / 3600 * 3600))" +%Y-%m-%dT%H:%M:%SZ)
+until=$(date -u -d "@$((mid / 1000000 / 3600 * 3600 + 3600))" +%Y-%m-%dT%H:%M:%SZ)
+time_cmd llmtrail_timeline_1h "'$LLMTRAIL' timeline '$case' --since $since --until $until --format jsonl"
+tl_lines=$(wc -l <"$work/llmtrail_timeline_1h.out")
 rm -rf "$work/analyze"
 time_cmd llmtrail_analyze "'$LLMTRAIL' -q analyze '$corpus' -o '$work/analyze' --fail-on none"
+# analyze keeps its case in the report folder; its size is not counted here.
+
+micro=""
+if [ "${BENCH_MICRO:-1}" != 0 ]; then
+	for b in bench_json bench_json_jansson bench_json_jsonc bench_gunzip; do
+		[ -x "$bindir/$b" ] || continue
+		echo "running $b"
+		micro+="\$ tests/bench/$b"$'\n'"$("$bindir/$b" 2>&1)"$'\n\n'
+	done
+fi
 
 ratio() { echo "scale=2; $1 / $2" | bc; }
 mb() { echo "scale=1; $1 / 1000000" | bc; }
+mbs() { echo "scale=1; $1 / 1000000 / $2" | bc; }
+findings() { [ -f "$1/findings.jsonl" ] && wc -l <"$1/findings.jsonl" || echo "?"; }
+nct=$(wc -l <"$ctlist") ninv=$(wc -l <"$invlist")
+iw=${WALL[llmtrail_index]}
+ev_s() { echo "$events / $1" | bc; }
 {
-	echo "# Performance"
+	echo "<!-- BEGIN make bench (generated by tests/bench/run.sh; re-run \`make bench\`, do not edit) -->"
 	echo
-	echo "Generated by \`make bench\` (tests/bench/run.sh). Do not edit by hand: re-run it."
+	echo "- machine: $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')), $(free -g | awk '/Mem:/{print $2}') GiB RAM, $(uname -sr); load average at start $(cut -d' ' -f1-3 /proc/loadavg)"
+	echo "- llmtrail: $("$LLMTRAIL" --version 2>/dev/null | head -1)"
+	echo "- corpus: \`llmtrail-gen --size $size --seed $seed --attacks on\`: $nfiles .gz files ($nct CloudTrail, $ninv invocation logs), $(mb "$gz_bytes") MB compressed, $(mb "$json_bytes") MB of JSON, $events events"
+	echo "- date: $(date -u +%Y-%m-%dT%H:%MZ)"
 	echo
-	echo "- machine: $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
-	echo "- corpus: llmtrail-gen --size $size --seed $seed --attacks on: ${#gzfiles[@]} gzip files, $(mb "$gz_bytes") MB compressed, $(mb "$json_bytes") MB of JSON, $events events"
-	echo "- date: $(date -u +%Y-%m-%d)"
-	echo
-	echo "| what | wall s | cpu s | peak RSS MiB | ratio |"
-	echo "|---|---:|---:|---:|---|"
-	for k in cat gzip_dc gzip_dc_x2 jq_cloudtrail jq_prompt_regex rg_prompt_regex llmtrail_index llmtrail_scan llmtrail_scan_sigmahq llmtrail_timeline_1h llmtrail_analyze; do
-		[ -n "${WALL[$k]:-}" ] || continue
-		r=""
+	echo "| what | wall s | cpu s | peak RSS MiB | throughput | ratio |"
+	echo "|---|---:|---:|---:|---|---|"
+	for k in "${order[@]}"; do
+		r="" t=""
 		case $k in
-		llmtrail_index) r="$(ratio "${WALL[$k]}" "${WALL[gzip_dc]}") x gzip -dc" ;;
-		llmtrail_scan*) r="jq_cloudtrail / scan = $(ratio "${WALL[jq_cloudtrail]}" "${WALL[$k]}")" ;;
+		cat) t="$(mbs "$gz_bytes" "${WALL[$k]}") MB/s compressed" ;;
+		gzip_dc*|jq_*|rg_*) t="$(mbs "$json_bytes" "${WALL[$k]}") MB/s JSON" ;;
+		llmtrail_index)
+			t="$(mbs "$gz_bytes" "$iw") MB/s gz, $(mbs "$json_bytes" "$iw") MB/s JSON, $(ev_s "$iw") ev/s"
+			r="$(ratio "$iw" "${WALL[gzip_dc]}") × gzip -dc wall (target ≤ 0.75)" ;;
+		llmtrail_scan*)
+			t="$(ev_s "${WALL[$k]}") ev/s"
+			r="jq_cloudtrail ÷ scan = $(ratio "${WALL[jq_cloudtrail]}" "${WALL[$k]}") (target ≥ 10)" ;;
+		llmtrail_timeline_1h) t="$tl_lines events in the hour" ;;
+		llmtrail_analyze)
+			t="$(mbs "$gz_bytes" "${WALL[$k]}") MB/s gz"
+			r="$(ratio "${WALL[$k]}" "${WALL[gzip_dc]}") × gzip -dc wall" ;;
 		esac
-		echo "| $k | ${WALL[$k]} | ${CPU[$k]} | $(( ${RSS[$k]} / 1024 )) | $r |"
+		echo "| $k | ${WALL[$k]} | ${CPU[$k]} | $(( RSS[$k] / 1024 )) | $t | $r |"
 	done
 	echo
-	echo "- index throughput: $(echo "scale=1; $gz_bytes / 1000000 / ${WALL[llmtrail_index]}" | bc) MB/s compressed, $(echo "scale=1; $json_bytes / 1000000 / ${WALL[llmtrail_index]}" | bc) MB/s of JSON, $(echo "$events / ${WALL[llmtrail_index]}" | bc) events/s"
-	echo "- index size / compressed evidence: $(ratio "$index_bytes" "$gz_bytes")"
+	echo "- index size: $(mb "$index_bytes") MB = $(ratio "$index_bytes" "$gz_bytes") × the compressed evidence (target ≤ 1.2)"
+	s10=${CPU[llmtrail_scan_10_rules]} sN=${CPU[llmtrail_scan_${nrules}_rules]}
+	echo "- matching cost, $nrules vs 10 synthetic rules (tests/bench/gen_rules.sh), CPU per event: $(echo "scale=2; $s10 * 1000000 / $events" | bc) µs vs $(echo "scale=2; $sN * 1000000 / $events" | bc) µs = $(ratio "$sN" "$s10") × (target ≤ 3); findings: $(findings "$work/scan10") vs $(findings "$work/scanN")"
+	echo "- index CPU ÷ gzip -dc CPU: $(ratio "${CPU[llmtrail_index]}" "${CPU[gzip_dc]}"); index wall ÷ two parallel gzip -dc: $(ratio "$iw" "${WALL[gzip_dc_x2]}")"
 	echo
-	echo "Commands (as run):"
+	echo "Commands (as run; FILES = every .gz of the corpus, CT/INV = the CloudTrail / invocation-log ones, one path a line):"
 	echo
 	echo '```'
-	echo "cat:            xargs cat < files"
-	echo "gzip_dc:        xargs gzip -dc < files"
-	echo "jq_cloudtrail:  zcat CloudTrail/*.json.gz | jq -c '.Records[] | select(.eventSource==\"bedrock.amazonaws.com\" and .errorCode!=null) | .eventID'"
-	echo "jq_prompt_regex: zcat invocation logs | jq -c 'select(.input.inputBodyJson|tostring|test(\"$regex\";\"i\")) | .requestId'"
-	echo "rg_prompt_regex: zcat invocation logs | rg -i -c '$regex'"
-	echo "llmtrail index CASE CORPUS; llmtrail scan CASE; llmtrail timeline CASE --since .. --until .. (1 h); llmtrail analyze CORPUS"
+	echo "cat:             xargs -d '\\n' cat < FILES > /dev/null"
+	echo "gzip_dc:         xargs -d '\\n' gzip -dc < FILES > /dev/null"
+	echo "gzip_dc_x2:      the same, FILES split in two halves, two processes at once"
+	echo "jq_cloudtrail:   xargs -d '\\n' zcat < CT | jq -c '$ctfilter'"
+	echo "jq_prompt_regex: xargs -d '\\n' zcat < INV | jq -c '$invfilter'"
+	echo "rg_prompt_regex: xargs -d '\\n' zcat < INV | rg -i -c '$regex'"
+	echo "llmtrail_index:  llmtrail -q index CASE CORPUS"
+	echo "llmtrail_scan:   llmtrail -q scan CASE -o DIR --fail-on none   [--rules $sigmahq]"
+	echo "rules N:         llmtrail -q scan CASE -o DIR --fail-on none --no-default-rules --rules \$(tests/bench/gen_rules.sh N)"
+	echo "timeline_1h:     llmtrail timeline CASE --since $since --until $until --format jsonl"
+	echo "analyze:         llmtrail -q analyze CORPUS -o DIR --fail-on none"
 	echo '```'
-} >"$work/perf.md"
-cat "$work/perf.md"
-cp "$work/perf.md" "$out"
+	if [ -n "$micro" ]; then
+		echo
+		echo "Micro-benchmarks (in process, synthetic CloudTrail-like input):"
+		echo
+		echo '```'
+		printf '%s' "$micro"
+		echo '```'
+	fi
+	echo
+	echo "<!-- END make bench -->"
+} >"$work/section.md"
+cat "$work/section.md"
+
+# Splice the section into BENCH_OUT between the markers (or create it).
+if [ -f "$out" ] && grep -q '^<!-- BEGIN make bench' "$out" && grep -q '^<!-- END make bench' "$out"; then
+	awk -v sec="$work/section.md" '
+		/^<!-- BEGIN make bench/ { while ((getline l < sec) > 0) print l; skip = 1; next }
+		/^<!-- END make bench/ { skip = 0; next }
+		!skip { print }' "$out" >"$work/out.md"
+else
+	{ echo "# Performance"; echo; cat "$work/section.md"; } >"$work/out.md"
+fi
+cp "$work/out.md" "$out"
 echo "written to $out"
 [ -n "${BENCH_KEEP:-}" ] || rm -rf "$work"
