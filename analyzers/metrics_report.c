@@ -385,9 +385,10 @@ static lt_status errors_over_time(const metrics *m, report *r, lt_error *err)
 		st = report_table_add_row(r, t, cells, err);
 	}
 	if (st == LT_OK)
-		st = report_add_chart(r, "Errors and throttles over time", RPT_CHART_LINE, "events", nx, labels, &c, err);
-	static const char *const names[4] = {"client errors (invocation logs)", "server errors (invocation logs)",
-	                                     "throttles (both sources)", "CloudTrail Bedrock errors (not throttles)"};
+		st = report_add_chart(r, "Errors and throttles over time (errors: invocation logs; throttles: both sources)", RPT_CHART_LINE, "events", nx, labels, &c, err);
+	/* client/server errors from invocation logs; throttles from both sources;
+	 * CloudTrail errors = Bedrock calls with an errorCode other than a throttle */
+	static const char *const names[4] = {"client errors", "server errors", "throttles", "CloudTrail errors"};
 	for (int k = 0; k < 4 && st == LT_OK; k++)
 		st = report_chart_add_series(r, c, names[k], s[k], err);
 	free(labels);
@@ -707,47 +708,34 @@ static lt_status write_json(const metrics *m, const char *const *dims, size_t nb
 	return st;
 }
 
-static lt_status table_row(buf *b, const char *const *keys, size_t nby, const metrics_agg *a, bool csv)
+static lt_status csv_row(buf *b, const char *const *keys, size_t nby, const metrics_agg *a)
 {
 	lt_status st = LT_OK;
 	for (size_t k = 0; k < nby && st == LT_OK; k++) {
 		if (k)
-			st = buf_puts(b, csv ? "," : "  ");
+			st = buf_putc(b, ',');
 		if (st == LT_OK)
-			st = csv ? csv_cell(b, keys[k]) : case_escape_text(b, keys[k], strlen(keys[k]));
+			st = csv_cell(b, keys[k]);
 	}
 	char v[NAGG][32];
 	agg_cells(a, v);
 	for (size_t i = 0; i < NAGG && st == LT_OK; i++)
-		st = buf_printf(b, csv ? ",%s" : "  %s", v[i]);
-	if (st == LT_OK)
-		st = buf_puts(b, csv ? "\r\n" : "\n");
-	return st;
+		st = buf_printf(b, ",%s", v[i]);
+	return st == LT_OK ? buf_puts(b, "\r\n") : st;
 }
 
-static lt_status write_rows(const metrics *m, size_t nby, buf *b, bool csv)
-{
-	lt_status st = LT_OK;
-	for (size_t i = 0; i < metrics_nrows(m) && st == LT_OK; i++)
-		st = table_row(b, metrics_row_at(m, i)->key, nby, &metrics_row_at(m, i)->agg, csv);
-	if (st == LT_OK && !csv && nby > 0) {
-		const char *tot[METRICS_MAX_BY] = {"TOTAL", "-", "-", "-", "-"};
-		st = table_row(b, tot, nby, metrics_total(m), false);
-	}
-	return st;
-}
-
-static lt_status write_header(buf *b, const char *const *dims, size_t nby, bool csv)
+static lt_status write_csv(const metrics *m, const char *const *dims, size_t nby, buf *b)
 {
 	lt_status st = LT_OK;
 	for (size_t k = 0; k < nby && st == LT_OK; k++)
-		st = buf_printf(b, "%s%s", k ? (csv ? "," : "  ") : "", dims[k]);
-	for (size_t i = 0; i < NAGG && st == LT_OK; i++) {
-		char name[40];
-		snprintf(name, sizeof name, "%s", json_agg_names[i]);
-		st = buf_printf(b, csv ? ",%s" : "  %s", name);
-	}
-	return st == LT_OK ? buf_puts(b, csv ? "\r\n" : "\n") : st;
+		st = buf_printf(b, "%s%s", k ? "," : "", dims[k]);
+	for (size_t i = 0; i < NAGG && st == LT_OK; i++)
+		st = buf_printf(b, ",%s", json_agg_names[i]);
+	if (st == LT_OK)
+		st = buf_puts(b, "\r\n");
+	for (size_t i = 0; i < metrics_nrows(m) && st == LT_OK; i++)
+		st = csv_row(b, metrics_row_at(m, i)->key, nby, &metrics_row_at(m, i)->agg);
+	return st;
 }
 
 static lt_status write_sections(const metrics *m, buf *b)
@@ -806,6 +794,60 @@ static lt_status write_sections(const metrics *m, buf *b)
 	return st;
 }
 
+/* The table format: every cell escaped, columns padded to their widest cell
+ * (keys left-aligned, numbers right-aligned). */
+static lt_status cell_text(buf *cells, size_t *offs, size_t *k, const char *s, bool escape)
+{
+	offs[(*k)++] = cells->len;
+	lt_status st = escape ? case_escape_text(cells, s, strlen(s)) : buf_puts(cells, s);
+	return st == LT_OK ? buf_putc(cells, '\0') : st;
+}
+
+static lt_status write_aligned(const metrics *m, const char *const *dims, size_t nby, buf *out)
+{
+	size_t ncol = nby + NAGG, nrow = metrics_nrows(m) + 2;
+	size_t *offs = calloc(ncol * nrow, sizeof *offs), *w = calloc(ncol, sizeof *w);
+	buf cells;
+	buf_init(&cells, 0);
+	lt_status st = offs && w ? LT_OK : LT_EFATAL;
+	size_t k = 0;
+	for (size_t c = 0; c < nby && st == LT_OK; c++)
+		st = cell_text(&cells, offs, &k, dims[c], false);
+	for (size_t c = 0; c < NAGG && st == LT_OK; c++)
+		st = cell_text(&cells, offs, &k, json_agg_names[c], false);
+	for (size_t r = 0; r + 1 < nrow && st == LT_OK; r++) {
+		bool total = r + 2 == nrow;
+		const metrics_row *row = total ? NULL : metrics_row_at(m, r);
+		const metrics_agg *a = total ? metrics_total(m) : &row->agg;
+		for (size_t c = 0; c < nby && st == LT_OK; c++)
+			st = cell_text(&cells, offs, &k, total ? (c ? "-" : "TOTAL") : row->key[c], !total);
+		char v[NAGG][32];
+		agg_cells(a, v);
+		for (size_t c = 0; c < NAGG && st == LT_OK; c++)
+			st = cell_text(&cells, offs, &k, v[c], false);
+	}
+	for (size_t i = 0; st == LT_OK && i < k; i++) {
+		size_t len = strlen(cells.data + offs[i]);
+		if (len > w[i % ncol])
+			w[i % ncol] = len;
+	}
+	for (size_t i = 0; st == LT_OK && i < k; i++) {
+		size_t c = i % ncol;
+		const char *t = cells.data + offs[i];
+		int pad = (int)(w[c] - strlen(t));
+		if (c < nby)
+			st = buf_printf(out, "%s%s%*s", c ? "  " : "", t, c + 1 == ncol ? 0 : pad, "");
+		else
+			st = buf_printf(out, "  %*s%s", pad, "", t);
+		if (st == LT_OK && c + 1 == ncol)
+			st = buf_putc(out, '\n');
+	}
+	buf_free(&cells);
+	free(offs);
+	free(w);
+	return st;
+}
+
 lt_status metrics_write(const metrics *m, const char *format, buf *out)
 {
 	size_t nby = 0;
@@ -816,10 +858,8 @@ lt_status metrics_write(const metrics *m, const char *format, buf *out)
 	bool csv = format && strcmp(format, "csv") == 0;
 	if (format && strcmp(format, "json") == 0)
 		return write_json(m, dims, nby, out);
-	lt_status st = write_header(out, dims, nby, csv);
-	if (st == LT_OK)
-		st = write_rows(m, nby, out, csv);
-	if (st == LT_OK && !csv)
-		st = write_sections(m, out);
-	return st;
+	if (csv)
+		return write_csv(m, dims, nby, out);
+	lt_status st = write_aligned(m, dims, nby, out);
+	return st == LT_OK ? write_sections(m, out) : st;
 }

@@ -28,7 +28,7 @@
 #include "common/error.h"
 #include "reports/report.h"
 
-#define MREPORT_TOP_MODELS 8
+#define MREPORT_TOP_MODELS 5
 #define MREPORT_TOP_PRINCIPALS 20
 #define MREPORT_MAX_X 168 /* chart points (the most recent are kept) */
 

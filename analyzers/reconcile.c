@@ -31,11 +31,12 @@
 #include "common/arena.h"
 #include "common/ltime.h"
 #include "ingest/json.h"
+#include "reports/strmap.h"
 
 #define HOUR_US (3600LL * 1000000LL)
 #define DAY_US (24 * HOUR_US)
 #define GAP_POISSON 10.0
-#define MAX_SERIES 10000
+#define MAX_SERIES 1000 /* (source, account, region) series judged for gaps */
 #define MAX_GAP_CANDIDATES 100000
 #define MAX_HOURS (24 * 366 * 3)
 
@@ -313,6 +314,7 @@ static win_ex *new_window(reconcile_result *r)
 	}
 	win_ex *w = &r->w[r->nw++];
 	memset(w, 0, sizeof *w);
+	w->pub.cause = "";
 	return w;
 }
 
@@ -400,6 +402,7 @@ typedef struct gapc {
 typedef struct gapscan {
 	series *s;
 	size_t ns;
+	strmap *index; /* (source, account, region) -> series + 1 */
 	gapc *g;
 	size_t ng, ag;
 	int64_t h0;      /* first hour of the case (us) */
@@ -408,11 +411,18 @@ typedef struct gapscan {
 
 static size_t series_of(gapscan *gs, int source, int64_t account, int64_t region)
 {
-	for (size_t i = 0; i < gs->ns; i++)
-		if (gs->s[i].source == source && gs->s[i].account == account && gs->s[i].region == region)
-			return i;
+	unsigned char key[17];
+	key[0] = (unsigned char)source;
+	memcpy(key + 1, &account, 8);
+	memcpy(key + 9, &region, 8);
+	const uint64_t *found = strmap_find(gs->index, key, sizeof key);
+	if (found)
+		return (size_t)*found - 1;
 	if (gs->ns >= MAX_SERIES)
 		return SIZE_MAX;
+	uint64_t *slot = strmap_slot(gs->index, key, sizeof key, true, NULL);
+	if (slot == NULL)
+		return SIZE_MAX - 1;
 	series *s = &gs->s[gs->ns];
 	memset(s, 0, sizeof *s);
 	s->source = source;
@@ -424,7 +434,8 @@ static size_t series_of(gapscan *gs, int source, int64_t account, int64_t region
 		if (s->hours == NULL)
 			return SIZE_MAX - 1;
 	}
-	return gs->ns++;
+	*slot = ++gs->ns;
+	return gs->ns - 1;
 }
 
 static int add_gap(gapscan *gs, size_t si, int64_t from, int64_t to)
@@ -460,7 +471,8 @@ static lt_status scan_series(case_db *c, gapscan *gs, lt_error *err)
 	int64_t nh = (hi - gs->h0) / HOUR_US + 1;
 	gs->nhours = nh > 0 && nh <= MAX_HOURS ? (size_t)nh : 0;
 	gs->s = calloc(MAX_SERIES, sizeof *gs->s);
-	if (gs->s == NULL)
+	gs->index = strmap_new(0);
+	if (gs->s == NULL || gs->index == NULL)
 		return lt_error_set(err, LT_EFATAL, "out of memory");
 	sqlite3_stmt *s = NULL;
 	lt_status st = prepare(c,
@@ -532,6 +544,38 @@ static double other_days_share(const series *x, const gapscan *gs, int64_t from,
 	return total ? (double)active / (double)total : -1;
 }
 
+/* A call in the same account shortly before the gap that switches the
+ * source off: the gap's cause. "" when none. */
+static const char *gap_cause(reconcile_result *r, case_db *c, const series *x, int64_t from)
+{
+	static const char ct_sql[] =
+		"SELECT a.s, e.time_us FROM events e JOIN strs a ON a.id = e.action WHERE e.source = 1"
+		" AND e.account IS ? AND e.time_us BETWEEN ? AND ?"
+		" AND a.s IN ('StopLogging', 'DeleteTrail', 'UpdateTrail', 'PutEventSelectors')"
+		" ORDER BY e.time_us DESC LIMIT 1";
+	static const char inv_sql[] =
+		"SELECT a.s, e.time_us FROM events e JOIN strs a ON a.id = e.action WHERE e.source = 1"
+		" AND e.account IS ? AND e.time_us BETWEEN ? AND ?"
+		" AND a.s IN ('DeleteModelInvocationLoggingConfiguration', 'PutModelInvocationLoggingConfiguration')"
+		" ORDER BY e.time_us DESC LIMIT 1";
+	sqlite3_stmt *s = NULL;
+	const char *out = "";
+	if (sqlite3_prepare_v2(case_sqlite(c), x->source == 1 ? ct_sql : inv_sql, -1, &s, NULL) != SQLITE_OK)
+		return out;
+	bind_id(s, 1, x->account);
+	sqlite3_bind_int64(s, 2, from - RECONCILE_CAUSE_US);
+	sqlite3_bind_int64(s, 3, from + RECONCILE_CAUSE_US);
+	if (sqlite3_step(s) == SQLITE_ROW) {
+		char t[LTIME_BUFSZ], text[128];
+		ltime_format(sqlite3_column_int64(s, 1), 0, t);
+		snprintf(text, sizeof text, "%s at %s", (const char *)sqlite3_column_text(s, 0), t);
+		const char *d = arena_strndup(r->a, text, strlen(text));
+		out = d ? d : "";
+	}
+	sqlite3_finalize(s);
+	return out;
+}
+
 static lt_status judge_gaps(reconcile_result *r, case_db *c, gapscan *gs, lt_error *err)
 {
 	for (size_t i = 0; i < gs->ng; i++) {
@@ -559,6 +603,7 @@ static lt_status judge_gaps(reconcile_result *r, case_db *c, gapscan *gs, lt_err
 		w->pub.last_us = g->to_us;
 		w->pub.expected = share;
 		w->pub.predicted = (size_t)expect;
+		w->pub.cause = gap_cause(r, c, x, g->from_us);
 		w->first_id = r->nids;
 		r->sum.gaps++;
 	}
@@ -610,6 +655,7 @@ static void free_scan(gapscan *gs)
 		free(gs->s[i].hours);
 	free(gs->s);
 	free(gs->g);
+	strmap_free(gs->index);
 }
 
 /* ---- the run ---------------------------------------------------------------- */
@@ -735,7 +781,7 @@ lt_status reconcile_case(case_db *c, const reconcile_options *o, reconcile_resul
 
 /* ---- report ------------------------------------------------------------------ */
 
-enum { R_GAP_LOGGING, R_CT_ONLY, R_INV_ONLY, R_GAP_CT, R_GAP_INV, R_COUNT };
+enum { R_GAP_LOGGING, R_CT_ONLY, R_INV_ONLY, R_GAP_CT, R_GAP_INV, R_GAP_CT_STOPPED, R_GAP_INV_OFF, R_COUNT };
 
 static const builtin_rule rules[R_COUNT] = {
 	[R_GAP_LOGGING] = {"llmtrail-reconcile-invocation-logging-gap",
@@ -753,8 +799,18 @@ static const builtin_rule rules[R_COUNT] = {
 	                "Invocation-log records inside the time CloudTrail covers have no matching CloudTrail call: "
 	                "CloudTrail files deleted, or records injected.",
 	                "attack.defense-evasion"},
+	[R_GAP_CT_STOPPED] = {"llmtrail-coverage-gap-cloudtrail-stopped",
+	                      "No CloudTrail records after the trail was stopped or changed", RPT_LEVEL_HIGH,
+	                      "An account/region has no CloudTrail record for a stretch that begins right after "
+	                      "StopLogging, DeleteTrail, UpdateTrail or PutEventSelectors in that account.",
+	                      "attack.defense-evasion"},
+	[R_GAP_INV_OFF] = {"llmtrail-coverage-gap-invocation-logging-off",
+	                   "No invocation-log records after invocation logging was deleted or changed", RPT_LEVEL_HIGH,
+	                   "An account/region has no invocation-log record for a stretch that begins right after "
+	                   "DeleteModelInvocationLoggingConfiguration or PutModelInvocationLoggingConfiguration.",
+	                   "attack.defense-evasion"},
 	[R_GAP_CT] = {"llmtrail-coverage-gap-cloudtrail", "No CloudTrail records for a stretch of time",
-	              RPT_LEVEL_HIGH,
+	              RPT_LEVEL_MEDIUM,
 	              "An account/region has no CloudTrail record at all for a stretch in which its own activity "
 	              "predicts many: the trail stopped, or files are missing.",
 	              "attack.defense-evasion"},
@@ -791,9 +847,11 @@ static void describe(const reconcile_window *w, char *out, size_t n)
 		break;
 	default:
 		snprintf(out, n,
-		         "no %s record in %s/%s from %s to %s (%.1f h); the neighbouring hours' rate predicts about %zu",
+		         "no %s record in %s/%s from %s to %s (%.1f h); the neighbouring hours' rate predicts about "
+		         "%zu%s%s",
 		         w->kind == RECONCILE_GAP_CT ? "CloudTrail" : "invocation-log", w->account, w->region, a, b,
-		         (double)(w->last_us - w->first_us) / (double)HOUR_US, w->predicted);
+		         (double)(w->last_us - w->first_us) / (double)HOUR_US, w->predicted,
+		         w->cause[0] ? "; after " : "", w->cause);
 		break;
 	}
 }
@@ -924,7 +982,9 @@ lt_status reconcile_add_to_report(const reconcile_result *r, case_db *c, report 
 		h.region = w->region;
 		h.detail_field = "reconciliation";
 		h.detail = detail;
-		st = builtin_add_hit(rep, w->kind == RECONCILE_GAP_CT ? idx[R_GAP_CT] : idx[R_GAP_INV], &h, err);
+		size_t rule = w->kind == RECONCILE_GAP_CT ? (w->cause[0] ? idx[R_GAP_CT_STOPPED] : idx[R_GAP_CT])
+		                                          : (w->cause[0] ? idx[R_GAP_INV_OFF] : idx[R_GAP_INV]);
+		st = builtin_add_hit(rep, rule, &h, err);
 	}
 	return st;
 }

@@ -42,6 +42,7 @@
 #define RECONCILE_JOIN_US (30LL * 60 * 1000000LL)    /* unmatched calls closer than this share a window */
 #define RECONCILE_GAP_MIN_US (3600LL * 1000000LL)    /* shortest coverage gap considered */
 #define RECONCILE_GAP_EXPECTED 0.6                   /* share of other days active in those hours */
+#define RECONCILE_CAUSE_US (10LL * 60 * 1000000LL)   /* a switch-off call this close to a gap's start explains it */
 #define RECONCILE_WINDOW_HIGH 3                      /* unmatched calls that make a window high severity */
 
 typedef struct reconcile_options {
@@ -67,6 +68,7 @@ typedef struct reconcile_window {
 	size_t matched;            /* matched calls inside the span (context: "24 of 30") */
 	size_t predicted;          /* gaps: records the quieter neighbouring hour's rate predicts */
 	double expected;           /* gaps: share of other days with records in those hours (-1 unknown) */
+	const char *cause;         /* gaps: the call that explains it ("StopLogging at ..."), or "" */
 	const int64_t *ids;        /* events.id of the unmatched records (count of them) */
 } reconcile_window;
 

@@ -315,6 +315,7 @@ static const vsig *find_supplied_sig(const verify_keys *k, const char *object)
 typedef struct row_ex {
 	verify_row pub;
 	size_t digest; /* digest index, or SIZE_MAX for unlisted files */
+	size_t rank;   /* sort key: the digest's place in chain order */
 	size_t seq;
 } row_ex;
 
@@ -355,6 +356,10 @@ struct verify_result {
 	strmap *by_name;
 	vdigest *dg;
 	size_t ndg, adg;
+	vdigest **order;    /* parsed digests by chain, end time (check_chains) */
+	size_t norder;
+	size_t *chain_lo;   /* start of each chain in order; chain_lo[nchains] = norder */
+	size_t nchains;
 };
 
 void verify_result_free(verify_result *v)
@@ -364,6 +369,8 @@ void verify_result_free(verify_result *v)
 	for (size_t i = 0; i < v->ndg; i++)
 		free(v->dg[i].prev_sig);
 	free(v->dg);
+	free(v->order);
+	free(v->chain_lo);
 	free(v->mem);
 	strmap_free(v->by_name);
 	free(v->rows);
@@ -497,7 +504,8 @@ static lt_status add_member(verify_result *v, sqlite3_stmt *s)
 	} else
 		full[el] = '\0';
 	m->full = full;
-	m->is_digest = strcmp(m->format, "cloudtrail-digest") == 0;
+	/* a digest that no longer decodes as one keeps its name: check it too */
+	m->is_digest = strcmp(m->format, "cloudtrail-digest") == 0 || strstr(m->name, "_CloudTrail-Digest_") != NULL;
 	const char *content = col(s, 6);
 	if (content[0] != '\0')
 		snprintf(m->hash, sizeof m->hash, "%s", content);
@@ -690,6 +698,7 @@ static lt_status read_digest(verify_result *v, case_db *c, size_t mi, buf *conte
 	vdigest *g = &v->dg[di];
 	memset(g, 0, sizeof *g);
 	g->member = mi;
+	g->rank = SIZE_MAX - 1; /* unreadable digests sort after the chains */
 	const vmember *m = &v->mem[mi];
 	buf_reset(content);
 	arena_reset(pa);
@@ -822,7 +831,9 @@ static lt_status check_link(verify_result *v, vdigest *const *order, size_t lo, 
 		               "turned off and on, or the trail recreated)",
 		               order[i - 1]->object);
 	}
-	size_t p = find_in_chain(order, lo, hi, g->prev_object);
+	size_t p = i > lo && strcmp(order[i - 1]->object, g->prev_object) == 0
+	               ? i - 1
+	               : find_in_chain(order, lo, hi, g->prev_object);
 	if (p == SIZE_MAX) {
 		if (i == lo)
 			return add_row(v, di, g->chain, "digest", g->object, "previous digest", RPT_CHECK_UNVERIFIABLE,
@@ -830,7 +841,7 @@ static lt_status check_link(verify_result *v, vdigest *const *order, size_t lo, 
 			               "previous digest %s is not in the evidence (the export starts here)", g->prev_object);
 		return add_row(v, di, g->chain, "digest", g->object, "previous digest", RPT_CHECK_INVALID,
 		               VERIFY_P_CHAIN_GAP, m, g->end_us,
-		               "chain gap: previous digest %s is missing from the evidence", g->prev_object);
+		               "chain gap: previous digest %s is missing from the evidence (or unreadable)", g->prev_object);
 	}
 	const vdigest *prev = order[p];
 	if (memcmp(prev->self_hash, g->prev_hash, SHA256_LEN) != 0) {
@@ -856,6 +867,10 @@ static lt_status check_digest_signature(verify_result *v, const verify_keys *key
 {
 	const vdigest *g = order[i];
 	size_t di = index_of(v, g);
+	if (i + 1 < hi && order[i + 1]->has_prev && order[i + 1]->prev_sig_len > 0 &&
+	    strcmp(order[i + 1]->prev_object, g->object) == 0)
+		return check_signature(v, keys, di, order[i + 1]->prev_sig, order[i + 1]->prev_sig_len,
+		                       order[i + 1]->object);
 	for (size_t j = lo; j < hi; j++) {
 		const vdigest *n = order[j];
 		if (j != i && n->has_prev && strcmp(n->prev_object, g->object) == 0 && n->prev_sig_len > 0)
@@ -894,10 +909,16 @@ static lt_status check_chains(verify_result *v, const verify_keys *keys, lt_erro
 	for (size_t i = 0; i < np; i++)
 		order[i]->rank = i;
 	lt_status st = LT_OK;
+	v->order = order;
+	v->norder = np;
+	v->chain_lo = malloc((np + 1) * sizeof *v->chain_lo);
+	if (v->chain_lo == NULL)
+		return lt_error_set(err, LT_EFATAL, "out of memory");
 	for (size_t lo = 0; lo < np && st == LT_OK;) {
 		size_t hi = lo + 1;
 		while (hi < np && strcmp(order[hi]->chain, order[lo]->chain) == 0)
 			hi++;
+		v->chain_lo[v->nchains++] = lo;
 		v->sum.chains++;
 		for (size_t i = lo; i < hi && st == LT_OK; i++) {
 			st = check_location(v, order[i]);
@@ -908,7 +929,7 @@ static lt_status check_chains(verify_result *v, const verify_keys *keys, lt_erro
 		}
 		lo = hi;
 	}
-	free(order);
+	v->chain_lo[v->nchains] = np;
 	return st == LT_OK ? LT_OK : lt_error_set(err, LT_EFATAL, "out of memory");
 }
 
@@ -935,12 +956,23 @@ static bool logfile_name(const char *name, char *prefix, size_t pn, int64_t *t)
 	return ts[8] == 'T' && ltime_parse(iso, strlen(iso), t) == LT_OK;
 }
 
+/* Does a digest of a chain starting with prefix cover t? Binary search per
+ * chain (digests ordered by end time). */
 static bool covered(const verify_result *v, const char *prefix, int64_t t)
 {
 	size_t pl = strlen(prefix);
-	for (size_t i = 0; i < v->ndg; i++) {
-		const vdigest *g = &v->dg[i];
-		if (g->parsed && strncmp(g->chain, prefix, pl) == 0 && g->start_us <= t && t < g->end_us)
+	for (size_t c = 0; c < v->nchains; c++) {
+		size_t lo = v->chain_lo[c], hi = v->chain_lo[c + 1];
+		if (strncmp(v->order[lo]->chain, prefix, pl) != 0)
+			continue;
+		while (lo < hi) { /* first digest whose end is after t */
+			size_t mid = lo + (hi - lo) / 2;
+			if (v->order[mid]->end_us <= t)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		if (lo < v->chain_lo[c + 1] && v->order[lo]->start_us <= t)
 			return true;
 	}
 	return false;
@@ -975,15 +1007,11 @@ static lt_status check_unlisted(verify_result *v, lt_error *err)
 
 /* ---- assembling ----------------------------------------------------------- */
 
-static const verify_result *sort_ctx;
-
 static int cmp_row(const void *a, const void *b)
 {
 	const row_ex *x = a, *y = b;
-	size_t rx = x->digest == SIZE_MAX ? SIZE_MAX : sort_ctx->dg[x->digest].rank;
-	size_t ry = y->digest == SIZE_MAX ? SIZE_MAX : sort_ctx->dg[y->digest].rank;
-	if (rx != ry)
-		return rx < ry ? -1 : 1;
+	if (x->rank != y->rank)
+		return x->rank < y->rank ? -1 : 1;
 	return x->seq < y->seq ? -1 : x->seq > y->seq;
 }
 
@@ -1042,9 +1070,9 @@ lt_status verify_case(case_db *c, const verify_keys *keys, verify_result **out, 
 	if (st == LT_OK)
 		st = check_unlisted(v, err);
 	if (st == LT_OK) {
-		sort_ctx = v;
+		for (size_t i = 0; i < v->nrows; i++)
+			v->rows[i].rank = v->rows[i].digest == SIZE_MAX ? SIZE_MAX : v->dg[v->rows[i].digest].rank;
 		qsort(v->rows, v->nrows, sizeof *v->rows, cmp_row);
-		sort_ctx = NULL;
 		v->out = malloc((v->nrows ? v->nrows : 1) * sizeof *v->out);
 		if (v->out == NULL)
 			st = lt_error_set(err, LT_EFATAL, "out of memory");

@@ -184,7 +184,7 @@ int indexrun(const char *case_path, const char *const *paths, size_t npaths, con
 	if (st == LT_OK)
 		print_totals(case_path);
 	fflush(stdout);
-	if (s.unreadable > 0 || s.members_unreadable > 0 || s.earlier_problems > 0)
+	if (s.unreadable > 0 || s.members_unreadable > 0 || s.earlier_problems > 0 || s.missing_bodies > 0)
 		exit_state_note(ex, LT_EXIT_UNREADABLE);
 	return st == LT_OK ? 0 : -1;
 }

@@ -17,7 +17,9 @@
  * arrive, capped by max_member_bytes. Bytes that plainly are JSON text (bare
  * or gzip'd, and no tar header) are leaves at once; other bytes are offered
  * to a fresh reader over memory: if a format bids and an entry follows they
- * are a nested archive (recursed, up to max_depth), else a leaf.
+ * are a nested archive (recursed, up to max_depth), else a leaf. When a
+ * member's data kills the reader (a damaged deflate stream in a zip), an
+ * archive held in memory is reopened past that member, so the rest is read.
  * Only non-executing filters/formats are enabled: no "raw" (every file would
  * be an archive), no "empty", no mtree (it opens files named in its text), no
  * external programs (lrzip/lzop/grzip), no uudecode.

@@ -214,6 +214,18 @@ static void cb_put(csvbuf *b, const void *d, size_t n)
 	b->n += n;
 }
 
+/* Printable ASCII (0x20..0x7E): copied to a CSV cell as is. */
+static bool csv_plain(unsigned char c)
+{
+	return c >= 0x20 && c < 0x7F;
+}
+
+/*
+ * Runs of printable ASCII (nearly every byte of a log field) are copied with
+ * one cb_put and written with one fwrite per run between double quotes; only
+ * the other bytes go through the UTF-8 walker. Same output as escaping byte
+ * by byte.
+ */
 void rtext_csv(FILE *out, const char *text, size_t n)
 {
 	csvbuf b;
@@ -222,7 +234,18 @@ void rtext_csv(FILE *out, const char *text, size_t n)
 	b.alloc = sizeof b.small;
 	b.heap = false;
 	const unsigned char *p = (const unsigned char *)text;
+	bool special = false; /* a ',', '"', '\n' or '\r' in the escaped cell */
 	for (size_t i = 0; i < n;) {
+		size_t run = i;
+		while (run < n && csv_plain(p[run])) {
+			special = special || p[run] == ',' || p[run] == '"';
+			run++;
+		}
+		if (run > i) {
+			cb_put(&b, p + i, run - i);
+			i = run;
+			continue;
+		}
 		uint32_t c = 0;
 		size_t len = rtext_utf8_decode(p + i, n - i, &c);
 		char e[16];
@@ -233,23 +256,27 @@ void rtext_csv(FILE *out, const char *text, size_t n)
 		}
 		if (rtext_is_invisible(c) && c != '\n' && c != '\t')
 			cb_put(&b, e, escape_text(c, false, e));
-		else
+		else {
+			special = special || c == '\n';
 			cb_put(&b, p + i, len);
+		}
 		i += len;
 	}
 	bool formula = b.n > 0 && strchr("=+-@\t\r", b.p[0]) != NULL;
-	bool quote = formula || (b.n > 0 && (b.p[0] == ' ' || b.p[b.n - 1] == ' '));
-	for (size_t i = 0; i < b.n && !quote; i++)
-		quote = b.p[i] == ',' || b.p[i] == '"' || b.p[i] == '\n' || b.p[i] == '\r';
+	bool quote = formula || special || (b.n > 0 && (b.p[0] == ' ' || b.p[b.n - 1] == ' '));
 	if (quote)
 		fputc('"', out);
 	if (formula)
 		fputc('\'', out);
-	for (size_t i = 0; i < b.n; i++) {
-		if (b.p[i] == '"')
-			fputc('"', out);
-		fputc(b.p[i], out);
+	size_t from = 0;
+	for (const char *q; from < b.n && (q = memchr(b.p + from, '"', b.n - from)) != NULL;) {
+		size_t upto = (size_t)(q - b.p) + 1; /* through the quote, which is then doubled */
+		fwrite(b.p + from, 1, upto - from, out);
+		fputc('"', out);
+		from = upto;
 	}
+	if (from < b.n)
+		fwrite(b.p + from, 1, b.n - from, out);
 	if (quote)
 		fputc('"', out);
 	if (b.heap)

@@ -116,7 +116,7 @@ static lt_status configure(case_db *c, lt_error *err)
 		return case_exec(c, "PRAGMA query_only=1; PRAGMA cache_size=-16384;", err);
 	return case_exec(c,
 	                 "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=OFF;"
-	                 " PRAGMA cache_size=-262144; PRAGMA temp_store=MEMORY; PRAGMA wal_autocheckpoint=4096;",
+	                 " PRAGMA cache_size=-65536; PRAGMA temp_store=MEMORY; PRAGMA wal_autocheckpoint=4096;",
 	                 err);
 }
 

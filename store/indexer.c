@@ -41,9 +41,9 @@
 
 #define MAX_INFLIGHT_CAP 64
 #define INFLIGHT_BYTES ((size_t)256 << 20)
-#define COMMIT_EVENTS 50000u
-#define COMMIT_MEMBERS 2000u
-#define COMMIT_SECONDS 1.0
+#define COMMIT_EVENTS 20000u
+#define COMMIT_MEMBERS 1000u
+#define COMMIT_SECONDS 0.5
 #define RESULT_ARENA_CAP ((size_t)2 << 30)
 #define DECODE_ARENA_CAP ((size_t)1 << 30)
 #define ZLIB_LEVEL 6

@@ -5,9 +5,11 @@
  * (action, principal, model, region, user agent, ...) are stored once in the
  * strs table and referenced by id from events, which keeps an event row near
  * 100 bytes; an in-memory map (open addressing, capped at STR_CACHE_MAX
- * entries, then plain lookups) avoids a query per field. De-duplication is
- * the UNIQUE(source, uid) constraint with ON CONFLICT DO NOTHING: a row that
- * was not inserted is a duplicate, counted on the member that carried it.
+ * entries, then plain lookups) avoids a query per field. De-duplication
+ * looks the event up by uid_key (a 63-bit hash of source and uid, indexed)
+ * and confirms on the uid itself before inserting; a record that is already
+ * there is a duplicate, counted on the member that carried it. Canonical
+ * lower-case UUIDs (uid, request_id) are stored as 16-byte blobs.
  * The caller decides the batch size (writer_commit); the transaction is
  * opened lazily by the first write.
  */

@@ -7,7 +7,7 @@ if ! have_sqlite3; then
 	echo "1..0 # SKIP sqlite3 shell not installed (needed to compare index dumps)"
 	exit 0
 fi
-sh "$LLMTRAIL_SRCDIR/tests/e2e/index_gen.sh" "$T/ev" 32 1500 7
+sh "$LLMTRAIL_SRCDIR/tests/e2e/index_gen.sh" "$T/ev" 48 1500 7
 make_export "$T/ev/extra"
 
 # Uninterrupted run.
@@ -24,7 +24,7 @@ for attempt in 1 2 3; do
 	i=0
 	while [ "$i" -lt 400 ] && kill -0 "$pid" 2>/dev/null; do
 		m=$(sqlite3 "$T/cut.db" "SELECT count(*) FROM members" 2>/dev/null || echo 0)
-		[ "${m:-0}" -ge 5 ] && break
+		[ "${m:-0}" -ge 1 ] && break
 		sleep 0.02
 		i=$((i + 1))
 	done
@@ -51,6 +51,10 @@ check "resumed run completes" [ $? -eq 3 ]
 dump "$T/cut.db" >"$T/cut.dump"
 check "resumed index equals the uninterrupted one" cmp -s "$T/full.dump" "$T/cut.dump"
 check "and so does the timeline" sh -c "'$LLMTRAIL' timeline -f jsonl '$T/full.db' | cmp -s - '$T/cut.tl' || { '$LLMTRAIL' timeline -f jsonl '$T/cut.db' >'$T/cut.tl'; '$LLMTRAIL' timeline -f jsonl '$T/full.db' | cmp -s - '$T/cut.tl'; }"
-check "the killed run stays 'running' in the run log, the resumed one is 'done'" \
-	[ "$(sqlite3 "$T/cut.db" "SELECT group_concat(status, ',') FROM (SELECT status FROM runs ORDER BY id)")" = "running,done" ]
+if [ "$killed" -eq 1 ]; then
+	check "the killed run stays 'running' in the run log, the resumed one is 'done'" \
+		[ "$(sqlite3 "$T/cut.db" "SELECT group_concat(status, ',') FROM (SELECT status FROM runs ORDER BY id)")" = "running,done" ]
+else
+	ok "# SKIP"
+fi
 finish

@@ -47,7 +47,8 @@ enum {
 	T_UNLISTED = 16,
 	T_MOVED = 32,
 	T_WRONG_KEY = 64,
-	T_ALTER_DIGEST = 128
+	T_ALTER_DIGEST = 128,
+	T_GARBLED_DIGEST = 256
 };
 
 typedef struct fixture {
@@ -231,6 +232,10 @@ static void build(built *b, unsigned t)
 			write_gz(root, moved, d[1].text);
 			continue;
 		}
+		if (i == 1 && (t & T_GARBLED_DIGEST)) {
+			write_gz(root, d[1].key, "{\"digestStartTime\": trunc");
+			continue;
+		}
 		if (i == 0 && (t & T_ALTER_DIGEST)) {
 			char *p = strstr(d[0].text, "\"awsAccountId\":\"" ACCT);
 			assert_non_null(p);
@@ -395,6 +400,17 @@ static void verify__altered_digest__hash_and_signature_invalid(void **state)
 	unbuild(&b);
 }
 
+static void verify__garbled_digest__unreadable_and_gap(void **state)
+{
+	(void)state;
+	built b;
+	build(&b, T_GARBLED_DIGEST);
+	assert_int_equal(count(b.v, VERIFY_P_DIGEST_UNREADABLE, RPT_CHECK_INVALID, "digest readable"), 1);
+	assert_int_equal(count(b.v, VERIFY_P_CHAIN_GAP, RPT_CHECK_INVALID, "previous digest"), 1);
+	assert_int_equal(verify_get_summary(b.v)->digests_invalid, 2);
+	unbuild(&b);
+}
+
 static void verify__unlisted_log__invalid(void **state)
 {
 	(void)state;
@@ -463,6 +479,7 @@ int main(void)
 		cmocka_unit_test(verify__deleted_digest__chain_gap),
 		cmocka_unit_test(verify__swapped_signature__signature_invalid),
 		cmocka_unit_test(verify__altered_digest__hash_and_signature_invalid),
+		cmocka_unit_test(verify__garbled_digest__unreadable_and_gap),
 		cmocka_unit_test(verify__unlisted_log__invalid),
 		cmocka_unit_test(verify__moved_digest__location_invalid),
 		cmocka_unit_test(verify__wrong_key__signatures_invalid),
