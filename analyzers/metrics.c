@@ -6,8 +6,9 @@
  * Each grouping (the user's --by list, and the fixed ones the report needs)
  * is a strmap from the joined key ("v1\x1fv2") to an aggregate; past
  * METRICS_MAX_GROUPS keys new keys fold into "(other)". Latencies are kept as
- * uint32 per aggregate that wants percentiles (exact up to METRICS_LAT_CAP,
- * then a reservoir sample drawn with a fixed-seed xorshift, so runs stay
+ * uint32 per aggregate that wants percentiles (exact up to METRICS_LAT_CAP
+ * per aggregate and METRICS_LAT_BUDGET over all, then a reservoir sample of
+ * what the aggregate holds, drawn with a fixed-seed xorshift, so runs stay
  * deterministic); percentiles are nearest-rank (the value at rank
  * ceil(p/100 * n) of the sorted latencies).
  * Anomalies use (series, hour) cells in a strmap keyed by 12 binary bytes; at
@@ -133,6 +134,7 @@ struct metrics {
 	uint64_t cells_dropped;
 	int64_t first_us, last_us;
 	uint64_t rng;
+	size_t lat_total; /* latencies held over all aggregates */
 	metrics_anomaly *anom;
 	size_t nanom, aanom;
 	bool finished;
@@ -393,13 +395,15 @@ static void add_latency(metrics *m, agg_ex *x, int64_t ms, bool keep)
 	if (!keep)
 		return;
 	uint32_t v = ms > (int64_t)UINT32_MAX ? UINT32_MAX : (uint32_t)ms;
-	if (x->nlat < METRICS_LAT_CAP) {
-		if (grow((void **)&x->lat, &x->alat, x->nlat, sizeof *x->lat))
-			x->lat[x->nlat++] = v;
+	if (x->nlat < METRICS_LAT_CAP && m->lat_total < METRICS_LAT_BUDGET &&
+	    grow((void **)&x->lat, &x->alat, x->nlat, sizeof *x->lat)) {
+		x->lat[x->nlat++] = v;
+		m->lat_total++;
 		return;
 	}
-	uint64_t j = xorshift(&m->rng) % x->pub.latency_n; /* reservoir: keep with probability cap/n */
-	if (j < METRICS_LAT_CAP)
+	/* reservoir over what this aggregate holds: keep with probability nlat/n */
+	uint64_t j = xorshift(&m->rng) % x->pub.latency_n;
+	if (j < x->nlat)
 		x->lat[j] = v;
 }
 

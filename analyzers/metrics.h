@@ -21,8 +21,9 @@
  * fields suffice, the doc only adds guardrail policy types), metrics_finish,
  * then read (or add to a report: metrics_report.h); or metrics_run(case)
  * which does it all with a replay. Memory is bounded: METRICS_MAX_GROUPS keys per grouping (the rest
- * go to "(other)"), METRICS_LAT_CAP latencies kept per group (past it, a
- * deterministic reservoir sample: percentiles become approximate and say so),
+ * go to "(other)"), METRICS_LAT_CAP latencies kept per group and
+ * METRICS_LAT_BUDGET in all (past them, a deterministic reservoir sample of
+ * what the group holds: percentiles become approximate and say so),
  * METRICS_MAX_CELLS (series, hour) cells for anomalies.
  *
  * Ownership: metrics is opaque; metrics_free(NULL) is a no-op. Rows and
@@ -44,6 +45,7 @@
 
 #define METRICS_MAX_GROUPS 100000
 #define METRICS_LAT_CAP 50000
+#define METRICS_LAT_BUDGET ((size_t)16 << 20) /* latencies kept over all groups (64 MiB) */
 #define METRICS_MAX_CELLS 2000000
 #define METRICS_MAX_BY 5
 #define METRICS_TOKEN_BUCKETS 26 /* 0, 1, 2-3, 4-7, ..., >= 2^24 */

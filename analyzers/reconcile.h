@@ -21,7 +21,9 @@
  * rule), or when they are a whole day long.
  *
  * Memory: the join runs in SQLite TEMP tables (on the read-only case);
- * in memory are the ids of unmatched records (8 bytes each) and the windows.
+ * in memory are the ids of unmatched records (8 bytes each), the windows,
+ * and for gaps an hourly count per series (at most 1000 (source, account,
+ * region) series; 4 bytes per hour of the case's span each).
  *
  * Ownership: reconcile_result is opaque; the caller frees it
  * (reconcile_result_free(NULL) is a no-op). Strings live in the result.

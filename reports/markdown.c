@@ -53,6 +53,11 @@ static void verdict(FILE *out, const report *r)
 		        total == 1 ? "" : "s", rpt_level_name(o->fail_on));
 	else
 		fputs("**PASS**: no findings.\n\n", out);
+	size_t np = report_nproblems(r);
+	if (np > 0)
+		fprintf(out, "**INCOMPLETE**: %zu evidence problem%s: the analysis did not see everything "
+		             "(see Problems).\n\n",
+		        np, np == 1 ? "" : "s");
 }
 
 static void facts(FILE *out, const report *r)

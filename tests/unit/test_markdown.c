@@ -36,6 +36,7 @@ static void markdown__plain__exact_document(void **state)
 	assert_string_equal(out,
 	        "## llmtrail summary\n\n"
 	        "**FAIL**: 2 findings at or above level high (of 3 in all).\n\n"
+	        "**INCOMPLETE**: 1 evidence problem: the analysis did not see everything (see Problems).\n\n"
 	        "- Events: 30 (invocation 10, cloudtrail 20) from 1 evidence file\n"
 	        "- Time range: 2024-05-01T06:00:00Z to 2024-05-01T10:50:00Z\n"
 	        "- Rules: 7 (1 passed, 3 fired, 1 not applicable, 1 unsupported, 1 failed)\n"
