@@ -1138,10 +1138,12 @@ lt_status verify_add_to_report(const verify_result *v, report *r, lt_error *err)
 {
 	size_t idx[VERIFY_P_COUNT] = {0};
 	lt_status st = LT_OK;
-	if (v->sum.digests == 0)
-		return LT_OK;
-	for (int p = 1; p < VERIFY_P_COUNT && st == LT_OK; p++)
+	for (int p = 1; p < VERIFY_P_COUNT && st == LT_OK; p++) {
 		st = builtin_add_rule(r, &rules[p], &idx[p], err);
+		if (st == LT_OK && v->sum.digests == 0)
+			st = report_set_rule_outcome(r, idx[p], RPT_NOT_APPLICABLE,
+			                             "no CloudTrail digest files in the case", err);
+	}
 	for (size_t i = 0; i < v->nrows && st == LT_OK; i++) {
 		const verify_row *row = &v->out[i];
 		char check[96];

@@ -108,7 +108,8 @@ rpt_check verify_overall(const verify_result *v);
 
 /* One integrity row per check (report_add_integrity) and one builtin finding
  * per problem (llmtrail-integrity-* rules; all rules added, so a clean chain
- * shows as passed controls). */
+ * shows as passed controls, and as not applicable when the case holds no
+ * digest). */
 lt_status verify_add_to_report(const verify_result *v, report *r, lt_error *err) LT_WUR;
 
 /* Output of `llmtrail verify`: "table" (escaped for a terminal) or "json". */

@@ -42,7 +42,7 @@
 #include "ingest/event.h"
 #include "store/case.h"
 
-#define REPLAY_CACHE_ENTRIES 16
+#define REPLAY_CACHE_ENTRIES 64
 #define REPLAY_CACHE_BYTES ((size_t)256 << 20)
 #define REPLAY_STEP_CAP ((size_t)256 << 20)
 

@@ -9,6 +9,8 @@
 #   N.stderr     expected stderr of step N; compared when present
 #   N.exit       expected exit code of step N (default 0)
 #   files/...    expected files under @TMP@ after the last step (same relative path)
+# Every junit*.xml a case writes is also validated against the JUnit schema of
+# the conformance suite (xmllint), when both are available.
 # Paths of the temp dir and source tree in outputs are replaced by @TMP@/@SRC@.
 # LC_ALL=C TZ=UTC SOURCE_DATE_EPOCH=0 are set. LLMTRAIL_UPDATE_GOLDEN=1 writes
 # the actual outputs back into the case folder (review the diff before committing).
@@ -86,6 +88,18 @@ for dir in "$cases_dir"/*/; do
 			esac
 		done <"$tmp/.files.tap"
 	fi
+	# every JUnit file a case writes must be valid against the JUnit schema
+	xsd="${LLMTRAIL_CONFORMANCE:-}/junit/JUnit.xsd"
+	for j in $(find "$tmp" -name '*.xml' -path '*junit*' 2>/dev/null | sort); do
+		if [ -f "$xsd" ] && command -v xmllint >/dev/null 2>&1; then
+			xmllint --noout --schema "$xsd" "$j" >"$tmp/.xsd" 2>&1
+			rc=$?
+			[ "$rc" -eq 0 ] || sed 's/^/# /' "$tmp/.xsd" | head -10
+			report "$rc" "$name: $(basename "$j") is valid against JUnit.xsd"
+		else
+			echo "# $name: JUnit schema check skipped (no JUnit.xsd or xmllint)"
+		fi
+	done
 	rm -rf "$tmp"
 done
 if [ "$n" -eq 0 ]; then

@@ -57,4 +57,9 @@ if [ "$killed" -eq 1 ]; then
 else
 	ok "# SKIP"
 fi
+
+# Thread timing does not change the result: one worker or two, same index.
+"$LLMTRAIL" index -j1 "$T/one.db" "$T/ev" >/dev/null 2>&1
+dump "$T/one.db" >"$T/one.dump"
+check "index with --jobs 1 equals index with the default jobs" cmp -s "$T/full.dump" "$T/one.dump"
 finish
