@@ -2,8 +2,10 @@
  * reconcile.c — CloudTrail <-> invocation-log join and coverage gaps (see
  * reconcile.h, docs/integrity.md).
  *
- * The join is SQL over TEMP tables (rc_ct, rc_inv) built from the events
- * table, so the read-only case is not touched and memory stays in SQLite:
+ * The join is SQL over TEMP tables (rc_ct, rc_inv) filled from the events
+ * table, so the read-only case is not touched and memory stays in SQLite
+ * (the tables are emptied, not dropped, afterwards, so that the join can run
+ * while a replay is open on the same connection):
  * strong matches by request id in two UPDATEs, then weak matches one
  * unmatched call at a time (an indexed lookup by principal and time).
  * Unmatched ids are read into memory, sorted by account, region and time,
@@ -156,24 +158,31 @@ static const char *str_of(reconcile_result *r, case_db *c, int64_t id)
 	return out;
 }
 
+/* The TEMP tables are created once per connection and emptied after use
+ * (DROP TABLE is refused while another statement, e.g. a replay, is active
+ * on the connection; DELETE is not). */
 static const char setup_sql[] =
-	"DROP TABLE IF EXISTS temp.rc_ct; DROP TABLE IF EXISTS temp.rc_inv;"
-	"CREATE TEMP TABLE rc_ct AS SELECT e.id, e.time_us, e.request_id, e.principal, e.model, e.account,"
-	" e.region, e.error_code, 0 AS m FROM events e"
+	"CREATE TEMP TABLE IF NOT EXISTS rc_ct(id INTEGER, time_us INTEGER, request_id TEXT, principal INTEGER,"
+	" model INTEGER, account INTEGER, region INTEGER, error_code INTEGER, m INTEGER);"
+	"CREATE TEMP TABLE IF NOT EXISTS rc_inv(id INTEGER, time_us INTEGER, request_id TEXT, principal INTEGER,"
+	" model INTEGER, account INTEGER, region INTEGER, m INTEGER);"
+	"CREATE INDEX IF NOT EXISTS temp.rc_ct_req ON rc_ct(request_id);"
+	"CREATE INDEX IF NOT EXISTS temp.rc_inv_req ON rc_inv(request_id);"
+	"CREATE INDEX IF NOT EXISTS temp.rc_inv_pt ON rc_inv(principal, time_us);"
+	"DELETE FROM rc_ct; DELETE FROM rc_inv;"
+	"INSERT INTO rc_ct SELECT e.id, e.time_us, e.request_id, e.principal, e.model, e.account,"
+	" e.region, e.error_code, 0 FROM events e"
 	" WHERE e.source = 1 AND e.service IN (SELECT id FROM strs WHERE s = 'bedrock.amazonaws.com')"
 	" AND e.action IN (SELECT id FROM strs WHERE s IN ('InvokeModel', 'InvokeModelWithResponseStream',"
 	" 'Converse', 'ConverseStream'));"
-	"CREATE TEMP TABLE rc_inv AS SELECT e.id, e.time_us, e.request_id, e.principal, e.model, e.account,"
-	" e.region, 0 AS m FROM events e WHERE e.source = 2;"
-	"CREATE INDEX temp.rc_ct_req ON rc_ct(request_id);"
-	"CREATE INDEX temp.rc_inv_req ON rc_inv(request_id);"
-	"CREATE INDEX temp.rc_inv_pt ON rc_inv(principal, time_us);"
+	"INSERT INTO rc_inv SELECT e.id, e.time_us, e.request_id, e.principal, e.model, e.account,"
+	" e.region, 0 FROM events e WHERE e.source = 2;"
 	"UPDATE rc_ct SET m = 1 WHERE request_id IS NOT NULL AND request_id <> ''"
 	" AND EXISTS (SELECT 1 FROM rc_inv i WHERE i.request_id = rc_ct.request_id);"
 	"UPDATE rc_inv SET m = 1 WHERE request_id IS NOT NULL AND request_id <> ''"
 	" AND EXISTS (SELECT 1 FROM rc_ct c WHERE c.request_id = rc_inv.request_id);";
 
-static const char teardown_sql[] = "DROP TABLE IF EXISTS temp.rc_ct; DROP TABLE IF EXISTS temp.rc_inv;";
+static const char teardown_sql[] = "DELETE FROM rc_ct; DELETE FROM rc_inv;";
 
 static int64_t count_of(case_db *c, const char *sql, int *ok)
 {
