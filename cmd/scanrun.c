@@ -23,7 +23,11 @@
 #include <stdint.h>
 #include <sys/stat.h>
 
+#include "analyzers/metrics.h"
+#include "analyzers/metrics_report.h"
+#include "analyzers/reconcile.h"
 #include "analyzers/sigma.h"
+#include "analyzers/verify.h"
 #include "cmd/rulesdir.h"
 #include "common/log.h"
 #include "common/ltime.h"
@@ -124,8 +128,11 @@ int scan_apply_option(scan_options *o, const cli_option *opt, const char *v)
 		return parse_formats(v, &o->formats);
 	else if (strcmp(n, "no-redact") == 0)
 		o->redact = false;
-	else if (strcmp(n, "public-keys") == 0)
-		o->public_keys = v;
+	else if (strcmp(n, "public-keys") == 0) {
+		if (o->npublic_keys == SCAN_MAX_RULE_PATHS)
+			return usage_error("--public-keys (too many)", v);
+		o->public_keys[o->npublic_keys++] = v;
+	}
 	else
 		return 1;
 	return 0;
@@ -207,6 +214,7 @@ typedef struct scan {
 	size_t *rule_index; /* sigma rule i -> report rule index (SIZE_MAX: not in report) */
 	bool *rule_active;  /* evaluated (applicable, at or above --min-level) */
 	rule_map map;
+	metrics *m;
 	uint64_t rule_errors_shown;
 	case_totals totals;
 } scan;
@@ -639,12 +647,62 @@ static lt_status replay_case(scan *s, lt_error *err)
 			st = LT_EFATAL;
 			break;
 		}
+		lt_error me;
+		lt_error_clear(&me);
+		if (metrics_add(s->m, ev, &me) == LT_EFATAL) {
+			*err = me;
+			st = LT_EFATAL;
+			break;
+		}
 		if (ruleset_match(s->rs, ev, on_hit, &h) != LT_OK || h.status == LT_EFATAL) {
 			st = lt_error_set(err, LT_EFATAL, "out of memory while matching");
 			break;
 		}
 	}
 	replay_free(rp);
+	return st;
+}
+
+/* ---- built-in analyzers ------------------------------------------------- */
+
+/* Digest verification, then reconciliation over the time the digests claim,
+ * then the usage dashboard; each adds its integrity rows, tables, charts and
+ * builtin findings to the report. */
+static lt_status run_builtin(scan *s, lt_error *err)
+{
+	verify_keys *keys = verify_keys_new();
+	verify_result *v = NULL;
+	reconcile_result *rr = NULL;
+	lt_status st = keys != NULL ? LT_OK : lt_error_set(err, LT_EFATAL, "out of memory");
+	for (size_t i = 0; st == LT_OK && i < s->o->npublic_keys; i++) {
+		lt_error e;
+		lt_error_clear(&e);
+		if (verify_keys_load(keys, s->o->public_keys[i], &e) != LT_OK) {
+			say_error("--public-keys", &e);
+			exit_state_note(s->ex, LT_EXIT_USAGE);
+		}
+	}
+	if (st == LT_OK)
+		st = verify_case(s->c, keys, &v, err);
+	if (st == LT_OK)
+		st = verify_add_to_report(v, s->r, err);
+	reconcile_options ro;
+	reconcile_options_init(&ro);
+	if (st == LT_OK && verify_get_summary(v)->digests > 0) {
+		ro.claimed_from_us = verify_get_summary(v)->first_us;
+		ro.claimed_until_us = verify_get_summary(v)->last_us;
+	}
+	if (st == LT_OK)
+		st = reconcile_case(s->c, &ro, &rr, err);
+	if (st == LT_OK)
+		st = reconcile_add_to_report(rr, s->c, s->r, err);
+	if (st == LT_OK)
+		st = metrics_finish(s->m, err);
+	if (st == LT_OK)
+		st = metrics_add_to_report(s->m, s->r, err);
+	reconcile_result_free(rr);
+	verify_result_free(v);
+	verify_keys_free(keys);
 	return st;
 }
 
@@ -877,8 +935,18 @@ void scan_run(const char *case_path, const scan_options *o, exit_state *ex)
 		st = report_set_run(s.r, PACKAGE_VERSION, o->command_line, report_now_us(), case_path, &err);
 	if (st == LT_OK)
 		st = load_rules(&s, &err);
+	if (st == LT_OK) {
+		metrics_options mo;
+		metrics_options_init(&mo);
+		mo.since_us = o->since_us;
+		mo.until_us = o->until_us;
+		if ((s.m = metrics_new(&mo)) == NULL)
+			st = lt_error_set(&err, LT_EFATAL, "out of memory");
+	}
 	if (st == LT_OK)
 		st = replay_case(&s, &err);
+	if (st == LT_OK)
+		st = run_builtin(&s, &err);
 	if (st == LT_OK)
 		st = add_custody(&s, &err);
 	if (st == LT_OK)
@@ -896,6 +964,7 @@ void scan_run(const char *case_path, const scan_options *o, exit_state *ex)
 	free(s.rule_index);
 	free(s.rule_active);
 	rule_map_free(&s.map);
+	metrics_free(s.m);
 	ruleset_free(s.rs);
 	report_free(s.r);
 	case_close(s.c);

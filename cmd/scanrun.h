@@ -2,10 +2,12 @@
  * scanrun.h — `scan` without the command line: a case index and rule packs in,
  * reports out. Shared by `llmtrail scan` and `llmtrail analyze`.
  *
- * One pass replays the case in time order through the compiled rule set (and
- * the built-in analyzers), building the report model (reports/report.h); a
- * second, header-only pass streams timeline.csv with the rules that hit each
- * event. Custody (evidence, members, hashes) and problems come from the index.
+ * One pass replays the case in time order through the compiled rule set and
+ * the usage metrics, building the report model (reports/report.h); then
+ * CloudTrail digest verification and CloudTrail <-> invocation-log
+ * reconciliation run over the index; a second, header-only pass streams
+ * timeline.csv with the rules that hit each event. Custody (evidence,
+ * members, hashes) and problems come from the index.
  *
  * Exit conditions are noted in the caller's exit_state: findings at or above
  * fail_on (1), rule files that do not load (2), evidence problems recorded in
@@ -39,7 +41,8 @@ typedef struct scan_options {
 	rpt_level min_level, fail_on;
 	unsigned formats;
 	bool redact;
-	const char *public_keys;
+	const char *public_keys[SCAN_MAX_RULE_PATHS]; /* --public-keys, repeatable */
+	size_t npublic_keys;
 	const char *command_line; /* recorded in reports */
 } scan_options;
 
@@ -61,7 +64,7 @@ int scan_apply_option(scan_options *o, const cli_option *opt, const char *value)
 	{"fail-on", 0, "LEVEL", "exit 1 when a finding is at or above LEVEL (default: high; none to disable)"}, \
 	{"format", 'f', "LIST", "outputs to write: html,junit,jsonl,csv,md (default: all)"}, \
 	{"no-redact", 0, NULL, "show matched secrets in full in reports"}, \
-	{"public-keys", 0, "FILE", "CloudTrail public keys (aws cloudtrail list-public-keys output) for digest signatures"},
+	{"public-keys", 0, "FILE", "CloudTrail public keys (aws cloudtrail list-public-keys output) or digest signatures (JSONL) for digest verification (repeatable)"},
 
 /* scan's table: SCAN_CLI_OPTION_ROWS, terminated by {NULL}. */
 extern const cli_option scan_cli_options[];
