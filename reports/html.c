@@ -165,7 +165,8 @@ static const char css[] =
 	".chartbox{display:grid;grid-template-columns:minmax(0,3fr) minmax(220px,1fr);gap:18px;"
 	"align-items:start}\n"
 	".numbers{max-height:300px;overflow:auto;border:1px solid var(--line);border-radius:4px}\n"
-	".numbers table{margin:0}\n"
+	".numbers table{margin:0}.numbers th{white-space:nowrap}\n"
+	".chartbox.wide{grid-template-columns:minmax(0,1fr)}.chartbox.wide .numbers{max-height:220px}\n"
 	"svg text{fill:#333;font-family:system-ui,Arial,sans-serif}svg text.fm{fill:#c00}\n"
 	".fmark{color:#c00}\n"
 	".warn{background:#fff4e5;border-left:6px solid #e67e22;padding:8px 12px;border-radius:6px}\n"
@@ -629,7 +630,9 @@ static void chart_block(const hw *w, const rpt_chart *c)
 		h(w, c->unit);
 		fputs(")</span>", w->out);
 	}
-	fputs("</h3>\n<div class=\"chartbox\"><div>", w->out);
+	/* several series make a wide table: put it under the chart, full width */
+	fputs(c->nseries > 2 ? "</h3>\n<div class=\"chartbox wide\"><div>" : "</h3>\n<div class=\"chartbox\"><div>",
+	      w->out);
 	svg_chart(w->out, c);
 	fputs("</div><div class=\"numbers\"><table><tr><th></th>", w->out);
 	for (size_t s = 0; s < c->nseries; s++) {

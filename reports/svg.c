@@ -327,8 +327,18 @@ static void chart_xlabels(FILE *out, const rpt_chart *c)
 		size_t i = ticks == 1 ? 0 : k * (c->nx - 1) / (ticks - 1);
 		long x = lround(PX0 + gw * ((double)i + 0.5));
 		fprintf(out, "<text x=\"%ld\" y=\"%d\" text-anchor=\"middle\" font-size=\"11\">", x, PY1 + 16);
-		size_t n = c->xlabels[i].n > 24 ? 24 : c->xlabels[i].n;
+		/* as many characters as fit between two shown labels (~6.6 px each at 11 px) */
+		double spacing = ticks > 1 ? gw * (double)(c->nx - 1) / (double)(ticks - 1) : (double)(PX1 - PX0);
+		size_t fit = spacing / 6.6 < 4 ? 4 : spacing / 6.6 > 24 ? 24 : (size_t)(spacing / 6.6);
+		size_t n = c->xlabels[i].n;
+		if (n > fit) {
+			n = fit - 1;
+			while (n > 0 && ((unsigned char)c->xlabels[i].p[n] & 0xC0) == 0x80)
+				n--; /* never split a UTF-8 sequence */
+		}
 		text(out, rpt_sn(c->xlabels[i].p, n));
+		if (n < c->xlabels[i].n)
+			fputs("\xE2\x80\xA6", out);
 		fputs("</text>\n", out);
 	}
 }
