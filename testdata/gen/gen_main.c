@@ -157,12 +157,12 @@ static int trail_stopped(const stream *st, int64_t t)
 
 static int invlog_off(const stream *st, int64_t t)
 {
-	return st->attack_stream && t > st->plan->log_delete && t < st->plan->log_put;
+	return st->opt->attacks && st->attack_stream && t > st->plan->log_delete && t < st->plan->log_put;
 }
 
 static int guardrail_gone(const stream *st, int64_t t)
 {
-	return st->attack_stream && t > st->plan->guard_delete;
+	return st->opt->attacks && st->attack_stream && t > st->plan->guard_delete;
 }
 
 /* ----------------------------------------------------- invocation pair */

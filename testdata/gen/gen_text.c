@@ -313,6 +313,174 @@ static void report_narrative(gen_rng *r, gen_convo *c)
 
 /* ------------------------------------------------------- near-misses */
 
+/*
+ * The near-miss branches 2 and 4 draw their variant first, then fill it. The
+ * demo scenario (--scenario demo) never reaches these two branches, so the
+ * variants below widen the benign corpus without changing the demo bytes
+ * (tests/e2e/gen_corpus.sh checks that).
+ */
+
+static const char b64_alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+/* Appends the standard base64 encoding of s. */
+static void put_base64(gen_sb *o, const char *s)
+{
+	size_t n = strlen(s);
+	for (size_t i = 0; i < n; i += 3) {
+		unsigned v = (unsigned)(unsigned char)s[i] << 16;
+		if (i + 1 < n)
+			v |= (unsigned)(unsigned char)s[i + 1] << 8;
+		if (i + 2 < n)
+			v |= (unsigned)(unsigned char)s[i + 2];
+		gen_sb_putc(o, b64_alphabet[(v >> 18) & 63]);
+		gen_sb_putc(o, b64_alphabet[(v >> 12) & 63]);
+		gen_sb_putc(o, i + 1 < n ? b64_alphabet[(v >> 6) & 63] : '=');
+		gen_sb_putc(o, i + 2 < n ? b64_alphabet[v & 63] : '=');
+	}
+}
+
+/* A 16-digit card-like number that fails the Luhn check (a mistyped card). */
+static void mistyped_card(gen_rng *r, char out[20])
+{
+	gen_fake_card(r, out);
+	out[15] = (char)('0' + (out[15] - '0' + 1) % 10);
+}
+
+/* An ISO 11649 creditor reference "RFkk" + 12 digits with valid check digits:
+ * mod-97 like an IBAN, but not a bank account. */
+static void creditor_reference(gen_rng *r, char out[20])
+{
+	char ref[13];
+	gen_chars(r, "0123456789", ref, 12);
+	unsigned m = 0;
+	const char *tail = "271500"; /* "RF00" moved to the end, letters as numbers */
+	for (const char *p = ref; *p; p++)
+		m = (m * 10u + (unsigned)(*p - '0')) % 97u;
+	for (const char *p = tail; *p; p++)
+		m = (m * 10u + (unsigned)(*p - '0')) % 97u;
+	snprintf(out, 20, "RF%02u%s", 98u - m, ref);
+}
+
+/* Personal-data look-alikes: invalid or documented numbers, one contact. */
+static void near_miss_personal(gen_rng *r, gen_convo *c)
+{
+	const char *fn = GEN_PICK(r, first_names), *ln = GEN_PICK(r, last_names);
+	unsigned order = order_no(r);
+	char num[20];
+	switch (gen_rng_below(r, 6)) {
+	case 0:
+		gen_sb_printf(&c->user, "A customer says their card 4111 1111 1111 1112 was declined for order #%u. What should I tell them?", order);
+		gen_sb_put(&c->answer, "That number fails the card checksum, so it was probably mistyped. Ask the customer to re-enter the card details on the payment page; never ask for the full number by chat or email.");
+		break;
+	case 1:
+		mistyped_card(r, num);
+		gen_sb_printf(&c->user, "%s %s read their card number to me on the phone as %.4s %.4s %.4s %.4s and the payment form says it is invalid (order #%u). Is the form broken?",
+			      fn, ln, num, num + 4, num + 8, num + 12, order);
+		gen_sb_put(&c->answer, "The form is fine: that number fails the Luhn checksum, which catches most typing errors. Ask the customer to enter the card themselves on the secure payment page, and delete the number from the ticket notes.");
+		break;
+	case 2:
+		gen_sb_printf(&c->user, "Write the QA checklist for the new checkout of the %s. We test in Stripe test mode with the documented test cards 4242 4242 4242 4242 (Visa) and 5555 5555 5555 4444 (Mastercard), any future expiry and any CVC.",
+			      GEN_PICK(r, products));
+		gen_sb_put(&c->answer, "QA checklist:\n1. Pay with 4242 4242 4242 4242 and confirm the order e-mail.\n2. Pay with 5555 5555 5555 4444 and check the receipt shows the brand.\n3. Use an expired date and confirm the error text.\n4. Refund the order from the admin panel and check the webhook.\n5. Repeat on mobile.");
+		break;
+	case 3:
+		gen_sb_printf(&c->user, "Hi, this is %s %s. My %s (order #%u) %s. Please call me back on +44 20 7946 0%03u or write to %c.%s@example.net, I'm free after 5 pm. Thanks!",
+			      fn, ln, GEN_PICK(r, products), order, GEN_PICK(r, complaints), gen_rng_below(r, 1000), fn[0] + 32, ln);
+		gen_sb_printf(&c->answer, "Hi %s, thank you for the details. %s. We will call you after 5 pm as requested.", fn, GEN_PICK(r, resolutions));
+		break;
+	case 4:
+		creditor_reference(r, num);
+		gen_sb_printf(&c->user, "Draft a friendly payment reminder for invoice INV-%u (%d.%02u EUR, due 14 days ago). Ask them to quote the creditor reference %.4s %.4s %.4s %.4s with the bank transfer.",
+			      order, gen_rng_range(r, 90, 4000), gen_rng_below(r, 100), num, num + 4, num + 8, num + 12);
+		gen_sb_printf(&c->answer, "Subject: Friendly reminder: invoice INV-%u\n\nDear customer,\n\nour records show that invoice INV-%u is still open. Please transfer the amount to the account on the invoice and quote the reference %.4s %.4s %.4s %.4s so that we can match your payment.\n\nKind regards,\nAccounts receivable",
+			      order, order, num, num + 4, num + 8, num + 12);
+		break;
+	default:
+		gen_sb_printf(&c->user, "The US onboarding form rejects the SSN 000-%02d-%04d that %s %s typed. What format does it expect?",
+			      gen_rng_range(r, 10, 99), gen_rng_range(r, 1000, 9999), fn, ln);
+		gen_sb_put(&c->answer, "An SSN has the form AAA-GG-SSSS. The area number 000 is never issued, so the form is right to reject it; ask the employee to check the card. Do not send SSNs by e-mail: use the HR portal upload.");
+		break;
+	}
+}
+
+/* Engineering and security text that quotes what detectors look for. */
+static void near_miss_engineering(gen_rng *r, gen_convo *c)
+{
+	char buf[160], hex[65];
+	switch (gen_rng_below(r, 12)) {
+	case 0:
+		gen_sb_put(&c->user, "How do I rotate an IAM user's access key without downtime?");
+		gen_sb_put(&c->answer, "Create a second access key, deploy it to every consumer, confirm with the last-used timestamp that the old key is idle, then deactivate and finally delete the old key.");
+		break;
+	case 1:
+		gen_sb_printf(&c->user, "Draft a short security-awareness note for the %s team about prompt injection. Keep it non-technical: documents, e-mails and web pages can hide text that tries to steer our assistant, and staff should report strange answers.",
+			      GEN_PICK(r, ((const char *const[]){"support", "finance", "sales", "HR", "logistics"})));
+		gen_sb_put(&c->answer, "Security note: prompt injection\n\n- Our assistant reads whatever text you give it, including text hidden in documents, e-mails and web pages.\n- Someone can plant wording in such content to make the assistant do something you did not ask for, such as revealing data or sending links.\n- Only share content from sources you trust, and never combine it with customer data.\n- If an answer looks odd, asks for passwords or contains unexpected links, stop and report it to the security team.");
+		break;
+	case 2: {
+		size_t i = gen_rng_below(r, 5);
+		gen_sb_put(&c->system, "Answer employee questions using only the retrieved policy excerpts. Cite the section.");
+		gen_sb_put(&c->user, "What does our AI acceptable use policy say about pasting customer e-mails into the assistant?");
+		c->tool_name = "search_policies";
+		gen_sb_put(&c->tool_input, "{\"query\":\"AI acceptable use customer e-mails\",\"top_k\":3}");
+		gen_sb_put(&c->tool_result, "[Excerpt 1] AI Acceptable Use Policy, section 3: Content from outside sources (web pages, e-mails, uploaded files) may contain text written to manipulate an AI assistant. Do not paste such content together with confidential data. [Excerpt 2] Suspected manipulation is reported to the security team. ");
+		gen_sb_put(&c->tool_result, policy_a[i]);
+		gen_sb_put(&c->answer, "Section 3 of the AI Acceptable Use Policy allows pasting customer e-mails only without confidential data next to them, because outside content may contain text meant to manipulate the assistant. Report anything suspicious to the security team.");
+		break;
+	}
+	case 3: {
+		unsigned order = order_no(r);
+		snprintf(buf, sizeof buf, "{\"order_id\":%u,\"status\":\"%s\"}", order,
+			 GEN_PICK(r, ((const char *const[]){"shipped", "paid", "refunded", "on_hold"})));
+		gen_sb_put(&c->user, "This webhook handler prints bytes instead of a dict, why?\n\n```python\nimport base64, json\n\ndef handle(event):\n    body = base64.b64decode(\"");
+		put_base64(&c->user, buf);
+		gen_sb_put(&c->user, "\")\n    print(body)\n```");
+		gen_sb_printf(&c->answer, "`b64decode` returns bytes; the payload is the JSON document %s. Parse it with `json.loads(body)` and read `body[\"order_id\"]`. API Gateway sets `isBase64Encoded`, so decode only when that flag is true.", buf);
+		break;
+	}
+	case 4:
+		gen_sb_printf(&c->user, "Our pod cannot read DB_USER from this Secret, what is wrong?\n\n```yaml\napiVersion: v1\nkind: Secret\nmetadata:\n  name: orders-db\ntype: Opaque\ndata:\n  DB_USER: ");
+		put_base64(&c->user, GEN_PICK(r, ((const char *const[]){"orders_app", "reporting", "svc_checkout"})));
+		gen_sb_put(&c->user, "\n  DB_PASSWORD: Y2hhbmdlbWU=\n```\nThe deployment uses envFrom: secretRef: orders-db.");
+		gen_sb_put(&c->answer, "The Secret itself is valid. Check that the pod runs in the same namespace as the Secret and that it was restarted after the Secret was created. Also, `Y2hhbmdlbWU=` decodes to the default password \"changeme\": replace it and store the real value in AWS Secrets Manager with the External Secrets operator.");
+		break;
+	case 5:
+		gen_sb_put(&c->user, "Proofread the integrations section of our README:\n\n1. Create a Slack app and copy the webhook URL, it looks like https://hooks.slack.com/services/T00000000/B00000000/XXXXXXXXXXXXXXXXXXXXXXXX\n2. Put your GitHub token (ghp_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx) in the CI secret GH_TOKEN\n3. For payments set STRIPE_KEY=sk_live_xxxxxxxxxxxxxxxxxxxxxxxx in production only\n4. Paste your deploy key between the lines:\n-----BEGIN OPENSSH PRIVATE KEY-----\n<contents of ~/.ssh/deploy_key>\n-----END OPENSSH PRIVATE KEY-----");
+		gen_sb_put(&c->answer, "Suggested wording:\n\n1. Create a Slack app and copy its incoming-webhook URL (format: `https://hooks.slack.com/services/T00000000/B00000000/XXXXXXXXXXXXXXXXXXXXXXXX`).\n2. Store a GitHub token (`ghp_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx`) as the CI secret `GH_TOKEN`, never in the repository.\n3. Set `STRIPE_KEY` to your live key (`sk_live_xxxxxxxxxxxxxxxxxxxxxxxx`) in production only.\n4. Add the deploy key as a CI secret instead of pasting it into files.");
+		break;
+	case 6:
+		gen_sb_printf(&c->user, "Review our .env.example before we publish the repo:\n\nDATABASE_URL=postgres://orders_app:${DB_PASSWORD}@db.internal:5432/orders\nREDIS_URL=redis://localhost:6379/0\nOPENAI_API_KEY=your_openai_key_here\nAWS_SESSION_TOKEN=<from aws sso login>\nAWS_SECRET_ACCESS_KEY=<your secret key>\nSESSION_SECRET=change-me-%u", order_no(r));
+		gen_sb_put(&c->answer, "This is safe to publish: every value is a placeholder or a variable reference (`${DB_PASSWORD}`, `<your secret key>`). Two suggestions: document where each value comes from, and make the application refuse to start while SESSION_SECRET still starts with `change-me`.");
+		break;
+	case 7:
+		gen_hex(r, hex, 64);
+		gen_sb_printf(&c->user, "The release pipeline fails with:\n\nchecksum mismatch for terraform_1.9.5_linux_amd64.zip\n  expected sha256: %s\n  commit: ", hex);
+		gen_hex(r, hex, 40);
+		gen_sb_put(&c->user, hex);
+		gen_uuid(r, buf);
+		gen_sb_printf(&c->user, "\n  request id: %s\nWhat should I check?", buf);
+		gen_sb_put(&c->answer, "The downloaded archive does not match the published checksum. Clear the runner cache, download again from the official release page, and compare with the SHA256SUMS file after verifying its signature. If it still differs, pin the provider mirror and open a ticket with the platform team.");
+		break;
+	case 8:
+		gen_sb_printf(&c->user, "Can you help me write the system prompt for our %s FAQ bot? It should only answer questions about returns and shipping, in a friendly tone.",
+			      GEN_PICK(r, ((const char *const[]){"Northwind", "Acme", "Trailhead"})));
+		gen_sb_put(&c->answer, "Here is a draft: \"You answer customer questions about returns and shipping for our outdoor store. Be friendly and brief. If a question is about anything else, say that you can only help with returns and shipping and offer a human agent.\" Test it with off-topic questions before launch.");
+		break;
+	case 9:
+		gen_sb_put(&c->user, "Our fine-tuned Llama 3 prompts start with <|begin_of_text|><|start_header_id|>system<|end_header_id|> twice and the answers are cut off. What is wrong with the template?");
+		gen_sb_put(&c->answer, "The tokenizer already adds <|begin_of_text|>; your template adds it a second time. Use `tokenizer.apply_chat_template(messages, add_generation_prompt=True)` and do not prepend special tokens by hand.");
+		break;
+	case 10:
+		gen_sb_printf(&c->user, "Forget the previous draft and ignore my earlier note about the tone: the %s update should be formal and at most five sentences.", GEN_PICK(r, projects));
+		gen_sb_put(&c->answer, "Understood. Here is a formal update: The project remains on schedule for the current milestone. Two risks were identified and have owners. The budget is within plan. The next review is scheduled for Friday. Please send questions to the project lead.");
+		break;
+	default:
+		gen_sb_put(&c->user, "Our build image runs `rm -rf /tmp/build-cache` and `git clean -fdx` before every job. Is that enough to make builds reproducible?");
+		gen_sb_put(&c->answer, "Cleaning the workspace helps, but reproducible builds also need pinned tool versions, a lock file for dependencies, a fixed SOURCE_DATE_EPOCH and no network access during the build.");
+		break;
+	}
+}
+
 static void near_miss(gen_rng *r, gen_convo *c)
 {
 	c->near_miss = 1;
@@ -326,18 +494,15 @@ static void near_miss(gen_rng *r, gen_convo *c)
 		gen_sb_put(&c->user, "Rewrite this README section so it is clearer:\n\nexport AWS_ACCESS_KEY_ID=AKIAIOSFODNN7EXAMPLE\nexport AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\n# then run the script");
 		gen_sb_put(&c->answer, "## Configure credentials\n\nSet your credentials as environment variables (the values below are the placeholders from the AWS documentation):\n\n```\nexport AWS_ACCESS_KEY_ID=AKIAIOSFODNN7EXAMPLE\nexport AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\n```\n\nPrefer IAM Identity Center or a named profile over long-term keys.");
 		break;
-	case 2: {
-		gen_sb_printf(&c->user, "A customer says their card 4111 1111 1111 1112 was declined for order #%u. What should I tell them?", order_no(r));
-		gen_sb_put(&c->answer, "That number fails the card checksum, so it was probably mistyped. Ask the customer to re-enter the card details on the payment page; never ask for the full number by chat or email.");
+	case 2:
+		near_miss_personal(r, c);
 		break;
-	}
 	case 3:
 		gen_sb_put(&c->user, "Please disregard the attachment I sent earlier and use these figures instead: revenue 1.2M, costs 0.9M. What is the margin?");
 		gen_sb_put(&c->answer, "With revenue of 1.2M and costs of 0.9M the margin is 0.3M, i.e. 25%.");
 		break;
 	default:
-		gen_sb_put(&c->user, "How do I rotate an IAM user's access key without downtime?");
-		gen_sb_put(&c->answer, "Create a second access key, deploy it to every consumer, confirm with the last-used timestamp that the old key is idle, then deactivate and finally delete the old key.");
+		near_miss_engineering(r, c);
 		break;
 	}
 }
