@@ -20,6 +20,7 @@
 
 #include "cmd/commands.h"
 #include "cmd/exitcode.h"
+#include "cmd/withcase.h"
 #include "common/buf.h"
 #include "common/log.h"
 #include "common/ltime.h"
@@ -34,6 +35,7 @@ static const cli_option options[] = {
 
 typedef struct show_ctx {
 	int pretty;
+	const char *uid;
 } show_ctx;
 
 static int on_option(void *vctx, const cli_option *opt, const char *value)
@@ -125,8 +127,10 @@ static lt_status record(const show_ctx *ctx, const event *ev, buf *b)
 	return st;
 }
 
-static int show(case_db *c, const show_ctx *ctx, const char *uid)
+static int show(case_db *c, void *vctx)
 {
+	const show_ctx *ctx = vctx;
+	const char *uid = ctx->uid;
 	replay_filter f;
 	replay_filter_init(&f);
 	f.uid = uid;
@@ -185,19 +189,12 @@ static int show(case_db *c, const show_ctx *ctx, const char *uid)
 static int run(const command *self, int argc, char **argv)
 {
 	int npos, code;
-	show_ctx ctx = {0};
+	show_ctx ctx = {0, NULL};
 	int first = cli_parse(self, argc, argv, on_option, &ctx, &npos, &code);
 	if (first < 0)
 		return code;
-	case_db *c = NULL;
-	lt_error err;
-	if (case_open(argv[first], CASE_READONLY, &c, &err) != LT_OK) {
-		log_lt_error(&err);
-		return LT_EXIT_FATAL;
-	}
-	int rc = show(c, &ctx, argv[first + 1]);
-	case_close(c);
-	return rc;
+	ctx.uid = argv[first + 1];
+	return with_case(argv[first], show, &ctx);
 }
 
 const command cmd_show = {

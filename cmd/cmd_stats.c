@@ -19,6 +19,7 @@
 #include "analyzers/metrics_report.h"
 #include "cmd/commands.h"
 #include "cmd/exitcode.h"
+#include "cmd/withcase.h"
 #include "common/buf.h"
 #include "common/log.h"
 #include "common/ltime.h"
@@ -67,8 +68,9 @@ static int on_option(void *vctx, const cli_option *opt, const char *value)
 	return 0;
 }
 
-static int run_stats(case_db *c, const st_ctx *ctx)
+static int run_stats(case_db *c, void *vctx)
 {
+	const st_ctx *ctx = vctx;
 	metrics *m = metrics_new(&ctx->mo);
 	if (m == NULL) {
 		fprintf(stderr, "llmtrail stats: out of memory\n");
@@ -108,15 +110,7 @@ static int run(const command *self, int argc, char **argv)
 	int first = cli_parse(self, argc, argv, on_option, &ctx, &npos, &code);
 	if (first < 0)
 		return code;
-	case_db *c = NULL;
-	lt_error err;
-	if (case_open(argv[first], CASE_READONLY, &c, &err) != LT_OK) {
-		log_lt_error(&err);
-		return LT_EXIT_FATAL;
-	}
-	int rc = run_stats(c, &ctx);
-	case_close(c);
-	return rc;
+	return with_case(argv[first], run_stats, &ctx);
 }
 
 const command cmd_stats = {

@@ -17,6 +17,7 @@
 
 #include "cmd/commands.h"
 #include "cmd/exitcode.h"
+#include "cmd/withcase.h"
 #include "common/buf.h"
 #include "common/log.h"
 #include "common/ltime.h"
@@ -185,8 +186,9 @@ static lt_status header_line(buf *b, tl_format fmt)
 	return st;
 }
 
-static int print_events(case_db *c, const tl_ctx *ctx)
+static int print_events(case_db *c, void *vctx)
 {
+	const tl_ctx *ctx = vctx;
 	replay *r = NULL;
 	lt_error err;
 	lt_error_clear(&err);
@@ -245,15 +247,7 @@ static int run(const command *self, int argc, char **argv)
 	int first = cli_parse(self, argc, argv, on_option, &ctx, &npos, &code);
 	if (first < 0)
 		return code;
-	case_db *c = NULL;
-	lt_error err;
-	if (case_open(argv[first], CASE_READONLY, &c, &err) != LT_OK) {
-		log_lt_error(&err);
-		return LT_EXIT_FATAL;
-	}
-	int rc = print_events(c, &ctx);
-	case_close(c);
-	return rc;
+	return with_case(argv[first], print_events, &ctx);
 }
 
 const command cmd_timeline = {

@@ -22,6 +22,7 @@
 #include "analyzers/verify.h"
 #include "cmd/commands.h"
 #include "cmd/exitcode.h"
+#include "cmd/withcase.h"
 #include "common/buf.h"
 #include "common/log.h"
 #include "store/case.h"
@@ -96,8 +97,9 @@ static int write_results(case_db *c, const vf_ctx *ctx, const verify_result *v, 
 	return verify_overall(v) == RPT_CHECK_INVALID ? LT_EXIT_FINDINGS : LT_EXIT_CLEAN;
 }
 
-static int run_verify(case_db *c, const vf_ctx *ctx)
+static int run_verify(case_db *c, void *vctx)
 {
+	const vf_ctx *ctx = vctx;
 	lt_error err;
 	lt_error_clear(&err);
 	verify_result *v = NULL;
@@ -132,15 +134,7 @@ static int run(const command *self, int argc, char **argv)
 		verify_keys_free(ctx.keys);
 		return code;
 	}
-	case_db *c = NULL;
-	lt_error err;
-	if (case_open(argv[first], CASE_READONLY, &c, &err) != LT_OK) {
-		log_lt_error(&err);
-		verify_keys_free(ctx.keys);
-		return LT_EXIT_FATAL;
-	}
-	int rc = run_verify(c, &ctx);
-	case_close(c);
+	int rc = with_case(argv[first], run_verify, &ctx);
 	verify_keys_free(ctx.keys);
 	return rc;
 }
