@@ -923,6 +923,19 @@ static lt_status put_escape(buf *out, unsigned char c)
 	}
 }
 
+/* Characters written as \\u escapes although JSON allows them raw: the line
+ * separators U+2028/U+2029 (invalid in JavaScript strings) and the
+ * bidirectional controls U+200E/U+200F, U+202A-U+202E, U+2066-U+2069 (they
+ * reorder text shown in a terminal, so evidence could disguise itself). */
+static bool escaped_format_char(const unsigned char *u)
+{
+	if (u[0] != 0xE2)
+		return false;
+	if (u[1] == 0x80)
+		return u[2] == 0x8E || u[2] == 0x8F || (u[2] >= 0xA8 && u[2] <= 0xAE);
+	return u[1] == 0x81 && u[2] >= 0xA6 && u[2] <= 0xA9;
+}
+
 lt_status json_write_string(buf *out, const char *s, size_t n)
 {
 	const char *p = s, *end = s + n;
@@ -943,8 +956,11 @@ lt_status json_write_string(buf *out, const char *s, size_t n)
 		if (k < 0) {
 			st = put(out, "\\ufffd", 6);
 			p += -k;
-		} else if (k == 3 && u[0] == 0xE2 && u[1] == 0x80 && (u[2] == 0xA8 || u[2] == 0xA9)) {
-			st = put(out, u[2] == 0xA8 ? "\\u2028" : "\\u2029", 6);
+		} else if (k == 3 && escaped_format_char(u)) {
+			char esc[8];
+			unsigned cp = ((unsigned)(u[0] & 0x0F) << 12) | ((unsigned)(u[1] & 0x3F) << 6) | (u[2] & 0x3Fu);
+			snprintf(esc, sizeof esc, "\\u%04x", cp);
+			st = put(out, esc, 6);
 			p += 3;
 		} else {
 			st = put(out, p, (size_t)k);

@@ -114,7 +114,8 @@ lt_status json_to_int64(const json_value *v, int64_t *out) LT_WUR;
 lt_status json_to_double(const json_value *v, double *out) LT_WUR;
 
 /* Appends s[0..n) as a JSON string literal (with quotes), escaping '"', '\\',
- * control characters, and U+2028/U+2029; invalid UTF-8 becomes \ufffd. */
+ * control characters, U+2028/U+2029 and the bidirectional controls (U+200E,
+ * U+200F, U+202A-U+202E, U+2066-U+2069); invalid UTF-8 becomes \ufffd. */
 lt_status json_write_string(buf *out, const char *s, size_t n) LT_WUR;
 
 /* Serializes v. indent 0: compact; indent > 0: pretty with that many spaces. */

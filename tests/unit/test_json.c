@@ -522,6 +522,8 @@ static void json__write_string__escapes(void **state)
 	assert_written("\n\r\t\b\f\x01\x1f", 7, "\"\\n\\r\\t\\b\\f\\u0001\\u001f\"");
 	assert_written("a\0b", 3, "\"a\\u0000b\"");
 	assert_written("x\xE2\x80\xA8y\xE2\x80\xA9z", 9, "\"x\\u2028y\\u2029z\"");
+	/* bidirectional controls are escaped so evidence cannot reorder what a terminal shows */
+	assert_written("a\xE2\x80\xAE" "b\xE2\x81\xA6" "c\xE2\x80\x8F", 12, "\"a\\u202eb\\u2066c\\u200f\"");
 	assert_written("caf\xC3\xA9 \xF0\x9F\x98\x80", 10, "\"caf\xC3\xA9 \xF0\x9F\x98\x80\"");
 	assert_written("a\xFF" "b\xC3", 4, "\"a\\ufffdb\\ufffd\"");
 	assert_written("\xED\xA0\x80", 3, "\"\\ufffd\\ufffd\\ufffd\"");
