@@ -369,7 +369,10 @@ static void evidence_suite(jw *w)
 			if (!same(p->file, e->path) || !same(p->member, e->member))
 				continue;
 			shown++;
-			fprintf(w->out, "%s: line %" PRIu64 ": ", rpt_severity_name(p->severity), p->line);
+			if (p->line > 0)
+				fprintf(w->out, "%s: line %" PRIu64 ": ", rpt_severity_name(p->severity), p->line);
+			else
+				fprintf(w->out, "%s: ", rpt_severity_name(p->severity));
 			xbody(w, p->reason);
 			fputs("\n", w->out);
 		}
