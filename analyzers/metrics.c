@@ -18,6 +18,7 @@
  * sort only runs for candidate hours.
  */
 #include "config.h"
+#include "common/sort.h"
 
 #include "analyzers/metrics.h"
 
@@ -727,7 +728,7 @@ static void percentiles(agg_ex *x)
 		a->latency_p50 = a->latency_p90 = a->latency_p99 = NAN;
 		return;
 	}
-	qsort(x->lat, x->nlat, sizeof *x->lat, cmp_u32);
+	lt_sort(x->lat, x->nlat, sizeof *x->lat, cmp_u32);
 	a->latency_p50 = rank_pct(x->lat, x->nlat, 50);
 	a->latency_p90 = rank_pct(x->lat, x->nlat, 90);
 	a->latency_p99 = rank_pct(x->lat, x->nlat, 99);
@@ -768,7 +769,7 @@ static lt_status make_rows(metrics *m, grouping *g)
 			k = e ? e + 1 : k + n;
 		}
 	}
-	qsort(g->rows, g->n, sizeof *g->rows, cmp_row);
+	lt_sort(g->rows, g->n, sizeof *g->rows, cmp_row);
 	return LT_OK;
 }
 
@@ -797,7 +798,7 @@ static int cmp_double(const void *a, const void *b)
 
 static double median_of(double *v, size_t n)
 {
-	qsort(v, n, sizeof *v, cmp_double);
+	lt_sort(v, n, sizeof *v, cmp_double);
 	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
@@ -903,7 +904,7 @@ static lt_status judge_series(metrics *m)
 	size_t nh = (size_t)((m->last_us - h0) / HOUR_US + 1);
 	if (nh > MAX_SERIES_HOURS || nh <= METRICS_MIN_HISTORY)
 		return LT_OK;
-	qsort(m->cells, m->ncells, sizeof *m->cells, cmp_cell);
+	lt_sort(m->cells, m->ncells, sizeof *m->cells, cmp_cell);
 	dense *d = malloc(nh * sizeof *d);
 	double *tmp = malloc((METRICS_WINDOW_HOURS + 1) * sizeof *tmp);
 	lt_status st = d && tmp ? LT_OK : LT_EFATAL;
@@ -956,7 +957,7 @@ static lt_status judge_first_seen(metrics *m)
 	                                                     METRICS_A_NEW_SOURCE_IP, METRICS_A_NEW_USER_AGENT};
 	for (int k = 0; k < FS_COUNT; k++) {
 		fs_table *t = &m->fs[k];
-		qsort(t->v, t->n, sizeof *t->v, cmp_fs);
+		lt_sort(t->v, t->n, sizeof *t->v, cmp_fs);
 		size_t kept = 0;
 		for (size_t i = 0; i < t->n && kept < METRICS_FIRST_SEEN_MAX; i++) {
 			const first_seen *f = &t->v[i];
@@ -992,15 +993,15 @@ lt_status metrics_finish(metrics *m, lt_error *err)
 	for (int i = 0; i < G_COUNT && st == LT_OK; i++)
 		st = make_rows(m, &m->g[i]);
 	m->total.pub.latency_p50 = m->total.pub.latency_p90 = m->total.pub.latency_p99 = NAN;
-	qsort(m->errors.v, m->errors.n, sizeof *m->errors.v, cmp_count);
-	qsort(m->guardrail.v, m->guardrail.n, sizeof *m->guardrail.v, cmp_count);
-	qsort(m->actions.v, m->actions.n, sizeof *m->actions.v, cmp_count);
+	lt_sort(m->errors.v, m->errors.n, sizeof *m->errors.v, cmp_count);
+	lt_sort(m->guardrail.v, m->guardrail.n, sizeof *m->guardrail.v, cmp_count);
+	lt_sort(m->actions.v, m->actions.n, sizeof *m->actions.v, cmp_count);
 	if (st == LT_OK)
 		st = judge_series(m);
 	if (st == LT_OK)
 		st = judge_first_seen(m);
 	if (m->nanom)
-		qsort(m->anom, m->nanom, sizeof *m->anom, cmp_anomaly);
+		lt_sort(m->anom, m->nanom, sizeof *m->anom, cmp_anomaly);
 	return st == LT_OK ? LT_OK : lt_error_set(err, LT_EFATAL, "metrics: out of memory");
 }
 

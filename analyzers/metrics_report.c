@@ -9,6 +9,7 @@
  * numbers, so the report is readable printed and without SVG.
  */
 #include "config.h"
+#include "common/sort.h"
 
 #include "analyzers/metrics_report.h"
 
@@ -176,7 +177,7 @@ static lt_status per_day_charts(const metrics *m, report *r, lt_error *err)
 		tm[i].name = row->key[0];
 		tm[i].inv = row->agg.invocations + row->agg.ct_runtime;
 	}
-	qsort(tm, nm, sizeof *tm, cmp_top);
+	lt_sort(tm, nm, sizeof *tm, cmp_top);
 	size_t ns = nm > MREPORT_TOP_MODELS ? MREPORT_TOP_MODELS + 1 : nm;
 	double *inv = calloc(ns * nd, sizeof *inv), *tok = calloc(ns * nd, sizeof *tok);
 	lt_status st = inv && tok ? LT_OK : lt_error_set(err, LT_EFATAL, "out of memory");
@@ -304,7 +305,7 @@ static lt_status principal_tokens(const metrics *m, report *r, lt_error *err)
 		p[k].row = row;
 		p[k++].tokens = row->agg.input_tokens + row->agg.output_tokens;
 	}
-	qsort(p, k, sizeof *p, cmp_prow);
+	lt_sort(p, k, sizeof *p, cmp_prow);
 	static const char *const cols[] = {"principal", "invocations", "input tokens", "output tokens",
 	                                   "output/input"};
 	size_t t;

@@ -19,6 +19,7 @@
  * least RECONCILE_GAP_EXPECTED of the time (or there is no other day to ask).
  */
 #include "config.h"
+#include "common/sort.h"
 
 #include "analyzers/reconcile.h"
 
@@ -365,7 +366,7 @@ static size_t matched_in(case_db *c, const char *table, const win_ex *w)
 static lt_status make_windows(reconcile_result *r, case_db *c, rec *v, size_t n, reconcile_kind kind,
                               lt_error *err)
 {
-	qsort(v, n, sizeof *v, cmp_rec);
+	lt_sort(v, n, sizeof *v, cmp_rec);
 	win_ex *w = NULL;
 	for (size_t i = 0; i < n; i++) {
 		const rec *x = &v[i];
@@ -771,7 +772,7 @@ lt_status reconcile_case(case_db *c, const reconcile_options *o, reconcile_resul
 	}
 	lt_status st = run(r, c, o, err);
 	if (st == LT_OK) {
-		qsort(r->w, r->nw, sizeof *r->w, cmp_window);
+		lt_sort(r->w, r->nw, sizeof *r->w, cmp_window);
 		r->out = malloc((r->nw ? r->nw : 1) * sizeof *r->out);
 		if (r->out == NULL)
 			st = lt_error_set(err, LT_EFATAL, "out of memory");

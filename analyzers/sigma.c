@@ -22,6 +22,7 @@
  */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
+#include "common/sort.h"
 #endif
 #include "analyzers/sigma.h"
 
@@ -649,7 +650,7 @@ static lt_status collect_files(const char *dir, pathv *out, int depth, lt_error 
 	}
 	closedir(d);
 	if (here.n)
-		qsort(here.v, here.n, sizeof *here.v, cmp_str);
+		lt_sort(here.v, here.n, sizeof *here.v, cmp_str);
 	for (size_t i = 0; i < here.n; i++) {
 		struct stat sb;
 		char *p = here.v[i];
@@ -1823,7 +1824,7 @@ static void scan_prefilter(sigma_ruleset *rs)
 				sigma_ac_scan(f->ac[slot], v[k].s, v[k].n, mark_candidate, rs);
 	}
 	if (rs->ncands > 1)
-		qsort(rs->cands, rs->ncands, sizeof *rs->cands, cmp_u32);
+		lt_sort(rs->cands, rs->ncands, sizeof *rs->cands, cmp_u32);
 }
 
 /* First text value of a field in the current event ("" if none). */

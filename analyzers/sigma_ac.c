@@ -10,6 +10,7 @@
  * rules). Pattern ids ending at a state are a linked list in `outs`.
  */
 #include "analyzers/sigma_ac.h"
+#include "common/sort.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -167,7 +168,7 @@ static uint32_t child(const sigma_ac *ac, uint32_t s, uint8_t c)
 
 static void index_edges(sigma_ac *ac)
 {
-	qsort(ac->ed + 1, ac->ned - 1, sizeof *ac->ed, edge_cmp);
+	lt_sort(ac->ed + 1, ac->ned - 1, sizeof *ac->ed, edge_cmp);
 	for (size_t s = 0; s < ac->nst; s++) {
 		ac->st[s].first_edge = 0;
 		ac->st[s].nedges = 0;

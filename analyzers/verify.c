@@ -17,6 +17,7 @@
  * case-insensitively as an opaque string).
  */
 #include "config.h"
+#include "common/sort.h"
 
 #include "analyzers/verify.h"
 
@@ -905,7 +906,7 @@ static lt_status check_chains(verify_result *v, const verify_keys *keys, lt_erro
 	for (size_t i = 0; i < v->ndg; i++)
 		if (v->dg[i].parsed)
 			order[np++] = &v->dg[i];
-	qsort(order, np, sizeof *order, cmp_digest);
+	lt_sort(order, np, sizeof *order, cmp_digest);
 	for (size_t i = 0; i < np; i++)
 		order[i]->rank = i;
 	lt_status st = LT_OK;
@@ -1072,7 +1073,7 @@ lt_status verify_case(case_db *c, const verify_keys *keys, verify_result **out, 
 	if (st == LT_OK) {
 		for (size_t i = 0; i < v->nrows; i++)
 			v->rows[i].rank = v->rows[i].digest == SIZE_MAX ? SIZE_MAX : v->dg[v->rows[i].digest].rank;
-		qsort(v->rows, v->nrows, sizeof *v->rows, cmp_row);
+		lt_sort(v->rows, v->nrows, sizeof *v->rows, cmp_row);
 		v->out = malloc((v->nrows ? v->nrows : 1) * sizeof *v->out);
 		if (v->out == NULL)
 			st = lt_error_set(err, LT_EFATAL, "out of memory");

@@ -25,6 +25,7 @@
  * external programs (lrzip/lzop/grzip), no uudecode.
  */
 #include "config.h"
+#include "common/sort.h"
 
 #include "ingest/walk.h"
 
@@ -867,7 +868,7 @@ static char **list_folder(walker *w, DIR *d, size_t *count)
 			goto oom;
 		n++;
 	}
-	qsort(names, n, sizeof *names, cmp_names);
+	lt_sort(names, n, sizeof *names, cmp_names);
 	*count = n;
 	return names;
 oom:

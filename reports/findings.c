@@ -16,6 +16,7 @@
  * anchored on a keyword found is often right beside the match.
  */
 #include "reports/findings.h"
+#include "common/sort.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -399,7 +400,7 @@ size_t findings_event_rules(const findings *fs, rpt_str source, rpt_str uid, siz
 			rules[count] = fs->nodes[i - 1].rule;
 		count++;
 	}
-	qsort(rules, count < max ? count : max, sizeof *rules, cmp_size);
+	lt_sort(rules, count < max ? count : max, sizeof *rules, cmp_size);
 	return count;
 }
 

@@ -13,6 +13,7 @@
  * SOURCE_DATE_EPOCH so that output is reproducible.
  */
 #include "reports/report.h"
+#include "common/sort.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -643,7 +644,7 @@ static size_t top_of(const strmap *m, uint64_t other, rpt_count *out, size_t n)
 		all[count].name = rpt_s("(other)");
 		all[count++].count = other;
 	}
-	qsort(all, count, sizeof *all, cmp_count);
+	lt_sort(all, count, sizeof *all, cmp_count);
 	size_t w = count < n ? count : n;
 	memcpy(out, all, w * sizeof *out);
 	free(all);
@@ -739,7 +740,7 @@ static size_t *sorted(const report *r, size_t n, int (*cmp)(const void *, const 
 	for (size_t i = 0; i < n; i++)
 		v[i] = i;
 	sort_report = r;
-	qsort(v, n, sizeof *v, cmp);
+	lt_sort(v, n, sizeof *v, cmp);
 	sort_report = NULL;
 	return v;
 }

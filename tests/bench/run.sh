@@ -68,6 +68,13 @@ time_cmd() {
 	order+=("$name")
 	printf '%-26s %8.2f s wall %8.2f s cpu %8d KiB\n' "$name" "$w" "${CPU[$name]}" "$m"
 }
+# Report folders of a 1 GB corpus hold a ~5 GB timeline.csv each: keep only
+# the findings count, then free the disk before the next row.
+declare -A NFIND
+drop_reports() { # drop_reports NAME DIR
+	NFIND[$1]=$( [ -f "$2/findings.jsonl" ] && wc -l <"$2/findings.jsonl" || echo "?")
+	rm -rf "$2"
+}
 
 regex='ignore (all )?(previous|prior) instructions'
 ctfilter='.Records[] | select(.eventSource=="bedrock.amazonaws.com" and .errorCode!=null) | .eventID'
@@ -95,13 +102,17 @@ time_cmd llmtrail_index "'$LLMTRAIL' -q index '$case' '$corpus'"
 index_bytes=$(stat -c %s "$case")
 events=$(sqlite3 "$case" 'select count(*) from events')
 time_cmd llmtrail_scan "'$LLMTRAIL' -q scan '$case' -o '$work/scan' --fail-on none"
+drop_reports llmtrail_scan "$work/scan"
 if [ -d "$sigmahq" ]; then
 	time_cmd llmtrail_scan_sigmahq "'$LLMTRAIL' -q scan '$case' -o '$work/scan2' --fail-on none --rules '$sigmahq'"
+	drop_reports llmtrail_scan_sigmahq "$work/scan2"
 fi
 # Matching cost: findings.jsonl only, so that the timeline.csv pass and the
 # HTML/JUnit writers (the same for both) do not dilute the difference.
 time_cmd llmtrail_scan_10_rules "'$LLMTRAIL' -q scan '$case' -o '$work/scan10' -f jsonl --fail-on none --no-default-rules --rules '$work/rules10'"
+drop_reports llmtrail_scan_10_rules "$work/scan10"
 time_cmd "llmtrail_scan_${nrules}_rules" "'$LLMTRAIL' -q scan '$case' -o '$work/scanN' -f jsonl --fail-on none --no-default-rules --rules '$work/rules$nrules'"
+drop_reports "llmtrail_scan_${nrules}_rules" "$work/scanN"
 # A one-hour window in the middle of the evidence (the median event's hour).
 mid=$(sqlite3 "$case" 'select time_us from events order by time_us limit 1 offset (select count(*) / 2 from events)')
 since=$(date -u -d "@$((mid / 1000000 / 3600 * 3600))" +%Y-%m-%dT%H:%M:%SZ)
@@ -110,7 +121,8 @@ time_cmd llmtrail_timeline_1h "'$LLMTRAIL' timeline '$case' --since $since --unt
 tl_lines=$(wc -l <"$work/llmtrail_timeline_1h.out")
 rm -rf "$work/analyze"
 time_cmd llmtrail_analyze "'$LLMTRAIL' -q analyze '$corpus' -o '$work/analyze' --fail-on none"
-# analyze keeps its case in the report folder; its size is not counted here.
+drop_reports llmtrail_analyze "$work/analyze"
+rm -f "$case" "$case-wal" "$case-shm"
 
 micro=""
 if [ "${BENCH_MICRO:-1}" != 0 ]; then
@@ -124,7 +136,6 @@ fi
 ratio() { printf '%.2f' "$(echo "scale=4; $1 / $2" | bc)"; }
 mb() { printf '%.1f' "$(echo "scale=2; $1 / 1000000" | bc)"; }
 mbs() { printf '%.1f' "$(echo "scale=2; $1 / 1000000 / $2" | bc)"; }
-findings() { [ -f "$1/findings.jsonl" ] && wc -l <"$1/findings.jsonl" || echo "?"; }
 nct=$(wc -l <"$ctlist") ninv=$(wc -l <"$invlist")
 iw=${WALL[llmtrail_index]}
 ev_s() { echo "$events / $1" | bc; }
@@ -147,10 +158,10 @@ ev_s() { echo "$events / $1" | bc; }
 			t="$(mbs "$gz_bytes" "$iw") MB/s gz, $(mbs "$json_bytes" "$iw") MB/s JSON, $(ev_s "$iw") ev/s"
 			r="$(ratio "$iw" "${WALL[gzip_dc]}") × gzip -dc wall (target ≤ 0.75)" ;;
 		llmtrail_scan|llmtrail_scan_sigmahq)
-			t="$(ev_s "${WALL[$k]}") ev/s"
+			t="$(ev_s "${WALL[$k]}") ev/s, ${NFIND[$k]} findings"
 			r="jq_cloudtrail ÷ scan = $(ratio "${WALL[jq_cloudtrail]}" "${WALL[$k]}") (target ≥ 10)" ;;
 		llmtrail_scan_*)
-			t="$(ev_s "${WALL[$k]}") ev/s"
+			t="$(ev_s "${WALL[$k]}") ev/s, ${NFIND[$k]} findings"
 			r="jq_cloudtrail ÷ scan = $(ratio "${WALL[jq_cloudtrail]}" "${WALL[$k]}")" ;;
 		llmtrail_timeline_1h) t="$tl_lines events in the hour" ;;
 		llmtrail_analyze)
@@ -162,7 +173,7 @@ ev_s() { echo "$events / $1" | bc; }
 	echo
 	echo "- index size: $(mb "$index_bytes") MB = $(ratio "$index_bytes" "$gz_bytes") × the compressed evidence (target ≤ 1.2)"
 	s10=${CPU[llmtrail_scan_10_rules]} sN=${CPU[llmtrail_scan_${nrules}_rules]}
-	echo "- matching cost, $nrules vs 10 synthetic rules (tests/bench/gen_rules.sh; \`-f jsonl\`, whole scan incl. replay), CPU per event: $(printf '%.2f' "$(echo "scale=4; $s10 * 1000000 / $events" | bc)") µs vs $(printf '%.2f' "$(echo "scale=4; $sN * 1000000 / $events" | bc)") µs = $(ratio "$sN" "$s10") × (target ≤ 3); findings: $(findings "$work/scan10") vs $(findings "$work/scanN")"
+	echo "- matching cost, $nrules vs 10 synthetic rules (tests/bench/gen_rules.sh; \`-f jsonl\`, whole scan incl. replay), CPU per event: $(printf '%.2f' "$(echo "scale=4; $s10 * 1000000 / $events" | bc)") µs vs $(printf '%.2f' "$(echo "scale=4; $sN * 1000000 / $events" | bc)") µs = $(ratio "$sN" "$s10") × (target ≤ 3); findings: ${NFIND[llmtrail_scan_10_rules]} vs ${NFIND[llmtrail_scan_${nrules}_rules]}"
 	echo "- index CPU ÷ gzip -dc CPU: $(ratio "${CPU[llmtrail_index]}" "${CPU[gzip_dc]}"); index wall ÷ two parallel gzip -dc: $(ratio "$iw" "${WALL[gzip_dc_x2]}")"
 	echo
 	echo "Commands (as run; FILES = every .gz of the corpus, CT/INV = the CloudTrail / invocation-log ones, one path a line):"
