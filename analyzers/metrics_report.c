@@ -4,8 +4,9 @@
  *
  * Numbers are formatted without the locale ("%llu", "%.0f"), so outputs are
  * deterministic. Charts take at most MREPORT_MAX_X points (the latest), and
- * the per-day charts at most MREPORT_TOP_MODELS series (by invocations,
- * ties by name) plus "(other)". Every table beside a chart holds the same
+ * the per-day charts (stacked bars) at most MREPORT_TOP_MODELS series (by
+ * invocations, ties by name) plus "(other)"; the token scatter at most
+ * MREPORT_SCATTER_POINTS principals (by tokens). Every table beside a chart holds the same
  * numbers, so the report is readable printed and without SVG.
  */
 #include "config.h"
@@ -24,6 +25,9 @@
 #include "store/case.h"
 
 #define HOUR_US (3600LL * 1000000LL)
+#define MREPORT_SCATTER_POINTS 500 /* principals in the token scatter (most tokens first) */
+#define STR_(x) #x
+#define STR(x) STR_(x)
 
 /* ---- small helpers --------------------------------------------------------- */
 
@@ -196,10 +200,10 @@ static lt_status per_day_charts(const metrics *m, report *r, lt_error *err)
 	}
 	size_t c1, c2;
 	if (st == LT_OK)
-		st = report_add_chart(r, "Invocations per day by model (invocation logs; grouped bars)", RPT_CHART_BAR,
+		st = report_add_chart(r, "Invocations per day by model (invocation logs)", RPT_CHART_STACKED,
 		                      "invocations", nd, days, &c1, err);
 	if (st == LT_OK)
-		st = report_add_chart(r, "Tokens per day by model (input + output; grouped bars)", RPT_CHART_BAR,
+		st = report_add_chart(r, "Tokens per day by model (input + output)", RPT_CHART_STACKED,
 		                      "tokens", nd, days, &c2, err);
 	for (size_t s = 0; s < ns && st == LT_OK; s++) {
 		const char *name = s < MREPORT_TOP_MODELS && s < nm ? tm[s].name : "(other)";
@@ -310,8 +314,7 @@ static lt_status principal_tokens(const metrics *m, report *r, lt_error *err)
 	                                   "output/input"};
 	size_t t;
 	lt_status st = report_add_table(
-		r, "Input vs output tokens per principal (table and bar chart in place of a scatter plot)", 5, cols, &t,
-		err);
+		r, "Input vs output tokens per principal", 5, cols, &t, err);
 	for (size_t i = 0; i < k && st == LT_OK; i++) {
 		char a[32], b[32], c[32], d[32];
 		u64s(p[i].row->agg.invocations, a);
@@ -325,23 +328,32 @@ static lt_status principal_tokens(const metrics *m, report *r, lt_error *err)
 		rpt_str cells[5] = {rpt_s(p[i].row->key[0]), rpt_s(a), rpt_s(b), rpt_s(c), rpt_s(d)};
 		st = report_table_add_row(r, t, cells, err);
 	}
-	size_t nx = k < MREPORT_TOP_PRINCIPALS ? k : MREPORT_TOP_PRINCIPALS;
+	/* one point per principal, the biggest consumers first (they get the
+	 * visible names); the table above has every principal */
+	size_t nx = k < MREPORT_SCATTER_POINTS ? k : MREPORT_SCATTER_POINTS;
+	const char **labels = nx ? calloc(nx, sizeof *labels) : NULL;
+	double *in = nx ? calloc(nx, sizeof *in) : NULL, *out = nx ? calloc(nx, sizeof *out) : NULL;
+	if (st == LT_OK && nx > 0 && (labels == NULL || in == NULL || out == NULL))
+		st = lt_error_set(err, LT_EFATAL, "out of memory");
 	if (st == LT_OK && nx > 0) {
-		const char *labels[MREPORT_TOP_PRINCIPALS];
-		double in[MREPORT_TOP_PRINCIPALS], out[MREPORT_TOP_PRINCIPALS];
 		for (size_t i = 0; i < nx; i++) {
 			labels[i] = short_name(p[i].row->key[0]);
 			in[i] = (double)p[i].row->agg.input_tokens;
 			out[i] = (double)p[i].row->agg.output_tokens;
 		}
+		char title[96];
+		snprintf(title, sizeof title, "Input vs output tokens per principal%s",
+		         k > nx ? " (the " STR(MREPORT_SCATTER_POINTS) " with most tokens)" : "");
 		size_t c;
-		st = report_add_chart(r, "Input vs output tokens per principal (top by tokens)", RPT_CHART_BAR, "tokens",
-		                      nx, labels, &c, err);
+		st = report_add_chart(r, title, RPT_CHART_SCATTER, "tokens", nx, labels, &c, err);
 		if (st == LT_OK)
 			st = report_chart_add_series(r, c, "input tokens", in, err);
 		if (st == LT_OK)
 			st = report_chart_add_series(r, c, "output tokens", out, err);
 	}
+	free(labels);
+	free(in);
+	free(out);
 	free(p);
 	return st;
 }

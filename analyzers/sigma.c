@@ -152,6 +152,8 @@ struct sigma_ruleset {
 	size_t nre, cre;
 	uint32_t *always;
 	size_t nalways;
+	uint32_t *closing; /* loaded correlations evaluated when a window closes */
+	size_t nclosing;
 	size_t npatterns;
 	/* per-event scratch */
 	arena *scratch;
@@ -254,6 +256,7 @@ void ruleset_free(sigma_ruleset *rs)
 	free(rs->fields);
 	free(rs->rules);
 	free(rs->always);
+	free(rs->closing);
 	free(rs->cand_epoch);
 	free(rs->cands);
 	free(rs->sel_cache);
@@ -1350,6 +1353,13 @@ lt_status ruleset_compile(sigma_ruleset *rs, lt_error *err)
 		maxsels = rs->rules[i]->nsels > maxsels ? rs->rules[i]->nsels : maxsels;
 	rs->cand_epoch = calloc(rs->n + 1, sizeof *rs->cand_epoch);
 	rs->cands = calloc(rs->n + 1, sizeof *rs->cands);
+	rs->closing = calloc(rs->n + 1, sizeof *rs->closing);
+	if (rs->closing == NULL)
+		return oom(err);
+	for (size_t i = 0; i < rs->n; i++)
+		if (rs->rules[i]->kind == SIGMA_KIND_CORRELATION && rs->rules[i]->state == SIGMA_LOADED &&
+		    sigma_corr_at_close(rs->rules[i]->corr))
+			rs->closing[rs->nclosing++] = (uint32_t)i;
 	rs->sel_cache = calloc(2 * maxsels, 1);
 	rs->sel_cache_n = maxsels;
 	if (rs->cand_epoch == NULL || rs->cands == NULL || rs->sel_cache == NULL)
@@ -1877,10 +1887,36 @@ static int feed_correlations(sigma_ruleset *rs, const sigma_rule *r, ruleset_mat
 	return 0;
 }
 
+/* Reports the fixed windows of "fewer than" correlations that closed before
+ * now (SIGMA_CORR_END: all). Returns nonzero when fn asked to stop. */
+static int close_windows(sigma_ruleset *rs, int64_t now, ruleset_match_fn fn, void *ctx)
+{
+	for (size_t i = 0; i < rs->nclosing; i++) {
+		const sigma_rule *c = rs->rules[rs->closing[i]];
+		sigma_corr_fired fired;
+		while (sigma_corr_expire(c->corr, now, &fired)) {
+			sigma_hit hit = {c, NULL, 0, NULL, &fired};
+			if (fn(ctx, &hit))
+				return 1;
+		}
+	}
+	return 0;
+}
+
+lt_status ruleset_finish(sigma_ruleset *rs, ruleset_match_fn fn, void *ctx)
+{
+	if (!rs->compiled)
+		return LT_EFATAL;
+	(void)close_windows(rs, SIGMA_CORR_END, fn, ctx);
+	return LT_OK;
+}
+
 lt_status ruleset_match(sigma_ruleset *rs, const event *ev, ruleset_match_fn fn, void *ctx)
 {
 	if (!rs->compiled)
 		return LT_EFATAL;
+	if (rs->nclosing > 0 && close_windows(rs, ev->time_us, fn, ctx))
+		return LT_OK;
 	new_epoch(rs);
 	rs->events_matched++;
 	rs->ev = ev;

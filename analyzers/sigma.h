@@ -9,6 +9,7 @@
  *   ruleset_load_path(rs, "rules/", &err);           files or folders (*.yml, *.yaml)
  *   ruleset_compile(rs, &err);
  *   ruleset_match(rs, &ev, on_hit, ctx);             per event, in replay order
+ *   ruleset_finish(rs, on_hit, ctx);                 end of the replay ("fewer than" windows)
  *   ruleset_free(rs);
  *
  * Every rule document found becomes a sigma_rule whose state is LOADED,
@@ -60,7 +61,8 @@ typedef enum sigma_kind {
 	SIGMA_KIND_DETECTION = 0,
 	SIGMA_KIND_FILTER = 1,
 	SIGMA_KIND_CORRELATION = 2, /* evaluated over the replay (event_count, value_count,
-	                               value_sum, value_avg, temporal, temporal_ordered) */
+	                               value_sum, value_avg, value_percentile, temporal,
+	                               temporal_ordered) */
 	SIGMA_KIND_INVALID = 3 /* not readable as a rule (see the reason) */
 } sigma_kind;
 
@@ -145,8 +147,21 @@ typedef int (*ruleset_match_fn)(void *ctx, const sigma_hit *hit);
  * calls: feed events in time order (the replay order); a correlation fires on
  * the event that completes it (hit->corr set). Detection rules referenced by a
  * correlation report only through it, unless the correlation says
- * `generate: true`. Returns LT_OK, or LT_EFATAL. */
+ * `generate: true`. A correlation whose condition has only an upper bound
+ * (lt/lte: "fewer than") uses fixed windows [first event of the group, first +
+ * timespan] and fires when one closes: reported at the start of the first
+ * ruleset_match call whose event time is past the window end (before that
+ * event's own hits), or by ruleset_finish. Returns LT_OK, or LT_EFATAL. */
 lt_status ruleset_match(sigma_ruleset *rs, const event *ev, ruleset_match_fn fn, void *ctx) LT_WUR;
+
+/* End of the replay: closes every open fixed window ("fewer than"
+ * correlations) and calls fn once per one that fires (hit->corr set, no spans;
+ * the completing event is the window's last, hit->corr->events[nevents - 1]).
+ * Call once after the last ruleset_match of a replay (sliding-window
+ * correlations keep their state: ruleset_reset_state before another replay).
+ * A nonzero return of fn stops the reporting (the rest stays pending). Returns LT_OK, or LT_EFATAL when the
+ * ruleset is not compiled. */
+lt_status ruleset_finish(sigma_ruleset *rs, ruleset_match_fn fn, void *ctx) LT_WUR;
 
 /* Forgets all correlation state (before replaying another case). */
 void ruleset_reset_state(sigma_ruleset *rs);

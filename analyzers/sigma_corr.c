@@ -10,6 +10,12 @@
  * referenced rule, or the latest chain start per step for temporal_ordered),
  * and the condition is checked. When it holds the window's events are handed
  * out as the finding and the group starts afresh.
+ * value_percentile keeps the window's numbers in a sorted array as well
+ * (binary search + memmove on each push/drop, at most SIGMA_CORR_MAX_WINDOW).
+ * Upper-bound-only conditions use fixed windows instead: the first event of a
+ * group opens [t, t + timespan]; windows open in time order, so their ends
+ * are queued in a FIFO and sigma_corr_expire pops those that ended (a
+ * generation number makes entries of windows closed otherwise stale).
  * https://github.com/SigmaHQ/sigma-specification (sigma-correlation-rules-specification.md)
  */
 #ifdef HAVE_CONFIG_H
@@ -17,6 +23,7 @@
 #endif
 #include "analyzers/sigma_corr.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,10 +48,24 @@ typedef struct group {
 	size_t head, n, cap;
 	double sum;
 	int64_t *mark; /* temporal: last time per ref; ordered: chain start per step */
+	double *sorted; /* value_percentile: the window's numbers, ascending */
+	size_t nsorted, csorted;
+	/* fixed windows (upper bound only) */
+	bool open;
+	int64_t wend;   /* last time inside the window */
+	uint64_t gen;   /* windows opened so far */
+	uint64_t total; /* events fed to the open window (exact, beyond the cap) */
+	double tsum;    /* their sum (value_sum / value_avg) */
 	/* value_count: occurrences of each value in the window (open addressing) */
 	vcount *vc;
 	size_t vcap, vused, distinct;
 } group;
+
+typedef struct qent {
+	group *g;
+	int64_t end;
+	uint64_t gen;
+} qent;
 
 typedef struct alias {
 	const char *name; /* group-by name */
@@ -63,6 +84,11 @@ struct sigma_corr {
 	int64_t span;
 	bool has[5]; /* gt gte lt lte eq */
 	double bound[5];
+	bool has_pct;
+	double pct;    /* value_percentile: 0..100 */
+	bool at_close; /* upper bound only: fixed windows evaluated when they close */
+	qent *q;       /* fixed windows by end time (FIFO ring) */
+	size_t qhead, qn, qcap;
 	const char *field;
 	bool generate;
 	group **tab;
@@ -76,7 +102,9 @@ enum { C_GT = 0, C_GTE, C_LT, C_LTE, C_EQ };
 static const char *const cond_names[] = {"gt", "gte", "lt", "lte", "eq"};
 
 static const char *const type_names[] = {"event_count", "value_count", "value_sum",
-                                         "value_avg", "temporal", "temporal_ordered"};
+                                         "value_avg", "temporal", "temporal_ordered",
+                                         "value_percentile"};
+#define NTYPES (sizeof type_names / sizeof type_names[0])
 
 /* ---------------------------------------------------------------- parsing */
 
@@ -133,6 +161,14 @@ static lt_status parse_condition(sigma_corr *c, const sigma_ynode *cond, lt_erro
 			c->field = v;
 			continue;
 		}
+		if (strcmp(k, "percentile") == 0) {
+			char *end;
+			if (v == NULL || v[0] == '\0' || (c->pct = strtod(v, &end), *end != '\0') ||
+			    !(c->pct >= 0.0 && c->pct <= 100.0))
+				return bad(cond->pairs[i].value, err, "percentile must be a number from 0 to 100");
+			c->has_pct = true;
+			continue;
+		}
 		size_t j = 0;
 		while (j < 5 && strcmp(k, cond_names[j]) != 0)
 			j++;
@@ -185,9 +221,9 @@ lt_status sigma_corr_parse(arena *a, const sigma_ynode *node, sigma_corr **out, 
 	*out = c;
 	const char *type = sigma_yaml_str(sigma_yaml_get(node, "type"));
 	c->type = -1;
-	for (int i = 0; type && i < 6; i++)
+	for (size_t i = 0; type && i < NTYPES; i++)
 		if (strcmp(type, type_names[i]) == 0)
-			c->type = i;
+			c->type = (int)i;
 	if (c->type < 0) {
 		*unsupported = type != NULL && strncmp(type, "value_", 6) == 0;
 		return bad(sigma_yaml_get(node, "type"), err,
@@ -210,14 +246,19 @@ lt_status sigma_corr_parse(arena *a, const sigma_ynode *node, sigma_corr **out, 
 	bool gen = false;
 	if (sigma_yaml_bool(sigma_yaml_get(node, "generate"), &gen))
 		c->generate = gen;
-	bool value_type = c->type >= SIGMA_CORR_VALUE_COUNT && c->type <= SIGMA_CORR_VALUE_AVG;
+	bool value_type = (c->type >= SIGMA_CORR_VALUE_COUNT && c->type <= SIGMA_CORR_VALUE_AVG) ||
+	                  c->type == SIGMA_CORR_VALUE_PERCENTILE;
 	if (value_type && c->field == NULL)
 		return bad(node, err, "this correlation type needs condition.field");
-	if (!c->has[C_GT] && !c->has[C_GTE] && !c->has[C_EQ]) {
-		*unsupported = true;
+	if ((c->type == SIGMA_CORR_VALUE_PERCENTILE) != c->has_pct)
 		return bad(sigma_yaml_get(node, "condition"), err,
-		           "a condition without a lower bound (gt, gte or eq) needs end-of-window "
-		           "evaluation (not evaluated yet)");
+		           c->has_pct ? "condition.percentile is only for value_percentile"
+		                      : "value_percentile needs condition.percentile (0 to 100)");
+	if (!c->has[C_GT] && !c->has[C_GTE] && !c->has[C_EQ]) {
+		if (!c->has[C_LT] && !c->has[C_LTE])
+			return bad(sigma_yaml_get(node, "condition"), err,
+			           "the condition needs a bound (gt, gte, lt, lte or eq)");
+		c->at_close = true;
 	}
 	return LT_OK;
 }
@@ -230,6 +271,7 @@ size_t sigma_corr_nrefs(const sigma_corr *c) { return c->nrefs; }
 const char *sigma_corr_ref(const sigma_corr *c, size_t i) { return c->refs[i]; }
 size_t sigma_corr_ngroup(const sigma_corr *c) { return c->ngroup; }
 const char *sigma_corr_value_field(const sigma_corr *c) { return c->field; }
+bool sigma_corr_at_close(const sigma_corr *c) { return c->at_close; }
 
 const char *sigma_corr_group_field(const sigma_corr *c, size_t i, const char *rule_name)
 {
@@ -346,6 +388,65 @@ static void vc_free(group *g)
 	g->vcap = g->vused = g->distinct = 0;
 }
 
+/* ---- value_percentile: the window's numbers, ascending */
+
+/* Index of the first element >= x. */
+static size_t sorted_lower(const group *g, double x)
+{
+	size_t lo = 0, hi = g->nsorted;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (g->sorted[mid] < x)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+static bool sorted_add(group *g, double x)
+{
+	if (g->nsorted == g->csorted) {
+		size_t nc = g->csorted ? g->csorted * 2 : 8;
+		double *ns = realloc(g->sorted, nc * sizeof *ns);
+		if (ns == NULL)
+			return false;
+		g->sorted = ns;
+		g->csorted = nc;
+	}
+	size_t i = sorted_lower(g, x);
+	memmove(&g->sorted[i + 1], &g->sorted[i], (g->nsorted - i) * sizeof *g->sorted);
+	g->sorted[i] = x;
+	g->nsorted++;
+	return true;
+}
+
+static void sorted_remove(group *g, double x)
+{
+	size_t i = sorted_lower(g, x);
+	if (i >= g->nsorted || g->sorted[i] != x)
+		return;
+	memmove(&g->sorted[i], &g->sorted[i + 1], (g->nsorted - i - 1) * sizeof *g->sorted);
+	g->nsorted--;
+}
+
+/* Nearest rank: the smallest kept value with at least pct% of the values at
+ * or below it (rank ceil(pct/100 * n), at least 1). */
+static double percentile(const sigma_corr *c, const group *g)
+{
+	if (g->nsorted == 0)
+		return 0.0;
+	double x = c->pct * (double)g->nsorted / 100.0;
+	size_t r = (size_t)x;
+	if ((double)r < x)
+		r++;
+	if (r < 1)
+		r = 1;
+	if (r > g->nsorted)
+		r = g->nsorted;
+	return g->sorted[r - 1];
+}
+
 static void drop_oldest(sigma_corr *c, group *g)
 {
 	wentry *e = at(g, 0);
@@ -353,6 +454,8 @@ static void drop_oldest(sigma_corr *c, group *g)
 		g->sum -= e->num;
 	if (c->type == SIGMA_CORR_VALUE_COUNT)
 		vc_remove(g, e->val);
+	if (c->type == SIGMA_CORR_VALUE_PERCENTILE)
+		sorted_remove(g, e->num);
 	free_event(&e->ev);
 	free(e->val);
 	e->val = NULL;
@@ -368,6 +471,10 @@ static void clear_group(sigma_corr *c, group *g)
 	vc_free(g);
 	for (size_t i = 0; i < c->nrefs; i++)
 		g->mark[i] = NONE;
+	g->nsorted = 0;
+	g->open = false;
+	g->total = 0;
+	g->tsum = 0.0;
 }
 
 static void free_group(sigma_corr *c, group *g)
@@ -375,6 +482,7 @@ static void free_group(sigma_corr *c, group *g)
 	clear_group(c, g);
 	free(g->w);
 	free(g->mark);
+	free(g->sorted);
 	free(g->key);
 	vc_free(g);
 	free(g);
@@ -389,6 +497,9 @@ void sigma_corr_reset(sigma_corr *c)
 		}
 	c->ngroups = 0;
 	free_out(c);
+	free(c->q);
+	c->q = NULL;
+	c->qhead = c->qn = c->qcap = 0;
 }
 
 void sigma_corr_free(sigma_corr *c)
@@ -469,6 +580,21 @@ static char *dup_n(const char *s, size_t n)
 	return d;
 }
 
+/* Undoes the last push (out of memory for the sorted copy). */
+static void drop_newest(sigma_corr *c, group *g)
+{
+	wentry *e = at(g, g->n - 1);
+	g->sum -= e->num;
+	g->tsum -= e->num;
+	g->total--;
+	if (c->type == SIGMA_CORR_VALUE_COUNT)
+		vc_remove(g, e->val);
+	free_event(&e->ev);
+	free(e->val);
+	e->val = NULL;
+	g->n--;
+}
+
 static bool push(sigma_corr *c, group *g, const event *ev, size_t ref, const char *val,
                  size_t vn, double num)
 {
@@ -501,8 +627,14 @@ static bool push(sigma_corr *c, group *g, const event *ev, size_t ref, const cha
 	e->num = num;
 	g->sum += num;
 	g->n++;
+	g->total++;
+	g->tsum += num;
 	if (c->type == SIGMA_CORR_VALUE_COUNT)
 		vc_add(g, e->val);
+	if (c->type == SIGMA_CORR_VALUE_PERCENTILE && !sorted_add(g, num)) {
+		drop_newest(c, g);
+		return false;
+	}
 	return true;
 }
 
@@ -525,6 +657,8 @@ static double aggregate(sigma_corr *c, group *g, size_t ref, int64_t t)
 		return g->sum;
 	case SIGMA_CORR_VALUE_AVG:
 		return g->n ? g->sum / (double)g->n : 0.0;
+	case SIGMA_CORR_VALUE_PERCENTILE:
+		return percentile(c, g);
 	case SIGMA_CORR_TEMPORAL: {
 		g->mark[ref] = t;
 		double k = 0;
@@ -567,18 +701,120 @@ static void hand_out(sigma_corr *c, group *g, double value, sigma_corr_fired *f)
 	f->nevents = c->nout;
 }
 
+/* ---- fixed windows (upper bound only) */
+
+static bool q_push(sigma_corr *c, group *g)
+{
+	if (c->qn == c->qcap) {
+		size_t nc = c->qcap ? c->qcap * 2 : 64;
+		qent *nq = malloc(nc * sizeof *nq);
+		if (nq == NULL)
+			return false;
+		for (size_t i = 0; i < c->qn; i++)
+			nq[i] = c->q[(c->qhead + i) % c->qcap];
+		free(c->q);
+		c->q = nq;
+		c->qcap = nc;
+		c->qhead = 0;
+	}
+	c->q[(c->qhead + c->qn) % c->qcap] = (qent){g, g->wend, g->gen};
+	c->qn++;
+	return true;
+}
+
+/* The aggregate of a fixed window, when it closes. */
+static double window_value(const sigma_corr *c, const group *g)
+{
+	switch (c->type) {
+	case SIGMA_CORR_EVENT_COUNT:
+		return (double)g->total;
+	case SIGMA_CORR_VALUE_COUNT:
+		return (double)g->distinct;
+	case SIGMA_CORR_VALUE_SUM:
+		return g->tsum;
+	case SIGMA_CORR_VALUE_AVG:
+		return g->total ? g->tsum / (double)g->total : 0.0;
+	case SIGMA_CORR_VALUE_PERCENTILE:
+		return percentile(c, g);
+	case SIGMA_CORR_TEMPORAL: {
+		double k = 0;
+		for (size_t i = 0; i < c->nrefs; i++)
+			k += g->mark[i] != NONE;
+		return k;
+	}
+	default: {
+		size_t k = 0;
+		while (k < c->nrefs && g->mark[k] != NONE)
+			k++;
+		return (double)k;
+	}
+	}
+}
+
+/* Closes g's window: true (and *f) when the condition holds. */
+static bool close_window(sigma_corr *c, group *g, sigma_corr_fired *f)
+{
+	double v = window_value(c, g);
+	if (g->total > 0 && cond_holds(c, v)) {
+		hand_out(c, g, v, f);
+		return true;
+	}
+	clear_group(c, g);
+	return false;
+}
+
+bool sigma_corr_expire(sigma_corr *c, int64_t now, sigma_corr_fired *fired)
+{
+	while (c->at_close && c->qn > 0) {
+		qent *e = &c->q[c->qhead];
+		if (now != SIGMA_CORR_END && e->end >= now)
+			return false;
+		group *g = e->g;
+		bool live = g->open && g->gen == e->gen;
+		c->qhead = (c->qhead + 1) % c->qcap;
+		c->qn--;
+		if (live && close_window(c, g, fired))
+			return true;
+	}
+	return false;
+}
+
+/* A fixed-window event: opens the group's window if none is open. Returns
+ * true (and *fired) only when the open window had ended unnoticed. */
+static bool feed_fixed(sigma_corr *c, group *g, size_t ref, const char *value, size_t value_len,
+                       double num, const event *ev, sigma_corr_fired *fired)
+{
+	int64_t t = ev->time_us;
+	bool fire = false;
+	if (g->open && t > g->wend)
+		fire = close_window(c, g, fired);
+	if (!g->open) {
+		g->open = true;
+		g->gen++;
+		g->wend = t > INT64_MAX - c->span ? INT64_MAX - 1 : t + c->span;
+		if (!q_push(c, g)) {
+			g->open = false;
+			return fire;
+		}
+	}
+	if (push(c, g, ev, ref, value, value_len, num))
+		(void)aggregate(c, g, ref, t); /* temporal marks */
+	return fire;
+}
+
 bool sigma_corr_feed(sigma_corr *c, size_t ref, const char *grp, const char *value,
                      size_t value_len, const event *ev, sigma_corr_fired *fired)
 {
 	double num = 0.0;
-	if (c->type == SIGMA_CORR_VALUE_SUM || c->type == SIGMA_CORR_VALUE_AVG) {
+	if (c->type == SIGMA_CORR_VALUE_SUM || c->type == SIGMA_CORR_VALUE_AVG ||
+	    c->type == SIGMA_CORR_VALUE_PERCENTILE) {
 		char tmp[64], *end;
 		if (value == NULL || value_len == 0 || value_len >= sizeof tmp)
 			return false;
 		memcpy(tmp, value, value_len);
 		tmp[value_len] = '\0';
 		num = strtod(tmp, &end);
-		if (*end != '\0')
+		if (*end != '\0' || (c->type == SIGMA_CORR_VALUE_PERCENTILE && !isfinite(num)))
 			return false;
 	}
 	if (c->type == SIGMA_CORR_VALUE_COUNT && value == NULL)
@@ -586,6 +822,8 @@ bool sigma_corr_feed(sigma_corr *c, size_t ref, const char *grp, const char *val
 	group *g = find_group(c, grp);
 	if (g == NULL)
 		return false;
+	if (c->at_close)
+		return feed_fixed(c, g, ref, value, value_len, num, ev, fired);
 	int64_t t = ev->time_us;
 	while (g->n > 0 && at(g, 0)->ev.time_us < t - c->span)
 		drop_oldest(c, g);

@@ -4,18 +4,29 @@
  * Sigma engine: sigma.c parses the documents, resolves the referenced rules
  * and group-by fields, and feeds every base-rule match here in time order.
  *
- * Types: event_count, value_count, value_sum, value_avg, temporal,
- * temporal_ordered. Windows slide: a correlation fires on the event that makes
- * the window ending at it (events within `timespan` before it, inclusive)
- * satisfy the condition; the group's state is then cleared, so one burst gives
- * one finding. Conditions need a lower bound (gt, gte or eq, possibly with
- * lt/lte as the upper end of a range); "fewer than" alone needs end-of-window
- * evaluation and is reported unsupported, as are value_percentile and
- * correlations of correlations.
+ * Types: event_count, value_count, value_sum, value_avg, value_percentile
+ * (condition.field, condition.percentile 0..100, nearest rank), temporal,
+ * temporal_ordered.
+ *
+ * Two evaluation modes, chosen by the condition:
+ * - with a lower bound (gt, gte or eq, possibly with lt/lte as the upper end
+ *   of a range) windows slide: a correlation fires on the event that makes
+ *   the window ending at it (events within `timespan` before it, inclusive)
+ *   satisfy the condition; the group's state is then cleared, so one burst
+ *   gives one finding.
+ * - with only an upper bound (lt/lte alone: "fewer than") a window is fixed:
+ *   [first event of the group, first + timespan], both ends inclusive. It is
+ *   evaluated when it CLOSES: sigma_corr_expire with a time past its end (the
+ *   next event of the replay, whatever its rule), or with SIGMA_CORR_END at
+ *   the end of the replay. The next event of the group opens a new window.
+ * Correlations of correlations are not evaluated (sigma.c reports them
+ * unsupported).
  *
  * Limits: SIGMA_CORR_MAX_GROUPS groups per rule, SIGMA_CORR_MAX_WINDOW events
- * kept per group (older ones are dropped first; counts stay exact for
- * event_count, value_sum and value_avg, value_count may under-count beyond).
+ * kept per group (older ones are dropped first; in a sliding window the
+ * aggregate is over the kept events; in a fixed window event_count,
+ * value_sum and value_avg stay exact; value_count may under-count and
+ * value_percentile is over the kept events).
  *
  * Ownership: a sigma_corr owns its state (malloc); sigma_corr_free releases it.
  */
@@ -41,8 +52,12 @@ enum sigma_corr_type {
 	SIGMA_CORR_VALUE_SUM,
 	SIGMA_CORR_VALUE_AVG,
 	SIGMA_CORR_TEMPORAL,
-	SIGMA_CORR_TEMPORAL_ORDERED
+	SIGMA_CORR_TEMPORAL_ORDERED,
+	SIGMA_CORR_VALUE_PERCENTILE
 };
+
+/* sigma_corr_expire's `now` at the end of the replay: every window closes. */
+#define SIGMA_CORR_END INT64_MAX
 
 /* sigma_corr_event and sigma_corr_fired are declared in sigma.h (the public API). */
 
@@ -62,13 +77,22 @@ size_t sigma_corr_ngroup(const sigma_corr *c);
  * rule_name (aliases applied); the group-by name itself otherwise. */
 const char *sigma_corr_group_field(const sigma_corr *c, size_t i, const char *rule_name);
 const char *sigma_corr_value_field(const sigma_corr *c); /* value_* types, else NULL */
+/* True when the condition has only an upper bound: evaluated at window close. */
+bool sigma_corr_at_close(const sigma_corr *c);
 
 /* Feeds one match of referenced rule number ref (index in the rules list).
  * group: the group key text; value: the value field's text (value_* types,
- * NULL if absent: the event is then ignored for value_sum/avg). Returns true
- * and fills *fired when the correlation fires on this event. */
+ * NULL if absent: the event is then ignored for value_sum/avg/percentile).
+ * Returns true and fills *fired when the correlation fires on this event (for
+ * a fixed window: when this event finds its group's window past its end
+ * because sigma_corr_expire was not called; *fired is then that window). */
 bool sigma_corr_feed(sigma_corr *c, size_t ref, const char *group, const char *value,
                      size_t value_len, const event *ev, sigma_corr_fired *fired);
+/* Closes the fixed windows (sigma_corr_at_close) whose end is before now
+ * (SIGMA_CORR_END: all of them). Returns true and fills *fired for the first
+ * closed window whose condition holds (its last event is the completing one);
+ * call again until it returns false. Sliding correlations: always false. */
+bool sigma_corr_expire(sigma_corr *c, int64_t now, sigma_corr_fired *fired);
 /* Forgets all state (a new replay). */
 void sigma_corr_reset(sigma_corr *c);
 

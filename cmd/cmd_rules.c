@@ -375,6 +375,11 @@ static void run_example(sigma_ruleset *rs, const char *rule_file, const char *ex
 	else if (!decode_example(&c, text, len))
 		plain_json(&c, text, len);
 	if (text != NULL && sequence) {
+		/* end of the example: "fewer than" correlations close their windows */
+		hitctx hc = {rule_file, 0};
+		if (ruleset_finish(rs, count_hit, &hc) != LT_OK)
+			hc.hits = -1;
+		c.seq_hits += hc.hits;
 		char what[96];
 		snprintf(what, sizeof what, "(%d events) %s", c.ordinal,
 		         pos ? "fires (over the sequence)" : "does not fire (over the sequence)");

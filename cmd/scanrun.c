@@ -555,7 +555,7 @@ static lt_status add_correlation(hit_ctx *h, size_t ri, const sigma_hit *hit)
 		e.member = rpt_s(ce->member);
 		e.line = ce->line;
 		replay *rp = NULL;
-		if (ce->uid != NULL && h->ev->uid.n == strlen(ce->uid) &&
+		if (h->ev != NULL && ce->uid != NULL && h->ev->uid.n == strlen(ce->uid) &&
 		    memcmp(ce->uid, h->ev->uid.p, h->ev->uid.n) == 0)
 			e = h->rev; /* the completing event: full header */
 		else if (i < SCAN_CORR_LOOKUPS && ce->uid != NULL)
@@ -576,7 +576,8 @@ static int on_hit(void *ctx, const sigma_hit *hit)
 	if (idx == SIZE_MAX || !s->rule_active[idx] || s->rule_index[idx] == SIZE_MAX)
 		return 0;
 	if (hit->error != NULL) {
-		note_rule_failure(s, hit->rule, h->ev, hit->error);
+		if (h->ev != NULL)
+			note_rule_failure(s, hit->rule, h->ev, hit->error);
 		return 0;
 	}
 	size_t ri = s->rule_index[idx];
@@ -660,6 +661,13 @@ static lt_status replay_case(scan *s, lt_error *err)
 		}
 	}
 	replay_free(rp);
+	if (st == LT_OK) {
+		/* windows still open at the end ("fewer than" correlations) close now */
+		hit_ctx h = {s, NULL, {0}, LT_OK};
+		rpt_event_init(&h.rev);
+		if (ruleset_finish(s->rs, on_hit, &h) != LT_OK || h.status == LT_EFATAL)
+			st = lt_error_set(err, LT_EFATAL, "out of memory while closing correlation windows");
+	}
 	return st;
 }
 

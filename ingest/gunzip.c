@@ -35,6 +35,14 @@ typedef struct outbuf {
 	sha256_ctx *sha;    /* NULL unless the hash was asked for */
 } outbuf;
 
+/* Bytes that may still be written: up to the allocation, never past the limit
+ * (a reused buffer can be larger than this member's limit). */
+static size_t space(const outbuf *o)
+{
+	size_t end = o->cap < o->limit ? o->cap : o->limit;
+	return end > o->len ? end - o->len : 0;
+}
+
 void gunzip_options_init(gunzip_options *o)
 {
 	o->max_output = GUNZIP_DEFAULT_MAX_OUTPUT;
@@ -145,9 +153,9 @@ static lt_status zlib_member(const unsigned char *in, size_t inlen, size_t pos, 
 	size_t consumed = 0, start = o->len;
 	lt_status st = LT_OK;
 	for (;;) {
-		if (o->len == o->cap && (st = grow(o, inlen, err)) != LT_OK)
+		if (space(o) == 0 && (st = grow(o, inlen, err)) != LT_OK)
 			break;
-		size_t in_avail = inlen - pos - consumed, out_avail = o->cap - o->len;
+		size_t in_avail = inlen - pos - consumed, out_avail = space(o);
 		z.next_in = (Bytef *)(uintptr_t)(in + pos + consumed);
 		z.avail_in = in_avail > UINT_MAX ? UINT_MAX : (uInt)in_avail;
 		z.next_out = o->data + o->len;
@@ -191,7 +199,7 @@ static lt_status fast_member(struct libdeflate_decompressor *d, const unsigned c
 	for (;;) {
 		size_t ain = 0, aout = 0;
 		enum libdeflate_result r = libdeflate_gzip_decompress_ex(d, in + pos, inlen - pos,
-			o->data + o->len, o->cap - o->len, &ain, &aout);
+			o->data + o->len, space(o), &ain, &aout);
 		if (r == LIBDEFLATE_SUCCESS) {
 			size_t start = o->len;
 			o->len += aout;

@@ -17,6 +17,7 @@
 #include "reports/html.h"
 
 #include <inttypes.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -165,7 +166,8 @@ static const char css[] =
 	".chartbox{display:grid;grid-template-columns:minmax(0,3fr) minmax(220px,1fr);gap:18px;"
 	"align-items:start}\n"
 	".numbers{max-height:300px;overflow:auto;border:1px solid var(--line);border-radius:4px}\n"
-	".numbers table{margin:0}.numbers th{white-space:nowrap}\n"
+	".numbers table{margin:0}.numbers th{white-space:nowrap}"
+	".numbers th.w{white-space:normal;overflow-wrap:break-word;min-width:4em}\n"
 	".chartbox.wide{grid-template-columns:minmax(0,1fr)}.chartbox.wide .numbers{max-height:220px}\n"
 	"svg text{fill:#333;font-family:system-ui,Arial,sans-serif}svg text.fm{fill:#c00}\n"
 	".fmark{color:#c00}\n"
@@ -630,30 +632,49 @@ static void chart_block(const hw *w, const rpt_chart *c)
 		h(w, c->unit);
 		fputs(")</span>", w->out);
 	}
-	/* several series make a wide table: put it under the chart, full width */
-	fputs(c->nseries > 2 ? "</h3>\n<div class=\"chartbox wide\"><div>" : "</h3>\n<div class=\"chartbox\"><div>",
-	      w->out);
+	/* a stack of several series also gets a total column */
+	bool total = c->kind == RPT_CHART_STACKED && c->nseries > 1;
+	/* several series make a wide table, and a scatter's point names are long:
+	 * put the table under the chart, full width */
+	bool wide = c->nseries + (total ? 1 : 0) > 2 || c->kind == RPT_CHART_SCATTER;
+	fputs(wide ? "</h3>\n<div class=\"chartbox wide\"><div>" : "</h3>\n<div class=\"chartbox\"><div>", w->out);
 	svg_chart(w->out, c);
-	fputs("</div><div class=\"numbers\"><table><tr><th></th>", w->out);
+	/* a scatter's rows are its points: name, x, y (its two series) */
+	fputs(c->kind == RPT_CHART_SCATTER ? "</div><div class=\"numbers\"><table><tr><th>point</th>"
+	                                   : "</div><div class=\"numbers\"><table><tr><th></th>",
+	      w->out);
 	for (size_t s = 0; s < c->nseries; s++) {
-		fputs("<th class=\"r\">", w->out);
+		fputs("<th class=\"r w\">", w->out);
 		h(w, c->series[s].name);
 		fputs("</th>", w->out);
 	}
+	if (total)
+		fputs("<th class=\"r w\">total</th>", w->out);
 	fputs("</tr>\n", w->out);
 	size_t shown = c->nx < HTML_MAX_ROWS ? c->nx : HTML_MAX_ROWS;
 	for (size_t i = 0; i < shown; i++) {
 		fputs("<tr><td class=\"nw\">", w->out);
 		h(w, c->xlabels[i]);
 		fputs("</td>", w->out);
+		double sum = 0;
 		for (size_t s = 0; s < c->nseries; s++) {
 			char b[40];
-			svg_fmt_num(c->series[s].values[i], b);
+			double v = c->series[s].values[i];
+			svg_fmt_num(v, b);
 			fprintf(w->out, "<td class=\"num\">%s</td>", b);
+			if (!isnan(v) && !isinf(v) && v > 0)
+				sum += v; /* as the stack is drawn */
+		}
+		if (total) {
+			char b[40];
+			svg_fmt_num(sum, b);
+			fprintf(w->out, "<td class=\"num\"><b>%s</b></td>", b);
 		}
 		fputs("</tr>\n", w->out);
 	}
 	fputs("</table></div></div>\n", w->out);
+	if (c->nx > shown)
+		fprintf(w->out, "<p class=\"muted\">%zu more rows not shown.</p>\n", c->nx - shown);
 }
 
 static void dashboard(const hw *w)

@@ -506,10 +506,13 @@ lt_status report_add_chart(report *r, const char *title, rpt_chart_kind kind, co
 {
 	if (nx == 0 || xlabels == NULL)
 		return lt_error_set(err, LT_EITEM, "report: chart without x labels");
+	if (kind != RPT_CHART_BAR && kind != RPT_CHART_LINE && kind != RPT_CHART_STACKED &&
+	    kind != RPT_CHART_SCATTER)
+		return lt_error_set(err, LT_EITEM, "report: unknown chart kind %d", (int)kind);
 	rpt_chart *c = vec_push(&r->charts, sizeof *c);
 	if (c == NULL)
 		return oom(err);
-	c->kind = kind == RPT_CHART_LINE ? RPT_CHART_LINE : RPT_CHART_BAR;
+	c->kind = kind;
 	rpt_str *x = arena_alloc(r->a, nx * sizeof *x);
 	if (x == NULL || !dup_c(r, title, &c->title) || !dup_c(r, unit, &c->unit))
 		return oom(err);
@@ -529,6 +532,10 @@ lt_status report_chart_add_series(report *r, size_t chart, const char *name,
 	if (chart >= r->charts.n || values == NULL)
 		return lt_error_set(err, LT_EITEM, "report: no chart %zu", chart);
 	rpt_chart *c = (rpt_chart *)r->charts.v + chart;
+	if (c->kind == RPT_CHART_SCATTER && c->nseries >= RPT_SCATTER_SERIES)
+		return lt_error_set(err, LT_EITEM,
+		                    "report: scatter chart %zu takes exactly %d series (x values, y values)",
+		                    chart, RPT_SCATTER_SERIES);
 	rpt_series *s = arena_alloc(r->a, (c->nseries + 1) * sizeof *s);
 	double *v = arena_alloc(r->a, c->nx * sizeof *v);
 	if (s == NULL || v == NULL)

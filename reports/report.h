@@ -97,10 +97,25 @@ typedef enum rpt_check {
 	RPT_CHECK_UNVERIFIABLE = 2
 } rpt_check;
 
+/*
+ * Dashboard chart kinds. BAR: one bar per series side by side at each x
+ * (grouped). LINE: one polyline per series. STACKED: one bar per x, the
+ * series stacked bottom-up in the order added (negative and non-finite
+ * values count as 0 in the drawing; the numbers table shows them as given).
+ * SCATTER: one point per x label, which names the point (e.g. a principal);
+ * the chart has exactly 2 series, the first gives the points' x values and
+ * the second their y values, and the series names label the axes; the
+ * writers order nothing, so give the points most worth a visible label
+ * first. report_chart_add_series refuses a third series of a scatter
+ * (LT_EITEM); a scatter left with fewer than 2 series is drawn as a note.
+ */
 typedef enum rpt_chart_kind {
 	RPT_CHART_BAR = 0,
-	RPT_CHART_LINE = 1
+	RPT_CHART_LINE = 1,
+	RPT_CHART_STACKED = 2,
+	RPT_CHART_SCATTER = 3
 } rpt_chart_kind;
+#define RPT_SCATTER_SERIES 2 /* a scatter's series: x values, then y values */
 
 const char *rpt_level_name(rpt_level l);     /* "informational" .. "critical", "none" */
 lt_status rpt_level_parse(const char *s, rpt_level *out) LT_WUR; /* LT_EITEM if unknown */
@@ -249,10 +264,12 @@ lt_status report_add_table(report *r, const char *title, size_t ncols, const cha
 /* cells: ncols slices. */
 lt_status report_table_add_row(report *r, size_t table, const rpt_str *cells,
                                lt_error *err) LT_WUR;
+/* kind must be one of rpt_chart_kind (LT_EITEM otherwise). */
 lt_status report_add_chart(report *r, const char *title, rpt_chart_kind kind, const char *unit,
                            size_t nx, const char *const *xlabels, size_t *chart,
                            lt_error *err) LT_WUR;
-/* values: nx numbers. */
+/* values: nx numbers. A scatter takes exactly RPT_SCATTER_SERIES series
+ * (x values, then y values); a third is LT_EITEM. */
 lt_status report_chart_add_series(report *r, size_t chart, const char *name,
                                   const double *values, lt_error *err) LT_WUR;
 

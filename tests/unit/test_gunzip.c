@@ -374,6 +374,36 @@ static void gunzip__reuse__keeps_buffer_across_calls_and_failures(void **state)
 	free(b);
 }
 
+/* A reused buffer larger than a member's limit must not let that member write
+ * past its limit: the bomb is refused exactly as with a fresh buffer (found by
+ * fuzz_gunzip in CI). */
+static void gunzip__reuse_big_buffer__still_enforces_bomb_limit(void **state)
+{
+	(void)state;
+	size_t alen, za, zlen;
+	char *a = json_text(8000000, &alen);
+	unsigned char *pa = gz(a, alen, 6, &za);
+	unsigned char *z = gz_zeros((size_t)6 << 20, &zlen);
+	gunzip_options o;
+	gunzip_options_init(&o);
+	o.bomb_min_output = 1u << 20;
+	o.bomb_max_ratio = 1000;
+	gunzip_result r = {0}, fresh;
+	lt_error e1, e2;
+	lt_error_clear(&e1);
+	lt_error_clear(&e2);
+	assert_int_equal(gunzip_buffer_reuse(pa, za, &o, &r, NULL), LT_OK);
+	assert_true(r.cap >= alen);
+	assert_int_equal(gunzip_buffer(z, zlen, &o, &fresh, &e1), LT_EFILE);
+	assert_int_equal(gunzip_buffer_reuse(z, zlen, &o, &r, &e2), LT_EFILE);
+	assert_int_equal(r.len, 0);
+	assert_string_equal(e1.msg, e2.msg);
+	gunzip_result_free(&r);
+	free(z);
+	free(pa);
+	free(a);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -382,6 +412,7 @@ int main(void)
 		cmocka_unit_test(gunzip__truncated__recovers_prefix_and_offset),
 		cmocka_unit_test(gunzip__corrupt_middle__recovers_prefix),
 		cmocka_unit_test(gunzip__zeros_bomb__refused_with_both_sizes),
+		cmocka_unit_test(gunzip__reuse_big_buffer__still_enforces_bomb_limit),
 		cmocka_unit_test(gunzip__over_max_output__refused),
 		cmocka_unit_test(gunzip__not_gzip_or_empty__efile),
 		cmocka_unit_test(gunzip__trailing_zeros_ok_garbage_item),

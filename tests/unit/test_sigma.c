@@ -446,7 +446,7 @@ static void sigma__errors__file_line_reason(void **s)
 	assert_int_equal(state_of("title: t\nlogsource: {product: aws}\ndetection:\n  sel:\n    a: [x\n", reason, sizeof reason), SIGMA_ERROR);
 	assert_int_equal(state_of("title: t\nlogsource: {product: aws}\ndetection:\n  sel:\n    a|hour: 3\n  condition: sel\n", reason, sizeof reason), SIGMA_UNSUPPORTED);
 	assert_int_equal(state_of("title: t\nlogsource: {product: aws}\ndetection:\n  sel:\n    a|expand: '%x%'\n  condition: sel\n", reason, sizeof reason), SIGMA_UNSUPPORTED);
-	assert_int_equal(state_of("title: c\ncorrelation:\n  type: value_percentile\n  rules: [a]\n  timespan: 1h\n  condition: {gte: 3}\n", reason, sizeof reason), SIGMA_UNSUPPORTED);
+	assert_int_equal(state_of("title: c\ncorrelation:\n  type: value_median\n  rules: [a]\n  timespan: 1h\n  condition: {gte: 3}\n", reason, sizeof reason), SIGMA_UNSUPPORTED);
 	assert_non_null(strstr(reason, "correlation type is not supported"));
 	assert_int_equal(state_of("just: a map\n", reason, sizeof reason), SIGMA_ERROR);
 }
@@ -561,11 +561,23 @@ static void sigma__prefilter__rules_without_literals_still_run(void **s)
 
 /* ---------------------------------------------------------------- sequences */
 
+/* One correlation firing; at: index of the event whose ruleset_match call
+ * reported it, -1 for ruleset_finish. */
+typedef struct seqhit {
+	char group[64];
+	double value;
+	size_t nevents;
+	int64_t first_us, last_us;
+	int at;
+} seqhit;
+
 typedef struct seqres {
 	int corr_hits, plain_hits;
 	char group[256];
 	size_t nevents;
 	double value;
+	seqhit h[8];
+	int nh, cur;
 } seqres;
 
 static int on_seq(void *ctx, const sigma_hit *h)
@@ -578,14 +590,28 @@ static int on_seq(void *ctx, const sigma_hit *h)
 		snprintf(r->group, sizeof r->group, "%s", h->corr->group);
 		r->nevents = h->corr->nevents;
 		r->value = h->corr->value;
+		if (r->nh < 8) {
+			seqhit *x = &r->h[r->nh++];
+			snprintf(x->group, sizeof x->group, "%s", h->corr->group);
+			x->value = h->corr->value;
+			x->nevents = h->corr->nevents;
+			x->first_us = h->corr->first_us;
+			x->last_us = h->corr->last_us;
+			x->at = r->cur;
+			/* the window's events are in order, the last one completes it */
+			assert_true(x->nevents > 0);
+			assert_int_equal(h->corr->events[x->nevents - 1].time_us, x->last_us);
+		}
 	} else {
 		r->plain_hits++;
 	}
 	return 0;
 }
 
-/* Runs rules over events given as "SECONDS JSON" lines (CloudTrail source). */
-static seqres run_seq(const char *rules, const char *const *lines, size_t n)
+/* Runs rules over events given as "TIME JSON" lines (CloudTrail source),
+ * TIME in units of unit_us; finish: end the replay with ruleset_finish. */
+static seqres run_seq_ex(const char *rules, const char *const *lines, size_t n, int64_t unit_us,
+                         bool finish)
 {
 	sigma_ruleset *rs = ruleset_new();
 	lt_error err;
@@ -605,13 +631,27 @@ static seqres run_seq(const char *rules, const char *const *lines, size_t n)
 		event ev;
 		memset(&ev, 0, sizeof ev);
 		ev.source = EV_SRC_CLOUDTRAIL;
-		ev.time_us = (int64_t)strtoll(lines[i], NULL, 10) * 1000000;
+		ev.time_us = (int64_t)strtoll(lines[i], NULL, 10) * unit_us;
 		ev.doc = doc;
+		res.cur = (int)i;
 		assert_int_equal(ruleset_match(rs, &ev, on_seq, &res), LT_OK);
+	}
+	res.cur = -1;
+	if (finish) {
+		assert_int_equal(ruleset_finish(rs, on_seq, &res), LT_OK);
+		int before = res.corr_hits; /* a second finish has nothing left to close */
+		assert_int_equal(ruleset_finish(rs, on_seq, &res), LT_OK);
+		assert_int_equal(res.corr_hits, before);
 	}
 	arena_free(a);
 	ruleset_free(rs);
 	return res;
+}
+
+/* Runs rules over events given as "SECONDS JSON" lines (CloudTrail source). */
+static seqres run_seq(const char *rules, const char *const *lines, size_t n)
+{
+	return run_seq_ex(rules, lines, n, 1000000, false);
 }
 
 #define BASE(name, sel) \
@@ -725,11 +765,187 @@ static void sigma_corr__temporal_and_aliases(void **s)
 	assert_string_equal(r.group, "bucket=logs");
 }
 
+
+/* value_percentile, nearest rank: the 95th percentile of 1..k is the value of
+ * rank ceil(0.95 k): 18 for k = 18 (rank 17.1 -> 18), 19 for k = 19. */
+static void sigma_corr__value_percentile__nearest_rank_at_boundary(void **s)
+{
+	(void)s;
+	const char *rules = "title: c\ncorrelation:\n  type: value_percentile\n  rules: [tok]\n"
+	                    "  group-by: [user]\n  timespan: 1h\n  condition: {field: n, percentile: 95, gte: 19}\n---\n"
+	                    BASE("tok", "eventName: Invoke");
+	char lines[20][80];
+	const char *ev[21];
+	for (int i = 0; i < 20; i++) {
+		snprintf(lines[i], sizeof lines[i], "%d {\"user\":\"a\",\"eventName\":\"Invoke\",\"n\":%d}", i, i + 1);
+		ev[i] = lines[i];
+	}
+	seqres r = run_seq(rules, ev, 20);
+	assert_int_equal(r.corr_hits, 2);
+	assert_int_equal(r.h[0].at, 18); /* the 19th event, not the 18th */
+	assert_true(r.h[0].value == 19.0);
+	assert_int_equal(r.h[0].nevents, 19);
+	assert_int_equal(r.h[1].at, 19); /* state cleared: the 20th alone ranks 20 */
+	assert_true(r.h[1].value == 20.0);
+	assert_int_equal(r.h[1].nevents, 1);
+	/* median of 40 30 10 20 is 20 (rank 2 of 4), not the interpolated 25;
+	 * a value that is no number is ignored */
+	const char *rules2 = "title: c\ncorrelation:\n  type: value_percentile\n  rules: [tok]\n"
+	                     "  group-by: [user]\n  timespan: 1h\n  condition: {field: n, percentile: 50, eq: 20}\n---\n"
+	                     BASE("tok", "eventName: Invoke");
+	const char *ev2[] = {
+	    "0 {\"user\":\"a\",\"eventName\":\"Invoke\",\"n\":40}",
+	    "1 {\"user\":\"a\",\"eventName\":\"Invoke\",\"n\":30}",
+	    "2 {\"user\":\"a\",\"eventName\":\"Invoke\",\"n\":\"x\"}",
+	    "3 {\"user\":\"a\",\"eventName\":\"Invoke\",\"n\":10}", /* 10 30 40: 30 */
+	    "4 {\"user\":\"a\",\"eventName\":\"Invoke\",\"n\":20}", /* 10 20 30 40: 20 */
+	};
+	r = run_seq(rules2, ev2, 5);
+	assert_int_equal(r.corr_hits, 1);
+	assert_int_equal(r.h[0].at, 4);
+	assert_true(r.h[0].value == 20.0);
+	assert_int_equal(r.h[0].nevents, 4);
+	/* the window slides: 100 at t=0 is out of the 10m window at t=601 */
+	const char *rules3 = "title: c\ncorrelation:\n  type: value_percentile\n  rules: [tok]\n"
+	                     "  timespan: 10m\n  condition: {field: n, percentile: 100, gt: 50, lt: 1000}\n---\n"
+	                     BASE("tok", "eventName: Invoke");
+	const char *ev3[] = {
+	    "0 {\"eventName\":\"Invoke\",\"n\":1000}", /* above the range */
+	    "601 {\"eventName\":\"Invoke\",\"n\":7}",  /* max 7 */
+	    "602 {\"eventName\":\"Invoke\",\"n\":51}", /* max 51: fires */
+	};
+	r = run_seq(rules3, ev3, 3);
+	assert_int_equal(r.corr_hits, 1);
+	assert_int_equal(r.h[0].at, 2);
+	assert_true(r.h[0].value == 51.0);
+	assert_int_equal(r.h[0].nevents, 2);
+	char reason[400];
+	assert_int_equal(state_of("title: c\ncorrelation:\n  type: value_percentile\n  rules: [x]\n  timespan: 1h\n  condition: {field: n, gte: 3}\n", reason, sizeof reason), SIGMA_ERROR);
+	assert_non_null(strstr(reason, "percentile"));
+	assert_int_equal(state_of("title: c\ncorrelation:\n  type: value_percentile\n  rules: [x]\n  timespan: 1h\n  condition: {field: n, percentile: 101, gte: 3}\n", reason, sizeof reason), SIGMA_ERROR);
+	assert_int_equal(state_of("title: c\ncorrelation:\n  type: event_count\n  rules: [x]\n  timespan: 1h\n  condition: {percentile: 50, gte: 3}\n", reason, sizeof reason), SIGMA_ERROR);
+}
+
+#define FEWER(span, bound) \
+	"title: c\ncorrelation:\n  type: event_count\n  rules: [deny]\n  group-by: [user]\n" \
+	"  timespan: " span "\n  condition: {" bound "}\n---\n" BASE("deny", "errorCode: AccessDenied")
+#define DENY(t, u) t " {\"user\":\"" u "\",\"errorCode\":\"AccessDenied\"}"
+
+/* event_count lt 3: a window [first, first + 10m] per group, evaluated when a
+ * later event passes its end, and at the end of the replay. */
+static void sigma_corr__fewer_than__fires_when_window_closes(void **s)
+{
+	(void)s;
+	const char *ev[] = {
+	    DENY("0", "a"),   /* a: [0, 600] */
+	    DENY("100", "b"), /* b: [100, 700] */
+	    DENY("200", "a"),
+	    DENY("300", "b"),
+	    DENY("400", "b"), /* b reaches 3: not fewer than 3 */
+	    DENY("650", "c"), /* passes a's end: a closes with 2 -> fires; c: [650, 1250] */
+	    DENY("1000", "c"), /* passes b's end: b closes with 3 -> nothing */
+	};
+	seqres r = run_seq_ex(FEWER("10m", "lt: 3"), ev, 7, 1000000, true);
+	assert_int_equal(r.corr_hits, 2);
+	assert_int_equal(r.plain_hits, 0);
+	assert_string_equal(r.h[0].group, "user=a");
+	assert_int_equal(r.h[0].at, 5); /* reported when the event at 650 s arrived */
+	assert_true(r.h[0].value == 2.0);
+	assert_int_equal(r.h[0].nevents, 2);
+	assert_int_equal(r.h[0].first_us, 0);
+	assert_int_equal(r.h[0].last_us, (int64_t)200 * 1000000);
+	assert_string_equal(r.h[1].group, "user=c"); /* open at the end: closed by ruleset_finish */
+	assert_int_equal(r.h[1].at, -1);
+	assert_true(r.h[1].value == 2.0);
+	assert_int_equal(r.h[1].last_us, (int64_t)1000 * 1000000);
+	/* without ruleset_finish the open window of c never reports */
+	r = run_seq_ex(FEWER("10m", "lt: 3"), ev, 7, 1000000, false);
+	assert_int_equal(r.corr_hits, 1);
+	/* lte 2 is the same bound; lt 2 fires for none of them (a and c have 2) */
+	r = run_seq_ex(FEWER("10m", "lte: 2"), ev, 7, 1000000, true);
+	assert_int_equal(r.corr_hits, 2);
+	r = run_seq_ex(FEWER("10m", "lt: 2"), ev, 7, 1000000, true);
+	assert_int_equal(r.corr_hits, 0);
+}
+
+/* Window edges (times in microseconds, timespan 10 s): an event exactly at
+ * first + timespan is inside the window, one microsecond later is not. */
+static void sigma_corr__fewer_than__window_edges(void **s)
+{
+	(void)s;
+	const char *at_end[] = {
+	    DENY("0", "a"),
+	    DENY("10000000", "a"), /* inside: a has 2 */
+	    DENY("10000001", "z"), /* closes a (2: no), opens z */
+	};
+	seqres r = run_seq_ex(FEWER("10s", "lt: 2"), at_end, 3, 1, true);
+	assert_int_equal(r.corr_hits, 1);
+	assert_string_equal(r.h[0].group, "user=z");
+	assert_int_equal(r.h[0].at, -1);
+	const char *over[] = {
+	    DENY("0", "a"),
+	    DENY("10000001", "a"), /* a's first window closed with 1 -> fires; a new one opens */
+	};
+	r = run_seq_ex(FEWER("10s", "lt: 2"), over, 2, 1, true);
+	assert_int_equal(r.corr_hits, 2);
+	assert_int_equal(r.h[0].at, 1);
+	assert_int_equal(r.h[0].nevents, 1);
+	assert_int_equal(r.h[0].last_us, 0);
+	assert_int_equal(r.h[1].at, -1);
+	assert_int_equal(r.h[1].first_us, 10000001);
+	/* the window closes on any later event, even one no rule matches */
+	const char *other[] = {
+	    DENY("0", "a"),
+	    "10000001 {\"user\":\"a\",\"eventName\":\"Nothing\"}",
+	};
+	r = run_seq_ex(FEWER("10s", "lt: 2"), other, 2, 1, false);
+	assert_int_equal(r.corr_hits, 1);
+	assert_int_equal(r.h[0].at, 1);
+}
+
+/* Other types with an upper bound only, and input out of time order (not
+ * expected from a replay) runs without harm. */
+static void sigma_corr__fewer_than__other_types_and_disorder(void **s)
+{
+	(void)s;
+	const char *rules = "title: c\ncorrelation:\n  type: value_count\n  rules: [deny]\n  group-by: [user]\n"
+	                    "  timespan: 1h\n  condition: {field: ip, lt: 2}\n---\n" BASE("deny", "errorCode: AccessDenied");
+	const char *ev[] = {
+	    "0 {\"user\":\"a\",\"ip\":\"1\",\"errorCode\":\"AccessDenied\"}",
+	    "1 {\"user\":\"a\",\"ip\":\"1\",\"errorCode\":\"AccessDenied\"}",
+	    "2 {\"user\":\"b\",\"ip\":\"1\",\"errorCode\":\"AccessDenied\"}",
+	    "3 {\"user\":\"b\",\"ip\":\"2\",\"errorCode\":\"AccessDenied\"}",
+	};
+	seqres r = run_seq_ex(rules, ev, 4, 1000000, true);
+	assert_int_equal(r.corr_hits, 1); /* a: one distinct ip */
+	assert_string_equal(r.h[0].group, "user=a");
+	assert_int_equal(r.h[0].nevents, 2);
+	const char *ord[] = {
+	    DENY("5000", "a"), DENY("0", "a"), DENY("-100", "b"), DENY("9000", "a"),
+	    DENY("100", "b"), DENY("5000", "a"), DENY("4000", "c"), DENY("20000", "c"),
+	};
+	r = run_seq_ex(FEWER("10m", "lt: 5"), ord, 8, 1000000, true);
+	assert_true(r.corr_hits >= 1 && r.corr_hits <= 8);
+	for (int i = 0; i < r.nh; i++)
+		assert_true(r.h[i].nevents >= 1 && r.h[i].nevents < 5);
+	r = run_seq_ex("title: c\ncorrelation:\n  type: value_percentile\n  rules: [deny]\n  timespan: 10m\n"
+	               "  condition: {field: n, percentile: 90, gte: 1}\n---\n" BASE("deny", "errorCode: AccessDenied"),
+	               ord, 8, 1000000, true);
+	assert_int_equal(r.corr_hits, 0); /* no numbers: nothing to rank */
+}
+
 static void sigma_corr__unsupported_and_errors__named(void **s)
 {
 	(void)s;
 	char reason[400];
-	assert_int_equal(state_of("title: c\ncorrelation:\n  type: event_count\n  rules: [x]\n  timespan: 1h\n  condition: {lt: 3}\n", reason, sizeof reason), SIGMA_UNSUPPORTED);
+	/* "fewer than" now loads; a chain of correlations does not */
+	assert_int_equal(state_of("title: c\ncorrelation:\n  type: event_count\n  rules: [x]\n  timespan: 1h\n  condition: {lt: 3}\n---\n" BASE("x", "a: b"), reason, sizeof reason), SIGMA_LOADED);
+	assert_int_equal(state_of("title: c\ncorrelation:\n  type: event_count\n  rules: [d]\n  timespan: 1h\n  condition: {gte: 3}\n---\n"
+	                          "title: d\nname: d\ncorrelation:\n  type: event_count\n  rules: [x]\n  timespan: 1h\n  condition: {gte: 3}\n---\n" BASE("x", "a: b"),
+	                          reason, sizeof reason), SIGMA_UNSUPPORTED);
+	assert_non_null(strstr(reason, "correlation of correlations"));
+	assert_int_equal(state_of("title: c\ncorrelation:\n  type: event_count\n  rules: [x]\n  timespan: 1h\n  condition: {field: f}\n", reason, sizeof reason), SIGMA_ERROR);
+	assert_non_null(strstr(reason, "needs a bound"));
 	assert_int_equal(state_of("title: c\ncorrelation:\n  type: event_count\n  rules: [x]\n  timespan: 1 hour\n  condition: {gte: 3}\n", reason, sizeof reason), SIGMA_ERROR);
 	assert_non_null(strstr(reason, "timespan"));
 	assert_int_equal(state_of("title: c\ncorrelation:\n  type: event_count\n  rules: [nosuch]\n  timespan: 1h\n  condition: {gte: 3}\n", reason, sizeof reason), SIGMA_ERROR);
@@ -831,6 +1047,10 @@ int main(void)
 	    cmocka_unit_test(sigma_corr__value_sum_and_avg),
 	    cmocka_unit_test(sigma_corr__temporal_ordered__order_and_window),
 	    cmocka_unit_test(sigma_corr__temporal_and_aliases),
+	    cmocka_unit_test(sigma_corr__value_percentile__nearest_rank_at_boundary),
+	    cmocka_unit_test(sigma_corr__fewer_than__fires_when_window_closes),
+	    cmocka_unit_test(sigma_corr__fewer_than__window_edges),
+	    cmocka_unit_test(sigma_corr__fewer_than__other_types_and_disorder),
 	    cmocka_unit_test(sigma_corr__unsupported_and_errors__named),
 	    cmocka_unit_test(sigma_ext__first_seen__after_baseline_only),
 	    cmocka_unit_test(sigma_ext__validators__checksums_and_entropy),
