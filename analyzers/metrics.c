@@ -725,7 +725,7 @@ static void percentiles(agg_ex *x)
 	metrics_agg *a = &x->pub;
 	a->latency_exact = a->latency_n == x->nlat;
 	if (x->nlat == 0) {
-		a->latency_p50 = a->latency_p90 = a->latency_p99 = NAN;
+		a->latency_p50 = a->latency_p90 = a->latency_p99 = (double)NAN;
 		return;
 	}
 	lt_sort(x->lat, x->nlat, sizeof *x->lat, cmp_u32);
@@ -756,7 +756,7 @@ static lt_status make_rows(metrics *m, grouping *g)
 		if (g->want_latency)
 			percentiles(&g->v[i]);
 		else
-			g->v[i].pub.latency_p50 = g->v[i].pub.latency_p90 = g->v[i].pub.latency_p99 = NAN;
+			g->v[i].pub.latency_p50 = g->v[i].pub.latency_p90 = g->v[i].pub.latency_p99 = (double)NAN;
 		metrics_row *r = &g->rows[i];
 		r->agg = g->v[i].pub;
 		const char *k = g->keys[i];
@@ -992,7 +992,7 @@ lt_status metrics_finish(metrics *m, lt_error *err)
 	lt_status st = LT_OK;
 	for (int i = 0; i < G_COUNT && st == LT_OK; i++)
 		st = make_rows(m, &m->g[i]);
-	m->total.pub.latency_p50 = m->total.pub.latency_p90 = m->total.pub.latency_p99 = NAN;
+	m->total.pub.latency_p50 = m->total.pub.latency_p90 = m->total.pub.latency_p99 = (double)NAN;
 	lt_sort(m->errors.v, m->errors.n, sizeof *m->errors.v, cmp_count);
 	lt_sort(m->guardrail.v, m->guardrail.n, sizeof *m->guardrail.v, cmp_count);
 	lt_sort(m->actions.v, m->actions.n, sizeof *m->actions.v, cmp_count);

@@ -35,7 +35,7 @@ lt_status buf_append(buf *b, const void *data, size_t n) LT_WUR;
 lt_status buf_putc(buf *b, char c) LT_WUR;
 lt_status buf_puts(buf *b, const char *s) LT_WUR;
 lt_status buf_printf(buf *b, const char *fmt, ...) LT_PRINTF(2, 3) LT_WUR;
-lt_status buf_vprintf(buf *b, const char *fmt, va_list ap) LT_WUR;
+lt_status buf_vprintf(buf *b, const char *fmt, va_list ap) LT_PRINTF(2, 0) LT_WUR;
 /* Makes room for n more bytes; returns a pointer to them (commit with buf_commit). */
 char *buf_reserve(buf *b, size_t n) LT_WUR;
 void buf_commit(buf *b, size_t n);
