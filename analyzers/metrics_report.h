@@ -5,10 +5,9 @@
  * Reads a finished metrics (metrics.h) through its accessors only.
  * Dashboard (report_add_table / report_add_chart): usage by model with
  * latency percentiles (+ chart), invocations and tokens per day by model
- * (grouped bars: the report model has no stacked kind; the top
- * MREPORT_TOP_MODELS models, the rest as "(other)"), requests by input-token
- * size, input vs output tokens per principal (a table and a two-series bar
- * chart stand in for a scatter plot, which the report model lacks), errors
+ * (stacked bars; the top MREPORT_TOP_MODELS models, the rest as "(other)"),
+ * requests by input-token size, input vs output tokens per principal (a
+ * scatter plot, log axes when the values span decades), errors
  * and throttles over time (per hour up to 3 days, else per day), errors by
  * code, guardrail interventions by policy type, CloudTrail Bedrock calls by
  * action, usage by account/region, anomalies. Each anomaly is a finding of
