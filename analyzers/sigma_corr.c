@@ -93,6 +93,8 @@ struct sigma_corr {
 	bool generate;
 	group **tab;
 	size_t tabcap, ngroups;
+	int64_t last_sweep; /* replay time of the last sweep of idle groups */
+	uint64_t feeds;     /* feeds since then */
 	sigma_corr_event *out;
 	size_t nout;
 	char *out_group;
@@ -496,6 +498,8 @@ void sigma_corr_reset(sigma_corr *c)
 			c->tab[i] = NULL;
 		}
 	c->ngroups = 0;
+	c->feeds = 0;
+	c->last_sweep = 0;
 	free_out(c);
 	free(c->q);
 	c->q = NULL;
@@ -802,9 +806,54 @@ static bool feed_fixed(sigma_corr *c, group *g, size_t ref, const char *value, s
 	return fire;
 }
 
+/* Sliding windows are trimmed when their own group gets an event; a group
+ * that stops getting events would keep its window (and its copies of every
+ * event in it) for the rest of the replay, so memory would grow with the case.
+ * Every SWEEP_FEEDS feeds, once replay time has moved by a timespan, sweep:
+ * trim every window to [t - timespan, t] and free groups left with nothing
+ * that can still count. Fixed windows (at_close) are left to their queue. */
+#define SWEEP_FEEDS 4096u
+static void sweep(sigma_corr *c, int64_t t)
+{
+	group **old = c->tab;
+	size_t cap = c->tabcap;
+	group **nt = calloc(cap, sizeof *nt);
+	if (nt == NULL)
+		return; /* try again at the next sweep */
+	size_t kept = 0;
+	for (size_t i = 0; i < cap; i++) {
+		group *g = old[i];
+		if (g == NULL)
+			continue;
+		while (g->n > 0 && at(g, 0)->ev.time_us < t - c->span)
+			drop_oldest(c, g);
+		bool live = g->n > 0;
+		for (size_t k = 0; k < c->nrefs && !live; k++)
+			live = g->mark[k] != NONE && g->mark[k] >= t - c->span;
+		if (!live) {
+			free_group(c, g);
+			continue;
+		}
+		size_t h = (size_t)hash_str(g->key) & (cap - 1);
+		while (nt[h] != NULL)
+			h = (h + 1) & (cap - 1);
+		nt[h] = g;
+		kept++;
+	}
+	free(old);
+	c->tab = nt;
+	c->ngroups = kept;
+}
+
 bool sigma_corr_feed(sigma_corr *c, size_t ref, const char *grp, const char *value,
                      size_t value_len, const event *ev, sigma_corr_fired *fired)
 {
+	if (!c->at_close && c->tabcap > 0 && ++c->feeds >= SWEEP_FEEDS &&
+	    ev->time_us - c->last_sweep >= c->span) {
+		sweep(c, ev->time_us);
+		c->feeds = 0;
+		c->last_sweep = ev->time_us;
+	}
 	double num = 0.0;
 	if (c->type == SIGMA_CORR_VALUE_SUM || c->type == SIGMA_CORR_VALUE_AVG ||
 	    c->type == SIGMA_CORR_VALUE_PERCENTILE) {

@@ -5,7 +5,8 @@
 # it, scan it with the shipped packs, and delete it before the next size.
 # Writes the table into BENCH_OUT (default docs/PERFORMANCE.md) between the
 # "BEGIN scaling" and "END scaling" markers. Same environment as run.sh
-# (LLMTRAIL, LLMTRAIL_SRCDIR, LLMTRAIL_BUILDDIR). Run by hand, not by make.
+# (LLMTRAIL, LLMTRAIL_SRCDIR, LLMTRAIL_BUILDDIR). BENCH_SCAN=0 skips the
+# scans (their columns then read "-"). Run by hand, not by make.
 set -euo pipefail
 : "${LLMTRAIL:?}" "${LLMTRAIL_SRCDIR:?}" "${LLMTRAIL_BUILDDIR:?}"
 sizes=${BENCH_SIZES:-100M 400M 1G}
@@ -31,15 +32,20 @@ for size in $sizes; do
 	sync
 	timed "$work/gz" bash -c "xargs -d '\\n' gzip -dc <'$work/files' >/dev/null"
 	timed "$work/ix" "$LLMTRAIL" -q index "$case" "$c"
-	timed "$work/sc" "$LLMTRAIL" -q scan "$case" -o "$work/scan-$size" --fail-on none
+	if [ "${BENCH_SCAN:-1}" != 0 ]; then
+		timed "$work/sc" "$LLMTRAIL" -q scan "$case" -o "$work/scan-$size" --fail-on none
+	else
+		echo "0 0 0" >"$work/sc"
+	fi
 	ev=$(sqlite3 "$case" 'select count(*) from events')
 	isz=$(stat -c %s "$case")
 	read -r gw _ _ <"$work/gz"; read -r iw ic ir <"$work/ix"; read -r sw sc sr <"$work/sc"
 	row=$(awk -v s="$size" -v gz="$gz" -v js="$json" -v ev="$ev" -v isz="$isz" -v gw="$gw" \
 		-v iw="$iw" -v ic="$ic" -v ir="$ir" -v sw="$sw" -v sc="$sc" -v sr="$sr" 'BEGIN {
-		printf "| %s | %.1f | %.1f | %d | %.2f | %.2f | %.2f | %.2f | %.1f | %.0f | %d | %.2f | %.2f | %.0f | %d |",
-			s, gz / 1e6, js / 1e6, ev, gw, iw, ic, iw / gw, js / 1e6 / iw, ev / iw, ir / 1024, isz / gz,
-			sw, ev / sw, sr / 1024 }')
+		printf "| %s | %.1f | %.1f | %d | %.2f | %.2f | %.2f | %.2f | %.1f | %.0f | %d | %.2f |",
+			s, gz / 1e6, js / 1e6, ev, gw, iw, ic, iw / gw, js / 1e6 / iw, ev / iw, ir / 1024, isz / gz
+		if (sw > 0) printf " %.2f | %.0f | %d |", sw, ev / sw, sr / 1024
+		else printf " - | - | - |" }')
 	echo "$row"
 	rows+="$row"$'\n'
 	rm -rf "$c" "$case" "$case-wal" "$case-shm" "$work/scan-$size"
