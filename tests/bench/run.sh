@@ -186,7 +186,7 @@ ev_s() { echo "$events / $1" | bc; }
 	echo "jq_prompt_regex: xargs -d '\\n' zcat < INV | jq -c '$invfilter'"
 	echo "rg_prompt_regex: xargs -d '\\n' zcat < INV | rg -i -c '$regex'"
 	echo "llmtrail_index:  llmtrail -q index CASE CORPUS"
-	echo "llmtrail_scan:   llmtrail -q scan CASE -o DIR --fail-on none   [--rules $sigmahq]"
+	echo "llmtrail_scan:   llmtrail -q scan CASE -o DIR --fail-on none   [--rules \$LLMTRAIL_CONFORMANCE/sigmahq/rules/cloud/aws]"
 	echo "rules N:         tests/bench/gen_rules.sh N RULES; llmtrail -q scan CASE -o DIR -f jsonl --fail-on none --no-default-rules --rules RULES"
 	echo "timeline_1h:     llmtrail timeline CASE --since $since --until $until --format jsonl"
 	echo "analyze:         llmtrail -q analyze CORPUS -o DIR --fail-on none"
