@@ -93,12 +93,16 @@ struct sigma_corr {
 	bool generate;
 	group **tab;
 	size_t tabcap, ngroups;
+	char **strs;        /* interned provenance strings (see intern) */
+	size_t strcap, nstrs;
 	int64_t last_sweep; /* replay time of the last sweep of idle groups */
 	uint64_t feeds;     /* feeds since then */
 	sigma_corr_event *out;
 	size_t nout;
 	char *out_group;
 };
+
+static void intern_free(sigma_corr *c);
 
 enum { C_GT = 0, C_GTE, C_LT, C_LTE, C_EQ };
 static const char *const cond_names[] = {"gt", "gte", "lt", "lte", "eq"};
@@ -286,11 +290,10 @@ const char *sigma_corr_group_field(const sigma_corr *c, size_t i, const char *ru
 
 /* ---------------------------------------------------------------- state */
 
+/* evidence and member point into the correlation's intern table: only the uid is owned. */
 static void free_event(sigma_corr_event *e)
 {
 	free(e->uid);
-	free(e->evidence);
-	free(e->member);
 	memset(e, 0, sizeof *e);
 }
 
@@ -501,6 +504,7 @@ void sigma_corr_reset(sigma_corr *c)
 	c->feeds = 0;
 	c->last_sweep = 0;
 	free_out(c);
+	intern_free(c);
 	free(c->q);
 	c->q = NULL;
 	c->qhead = c->qn = c->qcap = 0;
@@ -521,6 +525,53 @@ static uint64_t hash_str(const char *s)
 	for (; *s; s++)
 		h = (h ^ (uint8_t)*s) * 1099511628211ull;
 	return h;
+}
+
+/* Provenance strings (evidence path, member chain) repeat across thousands of
+ * window entries; each distinct one is stored once and owned by the
+ * correlation until sigma_corr_reset/free. NULL in, or out of memory: NULL. */
+static char *intern(sigma_corr *c, const char *s)
+{
+	if (s == NULL)
+		return NULL;
+	if ((c->nstrs + 1) * 2 > c->strcap) {
+		size_t nc = c->strcap ? c->strcap * 2 : 64;
+		char **nt = calloc(nc, sizeof *nt);
+		if (nt == NULL)
+			return NULL;
+		for (size_t i = 0; i < c->strcap; i++)
+			if (c->strs[i] != NULL) {
+				size_t h = (size_t)hash_str(c->strs[i]) & (nc - 1);
+				while (nt[h] != NULL)
+					h = (h + 1) & (nc - 1);
+				nt[h] = c->strs[i];
+			}
+		free(c->strs);
+		c->strs = nt;
+		c->strcap = nc;
+	}
+	size_t h = (size_t)hash_str(s) & (c->strcap - 1);
+	while (c->strs[h] != NULL) {
+		if (strcmp(c->strs[h], s) == 0)
+			return c->strs[h];
+		h = (h + 1) & (c->strcap - 1);
+	}
+	char *d = strdup(s);
+	if (d == NULL)
+		return NULL;
+	c->strs[h] = d;
+	c->nstrs++;
+	return d;
+}
+
+static void intern_free(sigma_corr *c)
+{
+	for (size_t i = 0; i < c->strcap; i++)
+		free(c->strs[i]);
+	free(c->strs);
+	c->strs = NULL;
+	c->strcap = 0;
+	c->nstrs = 0;
 }
 
 static bool rehash(sigma_corr *c)
@@ -623,8 +674,8 @@ static bool push(sigma_corr *c, group *g, const event *ev, size_t ref, const cha
 	e->ev.uid = dup_n(ev->uid.p ? ev->uid.p : "", ev->uid.p ? (ev->uid.n > 256 ? 256 : ev->uid.n) : 0);
 	e->ev.line = ev->line;
 	if (ev->prov != NULL) {
-		e->ev.evidence = ev->prov->evidence ? strdup(ev->prov->evidence) : NULL;
-		e->ev.member = ev->prov->member ? strdup(ev->prov->member) : NULL;
+		e->ev.evidence = intern(c, ev->prov->evidence);
+		e->ev.member = intern(c, ev->prov->member);
 	}
 	e->ref = ref;
 	e->val = val ? dup_n(val, vn > 1024 ? 1024 : vn) : NULL;
