@@ -792,27 +792,6 @@ static lt_status ensure_dir(const char *dir, lt_error *err)
 	return lt_error_set(err, LT_EFATAL, "cannot create output folder %s: %s", dir, strerror(errno));
 }
 
-typedef lt_status (*writer_fn)(const report *r, FILE *out, lt_error *err);
-
-static lt_status write_file(const char *dir, const char *name, writer_fn fn, const report *r,
-                            lt_error *err)
-{
-	char path[PATH_MAX], tmp[PATH_MAX + 8];
-	snprintf(path, sizeof path, "%s/%s", dir, name);
-	snprintf(tmp, sizeof tmp, "%s.tmp", path);
-	FILE *f = fopen(tmp, "wb");
-	if (f == NULL)
-		return lt_error_set(err, LT_EFATAL, "cannot write %s: %s", tmp, strerror(errno));
-	lt_status st = fn(r, f, err);
-	if (fclose(f) != 0 && st == LT_OK)
-		st = lt_error_set(err, LT_EFATAL, "cannot write %s: %s", tmp, strerror(errno));
-	if (st == LT_OK && rename(tmp, path) != 0)
-		st = lt_error_set(err, LT_EFATAL, "cannot rename %s: %s", tmp, strerror(errno));
-	if (st != LT_OK)
-		remove(tmp);
-	return st;
-}
-
 /* Second pass, header-only: every event in time order with the rules that hit it. */
 static lt_status write_timeline(scan *s, const char *dir, lt_error *err)
 {
@@ -869,17 +848,21 @@ static lt_status write_outputs(scan *s, lt_error *err)
 	static const struct {
 		unsigned bit;
 		const char *name;
-		writer_fn fn;
+		report_writer fn;
 	} writers[] = {
 		{SCAN_FMT_HTML, "report.html", report_write_html},
 		{SCAN_FMT_JUNIT, "junit.xml", report_write_junit},
 		{SCAN_FMT_JSONL, "findings.jsonl", report_write_jsonl},
 		{SCAN_FMT_MD, "summary.md", report_write_markdown},
 	};
-	for (size_t i = 0; i < sizeof writers / sizeof writers[0]; i++)
-		if ((s->o->formats & writers[i].bit) &&
-		    write_file(dir, writers[i].name, writers[i].fn, s->r, err) != LT_OK)
+	for (size_t i = 0; i < sizeof writers / sizeof writers[0]; i++) {
+		if (!(s->o->formats & writers[i].bit))
+			continue;
+		char path[PATH_MAX];
+		snprintf(path, sizeof path, "%s/%s", dir, writers[i].name);
+		if (report_write_path(s->r, writers[i].fn, path, err) != LT_OK)
 			return err->status;
+	}
 	if ((s->o->formats & SCAN_FMT_CSV) && write_timeline(s, dir, err) != LT_OK)
 		return err->status;
 	return LT_OK;
