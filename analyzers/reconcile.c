@@ -2,27 +2,39 @@
  * reconcile.c — CloudTrail <-> invocation-log join and coverage gaps (see
  * reconcile.h, docs/integrity.md).
  *
- * The join is SQL over TEMP tables (rc_ct, rc_inv) filled from the events
- * table, so the read-only case is not touched and memory stays in SQLite
- * (the tables are emptied, not dropped, afterwards, so that the join can run
- * while a replay is open on the same connection):
- * strong matches by request id in two UPDATEs, then weak matches one
- * unmatched call at a time (an indexed lookup by principal and time).
- * Unmatched ids are read into memory, sorted by account, region and time,
- * and cut into windows.
- * Coverage gaps: one ordered pass over the events (events_time index) keeps
- * per series (source, account, region) an hourly count array and the
- * stretches of at least RECONCILE_GAP_MIN_US without a record. A stretch is a
- * gap when a day or longer, or when (a) the quieter of the hour before and the
- * hour after predicts at least GAP_POISSON records in it (P(none) <= e^-10)
- * and (b) on the other days of the series the same clock hours had records at
- * least RECONCILE_GAP_EXPECTED of the time (or there is no other day to ask).
+ * Events are read once, through a headers-only replay (store/replay.h) in
+ * (time, source, uid) order; nothing here queries the events of the index
+ * with SQL. During that pass:
+ *   - the CloudTrail runtime calls and the invocation records go into TEMP
+ *     tables (rc_ct, rc_inv; prepared INSERTs), the calls that switch a
+ *     source off into rc_ctl, so the read-only case is not touched and memory
+ *     stays in SQLite (the tables are emptied, not dropped, afterwards, so
+ *     that the join can run while a replay is open on the same connection);
+ *   - per series (source, account, region) an hourly count array and the
+ *     stretches of at least RECONCILE_GAP_MIN_US without a record are kept.
+ * Records are named by their ordinal in the replay order (1-based); the
+ * tie-break among records of the same time is (member id, offset), the
+ * order in which the indexer stored them.
+ * The join: strong matches by request id in two UPDATEs, then weak matches
+ * one unmatched call at a time (an indexed lookup by principal and time).
+ * Unmatched records are read into memory, sorted by account, region and
+ * time, and cut into windows.
+ * A stretch is a gap when a day or longer, or when (a) the quieter of the
+ * hour before and the hour after predicts at least GAP_POISSON records in it
+ * (P(none) <= e^-10) and (b) on the other days of the series the same clock
+ * hours had records at least RECONCILE_GAP_EXPECTED of the time (or there is
+ * no other day to ask). The hourly counts bound (a) from above, so only the
+ * stretches that may pass are counted exactly, each by a replay of the two
+ * hours around it.
+ * The report reads the unmatched records back with one headers-only replay
+ * over the span of the record windows.
  */
 #include "config.h"
 #include "common/sort.h"
 
 #include "analyzers/reconcile.h"
 
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,6 +47,7 @@
 #include "common/ltime.h"
 #include "ingest/json.h"
 #include "reports/strmap.h"
+#include "store/replay.h"
 
 #define HOUR_US (3600LL * 1000000LL)
 #define DAY_US (24 * HOUR_US)
@@ -43,16 +56,17 @@
 #define MAX_GAP_CANDIDATES 100000
 #define MAX_HOURS (24 * 366 * 3)
 
+/* Strings (principal, account, region, model) are interned in the result's
+ * arena: equal strings are the same pointer, "" stands for absent. */
 typedef struct rec {
-	int64_t id, time_us, principal, account, region;
-	const char *model;
+	int64_t id, time_us, member_id, offset, rank;
+	const char *principal, *account, *region, *model;
 	int has_error;
 } rec;
 
 typedef struct win_ex {
 	reconcile_window pub;
 	size_t first_id; /* index into ids */
-	int64_t account_id, region_id;
 } win_ex;
 
 struct reconcile_result {
@@ -64,6 +78,8 @@ struct reconcile_result {
 	int64_t *ids;
 	size_t nids, aids;
 	reconcile_window *out;
+	/* the record windows' span, and the ordinal of the first event at hit_from_us */
+	int64_t hit_from_us, hit_until_us, hit_base;
 };
 
 void reconcile_options_init(reconcile_options *o)
@@ -128,62 +144,35 @@ static lt_status prepare(case_db *c, const char *sql, sqlite3_stmt **s, lt_error
 	return LT_OK;
 }
 
-static void bind_id(sqlite3_stmt *s, int i, int64_t id)
+/* An absent (empty) string is NULL in the TEMP tables, as in the index. */
+static void bind_str(sqlite3_stmt *s, int i, const char *p, size_t n)
 {
-	if (id > 0)
-		sqlite3_bind_int64(s, i, id);
-	else
+	if (p == NULL || n == 0)
 		sqlite3_bind_null(s, i);
+	else
+		sqlite3_bind_text64(s, i, p, (sqlite3_uint64)n, SQLITE_STATIC, SQLITE_UTF8);
 }
 
-static int64_t col_id(sqlite3_stmt *s, int i)
+static void bind_cstr(sqlite3_stmt *s, int i, const char *p)
 {
-	return sqlite3_column_type(s, i) == SQLITE_NULL ? 0 : sqlite3_column_int64(s, i);
+	bind_str(s, i, p, p ? strlen(p) : 0);
 }
 
-static const char *str_of(reconcile_result *r, case_db *c, int64_t id)
+static void bind_ev(sqlite3_stmt *s, int i, ev_str v)
 {
-	if (id <= 0)
-		return "";
-	sqlite3_stmt *s = NULL;
-	const char *out = "";
-	if (sqlite3_prepare_v2(case_sqlite(c), "SELECT s FROM strs WHERE id = ?", -1, &s, NULL) == SQLITE_OK) {
-		sqlite3_bind_int64(s, 1, id);
-		if (sqlite3_step(s) == SQLITE_ROW) {
-			const char *t = (const char *)sqlite3_column_text(s, 0);
-			const char *d = t ? arena_strndup(r->a, t, strlen(t)) : NULL;
-			out = d ? d : "";
-		}
-	}
-	sqlite3_finalize(s);
-	return out;
+	bind_str(s, i, v.p, v.n);
 }
 
-/* The TEMP tables are created once per connection and emptied after use
- * (DROP TABLE is refused while another statement, e.g. a replay, is active
- * on the connection; DELETE is not). */
-static const char setup_sql[] =
-	"CREATE TEMP TABLE IF NOT EXISTS rc_ct(id INTEGER, time_us INTEGER, request_id TEXT, principal INTEGER,"
-	" model INTEGER, account INTEGER, region INTEGER, error_code INTEGER, m INTEGER);"
-	"CREATE TEMP TABLE IF NOT EXISTS rc_inv(id INTEGER, time_us INTEGER, request_id TEXT, principal INTEGER,"
-	" model INTEGER, account INTEGER, region INTEGER, m INTEGER);"
-	"CREATE INDEX IF NOT EXISTS temp.rc_ct_req ON rc_ct(request_id);"
-	"CREATE INDEX IF NOT EXISTS temp.rc_inv_req ON rc_inv(request_id);"
-	"CREATE INDEX IF NOT EXISTS temp.rc_inv_pt ON rc_inv(principal, time_us);"
-	"DELETE FROM rc_ct; DELETE FROM rc_inv;"
-	"INSERT INTO rc_ct SELECT e.id, e.time_us, e.request_id, e.principal, e.model, e.account,"
-	" e.region, e.error_code, 0 FROM events e"
-	" WHERE e.source = 1 AND e.service IN (SELECT id FROM strs WHERE s = 'bedrock.amazonaws.com')"
-	" AND e.action IN (SELECT id FROM strs WHERE s IN ('InvokeModel', 'InvokeModelWithResponseStream',"
-	" 'Converse', 'ConverseStream'));"
-	"INSERT INTO rc_inv SELECT e.id, e.time_us, e.request_id, e.principal, e.model, e.account,"
-	" e.region, 0 FROM events e WHERE e.source = 2;"
-	"UPDATE rc_ct SET m = 1 WHERE request_id IS NOT NULL AND request_id <> ''"
-	" AND EXISTS (SELECT 1 FROM rc_inv i WHERE i.request_id = rc_ct.request_id);"
-	"UPDATE rc_inv SET m = 1 WHERE request_id IS NOT NULL AND request_id <> ''"
-	" AND EXISTS (SELECT 1 FROM rc_ct c WHERE c.request_id = rc_inv.request_id);";
-
-static const char teardown_sql[] = "DELETE FROM rc_ct; DELETE FROM rc_inv;";
+/* Request ids that are canonical UUIDs as 16 bytes, as the index keeps them:
+ * a smaller join index; equality is the same. */
+static void bind_request_id(sqlite3_stmt *s, int i, ev_str v)
+{
+	unsigned char packed[16];
+	if (v.n > 0 && case_uuid_pack(v.p, v.n, packed))
+		sqlite3_bind_blob(s, i, packed, sizeof packed, SQLITE_TRANSIENT);
+	else
+		bind_ev(s, i, v);
+}
 
 static int64_t count_of(case_db *c, const char *sql, int *ok)
 {
@@ -195,6 +184,118 @@ static int64_t count_of(case_db *c, const char *sql, int *ok)
 		*ok = 0;
 	sqlite3_finalize(s);
 	return n;
+}
+
+/* The interned copy of p[0..n) ("" when empty); NULL out of memory. */
+static const char *intern(reconcile_result *r, strmap *m, const char *p, size_t n)
+{
+	if (p == NULL || n == 0)
+		return "";
+	uint64_t *slot = strmap_slot(m, p, n, true, NULL);
+	if (slot == NULL)
+		return NULL;
+	if (*slot == 0) {
+		char *d = arena_strndup(r->a, p, n);
+		if (d == NULL)
+			return NULL;
+		*slot = (uint64_t)(uintptr_t)d;
+	}
+	return (const char *)(uintptr_t)*slot;
+}
+
+static const char *intern_col(reconcile_result *r, strmap *m, sqlite3_stmt *s, int i)
+{
+	const char *t = (const char *)sqlite3_column_text(s, i);
+	return intern(r, m, t, t ? (size_t)sqlite3_column_bytes(s, i) : 0);
+}
+
+/* The TEMP tables are created once per connection and emptied after use
+ * (DROP TABLE is refused while another statement, e.g. a replay, is active
+ * on the connection; DELETE is not). id is the replay ordinal; mid, off the
+ * member id and offset (the tie-break); rk the rank among the events of the
+ * same time (to find the ordinal again from a replay starting at that time). */
+static const char setup_sql[] =
+	"CREATE TEMP TABLE IF NOT EXISTS rc_ct(id INTEGER PRIMARY KEY, time_us INTEGER, request_id TEXT,"
+	" principal TEXT, model TEXT, account TEXT, region TEXT, error_code INTEGER, m INTEGER, mid INTEGER,"
+	" off INTEGER, rk INTEGER);"
+	"CREATE TEMP TABLE IF NOT EXISTS rc_inv(id INTEGER PRIMARY KEY, time_us INTEGER, request_id TEXT,"
+	" principal TEXT, model TEXT, account TEXT, region TEXT, m INTEGER, mid INTEGER, off INTEGER, rk INTEGER);"
+	"CREATE TEMP TABLE IF NOT EXISTS rc_ctl(id INTEGER PRIMARY KEY, time_us INTEGER, account TEXT, action TEXT);"
+	"DELETE FROM rc_ct; DELETE FROM rc_inv; DELETE FROM rc_ctl;";
+
+/* After the pass: an index built over full tables costs a sort, not a random
+ * insert per row (on a connection that ran reconcile before they exist already). */
+static const char match_sql[] =
+	"CREATE INDEX IF NOT EXISTS temp.rc_ct_req ON rc_ct(request_id);"
+	"CREATE INDEX IF NOT EXISTS temp.rc_inv_req ON rc_inv(request_id);"
+	"CREATE INDEX IF NOT EXISTS temp.rc_inv_pt ON rc_inv(principal, time_us);"
+	"CREATE INDEX IF NOT EXISTS temp.rc_ctl_at ON rc_ctl(account, time_us);"
+	"UPDATE rc_ct SET m = 1 WHERE request_id IS NOT NULL AND request_id <> ''"
+	" AND EXISTS (SELECT 1 FROM rc_inv i WHERE i.request_id = rc_ct.request_id);"
+	"UPDATE rc_inv SET m = 1 WHERE request_id IS NOT NULL AND request_id <> ''"
+	" AND EXISTS (SELECT 1 FROM rc_ct c WHERE c.request_id = rc_inv.request_id);";
+
+static const char teardown_sql[] = "DELETE FROM rc_ct; DELETE FROM rc_inv; DELETE FROM rc_ctl;";
+
+/* Connection settings changed while the TEMP tables are in use. */
+typedef struct temp_state {
+	int query_only;
+	int64_t cache_size;
+} temp_state;
+
+#define RC_TEMP_CACHE_KIB 16384 /* page cache of the TEMP tables while in use (less spilling) */
+
+static lt_status set_temp(case_db *c, int query_only, int64_t cache_size, lt_error *err)
+{
+	char sql[96];
+	snprintf(sql, sizeof sql, "PRAGMA query_only=%d; PRAGMA temp.cache_size=%lld", query_only,
+	         (long long)cache_size);
+	return exec(c, sql, err);
+}
+
+/* A read-only case is opened with query_only on; TEMP tables need it off
+ * (the main database stays read-only through SQLITE_OPEN_READONLY). The
+ * work on the TEMP tables runs inside a savepoint: one commit instead of one
+ * per INSERT (a savepoint, not BEGIN, so that it nests in a caller's
+ * transaction). */
+static lt_status writable_temp(case_db *c, temp_state *ts, lt_error *err)
+{
+	int ok = 1;
+	ts->query_only = count_of(c, "PRAGMA query_only", &ok) != 0;
+	ts->cache_size = count_of(c, "PRAGMA temp.cache_size", &ok);
+	if (!ok)
+		return sql_fail(c, err, "pragma");
+	lt_status st = set_temp(c, 0, -RC_TEMP_CACHE_KIB, err);
+	if (st == LT_OK)
+		st = exec(c, "SAVEPOINT reconcile", err);
+	if (st != LT_OK) {
+		lt_error e2;
+		(void)set_temp(c, ts->query_only, ts->cache_size, &e2);
+	}
+	return st;
+}
+
+/* Empties the TEMP tables (teardown), ends the savepoint and puts the
+ * settings back; keeps the first error. */
+static lt_status restore_temp(case_db *c, const char *teardown, const temp_state *ts, lt_status st, lt_error *err)
+{
+	lt_error e2, e3;
+	lt_status td = exec(c, st == LT_OK ? teardown : "ROLLBACK TO reconcile", &e2);
+	lt_status more = exec(c, "RELEASE reconcile", &e3);
+	if (td == LT_OK && more != LT_OK) {
+		td = more;
+		e2 = e3;
+	}
+	more = set_temp(c, ts->query_only, ts->cache_size, &e3);
+	if (td == LT_OK && more != LT_OK) {
+		td = more;
+		e2 = e3;
+	}
+	if (st == LT_OK && td != LT_OK) {
+		*err = e2;
+		st = td;
+	}
+	return st;
 }
 
 /* ---- weak matches --------------------------------------------------------- */
@@ -218,7 +319,8 @@ typedef struct recs {
 	size_t n, alloc;
 } recs;
 
-static lt_status load_unmatched(reconcile_result *r, case_db *c, const char *sql, recs *out, lt_error *err)
+static lt_status load_unmatched(reconcile_result *r, case_db *c, strmap *names, const char *sql, recs *out,
+                                lt_error *err)
 {
 	sqlite3_stmt *s = NULL;
 	lt_status st = prepare(c, sql, &s, err);
@@ -237,12 +339,16 @@ static lt_status load_unmatched(reconcile_result *r, case_db *c, const char *sql
 		rec *x = &out->v[out->n++];
 		x->id = sqlite3_column_int64(s, 0);
 		x->time_us = sqlite3_column_int64(s, 1);
-		x->principal = col_id(s, 2);
-		x->account = col_id(s, 3);
-		x->region = col_id(s, 4);
-		const char *m = (const char *)sqlite3_column_text(s, 5);
-		x->model = m ? arena_strndup(r->a, m, strlen(m)) : NULL;
+		x->principal = intern_col(r, names, s, 2);
+		x->account = intern_col(r, names, s, 3);
+		x->region = intern_col(r, names, s, 4);
+		x->model = intern_col(r, names, s, 5);
 		x->has_error = sqlite3_column_type(s, 6) != SQLITE_NULL;
+		x->member_id = sqlite3_column_int64(s, 7);
+		x->offset = sqlite3_column_int64(s, 8);
+		x->rank = sqlite3_column_int64(s, 9);
+		if (x->principal == NULL || x->account == NULL || x->region == NULL || x->model == NULL)
+			st = lt_error_set(err, LT_EFATAL, "out of memory");
 	}
 	if (st == LT_OK && rc != SQLITE_DONE)
 		st = sql_fail(c, err, "read");
@@ -254,9 +360,9 @@ static lt_status weak_match(reconcile_result *r, case_db *c, recs *ct, lt_error 
 {
 	sqlite3_stmt *q = NULL, *ui = NULL, *uc = NULL;
 	lt_status st = prepare(c,
-	                       "SELECT i.id, m.s FROM rc_inv i LEFT JOIN strs m ON m.id = i.model"
+	                       "SELECT i.id, i.model FROM rc_inv i"
 	                       " WHERE i.m = 0 AND i.principal IS ? AND i.time_us BETWEEN ? AND ?"
-	                       " ORDER BY abs(i.time_us - ?), i.id",
+	                       " ORDER BY abs(i.time_us - ?), i.mid, i.off",
 	                       &q, err);
 	if (st == LT_OK)
 		st = prepare(c, "UPDATE rc_inv SET m = 2 WHERE id = ?", &ui, err);
@@ -266,7 +372,7 @@ static lt_status weak_match(reconcile_result *r, case_db *c, recs *ct, lt_error 
 	for (size_t k = 0; st == LT_OK && k < ct->n; k++) {
 		rec *x = &ct->v[k];
 		sqlite3_reset(q);
-		bind_id(q, 1, x->principal);
+		bind_cstr(q, 1, x->principal);
 		sqlite3_bind_int64(q, 2, x->time_us - RECONCILE_WEAK_US);
 		sqlite3_bind_int64(q, 3, x->time_us + RECONCILE_WEAK_US);
 		sqlite3_bind_int64(q, 4, x->time_us);
@@ -300,16 +406,22 @@ static lt_status weak_match(reconcile_result *r, case_db *c, recs *ct, lt_error 
 
 /* ---- windows -------------------------------------------------------------- */
 
+static int cmp_i64(int64_t a, int64_t b)
+{
+	return a < b ? -1 : a > b;
+}
+
 static int cmp_rec(const void *a, const void *b)
 {
 	const rec *x = a, *y = b;
-	if (x->account != y->account)
-		return x->account < y->account ? -1 : 1;
-	if (x->region != y->region)
-		return x->region < y->region ? -1 : 1;
-	if (x->time_us != y->time_us)
-		return x->time_us < y->time_us ? -1 : 1;
-	return x->id < y->id ? -1 : x->id > y->id;
+	int c = strcmp(x->account, y->account);
+	if (c == 0)
+		c = strcmp(x->region, y->region);
+	if (c == 0)
+		c = cmp_i64(x->time_us, y->time_us);
+	if (c == 0)
+		c = cmp_i64(x->member_id, y->member_id);
+	return c ? c : cmp_i64(x->offset, y->offset);
 }
 
 static win_ex *new_window(reconcile_result *r)
@@ -352,8 +464,8 @@ static size_t matched_in(case_db *c, const char *table, const win_ex *w)
 	sqlite3_stmt *s = NULL;
 	size_t n = 0;
 	if (sqlite3_prepare_v2(case_sqlite(c), sql, -1, &s, NULL) == SQLITE_OK) {
-		bind_id(s, 1, w->account_id);
-		bind_id(s, 2, w->region_id);
+		bind_cstr(s, 1, w->pub.account);
+		bind_cstr(s, 2, w->pub.region);
 		sqlite3_bind_int64(s, 3, w->pub.first_us);
 		sqlite3_bind_int64(s, 4, w->pub.last_us);
 		if (sqlite3_step(s) == SQLITE_ROW)
@@ -363,35 +475,47 @@ static size_t matched_in(case_db *c, const char *table, const win_ex *w)
 	return n;
 }
 
+/* Widens the span the report's replay must cover to x, and remembers the
+ * ordinal of the first event at its start (x's ordinal less its rank). */
+static void note_hit_span(reconcile_result *r, const rec *x)
+{
+	if (x->time_us < r->hit_from_us) {
+		r->hit_from_us = x->time_us;
+		r->hit_base = x->id - x->rank;
+	}
+	if (x->time_us > r->hit_until_us)
+		r->hit_until_us = x->time_us;
+}
+
 static lt_status make_windows(reconcile_result *r, case_db *c, rec *v, size_t n, reconcile_kind kind,
                               lt_error *err)
 {
 	lt_sort(v, n, sizeof *v, cmp_rec);
 	win_ex *w = NULL;
+	const char *table = kind == RECONCILE_CT_ONLY ? "rc_ct" : "rc_inv";
 	for (size_t i = 0; i < n; i++) {
 		const rec *x = &v[i];
-		if (w == NULL || x->account != w->account_id || x->region != w->region_id ||
+		if (w == NULL || x->account != w->pub.account || x->region != w->pub.region ||
 		    x->time_us - w->pub.last_us > RECONCILE_JOIN_US) {
 			if (w != NULL)
-				w->pub.matched = matched_in(c, kind == RECONCILE_CT_ONLY ? "rc_ct" : "rc_inv", w);
+				w->pub.matched = matched_in(c, table, w);
 			w = new_window(r);
 			if (w == NULL)
 				return lt_error_set(err, LT_EFATAL, "out of memory");
 			w->pub.kind = kind;
-			w->account_id = x->account;
-			w->region_id = x->region;
-			w->pub.account = str_of(r, c, x->account);
-			w->pub.region = str_of(r, c, x->region);
+			w->pub.account = x->account;
+			w->pub.region = x->region;
 			w->pub.first_us = x->time_us;
 			w->first_id = r->nids;
 		}
 		w->pub.last_us = x->time_us;
 		w->pub.count++;
+		note_hit_span(r, x);
 		if (push_id(r, x->id) != LT_OK)
 			return lt_error_set(err, LT_EFATAL, "out of memory");
 	}
 	if (w != NULL)
-		w->pub.matched = matched_in(c, kind == RECONCILE_CT_ONLY ? "rc_ct" : "rc_inv", w);
+		w->pub.matched = matched_in(c, table, w);
 	return LT_OK;
 }
 
@@ -399,9 +523,10 @@ static lt_status make_windows(reconcile_result *r, case_db *c, rec *v, size_t n,
 
 typedef struct series {
 	int source;
-	int64_t account, region;
+	const char *account, *region; /* interned */
 	int64_t first_us, last_us;
 	uint32_t *hours; /* from the case's first hour; NULL if the case is too long */
+	size_t nh;       /* hours allocated */
 } series;
 
 typedef struct gapc {
@@ -413,24 +538,32 @@ typedef struct gapscan {
 	series *s;
 	size_t ns;
 	strmap *index; /* (source, account, region) -> series + 1 */
+	buf key;
 	gapc *g;
 	size_t ng, ag;
 	int64_t h0;      /* first hour of the case (us) */
+	int64_t last_us; /* last event of the case */
+	int started;     /* h0 is set */
+	int too_long;    /* the case spans more than MAX_HOURS: no hourly counts */
 	size_t nhours;
 } gapscan;
 
-static size_t series_of(gapscan *gs, int source, int64_t account, int64_t region)
+static size_t series_of(gapscan *gs, int source, const char *account, const char *region)
 {
-	unsigned char key[17];
-	key[0] = (unsigned char)source;
-	memcpy(key + 1, &account, 8);
-	memcpy(key + 9, &region, 8);
-	const uint64_t *found = strmap_find(gs->index, key, sizeof key);
+	size_t la = strlen(account);
+	unsigned char head[1 + sizeof la];
+	head[0] = (unsigned char)source;
+	memcpy(head + 1, &la, sizeof la);
+	buf_reset(&gs->key);
+	if (buf_append(&gs->key, head, sizeof head) != LT_OK || buf_append(&gs->key, account, la) != LT_OK ||
+	    buf_append(&gs->key, region, strlen(region)) != LT_OK)
+		return SIZE_MAX - 1;
+	const uint64_t *found = strmap_find(gs->index, gs->key.data, gs->key.len);
 	if (found)
 		return (size_t)*found - 1;
 	if (gs->ns >= MAX_SERIES)
 		return SIZE_MAX;
-	uint64_t *slot = strmap_slot(gs->index, key, sizeof key, true, NULL);
+	uint64_t *slot = strmap_slot(gs->index, gs->key.data, gs->key.len, true, NULL);
 	if (slot == NULL)
 		return SIZE_MAX - 1;
 	series *s = &gs->s[gs->ns];
@@ -439,13 +572,37 @@ static size_t series_of(gapscan *gs, int source, int64_t account, int64_t region
 	s->account = account;
 	s->region = region;
 	s->first_us = INT64_MIN;
-	if (gs->nhours > 0) {
-		s->hours = calloc(gs->nhours, sizeof *s->hours);
-		if (s->hours == NULL)
-			return SIZE_MAX - 1;
-	}
 	*slot = ++gs->ns;
 	return gs->ns - 1;
+}
+
+/* Grows the hourly counts of x to at least n hours (zeroed). */
+static int grow_hours(series *x, size_t n)
+{
+	if (x->nh >= n)
+		return 0;
+	size_t na = x->nh * 2 > n ? x->nh * 2 : n;
+	if (na < 64)
+		na = 64;
+	if (na > MAX_HOURS)
+		na = n;
+	uint32_t *nv = realloc(x->hours, na * sizeof *nv);
+	if (nv == NULL)
+		return -1;
+	memset(nv + x->nh, 0, (na - x->nh) * sizeof *nv);
+	x->hours = nv;
+	x->nh = na;
+	return 0;
+}
+
+static void drop_hours(gapscan *gs)
+{
+	gs->too_long = 1;
+	for (size_t i = 0; i < gs->ns; i++) {
+		free(gs->s[i].hours);
+		gs->s[i].hours = NULL;
+		gs->s[i].nh = 0;
+	}
 }
 
 static int add_gap(gapscan *gs, size_t si, int64_t from, int64_t to)
@@ -470,66 +627,90 @@ static int64_t floor_hour(int64_t t)
 	return h > t ? h - HOUR_US : h;
 }
 
-static lt_status scan_series(case_db *c, gapscan *gs, lt_error *err)
+/* One event of the pass (events come in time order). */
+static lt_status scan_event(gapscan *gs, int source, const char *account, const char *region, int64_t t,
+                            lt_error *err)
 {
-	int ok = 1;
-	int64_t lo = count_of(c, "SELECT min(time_us) FROM events WHERE source IN (1, 2)", &ok);
-	int64_t hi = count_of(c, "SELECT max(time_us) FROM events WHERE source IN (1, 2)", &ok);
-	if (!ok)
-		return sql_fail(c, err, "time range");
-	gs->h0 = floor_hour(lo);
-	int64_t nh = (hi - gs->h0) / HOUR_US + 1;
-	gs->nhours = nh > 0 && nh <= MAX_HOURS ? (size_t)nh : 0;
-	gs->s = calloc(MAX_SERIES, sizeof *gs->s);
-	gs->index = strmap_new(0);
-	if (gs->s == NULL || gs->index == NULL)
-		return lt_error_set(err, LT_EFATAL, "out of memory");
-	sqlite3_stmt *s = NULL;
-	lt_status st = prepare(c,
-	                       "SELECT source, account, region, time_us FROM events WHERE source IN (1, 2)"
-	                       " ORDER BY time_us",
-	                       &s, err);
-	int rc = SQLITE_DONE;
-	while (st == LT_OK && (rc = sqlite3_step(s)) == SQLITE_ROW) {
-		size_t si = series_of(gs, sqlite3_column_int(s, 0), col_id(s, 1), col_id(s, 2));
-		if (si == SIZE_MAX - 1)
-			st = lt_error_set(err, LT_EFATAL, "out of memory");
-		if (si >= SIZE_MAX - 1)
-			continue;
-		series *x = &gs->s[si];
-		int64_t t = sqlite3_column_int64(s, 3);
-		if (x->first_us == INT64_MIN)
-			x->first_us = t;
-		else if (t - x->last_us >= RECONCILE_GAP_MIN_US && add_gap(gs, si, x->last_us, t) < 0)
-			st = lt_error_set(err, LT_EFATAL, "out of memory");
-		x->last_us = t;
-		if (x->hours)
-			x->hours[(t - gs->h0) / HOUR_US]++;
+	if (!gs->started) {
+		gs->h0 = floor_hour(t);
+		gs->started = 1;
 	}
-	if (st == LT_OK && rc != SQLITE_DONE)
-		st = sql_fail(c, err, "scan");
-	sqlite3_finalize(s);
+	gs->last_us = t;
+	size_t si = series_of(gs, source, account, region);
+	if (si == SIZE_MAX - 1)
+		return lt_error_set(err, LT_EFATAL, "out of memory");
+	if (si == SIZE_MAX)
+		return LT_OK;
+	series *x = &gs->s[si];
+	if (x->first_us == INT64_MIN)
+		x->first_us = t;
+	else if (t - x->last_us >= RECONCILE_GAP_MIN_US && add_gap(gs, si, x->last_us, t) < 0)
+		return lt_error_set(err, LT_EFATAL, "out of memory");
+	x->last_us = t;
+	int64_t h = (t - gs->h0) / HOUR_US;
+	if (!gs->too_long && h >= MAX_HOURS)
+		drop_hours(gs);
+	if (gs->too_long)
+		return LT_OK;
+	if (grow_hours(x, (size_t)h + 1) < 0)
+		return lt_error_set(err, LT_EFATAL, "out of memory");
+	x->hours[h]++;
+	return LT_OK;
+}
+
+/* After the pass: every series gets hourly counts over the whole case. */
+static lt_status finish_scan(gapscan *gs, lt_error *err)
+{
+	int64_t nh = (gs->last_us - gs->h0) / HOUR_US + 1;
+	gs->nhours = nh > 0 && nh <= MAX_HOURS && !gs->too_long ? (size_t)nh : 0;
+	if (gs->nhours == 0) {
+		drop_hours(gs);
+		return LT_OK;
+	}
+	for (size_t i = 0; i < gs->ns; i++)
+		if (grow_hours(&gs->s[i], gs->nhours) < 0)
+			return lt_error_set(err, LT_EFATAL, "out of memory");
+	return LT_OK;
+}
+
+/* Records of the series in (from, to], counted by a replay of that span. */
+static lt_status count_between(case_db *c, const series *x, int64_t from, int64_t to, double *n, lt_error *err)
+{
+	replay_filter f;
+	replay_filter_init(&f);
+	f.since_us = from + 1;
+	f.until_us = to + 1;
+	f.source = x->source == EV_SRC_CLOUDTRAIL ? EV_SRC_CLOUDTRAIL : EV_SRC_INVOCATION;
+	f.flags = REPLAY_HEADERS_ONLY;
+	replay *rp = NULL;
+	lt_status st = replay_new(c, &f, &rp, err);
+	const event *ev = NULL;
+	uint64_t k = 0;
+	while (st == LT_OK) {
+		lt_status sn = replay_next(rp, &ev, err);
+		if (sn == LT_EFATAL)
+			st = sn;
+		if (ev == NULL)
+			break;
+		if (ev_str_eq(ev->account, x->account) && ev_str_eq(ev->region, x->region))
+			k++;
+	}
+	replay_free(rp);
+	*n = (double)k;
 	return st;
 }
 
-/* records of the series in (from, to] */
-static double count_between(case_db *c, const series *x, int64_t from, int64_t to)
+/* At most how many records of the series lie in (from, to] (by the hourly counts); HUGE_VAL if unknown. */
+static double count_bound(const series *x, const gapscan *gs, int64_t from, int64_t to)
 {
-	sqlite3_stmt *s = NULL;
+	if (x->hours == NULL)
+		return HUGE_VAL;
 	double n = 0;
-	if (sqlite3_prepare_v2(case_sqlite(c),
-	                       "SELECT count(*) FROM events WHERE time_us > ? AND time_us <= ? AND source = ?"
-	                       " AND account IS ? AND region IS ?",
-	                       -1, &s, NULL) == SQLITE_OK) {
-		sqlite3_bind_int64(s, 1, from);
-		sqlite3_bind_int64(s, 2, to);
-		sqlite3_bind_int(s, 3, x->source);
-		bind_id(s, 4, x->account);
-		bind_id(s, 5, x->region);
-		if (sqlite3_step(s) == SQLITE_ROW)
-			n = (double)sqlite3_column_int64(s, 0);
+	for (int64_t h = floor_hour(from + 1); h <= floor_hour(to); h += HOUR_US) {
+		int64_t i = (h - gs->h0) / HOUR_US;
+		if (h >= gs->h0 && i >= 0 && (size_t)i < gs->nhours)
+			n += x->hours[i];
 	}
-	sqlite3_finalize(s);
 	return n;
 }
 
@@ -554,25 +735,35 @@ static double other_days_share(const series *x, const gapscan *gs, int64_t from,
 	return total ? (double)active / (double)total : -1;
 }
 
+static const char *const ct_off_actions[] = {"StopLogging", "DeleteTrail", "UpdateTrail", "PutEventSelectors"};
+static const char *const inv_off_actions[] = {"DeleteModelInvocationLoggingConfiguration",
+                                              "PutModelInvocationLoggingConfiguration"};
+
+static int is_one_of(ev_str v, const char *const *names, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (ev_str_eq(v, names[i]))
+			return 1;
+	return 0;
+}
+
 /* A call in the same account shortly before the gap that switches the
  * source off: the gap's cause. "" when none. */
 static const char *gap_cause(reconcile_result *r, case_db *c, const series *x, int64_t from)
 {
 	static const char ct_sql[] =
-		"SELECT a.s, e.time_us FROM events e JOIN strs a ON a.id = e.action WHERE e.source = 1"
-		" AND e.account IS ? AND e.time_us BETWEEN ? AND ?"
-		" AND a.s IN ('StopLogging', 'DeleteTrail', 'UpdateTrail', 'PutEventSelectors')"
-		" ORDER BY e.time_us DESC LIMIT 1";
+		"SELECT action, time_us FROM rc_ctl WHERE account IS ? AND time_us BETWEEN ? AND ?"
+		" AND action IN ('StopLogging', 'DeleteTrail', 'UpdateTrail', 'PutEventSelectors')"
+		" ORDER BY time_us DESC, id DESC LIMIT 1";
 	static const char inv_sql[] =
-		"SELECT a.s, e.time_us FROM events e JOIN strs a ON a.id = e.action WHERE e.source = 1"
-		" AND e.account IS ? AND e.time_us BETWEEN ? AND ?"
-		" AND a.s IN ('DeleteModelInvocationLoggingConfiguration', 'PutModelInvocationLoggingConfiguration')"
-		" ORDER BY e.time_us DESC LIMIT 1";
+		"SELECT action, time_us FROM rc_ctl WHERE account IS ? AND time_us BETWEEN ? AND ?"
+		" AND action IN ('DeleteModelInvocationLoggingConfiguration', 'PutModelInvocationLoggingConfiguration')"
+		" ORDER BY time_us DESC, id DESC LIMIT 1";
 	sqlite3_stmt *s = NULL;
 	const char *out = "";
 	if (sqlite3_prepare_v2(case_sqlite(c), x->source == 1 ? ct_sql : inv_sql, -1, &s, NULL) != SQLITE_OK)
 		return out;
-	bind_id(s, 1, x->account);
+	bind_cstr(s, 1, x->account);
 	sqlite3_bind_int64(s, 2, from - RECONCILE_CAUSE_US);
 	sqlite3_bind_int64(s, 3, from + RECONCILE_CAUSE_US);
 	if (sqlite3_step(s) == SQLITE_ROW) {
@@ -592,23 +783,34 @@ static lt_status judge_gaps(reconcile_result *r, case_db *c, gapscan *gs, lt_err
 		const gapc *g = &gs->g[i];
 		const series *x = &gs->s[g->series];
 		int64_t len = g->to_us - g->from_us;
-		/* the hour before the gap (ending with its last record) and after (from its first) */
-		double before = count_between(c, x, g->from_us - HOUR_US, g->from_us);
-		double after = count_between(c, x, g->to_us - 1, g->to_us + HOUR_US - 1);
-		double rate = before < after ? before : after;
-		double expect = rate * (double)len / (double)HOUR_US;
 		double share = other_days_share(x, gs, g->from_us, g->to_us);
 		int whole_day = len >= DAY_US;
-		if (!whole_day && (expect < GAP_POISSON || (share >= 0 && share < RECONCILE_GAP_EXPECTED)))
+		if (!whole_day && share >= 0 && share < RECONCILE_GAP_EXPECTED)
+			continue;
+		/* the hour before the gap (ending with its last record) and after (from its first) */
+		int64_t b_from = g->from_us - HOUR_US, b_to = g->from_us;
+		int64_t a_from = g->to_us - 1, a_to = g->to_us + HOUR_US - 1;
+		if (!whole_day) {
+			double ub = fmin(count_bound(x, gs, b_from, b_to), count_bound(x, gs, a_from, a_to));
+			if (ub * (double)len / (double)HOUR_US < GAP_POISSON)
+				continue;
+		}
+		double before = 0, after = 0;
+		lt_status st = count_between(c, x, b_from, b_to, &before, err);
+		if (st == LT_OK)
+			st = count_between(c, x, a_from, a_to, &after, err);
+		if (st != LT_OK)
+			return st;
+		double rate = before < after ? before : after;
+		double expect = rate * (double)len / (double)HOUR_US;
+		if (!whole_day && expect < GAP_POISSON)
 			continue;
 		win_ex *w = new_window(r);
 		if (w == NULL)
 			return lt_error_set(err, LT_EFATAL, "out of memory");
 		w->pub.kind = x->source == 1 ? RECONCILE_GAP_CT : RECONCILE_GAP_INV;
-		w->account_id = x->account;
-		w->region_id = x->region;
-		w->pub.account = str_of(r, c, x->account);
-		w->pub.region = str_of(r, c, x->region);
+		w->pub.account = x->account;
+		w->pub.region = x->region;
 		w->pub.first_us = g->from_us;
 		w->pub.last_us = g->to_us;
 		w->pub.expected = share;
@@ -636,8 +838,10 @@ static lt_status claimed_edges(gapscan *gs, const reconcile_options *o)
 	return LT_OK;
 }
 
-/* Is t inside a CloudTrail gap (or outside CloudTrail's span) for account/region? */
-static int ct_silent(const reconcile_result *r, const gapscan *gs, int64_t account, int64_t region, int64_t t)
+/* Is t inside a CloudTrail gap (or outside CloudTrail's span) for account/region?
+ * (account and region are interned: equal strings are equal pointers.) */
+static int ct_silent(const reconcile_result *r, const gapscan *gs, const char *account, const char *region,
+                     int64_t t)
 {
 	int seen = 0;
 	for (size_t i = 0; i < gs->ns; i++) {
@@ -652,7 +856,7 @@ static int ct_silent(const reconcile_result *r, const gapscan *gs, int64_t accou
 		return 1;
 	for (size_t i = 0; i < r->nw; i++) {
 		const win_ex *w = &r->w[i];
-		if (w->pub.kind == RECONCILE_GAP_CT && w->account_id == account && w->region_id == region &&
+		if (w->pub.kind == RECONCILE_GAP_CT && w->pub.account == account && w->pub.region == region &&
 		    t > w->pub.first_us && t < w->pub.last_us)
 			return 1;
 	}
@@ -666,6 +870,117 @@ static void free_scan(gapscan *gs)
 	free(gs->s);
 	free(gs->g);
 	strmap_free(gs->index);
+	buf_free(&gs->key);
+}
+
+/* ---- the pass ---------------------------------------------------------------- */
+
+typedef struct pass {
+	reconcile_result *r;
+	case_db *c;
+	strmap *names;
+	gapscan *gs;
+	sqlite3_stmt *ins_ct, *ins_inv, *ins_ctl;
+	int64_t ord, rank, prev_us;
+} pass;
+
+static const char *const runtime_actions[] = {"InvokeModel", "InvokeModelWithResponseStream", "Converse",
+                                              "ConverseStream"};
+
+#define NELEM(a) (sizeof(a) / sizeof((a)[0]))
+
+/* Binds the columns rc_ct and rc_inv share (1..7, then mid, off, rk at 8..10 after the table's own). */
+static void bind_common(const pass *p, sqlite3_stmt *s, const event *ev, int tail)
+{
+	sqlite3_bind_int64(s, 1, p->ord);
+	sqlite3_bind_int64(s, 2, ev->time_us);
+	bind_request_id(s, 3, ev->request_id);
+	bind_ev(s, 4, ev->principal);
+	bind_ev(s, 5, ev->model);
+	bind_ev(s, 6, ev->account);
+	bind_ev(s, 7, ev->region);
+	sqlite3_bind_int64(s, tail, ev->prov ? ev->prov->member_id : 0);
+	sqlite3_bind_int64(s, tail + 1, (int64_t)ev->offset);
+	sqlite3_bind_int64(s, tail + 2, p->rank);
+}
+
+static lt_status step_insert(pass *p, sqlite3_stmt *s, lt_error *err)
+{
+	int rc = sqlite3_step(s);
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+	return rc == SQLITE_DONE ? LT_OK : sql_fail(p->c, err, "insert");
+}
+
+static lt_status pass_event(pass *p, const event *ev, lt_error *err)
+{
+	p->ord++;
+	p->rank = p->ord > 1 && ev->time_us == p->prev_us ? p->rank + 1 : 0;
+	p->prev_us = ev->time_us;
+	if (ev->source != EV_SRC_CLOUDTRAIL && ev->source != EV_SRC_INVOCATION)
+		return LT_OK;
+	lt_status st = LT_OK;
+	if (ev->source == EV_SRC_INVOCATION) {
+		bind_common(p, p->ins_inv, ev, 8);
+		st = step_insert(p, p->ins_inv, err);
+	} else if (ev_str_eq(ev->service, "bedrock.amazonaws.com") &&
+	           is_one_of(ev->action, runtime_actions, NELEM(runtime_actions))) {
+		bind_common(p, p->ins_ct, ev, 9);
+		if (ev->error_code.n > 0)
+			sqlite3_bind_int(p->ins_ct, 8, 1);
+		st = step_insert(p, p->ins_ct, err);
+	} else if (is_one_of(ev->action, ct_off_actions, NELEM(ct_off_actions)) ||
+	           is_one_of(ev->action, inv_off_actions, NELEM(inv_off_actions))) {
+		sqlite3_bind_int64(p->ins_ctl, 1, p->ord);
+		sqlite3_bind_int64(p->ins_ctl, 2, ev->time_us);
+		bind_ev(p->ins_ctl, 3, ev->account);
+		bind_ev(p->ins_ctl, 4, ev->action);
+		st = step_insert(p, p->ins_ctl, err);
+	}
+	if (st != LT_OK)
+		return st;
+	const char *account = intern(p->r, p->names, ev->account.p, ev->account.n);
+	const char *region = intern(p->r, p->names, ev->region.p, ev->region.n);
+	if (account == NULL || region == NULL)
+		return lt_error_set(err, LT_EFATAL, "out of memory");
+	return scan_event(p->gs, (int)ev->source, account, region, ev->time_us, err);
+}
+
+/* The one replay over every event of the case (headers only). */
+static lt_status read_events(pass *p, lt_error *err)
+{
+	lt_status st = prepare(p->c,
+	                       "INSERT INTO rc_ct(id, time_us, request_id, principal, model, account, region,"
+	                       " error_code, mid, off, rk, m) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, 0)",
+	                       &p->ins_ct, err);
+	if (st == LT_OK)
+		st = prepare(p->c,
+		             "INSERT INTO rc_inv(id, time_us, request_id, principal, model, account, region,"
+		             " mid, off, rk, m) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, 0)",
+		             &p->ins_inv, err);
+	if (st == LT_OK)
+		st = prepare(p->c, "INSERT INTO rc_ctl(id, time_us, account, action) VALUES(?1, ?2, ?3, ?4)", &p->ins_ctl,
+		             err);
+	replay_filter f;
+	replay_filter_init(&f);
+	f.flags = REPLAY_HEADERS_ONLY;
+	replay *rp = NULL;
+	if (st == LT_OK)
+		st = replay_new(p->c, &f, &rp, err);
+	while (st == LT_OK) {
+		const event *ev = NULL;
+		lt_status sn = replay_next(rp, &ev, err);
+		if (sn == LT_EFATAL)
+			st = sn;
+		if (ev == NULL)
+			break;
+		st = pass_event(p, ev, err);
+	}
+	replay_free(rp);
+	sqlite3_finalize(p->ins_ct);
+	sqlite3_finalize(p->ins_inv);
+	sqlite3_finalize(p->ins_ctl);
+	return st;
 }
 
 /* ---- the run ---------------------------------------------------------------- */
@@ -674,14 +989,35 @@ static lt_status run(reconcile_result *r, case_db *c, const reconcile_options *o
 {
 	gapscan gs;
 	memset(&gs, 0, sizeof gs);
+	buf_init(&gs.key, 0);
 	recs ct = {0}, inv = {0};
+	pass p;
+	memset(&p, 0, sizeof p);
+	p.r = r;
+	p.c = c;
+	p.gs = &gs;
+	p.names = strmap_new(0);
+	gs.s = calloc(MAX_SERIES, sizeof *gs.s);
+	gs.index = strmap_new(0);
 	int ok = 1;
-	/* A read-only case is opened with query_only on; TEMP tables need it off
-	 * (the main database stays read-only through SQLITE_OPEN_READONLY). */
-	int64_t query_only = count_of(c, "PRAGMA query_only", &ok);
-	lt_status st = query_only ? exec(c, "PRAGMA query_only=0", err) : LT_OK;
+	temp_state ts;
+	lt_status st = LT_OK;
+	if (p.names == NULL || gs.s == NULL || gs.index == NULL) {
+		strmap_free(p.names);
+		free_scan(&gs);
+		return lt_error_set(err, LT_EFATAL, "out of memory");
+	}
+	st = writable_temp(c, &ts, err);
+	if (st != LT_OK) {
+		strmap_free(p.names);
+		free_scan(&gs);
+		return st;
+	}
+	st = exec(c, setup_sql, err);
 	if (st == LT_OK)
-		st = exec(c, setup_sql, err);
+		st = read_events(&p, err);
+	if (st == LT_OK)
+		st = exec(c, match_sql, err);
 	if (st == LT_OK) {
 		r->sum.ct_calls = (size_t)count_of(c, "SELECT count(*) FROM rc_ct", &ok);
 		r->sum.ct_calls_error = (size_t)count_of(c, "SELECT count(*) FROM rc_ct WHERE error_code IS NOT NULL", &ok);
@@ -692,21 +1028,21 @@ static lt_status run(reconcile_result *r, case_db *c, const reconcile_options *o
 	}
 	r->applicable = r->sum.ct_calls > 0 && r->sum.inv_records > 0;
 	static const char unmatched_sql[] =
-		"SELECT x.id, x.time_us, x.principal, x.account, x.region, m.s, %s FROM %s x"
-		" LEFT JOIN strs m ON m.id = x.model WHERE x.m = 0 ORDER BY x.time_us, x.id";
+		"SELECT x.id, x.time_us, x.principal, x.account, x.region, x.model, %s, x.mid, x.off, x.rk FROM %s x"
+		" WHERE x.m = 0 ORDER BY x.time_us, x.mid, x.off";
 	char sql[256];
 	if (st == LT_OK) {
 		snprintf(sql, sizeof sql, unmatched_sql, "x.error_code", "rc_ct");
-		st = load_unmatched(r, c, sql, &ct, err);
+		st = load_unmatched(r, c, p.names, sql, &ct, err);
 	}
 	if (st == LT_OK && r->sum.inv_records > 0)
 		st = weak_match(r, c, &ct, err);
 	if (st == LT_OK) {
 		snprintf(sql, sizeof sql, unmatched_sql, "NULL", "rc_inv");
-		st = load_unmatched(r, c, sql, &inv, err);
+		st = load_unmatched(r, c, p.names, sql, &inv, err);
 	}
 	if (st == LT_OK)
-		st = scan_series(c, &gs, err);
+		st = finish_scan(&gs, err);
 	if (st == LT_OK && claimed_edges(&gs, o) != LT_OK)
 		st = lt_error_set(err, LT_EFATAL, "out of memory");
 	if (st == LT_OK)
@@ -735,15 +1071,8 @@ static lt_status run(reconcile_result *r, case_db *c, const reconcile_options *o
 	free(ct.v);
 	free(inv.v);
 	free_scan(&gs);
-	lt_error e2;
-	lt_status td = exec(c, teardown_sql, &e2);
-	if (query_only && td == LT_OK)
-		td = exec(c, "PRAGMA query_only=1", &e2);
-	if (st == LT_OK && td != LT_OK) {
-		*err = e2;
-		st = td;
-	}
-	return st;
+	strmap_free(p.names);
+	return restore_temp(c, teardown_sql, &ts, st, err);
 }
 
 static int cmp_window(const void *a, const void *b)
@@ -770,6 +1099,8 @@ lt_status reconcile_case(case_db *c, const reconcile_options *o, reconcile_resul
 		free(r);
 		return lt_error_set(err, LT_EFATAL, "out of memory");
 	}
+	r->hit_from_us = INT64_MAX;
+	r->hit_until_us = INT64_MIN;
 	lt_status st = run(r, c, o, err);
 	if (st == LT_OK) {
 		lt_sort(r->w, r->nw, sizeof *r->w, cmp_window);
@@ -866,55 +1197,130 @@ static void describe(const reconcile_window *w, char *out, size_t n)
 	}
 }
 
-static lt_status event_hit(case_db *c, report *rep, size_t rule, int64_t id, const rpt_pair *g,
-                           const char *detail, lt_error *err)
+/* ---- report: the unmatched records read back ------------------------------ */
+
+/* The unmatched records' headers, by their place in the report (pos). */
+static const char hit_setup_sql[] =
+	"CREATE TEMP TABLE IF NOT EXISTS rc_hit(pos INTEGER PRIMARY KEY, time_us INTEGER, source TEXT, uid TEXT,"
+	" request_id TEXT, action TEXT, service TEXT, principal TEXT, access_key TEXT, account TEXT, region TEXT,"
+	" source_ip TEXT, user_agent TEXT, model TEXT, error_code TEXT, input_tokens INTEGER,"
+	" output_tokens INTEGER, latency_ms INTEGER, line INTEGER, evidence TEXT, member TEXT, sha256 TEXT);"
+	"DELETE FROM rc_hit;";
+
+static const char hit_teardown_sql[] = "DELETE FROM rc_hit;";
+
+typedef struct wanted {
+	int64_t ord, pos;
+} wanted;
+
+static int cmp_wanted(const void *a, const void *b)
 {
-	sqlite3_stmt *s = NULL;
-	if (sqlite3_prepare_v2(case_sqlite(c),
-	                       "SELECT e.time_us, e.source, e.uid, e.request_id, e.action, e.service, e.principal,"
-	                       " e.access_key, e.account, e.region, e.source_ip, e.user_agent, e.model, e.error_code,"
-	                       " e.input_tokens, e.output_tokens, e.latency_ms, e.line, ev.path, mb.path, mb.sha256"
-	                       " FROM events_v e JOIN members mb ON mb.id = e.member_id"
-	                       " JOIN evidence ev ON ev.id = mb.evidence_id WHERE e.id = ?",
-	                       -1, &s, NULL) != SQLITE_OK)
-		return sql_fail(c, err, "event");
-	sqlite3_bind_int64(s, 1, id);
-	lt_status st = LT_OK;
-	if (sqlite3_step(s) == SQLITE_ROW) {
-		rpt_event_in ev;
-		rpt_event_init(&ev);
-#define T(i) rpt_s((const char *)sqlite3_column_text(s, i))
-		ev.time_us = sqlite3_column_int64(s, 0);
-		ev.source = T(1);
-		ev.uid = T(2);
-		ev.request_id = T(3);
-		ev.action = T(4);
-		ev.service = T(5);
-		ev.principal = T(6);
-		ev.access_key = T(7);
-		ev.account = T(8);
-		ev.region = T(9);
-		ev.source_ip = T(10);
-		ev.user_agent = T(11);
-		ev.model = T(12);
-		ev.error_code = T(13);
-		ev.input_tokens = sqlite3_column_type(s, 14) == SQLITE_NULL ? -1 : sqlite3_column_int64(s, 14);
-		ev.output_tokens = sqlite3_column_type(s, 15) == SQLITE_NULL ? -1 : sqlite3_column_int64(s, 15);
-		ev.latency_ms = sqlite3_column_type(s, 16) == SQLITE_NULL ? -1 : sqlite3_column_int64(s, 16);
-		ev.line = (uint64_t)sqlite3_column_int64(s, 17);
-		ev.evidence = T(18);
-		ev.member = T(19);
-		ev.member_sha256 = T(20);
-#undef T
-		rpt_match_in m;
-		memset(&m, 0, sizeof m);
-		m.field = rpt_s("reconciliation");
-		m.value = rpt_s(detail);
-		m.end = m.value.n;
-		st = report_add_hit(rep, rule, g, 1, &ev, &m, 1, err);
+	const wanted *x = a, *y = b;
+	return cmp_i64(x->ord, y->ord);
+}
+
+static int is_record_window(const reconcile_window *w)
+{
+	return w->kind == RECONCILE_CT_ONLY || w->kind == RECONCILE_INV_ONLY;
+}
+
+static lt_status insert_hit(case_db *c, sqlite3_stmt *s, int64_t pos, const event *ev, lt_error *err)
+{
+	const ev_str strs[] = {ev->uid,        ev->request_id, ev->action,     ev->service,    ev->principal,
+	                       ev->access_key, ev->account,    ev->region,     ev->source_ip,  ev->user_agent,
+	                       ev->model,      ev->error_code};
+	sqlite3_bind_int64(s, 1, pos);
+	sqlite3_bind_int64(s, 2, ev->time_us);
+	bind_cstr(s, 3, ev_source_name(ev->source));
+	for (size_t i = 0; i < NELEM(strs); i++)
+		bind_ev(s, 4 + (int)i, strs[i]);
+	sqlite3_bind_int64(s, 16, ev->input_tokens);
+	sqlite3_bind_int64(s, 17, ev->output_tokens);
+	sqlite3_bind_int64(s, 18, ev->latency_ms);
+	sqlite3_bind_int64(s, 19, (int64_t)ev->line);
+	bind_cstr(s, 20, ev->prov ? ev->prov->evidence : NULL);
+	bind_cstr(s, 21, ev->prov ? ev->prov->member : NULL);
+	bind_cstr(s, 22, ev->prov ? ev->prov->sha256 : NULL);
+	int rc = sqlite3_step(s);
+	sqlite3_reset(s);
+	return rc == SQLITE_DONE ? LT_OK : sql_fail(c, err, "insert");
+}
+
+/* One headers-only replay over the record windows' span copies the wanted
+ * records (want, sorted by ordinal) into rc_hit. */
+static lt_status collect_hits(const reconcile_result *r, case_db *c, const wanted *want, size_t n, lt_error *err)
+{
+	sqlite3_stmt *ins = NULL;
+	lt_status st = prepare(c,
+	                       "INSERT INTO rc_hit VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14,"
+	                       " ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22)",
+	                       &ins, err);
+	replay_filter f;
+	replay_filter_init(&f);
+	f.since_us = r->hit_from_us;
+	f.until_us = r->hit_until_us + 1;
+	f.flags = REPLAY_HEADERS_ONLY;
+	replay *rp = NULL;
+	if (st == LT_OK)
+		st = replay_new(c, &f, &rp, err);
+	int64_t ord = r->hit_base;
+	size_t j = 0;
+	while (st == LT_OK && j < n) {
+		const event *ev = NULL;
+		lt_status sn = replay_next(rp, &ev, err);
+		if (sn == LT_EFATAL)
+			st = sn;
+		if (ev == NULL)
+			break;
+		while (j < n && want[j].ord < ord)
+			j++;
+		if (j < n && want[j].ord == ord)
+			st = insert_hit(c, ins, want[j++].pos, ev, err);
+		ord++;
 	}
-	sqlite3_finalize(s);
+	replay_free(rp);
+	sqlite3_finalize(ins);
 	return st;
+}
+
+#define HIT_COLUMNS                                                                                         \
+	"time_us, source, uid, request_id, action, service, principal, access_key, account, region, source_ip," \
+	" user_agent, model, error_code, input_tokens, output_tokens, latency_ms, line, evidence, member, sha256, pos"
+
+static lt_status event_hit(report *rep, size_t rule, sqlite3_stmt *s, const rpt_pair *g, const char *detail,
+                           lt_error *err)
+{
+	rpt_event_in ev;
+	rpt_event_init(&ev);
+#define T(i) rpt_s((const char *)sqlite3_column_text(s, i))
+	ev.time_us = sqlite3_column_int64(s, 0);
+	ev.source = T(1);
+	ev.uid = T(2);
+	ev.request_id = T(3);
+	ev.action = T(4);
+	ev.service = T(5);
+	ev.principal = T(6);
+	ev.access_key = T(7);
+	ev.account = T(8);
+	ev.region = T(9);
+	ev.source_ip = T(10);
+	ev.user_agent = T(11);
+	ev.model = T(12);
+	ev.error_code = T(13);
+	ev.input_tokens = sqlite3_column_int64(s, 14);
+	ev.output_tokens = sqlite3_column_int64(s, 15);
+	ev.latency_ms = sqlite3_column_int64(s, 16);
+	ev.line = (uint64_t)sqlite3_column_int64(s, 17);
+	ev.evidence = T(18);
+	ev.member = T(19);
+	ev.member_sha256 = T(20);
+#undef T
+	rpt_match_in m;
+	memset(&m, 0, sizeof m);
+	m.field = rpt_s("reconciliation");
+	m.value = rpt_s(detail);
+	m.end = m.value.n;
+	return report_add_hit(rep, rule, g, 1, &ev, &m, 1, err);
 }
 
 static lt_status add_summary_table(const reconcile_result *r, report *rep, lt_error *err)
@@ -947,22 +1353,15 @@ static lt_status add_summary_table(const reconcile_result *r, report *rep, lt_er
 	return st;
 }
 
-lt_status reconcile_add_to_report(const reconcile_result *r, case_db *c, report *rep, lt_error *err)
+/* One finding per window; the records of record windows come from rc_hit, in
+ * window order (pos), filled by collect_hits. */
+static lt_status add_windows(const reconcile_result *r, case_db *c, report *rep, const size_t *idx, int read_hits,
+                             lt_error *err)
 {
-	size_t idx[R_COUNT];
-	lt_status st = LT_OK;
-	for (int i = 0; i < R_COUNT && st == LT_OK; i++)
-		st = builtin_add_rule(rep, &rules[i], &idx[i], err);
-	if (st == LT_OK && !r->applicable) {
-		const char *why = "needs both CloudTrail Bedrock runtime calls and invocation-log records in the case";
-		st = report_set_rule_outcome(rep, idx[R_GAP_LOGGING], RPT_NOT_APPLICABLE, why, err);
-		if (st == LT_OK)
-			st = report_set_rule_outcome(rep, idx[R_CT_ONLY], RPT_NOT_APPLICABLE, why, err);
-		if (st == LT_OK)
-			st = report_set_rule_outcome(rep, idx[R_INV_ONLY], RPT_NOT_APPLICABLE, why, err);
-	}
-	if (st == LT_OK)
-		st = add_summary_table(r, rep, err);
+	sqlite3_stmt *s = NULL;
+	lt_status st = read_hits ? prepare(c, "SELECT " HIT_COLUMNS " FROM rc_hit ORDER BY pos", &s, err) : LT_OK;
+	int have = st == LT_OK && s != NULL && sqlite3_step(s) == SQLITE_ROW;
+	int64_t pos = 0;
 	for (size_t i = 0; i < r->nw && st == LT_OK; i++) {
 		const reconcile_window *w = &r->out[i];
 		char detail[512], a[LTIME_BUFSZ], b[LTIME_BUFSZ], gv[256];
@@ -971,12 +1370,16 @@ lt_status reconcile_add_to_report(const reconcile_result *r, case_db *c, report 
 		ltime_format(w->last_us, 0, b);
 		snprintf(gv, sizeof gv, "%s/%s %s..%s", w->account, w->region, a, b);
 		rpt_pair g = {rpt_s("window"), rpt_s(gv)};
-		if (w->kind == RECONCILE_CT_ONLY || w->kind == RECONCILE_INV_ONLY) {
+		if (is_record_window(w)) {
 			size_t rule = w->kind == RECONCILE_INV_ONLY
 			                  ? idx[R_INV_ONLY]
 			                  : (w->count >= RECONCILE_WINDOW_HIGH ? idx[R_GAP_LOGGING] : idx[R_CT_ONLY]);
-			for (size_t k = 0; k < w->count && st == LT_OK; k++)
-				st = event_hit(c, rep, rule, w->ids[k], &g, detail, err);
+			for (size_t k = 0; k < w->count && st == LT_OK; k++, pos++) {
+				if (!have || sqlite3_column_int64(s, 21) != pos)
+					continue; /* not found again: left out, as a vanished record would be */
+				st = event_hit(rep, rule, s, &g, detail, err);
+				have = sqlite3_step(s) == SQLITE_ROW;
+			}
 			continue;
 		}
 		builtin_hit h;
@@ -996,7 +1399,71 @@ lt_status reconcile_add_to_report(const reconcile_result *r, case_db *c, report 
 		                                          : (w->cause[0] ? idx[R_GAP_INV_OFF] : idx[R_GAP_INV]);
 		st = builtin_add_hit(rep, rule, &h, err);
 	}
+	sqlite3_finalize(s);
 	return st;
+}
+
+/* The wanted records, sorted by ordinal; *n of them (0: nothing to read back). */
+static lt_status wanted_records(const reconcile_result *r, wanted **out, size_t *n, lt_error *err)
+{
+	*out = NULL;
+	*n = 0;
+	for (size_t i = 0; i < r->nw; i++)
+		if (is_record_window(&r->out[i]))
+			*n += r->out[i].count;
+	if (*n == 0)
+		return LT_OK;
+	wanted *v = malloc(*n * sizeof *v);
+	if (v == NULL)
+		return lt_error_set(err, LT_EFATAL, "out of memory");
+	size_t k = 0;
+	for (size_t i = 0; i < r->nw; i++) {
+		const reconcile_window *w = &r->out[i];
+		for (size_t j = 0; is_record_window(w) && j < w->count; j++, k++)
+			v[k] = (wanted){w->ids[j], (int64_t)k};
+	}
+	lt_sort(v, *n, sizeof *v, cmp_wanted);
+	*out = v;
+	return LT_OK;
+}
+
+lt_status reconcile_add_to_report(const reconcile_result *r, case_db *c, report *rep, lt_error *err)
+{
+	size_t idx[R_COUNT];
+	lt_status st = LT_OK;
+	for (int i = 0; i < R_COUNT && st == LT_OK; i++)
+		st = builtin_add_rule(rep, &rules[i], &idx[i], err);
+	if (st == LT_OK && !r->applicable) {
+		const char *why = "needs both CloudTrail Bedrock runtime calls and invocation-log records in the case";
+		st = report_set_rule_outcome(rep, idx[R_GAP_LOGGING], RPT_NOT_APPLICABLE, why, err);
+		if (st == LT_OK)
+			st = report_set_rule_outcome(rep, idx[R_CT_ONLY], RPT_NOT_APPLICABLE, why, err);
+		if (st == LT_OK)
+			st = report_set_rule_outcome(rep, idx[R_INV_ONLY], RPT_NOT_APPLICABLE, why, err);
+	}
+	if (st == LT_OK)
+		st = add_summary_table(r, rep, err);
+	wanted *want = NULL;
+	size_t nwant = 0;
+	if (st == LT_OK)
+		st = wanted_records(r, &want, &nwant, err);
+	if (st != LT_OK || nwant == 0) {
+		free(want);
+		return st == LT_OK ? add_windows(r, c, rep, idx, 0, err) : st;
+	}
+	temp_state ts;
+	st = writable_temp(c, &ts, err);
+	if (st != LT_OK) {
+		free(want);
+		return st;
+	}
+	st = exec(c, hit_setup_sql, err);
+	if (st == LT_OK)
+		st = collect_hits(r, c, want, nwant, err);
+	free(want);
+	if (st == LT_OK)
+		st = add_windows(r, c, rep, idx, 1, err);
+	return restore_temp(c, hit_teardown_sql, &ts, st, err);
 }
 
 lt_status reconcile_write(const reconcile_result *r, const char *format, buf *out)

@@ -20,10 +20,16 @@
  * the other days of the case had records (see docs/integrity.md for the
  * rule), or when they are a whole day long.
  *
- * Memory: the join runs in SQLite TEMP tables (on the read-only case);
- * in memory are the ids of unmatched records (8 bytes each), the windows,
- * and for gaps an hourly count per series (at most 1000 (source, account,
- * region) series; 4 bytes per hour of the case's span each).
+ * Events are read only through headers-only replays (store/replay.h): one
+ * pass over the case, plus a replay of the two hours around each stretch
+ * that may be a gap, and in reconcile_add_to_report one over the span of the
+ * record windows.
+ * Memory: the join runs in SQLite TEMP tables (on the read-only case, inside
+ * a savepoint; the TEMP page cache is raised to 16 MiB meanwhile); in memory
+ * are the ids of unmatched records (8 bytes each), the windows, the distinct
+ * principal/account/region/model strings of the unmatched records and of the
+ * series, and for gaps an hourly count per series (at most 1000 (source,
+ * account, region) series; 4 bytes per hour of the case's span each).
  *
  * Ownership: reconcile_result is opaque; the caller frees it
  * (reconcile_result_free(NULL) is a no-op). Strings live in the result.
@@ -71,7 +77,8 @@ typedef struct reconcile_window {
 	size_t predicted;          /* gaps: records the quieter neighbouring hour's rate predicts */
 	double expected;           /* gaps: share of other days with records in those hours (-1 unknown) */
 	const char *cause;         /* gaps: the call that explains it ("StopLogging at ..."), or "" */
-	const int64_t *ids;        /* events.id of the unmatched records (count of them) */
+	const int64_t *ids;        /* the unmatched records (count of them), by their 1-based ordinal in
+	                              the case's replay order; in time order (ties: order stored) */
 } reconcile_window;
 
 typedef struct reconcile_summary {

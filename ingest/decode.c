@@ -18,6 +18,8 @@
  * record or line longer than max_record is a problem, JSON depth is bounded,
  * and single documents are bounded by the arena's cap.
  */
+#include "config.h"
+
 #include "ingest/decode.h"
 
 #include <stdarg.h>
@@ -261,16 +263,7 @@ static size_t line_end(const char *t, size_t pos, size_t n)
 
 static bool contains(const char *t, size_t n, const char *needle)
 {
-	size_t k = strlen(needle);
-	for (size_t i = 0; i + k <= n; i++) {
-		const char *p = memchr(t + i, needle[0], n - i - k + 1);
-		if (p == NULL)
-			return false;
-		i = (size_t)(p - t);
-		if (memcmp(p, needle, k) == 0)
-			return true;
-	}
-	return false;
+	return memmem(t, n, needle, strlen(needle)) != NULL;
 }
 
 /* "<ISO-8601> " at t[pos..end): the time and where the rest starts. */

@@ -31,6 +31,8 @@ struct case_db {
 	sqlite3 *db;
 	char *path;
 	int readonly;
+	int64_t span_blocks; /* max(blocks.id) when span was computed; -1 = never */
+	int64_t span;
 };
 
 sqlite3 *case_sqlite(case_db *c)
@@ -84,7 +86,29 @@ static lt_status is_case_file(case_db *c, int64_t version, lt_error *err)
 		return lt_error_set(err, LT_EFATAL,
 		                    "case index %s has schema version %lld, newer than this llmtrail (%d)", c->path,
 		                    (long long)version, CASE_SCHEMA_VERSION);
+	if (version > 0 && version < CASE_SCHEMA_FIRST)
+		return lt_error_set(err, LT_EFATAL,
+		                    "case index %s has schema version %lld (one row per event), which this llmtrail"
+		                    " no longer reads: index the evidence again into a new case",
+		                    c->path, (long long)version);
 	return LT_OK;
+}
+
+/* Runs sql and sets user_version in one transaction. */
+static lt_status schema_step(case_db *c, const char *sql, int64_t to, lt_error *err)
+{
+	char bump[64];
+	snprintf(bump, sizeof bump, "PRAGMA user_version=%lld;", (long long)to);
+	lt_status st = case_exec(c, "BEGIN IMMEDIATE", err);
+	if (st == LT_OK)
+		st = case_exec(c, sql, err);
+	if (st == LT_OK)
+		st = case_exec(c, bump, err);
+	if (st == LT_OK)
+		st = case_exec(c, "COMMIT", err);
+	else
+		(void)sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
+	return st;
 }
 
 static lt_status migrate(case_db *c, lt_error *err)
@@ -93,19 +117,12 @@ static lt_status migrate(case_db *c, lt_error *err)
 	lt_status st = query_int(c, "PRAGMA user_version", &version, err);
 	if (st == LT_OK)
 		st = is_case_file(c, version, err);
-	for (int64_t v = version; st == LT_OK && v < (int64_t)CASE_NMIGRATIONS; v++) {
-		char bump[64];
-		snprintf(bump, sizeof bump, "PRAGMA user_version=%lld;", (long long)(v + 1));
-		st = case_exec(c, "BEGIN IMMEDIATE", err);
-		if (st == LT_OK)
-			st = case_exec(c, case_migrations[v], err);
-		if (st == LT_OK)
-			st = case_exec(c, bump, err);
-		if (st == LT_OK)
-			st = case_exec(c, "COMMIT", err);
-		else
-			(void)sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
+	if (st == LT_OK && version == 0) {
+		st = schema_step(c, case_schema_create, CASE_SCHEMA_FIRST, err);
+		version = CASE_SCHEMA_FIRST;
 	}
+	for (int64_t v = version; st == LT_OK && v < CASE_SCHEMA_VERSION; v++)
+		st = schema_step(c, case_migrations[v - CASE_SCHEMA_FIRST], v + 1, err);
 	return st;
 }
 
@@ -129,6 +146,7 @@ lt_status case_open(const char *path, unsigned flags, case_db **out, lt_error *e
 		return lt_error_set(err, LT_EFATAL, "out of memory");
 	}
 	c->readonly = (flags & CASE_CREATE) == 0;
+	c->span_blocks = -1;
 	int oflags = c->readonly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
 	if (sqlite3_open_v2(path, &c->db, oflags | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
 		lt_error_set(err, LT_EFATAL, "cannot open case index %s: %s", path,
@@ -146,7 +164,7 @@ lt_status case_open(const char *path, unsigned flags, case_db **out, lt_error *e
 		if (st == LT_OK && version != CASE_SCHEMA_VERSION)
 			st = version == 0 ? lt_error_set(err, LT_EFATAL, "%s is not an llmtrail case index", path)
 			                  : is_case_file(c, version, err);
-		if (st == LT_OK && version < CASE_SCHEMA_VERSION)
+		if (st == LT_OK && version >= CASE_SCHEMA_FIRST && version < CASE_SCHEMA_VERSION)
 			st = lt_error_set(err, LT_EFATAL, "case index %s has an older schema; run `llmtrail index` on it",
 			                  path);
 	}
@@ -243,6 +261,18 @@ lt_status case_run_end(case_db *c, int64_t run_id, const char *status, lt_error 
 	return rc == SQLITE_DONE ? LT_OK : sql_fail(c, err, "update run");
 }
 
+lt_status case_block_span(case_db *c, int64_t *span, lt_error *err)
+{
+	int64_t last = 0;
+	lt_status st = query_int(c, "SELECT coalesce(max(id), 0) FROM blocks", &last, err);
+	if (st == LT_OK && last != c->span_blocks) {
+		st = query_int(c, "SELECT coalesce(max(t_max - t_min), 0) FROM blocks", &c->span, err);
+		c->span_blocks = st == LT_OK ? last : -1;
+	}
+	*span = c->span;
+	return st;
+}
+
 lt_status case_get_totals(case_db *c, case_totals *t, lt_error *err)
 {
 	static const struct {
@@ -254,9 +284,13 @@ lt_status case_get_totals(case_db *c, case_totals *t, lt_error *err)
 		{"SELECT count(*) FROM members WHERE state='indexed'", offsetof(case_totals, members_indexed)},
 		{"SELECT count(*) FROM members WHERE state='duplicate'", offsetof(case_totals, members_duplicate)},
 		{"SELECT count(*) FROM members WHERE state='unreadable'", offsetof(case_totals, members_unreadable)},
-		{"SELECT count(*) FROM events", offsetof(case_totals, events)},
-		{"SELECT count(*) FROM events WHERE source=1", offsetof(case_totals, events_cloudtrail)},
-		{"SELECT count(*) FROM events WHERE source=2", offsetof(case_totals, events_invocation)},
+		{"SELECT coalesce(sum(events),0) FROM members", offsetof(case_totals, events)},
+		{"SELECT (SELECT coalesce(sum(n),0) FROM blocks WHERE source=1)"
+		 " - (SELECT coalesce(sum(duplicates),0) FROM dedup WHERE source=1)",
+		 offsetof(case_totals, events_cloudtrail)},
+		{"SELECT (SELECT coalesce(sum(n),0) FROM blocks WHERE source=2)"
+		 " - (SELECT coalesce(sum(duplicates),0) FROM dedup WHERE source=2)",
+		 offsetof(case_totals, events_invocation)},
 		{"SELECT coalesce(sum(duplicates),0) FROM members", offsetof(case_totals, duplicates)},
 		{"SELECT count(*) FROM problems", offsetof(case_totals, problems)},
 		{"SELECT coalesce(sum(length(data)),0) FROM chunks", offsetof(case_totals, stored_bytes)},

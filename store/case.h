@@ -25,7 +25,7 @@
 #include "common/error.h"
 
 /* The schema version this build writes (PRAGMA user_version). */
-#define CASE_SCHEMA_VERSION 1
+#define CASE_SCHEMA_VERSION 2
 
 typedef struct case_db case_db;
 typedef struct sqlite3 sqlite3;
@@ -50,6 +50,12 @@ lt_status case_run_begin(case_db *c, const char *command, int argc, char *const 
                          lt_error *err) LT_WUR;
 /* status: "done" or "failed"; a run killed before this stays "running". */
 lt_status case_run_end(case_db *c, int64_t run_id, const char *status, lt_error *err) LT_WUR;
+
+/* The longest time span of one event block (t_max - t_min, microseconds;
+ * 0 for a case without blocks): a block overlapping [since, until) starts at
+ * or after since - span, which bounds time-range queries. Cached; recomputed
+ * when blocks were added. */
+lt_status case_block_span(case_db *c, int64_t *span, lt_error *err) LT_WUR;
 
 /* Totals over the whole case, for summaries. */
 typedef struct case_totals {

@@ -37,6 +37,7 @@
 #include "ingest/sha256.h"
 #include "ingest/walk.h"
 #include "store/blob.h"
+#include "store/evblock.h"
 #include "store/writer.h"
 
 #define MAX_INFLIGHT_CAP 64
@@ -349,6 +350,30 @@ static lt_status locate_raw(sink_ctx *sc, event *e)
 	return buf_append(&j->side, p ? p : "", e->raw.n) == LT_OK ? LT_OK : LT_EFATAL;
 }
 
+/* Header strings longer than an event block holds (EVBLOCK_STR_MAX) come only
+ * from hostile or broken evidence: such a uid is replaced by the record's
+ * sha256: uid, and a request id or body reference is dropped; each is a
+ * bad-record problem, and the record itself is kept. */
+static lt_status drop_oversized(sink_ctx *sc, event *e)
+{
+	struct {
+		ev_str *f;
+		const char *name;
+	} fields[] = {{&e->uid, "uid"}, {&e->request_id, "request id"}, {&e->input_body_ref, "inputBodyS3Path"},
+	              {&e->output_body_ref, "outputBodyS3Path"}};
+	for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++) {
+		if (fields[i].f->n <= EVBLOCK_STR_MAX)
+			continue;
+		char msg[160];
+		snprintf(msg, sizeof msg, "%s of %zu bytes is longer than %u: %s", fields[i].name, fields[i].f->n,
+		         (unsigned)EVBLOCK_STR_MAX, i == 0 ? "replaced by the record's sha256" : "dropped");
+		*fields[i].f = EV_STR_NULL;
+		if (add_problem(sc->j, PROBLEM_BAD_RECORD, e->line, 0, msg) != LT_OK)
+			return LT_EFATAL;
+	}
+	return LT_OK;
+}
+
 static lt_status sink_event(void *ctx, const event *ev)
 {
 	sink_ctx *sc = ctx;
@@ -363,6 +388,8 @@ static lt_status sink_event(void *ctx, const event *ev)
 	}
 	event e = *ev;
 	char hex[SHA256_HEX_LEN + 1];
+	if (drop_oversized(sc, &e) != LT_OK)
+		return LT_EFATAL;
 	if ((e.uid.p == NULL || e.uid.n == 0) && sha256_hex(e.raw.p ? e.raw.p : "", e.raw.n, hex) == LT_OK) {
 		char uid[8 + SHA256_HEX_LEN];
 		snprintf(uid, sizeof uid, "sha256:%s", hex);
@@ -451,7 +478,9 @@ static lt_status decode_text(job *j, arena *da, const char *text, size_t len)
 	return LT_OK;
 }
 
-static lt_status work_member(ix *x, job *j, arena *da)
+/* gr: the worker's inflate buffer, reused from member to member (nothing
+ * keeps pointers into it once the member is packed). */
+static lt_status work_member(ix *x, job *j, arena *da, gunzip_result *gr)
 {
 	j->a = arena_new(0, RESULT_ARENA_CAP);
 	if (j->a == NULL)
@@ -460,8 +489,6 @@ static lt_status work_member(ix *x, job *j, arena *da)
 		return LT_EFATAL;
 	const char *text = (const char *)j->data;
 	size_t len = j->len;
-	gunzip_result gr;
-	memset(&gr, 0, sizeof gr);
 	int gz = gunzip_is_gzip(j->data, j->len), gz_ok = 0;
 	if (gz) {
 		gunzip_options go;
@@ -470,7 +497,7 @@ static lt_status work_member(ix *x, job *j, arena *da)
 		go.max_output = (size_t)x->max_member;
 		lt_error e;
 		lt_error_clear(&e);
-		lt_status st = gunzip_buffer(j->data, j->len, &go, &gr, &e);
+		lt_status st = gunzip_buffer_reuse(j->data, j->len, &go, gr, &e);
 		if (st == LT_EFATAL)
 			return st;
 		if (st != LT_OK && add_problem(j, PROBLEM_UNREADABLE, 0, e.offset, e.msg) != LT_OK)
@@ -481,16 +508,15 @@ static lt_status work_member(ix *x, job *j, arena *da)
 			return LT_OK;
 		}
 		gz_ok = st == LT_OK && !j->partial;
-		text = (const char *)gr.data;
-		len = gr.len;
+		text = (const char *)gr->data;
+		len = gr->len;
 		j->has_content = 1;
-		j->content_size = gr.len;
-		memcpy(j->content_sha256, gr.sha256, sizeof j->content_sha256);
+		j->content_size = gr->len;
+		memcpy(j->content_sha256, gr->sha256, sizeof j->content_sha256);
 	}
 	lt_status st = decode_text(j, da, text, len);
 	if (st == LT_OK && (j->nevents > 0 || keeps_content(j->format)))
 		st = pack(j, text, len, gz_ok);
-	gunzip_result_free(&gr);
 	if (j->chunks.n == 0 || j->chunks.v[0].codec != BLOB_GZIP) {
 		free(j->data); /* not borrowed by a chunk: release early */
 		j->data = NULL;
@@ -506,6 +532,8 @@ static void *worker_main(void *arg)
 {
 	ix *x = arg;
 	arena *da = arena_new(0, DECODE_ARENA_CAP);
+	gunzip_result gr;
+	memset(&gr, 0, sizeof gr);
 	for (;;) {
 		pthread_mutex_lock(&x->mu);
 		while (x->work_head == NULL && !x->walk_done && !x->stop)
@@ -520,7 +548,7 @@ static void *worker_main(void *arg)
 			x->work_tail = NULL;
 		j->next = NULL;
 		pthread_mutex_unlock(&x->mu);
-		if (da == NULL || work_member(x, j, da) == LT_EFATAL) {
+		if (da == NULL || work_member(x, j, da, &gr) == LT_EFATAL) {
 			lt_error e;
 			lt_error_clear(&e);
 			lt_error_set(&e, LT_EFATAL, "out of memory while decoding");
@@ -535,6 +563,7 @@ static void *worker_main(void *arg)
 		pthread_mutex_unlock(&x->mu);
 	}
 	arena_free(da);
+	gunzip_result_free(&gr);
 	return NULL;
 }
 
@@ -584,13 +613,12 @@ static lt_status write_member(ix *x, writer *w, job *j, uint64_t *nev, lt_error 
 	x->st.members_duplicate += strcmp(r.state, MEMBER_DUPLICATE) == 0;
 	x->st.members_unreadable += strcmp(r.state, MEMBER_UNREADABLE) == 0;
 	x->st.events_new += r.events_new;
-	x->st.duplicates += r.duplicates;
 	x->st.events_cloudtrail += r.events_new_by_source[EV_SRC_CLOUDTRAIL];
 	x->st.events_invocation += r.events_new_by_source[EV_SRC_INVOCATION];
 	if (strcmp(r.state, MEMBER_DUPLICATE) != 0)
 		for (size_t i = 0; i < j->nproblems; i++)
 			report(x, j->problems[i].kind, j->evidence, j->member, j->problems[i].line, j->problems[i].reason);
-	*nev += r.events_new + r.duplicates;
+	*nev += r.events_new;
 	return LT_OK;
 }
 
@@ -652,13 +680,35 @@ static lt_status report_missing(ix *x, lt_error *err)
 	return LT_OK;
 }
 
+/* After the last member: de-duplicate, then the events this run added are
+ * the growth of the case's unique events (duplicates are never the first
+ * copy, so earlier members keep their events). */
+static lt_status count_unique(ix *x, writer *w, const case_totals *before, lt_error *err)
+{
+	int ran = 0;
+	case_totals after;
+	lt_status st = writer_dedup(w, &ran, err);
+	if (st == LT_OK)
+		st = case_get_totals(x->rw, &after, err);
+	if (st != LT_OK)
+		return st;
+	x->st.events_cloudtrail = (uint64_t)(after.events_cloudtrail - before->events_cloudtrail);
+	x->st.events_invocation = (uint64_t)(after.events_invocation - before->events_invocation);
+	x->st.events_new = x->st.events_cloudtrail + x->st.events_invocation;
+	x->st.duplicates = (uint64_t)(after.duplicates - before->duplicates);
+	return LT_OK;
+}
+
 static void *writer_main(void *arg)
 {
 	ix *x = arg;
 	writer *w = NULL;
 	lt_error err;
 	lt_error_clear(&err);
-	lt_status st = writer_new(x->rw, x->run_id, &w, &err);
+	case_totals before;
+	lt_status st = case_get_totals(x->rw, &before, &err);
+	if (st == LT_OK)
+		st = writer_new(x->rw, x->run_id, &w, &err);
 	double last_commit = now_s(), last_progress = 0;
 	uint64_t ev_since = 0, mem_since = 0;
 	while (st == LT_OK) {
@@ -692,6 +742,8 @@ static void *writer_main(void *arg)
 	}
 	if (st == LT_OK && !x->stop)
 		st = writer_commit(w, &err);
+	if (st == LT_OK && !x->stop)
+		st = count_unique(x, w, &before, &err);
 	if (st == LT_OK && !x->stop)
 		st = writer_resolve_bodies(w, &x->st.missing_bodies, &err);
 	if (st == LT_OK && !x->stop)

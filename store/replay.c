@@ -1,18 +1,21 @@
 /*
  * replay.c — the chronological cursor (see replay.h).
  *
- * One SELECT over events (joined to the string dictionary) walks the
- * events_time index in (time_us, source, uid) order; the filter becomes WHERE
- * terms, and names (principal, action, model) are bound as strings that the
- * join compares, so no lookup happens before the query. For each row the raw
- * bytes are located as [offset, offset+length) in the member's decompressed
- * text: the chunks covering that span are inflated (blob_unpack) into an LRU
- * cache keyed by (member, chunk), so the many events of one member cost one
- * inflate. An event inside one chunk points straight into the cache; one that
- * straddles chunks is copied into the step arena. The record is re-parsed
- * in-situ into the step arena; invocation events then get their derived text
- * from bedrock_derive, with external bodies read back from the member that
- * case_resolve_body finds.
+ * Events come from the case's event blocks through store/evmerge.h, which
+ * merges them in (time, source, uid) order and flags the later copies of an
+ * event, which replay skips. The time range and source narrow the blocks
+ * read; principal, action and model are resolved once to string ids and
+ * compared per row; uid is compared as text. Header strings come from the
+ * string dictionary, loaded once into memory. For each event the raw bytes
+ * are located as [offset, offset+length) in the member's decompressed text:
+ * the chunks covering that span are inflated (blob_unpack) into an LRU cache
+ * keyed by (member, chunk), so the many events of one member cost one
+ * inflate, and an event inside a cached chunk needs no query at all. An
+ * event inside one chunk points straight into the cache; one that straddles
+ * chunks is copied into the step arena. The record is re-parsed in-situ into
+ * the step arena; invocation events then get their derived text from
+ * bedrock_derive, with external bodies read back from the member that
+ * case_resolve_body finds. Provenance is cached by member id.
  */
 #include "config.h"
 
@@ -28,6 +31,9 @@
 #include "ingest/bedrock.h"
 #include "ingest/json.h"
 #include "store/blob.h"
+#include "store/evmerge.h"
+
+#define PROV_SLOTS 4096u
 
 typedef struct cache_entry {
 	int64_t member_id;
@@ -37,19 +43,36 @@ typedef struct cache_entry {
 	uint64_t tick;
 } cache_entry;
 
+typedef struct prov_slot {
+	int64_t member_id; /* 0 = empty */
+	ev_provenance prov;
+	char *evidence, *member;
+} prov_slot;
+
+/* (member id, line) of events whose external body is missing. */
+typedef struct missing_set {
+	uint64_t *keys;
+	size_t cap;
+} missing_set;
+
 struct replay {
 	case_db *c;
 	sqlite3 *db;
-	sqlite3_stmt *q;       /* the event query */
+	evmerge *m;
 	sqlite3_stmt *q_spans; /* chunks covering a span */
 	sqlite3_stmt *q_chunk; /* one chunk's bytes */
 	sqlite3_stmt *q_prov;  /* member provenance */
 	replay_filter f;
+	int64_t want[3];       /* string ids the principal/action/model filter needs; 0 = any */
+	int impossible;        /* a filter names a string the case does not have */
+	size_t uid_n;
 	arena *step;
+	arena *strings;        /* the string dictionary */
+	ev_str *strs;
+	size_t nstrs;
+	missing_set missing;
 	event ev;
-	ev_provenance prov;
-	int64_t prov_member;
-	char *prov_evidence, *prov_path;
+	prov_slot *provs;
 	cache_entry cache[REPLAY_CACHE_ENTRIES];
 	size_t cache_bytes;
 	uint64_t tick;
@@ -74,100 +97,138 @@ static lt_status sql_fail(sqlite3 *db, lt_error *err, const char *what)
 	return lt_error_set(err, LT_EFATAL, "case index: %s: %s", what, sqlite3_errmsg(db));
 }
 
-#define EVENT_COLUMNS                                                                                        \
-	"e.id, e.source, e.uid, e.time_us, e.member_id, e.offset, e.length, e.line, e.flags, e.request_id,"   \
-	" a.s, sv.s, p.s, ak.s, ac.s, r.s, ip.s, ua.s, m.s, ec.s, g.s, e.input_tokens, e.output_tokens,"        \
-	" e.latency_ms, e.input_body_ref, e.output_body_ref"
-#define EVENT_JOINS                                                                                          \
-	" FROM events e"                                                                                         \
-	" LEFT JOIN strs a ON a.id = e.action LEFT JOIN strs sv ON sv.id = e.service"                            \
-	" LEFT JOIN strs p ON p.id = e.principal LEFT JOIN strs ak ON ak.id = e.access_key"                      \
-	" LEFT JOIN strs ac ON ac.id = e.account LEFT JOIN strs r ON r.id = e.region"                            \
-	" LEFT JOIN strs ip ON ip.id = e.source_ip LEFT JOIN strs ua ON ua.id = e.user_agent"                    \
-	" LEFT JOIN strs m ON m.id = e.model LEFT JOIN strs ec ON ec.id = e.error_code"                          \
-	" LEFT JOIN strs g ON g.id = e.guardrail_action"
-
-/* Builds "WHERE ..." for the filter; parameters are bound by bind_filter in the same order. */
-static lt_status build_where(const replay_filter *f, buf *sql)
-{
-	lt_status st = buf_puts(sql, " WHERE e.time_us >= ?1 AND e.time_us < ?2");
-	if (st == LT_OK && f->source != EV_SRC_UNKNOWN)
-		st = buf_puts(sql, " AND e.source = ?3");
-	if (st == LT_OK && f->uid != NULL)
-		st = buf_puts(sql, " AND e.uid_key IN (?8, ?9, ?10) AND e.uid = ?4");
-	if (st == LT_OK && f->principal != NULL)
-		st = buf_puts(sql, " AND e.principal = (SELECT id FROM strs WHERE s = ?5)");
-	if (st == LT_OK && f->action != NULL)
-		st = buf_puts(sql, " AND e.action = (SELECT id FROM strs WHERE s = ?6)");
-	if (st == LT_OK && f->model != NULL)
-		st = buf_puts(sql, " AND e.model = (SELECT id FROM strs WHERE s = ?7)");
-	return st;
-}
-
-static void bind_filter(sqlite3_stmt *s, const replay_filter *f)
-{
-	sqlite3_bind_int64(s, 1, f->since_us);
-	sqlite3_bind_int64(s, 2, f->until_us);
-	if (f->source != EV_SRC_UNKNOWN)
-		sqlite3_bind_int(s, 3, (int)f->source);
-	if (f->uid != NULL) {
-		size_t n = strlen(f->uid);
-		unsigned char packed[16];
-		if (case_uuid_pack(f->uid, n, packed))
-			sqlite3_bind_blob(s, 4, packed, 16, SQLITE_TRANSIENT);
-		else
-			sqlite3_bind_text(s, 4, f->uid, -1, SQLITE_TRANSIENT);
-		sqlite3_bind_int64(s, 8, case_uid_key(EV_SRC_UNKNOWN, f->uid, n));
-		sqlite3_bind_int64(s, 9, case_uid_key(EV_SRC_CLOUDTRAIL, f->uid, n));
-		sqlite3_bind_int64(s, 10, case_uid_key(EV_SRC_INVOCATION, f->uid, n));
-	}
-	if (f->principal != NULL)
-		sqlite3_bind_text(s, 5, f->principal, -1, SQLITE_TRANSIENT);
-	if (f->action != NULL)
-		sqlite3_bind_text(s, 6, f->action, -1, SQLITE_TRANSIENT);
-	if (f->model != NULL)
-		sqlite3_bind_text(s, 7, f->model, -1, SQLITE_TRANSIENT);
-}
-
-static lt_status prepare_filtered(sqlite3 *db, const replay_filter *f, const char *head, const char *tail,
-                                  sqlite3_stmt **out, lt_error *err)
-{
-	buf sql;
-	buf_init(&sql, 0);
-	lt_status st = buf_puts(&sql, head);
-	if (st == LT_OK)
-		st = build_where(f, &sql);
-	if (st == LT_OK)
-		st = buf_puts(&sql, tail);
-	if (st != LT_OK) {
-		buf_free(&sql);
-		return lt_error_set(err, LT_EFATAL, "out of memory");
-	}
-	int rc = sqlite3_prepare_v2(db, buf_cstr(&sql), -1, out, NULL);
-	buf_free(&sql);
-	if (rc != SQLITE_OK)
-		return sql_fail(db, err, "prepare replay");
-	bind_filter(*out, f);
-	return LT_OK;
-}
-
-lt_status replay_count(case_db *c, const replay_filter *f, int64_t *n, lt_error *err)
-{
-	sqlite3 *db = case_sqlite(c);
-	sqlite3_stmt *s = NULL;
-	lt_status st = prepare_filtered(db, f, "SELECT count(*) FROM events e", "", &s, err);
-	if (st != LT_OK)
-		return st;
-	int rc = sqlite3_step(s);
-	*n = rc == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
-	sqlite3_finalize(s);
-	return rc == SQLITE_ROW ? LT_OK : sql_fail(db, err, "count");
-}
-
 static char *dup_opt(const char *s)
 {
 	return s ? strdup(s) : NULL;
 }
+
+/* --- string dictionary and filters ----------------------------------------- */
+
+static lt_status load_strings(replay *r, lt_error *err)
+{
+	sqlite3_stmt *s = NULL;
+	int64_t max = 0;
+	if (sqlite3_prepare_v2(r->db, "SELECT coalesce(max(id), 0) FROM strs", -1, &s, NULL) != SQLITE_OK)
+		return sql_fail(r->db, err, "prepare strings");
+	if (sqlite3_step(s) == SQLITE_ROW)
+		max = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	if (max < 0 || max > (int64_t)UINT32_MAX)
+		return lt_error_set(err, LT_EFILE, "case index: string ids out of range");
+	r->nstrs = (size_t)max + 1;
+	r->strs = calloc(r->nstrs, sizeof *r->strs);
+	r->strings = arena_new(0, 0);
+	if (r->strs == NULL || r->strings == NULL)
+		return lt_error_set(err, LT_EFATAL, "out of memory");
+	if (sqlite3_prepare_v2(r->db, "SELECT id, s FROM strs", -1, &s, NULL) != SQLITE_OK)
+		return sql_fail(r->db, err, "prepare strings");
+	int rc;
+	lt_status st = LT_OK;
+	while (st == LT_OK && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+		int64_t id = sqlite3_column_int64(s, 0);
+		size_t n = (size_t)sqlite3_column_bytes(s, 1);
+		const char *t = (const char *)sqlite3_column_text(s, 1);
+		if (id <= 0 || (size_t)id >= r->nstrs || t == NULL)
+			continue;
+		char *copy = arena_strndup(r->strings, t, n);
+		if (copy == NULL)
+			st = lt_error_set(err, LT_EFATAL, "out of memory");
+		else
+			r->strs[id] = ev_str_from(copy, n);
+	}
+	sqlite3_finalize(s);
+	return st;
+}
+
+/* The id of string v, 0 if the case does not have it. */
+static int64_t string_id(const replay *r, const char *v)
+{
+	size_t n = strlen(v);
+	for (size_t i = 1; i < r->nstrs; i++)
+		if (r->strs[i].n == n && r->strs[i].p != NULL && memcmp(r->strs[i].p, v, n) == 0)
+			return (int64_t)i;
+	return 0;
+}
+
+static void resolve_filter(replay *r)
+{
+	const char *names[3] = {r->f.principal, r->f.action, r->f.model};
+	for (int i = 0; i < 3; i++) {
+		if (names[i] == NULL)
+			continue;
+		r->want[i] = string_id(r, names[i]);
+		if (r->want[i] == 0)
+			r->impossible = 1;
+	}
+	r->uid_n = r->f.uid ? strlen(r->f.uid) : 0;
+}
+
+static int row_wanted(const replay *r, const evblock_row *row)
+{
+	static const int col[3] = {EVB_PRINCIPAL, EVB_ACTION, EVB_MODEL};
+	for (int i = 0; i < 3; i++)
+		if (r->want[i] != 0 && (int64_t)row->str[col[i]] != r->want[i])
+			return 0;
+	if (r->f.uid != NULL && (row->uid.n != r->uid_n || memcmp(row->uid.p, r->f.uid, r->uid_n) != 0))
+		return 0;
+	return 1;
+}
+
+/* --- missing external bodies ------------------------------------------------- */
+
+static uint64_t missing_key(int64_t member_id, uint64_t line)
+{
+	uint64_t k = ((uint64_t)member_id * 0x9e3779b97f4a7c15ull) ^ (line * 0xc2b2ae3d27d4eb4full);
+	return k ? k : 1;
+}
+
+static lt_status load_missing(replay *r, lt_error *err)
+{
+	sqlite3_stmt *s = NULL;
+	if (sqlite3_prepare_v2(r->db, "SELECT count(*) FROM body_refs WHERE missing != 0", -1, &s, NULL) != SQLITE_OK)
+		return sql_fail(r->db, err, "prepare body refs");
+	int64_t n = sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
+	sqlite3_finalize(s);
+	if (n <= 0)
+		return LT_OK;
+	size_t cap = 16;
+	while (cap < (size_t)n * 2)
+		cap *= 2;
+	r->missing.keys = calloc(cap, sizeof *r->missing.keys);
+	if (r->missing.keys == NULL)
+		return lt_error_set(err, LT_EFATAL, "out of memory");
+	r->missing.cap = cap;
+	if (sqlite3_prepare_v2(r->db, "SELECT member_id, line FROM body_refs WHERE missing != 0", -1, &s, NULL) !=
+	    SQLITE_OK)
+		return sql_fail(r->db, err, "prepare body refs");
+	size_t added = 0;
+	while (added < cap / 2 && sqlite3_step(s) == SQLITE_ROW) {
+		uint64_t k = missing_key(sqlite3_column_int64(s, 0), (uint64_t)sqlite3_column_int64(s, 1));
+		size_t j = (size_t)(k & (cap - 1));
+		while (r->missing.keys[j] != 0 && r->missing.keys[j] != k)
+			j = (j + 1) & (cap - 1);
+		added += r->missing.keys[j] == 0;
+		r->missing.keys[j] = k;
+	}
+	sqlite3_finalize(s);
+	return LT_OK;
+}
+
+static int body_missing(const replay *r, int64_t member_id, uint64_t line)
+{
+	if (r->missing.cap == 0)
+		return 0;
+	uint64_t k = missing_key(member_id, line);
+	size_t j = (size_t)(k & (r->missing.cap - 1));
+	while (r->missing.keys[j] != 0) {
+		if (r->missing.keys[j] == k)
+			return 1;
+		j = (j + 1) & (r->missing.cap - 1);
+	}
+	return 0;
+}
+
+/* --- open / close ---------------------------------------------------------- */
 
 lt_status replay_new(case_db *c, const replay_filter *f, replay **out, lt_error *err)
 {
@@ -183,13 +244,19 @@ lt_status replay_new(case_db *c, const replay_filter *f, replay **out, lt_error 
 	r->f.model = dup_opt(f->model);
 	r->f.uid = dup_opt(f->uid);
 	r->step = arena_new(0, REPLAY_STEP_CAP);
+	r->provs = calloc(PROV_SLOTS, sizeof *r->provs);
 	lt_status st = LT_OK;
-	if (r->step == NULL || (f->principal && !r->f.principal) || (f->action && !r->f.action) ||
+	if (r->step == NULL || r->provs == NULL || (f->principal && !r->f.principal) || (f->action && !r->f.action) ||
 	    (f->model && !r->f.model) || (f->uid && !r->f.uid))
 		st = lt_error_set(err, LT_EFATAL, "out of memory");
 	if (st == LT_OK)
-		st = prepare_filtered(r->db, &r->f, "SELECT " EVENT_COLUMNS EVENT_JOINS,
-		                      " ORDER BY e.time_us, e.source, e.uid", &r->q, err);
+		st = load_strings(r, err);
+	if (st == LT_OK)
+		st = load_missing(r, err);
+	if (st == LT_OK) {
+		resolve_filter(r);
+		st = evmerge_new(c, f->since_us, f->until_us, f->source, &r->m, err);
+	}
 	if (st == LT_OK &&
 	    (sqlite3_prepare_v2(r->db,
 	                        "SELECT seq, offset, length FROM chunks WHERE member_id = ?1 AND offset < ?3"
@@ -210,22 +277,35 @@ lt_status replay_new(case_db *c, const replay_filter *f, replay **out, lt_error 
 	return LT_OK;
 }
 
+static void prov_clear(replay *r)
+{
+	for (size_t i = 0; i < PROV_SLOTS; i++) {
+		free(r->provs[i].evidence);
+		free(r->provs[i].member);
+		memset(&r->provs[i], 0, sizeof r->provs[i]);
+	}
+}
+
 void replay_free(replay *r)
 {
 	if (r == NULL)
 		return;
-	sqlite3_finalize(r->q);
+	evmerge_free(r->m);
 	sqlite3_finalize(r->q_spans);
 	sqlite3_finalize(r->q_chunk);
 	sqlite3_finalize(r->q_prov);
 	for (size_t i = 0; i < REPLAY_CACHE_ENTRIES; i++)
 		free(r->cache[i].data);
+	if (r->provs != NULL)
+		prov_clear(r);
+	free(r->provs);
+	free(r->strs);
+	free(r->missing.keys);
+	arena_free(r->strings);
 	free((char *)(uintptr_t)r->f.principal);
 	free((char *)(uintptr_t)r->f.action);
 	free((char *)(uintptr_t)r->f.model);
 	free((char *)(uintptr_t)r->f.uid);
-	free(r->prov_evidence);
-	free(r->prov_path);
 	arena_free(r->step);
 	free(r);
 }
@@ -318,6 +398,14 @@ static void copy_overlap(const cache_entry *e, uint64_t off, uint64_t len, char 
 /* Points *raw at member text [off, off+len): into the cache, or a copy in the step arena. */
 static lt_status read_span(replay *r, int64_t member_id, uint64_t off, uint64_t len, ev_str *raw, lt_error *err)
 {
+	for (size_t i = 0; i < REPLAY_CACHE_ENTRIES; i++) {
+		cache_entry *e = &r->cache[i];
+		if (e->data != NULL && e->member_id == member_id && e->offset <= off && off + len <= e->offset + e->length) {
+			e->tick = ++r->tick;
+			*raw = ev_str_from(e->data + (off - e->offset), (size_t)len);
+			return LT_OK;
+		}
+	}
 	sqlite3_stmt *s = r->q_spans;
 	sqlite3_bind_int64(s, 1, member_id);
 	sqlite3_bind_int64(s, 2, (int64_t)off);
@@ -359,83 +447,77 @@ static lt_status read_span(replay *r, int64_t member_id, uint64_t off, uint64_t 
 
 /* --- provenance ------------------------------------------------------------- */
 
-static lt_status load_prov(replay *r, int64_t member_id, lt_error *err)
+static lt_status load_prov(replay *r, int64_t member_id, const ev_provenance **out, lt_error *err)
 {
-	if (r->prov_member == member_id)
+	prov_slot *slot = &r->provs[(size_t)((uint64_t)member_id * 0x9e3779b97f4a7c15ull >> 52) & (PROV_SLOTS - 1)];
+	if (slot->member_id == member_id) {
+		*out = &slot->prov;
 		return LT_OK;
+	}
 	sqlite3_stmt *s = r->q_prov;
 	sqlite3_bind_int64(s, 1, member_id);
 	int rc = sqlite3_step(s);
-	free(r->prov_evidence);
-	free(r->prov_path);
-	r->prov_evidence = r->prov_path = NULL;
-	r->prov.sha256[0] = '\0';
+	free(slot->evidence);
+	free(slot->member);
+	memset(slot, 0, sizeof *slot);
 	if (rc == SQLITE_ROW) {
-		r->prov_evidence = dup_opt((const char *)sqlite3_column_text(s, 0));
-		r->prov_path = dup_opt((const char *)sqlite3_column_text(s, 1));
+		slot->evidence = dup_opt((const char *)sqlite3_column_text(s, 0));
+		slot->member = dup_opt((const char *)sqlite3_column_text(s, 1));
 		const unsigned char *sha = sqlite3_column_text(s, 2);
-		snprintf(r->prov.sha256, sizeof r->prov.sha256, "%s", sha ? (const char *)sha : "");
+		snprintf(slot->prov.sha256, sizeof slot->prov.sha256, "%s", sha ? (const char *)sha : "");
 	}
 	sqlite3_reset(s);
 	if (rc != SQLITE_ROW)
 		return sql_fail(r->db, err, "member provenance");
-	r->prov.evidence = r->prov_evidence ? r->prov_evidence : "";
-	r->prov.member = r->prov_path ? r->prov_path : "";
-	r->prov.member_id = member_id;
-	r->prov_member = member_id;
+	slot->prov.evidence = slot->evidence ? slot->evidence : "";
+	slot->prov.member = slot->member ? slot->member : "";
+	slot->prov.member_id = member_id;
+	slot->member_id = member_id;
+	*out = &slot->prov;
 	return LT_OK;
 }
 
 /* --- one event -------------------------------------------------------------- */
 
-static ev_str col_str(replay *r, int i)
+static ev_str dict(const replay *r, uint32_t id, int *bad)
 {
-	const unsigned char *t = sqlite3_column_text(r->q, i);
-	if (t == NULL)
+	if (id == 0)
 		return EV_STR_NULL;
-	size_t n = (size_t)sqlite3_column_bytes(r->q, i);
-	char *copy = arena_strndup(r->step, (const char *)t, n);
-	return copy ? ev_str_from(copy, n) : EV_STR_NULL;
-}
-
-/* uid / request_id: text, or a UUID stored as 16 bytes. */
-static ev_str col_uid(replay *r, int i)
-{
-	if (sqlite3_column_type(r->q, i) == SQLITE_BLOB && sqlite3_column_bytes(r->q, i) == 16) {
-		char *t = arena_alloc(r->step, 37);
-		if (t == NULL)
-			return EV_STR_NULL;
-		case_uuid_format(sqlite3_column_blob(r->q, i), t);
-		return ev_str_from(t, 36);
+	if ((size_t)id >= r->nstrs || r->strs[id].p == NULL) {
+		*bad = 1;
+		return EV_STR_NULL;
 	}
-	return col_str(r, i);
+	return r->strs[id];
 }
 
-static int64_t col_opt_int(replay *r, int i)
+/* Header fields of a row; strings point into the row's block or the dictionary. */
+static lt_status fill_header(replay *r, const evmerge_item *it, event *ev, lt_error *err)
 {
-	return sqlite3_column_type(r->q, i) == SQLITE_NULL ? -1 : sqlite3_column_int64(r->q, i);
-}
-
-static void fill_header(replay *r, event *ev)
-{
-	ev_str *fields[] = {&ev->action,     &ev->service,   &ev->principal, &ev->access_key,
-	                    &ev->account,    &ev->region,    &ev->source_ip, &ev->user_agent,
-	                    &ev->model,      &ev->error_code, &ev->guardrail_action};
+	ev_str *fields[EVBLOCK_NSTR] = {&ev->action,  &ev->service,    &ev->principal, &ev->access_key,
+	                                &ev->account, &ev->region,     &ev->source_ip, &ev->user_agent,
+	                                &ev->model,   &ev->error_code, &ev->guardrail_action};
+	const evblock_row *row = it->row;
 	memset(ev, 0, sizeof *ev);
-	ev->source = src_from(sqlite3_column_int64(r->q, 1));
-	ev->uid = col_uid(r, 2);
-	ev->time_us = sqlite3_column_int64(r->q, 3);
-	ev->offset = (uint64_t)sqlite3_column_int64(r->q, 5);
-	ev->line = (uint64_t)sqlite3_column_int64(r->q, 7);
-	ev->flags = (uint32_t)sqlite3_column_int64(r->q, 8);
-	ev->request_id = col_uid(r, 9);
-	for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++)
-		*fields[i] = col_str(r, 10 + (int)i);
-	ev->input_tokens = col_opt_int(r, 21);
-	ev->output_tokens = col_opt_int(r, 22);
-	ev->latency_ms = col_opt_int(r, 23);
-	ev->input_body_ref = col_str(r, 24);
-	ev->output_body_ref = col_str(r, 25);
+	int bad = 0;
+	ev->source = src_from(row->source);
+	ev->uid = row->uid;
+	ev->time_us = row->time_us;
+	ev->offset = row->offset;
+	ev->line = row->line;
+	ev->flags = row->flags;
+	if ((row->input_body_ref.n > 0 || row->output_body_ref.n > 0) && body_missing(r, it->member_id, row->line))
+		ev->flags |= EV_F_BODY_MISSING;
+	ev->request_id = row->request_id;
+	for (size_t i = 0; i < EVBLOCK_NSTR; i++)
+		*fields[i] = dict(r, row->str[i], &bad);
+	ev->input_tokens = row->input_tokens;
+	ev->output_tokens = row->output_tokens;
+	ev->latency_ms = row->latency_ms;
+	ev->input_body_ref = row->input_body_ref;
+	ev->output_body_ref = row->output_body_ref;
+	if (bad)
+		return lt_error_set(err, LT_EITEM, "case index: an event refers to a string the index does not have");
+	return LT_OK;
 }
 
 static lt_status parse_json(arena *a, const char *p, size_t n, const json_value **out, lt_error *err)
@@ -524,32 +606,77 @@ static lt_status fill_body(replay *r, event *ev, int64_t member_id, uint64_t len
 	return LT_OK;
 }
 
+/* The next merged row that is kept and passes the filter; NULL at the end. */
+static lt_status next_row(replay *r, const evmerge_item **out, lt_error *err)
+{
+	*out = NULL;
+	if (r->impossible)
+		return LT_OK;
+	for (;;) {
+		const evmerge_item *it = NULL;
+		lt_status st = evmerge_next(r->m, &it, err);
+		if (st != LT_OK && st != LT_EFATAL) { /* a stored block that does not decode: the index is damaged */
+			char why[LT_ERROR_MSG_MAX];
+			memcpy(why, err->msg, sizeof why);
+			return lt_error_set(err, LT_EFATAL, "%s (re-index the evidence)", why);
+		}
+		if (st != LT_OK)
+			return st;
+		if (it == NULL)
+			return st;
+		if (!it->duplicate && row_wanted(r, it->row)) {
+			*out = it;
+			return LT_OK;
+		}
+	}
+}
+
 lt_status replay_next(replay *r, const event **out, lt_error *err)
 {
 	*out = NULL;
 	if (r->done)
 		return LT_OK;
 	arena_reset(r->step);
-	int rc = sqlite3_step(r->q);
-	if (rc == SQLITE_DONE) {
+	const evmerge_item *it = NULL;
+	lt_status st = next_row(r, &it, err);
+	if (st != LT_OK)
+		return st;
+	if (it == NULL) {
 		r->done = 1;
 		return LT_OK;
 	}
-	if (rc != SQLITE_ROW)
-		return sql_fail(r->db, err, "replay");
 	event *ev = &r->ev;
-	fill_header(r, ev);
-	int64_t member_id = sqlite3_column_int64(r->q, 4);
-	uint64_t length = (uint64_t)sqlite3_column_int64(r->q, 6);
-	lt_status st = load_prov(r, member_id, err);
+	lt_error e2;
+	lt_error_clear(&e2);
+	lt_status hs = fill_header(r, it, ev, &e2);
+	const ev_provenance *prov = NULL;
+	st = load_prov(r, it->member_id, &prov, err);
 	if (st != LT_OK)
 		return st;
-	ev->prov = &r->prov;
-	st = fill_body(r, ev, member_id, length, err);
+	ev->prov = prov;
+	st = fill_body(r, ev, it->member_id, it->row->length, err);
 	if (st == LT_EFATAL)
 		return st;
+	if (st == LT_OK && hs != LT_OK) {
+		*err = e2;
+		st = hs;
+	}
 	if (st != LT_OK)
-		lt_error_where(err, r->prov.evidence, r->prov.member, ev->line);
+		lt_error_where(err, prov->evidence, prov->member, ev->line);
 	*out = ev;
 	return st;
+}
+
+lt_status replay_count(case_db *c, const replay_filter *f, int64_t *n, lt_error *err)
+{
+	replay_filter h = *f;
+	h.flags = REPLAY_HEADERS_ONLY;
+	replay *r = NULL;
+	*n = 0;
+	lt_status st = replay_new(c, &h, &r, err);
+	const evmerge_item *it = NULL;
+	while (st == LT_OK && (st = next_row(r, &it, err)) != LT_EFATAL && it != NULL)
+		(*n)++;
+	replay_free(r);
+	return st == LT_EFATAL ? st : LT_OK;
 }

@@ -2,7 +2,8 @@
  * replay.h — the chronological replay cursor over a case index.
  *
  * A replay yields the case's events ordered by (time, source, uid) — a total,
- * stable order, so output built from it is deterministic — optionally
+ * stable order, so output built from it is deterministic; of the copies of
+ * an event (same source and uid) only the first stored is shown — optionally
  * filtered by a time range, source, principal, action, model or uid. For each
  * event it fills an `event` (ingest/event.h): header fields from the index
  * columns, raw = the exact original record bytes (read back from the stored,
@@ -12,7 +13,8 @@
  * bedrock_derive, with external bodies (inputBodyS3Path/outputBodyS3Path)
  * resolved against the stored objects of the case.
  *
- * Memory is bounded: decompressed member content is kept in a small LRU
+ * Memory is bounded: event blocks are decoded only while the replay is inside
+ * their time span (store/evmerge.h); decompressed member content is kept in a small LRU
  * cache (REPLAY_CACHE_ENTRIES chunks, at most REPLAY_CACHE_BYTES in all,
  * always at least the chunk in use), and each step's allocations live in an
  * arena reset by the next step (capped at REPLAY_STEP_CAP bytes).
@@ -75,11 +77,12 @@ lt_status replay_new(case_db *c, const replay_filter *f, replay **out, lt_error 
  * provenance but something was lost (raw not readable -> raw empty, doc NULL;
  * record no longer parses -> doc NULL; an external body missing or
  * unparsable -> derived text of that side empty); err says what, with file,
- * member and line. LT_EFATAL: the replay cannot go on (*ev = NULL).
+ * member and line. LT_EFATAL: the replay cannot go on (*ev = NULL): SQL
+ * error, out of memory, or a stored event block that does not decode.
  */
 lt_status replay_next(replay *r, const event **ev, lt_error *err) LT_WUR;
 
-/* Events matching the filter (a COUNT query; ignores flags). */
+/* Events matching the filter (a headers-only pass; ignores flags). */
 lt_status replay_count(case_db *c, const replay_filter *f, int64_t *n, lt_error *err) LT_WUR;
 
 void replay_free(replay *r);

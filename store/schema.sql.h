@@ -1,17 +1,15 @@
-/* schema.sql.h — the case-index schema, version 1 (docs/case-schema.md).
- * Included only by store/case.c. Each migration is the SQL that takes the
- * schema from version i to i+1; index 0 creates it from nothing. */
+/* schema.sql.h — the case-index schema, version 2 (docs/case-schema.md).
+ * Included only by store/case.c. case_schema_create builds the current
+ * schema in an empty file; case_migrations[i] takes the schema from version
+ * CASE_SCHEMA_FIRST + i to the next one (none yet). Version 1 (one SQLite
+ * row per event) is not migrated: its cases are re-indexed (case.c says so). */
 #ifndef LLMTRAIL_STORE_SCHEMA_SQL_H
 #define LLMTRAIL_STORE_SCHEMA_SQL_H
 
-/* SQL that shows a uid/request_id stored as a 16-byte UUID blob as text. */
-#define UUID_TEXT(c)                                                                                          \
-	"CASE WHEN typeof(" c ") = 'blob' AND length(" c ") = 16 THEN lower(substr(hex(" c "), 1, 8) || '-' ||"   \
-	" substr(hex(" c "), 9, 4) || '-' || substr(hex(" c "), 13, 4) || '-' || substr(hex(" c "), 17, 4) ||"     \
-	" '-' || substr(hex(" c "), 21, 12)) ELSE " c " END"
+/* The oldest schema this build opens. */
+#define CASE_SCHEMA_FIRST 2
 
-static const char *const case_migrations[] = {
-	/* 0 -> 1 */
+static const char case_schema_create[] =
 	"CREATE TABLE runs("
 	" id INTEGER PRIMARY KEY,"
 	" command TEXT NOT NULL,"
@@ -58,41 +56,27 @@ static const char *const case_migrations[] = {
 	"CREATE TABLE strs("
 	" id INTEGER PRIMARY KEY,"
 	" s TEXT NOT NULL UNIQUE);"
-	"CREATE TABLE events("
+	"CREATE TABLE blocks("
 	" id INTEGER PRIMARY KEY,"
-	" source INTEGER NOT NULL,"
-	" uid NOT NULL,"
-	" uid_key INTEGER NOT NULL,"
-	" time_us INTEGER NOT NULL,"
 	" member_id INTEGER NOT NULL REFERENCES members(id),"
-	" offset INTEGER NOT NULL,"
-	" length INTEGER NOT NULL,"
+	" source INTEGER NOT NULL,"
+	" t_min INTEGER NOT NULL,"
+	" t_max INTEGER NOT NULL,"
+	" n INTEGER NOT NULL,"
+	" data BLOB NOT NULL);"
+	"CREATE INDEX blocks_time ON blocks(t_min, t_max, source, member_id);"
+	"CREATE TABLE body_refs("
+	" id INTEGER PRIMARY KEY,"
+	" member_id INTEGER NOT NULL REFERENCES members(id),"
 	" line INTEGER NOT NULL,"
-	" flags INTEGER NOT NULL,"
-	" request_id,"
-	" action INTEGER REFERENCES strs(id),"
-	" service INTEGER REFERENCES strs(id),"
-	" principal INTEGER REFERENCES strs(id),"
-	" access_key INTEGER REFERENCES strs(id),"
-	" account INTEGER REFERENCES strs(id),"
-	" region INTEGER REFERENCES strs(id),"
-	" source_ip INTEGER REFERENCES strs(id),"
-	" user_agent INTEGER REFERENCES strs(id),"
-	" model INTEGER REFERENCES strs(id),"
-	" error_code INTEGER REFERENCES strs(id),"
-	" guardrail_action INTEGER REFERENCES strs(id),"
-	" input_tokens INTEGER,"
-	" output_tokens INTEGER,"
-	" latency_ms INTEGER,"
-	" input_body_ref TEXT,"
-	" output_body_ref TEXT);"
-	"CREATE INDEX events_uid ON events(uid_key);"
-	"CREATE INDEX events_time ON events(time_us);"
-	"CREATE INDEX events_principal ON events(principal, time_us);"
-	"CREATE INDEX events_action ON events(action, time_us);"
-	"CREATE INDEX events_model ON events(model, time_us) WHERE model IS NOT NULL;"
-	"CREATE INDEX events_request ON events(request_id) WHERE source = 2;"
-	"CREATE INDEX events_bodyref ON events(id) WHERE input_body_ref IS NOT NULL OR output_body_ref IS NOT NULL;"
+	" uid TEXT NOT NULL,"
+	" input_ref TEXT,"
+	" output_ref TEXT,"
+	" missing INTEGER NOT NULL DEFAULT 0);"
+	"CREATE TABLE dedup("
+	" source INTEGER PRIMARY KEY,"
+	" duplicates INTEGER NOT NULL,"
+	" last_block INTEGER NOT NULL);"
 	"CREATE TABLE problems("
 	" id INTEGER PRIMARY KEY,"
 	" kind TEXT NOT NULL,"
@@ -102,26 +86,11 @@ static const char *const case_migrations[] = {
 	" offset INTEGER NOT NULL,"
 	" reason TEXT NOT NULL,"
 	" member_id INTEGER REFERENCES members(id),"
-	" event_id INTEGER REFERENCES events(id),"
+	" body_ref_id INTEGER REFERENCES body_refs(id),"
 	" run_id INTEGER NOT NULL REFERENCES runs(id),"
-	" UNIQUE(kind, file, member, line, reason));"
-	"CREATE VIEW events_v AS SELECT e.id,"
-	" CASE e.source WHEN 1 THEN 'cloudtrail' WHEN 2 THEN 'invocation' ELSE 'unknown' END AS source,"
-	" " UUID_TEXT("e.uid") " AS uid, e.time_us,"
-	" strftime('%Y-%m-%dT%H:%M:%f', e.time_us / 1000000.0, 'unixepoch') || 'Z' AS time,"
-	" " UUID_TEXT("e.request_id") " AS request_id, a.s AS action, sv.s AS service, p.s AS principal, ak.s AS access_key,"
-	" ac.s AS account, r.s AS region, ip.s AS source_ip, ua.s AS user_agent, m.s AS model,"
-	" ec.s AS error_code, g.s AS guardrail_action, e.input_tokens, e.output_tokens, e.latency_ms,"
-	" e.flags, e.input_body_ref, e.output_body_ref, e.member_id, e.offset, e.length, e.line"
-	" FROM events e"
-	" LEFT JOIN strs a ON a.id = e.action LEFT JOIN strs sv ON sv.id = e.service"
-	" LEFT JOIN strs p ON p.id = e.principal LEFT JOIN strs ak ON ak.id = e.access_key"
-	" LEFT JOIN strs ac ON ac.id = e.account LEFT JOIN strs r ON r.id = e.region"
-	" LEFT JOIN strs ip ON ip.id = e.source_ip LEFT JOIN strs ua ON ua.id = e.user_agent"
-	" LEFT JOIN strs m ON m.id = e.model LEFT JOIN strs ec ON ec.id = e.error_code"
-	" LEFT JOIN strs g ON g.id = e.guardrail_action;",
-};
+	" UNIQUE(kind, file, member, line, reason));";
 
-#define CASE_NMIGRATIONS (sizeof case_migrations / sizeof case_migrations[0])
+static const char *const case_migrations[] = {NULL};
+#define CASE_NMIGRATIONS 0
 
 #endif

@@ -1,15 +1,19 @@
 /*
- * writer.c — inserting members, events, content and problems (see writer.h).
+ * writer.c — inserting members, their event blocks, content and problems
+ * (see writer.h).
  *
- * Every statement is prepared once per writer. Repeated header strings
- * (action, principal, model, region, user agent, ...) are stored once in the
- * strs table and referenced by id from events, which keeps an event row near
- * 100 bytes; an in-memory map (open addressing, capped at STR_CACHE_MAX
- * entries, then plain lookups) avoids a query per field. De-duplication
- * looks the event up by uid_key (a 63-bit hash of source and uid, indexed)
- * and confirms on the uid itself before inserting; a record that is already
- * there is a duplicate, counted on the member that carried it. Canonical
- * lower-case UUIDs (uid, request_id) are stored as 16-byte blobs.
+ * Every statement is prepared once per writer. A member's events become
+ * rows of store/evblock.h: repeated header strings (action, principal, model,
+ * region, user agent, ...) are stored once in the strs table and referenced
+ * by id, through an in-memory map (open addressing, capped at STR_CACHE_MAX
+ * entries, then plain lookups); the rows are sorted by source and then
+ * (time, source, uid) and stored as blocks of at most EVBLOCK_MAX rows, so a
+ * member costs a handful of INSERTs however many events it has. Events that
+ * name an external body also get a body_refs row, which
+ * writer_resolve_bodies checks at the end of a run. De-duplication by
+ * (source, uid) is not done per event: writer_dedup merges all blocks in
+ * replay order (store/evmerge.h), where copies of an event are adjacent, and
+ * records the counts on the members and in the dedup table.
  * The caller decides the batch size (writer_commit); the transaction is
  * opened lazily by the first write.
  */
@@ -23,6 +27,8 @@
 #include <string.h>
 
 #include "common/buf.h"
+#include "common/sort.h"
+#include "store/evmerge.h"
 #include <openssl/evp.h>
 
 #define STR_CACHE_MAX (1u << 20)
@@ -45,8 +51,8 @@ enum {
 	Q_CHUNK_INS,
 	Q_STR_SEL,
 	Q_STR_INS,
-	Q_EVT_SEL,
-	Q_EVT_INS,
+	Q_BLOCK_INS,
+	Q_BODY_INS,
 	Q_PROB_INS,
 	Q_COUNT
 };
@@ -63,12 +69,9 @@ static const char *const queries[Q_COUNT] = {
 	"INSERT INTO chunks(member_id, seq, offset, length, codec, data) VALUES(?,?,?,?,?,?)",
 	"SELECT id FROM strs WHERE s=?",
 	"INSERT INTO strs(s) VALUES(?)",
-	"SELECT source, uid FROM events WHERE uid_key=?",
-	"INSERT INTO events(source, uid, time_us, member_id, offset, length, line, flags, request_id, action,"
-	" service, principal, access_key, account, region, source_ip, user_agent, model, error_code,"
-	" guardrail_action, input_tokens, output_tokens, latency_ms, input_body_ref, output_body_ref, uid_key)"
-	" VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-	"INSERT OR IGNORE INTO problems(kind, file, member, line, offset, reason, member_id, event_id, run_id)"
+	"INSERT INTO blocks(member_id, source, t_min, t_max, n, data) VALUES(?,?,?,?,?,?)",
+	"INSERT INTO body_refs(member_id, line, uid, input_ref, output_ref) VALUES(?,?,?,?,?)",
+	"INSERT OR IGNORE INTO problems(kind, file, member, line, offset, reason, member_id, body_ref_id, run_id)"
 	" VALUES(?,?,?,?,?,?,?,?,?)",
 };
 
@@ -82,7 +85,18 @@ struct writer {
 	int64_t last_ev_id;
 	str_slot *strs;
 	size_t strs_cap, strs_n;
+	/* per member, reused: its rows, synthesized uids, one encoded block */
+	struct wrow *rows;
+	size_t rows_cap;
+	char (*synth)[72];
+	size_t synth_cap;
+	buf block;
 };
+
+typedef struct wrow {
+	evblock_row r;
+	size_t idx;
+} wrow;
 
 static lt_status fail(writer *w, lt_error *err, const char *what)
 {
@@ -98,6 +112,7 @@ lt_status writer_new(case_db *c, int64_t run_id, writer **out, lt_error *err)
 	w->c = c;
 	w->db = case_sqlite(c);
 	w->run_id = run_id;
+	buf_init(&w->block, 0);
 	for (int i = 0; i < Q_COUNT; i++) {
 		if (sqlite3_prepare_v3(w->db, queries[i], -1, SQLITE_PREPARE_PERSISTENT, &w->q[i], NULL) != SQLITE_OK) {
 			lt_status st = fail(w, err, "prepare");
@@ -121,6 +136,9 @@ void writer_free(writer *w)
 		free(w->strs[i].s);
 	free(w->strs);
 	free(w->last_ev_path);
+	free(w->rows);
+	free(w->synth);
+	buf_free(&w->block);
 	free(w);
 }
 
@@ -396,58 +414,6 @@ static lt_status insert_chunks(writer *w, int64_t member_id, const blob_chunks *
 	return LT_OK;
 }
 
-static lt_status bind_strings(writer *w, sqlite3_stmt *s, const event *e, lt_error *err)
-{
-	const ev_str *fields[] = {&e->action,     &e->service,   &e->principal, &e->access_key,
-	                          &e->account,    &e->region,    &e->source_ip, &e->user_agent,
-	                          &e->model,      &e->error_code, &e->guardrail_action};
-	for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++) {
-		int64_t id;
-		lt_status st = str_id(w, *fields[i], &id, err);
-		if (st != LT_OK)
-			return st;
-		if (id > 0)
-			sqlite3_bind_int64(s, 10 + (int)i, id);
-		else
-			sqlite3_bind_null(s, 10 + (int)i);
-	}
-	return LT_OK;
-}
-
-/* Binds a uid or request id: a 16-byte blob for a canonical UUID, else text. */
-static void bind_uid(sqlite3_stmt *s, int i, const char *p, size_t n)
-{
-	unsigned char packed[16];
-	if (case_uuid_pack(p, n, packed))
-		sqlite3_bind_blob(s, i, packed, 16, SQLITE_TRANSIENT);
-	else
-		sqlite3_bind_text(s, i, p, (int)n, SQLITE_STATIC);
-}
-
-/* Whether (source, uid) is in the case: rows with the same key, confirmed on the uid. */
-static lt_status find_event(writer *w, int64_t key, ev_source source, ev_str uid, const unsigned char *packed,
-                            int *found, lt_error *err)
-{
-	sqlite3_stmt *s = w->q[Q_EVT_SEL];
-	sqlite3_bind_int64(s, 1, key);
-	int rc;
-	*found = 0;
-	while (!*found && (rc = sqlite3_step(s)) == SQLITE_ROW) {
-		if (sqlite3_column_int(s, 0) != (int)source)
-			continue;
-		const void *v = sqlite3_column_blob(s, 1);
-		size_t n = (size_t)sqlite3_column_bytes(s, 1);
-		if (sqlite3_column_type(s, 1) == SQLITE_BLOB)
-			*found = packed != NULL && n == 16 && memcmp(v, packed, 16) == 0;
-		else
-			*found = packed == NULL && n == uid.n && memcmp(v, uid.p, n) == 0;
-	}
-	sqlite3_reset(s);
-	if (!*found && rc != SQLITE_DONE)
-		return fail(w, err, "select event");
-	return LT_OK;
-}
-
 /* "sha256:<hex>" of the raw record, for events that carry no uid. */
 static lt_status synth_uid(const event *e, char out[72], lt_error *err)
 {
@@ -461,56 +427,152 @@ static lt_status synth_uid(const event *e, char out[72], lt_error *err)
 	return LT_OK;
 }
 
-static lt_status insert_event(writer *w, int64_t member_id, const event *e, int *added, lt_error *err)
+/* Room for n rows (and n synthesized uids). */
+static lt_status rows_reserve(writer *w, size_t n, lt_error *err)
 {
-	char synth[72];
-	ev_str uid = e->uid;
-	if (uid.p == NULL || uid.n == 0) {
-		lt_status st0 = synth_uid(e, synth, err);
-		if (st0 != LT_OK)
-			return st0;
-		uid = ev_str_from(synth, strlen(synth));
+	if (n > w->rows_cap) {
+		wrow *r = n <= SIZE_MAX / sizeof *r ? realloc(w->rows, n * sizeof *r) : NULL;
+		char(*sy)[72] = n <= SIZE_MAX / sizeof *sy ? realloc(w->synth, n * sizeof *sy) : NULL;
+		if (r != NULL)
+			w->rows = r;
+		if (sy != NULL)
+			w->synth = sy;
+		if (r == NULL || sy == NULL)
+			return lt_error_set(err, LT_EFATAL, "out of memory for %zu events", n);
+		w->rows_cap = w->synth_cap = n;
 	}
-	int64_t key = case_uid_key((int)e->source, uid.p, uid.n);
-	unsigned char packed[16];
-	int is_uuid = case_uuid_pack(uid.p, uid.n, packed);
-	int found = 0;
-	lt_status st = find_event(w, key, e->source, uid, is_uuid ? packed : NULL, &found, err);
-	if (st != LT_OK || found) {
-		*added = 0;
-		return st;
+	return LT_OK;
+}
+
+/* The block row of event e (strings interned, uid synthesized if absent). */
+static lt_status make_row(writer *w, const event *e, size_t i, evblock_row *r, lt_error *err)
+{
+	const ev_str *fields[EVBLOCK_NSTR] = {&e->action,  &e->service,    &e->principal, &e->access_key,
+	                                      &e->account, &e->region,     &e->source_ip, &e->user_agent,
+	                                      &e->model,   &e->error_code, &e->guardrail_action};
+	memset(r, 0, sizeof *r);
+	for (size_t k = 0; k < EVBLOCK_NSTR; k++) {
+		int64_t id = 0;
+		lt_status st = str_id(w, *fields[k], &id, err);
+		if (st != LT_OK)
+			return st;
+		if (id < 0 || id > (int64_t)UINT32_MAX)
+			return lt_error_set(err, LT_EFATAL, "string dictionary full");
+		r->str[k] = (uint32_t)id;
 	}
-	sqlite3_stmt *s = w->q[Q_EVT_INS];
-	st = bind_strings(w, s, e, err);
+	r->uid = e->uid;
+	if (r->uid.p == NULL || r->uid.n == 0) {
+		lt_status st = synth_uid(e, w->synth[i], err);
+		if (st != LT_OK)
+			return st;
+		r->uid = ev_str_from(w->synth[i], strlen(w->synth[i]));
+	}
+	r->time_us = e->time_us;
+	r->source = (uint32_t)e->source;
+	r->flags = e->flags & ~(uint32_t)EV_F_BODY_MISSING;
+	r->request_id = e->request_id;
+	r->input_tokens = e->input_tokens < 0 ? -1 : e->input_tokens;
+	r->output_tokens = e->output_tokens < 0 ? -1 : e->output_tokens;
+	r->latency_ms = e->latency_ms < 0 ? -1 : e->latency_ms;
+	r->offset = e->offset;
+	r->length = e->raw.n;
+	r->line = e->line;
+	r->input_body_ref = e->input_body_ref;
+	r->output_body_ref = e->output_body_ref;
+	/* The indexer drops such strings with a problem (store/indexer.c)
+	 * before they get here; anything else is a caller's bug. */
+	if (r->uid.n > EVBLOCK_STR_MAX || r->request_id.n > EVBLOCK_STR_MAX || r->input_body_ref.n > EVBLOCK_STR_MAX ||
+	    r->output_body_ref.n > EVBLOCK_STR_MAX)
+		return lt_error_set(err, LT_EFATAL, "event header string longer than %u bytes", (unsigned)EVBLOCK_STR_MAX);
+	return LT_OK;
+}
+
+/* Source first, then replay order, then position in the member: a stable,
+ * total order, so equal events keep the order they were found in. */
+static int wrow_cmp(const void *a, const void *b)
+{
+	const wrow *x = a, *y = b;
+	if (x->r.source != y->r.source)
+		return x->r.source < y->r.source ? -1 : 1;
+	int d = evblock_row_cmp(&x->r, &y->r);
+	if (d != 0)
+		return d;
+	return x->idx < y->idx ? -1 : x->idx > y->idx;
+}
+
+static lt_status insert_block(writer *w, int64_t member_id, const evblock_row *rows, size_t n, lt_error *err)
+{
+	buf_reset(&w->block);
+	lt_status st = evblock_encode(rows, n, &w->block, err);
 	if (st != LT_OK)
 		return st;
-	sqlite3_bind_int(s, 1, (int)e->source);
-	sqlite3_bind_int64(s, 26, key);
-	bind_uid(s, 2, uid.p, uid.n);
-	sqlite3_bind_int64(s, 3, e->time_us);
-	sqlite3_bind_int64(s, 4, member_id);
-	sqlite3_bind_int64(s, 5, (int64_t)e->offset);
-	sqlite3_bind_int64(s, 6, (int64_t)e->raw.n);
-	sqlite3_bind_int64(s, 7, (int64_t)e->line);
-	sqlite3_bind_int64(s, 8, (int64_t)e->flags);
-	if (e->request_id.p == NULL || e->request_id.n == 0)
-		sqlite3_bind_null(s, 9);
-	else
-		bind_uid(s, 9, e->request_id.p, e->request_id.n);
-	bind_opt_int(s, 21, e->input_tokens);
-	bind_opt_int(s, 22, e->output_tokens);
-	bind_opt_int(s, 23, e->latency_ms);
-	bind_opt_text(s, 24, e->input_body_ref.p, e->input_body_ref.n);
-	bind_opt_text(s, 25, e->output_body_ref.p, e->output_body_ref.n);
-	if (!step_done(s))
-		return fail(w, err, "insert event");
-	*added = 1;
-	return LT_OK;
+	sqlite3_stmt *s = w->q[Q_BLOCK_INS];
+	sqlite3_bind_int64(s, 1, member_id);
+	sqlite3_bind_int(s, 2, (int)rows[0].source);
+	sqlite3_bind_int64(s, 3, rows[0].time_us);
+	sqlite3_bind_int64(s, 4, rows[n - 1].time_us);
+	sqlite3_bind_int64(s, 5, (int64_t)n);
+	sqlite3_bind_blob64(s, 6, w->block.data, (sqlite3_uint64)w->block.len, SQLITE_STATIC);
+	return step_done(s) ? LT_OK : fail(w, err, "insert block");
+}
+
+/* Blocks of the sorted rows: a new one at each change of source and every EVBLOCK_MAX rows. */
+static lt_status insert_blocks(writer *w, int64_t member_id, size_t n, lt_error *err)
+{
+	evblock_row run[64];
+	evblock_row *heap_run = n > 64 ? malloc((n < EVBLOCK_MAX ? n : EVBLOCK_MAX) * sizeof *heap_run) : NULL;
+	evblock_row *buf_rows = heap_run != NULL ? heap_run : run;
+	if (n > 64 && heap_run == NULL)
+		return lt_error_set(err, LT_EFATAL, "out of memory");
+	lt_status st = LT_OK;
+	size_t k = 0;
+	for (size_t i = 0; i < n && st == LT_OK; i++) {
+		if (k > 0 && (k == EVBLOCK_MAX || buf_rows[0].source != w->rows[i].r.source)) {
+			st = insert_block(w, member_id, buf_rows, k, err);
+			k = 0;
+		}
+		buf_rows[k++] = w->rows[i].r;
+	}
+	if (st == LT_OK && k > 0)
+		st = insert_block(w, member_id, buf_rows, k, err);
+	free(heap_run);
+	return st;
+}
+
+static lt_status insert_body_ref(writer *w, int64_t member_id, const evblock_row *r, lt_error *err)
+{
+	sqlite3_stmt *s = w->q[Q_BODY_INS];
+	sqlite3_bind_int64(s, 1, member_id);
+	sqlite3_bind_int64(s, 2, (int64_t)r->line);
+	sqlite3_bind_text(s, 3, r->uid.p, (int)r->uid.n, SQLITE_STATIC);
+	bind_opt_text(s, 4, r->input_body_ref.p, r->input_body_ref.n);
+	bind_opt_text(s, 5, r->output_body_ref.p, r->output_body_ref.n);
+	return step_done(s) ? LT_OK : fail(w, err, "insert body reference");
+}
+
+static lt_status insert_events(writer *w, int64_t member_id, const writer_member *m, writer_result *res,
+                               lt_error *err)
+{
+	if (m->nevents == 0)
+		return LT_OK;
+	lt_status st = rows_reserve(w, m->nevents, err);
+	for (size_t i = 0; st == LT_OK && i < m->nevents; i++) {
+		w->rows[i].idx = i;
+		st = make_row(w, &m->events[i], i, &w->rows[i].r, err);
+		if (st == LT_OK && (w->rows[i].r.input_body_ref.n > 0 || w->rows[i].r.output_body_ref.n > 0))
+			st = insert_body_ref(w, member_id, &w->rows[i].r, err);
+		res->events_new_by_source[w->rows[i].r.source % 3u]++;
+	}
+	if (st != LT_OK)
+		return st;
+	res->events_new = m->nevents;
+	lt_sort(w->rows, m->nevents, sizeof *w->rows, wrow_cmp);
+	return insert_blocks(w, member_id, m->nevents, err);
 }
 
 static lt_status insert_problem(writer *w, const char *kind, const char *file, const char *member,
                                 uint64_t line, uint64_t offset, const char *reason, int64_t member_id,
-                                int64_t event_id, int *added, lt_error *err)
+                                int64_t body_ref_id, int *added, lt_error *err)
 {
 	lt_status st = begin(w, err);
 	if (st != LT_OK)
@@ -524,8 +586,8 @@ static lt_status insert_problem(writer *w, const char *kind, const char *file, c
 	sqlite3_bind_text(s, 6, reason ? reason : "", -1, SQLITE_STATIC);
 	if (member_id > 0)
 		sqlite3_bind_int64(s, 7, member_id);
-	if (event_id > 0)
-		sqlite3_bind_int64(s, 8, event_id);
+	if (body_ref_id > 0)
+		sqlite3_bind_int64(s, 8, body_ref_id);
 	sqlite3_bind_int64(s, 9, w->run_id);
 	if (!step_done(s))
 		return fail(w, err, "insert problem");
@@ -542,16 +604,8 @@ lt_status writer_problem_add(writer *w, const char *kind, const char *file, cons
 static lt_status add_contents(writer *w, int64_t id, const writer_member *m, writer_result *res, lt_error *err)
 {
 	lt_status st = insert_chunks(w, id, m->chunks, err);
-	for (size_t i = 0; st == LT_OK && i < m->nevents; i++) {
-		int added = 0;
-		st = insert_event(w, id, &m->events[i], &added, err);
-		if (added) {
-			res->events_new++;
-			res->events_new_by_source[(unsigned)m->events[i].source % 3u]++;
-		}
-		else
-			res->duplicates++;
-	}
+	if (st == LT_OK)
+		st = insert_events(w, id, m, res, err);
 	for (size_t i = 0; st == LT_OK && i < m->nproblems; i++) {
 		const writer_problem *p = &m->problems[i];
 		int added = 0;
@@ -562,7 +616,7 @@ static lt_status add_contents(writer *w, int64_t id, const writer_member *m, wri
 		return st;
 	sqlite3_stmt *s = w->q[Q_MEM_UPD];
 	sqlite3_bind_int64(s, 1, (int64_t)res->events_new);
-	sqlite3_bind_int64(s, 2, (int64_t)res->duplicates);
+	sqlite3_bind_int64(s, 2, 0);
 	sqlite3_bind_int64(s, 3, (int64_t)m->nproblems);
 	sqlite3_bind_int64(s, 4, id);
 	return step_done(s) ? LT_OK : fail(w, err, "update member");
@@ -614,8 +668,8 @@ lt_status writer_add_member(writer *w, const writer_member *m, writer_result *re
 /* --- external bodies ------------------------------------------------------ */
 
 typedef struct body_ref {
-	int64_t event_id;
-	int64_t flags;
+	int64_t id;
+	int64_t missing;
 	uint64_t line;
 	char *file, *member, *in, *out;
 } body_ref;
@@ -640,8 +694,7 @@ static lt_status check_one(writer *w, const char *which, const char *ref, const 
 	char reason[1200];
 	snprintf(reason, sizeof reason, "%s body %s is not in the evidence", which, ref);
 	int added = 0;
-	return insert_problem(w, PROBLEM_MISSING_BODY, r->file, r->member, r->line, 0, reason, 0, r->event_id, &added,
-	                      err);
+	return insert_problem(w, PROBLEM_MISSING_BODY, r->file, r->member, r->line, 0, reason, 0, r->id, &added, err);
 }
 
 static lt_status check_ref(writer *w, const body_ref *r, uint64_t *nmissing, lt_error *err)
@@ -652,17 +705,14 @@ static lt_status check_ref(writer *w, const body_ref *r, uint64_t *nmissing, lt_
 		st = check_one(w, "output", r->out, r, &missing, nmissing, err);
 	if (st != LT_OK)
 		return st;
-	int64_t flags = missing ? (r->flags | EV_F_BODY_MISSING) : (r->flags & ~(int64_t)EV_F_BODY_MISSING);
+	char sql[160];
 	if (!missing) {
-		char sql[128];
-		snprintf(sql, sizeof sql, "DELETE FROM problems WHERE kind='missing-body' AND event_id=%lld",
-		         (long long)r->event_id);
+		snprintf(sql, sizeof sql, "DELETE FROM problems WHERE kind='missing-body' AND body_ref_id=%lld",
+		         (long long)r->id);
 		st = case_exec(w->c, sql, err);
 	}
-	if (st == LT_OK && flags != r->flags) {
-		char sql[128];
-		snprintf(sql, sizeof sql, "UPDATE events SET flags=%lld WHERE id=%lld", (long long)flags,
-		         (long long)r->event_id);
+	if (st == LT_OK && missing != r->missing) {
+		snprintf(sql, sizeof sql, "UPDATE body_refs SET missing=%d WHERE id=%lld", missing, (long long)r->id);
 		st = case_exec(w->c, sql, err);
 	}
 	return st;
@@ -676,16 +726,15 @@ lt_status writer_resolve_bodies(writer *w, uint64_t *missing, lt_error *err)
 	if (st != LT_OK)
 		return st;
 	if (sqlite3_prepare_v2(w->db,
-	                       "SELECT ev.id, ev.flags, ev.line, e.path, m.path, ev.input_body_ref, ev.output_body_ref"
-	                       " FROM events ev JOIN members m ON m.id = ev.member_id JOIN evidence e"
-	                       " ON e.id = m.evidence_id"
-	                       " WHERE ev.input_body_ref IS NOT NULL OR ev.output_body_ref IS NOT NULL ORDER BY ev.id",
+	                       "SELECT b.id, b.missing, b.line, e.path, m.path, b.input_ref, b.output_ref"
+	                       " FROM body_refs b JOIN members m ON m.id = b.member_id JOIN evidence e"
+	                       " ON e.id = m.evidence_id ORDER BY b.id",
 	                       -1, &s, NULL) != SQLITE_OK)
 		return fail(w, err, "prepare body refs");
 	int rc;
 	while (st == LT_OK && (rc = sqlite3_step(s)) == SQLITE_ROW) {
-		body_ref r = {sqlite3_column_int64(s, 0), sqlite3_column_int64(s, 1),
-		              (uint64_t)sqlite3_column_int64(s, 2), dup_col(s, 3), dup_col(s, 4), dup_col(s, 5),
+		body_ref r = {sqlite3_column_int64(s, 0), sqlite3_column_int64(s, 1), (uint64_t)sqlite3_column_int64(s, 2),
+		              dup_col(s, 3),              dup_col(s, 4),              dup_col(s, 5),
 		              dup_col(s, 6)};
 		st = check_ref(w, &r, missing, err);
 		free(r.file);
@@ -696,5 +745,136 @@ lt_status writer_resolve_bodies(writer *w, uint64_t *missing, lt_error *err)
 	sqlite3_finalize(s);
 	if (st == LT_OK)
 		st = writer_commit(w, err);
+	return st;
+}
+
+/* --- de-duplication ----------------------------------------------------------- */
+
+/* Members that carry duplicates: member id -> count (open addressing). */
+typedef struct dup_map {
+	int64_t *key;
+	uint64_t *val;
+	size_t cap, n;
+} dup_map;
+
+static int dup_add(dup_map *m, int64_t key)
+{
+	if ((m->n + 1) * 2 > m->cap) {
+		size_t ncap = m->cap ? m->cap * 2 : 256;
+		int64_t *nk = calloc(ncap, sizeof *nk);
+		uint64_t *nv = calloc(ncap, sizeof *nv);
+		if (nk == NULL || nv == NULL) {
+			free(nk);
+			free(nv);
+			return -1;
+		}
+		for (size_t i = 0; i < m->cap; i++) {
+			if (m->key[i] == 0)
+				continue;
+			size_t j = (size_t)((uint64_t)m->key[i] * 0x9e3779b97f4a7c15ull) & (ncap - 1);
+			while (nk[j] != 0)
+				j = (j + 1) & (ncap - 1);
+			nk[j] = m->key[i];
+			nv[j] = m->val[i];
+		}
+		free(m->key);
+		free(m->val);
+		m->key = nk;
+		m->val = nv;
+		m->cap = ncap;
+	}
+	size_t j = (size_t)((uint64_t)key * 0x9e3779b97f4a7c15ull) & (m->cap - 1);
+	while (m->key[j] != 0 && m->key[j] != key)
+		j = (j + 1) & (m->cap - 1);
+	if (m->key[j] == 0) {
+		m->key[j] = key;
+		m->n++;
+	}
+	m->val[j]++;
+	return 0;
+}
+
+static lt_status dedup_is_current(writer *w, int *current, int64_t *last_block, lt_error *err)
+{
+	sqlite3_stmt *s = NULL;
+	if (sqlite3_prepare_v2(w->db,
+	                       "SELECT (SELECT coalesce(max(id), 0) FROM blocks),"
+	                       " (SELECT coalesce(min(last_block), -1) FROM dedup)",
+	                       -1, &s, NULL) != SQLITE_OK)
+		return fail(w, err, "prepare dedup state");
+	int rc = sqlite3_step(s);
+	*last_block = sqlite3_column_int64(s, 0);
+	*current = rc == SQLITE_ROW && sqlite3_column_int64(s, 0) == sqlite3_column_int64(s, 1);
+	sqlite3_finalize(s);
+	return rc == SQLITE_ROW ? LT_OK : fail(w, err, "dedup state");
+}
+
+static lt_status dedup_store(writer *w, const dup_map *dm, const uint64_t dups[3], int64_t last_block,
+                             lt_error *err)
+{
+	lt_status st = case_exec(w->c,
+	                         "UPDATE members SET duplicates = 0, events = b.n"
+	                         " FROM (SELECT member_id, sum(n) AS n FROM blocks GROUP BY member_id) AS b"
+	                         " WHERE b.member_id = members.id AND (members.events != b.n OR members.duplicates != 0);"
+	                         "DELETE FROM dedup;",
+	                         err);
+	sqlite3_stmt *s = NULL;
+	if (st == LT_OK && sqlite3_prepare_v2(w->db, "UPDATE members SET events = events - ?2, duplicates = ?2 WHERE id = ?1",
+	                                      -1, &s, NULL) != SQLITE_OK)
+		st = fail(w, err, "prepare dedup update");
+	for (size_t i = 0; st == LT_OK && i < dm->cap; i++) {
+		if (dm->key[i] == 0)
+			continue;
+		sqlite3_bind_int64(s, 1, dm->key[i]);
+		sqlite3_bind_int64(s, 2, (int64_t)dm->val[i]);
+		if (!step_done(s))
+			st = fail(w, err, "update member duplicates");
+	}
+	sqlite3_finalize(s);
+	s = NULL;
+	if (st == LT_OK && sqlite3_prepare_v2(w->db, "INSERT INTO dedup(source, duplicates, last_block) VALUES(?,?,?)",
+	                                      -1, &s, NULL) != SQLITE_OK)
+		st = fail(w, err, "prepare dedup insert");
+	for (int src = 0; st == LT_OK && src < 3; src++) {
+		sqlite3_bind_int(s, 1, src);
+		sqlite3_bind_int64(s, 2, (int64_t)dups[src]);
+		sqlite3_bind_int64(s, 3, last_block);
+		if (!step_done(s))
+			st = fail(w, err, "insert dedup");
+	}
+	sqlite3_finalize(s);
+	return st;
+}
+
+lt_status writer_dedup(writer *w, int *ran, lt_error *err)
+{
+	*ran = 0;
+	int current = 0;
+	int64_t last_block = 0;
+	lt_status st = begin(w, err);
+	if (st == LT_OK)
+		st = dedup_is_current(w, &current, &last_block, err);
+	if (st != LT_OK || current)
+		return st;
+	evmerge *m = NULL;
+	st = evmerge_new(w->c, INT64_MIN, INT64_MAX, EV_SRC_UNKNOWN, &m, err);
+	dup_map dm = {NULL, NULL, 0, 0};
+	uint64_t dups[3] = {0, 0, 0};
+	const evmerge_item *it = NULL;
+	while (st == LT_OK && (st = evmerge_next(m, &it, err)) == LT_OK && it != NULL) {
+		if (!it->duplicate)
+			continue;
+		dups[it->row->source % 3u]++;
+		if (dup_add(&dm, it->member_id) != 0)
+			st = lt_error_set(err, LT_EFATAL, "out of memory");
+	}
+	evmerge_free(m);
+	if (st == LT_OK)
+		st = dedup_store(w, &dm, dups, last_block, err);
+	free(dm.key);
+	free(dm.val);
+	if (st == LT_OK)
+		st = writer_commit(w, err);
+	*ran = st == LT_OK;
 	return st;
 }

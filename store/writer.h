@@ -14,9 +14,12 @@
  *     "changed" problem and is skipped;
  *   - a member whose SHA-256 equals an indexed member's is recorded for
  *     custody as state "duplicate" (same_as) and its events are not re-added;
- *   - events are unique by (source, uid); a repeated one is counted in its
- *     member's duplicates, and the first one (in the order members are
- *     added) is kept. Events without a uid get "sha256:<hex of raw>".
+ *   - events are unique by (source, uid): all of a member's events are
+ *     stored (as event blocks, store/evblock.h), and writer_dedup, run at the
+ *     end of every `index`, counts the repeated ones in their member's
+ *     duplicates (members.events = events kept); the first copy, in the
+ *     order members are added, is the one replay shows (store/evmerge.h).
+ *     Events without a uid get "sha256:<hex of raw>".
  *
  * Ownership: the writer borrows the case_db (which must outlive it) and every
  * writer_member passed in (only during the call).
@@ -78,9 +81,9 @@ typedef struct writer_member {
 typedef struct writer_result {
 	const char *state;   /* state recorded, or "skipped" (already there), or "changed" */
 	int64_t member_id;   /* 0 when skipped */
-	uint64_t events_new;
+	uint64_t events_new;              /* events stored (before writer_dedup) */
 	uint64_t events_new_by_source[3]; /* indexed by ev_source */
-	uint64_t duplicates;
+	uint64_t duplicates;              /* always 0: counted by writer_dedup */
 	uint64_t problems_new;
 } writer_result;
 
@@ -108,5 +111,12 @@ lt_status writer_commit(writer *w, lt_error *err) LT_WUR;
  * one "missing-body" problem per missing reference (kept once across runs);
  * references that now resolve lose their flag and problem. Commits. */
 lt_status writer_resolve_bodies(writer *w, uint64_t *missing, lt_error *err) LT_WUR;
+
+/* Brings the de-duplication counts up to date with the stored blocks, if any
+ * block was added since the last count (members.events/duplicates and the
+ * dedup table, then commits); *ran says whether it had to. A run killed
+ * before this is counted by the next one, so the result never depends on
+ * where a run was interrupted. Linear in the case's events. */
+lt_status writer_dedup(writer *w, int *ran, lt_error *err) LT_WUR;
 
 #endif

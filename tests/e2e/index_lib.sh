@@ -37,10 +37,11 @@ SELECT 'member', e.path, m.path, m.name, m.size, m.sha256, m.content_size, m.con
   FROM members m JOIN evidence e ON e.id = m.evidence_id ORDER BY e.path, m.path;
 SELECT 'chunk', e.path, m.path, c.seq, c.offset, c.length, c.codec, hex(c.data)
   FROM chunks c JOIN members m ON m.id = c.member_id JOIN evidence e ON e.id = m.evidence_id ORDER BY e.path, m.path, c.seq;
-SELECT 'event', v.source, v.uid, v.time_us, v.request_id, v.action, v.service, v.principal, v.access_key, v.account,
-       v.region, v.source_ip, v.user_agent, v.model, v.error_code, v.guardrail_action, v.input_tokens, v.output_tokens,
-       v.latency_ms, v.flags, v.input_body_ref, v.output_body_ref, e.path, m.path, v.offset, v.length, v.line
-  FROM events_v v JOIN members m ON m.id = v.member_id JOIN evidence e ON e.id = m.evidence_id ORDER BY v.source, v.uid;
+SELECT 'block', e.path, m.path, b.source, b.t_min, b.t_max, b.n, hex(b.data)
+  FROM blocks b JOIN members m ON m.id = b.member_id JOIN evidence e ON e.id = m.evidence_id ORDER BY e.path, m.path, b.t_min, b.id;
+SELECT 'body_ref', e.path, m.path, r.line, r.uid, r.input_ref, r.output_ref, r.missing
+  FROM body_refs r JOIN members m ON m.id = r.member_id JOIN evidence e ON e.id = m.evidence_id ORDER BY e.path, m.path, r.line;
+SELECT 'dedup', source, duplicates FROM dedup ORDER BY source;
 SELECT 'problem', kind, file, member, line, offset, reason FROM problems ORDER BY kind, file, member, line, reason;
 SELECT 'string', s FROM strs ORDER BY s;
 SQL

@@ -22,6 +22,7 @@
 #include "common/buf.h"
 #include "store/blob.h"
 #include "store/case.h"
+#include "store/replay.h"
 #include "store/writer.h"
 
 typedef struct fixture {
@@ -67,6 +68,41 @@ static int64_t count(case_db *c, const char *sql)
 	int64_t n = sqlite3_column_int64(s, 0);
 	sqlite3_finalize(s);
 	return n;
+}
+
+/* Events a replay shows (duplicates not counted). */
+static int64_t replayed(case_db *c)
+{
+	replay_filter flt;
+	replay_filter_init(&flt);
+	int64_t n = -1;
+	lt_error err;
+	assert_int_equal(replay_count(c, &flt, &n, &err), LT_OK);
+	return n;
+}
+
+/* The one event a replay shows with this uid, headers only; the replay is returned for freeing. */
+static const event *replay_uid(case_db *c, const char *uid, replay **rp)
+{
+	replay_filter flt;
+	replay_filter_init(&flt);
+	flt.uid = uid;
+	flt.flags = REPLAY_HEADERS_ONLY;
+	lt_error err;
+	const event *ev = NULL;
+	assert_int_equal(replay_new(c, &flt, rp, &err), LT_OK);
+	assert_int_equal(replay_next(*rp, &ev, &err), LT_OK);
+	return ev;
+}
+
+static void dedup(fixture *f)
+{
+	int ran = 0;
+	lt_error err;
+	assert_int_equal(writer_dedup(f->w, &ran, &err), LT_OK);
+	assert_int_equal(ran, 1);
+	assert_int_equal(writer_dedup(f->w, &ran, &err), LT_OK);
+	assert_int_equal(ran, 0); /* nothing new: no second pass */
 }
 
 static event mkevent(const char *text, const char *uid, int64_t t)
@@ -137,6 +173,23 @@ static void case__foreign_sqlite_file__refused(void **state)
 	assert_non_null(strstr(err.msg, "not an llmtrail case index"));
 }
 
+static void case__schema_1__refused_with_advice(void **state)
+{
+	fixture *f = *state;
+	char p[200];
+	snprintf(p, sizeof p, "%s/v1.db", f->dir);
+	sqlite3 *db = NULL;
+	assert_int_equal(sqlite3_open(p, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "CREATE TABLE events(x); PRAGMA user_version=1;", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	case_db *c = NULL;
+	lt_error err;
+	assert_int_equal(case_open(p, CASE_CREATE, &c, &err), LT_EFATAL);
+	assert_non_null(strstr(err.msg, "index the evidence again"));
+	assert_int_equal(case_open(p, CASE_READONLY, &c, &err), LT_EFATAL);
+	assert_non_null(strstr(err.msg, "index the evidence again"));
+}
+
 static void writer__member_with_events__stored(void **state)
 {
 	fixture *f = *state;
@@ -153,8 +206,11 @@ static void writer__member_with_events__stored(void **state)
 	blob_chunks_free(&ch);
 	assert_string_equal(res.state, MEMBER_INDEXED);
 	assert_int_equal(res.events_new, 2);
-	assert_int_equal(count(f->c, "SELECT count(*) FROM events"), 2);
+	assert_int_equal(replayed(f->c), 2);
 	assert_int_equal(count(f->c, "SELECT count(*) FROM strs"), 2);
+	assert_int_equal(count(f->c, "SELECT count(*) FROM blocks"), 1);
+	assert_int_equal(count(f->c, "SELECT t_min FROM blocks"), 5); /* rows sorted by time */
+	assert_int_equal(count(f->c, "SELECT t_max FROM blocks"), 10);
 	assert_int_equal(count(f->c, "SELECT events FROM members WHERE path='m1'"), 2);
 	buf b;
 	buf_init(&b, 0);
@@ -176,7 +232,7 @@ static void writer__same_member_again__skipped(void **state)
 	assert_string_equal(res.state, "skipped");
 	assert_int_equal(writer_commit(f->w, &err), LT_OK);
 	assert_int_equal(count(f->c, "SELECT count(*) FROM members"), 1);
-	assert_int_equal(count(f->c, "SELECT count(*) FROM events"), 1);
+	assert_int_equal(replayed(f->c), 1);
 	assert_int_equal(count(f->c, "SELECT coalesce(sum(duplicates),0) FROM members"), 0);
 }
 
@@ -196,7 +252,8 @@ static void writer__same_bytes_other_name__duplicate_member(void **state)
 	char sql[128];
 	snprintf(sql, sizeof sql, "SELECT same_as FROM members WHERE path='copy/a.json'");
 	assert_int_equal(count(f->c, sql), first);
-	assert_int_equal(count(f->c, "SELECT count(*) FROM events"), 1);
+	assert_int_equal(count(f->c, "SELECT count(*) FROM blocks"), 1); /* the copy stores nothing */
+	assert_int_equal(replayed(f->c), 1);
 }
 
 static void writer__overlapping_events__duplicates_counted(void **state)
@@ -210,11 +267,33 @@ static void writer__overlapping_events__duplicates_counted(void **state)
 	lt_error err;
 	assert_int_equal(writer_add_member(f->w, &m1, &res, &err), LT_OK);
 	assert_int_equal(writer_add_member(f->w, &m2, &res, &err), LT_OK);
-	assert_int_equal(res.events_new, 1);
-	assert_int_equal(res.duplicates, 1);
+	assert_int_equal(res.events_new, 2); /* stored; counted by writer_dedup */
 	assert_int_equal(writer_commit(f->w, &err), LT_OK);
-	assert_int_equal(count(f->c, "SELECT count(*) FROM events"), 3);
+	dedup(f);
+	assert_int_equal(replayed(f->c), 3);
 	assert_int_equal(count(f->c, "SELECT duplicates FROM members WHERE path='two'"), 1);
+	assert_int_equal(count(f->c, "SELECT events FROM members WHERE path='two'"), 1);
+	assert_int_equal(count(f->c, "SELECT duplicates FROM members WHERE path='one'"), 0);
+	assert_int_equal(count(f->c, "SELECT sum(duplicates) FROM dedup"), 1);
+	case_totals t;
+	assert_int_equal(case_get_totals(f->c, &t, &err), LT_OK);
+	assert_int_equal(t.events, 3);
+	assert_int_equal(t.events_cloudtrail, 3);
+	assert_int_equal(t.duplicates, 1);
+	/* the copy shown is the first one stored */
+	replay *rp = NULL;
+	const event *ev = replay_uid(f->c, "u2", &rp);
+	assert_non_null(ev);
+	assert_string_equal(ev->prov->member, "one");
+	replay_free(rp);
+	/* a third member with the same event: counted on it, not on the others */
+	writer_member m3 = mkmember("three", "33", b, 1, NULL);
+	assert_int_equal(writer_add_member(f->w, &m3, &res, &err), LT_OK);
+	assert_int_equal(writer_commit(f->w, &err), LT_OK);
+	dedup(f);
+	assert_int_equal(count(f->c, "SELECT duplicates FROM members WHERE path='three'"), 1);
+	assert_int_equal(count(f->c, "SELECT duplicates FROM members WHERE path='two'"), 1);
+	assert_int_equal(replayed(f->c), 3);
 }
 
 static void writer__no_uid__content_hash_uid(void **state)
@@ -226,9 +305,20 @@ static void writer__no_uid__content_hash_uid(void **state)
 	lt_error err;
 	assert_int_equal(writer_add_member(f->w, &m, &res, &err), LT_OK);
 	assert_int_equal(writer_commit(f->w, &err), LT_OK);
-	assert_int_equal(res.events_new, 1);
-	assert_int_equal(res.duplicates, 1);
-	assert_int_equal(count(f->c, "SELECT count(*) FROM events WHERE uid LIKE 'sha256:%' AND length(uid)=71"), 1);
+	dedup(f);
+	assert_int_equal(count(f->c, "SELECT duplicates FROM members"), 1);
+	assert_int_equal(replayed(f->c), 1);
+	replay_filter flt;
+	replay_filter_init(&flt);
+	flt.flags = REPLAY_HEADERS_ONLY; /* the member has no stored content */
+	replay *rp = NULL;
+	const event *ev = NULL;
+	assert_int_equal(replay_new(f->c, &flt, &rp, &err), LT_OK);
+	assert_int_equal(replay_next(rp, &ev, &err), LT_OK);
+	assert_non_null(ev);
+	assert_int_equal(ev->uid.n, 71);
+	assert_memory_equal(ev->uid.p, "sha256:", 7);
+	replay_free(rp);
 }
 
 static void writer__changed_member__problem_not_reindexed(void **state)
@@ -258,7 +348,7 @@ static void writer__uncommitted_member__gone_after_free(void **state)
 	writer_free(f->w); /* as if the process died before COMMIT */
 	f->w = NULL;
 	assert_int_equal(count(f->c, "SELECT count(*) FROM members"), 0);
-	assert_int_equal(count(f->c, "SELECT count(*) FROM events"), 0);
+	assert_int_equal(count(f->c, "SELECT count(*) FROM blocks"), 0);
 }
 
 static void writer__problems__unique_across_runs(void **state)
@@ -289,7 +379,12 @@ static void writer__external_bodies__missing_flagged_then_resolved(void **state)
 	assert_int_equal(writer_resolve_bodies(f->w, &missing, &err), LT_OK);
 	assert_int_equal(missing, 1);
 	assert_int_equal(count(f->c, "SELECT count(*) FROM problems WHERE kind='missing-body'"), 1);
-	assert_int_equal(count(f->c, "SELECT flags & 4 FROM events"), 4);
+	assert_int_equal(count(f->c, "SELECT missing FROM body_refs"), 1);
+	replay *rp = NULL;
+	const event *shown = replay_uid(f->c, "req-1", &rp);
+	assert_non_null(shown);
+	assert_int_equal(shown->flags & EV_F_BODY_MISSING, EV_F_BODY_MISSING);
+	replay_free(rp);
 	/* the object arrives with later evidence */
 	const char *body = "{\"inputText\":\"hi\"}";
 	blob_chunks ch;
@@ -301,7 +396,11 @@ static void writer__external_bodies__missing_flagged_then_resolved(void **state)
 	blob_chunks_free(&ch);
 	assert_int_equal(missing, 0);
 	assert_int_equal(count(f->c, "SELECT count(*) FROM problems WHERE kind='missing-body'"), 0);
-	assert_int_equal(count(f->c, "SELECT flags & 4 FROM events"), 0);
+	assert_int_equal(count(f->c, "SELECT missing FROM body_refs"), 0);
+	shown = replay_uid(f->c, "req-1", &rp);
+	assert_non_null(shown);
+	assert_int_equal(shown->flags & EV_F_BODY_MISSING, 0);
+	replay_free(rp);
 	int64_t mid = 0;
 	assert_int_equal(case_resolve_body(f->c, ref, strlen(ref), &mid, &err), LT_OK);
 	assert_int_equal(mid, res.member_id);
@@ -394,12 +493,17 @@ static void writer__uuid_uids__stored_packed_deduplicated_and_shown_as_text(void
 	lt_error err;
 	assert_int_equal(writer_add_member(f->w, &m1, &res, &err), LT_OK);
 	assert_int_equal(writer_add_member(f->w, &m2, &res, &err), LT_OK);
-	assert_int_equal(res.duplicates, 1);
 	assert_int_equal(writer_commit(f->w, &err), LT_OK);
-	assert_int_equal(count(f->c, "SELECT length(uid) + length(request_id) FROM events WHERE typeof(uid) = 'blob'"), 32);
-	assert_int_equal(count(f->c, "SELECT count(*) FROM events_v WHERE uid = '3f1c0a2e-0000-4000-8000-00000000000a'"
-	                             " AND request_id = '3f1c0a2e-0000-4000-8000-00000000000b'"),
-	                 1);
+	dedup(f);
+	assert_int_equal(count(f->c, "SELECT duplicates FROM members WHERE path = 'two'"), 1);
+	/* packed in the block: far smaller than the two 36-character texts */
+	assert_true(count(f->c, "SELECT max(length(data)) FROM blocks") < 72);
+	replay *rp = NULL;
+	const event *ev = replay_uid(f->c, "3f1c0a2e-0000-4000-8000-00000000000a", &rp);
+	assert_non_null(ev);
+	assert_int_equal(ev->request_id.n, 36);
+	assert_memory_equal(ev->request_id.p, "3f1c0a2e-0000-4000-8000-00000000000b", 36);
+	replay_free(rp);
 }
 
 int main(void)
@@ -408,6 +512,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(case__create_then_reopen__schema_version, setup, teardown),
 		cmocka_unit_test_setup_teardown(case__missing_file_readonly__fatal, setup, teardown),
 		cmocka_unit_test_setup_teardown(case__foreign_sqlite_file__refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(case__schema_1__refused_with_advice, setup, teardown),
 		cmocka_unit_test_setup_teardown(writer__member_with_events__stored, setup, teardown),
 		cmocka_unit_test_setup_teardown(writer__same_member_again__skipped, setup, teardown),
 		cmocka_unit_test_setup_teardown(writer__same_bytes_other_name__duplicate_member, setup, teardown),

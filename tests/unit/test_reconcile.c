@@ -10,6 +10,8 @@
  * but whose principal/model/time agree (weak match), an invocation record
  * with no CloudTrail call, and a stretch with no CloudTrail at all.
  * The demo case is reconciled too: its story has the logging-off window.
+ * Cases are built through the indexer (store/writer.h), never by SQL on the
+ * index, and reconcile reads them back only through the replay.
  */
 #include "config.h"
 
@@ -164,6 +166,89 @@ static int teardown(void **state)
 	return system(cmd) == 0 ? 0 : -1;
 }
 
+static int str_is(rpt_str s, const char *want)
+{
+	return s.n == strlen(want) && (s.n == 0 || memcmp(s.p, want, s.n) == 0);
+}
+
+/* The 12 calls of day 2 10:00-10:55 (i = 408..419), read back with their
+ * provenance, in time order. */
+static void check_logging_gap_events(const rpt_finding *f)
+{
+	assert_true(f->nevents >= 1);
+	for (size_t k = 0; k < f->nevents; k++) {
+		const rpt_event *e = &f->events[k];
+		char uid[32];
+		snprintf(uid, sizeof uid, "ev-%04zu", 408 + k);
+		assert_true(str_is(e->uid, uid));
+		assert_true(str_is(e->source, "cloudtrail"));
+		assert_true(str_is(e->action, "InvokeModel"));
+		assert_true(str_is(e->principal, ARN));
+		assert_true(str_is(e->member, "ct.json")); /* inside the evidence folder */
+		assert_true(e->evidence.n > 3 && memcmp(e->evidence.p + e->evidence.n - 3, "/ev", 3) == 0);
+		assert_int_equal(e->member_sha256.n, 64);
+		assert_int_equal(e->line, 409 + k); /* 1-based record ordinal in ct.json */
+	}
+}
+
+/* A call with two invocation records equally near (2 s before and after) and
+ * no request-id match: the weak match takes the one stored first (file
+ * order), the other is left without call. */
+static void reconcile__weak_tie__first_stored_wins(void **state)
+{
+	(void)state;
+	char root[300], path[400];
+	snprintf(root, sizeof root, "%s/tie", dir);
+	mkdir(root, 0700);
+	int64_t t0;
+	assert_int_equal(ltime_parse("2026-02-01T00:00:00Z", 20, &t0), LT_OK);
+	int64_t t1 = t0 + 10 * MIN_US;
+	snprintf(path, sizeof path, "%s/ct.json", root);
+	FILE *ct = fopen(path, "w");
+	assert_non_null(ct);
+	fputs("{\"Records\":[", ct);
+	ct_record(ct, 1, t0, "req-a", "ev-a");
+	ct_record(ct, 0, t1, "req-b", "ev-b");
+	fputs("]}\n", ct);
+	fclose(ct);
+	snprintf(path, sizeof path, "%s/inv.jsonl", root);
+	FILE *inv = fopen(path, "w");
+	assert_non_null(inv);
+	inv_record(inv, t0, "req-a");
+	inv_record(inv, t1 + 2000000, "x-after"); /* stored first */
+	inv_record(inv, t1 - 2000000, "x-before");
+	fclose(inv);
+	case_db *c = index_case(root, "tie.case");
+	reconcile_result *r = NULL;
+	lt_error err;
+	assert_int_equal(reconcile_case(c, NULL, &r, &err), LT_OK);
+	const reconcile_summary *s = reconcile_get_summary(r);
+	assert_int_equal(s->matched_request, 1);
+	assert_int_equal(s->matched_weak, 1);
+	assert_int_equal(s->ct_only, 0);
+	assert_int_equal(s->inv_only, 1);
+	const reconcile_window *w = must(find_kind(r, RECONCILE_INV_ONLY, 0));
+	assert_int_equal(w->count, 1);
+	assert_true(w->first_us == t1 - 2000000);
+	report *rep = report_new(NULL);
+	assert_int_equal(reconcile_add_to_report(r, c, rep, &err), LT_OK);
+	size_t seen = 0;
+	for (size_t i = 0; i < report_nfindings(rep); i++) {
+		const rpt_finding *f = report_finding(rep, i);
+		if (strstr(report_rule(rep, f->rule)->id.p, "cloudtrail-missing") == NULL)
+			continue;
+		seen++;
+		assert_int_equal(f->nevents, 1);
+		assert_true(str_is(f->events[0].uid, "x-before"));
+		assert_true(str_is(f->events[0].source, "invocation"));
+		assert_int_equal(f->events[0].line, 3);
+	}
+	assert_int_equal(seen, 1);
+	report_free(rep);
+	reconcile_result_free(r);
+	case_close(c);
+}
+
 static void reconcile__synthetic__windows_found(void **state)
 {
 	(void)state;
@@ -187,6 +272,9 @@ static void reconcile__synthetic__windows_found(void **state)
 	char a[LTIME_BUFSZ], b[LTIME_BUFSZ];
 	iso(w->first_us, a);
 	iso(w->last_us, b);
+	assert_non_null(w->ids);
+	for (size_t k = 1; w->ids && k < w->count; k++)
+		assert_true(w->ids[k] > w->ids[k - 1]); /* replay ordinals, in time order */
 	assert_string_equal(a, "2026-02-02T10:00:00Z");
 	assert_string_equal(b, "2026-02-02T10:55:00Z");
 	assert_int_equal(w->count, 12);
@@ -222,6 +310,7 @@ static void reconcile__synthetic__windows_found(void **state)
 		if (ru->level == RPT_LEVEL_HIGH && strstr(ru->id.p, "invocation-logging-gap")) {
 			high++;
 			assert_int_equal(f->count, 12);
+			check_logging_gap_events(f);
 		}
 	}
 	assert_int_equal(high, 1);
@@ -307,6 +396,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(reconcile__synthetic__windows_found),
 		cmocka_unit_test(reconcile__during_replay__works),
+		cmocka_unit_test(reconcile__weak_tie__first_stored_wins),
 		cmocka_unit_test(reconcile__demo__logging_off_window),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
