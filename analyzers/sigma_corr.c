@@ -3,8 +3,13 @@
  *
  * State is per correlation rule and per group (the group-by values of the
  * event, joined into one key, in an open-addressed hash table). Each group
- * keeps a ring buffer of the matched events inside the window, with copies of
- * what a finding needs (time, source, uid, provenance). On each fed event the
+ * keeps a ring buffer of the matched events inside the window, with what a
+ * finding needs in 48 bytes an event (time, source, line; the uid packed when
+ * it is a UUID, else copied; provenance as an id into a reference-counted
+ * table, so it lives as long as the windows and handed-out events using it;
+ * the value as a number or a pointer to the group's counted copy). Every event of
+ * a window is kept: a fired correlation reports them all (each is counted in
+ * the finding and marked in timeline.csv). On each fed event the
  * window is trimmed to [t - timespan, t], the aggregate of the type is
  * brought up to date (count, distinct values, running sum, last time per
  * referenced rule, or the latest chain start per step for temporal_ordered),
@@ -29,13 +34,41 @@
 #include <string.h>
 
 #define NONE INT64_MIN
+#define WINDOW_KEEP 64 /* ring slots a group keeps when its window empties */
 
+/* How a window entry holds its event's uid: a canonical UUID (the eventID /
+ * requestId of nearly every AWS record) packed into 16 bytes, else a copy. */
+enum { UID_COPY = 0, UID_UUID_LOWER, UID_UUID_UPPER };
+
+/* One matched event in a window: what the condition needs (time, value) and
+ * what a fired correlation hands out (uid, provenance, line). 48 bytes, no
+ * allocation for a UUID uid or a provenance seen before. */
 typedef struct wentry {
-	sigma_corr_event ev;
-	size_t ref;
-	char *val;  /* value_count */
-	double num; /* value_sum / value_avg */
+	int64_t time_us;
+	uint64_t line;
+	union {
+		char *copy;             /* UID_COPY: owned, NULL if out of memory */
+		unsigned char uuid[16]; /* UID_UUID_*: the 32 hex digits */
+	} uid;
+	union {
+		double num;      /* value_sum / value_avg / value_percentile */
+		const char *val; /* value_count: the group's counted copy (see vc_add) */
+	} v;
+	uint32_t prov; /* provenance id (see prov_ref), 0 = none */
+	uint8_t source;
+	uint8_t uid_kind;
 } wentry;
+
+/* A distinct provenance (evidence path, member chain) of window entries and
+ * handed-out events, counted: it is freed when the last one lets go. */
+typedef struct prov_ent {
+	char *evidence; /* one block "evidence\0member\0"; NULL: a free slot */
+	char *member;   /* inside that block */
+	uint64_t hash;
+	uint64_t refs;
+	uint32_t next_free; /* free slots: id of the next one, 0 = end */
+	bool has_evidence, has_member;
+} prov_ent;
 
 typedef struct vcount {
 	char *val;    /* owned copy */
@@ -93,16 +126,20 @@ struct sigma_corr {
 	bool generate;
 	group **tab;
 	size_t tabcap, ngroups;
-	char **strs;        /* interned provenance strings (see intern) */
-	size_t strcap, nstrs;
+	prov_ent *provs;    /* by id - 1 */
+	size_t nprovs, cprovs, live_provs;
+	uint32_t free_prov; /* first free slot's id, 0 = none */
+	uint32_t *provtab;  /* open addressing (linear probing) over provs: id, 0 = empty */
+	size_t provcap;
 	int64_t last_sweep; /* replay time of the last sweep of idle groups */
 	uint64_t feeds;     /* feeds since then */
 	sigma_corr_event *out;
 	size_t nout;
 	char *out_group;
+	uint32_t *out_prov; /* provenance ids held by the handed-out events */
 };
 
-static void intern_free(sigma_corr *c);
+static void prov_unref(sigma_corr *c, uint32_t id);
 
 enum { C_GT = 0, C_GTE, C_LT, C_LTE, C_EQ };
 static const char *const cond_names[] = {"gt", "gte", "lt", "lte", "eq"};
@@ -290,7 +327,8 @@ const char *sigma_corr_group_field(const sigma_corr *c, size_t i, const char *ru
 
 /* ---------------------------------------------------------------- state */
 
-/* evidence and member point into the correlation's intern table: only the uid is owned. */
+/* Handed-out events: evidence and member point into the correlation's
+ * provenance table (released in free_out), only the uid is owned. */
 static void free_event(sigma_corr_event *e)
 {
 	free(e->uid);
@@ -299,12 +337,16 @@ static void free_event(sigma_corr_event *e)
 
 static void free_out(sigma_corr *c)
 {
-	for (size_t i = 0; i < c->nout; i++)
+	for (size_t i = 0; i < c->nout; i++) {
 		free_event(&c->out[i]);
+		prov_unref(c, c->out_prov[i]);
+	}
 	free(c->out);
 	free(c->out_group);
+	free(c->out_prov);
 	c->out = NULL;
 	c->out_group = NULL;
+	c->out_prov = NULL;
 	c->nout = 0;
 }
 
@@ -359,20 +401,24 @@ static bool vc_rebuild(group *g)
 	return true;
 }
 
-static void vc_add(group *g, const char *val)
+/* Counts one occurrence of val; returns the group's copy of it, which lives
+ * as long as the occurrence is counted (window entries point to it), or NULL
+ * when val is NULL or out of memory (nothing counted). */
+static const char *vc_add(group *g, const char *val)
 {
 	if (val == NULL)
-		return;
+		return NULL;
 	if ((g->vused + 1) * 2 > g->vcap && !vc_rebuild(g))
-		return;
+		return NULL;
 	vcount *sl = vc_slot(g->vc, g->vcap, val);
 	if (sl->val == NULL) {
 		if ((sl->val = strdup(val)) == NULL)
-			return;
+			return NULL;
 		g->vused++;
 	}
 	if (sl->count++ == 0)
 		g->distinct++;
+	return sl->val;
 }
 
 static void vc_remove(group *g, const char *val)
@@ -452,18 +498,30 @@ static double percentile(const sigma_corr *c, const group *g)
 	return g->sorted[r - 1];
 }
 
+static bool numeric(const sigma_corr *c)
+{
+	return c->type == SIGMA_CORR_VALUE_SUM || c->type == SIGMA_CORR_VALUE_AVG ||
+	       c->type == SIGMA_CORR_VALUE_PERCENTILE;
+}
+
+static void entry_free(sigma_corr *c, wentry *e)
+{
+	if (e->uid_kind == UID_COPY)
+		free(e->uid.copy);
+	prov_unref(c, e->prov);
+	memset(e, 0, sizeof *e);
+}
+
 static void drop_oldest(sigma_corr *c, group *g)
 {
 	wentry *e = at(g, 0);
 	if (c->type == SIGMA_CORR_VALUE_SUM || c->type == SIGMA_CORR_VALUE_AVG)
-		g->sum -= e->num;
+		g->sum -= e->v.num;
 	if (c->type == SIGMA_CORR_VALUE_COUNT)
-		vc_remove(g, e->val);
+		vc_remove(g, e->v.val);
 	if (c->type == SIGMA_CORR_VALUE_PERCENTILE)
-		sorted_remove(g, e->num);
-	free_event(&e->ev);
-	free(e->val);
-	e->val = NULL;
+		sorted_remove(g, e->v.num);
+	entry_free(c, e);
 	g->head = (g->head + 1) % g->cap;
 	if (--g->n == 0)
 		g->sum = 0.0;
@@ -473,6 +531,11 @@ static void clear_group(sigma_corr *c, group *g)
 {
 	while (g->n > 0)
 		drop_oldest(c, g);
+	if (g->cap > WINDOW_KEEP) { /* a burst's ring is not kept for a quiet group */
+		free(g->w);
+		g->w = NULL;
+		g->cap = g->head = 0;
+	}
 	vc_free(g);
 	for (size_t i = 0; i < c->nrefs; i++)
 		g->mark[i] = NONE;
@@ -504,7 +567,14 @@ void sigma_corr_reset(sigma_corr *c)
 	c->feeds = 0;
 	c->last_sweep = 0;
 	free_out(c);
-	intern_free(c);
+	for (size_t i = 0; i < c->nprovs; i++) /* none is left; in case */
+		free(c->provs[i].evidence);
+	free(c->provs);
+	free(c->provtab);
+	c->provs = NULL;
+	c->provtab = NULL;
+	c->nprovs = c->cprovs = c->provcap = c->live_provs = 0;
+	c->free_prov = 0;
 	free(c->q);
 	c->q = NULL;
 	c->qhead = c->qn = c->qcap = 0;
@@ -527,51 +597,127 @@ static uint64_t hash_str(const char *s)
 	return h;
 }
 
-/* Provenance strings (evidence path, member chain) repeat across thousands of
- * window entries; each distinct one is stored once and owned by the
- * correlation until sigma_corr_reset/free. NULL in, or out of memory: NULL. */
-static char *intern(sigma_corr *c, const char *s)
+/* ---- provenance: each distinct (evidence, member) once, reference-counted.
+ * Events of one member come together in the replay, so a window holds few
+ * distinct ones; counting them lets the table follow the windows instead of
+ * growing with the files of the case. */
+
+static uint64_t prov_hash(const char *evidence, const char *member)
 {
-	if (s == NULL)
-		return NULL;
-	if ((c->nstrs + 1) * 2 > c->strcap) {
-		size_t nc = c->strcap ? c->strcap * 2 : 64;
-		char **nt = calloc(nc, sizeof *nt);
-		if (nt == NULL)
-			return NULL;
-		for (size_t i = 0; i < c->strcap; i++)
-			if (c->strs[i] != NULL) {
-				size_t h = (size_t)hash_str(c->strs[i]) & (nc - 1);
-				while (nt[h] != NULL)
-					h = (h + 1) & (nc - 1);
-				nt[h] = c->strs[i];
-			}
-		free(c->strs);
-		c->strs = nt;
-		c->strcap = nc;
-	}
-	size_t h = (size_t)hash_str(s) & (c->strcap - 1);
-	while (c->strs[h] != NULL) {
-		if (strcmp(c->strs[h], s) == 0)
-			return c->strs[h];
-		h = (h + 1) & (c->strcap - 1);
-	}
-	char *d = strdup(s);
-	if (d == NULL)
-		return NULL;
-	c->strs[h] = d;
-	c->nstrs++;
-	return d;
+	uint64_t h = hash_str(evidence ? evidence : "") * 31 + hash_str(member ? member : "");
+	return h ^ (h >> 29) ^ (uint64_t)(evidence == NULL) << 1 ^ (uint64_t)(member == NULL);
 }
 
-static void intern_free(sigma_corr *c)
+static bool prov_same(const prov_ent *e, const ev_provenance *p)
 {
-	for (size_t i = 0; i < c->strcap; i++)
-		free(c->strs[i]);
-	free(c->strs);
-	c->strs = NULL;
-	c->strcap = 0;
-	c->nstrs = 0;
+	return e->has_evidence == (p->evidence != NULL) && e->has_member == (p->member != NULL) &&
+	       strcmp(e->evidence, p->evidence ? p->evidence : "") == 0 &&
+	       strcmp(e->member, p->member ? p->member : "") == 0;
+}
+
+static bool provtab_grow(sigma_corr *c)
+{
+	size_t nc = c->provcap ? c->provcap * 2 : 64;
+	while ((c->live_provs + 1) * 2 > nc)
+		nc *= 2;
+	uint32_t *nt = calloc(nc, sizeof *nt);
+	if (nt == NULL)
+		return false;
+	for (size_t i = 0; i < c->nprovs; i++) {
+		if (c->provs[i].evidence == NULL)
+			continue;
+		size_t h = (size_t)c->provs[i].hash & (nc - 1);
+		while (nt[h] != 0)
+			h = (h + 1) & (nc - 1);
+		nt[h] = (uint32_t)(i + 1);
+	}
+	free(c->provtab);
+	c->provtab = nt;
+	c->provcap = nc;
+	return true;
+}
+
+/* A new slot (id) holding a copy of p, or 0 out of memory. */
+static uint32_t prov_new(sigma_corr *c, const ev_provenance *p, uint64_t hash)
+{
+	const char *ev = p->evidence ? p->evidence : "", *mb = p->member ? p->member : "";
+	size_t ne = strlen(ev), nm = strlen(mb);
+	char *block = malloc(ne + nm + 2);
+	if (block == NULL)
+		return 0;
+	memcpy(block, ev, ne + 1);
+	memcpy(block + ne + 1, mb, nm + 1);
+	uint32_t id = c->free_prov;
+	if (id != 0) {
+		c->free_prov = c->provs[id - 1].next_free;
+	} else {
+		if (c->nprovs == c->cprovs) {
+			size_t nc = c->cprovs ? c->cprovs * 2 : 64;
+			prov_ent *np = nc < UINT32_MAX ? realloc(c->provs, nc * sizeof *np) : NULL;
+			if (np == NULL) {
+				free(block);
+				return 0;
+			}
+			c->provs = np;
+			c->cprovs = nc;
+		}
+		id = (uint32_t)++c->nprovs;
+	}
+	c->provs[id - 1] = (prov_ent){block, block + ne + 1, hash, 0, 0, p->evidence != NULL,
+	                              p->member != NULL};
+	c->live_provs++;
+	return id;
+}
+
+/* Takes a reference to p's entry (made on first use): its id, 0 for no
+ * provenance or out of memory (the event is then handed out without one). */
+static uint32_t prov_ref(sigma_corr *c, const ev_provenance *p)
+{
+	if (p == NULL)
+		return 0;
+	if ((c->live_provs + 1) * 2 > c->provcap && !provtab_grow(c))
+		return 0;
+	uint64_t hash = prov_hash(p->evidence, p->member);
+	size_t mask = c->provcap - 1, h = (size_t)hash & mask;
+	for (; c->provtab[h] != 0; h = (h + 1) & mask) {
+		prov_ent *e = &c->provs[c->provtab[h] - 1];
+		if (e->hash == hash && prov_same(e, p)) {
+			e->refs++;
+			return c->provtab[h];
+		}
+	}
+	uint32_t id = prov_new(c, p, hash);
+	if (id == 0)
+		return 0;
+	c->provtab[h] = id;
+	c->provs[id - 1].refs = 1;
+	return id;
+}
+
+/* Drops a reference; the last one frees the entry (backward-shift deletion
+ * keeps the probe sequences of the others whole). */
+static void prov_unref(sigma_corr *c, uint32_t id)
+{
+	if (id == 0 || --c->provs[id - 1].refs > 0)
+		return;
+	prov_ent *e = &c->provs[id - 1];
+	size_t mask = c->provcap - 1, i = (size_t)e->hash & mask;
+	while (c->provtab[i] != id)
+		i = (i + 1) & mask;
+	for (size_t j = (i + 1) & mask; c->provtab[j] != 0; j = (j + 1) & mask) {
+		size_t k = (size_t)c->provs[c->provtab[j] - 1].hash & mask; /* its home slot */
+		bool stays = i <= j ? (i < k && k <= j) : (i < k || k <= j);
+		if (stays)
+			continue;
+		c->provtab[i] = c->provtab[j];
+		i = j;
+	}
+	c->provtab[i] = 0;
+	free(e->evidence);
+	e->evidence = e->member = NULL;
+	e->next_free = c->free_prov;
+	c->free_prov = id;
+	c->live_provs--;
 }
 
 static bool rehash(sigma_corr *c)
@@ -639,53 +785,132 @@ static char *dup_n(const char *s, size_t n)
 static void drop_newest(sigma_corr *c, group *g)
 {
 	wentry *e = at(g, g->n - 1);
-	g->sum -= e->num;
-	g->tsum -= e->num;
+	double num = numeric(c) ? e->v.num : 0.0;
+	g->sum -= num;
+	g->tsum -= num;
 	g->total--;
 	if (c->type == SIGMA_CORR_VALUE_COUNT)
-		vc_remove(g, e->val);
-	free_event(&e->ev);
-	free(e->val);
-	e->val = NULL;
+		vc_remove(g, e->v.val);
+	entry_free(c, e);
 	g->n--;
 }
 
-static bool push(sigma_corr *c, group *g, const event *ev, size_t ref, const char *val,
-                 size_t vn, double num)
+static int hex_val(char ch)
+{
+	if (ch >= '0' && ch <= '9')
+		return ch - '0';
+	if (ch >= 'a' && ch <= 'f')
+		return ch - 'a' + 10;
+	if (ch >= 'A' && ch <= 'F')
+		return ch - 'A' + 10 + 16; /* +16: upper case */
+	return -1;
+}
+
+/* Packs a canonical UUID (8-4-4-4-12 hex digits, one letter case) into
+ * e->uid.uuid; false if s is anything else. */
+static bool uuid_pack(const char *s, size_t n, wentry *e)
+{
+	if (n != 36 || s[8] != '-' || s[13] != '-' || s[18] != '-' || s[23] != '-')
+		return false;
+	int cases = 0; /* bit 0: a lower-case letter seen, bit 1: an upper-case one */
+	unsigned char out[16];
+	size_t k = 0;
+	for (size_t i = 0; i < 36; i++) {
+		if (i == 8 || i == 13 || i == 18 || i == 23)
+			continue;
+		int v = hex_val(s[i]);
+		if (v < 0)
+			return false;
+		if (v >= 10)
+			cases |= v >= 26 ? 2 : 1;
+		v &= 15;
+		if (k % 2 == 0)
+			out[k / 2] = (unsigned char)(v << 4);
+		else
+			out[k / 2] = (unsigned char)(out[k / 2] | v);
+		k++;
+	}
+	if (cases == 3)
+		return false;
+	memcpy(e->uid.uuid, out, sizeof out);
+	e->uid_kind = cases == 2 ? UID_UUID_UPPER : UID_UUID_LOWER;
+	return true;
+}
+
+/* The uid as a new string (free()), NULL out of memory. A copy is handed over. */
+static char *uid_take(wentry *e)
+{
+	if (e->uid_kind == UID_COPY) {
+		char *p = e->uid.copy;
+		e->uid.copy = NULL;
+		return p;
+	}
+	const char *digits = e->uid_kind == UID_UUID_UPPER ? "0123456789ABCDEF" : "0123456789abcdef";
+	char *p = malloc(37);
+	if (p == NULL)
+		return NULL;
+	size_t k = 0;
+	for (size_t i = 0; i < 36; i++) {
+		if (i == 8 || i == 13 || i == 18 || i == 23) {
+			p[i] = '-';
+			continue;
+		}
+		unsigned b = e->uid.uuid[k / 2];
+		p[i] = digits[k % 2 == 0 ? b >> 4 : b & 15];
+		k++;
+	}
+	p[36] = '\0';
+	return p;
+}
+
+/* Moves g's entries into a ring of nc slots (nc >= g->n). */
+static bool ring_resize(group *g, size_t nc)
+{
+	wentry *nw = malloc(nc * sizeof *nw);
+	if (nw == NULL)
+		return false;
+	for (size_t i = 0; i < g->n; i++)
+		nw[i] = *at(g, i);
+	free(g->w);
+	g->w = nw;
+	g->cap = nc;
+	g->head = 0;
+	return true;
+}
+
+static bool push(sigma_corr *c, group *g, const event *ev, const char *val, size_t vn, double num)
 {
 	if (g->n == SIGMA_CORR_MAX_WINDOW)
 		drop_oldest(c, g);
 	if (g->n == g->cap) {
 		size_t nc = g->cap ? g->cap * 2 : 8;
-		wentry *nw = calloc(nc, sizeof *nw);
-		if (nw == NULL)
+		if (!ring_resize(g, nc < SIGMA_CORR_MAX_WINDOW ? nc : SIGMA_CORR_MAX_WINDOW))
 			return false;
-		for (size_t i = 0; i < g->n; i++)
-			nw[i] = *at(g, i);
-		free(g->w);
-		g->w = nw;
-		g->cap = nc;
-		g->head = 0;
 	}
 	wentry *e = &g->w[(g->head + g->n) % g->cap];
 	memset(e, 0, sizeof *e);
-	e->ev.time_us = ev->time_us;
-	e->ev.source = ev->source;
-	e->ev.uid = dup_n(ev->uid.p ? ev->uid.p : "", ev->uid.p ? (ev->uid.n > 256 ? 256 : ev->uid.n) : 0);
-	e->ev.line = ev->line;
-	if (ev->prov != NULL) {
-		e->ev.evidence = intern(c, ev->prov->evidence);
-		e->ev.member = intern(c, ev->prov->member);
+	e->time_us = ev->time_us;
+	e->source = (uint8_t)ev->source;
+	size_t un = ev->uid.p ? (ev->uid.n > 256 ? 256 : ev->uid.n) : 0;
+	if (!uuid_pack(ev->uid.p, un, e)) {
+		e->uid_kind = UID_COPY;
+		e->uid.copy = dup_n(ev->uid.p ? ev->uid.p : "", un);
 	}
-	e->ref = ref;
-	e->val = val ? dup_n(val, vn > 1024 ? 1024 : vn) : NULL;
-	e->num = num;
+	e->line = ev->line;
+	e->prov = prov_ref(c, ev->prov);
+	if (c->type == SIGMA_CORR_VALUE_COUNT && val != NULL) {
+		char tmp[1025];
+		size_t n = vn > 1024 ? 1024 : vn;
+		memcpy(tmp, val, n);
+		tmp[n] = '\0';
+		e->v.val = vc_add(g, tmp);
+	} else if (numeric(c)) {
+		e->v.num = num;
+	}
 	g->sum += num;
 	g->n++;
 	g->total++;
 	g->tsum += num;
-	if (c->type == SIGMA_CORR_VALUE_COUNT)
-		vc_add(g, e->val);
 	if (c->type == SIGMA_CORR_VALUE_PERCENTILE && !sorted_add(g, num)) {
 		drop_newest(c, g);
 		return false;
@@ -739,13 +964,25 @@ static void hand_out(sigma_corr *c, group *g, double value, sigma_corr_fired *f)
 {
 	free_out(c);
 	c->out = calloc(g->n + 1, sizeof *c->out);
+	c->out_prov = calloc(g->n + 1, sizeof *c->out_prov);
 	c->out_group = strdup(g->key);
-	f->first_us = g->n ? at(g, 0)->ev.time_us : 0;
-	f->last_us = g->n ? at(g, g->n - 1)->ev.time_us : 0;
-	if (c->out != NULL) {
+	f->first_us = g->n ? at(g, 0)->time_us : 0;
+	f->last_us = g->n ? at(g, g->n - 1)->time_us : 0;
+	if (c->out != NULL && c->out_prov != NULL) {
 		for (size_t i = 0; i < g->n; i++) {
-			c->out[i] = at(g, i)->ev;
-			memset(&at(g, i)->ev, 0, sizeof at(g, i)->ev);
+			wentry *e = at(g, i);
+			sigma_corr_event *o = &c->out[i];
+			o->time_us = e->time_us;
+			o->source = (ev_source)e->source;
+			o->uid = uid_take(e);
+			o->line = e->line;
+			if (e->prov != 0) { /* the entry's reference goes with the event */
+				const prov_ent *pe = &c->provs[e->prov - 1];
+				o->evidence = pe->has_evidence ? pe->evidence : NULL;
+				o->member = pe->has_member ? pe->member : NULL;
+				c->out_prov[i] = e->prov;
+				e->prov = 0;
+			}
 		}
 		c->nout = g->n;
 	}
@@ -852,7 +1089,7 @@ static bool feed_fixed(sigma_corr *c, group *g, size_t ref, const char *value, s
 			return fire;
 		}
 	}
-	if (push(c, g, ev, ref, value, value_len, num))
+	if (push(c, g, ev, value, value_len, num))
 		(void)aggregate(c, g, ref, t); /* temporal marks */
 	return fire;
 }
@@ -876,8 +1113,10 @@ static void sweep(sigma_corr *c, int64_t t)
 		group *g = old[i];
 		if (g == NULL)
 			continue;
-		while (g->n > 0 && at(g, 0)->ev.time_us < t - c->span)
+		while (g->n > 0 && at(g, 0)->time_us < t - c->span)
 			drop_oldest(c, g);
+		if (g->cap > WINDOW_KEEP && g->n < g->cap / 4) /* out of memory: the ring stays as is */
+			(void)ring_resize(g, g->n * 2 > WINDOW_KEEP ? g->n * 2 : WINDOW_KEEP);
 		bool live = g->n > 0;
 		for (size_t k = 0; k < c->nrefs && !live; k++)
 			live = g->mark[k] != NONE && g->mark[k] >= t - c->span;
@@ -925,9 +1164,9 @@ bool sigma_corr_feed(sigma_corr *c, size_t ref, const char *grp, const char *val
 	if (c->at_close)
 		return feed_fixed(c, g, ref, value, value_len, num, ev, fired);
 	int64_t t = ev->time_us;
-	while (g->n > 0 && at(g, 0)->ev.time_us < t - c->span)
+	while (g->n > 0 && at(g, 0)->time_us < t - c->span)
 		drop_oldest(c, g);
-	if (!push(c, g, ev, ref, value, value_len, num))
+	if (!push(c, g, ev, value, value_len, num))
 		return false;
 	double v = aggregate(c, g, ref, t);
 	if (!cond_holds(c, v))

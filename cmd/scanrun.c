@@ -3,8 +3,10 @@
  * compiled once; the case is replayed in time order and every event goes
  * through the rule set; hits become findings through the report model's
  * aggregator; custody and problems are read from the index; then each
- * requested writer runs. cmd/ is where stages meet, so this file only wires:
- * it decides nothing about what is a finding.
+ * requested writer runs. The case is replayed once: timeline.csv's rows are
+ * spooled during that pass and written at the end, when every rule that hit
+ * an event is known (see "timeline.csv" below). cmd/ is where stages meet,
+ * so this file only wires: it decides nothing about what is a finding.
  *
  * Rules whose log source has no events in the case are "not applicable";
  * rules below --min-level are not run (also "not applicable", with that
@@ -37,6 +39,7 @@
 #include "reports/jsonl.h"
 #include "reports/junit.h"
 #include "reports/markdown.h"
+#include "reports/strmap.h"
 #include "store/case.h"
 #include "store/replay.h"
 
@@ -205,6 +208,8 @@ static void rule_map_free(rule_map *m)
 	free(m->vals);
 }
 
+typedef struct timeline timeline;
+
 typedef struct scan {
 	const scan_options *o;
 	exit_state *ex;
@@ -217,6 +222,8 @@ typedef struct scan {
 	metrics *m;
 	uint64_t rule_errors_shown;
 	case_totals totals;
+	timeline *tl; /* timeline.csv spool (NULL: csv not requested) */
+	strmap *corr_latest; /* correlation rule + group -> its latest finding + 1 */
 } scan;
 
 static void say_error(const char *prefix, const lt_error *err)
@@ -493,6 +500,131 @@ static lt_status load_rules(scan *s, lt_error *err)
 	return register_rules(s, roots, nroots, err);
 }
 
+/* ---- timeline.csv ---------------------------------------------------------
+ *
+ * The rules column of a row lists every rule that hit the event, and some
+ * hits are known only later (a correlation fires after the events it counts;
+ * ruleset_finish closes windows at the end; builtin analyzers run after the
+ * replay). So the replay pass spools each event's header fields to a
+ * temporary file in the output folder (a fixed record head, then the bytes of
+ * the strings), and write_timeline reads the spool back once the report is
+ * complete and writes each row with report_csv_row_from, exactly as a second
+ * replay would, without replaying the case again. Memory stays one record. */
+
+#define TL_NSTR 16
+
+typedef struct tl_head {
+	int64_t time_us, input_tokens, output_tokens, latency_ms;
+	uint64_t line;
+	uint32_t len[TL_NSTR];
+} tl_head;
+
+struct timeline {
+	char spool_path[PATH_MAX + 16];
+	FILE *spool;
+	uint64_t rows;
+};
+
+/* The string fields of an event a timeline row shows, in spool order. */
+static void tl_fields(rpt_event_in *e, rpt_str *f[TL_NSTR])
+{
+	rpt_str *v[TL_NSTR] = {&e->source,     &e->uid,        &e->request_id, &e->action,
+	                       &e->service,    &e->principal,  &e->access_key, &e->account,
+	                       &e->region,     &e->source_ip,  &e->user_agent, &e->model,
+	                       &e->error_code, &e->guardrail_action, &e->evidence, &e->member};
+	memcpy(f, v, sizeof v);
+}
+
+static void timeline_discard(timeline *t)
+{
+	if (t == NULL)
+		return;
+	if (t->spool != NULL) {
+		fclose(t->spool);
+		remove(t->spool_path);
+	}
+	free(t);
+}
+
+static lt_status timeline_open(const char *dir, timeline **out, lt_error *err)
+{
+	timeline *t = calloc(1, sizeof *t);
+	*out = NULL;
+	if (t == NULL)
+		return lt_error_set(err, LT_EFATAL, "out of memory");
+	snprintf(t->spool_path, sizeof t->spool_path, "%s/timeline.csv.spool.tmp", dir);
+	t->spool = fopen(t->spool_path, "w+b");
+	if (t->spool == NULL) {
+		lt_error_set(err, LT_EFATAL, "cannot write %s: %s", t->spool_path, strerror(errno));
+		free(t);
+		return LT_EFATAL;
+	}
+	*out = t;
+	return LT_OK;
+}
+
+static lt_status timeline_add(timeline *t, const rpt_event_in *ev, lt_error *err)
+{
+	rpt_event_in e = *ev;
+	rpt_str *f[TL_NSTR];
+	tl_fields(&e, f);
+	tl_head h;
+	memset(&h, 0, sizeof h);
+	h.time_us = e.time_us;
+	h.input_tokens = e.input_tokens;
+	h.output_tokens = e.output_tokens;
+	h.latency_ms = e.latency_ms;
+	h.line = e.line;
+	for (size_t i = 0; i < TL_NSTR; i++) {
+		if (f[i]->n > UINT32_MAX)
+			return lt_error_set(err, LT_EFATAL, "timeline.csv: a field of %zu bytes", f[i]->n);
+		h.len[i] = (uint32_t)f[i]->n;
+	}
+	fwrite(&h, sizeof h, 1, t->spool);
+	for (size_t i = 0; i < TL_NSTR; i++)
+		if (f[i]->n > 0)
+			fwrite(f[i]->p, 1, f[i]->n, t->spool);
+	t->rows++;
+	if (ferror(t->spool))
+		return lt_error_set(err, LT_EFATAL, "cannot write %s: %s", t->spool_path, strerror(errno));
+	return LT_OK;
+}
+
+/* Reads the next spooled event into *e (its strings point into b). false at
+ * the end; *st says whether the spool was cut short. */
+static bool timeline_next(timeline *t, buf *b, rpt_event_in *e, lt_status *st)
+{
+	tl_head h;
+	*st = LT_OK;
+	if (fread(&h, sizeof h, 1, t->spool) != 1) {
+		if (ferror(t->spool))
+			*st = LT_EFATAL;
+		return false; /* a record cut short is caught by the row count */
+	}
+	size_t total = 0;
+	for (size_t i = 0; i < TL_NSTR; i++)
+		total += h.len[i];
+	buf_reset(b);
+	char *p = buf_reserve(b, total + 1);
+	if (p == NULL || fread(p, 1, total, t->spool) != total) {
+		*st = LT_EFATAL;
+		return false;
+	}
+	rpt_event_init(e);
+	e->time_us = h.time_us;
+	e->input_tokens = h.input_tokens;
+	e->output_tokens = h.output_tokens;
+	e->latency_ms = h.latency_ms;
+	e->line = h.line;
+	rpt_str *f[TL_NSTR];
+	tl_fields(e, f);
+	for (size_t i = 0; i < TL_NSTR; i++) {
+		*f[i] = rpt_sn(p, h.len[i]);
+		p += h.len[i];
+	}
+	return true;
+}
+
 /* ---- matching ------------------------------------------------------------ */
 
 typedef struct hit_ctx {
@@ -537,6 +669,23 @@ static bool lookup_event(case_db *c, const sigma_corr_event *ce, replay **rp, rp
 	return true;
 }
 
+/* True when a hit at time t for the correlation finding *latest is sure to
+ * join that finding (the report's aggregation: within window_us after its
+ * last event, or inside its span) and the finding already keeps all the
+ * events it shows: the event's header would not be kept, so reading it back
+ * from the index can be skipped. */
+static bool event_not_kept(const scan *s, const uint64_t *latest, int64_t t)
+{
+	if (latest == NULL || *latest == 0 || *latest > report_nfindings(s->r))
+		return false;
+	const rpt_options *o = report_options(s->r);
+	const rpt_finding *fd = report_finding(s->r, (size_t)(*latest - 1));
+	if (fd->nevents < o->max_events || o->window_us <= 0 || t == INT64_MIN ||
+	    fd->last_us == INT64_MIN || t < fd->first_us)
+		return false;
+	return t <= fd->last_us || t - fd->last_us <= o->window_us;
+}
+
 static lt_status add_correlation(hit_ctx *h, size_t ri, const sigma_hit *hit)
 {
 	const sigma_corr_fired *f = hit->corr;
@@ -544,6 +693,17 @@ static lt_status add_correlation(hit_ctx *h, size_t ri, const sigma_hit *hit)
 	size_t ngroup = f->group[0] != '\0' ? 1 : 0;
 	lt_error err;
 	lt_error_clear(&err);
+	/* The report opens a finding, or adds to the latest one of the rule and
+	 * group; which is the latest is tracked here to skip index look-ups of
+	 * events it would only count (see event_not_kept). */
+	buf key;
+	buf_init(&key, 0);
+	uint64_t rule = ri;
+	uint64_t *latest = NULL;
+	if (h->s->corr_latest != NULL && buf_append(&key, &rule, sizeof rule) == LT_OK &&
+	    buf_puts(&key, f->group) == LT_OK)
+		latest = strmap_slot(h->s->corr_latest, key.data, key.len, true, NULL);
+	buf_free(&key);
 	for (size_t i = 0; i < f->nevents; i++) {
 		const sigma_corr_event *ce = &f->events[i];
 		rpt_event_in e;
@@ -558,12 +718,16 @@ static lt_status add_correlation(hit_ctx *h, size_t ri, const sigma_hit *hit)
 		if (h->ev != NULL && ce->uid != NULL && h->ev->uid.n == strlen(ce->uid) &&
 		    memcmp(ce->uid, h->ev->uid.p, h->ev->uid.n) == 0)
 			e = h->rev; /* the completing event: full header */
-		else if (i < SCAN_CORR_LOOKUPS && ce->uid != NULL)
+		else if (i < SCAN_CORR_LOOKUPS && ce->uid != NULL &&
+		         !event_not_kept(h->s, latest, ce->time_us))
 			lookup_event(h->s->c, ce, &rp, &e);
+		size_t before = report_nfindings(h->s->r);
 		lt_status st = report_add_hit(h->s->r, ri, &group, ngroup, &e, NULL, 0, &err);
 		replay_free(rp);
 		if (st != LT_OK)
 			return err.status;
+		if (latest != NULL && report_nfindings(h->s->r) > before)
+			*latest = report_nfindings(h->s->r);
 	}
 	return LT_OK;
 }
@@ -641,6 +805,10 @@ static lt_status replay_case(scan *s, lt_error *err)
 			say_error("replay", &e);
 		hit_ctx h = {s, ev, {0}, LT_OK};
 		event_to_report(ev, &h.rev);
+		if (s->tl != NULL && timeline_add(s->tl, &h.rev, err) != LT_OK) {
+			st = LT_EFATAL;
+			break;
+		}
 		lt_error re;
 		lt_error_clear(&re);
 		if (report_note_event(s->r, &h.rev, &re) != LT_OK && re.status == LT_EFATAL) {
@@ -792,40 +960,33 @@ static lt_status ensure_dir(const char *dir, lt_error *err)
 	return lt_error_set(err, LT_EFATAL, "cannot create output folder %s: %s", dir, strerror(errno));
 }
 
-/* Second pass, header-only: every event in time order with the rules that hit it. */
+/* Every spooled event in replay order with the rules that hit it, written
+ * atomically (timeline.csv.tmp, then renamed); the spool is removed. */
 static lt_status write_timeline(scan *s, const char *dir, lt_error *err)
 {
+	timeline *t = s->tl;
 	char path[PATH_MAX], tmp[PATH_MAX + 8];
 	snprintf(path, sizeof path, "%s/timeline.csv", dir);
 	snprintf(tmp, sizeof tmp, "%s.tmp", path);
+	if (fflush(t->spool) != 0 || ferror(t->spool) || fseek(t->spool, 0, SEEK_SET) != 0)
+		return lt_error_set(err, LT_EFATAL, "cannot write %s: %s", t->spool_path, strerror(errno));
 	FILE *f = fopen(tmp, "wb");
 	if (f == NULL)
 		return lt_error_set(err, LT_EFATAL, "cannot write %s: %s", tmp, strerror(errno));
 	report_csv *csv = report_csv_begin(f, err);
-	replay_filter flt;
-	replay_filter_init(&flt);
-	flt.since_us = s->o->since_us;
-	flt.until_us = s->o->until_us;
-	flt.flags = REPLAY_HEADERS_ONLY;
-	replay *rp = NULL;
-	lt_status st = csv != NULL ? replay_new(s->c, &flt, &rp, err) : LT_EFATAL;
-	while (st == LT_OK) {
-		const event *ev = NULL;
-		lt_error e;
-		lt_error_clear(&e);
-		lt_status rs = replay_next(rp, &ev, &e);
-		if (rs == LT_EFATAL) {
-			*err = e;
-			st = LT_EFATAL;
-			break;
-		}
-		if (ev == NULL)
-			break;
-		rpt_event_in rev;
-		event_to_report(ev, &rev);
+	lt_status st = csv != NULL ? LT_OK : LT_EFATAL;
+	buf b;
+	buf_init(&b, 0);
+	rpt_event_in rev;
+	uint64_t rows = 0;
+	lt_status rs = LT_OK;
+	while (st == LT_OK && timeline_next(t, &b, &rev, &rs)) {
 		st = report_csv_row_from(csv, s->r, &rev, err);
+		rows++;
 	}
-	replay_free(rp);
+	buf_free(&b);
+	if (st == LT_OK && (rs != LT_OK || rows != t->rows))
+		st = lt_error_set(err, LT_EFATAL, "cannot read back %s", t->spool_path);
 	if (csv != NULL) {
 		lt_status es = report_csv_end(csv, err);
 		if (st == LT_OK)
@@ -863,7 +1024,7 @@ static lt_status write_outputs(scan *s, lt_error *err)
 		if (report_write_path(s->r, writers[i].fn, path, err) != LT_OK)
 			return err->status;
 	}
-	if ((s->o->formats & SCAN_FMT_CSV) && write_timeline(s, dir, err) != LT_OK)
+	if (s->tl != NULL && write_timeline(s, dir, err) != LT_OK)
 		return err->status;
 	return LT_OK;
 }
@@ -926,6 +1087,8 @@ void scan_run(const char *case_path, const scan_options *o, exit_state *ex)
 		st = report_set_run(s.r, PACKAGE_VERSION, o->command_line, report_now_us(), case_path, &err);
 	if (st == LT_OK)
 		st = load_rules(&s, &err);
+	if (st == LT_OK && (s.corr_latest = strmap_new(0)) == NULL)
+		st = lt_error_set(&err, LT_EFATAL, "out of memory");
 	if (st == LT_OK) {
 		metrics_options mo;
 		metrics_options_init(&mo);
@@ -933,6 +1096,11 @@ void scan_run(const char *case_path, const scan_options *o, exit_state *ex)
 		mo.until_us = o->until_us;
 		if ((s.m = metrics_new(&mo)) == NULL)
 			st = lt_error_set(&err, LT_EFATAL, "out of memory");
+	}
+	if (st == LT_OK && (o->formats & SCAN_FMT_CSV)) {
+		st = ensure_dir(o->out_dir, &err);
+		if (st == LT_OK)
+			st = timeline_open(o->out_dir, &s.tl, &err);
 	}
 	if (st == LT_OK)
 		st = replay_case(&s, &err);
@@ -952,6 +1120,8 @@ void scan_run(const char *case_path, const scan_options *o, exit_state *ex)
 		if (report_fails(s.r))
 			exit_state_note(ex, LT_EXIT_FINDINGS);
 	}
+	timeline_discard(s.tl);
+	strmap_free(s.corr_latest);
 	free(s.rule_index);
 	free(s.rule_active);
 	rule_map_free(&s.map);

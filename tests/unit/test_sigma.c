@@ -954,6 +954,216 @@ static void sigma_corr__unsupported_and_errors__named(void **s)
 	assert_int_equal(sigma_corr_timespan("1w"), -1);
 }
 
+/* ---- what a fired correlation hands out ---------------------------------- */
+
+/* The events of the last firing of group `want` (the first 8), copied. */
+typedef struct corr_copy {
+	int64_t time_us;
+	ev_source source;
+	char uid[300];
+	char evidence[32], member[32];
+	bool has_evidence, has_member;
+	uint64_t line;
+} corr_copy;
+
+typedef struct corr_log {
+	const char *want; /* group text to record */
+	int fires;        /* firings of that group */
+	size_t nevents;
+	int64_t first_us, last_us;
+	corr_copy ev[8];
+	bool in_order; /* every firing's events oldest first */
+} corr_log;
+
+static int on_corr_log(void *ctx, const sigma_hit *h)
+{
+	corr_log *l = ctx;
+	if (h->error || h->corr == NULL)
+		return 0;
+	const sigma_corr_fired *f = h->corr;
+	for (size_t i = 1; i < f->nevents; i++)
+		l->in_order = l->in_order && f->events[i - 1].time_us <= f->events[i].time_us;
+	if (strcmp(f->group, l->want) != 0)
+		return 0;
+	l->fires++;
+	l->nevents = f->nevents;
+	l->first_us = f->first_us;
+	l->last_us = f->last_us;
+	for (size_t i = 0; i < f->nevents && i < 8; i++) {
+		const sigma_corr_event *e = &f->events[i];
+		corr_copy *c = &l->ev[i];
+		memset(c, 0, sizeof *c);
+		c->time_us = e->time_us;
+		c->source = e->source;
+		assert_non_null(e->uid);
+		snprintf(c->uid, sizeof c->uid, "%s", e->uid);
+		c->has_evidence = e->evidence != NULL;
+		c->has_member = e->member != NULL;
+		snprintf(c->evidence, sizeof c->evidence, "%s", e->evidence ? e->evidence : "");
+		snprintf(c->member, sizeof c->member, "%s", e->member ? e->member : "");
+		c->line = e->line;
+	}
+	return 0;
+}
+
+/* One fed event: uid, provenance (NULL: none), group-by value and ip. */
+typedef struct corr_in {
+	int64_t t; /* seconds */
+	const char *uid;
+	const ev_provenance *prov;
+	const char *user, *ip;
+} corr_in;
+
+static void feed_corr(sigma_ruleset *rs, const corr_in *in, uint64_t line, corr_log *l)
+{
+	char json[256];
+	snprintf(json, sizeof json, "{\"user\":\"%s\",\"ip\":\"%s\",\"eventName\":\"InvokeModel\"}",
+	         in->user, in->ip ? in->ip : "");
+	arena *a = arena_new(0, 0);
+	json_value *doc;
+	lt_error err;
+	lt_error_clear(&err);
+	assert_int_equal(json_parse(a, json, strlen(json), NULL, &doc, NULL, &err), LT_OK);
+	event ev;
+	memset(&ev, 0, sizeof ev);
+	ev.source = EV_SRC_CLOUDTRAIL;
+	ev.time_us = in->t * 1000000;
+	ev.doc = doc;
+	ev.uid = (ev_str){in->uid, strlen(in->uid)};
+	ev.prov = in->prov;
+	ev.line = line;
+	assert_int_equal(ruleset_match(rs, &ev, on_corr_log, l), LT_OK);
+	arena_free(a);
+}
+
+static sigma_ruleset *corr_rules(const char *text)
+{
+	sigma_ruleset *rs = ruleset_new();
+	lt_error err;
+	lt_error_clear(&err);
+	assert_int_equal(ruleset_load_text(rs, "corr.yml", text, strlen(text), &err), LT_OK);
+	assert_int_equal(ruleset_compile(rs, &err), LT_OK);
+	for (size_t i = 0; i < ruleset_count(rs); i++)
+		assert_int_equal(sigma_rule_state(ruleset_rule(rs, i)), SIGMA_LOADED);
+	return rs;
+}
+
+static void sigma_corr__handed_out_events__uid_provenance_line_as_fed(void **s)
+{
+	(void)s;
+	sigma_ruleset *rs = corr_rules("title: c\ncorrelation:\n  type: event_count\n  rules: [inv]\n"
+	                               "  group-by: [user]\n  timespan: 1h\n  condition: {gte: 8}\n---\n"
+	                               BASE("inv", "eventName: InvokeModel"));
+	ev_provenance p1 = {"ev1.json.gz", "", "", 0}, p2 = {"ev2.zip", "a/b.json.gz", "", 0};
+	char long_uid[300];
+	memset(long_uid, 'x', sizeof long_uid - 1);
+	long_uid[sizeof long_uid - 1] = '\0';
+	const corr_in in[8] = {
+	    {0, "0f8fad5b-d9cb-469f-a165-70867728950e", &p1, "a", NULL},   /* UUID, lower case */
+	    {1, "7C9E6679-7425-40DE-944B-E07FC1F90AE7", &p2, "a", NULL},   /* UUID, upper case */
+	    {2, "7c9e6679-7425-40DE-944b-e07fc1f90ae7", &p1, "a", NULL},   /* mixed case: as given */
+	    {3, "01234567-8901-2345-6789-012345678901", NULL, "a", NULL},  /* digits only, no provenance */
+	    {4, "0f8fad5bd9cb469fa16570867728950e0000", &p2, "a", NULL},   /* 36 chars, not a UUID */
+	    {5, "0f8fad5b-d9cb-469f-a165-70867728950g", &p1, "a", NULL},   /* not hex */
+	    {6, "", &p2, "a", NULL},                                       /* empty */
+	    {7, long_uid, &p1, "a", NULL},                                 /* cut to 256 bytes */
+	};
+	corr_log l;
+	memset(&l, 0, sizeof l);
+	l.want = "user=a";
+	l.in_order = true;
+	for (size_t i = 0; i < 8; i++)
+		feed_corr(rs, &in[i], 100 + i, &l);
+	assert_int_equal(l.fires, 1);
+	assert_int_equal(l.nevents, 8);
+	for (size_t i = 0; i < 8; i++) {
+		const corr_copy *c = &l.ev[i];
+		assert_int_equal(c->time_us, in[i].t * 1000000);
+		assert_int_equal(c->source, EV_SRC_CLOUDTRAIL);
+		assert_int_equal(c->line, 100 + i);
+		if (i < 7)
+			assert_string_equal(c->uid, in[i].uid);
+		else
+			assert_int_equal(strlen(c->uid), 256);
+		assert_int_equal(c->has_evidence, in[i].prov != NULL);
+		assert_int_equal(c->has_member, in[i].prov != NULL);
+		if (in[i].prov != NULL) {
+			assert_string_equal(c->evidence, in[i].prov->evidence);
+			assert_string_equal(c->member, in[i].prov->member);
+		}
+	}
+	ruleset_free(rs);
+}
+
+static void sigma_corr__value_count__distinct_values_over_a_long_sliding_window(void **s)
+{
+	(void)s;
+	sigma_ruleset *rs = corr_rules("title: c\ncorrelation:\n  type: value_count\n  rules: [inv]\n"
+	                               "  group-by: [user]\n  timespan: 100s\n  condition: {field: ip, gte: 3}\n---\n"
+	                               BASE("inv", "eventName: InvokeModel"));
+	corr_log l;
+	memset(&l, 0, sizeof l);
+	l.want = "user=a";
+	l.in_order = true;
+	char uid[64];
+	for (int t = 0; t < 200; t++) { /* 200 events, one distinct value: never fires */
+		snprintf(uid, sizeof uid, "u%d", t);
+		feed_corr(rs, &(corr_in){t, uid, NULL, "a", t % 2 ? "1.1.1.1" : "1.1.1.1"}, 0, &l);
+	}
+	assert_int_equal(l.fires, 0);
+	feed_corr(rs, &(corr_in){250, "b1", NULL, "a", "2.2.2.2"}, 0, &l); /* window [150, 250]: 2 */
+	assert_int_equal(l.fires, 0);
+	feed_corr(rs, &(corr_in){251, "c1", NULL, "a", "3.3.3.3"}, 0, &l); /* [151, 251]: 3 */
+	assert_int_equal(l.fires, 1);
+	assert_int_equal(l.nevents, 49 + 2); /* events 151..199, then b1 and c1 */
+	assert_int_equal(l.first_us, 151 * 1000000LL);
+	assert_string_equal(l.ev[0].uid, "u151");
+	/* the group starts afresh: the values seen before do not count */
+	feed_corr(rs, &(corr_in){260, "d1", NULL, "a", "2.2.2.2"}, 0, &l);
+	feed_corr(rs, &(corr_in){261, "d2", NULL, "a", "3.3.3.3"}, 0, &l);
+	assert_int_equal(l.fires, 1);
+	feed_corr(rs, &(corr_in){262, "d3", NULL, "a", "1.1.1.1"}, 0, &l);
+	assert_int_equal(l.fires, 2);
+	assert_int_equal(l.nevents, 3);
+	assert_string_equal(l.ev[0].uid, "d1");
+	assert_true(l.in_order);
+	ruleset_free(rs);
+}
+
+/* A sweep (every 4096 feeds) trims a quiet group's window and gives back
+ * most of its ring; what is left still counts, in order. */
+static void sigma_corr__sweep_trims_quiet_window__rest_kept_in_order(void **s)
+{
+	(void)s;
+	sigma_ruleset *rs = corr_rules("title: c\ncorrelation:\n  type: event_count\n  rules: [inv]\n"
+	                               "  group-by: [user]\n  timespan: 1000s\n  condition: {gte: 1100}\n---\n"
+	                               BASE("inv", "eventName: InvokeModel"));
+	corr_log l;
+	memset(&l, 0, sizeof l);
+	l.want = "user=a";
+	l.in_order = true;
+	char uid[64];
+	for (int i = 0; i < 1000; i++) { /* a: t = 0..999 */
+		snprintf(uid, sizeof uid, "%08x-0000-4000-8000-%012d", i, i);
+		feed_corr(rs, &(corr_in){i, uid, NULL, "a", NULL}, (uint64_t)i, &l);
+	}
+	for (int i = 0; i < 3200; i++) /* b, at t = 1900: a sweep keeps a's 900..999 */
+		feed_corr(rs, &(corr_in){1900, "b", NULL, "b", NULL}, 0, &l);
+	assert_int_equal(l.fires, 0);
+	for (int i = 0; i < 1000; i++) { /* a again: 100 + 1000 events in [900, 1900] */
+		snprintf(uid, sizeof uid, "second-%d", i);
+		feed_corr(rs, &(corr_in){1900, uid, NULL, "a", NULL}, 0, &l);
+	}
+	assert_int_equal(l.fires, 1);
+	assert_int_equal(l.nevents, 1100);
+	assert_int_equal(l.first_us, 900 * 1000000LL);
+	assert_string_equal(l.ev[0].uid, "00000384-0000-4000-8000-000000000900");
+	assert_int_equal(l.ev[0].line, 900);
+	assert_string_equal(l.ev[7].uid, "0000038b-0000-4000-8000-000000000907");
+	assert_true(l.in_order);
+	ruleset_free(rs);
+}
+
 static void sigma_ext__first_seen__after_baseline_only(void **s)
 {
 	(void)s;
@@ -1052,6 +1262,9 @@ int main(void)
 	    cmocka_unit_test(sigma_corr__fewer_than__window_edges),
 	    cmocka_unit_test(sigma_corr__fewer_than__other_types_and_disorder),
 	    cmocka_unit_test(sigma_corr__unsupported_and_errors__named),
+	    cmocka_unit_test(sigma_corr__handed_out_events__uid_provenance_line_as_fed),
+	    cmocka_unit_test(sigma_corr__value_count__distinct_values_over_a_long_sliding_window),
+	    cmocka_unit_test(sigma_corr__sweep_trims_quiet_window__rest_kept_in_order),
 	    cmocka_unit_test(sigma_ext__first_seen__after_baseline_only),
 	    cmocka_unit_test(sigma_ext__validators__checksums_and_entropy),
 	    cmocka_unit_test(sigma_ext__validators_and_exclusions__filter_regex_matches),
