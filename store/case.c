@@ -23,7 +23,9 @@
 #include <string.h>
 #include <time.h>
 
+#include "common/arena.h"
 #include "common/buf.h"
+#include "ingest/event.h"
 #include "store/blob.h"
 #include "store/schema.sql.h"
 
@@ -33,6 +35,9 @@ struct case_db {
 	int readonly;
 	int64_t span_blocks; /* max(blocks.id) when span was computed; -1 = never */
 	int64_t span;
+	arena *dict_mem; /* the string dictionary: dict[id], ids 1..ndict-1 */
+	ev_str *dict;
+	size_t ndict;
 };
 
 sqlite3 *case_sqlite(case_db *c)
@@ -181,6 +186,8 @@ void case_close(case_db *c)
 	if (c == NULL)
 		return;
 	sqlite3_close_v2(c->db);
+	arena_free(c->dict_mem);
+	free(c->dict);
 	free(c->path);
 	free(c);
 }
@@ -259,6 +266,67 @@ lt_status case_run_end(case_db *c, int64_t run_id, const char *status, lt_error 
 	int rc = sqlite3_step(s);
 	sqlite3_finalize(s);
 	return rc == SQLITE_DONE ? LT_OK : sql_fail(c, err, "update run");
+}
+
+lt_status case_strings_refresh(case_db *c, lt_error *err)
+{
+	int64_t max = 0;
+	lt_status st = query_int(c, "SELECT coalesce(max(id), 0) FROM strs", &max, err);
+	if (st != LT_OK || (size_t)max < c->ndict)
+		return st;
+	if (max >= (int64_t)UINT32_MAX)
+		return lt_error_set(err, LT_EFATAL, "case index %s: string ids out of range", c->path);
+	ev_str *nd = realloc(c->dict, ((size_t)max + 1) * sizeof *nd);
+	if (nd == NULL || (c->dict_mem == NULL && (c->dict_mem = arena_new(0, 0)) == NULL)) {
+		if (nd != NULL)
+			c->dict = nd;
+		return lt_error_set(err, LT_EFATAL, "out of memory");
+	}
+	size_t from = c->ndict ? c->ndict : 1;
+	memset(nd + (c->ndict ? c->ndict : 0), 0, ((size_t)max + 1 - (c->ndict ? c->ndict : 0)) * sizeof *nd);
+	c->dict = nd;
+	sqlite3_stmt *s = NULL;
+	if (sqlite3_prepare_v2(c->db, "SELECT id, s FROM strs WHERE id >= ? AND id <= ?", -1, &s, NULL) != SQLITE_OK)
+		return sql_fail(c, err, "prepare strings");
+	sqlite3_bind_int64(s, 1, (int64_t)from);
+	sqlite3_bind_int64(s, 2, max);
+	int rc = SQLITE_DONE;
+	while (st == LT_OK && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+		int64_t id = sqlite3_column_int64(s, 0);
+		const char *t = (const char *)sqlite3_column_text(s, 1);
+		size_t n = (size_t)sqlite3_column_bytes(s, 1);
+		char *copy = t != NULL ? arena_strndup(c->dict_mem, t, n) : NULL;
+		if (t != NULL && copy == NULL)
+			st = lt_error_set(err, LT_EFATAL, "out of memory");
+		else if (copy != NULL)
+			c->dict[id] = ev_str_from(copy, n);
+	}
+	sqlite3_finalize(s);
+	if (st == LT_OK && rc != SQLITE_DONE)
+		st = sql_fail(c, err, "read strings");
+	if (st == LT_OK)
+		c->ndict = (size_t)max + 1;
+	return st;
+}
+
+ev_str case_string(const case_db *c, uint32_t id, int *ok)
+{
+	if (id == 0)
+		return EV_STR_NULL;
+	if ((size_t)id >= c->ndict || c->dict[id].p == NULL) {
+		*ok = 0;
+		return EV_STR_NULL;
+	}
+	return c->dict[id];
+}
+
+uint32_t case_string_id(const case_db *c, const char *v)
+{
+	size_t n = strlen(v);
+	for (size_t i = 1; i < c->ndict; i++)
+		if (c->dict[i].n == n && c->dict[i].p != NULL && memcmp(c->dict[i].p, v, n) == 0)
+			return (uint32_t)i;
+	return 0;
 }
 
 lt_status case_block_span(case_db *c, int64_t *span, lt_error *err)

@@ -57,6 +57,17 @@ lt_status case_run_end(case_db *c, int64_t run_id, const char *status, lt_error 
  * when blocks were added. */
 lt_status case_block_span(case_db *c, int64_t *span, lt_error *err) LT_WUR;
 
+/* The string dictionary (table strs), loaded into memory on first use and
+ * extended when rows were added since (strs only grows). case_strings_refresh
+ * brings it up to date; case_string returns the string with that id, or an
+ * empty string with *ok = 0 for an id the case does not have (0 = absent is
+ * ok). Strings stay valid until case_close. */
+typedef struct ev_str ev_str;
+lt_status case_strings_refresh(case_db *c, lt_error *err) LT_WUR;
+ev_str case_string(const case_db *c, uint32_t id, int *ok);
+/* The id of string s (NUL-terminated), 0 if the dictionary does not have it. */
+uint32_t case_string_id(const case_db *c, const char *s);
+
 /* Totals over the whole case, for summaries. */
 typedef struct case_totals {
 	int64_t evidence, members, members_indexed, members_duplicate, members_unreadable;

@@ -6,7 +6,7 @@
  * event, which replay skips. The time range and source narrow the blocks
  * read; principal, action and model are resolved once to string ids and
  * compared per row; uid is compared as text. Header strings come from the
- * string dictionary, loaded once into memory. For each event the raw bytes
+ * string dictionary, which the case_db keeps in memory (case_string). For each event the raw bytes
  * are located as [offset, offset+length) in the member's decompressed text:
  * the chunks covering that span are inflated (blob_unpack) into an LRU cache
  * keyed by (member, chunk), so the many events of one member cost one
@@ -67,9 +67,6 @@ struct replay {
 	int impossible;        /* a filter names a string the case does not have */
 	size_t uid_n;
 	arena *step;
-	arena *strings;        /* the string dictionary */
-	ev_str *strs;
-	size_t nstrs;
 	missing_set missing;
 	event ev;
 	prov_slot *provs;
@@ -104,59 +101,13 @@ static char *dup_opt(const char *s)
 
 /* --- string dictionary and filters ----------------------------------------- */
 
-static lt_status load_strings(replay *r, lt_error *err)
-{
-	sqlite3_stmt *s = NULL;
-	int64_t max = 0;
-	if (sqlite3_prepare_v2(r->db, "SELECT coalesce(max(id), 0) FROM strs", -1, &s, NULL) != SQLITE_OK)
-		return sql_fail(r->db, err, "prepare strings");
-	if (sqlite3_step(s) == SQLITE_ROW)
-		max = sqlite3_column_int64(s, 0);
-	sqlite3_finalize(s);
-	if (max < 0 || max > (int64_t)UINT32_MAX)
-		return lt_error_set(err, LT_EFILE, "case index: string ids out of range");
-	r->nstrs = (size_t)max + 1;
-	r->strs = calloc(r->nstrs, sizeof *r->strs);
-	r->strings = arena_new(0, 0);
-	if (r->strs == NULL || r->strings == NULL)
-		return lt_error_set(err, LT_EFATAL, "out of memory");
-	if (sqlite3_prepare_v2(r->db, "SELECT id, s FROM strs", -1, &s, NULL) != SQLITE_OK)
-		return sql_fail(r->db, err, "prepare strings");
-	int rc;
-	lt_status st = LT_OK;
-	while (st == LT_OK && (rc = sqlite3_step(s)) == SQLITE_ROW) {
-		int64_t id = sqlite3_column_int64(s, 0);
-		size_t n = (size_t)sqlite3_column_bytes(s, 1);
-		const char *t = (const char *)sqlite3_column_text(s, 1);
-		if (id <= 0 || (size_t)id >= r->nstrs || t == NULL)
-			continue;
-		char *copy = arena_strndup(r->strings, t, n);
-		if (copy == NULL)
-			st = lt_error_set(err, LT_EFATAL, "out of memory");
-		else
-			r->strs[id] = ev_str_from(copy, n);
-	}
-	sqlite3_finalize(s);
-	return st;
-}
-
-/* The id of string v, 0 if the case does not have it. */
-static int64_t string_id(const replay *r, const char *v)
-{
-	size_t n = strlen(v);
-	for (size_t i = 1; i < r->nstrs; i++)
-		if (r->strs[i].n == n && r->strs[i].p != NULL && memcmp(r->strs[i].p, v, n) == 0)
-			return (int64_t)i;
-	return 0;
-}
-
 static void resolve_filter(replay *r)
 {
 	const char *names[3] = {r->f.principal, r->f.action, r->f.model};
 	for (int i = 0; i < 3; i++) {
 		if (names[i] == NULL)
 			continue;
-		r->want[i] = string_id(r, names[i]);
+		r->want[i] = case_string_id(r->c, names[i]);
 		if (r->want[i] == 0)
 			r->impossible = 1;
 	}
@@ -250,7 +201,7 @@ lt_status replay_new(case_db *c, const replay_filter *f, replay **out, lt_error 
 	    (f->model && !r->f.model) || (f->uid && !r->f.uid))
 		st = lt_error_set(err, LT_EFATAL, "out of memory");
 	if (st == LT_OK)
-		st = load_strings(r, err);
+		st = case_strings_refresh(c, err);
 	if (st == LT_OK)
 		st = load_missing(r, err);
 	if (st == LT_OK) {
@@ -299,9 +250,7 @@ void replay_free(replay *r)
 	if (r->provs != NULL)
 		prov_clear(r);
 	free(r->provs);
-	free(r->strs);
 	free(r->missing.keys);
-	arena_free(r->strings);
 	free((char *)(uintptr_t)r->f.principal);
 	free((char *)(uintptr_t)r->f.action);
 	free((char *)(uintptr_t)r->f.model);
@@ -481,13 +430,10 @@ static lt_status load_prov(replay *r, int64_t member_id, const ev_provenance **o
 
 static ev_str dict(const replay *r, uint32_t id, int *bad)
 {
-	if (id == 0)
-		return EV_STR_NULL;
-	if ((size_t)id >= r->nstrs || r->strs[id].p == NULL) {
-		*bad = 1;
-		return EV_STR_NULL;
-	}
-	return r->strs[id];
+	int ok = 1;
+	ev_str v = case_string(r->c, id, &ok);
+	*bad |= !ok;
+	return v;
 }
 
 /* Header fields of a row; strings point into the row's block or the dictionary. */
