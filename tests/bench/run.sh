@@ -100,7 +100,7 @@ case="$work/case.sqlite"
 rm -f "$case" "$case-wal" "$case-shm"
 time_cmd llmtrail_index "'$LLMTRAIL' -q index '$case' '$corpus'"
 index_bytes=$(stat -c %s "$case")
-events=$(sqlite3 "$case" 'select count(*) from events')
+events=$(sqlite3 "$case" 'select sum(events) from members')
 time_cmd llmtrail_scan "'$LLMTRAIL' -q scan '$case' -o '$work/scan' --fail-on none"
 drop_reports llmtrail_scan "$work/scan"
 if [ -d "$sigmahq" ]; then
@@ -114,7 +114,7 @@ drop_reports llmtrail_scan_10_rules "$work/scan10"
 time_cmd "llmtrail_scan_${nrules}_rules" "'$LLMTRAIL' -q scan '$case' -o '$work/scanN' -f jsonl --fail-on none --no-default-rules --rules '$work/rules$nrules'"
 drop_reports "llmtrail_scan_${nrules}_rules" "$work/scanN"
 # A one-hour window in the middle of the evidence (the median event's hour).
-mid=$(sqlite3 "$case" 'select time_us from events order by time_us limit 1 offset (select count(*) / 2 from events)')
+mid=$(sqlite3 "$case" 'select t_min from blocks order by t_min limit 1 offset (select count(*) / 2 from blocks)')
 since=$(date -u -d "@$((mid / 1000000 / 3600 * 3600))" +%Y-%m-%dT%H:%M:%SZ)
 until=$(date -u -d "@$((mid / 1000000 / 3600 * 3600 + 3600))" +%Y-%m-%dT%H:%M:%SZ)
 time_cmd llmtrail_timeline_1h "'$LLMTRAIL' timeline '$case' --since $since --until $until --format jsonl"

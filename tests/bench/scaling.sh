@@ -37,7 +37,7 @@ for size in $sizes; do
 	else
 		echo "0 0 0" >"$work/sc"
 	fi
-	ev=$(sqlite3 "$case" 'select count(*) from events')
+	ev=$(sqlite3 "$case" 'select sum(events) from members')
 	isz=$(stat -c %s "$case")
 	read -r gw _ _ <"$work/gz"; read -r iw ic ir <"$work/ix"; read -r sw sc sr <"$work/sc"
 	row=$(awk -v s="$size" -v gz="$gz" -v js="$json" -v ev="$ev" -v isz="$isz" -v gw="$gw" \
