@@ -18,6 +18,7 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <pthread.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -224,6 +225,7 @@ typedef struct scan {
 	case_totals totals;
 	timeline *tl; /* timeline.csv spool (NULL: csv not requested) */
 	strmap *corr_latest; /* correlation rule + group -> its latest finding + 1 */
+	struct integrity *in; /* digest verification and reconciliation, run beside the replay */
 } scan;
 
 static void say_error(const char *prefix, const lt_error *err)
@@ -783,6 +785,7 @@ static lt_status replay_case(scan *s, lt_error *err)
 	replay_filter_init(&f);
 	f.since_us = s->o->since_us;
 	f.until_us = s->o->until_us;
+	f.flags = getenv("LLMTRAIL_NO_PREFETCH") ? 0 : REPLAY_PREFETCH; /* reading beside matching */
 	replay *rp = NULL;
 	if (replay_new(s->c, &f, &rp, err) != LT_OK)
 		return err->status;
@@ -844,41 +847,101 @@ static lt_status replay_case(scan *s, lt_error *err)
 /* Digest verification, then reconciliation over the time the digests claim,
  * then the usage dashboard; each adds its integrity rows, tables, charts and
  * builtin findings to the report. */
-static lt_status run_builtin(scan *s, lt_error *err)
+/* Digest verification and CloudTrail <-> invocation-log reconciliation need
+ * neither the rules nor the main replay, so they run in a thread of their
+ * own, on their own read-only connection, while the replay feeds the rules;
+ * their findings join the report after the replay, in the same order as
+ * when they ran after it. */
+typedef struct integrity {
+	const char *case_path;
+	verify_keys *keys;
+	case_db *c;
+	verify_result *v;
+	reconcile_result *rr;
+	lt_status st;
+	lt_error err;
+	pthread_t thread;
+	int started;
+} integrity;
+
+static void *integrity_main(void *arg)
 {
-	verify_keys *keys = verify_keys_new();
-	verify_result *v = NULL;
-	reconcile_result *rr = NULL;
-	lt_status st = keys != NULL ? LT_OK : lt_error_set(err, LT_EFATAL, "out of memory");
-	for (size_t i = 0; st == LT_OK && i < s->o->npublic_keys; i++) {
+	integrity *in = arg;
+	lt_status st = case_open(in->case_path, CASE_READONLY, &in->c, &in->err);
+	if (st == LT_OK)
+		st = verify_case(in->c, in->keys, &in->v, &in->err);
+	reconcile_options ro;
+	reconcile_options_init(&ro);
+	if (st == LT_OK && verify_get_summary(in->v)->digests > 0) {
+		ro.claimed_from_us = verify_get_summary(in->v)->first_us;
+		ro.claimed_until_us = verify_get_summary(in->v)->last_us;
+	}
+	if (st == LT_OK)
+		st = reconcile_case(in->c, &ro, &in->rr, &in->err);
+	in->st = st;
+	return NULL;
+}
+
+static lt_status start_integrity(scan *s, const char *case_path, lt_error *err)
+{
+	integrity *in = calloc(1, sizeof *in);
+	if (in == NULL || (in->keys = verify_keys_new()) == NULL) {
+		free(in);
+		return lt_error_set(err, LT_EFATAL, "out of memory");
+	}
+	s->in = in;
+	in->case_path = case_path;
+	for (size_t i = 0; i < s->o->npublic_keys; i++) {
 		lt_error e;
 		lt_error_clear(&e);
-		if (verify_keys_load(keys, s->o->public_keys[i], &e) != LT_OK) {
+		if (verify_keys_load(in->keys, s->o->public_keys[i], &e) != LT_OK) {
 			say_error("--public-keys", &e);
 			exit_state_note(s->ex, LT_EXIT_USAGE);
 		}
 	}
-	if (st == LT_OK)
-		st = verify_case(s->c, keys, &v, err);
-	if (st == LT_OK)
-		st = verify_add_to_report(v, s->r, err);
-	reconcile_options ro;
-	reconcile_options_init(&ro);
-	if (st == LT_OK && verify_get_summary(v)->digests > 0) {
-		ro.claimed_from_us = verify_get_summary(v)->first_us;
-		ro.claimed_until_us = verify_get_summary(v)->last_us;
+	if (pthread_create(&in->thread, NULL, integrity_main, in) != 0)
+		return lt_error_set(err, LT_EFATAL, "cannot start the integrity thread");
+	in->started = 1;
+	return LT_OK;
+}
+
+static void join_integrity(scan *s)
+{
+	if (s->in != NULL && s->in->started) {
+		pthread_join(s->in->thread, NULL);
+		s->in->started = 0;
 	}
+}
+
+static void free_integrity(scan *s)
+{
+	integrity *in = s->in;
+	if (in == NULL)
+		return;
+	join_integrity(s);
+	reconcile_result_free(in->rr);
+	verify_result_free(in->v);
+	verify_keys_free(in->keys);
+	case_close(in->c);
+	free(in);
+	s->in = NULL;
+}
+
+static lt_status run_builtin(scan *s, lt_error *err)
+{
+	integrity *in = s->in;
+	join_integrity(s);
+	lt_status st = in->st;
+	if (st != LT_OK)
+		*err = in->err;
 	if (st == LT_OK)
-		st = reconcile_case(s->c, &ro, &rr, err);
+		st = verify_add_to_report(in->v, s->r, err);
 	if (st == LT_OK)
-		st = reconcile_add_to_report(rr, s->c, s->r, err);
+		st = reconcile_add_to_report(in->rr, in->c, s->r, err);
 	if (st == LT_OK)
 		st = metrics_finish(s->m, err);
 	if (st == LT_OK)
 		st = metrics_add_to_report(s->m, s->r, err);
-	reconcile_result_free(rr);
-	verify_result_free(v);
-	verify_keys_free(keys);
 	return st;
 }
 
@@ -1103,9 +1166,12 @@ void scan_run(const char *case_path, const scan_options *o, exit_state *ex)
 			st = timeline_open(o->out_dir, &s.tl, &err);
 	}
 	if (st == LT_OK)
+		st = start_integrity(&s, case_path, &err);
+	if (st == LT_OK)
 		st = replay_case(&s, &err);
 	if (st == LT_OK)
 		st = run_builtin(&s, &err);
+	free_integrity(&s);
 	if (st == LT_OK)
 		st = add_custody(&s, &err);
 	if (st == LT_OK)

@@ -493,20 +493,6 @@ lt_status case_resolve_body(case_db *c, const char *ref, size_t ref_len, int64_t
 	return LT_OK;
 }
 
-int64_t case_uid_key(int source, const char *uid, size_t n)
-{
-	/* FNV-1a 64 over the source byte and the uid, folded to 63 bits so it
-	 * stays a positive SQLite integer. */
-	uint64_t h = 1469598103934665603ull;
-	h = (h ^ (unsigned char)source) * 1099511628211ull;
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ (unsigned char)uid[i]) * 1099511628211ull;
-	h ^= h >> 29;
-	h *= 0xbf58476d1ce4e5b9ull;
-	h ^= h >> 32;
-	return (int64_t)(h & 0x7fffffffffffffffull);
-}
-
 static int hexval(char c)
 {
 	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;

@@ -21,6 +21,7 @@
 
 #include "store/replay.h"
 
+#include <pthread.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -45,9 +46,36 @@ typedef struct cache_entry {
 
 typedef struct prov_slot {
 	int64_t member_id; /* 0 = empty */
-	ev_provenance prov;
-	char *evidence, *member;
+	ev_provenance prov; /* strings in replay.prov_mem, never freed before the replay */
 } prov_slot;
+
+/* A batch of events produced ahead by the prefetch thread (REPLAY_PREFETCH). */
+#define BATCH_EVENTS 256
+#define BATCH_ARENA_SOFT ((size_t)32 << 20) /* a batch ends once its arena holds this much */
+typedef struct batch {
+	arena *a;
+	size_t n, next;
+	int ready;        /* filled by the producer, not yet given back by the consumer */
+	int end;          /* the stream ends after these events */
+	lt_status end_st; /* LT_OK (end) or LT_EFATAL */
+	lt_error end_err;
+	event ev[BATCH_EVENTS];
+	ev_provenance prov[BATCH_EVENTS];
+	lt_status st[BATCH_EVENTS];
+	lt_error err[BATCH_EVENTS];
+} batch;
+#define NBATCH 3
+
+typedef struct prefetch {
+	case_db *own; /* the producer's connection */
+	pthread_t thread;
+	int started;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	int stop;
+	batch *b[NBATCH];
+	size_t rd, wr; /* batch the consumer reads / the producer fills */
+} prefetch;
 
 /* (member id, line) of events whose external body is missing. */
 typedef struct missing_set {
@@ -66,10 +94,13 @@ struct replay {
 	int64_t want[3];       /* string ids the principal/action/model filter needs; 0 = any */
 	int impossible;        /* a filter names a string the case does not have */
 	size_t uid_n;
-	arena *step;
+	arena *step;     /* where this step allocates: step_own, or a prefetch batch's arena */
+	arena *step_own;
+	arena *prov_mem; /* provenance strings */
 	missing_set missing;
 	event ev;
 	prov_slot *provs;
+	prefetch *pf;    /* REPLAY_PREFETCH: the producer thread and its batches */
 	cache_entry cache[REPLAY_CACHE_ENTRIES];
 	size_t cache_bytes;
 	uint64_t tick;
@@ -181,6 +212,64 @@ static int body_missing(const replay *r, int64_t member_id, uint64_t line)
 
 /* --- open / close ---------------------------------------------------------- */
 
+static void *prefetch_main(void *arg);
+
+/* REPLAY_PREFETCH: the replay reads the case through its own connection (the
+ * producer thread uses it while the caller may use c), so *cp becomes it. */
+static lt_status prefetch_open(replay *r, case_db *c, case_db **cp, lt_error *err)
+{
+	prefetch *pf = calloc(1, sizeof *pf);
+	if (pf == NULL)
+		return lt_error_set(err, LT_EFATAL, "out of memory");
+	r->pf = pf;
+	pthread_mutex_init(&pf->mu, NULL);
+	pthread_cond_init(&pf->cv, NULL);
+	for (size_t i = 0; i < NBATCH; i++) {
+		pf->b[i] = calloc(1, sizeof *pf->b[i]);
+		if (pf->b[i] == NULL || (pf->b[i]->a = arena_new(0, REPLAY_STEP_CAP)) == NULL)
+			return lt_error_set(err, LT_EFATAL, "out of memory");
+	}
+	lt_status st = case_open(case_path(c), CASE_READONLY, &pf->own, err);
+	if (st != LT_OK)
+		return st;
+	r->c = *cp = pf->own;
+	r->db = case_sqlite(pf->own);
+	return LT_OK;
+}
+
+static lt_status prefetch_start(replay *r, lt_error *err)
+{
+	if (pthread_create(&r->pf->thread, NULL, prefetch_main, r) != 0)
+		return lt_error_set(err, LT_EFATAL, "cannot start the replay thread");
+	r->pf->started = 1;
+	return LT_OK;
+}
+
+static void prefetch_close(replay *r)
+{
+	prefetch *pf = r->pf;
+	if (pf == NULL)
+		return;
+	if (pf->started) {
+		pthread_mutex_lock(&pf->mu);
+		pf->stop = 1;
+		pthread_cond_broadcast(&pf->cv);
+		pthread_mutex_unlock(&pf->mu);
+		pthread_join(pf->thread, NULL);
+	}
+	for (size_t i = 0; i < NBATCH; i++) {
+		if (pf->b[i] != NULL)
+			arena_free(pf->b[i]->a);
+		free(pf->b[i]);
+	}
+	pthread_mutex_destroy(&pf->mu);
+	pthread_cond_destroy(&pf->cv);
+	r->pf = NULL;
+	/* the replay's statements belong to pf->own: replay_free finalizes them first */
+	case_close(pf->own);
+	free(pf);
+}
+
 lt_status replay_new(case_db *c, const replay_filter *f, replay **out, lt_error *err)
 {
 	*out = NULL;
@@ -194,11 +283,14 @@ lt_status replay_new(case_db *c, const replay_filter *f, replay **out, lt_error 
 	r->f.action = dup_opt(f->action);
 	r->f.model = dup_opt(f->model);
 	r->f.uid = dup_opt(f->uid);
-	r->step = arena_new(0, REPLAY_STEP_CAP);
+	r->step = r->step_own = arena_new(0, REPLAY_STEP_CAP);
+	r->prov_mem = arena_new(0, 0);
 	r->provs = calloc(PROV_SLOTS, sizeof *r->provs);
 	lt_status st = LT_OK;
-	if (r->step == NULL || r->provs == NULL || (f->principal && !r->f.principal) || (f->action && !r->f.action) ||
-	    (f->model && !r->f.model) || (f->uid && !r->f.uid))
+	if ((f->flags & REPLAY_PREFETCH) && !(f->flags & REPLAY_HEADERS_ONLY))
+		st = prefetch_open(r, c, &c, err);
+	if (st == LT_OK && (r->step == NULL || r->prov_mem == NULL || r->provs == NULL || (f->principal && !r->f.principal) || (f->action && !r->f.action) ||
+	    (f->model && !r->f.model) || (f->uid && !r->f.uid)))
 		st = lt_error_set(err, LT_EFATAL, "out of memory");
 	if (st == LT_OK)
 		st = case_strings_refresh(c, err);
@@ -220,6 +312,8 @@ lt_status replay_new(case_db *c, const replay_filter *f, replay **out, lt_error 
 	                        " WHERE m.id = ?1",
 	                        -1, &r->q_prov, NULL) != SQLITE_OK))
 		st = sql_fail(r->db, err, "prepare replay");
+	if (st == LT_OK && r->pf != NULL)
+		st = prefetch_start(r, err);
 	if (st != LT_OK) {
 		replay_free(r);
 		return st;
@@ -228,34 +322,33 @@ lt_status replay_new(case_db *c, const replay_filter *f, replay **out, lt_error 
 	return LT_OK;
 }
 
-static void prov_clear(replay *r)
-{
-	for (size_t i = 0; i < PROV_SLOTS; i++) {
-		free(r->provs[i].evidence);
-		free(r->provs[i].member);
-		memset(&r->provs[i], 0, sizeof r->provs[i]);
-	}
-}
-
 void replay_free(replay *r)
 {
 	if (r == NULL)
 		return;
+	if (r->pf != NULL && r->pf->started) { /* stop the producer before freeing what it uses */
+		pthread_mutex_lock(&r->pf->mu);
+		r->pf->stop = 1;
+		pthread_cond_broadcast(&r->pf->cv);
+		pthread_mutex_unlock(&r->pf->mu);
+		pthread_join(r->pf->thread, NULL);
+		r->pf->started = 0;
+	}
 	evmerge_free(r->m);
 	sqlite3_finalize(r->q_spans);
 	sqlite3_finalize(r->q_chunk);
 	sqlite3_finalize(r->q_prov);
+	prefetch_close(r);
 	for (size_t i = 0; i < REPLAY_CACHE_ENTRIES; i++)
 		free(r->cache[i].data);
-	if (r->provs != NULL)
-		prov_clear(r);
 	free(r->provs);
+	arena_free(r->prov_mem);
 	free(r->missing.keys);
 	free((char *)(uintptr_t)r->f.principal);
 	free((char *)(uintptr_t)r->f.action);
 	free((char *)(uintptr_t)r->f.model);
 	free((char *)(uintptr_t)r->f.uid);
-	arena_free(r->step);
+	arena_free(r->step_own);
 	free(r);
 }
 
@@ -406,20 +499,22 @@ static lt_status load_prov(replay *r, int64_t member_id, const ev_provenance **o
 	sqlite3_stmt *s = r->q_prov;
 	sqlite3_bind_int64(s, 1, member_id);
 	int rc = sqlite3_step(s);
-	free(slot->evidence);
-	free(slot->member);
 	memset(slot, 0, sizeof *slot);
+	const char *evidence = "", *member = "";
 	if (rc == SQLITE_ROW) {
-		slot->evidence = dup_opt((const char *)sqlite3_column_text(s, 0));
-		slot->member = dup_opt((const char *)sqlite3_column_text(s, 1));
+		const char *e = (const char *)sqlite3_column_text(s, 0), *m = (const char *)sqlite3_column_text(s, 1);
+		evidence = e ? arena_strndup(r->prov_mem, e, strlen(e)) : "";
+		member = m ? arena_strndup(r->prov_mem, m, strlen(m)) : "";
 		const unsigned char *sha = sqlite3_column_text(s, 2);
 		snprintf(slot->prov.sha256, sizeof slot->prov.sha256, "%s", sha ? (const char *)sha : "");
 	}
 	sqlite3_reset(s);
 	if (rc != SQLITE_ROW)
 		return sql_fail(r->db, err, "member provenance");
-	slot->prov.evidence = slot->evidence ? slot->evidence : "";
-	slot->prov.member = slot->member ? slot->member : "";
+	if (evidence == NULL || member == NULL)
+		return lt_error_set(err, LT_EFATAL, "out of memory");
+	slot->prov.evidence = evidence;
+	slot->prov.member = member;
 	slot->prov.member_id = member_id;
 	slot->member_id = member_id;
 	*out = &slot->prov;
@@ -544,6 +639,12 @@ static lt_status fill_body(replay *r, event *ev, int64_t member_id, uint64_t len
 	lt_status st = read_span(r, member_id, ev->offset, length, &ev->raw, err);
 	if (st != LT_OK)
 		return st;
+	if (r->pf != NULL) { /* the chunk cache changes under the consumer: the batch keeps its own copy */
+		char *copy = arena_strndup(r->step, ev->raw.p, ev->raw.n);
+		if (copy == NULL)
+			return lt_error_set(err, LT_EITEM, "record too large to replay (%zu bytes)", ev->raw.n);
+		ev->raw.p = copy;
+	}
 	st = parse_json(r->step, ev->raw.p, ev->raw.n, &ev->doc, err);
 	if (st != LT_OK)
 		return st == LT_EFATAL ? st : LT_EITEM;
@@ -577,21 +678,15 @@ static lt_status next_row(replay *r, const evmerge_item **out, lt_error *err)
 	}
 }
 
-lt_status replay_next(replay *r, const event **out, lt_error *err)
+/* One event into ev (allocating from r->step); *got = 0 at the end. */
+static lt_status produce(replay *r, event *ev, int *got, lt_error *err)
 {
-	*out = NULL;
-	if (r->done)
-		return LT_OK;
-	arena_reset(r->step);
+	*got = 0;
 	const evmerge_item *it = NULL;
 	lt_status st = next_row(r, &it, err);
-	if (st != LT_OK)
+	if (st != LT_OK || it == NULL)
 		return st;
-	if (it == NULL) {
-		r->done = 1;
-		return LT_OK;
-	}
-	event *ev = &r->ev;
+	*got = 1;
 	lt_error e2;
 	lt_error_clear(&e2);
 	lt_status hs = fill_header(r, it, ev, &e2);
@@ -609,7 +704,143 @@ lt_status replay_next(replay *r, const event **out, lt_error *err)
 	}
 	if (st != LT_OK)
 		lt_error_where(err, prov->evidence, prov->member, ev->line);
-	*out = ev;
+	return st;
+}
+
+/* --- prefetch: a thread produces batches of events ahead of the consumer --------------- */
+
+static lt_status pin_str(arena *a, ev_str *v)
+{
+	if (v->p == NULL || v->n == 0)
+		return LT_OK;
+	char *c = arena_strndup(a, v->p, v->n);
+	if (c == NULL)
+		return LT_EFATAL;
+	v->p = c;
+	return LT_OK;
+}
+
+/* Copies what ev points to outside the step arena - the raw record in the
+ * chunk cache and the header strings in decoded blocks, both of which the
+ * producer frees as it goes - into a. Header strings from the dictionary
+ * live as long as the connection and need no copy, but telling them apart
+ * costs more than copying them. raw itself, and so the parsed document and
+ * the derived text, are already in the arena (fill_body copies raw before
+ * parsing it when prefetching). */
+static lt_status pin_event(arena *a, event *ev)
+{
+	ev_str *v[] = {&ev->uid,        &ev->request_id, &ev->action,     &ev->service,    &ev->principal,
+	               &ev->access_key, &ev->account,    &ev->region,     &ev->source_ip,  &ev->user_agent,
+	               &ev->model,      &ev->error_code, &ev->guardrail_action, &ev->input_body_ref,
+	               &ev->output_body_ref};
+	for (size_t i = 0; i < sizeof v / sizeof v[0]; i++)
+		if (pin_str(a, v[i]) != LT_OK)
+			return LT_EFATAL;
+	return LT_OK;
+}
+
+/* Fills one batch: events whose every pointer lives in the batch (raw copied,
+ * header strings in blocks that may be freed are copied too). */
+static void fill_batch(replay *r, batch *b)
+{
+	arena_reset(b->a);
+	r->step = b->a;
+	b->n = b->next = 0;
+	while (b->n < BATCH_EVENTS && arena_used(b->a) < BATCH_ARENA_SOFT) {
+		event *ev = &b->ev[b->n];
+		lt_error *e = &b->err[b->n];
+		int got = 0;
+		lt_status st = produce(r, ev, &got, e);
+		if (st == LT_EFATAL || !got) {
+			b->end = 1;
+			b->end_st = st;
+			if (st == LT_EFATAL)
+				b->end_err = *e;
+			return;
+		}
+		if (pin_event(b->a, ev) != LT_OK) {
+			b->end = 1;
+			b->end_st = lt_error_set(&b->end_err, LT_EFATAL, "out of memory in the replay thread");
+			return;
+		}
+		b->prov[b->n] = *ev->prov;
+		ev->prov = &b->prov[b->n];
+		b->st[b->n] = st;
+		b->n++;
+	}
+}
+
+static void *prefetch_main(void *arg)
+{
+	replay *r = arg;
+	prefetch *pf = r->pf;
+	for (;;) {
+		batch *b = pf->b[pf->wr % NBATCH];
+		pthread_mutex_lock(&pf->mu);
+		while (b->ready && !pf->stop)
+			pthread_cond_wait(&pf->cv, &pf->mu);
+		int stop = pf->stop;
+		pthread_mutex_unlock(&pf->mu);
+		if (stop)
+			return NULL;
+		fill_batch(r, b);
+		pthread_mutex_lock(&pf->mu);
+		b->ready = 1;
+		pf->wr++;
+		pthread_cond_broadcast(&pf->cv);
+		pthread_mutex_unlock(&pf->mu);
+		if (b->end)
+			return NULL;
+	}
+}
+
+static lt_status next_prefetched(replay *r, const event **out, lt_error *err)
+{
+	prefetch *pf = r->pf;
+	for (;;) {
+		batch *b = pf->b[pf->rd % NBATCH];
+		pthread_mutex_lock(&pf->mu);
+		while (!b->ready)
+			pthread_cond_wait(&pf->cv, &pf->mu);
+		pthread_mutex_unlock(&pf->mu);
+		if (b->next < b->n) {
+			size_t i = b->next++;
+			*out = &b->ev[i];
+			if (b->st[i] != LT_OK)
+				*err = b->err[i];
+			return b->st[i];
+		}
+		if (b->end) {
+			r->done = 1;
+			if (b->end_st == LT_EFATAL)
+				*err = b->end_err;
+			return b->end_st;
+		}
+		pthread_mutex_lock(&pf->mu); /* used up: give it back */
+		b->ready = 0;
+		pf->rd++;
+		pthread_cond_broadcast(&pf->cv);
+		pthread_mutex_unlock(&pf->mu);
+	}
+}
+
+lt_status replay_next(replay *r, const event **out, lt_error *err)
+{
+	*out = NULL;
+	if (r->done)
+		return LT_OK;
+	if (r->pf != NULL)
+		return next_prefetched(r, out, err);
+	arena_reset(r->step);
+	int got = 0;
+	lt_status st = produce(r, &r->ev, &got, err);
+	if (st == LT_EFATAL)
+		return st;
+	if (!got) {
+		r->done = 1;
+		return st;
+	}
+	*out = &r->ev;
 	return st;
 }
 

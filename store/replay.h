@@ -22,7 +22,8 @@
  * Ownership: the replay borrows the case_db (it must outlive the replay).
  * The event and every pointer in it belong to the replay and stay valid until
  * the next replay_next or replay_free. A case_db may serve several replays,
- * one thread at a time.
+ * one thread at a time (a REPLAY_PREFETCH replay opens its own connection,
+ * so the caller keeps using c while it runs).
  *
  * Usage:
  *   replay_filter f; replay_filter_init(&f); f.source = EV_SRC_INVOCATION;
@@ -51,6 +52,11 @@
 /* replay_filter.flags */
 #define REPLAY_HEADERS_ONLY 0x1u /* no raw bytes, no re-parse, no derived text (fast listing) */
 #define REPLAY_NO_DERIVE 0x2u    /* raw and doc, but no derived text */
+/* Read, inflate, parse and derive in a thread of the replay's own, on its own
+ * read-only connection, a few hundred events ahead of the caller (which can
+ * then use both cores: its matching beside the replay's reading). The events
+ * are the same, in the same order. Ignored with REPLAY_HEADERS_ONLY. */
+#define REPLAY_PREFETCH 0x4u
 
 typedef struct replay_filter {
 	int64_t since_us;      /* events at or after; INT64_MIN = no bound */

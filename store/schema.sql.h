@@ -64,7 +64,7 @@ static const char case_schema_create[] =
 	" t_max INTEGER NOT NULL,"
 	" n INTEGER NOT NULL,"
 	" data BLOB NOT NULL);"
-	"CREATE INDEX blocks_time ON blocks(t_min, t_max, source, member_id);"
+	"CREATE INDEX blocks_time ON blocks(t_min, t_max, source, member_id, n);"
 	"CREATE TABLE body_refs("
 	" id INTEGER PRIMARY KEY,"
 	" member_id INTEGER NOT NULL REFERENCES members(id),"

@@ -114,7 +114,7 @@ drop_reports llmtrail_scan_10_rules "$work/scan10"
 time_cmd "llmtrail_scan_${nrules}_rules" "'$LLMTRAIL' -q scan '$case' -o '$work/scanN' -f jsonl --fail-on none --no-default-rules --rules '$work/rules$nrules'"
 drop_reports "llmtrail_scan_${nrules}_rules" "$work/scanN"
 # A one-hour window in the middle of the evidence (the median event's hour).
-mid=$(sqlite3 "$case" 'select t_min from blocks order by t_min limit 1 offset (select count(*) / 2 from blocks)')
+mid=$(sqlite3 "$case" 'select t_min from (select t_min, sum(n) over (order by t_min, id) as c from blocks) where c >= (select sum(n) / 2 from blocks) limit 1')
 since=$(date -u -d "@$((mid / 1000000 / 3600 * 3600))" +%Y-%m-%dT%H:%M:%SZ)
 until=$(date -u -d "@$((mid / 1000000 / 3600 * 3600 + 3600))" +%Y-%m-%dT%H:%M:%SZ)
 time_cmd llmtrail_timeline_1h "'$LLMTRAIL' timeline '$case' --since $since --until $until --format jsonl"

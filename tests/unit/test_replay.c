@@ -326,6 +326,73 @@ static void replay__large_uncompressed_member__records_across_chunks_exact(void 
 	free(text);
 }
 
+static int same_str(ev_str a, ev_str b)
+{
+	return a.n == b.n && (a.n == 0 || memcmp(a.p, b.p, a.n) == 0);
+}
+
+/* A REPLAY_PREFETCH replay gives exactly the events of a plain one, over
+ * many batches, and can be freed while its thread is ahead. */
+static void replay__prefetch__same_events_as_plain(void **state)
+{
+	fixture *f = *state;
+	case_close(f->c);
+	f->c = NULL;
+	char p[512];
+	snprintf(p, sizeof p, "%s/many.jsonl", f->ev);
+	FILE *out = fopen(p, "wb");
+	assert_non_null(out);
+	for (unsigned i = 0; i < 3000; i++)
+		fprintf(out,
+		        "{\"eventVersion\":\"1.09\",\"eventTime\":\"2024-06-01T00:%02u:%02uZ\",\"eventSource\":"
+		        "\"s3.amazonaws.com\",\"eventName\":\"GetObject\",\"awsRegion\":\"eu-west-1\","
+		        "\"userIdentity\":{\"arn\":\"arn:aws:iam::1:user/u%u\"},\"eventID\":\"m-%08u\"}\n",
+		        (i / 60) % 60, i % 60, i % 5, i);
+	assert_int_equal(fclose(out), 0);
+	index_into(f);
+	replay_filter plain, ahead;
+	replay_filter_init(&plain);
+	replay_filter_init(&ahead);
+	ahead.flags = REPLAY_PREFETCH;
+	replay *a = NULL, *b = NULL;
+	lt_error err;
+	assert_int_equal(replay_new(f->c, &plain, &a, &err), LT_OK);
+	assert_int_equal(replay_new(f->c, &ahead, &b, &err), LT_OK);
+	size_t n = 0, derived = 0;
+	for (;;) {
+		const event *x = NULL, *y = NULL;
+		lt_error e1, e2;
+		lt_status s1 = replay_next(a, &x, &e1), s2 = replay_next(b, &y, &e2);
+		assert_int_equal(s1, s2);
+		if (x == NULL) {
+			assert_null(y);
+			break;
+		}
+		assert_non_null(y);
+		assert_true(same_str(x->uid, y->uid));
+		assert_int_equal(x->time_us, y->time_us);
+		assert_true(same_str(x->raw, y->raw));
+		assert_true(same_str(x->principal, y->principal));
+		assert_true(same_str(x->prompt, y->prompt));
+		assert_true(same_str(x->response, y->response));
+		assert_string_equal(x->prov->member, y->prov->member);
+		assert_string_equal(x->prov->sha256, y->prov->sha256);
+		assert_int_equal(x->doc != NULL, y->doc != NULL);
+		derived += x->prompt.n > 0;
+		n++;
+	}
+	assert_int_equal(n, 3006);
+	assert_true(derived > 0);
+	replay_free(a);
+	replay_free(b);
+	/* freed early, with the thread still producing */
+	assert_int_equal(replay_new(f->c, &ahead, &b, &err), LT_OK);
+	const event *y = NULL;
+	assert_int_equal(replay_next(b, &y, &err), LT_OK);
+	assert_non_null(y);
+	replay_free(b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -333,6 +400,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(replay__raw__exact_original_bytes, setup, teardown),
 		cmocka_unit_test_setup_teardown(replay__filters__select_matching_events, setup, teardown),
 		cmocka_unit_test_setup_teardown(replay__invocation__derived_text_and_external_bodies, setup, teardown),
+		cmocka_unit_test_setup_teardown(replay__prefetch__same_events_as_plain, setup, teardown),
 		cmocka_unit_test_setup_teardown(replay__large_uncompressed_member__records_across_chunks_exact, setup,
 		                                teardown),
 	};
