@@ -27,7 +27,7 @@ rows=""
 for size in $sizes; do
 	c="$work/corpus-$size" case="$work/case-$size.sqlite"
 	if [ -n "${BENCH_CORPORA:-}" ] && [ -d "$BENCH_CORPORA/$size" ]; then
-		c="$BENCH_CORPORA/$size"
+		c=$(readlink -f "$BENCH_CORPORA/$size")
 		echo "size $size: reusing $c"
 	else
 		echo "size $size: generating"
