@@ -45,6 +45,7 @@
 #include "analyzers/builtin_rules.h"
 #include "common/arena.h"
 #include "common/ltime.h"
+#include "common/uuid.h"
 #include "ingest/json.h"
 #include "reports/strmap.h"
 #include "store/replay.h"
@@ -168,7 +169,7 @@ static void bind_ev(sqlite3_stmt *s, int i, ev_str v)
 static void bind_request_id(sqlite3_stmt *s, int i, ev_str v)
 {
 	unsigned char packed[16];
-	if (v.n > 0 && case_uuid_pack(v.p, v.n, packed))
+	if (v.n > 0 && lt_uuid_pack(v.p, v.n, packed))
 		sqlite3_bind_blob(s, i, packed, sizeof packed, SQLITE_TRANSIENT);
 	else
 		bind_ev(s, i, v);

@@ -785,7 +785,7 @@ static lt_status replay_case(scan *s, lt_error *err)
 	replay_filter_init(&f);
 	f.since_us = s->o->since_us;
 	f.until_us = s->o->until_us;
-	f.flags = getenv("LLMTRAIL_NO_PREFETCH") ? 0 : REPLAY_PREFETCH; /* reading beside matching */
+	f.flags = REPLAY_PREFETCH; /* reading and parsing beside the matching */
 	replay *rp = NULL;
 	if (replay_new(s->c, &f, &rp, err) != LT_OK)
 		return err->status;

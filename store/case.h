@@ -90,12 +90,6 @@ lt_status case_member_content(case_db *c, int64_t member_id, buf *out, lt_error 
  * holding the content). *member_id = 0 if none. */
 lt_status case_resolve_body(case_db *c, const char *ref, size_t ref_len, int64_t *member_id, lt_error *err) LT_WUR;
 
-/* uid and request_id values that are canonical lower-case UUIDs
- * ("8-4-4-4-12" hex) can be packed into 16 bytes and shown as text again.
- * case_uuid_pack returns 1 and fills out for such text, else 0;
- * case_uuid_format writes the 36 characters and a NUL. */
-int case_uuid_pack(const char *s, size_t n, unsigned char out[16]);
-void case_uuid_format(const unsigned char in[16], char out[37]);
 
 /* Escapes bytes for a terminal or a table cell: control characters and DEL as
  * \xNN, backslash as "\\"; valid UTF-8 kept. Appends to out. */

@@ -720,27 +720,23 @@ static lt_status pin_str(arena *a, ev_str *v)
 	return LT_OK;
 }
 
-/* Copies what ev points to outside the step arena - the raw record in the
- * chunk cache and the header strings in decoded blocks, both of which the
- * producer frees as it goes - into a. Header strings from the dictionary
- * live as long as the connection and need no copy, but telling them apart
- * costs more than copying them. raw itself, and so the parsed document and
- * the derived text, are already in the arena (fill_body copies raw before
- * parsing it when prefetching). */
+/* Copies what ev points to that the producer frees as it goes into a: the
+ * uid, request id and body references point into a decoded event block,
+ * which is freed once the merge is past it. Header strings from the
+ * dictionary live as long as the producer's connection (until replay_free);
+ * raw, and so the parsed document and the derived text, are already in the
+ * arena (fill_body copies raw before parsing it when prefetching). */
 static lt_status pin_event(arena *a, event *ev)
 {
-	ev_str *v[] = {&ev->uid,        &ev->request_id, &ev->action,     &ev->service,    &ev->principal,
-	               &ev->access_key, &ev->account,    &ev->region,     &ev->source_ip,  &ev->user_agent,
-	               &ev->model,      &ev->error_code, &ev->guardrail_action, &ev->input_body_ref,
-	               &ev->output_body_ref};
+	ev_str *v[] = {&ev->uid, &ev->request_id, &ev->input_body_ref, &ev->output_body_ref};
 	for (size_t i = 0; i < sizeof v / sizeof v[0]; i++)
 		if (pin_str(a, v[i]) != LT_OK)
 			return LT_EFATAL;
 	return LT_OK;
 }
 
-/* Fills one batch: events whose every pointer lives in the batch (raw copied,
- * header strings in blocks that may be freed are copied too). */
+/* Fills one batch: events whose pointers stay valid while the consumer holds
+ * the batch (raw and the strings of freed blocks copied into its arena). */
 static void fill_batch(replay *r, batch *b)
 {
 	arena_reset(b->a);

@@ -28,8 +28,8 @@
 
 #include "common/buf.h"
 #include "common/sort.h"
+#include "ingest/sha256.h"
 #include "store/evmerge.h"
-#include <openssl/evp.h>
 
 #define STR_CACHE_MAX (1u << 20)
 
@@ -85,8 +85,10 @@ struct writer {
 	int64_t last_ev_id;
 	str_slot *strs;
 	size_t strs_cap, strs_n;
-	/* per member, reused: its rows, synthesized uids, one encoded block */
+	/* per member, reused: its rows, one block's rows in order, synthesized
+	 * uids (only for members with events that have none), one encoded block */
 	struct wrow *rows;
+	evblock_row *run;
 	size_t rows_cap;
 	char (*synth)[72];
 	size_t synth_cap;
@@ -137,6 +139,7 @@ void writer_free(writer *w)
 	free(w->strs);
 	free(w->last_ev_path);
 	free(w->rows);
+	free(w->run);
 	free(w->synth);
 	buf_free(&w->block);
 	free(w);
@@ -414,32 +417,37 @@ static lt_status insert_chunks(writer *w, int64_t member_id, const blob_chunks *
 	return LT_OK;
 }
 
-/* "sha256:<hex>" of the raw record, for events that carry no uid. */
+/* "sha256:<hex>" of the raw record, for events that carry no uid (the
+ * indexer's workers do the same before the raw bytes are let go). */
 static lt_status synth_uid(const event *e, char out[72], lt_error *err)
 {
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int mdlen = 0;
-	if (EVP_Digest(e->raw.p ? e->raw.p : "", e->raw.n, md, &mdlen, EVP_sha256(), NULL) != 1 || mdlen != 32)
-		return lt_error_set(err, LT_EFATAL, "sha256 failed");
 	memcpy(out, "sha256:", 7);
-	for (unsigned i = 0; i < 32; i++)
-		snprintf(out + 7 + 2 * i, 3, "%02x", md[i]);
+	if (sha256_hex(e->raw.p ? e->raw.p : "", e->raw.n, out + 7) != LT_OK)
+		return lt_error_set(err, LT_EFATAL, "sha256 failed");
 	return LT_OK;
 }
 
-/* Room for n rows (and n synthesized uids). */
-static lt_status rows_reserve(writer *w, size_t n, lt_error *err)
+/* Room for n rows, one block's run of them, and, if synth, n synthesized uids. */
+static lt_status rows_reserve(writer *w, size_t n, int synth, lt_error *err)
 {
 	if (n > w->rows_cap) {
+		size_t nrun = n < EVBLOCK_MAX ? n : EVBLOCK_MAX;
 		wrow *r = n <= SIZE_MAX / sizeof *r ? realloc(w->rows, n * sizeof *r) : NULL;
-		char(*sy)[72] = n <= SIZE_MAX / sizeof *sy ? realloc(w->synth, n * sizeof *sy) : NULL;
 		if (r != NULL)
 			w->rows = r;
-		if (sy != NULL)
-			w->synth = sy;
-		if (r == NULL || sy == NULL)
+		evblock_row *run = r != NULL ? realloc(w->run, nrun * sizeof *run) : NULL;
+		if (run != NULL)
+			w->run = run;
+		if (r == NULL || run == NULL)
 			return lt_error_set(err, LT_EFATAL, "out of memory for %zu events", n);
-		w->rows_cap = w->synth_cap = n;
+		w->rows_cap = n;
+	}
+	if (synth && n > w->synth_cap) {
+		char(*sy)[72] = n <= SIZE_MAX / sizeof *sy ? realloc(w->synth, n * sizeof *sy) : NULL;
+		if (sy == NULL)
+			return lt_error_set(err, LT_EFATAL, "out of memory for %zu events", n);
+		w->synth = sy;
+		w->synth_cap = n;
 	}
 	return LT_OK;
 }
@@ -519,23 +527,17 @@ static lt_status insert_block(writer *w, int64_t member_id, const evblock_row *r
 /* Blocks of the sorted rows: a new one at each change of source and every EVBLOCK_MAX rows. */
 static lt_status insert_blocks(writer *w, int64_t member_id, size_t n, lt_error *err)
 {
-	evblock_row run[64];
-	evblock_row *heap_run = n > 64 ? malloc((n < EVBLOCK_MAX ? n : EVBLOCK_MAX) * sizeof *heap_run) : NULL;
-	evblock_row *buf_rows = heap_run != NULL ? heap_run : run;
-	if (n > 64 && heap_run == NULL)
-		return lt_error_set(err, LT_EFATAL, "out of memory");
 	lt_status st = LT_OK;
 	size_t k = 0;
 	for (size_t i = 0; i < n && st == LT_OK; i++) {
-		if (k > 0 && (k == EVBLOCK_MAX || buf_rows[0].source != w->rows[i].r.source)) {
-			st = insert_block(w, member_id, buf_rows, k, err);
+		if (k > 0 && (k == EVBLOCK_MAX || w->run[0].source != w->rows[i].r.source)) {
+			st = insert_block(w, member_id, w->run, k, err);
 			k = 0;
 		}
-		buf_rows[k++] = w->rows[i].r;
+		w->run[k++] = w->rows[i].r;
 	}
 	if (st == LT_OK && k > 0)
-		st = insert_block(w, member_id, buf_rows, k, err);
-	free(heap_run);
+		st = insert_block(w, member_id, w->run, k, err);
 	return st;
 }
 
@@ -555,7 +557,10 @@ static lt_status insert_events(writer *w, int64_t member_id, const writer_member
 {
 	if (m->nevents == 0)
 		return LT_OK;
-	lt_status st = rows_reserve(w, m->nevents, err);
+	int synth = 0;
+	for (size_t i = 0; i < m->nevents && !synth; i++)
+		synth = m->events[i].uid.n == 0;
+	lt_status st = rows_reserve(w, m->nevents, synth, err);
 	for (size_t i = 0; st == LT_OK && i < m->nevents; i++) {
 		w->rows[i].idx = i;
 		st = make_row(w, &m->events[i], i, &w->rows[i].r, err);
