@@ -120,6 +120,7 @@ struct sigma_corr_event {
 	char *evidence; /* provenance, NULL when the event had none */
 	char *member;
 	uint64_t line;
+	uint64_t seq; /* event.seq: its position in the replay */
 };
 
 /* A correlation rule that fired on this event (the last one it needed). */

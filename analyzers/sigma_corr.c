@@ -46,6 +46,7 @@ enum { UID_COPY = 0, UID_UUID_LOWER, UID_UUID_UPPER };
 typedef struct wentry {
 	int64_t time_us;
 	uint64_t line;
+	uint64_t seq; /* the event's position in the replay (event.seq) */
 	union {
 		char *copy;             /* UID_COPY: owned, NULL if out of memory */
 		unsigned char uuid[16]; /* UID_UUID_*: the 32 hex digits */
@@ -897,6 +898,7 @@ static bool push(sigma_corr *c, group *g, const event *ev, const char *val, size
 		e->uid.copy = dup_n(ev->uid.p ? ev->uid.p : "", un);
 	}
 	e->line = ev->line;
+	e->seq = ev->seq;
 	e->prov = prov_ref(c, ev->prov);
 	if (c->type == SIGMA_CORR_VALUE_COUNT && val != NULL) {
 		char tmp[1025];
@@ -976,6 +978,7 @@ static void hand_out(sigma_corr *c, group *g, double value, sigma_corr_fired *f)
 			o->source = (ev_source)e->source;
 			o->uid = uid_take(e);
 			o->line = e->line;
+			o->seq = e->seq;
 			if (e->prov != 0) { /* the entry's reference goes with the event */
 				const prov_ent *pe = &c->provs[e->prov - 1];
 				o->evidence = pe->has_evidence ? pe->evidence : NULL;

@@ -240,6 +240,9 @@ static rpt_str str_of(ev_str s)
 	return rpt_sn(s.p, s.n);
 }
 
+/* The header and provenance of ev. seq stays 0: only the scan's own replay
+ * sets it (hits on an event with a seq are kept by it; an event of another
+ * replay has a seq that means nothing in the timeline). */
 static void event_to_report(const event *ev, rpt_event_in *out)
 {
 	rpt_event_init(out);
@@ -507,35 +510,24 @@ static lt_status load_rules(scan *s, lt_error *err)
  * The rules column of a row lists every rule that hit the event, and some
  * hits are known only later (a correlation fires after the events it counts;
  * ruleset_finish closes windows at the end; builtin analyzers run after the
- * replay). So the replay pass spools each event's header fields to a
- * temporary file in the output folder (a fixed record head, then the bytes of
- * the strings), and write_timeline reads the spool back once the report is
- * complete and writes each row with report_csv_row_from, exactly as a second
- * replay would, without replaying the case again. Memory stays one record. */
-
-#define TL_NSTR 16
+ * replay). So the replay pass formats each row up to its rules column
+ * (report_csv_head) and spools that text to a temporary file in the output
+ * folder, with what finds the row's rules (the event's seq, source and uid);
+ * write_timeline reads the spool back once the report is complete and adds
+ * the rules column (report_csv_row_head; rows come in seq order, as the
+ * report's hit log is read). Memory stays one row. */
 
 typedef struct tl_head {
-	int64_t time_us, input_tokens, output_tokens, latency_ms;
-	uint64_t line;
-	uint32_t len[TL_NSTR];
+	uint64_t seq;
+	uint32_t head_len, source_len, uid_len;
 } tl_head;
 
 struct timeline {
 	char spool_path[PATH_MAX + 16];
 	FILE *spool;
+	buf row;
 	uint64_t rows;
 };
-
-/* The string fields of an event a timeline row shows, in spool order. */
-static void tl_fields(rpt_event_in *e, rpt_str *f[TL_NSTR])
-{
-	rpt_str *v[TL_NSTR] = {&e->source,     &e->uid,        &e->request_id, &e->action,
-	                       &e->service,    &e->principal,  &e->access_key, &e->account,
-	                       &e->region,     &e->source_ip,  &e->user_agent, &e->model,
-	                       &e->error_code, &e->guardrail_action, &e->evidence, &e->member};
-	memcpy(f, v, sizeof v);
-}
 
 static void timeline_discard(timeline *t)
 {
@@ -545,6 +537,7 @@ static void timeline_discard(timeline *t)
 		fclose(t->spool);
 		remove(t->spool_path);
 	}
+	buf_free(&t->row);
 	free(t);
 }
 
@@ -554,6 +547,7 @@ static lt_status timeline_open(const char *dir, timeline **out, lt_error *err)
 	*out = NULL;
 	if (t == NULL)
 		return lt_error_set(err, LT_EFATAL, "out of memory");
+	buf_init(&t->row, 0);
 	snprintf(t->spool_path, sizeof t->spool_path, "%s/timeline.csv.spool.tmp", dir);
 	t->spool = fopen(t->spool_path, "w+b");
 	if (t->spool == NULL) {
@@ -565,36 +559,38 @@ static lt_status timeline_open(const char *dir, timeline **out, lt_error *err)
 	return LT_OK;
 }
 
-static lt_status timeline_add(timeline *t, const rpt_event_in *ev, lt_error *err)
+/* Spools ev's row; head (n bytes) is its text from report_csv_head, made
+ * here when head is NULL. */
+static lt_status timeline_add(timeline *t, const rpt_event_in *ev, const char *head, size_t n,
+                              lt_error *err)
 {
-	rpt_event_in e = *ev;
-	rpt_str *f[TL_NSTR];
-	tl_fields(&e, f);
-	tl_head h;
-	memset(&h, 0, sizeof h);
-	h.time_us = e.time_us;
-	h.input_tokens = e.input_tokens;
-	h.output_tokens = e.output_tokens;
-	h.latency_ms = e.latency_ms;
-	h.line = e.line;
-	for (size_t i = 0; i < TL_NSTR; i++) {
-		if (f[i]->n > UINT32_MAX)
-			return lt_error_set(err, LT_EFATAL, "timeline.csv: a field of %zu bytes", f[i]->n);
-		h.len[i] = (uint32_t)f[i]->n;
+	if (head == NULL) {
+		buf_reset(&t->row);
+		if (report_csv_head(&t->row, ev) != LT_OK)
+			return lt_error_set(err, LT_EFATAL, "timeline.csv: out of memory");
+		head = t->row.data;
+		n = t->row.len;
 	}
+	if (n > UINT32_MAX || ev->source.n > UINT32_MAX || ev->uid.n > UINT32_MAX)
+		return lt_error_set(err, LT_EFATAL, "timeline.csv: a row of %zu bytes", n);
+	tl_head h = {ev->seq, (uint32_t)n, (uint32_t)ev->source.n, (uint32_t)ev->uid.n};
 	fwrite(&h, sizeof h, 1, t->spool);
-	for (size_t i = 0; i < TL_NSTR; i++)
-		if (f[i]->n > 0)
-			fwrite(f[i]->p, 1, f[i]->n, t->spool);
+	fwrite(head, 1, n, t->spool);
+	if (ev->source.n)
+		fwrite(ev->source.p, 1, ev->source.n, t->spool);
+	if (ev->uid.n)
+		fwrite(ev->uid.p, 1, ev->uid.n, t->spool);
 	t->rows++;
 	if (ferror(t->spool))
 		return lt_error_set(err, LT_EFATAL, "cannot write %s: %s", t->spool_path, strerror(errno));
 	return LT_OK;
 }
 
-/* Reads the next spooled event into *e (its strings point into b). false at
- * the end; *st says whether the spool was cut short. */
-static bool timeline_next(timeline *t, buf *b, rpt_event_in *e, lt_status *st)
+/* Reads the next spooled row: its head text (*head, *n) and the event's seq,
+ * source and uid in *e, all pointing into t->row. false at the end; *st says
+ * whether the spool was cut short. */
+static bool timeline_next(timeline *t, rpt_event_in *e, const char **head, size_t *n,
+                          lt_status *st)
 {
 	tl_head h;
 	*st = LT_OK;
@@ -603,28 +599,59 @@ static bool timeline_next(timeline *t, buf *b, rpt_event_in *e, lt_status *st)
 			*st = LT_EFATAL;
 		return false; /* a record cut short is caught by the row count */
 	}
-	size_t total = 0;
-	for (size_t i = 0; i < TL_NSTR; i++)
-		total += h.len[i];
-	buf_reset(b);
-	char *p = buf_reserve(b, total + 1);
+	size_t total = (size_t)h.head_len + h.source_len + h.uid_len;
+	buf_reset(&t->row);
+	char *p = buf_reserve(&t->row, total + 1);
 	if (p == NULL || fread(p, 1, total, t->spool) != total) {
 		*st = LT_EFATAL;
 		return false;
 	}
 	rpt_event_init(e);
-	e->time_us = h.time_us;
-	e->input_tokens = h.input_tokens;
-	e->output_tokens = h.output_tokens;
-	e->latency_ms = h.latency_ms;
-	e->line = h.line;
-	rpt_str *f[TL_NSTR];
-	tl_fields(e, f);
-	for (size_t i = 0; i < TL_NSTR; i++) {
-		*f[i] = rpt_sn(p, h.len[i]);
-		p += h.len[i];
-	}
+	e->seq = h.seq;
+	e->source = rpt_sn(p + h.head_len, h.source_len);
+	e->uid = rpt_sn(p + h.head_len + h.source_len, h.uid_len);
+	*head = p;
+	*n = h.head_len;
 	return true;
+}
+
+/* ---- work beside the replay ---------------------------------------------
+ *
+ * The replay's prepare hook runs on its producer thread, ahead of the
+ * matching: it formats the event's timeline row up to the rules column,
+ * which the main thread then only copies to the spool. */
+
+typedef struct prepared {
+	const char *csv_head; /* NULL: not made */
+	size_t csv_n;
+} prepared;
+
+typedef struct prep_ctx {
+	bool csv;
+	buf row;
+} prep_ctx;
+
+static lt_status prepare_event(void *ctx, event *ev, arena *a, lt_error *err)
+{
+	prep_ctx *pc = ctx;
+	prepared *p = arena_alloc(a, sizeof *p);
+	if (p == NULL)
+		return lt_error_set(err, LT_EFATAL, "out of memory preparing an event");
+	memset(p, 0, sizeof *p);
+	if (pc->csv) {
+		rpt_event_in rev;
+		event_to_report(ev, &rev);
+		buf_reset(&pc->row);
+		char *c = NULL;
+		if (report_csv_head(&pc->row, &rev) != LT_OK ||
+		    (c = arena_alloc(a, pc->row.len ? pc->row.len : 1)) == NULL)
+			return lt_error_set(err, LT_EFATAL, "out of memory preparing an event");
+		memcpy(c, pc->row.data, pc->row.len);
+		p->csv_head = c;
+		p->csv_n = pc->row.len;
+	}
+	ev->user = p;
+	return LT_OK;
 }
 
 /* ---- matching ------------------------------------------------------------ */
@@ -723,6 +750,7 @@ static lt_status add_correlation(hit_ctx *h, size_t ri, const sigma_hit *hit)
 		else if (i < SCAN_CORR_LOOKUPS && ce->uid != NULL &&
 		         !event_not_kept(h->s, latest, ce->time_us))
 			lookup_event(h->s->c, ce, &rp, &e);
+		e.seq = ce->seq;
 		size_t before = report_nfindings(h->s->r);
 		lt_status st = report_add_hit(h->s->r, ri, &group, ngroup, &e, NULL, 0, &err);
 		replay_free(rp);
@@ -786,9 +814,15 @@ static lt_status replay_case(scan *s, lt_error *err)
 	f.since_us = s->o->since_us;
 	f.until_us = s->o->until_us;
 	f.flags = REPLAY_PREFETCH; /* reading and parsing beside the matching */
+	prep_ctx pc = {s->tl != NULL, {0}};
+	buf_init(&pc.row, 0);
+	f.prepare = prepare_event;
+	f.prepare_ctx = &pc;
 	replay *rp = NULL;
-	if (replay_new(s->c, &f, &rp, err) != LT_OK)
+	if (replay_new(s->c, &f, &rp, err) != LT_OK) {
+		buf_free(&pc.row);
 		return err->status;
+	}
 	const event *ev = NULL;
 	lt_status st;
 	uint64_t lost = 0;
@@ -808,7 +842,10 @@ static lt_status replay_case(scan *s, lt_error *err)
 			say_error("replay", &e);
 		hit_ctx h = {s, ev, {0}, LT_OK};
 		event_to_report(ev, &h.rev);
-		if (s->tl != NULL && timeline_add(s->tl, &h.rev, err) != LT_OK) {
+		h.rev.seq = ev->seq; /* hits on it are kept by its place in this replay */
+		const prepared *pp = ev->user;
+		if (s->tl != NULL && timeline_add(s->tl, &h.rev, pp ? pp->csv_head : NULL,
+		                                  pp ? pp->csv_n : 0, err) != LT_OK) {
 			st = LT_EFATAL;
 			break;
 		}
@@ -831,7 +868,8 @@ static lt_status replay_case(scan *s, lt_error *err)
 			break;
 		}
 	}
-	replay_free(rp);
+	replay_free(rp); /* joins the producer: pc is no longer used */
+	buf_free(&pc.row);
 	if (st == LT_OK) {
 		/* windows still open at the end ("fewer than" correlations) close now */
 		hit_ctx h = {s, NULL, {0}, LT_OK};
@@ -1038,18 +1076,19 @@ static lt_status write_timeline(scan *s, const char *dir, lt_error *err)
 		return lt_error_set(err, LT_EFATAL, "cannot write %s: %s", tmp, strerror(errno));
 	report_csv *csv = report_csv_begin(f, err);
 	lt_status st = csv != NULL ? LT_OK : LT_EFATAL;
-	buf b;
-	buf_init(&b, 0);
 	rpt_event_in rev;
+	const char *head = NULL;
+	size_t hn = 0;
 	uint64_t rows = 0;
 	lt_status rs = LT_OK;
-	while (st == LT_OK && timeline_next(t, &b, &rev, &rs)) {
-		st = report_csv_row_from(csv, s->r, &rev, err);
+	while (st == LT_OK && timeline_next(t, &rev, &head, &hn, &rs)) {
+		st = report_csv_row_head(csv, s->r, &rev, head, hn, err);
 		rows++;
 	}
-	buf_free(&b);
 	if (st == LT_OK && (rs != LT_OK || rows != t->rows))
 		st = lt_error_set(err, LT_EFATAL, "cannot read back %s", t->spool_path);
+	if (st == LT_OK)
+		st = report_event_rules_status(s->r, err);
 	if (csv != NULL) {
 		lt_status es = report_csv_end(csv, err);
 		if (st == LT_OK)

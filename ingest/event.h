@@ -84,6 +84,8 @@ typedef struct event {
 	const ev_provenance *prov;
 	uint64_t line;   /* 1-based line (JSON Lines) or record ordinal (Records array) */
 	uint64_t offset; /* byte offset of raw in the decompressed member */
+	uint64_t seq;    /* 1-based position in the replay that gave it (0: not replayed) */
+	void *user;      /* what the replay's prepare function attached (store/replay.h) */
 } event;
 
 const char *ev_source_name(ev_source s); /* "cloudtrail", "invocation", "unknown" */

@@ -9,7 +9,6 @@
  */
 #include "reports/csv.h"
 
-#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -22,6 +21,7 @@
 
 struct report_csv {
 	FILE *out;
+	buf row; /* the row being written */
 	uint64_t rows;
 };
 
@@ -38,21 +38,40 @@ report_csv *report_csv_begin(FILE *out, lt_error *err)
 		return NULL;
 	}
 	c->out = out;
+	buf_init(&c->row, 0);
 	fputs(header, out);
 	return c;
 }
 
-static void cell(FILE *out, rpt_str s)
+static lt_status cell(buf *out, rpt_str s)
 {
-	rtext_csv(out, s.p, s.n);
-	fputc(',', out);
+	lt_status st = rtext_csv_buf(out, s.p, s.n);
+	return st == LT_OK ? buf_putc(out, ',') : st;
 }
 
-static void num(FILE *out, int64_t v)
+/* v in decimal (no printf: this runs for every cell of every row). */
+static lt_status put_i64(buf *out, int64_t v)
 {
-	if (v >= 0)
-		fprintf(out, "%" PRId64, v);
-	fputc(',', out);
+	char rev[24];
+	size_t n = 0;
+	uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
+	do {
+		rev[n++] = (char)('0' + u % 10);
+		u /= 10;
+	} while (u > 0);
+	if (v < 0)
+		rev[n++] = '-';
+	char d[24];
+	for (size_t i = 0; i < n; i++)
+		d[i] = rev[n - 1 - i];
+	return buf_append(out, d, n);
+}
+
+/* A count, or nothing when negative (unknown); then the comma. */
+static lt_status num(buf *out, int64_t v)
+{
+	lt_status st = v >= 0 ? put_i64(out, v) : LT_OK;
+	return st == LT_OK ? buf_putc(out, ',') : st;
 }
 
 static bool str_eq(rpt_str s, const char *lit)
@@ -70,59 +89,80 @@ static const char *timestamp_desc(const rpt_event_in *ev)
 	return "Event Time";
 }
 
-/* "ACTION by PRINCIPAL from IP on MODEL" (parts omitted when absent). */
-static void message(buf *m, const rpt_event_in *ev)
+/* "ACTION by PRINCIPAL from IP on MODEL" (parts omitted when absent), at
+ * most CSV_MESSAGE_MAX bytes, as one cell. */
+static lt_status message(buf *out, const rpt_event_in *ev)
 {
 	struct {
 		const char *prefix;
 		rpt_str s;
 	} parts[] = {{"", ev->action}, {" by ", ev->principal}, {" from ", ev->source_ip},
 	             {" on ", ev->model}, {" error ", ev->error_code}};
-	lt_status st = LT_OK;
+	char m[CSV_MESSAGE_MAX];
+	size_t n = 0;
 	for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++) {
 		if (parts[i].s.n == 0)
 			continue;
-		if (m->len)
-			st = buf_puts(m, parts[i].prefix);
-		if (st == LT_OK)
-			st = buf_append(m, parts[i].s.p, parts[i].s.n);
-		if (st != LT_OK)
+		size_t pn = n ? strlen(parts[i].prefix) : 0;
+		if (n + pn + parts[i].s.n > sizeof m)
 			break; /* past the cap: the message is cut, the row is still written */
+		memcpy(m + n, parts[i].prefix, pn);
+		memcpy(m + n + pn, parts[i].s.p, parts[i].s.n);
+		n += pn + parts[i].s.n;
 	}
-	if (m->len == 0 && buf_puts(m, "(event)") != LT_OK)
-		return; /* out of memory: an empty message */
+	if (n == 0) {
+		memcpy(m, "(event)", 7);
+		n = 7;
+	}
+	return cell(out, rpt_sn(m, n));
 }
 
-lt_status report_csv_row(report_csv *c, const rpt_event_in *ev, const rpt_str *rule_ids,
-                         size_t nrules, lt_error *err)
+lt_status report_csv_head(buf *out, const rpt_event_in *ev)
 {
-	FILE *out = c->out;
 	char t[LTIME_BUFSZ] = "";
-	if (ev->time_us != INT64_MIN)
+	lt_status st = LT_OK;
+	if (ev->time_us != INT64_MIN) {
 		ltime_format(ev->time_us, 6, t);
-	fprintf(out, "%s,", t);
-	if (ev->time_us != INT64_MIN)
-		fprintf(out, "%" PRId64, ev->time_us);
-	fprintf(out, ",%s,", timestamp_desc(ev));
-	buf m;
-	buf_init(&m, CSV_MESSAGE_MAX);
-	message(&m, ev);
-	cell(out, rpt_sn(m.data, m.len));
-	buf_free(&m);
+		st = buf_puts(out, t);
+		if (st == LT_OK)
+			st = buf_putc(out, ',');
+		if (st == LT_OK)
+			st = put_i64(out, ev->time_us);
+		if (st == LT_OK)
+			st = buf_putc(out, ',');
+	} else {
+		st = buf_puts(out, ",,");
+	}
+	if (st == LT_OK)
+		st = buf_puts(out, timestamp_desc(ev));
+	if (st == LT_OK)
+		st = buf_putc(out, ',');
+	if (st == LT_OK)
+		st = message(out, ev);
 	const rpt_str cols[] = {ev->source, ev->uid, ev->request_id, ev->action, ev->service,
 	                        ev->principal, ev->access_key, ev->account, ev->region,
 	                        ev->source_ip, ev->user_agent, ev->model, ev->error_code,
 	                        ev->guardrail_action};
-	for (size_t i = 0; i < sizeof cols / sizeof cols[0]; i++)
-		cell(out, cols[i]);
-	num(out, ev->input_tokens);
-	num(out, ev->output_tokens);
-	num(out, ev->latency_ms);
-	cell(out, ev->evidence);
-	cell(out, ev->member);
-	if (ev->line)
-		fprintf(out, "%" PRIu64, ev->line);
-	fputc(',', out);
+	for (size_t i = 0; i < sizeof cols / sizeof cols[0] && st == LT_OK; i++)
+		st = cell(out, cols[i]);
+	if (st == LT_OK)
+		st = num(out, ev->input_tokens);
+	if (st == LT_OK)
+		st = num(out, ev->output_tokens);
+	if (st == LT_OK)
+		st = num(out, ev->latency_ms);
+	if (st == LT_OK)
+		st = cell(out, ev->evidence);
+	if (st == LT_OK)
+		st = cell(out, ev->member);
+	if (st == LT_OK)
+		st = ev->line ? num(out, (int64_t)ev->line) : buf_putc(out, ',');
+	return st;
+}
+
+/* The rules cell and the line end. */
+static lt_status rules_cell(buf *out, const rpt_str *rule_ids, size_t nrules)
+{
 	buf ids;
 	buf_init(&ids, 0);
 	lt_status st = LT_OK;
@@ -132,28 +172,66 @@ lt_status report_csv_row(report_csv *c, const rpt_event_in *ev, const rpt_str *r
 		if (st == LT_OK && rule_ids[i].n)
 			st = buf_append(&ids, rule_ids[i].p, rule_ids[i].n);
 	}
-	rtext_csv(out, ids.data, ids.len);
+	if (st == LT_OK)
+		st = rtext_csv_buf(out, ids.data, ids.len);
 	buf_free(&ids);
-	fputs("\r\n", out);
-	c->rows++;
+	return st == LT_OK ? buf_puts(out, "\r\n") : st;
+}
+
+static lt_status put_row(report_csv *c, const char *head, size_t n, const rpt_str *rule_ids,
+                         size_t nrules, lt_error *err)
+{
+	buf_reset(&c->row);
+	lt_status st = buf_append(&c->row, head, n);
+	if (st == LT_OK)
+		st = rules_cell(&c->row, rule_ids, nrules);
 	if (st != LT_OK)
 		return lt_error_set(err, LT_EFATAL, "timeline.csv: out of memory");
-	if (ferror(out))
+	fwrite(c->row.data, 1, c->row.len, c->out);
+	c->rows++;
+	if (ferror(c->out))
 		return lt_error_set(err, LT_EFILE, "timeline.csv: write failed");
 	return LT_OK;
 }
 
-lt_status report_csv_row_from(report_csv *c, const report *r, const rpt_event_in *ev,
-                              lt_error *err)
+lt_status report_csv_row(report_csv *c, const rpt_event_in *ev, const rpt_str *rule_ids,
+                         size_t nrules, lt_error *err)
+{
+	buf head;
+	buf_init(&head, 0);
+	lt_status st = report_csv_head(&head, ev);
+	if (st == LT_OK)
+		st = put_row(c, head.data, head.len, rule_ids, nrules, err);
+	else
+		st = lt_error_set(err, LT_EFATAL, "timeline.csv: out of memory");
+	buf_free(&head);
+	return st;
+}
+
+lt_status report_csv_row_head(report_csv *c, report *r, const rpt_event_in *ev, const char *head,
+                              size_t n, lt_error *err)
 {
 	size_t idx[CSV_MAX_RULES];
-	size_t n = report_event_rules(r, ev->source, ev->uid, idx, CSV_MAX_RULES);
-	if (n > CSV_MAX_RULES)
-		n = CSV_MAX_RULES;
+	size_t k = report_event_rules(r, ev, idx, CSV_MAX_RULES);
+	if (k > CSV_MAX_RULES)
+		k = CSV_MAX_RULES;
 	rpt_str ids[CSV_MAX_RULES];
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; i < k; i++)
 		ids[i] = report_rule(r, idx[i])->id;
-	return report_csv_row(c, ev, ids, n, err);
+	return put_row(c, head, n, ids, k, err);
+}
+
+lt_status report_csv_row_from(report_csv *c, report *r, const rpt_event_in *ev, lt_error *err)
+{
+	buf head;
+	buf_init(&head, 0);
+	lt_status st = report_csv_head(&head, ev);
+	if (st == LT_OK)
+		st = report_csv_row_head(c, r, ev, head.data, head.len, err);
+	else
+		st = lt_error_set(err, LT_EFATAL, "timeline.csv: out of memory");
+	buf_free(&head);
+	return st;
 }
 
 lt_status report_csv_end(report_csv *c, lt_error *err)
@@ -161,6 +239,7 @@ lt_status report_csv_end(report_csv *c, lt_error *err)
 	if (c == NULL)
 		return LT_OK;
 	bool bad = fflush(c->out) != 0 || ferror(c->out);
+	buf_free(&c->row);
 	free(c);
 	if (bad)
 		return lt_error_set(err, LT_EFILE, "timeline.csv: write failed");

@@ -12,7 +12,11 @@
  * "rules" is the ';'-joined ids of the rules that hit the event.
  * Every text cell goes through rtext_csv (formula neutralisation).
  *
- * Nothing is buffered beyond one cell: a timeline of any length streams.
+ * Nothing is buffered beyond one row: a timeline of any length streams. A
+ * row can also be made in two steps: report_csv_head formats the cells before
+ * the rules column (scan does it during its replay and spools the text), and
+ * report_csv_row_head writes that text with the rules column once the rules
+ * are known.
  * Ownership: report_csv_begin returns a writer the caller ends with
  * report_csv_end (which frees it, also on failure; NULL is a no-op). out
  * stays open and owned by the caller.
@@ -22,6 +26,7 @@
 
 #include <stdio.h>
 
+#include "common/buf.h"
 #include "common/error.h"
 #include "reports/report.h"
 
@@ -34,9 +39,19 @@ report_csv *report_csv_begin(FILE *out, lt_error *err) LT_WUR;
 lt_status report_csv_row(report_csv *c, const rpt_event_in *ev, const rpt_str *rule_ids,
                          size_t nrules, lt_error *err) LT_WUR;
 
-/* One event, its rules looked up in the report's findings (report_event_rules). */
-lt_status report_csv_row_from(report_csv *c, const report *r, const rpt_event_in *ev,
+/* One event, its rules looked up in the report's findings
+ * (report_event_rules: rows in ascending ev->seq). */
+lt_status report_csv_row_from(report_csv *c, report *r, const rpt_event_in *ev,
                               lt_error *err) LT_WUR;
+
+/* Appends the cells of ev's row before the rules column, through the comma
+ * that ends "line", to out. LT_EFATAL out of memory. */
+lt_status report_csv_head(buf *out, const rpt_event_in *ev) LT_WUR;
+
+/* One row: head (from report_csv_head) and the rules column of ev, looked up
+ * as report_csv_row_from does (ev needs only seq, source and uid). */
+lt_status report_csv_row_head(report_csv *c, report *r, const rpt_event_in *ev, const char *head,
+                              size_t n, lt_error *err) LT_WUR;
 
 /* Flushes, checks for write errors, frees c. LT_OK or LT_EFILE. */
 lt_status report_csv_end(report_csv *c, lt_error *err) LT_WUR;

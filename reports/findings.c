@@ -5,8 +5,12 @@
  * events, matches and excerpts are copied into one arena. The aggregation key
  * is the rule index plus the group pairs, length-prefixed so that no choice of
  * names or values can make two different groups collide; a strmap maps that
- * key to the rule+group's latest finding. A second strmap indexes
- * (source, uid) -> rules hit, for the CSV timeline's "rules" column.
+ * key to the rule+group's latest finding. Which rules hit which event, for
+ * the CSV timeline's "rules" column, is kept by the event's position in the
+ * replay (a hitlog: bounded memory, spilled to a temporary file); hits on
+ * events that have no position (builtin analyzers read events through
+ * replays of their own) go to a strmap (source, uid) -> rules hit, capped
+ * at RPT_HIT_INDEX_CAP pairs.
  *
  * Excerpts: RPT_EXCERPT_CONTEXT bytes of context either side of the match,
  * moved to UTF-8 character boundaries, the match cut at RPT_MATCH_MAX bytes.
@@ -24,6 +28,7 @@
 
 #include "common/arena.h"
 #include "common/buf.h"
+#include "reports/hitlog.h"
 #include "reports/strmap.h"
 
 typedef struct fnd {
@@ -45,7 +50,8 @@ struct findings {
 	size_t n, alloc;
 	uint64_t dropped;
 	strmap *latest; /* aggregation key -> finding index + 1 */
-	strmap *byuid;  /* source \0 uid -> hitnode index + 1 */
+	hitlog *byseq;  /* (event seq, rule) of replayed events */
+	strmap *byuid;  /* source \0 uid -> hitnode index + 1, events without a seq */
 	hitnode *nodes;
 	size_t nnodes, nodes_alloc;
 };
@@ -63,7 +69,8 @@ findings *findings_new(const rpt_options *o)
 	fs->a = arena_new(256 * 1024, 0);
 	fs->latest = strmap_new(0);
 	fs->byuid = strmap_new(RPT_HIT_INDEX_CAP);
-	if (fs->a == NULL || fs->latest == NULL || fs->byuid == NULL) {
+	fs->byseq = hitlog_new(0);
+	if (fs->a == NULL || fs->latest == NULL || fs->byuid == NULL || fs->byseq == NULL) {
 		findings_free(fs);
 		return NULL;
 	}
@@ -79,6 +86,7 @@ void findings_free(findings *fs)
 	free(fs->nodes);
 	strmap_free(fs->latest);
 	strmap_free(fs->byuid);
+	hitlog_free(fs->byseq);
 	free(fs);
 }
 
@@ -342,22 +350,28 @@ static lt_status uid_key(buf *k, rpt_str source, rpt_str uid)
 	return st == LT_OK ? key_put(k, uid) : st;
 }
 
-static lt_status index_hit(findings *fs, size_t rule, const rpt_event_in *ev)
+static lt_status index_hit(findings *fs, size_t rule, const rpt_event_in *ev, lt_error *err)
 {
+	if (ev->seq != 0) {
+		lt_error e;
+		lt_status st = hitlog_add(fs->byseq, ev->seq, (uint32_t)rule, &e);
+		if (st == LT_EFATAL && err != NULL)
+			*err = e;
+		return st == LT_EITEM ? LT_OK : st; /* past the limits: not shown on the row */
+	}
 	if (ev->uid.n == 0)
 		return LT_OK;
 	buf k;
 	buf_init(&k, 0);
-	lt_status st = uid_key(&k, ev->source, ev->uid);
-	if (st != LT_OK) {
+	if (uid_key(&k, ev->source, ev->uid) != LT_OK) {
 		buf_free(&k);
-		return st;
+		return lt_error_set(err, LT_EFATAL, "report: out of memory");
 	}
 	bool full = false;
 	uint64_t *head = strmap_slot(fs->byuid, k.data, k.len, true, &full);
 	buf_free(&k);
 	if (head == NULL)
-		return full ? LT_OK : LT_EFATAL;
+		return full ? LT_OK : lt_error_set(err, LT_EFATAL, "report: out of memory");
 	for (uint64_t i = *head; i != 0; i = fs->nodes[i - 1].next)
 		if (fs->nodes[i - 1].rule == rule)
 			return LT_OK;
@@ -367,7 +381,7 @@ static lt_status index_hit(findings *fs, size_t rule, const rpt_event_in *ev)
 		size_t na = fs->nodes_alloc ? fs->nodes_alloc * 2 : 256;
 		hitnode *nn = realloc(fs->nodes, na * sizeof *nn);
 		if (nn == NULL)
-			return LT_EFATAL;
+			return lt_error_set(err, LT_EFATAL, "report: out of memory");
 		fs->nodes = nn;
 		fs->nodes_alloc = na;
 	}
@@ -383,25 +397,53 @@ static int cmp_size(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-size_t findings_event_rules(const findings *fs, rpt_str source, rpt_str uid, size_t *rules,
-                            size_t max)
+static size_t merge_rules(size_t *rules, size_t n, size_t max)
 {
+	size_t k = n < max ? n : max;
+	lt_sort(rules, k, sizeof *rules, cmp_size);
+	size_t w = 0;
+	for (size_t i = 0; i < k; i++)
+		if (w == 0 || rules[w - 1] != rules[i])
+			rules[w++] = rules[i];
+	return n - (k - w);
+}
+
+size_t findings_event_rules(findings *fs, const rpt_event_in *ev, size_t *rules, size_t max)
+{
+	size_t count = 0;
+	if (ev->seq != 0) {
+		lt_error e;
+		if (hitlog_rewind(fs->byseq, &e) != LT_OK)
+			return 0;
+		uint32_t r32[64];
+		size_t cap = max < 64 ? max : 64;
+		count = hitlog_rules(fs->byseq, ev->seq, r32, cap);
+		for (size_t i = 0; i < count && i < cap; i++)
+			rules[i] = r32[i];
+		if (count > cap)
+			count = cap; /* the rest are not named */
+	}
+	if (ev->uid.n == 0 || strmap_count(fs->byuid) == 0)
+		return merge_rules(rules, count, max);
 	buf k;
 	buf_init(&k, 0);
-	if (uid_key(&k, source, uid) != LT_OK) {
+	if (uid_key(&k, ev->source, ev->uid) != LT_OK) {
 		buf_free(&k);
-		return 0;
+		return merge_rules(rules, count, max);
 	}
 	const uint64_t *head = strmap_find(fs->byuid, k.data, k.len);
 	buf_free(&k);
-	size_t count = 0;
 	for (uint64_t i = head ? *head : 0; i != 0; i = fs->nodes[i - 1].next) {
 		if (count < max)
 			rules[count] = fs->nodes[i - 1].rule;
 		count++;
 	}
-	lt_sort(rules, count < max ? count : max, sizeof *rules, cmp_size);
-	return count;
+	return merge_rules(rules, count, max);
+}
+
+lt_status findings_hits_status(const findings *fs, lt_error *err)
+{
+	return hitlog_failed(fs->byseq, err) ? LT_EFATAL : LT_OK;
 }
 
 /* ---- aggregation -------------------------------------------------------- */
@@ -526,8 +568,7 @@ lt_status findings_add_hit(findings *fs, size_t rule, const rpt_pair *group, siz
 		idx = (size_t)(*latest - 1);
 	} else if (fs->n >= fs->opt.max_findings) {
 		fs->dropped++; /* not kept, but the timeline still says which rules hit it */
-		return index_hit(fs, rule, ev) == LT_OK ? LT_OK
-		                                        : lt_error_set(err, LT_EFATAL, "report: out of memory");
+		return index_hit(fs, rule, ev, err);
 	} else {
 		if (open_finding(fs, rule, group, ngroup, ev, &idx) != LT_OK)
 			return lt_error_set(err, LT_EFATAL, "report: out of memory");
@@ -535,8 +576,7 @@ lt_status findings_add_hit(findings *fs, size_t rule, const rpt_pair *group, siz
 		if (opened != NULL)
 			*opened = true;
 	}
-	if (append_event(fs, &fs->v[idx], ev, matches, nmatches) != LT_OK ||
-	    index_hit(fs, rule, ev) != LT_OK)
+	if (append_event(fs, &fs->v[idx], ev, matches, nmatches) != LT_OK)
 		return lt_error_set(err, LT_EFATAL, "report: out of memory");
-	return LT_OK;
+	return index_hit(fs, rule, ev, err);
 }

@@ -39,8 +39,10 @@ const rpt_finding *findings_get(const findings *fs, size_t i);
 uint64_t findings_dropped(const findings *fs);
 
 /* See report_event_rules. */
-size_t findings_event_rules(const findings *fs, rpt_str source, rpt_str uid, size_t *rules,
-                            size_t max);
+size_t findings_event_rules(findings *fs, const rpt_event_in *ev, size_t *rules, size_t max);
+
+/* LT_EFATAL when the hit log could not be read back (err says why). */
+lt_status findings_hits_status(const findings *fs, lt_error *err) LT_WUR;
 
 /*
  * Redacts a secret for display: its first few characters, an ellipsis and its

@@ -762,10 +762,14 @@ size_t *report_rules_order(const report *r)
 	return sorted(r, report_nrules(r), cmp_rules);
 }
 
-size_t report_event_rules(const report *r, rpt_str source, rpt_str uid, size_t *rules,
-                          size_t max)
+size_t report_event_rules(report *r, const rpt_event_in *ev, size_t *rules, size_t max)
 {
-	return findings_event_rules(r->fs, source, uid, rules, max);
+	return findings_event_rules(r->fs, ev, rules, max);
+}
+
+lt_status report_event_rules_status(const report *r, lt_error *err)
+{
+	return findings_hits_status(r->fs, err);
 }
 
 lt_status report_write_path(const report *r, report_writer fn, const char *path, lt_error *err)

@@ -130,7 +130,7 @@ const char *rpt_check_name(rpt_check c);     /* "valid", "invalid", "unverifiabl
 #define RPT_MATCH_MAX 200         /* bytes of a match kept in an excerpt */
 #define RPT_TOP_CAP 50000         /* distinct principals / IPs counted */
 #define RPT_MAX_SOURCES 8         /* distinct event sources in the timeline; more go to "other" */
-#define RPT_HIT_INDEX_CAP 4000000 /* (event, rule) pairs remembered for report_event_rules */
+#define RPT_HIT_INDEX_CAP 4000000 /* (event, rule) pairs of events without a seq remembered */
 
 /* ---- building ----------------------------------------------------------- */
 
@@ -225,6 +225,7 @@ typedef struct rpt_event_in {
 	rpt_str member;        /* member chain, "" for the file itself */
 	uint64_t line;         /* line or record ordinal */
 	rpt_str member_sha256; /* of the member as stored */
+	uint64_t seq;          /* position in the scan's replay (event.seq); 0: none */
 } rpt_event_in;
 
 /* Clears ev: empty strings, numbers -1. */
@@ -439,9 +440,17 @@ typedef lt_status (*report_writer)(const report *r, FILE *out, lt_error *err);
 lt_status report_write_path(const report *r, report_writer fn, const char *path,
                             lt_error *err) LT_WUR;
 
-/* Rules that hit the event (source, uid): writes up to max rule indexes to
- * rules (ascending) and returns how many hit (may exceed max). */
-size_t report_event_rules(const report *r, rpt_str source, rpt_str uid, size_t *rules,
-                          size_t max);
+/* Rules that hit the event: writes up to max rule indexes to rules
+ * (ascending) and returns how many hit (may exceed max). A hit on an event
+ * with a seq (a replayed event) is found by its seq, any other by (source,
+ * uid). The first call ends the recording of hits by seq, and the calls must
+ * come in ascending seq (the replay's order, as timeline.csv's rows): hits are
+ * read back from a sorted log, see reports/hitlog.h. Hits added afterwards
+ * are an error (LT_EFATAL from report_add_hit). */
+size_t report_event_rules(report *r, const rpt_event_in *ev, size_t *rules, size_t max);
+
+/* LT_EFATAL when report_event_rules could not read the hit log back (its
+ * temporary file); err says why. Check it after the last row. */
+lt_status report_event_rules_status(const report *r, lt_error *err) LT_WUR;
 
 #endif

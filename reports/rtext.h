@@ -28,6 +28,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "common/buf.h"
+
 #define RTEXT_KEEP_NL 0x1u /* keep '\n' and '\t' instead of escaping them */
 #define RTEXT_ATTR 0x2u    /* XML: attribute value (also escape \n \t as char refs) */
 
@@ -58,6 +60,8 @@ void rtext_json(FILE *out, const char *p, size_t n);
  * a space; a cell starting with = + - @ TAB or CR is prefixed with ' so that a
  * spreadsheet does not run it as a formula. */
 void rtext_csv(FILE *out, const char *p, size_t n);
+/* The same cell appended to out. LT_EFATAL when out of memory. */
+lt_status rtext_csv_buf(buf *out, const char *p, size_t n) LT_WUR;
 
 /* Inline CommonMark/GFM text: every ASCII punctuation character is
  * backslash-escaped (no link, image, autolink, HTML, emphasis or table cell

@@ -134,8 +134,8 @@ static lt_status migrate(case_db *c, lt_error *err)
 static lt_status configure(case_db *c, lt_error *err)
 {
 	sqlite3_busy_timeout(c->db, 60000);
-	if (c->readonly)
-		return case_exec(c, "PRAGMA query_only=1; PRAGMA cache_size=-16384;", err);
+	if (c->readonly) /* readers mostly stream blocks once; a scan has three of them */
+		return case_exec(c, "PRAGMA query_only=1; PRAGMA cache_size=-4096;", err);
 	return case_exec(c,
 	                 "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=OFF;"
 	                 " PRAGMA cache_size=-65536; PRAGMA temp_store=MEMORY; PRAGMA wal_autocheckpoint=4096;",

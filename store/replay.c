@@ -104,6 +104,7 @@ struct replay {
 	cache_entry cache[REPLAY_CACHE_ENTRIES];
 	size_t cache_bytes;
 	uint64_t tick;
+	uint64_t produced; /* events produced so far: the next one's seq - 1 */
 	int done;
 };
 
@@ -690,6 +691,7 @@ static lt_status produce(replay *r, event *ev, int *got, lt_error *err)
 	lt_error e2;
 	lt_error_clear(&e2);
 	lt_status hs = fill_header(r, it, ev, &e2);
+	ev->seq = ++r->produced;
 	const ev_provenance *prov = NULL;
 	st = load_prov(r, it->member_id, &prov, err);
 	if (st != LT_OK)
@@ -705,6 +707,24 @@ static lt_status produce(replay *r, event *ev, int *got, lt_error *err)
 	if (st != LT_OK)
 		lt_error_where(err, prov->evidence, prov->member, ev->line);
 	return st;
+}
+
+/* The caller's prepare function on a produced event; st is produce's status,
+ * the result the event is returned with. */
+static lt_status prepare(replay *r, event *ev, lt_status st, lt_error *err)
+{
+	if (r->f.prepare == NULL)
+		return st;
+	lt_error e;
+	lt_error_clear(&e);
+	lt_status ps = r->f.prepare(r->f.prepare_ctx, ev, r->step, &e);
+	if (ps == LT_OK)
+		return st;
+	if (ps == LT_EFATAL || st == LT_OK) {
+		*err = e;
+		return ps;
+	}
+	return st; /* the replay's own problem with the event comes first */
 }
 
 /* --- prefetch: a thread produces batches of events ahead of the consumer --------------- */
@@ -761,6 +781,13 @@ static void fill_batch(replay *r, batch *b)
 		}
 		b->prov[b->n] = *ev->prov;
 		ev->prov = &b->prov[b->n];
+		st = prepare(r, ev, st, e);
+		if (st == LT_EFATAL) {
+			b->end = 1;
+			b->end_st = st;
+			b->end_err = *e;
+			return;
+		}
 		b->st[b->n] = st;
 		b->n++;
 	}
@@ -836,6 +863,9 @@ lt_status replay_next(replay *r, const event **out, lt_error *err)
 		r->done = 1;
 		return st;
 	}
+	st = prepare(r, &r->ev, st, err);
+	if (st == LT_EFATAL)
+		return st;
 	*out = &r->ev;
 	return st;
 }

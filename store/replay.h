@@ -41,6 +41,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common/arena.h"
 #include "common/error.h"
 #include "ingest/event.h"
 #include "store/case.h"
@@ -58,6 +59,9 @@
  * are the same, in the same order. Ignored with REPLAY_HEADERS_ONLY. */
 #define REPLAY_PREFETCH 0x4u
 
+/* See replay_filter.prepare. */
+typedef lt_status (*replay_prepare_fn)(void *ctx, event *ev, arena *a, lt_error *err);
+
 typedef struct replay_filter {
 	int64_t since_us;      /* events at or after; INT64_MIN = no bound */
 	int64_t until_us;      /* events before; INT64_MAX = no bound */
@@ -67,6 +71,15 @@ typedef struct replay_filter {
 	const char *model;     /* exact model id, NULL = any */
 	const char *uid;       /* exact uid, NULL = any */
 	unsigned flags;
+	/* Work done on each event before replay_next returns it, with
+	 * REPLAY_PREFETCH on the producer thread (beside the caller's work on
+	 * earlier events), else on the caller's thread; one call at a time, in
+	 * replay order. It may set ev->user to what it made, allocated from a,
+	 * which lives as long as the event. An event it fails (LT_EITEM...) is
+	 * still returned, with that status and err; LT_EFATAL ends the replay.
+	 * NULL: none. */
+	replay_prepare_fn prepare;
+	void *prepare_ctx;
 } replay_filter;
 
 typedef struct replay replay;

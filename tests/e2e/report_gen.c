@@ -42,7 +42,7 @@ static int write_one(const char *dir, const char *name, writer fn, const report 
 	return 0;
 }
 
-static int write_csv(const char *dir, const report *r)
+static int write_csv(const char *dir, report *r)
 {
 	char path[4096];
 	snprintf(path, sizeof path, "%s/timeline.csv", dir);

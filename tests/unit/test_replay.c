@@ -393,6 +393,68 @@ static void replay__prefetch__same_events_as_plain(void **state)
 	replay_free(b);
 }
 
+/* The prepare hook: called once per event in replay order (on the producer
+ * thread with REPLAY_PREFETCH), what it attaches arrives with the event, seq
+ * counts 1, 2, ...; LT_EFATAL from it ends the replay with its error. */
+typedef struct prep_probe {
+	uint64_t calls;
+	uint64_t fail_at; /* 0: never */
+} prep_probe;
+
+static lt_status probe_prepare(void *ctx, event *ev, arena *a, lt_error *err)
+{
+	prep_probe *pp = ctx;
+	pp->calls++;
+	if (pp->fail_at != 0 && ev->seq == pp->fail_at)
+		return lt_error_set(err, LT_EFATAL, "probe stops at %llu", (unsigned long long)ev->seq);
+	uint64_t *mark = arena_alloc(a, sizeof *mark);
+	if (mark == NULL)
+		return LT_EFATAL;
+	*mark = ev->seq * 7 + (uint64_t)ev->uid.n;
+	ev->user = mark;
+	return LT_OK;
+}
+
+static void replay__prepare__runs_once_per_event_in_order(void **state)
+{
+	fixture *f = *state;
+	index_into(f);
+	for (int ahead = 0; ahead < 2; ahead++) {
+		prep_probe pp = {0, 0};
+		replay_filter flt;
+		replay_filter_init(&flt);
+		flt.flags = ahead ? REPLAY_PREFETCH : 0;
+		flt.prepare = probe_prepare;
+		flt.prepare_ctx = &pp;
+		replay *r = NULL;
+		lt_error err;
+		assert_int_equal(replay_new(f->c, &flt, &r, &err), LT_OK);
+		const event *ev = NULL;
+		uint64_t n = 0;
+		while (replay_next(r, &ev, &err) != LT_EFATAL && ev != NULL) {
+			n++;
+			assert_int_equal(ev->seq, n);
+			assert_non_null(ev->user);
+			assert_int_equal(*(const uint64_t *)ev->user, n * 7 + ev->uid.n);
+		}
+		assert_true(n > 3);
+		replay_free(r);
+		assert_int_equal(pp.calls, n);
+
+		pp.calls = 0;
+		pp.fail_at = 3;
+		assert_int_equal(replay_new(f->c, &flt, &r, &err), LT_OK);
+		uint64_t got = 0;
+		lt_status st;
+		while ((st = replay_next(r, &ev, &err)) != LT_EFATAL && ev != NULL)
+			got++;
+		assert_int_equal(st, LT_EFATAL);
+		assert_int_equal(got, 2);
+		assert_non_null(strstr(err.msg, "probe stops at 3"));
+		replay_free(r);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -401,6 +463,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(replay__filters__select_matching_events, setup, teardown),
 		cmocka_unit_test_setup_teardown(replay__invocation__derived_text_and_external_bodies, setup, teardown),
 		cmocka_unit_test_setup_teardown(replay__prefetch__same_events_as_plain, setup, teardown),
+		cmocka_unit_test_setup_teardown(replay__prepare__runs_once_per_event_in_order, setup, teardown),
 		cmocka_unit_test_setup_teardown(replay__large_uncompressed_member__records_across_chunks_exact, setup,
 		                                teardown),
 	};

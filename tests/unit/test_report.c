@@ -631,6 +631,17 @@ static void findings__redact__prefix_and_length(void **state)
 	assert_null(strstr(out, "AKIA"));
 }
 
+static size_t rules_of(report *r, const char *source, const char *uid, uint64_t seq,
+                       size_t *rules)
+{
+	rpt_event_in e;
+	rpt_event_init(&e);
+	e.source = rpt_s(source);
+	e.uid = rpt_s(uid);
+	e.seq = seq;
+	return report_event_rules(r, &e, rules, 4);
+}
+
 static void findings__event_rules__lookup_by_source_uid(void **state)
 {
 	(void)state;
@@ -641,11 +652,47 @@ static void findings__event_rules__lookup_by_source_uid(void **state)
 	hit(r, a, "x", "e1", T0);
 	hit(r, a, "y", "e1", T0); /* same rule again: listed once */
 	size_t rules[4];
-	assert_int_equal(report_event_rules(r, rpt_s("cloudtrail"), rpt_s("e1"), rules, 4), 2);
+	assert_int_equal(rules_of(r, "cloudtrail", "e1", 0, rules), 2);
 	assert_int_equal(rules[0], a);
 	assert_int_equal(rules[1], b);
-	assert_int_equal(report_event_rules(r, rpt_s("invocation"), rpt_s("e1"), rules, 4), 0);
-	assert_int_equal(report_event_rules(r, rpt_s("cloudtrail"), rpt_s("e2"), rules, 4), 0);
+	assert_int_equal(rules_of(r, "invocation", "e1", 0, rules), 0);
+	assert_int_equal(rules_of(r, "cloudtrail", "e2", 0, rules), 0);
+	report_free(r);
+}
+
+/* Hits on replayed events are found by their seq, in any order of adding,
+ * also when the (source, uid) is the same as another row's; hits without a
+ * seq still by (source, uid); both kinds merged on one row. */
+static void findings__event_rules__by_seq_then_uid(void **state)
+{
+	(void)state;
+	report *r = with_window(0, 20);
+	size_t a = add_rule(r, "a", RPT_LEVEL_HIGH);
+	size_t b = add_rule(r, "b", RPT_LEVEL_HIGH);
+	size_t c = add_rule(r, "c", RPT_LEVEL_HIGH);
+	rpt_pair g = {rpt_s("principal"), rpt_s("p")};
+	uint64_t seqs[] = {7, 3, 7, 9};
+	size_t rule_of[] = {b, a, a, c};
+	for (size_t i = 0; i < 4; i++) {
+		rpt_event_in e = event("dup", T0);
+		e.seq = seqs[i];
+		assert_int_equal(report_add_hit(r, rule_of[i], &g, 1, &e, NULL, 0, NULL), LT_OK);
+	}
+	hit(r, c, "x", "e9", T0); /* a builtin's hit: no seq */
+	size_t rules[4];
+	assert_int_equal(rules_of(r, "cloudtrail", "dup", 1, rules), 0);
+	assert_int_equal(rules_of(r, "cloudtrail", "dup", 3, rules), 1);
+	assert_int_equal(rules[0], a);
+	assert_int_equal(rules_of(r, "cloudtrail", "dup", 7, rules), 2);
+	assert_int_equal(rules[0], a);
+	assert_int_equal(rules[1], b);
+	assert_int_equal(rules_of(r, "cloudtrail", "e9", 9, rules), 1); /* seq 9: c, uid e9: c */
+	assert_int_equal(rules[0], c);
+	assert_int_equal(rules_of(r, "cloudtrail", "dup", 10, rules), 0);
+	assert_int_equal(report_event_rules_status(r, NULL), LT_OK);
+	rpt_event_in late = event("late", T0);
+	late.seq = 11; /* after the rows began: refused */
+	assert_int_equal(report_add_hit(r, a, &g, 1, &late, NULL, 0, NULL), LT_EFATAL);
 	report_free(r);
 }
 
@@ -725,6 +772,7 @@ int main(void)
 		cmocka_unit_test(findings__secret__context_beside_match_is_masked),
 		cmocka_unit_test(findings__redact__prefix_and_length),
 		cmocka_unit_test(findings__event_rules__lookup_by_source_uid),
+		cmocka_unit_test(findings__event_rules__by_seq_then_uid),
 		cmocka_unit_test(strmap__insert_find_grow__insertion_order),
 		cmocka_unit_test(strmap__cap__reports_full),
 	};
