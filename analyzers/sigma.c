@@ -19,6 +19,18 @@
  * resolved lazily and cached per event in a scratch arena reset per event.
  * Regex matches run under PCRE2 match/depth limits and a bounded JIT stack: a
  * runaway regex becomes hit->error for that rule and event, nothing more.
+ *
+ * Matching is two stages so that the costly part can run on other threads,
+ * ahead of the replay. Detection (sigma_detect) depends on the event alone:
+ * all its per-event state (field cache, candidates, selection cache, member
+ * index, PCRE2 match data and JIT stack, spans) lives in a sigma_detector, and
+ * the compiled ruleset is only read. Its result is a list of records, one per
+ * rule that matched or failed, with what the ordered stage will need from the
+ * event: spans, errors, first_seen and correlation keys. first_seen depends on
+ * earlier events, so for its rules the filters are evaluated in any case and
+ * both possible errors kept. The ordered stage (ruleset_match_detected) closes
+ * "fewer than" windows, feeds first_seen and correlations, counts, and reports
+ * in rule order; ruleset_match is the one after the other.
  */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
@@ -59,11 +71,6 @@ typedef struct field_def {
 	bool keyword;  /* every text leaf of the event */
 	bool anywhere; /* flatten: true — a member of that name at any depth */
 	sigma_ac *ac[3]; /* prefilter per event source (generic mode: [0] only) */
-	/* per-event cache */
-	uint32_t epoch;
-	sigma_fval *vals;
-	const char **vpaths; /* keyword leaves: their paths */
-	size_t nvals;
 } field_def;
 
 typedef struct item {
@@ -155,26 +162,9 @@ struct sigma_ruleset {
 	uint32_t *closing; /* loaded correlations evaluated when a window closes */
 	size_t nclosing;
 	size_t npatterns;
-	/* per-event scratch */
-	arena *scratch;
-	uint32_t epoch;
-	uint32_t *cand_epoch;
-	uint32_t *cands;
-	size_t ncands;
-	uint8_t *sel_cache;
-	size_t sel_cache_n;
-	pcre2_match_data *md;
-	pcre2_match_context *mctx;
-	pcre2_jit_stack *jit;
-	const event *ev;
-	sigma_mctx mc;
-	sigma_span spans[SIGMA_MAX_SPANS];
-	size_t nspans;
-	/* per-event index of member names -> values, for flatten "anywhere" */
-	struct key_slot *keyidx;
-	size_t keyidx_cap;
-	uint32_t keyidx_epoch;
-	/* counters */
+	size_t max_sels; /* selections of the largest rule (detector scratch) */
+	/* written only by the ordered stage (ruleset_match_detected) */
+	sigma_detector *own; /* ruleset_match's detector, made on first use */
 	uint64_t events_matched, rules_evaluated;
 };
 
@@ -184,6 +174,71 @@ typedef struct key_slot {
 	const json_value **vals;
 	size_t n, cap;
 } key_slot;
+
+/* ---- detection: per-thread scratch and the result it hands to the ordered stage */
+
+typedef struct fcache { /* one field's values in the current event */
+	uint32_t epoch;
+	sigma_fval *vals;
+	const char **vpaths; /* keyword fields: each leaf's path */
+	size_t nvals;
+} fcache;
+
+/* What a correlation fed by a matching rule needs from the event. */
+typedef struct det_feed {
+	const char *group; /* "field=value, field=value" */
+	const char *value; /* the value field's text (value_* types), NULL if absent */
+	size_t value_len;
+} det_feed;
+
+/* A rule the ordered stage must look at: it matched, or failed, on the event. */
+typedef struct det_rec {
+	uint32_t rule;      /* index */
+	uint32_t evaluated; /* rule evaluations of this event up to this rule (statistics) */
+	uint32_t span0, nspans;
+	uint32_t feed0; /* its rule's nfeeds entries in feeds (match && !filtered) */
+	bool match;     /* condition (and require_overlap) held; without first_seen: and no filter */
+	bool filtered;  /* first_seen rules: a filter removes the match */
+	const char *error;      /* the error the rule reports, or NULL */
+	const char *error_seen; /* first_seen rules: the error when first_seen fires (filters ran) */
+	const char *fs_group, *fs_value; /* first_seen keys, NULL if they could not be built */
+} det_rec;
+
+struct sigma_detection {
+	const sigma_ruleset *rs;
+	uint32_t nrecs, evaluations, nspans, nfeeds;
+	const det_rec *recs; /* in rule order */
+	const sigma_span *spans;
+	const det_feed *feeds;
+};
+
+struct sigma_detector {
+	const sigma_ruleset *rs; /* read only */
+	arena *scratch;          /* reset per event */
+	uint32_t epoch;
+	fcache *fc;              /* [rs->nfields] */
+	uint32_t *cand_epoch, *cands; /* [rs->n + 1] prefilter candidates */
+	size_t ncands;
+	uint8_t *sel_cache; /* 2 * rs->max_sels: a rule's selections, then a filter's */
+	pcre2_match_data *md;
+	pcre2_match_context *mctx;
+	pcre2_jit_stack *jit;
+	const event *ev;
+	sigma_mctx mc;
+	sigma_span spans[SIGMA_MAX_SPANS]; /* of the rule being evaluated */
+	size_t nspans;
+	/* per-event index of member names -> values, for flatten "anywhere" */
+	key_slot *keyidx;
+	size_t keyidx_cap;
+	uint32_t keyidx_epoch;
+	/* the result of the last sigma_detect */
+	det_rec *recs; /* [rs->n + 1]: a rule is evaluated at most once per event */
+	sigma_span *out_spans;
+	size_t nout_spans, cout_spans;
+	det_feed *out_feeds;
+	size_t nout_feeds, cout_feeds;
+	sigma_detection res;
+};
 
 static const char *const derived_names[] = {NULL, "prompt", "system", "response", "tool_calls"};
 
@@ -222,18 +277,10 @@ sigma_ruleset *ruleset_new(void)
 	if (rs == NULL)
 		return NULL;
 	rs->a = arena_new(0, 0);
-	rs->scratch = arena_new(0, SCRATCH_CAP);
-	rs->md = pcre2_match_data_create(32, NULL);
-	rs->mctx = pcre2_match_context_create(NULL);
-	rs->jit = pcre2_jit_stack_create(32 * 1024, 1024 * 1024, NULL);
-	if (rs->a == NULL || rs->scratch == NULL || rs->md == NULL || rs->mctx == NULL) {
-		ruleset_free(rs);
+	if (rs->a == NULL) {
+		free(rs);
 		return NULL;
 	}
-	pcre2_set_match_limit(rs->mctx, SIGMA_RE_MATCH_LIMIT);
-	pcre2_set_depth_limit(rs->mctx, SIGMA_RE_DEPTH_LIMIT);
-	if (rs->jit != NULL)
-		pcre2_jit_stack_assign(rs->mctx, NULL, rs->jit);
 	return rs;
 }
 
@@ -257,14 +304,7 @@ void ruleset_free(sigma_ruleset *rs)
 	free(rs->rules);
 	free(rs->always);
 	free(rs->closing);
-	free(rs->cand_epoch);
-	free(rs->cands);
-	free(rs->sel_cache);
-	free(rs->keyidx);
-	pcre2_match_data_free(rs->md);
-	pcre2_match_context_free(rs->mctx);
-	pcre2_jit_stack_free(rs->jit);
-	arena_free(rs->scratch);
+	sigma_detector_free(rs->own);
 	arena_free(rs->a);
 	free(rs);
 }
@@ -1348,11 +1388,9 @@ lt_status ruleset_compile(sigma_ruleset *rs, lt_error *err)
 		    (st = link_correlation(rs, r, err)) != LT_OK)
 			return st;
 	}
-	size_t maxsels = 1;
+	rs->max_sels = 1;
 	for (size_t i = 0; i < rs->n; i++)
-		maxsels = rs->rules[i]->nsels > maxsels ? rs->rules[i]->nsels : maxsels;
-	rs->cand_epoch = calloc(rs->n + 1, sizeof *rs->cand_epoch);
-	rs->cands = calloc(rs->n + 1, sizeof *rs->cands);
+		rs->max_sels = rs->rules[i]->nsels > rs->max_sels ? rs->rules[i]->nsels : rs->max_sels;
 	rs->closing = calloc(rs->n + 1, sizeof *rs->closing);
 	if (rs->closing == NULL)
 		return oom(err);
@@ -1360,10 +1398,6 @@ lt_status ruleset_compile(sigma_ruleset *rs, lt_error *err)
 		if (rs->rules[i]->kind == SIGMA_KIND_CORRELATION && rs->rules[i]->state == SIGMA_LOADED &&
 		    sigma_corr_at_close(rs->rules[i]->corr))
 			rs->closing[rs->nclosing++] = (uint32_t)i;
-	rs->sel_cache = calloc(2 * maxsels, 1);
-	rs->sel_cache_n = maxsels;
-	if (rs->cand_epoch == NULL || rs->cands == NULL || rs->sel_cache == NULL)
-		return oom(err);
 	if ((st = build_prefilter(rs, err)) != LT_OK)
 		return st;
 	rs->compiled = true;
@@ -1491,11 +1525,11 @@ static uint64_t hash_bytes(const char *p, size_t n)
 	return h;
 }
 
-static key_slot *key_lookup(sigma_ruleset *rs, const char *k, size_t kn, bool insert)
+static key_slot *key_lookup(sigma_detector *d, const char *k, size_t kn, bool insert)
 {
-	size_t mask = rs->keyidx_cap - 1, h = (size_t)hash_bytes(k, kn) & mask;
+	size_t mask = d->keyidx_cap - 1, h = (size_t)hash_bytes(k, kn) & mask;
 	for (size_t probes = 0; probes <= mask; probes++, h = (h + 1) & mask) {
-		key_slot *sl = &rs->keyidx[h];
+		key_slot *sl = &d->keyidx[h];
 		if (sl->key == NULL) {
 			if (!insert)
 				return NULL;
@@ -1509,24 +1543,24 @@ static key_slot *key_lookup(sigma_ruleset *rs, const char *k, size_t kn, bool in
 	return NULL;
 }
 
-static void index_members(sigma_ruleset *rs, const json_value *v, int depth)
+static void index_members(sigma_detector *d, const json_value *v, int depth)
 {
 	if (depth > 128)
 		return;
 	if (v->type == JSON_ARRAY) {
 		for (size_t i = 0; i < v->len; i++)
-			index_members(rs, &v->u.items[i], depth + 1);
+			index_members(d, &v->u.items[i], depth + 1);
 		return;
 	}
 	if (v->type != JSON_OBJECT)
 		return;
 	for (size_t i = 0; i < v->len; i++) {
 		const json_member *m = &v->u.members[i];
-		key_slot *sl = depth > 0 ? key_lookup(rs, m->key, m->key_len, true) : NULL;
+		key_slot *sl = depth > 0 ? key_lookup(d, m->key, m->key_len, true) : NULL;
 		if (sl != NULL && sl->n < MAX_LEAVES) {
 			if (sl->n == sl->cap) {
 				size_t nc = sl->cap ? sl->cap * 2 : 2;
-				const json_value **nv = arena_alloc(rs->scratch, nc * sizeof *nv);
+				const json_value **nv = arena_alloc(d->scratch, nc * sizeof *nv);
 				if (nv == NULL)
 					continue;
 				if (sl->n)
@@ -1536,30 +1570,30 @@ static void index_members(sigma_ruleset *rs, const json_value *v, int depth)
 			}
 			sl->vals[sl->n++] = &m->value;
 		}
-		index_members(rs, &m->value, depth + 1);
+		index_members(d, &m->value, depth + 1);
 	}
 }
 
 /* flatten: true — members named `name` at any depth below the root, from a
  * per-event index of member names built on first use (one walk per event). */
-static void walk_anywhere(sigma_ruleset *rs, vvec *vv, const json_value *doc, const char *name)
+static void walk_anywhere(sigma_detector *d, vvec *vv, const json_value *doc, const char *name)
 {
-	if (rs->keyidx_epoch != rs->epoch) {
-		if (rs->keyidx_cap == 0) {
-			rs->keyidx_cap = 4096;
-			rs->keyidx = calloc(rs->keyidx_cap, sizeof *rs->keyidx);
-			if (rs->keyidx == NULL) {
-				rs->keyidx_cap = 0;
+	if (d->keyidx_epoch != d->epoch) {
+		if (d->keyidx_cap == 0) {
+			d->keyidx_cap = 4096;
+			d->keyidx = calloc(d->keyidx_cap, sizeof *d->keyidx);
+			if (d->keyidx == NULL) {
+				d->keyidx_cap = 0;
 				return;
 			}
 		}
-		memset(rs->keyidx, 0, rs->keyidx_cap * sizeof *rs->keyidx);
-		rs->keyidx_epoch = rs->epoch;
-		index_members(rs, doc, 0);
+		memset(d->keyidx, 0, d->keyidx_cap * sizeof *d->keyidx);
+		d->keyidx_epoch = d->epoch;
+		index_members(d, doc, 0);
 	}
-	key_slot *sl = key_lookup(rs, name, strlen(name), false);
+	key_slot *sl = key_lookup(d, name, strlen(name), false);
 	for (size_t i = 0; sl != NULL && i < sl->n; i++)
-		emit_leaf(rs->scratch, vv, sl->vals[i], 1);
+		emit_leaf(d->scratch, vv, sl->vals[i], 1);
 }
 
 static const char *join_path(arena *a, const char *prefix, const char *key, size_t kn)
@@ -1611,16 +1645,17 @@ static ev_str derived_of(const event *ev, int d)
 	}
 }
 
-static void resolve_field(sigma_ruleset *rs, field_def *f)
+static void resolve_field(sigma_detector *d, uint32_t id)
 {
-	arena *a = rs->scratch;
-	const event *ev = rs->ev;
+	const field_def *f = &d->rs->fields[id];
+	arena *a = d->scratch;
+	const event *ev = d->ev;
 	vvec vv = {NULL, NULL, 0, 0, f->keyword};
 	if (f->keyword) {
-		for (int d = DER_PROMPT; d <= DER_TOOLS; d++) {
-			ev_str s = derived_of(ev, d);
+		for (int k = DER_PROMPT; k <= DER_TOOLS; k++) {
+			ev_str s = derived_of(ev, k);
 			if (s.p != NULL)
-				vpush(a, &vv, (sigma_fval){s.p, s.n, JSON_STRING}, derived_names[d]);
+				vpush(a, &vv, (sigma_fval){s.p, s.n, JSON_STRING}, derived_names[k]);
 		}
 		if (ev->doc != NULL)
 			walk_all(a, &vv, ev->doc, NULL, 0);
@@ -1630,57 +1665,60 @@ static void resolve_field(sigma_ruleset *rs, field_def *f)
 			vpush(a, &vv, (sigma_fval){s.p, s.n, JSON_STRING}, NULL);
 		} else if (ev->doc != NULL) {
 			for (size_t i = 0; i < f->npaths; i++)
-				walk_path(a, &vv, ev->doc, f->paths[i], rs->strip_spaces, 0);
+				walk_path(a, &vv, ev->doc, f->paths[i], d->rs->strip_spaces, 0);
 			if (vv.n == 0 && f->anywhere)
-				walk_anywhere(rs, &vv, ev->doc, f->name);
+				walk_anywhere(d, &vv, ev->doc, f->name);
 		}
 	}
-	f->vals = vv.v;
-	f->vpaths = vv.paths;
-	f->nvals = vv.n;
-	f->epoch = rs->epoch;
+	fcache *c = &d->fc[id];
+	c->vals = vv.v;
+	c->vpaths = vv.paths;
+	c->nvals = vv.n;
+	c->epoch = d->epoch;
 }
 
 static size_t field_values(void *ctx, uint32_t id, const sigma_fval **out)
 {
-	sigma_ruleset *rs = ctx;
-	field_def *f = &rs->fields[id];
-	if (f->epoch != rs->epoch)
-		resolve_field(rs, f);
-	*out = f->vals;
-	return f->nvals;
+	sigma_detector *d = ctx;
+	const fcache *c = &d->fc[id];
+	if (c->epoch != d->epoch)
+		resolve_field(d, id);
+	*out = c->vals;
+	return c->nvals;
 }
 
 /* ================================================================ evaluation */
 
-static void push_span(sigma_ruleset *rs, const field_def *f, size_t leaf, size_t so, size_t eo)
+static void push_span(sigma_detector *d, uint32_t id, size_t leaf, size_t so, size_t eo)
 {
-	if (rs->nspans >= SIGMA_MAX_SPANS || leaf >= f->nvals)
+	const field_def *f = &d->rs->fields[id];
+	const fcache *c = &d->fc[id];
+	if (d->nspans >= SIGMA_MAX_SPANS || leaf >= c->nvals)
 		return;
-	sigma_span *sp = &rs->spans[rs->nspans++];
-	sp->field = f->keyword ? f->vpaths[leaf] : f->name;
-	sp->value = f->vals[leaf].s;
-	sp->value_len = f->vals[leaf].n;
+	sigma_span *sp = &d->spans[d->nspans++];
+	sp->field = f->keyword ? c->vpaths[leaf] : f->name;
+	sp->value = c->vals[leaf].s;
+	sp->value_len = c->vals[leaf].n;
 	sp->start = so;
 	sp->end = eo;
 }
 
-static bool eval_alt(sigma_ruleset *rs, const alt *al)
+static bool eval_alt(sigma_detector *d, const alt *al)
 {
 	for (size_t i = 0; i < al->n; i++) {
 		const item *it = &al->items[i];
 		const sigma_fval *v;
-		size_t n = field_values(rs, it->field, &v), leaf, so, eo;
-		if (!sigma_vitem_match(&it->v, v, n, &rs->mc, &leaf, &so, &eo))
+		size_t n = field_values(d, it->field, &v), leaf, so, eo;
+		if (!sigma_vitem_match(&it->v, v, n, &d->mc, &leaf, &so, &eo))
 			return false;
 		if (n > 0 && it->v.kind == SIGMA_V_MATCH && !it->v.neq)
-			push_span(rs, &rs->fields[it->field], leaf, so, eo);
+			push_span(d, it->field, leaf, so, eo);
 	}
 	return true;
 }
 
 typedef struct evalctx {
-	sigma_ruleset *rs;
+	sigma_detector *d;
 	const sigma_rule *r;
 	uint8_t *cache;
 } evalctx;
@@ -1690,12 +1728,12 @@ static bool eval_sel(evalctx *ec, uint32_t idx)
 	if (ec->cache[idx])
 		return ec->cache[idx] == 1;
 	const sel *s = &ec->r->sels[idx];
-	size_t mark = ec->rs->nspans;
+	size_t mark = ec->d->nspans;
 	bool r = false;
 	for (size_t i = 0; i < s->n && !r; i++) {
-		r = eval_alt(ec->rs, &s->alts[i]);
+		r = eval_alt(ec->d, &s->alts[i]);
 		if (!r)
-			ec->rs->nspans = mark;
+			ec->d->nspans = mark;
 	}
 	ec->cache[idx] = r ? 1 : 2;
 	return r;
@@ -1703,7 +1741,7 @@ static bool eval_sel(evalctx *ec, uint32_t idx)
 
 static bool eval_node(evalctx *ec, const sigma_cond *c)
 {
-	size_t mark = ec->rs->nspans;
+	size_t mark = ec->d->nspans;
 	bool r;
 	switch (c->op) {
 	case SIGMA_C_SEL:
@@ -1711,7 +1749,7 @@ static bool eval_node(evalctx *ec, const sigma_cond *c)
 		break;
 	case SIGMA_C_NOT:
 		r = !eval_node(ec, c->kids[0]);
-		ec->rs->nspans = mark;
+		ec->d->nspans = mark;
 		break;
 	case SIGMA_C_AND:
 	case SIGMA_C_ALL_OF:
@@ -1726,14 +1764,14 @@ static bool eval_node(evalctx *ec, const sigma_cond *c)
 		break;
 	}
 	if (!r)
-		ec->rs->nspans = mark;
+		ec->d->nspans = mark;
 	return r;
 }
 
-static bool overlap_holds(sigma_ruleset *rs, const sigma_rule *r)
+static bool overlap_holds(sigma_detector *d, const sigma_rule *r)
 {
 	const sigma_fval *a, *b;
-	size_t na = field_values(rs, r->overlap_a, &a), nb = field_values(rs, r->overlap_b, &b);
+	size_t na = field_values(d, r->overlap_a, &a), nb = field_values(d, r->overlap_b, &b);
 	for (size_t i = 0; i < na; i++)
 		for (size_t j = 0; j < nb; j++)
 			if (a[i].s && b[j].s && sigma_ext_overlap(a[i].s, a[i].n, b[j].s, b[j].n, r->ext.overlap_min))
@@ -1741,61 +1779,139 @@ static bool overlap_holds(sigma_ruleset *rs, const sigma_rule *r)
 	return false;
 }
 
-static const char *first_text(sigma_ruleset *rs, uint32_t id, size_t *n);
+/* First text value of a field in the current event (NULL if none). */
+static const char *first_text(sigma_detector *d, uint32_t id, size_t *n)
+{
+	const sigma_fval *v;
+	size_t k = field_values(d, id, &v);
+	for (size_t i = 0; i < k; i++)
+		if (v[i].s != NULL) {
+			*n = v[i].n;
+			return v[i].s;
+		}
+	*n = 0;
+	return NULL;
+}
 
 /* Values of fields ids[0..n) joined with \x1f (bounded). */
-static char *join_values(sigma_ruleset *rs, const uint32_t *ids, size_t n)
+static char *join_values(sigma_detector *d, const uint32_t *ids, size_t n)
 {
 	buf b;
 	buf_init(&b, 64 * 1024);
 	for (size_t i = 0; i < n; i++) {
 		size_t len;
-		const char *t = first_text(rs, ids[i], &len);
+		const char *t = first_text(d, ids[i], &len);
 		if ((i && buf_putc(&b, '\x1f') != LT_OK) ||
 		    buf_append(&b, t ? t : "", t ? (len > 1024 ? 1024 : len) : 0) != LT_OK)
 			break;
 	}
-	char *out = arena_strndup(rs->scratch, buf_cstr(&b), b.len);
+	char *out = arena_strndup(d->scratch, buf_cstr(&b), b.len);
 	buf_free(&b);
 	return out;
 }
 
-static bool first_seen_fires(sigma_ruleset *rs, const sigma_rule *r)
+/* "field=value, field=value" of correlation c for its reference k. */
+static const char *group_key(sigma_detector *d, const sigma_rule *c, size_t k)
 {
-	char *g = join_values(rs, r->fs_group_ids, r->ext.fs_ngroup);
-	char *v = join_values(rs, r->fs_field_ids, r->ext.fs_nfields);
-	return g != NULL && v != NULL &&
-	       sigma_fs_feed(r->fs, g, v, rs->ev->time_us, r->ext.fs_baseline_us);
+	buf b;
+	buf_init(&b, 64 * 1024);
+	size_t ng = sigma_corr_ngroup(c->corr);
+	for (size_t g = 0; g < ng; g++) {
+		size_t n;
+		const char *t = first_text(d, c->group_fields[k][g], &n);
+		if (buf_printf(&b, "%s%s=", g ? ", " : "", sigma_corr_group_field(c->corr, g, NULL)) != LT_OK ||
+		    buf_append(&b, t ? t : "", t ? (n > 1024 ? 1024 : n) : 0) != LT_OK)
+			break;
+	}
+	const char *key = arena_strndup(d->scratch, buf_cstr(&b), b.len);
+	buf_free(&b);
+	return key ? key : "";
 }
 
-static bool eval_rule(sigma_ruleset *rs, const sigma_rule *r)
+/* True when one of the rule's filters matches (the rule's spans are kept). */
+static bool filtered_out(sigma_detector *d, const sigma_rule *r)
 {
-	evalctx ec = {rs, r, rs->sel_cache};
-	memset(rs->sel_cache, 0, r->nsels);
+	for (size_t i = 0; i < r->nfilters; i++) {
+		const sigma_rule *f = r->filters[i];
+		evalctx fc = {d, f, d->sel_cache + d->rs->max_sels};
+		memset(fc.cache, 0, f->nsels);
+		size_t mark = d->nspans;
+		bool hit = f->state == SIGMA_LOADED && eval_node(&fc, f->cond);
+		d->nspans = mark;
+		if (hit)
+			return true;
+	}
+	return false;
+}
+
+/* ================================================================ detection stage */
+
+/* The group key and value of every correlation the matching rule r feeds. */
+static lt_status record_feeds(sigma_detector *d, const sigma_rule *r, det_rec *rec)
+{
+	if (!grow((void **)&d->out_feeds, &d->cout_feeds, d->nout_feeds + r->nfeeds, sizeof *d->out_feeds))
+		return LT_EFATAL;
+	rec->feed0 = (uint32_t)d->nout_feeds;
+	for (size_t i = 0; i < r->nfeeds; i++) {
+		const sigma_rule *c = r->feeds[i].corr;
+		size_t k = r->feeds[i].ref;
+		det_feed *fd = &d->out_feeds[d->nout_feeds++];
+		*fd = (det_feed){"", NULL, 0};
+		if (c->state != SIGMA_LOADED)
+			continue;
+		if (sigma_corr_value_field(c->corr) != NULL)
+			fd->value = first_text(d, c->value_field[k], &fd->value_len);
+		fd->group = group_key(d, c, k);
+	}
+	return LT_OK;
+}
+
+/* Evaluates rule r on the current event; keeps a record when the ordered
+ * stage has something to do: report it, feed first_seen or correlations.
+ * first_seen decides with earlier events, so its filters are evaluated here
+ * whatever it will say, and both possible errors are kept. */
+static lt_status detect_rule(sigma_detector *d, const sigma_rule *r, uint32_t evaluated)
+{
+	d->nspans = 0;
+	d->mc.error = NULL;
+	evalctx ec = {d, r, d->sel_cache};
+	memset(d->sel_cache, 0, r->nsels);
 	bool m = eval_node(&ec, r->cond);
 	if (m && r->ext.overlap_field != NULL)
-		m = overlap_holds(rs, r);
-	if (m && r->fs != NULL)
-		m = first_seen_fires(rs, r);
-	for (size_t i = 0; m && i < r->nfilters; i++) {
-		const sigma_rule *f = r->filters[i];
-		evalctx fc = {rs, f, rs->sel_cache + rs->sel_cache_n};
-		memset(fc.cache, 0, f->nsels);
-		size_t mark = rs->nspans;
-		if (f->state == SIGMA_LOADED && eval_node(&fc, f->cond))
-			m = false;
-		rs->nspans = mark;
+		m = overlap_holds(d, r);
+	if (!m && d->mc.error == NULL)
+		return LT_OK; /* the common case: nothing to record */
+	det_rec rec = {r->index, evaluated, 0, 0, 0, m, false, d->mc.error, NULL, NULL, NULL};
+	if (m && r->fs != NULL) {
+		rec.fs_group = join_values(d, r->fs_group_ids, r->ext.fs_ngroup);
+		rec.fs_value = join_values(d, r->fs_field_ids, r->ext.fs_nfields);
+		rec.filtered = filtered_out(d, r);
+		rec.error_seen = d->mc.error;
+	} else if (m) {
+		rec.match = !filtered_out(d, r);
+		rec.error = d->mc.error;
 	}
-	return m;
+	if (!rec.match && rec.error == NULL)
+		return LT_OK;
+	if (!grow((void **)&d->out_spans, &d->cout_spans, d->nout_spans + d->nspans, sizeof *d->out_spans))
+		return LT_EFATAL;
+	rec.span0 = (uint32_t)d->nout_spans;
+	rec.nspans = (uint32_t)d->nspans;
+	memcpy(d->out_spans + d->nout_spans, d->spans, d->nspans * sizeof *d->spans);
+	d->nout_spans += d->nspans;
+	if (rec.match && !rec.filtered && r->nfeeds > 0 && record_feeds(d, r, &rec) != LT_OK)
+		return LT_EFATAL;
+	d->recs[d->res.nrecs++] = rec;
+	return LT_OK;
 }
 
 static int mark_candidate(void *ctx, uint32_t id, size_t end)
 {
 	(void)end;
-	sigma_ruleset *rs = ctx;
-	if (rs->cand_epoch[id] != rs->epoch) {
-		rs->cand_epoch[id] = rs->epoch;
-		rs->cands[rs->ncands++] = id;
+	sigma_detector *d = ctx;
+	if (d->cand_epoch[id] != d->epoch) {
+		d->cand_epoch[id] = d->epoch;
+		d->cands[d->ncands++] = id;
 	}
 	return 0;
 }
@@ -1806,79 +1922,218 @@ static int cmp_u32(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-static void new_epoch(sigma_ruleset *rs)
+static void new_epoch(sigma_detector *d)
 {
-	if (++rs->epoch == 0) {
-		memset(rs->cand_epoch, 0, (rs->n + 1) * sizeof *rs->cand_epoch);
-		for (size_t i = 0; i < rs->nfields; i++)
-			rs->fields[i].epoch = 0;
-		rs->epoch = 1;
+	if (++d->epoch == 0) {
+		memset(d->cand_epoch, 0, (d->rs->n + 1) * sizeof *d->cand_epoch);
+		for (size_t i = 0; i < d->rs->nfields; i++)
+			d->fc[i].epoch = 0;
+		d->keyidx_epoch = 0;
+		d->epoch = 1;
 	}
-	arena_reset(rs->scratch);
-	rs->ncands = 0;
+	arena_reset(d->scratch);
+	d->ncands = 0;
+	d->nout_spans = 0;
+	d->nout_feeds = 0;
+	d->res = (sigma_detection){d->rs, 0, 0, 0, 0, d->recs, d->out_spans, d->out_feeds};
 }
 
-static void scan_prefilter(sigma_ruleset *rs)
+static void scan_prefilter(sigma_detector *d)
 {
-	size_t slot = rs->generic ? 0 : (size_t)rs->ev->source;
+	const sigma_ruleset *rs = d->rs;
+	size_t slot = rs->generic ? 0 : (size_t)d->ev->source;
 	if (slot > 2)
 		return;
 	for (size_t i = 0; i < rs->nfields; i++) {
-		field_def *f = &rs->fields[i];
+		const field_def *f = &rs->fields[i];
 		if (f->ac[slot] == NULL)
 			continue;
 		const sigma_fval *v;
-		size_t n = field_values(rs, (uint32_t)i, &v);
+		size_t n = field_values(d, (uint32_t)i, &v);
 		for (size_t k = 0; k < n; k++)
 			if (v[k].s != NULL)
-				sigma_ac_scan(f->ac[slot], v[k].s, v[k].n, mark_candidate, rs);
+				sigma_ac_scan(f->ac[slot], v[k].s, v[k].n, mark_candidate, d);
 	}
-	if (rs->ncands > 1)
-		lt_sort(rs->cands, rs->ncands, sizeof *rs->cands, cmp_u32);
+	if (d->ncands > 1)
+		lt_sort(d->cands, d->ncands, sizeof *d->cands, cmp_u32);
 }
 
-/* First text value of a field in the current event ("" if none). */
-static const char *first_text(sigma_ruleset *rs, uint32_t id, size_t *n)
+sigma_detector *sigma_detector_new(const sigma_ruleset *rs)
 {
-	const sigma_fval *v;
-	size_t k = field_values(rs, id, &v);
-	for (size_t i = 0; i < k; i++)
-		if (v[i].s != NULL) {
-			*n = v[i].n;
-			return v[i].s;
+	if (rs == NULL || !rs->compiled)
+		return NULL;
+	sigma_detector *d = calloc(1, sizeof *d);
+	if (d == NULL)
+		return NULL;
+	d->rs = rs;
+	d->scratch = arena_new(0, SCRATCH_CAP);
+	d->fc = calloc(rs->nfields + 1, sizeof *d->fc);
+	d->cand_epoch = calloc(rs->n + 1, sizeof *d->cand_epoch);
+	d->cands = calloc(rs->n + 1, sizeof *d->cands);
+	d->recs = calloc(rs->n + 1, sizeof *d->recs);
+	d->sel_cache = calloc(2 * rs->max_sels, 1);
+	d->md = pcre2_match_data_create(32, NULL);
+	d->mctx = pcre2_match_context_create(NULL);
+	d->jit = pcre2_jit_stack_create(32 * 1024, 1024 * 1024, NULL);
+	if (d->scratch == NULL || d->fc == NULL || d->cand_epoch == NULL || d->cands == NULL ||
+	    d->recs == NULL || d->sel_cache == NULL || d->md == NULL || d->mctx == NULL ||
+	    !grow((void **)&d->out_spans, &d->cout_spans, SIGMA_MAX_SPANS, sizeof *d->out_spans)) {
+		sigma_detector_free(d);
+		return NULL;
+	}
+	pcre2_set_match_limit(d->mctx, SIGMA_RE_MATCH_LIMIT);
+	pcre2_set_depth_limit(d->mctx, SIGMA_RE_DEPTH_LIMIT);
+	if (d->jit != NULL)
+		pcre2_jit_stack_assign(d->mctx, NULL, d->jit);
+	return d;
+}
+
+void sigma_detector_free(sigma_detector *d)
+{
+	if (d == NULL)
+		return;
+	free(d->fc);
+	free(d->cand_epoch);
+	free(d->cands);
+	free(d->recs);
+	free(d->sel_cache);
+	free(d->keyidx);
+	free(d->out_spans);
+	free(d->out_feeds);
+	pcre2_match_data_free(d->md);
+	pcre2_match_context_free(d->mctx);
+	pcre2_jit_stack_free(d->jit);
+	arena_free(d->scratch);
+	free(d);
+}
+
+lt_status sigma_detect(sigma_detector *d, const event *ev, const sigma_detection **out)
+{
+	const sigma_ruleset *rs = d->rs;
+	*out = NULL;
+	new_epoch(d);
+	d->ev = ev;
+	d->mc = (sigma_mctx){d->md, d->mctx, field_values, d, NULL};
+	scan_prefilter(d);
+	lt_status st = LT_OK;
+	uint32_t evaluated = 0;
+	size_t ci = 0, ai = 0;
+	while (st == LT_OK && (ci < d->ncands || ai < rs->nalways)) {
+		uint32_t idx;
+		if (ai >= rs->nalways || (ci < d->ncands && d->cands[ci] < rs->always[ai]))
+			idx = d->cands[ci++];
+		else
+			idx = rs->always[ai++];
+		const sigma_rule *r = rs->rules[idx];
+		if (!rs->generic && r->source != ev->source)
+			continue;
+		st = detect_rule(d, r, ++evaluated);
+	}
+	d->ev = NULL;
+	if (st != LT_OK)
+		return st;
+	d->res.evaluations = evaluated;
+	d->res.nspans = (uint32_t)d->nout_spans;
+	d->res.nfeeds = (uint32_t)d->nout_feeds;
+	d->res.spans = d->out_spans; /* the vectors may have moved */
+	d->res.feeds = d->out_feeds;
+	*out = &d->res;
+	return LT_OK;
+}
+
+/* ---- storing a detection: one block, laid out by the same walk that measures it */
+
+typedef struct packer {
+	char *mem; /* NULL: measure only */
+	size_t off;
+} packer;
+
+static void *pk_take(packer *p, size_t n, size_t align)
+{
+	p->off = (p->off + align - 1) & ~(align - 1);
+	void *at = p->mem != NULL && n > 0 ? p->mem + p->off : NULL;
+	p->off += n;
+	return at;
+}
+
+static const char *pk_str(packer *p, const char *s)
+{
+	if (s == NULL)
+		return NULL;
+	size_t n = strlen(s) + 1;
+	char *at = pk_take(p, n, 1);
+	if (at != NULL)
+		memcpy(at, s, n);
+	return at;
+}
+
+/* Strings that may live in detector scratch (span fields of keywords, keys)
+ * are copied; values and errors point into the event or static text. */
+static const sigma_detection *pack(const sigma_detection *det, packer *p)
+{
+	sigma_detection *out = pk_take(p, sizeof *out, _Alignof(sigma_detection));
+	det_rec *recs = pk_take(p, det->nrecs * sizeof *recs, _Alignof(det_rec));
+	sigma_span *spans = pk_take(p, det->nspans * sizeof *spans, _Alignof(sigma_span));
+	det_feed *feeds = pk_take(p, det->nfeeds * sizeof *feeds, _Alignof(det_feed));
+	if (out != NULL)
+		*out = (sigma_detection){det->rs,     det->nrecs, det->evaluations, det->nspans,
+		                         det->nfeeds, recs,       spans,            feeds};
+	for (uint32_t i = 0; i < det->nrecs; i++) {
+		const char *g = pk_str(p, det->recs[i].fs_group), *v = pk_str(p, det->recs[i].fs_value);
+		if (recs != NULL) {
+			recs[i] = det->recs[i];
+			recs[i].fs_group = g;
+			recs[i].fs_value = v;
 		}
-	*n = 0;
-	return NULL;
-}
-
-/* "field=value, field=value" of correlation c for its reference k. */
-static const char *group_key(sigma_ruleset *rs, const sigma_rule *c, size_t k)
-{
-	buf b;
-	buf_init(&b, 64 * 1024);
-	size_t ng = sigma_corr_ngroup(c->corr);
-	for (size_t g = 0; g < ng; g++) {
-		size_t n;
-		const char *t = first_text(rs, c->group_fields[k][g], &n);
-		if (buf_printf(&b, "%s%s=", g ? ", " : "", sigma_corr_group_field(c->corr, g, NULL)) != LT_OK ||
-		    buf_append(&b, t ? t : "", t ? (n > 1024 ? 1024 : n) : 0) != LT_OK)
-			break;
 	}
-	const char *key = arena_strndup(rs->scratch, buf_cstr(&b), b.len);
-	buf_free(&b);
-	return key ? key : "";
+	for (uint32_t i = 0; i < det->nspans; i++) {
+		const char *f = pk_str(p, det->spans[i].field);
+		if (spans != NULL) {
+			spans[i] = det->spans[i];
+			spans[i].field = f;
+		}
+	}
+	for (uint32_t i = 0; i < det->nfeeds; i++) {
+		const char *g = pk_str(p, det->feeds[i].group);
+		if (feeds != NULL) {
+			feeds[i] = det->feeds[i];
+			feeds[i].group = g;
+		}
+	}
+	return out;
 }
 
-static int feed_correlations(sigma_ruleset *rs, const sigma_rule *r, ruleset_match_fn fn, void *ctx)
+size_t sigma_detection_size(const sigma_detection *det)
+{
+	packer p = {NULL, 0};
+	(void)pack(det, &p);
+	return p.off;
+}
+
+const sigma_detection *sigma_detection_copy(const sigma_detection *det, void *mem)
+{
+	packer p = {mem, 0};
+	return pack(det, &p);
+}
+
+bool sigma_detection_empty(const sigma_detection *det)
+{
+	return det->nrecs == 0;
+}
+
+/* ================================================================ ordered stage */
+
+/* Feeds the correlations of matching rule r, with the keys detection found. */
+static int feed_correlations(const sigma_rule *r, const event *ev, const det_feed *feeds,
+                             ruleset_match_fn fn, void *ctx)
 {
 	for (size_t i = 0; i < r->nfeeds; i++) {
 		const sigma_rule *c = r->feeds[i].corr;
-		size_t k = r->feeds[i].ref, vn = 0;
 		if (c->state != SIGMA_LOADED)
 			continue;
-		const char *val = sigma_corr_value_field(c->corr) ? first_text(rs, c->value_field[k], &vn) : NULL;
 		sigma_corr_fired fired;
-		if (sigma_corr_feed(c->corr, k, group_key(rs, c, k), val, vn, rs->ev, &fired)) {
+		if (sigma_corr_feed(c->corr, r->feeds[i].ref, feeds[i].group, feeds[i].value,
+		                    feeds[i].value_len, ev, &fired)) {
 			sigma_hit hit = {c, NULL, 0, NULL, &fired};
 			if (fn(ctx, &hit))
 				return 1;
@@ -1911,39 +2166,57 @@ lt_status ruleset_finish(sigma_ruleset *rs, ruleset_match_fn fn, void *ctx)
 	return LT_OK;
 }
 
+static const sigma_span no_spans[1];
+
+/* One recorded rule: first_seen decides, then the hit and the correlations.
+ * Returns nonzero when fn asked to stop. */
+static int apply_record(sigma_ruleset *rs, const event *ev, const sigma_detection *det,
+                        const det_rec *rec, ruleset_match_fn fn, void *ctx)
+{
+	const sigma_rule *r = rs->rules[rec->rule];
+	bool m = rec->match;
+	const char *error = rec->error;
+	if (m && r->fs != NULL) {
+		m = rec->fs_group != NULL && rec->fs_value != NULL &&
+		    sigma_fs_feed(r->fs, rec->fs_group, rec->fs_value, ev->time_us, r->ext.fs_baseline_us);
+		if (m) {
+			m = !rec->filtered;
+			error = rec->error_seen;
+		}
+	}
+	sigma_hit hit = {r, rec->nspans ? det->spans + rec->span0 : no_spans, rec->nspans, error, NULL};
+	if (((m && !r->hidden) || error != NULL) && fn(ctx, &hit))
+		return 1;
+	return m && r->nfeeds > 0 && feed_correlations(r, ev, det->feeds + rec->feed0, fn, ctx);
+}
+
+lt_status ruleset_match_detected(sigma_ruleset *rs, const event *ev, const sigma_detection *det,
+                                 ruleset_match_fn fn, void *ctx)
+{
+	if (!rs->compiled || det == NULL || det->rs != rs)
+		return LT_EFATAL;
+	if (rs->nclosing > 0 && close_windows(rs, ev->time_us, fn, ctx))
+		return LT_OK;
+	rs->events_matched++;
+	uint64_t evaluated = det->evaluations;
+	for (uint32_t i = 0; i < det->nrecs; i++)
+		if (apply_record(rs, ev, det, &det->recs[i], fn, ctx)) {
+			evaluated = det->recs[i].evaluated; /* the rules after it were never looked at */
+			break;
+		}
+	rs->rules_evaluated += evaluated;
+	return LT_OK;
+}
+
 lt_status ruleset_match(sigma_ruleset *rs, const event *ev, ruleset_match_fn fn, void *ctx)
 {
 	if (!rs->compiled)
 		return LT_EFATAL;
-	if (rs->nclosing > 0 && close_windows(rs, ev->time_us, fn, ctx))
-		return LT_OK;
-	new_epoch(rs);
-	rs->events_matched++;
-	rs->ev = ev;
-	rs->mc = (sigma_mctx){rs->md, rs->mctx, field_values, rs, NULL};
-	scan_prefilter(rs);
-	size_t ci = 0, ai = 0;
-	while (ci < rs->ncands || ai < rs->nalways) {
-		uint32_t idx;
-		if (ai >= rs->nalways || (ci < rs->ncands && rs->cands[ci] < rs->always[ai]))
-			idx = rs->cands[ci++];
-		else
-			idx = rs->always[ai++];
-		const sigma_rule *r = rs->rules[idx];
-		if (!rs->generic && r->source != ev->source)
-			continue;
-		rs->nspans = 0;
-		rs->mc.error = NULL;
-		rs->rules_evaluated++;
-		bool m = eval_rule(rs, r);
-		sigma_hit hit = {r, rs->spans, rs->nspans, rs->mc.error, NULL};
-		if (((m && !r->hidden) || hit.error != NULL) && fn(ctx, &hit))
-			break;
-		if (m && r->nfeeds > 0 && feed_correlations(rs, r, fn, ctx))
-			break;
-	}
-	rs->ev = NULL;
-	return LT_OK;
+	if (rs->own == NULL && (rs->own = sigma_detector_new(rs)) == NULL)
+		return LT_EFATAL;
+	const sigma_detection *det;
+	lt_status st = sigma_detect(rs->own, ev, &det);
+	return st == LT_OK ? ruleset_match_detected(rs, ev, det, fn, ctx) : st;
 }
 
 /* ================================================================ accessors */

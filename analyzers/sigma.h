@@ -12,6 +12,19 @@
  *   ruleset_finish(rs, on_hit, ctx);                 end of the replay ("fewer than" windows)
  *   ruleset_free(rs);
  *
+ * ruleset_match is two stages, which a caller may also run apart:
+ *   sigma_detector *d = sigma_detector_new(rs);      per thread, after compile
+ *   sigma_detect(d, &ev, &det);                      any thread, any order
+ *   mem = malloc(sigma_detection_size(det));         keep it beside the event
+ *   stored = sigma_detection_copy(det, mem);
+ *   ruleset_match_detected(rs, &ev, stored, on_hit, ctx);  one thread, replay order
+ *   sigma_detector_free(d);                          before ruleset_free
+ * Detection is everything that depends on this event alone: the literal
+ * prefilter, selections, conditions, filters, regexes, spans and the errors a
+ * rule hits. The ordered stage applies what depends on earlier events:
+ * first_seen state, correlation windows, "fewer than" windows closing, and
+ * the statistics; it calls fn with exactly the hits ruleset_match gives.
+ *
  * Every rule document found becomes a sigma_rule whose state is LOADED,
  * UNSUPPORTED (valid Sigma we cannot run; reason says what) or ERROR (file,
  * line and reason). Nothing is dropped silently: a file that is not valid YAML
@@ -32,8 +45,17 @@
  *
  * Ownership: the ruleset owns its rules; sigma_rule pointers and their strings
  * live until ruleset_free (free(NULL) is a no-op). ruleset_match borrows the
- * event; what a hit points to is valid only during the callback. A ruleset is
- * not safe for concurrent ruleset_match calls (scratch space is per ruleset).
+ * event; what a hit points to is valid only during the callback. A detection
+ * result from sigma_detect belongs to the detector and lives until its next
+ * sigma_detect; a copy (sigma_detection_copy) lives in the caller's memory and
+ * points into nothing of the detector, only into the event (ev->raw, strings
+ * of ev->doc, derived text) and the ruleset: keep both alive while using it.
+ *
+ * Threads: once compiled, a ruleset is read only to detection. Any number of
+ * threads may call sigma_detect at the same time on one ruleset, each with its
+ * own detector. Everything else that takes a non-const ruleset (ruleset_match,
+ * ruleset_match_detected, ruleset_finish, ruleset_reset_state) writes its
+ * state: one thread at a time, which may run while other threads detect.
  *
  * Failure returns: LT_EFILE for an unreadable path, LT_EFATAL out of memory;
  * per-rule problems never fail a call, they are rule states.
@@ -96,7 +118,7 @@ typedef struct ruleset_stats {
 	size_t not_applicable; /* loaded detection rules for log sources llmtrail has no events of */
 	size_t patterns;    /* literals in the prefilter */
 	size_t regexes;
-	uint64_t events;      /* ruleset_match calls so far */
+	uint64_t events;      /* events matched so far (ruleset_match, ruleset_match_detected) */
 	uint64_t evaluations; /* rule evaluations they needed (prefilter candidates + always rules) */
 } ruleset_stats;
 void ruleset_get_stats(const sigma_ruleset *rs, ruleset_stats *st);
@@ -152,8 +174,43 @@ typedef int (*ruleset_match_fn)(void *ctx, const sigma_hit *hit);
  * (lt/lte: "fewer than") uses fixed windows [first event of the group, first +
  * timespan] and fires when one closes: reported at the start of the first
  * ruleset_match call whose event time is past the window end (before that
- * event's own hits), or by ruleset_finish. Returns LT_OK, or LT_EFATAL. */
+ * event's own hits), or by ruleset_finish. Same as sigma_detect with the
+ * ruleset's own detector, then ruleset_match_detected. Returns LT_OK, or
+ * LT_EFATAL (not compiled, out of memory). */
 lt_status ruleset_match(sigma_ruleset *rs, const event *ev, ruleset_match_fn fn, void *ctx) LT_WUR;
+
+/* ---- the two stages of ruleset_match */
+typedef struct sigma_detector sigma_detector;   /* per-thread scratch of detection */
+typedef struct sigma_detection sigma_detection; /* what detection found in one event */
+
+/* A detector for compiled ruleset rs (borrowed: free the detector first).
+ * NULL when rs is not compiled or out of memory. */
+sigma_detector *sigma_detector_new(const sigma_ruleset *rs) LT_WUR;
+void sigma_detector_free(sigma_detector *d);
+
+/* Runs the stateless part of matching on ev: *out is the result, owned by d
+ * and valid until d's next sigma_detect (NULL on failure). Thread-safe across
+ * detectors of one ruleset; writes nothing in the ruleset. Returns LT_OK, or
+ * LT_EFATAL out of memory. */
+lt_status sigma_detect(sigma_detector *d, const event *ev, const sigma_detection **out) LT_WUR;
+
+/* Bytes sigma_detection_copy needs (a few dozen when nothing matched). */
+size_t sigma_detection_size(const sigma_detection *det);
+/* Copies det into mem (sigma_detection_size bytes, aligned for a pointer, as
+ * malloc and arena_alloc give) and returns the copy, which stays valid as long
+ * as mem, the event and the ruleset do. */
+const sigma_detection *sigma_detection_copy(const sigma_detection *det, void *mem);
+/* True when no rule matched or failed: the ordered stage only counts the event
+ * and closes windows (the result must still be passed, for time and counts). */
+bool sigma_detection_empty(const sigma_detection *det);
+
+/* The ordered stage of ruleset_match for ev, whose detection is det (from a
+ * detector of this ruleset): closes due "fewer than" windows, applies
+ * first_seen, feeds correlations and calls fn exactly as ruleset_match(rs, ev,
+ * fn, ctx) does. Call in replay order, on one thread. Returns LT_OK, or
+ * LT_EFATAL when det is of another ruleset or rs is not compiled. */
+lt_status ruleset_match_detected(sigma_ruleset *rs, const event *ev, const sigma_detection *det,
+                                 ruleset_match_fn fn, void *ctx) LT_WUR;
 
 /* End of the replay: closes every open fixed window ("fewer than"
  * correlations) and calls fn once per one that fires (hit->corr set, no spans;

@@ -19,6 +19,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -617,18 +618,31 @@ static bool timeline_next(timeline *t, rpt_event_in *e, const char **head, size_
 
 /* ---- work beside the replay ---------------------------------------------
  *
- * The replay's prepare hook runs on its producer thread, ahead of the
- * matching: it formats the event's timeline row up to the rules column,
- * which the main thread then only copies to the spool. */
+ * The replay's prepare hook runs on its producer thread, ahead of the main
+ * thread: it runs the stateless part of rule matching (sigma_detect: the
+ * prefilter, selections, regexes; the main thread then only applies
+ * correlation and first-seen state, in replay order) and formats the
+ * event's timeline row up to the rules column, which the main thread then
+ * only copies to the spool. So the two cores share the per-event work.
+ * Detection goes where there is room: the producer detects an event only
+ * while it is more than PREP_DETECT_LEAD events ahead of the main thread
+ * (which publishes the seq it has reached); otherwise the main thread, which
+ * would be waiting, detects it itself (ruleset_match). Detection is a pure
+ * function of the event, so the results do not depend on who ran it. */
+
+#define PREP_DETECT_LEAD 256 /* one batch of the replay's read-ahead */
 
 typedef struct prepared {
-	const char *csv_head; /* NULL: not made */
+	const sigma_detection *det; /* NULL: not detected (the main thread matches) */
+	const char *csv_head;       /* NULL: not made */
 	size_t csv_n;
 } prepared;
 
 typedef struct prep_ctx {
+	sigma_detector *det; /* used on the producer thread only */
 	bool csv;
 	buf row;
+	_Atomic uint64_t main_seq; /* the event the main thread is at */
 } prep_ctx;
 
 static lt_status prepare_event(void *ctx, event *ev, arena *a, lt_error *err)
@@ -638,6 +652,15 @@ static lt_status prepare_event(void *ctx, event *ev, arena *a, lt_error *err)
 	if (p == NULL)
 		return lt_error_set(err, LT_EFATAL, "out of memory preparing an event");
 	memset(p, 0, sizeof *p);
+	uint64_t at = atomic_load_explicit(&pc->main_seq, memory_order_relaxed);
+	if (pc->det != NULL && ev->seq > at + PREP_DETECT_LEAD) {
+		const sigma_detection *d = NULL;
+		void *mem = NULL;
+		if (sigma_detect(pc->det, ev, &d) != LT_OK ||
+		    (mem = arena_alloc(a, sigma_detection_size(d))) == NULL)
+			return lt_error_set(err, LT_EFATAL, "out of memory while matching");
+		p->det = sigma_detection_copy(d, mem);
+	}
 	if (pc->csv) {
 		rpt_event_in rev;
 		event_to_report(ev, &rev);
@@ -814,12 +837,15 @@ static lt_status replay_case(scan *s, lt_error *err)
 	f.since_us = s->o->since_us;
 	f.until_us = s->o->until_us;
 	f.flags = REPLAY_PREFETCH; /* reading and parsing beside the matching */
-	prep_ctx pc = {s->tl != NULL, {0}};
+	prep_ctx pc = {sigma_detector_new(s->rs), s->tl != NULL, {0}, 0};
 	buf_init(&pc.row, 0);
+	if (pc.det == NULL)
+		return lt_error_set(err, LT_EFATAL, "out of memory");
 	f.prepare = prepare_event;
 	f.prepare_ctx = &pc;
 	replay *rp = NULL;
 	if (replay_new(s->c, &f, &rp, err) != LT_OK) {
+		sigma_detector_free(pc.det);
 		buf_free(&pc.row);
 		return err->status;
 	}
@@ -843,6 +869,7 @@ static lt_status replay_case(scan *s, lt_error *err)
 		hit_ctx h = {s, ev, {0}, LT_OK};
 		event_to_report(ev, &h.rev);
 		h.rev.seq = ev->seq; /* hits on it are kept by its place in this replay */
+		atomic_store_explicit(&pc.main_seq, ev->seq, memory_order_relaxed);
 		const prepared *pp = ev->user;
 		if (s->tl != NULL && timeline_add(s->tl, &h.rev, pp ? pp->csv_head : NULL,
 		                                  pp ? pp->csv_n : 0, err) != LT_OK) {
@@ -863,12 +890,16 @@ static lt_status replay_case(scan *s, lt_error *err)
 			st = LT_EFATAL;
 			break;
 		}
-		if (ruleset_match(s->rs, ev, on_hit, &h) != LT_OK || h.status == LT_EFATAL) {
+		lt_status ms = pp != NULL && pp->det != NULL
+		                   ? ruleset_match_detected(s->rs, ev, pp->det, on_hit, &h)
+		                   : ruleset_match(s->rs, ev, on_hit, &h);
+		if (ms != LT_OK || h.status == LT_EFATAL) {
 			st = lt_error_set(err, LT_EFATAL, "out of memory while matching");
 			break;
 		}
 	}
 	replay_free(rp); /* joins the producer: pc is no longer used */
+	sigma_detector_free(pc.det);
 	buf_free(&pc.row);
 	if (st == LT_OK) {
 		/* windows still open at the end ("fewer than" correlations) close now */

@@ -29,6 +29,7 @@
 
 #include "common/arena.h"
 #include "common/buf.h"
+#include "common/log.h"
 #include "ingest/bedrock.h"
 #include "ingest/json.h"
 #include "store/blob.h"
@@ -105,6 +106,7 @@ struct replay {
 	size_t cache_bytes;
 	uint64_t tick;
 	uint64_t produced; /* events produced so far: the next one's seq - 1 */
+	uint64_t loads, load_bytes; /* chunks read and inflated (more than the chunks: the cache is too small) */
 	int done;
 };
 
@@ -335,6 +337,10 @@ void replay_free(replay *r)
 		pthread_join(r->pf->thread, NULL);
 		r->pf->started = 0;
 	}
+	if (r->loads > 0)
+		log_debug("replay: %llu events, %llu chunk loads, %llu MB inflated",
+		          (unsigned long long)r->produced, (unsigned long long)r->loads,
+		          (unsigned long long)(r->load_bytes >> 20));
 	evmerge_free(r->m);
 	sqlite3_finalize(r->q_spans);
 	sqlite3_finalize(r->q_chunk);
@@ -425,6 +431,8 @@ static lt_status load_chunk(replay *r, int64_t member_id, int64_t seq, uint64_t 
 	e->length = length;
 	e->tick = ++r->tick;
 	r->cache_bytes += (size_t)length;
+	r->loads++;
+	r->load_bytes += length;
 	*out = e;
 	return LT_OK;
 }

@@ -47,7 +47,7 @@
 #include "store/case.h"
 
 #define REPLAY_CACHE_ENTRIES 64
-#define REPLAY_CACHE_BYTES ((size_t)256 << 20)
+#define REPLAY_CACHE_BYTES ((size_t)64 << 20) /* the working set: members open at one time */
 #define REPLAY_STEP_CAP ((size_t)256 << 20)
 
 /* replay_filter.flags */

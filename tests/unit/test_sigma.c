@@ -2,7 +2,9 @@
  * test_sigma.c — the Sigma engine, case by case from the specification text
  * (sigma-rules-specification.md, sigma-appendix-modifiers.md,
  * sigma-filters-specification.md). Each case is a rule, an event and the
- * expected outcome; conditions are also checked by their parse tree.
+ * expected outcome; conditions are also checked by their parse tree. The
+ * sigma_detect__ cases check the two stages of matching apart (detection on
+ * other threads, stored results applied in order) against ruleset_match.
  */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
@@ -13,6 +15,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <pthread.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1217,6 +1221,423 @@ static void sigma_ext__validators_and_exclusions__filter_regex_matches(void **s)
 	assert_int_equal(run_seq(rule, three, 1).plain_hits, 1);
 }
 
+/* ---- detection and ordered stage apart ------------------------------------ */
+
+/* Rules touching every part of matching: spans, filters, first_seen (with a
+ * filter that can fail), keywords, a regex that fails, and correlations of
+ * each kind: sliding event_count (generate), value_count, temporal and
+ * "fewer than". */
+static const char *const TWO_STAGE_RULES =
+    "title: inv\nname: inv\nlogsource: {product: aws, service: cloudtrail}\n"
+    "detection:\n  s:\n    eventName|contains: Invoke\n  condition: s\n---\n"
+    "title: deny\nname: deny\nlogsource: {product: aws, service: cloudtrail}\n"
+    "detection:\n  s:\n    errorCode: AccessDenied\n  condition: s\n---\n"
+    "title: list\nname: list\nlogsource: {product: aws, service: cloudtrail}\n"
+    "detection:\n  s:\n    eventName: ListFoundationModels\n  condition: s\n---\n"
+    "title: kw\nname: kw\nlogsource: {product: aws, service: cloudtrail}\n"
+    "detection:\n  keywords:\n    - secret\n  condition: keywords\n---\n"
+    "title: re\nname: re\nlogsource: {product: aws, service: cloudtrail}\n"
+    "detection:\n  s:\n    x|re: '^(a|aa)+$'\n  condition: s\n---\n"
+    "title: fs\nname: fs\nlogsource: {product: aws, service: cloudtrail}\n"
+    "detection:\n  s:\n    eventName|startswith: Invoke\n  condition: s\n"
+    "llmtrail:\n  first_seen:\n    group-by: [user]\n    fields: [ip]\n    baseline: 1m\n---\n"
+    "title: not bob\nlogsource: {product: aws, service: cloudtrail}\n"
+    "filter:\n  rules: [inv, fs]\n  sel:\n    user: bob\n  condition: sel\n---\n"
+    "title: not y\nlogsource: {product: aws, service: cloudtrail}\n"
+    "filter:\n  rules: [fs]\n  sel:\n    y|re: '^(a|aa)+$'\n  condition: sel\n---\n"
+    "title: burst\ncorrelation:\n  type: event_count\n  rules: [inv]\n  group-by: [user]\n"
+    "  timespan: 10m\n  condition: {gte: 3}\n  generate: true\n---\n"
+    "title: ips\ncorrelation:\n  type: value_count\n  rules: [deny]\n  group-by: [user]\n"
+    "  timespan: 1h\n  condition: {field: ip, gte: 2}\n---\n"
+    "title: list then invoke\ncorrelation:\n  type: temporal\n  rules: [list, inv]\n"
+    "  group-by: [user]\n  timespan: 5m\n---\n"
+    "title: few denies\ncorrelation:\n  type: event_count\n  rules: [deny]\n  group-by: [user]\n"
+    "  timespan: 10m\n  condition: {lt: 3}\n";
+
+#define CATASTROPHIC "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa!"
+
+static const char *const TWO_STAGE_EVENTS[] = {
+    "0 {\"user\":\"a\",\"ip\":\"1.1.1.1\",\"eventName\":\"InvokeModel\",\"note\":\"my secret\"}",
+    "10 {\"user\":\"a\",\"ip\":\"1.1.1.1\",\"eventName\":\"ListFoundationModels\"}",
+    "20 {\"user\":\"a\",\"ip\":\"2.2.2.2\",\"eventName\":\"InvokeModel\",\"x\":\"" CATASTROPHIC "\"}",
+    "30 {\"user\":\"bob\",\"ip\":\"3.3.3.3\",\"eventName\":\"InvokeModel\"}",
+    "40 {\"user\":\"a\",\"ip\":\"1.1.1.1\",\"errorCode\":\"AccessDenied\"}",
+    "50 {\"user\":\"a\",\"ip\":\"9.9.9.9\",\"errorCode\":\"AccessDenied\",\"t\":[{\"k\":\"secret sauce\"}]}",
+    "100 {\"user\":\"a\",\"ip\":\"7.7.7.7\",\"eventName\":\"InvokeModel\",\"y\":\"" CATASTROPHIC "\"}",
+    "110 {\"user\":\"a\",\"ip\":\"7.7.7.7\",\"eventName\":\"InvokeModel\",\"y\":\"" CATASTROPHIC "\"}",
+    "120 {\"user\":\"c\",\"ip\":\"1.1.1.1\",\"errorCode\":\"AccessDenied\"}",
+    "700 {\"user\":\"z\",\"eventName\":\"Nothing\"}",
+    "800 {\"user\":\"bob\",\"ip\":\"4.4.4.4\",\"eventName\":\"InvokeModel\",\"note\":\"secret\"}",
+    "805 {\"user\":\"a\",\"ip\":\"8.8.8.8\",\"eventName\":\"InvokeModel\",\"y\":\"yy\"}",
+    "900 {\"user\":\"d\",\"ip\":\"1.1.1.1\",\"errorCode\":\"AccessDenied\"}",
+};
+#define TWO_STAGE_N (sizeof TWO_STAGE_EVENTS / sizeof TWO_STAGE_EVENTS[0])
+
+/* Every hit written out as text, in the order of the calls. */
+typedef struct trace {
+	char *s;
+	size_t len, cap;
+	int calls;
+	int stop_every; /* > 0: the callback asks to stop on every stop_every-th call */
+	int64_t at;     /* time of the event being matched, -1 at finish */
+} trace;
+
+static void trace_printf(trace *t, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	char line[1024];
+	int n = vsnprintf(line, sizeof line, fmt, ap);
+	va_end(ap);
+	assert_true(n >= 0 && (size_t)n < sizeof line);
+	if (t->len + (size_t)n + 1 > t->cap) {
+		t->cap = (t->len + (size_t)n + 1) * 2;
+		t->s = realloc(t->s, t->cap);
+		assert_non_null(t->s);
+	}
+	memcpy(t->s + t->len, line, (size_t)n + 1);
+	t->len += (size_t)n;
+}
+
+static int on_trace(void *ctx, const sigma_hit *h)
+{
+	trace *t = ctx;
+	trace_printf(t, "@%lld %s", (long long)t->at, sigma_rule_title(h->rule));
+	if (h->error != NULL)
+		trace_printf(t, " error=%s", h->error);
+	for (size_t i = 0; i < h->nspans; i++) {
+		const sigma_span *sp = &h->spans[i];
+		trace_printf(t, " [%s=%.*s %zu-%zu '%.*s']", sp->field, (int)sp->value_len, sp->value,
+		             sp->start, sp->end, (int)(sp->end - sp->start), sp->value + sp->start);
+	}
+	if (h->corr != NULL) {
+		trace_printf(t, " corr{%s %lld-%lld %g:", h->corr->group, (long long)h->corr->first_us,
+		             (long long)h->corr->last_us, h->corr->value);
+		for (size_t i = 0; i < h->corr->nevents; i++)
+			trace_printf(t, " %lld", (long long)h->corr->events[i].time_us);
+		trace_printf(t, "}");
+	}
+	trace_printf(t, "\n");
+	t->calls++;
+	return t->stop_every > 0 && t->calls % t->stop_every == 0;
+}
+
+/* Events parsed once; rounds > 1 repeats the list, 1000 s later each time. */
+typedef struct evlist {
+	arena *a;
+	event *ev;
+	size_t n;
+} evlist;
+
+static evlist parse_events(const char *const *lines, size_t n, size_t rounds)
+{
+	evlist el = {arena_new(0, 0), calloc(n * rounds, sizeof(event)), n * rounds};
+	assert_non_null(el.a);
+	assert_non_null(el.ev);
+	lt_error err;
+	lt_error_clear(&err);
+	for (size_t r = 0; r < rounds; r++)
+		for (size_t i = 0; i < n; i++) {
+			const char *sp = strchr(lines[i], ' ');
+			json_value *doc;
+			assert_int_equal(json_parse(el.a, sp + 1, strlen(sp + 1), NULL, &doc, NULL, &err), LT_OK);
+			event *ev = &el.ev[r * n + i];
+			ev->source = EV_SRC_CLOUDTRAIL;
+			ev->time_us = ((int64_t)r * 1000 + strtoll(lines[i], NULL, 10)) * 1000000;
+			ev->doc = doc;
+		}
+	return el;
+}
+
+static void free_events(evlist *el)
+{
+	arena_free(el->a);
+	free(el->ev);
+}
+
+static sigma_ruleset *two_stage_rules(void)
+{
+	return corr_rules(TWO_STAGE_RULES);
+}
+
+/* The reference: ruleset_match over the events, then ruleset_finish. */
+static void trace_match(sigma_ruleset *rs, const evlist *el, trace *t)
+{
+	for (size_t i = 0; i < el->n; i++) {
+		t->at = el->ev[i].time_us;
+		assert_int_equal(ruleset_match(rs, &el->ev[i], on_trace, t), LT_OK);
+	}
+	t->at = -1;
+	assert_int_equal(ruleset_finish(rs, on_trace, t), LT_OK);
+}
+
+/* Stored detections of every event, detected with one detector before any
+ * of them is applied. */
+static void **detect_all(const sigma_ruleset *rs, const evlist *el)
+{
+	sigma_detector *d = sigma_detector_new(rs);
+	assert_non_null(d);
+	void **stored = calloc(el->n, sizeof *stored);
+	assert_non_null(stored);
+	for (size_t i = 0; i < el->n; i++) {
+		const sigma_detection *det;
+		assert_int_equal(sigma_detect(d, &el->ev[i], &det), LT_OK);
+		stored[i] = malloc(sigma_detection_size(det));
+		assert_non_null(stored[i]);
+		assert_ptr_equal(sigma_detection_copy(det, stored[i]), stored[i]);
+	}
+	sigma_detector_free(d);
+	return stored;
+}
+
+static void trace_stored(sigma_ruleset *rs, const evlist *el, void **stored, trace *t)
+{
+	for (size_t i = 0; i < el->n; i++) {
+		t->at = el->ev[i].time_us;
+		assert_int_equal(ruleset_match_detected(rs, &el->ev[i], stored[i], on_trace, t), LT_OK);
+	}
+	t->at = -1;
+	assert_int_equal(ruleset_finish(rs, on_trace, t), LT_OK);
+}
+
+static void free_stored(void **stored, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(stored[i]);
+	free(stored);
+}
+
+/* What ruleset_match gave before it was split in two stages: every kind of
+ * hit. At 100 s first_seen fires and its filter fails (error); at 110 s the
+ * value is not new, so the filter is not run (no error); bob is filtered out
+ * and feeds nothing; "few denies" closes on later events and at the end. */
+static const char *const TWO_STAGE_TRACE =
+    "@0 kw [note=my secret 3-9 'secret']\n"
+    "@10000000 list then invoke corr{user=a 0-10000000 2: 0 10000000}\n"
+    "@20000000 re error=regular expression exceeded its match limit\n"
+    "@50000000 ips corr{user=a 40000000-50000000 2: 40000000 50000000}\n"
+    "@50000000 kw [t.k=secret sauce 0-6 'secret']\n"
+    "@100000000 burst corr{user=a 0-100000000 3: 0 20000000 100000000}\n"
+    "@100000000 fs error=regular expression exceeded its match limit [eventName=InvokeModel 0-6 'Invoke']\n"
+    "@700000000 few denies corr{user=a 40000000-50000000 2: 40000000 50000000}\n"
+    "@800000000 few denies corr{user=c 120000000-120000000 1: 120000000}\n"
+    "@800000000 kw [note=secret 0-6 'secret']\n"
+    "@805000000 fs [eventName=InvokeModel 0-6 'Invoke']\n"
+    "@-1 few denies corr{user=d 900000000-900000000 1: 900000000}\n";
+
+static void sigma_detect__two_stages__same_hits_as_ruleset_match(void **s)
+{
+	(void)s;
+	/* statistics before the split, also when the callback stops early */
+	const struct {
+		uint64_t events, evaluations;
+	} want[4] = {{13, 35}, {11, 22}, {12, 28}, {12, 28}};
+	evlist el = parse_events(TWO_STAGE_EVENTS, TWO_STAGE_N, 1);
+	for (int stop = 0; stop <= 3; stop++) { /* 0: never stop; else stop every stop-th hit */
+		sigma_ruleset *ra = two_stage_rules(), *rb = two_stage_rules();
+		trace ta = {NULL, 0, 0, 0, stop, 0}, tb = {NULL, 0, 0, 0, stop, 0};
+		trace_match(ra, &el, &ta);
+		void **stored = detect_all(rb, &el);
+		trace_stored(rb, &el, stored, &tb);
+		assert_non_null(ta.s);
+		assert_non_null(tb.s);
+		assert_string_equal(ta.s, tb.s);
+		ruleset_stats sa, sb;
+		ruleset_get_stats(ra, &sa);
+		ruleset_get_stats(rb, &sb);
+		assert_int_equal(sa.events, sb.events);
+		assert_int_equal(sa.evaluations, sb.evaluations);
+		assert_int_equal(sa.events, want[stop].events);
+		assert_int_equal(sa.evaluations, want[stop].evaluations);
+		if (stop == 0)
+			assert_string_equal(ta.s, TWO_STAGE_TRACE);
+		free_stored(stored, el.n);
+		free(ta.s);
+		free(tb.s);
+		ruleset_free(ra);
+		ruleset_free(rb);
+	}
+	free_events(&el);
+}
+
+static void sigma_detect__stored_copy__valid_after_detector_moved_on(void **s)
+{
+	(void)s;
+	evlist el = parse_events(TWO_STAGE_EVENTS, TWO_STAGE_N, 1);
+	const event *kw = &el.ev[5], *nothing = &el.ev[9]; /* keyword path hit; no hit at all */
+	sigma_ruleset *rs = two_stage_rules(), *ref = two_stage_rules();
+	sigma_detector *d = sigma_detector_new(rs);
+	assert_non_null(d);
+	const sigma_detection *det;
+	assert_int_equal(sigma_detect(d, kw, &det), LT_OK);
+	assert_false(sigma_detection_empty(det));
+	size_t n = sigma_detection_size(det);
+	void *mem = malloc(n);
+	assert_non_null(mem);
+	const sigma_detection *kept = sigma_detection_copy(det, mem);
+	/* a copy of the copy is as large: nothing points back into the first */
+	void *mem2 = malloc(n);
+	assert_non_null(mem2);
+	assert_int_equal(sigma_detection_size(kept), n);
+	const sigma_detection *kept2 = sigma_detection_copy(kept, mem2);
+	for (size_t i = 0; i < el.n; i++) /* the detector moves on, its scratch is reused */
+		assert_int_equal(sigma_detect(d, &el.ev[i], &det), LT_OK);
+	assert_int_equal(sigma_detect(d, nothing, &det), LT_OK);
+	assert_true(sigma_detection_empty(det));
+	assert_true(sigma_detection_size(det) <= 64);
+	sigma_detector_free(d);
+	for (int i = 0; i < 64; i++) { /* and its memory is handed out again */
+		void *junk = malloc(4096);
+		assert_non_null(junk);
+		memset(junk, 0x5a, 4096);
+		free(junk);
+	}
+	trace t = {NULL, 0, 0, 0, 0, kw->time_us}, t2 = {NULL, 0, 0, 0, 0, kw->time_us},
+	      tr = {NULL, 0, 0, 0, 0, kw->time_us};
+	assert_int_equal(ruleset_match_detected(rs, kw, kept, on_trace, &t), LT_OK);
+	ruleset_reset_state(rs);
+	assert_int_equal(ruleset_match_detected(rs, kw, kept2, on_trace, &t2), LT_OK);
+	assert_int_equal(ruleset_match(ref, kw, on_trace, &tr), LT_OK);
+	assert_non_null(tr.s);
+	assert_non_null(strstr(tr.s, "[t.k=secret sauce"));
+	assert_string_equal(t.s, tr.s);
+	assert_string_equal(t2.s, tr.s);
+	/* a detection applies only to the ruleset it was detected for */
+	trace tx = {NULL, 0, 0, 0, 0, 0};
+	assert_int_equal(ruleset_match_detected(ref, kw, kept, on_trace, &tx), LT_EFATAL);
+	assert_int_equal(tx.calls, 0);
+	free(t.s);
+	free(t2.s);
+	free(tr.s);
+	free(mem);
+	free(mem2);
+	ruleset_free(rs);
+	ruleset_free(ref);
+	free_events(&el);
+}
+
+/* ---- threads */
+
+#define THREAD_ROUNDS 40
+
+typedef struct detect_job {
+	const sigma_ruleset *rs;
+	const evlist *el;
+	void **stored;
+	/* pipeline mode: hand each stored result to the consumer as it is made */
+	pthread_mutex_t *mu;
+	pthread_cond_t *cv;
+	size_t *ready;
+	bool failed;
+} detect_job;
+
+static void *detect_thread(void *arg)
+{
+	detect_job *j = arg;
+	sigma_detector *d = sigma_detector_new(j->rs);
+	if (d == NULL) {
+		j->failed = true;
+		return NULL;
+	}
+	for (size_t i = 0; i < j->el->n && !j->failed; i++) {
+		const sigma_detection *det;
+		void *mem = NULL;
+		if (sigma_detect(d, &j->el->ev[i], &det) != LT_OK ||
+		    (mem = malloc(sigma_detection_size(det))) == NULL) {
+			j->failed = true;
+			break;
+		}
+		(void)sigma_detection_copy(det, mem);
+		if (j->mu != NULL)
+			pthread_mutex_lock(j->mu);
+		j->stored[i] = mem;
+		if (j->mu != NULL) {
+			*j->ready = i + 1;
+			pthread_cond_signal(j->cv);
+			pthread_mutex_unlock(j->mu);
+		}
+	}
+	if (j->failed && j->mu != NULL) { /* wake the consumer: it checks failed */
+		pthread_mutex_lock(j->mu);
+		*j->ready = j->el->n;
+		pthread_cond_signal(j->cv);
+		pthread_mutex_unlock(j->mu);
+	}
+	sigma_detector_free(d);
+	return NULL;
+}
+
+static void sigma_detect__two_threads_one_ruleset__same_results_as_one(void **s)
+{
+	(void)s;
+	evlist el = parse_events(TWO_STAGE_EVENTS, TWO_STAGE_N, THREAD_ROUNDS);
+	sigma_ruleset *ref = two_stage_rules(), *rs = two_stage_rules();
+	trace t0 = {NULL, 0, 0, 0, 0, 0};
+	trace_match(ref, &el, &t0);
+	detect_job jobs[2];
+	pthread_t th[2];
+	for (int k = 0; k < 2; k++) {
+		jobs[k] = (detect_job){rs, &el, calloc(el.n, sizeof(void *)), NULL, NULL, NULL, false};
+		assert_non_null(jobs[k].stored);
+		assert_int_equal(pthread_create(&th[k], NULL, detect_thread, &jobs[k]), 0);
+	}
+	for (int k = 0; k < 2; k++)
+		assert_int_equal(pthread_join(th[k], NULL), 0);
+	for (int k = 0; k < 2; k++) {
+		assert_false(jobs[k].failed);
+		trace t = {NULL, 0, 0, 0, 0, 0};
+		ruleset_reset_state(rs);
+		trace_stored(rs, &el, jobs[k].stored, &t);
+		assert_string_equal(t.s, t0.s);
+		free(t.s);
+		free_stored(jobs[k].stored, el.n);
+	}
+	free(t0.s);
+	ruleset_free(ref);
+	ruleset_free(rs);
+	free_events(&el);
+}
+
+/* The way scan uses it: a thread detects ahead while this one applies the
+ * results in order on the same ruleset (its state changes meanwhile). */
+static void sigma_detect__detect_ahead_while_ordered_stage_runs__same_hits(void **s)
+{
+	(void)s;
+	evlist el = parse_events(TWO_STAGE_EVENTS, TWO_STAGE_N, THREAD_ROUNDS);
+	sigma_ruleset *ref = two_stage_rules(), *rs = two_stage_rules();
+	trace t0 = {NULL, 0, 0, 0, 0, 0}, t = {NULL, 0, 0, 0, 0, 0};
+	trace_match(ref, &el, &t0);
+	pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+	pthread_cond_t cv = PTHREAD_COND_INITIALIZER;
+	size_t ready = 0;
+	detect_job job = {rs, &el, calloc(el.n, sizeof(void *)), &mu, &cv, &ready, false};
+	assert_non_null(job.stored);
+	pthread_t th;
+	assert_int_equal(pthread_create(&th, NULL, detect_thread, &job), 0);
+	for (size_t i = 0; i < el.n; i++) {
+		pthread_mutex_lock(&mu);
+		while (ready <= i)
+			pthread_cond_wait(&cv, &mu);
+		const sigma_detection *det = job.stored[i];
+		pthread_mutex_unlock(&mu);
+		if (det == NULL)
+			break; /* the detector failed: reported below */
+		t.at = el.ev[i].time_us;
+		assert_int_equal(ruleset_match_detected(rs, &el.ev[i], det, on_trace, &t), LT_OK);
+	}
+	assert_int_equal(pthread_join(th, NULL), 0);
+	assert_false(job.failed);
+	t.at = -1;
+	assert_int_equal(ruleset_finish(rs, on_trace, &t), LT_OK);
+	assert_string_equal(t.s, t0.s);
+	free_stored(job.stored, el.n);
+	free(t.s);
+	free(t0.s);
+	ruleset_free(ref);
+	ruleset_free(rs);
+	free_events(&el);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1268,6 +1689,10 @@ int main(void)
 	    cmocka_unit_test(sigma_ext__first_seen__after_baseline_only),
 	    cmocka_unit_test(sigma_ext__validators__checksums_and_entropy),
 	    cmocka_unit_test(sigma_ext__validators_and_exclusions__filter_regex_matches),
+	    cmocka_unit_test(sigma_detect__two_stages__same_hits_as_ruleset_match),
+	    cmocka_unit_test(sigma_detect__stored_copy__valid_after_detector_moved_on),
+	    cmocka_unit_test(sigma_detect__two_threads_one_ruleset__same_results_as_one),
+	    cmocka_unit_test(sigma_detect__detect_ahead_while_ordered_stage_runs__same_hits),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
