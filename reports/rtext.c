@@ -277,7 +277,7 @@ void rtext_csv(FILE *out, const char *text, size_t n)
 {
 	buf b;
 	buf_init(&b, 0);
-	if (rtext_csv_buf(&b, text, n) == LT_OK)
+	if (rtext_csv_buf(&b, text, n) == LT_OK && b.len > 0)
 		fwrite(b.data, 1, b.len, out);
 	/* out of memory: the cell is left empty */
 	buf_free(&b);

@@ -417,8 +417,7 @@ static lt_status probe_prepare(void *ctx, event *ev, arena *a, lt_error *err)
 
 static void replay__prepare__runs_once_per_event_in_order(void **state)
 {
-	fixture *f = *state;
-	index_into(f);
+	fixture *f = *state; /* setup indexed the fixture evidence */
 	for (int ahead = 0; ahead < 2; ahead++) {
 		prep_probe pp = {0, 0};
 		replay_filter flt;
