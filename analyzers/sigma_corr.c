@@ -4,7 +4,7 @@
  * State is per correlation rule and per group (the group-by values of the
  * event, joined into one key, in an open-addressed hash table). Each group
  * keeps a ring buffer of the matched events inside the window, with what a
- * finding needs in 48 bytes an event (time, source, line; the uid packed when
+ * finding needs in 56 bytes an event (time, source, line, replay seq; the uid packed when
  * it is a UUID, else copied; provenance as an id into a reference-counted
  * table, so it lives as long as the windows and handed-out events using it;
  * the value as a number or a pointer to the group's counted copy). Every event of
@@ -41,7 +41,7 @@
 enum { UID_COPY = 0, UID_UUID_LOWER, UID_UUID_UPPER };
 
 /* One matched event in a window: what the condition needs (time, value) and
- * what a fired correlation hands out (uid, provenance, line). 48 bytes, no
+ * what a fired correlation hands out (uid, provenance, line, seq). 56 bytes, no
  * allocation for a UUID uid or a provenance seen before. */
 typedef struct wentry {
 	int64_t time_us;

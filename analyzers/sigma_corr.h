@@ -26,7 +26,7 @@
  * kept per group (older ones are dropped first; in a sliding window the
  * aggregate is over the kept events; in a fixed window event_count,
  * value_sum and value_avg stay exact; value_count may under-count and
- * value_percentile is over the kept events). A kept event costs about 48
+ * value_percentile is over the kept events). A kept event costs about 56
  * bytes (plus a copy of its uid when that is not a canonical UUID, and of its
  * value for value_count when the value is new to the window); provenance
  * strings are shared and freed with the last event that uses them.
