@@ -225,16 +225,22 @@ static const char setup_sql[] =
 	"DELETE FROM rc_ct; DELETE FROM rc_inv; DELETE FROM rc_ctl;";
 
 /* After the pass: an index built over full tables costs a sort, not a random
- * insert per row (on a connection that ran reconcile before they exist already). */
+ * insert per row (on a connection that ran reconcile before they exist already).
+ * The matches are found walking one request-id index in order, so the probes
+ * into the other go in order too: the TEMP tables spill to a file past their
+ * 16 MiB cache, and random probes cost a read each (7 M rows: 42 s -> 25 s;
+ * a non-empty request id is one > ''). */
 static const char match_sql[] =
 	"CREATE INDEX IF NOT EXISTS temp.rc_ct_req ON rc_ct(request_id);"
 	"CREATE INDEX IF NOT EXISTS temp.rc_inv_req ON rc_inv(request_id);"
 	"CREATE INDEX IF NOT EXISTS temp.rc_inv_pt ON rc_inv(principal, time_us);"
 	"CREATE INDEX IF NOT EXISTS temp.rc_ctl_at ON rc_ctl(account, time_us);"
-	"UPDATE rc_ct SET m = 1 WHERE request_id IS NOT NULL AND request_id <> ''"
-	" AND EXISTS (SELECT 1 FROM rc_inv i WHERE i.request_id = rc_ct.request_id);"
-	"UPDATE rc_inv SET m = 1 WHERE request_id IS NOT NULL AND request_id <> ''"
-	" AND EXISTS (SELECT 1 FROM rc_ct c WHERE c.request_id = rc_inv.request_id);";
+	"UPDATE rc_ct SET m = 1 WHERE id IN (SELECT c.id FROM rc_ct c INDEXED BY rc_ct_req"
+	" WHERE c.request_id > '' AND EXISTS (SELECT 1 FROM rc_inv i WHERE i.request_id = c.request_id)"
+	" ORDER BY c.request_id);"
+	"UPDATE rc_inv SET m = 1 WHERE id IN (SELECT i.id FROM rc_inv i INDEXED BY rc_inv_req"
+	" WHERE i.request_id > '' AND EXISTS (SELECT 1 FROM rc_ct c WHERE c.request_id = i.request_id)"
+	" ORDER BY i.request_id);";
 
 static const char teardown_sql[] = "DELETE FROM rc_ct; DELETE FROM rc_inv; DELETE FROM rc_ctl;";
 
