@@ -410,26 +410,28 @@ static size_t merge_rules(size_t *rules, size_t n, size_t max)
 
 size_t findings_event_rules(findings *fs, const rpt_event_in *ev, size_t *rules, size_t max)
 {
-	size_t count = 0;
+	size_t count = 0, unnamed = 0;
 	if (ev->seq != 0) {
-		lt_error e;
-		if (hitlog_rewind(fs->byseq, &e) != LT_OK)
-			return 0;
+		/* a rewind or read failure leaves the row without these rules and is
+		 * reported once, by findings_hits_status */
 		uint32_t r32[64];
 		size_t cap = max < 64 ? max : 64;
-		count = hitlog_rules(fs->byseq, ev->seq, r32, cap);
+		if (hitlog_rewind(fs->byseq, NULL) == LT_OK)
+			count = hitlog_rules(fs->byseq, ev->seq, r32, cap);
 		for (size_t i = 0; i < count && i < cap; i++)
 			rules[i] = r32[i];
-		if (count > cap)
-			count = cap; /* the rest are not named */
+		if (count > cap) { /* counted, not named */
+			unnamed = count - cap;
+			count = cap;
+		}
 	}
 	if (ev->uid.n == 0 || strmap_count(fs->byuid) == 0)
-		return merge_rules(rules, count, max);
+		return merge_rules(rules, count, max) + unnamed;
 	buf k;
 	buf_init(&k, 0);
 	if (uid_key(&k, ev->source, ev->uid) != LT_OK) {
 		buf_free(&k);
-		return merge_rules(rules, count, max);
+		return merge_rules(rules, count, max) + unnamed;
 	}
 	const uint64_t *head = strmap_find(fs->byuid, k.data, k.len);
 	buf_free(&k);
@@ -438,7 +440,7 @@ size_t findings_event_rules(findings *fs, const rpt_event_in *ev, size_t *rules,
 			rules[count] = fs->nodes[i - 1].rule;
 		count++;
 	}
-	return merge_rules(rules, count, max);
+	return merge_rules(rules, count, max) + unnamed;
 }
 
 lt_status findings_hits_status(const findings *fs, lt_error *err)

@@ -242,32 +242,43 @@ static void find_next(hitlog *h)
 		h->next = UINT64_MAX;
 }
 
+/* Marks the log failed (every later read gives nothing, hitlog_failed says
+ * why) and returns LT_EFATAL with the message in err too (when not NULL). */
+static lt_status rewind_failed(hitlog *h, lt_error *err, const char *msg)
+{
+	if (!h->failed) {
+		h->failed = 1;
+		lt_error_set(&h->err, LT_EFATAL, "hit log: %s", msg);
+	}
+	if (err != NULL)
+		*err = h->err;
+	return LT_EFATAL;
+}
+
 lt_status hitlog_rewind(hitlog *h, lt_error *err)
 {
+	if (h->failed)
+		return rewind_failed(h, err, "");
 	if (h->reading)
 		return LT_OK;
 	h->reading = 1;
 	for (size_t i = 0; i < h->nruns; i++) {
 		h->runs[i].rb = malloc(READ_PAIRS * sizeof *h->runs[i].rb);
 		if (h->runs[i].rb == NULL)
-			return lt_error_set(err, LT_EFATAL, "hit log: out of memory");
+			return rewind_failed(h, err, "out of memory");
 	}
 	h->n = sort_unique(h->buf, h->n);
 	if (h->n > 0) {
 		run *m = new_run(h);
 		if (m == NULL)
-			return lt_error_set(err, LT_EFATAL, "hit log: out of memory");
+			return rewind_failed(h, err, "out of memory");
 		m->count = h->n;
 		h->mem = m;
 	}
 	free(h->filter);
 	h->filter = NULL;
 	find_next(h);
-	if (h->failed) {
-		*err = h->err;
-		return LT_EFATAL;
-	}
-	return LT_OK;
+	return h->failed ? rewind_failed(h, err, "") : LT_OK;
 }
 
 size_t hitlog_rules(hitlog *h, uint64_t seq, uint32_t *rules, size_t max)

@@ -45,7 +45,8 @@ void hitlog_free(hitlog *h);
  * hitlog_rewind. */
 lt_status hitlog_add(hitlog *h, uint64_t seq, uint32_t rule, lt_error *err) LT_WUR;
 
-/* Ends the adding and starts reading at the lowest seq. */
+/* Ends the adding and starts reading at the lowest seq. Once it has failed,
+ * every later call fails the same way (err may be NULL). */
 lt_status hitlog_rewind(hitlog *h, lt_error *err) LT_WUR;
 
 /* The distinct rules that hit the event at seq, ascending, into rules[0..max);
@@ -54,7 +55,8 @@ lt_status hitlog_rewind(hitlog *h, lt_error *err) LT_WUR;
  * later call return 0 and hitlog_failed true. */
 size_t hitlog_rules(hitlog *h, uint64_t seq, uint32_t *rules, size_t max);
 
-/* True after a read error in hitlog_rules (err gets the message). */
+/* True after hitlog_rewind or hitlog_rules failed (out of memory, or the
+ * temporary file could not be read back); err gets the message. */
 bool hitlog_failed(const hitlog *h, lt_error *err);
 
 /* Runs written to the temporary file so far (for tests and statistics). */
