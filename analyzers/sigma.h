@@ -133,16 +133,16 @@ typedef struct sigma_span {
 
 #define SIGMA_MAX_SPANS 16
 
-/* An event that took part in a correlation (copied out of its replay step). */
+/* An event that took part in a correlation: where it is in the replay, not
+ * what it holds (a window keeps thousands of events, a finding shows a few).
+ * (source, time_us, tie) finds it again in the case (store/replay.h); seq is
+ * its position in the replay that was matched. */
 typedef struct sigma_corr_event sigma_corr_event;
 struct sigma_corr_event {
 	int64_t time_us;
 	ev_source source;
-	char *uid;
-	char *evidence; /* provenance, NULL when the event had none */
-	char *member;
-	uint64_t line;
-	uint64_t seq; /* event.seq: its position in the replay */
+	uint32_t tie; /* event.tie */
+	uint64_t seq; /* event.seq */
 };
 
 /* A correlation rule that fired on this event (the last one it needed). */

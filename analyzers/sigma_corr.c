@@ -3,13 +3,13 @@
  *
  * State is per correlation rule and per group (the group-by values of the
  * event, joined into one key, in an open-addressed hash table). Each group
- * keeps a ring buffer of the matched events inside the window, with what a
- * finding needs in 56 bytes an event (time, source, line, replay seq; the uid packed when
- * it is a UUID, else copied; provenance as an id into a reference-counted
- * table, so it lives as long as the windows and handed-out events using it;
- * the value as a number or a pointer to the group's counted copy). Every event of
- * a window is kept: a fired correlation reports them all (each is counted in
- * the finding and marked in timeline.csv). On each fed event the
+ * keeps a ring buffer of the matched events inside the window, 32 bytes an
+ * event: its time, its place in the replay (seq, and source + tie, which find
+ * it again in the case) and its value (a number, or a pointer to the group's
+ * counted copy). Nothing of the event's content is copied: a fired
+ * correlation hands out the places of all its events (each is counted in the
+ * finding and marked in timeline.csv) and the caller reads back the headers
+ * of the few a finding shows. On each fed event the
  * window is trimmed to [t - timespan, t], the aggregate of the type is
  * brought up to date (count, distinct values, running sum, last time per
  * referenced rule, or the latest chain start per step for temporal_ordered),
@@ -36,40 +36,18 @@
 #define NONE INT64_MIN
 #define WINDOW_KEEP 64 /* ring slots a group keeps when its window empties */
 
-/* How a window entry holds its event's uid: a canonical UUID (the eventID /
- * requestId of nearly every AWS record) packed into 16 bytes, else a copy. */
-enum { UID_COPY = 0, UID_UUID_LOWER, UID_UUID_UPPER };
-
 /* One matched event in a window: what the condition needs (time, value) and
- * what a fired correlation hands out (uid, provenance, line, seq). 56 bytes, no
- * allocation for a UUID uid or a provenance seen before. */
+ * where the event is (sigma_corr_event). 32 bytes, no allocation. */
 typedef struct wentry {
 	int64_t time_us;
-	uint64_t line;
-	uint64_t seq; /* the event's position in the replay (event.seq) */
-	union {
-		char *copy;             /* UID_COPY: owned, NULL if out of memory */
-		unsigned char uuid[16]; /* UID_UUID_*: the 32 hex digits */
-	} uid;
+	uint64_t seq; /* event.seq */
 	union {
 		double num;      /* value_sum / value_avg / value_percentile */
 		const char *val; /* value_count: the group's counted copy (see vc_add) */
 	} v;
-	uint32_t prov; /* provenance id (see prov_ref), 0 = none */
+	uint32_t tie; /* event.tie */
 	uint8_t source;
-	uint8_t uid_kind;
 } wentry;
-
-/* A distinct provenance (evidence path, member chain) of window entries and
- * handed-out events, counted: it is freed when the last one lets go. */
-typedef struct prov_ent {
-	char *evidence; /* one block "evidence\0member\0"; NULL: a free slot */
-	char *member;   /* inside that block */
-	uint64_t hash;
-	uint64_t refs;
-	uint32_t next_free; /* free slots: id of the next one, 0 = end */
-	bool has_evidence, has_member;
-} prov_ent;
 
 typedef struct vcount {
 	char *val;    /* owned copy */
@@ -127,20 +105,12 @@ struct sigma_corr {
 	bool generate;
 	group **tab;
 	size_t tabcap, ngroups;
-	prov_ent *provs;    /* by id - 1 */
-	size_t nprovs, cprovs, live_provs;
-	uint32_t free_prov; /* first free slot's id, 0 = none */
-	uint32_t *provtab;  /* open addressing (linear probing) over provs: id, 0 = empty */
-	size_t provcap;
 	int64_t last_sweep; /* replay time of the last sweep of idle groups */
 	uint64_t feeds;     /* feeds since then */
 	sigma_corr_event *out;
 	size_t nout;
 	char *out_group;
-	uint32_t *out_prov; /* provenance ids held by the handed-out events */
 };
-
-static void prov_unref(sigma_corr *c, uint32_t id);
 
 enum { C_GT = 0, C_GTE, C_LT, C_LTE, C_EQ };
 static const char *const cond_names[] = {"gt", "gte", "lt", "lte", "eq"};
@@ -328,26 +298,12 @@ const char *sigma_corr_group_field(const sigma_corr *c, size_t i, const char *ru
 
 /* ---------------------------------------------------------------- state */
 
-/* Handed-out events: evidence and member point into the correlation's
- * provenance table (released in free_out), only the uid is owned. */
-static void free_event(sigma_corr_event *e)
-{
-	free(e->uid);
-	memset(e, 0, sizeof *e);
-}
-
 static void free_out(sigma_corr *c)
 {
-	for (size_t i = 0; i < c->nout; i++) {
-		free_event(&c->out[i]);
-		prov_unref(c, c->out_prov[i]);
-	}
 	free(c->out);
 	free(c->out_group);
-	free(c->out_prov);
 	c->out = NULL;
 	c->out_group = NULL;
-	c->out_prov = NULL;
 	c->nout = 0;
 }
 
@@ -505,14 +461,6 @@ static bool numeric(const sigma_corr *c)
 	       c->type == SIGMA_CORR_VALUE_PERCENTILE;
 }
 
-static void entry_free(sigma_corr *c, wentry *e)
-{
-	if (e->uid_kind == UID_COPY)
-		free(e->uid.copy);
-	prov_unref(c, e->prov);
-	memset(e, 0, sizeof *e);
-}
-
 static void drop_oldest(sigma_corr *c, group *g)
 {
 	wentry *e = at(g, 0);
@@ -522,7 +470,6 @@ static void drop_oldest(sigma_corr *c, group *g)
 		vc_remove(g, e->v.val);
 	if (c->type == SIGMA_CORR_VALUE_PERCENTILE)
 		sorted_remove(g, e->v.num);
-	entry_free(c, e);
 	g->head = (g->head + 1) % g->cap;
 	if (--g->n == 0)
 		g->sum = 0.0;
@@ -568,14 +515,6 @@ void sigma_corr_reset(sigma_corr *c)
 	c->feeds = 0;
 	c->last_sweep = 0;
 	free_out(c);
-	for (size_t i = 0; i < c->nprovs; i++) /* none is left; in case */
-		free(c->provs[i].evidence);
-	free(c->provs);
-	free(c->provtab);
-	c->provs = NULL;
-	c->provtab = NULL;
-	c->nprovs = c->cprovs = c->provcap = c->live_provs = 0;
-	c->free_prov = 0;
 	free(c->q);
 	c->q = NULL;
 	c->qhead = c->qn = c->qcap = 0;
@@ -596,129 +535,6 @@ static uint64_t hash_str(const char *s)
 	for (; *s; s++)
 		h = (h ^ (uint8_t)*s) * 1099511628211ull;
 	return h;
-}
-
-/* ---- provenance: each distinct (evidence, member) once, reference-counted.
- * Events of one member come together in the replay, so a window holds few
- * distinct ones; counting them lets the table follow the windows instead of
- * growing with the files of the case. */
-
-static uint64_t prov_hash(const char *evidence, const char *member)
-{
-	uint64_t h = hash_str(evidence ? evidence : "") * 31 + hash_str(member ? member : "");
-	return h ^ (h >> 29) ^ (uint64_t)(evidence == NULL) << 1 ^ (uint64_t)(member == NULL);
-}
-
-static bool prov_same(const prov_ent *e, const ev_provenance *p)
-{
-	return e->has_evidence == (p->evidence != NULL) && e->has_member == (p->member != NULL) &&
-	       strcmp(e->evidence, p->evidence ? p->evidence : "") == 0 &&
-	       strcmp(e->member, p->member ? p->member : "") == 0;
-}
-
-static bool provtab_grow(sigma_corr *c)
-{
-	size_t nc = c->provcap ? c->provcap * 2 : 64;
-	while ((c->live_provs + 1) * 2 > nc)
-		nc *= 2;
-	uint32_t *nt = calloc(nc, sizeof *nt);
-	if (nt == NULL)
-		return false;
-	for (size_t i = 0; i < c->nprovs; i++) {
-		if (c->provs[i].evidence == NULL)
-			continue;
-		size_t h = (size_t)c->provs[i].hash & (nc - 1);
-		while (nt[h] != 0)
-			h = (h + 1) & (nc - 1);
-		nt[h] = (uint32_t)(i + 1);
-	}
-	free(c->provtab);
-	c->provtab = nt;
-	c->provcap = nc;
-	return true;
-}
-
-/* A new slot (id) holding a copy of p, or 0 out of memory. */
-static uint32_t prov_new(sigma_corr *c, const ev_provenance *p, uint64_t hash)
-{
-	const char *ev = p->evidence ? p->evidence : "", *mb = p->member ? p->member : "";
-	size_t ne = strlen(ev), nm = strlen(mb);
-	char *block = malloc(ne + nm + 2);
-	if (block == NULL)
-		return 0;
-	memcpy(block, ev, ne + 1);
-	memcpy(block + ne + 1, mb, nm + 1);
-	uint32_t id = c->free_prov;
-	if (id != 0) {
-		c->free_prov = c->provs[id - 1].next_free;
-	} else {
-		if (c->nprovs == c->cprovs) {
-			size_t nc = c->cprovs ? c->cprovs * 2 : 64;
-			prov_ent *np = nc < UINT32_MAX ? realloc(c->provs, nc * sizeof *np) : NULL;
-			if (np == NULL) {
-				free(block);
-				return 0;
-			}
-			c->provs = np;
-			c->cprovs = nc;
-		}
-		id = (uint32_t)++c->nprovs;
-	}
-	c->provs[id - 1] = (prov_ent){block, block + ne + 1, hash, 0, 0, p->evidence != NULL,
-	                              p->member != NULL};
-	c->live_provs++;
-	return id;
-}
-
-/* Takes a reference to p's entry (made on first use): its id, 0 for no
- * provenance or out of memory (the event is then handed out without one). */
-static uint32_t prov_ref(sigma_corr *c, const ev_provenance *p)
-{
-	if (p == NULL)
-		return 0;
-	if ((c->live_provs + 1) * 2 > c->provcap && !provtab_grow(c))
-		return 0;
-	uint64_t hash = prov_hash(p->evidence, p->member);
-	size_t mask = c->provcap - 1, h = (size_t)hash & mask;
-	for (; c->provtab[h] != 0; h = (h + 1) & mask) {
-		prov_ent *e = &c->provs[c->provtab[h] - 1];
-		if (e->hash == hash && prov_same(e, p)) {
-			e->refs++;
-			return c->provtab[h];
-		}
-	}
-	uint32_t id = prov_new(c, p, hash);
-	if (id == 0)
-		return 0;
-	c->provtab[h] = id;
-	c->provs[id - 1].refs = 1;
-	return id;
-}
-
-/* Drops a reference; the last one frees the entry (backward-shift deletion
- * keeps the probe sequences of the others whole). */
-static void prov_unref(sigma_corr *c, uint32_t id)
-{
-	if (id == 0 || --c->provs[id - 1].refs > 0)
-		return;
-	prov_ent *e = &c->provs[id - 1];
-	size_t mask = c->provcap - 1, i = (size_t)e->hash & mask;
-	while (c->provtab[i] != id)
-		i = (i + 1) & mask;
-	for (size_t j = (i + 1) & mask; c->provtab[j] != 0; j = (j + 1) & mask) {
-		size_t k = (size_t)c->provs[c->provtab[j] - 1].hash & mask; /* its home slot */
-		bool stays = i <= j ? (i < k && k <= j) : (i < k || k <= j);
-		if (stays)
-			continue;
-		c->provtab[i] = c->provtab[j];
-		i = j;
-	}
-	c->provtab[i] = 0;
-	free(e->evidence);
-	e->evidence = e->member = NULL;
-	e->next_free = c->free_prov;
-	c->free_prov = id;
-	c->live_provs--;
 }
 
 static bool rehash(sigma_corr *c)
@@ -770,18 +586,6 @@ static group *find_group(sigma_corr *c, const char *key)
 	return g;
 }
 
-static char *dup_n(const char *s, size_t n)
-{
-	if (s == NULL)
-		return NULL;
-	char *d = malloc(n + 1);
-	if (d != NULL) {
-		memcpy(d, s, n);
-		d[n] = '\0';
-	}
-	return d;
-}
-
 /* Undoes the last push (out of memory for the sorted copy). */
 static void drop_newest(sigma_corr *c, group *g)
 {
@@ -792,76 +596,7 @@ static void drop_newest(sigma_corr *c, group *g)
 	g->total--;
 	if (c->type == SIGMA_CORR_VALUE_COUNT)
 		vc_remove(g, e->v.val);
-	entry_free(c, e);
 	g->n--;
-}
-
-static int hex_val(char ch)
-{
-	if (ch >= '0' && ch <= '9')
-		return ch - '0';
-	if (ch >= 'a' && ch <= 'f')
-		return ch - 'a' + 10;
-	if (ch >= 'A' && ch <= 'F')
-		return ch - 'A' + 10 + 16; /* +16: upper case */
-	return -1;
-}
-
-/* Packs a canonical UUID (8-4-4-4-12 hex digits, one letter case) into
- * e->uid.uuid; false if s is anything else. */
-static bool uuid_pack(const char *s, size_t n, wentry *e)
-{
-	if (n != 36 || s[8] != '-' || s[13] != '-' || s[18] != '-' || s[23] != '-')
-		return false;
-	int cases = 0; /* bit 0: a lower-case letter seen, bit 1: an upper-case one */
-	unsigned char out[16];
-	size_t k = 0;
-	for (size_t i = 0; i < 36; i++) {
-		if (i == 8 || i == 13 || i == 18 || i == 23)
-			continue;
-		int v = hex_val(s[i]);
-		if (v < 0)
-			return false;
-		if (v >= 10)
-			cases |= v >= 26 ? 2 : 1;
-		v &= 15;
-		if (k % 2 == 0)
-			out[k / 2] = (unsigned char)(v << 4);
-		else
-			out[k / 2] = (unsigned char)(out[k / 2] | v);
-		k++;
-	}
-	if (cases == 3)
-		return false;
-	memcpy(e->uid.uuid, out, sizeof out);
-	e->uid_kind = cases == 2 ? UID_UUID_UPPER : UID_UUID_LOWER;
-	return true;
-}
-
-/* The uid as a new string (free()), NULL out of memory. A copy is handed over. */
-static char *uid_take(wentry *e)
-{
-	if (e->uid_kind == UID_COPY) {
-		char *p = e->uid.copy;
-		e->uid.copy = NULL;
-		return p;
-	}
-	const char *digits = e->uid_kind == UID_UUID_UPPER ? "0123456789ABCDEF" : "0123456789abcdef";
-	char *p = malloc(37);
-	if (p == NULL)
-		return NULL;
-	size_t k = 0;
-	for (size_t i = 0; i < 36; i++) {
-		if (i == 8 || i == 13 || i == 18 || i == 23) {
-			p[i] = '-';
-			continue;
-		}
-		unsigned b = e->uid.uuid[k / 2];
-		p[i] = digits[k % 2 == 0 ? b >> 4 : b & 15];
-		k++;
-	}
-	p[36] = '\0';
-	return p;
 }
 
 /* Moves g's entries into a ring of nc slots (nc >= g->n). */
@@ -892,14 +627,8 @@ static bool push(sigma_corr *c, group *g, const event *ev, const char *val, size
 	memset(e, 0, sizeof *e);
 	e->time_us = ev->time_us;
 	e->source = (uint8_t)ev->source;
-	size_t un = ev->uid.p ? (ev->uid.n > 256 ? 256 : ev->uid.n) : 0;
-	if (!uuid_pack(ev->uid.p, un, e)) {
-		e->uid_kind = UID_COPY;
-		e->uid.copy = dup_n(ev->uid.p ? ev->uid.p : "", un);
-	}
-	e->line = ev->line;
 	e->seq = ev->seq;
-	e->prov = prov_ref(c, ev->prov);
+	e->tie = ev->tie;
 	if (c->type == SIGMA_CORR_VALUE_COUNT && val != NULL) {
 		char tmp[1025];
 		size_t n = vn > 1024 ? 1024 : vn;
@@ -966,26 +695,13 @@ static void hand_out(sigma_corr *c, group *g, double value, sigma_corr_fired *f)
 {
 	free_out(c);
 	c->out = calloc(g->n + 1, sizeof *c->out);
-	c->out_prov = calloc(g->n + 1, sizeof *c->out_prov);
 	c->out_group = strdup(g->key);
 	f->first_us = g->n ? at(g, 0)->time_us : 0;
 	f->last_us = g->n ? at(g, g->n - 1)->time_us : 0;
-	if (c->out != NULL && c->out_prov != NULL) {
+	if (c->out != NULL) {
 		for (size_t i = 0; i < g->n; i++) {
-			wentry *e = at(g, i);
-			sigma_corr_event *o = &c->out[i];
-			o->time_us = e->time_us;
-			o->source = (ev_source)e->source;
-			o->uid = uid_take(e);
-			o->line = e->line;
-			o->seq = e->seq;
-			if (e->prov != 0) { /* the entry's reference goes with the event */
-				const prov_ent *pe = &c->provs[e->prov - 1];
-				o->evidence = pe->has_evidence ? pe->evidence : NULL;
-				o->member = pe->has_member ? pe->member : NULL;
-				c->out_prov[i] = e->prov;
-				e->prov = 0;
-			}
+			const wentry *e = at(g, i);
+			c->out[i] = (sigma_corr_event){e->time_us, (ev_source)e->source, e->tie, e->seq};
 		}
 		c->nout = g->n;
 	}

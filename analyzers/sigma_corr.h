@@ -26,10 +26,11 @@
  * kept per group (older ones are dropped first; in a sliding window the
  * aggregate is over the kept events; in a fixed window event_count,
  * value_sum and value_avg stay exact; value_count may under-count and
- * value_percentile is over the kept events). A kept event costs about 56
- * bytes (plus a copy of its uid when that is not a canonical UUID, and of its
- * value for value_count when the value is new to the window); provenance
- * strings are shared and freed with the last event that uses them.
+ * value_percentile is over the kept events). A kept event costs 32 bytes
+ * (plus, for value_count, a copy of its value when that is new to the
+ * window): its time, value and place in the replay (sigma_corr_event), none
+ * of its content. A fired correlation hands out those places; reading back
+ * the headers of the events a finding shows is the caller's job.
  *
  * Ownership: a sigma_corr owns its state (malloc); sigma_corr_free releases it.
  */

@@ -41,7 +41,6 @@
 #include "reports/jsonl.h"
 #include "reports/junit.h"
 #include "reports/markdown.h"
-#include "reports/strmap.h"
 #include "store/case.h"
 #include "store/replay.h"
 
@@ -225,7 +224,7 @@ typedef struct scan {
 	uint64_t rule_errors_shown;
 	case_totals totals;
 	timeline *tl; /* timeline.csv spool (NULL: csv not requested) */
-	strmap *corr_latest; /* correlation rule + group -> its latest finding + 1 */
+	uint64_t corr_lookups_missed; /* correlation events not found again in the index */
 	struct integrity *in; /* digest verification and reconciliation, run beside the replay */
 } scan;
 
@@ -700,42 +699,43 @@ static void note_rule_failure(scan *s, const sigma_rule *rule, const event *ev, 
 		say_error("report", &err);
 }
 
-/* Header fields of an event that took part in a correlation (the engine keeps
- * only its uid, time and provenance), read back from the index. Returns true
- * when found; e keeps pointers into the replay, valid until *rp is freed. */
-#define SCAN_CORR_LOOKUPS 32
+/* An event of a correlation finding that could not be read back from the
+ * index is counted and marked in timeline.csv, but shown without its header:
+ * the report says so (it means the index changed under the scan). */
+static lt_status note_lookups_missed(scan *s, lt_error *err)
+{
+	char reason[LT_ERROR_MSG_MAX];
+	snprintf(reason, sizeof reason,
+	         "%llu event(s) of correlation findings could not be read back from the index: "
+	         "they are counted without their header fields",
+	         (unsigned long long)s->corr_lookups_missed);
+	log_warn("%s", reason);
+	return report_add_problem(s->r, "", "", 0, RPT_SEV_WARNING, reason, err);
+}
+
+/* Header fields and provenance of an event that took part in a correlation
+ * (the engine keeps only its place: source, time, tie), read back from the
+ * index. Returns true when found; e keeps pointers into the replay, valid
+ * until *rp is freed. */
 static bool lookup_event(case_db *c, const sigma_corr_event *ce, replay **rp, rpt_event_in *e)
 {
 	replay_filter f;
 	replay_filter_init(&f);
-	f.uid = ce->uid;
 	f.source = ce->source;
 	f.since_us = ce->time_us;
-	f.until_us = ce->time_us + 1;
+	f.until_us = ce->time_us == INT64_MAX ? INT64_MAX : ce->time_us + 1;
 	f.flags = REPLAY_HEADERS_ONLY;
 	lt_error err;
 	const event *ev = NULL;
-	if (replay_new(c, &f, rp, &err) != LT_OK || replay_next(*rp, &ev, &err) == LT_EFATAL || ev == NULL)
+	if (replay_new(c, &f, rp, &err) != LT_OK)
 		return false;
-	event_to_report(ev, e);
-	return true;
-}
-
-/* True when a hit at time t for the correlation finding *latest is sure to
- * join that finding (the report's aggregation: within window_us after its
- * last event, or inside its span) and the finding already keeps all the
- * events it shows: the event's header would not be kept, so reading it back
- * from the index can be skipped. */
-static bool event_not_kept(const scan *s, const uint64_t *latest, int64_t t)
-{
-	if (latest == NULL || *latest == 0 || *latest > report_nfindings(s->r))
-		return false;
-	const rpt_options *o = report_options(s->r);
-	const rpt_finding *fd = report_finding(s->r, (size_t)(*latest - 1));
-	if (fd->nevents < o->max_events || o->window_us <= 0 || t == INT64_MIN ||
-	    fd->last_us == INT64_MIN || t < fd->first_us)
-		return false;
-	return t <= fd->last_us || t - fd->last_us <= o->window_us;
+	while (replay_next(*rp, &ev, &err) != LT_EFATAL && ev != NULL) {
+		if (ev->source == ce->source && ev->time_us == ce->time_us && ev->tie == ce->tie) {
+			event_to_report(ev, e);
+			return true;
+		}
+	}
+	return false;
 }
 
 static lt_status add_correlation(hit_ctx *h, size_t ri, const sigma_hit *hit)
@@ -745,42 +745,27 @@ static lt_status add_correlation(hit_ctx *h, size_t ri, const sigma_hit *hit)
 	size_t ngroup = f->group[0] != '\0' ? 1 : 0;
 	lt_error err;
 	lt_error_clear(&err);
-	/* The report opens a finding, or adds to the latest one of the rule and
-	 * group; which is the latest is tracked here to skip index look-ups of
-	 * events it would only count (see event_not_kept). */
-	buf key;
-	buf_init(&key, 0);
-	uint64_t rule = ri;
-	uint64_t *latest = NULL;
-	if (h->s->corr_latest != NULL && buf_append(&key, &rule, sizeof rule) == LT_OK &&
-	    buf_puts(&key, f->group) == LT_OK)
-		latest = strmap_slot(h->s->corr_latest, key.data, key.len, true, NULL);
-	buf_free(&key);
+	/* A window hands out every event it counted; the report keeps the first
+	 * few of a finding in full and counts the others. Only those it keeps are
+	 * read back from the index (the completing event is at hand). */
 	for (size_t i = 0; i < f->nevents; i++) {
 		const sigma_corr_event *ce = &f->events[i];
 		rpt_event_in e;
 		rpt_event_init(&e);
 		e.time_us = ce->time_us;
 		e.source = rpt_s(ev_source_name(ce->source));
-		e.uid = rpt_s(ce->uid);
-		e.evidence = rpt_s(ce->evidence);
-		e.member = rpt_s(ce->member);
-		e.line = ce->line;
-		replay *rp = NULL;
-		if (h->ev != NULL && ce->uid != NULL && h->ev->uid.n == strlen(ce->uid) &&
-		    memcmp(ce->uid, h->ev->uid.p, h->ev->uid.n) == 0)
-			e = h->rev; /* the completing event: full header */
-		else if (i < SCAN_CORR_LOOKUPS && ce->uid != NULL &&
-		         !event_not_kept(h->s, latest, ce->time_us))
-			lookup_event(h->s->c, ce, &rp, &e);
 		e.seq = ce->seq;
-		size_t before = report_nfindings(h->s->r);
+		replay *rp = NULL;
+		if (h->ev != NULL && ce->seq == h->ev->seq)
+			e = h->rev; /* the completing event: full header */
+		else if (report_hit_keeps_event(h->s->r, ri, &group, ngroup, &e) &&
+		         !lookup_event(h->s->c, ce, &rp, &e))
+			h->s->corr_lookups_missed++;
+		e.seq = ce->seq;
 		lt_status st = report_add_hit(h->s->r, ri, &group, ngroup, &e, NULL, 0, &err);
 		replay_free(rp);
 		if (st != LT_OK)
 			return err.status;
-		if (latest != NULL && report_nfindings(h->s->r) > before)
-			*latest = report_nfindings(h->s->r);
 	}
 	return LT_OK;
 }
@@ -908,6 +893,8 @@ static lt_status replay_case(scan *s, lt_error *err)
 		if (ruleset_finish(s->rs, on_hit, &h) != LT_OK || h.status == LT_EFATAL)
 			st = lt_error_set(err, LT_EFATAL, "out of memory while closing correlation windows");
 	}
+	if (st == LT_OK && s->corr_lookups_missed > 0)
+		st = note_lookups_missed(s, err);
 	return st;
 }
 
@@ -1220,8 +1207,6 @@ void scan_run(const char *case_path, const scan_options *o, exit_state *ex)
 		st = report_set_run(s.r, PACKAGE_VERSION, o->command_line, report_now_us(), case_path, &err);
 	if (st == LT_OK)
 		st = load_rules(&s, &err);
-	if (st == LT_OK && (s.corr_latest = strmap_new(0)) == NULL)
-		st = lt_error_set(&err, LT_EFATAL, "out of memory");
 	if (st == LT_OK) {
 		metrics_options mo;
 		metrics_options_init(&mo);
@@ -1257,7 +1242,6 @@ void scan_run(const char *case_path, const scan_options *o, exit_state *ex)
 			exit_state_note(ex, LT_EXIT_FINDINGS);
 	}
 	timeline_discard(s.tl);
-	strmap_free(s.corr_latest);
 	free(s.rule_index);
 	free(s.rule_active);
 	rule_map_free(&s.map);

@@ -85,6 +85,9 @@ typedef struct event {
 	uint64_t line;   /* 1-based line (JSON Lines) or record ordinal (Records array) */
 	uint64_t offset; /* byte offset of raw in the decompressed member */
 	uint64_t seq;    /* 1-based position in the replay that gave it (0: not replayed) */
+	uint32_t tie;    /* 0-based position among the replay's events with the same time and
+	                    source: (source, time_us, tie) names the event in any replay of the
+	                    case whose range includes time_us (store/replay.h) */
 	void *user;      /* what the replay's prepare function attached (store/replay.h) */
 } event;
 

@@ -35,7 +35,7 @@ typedef struct fnd {
 	rpt_finding pub;
 	rpt_event *events; /* arena; pub.events aliases it */
 	size_t ev_alloc;
-	uint64_t last_event_key; /* hash of the last event's (source, uid) */
+	uint64_t last_event_key; /* the last event's event_key */
 } fnd;
 
 typedef struct hitnode {
@@ -335,8 +335,12 @@ static lt_status group_key(buf *k, size_t rule, const rpt_pair *g, size_t ng)
 	return st;
 }
 
+/* Names an event: its replay position when it has one (a correlation's
+ * counted events carry no uid), else (source, uid). */
 static uint64_t event_key(const rpt_event_in *ev)
 {
+	if (ev->seq != 0)
+		return ev->seq;
 	uint64_t h1 = strmap_hash(ev->source.p ? ev->source.p : "", ev->source.n);
 	uint64_t h2 = strmap_hash(ev->uid.p ? ev->uid.p : "", ev->uid.n);
 	return h1 * 31 + h2 + 1;
@@ -545,6 +549,22 @@ static bool within_window(const findings *fs, const fnd *f, const rpt_event_in *
 	int64_t d = ev->time_us >= f->pub.last_us ? ev->time_us - f->pub.last_us
 	                                          : (ev->time_us >= f->pub.first_us ? 0 : f->pub.first_us - ev->time_us);
 	return d <= fs->opt.window_us;
+}
+
+bool findings_would_keep(findings *fs, size_t rule, const rpt_pair *group, size_t ngroup,
+                         const rpt_event_in *ev)
+{
+	buf k;
+	buf_init(&k, 0);
+	uint64_t *latest = NULL;
+	if (group_key(&k, rule, group, ngroup) == LT_OK)
+		latest = strmap_slot(fs->latest, k.data, k.len, false, NULL);
+	buf_free(&k);
+	if (latest != NULL && *latest != 0 && within_window(fs, &fs->v[*latest - 1], ev)) {
+		const fnd *f = &fs->v[*latest - 1];
+		return f->last_event_key != event_key(ev) && f->pub.nevents < fs->opt.max_events;
+	}
+	return fs->n < fs->opt.max_findings;
 }
 
 lt_status findings_add_hit(findings *fs, size_t rule, const rpt_pair *group, size_t ngroup,

@@ -27,6 +27,12 @@ typedef struct findings findings;
 findings *findings_new(const rpt_options *o) LT_WUR;
 void findings_free(findings *fs);
 
+/* True when findings_add_hit with these arguments would keep ev in full
+ * (a new finding, or one with room for another event), false when it would
+ * only count it (or the finding is past max_findings). Changes nothing. */
+bool findings_would_keep(findings *fs, size_t rule, const rpt_pair *group, size_t ngroup,
+                         const rpt_event_in *ev);
+
 /* *opened is set to true when the hit opened a new finding (may be NULL).
  * LT_EITEM for bad arguments, LT_EFATAL out of memory. A hit past
  * max_findings is counted (findings_dropped) and returns LT_OK. */

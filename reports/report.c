@@ -433,6 +433,12 @@ lt_status report_note_event(report *r, const rpt_event_in *ev, lt_error *err)
 
 /* ---- findings ------------------------------------------------------------ */
 
+bool report_hit_keeps_event(report *r, size_t rule, const rpt_pair *group, size_t ngroup,
+                            const rpt_event_in *ev)
+{
+	return rule < r->rules.n && findings_would_keep(r->fs, rule, group, ngroup, ev);
+}
+
 lt_status report_add_hit(report *r, size_t rule, const rpt_pair *group, size_t ngroup,
                          const rpt_event_in *ev, const rpt_match_in *matches, size_t nmatches,
                          lt_error *err)

@@ -255,6 +255,11 @@ typedef struct rpt_match_in {
  * last event, else opens a new finding. The same event hitting the same
  * finding again only adds its matches. group may be NULL when ngroup is 0.
  */
+/* True when report_add_hit with these arguments (ev: its time and seq, or
+ * source and uid, suffice) would keep the event in full rather than only
+ * count it: what a caller asks before reading back an event's header. */
+bool report_hit_keeps_event(report *r, size_t rule, const rpt_pair *group, size_t ngroup,
+                            const rpt_event_in *ev);
 lt_status report_add_hit(report *r, size_t rule, const rpt_pair *group, size_t ngroup,
                          const rpt_event_in *ev, const rpt_match_in *matches, size_t nmatches,
                          lt_error *err) LT_WUR;

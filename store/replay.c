@@ -106,6 +106,9 @@ struct replay {
 	size_t cache_bytes;
 	uint64_t tick;
 	uint64_t produced; /* events produced so far: the next one's seq - 1 */
+	int64_t tie_time[3]; /* per source: the time of the last kept row, and */
+	uint32_t tie_next[3]; /* how many kept rows had that time (the next one's tie) */
+	uint32_t tie;        /* the tie of the row next_row returned */
 	uint64_t loads, load_bytes; /* chunks read and inflated (more than the chunks: the cache is too small) */
 	int done;
 };
@@ -662,6 +665,20 @@ static lt_status fill_body(replay *r, event *ev, int64_t member_id, uint64_t len
 	return LT_OK;
 }
 
+/* event.tie of a kept row: counted over every kept row of the merge, before
+ * the principal/action/model/uid filter, so it does not depend on that
+ * filter, nor on the time range as long as the range starts at or before the
+ * row's time (replay_filter.since_us), nor on the source filter (per source). */
+static void count_tie(replay *r, const evblock_row *row)
+{
+	int s = (int)src_from(row->source);
+	if (r->tie_next[s] == 0 || r->tie_time[s] != row->time_us) {
+		r->tie_time[s] = row->time_us;
+		r->tie_next[s] = 0;
+	}
+	r->tie = r->tie_next[s]++;
+}
+
 /* The next merged row that is kept and passes the filter; NULL at the end. */
 static lt_status next_row(replay *r, const evmerge_item **out, lt_error *err)
 {
@@ -680,6 +697,8 @@ static lt_status next_row(replay *r, const evmerge_item **out, lt_error *err)
 			return st;
 		if (it == NULL)
 			return st;
+		if (!it->duplicate)
+			count_tie(r, it->row);
 		if (!it->duplicate && row_wanted(r, it->row)) {
 			*out = it;
 			return LT_OK;
@@ -700,6 +719,7 @@ static lt_status produce(replay *r, event *ev, int *got, lt_error *err)
 	lt_error_clear(&e2);
 	lt_status hs = fill_header(r, it, ev, &e2);
 	ev->seq = ++r->produced;
+	ev->tie = r->tie;
 	const ev_provenance *prov = NULL;
 	st = load_prov(r, it->member_id, &prov, err);
 	if (st != LT_OK)

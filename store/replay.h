@@ -13,6 +13,13 @@
  * bedrock_derive, with external bodies (inputBodyS3Path/outputBodyS3Path)
  * resolved against the stored objects of the case.
  *
+ * Each event also gets its place: event.seq, its 1-based position in this
+ * replay, and event.tie, its 0-based position among the case's events with
+ * the same time and source. (source, time_us, tie) names one event in every
+ * replay whose range includes that time, whatever the other filters: a
+ * replay of [time_us, time_us + 1) finds it again (how `scan` reads back the
+ * header of an event that took part in a correlation).
+ *
  * Memory is bounded: event blocks are decoded only while the replay is inside
  * their time span (store/evmerge.h); decompressed member content is kept in a small LRU
  * cache (REPLAY_CACHE_ENTRIES chunks, at most REPLAY_CACHE_BYTES in all,

@@ -1,8 +1,9 @@
 /*
  * test_replay.c — the replay cursor over a case built by the indexer from
  * the fixtures in tests/data/store: order, filters, exact raw bytes,
- * provenance, derived text with external bodies (found and missing), and
- * records that straddle stored chunks of a large uncompressed member.
+ * provenance, derived text with external bodies (found and missing),
+ * records that straddle stored chunks of a large uncompressed member, and
+ * event.tie naming an event again in a replay of its time.
  */
 #include "config.h"
 
@@ -326,6 +327,71 @@ static void replay__large_uncompressed_member__records_across_chunks_exact(void 
 	free(text);
 }
 
+/* (source, time, tie) names one event in any replay whose range includes its
+ * time, whatever the other filters: many events share each second, across
+ * members, with copies of some in a second member (de-duplicated). */
+static void replay__tie__names_event_in_any_replay_of_its_time(void **state)
+{
+	fixture *f = *state;
+	case_close(f->c);
+	f->c = NULL;
+	for (int file = 0; file < 3; file++) {
+		char text[16384];
+		size_t n = 0;
+		for (int i = 0; i < 30; i++) {
+			int id = file == 2 ? i : file * 30 + i; /* file 2: copies of file 0's events */
+			n += (size_t)snprintf(text + n, sizeof text - n,
+			                      "{\"eventVersion\":\"1.09\",\"eventTime\":\"2024-07-01T00:00:%02dZ\","
+			                      "\"eventSource\":\"s3.amazonaws.com\",\"eventName\":\"%s\","
+			                      "\"userIdentity\":{\"type\":\"IAMUser\",\"arn\":\"arn:aws:iam::1:user/u%d\"},"
+			                      "\"eventID\":\"tie-%03d\"}\n",
+			                      id % 3, id % 2 ? "GetObject" : "PutObject", id % 4, id);
+		}
+		char p[512];
+		snprintf(p, sizeof p, "%s/tie-%d.jsonl", f->ev, file);
+		put(p, text, n);
+	}
+	index_into(f);
+	replay_filter all;
+	replay_filter_init(&all);
+	assert_int_equal(ltime_parse("2024-07-01", 10, &all.since_us), LT_OK);
+	replay *r = NULL;
+	lt_error err;
+	assert_int_equal(replay_new(f->c, &all, &r, &err), LT_OK);
+	const event *ev;
+	int seen = 0, max_tie = 0;
+	while (replay_next(r, &ev, &err) == LT_OK && ev != NULL) {
+		seen++;
+		max_tie = (int)ev->tie > max_tie ? (int)ev->tie : max_tie;
+		char uid[64];
+		snprintf(uid, sizeof uid, "%.*s", (int)ev->uid.n, ev->uid.p);
+		for (int variant = 0; variant < 3; variant++) {
+			replay_filter one;
+			replay_filter_init(&one);
+			one.since_us = ev->time_us;
+			one.until_us = ev->time_us + 1;
+			one.flags = REPLAY_HEADERS_ONLY;
+			one.source = variant == 1 ? ev->source : EV_SRC_UNKNOWN;
+			if (variant == 2) /* another filter: the tie is counted before it */
+				one.action = str_is(ev->action, "GetObject") ? "GetObject" : "PutObject";
+			replay *q = NULL;
+			assert_int_equal(replay_new(f->c, &one, &q, &err), LT_OK);
+			const event *e2;
+			int found = 0;
+			while (replay_next(q, &e2, &err) == LT_OK && e2 != NULL)
+				if (e2->source == ev->source && e2->time_us == ev->time_us && e2->tie == ev->tie) {
+					assert_true(str_is(e2->uid, uid));
+					found++;
+				}
+			assert_int_equal(found, 1);
+			replay_free(q);
+		}
+	}
+	assert_int_equal(seen, 60); /* file 2 holds only copies */
+	assert_int_equal(max_tie, 19); /* 60 events over 3 seconds */
+	replay_free(r);
+}
+
 static int same_str(ev_str a, ev_str b)
 {
 	return a.n == b.n && (a.n == 0 || memcmp(a.p, b.p, a.n) == 0);
@@ -465,6 +531,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(replay__prepare__runs_once_per_event_in_order, setup, teardown),
 		cmocka_unit_test_setup_teardown(replay__large_uncompressed_member__records_across_chunks_exact, setup,
 		                                teardown),
+		cmocka_unit_test_setup_teardown(replay__tie__names_event_in_any_replay_of_its_time, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
