@@ -166,6 +166,7 @@ struct sigma_ruleset {
 	/* written only by the ordered stage (ruleset_match_detected) */
 	sigma_detector *own; /* ruleset_match's detector, made on first use */
 	uint64_t events_matched, rules_evaluated;
+	size_t corr_used, corr_max; /* events kept by all correlation windows, and the most */
 };
 
 typedef struct key_slot {
@@ -281,6 +282,7 @@ sigma_ruleset *ruleset_new(void)
 		free(rs);
 		return NULL;
 	}
+	rs->corr_max = SIGMA_CORR_MAX_EVENTS;
 	return rs;
 }
 
@@ -313,6 +315,12 @@ void ruleset_set_generic(sigma_ruleset *rs, bool generic)
 {
 	if (!rs->compiled) /* the prefilter is built for one mode */
 		rs->generic = generic;
+}
+
+void ruleset_set_corr_budget(sigma_ruleset *rs, size_t max_events)
+{
+	if (!rs->compiled && max_events > 0)
+		rs->corr_max = max_events;
 }
 
 /* ================================================================ config files */
@@ -1387,6 +1395,8 @@ lt_status ruleset_compile(sigma_ruleset *rs, lt_error *err)
 		if (r->kind == SIGMA_KIND_CORRELATION && r->state == SIGMA_LOADED &&
 		    (st = link_correlation(rs, r, err)) != LT_OK)
 			return st;
+		if (r->corr != NULL)
+			sigma_corr_set_budget(r->corr, &rs->corr_used, rs->corr_max);
 	}
 	rs->max_sels = 1;
 	for (size_t i = 0; i < rs->n; i++)
@@ -2302,6 +2312,11 @@ const char *sigma_rule_logsource(const sigma_rule *r, const char *which)
 bool sigma_rule_redact(const sigma_rule *r)
 {
 	return r->ext.redact;
+}
+
+uint64_t sigma_rule_corr_dropped(const sigma_rule *r)
+{
+	return r->corr != NULL ? sigma_corr_dropped(r->corr) : 0;
 }
 
 bool sigma_rule_extension(const sigma_rule *r, const char *name)

@@ -88,6 +88,12 @@ typedef enum sigma_kind {
 	SIGMA_KIND_INVALID = 3 /* not readable as a rule (see the reason) */
 } sigma_kind;
 
+/* Correlation windows keep at most this many events of one group, and all
+ * of a ruleset's windows together at most SIGMA_CORR_MAX_EVENTS (by
+ * default; ruleset_set_corr_budget), 32 bytes each. */
+#define SIGMA_CORR_MAX_WINDOW 10000u
+#define SIGMA_CORR_MAX_EVENTS 2000000u
+
 /* ---- ruleset */
 sigma_ruleset *ruleset_new(void) LT_WUR;
 void ruleset_free(sigma_ruleset *rs);
@@ -96,6 +102,11 @@ lt_status ruleset_set_fieldmap(sigma_ruleset *rs, const char *path, lt_error *er
 lt_status ruleset_set_placeholders(sigma_ruleset *rs, const char *path, lt_error *err) LT_WUR;
 /* Before ruleset_compile (ignored after). */
 void ruleset_set_generic(sigma_ruleset *rs, bool generic);
+/* Before ruleset_compile (ignored after; 0 ignored): the most events all the
+ * correlation windows keep together (default SIGMA_CORR_MAX_EVENTS, 32 bytes
+ * each). Past it a window takes a new event only in place of its oldest; the
+ * events so dropped are counted per rule (sigma_rule_corr_dropped). */
+void ruleset_set_corr_budget(sigma_ruleset *rs, size_t max_events);
 
 /* A rule file, or a folder searched recursively for *.yml / *.yaml (sorted). */
 lt_status ruleset_load_path(sigma_ruleset *rs, const char *path, lt_error *err) LT_WUR;
@@ -256,6 +267,12 @@ const char *sigma_rule_logsource_text(const sigma_rule *r);
 
 /* llmtrail.redact: matched text must be redacted in reports unless asked otherwise. */
 bool sigma_rule_redact(const sigma_rule *r);
+/* A correlation rule: events its windows dropped when full (their group's
+ * SIGMA_CORR_MAX_WINDOW, or the ruleset's budget) since the last reset, so
+ * that its counts and sums were over fewer events than matched. 0 otherwise,
+ * and for temporal correlations (whether they fire does not depend on the
+ * events kept; only the events a finding lists and marks do). */
+uint64_t sigma_rule_corr_dropped(const sigma_rule *r);
 /* True if the rule has an llmtrail extension section `llmtrail: {name: ...}`. */
 bool sigma_rule_extension(const sigma_rule *r, const char *name);
 

@@ -110,6 +110,9 @@ struct sigma_corr {
 	sigma_corr_event *out;
 	size_t nout;
 	char *out_group;
+	size_t *used;     /* events kept, shared with other correlations (NULL: no budget) */
+	size_t used_max;
+	uint64_t dropped; /* events dropped from full windows since the last reset */
 };
 
 enum { C_GT = 0, C_GTE, C_LT, C_LTE, C_EQ };
@@ -473,6 +476,8 @@ static void drop_oldest(sigma_corr *c, group *g)
 	g->head = (g->head + 1) % g->cap;
 	if (--g->n == 0)
 		g->sum = 0.0;
+	if (c->used != NULL)
+		(*c->used)--;
 }
 
 static void clear_group(sigma_corr *c, group *g)
@@ -514,10 +519,22 @@ void sigma_corr_reset(sigma_corr *c)
 	c->ngroups = 0;
 	c->feeds = 0;
 	c->last_sweep = 0;
+	c->dropped = 0;
 	free_out(c);
 	free(c->q);
 	c->q = NULL;
 	c->qhead = c->qn = c->qcap = 0;
+}
+
+void sigma_corr_set_budget(sigma_corr *c, size_t *used, size_t max)
+{
+	c->used = used;
+	c->used_max = max;
+}
+
+uint64_t sigma_corr_dropped(const sigma_corr *c)
+{
+	return c->dropped;
 }
 
 void sigma_corr_free(sigma_corr *c)
@@ -597,6 +614,8 @@ static void drop_newest(sigma_corr *c, group *g)
 	if (c->type == SIGMA_CORR_VALUE_COUNT)
 		vc_remove(g, e->v.val);
 	g->n--;
+	if (c->used != NULL)
+		(*c->used)--;
 }
 
 /* Moves g's entries into a ring of nc slots (nc >= g->n). */
@@ -614,10 +633,20 @@ static bool ring_resize(group *g, size_t nc)
 	return true;
 }
 
+/* A full window (its own cap, or the shared budget spent) makes room by
+ * dropping its oldest event. Counted when that changes the aggregate: a
+ * temporal window's state is its marks, its events are only listed. */
+static void make_room(sigma_corr *c, group *g)
+{
+	if (g->n == SIGMA_CORR_MAX_WINDOW || (g->n > 0 && c->used != NULL && *c->used >= c->used_max)) {
+		drop_oldest(c, g);
+		c->dropped += c->type != SIGMA_CORR_TEMPORAL && c->type != SIGMA_CORR_TEMPORAL_ORDERED;
+	}
+}
+
 static bool push(sigma_corr *c, group *g, const event *ev, const char *val, size_t vn, double num)
 {
-	if (g->n == SIGMA_CORR_MAX_WINDOW)
-		drop_oldest(c, g);
+	make_room(c, g);
 	if (g->n == g->cap) {
 		size_t nc = g->cap ? g->cap * 2 : 8;
 		if (!ring_resize(g, nc < SIGMA_CORR_MAX_WINDOW ? nc : SIGMA_CORR_MAX_WINDOW))
@@ -640,6 +669,8 @@ static bool push(sigma_corr *c, group *g, const event *ev, const char *val, size
 	}
 	g->sum += num;
 	g->n++;
+	if (c->used != NULL)
+		(*c->used)++;
 	g->total++;
 	g->tsum += num;
 	if (c->type == SIGMA_CORR_VALUE_PERCENTILE && !sorted_add(g, num)) {

@@ -23,7 +23,11 @@
  * unsupported).
  *
  * Limits: SIGMA_CORR_MAX_GROUPS groups per rule, SIGMA_CORR_MAX_WINDOW events
- * kept per group (older ones are dropped first; in a sliding window the
+ * kept per group, and a budget of events kept by all the correlations that
+ * share it (sigma_corr_set_budget; SIGMA_CORR_MAX_EVENTS by default in a
+ * ruleset): past it, an event joins a group's window only in place of that
+ * window's oldest (a window that holds none still takes it). Either way the
+ * older ones are dropped first, counted (sigma_corr_dropped); in a sliding window the
  * aggregate is over the kept events; in a fixed window event_count,
  * value_sum and value_avg stay exact; value_count may under-count and
  * value_percentile is over the kept events). A kept event costs 32 bytes
@@ -48,7 +52,7 @@
 #include "ingest/event.h"
 
 #define SIGMA_CORR_MAX_GROUPS 200000u
-#define SIGMA_CORR_MAX_WINDOW 10000u
+/* SIGMA_CORR_MAX_WINDOW and SIGMA_CORR_MAX_EVENTS are in sigma.h. */
 
 enum sigma_corr_type {
 	SIGMA_CORR_EVENT_COUNT = 0,
@@ -99,6 +103,15 @@ bool sigma_corr_feed(sigma_corr *c, size_t ref, const char *group, const char *v
 bool sigma_corr_expire(sigma_corr *c, int64_t now, sigma_corr_fired *fired);
 /* Forgets all state (a new replay). */
 void sigma_corr_reset(sigma_corr *c);
+
+/* Makes c count its kept events in *used, shared with other correlations,
+ * and keep no more than max in all (see Limits). Without it: no shared limit. */
+void sigma_corr_set_budget(sigma_corr *c, size_t *used, size_t max);
+/* Events dropped from full windows (per-group cap or budget) since the last
+ * reset: the aggregates of the windows they left are over the rest.
+ * Temporal correlations count none: their state is the last time of each
+ * referenced rule; the window's events are kept only to be listed. */
+uint64_t sigma_corr_dropped(const sigma_corr *c);
 
 /* "30m" -> microseconds; -1 if malformed. */
 int64_t sigma_corr_timespan(const char *s);

@@ -713,6 +713,32 @@ static lt_status note_lookups_missed(scan *s, lt_error *err)
 	return report_add_problem(s->r, "", "", 0, RPT_SEV_WARNING, reason, err);
 }
 
+/* A correlation whose windows were full (10,000 events of one group, or
+ * all windows together at the ruleset's budget) dropped their oldest events:
+ * its counts and sums were over fewer events than matched, which the report
+ * notes (info: every event was read and matched), once per rule. */
+static lt_status note_corr_dropped(scan *s, lt_error *err)
+{
+	for (size_t i = 0; i < ruleset_count(s->rs); i++) {
+		const sigma_rule *r = ruleset_rule(s->rs, i);
+		uint64_t n = sigma_rule_corr_dropped(r);
+		if (n == 0 || !s->rule_active[i])
+			continue;
+		char reason[LT_ERROR_MSG_MAX];
+		snprintf(reason, sizeof reason,
+		         "correlation %s (%.120s): %llu matched event(s) were dropped from full windows (at most "
+		         "%u events per group, %u in all the windows): its counts, sums and averages are over the "
+		         "events kept, the newest",
+		         sigma_rule_id(r), sigma_rule_title(r), (unsigned long long)n, SIGMA_CORR_MAX_WINDOW,
+		         SIGMA_CORR_MAX_EVENTS);
+		log_warn("%s", reason);
+		lt_status st = report_add_problem(s->r, "", "", 0, RPT_SEV_INFO, reason, err);
+		if (st != LT_OK)
+			return st;
+	}
+	return LT_OK;
+}
+
 /* Header fields and provenance of an event that took part in a correlation
  * (the engine keeps only its place: source, time, tie), read back from the
  * index. Returns true when found; e keeps pointers into the replay, valid
@@ -895,6 +921,8 @@ static lt_status replay_case(scan *s, lt_error *err)
 	}
 	if (st == LT_OK && s->corr_lookups_missed > 0)
 		st = note_lookups_missed(s, err);
+	if (st == LT_OK)
+		st = note_corr_dropped(s, err);
 	return st;
 }
 
@@ -1179,7 +1207,7 @@ static void print_summary(const scan *s)
 	}
 	printf("rules: %zu fired, %zu passed, %zu not applicable, %zu unsupported, %zu failed\n", fired,
 	       passed, na, unsupported, failed);
-	printf("evidence problems: %zu\n", report_nproblems(s->r));
+	printf("evidence problems: %zu\n", report_nproblems_serious(s->r));
 	if (s->o->formats & SCAN_FMT_HTML)
 		printf("report: %s/report.html\n", s->o->out_dir);
 	else

@@ -254,9 +254,9 @@ static void verdict(const hw *w)
 		failed += report_rule(r, i)->outcome == RPT_FAILED;
 		unsupported += report_rule(r, i)->outcome == RPT_UNSUPPORTED;
 	}
-	if (report_nproblems(r))
-		fprintf(w->out, "; %zu problem%s reading evidence", report_nproblems(r),
-		        report_nproblems(r) == 1 ? "" : "s");
+	size_t np = report_nproblems_serious(r);
+	if (np)
+		fprintf(w->out, "; %zu problem%s reading evidence", np, np == 1 ? "" : "s");
 	if (failed)
 		fprintf(w->out, "; %zu rule%s failed", failed, failed == 1 ? "" : "s");
 	if (unsupported)

@@ -53,7 +53,7 @@ static void verdict(FILE *out, const report *r)
 		        total == 1 ? "" : "s", rpt_level_name(o->fail_on));
 	else
 		fputs("**PASS**: no findings.\n\n", out);
-	size_t np = report_nproblems(r);
+	size_t np = report_nproblems_serious(r);
 	if (np > 0)
 		fprintf(out, "**INCOMPLETE**: %zu evidence problem%s: the analysis did not see everything "
 		             "(see Problems).\n\n",

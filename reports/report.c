@@ -587,6 +587,13 @@ const rpt_evidence *report_evidence(const report *r, size_t i)
 }
 uint64_t report_evidence_files(const report *r) { return strmap_count(r->evidence_paths); }
 size_t report_nproblems(const report *r) { return r->problems.n; }
+size_t report_nproblems_serious(const report *r)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < r->problems.n; i++)
+		n += VEC_GET(r, problems, rpt_problem, i)->severity >= RPT_SEV_WARNING;
+	return n;
+}
 const rpt_problem *report_problem(const report *r, size_t i)
 {
 	return VEC_GET(r, problems, rpt_problem, i);

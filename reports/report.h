@@ -397,6 +397,9 @@ size_t report_nevidence(const report *r);
 const rpt_evidence *report_evidence(const report *r, size_t i);
 uint64_t report_evidence_files(const report *r); /* distinct evidence paths */
 size_t report_nproblems(const report *r);
+/* Problems of severity warning or error: something was not read or not
+ * evaluated (info problems are notes on how a result was reached). */
+size_t report_nproblems_serious(const report *r);
 const rpt_problem *report_problem(const report *r, size_t i);
 size_t report_nfindings(const report *r);
 const rpt_finding *report_finding(const report *r, size_t i);

@@ -1153,6 +1153,87 @@ static void sigma_corr__sweep_trims_quiet_window__rest_kept_in_order(void **s)
 	ruleset_free(rs);
 }
 
+static sigma_ruleset *corr_rules_budget(const char *text, size_t budget)
+{
+	sigma_ruleset *rs = ruleset_new();
+	lt_error err;
+	lt_error_clear(&err);
+	ruleset_set_corr_budget(rs, budget);
+	assert_int_equal(ruleset_load_text(rs, "corr.yml", text, strlen(text), &err), LT_OK);
+	assert_int_equal(ruleset_compile(rs, &err), LT_OK);
+	return rs;
+}
+
+static const sigma_rule *first_correlation(const sigma_ruleset *rs)
+{
+	for (size_t i = 0; i < ruleset_count(rs); i++)
+		if (sigma_rule_kind(ruleset_rule(rs, i)) == SIGMA_KIND_CORRELATION)
+			return ruleset_rule(rs, i);
+	fail();
+	return NULL;
+}
+
+/* All windows together keep at most the ruleset's budget: past it a window
+ * takes an event only in place of its oldest, and the drops are counted, so
+ * a burst that would fire with room does not, and the report can say why. */
+static void sigma_corr__budget_spent__window_trades_oldest_and_counts_drops(void **s)
+{
+	(void)s;
+	static const char text[] = "title: c\ncorrelation:\n  type: event_count\n  rules: [inv]\n"
+	                           "  group-by: [user]\n  timespan: 1h\n  condition: {gte: 5}\n---\n"
+	                           BASE("inv", "eventName: InvokeModel");
+	for (int budget = 0; budget < 2; budget++) {
+		sigma_ruleset *rs = budget ? corr_rules_budget(text, 6) : corr_rules(text);
+		const sigma_rule *c = first_correlation(rs);
+		corr_log l;
+		memset(&l, 0, sizeof l);
+		l.want = "user=a";
+		l.in_order = true;
+		for (int t = 0; t < 4; t++) /* a: 4 kept */
+			feed_corr(rs, &(corr_in){t, "x", NULL, "a", NULL}, 0, &l);
+		for (int t = 4; t < 7; t++) /* b: 2 kept, then the budget is spent: b trades its oldest */
+			feed_corr(rs, &(corr_in){t, "x", NULL, "b", NULL}, 0, &l);
+		feed_corr(rs, &(corr_in){7, "x", NULL, "a", NULL}, 0, &l); /* a's 5th */
+		assert_int_equal(l.fires, budget ? 0 : 1);
+		assert_int_equal(sigma_rule_corr_dropped(c), budget ? 2 : 0);
+		ruleset_reset_state(rs); /* forgets the windows, the drops and the budget spent */
+		assert_int_equal(sigma_rule_corr_dropped(c), 0);
+		for (int t = 0; t < 5; t++)
+			feed_corr(rs, &(corr_in){t, "x", NULL, "a", NULL}, 0, &l);
+		assert_int_equal(l.fires, budget ? 1 : 2);
+		assert_int_equal(l.nevents, 5);
+		assert_int_equal(sigma_rule_corr_dropped(c), 0);
+		ruleset_free(rs);
+	}
+}
+
+/* One group's window keeps at most SIGMA_CORR_MAX_WINDOW events; the
+ * oldest past it are dropped, and counted where they change the aggregate. */
+static void sigma_corr__window_cap__oldest_dropped_and_counted(void **s)
+{
+	(void)s;
+	sigma_ruleset *rs = corr_rules("title: c\ncorrelation:\n  type: event_count\n  rules: [inv]\n"
+	                               "  group-by: [user]\n  timespan: 1d\n  condition: {gte: 20000}\n---\n"
+	                               BASE("inv", "eventName: InvokeModel"));
+	corr_log l;
+	memset(&l, 0, sizeof l);
+	l.want = "user=a";
+	for (int t = 0; t < (int)SIGMA_CORR_MAX_WINDOW + 3; t++)
+		feed_corr(rs, &(corr_in){t, "x", NULL, "a", NULL}, 0, &l);
+	assert_int_equal(l.fires, 0);
+	assert_int_equal(sigma_rule_corr_dropped(first_correlation(rs)), 3);
+	ruleset_free(rs);
+	/* a temporal window's state is its marks: its drops change nothing it decides */
+	rs = corr_rules("title: c\ncorrelation:\n  type: temporal\n  rules: [inv, other]\n"
+	                "  group-by: [user]\n  timespan: 1d\n---\n" BASE("inv", "eventName: InvokeModel")
+	                "---\n" BASE("other", "eventName: Converse"));
+	for (int t = 0; t < (int)SIGMA_CORR_MAX_WINDOW + 3; t++)
+		feed_corr(rs, &(corr_in){t, "x", NULL, "a", NULL}, 0, &l);
+	assert_int_equal(l.fires, 0);
+	assert_int_equal(sigma_rule_corr_dropped(first_correlation(rs)), 0);
+	ruleset_free(rs);
+}
+
 static void sigma_ext__first_seen__after_baseline_only(void **s)
 {
 	(void)s;
@@ -1671,6 +1752,8 @@ int main(void)
 	    cmocka_unit_test(sigma_corr__handed_out_events__place_in_replay_as_fed),
 	    cmocka_unit_test(sigma_corr__value_count__distinct_values_over_a_long_sliding_window),
 	    cmocka_unit_test(sigma_corr__sweep_trims_quiet_window__rest_kept_in_order),
+	    cmocka_unit_test(sigma_corr__budget_spent__window_trades_oldest_and_counts_drops),
+	    cmocka_unit_test(sigma_corr__window_cap__oldest_dropped_and_counted),
 	    cmocka_unit_test(sigma_ext__first_seen__after_baseline_only),
 	    cmocka_unit_test(sigma_ext__validators__checksums_and_entropy),
 	    cmocka_unit_test(sigma_ext__validators_and_exclusions__filter_regex_matches),
