@@ -15,6 +15,10 @@
  *
  * Limit: min(max_output, max(bomb_min_output, inlen * bomb_max_ratio)); going
  * past it is an error that names which cap was hit and both sizes.
+ *
+ * Streaming (gunzip_stream): the slow path alone, over every member, into a
+ * fixed piece that is drained to a callback whenever it fills; the limit and
+ * the messages count the drained bytes too, so results match the buffer path.
  */
 #include "ingest/gunzip.h"
 
@@ -32,14 +36,21 @@ typedef struct outbuf {
 	size_t cap;
 	size_t limit;       /* most bytes data may reach */
 	bool ratio_limited; /* limit comes from the bomb ratio, not max_output */
+	bool hit_limit;     /* the output needed more than limit bytes */
 	sha256_ctx *sha;    /* NULL unless the hash was asked for */
+	/* streaming (gunzip_stream): data is a fixed piece, drained to write
+	 * whenever it is full; flushed counts the bytes drained before it */
+	gunzip_write_fn write;
+	void *ctx;
+	size_t flushed;
 } outbuf;
 
 /* Bytes that may still be written: up to the allocation, never past the limit
  * (a reused buffer can be larger than this member's limit). */
 static size_t space(const outbuf *o)
 {
-	size_t end = o->cap < o->limit ? o->cap : o->limit;
+	size_t room = o->limit - o->flushed;
+	size_t end = o->cap < room ? o->cap : room;
 	return end > o->len ? end - o->len : 0;
 }
 
@@ -98,8 +109,9 @@ static size_t size_hint(const unsigned char *in, size_t inlen)
 	return hint < 64 ? 64 : hint;
 }
 
-static lt_status over_limit(const outbuf *o, size_t inlen, lt_error *err)
+static lt_status over_limit(outbuf *o, size_t inlen, lt_error *err)
 {
+	o->hit_limit = true;
 	if (o->ratio_limited)
 		return lt_error_set(err, LT_EFILE,
 			"decompression bomb: more than %zu bytes of output from %zu compressed bytes "
@@ -109,10 +121,26 @@ static lt_status over_limit(const outbuf *o, size_t inlen, lt_error *err)
 		o->limit, inlen);
 }
 
+/* Streaming: hands the full piece to the writer and starts it again, unless
+ * the limit is reached (limit counts all bytes, drained or not). */
+static lt_status drain(outbuf *o, size_t inlen, lt_error *err)
+{
+	if (o->flushed + o->len >= o->limit)
+		return over_limit(o, inlen, err);
+	if (o->sha != NULL)
+		sha256_update(o->sha, o->data, o->len);
+	lt_status st = o->len > 0 ? o->write(o->ctx, o->data, o->len, err) : LT_OK;
+	o->flushed += o->len;
+	o->len = 0;
+	return st;
+}
+
 /* Grows the output so that at least one more byte fits.
  * LT_OK, LT_EFILE at the limit, LT_EFATAL out of memory. */
 static lt_status grow(outbuf *o, size_t inlen, lt_error *err)
 {
+	if (o->write != NULL)
+		return drain(o, inlen, err);
 	if (o->cap >= o->limit)
 		return over_limit(o, inlen, err);
 	size_t want = o->cap > o->limit / 2 ? o->limit : o->cap * 2;
@@ -136,7 +164,7 @@ static bool all_zero(const unsigned char *p, size_t n)
 
 static void append_hash(outbuf *o, size_t from)
 {
-	if (o->sha != NULL)
+	if (o->sha != NULL && o->write == NULL) /* streaming: drain() hashes */
 		sha256_update(o->sha, o->data + from, o->len - from);
 }
 
@@ -175,11 +203,11 @@ static lt_status zlib_member(const unsigned char *in, size_t inlen, size_t pos, 
 			st = lt_error_set(err, LT_EFATAL, "out of memory in zlib inflate");
 		} else if (rc == Z_BUF_ERROR) {
 			st = lt_error_set(err, LT_EITEM,
-				"truncated gzip: %zu bytes recovered before offset %zu", o->len, at);
+				"truncated gzip: %zu bytes recovered before offset %zu", o->flushed + o->len, at);
 		} else {
 			st = lt_error_set(err, LT_EITEM,
 				"corrupt gzip (%s): %zu bytes recovered before offset %zu",
-				z.msg != NULL ? z.msg : "bad data", o->len, at);
+				z.msg != NULL ? z.msg : "bad data", o->flushed + o->len, at);
 		}
 		if (err != NULL)
 			err->offset = at;
@@ -240,7 +268,7 @@ static lt_status decode_members(const unsigned char *in, size_t inlen, outbuf *o
 			break;
 		}
 		size_t used = 0;
-		st = fast_member(d, in, inlen, pos, o, &used, err);
+		st = o->write != NULL ? LT_EITEM : fast_member(d, in, inlen, pos, o, &used, err);
 		if (st == LT_EITEM)
 			st = zlib_member(in, inlen, pos, o, &used, err);
 		if (st != LT_OK)
@@ -314,6 +342,7 @@ static lt_status run(const void *in, size_t inlen, const gunzip_options *opt,
 	    sha256_final_hex(o.sha, res->sha256) != LT_OK)
 		st = lt_error_set(err, LT_EFATAL, "SHA-256 failed");
 	sha256_free(o.sha);
+	res->over_max_output = st == LT_EFILE && o.hit_limit && !o.ratio_limited;
 	if (st == LT_EFILE || st == LT_EFATAL) {
 		drop_output(res, &o, reuse);
 		return st;
@@ -343,4 +372,54 @@ lt_status gunzip_buffer_reuse(const void *in, size_t inlen, const gunzip_options
 	gunzip_result *res, lt_error *err)
 {
 	return run(in, inlen, opt, res, true, err);
+}
+
+lt_status gunzip_stream(const void *in, size_t inlen, const gunzip_options *opt, gunzip_write_fn write,
+	void *ctx, gunzip_result *res, lt_error *err)
+{
+	gunzip_options defaults;
+	if (opt == NULL) {
+		gunzip_options_init(&defaults);
+		opt = &defaults;
+	}
+	memset(res, 0, sizeof *res);
+	outbuf o = {0};
+	compute_limit(&o, inlen, opt);
+	o.write = write;
+	o.ctx = ctx;
+	o.cap = GUNZIP_STREAM_PIECE;
+	o.data = malloc(o.cap);
+	if (o.data == NULL)
+		return lt_error_set(err, LT_EFATAL, "out of memory allocating %zu bytes", o.cap);
+	if (opt->want_sha256 && (o.sha = sha256_new()) == NULL) {
+		free(o.data);
+		return lt_error_set(err, LT_EFATAL, "out of memory starting SHA-256");
+	}
+	lt_status st = decode_members(in, inlen, &o, &res->members, err);
+	if (st == LT_EITEM && o.flushed + o.len == 0 && res->members == 0)
+		st = err != NULL ? (err->status = LT_EFILE) : LT_EFILE;
+	if (st == LT_OK || st == LT_EITEM) {
+		lt_error e2;
+		lt_status wst = LT_OK;
+		if (o.sha != NULL)
+			sha256_update(o.sha, o.data, o.len);
+		if (o.len > 0 && (wst = write(ctx, o.data, o.len, st == LT_OK ? err : &e2)) != LT_OK) {
+			if (st != LT_OK && err != NULL)
+				*err = e2;
+			st = wst;
+		}
+		o.flushed += o.len;
+	}
+	if ((st == LT_OK || st == LT_EITEM) && o.sha != NULL && sha256_final_hex(o.sha, res->sha256) != LT_OK)
+		st = lt_error_set(err, LT_EFATAL, "SHA-256 failed");
+	sha256_free(o.sha);
+	free(o.data);
+	res->over_max_output = st == LT_EFILE && o.hit_limit && !o.ratio_limited;
+	if (st == LT_EFILE || st == LT_EFATAL) {
+		res->members = 0;
+		res->sha256[0] = '\0';
+		return st;
+	}
+	res->len = o.flushed;
+	return st;
 }

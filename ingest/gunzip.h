@@ -58,6 +58,7 @@ typedef struct gunzip_result {
 	size_t cap;          /* bytes allocated at data */
 	unsigned members;    /* gzip members decoded completely */
 	char sha256[SHA256_HEX_LEN + 1]; /* of data[0..len) if want_sha256, else "" */
+	bool over_max_output; /* LT_EFILE because the output passed max_output (not a bomb) */
 } gunzip_result;
 
 /* Defaults: 4 GiB, 64 MiB, 1000:1, no hash. */
@@ -76,6 +77,20 @@ lt_status gunzip_buffer(const void *in, size_t inlen, const gunzip_options *opt,
  * LT_EFATAL res->len is 0 and res->data is kept for the next call. */
 lt_status gunzip_buffer_reuse(const void *in, size_t inlen, const gunzip_options *opt,
 	gunzip_result *res, lt_error *err) LT_WUR;
+
+/*
+ * Streaming form, for members too large to hold: the output goes to
+ * write(ctx, bytes, n, err) in pieces of at most GUNZIP_STREAM_PIECE bytes
+ * instead of a buffer, so memory stays constant. Every member is inflated by
+ * zlib, exactly as the damage-recovery path of gunzip_buffer does, so the
+ * output, the caps and the returns (status, message, err->offset) are those
+ * of gunzip_buffer on the same input. res->data stays NULL; res->len is the
+ * total output. A write returning other than LT_OK stops and is returned.
+ */
+#define GUNZIP_STREAM_PIECE ((size_t)1 << 20)
+typedef lt_status (*gunzip_write_fn)(void *ctx, const unsigned char *p, size_t n, lt_error *err);
+lt_status gunzip_stream(const void *in, size_t inlen, const gunzip_options *opt, gunzip_write_fn write,
+	void *ctx, gunzip_result *res, lt_error *err) LT_WUR;
 
 /* Frees res->data and empties res. res may be NULL. */
 void gunzip_result_free(gunzip_result *res);

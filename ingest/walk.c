@@ -11,7 +11,9 @@
  * order as they pass (a cursor tracks how far the hash has got, so formats
  * that seek, like zip and 7z, still hash each byte once, in order); any gap
  * left by a seek is read at the end. If no format bids, or the archive has no
- * entries, the file is one leaf and is read whole from offset 0.
+ * entries, the file is one leaf and is read whole from offset 0, or, above
+ * map_threshold, mapped read-only and hashed through the mapping, dropping
+ * each hashed slice's pages so the walk holds none of it in memory.
  *
  * Members: archive_read_data into one buffer per member, hashed as chunks
  * arrive, capped by max_member_bytes. Bytes that plainly are JSON text (bare
@@ -39,6 +41,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -72,10 +75,11 @@ typedef struct walker {
 
 /* A member's bytes while they are loaded. */
 typedef struct mbuf {
-	unsigned char *data; /* malloc'd, at least 1 byte */
+	unsigned char *data; /* malloc'd, at least 1 byte; or mapped */
 	size_t len;
 	size_t alloc;
 	bool partial;
+	bool mapped;         /* data is a read-only mapping of len bytes */
 	char sha[SHA256_HEX_LEN + 1];
 } mbuf;
 
@@ -375,15 +379,55 @@ static walk_member member_view(walker *w, const mbuf *m, int64_t mtime, bool has
 	v.has_mtime = has_mtime;
 	v.depth = depth;
 	v.partial = m->partial;
+	v.mapped = m->mapped;
 	v.owned = m->data;
 	return v;
 }
 
 void *walk_member_steal(walk_member *m)
 {
+	if (m->mapped)
+		return NULL;
 	void *p = m->owned;
 	m->owned = NULL;
 	return p;
+}
+
+bool walk_member_take(walk_member *m, walk_buffer *out)
+{
+	out->p = m->owned;
+	out->len = m->len;
+	out->mapped = m->mapped;
+	m->owned = NULL;
+	return out->p != NULL;
+}
+
+void walk_buffer_release(walk_buffer *b)
+{
+	if (b == NULL || b->p == NULL)
+		return;
+	if (b->mapped)
+		munmap(b->p, b->len);
+	else
+		free(b->p);
+	b->p = NULL;
+	b->len = 0;
+	b->mapped = false;
+}
+
+static void mbuf_release(mbuf *m)
+{
+	walk_buffer b = {m->data, m->len, m->mapped};
+	walk_buffer_release(&b);
+	m->data = NULL;
+}
+
+/* Frees or unmaps a member's bytes unless a callback took them. */
+static void release_owned(walk_member *v)
+{
+	walk_buffer b = {v->owned, v->len, v->mapped};
+	walk_buffer_release(&b);
+	v->owned = NULL;
 }
 
 static void walk_entries(walker *w, struct archive *a, int r, struct archive_entry *e,
@@ -514,7 +558,7 @@ static bool handle_bytes(walker *w, mbuf *m, int64_t mtime, bool has_mtime, unsi
 	}
 	if (w->cb->on_member != NULL)
 		fold(w, w->cb->on_member(w->cb->ctx, &v));
-	free(v.owned);
+	release_owned(&v);
 	return false;
 }
 
@@ -700,7 +744,7 @@ static read_result read_fd_whole(walker *w, int fd, sha256_ctx *sha, mbuf *m)
 static bool deliver_file_bytes(walker *w, mbuf *m, const struct stat *st, bool try_archive)
 {
 	if (m->data == NULL || (m->len == 0 && m->partial)) {
-		free(m->data);
+		mbuf_release(m);
 		return false;
 	}
 	return handle_bytes(w, m, (int64_t)st->st_mtime, true, 0, try_archive);
@@ -733,8 +777,30 @@ static void small_file(walker *w, int fd, const char *path, const struct stat *s
 		report_file(w, path, size, hex, st, is_archive, complete);
 }
 
-/* A plain file as one leaf: read whole from offset 0, hashing as it goes;
- * that hash is also the evidence file's (hex). false if hex is not usable. */
+/* Maps fd's size bytes into m and hashes them into sha, slice by slice,
+ * letting each slice's pages go once hashed. false (nothing reported) if
+ * the file cannot be mapped: the caller reads it instead. */
+static bool map_fd_whole(int fd, size_t size, sha256_ctx *sha, mbuf *m)
+{
+	memset(m, 0, sizeof *m);
+	void *p = mmap(NULL, size, PROT_READ, MAP_PRIVATE, fd, 0);
+	if (p == MAP_FAILED)
+		return false;
+	(void)madvise(p, size, MADV_SEQUENTIAL);
+	for (size_t off = 0; off < size; off += IO_CHUNK) {
+		size_t n = size - off < IO_CHUNK ? size - off : IO_CHUNK;
+		sha256_update(sha, (unsigned char *)p + off, n);
+		(void)madvise((unsigned char *)p + off, n, MADV_DONTNEED);
+	}
+	m->data = p;
+	m->len = m->alloc = size;
+	m->mapped = true;
+	return true;
+}
+
+/* A plain file as one leaf: read whole from offset 0 (or mapped, above
+ * map_threshold), hashing as it goes; that hash is also the evidence file's
+ * (hex). false if hex is not usable. */
 static bool file_as_leaf(walker *w, fsource *s, const struct stat *st, char *hex, bool *complete)
 {
 	s->hashed = 0;
@@ -748,18 +814,22 @@ static bool file_as_leaf(walker *w, fsource *s, const struct stat *st, char *hex
 		*complete = src_finish_hash(s);
 		return sha256_final_hex(s->sha, hex) == LT_OK;
 	}
-	if (!mbuf_init(w, &m, (size_t)st->st_size + 1))
-		return false;
-	read_result r = read_fd_whole(w, s->fd, s->sha, &m);
+	read_result r = READ_DONE;
+	if (w->opt.map_threshold == 0 || (uint64_t)st->st_size <= w->opt.map_threshold || st->st_size <= 0 ||
+	    !map_fd_whole(s->fd, (size_t)st->st_size, s->sha, &m)) {
+		if (!mbuf_init(w, &m, (size_t)st->st_size + 1))
+			return false;
+		r = read_fd_whole(w, s->fd, s->sha, &m);
+	}
 	s->hashed = m.len;
 	*complete = r == READ_DONE;
 	if (r == READ_TOO_LARGE || w->stop) {
-		free(m.data);
+		mbuf_release(&m);
 		*complete = r == READ_TOO_LARGE && src_finish_hash(s);
 		return sha256_final_hex(s->sha, hex) == LT_OK;
 	}
 	if (sha256_final_hex(s->sha, m.sha) != LT_OK) {
-		free(m.data);
+		mbuf_release(&m);
 		return false;
 	}
 	memcpy(hex, m.sha, sizeof m.sha);
@@ -962,6 +1032,7 @@ void walk_options_init(walk_options *o)
 	o->max_member_bytes = WALK_DEFAULT_MAX_MEMBER_BYTES;
 	o->max_depth = WALK_DEFAULT_MAX_DEPTH;
 	o->stream_threshold = WALK_DEFAULT_STREAM_THRESHOLD;
+	o->map_threshold = 0;
 }
 
 static bool walker_init(walker *w, const char *evidence, const walk_options *opt,
@@ -970,6 +1041,7 @@ static bool walker_init(walker *w, const char *evidence, const walk_options *opt
 	memset(w, 0, sizeof *w);
 	walk_options_init(&w->opt);
 	if (opt != NULL) {
+		w->opt.map_threshold = opt->map_threshold;
 		if (opt->max_member_bytes != 0)
 			w->opt.max_member_bytes = opt->max_member_bytes;
 		if (opt->max_depth != 0)

@@ -7,7 +7,9 @@
  * cab, lha, xar, iso9660; bare or inside gzip/bzip2/xz/lzma/lzip/zstd/lz4/
  * compress), nested to any depth up to walk_options.max_depth. Archives are
  * recognised by content, never by name. Nothing is extracted to disk: each
- * member is read into memory, nested archives are opened from memory.
+ * member is read into memory, nested archives are opened from memory, except
+ * that a plain file larger than walk_options.map_threshold that is a leaf is
+ * mapped read-only (mmap) instead of read.
  *
  * A leaf is any member (or plain file) that is not itself an archive: a
  * .json.gz that holds JSON is a leaf, delivered compressed, as found. Every
@@ -32,8 +34,9 @@
  * walk_file is valid only during the callback. To keep a member's bytes
  * without copying (e.g. to hand them to a worker thread), call
  * walk_member_steal() inside on_member: it returns the malloc'd buffer that
- * holds data[0..len) and the caller free()s it later. The strings must be
- * copied if they are needed after the callback.
+ * holds data[0..len) and the caller free()s it later; walk_member_take does
+ * the same for any member, mapped or not, and walk_buffer_release lets it
+ * go. The strings must be copied if they are needed after the callback.
  *
  * Return values: walk_evidence and walk_memory return the worst status seen
  * (reported problems and callback returns); LT_EFATAL when a callback returned
@@ -66,6 +69,12 @@ typedef struct walk_options {
 	 * (hashed as read) and classified there; larger ones are streamed through
 	 * libarchive, hashed as they pass. Results are the same. 0 = 16 MiB. */
 	uint64_t stream_threshold;
+	/* A plain file that is one leaf and larger than this (and than
+	 * stream_threshold) is mapped, not read: its member's data is a
+	 * read-only mapping (walk_member.mapped). Take such members with
+	 * walk_member_take. The file must not shrink while it is mapped (reading
+	 * past its new end would raise SIGBUS). 0 = never map. */
+	uint64_t map_threshold;
 } walk_options;
 
 /* One leaf member. See the ownership note above. */
@@ -82,8 +91,16 @@ typedef struct walk_member {
 	unsigned depth;            /* archives above this member: 0 for a plain file */
 	bool partial;              /* the member could not be read to its end: data is
 	                              the prefix that was read; a problem was reported */
-	void *owned;               /* internal: the buffer walk_member_steal hands over */
+	bool mapped;               /* data is a read-only file mapping (see map_threshold) */
+	void *owned;               /* internal: the buffer walk_member_take hands over */
 } walk_member;
+
+/* A member's buffer once taken: malloc'd, or a mapping of len bytes. */
+typedef struct walk_buffer {
+	void *p;
+	size_t len;
+	bool mapped;
+} walk_buffer;
 
 /* One evidence file as stored on disk (or the walk_memory buffer). */
 typedef struct walk_file {
@@ -114,7 +131,7 @@ typedef struct walk_callbacks {
 	void *ctx; /* passed to every callback */
 } walk_callbacks;
 
-/* Sets the defaults (1 GiB per member, depth 16, stream above 16 MiB). */
+/* Sets the defaults (1 GiB per member, depth 16, stream above 16 MiB, never map). */
 void walk_options_init(walk_options *o);
 
 /* Walks one evidence path: a folder, a file or an archive. opt may be NULL. */
@@ -127,7 +144,16 @@ lt_status walk_memory(const void *data, size_t len, const char *name, const walk
 
 /* Inside on_member: takes ownership of the member's buffer, which holds
  * m->data[0..m->len) (m->data stays valid: it points into it). The caller
- * free()s it. Returns NULL if it was already stolen. */
+ * free()s it. Returns NULL if it was already stolen, or if the member is
+ * mapped (use walk_member_take). */
 void *walk_member_steal(walk_member *m) LT_WUR;
+
+/* Inside on_member: takes ownership of the member's buffer, malloc'd or
+ * mapped, into *out; release it with walk_buffer_release. false (and *out
+ * empty) if it was already taken. */
+bool walk_member_take(walk_member *m, walk_buffer *out) LT_WUR;
+
+/* Frees or unmaps a taken buffer and empties it. b may be NULL or empty. */
+void walk_buffer_release(walk_buffer *b);
 
 #endif

@@ -15,6 +15,17 @@
  * one decompressed member. The writer commits every COMMIT_EVENTS events,
  * COMMIT_MEMBERS members or COMMIT_SECONDS, whichever comes first: a member
  * is always entirely inside one transaction.
+ *
+ * Big members (over indexer_options.big_member_bytes decompressed, or as
+ * found when uncompressed): a worker's inflate stops at that size and the
+ * job goes to the ring undecoded. The writer, in its turn, streams the
+ * inflate into an unlinked temporary file (gunzip_stream: same output, caps
+ * and damage messages as the buffer path), maps it, decodes it with a sink
+ * that stores every BIG_BATCH_EVENTS events as blocks (writer_member_events)
+ * and then stores the text in BLOB_CHUNK zlib slices, dropping mapped pages
+ * behind it. Memory is a batch of events plus one slice, not the member.
+ * The job's compressed bytes stay charged to INFLIGHT_BYTES meanwhile, and
+ * workers keep decoding the members behind it up to the ring's size.
  */
 #include "config.h"
 
@@ -27,6 +38,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -48,6 +60,9 @@
 #define RESULT_ARENA_CAP ((size_t)2 << 30)
 #define DECODE_ARENA_CAP ((size_t)1 << 30)
 #define ZLIB_LEVEL 6
+#define BIG_MEMBER_DEFAULT ((uint64_t)256 << 20)
+#define BIG_BATCH_EVENTS 65536u
+#define DROP_BEHIND ((size_t)8 << 20) /* mapped bytes kept behind the decoder */
 
 typedef enum job_kind { JOB_MEMBER, JOB_CONTAINER, JOB_EVIDENCE, JOB_PROBLEM } job_kind;
 
@@ -58,16 +73,20 @@ typedef struct job {
 	char *evidence, *member;
 	char sha256[SHA256_HEX_LEN + 1];
 	uint64_t size;
-	unsigned char *data; /* member bytes as found (malloc'd) */
+	unsigned char *data; /* member bytes as found (malloc'd, or mapped: see release_data) */
 	size_t len;
+	int mapped; /* data is the walker's read-only file mapping */
 	size_t charge;
 	int partial;
 	const char *ev_kind; /* JOB_EVIDENCE */
 	const char *pkind;   /* JOB_PROBLEM */
 	uint64_t line, offset;
 	char *reason;
+	int big; /* decoded and stored by the writer (write_big) */
 	/* worker results */
-	arena *a;
+	arena *a;  /* problems (and events unless big) */
+	arena *ea; /* event strings: a, or a batch arena when big */
+	uint64_t nflushed; /* events already handed to the writer (big) */
 	event *events;
 	size_t nevents, cap_events;
 	writer_problem *problems;
@@ -94,6 +113,7 @@ typedef struct ix {
 	int walk_done, stop, fatal;
 	lt_error fatal_err;
 	uint64_t max_member;
+	uint64_t big_member; /* < max_member, else no member is big */
 	const indexer_options *o;
 	case_db *ro;          /* the walker's read-only handle (skip checks) */
 	sqlite3_stmt *q_seen; /* member recorded under this name? */
@@ -117,14 +137,24 @@ void indexer_options_init(indexer_options *o)
 	memset(o, 0, sizeof *o);
 }
 
+/* Lets the as-found bytes go (walk_member_take handed them over). */
+static void release_data(job *j)
+{
+	walk_buffer b = {j->data, j->len, j->mapped != 0};
+	walk_buffer_release(&b);
+	j->data = NULL;
+}
+
 static void job_free(job *j)
 {
 	if (j == NULL)
 		return;
 	free(j->evidence);
 	free(j->member);
-	free(j->data);
+	release_data(j);
 	free(j->reason);
+	if (j->ea != j->a)
+		arena_free(j->ea);
 	arena_free(j->a);
 	free(j->events);
 	free(j->problems);
@@ -239,8 +269,11 @@ static lt_status on_member(void *ctx, walk_member *m)
 	j->size = m->len;
 	j->len = m->len;
 	j->partial = m->partial;
-	j->data = walk_member_steal(m);
-	if (j->data == NULL) {
+	walk_buffer b;
+	if (walk_member_take(m, &b)) {
+		j->data = b.p;
+		j->mapped = b.mapped;
+	} else {
 		j->data = malloc(m->len ? m->len : 1);
 		if (j->data == NULL) {
 			job_free(j);
@@ -332,11 +365,39 @@ static int copy_str(arena *a, ev_str *s)
 	return 1;
 }
 
+/* w, res, err: set when the job is big, the writer's to take batches. */
 typedef struct sink_ctx {
 	job *j;
 	const char *text;
 	size_t len;
+	writer *w;
+	writer_result *res;
+	lt_error *err;
+	int mapped; /* text is a read-only file mapping (pages may be dropped) */
+	size_t batch; /* events per writer_member_events call */
 } sink_ctx;
+
+/* Big member: stores the events collected so far and lets their mapped
+ * text go (pages are read again from the file if the decoder looks back). */
+static lt_status flush_batch(sink_ctx *sc)
+{
+	job *j = sc->j;
+	lt_status st = writer_member_events(sc->w, j->events, j->nevents, sc->res, sc->err);
+	if (st != LT_OK)
+		return LT_EFATAL;
+	if (sc->mapped && j->nevents > 0) {
+		uint64_t at = j->events[j->nevents - 1].offset;
+		size_t page = (size_t)sysconf(_SC_PAGESIZE);
+		if (at < sc->len && at > DROP_BEHIND) {
+			size_t upto = (size_t)(at - DROP_BEHIND) / page * page;
+			(void)madvise((void *)(uintptr_t)sc->text, upto, MADV_DONTNEED);
+		}
+	}
+	j->nflushed += j->nevents;
+	j->nevents = 0;
+	arena_reset(j->ea);
+	return LT_OK;
+}
 
 static lt_status locate_raw(sink_ctx *sc, event *e)
 {
@@ -399,7 +460,7 @@ static lt_status sink_event(void *ctx, const event *ev)
 	               &e.access_key, &e.account,    &e.region,     &e.source_ip,        &e.user_agent,
 	               &e.model,      &e.error_code, &e.guardrail_action, &e.input_body_ref, &e.output_body_ref};
 	for (size_t i = 0; i < sizeof f / sizeof f[0]; i++)
-		if (!copy_str(j->a, f[i]))
+		if (!copy_str(j->ea, f[i]))
 			return LT_EFATAL;
 	if (locate_raw(sc, &e) != LT_OK)
 		return LT_EFATAL;
@@ -408,6 +469,8 @@ static lt_status sink_event(void *ctx, const event *ev)
 	e.prov = NULL;
 	e.prompt = e.system = e.response = e.tool_calls = EV_STR_NULL;
 	j->events[j->nevents++] = e;
+	if (sc->w != NULL && j->nevents >= sc->batch)
+		return flush_batch(sc);
 	return LT_OK;
 }
 
@@ -449,14 +512,17 @@ static lt_status pack(job *j, const char *text, size_t len, int gz_ok)
 	return LT_OK;
 }
 
-static lt_status decode_text(job *j, arena *da, const char *text, size_t len)
+/* w, res, werr: NULL in a worker; the writer's for a big member (events go
+ * to it in batches). */
+static lt_status decode_text(job *j, arena *da, const char *text, size_t len, writer *w, writer_result *res_w,
+                             lt_error *werr, int mapped, size_t batch)
 {
 	ev_provenance prov;
 	memset(&prov, 0, sizeof prov);
 	prov.evidence = j->evidence;
 	prov.member = j->member;
 	memcpy(prov.sha256, j->sha256, sizeof prov.sha256);
-	sink_ctx sc = {j, text, len};
+	sink_ctx sc = {j, text, len, w, res_w, werr, mapped, batch};
 	decode_sink sink = {&sc, sink_event, sink_problem, NULL, NULL, NULL};
 	decode_result res;
 	lt_error e;
@@ -464,12 +530,14 @@ static lt_status decode_text(job *j, arena *da, const char *text, size_t len)
 	arena_reset(da);
 	lt_status st = decode_member(text, len, &prov, da, &sink, &res, &e);
 	arena_reset(da);
+	if (st != LT_EFATAL && !j->fatal && w != NULL)
+		st = flush_batch(&sc);
 	if (st == LT_EFATAL || j->fatal)
 		return LT_EFATAL;
 	j->format = res.format ? res.format : "unknown";
 	if (strcmp(j->format, "not-evidence") == 0)
 		j->state = MEMBER_IGNORED;
-	else if (res.status >= LT_EFILE && j->nevents == 0)
+	else if (res.status >= LT_EFILE && j->nflushed + j->nevents == 0)
 		j->state = MEMBER_UNREADABLE;
 	else
 		j->state = MEMBER_INDEXED;
@@ -485,21 +553,31 @@ static lt_status work_member(ix *x, job *j, arena *da, gunzip_result *gr)
 	j->a = arena_new(0, RESULT_ARENA_CAP);
 	if (j->a == NULL)
 		return LT_EFATAL;
+	j->ea = j->a;
 	if (j->partial && add_problem(j, PROBLEM_UNREADABLE, 0, 0, "member could not be read to its end") != LT_OK)
 		return LT_EFATAL;
 	const char *text = (const char *)j->data;
 	size_t len = j->len;
 	int gz = gunzip_is_gzip(j->data, j->len), gz_ok = 0;
+	if (!gz && j->len > x->big_member) {
+		j->big = 1;
+		return LT_OK;
+	}
 	if (gz) {
 		gunzip_options go;
 		gunzip_options_init(&go);
 		go.want_sha256 = true;
-		go.max_output = (size_t)x->max_member;
+		go.max_output = (size_t)(x->big_member < x->max_member ? x->big_member : x->max_member);
 		lt_error e;
 		lt_error_clear(&e);
 		lt_status st = gunzip_buffer_reuse(j->data, j->len, &go, gr, &e);
 		if (st == LT_EFATAL)
 			return st;
+		if (st == LT_EFILE && gr->over_max_output && x->big_member < x->max_member) {
+			j->big = 1; /* the writer takes it (write_big) */
+			gunzip_result_free(gr); /* big_member bytes that no next member may need */
+			return LT_OK;
+		}
 		if (st != LT_OK && add_problem(j, PROBLEM_UNREADABLE, 0, e.offset, e.msg) != LT_OK)
 			return LT_EFATAL;
 		if (st == LT_EFILE) {
@@ -514,12 +592,11 @@ static lt_status work_member(ix *x, job *j, arena *da, gunzip_result *gr)
 		j->content_size = gr->len;
 		memcpy(j->content_sha256, gr->sha256, sizeof j->content_sha256);
 	}
-	lt_status st = decode_text(j, da, text, len);
+	lt_status st = decode_text(j, da, text, len, NULL, NULL, NULL, 0, 0);
 	if (st == LT_OK && (j->nevents > 0 || keeps_content(j->format)))
 		st = pack(j, text, len, gz_ok);
 	if (j->chunks.n == 0 || j->chunks.v[0].codec != BLOB_GZIP) {
-		free(j->data); /* not borrowed by a chunk: release early */
-		j->data = NULL;
+		release_data(j); /* not borrowed by a chunk: release early */
 	}
 	return st;
 }
@@ -579,47 +656,224 @@ static void report(ix *x, const char *kind, const char *file, const char *member
 		x->o->on_problem(x->o->ctx, kind, file, member, line, reason);
 }
 
+static void member_of(const job *j, writer_member *m)
+{
+	memset(m, 0, sizeof *m);
+	m->evidence = j->evidence;
+	m->path = j->member;
+	m->size = j->size;
+	memcpy(m->sha256, j->sha256, sizeof m->sha256);
+	m->has_content = j->has_content;
+	m->content_size = j->content_size;
+	memcpy(m->content_sha256, j->content_sha256, sizeof m->content_sha256);
+	m->format = j->kind == JOB_CONTAINER ? "archive" : j->format;
+	m->state = j->kind == JOB_CONTAINER ? MEMBER_CONTAINER : j->state;
+	m->events = j->events;
+	m->nevents = j->nevents;
+	m->problems = j->problems;
+	m->nproblems = j->nproblems;
+	m->chunks = j->chunks.n ? &j->chunks : NULL;
+}
+
+/* Counts what writer_add_member (or its parts) did with a member. */
+static void count_member(ix *x, const job *j, const writer_result *r, uint64_t *nev)
+{
+	if (j->kind == JOB_CONTAINER)
+		return;
+	if (strcmp(r->state, "skipped") == 0 || strcmp(r->state, "changed") == 0) {
+		x->st.members_skipped++;
+		if (strcmp(r->state, "changed") == 0)
+			report(x, PROBLEM_CHANGED, j->evidence, j->member, 0, "member changed since it was indexed");
+		return;
+	}
+	x->st.members_new++;
+	x->st.members_duplicate += strcmp(r->state, MEMBER_DUPLICATE) == 0;
+	x->st.members_unreadable += strcmp(r->state, MEMBER_UNREADABLE) == 0;
+	x->st.events_new += r->events_new;
+	x->st.events_cloudtrail += r->events_new_by_source[EV_SRC_CLOUDTRAIL];
+	x->st.events_invocation += r->events_new_by_source[EV_SRC_INVOCATION];
+	if (strcmp(r->state, MEMBER_DUPLICATE) != 0)
+		for (size_t i = 0; i < j->nproblems; i++)
+			report(x, j->problems[i].kind, j->evidence, j->member, j->problems[i].line, j->problems[i].reason);
+	*nev += r->events_new;
+}
+
 static lt_status write_member(ix *x, writer *w, job *j, uint64_t *nev, lt_error *err)
 {
 	writer_member m;
-	memset(&m, 0, sizeof m);
-	m.evidence = j->evidence;
-	m.path = j->member;
-	m.size = j->size;
-	memcpy(m.sha256, j->sha256, sizeof m.sha256);
-	m.has_content = j->has_content;
-	m.content_size = j->content_size;
-	memcpy(m.content_sha256, j->content_sha256, sizeof m.content_sha256);
-	m.format = j->kind == JOB_CONTAINER ? "archive" : j->format;
-	m.state = j->kind == JOB_CONTAINER ? MEMBER_CONTAINER : j->state;
-	m.events = j->events;
-	m.nevents = j->nevents;
-	m.problems = j->problems;
-	m.nproblems = j->nproblems;
-	m.chunks = j->chunks.n ? &j->chunks : NULL;
+	member_of(j, &m);
 	writer_result r;
 	lt_status st = writer_add_member(w, &m, &r, err);
-	if (st != LT_OK)
+	if (st == LT_OK)
+		count_member(x, j, &r, nev);
+	return st;
+}
+
+/* --- big members (writer thread) ---------------------------------------------- */
+
+static lt_status to_file(void *ctx, const unsigned char *p, size_t n, lt_error *err)
+{
+	int fd = *(int *)ctx;
+	while (n > 0) {
+		ssize_t k = write(fd, p, n);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0)
+			return lt_error_set(err, LT_EFATAL, "cannot write a temporary file: %s",
+			                    k < 0 ? strerror(errno) : "no space");
+		p += k;
+		n -= (size_t)k;
+	}
+	return LT_OK;
+}
+
+/* An unlinked temporary file in $TMPDIR (else /tmp). */
+static int temp_file(lt_error *err)
+{
+	const char *dir = getenv("TMPDIR");
+	char path[4096];
+	snprintf(path, sizeof path, "%s/llmtrail-member.XXXXXX", dir && *dir ? dir : "/tmp");
+	int fd = mkstemp(path);
+	if (fd < 0) {
+		lt_error_set(err, LT_EFATAL, "cannot create a temporary file in %s: %s", dir && *dir ? dir : "/tmp",
+		             strerror(errno));
+		return -1;
+	}
+	unlink(path);
+	return fd;
+}
+
+/* Inflates the job's gzip bytes into fd, as work_member would into memory:
+ * the same content size and hash, the same unreadable problem on damage.
+ * *done: nothing to decode (the member is unreadable). */
+static lt_status inflate_big(ix *x, job *j, int fd, size_t *len, int *done, lt_error *err)
+{
+	gunzip_options go;
+	gunzip_options_init(&go);
+	go.want_sha256 = true;
+	go.max_output = (size_t)x->max_member;
+	gunzip_result gr;
+	lt_error e;
+	lt_error_clear(&e);
+	int wfd = fd;
+	lt_status st = gunzip_stream(j->data, j->len, &go, to_file, &wfd, &gr, &e);
+	if (st == LT_EFATAL) {
+		*err = e;
 		return st;
-	if (j->kind == JOB_CONTAINER)
-		return LT_OK;
-	if (strcmp(r.state, "skipped") == 0 || strcmp(r.state, "changed") == 0) {
-		x->st.members_skipped++;
-		if (strcmp(r.state, "changed") == 0)
-			report(x, PROBLEM_CHANGED, j->evidence, j->member, 0, "member changed since it was indexed");
+	}
+	if (st != LT_OK && add_problem(j, PROBLEM_UNREADABLE, 0, e.offset, e.msg) != LT_OK)
+		return lt_error_set(err, LT_EFATAL, "out of memory");
+	*done = st == LT_EFILE;
+	if (*done) {
+		j->format = "gzip";
+		j->state = MEMBER_UNREADABLE;
 		return LT_OK;
 	}
-	x->st.members_new++;
-	x->st.members_duplicate += strcmp(r.state, MEMBER_DUPLICATE) == 0;
-	x->st.members_unreadable += strcmp(r.state, MEMBER_UNREADABLE) == 0;
-	x->st.events_new += r.events_new;
-	x->st.events_cloudtrail += r.events_new_by_source[EV_SRC_CLOUDTRAIL];
-	x->st.events_invocation += r.events_new_by_source[EV_SRC_INVOCATION];
-	if (strcmp(r.state, MEMBER_DUPLICATE) != 0)
-		for (size_t i = 0; i < j->nproblems; i++)
-			report(x, j->problems[i].kind, j->evidence, j->member, j->problems[i].line, j->problems[i].reason);
-	*nev += r.events_new;
+	*len = gr.len;
+	j->has_content = 1;
+	j->content_size = gr.len;
+	memcpy(j->content_sha256, gr.sha256, sizeof j->content_sha256);
 	return LT_OK;
+}
+
+/* p[0..n) as zlib chunks of BLOB_CHUNK bytes at base, as blob_pack cuts them
+ * (an empty text is one empty chunk); each slice's pages are dropped once stored. */
+static lt_status store_slices(writer *w, const char *p, size_t n, uint64_t base, int mapped, lt_error *err)
+{
+	size_t off = 0;
+	do {
+		size_t k = n - off < BLOB_CHUNK ? n - off : BLOB_CHUNK;
+		blob_chunks c;
+		lt_status st = blob_pack(p + off, k, NULL, 0, ZLIB_LEVEL, &c, err);
+		if (st != LT_OK)
+			return st;
+		for (size_t i = 0; i < c.n; i++)
+			c.v[i].offset += base + off;
+		st = writer_member_chunks(w, &c, err);
+		blob_chunks_free(&c);
+		if (st != LT_OK)
+			return st;
+		if (mapped && k > 0)
+			(void)madvise((void *)(uintptr_t)(p + off), k, MADV_DONTNEED);
+		off += k;
+	} while (off < n);
+	return LT_OK;
+}
+
+/* Decodes text[0..len) in batches into the open member and stores its content. */
+static lt_status big_contents(job *j, writer *w, writer_result *r, const char *text, size_t len, int mapped,
+                              size_t batch, lt_error *err)
+{
+	arena *da = arena_new(0, DECODE_ARENA_CAP);
+	j->ea = arena_new(0, RESULT_ARENA_CAP);
+	if (da == NULL || j->ea == NULL) {
+		arena_free(da);
+		return lt_error_set(err, LT_EFATAL, "out of memory");
+	}
+	lt_error_clear(err);
+	lt_status st = decode_text(j, da, text, len, w, r, err, mapped, batch);
+	arena_free(da);
+	if (st != LT_OK)
+		return err->msg[0] ? st : lt_error_set(err, LT_EFATAL, "out of memory while decoding");
+	if (j->nflushed == 0 && !keeps_content(j->format))
+		return LT_OK;
+	st = store_slices(w, text, len, 0, mapped, err);
+	if (st == LT_OK && j->side.len > 0)
+		st = store_slices(w, j->side.data, j->side.len, len, 0, err);
+	return st;
+}
+
+/* A big member, in the writer's open transaction: begin, batches of events,
+ * content slices, end. */
+static lt_status write_big(ix *x, writer *w, job *j, uint64_t *nev, lt_error *err)
+{
+	writer_member m;
+	j->format = "unknown";
+	j->state = MEMBER_INDEXED;
+	member_of(j, &m);
+	writer_result r;
+	int wanted = 0;
+	lt_status st = writer_member_begin(w, &m, &r, &wanted, err);
+	if (st != LT_OK || !wanted) {
+		if (st == LT_OK)
+			count_member(x, j, &r, nev);
+		return st;
+	}
+	const char *text = (const char *)j->data;
+	size_t len = j->len;
+	int fd = -1, done = 0;
+	void *map = NULL;
+	if (gunzip_is_gzip(j->data, j->len)) {
+		fd = temp_file(err);
+		st = fd < 0 ? LT_EFATAL : inflate_big(x, j, fd, &len, &done, err);
+		release_data(j); /* as found: no longer needed */
+		text = "";
+		if (st == LT_OK && !done && len > 0) {
+			map = mmap(NULL, len, PROT_READ, MAP_PRIVATE, fd, 0);
+			if (map == MAP_FAILED) {
+				map = NULL;
+				st = lt_error_set(err, LT_EFATAL, "cannot map a temporary file: %s", strerror(errno));
+			} else {
+				(void)madvise(map, len, MADV_SEQUENTIAL);
+				text = map;
+			}
+		}
+	}
+	if (st == LT_OK && !done)
+		st = big_contents(j, w, &r, text, len, map != NULL || j->mapped,
+		                  x->o->big_batch_events ? x->o->big_batch_events : BIG_BATCH_EVENTS, err);
+	if (map != NULL)
+		munmap(map, len);
+	if (fd >= 0)
+		close(fd);
+	if (st != LT_OK)
+		return st;
+	j->nevents = 0; /* all stored in batches */
+	member_of(j, &m);
+	st = writer_member_end(w, &m, &r, err);
+	if (st == LT_OK)
+		count_member(x, j, &r, nev);
+	return st;
 }
 
 static lt_status write_job(ix *x, writer *w, job *j, uint64_t *nev, lt_error *err)
@@ -628,6 +882,9 @@ static lt_status write_job(ix *x, writer *w, job *j, uint64_t *nev, lt_error *er
 	lt_status st = LT_OK;
 	switch (j->kind) {
 	case JOB_MEMBER:
+		if (j->big)
+			return write_big(x, w, j, nev, err);
+		return write_member(x, w, j, nev, err);
 	case JOB_CONTAINER:
 		return write_member(x, w, j, nev, err);
 	case JOB_EVIDENCE:
@@ -779,6 +1036,8 @@ static lt_status walk_all(ix *x, const char *const *paths, size_t npaths, uint64
 	walk_options wo;
 	walk_options_init(&wo);
 	wo.max_member_bytes = max_member;
+	if (x->big_member < max_member)
+		wo.map_threshold = x->big_member; /* plain leaves that the writer takes whole */
 	walk_callbacks cb = {on_member, on_container, on_evidence, on_walk_problem, x};
 	for (size_t i = 0; i < npaths; i++) {
 		struct stat sb;
@@ -834,6 +1093,7 @@ lt_status indexer_run(const char *case_path, const char *const *paths, size_t np
 	memset(stats, 0, sizeof *stats);
 	x.o = o;
 	x.max_member = o->max_member_bytes ? o->max_member_bytes : (uint64_t)4 << 30;
+	x.big_member = o->big_member_bytes ? o->big_member_bytes : BIG_MEMBER_DEFAULT;
 	unsigned nworkers = worker_count(o);
 	x.max_inflight = 2 * (size_t)nworkers + 4;
 	if (x.max_inflight > MAX_INFLIGHT_CAP)

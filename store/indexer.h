@@ -11,6 +11,12 @@
  * with the evidence. Members already recorded under the same name and
  * SHA-256 are skipped before they are decompressed.
  *
+ * A member larger than big_member_bytes once decompressed would cost several
+ * times its size in memory that way; the writer thread takes it instead, in
+ * its turn: it inflates it into an unlinked temporary file ($TMPDIR, else
+ * /tmp), maps it, and stores its events in batches and its content in
+ * BLOB_CHUNK slices, all in one transaction as for any member.
+ *
  * Ownership: indexer_run borrows everything passed in. The callbacks run on
  * the writer thread, one at a time.
  * Failures: LT_EFATAL (case index unwritable, out of memory): what was
@@ -48,6 +54,11 @@ typedef struct indexer_stats {
 typedef struct indexer_options {
 	unsigned jobs;              /* worker threads; 0 = number of online CPUs */
 	uint64_t max_member_bytes;  /* largest member, as found and decompressed; 0 = 4 GiB */
+	/* Members larger than this (decompressed) are not decoded by a worker: the
+	 * writer thread inflates them to a temporary file and decodes and stores
+	 * them in pieces, in bounded memory, with the same result; 0 = 256 MiB. */
+	uint64_t big_member_bytes;
+	unsigned big_batch_events;  /* events a big member stores at a time; 0 = 65536 */
 	/* Called about every 250 ms while indexing (NULL: none). */
 	void (*on_progress)(void *ctx, const indexer_stats *s);
 	/* Called for each problem found by this run (NULL: none). kind is a PROBLEM_* name. */

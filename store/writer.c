@@ -15,7 +15,9 @@
  * replay order (store/evmerge.h), where copies of an event are adjacent, and
  * records the counts on the members and in the dedup table.
  * The caller decides the batch size (writer_commit); the transaction is
- * opened lazily by the first write.
+ * opened lazily by the first write. A member is added in parts
+ * (writer_member_begin/_events/_chunks/_end); writer_add_member is those
+ * parts in one call, and a huge member calls _events once per batch.
  */
 #include "config.h"
 
@@ -65,7 +67,8 @@ static const char *const queries[Q_COUNT] = {
 	"SELECT id FROM members WHERE sha256=? AND state='indexed' ORDER BY id LIMIT 1",
 	"INSERT INTO members(evidence_id, path, name, size, sha256, content_size, content_sha256, format, state,"
 	" same_as, run_id) VALUES(?,?,?,?,?,?,?,?,?,?,?)",
-	"UPDATE members SET events=?, duplicates=?, problems=? WHERE id=?",
+	"UPDATE members SET events=?, duplicates=?, problems=?, format=?, state=?, content_size=?, content_sha256=?"
+	" WHERE id=?",
 	"INSERT INTO chunks(member_id, seq, offset, length, codec, data) VALUES(?,?,?,?,?,?)",
 	"SELECT id FROM strs WHERE s=?",
 	"INSERT INTO strs(s) VALUES(?)",
@@ -93,6 +96,9 @@ struct writer {
 	char (*synth)[72];
 	size_t synth_cap;
 	buf block;
+	/* the member being added (writer_member_begin .. writer_member_end) */
+	int64_t cur_id;
+	size_t cur_chunks;
 };
 
 typedef struct wrow {
@@ -406,7 +412,7 @@ static lt_status insert_chunks(writer *w, int64_t member_id, const blob_chunks *
 	for (size_t i = 0; c != NULL && i < c->n; i++) {
 		const blob_chunk *ch = &c->v[i];
 		sqlite3_bind_int64(s, 1, member_id);
-		sqlite3_bind_int64(s, 2, (int64_t)i);
+		sqlite3_bind_int64(s, 2, (int64_t)w->cur_chunks++);
 		sqlite3_bind_int64(s, 3, (int64_t)ch->offset);
 		sqlite3_bind_int64(s, 4, (int64_t)ch->length);
 		sqlite3_bind_text(s, 5, blob_codec_name(ch->codec), -1, SQLITE_STATIC);
@@ -552,27 +558,31 @@ static lt_status insert_body_ref(writer *w, int64_t member_id, const evblock_row
 	return step_done(s) ? LT_OK : fail(w, err, "insert body reference");
 }
 
-static lt_status insert_events(writer *w, int64_t member_id, const writer_member *m, writer_result *res,
+/* One batch of a member's events: sorted, then stored as blocks of their own.
+ * Blocks of later batches may overlap earlier ones in time; replay merges
+ * them by (time, source, uid, block id, row), which is the order one sort of
+ * all the member's events would give, so batching changes no output. */
+static lt_status insert_events(writer *w, int64_t member_id, const event *ev, size_t n, writer_result *res,
                                lt_error *err)
 {
-	if (m->nevents == 0)
+	if (n == 0)
 		return LT_OK;
 	int synth = 0;
-	for (size_t i = 0; i < m->nevents && !synth; i++)
-		synth = m->events[i].uid.n == 0;
-	lt_status st = rows_reserve(w, m->nevents, synth, err);
-	for (size_t i = 0; st == LT_OK && i < m->nevents; i++) {
+	for (size_t i = 0; i < n && !synth; i++)
+		synth = ev[i].uid.n == 0;
+	lt_status st = rows_reserve(w, n, synth, err);
+	for (size_t i = 0; st == LT_OK && i < n; i++) {
 		w->rows[i].idx = i;
-		st = make_row(w, &m->events[i], i, &w->rows[i].r, err);
+		st = make_row(w, &ev[i], i, &w->rows[i].r, err);
 		if (st == LT_OK && (w->rows[i].r.input_body_ref.n > 0 || w->rows[i].r.output_body_ref.n > 0))
 			st = insert_body_ref(w, member_id, &w->rows[i].r, err);
 		res->events_new_by_source[w->rows[i].r.source % 3u]++;
 	}
 	if (st != LT_OK)
 		return st;
-	res->events_new = m->nevents;
-	lt_sort(w->rows, m->nevents, sizeof *w->rows, wrow_cmp);
-	return insert_blocks(w, member_id, m->nevents, err);
+	res->events_new += n;
+	lt_sort(w->rows, n, sizeof *w->rows, wrow_cmp);
+	return insert_blocks(w, member_id, n, err);
 }
 
 static lt_status insert_problem(writer *w, const char *kind, const char *file, const char *member,
@@ -606,30 +616,12 @@ lt_status writer_problem_add(writer *w, const char *kind, const char *file, cons
 	return insert_problem(w, kind, file, member, line, offset, reason, 0, 0, added, err);
 }
 
-static lt_status add_contents(writer *w, int64_t id, const writer_member *m, writer_result *res, lt_error *err)
-{
-	lt_status st = insert_chunks(w, id, m->chunks, err);
-	if (st == LT_OK)
-		st = insert_events(w, id, m, res, err);
-	for (size_t i = 0; st == LT_OK && i < m->nproblems; i++) {
-		const writer_problem *p = &m->problems[i];
-		int added = 0;
-		st = insert_problem(w, p->kind, m->evidence, m->path, p->line, p->offset, p->reason, id, 0, &added, err);
-		res->problems_new += (uint64_t)added;
-	}
-	if (st != LT_OK)
-		return st;
-	sqlite3_stmt *s = w->q[Q_MEM_UPD];
-	sqlite3_bind_int64(s, 1, (int64_t)res->events_new);
-	sqlite3_bind_int64(s, 2, 0);
-	sqlite3_bind_int64(s, 3, (int64_t)m->nproblems);
-	sqlite3_bind_int64(s, 4, id);
-	return step_done(s) ? LT_OK : fail(w, err, "update member");
-}
-
-lt_status writer_add_member(writer *w, const writer_member *m, writer_result *res, lt_error *err)
+lt_status writer_member_begin(writer *w, const writer_member *m, writer_result *res, int *wanted, lt_error *err)
 {
 	memset(res, 0, sizeof *res);
+	*wanted = 0;
+	w->cur_id = 0;
+	w->cur_chunks = 0;
 	int64_t ev_id = 0, id = 0, same = 0;
 	char old_sha[65] = "";
 	lt_status st = begin(w, err);
@@ -667,7 +659,67 @@ lt_status writer_add_member(writer *w, const writer_member *m, writer_result *re
 	res->member_id = id;
 	if (strcmp(state, MEMBER_DUPLICATE) == 0)
 		return LT_OK;
-	return add_contents(w, id, m, res, err);
+	w->cur_id = id;
+	*wanted = 1;
+	return LT_OK;
+}
+
+lt_status writer_member_events(writer *w, const event *ev, size_t n, writer_result *res, lt_error *err)
+{
+	if (w->cur_id == 0)
+		return lt_error_set(err, LT_EFATAL, "writer: events outside a member");
+	return insert_events(w, w->cur_id, ev, n, res, err);
+}
+
+lt_status writer_member_chunks(writer *w, const blob_chunks *c, lt_error *err)
+{
+	if (w->cur_id == 0)
+		return lt_error_set(err, LT_EFATAL, "writer: content outside a member");
+	return insert_chunks(w, w->cur_id, c, err);
+}
+
+lt_status writer_member_end(writer *w, const writer_member *m, writer_result *res, lt_error *err)
+{
+	int64_t id = w->cur_id;
+	if (id == 0)
+		return lt_error_set(err, LT_EFATAL, "writer: no member to end");
+	w->cur_id = 0;
+	lt_status st = LT_OK;
+	for (size_t i = 0; st == LT_OK && i < m->nproblems; i++) {
+		const writer_problem *p = &m->problems[i];
+		int added = 0;
+		st = insert_problem(w, p->kind, m->evidence, m->path, p->line, p->offset, p->reason, id, 0, &added, err);
+		res->problems_new += (uint64_t)added;
+	}
+	if (st != LT_OK)
+		return st;
+	res->state = m->state ? m->state : MEMBER_INDEXED;
+	sqlite3_stmt *s = w->q[Q_MEM_UPD];
+	sqlite3_bind_int64(s, 1, (int64_t)res->events_new);
+	sqlite3_bind_int64(s, 2, 0);
+	sqlite3_bind_int64(s, 3, (int64_t)m->nproblems);
+	sqlite3_bind_text(s, 4, m->format ? m->format : "unknown", -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 5, res->state, -1, SQLITE_STATIC);
+	if (m->has_content) {
+		sqlite3_bind_int64(s, 6, (int64_t)m->content_size);
+		sqlite3_bind_text(s, 7, m->content_sha256, -1, SQLITE_STATIC);
+	}
+	sqlite3_bind_int64(s, 8, id);
+	return step_done(s) ? LT_OK : fail(w, err, "update member");
+}
+
+lt_status writer_add_member(writer *w, const writer_member *m, writer_result *res, lt_error *err)
+{
+	int wanted = 0;
+	lt_status st = writer_member_begin(w, m, res, &wanted, err);
+	if (st != LT_OK || !wanted)
+		return st;
+	st = writer_member_chunks(w, m->chunks, err);
+	if (st == LT_OK)
+		st = writer_member_events(w, m->events, m->nevents, res, err);
+	if (st == LT_OK)
+		st = writer_member_end(w, m, res, err);
+	return st;
 }
 
 /* --- external bodies ------------------------------------------------------ */

@@ -22,7 +22,7 @@
  *     Events without a uid get "sha256:<hex of raw>".
  *
  * Ownership: the writer borrows the case_db (which must outlive it) and every
- * writer_member passed in (only during the call).
+ * writer_member, event and chunk passed in (only during the call).
  * Failures: LT_EFATAL (SQL error, out of memory): the open transaction is
  * rolled back by writer_free; nothing half-written stays.
  */
@@ -96,7 +96,30 @@ void writer_free(writer *w); /* rolls back an open transaction */
 lt_status writer_evidence(writer *w, const char *path, const char *kind, int64_t size, const char *sha256,
                           lt_error *err) LT_WUR;
 
+/* Adds a whole member: writer_member_begin, then its chunks and events, then
+ * writer_member_end (the same steps as adding it in parts). */
 lt_status writer_add_member(writer *w, const writer_member *m, writer_result *res, lt_error *err) LT_WUR;
+
+/*
+ * Adding a member in parts, for members too large to hold decoded (all
+ * calls in the writer's open transaction; commit only after _end):
+ *   writer_member_begin records the member row from m (evidence, path, size,
+ *     sha256, and a provisional format/state; events, chunks and problems of
+ *     m are not used) and applies the skip/changed/duplicate rules; *wanted
+ *     is 1 when its contents are to follow, 0 when it is done (res->state
+ *     "skipped", "changed" or MEMBER_DUPLICATE);
+ *   writer_member_events stores one batch of events (any number of calls;
+ *     each batch becomes blocks of its own, see writer.c);
+ *   writer_member_chunks stores content chunks, numbered on from the last;
+ *   writer_member_end records m's problems and settles the row: format,
+ *     state, content_size/content_sha256 and the counts from res.
+ * res is the same across the calls and ends as writer_add_member's would.
+ */
+lt_status writer_member_begin(writer *w, const writer_member *m, writer_result *res, int *wanted,
+                              lt_error *err) LT_WUR;
+lt_status writer_member_events(writer *w, const event *ev, size_t n, writer_result *res, lt_error *err) LT_WUR;
+lt_status writer_member_chunks(writer *w, const blob_chunks *c, lt_error *err) LT_WUR;
+lt_status writer_member_end(writer *w, const writer_member *m, writer_result *res, lt_error *err) LT_WUR;
 
 /* A problem not tied to a stored member (e.g. an evidence path that does not open).
  * Returns LT_OK; *added says whether it was new. */
