@@ -92,7 +92,7 @@ typedef enum sigma_kind {
  * of a ruleset's windows together at most SIGMA_CORR_MAX_EVENTS (by
  * default; ruleset_set_corr_budget), 32 bytes each. */
 #define SIGMA_CORR_MAX_WINDOW 10000u
-#define SIGMA_CORR_MAX_EVENTS 2000000u
+#define SIGMA_CORR_MAX_EVENTS 8000000u
 
 /* ---- ruleset */
 sigma_ruleset *ruleset_new(void) LT_WUR;

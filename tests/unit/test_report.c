@@ -392,6 +392,35 @@ static void findings__past_window__new_finding(void **state)
 	report_free(r);
 }
 
+/* report_hit_keeps_event tells, before the hit, whether report_add_hit will
+ * keep the event in full: room in the finding it joins, a new finding, not
+ * the same event again (by seq when it has one, as correlation events do). */
+static void findings__keeps_event__agrees_with_add_hit(void **state)
+{
+	(void)state;
+	report *r = with_window(3600LL * 1000000, 3);
+	size_t rule = add_rule(r, "r", RPT_LEVEL_HIGH);
+	rpt_pair g = {rpt_s("group"), rpt_s("a")};
+	for (uint64_t seq = 1; seq <= 5; seq++) {
+		rpt_event_in e = event("", T0 + (int64_t)seq * MIN_US); /* no uid: named by seq */
+		e.seq = seq;
+		bool keeps = report_hit_keeps_event(r, rule, &g, 1, &e);
+		size_t before = report_finding(r, 0) ? report_finding(r, 0)->nevents : 0;
+		assert_int_equal(report_add_hit(r, rule, &g, 1, &e, NULL, 0, NULL), LT_OK);
+		assert_int_equal(keeps, seq <= 3);
+		assert_int_equal(report_finding(r, 0)->nevents, before + (keeps ? 1 : 0));
+		assert_int_equal(report_finding(r, 0)->count, seq); /* distinct seqs: each counted */
+		assert_false(report_hit_keeps_event(r, rule, &g, 1, &e)); /* the same event again */
+	}
+	rpt_event_in later = event("", T0 + 5 * MIN_US + 61 * MIN_US); /* past the window: new finding */
+	later.seq = 6;
+	assert_true(report_hit_keeps_event(r, rule, &g, 1, &later));
+	assert_int_equal(report_add_hit(r, rule, &g, 1, &later, NULL, 0, NULL), LT_OK);
+	assert_int_equal(report_nfindings(r), 2);
+	assert_false(report_hit_keeps_event(r, rule + 1, &g, 1, &later)); /* unknown rule */
+	report_free(r);
+}
+
 static void findings__other_group_or_rule__separate(void **state)
 {
 	(void)state;
@@ -760,6 +789,7 @@ int main(void)
 		cmocka_unit_test(report__write_path__atomic_and_cleans_up),
 		cmocka_unit_test(findings__same_group_within_window__merge),
 		cmocka_unit_test(findings__past_window__new_finding),
+		cmocka_unit_test(findings__keeps_event__agrees_with_add_hit),
 		cmocka_unit_test(findings__other_group_or_rule__separate),
 		cmocka_unit_test(findings__unknown_time__never_joins_by_time),
 		cmocka_unit_test(findings__window_zero__every_hit_alone),
