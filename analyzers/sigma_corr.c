@@ -633,14 +633,24 @@ static bool ring_resize(group *g, size_t nc)
 	return true;
 }
 
+/* True when dropping a window's event changes what the correlation decides:
+ * not for temporal types (their state is the marks; the events are only
+ * listed), nor for a fixed window's count, sum or average (kept exact in
+ * total/tsum beyond the events kept). */
+static bool drop_matters(const sigma_corr *c)
+{
+	if (c->type == SIGMA_CORR_TEMPORAL || c->type == SIGMA_CORR_TEMPORAL_ORDERED)
+		return false;
+	return !c->at_close || c->type == SIGMA_CORR_VALUE_COUNT || c->type == SIGMA_CORR_VALUE_PERCENTILE;
+}
+
 /* A full window (its own cap, or the shared budget spent) makes room by
- * dropping its oldest event. Counted when that changes the aggregate: a
- * temporal window's state is its marks, its events are only listed. */
+ * dropping its oldest event; counted where that changes the aggregate. */
 static void make_room(sigma_corr *c, group *g)
 {
 	if (g->n == SIGMA_CORR_MAX_WINDOW || (g->n > 0 && c->used != NULL && *c->used >= c->used_max)) {
 		drop_oldest(c, g);
-		c->dropped += c->type != SIGMA_CORR_TEMPORAL && c->type != SIGMA_CORR_TEMPORAL_ORDERED;
+		c->dropped += drop_matters(c);
 	}
 }
 

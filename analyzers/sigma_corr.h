@@ -108,9 +108,10 @@ void sigma_corr_reset(sigma_corr *c);
  * and keep no more than max in all (see Limits). Without it: no shared limit. */
 void sigma_corr_set_budget(sigma_corr *c, size_t *used, size_t max);
 /* Events dropped from full windows (per-group cap or budget) since the last
- * reset: the aggregates of the windows they left are over the rest.
- * Temporal correlations count none: their state is the last time of each
- * referenced rule; the window's events are kept only to be listed. */
+ * reset, where that made an aggregate over fewer events than matched. Not
+ * counted: temporal correlations (their state is the last time of each
+ * referenced rule; the window's events are kept only to be listed) and the
+ * count, sum and average of fixed windows (kept exact beyond the cap). */
 uint64_t sigma_corr_dropped(const sigma_corr *c);
 
 /* "30m" -> microseconds; -1 if malformed. */

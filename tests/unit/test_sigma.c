@@ -1208,7 +1208,8 @@ static void sigma_corr__budget_spent__window_trades_oldest_and_counts_drops(void
 }
 
 /* One group's window keeps at most SIGMA_CORR_MAX_WINDOW events; the
- * oldest past it are dropped, and counted where they change the aggregate. */
+ * oldest past it are dropped, and counted where they change the aggregate
+ * (not for temporal correlations, nor for a fixed window's count). */
 static void sigma_corr__window_cap__oldest_dropped_and_counted(void **s)
 {
 	(void)s;
@@ -1230,6 +1231,14 @@ static void sigma_corr__window_cap__oldest_dropped_and_counted(void **s)
 	for (int t = 0; t < (int)SIGMA_CORR_MAX_WINDOW + 3; t++)
 		feed_corr(rs, &(corr_in){t, "x", NULL, "a", NULL}, 0, &l);
 	assert_int_equal(l.fires, 0);
+	assert_int_equal(sigma_rule_corr_dropped(first_correlation(rs)), 0);
+	ruleset_free(rs);
+	/* a fixed window ("fewer than") counts and sums beyond the events it keeps */
+	rs = corr_rules("title: c\ncorrelation:\n  type: event_count\n  rules: [inv]\n"
+	                "  group-by: [user]\n  timespan: 1d\n  condition: {lt: 5}\n---\n"
+	                BASE("inv", "eventName: InvokeModel"));
+	for (int t = 0; t < (int)SIGMA_CORR_MAX_WINDOW + 3; t++)
+		feed_corr(rs, &(corr_in){t, "x", NULL, "a", NULL}, 0, &l);
 	assert_int_equal(sigma_rule_corr_dropped(first_correlation(rs)), 0);
 	ruleset_free(rs);
 }
