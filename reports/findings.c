@@ -551,19 +551,34 @@ static bool within_window(const findings *fs, const fnd *f, const rpt_event_in *
 	return d <= fs->opt.window_us;
 }
 
-bool findings_would_keep(findings *fs, size_t rule, const rpt_pair *group, size_t ngroup,
-                         const rpt_event_in *ev)
+/* The rule+group's latest-finding slot (created when create; NULL when
+ * absent and not created, or out of memory). */
+static uint64_t *latest_slot(findings *fs, size_t rule, const rpt_pair *group, size_t ngroup, bool create)
 {
 	buf k;
 	buf_init(&k, 0);
 	uint64_t *latest = NULL;
 	if (group_key(&k, rule, group, ngroup) == LT_OK)
-		latest = strmap_slot(fs->latest, k.data, k.len, false, NULL);
+		latest = strmap_slot(fs->latest, k.data, k.len, create, NULL);
 	buf_free(&k);
-	if (latest != NULL && *latest != 0 && within_window(fs, &fs->v[*latest - 1], ev)) {
-		const fnd *f = &fs->v[*latest - 1];
+	return latest;
+}
+
+/* The finding a hit at ev joins (its rule+group's latest, when ev is within
+ * its aggregation window), or NULL: the hit opens one (or is dropped). */
+static fnd *joined_finding(findings *fs, const uint64_t *latest, const rpt_event_in *ev)
+{
+	if (latest == NULL || *latest == 0 || !within_window(fs, &fs->v[*latest - 1], ev))
+		return NULL;
+	return &fs->v[*latest - 1];
+}
+
+bool findings_would_keep(findings *fs, size_t rule, const rpt_pair *group, size_t ngroup,
+                         const rpt_event_in *ev)
+{
+	const fnd *f = joined_finding(fs, latest_slot(fs, rule, group, ngroup, false), ev);
+	if (f != NULL)
 		return f->last_event_key != event_key(ev) && f->pub.nevents < fs->opt.max_events;
-	}
 	return fs->n < fs->opt.max_findings;
 }
 
@@ -575,19 +590,13 @@ lt_status findings_add_hit(findings *fs, size_t rule, const rpt_pair *group, siz
 		*opened = false;
 	if (ev == NULL || (ngroup && group == NULL) || (nmatches && matches == NULL))
 		return lt_error_set(err, LT_EITEM, "report: hit without event, group or matches");
-	buf k;
-	buf_init(&k, 0);
-	if (group_key(&k, rule, group, ngroup) != LT_OK) {
-		buf_free(&k);
-		return lt_error_set(err, LT_EFATAL, "report: out of memory");
-	}
-	uint64_t *latest = strmap_slot(fs->latest, k.data, k.len, true, NULL);
-	buf_free(&k);
+	uint64_t *latest = latest_slot(fs, rule, group, ngroup, true);
 	if (latest == NULL)
 		return lt_error_set(err, LT_EFATAL, "report: out of memory");
+	fnd *joined = joined_finding(fs, latest, ev);
 	size_t idx;
-	if (*latest != 0 && within_window(fs, &fs->v[*latest - 1], ev)) {
-		idx = (size_t)(*latest - 1);
+	if (joined != NULL) {
+		idx = (size_t)(joined - fs->v);
 	} else if (fs->n >= fs->opt.max_findings) {
 		fs->dropped++; /* not kept, but the timeline still says which rules hit it */
 		return index_hit(fs, rule, ev, err);
