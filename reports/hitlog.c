@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "common/sort.h"
+#include "common/tmpfile.h"
 
 #define FILTER_SLOTS ((size_t)1 << 16)
 #define READ_PAIRS 4096
@@ -126,35 +127,8 @@ static run *new_run(hitlog *h)
 
 static lt_status open_file(hitlog *h, lt_error *err)
 {
-	const char *dir = getenv("TMPDIR");
-	if (dir == NULL || dir[0] == '\0')
-		dir = "/tmp";
-	char path[4096];
-	if (snprintf(path, sizeof path, "%s/llmtrail-hits-XXXXXX", dir) >= (int)sizeof path)
-		return lt_error_set(err, LT_EFATAL, "hit log: TMPDIR too long");
-	h->fd = mkstemp(path);
-	if (h->fd < 0)
-		return lt_error_set(err, LT_EFATAL, "hit log: cannot create a file in %s: %s", dir,
-		                    strerror(errno));
-	unlink(path); /* gone with the descriptor, also after a crash */
-	return LT_OK;
-}
-
-static lt_status write_all(int fd, const void *p, size_t n, uint64_t off, lt_error *err)
-{
-	const char *c = p;
-	while (n > 0) {
-		ssize_t w = pwrite(fd, c, n, (off_t)off);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return lt_error_set(err, LT_EFATAL, "hit log: cannot write the temporary file: %s",
-			                    w < 0 ? strerror(errno) : "no space");
-		c += w;
-		n -= (size_t)w;
-		off += (uint64_t)w;
-	}
-	return LT_OK;
+	h->fd = lt_tmpfile("hits", "hit log", err);
+	return h->fd < 0 ? LT_EFATAL : LT_OK;
 }
 
 static lt_status spill(hitlog *h, lt_error *err)
@@ -171,7 +145,7 @@ static lt_status spill(hitlog *h, lt_error *err)
 	r->start = h->file_pairs;
 	r->count = n;
 	h->file_pairs += n;
-	return write_all(h->fd, h->buf, n * sizeof *h->buf, r->start * sizeof *h->buf, err);
+	return lt_write_at(h->fd, h->buf, n * sizeof *h->buf, r->start * sizeof *h->buf, "hit log", err);
 }
 
 lt_status hitlog_add(hitlog *h, uint64_t seq, uint32_t rule, lt_error *err)

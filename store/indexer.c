@@ -44,6 +44,7 @@
 #include <unistd.h>
 
 #include "common/arena.h"
+#include "common/tmpfile.h"
 #include "ingest/decode.h"
 #include "ingest/gunzip.h"
 #include "ingest/sha256.h"
@@ -711,36 +712,18 @@ static lt_status write_member(ix *x, writer *w, job *j, uint64_t *nev, lt_error 
 
 /* --- big members (writer thread) ---------------------------------------------- */
 
+/* gunzip_stream's writer: appends to the temporary file. */
+typedef struct spool_out {
+	int fd;
+	uint64_t off;
+} spool_out;
+
 static lt_status to_file(void *ctx, const unsigned char *p, size_t n, lt_error *err)
 {
-	int fd = *(int *)ctx;
-	while (n > 0) {
-		ssize_t k = write(fd, p, n);
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k <= 0)
-			return lt_error_set(err, LT_EFATAL, "cannot write a temporary file: %s",
-			                    k < 0 ? strerror(errno) : "no space");
-		p += k;
-		n -= (size_t)k;
-	}
-	return LT_OK;
-}
-
-/* An unlinked temporary file in $TMPDIR (else /tmp). */
-static int temp_file(lt_error *err)
-{
-	const char *dir = getenv("TMPDIR");
-	char path[4096];
-	snprintf(path, sizeof path, "%s/llmtrail-member.XXXXXX", dir && *dir ? dir : "/tmp");
-	int fd = mkstemp(path);
-	if (fd < 0) {
-		lt_error_set(err, LT_EFATAL, "cannot create a temporary file in %s: %s", dir && *dir ? dir : "/tmp",
-		             strerror(errno));
-		return -1;
-	}
-	unlink(path);
-	return fd;
+	spool_out *o = ctx;
+	lt_status st = lt_write_at(o->fd, p, n, o->off, "big member", err);
+	o->off += n;
+	return st;
 }
 
 /* Inflates the job's gzip bytes into fd, as work_member would into memory:
@@ -755,8 +738,8 @@ static lt_status inflate_big(ix *x, job *j, int fd, size_t *len, int *done, lt_e
 	gunzip_result gr;
 	lt_error e;
 	lt_error_clear(&e);
-	int wfd = fd;
-	lt_status st = gunzip_stream(j->data, j->len, &go, to_file, &wfd, &gr, &e);
+	spool_out out = {fd, 0};
+	lt_status st = gunzip_stream(j->data, j->len, &go, to_file, &out, &gr, &e);
 	if (st == LT_EFATAL) {
 		*err = e;
 		return st;
@@ -844,7 +827,7 @@ static lt_status write_big(ix *x, writer *w, job *j, uint64_t *nev, lt_error *er
 	int fd = -1, done = 0;
 	void *map = NULL;
 	if (gunzip_is_gzip(j->data, j->len)) {
-		fd = temp_file(err);
+		fd = lt_tmpfile("member", "big member", err);
 		st = fd < 0 ? LT_EFATAL : inflate_big(x, j, fd, &len, &done, err);
 		release_data(j); /* as found: no longer needed */
 		text = "";
