@@ -8,6 +8,8 @@
 
 #include "cmd/indexrun.h"
 
+#define INDEXRUN_ETA_AFTER_SECONDS 2.0
+
 #include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -78,7 +80,11 @@ static void on_progress(void *vctx, const indexer_stats *s)
 	double rate = s->seconds > 0 ? (double)s->bytes / s->seconds : 0;
 	double evs = s->seconds > 0 ? (double)(s->events_new + s->duplicates) / s->seconds : 0;
 	char eta[32] = "?";
-	if (s->bytes_total > s->bytes && rate > 0)
+	/* The first second's rate is mostly start-up (thread spawn, the first
+	 * archive's headers, cold caches): an ETA from it is wildly wrong. */
+	if (s->seconds < INDEXRUN_ETA_AFTER_SECONDS)
+		snprintf(eta, sizeof eta, "...");
+	else if (s->bytes_total > s->bytes && rate > 0)
 		fmt_eta((double)(s->bytes_total - s->bytes) / rate, eta, sizeof eta);
 	else if (s->bytes_total > 0)
 		snprintf(eta, sizeof eta, "0m00s");
@@ -127,14 +133,15 @@ static void print_summary(const char *case_path, const indexer_stats *s)
 {
 	printf("case:       %s\n", case_path);
 	printf("files:      %llu\n", (unsigned long long)s->files);
-	printf("members:    %llu seen, %llu new, %llu already indexed, %llu duplicate (same bytes), %llu unreadable\n",
+	printf("members:    %llu seen, %llu new, %llu already indexed, %llu duplicate (same bytes), %llu unreadable members\n",
 	       (unsigned long long)s->members, (unsigned long long)s->members_new,
 	       (unsigned long long)s->members_skipped, (unsigned long long)s->members_duplicate,
 	       (unsigned long long)s->members_unreadable);
 	printf("events:     %llu new (cloudtrail %llu, invocation %llu), %llu duplicates dropped\n",
 	       (unsigned long long)s->events_new, (unsigned long long)s->events_cloudtrail,
 	       (unsigned long long)s->events_invocation, (unsigned long long)s->duplicates);
-	printf("problems:   %llu (unreadable %llu), missing bodies %llu\n", (unsigned long long)s->problems,
+	printf("problems:   %llu (%llu left evidence unread: unreadable files or members), missing bodies %llu\n",
+	       (unsigned long long)s->problems,
 	       (unsigned long long)s->unreadable, (unsigned long long)s->missing_bodies);
 	if (s->earlier_problems > 0)
 		printf("earlier:    %llu members already indexed had problems when they were indexed\n",

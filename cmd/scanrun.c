@@ -1208,6 +1208,9 @@ static void print_summary(const scan *s)
 	printf("rules: %zu fired, %zu passed, %zu not applicable, %zu unsupported, %zu failed\n", fired,
 	       passed, na, unsupported, failed);
 	printf("evidence problems: %zu\n", report_nproblems_serious(s->r));
+	char reason[512];
+	report_verdict_reason(s->r, reason, sizeof reason);
+	printf("verdict: %s: %s\n", rpt_verdict_name(report_verdict(s->r)), reason);
 	if (s->o->formats & SCAN_FMT_HTML)
 		printf("report: %s/report.html\n", s->o->out_dir);
 	else
@@ -1266,8 +1269,13 @@ void scan_run(const char *case_path, const scan_options *o, exit_state *ex)
 		exit_state_note(ex, LT_EXIT_FATAL);
 	} else {
 		print_summary(&s);
-		if (report_fails(s.r))
+		if (report_verdict(s.r) == RPT_VERDICT_NO_EVIDENCE) {
+			fprintf(stderr, "llmtrail: error: no event could be read from the evidence: nothing was "
+			                "analysed (see the problems above)\n");
+			exit_state_note(ex, LT_EXIT_FATAL);
+		} else if (report_fails(s.r)) {
 			exit_state_note(ex, LT_EXIT_FINDINGS);
+		}
 	}
 	timeline_discard(s.tl);
 	free(s.rule_index);
