@@ -33,6 +33,7 @@
 #include "analyzers/sigma.h"
 #include "analyzers/verify.h"
 #include "cmd/rulesdir.h"
+#include "cmd/term.h"
 #include "common/log.h"
 #include "common/ltime.h"
 #include "ingest/sha256.h"
@@ -1181,10 +1182,13 @@ static void print_summary(const scan *s)
 {
 	uint64_t counts[RPT_NLEVELS];
 	report_level_counts(s->r, counts);
-	printf("findings: %llu critical, %llu high, %llu medium, %llu low, %llu informational\n",
-	       (unsigned long long)counts[RPT_LEVEL_CRITICAL], (unsigned long long)counts[RPT_LEVEL_HIGH],
-	       (unsigned long long)counts[RPT_LEVEL_MEDIUM], (unsigned long long)counts[RPT_LEVEL_LOW],
-	       (unsigned long long)counts[RPT_LEVEL_INFORMATIONAL]);
+	fputs("findings:", stdout);
+	for (int l = RPT_LEVEL_CRITICAL; l >= RPT_LEVEL_INFORMATIONAL; l--) {
+		const char *name = rpt_level_name((rpt_level)l);
+		printf("%s %s%llu %s%s", l == RPT_LEVEL_CRITICAL ? "" : ",", counts[l] ? term_level_on(stdout, name) : "",
+		       (unsigned long long)counts[l], name, counts[l] ? term_off(stdout) : "");
+	}
+	fputc('\n', stdout);
 	size_t fired = 0, na = 0, unsupported = 0, failed = 0, passed = 0;
 	for (size_t i = 0; i < report_nrules(s->r); i++) {
 		switch (report_rule(s->r, i)->outcome) {
@@ -1210,7 +1214,8 @@ static void print_summary(const scan *s)
 	printf("evidence problems: %zu\n", report_nproblems_serious(s->r));
 	char reason[512];
 	report_verdict_reason(s->r, reason, sizeof reason);
-	printf("verdict: %s: %s\n", rpt_verdict_name(report_verdict(s->r)), reason);
+	const char *v = rpt_verdict_name(report_verdict(s->r));
+	printf("verdict: %s%s%s: %s\n", term_level_on(stdout, v), v, term_off(stdout), reason);
 	if (s->o->formats & SCAN_FMT_HTML)
 		printf("report: %s/report.html\n", s->o->out_dir);
 	else

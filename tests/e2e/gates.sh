@@ -1,0 +1,50 @@
+#!/bin/sh
+# gates.sh — verdicts and the terminal: the verdict a run states is the one
+# its exit code means, the same on stdout, in summary.md and in junit.xml;
+# global options work after the command; colour only when asked or on a
+# terminal, never with NO_COLOR. TAP output (the plan comes last).
+set -u
+: "${LLMTRAIL:?}" "${LLMTRAIL_SRCDIR:?}"
+n=0
+fails=0
+ok() { n=$((n + 1)); echo "ok $n - $1"; }
+notok() { n=$((n + 1)); fails=$((fails + 1)); echo "not ok $n - $1"; }
+check() { if eval "$2"; then ok "$1"; else notok "$1"; fi; }
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+demo="$LLMTRAIL_SRCDIR/testdata/demo"
+esc=$(printf '\033')
+
+# the demo holds high findings: --fail-on none is NOT GATED, never PASS
+"$LLMTRAIL" analyze "$demo" -o "$tmp/d" --fail-on none -q >"$tmp/d.out" 2>"$tmp/d.err"
+rc=$?
+check "--fail-on none: exit 0, verdict NOT GATED on stdout" \
+	'[ $rc -eq 0 ] && grep -q "^verdict: NOT GATED: --fail-on none: 58 findings listed, none judged$" "$tmp/d.out"'
+check "--fail-on none: summary.md and junit.xml say NOT GATED, nothing says PASS" \
+	'grep -q "^\*\*NOT GATED\*\*" "$tmp/d/summary.md" && grep -q "name=\"llmtrail.verdict\" value=\"NOT GATED\"" "$tmp/d/junit.xml" &&
+	 ! grep -q "PASS" "$tmp/d/summary.md" && ! grep -q "verdict pass" "$tmp/d/report.html"'
+check "global -q after the command: nothing on stderr" '[ ! -s "$tmp/d.err" ]'
+check "stdout not a terminal: no colour" '! grep -q "$esc" "$tmp/d.out"'
+
+# the same case, gated: FAIL and exit 1 everywhere
+"$LLMTRAIL" scan "$tmp/d/case.sqlite" -o "$tmp/s" --color=always >"$tmp/s.out" 2>/dev/null
+rc=$?
+check "gated scan: exit 1, FAIL on stdout, summary.md, junit.xml, report.html" \
+	'[ $rc -eq 1 ] && grep -q "^verdict: .*FAIL" "$tmp/s.out" && grep -q "^\*\*FAIL\*\*: 11 findings at or above high" "$tmp/s/summary.md" &&
+	 grep -q "name=\"llmtrail.verdict\" value=\"FAIL\"" "$tmp/s/junit.xml" && grep -q "class=\"verdict fail\">FAIL: " "$tmp/s/report.html"'
+check "--color=always: levels and verdict coloured" 'grep -q "${esc}\[1;31mFAIL${esc}\[0m" "$tmp/s.out" && grep -q "${esc}\[31m11 high${esc}\[0m" "$tmp/s.out"'
+NO_COLOR=1 "$LLMTRAIL" scan "$tmp/d/case.sqlite" -o "$tmp/s2" --color=auto >"$tmp/s2.out" 2>/dev/null
+check "NO_COLOR: no colour" '! grep -q "$esc" "$tmp/s2.out"'
+"$LLMTRAIL" scan "$tmp/d/case.sqlite" -o "$tmp/s3" --color=sometimes >/dev/null 2>"$tmp/s3.err"
+rc=$?
+check "--color with a bad value: usage error 2" '[ $rc -eq 2 ] && grep -q "color wants auto, always or never" "$tmp/s3.err"'
+
+# no readable evidence: exit 4, NO EVIDENCE, never PASS
+"$LLMTRAIL" analyze "$tmp/does-not-exist" -o "$tmp/n" >"$tmp/n.out" 2>"$tmp/n.err"
+rc=$?
+check "no evidence: exit 4, NO EVIDENCE in stdout and summary.md, no PASS anywhere" \
+	'[ $rc -eq 4 ] && grep -q "^verdict: NO EVIDENCE" "$tmp/n.out" && grep -q "^\*\*NO EVIDENCE\*\*" "$tmp/n/summary.md" &&
+	 ! grep -q "PASS" "$tmp/n/summary.md" && ! grep -q "verdict pass" "$tmp/n/report.html" && grep -q "no event could be read" "$tmp/n.err"'
+
+echo "1..$n"
+[ "$fails" -eq 0 ]
