@@ -52,6 +52,8 @@ static int run(const command *self, int argc, char **argv)
 	int first = cli_parse(self, argc, argv, on_option, &c, &npos, &code);
 	if (first < 0)
 		return code;
+	if ((code = scan_options_check(&c.scan)) != 0)
+		return code;
 	exit_state ex = {0};
 	if (mkdir(c.scan.out_dir, 0777) != 0 && errno != EEXIST) {
 		fprintf(stderr, "llmtrail: cannot create %s: %s\n", c.scan.out_dir, strerror(errno));

@@ -24,6 +24,8 @@ static int run(const command *self, int argc, char **argv)
 	int first = cli_parse(self, argc, argv, on_option, &o, &npos, &code);
 	if (first < 0)
 		return code;
+	if ((code = scan_options_check(&o)) != 0)
+		return code;
 	char *cmdline = scan_command_line(argc, argv);
 	o.command_line = cmdline;
 	exit_state ex = {0};

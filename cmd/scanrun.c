@@ -66,6 +66,15 @@ void scan_options_init(scan_options *o)
 	o->redact = true;
 }
 
+int scan_options_check(const scan_options *o)
+{
+	if (o->since_us >= o->until_us) {
+		fprintf(stderr, "llmtrail: --since must be before --until\n");
+		return LT_EXIT_USAGE;
+	}
+	return 0;
+}
+
 static int usage_error(const char *what, const char *value)
 {
 	fprintf(stderr, "llmtrail: invalid %s: '%s'\n", what, value);

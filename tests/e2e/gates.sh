@@ -46,5 +46,30 @@ check "no evidence: exit 4, NO EVIDENCE in stdout and summary.md, no PASS anywhe
 	'[ $rc -eq 4 ] && grep -q "^verdict: NO EVIDENCE" "$tmp/n.out" && grep -q "^\*\*NO EVIDENCE\*\*" "$tmp/n/summary.md" &&
 	 ! grep -q "PASS" "$tmp/n/summary.md" && ! grep -q "verdict pass" "$tmp/n/report.html" && grep -q "no event could be read" "$tmp/n.err"'
 
+# filters any case, globs, the name after an ARN's last '/'; inverted ranges are usage errors
+case="$tmp/d/case.sqlite"
+all=$("$LLMTRAIL" timeline "$case" --action InvokeModel -f jsonl | wc -l)
+low=$("$LLMTRAIL" timeline "$case" --action invokemodel -f jsonl | wc -l)
+glob=$("$LLMTRAIL" timeline "$case" --action 'invoke*' -f jsonl | wc -l)
+check "--action any case and glob ($all exact, $low lower case, $glob invoke*)" '[ "$all" -gt 0 ] && [ "$low" -eq "$all" ] && [ "$glob" -ge "$all" ]'
+short=$("$LLMTRAIL" timeline "$case" --principal doc-summarizer -f jsonl | wc -l)
+check "--principal by the name after the ARN's last '/' ($short)" '[ "$short" -gt 0 ]'
+"$LLMTRAIL" timeline "$case" --principal nobody-at-all >"$tmp/t.out" 2>"$tmp/t.err"
+check "a filter that matches nothing says so on stderr" '[ "$(wc -l <"$tmp/t.out")" -le 1 ] && grep -q "no event matches the filters" "$tmp/t.err"'
+"$LLMTRAIL" timeline "$case" --since 2026-03-10T12:00 --until 2026-03-10T11:00 >/dev/null 2>"$tmp/inv.err"
+rc=$?
+check "timeline --since after --until: usage error" '[ $rc -eq 2 ] && grep -q "since must be before --until" "$tmp/inv.err"'
+"$LLMTRAIL" scan "$case" -o "$tmp/inv" --since 2026-03-10T12:00 --until 2026-03-10T11:00 >/dev/null 2>&1
+rc=$?
+check "scan --since after --until: usage error" '[ $rc -eq 2 ]'
+
+# show: eventID in upper case, and a CloudTrail requestID
+"$LLMTRAIL" show "$case" 1678EEEA-BFC5-490C-9F5B-02A3CE38AFDF >"$tmp/s1.out" 2>&1
+rc=$?
+check "show by an upper-case eventID" '[ $rc -eq 0 ] && grep -q "DescribeVpcs" "$tmp/s1.out"'
+"$LLMTRAIL" show "$case" d4217183-1889-41c0-8208-f6191c2c3da9 >"$tmp/s2.out" 2>&1
+rc=$?
+check "show by a CloudTrail requestID" '[ $rc -eq 0 ] && grep -q "1678eeea-bfc5-490c-9f5b-02a3ce38afdf" "$tmp/s2.out"'
+
 echo "1..$n"
 [ "$fails" -eq 0 ]
