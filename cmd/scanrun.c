@@ -27,6 +27,7 @@
 #include <stdint.h>
 #include <sys/stat.h>
 
+#include "analyzers/copies.h"
 #include "analyzers/metrics.h"
 #include "analyzers/metrics_report.h"
 #include "analyzers/reconcile.h"
@@ -1020,6 +1021,8 @@ static lt_status run_builtin(scan *s, lt_error *err)
 		*err = in->err;
 	if (st == LT_OK)
 		st = verify_add_to_report(in->v, s->r, err);
+	if (st == LT_OK)
+		st = copies_add_to_report(in->c, s->r, err);
 	if (st == LT_OK)
 		st = reconcile_add_to_report(in->rr, in->c, s->r, err);
 	if (st == LT_OK)
