@@ -15,6 +15,7 @@
 #include "config.h"
 
 #include "cmd/scanrun.h"
+#include "cmd/outpath.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -1102,11 +1103,8 @@ static lt_status add_problems(scan *s, lt_error *err)
 
 static lt_status ensure_dir(const char *dir, lt_error *err)
 {
-	if (mkdir(dir, 0777) == 0 || errno == EEXIST) {
-		struct stat sb;
-		if (stat(dir, &sb) == 0 && S_ISDIR(sb.st_mode))
-			return LT_OK;
-	}
+	if (outpath_mkdirs(dir) == 0)
+		return LT_OK;
 	return lt_error_set(err, LT_EFATAL, "cannot create output folder %s: %s", dir, strerror(errno));
 }
 
