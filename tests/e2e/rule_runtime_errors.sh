@@ -7,19 +7,7 @@
 # first), give each its JUnit <error> with the count, and leave a healthy rule
 # passed. Before the fix: exit 0, "0 failed", only the first 20 failures shown,
 # all of rule "early". TAP output.
-set -u
-: "${LLMTRAIL:?}"
-T=$(mktemp -d "${TMPDIR:-/tmp}/llmtrail-e2e.XXXXXX")
-trap 'rm -rf "$T"' EXIT INT TERM
-n=0
-fails=0
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-notok() { n=$((n + 1)); fails=$((fails + 1)); echo "not ok $n - $1"; }
-check() { # check DESCRIPTION COMMAND...
-	d=$1
-	shift
-	if "$@"; then ok "$d"; else notok "$d"; fi
-}
+. "${LLMTRAIL_SRCDIR:?}/tests/e2e/index_lib.sh" # TAP helpers, $T cleaned on exit
 
 # record I UA BUCKET: one CloudTrail event, second I of 2024-05-01T12:00.
 record() {
@@ -91,5 +79,4 @@ check "the healthy rule passed" \
 	grep -q '33333333-3333-4333-8333-333333333333: Runaway regex healthy" time="0"/>' "$T/out/junit.xml"
 check "the error names the first events it failed on" grep -q "first on ev-0030, ev-0031, ev-0032" "$T/out/junit.xml"
 check "rule failures are not counted as evidence problems" grep -q "^evidence problems: 0$" "$T/scan.out"
-echo "1..$n"
-[ "$fails" -eq 0 ]
+finish
