@@ -71,5 +71,20 @@ check "show by an upper-case eventID" '[ $rc -eq 0 ] && grep -q "DescribeVpcs" "
 rc=$?
 check "show by a CloudTrail requestID" '[ $rc -eq 0 ] && grep -q "1678eeea-bfc5-490c-9f5b-02a3ce38afdf" "$tmp/s2.out"'
 
+# analyze -o into a folder that holds another investigation: refused unless --append
+"$LLMTRAIL" analyze "$demo" -o "$tmp/d" --fail-on none -q >/dev/null 2>&1
+rc=$?
+check "re-running the same analyze into its folder is fine" '[ $rc -eq 0 ]'
+other="$LLMTRAIL_SRCDIR/testdata/evidence"
+before=$(cksum <"$tmp/d/case.sqlite")
+"$LLMTRAIL" analyze "$other" -o "$tmp/d" --fail-on none -q >/dev/null 2>"$tmp/o.err"
+rc=$?
+after=$(cksum <"$tmp/d/case.sqlite")
+check "analyze of other evidence into a folder holding a case: usage error, case untouched" \
+	'[ $rc -eq 2 ] && grep -q "already holds a case of other evidence" "$tmp/o.err" && grep -q -- "--append" "$tmp/o.err" && [ "$before" = "$after" ]'
+"$LLMTRAIL" analyze "$other" -o "$tmp/d" --fail-on none --append -q >/dev/null 2>&1
+rc=$?
+check "--append adds it" '[ $rc -ne 2 ] && [ $rc -ne 4 ]'
+
 echo "1..$n"
 [ "$fails" -eq 0 ]
