@@ -327,7 +327,7 @@ static lt_status on_walk_problem(void *ctx, const lt_error *e)
 		return LT_EFATAL;
 	}
 	if (e->status == LT_EITEM)
-		j->pkind = "skipped";
+		j->pkind = PROBLEM_SKIPPED;
 	else
 		j->pkind = e->member[0] ? PROBLEM_UNREADABLE : PROBLEM_EVIDENCE;
 	j->line = e->line;
@@ -648,11 +648,14 @@ static void *worker_main(void *arg)
 
 /* --- writer ------------------------------------------------------------------ */
 
+/* Every kind but missing-body (counted by writer_resolve_bodies) means evidence
+ * that was not read as it is now: it counts towards exit 3, as in scan. */
 static void report(ix *x, const char *kind, const char *file, const char *member, uint64_t line, const char *reason)
 {
 	x->st.problems++;
 	if (strcmp(kind, PROBLEM_EVIDENCE) == 0 || strcmp(kind, PROBLEM_UNREADABLE) == 0 ||
-	    strcmp(kind, PROBLEM_BAD_RECORD) == 0)
+	    strcmp(kind, PROBLEM_BAD_RECORD) == 0 || strcmp(kind, PROBLEM_SKIPPED) == 0 ||
+	    strcmp(kind, PROBLEM_CHANGED) == 0)
 		x->st.unreadable++;
 	if (x->o->on_problem)
 		x->o->on_problem(x->o->ctx, kind, file, member, line, reason);
