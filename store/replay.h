@@ -25,7 +25,9 @@
  * Memory is bounded: event blocks are decoded only while the replay is inside
  * their time span (store/evmerge.h); decompressed member content is kept in a small LRU
  * cache (REPLAY_CACHE_ENTRIES chunks, at most REPLAY_CACHE_BYTES in all,
- * always at least the chunk in use), and each step's allocations live in an
+ * always at least the chunk in use; a large chunk inflated a second time is
+ * spilled to a scratch file and read back per event, see REPLAY_SPILL_MIN),
+ * and each step's allocations live in an
  * arena reset by the next step (capped at REPLAY_STEP_CAP bytes).
  *
  * Ownership: the replay borrows the case_db (it must outlive the replay).
@@ -58,6 +60,11 @@
 #define REPLAY_CACHE_ENTRIES 64
 #define REPLAY_CACHE_BYTES ((size_t)64 << 20) /* the working set: members open at one time */
 #define REPLAY_STEP_CAP ((size_t)256 << 20)
+/* A chunk of at least REPLAY_SPILL_MIN bytes inflated a second time is kept,
+ * inflated, in a scratch file in $TMPDIR (at most REPLAY_SPILL_MAX bytes per
+ * replay), so members overlapping in time do not re-inflate on every event. */
+#define REPLAY_SPILL_MIN ((uint64_t)1 << 20)
+#define REPLAY_SPILL_MAX ((uint64_t)16 << 30)
 
 /* replay_filter.flags */
 #define REPLAY_HEADERS_ONLY 0x1u /* no raw bytes, no re-parse, no derived text (fast listing) */
