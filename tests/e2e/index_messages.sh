@@ -39,4 +39,22 @@ if [ -w /dev/full ]; then
 	check "disk full: exit 4" [ $? -eq 4 ]
 	check "disk full: the message carries strerror(ENOSPC)" grep -q "summary.md: write failed: No space left on device" "$T/err3"
 fi
+# Issue 22 #5: a member over the big-member threshold (256 MiB decompressed)
+# that cannot be spooled to $TMPDIR is marked unreadable, named, and the run
+# goes on: first with a TMPDIR that does not exist, then with a spool write
+# that fails (RLIMIT_FSIZE with SIGXFSZ ignored: EFBIG, as a full disk).
+mkdir -p "$T/bigev" "$T/tmp"
+head -c 270000000 /dev/zero | gzip -1 >"$T/bigev/big.json.gz"
+cp "$DATA/ct-a.json" "$T/bigev/small.json"
+TMPDIR="$T/no-such-folder" "$LLMTRAIL" index "$T/big1.db" "$T/bigev" >"$T/out4" 2>"$T/err4"
+check "TMPDIR missing: exit 3, not 4" [ $? -eq 3 ]
+check "TMPDIR missing: the member is named with the reason" \
+	grep -q "^llmtrail: unreadable: $T/bigev: big.json.gz: not read: its decompressed content does not fit in the temporary folder (big member: cannot create a file in $T/no-such-folder: No such file or directory)" "$T/err4"
+check "TMPDIR missing: the other member is indexed" grep -q "^events: .* 2 new" "$T/out4"
+(trap '' XFSZ; ulimit -f 4096 && TMPDIR="$T/tmp" exec "$LLMTRAIL" index "$T/big2.db" "$T/bigev") >"$T/out5" 2>"$T/err5"
+check "spool write fails: exit 3, not 4" [ $? -eq 3 ]
+check "spool write fails: the member is named with errno" \
+	grep -q "^llmtrail: unreadable: $T/bigev: big.json.gz: not read: .*cannot write the temporary file: File too large" "$T/err5"
+check "spool write fails: the other member is indexed" grep -q "^events: .* 2 new" "$T/out5"
+check "no spool file is left behind" [ -z "$(ls -A "$T/tmp")" ]
 finish
