@@ -877,6 +877,6 @@ lt_status report_write_html(const report *r, FILE *out, lt_error *err)
 	problems(&w);
 	footer(&w);
 	if (fflush(out) != 0 || ferror(out))
-		return lt_error_set(err, LT_EFILE, "report.html: write failed");
+		return report_write_failed(err, "report.html");
 	return LT_OK;
 }

@@ -450,6 +450,6 @@ lt_status report_write_junit(const report *r, FILE *out, lt_error *err)
 	if (w.oom)
 		return lt_error_set(err, LT_EFATAL, "junit: out of memory");
 	if (fflush(out) != 0 || ferror(out))
-		return lt_error_set(err, LT_EFILE, "junit: write failed");
+		return report_write_failed(err, "junit");
 	return LT_OK;
 }

@@ -127,6 +127,6 @@ lt_status report_write_markdown(const report *r, FILE *out, lt_error *err)
 	level_table(out, r);
 	top_findings(out, r);
 	if (fflush(out) != 0 || ferror(out))
-		return lt_error_set(err, LT_EFILE, "summary.md: write failed");
+		return report_write_failed(err, "summary.md");
 	return LT_OK;
 }

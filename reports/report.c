@@ -864,6 +864,12 @@ lt_status report_event_rules_status(const report *r, lt_error *err)
 	return findings_hits_status(r->fs, err);
 }
 
+lt_status report_write_failed(lt_error *err, const char *name)
+{
+	int e = errno ? errno : EIO;
+	return lt_error_set(err, LT_EFILE, "%s: write failed: %s", name, strerror(e));
+}
+
 lt_status report_write_path(const report *r, report_writer fn, const char *path, lt_error *err)
 {
 	char tmp[LT_ERROR_PATH_MAX + 8];

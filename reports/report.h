@@ -472,6 +472,10 @@ typedef lt_status (*report_writer)(const report *r, FILE *out, lt_error *err);
 /* Writes path atomically: to "path.tmp", then renamed over path, so a reader
  * never sees half a report. LT_EFILE (err names the file) when it cannot be
  * written; the temporary file is removed on failure. */
+/* For a writer whose stream failed (fflush/ferror): LT_EFILE
+ * "NAME: write failed: <strerror(errno)>" (EIO when errno is 0), so a full
+ * disk says so. */
+lt_status report_write_failed(lt_error *err, const char *name) LT_WUR;
 lt_status report_write_path(const report *r, report_writer fn, const char *path,
                             lt_error *err) LT_WUR;
 
