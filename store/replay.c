@@ -3,7 +3,8 @@
  *
  * Events come from the case's event blocks through store/evmerge.h, which
  * merges them in (time, source, uid) order and flags the later copies of an
- * event, which replay skips. The time range and source narrow the blocks
+ * event, which replay skips unless the conflicts table (store/evdup.h) says
+ * the copy has content of its own: then it is kept, with EV_F_CONFLICT. The time range and source narrow the blocks
  * read; principal, action and model are resolved once to string ids and
  * compared per row; uid is compared as text. Header strings come from the
  * string dictionary, which the case_db keeps in memory (case_string). For each event the raw bytes
@@ -44,6 +45,7 @@
 #include "ingest/bedrock.h"
 #include "ingest/json.h"
 #include "store/blob.h"
+#include "store/evdup.h"
 #include "store/evmerge.h"
 
 #define PROV_SLOTS 4096u
@@ -117,6 +119,8 @@ struct replay {
 	sqlite3_stmt *q_spans; /* chunks covering a span */
 	sqlite3_stmt *q_chunk; /* one chunk's bytes */
 	sqlite3_stmt *q_prov;  /* member provenance */
+	sqlite3_stmt *q_conflict; /* is a later copy a conflicting one (store/evdup.h)? NULL: none in the case */
+	int conflict;          /* the row next_row returned is such a copy */
 	replay_filter f;
 	int64_t want[3];       /* string ids the principal/action/model filter needs; 0 = any */
 	int impossible;        /* a filter names a string the case does not have */
@@ -244,6 +248,35 @@ static int body_missing(const replay *r, int64_t member_id, uint64_t line)
 	return 0;
 }
 
+/* --- conflicting copies ------------------------------------------------------ */
+
+/* Later copies are looked up in the conflicts table, only when it has rows. */
+static lt_status prepare_conflicts(replay *r, lt_error *err)
+{
+	int64_t n = 0;
+	lt_status st = evdup_count_conflicts(r->c, &n, err);
+	if (st != LT_OK || n == 0)
+		return st;
+	if (sqlite3_prepare_v2(r->db, "SELECT 1 FROM conflicts WHERE member_id = ?1 AND line = ?2 AND offset = ?3", -1,
+	                       &r->q_conflict, NULL) != SQLITE_OK)
+		return sql_fail(r->db, err, "prepare conflicts");
+	return LT_OK;
+}
+
+/* A later copy (evmerge's duplicate) with content of its own: kept. */
+static int is_conflict(replay *r, const evmerge_item *it)
+{
+	if (r->q_conflict == NULL)
+		return 0;
+	sqlite3_stmt *s = r->q_conflict;
+	sqlite3_bind_int64(s, 1, it->member_id);
+	sqlite3_bind_int64(s, 2, (int64_t)it->row->line);
+	sqlite3_bind_int64(s, 3, (int64_t)it->row->offset);
+	int yes = sqlite3_step(s) == SQLITE_ROW;
+	sqlite3_reset(s);
+	return yes;
+}
+
 /* --- open / close ---------------------------------------------------------- */
 
 static void *prefetch_main(void *arg);
@@ -347,6 +380,8 @@ lt_status replay_new(case_db *c, const replay_filter *f, replay **out, lt_error 
 	                        " WHERE m.id = ?1",
 	                        -1, &r->q_prov, NULL) != SQLITE_OK))
 		st = sql_fail(r->db, err, "prepare replay");
+	if (st == LT_OK)
+		st = prepare_conflicts(r, err);
 	if (st == LT_OK && r->pf != NULL)
 		st = prefetch_start(r, err);
 	if (st != LT_OK) {
@@ -378,6 +413,7 @@ void replay_free(replay *r)
 	sqlite3_finalize(r->q_spans);
 	sqlite3_finalize(r->q_chunk);
 	sqlite3_finalize(r->q_prov);
+	sqlite3_finalize(r->q_conflict);
 	prefetch_close(r);
 	for (size_t i = 0; i < REPLAY_CACHE_ENTRIES; i++)
 		free(r->cache[i].data);
@@ -653,6 +689,13 @@ static lt_status read_span(replay *r, int64_t member_id, uint64_t off, uint64_t 
 	return LT_OK;
 }
 
+lt_status replay_read_span(replay *r, int64_t member_id, uint64_t offset, uint64_t length, ev_str *raw,
+                           lt_error *err)
+{
+	arena_reset(r->step);
+	return read_span(r, member_id, offset, length, raw, err);
+}
+
 /* --- provenance ------------------------------------------------------------- */
 
 static lt_status load_prov(replay *r, int64_t member_id, const ev_provenance **out, lt_error *err)
@@ -851,9 +894,12 @@ static lt_status next_row(replay *r, const evmerge_item **out, lt_error *err)
 			return st;
 		if (it == NULL)
 			return st;
-		if (!it->duplicate)
-			count_tie(r, it->row);
-		if (!it->duplicate && row_wanted(r, it->row)) {
+		int conflict = it->duplicate && is_conflict(r, it);
+		if (it->duplicate && !conflict)
+			continue;
+		count_tie(r, it->row);
+		if (row_wanted(r, it->row)) {
+			r->conflict = conflict;
 			*out = it;
 			return LT_OK;
 		}
@@ -872,6 +918,8 @@ static lt_status produce(replay *r, event *ev, int *got, lt_error *err)
 	lt_error e2;
 	lt_error_clear(&e2);
 	lt_status hs = fill_header(r, it, ev, &e2);
+	if (r->conflict)
+		ev->flags |= EV_F_CONFLICT;
 	ev->seq = ++r->produced;
 	ev->tie = r->tie;
 	const ev_provenance *prov = NULL;

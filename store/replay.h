@@ -2,8 +2,10 @@
  * replay.h — the chronological replay cursor over a case index.
  *
  * A replay yields the case's events ordered by (time, source, uid) — a total,
- * stable order, so output built from it is deterministic; of the copies of
- * an event (same source and uid) only the first stored is shown — optionally
+ * stable order, so output built from it is deterministic; of the re-delivered
+ * copies of an event (same source, uid, time and content) only the first
+ * stored is shown, while a copy with other content (store/evdup.h) is shown
+ * too, flagged EV_F_CONFLICT — optionally
  * filtered by a time range, source, principal, action, model or uid. For each
  * event it fills an `event` (ingest/event.h): header fields from the index
  * columns, raw = the exact original record bytes (read back from the stored,
@@ -114,6 +116,13 @@ lt_status replay_new(case_db *c, const replay_filter *f, replay **out, lt_error 
  * error, out of memory, or a stored event block that does not decode.
  */
 lt_status replay_next(replay *r, const event **ev, lt_error *err) LT_WUR;
+
+/* The bytes [offset, offset + length) of a stored member's decompressed
+ * content, read through r's chunk cache (store/evdup.c compares the copies of
+ * an event with it). *raw is valid until the next call on r. LT_EFILE when
+ * the stored content does not cover them, LT_EITEM when too large. */
+lt_status replay_read_span(replay *r, int64_t member_id, uint64_t offset, uint64_t length, ev_str *raw,
+                           lt_error *err) LT_WUR;
 
 /* Events matching the filter (a headers-only pass; ignores flags). */
 lt_status replay_count(case_db *c, const replay_filter *f, int64_t *n, lt_error *err) LT_WUR;
