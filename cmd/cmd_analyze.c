@@ -23,6 +23,7 @@
 static const cli_option options[] = {
 	SCAN_CLI_OPTION_ROWS
 	{"jobs", 'j', "N", "worker threads for indexing (default: number of cores)"},
+	INDEXRUN_TOTAL_OPTION
 	{"append", 0, NULL, "add this evidence to the case already in the output folder (refused otherwise)"},
 	{NULL, 0, NULL, NULL},
 };
@@ -46,6 +47,8 @@ static int on_option(void *vctx, const cli_option *opt, const char *value)
 	if (strcmp(opt->name, "jobs") == 0) {
 		return indexrun_parse_jobs(value, &c->index.jobs);
 	}
+	if (strcmp(opt->name, "max-total-bytes") == 0)
+		return indexrun_parse_total(value, &c->index.max_total_bytes);
 	return 0;
 }
 

@@ -61,6 +61,15 @@ uint64_t indexrun_parse_size(const char *s)
 	return (uint64_t)v << shift;
 }
 
+int indexrun_parse_total(const char *value, uint64_t *out)
+{
+	*out = strcmp(value, "none") == 0 ? UINT64_MAX : indexrun_parse_size(value);
+	if (*out != 0)
+		return 0;
+	fprintf(stderr, "llmtrail: --max-total-bytes wants a size like 64G, or none\n");
+	return LT_EXIT_USAGE;
+}
+
 static void fmt_eta(double secs, char *out, size_t n)
 {
 	if (secs < 0 || secs > 1e7)
@@ -174,6 +183,7 @@ int indexrun(const char *case_path, const char *const *paths, size_t npaths, con
 	indexer_options_init(&o);
 	o.jobs = io->jobs;
 	o.max_member_bytes = io->max_member_bytes;
+	o.max_total_bytes = io->max_total_bytes;
 	o.on_progress = on_progress;
 	o.on_problem = on_problem;
 	o.ctx = &ctx;
