@@ -4,8 +4,10 @@
 # SRC/tests/fuzz/corpus/<target>/ (read-only here; empty if absent). A crash, leak, timeout or
 # out-of-memory stops the run: the input is kept in FUZZ_ARTIFACTS (default
 # BUILD/fuzz-artifacts) and the exit status is 1. With FUZZ_UPDATE_CORPUS=1 the inputs that
-# found new coverage are merged (libFuzzer -merge=1, minimised) into the corpus in the source
-# tree, for review and commit. FUZZ_TARGETS limits the run to some targets (names, spaces).
+# found new coverage edges are merged (libFuzzer -merge=1 -use_counters=0, smallest inputs
+# first, each cut to FUZZ_CORPUS_MAX_LEN, default 8192; 32768 for fuzz_case, whose inputs are
+# whole SQLite files) into the corpus in the source tree, for review and commit: the corpora
+# stay small (docs/fuzzing.md gives their sizes). FUZZ_TARGETS limits the run to some targets (names, spaces).
 # Each target's last coverage line and its final stats are printed (docs/fuzzing.md).
 set -u
 src=${1:?usage: run.sh SRCDIR BUILDDIR}
@@ -44,7 +46,9 @@ for bin in "$build"/tests/fuzz/fuzz_*; do
 	fi
 	if [ "${FUZZ_UPDATE_CORPUS:-0}" = 1 ]; then
 		mkdir -p "$corpus"
-		"$bin" -merge=1 "$corpus" "$work/$name" >"$work/$name.merge" 2>&1 ||
+		maxlen=${FUZZ_CORPUS_MAX_LEN:-8192}
+		[ "$name" = fuzz_case ] && maxlen=32768
+		"$bin" -merge=1 -use_counters=0 -max_len="$maxlen" "$corpus" "$work/$name" >"$work/$name.merge" 2>&1 ||
 			{ tail -n 20 "$work/$name.merge"; status=1; }
 		if [ -n "$seeds" ] && [ -d "$seeds" ]; then # keep what the fuzzer made, not the seeds
 			for f in "$seeds"/*; do
