@@ -20,6 +20,7 @@
 #include "config.h"
 
 #include "cmd/scanrun.h"
+#include "cmd/outpath.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -32,6 +33,7 @@
 #include <stdint.h>
 #include <sys/stat.h>
 
+#include "analyzers/copies.h"
 #include "analyzers/metrics.h"
 #include "analyzers/metrics_report.h"
 #include "analyzers/reconcile.h"
@@ -1083,6 +1085,8 @@ static lt_status run_builtin(scan *s, lt_error *err)
 	if (st == LT_OK)
 		st = verify_add_to_report(in->v, s->r, err);
 	if (st == LT_OK)
+		st = copies_add_to_report(in->c, s->r, err);
+	if (st == LT_OK)
 		st = reconcile_add_to_report(in->rr, in->c, s->r, err);
 	if (st == LT_OK)
 		st = metrics_finish(s->m, err);
@@ -1161,11 +1165,8 @@ static lt_status add_problems(scan *s, lt_error *err)
 
 static lt_status ensure_dir(const char *dir, lt_error *err)
 {
-	if (mkdir(dir, 0777) == 0 || errno == EEXIST) {
-		struct stat sb;
-		if (stat(dir, &sb) == 0 && S_ISDIR(sb.st_mode))
-			return LT_OK;
-	}
+	if (outpath_mkdirs(dir) == 0)
+		return LT_OK;
 	return lt_error_set(err, LT_EFATAL, "cannot create output folder %s: %s", dir, strerror(errno));
 }
 
