@@ -42,7 +42,7 @@ typedef struct indexer_stats {
 	uint64_t members_unreadable; /* recorded as unreadable by this run */
 	uint64_t bytes;              /* member bytes seen, as found (compressed) */
 	uint64_t bytes_total;        /* estimate of all bytes to read (for ETA), 0 if unknown */
-	uint64_t events_new, events_cloudtrail, events_invocation;
+	uint64_t events_new, events_cloudtrail, events_invocation, events_kblog;
 	uint64_t duplicates;         /* events dropped as (source, uid) duplicates */
 	uint64_t problems;           /* problems found by this run */
 	uint64_t unreadable;         /* problems that mean evidence could not be read */

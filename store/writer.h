@@ -45,6 +45,8 @@ typedef struct writer writer;
 #define PROBLEM_BAD_RECORD "bad-record"   /* one record/line could not be decoded */
 #define PROBLEM_MISSING_BODY "missing-body" /* a referenced external body is not in the evidence */
 #define PROBLEM_CHANGED "changed"         /* a member's bytes differ from when it was indexed */
+#define PROBLEM_SKIPPED "skipped"         /* not a fault: something deliberately not read and said
+                                             (a symlink, a CloudWatch Logs CONTROL_MESSAGE) */
 
 typedef struct writer_problem {
 	const char *kind;
@@ -82,7 +84,7 @@ typedef struct writer_result {
 	const char *state;   /* state recorded, or "skipped" (already there), or "changed" */
 	int64_t member_id;   /* 0 when skipped */
 	uint64_t events_new;              /* events stored (before writer_dedup) */
-	uint64_t events_new_by_source[3]; /* indexed by ev_source */
+	uint64_t events_new_by_source[EV_SRC_COUNT]; /* indexed by ev_source */
 	uint64_t duplicates;              /* always 0: counted by writer_dedup */
 	uint64_t problems_new;
 } writer_result;
