@@ -135,7 +135,8 @@ static void print_summary(const char *case_path, const indexer_stats *s)
 	       (unsigned long long)s->events_cloudtrail, (unsigned long long)s->events_invocation);
 	if (s->events_kblog > 0)
 		printf(", kb-log %llu", (unsigned long long)s->events_kblog);
-	printf("), %llu duplicates dropped\n", (unsigned long long)s->duplicates);
+	printf("), %llu duplicates dropped, %llu conflicting copies kept\n", (unsigned long long)s->duplicates,
+	       (unsigned long long)s->conflicts);
 	printf("problems:   %llu (unreadable %llu), missing bodies %llu\n", (unsigned long long)s->problems,
 	       (unsigned long long)s->unreadable, (unsigned long long)s->missing_bodies);
 	if (s->earlier_problems > 0)
