@@ -243,14 +243,18 @@ static size_t whole_page(walker *w, size_t pos)
 	return pos + used;
 }
 
+/* Moves *pos to the next value; false at the end of the text or when told to stop. */
+static bool next_value(const walker *w, size_t *pos)
+{
+	*pos = skip_ws(w, *pos);
+	return *pos < w->n && !decode_impl_stopped(w->c);
+}
+
 void cwlogs_decode_events(dctx *c, const decode_peek *pk)
 {
 	walker w = walker_of(c);
 	size_t pos = pk->start;
-	while (!decode_impl_stopped(c)) {
-		pos = skip_ws(&w, pos);
-		if (pos >= w.n)
-			break;
+	while (next_value(&w, &pos)) {
 		if (w.t[pos] != '{') {
 			decode_impl_problem(c, LT_EFILE, 0, w.base + pos, "unexpected data after the JSON document");
 			break;
@@ -328,10 +332,7 @@ void cwlogs_decode_subscription(dctx *c, const decode_peek *pk)
 {
 	walker w = walker_of(c);
 	size_t pos = pk->start;
-	while (!decode_impl_stopped(c)) {
-		pos = skip_ws(&w, pos);
-		if (pos >= w.n)
-			break;
+	while (next_value(&w, &pos)) {
 		json_value *v = NULL;
 		size_t used = 0;
 		lt_error e;

@@ -844,31 +844,36 @@ static bool looks_like(const decode_peek *pk, const char *const *needles, size_t
 	return false;
 }
 
-static int bid_ct_lines(const decode_peek *pk)
+/* A line format: its record on the first line (or value), else, when no
+ * value parsed, both hints in the first bytes (a file with a bad first line). */
+static int bid_lines_of(const decode_peek *pk, bool (*is_record)(const json_value *), const char *hint1,
+			const char *hint2)
 {
-	static const char *const hints[] = {"\"eventVersion\"", "\"eventSource\""};
+	const char *const hints[] = {hint1, hint2};
 	const json_value *v = single(pk);
 	if (v != NULL)
-		return cloudtrail_is_record(v) || is_lookup_event(v) ? 80 : 0;
+		return is_record(v) ? 80 : 0;
 	return pk->first_char == '{' && pk->first == NULL && looks_like(pk, hints, 2) ? 20 : 0;
+}
+
+static bool ct_or_lookup(const json_value *v)
+{
+	return cloudtrail_is_record(v) || is_lookup_event(v);
+}
+
+static int bid_ct_lines(const decode_peek *pk)
+{
+	return bid_lines_of(pk, ct_or_lookup, "\"eventVersion\"", "\"eventSource\"");
 }
 
 static int bid_inv_lines(const decode_peek *pk)
 {
-	static const char *const hints[] = {"\"schemaType\"", "\"ModelInvocationLog\""};
-	const json_value *v = single(pk);
-	if (v != NULL)
-		return bedrock_is_record(v) ? 80 : 0;
-	return pk->first_char == '{' && pk->first == NULL && looks_like(pk, hints, 2) ? 20 : 0;
+	return bid_lines_of(pk, bedrock_is_record, "\"schemaType\"", "\"ModelInvocationLog\"");
 }
 
 static int bid_kb_lines(const decode_peek *pk)
 {
-	static const char *const hints[] = {"\"event_timestamp\"", "\"knowledge_base_arn\""};
-	const json_value *v = single(pk);
-	if (v != NULL)
-		return kblog_is_record(v) ? 80 : 0;
-	return pk->first_char == '{' && pk->first == NULL && looks_like(pk, hints, 2) ? 20 : 0;
+	return bid_lines_of(pk, kblog_is_record, "\"event_timestamp\"", "\"knowledge_base_arn\"");
 }
 
 static int bid_cloudwatch(const decode_peek *pk)

@@ -412,6 +412,13 @@ static void truth(ctx *c, gen_sb *o, const char *incident, int64_t t0, int64_t t
 	gen_sb_put(o, "}\n");
 }
 
+/* The ground-truth members of the svc-kb-loader incidents. */
+static void loader_extra(const ctx *c, char *out, size_t cap)
+{
+	snprintf(out, cap, ",\"access_key_id\":\"%s\",\"source_ips\":[\"%s\"],\"knowledge_base\":\"%s\"",
+		 c->loader.access_key, c->p->attacker_ip, c->kb_arn);
+}
+
 /* The svc-kb-loader key (leaked with the CI key) adds a staging bucket as a data source, syncs it (new
  * documents, embedding failures), then syncs the main source after its
  * policy pages were removed (60 deletions). */
@@ -466,8 +473,7 @@ static void kb_poisoning(ctx *c, gen_sb *o, ids *x)
 	kb_job_status(c, &j, ms + 10000, "COMPLETE", 0, 60, 0);
 	kb_job_done(c, &j);
 	char extra[400];
-	snprintf(extra, sizeof extra, ",\"access_key_id\":\"%s\",\"source_ips\":[\"%s\"],\"knowledge_base\":\"%s\"",
-		 c->loader.access_key, p->attacker_ip, c->kb_arn);
+	loader_extra(c, extra, sizeof extra);
 	truth(c, o, "knowledge_base_poisoning", t0, t2 + 15 * 60, c->loader.arn,
 	      "A second key leaked with the CI key (IAM user svc-kb-loader, never used before) adds a data source (staging bucket) to the support knowledge base and syncs it: 24 "
 	      "documents indexed from the new source, 22 embedding failures; then a sync of the main source deletes 60 "
@@ -483,8 +489,7 @@ static void kb_dump(ctx *c, gen_sb *o, ids *x)
 	for (int i = 0; i < 320; i++)
 		retrieve(c, t0 + i * 420 / 320, &c->loader, p->attacker_ip, p->attacker_ua, 0, x->ev[x->nev++]);
 	char extra[400];
-	snprintf(extra, sizeof extra, ",\"access_key_id\":\"%s\",\"source_ips\":[\"%s\"],\"knowledge_base\":\"%s\"",
-		 c->loader.access_key, p->attacker_ip, c->kb_arn);
+	loader_extra(c, extra, sizeof extra);
 	truth(c, o, "knowledge_base_dump", t0, t0 + 7 * 60, c->loader.arn,
 	      "The svc-kb-loader key reads the support knowledge base through the Retrieve API: 320 calls in 7 minutes "
 	      "(CloudTrail data events, delivered through Firehose)",
