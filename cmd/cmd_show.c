@@ -102,7 +102,7 @@ static lt_status provenance(case_db *c, const event *ev, buf *b)
 {
 	char t[LTIME_BUFSZ];
 	size_t tn = ltime_format(ev->time_us, 6, t);
-	const char *src = ev->source == EV_SRC_CLOUDTRAIL ? "cloudtrail" : ev->source == EV_SRC_INVOCATION ? "invocation" : "unknown";
+	const char *src = ev_source_name(ev->source);
 	lt_status st = sfield(b, "source", src);
 	if (st == LT_OK)
 		st = field(b, "uid", ev->uid.p, ev->uid.n);
@@ -118,6 +118,8 @@ static lt_status provenance(case_db *c, const event *ev, buf *b)
 	if (st == LT_OK)
 		st = buf_printf(b, "# %-16s %llu\n# %-16s %llu\n# %-16s %zu\n", "line", (unsigned long long)ev->line,
 		                "offset", (unsigned long long)ev->offset, "length", ev->raw.n);
+	if (st == LT_OK && (ev->flags & EV_F_BEARER_TOKEN))
+		st = sfield(b, "credential", "bedrock-api-key (additionalEventData.callWithBearerToken)");
 	return st;
 }
 

@@ -146,10 +146,11 @@ static void print_summary(const char *case_path, const indexer_stats *s)
 	       (unsigned long long)s->members, (unsigned long long)s->members_new,
 	       (unsigned long long)s->members_skipped, (unsigned long long)s->members_duplicate,
 	       (unsigned long long)s->members_unreadable);
-	printf("events:     %llu new (cloudtrail %llu, invocation %llu), %llu duplicates dropped, %llu conflicting"
-	       " copies kept\n",
-	       (unsigned long long)s->events_new, (unsigned long long)s->events_cloudtrail,
-	       (unsigned long long)s->events_invocation, (unsigned long long)s->duplicates,
+	printf("events:     %llu new (cloudtrail %llu, invocation %llu", (unsigned long long)s->events_new,
+	       (unsigned long long)s->events_cloudtrail, (unsigned long long)s->events_invocation);
+	if (s->events_kblog > 0)
+		printf(", kb-log %llu", (unsigned long long)s->events_kblog);
+	printf("), %llu duplicates dropped, %llu conflicting copies kept\n", (unsigned long long)s->duplicates,
 	       (unsigned long long)s->conflicts);
 	printf("problems:   %llu (%llu left evidence unread: unreadable files or members), missing bodies %llu\n",
 	       (unsigned long long)s->problems,
@@ -168,10 +169,12 @@ static void print_totals(const char *case_path)
 		case_close(c);
 		return;
 	}
-	printf("case total: %lld events (cloudtrail %lld, invocation %lld), %lld members, %lld problems, "
-	       "%.1f MB stored\n",
-	       (long long)t.events, (long long)t.events_cloudtrail, (long long)t.events_invocation,
-	       (long long)t.members, (long long)t.problems, (double)t.stored_bytes / 1048576.0);
+	printf("case total: %lld events (cloudtrail %lld, invocation %lld", (long long)t.events,
+	       (long long)t.events_cloudtrail, (long long)t.events_invocation);
+	if (t.events_kblog > 0)
+		printf(", kb-log %lld", (long long)t.events_kblog);
+	printf("), %lld members, %lld problems, %.1f MB stored\n", (long long)t.members, (long long)t.problems,
+	       (double)t.stored_bytes / 1048576.0);
 	case_close(c);
 }
 

@@ -359,6 +359,8 @@ static bool source_present(const scan *s, ev_source src)
 		return s->totals.events_cloudtrail > 0;
 	if (src == EV_SRC_INVOCATION)
 		return s->totals.events_invocation > 0;
+	if (src == EV_SRC_KBLOG)
+		return s->totals.events_kblog > 0;
 	return false;
 }
 
@@ -1155,10 +1157,12 @@ static lt_status add_problems(scan *s, lt_error *err)
 		const char *kind = col(st, 0);
 		char reason[LT_ERROR_MSG_MAX + 64];
 		snprintf(reason, sizeof reason, "%s: %s", kind, col(st, 4));
-		rpt_severity sev = strcmp(kind, "missing-body") == 0 || strcmp(kind, "bad-record") == 0
+		bool note = strcmp(kind, "note") == 0; /* said, but not a fault (docs/case-schema.md) */
+		rpt_severity sev = note ? RPT_SEV_INFO
+		                   : strcmp(kind, "missing-body") == 0 || strcmp(kind, "bad-record") == 0
 		                       ? RPT_SEV_WARNING
 		                       : RPT_SEV_ERROR;
-		evidence_problems++;
+		evidence_problems += !note;
 		rc = report_add_problem(s->r, col(st, 1), col(st, 2), (uint64_t)sqlite3_column_int64(st, 3), sev,
 		                        reason, err);
 	}

@@ -439,6 +439,9 @@ lt_status case_get_totals(case_db *c, case_totals *t, lt_error *err)
 		{"SELECT (SELECT coalesce(sum(n),0) FROM blocks WHERE source=2)"
 		 " - (SELECT coalesce(sum(duplicates),0) FROM dedup WHERE source=2)",
 		 offsetof(case_totals, events_invocation)},
+		{"SELECT (SELECT coalesce(sum(n),0) FROM blocks WHERE source=3)"
+		 " - (SELECT coalesce(sum(duplicates),0) FROM dedup WHERE source=3)",
+		 offsetof(case_totals, events_kblog)},
 		{"SELECT coalesce(sum(duplicates),0) FROM members", offsetof(case_totals, duplicates)},
 		{"SELECT count(*) FROM problems", offsetof(case_totals, problems)},
 		{"SELECT coalesce(sum(length(data)),0) FROM chunks", offsetof(case_totals, stored_bytes)},

@@ -77,7 +77,7 @@ int case_each_evidence_path(case_db *c, int (*fn)(void *ctx, const char *path), 
 /* Totals over the whole case, for summaries. */
 typedef struct case_totals {
 	int64_t evidence, members, members_indexed, members_duplicate, members_unreadable;
-	int64_t events, events_cloudtrail, events_invocation, duplicates, problems;
+	int64_t events, events_cloudtrail, events_invocation, events_kblog, duplicates, problems;
 	int64_t stored_bytes; /* bytes of stored member content (chunks) */
 } case_totals;
 lt_status case_get_totals(case_db *c, case_totals *t, lt_error *err) LT_WUR;

@@ -485,7 +485,9 @@ static lt_status sink_event(void *ctx, const event *ev)
 static void sink_problem(void *ctx, const lt_error *p)
 {
 	sink_ctx *sc = ctx;
-	const char *kind = p->status >= LT_EFILE ? PROBLEM_UNREADABLE : PROBLEM_BAD_RECORD;
+	const char *kind = p->status >= LT_EFILE ? PROBLEM_UNREADABLE
+	                   : p->status == LT_OK  ? PROBLEM_NOTE
+	                                         : PROBLEM_BAD_RECORD;
 	if (add_problem(sc->j, kind, p->line, p->offset, p->msg) != LT_OK)
 		sc->j->fatal = 1;
 }
@@ -725,6 +727,7 @@ static void count_member(ix *x, const job *j, const writer_result *r, uint64_t *
 	x->st.events_new += r->events_new;
 	x->st.events_cloudtrail += r->events_new_by_source[EV_SRC_CLOUDTRAIL];
 	x->st.events_invocation += r->events_new_by_source[EV_SRC_INVOCATION];
+	x->st.events_kblog += r->events_new_by_source[EV_SRC_KBLOG];
 	if (strcmp(r->state, MEMBER_DUPLICATE) != 0)
 		for (size_t i = 0; i < j->nproblems; i++)
 			report(x, j->problems[i].kind, j->evidence, j->member, j->problems[i].line, j->problems[i].reason);
@@ -1057,7 +1060,8 @@ static lt_status count_unique(ix *x, writer *w, const case_totals *before, lt_er
 		return st;
 	x->st.events_cloudtrail = (uint64_t)(after.events_cloudtrail - before->events_cloudtrail);
 	x->st.events_invocation = (uint64_t)(after.events_invocation - before->events_invocation);
-	x->st.events_new = x->st.events_cloudtrail + x->st.events_invocation;
+	x->st.events_kblog = (uint64_t)(after.events_kblog - before->events_kblog);
+	x->st.events_new = x->st.events_cloudtrail + x->st.events_invocation + x->st.events_kblog;
 	x->st.duplicates = (uint64_t)(after.duplicates - before->duplicates);
 	return LT_OK;
 }

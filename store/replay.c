@@ -141,8 +141,8 @@ struct replay {
 	size_t cache_bytes;
 	uint64_t tick;
 	uint64_t produced; /* events produced so far: the next one's seq - 1 */
-	int64_t tie_time[3]; /* per source: the time of the last kept row, and */
-	uint32_t tie_next[3]; /* how many kept rows had that time (the next one's tie) */
+	int64_t tie_time[EV_SRC_COUNT]; /* per source: the time of the last kept row, and */
+	uint32_t tie_next[EV_SRC_COUNT]; /* how many kept rows had that time (the next one's tie) */
 	uint32_t tie;        /* the tie of the row next_row returned */
 	uint64_t loads, load_bytes; /* chunks read and inflated (more than the chunks: the cache is too small) */
 	uint64_t spill_reads;       /* spans read back from the spill */
@@ -159,7 +159,7 @@ void replay_filter_init(replay_filter *f)
 
 static ev_source src_from(int64_t v)
 {
-	return v == EV_SRC_CLOUDTRAIL ? EV_SRC_CLOUDTRAIL : v == EV_SRC_INVOCATION ? EV_SRC_INVOCATION : EV_SRC_UNKNOWN;
+	return v > 0 && v < EV_SRC_COUNT ? (ev_source)v : EV_SRC_UNKNOWN;
 }
 
 static lt_status sql_fail(sqlite3 *db, lt_error *err, const char *what)
