@@ -993,7 +993,8 @@ static void order_stages(const builder *b, inc *c)
 static void score_incident(const builder *b, inc *c)
 {
 	double best = 0, rest = 0, miss = 1;
-	bool novelty = false, confident_high = false, objective = false, routine_only = true;
+	/* novelty boosts only a behaviour: "new IP" and "new principal" alone are not more than themselves */
+	bool novelty = false, behaviour = false, confident_high = false, objective = false, routine_only = true;
 	c->first_us = INT64_MAX;
 	c->last_us = INT64_MIN;
 	c->events = 0;
@@ -1009,6 +1010,7 @@ static void score_incident(const builder *b, inc *c)
 			rest += x->score;
 		miss *= 1 - x->confidence;
 		novelty = novelty || x->novelty;
+		behaviour = behaviour || (!x->novelty && x->ru->level >= RPT_LEVEL_MEDIUM);
 		confident_high = confident_high || (x->ru->level >= RPT_LEVEL_HIGH && x->confidence >= 0.6);
 		routine_only = routine_only && x->routine;
 		if (bounds && x->f->first_us != INT64_MIN && x->f->first_us < c->first_us)
@@ -1024,7 +1026,8 @@ static void score_incident(const builder *b, inc *c)
 	double diversity = 1 + 0.25 * (double)(c->nstages > 1 ? c->nstages - 1 : 0);
 	if (diversity > 2)
 		diversity = 2;
-	c->risk = (best + 0.5 * rest) * diversity * (novelty && !routine_only ? 1.25 : 1.0);
+	novelty = novelty && behaviour && !routine_only;
+	c->risk = (best + 0.5 * rest) * diversity * (novelty ? 1.25 : 1.0);
 	c->confidence = 1 - miss;
 	c->chain = confident_high && objective && c->nstages >= 3;
 	int n;
@@ -1046,7 +1049,7 @@ static void score_incident(const builder *b, inc *c)
 		              stages[c->stage_order[k]].name);
 	if (n > 0 && (size_t)n < sizeof c->reason)
 		n += snprintf(c->reason + n, sizeof c->reason - (size_t)n, ")%s%s",
-		              novelty && !routine_only ? "; new actor or resource for the case" : "",
+		              novelty ? "; a new actor or resource for the case did it" : "",
 		              routine_only ? "; only routine findings" : "");
 }
 

@@ -1811,8 +1811,7 @@ static char *join_values(sigma_detector *d, const uint32_t *ids, size_t n)
 	for (size_t i = 0; i < n; i++) {
 		size_t len;
 		const char *t = first_text(d, ids[i], &len);
-		if ((i && buf_putc(&b, '\x1f') != LT_OK) ||
-		    buf_append(&b, t ? t : "", t ? (len > 1024 ? 1024 : len) : 0) != LT_OK)
+		if ((i && buf_putc(&b, '\x1f') != LT_OK) || sigma_corr_key_append(&b, t, len) != LT_OK)
 			break;
 	}
 	char *out = arena_strndup(d->scratch, buf_cstr(&b), b.len);
@@ -1830,7 +1829,7 @@ static const char *group_key(sigma_detector *d, const sigma_rule *c, size_t k)
 		size_t n;
 		const char *t = first_text(d, c->group_fields[k][g], &n);
 		if (buf_printf(&b, "%s%s=", g ? ", " : "", sigma_corr_group_field(c->corr, g, NULL)) != LT_OK ||
-		    buf_append(&b, t ? t : "", t ? (n > 1024 ? 1024 : n) : 0) != LT_OK)
+		    sigma_corr_key_append(&b, t, n) != LT_OK)
 			break;
 	}
 	const char *key = arena_strndup(d->scratch, buf_cstr(&b), b.len);

@@ -2,7 +2,8 @@
  * cmd_analyze.c — `llmtrail analyze EVIDENCE... [-o DIR]`: the one-shot.
  * Indexes the evidence into DIR/case.sqlite (incrementally: re-running on the
  * same evidence adds nothing), scans it with the shipped packs (plus --rules)
- * and writes every report into DIR. Options are those of `scan` plus --jobs.
+ * and writes every report into DIR (created with its parents; refused when
+ * inside the evidence). Options are those of `scan` plus --jobs.
  */
 #include "config.h"
 
@@ -11,11 +12,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "cmd/commands.h"
 #include "cmd/exitcode.h"
 #include "cmd/indexrun.h"
+#include "cmd/outpath.h"
 #include "cmd/scanrun.h"
 
 static const cli_option options[] = {
@@ -53,7 +54,10 @@ static int run(const command *self, int argc, char **argv)
 	if (first < 0)
 		return code;
 	exit_state ex = {0};
-	if (mkdir(c.scan.out_dir, 0777) != 0 && errno != EEXIST) {
+	code = outpath_check("output folder", c.scan.out_dir, (const char *const *)(argv + first), (size_t)npos);
+	if (code != 0)
+		return code;
+	if (outpath_mkdirs(c.scan.out_dir) != 0) {
 		fprintf(stderr, "llmtrail: cannot create %s: %s\n", c.scan.out_dir, strerror(errno));
 		return LT_EXIT_FATAL;
 	}

@@ -19,6 +19,7 @@
 #include "cmd/commands.h"
 #include "cmd/exitcode.h"
 #include "cmd/indexrun.h"
+#include "cmd/outpath.h"
 
 static const cli_option options[] = {
 	{"jobs", 'j', "N", "worker threads (default: number of cores)"},
@@ -47,6 +48,9 @@ static int run(const command *self, int argc, char **argv)
 	indexrun_options o = {0, 0, argc, argv};
 	int first = cli_parse(self, argc, argv, on_option, &o, &npos, &code);
 	if (first < 0)
+		return code;
+	code = outpath_check("case", argv[first], (const char *const *)(argv + first + 1), (size_t)(npos - 1));
+	if (code != 0)
 		return code;
 	exit_state ex = {0};
 	indexrun(argv[first], (const char *const *)(argv + first + 1), (size_t)(npos - 1), &o, &ex);

@@ -105,6 +105,9 @@ static lt_status provenance(case_db *c, const event *ev, buf *b)
 		st = field(b, "uid", ev->uid.p, ev->uid.n);
 	if (st == LT_OK)
 		st = field(b, "time", t, tn);
+	if (st == LT_OK && (ev->flags & EV_F_CONFLICT))
+		st = sfield(b, "conflict", "same id and time as the record above, other content: both kept (a planted or"
+		                           " altered record; docs/integrity.md)");
 	if (st == LT_OK)
 		st = sfield(b, "evidence", ev->prov->evidence);
 	if (st == LT_OK)

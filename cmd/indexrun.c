@@ -131,9 +131,11 @@ static void print_summary(const char *case_path, const indexer_stats *s)
 	       (unsigned long long)s->members, (unsigned long long)s->members_new,
 	       (unsigned long long)s->members_skipped, (unsigned long long)s->members_duplicate,
 	       (unsigned long long)s->members_unreadable);
-	printf("events:     %llu new (cloudtrail %llu, invocation %llu), %llu duplicates dropped\n",
+	printf("events:     %llu new (cloudtrail %llu, invocation %llu), %llu duplicates dropped, %llu conflicting"
+	       " copies kept\n",
 	       (unsigned long long)s->events_new, (unsigned long long)s->events_cloudtrail,
-	       (unsigned long long)s->events_invocation, (unsigned long long)s->duplicates);
+	       (unsigned long long)s->events_invocation, (unsigned long long)s->duplicates,
+	       (unsigned long long)s->conflicts);
 	printf("problems:   %llu (unreadable %llu), missing bodies %llu\n", (unsigned long long)s->problems,
 	       (unsigned long long)s->unreadable, (unsigned long long)s->missing_bodies);
 	if (s->earlier_problems > 0)

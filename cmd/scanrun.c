@@ -11,10 +11,16 @@
  * Rules whose log source has no events in the case are "not applicable";
  * rules below --min-level are not run (also "not applicable", with that
  * reason); rules that do not load are "failed" and make the exit code 2.
+ * So are rules that fail at run time (a regex past its match limit): each
+ * such failure is counted per rule, the rule's outcome becomes "failed" with
+ * the count, the first reason and the first events named, stdout's summary
+ * counts the events and rules, and stderr names the rules that failed most.
+ * They are not evidence problems: the evidence was read.
  */
 #include "config.h"
 
 #include "cmd/scanrun.h"
+#include "cmd/outpath.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -27,6 +33,7 @@
 #include <stdint.h>
 #include <sys/stat.h>
 
+#include "analyzers/copies.h"
 #include "analyzers/incident.h"
 #include "analyzers/metrics.h"
 #include "analyzers/metrics_report.h"
@@ -46,6 +53,8 @@
 #include "store/replay.h"
 
 #define SCAN_MAX_RULE_ERRORS_SHOWN 20
+#define SCAN_FAILING_RULES_NAMED 10 /* rules failing at run time named on stderr */
+#define SCAN_FAIL_EVENTS_NAMED 3    /* events a failing rule's reason names */
 #define SCAN_MAX_PACKS 128
 
 const cli_option scan_cli_options[] = {
@@ -212,6 +221,14 @@ static void rule_map_free(rule_map *m)
 
 typedef struct timeline timeline;
 
+/* One rule's failures at run time: how many events, the first reason and
+ * the first events' ids ("" until the first failure). */
+typedef struct rule_failures {
+	uint64_t n;
+	char why[128];
+	char first[SCAN_FAIL_EVENTS_NAMED * 72];
+} rule_failures;
+
 typedef struct scan {
 	const scan_options *o;
 	exit_state *ex;
@@ -223,6 +240,9 @@ typedef struct scan {
 	rule_map map;
 	metrics *m;
 	uint64_t rule_errors_shown;
+	rule_failures *fails; /* per sigma rule: failures at run time */
+	uint64_t fail_events;  /* their sum, once report_rule_failures ran */
+	size_t fail_rules;     /* rules with failures */
 	case_totals totals;
 	timeline *tl; /* timeline.csv spool (NULL: csv not requested) */
 	uint64_t corr_lookups_missed; /* correlation events not found again in the index */
@@ -341,7 +361,8 @@ static lt_status register_rules(scan *s, const rule_root *roots, size_t nroots, 
 	size_t n = ruleset_count(s->rs);
 	s->rule_index = calloc(n ? n : 1, sizeof *s->rule_index);
 	s->rule_active = calloc(n ? n : 1, sizeof *s->rule_active);
-	if (s->rule_index == NULL || s->rule_active == NULL)
+	s->fails = calloc(n ? n : 1, sizeof *s->fails);
+	if (s->rule_index == NULL || s->rule_active == NULL || s->fails == NULL)
 		return lt_error_set(err, LT_EFATAL, "out of memory");
 	for (size_t i = 0; i < n; i++) {
 		const sigma_rule *rule = ruleset_rule(s->rs, i);
@@ -688,18 +709,61 @@ typedef struct hit_ctx {
 	lt_status status;
 } hit_ctx;
 
-static void note_rule_failure(scan *s, const sigma_rule *rule, const event *ev, const char *why)
+/* Counts a failure of sigma rule idx on ev (reported once per rule, at the
+ * end of the replay, by report_rule_failures). */
+static void note_rule_failure(scan *s, size_t idx, const event *ev, const char *why)
 {
-	lt_error err;
-	lt_error_clear(&err);
-	char reason[LT_ERROR_MSG_MAX];
-	snprintf(reason, sizeof reason, "rule %s failed on event %.*s: %s", sigma_rule_id(rule),
-	         (int)(ev->uid.n > 200 ? 200 : ev->uid.n), ev->uid.p ? ev->uid.p : "", why);
-	if (s->rule_errors_shown++ < SCAN_MAX_RULE_ERRORS_SHOWN)
-		log_warn("%s", reason);
-	if (report_add_problem(s->r, ev->prov ? ev->prov->evidence : "", ev->prov ? ev->prov->member : "",
-	                       ev->line, RPT_SEV_WARNING, reason, &err) != LT_OK)
-		say_error("report", &err);
+	rule_failures *f = &s->fails[idx];
+	if (f->n++ == 0)
+		snprintf(f->why, sizeof f->why, "%s", why);
+	if (f->n <= SCAN_FAIL_EVENTS_NAMED) {
+		size_t used = strlen(f->first);
+		snprintf(f->first + used, sizeof f->first - used, "%s%.*s", used ? ", " : "",
+		         (int)(ev->uid.n > 64 ? 64 : ev->uid.n), ev->uid.p ? ev->uid.p : "");
+	}
+}
+
+/* The rule with the most failures among those not yet named (SIZE_MAX: none
+ * left); ties go to the first loaded. */
+static size_t next_failing_rule(const scan *s, const bool *named)
+{
+	size_t best = SIZE_MAX;
+	for (size_t i = 0; i < ruleset_count(s->rs); i++)
+		if (s->fails[i].n > 0 && !named[i] && (best == SIZE_MAX || s->fails[i].n > s->fails[best].n))
+			best = i;
+	return best;
+}
+
+/* Rules that failed at run time: each becomes "failed" in the report with
+ * its count, and the run a rule error (exit 2); stderr names the
+ * SCAN_FAILING_RULES_NAMED that failed most, most first. */
+static lt_status report_rule_failures(scan *s, lt_error *err)
+{
+	size_t n = ruleset_count(s->rs), named_n = 0;
+	bool *named = calloc(n ? n : 1, sizeof *named);
+	if (named == NULL)
+		return lt_error_set(err, LT_EFATAL, "out of memory");
+	lt_status st = LT_OK;
+	for (size_t i; st == LT_OK && (i = next_failing_rule(s, named)) != SIZE_MAX; named_n++) {
+		const rule_failures *f = &s->fails[i];
+		const sigma_rule *rule = ruleset_rule(s->rs, i);
+		named[i] = true;
+		s->fail_rules++;
+		s->fail_events += f->n;
+		char reason[LT_ERROR_MSG_MAX];
+		snprintf(reason, sizeof reason, "failed at run time on %llu event(s): %s (first on %s)",
+		         (unsigned long long)f->n, f->why, f->first);
+		if (named_n < SCAN_FAILING_RULES_NAMED)
+			log_error("rule %s (%.120s) %s", sigma_rule_id(rule), sigma_rule_title(rule), reason);
+		st = report_set_rule_outcome(s->r, s->rule_index[i], RPT_FAILED, reason, err);
+	}
+	free(named);
+	if (s->fail_rules > SCAN_FAILING_RULES_NAMED)
+		log_error("%zu more rule(s) failed at run time: the report names them all",
+		          s->fail_rules - SCAN_FAILING_RULES_NAMED);
+	if (s->fail_rules > 0)
+		exit_state_note(s->ex, LT_EXIT_USAGE);
+	return st;
 }
 
 /* An event of a correlation finding that could not be read back from the
@@ -808,7 +872,7 @@ static int on_hit(void *ctx, const sigma_hit *hit)
 		return 0;
 	if (hit->error != NULL) {
 		if (h->ev != NULL)
-			note_rule_failure(s, hit->rule, h->ev, hit->error);
+			note_rule_failure(s, idx, h->ev, hit->error);
 		return 0;
 	}
 	size_t ri = s->rule_index[idx];
@@ -1028,6 +1092,8 @@ static lt_status run_builtin(scan *s, lt_error *err)
 	if (st == LT_OK)
 		st = verify_add_to_report(in->v, s->r, err);
 	if (st == LT_OK)
+		st = copies_add_to_report(in->c, s->r, err);
+	if (st == LT_OK)
 		st = reconcile_add_to_report(in->rr, in->c, s->r, err);
 	if (st == LT_OK)
 		st = metrics_finish(s->m, err);
@@ -1106,11 +1172,8 @@ static lt_status add_problems(scan *s, lt_error *err)
 
 static lt_status ensure_dir(const char *dir, lt_error *err)
 {
-	if (mkdir(dir, 0777) == 0 || errno == EEXIST) {
-		struct stat sb;
-		if (stat(dir, &sb) == 0 && S_ISDIR(sb.st_mode))
-			return LT_OK;
-	}
+	if (outpath_mkdirs(dir) == 0)
+		return LT_OK;
 	return lt_error_set(err, LT_EFATAL, "cannot create output folder %s: %s", dir, strerror(errno));
 }
 
@@ -1262,6 +1325,9 @@ static void print_summary(const scan *s)
 	}
 	printf("rules: %zu fired, %zu passed, %zu not applicable, %zu unsupported, %zu failed\n", fired,
 	       passed, na, unsupported, failed);
+	if (s->fail_rules > 0)
+		printf("rule errors: %llu event(s) in %zu rule(s)\n", (unsigned long long)s->fail_events,
+		       s->fail_rules);
 	printf("evidence problems: %zu\n", report_nproblems_serious(s->r));
 	if (s->o->formats & SCAN_FMT_HTML)
 		printf("report: %s/report.html\n", s->o->out_dir);
@@ -1313,6 +1379,8 @@ void scan_run(const char *case_path, const scan_options *o, exit_state *ex)
 	if (st == LT_OK)
 		st = replay_case(&s, &err);
 	if (st == LT_OK)
+		st = report_rule_failures(&s, &err);
+	if (st == LT_OK)
 		st = run_builtin(&s, &err);
 	free_integrity(&s);
 	if (st == LT_OK)
@@ -1336,6 +1404,7 @@ void scan_run(const char *case_path, const scan_options *o, exit_state *ex)
 	incident_prices_free(s.prices);
 	free(s.rule_index);
 	free(s.rule_active);
+	free(s.fails);
 	rule_map_free(&s.map);
 	metrics_free(s.m);
 	ruleset_free(s.rs);

@@ -48,6 +48,8 @@ typedef struct ev_provenance {
 #define EV_F_GUARDRAIL 0x08u       /* a guardrail intervened */
 #define EV_F_STREAM 0x10u          /* response was a stream of chunks */
 #define EV_F_TIME_FALLBACK 0x20u   /* time came from a secondary field (e.g. CloudWatch prefix) */
+#define EV_F_CONFLICT 0x40u        /* a later copy of an event (same source, uid, time) with other
+                                      content: kept beside the first (set by the replay, store/evdup.h) */
 
 typedef struct event {
 	ev_source source;

@@ -170,13 +170,10 @@ static bool maybe_rar5(const unsigned char *head, size_t n)
 		(n >= 4 && memcmp(head, "\x7f" "ELF", 4) == 0);
 }
 
-static struct archive *reader_new(const unsigned char *head, size_t n)
+/* Filters only when the library is linked in: otherwise libarchive would
+ * run an external program on evidence. */
+static void add_filters(struct archive *a)
 {
-	struct archive *a = archive_read_new();
-	if (a == NULL)
-		return NULL;
-	/* Filters only when the library is linked in: otherwise libarchive
-	 * would run an external program on evidence. */
 	if (archive_zlib_version() != NULL)
 		(void)archive_read_support_filter_gzip(a);
 	if (archive_bzlib_version() != NULL)
@@ -191,6 +188,14 @@ static struct archive *reader_new(const unsigned char *head, size_t n)
 	if (archive_liblz4_version() != NULL)
 		(void)archive_read_support_filter_lz4(a);
 	(void)archive_read_support_filter_compress(a);
+}
+
+static struct archive *reader_new(const unsigned char *head, size_t n)
+{
+	struct archive *a = archive_read_new();
+	if (a == NULL)
+		return NULL;
+	add_filters(a);
 	(void)archive_read_support_format_tar(a);
 	(void)archive_read_support_format_cpio(a);
 	(void)archive_read_support_format_ar(a);
@@ -523,6 +528,77 @@ static bool plainly_not_archive(const unsigned char *p, size_t n)
 
 /* ---- members and archives -------------------------------------------- */
 
+/* Magic of a single compressed stream that a filter, not a format, opens:
+ * xz, zstd, bzip2, lz4 (frame), lzip, compress (.Z). gzip is left to the
+ * decoder (gunzip.h), which also recovers damaged gzip. */
+static bool compressed_stream(const unsigned char *p, size_t n)
+{
+	return (n >= 6 && memcmp(p, "\xfd" "7zXZ\0", 6) == 0) || (n >= 4 && memcmp(p, "\x28\xb5\x2f\xfd", 4) == 0) ||
+		(n >= 4 && memcmp(p, "BZh", 3) == 0 && p[3] >= '1' && p[3] <= '9') ||
+		(n >= 4 && memcmp(p, "\x04\x22\x4d\x18", 4) == 0) || (n >= 5 && memcmp(p, "LZIP", 4) == 0) ||
+		(n >= 3 && p[0] == 0x1f && p[1] == 0x9d);
+}
+
+/* The name of what a compressed stream holds: the last part of the chain
+ * (or of the evidence path) without its compression suffix. */
+static void stream_inner_name(const walker *w, char *out, size_t cap)
+{
+	static const char *const sfx[] = {".xz", ".zst", ".zstd", ".bz2", ".lz4", ".lz", ".Z"};
+	const char *full = w->chain_len > 0 ? w->chain : w->evidence;
+	const char *base = strrchr(full, '/');
+	base = base != NULL && base[1] != '\0' ? base + 1 : full;
+	size_t n = strlen(base);
+	for (size_t i = 0; i < sizeof sfx / sizeof sfx[0]; i++) {
+		size_t k = strlen(sfx[i]);
+		if (n > k && strcmp(base + n - k, sfx[i]) == 0) {
+			n -= k;
+			break;
+		}
+	}
+	snprintf(out, cap, "%.*s", (int)(n == strlen(base) ? 4 : n), n == strlen(base) ? "data" : base);
+}
+
+static bool handle_bytes(walker *w, mbuf *m, int64_t mtime, bool has_mtime, unsigned depth,
+	bool try_archive);
+
+/* Bytes that are one compressed stream (a .json.xz) are a container of one
+ * member, their decompressed text (within the member cap), which is handled
+ * like any member (it may be an archive, or compressed again). false when no
+ * filter opens them: they are a leaf. Consumes m when true. */
+static bool unwrap_stream(walker *w, mbuf *m, walk_member *v, unsigned depth)
+{
+	struct archive *a = archive_read_new();
+	if (a == NULL) {
+		out_of_memory(w);
+		return false;
+	}
+	add_filters(a);
+	(void)archive_read_support_format_raw(a);
+	struct archive_entry *e = NULL;
+	if (archive_read_open_memory(a, m->data, m->len) != ARCHIVE_OK ||
+	    archive_read_next_header(a, &e) != ARCHIVE_OK || archive_filter_count(a) < 2) {
+		archive_read_free(a);
+		return false;
+	}
+	if (depth > 0 && w->cb->on_container != NULL)
+		fold(w, w->cb->on_container(w->cb->ctx, v));
+	char name[256];
+	stream_inner_name(w, name, sizeof name);
+	size_t saved;
+	if (depth >= w->opt.max_depth) {
+		problem(w, LT_EFILE, "archive nested deeper than %u levels: not opened", w->opt.max_depth);
+	} else if (!w->stop && chain_push(w, name, &saved)) {
+		mbuf inner;
+		bool dead = false;
+		if (read_entry(w, a, e, &inner, &dead))
+			handle_bytes(w, &inner, v->mtime, v->has_mtime, depth + 1, true);
+		chain_pop(w, saved);
+	}
+	archive_read_free(a);
+	mbuf_release(m);
+	return true;
+}
+
 /* Loaded bytes: a nested archive (recursed) or a leaf (delivered). depth 0
  * is an evidence file itself (no on_container). Consumes m->data. Returns
  * true if the bytes were an archive. */
@@ -556,6 +632,8 @@ static bool handle_bytes(walker *w, mbuf *m, int64_t mtime, bool has_mtime, unsi
 		}
 		archive_read_free(a);
 	}
+	if (m->len > 0 && compressed_stream(m->data, m->len) && unwrap_stream(w, m, &v, depth))
+		return true;
 	if (w->cb->on_member != NULL)
 		fold(w, w->cb->on_member(w->cb->ctx, &v));
 	release_owned(&v);

@@ -51,6 +51,7 @@
 #include "ingest/walk.h"
 #include "store/blob.h"
 #include "store/evblock.h"
+#include "store/evdup.h"
 #include "store/writer.h"
 
 #define MAX_INFLIGHT_CAP 64
@@ -920,6 +921,24 @@ static lt_status report_missing(ix *x, lt_error *err)
 	return LT_OK;
 }
 
+/* A conflicting copy goes to on_problem (kind "conflict"), located at the copy. */
+static lt_status say_conflict(void *ctx, const evdup_conflict_row *row, lt_error *err)
+{
+	ix *x = ctx;
+	x->st.conflicts++;
+	if (x->o->on_problem == NULL)
+		return LT_OK;
+	buf b;
+	buf_init(&b, 0);
+	if (evdup_describe(row, &b) != LT_OK) {
+		buf_free(&b);
+		return lt_error_set(err, LT_EFATAL, "out of memory");
+	}
+	x->o->on_problem(x->o->ctx, PROBLEM_CONFLICT, row->evidence, row->member, row->line, buf_cstr(&b));
+	buf_free(&b);
+	return LT_OK;
+}
+
 /* After the last member: de-duplicate, then the events this run added are
  * the growth of the case's unique events (duplicates are never the first
  * copy, so earlier members keep their events). */
@@ -928,6 +947,8 @@ static lt_status count_unique(ix *x, writer *w, const case_totals *before, lt_er
 	int ran = 0;
 	case_totals after;
 	lt_status st = writer_dedup(w, &ran, err);
+	if (st == LT_OK && ran) /* conflicts are judged again whenever blocks were added */
+		st = evdup_each_conflict(x->rw, say_conflict, x, err);
 	if (st == LT_OK)
 		st = case_get_totals(x->rw, &after, err);
 	if (st != LT_OK)

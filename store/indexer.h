@@ -43,7 +43,8 @@ typedef struct indexer_stats {
 	uint64_t bytes;              /* member bytes seen, as found (compressed) */
 	uint64_t bytes_total;        /* estimate of all bytes to read (for ETA), 0 if unknown */
 	uint64_t events_new, events_cloudtrail, events_invocation;
-	uint64_t duplicates;         /* events dropped as (source, uid) duplicates */
+	uint64_t duplicates;         /* events dropped as re-delivered copies (same source, uid, time, content) */
+	uint64_t conflicts;          /* copies with the same id and other content, kept (when judged by this run) */
 	uint64_t problems;           /* problems found by this run */
 	uint64_t unreadable;         /* problems that mean evidence could not be read */
 	uint64_t missing_bodies;     /* external bodies not in the case after this run */
