@@ -34,6 +34,7 @@
 #include <sys/stat.h>
 
 #include "analyzers/copies.h"
+#include "analyzers/incident.h"
 #include "analyzers/metrics.h"
 #include "analyzers/metrics_report.h"
 #include "analyzers/reconcile.h"
@@ -256,6 +257,8 @@ typedef struct scan {
 	timeline *tl; /* timeline.csv spool (NULL: csv not requested) */
 	uint64_t corr_lookups_missed; /* correlation events not found again in the index */
 	struct integrity *in; /* digest verification and reconciliation, run beside the replay */
+	incident_join *join;  /* invocation records -> their CloudTrail call's caller */
+	incident_prices *prices; /* NULL: no cost estimates */
 } scan;
 
 static void say_error(const char *prefix, const lt_error *err)
@@ -970,6 +973,10 @@ static lt_status replay_case(scan *s, lt_error *err)
 			st = LT_EFATAL;
 			break;
 		}
+		if (incident_join_event(s->join, &h.rev, err) != LT_OK) {
+			st = LT_EFATAL;
+			break;
+		}
 		lt_error me;
 		lt_error_clear(&me);
 		if (metrics_add(s->m, ev, &me) == LT_EFATAL) {
@@ -1239,6 +1246,7 @@ static lt_status write_outputs(scan *s, lt_error *err)
 		{SCAN_FMT_HTML, "report.html", report_write_html},
 		{SCAN_FMT_JUNIT, "junit.xml", report_write_junit},
 		{SCAN_FMT_JSONL, "findings.jsonl", report_write_jsonl},
+		{SCAN_FMT_JSONL, "incidents.jsonl", report_write_incidents_jsonl},
 		{SCAN_FMT_MD, "summary.md", report_write_markdown},
 	};
 	for (size_t i = 0; i < sizeof writers / sizeof writers[0]; i++) {
@@ -1254,8 +1262,55 @@ static lt_status write_outputs(scan *s, lt_error *err)
 	return LT_OK;
 }
 
+/* The price table shipped beside the rule packs (rules/prices/); without it
+ * incidents carry tokens but no cost. */
+static void load_prices(scan *s)
+{
+	char dir[PATH_MAX], path[PATH_MAX + 32];
+	if (rulesdir_find(dir, sizeof dir) == NULL) {
+		log_warn("no price table (the shipped rules folder was not found): incidents carry no cost");
+		return;
+	}
+	snprintf(path, sizeof path, "%s/prices/bedrock-prices.tsv", dir);
+	lt_error e;
+	lt_error_clear(&e);
+	if (incident_prices_load(path, &s->prices, &e) != LT_OK)
+		say_error("price table", &e);
+}
+
+static lt_status build_incidents(scan *s, lt_error *err)
+{
+	incident_options io = {0, s->prices, s->join};
+	return incident_build(s->r, &io, err);
+}
+
+#define SCAN_SUMMARY_INCIDENTS 5
+
+/* The top incidents, one line each: level, risk, when, title. */
+static void print_incidents(const scan *s)
+{
+	size_t n = report_nincidents(s->r);
+	printf("incidents: %zu%s\n", n, n ? " (highest risk first)" : "");
+	for (size_t i = 0; i < n && i < SCAN_SUMMARY_INCIDENTS; i++) {
+		const rpt_incident *in = report_incident(s->r, i);
+		char a[LTIME_BUFSZ], b[LTIME_BUFSZ];
+		ltime_format(in->first_us, 0, a);
+		ltime_format(in->last_us, 0, b);
+		buf t;
+		buf_init(&t, 0);
+		if (case_escape_text(&t, in->title.p, in->title.n > 160 ? 160 : in->title.n) != LT_OK)
+			buf_reset(&t);
+		printf("  %zu. %-13s risk %5.1f  %s .. %s  %.*s\n", i + 1, rpt_level_name(in->level), in->risk,
+		       a, b, (int)t.len, t.data ? t.data : "");
+		buf_free(&t);
+	}
+	if (n > SCAN_SUMMARY_INCIDENTS)
+		printf("  ... %zu more in incidents.jsonl\n", n - SCAN_SUMMARY_INCIDENTS);
+}
+
 static void print_summary(const scan *s)
 {
+	print_incidents(s);
 	uint64_t counts[RPT_NLEVELS];
 	report_level_counts(s->r, counts);
 	fputs("findings:", stdout);
@@ -1323,6 +1378,11 @@ void scan_run(const char *case_path, const scan_options *o, exit_state *ex)
 	if (st == LT_OK)
 		st = load_rules(&s, &err);
 	if (st == LT_OK) {
+		load_prices(&s);
+		if ((s.join = incident_join_new()) == NULL)
+			st = lt_error_set(&err, LT_EFATAL, "out of memory");
+	}
+	if (st == LT_OK) {
 		metrics_options mo;
 		metrics_options_init(&mo);
 		mo.since_us = o->since_us;
@@ -1349,6 +1409,8 @@ void scan_run(const char *case_path, const scan_options *o, exit_state *ex)
 	if (st == LT_OK)
 		st = add_problems(&s, &err);
 	if (st == LT_OK)
+		st = build_incidents(&s, &err);
+	if (st == LT_OK)
 		st = write_outputs(&s, &err);
 	if (st != LT_OK) {
 		say_error("scan", &err);
@@ -1364,6 +1426,8 @@ void scan_run(const char *case_path, const scan_options *o, exit_state *ex)
 		}
 	}
 	timeline_discard(s.tl);
+	incident_join_free(s.join);
+	incident_prices_free(s.prices);
 	free(s.rule_index);
 	free(s.rule_active);
 	free(s.fails);

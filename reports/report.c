@@ -45,7 +45,7 @@ struct report {
 	rpt_options opt;
 	arena *a;
 	rpt_run run;
-	vec packs, rules, evidence, problems, integrity, tables, charts, buckets;
+	vec packs, rules, evidence, problems, integrity, tables, charts, buckets, incidents;
 	strmap *evidence_paths;
 	findings *fs;
 	int64_t first_us, last_us;
@@ -147,7 +147,7 @@ void report_free(report *r)
 	if (r == NULL)
 		return;
 	vec *all[] = {&r->packs, &r->rules, &r->evidence, &r->problems, &r->integrity,
-	              &r->tables, &r->charts, &r->buckets};
+	              &r->tables, &r->charts, &r->buckets, &r->incidents};
 	for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
 		free(all[i]->v);
 	findings_free(r->fs);
@@ -571,6 +571,95 @@ lt_status report_add_integrity(report *r, const char *object, const char *check,
 	return LT_OK;
 }
 
+/* ---- incidents ----------------------------------------------------------- */
+
+lt_status report_assess_finding(report *r, size_t finding, double confidence, const char *reason,
+                                lt_error *err)
+{
+	return findings_assess(r->fs, finding, confidence, reason, err);
+}
+
+static bool dup_strs(report *r, rpt_strs in, rpt_strs *out)
+{
+	out->n = 0;
+	out->v = NULL;
+	if (in.n == 0)
+		return true;
+	rpt_str *v = arena_alloc(r->a, in.n * sizeof *v);
+	if (v == NULL)
+		return false;
+	for (size_t i = 0; i < in.n; i++)
+		if (!dup_s(r, in.v[i], &v[i]))
+			return false;
+	out->v = v;
+	out->n = in.n;
+	return true;
+}
+
+lt_status report_add_incident(report *r, const rpt_incident *in, lt_error *err)
+{
+	if (in == NULL || (unsigned)in->level >= RPT_NLEVELS)
+		return lt_error_set(err, LT_EITEM, "report: incident without a valid level");
+	for (size_t i = 0; i < in->nfindings; i++)
+		if (in->findings[i] >= findings_count(r->fs))
+			return lt_error_set(err, LT_EITEM, "report: incident names no finding %zu",
+			                    in->findings[i]);
+	rpt_incident *x = vec_push(&r->incidents, sizeof *x);
+	if (x == NULL)
+		return oom(err);
+	*x = *in;
+	size_t *fi = in->nfindings ? arena_alloc(r->a, in->nfindings * sizeof *fi) : NULL;
+	if (in->nfindings && fi == NULL)
+		return oom(err);
+	if (in->nfindings)
+		memcpy(fi, in->findings, in->nfindings * sizeof *fi);
+	x->findings = fi;
+	if (!dup_s(r, in->id, &x->id) || !dup_s(r, in->title, &x->title) ||
+	    !dup_s(r, in->level_reason, &x->level_reason) || !dup_s(r, in->cost_note, &x->cost_note) ||
+	    !dup_strs(r, in->principals, &x->principals) ||
+	    !dup_strs(r, in->access_keys, &x->access_keys) ||
+	    !dup_strs(r, in->source_ips, &x->source_ips) ||
+	    !dup_strs(r, in->user_agents, &x->user_agents) ||
+	    !dup_strs(r, in->accounts, &x->accounts) || !dup_strs(r, in->regions, &x->regions) ||
+	    !dup_strs(r, in->stages, &x->stages) || !dup_strs(r, in->models, &x->models) ||
+	    !dup_strs(r, in->resources, &x->resources) ||
+	    !dup_strs(r, in->event_uids, &x->event_uids) ||
+	    !dup_strs(r, in->next_steps, &x->next_steps))
+		return oom(err);
+	return LT_OK;
+}
+
+/* FNV-1a, 64 bits, over a NUL-separated field. */
+static uint64_t fnv_add(uint64_t h, const char *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		h ^= (unsigned char)p[i];
+		h *= 0x100000001b3ULL;
+	}
+	h ^= 0xff; /* separator: no byte of a field ends one */
+	return h * 0x100000001b3ULL;
+}
+
+void report_finding_id(const report *r, size_t finding, char out[RPT_ID_BUFSZ])
+{
+	const rpt_finding *f = findings_get(r->fs, finding);
+	if (f == NULL) {
+		snprintf(out, RPT_ID_BUFSZ, "F-none");
+		return;
+	}
+	const rpt_rule *ru = rule_at(r, f->rule);
+	char t[32];
+	int tl = snprintf(t, sizeof t, "%lld", (long long)f->first_us);
+	uint64_t h = 0xcbf29ce484222325ULL;
+	h = fnv_add(h, ru->pack.p, ru->pack.n);
+	h = fnv_add(h, ru->id.p, ru->id.n);
+	h = fnv_add(h, f->group_text.p, f->group_text.n);
+	h = fnv_add(h, t, tl > 0 ? (size_t)tl : 0);
+	if (f->nevents)
+		h = fnv_add(h, f->events[0].uid.p, f->events[0].uid.n);
+	snprintf(out, RPT_ID_BUFSZ, "F-%012llx", (unsigned long long)(h >> 16));
+}
+
 /* ---- accessors ----------------------------------------------------------- */
 
 #define VEC_GET(r, field, type, i) ((i) < (r)->field.n ? (const type *)(r)->field.v + (i) : NULL)
@@ -603,6 +692,11 @@ size_t report_nfindings(const report *r) { return findings_count(r->fs); }
 const rpt_finding *report_finding(const report *r, size_t i) { return findings_get(r->fs, i); }
 uint64_t report_findings_dropped(const report *r) { return findings_dropped(r->fs); }
 size_t report_nintegrity(const report *r) { return r->integrity.n; }
+size_t report_nincidents(const report *r) { return r->incidents.n; }
+const rpt_incident *report_incident(const report *r, size_t i)
+{
+	return VEC_GET(r, incidents, rpt_incident, i);
+}
 const rpt_integrity *report_integrity(const report *r, size_t i)
 {
 	return VEC_GET(r, integrity, rpt_integrity, i);
