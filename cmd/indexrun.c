@@ -8,7 +8,6 @@
 
 #include "cmd/indexrun.h"
 
-#define INDEXRUN_ETA_AFTER_SECONDS 2.0
 
 #include <errno.h>
 #include <stdint.h>
@@ -17,6 +16,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cmd/progress.h"
 #include "common/buf.h"
 #include "common/log.h"
 #include "store/case.h"
@@ -71,15 +71,6 @@ int indexrun_parse_total(const char *value, uint64_t *out)
 	return LT_EXIT_USAGE;
 }
 
-static void fmt_eta(double secs, char *out, size_t n)
-{
-	if (secs < 0 || secs > 1e7)
-		snprintf(out, n, "?");
-	else if (secs >= 3600)
-		snprintf(out, n, "%dh%02dm", (int)(secs / 3600), (int)(secs / 60) % 60);
-	else
-		snprintf(out, n, "%dm%02ds", (int)(secs / 60), (int)secs % 60);
-}
 
 static void on_progress(void *vctx, const indexer_stats *s)
 {
@@ -89,15 +80,8 @@ static void on_progress(void *vctx, const indexer_stats *s)
 	double mb = (double)s->bytes / 1048576.0;
 	double rate = s->seconds > 0 ? (double)s->bytes / s->seconds : 0;
 	double evs = s->seconds > 0 ? (double)(s->events_new + s->duplicates) / s->seconds : 0;
-	char eta[32] = "?";
-	/* The first second's rate is mostly start-up (thread spawn, the first
-	 * archive's headers, cold caches): an ETA from it is wildly wrong. */
-	if (s->seconds < INDEXRUN_ETA_AFTER_SECONDS)
-		snprintf(eta, sizeof eta, "...");
-	else if (s->bytes_total > s->bytes && rate > 0)
-		fmt_eta((double)(s->bytes_total - s->bytes) / rate, eta, sizeof eta);
-	else if (s->bytes_total > 0)
-		snprintf(eta, sizeof eta, "0m00s");
+	char eta[32];
+	progress_eta(s->seconds, s->bytes, s->bytes_total, eta, sizeof eta);
 	fprintf(stderr, "\r\033[K%llu files, %llu members, %.1f MB (%.1f MB/s), %llu events (%.0f/s), ETA %s",
 	        (unsigned long long)s->files, (unsigned long long)s->members, mb, rate / 1048576.0,
 	        (unsigned long long)s->events_new, evs, eta);
@@ -184,7 +168,7 @@ static void print_totals(const char *case_path)
 int indexrun(const char *case_path, const char *const *paths, size_t npaths, const indexrun_options *io,
              exit_state *ex)
 {
-	index_ctx ctx = {0, isatty(STDERR_FILENO) && log_get_level() >= LT_LOG_WARN};
+	index_ctx ctx = {0, progress_wanted()};
 	indexer_options o;
 	indexer_options_init(&o);
 	o.jobs = io->jobs;

@@ -40,6 +40,7 @@
 #include "analyzers/reconcile.h"
 #include "analyzers/sigma.h"
 #include "analyzers/verify.h"
+#include "cmd/progress.h"
 #include "cmd/rulesdir.h"
 #include "cmd/term.h"
 #include "common/log.h"
@@ -941,10 +942,12 @@ static lt_status replay_case(scan *s, lt_error *err)
 	}
 	const event *ev = NULL;
 	lt_status st;
-	uint64_t lost = 0;
+	uint64_t lost = 0, seen = 0;
+	progress *pg = progress_new("scan", "events", (uint64_t)(s->totals.events > 0 ? s->totals.events : 0));
 	for (;;) {
 		lt_error e;
 		lt_error_clear(&e);
+		progress_update(pg, seen++);
 		st = replay_next(rp, &ev, &e);
 		if (st == LT_EFATAL) {
 			*err = e;
@@ -992,6 +995,7 @@ static lt_status replay_case(scan *s, lt_error *err)
 			break;
 		}
 	}
+	progress_end(pg);
 	replay_free(rp); /* joins the producer: pc is no longer used */
 	sigma_detector_free(pc.det);
 	buf_free(&pc.row);
