@@ -20,6 +20,7 @@
 #include "config.h"
 
 #include "cmd/scanrun.h"
+#include "cmd/custodyrun.h"
 #include "cmd/outpath.h"
 
 #include <errno.h>
@@ -49,6 +50,7 @@
 #include "reports/junit.h"
 #include "reports/markdown.h"
 #include "store/case.h"
+#include "store/custody.h"
 #include "store/replay.h"
 
 #define SCAN_MAX_RULE_ERRORS_SHOWN 20
@@ -1153,8 +1155,14 @@ static lt_status add_problems(scan *s, lt_error *err)
 		                        reason, err);
 	}
 	sqlite3_finalize(st);
+	if (rc == LT_OK) { /* custody is live: the evidence on disk against the case */
+		int64_t gone = custody_say(s->c, NULL, 0, CUSTODY_HASH_MAX, 0, s->r);
+		if (gone < 0)
+			return lt_error_set(err, LT_EFATAL, "cannot re-check the evidence");
+		evidence_problems += (uint64_t)gone;
+	}
 	if (evidence_problems > 0) {
-		log_warn("%llu evidence problem(s) are recorded in the case; see the reports",
+		log_warn("%llu evidence problem(s) are recorded in the case or found on disk; see the reports",
 		         (unsigned long long)evidence_problems);
 		exit_state_note(s->ex, LT_EXIT_UNREADABLE);
 	}
