@@ -33,6 +33,7 @@
 #include <string.h>
 #include <stdint.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "analyzers/copies.h"
 #include "analyzers/metrics.h"
@@ -42,6 +43,7 @@
 #include "analyzers/verify.h"
 #include "cmd/rulesdir.h"
 #include "common/log.h"
+#include "common/tmpfile.h"
 #include "common/ltime.h"
 #include "ingest/sha256.h"
 #include "reports/csv.h"
@@ -49,6 +51,7 @@
 #include "reports/jsonl.h"
 #include "reports/junit.h"
 #include "reports/markdown.h"
+#include "reports/reportset.h"
 #include "store/case.h"
 #include "store/custody.h"
 #include "store/replay.h"
@@ -556,25 +559,29 @@ static void timeline_discard(timeline *t)
 {
 	if (t == NULL)
 		return;
-	if (t->spool != NULL) {
+	if (t->spool != NULL)
 		fclose(t->spool);
-		remove(t->spool_path);
-	}
 	buf_free(&t->row);
 	free(t);
 }
 
-static lt_status timeline_open(const char *dir, timeline **out, lt_error *err)
+/* The spool is an unlinked temporary file ($TMPDIR): nothing is left behind
+ * by a run that is killed. */
+static lt_status timeline_open(timeline **out, lt_error *err)
 {
 	timeline *t = calloc(1, sizeof *t);
 	*out = NULL;
 	if (t == NULL)
 		return lt_error_set(err, LT_EFATAL, "out of memory");
 	buf_init(&t->row, 0);
-	snprintf(t->spool_path, sizeof t->spool_path, "%s/timeline.csv.spool.tmp", dir);
-	t->spool = fopen(t->spool_path, "w+b");
+	snprintf(t->spool_path, sizeof t->spool_path, "the timeline spool");
+	int fd = lt_tmpfile("timeline", "timeline spool", err);
+	t->spool = fd >= 0 ? fdopen(fd, "w+b") : NULL;
 	if (t->spool == NULL) {
-		lt_error_set(err, LT_EFATAL, "cannot write %s: %s", t->spool_path, strerror(errno));
+		if (fd >= 0) {
+			lt_error_set(err, LT_EFATAL, "timeline spool: %s", strerror(errno));
+			close(fd);
+		}
 		free(t);
 		return LT_EFATAL;
 	}
@@ -1220,11 +1227,24 @@ static lt_status write_timeline(scan *s, const char *dir, lt_error *err)
 	return st;
 }
 
-static lt_status write_outputs(scan *s, lt_error *err)
+/* Every file a report set may hold (reports/reportset.h drops stale ones). */
+static const char *const report_files[] = {"report.html", "junit.xml", "findings.jsonl", "summary.md", "timeline.csv"};
+
+/* Testing aid: LLMTRAIL_FAIL_REPORT=NAME makes writing NAME fail (EIO), to
+ * show that a run failing between two report files leaves the previous set. */
+static lt_status injected_failure(const char *name, lt_error *err)
 {
-	const char *dir = s->o->out_dir;
-	if (ensure_dir(dir, err) != LT_OK)
-		return err->status;
+	const char *f = getenv("LLMTRAIL_FAIL_REPORT");
+	if (f == NULL || strcmp(f, name) != 0)
+		return LT_OK;
+	lt_error_clear(err);
+	errno = EIO;
+	return report_write_failed(err, name);
+}
+
+/* The report files, into the staging folder dir. */
+static lt_status write_set(scan *s, const char *dir, lt_error *err)
+{
 	static const struct {
 		unsigned bit;
 		const char *name;
@@ -1240,12 +1260,35 @@ static lt_status write_outputs(scan *s, lt_error *err)
 			continue;
 		char path[PATH_MAX];
 		snprintf(path, sizeof path, "%s/%s", dir, writers[i].name);
-		if (report_write_path(s->r, writers[i].fn, path, err) != LT_OK)
+		if (injected_failure(writers[i].name, err) != LT_OK ||
+		    report_write_path(s->r, writers[i].fn, path, err) != LT_OK)
 			return err->status;
 	}
-	if (s->tl != NULL && write_timeline(s, dir, err) != LT_OK)
+	if (s->tl != NULL && (injected_failure("timeline.csv", err) != LT_OK || write_timeline(s, dir, err) != LT_OK))
 		return err->status;
 	return LT_OK;
+}
+
+/* The set is written beside the output folder and swapped in at once. */
+static lt_status write_outputs(scan *s, lt_error *err)
+{
+	report_set *rs = NULL;
+	lt_status st = ensure_dir(s->o->out_dir, err); /* and its parents: the set is staged beside it */
+	if (st == LT_OK)
+		st = report_set_begin(s->o->out_dir, report_files, sizeof report_files / sizeof report_files[0], &rs,
+	                                err);
+	if (st == LT_OK)
+		st = write_set(s, report_set_path(rs), err);
+	if (st != LT_OK) {
+		report_set_abort(rs);
+		return st;
+	}
+	int atomic = 0;
+	st = report_set_commit(rs, &atomic, err);
+	if (st == LT_OK && !atomic)
+		log_warn("%s: the report files were replaced one by one (the folder could not be swapped as a whole)",
+		         s->o->out_dir);
+	return st;
 }
 
 static void print_summary(const scan *s)
@@ -1317,11 +1360,8 @@ void scan_run(const char *case_path, const scan_options *o, exit_state *ex)
 		if ((s.m = metrics_new(&mo)) == NULL)
 			st = lt_error_set(&err, LT_EFATAL, "out of memory");
 	}
-	if (st == LT_OK && (o->formats & SCAN_FMT_CSV)) {
-		st = ensure_dir(o->out_dir, &err);
-		if (st == LT_OK)
-			st = timeline_open(o->out_dir, &s.tl, &err);
-	}
+	if (st == LT_OK && (o->formats & SCAN_FMT_CSV))
+		st = timeline_open(&s.tl, &err);
 	if (st == LT_OK)
 		st = start_integrity(&s, case_path, &err);
 	if (st == LT_OK)
