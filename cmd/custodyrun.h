@@ -13,7 +13,8 @@
 #include "reports/report.h"
 #include "store/case.h"
 
-/* Prints one problem line on stderr (when the log level shows errors). */
+/* Prints one problem line on stderr (when the log level shows errors; a
+ * PROBLEM_NOTE when it shows warnings). */
 void say_problem(const char *kind, const char *file, const char *member, uint64_t line, const char *reason);
 
 /* Re-checks the evidence of case c (only the paths only[0..nonly) when

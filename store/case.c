@@ -400,6 +400,27 @@ lt_status case_block_span(case_db *c, int64_t *span, lt_error *err)
 	return st;
 }
 
+int case_each_evidence_path(case_db *c, int (*fn)(void *ctx, const char *path), void *ctx, lt_error *err)
+{
+	sqlite3_stmt *s = NULL;
+	if (sqlite3_prepare_v2(c->db, "SELECT path FROM evidence ORDER BY id", -1, &s, NULL) != SQLITE_OK) {
+		lt_error_set(err, LT_EFATAL, "case index: evidence: %s", sqlite3_errmsg(c->db));
+		return -1;
+	}
+	int rc = 0, step;
+	while (rc == 0 && (step = sqlite3_step(s)) == SQLITE_ROW) {
+		const char *path = (const char *)sqlite3_column_text(s, 0);
+		if (path != NULL)
+			rc = fn(ctx, path);
+	}
+	if (rc == 0 && step != SQLITE_DONE) {
+		lt_error_set(err, LT_EFATAL, "case index: evidence: %s", sqlite3_errmsg(c->db));
+		rc = -1;
+	}
+	sqlite3_finalize(s);
+	return rc;
+}
+
 lt_status case_get_totals(case_db *c, case_totals *t, lt_error *err)
 {
 	static const struct {
@@ -418,6 +439,9 @@ lt_status case_get_totals(case_db *c, case_totals *t, lt_error *err)
 		{"SELECT (SELECT coalesce(sum(n),0) FROM blocks WHERE source=2)"
 		 " - (SELECT coalesce(sum(duplicates),0) FROM dedup WHERE source=2)",
 		 offsetof(case_totals, events_invocation)},
+		{"SELECT (SELECT coalesce(sum(n),0) FROM blocks WHERE source=3)"
+		 " - (SELECT coalesce(sum(duplicates),0) FROM dedup WHERE source=3)",
+		 offsetof(case_totals, events_kblog)},
 		{"SELECT coalesce(sum(duplicates),0) FROM members", offsetof(case_totals, duplicates)},
 		{"SELECT count(*) FROM problems", offsetof(case_totals, problems)},
 		{"SELECT coalesce(sum(length(data)),0) FROM chunks", offsetof(case_totals, stored_bytes)},

@@ -637,10 +637,11 @@ static void decode__format_table__registered_names(void **state)
 	(void)state;
 	static const char *const names[] = {"cloudtrail", "cloudtrail-jsonl", "cloudtrail-array",
 					    "cloudtrail-lookup", "cloudtrail-digest", "invocation-jsonl",
-					    "invocation-cloudwatch", "json-object", "not-evidence"};
+					    "invocation-cloudwatch", "kb-log-jsonl", "cloudwatch-events",
+					    "cloudwatch-subscription", "json-object", "not-evidence"};
 	size_t n = 0;
 	const decode_format *const *all = decode_formats(&n);
-	assert_int_equal(n, 9);
+	assert_int_equal(n, 12);
 	for (size_t i = 0; i < n; i++) {
 		assert_string_equal(decode_format_name(all[i]), names[i]);
 		assert_ptr_equal(decode_format_find(names[i]), all[i]);
