@@ -10,7 +10,10 @@
  * byte offset and length) followed by the record: its exact bytes and a
  * newline, or with --pretty the parsed record re-serialised with indentation.
  * No record line starts with "# " (JSON text cannot), so `sed '/^# /d'`
- * recovers the exact bytes. Provenance text is escaped.
+ * recovers the exact bytes. Provenance text is escaped. When the file on
+ * disk that holds the record is gone or no longer matches its recorded size
+ * or SHA-256, a "# on-disk" line says so (the stored copy is still printed)
+ * and the exit status is 3.
  */
 #include "config.h"
 
@@ -29,6 +32,7 @@
 #include "common/ltime.h"
 #include "ingest/json.h"
 #include "store/case.h"
+#include "store/custody.h"
 #include "store/replay.h"
 
 static const cli_option options[] = {
@@ -96,6 +100,27 @@ static lt_status custody(case_db *c, int64_t member_id, buf *b)
 	}
 	sqlite3_finalize(s);
 	return st;
+}
+
+/* Custody is live: the file on disk that holds the record (hashed up to
+ * 1 GiB) against what was recorded; a difference is labelled, the stored
+ * copy still shown. *changed = 1 then. */
+static lt_status on_disk(case_db *c, const event *ev, buf *b, int *changed)
+{
+	char why[512] = "";
+	const char *kind = "";
+	int issue = 0;
+	lt_error err;
+	lt_error_clear(&err);
+	if (custody_check_member(c, ev->prov->member_id, (uint64_t)1 << 30, &issue, &kind, why, sizeof why, &err) !=
+	    LT_OK)
+		return LT_EFATAL;
+	if (!issue)
+		return LT_OK;
+	*changed = 1;
+	char line[700];
+	snprintf(line, sizeof line, "%s: %s; the record below is the copy stored when it was indexed", kind, why);
+	return sfield(b, "on-disk", line);
 }
 
 static lt_status provenance(case_db *c, const event *ev, buf *b)
@@ -167,7 +192,12 @@ static int show_events(case_db *c, const show_ctx *ctx, const replay_filter *f,
 			rc = LT_EXIT_UNREADABLE;
 		}
 		buf_reset(&b);
+		int changed = 0;
 		lt_status ps = (*found ? buf_putc(&b, '\n') : LT_OK) == LT_OK ? provenance(c, ev, &b) : LT_EFATAL;
+		if (ps == LT_OK)
+			ps = on_disk(c, ev, &b, &changed);
+		if (changed && rc == LT_EXIT_CLEAN)
+			rc = LT_EXIT_UNREADABLE;
 		if (ps == LT_OK)
 			ps = record(ctx, ev, &b);
 		if (ps != LT_OK) {

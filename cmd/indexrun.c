@@ -16,6 +16,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cmd/custodyrun.h"
 #include "cmd/progress.h"
 #include "common/buf.h"
 #include "common/log.h"
@@ -100,29 +101,24 @@ static void clear_progress(index_ctx *c)
 static void on_problem(void *vctx, const char *kind, const char *file, const char *member, uint64_t line,
                        const char *reason)
 {
-	index_ctx *c = vctx;
-	clear_progress(c);
-	buf b;
-	buf_init(&b, 0);
-	lt_status st = buf_printf(&b, "llmtrail: %s: ", kind);
-	if (st == LT_OK)
-		st = case_escape_text(&b, file, strlen(file));
-	if (st == LT_OK && member && *member) {
-		st = buf_puts(&b, ": ");
-		if (st == LT_OK)
-			st = case_escape_text(&b, member, strlen(member));
+	clear_progress(vctx);
+	say_problem(kind, file, member, line, reason);
+}
+
+/* Evidence of this run recorded earlier and gone from the disk now (what
+ * changed is said by the walk). */
+static int64_t say_missing(const char *case_path, const char *const *paths, size_t npaths)
+{
+	case_db *c = NULL;
+	lt_error err;
+	lt_error_clear(&err);
+	if (case_open(case_path, CASE_READONLY, &c, &err) != LT_OK) {
+		log_lt_error(&err);
+		return -1;
 	}
-	if (st == LT_OK && line > 0)
-		st = buf_printf(&b, ": line %llu", (unsigned long long)line);
-	if (st == LT_OK)
-		st = buf_puts(&b, ": ");
-	if (st == LT_OK)
-		st = case_escape_text(&b, reason, strlen(reason));
-	/* a note (said, not a fault) is not an error: -q keeps it in the reports only */
-	log_level need = strcmp(kind, PROBLEM_NOTE) == 0 ? LT_LOG_WARN : LT_LOG_ERROR;
-	if (st == LT_OK && log_get_level() >= need)
-		fprintf(stderr, "%s\n", buf_cstr(&b));
-	buf_free(&b);
+	int64_t n = custody_say(c, paths, npaths, 0, 1, NULL);
+	case_close(c);
+	return n;
 }
 
 static void print_summary(const char *case_path, const indexer_stats *s)
@@ -189,11 +185,17 @@ int indexrun(const char *case_path, const char *const *paths, size_t npaths, con
 		log_lt_error(&err);
 		exit_state_note(ex, LT_EXIT_FATAL);
 	}
+	int64_t missing = st == LT_OK ? say_missing(case_path, paths, npaths) : 0;
 	print_summary(case_path, &s);
 	if (st == LT_OK)
 		print_totals(case_path);
+	if (missing > 0)
+		printf("missing:    %lld recorded files are gone from the evidence (see above)\n", (long long)missing);
 	fflush(stdout);
-	if (s.unreadable > 0 || s.members_unreadable > 0 || s.earlier_problems > 0 || s.missing_bodies > 0)
+	if (missing < 0)
+		exit_state_note(ex, LT_EXIT_FATAL);
+	if (s.unreadable > 0 || s.members_unreadable > 0 || s.earlier_problems > 0 || s.missing_bodies > 0 ||
+	    missing > 0)
 		exit_state_note(ex, LT_EXIT_UNREADABLE);
 	return st == LT_OK ? 0 : -1;
 }
