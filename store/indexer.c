@@ -333,7 +333,7 @@ static lt_status on_walk_problem(void *ctx, const lt_error *e)
 		return LT_EFATAL;
 	}
 	if (e->status == LT_EITEM)
-		j->pkind = "skipped";
+		j->pkind = PROBLEM_SKIPPED;
 	else
 		j->pkind = e->member[0] ? PROBLEM_UNREADABLE : PROBLEM_EVIDENCE;
 	j->line = e->line;
@@ -485,7 +485,9 @@ static lt_status sink_event(void *ctx, const event *ev)
 static void sink_problem(void *ctx, const lt_error *p)
 {
 	sink_ctx *sc = ctx;
-	const char *kind = p->status >= LT_EFILE ? PROBLEM_UNREADABLE : PROBLEM_BAD_RECORD;
+	const char *kind = p->status >= LT_EFILE ? PROBLEM_UNREADABLE
+	                   : p->status == LT_OK  ? PROBLEM_NOTE
+	                                         : PROBLEM_BAD_RECORD;
 	if (add_problem(sc->j, kind, p->line, p->offset, p->msg) != LT_OK)
 		sc->j->fatal = 1;
 }
@@ -676,11 +678,14 @@ static void *worker_main(void *arg)
 
 /* --- writer ------------------------------------------------------------------ */
 
+/* Every kind but missing-body (counted by writer_resolve_bodies) means evidence
+ * that was not read as it is now: it counts towards exit 3, as in scan. */
 static void report(ix *x, const char *kind, const char *file, const char *member, uint64_t line, const char *reason)
 {
 	x->st.problems++;
 	if (strcmp(kind, PROBLEM_EVIDENCE) == 0 || strcmp(kind, PROBLEM_UNREADABLE) == 0 ||
-	    strcmp(kind, PROBLEM_BAD_RECORD) == 0)
+	    strcmp(kind, PROBLEM_BAD_RECORD) == 0 || strcmp(kind, PROBLEM_SKIPPED) == 0 ||
+	    strcmp(kind, PROBLEM_CHANGED) == 0)
 		x->st.unreadable++;
 	if (x->o->on_problem)
 		x->o->on_problem(x->o->ctx, kind, file, member, line, reason);
@@ -722,6 +727,7 @@ static void count_member(ix *x, const job *j, const writer_result *r, uint64_t *
 	x->st.events_new += r->events_new;
 	x->st.events_cloudtrail += r->events_new_by_source[EV_SRC_CLOUDTRAIL];
 	x->st.events_invocation += r->events_new_by_source[EV_SRC_INVOCATION];
+	x->st.events_kblog += r->events_new_by_source[EV_SRC_KBLOG];
 	if (strcmp(r->state, MEMBER_DUPLICATE) != 0)
 		for (size_t i = 0; i < j->nproblems; i++)
 			report(x, j->problems[i].kind, j->evidence, j->member, j->problems[i].line, j->problems[i].reason);
@@ -741,12 +747,15 @@ static lt_status write_member(ix *x, writer *w, job *j, uint64_t *nev, lt_error 
 
 /* --- big members (writer thread) ---------------------------------------------- */
 
-/* gunzip_stream's writer: appends to the temporary file. */
+/* gunzip_stream's writer: appends to the temporary file; a failed write
+ * (a full $TMPDIR) is remembered, so that it marks the member, not the run. */
 typedef struct spool_out {
 	int fd;
 	uint64_t off;
 	int text;    /* 1: the output starts like evidence text */
 	int refused; /* 1: it does not; inflating stopped */
+	int failed;  /* 1: a write to the spool failed (why says how) */
+	char why[LT_ERROR_MSG_MAX];
 } spool_out;
 
 #define LEADING_BLANKS_MAX ((uint64_t)1 << 20)
@@ -777,8 +786,26 @@ static lt_status to_file(void *ctx, const unsigned char *p, size_t n, lt_error *
 		                    (unsigned long long)(o->off + n));
 	}
 	lt_status st = lt_write_at(o->fd, p, n, o->off, "big member", err);
+	if (st != LT_OK && !o->failed) {
+		o->failed = 1;
+		snprintf(o->why, sizeof o->why, "%s", err->msg);
+	}
 	o->off += n;
 	return st;
+}
+
+/* The member cannot be spooled ($TMPDIR unwritable or full): recorded
+ * unreadable with why, and the run goes on. */
+static lt_status spool_failed(job *j, const char *why, lt_error *err)
+{
+	char msg[LT_ERROR_MSG_MAX];
+	snprintf(msg, sizeof msg, "not read: its decompressed content does not fit in the temporary folder (%.300s);"
+	         " free space there or set TMPDIR, then index it into a new case", why);
+	if (add_problem(j, PROBLEM_UNREADABLE, 0, 0, msg) != LT_OK)
+		return lt_error_set(err, LT_EFATAL, "out of memory");
+	j->format = "gzip";
+	j->state = MEMBER_UNREADABLE;
+	return LT_OK;
 }
 
 /* Inflates the job's gzip bytes into fd, as work_member would into memory:
@@ -794,8 +821,12 @@ static lt_status inflate_big(ix *x, job *j, int fd, size_t *len, int *done, lt_e
 	gunzip_result gr;
 	lt_error e;
 	lt_error_clear(&e);
-	spool_out out = {fd, 0, 0, 0};
+	spool_out out = {fd, 0, 0, 0, 0, ""};
 	lt_status st = gunzip_stream(j->data, j->len, &go, to_file, &out, &gr, &e);
+	if (out.failed) {
+		*done = 1;
+		return spool_failed(j, out.why, err);
+	}
 	if (st == LT_EFATAL) {
 		*err = e;
 		return st;
@@ -892,15 +923,25 @@ static lt_status write_big(ix *x, writer *w, job *j, uint64_t *nev, lt_error *er
 	int fd = -1, done = 0;
 	void *map = NULL;
 	if (gunzip_is_gzip(j->data, j->len)) {
-		fd = lt_tmpfile("member", "big member", err);
-		st = fd < 0 ? LT_EFATAL : inflate_big(x, j, fd, &len, &done, err);
+		lt_error te;
+		lt_error_clear(&te);
+		fd = lt_tmpfile("member", "big member", &te);
+		if (fd < 0) {
+			done = 1;
+			st = spool_failed(j, te.msg, err);
+		} else {
+			st = inflate_big(x, j, fd, &len, &done, err);
+		}
 		release_data(j); /* as found: no longer needed */
 		text = "";
 		if (st == LT_OK && !done && len > 0) {
 			map = mmap(NULL, len, PROT_READ, MAP_PRIVATE, fd, 0);
 			if (map == MAP_FAILED) {
+				char why[128];
+				snprintf(why, sizeof why, "cannot map the temporary file: %s", strerror(errno));
 				map = NULL;
-				st = lt_error_set(err, LT_EFATAL, "cannot map a temporary file: %s", strerror(errno));
+				done = 1;
+				st = spool_failed(j, why, err);
 			} else {
 				(void)madvise(map, len, MADV_SEQUENTIAL);
 				text = map;
@@ -994,7 +1035,7 @@ static lt_status say_conflict(void *ctx, const evdup_conflict_row *row, lt_error
 		return LT_OK;
 	buf b;
 	buf_init(&b, 0);
-	if (evdup_describe(row, &b) != LT_OK) {
+	if (evdup_describe(row, 0, &b) != LT_OK) {
 		buf_free(&b);
 		return lt_error_set(err, LT_EFATAL, "out of memory");
 	}
@@ -1019,7 +1060,8 @@ static lt_status count_unique(ix *x, writer *w, const case_totals *before, lt_er
 		return st;
 	x->st.events_cloudtrail = (uint64_t)(after.events_cloudtrail - before->events_cloudtrail);
 	x->st.events_invocation = (uint64_t)(after.events_invocation - before->events_invocation);
-	x->st.events_new = x->st.events_cloudtrail + x->st.events_invocation;
+	x->st.events_kblog = (uint64_t)(after.events_kblog - before->events_kblog);
+	x->st.events_new = x->st.events_cloudtrail + x->st.events_invocation + x->st.events_kblog;
 	x->st.duplicates = (uint64_t)(after.duplicates - before->duplicates);
 	return LT_OK;
 }

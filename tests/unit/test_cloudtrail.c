@@ -108,7 +108,7 @@ static void cloudtrail__denied_call__error_code_and_model_arn(void **state)
 {
 	event ev = fill(state, 5);
 	CHECK_STR(ev.error_code, "AccessDenied");
-	CHECK_STR(ev.model, "arn:aws:bedrock:us-east-1::foundation-model/meta.llama3-70b-instruct-v1:0");
+	CHECK_STR(ev.model, "meta.llama3-70b-instruct-v1:0"); /* the ARN names the model: one key (bedrock_model_key) */
 }
 
 static void cloudtrail__model_identifier__used_as_model(void **state)
@@ -124,7 +124,7 @@ static void cloudtrail__reversed_keys_no_arn__fallbacks(void **state)
 	CHECK_STR(ev.principal, "arn:aws:iam::111122223333:role/Ops");
 	CHECK_STR(ev.account, "111122223333"); /* userIdentity.accountId: no recipientAccountId */
 	CHECK_STR(ev.region, "eu-west-1");
-	CHECK_STR(ev.model, "arn:aws:bedrock:eu-west-1:111122223333:inference-profile/eu.anthropic.claude-3-haiku-20240307-v1:0");
+	CHECK_STR(ev.model, "anthropic.claude-3-haiku-20240307-v1:0"); /* a system inference profile is its model */
 	CHECK_STR(ev.access_key, "ASIA3EXAMPLEKEY00003");
 }
 
@@ -154,6 +154,18 @@ static void cloudtrail__missing_required__item_error_names_field(void **state)
 	assert_non_null(strstr(err.msg, "eventID"));
 	assert_int_equal(fill_text("[1,2]", &ev, &err), LT_EITEM);
 	assert_int_equal(fill_text("{\"eventTime\":\"2024-05-01T12:00:01Z\",\"eventID\":\"e\",\"userIdentity\":7}", &ev, &err), LT_OK);
+}
+
+/* Issue 22 #15: a numeric eventTime was reported as missing. */
+static void cloudtrail__numeric_event_time__not_a_string(void **state)
+{
+	(void)state;
+	event ev;
+	lt_error err;
+	assert_int_equal(fill_text("{\"eventID\":\"x\",\"eventTime\":1714564801}", &ev, &err), LT_EITEM);
+	assert_string_equal(err.msg, "CloudTrail record: eventTime is not a string (JSON number)");
+	assert_int_equal(fill_text("{\"eventID\":\"x\",\"eventTime\":null}", &ev, &err), LT_EITEM);
+	assert_string_equal(err.msg, "CloudTrail record: eventTime is not a string (JSON null)");
 }
 
 static void cloudtrail__is_record__distinguishes_invocation_logs(void **state)
@@ -200,6 +212,7 @@ int main(void)
 		cmocka_unit_test(cloudtrail__model_identifier__used_as_model),
 		cmocka_unit_test(cloudtrail__reversed_keys_no_arn__fallbacks),
 		cmocka_unit_test(cloudtrail__missing_required__item_error_names_field),
+		cmocka_unit_test(cloudtrail__numeric_event_time__not_a_string),
 		cmocka_unit_test(cloudtrail__is_record__distinguishes_invocation_logs),
 		cmocka_unit_test(event__helpers__names_and_init),
 	};
