@@ -10,7 +10,8 @@
  * byte offset and length) followed by the record: its exact bytes and a
  * newline, or with --pretty the parsed record re-serialised with indentation.
  * No record line starts with "# " (JSON text cannot), so `sed '/^# /d'`
- * recovers the exact bytes. Provenance text is escaped. When the file on
+ * recovers the exact bytes. Provenance text is escaped; on a terminal the
+ * record is too (put_record); piped, it is exact. When the file on
  * disk that holds the record is gone or no longer matches its recorded size
  * or SHA-256, a "# on-disk" line says so (the stored copy is still printed)
  * and the exit status is 3.
@@ -23,6 +24,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include "cmd/commands.h"
 #include "cmd/exitcode.h"
@@ -30,10 +32,28 @@
 #include "common/buf.h"
 #include "common/log.h"
 #include "common/ltime.h"
+#include "common/textesc.h"
 #include "ingest/json.h"
 #include "store/case.h"
 #include "store/custody.h"
 #include "store/replay.h"
+
+static void put_file(void *ctx, const char *s, size_t n)
+{
+	fwrite(s, 1, n, (FILE *)ctx);
+}
+
+/* The exact bytes when stdout is a pipe or file; on a terminal, each line
+ * escaped by the rules of textesc.h (a raw U+202E or invalid byte in a
+ * record must not reorder or corrupt the screen), tabs and newlines kept. */
+static void put_record(const char *p, size_t n)
+{
+	if (!isatty(STDOUT_FILENO)) {
+		fwrite(p, 1, n, stdout);
+		return;
+	}
+	lt_escape(p, n, LT_ESC_KEEP_TAB | LT_ESC_KEEP_NL, put_file, stdout);
+}
 
 static const cli_option options[] = {
 	{"pretty", 'p', NULL, "pretty-print the record"},
@@ -205,7 +225,7 @@ static int show_events(case_db *c, const show_ctx *ctx, const replay_filter *f,
 			rc = LT_EXIT_FATAL;
 			break;
 		}
-		fwrite(b.data, 1, b.len, stdout);
+		put_record(b.data, b.len);
 		(*found)++;
 	}
 	buf_free(&b);

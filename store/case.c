@@ -28,6 +28,7 @@
 
 #include "common/arena.h"
 #include "common/buf.h"
+#include "common/textesc.h"
 #include "ingest/event.h"
 #include "store/blob.h"
 #include "store/schema.sql.h"
@@ -496,17 +497,7 @@ lt_status case_member_content(case_db *c, int64_t member_id, buf *out, lt_error 
 
 lt_status case_escape_text(buf *out, const char *s, size_t n)
 {
-	lt_status st = LT_OK;
-	for (size_t i = 0; i < n && st == LT_OK; i++) {
-		unsigned char ch = (unsigned char)s[i];
-		if (ch == '\\')
-			st = buf_append(out, "\\\\", 2);
-		else if (ch < 0x20 || ch == 0x7f)
-			st = buf_printf(out, "\\x%02x", ch);
-		else
-			st = buf_putc(out, (char)ch);
-	}
-	return st;
+	return lt_escape_buf(out, s, n, LT_ESC_BACKSLASH);
 }
 
 /* The object key of an S3 reference: what follows "s3://bucket/". */

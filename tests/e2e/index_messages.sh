@@ -27,7 +27,7 @@ check "index odd input: exit 3" [ $? -eq 3 ]
 check "a NUL byte before the JSON is named with its offset" \
 	grep -q "^llmtrail: unreadable: $T/odd: nul-start.json: NUL byte at offset 1: not UTF-8 JSON text" "$T/err2"
 check "a NUL byte inside a record is named" \
-	grep -q "^llmtrail: unreadable: $T/odd: nul-record.json: .*expected a value, found a NUL byte" "$T/err2"
+	grep -q "^llmtrail: bad-record: $T/odd: nul-record.json: .*expected a value, found a NUL byte" "$T/err2"
 check "no NUL byte is called UTF-16" sh -c "! grep -q UTF-16 '$T/err2'"
 check "a numeric eventTime is not a string, not missing" \
 	grep -q "^llmtrail: bad-record: $T/odd: num-time.json: line 1: CloudTrail record: eventTime is not a string (JSON number)" "$T/err2"

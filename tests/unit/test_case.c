@@ -606,7 +606,7 @@ static void case__escape_text__control_chars_escaped(void **state)
 	buf b;
 	buf_init(&b, 0);
 	assert_int_equal(case_escape_text(&b, "a\x1b[31m\\\n\x7f", 9), LT_OK);
-	assert_string_equal(buf_cstr(&b), "a\\x1b[31m\\\\\\x0a\\x7f");
+	assert_string_equal(buf_cstr(&b), "a\\x1B[31m\\\\\\n\\x7F");
 	buf_free(&b);
 }
 
