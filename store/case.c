@@ -335,6 +335,8 @@ lt_status case_block_span(case_db *c, int64_t *span, lt_error *err)
 	lt_status st = query_int(c, "SELECT coalesce(max(id), 0) FROM blocks", &last, err);
 	if (st == LT_OK && last != c->span_blocks) {
 		st = query_int(c, "SELECT coalesce(max(t_max - t_min), 0) FROM blocks", &c->span, err);
+		if (c->span < 0)
+			c->span = 0; /* every block inverted (t_max < t_min): a corrupted case */
 		c->span_blocks = st == LT_OK ? last : -1;
 	}
 	*span = c->span;
