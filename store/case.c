@@ -268,6 +268,8 @@ lt_status case_run_end(case_db *c, int64_t run_id, const char *status, lt_error 
 	return rc == SQLITE_DONE ? LT_OK : sql_fail(c, err, "update run");
 }
 
+#define CASE_STRS_ID_SLACK 65536 /* ids tolerated beyond twice the row count */
+
 lt_status case_strings_refresh(case_db *c, lt_error *err)
 {
 	int64_t max = 0;
@@ -276,6 +278,17 @@ lt_status case_strings_refresh(case_db *c, lt_error *err)
 		return st;
 	if (max >= (int64_t)UINT32_MAX)
 		return lt_error_set(err, LT_EFATAL, "case index %s: string ids out of range", c->path);
+	/* The dictionary is an array indexed by id, and llmtrail writes ids
+	 * 1..N densely (strs only grows): ids far beyond the row count mean a
+	 * damaged or forged case, which must not size that array. */
+	int64_t rows = 0;
+	st = query_int(c, "SELECT count(*) FROM strs", &rows, err);
+	if (st != LT_OK)
+		return st;
+	if (max > 2 * rows + CASE_STRS_ID_SLACK)
+		return lt_error_set(err, LT_EFATAL,
+		                    "case index %s is damaged: string id %lld for %lld strings (ids are dense)",
+		                    c->path, (long long)max, (long long)rows);
 	ev_str *nd = realloc(c->dict, ((size_t)max + 1) * sizeof *nd);
 	if (nd == NULL || (c->dict_mem == NULL && (c->dict_mem = arena_new(0, 0)) == NULL)) {
 		if (nd != NULL)

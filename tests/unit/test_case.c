@@ -630,6 +630,19 @@ static void case__inverted_block_times__span_not_negative(void **state)
 	}
 }
 
+/* Found by fuzz_case: one strs row with a huge id made the dictionary an
+ * array of that many entries (malloc of 3.5 GB for a 21 KB case). */
+static void case__sparse_string_ids__refused_not_allocated(void **state)
+{
+	fixture *f = *state;
+	lt_error err;
+	assert_int_equal(case_exec(f->c, "INSERT INTO strs(id, s) VALUES (200000000, 'forged')", &err),
+	                 LT_OK);
+	lt_error_clear(&err);
+	assert_int_equal(case_strings_refresh(f->c, &err), LT_EFATAL);
+	assert_non_null(strstr(err.msg, "is damaged: string id 200000000 for "));
+}
+
 static void case__escape_text__control_chars_escaped(void **state)
 {
 	(void)state;
@@ -705,6 +718,7 @@ int main(void)
 		cmocka_unit_test(blob__gzip_member__kept_verbatim),
 		cmocka_unit_test(blob__large_text__chunked_roundtrip),
 		cmocka_unit_test_setup_teardown(case__inverted_block_times__span_not_negative, setup, teardown),
+		cmocka_unit_test_setup_teardown(case__sparse_string_ids__refused_not_allocated, setup, teardown),
 		cmocka_unit_test(case__escape_text__control_chars_escaped),
 		cmocka_unit_test(case__uuid_text__packed_and_restored),
 		cmocka_unit_test_setup_teardown(writer__uuid_uids__stored_packed_deduplicated_and_shown_as_text, setup,
