@@ -69,7 +69,7 @@ for bin in "$build"/tests/fuzz/fuzz_*; do
 				rm -f "$corpus/$h"
 			done
 		fi
-		echo "   corpus: $(ls "$corpus" | wc -l) inputs, $(du -sk "$corpus" | cut -f1) KB"
+		echo "   corpus: $(ls "$corpus" | wc -l) inputs, $(cat "$corpus"/* 2>/dev/null | wc -c) bytes"
 	fi
 done
 exit $status
