@@ -328,6 +328,8 @@ lt_status case_run_end(case_db *c, int64_t run_id, const char *status, lt_error 
 	return rc == SQLITE_DONE ? LT_OK : sql_fail(c, err, "update run");
 }
 
+#define CASE_STRS_ID_SLACK 65536 /* ids tolerated beyond twice the row count */
+
 lt_status case_strings_refresh(case_db *c, lt_error *err)
 {
 	int64_t max = 0;
@@ -336,6 +338,17 @@ lt_status case_strings_refresh(case_db *c, lt_error *err)
 		return st;
 	if (max >= (int64_t)UINT32_MAX)
 		return lt_error_set(err, LT_EFATAL, "case index %s: string ids out of range", c->path);
+	/* The dictionary is an array indexed by id, and llmtrail writes ids
+	 * 1..N densely (strs only grows): ids far beyond the row count mean a
+	 * damaged or forged case, which must not size that array. */
+	int64_t rows = 0;
+	st = query_int(c, "SELECT count(*) FROM strs", &rows, err);
+	if (st != LT_OK)
+		return st;
+	if (max > 2 * rows + CASE_STRS_ID_SLACK)
+		return lt_error_set(err, LT_EFATAL,
+		                    "case index %s is damaged: string id %lld for %lld strings (ids are dense)",
+		                    c->path, (long long)max, (long long)rows);
 	ev_str *nd = realloc(c->dict, ((size_t)max + 1) * sizeof *nd);
 	if (nd == NULL || (c->dict_mem == NULL && (c->dict_mem = arena_new(0, 0)) == NULL)) {
 		if (nd != NULL)
@@ -395,6 +408,8 @@ lt_status case_block_span(case_db *c, int64_t *span, lt_error *err)
 	lt_status st = query_int(c, "SELECT coalesce(max(id), 0) FROM blocks", &last, err);
 	if (st == LT_OK && last != c->span_blocks) {
 		st = query_int(c, "SELECT coalesce(max(t_max - t_min), 0) FROM blocks", &c->span, err);
+		if (c->span < 0)
+			c->span = 0; /* every block inverted (t_max < t_min): a corrupted case */
 		c->span_blocks = st == LT_OK ? last : -1;
 	}
 	*span = c->span;

@@ -61,7 +61,9 @@ lt_status case_block_span(case_db *c, int64_t *span, lt_error *err) LT_WUR;
  * extended when rows were added since (strs only grows). case_strings_refresh
  * brings it up to date; case_string returns the string with that id, or an
  * empty string with *ok = 0 for an id the case does not have (0 = absent is
- * ok). Strings stay valid until case_close. */
+ * ok). Strings stay valid until case_close. A case whose string ids are far
+ * sparser than llmtrail writes them (damaged or forged) is refused with
+ * LT_EFATAL rather than sizing the dictionary by its largest id. */
 typedef struct ev_str ev_str;
 lt_status case_strings_refresh(case_db *c, lt_error *err) LT_WUR;
 ev_str case_string(const case_db *c, uint32_t id, int *ok);
