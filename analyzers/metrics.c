@@ -124,7 +124,7 @@ struct metrics {
 	grouping g[G_COUNT];
 	agg_ex total;
 	uint64_t token_buckets[METRICS_TOKEN_BUCKETS];
-	tally errors, guardrail, actions;
+	tally errors, guardrail, actions, resources, credentials;
 	fs_table fs[FS_COUNT];
 	bool first_seen_short; /* the case spans less than METRICS_FIRST_SEEN_MIN_DAYS */
 	strmap *series_map;
@@ -182,6 +182,8 @@ metrics *metrics_new(const metrics_options *o)
 	m->errors.map = strmap_new(0);
 	m->guardrail.map = strmap_new(0);
 	m->actions.map = strmap_new(0);
+	m->resources.map = strmap_new(0);
+	m->credentials.map = strmap_new(0);
 	for (int i = 0; i < FS_COUNT; i++) {
 		m->fs[i].map = strmap_new(FIRST_SEEN_CAP);
 		ok = ok && m->fs[i].map != NULL;
@@ -192,7 +194,7 @@ metrics *metrics_new(const metrics_options *o)
 	m->first_us = INT64_MAX;
 	m->last_us = INT64_MIN;
 	m->rng = 0x9e3779b97f4a7c15ULL;
-	if (!ok || !m->errors.map || !m->guardrail.map || !m->actions.map || !m->series_map || !m->cell_map) {
+	if (!ok || !m->errors.map || !m->guardrail.map || !m->actions.map || !m->resources.map || !m->credentials.map || !m->series_map || !m->cell_map) {
 		metrics_free(m);
 		return NULL;
 	}
@@ -222,6 +224,8 @@ void metrics_free(metrics *m)
 	free_tally(&m->errors);
 	free_tally(&m->guardrail);
 	free_tally(&m->actions);
+	free_tally(&m->resources);
+	free_tally(&m->credentials);
 	for (int i = 0; i < FS_COUNT; i++) {
 		strmap_free(m->fs[i].map);
 		free(m->fs[i].v);
@@ -472,6 +476,28 @@ static lt_status tally_add(metrics *m, tally *t, const char *name, size_t n, con
 	return LT_OK;
 }
 
+/* The Bedrock resources a CloudTrail data event names (resources[] of type
+ * AWS::Bedrock::*: agent aliases, knowledge bases, flow aliases, guardrails,
+ * prompts), by ARN; detail = the type without its "AWS::Bedrock::" prefix. */
+static lt_status count_resources(metrics *m, const event *ev, bool error)
+{
+	static const char prefix[] = "AWS::Bedrock::";
+	const json_value *res = ev->doc != NULL ? json_get(ev->doc, "resources") : NULL;
+	for (size_t i = 0; res != NULL && res->type == JSON_ARRAY && i < res->len && i < 64; i++) {
+		const json_value *r = &res->u.items[i];
+		ev_str type = ev_str_json(r->type == JSON_OBJECT ? json_get(r, "type") : NULL);
+		ev_str arn = ev_str_json(r->type == JSON_OBJECT ? json_get(r, "ARN") : NULL);
+		if (arn.n == 0 || type.n <= sizeof prefix - 1 || memcmp(type.p, prefix, sizeof prefix - 1) != 0)
+			continue;
+		char detail[64];
+		snprintf(detail, sizeof detail, "%.*s", (int)(type.n - (sizeof prefix - 1)), type.p + sizeof prefix - 1);
+		lt_status st = tally_add(m, &m->resources, arn.p, arn.n, detail, 1, error);
+		if (st != LT_OK)
+			return st;
+	}
+	return LT_OK;
+}
+
 /* Guardrail policy types in the logged trace: members named "*Policy" whose
  * value is an object or array (not the "*PolicyUnits" numbers). */
 static void find_policies(const json_value *v, int depth, size_t *budget, const char **names, size_t *lens,
@@ -682,7 +708,7 @@ lt_status metrics_add(metrics *m, const event *ev, lt_error *err)
 	/* first appearances are judged over every event: a new IP matters anywhere */
 	ev_str entity = principal_entity(ev->principal);
 	if ((st = note_first(m, FS_PRINCIPAL, entity, ev)) != LT_OK ||
-	    (st = note_first(m, FS_MODEL, ev->model, ev)) != LT_OK ||
+	    (st = note_first(m, FS_MODEL, ev->source == EV_SRC_KBLOG ? EV_STR_NULL : ev->model, ev)) != LT_OK ||
 	    (st = note_first(m, FS_IP, ev->source_ip, ev)) != LT_OK ||
 	    (st = note_first(m, FS_UA, ev->user_agent, ev)) != LT_OK)
 		return lt_error_set(err, LT_EFATAL, "metrics: out of memory");
@@ -715,6 +741,10 @@ lt_status metrics_add(metrics *m, const event *ev, lt_error *err)
 			               f.ec != EC_NONE);
 		if (st == LT_OK && f.guardrail)
 			st = count_guardrail(m, ev);
+		if (st == LT_OK && f.ct)
+			st = count_resources(m, ev, f.ec != EC_NONE);
+		if (st == LT_OK && (ev->flags & EV_F_BEARER_TOKEN))
+			st = tally_add(m, &m->credentials, "bedrock-api-key", 15, "bearer token", 1, f.ec != EC_NONE);
 	}
 	if (st == LT_OK && (f.inv || f.runtime)) {
 		int64_t hour = ev->time_us / HOUR_US * HOUR_US;
@@ -1034,6 +1064,8 @@ lt_status metrics_finish(metrics *m, lt_error *err)
 	lt_sort(m->errors.v, m->errors.n, sizeof *m->errors.v, cmp_count);
 	lt_sort(m->guardrail.v, m->guardrail.n, sizeof *m->guardrail.v, cmp_count);
 	lt_sort(m->actions.v, m->actions.n, sizeof *m->actions.v, cmp_count);
+	lt_sort(m->resources.v, m->resources.n, sizeof *m->resources.v, cmp_count);
+	lt_sort(m->credentials.v, m->credentials.n, sizeof *m->credentials.v, cmp_count);
 	if (st == LT_OK)
 		st = judge_series(m);
 	if (st == LT_OK)
@@ -1123,6 +1155,26 @@ size_t metrics_nactions(const metrics *m)
 const metrics_count *metrics_action(const metrics *m, size_t i)
 {
 	return &m->actions.v[i];
+}
+
+size_t metrics_nresources(const metrics *m)
+{
+	return m->resources.n;
+}
+
+const metrics_count *metrics_resource(const metrics *m, size_t i)
+{
+	return &m->resources.v[i];
+}
+
+size_t metrics_ncredentials(const metrics *m)
+{
+	return m->credentials.n;
+}
+
+const metrics_count *metrics_credential(const metrics *m, size_t i)
+{
+	return &m->credentials.v[i];
 }
 
 size_t metrics_nanomalies(const metrics *m)

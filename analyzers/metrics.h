@@ -165,6 +165,14 @@ const metrics_count *metrics_guardrail(const metrics *m, size_t i);
 /* CloudTrail Bedrock calls by action (detail = category, errors = with errorCode). */
 size_t metrics_nactions(const metrics *m);
 const metrics_count *metrics_action(const metrics *m, size_t i);
+/* Bedrock resources named by CloudTrail data events (name = ARN, detail =
+ * AgentAlias|KnowledgeBase|FlowAlias|Guardrail|Prompt..., errors = with errorCode). */
+size_t metrics_nresources(const metrics *m);
+const metrics_count *metrics_resource(const metrics *m, size_t i);
+/* Calls by credential kind when it is not SigV4 (today: "bedrock-api-key",
+ * the calls with additionalEventData.callWithBearerToken; errors = with errorCode). */
+size_t metrics_ncredentials(const metrics *m);
+const metrics_count *metrics_credential(const metrics *m, size_t i);
 size_t metrics_nanomalies(const metrics *m);
 const metrics_anomaly *metrics_anomaly_at(const metrics *m, size_t i);
 

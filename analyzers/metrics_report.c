@@ -575,6 +575,12 @@ lt_status metrics_add_to_report(const metrics *m, report *r, lt_error *err)
 	if (st == LT_OK)
 		st = count_table(r, "Bedrock API calls in CloudTrail by action", "action", "category", "calls", "errors",
 		                 metrics_nactions(m), metrics_action, m, true, err);
+	if (st == LT_OK && metrics_nresources(m) > 0)
+		st = count_table(r, "Bedrock agents, knowledge bases, flows and guardrails called (CloudTrail data events)",
+		                 "resource", "type", "calls", "errors", metrics_nresources(m), metrics_resource, m, true, err);
+	if (st == LT_OK && metrics_ncredentials(m) > 0)
+		st = count_table(r, "Calls made with a Bedrock API key (bearer token)", "credential", "kind", "calls",
+		                 "errors", metrics_ncredentials(m), metrics_credential, m, true, err);
 	if (st == LT_OK)
 		st = view_table(m, r, METRICS_VIEW_REGION, "Usage by account/region", "account/region", err);
 	if (st == LT_OK)
@@ -733,6 +739,11 @@ static lt_status write_json(const metrics *m, const char *const *dims, size_t nb
 		st = json_counts(b, "cloudtrail_actions", metrics_nactions(m), metrics_action, m, "action", "category",
 		                 "errors");
 	if (st == LT_OK)
+		st = json_counts(b, "bedrock_resources", metrics_nresources(m), metrics_resource, m, "arn", "type", "errors");
+	if (st == LT_OK)
+		st = json_counts(b, "credentials", metrics_ncredentials(m), metrics_credential, m, "credential", "kind",
+		                 "errors");
+	if (st == LT_OK)
 		st = buf_puts(b, ",\"anomalies\":[");
 	for (size_t i = 0; i < metrics_nanomalies(m) && st == LT_OK; i++) {
 		const metrics_anomaly *a = metrics_anomaly_at(m, i);
@@ -784,6 +795,25 @@ static lt_status write_csv(const metrics *m, const char *const *dims, size_t nby
 	return st;
 }
 
+/* "title (calls, errors, error rate):" then "  name [detail]: calls, errors, rate" lines; nothing when n is 0. */
+static lt_status text_counts(buf *b, const char *title, size_t n,
+                             const metrics_count *(*get)(const metrics *, size_t), const metrics *m)
+{
+	lt_status st = n > 0 ? buf_printf(b, "\n%s (calls, errors, error rate):\n", title) : LT_OK;
+	for (size_t i = 0; i < n && st == LT_OK; i++) {
+		const metrics_count *x = get(m, i);
+		char e[32];
+		ratio(x->errors, x->count, e);
+		st = buf_puts(b, "  ");
+		if (st == LT_OK)
+			st = case_escape_text(b, x->name, strlen(x->name));
+		if (st == LT_OK)
+			st = buf_printf(b, " [%s]: %llu, %llu, %s\n", x->detail, (unsigned long long)x->count,
+			                (unsigned long long)x->errors, e);
+	}
+	return st;
+}
+
 static lt_status write_sections(const metrics *m, buf *b)
 {
 	lt_status st = buf_puts(b, "\nrequests by input-token size:\n");
@@ -813,19 +843,13 @@ static lt_status write_sections(const metrics *m, buf *b)
 		if (st == LT_OK)
 			st = buf_printf(b, ": %llu\n", (unsigned long long)x->count);
 	}
-	if (st == LT_OK && metrics_nactions(m))
-		st = buf_puts(b, "\nBedrock API calls in CloudTrail by action (calls, errors, error rate):\n");
-	for (size_t i = 0; i < metrics_nactions(m) && st == LT_OK; i++) {
-		const metrics_count *x = metrics_action(m, i);
-		char e[32];
-		ratio(x->errors, x->count, e);
-		st = buf_puts(b, "  ");
-		if (st == LT_OK)
-			st = case_escape_text(b, x->name, strlen(x->name));
-		if (st == LT_OK)
-			st = buf_printf(b, " [%s]: %llu, %llu, %s\n", x->detail, (unsigned long long)x->count,
-			                (unsigned long long)x->errors, e);
-	}
+	if (st == LT_OK)
+		st = text_counts(b, "Bedrock API calls in CloudTrail by action", metrics_nactions(m), metrics_action, m);
+	if (st == LT_OK)
+		st = text_counts(b, "Bedrock agents, knowledge bases, flows and guardrails called (data events)",
+		                 metrics_nresources(m), metrics_resource, m);
+	if (st == LT_OK)
+		st = text_counts(b, "calls made with a Bedrock API key", metrics_ncredentials(m), metrics_credential, m);
 	if (st == LT_OK && metrics_nanomalies(m))
 		st = buf_puts(b, "\nanomalies:\n");
 	for (size_t i = 0; i < metrics_nanomalies(m) && st == LT_OK; i++) {

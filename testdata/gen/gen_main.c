@@ -33,6 +33,7 @@
 
 #include "testdata/gen/gen_ct.h"
 #include "testdata/gen/gen_digest.h"
+#include "testdata/gen/gen_extra.h"
 #include "testdata/gen/gen_inv.h"
 #include "testdata/gen/gen_text.h"
 #include "testdata/gen/gen_util.h"
@@ -48,6 +49,7 @@ typedef struct options {
 	size_t accounts, regions;
 	int days;
 	int attacks;
+	int extras;
 	int demo;
 	int varied; /* --profile varied */
 	int threads;
@@ -1070,7 +1072,8 @@ static void plan_init(plan_times *p, const options *o)
 	p->guard_delete = p->day + 16 * 3600 + 2 * 60;
 }
 
-static void write_all(const char *path, stream *v, size_t n, int truth)
+/* tail: lines written after the streams' (NULL: none). */
+static void write_all(const char *path, stream *v, size_t n, int truth, const gen_sb *tail)
 {
 	gen_sb all;
 	gen_sb_init(&all);
@@ -1079,6 +1082,8 @@ static void write_all(const char *path, stream *v, size_t n, int truth)
 		if (b->len)
 			gen_sb_putn(&all, b->data, b->len);
 	}
+	if (tail != NULL && tail->len)
+		gen_sb_putn(&all, tail->data, tail->len);
 	gen_write_file(path, all.data ? all.data : "", all.len);
 	gen_sb_free(&all);
 }
@@ -1112,11 +1117,14 @@ static void usage(FILE *f)
 {
 	fputs("usage: llmtrail-gen --out DIR [--size 100M] [--seed N] [--accounts N] [--regions N]\n"
 	      "                    [--days N] [--attacks on|off] [--scenario demo] [--key PEM]\n"
-	      "                    [--threads N] [--level 1-12] [--start YYYY-MM-DD]\n"
+	      "                    [--threads N] [--level 1-12] [--start YYYY-MM-DD] [--extras on|off]\n"
 	      "                    [--profile default|varied]\n"
 	      "Writes a synthetic AWS log export (CloudTrail, digests, Bedrock invocation logs)\n"
 	      "to DIR/acme-central-audit-logs/AWSLogs/..., plus DIR/public-keys.json,\n"
-	      "DIR/ground-truth.jsonl and DIR/digest-signatures.jsonl. Same seed, same bytes.\n", f);
+	      "DIR/ground-truth.jsonl and DIR/digest-signatures.jsonl. Same seed, same bytes.\n"
+	      "--extras on (default) adds Knowledge Base logs to the bucket, CloudTrail data events\n"
+	      "through Firehose (DIR/firehose-cloudtrail-data-events/) and a filter-log-events\n"
+	      "page (DIR/cloudwatch-exports/).\n", f);
 }
 
 static void parse_args(int argc, char **argv, options *o)
@@ -1128,6 +1136,7 @@ static void parse_args(int argc, char **argv, options *o)
 	o->regions = 2;
 	o->days = 7;
 	o->attacks = 1;
+	o->extras = 1;
 	o->threads = 2;
 	o->level = 6;
 	o->start = gen_time_make(2026, 3, 2, 0, 0, 0);
@@ -1149,7 +1158,11 @@ static void parse_args(int argc, char **argv, options *o)
 		else if (strcmp(a, "--threads") == 0) o->threads = (int)parse_num(a, v, 1, MAX_THREADS);
 		else if (strcmp(a, "--level") == 0) o->level = (int)parse_num(a, v, 1, 12);
 		else if (strcmp(a, "--key") == 0) o->key = v;
-		else if (strcmp(a, "--attacks") == 0) {
+		else if (strcmp(a, "--extras") == 0) {
+			if (strcmp(v, "on") && strcmp(v, "off"))
+				gen_die("--extras takes on or off");
+			o->extras = strcmp(v, "on") == 0;
+		} else if (strcmp(a, "--attacks") == 0) {
 			if (strcmp(v, "on") && strcmp(v, "off"))
 				gen_die("--attacks takes on or off");
 			o->attacks = strcmp(v, "on") == 0;
@@ -1226,14 +1239,23 @@ int main(int argc, char **argv)
 	gen_sb_reset(&path);
 	gen_sb_printf(&path, "%s/public-keys.json", o.out);
 	gen_signer_write_public_keys(signer, path.data, o.start - 86400, o.start + (int64_t)(o.days + 30) * 86400);
+	gen_sb extra_truth;
+	gen_sb_init(&extra_truth);
+	uint64_t extra_files = 0;
+	if (o.extras) {
+		gen_extra_plan ep = {o.out, o.seed, o.start, o.days, o.attacks, plan.day, plan.trail_stop, plan.trail_start,
+				     attacker_ip, attacker_ua};
+		extra_files = gen_extra_write(&ep, &w, &extra_truth);
+	}
 	gen_sb_reset(&path);
 	gen_sb_printf(&path, "%s/ground-truth.jsonl", o.out);
-	write_all(path.data, streams, n, 1);
+	write_all(path.data, streams, n, 1, &extra_truth);
 	gen_sb_reset(&path);
 	gen_sb_printf(&path, "%s/digest-signatures.jsonl", o.out);
-	write_all(path.data, streams, n, 0);
+	write_all(path.data, streams, n, 0, NULL);
+	gen_sb_free(&extra_truth);
 
-	uint64_t bytes = 0, files = 0, nct = 0, ninv = 0;
+	uint64_t bytes = 0, files = extra_files, nct = 0, ninv = 0;
 	for (size_t i = 0; i < n; i++) {
 		bytes += streams[i].bytes;
 		files += streams[i].n_files;
