@@ -2191,7 +2191,8 @@ static int apply_record(sigma_ruleset *rs, const event *ev, const sigma_detectio
 	const char *error = rec->error;
 	if (m && r->fs != NULL) {
 		m = rec->fs_group != NULL && rec->fs_value != NULL &&
-		    sigma_fs_feed(r->fs, rec->fs_group, rec->fs_value, ev->time_us, r->ext.fs_baseline_us);
+		    sigma_fs_feed(r->fs, rec->fs_group, rec->fs_value, ev->time_us, r->ext.fs_baseline_us,
+		                   r->ext.fs_from_rule);
 		if (m) {
 			m = !rec->filtered;
 			error = rec->error_seen;
