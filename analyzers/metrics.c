@@ -126,6 +126,7 @@ struct metrics {
 	uint64_t token_buckets[METRICS_TOKEN_BUCKETS];
 	tally errors, guardrail, actions, resources, credentials;
 	fs_table fs[FS_COUNT];
+	bool first_seen_short; /* the case spans less than METRICS_FIRST_SEEN_MIN_DAYS */
 	strmap *series_map;
 	aseries *series;
 	size_t nseries, aseries_alloc;
@@ -674,6 +675,27 @@ static void add_cell(cell *c, const event *ev, const ev_facts *f)
 
 /* ---- adding an event --------------------------------------------------------------- */
 
+/* The entity a principal ARN stands for in baselines: an assumed-role
+ * session is its role (arn:aws:sts::ACCOUNT:assumed-role/ROLE), since a
+ * fleet rotates session names every hour and each would otherwise be a
+ * principal "first seen" with no history; anything else is itself. */
+static ev_str principal_entity(ev_str principal)
+{
+	static const char tag[] = ":assumed-role/";
+	if (principal.p == NULL || principal.n < sizeof tag)
+		return principal;
+	const char *a = NULL;
+	for (size_t i = 0; i + sizeof tag - 1 <= principal.n && a == NULL; i++)
+		if (memcmp(principal.p + i, tag, sizeof tag - 1) == 0)
+			a = principal.p + i + sizeof tag - 1;
+	if (a == NULL)
+		return principal;
+	const char *slash = memchr(a, '/', (size_t)(principal.p + principal.n - a));
+	if (slash != NULL)
+		principal.n = (size_t)(slash - principal.p);
+	return principal;
+}
+
 lt_status metrics_add(metrics *m, const event *ev, lt_error *err)
 {
 	if (ev->time_us < m->opt.since_us || ev->time_us >= m->opt.until_us)
@@ -684,7 +706,8 @@ lt_status metrics_add(metrics *m, const event *ev, lt_error *err)
 		m->last_us = ev->time_us;
 	lt_status st = LT_OK;
 	/* first appearances are judged over every event: a new IP matters anywhere */
-	if ((st = note_first(m, FS_PRINCIPAL, ev->principal, ev)) != LT_OK ||
+	ev_str entity = principal_entity(ev->principal);
+	if ((st = note_first(m, FS_PRINCIPAL, entity, ev)) != LT_OK ||
 	    (st = note_first(m, FS_MODEL, ev->source == EV_SRC_KBLOG ? EV_STR_NULL : ev->model, ev)) != LT_OK ||
 	    (st = note_first(m, FS_IP, ev->source_ip, ev)) != LT_OK ||
 	    (st = note_first(m, FS_UA, ev->user_agent, ev)) != LT_OK)
@@ -727,7 +750,7 @@ lt_status metrics_add(metrics *m, const event *ev, lt_error *err)
 		int64_t hour = ev->time_us / HOUR_US * HOUR_US;
 		if (hour > ev->time_us)
 			hour -= HOUR_US;
-		add_cell(cell_of(m, 'P', ev->principal, hour, &st), ev, &f);
+		add_cell(cell_of(m, 'P', entity, hour, &st), ev, &f);
 		if (st == LT_OK)
 			add_cell(cell_of(m, 'M', ev->model, hour, &st), ev, &f);
 	}
@@ -854,13 +877,15 @@ typedef struct dense {
 } dense;
 
 /* Count-type anomaly (invocations, tokens) at hour h of a dense series. */
-static lt_status judge_count(metrics *m, const aseries *s, const dense *d, size_t h, int64_t h0, bool tokens,
-                             double *tmp)
+static lt_status judge_count(metrics *m, const aseries *s, const dense *d, size_t born, size_t h, int64_t h0,
+                             bool tokens, double *tmp)
 {
 	double x = tokens ? d[h].tokens : d[h].calls;
 	if (x < (tokens ? METRICS_MIN_TOKENS : METRICS_MIN_INVOCATIONS))
 		return LT_OK;
 	size_t lo = h > METRICS_WINDOW_HOURS ? h - METRICS_WINDOW_HOURS : 0, n = 0;
+	if (lo < born)
+		lo = born;
 	double wmax = 0;
 	for (size_t i = lo; i < h; i++) {
 		tmp[n] = tokens ? d[i].tokens : d[i].calls;
@@ -891,8 +916,8 @@ static lt_status judge_count(metrics *m, const aseries *s, const dense *d, size_
 	return push_anomaly(m, &a);
 }
 
-static lt_status judge_rate(metrics *m, const aseries *s, const dense *d, size_t h, int64_t h0, bool thr,
-                            double *tmp)
+static lt_status judge_rate(metrics *m, const aseries *s, const dense *d, size_t born, size_t h, int64_t h0,
+                            bool thr, double *tmp)
 {
 	double e = thr ? d[h].throttles : d[h].errors;
 	if (e < METRICS_MIN_ERRORS || d[h].calls <= 0)
@@ -901,6 +926,8 @@ static lt_status judge_rate(metrics *m, const aseries *s, const dense *d, size_t
 	if (rate < METRICS_MIN_RATE)
 		return LT_OK;
 	size_t lo = h > METRICS_WINDOW_HOURS ? h - METRICS_WINDOW_HOURS : 0, n = 0;
+	if (lo < born)
+		lo = born;
 	for (size_t i = lo; i < h; i++)
 		if (d[i].calls > 0)
 			tmp[n++] = (thr ? d[i].throttles : d[i].errors) / d[i].calls;
@@ -950,14 +977,18 @@ static lt_status judge_series(metrics *m)
 			d[i].tokens = (double)c->tokens;
 		}
 		const aseries *s = &m->series[m->cells[lo].series];
-		for (size_t h = METRICS_MIN_HISTORY; h < nh && st == LT_OK; h++) {
-			st = judge_count(m, s, d, h, h0, false, tmp);
+		/* judged against its own history only: from its first active hour,
+		 * after METRICS_MIN_HISTORY hours of it (a new series has no baseline;
+		 * its appearance is a first-seen matter) */
+		size_t born = (size_t)((m->cells[lo].hour - h0) / HOUR_US);
+		for (size_t h = born + METRICS_MIN_HISTORY; h < nh && st == LT_OK; h++) {
+			st = judge_count(m, s, d, born, h, h0, false, tmp);
 			if (st == LT_OK)
-				st = judge_count(m, s, d, h, h0, true, tmp);
+				st = judge_count(m, s, d, born, h, h0, true, tmp);
 			if (st == LT_OK)
-				st = judge_rate(m, s, d, h, h0, false, tmp);
+				st = judge_rate(m, s, d, born, h, h0, false, tmp);
 			if (st == LT_OK)
-				st = judge_rate(m, s, d, h, h0, true, tmp);
+				st = judge_rate(m, s, d, born, h, h0, true, tmp);
 		}
 		lo = hi;
 	}
@@ -979,10 +1010,11 @@ static lt_status judge_first_seen(metrics *m)
 	if (m->first_us > m->last_us)
 		return LT_OK;
 	int64_t span = m->last_us - m->first_us;
-	int64_t base = (int64_t)METRICS_FIRST_SEEN_HOURS * HOUR_US;
-	if (span / 4 < base)
-		base = span / 4;
-	int64_t cut = m->first_us + base;
+	if (span < (int64_t)METRICS_FIRST_SEEN_MIN_DAYS * 24 * HOUR_US) {
+		m->first_seen_short = true; /* too short to learn what is usual: nothing is "new" */
+		return LT_OK;
+	}
+	int64_t cut = m->first_us + (int64_t)METRICS_FIRST_SEEN_HOURS * HOUR_US;
 	static const metrics_anomaly_kind kinds[FS_COUNT] = {METRICS_A_NEW_PRINCIPAL, METRICS_A_NEW_MODEL,
 	                                                     METRICS_A_NEW_SOURCE_IP, METRICS_A_NEW_USER_AGENT};
 	for (int k = 0; k < FS_COUNT; k++) {
@@ -1163,6 +1195,11 @@ const metrics_dim *metrics_by(const metrics *m, size_t *n)
 {
 	*n = m->opt.nby;
 	return m->opt.by;
+}
+
+bool metrics_first_seen_short(const metrics *m)
+{
+	return m->first_seen_short;
 }
 
 int64_t metrics_first_us(const metrics *m)

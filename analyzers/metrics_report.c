@@ -462,6 +462,37 @@ static const builtin_rule anomaly_rules[METRICS_A_COUNT] = {
 	                              "attack.initial-access"},
 };
 
+static const builtin_rule short_baseline_rule = {
+    "llmtrail-baseline-too-short", "Baseline too short for first-seen judgements", RPT_LEVEL_INFORMATIONAL,
+    "The case spans less than the minimum history needed to tell a new principal, model, source IP or user "
+    "agent from one that is merely rare, so no first-seen finding was made (docs/metrics.md).",
+    NULL};
+
+/* An info finding saying that first-seen checks did not run, and why. */
+static lt_status short_baseline_note(const metrics *m, report *r, lt_error *err)
+{
+	if (!metrics_first_seen_short(m))
+		return LT_OK;
+	size_t idx;
+	lt_status st = builtin_add_rule(r, &short_baseline_rule, &idx, err);
+	if (st != LT_OK)
+		return st;
+	char detail[256];
+	double days = (double)(metrics_last_us(m) - metrics_first_us(m)) / 86400e6;
+	snprintf(detail, sizeof detail,
+	         "the case spans %.2f days; first-seen checks need at least %d days of history, so nothing was "
+	         "judged new",
+	         days, METRICS_FIRST_SEEN_MIN_DAYS);
+	builtin_hit h;
+	memset(&h, 0, sizeof h);
+	h.source = "metrics";
+	h.uid = "baseline:too-short";
+	h.time_us = metrics_first_us(m);
+	h.detail_field = "metrics";
+	h.detail = detail;
+	return builtin_add_hit(r, idx, &h, err);
+}
+
 static const char *anomaly_name(metrics_anomaly_kind k)
 {
 	static const char *const n[METRICS_A_COUNT] = {"invocations", "tokens",       "error-rate",   "throttle-rate",
@@ -554,6 +585,8 @@ lt_status metrics_add_to_report(const metrics *m, report *r, lt_error *err)
 		st = view_table(m, r, METRICS_VIEW_REGION, "Usage by account/region", "account/region", err);
 	if (st == LT_OK)
 		st = anomalies(m, r, err);
+	if (st == LT_OK)
+		st = short_baseline_note(m, r, err);
 	return st;
 }
 

@@ -29,8 +29,8 @@ static const cli_option options[] = {
 	{"since", 0, "TIME", "only events at or after TIME (ISO-8601)"},
 	{"until", 0, "TIME", "only events before TIME (ISO-8601)"},
 	{"source", 0, "SOURCE", "only events from SOURCE (cloudtrail|invocation|kb-log)"},
-	{"principal", 0, "ARN", "only events by this principal"},
-	{"action", 0, "NAME", "only events with this action (eventName or operation)"},
+	{"principal", 0, "ARN", "only events by this principal (any case, a glob, or the name after the ARN's last '/')"},
+	{"action", 0, "NAME", "only events with this action (eventName or operation; any case, a glob)"},
 	{"format", 'f', "FORMAT", "csv, jsonl or table (default: table)"},
 	{NULL, 0, NULL, NULL},
 };
@@ -201,6 +201,7 @@ static int print_events(case_db *c, void *vctx)
 	buf_init(&b, 0);
 	lt_status st = header_line(&b, ctx->format);
 	const event *ev = NULL;
+	uint64_t shown = 0;
 	while (st == LT_OK) {
 		lt_status rs = replay_next(r, &ev, &err);
 		if (rs == LT_EFATAL) {
@@ -212,6 +213,7 @@ static int print_events(case_db *c, void *vctx)
 		ev_str cl[C_COUNT];
 		char tbuf[LTIME_BUFSZ], lbuf[24];
 		cells(ev, cl, tbuf, lbuf);
+		shown++;
 		st = format_line(&b, ctx->format, cl);
 		if (st == LT_OK && b.len > 65536) {
 			fwrite(b.data, 1, b.len, stdout);
@@ -233,6 +235,10 @@ static int print_events(case_db *c, void *vctx)
 			fprintf(stderr, "llmtrail timeline: out of memory\n");
 		return LT_EXIT_FATAL;
 	}
+	if (shown == 0 && (ctx->f.principal || ctx->f.action || ctx->f.source != EV_SRC_UNKNOWN ||
+	                   ctx->f.since_us != INT64_MIN || ctx->f.until_us != INT64_MAX))
+		fprintf(stderr, "llmtrail timeline: no event matches the filters (values match any case, "
+		                "as globs, or the part of an ARN after its last '/'; see `llmtrail stats`)\n");
 	return LT_EXIT_CLEAN;
 }
 
@@ -246,6 +252,10 @@ static int run(const command *self, int argc, char **argv)
 	int first = cli_parse(self, argc, argv, on_option, &ctx, &npos, &code);
 	if (first < 0)
 		return code;
+	if (ctx.f.since_us >= ctx.f.until_us) {
+		fprintf(stderr, "llmtrail timeline: --since must be before --until\n");
+		return LT_EXIT_USAGE;
+	}
 	return with_case(argv[first], print_events, &ctx);
 }
 

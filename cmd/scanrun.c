@@ -34,12 +34,14 @@
 #include <sys/stat.h>
 
 #include "analyzers/copies.h"
+#include "analyzers/incident.h"
 #include "analyzers/metrics.h"
 #include "analyzers/metrics_report.h"
 #include "analyzers/reconcile.h"
 #include "analyzers/sigma.h"
 #include "analyzers/verify.h"
 #include "cmd/rulesdir.h"
+#include "cmd/term.h"
 #include "common/log.h"
 #include "common/ltime.h"
 #include "ingest/sha256.h"
@@ -72,6 +74,15 @@ void scan_options_init(scan_options *o)
 	o->fail_on = RPT_LEVEL_HIGH;
 	o->formats = SCAN_FMT_ALL;
 	o->redact = true;
+}
+
+int scan_options_check(const scan_options *o)
+{
+	if (o->since_us >= o->until_us) {
+		fprintf(stderr, "llmtrail: --since must be before --until\n");
+		return LT_EXIT_USAGE;
+	}
+	return 0;
 }
 
 static int usage_error(const char *what, const char *value)
@@ -246,6 +257,8 @@ typedef struct scan {
 	timeline *tl; /* timeline.csv spool (NULL: csv not requested) */
 	uint64_t corr_lookups_missed; /* correlation events not found again in the index */
 	struct integrity *in; /* digest verification and reconciliation, run beside the replay */
+	incident_join *join;  /* invocation records -> their CloudTrail call's caller */
+	incident_prices *prices; /* NULL: no cost estimates */
 } scan;
 
 static void say_error(const char *prefix, const lt_error *err)
@@ -960,6 +973,10 @@ static lt_status replay_case(scan *s, lt_error *err)
 			st = LT_EFATAL;
 			break;
 		}
+		if (incident_join_event(s->join, &h.rev, err) != LT_OK) {
+			st = LT_EFATAL;
+			break;
+		}
 		lt_error me;
 		lt_error_clear(&me);
 		if (metrics_add(s->m, ev, &me) == LT_EFATAL) {
@@ -1147,7 +1164,7 @@ static lt_status add_problems(scan *s, lt_error *err)
 		const char *kind = col(st, 0);
 		char reason[LT_ERROR_MSG_MAX + 64];
 		snprintf(reason, sizeof reason, "%s: %s", kind, col(st, 4));
-		bool note = strcmp(kind, "skipped") == 0; /* said, but not a fault (docs/case-schema.md) */
+		bool note = strcmp(kind, "note") == 0; /* said, but not a fault (docs/case-schema.md) */
 		rpt_severity sev = note ? RPT_SEV_INFO
 		                   : strcmp(kind, "missing-body") == 0 || strcmp(kind, "bad-record") == 0
 		                       ? RPT_SEV_WARNING
@@ -1229,6 +1246,7 @@ static lt_status write_outputs(scan *s, lt_error *err)
 		{SCAN_FMT_HTML, "report.html", report_write_html},
 		{SCAN_FMT_JUNIT, "junit.xml", report_write_junit},
 		{SCAN_FMT_JSONL, "findings.jsonl", report_write_jsonl},
+		{SCAN_FMT_JSONL, "incidents.jsonl", report_write_incidents_jsonl},
 		{SCAN_FMT_MD, "summary.md", report_write_markdown},
 	};
 	for (size_t i = 0; i < sizeof writers / sizeof writers[0]; i++) {
@@ -1244,14 +1262,64 @@ static lt_status write_outputs(scan *s, lt_error *err)
 	return LT_OK;
 }
 
+/* The price table shipped beside the rule packs (rules/prices/); without it
+ * incidents carry tokens but no cost. */
+static void load_prices(scan *s)
+{
+	char dir[PATH_MAX], path[PATH_MAX + 32];
+	if (rulesdir_find(dir, sizeof dir) == NULL) {
+		log_warn("no price table (the shipped rules folder was not found): incidents carry no cost");
+		return;
+	}
+	snprintf(path, sizeof path, "%s/prices/bedrock-prices.tsv", dir);
+	lt_error e;
+	lt_error_clear(&e);
+	if (incident_prices_load(path, &s->prices, &e) != LT_OK)
+		say_error("price table", &e);
+}
+
+static lt_status build_incidents(scan *s, lt_error *err)
+{
+	incident_options io = {0, s->prices, s->join};
+	return incident_build(s->r, &io, err);
+}
+
+#define SCAN_SUMMARY_INCIDENTS 5
+
+/* The top incidents, one line each: level, risk, when, title. */
+static void print_incidents(const scan *s)
+{
+	size_t n = report_nincidents(s->r);
+	printf("incidents: %zu%s\n", n, n ? " (highest risk first)" : "");
+	for (size_t i = 0; i < n && i < SCAN_SUMMARY_INCIDENTS; i++) {
+		const rpt_incident *in = report_incident(s->r, i);
+		char a[LTIME_BUFSZ], b[LTIME_BUFSZ];
+		ltime_format(in->first_us, 0, a);
+		ltime_format(in->last_us, 0, b);
+		buf t;
+		buf_init(&t, 0);
+		if (case_escape_text(&t, in->title.p, in->title.n > 160 ? 160 : in->title.n) != LT_OK)
+			buf_reset(&t);
+		printf("  %zu. %-13s risk %5.1f  %s .. %s  %.*s\n", i + 1, rpt_level_name(in->level), in->risk,
+		       a, b, (int)t.len, t.data ? t.data : "");
+		buf_free(&t);
+	}
+	if (n > SCAN_SUMMARY_INCIDENTS)
+		printf("  ... %zu more in incidents.jsonl\n", n - SCAN_SUMMARY_INCIDENTS);
+}
+
 static void print_summary(const scan *s)
 {
+	print_incidents(s);
 	uint64_t counts[RPT_NLEVELS];
 	report_level_counts(s->r, counts);
-	printf("findings: %llu critical, %llu high, %llu medium, %llu low, %llu informational\n",
-	       (unsigned long long)counts[RPT_LEVEL_CRITICAL], (unsigned long long)counts[RPT_LEVEL_HIGH],
-	       (unsigned long long)counts[RPT_LEVEL_MEDIUM], (unsigned long long)counts[RPT_LEVEL_LOW],
-	       (unsigned long long)counts[RPT_LEVEL_INFORMATIONAL]);
+	fputs("findings:", stdout);
+	for (int l = RPT_LEVEL_CRITICAL; l >= RPT_LEVEL_INFORMATIONAL; l--) {
+		const char *name = rpt_level_name((rpt_level)l);
+		printf("%s %s%llu %s%s", l == RPT_LEVEL_CRITICAL ? "" : ",", counts[l] ? term_level_on(stdout, name) : "",
+		       (unsigned long long)counts[l], name, counts[l] ? term_off(stdout) : "");
+	}
+	fputc('\n', stdout);
 	size_t fired = 0, na = 0, unsupported = 0, failed = 0, passed = 0;
 	for (size_t i = 0; i < report_nrules(s->r); i++) {
 		switch (report_rule(s->r, i)->outcome) {
@@ -1278,6 +1346,10 @@ static void print_summary(const scan *s)
 		printf("rule errors: %llu event(s) in %zu rule(s)\n", (unsigned long long)s->fail_events,
 		       s->fail_rules);
 	printf("evidence problems: %zu\n", report_nproblems_serious(s->r));
+	char reason[512];
+	report_verdict_reason(s->r, reason, sizeof reason);
+	const char *v = rpt_verdict_name(report_verdict(s->r));
+	printf("verdict: %s%s%s: %s\n", term_level_on(stdout, v), v, term_off(stdout), reason);
 	if (s->o->formats & SCAN_FMT_HTML)
 		printf("report: %s/report.html\n", s->o->out_dir);
 	else
@@ -1306,6 +1378,11 @@ void scan_run(const char *case_path, const scan_options *o, exit_state *ex)
 	if (st == LT_OK)
 		st = load_rules(&s, &err);
 	if (st == LT_OK) {
+		load_prices(&s);
+		if ((s.join = incident_join_new()) == NULL)
+			st = lt_error_set(&err, LT_EFATAL, "out of memory");
+	}
+	if (st == LT_OK) {
 		metrics_options mo;
 		metrics_options_init(&mo);
 		mo.since_us = o->since_us;
@@ -1332,16 +1409,25 @@ void scan_run(const char *case_path, const scan_options *o, exit_state *ex)
 	if (st == LT_OK)
 		st = add_problems(&s, &err);
 	if (st == LT_OK)
+		st = build_incidents(&s, &err);
+	if (st == LT_OK)
 		st = write_outputs(&s, &err);
 	if (st != LT_OK) {
 		say_error("scan", &err);
 		exit_state_note(ex, LT_EXIT_FATAL);
 	} else {
 		print_summary(&s);
-		if (report_fails(s.r))
+		if (report_verdict(s.r) == RPT_VERDICT_NO_EVIDENCE) {
+			fprintf(stderr, "llmtrail: error: no event could be read from the evidence: nothing was "
+			                "analysed (see the problems above)\n");
+			exit_state_note(ex, LT_EXIT_FATAL);
+		} else if (report_fails(s.r)) {
 			exit_state_note(ex, LT_EXIT_FINDINGS);
+		}
 	}
 	timeline_discard(s.tl);
+	incident_join_free(s.join);
+	incident_prices_free(s.prices);
 	free(s.rule_index);
 	free(s.rule_active);
 	free(s.fails);

@@ -72,6 +72,10 @@ lt_status cloudtrail_fill(event *ev, const json_value *rec, lt_error *err)
 	ev->source = EV_SRC_CLOUDTRAIL;
 
 	ev_str t = str_at(rec, "eventTime");
+	const json_value *tv = json_get(rec, "eventTime");
+	if (tv != NULL && tv->type != JSON_STRING)
+		return lt_error_set(err, LT_EITEM, "CloudTrail record: eventTime is not a string (JSON %s)",
+		                    json_type_name(tv->type));
 	if (t.n == 0)
 		return lt_error_set(err, LT_EITEM, "CloudTrail record has no eventTime");
 	if (ltime_parse(t.p, t.n, &ev->time_us) != LT_OK)

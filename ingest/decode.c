@@ -769,9 +769,11 @@ static void decode_object(dctx *c, const decode_peek *pk)
 
 static void decode_nothing(dctx *c, const decode_peek *pk)
 {
-	if (pk->utf16)
+	if (pk->utf16 && json_looks_utf16(pk->text, pk->len))
 		problem(c, LT_EFILE, 0, 0,
 			"UTF-16 text is not supported: convert it to UTF-8 (iconv -f UTF-16 -t UTF-8)");
+	else if (pk->utf16)
+		problem(c, LT_EFILE, 0, 0, "NUL byte at offset %zu: not UTF-8 JSON text", strnlen(pk->text, pk->len));
 	else if (pk->first != NULL)
 		report_lookalike(c, pk->first, c->base + pk->start);
 }

@@ -682,14 +682,14 @@ lt_status writer_member_chunks(writer *w, const blob_chunks *c, lt_error *err)
 	return insert_chunks(w, w->cur_id, c, err);
 }
 
-/* The member's problems that are faults: a "skipped" one (a CONTROL_MESSAGE
- * passed over on purpose) is recorded but does not make the member one that
- * "had problems" (the exit code of a later run, docs/case-schema.md). */
+/* The member's problems that are faults: a "note" (a CONTROL_MESSAGE passed
+ * over on purpose) is recorded but does not make the member one that "had
+ * problems" (the exit code of a later run, docs/case-schema.md). */
 static size_t fault_count(const writer_member *m)
 {
 	size_t n = 0;
 	for (size_t i = 0; i < m->nproblems; i++)
-		n += strcmp(m->problems[i].kind, PROBLEM_SKIPPED) != 0;
+		n += strcmp(m->problems[i].kind, PROBLEM_NOTE) != 0;
 	return n;
 }
 

@@ -48,8 +48,8 @@ typedef struct writer writer;
 #define PROBLEM_BAD_RECORD "bad-record"   /* one record/line could not be decoded */
 #define PROBLEM_MISSING_BODY "missing-body" /* a referenced external body is not in the evidence */
 #define PROBLEM_CHANGED "changed"         /* a member's bytes differ from when it was indexed */
-#define PROBLEM_SKIPPED "skipped"         /* not a fault: something deliberately not read and said
-                                             (a symlink, a CloudWatch Logs CONTROL_MESSAGE) */
+#define PROBLEM_SKIPPED "skipped"         /* not read on purpose: a symlink, device or fifo */
+#define PROBLEM_NOTE "note"               /* not a fault: said on purpose (a CloudWatch Logs CONTROL_MESSAGE) */
 #define PROBLEM_CONFLICT "conflict"       /* same id, other content (conflicts table, not problems) */
 
 typedef struct writer_problem {

@@ -67,7 +67,7 @@ check "show writes no raw escape byte" sh -c "! grep -q \"$(printf '\033')\" '$T
 check "show prints every event with that uid" [ "$("$LLMTRAIL" show "$C" req-0001 | grep -c '^# source')" -eq 2 ]
 "$LLMTRAIL" show "$C" no-such-uid >/dev/null 2>"$T/err2"
 check "show of an unknown uid fails with 2" [ $? -eq 2 ]
-check "and says so" grep -q "no event with uid no-such-uid" "$T/err2"
+check "and says so" grep -q "no event with eventID, requestID or requestId no-such-uid" "$T/err2"
 echo "not a case" >"$T/notcase"
 "$LLMTRAIL" timeline "$T/notcase" >/dev/null 2>&1
 check "timeline on a non-case file is fatal (4)" [ $? -eq 4 ]

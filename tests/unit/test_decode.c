@@ -288,6 +288,10 @@ static void decode__not_evidence__skipped_without_problem(void **state)
 	assert_int_equal(r->st, LT_EFILE);
 	assert_non_null(strstr(r->col.problems[0].msg, "UTF-16"));
 	run_free(r);
+	r = decode_text("{\0\"Records\":[]}", 15, NULL); /* a NUL byte, not UTF-16 (issue 22 #15) */
+	assert_int_equal(r->st, LT_EFILE);
+	assert_string_equal(r->col.problems[0].msg, "NUL byte at offset 1: not UTF-8 JSON text");
+	run_free(r);
 }
 
 static void decode__digest__handed_to_sink(void **state)
