@@ -45,7 +45,7 @@ static lt_status add_one(void *vctx, const evdup_conflict_row *row, lt_error *er
 	buf_reset(&x->where);
 	const char *base = strrchr(row->evidence, '/');
 	const char *name = *row->member ? row->member : base ? base + 1 : row->evidence;
-	if (evdup_describe(row, &x->detail) != LT_OK ||
+	if (evdup_describe(row, 1, &x->detail) != LT_OK ||
 	    buf_printf(&x->where, "%s in %s line %llu", row->uid, name, (unsigned long long)row->line) != LT_OK)
 		return lt_error_set(err, LT_EFATAL, "out of memory");
 	const char *where = buf_cstr(&x->where), *detail = buf_cstr(&x->detail);

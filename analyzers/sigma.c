@@ -61,7 +61,7 @@
 #define SCRATCH_CAP ((size_t)256 << 20)
 #define REASON_MAX 300
 
-enum { DER_NONE = 0, DER_PROMPT, DER_SYSTEM, DER_RESPONSE, DER_TOOLS };
+enum { DER_NONE = 0, DER_PROMPT, DER_SYSTEM, DER_RESPONSE, DER_TOOLS, DER_CREDENTIAL };
 
 typedef struct field_def {
 	char *name;
@@ -70,7 +70,7 @@ typedef struct field_def {
 	int derived;
 	bool keyword;  /* every text leaf of the event */
 	bool anywhere; /* flatten: true — a member of that name at any depth */
-	sigma_ac *ac[3]; /* prefilter per event source (generic mode: [0] only) */
+	sigma_ac *ac[EV_SRC_COUNT]; /* prefilter per event source (generic mode: [0] only) */
 } field_def;
 
 typedef struct item {
@@ -241,7 +241,7 @@ struct sigma_detector {
 	sigma_detection res;
 };
 
-static const char *const derived_names[] = {NULL, "prompt", "system", "response", "tool_calls"};
+static const char *const derived_names[] = {NULL, "prompt", "system", "response", "tool_calls", "credential"};
 
 /* ================================================================ small helpers */
 
@@ -293,7 +293,7 @@ void ruleset_free(sigma_ruleset *rs)
 	for (size_t i = 0; i < rs->nre; i++)
 		pcre2_code_free(rs->regexes[i]);
 	for (size_t i = 0; i < rs->nfields; i++)
-		for (size_t k = 0; k < 3; k++)
+		for (size_t k = 0; k < EV_SRC_COUNT; k++)
 			sigma_ac_free(rs->fields[i].ac[k]);
 	for (size_t i = 0; i < rs->n; i++) {
 		free(rs->rules[i]->filters);
@@ -528,6 +528,8 @@ static void set_logsource(sigma_ruleset *rs, sigma_rule *r)
 			r->source = EV_SRC_CLOUDTRAIL;
 		else if (strcmp(r->ls_service, "bedrock_invocation") == 0)
 			r->source = EV_SRC_INVOCATION;
+		else if (strcmp(r->ls_service, "bedrock_knowledge_base") == 0)
+			r->source = EV_SRC_KBLOG;
 	}
 	const char *second = r->ls_service[0] ? r->ls_service : r->ls_category;
 	size_t n = strlen(r->ls_product) + strlen(second) + 2;
@@ -793,7 +795,7 @@ static lt_status intern_field(sigma_ruleset *rs, const char *name, bool keyword,
 	if (f->name == NULL)
 		return oom(err);
 	if (!keyword) {
-		for (int d = DER_PROMPT; d <= DER_TOOLS; d++)
+		for (int d = DER_PROMPT; d <= DER_CREDENTIAL; d++)
 			if (strcmp(name, derived_names[d]) == 0)
 				f->derived = d;
 		const named_list *m = map_lookup(rs, name);
@@ -1284,7 +1286,7 @@ static lt_status build_prefilter(sigma_ruleset *rs, lt_error *err)
 	}
 	arena_free(tmp);
 	for (size_t i = 0; i < rs->nfields && st == LT_OK; i++)
-		for (size_t k = 0; k < 3; k++)
+		for (size_t k = 0; k < EV_SRC_COUNT; k++)
 			if (rs->fields[i].ac[k] != NULL && sigma_ac_build(rs->fields[i].ac[k]) != LT_OK)
 				st = oom(err);
 	return st;
@@ -1650,6 +1652,8 @@ static ev_str derived_of(const event *ev, int d)
 		return ev->response;
 	case DER_TOOLS:
 		return ev->tool_calls;
+	case DER_CREDENTIAL: /* how the caller authenticated, when it is not SigV4 */
+		return (ev->flags & EV_F_BEARER_TOKEN) ? ev_str_from("bedrock-api-key", 15) : EV_STR_NULL;
 	default:
 		return EV_STR_NULL;
 	}
@@ -1951,7 +1955,7 @@ static void scan_prefilter(sigma_detector *d)
 {
 	const sigma_ruleset *rs = d->rs;
 	size_t slot = rs->generic ? 0 : (size_t)d->ev->source;
-	if (slot > 2)
+	if (slot >= EV_SRC_COUNT)
 		return;
 	for (size_t i = 0; i < rs->nfields; i++) {
 		const field_def *f = &rs->fields[i];

@@ -24,6 +24,7 @@
 static const cli_option options[] = {
 	{"jobs", 'j', "N", "worker threads (default: number of cores)"},
 	{"max-member-size", 0, "SIZE", "largest decompressed member accepted (default: 4G)"},
+	INDEXRUN_TOTAL_OPTION
 	{NULL, 0, NULL, NULL},
 };
 
@@ -38,6 +39,8 @@ static int on_option(void *vctx, const cli_option *opt, const char *value)
 			fprintf(stderr, "llmtrail: --max-member-size wants a size like 512M or 4G\n");
 			return LT_EXIT_USAGE;
 		}
+	} else if (strcmp(opt->name, "max-total-bytes") == 0) {
+		return indexrun_parse_total(value, &c->max_total_bytes);
 	}
 	return 0;
 }
@@ -45,7 +48,7 @@ static int on_option(void *vctx, const cli_option *opt, const char *value)
 static int run(const command *self, int argc, char **argv)
 {
 	int npos, code;
-	indexrun_options o = {0, 0, argc, argv};
+	indexrun_options o = {0, 0, argc, argv, 0};
 	int first = cli_parse(self, argc, argv, on_option, &o, &npos, &code);
 	if (first < 0)
 		return code;

@@ -25,6 +25,8 @@ static int run(const command *self, int argc, char **argv)
 	int first = cli_parse(self, argc, argv, on_option, &o, &npos, &code);
 	if (first < 0)
 		return code;
+	if ((code = scan_options_check(&o)) != 0)
+		return code;
 	code = outpath_check_case("output folder", o.out_dir, argv[first]);
 	if (code != 0)
 		return code;

@@ -12,7 +12,7 @@
 
 #include <errno.h>
 #include <limits.h>
-#include <sqlite3.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -115,6 +115,16 @@ int outpath_check(const char *what, const char *out, const char *const *evidence
 	return 0;
 }
 
+typedef struct recorded_ctx {
+	const char *what, *out;
+} recorded_ctx;
+
+static int check_recorded(void *vctx, const char *path)
+{
+	const recorded_ctx *rc = vctx;
+	return outpath_check(rc->what, rc->out, &path, 1);
+}
+
 int outpath_check_case(const char *what, const char *out, const char *case_path)
 {
 	case_db *c = NULL;
@@ -122,18 +132,62 @@ int outpath_check_case(const char *what, const char *out, const char *case_path)
 	lt_error_clear(&err);
 	if (case_open(case_path, CASE_READONLY, &c, &err) != LT_OK)
 		return 0;
-	sqlite3_stmt *s = NULL;
-	int rc = 0;
-	if (sqlite3_prepare_v2(case_sqlite(c), "SELECT path FROM evidence ORDER BY id", -1, &s, NULL) == SQLITE_OK) {
-		while (rc == 0 && sqlite3_step(s) == SQLITE_ROW) {
-			const char *e = (const char *)sqlite3_column_text(s, 0);
-			if (e != NULL)
-				rc = outpath_check(what, out, &e, 1);
-		}
-	}
-	sqlite3_finalize(s);
+	recorded_ctx rc = {what, out};
+	int code = case_each_evidence_path(c, check_recorded, &rc, &err);
 	case_close(c);
-	return rc;
+	return code > 0 ? code : 0;
+}
+
+typedef struct same_ctx {
+	const char *const *evidence;
+	size_t n;
+	const char *other; /* first recorded path none of evidence covers (owned) */
+} same_ctx;
+
+/* Nonzero when path (recorded in the case) is none of the evidence given
+ * now nor inside one of them. */
+static int recorded_elsewhere(void *vctx, const char *path)
+{
+	same_ctx *sc = vctx;
+	char r[PATH_MAX], e[PATH_MAX];
+	int have_r = resolve(path, r) == 0;
+	for (size_t i = 0; i < sc->n; i++) {
+		if (strcmp(path, sc->evidence[i]) == 0)
+			return 0;
+		if (have_r && resolve(sc->evidence[i], e) == 0 && is_inside(r, e))
+			return 0;
+	}
+	sc->other = strdup(path);
+	return 1;
+}
+
+int outpath_check_same_case(const char *case_path, const char *const *evidence, size_t n)
+{
+	struct stat sb;
+	if (stat(case_path, &sb) != 0)
+		return 0;
+	case_db *c = NULL;
+	lt_error err;
+	lt_error_clear(&err);
+	if (case_open(case_path, CASE_READONLY, &c, &err) != LT_OK)
+		return 0; /* index says why when it opens it */
+	same_ctx sc = {evidence, n, NULL};
+	int found = case_each_evidence_path(c, recorded_elsewhere, &sc, &err);
+	case_close(c);
+	if (found <= 0) {
+		free((char *)(uintptr_t)sc.other);
+		return 0;
+	}
+	buf b;
+	buf_init(&b, 0);
+	if (buf_puts(&b, "llmtrail: ") == LT_OK && case_escape_text(&b, case_path, strlen(case_path)) == LT_OK &&
+	    buf_puts(&b, " already holds a case of other evidence (") == LT_OK &&
+	    (sc.other == NULL || case_escape_text(&b, sc.other, strlen(sc.other)) == LT_OK))
+		fprintf(stderr, "%s): give --append to add this evidence to that investigation, or choose another -o\n",
+		        buf_cstr(&b));
+	buf_free(&b);
+	free((char *)(uintptr_t)sc.other);
+	return LT_EXIT_USAGE;
 }
 
 int outpath_mkdirs(const char *dir)

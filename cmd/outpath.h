@@ -26,6 +26,13 @@ int outpath_check(const char *what, const char *out, const char *const *evidence
  * case_path (`scan`); 0 when the case cannot be read (scan then says why). */
 int outpath_check_case(const char *what, const char *out, const char *case_path);
 
+/* `analyze -o DIR` on a folder that already holds a case: 0 when case_path
+ * does not exist or every evidence path it records is one of evidence[0..n)
+ * or inside one (re-running the same investigation adds only what is new);
+ * else prints which recorded evidence is foreign and returns LT_EXIT_USAGE
+ * (`--append` skips this check to add evidence on purpose). */
+int outpath_check_same_case(const char *case_path, const char *const *evidence, size_t n);
+
 /* mkdir -p: creates dir and its missing parents (mode 0777 before umask).
  * 0 on success or when it already is a folder; -1 with errno otherwise. */
 int outpath_mkdirs(const char *dir);

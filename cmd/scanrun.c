@@ -41,6 +41,7 @@
 #include "analyzers/sigma.h"
 #include "analyzers/verify.h"
 #include "cmd/rulesdir.h"
+#include "cmd/term.h"
 #include "common/log.h"
 #include "common/ltime.h"
 #include "ingest/sha256.h"
@@ -73,6 +74,15 @@ void scan_options_init(scan_options *o)
 	o->fail_on = RPT_LEVEL_HIGH;
 	o->formats = SCAN_FMT_ALL;
 	o->redact = true;
+}
+
+int scan_options_check(const scan_options *o)
+{
+	if (o->since_us >= o->until_us) {
+		fprintf(stderr, "llmtrail: --since must be before --until\n");
+		return LT_EXIT_USAGE;
+	}
+	return 0;
 }
 
 static int usage_error(const char *what, const char *value)
@@ -352,6 +362,8 @@ static bool source_present(const scan *s, ev_source src)
 		return s->totals.events_cloudtrail > 0;
 	if (src == EV_SRC_INVOCATION)
 		return s->totals.events_invocation > 0;
+	if (src == EV_SRC_KBLOG)
+		return s->totals.events_kblog > 0;
 	return false;
 }
 
@@ -1152,10 +1164,12 @@ static lt_status add_problems(scan *s, lt_error *err)
 		const char *kind = col(st, 0);
 		char reason[LT_ERROR_MSG_MAX + 64];
 		snprintf(reason, sizeof reason, "%s: %s", kind, col(st, 4));
-		rpt_severity sev = strcmp(kind, "missing-body") == 0 || strcmp(kind, "bad-record") == 0
+		bool note = strcmp(kind, "note") == 0; /* said, but not a fault (docs/case-schema.md) */
+		rpt_severity sev = note ? RPT_SEV_INFO
+		                   : strcmp(kind, "missing-body") == 0 || strcmp(kind, "bad-record") == 0
 		                       ? RPT_SEV_WARNING
 		                       : RPT_SEV_ERROR;
-		evidence_problems++;
+		evidence_problems += !note;
 		rc = report_add_problem(s->r, col(st, 1), col(st, 2), (uint64_t)sqlite3_column_int64(st, 3), sev,
 		                        reason, err);
 	}
@@ -1299,10 +1313,13 @@ static void print_summary(const scan *s)
 	print_incidents(s);
 	uint64_t counts[RPT_NLEVELS];
 	report_level_counts(s->r, counts);
-	printf("findings: %llu critical, %llu high, %llu medium, %llu low, %llu informational\n",
-	       (unsigned long long)counts[RPT_LEVEL_CRITICAL], (unsigned long long)counts[RPT_LEVEL_HIGH],
-	       (unsigned long long)counts[RPT_LEVEL_MEDIUM], (unsigned long long)counts[RPT_LEVEL_LOW],
-	       (unsigned long long)counts[RPT_LEVEL_INFORMATIONAL]);
+	fputs("findings:", stdout);
+	for (int l = RPT_LEVEL_CRITICAL; l >= RPT_LEVEL_INFORMATIONAL; l--) {
+		const char *name = rpt_level_name((rpt_level)l);
+		printf("%s %s%llu %s%s", l == RPT_LEVEL_CRITICAL ? "" : ",", counts[l] ? term_level_on(stdout, name) : "",
+		       (unsigned long long)counts[l], name, counts[l] ? term_off(stdout) : "");
+	}
+	fputc('\n', stdout);
 	size_t fired = 0, na = 0, unsupported = 0, failed = 0, passed = 0;
 	for (size_t i = 0; i < report_nrules(s->r); i++) {
 		switch (report_rule(s->r, i)->outcome) {
@@ -1329,6 +1346,10 @@ static void print_summary(const scan *s)
 		printf("rule errors: %llu event(s) in %zu rule(s)\n", (unsigned long long)s->fail_events,
 		       s->fail_rules);
 	printf("evidence problems: %zu\n", report_nproblems_serious(s->r));
+	char reason[512];
+	report_verdict_reason(s->r, reason, sizeof reason);
+	const char *v = rpt_verdict_name(report_verdict(s->r));
+	printf("verdict: %s%s%s: %s\n", term_level_on(stdout, v), v, term_off(stdout), reason);
 	if (s->o->formats & SCAN_FMT_HTML)
 		printf("report: %s/report.html\n", s->o->out_dir);
 	else
@@ -1396,8 +1417,13 @@ void scan_run(const char *case_path, const scan_options *o, exit_state *ex)
 		exit_state_note(ex, LT_EXIT_FATAL);
 	} else {
 		print_summary(&s);
-		if (report_fails(s.r))
+		if (report_verdict(s.r) == RPT_VERDICT_NO_EVIDENCE) {
+			fprintf(stderr, "llmtrail: error: no event could be read from the evidence: nothing was "
+			                "analysed (see the problems above)\n");
+			exit_state_note(ex, LT_EXIT_FATAL);
+		} else if (report_fails(s.r)) {
 			exit_state_note(ex, LT_EXIT_FINDINGS);
+		}
 	}
 	timeline_discard(s.tl);
 	incident_join_free(s.join);

@@ -118,6 +118,7 @@ static const char css[] =
 	".verdict{font-size:15.5px;font-weight:600;padding:10px 14px;border-radius:6px;margin:14px 0}\n"
 	".verdict.fail{background:#fdecea;border-left:6px solid var(--high)}\n"
 	".verdict.pass{background:#e9f6ee;border-left:6px solid #1e8449}\n"
+	".verdict.notgated,.verdict.incomplete,.verdict.noevidence{background:#fff6e0;border-left:6px solid #b9770e}\n"
 	".verdict .sub{display:block;font-weight:400;font-size:13px;margin-top:2px}\n"
 	".cards{display:grid;grid-template-columns:repeat(auto-fit,minmax(150px,1fr));gap:10px;"
 	"margin:10px 0}\n"
@@ -229,49 +230,19 @@ static void page_top(const hw *w)
 static void verdict(const hw *w)
 {
 	const report *r = w->r;
-	const rpt_options *o = report_options(r);
-	uint64_t c[RPT_NLEVELS];
-	report_level_counts(r, c);
-	uint64_t total = 0, above = 0;
-	for (int l = 0; l < RPT_NLEVELS; l++) {
-		total += c[l];
-		if (o->fail_on != RPT_LEVEL_NONE && l >= (int)o->fail_on)
-			above += c[l];
-	}
-	bool fail = report_fails(r);
-	fprintf(w->out, "<p class=\"verdict %s\">%s: ", fail ? "fail" : "pass", fail ? "FAIL" : "PASS");
-	if (fail) {
-		hnum(w, above);
-		fprintf(w->out, " finding%s at or above <b>%s</b> (the fail-on level)", above == 1 ? "" : "s",
-		        rpt_level_name(o->fail_on));
-	} else if (total) {
-		fprintf(w->out, "no finding at or above <b>%s</b> (the fail-on level)",
-		        rpt_level_name(o->fail_on));
-	} else {
-		fputs("no findings", w->out);
-	}
-	fputs("<span class=\"sub\">", w->out);
-	hnum(w, total);
-	fprintf(w->out, " finding%s in all", total == 1 ? "" : "s");
-	for (int l = RPT_NLEVELS - 1; l >= 0; l--)
-		if (c[l]) {
-			fputs(", ", w->out);
-			hnum(w, c[l]);
-			fprintf(w->out, " %s", rpt_level_name((rpt_level)l));
-		}
-	size_t failed = 0, unsupported = 0;
-	for (size_t i = 0; i < report_nrules(r); i++) {
-		failed += report_rule(r, i)->outcome == RPT_FAILED;
+	rpt_verdict v = report_verdict(r);
+	static const char *const cls[] = {"pass", "fail", "notgated", "incomplete", "noevidence"};
+	char reason[512];
+	report_verdict_reason(r, reason, sizeof reason);
+	fprintf(w->out, "<p class=\"verdict %s\">%s: ", cls[v], rpt_verdict_name(v));
+	hd(w, rpt_s(reason));
+	size_t unsupported = 0;
+	for (size_t i = 0; i < report_nrules(r); i++)
 		unsupported += report_rule(r, i)->outcome == RPT_UNSUPPORTED;
-	}
-	size_t np = report_nproblems_serious(r);
-	if (np)
-		fprintf(w->out, "; %zu problem%s reading evidence", np, np == 1 ? "" : "s");
-	if (failed)
-		fprintf(w->out, "; %zu rule%s failed", failed, failed == 1 ? "" : "s");
 	if (unsupported)
-		fprintf(w->out, "; %zu rule%s unsupported", unsupported, unsupported == 1 ? "" : "s");
-	fputs(".</span></p>\n", w->out);
+		fprintf(w->out, "<span class=\"sub\">%zu rule%s unsupported.</span>", unsupported,
+		        unsupported == 1 ? "" : "s");
+	fputs("</p>\n", w->out);
 }
 
 static void card(const hw *w, uint64_t v, const char *label)
@@ -1041,6 +1012,6 @@ lt_status report_write_html(const report *r, FILE *out, lt_error *err)
 	problems(&w);
 	footer(&w);
 	if (fflush(out) != 0 || ferror(out))
-		return lt_error_set(err, LT_EFILE, "report.html: write failed");
+		return report_write_failed(err, "report.html");
 	return LT_OK;
 }

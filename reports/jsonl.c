@@ -138,7 +138,7 @@ lt_status report_write_jsonl(const report *r, FILE *out, lt_error *err)
 		write_finding(out, r, order[i]);
 	free(order);
 	if (fflush(out) != 0 || ferror(out))
-		return lt_error_set(err, LT_EFILE, "findings.jsonl: write failed");
+		return report_write_failed(err, "findings.jsonl");
 	return LT_OK;
 }
 

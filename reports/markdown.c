@@ -36,29 +36,9 @@ static void md_time(FILE *out, int64_t us)
 
 static void verdict(FILE *out, const report *r)
 {
-	uint64_t c[RPT_NLEVELS];
-	report_level_counts(r, c);
-	const rpt_options *o = report_options(r);
-	uint64_t at_or_above = 0, total = 0;
-	for (int l = 0; l < RPT_NLEVELS; l++) {
-		total += c[l];
-		if (o->fail_on != RPT_LEVEL_NONE && l >= (int)o->fail_on)
-			at_or_above += c[l];
-	}
-	if (report_fails(r))
-		fprintf(out, "**FAIL**: %" PRIu64 " finding%s at or above level %s (of %" PRIu64
-		             " in all).\n\n",
-		        at_or_above, at_or_above == 1 ? "" : "s", rpt_level_name(o->fail_on), total);
-	else if (total)
-		fprintf(out, "**PASS**: %" PRIu64 " finding%s, none at or above level %s.\n\n", total,
-		        total == 1 ? "" : "s", rpt_level_name(o->fail_on));
-	else
-		fputs("**PASS**: no findings.\n\n", out);
-	size_t np = report_nproblems_serious(r);
-	if (np > 0)
-		fprintf(out, "**INCOMPLETE**: %zu evidence problem%s: the analysis did not see everything "
-		             "(see Problems).\n\n",
-		        np, np == 1 ? "" : "s");
+	char reason[512];
+	report_verdict_reason(r, reason, sizeof reason);
+	fprintf(out, "**%s**: %s.\n\n", rpt_verdict_name(report_verdict(r)), reason);
 }
 
 static void facts(FILE *out, const report *r)
@@ -219,6 +199,6 @@ lt_status report_write_markdown(const report *r, FILE *out, lt_error *err)
 	level_table(out, r);
 	top_findings(out, r);
 	if (fflush(out) != 0 || ferror(out))
-		return lt_error_set(err, LT_EFILE, "summary.md: write failed");
+		return report_write_failed(err, "summary.md");
 	return LT_OK;
 }

@@ -17,6 +17,7 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -801,6 +802,84 @@ bool report_fails(const report *r)
 	return w != RPT_LEVEL_NONE && r->opt.fail_on != RPT_LEVEL_NONE && w >= r->opt.fail_on;
 }
 
+size_t report_nrules_failed(const report *r)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < report_nrules(r); i++)
+		n += report_rule(r, i)->outcome == RPT_FAILED;
+	return n;
+}
+
+rpt_verdict report_verdict(const report *r)
+{
+	if (report_total_events(r) == 0)
+		return RPT_VERDICT_NO_EVIDENCE;
+	if (report_fails(r))
+		return RPT_VERDICT_FAIL;
+	if (r->opt.fail_on == RPT_LEVEL_NONE)
+		return RPT_VERDICT_NOT_GATED;
+	if (report_nproblems_serious(r) > 0 || report_nrules_failed(r) > 0)
+		return RPT_VERDICT_INCOMPLETE;
+	return RPT_VERDICT_PASS;
+}
+
+static uint64_t findings_at_or_above(const report *r, uint64_t *total)
+{
+	uint64_t c[RPT_NLEVELS], above = 0;
+	report_level_counts(r, c);
+	*total = 0;
+	for (int l = 0; l < RPT_NLEVELS; l++) {
+		*total += c[l];
+		if (r->opt.fail_on != RPT_LEVEL_NONE && l >= (int)r->opt.fail_on)
+			above += c[l];
+	}
+	return above;
+}
+
+static const char *plural(uint64_t n) { return n == 1 ? "" : "s"; }
+
+size_t report_verdict_reason(const report *r, char *out, size_t n)
+{
+	uint64_t total;
+	uint64_t above = findings_at_or_above(r, &total);
+	const char *fail_on = rpt_level_name(r->opt.fail_on);
+	int k = 0;
+	switch (report_verdict(r)) {
+	case RPT_VERDICT_NO_EVIDENCE:
+		k = snprintf(out, n, "no event could be read, so nothing was judged");
+		break;
+	case RPT_VERDICT_FAIL:
+		k = snprintf(out, n, "%" PRIu64 " finding%s at or above %s (the fail-on level), %" PRIu64 " in all",
+		             above, plural(above), fail_on, total);
+		break;
+	case RPT_VERDICT_NOT_GATED:
+		k = snprintf(out, n, "--fail-on none: %" PRIu64 " finding%s listed, none judged", total,
+		             plural(total));
+		break;
+	case RPT_VERDICT_INCOMPLETE:
+	case RPT_VERDICT_PASS:
+		k = total ? snprintf(out, n, "no finding at or above %s (the fail-on level), %" PRIu64 " below it",
+		                     fail_on, total)
+		          : snprintf(out, n, "no findings");
+		break;
+	}
+	size_t len = k > 0 ? (size_t)k : 0;
+	size_t np = report_nproblems_serious(r), nf = report_nrules_failed(r);
+	if (np)
+		len += (size_t)snprintf(len < n ? out + len : NULL, len < n ? n - len : 0,
+		                        "; %zu evidence problem%s: not everything was read", np, plural(np));
+	if (nf)
+		len += (size_t)snprintf(len < n ? out + len : NULL, len < n ? n - len : 0,
+		                        "; %zu rule%s failed", nf, plural(nf));
+	return len;
+}
+
+const char *rpt_verdict_name(rpt_verdict v)
+{
+	static const char *const names[] = {"PASS", "FAIL", "NOT GATED", "INCOMPLETE", "NO EVIDENCE"};
+	return (unsigned)v < sizeof names / sizeof names[0] ? names[v] : "?";
+}
+
 static int cmp_str(rpt_str a, rpt_str b)
 {
 	size_t n = a.n < b.n ? a.n : b.n;
@@ -877,6 +956,12 @@ size_t report_event_rules(report *r, const rpt_event_in *ev, size_t *rules, size
 lt_status report_event_rules_status(const report *r, lt_error *err)
 {
 	return findings_hits_status(r->fs, err);
+}
+
+lt_status report_write_failed(lt_error *err, const char *name)
+{
+	int e = errno ? errno : EIO;
+	return lt_error_set(err, LT_EFILE, "%s: write failed: %s", name, strerror(e));
 }
 
 lt_status report_write_path(const report *r, report_writer fn, const char *path, lt_error *err)

@@ -485,6 +485,33 @@ rpt_level report_worst_level(const report *r);
 /* True when a finding is at or above the fail_on level. */
 bool report_fails(const report *r);
 
+/* The run's verdict, the same in every output (HTML, Markdown, JUnit,
+ * stdout) and behind the exit code. In order of precedence:
+ *   NO_EVIDENCE  no event was read at all: nothing was judged;
+ *   FAIL         a finding at or above fail_on;
+ *   NOT_GATED    fail_on is none: findings are listed, nothing is judged;
+ *   INCOMPLETE   no finding at or above fail_on, but evidence problems
+ *                (warnings/errors) or failed rules: the run did not see or
+ *                evaluate everything, so it cannot say PASS;
+ *   PASS         no finding at or above fail_on, everything read and run. */
+typedef enum rpt_verdict {
+	RPT_VERDICT_PASS = 0,
+	RPT_VERDICT_FAIL = 1,
+	RPT_VERDICT_NOT_GATED = 2,
+	RPT_VERDICT_INCOMPLETE = 3,
+	RPT_VERDICT_NO_EVIDENCE = 4
+} rpt_verdict;
+rpt_verdict report_verdict(const report *r);
+/* "PASS", "FAIL", "NOT GATED", "INCOMPLETE", "NO EVIDENCE" */
+const char *rpt_verdict_name(rpt_verdict v);
+/* Rules whose outcome is RPT_FAILED. */
+size_t report_nrules_failed(const report *r);
+/* Why the verdict is what it is, as one plain-text sentence without the
+ * verdict's name ("11 findings at or above high (the fail-on level)"),
+ * then what qualifies it ("; 5 evidence problems; 1 rule failed"): the
+ * words every writer shows after the name. Returns strlen (as snprintf). */
+size_t report_verdict_reason(const report *r, char *out, size_t n);
+
 /* Indexes of the findings sorted by level (worst first), rule pack, rule id,
  * first time, group: a malloc'd array of report_nfindings entries (free()),
  * NULL if there are none or out of memory. */
@@ -500,6 +527,10 @@ typedef lt_status (*report_writer)(const report *r, FILE *out, lt_error *err);
 /* Writes path atomically: to "path.tmp", then renamed over path, so a reader
  * never sees half a report. LT_EFILE (err names the file) when it cannot be
  * written; the temporary file is removed on failure. */
+/* For a writer whose stream failed (fflush/ferror): LT_EFILE
+ * "NAME: write failed: <strerror(errno)>" (EIO when errno is 0), so a full
+ * disk says so. */
+lt_status report_write_failed(lt_error *err, const char *name) LT_WUR;
 lt_status report_write_path(const report *r, report_writer fn, const char *path,
                             lt_error *err) LT_WUR;
 

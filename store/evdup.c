@@ -527,7 +527,22 @@ lt_status evdup_each_conflict(case_db *c, evdup_conflict_fn fn, void *ctx, lt_er
 	return st;
 }
 
-lt_status evdup_describe(const evdup_conflict_row *r, buf *out)
+/* Where the first copy is: evidence path and member, or (short) the member alone. */
+static lt_status put_where(const evdup_conflict_row *r, int short_where, buf *out)
+{
+	const char *base = strrchr(r->first_evidence, '/');
+	const char *ev = short_where && base != NULL ? base + 1 : r->first_evidence;
+	lt_status st = LT_OK;
+	if (!(short_where && *r->first_member))
+		st = case_escape_text(out, ev, strlen(ev));
+	if (st == LT_OK && *r->first_member && !short_where)
+		st = buf_puts(out, ": ");
+	if (st == LT_OK && *r->first_member)
+		st = case_escape_text(out, r->first_member, strlen(r->first_member));
+	return st;
+}
+
+lt_status evdup_describe(const evdup_conflict_row *r, int short_where, buf *out)
 {
 	char t[LTIME_BUFSZ];
 	ltime_format(r->time_us, 6, t);
@@ -541,12 +556,7 @@ lt_status evdup_describe(const evdup_conflict_row *r, buf *out)
 	if (st == LT_OK)
 		st = buf_printf(out, " (%s) from ", r->level);
 	if (st == LT_OK)
-		st = case_escape_text(out, r->first_evidence, strlen(r->first_evidence));
-	if (st == LT_OK && *r->first_member) {
-		st = buf_puts(out, ": ");
-		if (st == LT_OK)
-			st = case_escape_text(out, r->first_member, strlen(r->first_member));
-	}
+		st = put_where(r, short_where, out);
 	if (st == LT_OK)
 		st = buf_printf(out, ": line %llu", (unsigned long long)r->first_line);
 	return st;

@@ -90,8 +90,10 @@ typedef lt_status (*evdup_conflict_fn)(void *ctx, const evdup_conflict_row *row,
 lt_status evdup_each_conflict(case_db *c, evdup_conflict_fn fn, void *ctx, lt_error *err) LT_WUR;
 /* How many conflicts the case records (0 without the table). */
 lt_status evdup_count_conflicts(case_db *c, int64_t *n, lt_error *err) LT_WUR;
-/* One line: "cloudtrail ct-0001 at TIME: same id, other content: differs in F1, F2 (high) from FILE: MEMBER: line N"
- * (escaped). */
-lt_status evdup_describe(const evdup_conflict_row *row, buf *out) LT_WUR;
+/* One line: "cloudtrail ct-0001 at TIME: same id, other content: differs in F1, F2 (high) from WHERE: line N"
+ * (escaped), WHERE being the first copy's evidence path and member, or with
+ * short set, its member (the evidence file's name for a plain file), which
+ * keeps absolute paths out of report excerpts. */
+lt_status evdup_describe(const evdup_conflict_row *row, int short_where, buf *out) LT_WUR;
 
 #endif

@@ -34,8 +34,11 @@
 #include <pthread.h>
 #include <sqlite3.h>
 #include <stdio.h>
+#include <fnmatch.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "common/arena.h"
@@ -122,8 +125,9 @@ struct replay {
 	sqlite3_stmt *q_conflict; /* is a later copy a conflicting one (store/evdup.h)? NULL: none in the case */
 	int conflict;          /* the row next_row returned is such a copy */
 	replay_filter f;
-	int64_t want[3];       /* string ids the principal/action/model filter needs; 0 = any */
-	int impossible;        /* a filter names a string the case does not have */
+	uint8_t *want[3];      /* principal/action/model filter: bitset over string ids; NULL = any */
+	size_t want_n[3];      /* bits in want[i] */
+	int impossible;        /* a filter matches no string the case has */
 	size_t uid_n;
 	arena *step;     /* where this step allocates: step_own, or a prefetch batch's arena */
 	arena *step_own;
@@ -137,8 +141,8 @@ struct replay {
 	size_t cache_bytes;
 	uint64_t tick;
 	uint64_t produced; /* events produced so far: the next one's seq - 1 */
-	int64_t tie_time[3]; /* per source: the time of the last kept row, and */
-	uint32_t tie_next[3]; /* how many kept rows had that time (the next one's tie) */
+	int64_t tie_time[EV_SRC_COUNT]; /* per source: the time of the last kept row, and */
+	uint32_t tie_next[EV_SRC_COUNT]; /* how many kept rows had that time (the next one's tie) */
 	uint32_t tie;        /* the tie of the row next_row returned */
 	uint64_t loads, load_bytes; /* chunks read and inflated (more than the chunks: the cache is too small) */
 	uint64_t spill_reads;       /* spans read back from the spill */
@@ -155,7 +159,7 @@ void replay_filter_init(replay_filter *f)
 
 static ev_source src_from(int64_t v)
 {
-	return v == EV_SRC_CLOUDTRAIL ? EV_SRC_CLOUDTRAIL : v == EV_SRC_INVOCATION ? EV_SRC_INVOCATION : EV_SRC_UNKNOWN;
+	return v > 0 && v < EV_SRC_COUNT ? (ev_source)v : EV_SRC_UNKNOWN;
 }
 
 static lt_status sql_fail(sqlite3 *db, lt_error *err, const char *what)
@@ -170,25 +174,65 @@ static char *dup_opt(const char *s)
 
 /* --- string dictionary and filters ----------------------------------------- */
 
-static void resolve_filter(replay *r)
+/* A filter value against one dictionary string, both any case: the whole
+ * string as a glob (* ? [...]); and, when the value has no glob character,
+ * also the last '/'-separated part, so "ci-deploy" finds
+ * arn:aws:iam::1:user/ci-deploy and "claude-3-haiku" an inference-profile
+ * ARN ending in it. */
+static bool filter_value_matches(const char *pat, bool glob, ev_str s)
+{
+	char v[REPLAY_FILTER_MAX_VALUE];
+	if (s.n == 0 || s.n >= sizeof v)
+		return false;
+	memcpy(v, s.p, s.n);
+	v[s.n] = '\0';
+	if (fnmatch(pat, v, FNM_CASEFOLD) == 0)
+		return true;
+	if (glob)
+		return false;
+	const char *last = strrchr(v, '/');
+	return last != NULL && strcasecmp(last + 1, pat) == 0;
+}
+
+/* Marks the dictionary strings each filter value matches. */
+static lt_status resolve_filter(replay *r, lt_error *err)
 {
 	const char *names[3] = {r->f.principal, r->f.action, r->f.model};
+	size_t nstr = 0;
+	int ok = 1;
 	for (int i = 0; i < 3; i++) {
 		if (names[i] == NULL)
 			continue;
-		r->want[i] = case_string_id(r->c, names[i]);
-		if (r->want[i] == 0)
+		if (nstr == 0)
+			while (case_string(r->c, (uint32_t)(nstr + 1), &ok), ok)
+				nstr++;
+		r->want_n[i] = nstr + 1;
+		r->want[i] = calloc((nstr + 8) / 8 + 1, 1);
+		if (r->want[i] == NULL)
+			return lt_error_set(err, LT_EFATAL, "out of memory");
+		bool glob = strpbrk(names[i], "*?[") != NULL, any = false;
+		for (size_t id = 1; id <= nstr; id++)
+			if (filter_value_matches(names[i], glob, case_string(r->c, (uint32_t)id, &ok))) {
+				r->want[i][id / 8] |= (uint8_t)(1u << (id % 8));
+				any = true;
+			}
+		if (!any)
 			r->impossible = 1;
 	}
 	r->uid_n = r->f.uid ? strlen(r->f.uid) : 0;
+	return LT_OK;
 }
 
 static int row_wanted(const replay *r, const evblock_row *row)
 {
 	static const int col[3] = {EVB_PRINCIPAL, EVB_ACTION, EVB_MODEL};
-	for (int i = 0; i < 3; i++)
-		if (r->want[i] != 0 && (int64_t)row->str[col[i]] != r->want[i])
+	for (int i = 0; i < 3; i++) {
+		if (r->want[i] == NULL)
+			continue;
+		uint64_t id = row->str[col[i]];
+		if (id == 0 || id >= r->want_n[i] || !(r->want[i][id / 8] & (1u << (id % 8))))
 			return 0;
+	}
 	if (r->f.uid != NULL && (row->uid.n != r->uid_n || memcmp(row->uid.p, r->f.uid, r->uid_n) != 0))
 		return 0;
 	return 1;
@@ -364,8 +408,9 @@ lt_status replay_new(case_db *c, const replay_filter *f, replay **out, lt_error 
 		st = case_strings_refresh(c, err);
 	if (st == LT_OK)
 		st = load_missing(r, err);
+	if (st == LT_OK)
+		st = resolve_filter(r, err);
 	if (st == LT_OK) {
-		resolve_filter(r);
 		st = evmerge_new(c, f->since_us, f->until_us, f->source, &r->m, err);
 	}
 	if (st == LT_OK &&
@@ -423,6 +468,8 @@ void replay_free(replay *r)
 	free(r->provs);
 	arena_free(r->prov_mem);
 	free(r->missing.keys);
+	for (int i = 0; i < 3; i++)
+		free(r->want[i]);
 	free((char *)(uintptr_t)r->f.principal);
 	free((char *)(uintptr_t)r->f.action);
 	free((char *)(uintptr_t)r->f.model);

@@ -66,6 +66,8 @@
 #define REPLAY_SPILL_MIN ((uint64_t)1 << 20)
 #define REPLAY_SPILL_MAX ((uint64_t)16 << 30)
 
+#define REPLAY_FILTER_MAX_VALUE 4096
+
 /* replay_filter.flags */
 #define REPLAY_HEADERS_ONLY 0x1u /* no raw bytes, no re-parse, no derived text (fast listing) */
 #define REPLAY_NO_DERIVE 0x2u    /* raw and doc, but no derived text */
@@ -82,9 +84,14 @@ typedef struct replay_filter {
 	int64_t since_us;      /* events at or after; INT64_MIN = no bound */
 	int64_t until_us;      /* events before; INT64_MAX = no bound */
 	ev_source source;      /* EV_SRC_UNKNOWN = any source */
-	const char *principal; /* exact ARN, NULL = any */
-	const char *action;    /* exact eventName/operation, NULL = any */
-	const char *model;     /* exact model id, NULL = any */
+	/* principal, action, model: NULL = any; else matched without regard to
+	 * case, as a glob (* ? [...]) over the whole value, and (without glob
+	 * characters) also against the part after the value's last '/'
+	 * ("ci-deploy" finds arn:aws:iam::1:user/ci-deploy). Values longer than
+	 * REPLAY_FILTER_MAX_VALUE bytes never match. */
+	const char *principal; /* ARN */
+	const char *action;    /* eventName/operation */
+	const char *model;     /* model id or inference-profile ARN */
 	const char *uid;       /* exact uid, NULL = any */
 	unsigned flags;
 	/* Work done on each event before replay_next returns it, with

@@ -580,7 +580,7 @@ static lt_status insert_events(writer *w, int64_t member_id, const event *ev, si
 		st = make_row(w, &ev[i], i, &w->rows[i].r, err);
 		if (st == LT_OK && (w->rows[i].r.input_body_ref.n > 0 || w->rows[i].r.output_body_ref.n > 0))
 			st = insert_body_ref(w, member_id, &w->rows[i].r, err);
-		res->events_new_by_source[w->rows[i].r.source % 3u]++;
+		res->events_new_by_source[w->rows[i].r.source % EV_SRC_COUNT]++;
 	}
 	if (st != LT_OK)
 		return st;
@@ -682,6 +682,17 @@ lt_status writer_member_chunks(writer *w, const blob_chunks *c, lt_error *err)
 	return insert_chunks(w, w->cur_id, c, err);
 }
 
+/* The member's problems that are faults: a "note" (a CONTROL_MESSAGE passed
+ * over on purpose) is recorded but does not make the member one that "had
+ * problems" (the exit code of a later run, docs/case-schema.md). */
+static size_t fault_count(const writer_member *m)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < m->nproblems; i++)
+		n += strcmp(m->problems[i].kind, PROBLEM_NOTE) != 0;
+	return n;
+}
+
 lt_status writer_member_end(writer *w, const writer_member *m, writer_result *res, lt_error *err)
 {
 	int64_t id = w->cur_id;
@@ -701,7 +712,7 @@ lt_status writer_member_end(writer *w, const writer_member *m, writer_result *re
 	sqlite3_stmt *s = w->q[Q_MEM_UPD];
 	sqlite3_bind_int64(s, 1, (int64_t)res->events_new);
 	sqlite3_bind_int64(s, 2, 0);
-	sqlite3_bind_int64(s, 3, (int64_t)m->nproblems);
+	sqlite3_bind_int64(s, 3, (int64_t)fault_count(m));
 	sqlite3_bind_text(s, 4, m->format ? m->format : "unknown", -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 5, res->state, -1, SQLITE_STATIC);
 	if (m->has_content) {
@@ -870,7 +881,7 @@ static lt_status dedup_is_current(writer *w, int *current, int64_t *last_block, 
 	return rc == SQLITE_ROW ? LT_OK : fail(w, err, "dedup state");
 }
 
-static lt_status dedup_store(writer *w, const dup_map *dm, const uint64_t dups[3], int64_t last_block,
+static lt_status dedup_store(writer *w, const dup_map *dm, const uint64_t dups[EV_SRC_COUNT], int64_t last_block,
                              lt_error *err)
 {
 	lt_status st = case_exec(w->c,
@@ -896,7 +907,7 @@ static lt_status dedup_store(writer *w, const dup_map *dm, const uint64_t dups[3
 	if (st == LT_OK && sqlite3_prepare_v2(w->db, "INSERT INTO dedup(source, duplicates, last_block) VALUES(?,?,?)",
 	                                      -1, &s, NULL) != SQLITE_OK)
 		st = fail(w, err, "prepare dedup insert");
-	for (int src = 0; st == LT_OK && src < 3; src++) {
+	for (int src = 0; st == LT_OK && src < EV_SRC_COUNT; src++) {
 		sqlite3_bind_int(s, 1, src);
 		sqlite3_bind_int64(s, 2, (int64_t)dups[src]);
 		sqlite3_bind_int64(s, 3, last_block);
@@ -928,7 +939,7 @@ static lt_status conflict_store(writer *w, sqlite3_stmt *s, const evmerge_item *
 
 /* One pass over the merge: later copies judged by content (store/evdup.h);
  * re-deliveries counted, conflicts recorded. */
-static lt_status dedup_judge_all(writer *w, dup_map *dm, uint64_t dups[3], lt_error *err)
+static lt_status dedup_judge_all(writer *w, dup_map *dm, uint64_t dups[EV_SRC_COUNT], lt_error *err)
 {
 	evmerge *m = NULL;
 	evdup *d = NULL;
@@ -955,7 +966,7 @@ static lt_status dedup_judge_all(writer *w, dup_map *dm, uint64_t dups[3], lt_er
 			st = conflict_store(w, ins, it, &cf, err);
 			continue;
 		}
-		dups[it->row->source % 3u]++;
+		dups[it->row->source % EV_SRC_COUNT]++;
 		if (dup_add(dm, it->member_id) != 0)
 			st = lt_error_set(err, LT_EFATAL, "out of memory");
 	}
@@ -976,7 +987,7 @@ lt_status writer_dedup(writer *w, int *ran, lt_error *err)
 	if (st != LT_OK || current)
 		return st;
 	dup_map dm = {NULL, NULL, 0, 0};
-	uint64_t dups[3] = {0, 0, 0};
+	uint64_t dups[EV_SRC_COUNT] = {0};
 	st = dedup_judge_all(w, &dm, dups, err);
 	if (st == LT_OK)
 		st = dedup_store(w, &dm, dups, last_block, err);

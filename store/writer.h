@@ -48,6 +48,8 @@ typedef struct writer writer;
 #define PROBLEM_BAD_RECORD "bad-record"   /* one record/line could not be decoded */
 #define PROBLEM_MISSING_BODY "missing-body" /* a referenced external body is not in the evidence */
 #define PROBLEM_CHANGED "changed"         /* a member's bytes differ from when it was indexed */
+#define PROBLEM_SKIPPED "skipped"         /* not read on purpose: a symlink, device or fifo */
+#define PROBLEM_NOTE "note"               /* not a fault: said on purpose (a CloudWatch Logs CONTROL_MESSAGE) */
 #define PROBLEM_CONFLICT "conflict"       /* same id, other content (conflicts table, not problems) */
 
 typedef struct writer_problem {
@@ -86,7 +88,7 @@ typedef struct writer_result {
 	const char *state;   /* state recorded, or "skipped" (already there), or "changed" */
 	int64_t member_id;   /* 0 when skipped */
 	uint64_t events_new;              /* events stored (before writer_dedup) */
-	uint64_t events_new_by_source[3]; /* indexed by ev_source */
+	uint64_t events_new_by_source[EV_SRC_COUNT]; /* indexed by ev_source */
 	uint64_t duplicates;              /* always 0: counted by writer_dedup */
 	uint64_t problems_new;
 } writer_result;

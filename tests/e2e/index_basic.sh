@@ -19,7 +19,7 @@ check "no progress display when stderr is not a terminal" sh -c "! grep -q 'ETA'
 "$LLMTRAIL" timeline "$C" >"$T/tl"
 check "timeline exits 0" [ $? -eq 0 ]
 check "table: header and one line per event" [ "$(wc -l <"$T/tl")" -eq 8 ]
-check "table: 13 columns on every line" [ "$(awk -F '  ' 'NF != 13' "$T/tl" | wc -l)" -eq 0 ]
+check "table: 14 columns on every line" [ "$(awk -F '  ' 'NF != 14' "$T/tl" | wc -l)" -eq 0 ]
 check "table: absent fields are shown as -" \
 	grep -q '^2024-05-01T12:00:05.250000Z  invocation  InvokeModel  arn:aws:sts::111122223333:assumed-role/Analyst/alice  -  -  us-east-1  ' "$T/tl"
 uids=$(awk 'NR > 1 { for (i = 1; i <= NF; i++) if ($i ~ /^(ct|req)-/) { printf "%s ", $i; break } }' "$T/tl")
@@ -67,7 +67,7 @@ check "show writes no raw escape byte" sh -c "! grep -q \"$(printf '\033')\" '$T
 check "show prints every event with that uid" [ "$("$LLMTRAIL" show "$C" req-0001 | grep -c '^# source')" -eq 2 ]
 "$LLMTRAIL" show "$C" no-such-uid >/dev/null 2>"$T/err2"
 check "show of an unknown uid fails with 2" [ $? -eq 2 ]
-check "and says so" grep -q "no event with uid no-such-uid" "$T/err2"
+check "and says so" grep -q "no event with eventID, requestID or requestId no-such-uid" "$T/err2"
 echo "not a case" >"$T/notcase"
 "$LLMTRAIL" timeline "$T/notcase" >/dev/null 2>&1
 check "timeline on a non-case file is fatal (4)" [ $? -eq 4 ]

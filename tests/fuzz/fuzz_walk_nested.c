@@ -16,7 +16,9 @@
  * its SHA-256, at a depth of at most the number of levels, and no problem is
  * reported. The leaf is the payload, or, when bare gzip/bzip2/xz levels wrap
  * it directly, the outermost of those (a compressed leaf is delivered as
- * found, walk.h); compression around an archive leaves it an archive.
+ * found, walk.h); compression around an archive leaves it an archive. A
+ * 7-Zip archive inside bare compression cannot be read (libarchive's 7-Zip
+ * reader seeks): there a reported problem is the expected outcome.
  */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
@@ -105,8 +107,11 @@ static int wrap(unsigned fmt, unsigned filter, const char *inner_name, const voi
 	struct archive *w = archive_write_new();
 	size_t used = 0;
 	int rc = buf != NULL && w != NULL ? set_format(w, fmt, filter) : ARCHIVE_FATAL;
-	if (rc == ARCHIVE_OK)
+	if (rc == ARCHIVE_OK) { /* fastest levels: the target is the reader, not the compressor */
+		(void)archive_write_set_filter_option(w, NULL, "compression-level", "1");
+		(void)archive_write_set_format_option(w, "7zip", "compression-level", "1");
 		rc = archive_write_set_bytes_in_last_block(w, 1);
+	}
 	if (rc == ARCHIVE_OK)
 		rc = archive_write_open_memory(w, buf, cap, &used);
 	if (rc == ARCHIVE_OK && fmt < F_RAW_GZ)
@@ -179,7 +184,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	unsigned char *cur = payload, *leaf = payload;
 	size_t cur_len = plen, leaf_len = plen;
-	bool cur_is_leaf = true;
+	bool cur_is_leaf = true, readable = true;
+	unsigned prev_fmt = F_NFORMATS;
 	char name[32] = "payload.json";
 	for (unsigned l = 0; l < levels; l++) {
 		unsigned fmt = shape[l] % F_NFORMATS, filter = (shape[l] / F_NFORMATS) % 3;
@@ -203,6 +209,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			leaf_len = cur_len;
 		}
 		cur_is_leaf = cur_is_leaf && fmt >= F_RAW_GZ;
+		readable = readable && !(fmt >= F_RAW_GZ && prev_fmt == F_7Z);
+		prev_fmt = fmt;
 		snprintf(name, sizeof name, "level%u.%s", l + 1, ext[fmt]);
 	}
 	/* the outermost level is what the walk reads; corrupting it must not
@@ -224,8 +232,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	o.max_depth = NEST_MAX + 1;
 	walk_callbacks cb = {on_member, NULL, NULL, on_problem, &run};
 	(void)walk_memory(cur, cur_len, "fuzz.tar", &o, &cb);
-	if (!corrupt && cur_len <= CAP && (run.found != 1 || run.problems != 0))
-		abort(); /* a valid nest must deliver its payload once, without problems */
+	if (!corrupt && readable && cur_len <= CAP && (run.found != 1 || run.problems != 0))
+		abort(); /* a valid nest must deliver its leaf once, without problems */
+	if (!corrupt && !readable && run.found + run.problems == 0)
+		abort(); /* what cannot be read is reported */
 	free(cur);
 	if (leaf != payload)
 		free(leaf);

@@ -4,8 +4,11 @@
 # SRC/tests/fuzz/corpus/<target>/ (read-only here; empty if absent). A crash, leak, timeout or
 # out-of-memory stops the run: the input is kept in FUZZ_ARTIFACTS (default
 # BUILD/fuzz-artifacts) and the exit status is 1. With FUZZ_UPDATE_CORPUS=1 the inputs that
-# found new coverage are merged (libFuzzer -merge=1, minimised) into the corpus in the source
-# tree, for review and commit. FUZZ_TARGETS limits the run to some targets (names, spaces).
+# found new coverage edges are merged (libFuzzer -merge=1 -use_counters=0, smallest inputs
+# first, each cut to at most 4096 bytes, less while the corpus is over FUZZ_CORPUS_KB, default
+# 96) into the corpus in the source tree, for review and commit: the corpora stay small
+# (docs/fuzzing.md gives their sizes). fuzz_case is left out: its inputs are whole SQLite
+# files, which cutting breaks; its corpus is its seeds. FUZZ_TARGETS limits the run to some targets (names, spaces).
 # Each target's last coverage line and its final stats are printed (docs/fuzzing.md).
 set -u
 src=${1:?usage: run.sh SRCDIR BUILDDIR}
@@ -44,8 +47,19 @@ for bin in "$build"/tests/fuzz/fuzz_*; do
 	fi
 	if [ "${FUZZ_UPDATE_CORPUS:-0}" = 1 ]; then
 		mkdir -p "$corpus"
-		"$bin" -merge=1 "$corpus" "$work/$name" >"$work/$name.merge" 2>&1 ||
-			{ tail -n 20 "$work/$name.merge"; status=1; }
+		maxlen=4096
+		while [ "$name" != fuzz_case ]; do
+			rm -rf "$work/$name.merged"
+			mkdir -p "$work/$name.merged" # re-minimised whole: old corpus and new inputs alike
+			"$bin" -merge=1 -use_counters=0 -max_len="$maxlen" "$work/$name.merged" "$work/$name" \
+				>"$work/$name.merge" 2>&1 || { tail -n 20 "$work/$name.merge"; status=1; break; }
+			kb=$(($(cat "$work/$name.merged"/* 2>/dev/null | wc -c) / 1024))
+			if [ "$kb" -le "${FUZZ_CORPUS_KB:-96}" ] || [ "$maxlen" -le 512 ]; then
+				rm -rf "$corpus" && mkdir -p "$corpus" && cp "$work/$name.merged"/* "$corpus/"
+				break
+			fi
+			maxlen=$((maxlen / 2))
+		done
 		if [ -n "$seeds" ] && [ -d "$seeds" ]; then # keep what the fuzzer made, not the seeds
 			for f in "$seeds"/*; do
 				h=$(sha1sum <"$f" | cut -d' ' -f1)
