@@ -48,7 +48,7 @@ n = 0; fails = 0
 def report(ok, what):
     global n, fails
     n += 1
-    if not ok: fails += 1
+    if not ok and "# TODO" not in what: fails += 1
     print("%s %d - %s" % ("ok" if ok else "not ok", n, what))
 for g in gt:
     ids = set(g.get("event_ids", [])) | set(g.get("request_ids", []))
@@ -61,8 +61,8 @@ for g in gt:
     # a scenario that only low findings detect cannot outrank everything: that
     # is the rules' level (TODO), not the grouping
     top = max(LEVELS.index(fs[x]["rule"]["level"]) for h in holders for x in inc[h]["findings"])
-    todo = "" if top >= 2 else " # TODO only low findings detect it"
-    report(best < first_benign or bool(todo),
+    todo = "" if top >= 2 or best < first_benign else " # TODO only low findings detect it"
+    report(best < first_benign,
            "%s ranks %d, above every benign incident (first at %d)%s" % (name, best + 1, first_benign + 1, todo))
     # scenarios merged into the same incident bound its span together
     merged = [x for x in gt if uids[best] & (set(x.get("event_ids", [])) | set(x.get("request_ids", [])))]
