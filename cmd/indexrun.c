@@ -20,6 +20,7 @@
 #include "common/buf.h"
 #include "common/log.h"
 #include "store/case.h"
+#include "store/writer.h"
 #include "store/indexer.h"
 
 typedef struct index_ctx {
@@ -133,7 +134,9 @@ static void on_problem(void *vctx, const char *kind, const char *file, const cha
 		st = buf_puts(&b, ": ");
 	if (st == LT_OK)
 		st = case_escape_text(&b, reason, strlen(reason));
-	if (st == LT_OK && log_get_level() >= LT_LOG_ERROR)
+	/* a note (said, not a fault) is not an error: -q keeps it in the reports only */
+	log_level need = strcmp(kind, PROBLEM_NOTE) == 0 ? LT_LOG_WARN : LT_LOG_ERROR;
+	if (st == LT_OK && log_get_level() >= need)
 		fprintf(stderr, "%s\n", buf_cstr(&b));
 	buf_free(&b);
 }

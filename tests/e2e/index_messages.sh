@@ -44,7 +44,9 @@ fi
 # goes on: first with a TMPDIR that does not exist, then with a spool write
 # that fails (RLIMIT_FSIZE with SIGXFSZ ignored: EFBIG, as a full disk).
 mkdir -p "$T/bigev" "$T/tmp"
-head -c 270000000 /dev/zero | gzip -1 >"$T/bigev/big.json.gz"
+# it must start like evidence text: a member of other bytes is refused after its
+# first piece (a cheap bomb, issue 22 #16) and would never reach the spool
+{ printf '{"Records":['; head -c 270000000 /dev/zero | tr '\0' ' '; } | gzip -1 >"$T/bigev/big.json.gz"
 cp "$DATA/ct-a.json" "$T/bigev/small.json"
 TMPDIR="$T/no-such-folder" "$LLMTRAIL" index "$T/big1.db" "$T/bigev" >"$T/out4" 2>"$T/err4"
 check "TMPDIR missing: exit 3, not 4" [ $? -eq 3 ]
