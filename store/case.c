@@ -416,6 +416,43 @@ lt_status case_block_span(case_db *c, int64_t *span, lt_error *err)
 	return st;
 }
 
+lt_status case_damaged_members(case_db *c, size_t max, int (*fn)(void *ctx, const case_damaged *d), void *ctx,
+                               lt_error *err)
+{
+	static const char sql[] =
+		"SELECT m.id, e.path, m.path, m.format,"
+		" (SELECT p.reason FROM problems p WHERE p.member_id = m.id ORDER BY p.id LIMIT 1),"
+		" (SELECT min(b.t_min) FROM blocks b WHERE b.member_id = m.id),"
+		" (SELECT max(b.t_max) FROM blocks b WHERE b.member_id = m.id)"
+		" FROM members m JOIN evidence e ON e.id = m.evidence_id"
+		" WHERE m.problems > 0 OR m.state = 'unreadable' ORDER BY m.id LIMIT ?";
+	sqlite3_stmt *st = NULL;
+	if (sqlite3_prepare_v2(c->db, sql, -1, &st, NULL) != SQLITE_OK)
+		return lt_error_set(err, LT_EFATAL, "case index: %s", sqlite3_errmsg(c->db));
+	sqlite3_bind_int64(st, 1, max ? (sqlite3_int64)max : -1);
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		case_damaged d;
+#define TXT(i) (sqlite3_column_text(st, i) ? (const char *)sqlite3_column_text(st, i) : "")
+		d.member_id = sqlite3_column_int64(st, 0);
+		d.file = TXT(1);
+		d.member = TXT(2);
+		d.format = TXT(3);
+		d.reason = TXT(4);
+#undef TXT
+		d.first_us = sqlite3_column_type(st, 5) == SQLITE_NULL ? INT64_MIN : sqlite3_column_int64(st, 5);
+		d.last_us = sqlite3_column_type(st, 6) == SQLITE_NULL ? INT64_MIN : sqlite3_column_int64(st, 6);
+		if (fn(ctx, &d) != 0) {
+			rc = SQLITE_DONE;
+			break;
+		}
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return lt_error_set(err, LT_EFATAL, "case index: %s", sqlite3_errmsg(c->db));
+	return LT_OK;
+}
+
 int case_each_evidence_path(case_db *c, int (*fn)(void *ctx, const char *path), void *ctx, lt_error *err)
 {
 	sqlite3_stmt *s = NULL;

@@ -99,6 +99,22 @@ lt_status case_member_content(case_db *c, int64_t member_id, buf *out, lt_error 
 lt_status case_resolve_body(case_db *c, const char *ref, size_t ref_len, int64_t *member_id, lt_error *err) LT_WUR;
 
 
+/* A member the run could not read whole: unreadable, cut short, or with
+ * records that did not parse (its problems). first/last_us: the span of the
+ * events read from it (INT64_MIN when none); format as indexed ("" if never
+ * recognised); reason: its first problem's. Strings live until the next call
+ * of the callback. */
+typedef struct case_damaged {
+	int64_t member_id;
+	const char *file, *member, *format, *reason;
+	int64_t first_us, last_us;
+} case_damaged;
+
+/* Calls fn for every damaged member (at most max; 0 = no limit), by id.
+ * A non-zero return from fn stops the walk. LT_EFATAL on SQL errors. */
+lt_status case_damaged_members(case_db *c, size_t max, int (*fn)(void *ctx, const case_damaged *d), void *ctx,
+                               lt_error *err) LT_WUR;
+
 /* Escapes bytes for a terminal or a table cell: control characters and DEL as
  * \xNN, backslash as "\\"; valid UTF-8 kept. Appends to out. */
 lt_status case_escape_text(buf *out, const char *s, size_t n) LT_WUR;
