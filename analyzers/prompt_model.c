@@ -11,8 +11,8 @@
  * calibrated score 1 / (1 + exp(a * raw + b)). Long texts are cut into windows
  * of `window` bytes every `step` bytes (at token boundaries) and a class keeps
  * its best window, so a long role-play cannot dilute its attack paragraph.
- * The MinHash signature is over word 3-shingles of the first 64 KiB of the
- * stream. tools/train-prompt-model.py reads features through tools/prompt-feat
+ * The MinHash signature (one-permutation, 64 bins) is over word 3-shingles of
+ * the first 64 KiB of the stream. tools/train-prompt-model.py reads features through tools/prompt-feat
  * (this same code), so training and scoring cannot drift apart.
  */
 #include "analyzers/prompt_model.h"
@@ -411,6 +411,9 @@ static bool next_window(const char *s, size_t len, size_t window, size_t step, s
 	return true;
 }
 
+/* One-permutation MinHash: each word 3-shingle's hash picks one of the
+ * PMODEL_SIG bins (top bits) and the bin keeps its smallest remaining value,
+ * one hash per shingle instead of PMODEL_SIG. An empty bin is UINT32_MAX. */
 static void minhash(const char *s, size_t len, uint32_t sig[PMODEL_SIG])
 {
 	for (int k = 0; k < PMODEL_SIG; k++)
@@ -434,12 +437,10 @@ static void minhash(const char *s, size_t len, uint32_t sig[PMODEL_SIG])
 		bool end = i == len || s[i] == ' ';
 		if (!end || nw < 3 || (i > 0 && s[i - 1] == ' '))
 			continue;
-		uint32_t h = fnv('s', s + w[0], i - w[0]);
-		for (int k = 0; k < PMODEL_SIG; k++) {
-			uint32_t v = mix32(h ^ (0x9E3779B9u * (uint32_t)(k + 1)));
-			if (v < sig[k])
-				sig[k] = v;
-		}
+		uint32_t v = mix32(fnv('s', s + w[0], i - w[0]));
+		uint32_t bin = v >> (32 - 6), rest = v & 0x03FFFFFFu;
+		if (rest < sig[bin])
+			sig[bin] = rest;
 	}
 }
 
@@ -680,20 +681,29 @@ const char *pmodel_similar(pmodel_scorer *s, double *similarity)
 	if (m->ntemplates == 0 || s->stream == NULL)
 		return NULL;
 	minhash(s->stream, s->slen, s->sig);
-	if (s->sig[0] == UINT32_MAX)
-		return NULL; /* fewer than three words */
-	size_t best = 0, bestn = 0;
+	size_t filled = 0;
+	for (int k = 0; k < PMODEL_SIG; k++)
+		filled += s->sig[k] != UINT32_MAX;
+	if (filled < 8)
+		return NULL; /* too short to compare with a template */
+	/* Jaccard estimate: equal bins over bins not empty in both */
+	size_t best = 0;
+	double bestj = 0;
 	for (uint32_t t = 0; t < m->ntemplates; t++) {
-		size_t eq = 0;
-		for (int k = 0; k < PMODEL_SIG; k++)
-			eq += m->tpl[t].sig[k] == s->sig[k];
-		if (eq > bestn) {
-			bestn = eq;
+		size_t eq = 0, used = 0;
+		for (int k = 0; k < PMODEL_SIG; k++) {
+			bool both_empty = m->tpl[t].sig[k] == UINT32_MAX && s->sig[k] == UINT32_MAX;
+			used += !both_empty;
+			eq += !both_empty && m->tpl[t].sig[k] == s->sig[k];
+		}
+		double j = used ? (double)eq / (double)used : 0;
+		if (j > bestj) {
+			bestj = j;
 			best = t;
 		}
 	}
-	*similarity = (double)bestn / PMODEL_SIG;
-	return bestn ? m->tpl[best].family : NULL;
+	*similarity = bestj;
+	return bestj > 0 ? m->tpl[best].family : NULL;
 }
 
 const char *pmodel_normalised(const pmodel_scorer *s, size_t *len)

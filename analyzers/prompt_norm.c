@@ -275,9 +275,18 @@ static bool decode_segments(const unsigned char *s, size_t n, sbuf *out, unsigne
 		}
 		i = j > i ? j : i + 1;
 	}
-	size_t words = 0;
-	size_t plain = count_common((const char *)s, n, false, &words);
-	size_t rot = plain * 8 < words ? count_common((const char *)s, n, true, &words) : 0;
+	/* English is rich in e t a o; its rot13 in r g n b: only then look closer */
+	size_t etao = 0, rgnb = 0;
+	for (size_t k = 0; k < n; k++) {
+		unsigned char c = s[k] | 0x20;
+		etao += c == 'e' || c == 't' || c == 'a' || c == 'o';
+		rgnb += c == 'r' || c == 'g' || c == 'n' || c == 'b';
+	}
+	size_t words = 0, plain = 0, rot = 0;
+	if (rgnb > etao && rgnb >= 6) {
+		plain = count_common((const char *)s, n, false, &words);
+		rot = plain * 8 < words ? count_common((const char *)s, n, true, &words) : 0;
+	}
 	if (rot >= 3 && rot > 3 * plain) {
 		if (!sb_reserve(out, n + 1))
 			return false;

@@ -215,7 +215,7 @@ def main():
         seen = set()
         for r, (_, sig) in zip(train + val + test, ftr + fva + fte):
             if r["label"] == "jailbreak" and r["source"] in TEMPLATE_SOURCES and sig \
-                    and sig[0] != 0xFFFFFFFF and tuple(sig) not in seen and len(templates) < 1024:
+                    and sum(x != 0xFFFFFFFF for x in sig) >= 16 and tuple(sig) not in seen and len(templates) < 1024:
                 seen.add(tuple(sig))
                 templates.append((family_name(r["group"]), sig))
     size = write_model(args.out, args.bits, classes, weights, templates)
