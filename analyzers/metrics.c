@@ -124,8 +124,9 @@ struct metrics {
 	grouping g[G_COUNT];
 	agg_ex total;
 	uint64_t token_buckets[METRICS_TOKEN_BUCKETS];
-	tally errors, guardrail, actions;
+	tally errors, guardrail, actions, resources, credentials;
 	fs_table fs[FS_COUNT];
+	bool first_seen_short; /* the case spans less than METRICS_FIRST_SEEN_MIN_DAYS */
 	strmap *series_map;
 	aseries *series;
 	size_t nseries, aseries_alloc;
@@ -181,6 +182,8 @@ metrics *metrics_new(const metrics_options *o)
 	m->errors.map = strmap_new(0);
 	m->guardrail.map = strmap_new(0);
 	m->actions.map = strmap_new(0);
+	m->resources.map = strmap_new(0);
+	m->credentials.map = strmap_new(0);
 	for (int i = 0; i < FS_COUNT; i++) {
 		m->fs[i].map = strmap_new(FIRST_SEEN_CAP);
 		ok = ok && m->fs[i].map != NULL;
@@ -191,7 +194,7 @@ metrics *metrics_new(const metrics_options *o)
 	m->first_us = INT64_MAX;
 	m->last_us = INT64_MIN;
 	m->rng = 0x9e3779b97f4a7c15ULL;
-	if (!ok || !m->errors.map || !m->guardrail.map || !m->actions.map || !m->series_map || !m->cell_map) {
+	if (!ok || !m->errors.map || !m->guardrail.map || !m->actions.map || !m->resources.map || !m->credentials.map || !m->series_map || !m->cell_map) {
 		metrics_free(m);
 		return NULL;
 	}
@@ -221,6 +224,8 @@ void metrics_free(metrics *m)
 	free_tally(&m->errors);
 	free_tally(&m->guardrail);
 	free_tally(&m->actions);
+	free_tally(&m->resources);
+	free_tally(&m->credentials);
 	for (int i = 0; i < FS_COUNT; i++) {
 		strmap_free(m->fs[i].map);
 		free(m->fs[i].v);
@@ -471,6 +476,28 @@ static lt_status tally_add(metrics *m, tally *t, const char *name, size_t n, con
 	return LT_OK;
 }
 
+/* The Bedrock resources a CloudTrail data event names (resources[] of type
+ * AWS::Bedrock::*: agent aliases, knowledge bases, flow aliases, guardrails,
+ * prompts), by ARN; detail = the type without its "AWS::Bedrock::" prefix. */
+static lt_status count_resources(metrics *m, const event *ev, bool error)
+{
+	static const char prefix[] = "AWS::Bedrock::";
+	const json_value *res = ev->doc != NULL ? json_get(ev->doc, "resources") : NULL;
+	for (size_t i = 0; res != NULL && res->type == JSON_ARRAY && i < res->len && i < 64; i++) {
+		const json_value *r = &res->u.items[i];
+		ev_str type = ev_str_json(r->type == JSON_OBJECT ? json_get(r, "type") : NULL);
+		ev_str arn = ev_str_json(r->type == JSON_OBJECT ? json_get(r, "ARN") : NULL);
+		if (arn.n == 0 || type.n <= sizeof prefix - 1 || memcmp(type.p, prefix, sizeof prefix - 1) != 0)
+			continue;
+		char detail[64];
+		snprintf(detail, sizeof detail, "%.*s", (int)(type.n - (sizeof prefix - 1)), type.p + sizeof prefix - 1);
+		lt_status st = tally_add(m, &m->resources, arn.p, arn.n, detail, 1, error);
+		if (st != LT_OK)
+			return st;
+	}
+	return LT_OK;
+}
+
 /* Guardrail policy types in the logged trace: members named "*Policy" whose
  * value is an object or array (not the "*PolicyUnits" numbers). */
 static void find_policies(const json_value *v, int depth, size_t *budget, const char **names, size_t *lens,
@@ -648,6 +675,27 @@ static void add_cell(cell *c, const event *ev, const ev_facts *f)
 
 /* ---- adding an event --------------------------------------------------------------- */
 
+/* The entity a principal ARN stands for in baselines: an assumed-role
+ * session is its role (arn:aws:sts::ACCOUNT:assumed-role/ROLE), since a
+ * fleet rotates session names every hour and each would otherwise be a
+ * principal "first seen" with no history; anything else is itself. */
+static ev_str principal_entity(ev_str principal)
+{
+	static const char tag[] = ":assumed-role/";
+	if (principal.p == NULL || principal.n < sizeof tag)
+		return principal;
+	const char *a = NULL;
+	for (size_t i = 0; i + sizeof tag - 1 <= principal.n && a == NULL; i++)
+		if (memcmp(principal.p + i, tag, sizeof tag - 1) == 0)
+			a = principal.p + i + sizeof tag - 1;
+	if (a == NULL)
+		return principal;
+	const char *slash = memchr(a, '/', (size_t)(principal.p + principal.n - a));
+	if (slash != NULL)
+		principal.n = (size_t)(slash - principal.p);
+	return principal;
+}
+
 lt_status metrics_add(metrics *m, const event *ev, lt_error *err)
 {
 	if (ev->time_us < m->opt.since_us || ev->time_us >= m->opt.until_us)
@@ -658,8 +706,9 @@ lt_status metrics_add(metrics *m, const event *ev, lt_error *err)
 		m->last_us = ev->time_us;
 	lt_status st = LT_OK;
 	/* first appearances are judged over every event: a new IP matters anywhere */
-	if ((st = note_first(m, FS_PRINCIPAL, ev->principal, ev)) != LT_OK ||
-	    (st = note_first(m, FS_MODEL, ev->model, ev)) != LT_OK ||
+	ev_str entity = principal_entity(ev->principal);
+	if ((st = note_first(m, FS_PRINCIPAL, entity, ev)) != LT_OK ||
+	    (st = note_first(m, FS_MODEL, ev->source == EV_SRC_KBLOG ? EV_STR_NULL : ev->model, ev)) != LT_OK ||
 	    (st = note_first(m, FS_IP, ev->source_ip, ev)) != LT_OK ||
 	    (st = note_first(m, FS_UA, ev->user_agent, ev)) != LT_OK)
 		return lt_error_set(err, LT_EFATAL, "metrics: out of memory");
@@ -692,12 +741,16 @@ lt_status metrics_add(metrics *m, const event *ev, lt_error *err)
 			               f.ec != EC_NONE);
 		if (st == LT_OK && f.guardrail)
 			st = count_guardrail(m, ev);
+		if (st == LT_OK && f.ct)
+			st = count_resources(m, ev, f.ec != EC_NONE);
+		if (st == LT_OK && (ev->flags & EV_F_BEARER_TOKEN))
+			st = tally_add(m, &m->credentials, "bedrock-api-key", 15, "bearer token", 1, f.ec != EC_NONE);
 	}
 	if (st == LT_OK && (f.inv || f.runtime)) {
 		int64_t hour = ev->time_us / HOUR_US * HOUR_US;
 		if (hour > ev->time_us)
 			hour -= HOUR_US;
-		add_cell(cell_of(m, 'P', ev->principal, hour, &st), ev, &f);
+		add_cell(cell_of(m, 'P', entity, hour, &st), ev, &f);
 		if (st == LT_OK)
 			add_cell(cell_of(m, 'M', ev->model, hour, &st), ev, &f);
 	}
@@ -824,13 +877,15 @@ typedef struct dense {
 } dense;
 
 /* Count-type anomaly (invocations, tokens) at hour h of a dense series. */
-static lt_status judge_count(metrics *m, const aseries *s, const dense *d, size_t h, int64_t h0, bool tokens,
-                             double *tmp)
+static lt_status judge_count(metrics *m, const aseries *s, const dense *d, size_t born, size_t h, int64_t h0,
+                             bool tokens, double *tmp)
 {
 	double x = tokens ? d[h].tokens : d[h].calls;
 	if (x < (tokens ? METRICS_MIN_TOKENS : METRICS_MIN_INVOCATIONS))
 		return LT_OK;
 	size_t lo = h > METRICS_WINDOW_HOURS ? h - METRICS_WINDOW_HOURS : 0, n = 0;
+	if (lo < born)
+		lo = born;
 	double wmax = 0;
 	for (size_t i = lo; i < h; i++) {
 		tmp[n] = tokens ? d[i].tokens : d[i].calls;
@@ -861,8 +916,8 @@ static lt_status judge_count(metrics *m, const aseries *s, const dense *d, size_
 	return push_anomaly(m, &a);
 }
 
-static lt_status judge_rate(metrics *m, const aseries *s, const dense *d, size_t h, int64_t h0, bool thr,
-                            double *tmp)
+static lt_status judge_rate(metrics *m, const aseries *s, const dense *d, size_t born, size_t h, int64_t h0,
+                            bool thr, double *tmp)
 {
 	double e = thr ? d[h].throttles : d[h].errors;
 	if (e < METRICS_MIN_ERRORS || d[h].calls <= 0)
@@ -871,6 +926,8 @@ static lt_status judge_rate(metrics *m, const aseries *s, const dense *d, size_t
 	if (rate < METRICS_MIN_RATE)
 		return LT_OK;
 	size_t lo = h > METRICS_WINDOW_HOURS ? h - METRICS_WINDOW_HOURS : 0, n = 0;
+	if (lo < born)
+		lo = born;
 	for (size_t i = lo; i < h; i++)
 		if (d[i].calls > 0)
 			tmp[n++] = (thr ? d[i].throttles : d[i].errors) / d[i].calls;
@@ -920,14 +977,18 @@ static lt_status judge_series(metrics *m)
 			d[i].tokens = (double)c->tokens;
 		}
 		const aseries *s = &m->series[m->cells[lo].series];
-		for (size_t h = METRICS_MIN_HISTORY; h < nh && st == LT_OK; h++) {
-			st = judge_count(m, s, d, h, h0, false, tmp);
+		/* judged against its own history only: from its first active hour,
+		 * after METRICS_MIN_HISTORY hours of it (a new series has no baseline;
+		 * its appearance is a first-seen matter) */
+		size_t born = (size_t)((m->cells[lo].hour - h0) / HOUR_US);
+		for (size_t h = born + METRICS_MIN_HISTORY; h < nh && st == LT_OK; h++) {
+			st = judge_count(m, s, d, born, h, h0, false, tmp);
 			if (st == LT_OK)
-				st = judge_count(m, s, d, h, h0, true, tmp);
+				st = judge_count(m, s, d, born, h, h0, true, tmp);
 			if (st == LT_OK)
-				st = judge_rate(m, s, d, h, h0, false, tmp);
+				st = judge_rate(m, s, d, born, h, h0, false, tmp);
 			if (st == LT_OK)
-				st = judge_rate(m, s, d, h, h0, true, tmp);
+				st = judge_rate(m, s, d, born, h, h0, true, tmp);
 		}
 		lo = hi;
 	}
@@ -949,10 +1010,11 @@ static lt_status judge_first_seen(metrics *m)
 	if (m->first_us > m->last_us)
 		return LT_OK;
 	int64_t span = m->last_us - m->first_us;
-	int64_t base = (int64_t)METRICS_FIRST_SEEN_HOURS * HOUR_US;
-	if (span / 4 < base)
-		base = span / 4;
-	int64_t cut = m->first_us + base;
+	if (span < (int64_t)METRICS_FIRST_SEEN_MIN_DAYS * 24 * HOUR_US) {
+		m->first_seen_short = true; /* too short to learn what is usual: nothing is "new" */
+		return LT_OK;
+	}
+	int64_t cut = m->first_us + (int64_t)METRICS_FIRST_SEEN_HOURS * HOUR_US;
 	static const metrics_anomaly_kind kinds[FS_COUNT] = {METRICS_A_NEW_PRINCIPAL, METRICS_A_NEW_MODEL,
 	                                                     METRICS_A_NEW_SOURCE_IP, METRICS_A_NEW_USER_AGENT};
 	for (int k = 0; k < FS_COUNT; k++) {
@@ -996,6 +1058,8 @@ lt_status metrics_finish(metrics *m, lt_error *err)
 	lt_sort(m->errors.v, m->errors.n, sizeof *m->errors.v, cmp_count);
 	lt_sort(m->guardrail.v, m->guardrail.n, sizeof *m->guardrail.v, cmp_count);
 	lt_sort(m->actions.v, m->actions.n, sizeof *m->actions.v, cmp_count);
+	lt_sort(m->resources.v, m->resources.n, sizeof *m->resources.v, cmp_count);
+	lt_sort(m->credentials.v, m->credentials.n, sizeof *m->credentials.v, cmp_count);
 	if (st == LT_OK)
 		st = judge_series(m);
 	if (st == LT_OK)
@@ -1087,6 +1151,26 @@ const metrics_count *metrics_action(const metrics *m, size_t i)
 	return &m->actions.v[i];
 }
 
+size_t metrics_nresources(const metrics *m)
+{
+	return m->resources.n;
+}
+
+const metrics_count *metrics_resource(const metrics *m, size_t i)
+{
+	return &m->resources.v[i];
+}
+
+size_t metrics_ncredentials(const metrics *m)
+{
+	return m->credentials.n;
+}
+
+const metrics_count *metrics_credential(const metrics *m, size_t i)
+{
+	return &m->credentials.v[i];
+}
+
 size_t metrics_nanomalies(const metrics *m)
 {
 	return m->nanom;
@@ -1111,6 +1195,11 @@ const metrics_dim *metrics_by(const metrics *m, size_t *n)
 {
 	*n = m->opt.nby;
 	return m->opt.by;
+}
+
+bool metrics_first_seen_short(const metrics *m)
+{
+	return m->first_seen_short;
 }
 
 int64_t metrics_first_us(const metrics *m)

@@ -52,7 +52,7 @@
 
 /* anomaly method (docs/metrics.md) */
 #define METRICS_WINDOW_HOURS 168   /* trailing baseline: 7 days */
-#define METRICS_MIN_HISTORY 12     /* hours of baseline before an hour is judged */
+#define METRICS_MIN_HISTORY 24     /* hours of a series' own history (one daily cycle) before it is judged */
 #define METRICS_Z 6.0              /* robust z-score threshold */
 #define METRICS_MAX_FACTOR 2.0     /* and more than this times the window's maximum */
 #define METRICS_MIN_INVOCATIONS 10 /* smallest anomalous hourly count */
@@ -60,7 +60,8 @@
 #define METRICS_MIN_ERRORS 5       /* errors (or throttles) in the hour for a rate anomaly */
 #define METRICS_MIN_RATE 0.2       /* error (throttle) rate at least this ... */
 #define METRICS_RATE_DELTA 0.2     /* ... and this far above the baseline median rate */
-#define METRICS_FIRST_SEEN_HOURS 48 /* first appearances count after min(this, a quarter of the span) */
+#define METRICS_FIRST_SEEN_HOURS 48 /* first appearances count after this much of the case ... */
+#define METRICS_FIRST_SEEN_MIN_DAYS 7 /* ... and only in a case spanning at least this many days */
 #define METRICS_FIRST_SEEN_MAX 100 /* first-seen findings per kind (the rest counted) */
 
 typedef enum metrics_dim {
@@ -162,6 +163,14 @@ const metrics_count *metrics_guardrail(const metrics *m, size_t i);
 /* CloudTrail Bedrock calls by action (detail = category, errors = with errorCode). */
 size_t metrics_nactions(const metrics *m);
 const metrics_count *metrics_action(const metrics *m, size_t i);
+/* Bedrock resources named by CloudTrail data events (name = ARN, detail =
+ * AgentAlias|KnowledgeBase|FlowAlias|Guardrail|Prompt..., errors = with errorCode). */
+size_t metrics_nresources(const metrics *m);
+const metrics_count *metrics_resource(const metrics *m, size_t i);
+/* Calls by credential kind when it is not SigV4 (today: "bedrock-api-key",
+ * the calls with additionalEventData.callWithBearerToken; errors = with errorCode). */
+size_t metrics_ncredentials(const metrics *m);
+const metrics_count *metrics_credential(const metrics *m, size_t i);
 size_t metrics_nanomalies(const metrics *m);
 const metrics_anomaly *metrics_anomaly_at(const metrics *m, size_t i);
 
@@ -185,6 +194,9 @@ const metrics_dim *metrics_by(const metrics *m, size_t *n);
 /* Span of the events added (INT64_MIN when none). */
 int64_t metrics_first_us(const metrics *m);
 int64_t metrics_last_us(const metrics *m);
+/* True when the case was too short (< METRICS_FIRST_SEEN_MIN_DAYS) for
+ * first-seen judgements: none were made (valid after metrics_finish). */
+bool metrics_first_seen_short(const metrics *m);
 /* (series, hour) cells not kept past METRICS_MAX_CELLS. */
 uint64_t metrics_cells_dropped(const metrics *m);
 

@@ -462,6 +462,37 @@ static const builtin_rule anomaly_rules[METRICS_A_COUNT] = {
 	                              "attack.initial-access"},
 };
 
+static const builtin_rule short_baseline_rule = {
+    "llmtrail-baseline-too-short", "Baseline too short for first-seen judgements", RPT_LEVEL_INFORMATIONAL,
+    "The case spans less than the minimum history needed to tell a new principal, model, source IP or user "
+    "agent from one that is merely rare, so no first-seen finding was made (docs/metrics.md).",
+    NULL};
+
+/* An info finding saying that first-seen checks did not run, and why. */
+static lt_status short_baseline_note(const metrics *m, report *r, lt_error *err)
+{
+	if (!metrics_first_seen_short(m))
+		return LT_OK;
+	size_t idx;
+	lt_status st = builtin_add_rule(r, &short_baseline_rule, &idx, err);
+	if (st != LT_OK)
+		return st;
+	char detail[256];
+	double days = (double)(metrics_last_us(m) - metrics_first_us(m)) / 86400e6;
+	snprintf(detail, sizeof detail,
+	         "the case spans %.2f days; first-seen checks need at least %d days of history, so nothing was "
+	         "judged new",
+	         days, METRICS_FIRST_SEEN_MIN_DAYS);
+	builtin_hit h;
+	memset(&h, 0, sizeof h);
+	h.source = "metrics";
+	h.uid = "baseline:too-short";
+	h.time_us = metrics_first_us(m);
+	h.detail_field = "metrics";
+	h.detail = detail;
+	return builtin_add_hit(r, idx, &h, err);
+}
+
 static const char *anomaly_name(metrics_anomaly_kind k)
 {
 	static const char *const n[METRICS_A_COUNT] = {"invocations", "tokens",       "error-rate",   "throttle-rate",
@@ -544,10 +575,18 @@ lt_status metrics_add_to_report(const metrics *m, report *r, lt_error *err)
 	if (st == LT_OK)
 		st = count_table(r, "Bedrock API calls in CloudTrail by action", "action", "category", "calls", "errors",
 		                 metrics_nactions(m), metrics_action, m, true, err);
+	if (st == LT_OK && metrics_nresources(m) > 0)
+		st = count_table(r, "Bedrock agents, knowledge bases, flows and guardrails called (CloudTrail data events)",
+		                 "resource", "type", "calls", "errors", metrics_nresources(m), metrics_resource, m, true, err);
+	if (st == LT_OK && metrics_ncredentials(m) > 0)
+		st = count_table(r, "Calls made with a Bedrock API key (bearer token)", "credential", "kind", "calls",
+		                 "errors", metrics_ncredentials(m), metrics_credential, m, true, err);
 	if (st == LT_OK)
 		st = view_table(m, r, METRICS_VIEW_REGION, "Usage by account/region", "account/region", err);
 	if (st == LT_OK)
 		st = anomalies(m, r, err);
+	if (st == LT_OK)
+		st = short_baseline_note(m, r, err);
 	return st;
 }
 
@@ -700,6 +739,11 @@ static lt_status write_json(const metrics *m, const char *const *dims, size_t nb
 		st = json_counts(b, "cloudtrail_actions", metrics_nactions(m), metrics_action, m, "action", "category",
 		                 "errors");
 	if (st == LT_OK)
+		st = json_counts(b, "bedrock_resources", metrics_nresources(m), metrics_resource, m, "arn", "type", "errors");
+	if (st == LT_OK)
+		st = json_counts(b, "credentials", metrics_ncredentials(m), metrics_credential, m, "credential", "kind",
+		                 "errors");
+	if (st == LT_OK)
 		st = buf_puts(b, ",\"anomalies\":[");
 	for (size_t i = 0; i < metrics_nanomalies(m) && st == LT_OK; i++) {
 		const metrics_anomaly *a = metrics_anomaly_at(m, i);
@@ -751,6 +795,25 @@ static lt_status write_csv(const metrics *m, const char *const *dims, size_t nby
 	return st;
 }
 
+/* "title (calls, errors, error rate):" then "  name [detail]: calls, errors, rate" lines; nothing when n is 0. */
+static lt_status text_counts(buf *b, const char *title, size_t n,
+                             const metrics_count *(*get)(const metrics *, size_t), const metrics *m)
+{
+	lt_status st = n > 0 ? buf_printf(b, "\n%s (calls, errors, error rate):\n", title) : LT_OK;
+	for (size_t i = 0; i < n && st == LT_OK; i++) {
+		const metrics_count *x = get(m, i);
+		char e[32];
+		ratio(x->errors, x->count, e);
+		st = buf_puts(b, "  ");
+		if (st == LT_OK)
+			st = case_escape_text(b, x->name, strlen(x->name));
+		if (st == LT_OK)
+			st = buf_printf(b, " [%s]: %llu, %llu, %s\n", x->detail, (unsigned long long)x->count,
+			                (unsigned long long)x->errors, e);
+	}
+	return st;
+}
+
 static lt_status write_sections(const metrics *m, buf *b)
 {
 	lt_status st = buf_puts(b, "\nrequests by input-token size:\n");
@@ -780,19 +843,13 @@ static lt_status write_sections(const metrics *m, buf *b)
 		if (st == LT_OK)
 			st = buf_printf(b, ": %llu\n", (unsigned long long)x->count);
 	}
-	if (st == LT_OK && metrics_nactions(m))
-		st = buf_puts(b, "\nBedrock API calls in CloudTrail by action (calls, errors, error rate):\n");
-	for (size_t i = 0; i < metrics_nactions(m) && st == LT_OK; i++) {
-		const metrics_count *x = metrics_action(m, i);
-		char e[32];
-		ratio(x->errors, x->count, e);
-		st = buf_puts(b, "  ");
-		if (st == LT_OK)
-			st = case_escape_text(b, x->name, strlen(x->name));
-		if (st == LT_OK)
-			st = buf_printf(b, " [%s]: %llu, %llu, %s\n", x->detail, (unsigned long long)x->count,
-			                (unsigned long long)x->errors, e);
-	}
+	if (st == LT_OK)
+		st = text_counts(b, "Bedrock API calls in CloudTrail by action", metrics_nactions(m), metrics_action, m);
+	if (st == LT_OK)
+		st = text_counts(b, "Bedrock agents, knowledge bases, flows and guardrails called (data events)",
+		                 metrics_nresources(m), metrics_resource, m);
+	if (st == LT_OK)
+		st = text_counts(b, "calls made with a Bedrock API key", metrics_ncredentials(m), metrics_credential, m);
 	if (st == LT_OK && metrics_nanomalies(m))
 		st = buf_puts(b, "\nanomalies:\n");
 	for (size_t i = 0; i < metrics_nanomalies(m) && st == LT_OK; i++) {

@@ -1158,14 +1158,15 @@ static const builtin_rule rules[R_COUNT] = {
 	                   "DeleteModelInvocationLoggingConfiguration or PutModelInvocationLoggingConfiguration.",
 	                   "attack.defense-evasion"},
 	[R_GAP_CT] = {"llmtrail-coverage-gap-cloudtrail", "No CloudTrail records for a stretch of time",
-	              RPT_LEVEL_MEDIUM,
+	              RPT_LEVEL_LOW,
 	              "An account/region has no CloudTrail record at all for a stretch in which its own activity "
-	              "predicts many: the trail stopped, or files are missing.",
+	              "predicts many: the trail stopped, or files are missing. Low on its own (quiet nights of a "
+	              "small region look the same); high when a StopLogging or trail change explains it.",
 	              "attack.defense-evasion"},
 	[R_GAP_INV] = {"llmtrail-coverage-gap-invocation-logs", "No invocation-log records for a stretch of time",
-	               RPT_LEVEL_MEDIUM,
+	               RPT_LEVEL_LOW,
 	               "An account/region has no invocation-log record for a stretch in which its own activity "
-	               "predicts many.",
+	               "predicts many. Low on its own; high when a logging deletion or change explains it.",
 	               "attack.defense-evasion"},
 };
 

@@ -62,7 +62,7 @@
 #define SCRATCH_CAP ((size_t)256 << 20)
 #define REASON_MAX 300
 
-enum { DER_NONE = 0, DER_PROMPT, DER_SYSTEM, DER_RESPONSE, DER_TOOLS };
+enum { DER_NONE = 0, DER_PROMPT, DER_SYSTEM, DER_RESPONSE, DER_TOOLS, DER_CREDENTIAL };
 
 typedef struct field_def {
 	char *name;
@@ -72,7 +72,7 @@ typedef struct field_def {
 	int prompt_kind; /* sigma_prompt.h: a prompt classifier field, 0 = not */
 	bool keyword;  /* every text leaf of the event */
 	bool anywhere; /* flatten: true — a member of that name at any depth */
-	sigma_ac *ac[3]; /* prefilter per event source (generic mode: [0] only) */
+	sigma_ac *ac[EV_SRC_COUNT]; /* prefilter per event source (generic mode: [0] only) */
 } field_def;
 
 typedef struct item {
@@ -247,7 +247,7 @@ struct sigma_detector {
 	sigma_detection res;
 };
 
-static const char *const derived_names[] = {NULL, "prompt", "system", "response", "tool_calls"};
+static const char *const derived_names[] = {NULL, "prompt", "system", "response", "tool_calls", "credential"};
 
 /* ================================================================ small helpers */
 
@@ -301,7 +301,7 @@ void ruleset_free(sigma_ruleset *rs)
 	for (size_t i = 0; i < rs->nre; i++)
 		pcre2_code_free(rs->regexes[i]);
 	for (size_t i = 0; i < rs->nfields; i++)
-		for (size_t k = 0; k < 3; k++)
+		for (size_t k = 0; k < EV_SRC_COUNT; k++)
 			sigma_ac_free(rs->fields[i].ac[k]);
 	for (size_t i = 0; i < rs->n; i++) {
 		free(rs->rules[i]->filters);
@@ -536,6 +536,8 @@ static void set_logsource(sigma_ruleset *rs, sigma_rule *r)
 			r->source = EV_SRC_CLOUDTRAIL;
 		else if (strcmp(r->ls_service, "bedrock_invocation") == 0)
 			r->source = EV_SRC_INVOCATION;
+		else if (strcmp(r->ls_service, "bedrock_knowledge_base") == 0)
+			r->source = EV_SRC_KBLOG;
 	}
 	const char *second = r->ls_service[0] ? r->ls_service : r->ls_category;
 	size_t n = strlen(r->ls_product) + strlen(second) + 2;
@@ -809,7 +811,7 @@ static lt_status intern_field(sigma_ruleset *rs, const char *name, bool keyword,
 	if (f->name == NULL)
 		return oom(err);
 	if (!keyword) {
-		for (int d = DER_PROMPT; d <= DER_TOOLS; d++)
+		for (int d = DER_PROMPT; d <= DER_CREDENTIAL; d++)
 			if (strcmp(name, derived_names[d]) == 0)
 				f->derived = d;
 		f->prompt_kind = sprompt_field_kind(name);
@@ -1301,7 +1303,7 @@ static lt_status build_prefilter(sigma_ruleset *rs, lt_error *err)
 	}
 	arena_free(tmp);
 	for (size_t i = 0; i < rs->nfields && st == LT_OK; i++)
-		for (size_t k = 0; k < 3; k++)
+		for (size_t k = 0; k < EV_SRC_COUNT; k++)
 			if (rs->fields[i].ac[k] != NULL && sigma_ac_build(rs->fields[i].ac[k]) != LT_OK)
 				st = oom(err);
 	return st;
@@ -1672,6 +1674,8 @@ static ev_str derived_of(const event *ev, int d)
 		return ev->response;
 	case DER_TOOLS:
 		return ev->tool_calls;
+	case DER_CREDENTIAL: /* how the caller authenticated, when it is not SigV4 */
+		return (ev->flags & EV_F_BEARER_TOKEN) ? ev_str_from("bedrock-api-key", 15) : EV_STR_NULL;
 	default:
 		return EV_STR_NULL;
 	}
@@ -1837,8 +1841,7 @@ static char *join_values(sigma_detector *d, const uint32_t *ids, size_t n)
 	for (size_t i = 0; i < n; i++) {
 		size_t len;
 		const char *t = first_text(d, ids[i], &len);
-		if ((i && buf_putc(&b, '\x1f') != LT_OK) ||
-		    buf_append(&b, t ? t : "", t ? (len > 1024 ? 1024 : len) : 0) != LT_OK)
+		if ((i && buf_putc(&b, '\x1f') != LT_OK) || sigma_corr_key_append(&b, t, len) != LT_OK)
 			break;
 	}
 	char *out = arena_strndup(d->scratch, buf_cstr(&b), b.len);
@@ -1856,7 +1859,7 @@ static const char *group_key(sigma_detector *d, const sigma_rule *c, size_t k)
 		size_t n;
 		const char *t = first_text(d, c->group_fields[k][g], &n);
 		if (buf_printf(&b, "%s%s=", g ? ", " : "", sigma_corr_group_field(c->corr, g, NULL)) != LT_OK ||
-		    buf_append(&b, t ? t : "", t ? (n > 1024 ? 1024 : n) : 0) != LT_OK)
+		    sigma_corr_key_append(&b, t, n) != LT_OK)
 			break;
 	}
 	const char *key = arena_strndup(d->scratch, buf_cstr(&b), b.len);
@@ -1978,7 +1981,7 @@ static void scan_prefilter(sigma_detector *d)
 {
 	const sigma_ruleset *rs = d->rs;
 	size_t slot = rs->generic ? 0 : (size_t)d->ev->source;
-	if (slot > 2)
+	if (slot >= EV_SRC_COUNT)
 		return;
 	for (size_t i = 0; i < rs->nfields; i++) {
 		const field_def *f = &rs->fields[i];

@@ -28,6 +28,8 @@
 #endif
 #include "analyzers/sigma_corr.h"
 
+#include "ingest/sha256.h"
+
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -43,14 +45,17 @@ typedef struct wentry {
 	uint64_t seq; /* event.seq */
 	union {
 		double num;      /* value_sum / value_avg / value_percentile */
-		const char *val; /* value_count: the group's counted copy (see vc_add) */
+		const unsigned char *val; /* value_count: the group's copy of its identity (vc_add) */
 	} v;
 	uint32_t tie; /* event.tie */
 	uint8_t source;
 } wentry;
 
+/* value_count identifies a value by SIGMA_CORR_VALUE_ID bytes of the SHA-256
+ * of all of it: 60,000 distinct 2 KB user agents are 60,000 values (not one,
+ * as when values were cut to a prefix), and a group keeps 16 bytes a value. */
 typedef struct vcount {
-	char *val;    /* owned copy */
+	unsigned char *val; /* owned: SIGMA_CORR_VALUE_ID bytes */
 	size_t count; /* occurrences in the window; 0 = stale entry, dropped at the next rebuild */
 } vcount;
 
@@ -317,20 +322,50 @@ static wentry *at(group *g, size_t i)
 
 /* ---- value_count: occurrences of each value in the window */
 
-static uint64_t hash_val(const char *s)
+static size_t hash_val(const unsigned char *id)
 {
-	uint64_t h = 1469598103934665603ull;
-	for (; *s; s++)
-		h = (h ^ (uint8_t)*s) * 1099511628211ull;
-	return h;
+	uint64_t h;
+	memcpy(&h, id, sizeof h); /* already a cryptographic hash */
+	return (size_t)h;
 }
 
-static vcount *vc_slot(vcount *tab, size_t cap, const char *val)
+static vcount *vc_slot(vcount *tab, size_t cap, const unsigned char *val)
 {
-	size_t mask = cap - 1, h = (size_t)hash_val(val) & mask;
-	while (tab[h].val != NULL && strcmp(tab[h].val, val) != 0)
+	size_t mask = cap - 1, h = hash_val(val) & mask;
+	while (tab[h].val != NULL && memcmp(tab[h].val, val, SIGMA_CORR_VALUE_ID) != 0)
 		h = (h + 1) & mask;
 	return &tab[h];
+}
+
+bool sigma_corr_value_id(const char *val, size_t n, unsigned char id[SIGMA_CORR_VALUE_ID])
+{
+	static const char empty[1] = "";
+	char hex[SHA256_HEX_LEN + 1];
+	if (sha256_hex(val ? val : empty, val ? n : 0, hex) != LT_OK)
+		return false;
+	for (size_t i = 0; i < SIGMA_CORR_VALUE_ID; i++) {
+		unsigned hi = (unsigned)(hex[2 * i] <= '9' ? hex[2 * i] - '0' : hex[2 * i] - 'a' + 10);
+		unsigned lo = (unsigned)(hex[2 * i + 1] <= '9' ? hex[2 * i + 1] - '0' : hex[2 * i + 1] - 'a' + 10);
+		id[i] = (unsigned char)(hi << 4 | lo);
+	}
+	return true;
+}
+
+lt_status sigma_corr_key_append(buf *b, const char *t, size_t n)
+{
+	if (t == NULL)
+		return LT_OK;
+	if (n <= SIGMA_CORR_KEY_TEXT)
+		return buf_append(b, t, n);
+	char hex[SHA256_HEX_LEN + 1];
+	if (sha256_hex(t, n, hex) != LT_OK)
+		return LT_EFATAL;
+	size_t keep = SIGMA_CORR_KEY_PREFIX;
+	while (keep > 0 && ((unsigned char)t[keep] & 0xC0) == 0x80) /* not inside a UTF-8 character */
+		keep--;
+	hex[2 * SIGMA_CORR_VALUE_ID] = '\0';
+	lt_status st = buf_append(b, t, keep);
+	return st == LT_OK ? buf_printf(b, "...(%zu bytes, sha256:%s)", n, hex) : st;
 }
 
 /* Rehashes the live entries (count > 0) into a table with room to grow. */
@@ -364,7 +399,7 @@ static bool vc_rebuild(group *g)
 /* Counts one occurrence of val; returns the group's copy of it, which lives
  * as long as the occurrence is counted (window entries point to it), or NULL
  * when val is NULL or out of memory (nothing counted). */
-static const char *vc_add(group *g, const char *val)
+static const unsigned char *vc_add(group *g, const unsigned char *val)
 {
 	if (val == NULL)
 		return NULL;
@@ -372,8 +407,9 @@ static const char *vc_add(group *g, const char *val)
 		return NULL;
 	vcount *sl = vc_slot(g->vc, g->vcap, val);
 	if (sl->val == NULL) {
-		if ((sl->val = strdup(val)) == NULL)
+		if ((sl->val = malloc(SIGMA_CORR_VALUE_ID)) == NULL)
 			return NULL;
+		memcpy(sl->val, val, SIGMA_CORR_VALUE_ID);
 		g->vused++;
 	}
 	if (sl->count++ == 0)
@@ -381,7 +417,7 @@ static const char *vc_add(group *g, const char *val)
 	return sl->val;
 }
 
-static void vc_remove(group *g, const char *val)
+static void vc_remove(group *g, const unsigned char *val)
 {
 	if (val == NULL || g->vc == NULL)
 		return;
@@ -668,12 +704,9 @@ static bool push(sigma_corr *c, group *g, const event *ev, const char *val, size
 	e->source = (uint8_t)ev->source;
 	e->seq = ev->seq;
 	e->tie = ev->tie;
+	unsigned char id[SIGMA_CORR_VALUE_ID];
 	if (c->type == SIGMA_CORR_VALUE_COUNT && val != NULL) {
-		char tmp[1025];
-		size_t n = vn > 1024 ? 1024 : vn;
-		memcpy(tmp, val, n);
-		tmp[n] = '\0';
-		e->v.val = vc_add(g, tmp);
+		e->v.val = sigma_corr_value_id(val, vn, id) ? vc_add(g, id) : NULL;
 	} else if (numeric(c)) {
 		e->v.num = num;
 	}
@@ -732,19 +765,45 @@ static double aggregate(sigma_corr *c, group *g, size_t ref, int64_t t)
 	}
 }
 
+/* The time the condition's own events start at. Count and value types: the
+ * window's first kept event. Temporal types: the window's events are every
+ * match of the group within the timespan, but only those from the start of
+ * the chain that met the condition on are its events (an earlier invocation
+ * of the same key, hours before the enumeration, is not part of it):
+ * temporal: the oldest of the latest mark of each referenced rule;
+ * temporal_ordered: the start of the completed chain (mark of the last step). */
+static int64_t firing_start(const sigma_corr *c, const group *g)
+{
+	if (c->at_close)
+		return NONE; /* a fixed window's events are all of it */
+	if (c->type == SIGMA_CORR_TEMPORAL_ORDERED && c->nrefs > 0)
+		return g->mark[c->nrefs - 1];
+	if (c->type != SIGMA_CORR_TEMPORAL)
+		return NONE;
+	int64_t start = INT64_MAX;
+	for (size_t i = 0; i < c->nrefs; i++)
+		if (g->mark[i] != NONE && g->mark[i] < start)
+			start = g->mark[i];
+	return start == INT64_MAX ? NONE : start;
+}
+
 static void hand_out(sigma_corr *c, group *g, double value, sigma_corr_fired *f)
 {
 	free_out(c);
 	c->out = calloc(g->n + 1, sizeof *c->out);
 	c->out_group = strdup(g->key);
-	f->first_us = g->n ? at(g, 0)->time_us : 0;
+	int64_t start = firing_start(c, g);
+	size_t first = 0;
+	while (first < g->n && at(g, first)->time_us < start)
+		first++;
+	f->first_us = first < g->n ? at(g, first)->time_us : 0;
 	f->last_us = g->n ? at(g, g->n - 1)->time_us : 0;
 	if (c->out != NULL) {
-		for (size_t i = 0; i < g->n; i++) {
+		for (size_t i = first; i < g->n; i++) {
 			const wentry *e = at(g, i);
-			c->out[i] = (sigma_corr_event){e->time_us, (ev_source)e->source, e->tie, e->seq};
+			c->out[i - first] = (sigma_corr_event){e->time_us, (ev_source)e->source, e->tie, e->seq};
 		}
-		c->nout = g->n;
+		c->nout = g->n - first;
 	}
 	clear_group(c, g);
 	f->group = c->out_group ? c->out_group : "";

@@ -13,7 +13,10 @@
  *   of a range) windows slide: a correlation fires on the event that makes
  *   the window ending at it (events within `timespan` before it, inclusive)
  *   satisfy the condition; the group's state is then cleared, so one burst
- *   gives one finding.
+ *   gives one finding. The finding holds the events that met the condition:
+ *   for temporal types those from the start of the completing chain (the
+ *   oldest latest-match of each rule; for temporal_ordered the first step of
+ *   the chain that completed), not earlier matches of the group.
  * - with only an upper bound (lt/lte alone: "fewer than") a window is fixed:
  *   [first event of the group, first + timespan], both ends inclusive. It is
  *   evaluated when it CLOSES: sigma_corr_expire with a time past its end (the
@@ -31,8 +34,8 @@
  * aggregate is over the kept events; in a fixed window event_count,
  * value_sum and value_avg stay exact; value_count may under-count and
  * value_percentile is over the kept events). A kept event costs 32 bytes
- * (plus, for value_count, a copy of its value when that is new to the
- * window): its time, value and place in the replay (sigma_corr_event), none
+ * (plus, for value_count, a 16-byte identity of its value when that is
+ * new to the window; see SIGMA_CORR_VALUE_ID): its time, value and place in the replay (sigma_corr_event), none
  * of its content. A fired correlation hands out those places; reading back
  * the headers of the events a finding shows is the caller's job.
  *
@@ -47,6 +50,7 @@
 
 #include "analyzers/sigma_yaml.h"
 #include "common/arena.h"
+#include "common/buf.h"
 #include "common/error.h"
 #include "analyzers/sigma.h"
 #include "ingest/event.h"
@@ -113,6 +117,22 @@ void sigma_corr_set_budget(sigma_corr *c, size_t *used, size_t max);
  * referenced rule; the window's events are kept only to be listed) and the
  * count, sum and average of fixed windows (kept exact beyond the cap). */
 uint64_t sigma_corr_dropped(const sigma_corr *c);
+
+/* Value identity, whatever the length (no value is cut to a prefix):
+ * value_count counts distinct values by SIGMA_CORR_VALUE_ID bytes (128 bits)
+ * of the SHA-256 of the whole value; a group key or first_seen value longer
+ * than SIGMA_CORR_KEY_TEXT bytes is kept as its first SIGMA_CORR_KEY_PREFIX
+ * bytes (cut on a UTF-8 boundary), its length and 128 bits of its SHA-256,
+ * so a group costs at most ~200 bytes a value and two long values that share
+ * a prefix stay two groups. */
+#define SIGMA_CORR_VALUE_ID 16
+#define SIGMA_CORR_KEY_TEXT 160
+#define SIGMA_CORR_KEY_PREFIX 96
+/* Writes the identity of val[0..n) to id; false when out of memory. */
+bool sigma_corr_value_id(const char *val, size_t n, unsigned char id[SIGMA_CORR_VALUE_ID]);
+/* Appends t[0..n) to b as a group-key value: itself when at most
+ * SIGMA_CORR_KEY_TEXT bytes, else "PREFIX...(N bytes, sha256:32 hex digits)". */
+lt_status sigma_corr_key_append(buf *b, const char *t, size_t n) LT_WUR;
 
 /* "30m" -> microseconds; -1 if malformed. */
 int64_t sigma_corr_timespan(const char *s);

@@ -6,6 +6,8 @@
 #include "cmd/cli.h"
 
 #include <getopt.h>
+#include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -16,9 +18,81 @@
 const cli_option cli_global_options[] = {
 	{"quiet", 'q', NULL, "only errors on stderr; no progress"},
 	{"verbose", 'v', NULL, "more detail on stderr (repeat for debug)"},
+	{"color", 0, "WHEN", "colour on stdout/stderr: auto (a terminal, NO_COLOR unset), always or never"},
 	{"help", 'h', NULL, "show this help"},
 	{NULL, 0, NULL, NULL},
 };
+
+int cli_global_arg(const char *arg, const char *next, cli_globals *g)
+{
+	if (strcmp(arg, "-q") == 0 || strcmp(arg, "--quiet") == 0) {
+		g->quiet = 1;
+		return 1;
+	}
+	if (strcmp(arg, "-v") == 0 || strcmp(arg, "--verbose") == 0) {
+		g->verbose++;
+		return 1;
+	}
+	if (strcmp(arg, "-vv") == 0) {
+		g->verbose += 2;
+		return 1;
+	}
+	if (strncmp(arg, "--color=", 8) == 0) {
+		g->color = arg + 8;
+		return 1;
+	}
+	if (strcmp(arg, "--color") == 0) {
+		if (next == NULL)
+			return -1;
+		g->color = next;
+		return 2;
+	}
+	return 0;
+}
+
+/* True when arg is an option of c written so that its value is the next
+ * argument ("--output DIR", "-o DIR"; not "--output=DIR" nor "-oDIR"). */
+static bool takes_next(const command *c, const char *arg)
+{
+	for (size_t i = 0; c->options != NULL && c->options[i].name != NULL; i++) {
+		const cli_option *o = &c->options[i];
+		if (o->arg == NULL)
+			continue;
+		if (arg[0] == '-' && arg[1] == '-' && strcmp(arg + 2, o->name) == 0)
+			return true;
+		if (o->short_name && arg[0] == '-' && arg[1] == o->short_name && arg[2] == '\0')
+			return true;
+	}
+	return false;
+}
+
+int cli_take_globals(const command *c, int argc, char **argv, cli_globals *g)
+{
+	int out = 1;
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--") == 0) {
+			while (i < argc)
+				argv[out++] = argv[i++];
+			break;
+		}
+		if (takes_next(c, argv[i]) && i + 1 < argc) {
+			argv[out++] = argv[i++];
+			argv[out++] = argv[i];
+			continue;
+		}
+		int took = cli_global_arg(argv[i], i + 1 < argc ? argv[i + 1] : NULL, g);
+		if (took < 0) {
+			fprintf(stderr, "llmtrail %s: %s wants a value\n", c->name, argv[i]);
+			return -1;
+		}
+		if (took == 0)
+			argv[out++] = argv[i];
+		else
+			i += took - 1;
+	}
+	argv[out] = NULL;
+	return out;
+}
 
 const command *cli_find(const char *name)
 {

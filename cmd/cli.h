@@ -57,7 +57,27 @@ void cli_usage(const command *c, FILE *out);
 /* For commands whose implementation has not landed: says so, returns LT_EXIT_USAGE. */
 int cli_not_built(const command *c);
 
-/* Global options applied by main (-q, -v) — shared by all commands. */
+/* Global options applied by main (-q, -v, --color) — shared by all commands. */
 extern const cli_option cli_global_options[];
+
+/* What the global options said, in the order given (the last wins). */
+typedef struct cli_globals {
+	int quiet;        /* -q seen */
+	int verbose;      /* -v count (-vv is two) */
+	const char *color; /* WHEN of --color, NULL if not given */
+} cli_globals;
+
+/* If argv[0] is a global option, records it in g and returns how many
+ * arguments it took (1, or 2 for "--color WHEN"); 0 when it is not one;
+ * -1 when it is one but its value is missing. next may be NULL. */
+int cli_global_arg(const char *arg, const char *next, cli_globals *g);
+
+/* Global options may stand anywhere among a command's arguments
+ * ("analyze X -o D -q"). Removes them from argv[1..argc) (argv[0] is the
+ * command name), keeping the order of the rest, and returns the new argc.
+ * The value of an option of c that takes one is never taken for a global
+ * ("--principal -q" filters on "-q"), and nothing after "--" is looked at.
+ * Returns -1 (after printing why) for a global option without its value. */
+int cli_take_globals(const command *c, int argc, char **argv, cli_globals *g);
 
 #endif

@@ -2,31 +2,36 @@
  * cmd_analyze.c — `llmtrail analyze EVIDENCE... [-o DIR]`: the one-shot.
  * Indexes the evidence into DIR/case.sqlite (incrementally: re-running on the
  * same evidence adds nothing), scans it with the shipped packs (plus --rules)
- * and writes every report into DIR. Options are those of `scan` plus --jobs.
+ * and writes every report into DIR (created with its parents; refused when
+ * inside the evidence). Options are those of `scan` plus --jobs.
  */
 #include "config.h"
 
 #include <errno.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "cmd/commands.h"
 #include "cmd/exitcode.h"
 #include "cmd/indexrun.h"
+#include "cmd/outpath.h"
 #include "cmd/scanrun.h"
 
 static const cli_option options[] = {
 	SCAN_CLI_OPTION_ROWS
 	{"jobs", 'j', "N", "worker threads for indexing (default: number of cores)"},
+	INDEXRUN_TOTAL_OPTION
+	{"append", 0, NULL, "add this evidence to the case already in the output folder (refused otherwise)"},
 	{NULL, 0, NULL, NULL},
 };
 
 typedef struct analyze_ctx {
 	scan_options scan;
 	indexrun_options index;
+	bool append;
 } analyze_ctx;
 
 static int on_option(void *vctx, const cli_option *opt, const char *value)
@@ -35,9 +40,15 @@ static int on_option(void *vctx, const cli_option *opt, const char *value)
 	int rc = scan_apply_option(&c->scan, opt, value);
 	if (rc != 1)
 		return rc;
+	if (strcmp(opt->name, "append") == 0) {
+		c->append = true;
+		return 0;
+	}
 	if (strcmp(opt->name, "jobs") == 0) {
 		return indexrun_parse_jobs(value, &c->index.jobs);
 	}
+	if (strcmp(opt->name, "max-total-bytes") == 0)
+		return indexrun_parse_total(value, &c->index.max_total_bytes);
 	return 0;
 }
 
@@ -52,8 +63,13 @@ static int run(const command *self, int argc, char **argv)
 	int first = cli_parse(self, argc, argv, on_option, &c, &npos, &code);
 	if (first < 0)
 		return code;
+	if ((code = scan_options_check(&c.scan)) != 0)
+		return code;
 	exit_state ex = {0};
-	if (mkdir(c.scan.out_dir, 0777) != 0 && errno != EEXIST) {
+	code = outpath_check("output folder", c.scan.out_dir, (const char *const *)(argv + first), (size_t)npos);
+	if (code != 0)
+		return code;
+	if (outpath_mkdirs(c.scan.out_dir) != 0) {
 		fprintf(stderr, "llmtrail: cannot create %s: %s\n", c.scan.out_dir, strerror(errno));
 		return LT_EXIT_FATAL;
 	}
@@ -62,6 +78,8 @@ static int run(const command *self, int argc, char **argv)
 		fprintf(stderr, "llmtrail: output path too long\n");
 		return LT_EXIT_USAGE;
 	}
+	if (!c.append && (code = outpath_check_same_case(case_path, (const char *const *)(argv + first), (size_t)npos)) != 0)
+		return code;
 	if (indexrun(case_path, (const char *const *)(argv + first), (size_t)npos, &c.index, &ex) == 0) {
 		char *cmdline = scan_command_line(argc, argv);
 		c.scan.command_line = cmdline;

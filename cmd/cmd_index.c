@@ -19,10 +19,12 @@
 #include "cmd/commands.h"
 #include "cmd/exitcode.h"
 #include "cmd/indexrun.h"
+#include "cmd/outpath.h"
 
 static const cli_option options[] = {
 	{"jobs", 'j', "N", "worker threads (default: number of cores)"},
 	{"max-member-size", 0, "SIZE", "largest decompressed member accepted (default: 4G)"},
+	INDEXRUN_TOTAL_OPTION
 	{NULL, 0, NULL, NULL},
 };
 
@@ -37,6 +39,8 @@ static int on_option(void *vctx, const cli_option *opt, const char *value)
 			fprintf(stderr, "llmtrail: --max-member-size wants a size like 512M or 4G\n");
 			return LT_EXIT_USAGE;
 		}
+	} else if (strcmp(opt->name, "max-total-bytes") == 0) {
+		return indexrun_parse_total(value, &c->max_total_bytes);
 	}
 	return 0;
 }
@@ -44,9 +48,12 @@ static int on_option(void *vctx, const cli_option *opt, const char *value)
 static int run(const command *self, int argc, char **argv)
 {
 	int npos, code;
-	indexrun_options o = {0, 0, argc, argv};
+	indexrun_options o = {0, 0, argc, argv, 0};
 	int first = cli_parse(self, argc, argv, on_option, &o, &npos, &code);
 	if (first < 0)
+		return code;
+	code = outpath_check("case", argv[first], (const char *const *)(argv + first + 1), (size_t)(npos - 1));
+	if (code != 0)
 		return code;
 	exit_state ex = {0};
 	indexrun(argv[first], (const char *const *)(argv + first + 1), (size_t)(npos - 1), &o, &ex);

@@ -36,11 +36,13 @@
 
 static const cli_option options[] = {
 	{"field-map", 0, "FILE", "field mapping (YAML) for rules written for other log sources"},
+	{"placeholders", 0, "FILE", "values of %name% placeholders (YAML) for the expand modifier"},
 	{NULL, 0, NULL, NULL},
 };
 
 typedef struct rules_opts {
 	const char *field_map;
+	const char *placeholders;
 } rules_opts;
 
 static int on_option(void *ctx, const cli_option *opt, const char *value)
@@ -48,6 +50,8 @@ static int on_option(void *ctx, const cli_option *opt, const char *value)
 	rules_opts *o = ctx;
 	if (strcmp(opt->name, "field-map") == 0)
 		o->field_map = value;
+	else if (strcmp(opt->name, "placeholders") == 0)
+		o->placeholders = value;
 	return 0;
 }
 
@@ -80,7 +84,8 @@ static sigma_ruleset *load(const rules_opts *o, int npaths, char **paths, int *c
 		*code = LT_EXIT_FATAL;
 		return NULL;
 	}
-	if (o->field_map && ruleset_set_fieldmap(rs, o->field_map, &err) != LT_OK) {
+	if ((o->field_map && ruleset_set_fieldmap(rs, o->field_map, &err) != LT_OK) ||
+	    (o->placeholders && ruleset_set_placeholders(rs, o->placeholders, &err) != LT_OK)) {
 		char msg[2048];
 		lt_error_format(&err, msg, sizeof msg);
 		fprintf(stderr, "llmtrail: rules: %s\n", msg);

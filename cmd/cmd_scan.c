@@ -8,6 +8,7 @@
 
 #include "cmd/commands.h"
 #include "cmd/exitcode.h"
+#include "cmd/outpath.h"
 #include "cmd/scanrun.h"
 
 static int on_option(void *ctx, const cli_option *opt, const char *value)
@@ -23,6 +24,11 @@ static int run(const command *self, int argc, char **argv)
 	int npos, code;
 	int first = cli_parse(self, argc, argv, on_option, &o, &npos, &code);
 	if (first < 0)
+		return code;
+	if ((code = scan_options_check(&o)) != 0)
+		return code;
+	code = outpath_check_case("output folder", o.out_dir, argv[first]);
+	if (code != 0)
 		return code;
 	char *cmdline = scan_command_line(argc, argv);
 	o.command_line = cmdline;

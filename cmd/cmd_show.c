@@ -2,8 +2,9 @@
  * cmd_show.c — `llmtrail show CASE UID`: the exact original record of an
  * event and its provenance.
  *
- * Looks the uid up in every source (an eventID and a requestId may collide)
- * through the replay cursor, and for each event found prints its provenance
+ * Looks the id up in every source (an eventID and a requestId may collide)
+ * through the replay cursor, any case; an id that is neither is looked for as
+ * a CloudTrail requestID (every CloudTrail record read: slower), and for each event found prints its provenance
  * as "# key: value" lines (evidence file and its SHA-256, member chain, the
  * member's size and SHA-256 as found and of its decompressed content, line,
  * byte offset and length) followed by the record: its exact bytes and a
@@ -14,9 +15,11 @@
 #include "config.h"
 
 #include <sqlite3.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "cmd/commands.h"
 #include "cmd/exitcode.h"
@@ -99,12 +102,15 @@ static lt_status provenance(case_db *c, const event *ev, buf *b)
 {
 	char t[LTIME_BUFSZ];
 	size_t tn = ltime_format(ev->time_us, 6, t);
-	const char *src = ev->source == EV_SRC_CLOUDTRAIL ? "cloudtrail" : ev->source == EV_SRC_INVOCATION ? "invocation" : "unknown";
+	const char *src = ev_source_name(ev->source);
 	lt_status st = sfield(b, "source", src);
 	if (st == LT_OK)
 		st = field(b, "uid", ev->uid.p, ev->uid.n);
 	if (st == LT_OK)
 		st = field(b, "time", t, tn);
+	if (st == LT_OK && (ev->flags & EV_F_CONFLICT))
+		st = sfield(b, "conflict", "same id and time as the record above, other content: both kept (a planted or"
+		                           " altered record; docs/integrity.md)");
 	if (st == LT_OK)
 		st = sfield(b, "evidence", ev->prov->evidence);
 	if (st == LT_OK)
@@ -112,6 +118,8 @@ static lt_status provenance(case_db *c, const event *ev, buf *b)
 	if (st == LT_OK)
 		st = buf_printf(b, "# %-16s %llu\n# %-16s %llu\n# %-16s %zu\n", "line", (unsigned long long)ev->line,
 		                "offset", (unsigned long long)ev->offset, "length", ev->raw.n);
+	if (st == LT_OK && (ev->flags & EV_F_BEARER_TOKEN))
+		st = sfield(b, "credential", "bedrock-api-key (additionalEventData.callWithBearerToken)");
 	return st;
 }
 
@@ -127,22 +135,19 @@ static lt_status record(const show_ctx *ctx, const event *ev, buf *b)
 	return st;
 }
 
-static int show(case_db *c, void *vctx)
+/* Prints every event the replay f gives that want() accepts (NULL: all);
+ * returns the exit code and counts them in *found. */
+static int show_events(case_db *c, const show_ctx *ctx, const replay_filter *f,
+                       bool (*want)(const event *ev, const char *id), size_t *found)
 {
-	const show_ctx *ctx = vctx;
-	const char *uid = ctx->uid;
-	replay_filter f;
-	replay_filter_init(&f);
-	f.uid = uid;
-	f.flags = REPLAY_NO_DERIVE;
 	replay *r = NULL;
 	lt_error err;
 	lt_error_clear(&err);
-	if (replay_new(c, &f, &r, &err) != LT_OK) {
+	if (replay_new(c, f, &r, &err) != LT_OK) {
 		log_lt_error(&err);
 		return LT_EXIT_FATAL;
 	}
-	int found = 0, rc = LT_EXIT_CLEAN;
+	int rc = LT_EXIT_CLEAN;
 	buf b;
 	buf_init(&b, 0);
 	for (;;) {
@@ -155,12 +160,14 @@ static int show(case_db *c, void *vctx)
 			}
 			break;
 		}
+		if (want != NULL && !want(ev, ctx->uid))
+			continue;
 		if (st != LT_OK) {
 			log_lt_error(&err);
 			rc = LT_EXIT_UNREADABLE;
 		}
 		buf_reset(&b);
-		lt_status ps = (found ? buf_putc(&b, '\n') : LT_OK) == LT_OK ? provenance(c, ev, &b) : LT_EFATAL;
+		lt_status ps = (*found ? buf_putc(&b, '\n') : LT_OK) == LT_OK ? provenance(c, ev, &b) : LT_EFATAL;
 		if (ps == LT_OK)
 			ps = record(ctx, ev, &b);
 		if (ps != LT_OK) {
@@ -169,15 +176,61 @@ static int show(case_db *c, void *vctx)
 			break;
 		}
 		fwrite(b.data, 1, b.len, stdout);
-		found++;
+		(*found)++;
 	}
 	buf_free(&b);
 	replay_free(r);
+	return rc;
+}
+
+/* A CloudTrail record whose requestID is id (any case): CloudTrail's
+ * eventID is the uid the index keys on, its requestID only in the record. */
+static bool request_id_is(const event *ev, const char *id)
+{
+	size_t n = strlen(id);
+	return ev->source == EV_SRC_CLOUDTRAIL && ev->request_id.n == n && strncasecmp(ev->request_id.p, id, n) == 0;
+}
+
+/* Ids are matched without regard to case: eventIDs and requestIds are
+ * UUIDs, stored in lower case. */
+static void lower_ascii(char *s)
+{
+	for (; *s; s++)
+		if (*s >= 'A' && *s <= 'Z')
+			*s = (char)(*s - 'A' + 'a');
+}
+
+static int show(case_db *c, void *vctx)
+{
+	const show_ctx *ctx = vctx;
+	char uid[256];
+	snprintf(uid, sizeof uid, "%s", ctx->uid);
+	size_t found = 0;
+	replay_filter f;
+	replay_filter_init(&f);
+	f.flags = REPLAY_NO_DERIVE;
+	f.uid = ctx->uid;
+	int rc = show_events(c, ctx, &f, NULL, &found);
+	if (found == 0 && rc == LT_EXIT_CLEAN && strlen(ctx->uid) < sizeof uid) {
+		lower_ascii(uid);
+		f.uid = uid;
+		if (strcmp(uid, ctx->uid) != 0)
+			rc = show_events(c, ctx, &f, NULL, &found);
+	}
+	if (found == 0 && rc == LT_EXIT_CLEAN) {
+		/* not an eventID nor a requestId: a CloudTrail requestID, found by
+		 * reading every CloudTrail record (slower: the index has no key on it) */
+		replay_filter_init(&f);
+		f.flags = REPLAY_NO_DERIVE;
+		f.source = EV_SRC_CLOUDTRAIL;
+		rc = show_events(c, ctx, &f, request_id_is, &found);
+	}
 	if (found == 0 && rc == LT_EXIT_CLEAN) {
 		buf e;
 		buf_init(&e, 4096);
-		if (case_escape_text(&e, uid, strlen(uid)) == LT_OK)
-			fprintf(stderr, "llmtrail show: no event with uid %s in %s\n", buf_cstr(&e), case_path(c));
+		if (case_escape_text(&e, ctx->uid, strlen(ctx->uid)) == LT_OK)
+			fprintf(stderr, "llmtrail show: no event with eventID, requestID or requestId %s in %s\n",
+			        buf_cstr(&e), case_path(c));
 		buf_free(&e);
 		rc = LT_EXIT_USAGE;
 	}

@@ -28,9 +28,9 @@
 static const cli_option options[] = {
 	{"since", 0, "TIME", "only events at or after TIME (ISO-8601)"},
 	{"until", 0, "TIME", "only events before TIME (ISO-8601)"},
-	{"source", 0, "SOURCE", "only events from SOURCE (cloudtrail|invocation)"},
-	{"principal", 0, "ARN", "only events by this principal"},
-	{"action", 0, "NAME", "only events with this action (eventName or operation)"},
+	{"source", 0, "SOURCE", "only events from SOURCE (cloudtrail|invocation|kb-log)"},
+	{"principal", 0, "ARN", "only events by this principal (any case, a glob, or the name after the ARN's last '/')"},
+	{"action", 0, "NAME", "only events with this action (eventName or operation; any case, a glob)"},
 	{"format", 'f', "FORMAT", "csv, jsonl or table (default: table)"},
 	{NULL, 0, NULL, NULL},
 };
@@ -63,12 +63,9 @@ static int on_option(void *vctx, const cli_option *opt, const char *value)
 	else if (strcmp(opt->name, "action") == 0)
 		c->f.action = value;
 	else if (strcmp(opt->name, "source") == 0) {
-		if (strcmp(value, "cloudtrail") == 0)
-			c->f.source = EV_SRC_CLOUDTRAIL;
-		else if (strcmp(value, "invocation") == 0)
-			c->f.source = EV_SRC_INVOCATION;
-		else {
-			fprintf(stderr, "llmtrail timeline: --source wants cloudtrail or invocation\n");
+		c->f.source = ev_source_from_name(value);
+		if (c->f.source == EV_SRC_UNKNOWN) {
+			fprintf(stderr, "llmtrail timeline: --source wants cloudtrail, invocation or kb-log\n");
 			return LT_EXIT_USAGE;
 		}
 	} else if (strcmp(opt->name, "format") == 0) {
@@ -88,16 +85,16 @@ static int on_option(void *vctx, const cli_option *opt, const char *value)
 
 /* The columns, in output order. */
 enum { C_TIME, C_SOURCE, C_ACTION, C_PRINCIPAL, C_SOURCE_IP, C_USER_AGENT, C_REGION, C_MODEL, C_ERROR, C_UID,
-       C_FILE, C_MEMBER, C_LINE, C_COUNT };
+       C_FILE, C_MEMBER, C_LINE, C_CREDENTIAL, C_COUNT };
 static const char *const col_names[C_COUNT] = {"time",       "source", "action", "principal",  "source_ip",
                                                "user_agent", "region", "model",  "error_code", "uid",
-                                               "file",       "member", "line"};
+                                               "file",       "member", "line",   "credential"};
 
 static void cells(const event *ev, ev_str out[C_COUNT], char *timebuf, char *linebuf)
 {
 	size_t tn = ltime_format(ev->time_us, 6, timebuf);
 	int ln = snprintf(linebuf, 24, "%llu", (unsigned long long)ev->line);
-	const char *src = ev->source == EV_SRC_CLOUDTRAIL ? "cloudtrail" : ev->source == EV_SRC_INVOCATION ? "invocation" : "unknown";
+	const char *src = ev_source_name(ev->source);
 	out[C_TIME] = ev_str_from(timebuf, tn);
 	out[C_SOURCE] = ev_str_from(src, strlen(src));
 	out[C_ACTION] = ev->action;
@@ -111,6 +108,8 @@ static void cells(const event *ev, ev_str out[C_COUNT], char *timebuf, char *lin
 	out[C_FILE] = ev_str_from(ev->prov->evidence, strlen(ev->prov->evidence));
 	out[C_MEMBER] = ev_str_from(ev->prov->member, strlen(ev->prov->member));
 	out[C_LINE] = ev_str_from(linebuf, ln > 0 ? (size_t)ln : 0);
+	/* how the caller authenticated, when it was not SigV4 (the Sigma field "credential") */
+	out[C_CREDENTIAL] = (ev->flags & EV_F_BEARER_TOKEN) ? ev_str_from("bedrock-api-key", 15) : EV_STR_NULL;
 }
 
 /* RFC 4180 cell. Control characters are shown as \xNN (a CSV is read in
@@ -202,6 +201,7 @@ static int print_events(case_db *c, void *vctx)
 	buf_init(&b, 0);
 	lt_status st = header_line(&b, ctx->format);
 	const event *ev = NULL;
+	uint64_t shown = 0;
 	while (st == LT_OK) {
 		lt_status rs = replay_next(r, &ev, &err);
 		if (rs == LT_EFATAL) {
@@ -213,6 +213,7 @@ static int print_events(case_db *c, void *vctx)
 		ev_str cl[C_COUNT];
 		char tbuf[LTIME_BUFSZ], lbuf[24];
 		cells(ev, cl, tbuf, lbuf);
+		shown++;
 		st = format_line(&b, ctx->format, cl);
 		if (st == LT_OK && b.len > 65536) {
 			fwrite(b.data, 1, b.len, stdout);
@@ -234,6 +235,10 @@ static int print_events(case_db *c, void *vctx)
 			fprintf(stderr, "llmtrail timeline: out of memory\n");
 		return LT_EXIT_FATAL;
 	}
+	if (shown == 0 && (ctx->f.principal || ctx->f.action || ctx->f.source != EV_SRC_UNKNOWN ||
+	                   ctx->f.since_us != INT64_MIN || ctx->f.until_us != INT64_MAX))
+		fprintf(stderr, "llmtrail timeline: no event matches the filters (values match any case, "
+		                "as globs, or the part of an ARN after its last '/'; see `llmtrail stats`)\n");
 	return LT_EXIT_CLEAN;
 }
 
@@ -247,6 +252,10 @@ static int run(const command *self, int argc, char **argv)
 	int first = cli_parse(self, argc, argv, on_option, &ctx, &npos, &code);
 	if (first < 0)
 		return code;
+	if (ctx.f.since_us >= ctx.f.until_us) {
+		fprintf(stderr, "llmtrail timeline: --since must be before --until\n");
+		return LT_EXIT_USAGE;
+	}
 	return with_case(argv[first], print_events, &ctx);
 }
 

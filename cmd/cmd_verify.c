@@ -9,12 +9,17 @@
  * (kept in S3 object metadata, so absent from an export).
  * After the digests it prints the CloudTrail <-> invocation-log reconciliation
  * (analyzers/reconcile.h): windows of calls without records, and coverage gaps.
- * Exit: 0 when nothing is invalid (unverifiable checks are said, not failed),
- * 1 when a check is invalid (tampering, deletion), 2 for a bad key file,
- * 4 when the case cannot be read.
+ * It ends with one verdict line, "N verified, M unverifiable, K invalid", and
+ * what reconciliation found missing. Exit: 0 when every check verified and
+ * nothing is missing; 1 when a check is invalid (tampering, deletion), a log
+ * file is missing, calls or records lack their counterpart, CloudTrail has a
+ * coverage gap, or a check is unverifiable (no digests at all, a signature
+ * without its key) unless --allow-unverifiable; 2 for a bad key file; 4 when
+ * the case cannot be read.
  */
 #include "config.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -30,18 +35,26 @@
 static const cli_option options[] = {
 	{"public-keys", 0, "FILE", "CloudTrail public keys (aws cloudtrail list-public-keys output)"},
 	{"format", 'f', "FORMAT", "table or json (default: table)"},
+	{"allow-unverifiable", 0, NULL, "exit 0 when checks are only unverifiable (no digests, no key), not invalid"},
 	{NULL, 0, NULL, NULL},
 };
 
 typedef struct vf_ctx {
 	verify_keys *keys;
 	const char *format;
+	bool allow_unverifiable;
 } vf_ctx;
+
+typedef struct vf_counts {
+	size_t verified, unverifiable, invalid;
+} vf_counts;
 
 static int on_option(void *vctx, const cli_option *opt, const char *value)
 {
 	vf_ctx *c = vctx;
-	if (strcmp(opt->name, "format") == 0) {
+	if (strcmp(opt->name, "allow-unverifiable") == 0) {
+		c->allow_unverifiable = true;
+	} else if (strcmp(opt->name, "format") == 0) {
 		if (strcmp(value, "table") != 0 && strcmp(value, "json") != 0) {
 			fprintf(stderr, "llmtrail verify: --format wants table or json\n");
 			return LT_EXIT_USAGE;
@@ -57,6 +70,52 @@ static int on_option(void *vctx, const cli_option *opt, const char *value)
 		}
 	}
 	return 0;
+}
+
+static vf_counts count_checks(const verify_result *v)
+{
+	vf_counts n = {0, 0, 0};
+	for (size_t i = 0; i < verify_nrows(v); i++) {
+		rpt_check st = verify_row_at(v, i)->status;
+		if (st == RPT_CHECK_VALID)
+			n.verified++;
+		else if (st == RPT_CHECK_INVALID)
+			n.invalid++;
+		else
+			n.unverifiable++;
+	}
+	return n;
+}
+
+/* Something reconciliation says is missing: calls without their record,
+ * records without their call, hours CloudTrail should have covered. */
+static size_t missing_count(const reconcile_summary *rs)
+{
+	return rs->ct_only + rs->inv_only + rs->gaps;
+}
+
+static lt_status verdict_line(buf *b, const vf_counts *n, const verify_summary *vs, const reconcile_summary *rs)
+{
+	lt_status st = buf_printf(b, "\nverify: %zu verified, %zu unverifiable, %zu invalid", n->verified,
+	                          n->unverifiable, n->invalid);
+	if (st == LT_OK && vs->digests == 0)
+		st = buf_puts(b, " (no CloudTrail digest files in the case: the logs' integrity is unverifiable)");
+	if (st == LT_OK)
+		st = buf_printf(b, "; %zu log file%s missing; %zu call%s without an invocation record, %zu record%s "
+		                   "without a call, %zu CloudTrail coverage gap%s\n",
+		                vs->logfiles_missing, vs->logfiles_missing == 1 ? "" : "s", rs->ct_only,
+		                rs->ct_only == 1 ? "" : "s", rs->inv_only, rs->inv_only == 1 ? "" : "s", rs->gaps,
+		                rs->gaps == 1 ? "" : "s");
+	return st;
+}
+
+static int verify_exit(const vf_ctx *ctx, const vf_counts *n, const verify_summary *vs, const reconcile_summary *rs)
+{
+	if (n->invalid > 0 || vs->logfiles_missing > 0 || missing_count(rs) > 0)
+		return LT_EXIT_FINDINGS;
+	if ((n->unverifiable > 0 || vs->digests == 0) && !ctx->allow_unverifiable)
+		return LT_EXIT_FINDINGS;
+	return LT_EXIT_CLEAN;
 }
 
 /* Digest verification, then reconciliation with the digests' span as the
@@ -87,14 +146,20 @@ static int write_results(case_db *c, const vf_ctx *ctx, const verify_result *v, 
 		st = buf_puts(b, json ? ",\"reconciliation\":" : "\n");
 	if (st == LT_OK)
 		st = reconcile_write(rr, ctx->format, b);
+	vf_counts n = count_checks(v);
+	const reconcile_summary *rs = reconcile_get_summary(rr);
 	if (st == LT_OK && json)
-		st = buf_puts(b, "}\n");
+		st = buf_printf(b, ",\"verdict\":{\"verified\":%zu,\"unverifiable\":%zu,\"invalid\":%zu}}\n",
+		                n.verified, n.unverifiable, n.invalid);
+	else if (st == LT_OK)
+		st = verdict_line(b, &n, vs, rs);
+	int rc = verify_exit(ctx, &n, vs, rs);
 	reconcile_result_free(rr);
 	if (st != LT_OK) {
 		fprintf(stderr, "llmtrail verify: out of memory\n");
 		return LT_EXIT_FATAL;
 	}
-	return verify_overall(v) == RPT_CHECK_INVALID ? LT_EXIT_FINDINGS : LT_EXIT_CLEAN;
+	return rc;
 }
 
 static int run_verify(case_db *c, void *vctx)
@@ -124,7 +189,7 @@ static int run_verify(case_db *c, void *vctx)
 static int run(const command *self, int argc, char **argv)
 {
 	int npos, code;
-	vf_ctx ctx = {verify_keys_new(), "table"};
+	vf_ctx ctx = {verify_keys_new(), "table", false};
 	if (ctx.keys == NULL) {
 		fprintf(stderr, "llmtrail verify: out of memory\n");
 		return LT_EXIT_FATAL;

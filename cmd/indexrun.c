@@ -8,6 +8,8 @@
 
 #include "cmd/indexrun.h"
 
+#define INDEXRUN_ETA_AFTER_SECONDS 2.0
+
 #include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -18,6 +20,7 @@
 #include "common/buf.h"
 #include "common/log.h"
 #include "store/case.h"
+#include "store/writer.h"
 #include "store/indexer.h"
 
 typedef struct index_ctx {
@@ -59,6 +62,15 @@ uint64_t indexrun_parse_size(const char *s)
 	return (uint64_t)v << shift;
 }
 
+int indexrun_parse_total(const char *value, uint64_t *out)
+{
+	*out = strcmp(value, "none") == 0 ? UINT64_MAX : indexrun_parse_size(value);
+	if (*out != 0)
+		return 0;
+	fprintf(stderr, "llmtrail: --max-total-bytes wants a size like 64G, or none\n");
+	return LT_EXIT_USAGE;
+}
+
 static void fmt_eta(double secs, char *out, size_t n)
 {
 	if (secs < 0 || secs > 1e7)
@@ -78,7 +90,11 @@ static void on_progress(void *vctx, const indexer_stats *s)
 	double rate = s->seconds > 0 ? (double)s->bytes / s->seconds : 0;
 	double evs = s->seconds > 0 ? (double)(s->events_new + s->duplicates) / s->seconds : 0;
 	char eta[32] = "?";
-	if (s->bytes_total > s->bytes && rate > 0)
+	/* The first second's rate is mostly start-up (thread spawn, the first
+	 * archive's headers, cold caches): an ETA from it is wildly wrong. */
+	if (s->seconds < INDEXRUN_ETA_AFTER_SECONDS)
+		snprintf(eta, sizeof eta, "...");
+	else if (s->bytes_total > s->bytes && rate > 0)
 		fmt_eta((double)(s->bytes_total - s->bytes) / rate, eta, sizeof eta);
 	else if (s->bytes_total > 0)
 		snprintf(eta, sizeof eta, "0m00s");
@@ -118,7 +134,9 @@ static void on_problem(void *vctx, const char *kind, const char *file, const cha
 		st = buf_puts(&b, ": ");
 	if (st == LT_OK)
 		st = case_escape_text(&b, reason, strlen(reason));
-	if (st == LT_OK && log_get_level() >= LT_LOG_ERROR)
+	/* a note (said, not a fault) is not an error: -q keeps it in the reports only */
+	log_level need = strcmp(kind, PROBLEM_NOTE) == 0 ? LT_LOG_WARN : LT_LOG_ERROR;
+	if (st == LT_OK && log_get_level() >= need)
 		fprintf(stderr, "%s\n", buf_cstr(&b));
 	buf_free(&b);
 }
@@ -127,14 +145,18 @@ static void print_summary(const char *case_path, const indexer_stats *s)
 {
 	printf("case:       %s\n", case_path);
 	printf("files:      %llu\n", (unsigned long long)s->files);
-	printf("members:    %llu seen, %llu new, %llu already indexed, %llu duplicate (same bytes), %llu unreadable\n",
+	printf("members:    %llu seen, %llu new, %llu already indexed, %llu duplicate (same bytes), %llu unreadable members\n",
 	       (unsigned long long)s->members, (unsigned long long)s->members_new,
 	       (unsigned long long)s->members_skipped, (unsigned long long)s->members_duplicate,
 	       (unsigned long long)s->members_unreadable);
-	printf("events:     %llu new (cloudtrail %llu, invocation %llu), %llu duplicates dropped\n",
-	       (unsigned long long)s->events_new, (unsigned long long)s->events_cloudtrail,
-	       (unsigned long long)s->events_invocation, (unsigned long long)s->duplicates);
-	printf("problems:   %llu (unreadable %llu), missing bodies %llu\n", (unsigned long long)s->problems,
+	printf("events:     %llu new (cloudtrail %llu, invocation %llu", (unsigned long long)s->events_new,
+	       (unsigned long long)s->events_cloudtrail, (unsigned long long)s->events_invocation);
+	if (s->events_kblog > 0)
+		printf(", kb-log %llu", (unsigned long long)s->events_kblog);
+	printf("), %llu duplicates dropped, %llu conflicting copies kept\n", (unsigned long long)s->duplicates,
+	       (unsigned long long)s->conflicts);
+	printf("problems:   %llu (%llu left evidence unread: unreadable files or members), missing bodies %llu\n",
+	       (unsigned long long)s->problems,
 	       (unsigned long long)s->unreadable, (unsigned long long)s->missing_bodies);
 	if (s->earlier_problems > 0)
 		printf("earlier:    %llu members already indexed had problems when they were indexed\n",
@@ -150,10 +172,12 @@ static void print_totals(const char *case_path)
 		case_close(c);
 		return;
 	}
-	printf("case total: %lld events (cloudtrail %lld, invocation %lld), %lld members, %lld problems, "
-	       "%.1f MB stored\n",
-	       (long long)t.events, (long long)t.events_cloudtrail, (long long)t.events_invocation,
-	       (long long)t.members, (long long)t.problems, (double)t.stored_bytes / 1048576.0);
+	printf("case total: %lld events (cloudtrail %lld, invocation %lld", (long long)t.events,
+	       (long long)t.events_cloudtrail, (long long)t.events_invocation);
+	if (t.events_kblog > 0)
+		printf(", kb-log %lld", (long long)t.events_kblog);
+	printf("), %lld members, %lld problems, %.1f MB stored\n", (long long)t.members, (long long)t.problems,
+	       (double)t.stored_bytes / 1048576.0);
 	case_close(c);
 }
 
@@ -165,6 +189,7 @@ int indexrun(const char *case_path, const char *const *paths, size_t npaths, con
 	indexer_options_init(&o);
 	o.jobs = io->jobs;
 	o.max_member_bytes = io->max_member_bytes;
+	o.max_total_bytes = io->max_total_bytes;
 	o.on_progress = on_progress;
 	o.on_problem = on_problem;
 	o.ctx = &ctx;

@@ -16,7 +16,14 @@ typedef struct indexrun_options {
 	uint64_t max_member_bytes;  /* 0 = default */
 	int argc;                   /* recorded in the case's run log */
 	char *const *argv;
+	uint64_t max_total_bytes;   /* --max-total-bytes; 0 = default, UINT64_MAX = none */
 } indexrun_options;
+
+#define INDEXRUN_TOTAL_OPTION \
+	{"max-total-bytes", 0, "SIZE", "decompressed bytes this run may read in all, or 'none' (default: 256G)"},
+
+/* --max-total-bytes SIZE|none into *out; 0, or LT_EXIT_USAGE after saying what is wrong. */
+int indexrun_parse_total(const char *value, uint64_t *out);
 
 /* Indexes paths into the case; notes unreadable evidence (3) or a fatal error (4) in ex.
  * Returns 0 when the case is usable afterwards (even with evidence problems), -1 if not. */

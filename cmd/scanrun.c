@@ -11,10 +11,16 @@
  * Rules whose log source has no events in the case are "not applicable";
  * rules below --min-level are not run (also "not applicable", with that
  * reason); rules that do not load are "failed" and make the exit code 2.
+ * So are rules that fail at run time (a regex past its match limit): each
+ * such failure is counted per rule, the rule's outcome becomes "failed" with
+ * the count, the first reason and the first events named, stdout's summary
+ * counts the events and rules, and stderr names the rules that failed most.
+ * They are not evidence problems: the evidence was read.
  */
 #include "config.h"
 
 #include "cmd/scanrun.h"
+#include "cmd/outpath.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -27,12 +33,15 @@
 #include <stdint.h>
 #include <sys/stat.h>
 
+#include "analyzers/copies.h"
+#include "analyzers/incident.h"
 #include "analyzers/metrics.h"
 #include "analyzers/metrics_report.h"
 #include "analyzers/reconcile.h"
 #include "analyzers/sigma.h"
 #include "analyzers/verify.h"
 #include "cmd/rulesdir.h"
+#include "cmd/term.h"
 #include "common/log.h"
 #include "common/ltime.h"
 #include "ingest/sha256.h"
@@ -45,6 +54,8 @@
 #include "store/replay.h"
 
 #define SCAN_MAX_RULE_ERRORS_SHOWN 20
+#define SCAN_FAILING_RULES_NAMED 10 /* rules failing at run time named on stderr */
+#define SCAN_FAIL_EVENTS_NAMED 3    /* events a failing rule's reason names */
 #define SCAN_MAX_PACKS 128
 
 const cli_option scan_cli_options[] = {
@@ -63,6 +74,15 @@ void scan_options_init(scan_options *o)
 	o->fail_on = RPT_LEVEL_HIGH;
 	o->formats = SCAN_FMT_ALL;
 	o->redact = true;
+}
+
+int scan_options_check(const scan_options *o)
+{
+	if (o->since_us >= o->until_us) {
+		fprintf(stderr, "llmtrail: --since must be before --until\n");
+		return LT_EXIT_USAGE;
+	}
+	return 0;
 }
 
 static int usage_error(const char *what, const char *value)
@@ -211,6 +231,14 @@ static void rule_map_free(rule_map *m)
 
 typedef struct timeline timeline;
 
+/* One rule's failures at run time: how many events, the first reason and
+ * the first events' ids ("" until the first failure). */
+typedef struct rule_failures {
+	uint64_t n;
+	char why[128];
+	char first[SCAN_FAIL_EVENTS_NAMED * 72];
+} rule_failures;
+
 typedef struct scan {
 	const scan_options *o;
 	exit_state *ex;
@@ -222,10 +250,15 @@ typedef struct scan {
 	rule_map map;
 	metrics *m;
 	uint64_t rule_errors_shown;
+	rule_failures *fails; /* per sigma rule: failures at run time */
+	uint64_t fail_events;  /* their sum, once report_rule_failures ran */
+	size_t fail_rules;     /* rules with failures */
 	case_totals totals;
 	timeline *tl; /* timeline.csv spool (NULL: csv not requested) */
 	uint64_t corr_lookups_missed; /* correlation events not found again in the index */
 	struct integrity *in; /* digest verification and reconciliation, run beside the replay */
+	incident_join *join;  /* invocation records -> their CloudTrail call's caller */
+	incident_prices *prices; /* NULL: no cost estimates */
 } scan;
 
 static void say_error(const char *prefix, const lt_error *err)
@@ -329,6 +362,8 @@ static bool source_present(const scan *s, ev_source src)
 		return s->totals.events_cloudtrail > 0;
 	if (src == EV_SRC_INVOCATION)
 		return s->totals.events_invocation > 0;
+	if (src == EV_SRC_KBLOG)
+		return s->totals.events_kblog > 0;
 	return false;
 }
 
@@ -338,7 +373,8 @@ static lt_status register_rules(scan *s, const rule_root *roots, size_t nroots, 
 	size_t n = ruleset_count(s->rs);
 	s->rule_index = calloc(n ? n : 1, sizeof *s->rule_index);
 	s->rule_active = calloc(n ? n : 1, sizeof *s->rule_active);
-	if (s->rule_index == NULL || s->rule_active == NULL)
+	s->fails = calloc(n ? n : 1, sizeof *s->fails);
+	if (s->rule_index == NULL || s->rule_active == NULL || s->fails == NULL)
 		return lt_error_set(err, LT_EFATAL, "out of memory");
 	for (size_t i = 0; i < n; i++) {
 		const sigma_rule *rule = ruleset_rule(s->rs, i);
@@ -685,18 +721,61 @@ typedef struct hit_ctx {
 	lt_status status;
 } hit_ctx;
 
-static void note_rule_failure(scan *s, const sigma_rule *rule, const event *ev, const char *why)
+/* Counts a failure of sigma rule idx on ev (reported once per rule, at the
+ * end of the replay, by report_rule_failures). */
+static void note_rule_failure(scan *s, size_t idx, const event *ev, const char *why)
 {
-	lt_error err;
-	lt_error_clear(&err);
-	char reason[LT_ERROR_MSG_MAX];
-	snprintf(reason, sizeof reason, "rule %s failed on event %.*s: %s", sigma_rule_id(rule),
-	         (int)(ev->uid.n > 200 ? 200 : ev->uid.n), ev->uid.p ? ev->uid.p : "", why);
-	if (s->rule_errors_shown++ < SCAN_MAX_RULE_ERRORS_SHOWN)
-		log_warn("%s", reason);
-	if (report_add_problem(s->r, ev->prov ? ev->prov->evidence : "", ev->prov ? ev->prov->member : "",
-	                       ev->line, RPT_SEV_WARNING, reason, &err) != LT_OK)
-		say_error("report", &err);
+	rule_failures *f = &s->fails[idx];
+	if (f->n++ == 0)
+		snprintf(f->why, sizeof f->why, "%s", why);
+	if (f->n <= SCAN_FAIL_EVENTS_NAMED) {
+		size_t used = strlen(f->first);
+		snprintf(f->first + used, sizeof f->first - used, "%s%.*s", used ? ", " : "",
+		         (int)(ev->uid.n > 64 ? 64 : ev->uid.n), ev->uid.p ? ev->uid.p : "");
+	}
+}
+
+/* The rule with the most failures among those not yet named (SIZE_MAX: none
+ * left); ties go to the first loaded. */
+static size_t next_failing_rule(const scan *s, const bool *named)
+{
+	size_t best = SIZE_MAX;
+	for (size_t i = 0; i < ruleset_count(s->rs); i++)
+		if (s->fails[i].n > 0 && !named[i] && (best == SIZE_MAX || s->fails[i].n > s->fails[best].n))
+			best = i;
+	return best;
+}
+
+/* Rules that failed at run time: each becomes "failed" in the report with
+ * its count, and the run a rule error (exit 2); stderr names the
+ * SCAN_FAILING_RULES_NAMED that failed most, most first. */
+static lt_status report_rule_failures(scan *s, lt_error *err)
+{
+	size_t n = ruleset_count(s->rs), named_n = 0;
+	bool *named = calloc(n ? n : 1, sizeof *named);
+	if (named == NULL)
+		return lt_error_set(err, LT_EFATAL, "out of memory");
+	lt_status st = LT_OK;
+	for (size_t i; st == LT_OK && (i = next_failing_rule(s, named)) != SIZE_MAX; named_n++) {
+		const rule_failures *f = &s->fails[i];
+		const sigma_rule *rule = ruleset_rule(s->rs, i);
+		named[i] = true;
+		s->fail_rules++;
+		s->fail_events += f->n;
+		char reason[LT_ERROR_MSG_MAX];
+		snprintf(reason, sizeof reason, "failed at run time on %llu event(s): %s (first on %s)",
+		         (unsigned long long)f->n, f->why, f->first);
+		if (named_n < SCAN_FAILING_RULES_NAMED)
+			log_error("rule %s (%.120s) %s", sigma_rule_id(rule), sigma_rule_title(rule), reason);
+		st = report_set_rule_outcome(s->r, s->rule_index[i], RPT_FAILED, reason, err);
+	}
+	free(named);
+	if (s->fail_rules > SCAN_FAILING_RULES_NAMED)
+		log_error("%zu more rule(s) failed at run time: the report names them all",
+		          s->fail_rules - SCAN_FAILING_RULES_NAMED);
+	if (s->fail_rules > 0)
+		exit_state_note(s->ex, LT_EXIT_USAGE);
+	return st;
 }
 
 /* An event of a correlation finding that could not be read back from the
@@ -805,7 +884,7 @@ static int on_hit(void *ctx, const sigma_hit *hit)
 		return 0;
 	if (hit->error != NULL) {
 		if (h->ev != NULL)
-			note_rule_failure(s, hit->rule, h->ev, hit->error);
+			note_rule_failure(s, idx, h->ev, hit->error);
 		return 0;
 	}
 	size_t ri = s->rule_index[idx];
@@ -891,6 +970,10 @@ static lt_status replay_case(scan *s, lt_error *err)
 		lt_error_clear(&re);
 		if (report_note_event(s->r, &h.rev, &re) != LT_OK && re.status == LT_EFATAL) {
 			*err = re;
+			st = LT_EFATAL;
+			break;
+		}
+		if (incident_join_event(s->join, &h.rev, err) != LT_OK) {
 			st = LT_EFATAL;
 			break;
 		}
@@ -1021,6 +1104,8 @@ static lt_status run_builtin(scan *s, lt_error *err)
 	if (st == LT_OK)
 		st = verify_add_to_report(in->v, s->r, err);
 	if (st == LT_OK)
+		st = copies_add_to_report(in->c, s->r, err);
+	if (st == LT_OK)
 		st = reconcile_add_to_report(in->rr, in->c, s->r, err);
 	if (st == LT_OK)
 		st = metrics_finish(s->m, err);
@@ -1079,10 +1164,12 @@ static lt_status add_problems(scan *s, lt_error *err)
 		const char *kind = col(st, 0);
 		char reason[LT_ERROR_MSG_MAX + 64];
 		snprintf(reason, sizeof reason, "%s: %s", kind, col(st, 4));
-		rpt_severity sev = strcmp(kind, "missing-body") == 0 || strcmp(kind, "bad-record") == 0
+		bool note = strcmp(kind, "note") == 0; /* said, but not a fault (docs/case-schema.md) */
+		rpt_severity sev = note ? RPT_SEV_INFO
+		                   : strcmp(kind, "missing-body") == 0 || strcmp(kind, "bad-record") == 0
 		                       ? RPT_SEV_WARNING
 		                       : RPT_SEV_ERROR;
-		evidence_problems++;
+		evidence_problems += !note;
 		rc = report_add_problem(s->r, col(st, 1), col(st, 2), (uint64_t)sqlite3_column_int64(st, 3), sev,
 		                        reason, err);
 	}
@@ -1099,11 +1186,8 @@ static lt_status add_problems(scan *s, lt_error *err)
 
 static lt_status ensure_dir(const char *dir, lt_error *err)
 {
-	if (mkdir(dir, 0777) == 0 || errno == EEXIST) {
-		struct stat sb;
-		if (stat(dir, &sb) == 0 && S_ISDIR(sb.st_mode))
-			return LT_OK;
-	}
+	if (outpath_mkdirs(dir) == 0)
+		return LT_OK;
 	return lt_error_set(err, LT_EFATAL, "cannot create output folder %s: %s", dir, strerror(errno));
 }
 
@@ -1162,6 +1246,7 @@ static lt_status write_outputs(scan *s, lt_error *err)
 		{SCAN_FMT_HTML, "report.html", report_write_html},
 		{SCAN_FMT_JUNIT, "junit.xml", report_write_junit},
 		{SCAN_FMT_JSONL, "findings.jsonl", report_write_jsonl},
+		{SCAN_FMT_JSONL, "incidents.jsonl", report_write_incidents_jsonl},
 		{SCAN_FMT_MD, "summary.md", report_write_markdown},
 	};
 	for (size_t i = 0; i < sizeof writers / sizeof writers[0]; i++) {
@@ -1177,14 +1262,64 @@ static lt_status write_outputs(scan *s, lt_error *err)
 	return LT_OK;
 }
 
+/* The price table shipped beside the rule packs (rules/prices/); without it
+ * incidents carry tokens but no cost. */
+static void load_prices(scan *s)
+{
+	char dir[PATH_MAX], path[PATH_MAX + 32];
+	if (rulesdir_find(dir, sizeof dir) == NULL) {
+		log_warn("no price table (the shipped rules folder was not found): incidents carry no cost");
+		return;
+	}
+	snprintf(path, sizeof path, "%s/prices/bedrock-prices.tsv", dir);
+	lt_error e;
+	lt_error_clear(&e);
+	if (incident_prices_load(path, &s->prices, &e) != LT_OK)
+		say_error("price table", &e);
+}
+
+static lt_status build_incidents(scan *s, lt_error *err)
+{
+	incident_options io = {0, s->prices, s->join};
+	return incident_build(s->r, &io, err);
+}
+
+#define SCAN_SUMMARY_INCIDENTS 5
+
+/* The top incidents, one line each: level, risk, when, title. */
+static void print_incidents(const scan *s)
+{
+	size_t n = report_nincidents(s->r);
+	printf("incidents: %zu%s\n", n, n ? " (highest risk first)" : "");
+	for (size_t i = 0; i < n && i < SCAN_SUMMARY_INCIDENTS; i++) {
+		const rpt_incident *in = report_incident(s->r, i);
+		char a[LTIME_BUFSZ], b[LTIME_BUFSZ];
+		ltime_format(in->first_us, 0, a);
+		ltime_format(in->last_us, 0, b);
+		buf t;
+		buf_init(&t, 0);
+		if (case_escape_text(&t, in->title.p, in->title.n > 160 ? 160 : in->title.n) != LT_OK)
+			buf_reset(&t);
+		printf("  %zu. %-13s risk %5.1f  %s .. %s  %.*s\n", i + 1, rpt_level_name(in->level), in->risk,
+		       a, b, (int)t.len, t.data ? t.data : "");
+		buf_free(&t);
+	}
+	if (n > SCAN_SUMMARY_INCIDENTS)
+		printf("  ... %zu more in incidents.jsonl\n", n - SCAN_SUMMARY_INCIDENTS);
+}
+
 static void print_summary(const scan *s)
 {
+	print_incidents(s);
 	uint64_t counts[RPT_NLEVELS];
 	report_level_counts(s->r, counts);
-	printf("findings: %llu critical, %llu high, %llu medium, %llu low, %llu informational\n",
-	       (unsigned long long)counts[RPT_LEVEL_CRITICAL], (unsigned long long)counts[RPT_LEVEL_HIGH],
-	       (unsigned long long)counts[RPT_LEVEL_MEDIUM], (unsigned long long)counts[RPT_LEVEL_LOW],
-	       (unsigned long long)counts[RPT_LEVEL_INFORMATIONAL]);
+	fputs("findings:", stdout);
+	for (int l = RPT_LEVEL_CRITICAL; l >= RPT_LEVEL_INFORMATIONAL; l--) {
+		const char *name = rpt_level_name((rpt_level)l);
+		printf("%s %s%llu %s%s", l == RPT_LEVEL_CRITICAL ? "" : ",", counts[l] ? term_level_on(stdout, name) : "",
+		       (unsigned long long)counts[l], name, counts[l] ? term_off(stdout) : "");
+	}
+	fputc('\n', stdout);
 	size_t fired = 0, na = 0, unsupported = 0, failed = 0, passed = 0;
 	for (size_t i = 0; i < report_nrules(s->r); i++) {
 		switch (report_rule(s->r, i)->outcome) {
@@ -1207,7 +1342,14 @@ static void print_summary(const scan *s)
 	}
 	printf("rules: %zu fired, %zu passed, %zu not applicable, %zu unsupported, %zu failed\n", fired,
 	       passed, na, unsupported, failed);
+	if (s->fail_rules > 0)
+		printf("rule errors: %llu event(s) in %zu rule(s)\n", (unsigned long long)s->fail_events,
+		       s->fail_rules);
 	printf("evidence problems: %zu\n", report_nproblems_serious(s->r));
+	char reason[512];
+	report_verdict_reason(s->r, reason, sizeof reason);
+	const char *v = rpt_verdict_name(report_verdict(s->r));
+	printf("verdict: %s%s%s: %s\n", term_level_on(stdout, v), v, term_off(stdout), reason);
 	if (s->o->formats & SCAN_FMT_HTML)
 		printf("report: %s/report.html\n", s->o->out_dir);
 	else
@@ -1236,6 +1378,11 @@ void scan_run(const char *case_path, const scan_options *o, exit_state *ex)
 	if (st == LT_OK)
 		st = load_rules(&s, &err);
 	if (st == LT_OK) {
+		load_prices(&s);
+		if ((s.join = incident_join_new()) == NULL)
+			st = lt_error_set(&err, LT_EFATAL, "out of memory");
+	}
+	if (st == LT_OK) {
 		metrics_options mo;
 		metrics_options_init(&mo);
 		mo.since_us = o->since_us;
@@ -1253,6 +1400,8 @@ void scan_run(const char *case_path, const scan_options *o, exit_state *ex)
 	if (st == LT_OK)
 		st = replay_case(&s, &err);
 	if (st == LT_OK)
+		st = report_rule_failures(&s, &err);
+	if (st == LT_OK)
 		st = run_builtin(&s, &err);
 	free_integrity(&s);
 	if (st == LT_OK)
@@ -1260,18 +1409,28 @@ void scan_run(const char *case_path, const scan_options *o, exit_state *ex)
 	if (st == LT_OK)
 		st = add_problems(&s, &err);
 	if (st == LT_OK)
+		st = build_incidents(&s, &err);
+	if (st == LT_OK)
 		st = write_outputs(&s, &err);
 	if (st != LT_OK) {
 		say_error("scan", &err);
 		exit_state_note(ex, LT_EXIT_FATAL);
 	} else {
 		print_summary(&s);
-		if (report_fails(s.r))
+		if (report_verdict(s.r) == RPT_VERDICT_NO_EVIDENCE) {
+			fprintf(stderr, "llmtrail: error: no event could be read from the evidence: nothing was "
+			                "analysed (see the problems above)\n");
+			exit_state_note(ex, LT_EXIT_FATAL);
+		} else if (report_fails(s.r)) {
 			exit_state_note(ex, LT_EXIT_FINDINGS);
+		}
 	}
 	timeline_discard(s.tl);
+	incident_join_free(s.join);
+	incident_prices_free(s.prices);
 	free(s.rule_index);
 	free(s.rule_active);
+	free(s.fails);
 	rule_map_free(&s.map);
 	metrics_free(s.m);
 	ruleset_free(s.rs);

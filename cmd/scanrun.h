@@ -52,6 +52,9 @@ void scan_options_init(scan_options *o);
  * Returns 0 if applied, 1 if it is not a scan option, or LT_EXIT_USAGE after
  * saying what is wrong with its value. */
 int scan_apply_option(scan_options *o, const cli_option *opt, const char *value);
+/* After every option: 0, or LT_EXIT_USAGE (after saying why) when the
+ * options contradict each other (--since not before --until). */
+int scan_options_check(const scan_options *o);
 
 /* The options `scan` and `analyze` share: rows for their option tables. */
 #define SCAN_CLI_OPTION_ROWS \

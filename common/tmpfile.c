@@ -46,3 +46,20 @@ lt_status lt_write_at(int fd, const void *p, size_t n, uint64_t off, const char 
 	}
 	return LT_OK;
 }
+
+lt_status lt_read_at(int fd, void *p, size_t n, uint64_t off, const char *what, lt_error *err)
+{
+	char *c = p;
+	while (n > 0) {
+		ssize_t got = pread(fd, c, n, (off_t)off);
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got <= 0)
+			return lt_error_set(err, LT_EFATAL, "%s: cannot read the temporary file: %s", what,
+			                    got < 0 ? strerror(errno) : "cut short");
+		c += got;
+		n -= (size_t)got;
+		off += (uint64_t)got;
+	}
+	return LT_OK;
+}

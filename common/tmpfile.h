@@ -21,4 +21,8 @@ int lt_tmpfile(const char *tag, const char *what, lt_error *err);
 /* Writes p[0..n) at offset off, retrying short writes and EINTR. */
 lt_status lt_write_at(int fd, const void *p, size_t n, uint64_t off, const char *what, lt_error *err) LT_WUR;
 
+/* Reads exactly n bytes at offset off into p, retrying short reads and EINTR;
+ * a file shorter than off + n is an error ("cut short"). */
+lt_status lt_read_at(int fd, void *p, size_t n, uint64_t off, const char *what, lt_error *err) LT_WUR;
+
 #endif

@@ -736,6 +736,10 @@ lt_status bedrock_fill(event *ev, const json_value *rec, int64_t fallback_time_u
 		ev->time_us = fallback_time_us;
 		ev->flags |= EV_F_TIME_FALLBACK;
 	} else {
+		const json_value *tv = json_get(rec, "timestamp");
+		if (tv != NULL && tv->type != JSON_STRING)
+			return lt_error_set(err, LT_EITEM, "invocation log record: timestamp is not a string (JSON %s)",
+			                    json_type_name(tv->type));
 		return lt_error_set(err, LT_EITEM, "invocation log record has no timestamp");
 	}
 	ev->uid = nonempty(json_get(rec, "requestId"));

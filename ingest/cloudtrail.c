@@ -58,6 +58,13 @@ static ev_str model_of(const json_value *rec)
 	return EV_STR_NULL;
 }
 
+/* A Bedrock API key call: additionalEventData.callWithBearerToken true (or "true"). */
+static bool bearer_token(const json_value *aed)
+{
+	const json_value *v = aed != NULL && aed->type == JSON_OBJECT ? json_get(aed, "callWithBearerToken") : NULL;
+	return v != NULL && (v->type == JSON_TRUE || json_str_eq(v, "true"));
+}
+
 lt_status cloudtrail_fill(event *ev, const json_value *rec, lt_error *err)
 {
 	if (rec == NULL || rec->type != JSON_OBJECT)
@@ -65,6 +72,10 @@ lt_status cloudtrail_fill(event *ev, const json_value *rec, lt_error *err)
 	ev->source = EV_SRC_CLOUDTRAIL;
 
 	ev_str t = str_at(rec, "eventTime");
+	const json_value *tv = json_get(rec, "eventTime");
+	if (tv != NULL && tv->type != JSON_STRING)
+		return lt_error_set(err, LT_EITEM, "CloudTrail record: eventTime is not a string (JSON %s)",
+		                    json_type_name(tv->type));
 	if (t.n == 0)
 		return lt_error_set(err, LT_EITEM, "CloudTrail record has no eventTime");
 	if (ltime_parse(t.p, t.n, &ev->time_us) != LT_OK)
@@ -86,5 +97,7 @@ lt_status cloudtrail_fill(event *ev, const json_value *rec, lt_error *err)
 	ev->user_agent = str_at(rec, "userAgent");
 	ev->model = model_of(rec);
 	ev->error_code = str_at(rec, "errorCode");
+	if (bearer_token(json_get(rec, "additionalEventData")))
+		ev->flags |= EV_F_BEARER_TOKEN;
 	return LT_OK;
 }

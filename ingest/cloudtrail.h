@@ -18,6 +18,11 @@
  * source_ip=sourceIPAddress; user_agent=userAgent; model=requestParameters.
  * modelId | modelIdentifier | modelArn | baseModelIdentifier;
  * error_code=errorCode. Token counts and latency stay absent (-1).
+ * flags: EV_F_BEARER_TOKEN when additionalEventData.callWithBearerToken is
+ * true (the call was authenticated with a Bedrock API key, not SigV4).
+ * Data events (eventCategory "Data": InvokeAgent, Retrieve, InvokeFlow,
+ * ApplyGuardrail, ...) need nothing more: their resources[] stay in the
+ * document, where rules and metrics read them.
  */
 #ifndef LLMTRAIL_INGEST_CLOUDTRAIL_H
 #define LLMTRAIL_INGEST_CLOUDTRAIL_H

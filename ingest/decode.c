@@ -29,26 +29,16 @@
 #include "common/ltime.h"
 #include "ingest/bedrock.h"
 #include "ingest/cloudtrail.h"
+#include "ingest/cwlogs.h"
+#include "ingest/decode_impl.h"
 #include "ingest/digestfile.h"
+#include "ingest/kblog.h"
+#include "ingest/lookalike.h"
 
 #define PEEK_LINES 8
 #define PEEK_SCAN ((size_t)64 << 10)
 
-typedef struct decode_peek {
-	const char *text;
-	size_t len;
-	size_t start;            /* first byte after a UTF-8 BOM and whitespace */
-	char first_char;         /* text[start], or 0 when there is nothing */
-	char first_key[32];      /* first key of a top-level object ("" if none/unusual) */
-	const json_value *first; /* first record/value found, or NULL */
-	bool whole;              /* first spans the whole text */
-	bool in_array;           /* first is the first element of a top-level array */
-	bool empty_array;        /* the text is "[]" */
-	bool cloudwatch;         /* first line is "<ISO-8601> {...}" */
-	bool utf16;              /* UTF-16 text */
-} decode_peek;
-
-typedef struct dctx {
+struct dctx {
 	const char *text;  /* what is being decoded: the member or a chunk of it */
 	size_t len;
 	uint64_t base;     /* member offset of text[0] */
@@ -62,7 +52,7 @@ typedef struct dctx {
 	bool no_reset;     /* a document in the arena is still in use */
 	lt_status status;  /* worst status of this call */
 	lt_status stop;    /* >= LT_EFILE once the sink asked to stop */
-} dctx;
+};
 
 struct decode_format {
 	const char *name;
@@ -124,6 +114,62 @@ static void maybe_flush(dctx *c)
 	arena_reset(c->a);
 }
 
+/* ---- what the decoders in their own files use (decode_impl.h) ------------ */
+
+const char *decode_impl_text(const dctx *c, size_t *len, uint64_t *base)
+{
+	*len = c->len;
+	*base = c->base;
+	return c->text;
+}
+
+arena *decode_impl_arena(const dctx *c)
+{
+	return c->a;
+}
+
+json_options decode_impl_json_options(const dctx *c, unsigned flags)
+{
+	json_options o = {flags, c->o.max_depth};
+	return o;
+}
+
+size_t decode_impl_max_record(const dctx *c)
+{
+	return c->o.max_record;
+}
+
+bool decode_impl_stopped(const dctx *c)
+{
+	return c->stop != LT_OK;
+}
+
+void decode_impl_problem(dctx *c, lt_status st, uint64_t line, uint64_t off, const char *fmt, ...)
+{
+	char msg[sizeof ((lt_error *)0)->msg];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	problem(c, st, line, off, "%s", msg);
+}
+
+void decode_impl_bad_record(dctx *c, uint64_t line, uint64_t off, const char *fmt, ...)
+{
+	char msg[sizeof ((lt_error *)0)->msg];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	c->res->records++;
+	problem(c, LT_EITEM, line, off, "%s", msg);
+}
+
+void decode_impl_maybe_flush(dctx *c)
+{
+	maybe_flush(c);
+}
+
 static bool has_replaced(const json_value *v, unsigned depth)
 {
 	if ((v->flags & JSON_F_REPLACED) != 0)
@@ -152,15 +198,21 @@ static void emit_record(dctx *c, const json_value *rec, ev_str raw, uint64_t lin
 			json_type_name(rec->type));
 		return;
 	}
-	ev_source kind = bedrock_is_record(rec) ? EV_SRC_INVOCATION
+	ev_source kind = bedrock_is_record(rec)	   ? EV_SRC_INVOCATION
 			 : cloudtrail_is_record(rec) ? EV_SRC_CLOUDTRAIL
-						      : c->deflt;
+			 : kblog_is_record(rec)	   ? EV_SRC_KBLOG
+						   : c->deflt;
 	event ev;
 	event_init(&ev);
 	lt_error e;
 	lt_error_clear(&e);
 	if (kind == EV_SRC_CLOUDTRAIL) {
 		if (cloudtrail_fill(&ev, rec, &e) != LT_OK) {
+			problem(c, LT_EITEM, line, off, "%s", e.msg);
+			return;
+		}
+	} else if (kind == EV_SRC_KBLOG) {
+		if (kblog_fill(&ev, rec, &e) != LT_OK) {
 			problem(c, LT_EITEM, line, off, "%s", e.msg);
 			return;
 		}
@@ -175,7 +227,7 @@ static void emit_record(dctx *c, const json_value *rec, ev_str raw, uint64_t lin
 			problem(c, LT_EITEM, line, off, "%s", e.msg);
 	} else {
 		problem(c, LT_EITEM, line, off,
-			"record is neither a CloudTrail event nor a model invocation log");
+			"record is neither a CloudTrail event, a model invocation log nor a knowledge base log");
 		return;
 	}
 	ev.raw = raw;
@@ -197,19 +249,20 @@ static json_options parse_opts(const dctx *c, unsigned flags)
 	return o;
 }
 
-/* A lookup-events element: the record is the JSON inside its CloudTrailEvent string. */
-static void emit_lookup(dctx *c, const json_value *s, uint64_t line, uint64_t off)
+/* A record held as JSON text in the string s (lookup events, CloudWatch Logs messages). */
+void decode_impl_embedded(dctx *c, const json_value *s, uint64_t line, uint64_t off, int64_t fallback_us,
+                          const char *what)
 {
 	json_value *rec = NULL;
 	lt_error e;
 	json_options o = parse_opts(c, 0);
 	if (json_parse(c->a, s->u.s, s->len, &o, &rec, NULL, &e) != LT_OK) {
 		c->res->records++;
-		problem(c, LT_EITEM, line, off, "CloudTrailEvent string is not valid JSON: %s", e.msg);
+		problem(c, LT_EITEM, line, off, "%s is not valid JSON: %s", what, e.msg);
 		return;
 	}
 	bool replaced = (s->flags & JSON_F_REPLACED) != 0 || (rec->flags & JSON_F_REPLACED) != 0;
-	emit_record(c, rec, ev_str_from(s->u.s, s->len), line, off, -1, replaced);
+	emit_record(c, rec, ev_str_from(s->u.s, s->len), line, off, fallback_us, replaced);
 }
 
 /* v was parsed from c->text at rel (its spans are relative to rel). */
@@ -218,7 +271,7 @@ static void emit_value(dctx *c, const json_value *v, size_t rel, uint64_t line, 
 {
 	const json_value *s = v->type == JSON_OBJECT ? json_get(v, "CloudTrailEvent") : NULL;
 	if (s != NULL && s->type == JSON_STRING && !cloudtrail_is_record(v)) {
-		emit_lookup(c, s, line, c->base + rel + s->start);
+		decode_impl_embedded(c, s, line, c->base + rel + s->start, -1, "CloudTrailEvent string");
 		return;
 	}
 	ev_str raw = ev_str_from(c->text + rel + v->start, v->end - v->start);
@@ -693,18 +746,36 @@ static void decode_digest(dctx *c, const decode_peek *pk)
 		sink_status(c, c->sink->on_digest(c->sink->ctx, doc));
 }
 
+/* A document no format took, that holds what looks like records: said, not silent. */
+static void report_lookalike(dctx *c, const json_value *doc, uint64_t off)
+{
+	char where[256];
+	const char *kind = lookalike_find(doc, where, sizeof where);
+	if (kind != NULL)
+		problem(c, LT_EFILE, 0, off,
+			"JSON in a shape llmtrail does not know holds what look like %s (first at %s): "
+			"not decoded; see docs/formats.md for the accepted shapes",
+			kind, where);
+}
+
 static void decode_object(dctx *c, const decode_peek *pk)
 {
 	const json_value *doc = whole_doc(c, pk);
+	if (doc != NULL)
+		report_lookalike(c, doc, c->base + pk->start);
 	if (doc != NULL && c->sink->on_object != NULL)
 		sink_status(c, c->sink->on_object(c->sink->ctx, doc));
 }
 
 static void decode_nothing(dctx *c, const decode_peek *pk)
 {
-	if (pk->utf16)
+	if (pk->utf16 && json_looks_utf16(pk->text, pk->len))
 		problem(c, LT_EFILE, 0, 0,
 			"UTF-16 text is not supported: convert it to UTF-8 (iconv -f UTF-16 -t UTF-8)");
+	else if (pk->utf16)
+		problem(c, LT_EFILE, 0, 0, "NUL byte at offset %zu: not UTF-8 JSON text", strnlen(pk->text, pk->len));
+	else if (pk->first != NULL)
+		report_lookalike(c, pk->first, c->base + pk->start);
 }
 
 /* ---- sniffing ------------------------------------------------------------ */
@@ -761,7 +832,7 @@ static int bid_array(const decode_peek *pk)
 	if (!pk->in_array || pk->first == NULL)
 		return 0;
 	return cloudtrail_is_record(pk->first) || bedrock_is_record(pk->first) ||
-			       is_lookup_event(pk->first)
+			       kblog_is_record(pk->first) || is_lookup_event(pk->first)
 		       ? 90
 		       : 0;
 }
@@ -775,22 +846,36 @@ static bool looks_like(const decode_peek *pk, const char *const *needles, size_t
 	return false;
 }
 
-static int bid_ct_lines(const decode_peek *pk)
+/* A line format: its record on the first line (or value), else, when no
+ * value parsed, both hints in the first bytes (a file with a bad first line). */
+static int bid_lines_of(const decode_peek *pk, bool (*is_record)(const json_value *), const char *hint1,
+			const char *hint2)
 {
-	static const char *const hints[] = {"\"eventVersion\"", "\"eventSource\""};
+	const char *const hints[] = {hint1, hint2};
 	const json_value *v = single(pk);
 	if (v != NULL)
-		return cloudtrail_is_record(v) || is_lookup_event(v) ? 80 : 0;
+		return is_record(v) ? 80 : 0;
 	return pk->first_char == '{' && pk->first == NULL && looks_like(pk, hints, 2) ? 20 : 0;
+}
+
+static bool ct_or_lookup(const json_value *v)
+{
+	return cloudtrail_is_record(v) || is_lookup_event(v);
+}
+
+static int bid_ct_lines(const decode_peek *pk)
+{
+	return bid_lines_of(pk, ct_or_lookup, "\"eventVersion\"", "\"eventSource\"");
 }
 
 static int bid_inv_lines(const decode_peek *pk)
 {
-	static const char *const hints[] = {"\"schemaType\"", "\"ModelInvocationLog\""};
-	const json_value *v = single(pk);
-	if (v != NULL)
-		return bedrock_is_record(v) ? 80 : 0;
-	return pk->first_char == '{' && pk->first == NULL && looks_like(pk, hints, 2) ? 20 : 0;
+	return bid_lines_of(pk, bedrock_is_record, "\"schemaType\"", "\"ModelInvocationLog\"");
+}
+
+static int bid_kb_lines(const decode_peek *pk)
+{
+	return bid_lines_of(pk, kblog_is_record, "\"event_timestamp\"", "\"knowledge_base_arn\"");
 }
 
 static int bid_cloudwatch(const decode_peek *pk)
@@ -827,6 +912,12 @@ static const decode_format fmt_inv_lines = {"invocation-jsonl", bid_inv_lines, d
 					    EV_SRC_INVOCATION};
 static const decode_format fmt_cloudwatch = {"invocation-cloudwatch", bid_cloudwatch,
 					     decode_cloudwatch, true, EV_SRC_INVOCATION};
+static const decode_format fmt_kb_lines = {"kb-log-jsonl", bid_kb_lines, decode_jsonl, true,
+					   EV_SRC_KBLOG};
+static const decode_format fmt_cw_events = {"cloudwatch-events", cwlogs_bid_events, cwlogs_decode_events,
+					    false, EV_SRC_UNKNOWN};
+static const decode_format fmt_cw_subscription = {"cloudwatch-subscription", cwlogs_bid_subscription,
+						  cwlogs_decode_subscription, false, EV_SRC_UNKNOWN};
 static const decode_format fmt_object = {"json-object", bid_object, decode_object, false,
 					 EV_SRC_UNKNOWN};
 static const decode_format fmt_nothing = {"not-evidence", bid_nothing, decode_nothing, false,
@@ -834,7 +925,8 @@ static const decode_format fmt_nothing = {"not-evidence", bid_nothing, decode_no
 
 static const decode_format *const formats[] = {
 	&fmt_records, &fmt_ct_lines, &fmt_array, &fmt_lookup, &fmt_digest,
-	&fmt_inv_lines, &fmt_cloudwatch, &fmt_object, &fmt_nothing,
+	&fmt_inv_lines, &fmt_cloudwatch, &fmt_kb_lines, &fmt_cw_events, &fmt_cw_subscription,
+	&fmt_object, &fmt_nothing,
 };
 
 const decode_format *const *decode_formats(size_t *n)
@@ -891,8 +983,8 @@ static bool try_parse(const decode_peek *pk, arena *a, unsigned depth, size_t fr
 static void peek_object(decode_peek *pk, arena *a, unsigned depth)
 {
 	peek_first_key(pk);
-	if (key_is(pk, "Records") || key_is(pk, "Events"))
-		return; /* a whole log file: do not parse it twice */
+	if (key_is(pk, "Records") || key_is(pk, "Events") || key_is(pk, "events"))
+		return; /* a whole log file or CloudWatch page: do not parse it twice */
 	const char *t = pk->text;
 	size_t n = pk->len, end = line_end(t, pk->start, n), used = 0;
 	json_value *v = NULL;

@@ -16,6 +16,7 @@ static const struct {
 } source_names[] = {
 	{EV_SRC_CLOUDTRAIL, "cloudtrail"},
 	{EV_SRC_INVOCATION, "invocation"},
+	{EV_SRC_KBLOG, "kb-log"},
 	{EV_SRC_UNKNOWN, "unknown"},
 };
 

@@ -21,8 +21,10 @@
 typedef enum ev_source {
 	EV_SRC_UNKNOWN = 0,
 	EV_SRC_CLOUDTRAIL = 1,
-	EV_SRC_INVOCATION = 2
+	EV_SRC_INVOCATION = 2,
+	EV_SRC_KBLOG = 3 /* Bedrock Knowledge Base application log (ingestion jobs) */
 } ev_source;
+#define EV_SRC_COUNT 4 /* arrays indexed by ev_source */
 
 typedef struct ev_str {
 	const char *p;
@@ -48,6 +50,10 @@ typedef struct ev_provenance {
 #define EV_F_GUARDRAIL 0x08u       /* a guardrail intervened */
 #define EV_F_STREAM 0x10u          /* response was a stream of chunks */
 #define EV_F_TIME_FALLBACK 0x20u   /* time came from a secondary field (e.g. CloudWatch prefix) */
+#define EV_F_CONFLICT 0x40u        /* a later copy of an event (same source, uid, time) with other
+                                      content: kept beside the first (set by the replay, store/evdup.h) */
+#define EV_F_BEARER_TOKEN 0x80u    /* CloudTrail: the call was made with a Bedrock API key
+                                      (additionalEventData.callWithBearerToken: true) */
 
 typedef struct event {
 	ev_source source;
@@ -91,7 +97,7 @@ typedef struct event {
 	void *user;      /* what the replay's prepare function attached (store/replay.h) */
 } event;
 
-const char *ev_source_name(ev_source s); /* "cloudtrail", "invocation", "unknown" */
+const char *ev_source_name(ev_source s); /* "cloudtrail", "invocation", "kb-log", "unknown" */
 ev_source ev_source_from_name(const char *name); /* EV_SRC_UNKNOWN if not known */
 
 /* Slice helpers. */

@@ -71,7 +71,10 @@ static const char *fail(parser *P, const char *at, const char *fmt, ...)
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
 	P->err->offset = (uint64_t)(at - P->text);
-	lt_error_set(P->err, LT_EITEM, "%s", msg);
+	if (at < P->end && *at == '\0' && strncmp(msg, "control character", 17) != 0)
+		lt_error_set(P->err, LT_EITEM, "%s, found a NUL byte", msg);
+	else
+		lt_error_set(P->err, LT_EITEM, "%s", msg);
 	return NULL;
 }
 
@@ -680,14 +683,23 @@ static const char *parse_value_tree(parser *P, const char *p)
 	}
 }
 
-static bool looks_utf16(const unsigned char *t, size_t len, unsigned opts)
+bool json_looks_utf16(const void *text, size_t len)
 {
+	const unsigned char *t = text;
 	if (len < 2)
 		return false;
-	if ((t[0] == 0xFF && t[1] == 0xFE) || (t[0] == 0xFE && t[1] == 0xFF) || t[0] == 0)
+	if ((t[0] == 0xFF && t[1] == 0xFE) || (t[0] == 0xFE && t[1] == 0xFF))
 		return true;
-	/* "x\0": never valid JSON, and the shape of UTF-16LE text */
-	return t[1] == 0 && !(opts & JSON_ALLOW_TRAILING);
+	/* without a byte order mark: ASCII in UTF-16, one NUL in every pair of bytes */
+	size_t n = len < 16 ? len & ~(size_t)1 : 16;
+	if (n < 4)
+		return false;
+	bool le = true, be = true;
+	for (size_t i = 0; i < n; i += 2) {
+		le = le && t[i] != 0 && t[i + 1] == 0;
+		be = be && t[i] == 0 && t[i + 1] != 0;
+	}
+	return le || be;
 }
 
 lt_status json_parse(arena *a, const char *text, size_t len, const json_options *opts,
@@ -711,7 +723,7 @@ lt_status json_parse(arena *a, const char *text, size_t len, const json_options 
 			return LT_EITEM;
 		}
 		p += 3;
-	} else if (looks_utf16((const unsigned char *)text, len, P.opts)) {
+	} else if (json_looks_utf16(text, len)) {
 		fail(&P, p, "UTF-16 input is not supported: expected UTF-8 JSON");
 		return LT_EITEM;
 	}

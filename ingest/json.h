@@ -19,7 +19,8 @@
  * helpers report overflow); invalid UTF-8 and lone surrogates are replaced by
  * U+FFFD and flagged (JSON_F_REPLACED on the value and the root) unless
  * JSON_STRICT_UTF8 is set, in which case they are errors; a UTF-8 BOM is
- * rejected unless JSON_ALLOW_BOM; UTF-16 input is rejected; nesting deeper
+ * rejected unless JSON_ALLOW_BOM; UTF-16 input is rejected (json_looks_utf16),
+ * and an error at a NUL byte says so; nesting deeper
  * than max_depth is an error. docs/json.md records each i_ decision.
  *
  * Errors: LT_EITEM with err->offset set to the byte offset of the problem and
@@ -122,5 +123,10 @@ lt_status json_write_string(buf *out, const char *s, size_t n) LT_WUR;
 lt_status json_write(buf *out, const json_value *v, int indent) LT_WUR;
 
 const char *json_type_name(json_type t);
+
+/* True if text starts like UTF-16: a byte order mark, or (without one) a NUL
+ * in every pair of its first bytes (up to 16). A lone NUL is not UTF-16: the
+ * parser then says "found a NUL byte". */
+bool json_looks_utf16(const void *text, size_t len);
 
 #endif

@@ -16,7 +16,11 @@
  * each hashed slice's pages so the walk holds none of it in memory.
  *
  * Members: archive_read_data into one buffer per member, hashed as chunks
- * arrive, capped by max_member_bytes. Bytes that plainly are JSON text (bare
+ * arrive, capped by max_member_bytes; past WALK_SPILL_BYTES the member goes
+ * on into an unlinked scratch file instead, mapped once read, and when it is
+ * an archive it is read from that file (unmapped), so nested levels do not
+ * each hold a member in memory. Every byte read out of an archive is charged
+ * to the run's budget (walk_options.budget). Bytes that plainly are JSON text (bare
  * or gzip'd, and no tar header) are leaves at once; other bytes are offered
  * to a fresh reader over memory: if a format bids and an entry follows they
  * are a nested archive (recursed, up to max_depth), else a leaf. When a
@@ -47,6 +51,7 @@
 
 #include <zlib.h>
 
+#include "common/tmpfile.h"
 #include "ingest/gunzip.h"
 
 #define IO_CHUNK ((size_t)1 << 20)
@@ -71,6 +76,7 @@ typedef struct walker {
 	unsigned char *io;        /* IO_CHUNK bytes for file reads */
 	lt_status worst;
 	bool stop;                /* a callback or the walker hit LT_EFATAL */
+	bool spent;               /* the run's decompressed-bytes budget is spent */
 } walker;
 
 /* A member's bytes while they are loaded. */
@@ -80,6 +86,8 @@ typedef struct mbuf {
 	size_t alloc;
 	bool partial;
 	bool mapped;         /* data is a read-only mapping of len bytes */
+	bool spilled;        /* the bytes are in the unlinked scratch file fd (data maps it, or NULL) */
+	int fd;
 	char sha[SHA256_HEX_LEN + 1];
 } mbuf;
 
@@ -170,13 +178,10 @@ static bool maybe_rar5(const unsigned char *head, size_t n)
 		(n >= 4 && memcmp(head, "\x7f" "ELF", 4) == 0);
 }
 
-static struct archive *reader_new(const unsigned char *head, size_t n)
+/* Filters only when the library is linked in: otherwise libarchive would
+ * run an external program on evidence. */
+static void add_filters(struct archive *a)
 {
-	struct archive *a = archive_read_new();
-	if (a == NULL)
-		return NULL;
-	/* Filters only when the library is linked in: otherwise libarchive
-	 * would run an external program on evidence. */
 	if (archive_zlib_version() != NULL)
 		(void)archive_read_support_filter_gzip(a);
 	if (archive_bzlib_version() != NULL)
@@ -191,6 +196,14 @@ static struct archive *reader_new(const unsigned char *head, size_t n)
 	if (archive_liblz4_version() != NULL)
 		(void)archive_read_support_filter_lz4(a);
 	(void)archive_read_support_filter_compress(a);
+}
+
+static struct archive *reader_new(const unsigned char *head, size_t n)
+{
+	struct archive *a = archive_read_new();
+	if (a == NULL)
+		return NULL;
+	add_filters(a);
 	(void)archive_read_support_format_tar(a);
 	(void)archive_read_support_format_cpio(a);
 	(void)archive_read_support_format_ar(a);
@@ -267,6 +280,8 @@ static bool src_finish_hash(fsource *s)
 
 /* ---- members ---------------------------------------------------------- */
 
+static void mbuf_release(mbuf *m);
+
 static bool mbuf_init(walker *w, mbuf *m, size_t want)
 {
 	memset(m, 0, sizeof *m);
@@ -313,6 +328,90 @@ static void too_large(walker *w, uint64_t n, bool exact)
 		(unsigned long long)n, (unsigned long long)w->opt.max_member_bytes);
 }
 
+/* Charges n bytes read out of an archive to the run's budget; false (reported
+ * once for the member, and the walk of archives stops) when it is spent. */
+static bool charge(walker *w, size_t n)
+{
+	if (lt_budget_charge(w->opt.budget, n))
+		return true;
+	w->spent = true;
+	problem(w, LT_EFILE, "member not read: the run's decompressed-bytes budget of %llu bytes is spent"
+		" (--max-total-bytes)", (unsigned long long)lt_budget_max(w->opt.budget));
+	return false;
+}
+
+/* Maps a spilled member's file read-only into m->data (for sniffing and for
+ * delivering it as a leaf). false (reported) if it cannot be mapped. */
+static bool spill_map(walker *w, mbuf *m)
+{
+	void *p = mmap(NULL, m->len, PROT_READ, MAP_PRIVATE, m->fd, 0);
+	if (p == MAP_FAILED) {
+		problem(w, LT_EFILE, "cannot map the scratch file of a %zu-byte member: %s", m->len, strerror(errno));
+		return false;
+	}
+	(void)madvise(p, m->len, MADV_SEQUENTIAL);
+	m->data = p;
+	m->alloc = m->len;
+	m->mapped = true;
+	return true;
+}
+
+static void spill_close(mbuf *m)
+{
+	if (m->spilled && m->fd >= 0)
+		close(m->fd);
+	m->fd = -1;
+	m->spilled = false;
+}
+
+/* The rest of an entry that reached WALK_SPILL_BYTES: its bytes so far and the
+ * rest go to an unlinked scratch file in $TMPDIR, which m then maps, so that
+ * the levels of nested archives do not each hold a member in memory (a
+ * spilled archive is read from the file; see handle_bytes). A scratch file
+ * that cannot be written skips the member (reported), the walk goes on. */
+static bool read_entry_spilled(walker *w, struct archive *a, mbuf *m, bool *dead)
+{
+	lt_error e;
+	int fd = lt_tmpfile("entry", "archive member", &e);
+	bool ok = fd >= 0 && lt_write_at(fd, m->data, m->len, 0, "archive member", &e) == LT_OK;
+	free(m->data);
+	m->data = NULL;
+	m->fd = fd;
+	m->spilled = fd >= 0;
+	while (ok) {
+		la_ssize_t n = archive_read_data(a, w->io, IO_CHUNK);
+		if (n == 0)
+			break;
+		if (n < 0) {
+			problem(w, LT_EFILE, "cannot read member to its end (%zu bytes read): %s", m->len, archive_msg(a));
+			*dead = n == ARCHIVE_FATAL;
+			m->partial = true;
+			break;
+		}
+		if ((uint64_t)m->len + (uint64_t)n > w->opt.max_member_bytes || !charge(w, (size_t)n)) {
+			if (!w->spent)
+				too_large(w, w->max_member, false);
+			*dead = archive_read_data_skip(a) == ARCHIVE_FATAL;
+			spill_close(m);
+			return false;
+		}
+		sha256_update(w->sha, w->io, (size_t)n);
+		ok = lt_write_at(fd, w->io, (size_t)n, m->len, "archive member", &e) == LT_OK;
+		m->len += (size_t)n;
+	}
+	if (!ok) {
+		problem(w, LT_EFILE, "member not read (%zu bytes so far): %s", m->len, e.msg);
+		*dead = archive_read_data_skip(a) == ARCHIVE_FATAL;
+		spill_close(m);
+		return false;
+	}
+	if (!spill_map(w, m) || !mbuf_finish(w, m)) {
+		mbuf_release(m);
+		return false;
+	}
+	return true;
+}
+
 /* Loads the current entry's data. true with m filled (maybe partial) when
  * there are bytes to use; false when the member was skipped (reported).
  * *dead is set when the archive cannot go on. */
@@ -342,6 +441,8 @@ static bool read_entry(walker *w, struct archive *a, struct archive_entry *e, mb
 				*dead = archive_read_data_skip(a) == ARCHIVE_FATAL;
 				break;
 			}
+			if (m->len >= WALK_SPILL_BYTES)
+				return read_entry_spilled(w, a, m, dead);
 			if (!mbuf_grow(w, m))
 				break;
 		}
@@ -355,6 +456,10 @@ static bool read_entry(walker *w, struct archive *a, struct archive_entry *e, mb
 			m->partial = true;
 			if (m->len > 0)
 				return mbuf_finish(w, m);
+			break;
+		}
+		if (!charge(w, (size_t)n)) {
+			*dead = archive_read_data_skip(a) == ARCHIVE_FATAL;
 			break;
 		}
 		sha256_update(w->sha, m->data + m->len, (size_t)n);
@@ -420,6 +525,7 @@ static void mbuf_release(mbuf *m)
 	walk_buffer b = {m->data, m->len, m->mapped};
 	walk_buffer_release(&b);
 	m->data = NULL;
+	spill_close(m);
 }
 
 /* Frees or unmaps a member's bytes unless a callback took them. */
@@ -523,6 +629,87 @@ static bool plainly_not_archive(const unsigned char *p, size_t n)
 
 /* ---- members and archives -------------------------------------------- */
 
+/* Magic of a single compressed stream that a filter, not a format, opens:
+ * xz, zstd, bzip2, lz4 (frame), lzip, compress (.Z). gzip is left to the
+ * decoder (gunzip.h), which also recovers damaged gzip. */
+static bool compressed_stream(const unsigned char *p, size_t n)
+{
+	return (n >= 6 && memcmp(p, "\xfd" "7zXZ\0", 6) == 0) || (n >= 4 && memcmp(p, "\x28\xb5\x2f\xfd", 4) == 0) ||
+		(n >= 4 && memcmp(p, "BZh", 3) == 0 && p[3] >= '1' && p[3] <= '9') ||
+		(n >= 4 && memcmp(p, "\x04\x22\x4d\x18", 4) == 0) || (n >= 5 && memcmp(p, "LZIP", 4) == 0) ||
+		(n >= 3 && p[0] == 0x1f && p[1] == 0x9d);
+}
+
+/* The name of what a compressed stream holds: the last part of the chain
+ * (or of the evidence path) without its compression suffix. */
+static void stream_inner_name(const walker *w, char *out, size_t cap)
+{
+	static const char *const sfx[] = {".xz", ".zst", ".zstd", ".bz2", ".lz4", ".lz", ".Z"};
+	const char *full = w->chain_len > 0 ? w->chain : w->evidence;
+	const char *base = strrchr(full, '/');
+	base = base != NULL && base[1] != '\0' ? base + 1 : full;
+	size_t n = strlen(base);
+	for (size_t i = 0; i < sizeof sfx / sizeof sfx[0]; i++) {
+		size_t k = strlen(sfx[i]);
+		if (n > k && strcmp(base + n - k, sfx[i]) == 0) {
+			n -= k;
+			break;
+		}
+	}
+	snprintf(out, cap, "%.*s", (int)(n == strlen(base) ? 4 : n), n == strlen(base) ? "data" : base);
+}
+
+static bool handle_bytes(walker *w, mbuf *m, int64_t mtime, bool has_mtime, unsigned depth,
+	bool try_archive);
+
+/* Bytes that are one compressed stream (a .json.xz) are a container of one
+ * member, their decompressed text (within the member cap), which is handled
+ * like any member (it may be an archive, or compressed again). false when no
+ * filter opens them: they are a leaf. Consumes m when true. */
+static bool unwrap_stream(walker *w, mbuf *m, walk_member *v, unsigned depth)
+{
+	struct archive *a = archive_read_new();
+	if (a == NULL) {
+		out_of_memory(w);
+		return false;
+	}
+	add_filters(a);
+	(void)archive_read_support_format_raw(a);
+	struct archive_entry *e = NULL;
+	if (archive_read_open_memory(a, m->data, m->len) != ARCHIVE_OK ||
+	    archive_read_next_header(a, &e) != ARCHIVE_OK || archive_filter_count(a) < 2) {
+		archive_read_free(a);
+		return false;
+	}
+	if (depth > 0 && w->cb->on_container != NULL)
+		fold(w, w->cb->on_container(w->cb->ctx, v));
+	char name[256];
+	stream_inner_name(w, name, sizeof name);
+	size_t saved;
+	if (depth >= w->opt.max_depth) {
+		problem(w, LT_EFILE, "archive nested deeper than %u levels: not opened", w->opt.max_depth);
+	} else if (!w->stop && chain_push(w, name, &saved)) {
+		mbuf inner;
+		bool dead = false;
+		if (read_entry(w, a, e, &inner, &dead))
+			handle_bytes(w, &inner, v->mtime, v->has_mtime, depth + 1, true);
+		chain_pop(w, saved);
+	}
+	archive_read_free(a);
+	mbuf_release(m);
+	return true;
+}
+
+/* Opens a reader on loaded bytes: from memory, or a spilled member from its file. */
+static int open_loaded(struct archive *a, const mbuf *m)
+{
+	if (!m->spilled)
+		return archive_read_open_memory(a, m->data, m->len);
+	if (lseek(m->fd, 0, SEEK_SET) != 0)
+		return ARCHIVE_FATAL;
+	return archive_read_open_fd(a, m->fd, IO_CHUNK);
+}
+
 /* Loaded bytes: a nested archive (recursed) or a leaf (delivered). depth 0
  * is an evidence file itself (no on_container). Consumes m->data. Returns
  * true if the bytes were an archive. */
@@ -534,12 +721,12 @@ static bool handle_bytes(walker *w, mbuf *m, int64_t mtime, bool has_mtime, unsi
 		struct archive *a = reader_new(m->data, m->len);
 		if (a == NULL) {
 			out_of_memory(w);
-			free(m->data);
+			mbuf_release(m);
 			return false;
 		}
 		struct archive_entry *e = NULL;
 		int r = ARCHIVE_EOF;
-		if (archive_read_open_memory(a, m->data, m->len) == ARCHIVE_OK)
+		if (open_loaded(a, m) == ARCHIVE_OK)
 			r = archive_read_next_header(a, &e);
 		if (r != ARCHIVE_EOF) {
 			bool too_deep = depth >= w->opt.max_depth;
@@ -548,14 +735,21 @@ static bool handle_bytes(walker *w, mbuf *m, int64_t mtime, bool has_mtime, unsi
 					w->opt.max_depth);
 			if (depth > 0 && w->cb->on_container != NULL)
 				fold(w, w->cb->on_container(w->cb->ctx, &v));
+			if (m->spilled) { /* read from the file: its pages need not stay mapped */
+				munmap(m->data, m->len);
+				m->data = NULL;
+			}
 			if (!too_deep && !w->stop)
-				walk_entries(w, a, r, e, depth + 1, m->data, m->len);
+				walk_entries(w, a, r, e, depth + 1, m->data, m->data != NULL ? m->len : 0);
 			archive_read_free(a);
-			free(m->data);
+			mbuf_release(m);
 			return true;
 		}
 		archive_read_free(a);
 	}
+	spill_close(m); /* a leaf: the mapping is all it needs */
+	if (m->len > 0 && compressed_stream(m->data, m->len) && unwrap_stream(w, m, &v, depth))
+		return true;
 	if (w->cb->on_member != NULL)
 		fold(w, w->cb->on_member(w->cb->ctx, &v));
 	release_owned(&v);
@@ -643,7 +837,7 @@ static void walk_entries(walker *w, struct archive *a, int r, struct archive_ent
 	unsigned retries = 0, failures = 0, resumes = 0;
 	uint64_t ordinal = 0;
 	struct archive *own = NULL; /* a reader opened here by a resume */
-	while (!w->stop && r != ARCHIVE_EOF) {
+	while (!w->stop && !w->spent && r != ARCHIVE_EOF) {
 		if (r == ARCHIVE_RETRY) {
 			if (++retries > MAX_HEADER_RETRIES) {
 				problem(w, LT_EFILE, "corrupt archive: giving up after %u retries: %s",
@@ -1033,6 +1227,7 @@ void walk_options_init(walk_options *o)
 	o->max_depth = WALK_DEFAULT_MAX_DEPTH;
 	o->stream_threshold = WALK_DEFAULT_STREAM_THRESHOLD;
 	o->map_threshold = 0;
+	o->budget = NULL;
 }
 
 static bool walker_init(walker *w, const char *evidence, const walk_options *opt,
@@ -1042,6 +1237,7 @@ static bool walker_init(walker *w, const char *evidence, const walk_options *opt
 	walk_options_init(&w->opt);
 	if (opt != NULL) {
 		w->opt.map_threshold = opt->map_threshold;
+		w->opt.budget = opt->budget;
 		if (opt->max_member_bytes != 0)
 			w->opt.max_member_bytes = opt->max_member_bytes;
 		if (opt->max_depth != 0)

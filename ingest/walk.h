@@ -6,10 +6,13 @@
  * single file, or an archive libarchive reads (tar, cpio, ar, zip, 7z, rar,
  * cab, lha, xar, iso9660; bare or inside gzip/bzip2/xz/lzma/lzip/zstd/lz4/
  * compress), nested to any depth up to walk_options.max_depth. Archives are
- * recognised by content, never by name. Nothing is extracted to disk: each
+ * recognised by content, never by name. Nothing is extracted by name: each
  * member is read into memory, nested archives are opened from memory, except
  * that a plain file larger than walk_options.map_threshold that is a leaf is
- * mapped read-only (mmap) instead of read.
+ * mapped read-only (mmap) instead of read, and an archive entry larger than
+ * WALK_SPILL_BYTES goes to an unlinked scratch file in $TMPDIR (mapped when it
+ * is a leaf, streamed when it is a nested archive): memory for nested archives
+ * stays under WALK_SPILL_BYTES per level, whatever their size (issue 22).
  *
  * A leaf is any member (or plain file) that is not itself an archive: a
  * .json.gz that holds JSON is a leaf, delivered compressed, as found. Every
@@ -49,12 +52,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common/budget.h"
 #include "common/error.h"
 #include "ingest/sha256.h"
 
 #define WALK_DEFAULT_MAX_MEMBER_BYTES ((uint64_t)1 << 30) /* 1 GiB */
 #define WALK_DEFAULT_MAX_DEPTH 16u
 #define WALK_DEFAULT_STREAM_THRESHOLD ((uint64_t)16 << 20) /* 16 MiB */
+#define WALK_SPILL_BYTES ((size_t)64 << 20) /* larger archive entries go to a scratch file */
 #define WALK_CHAIN_MAX 8192 /* longest member chain, bytes */
 
 typedef struct walk_options {
@@ -75,6 +80,11 @@ typedef struct walk_options {
 	 * walk_member_take. The file must not shrink while it is mapped (reading
 	 * past its new end would raise SIGBUS). 0 = never map. */
 	uint64_t map_threshold;
+	/* The run's decompressed-bytes budget (common/budget.h), charged with
+	 * every byte read out of an archive or a compressed stream; once spent,
+	 * the member being read is refused (LT_EFILE, naming the cap) and no
+	 * further entry of that archive is read. NULL = no budget. */
+	lt_budget *budget;
 } walk_options;
 
 /* One leaf member. See the ownership note above. */

@@ -190,7 +190,7 @@ static lt_status put_row(report_csv *c, const char *head, size_t n, const rpt_st
 	fwrite(c->row.data, 1, c->row.len, c->out);
 	c->rows++;
 	if (ferror(c->out))
-		return lt_error_set(err, LT_EFILE, "timeline.csv: write failed");
+		return report_write_failed(err, "timeline.csv");
 	return LT_OK;
 }
 
@@ -242,6 +242,6 @@ lt_status report_csv_end(report_csv *c, lt_error *err)
 	buf_free(&c->row);
 	free(c);
 	if (bad)
-		return lt_error_set(err, LT_EFILE, "timeline.csv: write failed");
+		return report_write_failed(err, "timeline.csv");
 	return LT_OK;
 }

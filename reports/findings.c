@@ -303,10 +303,20 @@ static bool make_event(findings *fs, const rpt_event_in *in, rpt_event *e)
 	memset(e, 0, sizeof *e);
 	e->time_us = in->time_us;
 	e->line = in->line;
+	e->input_tokens = in->input_tokens;
+	e->output_tokens = in->output_tokens;
+	e->caller_joined = in->caller_joined;
 	return copy_str(fs->a, in->source, &e->source) && copy_str(fs->a, in->uid, &e->uid) &&
 	       copy_str(fs->a, in->action, &e->action) &&
 	       copy_str(fs->a, in->principal, &e->principal) &&
 	       copy_str(fs->a, in->source_ip, &e->source_ip) &&
+	       copy_str(fs->a, in->request_id, &e->request_id) &&
+	       copy_str(fs->a, in->access_key, &e->access_key) &&
+	       copy_str(fs->a, in->user_agent, &e->user_agent) &&
+	       copy_str(fs->a, in->account, &e->account) &&
+	       copy_str(fs->a, in->region, &e->region) &&
+	       copy_str(fs->a, in->model, &e->model) &&
+	       copy_str(fs->a, in->error_code, &e->error_code) &&
 	       copy_str(fs->a, in->evidence, &e->evidence) &&
 	       copy_str(fs->a, in->member, &e->member) &&
 	       copy_str(fs->a, in->member_sha256, &e->member_sha256);
@@ -447,6 +457,17 @@ size_t findings_event_rules(findings *fs, const rpt_event_in *ev, size_t *rules,
 	return merge_rules(rules, count, max) + unnamed;
 }
 
+lt_status findings_assess(findings *fs, size_t i, double confidence, const char *reason,
+                          lt_error *err)
+{
+	if (i >= fs->n)
+		return lt_error_set(err, LT_EITEM, "report: no finding %zu", i);
+	fs->v[i].pub.confidence = confidence < 0 ? 0 : confidence > 1 ? 1 : confidence;
+	if (!copy_str(fs->a, rpt_s(reason), &fs->v[i].pub.level_reason))
+		return lt_error_set(err, LT_EFATAL, "report: out of memory");
+	return LT_OK;
+}
+
 lt_status findings_hits_status(const findings *fs, lt_error *err)
 {
 	return hitlog_failed(fs->byseq, err) ? LT_EFATAL : LT_OK;
@@ -469,6 +490,7 @@ static lt_status open_finding(findings *fs, size_t rule, const rpt_pair *g, size
 	memset(f, 0, sizeof *f);
 	f->pub.rule = rule;
 	f->pub.first_us = f->pub.last_us = ev->time_us;
+	f->pub.confidence = -1;
 	rpt_pair *pairs = NULL;
 	if (ng) {
 		pairs = arena_alloc(fs->a, ng * sizeof *pairs);

@@ -47,6 +47,11 @@ uint64_t findings_dropped(const findings *fs);
 /* See report_event_rules. */
 size_t findings_event_rules(findings *fs, const rpt_event_in *ev, size_t *rules, size_t max);
 
+/* Sets finding i's confidence (clamped to 0..1) and level reason (copied).
+ * LT_EITEM for a bad index, LT_EFATAL out of memory. */
+lt_status findings_assess(findings *fs, size_t i, double confidence, const char *reason,
+                          lt_error *err) LT_WUR;
+
 /* LT_EFATAL when the hit log could not be read back (err says why). */
 lt_status findings_hits_status(const findings *fs, lt_error *err) LT_WUR;
 

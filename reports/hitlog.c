@@ -178,18 +178,11 @@ static uint64_t head(hitlog *h, run *r)
 		size_t want = left < READ_PAIRS ? (size_t)left : READ_PAIRS;
 		size_t bytes = want * sizeof *r->rb;
 		off_t off = (off_t)((r->start + r->done) * sizeof *r->rb);
-		size_t got = 0;
-		while (got < bytes) {
-			ssize_t n = pread(h->fd, (char *)r->rb + got, bytes - got, off + (off_t)got);
-			if (n < 0 && errno == EINTR)
-				continue;
-			if (n <= 0) {
-				h->failed = 1;
-				lt_error_set(&h->err, LT_EFATAL, "hit log: cannot read the temporary file: %s",
-				             n < 0 ? strerror(errno) : "cut short");
-				return UINT64_MAX;
-			}
-			got += (size_t)n;
+		lt_error e;
+		if (lt_read_at(h->fd, r->rb, bytes, (uint64_t)off, "hit log", &e) != LT_OK) {
+			h->failed = 1;
+			h->err = e;
+			return UINT64_MAX;
 		}
 		r->rn = want;
 		r->ri = 0;

@@ -118,6 +118,7 @@ static const char css[] =
 	".verdict{font-size:15.5px;font-weight:600;padding:10px 14px;border-radius:6px;margin:14px 0}\n"
 	".verdict.fail{background:#fdecea;border-left:6px solid var(--high)}\n"
 	".verdict.pass{background:#e9f6ee;border-left:6px solid #1e8449}\n"
+	".verdict.notgated,.verdict.incomplete,.verdict.noevidence{background:#fff6e0;border-left:6px solid #b9770e}\n"
 	".verdict .sub{display:block;font-weight:400;font-size:13px;margin-top:2px}\n"
 	".cards{display:grid;grid-template-columns:repeat(auto-fit,minmax(150px,1fr));gap:10px;"
 	"margin:10px 0}\n"
@@ -171,6 +172,15 @@ static const char css[] =
 	".chartbox.wide{grid-template-columns:minmax(0,1fr)}.chartbox.wide .numbers{max-height:220px}\n"
 	"svg text{fill:#333;font-family:system-ui,Arial,sans-serif}svg text.fm{fill:#c00}\n"
 	".fmark{color:#c00}\n"
+	".inc{border:1px solid var(--line);border-left:6px solid var(--line);border-radius:6px;margin:8px 0;"
+	"padding:6px 12px}\n"
+	".inc.lv-b-critical{border-left-color:var(--crit)}.inc.lv-b-high{border-left-color:var(--high)}"
+	".inc.lv-b-medium{border-left-color:var(--med)}.inc.lv-b-low{border-left-color:var(--low)}"
+	".inc.lv-b-informational{border-left-color:var(--info)}\n"
+	".inc .t{font-weight:650;font-size:14.5px}.inc .risk{color:var(--muted);font-size:12px;margin-left:6px}\n"
+	".inc dl.kv{margin:4px 0 2px;font-size:13px}.inc ol{margin:2px 0 0;padding-left:20px}\n"
+	".stage{display:inline-block;background:#14213d;color:#fff;border-radius:3px;padding:0 6px;"
+	"margin:0 2px 2px 0;font-size:12px}\n"
 	".warn{background:#fff4e5;border-left:6px solid #e67e22;padding:8px 12px;border-radius:6px}\n"
 	"footer{color:var(--muted);font-size:12px;margin-top:30px;overflow-wrap:anywhere}\n"
 	"@media print{html,body{background:#fff;font-size:10pt}main{max-width:none;padding:0}"
@@ -202,7 +212,8 @@ static void page_top(const hw *w)
 	htime(w, run->run_time_us);
 	fputs(" &#183; llmtrail ", w->out);
 	hd(w, run->tool_version);
-	fputs(" &#183; all times UTC</div></header>\n<nav class=\"toc\"><a href=\"#summary\">Summary</a>"
+	fputs(" &#183; all times UTC</div></header>\n<nav class=\"toc\"><a href=\"#incidents\">Incidents</a>"
+	      "<a href=\"#summary\">Summary</a>"
 	      "<a href=\"#timeline\">Timeline</a><a href=\"#findings\">Findings</a>",
 	      w->out);
 	if (report_ntables(w->r) || report_ncharts(w->r))
@@ -219,49 +230,19 @@ static void page_top(const hw *w)
 static void verdict(const hw *w)
 {
 	const report *r = w->r;
-	const rpt_options *o = report_options(r);
-	uint64_t c[RPT_NLEVELS];
-	report_level_counts(r, c);
-	uint64_t total = 0, above = 0;
-	for (int l = 0; l < RPT_NLEVELS; l++) {
-		total += c[l];
-		if (o->fail_on != RPT_LEVEL_NONE && l >= (int)o->fail_on)
-			above += c[l];
-	}
-	bool fail = report_fails(r);
-	fprintf(w->out, "<p class=\"verdict %s\">%s: ", fail ? "fail" : "pass", fail ? "FAIL" : "PASS");
-	if (fail) {
-		hnum(w, above);
-		fprintf(w->out, " finding%s at or above <b>%s</b> (the fail-on level)", above == 1 ? "" : "s",
-		        rpt_level_name(o->fail_on));
-	} else if (total) {
-		fprintf(w->out, "no finding at or above <b>%s</b> (the fail-on level)",
-		        rpt_level_name(o->fail_on));
-	} else {
-		fputs("no findings", w->out);
-	}
-	fputs("<span class=\"sub\">", w->out);
-	hnum(w, total);
-	fprintf(w->out, " finding%s in all", total == 1 ? "" : "s");
-	for (int l = RPT_NLEVELS - 1; l >= 0; l--)
-		if (c[l]) {
-			fputs(", ", w->out);
-			hnum(w, c[l]);
-			fprintf(w->out, " %s", rpt_level_name((rpt_level)l));
-		}
-	size_t failed = 0, unsupported = 0;
-	for (size_t i = 0; i < report_nrules(r); i++) {
-		failed += report_rule(r, i)->outcome == RPT_FAILED;
+	rpt_verdict v = report_verdict(r);
+	static const char *const cls[] = {"pass", "fail", "notgated", "incomplete", "noevidence"};
+	char reason[512];
+	report_verdict_reason(r, reason, sizeof reason);
+	fprintf(w->out, "<p class=\"verdict %s\">%s: ", cls[v], rpt_verdict_name(v));
+	hd(w, rpt_s(reason));
+	size_t unsupported = 0;
+	for (size_t i = 0; i < report_nrules(r); i++)
 		unsupported += report_rule(r, i)->outcome == RPT_UNSUPPORTED;
-	}
-	size_t np = report_nproblems_serious(r);
-	if (np)
-		fprintf(w->out, "; %zu problem%s reading evidence", np, np == 1 ? "" : "s");
-	if (failed)
-		fprintf(w->out, "; %zu rule%s failed", failed, failed == 1 ? "" : "s");
 	if (unsupported)
-		fprintf(w->out, "; %zu rule%s unsupported", unsupported, unsupported == 1 ? "" : "s");
-	fputs(".</span></p>\n", w->out);
+		fprintf(w->out, "<span class=\"sub\">%zu rule%s unsupported.</span>", unsupported,
+		        unsupported == 1 ? "" : "s");
+	fputs("</p>\n", w->out);
 }
 
 static void card(const hw *w, uint64_t v, const char *label)
@@ -343,6 +324,125 @@ static void summary(const hw *w)
 	top_table(w, "Top principals", report_top_principals);
 	top_table(w, "Top source IPs", report_top_ips);
 	fputs("</div></section>\n", w->out);
+}
+
+/* ---- incidents ----------------------------------------------------------- */
+
+#define HTML_INCIDENT_CARDS 10 /* incidents shown in full; the rest are table rows */
+
+/* Up to max values, monospaced, then "+N". */
+static void hlist(const hw *w, rpt_strs v, size_t max)
+{
+	if (v.n == 0) {
+		hd(w, rpt_s(NULL));
+		return;
+	}
+	for (size_t i = 0; i < v.n && i < max; i++) {
+		fputs(i ? ", <span class=\"mono\">" : "<span class=\"mono\">", w->out);
+		h(w, v.v[i]);
+		fputs("</span>", w->out);
+	}
+	if (v.n > max)
+		fprintf(w->out, " <span class=\"muted\">+%zu</span>", v.n - max);
+}
+
+static void kv(const hw *w, const char *name, rpt_strs v, size_t max)
+{
+	fprintf(w->out, "<dt>%s</dt><dd>", name);
+	hlist(w, v, max);
+	fputs("</dd>", w->out);
+}
+
+static void incident_card(const hw *w, size_t rank, const rpt_incident *in)
+{
+	fprintf(w->out, "<div class=\"inc lv-b-%s\" id=\"inc-%zu\"><div>", rpt_level_name(in->level), rank);
+	badge(w, in->level);
+	fprintf(w->out, " <span class=\"t\">%zu. ", rank);
+	h(w, in->title);
+	fprintf(w->out, "</span><span class=\"risk\">risk %.1f &#183; confidence %.2f &#183; ", in->risk,
+	        in->confidence);
+	h(w, in->id);
+	fputs("</span></div>\n<dl class=\"kv\"><dt>When</dt><dd>", w->out);
+	htime(w, in->first_us);
+	fputs(" &#8594; ", w->out);
+	htime(w, in->last_us);
+	fprintf(w->out, " &#183; %zu finding%s, ", in->nfindings, in->nfindings == 1 ? "" : "s");
+	hnum(w, in->events);
+	fputs(" events</dd>", w->out);
+	kv(w, "Who", in->principals, 3);
+	kv(w, "Key", in->access_keys, 3);
+	kv(w, "From", in->source_ips, 4);
+	kv(w, "User agent", in->user_agents, 2);
+	fputs("<dt>Stages</dt><dd>", w->out);
+	for (size_t i = 0; i < in->stages.n; i++) {
+		fputs("<span class=\"stage\">", w->out);
+		h(w, in->stages.v[i]);
+		fputs("</span>", w->out);
+	}
+	if (in->stages.n == 0)
+		hd(w, rpt_s(NULL));
+	fputs("</dd>", w->out);
+	if (in->models.n || in->cost_usd >= 0) {
+		fputs("<dt>Models</dt><dd>", w->out);
+		hlist(w, in->models, 4);
+		if (in->input_tokens >= 0) {
+			fputs(" &#183; tokens in ", w->out);
+			hnum(w, (uint64_t)in->input_tokens);
+			fputs(" / out ", w->out);
+			hnum(w, (uint64_t)in->output_tokens);
+		}
+		if (in->cost_usd >= 0)
+			fprintf(w->out, " &#183; about %.2f USD", in->cost_usd);
+		fputs("</dd>", w->out);
+	}
+	fputs("<dt>Why</dt><dd>", w->out);
+	h(w, in->level_reason);
+	fputs("</dd><dt>Next</dt><dd><ol>", w->out);
+	for (size_t i = 0; i < in->next_steps.n; i++) {
+		fputs("<li>", w->out);
+		h(w, in->next_steps.v[i]);
+		fputs("</li>", w->out);
+	}
+	fputs("</ol></dd></dl></div>\n", w->out);
+}
+
+static void incident_row(const hw *w, size_t rank, const rpt_incident *in)
+{
+	fprintf(w->out, "<tr><td class=\"num\">%zu</td><td>", rank);
+	badge(w, in->level);
+	fprintf(w->out, "</td><td class=\"num\">%.1f</td><td>", in->risk);
+	h(w, in->title);
+	fputs("</td><td class=\"nw\">", w->out);
+	htime(w, in->first_us);
+	fputs("</td><td class=\"nw\">", w->out);
+	htime(w, in->last_us);
+	fprintf(w->out, "</td><td class=\"num\">%zu</td></tr>\n", in->nfindings);
+}
+
+/* The first screen: what happened, ranked by risk; findings below are the evidence. */
+static void incidents(const hw *w)
+{
+	size_t n = report_nincidents(w->r);
+	fputs("<section id=\"incidents\"><h2>Incidents</h2>\n", w->out);
+	if (n == 0) {
+		fputs("<p class=\"muted\">No finding, so no incident.</p></section>\n", w->out);
+		return;
+	}
+	fprintf(w->out, "<p class=\"muted\">%zu incident%s: findings grouped by shared access key, principal, "
+	        "source IP or user agent close in time, highest risk first. The findings below are the "
+	        "evidence.</p>\n", n, n == 1 ? "" : "s");
+	size_t cards = n < HTML_INCIDENT_CARDS ? n : HTML_INCIDENT_CARDS;
+	for (size_t i = 0; i < cards; i++)
+		incident_card(w, i + 1, report_incident(w->r, i));
+	if (n > cards) {
+		fputs("<details><summary>More incidents</summary><table><tr><th class=\"num\">#</th><th>Level</th>"
+		      "<th class=\"num\">Risk</th><th>Incident</th><th>First</th><th>Last</th>"
+		      "<th class=\"num\">Findings</th></tr>\n", w->out);
+		for (size_t i = cards; i < n && i < cards + HTML_ROW_BUDGET; i++)
+			incident_row(w, i + 1, report_incident(w->r, i));
+		fputs("</table></details>\n", w->out);
+	}
+	fputs("</section>\n", w->out);
 }
 
 /* ---- findings ------------------------------------------------------------ */
@@ -442,6 +542,11 @@ static void finding_detail(hw *w, const rpt_finding *f, bool open)
 	fputs(" &#183; ", w->out);
 	hnum(w, f->count);
 	fprintf(w->out, " event%s</summary>\n", f->count == 1 ? "" : "s");
+	if (f->confidence >= 0) {
+		fprintf(w->out, "<p class=\"muted\">Confidence %.2f: ", f->confidence);
+		h(w, f->level_reason);
+		fputs("</p>\n", w->out);
+	}
 	if (f->ngroup) {
 		fputs("<dl class=\"kv\">", w->out);
 		for (size_t g = 0; g < f->ngroup; g++) {
@@ -894,6 +999,7 @@ lt_status report_write_html(const report *r, FILE *out, lt_error *err)
 	hw w = {r, out, HTML_DETAIL_BUDGET, HTML_ROW_BUDGET};
 	head(&w);
 	page_top(&w);
+	incidents(&w);
 	summary(&w);
 	fputs("<section id=\"timeline\"><h2>Timeline</h2>\n", out);
 	svg_timeline(out, r);
@@ -906,6 +1012,6 @@ lt_status report_write_html(const report *r, FILE *out, lt_error *err)
 	problems(&w);
 	footer(&w);
 	if (fflush(out) != 0 || ferror(out))
-		return lt_error_set(err, LT_EFILE, "report.html: write failed");
+		return report_write_failed(err, "report.html");
 	return LT_OK;
 }

@@ -73,6 +73,10 @@ static void write_event(FILE *out, const rpt_event *e)
 	fputs(",", out); jkey(out, "action"); jstr(out, e->action);
 	fputs(",", out); jkey(out, "principal"); jstr(out, e->principal);
 	fputs(",", out); jkey(out, "source_ip"); jstr(out, e->source_ip);
+	fputs(",", out); jkey(out, "access_key"); jstr(out, e->access_key);
+	fputs(",", out); jkey(out, "user_agent"); jstr(out, e->user_agent);
+	fputs(",", out); jkey(out, "request_id"); jstr(out, e->request_id);
+	fprintf(out, ",\"caller_from_cloudtrail\":%s", e->caller_joined ? "true" : "false");
 	fputs(",", out); jkey(out, "file"); jstr(out, e->evidence);
 	fputs(",", out); jkey(out, "member"); jstr(out, e->member);
 	fprintf(out, ",\"line\":%" PRIu64 ",", e->line);
@@ -86,10 +90,24 @@ static void write_event(FILE *out, const rpt_event *e)
 	fprintf(out, "],\"matches_omitted\":%zu}", e->matches_dropped);
 }
 
-static void write_finding(FILE *out, const report *r, const rpt_finding *f)
+static void jconfidence(FILE *out, double c)
 {
-	fputs("{\"rule\":", out);
+	if (c < 0)
+		fputs("null", out);
+	else
+		fprintf(out, "%.2f", c);
+}
+
+static void write_finding(FILE *out, const report *r, size_t index)
+{
+	const rpt_finding *f = report_finding(r, index);
+	char id[RPT_ID_BUFSZ];
+	report_finding_id(r, index, id);
+	fprintf(out, "{\"id\":\"%s\",\"rule\":", id);
 	write_rule(out, report_rule(r, f->rule));
+	fputs(",\"confidence\":", out);
+	jconfidence(out, f->confidence);
+	fputs(",", out); jkey(out, "level_reason"); jstr(out, f->level_reason);
 	fputs(",", out); jkey(out, "first_seen"); jtime(out, f->first_us);
 	fputs(",", out); jkey(out, "last_seen"); jtime(out, f->last_us);
 	fputs(",\"group\":{", out);
@@ -117,9 +135,77 @@ lt_status report_write_jsonl(const report *r, FILE *out, lt_error *err)
 	if (n && order == NULL)
 		return lt_error_set(err, LT_EFATAL, "findings.jsonl: out of memory");
 	for (size_t i = 0; i < n; i++)
-		write_finding(out, r, report_finding(r, order[i]));
+		write_finding(out, r, order[i]);
 	free(order);
 	if (fflush(out) != 0 || ferror(out))
-		return lt_error_set(err, LT_EFILE, "findings.jsonl: write failed");
+		return report_write_failed(err, "findings.jsonl");
+	return LT_OK;
+}
+
+/* ---- incidents.jsonl ---------------------------------------------------- */
+
+static void jstrs(FILE *out, const char *key, rpt_strs v)
+{
+	fprintf(out, ",\"%s\":[", key);
+	for (size_t i = 0; i < v.n; i++) {
+		if (i)
+			fputc(',', out);
+		jstr(out, v.v[i]);
+	}
+	fputc(']', out);
+}
+
+static void jtokens(FILE *out, const char *key, int64_t v)
+{
+	if (v < 0)
+		fprintf(out, ",\"%s\":null", key);
+	else
+		fprintf(out, ",\"%s\":%" PRId64, key, v);
+}
+
+static void write_incident(FILE *out, const report *r, size_t rank, const rpt_incident *in)
+{
+	fprintf(out, "{\"rank\":%zu,", rank);
+	jkey(out, "id"); jstr(out, in->id);
+	fputs(",", out); jkey(out, "title"); jstr(out, in->title);
+	fprintf(out, ",\"level\":\"%s\",\"risk\":%.2f,\"confidence\":%.2f,", rpt_level_name(in->level),
+	        in->risk, in->confidence);
+	jkey(out, "level_reason"); jstr(out, in->level_reason);
+	fputs(",", out); jkey(out, "first_seen"); jtime(out, in->first_us);
+	fputs(",", out); jkey(out, "last_seen"); jtime(out, in->last_us);
+	jstrs(out, "principals", in->principals);
+	jstrs(out, "access_keys", in->access_keys);
+	jstrs(out, "source_ips", in->source_ips);
+	jstrs(out, "user_agents", in->user_agents);
+	jstrs(out, "accounts", in->accounts);
+	jstrs(out, "regions", in->regions);
+	jstrs(out, "stages", in->stages);
+	jstrs(out, "models", in->models);
+	jstrs(out, "actions", in->resources);
+	jtokens(out, "input_tokens", in->input_tokens);
+	jtokens(out, "output_tokens", in->output_tokens);
+	if (in->cost_usd < 0)
+		fputs(",\"estimated_cost_usd\":null,", out);
+	else
+		fprintf(out, ",\"estimated_cost_usd\":%.4f,", in->cost_usd);
+	jkey(out, "cost_note"); jstr(out, in->cost_note);
+	fputs(",\"findings\":[", out);
+	for (size_t i = 0; i < in->nfindings; i++) {
+		char id[RPT_ID_BUFSZ];
+		report_finding_id(r, in->findings[i], id);
+		fprintf(out, "%s\"%s\"", i ? "," : "", id);
+	}
+	fprintf(out, "],\"events\":%" PRIu64, in->events);
+	jstrs(out, "event_uids", in->event_uids);
+	jstrs(out, "next_steps", in->next_steps);
+	fputs("}\n", out);
+}
+
+lt_status report_write_incidents_jsonl(const report *r, FILE *out, lt_error *err)
+{
+	for (size_t i = 0; i < report_nincidents(r); i++)
+		write_incident(out, r, i + 1, report_incident(r, i));
+	if (fflush(out) != 0 || ferror(out))
+		return lt_error_set(err, LT_EFILE, "incidents.jsonl: write failed");
 	return LT_OK;
 }

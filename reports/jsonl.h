@@ -20,4 +20,9 @@
 
 lt_status report_write_jsonl(const report *r, FILE *out, lt_error *err) LT_WUR;
 
+/* incidents.jsonl: one incident per line in rank order (schema:
+ * docs/incidents.schema.json, docs/incidents.md); an empty file when the
+ * report has none. */
+lt_status report_write_incidents_jsonl(const report *r, FILE *out, lt_error *err) LT_WUR;
+
 #endif

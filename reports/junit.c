@@ -76,6 +76,10 @@ static void suite_open(jw *w, const char *name, rpt_str name_rest, counts c)
 	        " errors=\"%u\" skipped=\"%u\" time=\"0\">\n    <properties>\n",
 	        w->suite_id++, w->stamp, c.tests, c.failures, c.errors, c.skipped);
 	property(w, "llmtrail.version", rpt_s(""), report_run(w->r)->tool_version);
+	char reason[512];
+	report_verdict_reason(w->r, reason, sizeof reason);
+	property(w, "llmtrail.verdict", rpt_s(""), rpt_s(rpt_verdict_name(report_verdict(w->r))));
+	property(w, "llmtrail.verdict.reason", rpt_s(""), rpt_s(reason));
 }
 
 /* Writes ' classname="C" name="N"', N made unique for C. */
@@ -446,6 +450,6 @@ lt_status report_write_junit(const report *r, FILE *out, lt_error *err)
 	if (w.oom)
 		return lt_error_set(err, LT_EFATAL, "junit: out of memory");
 	if (fflush(out) != 0 || ferror(out))
-		return lt_error_set(err, LT_EFILE, "junit: write failed");
+		return report_write_failed(err, "junit");
 	return LT_OK;
 }

@@ -1,7 +1,8 @@
 /*
  * markdown.c — the summary.md writer (see markdown.h).
  *
- * Layout: a title, a one-line verdict, a bullet list of case facts, a table
+ * Layout: a title, a one-line verdict, the top MD_TOP_INCIDENTS incidents
+ * (ranked by risk), a bullet list of case facts, a table
  * of findings per level, a table of the top MD_TOP_FINDINGS findings (the
  * report_findings_order, worst first), and counts of what was not shown.
  * Our own text is fixed ASCII; everything else passes through rtext_md. The
@@ -35,29 +36,9 @@ static void md_time(FILE *out, int64_t us)
 
 static void verdict(FILE *out, const report *r)
 {
-	uint64_t c[RPT_NLEVELS];
-	report_level_counts(r, c);
-	const rpt_options *o = report_options(r);
-	uint64_t at_or_above = 0, total = 0;
-	for (int l = 0; l < RPT_NLEVELS; l++) {
-		total += c[l];
-		if (o->fail_on != RPT_LEVEL_NONE && l >= (int)o->fail_on)
-			at_or_above += c[l];
-	}
-	if (report_fails(r))
-		fprintf(out, "**FAIL**: %" PRIu64 " finding%s at or above level %s (of %" PRIu64
-		             " in all).\n\n",
-		        at_or_above, at_or_above == 1 ? "" : "s", rpt_level_name(o->fail_on), total);
-	else if (total)
-		fprintf(out, "**PASS**: %" PRIu64 " finding%s, none at or above level %s.\n\n", total,
-		        total == 1 ? "" : "s", rpt_level_name(o->fail_on));
-	else
-		fputs("**PASS**: no findings.\n\n", out);
-	size_t np = report_nproblems_serious(r);
-	if (np > 0)
-		fprintf(out, "**INCOMPLETE**: %zu evidence problem%s: the analysis did not see everything "
-		             "(see Problems).\n\n",
-		        np, np == 1 ? "" : "s");
+	char reason[512];
+	report_verdict_reason(r, reason, sizeof reason);
+	fprintf(out, "**%s**: %s.\n\n", rpt_verdict_name(report_verdict(r)), reason);
 }
 
 static void facts(FILE *out, const report *r)
@@ -93,6 +74,76 @@ static void facts(FILE *out, const report *r)
 		fprintf(out, "- Integrity checks: %zu (%" PRIu64 " invalid)\n", report_nintegrity(r),
 		        invalid);
 	fprintf(out, "- Redaction: %s\n\n", report_options(r)->redact ? "on" : "off");
+}
+
+static void md_list(FILE *out, rpt_strs v, size_t max)
+{
+	if (v.n == 0) {
+		fputs("-", out);
+		return;
+	}
+	for (size_t i = 0; i < v.n && i < max; i++) {
+		if (i)
+			fputs(", ", out);
+		md(out, v.v[i]);
+	}
+	if (v.n > max)
+		fprintf(out, " (+%zu)", v.n - max);
+}
+
+static void md_stages(FILE *out, rpt_strs v)
+{
+	for (size_t i = 0; i < v.n; i++) {
+		if (i)
+			fputs(" > ", out);
+		md(out, v.v[i]);
+	}
+	if (v.n == 0)
+		fputs("-", out);
+}
+
+/* The incidents, ranked: what happened, who, with which key, from where,
+ * when, through which stages, and what to do next. */
+static void incidents(FILE *out, const report *r)
+{
+	size_t n = report_nincidents(r);
+	if (n == 0)
+		return;
+	size_t shown = n < MD_TOP_INCIDENTS ? n : MD_TOP_INCIDENTS;
+	fprintf(out, "### Incidents (%zu, highest risk first)\n\n", n);
+	for (size_t i = 0; i < shown; i++) {
+		const rpt_incident *in = report_incident(r, i);
+		fprintf(out, "%zu. **%s** (risk %.1f, confidence %.2f) ", i + 1, rpt_level_name(in->level), in->risk,
+		        in->confidence);
+		md(out, in->title);
+		fputs("\n   - When: ", out);
+		md_time(out, in->first_us);
+		fputs(" to ", out);
+		md_time(out, in->last_us);
+		fputs("\n   - Who: ", out);
+		md_list(out, in->principals, 3);
+		fputs("; key: ", out);
+		md_list(out, in->access_keys, 3);
+		fputs("; from: ", out);
+		md_list(out, in->source_ips, 3);
+		fputs("\n   - Stages: ", out);
+		md_stages(out, in->stages);
+		fprintf(out, "; %zu finding%s, %" PRIu64 " events", in->nfindings, in->nfindings == 1 ? "" : "s",
+		        in->events);
+		if (in->cost_usd >= 0)
+			fprintf(out, "; estimated cost %.2f USD", in->cost_usd);
+		fputs("\n   - Why this level: ", out);
+		md(out, in->level_reason);
+		for (size_t k = 0; k < in->next_steps.n && k < 3; k++) {
+			fputs(k ? "; " : "\n   - Next: ", out);
+			md(out, in->next_steps.v[k]);
+		}
+		fputs("\n", out);
+	}
+	if (n > shown)
+		fprintf(out, "\n%zu more incident%s in incidents.jsonl and the full report.\n", n - shown,
+		        n - shown == 1 ? "" : "s");
+	fputs("\n", out);
 }
 
 static void level_table(FILE *out, const report *r)
@@ -143,10 +194,11 @@ lt_status report_write_markdown(const report *r, FILE *out, lt_error *err)
 {
 	fputs("## llmtrail summary\n\n", out);
 	verdict(out, r);
+	incidents(out, r);
 	facts(out, r);
 	level_table(out, r);
 	top_findings(out, r);
 	if (fflush(out) != 0 || ferror(out))
-		return lt_error_set(err, LT_EFILE, "summary.md: write failed");
+		return report_write_failed(err, "summary.md");
 	return LT_OK;
 }

@@ -15,6 +15,7 @@
 #include "common/error.h"
 #include "reports/report.h"
 
+#define MD_TOP_INCIDENTS 10 /* incidents listed, highest risk first */
 #define MD_TOP_FINDINGS 20
 
 lt_status report_write_markdown(const report *r, FILE *out, lt_error *err) LT_WUR;

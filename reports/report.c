@@ -17,6 +17,7 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,7 +45,7 @@ struct report {
 	rpt_options opt;
 	arena *a;
 	rpt_run run;
-	vec packs, rules, evidence, problems, integrity, tables, charts, buckets;
+	vec packs, rules, evidence, problems, integrity, tables, charts, buckets, incidents;
 	strmap *evidence_paths;
 	findings *fs;
 	int64_t first_us, last_us;
@@ -146,7 +147,7 @@ void report_free(report *r)
 	if (r == NULL)
 		return;
 	vec *all[] = {&r->packs, &r->rules, &r->evidence, &r->problems, &r->integrity,
-	              &r->tables, &r->charts, &r->buckets};
+	              &r->tables, &r->charts, &r->buckets, &r->incidents};
 	for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
 		free(all[i]->v);
 	findings_free(r->fs);
@@ -570,6 +571,95 @@ lt_status report_add_integrity(report *r, const char *object, const char *check,
 	return LT_OK;
 }
 
+/* ---- incidents ----------------------------------------------------------- */
+
+lt_status report_assess_finding(report *r, size_t finding, double confidence, const char *reason,
+                                lt_error *err)
+{
+	return findings_assess(r->fs, finding, confidence, reason, err);
+}
+
+static bool dup_strs(report *r, rpt_strs in, rpt_strs *out)
+{
+	out->n = 0;
+	out->v = NULL;
+	if (in.n == 0)
+		return true;
+	rpt_str *v = arena_alloc(r->a, in.n * sizeof *v);
+	if (v == NULL)
+		return false;
+	for (size_t i = 0; i < in.n; i++)
+		if (!dup_s(r, in.v[i], &v[i]))
+			return false;
+	out->v = v;
+	out->n = in.n;
+	return true;
+}
+
+lt_status report_add_incident(report *r, const rpt_incident *in, lt_error *err)
+{
+	if (in == NULL || (unsigned)in->level >= RPT_NLEVELS)
+		return lt_error_set(err, LT_EITEM, "report: incident without a valid level");
+	for (size_t i = 0; i < in->nfindings; i++)
+		if (in->findings[i] >= findings_count(r->fs))
+			return lt_error_set(err, LT_EITEM, "report: incident names no finding %zu",
+			                    in->findings[i]);
+	rpt_incident *x = vec_push(&r->incidents, sizeof *x);
+	if (x == NULL)
+		return oom(err);
+	*x = *in;
+	size_t *fi = in->nfindings ? arena_alloc(r->a, in->nfindings * sizeof *fi) : NULL;
+	if (in->nfindings && fi == NULL)
+		return oom(err);
+	if (in->nfindings)
+		memcpy(fi, in->findings, in->nfindings * sizeof *fi);
+	x->findings = fi;
+	if (!dup_s(r, in->id, &x->id) || !dup_s(r, in->title, &x->title) ||
+	    !dup_s(r, in->level_reason, &x->level_reason) || !dup_s(r, in->cost_note, &x->cost_note) ||
+	    !dup_strs(r, in->principals, &x->principals) ||
+	    !dup_strs(r, in->access_keys, &x->access_keys) ||
+	    !dup_strs(r, in->source_ips, &x->source_ips) ||
+	    !dup_strs(r, in->user_agents, &x->user_agents) ||
+	    !dup_strs(r, in->accounts, &x->accounts) || !dup_strs(r, in->regions, &x->regions) ||
+	    !dup_strs(r, in->stages, &x->stages) || !dup_strs(r, in->models, &x->models) ||
+	    !dup_strs(r, in->resources, &x->resources) ||
+	    !dup_strs(r, in->event_uids, &x->event_uids) ||
+	    !dup_strs(r, in->next_steps, &x->next_steps))
+		return oom(err);
+	return LT_OK;
+}
+
+/* FNV-1a, 64 bits, over a NUL-separated field. */
+static uint64_t fnv_add(uint64_t h, const char *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		h ^= (unsigned char)p[i];
+		h *= 0x100000001b3ULL;
+	}
+	h ^= 0xff; /* separator: no byte of a field ends one */
+	return h * 0x100000001b3ULL;
+}
+
+void report_finding_id(const report *r, size_t finding, char out[RPT_ID_BUFSZ])
+{
+	const rpt_finding *f = findings_get(r->fs, finding);
+	if (f == NULL) {
+		snprintf(out, RPT_ID_BUFSZ, "F-none");
+		return;
+	}
+	const rpt_rule *ru = rule_at(r, f->rule);
+	char t[32];
+	int tl = snprintf(t, sizeof t, "%lld", (long long)f->first_us);
+	uint64_t h = 0xcbf29ce484222325ULL;
+	h = fnv_add(h, ru->pack.p, ru->pack.n);
+	h = fnv_add(h, ru->id.p, ru->id.n);
+	h = fnv_add(h, f->group_text.p, f->group_text.n);
+	h = fnv_add(h, t, tl > 0 ? (size_t)tl : 0);
+	if (f->nevents)
+		h = fnv_add(h, f->events[0].uid.p, f->events[0].uid.n);
+	snprintf(out, RPT_ID_BUFSZ, "F-%012llx", (unsigned long long)(h >> 16));
+}
+
 /* ---- accessors ----------------------------------------------------------- */
 
 #define VEC_GET(r, field, type, i) ((i) < (r)->field.n ? (const type *)(r)->field.v + (i) : NULL)
@@ -602,6 +692,11 @@ size_t report_nfindings(const report *r) { return findings_count(r->fs); }
 const rpt_finding *report_finding(const report *r, size_t i) { return findings_get(r->fs, i); }
 uint64_t report_findings_dropped(const report *r) { return findings_dropped(r->fs); }
 size_t report_nintegrity(const report *r) { return r->integrity.n; }
+size_t report_nincidents(const report *r) { return r->incidents.n; }
+const rpt_incident *report_incident(const report *r, size_t i)
+{
+	return VEC_GET(r, incidents, rpt_incident, i);
+}
 const rpt_integrity *report_integrity(const report *r, size_t i)
 {
 	return VEC_GET(r, integrity, rpt_integrity, i);
@@ -707,6 +802,84 @@ bool report_fails(const report *r)
 	return w != RPT_LEVEL_NONE && r->opt.fail_on != RPT_LEVEL_NONE && w >= r->opt.fail_on;
 }
 
+size_t report_nrules_failed(const report *r)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < report_nrules(r); i++)
+		n += report_rule(r, i)->outcome == RPT_FAILED;
+	return n;
+}
+
+rpt_verdict report_verdict(const report *r)
+{
+	if (report_total_events(r) == 0)
+		return RPT_VERDICT_NO_EVIDENCE;
+	if (report_fails(r))
+		return RPT_VERDICT_FAIL;
+	if (r->opt.fail_on == RPT_LEVEL_NONE)
+		return RPT_VERDICT_NOT_GATED;
+	if (report_nproblems_serious(r) > 0 || report_nrules_failed(r) > 0)
+		return RPT_VERDICT_INCOMPLETE;
+	return RPT_VERDICT_PASS;
+}
+
+static uint64_t findings_at_or_above(const report *r, uint64_t *total)
+{
+	uint64_t c[RPT_NLEVELS], above = 0;
+	report_level_counts(r, c);
+	*total = 0;
+	for (int l = 0; l < RPT_NLEVELS; l++) {
+		*total += c[l];
+		if (r->opt.fail_on != RPT_LEVEL_NONE && l >= (int)r->opt.fail_on)
+			above += c[l];
+	}
+	return above;
+}
+
+static const char *plural(uint64_t n) { return n == 1 ? "" : "s"; }
+
+size_t report_verdict_reason(const report *r, char *out, size_t n)
+{
+	uint64_t total;
+	uint64_t above = findings_at_or_above(r, &total);
+	const char *fail_on = rpt_level_name(r->opt.fail_on);
+	int k = 0;
+	switch (report_verdict(r)) {
+	case RPT_VERDICT_NO_EVIDENCE:
+		k = snprintf(out, n, "no event could be read, so nothing was judged");
+		break;
+	case RPT_VERDICT_FAIL:
+		k = snprintf(out, n, "%" PRIu64 " finding%s at or above %s (the fail-on level), %" PRIu64 " in all",
+		             above, plural(above), fail_on, total);
+		break;
+	case RPT_VERDICT_NOT_GATED:
+		k = snprintf(out, n, "--fail-on none: %" PRIu64 " finding%s listed, none judged", total,
+		             plural(total));
+		break;
+	case RPT_VERDICT_INCOMPLETE:
+	case RPT_VERDICT_PASS:
+		k = total ? snprintf(out, n, "no finding at or above %s (the fail-on level), %" PRIu64 " below it",
+		                     fail_on, total)
+		          : snprintf(out, n, "no findings");
+		break;
+	}
+	size_t len = k > 0 ? (size_t)k : 0;
+	size_t np = report_nproblems_serious(r), nf = report_nrules_failed(r);
+	if (np)
+		len += (size_t)snprintf(len < n ? out + len : NULL, len < n ? n - len : 0,
+		                        "; %zu evidence problem%s: not everything was read", np, plural(np));
+	if (nf)
+		len += (size_t)snprintf(len < n ? out + len : NULL, len < n ? n - len : 0,
+		                        "; %zu rule%s failed", nf, plural(nf));
+	return len;
+}
+
+const char *rpt_verdict_name(rpt_verdict v)
+{
+	static const char *const names[] = {"PASS", "FAIL", "NOT GATED", "INCOMPLETE", "NO EVIDENCE"};
+	return (unsigned)v < sizeof names / sizeof names[0] ? names[v] : "?";
+}
+
 static int cmp_str(rpt_str a, rpt_str b)
 {
 	size_t n = a.n < b.n ? a.n : b.n;
@@ -783,6 +956,12 @@ size_t report_event_rules(report *r, const rpt_event_in *ev, size_t *rules, size
 lt_status report_event_rules_status(const report *r, lt_error *err)
 {
 	return findings_hits_status(r->fs, err);
+}
+
+lt_status report_write_failed(lt_error *err, const char *name)
+{
+	int e = errno ? errno : EIO;
+	return lt_error_set(err, LT_EFILE, "%s: write failed: %s", name, strerror(e));
 }
 
 lt_status report_write_path(const report *r, report_writer fn, const char *path, lt_error *err)

@@ -226,6 +226,8 @@ typedef struct rpt_event_in {
 	uint64_t line;         /* line or record ordinal */
 	rpt_str member_sha256; /* of the member as stored */
 	uint64_t seq;          /* position in the scan's replay (event.seq); 0: none */
+	bool caller_joined;    /* source_ip, user_agent, access_key were joined from the
+	                          CloudTrail call with the same request id */
 } rpt_event_in;
 
 /* Clears ev: empty strings, numbers -1. */
@@ -282,6 +284,53 @@ lt_status report_chart_add_series(report *r, size_t chart, const char *name,
 lt_status report_add_integrity(report *r, const char *object, const char *check, rpt_check status,
                                const char *detail, lt_error *err) LT_WUR;
 
+/* A finding's assessment (analyzers/incident.h): confidence 0..1 and the
+ * reason for its level. LT_EITEM for a bad index. */
+lt_status report_assess_finding(report *r, size_t finding, double confidence, const char *reason,
+                                lt_error *err) LT_WUR;
+
+/* ---- incidents -----------------------------------------------------------
+ *
+ * Findings grouped into what happened (analyzers/incident.h builds them; the
+ * writers lead with them). Added in rank order, highest risk first. */
+
+#define RPT_ID_BUFSZ 24 /* a finding or incident id and its NUL */
+
+typedef struct rpt_strs {
+	const rpt_str *v;
+	size_t n;
+} rpt_strs;
+
+typedef struct rpt_incident {
+	rpt_str id;           /* "INC-" + 12 hex, from its findings' ids */
+	rpt_str title;
+	double risk;          /* >= 0; higher ranks first */
+	rpt_level level;
+	double confidence;    /* 0..1 */
+	rpt_str level_reason; /* why this level */
+	int64_t first_us, last_us; /* of the events of its findings */
+	rpt_strs principals, access_keys, source_ips, user_agents, accounts, regions;
+	rpt_strs stages;      /* tactic names in the order first reached */
+	rpt_strs models, resources;
+	int64_t input_tokens, output_tokens; /* of its listed events; -1 when none carried tokens */
+	double cost_usd;      /* estimated from the price table; -1 when no listed event was priced */
+	rpt_str cost_note;    /* which price table, what was and was not priced */
+	const size_t *findings; /* report_finding indexes, worst first */
+	size_t nfindings;
+	rpt_strs event_uids;  /* uids of its findings' listed events, distinct, in time order */
+	uint64_t events;      /* events counted by its findings (listed or not) */
+	rpt_strs next_steps;
+} rpt_incident;
+
+/* Copies in (every string and array) into the report. */
+lt_status report_add_incident(report *r, const rpt_incident *in, lt_error *err) LT_WUR;
+size_t report_nincidents(const report *r);
+const rpt_incident *report_incident(const report *r, size_t i); /* rank order */
+
+/* A finding's id, "F-" + 12 hex of a hash of its rule, group, first time and
+ * first event: the same finding of the same case has the same id. */
+void report_finding_id(const report *r, size_t finding, char out[RPT_ID_BUFSZ]);
+
 /* ---- reading (writers) -------------------------------------------------- */
 
 typedef struct rpt_run {
@@ -331,6 +380,10 @@ typedef struct rpt_match {
 typedef struct rpt_event {
 	int64_t time_us;
 	rpt_str source, uid, action, principal, source_ip;
+	rpt_str request_id, access_key, user_agent, account, region, model, error_code;
+	int64_t input_tokens, output_tokens; /* -1 when absent */
+	bool caller_joined; /* source_ip, user_agent, access_key came from the CloudTrail call
+	                       with the same request id (an invocation record has none) */
 	rpt_str evidence, member, member_sha256;
 	uint64_t line;
 	const rpt_match *matches;
@@ -347,6 +400,8 @@ typedef struct rpt_finding {
 	uint64_t count;        /* events in the finding */
 	const rpt_event *events;
 	size_t nevents;        /* kept; count - nevents were counted only */
+	double confidence;     /* 0..1; -1 until report_assess_finding */
+	rpt_str level_reason;  /* why its level (and confidence); empty until assessed */
 } rpt_finding;
 
 typedef struct rpt_integrity {
@@ -430,6 +485,33 @@ rpt_level report_worst_level(const report *r);
 /* True when a finding is at or above the fail_on level. */
 bool report_fails(const report *r);
 
+/* The run's verdict, the same in every output (HTML, Markdown, JUnit,
+ * stdout) and behind the exit code. In order of precedence:
+ *   NO_EVIDENCE  no event was read at all: nothing was judged;
+ *   FAIL         a finding at or above fail_on;
+ *   NOT_GATED    fail_on is none: findings are listed, nothing is judged;
+ *   INCOMPLETE   no finding at or above fail_on, but evidence problems
+ *                (warnings/errors) or failed rules: the run did not see or
+ *                evaluate everything, so it cannot say PASS;
+ *   PASS         no finding at or above fail_on, everything read and run. */
+typedef enum rpt_verdict {
+	RPT_VERDICT_PASS = 0,
+	RPT_VERDICT_FAIL = 1,
+	RPT_VERDICT_NOT_GATED = 2,
+	RPT_VERDICT_INCOMPLETE = 3,
+	RPT_VERDICT_NO_EVIDENCE = 4
+} rpt_verdict;
+rpt_verdict report_verdict(const report *r);
+/* "PASS", "FAIL", "NOT GATED", "INCOMPLETE", "NO EVIDENCE" */
+const char *rpt_verdict_name(rpt_verdict v);
+/* Rules whose outcome is RPT_FAILED. */
+size_t report_nrules_failed(const report *r);
+/* Why the verdict is what it is, as one plain-text sentence without the
+ * verdict's name ("11 findings at or above high (the fail-on level)"),
+ * then what qualifies it ("; 5 evidence problems; 1 rule failed"): the
+ * words every writer shows after the name. Returns strlen (as snprintf). */
+size_t report_verdict_reason(const report *r, char *out, size_t n);
+
 /* Indexes of the findings sorted by level (worst first), rule pack, rule id,
  * first time, group: a malloc'd array of report_nfindings entries (free()),
  * NULL if there are none or out of memory. */
@@ -445,6 +527,10 @@ typedef lt_status (*report_writer)(const report *r, FILE *out, lt_error *err);
 /* Writes path atomically: to "path.tmp", then renamed over path, so a reader
  * never sees half a report. LT_EFILE (err names the file) when it cannot be
  * written; the temporary file is removed on failure. */
+/* For a writer whose stream failed (fflush/ferror): LT_EFILE
+ * "NAME: write failed: <strerror(errno)>" (EIO when errno is 0), so a full
+ * disk says so. */
+lt_status report_write_failed(lt_error *err, const char *name) LT_WUR;
 lt_status report_write_path(const report *r, report_writer fn, const char *path,
                             lt_error *err) LT_WUR;
 

@@ -22,6 +22,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <limits.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "common/arena.h"
 #include "common/buf.h"
@@ -142,23 +145,58 @@ static lt_status configure(case_db *c, lt_error *err)
 	                 err);
 }
 
-lt_status case_open(const char *path, unsigned flags, case_db **out, lt_error *err)
+/* A read-only "file:" URI for path (mode=ro, and immutable=1 for a case on
+ * a read-only medium); '%', '?' and '#' are escaped. NULL out of memory. */
+static char *ro_uri(const char *path, int immutable)
 {
-	*out = NULL;
-	case_db *c = calloc(1, sizeof *c);
-	if (c == NULL || (c->path = strdup(path)) == NULL) {
-		free(c);
+	buf b;
+	buf_init(&b, 0);
+	lt_status st = buf_puts(&b, "file:");
+	for (const char *p = path; st == LT_OK && *p; p++)
+		st = (*p == '%' || *p == '?' || *p == '#') ? buf_printf(&b, "%%%02X", (unsigned char)*p) : buf_putc(&b, *p);
+	if (st == LT_OK)
+		st = buf_puts(&b, immutable ? "?mode=ro&immutable=1" : "?mode=ro");
+	if (st != LT_OK) {
+		buf_free(&b);
+		return NULL;
+	}
+	return buf_detach(&b, NULL);
+}
+
+/* A case on a medium llmtrail cannot write (read-only mount, no write
+ * permission on it or its folder) that has no write-ahead log to replay:
+ * SQLite can read it only as immutable (it cannot create the -shm file). */
+static int read_only_medium(const char *path)
+{
+	struct stat sb;
+	if (stat(path, &sb) != 0 || !S_ISREG(sb.st_mode))
+		return 0;
+	char wal[PATH_MAX];
+	if (snprintf(wal, sizeof wal, "%s-wal", path) >= (int)sizeof wal || (stat(wal, &sb) == 0 && sb.st_size > 0))
+		return 0;
+	char dir[PATH_MAX];
+	snprintf(dir, sizeof dir, "%s", path);
+	char *slash = strrchr(dir, '/');
+	if (slash == NULL)
+		snprintf(dir, sizeof dir, ".");
+	else
+		slash[slash == dir ? 1 : 0] = '\0';
+	return access(path, W_OK) != 0 || access(dir, W_OK) != 0;
+}
+
+/* Opens c->db (read-only through a URI) and checks or migrates the schema. */
+static lt_status open_db(case_db *c, int immutable, lt_error *err)
+{
+	const char *path = c->path;
+	char *uri = c->readonly ? ro_uri(path, immutable) : NULL;
+	if (c->readonly && uri == NULL)
 		return lt_error_set(err, LT_EFATAL, "out of memory");
-	}
-	c->readonly = (flags & CASE_CREATE) == 0;
-	c->span_blocks = -1;
-	int oflags = c->readonly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
-	if (sqlite3_open_v2(path, &c->db, oflags | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
-		lt_error_set(err, LT_EFATAL, "cannot open case index %s: %s", path,
-		             c->db ? sqlite3_errmsg(c->db) : "out of memory");
-		case_close(c);
-		return LT_EFATAL;
-	}
+	int oflags = c->readonly ? SQLITE_OPEN_READONLY | SQLITE_OPEN_URI : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+	int rc = sqlite3_open_v2(uri ? uri : path, &c->db, oflags | SQLITE_OPEN_NOMUTEX, NULL);
+	free(uri);
+	if (rc != SQLITE_OK)
+		return lt_error_set(err, LT_EFATAL, "cannot open case index %s: %s", path,
+		                    c->db ? sqlite3_errmsg(c->db) : "out of memory");
 	sqlite3_extended_result_codes(c->db, 1);
 	lt_status st = configure(c, err);
 	if (st == LT_OK && !c->readonly)
@@ -172,6 +210,27 @@ lt_status case_open(const char *path, unsigned flags, case_db **out, lt_error *e
 		if (st == LT_OK && version >= CASE_SCHEMA_FIRST && version < CASE_SCHEMA_VERSION)
 			st = lt_error_set(err, LT_EFATAL, "case index %s has an older schema; run `llmtrail index` on it",
 			                  path);
+	}
+	return st;
+}
+
+lt_status case_open(const char *path, unsigned flags, case_db **out, lt_error *err)
+{
+	*out = NULL;
+	case_db *c = calloc(1, sizeof *c);
+	if (c == NULL || (c->path = strdup(path)) == NULL) {
+		free(c);
+		return lt_error_set(err, LT_EFATAL, "out of memory");
+	}
+	c->readonly = (flags & CASE_CREATE) == 0;
+	c->span_blocks = -1;
+	lt_status st = open_db(c, 0, err);
+	if (st != LT_OK && c->readonly && read_only_medium(path)) {
+		sqlite3_close_v2(c->db);
+		c->db = NULL;
+		lt_error e2;
+		lt_error_clear(&e2);
+		st = open_db(c, 1, &e2); /* the first error stands if this fails too */
 	}
 	if (st != LT_OK) {
 		case_close(c);
@@ -341,6 +400,27 @@ lt_status case_block_span(case_db *c, int64_t *span, lt_error *err)
 	return st;
 }
 
+int case_each_evidence_path(case_db *c, int (*fn)(void *ctx, const char *path), void *ctx, lt_error *err)
+{
+	sqlite3_stmt *s = NULL;
+	if (sqlite3_prepare_v2(c->db, "SELECT path FROM evidence ORDER BY id", -1, &s, NULL) != SQLITE_OK) {
+		lt_error_set(err, LT_EFATAL, "case index: evidence: %s", sqlite3_errmsg(c->db));
+		return -1;
+	}
+	int rc = 0, step;
+	while (rc == 0 && (step = sqlite3_step(s)) == SQLITE_ROW) {
+		const char *path = (const char *)sqlite3_column_text(s, 0);
+		if (path != NULL)
+			rc = fn(ctx, path);
+	}
+	if (rc == 0 && step != SQLITE_DONE) {
+		lt_error_set(err, LT_EFATAL, "case index: evidence: %s", sqlite3_errmsg(c->db));
+		rc = -1;
+	}
+	sqlite3_finalize(s);
+	return rc;
+}
+
 lt_status case_get_totals(case_db *c, case_totals *t, lt_error *err)
 {
 	static const struct {
@@ -359,6 +439,9 @@ lt_status case_get_totals(case_db *c, case_totals *t, lt_error *err)
 		{"SELECT (SELECT coalesce(sum(n),0) FROM blocks WHERE source=2)"
 		 " - (SELECT coalesce(sum(duplicates),0) FROM dedup WHERE source=2)",
 		 offsetof(case_totals, events_invocation)},
+		{"SELECT (SELECT coalesce(sum(n),0) FROM blocks WHERE source=3)"
+		 " - (SELECT coalesce(sum(duplicates),0) FROM dedup WHERE source=3)",
+		 offsetof(case_totals, events_kblog)},
 		{"SELECT coalesce(sum(duplicates),0) FROM members", offsetof(case_totals, duplicates)},
 		{"SELECT count(*) FROM problems", offsetof(case_totals, problems)},
 		{"SELECT coalesce(sum(length(data)),0) FROM chunks", offsetof(case_totals, stored_bytes)},

@@ -25,7 +25,7 @@
 #include "common/error.h"
 
 /* The schema version this build writes (PRAGMA user_version). */
-#define CASE_SCHEMA_VERSION 2
+#define CASE_SCHEMA_VERSION 3
 
 typedef struct case_db case_db;
 typedef struct sqlite3 sqlite3;
@@ -68,10 +68,16 @@ ev_str case_string(const case_db *c, uint32_t id, int *ok);
 /* The id of string s (NUL-terminated), 0 if the dictionary does not have it. */
 uint32_t case_string_id(const case_db *c, const char *s);
 
+/* Calls fn(ctx, path) for each evidence path the case records (as given to
+ * `index`), in the order first indexed, until fn returns nonzero. Returns
+ * fn's nonzero value, 0 when every call returned 0, or -1 with err set on
+ * an SQL error. */
+int case_each_evidence_path(case_db *c, int (*fn)(void *ctx, const char *path), void *ctx, lt_error *err);
+
 /* Totals over the whole case, for summaries. */
 typedef struct case_totals {
 	int64_t evidence, members, members_indexed, members_duplicate, members_unreadable;
-	int64_t events, events_cloudtrail, events_invocation, duplicates, problems;
+	int64_t events, events_cloudtrail, events_invocation, events_kblog, duplicates, problems;
 	int64_t stored_bytes; /* bytes of stored member content (chunks) */
 } case_totals;
 lt_status case_get_totals(case_db *c, case_totals *t, lt_error *err) LT_WUR;

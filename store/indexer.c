@@ -46,11 +46,13 @@
 #include "common/arena.h"
 #include "common/tmpfile.h"
 #include "ingest/decode.h"
+#include "common/budget.h"
 #include "ingest/gunzip.h"
 #include "ingest/sha256.h"
 #include "ingest/walk.h"
 #include "store/blob.h"
 #include "store/evblock.h"
+#include "store/evdup.h"
 #include "store/writer.h"
 
 #define MAX_INFLIGHT_CAP 64
@@ -112,6 +114,7 @@ typedef struct ix {
 	uint64_t next_seq, write_seq;
 	size_t inflight, inflight_bytes;
 	int walk_done, stop, fatal;
+	lt_budget budget; /* the run's decompressed bytes */
 	lt_error fatal_err;
 	uint64_t max_member;
 	uint64_t big_member; /* < max_member, else no member is big */
@@ -320,13 +323,17 @@ static lt_status on_evidence(void *ctx, const walk_file *f)
 static lt_status on_walk_problem(void *ctx, const lt_error *e)
 {
 	ix *x = ctx;
+	if (e->status == LT_EFATAL) { /* the run stops: this is the message it ends with */
+		set_fatal(x, e);
+		return LT_EFATAL;
+	}
 	job *j = job_new(JOB_PROBLEM, e->file, e->member);
 	if (j == NULL || (j->reason = strdup(e->msg)) == NULL) {
 		job_free(j);
 		return LT_EFATAL;
 	}
 	if (e->status == LT_EITEM)
-		j->pkind = "skipped";
+		j->pkind = PROBLEM_SKIPPED;
 	else
 		j->pkind = e->member[0] ? PROBLEM_UNREADABLE : PROBLEM_EVIDENCE;
 	j->line = e->line;
@@ -478,7 +485,9 @@ static lt_status sink_event(void *ctx, const event *ev)
 static void sink_problem(void *ctx, const lt_error *p)
 {
 	sink_ctx *sc = ctx;
-	const char *kind = p->status >= LT_EFILE ? PROBLEM_UNREADABLE : PROBLEM_BAD_RECORD;
+	const char *kind = p->status >= LT_EFILE ? PROBLEM_UNREADABLE
+	                   : p->status == LT_OK  ? PROBLEM_NOTE
+	                                         : PROBLEM_BAD_RECORD;
 	if (add_problem(sc->j, kind, p->line, p->offset, p->msg) != LT_OK)
 		sc->j->fatal = 1;
 }
@@ -547,6 +556,24 @@ static lt_status decode_text(job *j, arena *da, const char *text, size_t len, wr
 	return LT_OK;
 }
 
+/* Lowers go->max_output to what is left of the run's budget; 1 when the
+ * budget, not the member cap, is then the limit. */
+static int budget_limits(ix *x, gunzip_options *go)
+{
+	uint64_t left = lt_budget_left(&x->budget);
+	if (left >= (uint64_t)go->max_output)
+		return 0;
+	go->max_output = left > 0 ? (size_t)left : 1;
+	return 1;
+}
+
+/* The message of a member refused because the run's budget is spent. */
+static void budget_spent(ix *x, lt_error *e)
+{
+	lt_error_set(e, LT_EFILE, "not inflated: the run's decompressed-bytes budget of %llu bytes is spent"
+	             " (--max-total-bytes)", (unsigned long long)lt_budget_max(&x->budget));
+}
+
 /* gr: the worker's inflate buffer, reused from member to member (nothing
  * keeps pointers into it once the member is packed). */
 static lt_status work_member(ix *x, job *j, arena *da, gunzip_result *gr)
@@ -569,12 +596,15 @@ static lt_status work_member(ix *x, job *j, arena *da, gunzip_result *gr)
 		gunzip_options_init(&go);
 		go.want_sha256 = true;
 		go.max_output = (size_t)(x->big_member < x->max_member ? x->big_member : x->max_member);
+		int by_budget = budget_limits(x, &go);
 		lt_error e;
 		lt_error_clear(&e);
 		lt_status st = gunzip_buffer_reuse(j->data, j->len, &go, gr, &e);
 		if (st == LT_EFATAL)
 			return st;
-		if (st == LT_EFILE && gr->over_max_output && x->big_member < x->max_member) {
+		if (st == LT_EFILE && gr->over_max_output && by_budget)
+			budget_spent(x, &e);
+		else if (st == LT_EFILE && gr->over_max_output && x->big_member < x->max_member) {
 			j->big = 1; /* the writer takes it (write_big) */
 			gunzip_result_free(gr); /* big_member bytes that no next member may need */
 			return LT_OK;
@@ -587,6 +617,7 @@ static lt_status work_member(ix *x, job *j, arena *da, gunzip_result *gr)
 			return LT_OK;
 		}
 		gz_ok = st == LT_OK && !j->partial;
+		(void)lt_budget_charge(&x->budget, gr->len);
 		text = (const char *)gr->data;
 		len = gr->len;
 		j->has_content = 1;
@@ -647,11 +678,14 @@ static void *worker_main(void *arg)
 
 /* --- writer ------------------------------------------------------------------ */
 
+/* Every kind but missing-body (counted by writer_resolve_bodies) means evidence
+ * that was not read as it is now: it counts towards exit 3, as in scan. */
 static void report(ix *x, const char *kind, const char *file, const char *member, uint64_t line, const char *reason)
 {
 	x->st.problems++;
 	if (strcmp(kind, PROBLEM_EVIDENCE) == 0 || strcmp(kind, PROBLEM_UNREADABLE) == 0 ||
-	    strcmp(kind, PROBLEM_BAD_RECORD) == 0)
+	    strcmp(kind, PROBLEM_BAD_RECORD) == 0 || strcmp(kind, PROBLEM_SKIPPED) == 0 ||
+	    strcmp(kind, PROBLEM_CHANGED) == 0)
 		x->st.unreadable++;
 	if (x->o->on_problem)
 		x->o->on_problem(x->o->ctx, kind, file, member, line, reason);
@@ -693,6 +727,7 @@ static void count_member(ix *x, const job *j, const writer_result *r, uint64_t *
 	x->st.events_new += r->events_new;
 	x->st.events_cloudtrail += r->events_new_by_source[EV_SRC_CLOUDTRAIL];
 	x->st.events_invocation += r->events_new_by_source[EV_SRC_INVOCATION];
+	x->st.events_kblog += r->events_new_by_source[EV_SRC_KBLOG];
 	if (strcmp(r->state, MEMBER_DUPLICATE) != 0)
 		for (size_t i = 0; i < j->nproblems; i++)
 			report(x, j->problems[i].kind, j->evidence, j->member, j->problems[i].line, j->problems[i].reason);
@@ -712,18 +747,65 @@ static lt_status write_member(ix *x, writer *w, job *j, uint64_t *nev, lt_error 
 
 /* --- big members (writer thread) ---------------------------------------------- */
 
-/* gunzip_stream's writer: appends to the temporary file. */
+/* gunzip_stream's writer: appends to the temporary file; a failed write
+ * (a full $TMPDIR) is remembered, so that it marks the member, not the run. */
 typedef struct spool_out {
 	int fd;
 	uint64_t off;
+	int text;    /* 1: the output starts like evidence text */
+	int refused; /* 1: it does not; inflating stopped */
+	int failed;  /* 1: a write to the spool failed (why says how) */
+	char why[LT_ERROR_MSG_MAX];
 } spool_out;
+
+#define LEADING_BLANKS_MAX ((uint64_t)1 << 20)
+
+/* Does the output start like text a decoder could bid on ('{', '[', or the
+ * timestamp of a CloudWatch export line, after a BOM and blanks)? Checked on
+ * the first pieces, so that a big member of other bytes (a gzip bomb of
+ * zeros) costs one piece, not its whole size in $TMPDIR. */
+static int sniff_text(spool_out *o, const unsigned char *p, size_t n)
+{
+	size_t i = 0;
+	if (o->off == 0 && n >= 3 && p[0] == 0xef && p[1] == 0xbb && p[2] == 0xbf)
+		i = 3;
+	while (i < n && (p[i] == ' ' || p[i] == '\t' || p[i] == '\n' || p[i] == '\r'))
+		i++;
+	if (i == n)
+		return o->off + n <= LEADING_BLANKS_MAX;
+	o->text = p[i] == '{' || p[i] == '[' || (p[i] >= '0' && p[i] <= '9');
+	return o->text;
+}
 
 static lt_status to_file(void *ctx, const unsigned char *p, size_t n, lt_error *err)
 {
 	spool_out *o = ctx;
+	if (!o->text && !sniff_text(o, p, n)) {
+		o->refused = 1;
+		return lt_error_set(err, LT_EFILE, "not evidence text: not inflated past %llu bytes",
+		                    (unsigned long long)(o->off + n));
+	}
 	lt_status st = lt_write_at(o->fd, p, n, o->off, "big member", err);
+	if (st != LT_OK && !o->failed) {
+		o->failed = 1;
+		snprintf(o->why, sizeof o->why, "%s", err->msg);
+	}
 	o->off += n;
 	return st;
+}
+
+/* The member cannot be spooled ($TMPDIR unwritable or full): recorded
+ * unreadable with why, and the run goes on. */
+static lt_status spool_failed(job *j, const char *why, lt_error *err)
+{
+	char msg[LT_ERROR_MSG_MAX];
+	snprintf(msg, sizeof msg, "not read: its decompressed content does not fit in the temporary folder (%.300s);"
+	         " free space there or set TMPDIR, then index it into a new case", why);
+	if (add_problem(j, PROBLEM_UNREADABLE, 0, 0, msg) != LT_OK)
+		return lt_error_set(err, LT_EFATAL, "out of memory");
+	j->format = "gzip";
+	j->state = MEMBER_UNREADABLE;
+	return LT_OK;
 }
 
 /* Inflates the job's gzip bytes into fd, as work_member would into memory:
@@ -735,15 +817,29 @@ static lt_status inflate_big(ix *x, job *j, int fd, size_t *len, int *done, lt_e
 	gunzip_options_init(&go);
 	go.want_sha256 = true;
 	go.max_output = (size_t)x->max_member;
+	int by_budget = budget_limits(x, &go);
 	gunzip_result gr;
 	lt_error e;
 	lt_error_clear(&e);
-	spool_out out = {fd, 0};
+	spool_out out = {fd, 0, 0, 0, 0, ""};
 	lt_status st = gunzip_stream(j->data, j->len, &go, to_file, &out, &gr, &e);
+	if (out.failed) {
+		*done = 1;
+		return spool_failed(j, out.why, err);
+	}
 	if (st == LT_EFATAL) {
 		*err = e;
 		return st;
 	}
+	(void)lt_budget_charge(&x->budget, out.off);
+	if (out.refused) { /* as decode_text would say of those bytes: not evidence */
+		j->format = "not-evidence";
+		j->state = MEMBER_IGNORED;
+		*done = 1;
+		return LT_OK;
+	}
+	if (st == LT_EFILE && gr.over_max_output && by_budget)
+		budget_spent(x, &e);
 	if (st != LT_OK && add_problem(j, PROBLEM_UNREADABLE, 0, e.offset, e.msg) != LT_OK)
 		return lt_error_set(err, LT_EFATAL, "out of memory");
 	*done = st == LT_EFILE;
@@ -827,15 +923,25 @@ static lt_status write_big(ix *x, writer *w, job *j, uint64_t *nev, lt_error *er
 	int fd = -1, done = 0;
 	void *map = NULL;
 	if (gunzip_is_gzip(j->data, j->len)) {
-		fd = lt_tmpfile("member", "big member", err);
-		st = fd < 0 ? LT_EFATAL : inflate_big(x, j, fd, &len, &done, err);
+		lt_error te;
+		lt_error_clear(&te);
+		fd = lt_tmpfile("member", "big member", &te);
+		if (fd < 0) {
+			done = 1;
+			st = spool_failed(j, te.msg, err);
+		} else {
+			st = inflate_big(x, j, fd, &len, &done, err);
+		}
 		release_data(j); /* as found: no longer needed */
 		text = "";
 		if (st == LT_OK && !done && len > 0) {
 			map = mmap(NULL, len, PROT_READ, MAP_PRIVATE, fd, 0);
 			if (map == MAP_FAILED) {
+				char why[128];
+				snprintf(why, sizeof why, "cannot map the temporary file: %s", strerror(errno));
 				map = NULL;
-				st = lt_error_set(err, LT_EFATAL, "cannot map a temporary file: %s", strerror(errno));
+				done = 1;
+				st = spool_failed(j, why, err);
 			} else {
 				(void)madvise(map, len, MADV_SEQUENTIAL);
 				text = map;
@@ -920,6 +1026,24 @@ static lt_status report_missing(ix *x, lt_error *err)
 	return LT_OK;
 }
 
+/* A conflicting copy goes to on_problem (kind "conflict"), located at the copy. */
+static lt_status say_conflict(void *ctx, const evdup_conflict_row *row, lt_error *err)
+{
+	ix *x = ctx;
+	x->st.conflicts++;
+	if (x->o->on_problem == NULL)
+		return LT_OK;
+	buf b;
+	buf_init(&b, 0);
+	if (evdup_describe(row, 0, &b) != LT_OK) {
+		buf_free(&b);
+		return lt_error_set(err, LT_EFATAL, "out of memory");
+	}
+	x->o->on_problem(x->o->ctx, PROBLEM_CONFLICT, row->evidence, row->member, row->line, buf_cstr(&b));
+	buf_free(&b);
+	return LT_OK;
+}
+
 /* After the last member: de-duplicate, then the events this run added are
  * the growth of the case's unique events (duplicates are never the first
  * copy, so earlier members keep their events). */
@@ -928,13 +1052,16 @@ static lt_status count_unique(ix *x, writer *w, const case_totals *before, lt_er
 	int ran = 0;
 	case_totals after;
 	lt_status st = writer_dedup(w, &ran, err);
+	if (st == LT_OK && ran) /* conflicts are judged again whenever blocks were added */
+		st = evdup_each_conflict(x->rw, say_conflict, x, err);
 	if (st == LT_OK)
 		st = case_get_totals(x->rw, &after, err);
 	if (st != LT_OK)
 		return st;
 	x->st.events_cloudtrail = (uint64_t)(after.events_cloudtrail - before->events_cloudtrail);
 	x->st.events_invocation = (uint64_t)(after.events_invocation - before->events_invocation);
-	x->st.events_new = x->st.events_cloudtrail + x->st.events_invocation;
+	x->st.events_kblog = (uint64_t)(after.events_kblog - before->events_kblog);
+	x->st.events_new = x->st.events_cloudtrail + x->st.events_invocation + x->st.events_kblog;
 	x->st.duplicates = (uint64_t)(after.duplicates - before->duplicates);
 	return LT_OK;
 }
@@ -1019,6 +1146,7 @@ static lt_status walk_all(ix *x, const char *const *paths, size_t npaths, uint64
 	walk_options wo;
 	walk_options_init(&wo);
 	wo.max_member_bytes = max_member;
+	wo.budget = &x->budget;
 	if (x->big_member < max_member)
 		wo.map_threshold = x->big_member; /* plain leaves that the writer takes whole */
 	walk_callbacks cb = {on_member, on_container, on_evidence, on_walk_problem, x};
@@ -1077,6 +1205,8 @@ lt_status indexer_run(const char *case_path, const char *const *paths, size_t np
 	x.o = o;
 	x.max_member = o->max_member_bytes ? o->max_member_bytes : (uint64_t)4 << 30;
 	x.big_member = o->big_member_bytes ? o->big_member_bytes : BIG_MEMBER_DEFAULT;
+	lt_budget_init(&x.budget, o->max_total_bytes == 0 ? LT_BUDGET_DEFAULT
+	                          : o->max_total_bytes == UINT64_MAX ? 0 : o->max_total_bytes);
 	unsigned nworkers = worker_count(o);
 	x.max_inflight = 2 * (size_t)nworkers + 4;
 	if (x.max_inflight > MAX_INFLIGHT_CAP)
@@ -1122,6 +1252,8 @@ lt_status indexer_run(const char *case_path, const char *const *paths, size_t np
 	if (x.fatal) {
 		*err = x.fatal_err;
 		st = LT_EFATAL;
+	} else if (st == LT_EFATAL && err->msg[0] == '\0') { /* a callback could not allocate */
+		lt_error_set(err, LT_EFATAL, "indexing stopped: out of memory while reading the evidence");
 	}
 	lt_error e2;
 	if (case_run_end(x.rw, x.run_id, st == LT_OK ? "done" : "failed", st == LT_OK ? err : &e2) != LT_OK && st == LT_OK)

@@ -42,10 +42,12 @@ typedef struct indexer_stats {
 	uint64_t members_unreadable; /* recorded as unreadable by this run */
 	uint64_t bytes;              /* member bytes seen, as found (compressed) */
 	uint64_t bytes_total;        /* estimate of all bytes to read (for ETA), 0 if unknown */
-	uint64_t events_new, events_cloudtrail, events_invocation;
-	uint64_t duplicates;         /* events dropped as (source, uid) duplicates */
+	uint64_t events_new, events_cloudtrail, events_invocation, events_kblog;
+	uint64_t duplicates;         /* events dropped as re-delivered copies (same source, uid, time, content) */
+	uint64_t conflicts;          /* copies with the same id and other content, kept (when judged by this run) */
 	uint64_t problems;           /* problems found by this run */
-	uint64_t unreadable;         /* problems that mean evidence could not be read */
+	uint64_t unreadable;         /* problems that mean evidence was not read as it is now (all kinds
+	                                but missing-body: evidence, unreadable, bad-record, skipped, changed) */
 	uint64_t missing_bodies;     /* external bodies not in the case after this run */
 	uint64_t earlier_problems;   /* skipped members that were unreadable or had problems when indexed */
 	double seconds;
@@ -59,6 +61,11 @@ typedef struct indexer_options {
 	 * them in pieces, in bounded memory, with the same result; 0 = 256 MiB. */
 	uint64_t big_member_bytes;
 	unsigned big_batch_events;  /* events a big member stores at a time; 0 = 65536 */
+	/* The run's decompressed-bytes budget: bytes read out of archives and
+	 * compressed streams plus bytes inflated from gzip members; once spent,
+	 * later members are refused with an unreadable problem naming the cap.
+	 * 0 = LT_BUDGET_DEFAULT (256 GiB); UINT64_MAX = no cap. */
+	uint64_t max_total_bytes;
 	/* Called about every 250 ms while indexing (NULL: none). */
 	void (*on_progress)(void *ctx, const indexer_stats *s);
 	/* Called for each problem found by this run (NULL: none). kind is a PROBLEM_* name. */

@@ -3,7 +3,8 @@
  *
  * Events come from the case's event blocks through store/evmerge.h, which
  * merges them in (time, source, uid) order and flags the later copies of an
- * event, which replay skips. The time range and source narrow the blocks
+ * event, which replay skips unless the conflicts table (store/evdup.h) says
+ * the copy has content of its own: then it is kept, with EV_F_CONFLICT. The time range and source narrow the blocks
  * read; principal, action and model are resolved once to string ids and
  * compared per row; uid is compared as text. Header strings come from the
  * string dictionary, which the case_db keeps in memory (case_string). For each event the raw bytes
@@ -12,7 +13,16 @@
  * keyed by (member, chunk), so the many events of one member cost one
  * inflate, and an event inside a cached chunk needs no query at all. An
  * event inside one chunk points straight into the cache; one that straddles
- * chunks is copied into the step arena. The record is re-parsed in-situ into
+ * chunks is copied into the step arena. A large chunk (a whole gzip member
+ * of up to 64 MiB, or a 16 MiB slice) that has to be inflated a second time
+ * (members overlapping in time evict each other from the cache) is written
+ * once, inflated, to an unlinked scratch file (the spill), and from then on
+ * each event reads only its own bytes from there: a member is inflated at
+ * most twice per replay however its events interleave with others', and the
+ * cost per event is bounded by its record's size, not its member's (issue
+ * 22). The spill holds at most REPLAY_SPILL_MAX bytes; past that, or without
+ * scratch space, chunks are inflated again (slower, still right).
+ * The record is re-parsed in-situ into
  * the step arena; invocation events then get their derived text from
  * bedrock_derive, with external bodies read back from the member that
  * case_resolve_body finds. Provenance is cached by member id.
@@ -24,15 +34,21 @@
 #include <pthread.h>
 #include <sqlite3.h>
 #include <stdio.h>
+#include <fnmatch.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <unistd.h>
 
 #include "common/arena.h"
 #include "common/buf.h"
 #include "common/log.h"
+#include "common/tmpfile.h"
 #include "ingest/bedrock.h"
 #include "ingest/json.h"
 #include "store/blob.h"
+#include "store/evdup.h"
 #include "store/evmerge.h"
 
 #define PROV_SLOTS 4096u
@@ -78,6 +94,21 @@ typedef struct prefetch {
 	size_t rd, wr; /* batch the consumer reads / the producer fills */
 } prefetch;
 
+/* Large chunks already inflated once: where the spill holds their text. */
+typedef struct spill_entry {
+	int64_t member_id; /* 0 = empty slot */
+	int64_t seq;
+	int64_t at; /* offset of the chunk's text in the spill file; -1 = inflated once, not spilled */
+} spill_entry;
+
+typedef struct spill {
+	int fd; /* -1 until the first chunk is spilled */
+	int off; /* 1 after a failure or at the cap: large chunks are inflated again */
+	spill_entry *v;
+	size_t cap, n;
+	uint64_t size; /* bytes written */
+} spill;
+
 /* (member id, line) of events whose external body is missing. */
 typedef struct missing_set {
 	uint64_t *keys;
@@ -91,9 +122,12 @@ struct replay {
 	sqlite3_stmt *q_spans; /* chunks covering a span */
 	sqlite3_stmt *q_chunk; /* one chunk's bytes */
 	sqlite3_stmt *q_prov;  /* member provenance */
+	sqlite3_stmt *q_conflict; /* is a later copy a conflicting one (store/evdup.h)? NULL: none in the case */
+	int conflict;          /* the row next_row returned is such a copy */
 	replay_filter f;
-	int64_t want[3];       /* string ids the principal/action/model filter needs; 0 = any */
-	int impossible;        /* a filter names a string the case does not have */
+	uint8_t *want[3];      /* principal/action/model filter: bitset over string ids; NULL = any */
+	size_t want_n[3];      /* bits in want[i] */
+	int impossible;        /* a filter matches no string the case has */
 	size_t uid_n;
 	arena *step;     /* where this step allocates: step_own, or a prefetch batch's arena */
 	arena *step_own;
@@ -103,13 +137,15 @@ struct replay {
 	prov_slot *provs;
 	prefetch *pf;    /* REPLAY_PREFETCH: the producer thread and its batches */
 	cache_entry cache[REPLAY_CACHE_ENTRIES];
+	spill sp;
 	size_t cache_bytes;
 	uint64_t tick;
 	uint64_t produced; /* events produced so far: the next one's seq - 1 */
-	int64_t tie_time[3]; /* per source: the time of the last kept row, and */
-	uint32_t tie_next[3]; /* how many kept rows had that time (the next one's tie) */
+	int64_t tie_time[EV_SRC_COUNT]; /* per source: the time of the last kept row, and */
+	uint32_t tie_next[EV_SRC_COUNT]; /* how many kept rows had that time (the next one's tie) */
 	uint32_t tie;        /* the tie of the row next_row returned */
 	uint64_t loads, load_bytes; /* chunks read and inflated (more than the chunks: the cache is too small) */
+	uint64_t spill_reads;       /* spans read back from the spill */
 	int done;
 };
 
@@ -123,7 +159,7 @@ void replay_filter_init(replay_filter *f)
 
 static ev_source src_from(int64_t v)
 {
-	return v == EV_SRC_CLOUDTRAIL ? EV_SRC_CLOUDTRAIL : v == EV_SRC_INVOCATION ? EV_SRC_INVOCATION : EV_SRC_UNKNOWN;
+	return v > 0 && v < EV_SRC_COUNT ? (ev_source)v : EV_SRC_UNKNOWN;
 }
 
 static lt_status sql_fail(sqlite3 *db, lt_error *err, const char *what)
@@ -138,25 +174,65 @@ static char *dup_opt(const char *s)
 
 /* --- string dictionary and filters ----------------------------------------- */
 
-static void resolve_filter(replay *r)
+/* A filter value against one dictionary string, both any case: the whole
+ * string as a glob (* ? [...]); and, when the value has no glob character,
+ * also the last '/'-separated part, so "ci-deploy" finds
+ * arn:aws:iam::1:user/ci-deploy and "claude-3-haiku" an inference-profile
+ * ARN ending in it. */
+static bool filter_value_matches(const char *pat, bool glob, ev_str s)
+{
+	char v[REPLAY_FILTER_MAX_VALUE];
+	if (s.n == 0 || s.n >= sizeof v)
+		return false;
+	memcpy(v, s.p, s.n);
+	v[s.n] = '\0';
+	if (fnmatch(pat, v, FNM_CASEFOLD) == 0)
+		return true;
+	if (glob)
+		return false;
+	const char *last = strrchr(v, '/');
+	return last != NULL && strcasecmp(last + 1, pat) == 0;
+}
+
+/* Marks the dictionary strings each filter value matches. */
+static lt_status resolve_filter(replay *r, lt_error *err)
 {
 	const char *names[3] = {r->f.principal, r->f.action, r->f.model};
+	size_t nstr = 0;
+	int ok = 1;
 	for (int i = 0; i < 3; i++) {
 		if (names[i] == NULL)
 			continue;
-		r->want[i] = case_string_id(r->c, names[i]);
-		if (r->want[i] == 0)
+		if (nstr == 0)
+			while (case_string(r->c, (uint32_t)(nstr + 1), &ok), ok)
+				nstr++;
+		r->want_n[i] = nstr + 1;
+		r->want[i] = calloc((nstr + 8) / 8 + 1, 1);
+		if (r->want[i] == NULL)
+			return lt_error_set(err, LT_EFATAL, "out of memory");
+		bool glob = strpbrk(names[i], "*?[") != NULL, any = false;
+		for (size_t id = 1; id <= nstr; id++)
+			if (filter_value_matches(names[i], glob, case_string(r->c, (uint32_t)id, &ok))) {
+				r->want[i][id / 8] |= (uint8_t)(1u << (id % 8));
+				any = true;
+			}
+		if (!any)
 			r->impossible = 1;
 	}
 	r->uid_n = r->f.uid ? strlen(r->f.uid) : 0;
+	return LT_OK;
 }
 
 static int row_wanted(const replay *r, const evblock_row *row)
 {
 	static const int col[3] = {EVB_PRINCIPAL, EVB_ACTION, EVB_MODEL};
-	for (int i = 0; i < 3; i++)
-		if (r->want[i] != 0 && (int64_t)row->str[col[i]] != r->want[i])
+	for (int i = 0; i < 3; i++) {
+		if (r->want[i] == NULL)
+			continue;
+		uint64_t id = row->str[col[i]];
+		if (id == 0 || id >= r->want_n[i] || !(r->want[i][id / 8] & (1u << (id % 8))))
 			return 0;
+	}
 	if (r->f.uid != NULL && (row->uid.n != r->uid_n || memcmp(row->uid.p, r->f.uid, r->uid_n) != 0))
 		return 0;
 	return 1;
@@ -214,6 +290,35 @@ static int body_missing(const replay *r, int64_t member_id, uint64_t line)
 		j = (j + 1) & (r->missing.cap - 1);
 	}
 	return 0;
+}
+
+/* --- conflicting copies ------------------------------------------------------ */
+
+/* Later copies are looked up in the conflicts table, only when it has rows. */
+static lt_status prepare_conflicts(replay *r, lt_error *err)
+{
+	int64_t n = 0;
+	lt_status st = evdup_count_conflicts(r->c, &n, err);
+	if (st != LT_OK || n == 0)
+		return st;
+	if (sqlite3_prepare_v2(r->db, "SELECT 1 FROM conflicts WHERE member_id = ?1 AND line = ?2 AND offset = ?3", -1,
+	                       &r->q_conflict, NULL) != SQLITE_OK)
+		return sql_fail(r->db, err, "prepare conflicts");
+	return LT_OK;
+}
+
+/* A later copy (evmerge's duplicate) with content of its own: kept. */
+static int is_conflict(replay *r, const evmerge_item *it)
+{
+	if (r->q_conflict == NULL)
+		return 0;
+	sqlite3_stmt *s = r->q_conflict;
+	sqlite3_bind_int64(s, 1, it->member_id);
+	sqlite3_bind_int64(s, 2, (int64_t)it->row->line);
+	sqlite3_bind_int64(s, 3, (int64_t)it->row->offset);
+	int yes = sqlite3_step(s) == SQLITE_ROW;
+	sqlite3_reset(s);
+	return yes;
 }
 
 /* --- open / close ---------------------------------------------------------- */
@@ -291,6 +396,7 @@ lt_status replay_new(case_db *c, const replay_filter *f, replay **out, lt_error 
 	r->f.uid = dup_opt(f->uid);
 	r->step = r->step_own = arena_new(0, REPLAY_STEP_CAP);
 	r->prov_mem = arena_new(0, 0);
+	r->sp.fd = -1;
 	r->provs = calloc(PROV_SLOTS, sizeof *r->provs);
 	lt_status st = LT_OK;
 	if ((f->flags & REPLAY_PREFETCH) && !(f->flags & REPLAY_HEADERS_ONLY))
@@ -302,8 +408,9 @@ lt_status replay_new(case_db *c, const replay_filter *f, replay **out, lt_error 
 		st = case_strings_refresh(c, err);
 	if (st == LT_OK)
 		st = load_missing(r, err);
+	if (st == LT_OK)
+		st = resolve_filter(r, err);
 	if (st == LT_OK) {
-		resolve_filter(r);
 		st = evmerge_new(c, f->since_us, f->until_us, f->source, &r->m, err);
 	}
 	if (st == LT_OK &&
@@ -318,6 +425,8 @@ lt_status replay_new(case_db *c, const replay_filter *f, replay **out, lt_error 
 	                        " WHERE m.id = ?1",
 	                        -1, &r->q_prov, NULL) != SQLITE_OK))
 		st = sql_fail(r->db, err, "prepare replay");
+	if (st == LT_OK)
+		st = prepare_conflicts(r, err);
 	if (st == LT_OK && r->pf != NULL)
 		st = prefetch_start(r, err);
 	if (st != LT_OK) {
@@ -341,19 +450,26 @@ void replay_free(replay *r)
 		r->pf->started = 0;
 	}
 	if (r->loads > 0)
-		log_debug("replay: %llu events, %llu chunk loads, %llu MB inflated",
+		log_debug("replay: %llu events, %llu chunk loads, %llu MB inflated, %llu MB spilled, %llu spill reads",
 		          (unsigned long long)r->produced, (unsigned long long)r->loads,
-		          (unsigned long long)(r->load_bytes >> 20));
+		          (unsigned long long)(r->load_bytes >> 20), (unsigned long long)(r->sp.size >> 20),
+		          (unsigned long long)r->spill_reads);
 	evmerge_free(r->m);
 	sqlite3_finalize(r->q_spans);
 	sqlite3_finalize(r->q_chunk);
 	sqlite3_finalize(r->q_prov);
+	sqlite3_finalize(r->q_conflict);
 	prefetch_close(r);
 	for (size_t i = 0; i < REPLAY_CACHE_ENTRIES; i++)
 		free(r->cache[i].data);
+	if (r->sp.fd >= 0)
+		close(r->sp.fd);
+	free(r->sp.v);
 	free(r->provs);
 	arena_free(r->prov_mem);
 	free(r->missing.keys);
+	for (int i = 0; i < 3; i++)
+		free(r->want[i]);
 	free((char *)(uintptr_t)r->f.principal);
 	free((char *)(uintptr_t)r->f.action);
 	free((char *)(uintptr_t)r->f.model);
@@ -391,6 +507,111 @@ static cache_entry *cache_slot(replay *r, size_t need)
 			return empty;
 		cache_drop(r, lru);
 	}
+}
+
+/* --- spill: large chunks inflated once more go to a scratch file ------------ */
+
+static size_t spill_hash(int64_t member_id, int64_t seq, size_t cap)
+{
+	uint64_t k = ((uint64_t)member_id * 0x9e3779b97f4a7c15ull) ^ ((uint64_t)seq * 0xc2b2ae3d27d4eb4full);
+	return (size_t)(k >> 17) & (cap - 1);
+}
+
+/* The entry of (member, seq), or NULL when that chunk was never inflated. */
+static spill_entry *spill_find(const replay *r, int64_t member_id, int64_t seq)
+{
+	if (r->sp.cap == 0)
+		return NULL;
+	for (size_t j = spill_hash(member_id, seq, r->sp.cap);; j = (j + 1) & (r->sp.cap - 1)) {
+		spill_entry *e = &r->sp.v[j];
+		if (e->member_id == 0)
+			return NULL;
+		if (e->member_id == member_id && e->seq == seq)
+			return e;
+	}
+}
+
+static int spill_grow(spill *sp)
+{
+	size_t cap = sp->cap ? sp->cap * 2 : 256;
+	spill_entry *v = calloc(cap, sizeof *v);
+	if (v == NULL)
+		return 0;
+	for (size_t i = 0; i < sp->cap; i++) {
+		const spill_entry *e = &sp->v[i];
+		if (e->member_id == 0)
+			continue;
+		size_t j = spill_hash(e->member_id, e->seq, cap);
+		while (v[j].member_id != 0)
+			j = (j + 1) & (cap - 1);
+		v[j] = *e;
+	}
+	free(sp->v);
+	sp->v = v;
+	sp->cap = cap;
+	return 1;
+}
+
+/* Notes that a large chunk was inflated; returns its entry (NULL: out of memory, not noted). */
+static spill_entry *spill_note(replay *r, int64_t member_id, int64_t seq)
+{
+	spill_entry *e = spill_find(r, member_id, seq);
+	if (e != NULL)
+		return e;
+	if ((r->sp.n + 1) * 2 > r->sp.cap && !spill_grow(&r->sp))
+		return NULL;
+	size_t j = spill_hash(member_id, seq, r->sp.cap);
+	while (r->sp.v[j].member_id != 0)
+		j = (j + 1) & (r->sp.cap - 1);
+	r->sp.v[j] = (spill_entry){member_id, seq, -1};
+	r->sp.n++;
+	return &r->sp.v[j];
+}
+
+static void spill_disable(replay *r, const char *why)
+{
+	r->sp.off = 1;
+	log_warn("replay: %s; large members are inflated again for each event that needs them (slower)", why);
+}
+
+/* Writes the text of a chunk inflated for the second time to the spill. */
+static void spill_write(replay *r, spill_entry *se, const cache_entry *ce)
+{
+	if (r->sp.off)
+		return;
+	if (r->sp.size + ce->length > REPLAY_SPILL_MAX) {
+		spill_disable(r, "the replay's scratch file reached its cap");
+		return;
+	}
+	lt_error e;
+	if (r->sp.fd < 0 && (r->sp.fd = lt_tmpfile("replay", "replay scratch", &e)) < 0) {
+		spill_disable(r, e.msg);
+		return;
+	}
+	if (lt_write_at(r->sp.fd, ce->data, (size_t)ce->length, r->sp.size, "replay scratch", &e) != LT_OK) {
+		spill_disable(r, e.msg);
+		return;
+	}
+	se->at = (int64_t)r->sp.size;
+	r->sp.size += ce->length;
+}
+
+/* Reads member text [lo, hi) of a spilled chunk starting at chunk_off into dst.
+ * 0 when the chunk is not spilled (or the read failed: the caller inflates it). */
+static int spill_read(replay *r, int64_t member_id, int64_t seq, uint64_t chunk_off, uint64_t lo, uint64_t hi,
+                      char *dst)
+{
+	const spill_entry *se = spill_find(r, member_id, seq);
+	if (se == NULL || se->at < 0 || r->sp.off)
+		return 0;
+	lt_error e;
+	if (lt_read_at(r->sp.fd, dst, (size_t)(hi - lo), (uint64_t)se->at + (lo - chunk_off), "replay scratch", &e) !=
+	    LT_OK) {
+		spill_disable(r, e.msg);
+		return 0;
+	}
+	r->spill_reads++;
+	return 1;
 }
 
 static lt_status load_chunk(replay *r, int64_t member_id, int64_t seq, uint64_t offset, uint64_t length,
@@ -436,6 +657,13 @@ static lt_status load_chunk(replay *r, int64_t member_id, int64_t seq, uint64_t 
 	r->cache_bytes += (size_t)length;
 	r->loads++;
 	r->load_bytes += length;
+	if (length >= REPLAY_SPILL_MIN) {
+		spill_entry *se = spill_find(r, member_id, seq);
+		if (se != NULL && se->at < 0)
+			spill_write(r, se, e);
+		else if (se == NULL)
+			spill_note(r, member_id, seq);
+	}
 	*out = e;
 	return LT_OK;
 }
@@ -480,23 +708,39 @@ static lt_status read_span(replay *r, int64_t member_id, uint64_t off, uint64_t 
 	if (n == 0 || offs[0] > off || offs[n - 1] + lens[n - 1] < off + len)
 		return lt_error_set(err, LT_EFILE, "stored content does not cover bytes %llu..%llu",
 		                    (unsigned long long)off, (unsigned long long)(off + len));
-	char *copy = NULL;
-	if (n > 1 && (copy = arena_alloc(r->step, (size_t)len + 1)) == NULL)
+	const spill_entry *se = n == 1 ? spill_find(r, member_id, seqs[0]) : NULL;
+	if (n == 1 && (se == NULL || se->at < 0 || r->sp.off)) { /* inside one chunk: point into the cache */
+		cache_entry *e = NULL;
+		lt_status st = load_chunk(r, member_id, seqs[0], offs[0], lens[0], &e, err);
+		if (st == LT_OK && e != NULL)
+			*raw = ev_str_from(e->data + (off - e->offset), (size_t)len);
+		return st;
+	}
+	char *copy = arena_alloc(r->step, (size_t)len + 1);
+	if (copy == NULL)
 		return lt_error_set(err, LT_EITEM, "record too large to replay (%llu bytes)", (unsigned long long)len);
 	for (size_t i = 0; i < n; i++) {
+		uint64_t lo = off > offs[i] ? off : offs[i];
+		uint64_t hi = off + len < offs[i] + lens[i] ? off + len : offs[i] + lens[i];
+		if (spill_read(r, member_id, seqs[i], offs[i], lo, hi, copy + (lo - off)))
+			continue;
 		cache_entry *e = NULL;
 		lt_status st = load_chunk(r, member_id, seqs[i], offs[i], lens[i], &e, err);
 		if (st != LT_OK)
 			return st;
-		if (n == 1) {
-			*raw = ev_str_from(e->data + (off - e->offset), (size_t)len);
-			return LT_OK;
-		}
-		copy_overlap(e, off, len, copy);
+		if (e != NULL)
+			copy_overlap(e, off, len, copy);
 	}
 	copy[len] = '\0';
 	*raw = ev_str_from(copy, (size_t)len);
 	return LT_OK;
+}
+
+lt_status replay_read_span(replay *r, int64_t member_id, uint64_t offset, uint64_t length, ev_str *raw,
+                           lt_error *err)
+{
+	arena_reset(r->step);
+	return read_span(r, member_id, offset, length, raw, err);
 }
 
 /* --- provenance ------------------------------------------------------------- */
@@ -697,9 +941,12 @@ static lt_status next_row(replay *r, const evmerge_item **out, lt_error *err)
 			return st;
 		if (it == NULL)
 			return st;
-		if (!it->duplicate)
-			count_tie(r, it->row);
-		if (!it->duplicate && row_wanted(r, it->row)) {
+		int conflict = it->duplicate && is_conflict(r, it);
+		if (it->duplicate && !conflict)
+			continue;
+		count_tie(r, it->row);
+		if (row_wanted(r, it->row)) {
+			r->conflict = conflict;
 			*out = it;
 			return LT_OK;
 		}
@@ -718,6 +965,8 @@ static lt_status produce(replay *r, event *ev, int *got, lt_error *err)
 	lt_error e2;
 	lt_error_clear(&e2);
 	lt_status hs = fill_header(r, it, ev, &e2);
+	if (r->conflict)
+		ev->flags |= EV_F_CONFLICT;
 	ev->seq = ++r->produced;
 	ev->tie = r->tie;
 	const ev_provenance *prov = NULL;

@@ -2,8 +2,10 @@
  * replay.h — the chronological replay cursor over a case index.
  *
  * A replay yields the case's events ordered by (time, source, uid) — a total,
- * stable order, so output built from it is deterministic; of the copies of
- * an event (same source and uid) only the first stored is shown — optionally
+ * stable order, so output built from it is deterministic; of the re-delivered
+ * copies of an event (same source, uid, time and content) only the first
+ * stored is shown, while a copy with other content (store/evdup.h) is shown
+ * too, flagged EV_F_CONFLICT — optionally
  * filtered by a time range, source, principal, action, model or uid. For each
  * event it fills an `event` (ingest/event.h): header fields from the index
  * columns, raw = the exact original record bytes (read back from the stored,
@@ -23,7 +25,9 @@
  * Memory is bounded: event blocks are decoded only while the replay is inside
  * their time span (store/evmerge.h); decompressed member content is kept in a small LRU
  * cache (REPLAY_CACHE_ENTRIES chunks, at most REPLAY_CACHE_BYTES in all,
- * always at least the chunk in use), and each step's allocations live in an
+ * always at least the chunk in use; a large chunk inflated a second time is
+ * spilled to a scratch file and read back per event, see REPLAY_SPILL_MIN),
+ * and each step's allocations live in an
  * arena reset by the next step (capped at REPLAY_STEP_CAP bytes).
  *
  * Ownership: the replay borrows the case_db (it must outlive the replay).
@@ -56,6 +60,13 @@
 #define REPLAY_CACHE_ENTRIES 64
 #define REPLAY_CACHE_BYTES ((size_t)64 << 20) /* the working set: members open at one time */
 #define REPLAY_STEP_CAP ((size_t)256 << 20)
+/* A chunk of at least REPLAY_SPILL_MIN bytes inflated a second time is kept,
+ * inflated, in a scratch file in $TMPDIR (at most REPLAY_SPILL_MAX bytes per
+ * replay), so members overlapping in time do not re-inflate on every event. */
+#define REPLAY_SPILL_MIN ((uint64_t)1 << 20)
+#define REPLAY_SPILL_MAX ((uint64_t)16 << 30)
+
+#define REPLAY_FILTER_MAX_VALUE 4096
 
 /* replay_filter.flags */
 #define REPLAY_HEADERS_ONLY 0x1u /* no raw bytes, no re-parse, no derived text (fast listing) */
@@ -73,9 +84,14 @@ typedef struct replay_filter {
 	int64_t since_us;      /* events at or after; INT64_MIN = no bound */
 	int64_t until_us;      /* events before; INT64_MAX = no bound */
 	ev_source source;      /* EV_SRC_UNKNOWN = any source */
-	const char *principal; /* exact ARN, NULL = any */
-	const char *action;    /* exact eventName/operation, NULL = any */
-	const char *model;     /* exact model id, NULL = any */
+	/* principal, action, model: NULL = any; else matched without regard to
+	 * case, as a glob (* ? [...]) over the whole value, and (without glob
+	 * characters) also against the part after the value's last '/'
+	 * ("ci-deploy" finds arn:aws:iam::1:user/ci-deploy). Values longer than
+	 * REPLAY_FILTER_MAX_VALUE bytes never match. */
+	const char *principal; /* ARN */
+	const char *action;    /* eventName/operation */
+	const char *model;     /* model id or inference-profile ARN */
 	const char *uid;       /* exact uid, NULL = any */
 	unsigned flags;
 	/* Work done on each event before replay_next returns it, with
@@ -107,6 +123,13 @@ lt_status replay_new(case_db *c, const replay_filter *f, replay **out, lt_error 
  * error, out of memory, or a stored event block that does not decode.
  */
 lt_status replay_next(replay *r, const event **ev, lt_error *err) LT_WUR;
+
+/* The bytes [offset, offset + length) of a stored member's decompressed
+ * content, read through r's chunk cache (store/evdup.c compares the copies of
+ * an event with it). *raw is valid until the next call on r. LT_EFILE when
+ * the stored content does not cover them, LT_EITEM when too large. */
+lt_status replay_read_span(replay *r, int64_t member_id, uint64_t offset, uint64_t length, ev_str *raw,
+                           lt_error *err) LT_WUR;
 
 /* Events matching the filter (a headers-only pass; ignores flags). */
 lt_status replay_count(case_db *c, const replay_filter *f, int64_t *n, lt_error *err) LT_WUR;

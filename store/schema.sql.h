@@ -1,7 +1,7 @@
-/* schema.sql.h — the case-index schema, version 2 (docs/case-schema.md).
- * Included only by store/case.c. case_schema_create builds the current
+/* schema.sql.h — the case-index schema, version 3 (docs/case-schema.md).
+ * Included only by store/case.c. case_schema_create builds the version 2
  * schema in an empty file; case_migrations[i] takes the schema from version
- * CASE_SCHEMA_FIRST + i to the next one (none yet). Version 1 (one SQLite
+ * CASE_SCHEMA_FIRST + i to the next one (2 -> 3: the conflicts table). Version 1 (one SQLite
  * row per event) is not migrated: its cases are re-indexed (case.c says so). */
 #ifndef LLMTRAIL_STORE_SCHEMA_SQL_H
 #define LLMTRAIL_STORE_SCHEMA_SQL_H
@@ -90,7 +90,26 @@ static const char case_schema_create[] =
 	" run_id INTEGER NOT NULL REFERENCES runs(id),"
 	" UNIQUE(kind, file, member, line, reason));";
 
-static const char *const case_migrations[] = {NULL};
-#define CASE_NMIGRATIONS 0
+/* 2 -> 3: copies of an event with the same id and different content
+ * (store/evdup.h); emptying dedup makes the next `index` judge every copy. */
+static const char case_migration_3[] =
+	"CREATE TABLE conflicts("
+	" id INTEGER PRIMARY KEY,"
+	" source INTEGER NOT NULL,"
+	" uid TEXT NOT NULL,"
+	" time_us INTEGER NOT NULL,"
+	" member_id INTEGER NOT NULL REFERENCES members(id),"
+	" line INTEGER NOT NULL,"
+	" offset INTEGER NOT NULL,"
+	" first_member_id INTEGER NOT NULL REFERENCES members(id),"
+	" first_line INTEGER NOT NULL,"
+	" first_offset INTEGER NOT NULL,"
+	" level TEXT NOT NULL,"
+	" fields TEXT NOT NULL);"
+	"CREATE INDEX conflicts_row ON conflicts(member_id, line, offset);"
+	"DELETE FROM dedup;";
+
+static const char *const case_migrations[] = {case_migration_3};
+#define CASE_NMIGRATIONS 1
 
 #endif

@@ -12,8 +12,11 @@
  * name an external body also get a body_refs row, which
  * writer_resolve_bodies checks at the end of a run. De-duplication by
  * (source, uid) is not done per event: writer_dedup merges all blocks in
- * replay order (store/evmerge.h), where copies of an event are adjacent, and
- * records the counts on the members and in the dedup table.
+ * replay order (store/evmerge.h), where copies of an event are adjacent,
+ * judges each later copy by content (store/evdup.h: a re-delivery is
+ * counted as a duplicate, a copy with other content is kept and recorded in
+ * the conflicts table), and records the counts on the members and in the
+ * dedup table.
  * The caller decides the batch size (writer_commit); the transaction is
  * opened lazily by the first write. A member is added in parts
  * (writer_member_begin/_events/_chunks/_end); writer_add_member is those
@@ -31,6 +34,7 @@
 #include "common/buf.h"
 #include "common/sort.h"
 #include "ingest/sha256.h"
+#include "store/evdup.h"
 #include "store/evmerge.h"
 
 #define STR_CACHE_MAX (1u << 20)
@@ -576,7 +580,7 @@ static lt_status insert_events(writer *w, int64_t member_id, const event *ev, si
 		st = make_row(w, &ev[i], i, &w->rows[i].r, err);
 		if (st == LT_OK && (w->rows[i].r.input_body_ref.n > 0 || w->rows[i].r.output_body_ref.n > 0))
 			st = insert_body_ref(w, member_id, &w->rows[i].r, err);
-		res->events_new_by_source[w->rows[i].r.source % 3u]++;
+		res->events_new_by_source[w->rows[i].r.source % EV_SRC_COUNT]++;
 	}
 	if (st != LT_OK)
 		return st;
@@ -678,6 +682,17 @@ lt_status writer_member_chunks(writer *w, const blob_chunks *c, lt_error *err)
 	return insert_chunks(w, w->cur_id, c, err);
 }
 
+/* The member's problems that are faults: a "note" (a CONTROL_MESSAGE passed
+ * over on purpose) is recorded but does not make the member one that "had
+ * problems" (the exit code of a later run, docs/case-schema.md). */
+static size_t fault_count(const writer_member *m)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < m->nproblems; i++)
+		n += strcmp(m->problems[i].kind, PROBLEM_NOTE) != 0;
+	return n;
+}
+
 lt_status writer_member_end(writer *w, const writer_member *m, writer_result *res, lt_error *err)
 {
 	int64_t id = w->cur_id;
@@ -697,7 +712,7 @@ lt_status writer_member_end(writer *w, const writer_member *m, writer_result *re
 	sqlite3_stmt *s = w->q[Q_MEM_UPD];
 	sqlite3_bind_int64(s, 1, (int64_t)res->events_new);
 	sqlite3_bind_int64(s, 2, 0);
-	sqlite3_bind_int64(s, 3, (int64_t)m->nproblems);
+	sqlite3_bind_int64(s, 3, (int64_t)fault_count(m));
 	sqlite3_bind_text(s, 4, m->format ? m->format : "unknown", -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 5, res->state, -1, SQLITE_STATIC);
 	if (m->has_content) {
@@ -866,7 +881,7 @@ static lt_status dedup_is_current(writer *w, int *current, int64_t *last_block, 
 	return rc == SQLITE_ROW ? LT_OK : fail(w, err, "dedup state");
 }
 
-static lt_status dedup_store(writer *w, const dup_map *dm, const uint64_t dups[3], int64_t last_block,
+static lt_status dedup_store(writer *w, const dup_map *dm, const uint64_t dups[EV_SRC_COUNT], int64_t last_block,
                              lt_error *err)
 {
 	lt_status st = case_exec(w->c,
@@ -892,7 +907,7 @@ static lt_status dedup_store(writer *w, const dup_map *dm, const uint64_t dups[3
 	if (st == LT_OK && sqlite3_prepare_v2(w->db, "INSERT INTO dedup(source, duplicates, last_block) VALUES(?,?,?)",
 	                                      -1, &s, NULL) != SQLITE_OK)
 		st = fail(w, err, "prepare dedup insert");
-	for (int src = 0; st == LT_OK && src < 3; src++) {
+	for (int src = 0; st == LT_OK && src < EV_SRC_COUNT; src++) {
 		sqlite3_bind_int(s, 1, src);
 		sqlite3_bind_int64(s, 2, (int64_t)dups[src]);
 		sqlite3_bind_int64(s, 3, last_block);
@@ -900,6 +915,64 @@ static lt_status dedup_store(writer *w, const dup_map *dm, const uint64_t dups[3
 			st = fail(w, err, "insert dedup");
 	}
 	sqlite3_finalize(s);
+	return st;
+}
+
+/* Records one conflicting copy (store/evdup.h). */
+static lt_status conflict_store(writer *w, sqlite3_stmt *s, const evmerge_item *it, const evdup_conflict *cf,
+                                lt_error *err)
+{
+	const evblock_row *row = it->row;
+	sqlite3_bind_int(s, 1, (int)row->source);
+	sqlite3_bind_text(s, 2, row->uid.p ? row->uid.p : "", (int)row->uid.n, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(s, 3, row->time_us);
+	sqlite3_bind_int64(s, 4, it->member_id);
+	sqlite3_bind_int64(s, 5, (int64_t)row->line);
+	sqlite3_bind_int64(s, 6, (int64_t)row->offset);
+	sqlite3_bind_int64(s, 7, cf->first_member_id);
+	sqlite3_bind_int64(s, 8, (int64_t)cf->first_line);
+	sqlite3_bind_int64(s, 9, (int64_t)cf->first_offset);
+	sqlite3_bind_text(s, 10, cf->high ? "high" : "medium", -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 11, cf->fields, -1, SQLITE_TRANSIENT);
+	return step_done(s) ? LT_OK : fail(w, err, "insert conflict");
+}
+
+/* One pass over the merge: later copies judged by content (store/evdup.h);
+ * re-deliveries counted, conflicts recorded. */
+static lt_status dedup_judge_all(writer *w, dup_map *dm, uint64_t dups[EV_SRC_COUNT], lt_error *err)
+{
+	evmerge *m = NULL;
+	evdup *d = NULL;
+	sqlite3_stmt *ins = NULL;
+	lt_status st = case_exec(w->c, "DELETE FROM conflicts", err);
+	if (st == LT_OK &&
+	    sqlite3_prepare_v2(w->db,
+	                       "INSERT INTO conflicts(source, uid, time_us, member_id, line, offset, first_member_id,"
+	                       " first_line, first_offset, level, fields) VALUES(?,?,?,?,?,?,?,?,?,?,?)",
+	                       -1, &ins, NULL) != SQLITE_OK)
+		st = fail(w, err, "prepare conflict insert");
+	if (st == LT_OK)
+		st = evdup_new(w->c, &d, err);
+	if (st == LT_OK)
+		st = evmerge_new(w->c, INT64_MIN, INT64_MAX, EV_SRC_UNKNOWN, &m, err);
+	const evmerge_item *it = NULL;
+	while (st == LT_OK && (st = evmerge_next(m, &it, err)) == LT_OK && it != NULL) {
+		evdup_verdict v = EVDUP_FIRST;
+		evdup_conflict cf;
+		st = evdup_judge(d, it, &v, &cf, err);
+		if (st != LT_OK || v == EVDUP_FIRST)
+			continue;
+		if (v == EVDUP_CONFLICT) {
+			st = conflict_store(w, ins, it, &cf, err);
+			continue;
+		}
+		dups[it->row->source % EV_SRC_COUNT]++;
+		if (dup_add(dm, it->member_id) != 0)
+			st = lt_error_set(err, LT_EFATAL, "out of memory");
+	}
+	evmerge_free(m);
+	evdup_free(d);
+	sqlite3_finalize(ins);
 	return st;
 }
 
@@ -913,19 +986,9 @@ lt_status writer_dedup(writer *w, int *ran, lt_error *err)
 		st = dedup_is_current(w, &current, &last_block, err);
 	if (st != LT_OK || current)
 		return st;
-	evmerge *m = NULL;
-	st = evmerge_new(w->c, INT64_MIN, INT64_MAX, EV_SRC_UNKNOWN, &m, err);
 	dup_map dm = {NULL, NULL, 0, 0};
-	uint64_t dups[3] = {0, 0, 0};
-	const evmerge_item *it = NULL;
-	while (st == LT_OK && (st = evmerge_next(m, &it, err)) == LT_OK && it != NULL) {
-		if (!it->duplicate)
-			continue;
-		dups[it->row->source % 3u]++;
-		if (dup_add(&dm, it->member_id) != 0)
-			st = lt_error_set(err, LT_EFATAL, "out of memory");
-	}
-	evmerge_free(m);
+	uint64_t dups[EV_SRC_COUNT] = {0};
+	st = dedup_judge_all(w, &dm, dups, err);
 	if (st == LT_OK)
 		st = dedup_store(w, &dm, dups, last_block, err);
 	free(dm.key);

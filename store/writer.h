@@ -14,11 +14,14 @@
  *     "changed" problem and is skipped;
  *   - a member whose SHA-256 equals an indexed member's is recorded for
  *     custody as state "duplicate" (same_as) and its events are not re-added;
- *   - events are unique by (source, uid): all of a member's events are
- *     stored (as event blocks, store/evblock.h), and writer_dedup, run at the
- *     end of every `index`, counts the repeated ones in their member's
- *     duplicates (members.events = events kept); the first copy, in the
- *     order members are added, is the one replay shows (store/evmerge.h).
+ *   - events are unique by (source, uid, time) and content: all of a
+ *     member's events are stored (as event blocks, store/evblock.h), and
+ *     writer_dedup, run at the end of every `index`, counts the re-delivered
+ *     ones (same canonical content as a copy kept, store/evdup.h) in their
+ *     member's duplicates (members.events = events kept); the first copy, in
+ *     the order members are added, is the one replay shows
+ *     (store/evmerge.h). A copy with other content is kept and recorded in
+ *     the conflicts table, and replay shows it too.
  *     Events without a uid get "sha256:<hex of raw>".
  *
  * Ownership: the writer borrows the case_db (which must outlive it) and every
@@ -45,6 +48,9 @@ typedef struct writer writer;
 #define PROBLEM_BAD_RECORD "bad-record"   /* one record/line could not be decoded */
 #define PROBLEM_MISSING_BODY "missing-body" /* a referenced external body is not in the evidence */
 #define PROBLEM_CHANGED "changed"         /* a member's bytes differ from when it was indexed */
+#define PROBLEM_SKIPPED "skipped"         /* not read on purpose: a symlink, device or fifo */
+#define PROBLEM_NOTE "note"               /* not a fault: said on purpose (a CloudWatch Logs CONTROL_MESSAGE) */
+#define PROBLEM_CONFLICT "conflict"       /* same id, other content (conflicts table, not problems) */
 
 typedef struct writer_problem {
 	const char *kind;
@@ -82,7 +88,7 @@ typedef struct writer_result {
 	const char *state;   /* state recorded, or "skipped" (already there), or "changed" */
 	int64_t member_id;   /* 0 when skipped */
 	uint64_t events_new;              /* events stored (before writer_dedup) */
-	uint64_t events_new_by_source[3]; /* indexed by ev_source */
+	uint64_t events_new_by_source[EV_SRC_COUNT]; /* indexed by ev_source */
 	uint64_t duplicates;              /* always 0: counted by writer_dedup */
 	uint64_t problems_new;
 } writer_result;
@@ -136,8 +142,8 @@ lt_status writer_commit(writer *w, lt_error *err) LT_WUR;
 lt_status writer_resolve_bodies(writer *w, uint64_t *missing, lt_error *err) LT_WUR;
 
 /* Brings the de-duplication counts up to date with the stored blocks, if any
- * block was added since the last count (members.events/duplicates and the
- * dedup table, then commits); *ran says whether it had to. A run killed
+ * block was added since the last count (members.events/duplicates, the
+ * conflicts and the dedup table, then commits); *ran says whether it had to. A run killed
  * before this is counted by the next one, so the result never depends on
  * where a run was interrupted. Linear in the case's events. */
 lt_status writer_dedup(writer *w, int *ran, lt_error *err) LT_WUR;

@@ -63,6 +63,10 @@ printf 'zip of the export, handed over inside a tar\n' >nest.tmp/NOTE.txt
 stamp nest.tmp
 tarc archives/nested.tar nest.tmp
 rm -rf nest.tmp
+# one CloudTrail log file as single compressed streams (no archive format)
+xz -9c src/ct-s3-records.json >archives/ct.json.xz
+zstd -q -19c src/ct-s3-records.json >archives/ct.json.zst
+bzip2 -9c src/ct-s3-records.json >archives/ct.json.bz2
 stamp archives
 
 # --- bad/ -------------------------------------------------------------------

@@ -432,9 +432,9 @@ void gen_ct_write(gen_sb *o, gen_rng *r, const gen_ct_event *e)
 	}
 	gen_sb_putc(o, ',');
 	put_kv(o, "eventType", e->event_type ? e->event_type : "AwsApiCall");
-	gen_sb_put(o, ",\"managementEvent\":true,");
+	gen_sb_put(o, e->data_event ? ",\"managementEvent\":false," : ",\"managementEvent\":true,");
 	put_kv(o, "recipientAccountId", e->acct->id);
-	gen_sb_put(o, ",\"eventCategory\":\"Management\"");
+	gen_sb_put(o, e->data_event ? ",\"eventCategory\":\"Data\"" : ",\"eventCategory\":\"Management\"");
 	if (p->type != GEN_SERVICE && !(e->event_type && strcmp(e->event_type, "AwsConsoleSignIn") == 0)) {
 		char host[128];
 		if (e->host)

@@ -115,6 +115,7 @@ typedef struct gen_ct_event {
 	const char *host;        /* tlsDetails.clientProvidedHostHeader; NULL: derived */
 	const char *event_type;  /* NULL: AwsApiCall */
 	int read_only;
+	int data_event;          /* a data event: managementEvent false, eventCategory Data */
 	char request_id[40];
 	char event_id[40];
 } gen_ct_event;

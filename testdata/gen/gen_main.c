@@ -12,6 +12,13 @@
  * two threads in any order and the output stays byte-identical. The incidents
  * are rendered up front (own PRNG, fixed times relative to the attack day) and
  * described in ground-truth.jsonl.
+ * --profile varied layers, on the same world, what the default traffic lacks
+ * and real accounts are full of (the benign-FP measurement, docs/rules.md):
+ * SDK start-ups (GetCallerIdentity, ListFoundationModels, then invocations)
+ * at every process start, CI and batch IAM-user keys on a new cloud runner IP
+ * per job, application-role sessions that rotate hourly over a fleet, SDK
+ * upgrades (new user agents), root reading configuration, a regional
+ * failover, night batch jobs and bursty chatbots.
  * Output: OUT/<bucket>/AWSLogs/... (the bucket as exported), OUT/public-keys.json,
  * OUT/ground-truth.jsonl, OUT/digest-signatures.jsonl, OUT/signing-key.pem
  * (only when the key was generated here).
@@ -26,6 +33,7 @@
 
 #include "testdata/gen/gen_ct.h"
 #include "testdata/gen/gen_digest.h"
+#include "testdata/gen/gen_extra.h"
 #include "testdata/gen/gen_inv.h"
 #include "testdata/gen/gen_text.h"
 #include "testdata/gen/gen_util.h"
@@ -41,7 +49,9 @@ typedef struct options {
 	size_t accounts, regions;
 	int days;
 	int attacks;
+	int extras;
 	int demo;
+	int varied; /* --profile varied */
 	int threads;
 	int level;
 	int64_t start;
@@ -81,6 +91,7 @@ typedef struct stream {
 	int attack_stream;
 	gen_rng rng;
 	uint64_t target, bytes, events;
+	uint64_t extra; /* --profile varied: events added on top of the size-steered traffic */
 	char root[1024];
 	gen_gz *gz;
 	gen_chain *chain;
@@ -741,6 +752,147 @@ static int cmp_i64(const void *x, const void *y)
 	return (a > b) - (a < b);
 }
 
+/* ------------------------------------------------- --profile varied */
+
+static uint64_t mix64(uint64_t x)
+{
+	x ^= x >> 33;
+	x *= 0xff51afd7ed558ccdull;
+	x ^= x >> 33;
+	x *= 0xc4ceb9fe1a85ec53ull;
+	return x ^ (x >> 33);
+}
+
+/* p as it looks at time t in the varied profile (a copy in *tmp): CI and
+ * reporting IAM-user keys run on a fresh cloud runner per 10-minute job;
+ * application roles run as hourly-rotating sessions of an 8-instance fleet;
+ * non-console clients upgrade their SDK every 10 days (staggered). */
+static const gen_principal *varied_principal(const stream *st, const gen_principal *p, int64_t t, gen_principal *tmp)
+{
+	*tmp = *p;
+	uint64_t who = (uint64_t)st->ai * 64 + (uint64_t)p->idx;
+	if (p->type == GEN_IAMUSER && (p->prof & (GEN_PROF_CI | GEN_PROF_REPORT))) {
+		uint64_t h = mix64(st->opt->seed ^ who << 40 ^ (uint64_t)(t / 600));
+		static const int first[] = {3, 18, 34, 35, 44, 52, 54, 100};
+		snprintf(tmp->ips[0], sizeof tmp->ips[0], "%d.%d.%d.%d", first[h % 8], (int)(h >> 8 & 255),
+			 (int)(h >> 16 & 255), 1 + (int)(h >> 24) % 254);
+		tmp->nips = 1;
+	}
+	if (p->type == GEN_ROLE && (p->prof & GEN_PROF_APP)) {
+		uint64_t h = mix64(who << 32 ^ (uint64_t)(t / 3600) << 3 ^ (uint64_t)(t % 8));
+		snprintf(tmp->session, sizeof tmp->session, "i-%012llx", (unsigned long long)(h & 0xffffffffffffull));
+		snprintf(tmp->principal_id, sizeof tmp->principal_id, "%.23s:%.40s", p->unique_id, tmp->session);
+		snprintf(tmp->arn, sizeof tmp->arn, "arn:aws:sts::%.15s:assumed-role/%.60s/%.40s", st->a->id, p->name, tmp->session);
+	}
+	if (!p->console && p->type != GEN_SERVICE) {
+		long version = (long)((t - st->opt->start) / 86400 + p->idx * 3) / 10;
+		snprintf(tmp->ua, sizeof tmp->ua, "%.200s md/build#%ld", p->ua, version);
+	}
+	return tmp;
+}
+
+static void varied_ct(stream *st, const gen_principal *p, int64_t t, const char *source, const char *name)
+{
+	gen_ct_event e;
+	gen_ct_init(&e, &st->rng, st->a, p, st->region, t);
+	e.source = source;
+	e.name = name;
+	e.read_only = 1;
+	size_t s = rl_begin(&st->ct);
+	gen_ct_write(&st->ct.text, &st->rng, &e);
+	rl_end(&st->ct, s, t);
+	st->events++;
+	st->extra++;
+}
+
+/* A process start: identity check, model listing, then 1-3 invocations. */
+static void sdk_startup(stream *st, const gen_principal *p, int64_t t, int64_t slot_end)
+{
+	if (!trail_stopped(st, t)) {
+		varied_ct(st, p, t, "sts.amazonaws.com", "GetCallerIdentity");
+		varied_ct(st, p, t + 1 < slot_end ? t + 1 : t, "bedrock.amazonaws.com", "ListFoundationModels");
+	}
+	int k = 1 + (int)gen_rng_below(&st->rng, 3);
+	for (int i = 0; i < k; i++) {
+		int64_t ti = t + 2 + i * 3;
+		benign_call(st, p, ti < slot_end ? ti : t);
+	}
+	st->events += (uint64_t)k;
+	st->extra += (uint64_t)k;
+}
+
+static const gen_principal *find_kind(const stream *st, gen_ptype type, unsigned prof, int app)
+{
+	for (size_t i = 0; i < st->a->np; i++) {
+		const gen_principal *p = &st->a->p[i];
+		if (p->type == type && (prof == 0 || (p->prof & prof)) && (app < 0 || (int)p->app == app))
+			return p;
+	}
+	return NULL;
+}
+
+/* Root signs in now and then and reads configuration (logging, trails,
+ * buckets, models, guardrails): GuardDuty rates such use Low. */
+static void root_reads(stream *st, int64_t t0)
+{
+	static const char *const reads[][2] = {
+	    {"bedrock.amazonaws.com", "GetModelInvocationLoggingConfiguration"},
+	    {"bedrock.amazonaws.com", "ListFoundationModels"},
+	    {"bedrock.amazonaws.com", "GetGuardrail"},
+	    {"cloudtrail.amazonaws.com", "DescribeTrails"},
+	    {"cloudtrail.amazonaws.com", "GetTrailStatus"},
+	    {"s3.amazonaws.com", "GetBucketPolicy"},
+	    {"iam.amazonaws.com", "GetAccountSummary"},
+	    {"iam.amazonaws.com", "ListUsers"},
+	};
+	const gen_principal *root = find_kind(st, GEN_ROOT, 0, -1);
+	if (root == NULL || trail_stopped(st, t0))
+		return;
+	int k = 2 + (int)gen_rng_below(&st->rng, 5);
+	for (int i = 0; i < k; i++) {
+		size_t j = gen_rng_below(&st->rng, sizeof reads / sizeof reads[0]);
+		varied_ct(st, root, t0 + 10 + i * 20, reads[j][0], reads[j][1]);
+	}
+}
+
+/* Per-slot extras of the varied profile: night batch jobs, chatbot bursts,
+ * root reads, and a two-hour failover into the second region each week. */
+static void varied_slot(stream *st, int64_t t0)
+{
+	gen_rng *r = &st->rng;
+	int hour = (int)(t0 % 86400 / 3600);
+	gen_principal tmp;
+	if (gen_rng_chance(r, 0.003))
+		root_reads(st, t0);
+	const gen_principal *batch = find_kind(st, GEN_IAMUSER, GEN_PROF_REPORT, -1);
+	if (batch && hour < 5 && gen_rng_chance(r, 0.03)) {
+		int n = 40 + (int)gen_rng_below(r, 160);
+		for (int i = 0; i < n; i++)
+			benign_call(st, varied_principal(st, batch, t0 + i * SLOT / n, &tmp), t0 + i * SLOT / n);
+		st->events += (uint64_t)n;
+		st->extra += (uint64_t)n;
+	}
+	const gen_principal *bot = find_kind(st, GEN_ROLE, GEN_PROF_APP, GEN_APP_CHATBOT);
+	if (bot && gen_rng_chance(r, 0.02)) {
+		int n = 30 + (int)gen_rng_below(r, 90);
+		for (int i = 0; i < n; i++)
+			benign_call(st, varied_principal(st, bot, t0 + i * SLOT / n, &tmp), t0 + i * SLOT / n);
+		st->events += (uint64_t)n;
+		st->extra += (uint64_t)n;
+	}
+}
+
+/* A two-hour regional failover each week: the application roles' calls
+ * move from the home region to the second one (which carries half the home
+ * traffic, so each of its calls stands for three during the failover). */
+static int failover(const stream *st, int64_t t)
+{
+	int64_t week = (t - st->opt->start) / (7 * 86400);
+	int64_t at = st->opt->start + week * 7 * 86400 +
+		     (int64_t)(mix64(st->opt->seed + st->ai + (uint64_t)week) % (6 * 86400));
+	return t >= at && t < at + 2 * 3600;
+}
+
 static void benign_slot(stream *st, int64_t t0, int n)
 {
 	int64_t *times = gen_xmalloc((size_t)(n > 0 ? n : 1) * sizeof *times);
@@ -750,7 +902,20 @@ static void benign_slot(stream *st, int64_t t0, int n)
 	for (int i = 0; i < n; i++) {
 		int64_t t = times[i];
 		const gen_principal *p = gen_world_pick(&st->rng, st->a);
-		if (p->invoke_share > 0 && gen_rng_chance(&st->rng, p->invoke_share)) {
+		gen_principal tmp;
+		if (st->opt->varied) {
+			p = varied_principal(st, p, t, &tmp);
+			if (p->invoke_share > 0 && p->type != GEN_SERVICE && gen_rng_chance(&st->rng, 0.02)) {
+				sdk_startup(st, p, t, t0 + SLOT);
+				continue;
+			}
+		}
+		int moved = st->opt->varied && p->type == GEN_ROLE && (p->prof & GEN_PROF_APP) && st->ri <= 1 &&
+			    failover(st, t);
+		if (moved && p->invoke_share > 0 && gen_rng_chance(&st->rng, p->invoke_share)) {
+			for (int k = 0; st->ri == 1 && k < 3; k++)
+				benign_call(st, p, t);
+		} else if (p->invoke_share > 0 && gen_rng_chance(&st->rng, p->invoke_share)) {
 			benign_call(st, p, t);
 		} else if (!trail_stopped(st, t)) {
 			size_t s = rl_begin(&st->ct);
@@ -760,6 +925,8 @@ static void benign_slot(stream *st, int64_t t0, int n)
 	}
 	st->events += (uint64_t)n;
 	free(times);
+	if (st->opt->varied)
+		varied_slot(st, t0);
 }
 
 /* Events for this slot so that bytes written track the target curve. */
@@ -767,10 +934,13 @@ static int slot_events(stream *st, double cum_w, double w, double total_w)
 {
 	double want = (double)st->target * cum_w / total_w;
 	double est = st->events > 20 ? (double)st->bytes / (double)st->events : 260.0;
-	double need = (want - (double)st->bytes) / est;
+	double need = (want - (double)st->bytes + est * (double)st->extra) / est; /* extras do not starve it */
 	double cap = 4.0 * (double)st->target * w / total_w / est + 3.0;
 	if (need < 0)
 		need = 0;
+	double floor_ = 0.5 * (double)st->target * w / total_w / est; /* varied: the extras never silence it */
+	if (st->opt->varied && need < floor_)
+		need = floor_;
 	if (need > cap)
 		need = cap;
 	int n = (int)need;
@@ -897,7 +1067,8 @@ static void plan_init(plan_times *p, const options *o)
 	p->guard_delete = p->day + 16 * 3600 + 2 * 60;
 }
 
-static void write_all(const char *path, stream *v, size_t n, int truth)
+/* tail: lines written after the streams' (NULL: none). */
+static void write_all(const char *path, stream *v, size_t n, int truth, const gen_sb *tail)
 {
 	gen_sb all;
 	gen_sb_init(&all);
@@ -906,6 +1077,8 @@ static void write_all(const char *path, stream *v, size_t n, int truth)
 		if (b->len)
 			gen_sb_putn(&all, b->data, b->len);
 	}
+	if (tail != NULL && tail->len)
+		gen_sb_putn(&all, tail->data, tail->len);
 	gen_write_file(path, all.data ? all.data : "", all.len);
 	gen_sb_free(&all);
 }
@@ -939,10 +1112,14 @@ static void usage(FILE *f)
 {
 	fputs("usage: llmtrail-gen --out DIR [--size 100M] [--seed N] [--accounts N] [--regions N]\n"
 	      "                    [--days N] [--attacks on|off] [--scenario demo] [--key PEM]\n"
-	      "                    [--threads N] [--level 1-12] [--start YYYY-MM-DD]\n"
+	      "                    [--threads N] [--level 1-12] [--start YYYY-MM-DD] [--extras on|off]\n"
+	      "                    [--profile default|varied]\n"
 	      "Writes a synthetic AWS log export (CloudTrail, digests, Bedrock invocation logs)\n"
 	      "to DIR/acme-central-audit-logs/AWSLogs/..., plus DIR/public-keys.json,\n"
-	      "DIR/ground-truth.jsonl and DIR/digest-signatures.jsonl. Same seed, same bytes.\n", f);
+	      "DIR/ground-truth.jsonl and DIR/digest-signatures.jsonl. Same seed, same bytes.\n"
+	      "--extras on (default) adds Knowledge Base logs to the bucket, CloudTrail data events\n"
+	      "through Firehose (DIR/firehose-cloudtrail-data-events/) and a filter-log-events\n"
+	      "page (DIR/cloudwatch-exports/).\n", f);
 }
 
 static void parse_args(int argc, char **argv, options *o)
@@ -954,6 +1131,7 @@ static void parse_args(int argc, char **argv, options *o)
 	o->regions = 2;
 	o->days = 7;
 	o->attacks = 1;
+	o->extras = 1;
 	o->threads = 2;
 	o->level = 6;
 	o->start = gen_time_make(2026, 3, 2, 0, 0, 0);
@@ -975,7 +1153,11 @@ static void parse_args(int argc, char **argv, options *o)
 		else if (strcmp(a, "--threads") == 0) o->threads = (int)parse_num(a, v, 1, MAX_THREADS);
 		else if (strcmp(a, "--level") == 0) o->level = (int)parse_num(a, v, 1, 12);
 		else if (strcmp(a, "--key") == 0) o->key = v;
-		else if (strcmp(a, "--attacks") == 0) {
+		else if (strcmp(a, "--extras") == 0) {
+			if (strcmp(v, "on") && strcmp(v, "off"))
+				gen_die("--extras takes on or off");
+			o->extras = strcmp(v, "on") == 0;
+		} else if (strcmp(a, "--attacks") == 0) {
 			if (strcmp(v, "on") && strcmp(v, "off"))
 				gen_die("--attacks takes on or off");
 			o->attacks = strcmp(v, "on") == 0;
@@ -983,6 +1165,10 @@ static void parse_args(int argc, char **argv, options *o)
 			if (strcmp(v, "demo"))
 				gen_die("unknown scenario '%s' (known: demo)", v);
 			o->demo = 1;
+		} else if (strcmp(a, "--profile") == 0) {
+			if (strcmp(v, "default") && strcmp(v, "varied"))
+				gen_die("unknown profile '%s' (known: default, varied)", v);
+			o->varied = strcmp(v, "varied") == 0;
 		} else if (strcmp(a, "--start") == 0) {
 			int y, m, d;
 			if (sscanf(v, "%d-%d-%d", &y, &m, &d) != 3)
@@ -1048,14 +1234,23 @@ int main(int argc, char **argv)
 	gen_sb_reset(&path);
 	gen_sb_printf(&path, "%s/public-keys.json", o.out);
 	gen_signer_write_public_keys(signer, path.data, o.start - 86400, o.start + (int64_t)(o.days + 30) * 86400);
+	gen_sb extra_truth;
+	gen_sb_init(&extra_truth);
+	uint64_t extra_files = 0;
+	if (o.extras) {
+		gen_extra_plan ep = {o.out, o.seed, o.start, o.days, o.attacks, plan.day, plan.trail_stop, plan.trail_start,
+				     attacker_ip, attacker_ua};
+		extra_files = gen_extra_write(&ep, &w, &extra_truth);
+	}
 	gen_sb_reset(&path);
 	gen_sb_printf(&path, "%s/ground-truth.jsonl", o.out);
-	write_all(path.data, streams, n, 1);
+	write_all(path.data, streams, n, 1, &extra_truth);
 	gen_sb_reset(&path);
 	gen_sb_printf(&path, "%s/digest-signatures.jsonl", o.out);
-	write_all(path.data, streams, n, 0);
+	write_all(path.data, streams, n, 0, NULL);
+	gen_sb_free(&extra_truth);
 
-	uint64_t bytes = 0, files = 0, nct = 0, ninv = 0;
+	uint64_t bytes = 0, files = extra_files, nct = 0, ninv = 0;
 	for (size_t i = 0; i < n; i++) {
 		bytes += streams[i].bytes;
 		files += streams[i].n_files;

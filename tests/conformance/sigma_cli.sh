@@ -30,4 +30,14 @@ check "$rc" "rules test on good rules passes"
 mkdir "$T/r" && cp "$S/good/ct_invoke.yml" "$T/r/" && cp "$S/good/ct_invoke.neg.json" "$T/r/ct_invoke.pos.json"
 "$LLMTRAIL" rules test "$T/r" >"$T/test" 2>"$T/err"; rc=$?
 [ "$rc" -eq 1 ]; check $? "a positive example that does not match fails rules test"
+# The modifier table: every modifier with values that must and must not match
+# (tests/sigma/modifiers/README.md); all examples run, none skipped.
+"$LLMTRAIL" rules test --placeholders "$S/placeholders.yml" "$S/modifiers" >"$T/mod" 2>"$T/err"; rc=$?
+check "$rc" "modifier table: every value matches or misses as its table says"
+grep '^not ok' "$T/mod" | sed 's/^/# /'
+[ "$(grep -c '# SKIP' "$T/mod")" -eq 0 ] && [ "$(grep -c '^ok' "$T/mod")" -ge 130 ]
+check $? "modifier table: at least 130 examples ran, none skipped"
+"$LLMTRAIL" rules test "$S/modifiers" >"$T/mod" 2>"$T/err"
+grep -q "^ok .*expand.pos.json # SKIP .*admins" "$T/mod"
+check $? "without --placeholders an expand rule is unsupported, naming the placeholder"
 echo "1..$n"

@@ -39,7 +39,7 @@ for c in $commands; do
 	check "every option of '$c' is in its man section${missing:+ (missing:$missing)}" '[ -z "$missing" ]'
 done
 
-for o in --quiet --verbose --version; do
+for o in --quiet --verbose --color --version; do
 	check "global option $o in man page" 'printf "%s\n" "$plain" | grep -q -- "$o"'
 done
 

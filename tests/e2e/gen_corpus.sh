@@ -67,13 +67,17 @@ CT_RE='^AWSLogs/([0-9]{12})/CloudTrail/([a-z0-9-]+)/([0-9]{4})/([0-9]{2})/([0-9]
 DG_RE='^AWSLogs/([0-9]{12})/CloudTrail-Digest/([a-z0-9-]+)/([0-9]{4})/([0-9]{2})/([0-9]{2})/\1_CloudTrail-Digest_\2_org-audit-trail_us-east-1_\3\4\5T[0-9]{6}Z\.json\.gz$'
 IV_RE='^AWSLogs/([0-9]{12})/BedrockModelInvocationLogs/([a-z0-9-]+)/[0-9]{4}/[0-9]{2}/[0-9]{2}/[0-9]{2}/[0-9]{8}T[0-9]{9}Z_[0-9a-f]{16}\.json\.gz$'
 DA_RE='^AWSLogs/([0-9]{12})/BedrockModelInvocationLogs/([a-z0-9-]+)/[0-9]{4}/[0-9]{2}/[0-9]{2}/[0-9]{2}/data/[0-9a-f-]{36}_(input|output)\.json\.gz$'
-grep -Ev "$CT_RE" "$tmp/files" | grep -Ev "$DG_RE" | grep -Ev "$IV_RE" | grep -Ev "$DA_RE" >"$tmp/odd"
+KB_RE='^AWSLogs/([0-9]{12})/BedrockKnowledgeBaseLogs/([a-z0-9-]+)/([A-Z0-9]{10})/[0-9]{4}/[0-9]{2}/[0-9]{2}/\1_BedrockKnowledgeBaseLogs_\3_[0-9]{8}T[0-9]{4}Z_[0-9a-f]{8}\.log\.gz$'
+grep -Ev "$CT_RE" "$tmp/files" | grep -Ev "$DG_RE" | grep -Ev "$IV_RE" | grep -Ev "$DA_RE" | grep -Ev "$KB_RE" >"$tmp/odd"
 check "every key matches an AWS layout" test ! -s "$tmp/odd"
 [ -s "$tmp/odd" ] && head -5 "$tmp/odd" | sed 's/^/# odd key: /'
 grep -E "$CT_RE" "$tmp/files" >"$tmp/ct"
 grep -E "$DG_RE" "$tmp/files" >"$tmp/dg"
 grep -E "$IV_RE" "$tmp/files" >"$tmp/iv"
 grep -E "$DA_RE" "$tmp/files" >"$tmp/da"
+grep -E "$KB_RE" "$tmp/files" >"$tmp/kb"
+check "Knowledge Base log files present ($(wc -l <"$tmp/kb")), Firehose objects and the CloudWatch export beside the bucket" \
+	test -s "$tmp/kb" -a -d "$A/firehose-cloudtrail-data-events" -a -s "$A/cloudwatch-exports/filter-log-events-modelinvocations.json"
 check "CloudTrail ($(wc -l <"$tmp/ct")), digest ($(wc -l <"$tmp/dg")), invocation ($(wc -l <"$tmp/iv")) and S3 body ($(wc -l <"$tmp/da")) files present" \
 	test -s "$tmp/ct" -a -s "$tmp/dg" -a -s "$tmp/iv" -a -s "$tmp/da"
 
@@ -163,10 +167,12 @@ printf 'x' >>"$tmp/msg"
 check "a tampered string to sign does not verify" test "$(openssl dgst -sha256 -verify "$tmp/pub.pem" -signature "$tmp/sig" "$tmp/msg" 2>&1 | grep -c 'Verified OK')" = 0
 
 # --------------------------------------------------------- ground truth
-want="cloudtrail_stopped guardrail_deleted invocation_logging_disabled llmjacking prompt_injection secret_leak"
-check "ground truth names the six incidents" test "$(jq -r .incident "$A/ground-truth.jsonl" | LC_ALL=C sort | tr '\n' ' ')" = "$want "
+want="bedrock_api_key_misuse cloudtrail_stopped guardrail_deleted invocation_logging_disabled knowledge_base_dump knowledge_base_poisoning llmjacking prompt_injection secret_leak"
+check "ground truth names the nine incidents" test "$(jq -r .incident "$A/ground-truth.jsonl" | LC_ALL=C sort | tr '\n' ' ')" = "$want "
 jq -r '(.event_ids + .request_ids)[]' "$A/ground-truth.jsonl" | LC_ALL=C sort -u >"$tmp/ids"
-cat "$tmp/ct.json" "$tmp/iv.jsonl" | grep -oFf "$tmp/ids" | LC_ALL=C sort -u >"$tmp/found"
+find "$A/firehose-cloudtrail-data-events" -type f | LC_ALL=C sort | xargs gzip -dc | tr '}' '\n' >"$tmp/fh.txt"
+cat "$tmp/ct.json" "$tmp/iv.jsonl" "$tmp/fh.txt" "$A/cloudwatch-exports/filter-log-events-modelinvocations.json" |
+	grep -oFf "$tmp/ids" | LC_ALL=C sort -u >"$tmp/found"
 check "all $(wc -l <"$tmp/ids") ground-truth ids occur in the data" cmp -s "$tmp/ids" "$tmp/found"
 jq -r 'select(.incident == "invocation_logging_disabled") | .request_ids[]' "$A/ground-truth.jsonl" >"$tmp/unlogged"
 check "calls made while invocation logging was off are in CloudTrail ($(wc -l <"$tmp/unlogged"))" \

@@ -19,7 +19,9 @@ check "no progress display when stderr is not a terminal" sh -c "! grep -q 'ETA'
 "$LLMTRAIL" timeline "$C" >"$T/tl"
 check "timeline exits 0" [ $? -eq 0 ]
 check "table: header and one line per event" [ "$(wc -l <"$T/tl")" -eq 8 ]
-awk 'NR > 1 { print $9 == "-" ? "" : $0 }' "$T/tl" >/dev/null
+check "table: 14 columns on every line" [ "$(awk -F '  ' 'NF != 14' "$T/tl" | wc -l)" -eq 0 ]
+check "table: absent fields are shown as -" \
+	grep -q '^2024-05-01T12:00:05.250000Z  invocation  InvokeModel  arn:aws:sts::111122223333:assumed-role/Analyst/alice  -  -  us-east-1  ' "$T/tl"
 uids=$(awk 'NR > 1 { for (i = 1; i <= NF; i++) if ($i ~ /^(ct|req)-/) { printf "%s ", $i; break } }' "$T/tl")
 check "chronological order, ties broken by source then uid" \
 	[ "$uids" = "ct-0000 ct-0001 req-0001 req-0001 req-0002 req-0003 ct-0009 " ]
@@ -55,11 +57,17 @@ check "show gives the decompressed content's SHA-256" grep -q "^# content-sha256
 check "show gives line and member" sh -c "grep -q '^# line *2\$' '$T/show' && grep -q '^# member *$INV_DIR/inv.json.gz\$' '$T/show'"
 "$LLMTRAIL" show --pretty "$C" ct-0009 >"$T/pretty"
 check "show --pretty indents the record" grep -q '^  "eventName": "PutModelInvocationLoggingConfiguration",$' "$T/pretty"
-check "show escapes provenance text" sh -c "! grep -q \"$(printf '\033')\" '$T/pretty' || grep -q 'u001b' '$T/pretty'"
+# provenance text from evidence (a member named with an escape sequence) is escaped
+mkdir -p "$T/esc"
+cp "$DATA/ct-b.json" "$T/esc/ct-$(printf '\033')[31mred.json"
+"$LLMTRAIL" index "$T/esc.db" "$T/esc" >/dev/null 2>&1
+"$LLMTRAIL" show --pretty "$T/esc.db" ct-0009 >"$T/pretty-esc"
+check "show escapes provenance text" grep -q '^# member *ct-\\x1b\[31mred.json$' "$T/pretty-esc"
+check "show writes no raw escape byte" sh -c "! grep -q \"$(printf '\033')\" '$T/pretty-esc'"
 check "show prints every event with that uid" [ "$("$LLMTRAIL" show "$C" req-0001 | grep -c '^# source')" -eq 2 ]
 "$LLMTRAIL" show "$C" no-such-uid >/dev/null 2>"$T/err2"
 check "show of an unknown uid fails with 2" [ $? -eq 2 ]
-check "and says so" grep -q "no event with uid no-such-uid" "$T/err2"
+check "and says so" grep -q "no event with eventID, requestID or requestId no-such-uid" "$T/err2"
 echo "not a case" >"$T/notcase"
 "$LLMTRAIL" timeline "$T/notcase" >/dev/null 2>&1
 check "timeline on a non-case file is fatal (4)" [ $? -eq 4 ]

@@ -8,7 +8,7 @@ set -u
 gen="$LLMTRAIL_BUILDDIR/tests/e2e/report_gen"
 xsd="${LLMTRAIL_CONFORMANCE:-}/junit/JUnit.xsd"
 if [ ! -f "$xsd" ]; then
-	echo "1..0 # SKIP conformance suite not available (JUnit.xsd)"
+	echo "1..0 # SKIP conformance suite not available: $xsd"
 	exit 0
 fi
 if ! command -v xmllint >/dev/null 2>&1; then

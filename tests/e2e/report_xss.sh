@@ -36,6 +36,10 @@ run_chromium() {
 		"file://$page" >"$out" 2>"$tmp/chromium.err"
 }
 
+# A missing or empty net log would make "no request" pass vacuously: a log
+# Chromium wrote has its "constants" header and its "events" list.
+netlog_written() { [ -s "$1" ] && grep -q '"constants"' "$1" && grep -q '"events"' "$1"; }
+
 mkdir -p "$tmp/out"
 check "report_gen writes the hostile report" '"$gen" hostile "$tmp/out"'
 html="$tmp/out/report.html"
@@ -62,7 +66,8 @@ check "chromium loaded the report" '[ -s "$tmp/report.dom" ]'
 check "document.title unchanged (no script ran)" 'grep -q "<title>llmtrail report</title>" "$tmp/report.dom"'
 check "no injected element in the live DOM" \
 	'! grep -Eqi "<(img|iframe|script|object|embed|base|form|svg onload|link )" "$tmp/report.dom"'
-check "no request for any payload URL" '! grep -q "evil.example" "$tmp/report.net"'
+check "no request for any payload URL (in a net log that was written)" \
+	'netlog_written "$tmp/report.net" && ! grep -q "evil.example" "$tmp/report.net"'
 check "payload <script> shown as text" \
 	'grep -qF "&lt;script&gt;document.title='"'"'pwned'"'"'&lt;/script&gt;" "$tmp/report.dom"'
 check "payload <img onerror> shown as text" \
@@ -102,7 +107,9 @@ run_chromium "$html" "$tmp/shot2.net" /dev/null --window-size=816,1056 --screens
 check "print-size screenshot (816x1056)" '[ -s "$tmp/print.png" ]'
 run_chromium "$html" "$tmp/pdf.net" /dev/null --no-pdf-header-footer --print-to-pdf="$tmp/report.pdf"
 check "prints to PDF" '[ -s "$tmp/report.pdf" ]'
-check "no request while printing" '! grep -q "evil.example" "$tmp/shot1.net" "$tmp/shot2.net" "$tmp/pdf.net"'
+check "no request while printing (in net logs that were written)" \
+	'netlog_written "$tmp/shot1.net" && netlog_written "$tmp/shot2.net" && netlog_written "$tmp/pdf.net" &&
+	 ! grep -q "evil.example" "$tmp/shot1.net" "$tmp/shot2.net" "$tmp/pdf.net"'
 if [ -n "${LLMTRAIL_KEEP_SHOTS:-}" ]; then
 	cp "$tmp/desktop.png" "$tmp/print.png" "$tmp/report.pdf" "$html" "$LLMTRAIL_KEEP_SHOTS/"
 fi

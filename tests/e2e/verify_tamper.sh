@@ -85,17 +85,26 @@ run_verify injected "$tmp/injected"
 [ $rc -eq 1 ] && [ "$(field injected logfiles_unlisted)" = 1 ] && ok "injected log file caught" ||
 	notok "injected log file (exit $rc, unlisted $(field injected logfiles_unlisted))"
 
-# without keys: signatures unverifiable, nothing invalid, exit 0
+# without keys: signatures unverifiable, nothing invalid: exit 1, unless
+# --allow-unverifiable (then 0); the verdict line counts them
 "$LLMTRAIL" verify "$tmp/clean.case" >"$tmp/nokeys.txt" 2>&1
 rc=$?
-[ $rc -eq 0 ] && grep -q '^overall: unverifiable' "$tmp/nokeys.txt" && ok "no keys: unverifiable, exit 0" ||
-	notok "no keys (exit $rc)"
+[ $rc -eq 1 ] && grep -q '^overall: unverifiable' "$tmp/nokeys.txt" &&
+	grep -Eq '^verify: [0-9]+ verified, [1-9][0-9]* unverifiable, 0 invalid' "$tmp/nokeys.txt" &&
+	ok "no keys: unverifiable, exit 1" || notok "no keys (exit $rc)"
+"$LLMTRAIL" verify --allow-unverifiable "$tmp/clean.case" >"$tmp/nokeys2.txt" 2>&1
+rc=$?
+[ $rc -eq 0 ] && ok "no keys, --allow-unverifiable: exit 0" || notok "no keys, --allow-unverifiable (exit $rc)"
 
 demo="$LLMTRAIL_SRCDIR/testdata/demo"
 "$LLMTRAIL" index -j 1 "$tmp/demo.case" "$demo/acme-central-audit-logs" >/dev/null 2>&1
 "$LLMTRAIL" verify "$tmp/demo.case" --public-keys "$demo/public-keys.json" --public-keys "$demo/digest-signatures.jsonl" >"$tmp/demo.txt" 2>&1
 rc=$?
-[ $rc -eq 0 ] && grep -q '^overall: valid' "$tmp/demo.txt" && ok "demo chain verifies" || notok "demo chain (exit $rc)"
+# the demo's chain verifies, but its story has calls without records and a
+# CloudTrail gap (StopLogging): verify says so and exits 1
+[ $rc -eq 1 ] && grep -q '^overall: valid' "$tmp/demo.txt" &&
+	grep -Eq '^verify: [0-9]+ verified, 0 unverifiable, 0 invalid; 0 log files missing; 24 calls without an invocation record, 0 records without a call, 1 CloudTrail coverage gap$' "$tmp/demo.txt" &&
+	ok "demo chain verifies, the missing records and the gap make exit 1" || notok "demo chain (exit $rc)"
 grep -q 'cloudtrail-only  24 CloudTrail Bedrock runtime calls' "$tmp/demo.txt" && ok "demo: logging-off window reported" ||
 	notok "demo: logging-off window"
 grep -q 'cloudtrail-gap   no CloudTrail record in 225510193261/us-east-1 from 2026-03-10T03:31:00Z to 2026-03-10T08:55:00Z' "$tmp/demo.txt" &&

@@ -1,6 +1,7 @@
 /*
  * fuzz_decode.c — libFuzzer target for sniffing and every decoder
- * (decode.h, cloudtrail.h, bedrock.h, digestfile.h).
+ * (decode.h, cloudtrail.h, bedrock.h, digestfile.h, kblog.h, cwlogs.h, lookalike.h);
+ * seeds in tests/fuzz/corpus/fuzz_decode/ (every format, damaged ones too).
  *
  * Decodes the input as one member with small batches (so flush + arena reset
  * paths run), touches every field of every event (ASan sees any slice that

@@ -24,6 +24,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
@@ -340,6 +342,76 @@ static void bigmember__truncated_gzip__same_recovered_events_and_problem(void **
 	assert_same_show(f, "inv-000001");
 }
 
+/* Issue 22 #5: a big member that cannot be spooled to $TMPDIR is recorded
+ * unreadable with a message naming the temporary folder and errno; the
+ * other members are indexed and the run succeeds. */
+static void assert_spool_failure_marks_member(const fixture *f, const char *reason_like)
+{
+	indexer_stats st;
+	memset(&st, 0, sizeof st);
+	index_case(f, f->case_big, SMALL_BIG, &st);
+	assert_int_equal(st.members_unreadable, 1);
+	assert_true(st.unreadable >= 1);
+	char sql[512];
+	snprintf(sql, sizeof sql,
+	         "SELECT m.path, m.state FROM problems p JOIN members m ON m.id = p.member_id"
+	         " WHERE p.kind = 'unreadable' AND p.reason LIKE '%s'",
+	         reason_like);
+	char *p = rows(f->case_big, sql);
+	assert_string_equal(p, "big.json.gz|unreadable|\n");
+	free(p);
+	char *ok = rows(f->case_big, "SELECT state, events FROM members WHERE path = 'small.json'");
+	assert_string_equal(ok, "indexed|2|\n");
+	free(ok);
+}
+
+static void put_big_and_small(const fixture *f)
+{
+	buf b;
+	buf_init(&b, 0);
+	invocation_lines(&b, 3000);
+	assert_true(b.len > 4 * SMALL_BIG);
+	put_member(f, "big.json.gz", &b, 100);
+	buf_reset(&b);
+	cloudtrail_doc(&b, 2);
+	put_member(f, "small.json", &b, 0);
+	buf_free(&b);
+}
+
+static void bigmember__tmpdir_unwritable__member_unreadable_run_goes_on(void **state)
+{
+	fixture *f = *state;
+	put_big_and_small(f);
+	char *old = getenv("TMPDIR") ? strdup(getenv("TMPDIR")) : NULL;
+	char nope[320];
+	snprintf(nope, sizeof nope, "%s/no-such-folder", f->dir);
+	setenv("TMPDIR", nope, 1);
+	assert_spool_failure_marks_member(f, "not read: its decompressed content does not fit in the temporary folder"
+	                                     " (big member: cannot create a file in %/no-such-folder: No such file%");
+	if (old != NULL)
+		setenv("TMPDIR", old, 1);
+	else
+		unsetenv("TMPDIR");
+	free(old);
+}
+
+static void bigmember__tmpdir_full__member_unreadable_run_goes_on(void **state)
+{
+	fixture *f = *state;
+	put_big_and_small(f);
+	/* a write past RLIMIT_FSIZE fails with EFBIG when SIGXFSZ is ignored: a full
+	 * disk for the spool (the member inflates to ~1.5 MB), not for the small case */
+	struct rlimit old;
+	assert_int_equal(getrlimit(RLIMIT_FSIZE, &old), 0);
+	void (*oldsig)(int) = signal(SIGXFSZ, SIG_IGN);
+	struct rlimit lim = {(rlim_t)512 << 10, old.rlim_max};
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &lim), 0);
+	assert_spool_failure_marks_member(f, "not read: its decompressed content does not fit in the temporary folder"
+	                                     " (big member: cannot write the temporary file: File too large)%");
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &old), 0);
+	signal(SIGXFSZ, oldsig);
+}
+
 /* Over the walker's stream threshold (16 MiB): the big path maps the file. */
 static void bigmember__plain_jsonl__same_case_as_normal_path(void **state)
 {
@@ -493,6 +565,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(bigmember__gunzip_stream__same_as_gunzip_buffer),
 		cmocka_unit_test_setup_teardown(bigmember__cloudtrail_gzip__same_case_as_normal_path, setup, teardown),
+		cmocka_unit_test_setup_teardown(bigmember__tmpdir_unwritable__member_unreadable_run_goes_on, setup, teardown),
+		cmocka_unit_test_setup_teardown(bigmember__tmpdir_full__member_unreadable_run_goes_on, setup, teardown),
 		cmocka_unit_test_setup_teardown(bigmember__invocation_jsonl_gzip__same_case_as_normal_path, setup,
 		                                teardown),
 		cmocka_unit_test_setup_teardown(bigmember__truncated_gzip__same_recovered_events_and_problem, setup,

@@ -23,6 +23,7 @@
 #include "common/uuid.h"
 #include "store/blob.h"
 #include "store/case.h"
+#include "store/evdup.h"
 #include "store/replay.h"
 #include "store/writer.h"
 
@@ -135,6 +136,16 @@ static writer_member mkmember(const char *name, const char *sha, const event *ev
 	m.nevents = n;
 	m.chunks = ch;
 	return m;
+}
+
+/* Stored content for a member whose events are all `text` at offset 0
+ * (de-duplication reads the copies' content). Free with blob_chunks_free. */
+static blob_chunks content(const char *text)
+{
+	blob_chunks ch;
+	lt_error err;
+	assert_int_equal(blob_pack(text, strlen(text), NULL, 0, 6, &ch, &err), LT_OK);
+	return ch;
 }
 
 static void case__create_then_reopen__schema_version(void **state)
@@ -262,8 +273,9 @@ static void writer__overlapping_events__duplicates_counted(void **state)
 	fixture *f = *state;
 	event a[2] = {mkevent("{}", "u1", 1), mkevent("{}", "u2", 2)};
 	event b[2] = {mkevent("{}", "u2", 2), mkevent("{}", "u3", 3)};
-	writer_member m1 = mkmember("one", "11", a, 2, NULL);
-	writer_member m2 = mkmember("two", "22", b, 2, NULL);
+	blob_chunks ch = content("{}");
+	writer_member m1 = mkmember("one", "11", a, 2, &ch);
+	writer_member m2 = mkmember("two", "22", b, 2, &ch);
 	writer_result res;
 	lt_error err;
 	assert_int_equal(writer_add_member(f->w, &m1, &res, &err), LT_OK);
@@ -288,20 +300,149 @@ static void writer__overlapping_events__duplicates_counted(void **state)
 	assert_string_equal(ev->prov->member, "one");
 	replay_free(rp);
 	/* a third member with the same event: counted on it, not on the others */
-	writer_member m3 = mkmember("three", "33", b, 1, NULL);
+	writer_member m3 = mkmember("three", "33", b, 1, &ch);
 	assert_int_equal(writer_add_member(f->w, &m3, &res, &err), LT_OK);
 	assert_int_equal(writer_commit(f->w, &err), LT_OK);
 	dedup(f);
 	assert_int_equal(count(f->c, "SELECT duplicates FROM members WHERE path='three'"), 1);
 	assert_int_equal(count(f->c, "SELECT duplicates FROM members WHERE path='two'"), 1);
 	assert_int_equal(replayed(f->c), 3);
+	blob_chunks_free(&ch);
+}
+
+/* Same (time, source, uid), other content: both kept, the conflict recorded
+ * naming both; an exact copy with keys reordered is still a duplicate. */
+static void writer__same_id_other_content__both_kept_conflict_recorded(void **state)
+{
+	fixture *f = *state;
+	const char *t1 = "{\"eventName\":\"InvokeModel\",\"x\":1}";
+	const char *t2 = "{\"eventName\":\"DeleteModelInvocationLoggingConfiguration\",\"x\":1}";
+	const char *t3 = "{ \"x\" : 1, \"eventName\" : \"InvokeModel\" }";
+	const char *t4 = "{\"eventName\":\"InvokeModel\",\"x\":2}";
+	event e1 = mkevent(t1, "u1", 5), e2 = mkevent(t2, "u1", 5), e3 = mkevent(t3, "u1", 5), e4 = mkevent(t4, "u1", 5);
+	blob_chunks c1 = content(t1), c2 = content(t2), c3 = content(t3), c4 = content(t4);
+	writer_member m1 = mkmember("one", "11", &e1, 1, &c1), m2 = mkmember("two", "22", &e2, 1, &c2);
+	writer_member m3 = mkmember("three", "33", &e3, 1, &c3), m4 = mkmember("four", "44", &e4, 1, &c4);
+	writer_result res;
+	lt_error err;
+	assert_int_equal(writer_add_member(f->w, &m1, &res, &err), LT_OK);
+	assert_int_equal(writer_add_member(f->w, &m2, &res, &err), LT_OK);
+	assert_int_equal(writer_add_member(f->w, &m3, &res, &err), LT_OK);
+	assert_int_equal(writer_add_member(f->w, &m4, &res, &err), LT_OK);
+	assert_int_equal(writer_commit(f->w, &err), LT_OK);
+	dedup(f);
+	assert_int_equal(replayed(f->c), 3); /* one, two, four */
+	assert_int_equal(count(f->c, "SELECT duplicates FROM members WHERE path='three'"), 1);
+	assert_int_equal(count(f->c, "SELECT count(*) FROM conflicts"), 2);
+	assert_int_equal(count(f->c, "SELECT count(*) FROM conflicts k JOIN members m ON m.id = k.member_id"
+	                             " JOIN members fm ON fm.id = k.first_member_id"
+	                             " WHERE m.path = 'two' AND fm.path = 'one' AND k.level = 'high'"
+	                             " AND k.fields = 'eventName'"),
+	                 1);
+	assert_int_equal(count(f->c, "SELECT count(*) FROM conflicts k JOIN members m ON m.id = k.member_id"
+	                             " WHERE m.path = 'four' AND k.level = 'medium' AND k.fields = 'x'"),
+	                 1);
+	case_totals t;
+	assert_int_equal(case_get_totals(f->c, &t, &err), LT_OK);
+	assert_int_equal(t.events, 3);
+	/* the replay shows the conflicting copies flagged, after the first */
+	replay_filter flt;
+	replay_filter_init(&flt);
+	flt.uid = "u1";
+	replay *rp = NULL;
+	const event *ev = NULL;
+	const char *want[3] = {"one", "two", "four"};
+	assert_int_equal(replay_new(f->c, &flt, &rp, &err), LT_OK);
+	for (int i = 0; i < 3; i++) {
+		assert_int_equal(replay_next(rp, &ev, &err), LT_OK);
+		assert_non_null(ev);
+		assert_string_equal(ev->prov->member, want[i]);
+		assert_int_equal(!!(ev->flags & EV_F_CONFLICT), i > 0);
+		assert_int_equal(ev->tie, (uint32_t)i);
+	}
+	assert_int_equal(replay_next(rp, &ev, &err), LT_OK);
+	assert_null(ev);
+	replay_free(rp);
+	blob_chunks_free(&c1);
+	blob_chunks_free(&c2);
+	blob_chunks_free(&c3);
+	blob_chunks_free(&c4);
+}
+
+/* A copy whose content cannot be read is never dropped unseen. */
+static void writer__copy_without_content__kept_as_conflict(void **state)
+{
+	fixture *f = *state;
+	event e = mkevent("{}", "u1", 5);
+	blob_chunks c = content("{}");
+	writer_member m1 = mkmember("one", "11", &e, 1, &c), m2 = mkmember("two", "22", &e, 1, NULL);
+	writer_result res;
+	lt_error err;
+	assert_int_equal(writer_add_member(f->w, &m1, &res, &err), LT_OK);
+	assert_int_equal(writer_add_member(f->w, &m2, &res, &err), LT_OK);
+	assert_int_equal(writer_commit(f->w, &err), LT_OK);
+	dedup(f);
+	assert_int_equal(replayed(f->c), 2);
+	assert_int_equal(count(f->c, "SELECT count(*) FROM conflicts WHERE fields LIKE '(content not readable:%'"), 1);
+	blob_chunks_free(&c);
+}
+
+static uint64_t hash_of(const char *text)
+{
+	arena *a = arena_new(0, 0);
+	json_value *v = NULL;
+	lt_error err;
+	assert_int_equal(json_parse(a, text, strlen(text), NULL, &v, NULL, &err), LT_OK);
+	unsigned char h[32];
+	assert_int_equal(evdup_json_hash(v, a, h), LT_OK);
+	arena_free(a);
+	uint64_t x = 0;
+	memcpy(&x, h, sizeof x);
+	return x;
+}
+
+static void evdup__canonical_hash__ignores_order_spacing_escapes_only(void **state)
+{
+	(void)state;
+	uint64_t base = hash_of("{\"a\":\"x\",\"b\":[1,{\"c\":null,\"d\":true}]}");
+	assert_true(hash_of(" { \"b\" : [ 1 , { \"d\":true, \"c\":null } ] , \"\\u0061\":\"\\u0078\" } ") == base);
+	assert_true(hash_of("{\"a\":\"y\",\"b\":[1,{\"c\":null,\"d\":true}]}") != base);
+	assert_true(hash_of("{\"a\":\"x\",\"b\":[{\"c\":null,\"d\":true},1]}") != base); /* array order counts */
+	assert_true(hash_of("{\"a\":\"x\",\"b\":[1,{\"c\":null,\"d\":false}]}") != base);
+	assert_true(hash_of("{\"a\":\"x\",\"b\":[1,{\"c\":null}]}") != base);
+	assert_true(hash_of("{\"a\":\"1\"}") != hash_of("{\"a\":1}")); /* types count */
+	assert_true(hash_of("{\"ab\":\"\"}") != hash_of("{\"a\":\"b\"}")); /* lengths are framed */
+}
+
+static void evdup__diff__names_fields_and_severity(void **state)
+{
+	(void)state;
+	arena *a = arena_new(0, 0);
+	json_value *x = NULL, *y = NULL, *z = NULL;
+	lt_error err;
+	const char *tx = "{\"eventName\":\"A\",\"eventVersion\":\"1\",\"readOnly\":true}";
+	const char *ty = "{\"eventVersion\":\"2\",\"eventName\":\"A\",\"readOnly\":true}";
+	const char *tz = "{\"eventName\":\"B\",\"tlsDetails\":{},\"readOnly\":true}";
+	assert_int_equal(json_parse(a, tx, strlen(tx), NULL, &x, NULL, &err), LT_OK);
+	assert_int_equal(json_parse(a, ty, strlen(ty), NULL, &y, NULL, &err), LT_OK);
+	assert_int_equal(json_parse(a, tz, strlen(tz), NULL, &z, NULL, &err), LT_OK);
+	char fields[EVDUP_FIELDS_MAX];
+	assert_int_equal(evdup_diff(x, y, a, fields, sizeof fields), 0);
+	assert_string_equal(fields, "eventVersion");
+	assert_int_equal(evdup_diff(x, z, a, fields, sizeof fields), 1);
+	assert_string_equal(fields, "eventName, eventVersion, tlsDetails");
+	char small[16];
+	assert_int_equal(evdup_diff(x, z, a, small, sizeof small), 1);
+	assert_string_equal(small, "eventName...");
+	arena_free(a);
 }
 
 static void writer__no_uid__content_hash_uid(void **state)
 {
 	fixture *f = *state;
 	event a[2] = {mkevent("{\"x\":1}", "", 1), mkevent("{\"x\":1}", "", 1)};
-	writer_member m = mkmember("one", "11", a, 2, NULL);
+	blob_chunks ch = content("{\"x\":1}");
+	writer_member m = mkmember("one", "11", a, 2, &ch);
 	writer_result res;
 	lt_error err;
 	assert_int_equal(writer_add_member(f->w, &m, &res, &err), LT_OK);
@@ -311,7 +452,7 @@ static void writer__no_uid__content_hash_uid(void **state)
 	assert_int_equal(replayed(f->c), 1);
 	replay_filter flt;
 	replay_filter_init(&flt);
-	flt.flags = REPLAY_HEADERS_ONLY; /* the member has no stored content */
+	flt.flags = REPLAY_HEADERS_ONLY;
 	replay *rp = NULL;
 	const event *ev = NULL;
 	assert_int_equal(replay_new(f->c, &flt, &rp, &err), LT_OK);
@@ -320,6 +461,7 @@ static void writer__no_uid__content_hash_uid(void **state)
 	assert_int_equal(ev->uid.n, 71);
 	assert_memory_equal(ev->uid.p, "sha256:", 7);
 	replay_free(rp);
+	blob_chunks_free(&ch);
 }
 
 static void writer__changed_member__problem_not_reindexed(void **state)
@@ -489,8 +631,9 @@ static void writer__uuid_uids__stored_packed_deduplicated_and_shown_as_text(void
 	fixture *f = *state;
 	event a = mkevent("{}", "3f1c0a2e-0000-4000-8000-00000000000a", 1);
 	a.request_id = ev_str_from("3f1c0a2e-0000-4000-8000-00000000000b", 36);
-	writer_member m1 = mkmember("one", "11", &a, 1, NULL);
-	writer_member m2 = mkmember("two", "22", &a, 1, NULL);
+	blob_chunks ch = content("{}");
+	writer_member m1 = mkmember("one", "11", &a, 1, &ch);
+	writer_member m2 = mkmember("two", "22", &a, 1, &ch);
 	writer_result res;
 	lt_error err;
 	assert_int_equal(writer_add_member(f->w, &m1, &res, &err), LT_OK);
@@ -506,6 +649,7 @@ static void writer__uuid_uids__stored_packed_deduplicated_and_shown_as_text(void
 	assert_int_equal(ev->request_id.n, 36);
 	assert_memory_equal(ev->request_id.p, "3f1c0a2e-0000-4000-8000-00000000000b", 36);
 	replay_free(rp);
+	blob_chunks_free(&ch);
 }
 
 int main(void)
@@ -520,6 +664,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(writer__same_bytes_other_name__duplicate_member, setup, teardown),
 		cmocka_unit_test_setup_teardown(writer__overlapping_events__duplicates_counted, setup, teardown),
 		cmocka_unit_test_setup_teardown(writer__no_uid__content_hash_uid, setup, teardown),
+		cmocka_unit_test_setup_teardown(writer__same_id_other_content__both_kept_conflict_recorded, setup, teardown),
+		cmocka_unit_test_setup_teardown(writer__copy_without_content__kept_as_conflict, setup, teardown),
+		cmocka_unit_test(evdup__canonical_hash__ignores_order_spacing_escapes_only),
+		cmocka_unit_test(evdup__diff__names_fields_and_severity),
 		cmocka_unit_test_setup_teardown(writer__changed_member__problem_not_reindexed, setup, teardown),
 		cmocka_unit_test_setup_teardown(writer__uncommitted_member__gone_after_free, setup, teardown),
 		cmocka_unit_test_setup_teardown(writer__problems__unique_across_runs, setup, teardown),

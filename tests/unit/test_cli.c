@@ -117,9 +117,51 @@ static void cli__table__every_command_found_by_name(void **state)
 	assert_null(cli_find("nope"));
 }
 
+
+static void cli__take_globals__anywhere_but_never_an_option_value(void **state)
+{
+	(void)state;
+	char a0[] = "t", a1[] = "x", a2[] = "-q", a3[] = "-o", a4[] = "-v", a5[] = "--color", a6[] = "never",
+	     a7[] = "y", a8[] = "--output", a9[] = "--quiet", a10[] = "--", a11[] = "-v";
+	char *argv[] = {a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, NULL};
+	cli_globals g = {0, 0, NULL};
+	int argc = cli_take_globals(&test_cmd, 12, argv, &g);
+	/* -q and "--color never" are globals; "-o -v" and "--output --quiet" give
+	 * values to -o/--output; after "--" nothing is taken */
+	assert_int_equal(argc, 9);
+	assert_string_equal(argv[1], "x");
+	assert_string_equal(argv[2], "-o");
+	assert_string_equal(argv[3], "-v");
+	assert_string_equal(argv[4], "y");
+	assert_string_equal(argv[5], "--output");
+	assert_string_equal(argv[6], "--quiet");
+	assert_string_equal(argv[7], "--");
+	assert_string_equal(argv[8], "-v");
+	assert_null(argv[9]);
+	assert_int_equal(g.quiet, 1);
+	assert_int_equal(g.verbose, 0);
+	assert_string_equal(g.color, "never");
+}
+
+static void cli__take_globals__missing_color_value__usage(void **state)
+{
+	(void)state;
+	char a0[] = "t", a1[] = "x", a2[] = "--color";
+	char *argv[] = {a0, a1, a2, NULL};
+	cli_globals g = {0, 0, NULL};
+	assert_int_equal(cli_take_globals(&test_cmd, 3, argv, &g), -1);
+	char b0[] = "t", b1[] = "--color=always", b2[] = "-vv", b3[] = "-v";
+	char *bv[] = {b0, b1, b2, b3, NULL};
+	assert_int_equal(cli_take_globals(&test_cmd, 4, bv, &g), 1);
+	assert_string_equal(g.color, "always");
+	assert_int_equal(g.verbose, 3);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(cli__take_globals__anywhere_but_never_an_option_value),
+		cmocka_unit_test(cli__take_globals__missing_color_value__usage),
 		cmocka_unit_test(exitcode__precedence__fatal_usage_unreadable_findings),
 		cmocka_unit_test(cli__parse__options_and_positionals),
 		cmocka_unit_test(cli__unknown_option__is_usage_error),

@@ -156,6 +156,18 @@ static void cloudtrail__missing_required__item_error_names_field(void **state)
 	assert_int_equal(fill_text("{\"eventTime\":\"2024-05-01T12:00:01Z\",\"eventID\":\"e\",\"userIdentity\":7}", &ev, &err), LT_OK);
 }
 
+/* Issue 22 #15: a numeric eventTime was reported as missing. */
+static void cloudtrail__numeric_event_time__not_a_string(void **state)
+{
+	(void)state;
+	event ev;
+	lt_error err;
+	assert_int_equal(fill_text("{\"eventID\":\"x\",\"eventTime\":1714564801}", &ev, &err), LT_EITEM);
+	assert_string_equal(err.msg, "CloudTrail record: eventTime is not a string (JSON number)");
+	assert_int_equal(fill_text("{\"eventID\":\"x\",\"eventTime\":null}", &ev, &err), LT_EITEM);
+	assert_string_equal(err.msg, "CloudTrail record: eventTime is not a string (JSON null)");
+}
+
 static void cloudtrail__is_record__distinguishes_invocation_logs(void **state)
 {
 	fx *f = *state;
@@ -200,6 +212,7 @@ int main(void)
 		cmocka_unit_test(cloudtrail__model_identifier__used_as_model),
 		cmocka_unit_test(cloudtrail__reversed_keys_no_arn__fallbacks),
 		cmocka_unit_test(cloudtrail__missing_required__item_error_names_field),
+		cmocka_unit_test(cloudtrail__numeric_event_time__not_a_string),
 		cmocka_unit_test(cloudtrail__is_record__distinguishes_invocation_logs),
 		cmocka_unit_test(event__helpers__names_and_init),
 	};

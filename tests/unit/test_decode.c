@@ -288,6 +288,10 @@ static void decode__not_evidence__skipped_without_problem(void **state)
 	assert_int_equal(r->st, LT_EFILE);
 	assert_non_null(strstr(r->col.problems[0].msg, "UTF-16"));
 	run_free(r);
+	r = decode_text("{\0\"Records\":[]}", 15, NULL); /* a NUL byte, not UTF-16 (issue 22 #15) */
+	assert_int_equal(r->st, LT_EFILE);
+	assert_string_equal(r->col.problems[0].msg, "NUL byte at offset 1: not UTF-8 JSON text");
+	run_free(r);
 }
 
 static void decode__digest__handed_to_sink(void **state)
@@ -633,10 +637,11 @@ static void decode__format_table__registered_names(void **state)
 	(void)state;
 	static const char *const names[] = {"cloudtrail", "cloudtrail-jsonl", "cloudtrail-array",
 					    "cloudtrail-lookup", "cloudtrail-digest", "invocation-jsonl",
-					    "invocation-cloudwatch", "json-object", "not-evidence"};
+					    "invocation-cloudwatch", "kb-log-jsonl", "cloudwatch-events",
+					    "cloudwatch-subscription", "json-object", "not-evidence"};
 	size_t n = 0;
 	const decode_format *const *all = decode_formats(&n);
-	assert_int_equal(n, 9);
+	assert_int_equal(n, 12);
 	for (size_t i = 0; i < n; i++) {
 		assert_string_equal(decode_format_name(all[i]), names[i]);
 		assert_ptr_equal(decode_format_find(names[i]), all[i]);

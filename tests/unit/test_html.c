@@ -183,7 +183,7 @@ static void html__sections__all_present_in_order(void **state)
 		assert_true(at > prev);
 		prev = at;
 	}
-	assert_non_null(strstr(out, "<p class=\"verdict fail\">FAIL: 2 findings at or above <b>high</b>"));
+	assert_non_null(strstr(out, "<p class=\"verdict fail\">FAIL: 2 findings at or above high (the fail-on level)"));
 	assert_non_null(strstr(out, "<svg class=\"chart\" viewBox=\"0 0 1000 260\""));
 	assert_non_null(strstr(out, "<span class=\"oc oc-unsupported\">unsupported</span>"));
 	assert_non_null(strstr(out, "condition references unknown selection &#39;sel2&#39;"));
@@ -240,7 +240,7 @@ static void html__empty__pass_and_placeholders(void **state)
 	(void)state;
 	report *r = report_new(NULL);
 	char *out = render(r);
-	assert_non_null(strstr(out, "<p class=\"verdict pass\">PASS: no findings"));
+	assert_non_null(strstr(out, "<p class=\"verdict noevidence\">NO EVIDENCE: no event could be read"));
 	assert_non_null(strstr(out, "No rule produced a finding."));
 	assert_non_null(strstr(out, "No events were counted for the timeline."));
 	assert_non_null(strstr(out, "None: every evidence file and member was read."));

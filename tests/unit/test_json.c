@@ -364,6 +364,16 @@ static void json__errors__offset_and_expectation(void **state)
 	json_value *v = NULL;
 	assert_int_equal(json_parse(f->a, "\xFF\xFE[\0]\0", 6, NULL, &v, NULL, &f->err), LT_EITEM);
 	assert_non_null(strstr(f->err.msg, "UTF-16"));
+	assert_int_equal(json_parse(f->a, "[\0\"\0]\0", 6, NULL, &v, NULL, &f->err), LT_EITEM); /* no BOM */
+	assert_non_null(strstr(f->err.msg, "UTF-16"));
+	/* a NUL byte is a NUL byte, not UTF-16 (issue 22 #15) */
+	assert_int_equal(json_parse(f->a, "[\0]", 3, NULL, &v, NULL, &f->err), LT_EITEM);
+	assert_string_equal(f->err.msg, "expected a value, found a NUL byte");
+	assert_int_equal(f->err.offset, 1);
+	assert_int_equal(json_parse(f->a, "\0{}", 3, NULL, &v, NULL, &f->err), LT_EITEM);
+	assert_non_null(strstr(f->err.msg, "found a NUL byte"));
+	assert_int_equal(json_parse(f->a, "{\"a\":1}\0", 8, NULL, &v, NULL, &f->err), LT_EITEM);
+	assert_non_null(strstr(f->err.msg, "found a NUL byte"));
 	/* err may be NULL */
 	assert_int_equal(json_parse(f->a, "[", 1, NULL, &v, NULL, NULL), LT_EITEM);
 }

@@ -69,12 +69,13 @@ static void jsonl__one_finding__exact_line(void **state)
 	assert_int_equal(report_add_hit(r, k, &g, 1, &e, &m, 1, NULL), LT_OK);
 	char *out = render(r);
 	assert_string_equal(out,
-	        "{\"rule\":{\"id\":\"r1\",\"title\":\"Title \\\"q\\\"\",\"level\":\"medium\",\"pack\":\"core\","
-	        "\"status\":\"test\",\"description\":\"line1\\nline2\",\"tags\":[\"attack.t1078\"]},"
-	        "\"first_seen\":\"2024-05-01T12:00:00.000000Z\",\"last_seen\":\"2024-05-01T12:00:01.000000Z\","
+	        "{\"id\":\"F-bb451003f20c\",\"rule\":{\"id\":\"r1\",\"title\":\"Title \\\"q\\\"\",\"level\":\"medium\","
+	        "\"pack\":\"core\",\"status\":\"test\",\"description\":\"line1\\nline2\",\"tags\":[\"attack.t1078\"]},"
+	        "\"confidence\":null,\"level_reason\":\"\",\"first_seen\":\"2024-05-01T12:00:00.000000Z\",\"last_seen\":\"2024-05-01T12:00:01.000000Z\","
 	        "\"group\":{\"principal\":\"arn:a\"},\"count\":2,\"events_omitted\":1,\"events\":[{\"uid\":\"ev-1\","
 	        "\"time\":\"2024-05-01T12:00:00.000000Z\",\"source\":\"cloudtrail\",\"action\":\"InvokeModel\","
-	        "\"principal\":\"arn:a\",\"source_ip\":\"10.0.0.1\",\"file\":\"e.tar\",\"member\":\"m.json\","
+	        "\"principal\":\"arn:a\",\"source_ip\":\"10.0.0.1\",\"access_key\":\"\",\"user_agent\":\"\","
+	        "\"request_id\":\"\",\"caller_from_cloudtrail\":false,\"file\":\"e.tar\",\"member\":\"m.json\","
 	        "\"line\":7,\"member_sha256\":\"abcd\",\"matches\":[{\"field\":\"eventName\",\"excerpt\":"
 	        "\"InvokeModel\",\"excerpt_match\":[0,6],\"offsets\":[0,6],\"value_length\":11,"
 	        "\"redacted\":false}],\"matches_omitted\":0}]}\n");
@@ -82,7 +83,7 @@ static void jsonl__one_finding__exact_line(void **state)
 	report_free(r);
 }
 
-static const char *const keys[] = {"rule", "first_seen", "last_seen", "group", "count", "events_omitted", "events"};
+static const char *const keys[] = {"id", "rule", "confidence", "level_reason", "first_seen", "last_seen", "group", "count", "events_omitted", "events"};
 
 static void jsonl__hostile__each_line_strict_json(void **state)
 {

@@ -196,7 +196,7 @@ int main(void)
 	snprintf(dir, sizeof dir, "%s/jsontestsuite/test_parsing", conf != NULL ? conf : "../shared/conformance");
 	DIR *dh = opendir(dir);
 	if (dh == NULL) {
-		printf("1..0 # SKIP conformance suite not available (%s)\n", dir);
+		printf("1..0 # SKIP conformance suite not available: %s\n", dir);
 		return 0;
 	}
 	char **names = NULL;

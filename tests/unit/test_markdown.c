@@ -35,8 +35,8 @@ static void markdown__plain__exact_document(void **state)
 	char *out = render(r);
 	assert_string_equal(out,
 	        "## llmtrail summary\n\n"
-	        "**FAIL**: 2 findings at or above level high (of 3 in all).\n\n"
-	        "**INCOMPLETE**: 1 evidence problem: the analysis did not see everything (see Problems).\n\n"
+	        "**FAIL**: 2 findings at or above high (the fail-on level), 3 in all; 1 evidence problem: not "
+	        "everything was read; 1 rule failed.\n\n"
 	        "- Events: 30 (invocation 10, cloudtrail 20) from 1 evidence file\n"
 	        "- Time range: 2024-05-01T06:00:00Z to 2024-05-01T10:50:00Z\n"
 	        "- Rules: 7 (1 passed, 3 fired, 1 not applicable, 1 unsupported, 1 failed)\n"
@@ -95,14 +95,14 @@ static void markdown__pass_and_caps(void **state)
 	(void)state;
 	report *r = report_new(NULL);
 	char *out = render(r);
-	assert_non_null(strstr(out, "**PASS**: no findings.\n"));
+	assert_non_null(strstr(out, "**NO EVIDENCE**: no event could be read, so nothing was judged.\n"));
 	assert_non_null(strstr(out, "- Time range: n/a to n/a\n"));
 	assert_null(strstr(out, "### Top findings"));
 	free(out);
 	report_free(r);
 	r = fixture_many(50, 5); /* levels 0..4: 20 at or above high */
 	out = render(r);
-	assert_non_null(strstr(out, "**FAIL**: 20 findings at or above level high (of 50 in all).\n"));
+	assert_non_null(strstr(out, "**FAIL**: 20 findings at or above high (the fail-on level), 50 in all"));
 	assert_non_null(strstr(out, "\n30 more findings in the full report.\n"));
 	free(out);
 	report_free(r);

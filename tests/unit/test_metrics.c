@@ -17,6 +17,7 @@
 #include "analyzers/metrics.h"
 #include "analyzers/metrics_report.h"
 #include "common/buf.h"
+#include "common/arena.h"
 #include "common/ltime.h"
 #include "ingest/event.h"
 #include "reports/report.h"
@@ -165,6 +166,52 @@ static void metrics__errors__classified(void **state)
 	assert_int_equal(c->count, 2);
 	assert_int_equal(metrics_nactions(m), 4);
 	metrics_free(m);
+}
+
+static void metrics__data_events__counted_by_resource_and_credential(void **state)
+{
+	(void)state;
+	arena *a = arena_new(0, 0);
+	static const char *const recs[] = {
+		"{\"resources\":[{\"type\":\"AWS::Bedrock::KnowledgeBase\",\"ARN\":\"arn:kb/1\"}]}",
+		"{\"resources\":[{\"type\":\"AWS::Bedrock::KnowledgeBase\",\"ARN\":\"arn:kb/1\"}]}",
+		"{\"resources\":[{\"type\":\"AWS::Bedrock::Guardrail\",\"ARN\":\"arn:gr/1\"},"
+		"{\"type\":\"AWS::S3::Object\",\"ARN\":\"arn:s3\"},{\"type\":\"AWS::Bedrock::Guardrail\"},7]}",
+		"{\"resources\":\"not an array\"}",
+	};
+	static const char *const actions[] = {"Retrieve", "Retrieve", "ApplyGuardrail", "Converse"};
+	metrics *m = metrics_new(NULL);
+	for (size_t i = 0; i < 4; i++) {
+		event e = ct(T0, "p", actions[i], "bedrock.amazonaws.com", i == 1 ? "AccessDenied" : NULL);
+		json_value *doc = NULL;
+		lt_error err;
+		assert_int_equal(json_parse(a, recs[i], strlen(recs[i]), NULL, &doc, NULL, &err), LT_OK);
+		e.doc = doc;
+		if (i == 3)
+			e.flags |= EV_F_BEARER_TOKEN;
+		add(m, e);
+	}
+	event kb;
+	event_init(&kb);
+	kb.source = EV_SRC_KBLOG;
+	kb.time_us = T0;
+	kb.model = S("arn:aws:bedrock:us-east-1:111122223333:knowledge-base/KB1");
+	add(m, kb); /* a knowledge base log record: not a model, not a call */
+	lt_error err;
+	assert_int_equal(metrics_finish(m, &err), LT_OK);
+	assert_int_equal(metrics_nresources(m), 2);
+	const metrics_count *c = metrics_resource(m, 0);
+	assert_string_equal(c->name, "arn:kb/1");
+	assert_string_equal(c->detail, "KnowledgeBase");
+	assert_int_equal(c->count, 2);
+	assert_int_equal(c->errors, 1);
+	assert_string_equal(metrics_resource(m, 1)->detail, "Guardrail");
+	assert_int_equal(metrics_ncredentials(m), 1);
+	assert_string_equal(metrics_credential(m, 0)->name, "bedrock-api-key");
+	assert_int_equal(metrics_credential(m, 0)->count, 1);
+	assert_int_equal(count_anomalies(m, METRICS_A_NEW_MODEL, NULL), 0);
+	metrics_free(m);
+	arena_free(a);
 }
 
 static void metrics__input_tokens__log2_buckets(void **state)
@@ -353,6 +400,7 @@ int main(void)
 		cmocka_unit_test(metrics__latencies__nearest_rank_percentiles),
 		cmocka_unit_test(metrics__many_latencies__reservoir_marked_approximate),
 		cmocka_unit_test(metrics__errors__classified),
+		cmocka_unit_test(metrics__data_events__counted_by_resource_and_credential),
 		cmocka_unit_test(metrics__input_tokens__log2_buckets),
 		cmocka_unit_test(metrics__by_principal_and_day__keys),
 		cmocka_unit_test(metrics__burst_after_baseline__invocation_anomaly),

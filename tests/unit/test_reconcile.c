@@ -361,6 +361,32 @@ static void reconcile__during_replay__works(void **state)
 	case_close(c);
 }
 
+/* Agent, knowledge base, flow and guardrail data events (and knowledge base
+ * logs) expect no invocation record: only the Converse call among them is one
+ * without its record. The evidence is the ingest-cwlogs golden's folder. */
+static void reconcile__data_events__not_calls_without_record(void **state)
+{
+	(void)state;
+	const char *src = getenv("LLMTRAIL_SRCDIR");
+	if (src == NULL)
+		skip();
+	char root[600];
+	snprintf(root, sizeof root, "%s/testdata/evidence/cwlogs", src);
+	case_db *c = index_case(root, "data-events.case");
+	reconcile_result *r = NULL;
+	lt_error err;
+	assert_int_equal(reconcile_case(c, NULL, &r, &err), LT_OK);
+	const reconcile_summary *s = reconcile_get_summary(r);
+	assert_int_equal(s->ct_only, 1);
+	const reconcile_window *w = must(find_kind(r, RECONCILE_CT_ONLY, 0));
+	assert_int_equal(w->count, 1);
+	char a[LTIME_BUFSZ];
+	iso(w->first_us, a);
+	assert_string_equal(a, "2024-05-01T13:40:25Z"); /* the API-key Converse call */
+	reconcile_result_free(r);
+	case_close(c);
+}
+
 static void reconcile__demo__logging_off_window(void **state)
 {
 	(void)state;
@@ -398,6 +424,7 @@ int main(void)
 		cmocka_unit_test(reconcile__during_replay__works),
 		cmocka_unit_test(reconcile__weak_tie__first_stored_wins),
 		cmocka_unit_test(reconcile__demo__logging_off_window),
+		cmocka_unit_test(reconcile__data_events__not_calls_without_record),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -772,6 +772,73 @@ static void strmap__cap__reports_full(void **state)
 	strmap_free(m);
 }
 
+
+static rpt_verdict verdict_of(rpt_level fail_on, rpt_level finding, bool with_event, bool problem, bool failed_rule)
+{
+	rpt_options o;
+	rpt_options_default(&o);
+	o.fail_on = fail_on;
+	report *r = report_new(&o);
+	assert_non_null(r);
+	rpt_event_in ev = event("1", T0);
+	if (with_event)
+		assert_int_equal(report_note_event(r, &ev, NULL), LT_OK);
+	if (finding != RPT_LEVEL_NONE)
+		hit(r, add_rule(r, "r", finding), "a", "1", T0);
+	if (problem)
+		assert_int_equal(report_add_problem(r, "f.json", NULL, 1, RPT_SEV_WARNING, "cut short", NULL), LT_OK);
+	if (failed_rule) {
+		size_t k = add_rule(r, "broken", RPT_LEVEL_LOW);
+		assert_int_equal(report_set_rule_outcome(r, k, RPT_FAILED, "regex limit", NULL), LT_OK);
+	}
+	rpt_verdict v = report_verdict(r);
+	char reason[512];
+	assert_true(report_verdict_reason(r, reason, sizeof reason) > 0);
+	report_free(r);
+	return v;
+}
+
+static void report__verdict__one_per_situation(void **state)
+{
+	(void)state;
+	const rpt_level H = RPT_LEVEL_HIGH, N = RPT_LEVEL_NONE;
+	assert_int_equal(verdict_of(H, N, false, false, false), RPT_VERDICT_NO_EVIDENCE);
+	/* findings that fail the gate are reported even when evidence is missing */
+	assert_int_equal(verdict_of(H, RPT_LEVEL_HIGH, true, true, false), RPT_VERDICT_FAIL);
+	assert_int_equal(verdict_of(H, RPT_LEVEL_CRITICAL, true, false, false), RPT_VERDICT_FAIL);
+	/* --fail-on none never says PASS, whatever was found */
+	assert_int_equal(verdict_of(N, RPT_LEVEL_CRITICAL, true, false, false), RPT_VERDICT_NOT_GATED);
+	assert_int_equal(verdict_of(N, N, true, false, false), RPT_VERDICT_NOT_GATED);
+	/* below the gate but something not read or not run: not a PASS */
+	assert_int_equal(verdict_of(H, RPT_LEVEL_MEDIUM, true, true, false), RPT_VERDICT_INCOMPLETE);
+	assert_int_equal(verdict_of(H, N, true, false, true), RPT_VERDICT_INCOMPLETE);
+	assert_int_equal(verdict_of(H, RPT_LEVEL_MEDIUM, true, false, false), RPT_VERDICT_PASS);
+	assert_string_equal(rpt_verdict_name(RPT_VERDICT_NOT_GATED), "NOT GATED");
+	assert_string_equal(rpt_verdict_name(RPT_VERDICT_NO_EVIDENCE), "NO EVIDENCE");
+}
+
+static void report__verdict_reason__names_the_gate_and_what_is_missing(void **state)
+{
+	(void)state;
+	rpt_options o;
+	rpt_options_default(&o);
+	report *r = report_new(&o);
+	rpt_event_in ev = event("1", T0);
+	assert_int_equal(report_note_event(r, &ev, NULL), LT_OK);
+	hit(r, add_rule(r, "r", RPT_LEVEL_MEDIUM), "a", "1", T0);
+	assert_int_equal(report_add_problem(r, "f.json", NULL, 1, RPT_SEV_ERROR, "truncated", NULL), LT_OK);
+	char reason[512];
+	report_verdict_reason(r, reason, sizeof reason);
+	assert_string_equal(reason, "no finding at or above high (the fail-on level), 1 below it; 1 evidence "
+	                            "problem: not everything was read");
+	/* a short buffer is cut, never overrun, and the full length is returned */
+	char small[8];
+	size_t n = report_verdict_reason(r, small, sizeof small);
+	assert_int_equal(n, strlen(reason));
+	assert_int_equal(strlen(small), sizeof small - 1);
+	report_free(r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -805,6 +872,8 @@ int main(void)
 		cmocka_unit_test(findings__event_rules__by_seq_then_uid),
 		cmocka_unit_test(strmap__insert_find_grow__insertion_order),
 		cmocka_unit_test(strmap__cap__reports_full),
+		cmocka_unit_test(report__verdict__one_per_situation),
+		cmocka_unit_test(report__verdict_reason__names_the_gate_and_what_is_missing),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

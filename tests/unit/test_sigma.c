@@ -1243,6 +1243,159 @@ static void sigma_corr__window_cap__oldest_dropped_and_counted(void **s)
 	ruleset_free(rs);
 }
 
+/* A key used all day (enumeration at start-up, invocations every 10 minutes)
+ * that completes enumeration -> enablement -> invocation at 03:14 the next
+ * night: the finding holds the chain's events only, from the enumeration
+ * that started it, not the day of invocations before it. */
+static void corr_feed_named(sigma_ruleset *rs, int64_t t, const char *name, corr_log *l)
+{
+	char json[160];
+	snprintf(json, sizeof json, "{\"user\":\"AKIAEXAMPLE\",\"eventName\":\"%s\"}", name);
+	arena *a = arena_new(0, 0);
+	json_value *doc;
+	lt_error err;
+	lt_error_clear(&err);
+	assert_int_equal(json_parse(a, json, strlen(json), NULL, &doc, NULL, &err), LT_OK);
+	event ev;
+	memset(&ev, 0, sizeof ev);
+	ev.source = EV_SRC_CLOUDTRAIL;
+	ev.time_us = t * 1000000;
+	ev.doc = doc;
+	ev.uid = (ev_str){"u", 1};
+	ev.seq = ++l->fed;
+	assert_int_equal(ruleset_match(rs, &ev, on_corr_log, l), LT_OK);
+	arena_free(a);
+}
+
+static void sigma_corr__chain_after_day_of_use__finding_holds_firing_window_only(void **s)
+{
+	(void)s;
+	for (int ordered = 0; ordered < 2; ordered++) {
+		char text[1024];
+		snprintf(text, sizeof text,
+		         "title: c\ncorrelation:\n  type: %s\n  rules: [enum, enable, inv]\n"
+		         "  group-by: [user]\n  timespan: 2d\n---\n" BASE("enum", "eventName: ListFoundationModels")
+		         "---\n" BASE("enable", "eventName: PutUseCaseForModelAccess") "---\n"
+		         BASE("inv", "eventName: InvokeModel"),
+		         ordered ? "temporal_ordered" : "temporal");
+		sigma_ruleset *rs = corr_rules(text);
+		corr_log l;
+		memset(&l, 0, sizeof l);
+		l.want = "user=AKIAEXAMPLE";
+		l.in_order = true;
+		const int64_t day = 86400;
+		corr_feed_named(rs, 0, "ListFoundationModels", &l); /* SDK start-up, day 1 */
+		for (int64_t t = 60; t < day; t += 600)
+			corr_feed_named(rs, t, "InvokeModel", &l);
+		assert_int_equal(l.fires, 0);
+		const int64_t chain = day + 3 * 3600 + 14 * 60; /* 03:14 on day 2 */
+		corr_feed_named(rs, chain - 120, "ListFoundationModels", &l);
+		corr_feed_named(rs, chain - 60, "PutUseCaseForModelAccess", &l);
+		uint64_t first_seq = l.fed - 1;
+		if (!ordered) {
+			/* unordered: the enablement completes the set with yesterday's
+			 * last invocation; the finding starts there, not at day 1's start */
+			assert_int_equal(l.fires, 1);
+			assert_int_equal(l.nevents, 3);
+			assert_int_equal(l.first_us, (day - 540) * 1000000);
+			assert_int_equal(l.last_us, (chain - 60) * 1000000);
+			ruleset_free(rs);
+			continue;
+		}
+		corr_feed_named(rs, chain, "InvokeModel", &l);
+		assert_int_equal(l.fires, 1);
+		assert_int_equal(l.nevents, 3);
+		assert_int_equal(l.first_us, (chain - 120) * 1000000);
+		assert_int_equal(l.last_us, chain * 1000000);
+		assert_int_equal(l.ev[0].seq, first_seq);
+		assert_int_equal(l.ev[2].seq, l.fed);
+		assert_true(l.in_order);
+		ruleset_free(rs);
+	}
+}
+
+/* Issue 22 defect 7: long values were cut to 1,024 bytes, so user agents
+ * that differ only past that byte were one value (value_count under-counted:
+ * an evasion path) and one group (false merges). Identity is now a hash of
+ * the whole value; a group key keeps a short prefix and the hash. */
+static void feed_long(sigma_ruleset *rs, int64_t t, const char *user, const char *ua, corr_log *l)
+{
+	size_t n = strlen(ua) + 128;
+	char *json = malloc(n);
+	assert_non_null(json);
+	snprintf(json, n, "{\"user\":\"%s\",\"ip\":\"%s\",\"eventName\":\"InvokeModel\"}", user, ua);
+	arena *a = arena_new(0, 0);
+	json_value *doc;
+	lt_error err;
+	lt_error_clear(&err);
+	assert_int_equal(json_parse(a, json, strlen(json), NULL, &doc, NULL, &err), LT_OK);
+	event ev;
+	memset(&ev, 0, sizeof ev);
+	ev.source = EV_SRC_CLOUDTRAIL;
+	ev.time_us = t * 1000000;
+	ev.doc = doc;
+	ev.uid = (ev_str){"u", 1};
+	ev.seq = ++l->fed;
+	assert_int_equal(ruleset_match(rs, &ev, on_corr_log, l), LT_OK);
+	arena_free(a);
+	free(json);
+}
+
+static void sigma_corr__long_values__full_value_identity(void **s)
+{
+	(void)s;
+	enum { N = 3000, LEN = 2048 };
+	char *ua = malloc(LEN + 1);
+	assert_non_null(ua);
+	memset(ua, 'M', LEN);
+	ua[LEN] = '\0';
+	/* value_count: N user agents equal in their first 2,000 bytes are N values */
+	sigma_ruleset *rs = corr_rules("title: c\ncorrelation:\n  type: value_count\n  rules: [inv]\n"
+	                               "  group-by: [user]\n  timespan: 1d\n  condition: {field: ip, gte: 3000}\n---\n"
+	                               BASE("inv", "eventName: InvokeModel"));
+	corr_log l;
+	memset(&l, 0, sizeof l);
+	l.want = "user=a";
+	for (int i = 0; i < N; i++) {
+		snprintf(ua + 2000, 20, "%08d", i);
+		ua[2008] = 'M';
+		feed_long(rs, i, "a", ua, &l);
+	}
+	assert_int_equal(l.fires, 1);
+	assert_int_equal(l.nevents, N);
+	ruleset_free(rs);
+	/* group-by: two long values sharing 2,000 bytes are two groups, and a key
+	 * is a bounded prefix, the length and the hash, not the whole value */
+	rs = corr_rules("title: c\ncorrelation:\n  type: event_count\n  rules: [inv]\n"
+	                "  group-by: [ip]\n  timespan: 1h\n  condition: {gte: 2}\n---\n"
+	                BASE("inv", "eventName: InvokeModel"));
+	buf b;
+	buf_init(&b, 1 << 16);
+	memcpy(ua + 2000, "BBBBBBBB", 8);
+	assert_int_equal(buf_append(&b, "ip=", 3), LT_OK);
+	assert_int_equal(sigma_corr_key_append(&b, ua, LEN), LT_OK);
+	memset(&l, 0, sizeof l);
+	l.want = buf_cstr(&b);
+	memcpy(ua + 2000, "AAAAAAAA", 8);
+	feed_long(rs, 0, "a", ua, &l);
+	memcpy(ua + 2000, "BBBBBBBB", 8);
+	feed_long(rs, 1, "a", ua, &l);
+	assert_int_equal(l.fires, 0); /* A and B are not one group of 2 */
+	feed_long(rs, 2, "a", ua, &l);
+	assert_int_equal(l.fires, 1);
+	assert_int_equal(l.nevents, 2);
+	ruleset_free(rs);
+	buf_reset(&b);
+	assert_int_equal(sigma_corr_key_append(&b, ua, LEN), LT_OK);
+	assert_true(b.len < 200);
+	assert_non_null(strstr(buf_cstr(&b), "(2048 bytes, sha256:"));
+	buf_reset(&b);
+	assert_int_equal(sigma_corr_key_append(&b, "short", 5), LT_OK);
+	assert_string_equal(buf_cstr(&b), "short");
+	buf_free(&b);
+	free(ua);
+}
+
 static void sigma_ext__first_seen__after_baseline_only(void **s)
 {
 	(void)s;
@@ -1763,6 +1916,8 @@ int main(void)
 	    cmocka_unit_test(sigma_corr__sweep_trims_quiet_window__rest_kept_in_order),
 	    cmocka_unit_test(sigma_corr__budget_spent__window_trades_oldest_and_counts_drops),
 	    cmocka_unit_test(sigma_corr__window_cap__oldest_dropped_and_counted),
+	    cmocka_unit_test(sigma_corr__chain_after_day_of_use__finding_holds_firing_window_only),
+	    cmocka_unit_test(sigma_corr__long_values__full_value_identity),
 	    cmocka_unit_test(sigma_ext__first_seen__after_baseline_only),
 	    cmocka_unit_test(sigma_ext__validators__checksums_and_entropy),
 	    cmocka_unit_test(sigma_ext__validators_and_exclusions__filter_regex_matches),

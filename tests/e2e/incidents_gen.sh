@@ -1,0 +1,95 @@
+#!/bin/sh
+# incidents_gen.sh — every attack scenario of the generator's incident corpus
+# (llmtrail-gen --attacks on, DIR/ground-truth.jsonl) becomes one incident, at
+# most two; the best-ranked of them ranks above every benign incident (one
+# holding no ground-truth event), starts and ends inside the scenario's
+# stated span (merged scenarios: their union; 15 minutes of slack) and names
+# its principal. incidents.jsonl validates against docs/incidents.schema.json.
+# Needs python3 (with jsonschema for the schema part). TAP output.
+set -u
+: "${LLMTRAIL:?}" "${LLMTRAIL_BUILDDIR:?}" "${LLMTRAIL_SRCDIR:?}"
+gen="$LLMTRAIL_BUILDDIR/llmtrail-gen"
+if ! command -v python3 >/dev/null 2>&1; then
+	echo "1..0 # SKIP python3 not installed"
+	exit 0
+fi
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/llmtrail-incidents.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT INT TERM
+cat >"$tmp/check.py" <<'PY'
+import json, sys
+from datetime import datetime, timedelta
+def t(s): return datetime.strptime(s[:19], "%Y-%m-%dT%H:%M:%S")
+gt = [json.loads(l) for l in open(sys.argv[1])]
+inc = [json.loads(l) for l in open(sys.argv[2])]
+uids = [set(i["event_uids"]) for i in inc]
+attack_ids = set()
+for g in gt:
+    attack_ids |= set(g.get("event_ids", [])) | set(g.get("request_ids", []))
+benign = [k for k, u in enumerate(uids) if not (u & attack_ids)]
+first_benign = min(benign) if benign else len(inc)
+slack = timedelta(minutes=15)
+n = 0; fails = 0
+def report(ok, what):
+    global n, fails
+    n += 1
+    if not ok: fails += 1
+    print("%s %d - %s" % ("ok" if ok else "not ok", n, what))
+for g in gt:
+    ids = set(g.get("event_ids", [])) | set(g.get("request_ids", []))
+    holders = [k for k, u in enumerate(uids) if u & ids]
+    name = g["incident"]
+    report(1 <= len(holders) <= 2, "%s becomes 1 or 2 incidents (ranks %s)" % (name, [h + 1 for h in holders]))
+    if not holders:
+        continue
+    best = holders[0]
+    report(best < first_benign, "%s ranks %d, above every benign incident (first at %d)" % (name, best + 1, first_benign + 1))
+    # scenarios merged into the same incident bound its span together
+    merged = [x for x in gt if uids[best] & (set(x.get("event_ids", [])) | set(x.get("request_ids", [])))]
+    lo = min(t(x["start"]) for x in merged) - slack
+    hi = max(t(x["end"]) for x in merged) + slack
+    f, l = t(inc[best]["first_seen"]), t(inc[best]["last_seen"])
+    report(lo <= f <= l <= hi, "%s: incident %s..%s within %s..%s" % (name, f, l, lo, hi))
+    report(g["principal"] in inc[best]["principals"] or any(g["principal"] in inc[h]["principals"] for h in holders),
+           "%s: names principal %s" % (name, g["principal"]))
+print("1..%d" % n)
+sys.exit(1 if fails else 0)
+PY
+fails=0
+"$gen" --out "$tmp/attack" --size 3M --seed 11 --attacks on >/dev/null 2>&1 || fails=1
+"$LLMTRAIL" -q analyze "$tmp/attack" -o "$tmp/out" --fail-on none >"$tmp/out.txt" 2>"$tmp/err.txt"
+if [ ! -s "$tmp/out/incidents.jsonl" ]; then
+	echo "not ok 1 - analyze wrote incidents.jsonl"
+	sed 's/^/# /' "$tmp/err.txt" | head -10
+	echo "1..1"
+	exit 1
+fi
+python3 "$tmp/check.py" "$tmp/attack/ground-truth.jsonl" "$tmp/out/incidents.jsonl" >"$tmp/tap" || fails=1
+if python3 -c "import jsonschema" 2>/dev/null; then
+	cat >"$tmp/schema.py" <<'PY'
+import json, sys, jsonschema
+for schema_path, data in zip(sys.argv[1::2], sys.argv[2::2]):
+    schema = json.load(open(schema_path))
+    jsonschema.Draft202012Validator.check_schema(schema)
+    v = jsonschema.Draft202012Validator(schema)
+    for n, line in enumerate(open(data, encoding="utf-8"), 1):
+        errors = sorted(v.iter_errors(json.loads(line)), key=str)
+        if errors:
+            print("# %s line %d: %s" % (data, n, errors[0].message[:200]))
+            sys.exit(1)
+PY
+	if python3 "$tmp/schema.py" "$LLMTRAIL_SRCDIR/docs/incidents.schema.json" "$tmp/out/incidents.jsonl" \
+		"$LLMTRAIL_SRCDIR/docs/findings.schema.json" "$tmp/out/findings.jsonl" >"$tmp/schema.out"; then
+		schema="ok"
+	else
+		schema="not ok"
+		fails=1
+	fi
+else
+	schema="ok # SKIP python3 jsonschema not available:"
+fi
+n=$(sed -n 's/^1\.\.//p' "$tmp/tap")
+sed '/^1\.\./d' "$tmp/tap"
+cat "$tmp/schema.out" 2>/dev/null
+echo "$schema $((n + 1)) - incidents.jsonl and findings.jsonl validate against their schemas"
+echo "1..$((n + 1))"
+[ "$fails" -eq 0 ]

@@ -1,0 +1,330 @@
+/*
+ * test_incident.c — incident building (analyzers/incident.c): grouping by
+ * shared entities and time, what does not link (busy IPs, routine findings),
+ * stages, levels, bounds; the price table; the request-id join.
+ */
+#include "config.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "analyzers/incident.h"
+#include "reports/report.h"
+
+#define MIN_US (60LL * 1000000LL)
+#define HOUR_US (60 * MIN_US)
+#define T0 (1714564800LL * 1000000LL)
+
+static size_t add_rule(report *r, const char *pack, const char *id, rpt_level level, const char *tag)
+{
+	rpt_rule_in ri;
+	memset(&ri, 0, sizeof ri);
+	const char *tags[1] = {tag};
+	ri.pack = pack;
+	ri.id = id;
+	ri.title = id;
+	ri.status = "test";
+	ri.level = level;
+	ri.tags = tags;
+	ri.ntags = tag ? 1 : 0;
+	size_t idx = 99;
+	assert_int_equal(report_add_rule(r, &ri, &idx, NULL), LT_OK);
+	return idx;
+}
+
+typedef struct actor {
+	const char *principal, *key, *ip, *ua;
+} actor;
+
+static void hit(report *r, size_t rule, const actor *a, const char *uid, int64_t t)
+{
+	rpt_event_in e;
+	rpt_event_init(&e);
+	e.uid = rpt_s(uid);
+	e.time_us = t;
+	e.source = rpt_s("cloudtrail");
+	e.principal = rpt_s(a->principal);
+	e.access_key = rpt_s(a->key);
+	e.source_ip = rpt_s(a->ip);
+	e.user_agent = rpt_s(a->ua);
+	rpt_pair g = {rpt_s("principal"), rpt_s(a->principal)};
+	assert_int_equal(report_add_hit(r, rule, &g, 1, &e, NULL, 0, NULL), LT_OK);
+}
+
+static report *new_report(void)
+{
+	rpt_options o;
+	rpt_options_default(&o);
+	o.window_us = 0; /* every hit its own finding: the tests control grouping */
+	report *r = report_new(&o);
+	assert_non_null(r);
+	return r;
+}
+
+static void build(report *r)
+{
+	lt_error err;
+	lt_error_clear(&err);
+	assert_int_equal(incident_build(r, NULL, &err), LT_OK);
+}
+
+static const actor mallory = {"arn:aws:iam::1:user/ci", "AKIAEXAMPLEKEY000001", "203.0.113.9", "Boto3/1.26"};
+static const actor bob = {"arn:aws:iam::1:user/bob", "AKIAEXAMPLEKEY000002", "198.18.0.7", "aws-cli/2"};
+
+static void incident__shared_key_within_gap__one_incident(void **state)
+{
+	(void)state;
+	report *r = new_report();
+	size_t enumr = add_rule(r, "llmjacking", "enum", RPT_LEVEL_MEDIUM, "attack.discovery");
+	size_t inv = add_rule(r, "llmjacking", "inv", RPT_LEVEL_HIGH, "attack.t1496.004");
+	hit(r, enumr, &mallory, "e1", T0);
+	actor other_ip = mallory;
+	other_ip.ip = "198.51.100.1"; /* same key, another IP: still the key's incident */
+	hit(r, inv, &other_ip, "e2", T0 + 90 * MIN_US);
+	hit(r, enumr, &bob, "e3", T0 + 10 * MIN_US);
+	build(r);
+	assert_int_equal(report_nincidents(r), 2);
+	const rpt_incident *top = report_incident(r, 0);
+	assert_int_equal(top->nfindings, 2);
+	assert_int_equal(top->first_us, T0);
+	assert_int_equal(top->last_us, T0 + 90 * MIN_US);
+	assert_int_equal(top->source_ips.n, 2);
+	assert_int_equal(top->access_keys.n, 1);
+	assert_int_equal(top->stages.n, 2);
+	assert_memory_equal(top->stages.v[0].p, "discovery", 9);
+	assert_memory_equal(top->stages.v[1].p, "resource hijacking", 18);
+	assert_int_equal(top->event_uids.n, 2);
+	assert_true(top->next_steps.n >= 1);
+	assert_non_null(memmem(top->next_steps.v[0].p, top->next_steps.v[0].n, "AKIAEXAMPLEKEY000001", 20));
+	assert_true(top->risk > report_incident(r, 1)->risk);
+	assert_true(report_finding(r, 0)->confidence > 0);
+	assert_true(report_finding(r, 0)->level_reason.n > 0);
+	report_free(r);
+}
+
+static void incident__same_key_past_gap__two_incidents(void **state)
+{
+	(void)state;
+	report *r = new_report();
+	size_t rule = add_rule(r, "tampering", "x", RPT_LEVEL_MEDIUM, "attack.defense-evasion");
+	hit(r, rule, &mallory, "e1", T0);
+	hit(r, rule, &mallory, "e2", T0 + INCIDENT_GAP_US + MIN_US);
+	build(r);
+	assert_int_equal(report_nincidents(r), 2);
+	report_free(r);
+}
+
+static void incident__ip_shared_by_many_principals__links_nothing(void **state)
+{
+	(void)state;
+	report *r = new_report();
+	size_t rule = add_rule(r, "tampering", "x", RPT_LEVEL_MEDIUM, "attack.defense-evasion");
+	char who[INCIDENT_COMMON_PRINCIPALS + 1][64], uid[INCIDENT_COMMON_PRINCIPALS + 1][16];
+	for (int i = 0; i <= INCIDENT_COMMON_PRINCIPALS; i++) {
+		snprintf(who[i], sizeof who[i], "arn:aws:iam::1:user/u%d", i);
+		snprintf(uid[i], sizeof uid[i], "e%d", i);
+		actor a = {who[i], NULL, "10.0.0.1", NULL}; /* one NAT for everyone */
+		hit(r, rule, &a, uid[i], T0 + i * MIN_US);
+	}
+	build(r);
+	assert_int_equal(report_nincidents(r), INCIDENT_COMMON_PRINCIPALS + 1);
+	report_free(r);
+}
+
+static void incident__routine_finding__scored_down_and_apart(void **state)
+{
+	(void)state;
+	report *r = new_report();
+	size_t noisy = add_rule(r, "abuse", "noisy", RPT_LEVEL_MEDIUM, "attack.defense-evasion");
+	size_t real = add_rule(r, "tampering", "real", RPT_LEVEL_MEDIUM, "attack.defense-evasion");
+	char uid[8][8];
+	for (int i = 0; i < INCIDENT_ROUTINE_MIN; i++) {
+		snprintf(uid[i], sizeof uid[i], "n%d", i);
+		hit(r, noisy, &bob, uid[i], T0 + i * 24 * HOUR_US);
+	}
+	hit(r, real, &bob, "r1", T0 + 5 * MIN_US);
+	build(r);
+	const rpt_incident *top = report_incident(r, 0);
+	assert_int_equal(top->nfindings, 1); /* the routine finding beside it did not join */
+	assert_int_equal(report_finding(r, top->findings[0])->rule, real);
+	const rpt_finding *routine = report_finding(r, 0);
+	assert_true(routine->confidence < report_finding(r, top->findings[0])->confidence);
+	assert_non_null(memmem(routine->level_reason.p, routine->level_reason.n, "routine", 7));
+	report_free(r);
+}
+
+static void incident__chain_with_objective__critical(void **state)
+{
+	(void)state;
+	report *r = new_report();
+	size_t a = add_rule(r, "llmjacking", "a", RPT_LEVEL_MEDIUM, "attack.discovery");
+	size_t b = add_rule(r, "tampering", "b", RPT_LEVEL_HIGH, "attack.defense-evasion");
+	size_t c = add_rule(r, "llmjacking", "c", RPT_LEVEL_HIGH, "attack.t1496");
+	hit(r, a, &mallory, "e1", T0);
+	hit(r, b, &mallory, "e2", T0 + MIN_US);
+	hit(r, c, &mallory, "e3", T0 + 2 * MIN_US);
+	build(r);
+	assert_int_equal(report_nincidents(r), 1);
+	assert_int_equal(report_incident(r, 0)->level, RPT_LEVEL_CRITICAL);
+	report_free(r);
+}
+
+static void incident__synthetic_bucket__does_not_stretch_span(void **state)
+{
+	(void)state;
+	report *r = new_report();
+	size_t real = add_rule(r, "llmjacking", "real", RPT_LEVEL_HIGH, "attack.t1496");
+	size_t bucket = add_rule(r, "builtin", "llmtrail-anomaly-x", RPT_LEVEL_MEDIUM, "attack.impact");
+	hit(r, real, &mallory, "e1", T0 + 7 * MIN_US);
+	rpt_event_in e;
+	rpt_event_init(&e);
+	e.uid = rpt_s("hour");
+	e.source = rpt_s("metrics");
+	e.time_us = T0; /* the hour's start */
+	e.principal = rpt_s(mallory.principal);
+	rpt_pair g = {rpt_s("principal"), rpt_s(mallory.principal)};
+	assert_int_equal(report_add_hit(r, bucket, &g, 1, &e, NULL, 0, NULL), LT_OK);
+	build(r);
+	assert_int_equal(report_nincidents(r), 1);
+	assert_int_equal(report_incident(r, 0)->first_us, T0 + 7 * MIN_US);
+	report_free(r);
+}
+
+static void incident__stage_of_tag__attack_atlas_and_none(void **state)
+{
+	(void)state;
+	assert_string_equal(incident_stage_of_tag(rpt_s("attack.defense-evasion")), "defense evasion");
+	assert_string_equal(incident_stage_of_tag(rpt_s("attack.t1496.004")), "resource hijacking");
+	assert_string_equal(incident_stage_of_tag(rpt_s("atlas.aml.t0057")), "exfiltration");
+	assert_null(incident_stage_of_tag(rpt_s("attack.t1552")));
+	assert_null(incident_stage_of_tag(rpt_s("owasp.llm01")));
+	assert_null(incident_stage_of_tag(rpt_s("attack.no-such-tactic")));
+}
+
+static char *write_tmp(const char *text)
+{
+	static char path[] = "/tmp/llmtrail-prices-XXXXXX";
+	strcpy(path, "/tmp/llmtrail-prices-XXXXXX");
+	int fd = mkstemp(path);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	close(fd);
+	return path;
+}
+
+static void incident__prices__profile_and_arn_found(void **state)
+{
+	(void)state;
+	char *path = write_tmp("# version: 7\n# date: 2026-01-02\nanthropic.claude-x-v1:0\t3.00\t15\n");
+	incident_prices *p = NULL;
+	lt_error err;
+	assert_int_equal(incident_prices_load(path, &p, &err), LT_OK);
+	unlink(path);
+	double in = 0, out = 0;
+	assert_true(incident_prices_find(p, rpt_s("anthropic.claude-x-v1:0"), &in, &out));
+	assert_true(in == 3.0 && out == 15.0);
+	assert_true(incident_prices_find(p, rpt_s("us.anthropic.claude-x-v1:0"), &in, &out));
+	assert_true(incident_prices_find(
+		p, rpt_s("arn:aws:bedrock:us-east-1:1:inference-profile/eu.anthropic.claude-x-v1:0"), &in, &out));
+	assert_false(incident_prices_find(p, rpt_s("meta.other"), &in, &out));
+	assert_non_null(strstr(incident_prices_label(p), "version 7 (2026-01-02)"));
+	incident_prices_free(p);
+}
+
+static void incident__prices__bad_row_names_line(void **state)
+{
+	(void)state;
+	char *path = write_tmp("# ok\nmodel\tabc\t1\n");
+	incident_prices *p = NULL;
+	lt_error err;
+	lt_error_clear(&err);
+	assert_int_equal(incident_prices_load(path, &p, &err), LT_EITEM);
+	unlink(path);
+	assert_null(p);
+	assert_non_null(strstr(err.msg, ":2:"));
+	assert_int_equal(incident_prices_load("/nonexistent/prices.tsv", &p, &err), LT_EFILE);
+}
+
+static rpt_event_in join_ev(const char *source, const char *rid, int64_t t)
+{
+	rpt_event_in e;
+	rpt_event_init(&e);
+	e.source = rpt_s(source);
+	e.service = rpt_s(strcmp(source, "cloudtrail") == 0 ? "bedrock.amazonaws.com" : "bedrock");
+	e.request_id = rpt_s(rid);
+	e.time_us = t;
+	if (strcmp(source, "cloudtrail") == 0) {
+		e.source_ip = rpt_s("203.0.113.9");
+		e.user_agent = rpt_s("Boto3/1.26");
+		e.access_key = rpt_s("AKIAEXAMPLEKEY000001");
+	}
+	return e;
+}
+
+static void incident__join__record_gets_caller_either_order(void **state)
+{
+	(void)state;
+	incident_join *j = incident_join_new();
+	assert_non_null(j);
+	lt_error err;
+	rpt_event_in call = join_ev("cloudtrail", "r1", T0);
+	assert_int_equal(incident_join_event(j, &call, &err), LT_OK);
+	rpt_event_in rec = join_ev("invocation", "r1", T0 + 1000);
+	assert_int_equal(incident_join_event(j, &rec, &err), LT_OK);
+	assert_true(rec.caller_joined);
+	assert_int_equal(rec.source_ip.n, strlen("203.0.113.9"));
+	/* the record first, its call later: found after the replay */
+	rpt_event_in rec2 = join_ev("invocation", "r2", T0 + 2000);
+	assert_int_equal(incident_join_event(j, &rec2, &err), LT_OK);
+	assert_false(rec2.caller_joined);
+	rpt_event_in call2 = join_ev("cloudtrail", "r2", T0 + 3000);
+	assert_int_equal(incident_join_event(j, &call2, &err), LT_OK);
+	rpt_str ip, ua, key;
+	assert_true(incident_join_late(j, rpt_s("r2"), &ip, &ua, &key));
+	assert_memory_equal(key.p, "AKIAEXAMPLEKEY000001", 20);
+	/* past two horizons a call is forgotten */
+	rpt_event_in far = join_ev("invocation", "r1", T0 + 3 * INCIDENT_JOIN_HORIZON_US);
+	assert_int_equal(incident_join_event(j, &far, &err), LT_OK);
+	assert_false(far.caller_joined);
+	uint64_t joined, unjoined;
+	incident_join_counts(j, &joined, &unjoined);
+	assert_int_equal(joined, 2);
+	assert_int_equal(unjoined, 1);
+	incident_join_free(j);
+}
+
+static void incident__no_findings__no_incidents(void **state)
+{
+	(void)state;
+	report *r = new_report();
+	build(r);
+	assert_int_equal(report_nincidents(r), 0);
+	report_free(r);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(incident__shared_key_within_gap__one_incident),
+		cmocka_unit_test(incident__same_key_past_gap__two_incidents),
+		cmocka_unit_test(incident__ip_shared_by_many_principals__links_nothing),
+		cmocka_unit_test(incident__routine_finding__scored_down_and_apart),
+		cmocka_unit_test(incident__chain_with_objective__critical),
+		cmocka_unit_test(incident__synthetic_bucket__does_not_stretch_span),
+		cmocka_unit_test(incident__stage_of_tag__attack_atlas_and_none),
+		cmocka_unit_test(incident__prices__profile_and_arn_found),
+		cmocka_unit_test(incident__prices__bad_row_names_line),
+		cmocka_unit_test(incident__join__record_gets_caller_either_order),
+		cmocka_unit_test(incident__no_findings__no_incidents),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
