@@ -689,6 +689,50 @@ lt_status bedrock_derive(event *ev, const json_value *input_body, const json_val
 	return d.status;
 }
 
+static bool has_prefix(ev_str s, const char *p)
+{
+	size_t n = strlen(p);
+	return s.n >= n && memcmp(s.p, p, n) == 0;
+}
+
+/* "us." in "us.anthropic.claude-...": a geography, lower-case letters and
+ * '-', then a dot, then a provider id with a dot of its own. */
+static size_t geo_prefix_len(ev_str s)
+{
+	size_t i = 0;
+	while (i < s.n && i < BEDROCK_GEO_MAX && ((s.p[i] >= 'a' && s.p[i] <= 'z') || s.p[i] == '-'))
+		i++;
+	if (i < 2 || i >= s.n || s.p[i] != '.')
+		return 0;
+	const char *rest = s.p + i + 1;
+	size_t left = s.n - i - 1;
+	return memchr(rest, '.', left) != NULL ? i + 1 : 0;
+}
+
+ev_str bedrock_model_key(ev_str id)
+{
+	static const char *const kinds[] = {":foundation-model/", ":inference-profile/"};
+	if (id.p == NULL || id.n == 0)
+		return id;
+	ev_str m = id;
+	if (has_prefix(id, "arn:")) {
+		bool known = false;
+		for (size_t k = 0; k < sizeof kinds / sizeof kinds[0] && !known; k++) {
+			size_t kn = strlen(kinds[k]);
+			for (size_t i = 0; i + kn <= id.n; i++)
+				if (memcmp(id.p + i, kinds[k], kn) == 0) {
+					m = ev_str_from(id.p + i + kn, id.n - i - kn);
+					known = true;
+					break;
+				}
+		}
+		if (!known)
+			return id;
+	}
+	size_t g = geo_prefix_len(m);
+	return g ? ev_str_from(m.p + g, m.n - g) : m;
+}
+
 bool bedrock_is_record(const json_value *rec)
 {
 	if (rec == NULL || rec->type != JSON_OBJECT)
@@ -751,7 +795,7 @@ lt_status bedrock_fill(event *ev, const json_value *rec, int64_t fallback_time_u
 	ev->principal = nonempty(json_get_path(rec, "identity.arn"));
 	ev->account = nonempty(json_get(rec, "accountId"));
 	ev->region = nonempty(json_get(rec, "region"));
-	ev->model = nonempty(json_get(rec, "modelId"));
+	ev->model = bedrock_model_key(nonempty(json_get(rec, "modelId")));
 	ev->error_code = nonempty(json_get(rec, "errorCode"));
 
 	const json_value *in = jget(rec, "input");

@@ -43,6 +43,17 @@
 
 /* Cap on each derived text field; longer text is truncated and reported. */
 #define BEDROCK_MAX_TEXT (16u << 20)
+#define BEDROCK_GEO_MAX 12 /* longest inference-profile geography prefix looked for ("us-gov") */
+
+/* The model an id names, as one key for every way of naming it (a slice of
+ * id, never a copy): a foundation-model ARN ("arn:aws:bedrock:R::
+ * foundation-model/anthropic.claude-3-haiku-...") and a system inference
+ * profile, as an ARN or an id with its geography prefix ("us.", "eu.",
+ * "apac.", "us-gov.", "global.", ...: invocation logs carry the ARN,
+ * CloudTrail the id) both give "anthropic.claude-3-haiku-...". Anything else
+ * (custom, imported and provisioned models, application inference profiles,
+ * unknown shapes) is returned as it is. The record keeps the original. */
+ev_str bedrock_model_key(ev_str id);
 
 /* True if rec looks like an invocation log record: schemaType
  * "ModelInvocationLog", or requestId together with operation or modelId. */

@@ -71,6 +71,11 @@ check "show by an upper-case eventID" '[ $rc -eq 0 ] && grep -q "DescribeVpcs" "
 rc=$?
 check "show by a CloudTrail requestID" '[ $rc -eq 0 ] && grep -q "1678eeea-bfc5-490c-9f5b-02a3ce38afdf" "$tmp/s2.out"'
 
+# an inference profile (ARN in invocation logs, us. id in CloudTrail) is its model: one stats row
+"$LLMTRAIL" stats "$case" --by model >"$tmp/stats.txt" 2>&1
+check "stats: the demo's inference-profile calls count under their model, no profile row" \
+	'! grep -q "inference-profile" "$tmp/stats.txt" && [ "$(grep -c "^anthropic.claude-3-5-sonnet-20240620-v1:0 " "$tmp/stats.txt")" -eq 1 ]'
+
 # analyze -o into a folder that holds another investigation: refused unless --append
 "$LLMTRAIL" analyze "$demo" -o "$tmp/d" --fail-on none -q >/dev/null 2>&1
 rc=$?
