@@ -732,7 +732,7 @@ lt_status metrics_add(metrics *m, const event *ev, lt_error *err)
 	buf_free(&key);
 	if (st == LT_OK) {
 		add_to_agg(m, &m->total, ev, &f, false);
-		if (f.inv)
+		if (f.inv && ev->input_tokens >= 0) /* unknown counts (absent, or not counts) are in no bucket */
 			m->token_buckets[token_bucket(ev->input_tokens)]++;
 		if (f.ec != EC_NONE)
 			st = tally_add(m, &m->errors, ev->error_code.p, ev->error_code.n, class_name(f.ec), f.inv, f.ct);

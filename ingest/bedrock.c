@@ -689,6 +689,50 @@ lt_status bedrock_derive(event *ev, const json_value *input_body, const json_val
 	return d.status;
 }
 
+static bool has_prefix(ev_str s, const char *p)
+{
+	size_t n = strlen(p);
+	return s.n >= n && memcmp(s.p, p, n) == 0;
+}
+
+/* "us." in "us.anthropic.claude-...": a geography, lower-case letters and
+ * '-', then a dot, then a provider id with a dot of its own. */
+static size_t geo_prefix_len(ev_str s)
+{
+	size_t i = 0;
+	while (i < s.n && i < BEDROCK_GEO_MAX && ((s.p[i] >= 'a' && s.p[i] <= 'z') || s.p[i] == '-'))
+		i++;
+	if (i < 2 || i >= s.n || s.p[i] != '.')
+		return 0;
+	const char *rest = s.p + i + 1;
+	size_t left = s.n - i - 1;
+	return memchr(rest, '.', left) != NULL ? i + 1 : 0;
+}
+
+ev_str bedrock_model_key(ev_str id)
+{
+	static const char *const kinds[] = {":foundation-model/", ":inference-profile/"};
+	if (id.p == NULL || id.n == 0)
+		return id;
+	ev_str m = id;
+	if (has_prefix(id, "arn:")) {
+		bool known = false;
+		for (size_t k = 0; k < sizeof kinds / sizeof kinds[0] && !known; k++) {
+			size_t kn = strlen(kinds[k]);
+			for (size_t i = 0; i + kn <= id.n; i++)
+				if (memcmp(id.p + i, kinds[k], kn) == 0) {
+					m = ev_str_from(id.p + i + kn, id.n - i - kn);
+					known = true;
+					break;
+				}
+		}
+		if (!known)
+			return id;
+	}
+	size_t g = geo_prefix_len(m);
+	return g ? ev_str_from(m.p + g, m.n - g) : m;
+}
+
 bool bedrock_is_record(const json_value *rec)
 {
 	if (rec == NULL || rec->type != JSON_OBJECT)
@@ -705,12 +749,30 @@ static ev_str nonempty(const json_value *v)
 	return s.n > 0 ? s : EV_STR_NULL;
 }
 
-static int64_t count_of(const json_value *v)
+/* A token count: -1 when absent or null (unknown); also -1, with *bad set to
+ * the value, when it is no whole number from 0 to BEDROCK_MAX_TOKENS (a
+ * string, a fraction, a negative, an overflow such as 1e999999). */
+static int64_t count_of(const json_value *v, const json_value **bad)
 {
 	int64_t n;
-	if (v == NULL || json_to_int64(v, &n) != LT_OK || n < 0)
+	if (v == NULL || v->type == JSON_NULL)
 		return -1;
+	if (v->type != JSON_NUMBER || json_to_int64(v, &n) != LT_OK || n < 0 || n > BEDROCK_MAX_TOKENS) {
+		*bad = v;
+		return -1;
+	}
 	return n;
+}
+
+/* The note for a token count that is not counted, naming the field and value. */
+static lt_status bad_count(const char *field, const json_value *v, lt_error *err)
+{
+	bool text = v->type == JSON_NUMBER || v->type == JSON_STRING;
+	size_t n = text ? v->len : 0;
+	return lt_error_set(err, LT_EITEM, "%s %s%s%.*s%s%s is not a token count (a whole number from 0 to %llu): not counted",
+	                    field, v->type == JSON_STRING ? "\"" : "", text ? "" : "(not a number)", (int)(n > 40 ? 40 : n),
+	                    text ? v->u.s : "", n > 40 ? "..." : "", v->type == JSON_STRING ? "\"" : "",
+	                    (unsigned long long)BEDROCK_MAX_TOKENS);
 }
 
 static bool ends_with(ev_str s, const char *suffix)
@@ -751,13 +813,14 @@ lt_status bedrock_fill(event *ev, const json_value *rec, int64_t fallback_time_u
 	ev->principal = nonempty(json_get_path(rec, "identity.arn"));
 	ev->account = nonempty(json_get(rec, "accountId"));
 	ev->region = nonempty(json_get(rec, "region"));
-	ev->model = nonempty(json_get(rec, "modelId"));
+	ev->model = bedrock_model_key(nonempty(json_get(rec, "modelId")));
 	ev->error_code = nonempty(json_get(rec, "errorCode"));
 
 	const json_value *in = jget(rec, "input");
 	const json_value *out = jget(rec, "output");
-	ev->input_tokens = count_of(jget(in, "inputTokenCount"));
-	ev->output_tokens = count_of(jget(out, "outputTokenCount"));
+	const json_value *bad_in = NULL, *bad_out = NULL;
+	ev->input_tokens = count_of(jget(in, "inputTokenCount"), &bad_in);
+	ev->output_tokens = count_of(jget(out, "outputTokenCount"), &bad_out);
 	ev->input_body_ref = nonempty(jget(in, "inputBodyS3Path"));
 	ev->output_body_ref = nonempty(jget(out, "outputBodyS3Path"));
 	if (ev->input_body_ref.n > 0 || ev->output_body_ref.n > 0)
@@ -770,5 +833,9 @@ lt_status bedrock_fill(event *ev, const json_value *rec, int64_t fallback_time_u
 		return lt_error_set(err, LT_EITEM,
 				    "derived text of the invocation bodies was truncated (over %u bytes or out of memory)",
 				    BEDROCK_MAX_TEXT);
+	if (bad_in != NULL)
+		return bad_count("input.inputTokenCount", bad_in, err);
+	if (bad_out != NULL)
+		return bad_count("output.outputTokenCount", bad_out, err);
 	return LT_OK;
 }

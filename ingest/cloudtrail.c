@@ -15,6 +15,7 @@
 #include <stddef.h>
 
 #include "common/ltime.h"
+#include "ingest/bedrock.h"
 
 bool cloudtrail_is_record(const json_value *rec)
 {
@@ -95,7 +96,7 @@ lt_status cloudtrail_fill(event *ev, const json_value *rec, lt_error *err)
 	ev->region = str_at(rec, "awsRegion");
 	ev->source_ip = str_at(rec, "sourceIPAddress");
 	ev->user_agent = str_at(rec, "userAgent");
-	ev->model = model_of(rec);
+	ev->model = bedrock_model_key(model_of(rec));
 	ev->error_code = str_at(rec, "errorCode");
 	if (bearer_token(json_get(rec, "additionalEventData")))
 		ev->flags |= EV_F_BEARER_TOKEN;

@@ -4,7 +4,9 @@
 #
 # A case is a folder testdata/cases/NAME/ holding:
 #   cmd          one llmtrail invocation per line (arguments only, split on
-#                whitespace); @SRC@ is the source tree, @TMP@ a fresh temp dir
+#                whitespace); @SRC@ is the source tree (given to llmtrail as
+#                "src", a link in the temp dir the command runs in, so that
+#                paths are as long in every checkout), @TMP@ a fresh temp dir
 #   N.stdout     expected stdout of step N (1-based); compared when present
 #   N.stderr     expected stderr of step N; compared when present
 #   N.exit       expected exit code of step N (default 0)
@@ -44,11 +46,16 @@ for dir in "$cases_dir"/*/; do
 	[ -f "$dir/cmd" ] || continue
 	name=$(basename "$dir")
 	tmp=$(mktemp -d "${TMPDIR:-/tmp}/llmtrail-golden.XXXXXX")
+	# The source tree is reached as "src" from the temp dir the commands run in:
+	# evidence paths then have the same length in every checkout, so lengths and
+	# offsets that count them (a finding's value_length) do not depend on where
+	# the tree was cloned.
+	ln -s "$(cd "$LLMTRAIL_SRCDIR" && pwd)" "$tmp/src"
 	step=0
 	while IFS= read -r line || [ -n "$line" ]; do
 		case "$line" in '' | '#'*) continue ;; esac
 		step=$((step + 1))
-		args=$(printf '%s' "$line" | sed -e "s#@SRC@#$LLMTRAIL_SRCDIR#g" -e "s#@TMP@#$tmp#g")
+		args=$(printf '%s' "$line" | sed -e "s#@SRC@#src#g" -e "s#@TMP@#$tmp#g")
 		# shellcheck disable=SC2086 # arguments are split on whitespace by design
 		(cd "$tmp" && "$LLMTRAIL" $args) >"$tmp/.out" 2>"$tmp/.err" </dev/null
 		code=$?

@@ -21,8 +21,13 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
 # Per-model figures from raw invocation-log records.
-inv_jq='map(select(.schemaType == "ModelInvocationLog")) | unique_by(.requestId) | group_by(.modelId)
- | map({model: .[0].modelId, invocations: length,
+# A model's key as llmtrail counts it (ingest/bedrock.h bedrock_model_key): a
+# foundation-model or system inference-profile ARN, and a geography prefix
+# ("us.", "eu.", ...), name the same model.
+inv_jq='def mkey: sub("^arn:aws:bedrock:[^:]*:[^:]*:(foundation-model|inference-profile)/"; "")
+   | sub("^[a-z-]{2,12}\\.(?=[^.]+\\.)"; "");
+ map(select(.schemaType == "ModelInvocationLog")) | unique_by(.requestId) | group_by(.modelId | mkey)
+ | map({model: (.[0].modelId | mkey), invocations: length,
         input_tokens: (map(.input.inputTokenCount // 0 | if . > 0 then . else 0 end) | add),
         output_tokens: (map(.output.outputTokenCount // 0 | if . > 0 then . else 0 end) | add),
         lat: (map([.output.outputBodyJson? | .. | objects | (.latencyMs?, .invocationLatency?) | numbers] | last)

@@ -319,9 +319,38 @@ static void bedrock__missing_required__not_usable(void **state)
 	assert_true(bedrock_is_record(v));
 }
 
+
+static void key_is(const char *id, const char *want)
+{
+	ev_str k = bedrock_model_key(ev_str_from(id, strlen(id)));
+	assert_int_equal(k.n, strlen(want));
+	assert_memory_equal(k.p, want, k.n);
+}
+
+static void bedrock__model_key__one_key_for_arns_profiles_and_ids(void **state)
+{
+	(void)state;
+	const char *m = "anthropic.claude-3-5-sonnet-20240620-v1:0";
+	key_is(m, m);
+	key_is("us.anthropic.claude-3-5-sonnet-20240620-v1:0", m);
+	key_is("eu.anthropic.claude-3-5-sonnet-20240620-v1:0", m);
+	key_is("us-gov.anthropic.claude-3-5-sonnet-20240620-v1:0", m);
+	key_is("global.anthropic.claude-3-5-sonnet-20240620-v1:0", m);
+	key_is("arn:aws:bedrock:us-east-1:225510193261:inference-profile/us.anthropic.claude-3-5-sonnet-20240620-v1:0", m);
+	key_is("arn:aws:bedrock:us-east-1::foundation-model/anthropic.claude-3-5-sonnet-20240620-v1:0", m);
+	/* not the same model under another name: kept as given */
+	key_is("arn:aws:bedrock:us-east-1:1:provisioned-model/abc123", "arn:aws:bedrock:us-east-1:1:provisioned-model/abc123");
+	key_is("arn:aws:bedrock:us-east-1:1:application-inference-profile/x7", "arn:aws:bedrock:us-east-1:1:application-inference-profile/x7");
+	key_is("amazon.titan-embed-text-v2:0", "amazon.titan-embed-text-v2:0");
+	key_is("cohere.command-r-v1:0", "cohere.command-r-v1:0");
+	key_is("us.", "us.");
+	key_is("", "");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(bedrock__model_key__one_key_for_arns_profiles_and_ids),
 		cmocka_unit_test(bedrock__converse__header_and_all_block_kinds),
 		cmocka_unit_test(bedrock__converse_guardrail__blocked_answer_kept),
 		cmocka_unit_test(bedrock__anthropic_messages_shuffled_keys__text_and_tools),
