@@ -182,6 +182,7 @@ bool incident_prices_find(const incident_prices *p, rpt_str model, double *in_pe
 
 typedef struct caller {
 	rpt_str ip, ua, key;
+	bool bearer_token;
 } caller;
 
 typedef struct generation {
@@ -254,6 +255,7 @@ static caller *caller_copy(arena *a, const rpt_event_in *ev)
 	if (c == NULL || !copy_into(a, ev->source_ip, &c->ip) || !copy_into(a, ev->user_agent, &c->ua) ||
 	    !copy_into(a, ev->access_key, &c->key))
 		return NULL;
+	c->bearer_token = ev->bearer_token;
 	return c;
 }
 
@@ -336,6 +338,7 @@ lt_status incident_join_event(incident_join *j, rpt_event_in *ev, lt_error *err)
 		ev->source_ip = c->ip;
 		ev->user_agent = c->ua;
 		ev->access_key = c->key;
+		ev->bearer_token = c->bearer_token;
 		ev->caller_joined = true;
 		j->joined++;
 		return LT_OK;
@@ -740,6 +743,7 @@ static void event_caller(const builder *b, const rpt_event *e, caller *c)
 	c->ip = e->source_ip;
 	c->ua = e->user_agent;
 	c->key = e->access_key;
+	c->bearer_token = e->bearer_token;
 	if (c->ip.n == 0 && slice_eq(e->source, "invocation"))
 		(void)incident_join_late(b->o->join, e->request_id, &c->ip, &c->ua, &c->key);
 }

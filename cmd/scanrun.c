@@ -293,6 +293,7 @@ static void event_to_report(const event *ev, rpt_event_in *out)
 	out->service = str_of(ev->service);
 	out->principal = str_of(ev->principal);
 	out->access_key = str_of(ev->access_key);
+	out->bearer_token = (ev->flags & EV_F_BEARER_TOKEN) != 0;
 	out->account = str_of(ev->account);
 	out->region = str_of(ev->region);
 	out->source_ip = str_of(ev->source_ip);

@@ -28,7 +28,7 @@ struct report_csv {
 static const char header[] =
 	"datetime,timestamp,timestamp_desc,message,source,uid,request_id,action,service,"
 	"principal,access_key,account,region,source_ip,user_agent,model,error_code,"
-	"guardrail_action,input_tokens,output_tokens,latency_ms,evidence,member,line,rules\r\n";
+	"guardrail_action,credential,input_tokens,output_tokens,latency_ms,evidence,member,line,rules\r\n";
 
 report_csv *report_csv_begin(FILE *out, lt_error *err)
 {
@@ -142,7 +142,7 @@ lt_status report_csv_head(buf *out, const rpt_event_in *ev)
 	const rpt_str cols[] = {ev->source, ev->uid, ev->request_id, ev->action, ev->service,
 	                        ev->principal, ev->access_key, ev->account, ev->region,
 	                        ev->source_ip, ev->user_agent, ev->model, ev->error_code,
-	                        ev->guardrail_action};
+	                        ev->guardrail_action, rpt_s(ev->bearer_token ? "bedrock-api-key" : "")};
 	for (size_t i = 0; i < sizeof cols / sizeof cols[0] && st == LT_OK; i++)
 		st = cell(out, cols[i]);
 	if (st == LT_OK)

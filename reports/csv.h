@@ -5,7 +5,7 @@
  * Columns (RFC 4180, CRLF line ends, header first):
  *   datetime, timestamp, timestamp_desc, message, source, uid, request_id,
  *   action, service, principal, access_key, account, region, source_ip,
- *   user_agent, model, error_code, guardrail_action, input_tokens,
+ *   user_agent, model, error_code, guardrail_action, credential, input_tokens,
  *   output_tokens, latency_ms, evidence, member, line, rules
  * datetime/timestamp/timestamp_desc/message are what Timesketch's CSV import
  * requires (timestamp in microseconds); Timeline Explorer reads any CSV.

@@ -306,6 +306,7 @@ static bool make_event(findings *fs, const rpt_event_in *in, rpt_event *e)
 	e->input_tokens = in->input_tokens;
 	e->output_tokens = in->output_tokens;
 	e->caller_joined = in->caller_joined;
+	e->bearer_token = in->bearer_token;
 	return copy_str(fs->a, in->source, &e->source) && copy_str(fs->a, in->uid, &e->uid) &&
 	       copy_str(fs->a, in->action, &e->action) &&
 	       copy_str(fs->a, in->principal, &e->principal) &&

@@ -77,6 +77,7 @@ static void write_event(FILE *out, const rpt_event *e)
 	fputs(",", out); jkey(out, "user_agent"); jstr(out, e->user_agent);
 	fputs(",", out); jkey(out, "request_id"); jstr(out, e->request_id);
 	fprintf(out, ",\"caller_from_cloudtrail\":%s", e->caller_joined ? "true" : "false");
+	fputs(",", out); jkey(out, "credential"); jstr(out, rpt_s(e->bearer_token ? "bedrock-api-key" : ""));
 	fputs(",", out); jkey(out, "file"); jstr(out, e->evidence);
 	fputs(",", out); jkey(out, "member"); jstr(out, e->member);
 	fprintf(out, ",\"line\":%" PRIu64 ",", e->line);

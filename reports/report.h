@@ -228,6 +228,8 @@ typedef struct rpt_event_in {
 	uint64_t seq;          /* position in the scan's replay (event.seq); 0: none */
 	bool caller_joined;    /* source_ip, user_agent, access_key were joined from the
 	                          CloudTrail call with the same request id */
+	bool bearer_token;     /* made with a Bedrock API key (CloudTrail callWithBearerToken;
+	                          joined onto the invocation record like the caller) */
 } rpt_event_in;
 
 /* Clears ev: empty strings, numbers -1. */
@@ -384,6 +386,7 @@ typedef struct rpt_event {
 	int64_t input_tokens, output_tokens; /* -1 when absent */
 	bool caller_joined; /* source_ip, user_agent, access_key came from the CloudTrail call
 	                       with the same request id (an invocation record has none) */
+	bool bearer_token;  /* made with a Bedrock API key */
 	rpt_str evidence, member, member_sha256;
 	uint64_t line;
 	const rpt_match *matches;

@@ -75,7 +75,7 @@ static void jsonl__one_finding__exact_line(void **state)
 	        "\"group\":{\"principal\":\"arn:a\"},\"count\":2,\"events_omitted\":1,\"events\":[{\"uid\":\"ev-1\","
 	        "\"time\":\"2024-05-01T12:00:00.000000Z\",\"source\":\"cloudtrail\",\"action\":\"InvokeModel\","
 	        "\"principal\":\"arn:a\",\"source_ip\":\"10.0.0.1\",\"access_key\":\"\",\"user_agent\":\"\","
-	        "\"request_id\":\"\",\"caller_from_cloudtrail\":false,\"file\":\"e.tar\",\"member\":\"m.json\","
+	        "\"request_id\":\"\",\"caller_from_cloudtrail\":false,\"credential\":\"\",\"file\":\"e.tar\",\"member\":\"m.json\","
 	        "\"line\":7,\"member_sha256\":\"abcd\",\"matches\":[{\"field\":\"eventName\",\"excerpt\":"
 	        "\"InvokeModel\",\"excerpt_match\":[0,6],\"offsets\":[0,6],\"value_length\":11,"
 	        "\"redacted\":false}],\"matches_omitted\":0}]}\n");
