@@ -29,7 +29,12 @@ if [ -x /usr/bin/time ]; then
 	rc=$?
 	rss=$(tail -n 1 "$T/nest.rss")
 	check "nested archives: index exit 0 (exit $rc)" test "$rc" -eq 0
-	check "nested archives: peak RSS ${rss} KB under 350 MB (4 levels of 128 MiB)" test "$rss" -lt 358400
+	# AddressSanitizer's shadow memory and freed-memory quarantine add about a
+	# third (391 MB measured): the bound is the plain build's, doubled under it.
+	# Before the fix the plain build held every level (> 512 MB).
+	cap=358400
+	[ "${LLMTRAIL_SANITIZED:-no}" = yes ] && cap=$((cap * 2))
+	check "nested archives: peak RSS ${rss} KB under $((cap / 1024)) MB (4 levels of 128 MiB)" test "$rss" -lt "$cap"
 else
 	ok "# SKIP nested archives: exit code (no /usr/bin/time to measure peak RSS)"
 	ok "# SKIP nested archives: peak RSS (no /usr/bin/time)"
