@@ -2,26 +2,16 @@
  * incident.c — prices, the request-id join and incident building (see
  * incident.h, docs/incidents.md).
  *
- * The join keeps two generations of (request id -> caller) for the
- * CloudTrail Bedrock calls, each covering INCIDENT_JOIN_HORIZON_US; when
- * time passes the current generation's span the older one is freed, so the
- * map holds at most two horizons of calls. Records whose call has not been
- * seen yet wait the same way (pending); a call arriving for a pending record
- * stores its caller in a capped "late" map read after the replay.
- *
- * The builder works on finding indexes. Entities (type byte + value) are
- * interned in a capped strmap; (entity, finding) links are sorted by entity
- * then time and swept: consecutive findings of one entity whose spans lie
- * within the gap are united (a union-find with path halving). IPs and user
- * agents seen with INCIDENT_COMMON_PRINCIPALS or more principals, and IPs
- * carrying INCIDENT_COMMON_SHARE of the case's events, link nothing: one NAT
- * or one SDK version does not merge a case. A "routine" finding (its rule
- * and group produced INCIDENT_ROUTINE_MIN findings or more, at medium or
- * below) links only to other routine findings and is scored down.
- * Scoring: a finding's score is its level weight x confidence x the weight
- * of its most serious stage; an incident's risk is its best score plus half
- * the others', times a stage-diversity and a novelty boost. Everything is
- * recomputed from the report; nothing here reads evidence.
+ * The join keeps two generations of (request id -> caller), each covering
+ * INCIDENT_JOIN_HORIZON_US; a record seen before its call waits the same way
+ * and its caller goes to a capped "late" map read after the replay.
+ * The builder interns entities (type byte + value) in a capped strmap, sorts
+ * the (entity, finding) links by entity then time and sweeps them: findings
+ * of one entity within the gap are united (union-find, path halving). Common
+ * IPs / user agents link nothing; routine findings link only to each other;
+ * an actor-less silence joins the switch-off that explains it. A finding
+ * scores level weight x confidence x stage weight; an incident its best score
+ * plus half the rest, boosted for stage diversity and novelty.
  */
 #include "config.h"
 
@@ -1179,6 +1169,16 @@ static lt_status make_title(const builder *b, const inc *c, const facts *x, buf 
 	return st;
 }
 
+/* Adds the text in s (copied into a) to the steps. */
+static lt_status keep_step(arena *a, const buf *s, strset *out)
+{
+	char *d = arena_strndup(a, s->data, s->len);
+	if (d == NULL)
+		return LT_EFATAL;
+	set_add(out, rpt_sn(d, s->len));
+	return LT_OK;
+}
+
 /* Next steps: per actor, then per stage reached (docs/incidents.md). */
 static lt_status next_steps(const inc *c, const facts *x, arena *a, strset *out)
 {
@@ -1194,11 +1194,8 @@ static lt_status next_steps(const inc *c, const facts *x, arena *a, strset *out)
 		if (st == LT_OK)
 			st = buf_puts(&s, temp ? " (revoke the role's older sessions) and find how they were obtained"
 			                       : " and review everything it did since it was created");
-		char *d = st == LT_OK ? arena_strndup(a, s.data, s.len) : NULL;
-		if (d == NULL)
-			st = LT_EFATAL;
-		else
-			set_add(out, rpt_sn(d, s.len));
+		if (st == LT_OK)
+			st = keep_step(a, &s, out);
 	}
 	static const struct {
 		const char *stage, *step;
@@ -1223,11 +1220,8 @@ static lt_status next_steps(const inc *c, const facts *x, arena *a, strset *out)
 		buf_reset(&s);
 		st = buf_printf(&s, "Review the %llu invocation record%s listed (prompts and responses)",
 		                (unsigned long long)x->prompts, x->prompts == 1 ? "" : "s");
-		char *d = st == LT_OK ? arena_strndup(a, s.data, s.len) : NULL;
-		if (d == NULL)
-			st = LT_EFATAL;
-		else
-			set_add(out, rpt_sn(d, s.len));
+		if (st == LT_OK)
+			st = keep_step(a, &s, out);
 	}
 	for (size_t i = 0; i < x->ips.n && i < 3 && st == LT_OK; i++) {
 		buf_reset(&s);
@@ -1236,11 +1230,8 @@ static lt_status next_steps(const inc *c, const facts *x, arena *a, strset *out)
 			st = buf_append(&s, x->ips.v[i].p, x->ips.v[i].n);
 		if (st == LT_OK)
 			st = buf_puts(&s, " in VPC, proxy and other accounts' logs");
-		char *d = st == LT_OK ? arena_strndup(a, s.data, s.len) : NULL;
-		if (d == NULL)
-			st = LT_EFATAL;
-		else
-			set_add(out, rpt_sn(d, s.len));
+		if (st == LT_OK)
+			st = keep_step(a, &s, out);
 	}
 	buf_free(&s);
 	return st;

@@ -732,7 +732,7 @@ lt_status metrics_add(metrics *m, const event *ev, lt_error *err)
 	buf_free(&key);
 	if (st == LT_OK) {
 		add_to_agg(m, &m->total, ev, &f, false);
-		if (f.inv)
+		if (f.inv && ev->input_tokens >= 0) /* unknown counts (absent, or not counts) are in no bucket */
 			m->token_buckets[token_bucket(ev->input_tokens)]++;
 		if (f.ec != EC_NONE)
 			st = tally_add(m, &m->errors, ev->error_code.p, ev->error_code.n, class_name(f.ec), f.inv, f.ct);
@@ -887,13 +887,19 @@ static lt_status judge_count(metrics *m, const aseries *s, const dense *d, size_
 	if (lo < born)
 		lo = born;
 	double wmax = 0;
+	size_t active = 0;
 	for (size_t i = lo; i < h; i++) {
 		tmp[n] = tokens ? d[i].tokens : d[i].calls;
 		if (tmp[n] > wmax)
 			wmax = tmp[n];
+		active += d[i].calls > 0;
 		n++;
 	}
-	if (x <= METRICS_MAX_FACTOR * wmax)
+	/* a baseline is observations, not only elapsed time: until a series has
+	 * been active in enough hours (a nightly job: enough nights) its spike
+	 * must dwarf everything it did before, not merely double it */
+	double factor = active < METRICS_MIN_ACTIVE_HOURS ? METRICS_SPARSE_FACTOR : METRICS_MAX_FACTOR;
+	if (x <= factor * wmax)
 		return LT_OK;
 	double med, mad;
 	robust(tmp, n, &med, &mad);

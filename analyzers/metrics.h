@@ -53,6 +53,8 @@
 /* anomaly method (docs/metrics.md) */
 #define METRICS_WINDOW_HOURS 168   /* trailing baseline: 7 days */
 #define METRICS_MIN_HISTORY 24     /* hours of a series' own history (one daily cycle) before it is judged */
+#define METRICS_MIN_ACTIVE_HOURS 12 /* hours with calls in the window for the factor below ... */
+#define METRICS_SPARSE_FACTOR 10.0 /* ... else an hour must exceed this times the window's maximum */
 #define METRICS_Z 6.0              /* robust z-score threshold */
 #define METRICS_MAX_FACTOR 2.0     /* and more than this times the window's maximum */
 #define METRICS_MIN_INVOCATIONS 10 /* smallest anomalous hourly count */

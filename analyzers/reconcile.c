@@ -1129,7 +1129,8 @@ lt_status reconcile_case(case_db *c, const reconcile_options *o, reconcile_resul
 
 /* ---- report ------------------------------------------------------------------ */
 
-enum { R_GAP_LOGGING, R_CT_ONLY, R_INV_ONLY, R_GAP_CT, R_GAP_INV, R_GAP_CT_STOPPED, R_GAP_INV_OFF, R_COUNT };
+enum { R_GAP_LOGGING, R_CT_ONLY, R_INV_ONLY, R_GAP_CT, R_GAP_INV, R_GAP_CT_STOPPED, R_GAP_INV_OFF, R_DAMAGED,
+       R_COUNT };
 
 static const builtin_rule rules[R_COUNT] = {
 	[R_GAP_LOGGING] = {"llmtrail-reconcile-invocation-logging-gap",
@@ -1168,7 +1169,154 @@ static const builtin_rule rules[R_COUNT] = {
 	               "An account/region has no invocation-log record for a stretch in which its own activity "
 	               "predicts many. Low on its own; high when a logging deletion or change explains it.",
 	               "attack.defense-evasion"},
+	[R_DAMAGED] = {"llmtrail-reconcile-counterpart-in-damaged-member",
+	               "Records without counterpart where a damaged member would hold it", RPT_LEVEL_INFORMATIONAL,
+	               "CloudTrail calls without invocation-log record, invocation-log records without CloudTrail "
+	               "call, or a silent stretch, inside the time and account/region of a member of the other "
+	               "source (or the same, for a silence) that this run could not read whole: the counterpart is "
+	               "probably in that member, not missing. See the member's problem.",
+	               NULL},
 };
+
+/* ---- damaged members ------------------------------------------------------------
+ *
+ * A member the run could not read whole (case_damaged_members) explains a
+ * window only inside its own span: the time of its events read, widened by
+ * the time in its name (CloudTrail ..._YYYYMMDDTHHMMZ_..., invocation logs
+ * YYYYMMDDTHHMMSS...Z_...) less RECONCILE_DAMAGE_BEFORE_US and plus
+ * RECONCILE_DAMAGE_AFTER_US, and only for its account/region when its path
+ * names them (AWSLogs/<account>/<service>/<region>/). A member with no time
+ * at all explains nothing: one broken file cannot excuse a whole case. */
+
+#define RECONCILE_MAX_DAMAGED 10000
+#define RECONCILE_DAMAGE_BEFORE_US (60LL * 60 * 1000000LL)
+#define RECONCILE_DAMAGE_AFTER_US (15LL * 60 * 1000000LL)
+
+typedef struct damaged {
+	int source; /* EV_SRC_CLOUDTRAIL, EV_SRC_INVOCATION, or EV_SRC_UNKNOWN */
+	char account[16], region[32];
+	int64_t lo, hi;
+	char *where; /* "file :: member (reason)" */
+} damaged;
+
+typedef struct damaged_set {
+	damaged *v;
+	size_t n;
+} damaged_set;
+
+/* The first YYYYMMDDTHHMM in s, as microseconds; INT64_MIN if none. */
+static int64_t name_time(const char *s)
+{
+	for (const char *p = s; *p; p++) {
+		int ok = 1;
+		for (int i = 0; i < 13 && ok; i++)
+			ok = i == 8 ? p[i] == 'T' : (p[i] >= '0' && p[i] <= '9');
+		if (!ok)
+			continue;
+		char iso[32];
+		snprintf(iso, sizeof iso, "%.4s-%.2s-%.2sT%.2s:%.2s:00Z", p, p + 4, p + 6, p + 9, p + 11);
+		int64_t t;
+		if (ltime_parse(iso, strlen(iso), &t) == LT_OK)
+			return t;
+	}
+	return INT64_MIN;
+}
+
+/* account and region after "AWSLogs/<account>/<service>/<region>/" */
+static void name_scope(const char *s, damaged *d)
+{
+	const char *p = strstr(s, "AWSLogs/");
+	if (p == NULL)
+		return;
+	p += 8;
+	size_t a = strcspn(p, "/");
+	if (p[a] != '/' || a >= sizeof d->account)
+		return;
+	const char *svc = p + a + 1;
+	size_t sv = strcspn(svc, "/");
+	if (svc[sv] != '/')
+		return;
+	const char *reg = svc + sv + 1;
+	size_t r = strcspn(reg, "/");
+	if (reg[r] != '/' || r >= sizeof d->region || r == 0)
+		return;
+	memcpy(d->account, p, a);
+	d->account[a] = '\0';
+	memcpy(d->region, reg, r);
+	d->region[r] = '\0';
+}
+
+static int add_damaged(void *ctx, const case_damaged *cd)
+{
+	damaged_set *ds = ctx;
+	damaged d;
+	memset(&d, 0, sizeof d);
+	char path[2048];
+	snprintf(path, sizeof path, "%s/%s", cd->file, cd->member);
+	d.source = strcmp(cd->format, "cloudtrail") == 0 || strstr(path, "/CloudTrail/") ? EV_SRC_CLOUDTRAIL
+	         : strncmp(cd->format, "invocation", 10) == 0 || strstr(path, "/BedrockModelInvocationLogs/")
+	             ? EV_SRC_INVOCATION
+	             : EV_SRC_UNKNOWN;
+	name_scope(path, &d);
+	int64_t named = name_time(cd->member[0] ? cd->member : cd->file);
+	d.lo = INT64_MAX;
+	d.hi = INT64_MIN;
+	if (named != INT64_MIN) {
+		d.lo = named;
+		d.hi = named;
+	}
+	if (cd->first_us != INT64_MIN && cd->first_us < d.lo)
+		d.lo = cd->first_us;
+	if (cd->last_us != INT64_MIN && cd->last_us > d.hi)
+		d.hi = cd->last_us;
+	if (d.lo == INT64_MAX)
+		return 0; /* no time: explains nothing */
+	d.lo -= RECONCILE_DAMAGE_BEFORE_US;
+	d.hi += RECONCILE_DAMAGE_AFTER_US;
+	size_t need = strlen(path) + strlen(cd->reason) + 8;
+	d.where = malloc(need);
+	if (d.where == NULL)
+		return 1;
+	if (cd->member[0])
+		snprintf(d.where, need, "%s :: %s (%s)", cd->file, cd->member, cd->reason);
+	else
+		snprintf(d.where, need, "%s (%s)", cd->file, cd->reason);
+	damaged *nv = realloc(ds->v, (ds->n + 1) * sizeof *nv);
+	if (nv == NULL) {
+		free(d.where);
+		return 1;
+	}
+	ds->v = nv;
+	ds->v[ds->n++] = d;
+	return 0;
+}
+
+static void damaged_free(damaged_set *ds)
+{
+	for (size_t i = 0; i < ds->n; i++)
+		free(ds->v[i].where);
+	free(ds->v);
+	ds->v = NULL;
+	ds->n = 0;
+}
+
+/* The damaged member that would hold w's counterpart (the other source for
+ * record windows, the same source for a silence), or NULL. */
+static const damaged *damage_for(const damaged_set *ds, const reconcile_window *w)
+{
+	int want = w->kind == RECONCILE_CT_ONLY || w->kind == RECONCILE_GAP_INV ? EV_SRC_INVOCATION : EV_SRC_CLOUDTRAIL;
+	for (size_t i = 0; i < ds->n; i++) {
+		const damaged *d = &ds->v[i];
+		if (d->source != want && d->source != EV_SRC_UNKNOWN)
+			continue;
+		if ((d->account[0] && strcmp(d->account, w->account) != 0) ||
+		    (d->region[0] && strcmp(d->region, w->region) != 0))
+			continue;
+		if (d->lo <= w->first_us && w->last_us <= d->hi)
+			return d;
+	}
+	return NULL;
+}
 
 static const char *kind_name(reconcile_kind k)
 {
@@ -1364,7 +1512,7 @@ static lt_status add_summary_table(const reconcile_result *r, report *rep, lt_er
 /* One finding per window; the records of record windows come from rc_hit, in
  * window order (pos), filled by collect_hits. */
 static lt_status add_windows(const reconcile_result *r, case_db *c, report *rep, const size_t *idx, int read_hits,
-                             lt_error *err)
+                             const damaged_set *ds, lt_error *err)
 {
 	sqlite3_stmt *s = NULL;
 	lt_status st = read_hits ? prepare(c, "SELECT " HIT_COLUMNS " FROM rc_hit ORDER BY pos", &s, err) : LT_OK;
@@ -1372,14 +1520,19 @@ static lt_status add_windows(const reconcile_result *r, case_db *c, report *rep,
 	int64_t pos = 0;
 	for (size_t i = 0; i < r->nw && st == LT_OK; i++) {
 		const reconcile_window *w = &r->out[i];
-		char detail[512], a[LTIME_BUFSZ], b[LTIME_BUFSZ], gv[256];
-		describe(w, detail, sizeof detail);
+		char detail[2048], a[LTIME_BUFSZ], b[LTIME_BUFSZ], gv[256];
+		const damaged *dm = damage_for(ds, w);
+		size_t dl = 0;
+		if (dm != NULL) /* first: an excerpt keeps the first RPT_MATCH_MAX bytes */
+			dl = (size_t)snprintf(detail, sizeof detail, "counterpart probably in damaged member %s: ", dm->where);
+		describe(w, detail + (dl < sizeof detail ? dl : sizeof detail - 1), sizeof detail - (dl < sizeof detail ? dl : sizeof detail - 1));
 		ltime_format(w->first_us, 0, a);
 		ltime_format(w->last_us, 0, b);
 		snprintf(gv, sizeof gv, "%s/%s %s..%s", w->account, w->region, a, b);
 		rpt_pair g = {rpt_s("window"), rpt_s(gv)};
 		if (is_record_window(w)) {
-			size_t rule = w->kind == RECONCILE_INV_ONLY
+			size_t rule = dm != NULL ? idx[R_DAMAGED]
+			            : w->kind == RECONCILE_INV_ONLY
 			                  ? idx[R_INV_ONLY]
 			                  : (w->count >= RECONCILE_WINDOW_HIGH ? idx[R_GAP_LOGGING] : idx[R_CT_ONLY]);
 			for (size_t k = 0; k < w->count && st == LT_OK; k++, pos++) {
@@ -1403,7 +1556,8 @@ static lt_status add_windows(const reconcile_result *r, case_db *c, report *rep,
 		h.region = w->region;
 		h.detail_field = "reconciliation";
 		h.detail = detail;
-		size_t rule = w->kind == RECONCILE_GAP_CT ? (w->cause[0] ? idx[R_GAP_CT_STOPPED] : idx[R_GAP_CT])
+		size_t rule = dm != NULL && w->cause[0] == '\0' ? idx[R_DAMAGED]
+		            : w->kind == RECONCILE_GAP_CT ? (w->cause[0] ? idx[R_GAP_CT_STOPPED] : idx[R_GAP_CT])
 		                                          : (w->cause[0] ? idx[R_GAP_INV_OFF] : idx[R_GAP_INV]);
 		st = builtin_add_hit(rep, rule, &h, err);
 	}
@@ -1451,18 +1605,25 @@ lt_status reconcile_add_to_report(const reconcile_result *r, case_db *c, report 
 	}
 	if (st == LT_OK)
 		st = add_summary_table(r, rep, err);
+	damaged_set ds = {NULL, 0};
+	if (st == LT_OK && r->nw > 0)
+		st = case_damaged_members(c, RECONCILE_MAX_DAMAGED, add_damaged, &ds, err);
 	wanted *want = NULL;
 	size_t nwant = 0;
 	if (st == LT_OK)
 		st = wanted_records(r, &want, &nwant, err);
 	if (st != LT_OK || nwant == 0) {
 		free(want);
-		return st == LT_OK ? add_windows(r, c, rep, idx, 0, err) : st;
+		if (st == LT_OK)
+			st = add_windows(r, c, rep, idx, 0, &ds, err);
+		damaged_free(&ds);
+		return st;
 	}
 	temp_state ts;
 	st = writable_temp(c, &ts, err);
 	if (st != LT_OK) {
 		free(want);
+		damaged_free(&ds);
 		return st;
 	}
 	st = exec(c, hit_setup_sql, err);
@@ -1470,7 +1631,8 @@ lt_status reconcile_add_to_report(const reconcile_result *r, case_db *c, report 
 		st = collect_hits(r, c, want, nwant, err);
 	free(want);
 	if (st == LT_OK)
-		st = add_windows(r, c, rep, idx, 1, err);
+		st = add_windows(r, c, rep, idx, 1, &ds, err);
+	damaged_free(&ds);
 	return restore_temp(c, hit_teardown_sql, &ts, st, err);
 }
 

@@ -52,6 +52,7 @@
 #include "analyzers/sigma_cond.h"
 #include "analyzers/sigma_corr.h"
 #include "analyzers/sigma_ext.h"
+#include "analyzers/sigma_prompt.h"
 #include "analyzers/sigma_value.h"
 #include "analyzers/sigma_yaml.h"
 #include "common/arena.h"
@@ -68,6 +69,7 @@ typedef struct field_def {
 	char **paths;
 	size_t npaths;
 	int derived;
+	int prompt_kind; /* sigma_prompt.h: a prompt classifier field, 0 = not */
 	bool keyword;  /* every text leaf of the event */
 	bool anywhere; /* flatten: true — a member of that name at any depth */
 	sigma_ac *ac[EV_SRC_COUNT]; /* prefilter per event source (generic mode: [0] only) */
@@ -155,6 +157,9 @@ struct sigma_ruleset {
 	named_list *ph;
 	size_t nph;
 	bool generic, compiled;
+	pmodel *pm;      /* the prompt classifier, loaded when a rule needs it */
+	char *pm_dir;    /* the first rules directory loaded: where the model is */
+	bool pm_loaded;
 	void **regexes;
 	size_t nre, cre;
 	uint32_t *always;
@@ -225,6 +230,7 @@ struct sigma_detector {
 	pcre2_match_context *mctx;
 	pcre2_jit_stack *jit;
 	const event *ev;
+	sprompt_ctx sp; /* the prompt classifier's result for this event */
 	sigma_mctx mc;
 	sigma_span spans[SIGMA_MAX_SPANS]; /* of the rule being evaluated */
 	size_t nspans;
@@ -290,6 +296,8 @@ void ruleset_free(sigma_ruleset *rs)
 {
 	if (rs == NULL)
 		return;
+	pmodel_free(rs->pm);
+	free(rs->pm_dir);
 	for (size_t i = 0; i < rs->nre; i++)
 		pcre2_code_free(rs->regexes[i]);
 	for (size_t i = 0; i < rs->nfields; i++)
@@ -755,8 +763,16 @@ lt_status ruleset_load_path(sigma_ruleset *rs, const char *path, lt_error *err)
 		lt_error_where(err, path, NULL, 0);
 		return lt_error_set(err, LT_EFILE, "cannot read: %s", strerror(errno));
 	}
-	if (!S_ISDIR(sb.st_mode))
+	if (rs->pm_dir == NULL && (rs->pm_dir = strdup(path)) == NULL)
+		return oom(err);
+	if (!S_ISDIR(sb.st_mode)) {
+		char *slash = strrchr(rs->pm_dir, '/');
+		if (slash != NULL)
+			*slash = '\0';
+		else
+			strcpy(rs->pm_dir, ".");
 		return load_file(rs, path, err);
+	}
 	pathv files = {NULL, 0, 0};
 	lt_status st = collect_files(path, &files, 0, err);
 	for (size_t i = 0; i < files.n; i++) {
@@ -798,6 +814,7 @@ static lt_status intern_field(sigma_ruleset *rs, const char *name, bool keyword,
 		for (int d = DER_PROMPT; d <= DER_CREDENTIAL; d++)
 			if (strcmp(name, derived_names[d]) == 0)
 				f->derived = d;
+		f->prompt_kind = sprompt_field_kind(name);
 		const named_list *m = map_lookup(rs, name);
 		size_t np = m ? m->n : 1 + rs->nflatten;
 		f->paths = arena_calloc(rs->a, (np ? np : 1) * sizeof *f->paths);
@@ -1392,6 +1409,11 @@ lt_status ruleset_compile(sigma_ruleset *rs, lt_error *err)
 			return st;
 	}
 	attach_filters(rs);
+	for (size_t i = 0; i < rs->nfields && !rs->pm_loaded; i++)
+		if (rs->fields[i].prompt_kind) {
+			rs->pm = sprompt_load(rs->pm_dir);
+			rs->pm_loaded = true;
+		}
 	for (size_t i = 0; i < rs->n; i++) {
 		sigma_rule *r = rs->rules[i];
 		if (r->kind == SIGMA_KIND_CORRELATION && r->state == SIGMA_LOADED &&
@@ -1675,7 +1697,11 @@ static void resolve_field(sigma_detector *d, uint32_t id)
 			walk_all(a, &vv, ev->doc, NULL, 0);
 	} else {
 		ev_str s = derived_of(ev, f->derived);
-		if (f->derived && s.p != NULL) {
+		sigma_fval pv;
+		if (f->prompt_kind) {
+			if (sprompt_value(&d->sp, d->rs->pm, d->epoch, ev, f->prompt_kind, a, &pv))
+				vpush(a, &vv, pv, NULL);
+		} else if (f->derived && s.p != NULL) {
 			vpush(a, &vv, (sigma_fval){s.p, s.n, JSON_STRING}, NULL);
 		} else if (ev->doc != NULL) {
 			for (size_t i = 0; i < f->npaths; i++)
@@ -2011,6 +2037,7 @@ void sigma_detector_free(sigma_detector *d)
 	free(d->recs);
 	free(d->sel_cache);
 	free(d->keyidx);
+	sprompt_ctx_free(&d->sp);
 	free(d->out_spans);
 	free(d->out_feeds);
 	pcre2_match_data_free(d->md);
@@ -2080,8 +2107,9 @@ static const char *pk_str(packer *p, const char *s)
 	return at;
 }
 
-/* Strings that may live in detector scratch (span fields of keywords, keys)
- * are copied; values and errors point into the event or static text. */
+/* Strings that may live in detector scratch (span fields of keywords, keys,
+ * the prompt classifier's values) are copied; other values and errors point
+ * into the event or static text. */
 static const sigma_detection *pack(const sigma_detection *det, packer *p)
 {
 	sigma_detection *out = pk_take(p, sizeof *out, _Alignof(sigma_detection));
@@ -2101,9 +2129,18 @@ static const sigma_detection *pack(const sigma_detection *det, packer *p)
 	}
 	for (uint32_t i = 0; i < det->nspans; i++) {
 		const char *f = pk_str(p, det->spans[i].field);
+		/* the prompt classifier's values live in detector scratch: copy them too */
+		const char *v = det->spans[i].value;
+		if (det->spans[i].field != NULL && sprompt_field_kind(det->spans[i].field)) {
+			char *at = pk_take(p, det->spans[i].value_len, 1);
+			if (at != NULL)
+				memcpy(at, v, det->spans[i].value_len);
+			v = at;
+		}
 		if (spans != NULL) {
 			spans[i] = det->spans[i];
 			spans[i].field = f;
+			spans[i].value = v;
 		}
 	}
 	for (uint32_t i = 0; i < det->nfeeds; i++) {
@@ -2191,7 +2228,8 @@ static int apply_record(sigma_ruleset *rs, const event *ev, const sigma_detectio
 	const char *error = rec->error;
 	if (m && r->fs != NULL) {
 		m = rec->fs_group != NULL && rec->fs_value != NULL &&
-		    sigma_fs_feed(r->fs, rec->fs_group, rec->fs_value, ev->time_us, r->ext.fs_baseline_us);
+		    sigma_fs_feed(r->fs, rec->fs_group, rec->fs_value, ev->time_us, r->ext.fs_baseline_us,
+		                   r->ext.fs_from_rule);
 		if (m) {
 			m = !rec->filtered;
 			error = rec->error_seen;

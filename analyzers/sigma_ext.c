@@ -139,6 +139,10 @@ static lt_status parse_first_seen(arena *a, const sigma_ynode *v, sigma_ext *out
 	out->fs_baseline_us = b ? sigma_corr_timespan(sigma_yaml_str(b)) : 0;
 	if (out->fs_baseline_us < 0)
 		return bad(b, err, "first_seen baseline must be like 1d, 12h, 30m");
+	const char *from = sigma_yaml_str(sigma_yaml_get(v, "baseline_from"));
+	if (from != NULL && strcmp(from, "rule") != 0 && strcmp(from, "group") != 0)
+		return bad(v, err, "first_seen baseline_from must be group or rule");
+	out->fs_from_rule = from != NULL && strcmp(from, "rule") == 0;
 	out->first_seen = true;
 	return LT_OK;
 }
@@ -385,6 +389,8 @@ typedef struct fs_entry {
 struct sigma_firstseen {
 	fs_entry *tab;
 	size_t cap, n;
+	int64_t first_t; /* the rule's first matching event (baseline_from: rule) */
+	bool have_first;
 };
 
 sigma_firstseen *sigma_fs_new(void)
@@ -399,6 +405,7 @@ void sigma_fs_reset(sigma_firstseen *fs)
 	free(fs->tab);
 	fs->tab = NULL;
 	fs->cap = fs->n = 0;
+	fs->have_first = false;
 }
 
 void sigma_fs_free(sigma_firstseen *fs)
@@ -457,8 +464,12 @@ static fs_entry *fs_get(sigma_firstseen *fs, const char *key, int64_t t, bool *f
 }
 
 bool sigma_fs_feed(sigma_firstseen *fs, const char *group, const char *value, int64_t t,
-                   int64_t baseline_us)
+                   int64_t baseline_us, bool from_rule)
 {
+	if (!fs->have_first) {
+		fs->first_t = t;
+		fs->have_first = true;
+	}
 	size_t gl = strlen(group), vl = strlen(value);
 	char *k = malloc(gl + vl + 4);
 	if (k == NULL)
@@ -468,7 +479,7 @@ bool sigma_fs_feed(sigma_firstseen *fs, const char *group, const char *value, in
 	memcpy(k + 2, group, gl + 1);
 	bool fresh;
 	fs_entry *g = fs_get(fs, k, t, &fresh);
-	int64_t since = g ? g->t : t;
+	int64_t since = from_rule ? fs->first_t : g ? g->t : t;
 	k[0] = 'V';
 	k[2 + gl] = '\x1f';
 	memcpy(k + 3 + gl, value, vl + 1);

@@ -11,11 +11,13 @@
  *                           (case-insensitive) does not count
  *   require_overlap: {field, with, min_chars}
  *                           the two fields share a run of min_chars bytes
- *   first_seen: {group-by: [...], fields: [...], baseline: 1d}
+ *   first_seen: {group-by: [...], fields: [...], baseline: 1d,
+ *                baseline_from: group|rule}
  *                           stateful over the replay: the rule fires only for
  *                           a combination of `fields` values new for its group,
  *                           once `baseline` has passed since the group's first
- *                           matching event (values seen before are learned)
+ *                           matching event (or, baseline_from: rule, the
+ *                           rule's first; values seen before are learned)
  *
  * Ownership: parsed structures live in the arena given to sigma_ext_parse.
  * Failure returns: LT_EITEM with a message (*unsupported set for known but
@@ -61,6 +63,7 @@ typedef struct sigma_ext {
 	const char **fs_group, **fs_fields;
 	size_t fs_ngroup, fs_nfields;
 	int64_t fs_baseline_us;
+	bool fs_from_rule; /* baseline_from: rule */
 } sigma_ext;
 
 #define SIGMA_FS_MAX_KEYS 2000000u /* groups + distinct values remembered per rule */
@@ -71,9 +74,12 @@ sigma_firstseen *sigma_fs_new(void) LT_WUR;
 void sigma_fs_free(sigma_firstseen *fs);
 void sigma_fs_reset(sigma_firstseen *fs);
 /* A matching event of group `group` with value tuple `value` at time t:
- * true when the value is new for the group and the baseline is over. */
+ * true when the value is new for the group and the baseline is over: since
+ * the group's first matching event, or (from_rule) since the rule's first
+ * matching event of the replay, so a group that first appears after the
+ * rule's warm-up is new in all it does. */
 bool sigma_fs_feed(sigma_firstseen *fs, const char *group, const char *value, int64_t t,
-                   int64_t baseline_us);
+                   int64_t baseline_us, bool from_rule);
 
 /* Parses a rule's `llmtrail:` node (may be NULL: *out is all empty). */
 lt_status sigma_ext_parse(arena *a, const sigma_ynode *node, sigma_ext *out, bool *unsupported,

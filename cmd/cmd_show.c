@@ -10,7 +10,11 @@
  * byte offset and length) followed by the record: its exact bytes and a
  * newline, or with --pretty the parsed record re-serialised with indentation.
  * No record line starts with "# " (JSON text cannot), so `sed '/^# /d'`
- * recovers the exact bytes. Provenance text is escaped.
+ * recovers the exact bytes. Provenance text is escaped; on a terminal the
+ * record is too (put_record); piped, it is exact. When the file on
+ * disk that holds the record is gone or no longer matches its recorded size
+ * or SHA-256, a "# on-disk" line says so (the stored copy is still printed)
+ * and the exit status is 3.
  */
 #include "config.h"
 
@@ -20,6 +24,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include "cmd/commands.h"
 #include "cmd/exitcode.h"
@@ -27,9 +32,28 @@
 #include "common/buf.h"
 #include "common/log.h"
 #include "common/ltime.h"
+#include "common/textesc.h"
 #include "ingest/json.h"
 #include "store/case.h"
+#include "store/custody.h"
 #include "store/replay.h"
+
+static void put_file(void *ctx, const char *s, size_t n)
+{
+	fwrite(s, 1, n, (FILE *)ctx);
+}
+
+/* The exact bytes when stdout is a pipe or file; on a terminal, each line
+ * escaped by the rules of textesc.h (a raw U+202E or invalid byte in a
+ * record must not reorder or corrupt the screen), tabs and newlines kept. */
+static void put_record(const char *p, size_t n)
+{
+	if (!isatty(STDOUT_FILENO)) {
+		fwrite(p, 1, n, stdout);
+		return;
+	}
+	lt_escape(p, n, LT_ESC_KEEP_TAB | LT_ESC_KEEP_NL, put_file, stdout);
+}
 
 static const cli_option options[] = {
 	{"pretty", 'p', NULL, "pretty-print the record"},
@@ -96,6 +120,27 @@ static lt_status custody(case_db *c, int64_t member_id, buf *b)
 	}
 	sqlite3_finalize(s);
 	return st;
+}
+
+/* Custody is live: the file on disk that holds the record (hashed up to
+ * 1 GiB) against what was recorded; a difference is labelled, the stored
+ * copy still shown. *changed = 1 then. */
+static lt_status on_disk(case_db *c, const event *ev, buf *b, int *changed)
+{
+	char why[512] = "";
+	const char *kind = "";
+	int issue = 0;
+	lt_error err;
+	lt_error_clear(&err);
+	if (custody_check_member(c, ev->prov->member_id, (uint64_t)1 << 30, &issue, &kind, why, sizeof why, &err) !=
+	    LT_OK)
+		return LT_EFATAL;
+	if (!issue)
+		return LT_OK;
+	*changed = 1;
+	char line[700];
+	snprintf(line, sizeof line, "%s: %s; the record below is the copy stored when it was indexed", kind, why);
+	return sfield(b, "on-disk", line);
 }
 
 static lt_status provenance(case_db *c, const event *ev, buf *b)
@@ -167,7 +212,12 @@ static int show_events(case_db *c, const show_ctx *ctx, const replay_filter *f,
 			rc = LT_EXIT_UNREADABLE;
 		}
 		buf_reset(&b);
+		int changed = 0;
 		lt_status ps = (*found ? buf_putc(&b, '\n') : LT_OK) == LT_OK ? provenance(c, ev, &b) : LT_EFATAL;
+		if (ps == LT_OK)
+			ps = on_disk(c, ev, &b, &changed);
+		if (changed && rc == LT_EXIT_CLEAN)
+			rc = LT_EXIT_UNREADABLE;
 		if (ps == LT_OK)
 			ps = record(ctx, ev, &b);
 		if (ps != LT_OK) {
@@ -175,7 +225,7 @@ static int show_events(case_db *c, const show_ctx *ctx, const replay_filter *f,
 			rc = LT_EXIT_FATAL;
 			break;
 		}
-		fwrite(b.data, 1, b.len, stdout);
+		put_record(b.data, b.len);
 		(*found)++;
 	}
 	buf_free(&b);

@@ -112,35 +112,32 @@ static void cells(const event *ev, ev_str out[C_COUNT], char *timebuf, char *lin
 	out[C_CREDENTIAL] = (ev->flags & EV_F_BEARER_TOKEN) ? ev_str_from("bedrock-api-key", 15) : EV_STR_NULL;
 }
 
-/* RFC 4180 cell. Control characters are shown as \xNN (a CSV is read in
+/* RFC 4180 cell. Its text is first escaped as for the terminal (textesc.h:
+ * controls, bidi and invalid bytes as visible escapes, since a CSV is read in
  * terminals and line tools too), and a cell a spreadsheet would take for a
  * formula gets a leading apostrophe. */
-static lt_status csv_cell(buf *b, ev_str s)
+static lt_status csv_cell(buf *b, ev_str s, buf *tmp)
 {
-	const char *p = s.p ? s.p : "";
-	size_t n = s.n;
-	int formula = n > 0 && strchr("=+-@\t\r", p[0]) != NULL && p[0] != '\0';
+	buf_reset(tmp);
+	if (case_escape_text(tmp, s.p ? s.p : "", s.n) != LT_OK)
+		return LT_EFATAL;
+	const char *p = tmp->data ? tmp->data : "";
+	size_t n = tmp->len;
+	int formula = n > 0 && strchr("=+-@", p[0]) != NULL;
 	int quote = formula;
 	for (size_t i = 0; i < n && !quote; i++)
-		quote = p[i] == ',' || p[i] == '"' || p[i] == ' ' || (unsigned char)p[i] < 0x20;
+		quote = p[i] == ',' || p[i] == '"' || p[i] == ' ';
 	lt_status st = quote ? buf_putc(b, '"') : LT_OK;
 	if (st == LT_OK && formula)
 		st = buf_putc(b, '\'');
-	for (size_t i = 0; i < n && st == LT_OK; i++) {
-		unsigned char ch = (unsigned char)p[i];
-		if (ch == '"')
-			st = buf_append(b, "\"\"", 2);
-		else if (ch < 0x20 || ch == 0x7f || ch == '\\')
-			st = case_escape_text(b, p + i, 1);
-		else
-			st = buf_putc(b, p[i]);
-	}
+	for (size_t i = 0; i < n && st == LT_OK; i++)
+		st = p[i] == '"' ? buf_append(b, "\"\"", 2) : buf_putc(b, p[i]);
 	if (st == LT_OK && quote)
 		st = buf_putc(b, '"');
 	return st;
 }
 
-static lt_status format_line(buf *b, tl_format fmt, const ev_str c[C_COUNT])
+static lt_status format_line(buf *b, tl_format fmt, const ev_str c[C_COUNT], buf *tmp)
 {
 	lt_status st = LT_OK;
 	if (fmt == TL_JSONL)
@@ -149,13 +146,13 @@ static lt_status format_line(buf *b, tl_format fmt, const ev_str c[C_COUNT])
 		if (fmt == TL_CSV) {
 			st = i ? buf_putc(b, ',') : LT_OK;
 			if (st == LT_OK)
-				st = csv_cell(b, c[i]);
+				st = csv_cell(b, c[i], tmp);
 		} else if (fmt == TL_JSONL) {
 			st = buf_printf(b, "%s\"%s\":", i ? "," : "", col_names[i]);
 			if (st == LT_OK && i == C_LINE)
 				st = buf_append(b, c[i].p, c[i].n);
 			else if (st == LT_OK)
-				st = c[i].n ? json_write_string(b, c[i].p, c[i].n) : buf_puts(b, "null");
+				st = c[i].n ? json_write_string_bytes(b, c[i].p, c[i].n) : buf_puts(b, "null");
 		} else {
 			st = i ? buf_append(b, "  ", 2) : LT_OK;
 			if (st == LT_OK)
@@ -197,8 +194,9 @@ static int print_events(case_db *c, void *vctx)
 		log_lt_error(&err);
 		return LT_EXIT_FATAL;
 	}
-	buf b;
+	buf b, tmp;
 	buf_init(&b, 0);
+	buf_init(&tmp, 0);
 	lt_status st = header_line(&b, ctx->format);
 	const event *ev = NULL;
 	uint64_t shown = 0;
@@ -214,7 +212,7 @@ static int print_events(case_db *c, void *vctx)
 		char tbuf[LTIME_BUFSZ], lbuf[24];
 		cells(ev, cl, tbuf, lbuf);
 		shown++;
-		st = format_line(&b, ctx->format, cl);
+		st = format_line(&b, ctx->format, cl, &tmp);
 		if (st == LT_OK && b.len > 65536) {
 			fwrite(b.data, 1, b.len, stdout);
 			buf_reset(&b);
@@ -223,6 +221,7 @@ static int print_events(case_db *c, void *vctx)
 	if (b.len)
 		fwrite(b.data, 1, b.len, stdout);
 	buf_free(&b);
+	buf_free(&tmp);
 	replay_free(r);
 	if (fflush(stdout) != 0 || ferror(stdout)) {
 		fprintf(stderr, "llmtrail timeline: error writing output\n");

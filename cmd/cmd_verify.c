@@ -9,13 +9,16 @@
  * (kept in S3 object metadata, so absent from an export).
  * After the digests it prints the CloudTrail <-> invocation-log reconciliation
  * (analyzers/reconcile.h): windows of calls without records, and coverage gaps.
+ * Then the evidence on disk is re-checked against the case (store/custody.h):
+ * a file gone or changed since it was indexed is said on stderr.
  * It ends with one verdict line, "N verified, M unverifiable, K invalid", and
  * what reconciliation found missing. Exit: 0 when every check verified and
  * nothing is missing; 1 when a check is invalid (tampering, deletion), a log
  * file is missing, calls or records lack their counterpart, CloudTrail has a
  * coverage gap, or a check is unverifiable (no digests at all, a signature
- * without its key) unless --allow-unverifiable; 2 for a bad key file; 4 when
- * the case cannot be read.
+ * without its key) unless --allow-unverifiable; 2 for a bad key file; 3 when
+ * evidence on disk is gone or changed (precedence: exitcode.h); 4 when the
+ * case cannot be read.
  */
 #include "config.h"
 
@@ -26,11 +29,13 @@
 #include "analyzers/reconcile.h"
 #include "analyzers/verify.h"
 #include "cmd/commands.h"
+#include "cmd/custodyrun.h"
 #include "cmd/exitcode.h"
 #include "cmd/withcase.h"
 #include "common/buf.h"
 #include "common/log.h"
 #include "store/case.h"
+#include "store/custody.h"
 
 static const cli_option options[] = {
 	{"public-keys", 0, "FILE", "CloudTrail public keys (aws cloudtrail list-public-keys output)"},
@@ -175,6 +180,10 @@ static int run_verify(case_db *c, void *vctx)
 	buf b;
 	buf_init(&b, 0);
 	int rc = write_results(c, ctx, v, &b);
+	int64_t issues = rc == LT_EXIT_FATAL ? 0 : custody_say(c, NULL, 0, CUSTODY_HASH_MAX, 0, NULL);
+	exit_state ex = {0};
+	exit_state_note(&ex, rc);
+	exit_state_note(&ex, issues < 0 ? LT_EXIT_FATAL : issues > 0 ? LT_EXIT_UNREADABLE : LT_EXIT_CLEAN);
 	if (b.len)
 		fwrite(b.data, 1, b.len, stdout);
 	buf_free(&b);
@@ -183,7 +192,7 @@ static int run_verify(case_db *c, void *vctx)
 		fprintf(stderr, "llmtrail verify: error writing output\n");
 		return LT_EXIT_FATAL;
 	}
-	return rc;
+	return exit_state_code(&ex);
 }
 
 static int run(const command *self, int argc, char **argv)

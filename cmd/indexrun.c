@@ -8,7 +8,6 @@
 
 #include "cmd/indexrun.h"
 
-#define INDEXRUN_ETA_AFTER_SECONDS 2.0
 
 #include <errno.h>
 #include <stdint.h>
@@ -17,6 +16,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cmd/custodyrun.h"
+#include "cmd/progress.h"
 #include "common/buf.h"
 #include "common/log.h"
 #include "store/case.h"
@@ -71,15 +72,6 @@ int indexrun_parse_total(const char *value, uint64_t *out)
 	return LT_EXIT_USAGE;
 }
 
-static void fmt_eta(double secs, char *out, size_t n)
-{
-	if (secs < 0 || secs > 1e7)
-		snprintf(out, n, "?");
-	else if (secs >= 3600)
-		snprintf(out, n, "%dh%02dm", (int)(secs / 3600), (int)(secs / 60) % 60);
-	else
-		snprintf(out, n, "%dm%02ds", (int)(secs / 60), (int)secs % 60);
-}
 
 static void on_progress(void *vctx, const indexer_stats *s)
 {
@@ -89,15 +81,8 @@ static void on_progress(void *vctx, const indexer_stats *s)
 	double mb = (double)s->bytes / 1048576.0;
 	double rate = s->seconds > 0 ? (double)s->bytes / s->seconds : 0;
 	double evs = s->seconds > 0 ? (double)(s->events_new + s->duplicates) / s->seconds : 0;
-	char eta[32] = "?";
-	/* The first second's rate is mostly start-up (thread spawn, the first
-	 * archive's headers, cold caches): an ETA from it is wildly wrong. */
-	if (s->seconds < INDEXRUN_ETA_AFTER_SECONDS)
-		snprintf(eta, sizeof eta, "...");
-	else if (s->bytes_total > s->bytes && rate > 0)
-		fmt_eta((double)(s->bytes_total - s->bytes) / rate, eta, sizeof eta);
-	else if (s->bytes_total > 0)
-		snprintf(eta, sizeof eta, "0m00s");
+	char eta[32];
+	progress_eta(s->seconds, s->bytes, s->bytes_total, eta, sizeof eta);
 	fprintf(stderr, "\r\033[K%llu files, %llu members, %.1f MB (%.1f MB/s), %llu events (%.0f/s), ETA %s",
 	        (unsigned long long)s->files, (unsigned long long)s->members, mb, rate / 1048576.0,
 	        (unsigned long long)s->events_new, evs, eta);
@@ -116,29 +101,24 @@ static void clear_progress(index_ctx *c)
 static void on_problem(void *vctx, const char *kind, const char *file, const char *member, uint64_t line,
                        const char *reason)
 {
-	index_ctx *c = vctx;
-	clear_progress(c);
-	buf b;
-	buf_init(&b, 0);
-	lt_status st = buf_printf(&b, "llmtrail: %s: ", kind);
-	if (st == LT_OK)
-		st = case_escape_text(&b, file, strlen(file));
-	if (st == LT_OK && member && *member) {
-		st = buf_puts(&b, ": ");
-		if (st == LT_OK)
-			st = case_escape_text(&b, member, strlen(member));
+	clear_progress(vctx);
+	say_problem(kind, file, member, line, reason);
+}
+
+/* Evidence of this run recorded earlier and gone from the disk now (what
+ * changed is said by the walk). */
+static int64_t say_missing(const char *case_path, const char *const *paths, size_t npaths)
+{
+	case_db *c = NULL;
+	lt_error err;
+	lt_error_clear(&err);
+	if (case_open(case_path, CASE_READONLY, &c, &err) != LT_OK) {
+		log_lt_error(&err);
+		return -1;
 	}
-	if (st == LT_OK && line > 0)
-		st = buf_printf(&b, ": line %llu", (unsigned long long)line);
-	if (st == LT_OK)
-		st = buf_puts(&b, ": ");
-	if (st == LT_OK)
-		st = case_escape_text(&b, reason, strlen(reason));
-	/* a note (said, not a fault) is not an error: -q keeps it in the reports only */
-	log_level need = strcmp(kind, PROBLEM_NOTE) == 0 ? LT_LOG_WARN : LT_LOG_ERROR;
-	if (st == LT_OK && log_get_level() >= need)
-		fprintf(stderr, "%s\n", buf_cstr(&b));
-	buf_free(&b);
+	int64_t n = custody_say(c, paths, npaths, 0, 1, NULL);
+	case_close(c);
+	return n;
 }
 
 static void print_summary(const char *case_path, const indexer_stats *s)
@@ -184,7 +164,7 @@ static void print_totals(const char *case_path)
 int indexrun(const char *case_path, const char *const *paths, size_t npaths, const indexrun_options *io,
              exit_state *ex)
 {
-	index_ctx ctx = {0, isatty(STDERR_FILENO) && log_get_level() >= LT_LOG_WARN};
+	index_ctx ctx = {0, progress_wanted()};
 	indexer_options o;
 	indexer_options_init(&o);
 	o.jobs = io->jobs;
@@ -205,11 +185,17 @@ int indexrun(const char *case_path, const char *const *paths, size_t npaths, con
 		log_lt_error(&err);
 		exit_state_note(ex, LT_EXIT_FATAL);
 	}
+	int64_t missing = st == LT_OK ? say_missing(case_path, paths, npaths) : 0;
 	print_summary(case_path, &s);
 	if (st == LT_OK)
 		print_totals(case_path);
+	if (missing > 0)
+		printf("missing:    %lld recorded files are gone from the evidence (see above)\n", (long long)missing);
 	fflush(stdout);
-	if (s.unreadable > 0 || s.members_unreadable > 0 || s.earlier_problems > 0 || s.missing_bodies > 0)
+	if (missing < 0)
+		exit_state_note(ex, LT_EXIT_FATAL);
+	if (s.unreadable > 0 || s.members_unreadable > 0 || s.earlier_problems > 0 || s.missing_bodies > 0 ||
+	    missing > 0)
 		exit_state_note(ex, LT_EXIT_UNREADABLE);
 	return st == LT_OK ? 0 : -1;
 }

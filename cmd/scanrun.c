@@ -20,6 +20,7 @@
 #include "config.h"
 
 #include "cmd/scanrun.h"
+#include "cmd/custodyrun.h"
 #include "cmd/outpath.h"
 
 #include <errno.h>
@@ -32,6 +33,7 @@
 #include <string.h>
 #include <stdint.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "analyzers/copies.h"
 #include "analyzers/incident.h"
@@ -40,9 +42,11 @@
 #include "analyzers/reconcile.h"
 #include "analyzers/sigma.h"
 #include "analyzers/verify.h"
+#include "cmd/progress.h"
 #include "cmd/rulesdir.h"
 #include "cmd/term.h"
 #include "common/log.h"
+#include "common/tmpfile.h"
 #include "common/ltime.h"
 #include "ingest/sha256.h"
 #include "reports/csv.h"
@@ -50,7 +54,9 @@
 #include "reports/jsonl.h"
 #include "reports/junit.h"
 #include "reports/markdown.h"
+#include "reports/reportset.h"
 #include "store/case.h"
+#include "store/custody.h"
 #include "store/replay.h"
 
 #define SCAN_MAX_RULE_ERRORS_SHOWN 20
@@ -569,25 +575,29 @@ static void timeline_discard(timeline *t)
 {
 	if (t == NULL)
 		return;
-	if (t->spool != NULL) {
+	if (t->spool != NULL)
 		fclose(t->spool);
-		remove(t->spool_path);
-	}
 	buf_free(&t->row);
 	free(t);
 }
 
-static lt_status timeline_open(const char *dir, timeline **out, lt_error *err)
+/* The spool is an unlinked temporary file ($TMPDIR): nothing is left behind
+ * by a run that is killed. */
+static lt_status timeline_open(timeline **out, lt_error *err)
 {
 	timeline *t = calloc(1, sizeof *t);
 	*out = NULL;
 	if (t == NULL)
 		return lt_error_set(err, LT_EFATAL, "out of memory");
 	buf_init(&t->row, 0);
-	snprintf(t->spool_path, sizeof t->spool_path, "%s/timeline.csv.spool.tmp", dir);
-	t->spool = fopen(t->spool_path, "w+b");
+	snprintf(t->spool_path, sizeof t->spool_path, "the timeline spool");
+	int fd = lt_tmpfile("timeline", "timeline spool", err);
+	t->spool = fd >= 0 ? fdopen(fd, "w+b") : NULL;
 	if (t->spool == NULL) {
-		lt_error_set(err, LT_EFATAL, "cannot write %s: %s", t->spool_path, strerror(errno));
+		if (fd >= 0) {
+			lt_error_set(err, LT_EFATAL, "timeline spool: %s", strerror(errno));
+			close(fd);
+		}
 		free(t);
 		return LT_EFATAL;
 	}
@@ -941,10 +951,12 @@ static lt_status replay_case(scan *s, lt_error *err)
 	}
 	const event *ev = NULL;
 	lt_status st;
-	uint64_t lost = 0;
+	uint64_t lost = 0, seen = 0;
+	progress *pg = progress_new("scan", "events", (uint64_t)(s->totals.events > 0 ? s->totals.events : 0));
 	for (;;) {
 		lt_error e;
 		lt_error_clear(&e);
+		progress_update(pg, seen++);
 		st = replay_next(rp, &ev, &e);
 		if (st == LT_EFATAL) {
 			*err = e;
@@ -992,6 +1004,7 @@ static lt_status replay_case(scan *s, lt_error *err)
 			break;
 		}
 	}
+	progress_end(pg);
 	replay_free(rp); /* joins the producer: pc is no longer used */
 	sigma_detector_free(pc.det);
 	buf_free(&pc.row);
@@ -1174,8 +1187,14 @@ static lt_status add_problems(scan *s, lt_error *err)
 		                        reason, err);
 	}
 	sqlite3_finalize(st);
+	if (rc == LT_OK) { /* custody is live: the evidence on disk against the case */
+		int64_t gone = custody_say(s->c, NULL, 0, CUSTODY_HASH_MAX, 0, s->r);
+		if (gone < 0)
+			return lt_error_set(err, LT_EFATAL, "cannot re-check the evidence");
+		evidence_problems += (uint64_t)gone;
+	}
 	if (evidence_problems > 0) {
-		log_warn("%llu evidence problem(s) are recorded in the case; see the reports",
+		log_warn("%llu evidence problem(s) are recorded in the case or found on disk; see the reports",
 		         (unsigned long long)evidence_problems);
 		exit_state_note(s->ex, LT_EXIT_UNREADABLE);
 	}
@@ -1233,11 +1252,25 @@ static lt_status write_timeline(scan *s, const char *dir, lt_error *err)
 	return st;
 }
 
-static lt_status write_outputs(scan *s, lt_error *err)
+/* Every file a report set may hold (reports/reportset.h drops stale ones). */
+static const char *const report_files[] = {"report.html", "junit.xml", "findings.jsonl", "incidents.jsonl", "summary.md",
+                                           "timeline.csv"};
+
+/* Testing aid: LLMTRAIL_FAIL_REPORT=NAME makes writing NAME fail (EIO), to
+ * show that a run failing between two report files leaves the previous set. */
+static lt_status injected_failure(const char *name, lt_error *err)
 {
-	const char *dir = s->o->out_dir;
-	if (ensure_dir(dir, err) != LT_OK)
-		return err->status;
+	const char *f = getenv("LLMTRAIL_FAIL_REPORT");
+	if (f == NULL || strcmp(f, name) != 0)
+		return LT_OK;
+	lt_error_clear(err);
+	errno = EIO;
+	return report_write_failed(err, name);
+}
+
+/* The report files, into the staging folder dir. */
+static lt_status write_set(scan *s, const char *dir, lt_error *err)
+{
 	static const struct {
 		unsigned bit;
 		const char *name;
@@ -1254,12 +1287,35 @@ static lt_status write_outputs(scan *s, lt_error *err)
 			continue;
 		char path[PATH_MAX];
 		snprintf(path, sizeof path, "%s/%s", dir, writers[i].name);
-		if (report_write_path(s->r, writers[i].fn, path, err) != LT_OK)
+		if (injected_failure(writers[i].name, err) != LT_OK ||
+		    report_write_path(s->r, writers[i].fn, path, err) != LT_OK)
 			return err->status;
 	}
-	if (s->tl != NULL && write_timeline(s, dir, err) != LT_OK)
+	if (s->tl != NULL && (injected_failure("timeline.csv", err) != LT_OK || write_timeline(s, dir, err) != LT_OK))
 		return err->status;
 	return LT_OK;
+}
+
+/* The set is written beside the output folder and swapped in at once. */
+static lt_status write_outputs(scan *s, lt_error *err)
+{
+	report_set *rs = NULL;
+	lt_status st = ensure_dir(s->o->out_dir, err); /* and its parents: the set is staged beside it */
+	if (st == LT_OK)
+		st = report_set_begin(s->o->out_dir, report_files, sizeof report_files / sizeof report_files[0], &rs,
+	                                err);
+	if (st == LT_OK)
+		st = write_set(s, report_set_path(rs), err);
+	if (st != LT_OK) {
+		report_set_abort(rs);
+		return st;
+	}
+	int atomic = 0;
+	st = report_set_commit(rs, &atomic, err);
+	if (st == LT_OK && !atomic)
+		log_warn("%s: the report files were replaced one by one (the folder could not be swapped as a whole)",
+		         s->o->out_dir);
+	return st;
 }
 
 /* The price table shipped beside the rule packs (rules/prices/); without it
@@ -1390,11 +1446,8 @@ void scan_run(const char *case_path, const scan_options *o, exit_state *ex)
 		if ((s.m = metrics_new(&mo)) == NULL)
 			st = lt_error_set(&err, LT_EFATAL, "out of memory");
 	}
-	if (st == LT_OK && (o->formats & SCAN_FMT_CSV)) {
-		st = ensure_dir(o->out_dir, &err);
-		if (st == LT_OK)
-			st = timeline_open(o->out_dir, &s.tl, &err);
-	}
+	if (st == LT_OK && (o->formats & SCAN_FMT_CSV))
+		st = timeline_open(&s.tl, &err);
 	if (st == LT_OK)
 		st = start_integrity(&s, case_path, &err);
 	if (st == LT_OK)

@@ -4,6 +4,8 @@
  */
 #include "common/error.h"
 
+#include "common/textesc.h"
+
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -53,22 +55,25 @@ void lt_error_where(lt_error *e, const char *file, const char *member, uint64_t 
 }
 
 /* Appends text to out[*len..n), escaping control bytes; keeps *len as the full length. */
+typedef struct fixed_out {
+	char *out;
+	size_t n, *len;
+} fixed_out;
+
+static void put_fixed(void *ctx, const char *s, size_t k)
+{
+	fixed_out *f = ctx;
+	for (size_t i = 0; i < k; i++, (*f->len)++)
+		if (f->n > 0 && *f->len < f->n - 1)
+			f->out[*f->len] = s[i];
+}
+
+/* Appends text to out[0..n) by the terminal rules of textesc.h (counting what
+ * did not fit in *len, as snprintf does). */
 static void put_escaped(char *out, size_t n, size_t *len, const char *text)
 {
-	for (const unsigned char *p = (const unsigned char *)text; *p != '\0'; p++) {
-		char tmp[5];
-		size_t k;
-		if (*p < 0x20 || *p == 0x7f) {
-			snprintf(tmp, sizeof tmp, "\\x%02x", *p);
-			k = 4;
-		} else {
-			tmp[0] = (char)*p;
-			k = 1;
-		}
-		for (size_t i = 0; i < k; i++, (*len)++)
-			if (n > 0 && *len < n - 1)
-				out[*len] = tmp[i];
-	}
+	fixed_out f = {out, n, len};
+	lt_escape(text, strlen(text), 0, put_fixed, &f);
 }
 
 size_t lt_error_format(const lt_error *e, char *out, size_t n)

@@ -5,8 +5,11 @@
  */
 #include "common/log.h"
 
+#include "common/textesc.h"
+
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 
 static log_level current = LT_LOG_WARN;
 
@@ -37,14 +40,15 @@ static const char *level_name(log_level level)
 	return "";
 }
 
+static void put_file(void *ctx, const char *s, size_t n)
+{
+	fwrite(s, 1, n, (FILE *)ctx);
+}
+
+/* Evidence text in a message cannot reach the terminal raw (textesc.h). */
 static void put_safe(const char *s, FILE *f)
 {
-	for (const unsigned char *p = (const unsigned char *)s; *p != '\0'; p++) {
-		if ((*p < 0x20 && *p != '\t') || *p == 0x7f)
-			fprintf(f, "\\x%02x", *p);
-		else
-			fputc(*p, f);
-	}
+	lt_escape(s, strlen(s), LT_ESC_KEEP_TAB, put_file, f);
 }
 
 void log_msg(log_level level, const char *fmt, ...)

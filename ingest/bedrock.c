@@ -749,12 +749,30 @@ static ev_str nonempty(const json_value *v)
 	return s.n > 0 ? s : EV_STR_NULL;
 }
 
-static int64_t count_of(const json_value *v)
+/* A token count: -1 when absent or null (unknown); also -1, with *bad set to
+ * the value, when it is no whole number from 0 to BEDROCK_MAX_TOKENS (a
+ * string, a fraction, a negative, an overflow such as 1e999999). */
+static int64_t count_of(const json_value *v, const json_value **bad)
 {
 	int64_t n;
-	if (v == NULL || json_to_int64(v, &n) != LT_OK || n < 0)
+	if (v == NULL || v->type == JSON_NULL)
 		return -1;
+	if (v->type != JSON_NUMBER || json_to_int64(v, &n) != LT_OK || n < 0 || n > BEDROCK_MAX_TOKENS) {
+		*bad = v;
+		return -1;
+	}
 	return n;
+}
+
+/* The note for a token count that is not counted, naming the field and value. */
+static lt_status bad_count(const char *field, const json_value *v, lt_error *err)
+{
+	bool text = v->type == JSON_NUMBER || v->type == JSON_STRING;
+	size_t n = text ? v->len : 0;
+	return lt_error_set(err, LT_EITEM, "%s %s%s%.*s%s%s is not a token count (a whole number from 0 to %llu): not counted",
+	                    field, v->type == JSON_STRING ? "\"" : "", text ? "" : "(not a number)", (int)(n > 40 ? 40 : n),
+	                    text ? v->u.s : "", n > 40 ? "..." : "", v->type == JSON_STRING ? "\"" : "",
+	                    (unsigned long long)BEDROCK_MAX_TOKENS);
 }
 
 static bool ends_with(ev_str s, const char *suffix)
@@ -800,8 +818,9 @@ lt_status bedrock_fill(event *ev, const json_value *rec, int64_t fallback_time_u
 
 	const json_value *in = jget(rec, "input");
 	const json_value *out = jget(rec, "output");
-	ev->input_tokens = count_of(jget(in, "inputTokenCount"));
-	ev->output_tokens = count_of(jget(out, "outputTokenCount"));
+	const json_value *bad_in = NULL, *bad_out = NULL;
+	ev->input_tokens = count_of(jget(in, "inputTokenCount"), &bad_in);
+	ev->output_tokens = count_of(jget(out, "outputTokenCount"), &bad_out);
 	ev->input_body_ref = nonempty(jget(in, "inputBodyS3Path"));
 	ev->output_body_ref = nonempty(jget(out, "outputBodyS3Path"));
 	if (ev->input_body_ref.n > 0 || ev->output_body_ref.n > 0)
@@ -814,5 +833,9 @@ lt_status bedrock_fill(event *ev, const json_value *rec, int64_t fallback_time_u
 		return lt_error_set(err, LT_EITEM,
 				    "derived text of the invocation bodies was truncated (over %u bytes or out of memory)",
 				    BEDROCK_MAX_TEXT);
+	if (bad_in != NULL)
+		return bad_count("input.inputTokenCount", bad_in, err);
+	if (bad_out != NULL)
+		return bad_count("output.outputTokenCount", bad_out, err);
 	return LT_OK;
 }

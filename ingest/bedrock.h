@@ -43,6 +43,9 @@
 
 /* Cap on each derived text field; longer text is truncated and reported. */
 #define BEDROCK_MAX_TEXT (16u << 20)
+/* The largest token count taken as one (per record and field); larger,
+ * negative, fractional or non-numeric counts are not counted (see bedrock_fill). */
+#define BEDROCK_MAX_TOKENS ((int64_t)4294967295)
 #define BEDROCK_GEO_MAX 12 /* longest inference-profile geography prefix looked for ("us-gov") */
 
 /* The model an id names, as one key for every way of naming it (a slice of
@@ -66,7 +69,9 @@ bool bedrock_is_record(const json_value *rec);
  * CloudWatch export prefix). Returns LT_OK; LT_EITEM with err->msg naming the
  * field when timestamp or requestId is missing/invalid (the event must not be
  * used); or LT_EITEM with ev fully usable and err->msg saying what was lost
- * when only the derived text was truncated or could not be allocated — tell
+ * when only the derived text was truncated or could not be allocated, or when
+ * inputTokenCount/outputTokenCount is present but no whole number from 0 to
+ * BEDROCK_MAX_TOKENS (that count is then -1, unknown, and not summed) — tell
  * the two apart with *usable (may be NULL).
  */
 lt_status bedrock_fill(event *ev, const json_value *rec, int64_t fallback_time_us, arena *a,

@@ -11,7 +11,9 @@
  * Decoding never holds more than it must. Arrays of records ({"Records":[..]},
  * {"Events":[..]}, bare arrays) are parsed element by element with
  * JSON_ALLOW_TRAILING, so a batch of events can be flushed and the arena reset
- * mid-file, and a truncated file still yields every record before the damage.
+ * mid-file, and a truncated file still yields every record before the damage;
+ * a damaged element whose end can be found lexically (element_end) costs that
+ * record only, with a problem naming its index, and decoding resumes at the next.
  * Line formats parse one value at a time (JSON Lines, concatenated or
  * pretty-printed values) and resynchronise at the next line after a bad one;
  * the same code decodes a huge member in chunks (decode_chunk). Caps: a
@@ -511,7 +513,40 @@ static void run_lines(dctx *c, bool final, decode_cursor *cur, size_t *consumed)
 
 #define FAIL SIZE_MAX
 
-/* Elements of an array whose '[' is just before pos; returns the position after ']'. */
+/* The end of the array element at pos, found lexically (strings, escapes and
+ * bracket depth; nothing else checked), when it ends with ',' or ']' within
+ * limit bytes: the position of that ',' or ']'. FAIL when it does not (the
+ * text is cut short, or the brackets never close): no resynchronising then. */
+static size_t element_end(const char *t, size_t pos, size_t limit)
+{
+	size_t depth = 0;
+	bool in_str = false;
+	for (size_t i = pos; i < limit; i++) {
+		char ch = t[i];
+		if (in_str) {
+			if (ch == '\\')
+				i++;
+			else if (ch == '"')
+				in_str = false;
+		} else if (ch == '"') {
+			in_str = true;
+		} else if (ch == '{' || ch == '[') {
+			depth++;
+		} else if (ch == '}' || ch == ']') {
+			if (depth == 0)
+				return ch == ']' ? i : FAIL;
+			depth--;
+		} else if (ch == ',' && depth == 0) {
+			return i;
+		}
+	}
+	return FAIL;
+}
+
+/* Elements of an array whose '[' is just before pos; returns the position after ']'.
+ * A damaged element (invalid JSON, too deep, a raw NUL) is a problem for that
+ * record only when its end can be found (element_end); decoding goes on at the
+ * next element. Otherwise the rest of the member is unreadable. */
 static size_t stream_elements(dctx *c, size_t pos, uint64_t *ordinal)
 {
 	const char *t = c->text;
@@ -528,6 +563,17 @@ static size_t stream_elements(dctx *c, size_t pos, uint64_t *ordinal)
 		lt_error e;
 		if (json_parse(c->a, t + pos, region, &o, &v, &used, &e) != LT_OK) {
 			c->res->records++;
+			size_t end = element_end(t, pos, pos + region);
+			if (end != FAIL) {
+				problem(c, LT_EITEM, *ordinal, c->base + pos + e.offset,
+					"record %llu: invalid JSON: %s; skipped, the next records are decoded",
+					(unsigned long long)*ordinal, e.msg);
+				pos = end;
+				if (t[pos] == ']')
+					return pos + 1;
+				pos = skip_ws(t, pos + 1, n);
+				continue;
+			}
 			problem(c, LT_EFILE, *ordinal, c->base + pos + e.offset,
 				"record %llu: invalid JSON%s: %s; the rest of the member is unreadable",
 				(unsigned long long)*ordinal,

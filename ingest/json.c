@@ -948,7 +948,8 @@ static bool escaped_format_char(const unsigned char *u)
 	return u[1] == 0x81 && u[2] >= 0xA6 && u[2] <= 0xA9;
 }
 
-lt_status json_write_string(buf *out, const char *s, size_t n)
+/* bytes: invalid UTF-8 as one \udcNN per byte (reversible), else \ufffd per sequence. */
+static lt_status write_string(buf *out, const char *s, size_t n, bool bytes)
 {
 	const char *p = s, *end = s + n;
 	lt_status st = buf_putc(out, '"');
@@ -965,7 +966,14 @@ lt_status json_write_string(buf *out, const char *s, size_t n)
 			continue;
 		}
 		int k = utf8_seq(u, (const unsigned char *)end);
-		if (k < 0) {
+		if (k < 0 && bytes) {
+			for (int j = 0; j < -k && st == LT_OK; j++) {
+				char esc[8];
+				snprintf(esc, sizeof esc, "\\udc%02x", u[j]);
+				st = put(out, esc, 6);
+			}
+			p += -k;
+		} else if (k < 0) {
 			st = put(out, "\\ufffd", 6);
 			p += -k;
 		} else if (k == 3 && escaped_format_char(u)) {
@@ -982,6 +990,16 @@ lt_status json_write_string(buf *out, const char *s, size_t n)
 	if (st == LT_OK)
 		st = buf_putc(out, '"');
 	return st;
+}
+
+lt_status json_write_string(buf *out, const char *s, size_t n)
+{
+	return write_string(out, s, n, false);
+}
+
+lt_status json_write_string_bytes(buf *out, const char *s, size_t n)
+{
+	return write_string(out, s, n, true);
 }
 
 static lt_status write_newline(buf *out, int indent, int level)

@@ -119,6 +119,13 @@ lt_status json_to_double(const json_value *v, double *out) LT_WUR;
  * U+200F, U+202A-U+202E, U+2066-U+2069); invalid UTF-8 becomes \ufffd. */
 lt_status json_write_string(buf *out, const char *s, size_t n) LT_WUR;
 
+/* The same, but each byte of invalid UTF-8 becomes \udcNN (NN its value, a
+ * lone low surrogate, as Python's "surrogateescape"): different bytes stay
+ * different and the exact bytes can be recovered (valid text never holds a
+ * lone surrogate). Used where bytes that are no text (file and member names)
+ * must survive, e.g. `timeline --format jsonl`. */
+lt_status json_write_string_bytes(buf *out, const char *s, size_t n) LT_WUR;
+
 /* Serializes v. indent 0: compact; indent > 0: pretty with that many spaces. */
 lt_status json_write(buf *out, const json_value *v, int indent) LT_WUR;
 

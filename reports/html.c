@@ -391,8 +391,10 @@ static void incident_card(const hw *w, size_t rank, const rpt_incident *in)
 			fputs(" / out ", w->out);
 			hnum(w, (uint64_t)in->output_tokens);
 		}
-		if (in->cost_usd >= 0)
+		if (in->cost_usd >= 0.005)
 			fprintf(w->out, " &#183; about %.2f USD", in->cost_usd);
+		else if (in->cost_usd >= 0)
+			fputs(" &#183; under 0.01 USD", w->out);
 		fputs("</dd>", w->out);
 	}
 	fputs("<dt>Why</dt><dd>", w->out);

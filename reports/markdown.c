@@ -130,8 +130,10 @@ static void incidents(FILE *out, const report *r)
 		md_stages(out, in->stages);
 		fprintf(out, "; %zu finding%s, %" PRIu64 " events", in->nfindings, in->nfindings == 1 ? "" : "s",
 		        in->events);
-		if (in->cost_usd >= 0)
+		if (in->cost_usd >= 0.005)
 			fprintf(out, "; estimated cost %.2f USD", in->cost_usd);
+		else if (in->cost_usd >= 0)
+			fputs("; estimated cost under 0.01 USD", out);
 		fputs("\n   - Why this level: ", out);
 		md(out, in->level_reason);
 		for (size_t k = 0; k < in->next_steps.n && k < 3; k++) {

@@ -15,6 +15,7 @@
 #include "reports/rtext.h"
 
 #include "common/buf.h"
+#include "common/textesc.h"
 #include "ingest/json.h"
 
 #include <stdlib.h>
@@ -22,64 +23,12 @@
 
 size_t rtext_utf8_decode(const unsigned char *p, size_t n, uint32_t *cp)
 {
-	unsigned char c = p[0];
-	if (c < 0x80) {
-		*cp = c;
-		return 1;
-	}
-	size_t len;
-	uint32_t v, min;
-	if (c >= 0xC2 && c <= 0xDF) {
-		len = 2;
-		v = c & 0x1Fu;
-		min = 0x80;
-	} else if (c >= 0xE0 && c <= 0xEF) {
-		len = 3;
-		v = c & 0x0Fu;
-		min = 0x800;
-	} else if (c >= 0xF0 && c <= 0xF4) {
-		len = 4;
-		v = c & 0x07u;
-		min = 0x10000;
-	} else {
-		return 0;
-	}
-	if (len > n)
-		return 0;
-	for (size_t i = 1; i < len; i++) {
-		if ((p[i] & 0xC0) != 0x80)
-			return 0;
-		v = (v << 6) | (p[i] & 0x3Fu);
-	}
-	if (v < min || v > 0x10FFFF || (v >= 0xD800 && v <= 0xDFFF))
-		return 0;
-	*cp = v;
-	return len;
+	return lt_utf8_decode(p, n, cp);
 }
 
 bool rtext_is_invisible(uint32_t c)
 {
-	return c < 0x20 || (c >= 0x7F && c <= 0x9F) || c == 0xAD || c == 0x061C || c == 0x180E ||
-	       (c >= 0x200B && c <= 0x200F) || (c >= 0x2028 && c <= 0x202E) ||
-	       (c >= 0x2060 && c <= 0x206F) || c == 0xFEFF || (c >= 0xFFF9 && c <= 0xFFFB) ||
-	       c == 0xFFFE || c == 0xFFFF || (c >= 0xE0000 && c <= 0xE007F) ||
-	       (c >= 0xE0100 && c <= 0xE01EF);
-}
-
-/* A visible escape for a code point (invalid == true: a raw byte). */
-static size_t escape_text(uint32_t c, bool invalid, char out[16])
-{
-	if (!invalid && c == '\n')
-		return (size_t)snprintf(out, 16, "\\n");
-	if (!invalid && c == '\t')
-		return (size_t)snprintf(out, 16, "\\t");
-	if (!invalid && c == '\r')
-		return (size_t)snprintf(out, 16, "\\r");
-	if (invalid || c < 0x100)
-		return (size_t)snprintf(out, 16, "\\x%02X", (unsigned)c);
-	if (c <= 0xFFFF)
-		return (size_t)snprintf(out, 16, "\\u%04X", (unsigned)c);
-	return (size_t)snprintf(out, 16, "\\u{%X}", (unsigned)c);
+	return lt_is_invisible(c);
 }
 
 typedef struct sink {
@@ -100,13 +49,13 @@ static void walk(const sink *s, const char *text, size_t n)
 		size_t len = rtext_utf8_decode(p + i, n - i, &c);
 		char e[16];
 		if (len == 0) {
-			s->visible(s, e, escape_text(p[i], true, e));
+			s->visible(s, e, lt_visible_escape(p[i], true, e));
 			i++;
 			continue;
 		}
 		bool keep = (s->flags & RTEXT_KEEP_NL) && (c == '\n' || c == '\t');
 		if (rtext_is_invisible(c) && !keep)
-			s->visible(s, e, escape_text(c, false, e));
+			s->visible(s, e, lt_visible_escape(c, false, e));
 		else if (c < 0x80)
 			s->ascii(s, (unsigned char)c);
 		else
@@ -216,12 +165,12 @@ static lt_status csv_text(buf *out, const unsigned char *p, size_t n, bool *spec
 		size_t len = rtext_utf8_decode(p + i, n - i, &c);
 		char e[16];
 		if (len == 0) {
-			st = buf_append(out, e, escape_text(p[i], true, e));
+			st = buf_append(out, e, lt_visible_escape(p[i], true, e));
 			i++;
 			continue;
 		}
 		if (rtext_is_invisible(c) && c != '\n' && c != '\t')
-			st = buf_append(out, e, escape_text(c, false, e));
+			st = buf_append(out, e, lt_visible_escape(c, false, e));
 		else {
 			*special = *special || c == '\n';
 			st = buf_append(out, p + i, len);

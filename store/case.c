@@ -28,6 +28,7 @@
 
 #include "common/arena.h"
 #include "common/buf.h"
+#include "common/textesc.h"
 #include "ingest/event.h"
 #include "store/blob.h"
 #include "store/schema.sql.h"
@@ -327,6 +328,8 @@ lt_status case_run_end(case_db *c, int64_t run_id, const char *status, lt_error 
 	return rc == SQLITE_DONE ? LT_OK : sql_fail(c, err, "update run");
 }
 
+#define CASE_STRS_ID_SLACK 65536 /* ids tolerated beyond twice the row count */
+
 lt_status case_strings_refresh(case_db *c, lt_error *err)
 {
 	int64_t max = 0;
@@ -335,6 +338,17 @@ lt_status case_strings_refresh(case_db *c, lt_error *err)
 		return st;
 	if (max >= (int64_t)UINT32_MAX)
 		return lt_error_set(err, LT_EFATAL, "case index %s: string ids out of range", c->path);
+	/* The dictionary is an array indexed by id, and llmtrail writes ids
+	 * 1..N densely (strs only grows): ids far beyond the row count mean a
+	 * damaged or forged case, which must not size that array. */
+	int64_t rows = 0;
+	st = query_int(c, "SELECT count(*) FROM strs", &rows, err);
+	if (st != LT_OK)
+		return st;
+	if (max > 2 * rows + CASE_STRS_ID_SLACK)
+		return lt_error_set(err, LT_EFATAL,
+		                    "case index %s is damaged: string id %lld for %lld strings (ids are dense)",
+		                    c->path, (long long)max, (long long)rows);
 	ev_str *nd = realloc(c->dict, ((size_t)max + 1) * sizeof *nd);
 	if (nd == NULL || (c->dict_mem == NULL && (c->dict_mem = arena_new(0, 0)) == NULL)) {
 		if (nd != NULL)
@@ -394,10 +408,49 @@ lt_status case_block_span(case_db *c, int64_t *span, lt_error *err)
 	lt_status st = query_int(c, "SELECT coalesce(max(id), 0) FROM blocks", &last, err);
 	if (st == LT_OK && last != c->span_blocks) {
 		st = query_int(c, "SELECT coalesce(max(t_max - t_min), 0) FROM blocks", &c->span, err);
+		if (c->span < 0)
+			c->span = 0; /* every block inverted (t_max < t_min): a corrupted case */
 		c->span_blocks = st == LT_OK ? last : -1;
 	}
 	*span = c->span;
 	return st;
+}
+
+lt_status case_damaged_members(case_db *c, size_t max, int (*fn)(void *ctx, const case_damaged *d), void *ctx,
+                               lt_error *err)
+{
+	static const char sql[] =
+		"SELECT m.id, e.path, m.path, m.format,"
+		" (SELECT p.reason FROM problems p WHERE p.member_id = m.id ORDER BY p.id LIMIT 1),"
+		" (SELECT min(b.t_min) FROM blocks b WHERE b.member_id = m.id),"
+		" (SELECT max(b.t_max) FROM blocks b WHERE b.member_id = m.id)"
+		" FROM members m JOIN evidence e ON e.id = m.evidence_id"
+		" WHERE m.problems > 0 OR m.state = 'unreadable' ORDER BY m.id LIMIT ?";
+	sqlite3_stmt *st = NULL;
+	if (sqlite3_prepare_v2(c->db, sql, -1, &st, NULL) != SQLITE_OK)
+		return lt_error_set(err, LT_EFATAL, "case index: %s", sqlite3_errmsg(c->db));
+	sqlite3_bind_int64(st, 1, max ? (sqlite3_int64)max : -1);
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		case_damaged d;
+#define TXT(i) (sqlite3_column_text(st, i) ? (const char *)sqlite3_column_text(st, i) : "")
+		d.member_id = sqlite3_column_int64(st, 0);
+		d.file = TXT(1);
+		d.member = TXT(2);
+		d.format = TXT(3);
+		d.reason = TXT(4);
+#undef TXT
+		d.first_us = sqlite3_column_type(st, 5) == SQLITE_NULL ? INT64_MIN : sqlite3_column_int64(st, 5);
+		d.last_us = sqlite3_column_type(st, 6) == SQLITE_NULL ? INT64_MIN : sqlite3_column_int64(st, 6);
+		if (fn(ctx, &d) != 0) {
+			rc = SQLITE_DONE;
+			break;
+		}
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return lt_error_set(err, LT_EFATAL, "case index: %s", sqlite3_errmsg(c->db));
+	return LT_OK;
 }
 
 int case_each_evidence_path(case_db *c, int (*fn)(void *ctx, const char *path), void *ctx, lt_error *err)
@@ -496,17 +549,7 @@ lt_status case_member_content(case_db *c, int64_t member_id, buf *out, lt_error 
 
 lt_status case_escape_text(buf *out, const char *s, size_t n)
 {
-	lt_status st = LT_OK;
-	for (size_t i = 0; i < n && st == LT_OK; i++) {
-		unsigned char ch = (unsigned char)s[i];
-		if (ch == '\\')
-			st = buf_append(out, "\\\\", 2);
-		else if (ch < 0x20 || ch == 0x7f)
-			st = buf_printf(out, "\\x%02x", ch);
-		else
-			st = buf_putc(out, (char)ch);
-	}
-	return st;
+	return lt_escape_buf(out, s, n, LT_ESC_BACKSLASH);
 }
 
 /* The object key of an S3 reference: what follows "s3://bucket/". */

@@ -61,7 +61,9 @@ lt_status case_block_span(case_db *c, int64_t *span, lt_error *err) LT_WUR;
  * extended when rows were added since (strs only grows). case_strings_refresh
  * brings it up to date; case_string returns the string with that id, or an
  * empty string with *ok = 0 for an id the case does not have (0 = absent is
- * ok). Strings stay valid until case_close. */
+ * ok). Strings stay valid until case_close. A case whose string ids are far
+ * sparser than llmtrail writes them (damaged or forged) is refused with
+ * LT_EFATAL rather than sizing the dictionary by its largest id. */
 typedef struct ev_str ev_str;
 lt_status case_strings_refresh(case_db *c, lt_error *err) LT_WUR;
 ev_str case_string(const case_db *c, uint32_t id, int *ok);
@@ -96,6 +98,22 @@ lt_status case_member_content(case_db *c, int64_t member_id, buf *out, lt_error 
  * holding the content). *member_id = 0 if none. */
 lt_status case_resolve_body(case_db *c, const char *ref, size_t ref_len, int64_t *member_id, lt_error *err) LT_WUR;
 
+
+/* A member the run could not read whole: unreadable, cut short, or with
+ * records that did not parse (its problems). first/last_us: the span of the
+ * events read from it (INT64_MIN when none); format as indexed ("" if never
+ * recognised); reason: its first problem's. Strings live until the next call
+ * of the callback. */
+typedef struct case_damaged {
+	int64_t member_id;
+	const char *file, *member, *format, *reason;
+	int64_t first_us, last_us;
+} case_damaged;
+
+/* Calls fn for every damaged member (at most max; 0 = no limit), by id.
+ * A non-zero return from fn stops the walk. LT_EFATAL on SQL errors. */
+lt_status case_damaged_members(case_db *c, size_t max, int (*fn)(void *ctx, const case_damaged *d), void *ctx,
+                               lt_error *err) LT_WUR;
 
 /* Escapes bytes for a terminal or a table cell: control characters and DEL as
  * \xNN, backslash as "\\"; valid UTF-8 kept. Appends to out. */

@@ -457,10 +457,10 @@ static lt_status sink_event(void *ctx, const event *ev)
 	}
 	event e = *ev;
 	char hex[SHA256_HEX_LEN + 1];
+	char uid[8 + SHA256_HEX_LEN]; /* e.uid may point here until copy_str below: same scope */
 	if (drop_oversized(sc, &e) != LT_OK)
 		return LT_EFATAL;
 	if ((e.uid.p == NULL || e.uid.n == 0) && sha256_hex(e.raw.p ? e.raw.p : "", e.raw.n, hex) == LT_OK) {
-		char uid[8 + SHA256_HEX_LEN];
 		snprintf(uid, sizeof uid, "sha256:%s", hex);
 		e.uid = ev_str_from(uid, strlen(uid));
 	}

@@ -158,5 +158,20 @@ tarc bad/bad-in-archive.tar tar.tmp
 gzip -9n bad/bad-in-archive.tar
 rm -rf tar.tmp
 
+# token counts that are no counts (too large, negative, fractional, a string,
+# an object) beside one valid count: noted per record and not summed
+i=0
+for v in 1e999999 123456789012345678901234567890123456789 -5 1.5e308 2.5 '"12"' '{}' 4294967296 7; do
+	i=$((i + 1))
+	printf '{"schemaType":"ModelInvocationLog","schemaVersion":"1.0","timestamp":"2024-05-01T12:00:%02dZ","accountId":"111122223333","identity":{"arn":"arn:aws:iam::111122223333:user/tok"},"region":"us-east-1","requestId":"req-tok-%d","operation":"InvokeModel","modelId":"anthropic.claude-v2","input":{"inputContentType":"application/json","inputBodyJson":{"prompt":"hi"},"inputTokenCount":%s},"output":{"outputContentType":"application/json","outputBodyJson":{"completion":"ok"},"outputTokenCount":3}}\n' "$i" "$i" "$v"
+done >bad/token-counts.jsonl
+
+# one damaged record (the second) inside {"Records":[...]}: a raw NUL, 300
+# levels of nesting, a bad escape; the first and third must still be read
+deep=$(awk 'BEGIN { for (i = 0; i < 300; i++) printf "["; for (i = 0; i < 300; i++) printf "]" }')
+sed 's/"eventName":"Converse"/"eventName":"Con@verse"/' src/ct-s3-records.json | tr '@' '\000' >bad/records-nul.json
+sed "s/\"eventName\":\"Converse\"/\"eventName\":\"Converse\",\"deep\":$deep/" src/ct-s3-records.json >bad/records-deep.json
+sed 's/"eventName":"Converse"/"eventName":"Con\\qverse"/' src/ct-s3-records.json >bad/records-escape.json
+
 stamp bad
 ls -lR export archives bad | awk '$5 ~ /^[0-9]+$/ { s += $5 } END { print "fixtures: " s " bytes" }'

@@ -783,6 +783,11 @@ static const gen_principal *varied_principal(const stream *st, const gen_princip
 		snprintf(tmp->session, sizeof tmp->session, "i-%012llx", (unsigned long long)(h & 0xffffffffffffull));
 		snprintf(tmp->principal_id, sizeof tmp->principal_id, "%.23s:%.40s", p->unique_id, tmp->session);
 		snprintf(tmp->arn, sizeof tmp->arn, "arn:aws:sts::%.15s:assumed-role/%.60s/%.40s", st->a->id, p->name, tmp->session);
+		tmp->idx = p->idx + 1000 * (1 + (int)(t % 8)); /* each instance its own session key */
+		if (p->nips > 1) { /* an instance calls from its own address */
+			memcpy(tmp->ips[0], p->ips[(h >> 48) % (uint64_t)p->nips], sizeof tmp->ips[0]);
+			tmp->nips = 1;
+		}
 	}
 	if (!p->console && p->type != GEN_SERVICE) {
 		long version = (long)((t - st->opt->start) / 86400 + p->idx * 3) / 10;

@@ -126,7 +126,7 @@ rm -f "$case" "$case-wal" "$case-shm"
 
 micro=""
 if [ "${BENCH_MICRO:-1}" != 0 ]; then
-	for b in bench_json bench_json_jansson bench_json_jsonc bench_gunzip; do
+	for b in bench_json bench_json_jansson bench_json_jsonc bench_gunzip bench_prompt; do
 		[ -x "$bindir/$b" ] || continue
 		echo "running $b"
 		micro+="\$ tests/bench/$b"$'\n'"$("$bindir/$b" 2>&1)"$'\n\n'

@@ -91,5 +91,19 @@ check "analyze of other evidence into a folder holding a case: usage error, case
 rc=$?
 check "--append adds it" '[ $rc -ne 2 ] && [ $rc -ne 4 ]'
 
+# progress: on a terminal a scan says where it is (and clears the line); never when not a terminal
+gen="${LLMTRAIL_BUILDDIR:-.}/llmtrail-gen"
+if command -v script >/dev/null 2>&1 && [ -x "$gen" ]; then
+	"$gen" --out "$tmp/g" --size 4M --seed 3 >/dev/null 2>&1
+	"$LLMTRAIL" index -q "$tmp/g.case" "$tmp/g" >/dev/null 2>&1
+	script -qc "'$LLMTRAIL' scan '$tmp/g.case' -o '$tmp/gr' -f md" "$tmp/tty.log" >/dev/null 2>&1 </dev/null
+	check "scan on a terminal shows progress with a total, then clears it" \
+		'tr "\r" "\n" <"$tmp/tty.log" | grep -Eq "^.\[Kscan: [0-9]+ of [0-9]+ events \([0-9]+%, " && tr "\r" "\n" <"$tmp/tty.log" | grep -v "scan: " | grep -q "^.\[K[a-z]"'
+	"$LLMTRAIL" scan "$tmp/g.case" -o "$tmp/gr2" -f md >/dev/null 2>"$tmp/notty.err"
+	check "scan not on a terminal: no progress line" '! grep -q "scan: " "$tmp/notty.err"'
+else
+	ok "# SKIP progress on a terminal: script(1) or llmtrail-gen missing"
+fi
+
 echo "1..$n"
 [ "$fails" -eq 0 ]

@@ -25,7 +25,7 @@ check "table: absent fields are shown as -" \
 uids=$(awk 'NR > 1 { for (i = 1; i <= NF; i++) if ($i ~ /^(ct|req)-/) { printf "%s ", $i; break } }' "$T/tl")
 check "chronological order, ties broken by source then uid" \
 	[ "$uids" = "ct-0000 ct-0001 req-0001 req-0001 req-0002 req-0003 ct-0009 " ]
-check "table escapes control characters" grep -q 'mallory\\x1b\[31m' "$T/tl"
+check "table escapes control characters" grep -q 'mallory\\x1B\[31m' "$T/tl"
 check "table holds no raw escape byte" sh -c "! grep -q \"$(printf '\033')\" '$T/tl'"
 
 "$LLMTRAIL" timeline -f csv "$C" >"$T/csv"
@@ -62,7 +62,7 @@ mkdir -p "$T/esc"
 cp "$DATA/ct-b.json" "$T/esc/ct-$(printf '\033')[31mred.json"
 "$LLMTRAIL" index "$T/esc.db" "$T/esc" >/dev/null 2>&1
 "$LLMTRAIL" show --pretty "$T/esc.db" ct-0009 >"$T/pretty-esc"
-check "show escapes provenance text" grep -q '^# member *ct-\\x1b\[31mred.json$' "$T/pretty-esc"
+check "show escapes provenance text" grep -q '^# member *ct-\\x1B\[31mred.json$' "$T/pretty-esc"
 check "show writes no raw escape byte" sh -c "! grep -q \"$(printf '\033')\" '$T/pretty-esc'"
 check "show prints every event with that uid" [ "$("$LLMTRAIL" show "$C" req-0001 | grep -c '^# source')" -eq 2 ]
 "$LLMTRAIL" show "$C" no-such-uid >/dev/null 2>"$T/err2"

@@ -11,6 +11,9 @@
 # files, which cutting breaks; its corpus is its seeds. FUZZ_TARGETS limits the run to some targets (names, spaces).
 # Each target's last coverage line and its final stats are printed (docs/fuzzing.md).
 set -u
+# an UndefinedBehaviorSanitizer report stops the target like a crash
+UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}
+export UBSAN_OPTIONS
 src=${1:?usage: run.sh SRCDIR BUILDDIR}
 build=${2:?usage: run.sh SRCDIR BUILDDIR}
 secs=${FUZZ_SECONDS:-60}
@@ -66,7 +69,7 @@ for bin in "$build"/tests/fuzz/fuzz_*; do
 				rm -f "$corpus/$h"
 			done
 		fi
-		echo "   corpus: $(ls "$corpus" | wc -l) inputs, $(du -sk "$corpus" | cut -f1) KB"
+		echo "   corpus: $(ls "$corpus" | wc -l) inputs, $(cat "$corpus"/* 2>/dev/null | wc -c) bytes"
 	fi
 done
 exit $status

@@ -600,13 +600,56 @@ static void blob__large_text__chunked_roundtrip(void **state)
 	free(text);
 }
 
+/* A corrupted case (found by fuzz_case): a block whose t_max is before its
+ * t_min made the block span negative, and a replay from the start of time
+ * computed INT64_MIN + span (signed overflow). The span is never negative;
+ * the replay ends with a status. */
+static void case__inverted_block_times__span_not_negative(void **state)
+{
+	fixture *f = *state;
+	lt_error err;
+	assert_int_equal(case_exec(f->c,
+	                           "PRAGMA foreign_keys=OFF;"
+	                           "INSERT INTO blocks(member_id, source, t_min, t_max, n, data)"
+	                           " VALUES (99, 1, 1714564800000000, -9000000000000000000, 1, x'00')",
+	                           &err),
+	                 LT_OK);
+	int64_t span = -1;
+	assert_int_equal(case_block_span(f->c, &span, &err), LT_OK);
+	assert_true(span >= 0);
+	replay_filter rf;
+	replay_filter_init(&rf);
+	replay *r = NULL;
+	if (replay_new(f->c, &rf, &r, &err) == LT_OK) {
+		const event *ev = NULL;
+		lt_status st;
+		int n = 0;
+		while ((st = replay_next(r, &ev, &err)) != LT_EFATAL && ev != NULL && n < 10)
+			n++;
+		replay_free(r);
+	}
+}
+
+/* Found by fuzz_case: one strs row with a huge id made the dictionary an
+ * array of that many entries (malloc of 3.5 GB for a 21 KB case). */
+static void case__sparse_string_ids__refused_not_allocated(void **state)
+{
+	fixture *f = *state;
+	lt_error err;
+	assert_int_equal(case_exec(f->c, "INSERT INTO strs(id, s) VALUES (200000000, 'forged')", &err),
+	                 LT_OK);
+	lt_error_clear(&err);
+	assert_int_equal(case_strings_refresh(f->c, &err), LT_EFATAL);
+	assert_non_null(strstr(err.msg, "is damaged: string id 200000000 for "));
+}
+
 static void case__escape_text__control_chars_escaped(void **state)
 {
 	(void)state;
 	buf b;
 	buf_init(&b, 0);
 	assert_int_equal(case_escape_text(&b, "a\x1b[31m\\\n\x7f", 9), LT_OK);
-	assert_string_equal(buf_cstr(&b), "a\\x1b[31m\\\\\\x0a\\x7f");
+	assert_string_equal(buf_cstr(&b), "a\\x1B[31m\\\\\\n\\x7F");
 	buf_free(&b);
 }
 
@@ -674,6 +717,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(writer__external_bodies__missing_flagged_then_resolved, setup, teardown),
 		cmocka_unit_test(blob__gzip_member__kept_verbatim),
 		cmocka_unit_test(blob__large_text__chunked_roundtrip),
+		cmocka_unit_test_setup_teardown(case__inverted_block_times__span_not_negative, setup, teardown),
+		cmocka_unit_test_setup_teardown(case__sparse_string_ids__refused_not_allocated, setup, teardown),
 		cmocka_unit_test(case__escape_text__control_chars_escaped),
 		cmocka_unit_test(case__uuid_text__packed_and_restored),
 		cmocka_unit_test_setup_teardown(writer__uuid_uids__stored_packed_deduplicated_and_shown_as_text, setup,

@@ -31,7 +31,7 @@ static void error__format__escapes_control_bytes(void **state)
 	lt_error_where(&e, "x\ny", NULL, 0);
 	char out[256];
 	lt_error_format(&e, out, sizeof out);
-	assert_string_equal(out, "x\\x0ay: bad \\x1b[31mred");
+	assert_string_equal(out, "x\\ny: bad \\x1B[31mred");
 }
 
 static void error__format__truncates_and_reports_full_length(void **state)

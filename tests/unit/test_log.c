@@ -64,7 +64,7 @@ static void log__control_bytes__are_escaped(void **state)
 	char out[512];
 	log_set_level(LT_LOG_WARN);
 	capture_stderr(emit_hostile, out, sizeof out);
-	assert_string_equal(out, "llmtrail: error: member evil\\x1b]0;pwned\\x07\\x0afake: line\n");
+	assert_string_equal(out, "llmtrail: error: member evil\\x1B]0;pwned\\x07\\nfake: line\n");
 }
 
 static void emit_lt_error(void)

@@ -292,6 +292,31 @@ static void metrics__burst_after_baseline__invocation_anomaly(void **state)
 	metrics_free(m);
 }
 
+/* A nightly job whose size varies (40 calls one night, 93 the next) in an
+ * hour it was seen in once: a series with few observations must dwarf its
+ * past (METRICS_SPARSE_FACTOR), not merely double it; an assumed-role
+ * session is judged as its role, so rotating sessions are one series. */
+static void metrics__sparse_series_and_role_sessions__not_anomalous(void **state)
+{
+	(void)state;
+	metrics *m = metrics_new(NULL);
+	for (int i = 0; i < 40; i++)
+		add(m, inv(T0 + 26 * HOUR + i, "batch", "m2", 500, 500, 10, NULL));
+	for (int i = 0; i < 93; i++)
+		add(m, inv(T0 + 51 * HOUR + i, "batch", "m2", 500, 500, 10, NULL));
+	char arn[128];
+	for (int h = 0; h < 72; h++) /* a fleet: a new session name every hour */
+		for (int i = 0; i < 3; i++) {
+			snprintf(arn, sizeof arn, "arn:aws:sts::1:assumed-role/app/i-%04d", h);
+			add(m, inv(T0 + h * HOUR + 60 * i, arn, "m", 100, 100, 10, NULL));
+		}
+	lt_error err;
+	assert_int_equal(metrics_finish(m, &err), LT_OK);
+	assert_int_equal(count_anomalies(m, METRICS_A_INVOCATIONS, NULL), 0);
+	assert_int_equal(count_anomalies(m, METRICS_A_TOKENS, NULL), 0);
+	metrics_free(m);
+}
+
 static void metrics__nightly_batch__not_anomalous(void **state)
 {
 	(void)state;
@@ -405,6 +430,7 @@ int main(void)
 		cmocka_unit_test(metrics__by_principal_and_day__keys),
 		cmocka_unit_test(metrics__burst_after_baseline__invocation_anomaly),
 		cmocka_unit_test(metrics__nightly_batch__not_anomalous),
+		cmocka_unit_test(metrics__sparse_series_and_role_sessions__not_anomalous),
 		cmocka_unit_test(metrics__error_burst__error_rate_anomaly),
 		cmocka_unit_test(metrics__late_newcomers__first_seen),
 		cmocka_unit_test(metrics__report__dashboard_and_findings),

@@ -1413,6 +1413,38 @@ static void sigma_ext__first_seen__after_baseline_only(void **s)
 	assert_int_equal(run_seq(rules, ev, 6).plain_hits, 1);
 }
 
+/* baseline_from: rule: the warm-up is the rule's, not the group's, so a
+ * group first seen after it is new in everything it does, and nothing is new
+ * before the rule has a baseline's worth of history (a one-hour case). */
+static void sigma_ext__first_seen__baseline_from_rule(void **s)
+{
+	(void)s;
+	const char *rules = "title: f\nlogsource: {product: aws, service: cloudtrail}\n"
+	                    "detection:\n  s:\n    eventName: InvokeModel\n  condition: s\n"
+	                    "llmtrail:\n  first_seen:\n    group-by: [user]\n    fields: [ip]\n    baseline: 1d\n"
+	                    "    baseline_from: rule\n";
+	const char *ev[] = {
+	    "0 {\"user\":\"u\",\"ip\":\"1.1.1.1\",\"eventName\":\"InvokeModel\"}",
+	    "3600 {\"user\":\"v\",\"ip\":\"2.2.2.2\",\"eventName\":\"InvokeModel\"}",   /* warm-up: learned */
+	    "90000 {\"user\":\"u\",\"ip\":\"1.1.1.1\",\"eventName\":\"InvokeModel\"}",  /* known */
+	    "90001 {\"user\":\"w\",\"ip\":\"3.3.3.3\",\"eventName\":\"InvokeModel\"}",  /* new group: fires */
+	    "90002 {\"user\":\"v\",\"ip\":\"4.4.4.4\",\"eventName\":\"InvokeModel\"}",  /* new value: fires */
+	};
+	assert_int_equal(run_seq(rules, ev, 5).plain_hits, 2);
+	assert_int_equal(run_seq(rules, ev, 2).plain_hits, 0);
+	const char *bad = "title: f\nlogsource: {product: aws, service: cloudtrail}\n"
+	                  "detection:\n  s:\n    eventName: InvokeModel\n  condition: s\n"
+	                  "llmtrail:\n  first_seen:\n    fields: [ip]\n    baseline_from: case\n";
+	sigma_ruleset *rs = ruleset_new();
+	lt_error err;
+	lt_error_clear(&err);
+	lt_status st = ruleset_load_text(rs, "bad.yml", bad, strlen(bad), &err);
+	if (st == LT_OK)
+		st = ruleset_compile(rs, &err);
+	assert_true(st != LT_OK || sigma_rule_state(ruleset_rule(rs, 0)) != SIGMA_LOADED);
+	ruleset_free(rs);
+}
+
 static void sigma_ext__validators__checksums_and_entropy(void **s)
 {
 	(void)s;
@@ -1919,6 +1951,7 @@ int main(void)
 	    cmocka_unit_test(sigma_corr__chain_after_day_of_use__finding_holds_firing_window_only),
 	    cmocka_unit_test(sigma_corr__long_values__full_value_identity),
 	    cmocka_unit_test(sigma_ext__first_seen__after_baseline_only),
+	    cmocka_unit_test(sigma_ext__first_seen__baseline_from_rule),
 	    cmocka_unit_test(sigma_ext__validators__checksums_and_entropy),
 	    cmocka_unit_test(sigma_ext__validators_and_exclusions__filter_regex_matches),
 	    cmocka_unit_test(sigma_detect__two_stages__same_hits_as_ruleset_match),

@@ -1,0 +1,27 @@
+/*
+ * custodyrun.h — the terminal side of the custody re-check (store/custody.h)
+ * for index, scan, verify; and the one format every evidence problem is
+ * printed in on stderr: "llmtrail: KIND: FILE[: MEMBER][: line N]: REASON",
+ * evidence text escaped.
+ */
+#ifndef LLMTRAIL_CMD_CUSTODYRUN_H
+#define LLMTRAIL_CMD_CUSTODYRUN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "reports/report.h"
+#include "store/case.h"
+
+/* Prints one problem line on stderr (when the log level shows errors; a
+ * PROBLEM_NOTE when it shows warnings). */
+void say_problem(const char *kind, const char *file, const char *member, uint64_t line, const char *reason);
+
+/* Re-checks the evidence of case c (only the paths only[0..nonly) when
+ * nonly > 0; files up to hash_max bytes are hashed) and says each issue;
+ * missing_only: only evidence that is gone (index, whose walker already says
+ * what changed). With r, each issue is also an error problem of the report.
+ * Returns the number of issues, -1 after printing a fatal error. */
+int64_t custody_say(case_db *c, const char *const *only, size_t nonly, uint64_t hash_max, int missing_only, report *r);
+
+#endif

