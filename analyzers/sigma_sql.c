@@ -494,6 +494,11 @@ static void emit_item(cctx *c, const char *key, const sigma_ynode *val)
 		cannot(c, "keyword search (no field name) is not compiled to SQL");
 		return;
 	}
+	if (c->src == EV_SRC_INVOCATION && strncmp(field, "llmtrail.", 9) == 0) {
+		cannot(c, "%s is computed by llmtrail's prompt analysis (analyzers/sigma_prompt.c), which SQL does not run",
+		       field);
+		return;
+	}
 	if (c->src == EV_SRC_INVOCATION && strcmp(field, "tool_calls") == 0) {
 		cannot(c, "tool_calls is not derived in SQL (streamed tool calls are rebuilt from partial JSON)");
 		return;

@@ -168,6 +168,11 @@ static void sigma_sql__validators_and_unknown_modifier__skipped(void **state)
 	assert_int_equal(ns, 1);
 	contains(why, "llmtrail.validators");
 	free(s);
+	s = script(INV_HEAD "detection:\n  sel:\n    llmtrail.score.extraction|gte: 0.5\n  condition: sel\n",
+	           SIGMA_SQL_DUCKDB, &ns, why, sizeof why);
+	assert_int_equal(ns, 1);
+	contains(why, "llmtrail.score.extraction is computed by llmtrail's prompt analysis");
+	free(s);
 	s = script(CT_HEAD "detection:\n  sel:\n    a|base64offset|contains: x\n  condition: sel\n",
 	           SIGMA_SQL_DUCKDB, &ns, why, sizeof why);
 	assert_int_equal(ns, 1);
