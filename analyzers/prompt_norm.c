@@ -618,6 +618,45 @@ static bool word_pass(const char *s, size_t n, sbuf *out, unsigned *flags)
 
 /* ================================================================ driver */
 
+/* The envelope a model's own prompt format wraps around the text (Llama's
+ * "<s>[INST] ... [/INST]", Llama 3's header tokens, ChatML, Gemma's turns)
+ * is not what a person wrote: it is removed before folding, so it neither
+ * raises the markup flag nor adds n-grams (a benign Llama prompt must not
+ * look more like an injection than the same words sent to Claude). Such
+ * tokens planted inside user text are the business of the regex rule
+ * chat_template_token_injection, which reads the raw prompt. */
+static const char *const template_tokens[] = {
+	"<s>", "</s>", "[INST]", "[/INST]", "<<SYS>>", "<</SYS>>", "<|begin_of_text|>", "<|end_of_text|>",
+	"<|start_header_id|>", "<|end_header_id|>", "<|eot_id|>", "<|im_start|>", "<|im_end|>", "<|endoftext|>",
+	"<|system|>", "<|user|>", "<|assistant|>", "<start_of_turn>", "<end_of_turn>"};
+
+static size_t template_token_at(const char *s, size_t n)
+{
+	for (size_t k = 0; k < sizeof template_tokens / sizeof template_tokens[0]; k++) {
+		size_t tn = strlen(template_tokens[k]);
+		if (tn <= n && memcmp(s, template_tokens[k], tn) == 0)
+			return tn;
+	}
+	return 0;
+}
+
+static bool put_without_templates(sbuf *in, const char *s, size_t n)
+{
+	size_t from = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] != '<' && s[i] != '[')
+			continue;
+		size_t tn = template_token_at(s + i, n - i);
+		if (tn == 0)
+			continue;
+		if (!sb_put(in, s + from, i - from) || !sb_putc(in, ' '))
+			return false;
+		i += tn - 1;
+		from = i + 1;
+	}
+	return sb_put(in, s + from, n - from);
+}
+
 lt_status pnorm_run(pnorm *nm, const char *s, size_t len, lt_error *err)
 {
 	nm->flags = 0;
@@ -628,7 +667,7 @@ lt_status pnorm_run(pnorm *nm, const char *s, size_t len, lt_error *err)
 	sbuf in = {nm->tmp, 0, nm->tmp_cap};
 	sbuf folded = {nm->fold, 0, nm->fold_cap}, tags = {nm->tags, 0, nm->tags_cap};
 	sbuf out = {nm->out, 0, nm->cap};
-	bool ok = sb_put(&in, s, len) && sb_putc(&in, '\n') &&
+	bool ok = put_without_templates(&in, s, len) && sb_putc(&in, '\n') &&
 	          decode_segments((const unsigned char *)s, len, &in, &nm->flags) &&
 	          sb_reserve(&folded, in.n) &&
 	          fold_text((const unsigned char *)in.p, in.n, &folded, &tags, &nm->flags);

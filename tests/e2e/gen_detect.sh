@@ -4,7 +4,8 @@
 # indexed with zero problems, and every incident in its ground truth must be
 # found: at least one finding must reference one of the incident's event ids
 # or request ids. A benign corpus (--attacks off) must raise no high or
-# critical finding. TAP output.
+# critical finding, and a --profile varied one stays within the benign-FP
+# budget. TAP output.
 set -u
 : "${LLMTRAIL:?}" "${LLMTRAIL_BUILDDIR:?}"
 gen="$LLMTRAIL_BUILDDIR/llmtrail-gen"
@@ -40,5 +41,28 @@ done <"$tmp/attack/ground-truth.jsonl"
 rc=$?
 [ "$rc" -eq 0 ] || jq -r 'select(.rule.level=="high" or .rule.level=="critical") | "# false positive: \(.rule.title)"' "$tmp/bout/findings.jsonl" | head -10
 report "$rc" "a benign corpus raises no high or critical finding (exit $rc)"
+# The false-positive budget on benign traffic the rules were not written
+# against: llmtrail-gen --profile varied (SDK start-ups, CI keys on a new
+# runner IP per job, rotating role sessions, SDK upgrades, root reading
+# configuration, a regional failover, night batch jobs, bursty chatbots) over
+# 8 days, past the 7-day first-seen warm-up. Budget (docs/rules.md): no high or
+# critical finding, at most one medium-or-higher finding per 10,000 events
+# (3 here: a small sample).
+"$gen" --out "$tmp/varied" --size 1M --seed 5 --days 8 --accounts 1 --regions 2 --attacks off --profile varied \
+	>/dev/null 2>&1
+"$LLMTRAIL" -q analyze "$tmp/varied" -o "$tmp/vout" --fail-on none >"$tmp/vout.txt" 2>&1
+report $? "analyze of a --profile varied benign corpus exits 0"
+events=$(sed -n 's/^case total: \([0-9]*\) events.*/\1/p' "$tmp/vout.txt")
+lvl='.rule.level == "medium" or .rule.level == "high" or .rule.level == "critical"'
+high=$(jq -s '[.[] | select(.rule.level == "high" or .rule.level == "critical")] | length' "$tmp/vout/findings.jsonl")
+medplus=$(jq -s "[.[] | select($lvl)] | length" "$tmp/vout/findings.jsonl")
+jq -r "select($lvl) | \"\\(.rule.level): \\(.rule.title)\"" "$tmp/vout/findings.jsonl" | sort | uniq -c | sed 's/^/# /' | head -20
+[ "${events:-0}" -gt 10000 ] && [ "$high" -eq 0 ]
+report $? "varied benign corpus: no high or critical finding (got $high, ${events:-?} events)"
+# ~25,000 events hold a handful of findings at most, so the 1-per-10,000
+# budget (measured on 512k events, docs/rules.md) is checked here with a
+# small-sample allowance: 3 per 10,000 (runs observed 0 to 5 for ~26,000).
+[ $((medplus * 10000)) -le $((3 * ${events:-0})) ]
+report $? "varied benign corpus: at most 3 medium-or-higher findings per 10,000 events (got $medplus for ${events:-?})"
 echo "1..$n"
 [ "$fails" -eq 0 ]
