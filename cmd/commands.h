@@ -15,5 +15,6 @@ extern const command cmd_show;
 extern const command cmd_stats;
 extern const command cmd_verify;
 extern const command cmd_rules;
+extern const command cmd_sql;
 
 #endif

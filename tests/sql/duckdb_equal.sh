@@ -1,0 +1,47 @@
+#!/bin/sh
+# duckdb_equal.sh — the DuckDB script of `llmtrail sql` finds, for every rule
+# it compiles, exactly the (rule, event) pairs the native scan finds, on the
+# demo evidence (TAP; tests/sql/compare.js does the comparing).
+# DuckDB comes from npm (@duckdb/node-api, pinned by package-lock.json),
+# installed once per build tree into $LLMTRAIL_BUILDDIR/tests/sql-node (the
+# source tree stays read-only). Skipped, saying so, only when node or npm is
+# absent; an install that fails is a failure.
+set -u
+S="${LLMTRAIL_SRCDIR:-.}"
+B="${LLMTRAIL_BUILDDIR:-.}"
+if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+	echo "1..0 # SKIP node and npm are needed to run DuckDB (@duckdb/node-api)"
+	exit 0
+fi
+N="$B/tests/sql-node"
+if [ ! -d "$N/node_modules/@duckdb/node-api" ]; then
+	mkdir -p "$N" && cp "$S/tests/sql/package.json" "$S/tests/sql/package-lock.json" "$N/" &&
+		chmod u+w "$N/package.json" "$N/package-lock.json" &&
+		(cd "$N" && npm ci --no-audit --no-fund >npm.log 2>&1)
+	if [ $? -ne 0 ]; then
+		echo "1..1"
+		echo "not ok 1 - npm ci of @duckdb/node-api in $N failed:"
+		sed 's/^/# /' "$N/npm.log" 2>/dev/null | tail -20
+		exit 1
+	fi
+fi
+T=$(mktemp -d) || exit 1
+trap 'rm -rf "$T"' EXIT
+EV=$(cd "$S/testdata/demo" && pwd)
+"$LLMTRAIL" analyze "$EV" -o "$T/native" -f csv -q >"$T/analyze.out" 2>&1
+rc=$?
+if [ ! -f "$T/native/timeline.csv" ]; then
+	echo "1..1"
+	echo "not ok 1 - llmtrail analyze wrote no timeline.csv (exit $rc)"
+	sed 's/^/# /' "$T/analyze.out"
+	exit 1
+fi
+if ! "$LLMTRAIL" sql --dialect duckdb --evidence "$EV" -o "$T/demo.sql" 2>"$T/sql.err"; then
+	echo "1..1"
+	echo "not ok 1 - llmtrail sql --dialect duckdb failed"
+	sed 's/^/# /' "$T/sql.err"
+	exit 1
+fi
+sed 's/^/# /' "$T/sql.err"
+DUCKDB_NODE_DIR="$N" node "$S/tests/sql/compare.js" "$T/demo.sql" "$T/native/timeline.csv" \
+	"${LLMTRAIL_SQL_TABLE:-$T/table.md}"
