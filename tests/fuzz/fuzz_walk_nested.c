@@ -14,9 +14,13 @@
  * Checks, beyond sanitizers and the callback contract of fuzz_walk: on an
  * uncorrupted nest the leaf is delivered exactly once, byte for byte, with
  * its SHA-256, at a depth of at most the number of levels, and no problem is
- * reported. The leaf is the payload, or, when bare gzip/bzip2/xz levels wrap
- * it directly, the outermost of those (a compressed leaf is delivered as
- * found, walk.h); compression around an archive leaves it an archive. A
+ * reported. The leaf is the payload, or, when bare gzip levels wrap it
+ * directly, the outermost of those (a gzip leaf is delivered as found for
+ * the indexer to inflate, walk.h); a bare bzip2/xz level is unwrapped by the
+ * walker (a container of one member), so it leaves the leaf as it was (and
+ * a walker that unwraps bare gzip too delivers the plain payload: either
+ * counts as the leaf); and
+ * compression around an archive leaves it an archive. A
  * 7-Zip archive inside bare compression cannot be read (libarchive's 7-Zip
  * reader seeks): there a reported problem is the expected outcome.
  */
@@ -43,6 +47,8 @@ typedef struct nest_run {
 	unsigned levels;
 	unsigned found;
 	unsigned problems;
+	const unsigned char *plain; /* the uncompressed payload: a walker that unwraps */
+	size_t plain_len;           /* bare compression delivers this instead */
 } nest_run;
 
 /* Each level: one of these formats, then (for all but raw, which needs one)
@@ -135,8 +141,9 @@ static lt_status on_member(void *ctx, walk_member *m)
 	nest_run *r = ctx;
 	if (m->data == NULL || m->len > CAP || strlen(m->sha256) != SHA256_HEX_LEN)
 		abort();
-	if (r->payload != NULL && m->len == r->payload_len && !m->partial &&
-	    memcmp(m->data, r->payload, m->len) == 0) {
+	bool as_found = r->payload != NULL && m->len == r->payload_len && memcmp(m->data, r->payload, m->len) == 0;
+	bool unwrapped = r->plain != NULL && m->len == r->plain_len && memcmp(m->data, r->plain, m->len) == 0;
+	if (!m->partial && (as_found || unwrapped)) {
 		char hex[SHA256_HEX_LEN + 1];
 		sha256_ctx *h = sha256_new();
 		if (h == NULL)
@@ -202,7 +209,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 		cur = next;
 		cur_len = next_len;
-		if (fmt >= F_RAW_GZ && cur_is_leaf) { /* compressed leaf: delivered as found */
+		if (fmt == F_RAW_GZ && cur_is_leaf) { /* a gzip leaf is delivered as found */
 			if (leaf != payload)
 				free(leaf);
 			leaf = cur;
@@ -225,7 +232,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (corrupt && cur_len > 0 && rest_len > 0)
 		cur[(cut * 131 + rest_len) % cur_len] ^= (unsigned char)(rest[0] | 1);
 
-	nest_run run = {leaf, leaf_len, levels, 0, 0};
+	nest_run run = {leaf, leaf_len, levels, 0, 0, payload, plen};
 	walk_options o;
 	walk_options_init(&o);
 	o.max_member_bytes = CAP;
