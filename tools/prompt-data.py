@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Build the prompt-attack training set from fetched public repository snapshots.
 
-Reads git snapshots (bare or not) under MIRROR (default /work/.mirror, one
+Reads git snapshots (bare or not) under MIRROR (default ./mirror, one
 directory per repository named owner+name/repo, as the `fetch` tool leaves
 them), never the network.  Writes JSON lines {"text", "label", "source",
 "group"} to stdout; label is one of benign, jailbreak, injection,
@@ -23,7 +23,7 @@ import re
 import subprocess
 import sys
 
-MIRROR = os.environ.get("MIRROR", "/work/.mirror")
+MIRROR = os.environ.get("MIRROR", "mirror")
 SKIP = re.compile(r"inthewild|jailbreak_llms|tensor.?trust|deepset|awesome-chatgpt-prompts", re.I)
 rows = []
 seen = set()
