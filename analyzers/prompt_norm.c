@@ -17,6 +17,8 @@
  */
 #include "analyzers/prompt_norm.h"
 
+#include "common/b64.h"
+
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -131,21 +133,6 @@ static uint32_t utf8_next(const unsigned char *s, size_t n, size_t *i)
 
 /* ================================================================ stage 0: decode */
 
-static int b64val(unsigned char c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '+' || c == '-')
-		return 62;
-	if (c == '/' || c == '_')
-		return 63;
-	return -1;
-}
-
 static int hexval(unsigned char c)
 {
 	if (c >= '0' && c <= '9')
@@ -181,7 +168,7 @@ static bool decode_b64(const unsigned char *s, size_t n, sbuf *out)
 	uint32_t acc = 0;
 	int bits = 0;
 	for (size_t i = 0; i < n && s[i] != '='; i++) {
-		acc = (acc << 6) | (uint32_t)b64val(s[i]);
+		acc = (acc << 6) | (uint32_t)lt_b64_value(s[i]);
 		bits += 6;
 		if (bits >= 8) {
 			bits -= 8;
@@ -257,7 +244,7 @@ static bool decode_segments(const unsigned char *s, size_t n, sbuf *out, unsigne
 	size_t i = 0;
 	while (i < n) {
 		size_t j = i;
-		while (j < n && (b64val(s[j]) >= 0 || s[j] == '='))
+		while (j < n && (lt_b64_value(s[j]) >= 0 || s[j] == '='))
 			j++;
 		size_t run = j - i;
 		if (run >= 16) {

@@ -19,6 +19,8 @@
  */
 #include "ingest/bedrock.h"
 
+#include "common/b64.h"
+
 #include <string.h>
 
 #include "common/buf.h"
@@ -166,21 +168,6 @@ static void add_each(derive *d, acc *x, const json_value *v, const char *key)
 
 /* ---- base64 (documents sent as bytes) ----------------------------------- */
 
-static int b64_val(unsigned char c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '+' || c == '-')
-		return 62;
-	if (c == '/' || c == '_')
-		return 63;
-	return -1;
-}
-
 /* Decodes base64 text into out; false if it is not base64 or holds a NUL. */
 static bool b64_text(ev_str in, buf *out)
 {
@@ -189,7 +176,7 @@ static bool b64_text(ev_str in, buf *out)
 		unsigned char c = (unsigned char)in.p[i];
 		if (c == '=' || c == '\n' || c == '\r')
 			continue;
-		int v = b64_val(c);
+		int v = lt_b64_value(c);
 		if (v < 0)
 			return false;
 		acc_bits = (acc_bits << 6) | (unsigned)v;
