@@ -19,7 +19,8 @@
 #ifndef LLMTRAIL_REPORTS_FINDINGS_H
 #define LLMTRAIL_REPORTS_FINDINGS_H
 
-#include "model/report.h"
+#include "common/error.h"
+#include "model/rpt.h"
 
 typedef struct findings findings;
 

@@ -5,6 +5,8 @@
  * analyzers, then hands it to the writers (html.h, junit.h, jsonl.h, csv.h,
  * markdown.h). The model depends on no other stage: it takes plain structs of
  * borrowed strings and copies what it keeps.
+ * Its value types (slices, levels, limits, options, the parts of a hit and
+ * of a finding) are in model/rpt.h, shared with the findings aggregator.
  *
  * Ownership, in one sentence: every builder function copies the strings it is
  * given into the report's arena, so the caller may free or reuse its inputs as
@@ -37,45 +39,11 @@
 #include <string.h>
 
 #include "common/error.h"
+#include "model/rpt.h"
 
 typedef struct report report;
 
-/* ---- strings ------------------------------------------------------------ */
-
-typedef struct rpt_str {
-	const char *p; /* may be NULL when n == 0 */
-	size_t n;
-} rpt_str;
-
-static inline rpt_str rpt_sn(const char *p, size_t n)
-{
-	rpt_str s = {p, n};
-	return s;
-}
-/* A C string as a slice; NULL becomes the empty slice. */
-static inline rpt_str rpt_s(const char *cstr)
-{
-	rpt_str s = {cstr, cstr ? strlen(cstr) : 0};
-	return s;
-}
-
-typedef struct rpt_pair {
-	rpt_str name;
-	rpt_str value;
-} rpt_pair;
-
 /* ---- enums -------------------------------------------------------------- */
-
-/* Sigma levels, in order of severity. */
-typedef enum rpt_level {
-	RPT_LEVEL_INFORMATIONAL = 0,
-	RPT_LEVEL_LOW = 1,
-	RPT_LEVEL_MEDIUM = 2,
-	RPT_LEVEL_HIGH = 3,
-	RPT_LEVEL_CRITICAL = 4,
-	RPT_LEVEL_NONE = 5 /* only as fail_on: nothing fails */
-} rpt_level;
-#define RPT_NLEVELS 5
 
 typedef enum rpt_outcome {
 	RPT_PASSED = 0,         /* ran, no finding */
@@ -123,28 +91,7 @@ const char *rpt_outcome_name(rpt_outcome o); /* "passed", "fired", "not applicab
 const char *rpt_severity_name(rpt_severity s);
 const char *rpt_check_name(rpt_check c);     /* "valid", "invalid", "unverifiable" */
 
-/* ---- limits ------------------------------------------------------------- */
-
-#define RPT_MAX_MATCHES 4         /* matches kept per event */
-#define RPT_EXCERPT_CONTEXT 60    /* bytes of context kept on each side of a match */
-#define RPT_MATCH_MAX 200         /* bytes of a match kept in an excerpt */
-#define RPT_TOP_CAP 50000         /* distinct principals / IPs counted */
-#define RPT_MAX_SOURCES 8         /* distinct event sources in the timeline; more go to "other" */
-#define RPT_HIT_INDEX_CAP 4000000 /* (event, rule) pairs of events without a seq remembered */
-
 /* ---- building ----------------------------------------------------------- */
-
-typedef struct rpt_options {
-	rpt_level fail_on;       /* findings at or above fail the run (RPT_LEVEL_NONE: never) */
-	bool redact;             /* redact secrets found by disclosure rules (default true) */
-	int64_t window_us;       /* aggregation window; 0 = every hit is its own finding */
-	size_t max_events;       /* events kept per finding (0 = default 20) */
-	size_t max_findings;     /* findings kept (0 = default 100000) */
-} rpt_options;
-
-#define RPT_DEFAULT_WINDOW_US (3600LL * 1000000LL)
-#define RPT_DEFAULT_MAX_EVENTS 20
-#define RPT_DEFAULT_MAX_FINDINGS 100000
 
 /* fail_on HIGH, redact on, window 1 h, default caps. */
 void rpt_options_default(rpt_options *o);
@@ -201,37 +148,6 @@ lt_status report_add_evidence(report *r, const rpt_evidence_in *in, lt_error *er
 lt_status report_add_problem(report *r, const char *file, const char *member, uint64_t line,
                              rpt_severity sev, const char *reason, lt_error *err) LT_WUR;
 
-/* One event as the writers see it. Numbers are -1 when absent. */
-typedef struct rpt_event_in {
-	int64_t time_us;
-	rpt_str source; /* "cloudtrail", "invocation" */
-	rpt_str uid;
-	rpt_str request_id;
-	rpt_str action;
-	rpt_str service;
-	rpt_str principal;
-	rpt_str access_key;
-	rpt_str account;
-	rpt_str region;
-	rpt_str source_ip;
-	rpt_str user_agent;
-	rpt_str model;
-	rpt_str error_code;
-	rpt_str guardrail_action;
-	int64_t input_tokens;
-	int64_t output_tokens;
-	int64_t latency_ms;
-	rpt_str evidence;      /* provenance: evidence file */
-	rpt_str member;        /* member chain, "" for the file itself */
-	uint64_t line;         /* line or record ordinal */
-	rpt_str member_sha256; /* of the member as stored */
-	uint64_t seq;          /* position in the scan's replay (event.seq); 0: none */
-	bool caller_joined;    /* source_ip, user_agent, access_key were joined from the
-	                          CloudTrail call with the same request id */
-	bool bearer_token;     /* made with a Bedrock API key (CloudTrail callWithBearerToken;
-	                          joined onto the invocation record like the caller) */
-} rpt_event_in;
-
 /* Clears ev: empty strings, numbers -1. */
 void rpt_event_init(rpt_event_in *ev);
 
@@ -245,13 +161,6 @@ void report_set_time_range(report *r, int64_t first_us, int64_t last_us);
 /* Counts by source taken from the index instead of report_note_event. */
 lt_status report_set_source_count(report *r, const char *source, uint64_t count,
                                   lt_error *err) LT_WUR;
-
-typedef struct rpt_match_in {
-	rpt_str field;      /* field name, e.g. "prompt" or "userIdentity.arn" */
-	rpt_str value;      /* the whole field value */
-	size_t start, end;  /* match span in value, byte offsets, start <= end <= value.n */
-	bool secret;        /* disclosure rule: redact the matched text unless redaction is off */
-} rpt_match_in;
 
 /*
  * One rule hit (findings.c). Merges into the rule's open finding for the same
@@ -365,47 +274,6 @@ typedef struct rpt_problem {
 	uint64_t line;
 	rpt_severity severity;
 } rpt_problem;
-
-typedef struct rpt_match {
-	rpt_str field;
-	rpt_str excerpt;       /* context + match (redacted when .redacted) + context */
-	size_t mark_start;     /* match span in excerpt */
-	size_t mark_end;
-	size_t value_start;    /* match span in the original field value */
-	size_t value_end;
-	size_t value_len;      /* length of the original field value */
-	bool cut_before;       /* excerpt starts after the value's start */
-	bool cut_after;        /* excerpt ends before the value's end (or the match was cut) */
-	bool redacted;
-} rpt_match;
-
-typedef struct rpt_event {
-	int64_t time_us;
-	rpt_str source, uid, action, principal, source_ip;
-	rpt_str request_id, access_key, user_agent, account, region, model, error_code;
-	int64_t input_tokens, output_tokens; /* -1 when absent */
-	bool caller_joined; /* source_ip, user_agent, access_key came from the CloudTrail call
-	                       with the same request id (an invocation record has none) */
-	bool bearer_token;  /* made with a Bedrock API key */
-	rpt_str evidence, member, member_sha256;
-	uint64_t line;
-	const rpt_match *matches;
-	size_t nmatches;
-	size_t matches_dropped;
-} rpt_event;
-
-typedef struct rpt_finding {
-	size_t rule;           /* index for report_rule */
-	int64_t first_us, last_us;
-	const rpt_pair *group;
-	size_t ngroup;
-	rpt_str group_text;    /* "name=value, name=value" (display; escape it) */
-	uint64_t count;        /* events in the finding */
-	const rpt_event *events;
-	size_t nevents;        /* kept; count - nevents were counted only */
-	double confidence;     /* 0..1; -1 until report_assess_finding */
-	rpt_str level_reason;  /* why its level (and confidence); empty until assessed */
-} rpt_finding;
 
 typedef struct rpt_integrity {
 	rpt_str object, check, detail;

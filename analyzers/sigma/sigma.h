@@ -68,6 +68,7 @@
 #include <stdint.h>
 
 #include "common/error.h"
+#include "analyzers/sigma/sigma_corr_fired.h"
 #include "ingest/event.h"
 
 typedef struct sigma_ruleset sigma_ruleset;
@@ -87,12 +88,6 @@ typedef enum sigma_kind {
 	                               temporal_ordered) */
 	SIGMA_KIND_INVALID = 3 /* not readable as a rule (see the reason) */
 } sigma_kind;
-
-/* Correlation windows keep at most this many events of one group, and all
- * of a ruleset's windows together at most SIGMA_CORR_MAX_EVENTS (by
- * default; ruleset_set_corr_budget), 32 bytes each. */
-#define SIGMA_CORR_MAX_WINDOW 10000u
-#define SIGMA_CORR_MAX_EVENTS 8000000u
 
 /* ---- ruleset */
 sigma_ruleset *ruleset_new(void) LT_WUR;
@@ -143,27 +138,6 @@ typedef struct sigma_span {
 } sigma_span;
 
 #define SIGMA_MAX_SPANS 16
-
-/* An event that took part in a correlation: where it is in the replay, not
- * what it holds (a window keeps thousands of events, a finding shows a few).
- * (source, time_us, tie) finds it again in the case (store/replay.h); seq is
- * its position in the replay that was matched. */
-typedef struct sigma_corr_event sigma_corr_event;
-struct sigma_corr_event {
-	int64_t time_us;
-	ev_source source;
-	uint32_t tie; /* event.tie */
-	uint64_t seq; /* event.seq */
-};
-
-/* A correlation rule that fired on this event (the last one it needed). */
-typedef struct sigma_corr_fired {
-	const char *group;   /* "field=value, field=value" ("" without group-by) */
-	int64_t first_us, last_us;
-	double value;        /* the count, sum or average that met the condition */
-	const sigma_corr_event *events; /* the matched events of the window, oldest first */
-	size_t nevents;
-} sigma_corr_fired;
 
 typedef struct sigma_hit {
 	const sigma_rule *rule;

@@ -52,11 +52,11 @@
 #include "common/arena.h"
 #include "common/buf.h"
 #include "common/error.h"
-#include "analyzers/sigma/sigma.h"
+#include "analyzers/sigma/sigma_corr_fired.h"
 #include "ingest/event.h"
 
 #define SIGMA_CORR_MAX_GROUPS 200000u
-/* SIGMA_CORR_MAX_WINDOW and SIGMA_CORR_MAX_EVENTS are in sigma.h. */
+/* SIGMA_CORR_MAX_WINDOW and SIGMA_CORR_MAX_EVENTS are in sigma_corr_fired.h. */
 
 enum sigma_corr_type {
 	SIGMA_CORR_EVENT_COUNT = 0,
@@ -71,7 +71,8 @@ enum sigma_corr_type {
 /* sigma_corr_expire's `now` at the end of the replay: every window closes. */
 #define SIGMA_CORR_END INT64_MAX
 
-/* sigma_corr_event and sigma_corr_fired are declared in sigma.h (the public API). */
+/* sigma_corr_event and sigma_corr_fired are declared in sigma_corr_fired.h
+ * (shared with the public API, sigma.h). */
 
 typedef struct sigma_corr sigma_corr;
 
