@@ -27,7 +27,6 @@
 #include <limits.h>
 #include <pthread.h>
 #include <stdatomic.h>
-#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -56,6 +55,7 @@
 #include "reports/markdown.h"
 #include "reports/reportset.h"
 #include "store/case.h"
+#include "store/caseq.h"
 #include "store/custody.h"
 #include "store/replay.h"
 
@@ -1130,64 +1130,53 @@ static lt_status run_builtin(scan *s, lt_error *err)
 
 /* ---- custody and problems from the index --------------------------------- */
 
-static const char *col(sqlite3_stmt *st, int i)
+static lt_status custody_row(void *ctx, const caseq_custody *m, lt_error *err)
 {
-	const unsigned char *t = sqlite3_column_text(st, i);
-	return t != NULL ? (const char *)t : "";
+	scan *s = ctx;
+	rpt_evidence_in in = {
+		.path = m->evidence,
+		.member = m->member,
+		.size = m->size,
+		.sha256 = m->sha256,
+		.sha256_decompressed =
+			m->content_sha256[0] != '\0' && strcmp(m->content_sha256, m->sha256) != 0 ? m->content_sha256 : NULL,
+		.format = m->format,
+		.events = m->events,
+		.duplicates = m->duplicates,
+		.problems = m->problems,
+	};
+	return report_add_evidence(s->r, &in, err);
 }
 
 static lt_status add_custody(scan *s, lt_error *err)
 {
-	static const char sql[] =
-		"SELECT e.path, m.path, m.size, m.sha256, m.content_sha256, m.format, m.events,"
-		" m.duplicates, m.problems FROM members m JOIN evidence e ON e.id = m.evidence_id"
-		" ORDER BY e.path, m.path";
-	sqlite3_stmt *st = NULL;
-	if (sqlite3_prepare_v2(case_sqlite(s->c), sql, -1, &st, NULL) != SQLITE_OK)
-		return lt_error_set(err, LT_EFATAL, "case index: %s", sqlite3_errmsg(case_sqlite(s->c)));
-	lt_status rc = LT_OK;
-	while (rc == LT_OK && sqlite3_step(st) == SQLITE_ROW) {
-		const char *csha = col(st, 4);
-		rpt_evidence_in in = {
-			.path = col(st, 0),
-			.member = col(st, 1),
-			.size = (uint64_t)sqlite3_column_int64(st, 2),
-			.sha256 = col(st, 3),
-			.sha256_decompressed = csha[0] != '\0' && strcmp(csha, col(st, 3)) != 0 ? csha : NULL,
-			.format = col(st, 5),
-			.events = (uint64_t)sqlite3_column_int64(st, 6),
-			.duplicates = (uint64_t)sqlite3_column_int64(st, 7),
-			.problems = (uint64_t)sqlite3_column_int64(st, 8),
-		};
-		rc = report_add_evidence(s->r, &in, err);
-	}
-	sqlite3_finalize(st);
-	return rc;
+	return caseq_each_custody(s->c, custody_row, s, err);
+}
+
+typedef struct problems_ctx {
+	scan *s;
+	uint64_t evidence_problems;
+} problems_ctx;
+
+static lt_status problem_row(void *ctx, const caseq_problem *p, lt_error *err)
+{
+	problems_ctx *x = ctx;
+	char reason[LT_ERROR_MSG_MAX + 64];
+	snprintf(reason, sizeof reason, "%s: %s", p->kind, p->reason);
+	bool note = strcmp(p->kind, "note") == 0; /* said, but not a fault (docs/case-schema.md) */
+	rpt_severity sev = note ? RPT_SEV_INFO
+	                   : strcmp(p->kind, "missing-body") == 0 || strcmp(p->kind, "bad-record") == 0
+	                       ? RPT_SEV_WARNING
+	                       : RPT_SEV_ERROR;
+	x->evidence_problems += !note;
+	return report_add_problem(x->s->r, p->file, p->member, p->line, sev, reason, err);
 }
 
 static lt_status add_problems(scan *s, lt_error *err)
 {
-	static const char sql[] = "SELECT kind, file, member, line, reason FROM problems"
-	                          " ORDER BY file, member, line, id";
-	sqlite3_stmt *st = NULL;
-	if (sqlite3_prepare_v2(case_sqlite(s->c), sql, -1, &st, NULL) != SQLITE_OK)
-		return lt_error_set(err, LT_EFATAL, "case index: %s", sqlite3_errmsg(case_sqlite(s->c)));
-	lt_status rc = LT_OK;
-	uint64_t evidence_problems = 0;
-	while (rc == LT_OK && sqlite3_step(st) == SQLITE_ROW) {
-		const char *kind = col(st, 0);
-		char reason[LT_ERROR_MSG_MAX + 64];
-		snprintf(reason, sizeof reason, "%s: %s", kind, col(st, 4));
-		bool note = strcmp(kind, "note") == 0; /* said, but not a fault (docs/case-schema.md) */
-		rpt_severity sev = note ? RPT_SEV_INFO
-		                   : strcmp(kind, "missing-body") == 0 || strcmp(kind, "bad-record") == 0
-		                       ? RPT_SEV_WARNING
-		                       : RPT_SEV_ERROR;
-		evidence_problems += !note;
-		rc = report_add_problem(s->r, col(st, 1), col(st, 2), (uint64_t)sqlite3_column_int64(st, 3), sev,
-		                        reason, err);
-	}
-	sqlite3_finalize(st);
+	problems_ctx x = {s, 0};
+	lt_status rc = caseq_each_problem(s->c, problem_row, &x, err);
+	uint64_t evidence_problems = x.evidence_problems;
 	if (rc == LT_OK) { /* custody is live: the evidence on disk against the case */
 		int64_t gone = custody_say(s->c, NULL, 0, CUSTODY_HASH_MAX, 0, s->r);
 		if (gone < 0)

@@ -5,18 +5,18 @@
  * Events are read once, through a headers-only replay (store/replay.h) in
  * (time, source, uid) order; nothing here queries the events of the index
  * with SQL. During that pass:
- *   - the CloudTrail runtime calls and the invocation records go into TEMP
- *     tables (rc_ct, rc_inv; prepared INSERTs), the calls that switch a
- *     source off into rc_ctl, so the read-only case is not touched and memory
- *     stays in SQLite (the tables are emptied, not dropped, afterwards, so
- *     that the join can run while a replay is open on the same connection);
+ *   - the CloudTrail runtime calls and the invocation records go into the
+ *     join tables of store/recq.h (TEMP tables: the read-only case is not
+ *     touched and memory stays in SQLite), the calls that switch a source
+ *     off beside them;
  *   - per series (source, account, region) an hourly count array and the
  *     stretches of at least RECONCILE_GAP_MIN_US without a record are kept.
  * Records are named by their ordinal in the replay order (1-based); the
  * tie-break among records of the same time is (member id, offset), the
  * order in which the indexer stored them.
- * The join: strong matches by request id in two UPDATEs, then weak matches
- * one unmatched call at a time (an indexed lookup by principal and time).
+ * The join: strong matches by request id (recq_match_requests), then weak
+ * matches one unmatched call at a time (recq_weak_match: an indexed lookup by
+ * principal and time; the model check is ours).
  * Unmatched records are read into memory, sorted by account, region and
  * time, and cut into windows.
  * A stretch is a gap when a day or longer, or when (a) the quieter of the
@@ -40,14 +40,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <sqlite3.h>
-
 #include "analyzers/audit/builtin_rules.h"
 #include "common/arena.h"
 #include "common/ltime.h"
-#include "common/uuid.h"
 #include "ingest/json.h"
 #include "model/strmap.h"
+#include "store/recq.h"
 #include "store/replay.h"
 
 #define HOUR_US (3600LL * 1000000LL)
@@ -120,73 +118,6 @@ int reconcile_applicable(const reconcile_result *r)
 	return r->applicable;
 }
 
-/* ---- SQL helpers -------------------------------------------------------- */
-
-static lt_status sql_fail(case_db *c, lt_error *err, const char *what)
-{
-	return lt_error_set(err, LT_EFATAL, "reconcile: %s: %s", what, sqlite3_errmsg(case_sqlite(c)));
-}
-
-static lt_status exec(case_db *c, const char *sql, lt_error *err)
-{
-	char *msg = NULL;
-	if (sqlite3_exec(case_sqlite(c), sql, NULL, NULL, &msg) != SQLITE_OK) {
-		lt_status st = lt_error_set(err, LT_EFATAL, "reconcile: %s", msg ? msg : "SQL error");
-		sqlite3_free(msg);
-		return st;
-	}
-	return LT_OK;
-}
-
-static lt_status prepare(case_db *c, const char *sql, sqlite3_stmt **s, lt_error *err)
-{
-	if (sqlite3_prepare_v2(case_sqlite(c), sql, -1, s, NULL) != SQLITE_OK)
-		return sql_fail(c, err, "prepare");
-	return LT_OK;
-}
-
-/* An absent (empty) string is NULL in the TEMP tables, as in the index. */
-static void bind_str(sqlite3_stmt *s, int i, const char *p, size_t n)
-{
-	if (p == NULL || n == 0)
-		sqlite3_bind_null(s, i);
-	else
-		sqlite3_bind_text64(s, i, p, (sqlite3_uint64)n, SQLITE_STATIC, SQLITE_UTF8);
-}
-
-static void bind_cstr(sqlite3_stmt *s, int i, const char *p)
-{
-	bind_str(s, i, p, p ? strlen(p) : 0);
-}
-
-static void bind_ev(sqlite3_stmt *s, int i, ev_str v)
-{
-	bind_str(s, i, v.p, v.n);
-}
-
-/* Request ids that are canonical UUIDs as 16 bytes, as the index keeps them:
- * a smaller join index; equality is the same. */
-static void bind_request_id(sqlite3_stmt *s, int i, ev_str v)
-{
-	unsigned char packed[16];
-	if (v.n > 0 && lt_uuid_pack(v.p, v.n, packed))
-		sqlite3_bind_blob(s, i, packed, sizeof packed, SQLITE_TRANSIENT);
-	else
-		bind_ev(s, i, v);
-}
-
-static int64_t count_of(case_db *c, const char *sql, int *ok)
-{
-	sqlite3_stmt *s = NULL;
-	int64_t n = 0;
-	if (sqlite3_prepare_v2(case_sqlite(c), sql, -1, &s, NULL) == SQLITE_OK && sqlite3_step(s) == SQLITE_ROW)
-		n = sqlite3_column_int64(s, 0);
-	else
-		*ok = 0;
-	sqlite3_finalize(s);
-	return n;
-}
-
 /* The interned copy of p[0..n) ("" when empty); NULL out of memory. */
 static const char *intern(reconcile_result *r, strmap *m, const char *p, size_t n)
 {
@@ -202,107 +133,6 @@ static const char *intern(reconcile_result *r, strmap *m, const char *p, size_t 
 		*slot = (uint64_t)(uintptr_t)d;
 	}
 	return (const char *)(uintptr_t)*slot;
-}
-
-static const char *intern_col(reconcile_result *r, strmap *m, sqlite3_stmt *s, int i)
-{
-	const char *t = (const char *)sqlite3_column_text(s, i);
-	return intern(r, m, t, t ? (size_t)sqlite3_column_bytes(s, i) : 0);
-}
-
-/* The TEMP tables are created once per connection and emptied after use
- * (DROP TABLE is refused while another statement, e.g. a replay, is active
- * on the connection; DELETE is not). id is the replay ordinal; mid, off the
- * member id and offset (the tie-break); rk the rank among the events of the
- * same time (to find the ordinal again from a replay starting at that time). */
-static const char setup_sql[] =
-	"CREATE TEMP TABLE IF NOT EXISTS rc_ct(id INTEGER PRIMARY KEY, time_us INTEGER, request_id TEXT,"
-	" principal TEXT, model TEXT, account TEXT, region TEXT, error_code INTEGER, m INTEGER, mid INTEGER,"
-	" off INTEGER, rk INTEGER);"
-	"CREATE TEMP TABLE IF NOT EXISTS rc_inv(id INTEGER PRIMARY KEY, time_us INTEGER, request_id TEXT,"
-	" principal TEXT, model TEXT, account TEXT, region TEXT, m INTEGER, mid INTEGER, off INTEGER, rk INTEGER);"
-	"CREATE TEMP TABLE IF NOT EXISTS rc_ctl(id INTEGER PRIMARY KEY, time_us INTEGER, account TEXT, action TEXT);"
-	"DELETE FROM rc_ct; DELETE FROM rc_inv; DELETE FROM rc_ctl;";
-
-/* After the pass: an index built over full tables costs a sort, not a random
- * insert per row (on a connection that ran reconcile before they exist already).
- * The matches are found walking one request-id index in order, so the probes
- * into the other go in order too: the TEMP tables spill to a file past their
- * 16 MiB cache, and random probes cost a read each (7 M rows: 42 s -> 25 s;
- * a non-empty request id is one > ''). */
-static const char match_sql[] =
-	"CREATE INDEX IF NOT EXISTS temp.rc_ct_req ON rc_ct(request_id);"
-	"CREATE INDEX IF NOT EXISTS temp.rc_inv_req ON rc_inv(request_id);"
-	"CREATE INDEX IF NOT EXISTS temp.rc_inv_pt ON rc_inv(principal, time_us);"
-	"CREATE INDEX IF NOT EXISTS temp.rc_ctl_at ON rc_ctl(account, time_us);"
-	"UPDATE rc_ct SET m = 1 WHERE id IN (SELECT c.id FROM rc_ct c INDEXED BY rc_ct_req"
-	" WHERE c.request_id > '' AND EXISTS (SELECT 1 FROM rc_inv i WHERE i.request_id = c.request_id)"
-	" ORDER BY c.request_id);"
-	"UPDATE rc_inv SET m = 1 WHERE id IN (SELECT i.id FROM rc_inv i INDEXED BY rc_inv_req"
-	" WHERE i.request_id > '' AND EXISTS (SELECT 1 FROM rc_ct c WHERE c.request_id = i.request_id)"
-	" ORDER BY i.request_id);";
-
-static const char teardown_sql[] = "DELETE FROM rc_ct; DELETE FROM rc_inv; DELETE FROM rc_ctl;";
-
-/* Connection settings changed while the TEMP tables are in use. */
-typedef struct temp_state {
-	int query_only;
-	int64_t cache_size;
-} temp_state;
-
-#define RC_TEMP_CACHE_KIB 16384 /* page cache of the TEMP tables while in use (less spilling) */
-
-static lt_status set_temp(case_db *c, int query_only, int64_t cache_size, lt_error *err)
-{
-	char sql[96];
-	snprintf(sql, sizeof sql, "PRAGMA query_only=%d; PRAGMA temp.cache_size=%lld", query_only,
-	         (long long)cache_size);
-	return exec(c, sql, err);
-}
-
-/* A read-only case is opened with query_only on; TEMP tables need it off
- * (the main database stays read-only through SQLITE_OPEN_READONLY). The
- * work on the TEMP tables runs inside a savepoint: one commit instead of one
- * per INSERT (a savepoint, not BEGIN, so that it nests in a caller's
- * transaction). */
-static lt_status writable_temp(case_db *c, temp_state *ts, lt_error *err)
-{
-	int ok = 1;
-	ts->query_only = count_of(c, "PRAGMA query_only", &ok) != 0;
-	ts->cache_size = count_of(c, "PRAGMA temp.cache_size", &ok);
-	if (!ok)
-		return sql_fail(c, err, "pragma");
-	lt_status st = set_temp(c, 0, -RC_TEMP_CACHE_KIB, err);
-	if (st == LT_OK)
-		st = exec(c, "SAVEPOINT reconcile", err);
-	if (st != LT_OK) {
-		lt_error e2;
-		(void)set_temp(c, ts->query_only, ts->cache_size, &e2);
-	}
-	return st;
-}
-
-/* Empties the TEMP tables (teardown), ends the savepoint and puts the
- * settings back; keeps the first error. */
-static lt_status restore_temp(case_db *c, const char *teardown, const temp_state *ts, lt_status st, lt_error *err)
-{
-	lt_error e2, e3;
-	lt_status td = exec(c, st == LT_OK ? teardown : "ROLLBACK TO reconcile", &e2);
-	lt_status more = exec(c, "RELEASE reconcile", &e3);
-	if (td == LT_OK && more != LT_OK) {
-		td = more;
-		e2 = e3;
-	}
-	more = set_temp(c, ts->query_only, ts->cache_size, &e3);
-	if (td == LT_OK && more != LT_OK) {
-		td = more;
-		e2 = e3;
-	}
-	if (st == LT_OK && td != LT_OK) {
-		*err = e2;
-		st = td;
-	}
-	return st;
 }
 
 /* ---- weak matches --------------------------------------------------------- */
@@ -326,88 +156,68 @@ typedef struct recs {
 	size_t n, alloc;
 } recs;
 
-static lt_status load_unmatched(reconcile_result *r, case_db *c, strmap *names, const char *sql, recs *out,
-                                lt_error *err)
+typedef struct unmatched_ctx {
+	reconcile_result *r;
+	strmap *names;
+	recs *out;
+} unmatched_ctx;
+
+static lt_status add_unmatched(void *ctx, const recq_row *row, lt_error *err)
 {
-	sqlite3_stmt *s = NULL;
-	lt_status st = prepare(c, sql, &s, err);
-	int rc = SQLITE_DONE;
-	while (st == LT_OK && (rc = sqlite3_step(s)) == SQLITE_ROW) {
-		if (out->n == out->alloc) {
-			size_t na = out->alloc ? out->alloc * 2 : 256;
-			rec *nv = realloc(out->v, na * sizeof *nv);
-			if (nv == NULL) {
-				st = lt_error_set(err, LT_EFATAL, "out of memory");
-				break;
-			}
-			out->v = nv;
-			out->alloc = na;
-		}
-		rec *x = &out->v[out->n++];
-		x->id = sqlite3_column_int64(s, 0);
-		x->time_us = sqlite3_column_int64(s, 1);
-		x->principal = intern_col(r, names, s, 2);
-		x->account = intern_col(r, names, s, 3);
-		x->region = intern_col(r, names, s, 4);
-		x->model = intern_col(r, names, s, 5);
-		x->has_error = sqlite3_column_type(s, 6) != SQLITE_NULL;
-		x->member_id = sqlite3_column_int64(s, 7);
-		x->offset = sqlite3_column_int64(s, 8);
-		x->rank = sqlite3_column_int64(s, 9);
-		if (x->principal == NULL || x->account == NULL || x->region == NULL || x->model == NULL)
-			st = lt_error_set(err, LT_EFATAL, "out of memory");
+	unmatched_ctx *u = ctx;
+	recs *out = u->out;
+	if (out->n == out->alloc) {
+		size_t na = out->alloc ? out->alloc * 2 : 256;
+		rec *nv = realloc(out->v, na * sizeof *nv);
+		if (nv == NULL)
+			return lt_error_set(err, LT_EFATAL, "out of memory");
+		out->v = nv;
+		out->alloc = na;
 	}
-	if (st == LT_OK && rc != SQLITE_DONE)
-		st = sql_fail(c, err, "read");
-	sqlite3_finalize(s);
-	return st;
+	rec *x = &out->v[out->n++];
+	x->id = row->id;
+	x->time_us = row->time_us;
+	x->principal = intern(u->r, u->names, row->principal.p, row->principal.n);
+	x->account = intern(u->r, u->names, row->account.p, row->account.n);
+	x->region = intern(u->r, u->names, row->region.p, row->region.n);
+	x->model = intern(u->r, u->names, row->model.p, row->model.n);
+	x->has_error = row->has_error;
+	x->member_id = row->member_id;
+	x->offset = row->offset;
+	x->rank = row->rank;
+	if (x->principal == NULL || x->account == NULL || x->region == NULL || x->model == NULL)
+		return lt_error_set(err, LT_EFATAL, "out of memory");
+	return LT_OK;
 }
 
-static lt_status weak_match(reconcile_result *r, case_db *c, recs *ct, lt_error *err)
+static lt_status load_unmatched(reconcile_result *r, recq *q, strmap *names, bool calls, recs *out, lt_error *err)
 {
-	sqlite3_stmt *q = NULL, *ui = NULL, *uc = NULL;
-	lt_status st = prepare(c,
-	                       "SELECT i.id, i.model FROM rc_inv i"
-	                       " WHERE i.m = 0 AND i.principal IS ? AND i.time_us BETWEEN ? AND ?"
-	                       " ORDER BY abs(i.time_us - ?), i.mid, i.off",
-	                       &q, err);
-	if (st == LT_OK)
-		st = prepare(c, "UPDATE rc_inv SET m = 2 WHERE id = ?", &ui, err);
-	if (st == LT_OK)
-		st = prepare(c, "UPDATE rc_ct SET m = 2 WHERE id = ?", &uc, err);
+	unmatched_ctx u = {r, names, out};
+	return recq_each_unmatched(q, calls, add_unmatched, &u, err);
+}
+
+static int model_accepts(void *ctx, const char *model)
+{
+	return model_compatible(ctx, model);
+}
+
+static lt_status weak_match(reconcile_result *r, recq *q, recs *ct, lt_error *err)
+{
+	lt_status st = LT_OK;
 	size_t keep = 0;
 	for (size_t k = 0; st == LT_OK && k < ct->n; k++) {
 		rec *x = &ct->v[k];
-		sqlite3_reset(q);
-		bind_cstr(q, 1, x->principal);
-		sqlite3_bind_int64(q, 2, x->time_us - RECONCILE_WEAK_US);
-		sqlite3_bind_int64(q, 3, x->time_us + RECONCILE_WEAK_US);
-		sqlite3_bind_int64(q, 4, x->time_us);
 		int64_t hit = 0;
-		while (sqlite3_step(q) == SQLITE_ROW) {
-			if (model_compatible(x->model, (const char *)sqlite3_column_text(q, 1))) {
-				hit = sqlite3_column_int64(q, 0);
-				break;
-			}
-		}
-		sqlite3_reset(q);
-		if (hit == 0) {
+		st = recq_weak_match(q, x->id, x->principal, x->time_us, RECONCILE_WEAK_US, model_accepts,
+		                     (void *)(uintptr_t)x->model, &hit, err);
+		if (st == LT_OK && hit == 0) {
 			ct->v[keep++] = *x;
 			continue;
 		}
-		sqlite3_reset(ui);
-		sqlite3_bind_int64(ui, 1, hit);
-		sqlite3_reset(uc);
-		sqlite3_bind_int64(uc, 1, x->id);
-		if (sqlite3_step(ui) != SQLITE_DONE || sqlite3_step(uc) != SQLITE_DONE)
-			st = sql_fail(c, err, "weak match");
 		r->sum.matched_weak++;
 	}
 	if (st == LT_OK)
 		ct->n = keep;
-	sqlite3_finalize(q);
-	sqlite3_finalize(ui);
-	sqlite3_finalize(uc);
 	return st;
 }
 
@@ -461,25 +271,10 @@ static lt_status push_id(reconcile_result *r, int64_t id)
 	return LT_OK;
 }
 
-/* matched calls (rc_ct) or records (rc_inv) of account/region inside the span */
-static size_t matched_in(case_db *c, const char *table, const win_ex *w)
+/* matched calls or records of account/region inside the span */
+static size_t matched_in(recq *q, bool calls, const win_ex *w)
 {
-	char sql[256];
-	snprintf(sql, sizeof sql,
-	         "SELECT count(*) FROM %s WHERE m > 0 AND account IS ? AND region IS ? AND time_us BETWEEN ? AND ?",
-	         table);
-	sqlite3_stmt *s = NULL;
-	size_t n = 0;
-	if (sqlite3_prepare_v2(case_sqlite(c), sql, -1, &s, NULL) == SQLITE_OK) {
-		bind_cstr(s, 1, w->pub.account);
-		bind_cstr(s, 2, w->pub.region);
-		sqlite3_bind_int64(s, 3, w->pub.first_us);
-		sqlite3_bind_int64(s, 4, w->pub.last_us);
-		if (sqlite3_step(s) == SQLITE_ROW)
-			n = (size_t)sqlite3_column_int64(s, 0);
-	}
-	sqlite3_finalize(s);
-	return n;
+	return recq_matched_between(q, calls, w->pub.account, w->pub.region, w->pub.first_us, w->pub.last_us);
 }
 
 /* Widens the span the report's replay must cover to x, and remembers the
@@ -494,18 +289,18 @@ static void note_hit_span(reconcile_result *r, const rec *x)
 		r->hit_until_us = x->time_us;
 }
 
-static lt_status make_windows(reconcile_result *r, case_db *c, rec *v, size_t n, reconcile_kind kind,
+static lt_status make_windows(reconcile_result *r, recq *q, rec *v, size_t n, reconcile_kind kind,
                               lt_error *err)
 {
 	lt_sort(v, n, sizeof *v, cmp_rec);
 	win_ex *w = NULL;
-	const char *table = kind == RECONCILE_CT_ONLY ? "rc_ct" : "rc_inv";
+	bool calls = kind == RECONCILE_CT_ONLY;
 	for (size_t i = 0; i < n; i++) {
 		const rec *x = &v[i];
 		if (w == NULL || x->account != w->pub.account || x->region != w->pub.region ||
 		    x->time_us - w->pub.last_us > RECONCILE_JOIN_US) {
 			if (w != NULL)
-				w->pub.matched = matched_in(c, table, w);
+				w->pub.matched = matched_in(q, calls, w);
 			w = new_window(r);
 			if (w == NULL)
 				return lt_error_set(err, LT_EFATAL, "out of memory");
@@ -522,7 +317,7 @@ static lt_status make_windows(reconcile_result *r, case_db *c, rec *v, size_t n,
 			return lt_error_set(err, LT_EFATAL, "out of memory");
 	}
 	if (w != NULL)
-		w->pub.matched = matched_in(c, table, w);
+		w->pub.matched = matched_in(q, calls, w);
 	return LT_OK;
 }
 
@@ -756,35 +551,21 @@ static int is_one_of(ev_str v, const char *const *names, size_t n)
 
 /* A call in the same account shortly before the gap that switches the
  * source off: the gap's cause. "" when none. */
-static const char *gap_cause(reconcile_result *r, case_db *c, const series *x, int64_t from)
+static const char *gap_cause(reconcile_result *r, recq *q, const series *x, int64_t from)
 {
-	static const char ct_sql[] =
-		"SELECT action, time_us FROM rc_ctl WHERE account IS ? AND time_us BETWEEN ? AND ?"
-		" AND action IN ('StopLogging', 'DeleteTrail', 'UpdateTrail', 'PutEventSelectors')"
-		" ORDER BY time_us DESC, id DESC LIMIT 1";
-	static const char inv_sql[] =
-		"SELECT action, time_us FROM rc_ctl WHERE account IS ? AND time_us BETWEEN ? AND ?"
-		" AND action IN ('DeleteModelInvocationLoggingConfiguration', 'PutModelInvocationLoggingConfiguration')"
-		" ORDER BY time_us DESC, id DESC LIMIT 1";
-	sqlite3_stmt *s = NULL;
-	const char *out = "";
-	if (sqlite3_prepare_v2(case_sqlite(c), x->source == 1 ? ct_sql : inv_sql, -1, &s, NULL) != SQLITE_OK)
-		return out;
-	bind_cstr(s, 1, x->account);
-	sqlite3_bind_int64(s, 2, from - RECONCILE_CAUSE_US);
-	sqlite3_bind_int64(s, 3, from + RECONCILE_CAUSE_US);
-	if (sqlite3_step(s) == SQLITE_ROW) {
-		char t[LTIME_BUFSZ], text[128];
-		ltime_format(sqlite3_column_int64(s, 1), 0, t);
-		snprintf(text, sizeof text, "%s at %s", (const char *)sqlite3_column_text(s, 0), t);
-		const char *d = arena_strndup(r->a, text, strlen(text));
-		out = d ? d : "";
-	}
-	sqlite3_finalize(s);
-	return out;
+	const char *action = NULL;
+	int64_t at = 0;
+	if (!recq_switch_off(q, x->source == 1, x->account, from - RECONCILE_CAUSE_US, from + RECONCILE_CAUSE_US,
+	                     &action, &at))
+		return "";
+	char t[LTIME_BUFSZ], text[128];
+	ltime_format(at, 0, t);
+	snprintf(text, sizeof text, "%s at %s", action, t);
+	const char *d = arena_strndup(r->a, text, strlen(text));
+	return d ? d : "";
 }
 
-static lt_status judge_gaps(reconcile_result *r, case_db *c, gapscan *gs, lt_error *err)
+static lt_status judge_gaps(reconcile_result *r, case_db *c, recq *q, gapscan *gs, lt_error *err)
 {
 	for (size_t i = 0; i < gs->ng; i++) {
 		const gapc *g = &gs->g[i];
@@ -822,7 +603,7 @@ static lt_status judge_gaps(reconcile_result *r, case_db *c, gapscan *gs, lt_err
 		w->pub.last_us = g->to_us;
 		w->pub.expected = share;
 		w->pub.predicted = (size_t)expect;
-		w->pub.cause = gap_cause(r, c, x, g->from_us);
+		w->pub.cause = gap_cause(r, q, x, g->from_us);
 		w->first_id = r->nids;
 		r->sum.gaps++;
 	}
@@ -887,7 +668,7 @@ typedef struct pass {
 	case_db *c;
 	strmap *names;
 	gapscan *gs;
-	sqlite3_stmt *ins_ct, *ins_inv, *ins_ctl;
+	recq *q;
 	int64_t ord, rank, prev_us;
 } pass;
 
@@ -895,29 +676,6 @@ static const char *const runtime_actions[] = {"InvokeModel", "InvokeModelWithRes
                                               "ConverseStream"};
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
-
-/* Binds the columns rc_ct and rc_inv share (1..7, then mid, off, rk at 8..10 after the table's own). */
-static void bind_common(const pass *p, sqlite3_stmt *s, const event *ev, int tail)
-{
-	sqlite3_bind_int64(s, 1, p->ord);
-	sqlite3_bind_int64(s, 2, ev->time_us);
-	bind_request_id(s, 3, ev->request_id);
-	bind_ev(s, 4, ev->principal);
-	bind_ev(s, 5, ev->model);
-	bind_ev(s, 6, ev->account);
-	bind_ev(s, 7, ev->region);
-	sqlite3_bind_int64(s, tail, ev->prov ? ev->prov->member_id : 0);
-	sqlite3_bind_int64(s, tail + 1, (int64_t)ev->offset);
-	sqlite3_bind_int64(s, tail + 2, p->rank);
-}
-
-static lt_status step_insert(pass *p, sqlite3_stmt *s, lt_error *err)
-{
-	int rc = sqlite3_step(s);
-	sqlite3_reset(s);
-	sqlite3_clear_bindings(s);
-	return rc == SQLITE_DONE ? LT_OK : sql_fail(p->c, err, "insert");
-}
 
 static lt_status pass_event(pass *p, const event *ev, lt_error *err)
 {
@@ -927,23 +685,14 @@ static lt_status pass_event(pass *p, const event *ev, lt_error *err)
 	if (ev->source != EV_SRC_CLOUDTRAIL && ev->source != EV_SRC_INVOCATION)
 		return LT_OK;
 	lt_status st = LT_OK;
-	if (ev->source == EV_SRC_INVOCATION) {
-		bind_common(p, p->ins_inv, ev, 8);
-		st = step_insert(p, p->ins_inv, err);
-	} else if (ev_str_eq(ev->service, "bedrock.amazonaws.com") &&
-	           is_one_of(ev->action, runtime_actions, NELEM(runtime_actions))) {
-		bind_common(p, p->ins_ct, ev, 9);
-		if (ev->error_code.n > 0)
-			sqlite3_bind_int(p->ins_ct, 8, 1);
-		st = step_insert(p, p->ins_ct, err);
-	} else if (is_one_of(ev->action, ct_off_actions, NELEM(ct_off_actions)) ||
-	           is_one_of(ev->action, inv_off_actions, NELEM(inv_off_actions))) {
-		sqlite3_bind_int64(p->ins_ctl, 1, p->ord);
-		sqlite3_bind_int64(p->ins_ctl, 2, ev->time_us);
-		bind_ev(p->ins_ctl, 3, ev->account);
-		bind_ev(p->ins_ctl, 4, ev->action);
-		st = step_insert(p, p->ins_ctl, err);
-	}
+	if (ev->source == EV_SRC_INVOCATION)
+		st = recq_add_record(p->q, p->ord, p->rank, ev, err);
+	else if (ev_str_eq(ev->service, "bedrock.amazonaws.com") &&
+	         is_one_of(ev->action, runtime_actions, NELEM(runtime_actions)))
+		st = recq_add_call(p->q, p->ord, p->rank, ev, ev->error_code.n > 0, err);
+	else if (is_one_of(ev->action, ct_off_actions, NELEM(ct_off_actions)) ||
+	         is_one_of(ev->action, inv_off_actions, NELEM(inv_off_actions)))
+		st = recq_add_control(p->q, p->ord, ev, err);
 	if (st != LT_OK)
 		return st;
 	const char *account = intern(p->r, p->names, ev->account.p, ev->account.n);
@@ -956,18 +705,7 @@ static lt_status pass_event(pass *p, const event *ev, lt_error *err)
 /* The one replay over every event of the case (headers only). */
 static lt_status read_events(pass *p, lt_error *err)
 {
-	lt_status st = prepare(p->c,
-	                       "INSERT INTO rc_ct(id, time_us, request_id, principal, model, account, region,"
-	                       " error_code, mid, off, rk, m) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, 0)",
-	                       &p->ins_ct, err);
-	if (st == LT_OK)
-		st = prepare(p->c,
-		             "INSERT INTO rc_inv(id, time_us, request_id, principal, model, account, region,"
-		             " mid, off, rk, m) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, 0)",
-		             &p->ins_inv, err);
-	if (st == LT_OK)
-		st = prepare(p->c, "INSERT INTO rc_ctl(id, time_us, account, action) VALUES(?1, ?2, ?3, ?4)", &p->ins_ctl,
-		             err);
+	lt_status st = LT_OK;
 	replay_filter f;
 	replay_filter_init(&f);
 	f.flags = REPLAY_HEADERS_ONLY;
@@ -984,9 +722,6 @@ static lt_status read_events(pass *p, lt_error *err)
 		st = pass_event(p, ev, err);
 	}
 	replay_free(rp);
-	sqlite3_finalize(p->ins_ct);
-	sqlite3_finalize(p->ins_inv);
-	sqlite3_finalize(p->ins_ctl);
 	return st;
 }
 
@@ -1006,54 +741,41 @@ static lt_status run(reconcile_result *r, case_db *c, const reconcile_options *o
 	p.names = strmap_new(0);
 	gs.s = calloc(MAX_SERIES, sizeof *gs.s);
 	gs.index = strmap_new(0);
-	int ok = 1;
-	temp_state ts;
 	lt_status st = LT_OK;
 	if (p.names == NULL || gs.s == NULL || gs.index == NULL) {
 		strmap_free(p.names);
 		free_scan(&gs);
 		return lt_error_set(err, LT_EFATAL, "out of memory");
 	}
-	st = writable_temp(c, &ts, err);
+	st = recq_open(c, &p.q, err);
 	if (st != LT_OK) {
 		strmap_free(p.names);
 		free_scan(&gs);
 		return st;
 	}
-	st = exec(c, setup_sql, err);
+	st = read_events(&p, err);
+	recq_counts n = {0};
 	if (st == LT_OK)
-		st = read_events(&p, err);
-	if (st == LT_OK)
-		st = exec(c, match_sql, err);
+		st = recq_match_requests(p.q, &n, err);
 	if (st == LT_OK) {
-		r->sum.ct_calls = (size_t)count_of(c, "SELECT count(*) FROM rc_ct", &ok);
-		r->sum.ct_calls_error = (size_t)count_of(c, "SELECT count(*) FROM rc_ct WHERE error_code IS NOT NULL", &ok);
-		r->sum.inv_records = (size_t)count_of(c, "SELECT count(*) FROM rc_inv", &ok);
-		r->sum.matched_request = (size_t)count_of(c, "SELECT count(*) FROM rc_ct WHERE m = 1", &ok);
-		if (!ok)
-			st = sql_fail(c, err, "count");
+		r->sum.ct_calls = n.calls;
+		r->sum.ct_calls_error = n.calls_error;
+		r->sum.inv_records = n.records;
+		r->sum.matched_request = n.matched_request;
 	}
 	r->applicable = r->sum.ct_calls > 0 && r->sum.inv_records > 0;
-	static const char unmatched_sql[] =
-		"SELECT x.id, x.time_us, x.principal, x.account, x.region, x.model, %s, x.mid, x.off, x.rk FROM %s x"
-		" WHERE x.m = 0 ORDER BY x.time_us, x.mid, x.off";
-	char sql[256];
-	if (st == LT_OK) {
-		snprintf(sql, sizeof sql, unmatched_sql, "x.error_code", "rc_ct");
-		st = load_unmatched(r, c, p.names, sql, &ct, err);
-	}
+	if (st == LT_OK)
+		st = load_unmatched(r, p.q, p.names, true, &ct, err);
 	if (st == LT_OK && r->sum.inv_records > 0)
-		st = weak_match(r, c, &ct, err);
-	if (st == LT_OK) {
-		snprintf(sql, sizeof sql, unmatched_sql, "NULL", "rc_inv");
-		st = load_unmatched(r, c, p.names, sql, &inv, err);
-	}
+		st = weak_match(r, p.q, &ct, err);
+	if (st == LT_OK)
+		st = load_unmatched(r, p.q, p.names, false, &inv, err);
 	if (st == LT_OK)
 		st = finish_scan(&gs, err);
 	if (st == LT_OK && claimed_edges(&gs, o) != LT_OK)
 		st = lt_error_set(err, LT_EFATAL, "out of memory");
 	if (st == LT_OK)
-		st = judge_gaps(r, c, &gs, err);
+		st = judge_gaps(r, c, p.q, &gs, err);
 	if (st == LT_OK && r->applicable) {
 		size_t keep = 0;
 		for (size_t i = 0; i < ct.n; i++) {
@@ -1063,7 +785,7 @@ static lt_status run(reconcile_result *r, case_db *c, const reconcile_options *o
 				ct.v[keep++] = ct.v[i];
 		}
 		r->sum.ct_only = keep;
-		st = make_windows(r, c, ct.v, keep, RECONCILE_CT_ONLY, err);
+		st = make_windows(r, p.q, ct.v, keep, RECONCILE_CT_ONLY, err);
 		keep = 0;
 		for (size_t i = 0; st == LT_OK && i < inv.n; i++) {
 			if (ct_silent(r, &gs, inv.v[i].account, inv.v[i].region, inv.v[i].time_us))
@@ -1073,13 +795,13 @@ static lt_status run(reconcile_result *r, case_db *c, const reconcile_options *o
 		}
 		r->sum.inv_only = keep;
 		if (st == LT_OK)
-			st = make_windows(r, c, inv.v, keep, RECONCILE_INV_ONLY, err);
+			st = make_windows(r, p.q, inv.v, keep, RECONCILE_INV_ONLY, err);
 	}
 	free(ct.v);
 	free(inv.v);
 	free_scan(&gs);
 	strmap_free(p.names);
-	return restore_temp(c, teardown_sql, &ts, st, err);
+	return recq_close(p.q, st, err);
 }
 
 static int cmp_window(const void *a, const void *b)
@@ -1355,16 +1077,6 @@ static void describe(const reconcile_window *w, char *out, size_t n)
 
 /* ---- report: the unmatched records read back ------------------------------ */
 
-/* The unmatched records' headers, by their place in the report (pos). */
-static const char hit_setup_sql[] =
-	"CREATE TEMP TABLE IF NOT EXISTS rc_hit(pos INTEGER PRIMARY KEY, time_us INTEGER, source TEXT, uid TEXT,"
-	" request_id TEXT, action TEXT, service TEXT, principal TEXT, access_key TEXT, account TEXT, region TEXT,"
-	" source_ip TEXT, user_agent TEXT, model TEXT, error_code TEXT, input_tokens INTEGER,"
-	" output_tokens INTEGER, latency_ms INTEGER, line INTEGER, evidence TEXT, member TEXT, sha256 TEXT);"
-	"DELETE FROM rc_hit;";
-
-static const char hit_teardown_sql[] = "DELETE FROM rc_hit;";
-
 typedef struct wanted {
 	int64_t ord, pos;
 } wanted;
@@ -1380,37 +1092,12 @@ static int is_record_window(const reconcile_window *w)
 	return w->kind == RECONCILE_CT_ONLY || w->kind == RECONCILE_INV_ONLY;
 }
 
-static lt_status insert_hit(case_db *c, sqlite3_stmt *s, int64_t pos, const event *ev, lt_error *err)
+/* One headers-only replay over the record windows' span keeps the wanted
+ * records (want, sorted by ordinal) in q. */
+static lt_status collect_hits(const reconcile_result *r, case_db *c, recq *q, const wanted *want, size_t n,
+                              lt_error *err)
 {
-	const ev_str strs[] = {ev->uid,        ev->request_id, ev->action,     ev->service,    ev->principal,
-	                       ev->access_key, ev->account,    ev->region,     ev->source_ip,  ev->user_agent,
-	                       ev->model,      ev->error_code};
-	sqlite3_bind_int64(s, 1, pos);
-	sqlite3_bind_int64(s, 2, ev->time_us);
-	bind_cstr(s, 3, ev_source_name(ev->source));
-	for (size_t i = 0; i < NELEM(strs); i++)
-		bind_ev(s, 4 + (int)i, strs[i]);
-	sqlite3_bind_int64(s, 16, ev->input_tokens);
-	sqlite3_bind_int64(s, 17, ev->output_tokens);
-	sqlite3_bind_int64(s, 18, ev->latency_ms);
-	sqlite3_bind_int64(s, 19, (int64_t)ev->line);
-	bind_cstr(s, 20, ev->prov ? ev->prov->evidence : NULL);
-	bind_cstr(s, 21, ev->prov ? ev->prov->member : NULL);
-	bind_cstr(s, 22, ev->prov ? ev->prov->sha256 : NULL);
-	int rc = sqlite3_step(s);
-	sqlite3_reset(s);
-	return rc == SQLITE_DONE ? LT_OK : sql_fail(c, err, "insert");
-}
-
-/* One headers-only replay over the record windows' span copies the wanted
- * records (want, sorted by ordinal) into rc_hit. */
-static lt_status collect_hits(const reconcile_result *r, case_db *c, const wanted *want, size_t n, lt_error *err)
-{
-	sqlite3_stmt *ins = NULL;
-	lt_status st = prepare(c,
-	                       "INSERT INTO rc_hit VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14,"
-	                       " ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22)",
-	                       &ins, err);
+	lt_status st = LT_OK;
 	replay_filter f;
 	replay_filter_init(&f);
 	f.since_us = r->hit_from_us;
@@ -1431,46 +1118,39 @@ static lt_status collect_hits(const reconcile_result *r, case_db *c, const wante
 		while (j < n && want[j].ord < ord)
 			j++;
 		if (j < n && want[j].ord == ord)
-			st = insert_hit(c, ins, want[j++].pos, ev, err);
+			st = recq_hit_add(q, want[j++].pos, ev, err);
 		ord++;
 	}
 	replay_free(rp);
-	sqlite3_finalize(ins);
 	return st;
 }
 
-#define HIT_COLUMNS                                                                                         \
-	"time_us, source, uid, request_id, action, service, principal, access_key, account, region, source_ip," \
-	" user_agent, model, error_code, input_tokens, output_tokens, latency_ms, line, evidence, member, sha256, pos"
-
-static lt_status event_hit(report *rep, size_t rule, sqlite3_stmt *s, const rpt_pair *g, const char *detail,
+static lt_status event_hit(report *rep, size_t rule, const recq_hit *h, const rpt_pair *g, const char *detail,
                            lt_error *err)
 {
 	rpt_event_in ev;
 	rpt_event_init(&ev);
-#define T(i) rpt_s((const char *)sqlite3_column_text(s, i))
-	ev.time_us = sqlite3_column_int64(s, 0);
-	ev.source = T(1);
-	ev.uid = T(2);
-	ev.request_id = T(3);
-	ev.action = T(4);
-	ev.service = T(5);
-	ev.principal = T(6);
-	ev.access_key = T(7);
-	ev.account = T(8);
-	ev.region = T(9);
-	ev.source_ip = T(10);
-	ev.user_agent = T(11);
-	ev.model = T(12);
-	ev.error_code = T(13);
-	ev.input_tokens = sqlite3_column_int64(s, 14);
-	ev.output_tokens = sqlite3_column_int64(s, 15);
-	ev.latency_ms = sqlite3_column_int64(s, 16);
-	ev.line = (uint64_t)sqlite3_column_int64(s, 17);
-	ev.evidence = T(18);
-	ev.member = T(19);
-	ev.member_sha256 = T(20);
-#undef T
+	ev.time_us = h->time_us;
+	ev.source = rpt_s(h->source);
+	ev.uid = rpt_s(h->uid);
+	ev.request_id = rpt_s(h->request_id);
+	ev.action = rpt_s(h->action);
+	ev.service = rpt_s(h->service);
+	ev.principal = rpt_s(h->principal);
+	ev.access_key = rpt_s(h->access_key);
+	ev.account = rpt_s(h->account);
+	ev.region = rpt_s(h->region);
+	ev.source_ip = rpt_s(h->source_ip);
+	ev.user_agent = rpt_s(h->user_agent);
+	ev.model = rpt_s(h->model);
+	ev.error_code = rpt_s(h->error_code);
+	ev.input_tokens = h->input_tokens;
+	ev.output_tokens = h->output_tokens;
+	ev.latency_ms = h->latency_ms;
+	ev.line = h->line;
+	ev.evidence = rpt_s(h->evidence);
+	ev.member = rpt_s(h->member);
+	ev.member_sha256 = rpt_s(h->sha256);
 	rpt_match_in m;
 	memset(&m, 0, sizeof m);
 	m.field = rpt_s("reconciliation");
@@ -1509,14 +1189,14 @@ static lt_status add_summary_table(const reconcile_result *r, report *rep, lt_er
 	return st;
 }
 
-/* One finding per window; the records of record windows come from rc_hit, in
- * window order (pos), filled by collect_hits. */
-static lt_status add_windows(const reconcile_result *r, case_db *c, report *rep, const size_t *idx, int read_hits,
+/* One finding per window; the records of record windows come from q (NULL:
+ * none), in window order (pos), kept by collect_hits. */
+static lt_status add_windows(const reconcile_result *r, recq *q, report *rep, const size_t *idx,
                              const damaged_set *ds, lt_error *err)
 {
-	sqlite3_stmt *s = NULL;
-	lt_status st = read_hits ? prepare(c, "SELECT " HIT_COLUMNS " FROM rc_hit ORDER BY pos", &s, err) : LT_OK;
-	int have = st == LT_OK && s != NULL && sqlite3_step(s) == SQLITE_ROW;
+	recq_hit h;
+	lt_status st = q != NULL ? recq_hits_read(q, err) : LT_OK;
+	int have = st == LT_OK && q != NULL && recq_hit_next(q, &h);
 	int64_t pos = 0;
 	for (size_t i = 0; i < r->nw && st == LT_OK; i++) {
 		const reconcile_window *w = &r->out[i];
@@ -1536,32 +1216,31 @@ static lt_status add_windows(const reconcile_result *r, case_db *c, report *rep,
 			                  ? idx[R_INV_ONLY]
 			                  : (w->count >= RECONCILE_WINDOW_HIGH ? idx[R_GAP_LOGGING] : idx[R_CT_ONLY]);
 			for (size_t k = 0; k < w->count && st == LT_OK; k++, pos++) {
-				if (!have || sqlite3_column_int64(s, 21) != pos)
+				if (!have || h.pos != pos)
 					continue; /* not found again: left out, as a vanished record would be */
-				st = event_hit(rep, rule, s, &g, detail, err);
-				have = sqlite3_step(s) == SQLITE_ROW;
+				st = event_hit(rep, rule, &h, &g, detail, err);
+				have = recq_hit_next(q, &h);
 			}
 			continue;
 		}
-		builtin_hit h;
-		memset(&h, 0, sizeof h);
+		builtin_hit bh;
+		memset(&bh, 0, sizeof bh);
 		char uid[300];
 		snprintf(uid, sizeof uid, "%s:%s", kind_name(w->kind), gv);
-		h.source = "reconcile";
-		h.uid = uid;
-		h.group_name = "window";
-		h.group_value = gv;
-		h.time_us = w->first_us;
-		h.account = w->account;
-		h.region = w->region;
-		h.detail_field = "reconciliation";
-		h.detail = detail;
+		bh.source = "reconcile";
+		bh.uid = uid;
+		bh.group_name = "window";
+		bh.group_value = gv;
+		bh.time_us = w->first_us;
+		bh.account = w->account;
+		bh.region = w->region;
+		bh.detail_field = "reconciliation";
+		bh.detail = detail;
 		size_t rule = dm != NULL && w->cause[0] == '\0' ? idx[R_DAMAGED]
 		            : w->kind == RECONCILE_GAP_CT ? (w->cause[0] ? idx[R_GAP_CT_STOPPED] : idx[R_GAP_CT])
 		                                          : (w->cause[0] ? idx[R_GAP_INV_OFF] : idx[R_GAP_INV]);
-		st = builtin_add_hit(rep, rule, &h, err);
+		st = builtin_add_hit(rep, rule, &bh, err);
 	}
-	sqlite3_finalize(s);
 	return st;
 }
 
@@ -1615,25 +1294,23 @@ lt_status reconcile_add_to_report(const reconcile_result *r, case_db *c, report 
 	if (st != LT_OK || nwant == 0) {
 		free(want);
 		if (st == LT_OK)
-			st = add_windows(r, c, rep, idx, 0, &ds, err);
+			st = add_windows(r, NULL, rep, idx, &ds, err);
 		damaged_free(&ds);
 		return st;
 	}
-	temp_state ts;
-	st = writable_temp(c, &ts, err);
+	recq *q = NULL;
+	st = recq_hits_open(c, &q, err);
 	if (st != LT_OK) {
 		free(want);
 		damaged_free(&ds);
 		return st;
 	}
-	st = exec(c, hit_setup_sql, err);
-	if (st == LT_OK)
-		st = collect_hits(r, c, want, nwant, err);
+	st = collect_hits(r, c, q, want, nwant, err);
 	free(want);
 	if (st == LT_OK)
-		st = add_windows(r, c, rep, idx, 1, &ds, err);
+		st = add_windows(r, q, rep, idx, &ds, err);
 	damaged_free(&ds);
-	return restore_temp(c, hit_teardown_sql, &ts, st, err);
+	return recq_close(q, st, err);
 }
 
 lt_status reconcile_write(const reconcile_result *r, const char *format, buf *out)

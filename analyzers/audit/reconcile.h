@@ -24,7 +24,7 @@
  * pass over the case, plus a replay of the two hours around each stretch
  * that may be a gap, and in reconcile_add_to_report one over the span of the
  * record windows.
- * Memory: the join runs in SQLite TEMP tables (on the read-only case, inside
+ * Memory: the join runs in SQLite TEMP tables (store/recq.h; on the read-only case, inside
  * a savepoint; the TEMP page cache is raised to 16 MiB meanwhile); in memory
  * are the ids of unmatched records (8 bytes each), the windows, the distinct
  * principal/account/region/model strings of the unmatched records and of the

@@ -30,7 +30,6 @@
 
 #include <openssl/evp.h>
 #include <openssl/x509.h>
-#include <sqlite3.h>
 
 #include "analyzers/audit/builtin_rules.h"
 #include "common/arena.h"
@@ -39,6 +38,7 @@
 #include "ingest/json.h"
 #include "ingest/sha256.h"
 #include "model/strmap.h"
+#include "store/caseq.h"
 
 /* ---- keys and supplied signatures -------------------------------------- */
 
@@ -461,43 +461,29 @@ static lt_status add_row(verify_result *v, size_t digest, const char *chain, con
 
 /* ---- members ------------------------------------------------------------ */
 
-static const char members_sql[] =
-	"SELECT m.id, COALESCE(m.same_as, m.id), ev.path, m.path, m.name,"
-	" COALESCE(s.format, m.format), COALESCE(m.content_sha256, s.content_sha256), m.sha256"
-	" FROM members m JOIN evidence ev ON ev.id = m.evidence_id"
-	" LEFT JOIN members s ON s.id = m.same_as"
-	" WHERE m.state <> 'container' AND (m.name LIKE '%CloudTrail%' OR m.format LIKE 'cloudtrail%'"
-	"  OR s.format LIKE 'cloudtrail%')"
-	" ORDER BY m.id";
-
-static const char *col(sqlite3_stmt *s, int i)
+static lt_status add_member(void *ctx, const caseq_ct_member *row, lt_error *err)
 {
-	const unsigned char *t = sqlite3_column_text(s, i);
-	return t ? (const char *)t : "";
-}
-
-static lt_status add_member(verify_result *v, sqlite3_stmt *s)
-{
+	verify_result *v = ctx;
 	if (v->nmem == v->amem) {
 		size_t na = v->amem ? v->amem * 2 : 256;
 		vmember *nm = realloc(v->mem, na * sizeof *nm);
 		if (nm == NULL)
-			return LT_EFATAL;
+			return lt_error_set(err, LT_EFATAL, "out of memory");
 		v->mem = nm;
 		v->amem = na;
 	}
 	vmember *m = &v->mem[v->nmem];
 	memset(m, 0, sizeof *m);
-	m->id = sqlite3_column_int64(s, 0);
-	m->content_id = sqlite3_column_int64(s, 1);
-	m->evidence = adupc(v, col(s, 2));
-	m->path = adupc(v, col(s, 3));
-	m->name = adupc(v, col(s, 4));
-	m->format = adupc(v, col(s, 5));
-	size_t el = strlen(col(s, 2)), pl = strlen(col(s, 3));
+	m->id = row->id;
+	m->content_id = row->content_id;
+	m->evidence = adupc(v, row->evidence);
+	m->path = adupc(v, row->path);
+	m->name = adupc(v, row->name);
+	m->format = adupc(v, row->format);
+	size_t el = strlen(row->evidence), pl = strlen(row->path);
 	char *full = arena_alloc(v->a, el + pl + 2);
 	if (m->evidence == NULL || m->path == NULL || m->name == NULL || m->format == NULL || full == NULL)
-		return LT_EFATAL;
+		return lt_error_set(err, LT_EFATAL, "out of memory");
 	memcpy(full, m->evidence, el);
 	if (pl) {
 		full[el] = '/';
@@ -507,14 +493,14 @@ static lt_status add_member(verify_result *v, sqlite3_stmt *s)
 	m->full = full;
 	/* a digest that no longer decodes as one keeps its name: check it too */
 	m->is_digest = strcmp(m->format, "cloudtrail-digest") == 0 || strstr(m->name, "_CloudTrail-Digest_") != NULL;
-	const char *content = col(s, 6);
+	const char *content = row->content_sha256;
 	if (content[0] != '\0')
 		snprintf(m->hash, sizeof m->hash, "%s", content);
 	else if (strcmp(m->format, "gzip") != 0 && !strstr(m->name, ".gz"))
-		snprintf(m->hash, sizeof m->hash, "%s", col(s, 7)); /* stored uncompressed: as found */
+		snprintf(m->hash, sizeof m->hash, "%s", row->sha256); /* stored uncompressed: as found */
 	uint64_t *head = strmap_slot(v->by_name, m->name, strlen(m->name), true, NULL);
 	if (head == NULL)
-		return LT_EFATAL;
+		return lt_error_set(err, LT_EFATAL, "out of memory");
 	m->next_same_name = (size_t)*head;
 	*head = ++v->nmem;
 	return LT_OK;
@@ -522,18 +508,7 @@ static lt_status add_member(verify_result *v, sqlite3_stmt *s)
 
 static lt_status load_members(verify_result *v, case_db *c, lt_error *err)
 {
-	sqlite3_stmt *s = NULL;
-	if (sqlite3_prepare_v2(case_sqlite(c), members_sql, -1, &s, NULL) != SQLITE_OK)
-		return lt_error_set(err, LT_EFATAL, "verify: %s", sqlite3_errmsg(case_sqlite(c)));
-	int rc;
-	lt_status st = LT_OK;
-	while (st == LT_OK && (rc = sqlite3_step(s)) == SQLITE_ROW)
-		if (add_member(v, s) != LT_OK)
-			st = lt_error_set(err, LT_EFATAL, "out of memory");
-	if (st == LT_OK && rc != SQLITE_DONE)
-		st = lt_error_set(err, LT_EFATAL, "verify: %s", sqlite3_errmsg(case_sqlite(c)));
-	sqlite3_finalize(s);
-	return st;
+	return caseq_each_cloudtrail_member(c, add_member, v, err);
 }
 
 static const char *base_name(const char *key, size_t n, size_t *bn)
