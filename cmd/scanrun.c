@@ -42,6 +42,7 @@
 #include "analyzers/reconcile.h"
 #include "analyzers/sigma.h"
 #include "analyzers/verify.h"
+#include "cmd/detectrun.h"
 #include "cmd/progress.h"
 #include "cmd/rulesdir.h"
 #include "cmd/term.h"
@@ -158,6 +159,8 @@ int scan_apply_option(scan_options *o, const cli_option *opt, const char *v)
 		return parse_formats(v, &o->formats);
 	else if (strcmp(n, "no-redact") == 0)
 		o->redact = false;
+	else if (strcmp(n, "redetect") == 0)
+		o->redetect = true;
 	else if (strcmp(n, "public-keys") == 0) {
 		if (o->npublic_keys == SCAN_MAX_RULE_PATHS)
 			return usage_error("--public-keys (too many)", v);
@@ -265,6 +268,7 @@ typedef struct scan {
 	struct integrity *in; /* digest verification and reconciliation, run beside the replay */
 	incident_join *join;  /* invocation records -> their CloudTrail call's caller */
 	incident_prices *prices; /* NULL: no cost estimates */
+	uint64_t stored_used; /* events matched with the detection the index stored */
 } scan;
 
 static void say_error(const char *prefix, const lt_error *err)
@@ -512,24 +516,58 @@ static void register_packs(scan *s, const rule_root *roots, size_t nroots)
 	}
 }
 
+/* The rule roots options o name: the shipped packs (into shipped, when
+ * found; *missing when asked for and not found), then every --rules path. */
+static size_t rule_roots(const scan_options *o, rule_root *roots, char *shipped, size_t n, bool *missing)
+{
+	size_t nroots = 0;
+	*missing = false;
+	if (o->default_rules) {
+		if (rulesdir_find(shipped, n) == NULL)
+			*missing = true;
+		else
+			roots[nroots++] = (rule_root){shipped, true};
+	}
+	for (size_t i = 0; i < o->nrule_paths; i++)
+		roots[nroots++] = (rule_root){o->rule_paths[i], false};
+	return nroots;
+}
+
+sigma_ruleset *scan_rules_new(const scan_options *o)
+{
+	rule_root roots[SCAN_MAX_RULE_PATHS + 1];
+	char shipped[PATH_MAX];
+	bool missing;
+	size_t nroots = rule_roots(o, roots, shipped, sizeof shipped, &missing);
+	sigma_ruleset *rs = ruleset_new();
+	lt_error err;
+	for (size_t i = 0; rs != NULL && i < nroots; i++) {
+		lt_error_clear(&err);
+		if (ruleset_load_path(rs, roots[i].path, &err) == LT_EFATAL) {
+			ruleset_free(rs);
+			return NULL;
+		}
+	}
+	if (rs != NULL && ruleset_compile(rs, &err) != LT_OK) {
+		ruleset_free(rs);
+		return NULL;
+	}
+	return rs;
+}
+
 static lt_status load_rules(scan *s, lt_error *err)
 {
 	rule_root roots[SCAN_MAX_RULE_PATHS + 1];
-	size_t nroots = 0;
 	char shipped[PATH_MAX];
+	bool missing;
+	size_t nroots = rule_roots(s->o, roots, shipped, sizeof shipped, &missing);
 	s->rs = ruleset_new();
 	if (s->rs == NULL)
 		return lt_error_set(err, LT_EFATAL, "out of memory");
-	if (s->o->default_rules) {
-		if (rulesdir_find(shipped, sizeof shipped) == NULL) {
-			log_error("the shipped rule packs were not found (set LLMTRAIL_RULES_DIR)");
-			exit_state_note(s->ex, LT_EXIT_USAGE);
-		} else {
-			roots[nroots++] = (rule_root){shipped, true};
-		}
+	if (missing) {
+		log_error("the shipped rule packs were not found (set LLMTRAIL_RULES_DIR)");
+		exit_state_note(s->ex, LT_EXIT_USAGE);
 	}
-	for (size_t i = 0; i < s->o->nrule_paths; i++)
-		roots[nroots++] = (rule_root){s->o->rule_paths[i], false};
 	for (size_t i = 0; i < nroots; i++) {
 		lt_error e;
 		lt_error_clear(&e);
@@ -685,21 +723,58 @@ typedef struct prepared {
 } prepared;
 
 typedef struct prep_ctx {
+	const sigma_ruleset *rs;
 	sigma_detector *det; /* used on the producer thread only */
 	bool csv;
 	buf row;
 	_Atomic uint64_t main_seq; /* the event the main thread is at */
+	uint64_t stored_used; /* events matched with the detection the index stored (read after the replay) */
+	_Atomic uint64_t stored_damaged; /* stored detections that did not decode (detected again) */
+	const sigma_detection *pending; /* event_wants_record's decoding, for prepare_event */
+	uint64_t records_read;          /* events whose record event_wants_record asked for */
+	bool pending_oom;
 } prep_ctx;
 
-static lt_status prepare_event(void *ctx, event *ev, arena *a, lt_error *err)
+/* Before the record is read: the detection the index stored for ev, decoded
+ * now (for prepare_event, on the same thread, next), and whether ev needs its
+ * record: when there is no usable stored detection (not stored, deferred,
+ * damaged: detect from the record, and a damaged one is counted), or metrics
+ * reads more than the header. */
+static bool event_wants_record(void *ctx, const event *ev, const detblock_entry *stored, arena *a)
+{
+	prep_ctx *pc = ctx;
+	pc->pending = NULL;
+	pc->pending_oom = false;
+	if (stored != NULL) {
+		lt_error e;
+		lt_error_clear(&e);
+		lt_status st = detectrun_stored(pc->rs, stored, a, &pc->pending, &e);
+		if (st == LT_EFATAL)
+			pc->pending_oom = true;
+		else if (st != LT_OK)
+			atomic_fetch_add_explicit(&pc->stored_damaged, 1, memory_order_relaxed);
+	}
+	bool wants = pc->pending == NULL || metrics_wants_record(ev);
+	pc->records_read += wants;
+	return wants;
+}
+
+static lt_status prepare_event(void *ctx, event *ev, const detblock_entry *stored, arena *a, lt_error *err)
 {
 	prep_ctx *pc = ctx;
 	prepared *p = arena_alloc(a, sizeof *p);
 	if (p == NULL)
 		return lt_error_set(err, LT_EFATAL, "out of memory preparing an event");
 	memset(p, 0, sizeof *p);
+	(void)stored; /* event_wants_record decoded it */
+	if (pc->pending_oom)
+		return lt_error_set(err, LT_EFATAL, "out of memory reading a stored detection");
+	p->det = pc->pending;
+	pc->pending = NULL;
+	if (p->det != NULL)
+		pc->stored_used++;
 	uint64_t at = atomic_load_explicit(&pc->main_seq, memory_order_relaxed);
-	if (pc->det != NULL && ev->seq > at + PREP_DETECT_LEAD) {
+	if (p->det == NULL && pc->det != NULL && ev->seq > at + PREP_DETECT_LEAD) {
 		const sigma_detection *d = NULL;
 		void *mem = NULL;
 		if (sigma_detect(pc->det, ev, &d) != LT_OK ||
@@ -829,6 +904,20 @@ static lt_status note_corr_dropped(scan *s, lt_error *err)
 	return LT_OK;
 }
 
+/* Stored detections that did not decode mean a damaged case; those events
+ * were detected again from their records, so nothing was lost, but the
+ * report says so. */
+static lt_status note_stored_damaged(scan *s, uint64_t n, lt_error *err)
+{
+	char reason[LT_ERROR_MSG_MAX];
+	snprintf(reason, sizeof reason,
+	         "%llu stored detection(s) in the case index did not decode: those events were matched again "
+	         "from their records",
+	         (unsigned long long)n);
+	log_warn("%s", reason);
+	return report_add_problem(s->r, "", "", 0, RPT_SEV_WARNING, reason, err);
+}
+
 /* Header fields and provenance of an event that took part in a correlation
  * (the engine keeps only its place: source, time, tie), read back from the
  * index. Returns true when found; e keeps pointers into the replay, valid
@@ -938,12 +1027,15 @@ static lt_status replay_case(scan *s, lt_error *err)
 	f.since_us = s->o->since_us;
 	f.until_us = s->o->until_us;
 	f.flags = REPLAY_PREFETCH; /* reading and parsing beside the matching */
-	prep_ctx pc = {sigma_detector_new(s->rs), s->tl != NULL, {0}, 0};
+	f.detections = s->o->redetect ? NULL : ruleset_digest(s->rs);
+	prep_ctx pc = {s->rs, sigma_detector_new(s->rs), s->tl != NULL, {0}, 0, 0, 0, NULL, 0, false};
 	buf_init(&pc.row, 0);
 	if (pc.det == NULL)
 		return lt_error_set(err, LT_EFATAL, "out of memory");
 	f.prepare = prepare_event;
 	f.prepare_ctx = &pc;
+	if (f.detections != NULL)
+		f.wants_record = event_wants_record; /* reports need only headers */
 	replay *rp = NULL;
 	if (replay_new(s->c, &f, &rp, err) != LT_OK) {
 		sigma_detector_free(pc.det);
@@ -1007,6 +1099,13 @@ static lt_status replay_case(scan *s, lt_error *err)
 	}
 	progress_end(pg);
 	replay_free(rp); /* joins the producer: pc is no longer used */
+	s->stored_used = pc.stored_used;
+	log_info("matched %llu of %llu events with the detections the index stored (cmd/detectrun.h); "
+	         "%llu records read",
+	         (unsigned long long)pc.stored_used, (unsigned long long)seen,
+	         (unsigned long long)(f.wants_record != NULL ? pc.records_read : seen));
+	if (st == LT_OK && pc.stored_damaged > 0)
+		st = note_stored_damaged(s, pc.stored_damaged, err);
 	sigma_detector_free(pc.det);
 	buf_free(&pc.row);
 	if (st == LT_OK) {
