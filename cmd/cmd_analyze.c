@@ -16,9 +16,9 @@
 
 #include "cmd/commands.h"
 #include "cmd/exitcode.h"
-#include "cmd/indexrun.h"
+#include "pipeline/indexrun.h"
 #include "cmd/outpath.h"
-#include "cmd/scanrun.h"
+#include "pipeline/scanrun.h"
 
 static const cli_option options[] = {
 	SCAN_CLI_OPTION_ROWS
@@ -82,7 +82,7 @@ static int run(const command *self, int argc, char **argv)
 		return code;
 	/* Parse once: the index workers detect with the scan's rules while each
 	 * record is in memory, and the scan uses what they stored
-	 * (cmd/detectrun.h). Without them (out of memory, --redetect) the scan
+	 * (pipeline/detectrun.h). Without them (out of memory, --redetect) the scan
 	 * detects from the records, with the same result. */
 	sigma_ruleset *rules = c.scan.redetect ? NULL : scan_rules_new(&c.scan);
 	c.index.detect_rules = rules;
