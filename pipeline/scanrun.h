@@ -46,6 +46,7 @@ typedef struct scan_options {
 	size_t npublic_keys;
 	const char *command_line; /* recorded in reports */
 	bool redetect; /* --redetect: match every record again, ignoring detections the index stored */
+	bool full_timeline; /* --full-timeline: timeline.csv holds every event, not only those findings reference */
 } scan_options;
 
 void scan_options_init(scan_options *o);
@@ -69,6 +70,7 @@ int scan_options_check(const scan_options *o);
 	{"fail-on", 0, "LEVEL", "exit 1 when a finding is at or above LEVEL (default: high; none to disable)"}, \
 	{"format", 'f', "LIST", "outputs to write: html,junit,jsonl,csv,md (default: all)"}, \
 	{"no-redact", 0, NULL, "show matched secrets in full in reports"}, \
+	{"full-timeline", 0, NULL, "timeline.csv: every event of the case, not only those findings reference"}, \
 	{"redetect", 0, NULL, "match every record again, ignoring the detections the index stored"}, \
 	{"public-keys", 0, "FILE", "CloudTrail public keys (aws cloudtrail list-public-keys output) or digest signatures (JSONL) for digest verification (repeatable)"},
 

@@ -30,6 +30,7 @@ struct evmerge {
 	int64_t since_us, until_us;
 	int q_done;
 	int det; /* blocks come with their stored detections */
+	uint64_t det_damaged; /* blocks whose stored detections did not decode */
 	/* the next block from q, read but not opened yet */
 	int have_next;
 	int64_t next_id, next_member, next_tmin;
@@ -149,16 +150,17 @@ static lt_status open_next(evmerge *m, lt_error *err)
 		return st;
 	}
 	detblock *d = NULL;
-	if (m->det && sqlite3_column_type(m->q, 4) == SQLITE_BLOB &&
-	    (st = detblock_decode(sqlite3_column_blob(m->q, 4), (size_t)sqlite3_column_bytes(m->q, 4),
-	                          evblock_count(b), &d, err)) != LT_OK) {
-		evblock_free(b);
-		char why[LT_ERROR_MSG_MAX];
-		memcpy(why, err->msg, sizeof why);
-		if (st != LT_EFATAL)
-			lt_error_set(err, st, "case index %s: detections of event block %lld of member %lld: %s",
-			             case_path(m->c), (long long)m->next_id, (long long)m->next_member, why);
-		return st;
+	if (m->det && sqlite3_column_type(m->q, 4) == SQLITE_BLOB) {
+		lt_error de;
+		lt_error_clear(&de);
+		lt_status ds = detblock_decode(sqlite3_column_blob(m->q, 4), (size_t)sqlite3_column_bytes(m->q, 4),
+		                               evblock_count(b), &d, &de);
+		if (ds == LT_EFATAL) {
+			evblock_free(b);
+			*err = de;
+			return ds;
+		}
+		m->det_damaged += ds != LT_OK; /* its events are matched from their records */
 	}
 	cursor *c = calloc(1, sizeof *c);
 	if (c == NULL || (m->nheap == m->capheap && m->capheap > SIZE_MAX / 2 / sizeof *m->heap)) {
@@ -311,6 +313,11 @@ lt_status evmerge_next(evmerge *m, const evmerge_item **item, lt_error *err)
 	m->last = c;
 	*item = &m->item;
 	return LT_OK;
+}
+
+uint64_t evmerge_det_damaged(const evmerge *m)
+{
+	return m->det_damaged;
 }
 
 size_t evmerge_mem(const evmerge *m, size_t *peak)

@@ -47,14 +47,17 @@ typedef struct evmerge_item {
 
 /* Rows with since_us <= time < until_us, of source (EV_SRC_UNKNOWN = all).
  * det_digest (NULL or "": none): also read each block's stored detections
- * under that ruleset digest (store/detblock.h); damaged ones are an LT_EFILE
- * for that block, like a damaged block. */
+ * under that ruleset digest (store/detblock.h); a block whose detections do
+ * not decode comes as if it had none (its events are judged from their
+ * records) and is counted (evmerge_det_damaged). */
 lt_status evmerge_new(case_db *c, int64_t since_us, int64_t until_us, ev_source source, const char *det_digest,
                       evmerge **out, lt_error *err) LT_WUR;
 
 /* Next item, or *item = NULL at the end (LT_OK). */
 lt_status evmerge_next(evmerge *m, const evmerge_item **item, lt_error *err) LT_WUR;
 
+/* Blocks whose stored detections did not decode, so far. */
+uint64_t evmerge_det_damaged(const evmerge *m);
 /* Bytes of decoded blocks held now, and the most held at once. */
 size_t evmerge_mem(const evmerge *m, size_t *peak);
 

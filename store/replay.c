@@ -1153,6 +1153,11 @@ lt_status replay_next(replay *r, const event **out, lt_error *err)
 	return st;
 }
 
+uint64_t replay_detections_damaged(const replay *r)
+{
+	return r->m != NULL ? evmerge_det_damaged(r->m) : 0;
+}
+
 lt_status replay_count(case_db *c, const replay_filter *f, int64_t *n, lt_error *err)
 {
 	replay_filter h = *f;
