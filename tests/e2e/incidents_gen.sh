@@ -67,10 +67,11 @@ for g in gt:
     # scenarios merged into the same incident bound its span together
     merged = [x for x in gt if uids[best] & (set(x.get("event_ids", [])) | set(x.get("request_ids", [])))]
     lo = min(t(x["start"]) for x in merged) - slack
-    # the end gets twice the slack: a finding of the same principal within the
-    # grouping gap (e.g. the chatbot role's next unguarded call) may follow the
-    # scenario, and llmtrail-gen is not byte-identical from run to run (a known
-    # defect), so whether one falls in the next half hour varies (seen: +26 min)
+    # the end gets twice the slack: a low finding of the same principal within
+    # the low grouping gap (30 min) may follow the scenario. llmtrail-gen is
+    # byte-identical for a seed (it used to draw a fresh signing key per run,
+    # which varied everything after the first digest), so this is a fixed
+    # property of seed 11: the chatbot role's next unguarded call, +26 min
     hi = max(t(x["end"]) for x in merged) + 2 * slack
     f, l = t(inc[best]["first_seen"]), t(inc[best]["last_seen"])
     report(lo <= f <= l <= hi, "%s: incident %s..%s within %s..%s" % (name, f, l, lo, hi))
