@@ -172,6 +172,7 @@ struct sigma_ruleset {
 	sigma_detector *own; /* ruleset_match's detector, made on first use */
 	uint64_t events_matched, rules_evaluated;
 	size_t corr_used, corr_max; /* events kept by all correlation windows, and the most */
+	size_t state_used, state_max; /* cells and values of their aggregates, and the most */
 };
 
 typedef struct key_slot {
@@ -289,6 +290,7 @@ sigma_ruleset *ruleset_new(void)
 		return NULL;
 	}
 	rs->corr_max = SIGMA_CORR_MAX_EVENTS;
+	rs->state_max = SIGMA_CORR_MAX_STATE;
 	return rs;
 }
 
@@ -328,7 +330,7 @@ void ruleset_set_generic(sigma_ruleset *rs, bool generic)
 void ruleset_set_corr_budget(sigma_ruleset *rs, size_t max_events)
 {
 	if (!rs->compiled && max_events > 0)
-		rs->corr_max = max_events;
+		rs->corr_max = rs->state_max = max_events;
 }
 
 /* ================================================================ config files */
@@ -1420,7 +1422,7 @@ lt_status ruleset_compile(sigma_ruleset *rs, lt_error *err)
 		    (st = link_correlation(rs, r, err)) != LT_OK)
 			return st;
 		if (r->corr != NULL)
-			sigma_corr_set_budget(r->corr, &rs->corr_used, rs->corr_max);
+			sigma_corr_set_budget(r->corr, &rs->corr_used, rs->corr_max, &rs->state_used, rs->state_max);
 	}
 	rs->max_sels = 1;
 	for (size_t i = 0; i < rs->n; i++)
@@ -2358,6 +2360,16 @@ bool sigma_rule_redact(const sigma_rule *r)
 uint64_t sigma_rule_corr_dropped(const sigma_rule *r)
 {
 	return r->corr != NULL ? sigma_corr_dropped(r->corr) : 0;
+}
+
+uint64_t sigma_rule_corr_unlisted(const sigma_rule *r)
+{
+	return r->corr != NULL ? sigma_corr_unlisted(r->corr) : 0;
+}
+
+uint64_t sigma_rule_corr_undecided(const sigma_rule *r)
+{
+	return r->corr != NULL ? sigma_corr_undecided(r->corr) : 0;
 }
 
 bool sigma_rule_extension(const sigma_rule *r, const char *name)
