@@ -264,6 +264,7 @@ typedef struct scan {
 	uint64_t corr_lookups_missed; /* correlation events not found again in the index */
 	struct integrity *in; /* digest verification and reconciliation, run beside the replay */
 	incident_join *join;  /* invocation records -> their CloudTrail call's caller */
+	baseline *baseline;   /* per-entity hours and sources, for incident ranking */
 	incident_prices *prices; /* NULL: no cost estimates */
 } scan;
 
@@ -1009,6 +1010,7 @@ static lt_status replay_case(scan *s, lt_error *err)
 			st = LT_EFATAL;
 			break;
 		}
+		baseline_observe(s->baseline, &h.rev);
 		lt_error me;
 		lt_error_clear(&me);
 		if (metrics_add(s->m, ev, &me) == LT_EFATAL) {
@@ -1356,7 +1358,7 @@ static void load_prices(scan *s)
 
 static lt_status build_incidents(scan *s, lt_error *err)
 {
-	incident_options io = {0, s->prices, s->join};
+	incident_options io = {0, s->prices, s->join, s->baseline};
 	return incident_build(s->r, &io, err);
 }
 
@@ -1455,7 +1457,7 @@ void scan_run(const char *case_path, const scan_options *o, exit_state *ex)
 		st = load_rules(&s, &err);
 	if (st == LT_OK) {
 		load_prices(&s);
-		if ((s.join = incident_join_new()) == NULL)
+		if ((s.join = incident_join_new()) == NULL || (s.baseline = baseline_new()) == NULL)
 			st = lt_error_set(&err, LT_EFATAL, "out of memory");
 	}
 	if (st == LT_OK) {
@@ -1500,6 +1502,7 @@ void scan_run(const char *case_path, const scan_options *o, exit_state *ex)
 	}
 	timeline_discard(s.tl);
 	incident_join_free(s.join);
+	baseline_free(s.baseline);
 	incident_prices_free(s.prices);
 	free(s.rule_index);
 	free(s.rule_active);

@@ -76,6 +76,18 @@ for g in gt:
     report(lo <= f <= l <= hi, "%s: incident %s..%s within %s..%s" % (name, f, l, lo, hi))
     report(g["principal"] in inc[best]["principals"] or any(g["principal"] in inc[h]["principals"] for h in holders),
            "%s: names principal %s" % (name, g["principal"]))
+# the per-entity baseline (analyzers/baseline.c): the leaked key's night of
+# calls from a new IP is unusual for its principal; no benign incident is
+# ranked up for an unusual hour and source
+for g in gt:
+    if g["incident"] != "llmjacking":
+        continue
+    ids = set(g.get("event_ids", [])) | set(g.get("request_ids", []))
+    holders = [k for k, u in enumerate(uids) if u & ids]
+    report(bool(holders) and "at an hour unseen" in inc[holders[0]]["level_reason"],
+           "llmjacking: the baseline finds its hour and source unusual for the key's principal")
+ranked_up = [k + 1 for k in benign if "; at an hour " in inc[k]["level_reason"]]
+report(not ranked_up, "no benign incident ranked up by the baseline (%s)" % ranked_up)
 print("1..%d" % n)
 sys.exit(1 if fails else 0)
 PY
