@@ -16,7 +16,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "analyzers/baseline.h"
+#include "analyzers/audit/baseline.h"
 
 #define HOUR_US (3600LL * 1000000LL)
 #define DAY_US (24 * HOUR_US)
