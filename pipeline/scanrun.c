@@ -267,6 +267,7 @@ typedef struct scan {
 	uint64_t corr_lookups_missed; /* correlation events not found again in the index */
 	struct integrity *in; /* digest verification and reconciliation, run beside the replay */
 	incident_join *join;  /* invocation records -> their CloudTrail call's caller */
+	baseline *baseline;   /* per-entity hours and sources, for incident ranking */
 	incident_prices *prices; /* NULL: no cost estimates */
 	uint64_t stored_used; /* events matched with the detection the index stored */
 } scan;
@@ -749,24 +750,43 @@ static lt_status note_lookups_missed(scan *s, lt_error *err)
 
 /* A correlation whose windows were full (10,000 events of one group, or
  * all windows together at the ruleset's budget) dropped their oldest events:
- * its counts and sums were over fewer events than matched, which the report
- * notes (info: every event was read and matched), once per rule. */
+ * its findings list the newest (its counts, sums and averages stay exact;
+ * a percentile is over the events kept); one whose aggregate coarsened past
+ * its bounds left some evaluations undecided and did not fire on them. The
+ * report notes each, once per rule (info: every event was read and matched;
+ * warning: a window may have met the condition unreported). */
 static lt_status note_corr_dropped(scan *s, lt_error *err)
 {
 	for (size_t i = 0; i < ruleset_count(s->rs); i++) {
 		const sigma_rule *r = ruleset_rule(s->rs, i);
-		uint64_t n = sigma_rule_corr_dropped(r);
-		if (n == 0 || !s->rule_active[i])
+		uint64_t n = sigma_rule_corr_unlisted(r), pct = sigma_rule_corr_dropped(r);
+		uint64_t und = sigma_rule_corr_undecided(r);
+		if ((n == 0 && und == 0) || !s->rule_active[i])
 			continue;
 		char reason[LT_ERROR_MSG_MAX];
-		snprintf(reason, sizeof reason,
-		         "correlation %s (%.120s): %llu matched event(s) were dropped from full windows (at most "
-		         "%u events per group, %u in all the windows): its counts, sums and averages are over the "
-		         "events kept, the newest",
-		         sigma_rule_id(r), sigma_rule_title(r), (unsigned long long)n, SIGMA_CORR_MAX_WINDOW,
-		         SIGMA_CORR_MAX_EVENTS);
-		log_warn("%s", reason);
-		lt_status st = report_add_problem(s->r, "", "", 0, RPT_SEV_INFO, reason, err);
+		lt_status st = LT_OK;
+		if (n > 0) {
+			snprintf(reason, sizeof reason,
+			         "correlation %s (%.120s): %llu matched event(s) were dropped from full windows (at most "
+			         "%u events per group, %u in all the windows): its findings list the newest events of "
+			         "their window; %s",
+			         sigma_rule_id(r), sigma_rule_title(r), (unsigned long long)n, SIGMA_CORR_MAX_WINDOW,
+			         SIGMA_CORR_MAX_EVENTS,
+			         pct ? "its percentiles are over the events kept"
+			             : "its counts, sums and averages are exact");
+			log_warn("%s", reason);
+			st = report_add_problem(s->r, "", "", 0, RPT_SEV_INFO, reason, err);
+		}
+		if (st == LT_OK && und > 0) {
+			snprintf(reason, sizeof reason,
+			         "correlation %s (%.120s): %llu evaluation(s) undecided, not fired: a group's window held "
+			         "more distinct times or values than the bounds (%u per group, %u in all), so its "
+			         "aggregate was known only within an interval that straddles the condition",
+			         sigma_rule_id(r), sigma_rule_title(r), (unsigned long long)und, SIGMA_CORR_MAX_CELLS,
+			         SIGMA_CORR_MAX_STATE);
+			log_warn("%s", reason);
+			st = report_add_problem(s->r, "", "", 0, RPT_SEV_WARNING, reason, err);
+		}
 		if (st != LT_OK)
 			return st;
 	}
@@ -951,6 +971,7 @@ static lt_status replay_case(scan *s, lt_error *err)
 			st = LT_EFATAL;
 			break;
 		}
+		baseline_observe(s->baseline, &h.rev);
 		lt_error me;
 		lt_error_clear(&me);
 		if (metrics_add(s->m, ev, &me) == LT_EFATAL) {
@@ -1314,7 +1335,7 @@ static void load_prices(scan *s)
 
 static lt_status build_incidents(scan *s, lt_error *err)
 {
-	incident_options io = {0, s->prices, s->join};
+	incident_options io = {0, s->prices, s->join, s->baseline};
 	return incident_build(s->r, &io, err);
 }
 
@@ -1413,7 +1434,7 @@ void scan_run(const char *case_path, const scan_options *o, exit_state *ex)
 		st = load_rules(&s, &err);
 	if (st == LT_OK) {
 		load_prices(&s);
-		if ((s.join = incident_join_new()) == NULL)
+		if ((s.join = incident_join_new()) == NULL || (s.baseline = baseline_new()) == NULL)
 			st = lt_error_set(&err, LT_EFATAL, "out of memory");
 	}
 	if (st == LT_OK) {
@@ -1455,6 +1476,7 @@ void scan_run(const char *case_path, const scan_options *o, exit_state *ex)
 		}
 	}
 	incident_join_free(s.join);
+	baseline_free(s.baseline);
 	incident_prices_free(s.prices);
 	free(s.rule_index);
 	free(s.rule_active);

@@ -924,6 +924,7 @@ typedef struct inc {
 	size_t *members; /* finding indexes */
 	size_t nmembers;
 	double risk, confidence;
+	double rank; /* risk, x INCIDENT_UNUSUAL_RANK when unusual for its actor (baseline) */
 	rpt_level level;
 	int64_t first_us, last_us;
 	uint64_t events;
@@ -985,6 +986,40 @@ static void order_stages(const builder *b, inc *c)
 	}
 }
 
+#define INCIDENT_UNUSUAL_RANK 1.5
+
+/* Whether one of the incident's events was, for its principal or access key,
+ * at an hour and from a source IP or user agent both unusual (rare or
+ * unseen; baseline.h); writes the reason's clause into why. */
+static bool unusual_for_actor(const builder *b, const inc *c, char *why, size_t nwhy)
+{
+	const baseline *bl = b->o->baseline;
+	for (size_t k = 0; bl != NULL && k < c->nmembers; k++) {
+		const rpt_finding *f = b->fi[c->members[k]].f;
+		for (size_t e = 0; e < f->nevents; e++) {
+			const rpt_event *ev = &f->events[e];
+			caller cl;
+			event_caller(b, ev, &cl);
+			const rpt_str who[2] = {ev->principal, cl.key};
+			for (int kind = 0; kind < 2; kind++) {
+				baseline_rarity hour = baseline_hour(bl, (baseline_kind)kind, who[kind], ev->time_us);
+				if (!baseline_unusual(hour))
+					continue;
+				baseline_rarity ip = baseline_value(bl, (baseline_kind)kind, who[kind], BASELINE_SOURCE_IP, cl.ip);
+				baseline_rarity ua = baseline_value(bl, (baseline_kind)kind, who[kind], BASELINE_USER_AGENT, cl.ua);
+				if (!baseline_unusual(ip) && !baseline_unusual(ua))
+					continue;
+				snprintf(why, nwhy, "; at an hour %s for %.*s, from a %s %s for it", baseline_rarity_name(hour),
+				         (int)(who[kind].n > 80 ? 80 : who[kind].n), who[kind].p,
+				         baseline_unusual(ip) ? "source IP" : "user agent",
+				         baseline_unusual(ip) ? baseline_rarity_name(ip) : baseline_rarity_name(ua));
+				return true;
+			}
+		}
+	}
+	return false;
+}
+
 static void score_incident(const builder *b, inc *c)
 {
 	double best = 0, rest = 0, miss = 1;
@@ -1021,8 +1056,11 @@ static void score_incident(const builder *b, inc *c)
 	double diversity = 1 + 0.25 * (double)(c->nstages > 1 ? c->nstages - 1 : 0);
 	if (diversity > 2)
 		diversity = 2;
+	char unusual_why[200] = "";
+	bool unusual = behaviour && !routine_only && unusual_for_actor(b, c, unusual_why, sizeof unusual_why);
 	novelty = novelty && behaviour && !routine_only;
 	c->risk = (best + 0.5 * rest) * diversity * (novelty ? 1.25 : 1.0);
+	c->rank = c->risk * (unusual ? INCIDENT_UNUSUAL_RANK : 1.0);
 	c->confidence = 1 - miss;
 	c->chain = confident_high && objective && c->nstages >= 3;
 	int n;
@@ -1043,9 +1081,9 @@ static void score_incident(const builder *b, inc *c)
 		n += snprintf(c->reason + n, sizeof c->reason - (size_t)n, "%s%s", k ? " > " : "",
 		              stages[c->stage_order[k]].name);
 	if (n > 0 && (size_t)n < sizeof c->reason)
-		n += snprintf(c->reason + n, sizeof c->reason - (size_t)n, ")%s%s",
+		n += snprintf(c->reason + n, sizeof c->reason - (size_t)n, ")%s%s%s",
 		              novelty ? "; a new actor or resource for the case did it" : "",
-		              routine_only ? "; only routine findings" : "");
+		              routine_only ? "; only routine findings" : "", unusual_why);
 }
 
 /* ---- building one incident --------------------------------------------- */
@@ -1360,6 +1398,8 @@ static int cmp_inc(const void *pa, const void *pb)
 	const inc *a = pa, *b = pb;
 	if (a->level != b->level)
 		return a->level > b->level ? -1 : 1;
+	if (a->rank != b->rank)
+		return a->rank > b->rank ? -1 : 1;
 	if (a->risk != b->risk)
 		return a->risk > b->risk ? -1 : 1;
 	if (a->first_us != b->first_us)
@@ -1481,7 +1521,7 @@ static lt_status prepare_findings(builder *b, lt_error *err)
 
 lt_status incident_build(report *r, const incident_options *o, lt_error *err)
 {
-	incident_options defaults = {0, NULL, NULL};
+	incident_options defaults = {0, NULL, NULL, NULL};
 	builder b;
 	memset(&b, 0, sizeof b);
 	b.r = r;

@@ -15,6 +15,12 @@
  *     sharing a discriminating entity (access key, principal, source IP, user
  *     agent) within INCIDENT_GAP_US of each other (union-find), scores and
  *     ranks the clusters and adds them to the report (report_add_incident).
+ *     With a baseline (analyzers/baseline.h, fed every event by the scan),
+ *     an incident with a behaviour finding (medium or above, not only
+ *     novelty) whose actor (principal or access key) acted at an hour AND
+ *     from a source IP or user agent both rare or unseen for it ranks
+ *     higher among incidents of its level (x1.5 to the rank, not the risk:
+ *     the level never changes), and its reason says so.
  *
  * Bounds: the join remembers the CloudTrail Bedrock calls of the last
  * 2 x INCIDENT_JOIN_HORIZON_US, at most INCIDENT_JOIN_CAP per generation, and
@@ -38,6 +44,7 @@
 #include <stdint.h>
 
 #include "common/error.h"
+#include "analyzers/audit/baseline.h"
 #include "model/report.h"
 
 #define INCIDENT_GAP_US (2LL * 3600 * 1000000LL)          /* findings closer than this can join */
@@ -100,6 +107,7 @@ typedef struct incident_options {
 	int64_t gap_us;                 /* 0: INCIDENT_GAP_US */
 	const incident_prices *prices;  /* may be NULL: no cost */
 	const incident_join *join;      /* may be NULL */
+	const baseline *baseline;       /* may be NULL: no baseline ranking */
 } incident_options;
 
 /* Assesses every finding and adds the incidents, in rank order. */

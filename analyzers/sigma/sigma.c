@@ -179,6 +179,7 @@ struct sigma_ruleset {
 	 * options, the prompt model (ruleset_digest) */
 	sha256_ctx *dig;
 	char digest[SHA256_HEX_LEN + 1];
+	size_t state_used, state_max; /* cells and values of their aggregates, and the most */
 };
 
 typedef struct key_slot {
@@ -302,6 +303,7 @@ sigma_ruleset *ruleset_new(void)
 		free(rs);
 		return NULL;
 	}
+	rs->state_max = SIGMA_CORR_MAX_STATE;
 	return rs;
 }
 
@@ -352,7 +354,7 @@ void ruleset_set_generic(sigma_ruleset *rs, bool generic)
 void ruleset_set_corr_budget(sigma_ruleset *rs, size_t max_events)
 {
 	if (!rs->compiled && max_events > 0)
-		rs->corr_max = max_events;
+		rs->corr_max = rs->state_max = max_events;
 }
 
 /* ================================================================ config files */
@@ -1465,7 +1467,7 @@ lt_status ruleset_compile(sigma_ruleset *rs, lt_error *err)
 		    (st = link_correlation(rs, r, err)) != LT_OK)
 			return st;
 		if (r->corr != NULL)
-			sigma_corr_set_budget(r->corr, &rs->corr_used, rs->corr_max);
+			sigma_corr_set_budget(r->corr, &rs->corr_used, rs->corr_max, &rs->state_used, rs->state_max);
 	}
 	rs->max_sels = 1;
 	for (size_t i = 0; i < rs->n; i++)
@@ -2644,6 +2646,16 @@ bool sigma_rule_redact(const sigma_rule *r)
 uint64_t sigma_rule_corr_dropped(const sigma_rule *r)
 {
 	return r->corr != NULL ? sigma_corr_dropped(r->corr) : 0;
+}
+
+uint64_t sigma_rule_corr_unlisted(const sigma_rule *r)
+{
+	return r->corr != NULL ? sigma_corr_unlisted(r->corr) : 0;
+}
+
+uint64_t sigma_rule_corr_undecided(const sigma_rule *r)
+{
+	return r->corr != NULL ? sigma_corr_undecided(r->corr) : 0;
 }
 
 bool sigma_rule_extension(const sigma_rule *r, const char *name)

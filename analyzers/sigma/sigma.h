@@ -101,8 +101,10 @@ lt_status ruleset_set_placeholders(sigma_ruleset *rs, const char *path, lt_error
 void ruleset_set_generic(sigma_ruleset *rs, bool generic);
 /* Before ruleset_compile (ignored after; 0 ignored): the most events all the
  * correlation windows keep together (default SIGMA_CORR_MAX_EVENTS, 32 bytes
- * each). Past it a window takes a new event only in place of its oldest; the
- * events so dropped are counted per rule (sigma_rule_corr_dropped). */
+ * each), and the most cells and values their aggregates keep (default
+ * SIGMA_CORR_MAX_STATE; set to max_events too). Past the first a window
+ * takes a new event only in place of its oldest (sigma_rule_corr_unlisted);
+ * past the second aggregates coarsen (sigma_rule_corr_undecided). */
 void ruleset_set_corr_budget(sigma_ruleset *rs, size_t max_events);
 
 /* A rule file, or a folder searched recursively for *.yml / *.yaml (sorted). */
@@ -266,12 +268,15 @@ const char *sigma_rule_logsource_text(const sigma_rule *r);
 
 /* llmtrail.redact: matched text must be redacted in reports unless asked otherwise. */
 bool sigma_rule_redact(const sigma_rule *r);
-/* A correlation rule: events its windows dropped when full (their group's
- * SIGMA_CORR_MAX_WINDOW, or the ruleset's budget) since the last reset, so
- * that its counts and sums were over fewer events than matched. 0 otherwise,
- * and for temporal correlations (whether they fire does not depend on the
- * events kept; only the events a finding lists and marks do). */
+/* A correlation rule, since the last reset (0 for other rules):
+ * _dropped: events its windows dropped when full (their group's
+ * SIGMA_CORR_MAX_WINDOW, or the ruleset's budget) that changed a
+ * value_percentile (the only aggregate over the events kept);
+ * _unlisted: events so dropped, any type (its findings list the newest);
+ * _undecided: evaluations left undecided by a coarsened aggregate (not fired). */
 uint64_t sigma_rule_corr_dropped(const sigma_rule *r);
+uint64_t sigma_rule_corr_unlisted(const sigma_rule *r);
+uint64_t sigma_rule_corr_undecided(const sigma_rule *r);
 /* True if the rule has an llmtrail extension section `llmtrail: {name: ...}`. */
 bool sigma_rule_extension(const sigma_rule *r, const char *name);
 

@@ -11,10 +11,17 @@
  * finding and marked in timeline.csv) and the caller reads back the headers
  * of the few a finding shows. On each fed event the
  * window is trimmed to [t - timespan, t], the aggregate of the type is
- * brought up to date (count, distinct values, running sum, last time per
- * referenced rule, or the latest chain start per step for temporal_ordered),
- * and the condition is checked. When it holds the window's events are handed
- * out as the finding and the group starts afresh.
+ * brought up to date, and the condition is checked. When it holds the
+ * window's events are handed out as the finding and the group starts afresh.
+ * The aggregates do not depend on the ring (which only lists, capped):
+ * sliding count/sum/avg keep cells of equal event time (time, n, sum, min,
+ * max; a burst in one second is one cell), exact whatever the number of
+ * events; value_count keeps each value's latest time in a hash table with a
+ * list in time order, the oldest expiring first. Past their cap a group's
+ * cells are merged pairwise (coarser times, same totals) and a value_count
+ * group forgets its least recent value: the aggregate becomes an interval,
+ * the condition is decided when it holds (or fails) over all of it, and an
+ * evaluation left undecided does not fire and is counted (never a guess).
  * value_percentile keeps the window's numbers in a sorted array as well
  * (binary search + memmove on each push/drop, at most SIGMA_CORR_MAX_WINDOW).
  * Upper-bound-only conditions use fixed windows instead: the first event of a
@@ -38,33 +45,47 @@
 
 #define NONE INT64_MIN
 #define WINDOW_KEEP 64 /* ring slots a group keeps when its window empties */
+#define VNONE UINT32_MAX
 
 /* One matched event in a window: what the condition needs (time, value) and
  * where the event is (sigma_corr_event). 32 bytes, no allocation. */
 typedef struct wentry {
 	int64_t time_us;
 	uint64_t seq; /* event.seq */
-	union {
-		double num;      /* value_sum / value_avg / value_percentile */
-		const unsigned char *val; /* value_count: the group's copy of its identity (vc_add) */
-	} v;
+	double num;   /* value_percentile (and the fixed windows' sum, undone on out of memory) */
 	uint32_t tie; /* event.tie */
 	uint8_t source;
 } wentry;
 
+/* Sliding count/sum/avg: the window's events of one time (a merged cell:
+ * of a time range), oldest first. */
+typedef struct cell {
+	int64_t lo, hi; /* times of its oldest and newest event */
+	uint64_t n;
+	double sum, vmin, vmax;
+} cell;
+
 /* value_count identifies a value by SIGMA_CORR_VALUE_ID bytes of the SHA-256
  * of all of it: 60,000 distinct 2 KB user agents are 60,000 values (not one,
- * as when values were cut to a prefix), and a group keeps 16 bytes a value. */
-typedef struct vcount {
-	unsigned char *val; /* owned: SIGMA_CORR_VALUE_ID bytes */
-	size_t count; /* occurrences in the window; 0 = stale entry, dropped at the next rebuild */
-} vcount;
+ * as when values were cut to a prefix). A value in the window is a slot of
+ * an open-addressed table, linked in the order of its latest time. */
+enum { V_EMPTY = 0, V_LIVE, V_TOMB };
+typedef struct vnode {
+	unsigned char id[SIGMA_CORR_VALUE_ID];
+	int64_t last;          /* its latest time */
+	uint32_t older, newer; /* slots, VNONE at the ends */
+	uint8_t state;
+} vnode;
+
+/* An aggregate known to lie in [lo, hi] (lo == hi: exact). */
+typedef struct range {
+	double lo, hi;
+} range;
 
 typedef struct group {
 	char *key;
 	wentry *w; /* ring buffer */
 	size_t head, n, cap;
-	double sum;
 	int64_t *mark; /* temporal: last time per ref; ordered: chain start per step */
 	double *sorted; /* value_percentile: the window's numbers, ascending */
 	size_t nsorted, csorted;
@@ -74,9 +95,17 @@ typedef struct group {
 	uint64_t gen;   /* windows opened so far */
 	uint64_t total; /* events fed to the open window (exact, beyond the cap) */
 	double tsum;    /* their sum (value_sum / value_avg) */
-	/* value_count: occurrences of each value in the window (open addressing) */
-	vcount *vc;
-	size_t vcap, vused, distinct;
+	/* sliding event_count / value_sum / value_avg: cells (ring) and their totals */
+	cell *cells;
+	size_t chead, cn, ccap;
+	uint64_t an;
+	double asum;
+	/* value_count: the values in the window */
+	vnode *vc;
+	size_t vcap, vlive, vtomb;
+	uint32_t voldest, vnewest;
+	uint64_t evicted;     /* values forgotten for room and maybe still in the window */
+	int64_t evicted_last; /* the latest time of those */
 } group;
 
 typedef struct qent {
@@ -118,7 +147,11 @@ struct sigma_corr {
 	char *out_group;
 	size_t *used;     /* events kept, shared with other correlations (NULL: no budget) */
 	size_t used_max;
-	uint64_t dropped; /* events dropped from full windows since the last reset */
+	size_t *sused;    /* cells and values kept, shared likewise (NULL: no budget) */
+	size_t sused_max;
+	uint64_t dropped;   /* events dropped from full windows that changed a percentile */
+	uint64_t unlisted;  /* events dropped from full windows (their findings list the newest) */
+	uint64_t undecided; /* evaluations an interval left undecided (not fired) */
 };
 
 enum { C_GT = 0, C_GTE, C_LT, C_LTE, C_EQ };
@@ -330,14 +363,6 @@ static size_t hash_val(const unsigned char *id)
 	return (size_t)h;
 }
 
-static vcount *vc_slot(vcount *tab, size_t cap, const unsigned char *val)
-{
-	size_t mask = cap - 1, h = hash_val(val) & mask;
-	while (tab[h].val != NULL && memcmp(tab[h].val, val, SIGMA_CORR_VALUE_ID) != 0)
-		h = (h + 1) & mask;
-	return &tab[h];
-}
-
 bool sigma_corr_value_id(const char *val, size_t n, unsigned char id[SIGMA_CORR_VALUE_ID])
 {
 	static const char empty[1] = "";
@@ -369,71 +394,285 @@ lt_status sigma_corr_key_append(buf *b, const char *t, size_t n)
 	return st == LT_OK ? buf_printf(b, "...(%zu bytes, sha256:%s)", n, hex) : st;
 }
 
-/* Rehashes the live entries (count > 0) into a table with room to grow. */
+/* The shared state budget is spent (a group that holds nothing still takes one). */
+static bool state_full(const sigma_corr *c, size_t held)
+{
+	return held > 0 && c->sused != NULL && *c->sused >= c->sused_max;
+}
+
+static void state_add(sigma_corr *c, long d)
+{
+	if (c->sused != NULL)
+		*c->sused = (size_t)((long)*c->sused + d);
+}
+
+/* ---- value_count: the values in the window, by their latest time */
+
+/* The slot holding id, or (found false) the slot to put it in. */
+static uint32_t vc_probe(const group *g, const unsigned char *id, bool *found)
+{
+	size_t mask = g->vcap - 1, h = hash_val(id) & mask;
+	size_t tomb = SIZE_MAX;
+	for (;;) {
+		const vnode *v = &g->vc[h];
+		if (v->state == V_EMPTY)
+			break;
+		if (v->state == V_TOMB && tomb == SIZE_MAX)
+			tomb = h;
+		if (v->state == V_LIVE && memcmp(v->id, id, SIGMA_CORR_VALUE_ID) == 0) {
+			*found = true;
+			return (uint32_t)h;
+		}
+		h = (h + 1) & mask;
+	}
+	*found = false;
+	return (uint32_t)(tomb != SIZE_MAX ? tomb : h);
+}
+
+static void vc_unlink(group *g, uint32_t i)
+{
+	vnode *v = &g->vc[i];
+	if (v->older != VNONE)
+		g->vc[v->older].newer = v->newer;
+	else
+		g->voldest = v->newer;
+	if (v->newer != VNONE)
+		g->vc[v->newer].older = v->older;
+	else
+		g->vnewest = v->older;
+}
+
+static void vc_link_newest(group *g, uint32_t i)
+{
+	vnode *v = &g->vc[i];
+	v->older = g->vnewest;
+	v->newer = VNONE;
+	if (g->vnewest != VNONE)
+		g->vc[g->vnewest].newer = i;
+	else
+		g->voldest = i;
+	g->vnewest = i;
+}
+
+static void vc_forget_oldest(sigma_corr *c, group *g)
+{
+	uint32_t i = g->voldest;
+	vc_unlink(g, i);
+	g->vc[i].state = V_TOMB;
+	g->vlive--;
+	g->vtomb++;
+	state_add(c, -1);
+}
+
+/* Moves the live values, oldest first, into a table with room to grow. */
 static bool vc_rebuild(group *g)
 {
-	size_t live = 0;
-	for (size_t i = 0; i < g->vcap; i++)
-		live += g->vc[i].val != NULL && g->vc[i].count > 0;
 	size_t nc = 64;
-	while (nc < 4 * (live + 1))
+	while (nc < 4 * (g->vlive + 1))
 		nc *= 2;
-	vcount *nt = calloc(nc, sizeof *nt);
+	vnode *nt = calloc(nc, sizeof *nt);
 	if (nt == NULL)
 		return false;
-	for (size_t i = 0; i < g->vcap; i++) {
-		if (g->vc[i].val == NULL)
-			continue;
-		if (g->vc[i].count == 0) {
-			free(g->vc[i].val);
-			continue;
-		}
-		*vc_slot(nt, nc, g->vc[i].val) = g->vc[i];
-	}
-	free(g->vc);
+	vnode *old = g->vc;
+	uint32_t i = g->voldest;
 	g->vc = nt;
 	g->vcap = nc;
-	g->vused = live;
+	g->vtomb = 0;
+	g->voldest = g->vnewest = VNONE;
+	while (i != VNONE) {
+		bool found;
+		uint32_t k = vc_probe(g, old[i].id, &found);
+		nt[k] = old[i];
+		vc_link_newest(g, k);
+		i = old[i].newer;
+	}
+	free(old);
 	return true;
 }
 
-/* Counts one occurrence of val; returns the group's copy of it, which lives
- * as long as the occurrence is counted (window entries point to it), or NULL
- * when val is NULL or out of memory (nothing counted). */
-static const unsigned char *vc_add(group *g, const unsigned char *val)
+/* Notes an occurrence of value id at time t. Past the group's cap or the
+ * shared budget the least recent value is forgotten (g->evicted: the
+ * distinct count is then known only within [vlive, vlive + evicted]).
+ * False when out of memory (nothing noted). */
+static bool vc_touch(sigma_corr *c, group *g, const unsigned char *id, int64_t t)
 {
-	if (val == NULL)
-		return NULL;
-	if ((g->vused + 1) * 2 > g->vcap && !vc_rebuild(g))
-		return NULL;
-	vcount *sl = vc_slot(g->vc, g->vcap, val);
-	if (sl->val == NULL) {
-		if ((sl->val = malloc(SIGMA_CORR_VALUE_ID)) == NULL)
-			return NULL;
-		memcpy(sl->val, val, SIGMA_CORR_VALUE_ID);
-		g->vused++;
+	bool found = false;
+	uint32_t k = g->vcap ? vc_probe(g, id, &found) : 0;
+	if (found) {
+		g->vc[k].last = t;
+		vc_unlink(g, k);
+		vc_link_newest(g, k);
+		return true;
 	}
-	if (sl->count++ == 0)
-		g->distinct++;
-	return sl->val;
+	if (g->vlive >= SIGMA_CORR_MAX_CELLS || state_full(c, g->vlive)) {
+		int64_t last = g->vc[g->voldest].last;
+		g->evicted_last = g->evicted ? (last > g->evicted_last ? last : g->evicted_last) : last;
+		g->evicted++;
+		vc_forget_oldest(c, g);
+	}
+	if ((g->vlive + g->vtomb + 1) * 2 > g->vcap) {
+		if (!vc_rebuild(g))
+			return false;
+	}
+	k = vc_probe(g, id, &found);
+	if (g->vc[k].state == V_TOMB)
+		g->vtomb--;
+	memcpy(g->vc[k].id, id, SIGMA_CORR_VALUE_ID);
+	g->vc[k].last = t;
+	g->vc[k].state = V_LIVE;
+	vc_link_newest(g, k);
+	g->vlive++;
+	state_add(c, 1);
+	return true;
 }
 
-static void vc_remove(group *g, const unsigned char *val)
+/* Forgets the values last seen before start (sliding windows). */
+static void vc_expire(sigma_corr *c, group *g, int64_t start)
 {
-	if (val == NULL || g->vc == NULL)
-		return;
-	vcount *sl = vc_slot(g->vc, g->vcap, val);
-	if (sl->val != NULL && sl->count > 0 && --sl->count == 0)
-		g->distinct--;
+	while (g->voldest != VNONE && g->vc[g->voldest].last < start)
+		vc_forget_oldest(c, g);
+	if (g->evicted && g->evicted_last < start)
+		g->evicted = 0; /* every forgotten value has left the window */
 }
 
-static void vc_free(group *g)
+static range vc_range(const group *g)
 {
-	for (size_t i = 0; i < g->vcap; i++)
-		free(g->vc[i].val);
+	return (range){(double)g->vlive, (double)(g->vlive + g->evicted)};
+}
+
+static void vc_free(sigma_corr *c, group *g)
+{
+	state_add(c, -(long)g->vlive);
 	free(g->vc);
 	g->vc = NULL;
-	g->vcap = g->vused = g->distinct = 0;
+	g->vcap = g->vlive = g->vtomb = 0;
+	g->voldest = g->vnewest = VNONE;
+	g->evicted = 0;
+}
+
+/* ---- sliding event_count / value_sum / value_avg: cells of equal time */
+
+static cell *cell_at(group *g, size_t i)
+{
+	return &g->cells[(g->chead + i) % g->ccap];
+}
+
+static void cell_merge(cell *into, const cell *b)
+{
+	into->hi = b->hi;
+	into->n += b->n;
+	into->sum += b->sum;
+	into->vmin = b->vmin < into->vmin ? b->vmin : into->vmin;
+	into->vmax = b->vmax > into->vmax ? b->vmax : into->vmax;
+}
+
+/* Merges neighbours pairwise (oldest first): half the cells, same totals. */
+static void cells_halve(sigma_corr *c, group *g)
+{
+	size_t k = 0;
+	for (size_t i = 0; i < g->cn; i += 2, k++) {
+		cell m = *cell_at(g, i);
+		if (i + 1 < g->cn)
+			cell_merge(&m, cell_at(g, i + 1));
+		*cell_at(g, k) = m;
+	}
+	state_add(c, -(long)(g->cn - k));
+	g->cn = k;
+}
+
+static bool cells_grow(group *g)
+{
+	size_t nc = g->ccap ? g->ccap * 2 : 8;
+	if (nc > SIGMA_CORR_MAX_CELLS)
+		nc = SIGMA_CORR_MAX_CELLS;
+	cell *n = malloc(nc * sizeof *n);
+	if (n == NULL)
+		return false;
+	for (size_t i = 0; i < g->cn; i++)
+		n[i] = *cell_at(g, i);
+	free(g->cells);
+	g->cells = n;
+	g->ccap = nc;
+	g->chead = 0;
+	return true;
+}
+
+static bool cell_add(sigma_corr *c, group *g, int64_t t, double num)
+{
+	g->an++;
+	g->asum += num;
+	if (g->cn > 0 && cell_at(g, g->cn - 1)->hi == t) {
+		cell_merge(cell_at(g, g->cn - 1), &(cell){t, t, 1, num, num, num});
+		return true;
+	}
+	if (g->cn == SIGMA_CORR_MAX_CELLS || state_full(c, g->cn))
+		cells_halve(c, g);
+	if (g->cn == g->ccap && !cells_grow(g)) {
+		g->an--;
+		g->asum -= num;
+		return false;
+	}
+	*cell_at(g, g->cn++) = (cell){t, t, 1, num, num, num};
+	state_add(c, 1);
+	return true;
+}
+
+/* Drops the cells wholly before start. */
+static void cells_expire(sigma_corr *c, group *g, int64_t start)
+{
+	while (g->cn > 0 && cell_at(g, 0)->hi < start) {
+		g->an -= cell_at(g, 0)->n;
+		g->asum -= cell_at(g, 0)->sum;
+		g->chead = (g->chead + 1) % g->ccap;
+		g->cn--;
+		state_add(c, -1);
+	}
+	if (g->cn == 0) {
+		g->an = 0;
+		g->asum = 0.0; /* no rounding carried into the next burst */
+	}
+}
+
+/* The count, sum or average of the events in [start, now]. Exact unless the
+ * oldest cell is a merged one that straddles start: some of its events are
+ * in (at least its newest), which ones is not known. */
+static range cells_range(const sigma_corr *c, group *g, int64_t start)
+{
+	double n = (double)g->an, sum = g->asum;
+	if (g->cn == 0)
+		return (range){0.0, 0.0};
+	const cell *h = cell_at(g, 0);
+	bool straddles = h->lo < start;
+	if (c->type == SIGMA_CORR_EVENT_COUNT)
+		return straddles ? (range){n - (double)h->n + 1.0, n} : (range){n, n};
+	if (!straddles)
+		return c->type == SIGMA_CORR_VALUE_SUM ? (range){sum, sum} : (range){sum / n, sum / n};
+	double rn = n - (double)h->n, rsum = sum - h->sum;
+	if (c->type == SIGMA_CORR_VALUE_SUM) { /* k of its n events, each in [vmin, vmax] */
+		double lo = h->vmin >= 0 ? h->vmin : (double)h->n * h->vmin;
+		double hi = h->vmax <= 0 ? h->vmax : (double)h->n * h->vmax;
+		return (range){rsum + lo, rsum + hi};
+	}
+	if (rn == 0) /* an average of some of its values */
+		return (range){h->vmin, h->vmax};
+	double ravg = rsum / rn; /* a weighted mean of the rest's and those values' */
+	return (range){ravg < h->vmin ? ravg : h->vmin, ravg > h->vmax ? ravg : h->vmax};
+}
+
+static void cells_free(sigma_corr *c, group *g)
+{
+	state_add(c, -(long)g->cn);
+	free(g->cells);
+	g->cells = NULL;
+	g->chead = g->cn = g->ccap = 0;
+	g->an = 0;
+	g->asum = 0.0;
+}
+
+static bool cell_type(const sigma_corr *c)
+{
+	return !c->at_close && (c->type == SIGMA_CORR_EVENT_COUNT || c->type == SIGMA_CORR_VALUE_SUM ||
+	                        c->type == SIGMA_CORR_VALUE_AVG);
 }
 
 /* ---- value_percentile: the window's numbers, ascending */
@@ -495,24 +734,13 @@ static double percentile(const sigma_corr *c, const group *g)
 	return g->sorted[r - 1];
 }
 
-static bool numeric(const sigma_corr *c)
-{
-	return c->type == SIGMA_CORR_VALUE_SUM || c->type == SIGMA_CORR_VALUE_AVG ||
-	       c->type == SIGMA_CORR_VALUE_PERCENTILE;
-}
-
 static void drop_oldest(sigma_corr *c, group *g)
 {
 	wentry *e = at(g, 0);
-	if (c->type == SIGMA_CORR_VALUE_SUM || c->type == SIGMA_CORR_VALUE_AVG)
-		g->sum -= e->v.num;
-	if (c->type == SIGMA_CORR_VALUE_COUNT)
-		vc_remove(g, e->v.val);
 	if (c->type == SIGMA_CORR_VALUE_PERCENTILE)
-		sorted_remove(g, e->v.num);
+		sorted_remove(g, e->num);
 	g->head = (g->head + 1) % g->cap;
-	if (--g->n == 0)
-		g->sum = 0.0;
+	g->n--;
 	if (c->used != NULL)
 		(*c->used)--;
 }
@@ -526,7 +754,8 @@ static void clear_group(sigma_corr *c, group *g)
 		g->w = NULL;
 		g->cap = g->head = 0;
 	}
-	vc_free(g);
+	vc_free(c, g);
+	cells_free(c, g);
 	for (size_t i = 0; i < c->nrefs; i++)
 		g->mark[i] = NONE;
 	g->nsorted = 0;
@@ -542,7 +771,6 @@ static void free_group(sigma_corr *c, group *g)
 	free(g->mark);
 	free(g->sorted);
 	free(g->key);
-	vc_free(g);
 	free(g);
 }
 
@@ -556,22 +784,34 @@ void sigma_corr_reset(sigma_corr *c)
 	c->ngroups = 0;
 	c->feeds = 0;
 	c->last_sweep = 0;
-	c->dropped = 0;
+	c->dropped = c->unlisted = c->undecided = 0;
 	free_out(c);
 	free(c->q);
 	c->q = NULL;
 	c->qhead = c->qn = c->qcap = 0;
 }
 
-void sigma_corr_set_budget(sigma_corr *c, size_t *used, size_t max)
+void sigma_corr_set_budget(sigma_corr *c, size_t *used, size_t max, size_t *state_used, size_t state_max)
 {
 	c->used = used;
 	c->used_max = max;
+	c->sused = state_used;
+	c->sused_max = state_max;
 }
 
 uint64_t sigma_corr_dropped(const sigma_corr *c)
 {
 	return c->dropped;
+}
+
+uint64_t sigma_corr_unlisted(const sigma_corr *c)
+{
+	return c->unlisted;
+}
+
+uint64_t sigma_corr_undecided(const sigma_corr *c)
+{
+	return c->undecided;
 }
 
 void sigma_corr_free(sigma_corr *c)
@@ -632,6 +872,7 @@ static group *find_group(sigma_corr *c, const char *key)
 	}
 	for (size_t i = 0; i < c->nrefs; i++)
 		g->mark[i] = NONE;
+	g->voldest = g->vnewest = VNONE;
 	c->tab[h] = g;
 	c->ngroups++;
 	return g;
@@ -641,12 +882,8 @@ static group *find_group(sigma_corr *c, const char *key)
 static void drop_newest(sigma_corr *c, group *g)
 {
 	wentry *e = at(g, g->n - 1);
-	double num = numeric(c) ? e->v.num : 0.0;
-	g->sum -= num;
-	g->tsum -= num;
+	g->tsum -= e->num;
 	g->total--;
-	if (c->type == SIGMA_CORR_VALUE_COUNT)
-		vc_remove(g, e->v.val);
 	g->n--;
 	if (c->used != NULL)
 		(*c->used)--;
@@ -667,24 +904,16 @@ static bool ring_resize(group *g, size_t nc)
 	return true;
 }
 
-/* True when dropping a window's event changes what the correlation decides:
- * not for temporal types (their state is the marks; the events are only
- * listed), nor for a fixed window's count, sum or average (kept exact in
- * total/tsum beyond the events kept). */
-static bool drop_matters(const sigma_corr *c)
-{
-	if (c->type == SIGMA_CORR_TEMPORAL || c->type == SIGMA_CORR_TEMPORAL_ORDERED)
-		return false;
-	return !c->at_close || c->type == SIGMA_CORR_VALUE_COUNT || c->type == SIGMA_CORR_VALUE_PERCENTILE;
-}
-
 /* A full window (its own cap, or the shared budget spent) makes room by
- * dropping its oldest event; counted where that changes the aggregate. */
+ * dropping its oldest event: its finding will not list it (counted), and for
+ * value_percentile, whose numbers are the events kept, the aggregate changes
+ * (counted too). The other aggregates are kept apart, exact. */
 static void make_room(sigma_corr *c, group *g)
 {
 	if (g->n == SIGMA_CORR_MAX_WINDOW || (g->n > 0 && c->used != NULL && *c->used >= c->used_max)) {
 		drop_oldest(c, g);
-		c->dropped += drop_matters(c);
+		c->unlisted++;
+		c->dropped += c->type == SIGMA_CORR_VALUE_PERCENTILE;
 	}
 }
 
@@ -702,13 +931,13 @@ static bool push(sigma_corr *c, group *g, const event *ev, const char *val, size
 	e->source = (uint8_t)ev->source;
 	e->seq = ev->seq;
 	e->tie = ev->tie;
+	e->num = num;
 	unsigned char id[SIGMA_CORR_VALUE_ID];
-	if (c->type == SIGMA_CORR_VALUE_COUNT && val != NULL) {
-		e->v.val = sigma_corr_value_id(val, vn, id) ? vc_add(g, id) : NULL;
-	} else if (numeric(c)) {
-		e->v.num = num;
-	}
-	g->sum += num;
+	if (c->type == SIGMA_CORR_VALUE_COUNT &&
+	    (val == NULL || !sigma_corr_value_id(val, vn, id) || !vc_touch(c, g, id, ev->time_us)))
+		return false;
+	if (cell_type(c) && !cell_add(c, g, ev->time_us, num))
+		return false;
 	g->n++;
 	if (c->used != NULL)
 		(*c->used)++;
@@ -728,26 +957,46 @@ static bool cond_holds(const sigma_corr *c, double v)
 	       (!c->has[C_EQ] || v == c->bound[C_EQ]);
 }
 
+/* Whether the condition holds somewhere in r (each bound reaches r). */
+static bool may_hold(const sigma_corr *c, range r)
+{
+	return (!c->has[C_GT] || r.hi > c->bound[C_GT]) && (!c->has[C_GTE] || r.hi >= c->bound[C_GTE]) &&
+	       (!c->has[C_LT] || r.lo < c->bound[C_LT]) && (!c->has[C_LTE] || r.lo <= c->bound[C_LTE]) &&
+	       (!c->has[C_EQ] || (r.lo <= c->bound[C_EQ] && c->bound[C_EQ] <= r.hi));
+}
+
+/* The condition on an aggregate known within r: it holds over all of r (the
+ * bounds make an interval, so both ends suffice), or nowhere in it; else
+ * undecided, which does not fire and is counted. */
+static bool decide(sigma_corr *c, range r)
+{
+	if (cond_holds(c, r.lo) && cond_holds(c, r.hi))
+		return true;
+	if (may_hold(c, r))
+		c->undecided++;
+	return false;
+}
+
 /* The aggregate the condition is about, after the event at time t. */
-static double aggregate(sigma_corr *c, group *g, size_t ref, int64_t t)
+static range aggregate(sigma_corr *c, group *g, size_t ref, int64_t t)
 {
 	switch (c->type) {
 	case SIGMA_CORR_EVENT_COUNT:
-		return (double)g->n;
-	case SIGMA_CORR_VALUE_COUNT:
-		return (double)g->distinct;
 	case SIGMA_CORR_VALUE_SUM:
-		return g->sum;
 	case SIGMA_CORR_VALUE_AVG:
-		return g->n ? g->sum / (double)g->n : 0.0;
-	case SIGMA_CORR_VALUE_PERCENTILE:
-		return percentile(c, g);
+		return cells_range(c, g, t - c->span);
+	case SIGMA_CORR_VALUE_COUNT:
+		return vc_range(g);
+	case SIGMA_CORR_VALUE_PERCENTILE: {
+		double p = percentile(c, g);
+		return (range){p, p};
+	}
 	case SIGMA_CORR_TEMPORAL: {
 		g->mark[ref] = t;
 		double k = 0;
 		for (size_t i = 0; i < c->nrefs; i++)
 			k += g->mark[i] != NONE && g->mark[i] >= t - c->span;
-		return k;
+		return (range){k, k};
 	}
 	default: { /* temporal_ordered: mark[j] = latest start of a chain through step j */
 		if (ref == 0)
@@ -758,7 +1007,7 @@ static double aggregate(sigma_corr *c, group *g, size_t ref, int64_t t)
 		size_t k = 0;
 		while (k < c->nrefs && g->mark[k] != NONE && g->mark[k] >= t - c->span)
 			k++;
-		return (double)k;
+		return (range){(double)k, (double)k};
 	}
 	}
 }
@@ -831,14 +1080,14 @@ static bool q_push(sigma_corr *c, group *g)
 	return true;
 }
 
-/* The aggregate of a fixed window, when it closes. */
+/* The aggregate of a fixed window, when it closes (value_count: see vc_range). */
 static double window_value(const sigma_corr *c, const group *g)
 {
 	switch (c->type) {
 	case SIGMA_CORR_EVENT_COUNT:
 		return (double)g->total;
 	case SIGMA_CORR_VALUE_COUNT:
-		return (double)g->distinct;
+		return (double)g->vlive;
 	case SIGMA_CORR_VALUE_SUM:
 		return g->tsum;
 	case SIGMA_CORR_VALUE_AVG:
@@ -864,7 +1113,8 @@ static double window_value(const sigma_corr *c, const group *g)
 static bool close_window(sigma_corr *c, group *g, sigma_corr_fired *f)
 {
 	double v = window_value(c, g);
-	if (g->total > 0 && cond_holds(c, v)) {
+	range r = c->type == SIGMA_CORR_VALUE_COUNT ? vc_range(g) : (range){v, v};
+	if (g->total > 0 && decide(c, r)) {
 		hand_out(c, g, v, f);
 		return true;
 	}
@@ -918,6 +1168,16 @@ static bool feed_fixed(sigma_corr *c, group *g, size_t ref, const char *value, s
  * trim every window to [t - timespan, t] and free groups left with nothing
  * that can still count. Fixed windows (at_close) are left to their queue. */
 #define SWEEP_FEEDS 4096u
+
+/* Drops what a sliding window holds from before start. */
+static void trim(sigma_corr *c, group *g, int64_t start)
+{
+	while (g->n > 0 && at(g, 0)->time_us < start)
+		drop_oldest(c, g);
+	cells_expire(c, g, start);
+	vc_expire(c, g, start);
+}
+
 static void sweep(sigma_corr *c, int64_t t)
 {
 	group **old = c->tab;
@@ -930,11 +1190,10 @@ static void sweep(sigma_corr *c, int64_t t)
 		group *g = old[i];
 		if (g == NULL)
 			continue;
-		while (g->n > 0 && at(g, 0)->time_us < t - c->span)
-			drop_oldest(c, g);
+		trim(c, g, t - c->span);
 		if (g->cap > WINDOW_KEEP && g->n < g->cap / 4) /* out of memory: the ring stays as is */
 			(void)ring_resize(g, g->n * 2 > WINDOW_KEEP ? g->n * 2 : WINDOW_KEEP);
-		bool live = g->n > 0;
+		bool live = g->n > 0 || g->cn > 0 || g->vlive > 0;
 		for (size_t k = 0; k < c->nrefs && !live; k++)
 			live = g->mark[k] != NONE && g->mark[k] >= t - c->span;
 		if (!live) {
@@ -981,13 +1240,12 @@ bool sigma_corr_feed(sigma_corr *c, size_t ref, const char *grp, const char *val
 	if (c->at_close)
 		return feed_fixed(c, g, ref, value, value_len, num, ev, fired);
 	int64_t t = ev->time_us;
-	while (g->n > 0 && at(g, 0)->time_us < t - c->span)
-		drop_oldest(c, g);
+	trim(c, g, t - c->span);
 	if (!push(c, g, ev, value, value_len, num))
 		return false;
-	double v = aggregate(c, g, ref, t);
-	if (!cond_holds(c, v))
+	range v = aggregate(c, g, ref, t);
+	if (!decide(c, v))
 		return false;
-	hand_out(c, g, v, fired);
+	hand_out(c, g, v.lo, fired);
 	return true;
 }

@@ -25,19 +25,32 @@
  * Correlations of correlations are not evaluated (sigma.c reports them
  * unsupported).
  *
- * Limits: SIGMA_CORR_MAX_GROUPS groups per rule, SIGMA_CORR_MAX_WINDOW events
- * kept per group, and a budget of events kept by all the correlations that
- * share it (sigma_corr_set_budget; SIGMA_CORR_MAX_EVENTS by default in a
+ * Aggregates are exact however many events a window holds: sliding
+ * event_count, value_sum and value_avg keep one cell per distinct event time
+ * of the window (48 bytes: times, count, sum, min, max), value_count one
+ * entry per distinct value (its 16-byte identity and latest time, ~40 bytes,
+ * in a table at most half full), fixed windows a running count and sum.
+ * Bounds: SIGMA_CORR_MAX_CELLS cells or values per group, and a budget of
+ * cells and values shared by the correlations (sigma_corr_set_budget;
+ * SIGMA_CORR_MAX_STATE by default in a ruleset). Past them a group merges
+ * its cells pairwise (coarser times, the same totals) and a value_count
+ * group forgets its least recent value; the aggregate is then known within
+ * an interval (a merged cell straddling the window's start; up to the values
+ * forgotten), a condition that holds over all of it fires, one that holds
+ * nowhere in it does not, and one left undecided does not fire and is
+ * counted (sigma_corr_undecided): never a silently wrong answer.
+ * value_percentile is over the events kept (below).
+ *
+ * Events are kept only to be listed: SIGMA_CORR_MAX_GROUPS groups per rule,
+ * SIGMA_CORR_MAX_WINDOW events per group, and a budget of events kept by all
+ * the correlations that share it (SIGMA_CORR_MAX_EVENTS by default in a
  * ruleset): past it, an event joins a group's window only in place of that
- * window's oldest (a window that holds none still takes it). Either way the
- * older ones are dropped first, counted (sigma_corr_dropped); in a sliding window the
- * aggregate is over the kept events; in a fixed window event_count,
- * value_sum and value_avg stay exact; value_count may under-count and
- * value_percentile is over the kept events). A kept event costs 32 bytes
- * (plus, for value_count, a 16-byte identity of its value when that is
- * new to the window; see SIGMA_CORR_VALUE_ID): its time, value and place in the replay (sigma_corr_event), none
- * of its content. A fired correlation hands out those places; reading back
- * the headers of the events a finding shows is the caller's job.
+ * window's oldest (a window that holds none still takes it). The dropped
+ * ones are counted (sigma_corr_unlisted): a finding lists the newest events
+ * of its window. A kept event costs 32 bytes: its time, value and place in
+ * the replay (sigma_corr_event), none of its content. A fired correlation
+ * hands out those places; reading back the headers of the events a finding
+ * shows is the caller's job.
  *
  * Ownership: a sigma_corr owns its state (malloc); sigma_corr_free releases it.
  */
@@ -56,7 +69,7 @@
 #include "ingest/event.h"
 
 #define SIGMA_CORR_MAX_GROUPS 200000u
-/* SIGMA_CORR_MAX_WINDOW and SIGMA_CORR_MAX_EVENTS are in sigma_corr_fired.h. */
+/* SIGMA_CORR_MAX_WINDOW, _EVENTS, _CELLS and _STATE are in sigma_corr_fired.h. */
 
 enum sigma_corr_type {
 	SIGMA_CORR_EVENT_COUNT = 0,
@@ -109,15 +122,18 @@ bool sigma_corr_expire(sigma_corr *c, int64_t now, sigma_corr_fired *fired);
 /* Forgets all state (a new replay). */
 void sigma_corr_reset(sigma_corr *c);
 
-/* Makes c count its kept events in *used, shared with other correlations,
- * and keep no more than max in all (see Limits). Without it: no shared limit. */
-void sigma_corr_set_budget(sigma_corr *c, size_t *used, size_t max);
-/* Events dropped from full windows (per-group cap or budget) since the last
- * reset, where that made an aggregate over fewer events than matched. Not
- * counted: temporal correlations (their state is the last time of each
- * referenced rule; the window's events are kept only to be listed) and the
- * count, sum and average of fixed windows (kept exact beyond the cap). */
+/* Makes c count its kept events in *used and its cells and values in
+ * *state_used, shared with other correlations, and keep no more than max and
+ * state_max of them in all (see the bounds above). Without it: no shared limit. */
+void sigma_corr_set_budget(sigma_corr *c, size_t *used, size_t max, size_t *state_used, size_t state_max);
+/* Since the last reset: events dropped from full windows that changed a
+ * value_percentile (the only aggregate over the events kept). */
 uint64_t sigma_corr_dropped(const sigma_corr *c);
+/* Events dropped from full windows, any type: their findings do not list them. */
+uint64_t sigma_corr_unlisted(const sigma_corr *c);
+/* Evaluations whose aggregate was known only within an interval over which
+ * the condition neither held nor failed throughout: not fired. */
+uint64_t sigma_corr_undecided(const sigma_corr *c);
 
 /* Value identity, whatever the length (no value is cut to a prefix):
  * value_count counts distinct values by SIGMA_CORR_VALUE_ID bytes (128 bits)

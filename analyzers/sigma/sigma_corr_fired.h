@@ -19,11 +19,18 @@
 
 #include "ingest/event.h"
 
-/* Correlation windows keep at most this many events of one group, and all
- * of a ruleset's windows together at most SIGMA_CORR_MAX_EVENTS (by
- * default; ruleset_set_corr_budget), 32 bytes each. */
+/* Correlation windows keep, to list them, at most this many events of one
+ * group, and all of a ruleset's windows together at most
+ * SIGMA_CORR_MAX_EVENTS (by default; ruleset_set_corr_budget), 32 bytes
+ * each. Their aggregates are exact beyond that, in at most
+ * SIGMA_CORR_MAX_STATE cells and values in all (48 bytes a cell, about 80 a
+ * value with its table's room; see sigma_corr.h). */
 #define SIGMA_CORR_MAX_WINDOW 10000u
 #define SIGMA_CORR_MAX_EVENTS 8000000u
+#define SIGMA_CORR_MAX_STATE 2000000u
+/* Cells (or values) of one group's aggregate: 100,000 distinct seconds is
+ * 27 h of a group busy every second, exact. */
+#define SIGMA_CORR_MAX_CELLS 100000u
 
 /* An event that took part in a correlation: where it is in the replay, not
  * what it holds (a window keeps thousands of events, a finding shows a few).
@@ -41,7 +48,8 @@ struct sigma_corr_event {
 typedef struct sigma_corr_fired {
 	const char *group;   /* "field=value, field=value" ("" without group-by) */
 	int64_t first_us, last_us;
-	double value;        /* the count, sum or average that met the condition */
+	double value;        /* the count, sum or average that met the condition (its
+	                        lower bound when only an interval was known) */
 	const sigma_corr_event *events; /* the matched events of the window, oldest first */
 	size_t nevents;
 } sigma_corr_fired;

@@ -10,15 +10,23 @@
  * signature (which S3 keeps in object metadata, lost in most exports) signs
  *   digestEndTime \n digestS3Bucket/digestS3Object \n hex(sha256(digest)) \n previousDigestSignature
  * with "null" as the last line for the first digest. PKCS#1 v1.5 signatures
- * are deterministic, so a fixed key gives reproducible output. The signatures
- * are also listed in a side file so that the last digest can be checked too.
+ * are deterministic, so a fixed key gives reproducible output. Without --key
+ * the key is derived from the seed (primes searched upwards from PRNG bytes),
+ * never from the system's randomness: a random key changed each digest's
+ * bytes, hence the --size feedback loop and every file after the first hour.
+ * Such a key protects nothing (it is written beside the evidence anyway).
+ * The signatures are also listed in a side file so that the last digest can
+ * be checked too.
  */
 #include "config.h"
 
 #include "testdata/gen/gen_digest.h"
 
+#include <openssl/bn.h>
+#include <openssl/core_names.h>
 #include <openssl/encoder.h>
 #include <openssl/evp.h>
+#include <openssl/param_build.h>
 #include <openssl/pem.h>
 #include <openssl/rsa.h>
 #include <stdio.h>
@@ -47,7 +55,86 @@ static void public_der(gen_signer *s)
 	gen_md5_hex(der, len, s->fingerprint);
 }
 
-gen_signer *gen_signer_new(const char *key_path, const char *save_path)
+#define KEY_BITS 2048
+
+/* The first prime >= a PRNG-drawn odd number of bits/2 bits with its top two
+ * bits set (so p*q has exactly KEY_BITS bits) and gcd(p - 1, e) = 1. */
+static BIGNUM *seeded_prime(gen_rng *r, const BIGNUM *e, BN_CTX *ctx)
+{
+	unsigned char bytes[KEY_BITS / 16];
+	for (size_t i = 0; i < sizeof bytes; i += 8) {
+		uint64_t v = gen_rng_next(r);
+		for (size_t k = 0; k < 8; k++) /* the same bytes whatever the host's byte order */
+			bytes[i + k] = (unsigned char)(v >> (8 * k));
+	}
+	bytes[0] |= 0xC0;
+	bytes[sizeof bytes - 1] |= 1;
+	BIGNUM *p = BN_bin2bn(bytes, (int)sizeof bytes, NULL);
+	BIGNUM *pm1 = BN_new(), *g = BN_new();
+	if (!p || !pm1 || !g)
+		gen_die("out of memory");
+	for (;;) {
+		if (!BN_sub(pm1, p, BN_value_one()) || !BN_gcd(g, pm1, e, ctx))
+			gen_die("RSA key derivation failed");
+		if (BN_is_one(g) && BN_check_prime(p, ctx, NULL) == 1)
+			break;
+		if (!BN_add_word(p, 2))
+			gen_die("RSA key derivation failed");
+	}
+	BN_free(pm1);
+	BN_free(g);
+	return p;
+}
+
+/* An RSA-2048 key that depends on seed only. */
+static EVP_PKEY *seeded_key(uint64_t seed)
+{
+	gen_rng r;
+	gen_rng_seed(&r, seed, 0x5349474eu); /* "SIGN": a stream of its own */
+	BN_CTX *ctx = BN_CTX_new();
+	BIGNUM *e = BN_new();
+	if (!ctx || !e || !BN_set_word(e, 65537))
+		gen_die("out of memory");
+	BIGNUM *p = seeded_prime(&r, e, ctx), *q = seeded_prime(&r, e, ctx);
+	if (BN_cmp(p, q) < 0) {
+		BIGNUM *t = p;
+		p = q;
+		q = t;
+	}
+	BIGNUM *n = BN_new(), *d = BN_new(), *p1 = BN_new(), *q1 = BN_new(), *phi = BN_new();
+	BIGNUM *dp = BN_new(), *dq = BN_new(), *qinv = BN_new();
+	if (!n || !d || !p1 || !q1 || !phi || !dp || !dq || !qinv || BN_cmp(p, q) == 0 || !BN_mul(n, p, q, ctx) ||
+	    !BN_sub(p1, p, BN_value_one()) || !BN_sub(q1, q, BN_value_one()) || !BN_mul(phi, p1, q1, ctx) ||
+	    !BN_mod_inverse(d, e, phi, ctx) || !BN_mod(dp, d, p1, ctx) || !BN_mod(dq, d, q1, ctx) ||
+	    !BN_mod_inverse(qinv, q, p, ctx))
+		gen_die("RSA key derivation failed");
+	OSSL_PARAM_BLD *b = OSSL_PARAM_BLD_new();
+	if (!b || !OSSL_PARAM_BLD_push_BN(b, OSSL_PKEY_PARAM_RSA_N, n) ||
+	    !OSSL_PARAM_BLD_push_BN(b, OSSL_PKEY_PARAM_RSA_E, e) ||
+	    !OSSL_PARAM_BLD_push_BN(b, OSSL_PKEY_PARAM_RSA_D, d) ||
+	    !OSSL_PARAM_BLD_push_BN(b, OSSL_PKEY_PARAM_RSA_FACTOR1, p) ||
+	    !OSSL_PARAM_BLD_push_BN(b, OSSL_PKEY_PARAM_RSA_FACTOR2, q) ||
+	    !OSSL_PARAM_BLD_push_BN(b, OSSL_PKEY_PARAM_RSA_EXPONENT1, dp) ||
+	    !OSSL_PARAM_BLD_push_BN(b, OSSL_PKEY_PARAM_RSA_EXPONENT2, dq) ||
+	    !OSSL_PARAM_BLD_push_BN(b, OSSL_PKEY_PARAM_RSA_COEFFICIENT1, qinv))
+		gen_die("RSA key derivation failed");
+	OSSL_PARAM *params = OSSL_PARAM_BLD_to_param(b);
+	EVP_PKEY_CTX *pc = EVP_PKEY_CTX_new_from_name(NULL, "RSA", NULL);
+	EVP_PKEY *key = NULL;
+	if (!params || !pc || EVP_PKEY_fromdata_init(pc) != 1 ||
+	    EVP_PKEY_fromdata(pc, &key, EVP_PKEY_KEYPAIR, params) != 1)
+		gen_die("RSA key derivation failed");
+	EVP_PKEY_CTX_free(pc);
+	OSSL_PARAM_free(params);
+	OSSL_PARAM_BLD_free(b);
+	BIGNUM *all[] = {e, p, q, n, d, p1, q1, phi, dp, dq, qinv};
+	for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
+		BN_clear_free(all[i]);
+	BN_CTX_free(ctx);
+	return key;
+}
+
+gen_signer *gen_signer_new(const char *key_path, const char *save_path, uint64_t seed)
 {
 	gen_signer *s = gen_xmalloc(sizeof *s);
 	memset(s, 0, sizeof *s);
@@ -60,9 +147,7 @@ gen_signer *gen_signer_new(const char *key_path, const char *save_path)
 		if (!s->key || EVP_PKEY_get_base_id(s->key) != EVP_PKEY_RSA)
 			gen_die("%s: not an RSA private key in PEM", key_path);
 	} else {
-		s->key = EVP_RSA_gen(2048);
-		if (!s->key)
-			gen_die("RSA key generation failed");
+		s->key = seeded_key(seed);
 		if (save_path) {
 			gen_mkdirs_for(save_path);
 			FILE *f = fopen(save_path, "w");

@@ -1,8 +1,8 @@
 /*
  * gen_digest.h — signed CloudTrail digest files and the public-key listing.
  *
- * What: a gen_signer holds an RSA-2048 key (loaded from PEM, or generated and
- * saved); it signs digest files the way CloudTrail does (RSA PKCS#1 v1.5 over
+ * What: a gen_signer holds an RSA-2048 key (loaded from PEM, or derived from
+ * the seed and saved); it signs digest files the way CloudTrail does (RSA PKCS#1 v1.5 over
  * SHA-256 of the string to sign of DESIGN.md §3, hex-encoded) and writes the
  * key as `aws cloudtrail list-public-keys` prints it. A gen_chain is one
  * (account, region) digest chain: log files are added as they are written,
@@ -23,8 +23,9 @@
 
 typedef struct gen_signer gen_signer;
 
-/* key_path: PEM private key to use, or NULL to generate one and save it to save_path. */
-gen_signer *gen_signer_new(const char *key_path, const char *save_path);
+/* key_path: PEM private key to use, or NULL to derive one from seed alone
+ * (same seed, same key; no system randomness) and save it to save_path. */
+gen_signer *gen_signer_new(const char *key_path, const char *save_path, uint64_t seed);
 void gen_signer_free(gen_signer *s);
 const char *gen_signer_fingerprint(const gen_signer *s);
 /* Hex signature of msg. Thread-safe. */

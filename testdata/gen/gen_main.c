@@ -1212,7 +1212,7 @@ int main(int argc, char **argv)
 	gen_sb path;
 	gen_sb_init(&path);
 	gen_sb_printf(&path, "%s/signing-key.pem", o.out);
-	gen_signer *signer = gen_signer_new(o.key, o.key ? NULL : path.data);
+	gen_signer *signer = gen_signer_new(o.key, o.key ? NULL : path.data, o.seed);
 	plan_times plan;
 	plan_init(&plan, &o);
 

@@ -53,6 +53,31 @@ sums "$A" >"$tmp/a.sum"
 sums "$tmp/b" >"$tmp/b.sum"
 check "same seed gives byte-identical output, whatever the thread count ($(wc -l <"$tmp/a.sum") files)" cmp -s "$tmp/a.sum" "$tmp/b.sum"
 rm -rf "$tmp/b"
+# Without --key the signing key is made from the seed: before, a fresh random
+# key changed every digest's signature, hence its compressed size, which the
+# --size feedback loop turned into different traffic from the first hour on.
+NOKEY="--size 1M --seed 7 --days 2 --accounts 1 --regions 2"
+# shellcheck disable=SC2086
+"$GEN" --out "$tmp/k1" $NOKEY --threads 1 2>/dev/null
+# shellcheck disable=SC2086
+"$GEN" --out "$tmp/k2" $NOKEY --threads 1 2>/dev/null
+# shellcheck disable=SC2086
+"$GEN" --out "$tmp/k3" $NOKEY --threads 2 2>/dev/null
+sums "$tmp/k1" >"$tmp/k1.sum"
+sums "$tmp/k2" >"$tmp/k2.sum"
+sums "$tmp/k3" >"$tmp/k3.sum"
+check "without --key, same seed gives byte-identical output on one thread, key included ($(wc -l <"$tmp/k1.sum") files)" \
+	cmp -s "$tmp/k1.sum" "$tmp/k2.sum"
+check "without --key, same seed gives byte-identical output on one thread and on two" cmp -s "$tmp/k1.sum" "$tmp/k3.sum"
+# shellcheck disable=SC2086
+"$GEN" --out "$tmp/k4" --size 1M --seed 8 --days 2 --accounts 1 --regions 2 2>/dev/null
+check "without --key, another seed gives another signing key" sh -c '! cmp -s "$1/signing-key.pem" "$2/signing-key.pem"' _ "$tmp/k1" "$tmp/k4"
+if openssl pkey -in "$tmp/k1/signing-key.pem" -check -noout >/dev/null 2>&1; then
+	ok "the seed-derived signing key is a consistent RSA key (openssl pkey -check)"
+else
+	not_ok "the seed-derived signing key is a consistent RSA key (openssl pkey -check)"
+fi
+rm -rf "$tmp/k1" "$tmp/k2" "$tmp/k3" "$tmp/k4"
 # shellcheck disable=SC2086
 "$GEN" --out "$tmp/c" --size 1M --seed 43 --days 1 --accounts 1 --regions 1 --attacks off --key "$KEY"
 check "--attacks off writes an empty ground truth" test ! -s "$tmp/c/ground-truth.jsonl"

@@ -5,8 +5,9 @@
 # holding no ground-truth event), starts and ends inside the scenario's
 # stated span (merged scenarios: their union; 15 minutes of slack) and names
 # its principal. An incident with no actor inside a scenario's span is its
-# effect, not benign; a scenario only low findings detect is a TODO (rule
-# levels, not grouping). incidents.jsonl validates against
+# effect, not benign. Every check is a real pass (knowledge_base_dump, which
+# only a low rule used to find, was a TODO: the retrieval burst is medium and
+# llmtrail-gen is deterministic now). incidents.jsonl validates against
 # docs/incidents.schema.json.
 # Needs python3 (with jsonschema for the schema part). TAP output.
 set -u
@@ -48,7 +49,7 @@ n = 0; fails = 0
 def report(ok, what):
     global n, fails
     n += 1
-    if not ok and "# TODO" not in what: fails += 1
+    if not ok: fails += 1
     print("%s %d - %s" % ("ok" if ok else "not ok", n, what))
 for g in gt:
     ids = set(g.get("event_ids", [])) | set(g.get("request_ids", []))
@@ -58,24 +59,35 @@ for g in gt:
     if not holders:
         continue
     best = holders[0]
-    # a scenario that only low findings detect cannot outrank everything: that
-    # is the rules' level (TODO), not the grouping
     top = max(LEVELS.index(fs[x]["rule"]["level"]) for h in holders for x in inc[h]["findings"])
-    todo = "" if top >= 2 or best < first_benign else " # TODO only low findings detect it"
     report(best < first_benign,
-           "%s ranks %d, above every benign incident (first at %d)%s" % (name, best + 1, first_benign + 1, todo))
+           "%s ranks %d, above every benign incident (first at %d; its top finding is %s)"
+           % (name, best + 1, first_benign + 1, LEVELS[top]))
     # scenarios merged into the same incident bound its span together
     merged = [x for x in gt if uids[best] & (set(x.get("event_ids", [])) | set(x.get("request_ids", [])))]
     lo = min(t(x["start"]) for x in merged) - slack
-    # the end gets twice the slack: a finding of the same principal within the
-    # grouping gap (e.g. the chatbot role's next unguarded call) may follow the
-    # scenario, and llmtrail-gen is not byte-identical from run to run (a known
-    # defect), so whether one falls in the next half hour varies (seen: +26 min)
+    # the end gets twice the slack: a low finding of the same principal within
+    # the low grouping gap (30 min) may follow the scenario. llmtrail-gen is
+    # byte-identical for a seed (it used to draw a fresh signing key per run,
+    # which varied everything after the first digest), so this is a fixed
+    # property of seed 11: the chatbot role's next unguarded call, +26 min
     hi = max(t(x["end"]) for x in merged) + 2 * slack
     f, l = t(inc[best]["first_seen"]), t(inc[best]["last_seen"])
     report(lo <= f <= l <= hi, "%s: incident %s..%s within %s..%s" % (name, f, l, lo, hi))
     report(g["principal"] in inc[best]["principals"] or any(g["principal"] in inc[h]["principals"] for h in holders),
            "%s: names principal %s" % (name, g["principal"]))
+# the per-entity baseline (analyzers/baseline.c): the leaked key's night of
+# calls from a new IP is unusual for its principal; no benign incident is
+# ranked up for an unusual hour and source
+for g in gt:
+    if g["incident"] != "llmjacking":
+        continue
+    ids = set(g.get("event_ids", [])) | set(g.get("request_ids", []))
+    holders = [k for k, u in enumerate(uids) if u & ids]
+    report(bool(holders) and "at an hour unseen" in inc[holders[0]]["level_reason"],
+           "llmjacking: the baseline finds its hour and source unusual for the key's principal")
+ranked_up = [k + 1 for k in benign if "; at an hour " in inc[k]["level_reason"]]
+report(not ranked_up, "no benign incident ranked up by the baseline (%s)" % ranked_up)
 print("1..%d" % n)
 sys.exit(1 if fails else 0)
 PY

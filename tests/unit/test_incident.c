@@ -111,6 +111,74 @@ static void incident__shared_key_within_gap__one_incident(void **state)
 	report_free(r);
 }
 
+#define MONDAY_US (1714953600LL * 1000000LL) /* 2024-05-06 00:00 UTC */
+
+/* A week of office hours (weekdays 09:00-17:00) of an actor, learned. */
+static void learn_office_week(baseline *bl, const actor *a)
+{
+	for (int d = 0; d < 5; d++)
+		for (int h = 9; h < 17; h++) {
+			rpt_event_in e;
+			rpt_event_init(&e);
+			e.time_us = MONDAY_US + d * 24 * HOUR_US + h * HOUR_US;
+			e.principal = rpt_s(a->principal);
+			e.access_key = rpt_s(a->key);
+			e.source_ip = rpt_s(a->ip);
+			e.user_agent = rpt_s(a->ua);
+			baseline_observe(bl, &e);
+		}
+}
+
+static void learn_hit(report *r, baseline *bl, size_t rule, const actor *a, const char *uid, int64_t t)
+{
+	rpt_event_in e;
+	rpt_event_init(&e);
+	e.time_us = t;
+	e.principal = rpt_s(a->principal);
+	e.access_key = rpt_s(a->key);
+	e.source_ip = rpt_s(a->ip);
+	e.user_agent = rpt_s(a->ua);
+	baseline_observe(bl, &e);
+	hit(r, rule, a, uid, t);
+}
+
+/* Two incidents of equal risk: the one at an hour and from an IP unseen for
+ * its principal ranks first with a baseline (without, the earlier one does);
+ * its level and risk stay what they were and its reason says why. */
+static void incident__unusual_hour_and_source__ranks_higher_same_level(void **state)
+{
+	(void)state;
+	const actor alice = {"arn:aws:iam::1:user/alice", "AKIAEXAMPLEKEY000003", "198.51.100.20", "Boto3/1.34"};
+	actor alice_away = alice;
+	alice_away.ip = "203.0.113.47";
+	for (int with_baseline = 0; with_baseline < 2; with_baseline++) {
+		report *r = new_report();
+		baseline *bl = baseline_new();
+		assert_non_null(bl);
+		learn_office_week(bl, &alice);
+		learn_office_week(bl, &bob);
+		size_t rule = add_rule(r, "abuse", "burst", RPT_LEVEL_MEDIUM, "attack.t1496.004");
+		learn_hit(r, bl, rule, &bob, "b1", MONDAY_US + 3 * 24 * HOUR_US + 10 * HOUR_US);     /* Thu 10:00 */
+		learn_hit(r, bl, rule, &alice_away, "a1", MONDAY_US + 4 * 24 * HOUR_US + 3 * HOUR_US); /* Fri 03:00 */
+		incident_options o = {0, NULL, NULL, with_baseline ? bl : NULL};
+		lt_error err;
+		lt_error_clear(&err);
+		assert_int_equal(incident_build(r, &o, &err), LT_OK);
+		assert_int_equal(report_nincidents(r), 2);
+		const rpt_incident *top = report_incident(r, 0), *second = report_incident(r, 1);
+		assert_int_equal(top->level, second->level);
+		assert_true(top->risk == second->risk);
+		const char *want = with_baseline ? alice.principal : bob.principal;
+		assert_int_equal(top->principals.v[0].n, strlen(want));
+		assert_memory_equal(top->principals.v[0].p, want, strlen(want));
+		bool said = memmem(top->level_reason.p, top->level_reason.n, "at an hour unseen", 17) != NULL;
+		assert_true(said == (with_baseline == 1));
+		assert_null(memmem(second->level_reason.p, second->level_reason.n, "at an hour", 10));
+		baseline_free(bl);
+		report_free(r);
+	}
+}
+
 static void incident__same_key_past_gap__two_incidents(void **state)
 {
 	(void)state;
@@ -315,6 +383,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(incident__shared_key_within_gap__one_incident),
+		cmocka_unit_test(incident__unusual_hour_and_source__ranks_higher_same_level),
 		cmocka_unit_test(incident__same_key_past_gap__two_incidents),
 		cmocka_unit_test(incident__ip_shared_by_many_principals__links_nothing),
 		cmocka_unit_test(incident__routine_finding__scored_down_and_apart),

@@ -1174,8 +1174,9 @@ static const sigma_rule *first_correlation(const sigma_ruleset *rs)
 }
 
 /* All windows together keep at most the ruleset's budget: past it a window
- * takes an event only in place of its oldest, and the drops are counted, so
- * a burst that would fire with room does not, and the report can say why. */
+ * takes an event only in place of its oldest, and the drops are counted; the
+ * count stays exact (its cells are apart), so the burst fires all the same,
+ * listing the events kept. */
 static void sigma_corr__budget_spent__window_trades_oldest_and_counts_drops(void **s)
 {
 	(void)s;
@@ -1194,22 +1195,25 @@ static void sigma_corr__budget_spent__window_trades_oldest_and_counts_drops(void
 		for (int t = 4; t < 7; t++) /* b: 2 kept, then the budget is spent: b trades its oldest */
 			feed_corr(rs, &(corr_in){t, "x", NULL, "b", NULL}, 0, &l);
 		feed_corr(rs, &(corr_in){7, "x", NULL, "a", NULL}, 0, &l); /* a's 5th */
-		assert_int_equal(l.fires, budget ? 0 : 1);
-		assert_int_equal(sigma_rule_corr_dropped(c), budget ? 2 : 0);
+		assert_int_equal(l.fires, 1);
+		assert_int_equal(l.nevents, budget ? 4 : 5);
+		assert_int_equal(sigma_rule_corr_unlisted(c), budget ? 2 : 0);
+		assert_int_equal(sigma_rule_corr_dropped(c), 0); /* no percentile changed */
+		assert_int_equal(sigma_rule_corr_undecided(c), 0);
 		ruleset_reset_state(rs); /* forgets the windows, the drops and the budget spent */
-		assert_int_equal(sigma_rule_corr_dropped(c), 0);
+		assert_int_equal(sigma_rule_corr_unlisted(c), 0);
 		for (int t = 0; t < 5; t++)
 			feed_corr(rs, &(corr_in){t, "x", NULL, "a", NULL}, 0, &l);
-		assert_int_equal(l.fires, budget ? 1 : 2);
+		assert_int_equal(l.fires, 2);
 		assert_int_equal(l.nevents, 5);
-		assert_int_equal(sigma_rule_corr_dropped(c), 0);
+		assert_int_equal(sigma_rule_corr_unlisted(c), 0);
 		ruleset_free(rs);
 	}
 }
 
-/* One group's window keeps at most SIGMA_CORR_MAX_WINDOW events; the
- * oldest past it are dropped, and counted where they change the aggregate
- * (not for temporal correlations, nor for a fixed window's count). */
+/* One group's window keeps at most SIGMA_CORR_MAX_WINDOW events to list; the
+ * oldest past it are dropped and counted as unlisted, but no aggregate but a
+ * percentile changes (sigma_rule_corr_dropped stays 0). */
 static void sigma_corr__window_cap__oldest_dropped_and_counted(void **s)
 {
 	(void)s;
@@ -1222,7 +1226,8 @@ static void sigma_corr__window_cap__oldest_dropped_and_counted(void **s)
 	for (int t = 0; t < (int)SIGMA_CORR_MAX_WINDOW + 3; t++)
 		feed_corr(rs, &(corr_in){t, "x", NULL, "a", NULL}, 0, &l);
 	assert_int_equal(l.fires, 0);
-	assert_int_equal(sigma_rule_corr_dropped(first_correlation(rs)), 3);
+	assert_int_equal(sigma_rule_corr_unlisted(first_correlation(rs)), 3);
+	assert_int_equal(sigma_rule_corr_dropped(first_correlation(rs)), 0);
 	ruleset_free(rs);
 	/* a temporal window's state is its marks: its drops change nothing it decides */
 	rs = corr_rules("title: c\ncorrelation:\n  type: temporal\n  rules: [inv, other]\n"
@@ -1240,6 +1245,166 @@ static void sigma_corr__window_cap__oldest_dropped_and_counted(void **s)
 	for (int t = 0; t < (int)SIGMA_CORR_MAX_WINDOW + 3; t++)
 		feed_corr(rs, &(corr_in){t, "x", NULL, "a", NULL}, 0, &l);
 	assert_int_equal(sigma_rule_corr_dropped(first_correlation(rs)), 0);
+	ruleset_free(rs);
+}
+
+/* n InvokeModel events "T JSON" of key k, T = i (one a second) or
+ * i / per_second, with tokens val(i). */
+static char **many_lines(size_t n, unsigned per_second, double (*val)(size_t))
+{
+	char **v = calloc(n, sizeof *v);
+	assert_non_null(v);
+	for (size_t i = 0; i < n; i++) {
+		char body[160];
+		snprintf(body, sizeof body, "{\"key\":\"k\",\"tokens\":%g,\"eventName\":\"InvokeModel\"}", val(i));
+		size_t len = strlen(body) + 32;
+		v[i] = malloc(len);
+		assert_non_null(v[i]);
+		snprintf(v[i], len, "%zu %s", per_second ? i / per_second : i, body);
+	}
+	return v;
+}
+
+static void free_lines(char **v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+static double one(size_t i) { (void)i; return 1.0; }
+static double hundred_then_ten(size_t i) { return i < 5000 ? 100.0 : 10.0; }
+
+/* Sliding count, sum and average over more than SIGMA_CORR_MAX_WINDOW events
+ * of one group are exact (before: over the newest 10,000 events kept, so the
+ * 15,000th event never made a count of 15,000). */
+static void sigma_corr__sliding_aggregates__exact_past_the_window_cap(void **s)
+{
+	(void)s;
+	const size_t n = 15000;
+	char **lines = many_lines(n, 0, one);
+	seqres r = run_seq("title: c\ncorrelation:\n  type: event_count\n  rules: [inv]\n  group-by: [key]\n"
+	                   "  timespan: 1d\n  condition: {gte: 15000}\n---\n" BASE("inv", "eventName: InvokeModel"),
+	                   (const char *const *)lines, n);
+	assert_int_equal(r.corr_hits, 1);
+	assert_int_equal(r.h[0].at, 14999);
+	assert_true(r.h[0].value == 15000.0);
+	assert_int_equal(r.h[0].nevents, SIGMA_CORR_MAX_WINDOW); /* lists the newest 10,000 */
+	r = run_seq("title: c\ncorrelation:\n  type: value_sum\n  rules: [inv]\n  group-by: [key]\n"
+	            "  timespan: 1d\n  condition: {field: tokens, gt: 11999}\n---\n" BASE("inv", "eventName: InvokeModel"),
+	            (const char *const *)lines, n);
+	assert_int_equal(r.corr_hits, 1);
+	assert_int_equal(r.h[0].at, 11999);
+	assert_true(r.h[0].value == 12000.0);
+	/* many events in one second are one cell: 15,000 events in 15 seconds */
+	free_lines(lines, n);
+	lines = many_lines(n, 1000, one);
+	r = run_seq("title: c\ncorrelation:\n  type: event_count\n  rules: [inv]\n  group-by: [key]\n"
+	            "  timespan: 10s\n  condition: {gte: 11000}\n---\n" BASE("inv", "eventName: InvokeModel"),
+	            (const char *const *)lines, n);
+	assert_int_equal(r.corr_hits, 1); /* seconds 0..10 hold 11,000 events */
+	assert_int_equal(r.h[0].at, 10999);
+	free_lines(lines, n);
+	/* the average of all 12,858 events, not of the newest 10,000: 5,000 of 100
+	 * then 10 each; (500,000 + 10k) / (5,000 + k) <= 45 first at k = 7,858
+	 * (over the newest 10,000 it would be at k = 6,112) */
+	lines = many_lines(n, 0, hundred_then_ten);
+	r = run_seq("title: c\ncorrelation:\n  type: value_avg\n  rules: [inv]\n  group-by: [key]\n"
+	            "  timespan: 1d\n  condition: {field: tokens, gte: 30, lte: 45}\n---\n"
+	            BASE("inv", "eventName: InvokeModel"), (const char *const *)lines, n);
+	assert_int_equal(r.corr_hits, 1);
+	assert_int_equal(r.h[0].at, 5000 + 7858 - 1);
+	free_lines(lines, n);
+}
+
+/* value_count over more than SIGMA_CORR_MAX_WINDOW events counts every
+ * distinct value in the window (before: the values of the newest 10,000
+ * events); values leave the window by their latest time. */
+static void sigma_corr__value_count__exact_past_the_window_cap(void **s)
+{
+	(void)s;
+	const size_t n = 12000;
+	char **lines = calloc(n, sizeof *lines);
+	assert_non_null(lines);
+	for (size_t i = 0; i < n; i++) {
+		lines[i] = malloc(128);
+		assert_non_null(lines[i]);
+		snprintf(lines[i], 128, "%zu {\"key\":\"k\",\"ip\":\"10.%zu.%zu\",\"eventName\":\"InvokeModel\"}", i,
+		         i / 256, i % 256);
+	}
+	seqres r = run_seq("title: c\ncorrelation:\n  type: value_count\n  rules: [inv]\n  group-by: [key]\n"
+	                   "  timespan: 1d\n  condition: {field: ip, gte: 12000}\n---\n"
+	                   BASE("inv", "eventName: InvokeModel"), (const char *const *)lines, n);
+	assert_int_equal(r.corr_hits, 1);
+	assert_int_equal(r.h[0].at, 11999);
+	assert_true(r.h[0].value == 12000.0);
+	free_lines(lines, n);
+	/* a value seen again stays in the window by its latest time */
+	const char *ev[] = {
+	    "0 {\"key\":\"k\",\"ip\":\"a\",\"eventName\":\"InvokeModel\"}",
+	    "50 {\"key\":\"k\",\"ip\":\"b\",\"eventName\":\"InvokeModel\"}",
+	    "90 {\"key\":\"k\",\"ip\":\"a\",\"eventName\":\"InvokeModel\"}",
+	    "150 {\"key\":\"k\",\"ip\":\"c\",\"eventName\":\"InvokeModel\"}", /* b left at 150: a, c */
+	    "160 {\"key\":\"k\",\"ip\":\"d\",\"eventName\":\"InvokeModel\"}", /* a (90), c, d: 3 */
+	};
+	const char *rule = "title: c\ncorrelation:\n  type: value_count\n  rules: [inv]\n  group-by: [key]\n"
+	                   "  timespan: 99s\n  condition: {field: ip, gte: 3}\n---\n" BASE("inv", "eventName: InvokeModel");
+	assert_int_equal(run_seq(rule, ev, 4).corr_hits, 0);
+	r = run_seq(rule, ev, 5);
+	assert_int_equal(r.corr_hits, 1);
+	assert_int_equal(r.h[0].at, 4);
+}
+
+/* Past the state budget the cells coarsen: a condition that holds over the
+ * whole interval fires, one that holds nowhere in it does not, and one left
+ * undecided does not fire and is counted, never guessed. */
+static void sigma_corr__coarse_aggregate__decided_or_counted_undecided(void **s)
+{
+	(void)s;
+	static const char gte3[] = "title: c\ncorrelation:\n  type: event_count\n  rules: [inv]\n"
+	                           "  group-by: [user]\n  timespan: 10s\n  condition: {gte: 3}\n---\n"
+	                           BASE("inv", "eventName: InvokeModel");
+	static const char gte12[] = "title: c\ncorrelation:\n  type: event_count\n  rules: [inv]\n"
+	                            "  group-by: [user]\n  timespan: 10s\n  condition: {gte: 12}\n---\n"
+	                            BASE("inv", "eventName: InvokeModel");
+	static const char lt2[] = "title: c\ncorrelation:\n  type: event_count\n  rules: [inv]\n"
+	                          "  group-by: [user]\n  timespan: 10s\n  condition: {gte: 1, lt: 2}\n---\n"
+	                          BASE("inv", "eventName: InvokeModel");
+	corr_log l;
+	/* exact answer: 3 events at t = 2 */
+	sigma_ruleset *rs = corr_rules_budget(gte3, 2);
+	memset(&l, 0, sizeof l);
+	l.want = "user=a";
+	for (int t = 0; t < 3; t++)
+		feed_corr(rs, &(corr_in){t, "x", NULL, "a", NULL}, 0, &l);
+	assert_int_equal(l.fires, 1);
+	assert_int_equal(sigma_rule_corr_undecided(first_correlation(rs)), 0);
+	ruleset_free(rs);
+	/* one a second over a 10 s window: at most 11 in it, never 12; coarse
+	 * cells straddling the window's start leave some evaluations undecided */
+	rs = corr_rules_budget(gte12, 2);
+	memset(&l, 0, sizeof l);
+	l.want = "user=a";
+	for (int t = 0; t < 40; t++)
+		feed_corr(rs, &(corr_in){t, "x", NULL, "a", NULL}, 0, &l);
+	assert_int_equal(l.fires, 0);
+	assert_true(sigma_rule_corr_undecided(first_correlation(rs)) > 0);
+	ruleset_free(rs);
+	/* with room the same stream is decided every time */
+	rs = corr_rules(gte12);
+	memset(&l, 0, sizeof l);
+	l.want = "user=a";
+	for (int t = 0; t < 40; t++)
+		feed_corr(rs, &(corr_in){t, "x", NULL, "a", NULL}, 0, &l);
+	assert_int_equal(l.fires, 0);
+	assert_int_equal(sigma_rule_corr_undecided(first_correlation(rs)), 0);
+	ruleset_free(rs);
+	/* a range condition: the first event fires (1 in [1, 2)) */
+	rs = corr_rules_budget(lt2, 2);
+	memset(&l, 0, sizeof l);
+	l.want = "user=a";
+	feed_corr(rs, &(corr_in){0, "x", NULL, "a", NULL}, 0, &l);
+	assert_int_equal(l.fires, 1);
 	ruleset_free(rs);
 }
 
@@ -2070,6 +2235,9 @@ int main(void)
 	    cmocka_unit_test(sigma_corr__event_count__fires_once_per_burst),
 	    cmocka_unit_test(sigma_corr__value_count__distinct_values),
 	    cmocka_unit_test(sigma_corr__value_sum_and_avg),
+	    cmocka_unit_test(sigma_corr__sliding_aggregates__exact_past_the_window_cap),
+	    cmocka_unit_test(sigma_corr__value_count__exact_past_the_window_cap),
+	    cmocka_unit_test(sigma_corr__coarse_aggregate__decided_or_counted_undecided),
 	    cmocka_unit_test(sigma_corr__temporal_ordered__order_and_window),
 	    cmocka_unit_test(sigma_corr__temporal_and_aliases),
 	    cmocka_unit_test(sigma_corr__value_percentile__nearest_rank_at_boundary),
