@@ -645,7 +645,7 @@ static void sum_weights(pmodel_scorer *s)
  * them); a window that cuts a token in two takes the per-window path.
  */
 #define FAST_MAX_WINDOW 16384u
-#define GRAM_BLOCK 64u
+#define GRAM_AHEAD 8u
 #define FNV_PRIME 16777619u
 #define FNV_STEP(h, c) (((h) ^ (unsigned char)(c)) * FNV_PRIME)
 
@@ -715,50 +715,51 @@ static void slide_reset(pmodel_scorer *s, unsigned flags)
 		}
 }
 
-/* The weight rows of the n-grams of P starting at q (zero_row where P ends). */
+/* The weight rows of the n-grams of P starting at q (zero_row where P ends),
+ * prefetched: they are summed GRAM_AHEAD positions later. */
 static void gram_rows(const slide *z, const pmodel *m, const char *P, size_t plen, size_t q,
                       const int16_t **rows)
 {
-	uint32_t h = FNV_STEP(2166136261u, 'c');
-	unsigned k = 0;
-	for (unsigned n = 1; n <= 5 && k < z->ngk; n++) {
-		if (q + n > plen) {
-			for (; k < z->ngk; k++)
-				rows[k] = zero_row;
-			break;
-		}
-		h = FNV_STEP(h, P[q + n - 1]);
-		if (n == z->gn[k]) {
-			rows[k] = weight_row(m, h);
-			__builtin_prefetch(rows[k]);
-			k++;
-		}
+	uint32_t h[6];
+	h[0] = FNV_STEP(2166136261u, 'c');
+	size_t have = plen - q < 5 ? plen - q : 5;
+	for (size_t n = 1; n <= have; n++)
+		h[n] = FNV_STEP(h[n - 1], P[q + n - 1]);
+	for (unsigned k = 0; k < z->ngk; k++) {
+		rows[k] = z->gn[k] <= have ? weight_row(m, h[z->gn[k]]) : zero_row;
+		__builtin_prefetch(rows[k]);
 	}
 }
 
-/* Gram prefixes known up to position hi (the sum of the grams starting before hi). */
+/* Gram prefixes known up to position hi (the sum of the grams starting before
+ * hi): each position's rows are looked up GRAM_AHEAD positions before they are
+ * added, so the weight table's cache misses overlap. */
 static void slide_grams_to(pmodel_scorer *s, size_t hi)
 {
 	const pmodel *m = s->m;
 	slide *z = &s->z;
 	const size_t nc = m->nclass, ngk = z->ngk, stride = ngk * nc, plen = s->slen + 2;
-	const int16_t *rows[GRAM_BLOCK * 3];
-	while (ngk && z->ghi < hi) {
-		size_t q0 = z->ghi, q1 = hi - q0 > GRAM_BLOCK ? q0 + GRAM_BLOCK : hi;
-		for (size_t q = q0; q < q1; q++)
-			gram_rows(z, m, s->pbuf, plen, q, rows + (q - q0) * ngk);
-		for (size_t q = q0; q < q1; q++) {
-			const uint32_t *cur = z->gp + (q & z->rmask) * stride;
-			uint32_t *nx = z->gp + ((q + 1) & z->rmask) * stride;
-			const int16_t *const *r = rows + (q - q0) * ngk;
-			for (size_t k = 0; k < ngk; k++)
-				for (size_t c = 0; c < nc; c++)
-					nx[k * nc + c] = wrap_add(cur[k * nc + c], r[k][c]);
-		}
-		z->ghi = q1;
+	const int16_t *rows[GRAM_AHEAD][3];
+	size_t q0 = z->ghi, pre = q0;
+	if (ngk == 0 || q0 >= hi) {
+		z->ghi = hi > q0 ? hi : q0;
+		return;
 	}
-	if (!ngk)
-		z->ghi = hi;
+	for (; pre < hi && pre < q0 + GRAM_AHEAD; pre++)
+		gram_rows(z, m, s->pbuf, plen, pre, rows[pre % GRAM_AHEAD]);
+	for (size_t q = q0; q < hi; q++) {
+		const uint32_t *cur = z->gp + (q & z->rmask) * stride;
+		uint32_t *nx = z->gp + ((q + 1) & z->rmask) * stride;
+		const int16_t *const *r = rows[q % GRAM_AHEAD];
+		for (size_t k = 0; k < ngk; k++)
+			for (size_t c = 0; c < nc; c++)
+				nx[k * nc + c] = wrap_add(cur[k * nc + c], r[k][c]);
+		if (pre < hi) {
+			gram_rows(z, m, s->pbuf, plen, pre, rows[pre % GRAM_AHEAD]);
+			pre++;
+		}
+	}
+	z->ghi = hi;
 }
 
 /* Read the next token of the stream: its word and the pair it ends. */
