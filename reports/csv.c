@@ -14,6 +14,7 @@
 
 #include "common/buf.h"
 #include "common/ltime.h"
+#include "common/textesc.h"
 #include "reports/rtext.h"
 
 #define CSV_MESSAGE_MAX 4096
@@ -45,7 +46,7 @@ report_csv *report_csv_begin(FILE *out, lt_error *err)
 
 static lt_status cell(buf *out, rpt_str s)
 {
-	lt_status st = rtext_csv_buf(out, s.p, s.n);
+	lt_status st = lt_csv_cell(out, s.p, s.n, 0);
 	return st == LT_OK ? buf_putc(out, ',') : st;
 }
 
@@ -173,7 +174,7 @@ static lt_status rules_cell(buf *out, const rpt_str *rule_ids, size_t nrules)
 			st = buf_append(&ids, rule_ids[i].p, rule_ids[i].n);
 	}
 	if (st == LT_OK)
-		st = rtext_csv_buf(out, ids.data, ids.len);
+		st = lt_csv_cell(out, ids.data, ids.len, 0);
 	buf_free(&ids);
 	return st == LT_OK ? buf_puts(out, "\r\n") : st;
 }

@@ -77,6 +77,14 @@ uint32_t case_string_id(const case_db *c, const char *s);
  * an SQL error. */
 int case_each_evidence_path(case_db *c, int (*fn)(void *ctx, const char *path), void *ctx, lt_error *err);
 
+/* True when the case has a table of that name (tables added by a later
+ * schema, e.g. conflicts, are absent from an older case read read-only). */
+int case_has_table(case_db *c, const char *name);
+
+/* How many conflicting copies the case records (table conflicts, filled by
+ * store/evdup.c; 0 without the table). LT_EFATAL on SQL errors. */
+lt_status case_count_conflicts(case_db *c, int64_t *n, lt_error *err) LT_WUR;
+
 /* Totals over the whole case, for summaries. */
 typedef struct case_totals {
 	int64_t evidence, members, members_indexed, members_duplicate, members_unreadable;

@@ -48,7 +48,6 @@
 #include "ingest/bedrock.h"
 #include "ingest/json.h"
 #include "store/blob.h"
-#include "store/evdup.h"
 #include "store/evmerge.h"
 
 #define PROV_SLOTS 4096u
@@ -298,7 +297,7 @@ static int body_missing(const replay *r, int64_t member_id, uint64_t line)
 static lt_status prepare_conflicts(replay *r, lt_error *err)
 {
 	int64_t n = 0;
-	lt_status st = evdup_count_conflicts(r->c, &n, err);
+	lt_status st = case_count_conflicts(r->c, &n, err);
 	if (st != LT_OK || n == 0)
 		return st;
 	if (sqlite3_prepare_v2(r->db, "SELECT 1 FROM conflicts WHERE member_id = ?1 AND line = ?2 AND offset = ?3", -1,

@@ -31,6 +31,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/hash.h"
 #include "common/buf.h"
 #include "common/sort.h"
 #include "ingest/sha256.h"
@@ -259,9 +260,7 @@ static lt_status evidence_id(writer *w, const char *path, int64_t *id, lt_error 
 
 static uint64_t hash_bytes(const char *p, size_t n)
 {
-	uint64_t h = 1469598103934665603ull;
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ (unsigned char)p[i]) * 1099511628211ull;
+	uint64_t h = lt_fnv64_add(LT_FNV64_SEED_SHORT, p, n);
 	return h ? h : 1;
 }
 

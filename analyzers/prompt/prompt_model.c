@@ -16,6 +16,7 @@
  * (this same code), so training and scoring cannot drift apart.
  */
 #include "analyzers/prompt/prompt_model.h"
+#include "common/hash.h"
 #include "analyzers/prompt/prompt_norm.h"
 #include "ingest/sha256.h"
 
@@ -312,11 +313,7 @@ int pmodel_class_index(const pmodel *m, const char *name)
 
 static uint32_t fnv(char kind, const char *s, size_t n)
 {
-	uint32_t h = 2166136261u;
-	h = (h ^ (unsigned char)kind) * 16777619u;
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ (unsigned char)s[i]) * 16777619u;
-	return h;
+	return lt_fnv32_add(lt_fnv32_byte(LT_FNV32_BASIS, (unsigned char)kind), s, n);
 }
 
 static uint32_t mix32(uint32_t h)

@@ -34,6 +34,7 @@
  */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
+#include "common/hash.h"
 #include "common/sort.h"
 #endif
 #include "analyzers/sigma/sigma.h"
@@ -1553,10 +1554,7 @@ static void walk_path(arena *a, vvec *vv, const json_value *v, const char *rest,
 
 static uint64_t hash_bytes(const char *p, size_t n)
 {
-	uint64_t h = 1469598103934665603ull;
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ (uint8_t)p[i]) * 1099511628211ull;
-	return h;
+	return lt_fnv64_add(LT_FNV64_SEED_SHORT, p, n);
 }
 
 static key_slot *key_lookup(sigma_detector *d, const char *k, size_t kn, bool insert)
