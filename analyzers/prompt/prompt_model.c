@@ -643,8 +643,6 @@ static void sum_weights(pmodel_scorer *s)
  */
 #define FAST_MAX_WINDOW 16384u
 #define GRAM_AHEAD 8u
-#define FNV_PRIME 16777619u
-#define FNV_STEP(h, c) (((h) ^ (unsigned char)(c)) * FNV_PRIME)
 
 static const int16_t zero_row[PMODEL_MAX_CLASSES];
 
@@ -718,10 +716,10 @@ static void gram_rows(const slide *z, const pmodel *m, const char *P, size_t ple
                       const int16_t **rows)
 {
 	uint32_t h[6];
-	h[0] = FNV_STEP(2166136261u, 'c');
+	h[0] = lt_fnv32_byte(LT_FNV32_BASIS, 'c');
 	size_t have = plen - q < 5 ? plen - q : 5;
 	for (size_t n = 1; n <= have; n++)
-		h[n] = FNV_STEP(h[n - 1], P[q + n - 1]);
+		h[n] = lt_fnv32_byte(h[n - 1], (unsigned char)P[q + n - 1]);
 	for (unsigned k = 0; k < z->ngk; k++) {
 		rows[k] = z->gn[k] <= have ? weight_row(m, h[z->gn[k]]) : zero_row;
 		__builtin_prefetch(rows[k]);
@@ -766,12 +764,12 @@ static void slide_read_token(pmodel_scorer *s)
 	slide *z = &s->z;
 	const char *st = s->stream;
 	size_t i = z->tscan, j = i;
-	uint32_t hw = FNV_STEP(2166136261u, 'w'), hb = FNV_STEP(2166136261u, 'b');
-	uint32_t hp = FNV_STEP(z->bstate, ' ');
+	uint32_t hw = lt_fnv32_byte(LT_FNV32_BASIS, 'w'), hb = lt_fnv32_byte(LT_FNV32_BASIS, 'b');
+	uint32_t hp = lt_fnv32_byte(z->bstate, ' ');
 	for (; j < s->slen && st[j] != ' '; j++) {
-		hw = FNV_STEP(hw, st[j]);
-		hb = FNV_STEP(hb, st[j]);
-		hp = FNV_STEP(hp, st[j]);
+		hw = lt_fnv32_byte(hw, (unsigned char)st[j]);
+		hb = lt_fnv32_byte(hb, (unsigned char)st[j]);
+		hp = lt_fnv32_byte(hp, (unsigned char)st[j]);
 	}
 	size_t k = z->nt, nc = m->nclass;
 	z->tse[2 * (k & z->rmask)] = i;
