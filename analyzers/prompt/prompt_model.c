@@ -68,10 +68,23 @@ typedef struct top_gram {
 	char g[24];
 } top_gram;
 
+/* Sliding sums over the padded token stream (see "sliding sums" below). */
+typedef struct slide {
+	size_t ring, rmask;   /* ring entries (a power of two), 0: not allocated */
+	unsigned gn[3], ngk;  /* character n-gram orders the model uses */
+	uint32_t *gp;         /* [ring][ngk][nclass] gram weight prefix by padded start */
+	uint32_t *tp;         /* [ring][2][nclass] word, pair weight prefix by token index */
+	size_t *tse;          /* [ring][2] token start and end in the stream */
+	size_t ghi, nt, tscan, klo, khi;
+	uint32_t bstate;      /* FNV state of 'b' + the last token read: its pair's prefix */
+	int64_t flagsum[PMODEL_MAX_CLASSES];
+	size_t nflag;
+} slide;
+
 struct pmodel_scorer {
 	const pmodel *m;
 	pnorm nm;
-	char *stream;
+	char *pbuf, *stream; /* the padded token stream; stream = pbuf + 1 */
 	size_t slen, scap;
 	size_t best_start[PMODEL_MAX_CLASSES], best_end[PMODEL_MAX_CLASSES];
 	uint32_t sig[PMODEL_SIG];
@@ -79,6 +92,8 @@ struct pmodel_scorer {
 	uint32_t *hashes;
 	size_t nhash, chash;
 	bool oom;
+	bool fast; /* sliding sums (false: window by window, the reference) */
+	slide z;
 	double acc[PMODEL_MAX_CLASSES];
 	size_t count;
 	int explain_class; /* -1: not explaining */
@@ -323,28 +338,35 @@ static bool token_byte(unsigned char c)
 	return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c >= 0x80;
 }
 
-/* The token stream of normalised text: tokens joined by single spaces. */
-static bool build_stream(const char *t, size_t n, char **buf, size_t *cap, size_t *len)
+/* The token stream of normalised text: tokens joined by single spaces, with
+ * one more space before and after (buf[0] and stream[len]: the padded stream
+ * the sliding sums read) and a NUL; *stream = buf + 1. */
+static bool build_stream(const char *t, size_t n, char **buf, size_t *cap, char **stream,
+                         size_t *len)
 {
-	if (*cap < n + 2) {
-		char *nb = realloc(*buf, n + 2);
+	if (*cap < n + 3) {
+		char *nb = realloc(*buf, n + 3);
 		if (nb == NULL)
 			return false;
 		*buf = nb;
-		*cap = n + 2;
+		*cap = n + 3;
 	}
+	char *o0 = *buf + 1;
 	size_t o = 0;
+	(*buf)[0] = ' ';
 	for (size_t i = 0; i < n;) {
 		while (i < n && !token_byte((unsigned char)t[i]))
 			i++;
 		if (i == n)
 			break;
 		if (o)
-			(*buf)[o++] = ' ';
+			o0[o++] = ' ';
 		while (i < n && token_byte((unsigned char)t[i]))
-			(*buf)[o++] = t[i++];
+			o0[o++] = t[i++];
 	}
-	(*buf)[o] = '\0';
+	o0[o] = ' ';
+	o0[o + 1] = '\0';
+	*stream = o0;
 	*len = o;
 	return true;
 }
@@ -467,10 +489,10 @@ lt_status pmodel_features(const char *text, size_t n, size_t window, size_t step
                           const pmodel_feat_cb *cb, uint32_t sig[PMODEL_SIG], lt_error *err)
 {
 	pnorm nm = {0};
-	char *stream = NULL;
+	char *buf = NULL, *stream = NULL;
 	size_t cap = 0, len = 0;
 	lt_status st = pnorm_run(&nm, text, n, err);
-	if (st == LT_OK && !build_stream(nm.out, nm.len, &stream, &cap, &len))
+	if (st == LT_OK && !build_stream(nm.out, nm.len, &buf, &cap, &stream, &len))
 		st = lt_error_set(err, LT_EFATAL, "out of memory extracting prompt features");
 	if (st == LT_OK) {
 		feat_ctx fc = {cb};
@@ -482,7 +504,7 @@ lt_status pmodel_features(const char *text, size_t n, size_t window, size_t step
 		}
 		minhash(stream, len, sig);
 	}
-	free(stream);
+	free(buf);
 	pnorm_free(&nm);
 	return st;
 }
@@ -495,6 +517,7 @@ pmodel_scorer *pmodel_scorer_new(const pmodel *m)
 	if (s != NULL) {
 		s->m = m;
 		s->explain_class = -1;
+		s->fast = true;
 	}
 	return s;
 }
@@ -504,9 +527,17 @@ void pmodel_scorer_free(pmodel_scorer *s)
 	if (s == NULL)
 		return;
 	pnorm_free(&s->nm);
-	free(s->stream);
+	free(s->pbuf);
 	free(s->hashes);
+	free(s->z.gp);
+	free(s->z.tp);
+	free(s->z.tse);
 	free(s);
+}
+
+void pmodel_scorer_reference(pmodel_scorer *s, bool on)
+{
+	s->fast = !on;
 }
 
 const pmodel *pmodel_scorer_model(const pmodel_scorer *s)
@@ -601,6 +632,220 @@ static void sum_weights(pmodel_scorer *s)
 	s->count = n;
 }
 
+/* ---------------------------------------------------------------- sliding sums
+ *
+ * Windows overlap (a 1 KB window every 512 bytes), so the per-window path
+ * above hashes and weighs most features twice. The stream is kept padded with
+ * one space each side (P = " " stream " "); a window [a, b) starts a token and,
+ * unless one token is longer than the window, ends at a space or the end, so
+ * its " window " is exactly P[a .. b+2): its character n-grams are the n-grams
+ * of P starting in [a, b+2-n] and its words are the stream's tokens inside
+ * [a, b). Prefix sums of gram weights by start position and of word and pair
+ * weights by token index (wrapping uint32 per class; a window's sum of one kind
+ * fits in int32 while the window is at most FAST_MAX_WINDOW bytes) turn every
+ * window into two look-ups per kind, and each gram and word is hashed and
+ * weighed once. The sums are the same integers in any order, so the scores are
+ * identical to the per-window path (tests/unit/test_prompt_model.c compares
+ * them); a window that cuts a token in two takes the per-window path.
+ */
+#define FAST_MAX_WINDOW 16384u
+#define GRAM_AHEAD 8u
+
+static const int16_t zero_row[PMODEL_MAX_CLASSES];
+
+static const int16_t *weight_row(const pmodel *m, uint32_t h)
+{
+	return m->w + (size_t)(h & ((1u << m->nbits) - 1)) * m->nclass;
+}
+
+/* Prefix arithmetic modulo 2^32: differences of prefixes are exact while the
+ * true sum fits in int32. */
+static uint32_t wrap_add(uint32_t sum, int16_t w)
+{
+	uint32_t u = (uint32_t)(int32_t)w;
+	return (uint32_t)(sum + u);
+}
+
+static bool slide_usable(const pmodel *m)
+{
+	return m->window <= FAST_MAX_WINDOW;
+}
+
+static bool slide_alloc(slide *z, const pmodel *m)
+{
+	if (z->ring != 0)
+		return true;
+	size_t r = 64;
+	while (r < 2 * (size_t)m->window + 16)
+		r *= 2;
+	z->ngk = 0;
+	for (unsigned n = 3; n <= 5; n++)
+		if (m->spec & (n == 3 ? FEAT_C3 : n == 4 ? FEAT_C4 : FEAT_C5))
+			z->gn[z->ngk++] = n;
+	z->gp = malloc(r * (z->ngk ? z->ngk : 1) * m->nclass * sizeof *z->gp);
+	z->tp = malloc(r * 2 * m->nclass * sizeof *z->tp);
+	z->tse = malloc(r * 2 * sizeof *z->tse);
+	if (z->gp == NULL || z->tp == NULL || z->tse == NULL) {
+		free(z->gp);
+		free(z->tp);
+		free(z->tse);
+		memset(z, 0, sizeof *z);
+		return false;
+	}
+	z->ring = r;
+	z->rmask = r - 1;
+	return true;
+}
+
+/* Start a new text: empty prefixes, the flag features' sum. */
+static void slide_reset(pmodel_scorer *s, unsigned flags)
+{
+	const pmodel *m = s->m;
+	slide *z = &s->z;
+	memset(z->gp, 0, (z->ngk ? z->ngk : 1) * m->nclass * sizeof *z->gp);
+	memset(z->tp, 0, 2 * m->nclass * sizeof *z->tp);
+	z->ghi = z->nt = z->tscan = z->klo = z->khi = 0;
+	memset(z->flagsum, 0, sizeof z->flagsum);
+	z->nflag = 0;
+	for (unsigned i = 0; (m->spec & FEAT_FLAGS) && i < PNORM_NFLAGS; i++)
+		if (flags & (1u << i)) {
+			const char *nm = pnorm_flag_name(i);
+			const int16_t *w = weight_row(m, fnv('f', nm, strlen(nm)));
+			for (uint32_t c = 0; c < m->nclass; c++)
+				z->flagsum[c] += w[c];
+			z->nflag++;
+		}
+}
+
+/* The weight rows of the n-grams of P starting at q (zero_row where P ends),
+ * prefetched: they are summed GRAM_AHEAD positions later. */
+static void gram_rows(const slide *z, const pmodel *m, const char *P, size_t plen, size_t q,
+                      const int16_t **rows)
+{
+	uint32_t h[6];
+	h[0] = lt_fnv32_byte(LT_FNV32_BASIS, 'c');
+	size_t have = plen - q < 5 ? plen - q : 5;
+	for (size_t n = 1; n <= have; n++)
+		h[n] = lt_fnv32_byte(h[n - 1], (unsigned char)P[q + n - 1]);
+	for (unsigned k = 0; k < z->ngk; k++) {
+		rows[k] = z->gn[k] <= have ? weight_row(m, h[z->gn[k]]) : zero_row;
+		__builtin_prefetch(rows[k]);
+	}
+}
+
+/* Gram prefixes known up to position hi (the sum of the grams starting before
+ * hi): each position's rows are looked up GRAM_AHEAD positions before they are
+ * added, so the weight table's cache misses overlap. */
+static void slide_grams_to(pmodel_scorer *s, size_t hi)
+{
+	const pmodel *m = s->m;
+	slide *z = &s->z;
+	const size_t nc = m->nclass, ngk = z->ngk, stride = ngk * nc, plen = s->slen + 2;
+	const int16_t *rows[GRAM_AHEAD][3];
+	size_t q0 = z->ghi, pre = q0;
+	if (ngk == 0 || q0 >= hi) {
+		z->ghi = hi > q0 ? hi : q0;
+		return;
+	}
+	for (; pre < hi && pre < q0 + GRAM_AHEAD; pre++)
+		gram_rows(z, m, s->pbuf, plen, pre, rows[pre % GRAM_AHEAD]);
+	for (size_t q = q0; q < hi; q++) {
+		const uint32_t *cur = z->gp + (q & z->rmask) * stride;
+		uint32_t *nx = z->gp + ((q + 1) & z->rmask) * stride;
+		const int16_t *const *r = rows[q % GRAM_AHEAD];
+		for (size_t k = 0; k < ngk; k++)
+			for (size_t c = 0; c < nc; c++)
+				nx[k * nc + c] = wrap_add(cur[k * nc + c], r[k][c]);
+		if (pre < hi) {
+			gram_rows(z, m, s->pbuf, plen, pre, rows[pre % GRAM_AHEAD]);
+			pre++;
+		}
+	}
+	z->ghi = hi;
+}
+
+/* Read the next token of the stream: its word and the pair it ends. */
+static void slide_read_token(pmodel_scorer *s)
+{
+	const pmodel *m = s->m;
+	slide *z = &s->z;
+	const char *st = s->stream;
+	size_t i = z->tscan, j = i;
+	uint32_t hw = lt_fnv32_byte(LT_FNV32_BASIS, 'w'), hb = lt_fnv32_byte(LT_FNV32_BASIS, 'b');
+	uint32_t hp = lt_fnv32_byte(z->bstate, ' ');
+	for (; j < s->slen && st[j] != ' '; j++) {
+		hw = lt_fnv32_byte(hw, (unsigned char)st[j]);
+		hb = lt_fnv32_byte(hb, (unsigned char)st[j]);
+		hp = lt_fnv32_byte(hp, (unsigned char)st[j]);
+	}
+	size_t k = z->nt, nc = m->nclass;
+	z->tse[2 * (k & z->rmask)] = i;
+	z->tse[2 * (k & z->rmask) + 1] = j;
+	const uint32_t *cur = z->tp + (k & z->rmask) * 2 * nc;
+	uint32_t *nx = z->tp + ((k + 1) & z->rmask) * 2 * nc;
+	const int16_t *ww = (m->spec & FEAT_WORDS) ? weight_row(m, hw) : zero_row;
+	const int16_t *wp = (m->spec & FEAT_PAIRS) && k > 0 ? weight_row(m, hp) : zero_row;
+	for (size_t c = 0; c < nc; c++) {
+		nx[c] = wrap_add(cur[c], ww[c]);
+		nx[nc + c] = wrap_add(cur[nc + c], wp[c]);
+	}
+	z->bstate = hb;
+	z->nt++;
+	z->tscan = j + 1;
+}
+
+static int64_t wrap_diff(uint32_t hi, uint32_t lo)
+{
+	return (int32_t)(hi - lo);
+}
+
+/* The sums and feature count of window [a, b), which ends at a space or the end. */
+static void slide_window(pmodel_scorer *s, size_t a, size_t b)
+{
+	const pmodel *m = s->m;
+	slide *z = &s->z;
+	const size_t nc = m->nclass, stride = z->ngk * nc;
+	slide_grams_to(s, b);
+	while (z->tscan < b)
+		slide_read_token(s);
+	while (z->klo < z->nt && z->tse[2 * (z->klo & z->rmask)] < a)
+		z->klo++;
+	if (z->khi < z->klo)
+		z->khi = z->klo;
+	while (z->khi < z->nt && z->tse[2 * (z->khi & z->rmask) + 1] <= b)
+		z->khi++;
+	int64_t acc[PMODEL_MAX_CLASSES];
+	size_t count = z->nflag, L = b - a + 2;
+	memcpy(acc, z->flagsum, sizeof acc);
+	for (size_t k = 0; k < z->ngk; k++) {
+		size_t n = z->gn[k];
+		if (L < n)
+			continue;
+		const uint32_t *hi = z->gp + ((b + 3 - n) & z->rmask) * stride + k * nc;
+		const uint32_t *lo = z->gp + (a & z->rmask) * stride + k * nc;
+		for (size_t c = 0; c < nc; c++)
+			acc[c] += wrap_diff(hi[c], lo[c]);
+		count += L - n + 1;
+	}
+	size_t nw = z->khi - z->klo;
+	const uint32_t *thi = z->tp + (z->khi & z->rmask) * 2 * nc;
+	const uint32_t *tlo = z->tp + (z->klo & z->rmask) * 2 * nc;
+	const uint32_t *tlo1 = z->tp + ((z->klo + 1) & z->rmask) * 2 * nc;
+	if (m->spec & FEAT_WORDS) {
+		for (size_t c = 0; c < nc; c++)
+			acc[c] += wrap_diff(thi[c], tlo[c]);
+		count += nw;
+	}
+	if ((m->spec & FEAT_PAIRS) && nw >= 2) {
+		for (size_t c = 0; c < nc; c++)
+			acc[c] += wrap_diff(thi[nc + c], tlo1[nc + c]);
+		count += nw - 1;
+	}
+	for (size_t c = 0; c < nc; c++)
+		s->acc[c] = (double)acc[c];
+	s->count = count;
+}
+
 static double calibrate(const pclass *k, double sum, size_t count)
 {
 	double raw = (double)k->bias + (double)k->scale * sum / sqrt(count ? (double)count : 1.0);
@@ -615,7 +860,7 @@ lt_status pmodel_score(pmodel_scorer *s, const char *text, size_t n, pmodel_resu
 	lt_status st = pnorm_run(&s->nm, text, n, err);
 	if (st != LT_OK)
 		return st;
-	if (!build_stream(s->nm.out, s->nm.len, &s->stream, &s->scap, &s->slen))
+	if (!build_stream(s->nm.out, s->nm.len, &s->pbuf, &s->scap, &s->stream, &s->slen))
 		return lt_error_set(err, LT_EFATAL, "out of memory scoring a prompt");
 	r->flags = s->nm.flags;
 	for (uint32_t c = 0; c < m->nclass; c++)
@@ -623,13 +868,20 @@ lt_status pmodel_score(pmodel_scorer *s, const char *text, size_t n, pmodel_resu
 	size_t a = 0, b = 0;
 	s->explain_class = -1;
 	s->oom = false;
+	bool fast = s->fast && slide_usable(m) && slide_alloc(&s->z, m);
+	if (fast)
+		slide_reset(s, s->nm.flags);
 	for (bool first = true; next_window(s->stream, s->slen, m->window, m->step, &a, &b, first);
 	     first = false) {
-		s->nhash = 0;
-		window_features(s->stream, a, b, s->nm.flags, m->spec, emit_hash, s);
-		if (s->oom)
-			return lt_error_set(err, LT_EFATAL, "out of memory scoring a prompt");
-		sum_weights(s);
+		if (fast && (b == s->slen || s->stream[b] == ' ')) {
+			slide_window(s, a, b);
+		} else {
+			s->nhash = 0;
+			window_features(s->stream, a, b, s->nm.flags, m->spec, emit_hash, s);
+			if (s->oom)
+				return lt_error_set(err, LT_EFATAL, "out of memory scoring a prompt");
+			sum_weights(s);
+		}
 		for (uint32_t c = 0; c < m->nclass; c++) {
 			double p = calibrate(&m->cls[c], s->acc[c], s->count);
 			if (p > r->score[c]) {

@@ -19,6 +19,7 @@
 
 #include "common/error.h"
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -53,6 +54,9 @@ int pmodel_class_index(const pmodel *m, const char *name);
 pmodel_scorer *pmodel_scorer_new(const pmodel *m);
 void pmodel_scorer_free(pmodel_scorer *s);
 const pmodel *pmodel_scorer_model(const pmodel_scorer *s);
+/* on: score window by window, hashing every feature of every window (the
+ * reference the default sliding sums must equal, for tests and tools). */
+void pmodel_scorer_reference(pmodel_scorer *s, bool on);
 
 /* Score text[0..n) for every class. */
 lt_status pmodel_score(pmodel_scorer *s, const char *text, size_t n, pmodel_result *r,

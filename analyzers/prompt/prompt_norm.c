@@ -407,11 +407,58 @@ static bool word_flush(wordbuf *w, sbuf *out, unsigned *flags)
 	return true;
 }
 
+/* The fold of an ASCII byte: lower case, markup decoration a space. */
+static char fold_ascii(unsigned char c, unsigned *flags)
+{
+	if (is_markup(c)) {
+		*flags |= PNORM_MARKUP;
+		return ' ';
+	}
+	return (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
+}
+
+static bool ascii_wordch(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+}
+
+/* The common case of fold_text, with no word pending: a run of ASCII up to and
+ * including its last non-word byte is folded byte by byte (an ASCII word ended
+ * by ASCII comes out as it went in, whatever the word buffer would do); the
+ * rest of the run, a word that non-ASCII letters may continue, is left to the
+ * code-point path. Returns where that path resumes. */
+static size_t fold_ascii_run(const unsigned char *s, size_t n, size_t i, sbuf *out, unsigned *flags)
+{
+	size_t j = i, last = i;
+	while (j < n && s[j] < 0x80) {
+		if (!ascii_wordch(s[j]))
+			last = j + 1;
+		j++;
+	}
+	if (j == n)
+		last = n;
+	if (last == i || !sb_reserve(out, last - i))
+		return i;
+	char *o = out->p + out->n;
+	for (size_t k = i; k < last; k++)
+		*o++ = fold_ascii(s[k], flags);
+	out->n += last - i;
+	out->p[out->n] = '\0';
+	return last;
+}
+
 static bool fold_text(const unsigned char *s, size_t n, sbuf *out, sbuf *tags, unsigned *flags)
 {
 	wordbuf w = {{0}, {0}, 0, false, false};
 	size_t i = 0;
 	while (i < n) {
+		if (w.n == 0 && s[i] < 0x80) {
+			size_t k = fold_ascii_run(s, n, i, out, flags);
+			if (k > i) {
+				i = k;
+				continue;
+			}
+		}
 		uint32_t cp = utf8_next(s, n, &i);
 		if (cp & 0x80000000u) { /* invalid byte: pass through */
 			if (!word_flush(&w, out, flags) || !sb_putc(out, (char)(cp & 0xFF)))

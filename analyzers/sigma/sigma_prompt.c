@@ -7,10 +7,18 @@
  * are read from that result. Scores are printed with four decimals, so a rule
  * can compare them with gte/gt/lte/lt. The explanation and the normalised
  * text are attacker-controlled text: reports escape them like any value.
+ * The same prompt comes back thousands of times (an agent's tool result, a
+ * template with the same document), so scores are kept in a bounded cache
+ * (CACHE_SETS x CACHE_WAYS, least recently used out) keyed by the SHA-256 of
+ * the raw prompt: a hit skips normalising and scoring, and a collision would
+ * need a SHA-256 collision. The explanation, the template and the normalised
+ * text need the scorer's state, so asking for them after a hit scores the
+ * prompt again (the same result: scoring is a function of the bytes).
  */
 #include "analyzers/sigma/sigma_prompt.h"
 #include "common/hash.h"
 #include "common/log.h"
+#include "ingest/sha256.h"
 
 #include <ctype.h>
 #include <stdio.h>
@@ -83,10 +91,90 @@ pmodel *sprompt_load(const char *rules_dir)
 	return m;
 }
 
+/* ---------------------------------------------------------------- score cache */
+
+#define CACHE_SETS 1024u
+#define CACHE_WAYS 4u
+
+typedef struct cache_entry {
+	unsigned char key[SHA256_LEN];
+	bool used;
+	pmodel_result res;
+} cache_entry;
+
+struct sprompt_cache {
+	sha256_ctx *sha;
+	cache_entry set[CACHE_SETS][CACHE_WAYS]; /* each set most recent first */
+};
+
+static void cache_free(sprompt_cache *k)
+{
+	if (k == NULL)
+		return;
+	sha256_free(k->sha);
+	free(k);
+}
+
+static sprompt_cache *cache_new(void)
+{
+	sprompt_cache *k = calloc(1, sizeof *k);
+	if (k != NULL && (k->sha = sha256_new()) == NULL) {
+		free(k);
+		k = NULL;
+	}
+	return k;
+}
+
+static bool prompt_key(sprompt_cache *k, ev_str prompt, unsigned char key[SHA256_LEN])
+{
+	if (sha256_reset(k->sha) != LT_OK)
+		return false;
+	sha256_update(k->sha, prompt.p, prompt.n);
+	return sha256_final(k->sha, key) == LT_OK;
+}
+
+static cache_entry *cache_set(sprompt_cache *k, const unsigned char key[SHA256_LEN])
+{
+	return k->set[((unsigned)key[0] | (unsigned)key[1] << 8) % CACHE_SETS];
+}
+
+/* The cached result of key, moved to the front of its set; NULL if absent. */
+static const pmodel_result *cache_get(sprompt_cache *k, const unsigned char key[SHA256_LEN])
+{
+	cache_entry *e = cache_set(k, key);
+	for (unsigned w = 0; w < CACHE_WAYS && e[w].used; w++)
+		if (memcmp(e[w].key, key, SHA256_LEN) == 0) {
+			cache_entry hit = e[w];
+			memmove(e + 1, e, w * sizeof *e);
+			e[0] = hit;
+			return &e[0].res;
+		}
+	return NULL;
+}
+
+/* Insert at the front of its set; the least recently used way drops out. */
+static void cache_put(sprompt_cache *k, const unsigned char key[SHA256_LEN],
+                      const pmodel_result *r)
+{
+	cache_entry *e = cache_set(k, key);
+	memmove(e + 1, e, (CACHE_WAYS - 1) * sizeof *e);
+	memcpy(e[0].key, key, SHA256_LEN);
+	e[0].used = true;
+	e[0].res = *r;
+}
+
 void sprompt_ctx_free(sprompt_ctx *c)
 {
 	pmodel_scorer_free(c->scorer);
+	cache_free(c->cache);
 	memset(c, 0, sizeof *c);
+}
+
+static bool run_scorer(sprompt_ctx *c, ev_str prompt)
+{
+	lt_error err = {0};
+	c->scorer_current = pmodel_score(c->scorer, prompt.p, prompt.n, &c->res, &err) == LT_OK;
+	return c->scorer_current;
 }
 
 static bool ensure_scored(sprompt_ctx *c, const pmodel *m, uint32_t epoch, ev_str prompt)
@@ -96,13 +184,31 @@ static bool ensure_scored(sprompt_ctx *c, const pmodel *m, uint32_t epoch, ev_st
 	c->scored = true;
 	c->epoch = epoch;
 	c->ok = false;
+	c->scorer_current = false;
 	if (m == NULL || prompt.p == NULL)
 		return false;
 	if (c->scorer == NULL && (c->scorer = pmodel_scorer_new(m)) == NULL)
 		return false;
-	lt_error err = {0};
-	c->ok = pmodel_score(c->scorer, prompt.p, prompt.n, &c->res, &err) == LT_OK;
+	if (c->cache == NULL)
+		c->cache = cache_new(); /* NULL (out of memory): every prompt is scored */
+	unsigned char key[SHA256_LEN];
+	bool keyed = c->cache != NULL && prompt_key(c->cache, prompt, key);
+	const pmodel_result *hit = keyed ? cache_get(c->cache, key) : NULL;
+	if (hit != NULL) {
+		c->res = *hit;
+		c->ok = true;
+		return true;
+	}
+	c->ok = run_scorer(c, prompt);
+	if (c->ok && keyed)
+		cache_put(c->cache, key, &c->res);
 	return c->ok;
+}
+
+/* The scorer's state for this event's prompt (after a cache hit: score again). */
+static bool ensure_scorer_state(sprompt_ctx *c, ev_str prompt)
+{
+	return c->scorer_current || run_scorer(c, prompt);
 }
 
 static bool text_value(arena *a, const char *s, size_t n, sigma_fval *out)
@@ -216,9 +322,13 @@ bool sprompt_value(sprompt_ctx *c, const pmodel *m, uint32_t epoch, const event 
 			return false;
 		if (kind < SPROMPT_WHY0)
 			return number_value(a, c->res.score[mc], out);
+		if (!ensure_scorer_state(c, ev->prompt))
+			return false;
 		pmodel_explain(c->scorer, (size_t)mc, txt);
 		return txt[0] != '\0' && text_value(a, txt, strlen(txt), out);
 	}
+	if (!ensure_scorer_state(c, ev->prompt))
+		return false;
 	if (kind == SPROMPT_SIMILAR || kind == SPROMPT_SIMILARITY) {
 		double sim;
 		const char *fam = pmodel_similar(c->scorer, &sim);

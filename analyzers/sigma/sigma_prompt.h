@@ -40,10 +40,14 @@ int sprompt_field_kind(const char *name);
  * there is none or it is unusable (logged). */
 pmodel *sprompt_load(const char *rules_dir);
 
+typedef struct sprompt_cache sprompt_cache;
+
 typedef struct sprompt_ctx {
 	pmodel_scorer *scorer;
-	uint32_t epoch; /* of the event last scored; valid when scored */
+	sprompt_cache *cache; /* recent prompts' scores, by SHA-256 of the prompt */
+	uint32_t epoch;       /* of the event last scored; valid when scored */
 	bool scored, ok;
+	bool scorer_current; /* the scorer's state (why, template, text) is this event's */
 	pmodel_result res;
 } sprompt_ctx;
 

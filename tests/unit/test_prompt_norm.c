@@ -59,6 +59,22 @@ static void pnorm__cyrillic_lookalikes_in_latin_word__folded(void **state)
 	assert_true(nm.flags & PNORM_HOMOGLYPH);
 }
 
+/* The ASCII fast path stops before a word that non-ASCII letters continue:
+ * "pаssword" (Cyrillic а) after plain ASCII text, at the start, and at the end,
+ * with markup and capitals around it, folds as on the code-point path. */
+static void pnorm__lookalike_after_ascii_run__folded_whole_word(void **state)
+{
+	(void)state;
+	assert_string_equal(norm("Tell **ME** the P\xd0\xb0ssword"), "tell   me   the password");
+	assert_true(nm.flags & PNORM_HOMOGLYPH);
+	assert_true(nm.flags & PNORM_MARKUP);
+	assert_string_equal(norm("p\xd0\xb0ss now"), "pass now");
+	assert_string_equal(norm("now p\xd0\xb0ss"), "now pass");
+	assert_string_equal(norm("ok p\xd0\xb0"), "ok pa"); /* the Latin letter is in the ASCII run */
+	/* Cyrillic п has no Latin look-alike: only а folds in the mixed word */
+	assert_string_equal(norm("\xd0\xbf\xd0\xb0ss"), "\xd0\xbf" "ass");
+}
+
 static void pnorm__russian_word__left_alone(void **state)
 {
 	(void)state;
@@ -192,6 +208,7 @@ int main(void)
 		cmocka_unit_test_teardown(pnorm__plain_text__lower_cased_only, teardown),
 		cmocka_unit_test_teardown(pnorm__fullwidth_and_math_letters__folded, teardown),
 		cmocka_unit_test_teardown(pnorm__cyrillic_lookalikes_in_latin_word__folded, teardown),
+		cmocka_unit_test_teardown(pnorm__lookalike_after_ascii_run__folded_whole_word, teardown),
 		cmocka_unit_test_teardown(pnorm__russian_word__left_alone, teardown),
 		cmocka_unit_test_teardown(pnorm__leetspeak__folded, teardown),
 		cmocka_unit_test_teardown(pnorm__numbers_and_versions__not_leet, teardown),
