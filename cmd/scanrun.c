@@ -38,7 +38,9 @@
 #include "analyzers/copies.h"
 #include "analyzers/incident.h"
 #include "analyzers/metrics.h"
+#include "analyzers/controls.h"
 #include "analyzers/metrics_report.h"
+#include "analyzers/policy.h"
 #include "analyzers/reconcile.h"
 #include "analyzers/sigma.h"
 #include "analyzers/verify.h"
@@ -162,7 +164,10 @@ int scan_apply_option(scan_options *o, const cli_option *opt, const char *v)
 		if (o->npublic_keys == SCAN_MAX_RULE_PATHS)
 			return usage_error("--public-keys (too many)", v);
 		o->public_keys[o->npublic_keys++] = v;
-	}
+	} else if (strcmp(n, "policy") == 0)
+		o->policy_path = v;
+	else if (strcmp(n, "fail-on-control") == 0)
+		o->fail_on_control = true;
 	else
 		return 1;
 	return 0;
@@ -265,6 +270,8 @@ typedef struct scan {
 	struct integrity *in; /* digest verification and reconciliation, run beside the replay */
 	incident_join *join;  /* invocation records -> their CloudTrail call's caller */
 	incident_prices *prices; /* NULL: no cost estimates */
+	policy *pol;          /* --policy, and its controls' evaluation (NULL: none) */
+	controls *ctl;
 } scan;
 
 static void say_error(const char *prefix, const lt_error *err)
@@ -997,6 +1004,10 @@ static lt_status replay_case(scan *s, lt_error *err)
 			st = LT_EFATAL;
 			break;
 		}
+		if (s->ctl != NULL && controls_add(s->ctl, ev, err) != LT_OK) {
+			st = LT_EFATAL;
+			break;
+		}
 		lt_status ms = pp != NULL && pp->det != NULL
 		                   ? ruleset_match_detected(s->rs, ev, pp->det, on_hit, &h)
 		                   : ruleset_match(s->rs, ev, on_hit, &h);
@@ -1115,6 +1126,8 @@ static lt_status run_builtin(scan *s, lt_error *err)
 	lt_status st = in->st;
 	if (st != LT_OK)
 		*err = in->err;
+	if (st == LT_OK && s->ctl != NULL)
+		st = controls_note_integrity(s->ctl, in->v, in->rr, err);
 	if (st == LT_OK)
 		st = verify_add_to_report(in->v, s->r, err);
 	if (st == LT_OK)
@@ -1255,7 +1268,7 @@ static lt_status write_timeline(scan *s, const char *dir, lt_error *err)
 
 /* Every file a report set may hold (reports/reportset.h drops stale ones). */
 static const char *const report_files[] = {"report.html", "junit.xml", "findings.jsonl", "incidents.jsonl", "summary.md",
-                                           "timeline.csv"};
+                                           "timeline.csv", "controls.jsonl"};
 
 /* Testing aid: LLMTRAIL_FAIL_REPORT=NAME makes writing NAME fail (EIO), to
  * show that a run failing between two report files leaves the previous set. */
@@ -1290,6 +1303,13 @@ static lt_status write_set(scan *s, const char *dir, lt_error *err)
 		snprintf(path, sizeof path, "%s/%s", dir, writers[i].name);
 		if (injected_failure(writers[i].name, err) != LT_OK ||
 		    report_write_path(s->r, writers[i].fn, path, err) != LT_OK)
+			return err->status;
+	}
+	if (s->ctl != NULL && (s->o->formats & SCAN_FMT_JSONL)) {
+		char path[PATH_MAX];
+		snprintf(path, sizeof path, "%s/controls.jsonl", dir);
+		if (injected_failure("controls.jsonl", err) != LT_OK ||
+		    report_write_path(s->r, report_write_controls_jsonl, path, err) != LT_OK)
 			return err->status;
 	}
 	if (s->tl != NULL && (injected_failure("timeline.csv", err) != LT_OK || write_timeline(s, dir, err) != LT_OK))
@@ -1365,6 +1385,43 @@ static void print_incidents(const scan *s)
 		printf("  ... %zu more in incidents.jsonl\n", n - SCAN_SUMMARY_INCIDENTS);
 }
 
+static void print_controls(const scan *s)
+{
+	size_t n[4] = {0, 0, 0, 0};
+	if (report_ncontrols(s->r) == 0)
+		return;
+	for (size_t i = 0; i < report_ncontrols(s->r); i++)
+		n[report_control(s->r, i)->status]++;
+	printf("controls: %zu passed, %zu failed, %zu not applicable, %zu not evaluable%s\n", n[RPT_CONTROL_PASS],
+	       n[RPT_CONTROL_FAIL], n[RPT_CONTROL_NOT_APPLICABLE], n[RPT_CONTROL_NOT_EVALUABLE],
+	       n[RPT_CONTROL_FAIL] && !s->o->fail_on_control ? " (not gating: --fail-on-control)" : "");
+}
+
+/* --policy: read and checked before any event is (errors as FILE:LINE). */
+static lt_status load_policy(scan *s, lt_error *err)
+{
+	if (s->o->policy_path == NULL)
+		return LT_OK;
+	lt_error e;
+	lt_error_clear(&e);
+	lt_status st = policy_load(s->o->policy_path, &s->pol, &e);
+	if (st == LT_EFATAL) {
+		*err = e;
+		return st;
+	}
+	if (st != LT_OK) {
+		if (e.line > 0)
+			fprintf(stderr, "llmtrail: %s:%llu: %s\n", e.file, (unsigned long long)e.line, e.msg);
+		else
+			fprintf(stderr, "llmtrail: %s: %s\n", e.file, e.msg);
+		exit_state_note(s->ex, LT_EXIT_USAGE);
+		return lt_error_set(err, LT_EFILE, "--policy: the policy file is not valid");
+	}
+	if ((s->ctl = controls_new(s->pol)) == NULL)
+		return lt_error_set(err, LT_EFATAL, "out of memory");
+	return LT_OK;
+}
+
 static void print_summary(const scan *s)
 {
 	print_incidents(s);
@@ -1402,6 +1459,7 @@ static void print_summary(const scan *s)
 	if (s->fail_rules > 0)
 		printf("rule errors: %llu event(s) in %zu rule(s)\n", (unsigned long long)s->fail_events,
 		       s->fail_rules);
+	print_controls(s);
 	printf("evidence problems: %zu\n", report_nproblems_serious(s->r));
 	char reason[512];
 	report_verdict_reason(s->r, reason, sizeof reason);
@@ -1425,7 +1483,12 @@ void scan_run(const char *case_path, const scan_options *o, exit_state *ex)
 	rpt_options_default(&ro);
 	ro.fail_on = o->fail_on;
 	ro.redact = o->redact;
-	lt_status st = case_open(case_path, CASE_READONLY, &s.c, &err);
+	ro.fail_on_control = o->fail_on_control;
+	lt_status st = load_policy(&s, &err);
+	if (st == LT_EFILE)
+		return; /* said, as FILE:LINE, and noted as a usage error */
+	if (st == LT_OK)
+		st = case_open(case_path, CASE_READONLY, &s.c, &err);
 	if (st == LT_OK)
 		st = case_get_totals(s.c, &s.totals, &err);
 	if (st == LT_OK && (s.r = report_new(&ro)) == NULL)
@@ -1464,6 +1527,8 @@ void scan_run(const char *case_path, const scan_options *o, exit_state *ex)
 		st = add_problems(&s, &err);
 	if (st == LT_OK)
 		st = build_incidents(&s, &err);
+	if (st == LT_OK && s.ctl != NULL)
+		st = controls_add_to_report(s.ctl, s.r, &err);
 	if (st == LT_OK)
 		st = write_outputs(&s, &err);
 	if (st != LT_OK) {
@@ -1475,7 +1540,7 @@ void scan_run(const char *case_path, const scan_options *o, exit_state *ex)
 			fprintf(stderr, "llmtrail: error: no event could be read from the evidence: nothing was "
 			                "analysed (see the problems above)\n");
 			exit_state_note(ex, LT_EXIT_FATAL);
-		} else if (report_fails(s.r)) {
+		} else if (report_verdict(s.r) == RPT_VERDICT_FAIL) {
 			exit_state_note(ex, LT_EXIT_FINDINGS);
 		}
 	}
@@ -1487,6 +1552,8 @@ void scan_run(const char *case_path, const scan_options *o, exit_state *ex)
 	free(s.fails);
 	rule_map_free(&s.map);
 	metrics_free(s.m);
+	controls_free(s.ctl);
+	policy_free(s.pol);
 	ruleset_free(s.rs);
 	report_free(s.r);
 	case_close(s.c);

@@ -9,8 +9,10 @@
  * timeline.csv with the rules that hit each event. Custody (evidence,
  * members, hashes) and problems come from the index.
  *
- * Exit conditions are noted in the caller's exit_state: findings at or above
- * fail_on (1), rule files that do not load (2), evidence problems recorded in
+ * With a policy (--policy), its compliance controls are evaluated over the
+ * same replay (analyzers/controls.h) and written to controls.jsonl and every
+ * report. Exit conditions are noted in the caller's exit_state: findings at
+ * or above fail_on or, with --fail-on-control, a failed control (1), rule files that do not load (2), evidence problems recorded in
  * the case (3), fatal errors (4).
  */
 #ifndef LLMTRAIL_CMD_SCANRUN_H
@@ -43,6 +45,8 @@ typedef struct scan_options {
 	bool redact;
 	const char *public_keys[SCAN_MAX_RULE_PATHS]; /* --public-keys, repeatable */
 	size_t npublic_keys;
+	const char *policy_path;  /* --policy: compliance controls (NULL: none) */
+	bool fail_on_control;     /* --fail-on-control: a failed control exits 1 */
 	const char *command_line; /* recorded in reports */
 } scan_options;
 
@@ -67,7 +71,9 @@ int scan_options_check(const scan_options *o);
 	{"fail-on", 0, "LEVEL", "exit 1 when a finding is at or above LEVEL (default: high; none to disable)"}, \
 	{"format", 'f', "LIST", "outputs to write: html,junit,jsonl,csv,md (default: all)"}, \
 	{"no-redact", 0, NULL, "show matched secrets in full in reports"}, \
-	{"public-keys", 0, "FILE", "CloudTrail public keys (aws cloudtrail list-public-keys output) or digest signatures (JSONL) for digest verification (repeatable)"},
+	{"public-keys", 0, "FILE", "CloudTrail public keys (aws cloudtrail list-public-keys output) or digest signatures (JSONL) for digest verification (repeatable)"}, \
+	{"policy", 0, "FILE", "check the compliance controls of the policy FILE (YAML; docs/controls.md)"}, \
+	{"fail-on-control", 0, NULL, "exit 1 when a compliance control fails"},
 
 /* scan's table: SCAN_CLI_OPTION_ROWS, terminated by {NULL}. */
 extern const cli_option scan_cli_options[];
