@@ -46,6 +46,7 @@ typedef struct ctl {
 	strmap *tokens, *invocations; /* budget: "YYYY-MM-DD principal" */
 	uint64_t other[2];            /* guardrail: calls of the source left to the other one */
 	bool budget_full;
+	char over_tokens[32], over_invocations[32]; /* " (limit N)" */
 	/* integrity, copied from the results */
 	bool integrity_known;
 	rpt_control_status status; /* logging coverage / digest chain, when judged there */
@@ -223,7 +224,8 @@ static const char *credential_fault(const event *ev)
 	if (json_str_eq(type, "Root") || (ev->principal.n >= 5 && memcmp(ev->principal.p + ev->principal.n - 5, ":root", 5) == 0))
 		return "invoked by the root user";
 	if (ev->access_key.n >= 4 && memcmp(ev->access_key.p, "AKIA", 4) == 0)
-		return "invoked with a long-term access key";
+		return (ev->flags & EV_F_BEARER_TOKEN) ? "invoked with a long-term Bedrock API key"
+		                                       : "invoked with a long-term access key";
 	return "";
 }
 
@@ -532,6 +534,8 @@ static lt_status judge_budget(ctl *k, lt_error *err)
 		return LT_OK;
 	}
 	size_t n = strmap_count(k->tokens);
+	snprintf(k->over_tokens, sizeof k->over_tokens, " (limit %" PRId64 ")", pc->max_tokens);
+	snprintf(k->over_invocations, sizeof k->over_invocations, " (limit %" PRId64 ")", pc->max_invocations);
 	for (size_t i = 0; i < n; i++) {
 		const char *key;
 		size_t kn;
@@ -543,9 +547,8 @@ static lt_status judge_budget(ctl *k, lt_error *err)
 		if (!over_t && !over_i)
 			continue;
 		char line[CONTROLS_EXAMPLE_MAX];
-		snprintf(line, sizeof line, "%.*s: %" PRIu64 " tokens, %" PRIu64 " invocations (budget: %s%" PRId64 " tokens, %s%" PRId64 " invocations)",
-		         (int)(kn > 300 ? 300 : kn), key, tok, inv, pc->max_tokens < 0 ? "no limit on " : "", pc->max_tokens < 0 ? 0 : pc->max_tokens,
-		         pc->max_invocations < 0 ? "no limit on " : "", pc->max_invocations < 0 ? 0 : pc->max_invocations);
+		snprintf(line, sizeof line, "%.*s: %" PRIu64 " tokens%s, %" PRIu64 " invocations%s", (int)(kn > 300 ? 300 : kn), key,
+		         tok, over_t ? k->over_tokens : "", inv, over_i ? k->over_invocations : "");
 		int64_t day_us = INT64_MIN;
 		if (kn >= 10 && ltime_parse(key, 10, &day_us) != LT_OK)
 			day_us = INT64_MIN;
