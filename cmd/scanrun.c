@@ -55,6 +55,7 @@
 #include "reports/html.h"
 #include "reports/jsonl.h"
 #include "reports/junit.h"
+#include "reports/manifest.h"
 #include "reports/markdown.h"
 #include "reports/reportset.h"
 #include "store/case.h"
@@ -168,6 +169,8 @@ int scan_apply_option(scan_options *o, const cli_option *opt, const char *v)
 		o->policy_path = v;
 	else if (strcmp(n, "fail-on-control") == 0)
 		o->fail_on_control = true;
+	else if (strcmp(n, "sign") == 0)
+		o->sign_key = v;
 	else
 		return 1;
 	return 0;
@@ -272,6 +275,8 @@ typedef struct scan {
 	incident_prices *prices; /* NULL: no cost estimates */
 	policy *pol;          /* --policy, and its controls' evaluation (NULL: none) */
 	controls *ctl;
+	manifest_key *sign_key; /* --sign (NULL: unsigned) */
+	char manifest_digest[65];
 } scan;
 
 static void say_error(const char *prefix, const lt_error *err)
@@ -1268,7 +1273,8 @@ static lt_status write_timeline(scan *s, const char *dir, lt_error *err)
 
 /* Every file a report set may hold (reports/reportset.h drops stale ones). */
 static const char *const report_files[] = {"report.html", "junit.xml", "findings.jsonl", "incidents.jsonl", "summary.md",
-                                           "timeline.csv", "controls.jsonl"};
+                                           "timeline.csv", "controls.jsonl", MANIFEST_NAME, MANIFEST_SIG_NAME};
+#define SCAN_SIGNED_FILES 7 /* report_files that manifest.sha256 lists (all but the manifest's own) */
 
 /* Testing aid: LLMTRAIL_FAIL_REPORT=NAME makes writing NAME fail (EIO), to
  * show that a run failing between two report files leaves the previous set. */
@@ -1314,6 +1320,8 @@ static lt_status write_set(scan *s, const char *dir, lt_error *err)
 	}
 	if (s->tl != NULL && (injected_failure("timeline.csv", err) != LT_OK || write_timeline(s, dir, err) != LT_OK))
 		return err->status;
+	if (s->sign_key != NULL)
+		return manifest_write(s->r, dir, report_files, SCAN_SIGNED_FILES, s->sign_key, s->manifest_digest, err);
 	return LT_OK;
 }
 
@@ -1422,6 +1430,26 @@ static lt_status load_policy(scan *s, lt_error *err)
 	return LT_OK;
 }
 
+/* --sign: the key is read before any event is, so a bad key costs no scan. */
+static lt_status load_sign_key(scan *s, lt_error *err)
+{
+	if (s->o->sign_key == NULL)
+		return LT_OK;
+	lt_error e;
+	lt_error_clear(&e);
+	lt_status st = manifest_key_load(s->o->sign_key, true, &s->sign_key, &e);
+	if (st == LT_EFATAL) {
+		*err = e;
+		return st;
+	}
+	if (st != LT_OK) {
+		say_error("--sign", &e);
+		exit_state_note(s->ex, LT_EXIT_USAGE);
+		return lt_error_set(err, LT_EFILE, "--sign: the key cannot be used");
+	}
+	return LT_OK;
+}
+
 static void print_summary(const scan *s)
 {
 	print_incidents(s);
@@ -1465,6 +1493,9 @@ static void print_summary(const scan *s)
 	report_verdict_reason(s->r, reason, sizeof reason);
 	const char *v = rpt_verdict_name(report_verdict(s->r));
 	printf("verdict: %s%s%s: %s\n", term_level_on(stdout, v), v, term_off(stdout), reason);
+	if (s->sign_key != NULL)
+		printf("signed: %s/%s (SHA-256 %s), %s/%s\n", s->o->out_dir, MANIFEST_NAME, s->manifest_digest, s->o->out_dir,
+		       MANIFEST_SIG_NAME);
 	if (s->o->formats & SCAN_FMT_HTML)
 		printf("report: %s/report.html\n", s->o->out_dir);
 	else
@@ -1485,8 +1516,13 @@ void scan_run(const char *case_path, const scan_options *o, exit_state *ex)
 	ro.redact = o->redact;
 	ro.fail_on_control = o->fail_on_control;
 	lt_status st = load_policy(&s, &err);
-	if (st == LT_EFILE)
-		return; /* said, as FILE:LINE, and noted as a usage error */
+	if (st == LT_OK)
+		st = load_sign_key(&s, &err);
+	if (st == LT_EFILE) { /* said (a policy error as FILE:LINE) and noted as a usage error */
+		controls_free(s.ctl);
+		policy_free(s.pol);
+		return;
+	}
 	if (st == LT_OK)
 		st = case_open(case_path, CASE_READONLY, &s.c, &err);
 	if (st == LT_OK)
@@ -1554,6 +1590,7 @@ void scan_run(const char *case_path, const scan_options *o, exit_state *ex)
 	metrics_free(s.m);
 	controls_free(s.ctl);
 	policy_free(s.pol);
+	manifest_key_free(s.sign_key);
 	ruleset_free(s.rs);
 	report_free(s.r);
 	case_close(s.c);

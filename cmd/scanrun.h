@@ -47,6 +47,7 @@ typedef struct scan_options {
 	size_t npublic_keys;
 	const char *policy_path;  /* --policy: compliance controls (NULL: none) */
 	bool fail_on_control;     /* --fail-on-control: a failed control exits 1 */
+	const char *sign_key;     /* --sign: private key (PEM) for manifest.sig (NULL: unsigned) */
 	const char *command_line; /* recorded in reports */
 } scan_options;
 
@@ -73,7 +74,8 @@ int scan_options_check(const scan_options *o);
 	{"no-redact", 0, NULL, "show matched secrets in full in reports"}, \
 	{"public-keys", 0, "FILE", "CloudTrail public keys (aws cloudtrail list-public-keys output) or digest signatures (JSONL) for digest verification (repeatable)"}, \
 	{"policy", 0, "FILE", "check the compliance controls of the policy FILE (YAML; docs/controls.md)"}, \
-	{"fail-on-control", 0, NULL, "exit 1 when a compliance control fails"},
+	{"fail-on-control", 0, NULL, "exit 1 when a compliance control fails"}, \
+	{"sign", 0, "KEY", "sign the report set with the private key KEY (PEM): manifest.sha256 and manifest.sig"},
 
 /* scan's table: SCAN_CLI_OPTION_ROWS, terminated by {NULL}. */
 extern const cli_option scan_cli_options[];

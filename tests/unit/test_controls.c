@@ -21,6 +21,10 @@
 #include "analyzers/policy.h"
 #include "common/arena.h"
 #include "ingest/json.h"
+#include "reports/html.h"
+#include "reports/jsonl.h"
+#include "reports/junit.h"
+#include "reports/markdown.h"
 #include "reports/report.h"
 
 #define T0 (1773100800LL * 1000000LL) /* 2026-03-10T00:00:00Z */
@@ -724,6 +728,55 @@ static void verdict__failed_control__fails_only_with_fail_on_control(void **stat
 	}
 }
 
+/* Everything a control shows comes from the policy or the evidence: a
+ * principal named like markup must reach no writer as markup. */
+static char *written(report_writer w, const report *r)
+{
+	char *text = NULL;
+	size_t n = 0;
+	FILE *f = open_memstream(&text, &n);
+	assert_non_null(f);
+	assert_int_equal(w(r, f, NULL), LT_OK);
+	fclose(f);
+	return text;
+}
+
+static void writers__hostile_strings__escaped(void **state)
+{
+	fx *f = *state;
+	policy *p = one("allowed-principals", "    principals: [nobody]\n    mappings: {'<b>fw</b>': '\"x\" & <y>'}\n");
+	controls *c = controls_new(p);
+	rpt_event_in e;
+	rpt_event_init(&e);
+	e.time_us = T0;
+	e.source = rpt_s("invocation");
+	report *r = report_new(NULL);
+	assert_int_equal(report_note_event(r, &e, NULL), LT_OK);
+	const char *evil = "arn:aws:iam::1:user/<script>alert(1)</script>|`x`\n]]>";
+	add(c, mk(f, INV, "Converse", evil, HAIKU, "us-east-1", T0, NULL));
+	finish(c, r);
+	char *html = written(report_write_html, r);
+	assert_null(strstr(html, "<script>alert"));
+	assert_null(strstr(html, "<b>fw"));
+	assert_non_null(strstr(html, "&lt;script&gt;alert(1)"));
+	char *xml = written(report_write_junit, r);
+	assert_null(strstr(xml, "<script>"));
+	assert_non_null(strstr(xml, "<testsuite name=\"controls\""));
+	assert_non_null(strstr(xml, "<failure type=\"control\" message=\"1 violation"));
+	char *md = written(report_write_markdown, r);
+	assert_null(strstr(md, "<script>"));
+	assert_null(strstr(md, "|`x`"));
+	char *jl = written(report_write_controls_jsonl, r);
+	assert_non_null(strstr(jl, "user/<script>alert(1)</script>|`x`\\n]]>"));
+	free(html);
+	free(xml);
+	free(md);
+	free(jl);
+	report_free(r);
+	controls_free(c);
+	policy_free(p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -760,6 +813,7 @@ int main(void)
 		cmocka_unit_test(incident__above_level__fail_and_within__pass),
 		cmocka_unit_test_setup_teardown(examples__capped__all_counted, setup, teardown),
 		cmocka_unit_test(verdict__failed_control__fails_only_with_fail_on_control),
+		cmocka_unit_test_setup_teardown(writers__hostile_strings__escaped, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
