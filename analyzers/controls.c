@@ -708,6 +708,18 @@ static lt_status judge(ctl *k, controls *c, const report *r, int *src, lt_error 
 	}
 }
 
+/* A pass over evidence that was not all read proves nothing about the rest:
+ * it becomes not evaluable (a violation found stays a violation). */
+static void qualify_pass(ctl *k, size_t problems)
+{
+	if (k->status != RPT_CONTROL_PASS || problems == 0)
+		return;
+	k->status = RPT_CONTROL_NOT_EVALUABLE;
+	size_t n = strlen(k->detail);
+	snprintf(k->detail + n, sizeof k->detail - n, "; but %zu evidence problem%s: what was not read was not checked",
+	         problems, problems == 1 ? "" : "s");
+}
+
 lt_status controls_add_to_report(controls *c, report *r, lt_error *err)
 {
 	for (size_t i = 0; i < c->n; i++) {
@@ -716,6 +728,8 @@ lt_status controls_add_to_report(controls *c, report *r, lt_error *err)
 		lt_status st = judge(k, c, r, &src, err);
 		if (st != LT_OK)
 			return st;
+		if (k->pc->kind != POLICY_GUARDRAIL_REQUIRED)
+			qualify_pass(k, report_nproblems_serious(r));
 		const tally *t = &k->t[src];
 		char day[16];
 		uint64_t dayn;
@@ -723,6 +737,7 @@ lt_status controls_add_to_report(controls *c, report *r, lt_error *err)
 		if (k->pc->kind == POLICY_GUARDRAIL_REQUIRED) {
 			merge_tallies(&k->t[SRC_CT], &k->t[SRC_INV], &both, day, &dayn);
 			judge_guardrail(k, &both);
+			qualify_pass(k, report_nproblems_serious(r));
 			t = &both;
 		} else
 			worst_day(t, day, &dayn);

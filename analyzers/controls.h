@@ -20,6 +20,9 @@
  * case lacks the first; the guardrail of an InvokeModel call is read from
  * CloudTrail, that of a Converse call from the invocation log.
  *
+ * A pass over a case with evidence problems (report_nproblems_serious: a
+ * file or member not read) is reported as not evaluable, with the count.
+ *
  * Memory: per control RPT_CONTROL_EXAMPLES example lines and a per-day
  * violation count (at most CONTROLS_MAX_DAYS days); per budget control a
  * (UTC day, principal) table of at most CONTROLS_MAX_BUDGET_KEYS entries

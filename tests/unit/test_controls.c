@@ -683,6 +683,24 @@ static void incident__above_level__fail_and_within__pass(void **state)
 	policy_free(p);
 }
 
+static void evidence_problem__pass__not_evaluable_fail_stays(void **state)
+{
+	fx *f = *state;
+	policy *p = load("controls:\n  - {id: A, title: t, rationale: r, type: approved-regions, regions: us-east-1}\n"
+	                 "  - {id: B, title: t, rationale: r, type: approved-regions, regions: eu-west-1}\n");
+	controls *c = controls_new(p);
+	report *r = report_new(NULL);
+	assert_int_equal(report_add_problem(r, "ev.tar", "m.json.gz", 0, RPT_SEV_ERROR, "truncated gzip", NULL), LT_OK);
+	add(c, mk(f, INV, "Converse", ROLE, HAIKU, "us-east-1", T0, NULL));
+	finish(c, r);
+	assert_int_equal(report_control(r, 0)->status, RPT_CONTROL_NOT_EVALUABLE);
+	assert_non_null(strstr(report_control(r, 0)->detail.p, "1 evidence problem: what was not read was not checked"));
+	assert_int_equal(report_control(r, 1)->status, RPT_CONTROL_FAIL);
+	report_free(r);
+	controls_free(c);
+	policy_free(p);
+}
+
 /* ---- bounds and the verdict ------------------------------------------------------ */
 
 static void examples__capped__all_counted(void **state)
@@ -811,6 +829,7 @@ int main(void)
 		cmocka_unit_test(disclosure__finding_above_level__fail),
 		cmocka_unit_test(disclosure__no_rule_ran__not_evaluable),
 		cmocka_unit_test(incident__above_level__fail_and_within__pass),
+		cmocka_unit_test_setup_teardown(evidence_problem__pass__not_evaluable_fail_stays, setup, teardown),
 		cmocka_unit_test_setup_teardown(examples__capped__all_counted, setup, teardown),
 		cmocka_unit_test(verdict__failed_control__fails_only_with_fail_on_control),
 		cmocka_unit_test_setup_teardown(writers__hostile_strings__escaped, setup, teardown),
