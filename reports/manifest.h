@@ -30,7 +30,7 @@
 
 #include "common/buf.h"
 #include "common/error.h"
-#include "reports/report.h"
+#include "model/report.h"
 
 #define MANIFEST_NAME "manifest.sha256"
 #define MANIFEST_SIG_NAME "manifest.sig"

@@ -18,8 +18,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "analyzers/controls.h"
-#include "analyzers/policy.h"
+#include "analyzers/audit/controls.h"
+#include "analyzers/audit/policy.h"
 #include "common/arena.h"
 #include "ingest/json.h"
 #include "reports/html.h"

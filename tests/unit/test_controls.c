@@ -17,15 +17,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "analyzers/controls.h"
-#include "analyzers/policy.h"
+#include "analyzers/audit/controls.h"
+#include "analyzers/audit/policy.h"
 #include "common/arena.h"
 #include "ingest/json.h"
 #include "reports/html.h"
 #include "reports/jsonl.h"
 #include "reports/junit.h"
 #include "reports/markdown.h"
-#include "reports/report.h"
+#include "model/report.h"
 
 #define T0 (1773100800LL * 1000000LL) /* 2026-03-10T00:00:00Z */
 #define HOUR_US (3600LL * 1000000LL)
