@@ -59,6 +59,7 @@ struct controls {
 	size_t n;
 	uint64_t invocations[2];
 	int64_t first_us, last_us;
+	bool needs_doc; /* a control reads the record, not only the header */
 };
 
 /* ---- tallies ------------------------------------------------------------- */
@@ -302,6 +303,11 @@ static lt_status check_event(ctl *k, int src, const event *ev, lt_error *err)
 	return violation(t, ev->time_us, line, err);
 }
 
+bool controls_wants_record(const controls *c, const event *ev)
+{
+	return c != NULL && c->needs_doc && invocation_source(ev) >= 0;
+}
+
 lt_status controls_add(controls *c, const event *ev, lt_error *err)
 {
 	int src = invocation_source(ev);
@@ -337,6 +343,8 @@ controls *controls_new(const policy *p)
 	for (size_t i = 0; i < c->n; i++) {
 		ctl *k = &c->c[i];
 		k->pc = policy_control_at(p, i);
+		c->needs_doc = c->needs_doc || k->pc->kind == POLICY_GUARDRAIL_REQUIRED ||
+		               k->pc->kind == POLICY_NO_ROOT_OR_ACCESS_KEYS;
 		for (int s = 0; s < 2; s++)
 			ok = ok && (k->t[s].days = strmap_new(CONTROLS_MAX_DAYS)) != NULL;
 		if (k->pc->kind == POLICY_BUDGET)

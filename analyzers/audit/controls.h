@@ -52,6 +52,11 @@ controls *controls_new(const policy *p) LT_WUR;
 void controls_free(controls *c);
 
 lt_status controls_add(controls *c, const event *ev, lt_error *err) LT_WUR;
+/* True when controls_add needs ev's parsed record (ev->doc), not only its
+ * header: an invocation, when a control reads the request (the guardrail)
+ * or userIdentity.type (root). c may be NULL (false). Reads only what
+ * controls_new fixed, so any thread may call it. */
+bool controls_wants_record(const controls *c, const event *ev);
 /* v or rr may be NULL (that evidence was not examined). */
 lt_status controls_note_integrity(controls *c, const verify_result *v, const reconcile_result *rr,
                                   lt_error *err) LT_WUR;

@@ -701,6 +701,23 @@ static void evidence_problem__pass__not_evaluable_fail_stays(void **state)
 	policy_free(p);
 }
 
+static void wants_record__invocations_when_a_control_reads_it(void **state)
+{
+	fx *f = *state;
+	policy *p = one("guardrail-required", "    principals: [app-role]\n");
+	controls *c = controls_new(p);
+	assert_true(controls_wants_record(c, mk(f, INV, "Converse", ROLE, HAIKU, "us-east-1", T0, NULL)));
+	assert_false(controls_wants_record(c, mk(f, CT, "ListFoundationModels", ROLE, "", "us-east-1", T0, NULL)));
+	assert_false(controls_wants_record(NULL, mk(f, INV, "Converse", ROLE, HAIKU, "us-east-1", T0, NULL)));
+	controls_free(c);
+	policy_free(p);
+	p = one("approved-regions", "    regions: [us-east-1]\n"); /* the header suffices */
+	c = controls_new(p);
+	assert_false(controls_wants_record(c, mk(f, INV, "Converse", ROLE, HAIKU, "us-east-1", T0, NULL)));
+	controls_free(c);
+	policy_free(p);
+}
+
 /* ---- bounds and the verdict ------------------------------------------------------ */
 
 static void examples__capped__all_counted(void **state)
@@ -830,6 +847,7 @@ int main(void)
 		cmocka_unit_test(disclosure__no_rule_ran__not_evaluable),
 		cmocka_unit_test(incident__above_level__fail_and_within__pass),
 		cmocka_unit_test_setup_teardown(evidence_problem__pass__not_evaluable_fail_stays, setup, teardown),
+		cmocka_unit_test_setup_teardown(wants_record__invocations_when_a_control_reads_it, setup, teardown),
 		cmocka_unit_test_setup_teardown(examples__capped__all_counted, setup, teardown),
 		cmocka_unit_test(verdict__failed_control__fails_only_with_fail_on_control),
 		cmocka_unit_test_setup_teardown(writers__hostile_strings__escaped, setup, teardown),
