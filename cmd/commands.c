@@ -7,5 +7,5 @@
 
 const command *const cli_commands[] = {
 	&cmd_analyze, &cmd_index, &cmd_scan, &cmd_timeline, &cmd_show,
-	&cmd_stats,   &cmd_verify, &cmd_rules, &cmd_sql, NULL,
+	&cmd_stats,   &cmd_verify, &cmd_verify_report, &cmd_rules, &cmd_sql, NULL,
 };

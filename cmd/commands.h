@@ -14,6 +14,7 @@ extern const command cmd_timeline;
 extern const command cmd_show;
 extern const command cmd_stats;
 extern const command cmd_verify;
+extern const command cmd_verify_report;
 extern const command cmd_rules;
 extern const command cmd_sql;
 

@@ -41,7 +41,7 @@ const char *exit_code_meaning(int code)
 	case LT_EXIT_CLEAN:
 		return "clean";
 	case LT_EXIT_FINDINGS:
-		return "findings at or above --fail-on";
+		return "findings at or above --fail-on, or a failed control";
 	case LT_EXIT_USAGE:
 		return "usage or rule error";
 	case LT_EXIT_UNREADABLE:

@@ -3,7 +3,7 @@
  * and README.md; tests/e2e/test_cli.sh holds the three together).
  *
  *   0  clean: everything read, no finding at or above --fail-on
- *   1  findings at or above --fail-on
+ *   1  findings at or above --fail-on, or a failed control with --fail-on-control
  *   2  usage error or rule error (a rule file that does not load)
  *   3  some evidence was unreadable; the rest was analysed
  *   4  fatal: the run could not complete (case index unwritable, out of memory)

@@ -46,7 +46,7 @@ struct report {
 	rpt_options opt;
 	arena *a;
 	rpt_run run;
-	vec packs, rules, evidence, problems, integrity, tables, charts, buckets, incidents;
+	vec packs, rules, evidence, problems, integrity, tables, charts, buckets, incidents, controls;
 	strmap *evidence_paths;
 	findings *fs;
 	int64_t first_us, last_us;
@@ -148,7 +148,7 @@ void report_free(report *r)
 	if (r == NULL)
 		return;
 	vec *all[] = {&r->packs, &r->rules, &r->evidence, &r->problems, &r->integrity,
-	              &r->tables, &r->charts, &r->buckets, &r->incidents};
+	              &r->tables, &r->charts, &r->buckets, &r->incidents, &r->controls};
 	for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
 		free(all[i]->v);
 	findings_free(r->fs);
@@ -572,6 +572,66 @@ lt_status report_add_integrity(report *r, const char *object, const char *check,
 	return LT_OK;
 }
 
+/* ---- controls ------------------------------------------------------------ */
+
+const char *rpt_control_status_name(rpt_control_status s)
+{
+	static const char *const names[] = {"pass", "fail", "not applicable", "not evaluable"};
+	return (unsigned)s <= RPT_CONTROL_NOT_EVALUABLE ? names[s] : "unknown";
+}
+
+static bool dup_pairs(report *r, const rpt_pair *in, size_t n, const rpt_pair **out)
+{
+	*out = NULL;
+	if (n == 0)
+		return true;
+	rpt_pair *v = arena_alloc(r->a, n * sizeof *v);
+	if (v == NULL)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!dup_s(r, in[i].name, &v[i].name) || !dup_s(r, in[i].value, &v[i].value))
+			return false;
+	*out = v;
+	return true;
+}
+
+static bool dup_strs(report *r, rpt_strs in, rpt_strs *out);
+
+lt_status report_add_control(report *r, const rpt_control *in, lt_error *err)
+{
+	if (in == NULL || in->id.n == 0)
+		return lt_error_set(err, LT_EITEM, "report: a control needs an id");
+	rpt_control *c = vec_push(&r->controls, sizeof *c);
+	if (c == NULL)
+		return oom(err);
+	*c = *in;
+	c->status = (unsigned)in->status <= RPT_CONTROL_NOT_EVALUABLE ? in->status : RPT_CONTROL_NOT_EVALUABLE;
+	rpt_strs ex = in->examples;
+	if (ex.n > RPT_CONTROL_EXAMPLES)
+		ex.n = RPT_CONTROL_EXAMPLES;
+	if (!dup_s(r, in->id, &c->id) || !dup_s(r, in->title, &c->title) ||
+	    !dup_s(r, in->rationale, &c->rationale) || !dup_s(r, in->kind, &c->kind) ||
+	    !dup_s(r, in->detail, &c->detail) || !dup_s(r, in->worst_day, &c->worst_day) ||
+	    !dup_pairs(r, in->mappings, in->nmappings, &c->mappings) || !dup_strs(r, ex, &c->examples))
+		return oom(err);
+	return LT_OK;
+}
+
+size_t report_ncontrols(const report *r) { return r->controls.n; }
+
+const rpt_control *report_control(const report *r, size_t i)
+{
+	return i < r->controls.n ? (const rpt_control *)r->controls.v + i : NULL;
+}
+
+size_t report_ncontrols_failed(const report *r)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < report_ncontrols(r); i++)
+		n += report_control(r, i)->status == RPT_CONTROL_FAIL;
+	return n;
+}
+
 /* ---- incidents ----------------------------------------------------------- */
 
 lt_status report_assess_finding(report *r, size_t finding, double confidence, const char *reason,
@@ -810,7 +870,7 @@ rpt_verdict report_verdict(const report *r)
 {
 	if (report_total_events(r) == 0)
 		return RPT_VERDICT_NO_EVIDENCE;
-	if (report_fails(r))
+	if (report_fails(r) || (r->opt.fail_on_control && report_ncontrols_failed(r) > 0))
 		return RPT_VERDICT_FAIL;
 	if (r->opt.fail_on == RPT_LEVEL_NONE)
 		return RPT_VERDICT_NOT_GATED;
@@ -845,6 +905,11 @@ size_t report_verdict_reason(const report *r, char *out, size_t n)
 		k = snprintf(out, n, "no event could be read, so nothing was judged");
 		break;
 	case RPT_VERDICT_FAIL:
+		if (!report_fails(r)) {
+			k = snprintf(out, n, "%zu control%s failed (--fail-on-control), %" PRIu64 " finding%s in all",
+			             report_ncontrols_failed(r), plural(report_ncontrols_failed(r)), total, plural(total));
+			break;
+		}
 		k = snprintf(out, n, "%" PRIu64 " finding%s at or above %s (the fail-on level), %" PRIu64 " in all",
 		             above, plural(above), fail_on, total);
 		break;
@@ -867,6 +932,14 @@ size_t report_verdict_reason(const report *r, char *out, size_t n)
 	if (nf)
 		len += (size_t)snprintf(len < n ? out + len : NULL, len < n ? n - len : 0,
 		                        "; %zu rule%s failed", nf, plural(nf));
+	size_t nc = report_ncontrols_failed(r);
+	if (nc && report_fails(r))
+		len += (size_t)snprintf(len < n ? out + len : NULL, len < n ? n - len : 0,
+		                        "; %zu control%s failed", nc, plural(nc));
+	else if (nc && !r->opt.fail_on_control)
+		len += (size_t)snprintf(len < n ? out + len : NULL, len < n ? n - len : 0,
+		                        "; %zu control%s failed (not gating without --fail-on-control)", nc,
+		                        plural(nc));
 	return len;
 }
 

@@ -238,6 +238,46 @@ lt_status report_add_incident(report *r, const rpt_incident *in, lt_error *err) 
 size_t report_nincidents(const report *r);
 const rpt_incident *report_incident(const report *r, size_t i); /* rank order */
 
+/* ---- compliance controls -----------------------------------------------
+ *
+ * The organisation's policy checked over the case (analyzers/controls.h
+ * evaluates; the writers show them near the top, JUnit as its own suite).
+ * Added in policy order. */
+
+typedef enum rpt_control_status {
+	RPT_CONTROL_PASS = 0,
+	RPT_CONTROL_FAIL = 1,
+	RPT_CONTROL_NOT_APPLICABLE = 2, /* nothing the control is about happened (no invocation) */
+	RPT_CONTROL_NOT_EVALUABLE = 3   /* the evidence needed is absent or incomplete (detail says why) */
+} rpt_control_status;
+
+/* "pass", "fail", "not applicable", "not evaluable" */
+const char *rpt_control_status_name(rpt_control_status s);
+
+#define RPT_CONTROL_EXAMPLES 10 /* first violations a control keeps (the rest are counted) */
+
+typedef struct rpt_control {
+	rpt_str id, title, rationale;
+	rpt_str kind;       /* control type ("approved-models", ...) */
+	rpt_control_status status;
+	rpt_str detail;     /* pass: what was checked; fail: the summary; else why not */
+	const rpt_pair *mappings; /* name = framework ("ISO/IEC 42001"), value = clause */
+	size_t nmappings;
+	uint64_t checked;   /* items checked (invocations, principal-days, hours, ...) */
+	uint64_t violations;
+	rpt_str worst_day;  /* "YYYY-MM-DD" with the most violations, or "" */
+	uint64_t worst_day_violations;
+	rpt_strs examples;  /* first violations, one line each (at most RPT_CONTROL_EXAMPLES) */
+} rpt_control;
+
+/* Copies in (every string and array) into the report; examples past
+ * RPT_CONTROL_EXAMPLES are not kept (count them in violations). */
+lt_status report_add_control(report *r, const rpt_control *in, lt_error *err) LT_WUR;
+size_t report_ncontrols(const report *r);
+const rpt_control *report_control(const report *r, size_t i); /* policy order */
+/* Controls whose status is RPT_CONTROL_FAIL. */
+size_t report_ncontrols_failed(const report *r);
+
 /* A finding's id, "F-" + 12 hex of a hash of its rule, group, first time and
  * first event: the same finding of the same case has the same id. */
 void report_finding_id(const report *r, size_t finding, char out[RPT_ID_BUFSZ]);
@@ -359,7 +399,8 @@ bool report_fails(const report *r);
 /* The run's verdict, the same in every output (HTML, Markdown, JUnit,
  * stdout) and behind the exit code. In order of precedence:
  *   NO_EVIDENCE  no event was read at all: nothing was judged;
- *   FAIL         a finding at or above fail_on;
+ *   FAIL         a finding at or above fail_on, or a failed control with
+ *                fail_on_control;
  *   NOT_GATED    fail_on is none: findings are listed, nothing is judged;
  *   INCOMPLETE   no finding at or above fail_on, but evidence problems
  *                (warnings/errors) or failed rules: the run did not see or

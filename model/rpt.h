@@ -72,6 +72,7 @@ typedef struct rpt_options {
 	int64_t window_us;       /* aggregation window; 0 = every hit is its own finding */
 	size_t max_events;       /* events kept per finding (0 = default 20) */
 	size_t max_findings;     /* findings kept (0 = default 100000) */
+	bool fail_on_control;    /* a failed compliance control fails the run (--fail-on-control) */
 } rpt_options;
 
 #define RPT_DEFAULT_WINDOW_US (3600LL * 1000000LL)

@@ -34,10 +34,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "analyzers/audit/controls.h"
 #include "analyzers/audit/copies.h"
 #include "analyzers/audit/incident.h"
 #include "analyzers/audit/metrics.h"
 #include "analyzers/audit/metrics_report.h"
+#include "analyzers/audit/policy.h"
 #include "analyzers/audit/reconcile.h"
 #include "analyzers/sigma/sigma.h"
 #include "analyzers/audit/verify.h"
@@ -53,6 +55,7 @@
 #include "reports/html.h"
 #include "reports/jsonl.h"
 #include "reports/junit.h"
+#include "reports/manifest.h"
 #include "reports/markdown.h"
 #include "reports/reportset.h"
 #include "store/case.h"
@@ -167,7 +170,12 @@ int scan_apply_option(scan_options *o, const cli_option *opt, const char *v)
 		if (o->npublic_keys == SCAN_MAX_RULE_PATHS)
 			return usage_error("--public-keys (too many)", v);
 		o->public_keys[o->npublic_keys++] = v;
-	}
+	} else if (strcmp(n, "policy") == 0)
+		o->policy_path = v;
+	else if (strcmp(n, "fail-on-control") == 0)
+		o->fail_on_control = true;
+	else if (strcmp(n, "sign") == 0)
+		o->sign_key = v;
 	else
 		return 1;
 	return 0;
@@ -270,6 +278,10 @@ typedef struct scan {
 	baseline *baseline;   /* per-entity hours and sources, for incident ranking */
 	incident_prices *prices; /* NULL: no cost estimates */
 	uint64_t stored_used; /* events matched with the detection the index stored */
+	policy *pol;          /* --policy, and its controls' evaluation (NULL: none) */
+	controls *ctl;
+	manifest_key *sign_key; /* --sign (NULL: unsigned) */
+	char manifest_digest[65];
 } scan;
 
 static void say_error(const char *prefix, const lt_error *err)
@@ -608,6 +620,7 @@ typedef struct prepared {
 
 typedef struct prep_ctx {
 	const sigma_ruleset *rs;
+	const controls *ctl; /* --policy: its controls may read the record (controls_wants_record) */
 	sigma_detector *det; /* used on the producer thread only */
 	_Atomic uint64_t main_seq; /* the event the main thread is at */
 	uint64_t stored_used; /* events matched with the detection the index stored (read after the replay) */
@@ -621,7 +634,7 @@ typedef struct prep_ctx {
  * now (for prepare_event, on the same thread, next), and whether ev needs its
  * record: when there is no usable stored detection (not stored, deferred,
  * damaged: detect from the record, and a damaged one is counted), or metrics
- * reads more than the header. */
+ * or the policy's controls read more than the header. */
 static bool event_wants_record(void *ctx, const event *ev, const detblock_entry *stored, arena *a)
 {
 	prep_ctx *pc = ctx;
@@ -636,7 +649,7 @@ static bool event_wants_record(void *ctx, const event *ev, const detblock_entry 
 		else if (st != LT_OK)
 			atomic_fetch_add_explicit(&pc->stored_damaged, 1, memory_order_relaxed);
 	}
-	bool wants = pc->pending == NULL || metrics_wants_record(ev);
+	bool wants = pc->pending == NULL || metrics_wants_record(ev) || controls_wants_record(pc->ctl, ev);
 	pc->records_read += wants;
 	return wants;
 }
@@ -924,7 +937,7 @@ static lt_status replay_case(scan *s, lt_error *err)
 	scan_filter(s, &f);
 	f.flags = REPLAY_PREFETCH; /* reading and parsing beside the matching */
 	f.detections = s->o->redetect ? NULL : ruleset_digest(s->rs);
-	prep_ctx pc = {s->rs, sigma_detector_new(s->rs), 0, 0, 0, NULL, 0, false};
+	prep_ctx pc = {s->rs, s->ctl, sigma_detector_new(s->rs), 0, 0, 0, NULL, 0, false};
 	if (pc.det == NULL)
 		return lt_error_set(err, LT_EFATAL, "out of memory");
 	f.prepare = prepare_event;
@@ -976,6 +989,10 @@ static lt_status replay_case(scan *s, lt_error *err)
 		lt_error_clear(&me);
 		if (metrics_add(s->m, ev, &me) == LT_EFATAL) {
 			*err = me;
+			st = LT_EFATAL;
+			break;
+		}
+		if (s->ctl != NULL && controls_add(s->ctl, ev, err) != LT_OK) {
 			st = LT_EFATAL;
 			break;
 		}
@@ -1104,6 +1121,8 @@ static lt_status run_builtin(scan *s, lt_error *err)
 	lt_status st = in->st;
 	if (st != LT_OK)
 		*err = in->err;
+	if (st == LT_OK && s->ctl != NULL)
+		st = controls_note_integrity(s->ctl, in->v, in->rr, err);
 	if (st == LT_OK)
 		st = verify_add_to_report(in->v, s->r, err);
 	if (st == LT_OK)
@@ -1252,7 +1271,8 @@ static lt_status write_timeline(scan *s, const char *dir, lt_error *err)
 
 /* Every file a report set may hold (reports/reportset.h drops stale ones). */
 static const char *const report_files[] = {"report.html", "junit.xml", "findings.jsonl", "incidents.jsonl", "summary.md",
-                                           "timeline.csv"};
+                                           "timeline.csv", "controls.jsonl", MANIFEST_NAME, MANIFEST_SIG_NAME};
+#define SCAN_SIGNED_FILES 7 /* report_files that manifest.sha256 lists (all but the manifest's own) */
 
 /* Testing aid: LLMTRAIL_FAIL_REPORT=NAME makes writing NAME fail (EIO), to
  * show that a run failing between two report files leaves the previous set. */
@@ -1289,9 +1309,18 @@ static lt_status write_set(scan *s, const char *dir, lt_error *err)
 		    report_write_path(s->r, writers[i].fn, path, err) != LT_OK)
 			return err->status;
 	}
+	if (s->ctl != NULL && (s->o->formats & SCAN_FMT_JSONL)) {
+		char path[PATH_MAX];
+		snprintf(path, sizeof path, "%s/controls.jsonl", dir);
+		if (injected_failure("controls.jsonl", err) != LT_OK ||
+		    report_write_path(s->r, report_write_controls_jsonl, path, err) != LT_OK)
+			return err->status;
+	}
 	if ((s->o->formats & SCAN_FMT_CSV) &&
 	    (injected_failure("timeline.csv", err) != LT_OK || write_timeline(s, dir, err) != LT_OK))
 		return err->status;
+	if (s->sign_key != NULL)
+		return manifest_write(s->r, dir, report_files, SCAN_SIGNED_FILES, s->sign_key, s->manifest_digest, err);
 	return LT_OK;
 }
 
@@ -1363,6 +1392,63 @@ static void print_incidents(const scan *s)
 		printf("  ... %zu more in incidents.jsonl\n", n - SCAN_SUMMARY_INCIDENTS);
 }
 
+static void print_controls(const scan *s)
+{
+	size_t n[4] = {0, 0, 0, 0};
+	if (report_ncontrols(s->r) == 0)
+		return;
+	for (size_t i = 0; i < report_ncontrols(s->r); i++)
+		n[report_control(s->r, i)->status]++;
+	printf("controls: %zu passed, %zu failed, %zu not applicable, %zu not evaluable%s\n", n[RPT_CONTROL_PASS],
+	       n[RPT_CONTROL_FAIL], n[RPT_CONTROL_NOT_APPLICABLE], n[RPT_CONTROL_NOT_EVALUABLE],
+	       n[RPT_CONTROL_FAIL] && !s->o->fail_on_control ? " (not gating: --fail-on-control)" : "");
+}
+
+/* --policy: read and checked before any event is (errors as FILE:LINE). */
+static lt_status load_policy(scan *s, lt_error *err)
+{
+	if (s->o->policy_path == NULL)
+		return LT_OK;
+	lt_error e;
+	lt_error_clear(&e);
+	lt_status st = policy_load(s->o->policy_path, &s->pol, &e);
+	if (st == LT_EFATAL) {
+		*err = e;
+		return st;
+	}
+	if (st != LT_OK) {
+		if (e.line > 0)
+			fprintf(stderr, "llmtrail: %s:%llu: %s\n", e.file, (unsigned long long)e.line, e.msg);
+		else
+			fprintf(stderr, "llmtrail: %s: %s\n", e.file, e.msg);
+		exit_state_note(s->ex, LT_EXIT_USAGE);
+		return lt_error_set(err, LT_EFILE, "--policy: the policy file is not valid");
+	}
+	if ((s->ctl = controls_new(s->pol)) == NULL)
+		return lt_error_set(err, LT_EFATAL, "out of memory");
+	return LT_OK;
+}
+
+/* --sign: the key is read before any event is, so a bad key costs no scan. */
+static lt_status load_sign_key(scan *s, lt_error *err)
+{
+	if (s->o->sign_key == NULL)
+		return LT_OK;
+	lt_error e;
+	lt_error_clear(&e);
+	lt_status st = manifest_key_load(s->o->sign_key, true, &s->sign_key, &e);
+	if (st == LT_EFATAL) {
+		*err = e;
+		return st;
+	}
+	if (st != LT_OK) {
+		say_error("--sign", &e);
+		exit_state_note(s->ex, LT_EXIT_USAGE);
+		return lt_error_set(err, LT_EFILE, "--sign: the key cannot be used");
+	}
+	return LT_OK;
+}
+
 static void print_summary(const scan *s)
 {
 	print_incidents(s);
@@ -1400,11 +1486,15 @@ static void print_summary(const scan *s)
 	if (s->fail_rules > 0)
 		printf("rule errors: %llu event(s) in %zu rule(s)\n", (unsigned long long)s->fail_events,
 		       s->fail_rules);
+	print_controls(s);
 	printf("evidence problems: %zu\n", report_nproblems_serious(s->r));
 	char reason[512];
 	report_verdict_reason(s->r, reason, sizeof reason);
 	const char *v = rpt_verdict_name(report_verdict(s->r));
 	printf("verdict: %s%s%s: %s\n", term_level_on(stdout, v), v, term_off(stdout), reason);
+	if (s->sign_key != NULL)
+		printf("signed: %s/%s (SHA-256 %s), %s/%s\n", s->o->out_dir, MANIFEST_NAME, s->manifest_digest, s->o->out_dir,
+		       MANIFEST_SIG_NAME);
 	if (s->o->formats & SCAN_FMT_HTML)
 		printf("report: %s/report.html\n", s->o->out_dir);
 	else
@@ -1423,7 +1513,17 @@ void scan_run(const char *case_path, const scan_options *o, exit_state *ex)
 	rpt_options_default(&ro);
 	ro.fail_on = o->fail_on;
 	ro.redact = o->redact;
-	lt_status st = case_open(case_path, CASE_READONLY, &s.c, &err);
+	ro.fail_on_control = o->fail_on_control;
+	lt_status st = load_policy(&s, &err);
+	if (st == LT_OK)
+		st = load_sign_key(&s, &err);
+	if (st == LT_EFILE) { /* said (a policy error as FILE:LINE) and noted as a usage error */
+		controls_free(s.ctl);
+		policy_free(s.pol);
+		return;
+	}
+	if (st == LT_OK)
+		st = case_open(case_path, CASE_READONLY, &s.c, &err);
 	if (st == LT_OK)
 		st = case_get_totals(s.c, &s.totals, &err);
 	if (st == LT_OK && (s.r = report_new(&ro)) == NULL)
@@ -1460,6 +1560,8 @@ void scan_run(const char *case_path, const scan_options *o, exit_state *ex)
 		st = add_problems(&s, &err);
 	if (st == LT_OK)
 		st = build_incidents(&s, &err);
+	if (st == LT_OK && s.ctl != NULL)
+		st = controls_add_to_report(s.ctl, s.r, &err);
 	if (st == LT_OK)
 		st = write_outputs(&s, &err);
 	if (st != LT_OK) {
@@ -1471,7 +1573,7 @@ void scan_run(const char *case_path, const scan_options *o, exit_state *ex)
 			fprintf(stderr, "llmtrail: error: no event could be read from the evidence: nothing was "
 			                "analysed (see the problems above)\n");
 			exit_state_note(ex, LT_EXIT_FATAL);
-		} else if (report_fails(s.r)) {
+		} else if (report_verdict(s.r) == RPT_VERDICT_FAIL) {
 			exit_state_note(ex, LT_EXIT_FINDINGS);
 		}
 	}
@@ -1483,6 +1585,9 @@ void scan_run(const char *case_path, const scan_options *o, exit_state *ex)
 	free(s.fails);
 	rule_map_free(&s.map);
 	metrics_free(s.m);
+	controls_free(s.ctl);
+	policy_free(s.pol);
+	manifest_key_free(s.sign_key);
 	ruleset_free(s.rs);
 	report_free(s.r);
 	case_close(s.c);

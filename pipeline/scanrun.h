@@ -9,8 +9,10 @@
  * timeline.csv with the rules that hit each event. Custody (evidence,
  * members, hashes) and problems come from the index.
  *
- * Exit conditions are noted in the caller's exit_state: findings at or above
- * fail_on (1), rule files that do not load (2), evidence problems recorded in
+ * With a policy (--policy), its compliance controls are evaluated over the
+ * same replay (analyzers/controls.h) and written to controls.jsonl and every
+ * report. Exit conditions are noted in the caller's exit_state: findings at
+ * or above fail_on or, with --fail-on-control, a failed control (1), rule files that do not load (2), evidence problems recorded in
  * the case (3), fatal errors (4).
  */
 #ifndef LLMTRAIL_CMD_SCANRUN_H
@@ -44,6 +46,9 @@ typedef struct scan_options {
 	bool redact;
 	const char *public_keys[SCAN_MAX_RULE_PATHS]; /* --public-keys, repeatable */
 	size_t npublic_keys;
+	const char *policy_path;  /* --policy: compliance controls (NULL: none) */
+	bool fail_on_control;     /* --fail-on-control: a failed control exits 1 */
+	const char *sign_key;     /* --sign: private key (PEM) for manifest.sig (NULL: unsigned) */
 	const char *command_line; /* recorded in reports */
 	bool redetect; /* --redetect: match every record again, ignoring detections the index stored */
 	bool full_timeline; /* --full-timeline: timeline.csv holds every event, not only those findings reference */
@@ -72,7 +77,10 @@ int scan_options_check(const scan_options *o);
 	{"no-redact", 0, NULL, "show matched secrets in full in reports"}, \
 	{"full-timeline", 0, NULL, "timeline.csv: every event of the case, not only those findings reference"}, \
 	{"redetect", 0, NULL, "match every record again, ignoring the detections the index stored"}, \
-	{"public-keys", 0, "FILE", "CloudTrail public keys (aws cloudtrail list-public-keys output) or digest signatures (JSONL) for digest verification (repeatable)"},
+	{"public-keys", 0, "FILE", "CloudTrail public keys (aws cloudtrail list-public-keys output) or digest signatures (JSONL) for digest verification (repeatable)"}, \
+	{"policy", 0, "FILE", "check the compliance controls of the policy FILE (YAML; docs/controls.md)"}, \
+	{"fail-on-control", 0, NULL, "exit 1 when a compliance control fails"}, \
+	{"sign", 0, "KEY", "sign the report set with the private key KEY (PEM): manifest.sha256 and manifest.sig"},
 
 /* The rule set options o name (the shipped packs unless --no-default-rules,
  * then every --rules path), compiled, with no message: analyze's index

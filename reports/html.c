@@ -143,6 +143,10 @@ static const char css[] =
 	".oc-passed{color:#1e6b3a;border-color:#9fd3b0}.oc-fired{color:#a02818;border-color:#f0a79c}"
 	".oc-na{color:#555;border-color:#ccc}.oc-unsupported{color:#8a5a00;border-color:#e8c879}"
 	".oc-failed{color:#fff;background:#a02818;border-color:#a02818}\n"
+	".cs{display:inline-block;padding:1px 8px;border-radius:10px;font-size:11.5px;font-weight:650;"
+	"white-space:nowrap}.cs-pass{background:#e3f4e9;color:#1e6b3a}.cs-fail{background:#a02818;color:#fff}"
+	".cs-na{background:#eceef1;color:#555}.cs-ne{background:#fff1c2;color:#7a4300}\n"
+	"table.controls td:first-child{width:8em}table.controls ol{margin:2px 0 0;padding-left:20px}\n"
 	".ck-valid{color:#1e6b3a}.ck-invalid{color:#a02818;font-weight:650}.ck-unverifiable{color:#8a5a00}\n"
 	".nw{white-space:nowrap}.r{text-align:right}td.file{min-width:12em}td.hash{min-width:16em}\n"
 	".esc{white-space:nowrap;font-family:ui-monospace,Menlo,Consolas,monospace;font-size:11px;background:#fff1c2;"
@@ -212,8 +216,11 @@ static void page_top(const hw *w)
 	htime(w, run->run_time_us);
 	fputs(" &#183; llmtrail ", w->out);
 	hd(w, run->tool_version);
-	fputs(" &#183; all times UTC</div></header>\n<nav class=\"toc\"><a href=\"#incidents\">Incidents</a>"
-	      "<a href=\"#summary\">Summary</a>"
+	fputs(" &#183; all times UTC</div></header>\n<nav class=\"toc\"><a href=\"#incidents\">Incidents</a>",
+	      w->out);
+	if (report_ncontrols(w->r))
+		fputs("<a href=\"#controls\">Controls</a>", w->out);
+	fputs("<a href=\"#summary\">Summary</a>"
 	      "<a href=\"#timeline\">Timeline</a><a href=\"#findings\">Findings</a>",
 	      w->out);
 	if (report_ntables(w->r) || report_ncharts(w->r))
@@ -833,6 +840,79 @@ static void integrity(const hw *w)
 	fputs("</section>\n", w->out);
 }
 
+/* ---- compliance controls ----------------------------------------------- */
+
+static const char *control_class(rpt_control_status s)
+{
+	static const char *const c[] = {"pass", "fail", "na", "ne"};
+	return (unsigned)s <= RPT_CONTROL_NOT_EVALUABLE ? c[s] : "ne";
+}
+
+static void control_evidence(const hw *w, const rpt_control *c)
+{
+	hd(w, c->detail);
+	if (c->worst_day.n) {
+		fputs("<br><span class=\"muted\">Worst day:</span> ", w->out);
+		h(w, c->worst_day);
+		fprintf(w->out, " (%" PRIu64 ")", c->worst_day_violations);
+	}
+	if (c->examples.n == 0)
+		return;
+	fprintf(w->out, "<details%s><summary>First %zu of %" PRIu64 " violation%s</summary><ol class=\"mono\">",
+	        c->status == RPT_CONTROL_FAIL ? " open" : "", c->examples.n, c->violations,
+	        c->violations == 1 ? "" : "s");
+	for (size_t i = 0; i < c->examples.n; i++) {
+		fputs("<li>", w->out);
+		h(w, c->examples.v[i]);
+		fputs("</li>", w->out);
+	}
+	fputs("</ol></details>", w->out);
+}
+
+static void control_row(const hw *w, const rpt_control *c)
+{
+	fprintf(w->out, "<tr><td><span class=\"cs cs-%s\">%s</span></td><td><b>", control_class(c->status),
+	        rpt_control_status_name(c->status));
+	h(w, c->id);
+	fputs("</b> ", w->out);
+	h(w, c->title);
+	fputs("<br><span class=\"muted\">", w->out);
+	h(w, c->rationale);
+	fputs("</span>", w->out);
+	if (c->nmappings)
+		fputs("<br>", w->out);
+	for (size_t i = 0; i < c->nmappings; i++) {
+		fputs("<span class=\"tag\">", w->out);
+		h(w, c->mappings[i].name);
+		fputs(" ", w->out);
+		h(w, c->mappings[i].value);
+		fputs("</span>", w->out);
+	}
+	fputs("</td><td>", w->out);
+	control_evidence(w, c);
+	fputs("</td></tr>\n", w->out);
+}
+
+static void controls(const hw *w)
+{
+	const report *r = w->r;
+	size_t n = report_ncontrols(r);
+	if (n == 0)
+		return;
+	size_t c[4] = {0, 0, 0, 0};
+	for (size_t i = 0; i < n; i++)
+		c[report_control(r, i)->status]++;
+	fprintf(w->out, "<section id=\"controls\"><h2>Controls</h2>\n<p>%zu control%s of the policy: %zu passed, "
+	                "<span class=\"ck-invalid\">%zu failed</span>, %zu not applicable, %zu not evaluable%s.</p>\n",
+	        n, n == 1 ? "" : "s", c[RPT_CONTROL_PASS], c[RPT_CONTROL_FAIL], c[RPT_CONTROL_NOT_APPLICABLE],
+	        c[RPT_CONTROL_NOT_EVALUABLE],
+	        c[RPT_CONTROL_FAIL] && !report_options(r)->fail_on_control ? " (not gating the run: --fail-on-control)" : "");
+	fputs("<table class=\"controls\"><tr><th>Result</th><th>Control</th><th>Evidence</th></tr>\n", w->out);
+	for (size_t i = 0; i < n; i++)
+		control_row(w, report_control(r, i));
+	fputs("</table>\n</section>\n", w->out);
+}
+
 /* ---- evidence, rules, problems ------------------------------------------- */
 
 static void evidence(const hw *w)
@@ -1002,6 +1082,7 @@ lt_status report_write_html(const report *r, FILE *out, lt_error *err)
 	head(&w);
 	page_top(&w);
 	incidents(&w);
+	controls(&w);
 	summary(&w);
 	fputs("<section id=\"timeline\"><h2>Timeline</h2>\n", out);
 	svg_timeline(out, r);

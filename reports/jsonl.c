@@ -210,3 +210,40 @@ lt_status report_write_incidents_jsonl(const report *r, FILE *out, lt_error *err
 		return lt_error_set(err, LT_EFILE, "incidents.jsonl: write failed");
 	return LT_OK;
 }
+
+/* ---- controls.jsonl ------------------------------------------------------ */
+
+static void write_control(FILE *out, const rpt_control *c)
+{
+	fputs("{", out);
+	jkey(out, "id"); jstr(out, c->id);
+	fputs(",", out); jkey(out, "title"); jstr(out, c->title);
+	fputs(",", out); jkey(out, "type"); jstr(out, c->kind);
+	fprintf(out, ",\"status\":\"%s\",", rpt_control_status_name(c->status));
+	jkey(out, "detail"); jstr(out, c->detail);
+	fputs(",", out); jkey(out, "rationale"); jstr(out, c->rationale);
+	fputs(",\"mappings\":[", out);
+	for (size_t i = 0; i < c->nmappings; i++) {
+		fputs(i ? ",{" : "{", out);
+		jkey(out, "framework"); jstr(out, c->mappings[i].name);
+		fputs(",", out); jkey(out, "ref"); jstr(out, c->mappings[i].value);
+		fputs("}", out);
+	}
+	fprintf(out, "],\"checked\":%" PRIu64 ",\"violations\":%" PRIu64 ",\"worst_day\":", c->checked, c->violations);
+	if (c->worst_day.n)
+		jstr(out, c->worst_day);
+	else
+		fputs("null", out);
+	fprintf(out, ",\"worst_day_violations\":%" PRIu64, c->worst_day_violations);
+	jstrs(out, "examples", c->examples);
+	fputs("}\n", out);
+}
+
+lt_status report_write_controls_jsonl(const report *r, FILE *out, lt_error *err)
+{
+	for (size_t i = 0; i < report_ncontrols(r); i++)
+		write_control(out, report_control(r, i));
+	if (fflush(out) != 0 || ferror(out))
+		return report_write_failed(err, "controls.jsonl");
+	return LT_OK;
+}

@@ -25,4 +25,8 @@ lt_status report_write_jsonl(const report *r, FILE *out, lt_error *err) LT_WUR;
  * report has none. */
 lt_status report_write_incidents_jsonl(const report *r, FILE *out, lt_error *err) LT_WUR;
 
+/* controls.jsonl: one compliance control per line in policy order (schema:
+ * docs/controls.md); an empty file when the report has none. */
+lt_status report_write_controls_jsonl(const report *r, FILE *out, lt_error *err) LT_WUR;
+
 #endif

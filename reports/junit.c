@@ -422,6 +422,100 @@ static void integrity_suite(jw *w)
 	suite_close(w, &sysout);
 }
 
+/* ---- compliance controls ---------------------------------------------- */
+
+static void control_message(const jw *w, const rpt_control *c)
+{
+	fprintf(w->out, "%" PRIu64 " violation%s", c->violations, c->violations == 1 ? "" : "s");
+	if (c->worst_day.n) {
+		fputs(", worst day ", w->out);
+		xa(w, c->worst_day);
+	}
+	for (size_t i = 0; i < c->examples.n && i < 3; i++) {
+		fputs(i ? "; " : "; first: ", w->out);
+		xa(w, c->examples.v[i]);
+	}
+}
+
+/* What every control checked and its mappings, for the suite's system-out. */
+static lt_status control_sysout(buf *b, const rpt_control *c)
+{
+	lt_status st = buf_append(b, c->id.p, c->id.n);
+	if (st == LT_OK)
+		st = buf_printf(b, ": %s: ", rpt_control_status_name(c->status));
+	if (st == LT_OK)
+		st = buf_append(b, c->detail.p, c->detail.n);
+	for (size_t i = 0; st == LT_OK && i < c->nmappings; i++) {
+		st = buf_puts(b, i ? ", " : " [");
+		if (st == LT_OK)
+			st = buf_append(b, c->mappings[i].name.p, c->mappings[i].name.n);
+		if (st == LT_OK)
+			st = buf_putc(b, ' ');
+		if (st == LT_OK)
+			st = buf_append(b, c->mappings[i].value.p, c->mappings[i].value.n);
+	}
+	if (st == LT_OK && c->nmappings)
+		st = buf_putc(b, ']');
+	if (st == LT_OK)
+		st = buf_putc(b, '\n');
+	return st;
+}
+
+static void control_case(jw *w, const rpt_control *c)
+{
+	buf name;
+	buf_init(&name, 0);
+	if (buf_append(&name, c->id.p, c->id.n) != LT_OK || buf_puts(&name, " ") != LT_OK ||
+	    buf_append(&name, c->title.p, c->title.n) != LT_OK)
+		w->oom = true;
+	fputs("    <testcase", w->out);
+	case_names(w, "llmtrail.controls.", c->kind, rpt_sn(name.data, name.len));
+	buf_free(&name);
+	if (c->status == RPT_CONTROL_PASS) {
+		fputs("/>\n", w->out);
+	} else if (c->status == RPT_CONTROL_FAIL) {
+		fputs(">\n      <failure type=\"control\" message=\"", w->out);
+		control_message(w, c);
+		fputs("\">", w->out);
+		xbody(w, c->detail);
+		for (size_t i = 0; i < c->examples.n; i++) {
+			fputs("\n", w->out);
+			xbody(w, c->examples.v[i]);
+		}
+		if (c->violations > c->examples.n)
+			fprintf(w->out, "\n... %" PRIu64 " more", c->violations - c->examples.n);
+		fputs("</failure>\n    </testcase>\n", w->out);
+	} else {
+		fprintf(w->out, ">\n      <skipped message=\"%s: ", rpt_control_status_name(c->status));
+		xa(w, c->detail);
+		fputs("\"/>\n    </testcase>\n", w->out);
+	}
+}
+
+static void controls_suite(jw *w)
+{
+	const report *r = w->r;
+	if (report_ncontrols(r) == 0)
+		return;
+	counts c = {0, 0, 0, 0};
+	buf sysout;
+	buf_init(&sysout, 0);
+	for (size_t i = 0; i < report_ncontrols(r); i++) {
+		rpt_control_status s = report_control(r, i)->status;
+		c.tests++;
+		c.failures += s == RPT_CONTROL_FAIL;
+		c.skipped += s == RPT_CONTROL_NOT_APPLICABLE || s == RPT_CONTROL_NOT_EVALUABLE;
+		if (control_sysout(&sysout, report_control(r, i)) != LT_OK)
+			w->oom = true;
+	}
+	suite_open(w, "controls", rpt_s(""), c);
+	fputs("    </properties>\n", w->out);
+	for (size_t i = 0; i < report_ncontrols(r); i++)
+		control_case(w, report_control(r, i));
+	suite_close(w, &sysout);
+	buf_free(&sysout);
+}
+
 lt_status report_write_junit(const report *r, FILE *out, lt_error *err)
 {
 	jw w;
@@ -441,6 +535,7 @@ lt_status report_write_junit(const report *r, FILE *out, lt_error *err)
 	if (z != NULL)
 		*z = '\0';
 	fputs("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites>\n", out);
+	controls_suite(&w);
 	rule_suites(&w, forder, nf);
 	evidence_suite(&w);
 	integrity_suite(&w);

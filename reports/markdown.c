@@ -192,11 +192,58 @@ static void top_findings(FILE *out, const report *r)
 	fputs("\n", out);
 }
 
+/* One row per control; the first violations of a failed one below the table. */
+static void controls(FILE *out, const report *r)
+{
+	size_t n = report_ncontrols(r);
+	if (n == 0)
+		return;
+	fprintf(out, "### Controls (%zu, %zu failed)\n\n| Result | Control | Evidence |\n|---|---|---|\n", n,
+	        report_ncontrols_failed(r));
+	for (size_t i = 0; i < n; i++) {
+		const rpt_control *c = report_control(r, i);
+		fprintf(out, "| %s%s%s | ", c->status == RPT_CONTROL_FAIL ? "**" : "", rpt_control_status_name(c->status),
+		        c->status == RPT_CONTROL_FAIL ? "**" : "");
+		md(out, c->id);
+		fputs(" ", out);
+		md(out, c->title);
+		for (size_t j = 0; j < c->nmappings; j++) {
+			fputs(j ? "; " : " (", out);
+			md(out, c->mappings[j].name);
+			fputs(" ", out);
+			md(out, c->mappings[j].value);
+		}
+		fputs(c->nmappings ? ") | " : " | ", out);
+		md(out, c->detail);
+		if (c->worst_day.n) {
+			fputs("; worst day ", out);
+			md(out, c->worst_day);
+		}
+		fputs(" |\n", out);
+	}
+	fputs("\n", out);
+	for (size_t i = 0; i < n; i++) {
+		const rpt_control *c = report_control(r, i);
+		if (c->status != RPT_CONTROL_FAIL || c->examples.n == 0)
+			continue;
+		fputs("First violations of ", out);
+		md(out, c->id);
+		fprintf(out, " (%" PRIu64 " in all):\n\n", c->violations);
+		for (size_t j = 0; j < c->examples.n; j++) {
+			fputs("- ", out);
+			md(out, c->examples.v[j]);
+			fputs("\n", out);
+		}
+		fputs("\n", out);
+	}
+}
+
 lt_status report_write_markdown(const report *r, FILE *out, lt_error *err)
 {
 	fputs("## llmtrail summary\n\n", out);
 	verdict(out, r);
 	incidents(out, r);
+	controls(out, r);
 	facts(out, r);
 	level_table(out, r);
 	top_findings(out, r);
