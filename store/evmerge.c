@@ -273,13 +273,6 @@ lt_status evmerge_next(evmerge *m, const evmerge_item **item, lt_error *err)
 	return LT_OK;
 }
 
-size_t evmerge_mem(const evmerge *m, size_t *peak)
-{
-	if (peak != NULL)
-		*peak = m->peak;
-	return m->mem;
-}
-
 void evmerge_free(evmerge *m)
 {
 	if (m == NULL)

@@ -47,8 +47,6 @@ lt_status evmerge_new(case_db *c, int64_t since_us, int64_t until_us, ev_source 
 /* Next item, or *item = NULL at the end (LT_OK). */
 lt_status evmerge_next(evmerge *m, const evmerge_item **item, lt_error *err) LT_WUR;
 
-/* Bytes of decoded blocks held now, and the most held at once. */
-size_t evmerge_mem(const evmerge *m, size_t *peak);
 
 void evmerge_free(evmerge *m);
 

@@ -338,7 +338,7 @@ static vcount *vc_slot(vcount *tab, size_t cap, const unsigned char *val)
 	return &tab[h];
 }
 
-bool sigma_corr_value_id(const char *val, size_t n, unsigned char id[SIGMA_CORR_VALUE_ID])
+static bool sigma_corr_value_id(const char *val, size_t n, unsigned char id[SIGMA_CORR_VALUE_ID])
 {
 	static const char empty[1] = "";
 	char hex[SHA256_HEX_LEN + 1];
