@@ -25,7 +25,7 @@
 #include "common/error.h"
 
 /* The schema version this build writes (PRAGMA user_version). */
-#define CASE_SCHEMA_VERSION 3
+#define CASE_SCHEMA_VERSION 4
 
 typedef struct case_db case_db;
 typedef struct sqlite3 sqlite3;

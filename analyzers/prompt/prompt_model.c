@@ -60,6 +60,7 @@ struct pmodel {
 	pclass cls[PMODEL_MAX_CLASSES];
 	int16_t *w; /* [1 << nbits][nclass] */
 	ptemplate *tpl;
+	char digest[SHA256_HEX_LEN + 1]; /* the file's own SHA-256 (its last 32 bytes) */
 };
 
 typedef struct top_gram {
@@ -212,6 +213,7 @@ lt_status pmodel_parse(pmodel **out, const void *data, size_t n, lt_error *err)
 	m->step = v[4];
 	m->ntemplates = v[5];
 	m->spec = v[6];
+	sha256_to_hex(p + n - 32, m->digest);
 	m->w = malloc(nb * m->nclass * sizeof *m->w);
 	m->tpl = calloc(m->ntemplates ? m->ntemplates : 1, sizeof *m->tpl);
 	if (m->w == NULL || m->tpl == NULL) {
@@ -274,6 +276,11 @@ void pmodel_free(pmodel *m)
 	free(m->w);
 	free(m->tpl);
 	free(m);
+}
+
+const char *pmodel_digest(const pmodel *m)
+{
+	return m->digest;
 }
 
 size_t pmodel_nclass(const pmodel *m)
