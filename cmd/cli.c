@@ -110,7 +110,7 @@ static size_t count_options(const cli_option *opts)
 	return n;
 }
 
-void cli_usage(const command *c, FILE *out)
+static void cli_usage(const command *c, FILE *out)
 {
 	fprintf(out, "usage: llmtrail %s%s%s%s\n\n%s\n", c->name, count_options(c->options) ? " [options]" : "",
 	        c->args[0] ? " " : "", c->args, c->summary);
@@ -128,12 +128,6 @@ void cli_usage(const command *c, FILE *out)
 		fprintf(out, "  %-28s %s\n", left, o->help);
 	}
 	fprintf(out, "  %-28s %s\n", "-h, --help", "show this help");
-}
-
-int cli_not_built(const command *c)
-{
-	fprintf(stderr, "llmtrail: %s: this command is not built yet in this version\n", c->name);
-	return LT_EXIT_USAGE;
 }
 
 int cli_parse(const command *c, int argc, char **argv, cli_option_fn on_option, void *ctx, int *npos,

@@ -53,9 +53,6 @@ const command *cli_find(const char *name);
 int cli_parse(const command *c, int argc, char **argv, cli_option_fn on_option, void *ctx,
               int *npos, int *code);
 
-void cli_usage(const command *c, FILE *out);
-/* For commands whose implementation has not landed: says so, returns LT_EXIT_USAGE. */
-int cli_not_built(const command *c);
 
 /* Global options applied by main (-q, -v, --color) — shared by all commands. */
 extern const cli_option cli_global_options[];

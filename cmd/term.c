@@ -29,7 +29,7 @@ bool term_color_parse(const char *s, term_color_mode *out)
 
 void term_set_color(term_color_mode m) { mode = m; }
 
-bool term_color(FILE *f)
+static bool term_color(FILE *f)
 {
 	if (mode == TERM_COLOR_ALWAYS)
 		return true;

@@ -20,8 +20,6 @@ typedef enum term_color_mode { TERM_COLOR_AUTO = 0, TERM_COLOR_ALWAYS, TERM_COLO
 bool term_color_parse(const char *s, term_color_mode *out);
 /* Sets the mode for the rest of the run (main calls it once). */
 void term_set_color(term_color_mode m);
-/* True when text written to f should carry colour escapes. */
-bool term_color(FILE *f);
 
 /* The SGR sequence that starts text of a level ("informational" .. "critical",
  * "pass", "fail", "not gated", "incomplete", "no evidence", any case) and the one

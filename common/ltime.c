@@ -11,7 +11,7 @@
 
 #define US_PER_SEC INT64_C(1000000)
 
-int64_t ltime_days_from_civil(int64_t y, unsigned m, unsigned d)
+static int64_t ltime_days_from_civil(int64_t y, unsigned m, unsigned d)
 {
 	y -= m <= 2;
 	const int64_t era = (y >= 0 ? y : y - 399) / 400;

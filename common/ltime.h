@@ -33,7 +33,5 @@ lt_status ltime_parse(const char *s, size_t n, int64_t *out) LT_WUR;
 /* "YYYY-MM-DDTHH:MM:SS[.frac]Z" with frac_digits 0, 3 or 6. Returns length. */
 size_t ltime_format(int64_t us, int frac_digits, char out[LTIME_BUFSZ]);
 
-/* Days since 1970-01-01 for a proleptic Gregorian date (month 1..12). */
-int64_t ltime_days_from_civil(int64_t y, unsigned m, unsigned d);
 
 #endif

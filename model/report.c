@@ -323,13 +323,6 @@ lt_status report_add_problem(report *r, const char *file, const char *member, ui
 
 /* ---- case summary -------------------------------------------------------- */
 
-void report_set_time_range(report *r, int64_t first_us, int64_t last_us)
-{
-	r->first_us = first_us;
-	r->last_us = last_us;
-	r->range_set = true;
-}
-
 /* Index of source name in r->sources, adding it (or "other") as needed; SIZE_MAX out of memory. */
 static size_t source_index(report *r, rpt_str name)
 {
@@ -345,15 +338,6 @@ static size_t source_index(report *r, rpt_str name)
 		return SIZE_MAX;
 	r->sources[r->nsources].count = 0;
 	return r->nsources++;
-}
-
-lt_status report_set_source_count(report *r, const char *source, uint64_t count, lt_error *err)
-{
-	size_t i = source_index(r, rpt_s(source));
-	if (i == SIZE_MAX)
-		return oom(err);
-	r->sources[i].count = count;
-	return LT_OK;
 }
 
 static int64_t floor_div(int64_t a, int64_t b)
@@ -858,7 +842,7 @@ bool report_fails(const report *r)
 	return w != RPT_LEVEL_NONE && r->opt.fail_on != RPT_LEVEL_NONE && w >= r->opt.fail_on;
 }
 
-size_t report_nrules_failed(const report *r)
+static size_t report_nrules_failed(const report *r)
 {
 	size_t n = 0;
 	for (size_t i = 0; i < report_nrules(r); i++)

@@ -155,12 +155,7 @@ void rpt_event_init(rpt_event_in *ev);
  * source, the hourly timeline and the principal / IP tallies. */
 lt_status report_note_event(report *r, const rpt_event_in *ev, lt_error *err) LT_WUR;
 
-/* Overrides the case's time range (e.g. from the index without a replay). */
-void report_set_time_range(report *r, int64_t first_us, int64_t last_us);
 
-/* Counts by source taken from the index instead of report_note_event. */
-lt_status report_set_source_count(report *r, const char *source, uint64_t count,
-                                  lt_error *err) LT_WUR;
 
 /*
  * One rule hit (findings.c). Merges into the rule's open finding for the same
@@ -416,8 +411,6 @@ typedef enum rpt_verdict {
 rpt_verdict report_verdict(const report *r);
 /* "PASS", "FAIL", "NOT GATED", "INCOMPLETE", "NO EVIDENCE" */
 const char *rpt_verdict_name(rpt_verdict v);
-/* Rules whose outcome is RPT_FAILED. */
-size_t report_nrules_failed(const report *r);
 /* Why the verdict is what it is, as one plain-text sentence without the
  * verdict's name ("11 findings at or above high (the fail-on level)"),
  * then what qualifies it ("; 5 evidence problems; 1 rule failed"): the

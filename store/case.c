@@ -393,15 +393,6 @@ ev_str case_string(const case_db *c, uint32_t id, int *ok)
 	return c->dict[id];
 }
 
-uint32_t case_string_id(const case_db *c, const char *v)
-{
-	size_t n = strlen(v);
-	for (size_t i = 1; i < c->ndict; i++)
-		if (c->dict[i].n == n && c->dict[i].p != NULL && memcmp(c->dict[i].p, v, n) == 0)
-			return (uint32_t)i;
-	return 0;
-}
-
 lt_status case_block_span(case_db *c, int64_t *span, lt_error *err)
 {
 	int64_t last = 0;

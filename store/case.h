@@ -68,8 +68,6 @@ lt_status case_block_span(case_db *c, int64_t *span, lt_error *err) LT_WUR;
 typedef struct ev_str ev_str;
 lt_status case_strings_refresh(case_db *c, lt_error *err) LT_WUR;
 ev_str case_string(const case_db *c, uint32_t id, int *ok);
-/* The id of string s (NUL-terminated), 0 if the dictionary does not have it. */
-uint32_t case_string_id(const case_db *c, const char *s);
 
 /* Calls fn(ctx, path) for each evidence path the case records (as given to
  * `index`), in the order first indexed, until fn returns nonzero. Returns

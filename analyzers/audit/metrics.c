@@ -1224,8 +1224,3 @@ int64_t metrics_last_us(const metrics *m)
 {
 	return m->first_us <= m->last_us ? m->last_us : INT64_MIN;
 }
-
-uint64_t metrics_cells_dropped(const metrics *m)
-{
-	return m->cells_dropped;
-}

@@ -203,7 +203,5 @@ int64_t metrics_last_us(const metrics *m);
 /* True when the case was too short (< METRICS_FIRST_SEEN_MIN_DAYS) for
  * first-seen judgements: none were made (valid after metrics_finish). */
 bool metrics_first_seen_short(const metrics *m);
-/* (series, hour) cells not kept past METRICS_MAX_CELLS. */
-uint64_t metrics_cells_dropped(const metrics *m);
 
 #endif

@@ -2611,32 +2611,16 @@ const char *sigma_rule_title(const sigma_rule *r) { return r->title; }
 const char *sigma_rule_level(const sigma_rule *r) { return r->level; }
 const char *sigma_rule_status(const sigma_rule *r) { return r->status; }
 const char *sigma_rule_description(const sigma_rule *r) { return r->description; }
-const char *sigma_rule_author(const sigma_rule *r) { return r->author; }
 const char *sigma_rule_file(const sigma_rule *r) { return r->file; }
 unsigned sigma_rule_line(const sigma_rule *r) { return r->line; }
 size_t sigma_rule_ntags(const sigma_rule *r) { return r->tags.n; }
 const char *sigma_rule_tag(const sigma_rule *r, size_t i) { return i < r->tags.n ? r->tags.v[i] : ""; }
-size_t sigma_rule_nreferences(const sigma_rule *r) { return r->refs.n; }
-const char *sigma_rule_reference(const sigma_rule *r, size_t i) { return i < r->refs.n ? r->refs.v[i] : ""; }
-size_t sigma_rule_nfalsepositives(const sigma_rule *r) { return r->fps.n; }
-const char *sigma_rule_falsepositive(const sigma_rule *r, size_t i) { return i < r->fps.n ? r->fps.v[i] : ""; }
 sigma_kind sigma_rule_kind(const sigma_rule *r) { return r->kind; }
 sigma_state sigma_rule_state(const sigma_rule *r) { return r->state; }
 const char *sigma_rule_reason(const sigma_rule *r) { return r->reason; }
 unsigned sigma_rule_err_line(const sigma_rule *r) { return r->err_line; }
 ev_source sigma_rule_source(const sigma_rule *r) { return r->source; }
 const char *sigma_rule_logsource_text(const sigma_rule *r) { return r->ls_text; }
-
-const char *sigma_rule_logsource(const sigma_rule *r, const char *which)
-{
-	if (strcmp(which, "product") == 0)
-		return r->ls_product;
-	if (strcmp(which, "service") == 0)
-		return r->ls_service;
-	if (strcmp(which, "category") == 0)
-		return r->ls_category;
-	return "";
-}
 
 bool sigma_rule_redact(const sigma_rule *r)
 {

@@ -93,11 +93,6 @@ void sigma_ac_free(sigma_ac *ac)
 	free(ac);
 }
 
-size_t sigma_ac_patterns(const sigma_ac *ac)
-{
-	return ac->npat;
-}
-
 static uint32_t child_linked(const sigma_ac *ac, uint32_t s, uint8_t c)
 {
 	for (uint32_t e = ac->st[s].first_edge; e != 0; e = ac->ed[e].next)

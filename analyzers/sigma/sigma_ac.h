@@ -28,7 +28,6 @@ void sigma_ac_free(sigma_ac *ac);
 lt_status sigma_ac_add(sigma_ac *ac, const char *pat, size_t n, uint32_t id) LT_WUR;
 /* Builds the failure links; call once after the last add. */
 lt_status sigma_ac_build(sigma_ac *ac) LT_WUR;
-size_t sigma_ac_patterns(const sigma_ac *ac);
 
 /* Called for every occurrence: id of the pattern and the offset just past it.
  * Return nonzero to stop the scan. */

@@ -363,7 +363,7 @@ static size_t hash_val(const unsigned char *id)
 	return (size_t)h;
 }
 
-bool sigma_corr_value_id(const char *val, size_t n, unsigned char id[SIGMA_CORR_VALUE_ID])
+static bool sigma_corr_value_id(const char *val, size_t n, unsigned char id[SIGMA_CORR_VALUE_ID])
 {
 	static const char empty[1] = "";
 	char hex[SHA256_HEX_LEN + 1];

@@ -145,8 +145,6 @@ uint64_t sigma_corr_undecided(const sigma_corr *c);
 #define SIGMA_CORR_VALUE_ID 16
 #define SIGMA_CORR_KEY_TEXT 160
 #define SIGMA_CORR_KEY_PREFIX 96
-/* Writes the identity of val[0..n) to id; false when out of memory. */
-bool sigma_corr_value_id(const char *val, size_t n, unsigned char id[SIGMA_CORR_VALUE_ID]);
 /* Appends t[0..n) to b as a group-key value: itself when at most
  * SIGMA_CORR_KEY_TEXT bytes, else "PREFIX...(N bytes, sha256:32 hex digits)". */
 lt_status sigma_corr_key_append(buf *b, const char *t, size_t n) LT_WUR;

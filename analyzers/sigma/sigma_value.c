@@ -427,11 +427,6 @@ static const modifier modifiers[] = {
 	{NULL, 0, 0, NULL, NULL},
 };
 
-const char *sigma_modifier_name(size_t i)
-{
-	return i < sizeof modifiers / sizeof modifiers[0] ? modifiers[i].name : NULL;
-}
-
 static const modifier *find_modifier(const char *name)
 {
 	for (const modifier *m = modifiers; m->name; m++)

@@ -128,7 +128,5 @@ bool sigma_vitem_match(const sigma_vitem *it, const sigma_fval *v, size_t n, sig
 /* The longest literal a regex match must contain (ASCII only when caseless), or 0. */
 size_t sigma_re_literal(const char *re, bool caseless, char *out, size_t cap);
 
-/* Names in the registration table, NULL-terminated (for docs and tests). */
-const char *sigma_modifier_name(size_t i);
 
 #endif
