@@ -3,9 +3,9 @@
 -- request_id, principal, source_ip, group_key, detail.
 --
 -- Not expressible (rule: reason):
---   7d0a5c1e-0000-4000-8000-0000000000a1: reports only through a correlation, which is not compiled
---   7d0a5c1e-0000-4000-8000-0000000000a3: correlation (event_count): not yet compiled to SQL
 --   7d0a5c1e-0000-4000-8000-0000000000b2: re uses (?!, which the athena regex engine does not read as PCRE2 does
+--   7d0a5c1e-0000-4000-8000-0000000000a3: correlation (event_count): compiled for DuckDB only so far
+--   7d0a5c1e-0000-4000-8000-0000000000a1: reports only through a correlation, which is not compiled
 -- Tables (Athena DDL; for Trino use the Hive connector with the same columns).
 -- Replace s3://BUCKET/AWSLogs/ACCOUNT with the export location.
 -- CREATE EXTERNAL TABLE lt_cloudtrail_raw (doc string)
