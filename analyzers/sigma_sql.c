@@ -1061,8 +1061,8 @@ static void emit_close(cctx *c, const corr_spec *k, const char *v)
 	snprintf(kk, sizeof kk, "%s.k + 1", v);
 	emit(c, "\n    THEN ");
 	emit_reset(c, k, kk, "list_concat(");
-	emit(c, "%s.out, list_transform(%s.w, e -> {'k': %s.k + 1, 'a': CAST(a AS DOUBLE), 'e': e}))} AS lt_st)\n",
-	     v, v, v);
+	emit(c, "%s.out, [{'k': %s.k + 1, 'a': CAST(a AS DOUBLE), 'lo': %s.w[1].p, 'hi': %s.w[-1].p}])} AS lt_st)\n",
+	     v, v, v, v);
 	snprintf(kk, sizeof kk, "%s.k", v);
 	snprintf(out, sizeof out, "%s.out", v);
 	emit(c, "    ELSE ");
@@ -1081,15 +1081,16 @@ static void emit_slide_step(cctx *c, const corr_spec *k)
 	emit(c, "], a ->\n  CASE WHEN ");
 	emit_bounds(c, k, "a");
 	emit(c, " THEN ");
-	emit_reset(c, k, "s.k + 1", "list_concat(s.out, list_transform(");
-	/* the firing's events: for temporal types from the chain's start on (firing_start()) */
+	emit_reset(c, k, "s.k + 1", "list_concat(s.out, [{'k': s.k + 1, 'a': CAST(a AS DOUBLE), 'lo': ");
+	/* the firing's events, positions lo..hi: for temporal types from the
+	 * chain's start on (firing_start()) */
 	if (k->type == SIGMA_CORR_TEMPORAL)
-		emit(c, "list_filter(w1, e -> e.t >= list_min(m1))");
+		emit(c, "list_min(list_transform(list_filter(w1, e -> e.t >= list_min(m1)), e -> e.p))");
 	else if (k->type == SIGMA_CORR_TEMPORAL_ORDERED)
-		emit(c, "list_filter(w1, e -> e.t >= m1[%zu])", k->nrefs);
+		emit(c, "list_min(list_transform(list_filter(w1, e -> e.t >= m1[%zu]), e -> e.p))", k->nrefs);
 	else
-		emit(c, "w1");
-	emit(c, ", e -> {'k': s.k + 1, 'a': CAST(a AS DOUBLE), 'e': e}))} AS lt_st)\n"
+		emit(c, "w1[1].p");
+	emit(c, ", 'hi': y.x.p}])} AS lt_st)\n"
 	        "  ELSE CAST({'x': NULL, 'w': w1, 'm': m1, 'wend': NULL, 'k': s.k, 'out': s.out} AS lt_st) END"
 	        ")[1])[1])[1]");
 }
@@ -1156,17 +1157,18 @@ static void emit_correlation(cctx *c, const corr_spec *k, const sql_rule *const 
 		emit(c, i ? "\n  UNION ALL\n" : "");
 		emit_input(c, k, i, base[i], ord[i]);
 	}
-	emit(c, "),\ng AS (SELECT grp, list(CAST({'x': {'t': t, 'ref': ref, 'n': TRY_CAST(v AS DOUBLE), 'v': v,"
-	        " 'uid': uid, 'et': event_time, 'rq': request_id, 'pr': principal, 'ip': source_ip},"
-	        " 'w': [], 'm': [], 'wend': NULL, 'k': 0, 'out': []} AS lt_st) ORDER BY t, src, uid, ord) AS evs\n"
-	        "  FROM i WHERE t IS NOT NULL");
+	emit(c, "),\nj AS (SELECT *, row_number() OVER (PARTITION BY grp ORDER BY t, src, uid, ord) AS p FROM i"
+	        " WHERE t IS NOT NULL");
 	if (k->type == SIGMA_CORR_VALUE_COUNT)
 		emit(c, " AND v IS NOT NULL");
 	else if (k->type == SIGMA_CORR_VALUE_SUM || k->type == SIGMA_CORR_VALUE_AVG)
 		emit(c, " AND TRY_CAST(v AS DOUBLE) IS NOT NULL");
 	else if (k->type == SIGMA_CORR_VALUE_PERCENTILE)
 		emit(c, " AND isfinite(TRY_CAST(v AS DOUBLE))");
-	emit(c, " GROUP BY grp),\nf AS (SELECT grp, ");
+	emit(c, "),\ng AS (SELECT grp, list(CAST({'x': {'p': p, 't': t, 'ref': ref, 'n': TRY_CAST(v AS DOUBLE), 'v': v,"
+	        " 'uid': uid, 'et': event_time, 'rq': request_id, 'pr': principal, 'ip': source_ip},"
+	        " 'w': [], 'm': [], 'wend': NULL, 'k': 0, 'out': []} AS lt_st) ORDER BY p) AS evs\n"
+	        "  FROM j GROUP BY grp),\nf AS (SELECT grp, evs, ");
 	bool fixed = sigma_corr_at_close(k->k);
 	if (fixed)
 		emit(c, "list_transform([");
@@ -1183,15 +1185,16 @@ static void emit_correlation(cctx *c, const corr_spec *k, const sql_rule *const 
 		emit_close(c, k, "fs");
 		emit(c, ")[1]");
 	}
-	emit(c, ".out AS out FROM g),\no AS (SELECT grp, unnest(out) AS o FROM f)\nSELECT DISTINCT ");
+	emit(c, ".out AS out FROM g),\no AS (SELECT grp, evs, unnest(out) AS o FROM f),\n"
+	        "h AS (SELECT grp, o, unnest(list_slice(evs, o.lo, o.hi)).x AS e FROM o)\nSELECT DISTINCT ");
 	const char *id = sigma_rule_id(r)[0] ? sigma_rule_id(r) : sigma_rule_title(r);
 	emit_lit(c, id, strlen(id));
 	emit(c, " AS rule_id, ");
 	emit_lit(c, sigma_rule_title(r), strlen(sigma_rule_title(r)));
 	emit(c, " AS rule_title, ");
 	emit_lit(c, sigma_rule_level(r), strlen(sigma_rule_level(r)));
-	emit(c, " AS level, o.e.et AS event_time, o.e.uid AS uid,\n  o.e.rq AS request_id, o.e.pr AS principal,"
-	        " o.e.ip AS source_ip, grp AS group_key,\n  concat('firing ', o.k, ': %s ', o.a) AS detail\nFROM o",
+	emit(c, " AS level, e.et AS event_time, e.uid AS uid,\n  e.rq AS request_id, e.pr AS principal,"
+	        " e.ip AS source_ip, grp AS group_key,\n  concat('firing ', o.k, ': %s ', o.a) AS detail\nFROM h",
 	     corr_type_names[k->type]);
 }
 
@@ -1410,10 +1413,10 @@ const char *sigma_sql_skipped_reason(const sigma_sql *q, size_t i)
  * parts joined by a newline. */
 static const char duckdb_views[] =
     "DROP TYPE IF EXISTS lt_st;\nDROP TYPE IF EXISTS lt_ev;\n"
-    "CREATE TYPE lt_ev AS STRUCT(t BIGINT, ref INTEGER, n DOUBLE, v VARCHAR, uid VARCHAR, et VARCHAR,\n"
-    "  rq VARCHAR, pr VARCHAR, ip VARCHAR);\n"
+    "CREATE TYPE lt_ev AS STRUCT(p BIGINT, t BIGINT, ref INTEGER, n DOUBLE, v VARCHAR, uid VARCHAR,\n"
+    "  et VARCHAR, rq VARCHAR, pr VARCHAR, ip VARCHAR);\n"
     "CREATE TYPE lt_st AS STRUCT(x lt_ev, w lt_ev[], m BIGINT[], wend BIGINT, k INTEGER,\n"
-    "  out STRUCT(k INTEGER, a DOUBLE, e lt_ev)[]);\n"
+    "  out STRUCT(k INTEGER, a DOUBLE, lo BIGINT, hi BIGINT)[]);\n"
     "CREATE OR REPLACE MACRO lt_scalars(l) AS list_transform(\n"
     "  list_filter(l, x -> json_type(x) NOT IN ('OBJECT', 'ARRAY')), x -> json_extract_string(x, '$'));\n"
     "CREATE OR REPLACE MACRO lt_elems(x) AS\n"

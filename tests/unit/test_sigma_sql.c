@@ -64,7 +64,8 @@ static void sigma_sql__plain_value__lowercase_equality_over_any_element(void **s
 	char *s = script(CT_HEAD "detection:\n  sel:\n    eventName: InvokeModel\n  condition: sel\n",
 	                 SIGMA_SQL_DUCKDB, &ns, NULL, 0);
 	assert_int_equal(ns, 0);
-	contains(s, "len(list_filter(lt_scalars(lt_step([doc], '$.\"eventName\"')), v -> (lower(v) = 'invokemodel'))) > 0");
+	contains(s, "len(list_filter(lt_scalars(lt_top(top, doc, 'eventName', '$.\"eventName\"')), "
+	            "v -> (lower(v) = 'invokemodel'))) > 0");
 	contains(s, "FROM lt_cloudtrail");
 	contains(s, "SELECT * FROM lt_rule_1");
 	free(s);
@@ -89,7 +90,7 @@ static void sigma_sql__dotted_field__every_key_may_be_an_array(void **state)
 	size_t ns;
 	char *s = script(CT_HEAD "detection:\n  sel:\n    resources.ARN|endswith: \"/x'y\"\n  condition: sel\n",
 	                 SIGMA_SQL_DUCKDB, &ns, NULL, 0);
-	contains(s, "lt_scalars(lt_step(lt_step([doc], '$.\"resources\"'), '$.\"ARN\"'))");
+	contains(s, "lt_scalars(lt_step(lt_top(top, doc, 'resources', '$.\"resources\"'), '$.\"ARN\"'))");
 	contains(s, "CASE WHEN json_type(x) = 'ARRAY' THEN list_prepend(x, json_extract(x, '$[*]')) ELSE [x] END");
 	free(s);
 	s = script(CT_HEAD "detection:\n  sel:\n    resources.ARN|endswith: \"/x'y\"\n  condition: sel\n", SIGMA_SQL_TRINO, &ns,
@@ -191,7 +192,9 @@ static void sigma_sql__correlation__fold_per_group_base_rule_inlined(void **stat
 	char *s = script(CORR_DOCS("event_count", "{gte: 3}"), SIGMA_SQL_DUCKDB, &ns, NULL, 0);
 	assert_int_equal(ns, 0);
 	contains(s, "-- Correlation inputs (rows only through their correlations):\n--   r1\n");
-	contains(s, "concat('sourceIPAddress=', coalesce((lt_scalars(lt_step([doc], '$.\"sourceIPAddress\"')))[1], '')) AS grp");
+	contains(s, "concat('sourceIPAddress=', coalesce((lt_scalars(lt_top(top, doc, 'sourceIPAddress', "
+	            "'$.\"sourceIPAddress\"')))[1], '')) AS grp");
+	contains(s, "'lo': w1[1].p, 'hi': y.x.p}");
 	contains(s, "list_filter(s.w, e -> e.t >= y.x.t - 300000000)");
 	contains(s, "CAST(a AS DOUBLE) >= CAST(3 AS DOUBLE)");
 	contains(s, "SELECT DISTINCT 'c1' AS rule_id");
@@ -208,7 +211,8 @@ static void sigma_sql__correlation_fewer_than__fixed_window_closed_at_end(void *
 	assert_int_equal(ns, 0);
 	contains(s, "y.x.t > s.wend");
 	contains(s, "], fs -> list_transform([len(list_distinct(list_transform(fs.w, e -> e.v)))]");
-	contains(s, " AND v IS NOT NULL GROUP BY grp");
+	contains(s, "FROM i WHERE t IS NOT NULL AND v IS NOT NULL)");
+	contains(s, "'lo': s.w[1].p, 'hi': s.w[-1].p");
 	free(s);
 }
 
