@@ -22,6 +22,7 @@
 
 #include "analyzers/sigma_cond.h"
 #include "analyzers/sigma_corr.h"
+#include "analyzers/sigma_ext.h"
 #include "analyzers/sigma_yaml.h"
 #include "common/arena.h"
 
@@ -43,33 +44,39 @@ typedef struct dialect_ops {
 	const char *num_fmt;     /* v as a number or NULL */
 	bool backslash_escapes;  /* string literals treat \ as an escape */
 	const char *text_type;   /* the string type of CAST */
+	const char *first_fmt;   /* the first element of list %s, or NULL */
+	const char *time_us;     /* event_time in microseconds since 1970, or NULL */
 } dialect_ops;
+
+#define TRINO_TIME_US "CAST(to_unixtime(try(from_iso8601_timestamp(event_time))) * 1000000 AS BIGINT)"
 
 static const dialect_ops dialects[] = {
     [SIGMA_SQL_DUCKDB] = {"duckdb", "len(list_filter(%s, v -> %s)) > 0", "regexp_matches(v, %s)",
                           "", true, "[%s]",
                           "json_extract(doc, %s) IS NOT NULL",
                           "coalesce(json_type(json_extract(doc, %s)), 'NULL') = 'NULL'",
-                          "TRY_CAST(v AS DOUBLE)", false, "VARCHAR"},
+                          "TRY_CAST(v AS DOUBLE)", false, "VARCHAR", "(%s)[1]",
+                          "epoch_us(TRY_CAST(event_time AS TIMESTAMPTZ))"},
     [SIGMA_SQL_ATHENA] = {"athena", "any_match(%s, v -> %s)", "regexp_like(v, %s)",
                           "lt_vals(doc, %s)", false, "ARRAY[%s]",
                           "json_extract(doc, %s) IS NOT NULL",
                           "coalesce(json_format(json_extract(doc, %s)), 'null') = 'null'",
-                          "TRY_CAST(v AS DOUBLE)", false, "VARCHAR"},
+                          "TRY_CAST(v AS DOUBLE)", false, "VARCHAR", "element_at(%s, 1)", TRINO_TIME_US},
     [SIGMA_SQL_TRINO] = {"trino", "any_match(%s, v -> %s)", "regexp_like(v, %s)", "lt_vals(doc, %s)",
                          false, "ARRAY[%s]", "json_extract(doc, %s) IS NOT NULL",
                          "coalesce(json_format(json_extract(doc, %s)), 'null') = 'null'",
-                         "TRY_CAST(v AS DOUBLE)", false, "VARCHAR"},
+                         "TRY_CAST(v AS DOUBLE)", false, "VARCHAR", "element_at(%s, 1)", TRINO_TIME_US},
     [SIGMA_SQL_SPARK] = {"spark", "exists(%s, v -> %s)", "v RLIKE %s", "lt_vals(doc, %s)",
                          false, "array(%s)", "get_json_object(doc, %s) IS NOT NULL",
                          "coalesce(get_json_object(doc, %s), 'null') = 'null'", "TRY_CAST(v AS DOUBLE)",
-                         true, "STRING"},
+                         true, "STRING", "try_element_at(%s, 1)", "unix_micros(to_timestamp(event_time))"},
 };
 
 typedef struct sql_rule {
 	char *id, *title, *level;
 	ev_source src;
 	char *where; /* detection: the WHERE clause over its view */
+	char *from;  /* first_seen: the relation of its first-seen rows (NULL: the view) */
 	char *body;  /* correlation: the whole SELECT (NULL for a detection) */
 	const sigma_rule *r;
 	bool quiet; /* reports only through correlations: an input, no rows of its own */
@@ -745,6 +752,7 @@ static lt_status add_rule(sigma_sql *q, const sigma_rule *r, char *where, char *
 	x->level = dupstr(sigma_rule_level(r));
 	x->src = sigma_rule_source(r);
 	x->where = where;
+	x->from = NULL;
 	x->body = body;
 	x->r = r;
 	x->quiet = quiet;
@@ -787,6 +795,46 @@ static lt_status load_file(arena *a, const char *path, rfile *f, lt_error *err)
 	return sigma_yaml_load(a, f->text, n, &f->docs, &f->ndocs, err);
 }
 
+static void emit_first(cctx *c, const char *f);
+
+/* llmtrail.first_seen (sigma_ext.h, sigma_fs_feed()) as windows over the
+ * rule's matching rows: a row is kept when its value tuple is the first of
+ * its group (row_number 1 in replay order) and the baseline has passed since
+ * the group's first matching row (baseline_from: rule, the rule's first). */
+static void emit_first_seen(cctx *c, arena *a, const sigma_ynode *ext_node, const char *where)
+{
+	sigma_ext ext;
+	bool unsup = false;
+	lt_error err;
+	lt_error_clear(&err);
+	if (sigma_ext_parse(a, ext_node, &ext, &unsup, &err) != LT_OK || !ext.first_seen) {
+		cannot(c, "llmtrail: %.200s", err.msg);
+		return;
+	}
+	if (c->ops->time_us == NULL) {
+		cannot(c, "first_seen needs event times, which the %s script does not read", c->ops->name);
+		return;
+	}
+	emit(c, "(SELECT * FROM (SELECT *,\n    min(lt_t) OVER (%s) AS lt_since,\n"
+	        "    row_number() OVER (PARTITION BY lt_g, lt_v ORDER BY lt_t, uid) AS lt_nth\n"
+	        "  FROM (SELECT *, %s AS lt_t,\n    ",
+	     ext.fs_from_rule ? "" : "PARTITION BY lt_g", c->ops->time_us);
+	for (int pass = 0; pass < 2; pass++) {
+		const char **f = pass ? ext.fs_fields : ext.fs_group;
+		size_t n = pass ? ext.fs_nfields : ext.fs_ngroup;
+		emit(c, n ? "concat(" : "''");
+		for (size_t i = 0; i < n; i++) {
+			emit(c, "%scoalesce(", i ? ", chr(31), " : "");
+			emit_first(c, f[i]);
+			emit(c, ", '')");
+		}
+		emit(c, "%s AS %s", n ? ")" : "", pass ? "lt_v" : "lt_g");
+		emit(c, pass ? "\n" : ",\n    ");
+	}
+	emit(c, "  FROM %s WHERE %s) AS lt_fs1) AS lt_fs2\n  WHERE lt_nth = 1 AND lt_t - lt_since >= %lld)",
+	     c->src == EV_SRC_INVOCATION ? "lt_invocation" : "lt_cloudtrail", where, (long long)ext.fs_baseline_us);
+}
+
 /* Why the rule (LOADED, a detection) cannot be compiled at all, or NULL. */
 static const char *rule_level_reason(const sigma_rule *r, const sigma_ynode *doc, char *tmp, size_t n)
 {
@@ -795,7 +843,7 @@ static const char *rule_level_reason(const sigma_rule *r, const sigma_ynode *doc
 	const sigma_ynode *ext = sigma_yaml_get(doc, "llmtrail");
 	for (size_t i = 0; ext != NULL && ext->type == SIGMA_Y_MAP && i < ext->len; i++) {
 		const char *k = ext->pairs[i].key->s;
-		if (strcmp(k, "redact") != 0) {
+		if (strcmp(k, "redact") != 0 && strcmp(k, "first_seen") != 0) {
 			snprintf(tmp, n, "llmtrail.%s (an llmtrail validator or state the SQL engines lack)", k);
 			return tmp;
 		}
@@ -827,12 +875,42 @@ static lt_status compile_rule(sigma_sql *q, const sigma_rule *r, const sigma_yno
 		buf_free(&b);
 		return add_skip(q, r, c.why);
 	}
+	char *from = NULL;
+	const sigma_ynode *fs = sigma_yaml_get(sigma_yaml_get(doc, "llmtrail"), "first_seen");
+	if (fs != NULL) {
+		buf fb;
+		buf_init(&fb, SIGMA_SQL_MAX_SCRIPT);
+		c.b = &fb;
+		emit_first_seen(&c, a, sigma_yaml_get(doc, "llmtrail"), b.data);
+		from = c.st == LT_OK && c.why[0] == '\0' ? buf_detach(&fb, NULL) : NULL;
+		buf_free(&fb);
+		if (c.st != LT_OK || (from == NULL && c.why[0] == '\0')) {
+			buf_free(&b);
+			return LT_EFATAL;
+		}
+		if (from == NULL) {
+			buf_free(&b);
+			return add_skip(q, r, c.why);
+		}
+		buf_reset(&b);
+		if (buf_puts(&b, "TRUE") != LT_OK) {
+			free(from);
+			buf_free(&b);
+			return LT_EFATAL;
+		}
+	}
 	char *where = buf_detach(&b, NULL);
-	if (where == NULL)
+	if (where == NULL) {
+		free(from);
 		return LT_EFATAL;
+	}
 	lt_status st = add_rule(q, r, where, NULL, quiet);
-	if (st != LT_OK)
+	if (st != LT_OK) {
 		free(where);
+		free(from);
+	} else {
+		q->rules[q->nrules - 1].from = from;
+	}
 	return st;
 }
 
@@ -924,6 +1002,7 @@ static void free_rule(sql_rule *x)
 	free(x->title);
 	free(x->level);
 	free(x->where);
+	free(x->from);
 	free(x->body);
 	free(x->inputs);
 }
@@ -1113,9 +1192,11 @@ static void emit_first(cctx *c, const char *f)
 		cannot(c, "%s is computed by llmtrail, which SQL does not do", f);
 		return;
 	}
-	emit(c, "(");
+	const char *fmt = c->ops->first_fmt;
+	const char *at = strstr(fmt, "%s");
+	emit(c, "%.*s", (int)(at - fmt), fmt);
 	emit_vals(c, f);
-	emit(c, ")[1]");
+	emit(c, "%s", at + 2);
 }
 
 /* The rows of base rule number ref (its WHERE), with the group key and value. */
@@ -1145,8 +1226,8 @@ static void emit_input(cctx *c, const corr_spec *k, size_t ref, const sql_rule *
 		emit_first(c, sigma_corr_value_field(k->k));
 	else
 		emit(c, "CAST(NULL AS VARCHAR)");
-	emit(c, " AS v\n  FROM %s WHERE %s", b->src == EV_SRC_INVOCATION ? "lt_invocation" : "lt_cloudtrail",
-	     b->where);
+	emit(c, " AS v\n  FROM %s WHERE %s",
+	     b->from ? b->from : b->src == EV_SRC_INVOCATION ? "lt_invocation" : "lt_cloudtrail", b->where);
 }
 
 static void emit_correlation(cctx *c, const corr_spec *k, const sql_rule *const *base, const size_t *ord,
@@ -1585,7 +1666,8 @@ static lt_status write_rule(const sigma_sql *q, size_t i, buf *out)
 		                " AS level, event_time, uid, request_id, principal, source_ip,\n"
 		                "  CAST(NULL AS %s) AS group_key, CAST(NULL AS %s) AS detail\n"
 		                "FROM %s\nWHERE %s;\n",
-		                t, t, r->src == EV_SRC_INVOCATION ? "lt_invocation" : "lt_cloudtrail", r->where);
+		                t, t, r->from ? r->from : r->src == EV_SRC_INVOCATION ? "lt_invocation" : "lt_cloudtrail",
+		                r->where);
 	return st;
 }
 

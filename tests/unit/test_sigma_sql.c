@@ -236,6 +236,28 @@ static void sigma_sql__correlation__other_dialects_and_unexpressible_base_skippe
 	free(s);
 }
 
+static void sigma_sql__first_seen__first_row_per_group_and_value_after_baseline(void **state)
+{
+	(void)state;
+	size_t ns;
+	const char *rule = CT_HEAD "detection:\n  sel:\n    eventName: X\n  condition: sel\n"
+	                           "llmtrail:\n  first_seen:\n    group-by: [userIdentity.arn]\n"
+	                           "    fields: [sourceIPAddress, userAgent]\n    baseline: 1d\n";
+	char *s = script(rule, SIGMA_SQL_DUCKDB, &ns, NULL, 0);
+	assert_int_equal(ns, 0);
+	contains(s, "min(lt_t) OVER (PARTITION BY lt_g) AS lt_since");
+	contains(s, "row_number() OVER (PARTITION BY lt_g, lt_v ORDER BY lt_t, uid) AS lt_nth");
+	contains(s, "epoch_us(TRY_CAST(event_time AS TIMESTAMPTZ)) AS lt_t");
+	contains(s, ", chr(31), coalesce(");
+	contains(s, "WHERE lt_nth = 1 AND lt_t - lt_since >= 86400000000)\nWHERE TRUE;");
+	free(s);
+	s = script(rule, SIGMA_SQL_SPARK, &ns, NULL, 0);
+	assert_int_equal(ns, 0);
+	contains(s, "unix_micros(to_timestamp(event_time)) AS lt_t");
+	contains(s, "try_element_at(lt_vals(doc, '$.\"sourceIPAddress\"'), 1)");
+	free(s);
+}
+
 static void sigma_sql__dialect_names__parse_round_trip(void **state)
 {
 	(void)state;
@@ -260,6 +282,7 @@ int main(void)
 	    cmocka_unit_test(sigma_sql__correlation__fold_per_group_base_rule_inlined),
 	    cmocka_unit_test(sigma_sql__correlation_fewer_than__fixed_window_closed_at_end),
 	    cmocka_unit_test(sigma_sql__correlation__other_dialects_and_unexpressible_base_skipped),
+	    cmocka_unit_test(sigma_sql__first_seen__first_row_per_group_and_value_after_baseline),
 	    cmocka_unit_test(sigma_sql__dialect_names__parse_round_trip),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
