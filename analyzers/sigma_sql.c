@@ -48,6 +48,12 @@ typedef struct dialect_ops {
 	const char *time_us;     /* event_time in microseconds since 1970, or NULL */
 } dialect_ops;
 
+/* Trino / Athena: the values of a field, inline. In lax mode SQL/JSON path
+ * unwraps an array at every member step, and [*] after the last key gives
+ * an array's elements (a scalar stays itself); scalars only, as text. */
+#define TRINO_VALS                                                                                     \
+	"filter(transform(CAST(json_parse(json_query(doc, %s WITH ARRAY WRAPPER)) AS ARRAY(JSON)), "      \
+	"x -> json_extract_scalar(json_format(x), '$')), x -> x IS NOT NULL)"
 #define TRINO_TIME_US "CAST(to_unixtime(try(from_iso8601_timestamp(event_time))) * 1000000 AS BIGINT)"
 
 static const dialect_ops dialects[] = {
@@ -58,11 +64,11 @@ static const dialect_ops dialects[] = {
                           "TRY_CAST(v AS DOUBLE)", false, "VARCHAR", "(%s)[1]",
                           "epoch_us(TRY_CAST(event_time AS TIMESTAMPTZ))"},
     [SIGMA_SQL_ATHENA] = {"athena", "any_match(%s, v -> %s)", "regexp_like(v, %s)",
-                          "lt_vals(doc, %s)", false, "ARRAY[%s]",
+                          TRINO_VALS, false, "ARRAY[%s]",
                           "json_extract(doc, %s) IS NOT NULL",
                           "coalesce(json_format(json_extract(doc, %s)), 'null') = 'null'",
                           "TRY_CAST(v AS DOUBLE)", false, "VARCHAR", "element_at(%s, 1)", TRINO_TIME_US},
-    [SIGMA_SQL_TRINO] = {"trino", "any_match(%s, v -> %s)", "regexp_like(v, %s)", "lt_vals(doc, %s)",
+    [SIGMA_SQL_TRINO] = {"trino", "any_match(%s, v -> %s)", "regexp_like(v, %s)", TRINO_VALS,
                          false, "ARRAY[%s]", "json_extract(doc, %s) IS NOT NULL",
                          "coalesce(json_format(json_extract(doc, %s)), 'null') = 'null'",
                          "TRY_CAST(v AS DOUBLE)", false, "VARCHAR", "element_at(%s, 1)", TRINO_TIME_US},
@@ -400,8 +406,20 @@ static void emit_vals(cctx *c, const char *f)
 		return;
 	}
 	if (!c->ops->expand_paths) {
-		char *p = path_lit(c, f, 0);
-		if (p != NULL)
+		unsigned nk = 1;
+		for (const char *p = f; *p; p++)
+			nk += *p == '.';
+		buf lp;
+		buf_init(&lp, SIGMA_SQL_MAX_SCRIPT);
+		bool lax = strncmp(c->ops->vals_fmt, "lt_vals", 7) != 0;
+		lt_status st = lax ? buf_puts(&lp, "lax ") : LT_OK;
+		if (st == LT_OK)
+			st = json_path(f, lax && nk <= 32 ? 1u << (nk - 1) : 0, &lp);
+		char *p = st == LT_OK ? sql_lit(c->ops, lp.data, lp.len) : NULL;
+		buf_free(&lp);
+		if (p == NULL)
+			c->st = LT_EFATAL;
+		else
 			emit_tpl(c, c->ops->vals_fmt, p, NULL);
 		free(p);
 		return;
@@ -1572,7 +1590,8 @@ static const char trino_tables[] =
     "--     'projection.region.type'='enum', 'projection.region.values'='us-east-1,us-west-2',\n"
     "--     'storage.location.template'='s3://BUCKET/AWSLogs/ACCOUNT/CloudTrail/${region}/${day}');\n"
     "-- (see docs/scale-out.md for the invocation-log table and the lt_cloudtrail / lt_invocation views)\n"
-    "-- lt_vals(doc, path): the values of a field as ARRAY(VARCHAR), arrays expanded.\n";
+    "-- A field's values are read inline from doc with json_query in lax mode (Trino 419+,\n"
+    "-- Athena engine 3): no function needs defining.\n";
 
 static const char spark_tables[] =
     "-- Tables: lt_cloudtrail and lt_invocation with columns doc (JSON string), uid, event_time,\n"
