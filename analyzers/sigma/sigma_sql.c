@@ -1,0 +1,1716 @@
+/*
+ * sigma_sql.c — Sigma rules to SQL (see sigma_sql.h; docs/scale-out.md).
+ *
+ * For each rule the native ruleset loaded, the rule's file is parsed again
+ * with sigma_yaml (the k-th rule of a file is its k-th document, checked by
+ * title) and its detection is walked: selections become boolean SQL over the
+ * event views, the condition (sigma_cond) becomes AND/OR/NOT over them. A
+ * field is a list of values (its JSON value, or any array element at any key:
+ * every path with and without [*] after each key), and an item is true
+ * when any value satisfies the value predicate on `v` — the native engine's
+ * any-element rule. Everything a dialect writes differently (regex function,
+ * list predicate, JSON access, string escapes) is in one table, `dialects`.
+ * Anything that cannot be written with the same meaning makes the whole rule
+ * skipped with its reason: nothing is approximated silently.
+ */
+#include "analyzers/sigma/sigma_sql.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "analyzers/sigma/sigma_cond.h"
+#include "analyzers/sigma/sigma_corr.h"
+#include "analyzers/sigma/sigma_ext.h"
+#include "analyzers/sigma/sigma_yaml.h"
+#include "common/arena.h"
+
+#define MAX_SELS 256
+#define MAX_MODS 16
+
+typedef struct dialect_ops {
+	const char *name;
+	/* "any value of list L satisfies P(v)": two %s, L then P */
+	const char *any_fmt;
+	/* regex match of v against pattern literal %s */
+	const char *re_fmt;
+	/* a field's value list from doc: path, path with [*] after the first key (or NULL) */
+	const char *vals_fmt;  /* the values of JSON path %s (when not expand_paths) */
+	bool expand_paths;     /* vals written out as JSON paths with [*] variants */
+	const char *list1_fmt; /* a one-element list of column %s */
+	const char *present_fmt; /* JSON path %s present in doc (even as null) */
+	const char *null_fmt;    /* JSON path %s absent or null */
+	const char *num_fmt;     /* v as a number or NULL */
+	bool backslash_escapes;  /* string literals treat \ as an escape */
+	const char *text_type;   /* the string type of CAST */
+	const char *first_fmt;   /* the first element of list %s, or NULL */
+	const char *time_us;     /* event_time in microseconds since 1970, or NULL */
+} dialect_ops;
+
+/* Trino / Athena: the values of a field, inline. In lax mode SQL/JSON path
+ * unwraps an array at every member step, and [*] after the last key gives
+ * an array's elements (a scalar stays itself); scalars only, as text. */
+#define TRINO_VALS                                                                                     \
+	"filter(transform(CAST(json_parse(json_query(doc, %s WITH ARRAY WRAPPER)) AS ARRAY(JSON)), "      \
+	"x -> json_extract_scalar(json_format(x), '$')), x -> x IS NOT NULL)"
+#define TRINO_TIME_US "CAST(to_unixtime(try(from_iso8601_timestamp(event_time))) * 1000000 AS BIGINT)"
+
+static const dialect_ops dialects[] = {
+    [SIGMA_SQL_DUCKDB] = {"duckdb", "len(list_filter(%s, v -> %s)) > 0", "regexp_matches(v, %s)",
+                          "", true, "[%s]",
+                          "json_extract(doc, %s) IS NOT NULL",
+                          "coalesce(json_type(json_extract(doc, %s)), 'NULL') = 'NULL'",
+                          "TRY_CAST(v AS DOUBLE)", false, "VARCHAR", "(%s)[1]",
+                          "epoch_us(TRY_CAST(event_time AS TIMESTAMPTZ))"},
+    [SIGMA_SQL_ATHENA] = {"athena", "any_match(%s, v -> %s)", "regexp_like(v, %s)",
+                          TRINO_VALS, false, "ARRAY[%s]",
+                          "json_extract(doc, %s) IS NOT NULL",
+                          "coalesce(json_format(json_extract(doc, %s)), 'null') = 'null'",
+                          "TRY_CAST(v AS DOUBLE)", false, "VARCHAR", "element_at(%s, 1)", TRINO_TIME_US},
+    [SIGMA_SQL_TRINO] = {"trino", "any_match(%s, v -> %s)", "regexp_like(v, %s)", TRINO_VALS,
+                         false, "ARRAY[%s]", "json_extract(doc, %s) IS NOT NULL",
+                         "coalesce(json_format(json_extract(doc, %s)), 'null') = 'null'",
+                         "TRY_CAST(v AS DOUBLE)", false, "VARCHAR", "element_at(%s, 1)", TRINO_TIME_US},
+    [SIGMA_SQL_SPARK] = {"spark", "exists(%s, v -> %s)", "v RLIKE %s", "lt_vals(doc, %s)",
+                         false, "array(%s)", "get_json_object(doc, %s) IS NOT NULL",
+                         "coalesce(get_json_object(doc, %s), 'null') = 'null'", "TRY_CAST(v AS DOUBLE)",
+                         true, "STRING", "try_element_at(%s, 1)", "unix_micros(to_timestamp(event_time))"},
+};
+
+typedef struct sql_rule {
+	char *id, *title, *level;
+	ev_source src;
+	char *where; /* detection: the WHERE clause over its view */
+	char *from;  /* first_seen: the relation of its first-seen rows (NULL: the view) */
+	char *body;  /* correlation: the whole SELECT (NULL for a detection) */
+	const sigma_rule *r;
+	bool quiet; /* reports only through correlations: an input, no rows of its own */
+	const sigma_rule **inputs; /* correlation: its referenced rules */
+	size_t ninputs;
+} sql_rule;
+
+typedef struct sql_skip {
+	char *rule, *reason;
+} sql_skip;
+
+struct sigma_sql {
+	sigma_sql_dialect d;
+	sql_rule *rules;
+	size_t nrules, caprules;
+	sql_skip *skips;
+	size_t nskips, capskips;
+};
+
+/* One rule being compiled: output, and why it cannot be (first reason). */
+typedef struct cctx {
+	const dialect_ops *ops;
+	ev_source src;
+	buf *b;
+	lt_status st;
+	char why[256];
+} cctx;
+
+static void emit(cctx *c, const char *fmt, ...) LT_PRINTF(2, 3);
+static void emit(cctx *c, const char *fmt, ...)
+{
+	if (c->st != LT_OK)
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	c->st = buf_vprintf(c->b, fmt, ap);
+	va_end(ap);
+}
+
+static void cannot(cctx *c, const char *fmt, ...) LT_PRINTF(2, 3);
+static void cannot(cctx *c, const char *fmt, ...)
+{
+	if (c->why[0] != '\0')
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(c->why, sizeof c->why, fmt, ap);
+	va_end(ap);
+}
+
+/* Writes template tpl with each "%s" replaced by the next of args[0..n)
+ * and "%%" by "%" (the dialect table's templates are data, not formats). */
+static lt_status put_tpl(buf *b, const char *tpl, const char *const *args, size_t n)
+{
+	lt_status st = LT_OK;
+	size_t k = 0;
+	for (const char *p = tpl; *p && st == LT_OK; p++) {
+		if (p[0] == '%' && p[1] == 's') {
+			st = buf_puts(b, k < n ? args[k] : "");
+			k++;
+			p++;
+		} else if (p[0] == '%' && p[1] == '%') {
+			st = buf_putc(b, '%');
+			p++;
+		} else {
+			st = buf_putc(b, *p);
+		}
+	}
+	return st;
+}
+
+static void emit_tpl(cctx *c, const char *tpl, const char *a1, const char *a2)
+{
+	const char *args[2] = {a1, a2};
+	if (c->st == LT_OK)
+		c->st = put_tpl(c->b, tpl, args, 2);
+}
+
+bool sigma_sql_dialect_parse(const char *name, sigma_sql_dialect *out)
+{
+	for (size_t i = 0; i < sizeof dialects / sizeof dialects[0]; i++)
+		if (strcmp(name, dialects[i].name) == 0) {
+			*out = (sigma_sql_dialect)i;
+			return true;
+		}
+	return false;
+}
+
+const char *sigma_sql_dialect_name(sigma_sql_dialect d)
+{
+	return dialects[d].name;
+}
+
+/* ---- literals ------------------------------------------------------------ */
+
+/* A SQL string literal of s[0..n) into a fresh buffer (caller frees). */
+static char *sql_lit(const dialect_ops *ops, const char *s, size_t n)
+{
+	buf b;
+	buf_init(&b, SIGMA_SQL_MAX_SCRIPT);
+	lt_status st = buf_putc(&b, '\'');
+	for (size_t i = 0; i < n && st == LT_OK; i++) {
+		if (s[i] == '\'')
+			st = buf_putc(&b, '\'');
+		else if (s[i] == '\\' && ops->backslash_escapes)
+			st = buf_putc(&b, '\\');
+		if (st == LT_OK)
+			st = buf_putc(&b, s[i]);
+	}
+	if (st == LT_OK)
+		st = buf_putc(&b, '\'');
+	if (st != LT_OK) {
+		buf_free(&b);
+		return NULL;
+	}
+	return buf_detach(&b, NULL);
+}
+
+static void emit_lit(cctx *c, const char *s, size_t n)
+{
+	char *l = sql_lit(c->ops, s, n);
+	if (l == NULL)
+		c->st = LT_EFATAL;
+	else
+		emit(c, "%s", l);
+	free(l);
+}
+
+/* ---- values -------------------------------------------------------------- */
+
+enum { M_EXACT, M_CONTAINS, M_STARTS, M_ENDS };
+
+typedef struct vmods {
+	int mode;
+	bool cased, all, re, neq, num;
+	int cmp; /* -2 lt, -1 lte, 1 gte, 2 gt */
+	char re_flags[4];
+	bool exists;
+} vmods;
+
+/* Sigma plain value -> LIKE pattern (lowercased unless cased); *wild says
+ * whether it holds a wildcard. */
+static lt_status like_pattern(const char *s, size_t n, const vmods *m, buf *out, bool *wild)
+{
+	lt_status st = LT_OK;
+	*wild = m->mode != M_EXACT;
+	if (m->mode == M_CONTAINS || m->mode == M_ENDS)
+		st = buf_putc(out, '%');
+	for (size_t i = 0; i < n && st == LT_OK; i++) {
+		char ch = s[i];
+		if (ch == '\\' && i + 1 < n && (s[i + 1] == '*' || s[i + 1] == '?' || s[i + 1] == '\\')) {
+			ch = s[++i];
+		} else if (ch == '*' || ch == '?') {
+			*wild = true;
+			st = buf_putc(out, ch == '*' ? '%' : '_');
+			continue;
+		}
+		if (!m->cased && ch >= 'A' && ch <= 'Z')
+			ch = (char)(ch - 'A' + 'a');
+		if (ch == '%' || ch == '_' || ch == '\\')
+			st = buf_putc(out, '\\');
+		if (st == LT_OK)
+			st = buf_putc(out, ch);
+	}
+	if (st == LT_OK && (m->mode == M_CONTAINS || m->mode == M_STARTS))
+		st = buf_putc(out, '%');
+	return st;
+}
+
+/* Unescapes a LIKE pattern without wildcards back to its literal. */
+static void unlike(buf *p)
+{
+	size_t w = 0;
+	for (size_t r = 0; r < p->len; r++) {
+		if (p->data[r] == '\\' && r + 1 < p->len)
+			r++;
+		p->data[w++] = p->data[r];
+	}
+	p->len = w;
+	if (p->len > 0 || p->data != NULL)
+		p->data[w] = '\0';
+}
+
+/* Constructs RE2 (DuckDB), Joni/Java (Trino) and Java (Spark) read
+ * differently from PCRE2, or not at all: refuse rather than differ. */
+static const char *pcre_only(const char *re)
+{
+	static const char *const bad[] = {"(?=", "(?!", "(?<=", "(?<!", "(?>", "(?|", "(?P=", "\\K",
+	                                  "\\R", "\\h", "\\Z", "\\G", "*+", "++", "?+", "}+", "(*", "\\x{"};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+		if (strstr(re, bad[i]) != NULL)
+			return bad[i];
+	for (const char *p = strchr(re, '\\'); p != NULL; p = strchr(p + 2, '\\')) {
+		if (p[1] >= '1' && p[1] <= '9')
+			return "back-reference";
+		if (p[1] == '\0')
+			break;
+	}
+	return NULL;
+}
+
+/* The predicate on v for one value. */
+static void value_pred(cctx *c, const vmods *m, const sigma_ynode *val)
+{
+	const char *s = sigma_yaml_str(val);
+	if (s == NULL) {
+		cannot(c, "a value that is a list or map inside a value list");
+		return;
+	}
+	if (m->re) {
+		const char *bad = pcre_only(s);
+		if (bad != NULL) {
+			cannot(c, "re uses %s, which the %s regex engine does not read as PCRE2 does", bad,
+			       c->ops->name);
+			return;
+		}
+		buf p;
+		buf_init(&p, SIGMA_SQL_MAX_SCRIPT);
+		lt_status st = LT_OK;
+		if (m->re_flags[0] != '\0')
+			st = buf_printf(&p, "(?%s)", m->re_flags);
+		if (st == LT_OK)
+			st = buf_append(&p, s, val->n);
+		char *l = st == LT_OK ? sql_lit(c->ops, p.data, p.len) : NULL;
+		if (l == NULL)
+			c->st = LT_EFATAL;
+		else
+			emit_tpl(c, c->ops->re_fmt, l, NULL);
+		free(l);
+		buf_free(&p);
+		return;
+	}
+	if (m->num) {
+		char *end = NULL;
+		double d = strtod(s, &end);
+		if (end == s || *end != '\0') {
+			cannot(c, "numeric comparison with %s", s);
+			return;
+		}
+		static const char *const ops[] = {"<", "<=", "", ">=", ">"};
+		emit(c, "%s %s %.17g", c->ops->num_fmt, ops[m->cmp + 2], d);
+		return;
+	}
+	buf p;
+	buf_init(&p, SIGMA_SQL_MAX_SCRIPT);
+	bool wild = false;
+	if (like_pattern(s, val->n, m, &p, &wild) != LT_OK) {
+		c->st = LT_EFATAL;
+		buf_free(&p);
+		return;
+	}
+	const char *lhs = m->cased ? "v" : "lower(v)";
+	if (wild) {
+		emit(c, "%s LIKE ", lhs);
+		emit_lit(c, p.data ? p.data : "", p.len);
+		emit(c, " ESCAPE ");
+		emit_lit(c, "\\", 1);
+	} else {
+		unlike(&p);
+		emit(c, "%s = ", lhs);
+		emit_lit(c, p.data ? p.data : "", p.len);
+	}
+	buf_free(&p);
+}
+
+/* ---- fields -------------------------------------------------------------- */
+
+static bool derived_field(const cctx *c, const char *f)
+{
+	if (c->src == EV_SRC_INVOCATION)
+		return strcmp(f, "prompt") == 0 || strcmp(f, "system") == 0 || strcmp(f, "response") == 0;
+	return c->src == EV_SRC_CLOUDTRAIL && strcmp(f, "credential") == 0;
+}
+
+/* JSON path '$."a"."b"' of a dotted field; bit i of stars puts [*] after
+ * key i (an array there: any element). */
+static lt_status json_path(const char *f, unsigned stars, buf *out)
+{
+	lt_status st = buf_putc(out, '$');
+	unsigned i = 0;
+	for (const char *p = f; st == LT_OK; i++) {
+		const char *dot = strchr(p, '.');
+		size_t n = dot ? (size_t)(dot - p) : strlen(p);
+		st = buf_puts(out, ".\"");
+		for (size_t k = 0; k < n && st == LT_OK; k++)
+			st = p[k] == '"' ? buf_puts(out, "\\\"") : buf_putc(out, p[k]);
+		if (st == LT_OK)
+			st = buf_putc(out, '"');
+		if (st == LT_OK && (stars & (1u << i)))
+			st = buf_puts(out, "[*]");
+		if (dot == NULL)
+			break;
+		p = dot + 1;
+	}
+	return st;
+}
+
+static char *path_lit(cctx *c, const char *f, unsigned stars)
+{
+	buf p;
+	buf_init(&p, SIGMA_SQL_MAX_SCRIPT);
+	char *l = NULL;
+	if (json_path(f, stars, &p) == LT_OK)
+		l = sql_lit(c->ops, p.data, p.len);
+	buf_free(&p);
+	if (l == NULL)
+		c->st = LT_EFATAL;
+	return l;
+}
+
+/* The values of a field as a list of strings. DuckDB: key by key, each
+ * step (lt_step) reads the key of every value so far and, where that is an
+ * array, its elements too (any element at any key, as natively), parsing
+ * each value once; objects and arrays are dropped at the end (lt_scalars: they
+ * match nothing, as natively). Other dialects: the lt_vals function the
+ * table set-up defines. */
+static void emit_vals(cctx *c, const char *f)
+{
+	if (derived_field(c, f)) {
+		emit_tpl(c, c->ops->list1_fmt, f, NULL);
+		return;
+	}
+	if (!c->ops->expand_paths) {
+		unsigned nk = 1;
+		for (const char *p = f; *p; p++)
+			nk += *p == '.';
+		buf lp;
+		buf_init(&lp, SIGMA_SQL_MAX_SCRIPT);
+		bool lax = strncmp(c->ops->vals_fmt, "lt_vals", 7) != 0;
+		lt_status st = lax ? buf_puts(&lp, "lax ") : LT_OK;
+		if (st == LT_OK)
+			st = json_path(f, lax && nk <= 32 ? 1u << (nk - 1) : 0, &lp);
+		char *p = st == LT_OK ? sql_lit(c->ops, lp.data, lp.len) : NULL;
+		buf_free(&lp);
+		if (p == NULL)
+			c->st = LT_EFATAL;
+		else
+			emit_tpl(c, c->ops->vals_fmt, p, NULL);
+		free(p);
+		return;
+	}
+	emit(c, "lt_scalars(");
+	size_t nk = 0;
+	for (const char *p = f; p != NULL; p = strchr(p, '.'), p = p ? p + 1 : NULL)
+		nk++;
+	for (size_t i = 1; i < nk; i++)
+		emit(c, "lt_step(");
+	bool first = true;
+	for (const char *p = f; p != NULL && c->st == LT_OK;) {
+		const char *dot = strchr(p, '.');
+		size_t n = dot ? (size_t)(dot - p) : strlen(p);
+		char key[512];
+		snprintf(key, sizeof key, "%.*s", (int)(n < sizeof key ? n : sizeof key - 1), p);
+		char *lit = path_lit(c, key, 0);
+		if (lit != NULL && first) { /* the record's top-level members are split once, in `top` */
+			emit(c, "lt_top(top, doc, ");
+			emit_lit(c, key, strlen(key));
+			emit(c, ", %s)", lit);
+		} else if (lit != NULL) {
+			emit(c, ", %s)", lit);
+		}
+		first = false;
+		free(lit);
+		p = dot ? dot + 1 : NULL;
+	}
+	emit(c, ")");
+}
+
+/* exists / null on a field: present (even as null), absent, absent or null. */
+enum { P_PRESENT, P_ABSENT, P_NULLISH };
+
+static void emit_presence(cctx *c, const char *f, int mode)
+{
+	if (derived_field(c, f)) {
+		emit(c, mode == P_PRESENT ? "(%s IS NOT NULL)" : "(%s IS NULL)", f);
+		return;
+	}
+	char *p = path_lit(c, f, 0);
+	if (p == NULL)
+		return;
+	emit(c, mode == P_ABSENT ? "(NOT " : "(");
+	emit_tpl(c, mode == P_NULLISH ? c->ops->null_fmt : c->ops->present_fmt, p, NULL);
+	emit(c, ")");
+	free(p);
+}
+
+/* ---- items --------------------------------------------------------------- */
+
+static bool parse_mods(cctx *c, char **mods, size_t n, vmods *m)
+{
+	memset(m, 0, sizeof *m);
+	for (size_t i = 0; i < n; i++) {
+		const char *x = mods[i];
+		if (strcmp(x, "contains") == 0)
+			m->mode = M_CONTAINS;
+		else if (strcmp(x, "startswith") == 0)
+			m->mode = M_STARTS;
+		else if (strcmp(x, "endswith") == 0)
+			m->mode = M_ENDS;
+		else if (strcmp(x, "cased") == 0)
+			m->cased = true;
+		else if (strcmp(x, "all") == 0)
+			m->all = true;
+		else if (strcmp(x, "neq") == 0)
+			m->neq = true;
+		else if (strcmp(x, "exists") == 0)
+			m->exists = true;
+		else if (strcmp(x, "re") == 0)
+			m->re = true;
+		else if (m->re && (strcmp(x, "i") == 0 || strcmp(x, "m") == 0 || strcmp(x, "s") == 0)) {
+			if (strchr(m->re_flags, x[0]) == NULL && strlen(m->re_flags) < 3)
+				strncat(m->re_flags, x, 1);
+		} else if (strcmp(x, "lt") == 0 || strcmp(x, "lte") == 0 || strcmp(x, "gte") == 0 ||
+		           strcmp(x, "gt") == 0) {
+			m->num = true;
+			m->cmp = strcmp(x, "lt") == 0 ? -2 : strcmp(x, "lte") == 0 ? -1 : strcmp(x, "gte") == 0 ? 1 : 2;
+		} else {
+			cannot(c, "modifier %s is not compiled to SQL", x);
+			return false;
+		}
+	}
+	return true;
+}
+
+/* `field|mods: value(s)` */
+static void emit_item(cctx *c, const char *key, const sigma_ynode *val)
+{
+	char tmp[512];
+	if (strlen(key) >= sizeof tmp) {
+		cannot(c, "field name longer than %zu bytes", sizeof tmp - 1);
+		return;
+	}
+	strcpy(tmp, key);
+	char *mods[MAX_MODS];
+	size_t nm = 0;
+	char *bar = strchr(tmp, '|');
+	while (bar != NULL && nm < MAX_MODS) {
+		*bar = '\0';
+		mods[nm++] = bar + 1;
+		bar = strchr(bar + 1, '|');
+	}
+	const char *field = tmp;
+	if (field[0] == '\0') {
+		cannot(c, "keyword search (no field name) is not compiled to SQL");
+		return;
+	}
+	if (c->src == EV_SRC_INVOCATION && strncmp(field, "llmtrail.", 9) == 0) {
+		cannot(c, "%s is computed by llmtrail's prompt analysis (analyzers/sigma/sigma_prompt.c), which SQL does not run",
+		       field);
+		return;
+	}
+	if (c->src == EV_SRC_INVOCATION && strcmp(field, "tool_calls") == 0) {
+		cannot(c, "tool_calls is not derived in SQL (streamed tool calls are rebuilt from partial JSON)");
+		return;
+	}
+	vmods m;
+	if (!parse_mods(c, mods, nm, &m))
+		return;
+	if (m.exists) {
+		bool want = true;
+		if (!sigma_yaml_bool(val, &want)) {
+			cannot(c, "exists wants true or false");
+			return;
+		}
+		emit_presence(c, field, want ? P_PRESENT : P_ABSENT);
+		return;
+	}
+	size_t nv = val->type == SIGMA_Y_SEQ ? val->len : 1;
+	const sigma_ynode *const *vs =
+	    val->type == SIGMA_Y_SEQ ? (const sigma_ynode *const *)val->items : (const sigma_ynode *const *)&val;
+	if (val->type == SIGMA_Y_MAP) {
+		cannot(c, "a map as a field value");
+		return;
+	}
+	emit(c, "(");
+	if (m.neq) {
+		emit_presence(c, field, P_PRESENT);
+		emit(c, " AND NOT ");
+	}
+	bool any_null = false;
+	size_t nreal = 0;
+	for (size_t i = 0; i < nv; i++) {
+		if (sigma_yaml_is_null(vs[i]))
+			any_null = true;
+		else
+			nreal++;
+	}
+	if (any_null)
+		emit_presence(c, field, P_NULLISH);
+	if (nreal > 0) {
+		if (any_null)
+			emit(c, " OR ");
+		/* all: one any-match per value AND-ed; otherwise one any-match of the OR */
+		size_t groups = m.all ? nreal : 1;
+		size_t k = 0;
+		for (size_t g = 0; g < groups; g++) {
+			if (g > 0)
+				emit(c, " AND ");
+			emit(c, "(");
+			/* any_fmt is "… %s … %s …": write its text around the list and the predicate */
+			const char *fmt = c->ops->any_fmt;
+			const char *s1 = strstr(fmt, "%s");
+			const char *s2 = strstr(s1 + 2, "%s");
+			emit(c, "%.*s", (int)(s1 - fmt), fmt);
+			emit_vals(c, field);
+			emit(c, "%.*s", (int)(s2 - s1 - 2), s1 + 2);
+			size_t written = 0;
+			for (; k < nv; k++) {
+				if (sigma_yaml_is_null(vs[k]))
+					continue;
+				if (written > 0)
+					emit(c, " OR ");
+				emit(c, "(");
+				value_pred(c, &m, vs[k]);
+				emit(c, ")");
+				written++;
+				if (m.all) {
+					k++;
+					break;
+				}
+			}
+			emit(c, "%s", s2 + 2);
+			emit(c, ")");
+		}
+	}
+	emit(c, ")");
+}
+
+/* A selection: map (AND of items), list of maps (OR), else keywords. */
+static void emit_selection(cctx *c, const sigma_ynode *sel)
+{
+	if (sel->type == SIGMA_Y_MAP) {
+		emit(c, "(");
+		if (sel->len == 0)
+			emit(c, "TRUE");
+		for (size_t i = 0; i < sel->len; i++) {
+			if (i > 0)
+				emit(c, " AND ");
+			emit_item(c, sel->pairs[i].key->s, sel->pairs[i].value);
+		}
+		emit(c, ")");
+	} else if (sel->type == SIGMA_Y_SEQ && sel->len > 0 && sel->items[0]->type == SIGMA_Y_MAP) {
+		emit(c, "(");
+		for (size_t i = 0; i < sel->len; i++) {
+			if (i > 0)
+				emit(c, " OR ");
+			if (sel->items[i]->type != SIGMA_Y_MAP) {
+				cannot(c, "a selection list mixing maps and values");
+				return;
+			}
+			emit_selection(c, sel->items[i]);
+		}
+		emit(c, ")");
+	} else {
+		cannot(c, "keyword search (a list of plain values) is not compiled to SQL");
+	}
+}
+
+static void emit_cond(cctx *c, const sigma_cond *k, const sigma_ynode *const *sels)
+{
+	switch (k->op) {
+	case SIGMA_C_SEL:
+		emit_selection(c, sels[k->sel]);
+		return;
+	case SIGMA_C_NOT:
+		emit(c, "(NOT COALESCE(");
+		emit_cond(c, k->kids[0], sels);
+		emit(c, ", FALSE))");
+		return;
+	case SIGMA_C_AND:
+	case SIGMA_C_ALL_OF:
+	case SIGMA_C_OR:
+	case SIGMA_C_ONE_OF: {
+		bool and = k->op == SIGMA_C_AND || k->op == SIGMA_C_ALL_OF;
+		emit(c, "(");
+		if (k->n == 0)
+			emit(c, and ? "TRUE" : "FALSE");
+		for (size_t i = 0; i < k->n; i++) {
+			if (i > 0)
+				emit(c, and ? " AND " : " OR ");
+			emit(c, "COALESCE(");
+			emit_cond(c, k->kids[i], sels);
+			emit(c, ", FALSE)");
+		}
+		emit(c, ")");
+		return;
+	}
+	}
+}
+
+/* The WHERE clause of a detection document into c->b, or c->why. */
+static void compile_detection(cctx *c, arena *a, const sigma_ynode *det)
+{
+	const char *names[MAX_SELS];
+	const sigma_ynode *sels[MAX_SELS];
+	size_t n = 0;
+	const sigma_ynode *cond = NULL;
+	for (size_t i = 0; i < det->len; i++) {
+		const char *k = det->pairs[i].key->s;
+		if (strcmp(k, "condition") == 0) {
+			cond = det->pairs[i].value;
+		} else if (strcmp(k, "timeframe") == 0) {
+			cannot(c, "timeframe (Sigma 1 aggregation)");
+			return;
+		} else if (n < MAX_SELS) {
+			names[n] = k;
+			sels[n++] = det->pairs[i].value;
+		} else {
+			cannot(c, "more than %d search identifiers", MAX_SELS);
+			return;
+		}
+	}
+	if (cond == NULL) {
+		cannot(c, "no condition");
+		return;
+	}
+	size_t nc = cond->type == SIGMA_Y_SEQ ? cond->len : 1;
+	emit(c, "(");
+	for (size_t i = 0; i < nc && c->why[0] == '\0'; i++) {
+		const char *text = sigma_yaml_str(cond->type == SIGMA_Y_SEQ ? cond->items[i] : cond);
+		sigma_cond *tree = NULL;
+		bool unsupported = false;
+		lt_error err;
+		lt_error_clear(&err);
+		if (text == NULL || sigma_cond_parse(a, text, names, n, &tree, &unsupported, &err) != LT_OK) {
+			cannot(c, "condition: %s", text ? err.msg : "not a string");
+			return;
+		}
+		if (i > 0)
+			emit(c, " OR ");
+		emit(c, "COALESCE(");
+		emit_cond(c, tree, sels);
+		emit(c, ", FALSE)");
+	}
+	emit(c, ")");
+}
+
+/* ---- rules --------------------------------------------------------------- */
+
+static char *dupstr(const char *s)
+{
+	size_t n = strlen(s) + 1;
+	char *d = malloc(n);
+	if (d != NULL)
+		memcpy(d, s, n);
+	return d;
+}
+
+static lt_status add_skip(sigma_sql *q, const sigma_rule *r, const char *reason)
+{
+	if (q->nskips == q->capskips) {
+		size_t cap = q->capskips ? q->capskips * 2 : 32;
+		sql_skip *s = realloc(q->skips, cap * sizeof *s);
+		if (s == NULL)
+			return LT_EFATAL;
+		q->skips = s;
+		q->capskips = cap;
+	}
+	const char *id = sigma_rule_id(r)[0] ? sigma_rule_id(r) : sigma_rule_title(r);
+	sql_skip *s = &q->skips[q->nskips];
+	s->rule = dupstr(id);
+	s->reason = dupstr(reason);
+	if (s->rule == NULL || s->reason == NULL) {
+		free(s->rule);
+		free(s->reason);
+		return LT_EFATAL;
+	}
+	q->nskips++;
+	return LT_OK;
+}
+
+static lt_status add_rule(sigma_sql *q, const sigma_rule *r, char *where, char *body, bool quiet)
+{
+	if (q->nrules == q->caprules) {
+		size_t cap = q->caprules ? q->caprules * 2 : 64;
+		sql_rule *s = realloc(q->rules, cap * sizeof *s);
+		if (s == NULL)
+			return LT_EFATAL;
+		q->rules = s;
+		q->caprules = cap;
+	}
+	sql_rule *x = &q->rules[q->nrules];
+	x->id = dupstr(sigma_rule_id(r)[0] ? sigma_rule_id(r) : sigma_rule_title(r));
+	x->title = dupstr(sigma_rule_title(r));
+	x->level = dupstr(sigma_rule_level(r));
+	x->src = sigma_rule_source(r);
+	x->where = where;
+	x->from = NULL;
+	x->body = body;
+	x->r = r;
+	x->quiet = quiet;
+	x->inputs = NULL;
+	x->ninputs = 0;
+	if (x->id == NULL || x->title == NULL || x->level == NULL) {
+		free(x->id);
+		free(x->title);
+		free(x->level);
+		return LT_EFATAL;
+	}
+	q->nrules++;
+	return LT_OK;
+}
+
+/* One parsed rule file: its documents, in order. */
+typedef struct rfile {
+	const char *name;
+	sigma_ynode **docs;
+	size_t ndocs, next;
+	char *text;
+} rfile;
+
+static lt_status load_file(arena *a, const char *path, rfile *f, lt_error *err)
+{
+	free(f->text);
+	memset(f, 0, sizeof *f);
+	f->name = path;
+	FILE *fp = fopen(path, "rb");
+	if (fp == NULL)
+		return lt_error_set(err, LT_EFILE, "%s: cannot open", path);
+	f->text = malloc(SIGMA_YAML_MAX_BYTES + 1);
+	size_t n = f->text ? fread(f->text, 1, SIGMA_YAML_MAX_BYTES + 1, fp) : 0;
+	fclose(fp);
+	if (f->text == NULL)
+		return lt_error_set(err, LT_EFATAL, "out of memory");
+	if (n > SIGMA_YAML_MAX_BYTES)
+		return lt_error_set(err, LT_EFILE, "%s: larger than %u bytes", path, SIGMA_YAML_MAX_BYTES);
+	f->text[n] = '\0';
+	return sigma_yaml_load(a, f->text, n, &f->docs, &f->ndocs, err);
+}
+
+static void emit_first(cctx *c, const char *f);
+
+/* llmtrail.first_seen (sigma_ext.h, sigma_fs_feed()) as windows over the
+ * rule's matching rows: a row is kept when its value tuple is the first of
+ * its group (row_number 1 in replay order) and the baseline has passed since
+ * the group's first matching row (baseline_from: rule, the rule's first). */
+static void emit_first_seen(cctx *c, arena *a, const sigma_ynode *ext_node, const char *where)
+{
+	sigma_ext ext;
+	bool unsup = false;
+	lt_error err;
+	lt_error_clear(&err);
+	if (sigma_ext_parse(a, ext_node, &ext, &unsup, &err) != LT_OK || !ext.first_seen) {
+		cannot(c, "llmtrail: %.200s", err.msg);
+		return;
+	}
+	if (c->ops->time_us == NULL) {
+		cannot(c, "first_seen needs event times, which the %s script does not read", c->ops->name);
+		return;
+	}
+	emit(c, "(SELECT * FROM (SELECT *,\n    min(lt_t) OVER (%s) AS lt_since,\n"
+	        "    row_number() OVER (PARTITION BY lt_g, lt_v ORDER BY lt_t, uid) AS lt_nth\n"
+	        "  FROM (SELECT *, %s AS lt_t,\n    ",
+	     ext.fs_from_rule ? "" : "PARTITION BY lt_g", c->ops->time_us);
+	for (int pass = 0; pass < 2; pass++) {
+		const char **f = pass ? ext.fs_fields : ext.fs_group;
+		size_t n = pass ? ext.fs_nfields : ext.fs_ngroup;
+		emit(c, n ? "concat(" : "''");
+		for (size_t i = 0; i < n; i++) {
+			emit(c, "%scoalesce(", i ? ", chr(31), " : "");
+			emit_first(c, f[i]);
+			emit(c, ", '')");
+		}
+		emit(c, "%s AS %s", n ? ")" : "", pass ? "lt_v" : "lt_g");
+		emit(c, pass ? "\n" : ",\n    ");
+	}
+	emit(c, "  FROM %s WHERE %s) AS lt_fs1) AS lt_fs2\n  WHERE lt_nth = 1 AND lt_t - lt_since >= %lld)",
+	     c->src == EV_SRC_INVOCATION ? "lt_invocation" : "lt_cloudtrail", where, (long long)ext.fs_baseline_us);
+}
+
+/* Why the rule (LOADED, a detection) cannot be compiled at all, or NULL. */
+static const char *rule_level_reason(const sigma_rule *r, const sigma_ynode *doc, char *tmp, size_t n)
+{
+	if (sigma_rule_source(r) != EV_SRC_CLOUDTRAIL && sigma_rule_source(r) != EV_SRC_INVOCATION)
+		return "no SQL table for its log source";
+	const sigma_ynode *ext = sigma_yaml_get(doc, "llmtrail");
+	for (size_t i = 0; ext != NULL && ext->type == SIGMA_Y_MAP && i < ext->len; i++) {
+		const char *k = ext->pairs[i].key->s;
+		if (strcmp(k, "redact") != 0 && strcmp(k, "first_seen") != 0) {
+			snprintf(tmp, n, "llmtrail.%s (an llmtrail validator or state the SQL engines lack)", k);
+			return tmp;
+		}
+	}
+	return NULL;
+}
+
+static lt_status compile_rule(sigma_sql *q, const sigma_rule *r, const sigma_ynode *doc, arena *a,
+                              bool quiet)
+{
+	char tmp[256];
+	const char *why = rule_level_reason(r, doc, tmp, sizeof tmp);
+	if (why != NULL)
+		return add_skip(q, r, why);
+	buf b;
+	buf_init(&b, SIGMA_SQL_MAX_SCRIPT);
+	cctx c = {.ops = &dialects[q->d], .src = sigma_rule_source(r), .b = &b, .st = LT_OK};
+	c.why[0] = '\0';
+	const sigma_ynode *det = sigma_yaml_get(doc, "detection");
+	if (det == NULL || det->type != SIGMA_Y_MAP)
+		cannot(&c, "no detection map");
+	else
+		compile_detection(&c, a, det);
+	if (c.st != LT_OK) {
+		buf_free(&b);
+		return c.st;
+	}
+	if (c.why[0] != '\0') {
+		buf_free(&b);
+		return add_skip(q, r, c.why);
+	}
+	char *from = NULL;
+	const sigma_ynode *fs = sigma_yaml_get(sigma_yaml_get(doc, "llmtrail"), "first_seen");
+	if (fs != NULL) {
+		buf fb;
+		buf_init(&fb, SIGMA_SQL_MAX_SCRIPT);
+		c.b = &fb;
+		emit_first_seen(&c, a, sigma_yaml_get(doc, "llmtrail"), b.data);
+		from = c.st == LT_OK && c.why[0] == '\0' ? buf_detach(&fb, NULL) : NULL;
+		buf_free(&fb);
+		if (c.st != LT_OK || (from == NULL && c.why[0] == '\0')) {
+			buf_free(&b);
+			return LT_EFATAL;
+		}
+		if (from == NULL) {
+			buf_free(&b);
+			return add_skip(q, r, c.why);
+		}
+		buf_reset(&b);
+		if (buf_puts(&b, "TRUE") != LT_OK) {
+			free(from);
+			buf_free(&b);
+			return LT_EFATAL;
+		}
+	}
+	char *where = buf_detach(&b, NULL);
+	if (where == NULL) {
+		free(from);
+		return LT_EFATAL;
+	}
+	lt_status st = add_rule(q, r, where, NULL, quiet);
+	if (st != LT_OK) {
+		free(where);
+		free(from);
+	} else {
+		q->rules[q->nrules - 1].from = from;
+	}
+	return st;
+}
+
+/* Calls fn(ctx, rule, its document or NULL) for every rule of rs, in order. */
+typedef lt_status (*rule_fn)(void *ctx, const sigma_rule *r, const sigma_ynode *doc);
+
+static lt_status walk(const sigma_ruleset *rs, arena *a, rule_fn fn, void *ctx, lt_error *err)
+{
+	rfile f = {0};
+	lt_status st = LT_OK;
+	for (size_t i = 0; i < ruleset_count(rs) && st == LT_OK; i++) {
+		const sigma_rule *r = ruleset_rule(rs, i);
+		const char *file = sigma_rule_file(r);
+		if (f.name == NULL || strcmp(f.name, file) != 0) {
+			st = load_file(a, file, &f, err);
+			if (st != LT_OK)
+				break;
+		}
+		const sigma_ynode *doc = f.next < f.ndocs ? f.docs[f.next++] : NULL;
+		const char *title = doc ? sigma_yaml_str(sigma_yaml_get(doc, "title")) : NULL;
+		if (doc != NULL && (sigma_yaml_get(doc, "action") != NULL ||
+		                    strcmp(title ? title : "", sigma_rule_title(r)) != 0))
+			doc = NULL;
+		st = fn(ctx, r, doc);
+	}
+	free(f.text);
+	return st;
+}
+
+/* Detection rules that report only through a correlation (no `generate:
+ * true`): the native scan shows no hit of theirs. */
+typedef struct quiet_set {
+	char **names;
+	size_t n, cap;
+} quiet_set;
+
+static lt_status collect_quiet(void *ctx, const sigma_rule *r, const sigma_ynode *doc)
+{
+	quiet_set *qs = ctx;
+	/* natively, base rules are hidden only by a correlation that loads */
+	if (doc == NULL || sigma_rule_kind(r) != SIGMA_KIND_CORRELATION || sigma_rule_state(r) != SIGMA_LOADED)
+		return LT_OK;
+	const sigma_ynode *corr = sigma_yaml_get(doc, "correlation");
+	bool gen = false;
+	if (sigma_yaml_bool(sigma_yaml_get(corr, "generate"), &gen) && gen)
+		return LT_OK;
+	const sigma_ynode *rules = sigma_yaml_get(corr, "rules");
+	size_t n = rules && rules->type == SIGMA_Y_SEQ ? rules->len : 0;
+	for (size_t i = 0; i < n; i++) {
+		const char *name = sigma_yaml_str(rules->items[i]);
+		if (name == NULL)
+			continue;
+		if (qs->n == qs->cap) {
+			size_t cap = qs->cap ? qs->cap * 2 : 32;
+			char **v = realloc(qs->names, cap * sizeof *v);
+			if (v == NULL)
+				return LT_EFATAL;
+			qs->names = v;
+			qs->cap = cap;
+		}
+		if ((qs->names[qs->n] = dupstr(name)) == NULL)
+			return LT_EFATAL;
+		qs->n++;
+	}
+	return LT_OK;
+}
+
+static bool is_quiet(const quiet_set *qs, const sigma_rule *r)
+{
+	for (size_t i = 0; i < qs->n; i++)
+		if (strcmp(qs->names[i], sigma_rule_id(r)) == 0 || strcmp(qs->names[i], sigma_rule_name(r)) == 0)
+			return true;
+	return false;
+}
+
+/* ---- correlations -------------------------------------------------------- */
+
+/* A correlation is one fold per group over its events in replay order (time,
+ * then source, then uid), the state machine of sigma_corr.c written as SQL:
+ * DuckDB's list_reduce over a list of lt_st (the element and the state share
+ * one type: an element is a state holding only its event x). The state keeps
+ * the window (w), the temporal marks (m), a fixed window's end (wend), the
+ * firings so far (k) and the events they handed out (out). A lambda over a
+ * one-element list names an intermediate value (list_transform([v], n -> …)). */
+
+static void free_rule(sql_rule *x)
+{
+	free(x->id);
+	free(x->title);
+	free(x->level);
+	free(x->where);
+	free(x->from);
+	free(x->body);
+	free(x->inputs);
+}
+
+static bool corr_uses(const sql_rule *c, const sigma_rule *b)
+{
+	for (size_t i = 0; i < c->ninputs; i++)
+		if (c->inputs[i] == b)
+			return true;
+	return false;
+}
+
+static const sql_rule *compiled_detection(const sigma_sql *q, const sigma_rule *b)
+{
+	for (size_t i = 0; i < q->nrules; i++)
+		if (q->rules[i].r == b && q->rules[i].body == NULL)
+			return &q->rules[i];
+	return NULL;
+}
+
+static const char *skip_reason(const sigma_sql *q, const sigma_rule *b)
+{
+	const char *id = sigma_rule_id(b)[0] ? sigma_rule_id(b) : sigma_rule_title(b);
+	for (size_t i = 0; i < q->nskips; i++)
+		if (strcmp(q->skips[i].rule, id) == 0)
+			return q->skips[i].reason;
+	return "not compiled";
+}
+
+static size_t rule_index(const sigma_ruleset *rs, const sigma_rule *b)
+{
+	for (size_t i = 0; i < ruleset_count(rs); i++)
+		if (ruleset_rule(rs, i) == b)
+			return i;
+	return 0;
+}
+
+typedef struct corr_spec {
+	const sigma_corr *k;
+	int type;
+	size_t nrefs;
+	long long span;
+} corr_spec;
+
+static const char *const corr_type_names[] = {"event_count", "value_count", "value_sum", "value_avg",
+                                              "temporal", "temporal_ordered", "value_percentile"};
+
+/* The marks after event y.x on state s (sigma_corr.c aggregate()):
+ * temporal, the last time of each rule; temporal_ordered, the latest start
+ * of a chain through each step; other types keep s.m. */
+static void emit_marks(cctx *c, const corr_spec *k, const char *s)
+{
+	if (k->type == SIGMA_CORR_TEMPORAL)
+		emit(c, "list_transform(range(%zu), i -> CASE WHEN i = y.x.ref THEN y.x.t ELSE %s.m[i + 1] END)",
+		     k->nrefs, s);
+	else if (k->type == SIGMA_CORR_TEMPORAL_ORDERED)
+		emit(c,
+		     "list_transform(range(%zu), i -> CASE WHEN i <> y.x.ref THEN %s.m[i + 1] WHEN i = 0 THEN y.x.t\n"
+		     "      WHEN %s.m[i] >= y.x.t - %lld AND (%s.m[i + 1] IS NULL OR %s.m[i] > %s.m[i + 1]) THEN %s.m[i]\n"
+		     "      ELSE %s.m[i + 1] END)",
+		     k->nrefs, s, s, k->span, s, s, s, s, s);
+	else
+		emit(c, "%s.m", s);
+}
+
+/* The aggregate the condition is about: over window w and marks m, for a
+ * sliding window after event y.x (marks within the timespan), for a fixed
+ * one when it closes (every mark). */
+static void emit_agg(cctx *c, const corr_spec *k, const char *w, const char *m, bool sliding)
+{
+	char mark[96];
+	if (sliding)
+		snprintf(mark, sizeof mark, "coalesce(mk >= y.x.t - %lld, FALSE)", k->span);
+	else
+		snprintf(mark, sizeof mark, "mk IS NOT NULL");
+	switch (k->type) {
+	case SIGMA_CORR_EVENT_COUNT:
+		emit(c, "len(%s)", w);
+		break;
+	case SIGMA_CORR_VALUE_COUNT:
+		emit(c, "len(list_distinct(list_transform(%s, e -> e.v)))", w);
+		break;
+	case SIGMA_CORR_VALUE_SUM:
+		emit(c, "list_sum(list_transform(%s, e -> e.n))", w);
+		break;
+	case SIGMA_CORR_VALUE_AVG:
+		emit(c, "list_avg(list_transform(%s, e -> e.n))", w);
+		break;
+	case SIGMA_CORR_VALUE_PERCENTILE: /* nearest rank, as sigma_corr.c percentile() */
+		emit(c,
+		     "list_sort(list_transform(%s, e -> e.n))[greatest(1, least(len(%s),"
+		     " CAST(ceil(CAST(%.17g AS DOUBLE) * len(%s) / CAST(100 AS DOUBLE)) AS BIGINT)))]",
+		     w, w, sigma_corr_percentile(k->k), w);
+		break;
+	case SIGMA_CORR_TEMPORAL:
+		emit(c, "len(list_filter(%s, mk -> %s))", m, mark);
+		break;
+	default:
+		emit(c, "coalesce(list_position(list_transform(%s, mk -> %s), FALSE) - 1, %zu)", m, mark, k->nrefs);
+		break;
+	}
+}
+
+static void emit_bounds(cctx *c, const corr_spec *k, const char *a)
+{
+	static const char *const ops[][2] = {{"gt", ">"}, {"gte", ">="}, {"lt", "<"}, {"lte", "<="}, {"eq", "="}};
+	emit(c, "(TRUE");
+	for (size_t i = 0; i < sizeof ops / sizeof ops[0]; i++) {
+		double v;
+		if (sigma_corr_bound(k->k, ops[i][0], &v))
+			emit(c, " AND CAST(%s AS DOUBLE) %s CAST(%.17g AS DOUBLE)", a, ops[i][1], v);
+	}
+	emit(c, ")");
+}
+
+/* A state with an empty window: k firings, out as given (text). */
+static void emit_reset(cctx *c, const corr_spec *k, const char *kexpr, const char *outexpr_head)
+{
+	emit(c, "CAST({'x': NULL, 'w': [], 'm': CAST([");
+	for (size_t i = 0; i < k->nrefs; i++)
+		emit(c, "%sNULL", i ? ", " : "");
+	emit(c, "] AS BIGINT[]), 'wend': NULL, 'k': %s, 'out': %s", kexpr, outexpr_head);
+}
+
+/* Closes the fixed window of state v (sigma_corr.c close_window()). */
+static void emit_close(cctx *c, const corr_spec *k, const char *v)
+{
+	char w[32], m[32], kk[48], out[48];
+	snprintf(w, sizeof w, "%s.w", v);
+	snprintf(m, sizeof m, "%s.m", v);
+	emit(c, "list_transform([");
+	emit_agg(c, k, w, m, false);
+	emit(c, "], a -> CASE WHEN len(%s.w) > 0 AND ", v);
+	emit_bounds(c, k, "a");
+	snprintf(kk, sizeof kk, "%s.k + 1", v);
+	emit(c, "\n    THEN ");
+	emit_reset(c, k, kk, "list_concat(");
+	emit(c, "%s.out, [{'k': %s.k + 1, 'a': CAST(a AS DOUBLE), 'lo': %s.w[1].p, 'hi': %s.w[-1].p}])} AS lt_st)\n",
+	     v, v, v, v);
+	snprintf(kk, sizeof kk, "%s.k", v);
+	snprintf(out, sizeof out, "%s.out", v);
+	emit(c, "    ELSE ");
+	emit_reset(c, k, kk, out);
+	emit(c, "} AS lt_st) END)[1]");
+}
+
+/* One step of a sliding window: event y.x on state s (sigma_corr_feed()). */
+static void emit_slide_step(cctx *c, const corr_spec *k)
+{
+	emit(c, "list_transform([list_append(list_filter(s.w, e -> e.t >= y.x.t - %lld), y.x)], w1 ->\n  "
+	        "list_transform([", k->span);
+	emit_marks(c, k, "s");
+	emit(c, "], m1 ->\n  list_transform([");
+	emit_agg(c, k, "w1", "m1", true);
+	emit(c, "], a ->\n  CASE WHEN ");
+	emit_bounds(c, k, "a");
+	emit(c, " THEN ");
+	emit_reset(c, k, "s.k + 1", "list_concat(s.out, [{'k': s.k + 1, 'a': CAST(a AS DOUBLE), 'lo': ");
+	/* the firing's events, positions lo..hi: for temporal types from the
+	 * chain's start on (firing_start()) */
+	if (k->type == SIGMA_CORR_TEMPORAL)
+		emit(c, "list_min(list_transform(list_filter(w1, e -> e.t >= list_min(m1)), e -> e.p))");
+	else if (k->type == SIGMA_CORR_TEMPORAL_ORDERED)
+		emit(c, "list_min(list_transform(list_filter(w1, e -> e.t >= m1[%zu]), e -> e.p))", k->nrefs);
+	else
+		emit(c, "w1[1].p");
+	emit(c, ", 'hi': y.x.p}])} AS lt_st)\n"
+	        "  ELSE CAST({'x': NULL, 'w': w1, 'm': m1, 'wend': NULL, 'k': s.k, 'out': s.out} AS lt_st) END"
+	        ")[1])[1])[1]");
+}
+
+/* One step of a fixed window ("fewer than"): close the open window if y.x is
+ * past its end, then y.x joins (or opens) the window (feed_fixed()). */
+static void emit_fixed_step(cctx *c, const corr_spec *k)
+{
+	emit(c, "list_transform([CASE WHEN s.wend IS NOT NULL AND y.x.t > s.wend THEN ");
+	emit_close(c, k, "s");
+	emit(c, " ELSE s END], s2 ->\n  CAST({'x': NULL, 'w': list_append(s2.w, y.x), 'm': ");
+	emit_marks(c, k, "s2");
+	emit(c, ", 'wend': coalesce(s2.wend, y.x.t + %lld), 'k': s2.k, 'out': s2.out} AS lt_st))[1]", k->span);
+}
+
+/* The first value of field f of an event of base rule b, or SQL NULL. */
+static void emit_first(cctx *c, const char *f)
+{
+	if (c->src == EV_SRC_INVOCATION && (strncmp(f, "llmtrail.", 9) == 0 || strcmp(f, "tool_calls") == 0)) {
+		cannot(c, "%s is computed by llmtrail, which SQL does not do", f);
+		return;
+	}
+	const char *fmt = c->ops->first_fmt;
+	const char *at = strstr(fmt, "%s");
+	emit(c, "%.*s", (int)(at - fmt), fmt);
+	emit_vals(c, f);
+	emit(c, "%s", at + 2);
+}
+
+/* The rows of base rule number ref (its WHERE), with the group key and value. */
+static void emit_input(cctx *c, const corr_spec *k, size_t ref, const sql_rule *b, size_t ord)
+{
+	const char *bname = sigma_rule_name(b->r);
+	c->src = b->src;
+	emit(c, "  SELECT %zu AS ref, %zu AS ord, %d AS src, uid, event_time, request_id, principal, source_ip,\n"
+	        "    epoch_us(TRY_CAST(event_time AS TIMESTAMPTZ)) AS t,\n    ",
+	     ref, ord, (int)b->src);
+	size_t ng = sigma_corr_ngroup(k->k);
+	if (ng == 0)
+		emit(c, "''");
+	else
+		emit(c, "concat(");
+	for (size_t g = 0; g < ng; g++) {
+		char label[600];
+		snprintf(label, sizeof label, "%s%s=", g ? ", " : "", sigma_corr_group_field(k->k, g, NULL));
+		emit(c, g ? ", " : "");
+		emit_lit(c, label, strlen(label));
+		emit(c, ", coalesce(");
+		emit_first(c, sigma_corr_group_field(k->k, g, bname));
+		emit(c, ", '')");
+	}
+	emit(c, "%s AS grp,\n    ", ng ? ")" : "");
+	if (sigma_corr_value_field(k->k) != NULL)
+		emit_first(c, sigma_corr_value_field(k->k));
+	else
+		emit(c, "CAST(NULL AS VARCHAR)");
+	emit(c, " AS v\n  FROM %s WHERE %s",
+	     b->from ? b->from : b->src == EV_SRC_INVOCATION ? "lt_invocation" : "lt_cloudtrail", b->where);
+}
+
+static void emit_correlation(cctx *c, const corr_spec *k, const sql_rule *const *base, const size_t *ord,
+                             const sigma_rule *r)
+{
+	emit(c, "WITH i AS (\n");
+	for (size_t i = 0; i < k->nrefs; i++) {
+		emit(c, i ? "\n  UNION ALL\n" : "");
+		emit_input(c, k, i, base[i], ord[i]);
+	}
+	emit(c, "),\nj AS (SELECT *, row_number() OVER (PARTITION BY grp ORDER BY t, src, uid, ord) AS p FROM i"
+	        " WHERE t IS NOT NULL");
+	if (k->type == SIGMA_CORR_VALUE_COUNT)
+		emit(c, " AND v IS NOT NULL");
+	else if (k->type == SIGMA_CORR_VALUE_SUM || k->type == SIGMA_CORR_VALUE_AVG)
+		emit(c, " AND TRY_CAST(v AS DOUBLE) IS NOT NULL");
+	else if (k->type == SIGMA_CORR_VALUE_PERCENTILE)
+		emit(c, " AND isfinite(TRY_CAST(v AS DOUBLE))");
+	emit(c, "),\ng AS (SELECT grp, list(CAST({'x': {'p': p, 't': t, 'ref': ref, 'n': TRY_CAST(v AS DOUBLE), 'v': v,"
+	        " 'uid': uid, 'et': event_time, 'rq': request_id, 'pr': principal, 'ip': source_ip},"
+	        " 'w': [], 'm': [], 'wend': NULL, 'k': 0, 'out': []} AS lt_st) ORDER BY p) AS evs\n"
+	        "  FROM j GROUP BY grp),\nf AS (SELECT grp, evs, ");
+	bool fixed = sigma_corr_at_close(k->k);
+	if (fixed)
+		emit(c, "list_transform([");
+	emit(c, "list_reduce(evs, (s, y) ->\n  ");
+	if (fixed)
+		emit_fixed_step(c, k);
+	else
+		emit_slide_step(c, k);
+	emit(c, ",\n  ");
+	emit_reset(c, k, "0", "[]");
+	emit(c, "} AS lt_st))");
+	if (fixed) {
+		emit(c, "], fs -> ");
+		emit_close(c, k, "fs");
+		emit(c, ")[1]");
+	}
+	emit(c, ".out AS out FROM g),\no AS (SELECT grp, evs, unnest(out) AS o FROM f),\n"
+	        "h AS (SELECT grp, o, unnest(list_slice(evs, o.lo, o.hi)).x AS e FROM o)\nSELECT DISTINCT ");
+	const char *id = sigma_rule_id(r)[0] ? sigma_rule_id(r) : sigma_rule_title(r);
+	emit_lit(c, id, strlen(id));
+	emit(c, " AS rule_id, ");
+	emit_lit(c, sigma_rule_title(r), strlen(sigma_rule_title(r)));
+	emit(c, " AS rule_title, ");
+	emit_lit(c, sigma_rule_level(r), strlen(sigma_rule_level(r)));
+	emit(c, " AS level, e.et AS event_time, e.uid AS uid,\n  e.rq AS request_id, e.pr AS principal,"
+	        " e.ip AS source_ip, grp AS group_key,\n  concat('firing ', o.k, ': %s ', o.a) AS detail\nFROM h",
+	     corr_type_names[k->type]);
+}
+
+/* A loaded correlation rule: its base rules must all be compiled. */
+static lt_status compile_correlation(sigma_sql *q, const sigma_ruleset *rs, const sigma_rule *r,
+                                     const sigma_ynode *doc, arena *a)
+{
+	char why[400];
+	const char *type = sigma_yaml_str(sigma_yaml_get(sigma_yaml_get(doc, "correlation"), "type"));
+	if (q->d != SIGMA_SQL_DUCKDB) {
+		snprintf(why, sizeof why, "correlation (%s): compiled for DuckDB only so far", type ? type : "?");
+		return add_skip(q, r, why);
+	}
+	sigma_corr *k = NULL;
+	bool unsup = false;
+	lt_error err;
+	lt_error_clear(&err);
+	if (sigma_corr_parse(a, sigma_yaml_get(doc, "correlation"), &k, &unsup, &err) != LT_OK) {
+		sigma_corr_free(k);
+		snprintf(why, sizeof why, "correlation: %.300s", err.msg);
+		return add_skip(q, r, why);
+	}
+	corr_spec spec = {k, sigma_corr_type(k), sigma_corr_nrefs(k), (long long)sigma_corr_span(k)};
+	const sql_rule **base = calloc(spec.nrefs, sizeof *base);
+	size_t *ord = calloc(spec.nrefs, sizeof *ord);
+	const sigma_rule **inputs = calloc(spec.nrefs, sizeof *inputs);
+	lt_status st = base && ord && inputs ? LT_OK : LT_EFATAL;
+	why[0] = '\0';
+	for (size_t i = 0; i < spec.nrefs && st == LT_OK && why[0] == '\0'; i++) {
+		const sigma_rule *b = ruleset_find(rs, sigma_corr_ref(k, i));
+		base[i] = b ? compiled_detection(q, b) : NULL;
+		if (base[i] == NULL)
+			snprintf(why, sizeof why, "correlation (%s): its rule %.80s is not expressible: %.200s",
+			         corr_type_names[spec.type], sigma_corr_ref(k, i), b ? skip_reason(q, b) : "unknown");
+		inputs[i] = b;
+		/* an event feeds a correlation in rule order, and a rule's steps last to first */
+		ord[i] = b ? rule_index(rs, b) * 64 + (spec.nrefs - i) % 64 : 0;
+	}
+	char *body = NULL;
+	if (st == LT_OK && why[0] == '\0') {
+		buf bb;
+		buf_init(&bb, SIGMA_SQL_MAX_SCRIPT);
+		cctx c = {.ops = &dialects[q->d], .b = &bb, .st = LT_OK};
+		c.why[0] = '\0';
+		emit_correlation(&c, &spec, base, ord, r);
+		st = c.st;
+		if (st == LT_OK && c.why[0] != '\0')
+			snprintf(why, sizeof why, "correlation (%s): %s", corr_type_names[spec.type], c.why);
+		else if (st == LT_OK && (body = buf_detach(&bb, NULL)) == NULL)
+			st = LT_EFATAL;
+		buf_free(&bb);
+	}
+	if (st == LT_OK && why[0] != '\0')
+		st = add_skip(q, r, why);
+	else if (st == LT_OK) {
+		st = add_rule(q, r, NULL, body, false);
+		if (st == LT_OK) {
+			q->rules[q->nrules - 1].inputs = inputs;
+			q->rules[q->nrules - 1].ninputs = spec.nrefs;
+			inputs = NULL;
+			body = NULL;
+		}
+	}
+	free(body);
+	free(inputs);
+	free(base);
+	free(ord);
+	sigma_corr_free(k);
+	return st;
+}
+
+typedef struct compile_pass {
+	sigma_sql *q;
+	const sigma_ruleset *rs;
+	const quiet_set *quiet;
+	arena *a;
+	bool corr; /* the second pass: correlations, over the compiled detections */
+} compile_pass;
+
+static lt_status compile_one(void *ctx, const sigma_rule *r, const sigma_ynode *doc)
+{
+	compile_pass *p = ctx;
+	char why[320];
+	if (p->corr != (sigma_rule_kind(r) == SIGMA_KIND_CORRELATION))
+		return LT_OK;
+	if (sigma_rule_state(r) != SIGMA_LOADED) {
+		snprintf(why, sizeof why, "%s natively: %s", sigma_state_name(sigma_rule_state(r)),
+		         sigma_rule_reason(r));
+		return add_skip(p->q, r, why);
+	}
+	if (doc == NULL)
+		return add_skip(p->q, r, "part of a rule collection (action: global/repeat): not compiled to SQL");
+	if (sigma_rule_kind(r) == SIGMA_KIND_CORRELATION)
+		return p->corr ? compile_correlation(p->q, p->rs, r, doc, p->a) : LT_OK;
+	if (p->corr)
+		return LT_OK;
+	if (sigma_rule_kind(r) == SIGMA_KIND_FILTER)
+		return add_skip(p->q, r, "filter document: not compiled to SQL");
+	return compile_rule(p->q, r, doc, p->a, is_quiet(p->quiet, r));
+}
+
+/* Base rules whose correlations were not compiled have nothing to report
+ * through: they leave the compiled list for the skipped one. */
+static lt_status drop_unused_inputs(sigma_sql *q)
+{
+	size_t w = 0;
+	lt_status st = LT_OK;
+	for (size_t i = 0; i < q->nrules; i++) {
+		sql_rule *x = &q->rules[i];
+		bool used = false;
+		for (size_t k = 0; k < q->nrules && !used; k++)
+			used = q->rules[k].body != NULL && corr_uses(&q->rules[k], x->r);
+		if (x->quiet && !used) {
+			if (st == LT_OK)
+				st = add_skip(q, x->r, "reports only through a correlation, which is not compiled");
+			free_rule(x);
+			continue;
+		}
+		q->rules[w++] = *x;
+	}
+	q->nrules = w;
+	return st;
+}
+
+static lt_status compile_all(sigma_sql *q, const sigma_ruleset *rs, arena *a, lt_error *err)
+{
+	quiet_set qs = {0};
+	lt_status st = walk(rs, a, collect_quiet, &qs, err);
+	for (size_t i = 0; i < ruleset_count(rs) && st == LT_OK; i++)
+		if (sigma_rule_kind(ruleset_rule(rs, i)) == SIGMA_KIND_FILTER &&
+		    sigma_rule_state(ruleset_rule(rs, i)) == SIGMA_LOADED)
+			st = lt_error_set(err, LT_EITEM, "%s: filter documents are not compiled to SQL yet: "
+			                  "the rules they name would match more than natively",
+			                  sigma_rule_file(ruleset_rule(rs, i)));
+	compile_pass p = {q, rs, &qs, a, false};
+	if (st == LT_OK)
+		st = walk(rs, a, compile_one, &p, err);
+	p.corr = true;
+	if (st == LT_OK)
+		st = walk(rs, a, compile_one, &p, err);
+	if (st == LT_OK)
+		st = drop_unused_inputs(q);
+	for (size_t i = 0; i < qs.n; i++)
+		free(qs.names[i]);
+	free(qs.names);
+	return st;
+}
+
+lt_status sigma_sql_compile(const sigma_ruleset *rs, sigma_sql_dialect d, sigma_sql **out, lt_error *err)
+{
+	*out = NULL;
+	sigma_sql *q = calloc(1, sizeof *q);
+	arena *a = arena_new(0, 0);
+	if (q == NULL || a == NULL) {
+		free(q);
+		arena_free(a);
+		return lt_error_set(err, LT_EFATAL, "out of memory");
+	}
+	q->d = d;
+	lt_status st = compile_all(q, rs, a, err);
+	arena_free(a);
+	if (st != LT_OK) {
+		sigma_sql_free(q);
+		if (st == LT_EFATAL && err->msg[0] == '\0')
+			lt_error_set(err, LT_EFATAL, "out of memory");
+		return st;
+	}
+	*out = q;
+	return LT_OK;
+}
+
+void sigma_sql_free(sigma_sql *q)
+{
+	if (q == NULL)
+		return;
+	for (size_t i = 0; i < q->nrules; i++)
+		free_rule(&q->rules[i]);
+	for (size_t i = 0; i < q->nskips; i++) {
+		free(q->skips[i].rule);
+		free(q->skips[i].reason);
+	}
+	free(q->rules);
+	free(q->skips);
+	free(q);
+}
+
+size_t sigma_sql_ncompiled(const sigma_sql *q)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < q->nrules; i++)
+		n += !q->rules[i].quiet;
+	return n;
+}
+
+size_t sigma_sql_nskipped(const sigma_sql *q)
+{
+	return q->nskips;
+}
+
+const char *sigma_sql_skipped_rule(const sigma_sql *q, size_t i)
+{
+	return i < q->nskips ? q->skips[i].rule : NULL;
+}
+
+const char *sigma_sql_skipped_reason(const sigma_sql *q, size_t i)
+{
+	return i < q->nskips ? q->skips[i].reason : NULL;
+}
+
+/* ---- the script ---------------------------------------------------------- */
+
+/* DuckDB: views over the local export folder. Invocation records are the
+ * JSON Lines files of BedrockModelInvocationLogs (not the large-body data/
+ * objects); CloudTrail files are {"Records":[...]} (digests excluded). The
+ * derived text follows ingest/bedrock.c for the non-streamed body shapes,
+ * parts joined by a newline. */
+static const char duckdb_views[] =
+    "DROP TYPE IF EXISTS lt_st;\nDROP TYPE IF EXISTS lt_ev;\n"
+    "CREATE TYPE lt_ev AS STRUCT(p BIGINT, t BIGINT, ref INTEGER, n DOUBLE, v VARCHAR, uid VARCHAR,\n"
+    "  et VARCHAR, rq VARCHAR, pr VARCHAR, ip VARCHAR);\n"
+    "CREATE TYPE lt_st AS STRUCT(x lt_ev, w lt_ev[], m BIGINT[], wend BIGINT, k INTEGER,\n"
+    "  out STRUCT(k INTEGER, a DOUBLE, lo BIGINT, hi BIGINT)[]);\n"
+    "CREATE OR REPLACE MACRO lt_scalars(l) AS list_transform(\n"
+    "  list_filter(l, x -> json_type(x) NOT IN ('OBJECT', 'ARRAY')), x -> json_extract_string(x, '$'));\n"
+    "CREATE OR REPLACE MACRO lt_elems(x) AS\n"
+    "  CASE WHEN json_type(x) = 'ARRAY' THEN list_prepend(x, json_extract(x, '$[*]')) ELSE [x] END;\n"
+    "CREATE OR REPLACE MACRO lt_top(top, doc, k, p) AS\n"
+    "  lt_elems(CASE WHEN top IS NULL THEN json_extract(doc, p) ELSE top[k] END);\n"
+    "CREATE OR REPLACE MACRO lt_step(l, p) AS flatten(list_transform(l, j -> lt_elems(json_extract(j, p))));\n"
+    "CREATE OR REPLACE MACRO lt_strs(j, p) AS\n"
+    "  CASE WHEN json_type(j, p) = 'VARCHAR' THEN [json_extract_string(j, p)] ELSE CAST([] AS VARCHAR[]) END;\n"
+    "CREATE OR REPLACE MACRO lt_join(l) AS nullif(array_to_string(list_filter(l, x -> x IS NOT NULL), chr(10)), '');\n"
+    "CREATE OR REPLACE TEMP TABLE lt_cloudtrail AS\n"
+    "WITH f AS (SELECT json FROM read_json_objects(%s, format = 'auto', compression = 'auto_detect', filename = true)\n"
+    "           WHERE filename LIKE '%%/CloudTrail/%%'),\n"
+    "     r AS (SELECT unnest(json_extract(json, '$.Records[*]')) AS doc FROM f)\n"
+    "SELECT doc, TRY(json_transform(doc, '\"MAP(VARCHAR, JSON)\"')) AS top,\n"
+    "  json_extract_string(doc, '$.eventID') AS uid,\n"
+    "  json_extract_string(doc, '$.eventTime') AS event_time,\n"
+    "  json_extract_string(doc, '$.requestID') AS request_id,\n"
+    "  json_extract_string(doc, '$.userIdentity.arn') AS principal,\n"
+    "  json_extract_string(doc, '$.sourceIPAddress') AS source_ip,\n"
+    "  CASE WHEN json_extract_string(doc, '$.additionalEventData.callWithBearerToken') = 'true'\n"
+    "       THEN 'bedrock-api-key' END AS credential\n"
+    "FROM r;\n"
+    "CREATE OR REPLACE TEMP TABLE lt_invocation AS\n"
+    "WITH f AS (SELECT json AS doc FROM read_json_objects(%s, format = 'newline_delimited', compression = 'auto_detect', filename = true)\n"
+    "           WHERE filename LIKE '%%/BedrockModelInvocationLogs/%%' AND filename NOT LIKE '%%/data/%%'),\n"
+    "     b AS (SELECT doc, json_extract(doc, '$.input.inputBodyJson') AS ib,\n"
+    "                  json_extract(doc, '$.output.outputBodyJson') AS ob FROM f)\n"
+    "SELECT doc, TRY(json_transform(doc, '\"MAP(VARCHAR, JSON)\"')) AS top,\n"
+    "  json_extract_string(doc, '$.requestId') AS uid,\n"
+    "  json_extract_string(doc, '$.timestamp') AS event_time,\n"
+    "  json_extract_string(doc, '$.requestId') AS request_id,\n"
+    "  json_extract_string(doc, '$.identity.arn') AS principal,\n"
+    "  CAST(NULL AS VARCHAR) AS source_ip,\n"
+    "  lt_join(flatten([\n"
+    "    flatten(list_transform(coalesce(json_extract(ib, '$.messages[*]'), CAST([] AS JSON[])), m ->\n"
+    "      CASE WHEN lower(coalesce(json_extract_string(m, '$.role'), '')) IN ('system', 'developer')\n"
+    "           THEN CAST([] AS VARCHAR[])\n"
+    "           ELSE flatten([lt_strs(m, '$.content'), json_extract_string(m, '$.content[*].text'),\n"
+    "                         json_extract_string(m, '$.content[*].content[*].text'),\n"
+    "                         json_extract_string(m, '$.content[*].toolResult.content[*].text')]) END)),\n"
+    "    lt_strs(ib, '$.message'), lt_strs(ib, '$.prompt'), lt_strs(ib, '$.inputText'),\n"
+    "    json_extract_string(ib, '$.texts[*]'), lt_strs(ib, '$.textToImageParams.text'),\n"
+    "    json_extract_string(ib, '$.text_prompts[*].text')])) AS prompt,\n"
+    "  lt_join(flatten([lt_strs(ib, '$.system'), json_extract_string(ib, '$.system[*].text'),\n"
+    "    flatten(list_transform(coalesce(json_extract(ib, '$.messages[*]'), CAST([] AS JSON[])), m ->\n"
+    "      CASE WHEN lower(coalesce(json_extract_string(m, '$.role'), '')) IN ('system', 'developer')\n"
+    "           THEN flatten([lt_strs(m, '$.content'), json_extract_string(m, '$.content[*].text')])\n"
+    "           ELSE CAST([] AS VARCHAR[]) END)),\n"
+    "    lt_strs(ib, '$.preamble')])) AS system,\n"
+    "  lt_join(flatten([json_extract_string(ob, '$.content[*].text'),\n"
+    "    json_extract_string(ob, '$.output.message.content[*].text'),\n"
+    "    lt_strs(ob, '$.completion'), lt_strs(ob, '$.generation'), lt_strs(ob, '$.text'),\n"
+    "    json_extract_string(ob, '$.results[*].outputText'), json_extract_string(ob, '$.outputs[*].text'),\n"
+    "    json_extract_string(ob, '$.generations[*].text'), json_extract_string(ob, '$.completions[*].data.text'),\n"
+    "    json_extract_string(ob, '$.choices[*].message.content'), json_extract_string(ob, '$.choices[*].text')]))\n"
+    "    AS response\n"
+    "FROM b;\n";
+
+/* Athena / Trino: the CloudTrail table AWS documents (partition projection
+ * over the standard layout) and the invocation-log table, each record kept
+ * whole as `doc` (JSON text) so that every rule field is reachable. */
+static const char trino_tables[] =
+    "-- Tables (Athena DDL; for Trino use the Hive connector with the same columns).\n"
+    "-- Replace s3://BUCKET/AWSLogs/ACCOUNT with the export location.\n"
+    "-- CREATE EXTERNAL TABLE lt_cloudtrail_raw (doc string)\n"
+    "--   PARTITIONED BY (region string, day string)\n"
+    "--   ROW FORMAT SERDE 'org.openx.data.jsonserde.JsonSerDe'\n"
+    "--   LOCATION 's3://BUCKET/AWSLogs/ACCOUNT/CloudTrail/'\n"
+    "--   TBLPROPERTIES ('projection.enabled'='true', 'projection.day.type'='date',\n"
+    "--     'projection.day.format'='yyyy/MM/dd', 'projection.day.range'='2024/01/01,NOW',\n"
+    "--     'projection.region.type'='enum', 'projection.region.values'='us-east-1,us-west-2',\n"
+    "--     'storage.location.template'='s3://BUCKET/AWSLogs/ACCOUNT/CloudTrail/${region}/${day}');\n"
+    "-- (see docs/scale-out.md for the invocation-log table and the lt_cloudtrail / lt_invocation views)\n"
+    "-- A field's values are read inline from doc with json_query in lax mode (Trino 419+,\n"
+    "-- Athena engine 3): no function needs defining.\n";
+
+static const char spark_tables[] =
+    "-- Tables: lt_cloudtrail and lt_invocation with columns doc (JSON string), uid, event_time,\n"
+    "-- request_id, principal, source_ip (+ prompt, system, response for invocations); see\n"
+    "-- docs/scale-out.md. lt_vals(doc, path) is a SQL UDF returning array<string>.\n";
+
+static lt_status write_header(const sigma_sql *q, buf *out)
+{
+	lt_status st = buf_printf(out,
+	                          "-- llmtrail sql --dialect %s: %zu rules compiled, %zu not expressible.\n"
+	                          "-- Result shape of every rule: rule_id, rule_title, level, event_time, uid,\n"
+	                          "-- request_id, principal, source_ip, group_key, detail.\n",
+	                          dialects[q->d].name, q->nrules, q->nskips);
+	size_t ninputs = 0;
+	for (size_t i = 0; i < q->nrules; i++)
+		ninputs += q->rules[i].quiet;
+	if (st == LT_OK && ninputs > 0)
+		st = buf_puts(out, "--\n-- Correlation inputs (rows only through their correlations):\n");
+	for (size_t i = 0; i < q->nrules && st == LT_OK; i++)
+		if (q->rules[i].quiet)
+			st = buf_printf(out, "--   %s\n", q->rules[i].id);
+	if (st == LT_OK && q->nskips > 0)
+		st = buf_puts(out, "--\n-- Not expressible (rule: reason):\n");
+	for (size_t i = 0; i < q->nskips && st == LT_OK; i++) {
+		/* comments end at a newline: keep the text on one line */
+		st = buf_puts(out, "--   ");
+		for (const char *p = q->skips[i].rule; *p && st == LT_OK; p++)
+			st = buf_putc(out, *p == '\n' || *p == '\r' ? ' ' : *p);
+		if (st == LT_OK)
+			st = buf_puts(out, ": ");
+		for (const char *p = q->skips[i].reason; *p && st == LT_OK; p++)
+			st = buf_putc(out, *p == '\n' || *p == '\r' ? ' ' : *p);
+		if (st == LT_OK)
+			st = buf_putc(out, '\n');
+	}
+	return st;
+}
+
+static lt_status write_tables(const sigma_sql *q, const char *evidence, buf *out)
+{
+	if (q->d != SIGMA_SQL_DUCKDB)
+		return buf_puts(out, q->d == SIGMA_SQL_SPARK ? spark_tables : trino_tables);
+	const dialect_ops *ops = &dialects[q->d];
+	buf g1, g2;
+	buf_init(&g1, SIGMA_SQL_MAX_SCRIPT);
+	buf_init(&g2, SIGMA_SQL_MAX_SCRIPT);
+	const char *ev = evidence ? evidence : ".";
+	lt_status st = buf_printf(&g1, "%s/**/*.json*", ev);
+	if (st == LT_OK)
+		st = buf_printf(&g2, "%s/**/*.json*", ev);
+	char *l1 = st == LT_OK ? sql_lit(ops, g1.data, g1.len) : NULL;
+	char *l2 = st == LT_OK ? sql_lit(ops, g2.data, g2.len) : NULL;
+	const char *args[2] = {l1, l2};
+	st = l1 && l2 ? put_tpl(out, duckdb_views, args, 2) : LT_EFATAL;
+	free(l1);
+	free(l2);
+	buf_free(&g1);
+	buf_free(&g2);
+	return st;
+}
+
+static lt_status put_lit(const sigma_sql *q, buf *out, const char *s)
+{
+	char *l = sql_lit(&dialects[q->d], s, strlen(s));
+	lt_status st = l ? buf_puts(out, l) : LT_EFATAL;
+	free(l);
+	return st;
+}
+
+static lt_status write_rule(const sigma_sql *q, size_t i, buf *out)
+{
+	const sql_rule *r = &q->rules[i];
+	if (r->quiet)
+		return LT_OK; /* inlined into its correlations */
+	if (r->body != NULL)
+		return buf_printf(out, "\n-- %zu\nCREATE OR REPLACE VIEW lt_rule_%zu AS\n%s;\n", i + 1, i + 1, r->body);
+	lt_status st = buf_printf(out, "\n-- %zu\nCREATE OR REPLACE VIEW lt_rule_%zu AS\nSELECT ", i + 1, i + 1);
+	if (st == LT_OK)
+		st = put_lit(q, out, r->id);
+	if (st == LT_OK)
+		st = buf_puts(out, " AS rule_id, ");
+	if (st == LT_OK)
+		st = put_lit(q, out, r->title);
+	if (st == LT_OK)
+		st = buf_puts(out, " AS rule_title, ");
+	if (st == LT_OK)
+		st = put_lit(q, out, r->level);
+	const char *t = dialects[q->d].text_type;
+	if (st == LT_OK)
+		st = buf_printf(out,
+		                " AS level, event_time, uid, request_id, principal, source_ip,\n"
+		                "  CAST(NULL AS %s) AS group_key, CAST(NULL AS %s) AS detail\n"
+		                "FROM %s\nWHERE %s;\n",
+		                t, t, r->from ? r->from : r->src == EV_SRC_INVOCATION ? "lt_invocation" : "lt_cloudtrail",
+		                r->where);
+	return st;
+}
+
+lt_status sigma_sql_write(const sigma_sql *q, const char *evidence, buf *out)
+{
+	lt_status st = write_header(q, out);
+	if (st == LT_OK)
+		st = write_tables(q, evidence, out);
+	for (size_t i = 0; i < q->nrules && st == LT_OK; i++)
+		st = write_rule(q, i, out);
+	if (st == LT_OK)
+		st = buf_puts(out, "\n-- All result rows.\n");
+	size_t shown = 0;
+	for (size_t i = 0; i < q->nrules && st == LT_OK; i++)
+		if (!q->rules[i].quiet)
+			st = buf_printf(out, "%sSELECT * FROM lt_rule_%zu\n", shown++ ? "UNION ALL " : "", i + 1);
+	static const char *const cols[] = {"rule_id", "rule_title", "level", "event_time", "uid",
+	                                   "request_id", "principal", "source_ip", "group_key", "detail"};
+	for (size_t i = 0; shown == 0 && i < sizeof cols / sizeof cols[0] && st == LT_OK; i++)
+		st = buf_printf(out, "%sCAST(NULL AS %s) AS %s", i ? ", " : "SELECT ", dialects[q->d].text_type,
+		                cols[i]);
+	if (st == LT_OK && shown == 0)
+		st = buf_puts(out, " WHERE FALSE\n");
+	if (st == LT_OK)
+		st = buf_puts(out, "ORDER BY event_time, rule_id, uid;\n");
+	return st;
+}
