@@ -6,10 +6,12 @@
  * title) and its detection is walked: selections become boolean SQL over the
  * event views, the condition (sigma_cond) becomes AND/OR/NOT over them. A
  * field is a list of values (its JSON value, or any array element at any key:
- * every path with and without [*] after each key), and an item is true
+ * DuckDB reads key by key, Trino/Athena a lax JSON path), and an item is true
  * when any value satisfies the value predicate on `v` — the native engine's
  * any-element rule. Everything a dialect writes differently (regex function,
  * list predicate, JSON access, string escapes) is in one table, `dialects`.
+ * A second pass compiles correlations over the compiled detections (see
+ * "correlations" below); first_seen rules read from a windowed relation.
  * Anything that cannot be written with the same meaning makes the whole rule
  * skipped with its reason: nothing is approximated silently.
  */
