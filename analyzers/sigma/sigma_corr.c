@@ -328,6 +328,18 @@ const char *sigma_corr_ref(const sigma_corr *c, size_t i) { return c->refs[i]; }
 size_t sigma_corr_ngroup(const sigma_corr *c) { return c->ngroup; }
 const char *sigma_corr_value_field(const sigma_corr *c) { return c->field; }
 bool sigma_corr_at_close(const sigma_corr *c) { return c->at_close; }
+int64_t sigma_corr_span(const sigma_corr *c) { return c->span; }
+double sigma_corr_percentile(const sigma_corr *c) { return c->has_pct ? c->pct : 0.0; }
+
+bool sigma_corr_bound(const sigma_corr *c, const char *op, double *v)
+{
+	for (size_t j = 0; j < 5; j++)
+		if (strcmp(op, cond_names[j]) == 0 && c->has[j]) {
+			*v = c->bound[j];
+			return true;
+		}
+	return false;
+}
 
 const char *sigma_corr_group_field(const sigma_corr *c, size_t i, const char *rule_name)
 {

@@ -105,6 +105,13 @@ const char *sigma_corr_group_field(const sigma_corr *c, size_t i, const char *ru
 const char *sigma_corr_value_field(const sigma_corr *c); /* value_* types, else NULL */
 /* True when the condition has only an upper bound: evaluated at window close. */
 bool sigma_corr_at_close(const sigma_corr *c);
+/* The timespan in microseconds. */
+int64_t sigma_corr_span(const sigma_corr *c);
+/* Bound `op` ("gt", "gte", "lt", "lte", "eq") of the condition: true and *v
+ * when the condition has it. */
+bool sigma_corr_bound(const sigma_corr *c, const char *op, double *v);
+/* value_percentile: condition.percentile (0..100); 0 for other types. */
+double sigma_corr_percentile(const sigma_corr *c);
 
 /* Feeds one match of referenced rule number ref (index in the rules list).
  * group: the group key text; value: the value field's text (value_* types,

@@ -6,10 +6,12 @@
  * title) and its detection is walked: selections become boolean SQL over the
  * event views, the condition (sigma_cond) becomes AND/OR/NOT over them. A
  * field is a list of values (its JSON value, or any array element at any key:
- * every path with and without [*] after each key), and an item is true
+ * DuckDB reads key by key, Trino/Athena a lax JSON path), and an item is true
  * when any value satisfies the value predicate on `v` — the native engine's
  * any-element rule. Everything a dialect writes differently (regex function,
  * list predicate, JSON access, string escapes) is in one table, `dialects`.
+ * A second pass compiles correlations over the compiled detections (see
+ * "correlations" below); first_seen rules read from a windowed relation.
  * Anything that cannot be written with the same meaning makes the whole rule
  * skipped with its reason: nothing is approximated silently.
  */
@@ -21,12 +23,13 @@
 #include <string.h>
 
 #include "analyzers/sigma/sigma_cond.h"
+#include "analyzers/sigma/sigma_corr.h"
+#include "analyzers/sigma/sigma_ext.h"
 #include "analyzers/sigma/sigma_yaml.h"
 #include "common/arena.h"
 
 #define MAX_SELS 256
 #define MAX_MODS 16
-#define SQL_MAX_PATH_KEYS 7
 
 typedef struct dialect_ops {
 	const char *name;
@@ -43,33 +46,50 @@ typedef struct dialect_ops {
 	const char *num_fmt;     /* v as a number or NULL */
 	bool backslash_escapes;  /* string literals treat \ as an escape */
 	const char *text_type;   /* the string type of CAST */
+	const char *first_fmt;   /* the first element of list %s, or NULL */
+	const char *time_us;     /* event_time in microseconds since 1970, or NULL */
 } dialect_ops;
+
+/* Trino / Athena: the values of a field, inline. In lax mode SQL/JSON path
+ * unwraps an array at every member step, and [*] after the last key gives
+ * an array's elements (a scalar stays itself); scalars only, as text. */
+#define TRINO_VALS                                                                                     \
+	"filter(transform(CAST(json_parse(json_query(doc, %s WITH ARRAY WRAPPER)) AS ARRAY(JSON)), "      \
+	"x -> json_extract_scalar(json_format(x), '$')), x -> x IS NOT NULL)"
+#define TRINO_TIME_US "CAST(to_unixtime(try(from_iso8601_timestamp(event_time))) * 1000000 AS BIGINT)"
 
 static const dialect_ops dialects[] = {
     [SIGMA_SQL_DUCKDB] = {"duckdb", "len(list_filter(%s, v -> %s)) > 0", "regexp_matches(v, %s)",
                           "", true, "[%s]",
                           "json_extract(doc, %s) IS NOT NULL",
                           "coalesce(json_type(json_extract(doc, %s)), 'NULL') = 'NULL'",
-                          "TRY_CAST(v AS DOUBLE)", false, "VARCHAR"},
+                          "TRY_CAST(v AS DOUBLE)", false, "VARCHAR", "(%s)[1]",
+                          "epoch_us(TRY_CAST(event_time AS TIMESTAMPTZ))"},
     [SIGMA_SQL_ATHENA] = {"athena", "any_match(%s, v -> %s)", "regexp_like(v, %s)",
-                          "lt_vals(doc, %s)", false, "ARRAY[%s]",
+                          TRINO_VALS, false, "ARRAY[%s]",
                           "json_extract(doc, %s) IS NOT NULL",
                           "coalesce(json_format(json_extract(doc, %s)), 'null') = 'null'",
-                          "TRY_CAST(v AS DOUBLE)", false, "VARCHAR"},
-    [SIGMA_SQL_TRINO] = {"trino", "any_match(%s, v -> %s)", "regexp_like(v, %s)", "lt_vals(doc, %s)",
+                          "TRY_CAST(v AS DOUBLE)", false, "VARCHAR", "element_at(%s, 1)", TRINO_TIME_US},
+    [SIGMA_SQL_TRINO] = {"trino", "any_match(%s, v -> %s)", "regexp_like(v, %s)", TRINO_VALS,
                          false, "ARRAY[%s]", "json_extract(doc, %s) IS NOT NULL",
                          "coalesce(json_format(json_extract(doc, %s)), 'null') = 'null'",
-                         "TRY_CAST(v AS DOUBLE)", false, "VARCHAR"},
+                         "TRY_CAST(v AS DOUBLE)", false, "VARCHAR", "element_at(%s, 1)", TRINO_TIME_US},
     [SIGMA_SQL_SPARK] = {"spark", "exists(%s, v -> %s)", "v RLIKE %s", "lt_vals(doc, %s)",
                          false, "array(%s)", "get_json_object(doc, %s) IS NOT NULL",
                          "coalesce(get_json_object(doc, %s), 'null') = 'null'", "TRY_CAST(v AS DOUBLE)",
-                         true, "STRING"},
+                         true, "STRING", "try_element_at(%s, 1)", "unix_micros(to_timestamp(event_time))"},
 };
 
 typedef struct sql_rule {
 	char *id, *title, *level;
 	ev_source src;
-	char *where;
+	char *where; /* detection: the WHERE clause over its view */
+	char *from;  /* first_seen: the relation of its first-seen rows (NULL: the view) */
+	char *body;  /* correlation: the whole SELECT (NULL for a detection) */
+	const sigma_rule *r;
+	bool quiet; /* reports only through correlations: an input, no rows of its own */
+	const sigma_rule **inputs; /* correlation: its referenced rules */
+	size_t ninputs;
 } sql_rule;
 
 typedef struct sql_skip {
@@ -375,45 +395,62 @@ static char *path_lit(cctx *c, const char *f, unsigned stars)
 	return l;
 }
 
-static unsigned path_keys(const char *f)
-{
-	unsigned k = 1;
-	for (; *f; f++)
-		k += *f == '.';
-	return k;
-}
-
-/* The values of a field as a list of strings. DuckDB: every way of reading
- * each key as an object member or as an array of them (2^keys JSON paths),
- * keeping scalars only (objects and arrays match nothing, as natively).
- * Other dialects: the lt_vals function the table set-up defines. */
+/* The values of a field as a list of strings. DuckDB: key by key, each
+ * step (lt_step) reads the key of every value so far and, where that is an
+ * array, its elements too (any element at any key, as natively), parsing
+ * each value once; objects and arrays are dropped at the end (lt_scalars: they
+ * match nothing, as natively). Other dialects: the lt_vals function the
+ * table set-up defines. */
 static void emit_vals(cctx *c, const char *f)
 {
 	if (derived_field(c, f)) {
 		emit_tpl(c, c->ops->list1_fmt, f, NULL);
 		return;
 	}
-	unsigned k = path_keys(f);
 	if (!c->ops->expand_paths) {
-		char *p = path_lit(c, f, 0);
-		if (p != NULL)
+		unsigned nk = 1;
+		for (const char *p = f; *p; p++)
+			nk += *p == '.';
+		buf lp;
+		buf_init(&lp, SIGMA_SQL_MAX_SCRIPT);
+		bool lax = strncmp(c->ops->vals_fmt, "lt_vals", 7) != 0;
+		lt_status st = lax ? buf_puts(&lp, "lax ") : LT_OK;
+		if (st == LT_OK)
+			st = json_path(f, lax && nk <= 32 ? 1u << (nk - 1) : 0, &lp);
+		char *p = st == LT_OK ? sql_lit(c->ops, lp.data, lp.len) : NULL;
+		buf_free(&lp);
+		if (p == NULL)
+			c->st = LT_EFATAL;
+		else
 			emit_tpl(c, c->ops->vals_fmt, p, NULL);
 		free(p);
 		return;
 	}
-	if (k > SQL_MAX_PATH_KEYS) {
-		cannot(c, "field %s has more than %d keys (each may be an array: too many paths)", f,
-		       SQL_MAX_PATH_KEYS);
-		return;
+	emit(c, "lt_scalars(");
+	size_t nk = 0;
+	for (const char *p = f; p != NULL; p = strchr(p, '.'), p = p ? p + 1 : NULL)
+		nk++;
+	for (size_t i = 1; i < nk; i++)
+		emit(c, "lt_step(");
+	bool first = true;
+	for (const char *p = f; p != NULL && c->st == LT_OK;) {
+		const char *dot = strchr(p, '.');
+		size_t n = dot ? (size_t)(dot - p) : strlen(p);
+		char key[512];
+		snprintf(key, sizeof key, "%.*s", (int)(n < sizeof key ? n : sizeof key - 1), p);
+		char *lit = path_lit(c, key, 0);
+		if (lit != NULL && first) { /* the record's top-level members are split once, in `top` */
+			emit(c, "lt_top(top, doc, ");
+			emit_lit(c, key, strlen(key));
+			emit(c, ", %s)", lit);
+		} else if (lit != NULL) {
+			emit(c, ", %s)", lit);
+		}
+		first = false;
+		free(lit);
+		p = dot ? dot + 1 : NULL;
 	}
-	emit(c, "lt_scalars(flatten([");
-	for (unsigned m = 0; m < (1u << k) && c->st == LT_OK; m++) {
-		char *p = path_lit(c, f, m);
-		if (p != NULL)
-			emit(c, m == 0 ? "[json_extract(doc, %s)]" : ", json_extract(doc, %s)", p);
-		free(p);
-	}
-	emit(c, "]))");
+	emit(c, ")");
 }
 
 /* exists / null on a field: present (even as null), absent, absent or null. */
@@ -719,7 +756,7 @@ static lt_status add_skip(sigma_sql *q, const sigma_rule *r, const char *reason)
 	return LT_OK;
 }
 
-static lt_status add_rule(sigma_sql *q, const sigma_rule *r, char *where)
+static lt_status add_rule(sigma_sql *q, const sigma_rule *r, char *where, char *body, bool quiet)
 {
 	if (q->nrules == q->caprules) {
 		size_t cap = q->caprules ? q->caprules * 2 : 64;
@@ -735,6 +772,12 @@ static lt_status add_rule(sigma_sql *q, const sigma_rule *r, char *where)
 	x->level = dupstr(sigma_rule_level(r));
 	x->src = sigma_rule_source(r);
 	x->where = where;
+	x->from = NULL;
+	x->body = body;
+	x->r = r;
+	x->quiet = quiet;
+	x->inputs = NULL;
+	x->ninputs = 0;
 	if (x->id == NULL || x->title == NULL || x->level == NULL) {
 		free(x->id);
 		free(x->title);
@@ -772,6 +815,46 @@ static lt_status load_file(arena *a, const char *path, rfile *f, lt_error *err)
 	return sigma_yaml_load(a, f->text, n, &f->docs, &f->ndocs, err);
 }
 
+static void emit_first(cctx *c, const char *f);
+
+/* llmtrail.first_seen (sigma_ext.h, sigma_fs_feed()) as windows over the
+ * rule's matching rows: a row is kept when its value tuple is the first of
+ * its group (row_number 1 in replay order) and the baseline has passed since
+ * the group's first matching row (baseline_from: rule, the rule's first). */
+static void emit_first_seen(cctx *c, arena *a, const sigma_ynode *ext_node, const char *where)
+{
+	sigma_ext ext;
+	bool unsup = false;
+	lt_error err;
+	lt_error_clear(&err);
+	if (sigma_ext_parse(a, ext_node, &ext, &unsup, &err) != LT_OK || !ext.first_seen) {
+		cannot(c, "llmtrail: %.200s", err.msg);
+		return;
+	}
+	if (c->ops->time_us == NULL) {
+		cannot(c, "first_seen needs event times, which the %s script does not read", c->ops->name);
+		return;
+	}
+	emit(c, "(SELECT * FROM (SELECT *,\n    min(lt_t) OVER (%s) AS lt_since,\n"
+	        "    row_number() OVER (PARTITION BY lt_g, lt_v ORDER BY lt_t, uid) AS lt_nth\n"
+	        "  FROM (SELECT *, %s AS lt_t,\n    ",
+	     ext.fs_from_rule ? "" : "PARTITION BY lt_g", c->ops->time_us);
+	for (int pass = 0; pass < 2; pass++) {
+		const char **f = pass ? ext.fs_fields : ext.fs_group;
+		size_t n = pass ? ext.fs_nfields : ext.fs_ngroup;
+		emit(c, n ? "concat(" : "''");
+		for (size_t i = 0; i < n; i++) {
+			emit(c, "%scoalesce(", i ? ", chr(31), " : "");
+			emit_first(c, f[i]);
+			emit(c, ", '')");
+		}
+		emit(c, "%s AS %s", n ? ")" : "", pass ? "lt_v" : "lt_g");
+		emit(c, pass ? "\n" : ",\n    ");
+	}
+	emit(c, "  FROM %s WHERE %s) AS lt_fs1) AS lt_fs2\n  WHERE lt_nth = 1 AND lt_t - lt_since >= %lld)",
+	     c->src == EV_SRC_INVOCATION ? "lt_invocation" : "lt_cloudtrail", where, (long long)ext.fs_baseline_us);
+}
+
 /* Why the rule (LOADED, a detection) cannot be compiled at all, or NULL. */
 static const char *rule_level_reason(const sigma_rule *r, const sigma_ynode *doc, char *tmp, size_t n)
 {
@@ -780,7 +863,7 @@ static const char *rule_level_reason(const sigma_rule *r, const sigma_ynode *doc
 	const sigma_ynode *ext = sigma_yaml_get(doc, "llmtrail");
 	for (size_t i = 0; ext != NULL && ext->type == SIGMA_Y_MAP && i < ext->len; i++) {
 		const char *k = ext->pairs[i].key->s;
-		if (strcmp(k, "redact") != 0) {
+		if (strcmp(k, "redact") != 0 && strcmp(k, "first_seen") != 0) {
 			snprintf(tmp, n, "llmtrail.%s (an llmtrail validator or state the SQL engines lack)", k);
 			return tmp;
 		}
@@ -788,7 +871,8 @@ static const char *rule_level_reason(const sigma_rule *r, const sigma_ynode *doc
 	return NULL;
 }
 
-static lt_status compile_rule(sigma_sql *q, const sigma_rule *r, const sigma_ynode *doc, arena *a)
+static lt_status compile_rule(sigma_sql *q, const sigma_rule *r, const sigma_ynode *doc, arena *a,
+                              bool quiet)
 {
 	char tmp[256];
 	const char *why = rule_level_reason(r, doc, tmp, sizeof tmp);
@@ -811,12 +895,42 @@ static lt_status compile_rule(sigma_sql *q, const sigma_rule *r, const sigma_yno
 		buf_free(&b);
 		return add_skip(q, r, c.why);
 	}
+	char *from = NULL;
+	const sigma_ynode *fs = sigma_yaml_get(sigma_yaml_get(doc, "llmtrail"), "first_seen");
+	if (fs != NULL) {
+		buf fb;
+		buf_init(&fb, SIGMA_SQL_MAX_SCRIPT);
+		c.b = &fb;
+		emit_first_seen(&c, a, sigma_yaml_get(doc, "llmtrail"), b.data);
+		from = c.st == LT_OK && c.why[0] == '\0' ? buf_detach(&fb, NULL) : NULL;
+		buf_free(&fb);
+		if (c.st != LT_OK || (from == NULL && c.why[0] == '\0')) {
+			buf_free(&b);
+			return LT_EFATAL;
+		}
+		if (from == NULL) {
+			buf_free(&b);
+			return add_skip(q, r, c.why);
+		}
+		buf_reset(&b);
+		if (buf_puts(&b, "TRUE") != LT_OK) {
+			free(from);
+			buf_free(&b);
+			return LT_EFATAL;
+		}
+	}
 	char *where = buf_detach(&b, NULL);
-	if (where == NULL)
+	if (where == NULL) {
+		free(from);
 		return LT_EFATAL;
-	lt_status st = add_rule(q, r, where);
-	if (st != LT_OK)
+	}
+	lt_status st = add_rule(q, r, where, NULL, quiet);
+	if (st != LT_OK) {
 		free(where);
+		free(from);
+	} else {
+		q->rules[q->nrules - 1].from = from;
+	}
 	return st;
 }
 
@@ -856,7 +970,8 @@ typedef struct quiet_set {
 static lt_status collect_quiet(void *ctx, const sigma_rule *r, const sigma_ynode *doc)
 {
 	quiet_set *qs = ctx;
-	if (doc == NULL || sigma_rule_kind(r) != SIGMA_KIND_CORRELATION)
+	/* natively, base rules are hidden only by a correlation that loads */
+	if (doc == NULL || sigma_rule_kind(r) != SIGMA_KIND_CORRELATION || sigma_rule_state(r) != SIGMA_LOADED)
 		return LT_OK;
 	const sigma_ynode *corr = sigma_yaml_get(doc, "correlation");
 	bool gen = false;
@@ -891,16 +1006,381 @@ static bool is_quiet(const quiet_set *qs, const sigma_rule *r)
 	return false;
 }
 
+/* ---- correlations -------------------------------------------------------- */
+
+/* A correlation is one fold per group over its events in replay order (time,
+ * then source, then uid), the state machine of sigma_corr.c written as SQL:
+ * DuckDB's list_reduce over a list of lt_st (the element and the state share
+ * one type: an element is a state holding only its event x). The state keeps
+ * the window (w), the temporal marks (m), a fixed window's end (wend), the
+ * firings so far (k) and the events they handed out (out). A lambda over a
+ * one-element list names an intermediate value (list_transform([v], n -> …)). */
+
+static void free_rule(sql_rule *x)
+{
+	free(x->id);
+	free(x->title);
+	free(x->level);
+	free(x->where);
+	free(x->from);
+	free(x->body);
+	free(x->inputs);
+}
+
+static bool corr_uses(const sql_rule *c, const sigma_rule *b)
+{
+	for (size_t i = 0; i < c->ninputs; i++)
+		if (c->inputs[i] == b)
+			return true;
+	return false;
+}
+
+static const sql_rule *compiled_detection(const sigma_sql *q, const sigma_rule *b)
+{
+	for (size_t i = 0; i < q->nrules; i++)
+		if (q->rules[i].r == b && q->rules[i].body == NULL)
+			return &q->rules[i];
+	return NULL;
+}
+
+static const char *skip_reason(const sigma_sql *q, const sigma_rule *b)
+{
+	const char *id = sigma_rule_id(b)[0] ? sigma_rule_id(b) : sigma_rule_title(b);
+	for (size_t i = 0; i < q->nskips; i++)
+		if (strcmp(q->skips[i].rule, id) == 0)
+			return q->skips[i].reason;
+	return "not compiled";
+}
+
+static size_t rule_index(const sigma_ruleset *rs, const sigma_rule *b)
+{
+	for (size_t i = 0; i < ruleset_count(rs); i++)
+		if (ruleset_rule(rs, i) == b)
+			return i;
+	return 0;
+}
+
+typedef struct corr_spec {
+	const sigma_corr *k;
+	int type;
+	size_t nrefs;
+	long long span;
+} corr_spec;
+
+static const char *const corr_type_names[] = {"event_count", "value_count", "value_sum", "value_avg",
+                                              "temporal", "temporal_ordered", "value_percentile"};
+
+/* The marks after event y.x on state s (sigma_corr.c aggregate()):
+ * temporal, the last time of each rule; temporal_ordered, the latest start
+ * of a chain through each step; other types keep s.m. */
+static void emit_marks(cctx *c, const corr_spec *k, const char *s)
+{
+	if (k->type == SIGMA_CORR_TEMPORAL)
+		emit(c, "list_transform(range(%zu), i -> CASE WHEN i = y.x.ref THEN y.x.t ELSE %s.m[i + 1] END)",
+		     k->nrefs, s);
+	else if (k->type == SIGMA_CORR_TEMPORAL_ORDERED)
+		emit(c,
+		     "list_transform(range(%zu), i -> CASE WHEN i <> y.x.ref THEN %s.m[i + 1] WHEN i = 0 THEN y.x.t\n"
+		     "      WHEN %s.m[i] >= y.x.t - %lld AND (%s.m[i + 1] IS NULL OR %s.m[i] > %s.m[i + 1]) THEN %s.m[i]\n"
+		     "      ELSE %s.m[i + 1] END)",
+		     k->nrefs, s, s, k->span, s, s, s, s, s);
+	else
+		emit(c, "%s.m", s);
+}
+
+/* The aggregate the condition is about: over window w and marks m, for a
+ * sliding window after event y.x (marks within the timespan), for a fixed
+ * one when it closes (every mark). */
+static void emit_agg(cctx *c, const corr_spec *k, const char *w, const char *m, bool sliding)
+{
+	char mark[96];
+	if (sliding)
+		snprintf(mark, sizeof mark, "coalesce(mk >= y.x.t - %lld, FALSE)", k->span);
+	else
+		snprintf(mark, sizeof mark, "mk IS NOT NULL");
+	switch (k->type) {
+	case SIGMA_CORR_EVENT_COUNT:
+		emit(c, "len(%s)", w);
+		break;
+	case SIGMA_CORR_VALUE_COUNT:
+		emit(c, "len(list_distinct(list_transform(%s, e -> e.v)))", w);
+		break;
+	case SIGMA_CORR_VALUE_SUM:
+		emit(c, "list_sum(list_transform(%s, e -> e.n))", w);
+		break;
+	case SIGMA_CORR_VALUE_AVG:
+		emit(c, "list_avg(list_transform(%s, e -> e.n))", w);
+		break;
+	case SIGMA_CORR_VALUE_PERCENTILE: /* nearest rank, as sigma_corr.c percentile() */
+		emit(c,
+		     "list_sort(list_transform(%s, e -> e.n))[greatest(1, least(len(%s),"
+		     " CAST(ceil(CAST(%.17g AS DOUBLE) * len(%s) / CAST(100 AS DOUBLE)) AS BIGINT)))]",
+		     w, w, sigma_corr_percentile(k->k), w);
+		break;
+	case SIGMA_CORR_TEMPORAL:
+		emit(c, "len(list_filter(%s, mk -> %s))", m, mark);
+		break;
+	default:
+		emit(c, "coalesce(list_position(list_transform(%s, mk -> %s), FALSE) - 1, %zu)", m, mark, k->nrefs);
+		break;
+	}
+}
+
+static void emit_bounds(cctx *c, const corr_spec *k, const char *a)
+{
+	static const char *const ops[][2] = {{"gt", ">"}, {"gte", ">="}, {"lt", "<"}, {"lte", "<="}, {"eq", "="}};
+	emit(c, "(TRUE");
+	for (size_t i = 0; i < sizeof ops / sizeof ops[0]; i++) {
+		double v;
+		if (sigma_corr_bound(k->k, ops[i][0], &v))
+			emit(c, " AND CAST(%s AS DOUBLE) %s CAST(%.17g AS DOUBLE)", a, ops[i][1], v);
+	}
+	emit(c, ")");
+}
+
+/* A state with an empty window: k firings, out as given (text). */
+static void emit_reset(cctx *c, const corr_spec *k, const char *kexpr, const char *outexpr_head)
+{
+	emit(c, "CAST({'x': NULL, 'w': [], 'm': CAST([");
+	for (size_t i = 0; i < k->nrefs; i++)
+		emit(c, "%sNULL", i ? ", " : "");
+	emit(c, "] AS BIGINT[]), 'wend': NULL, 'k': %s, 'out': %s", kexpr, outexpr_head);
+}
+
+/* Closes the fixed window of state v (sigma_corr.c close_window()). */
+static void emit_close(cctx *c, const corr_spec *k, const char *v)
+{
+	char w[32], m[32], kk[48], out[48];
+	snprintf(w, sizeof w, "%s.w", v);
+	snprintf(m, sizeof m, "%s.m", v);
+	emit(c, "list_transform([");
+	emit_agg(c, k, w, m, false);
+	emit(c, "], a -> CASE WHEN len(%s.w) > 0 AND ", v);
+	emit_bounds(c, k, "a");
+	snprintf(kk, sizeof kk, "%s.k + 1", v);
+	emit(c, "\n    THEN ");
+	emit_reset(c, k, kk, "list_concat(");
+	emit(c, "%s.out, [{'k': %s.k + 1, 'a': CAST(a AS DOUBLE), 'lo': %s.w[1].p, 'hi': %s.w[-1].p}])} AS lt_st)\n",
+	     v, v, v, v);
+	snprintf(kk, sizeof kk, "%s.k", v);
+	snprintf(out, sizeof out, "%s.out", v);
+	emit(c, "    ELSE ");
+	emit_reset(c, k, kk, out);
+	emit(c, "} AS lt_st) END)[1]");
+}
+
+/* One step of a sliding window: event y.x on state s (sigma_corr_feed()). */
+static void emit_slide_step(cctx *c, const corr_spec *k)
+{
+	emit(c, "list_transform([list_append(list_filter(s.w, e -> e.t >= y.x.t - %lld), y.x)], w1 ->\n  "
+	        "list_transform([", k->span);
+	emit_marks(c, k, "s");
+	emit(c, "], m1 ->\n  list_transform([");
+	emit_agg(c, k, "w1", "m1", true);
+	emit(c, "], a ->\n  CASE WHEN ");
+	emit_bounds(c, k, "a");
+	emit(c, " THEN ");
+	emit_reset(c, k, "s.k + 1", "list_concat(s.out, [{'k': s.k + 1, 'a': CAST(a AS DOUBLE), 'lo': ");
+	/* the firing's events, positions lo..hi: for temporal types from the
+	 * chain's start on (firing_start()) */
+	if (k->type == SIGMA_CORR_TEMPORAL)
+		emit(c, "list_min(list_transform(list_filter(w1, e -> e.t >= list_min(m1)), e -> e.p))");
+	else if (k->type == SIGMA_CORR_TEMPORAL_ORDERED)
+		emit(c, "list_min(list_transform(list_filter(w1, e -> e.t >= m1[%zu]), e -> e.p))", k->nrefs);
+	else
+		emit(c, "w1[1].p");
+	emit(c, ", 'hi': y.x.p}])} AS lt_st)\n"
+	        "  ELSE CAST({'x': NULL, 'w': w1, 'm': m1, 'wend': NULL, 'k': s.k, 'out': s.out} AS lt_st) END"
+	        ")[1])[1])[1]");
+}
+
+/* One step of a fixed window ("fewer than"): close the open window if y.x is
+ * past its end, then y.x joins (or opens) the window (feed_fixed()). */
+static void emit_fixed_step(cctx *c, const corr_spec *k)
+{
+	emit(c, "list_transform([CASE WHEN s.wend IS NOT NULL AND y.x.t > s.wend THEN ");
+	emit_close(c, k, "s");
+	emit(c, " ELSE s END], s2 ->\n  CAST({'x': NULL, 'w': list_append(s2.w, y.x), 'm': ");
+	emit_marks(c, k, "s2");
+	emit(c, ", 'wend': coalesce(s2.wend, y.x.t + %lld), 'k': s2.k, 'out': s2.out} AS lt_st))[1]", k->span);
+}
+
+/* The first value of field f of an event of base rule b, or SQL NULL. */
+static void emit_first(cctx *c, const char *f)
+{
+	if (c->src == EV_SRC_INVOCATION && (strncmp(f, "llmtrail.", 9) == 0 || strcmp(f, "tool_calls") == 0)) {
+		cannot(c, "%s is computed by llmtrail, which SQL does not do", f);
+		return;
+	}
+	const char *fmt = c->ops->first_fmt;
+	const char *at = strstr(fmt, "%s");
+	emit(c, "%.*s", (int)(at - fmt), fmt);
+	emit_vals(c, f);
+	emit(c, "%s", at + 2);
+}
+
+/* The rows of base rule number ref (its WHERE), with the group key and value. */
+static void emit_input(cctx *c, const corr_spec *k, size_t ref, const sql_rule *b, size_t ord)
+{
+	const char *bname = sigma_rule_name(b->r);
+	c->src = b->src;
+	emit(c, "  SELECT %zu AS ref, %zu AS ord, %d AS src, uid, event_time, request_id, principal, source_ip,\n"
+	        "    epoch_us(TRY_CAST(event_time AS TIMESTAMPTZ)) AS t,\n    ",
+	     ref, ord, (int)b->src);
+	size_t ng = sigma_corr_ngroup(k->k);
+	if (ng == 0)
+		emit(c, "''");
+	else
+		emit(c, "concat(");
+	for (size_t g = 0; g < ng; g++) {
+		char label[600];
+		snprintf(label, sizeof label, "%s%s=", g ? ", " : "", sigma_corr_group_field(k->k, g, NULL));
+		emit(c, g ? ", " : "");
+		emit_lit(c, label, strlen(label));
+		emit(c, ", coalesce(");
+		emit_first(c, sigma_corr_group_field(k->k, g, bname));
+		emit(c, ", '')");
+	}
+	emit(c, "%s AS grp,\n    ", ng ? ")" : "");
+	if (sigma_corr_value_field(k->k) != NULL)
+		emit_first(c, sigma_corr_value_field(k->k));
+	else
+		emit(c, "CAST(NULL AS VARCHAR)");
+	emit(c, " AS v\n  FROM %s WHERE %s",
+	     b->from ? b->from : b->src == EV_SRC_INVOCATION ? "lt_invocation" : "lt_cloudtrail", b->where);
+}
+
+static void emit_correlation(cctx *c, const corr_spec *k, const sql_rule *const *base, const size_t *ord,
+                             const sigma_rule *r)
+{
+	emit(c, "WITH i AS (\n");
+	for (size_t i = 0; i < k->nrefs; i++) {
+		emit(c, i ? "\n  UNION ALL\n" : "");
+		emit_input(c, k, i, base[i], ord[i]);
+	}
+	emit(c, "),\nj AS (SELECT *, row_number() OVER (PARTITION BY grp ORDER BY t, src, uid, ord) AS p FROM i"
+	        " WHERE t IS NOT NULL");
+	if (k->type == SIGMA_CORR_VALUE_COUNT)
+		emit(c, " AND v IS NOT NULL");
+	else if (k->type == SIGMA_CORR_VALUE_SUM || k->type == SIGMA_CORR_VALUE_AVG)
+		emit(c, " AND TRY_CAST(v AS DOUBLE) IS NOT NULL");
+	else if (k->type == SIGMA_CORR_VALUE_PERCENTILE)
+		emit(c, " AND isfinite(TRY_CAST(v AS DOUBLE))");
+	emit(c, "),\ng AS (SELECT grp, list(CAST({'x': {'p': p, 't': t, 'ref': ref, 'n': TRY_CAST(v AS DOUBLE), 'v': v,"
+	        " 'uid': uid, 'et': event_time, 'rq': request_id, 'pr': principal, 'ip': source_ip},"
+	        " 'w': [], 'm': [], 'wend': NULL, 'k': 0, 'out': []} AS lt_st) ORDER BY p) AS evs\n"
+	        "  FROM j GROUP BY grp),\nf AS (SELECT grp, evs, ");
+	bool fixed = sigma_corr_at_close(k->k);
+	if (fixed)
+		emit(c, "list_transform([");
+	emit(c, "list_reduce(evs, (s, y) ->\n  ");
+	if (fixed)
+		emit_fixed_step(c, k);
+	else
+		emit_slide_step(c, k);
+	emit(c, ",\n  ");
+	emit_reset(c, k, "0", "[]");
+	emit(c, "} AS lt_st))");
+	if (fixed) {
+		emit(c, "], fs -> ");
+		emit_close(c, k, "fs");
+		emit(c, ")[1]");
+	}
+	emit(c, ".out AS out FROM g),\no AS (SELECT grp, evs, unnest(out) AS o FROM f),\n"
+	        "h AS (SELECT grp, o, unnest(list_slice(evs, o.lo, o.hi)).x AS e FROM o)\nSELECT DISTINCT ");
+	const char *id = sigma_rule_id(r)[0] ? sigma_rule_id(r) : sigma_rule_title(r);
+	emit_lit(c, id, strlen(id));
+	emit(c, " AS rule_id, ");
+	emit_lit(c, sigma_rule_title(r), strlen(sigma_rule_title(r)));
+	emit(c, " AS rule_title, ");
+	emit_lit(c, sigma_rule_level(r), strlen(sigma_rule_level(r)));
+	emit(c, " AS level, e.et AS event_time, e.uid AS uid,\n  e.rq AS request_id, e.pr AS principal,"
+	        " e.ip AS source_ip, grp AS group_key,\n  concat('firing ', o.k, ': %s ', o.a) AS detail\nFROM h",
+	     corr_type_names[k->type]);
+}
+
+/* A loaded correlation rule: its base rules must all be compiled. */
+static lt_status compile_correlation(sigma_sql *q, const sigma_ruleset *rs, const sigma_rule *r,
+                                     const sigma_ynode *doc, arena *a)
+{
+	char why[400];
+	const char *type = sigma_yaml_str(sigma_yaml_get(sigma_yaml_get(doc, "correlation"), "type"));
+	if (q->d != SIGMA_SQL_DUCKDB) {
+		snprintf(why, sizeof why, "correlation (%s): compiled for DuckDB only so far", type ? type : "?");
+		return add_skip(q, r, why);
+	}
+	sigma_corr *k = NULL;
+	bool unsup = false;
+	lt_error err;
+	lt_error_clear(&err);
+	if (sigma_corr_parse(a, sigma_yaml_get(doc, "correlation"), &k, &unsup, &err) != LT_OK) {
+		sigma_corr_free(k);
+		snprintf(why, sizeof why, "correlation: %.300s", err.msg);
+		return add_skip(q, r, why);
+	}
+	corr_spec spec = {k, sigma_corr_type(k), sigma_corr_nrefs(k), (long long)sigma_corr_span(k)};
+	const sql_rule **base = calloc(spec.nrefs, sizeof *base);
+	size_t *ord = calloc(spec.nrefs, sizeof *ord);
+	const sigma_rule **inputs = calloc(spec.nrefs, sizeof *inputs);
+	lt_status st = base && ord && inputs ? LT_OK : LT_EFATAL;
+	why[0] = '\0';
+	for (size_t i = 0; i < spec.nrefs && st == LT_OK && why[0] == '\0'; i++) {
+		const sigma_rule *b = ruleset_find(rs, sigma_corr_ref(k, i));
+		base[i] = b ? compiled_detection(q, b) : NULL;
+		if (base[i] == NULL)
+			snprintf(why, sizeof why, "correlation (%s): its rule %.80s is not expressible: %.200s",
+			         corr_type_names[spec.type], sigma_corr_ref(k, i), b ? skip_reason(q, b) : "unknown");
+		inputs[i] = b;
+		/* an event feeds a correlation in rule order, and a rule's steps last to first */
+		ord[i] = b ? rule_index(rs, b) * 64 + (spec.nrefs - i) % 64 : 0;
+	}
+	char *body = NULL;
+	if (st == LT_OK && why[0] == '\0') {
+		buf bb;
+		buf_init(&bb, SIGMA_SQL_MAX_SCRIPT);
+		cctx c = {.ops = &dialects[q->d], .b = &bb, .st = LT_OK};
+		c.why[0] = '\0';
+		emit_correlation(&c, &spec, base, ord, r);
+		st = c.st;
+		if (st == LT_OK && c.why[0] != '\0')
+			snprintf(why, sizeof why, "correlation (%s): %s", corr_type_names[spec.type], c.why);
+		else if (st == LT_OK && (body = buf_detach(&bb, NULL)) == NULL)
+			st = LT_EFATAL;
+		buf_free(&bb);
+	}
+	if (st == LT_OK && why[0] != '\0')
+		st = add_skip(q, r, why);
+	else if (st == LT_OK) {
+		st = add_rule(q, r, NULL, body, false);
+		if (st == LT_OK) {
+			q->rules[q->nrules - 1].inputs = inputs;
+			q->rules[q->nrules - 1].ninputs = spec.nrefs;
+			inputs = NULL;
+			body = NULL;
+		}
+	}
+	free(body);
+	free(inputs);
+	free(base);
+	free(ord);
+	sigma_corr_free(k);
+	return st;
+}
+
 typedef struct compile_pass {
 	sigma_sql *q;
+	const sigma_ruleset *rs;
 	const quiet_set *quiet;
 	arena *a;
+	bool corr; /* the second pass: correlations, over the compiled detections */
 } compile_pass;
 
 static lt_status compile_one(void *ctx, const sigma_rule *r, const sigma_ynode *doc)
 {
 	compile_pass *p = ctx;
 	char why[320];
+	if (p->corr != (sigma_rule_kind(r) == SIGMA_KIND_CORRELATION))
+		return LT_OK;
 	if (sigma_rule_state(r) != SIGMA_LOADED) {
 		snprintf(why, sizeof why, "%s natively: %s", sigma_state_name(sigma_rule_state(r)),
 		         sigma_rule_reason(r));
@@ -908,16 +1388,36 @@ static lt_status compile_one(void *ctx, const sigma_rule *r, const sigma_ynode *
 	}
 	if (doc == NULL)
 		return add_skip(p->q, r, "part of a rule collection (action: global/repeat): not compiled to SQL");
-	if (sigma_rule_kind(r) == SIGMA_KIND_CORRELATION) {
-		const char *type = sigma_yaml_str(sigma_yaml_get(sigma_yaml_get(doc, "correlation"), "type"));
-		snprintf(why, sizeof why, "correlation (%s): not yet compiled to SQL", type ? type : "?");
-		return add_skip(p->q, r, why);
-	}
+	if (sigma_rule_kind(r) == SIGMA_KIND_CORRELATION)
+		return p->corr ? compile_correlation(p->q, p->rs, r, doc, p->a) : LT_OK;
+	if (p->corr)
+		return LT_OK;
 	if (sigma_rule_kind(r) == SIGMA_KIND_FILTER)
 		return add_skip(p->q, r, "filter document: not compiled to SQL");
-	if (is_quiet(p->quiet, r))
-		return add_skip(p->q, r, "reports only through a correlation, which is not compiled");
-	return compile_rule(p->q, r, doc, p->a);
+	return compile_rule(p->q, r, doc, p->a, is_quiet(p->quiet, r));
+}
+
+/* Base rules whose correlations were not compiled have nothing to report
+ * through: they leave the compiled list for the skipped one. */
+static lt_status drop_unused_inputs(sigma_sql *q)
+{
+	size_t w = 0;
+	lt_status st = LT_OK;
+	for (size_t i = 0; i < q->nrules; i++) {
+		sql_rule *x = &q->rules[i];
+		bool used = false;
+		for (size_t k = 0; k < q->nrules && !used; k++)
+			used = q->rules[k].body != NULL && corr_uses(&q->rules[k], x->r);
+		if (x->quiet && !used) {
+			if (st == LT_OK)
+				st = add_skip(q, x->r, "reports only through a correlation, which is not compiled");
+			free_rule(x);
+			continue;
+		}
+		q->rules[w++] = *x;
+	}
+	q->nrules = w;
+	return st;
 }
 
 static lt_status compile_all(sigma_sql *q, const sigma_ruleset *rs, arena *a, lt_error *err)
@@ -930,9 +1430,14 @@ static lt_status compile_all(sigma_sql *q, const sigma_ruleset *rs, arena *a, lt
 			st = lt_error_set(err, LT_EITEM, "%s: filter documents are not compiled to SQL yet: "
 			                  "the rules they name would match more than natively",
 			                  sigma_rule_file(ruleset_rule(rs, i)));
-	compile_pass p = {q, &qs, a};
+	compile_pass p = {q, rs, &qs, a, false};
 	if (st == LT_OK)
 		st = walk(rs, a, compile_one, &p, err);
+	p.corr = true;
+	if (st == LT_OK)
+		st = walk(rs, a, compile_one, &p, err);
+	if (st == LT_OK)
+		st = drop_unused_inputs(q);
 	for (size_t i = 0; i < qs.n; i++)
 		free(qs.names[i]);
 	free(qs.names);
@@ -966,12 +1471,8 @@ void sigma_sql_free(sigma_sql *q)
 {
 	if (q == NULL)
 		return;
-	for (size_t i = 0; i < q->nrules; i++) {
-		free(q->rules[i].id);
-		free(q->rules[i].title);
-		free(q->rules[i].level);
-		free(q->rules[i].where);
-	}
+	for (size_t i = 0; i < q->nrules; i++)
+		free_rule(&q->rules[i]);
 	for (size_t i = 0; i < q->nskips; i++) {
 		free(q->skips[i].rule);
 		free(q->skips[i].reason);
@@ -983,7 +1484,10 @@ void sigma_sql_free(sigma_sql *q)
 
 size_t sigma_sql_ncompiled(const sigma_sql *q)
 {
-	return q->nrules;
+	size_t n = 0;
+	for (size_t i = 0; i < q->nrules; i++)
+		n += !q->rules[i].quiet;
+	return n;
 }
 
 size_t sigma_sql_nskipped(const sigma_sql *q)
@@ -1009,8 +1513,18 @@ const char *sigma_sql_skipped_reason(const sigma_sql *q, size_t i)
  * derived text follows ingest/bedrock.c for the non-streamed body shapes,
  * parts joined by a newline. */
 static const char duckdb_views[] =
+    "DROP TYPE IF EXISTS lt_st;\nDROP TYPE IF EXISTS lt_ev;\n"
+    "CREATE TYPE lt_ev AS STRUCT(p BIGINT, t BIGINT, ref INTEGER, n DOUBLE, v VARCHAR, uid VARCHAR,\n"
+    "  et VARCHAR, rq VARCHAR, pr VARCHAR, ip VARCHAR);\n"
+    "CREATE TYPE lt_st AS STRUCT(x lt_ev, w lt_ev[], m BIGINT[], wend BIGINT, k INTEGER,\n"
+    "  out STRUCT(k INTEGER, a DOUBLE, lo BIGINT, hi BIGINT)[]);\n"
     "CREATE OR REPLACE MACRO lt_scalars(l) AS list_transform(\n"
     "  list_filter(l, x -> json_type(x) NOT IN ('OBJECT', 'ARRAY')), x -> json_extract_string(x, '$'));\n"
+    "CREATE OR REPLACE MACRO lt_elems(x) AS\n"
+    "  CASE WHEN json_type(x) = 'ARRAY' THEN list_prepend(x, json_extract(x, '$[*]')) ELSE [x] END;\n"
+    "CREATE OR REPLACE MACRO lt_top(top, doc, k, p) AS\n"
+    "  lt_elems(CASE WHEN top IS NULL THEN json_extract(doc, p) ELSE top[k] END);\n"
+    "CREATE OR REPLACE MACRO lt_step(l, p) AS flatten(list_transform(l, j -> lt_elems(json_extract(j, p))));\n"
     "CREATE OR REPLACE MACRO lt_strs(j, p) AS\n"
     "  CASE WHEN json_type(j, p) = 'VARCHAR' THEN [json_extract_string(j, p)] ELSE CAST([] AS VARCHAR[]) END;\n"
     "CREATE OR REPLACE MACRO lt_join(l) AS nullif(array_to_string(list_filter(l, x -> x IS NOT NULL), chr(10)), '');\n"
@@ -1018,7 +1532,7 @@ static const char duckdb_views[] =
     "WITH f AS (SELECT json FROM read_json_objects(%s, format = 'auto', compression = 'auto_detect', filename = true)\n"
     "           WHERE filename LIKE '%%/CloudTrail/%%'),\n"
     "     r AS (SELECT unnest(json_extract(json, '$.Records[*]')) AS doc FROM f)\n"
-    "SELECT doc,\n"
+    "SELECT doc, TRY(json_transform(doc, '\"MAP(VARCHAR, JSON)\"')) AS top,\n"
     "  json_extract_string(doc, '$.eventID') AS uid,\n"
     "  json_extract_string(doc, '$.eventTime') AS event_time,\n"
     "  json_extract_string(doc, '$.requestID') AS request_id,\n"
@@ -1032,7 +1546,7 @@ static const char duckdb_views[] =
     "           WHERE filename LIKE '%%/BedrockModelInvocationLogs/%%' AND filename NOT LIKE '%%/data/%%'),\n"
     "     b AS (SELECT doc, json_extract(doc, '$.input.inputBodyJson') AS ib,\n"
     "                  json_extract(doc, '$.output.outputBodyJson') AS ob FROM f)\n"
-    "SELECT doc,\n"
+    "SELECT doc, TRY(json_transform(doc, '\"MAP(VARCHAR, JSON)\"')) AS top,\n"
     "  json_extract_string(doc, '$.requestId') AS uid,\n"
     "  json_extract_string(doc, '$.timestamp') AS event_time,\n"
     "  json_extract_string(doc, '$.requestId') AS request_id,\n"
@@ -1078,7 +1592,8 @@ static const char trino_tables[] =
     "--     'projection.region.type'='enum', 'projection.region.values'='us-east-1,us-west-2',\n"
     "--     'storage.location.template'='s3://BUCKET/AWSLogs/ACCOUNT/CloudTrail/${region}/${day}');\n"
     "-- (see docs/scale-out.md for the invocation-log table and the lt_cloudtrail / lt_invocation views)\n"
-    "-- lt_vals(doc, path): the values of a field as ARRAY(VARCHAR), arrays expanded.\n";
+    "-- A field's values are read inline from doc with json_query in lax mode (Trino 419+,\n"
+    "-- Athena engine 3): no function needs defining.\n";
 
 static const char spark_tables[] =
     "-- Tables: lt_cloudtrail and lt_invocation with columns doc (JSON string), uid, event_time,\n"
@@ -1092,6 +1607,14 @@ static lt_status write_header(const sigma_sql *q, buf *out)
 	                          "-- Result shape of every rule: rule_id, rule_title, level, event_time, uid,\n"
 	                          "-- request_id, principal, source_ip, group_key, detail.\n",
 	                          dialects[q->d].name, q->nrules, q->nskips);
+	size_t ninputs = 0;
+	for (size_t i = 0; i < q->nrules; i++)
+		ninputs += q->rules[i].quiet;
+	if (st == LT_OK && ninputs > 0)
+		st = buf_puts(out, "--\n-- Correlation inputs (rows only through their correlations):\n");
+	for (size_t i = 0; i < q->nrules && st == LT_OK; i++)
+		if (q->rules[i].quiet)
+			st = buf_printf(out, "--   %s\n", q->rules[i].id);
 	if (st == LT_OK && q->nskips > 0)
 		st = buf_puts(out, "--\n-- Not expressible (rule: reason):\n");
 	for (size_t i = 0; i < q->nskips && st == LT_OK; i++) {
@@ -1143,6 +1666,10 @@ static lt_status put_lit(const sigma_sql *q, buf *out, const char *s)
 static lt_status write_rule(const sigma_sql *q, size_t i, buf *out)
 {
 	const sql_rule *r = &q->rules[i];
+	if (r->quiet)
+		return LT_OK; /* inlined into its correlations */
+	if (r->body != NULL)
+		return buf_printf(out, "\n-- %zu\nCREATE OR REPLACE VIEW lt_rule_%zu AS\n%s;\n", i + 1, i + 1, r->body);
 	lt_status st = buf_printf(out, "\n-- %zu\nCREATE OR REPLACE VIEW lt_rule_%zu AS\nSELECT ", i + 1, i + 1);
 	if (st == LT_OK)
 		st = put_lit(q, out, r->id);
@@ -1160,7 +1687,8 @@ static lt_status write_rule(const sigma_sql *q, size_t i, buf *out)
 		                " AS level, event_time, uid, request_id, principal, source_ip,\n"
 		                "  CAST(NULL AS %s) AS group_key, CAST(NULL AS %s) AS detail\n"
 		                "FROM %s\nWHERE %s;\n",
-		                t, t, r->src == EV_SRC_INVOCATION ? "lt_invocation" : "lt_cloudtrail", r->where);
+		                t, t, r->from ? r->from : r->src == EV_SRC_INVOCATION ? "lt_invocation" : "lt_cloudtrail",
+		                r->where);
 	return st;
 }
 
@@ -1173,14 +1701,16 @@ lt_status sigma_sql_write(const sigma_sql *q, const char *evidence, buf *out)
 		st = write_rule(q, i, out);
 	if (st == LT_OK)
 		st = buf_puts(out, "\n-- All result rows.\n");
+	size_t shown = 0;
 	for (size_t i = 0; i < q->nrules && st == LT_OK; i++)
-		st = buf_printf(out, "%sSELECT * FROM lt_rule_%zu\n", i ? "UNION ALL " : "", i + 1);
+		if (!q->rules[i].quiet)
+			st = buf_printf(out, "%sSELECT * FROM lt_rule_%zu\n", shown++ ? "UNION ALL " : "", i + 1);
 	static const char *const cols[] = {"rule_id", "rule_title", "level", "event_time", "uid",
 	                                   "request_id", "principal", "source_ip", "group_key", "detail"};
-	for (size_t i = 0; q->nrules == 0 && i < sizeof cols / sizeof cols[0] && st == LT_OK; i++)
+	for (size_t i = 0; shown == 0 && i < sizeof cols / sizeof cols[0] && st == LT_OK; i++)
 		st = buf_printf(out, "%sCAST(NULL AS %s) AS %s", i ? ", " : "SELECT ", dialects[q->d].text_type,
 		                cols[i]);
-	if (st == LT_OK && q->nrules == 0)
+	if (st == LT_OK && shown == 0)
 		st = buf_puts(out, " WHERE FALSE\n");
 	if (st == LT_OK)
 		st = buf_puts(out, "ORDER BY event_time, rule_id, uid;\n");

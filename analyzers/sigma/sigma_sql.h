@@ -14,10 +14,15 @@
  * values case-insensitive with * and ? wildcards, arrays match if any element
  * does, null, exists, all, neq, numeric comparisons, re with i/m/s, cased.
  *
- * What a dialect cannot express (llmtrail validators and first_seen, some
- * modifiers, correlations not yet compiled, rules the native engine does not
- * load) is never dropped: each such rule is listed with its reason
- * (sigma_sql_nskipped / sigma_sql_skipped) and in the script's header.
+ * Correlations (DuckDB) are one fold per group over the group's events in
+ * replay order, the state machine of sigma_corr.c; llmtrail.first_seen is
+ * window functions over the rule's matching rows (every dialect). Detection
+ * rules that report only through correlations are their inputs, with no
+ * rows of their own (listed in the header as such, not counted compiled).
+ * What a dialect cannot express (llmtrail validators, some modifiers,
+ * correlations outside DuckDB or over an inexpressible rule, rules the native
+ * engine does not load) is never dropped: each such rule is listed with its
+ * reason (sigma_sql_nskipped / sigma_sql_skipped) and in the script's header.
  *
  * Ownership: a sigma_sql borrows the compiled ruleset given to
  * sigma_sql_compile for its whole life; sigma_sql_free releases the rest.

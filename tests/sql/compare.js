@@ -20,12 +20,13 @@ function sqlString(s) { return s.replace(/''/g, "'"); }
 // Rules compiled (from the views) and not expressible (from the header).
 function scriptRules(text) {
   const compiled = new Map();
-  for (const m of text.matchAll(/^SELECT '((?:[^']|'')*)' AS rule_id, '((?:[^']|'')*)' AS rule_title/gm))
+  for (const m of text.matchAll(/^SELECT (?:DISTINCT )?'((?:[^']|'')*)' AS rule_id, '((?:[^']|'')*)' AS rule_title/gm))
     compiled.set(sqlString(m[1]), sqlString(m[2]));
   const skipped = new Map();
   let inList = false;
   for (const line of text.split('\n')) {
     if (line.startsWith('-- Not expressible')) { inList = true; continue; }
+    if (line.startsWith('-- Correlation inputs')) { inList = false; continue; }
     if (!line.startsWith('--   ')) { if (inList && !line.startsWith('--')) break; continue; }
     const body = line.slice(5);
     const i = body.indexOf(': ');

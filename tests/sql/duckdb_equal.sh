@@ -1,7 +1,8 @@
 #!/bin/sh
 # duckdb_equal.sh — the DuckDB script of `llmtrail sql` finds, for every rule
 # it compiles, exactly the (rule, event) pairs the native scan finds, on the
-# demo evidence (TAP; tests/sql/compare.js does the comparing).
+# demo evidence and on an llmtrail-gen export (TAP; tests/sql/compare.js
+# does the comparing; correlations included).
 # DuckDB comes from npm (@duckdb/node-api, pinned by package-lock.json),
 # installed once per build tree into $LLMTRAIL_BUILDDIR/tests/sql-node (the
 # source tree stays read-only). Skipped, saying so, only when node or npm is
@@ -44,4 +45,31 @@ if ! "$LLMTRAIL" sql --dialect duckdb --evidence "$EV" -o "$T/demo.sql" 2>"$T/sq
 fi
 sed 's/^/# /' "$T/sql.err"
 DUCKDB_NODE_DIR="$N" node "$S/tests/sql/compare.js" "$T/demo.sql" "$T/native/timeline.csv" \
-	"${LLMTRAIL_SQL_TABLE:-$T/table.md}"
+	"${LLMTRAIL_SQL_TABLE:-$T/table.md}" >"$T/demo.tap"
+rc1=$?
+# A generated export in the standard layout only (--extras off: the views do
+# not read CloudTrail delivered through Firehose, and a correlation fed more
+# events natively would differ), with the shipped packs and tests/sql/corr:
+# correlations of every type and window kind, thresholds low enough to fire
+# many times, so that firings, not only the stateless rules, are compared.
+GEN="${LLMTRAIL_GEN:-$(dirname "$LLMTRAIL")/llmtrail-gen}"
+if ! "$GEN" --out "$T/gen" --size 2M --seed 7 --threads 1 --extras off >"$T/gen.out" 2>&1 ||
+	! "$LLMTRAIL" analyze "$T/gen" -r "$S/tests/sql/corr" -o "$T/gnative" -f csv -q >"$T/ganalyze.out" 2>&1 &&
+	[ ! -f "$T/gnative/timeline.csv" ] ||
+	! "$LLMTRAIL" sql --dialect duckdb -r "$S/tests/sql/corr" --evidence "$T/gen" -o "$T/gen.sql" 2>"$T/gsql.err"; then
+	echo "1..1"
+	echo "not ok 1 - generating or scanning the llmtrail-gen export failed"
+	cat "$T/gen.out" "$T/ganalyze.out" "$T/gsql.err" | sed 's/^/# /' | tail -20
+	exit 1
+fi
+DUCKDB_NODE_DIR="$N" node "$S/tests/sql/compare.js" "$T/gen.sql" "$T/gnative/timeline.csv" \
+	"${LLMTRAIL_SQL_GEN_TABLE:-$T/gtable.md}" >"$T/gen.tap"
+rc2=$?
+# One TAP stream: the two runs' results, numbered on, under one plan.
+awk -v names="demo llmtrail-gen(2M,seed7,extras-off)" 'BEGIN { split(names, nm, " ") }
+	FNR == 1 { f++ }
+	/^1\.\./ { next }
+	/^(not )?ok [0-9]+ / { n++; sub(/ok [0-9]+ - /, "ok " n " - " nm[f] ": "); print; next }
+	{ print }
+	END { print "1.." n }' "$T/demo.tap" "$T/gen.tap"
+[ "$rc1" -eq 0 ] && [ "$rc2" -eq 0 ]

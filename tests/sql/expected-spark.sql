@@ -3,9 +3,9 @@
 -- request_id, principal, source_ip, group_key, detail.
 --
 -- Not expressible (rule: reason):
---   7d0a5c1e-0000-4000-8000-0000000000a1: reports only through a correlation, which is not compiled
---   7d0a5c1e-0000-4000-8000-0000000000a3: correlation (event_count): not yet compiled to SQL
 --   7d0a5c1e-0000-4000-8000-0000000000b2: re uses (?!, which the spark regex engine does not read as PCRE2 does
+--   7d0a5c1e-0000-4000-8000-0000000000a3: correlation (event_count): compiled for DuckDB only so far
+--   7d0a5c1e-0000-4000-8000-0000000000a1: reports only through a correlation, which is not compiled
 -- Tables: lt_cloudtrail and lt_invocation with columns doc (JSON string), uid, event_time,
 -- request_id, principal, source_ip (+ prompt, system, response for invocations); see
 -- docs/scale-out.md. lt_vals(doc, path) is a SQL UDF returning array<string>.

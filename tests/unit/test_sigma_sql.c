@@ -64,8 +64,8 @@ static void sigma_sql__plain_value__lowercase_equality_over_any_element(void **s
 	char *s = script(CT_HEAD "detection:\n  sel:\n    eventName: InvokeModel\n  condition: sel\n",
 	                 SIGMA_SQL_DUCKDB, &ns, NULL, 0);
 	assert_int_equal(ns, 0);
-	contains(s, "len(list_filter(lt_scalars(flatten([[json_extract(doc, '$.\"eventName\"')], "
-	            "json_extract(doc, '$.\"eventName\"[*]')])), v -> (lower(v) = 'invokemodel'))) > 0");
+	contains(s, "len(list_filter(lt_scalars(lt_top(top, doc, 'eventName', '$.\"eventName\"')), "
+	            "v -> (lower(v) = 'invokemodel'))) > 0");
 	contains(s, "FROM lt_cloudtrail");
 	contains(s, "SELECT * FROM lt_rule_1");
 	free(s);
@@ -90,12 +90,14 @@ static void sigma_sql__dotted_field__every_key_may_be_an_array(void **state)
 	size_t ns;
 	char *s = script(CT_HEAD "detection:\n  sel:\n    resources.ARN|endswith: \"/x'y\"\n  condition: sel\n",
 	                 SIGMA_SQL_DUCKDB, &ns, NULL, 0);
-	contains(s, "[json_extract(doc, '$.\"resources\".\"ARN\"')], json_extract(doc, '$.\"resources\"[*].\"ARN\"'), "
-	            "json_extract(doc, '$.\"resources\".\"ARN\"[*]'), json_extract(doc, '$.\"resources\"[*].\"ARN\"[*]')]");
+	contains(s, "lt_scalars(lt_step(lt_top(top, doc, 'resources', '$.\"resources\"'), '$.\"ARN\"'))");
+	contains(s, "CASE WHEN json_type(x) = 'ARRAY' THEN list_prepend(x, json_extract(x, '$[*]')) ELSE [x] END");
 	free(s);
 	s = script(CT_HEAD "detection:\n  sel:\n    resources.ARN|endswith: \"/x'y\"\n  condition: sel\n", SIGMA_SQL_TRINO, &ns,
 	           NULL, 0);
-	contains(s, "any_match(lt_vals(doc, '$.\"resources\".\"ARN\"'), v -> ");
+	contains(s, "any_match(filter(transform(CAST(json_parse(json_query(doc, 'lax $.\"resources\".\"ARN\"[*]' "
+	            "WITH ARRAY WRAPPER)) AS ARRAY(JSON)), x -> json_extract_scalar(json_format(x), '$')), "
+	            "x -> x IS NOT NULL), v -> ");
 	contains(s, "LIKE '%/x''y' ESCAPE");
 	free(s);
 }
@@ -180,18 +182,81 @@ static void sigma_sql__validators_and_unknown_modifier__skipped(void **state)
 	free(s);
 }
 
-static void sigma_sql__correlation__it_and_its_quiet_rules_skipped(void **state)
+#define CORR_DOCS(type, cond)                                                                      \
+	CT_HEAD "name: base\ndetection:\n  sel:\n    eventName: X\n  condition: sel\n---\n"                \
+	        "title: C\nid: c1\ncorrelation:\n  type: " type "\n  rules: [base]\n"                          \
+	        "  group-by: [sourceIPAddress]\n  timespan: 5m\n  condition: " cond "\n"
+
+static void sigma_sql__correlation__fold_per_group_base_rule_inlined(void **state)
 {
 	(void)state;
 	size_t ns;
-	char *s = script(CT_HEAD "name: base\ndetection:\n  sel:\n    eventName: X\n  condition: sel\n---\n"
-	                         "title: C\nid: c1\ncorrelation:\n  type: event_count\n  rules: [base]\n"
-	                         "  group-by: [sourceIPAddress]\n  timespan: 5m\n  condition: {gte: 3}\n",
-	                 SIGMA_SQL_DUCKDB, &ns, NULL, 0);
+	char *s = script(CORR_DOCS("event_count", "{gte: 3}"), SIGMA_SQL_DUCKDB, &ns, NULL, 0);
+	assert_int_equal(ns, 0);
+	contains(s, "-- Correlation inputs (rows only through their correlations):\n--   r1\n");
+	contains(s, "concat('sourceIPAddress=', coalesce((lt_scalars(lt_top(top, doc, 'sourceIPAddress', "
+	            "'$.\"sourceIPAddress\"')))[1], '')) AS grp");
+	contains(s, "'lo': w1[1].p, 'hi': y.x.p}");
+	contains(s, "list_filter(s.w, e -> e.t >= y.x.t - 300000000)");
+	contains(s, "CAST(a AS DOUBLE) >= CAST(3 AS DOUBLE)");
+	contains(s, "SELECT DISTINCT 'c1' AS rule_id");
+	/* the base rule has no rows of its own: only the correlation is in the union */
+	contains(s, "-- All result rows.\nSELECT * FROM lt_rule_2\nORDER BY");
+	free(s);
+}
+
+static void sigma_sql__correlation_fewer_than__fixed_window_closed_at_end(void **state)
+{
+	(void)state;
+	size_t ns;
+	char *s = script(CORR_DOCS("value_count", "{lt: 2, field: userAgent}"), SIGMA_SQL_DUCKDB, &ns, NULL, 0);
+	assert_int_equal(ns, 0);
+	contains(s, "y.x.t > s.wend");
+	contains(s, "], fs -> list_transform([len(list_distinct(list_transform(fs.w, e -> e.v)))]");
+	contains(s, "FROM i WHERE t IS NOT NULL AND v IS NOT NULL)");
+	contains(s, "'lo': s.w[1].p, 'hi': s.w[-1].p");
+	free(s);
+}
+
+static void sigma_sql__correlation__other_dialects_and_unexpressible_base_skipped(void **state)
+{
+	(void)state;
+	size_t ns;
+	char why[400];
+	char *s = script(CORR_DOCS("temporal", "{gte: 1}"), SIGMA_SQL_TRINO, &ns, why, sizeof why);
 	assert_int_equal(ns, 2);
-	contains(s, "r1: reports only through a correlation");
-	contains(s, "c1: correlation (event_count): not yet compiled");
+	contains(s, "c1: correlation (temporal): compiled for DuckDB only so far");
+	contains(s, "r1: reports only through a correlation, which is not compiled");
 	contains(s, "WHERE FALSE");
+	free(s);
+	s = script(CT_HEAD "name: base\ndetection:\n  sel:\n    sourceIPAddress|cidr: 10.0.0.0/8\n  condition: sel\n---\n"
+	                   "title: C\nid: c1\ncorrelation:\n  type: event_count\n  rules: [base]\n"
+	                   "  timespan: 5m\n  condition: {gte: 3}\n",
+	           SIGMA_SQL_DUCKDB, &ns, why, sizeof why);
+	assert_int_equal(ns, 2);
+	contains(s, "c1: correlation (event_count): its rule base is not expressible: modifier cidr");
+	free(s);
+}
+
+static void sigma_sql__first_seen__first_row_per_group_and_value_after_baseline(void **state)
+{
+	(void)state;
+	size_t ns;
+	const char *rule = CT_HEAD "detection:\n  sel:\n    eventName: X\n  condition: sel\n"
+	                           "llmtrail:\n  first_seen:\n    group-by: [userIdentity.arn]\n"
+	                           "    fields: [sourceIPAddress, userAgent]\n    baseline: 1d\n";
+	char *s = script(rule, SIGMA_SQL_DUCKDB, &ns, NULL, 0);
+	assert_int_equal(ns, 0);
+	contains(s, "min(lt_t) OVER (PARTITION BY lt_g) AS lt_since");
+	contains(s, "row_number() OVER (PARTITION BY lt_g, lt_v ORDER BY lt_t, uid) AS lt_nth");
+	contains(s, "epoch_us(TRY_CAST(event_time AS TIMESTAMPTZ)) AS lt_t");
+	contains(s, ", chr(31), coalesce(");
+	contains(s, "WHERE lt_nth = 1 AND lt_t - lt_since >= 86400000000)\nWHERE TRUE;");
+	free(s);
+	s = script(rule, SIGMA_SQL_SPARK, &ns, NULL, 0);
+	assert_int_equal(ns, 0);
+	contains(s, "unix_micros(to_timestamp(event_time)) AS lt_t");
+	contains(s, "try_element_at(lt_vals(doc, '$.\"sourceIPAddress\"'), 1)");
 	free(s);
 }
 
@@ -216,7 +281,10 @@ int main(void)
 	    cmocka_unit_test(sigma_sql__exists_null_numeric_neq__presence_and_casts),
 	    cmocka_unit_test(sigma_sql__all_modifier__one_match_per_value),
 	    cmocka_unit_test(sigma_sql__validators_and_unknown_modifier__skipped),
-	    cmocka_unit_test(sigma_sql__correlation__it_and_its_quiet_rules_skipped),
+	    cmocka_unit_test(sigma_sql__correlation__fold_per_group_base_rule_inlined),
+	    cmocka_unit_test(sigma_sql__correlation_fewer_than__fixed_window_closed_at_end),
+	    cmocka_unit_test(sigma_sql__correlation__other_dialects_and_unexpressible_base_skipped),
+	    cmocka_unit_test(sigma_sql__first_seen__first_row_per_group_and_value_after_baseline),
 	    cmocka_unit_test(sigma_sql__dialect_names__parse_round_trip),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
