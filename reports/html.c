@@ -115,7 +115,8 @@ static const char css[] =
 	"main{max-width:1320px;margin:0 auto;background:#fff;padding:10px 28px 40px}\n"
 	"h2{font-size:18px;margin:30px 0 10px;padding-bottom:4px;border-bottom:2px solid var(--head)}\n"
 	"h3{font-size:15px;margin:18px 0 8px}\n"
-	".verdict{font-size:15.5px;font-weight:600;padding:10px 14px;border-radius:6px;margin:14px 0}\n"
+	".verdict{font-size:15.5px;font-weight:600;padding:10px 14px;border-radius:6px;margin:14px 0;color:var(--fg)}\n"
+	"header.top .verdict{margin:10px 0 0}\n"
 	".verdict.fail{background:#fdecea;border-left:6px solid var(--high)}\n"
 	".verdict.pass{background:#e9f6ee;border-left:6px solid #1e8449}\n"
 	".verdict.notgated,.verdict.incomplete,.verdict.noevidence{background:#fff6e0;border-left:6px solid #b9770e}\n"
@@ -203,30 +204,6 @@ static void head(const hw *w)
 	fputs("</style>\n</head>\n<body>\n", w->out);
 }
 
-static void page_top(const hw *w)
-{
-	const rpt_run *run = report_run(w->r);
-	fputs("<header class=\"top\"><h1>llmtrail report</h1><div class=\"meta\">Case ", w->out);
-	hd(w, run->case_path);
-	fputs(" &#183; generated ", w->out);
-	htime(w, run->run_time_us);
-	fputs(" &#183; llmtrail ", w->out);
-	hd(w, run->tool_version);
-	fputs(" &#183; all times UTC</div></header>\n<nav class=\"toc\"><a href=\"#incidents\">Incidents</a>"
-	      "<a href=\"#summary\">Summary</a>"
-	      "<a href=\"#timeline\">Timeline</a><a href=\"#findings\">Findings</a>",
-	      w->out);
-	if (report_ntables(w->r) || report_ncharts(w->r))
-		fputs("<a href=\"#dashboard\">Usage</a>", w->out);
-	if (report_nintegrity(w->r))
-		fputs("<a href=\"#integrity\">Integrity</a>", w->out);
-	fputs("<a href=\"#evidence\">Evidence</a><a href=\"#rules\">Rules</a>"
-	      "<a href=\"#problems\">Problems</a></nav>\n<main>\n",
-	      w->out);
-}
-
-/* ---- summary ------------------------------------------------------------ */
-
 static void verdict(const hw *w)
 {
 	const report *r = w->r;
@@ -244,6 +221,32 @@ static void verdict(const hw *w)
 		        unsupported == 1 ? "" : "s");
 	fputs("</p>\n", w->out);
 }
+
+static void page_top(const hw *w)
+{
+	const rpt_run *run = report_run(w->r);
+	fputs("<header class=\"top\"><h1>llmtrail report</h1><div class=\"meta\">Case ", w->out);
+	hd(w, run->case_path);
+	fputs(" &#183; generated ", w->out);
+	htime(w, run->run_time_us);
+	fputs(" &#183; llmtrail ", w->out);
+	hd(w, run->tool_version);
+	fputs(" &#183; all times UTC</div>\n", w->out);
+	verdict(w);
+	fputs("</header>\n<nav class=\"toc\"><a href=\"#incidents\">Incidents</a>"
+	      "<a href=\"#summary\">Summary</a>"
+	      "<a href=\"#timeline\">Timeline</a><a href=\"#findings\">Findings</a>",
+	      w->out);
+	if (report_ntables(w->r) || report_ncharts(w->r))
+		fputs("<a href=\"#dashboard\">Usage</a>", w->out);
+	if (report_nintegrity(w->r))
+		fputs("<a href=\"#integrity\">Integrity</a>", w->out);
+	fputs("<a href=\"#evidence\">Evidence</a><a href=\"#rules\">Rules</a>"
+	      "<a href=\"#problems\">Problems</a></nav>\n<main>\n",
+	      w->out);
+}
+
+/* ---- summary ------------------------------------------------------------ */
 
 static void card(const hw *w, uint64_t v, const char *label)
 {
@@ -276,7 +279,6 @@ static void summary(const hw *w)
 {
 	const report *r = w->r;
 	fputs("<section id=\"summary\"><h2>Summary</h2>\n", w->out);
-	verdict(w);
 	if (!report_options(r)->redact)
 		fputs("<p class=\"warn\"><b>Redaction is off.</b> Secrets found by disclosure rules are "
 		      "shown in full: handle this report as sensitive.</p>\n", w->out);

@@ -195,6 +195,23 @@ static void html__sections__all_present_in_order(void **state)
 	report_free(r);
 }
 
+/* The verdict is the first thing read: in the page header, before the
+ * incident cards and every section. */
+static void html__verdict__in_header_before_sections(void **state)
+{
+	(void)state;
+	report *r = fixture_plain();
+	char *out = render(r);
+	const char *v = strstr(out, "<p class=\"verdict fail\">");
+	const char *end = strstr(out, "</header>");
+	assert_non_null(v);
+	assert_non_null(end);
+	assert_true(v < end);
+	assert_true(strstr(out, "<header class=\"top\">") < v);
+	free(out);
+	report_free(r);
+}
+
 static void html__match__marked_and_redacted(void **state)
 {
 	(void)state;
@@ -360,6 +377,7 @@ int main(void)
 		cmocka_unit_test(html__random_strings__only_our_markup),
 		cmocka_unit_test(html__head__csp_and_charset),
 		cmocka_unit_test(html__sections__all_present_in_order),
+		cmocka_unit_test(html__verdict__in_header_before_sections),
 		cmocka_unit_test(html__match__marked_and_redacted),
 		cmocka_unit_test(html__no_redact__warns_and_shows),
 		cmocka_unit_test(html__empty__pass_and_placeholders),
