@@ -17,6 +17,7 @@
 
 #include "cmd/commands.h"
 #include "cmd/exitcode.h"
+#include "cmd/filteropt.h"
 #include "cmd/withcase.h"
 #include "common/buf.h"
 #include "common/log.h"
@@ -29,8 +30,7 @@ static const cli_option options[] = {
 	{"since", 0, "TIME", "only events at or after TIME (ISO-8601)"},
 	{"until", 0, "TIME", "only events before TIME (ISO-8601)"},
 	{"source", 0, "SOURCE", "only events from SOURCE (cloudtrail|invocation|kb-log)"},
-	{"principal", 0, "ARN", "only events by this principal (any case, a glob, or the name after the ARN's last '/')"},
-	{"action", 0, "NAME", "only events with this action (eventName or operation; any case, a glob)"},
+	FILTER_CLI_OPTION_ROWS
 	{"format", 'f', "FORMAT", "csv, jsonl or table (default: table)"},
 	{NULL, 0, NULL, NULL},
 };
@@ -39,6 +39,7 @@ typedef enum tl_format { TL_TABLE, TL_CSV, TL_JSONL } tl_format;
 
 typedef struct tl_ctx {
 	replay_filter f;
+	const char *match[VM_NFIELDS]; /* --principal .. --action */
 	tl_format format;
 } tl_ctx;
 
@@ -58,11 +59,9 @@ static int on_option(void *vctx, const cli_option *opt, const char *value)
 		return parse_time("since", value, &c->f.since_us);
 	if (strcmp(opt->name, "until") == 0)
 		return parse_time("until", value, &c->f.until_us);
-	if (strcmp(opt->name, "principal") == 0)
-		c->f.principal = value;
-	else if (strcmp(opt->name, "action") == 0)
-		c->f.action = value;
-	else if (strcmp(opt->name, "source") == 0) {
+	if (filteropt_take(opt->name, value, c->match))
+		return 0;
+	if (strcmp(opt->name, "source") == 0) {
 		c->f.source = ev_source_from_name(value);
 		if (c->f.source == EV_SRC_UNKNOWN) {
 			fprintf(stderr, "llmtrail timeline: --source wants cloudtrail, invocation or kb-log\n");
@@ -234,7 +233,7 @@ static int print_events(case_db *c, void *vctx)
 			fprintf(stderr, "llmtrail timeline: out of memory\n");
 		return LT_EXIT_FATAL;
 	}
-	if (shown == 0 && (ctx->f.principal || ctx->f.action || ctx->f.source != EV_SRC_UNKNOWN ||
+	if (shown == 0 && (filteropt_any(ctx->match) || ctx->f.source != EV_SRC_UNKNOWN ||
 	                   ctx->f.since_us != INT64_MIN || ctx->f.until_us != INT64_MAX))
 		fprintf(stderr, "llmtrail timeline: no event matches the filters (values match any case, "
 		                "as globs, or the part of an ARN after its last '/'; see `llmtrail stats`)\n");
@@ -255,6 +254,7 @@ static int run(const command *self, int argc, char **argv)
 		fprintf(stderr, "llmtrail timeline: --since must be before --until\n");
 		return LT_EXIT_USAGE;
 	}
+	filteropt_to_replay(ctx.match, &ctx.f);
 	return with_case(argv[first], print_events, &ctx);
 }
 

@@ -94,8 +94,8 @@ static void badge(const hw *w, rpt_level l)
 
 static const char *outcome_class(rpt_outcome o)
 {
-	static const char *const c[] = {"passed", "fired", "na", "unsupported", "failed"};
-	return (unsigned)o <= RPT_FAILED ? c[o] : "failed";
+	static const char *const c[] = {"passed", "fired", "na", "unsupported", "failed", "na"};
+	return (unsigned)o < RPT_NOUTCOMES ? c[o] : "failed";
 }
 
 /* ---- head --------------------------------------------------------------- */
@@ -890,13 +890,17 @@ static void rules(const hw *w)
 {
 	const report *r = w->r;
 	size_t n = report_nrules(r);
-	size_t oc[RPT_FAILED + 1] = {0};
+	size_t oc[RPT_NOUTCOMES] = {0};
 	for (size_t i = 0; i < n; i++)
 		oc[report_rule(r, i)->outcome]++;
 	fprintf(w->out, "<section id=\"rules\"><h2>Rules</h2>\n<p>%zu rule%s: %zu passed, %zu fired, "
-	                "%zu not applicable, %zu unsupported, %zu failed.</p>\n",
+	                "%zu not applicable, %zu unsupported, %zu failed",
 	        n, n == 1 ? "" : "s", oc[RPT_PASSED], oc[RPT_FIRED], oc[RPT_NOT_APPLICABLE],
 	        oc[RPT_UNSUPPORTED], oc[RPT_FAILED]);
+	if (oc[RPT_FILTERED])
+		fprintf(w->out, ", %zu filtered (outside --min-level, --since, --until or the field filters)",
+		        oc[RPT_FILTERED]);
+	fputs(".</p>\n", w->out);
 	if (report_npacks(r)) {
 		fputs("<table><tr><th>Rule pack</th><th>Path</th><th>SHA-256</th></tr>\n", w->out);
 		for (size_t i = 0; i < report_npacks(r); i++) {

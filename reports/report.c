@@ -25,6 +25,7 @@
 
 #include "common/arena.h"
 #include "reports/findings.h"
+#include "reports/scope.h"
 #include "reports/strmap.h"
 
 #define HOUR_US (3600LL * 1000000LL)
@@ -55,6 +56,9 @@ struct report {
 	size_t nsources;
 	strmap *principals, *ips;
 	uint64_t other_principals, other_ips;
+	scope scope;
+	bool scoped;
+	uint64_t hits_filtered;
 };
 
 /* ---- names -------------------------------------------------------------- */
@@ -81,8 +85,8 @@ lt_status rpt_level_parse(const char *s, rpt_level *out)
 const char *rpt_outcome_name(rpt_outcome o)
 {
 	static const char *const names[] = {"passed", "fired", "not applicable", "unsupported",
-	                                    "failed"};
-	return (unsigned)o <= RPT_FAILED ? names[o] : "unknown";
+	                                    "failed", "filtered"};
+	return (unsigned)o <= RPT_FILTERED ? names[o] : "unknown";
 }
 
 const char *rpt_severity_name(rpt_severity s)
@@ -243,7 +247,7 @@ lt_status report_add_rule(report *r, const rpt_rule_in *in, size_t *index, lt_er
 {
 	if (in == NULL || in->pack == NULL || in->id == NULL)
 		return lt_error_set(err, LT_EITEM, "report: rule without pack or id");
-	if ((unsigned)in->level >= RPT_NLEVELS || (unsigned)in->outcome > RPT_FAILED)
+	if ((unsigned)in->level >= RPT_NLEVELS || (unsigned)in->outcome >= RPT_NOUTCOMES)
 		return lt_error_set(err, LT_EITEM, "report: rule %s: bad level or outcome", in->id);
 	rpt_rule *ru = vec_push(&r->rules, sizeof *ru);
 	if (ru == NULL)
@@ -274,7 +278,7 @@ lt_status report_add_rule(report *r, const rpt_rule_in *in, size_t *index, lt_er
 lt_status report_set_rule_outcome(report *r, size_t rule, rpt_outcome o, const char *reason,
                                   lt_error *err)
 {
-	if (rule >= r->rules.n || (unsigned)o > RPT_FAILED)
+	if (rule >= r->rules.n || (unsigned)o >= RPT_NOUTCOMES)
 		return lt_error_set(err, LT_EITEM, "report: no rule %zu or bad outcome", rule);
 	rpt_rule *ru = (rpt_rule *)r->rules.v + rule;
 	ru->outcome = o;
@@ -446,18 +450,41 @@ lt_status report_add_hit(report *r, size_t rule, const rpt_pair *group, size_t n
 {
 	if (rule >= r->rules.n)
 		return lt_error_set(err, LT_EITEM, "report: hit for unknown rule %zu", rule);
+	rpt_rule *ru = (rpt_rule *)r->rules.v + rule;
+	if (r->scoped && !scope_admits(&r->scope, ru->level, ev)) {
+		ru->filtered++;
+		r->hits_filtered++;
+		if (ru->outcome == RPT_PASSED)
+			ru->outcome = RPT_FILTERED;
+		return LT_OK;
+	}
 	bool opened = false;
 	lt_status st = findings_add_hit(r->fs, rule, group, ngroup, ev, matches, nmatches, &opened,
 	                                err);
 	if (st != LT_OK)
 		return st;
-	rpt_rule *ru = (rpt_rule *)r->rules.v + rule;
 	ru->hits++;
 	if (opened)
 		ru->findings++;
-	if (ru->outcome == RPT_PASSED)
+	if (ru->outcome == RPT_PASSED || ru->outcome == RPT_FILTERED)
 		ru->outcome = RPT_FIRED;
 	return LT_OK;
+}
+
+void report_set_scope(report *r, const scope *s)
+{
+	r->scope = *s;
+	r->scoped = true;
+}
+
+bool report_scope_needs_header(const report *r)
+{
+	return r->scoped && scope_has_fields(&r->scope);
+}
+
+uint64_t report_hits_filtered(const report *r)
+{
+	return r->hits_filtered;
 }
 
 /* ---- dashboard, integrity ------------------------------------------------ */

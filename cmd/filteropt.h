@@ -1,0 +1,39 @@
+/*
+ * filteropt.h — the field filters of the command line (--principal,
+ * --access-key, --source-ip, --account, --region, --model, --action), one
+ * table for every command that takes them, so each means the same
+ * everywhere: `timeline` reads only the matching events from the index;
+ * `scan` and `analyze` keep only the findings' events that match (every
+ * finding source: rules, correlations, built-in analyzers; reports/scope.h).
+ * Matching is common/valmatch.h's: any case, a glob, or the name after an
+ * ARN's last '/'.
+ */
+#ifndef LLMTRAIL_CMD_FILTEROPT_H
+#define LLMTRAIL_CMD_FILTEROPT_H
+
+#include <stdbool.h>
+
+#include "common/valmatch.h"
+#include "store/replay.h"
+
+/* Rows for an option table, in valmatch_field order. */
+#define FILTER_CLI_OPTION_ROWS \
+	{"principal", 0, "ARN", "only events by this principal (any case, a glob, or the name after the ARN's last '/')"}, \
+	{"access-key", 0, "ID", "only events made with this access key id (any case, a glob)"}, \
+	{"source-ip", 0, "IP", "only events from this source IP (a glob: 203.0.113.*)"}, \
+	{"account", 0, "ID", "only events of this AWS account id (a glob)"}, \
+	{"region", 0, "REGION", "only events in this region (any case, a glob)"}, \
+	{"model", 0, "ID", "only events with this model id or inference profile (any case, a glob, or the id after an ARN's last '/')"}, \
+	{"action", 0, "NAME", "only events with this action (eventName or operation; any case, a glob)"},
+
+/* When name is one of those options: stores value in match[] and returns
+ * true; else false. */
+bool filteropt_take(const char *name, const char *value, const char *match[VM_NFIELDS]);
+
+/* True when any field filter is given. */
+bool filteropt_any(const char *const match[VM_NFIELDS]);
+
+/* Copies the field filters into a replay filter (borrowed strings). */
+void filteropt_to_replay(const char *const match[VM_NFIELDS], replay_filter *f);
+
+#endif
