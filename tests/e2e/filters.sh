@@ -60,5 +60,21 @@ t_key=$("$LLMTRAIL" timeline "$case" --source-ip 203.0.113.47 --access-key AKIAM
 t_reg=$("$LLMTRAIL" timeline "$case" --region eu-north-9 -f jsonl 2>/dev/null | wc -l)
 check "timeline --source-ip/--access-key/--region ($t_all, $t_key, $t_reg)" '[ "$t_all" -gt "$t_key" ] && [ "$t_key" -gt 0 ] && [ "$t_reg" -eq 0 ]'
 
+# timeline --columns in every format; an aligned table on a terminal
+"$LLMTRAIL" timeline "$case" --columns time,action,uid -f csv >"$tmp/cols.csv"
+check "timeline --columns: only those, in that order" \
+	'[ "$(head -1 "$tmp/cols.csv" | tr -d "\r")" = "time,action,uid" ] && [ "$(sed -n 2p "$tmp/cols.csv" | tr -cd , | wc -c)" -eq 2 ]'
+"$LLMTRAIL" timeline "$case" --columns time,nope >/dev/null 2>"$tmp/cols.err"
+rc=$?
+check "timeline --columns with an unknown name: usage error naming it" '[ $rc -eq 2 ] && grep -q "unknown column .nope." "$tmp/cols.err"'
+if command -v script >/dev/null 2>&1; then
+	script -qc "'$LLMTRAIL' timeline '$case' --source-ip 203.0.113.47 --columns time,source,action,principal" "$tmp/tl.tty" >/dev/null 2>&1 </dev/null
+	aligned() { tr -d '\r' <"$1" | awk '/PRINCIPAL/ { p = index($0, "PRINCIPAL"); next }
+		p && /arn:/ { rows++; if (index($0, "arn:") != p) bad = 1 } END { exit !(p > 0 && rows > 0 && !bad) }'; }
+	check "timeline on a terminal: columns aligned (every row's principal starts where the header's does)" 'aligned "$tmp/tl.tty"'
+else
+	ok "# SKIP timeline on a terminal: script(1) missing"
+fi
+
 echo "1..$n"
 [ "$fails" -eq 0 ]
