@@ -16,9 +16,9 @@
 
 #include "cmd/commands.h"
 #include "cmd/exitcode.h"
-#include "cmd/indexrun.h"
+#include "pipeline/indexrun.h"
 #include "cmd/outpath.h"
-#include "cmd/scanrun.h"
+#include "pipeline/scanrun.h"
 
 static const cli_option options[] = {
 	SCAN_CLI_OPTION_ROWS

@@ -18,7 +18,7 @@
 
 #include "cmd/commands.h"
 #include "cmd/exitcode.h"
-#include "cmd/indexrun.h"
+#include "pipeline/indexrun.h"
 #include "cmd/outpath.h"
 
 static const cli_option options[] = {

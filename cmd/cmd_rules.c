@@ -24,7 +24,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "analyzers/sigma.h"
+#include "analyzers/sigma/sigma.h"
 #include "cmd/commands.h"
 #include "cmd/exitcode.h"
 #include "cmd/rulesdir.h"

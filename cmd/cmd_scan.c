@@ -9,7 +9,7 @@
 #include "cmd/commands.h"
 #include "cmd/exitcode.h"
 #include "cmd/outpath.h"
-#include "cmd/scanrun.h"
+#include "pipeline/scanrun.h"
 
 static int on_option(void *ctx, const cli_option *opt, const char *value)
 {

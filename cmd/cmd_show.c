@@ -18,7 +18,6 @@
  */
 #include "config.h"
 
-#include <sqlite3.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -35,6 +34,7 @@
 #include "common/textesc.h"
 #include "ingest/json.h"
 #include "store/case.h"
+#include "store/caseq.h"
 #include "store/custody.h"
 #include "store/replay.h"
 
@@ -89,37 +89,34 @@ static lt_status sfield(buf *b, const char *key, const char *v)
 	return field(b, key, v, v ? strlen(v) : 0);
 }
 
+static lt_status custody_fields(void *ctx, const caseq_member *m, lt_error *err)
+{
+	(void)err;
+	buf *b = ctx;
+	lt_status st = LT_OK;
+	if (m->evidence_sha256 != NULL)
+		st = sfield(b, "evidence-sha256", m->evidence_sha256);
+	if (st == LT_OK)
+		st = sfield(b, "member", m->path);
+	if (st == LT_OK)
+		st = sfield(b, "member-sha256", m->sha256);
+	if (st == LT_OK)
+		st = buf_printf(b, "# %-16s %lld\n", "member-size", (long long)m->size);
+	if (st == LT_OK && m->has_content) {
+		st = buf_printf(b, "# %-16s %lld\n", "content-size", (long long)m->content_size);
+		if (st == LT_OK)
+			st = sfield(b, "content-sha256", m->content_sha256);
+	}
+	if (st == LT_OK)
+		st = sfield(b, "format", m->format);
+	return st;
+}
+
 /* Custody details of the member beyond what the event carries. */
 static lt_status custody(case_db *c, int64_t member_id, buf *b)
 {
-	sqlite3_stmt *s = NULL;
-	if (sqlite3_prepare_v2(case_sqlite(c),
-	                       "SELECT e.sha256, m.size, m.content_size, m.content_sha256, m.format, m.path, m.sha256"
-	                       " FROM members m"
-	                       " JOIN evidence e ON e.id = m.evidence_id WHERE m.id = ?",
-	                       -1, &s, NULL) != SQLITE_OK)
-		return LT_EFATAL;
-	sqlite3_bind_int64(s, 1, member_id);
-	lt_status st = LT_OK;
-	if (sqlite3_step(s) == SQLITE_ROW) {
-		if (sqlite3_column_type(s, 0) != SQLITE_NULL)
-			st = sfield(b, "evidence-sha256", (const char *)sqlite3_column_text(s, 0));
-		if (st == LT_OK)
-			st = sfield(b, "member", (const char *)sqlite3_column_text(s, 5));
-		if (st == LT_OK)
-			st = sfield(b, "member-sha256", (const char *)sqlite3_column_text(s, 6));
-		if (st == LT_OK)
-			st = buf_printf(b, "# %-16s %lld\n", "member-size", (long long)sqlite3_column_int64(s, 1));
-		if (st == LT_OK && sqlite3_column_type(s, 2) != SQLITE_NULL) {
-			st = buf_printf(b, "# %-16s %lld\n", "content-size", (long long)sqlite3_column_int64(s, 2));
-			if (st == LT_OK)
-				st = sfield(b, "content-sha256", (const char *)sqlite3_column_text(s, 3));
-		}
-		if (st == LT_OK)
-			st = sfield(b, "format", (const char *)sqlite3_column_text(s, 4));
-	}
-	sqlite3_finalize(s);
-	return st;
+	lt_error err;
+	return caseq_member_custody(c, member_id, custody_fields, b, &err);
 }
 
 /* Custody is live: the file on disk that holds the record (hashed up to

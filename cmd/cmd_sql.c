@@ -1,7 +1,7 @@
 /*
  * cmd_sql.c — `llmtrail sql --dialect athena|trino|spark|duckdb`: the rule
  * packs as one SQL script for engines that run where the logs lie
- * (analyzers/sigma_sql.h, docs/scale-out.md).
+ * (analyzers/sigma/sigma_sql.h, docs/scale-out.md).
  *
  * Rules load exactly as for `scan` (the shipped packs unless
  * --no-default-rules, plus every --rules PATH); the script goes to -o FILE or
@@ -17,8 +17,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "analyzers/sigma.h"
-#include "analyzers/sigma_sql.h"
+#include "analyzers/sigma/sigma.h"
+#include "analyzers/sigma/sigma_sql.h"
 #include "cmd/commands.h"
 #include "cmd/exitcode.h"
 #include "cmd/rulesdir.h"

@@ -1,6 +1,6 @@
 /*
  * cmd_stats.c — `llmtrail stats CASE`: usage metrics as the Bedrock dashboard
- * shows them, computed offline (analyzers/metrics.h, docs/metrics.md).
+ * shows them, computed offline (analyzers/audit/metrics.h, docs/metrics.md).
  *
  * Replays the case once (documents parsed for guardrail policy types, no
  * derived text) into a metrics grouped by the --by dimensions (default:
@@ -15,8 +15,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "analyzers/metrics.h"
-#include "analyzers/metrics_report.h"
+#include "analyzers/audit/metrics.h"
+#include "analyzers/audit/metrics_report.h"
 #include "cmd/commands.h"
 #include "cmd/exitcode.h"
 #include "cmd/withcase.h"

@@ -1,6 +1,6 @@
 /*
  * cmd_verify.c — `llmtrail verify CASE`: verify CloudTrail digest chains, the
- * hashes of the log files they list, and their signatures (analyzers/verify.h,
+ * hashes of the log files they list, and their signatures (analyzers/audit/verify.h,
  * docs/integrity.md).
  *
  * --public-keys may be given more than once; each file is read by content:
@@ -8,7 +8,7 @@
  * {"digestS3Object","signature"} adds the signatures of the newest digests
  * (kept in S3 object metadata, so absent from an export).
  * After the digests it prints the CloudTrail <-> invocation-log reconciliation
- * (analyzers/reconcile.h): windows of calls without records, and coverage gaps.
+ * (analyzers/audit/reconcile.h): windows of calls without records, and coverage gaps.
  * Then the evidence on disk is re-checked against the case (store/custody.h):
  * a file gone or changed since it was indexed is said on stderr.
  * It ends with one verdict line, "N verified, M unverifiable, K invalid", and
@@ -26,8 +26,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "analyzers/reconcile.h"
-#include "analyzers/verify.h"
+#include "analyzers/audit/reconcile.h"
+#include "analyzers/audit/verify.h"
 #include "cmd/commands.h"
 #include "cmd/custodyrun.h"
 #include "cmd/exitcode.h"

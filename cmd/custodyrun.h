@@ -10,7 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "reports/report.h"
+#include "model/report.h"
 #include "store/case.h"
 
 /* Prints one problem line on stderr (when the log level shows errors; a

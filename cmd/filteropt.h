@@ -4,7 +4,7 @@
  * table for every command that takes them, so each means the same
  * everywhere: `timeline` reads only the matching events from the index;
  * `scan` and `analyze` keep only the findings' events that match (every
- * finding source: rules, correlations, built-in analyzers; reports/scope.h).
+ * finding source: rules, correlations, built-in analyzers; model/scope.h).
  * Matching is common/valmatch.h's: any case, a glob, or the name after an
  * ARN's last '/'.
  */

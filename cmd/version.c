@@ -10,12 +10,13 @@
 #include <libdeflate.h>
 #include <libxml/parser.h>
 #include <openssl/crypto.h>
-#include <sqlite3.h>
 #include <yaml.h>
 #include <zlib.h>
 
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
+
+#include "store/caseq.h"
 
 void version_print(FILE *out)
 {
@@ -27,7 +28,7 @@ void version_print(FILE *out)
 	fprintf(out, "  %-10s %s\n", "libxml2", xmlParserVersion);
 	fprintf(out, "  %-10s %s\n", "zlib", zlibVersion());
 	fprintf(out, "  %-10s %s\n", "libdeflate", LIBDEFLATE_VERSION_STRING);
-	fprintf(out, "  %-10s %s\n", "sqlite", sqlite3_libversion());
+	fprintf(out, "  %-10s %s\n", "sqlite", caseq_sqlite_version());
 	fprintf(out, "  %-10s %s\n", "openssl", OpenSSL_version(OPENSSL_VERSION));
 	fprintf(out, "  %-10s %s\n", "libyaml", yaml_get_version_string());
 }

@@ -28,7 +28,7 @@
 
 #include "common/buf.h"
 #include "common/error.h"
-#include "reports/report.h"
+#include "model/report.h"
 
 typedef struct report_csv report_csv;
 

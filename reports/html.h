@@ -27,7 +27,7 @@
 #include <stdio.h>
 
 #include "common/error.h"
-#include "reports/report.h"
+#include "model/report.h"
 
 #define HTML_MAX_FINDINGS_PER_RULE 50
 #define HTML_MAX_FINDING_ROWS 1000

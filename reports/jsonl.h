@@ -16,7 +16,7 @@
 #include <stdio.h>
 
 #include "common/error.h"
-#include "reports/report.h"
+#include "model/report.h"
 
 lt_status report_write_jsonl(const report *r, FILE *out, lt_error *err) LT_WUR;
 

@@ -18,7 +18,7 @@
 #include "common/buf.h"
 #include "common/ltime.h"
 #include "reports/rtext.h"
-#include "reports/strmap.h"
+#include "model/strmap.h"
 
 typedef struct jw {
 	const report *r;

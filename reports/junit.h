@@ -27,7 +27,7 @@
 #include <stdio.h>
 
 #include "common/error.h"
-#include "reports/report.h"
+#include "model/report.h"
 
 #define JUNIT_MAX_FINDINGS_BODY 50 /* findings detailed in one failure body */
 #define JUNIT_MAX_EVENTS_BODY 5    /* events detailed per finding */

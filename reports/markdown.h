@@ -13,7 +13,7 @@
 #include <stdio.h>
 
 #include "common/error.h"
-#include "reports/report.h"
+#include "model/report.h"
 
 #define MD_TOP_INCIDENTS 10 /* incidents listed, highest risk first */
 #define MD_TOP_FINDINGS 20

@@ -30,7 +30,7 @@
 
 #include <stdio.h>
 
-#include "reports/report.h"
+#include "model/report.h"
 
 #define SVG_MAX_BARS 168
 #define SVG_MAX_LEGEND 16         /* series named in a chart's legend */

@@ -37,8 +37,9 @@ typedef struct sqlite3 sqlite3;
 lt_status case_open(const char *path, unsigned flags, case_db **out, lt_error *err) LT_WUR;
 void case_close(case_db *c);
 
-/* The underlying connection, for the store/ modules (writer, replay) and for
- * read-only queries by cmd/. Not for schema changes. */
+/* The underlying connection, for the store/ modules only (writer, replay,
+ * caseq, recq, ...): no file outside store/ includes sqlite3.h. Not for
+ * schema changes. */
 sqlite3 *case_sqlite(case_db *c);
 const char *case_path(const case_db *c);
 

@@ -4,14 +4,14 @@
  * Reads NUL-separated texts on stdin; for each text prints one line per window
  * "W h1 h2 ..." (hashes in hex, repeats kept), then "S s1 ... s64" (its MinHash
  * signature), then "E". tools/train-prompt-model.py runs this so the model is
- * trained on exactly the features analyzers/prompt_model.c scores.
+ * trained on exactly the features analyzers/prompt/prompt_model.c scores.
  * With --norm, prints each normalised text and its flags instead; with
  * --score MODEL, each text's scores per class, its most similar template
  * family and the n-grams behind the top class (tests/unit golden scores).
  * Usage: prompt-feat [--norm | --score MODEL | WINDOW STEP [SPEC]] < texts
  */
-#include "analyzers/prompt_model.h"
-#include "analyzers/prompt_norm.h"
+#include "analyzers/prompt/prompt_model.h"
+#include "analyzers/prompt/prompt_norm.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -7,7 +7,7 @@
  * on the mix.
  * Usage: bench_prompt [MODEL] (default: the source tree's shipped model)
  */
-#include "analyzers/prompt_model.h"
+#include "analyzers/prompt/prompt_model.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -23,8 +23,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "analyzers/sigma.h"
-#include "analyzers/sigma_yaml.h"
+#include "analyzers/sigma/sigma.h"
+#include "analyzers/sigma/sigma_yaml.h"
 #include "common/arena.h"
 #include "ingest/json.h"
 

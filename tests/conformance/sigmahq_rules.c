@@ -17,7 +17,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
-#include "analyzers/sigma.h"
+#include "analyzers/sigma/sigma.h"
 
 #define BUDGET_SECONDS 5.0
 

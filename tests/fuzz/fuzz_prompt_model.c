@@ -10,8 +10,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "analyzers/prompt_model.h"
-#include "analyzers/prompt_norm.h"
+#include "analyzers/prompt/prompt_model.h"
+#include "analyzers/prompt/prompt_norm.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

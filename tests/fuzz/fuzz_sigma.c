@@ -12,8 +12,8 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "analyzers/sigma.h"
-#include "analyzers/sigma_cond.h"
+#include "analyzers/sigma/sigma.h"
+#include "analyzers/sigma/sigma_cond.h"
 #include "common/arena.h"
 #include "ingest/json.h"
 

@@ -19,7 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "analyzers/sigma.h"
+#include "analyzers/sigma/sigma.h"
 #include "common/arena.h"
 #include "ingest/json.h"
 

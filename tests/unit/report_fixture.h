@@ -9,7 +9,7 @@
 
 #include <stdio.h>
 
-#include "reports/report.h"
+#include "model/report.h"
 
 /* The payloads, in the order fixture_hostile uses them. */
 extern const char *const fixture_payloads[];

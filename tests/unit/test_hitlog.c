@@ -1,6 +1,6 @@
 /*
  * test_hitlog.c — the (event seq, rule) log behind timeline.csv's rules
- * column (reports/hitlog.c): spilled runs merged back in seq order, repeats
+ * column (model/hitlog.c): spilled runs merged back in seq order, repeats
  * dropped, limits and read-back failures reported.
  */
 #include "config.h"
@@ -15,7 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "reports/hitlog.h"
+#include "model/hitlog.h"
 
 #define NSEQ 500
 #define NRULE 40

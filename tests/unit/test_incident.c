@@ -1,5 +1,5 @@
 /*
- * test_incident.c — incident building (analyzers/incident.c): grouping by
+ * test_incident.c — incident building (analyzers/audit/incident.c): grouping by
  * shared entities and time, what does not link (busy IPs, routine findings),
  * stages, levels, bounds; the price table; the request-id join.
  */
@@ -17,8 +17,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "analyzers/incident.h"
-#include "reports/report.h"
+#include "analyzers/audit/incident.h"
+#include "model/report.h"
 
 #define MIN_US (60LL * 1000000LL)
 #define HOUR_US (60 * MIN_US)

@@ -1,6 +1,6 @@
 /*
- * test_metrics.c — usage metrics and anomalies (analyzers/metrics.c,
- * analyzers/metrics_report.c), fed with synthetic events.
+ * test_metrics.c — usage metrics and anomalies (analyzers/audit/metrics.c,
+ * analyzers/audit/metrics_report.c), fed with synthetic events.
  */
 #include "config.h"
 
@@ -14,13 +14,13 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "analyzers/metrics.h"
-#include "analyzers/metrics_report.h"
+#include "analyzers/audit/metrics.h"
+#include "analyzers/audit/metrics_report.h"
 #include "common/buf.h"
 #include "common/arena.h"
 #include "common/ltime.h"
 #include "ingest/event.h"
-#include "reports/report.h"
+#include "model/report.h"
 
 #define HOUR (3600LL * 1000000LL)
 #define T0 1767225600000000LL /* 2026-01-01T00:00:00Z */

@@ -14,8 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "analyzers/prompt_model.h"
-#include "analyzers/sigma_prompt.h"
+#include "analyzers/prompt/prompt_model.h"
+#include "analyzers/sigma/sigma_prompt.h"
 
 #define MODEL LLMTRAIL_SOURCE_RULES "/" PMODEL_FILE
 #define GOLDEN LLMTRAIL_SOURCE_RULES "/../tests/data/prompt/golden.tsv"

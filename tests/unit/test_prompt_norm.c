@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "analyzers/prompt_norm.h"
+#include "analyzers/prompt/prompt_norm.h"
 
 static pnorm nm;
 

@@ -1,6 +1,6 @@
 /*
  * test_reconcile.c — CloudTrail <-> invocation-log reconciliation
- * (analyzers/reconcile.c).
+ * (analyzers/audit/reconcile.c).
  *
  * A synthetic export is written in the real formats (CloudTrail Records
  * files, invocation-log JSON Lines) and indexed into a case in a temp dir:
@@ -26,9 +26,9 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "analyzers/reconcile.h"
+#include "analyzers/audit/reconcile.h"
 #include "common/ltime.h"
-#include "reports/report.h"
+#include "model/report.h"
 #include "store/case.h"
 #include "store/indexer.h"
 #include "store/replay.h"

@@ -1,7 +1,7 @@
 /*
- * test_report.c — the report model (reports/report.c), the findings
- * aggregator and redaction (reports/findings.c) and the counting map
- * (reports/strmap.c).
+ * test_report.c — the report model (model/report.c), the findings
+ * aggregator and redaction (model/findings.c) and the counting map
+ * (model/strmap.c).
  */
 #include "config.h"
 
@@ -17,9 +17,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "reports/findings.h"
-#include "reports/report.h"
-#include "reports/strmap.h"
+#include "model/findings.h"
+#include "model/report.h"
+#include "model/strmap.h"
 
 #define MIN_US (60LL * 1000000LL)
 #define T0 (1714564800LL * 1000000LL)

@@ -1,4 +1,4 @@
-/* Unit tests for reports/scope: the investigator's filter over every hit. */
+/* Unit tests for model/scope: the investigator's filter over every hit. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -7,8 +7,8 @@
 
 #include <string.h>
 
-#include "reports/report.h"
-#include "reports/scope.h"
+#include "model/report.h"
+#include "model/scope.h"
 
 static rpt_event_in event_at(int64_t t)
 {

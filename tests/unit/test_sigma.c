@@ -21,12 +21,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "analyzers/sigma.h"
-#include "analyzers/sigma_ac.h"
-#include "analyzers/sigma_cond.h"
-#include "analyzers/sigma_corr.h"
-#include "analyzers/sigma_ext.h"
-#include "analyzers/sigma_value.h"
+#include "analyzers/sigma/sigma.h"
+#include "analyzers/sigma/sigma_ac.h"
+#include "analyzers/sigma/sigma_cond.h"
+#include "analyzers/sigma/sigma_corr.h"
+#include "analyzers/sigma/sigma_ext.h"
+#include "analyzers/sigma/sigma_value.h"
 #include "common/arena.h"
 #include "ingest/json.h"
 

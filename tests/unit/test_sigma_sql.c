@@ -16,8 +16,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "analyzers/sigma.h"
-#include "analyzers/sigma_sql.h"
+#include "analyzers/sigma/sigma.h"
+#include "analyzers/sigma/sigma_sql.h"
 
 #define CT_HEAD "title: T\nid: r1\nlevel: high\nlogsource: {product: aws, service: cloudtrail}\n"
 #define INV_HEAD "title: T\nid: r1\nlevel: high\nlogsource: {product: aws, service: bedrock_invocation}\n"

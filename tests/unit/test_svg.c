@@ -1,6 +1,6 @@
 /*
  * test_svg.c — the dashboard chart kinds added for issue 8 (reports/svg.c,
- * reports/report.c, reports/html.c): stacked bars whose segments add up to
+ * model/report.c, reports/html.c): stacked bars whose segments add up to
  * the stack, scatter plots with one circle per point and linear or log axes,
  * hostile labels escaped in every title and axis label, the scatter's
  * two-series rule, and the writers that ignore charts.

@@ -1,5 +1,5 @@
 /*
- * test_verify.c — CloudTrail digest verification (analyzers/verify.c).
+ * test_verify.c — CloudTrail digest verification (analyzers/audit/verify.c).
  *
  * Each test builds a small export in the real formats in a temp dir: four
  * gzip'd CloudTrail log files over three hours and three hourly digests,
@@ -27,10 +27,10 @@
 #include <unistd.h>
 #include <zlib.h>
 
-#include "analyzers/verify.h"
+#include "analyzers/audit/verify.h"
 #include "common/buf.h"
 #include "ingest/sha256.h"
-#include "reports/report.h"
+#include "model/report.h"
 #include "store/case.h"
 #include "store/indexer.h"
 

@@ -1,0 +1,1365 @@
+/*
+ * reconcile.c — CloudTrail <-> invocation-log join and coverage gaps (see
+ * reconcile.h, docs/integrity.md).
+ *
+ * Events are read once, through a headers-only replay (store/replay.h) in
+ * (time, source, uid) order; nothing here queries the events of the index
+ * with SQL. During that pass:
+ *   - the CloudTrail runtime calls and the invocation records go into the
+ *     join tables of store/recq.h (TEMP tables: the read-only case is not
+ *     touched and memory stays in SQLite), the calls that switch a source
+ *     off beside them;
+ *   - per series (source, account, region) an hourly count array and the
+ *     stretches of at least RECONCILE_GAP_MIN_US without a record are kept.
+ * Records are named by their ordinal in the replay order (1-based); the
+ * tie-break among records of the same time is (member id, offset), the
+ * order in which the indexer stored them.
+ * The join: strong matches by request id (recq_match_requests), then weak
+ * matches one unmatched call at a time (recq_weak_match: an indexed lookup by
+ * principal and time; the model check is ours).
+ * Unmatched records are read into memory, sorted by account, region and
+ * time, and cut into windows.
+ * A stretch is a gap when a day or longer, or when (a) the quieter of the
+ * hour before and the hour after predicts at least GAP_POISSON records in it
+ * (P(none) <= e^-10) and (b) on the other days of the series the same clock
+ * hours had records at least RECONCILE_GAP_EXPECTED of the time (or there is
+ * no other day to ask). The hourly counts bound (a) from above, so only the
+ * stretches that may pass are counted exactly, each by a replay of the two
+ * hours around it.
+ * The report reads the unmatched records back with one headers-only replay
+ * over the span of the record windows.
+ */
+#include "config.h"
+#include "common/sort.h"
+
+#include "analyzers/audit/reconcile.h"
+
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "analyzers/audit/builtin_rules.h"
+#include "common/arena.h"
+#include "common/ltime.h"
+#include "ingest/json.h"
+#include "model/strmap.h"
+#include "store/recq.h"
+#include "store/replay.h"
+
+#define HOUR_US (3600LL * 1000000LL)
+#define DAY_US (24 * HOUR_US)
+#define GAP_POISSON 10.0
+#define MAX_SERIES 1000 /* (source, account, region) series judged for gaps */
+#define MAX_GAP_CANDIDATES 100000
+#define MAX_HOURS (24 * 366 * 3)
+
+/* Strings (principal, account, region, model) are interned in the result's
+ * arena: equal strings are the same pointer, "" stands for absent. */
+typedef struct rec {
+	int64_t id, time_us, member_id, offset, rank;
+	const char *principal, *account, *region, *model;
+	int has_error;
+} rec;
+
+typedef struct win_ex {
+	reconcile_window pub;
+	size_t first_id; /* index into ids */
+} win_ex;
+
+struct reconcile_result {
+	arena *a;
+	reconcile_summary sum;
+	int applicable;
+	win_ex *w;
+	size_t nw, aw;
+	int64_t *ids;
+	size_t nids, aids;
+	reconcile_window *out;
+	/* the record windows' span, and the ordinal of the first event at hit_from_us */
+	int64_t hit_from_us, hit_until_us, hit_base;
+};
+
+void reconcile_options_init(reconcile_options *o)
+{
+	o->claimed_from_us = INT64_MIN;
+	o->claimed_until_us = INT64_MAX;
+}
+
+void reconcile_result_free(reconcile_result *r)
+{
+	if (r == NULL)
+		return;
+	arena_free(r->a);
+	free(r->w);
+	free(r->ids);
+	free(r->out);
+	free(r);
+}
+
+const reconcile_summary *reconcile_get_summary(const reconcile_result *r)
+{
+	return &r->sum;
+}
+
+size_t reconcile_nwindows(const reconcile_result *r)
+{
+	return r->nw;
+}
+
+const reconcile_window *reconcile_window_at(const reconcile_result *r, size_t i)
+{
+	return &r->out[i];
+}
+
+int reconcile_applicable(const reconcile_result *r)
+{
+	return r->applicable;
+}
+
+/* The interned copy of p[0..n) ("" when empty); NULL out of memory. */
+static const char *intern(reconcile_result *r, strmap *m, const char *p, size_t n)
+{
+	if (p == NULL || n == 0)
+		return "";
+	uint64_t *slot = strmap_slot(m, p, n, true, NULL);
+	if (slot == NULL)
+		return NULL;
+	if (*slot == 0) {
+		char *d = arena_strndup(r->a, p, n);
+		if (d == NULL)
+			return NULL;
+		*slot = (uint64_t)(uintptr_t)d;
+	}
+	return (const char *)(uintptr_t)*slot;
+}
+
+/* ---- weak matches --------------------------------------------------------- */
+
+static int model_compatible(const char *a, const char *b)
+{
+	if (a == NULL || b == NULL || a[0] == '\0' || b[0] == '\0')
+		return 1;
+	if (strcmp(a, b) == 0)
+		return 1;
+	size_t la = strlen(a), lb = strlen(b);
+	if (la > lb && a[la - lb - 1] == '/' && strcmp(a + la - lb, b) == 0)
+		return 1;
+	if (lb > la && b[lb - la - 1] == '/' && strcmp(b + lb - la, a) == 0)
+		return 1;
+	return 0;
+}
+
+typedef struct recs {
+	rec *v;
+	size_t n, alloc;
+} recs;
+
+typedef struct unmatched_ctx {
+	reconcile_result *r;
+	strmap *names;
+	recs *out;
+} unmatched_ctx;
+
+static lt_status add_unmatched(void *ctx, const recq_row *row, lt_error *err)
+{
+	unmatched_ctx *u = ctx;
+	recs *out = u->out;
+	if (out->n == out->alloc) {
+		size_t na = out->alloc ? out->alloc * 2 : 256;
+		rec *nv = realloc(out->v, na * sizeof *nv);
+		if (nv == NULL)
+			return lt_error_set(err, LT_EFATAL, "out of memory");
+		out->v = nv;
+		out->alloc = na;
+	}
+	rec *x = &out->v[out->n++];
+	x->id = row->id;
+	x->time_us = row->time_us;
+	x->principal = intern(u->r, u->names, row->principal.p, row->principal.n);
+	x->account = intern(u->r, u->names, row->account.p, row->account.n);
+	x->region = intern(u->r, u->names, row->region.p, row->region.n);
+	x->model = intern(u->r, u->names, row->model.p, row->model.n);
+	x->has_error = row->has_error;
+	x->member_id = row->member_id;
+	x->offset = row->offset;
+	x->rank = row->rank;
+	if (x->principal == NULL || x->account == NULL || x->region == NULL || x->model == NULL)
+		return lt_error_set(err, LT_EFATAL, "out of memory");
+	return LT_OK;
+}
+
+static lt_status load_unmatched(reconcile_result *r, recq *q, strmap *names, bool calls, recs *out, lt_error *err)
+{
+	unmatched_ctx u = {r, names, out};
+	return recq_each_unmatched(q, calls, add_unmatched, &u, err);
+}
+
+static int model_accepts(void *ctx, const char *model)
+{
+	return model_compatible(ctx, model);
+}
+
+static lt_status weak_match(reconcile_result *r, recq *q, recs *ct, lt_error *err)
+{
+	lt_status st = LT_OK;
+	size_t keep = 0;
+	for (size_t k = 0; st == LT_OK && k < ct->n; k++) {
+		rec *x = &ct->v[k];
+		int64_t hit = 0;
+		st = recq_weak_match(q, x->id, x->principal, x->time_us, RECONCILE_WEAK_US, model_accepts,
+		                     (void *)(uintptr_t)x->model, &hit, err);
+		if (st == LT_OK && hit == 0) {
+			ct->v[keep++] = *x;
+			continue;
+		}
+		r->sum.matched_weak++;
+	}
+	if (st == LT_OK)
+		ct->n = keep;
+	return st;
+}
+
+/* ---- windows -------------------------------------------------------------- */
+
+static int cmp_i64(int64_t a, int64_t b)
+{
+	return a < b ? -1 : a > b;
+}
+
+static int cmp_rec(const void *a, const void *b)
+{
+	const rec *x = a, *y = b;
+	int c = strcmp(x->account, y->account);
+	if (c == 0)
+		c = strcmp(x->region, y->region);
+	if (c == 0)
+		c = cmp_i64(x->time_us, y->time_us);
+	if (c == 0)
+		c = cmp_i64(x->member_id, y->member_id);
+	return c ? c : cmp_i64(x->offset, y->offset);
+}
+
+static win_ex *new_window(reconcile_result *r)
+{
+	if (r->nw == r->aw) {
+		size_t na = r->aw ? r->aw * 2 : 16;
+		win_ex *nv = realloc(r->w, na * sizeof *nv);
+		if (nv == NULL)
+			return NULL;
+		r->w = nv;
+		r->aw = na;
+	}
+	win_ex *w = &r->w[r->nw++];
+	memset(w, 0, sizeof *w);
+	w->pub.cause = "";
+	return w;
+}
+
+static lt_status push_id(reconcile_result *r, int64_t id)
+{
+	if (r->nids == r->aids) {
+		size_t na = r->aids ? r->aids * 2 : 256;
+		int64_t *nv = realloc(r->ids, na * sizeof *nv);
+		if (nv == NULL)
+			return LT_EFATAL;
+		r->ids = nv;
+		r->aids = na;
+	}
+	r->ids[r->nids++] = id;
+	return LT_OK;
+}
+
+/* matched calls or records of account/region inside the span */
+static size_t matched_in(recq *q, bool calls, const win_ex *w)
+{
+	return recq_matched_between(q, calls, w->pub.account, w->pub.region, w->pub.first_us, w->pub.last_us);
+}
+
+/* Widens the span the report's replay must cover to x, and remembers the
+ * ordinal of the first event at its start (x's ordinal less its rank). */
+static void note_hit_span(reconcile_result *r, const rec *x)
+{
+	if (x->time_us < r->hit_from_us) {
+		r->hit_from_us = x->time_us;
+		r->hit_base = x->id - x->rank;
+	}
+	if (x->time_us > r->hit_until_us)
+		r->hit_until_us = x->time_us;
+}
+
+static lt_status make_windows(reconcile_result *r, recq *q, rec *v, size_t n, reconcile_kind kind,
+                              lt_error *err)
+{
+	lt_sort(v, n, sizeof *v, cmp_rec);
+	win_ex *w = NULL;
+	bool calls = kind == RECONCILE_CT_ONLY;
+	for (size_t i = 0; i < n; i++) {
+		const rec *x = &v[i];
+		if (w == NULL || x->account != w->pub.account || x->region != w->pub.region ||
+		    x->time_us - w->pub.last_us > RECONCILE_JOIN_US) {
+			if (w != NULL)
+				w->pub.matched = matched_in(q, calls, w);
+			w = new_window(r);
+			if (w == NULL)
+				return lt_error_set(err, LT_EFATAL, "out of memory");
+			w->pub.kind = kind;
+			w->pub.account = x->account;
+			w->pub.region = x->region;
+			w->pub.first_us = x->time_us;
+			w->first_id = r->nids;
+		}
+		w->pub.last_us = x->time_us;
+		w->pub.count++;
+		note_hit_span(r, x);
+		if (push_id(r, x->id) != LT_OK)
+			return lt_error_set(err, LT_EFATAL, "out of memory");
+	}
+	if (w != NULL)
+		w->pub.matched = matched_in(q, calls, w);
+	return LT_OK;
+}
+
+/* ---- coverage gaps --------------------------------------------------------- */
+
+typedef struct series {
+	int source;
+	const char *account, *region; /* interned */
+	int64_t first_us, last_us;
+	uint32_t *hours; /* from the case's first hour; NULL if the case is too long */
+	size_t nh;       /* hours allocated */
+} series;
+
+typedef struct gapc {
+	size_t series;
+	int64_t from_us, to_us;
+} gapc;
+
+typedef struct gapscan {
+	series *s;
+	size_t ns;
+	strmap *index; /* (source, account, region) -> series + 1 */
+	buf key;
+	gapc *g;
+	size_t ng, ag;
+	int64_t h0;      /* first hour of the case (us) */
+	int64_t last_us; /* last event of the case */
+	int started;     /* h0 is set */
+	int too_long;    /* the case spans more than MAX_HOURS: no hourly counts */
+	size_t nhours;
+} gapscan;
+
+static size_t series_of(gapscan *gs, int source, const char *account, const char *region)
+{
+	size_t la = strlen(account);
+	unsigned char head[1 + sizeof la];
+	head[0] = (unsigned char)source;
+	memcpy(head + 1, &la, sizeof la);
+	buf_reset(&gs->key);
+	if (buf_append(&gs->key, head, sizeof head) != LT_OK || buf_append(&gs->key, account, la) != LT_OK ||
+	    buf_append(&gs->key, region, strlen(region)) != LT_OK)
+		return SIZE_MAX - 1;
+	const uint64_t *found = strmap_find(gs->index, gs->key.data, gs->key.len);
+	if (found)
+		return (size_t)*found - 1;
+	if (gs->ns >= MAX_SERIES)
+		return SIZE_MAX;
+	uint64_t *slot = strmap_slot(gs->index, gs->key.data, gs->key.len, true, NULL);
+	if (slot == NULL)
+		return SIZE_MAX - 1;
+	series *s = &gs->s[gs->ns];
+	memset(s, 0, sizeof *s);
+	s->source = source;
+	s->account = account;
+	s->region = region;
+	s->first_us = INT64_MIN;
+	*slot = ++gs->ns;
+	return gs->ns - 1;
+}
+
+/* Grows the hourly counts of x to at least n hours (zeroed). */
+static int grow_hours(series *x, size_t n)
+{
+	if (x->nh >= n)
+		return 0;
+	size_t na = x->nh * 2 > n ? x->nh * 2 : n;
+	if (na < 64)
+		na = 64;
+	if (na > MAX_HOURS)
+		na = n;
+	uint32_t *nv = realloc(x->hours, na * sizeof *nv);
+	if (nv == NULL)
+		return -1;
+	memset(nv + x->nh, 0, (na - x->nh) * sizeof *nv);
+	x->hours = nv;
+	x->nh = na;
+	return 0;
+}
+
+static void drop_hours(gapscan *gs)
+{
+	gs->too_long = 1;
+	for (size_t i = 0; i < gs->ns; i++) {
+		free(gs->s[i].hours);
+		gs->s[i].hours = NULL;
+		gs->s[i].nh = 0;
+	}
+}
+
+static int add_gap(gapscan *gs, size_t si, int64_t from, int64_t to)
+{
+	if (gs->ng >= MAX_GAP_CANDIDATES)
+		return 0;
+	if (gs->ng == gs->ag) {
+		size_t na = gs->ag ? gs->ag * 2 : 64;
+		gapc *nv = realloc(gs->g, na * sizeof *nv);
+		if (nv == NULL)
+			return -1;
+		gs->g = nv;
+		gs->ag = na;
+	}
+	gs->g[gs->ng++] = (gapc){si, from, to};
+	return 0;
+}
+
+static int64_t floor_hour(int64_t t)
+{
+	int64_t h = t / HOUR_US * HOUR_US;
+	return h > t ? h - HOUR_US : h;
+}
+
+/* One event of the pass (events come in time order). */
+static lt_status scan_event(gapscan *gs, int source, const char *account, const char *region, int64_t t,
+                            lt_error *err)
+{
+	if (!gs->started) {
+		gs->h0 = floor_hour(t);
+		gs->started = 1;
+	}
+	gs->last_us = t;
+	size_t si = series_of(gs, source, account, region);
+	if (si == SIZE_MAX - 1)
+		return lt_error_set(err, LT_EFATAL, "out of memory");
+	if (si == SIZE_MAX)
+		return LT_OK;
+	series *x = &gs->s[si];
+	if (x->first_us == INT64_MIN)
+		x->first_us = t;
+	else if (t - x->last_us >= RECONCILE_GAP_MIN_US && add_gap(gs, si, x->last_us, t) < 0)
+		return lt_error_set(err, LT_EFATAL, "out of memory");
+	x->last_us = t;
+	int64_t h = (t - gs->h0) / HOUR_US;
+	if (!gs->too_long && h >= MAX_HOURS)
+		drop_hours(gs);
+	if (gs->too_long)
+		return LT_OK;
+	if (grow_hours(x, (size_t)h + 1) < 0)
+		return lt_error_set(err, LT_EFATAL, "out of memory");
+	x->hours[h]++;
+	return LT_OK;
+}
+
+/* After the pass: every series gets hourly counts over the whole case. */
+static lt_status finish_scan(gapscan *gs, lt_error *err)
+{
+	int64_t nh = (gs->last_us - gs->h0) / HOUR_US + 1;
+	gs->nhours = nh > 0 && nh <= MAX_HOURS && !gs->too_long ? (size_t)nh : 0;
+	if (gs->nhours == 0) {
+		drop_hours(gs);
+		return LT_OK;
+	}
+	for (size_t i = 0; i < gs->ns; i++)
+		if (grow_hours(&gs->s[i], gs->nhours) < 0)
+			return lt_error_set(err, LT_EFATAL, "out of memory");
+	return LT_OK;
+}
+
+/* Records of the series in (from, to], counted by a replay of that span. */
+static lt_status count_between(case_db *c, const series *x, int64_t from, int64_t to, double *n, lt_error *err)
+{
+	replay_filter f;
+	replay_filter_init(&f);
+	f.since_us = from + 1;
+	f.until_us = to + 1;
+	f.source = x->source == EV_SRC_CLOUDTRAIL ? EV_SRC_CLOUDTRAIL : EV_SRC_INVOCATION;
+	f.flags = REPLAY_HEADERS_ONLY;
+	replay *rp = NULL;
+	lt_status st = replay_new(c, &f, &rp, err);
+	const event *ev = NULL;
+	uint64_t k = 0;
+	while (st == LT_OK) {
+		lt_status sn = replay_next(rp, &ev, err);
+		if (sn == LT_EFATAL)
+			st = sn;
+		if (ev == NULL)
+			break;
+		if (ev_str_eq(ev->account, x->account) && ev_str_eq(ev->region, x->region))
+			k++;
+	}
+	replay_free(rp);
+	*n = (double)k;
+	return st;
+}
+
+/* At most how many records of the series lie in (from, to] (by the hourly counts); HUGE_VAL if unknown. */
+static double count_bound(const series *x, const gapscan *gs, int64_t from, int64_t to)
+{
+	if (x->hours == NULL)
+		return HUGE_VAL;
+	double n = 0;
+	for (int64_t h = floor_hour(from + 1); h <= floor_hour(to); h += HOUR_US) {
+		int64_t i = (h - gs->h0) / HOUR_US;
+		if (h >= gs->h0 && i >= 0 && (size_t)i < gs->nhours)
+			n += x->hours[i];
+	}
+	return n;
+}
+
+/* Share of other days, inside the series' span and outside this gap, whose
+ * same clock hours had records; -1 when there is no such day. */
+static double other_days_share(const series *x, const gapscan *gs, int64_t from, int64_t to)
+{
+	if (x->hours == NULL)
+		return -1;
+	size_t active = 0, total = 0;
+	for (int64_t h = floor_hour(from) + HOUR_US; h + HOUR_US <= to; h += HOUR_US) {
+		for (int64_t o = h - 40 * DAY_US; o <= h + 40 * DAY_US; o += DAY_US) {
+			if ((o >= from && o < to) || o < floor_hour(x->first_us) || o > x->last_us)
+				continue;
+			int64_t i = (o - gs->h0) / HOUR_US;
+			if (i < 0 || (size_t)i >= gs->nhours)
+				continue;
+			total++;
+			active += x->hours[i] > 0;
+		}
+	}
+	return total ? (double)active / (double)total : -1;
+}
+
+static const char *const ct_off_actions[] = {"StopLogging", "DeleteTrail", "UpdateTrail", "PutEventSelectors"};
+static const char *const inv_off_actions[] = {"DeleteModelInvocationLoggingConfiguration",
+                                              "PutModelInvocationLoggingConfiguration"};
+
+static int is_one_of(ev_str v, const char *const *names, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (ev_str_eq(v, names[i]))
+			return 1;
+	return 0;
+}
+
+/* A call in the same account shortly before the gap that switches the
+ * source off: the gap's cause. "" when none. */
+static const char *gap_cause(reconcile_result *r, recq *q, const series *x, int64_t from)
+{
+	const char *action = NULL;
+	int64_t at = 0;
+	if (!recq_switch_off(q, x->source == 1, x->account, from - RECONCILE_CAUSE_US, from + RECONCILE_CAUSE_US,
+	                     &action, &at))
+		return "";
+	char t[LTIME_BUFSZ], text[128];
+	ltime_format(at, 0, t);
+	snprintf(text, sizeof text, "%s at %s", action, t);
+	const char *d = arena_strndup(r->a, text, strlen(text));
+	return d ? d : "";
+}
+
+static lt_status judge_gaps(reconcile_result *r, case_db *c, recq *q, gapscan *gs, lt_error *err)
+{
+	for (size_t i = 0; i < gs->ng; i++) {
+		const gapc *g = &gs->g[i];
+		const series *x = &gs->s[g->series];
+		int64_t len = g->to_us - g->from_us;
+		double share = other_days_share(x, gs, g->from_us, g->to_us);
+		int whole_day = len >= DAY_US;
+		if (!whole_day && share >= 0 && share < RECONCILE_GAP_EXPECTED)
+			continue;
+		/* the hour before the gap (ending with its last record) and after (from its first) */
+		int64_t b_from = g->from_us - HOUR_US, b_to = g->from_us;
+		int64_t a_from = g->to_us - 1, a_to = g->to_us + HOUR_US - 1;
+		if (!whole_day) {
+			double ub = fmin(count_bound(x, gs, b_from, b_to), count_bound(x, gs, a_from, a_to));
+			if (ub * (double)len / (double)HOUR_US < GAP_POISSON)
+				continue;
+		}
+		double before = 0, after = 0;
+		lt_status st = count_between(c, x, b_from, b_to, &before, err);
+		if (st == LT_OK)
+			st = count_between(c, x, a_from, a_to, &after, err);
+		if (st != LT_OK)
+			return st;
+		double rate = before < after ? before : after;
+		double expect = rate * (double)len / (double)HOUR_US;
+		if (!whole_day && expect < GAP_POISSON)
+			continue;
+		win_ex *w = new_window(r);
+		if (w == NULL)
+			return lt_error_set(err, LT_EFATAL, "out of memory");
+		w->pub.kind = x->source == 1 ? RECONCILE_GAP_CT : RECONCILE_GAP_INV;
+		w->pub.account = x->account;
+		w->pub.region = x->region;
+		w->pub.first_us = g->from_us;
+		w->pub.last_us = g->to_us;
+		w->pub.expected = share;
+		w->pub.predicted = (size_t)expect;
+		w->pub.cause = gap_cause(r, q, x, g->from_us);
+		w->first_id = r->nids;
+		r->sum.gaps++;
+	}
+	return LT_OK;
+}
+
+static lt_status claimed_edges(gapscan *gs, const reconcile_options *o)
+{
+	for (size_t i = 0; i < gs->ns; i++) {
+		const series *x = &gs->s[i];
+		if (x->source != 1 || x->first_us == INT64_MIN)
+			continue;
+		if (o->claimed_from_us != INT64_MIN && x->first_us - o->claimed_from_us >= RECONCILE_GAP_MIN_US &&
+		    add_gap(gs, i, o->claimed_from_us, x->first_us) < 0)
+			return LT_EFATAL;
+		if (o->claimed_until_us != INT64_MAX && o->claimed_until_us - x->last_us >= RECONCILE_GAP_MIN_US &&
+		    add_gap(gs, i, x->last_us, o->claimed_until_us) < 0)
+			return LT_EFATAL;
+	}
+	return LT_OK;
+}
+
+/* Is t inside a CloudTrail gap (or outside CloudTrail's span) for account/region?
+ * (account and region are interned: equal strings are equal pointers.) */
+static int ct_silent(const reconcile_result *r, const gapscan *gs, const char *account, const char *region,
+                     int64_t t)
+{
+	int seen = 0;
+	for (size_t i = 0; i < gs->ns; i++) {
+		const series *x = &gs->s[i];
+		if (x->source == 1 && x->account == account && x->region == region) {
+			seen = 1;
+			if (t < x->first_us || t > x->last_us)
+				return 1;
+		}
+	}
+	if (!seen)
+		return 1;
+	for (size_t i = 0; i < r->nw; i++) {
+		const win_ex *w = &r->w[i];
+		if (w->pub.kind == RECONCILE_GAP_CT && w->pub.account == account && w->pub.region == region &&
+		    t > w->pub.first_us && t < w->pub.last_us)
+			return 1;
+	}
+	return 0;
+}
+
+static void free_scan(gapscan *gs)
+{
+	for (size_t i = 0; gs->s && i < gs->ns; i++)
+		free(gs->s[i].hours);
+	free(gs->s);
+	free(gs->g);
+	strmap_free(gs->index);
+	buf_free(&gs->key);
+}
+
+/* ---- the pass ---------------------------------------------------------------- */
+
+typedef struct pass {
+	reconcile_result *r;
+	case_db *c;
+	strmap *names;
+	gapscan *gs;
+	recq *q;
+	int64_t ord, rank, prev_us;
+} pass;
+
+static const char *const runtime_actions[] = {"InvokeModel", "InvokeModelWithResponseStream", "Converse",
+                                              "ConverseStream"};
+
+#define NELEM(a) (sizeof(a) / sizeof((a)[0]))
+
+static lt_status pass_event(pass *p, const event *ev, lt_error *err)
+{
+	p->ord++;
+	p->rank = p->ord > 1 && ev->time_us == p->prev_us ? p->rank + 1 : 0;
+	p->prev_us = ev->time_us;
+	if (ev->source != EV_SRC_CLOUDTRAIL && ev->source != EV_SRC_INVOCATION)
+		return LT_OK;
+	lt_status st = LT_OK;
+	if (ev->source == EV_SRC_INVOCATION)
+		st = recq_add_record(p->q, p->ord, p->rank, ev, err);
+	else if (ev_str_eq(ev->service, "bedrock.amazonaws.com") &&
+	         is_one_of(ev->action, runtime_actions, NELEM(runtime_actions)))
+		st = recq_add_call(p->q, p->ord, p->rank, ev, ev->error_code.n > 0, err);
+	else if (is_one_of(ev->action, ct_off_actions, NELEM(ct_off_actions)) ||
+	         is_one_of(ev->action, inv_off_actions, NELEM(inv_off_actions)))
+		st = recq_add_control(p->q, p->ord, ev, err);
+	if (st != LT_OK)
+		return st;
+	const char *account = intern(p->r, p->names, ev->account.p, ev->account.n);
+	const char *region = intern(p->r, p->names, ev->region.p, ev->region.n);
+	if (account == NULL || region == NULL)
+		return lt_error_set(err, LT_EFATAL, "out of memory");
+	return scan_event(p->gs, (int)ev->source, account, region, ev->time_us, err);
+}
+
+/* The one replay over every event of the case (headers only). */
+static lt_status read_events(pass *p, lt_error *err)
+{
+	lt_status st = LT_OK;
+	replay_filter f;
+	replay_filter_init(&f);
+	f.flags = REPLAY_HEADERS_ONLY;
+	replay *rp = NULL;
+	if (st == LT_OK)
+		st = replay_new(p->c, &f, &rp, err);
+	while (st == LT_OK) {
+		const event *ev = NULL;
+		lt_status sn = replay_next(rp, &ev, err);
+		if (sn == LT_EFATAL)
+			st = sn;
+		if (ev == NULL)
+			break;
+		st = pass_event(p, ev, err);
+	}
+	replay_free(rp);
+	return st;
+}
+
+/* ---- the run ---------------------------------------------------------------- */
+
+static lt_status run(reconcile_result *r, case_db *c, const reconcile_options *o, lt_error *err)
+{
+	gapscan gs;
+	memset(&gs, 0, sizeof gs);
+	buf_init(&gs.key, 0);
+	recs ct = {0}, inv = {0};
+	pass p;
+	memset(&p, 0, sizeof p);
+	p.r = r;
+	p.c = c;
+	p.gs = &gs;
+	p.names = strmap_new(0);
+	gs.s = calloc(MAX_SERIES, sizeof *gs.s);
+	gs.index = strmap_new(0);
+	lt_status st = LT_OK;
+	if (p.names == NULL || gs.s == NULL || gs.index == NULL) {
+		strmap_free(p.names);
+		free_scan(&gs);
+		return lt_error_set(err, LT_EFATAL, "out of memory");
+	}
+	st = recq_open(c, &p.q, err);
+	if (st != LT_OK) {
+		strmap_free(p.names);
+		free_scan(&gs);
+		return st;
+	}
+	st = read_events(&p, err);
+	recq_counts n = {0};
+	if (st == LT_OK)
+		st = recq_match_requests(p.q, &n, err);
+	if (st == LT_OK) {
+		r->sum.ct_calls = n.calls;
+		r->sum.ct_calls_error = n.calls_error;
+		r->sum.inv_records = n.records;
+		r->sum.matched_request = n.matched_request;
+	}
+	r->applicable = r->sum.ct_calls > 0 && r->sum.inv_records > 0;
+	if (st == LT_OK)
+		st = load_unmatched(r, p.q, p.names, true, &ct, err);
+	if (st == LT_OK && r->sum.inv_records > 0)
+		st = weak_match(r, p.q, &ct, err);
+	if (st == LT_OK)
+		st = load_unmatched(r, p.q, p.names, false, &inv, err);
+	if (st == LT_OK)
+		st = finish_scan(&gs, err);
+	if (st == LT_OK && claimed_edges(&gs, o) != LT_OK)
+		st = lt_error_set(err, LT_EFATAL, "out of memory");
+	if (st == LT_OK)
+		st = judge_gaps(r, c, p.q, &gs, err);
+	if (st == LT_OK && r->applicable) {
+		size_t keep = 0;
+		for (size_t i = 0; i < ct.n; i++) {
+			if (ct.v[i].has_error)
+				r->sum.ct_only_error++;
+			else
+				ct.v[keep++] = ct.v[i];
+		}
+		r->sum.ct_only = keep;
+		st = make_windows(r, p.q, ct.v, keep, RECONCILE_CT_ONLY, err);
+		keep = 0;
+		for (size_t i = 0; st == LT_OK && i < inv.n; i++) {
+			if (ct_silent(r, &gs, inv.v[i].account, inv.v[i].region, inv.v[i].time_us))
+				r->sum.inv_only_uncovered++;
+			else
+				inv.v[keep++] = inv.v[i];
+		}
+		r->sum.inv_only = keep;
+		if (st == LT_OK)
+			st = make_windows(r, p.q, inv.v, keep, RECONCILE_INV_ONLY, err);
+	}
+	free(ct.v);
+	free(inv.v);
+	free_scan(&gs);
+	strmap_free(p.names);
+	return recq_close(p.q, st, err);
+}
+
+static int cmp_window(const void *a, const void *b)
+{
+	const win_ex *x = a, *y = b;
+	if (x->pub.first_us != y->pub.first_us)
+		return x->pub.first_us < y->pub.first_us ? -1 : 1;
+	if (x->pub.kind != y->pub.kind)
+		return x->pub.kind < y->pub.kind ? -1 : 1;
+	int c = strcmp(x->pub.account, y->pub.account);
+	return c ? c : strcmp(x->pub.region, y->pub.region);
+}
+
+lt_status reconcile_case(case_db *c, const reconcile_options *o, reconcile_result **out, lt_error *err)
+{
+	reconcile_options def;
+	if (o == NULL) {
+		reconcile_options_init(&def);
+		o = &def;
+	}
+	*out = NULL;
+	reconcile_result *r = calloc(1, sizeof *r);
+	if (r == NULL || (r->a = arena_new(0, 0)) == NULL) {
+		free(r);
+		return lt_error_set(err, LT_EFATAL, "out of memory");
+	}
+	r->hit_from_us = INT64_MAX;
+	r->hit_until_us = INT64_MIN;
+	lt_status st = run(r, c, o, err);
+	if (st == LT_OK) {
+		lt_sort(r->w, r->nw, sizeof *r->w, cmp_window);
+		r->out = malloc((r->nw ? r->nw : 1) * sizeof *r->out);
+		if (r->out == NULL)
+			st = lt_error_set(err, LT_EFATAL, "out of memory");
+		for (size_t i = 0; st == LT_OK && i < r->nw; i++) {
+			r->out[i] = r->w[i].pub;
+			r->out[i].ids = r->w[i].pub.count ? r->ids + r->w[i].first_id : NULL;
+		}
+	}
+	if (st != LT_OK) {
+		reconcile_result_free(r);
+		return st;
+	}
+	*out = r;
+	return LT_OK;
+}
+
+/* ---- report ------------------------------------------------------------------ */
+
+enum { R_GAP_LOGGING, R_CT_ONLY, R_INV_ONLY, R_GAP_CT, R_GAP_INV, R_GAP_CT_STOPPED, R_GAP_INV_OFF, R_DAMAGED,
+       R_COUNT };
+
+static const builtin_rule rules[R_COUNT] = {
+	[R_GAP_LOGGING] = {"llmtrail-reconcile-invocation-logging-gap",
+	                   "Bedrock calls in CloudTrail without invocation-log records (logging off or deleted)",
+	                   RPT_LEVEL_HIGH,
+	                   "A window of CloudTrail InvokeModel/Converse calls has no matching invocation-log records: "
+	                   "the signature of model-invocation logging switched off, misconfigured or deleted.",
+	                   "attack.defense-evasion"},
+	[R_CT_ONLY] = {"llmtrail-reconcile-invocation-log-missing",
+	               "Bedrock call in CloudTrail without invocation-log record", RPT_LEVEL_LOW,
+	               "One or two CloudTrail runtime calls have no matching invocation-log record.",
+	               "attack.defense-evasion"},
+	[R_INV_ONLY] = {"llmtrail-reconcile-cloudtrail-missing",
+	                "Invocation-log records without CloudTrail call", RPT_LEVEL_MEDIUM,
+	                "Invocation-log records inside the time CloudTrail covers have no matching CloudTrail call: "
+	                "CloudTrail files deleted, or records injected.",
+	                "attack.defense-evasion"},
+	[R_GAP_CT_STOPPED] = {"llmtrail-coverage-gap-cloudtrail-stopped",
+	                      "No CloudTrail records after the trail was stopped or changed", RPT_LEVEL_HIGH,
+	                      "An account/region has no CloudTrail record for a stretch that begins right after "
+	                      "StopLogging, DeleteTrail, UpdateTrail or PutEventSelectors in that account.",
+	                      "attack.defense-evasion"},
+	[R_GAP_INV_OFF] = {"llmtrail-coverage-gap-invocation-logging-off",
+	                   "No invocation-log records after invocation logging was deleted or changed", RPT_LEVEL_HIGH,
+	                   "An account/region has no invocation-log record for a stretch that begins right after "
+	                   "DeleteModelInvocationLoggingConfiguration or PutModelInvocationLoggingConfiguration.",
+	                   "attack.defense-evasion"},
+	[R_GAP_CT] = {"llmtrail-coverage-gap-cloudtrail", "No CloudTrail records for a stretch of time",
+	              RPT_LEVEL_LOW,
+	              "An account/region has no CloudTrail record at all for a stretch in which its own activity "
+	              "predicts many: the trail stopped, or files are missing. Low on its own (quiet nights of a "
+	              "small region look the same); high when a StopLogging or trail change explains it.",
+	              "attack.defense-evasion"},
+	[R_GAP_INV] = {"llmtrail-coverage-gap-invocation-logs", "No invocation-log records for a stretch of time",
+	               RPT_LEVEL_LOW,
+	               "An account/region has no invocation-log record for a stretch in which its own activity "
+	               "predicts many. Low on its own; high when a logging deletion or change explains it.",
+	               "attack.defense-evasion"},
+	[R_DAMAGED] = {"llmtrail-reconcile-counterpart-in-damaged-member",
+	               "Records without counterpart where a damaged member would hold it", RPT_LEVEL_INFORMATIONAL,
+	               "CloudTrail calls without invocation-log record, invocation-log records without CloudTrail "
+	               "call, or a silent stretch, inside the time and account/region of a member of the other "
+	               "source (or the same, for a silence) that this run could not read whole: the counterpart is "
+	               "probably in that member, not missing. See the member's problem.",
+	               NULL},
+};
+
+/* ---- damaged members ------------------------------------------------------------
+ *
+ * A member the run could not read whole (case_damaged_members) explains a
+ * window only inside its own span: the time of its events read, widened by
+ * the time in its name (CloudTrail ..._YYYYMMDDTHHMMZ_..., invocation logs
+ * YYYYMMDDTHHMMSS...Z_...) less RECONCILE_DAMAGE_BEFORE_US and plus
+ * RECONCILE_DAMAGE_AFTER_US, and only for its account/region when its path
+ * names them (AWSLogs/<account>/<service>/<region>/). A member with no time
+ * at all explains nothing: one broken file cannot excuse a whole case. */
+
+#define RECONCILE_MAX_DAMAGED 10000
+#define RECONCILE_DAMAGE_BEFORE_US (60LL * 60 * 1000000LL)
+#define RECONCILE_DAMAGE_AFTER_US (15LL * 60 * 1000000LL)
+
+typedef struct damaged {
+	int source; /* EV_SRC_CLOUDTRAIL, EV_SRC_INVOCATION, or EV_SRC_UNKNOWN */
+	char account[16], region[32];
+	int64_t lo, hi;
+	char *where; /* "file :: member (reason)" */
+} damaged;
+
+typedef struct damaged_set {
+	damaged *v;
+	size_t n;
+} damaged_set;
+
+/* The first YYYYMMDDTHHMM in s, as microseconds; INT64_MIN if none. */
+static int64_t name_time(const char *s)
+{
+	for (const char *p = s; *p; p++) {
+		int ok = 1;
+		for (int i = 0; i < 13 && ok; i++)
+			ok = i == 8 ? p[i] == 'T' : (p[i] >= '0' && p[i] <= '9');
+		if (!ok)
+			continue;
+		char iso[32];
+		snprintf(iso, sizeof iso, "%.4s-%.2s-%.2sT%.2s:%.2s:00Z", p, p + 4, p + 6, p + 9, p + 11);
+		int64_t t;
+		if (ltime_parse(iso, strlen(iso), &t) == LT_OK)
+			return t;
+	}
+	return INT64_MIN;
+}
+
+/* account and region after "AWSLogs/<account>/<service>/<region>/" */
+static void name_scope(const char *s, damaged *d)
+{
+	const char *p = strstr(s, "AWSLogs/");
+	if (p == NULL)
+		return;
+	p += 8;
+	size_t a = strcspn(p, "/");
+	if (p[a] != '/' || a >= sizeof d->account)
+		return;
+	const char *svc = p + a + 1;
+	size_t sv = strcspn(svc, "/");
+	if (svc[sv] != '/')
+		return;
+	const char *reg = svc + sv + 1;
+	size_t r = strcspn(reg, "/");
+	if (reg[r] != '/' || r >= sizeof d->region || r == 0)
+		return;
+	memcpy(d->account, p, a);
+	d->account[a] = '\0';
+	memcpy(d->region, reg, r);
+	d->region[r] = '\0';
+}
+
+static int add_damaged(void *ctx, const case_damaged *cd)
+{
+	damaged_set *ds = ctx;
+	damaged d;
+	memset(&d, 0, sizeof d);
+	char path[2048];
+	snprintf(path, sizeof path, "%s/%s", cd->file, cd->member);
+	d.source = strcmp(cd->format, "cloudtrail") == 0 || strstr(path, "/CloudTrail/") ? EV_SRC_CLOUDTRAIL
+	         : strncmp(cd->format, "invocation", 10) == 0 || strstr(path, "/BedrockModelInvocationLogs/")
+	             ? EV_SRC_INVOCATION
+	             : EV_SRC_UNKNOWN;
+	name_scope(path, &d);
+	int64_t named = name_time(cd->member[0] ? cd->member : cd->file);
+	d.lo = INT64_MAX;
+	d.hi = INT64_MIN;
+	if (named != INT64_MIN) {
+		d.lo = named;
+		d.hi = named;
+	}
+	if (cd->first_us != INT64_MIN && cd->first_us < d.lo)
+		d.lo = cd->first_us;
+	if (cd->last_us != INT64_MIN && cd->last_us > d.hi)
+		d.hi = cd->last_us;
+	if (d.lo == INT64_MAX)
+		return 0; /* no time: explains nothing */
+	d.lo -= RECONCILE_DAMAGE_BEFORE_US;
+	d.hi += RECONCILE_DAMAGE_AFTER_US;
+	size_t need = strlen(path) + strlen(cd->reason) + 8;
+	d.where = malloc(need);
+	if (d.where == NULL)
+		return 1;
+	if (cd->member[0])
+		snprintf(d.where, need, "%s :: %s (%s)", cd->file, cd->member, cd->reason);
+	else
+		snprintf(d.where, need, "%s (%s)", cd->file, cd->reason);
+	damaged *nv = realloc(ds->v, (ds->n + 1) * sizeof *nv);
+	if (nv == NULL) {
+		free(d.where);
+		return 1;
+	}
+	ds->v = nv;
+	ds->v[ds->n++] = d;
+	return 0;
+}
+
+static void damaged_free(damaged_set *ds)
+{
+	for (size_t i = 0; i < ds->n; i++)
+		free(ds->v[i].where);
+	free(ds->v);
+	ds->v = NULL;
+	ds->n = 0;
+}
+
+/* The damaged member that would hold w's counterpart (the other source for
+ * record windows, the same source for a silence), or NULL. */
+static const damaged *damage_for(const damaged_set *ds, const reconcile_window *w)
+{
+	int want = w->kind == RECONCILE_CT_ONLY || w->kind == RECONCILE_GAP_INV ? EV_SRC_INVOCATION : EV_SRC_CLOUDTRAIL;
+	for (size_t i = 0; i < ds->n; i++) {
+		const damaged *d = &ds->v[i];
+		if (d->source != want && d->source != EV_SRC_UNKNOWN)
+			continue;
+		if ((d->account[0] && strcmp(d->account, w->account) != 0) ||
+		    (d->region[0] && strcmp(d->region, w->region) != 0))
+			continue;
+		if (d->lo <= w->first_us && w->last_us <= d->hi)
+			return d;
+	}
+	return NULL;
+}
+
+static const char *kind_name(reconcile_kind k)
+{
+	static const char *const n[] = {"cloudtrail-only", "invocation-only", "cloudtrail-gap", "invocation-gap"};
+	return (unsigned)k < 4 ? n[k] : "?";
+}
+
+static void describe(const reconcile_window *w, char *out, size_t n)
+{
+	char a[LTIME_BUFSZ], b[LTIME_BUFSZ];
+	ltime_format(w->first_us, 0, a);
+	ltime_format(w->last_us, 0, b);
+	switch (w->kind) {
+	case RECONCILE_CT_ONLY:
+		snprintf(out, n,
+		         "%zu CloudTrail Bedrock runtime calls in %s/%s from %s to %s have no invocation-log record "
+		         "(%zu calls in that span do)",
+		         w->count, w->account, w->region, a, b, w->matched);
+		break;
+	case RECONCILE_INV_ONLY:
+		snprintf(out, n,
+		         "%zu invocation-log records in %s/%s from %s to %s have no CloudTrail call (%zu in that span "
+		         "do)",
+		         w->count, w->account, w->region, a, b, w->matched);
+		break;
+	default:
+		snprintf(out, n,
+		         "no %s record in %s/%s from %s to %s (%.1f h); the neighbouring hours' rate predicts about "
+		         "%zu%s%s",
+		         w->kind == RECONCILE_GAP_CT ? "CloudTrail" : "invocation-log", w->account, w->region, a, b,
+		         (double)(w->last_us - w->first_us) / (double)HOUR_US, w->predicted,
+		         w->cause[0] ? "; after " : "", w->cause);
+		break;
+	}
+}
+
+/* ---- report: the unmatched records read back ------------------------------ */
+
+typedef struct wanted {
+	int64_t ord, pos;
+} wanted;
+
+static int cmp_wanted(const void *a, const void *b)
+{
+	const wanted *x = a, *y = b;
+	return cmp_i64(x->ord, y->ord);
+}
+
+static int is_record_window(const reconcile_window *w)
+{
+	return w->kind == RECONCILE_CT_ONLY || w->kind == RECONCILE_INV_ONLY;
+}
+
+/* One headers-only replay over the record windows' span keeps the wanted
+ * records (want, sorted by ordinal) in q. */
+static lt_status collect_hits(const reconcile_result *r, case_db *c, recq *q, const wanted *want, size_t n,
+                              lt_error *err)
+{
+	lt_status st = LT_OK;
+	replay_filter f;
+	replay_filter_init(&f);
+	f.since_us = r->hit_from_us;
+	f.until_us = r->hit_until_us + 1;
+	f.flags = REPLAY_HEADERS_ONLY;
+	replay *rp = NULL;
+	if (st == LT_OK)
+		st = replay_new(c, &f, &rp, err);
+	int64_t ord = r->hit_base;
+	size_t j = 0;
+	while (st == LT_OK && j < n) {
+		const event *ev = NULL;
+		lt_status sn = replay_next(rp, &ev, err);
+		if (sn == LT_EFATAL)
+			st = sn;
+		if (ev == NULL)
+			break;
+		while (j < n && want[j].ord < ord)
+			j++;
+		if (j < n && want[j].ord == ord)
+			st = recq_hit_add(q, want[j++].pos, ev, err);
+		ord++;
+	}
+	replay_free(rp);
+	return st;
+}
+
+static lt_status event_hit(report *rep, size_t rule, const recq_hit *h, const rpt_pair *g, const char *detail,
+                           lt_error *err)
+{
+	rpt_event_in ev;
+	rpt_event_init(&ev);
+	ev.time_us = h->time_us;
+	ev.source = rpt_s(h->source);
+	ev.uid = rpt_s(h->uid);
+	ev.request_id = rpt_s(h->request_id);
+	ev.action = rpt_s(h->action);
+	ev.service = rpt_s(h->service);
+	ev.principal = rpt_s(h->principal);
+	ev.access_key = rpt_s(h->access_key);
+	ev.account = rpt_s(h->account);
+	ev.region = rpt_s(h->region);
+	ev.source_ip = rpt_s(h->source_ip);
+	ev.user_agent = rpt_s(h->user_agent);
+	ev.model = rpt_s(h->model);
+	ev.error_code = rpt_s(h->error_code);
+	ev.input_tokens = h->input_tokens;
+	ev.output_tokens = h->output_tokens;
+	ev.latency_ms = h->latency_ms;
+	ev.line = h->line;
+	ev.evidence = rpt_s(h->evidence);
+	ev.member = rpt_s(h->member);
+	ev.member_sha256 = rpt_s(h->sha256);
+	rpt_match_in m;
+	memset(&m, 0, sizeof m);
+	m.field = rpt_s("reconciliation");
+	m.value = rpt_s(detail);
+	m.end = m.value.n;
+	return report_add_hit(rep, rule, g, 1, &ev, &m, 1, err);
+}
+
+static lt_status add_summary_table(const reconcile_result *r, report *rep, lt_error *err)
+{
+	static const char *const cols[] = {"measure", "count"};
+	size_t t;
+	lt_status st = report_add_table(rep, "CloudTrail / invocation-log reconciliation", 2, cols, &t, err);
+	const reconcile_summary *s = &r->sum;
+	const struct {
+		const char *name;
+		size_t v;
+	} rows[] = {
+		{"CloudTrail Bedrock runtime calls", s->ct_calls},
+		{"... with an error code", s->ct_calls_error},
+		{"invocation-log records", s->inv_records},
+		{"matched by request id", s->matched_request},
+		{"matched weakly (principal + model + time within 5 s)", s->matched_weak},
+		{"calls without invocation-log record", s->ct_only},
+		{"failed calls without record (expected)", s->ct_only_error},
+		{"records without CloudTrail call", s->inv_only},
+		{"records without call where CloudTrail is silent", s->inv_only_uncovered},
+		{"coverage gaps", s->gaps},
+	};
+	for (size_t i = 0; st == LT_OK && i < sizeof rows / sizeof rows[0]; i++) {
+		char num[32];
+		snprintf(num, sizeof num, "%zu", rows[i].v);
+		rpt_str cells[2] = {rpt_s(rows[i].name), rpt_s(num)};
+		st = report_table_add_row(rep, t, cells, err);
+	}
+	return st;
+}
+
+/* One finding per window; the records of record windows come from q (NULL:
+ * none), in window order (pos), kept by collect_hits. */
+static lt_status add_windows(const reconcile_result *r, recq *q, report *rep, const size_t *idx,
+                             const damaged_set *ds, lt_error *err)
+{
+	recq_hit h;
+	lt_status st = q != NULL ? recq_hits_read(q, err) : LT_OK;
+	int have = st == LT_OK && q != NULL && recq_hit_next(q, &h);
+	int64_t pos = 0;
+	for (size_t i = 0; i < r->nw && st == LT_OK; i++) {
+		const reconcile_window *w = &r->out[i];
+		char detail[2048], a[LTIME_BUFSZ], b[LTIME_BUFSZ], gv[256];
+		const damaged *dm = damage_for(ds, w);
+		size_t dl = 0;
+		if (dm != NULL) /* first: an excerpt keeps the first RPT_MATCH_MAX bytes */
+			dl = (size_t)snprintf(detail, sizeof detail, "counterpart probably in damaged member %s: ", dm->where);
+		describe(w, detail + (dl < sizeof detail ? dl : sizeof detail - 1), sizeof detail - (dl < sizeof detail ? dl : sizeof detail - 1));
+		ltime_format(w->first_us, 0, a);
+		ltime_format(w->last_us, 0, b);
+		snprintf(gv, sizeof gv, "%s/%s %s..%s", w->account, w->region, a, b);
+		rpt_pair g = {rpt_s("window"), rpt_s(gv)};
+		if (is_record_window(w)) {
+			size_t rule = dm != NULL ? idx[R_DAMAGED]
+			            : w->kind == RECONCILE_INV_ONLY
+			                  ? idx[R_INV_ONLY]
+			                  : (w->count >= RECONCILE_WINDOW_HIGH ? idx[R_GAP_LOGGING] : idx[R_CT_ONLY]);
+			for (size_t k = 0; k < w->count && st == LT_OK; k++, pos++) {
+				if (!have || h.pos != pos)
+					continue; /* not found again: left out, as a vanished record would be */
+				st = event_hit(rep, rule, &h, &g, detail, err);
+				have = recq_hit_next(q, &h);
+			}
+			continue;
+		}
+		builtin_hit bh;
+		memset(&bh, 0, sizeof bh);
+		char uid[300];
+		snprintf(uid, sizeof uid, "%s:%s", kind_name(w->kind), gv);
+		bh.source = "reconcile";
+		bh.uid = uid;
+		bh.group_name = "window";
+		bh.group_value = gv;
+		bh.time_us = w->first_us;
+		bh.account = w->account;
+		bh.region = w->region;
+		bh.detail_field = "reconciliation";
+		bh.detail = detail;
+		size_t rule = dm != NULL && w->cause[0] == '\0' ? idx[R_DAMAGED]
+		            : w->kind == RECONCILE_GAP_CT ? (w->cause[0] ? idx[R_GAP_CT_STOPPED] : idx[R_GAP_CT])
+		                                          : (w->cause[0] ? idx[R_GAP_INV_OFF] : idx[R_GAP_INV]);
+		st = builtin_add_hit(rep, rule, &bh, err);
+	}
+	return st;
+}
+
+/* The wanted records, sorted by ordinal; *n of them (0: nothing to read back). */
+static lt_status wanted_records(const reconcile_result *r, wanted **out, size_t *n, lt_error *err)
+{
+	*out = NULL;
+	*n = 0;
+	for (size_t i = 0; i < r->nw; i++)
+		if (is_record_window(&r->out[i]))
+			*n += r->out[i].count;
+	if (*n == 0)
+		return LT_OK;
+	wanted *v = malloc(*n * sizeof *v);
+	if (v == NULL)
+		return lt_error_set(err, LT_EFATAL, "out of memory");
+	size_t k = 0;
+	for (size_t i = 0; i < r->nw; i++) {
+		const reconcile_window *w = &r->out[i];
+		for (size_t j = 0; is_record_window(w) && j < w->count; j++, k++)
+			v[k] = (wanted){w->ids[j], (int64_t)k};
+	}
+	lt_sort(v, *n, sizeof *v, cmp_wanted);
+	*out = v;
+	return LT_OK;
+}
+
+lt_status reconcile_add_to_report(const reconcile_result *r, case_db *c, report *rep, lt_error *err)
+{
+	size_t idx[R_COUNT];
+	lt_status st = LT_OK;
+	for (int i = 0; i < R_COUNT && st == LT_OK; i++)
+		st = builtin_add_rule(rep, &rules[i], &idx[i], err);
+	if (st == LT_OK && !r->applicable) {
+		const char *why = "needs both CloudTrail Bedrock runtime calls and invocation-log records in the case";
+		st = report_set_rule_outcome(rep, idx[R_GAP_LOGGING], RPT_NOT_APPLICABLE, why, err);
+		if (st == LT_OK)
+			st = report_set_rule_outcome(rep, idx[R_CT_ONLY], RPT_NOT_APPLICABLE, why, err);
+		if (st == LT_OK)
+			st = report_set_rule_outcome(rep, idx[R_INV_ONLY], RPT_NOT_APPLICABLE, why, err);
+	}
+	if (st == LT_OK)
+		st = add_summary_table(r, rep, err);
+	damaged_set ds = {NULL, 0};
+	if (st == LT_OK && r->nw > 0)
+		st = case_damaged_members(c, RECONCILE_MAX_DAMAGED, add_damaged, &ds, err);
+	wanted *want = NULL;
+	size_t nwant = 0;
+	if (st == LT_OK)
+		st = wanted_records(r, &want, &nwant, err);
+	if (st != LT_OK || nwant == 0) {
+		free(want);
+		if (st == LT_OK)
+			st = add_windows(r, NULL, rep, idx, &ds, err);
+		damaged_free(&ds);
+		return st;
+	}
+	recq *q = NULL;
+	st = recq_hits_open(c, &q, err);
+	if (st != LT_OK) {
+		free(want);
+		damaged_free(&ds);
+		return st;
+	}
+	st = collect_hits(r, c, q, want, nwant, err);
+	free(want);
+	if (st == LT_OK)
+		st = add_windows(r, q, rep, idx, &ds, err);
+	damaged_free(&ds);
+	return recq_close(q, st, err);
+}
+
+lt_status reconcile_write(const reconcile_result *r, const char *format, buf *out)
+{
+	const reconcile_summary *s = &r->sum;
+	int json = format != NULL && strcmp(format, "json") == 0;
+	lt_status st;
+	if (json)
+		st = buf_printf(out,
+		                "{\"applicable\":%s,\"ct_calls\":%zu,\"ct_calls_error\":%zu,\"inv_records\":%zu,"
+		                "\"matched_request\":%zu,\"matched_weak\":%zu,\"ct_only\":%zu,\"ct_only_error\":%zu,"
+		                "\"inv_only\":%zu,\"inv_only_uncovered\":%zu,\"gaps\":%zu,\"windows\":[",
+		                r->applicable ? "true" : "false", s->ct_calls, s->ct_calls_error, s->inv_records,
+		                s->matched_request, s->matched_weak, s->ct_only, s->ct_only_error, s->inv_only,
+		                s->inv_only_uncovered, s->gaps);
+	else
+		st = buf_printf(out,
+		                "reconciliation: %zu CloudTrail runtime calls (%zu with error), %zu invocation records;"
+		                " matched %zu by request id, %zu weakly; %zu calls without record, %zu records without "
+		                "call (%zu more where CloudTrail is silent); %zu coverage gaps\n",
+		                s->ct_calls, s->ct_calls_error, s->inv_records, s->matched_request, s->matched_weak,
+		                s->ct_only, s->inv_only, s->inv_only_uncovered, s->gaps);
+	for (size_t i = 0; i < r->nw && st == LT_OK; i++) {
+		const reconcile_window *w = &r->out[i];
+		char a[LTIME_BUFSZ], b[LTIME_BUFSZ], detail[512];
+		ltime_format(w->first_us, 0, a);
+		ltime_format(w->last_us, 0, b);
+		describe(w, detail, sizeof detail);
+		if (json) {
+			st = buf_printf(out, "%s{\"kind\":\"%s\",\"from\":\"%s\",\"until\":\"%s\",\"count\":%zu,\"matched\":%zu,"
+			                     "\"account\":",
+			                i ? "," : "", kind_name(w->kind), a, b, w->count, w->matched);
+			if (st == LT_OK)
+				st = json_write_string(out, w->account, strlen(w->account));
+			if (st == LT_OK)
+				st = buf_puts(out, ",\"region\":");
+			if (st == LT_OK)
+				st = json_write_string(out, w->region, strlen(w->region));
+			if (st == LT_OK)
+				st = buf_putc(out, '}');
+		} else {
+			st = buf_printf(out, "  %-16s ", kind_name(w->kind));
+			if (st == LT_OK)
+				st = case_escape_text(out, detail, strlen(detail));
+			if (st == LT_OK)
+				st = buf_putc(out, '\n');
+		}
+	}
+	if (st == LT_OK && json)
+		st = buf_puts(out, "]}");
+	return st;
+}

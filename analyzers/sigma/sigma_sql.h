@@ -1,0 +1,71 @@
+/*
+ * sigma_sql.h — Sigma rules compiled to SQL, for engines that run where the
+ * logs lie (DuckDB, Amazon Athena, Trino, Spark SQL); see docs/scale-out.md.
+ *
+ * The native ruleset (sigma.h) decides which documents are rules and in what
+ * state; this module walks the same YAML trees (sigma_yaml.h) and conditions
+ * (sigma_cond.h) and writes, per loaded detection rule, one SELECT in the one
+ * result shape of every rule:
+ *   rule_id, rule_title, level, event_time, uid, request_id, principal,
+ *   source_ip, group_key, detail
+ * over two views, lt_cloudtrail and lt_invocation (one row per record, the
+ * record as JSON in `doc`, the derived prompt/system/response/tool_calls of
+ * invocation records as columns). Semantics follow docs/rules.md: plain
+ * values case-insensitive with * and ? wildcards, arrays match if any element
+ * does, null, exists, all, neq, numeric comparisons, re with i/m/s, cased.
+ *
+ * What a dialect cannot express (llmtrail validators and first_seen, some
+ * modifiers, correlations not yet compiled, rules the native engine does not
+ * load) is never dropped: each such rule is listed with its reason
+ * (sigma_sql_nskipped / sigma_sql_skipped) and in the script's header.
+ *
+ * Ownership: a sigma_sql borrows the compiled ruleset given to
+ * sigma_sql_compile for its whole life; sigma_sql_free releases the rest.
+ * Errors: LT_EFILE when a rule file cannot be read again, LT_EFATAL out of
+ * memory; a rule that cannot be compiled is a skipped rule, not an error.
+ */
+#ifndef LLMTRAIL_ANALYZERS_SIGMA_SQL_H
+#define LLMTRAIL_ANALYZERS_SIGMA_SQL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "analyzers/sigma/sigma.h"
+#include "common/buf.h"
+#include "common/error.h"
+
+/* The most bytes a script (and any piece of it) may take. */
+#define SIGMA_SQL_MAX_SCRIPT (256u * 1024u * 1024u)
+
+typedef enum sigma_sql_dialect {
+	SIGMA_SQL_DUCKDB = 0,
+	SIGMA_SQL_ATHENA,
+	SIGMA_SQL_TRINO,
+	SIGMA_SQL_SPARK
+} sigma_sql_dialect;
+
+/* "duckdb", "athena", "trino", "spark" -> *out; false for anything else. */
+bool sigma_sql_dialect_parse(const char *name, sigma_sql_dialect *out);
+const char *sigma_sql_dialect_name(sigma_sql_dialect d);
+
+typedef struct sigma_sql sigma_sql;
+
+/* Compiles every rule of rs (compiled, borrowed) for dialect d. *out is
+ * NULL on failure. */
+lt_status sigma_sql_compile(const sigma_ruleset *rs, sigma_sql_dialect d, sigma_sql **out,
+                            lt_error *err) LT_WUR;
+void sigma_sql_free(sigma_sql *q);
+
+/* Rules compiled to a query, and rules left out (with why). */
+size_t sigma_sql_ncompiled(const sigma_sql *q);
+size_t sigma_sql_nskipped(const sigma_sql *q);
+/* i-th skipped rule: its id (or title) and the reason. */
+const char *sigma_sql_skipped_rule(const sigma_sql *q, size_t i);
+const char *sigma_sql_skipped_reason(const sigma_sql *q, size_t i);
+
+/* The whole script: header (skipped rules), tables or views (for DuckDB
+ * over the local folder `evidence`, which may be NULL for "."), one view per
+ * rule, and last the union of all result rows. */
+lt_status sigma_sql_write(const sigma_sql *q, const char *evidence, buf *out) LT_WUR;
+
+#endif

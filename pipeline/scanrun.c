@@ -1,0 +1,1520 @@
+/*
+ * scanrun.c — the scan pipeline (see scanrun.h): rule packs are loaded and
+ * compiled once; the case is replayed in time order and every event goes
+ * through the rule set; hits become findings through the report model's
+ * aggregator; custody and problems are read from the index; then each
+ * requested writer runs. The case is replayed once: timeline.csv's rows are
+ * spooled during that pass and written at the end, when every rule that hit
+ * an event is known (see "timeline.csv" below). cmd/ is where stages meet,
+ * so this file only wires: it decides nothing about what is a finding.
+ *
+ * Rules whose log source has no events in the case are "not applicable";
+ * rules below --min-level are not run (also "not applicable", with that
+ * reason); rules that do not load are "failed" and make the exit code 2.
+ * So are rules that fail at run time (a regex past its match limit): each
+ * such failure is counted per rule, the rule's outcome becomes "failed" with
+ * the count, the first reason and the first events named, stdout's summary
+ * counts the events and rules, and stderr names the rules that failed most.
+ * They are not evidence problems: the evidence was read.
+ */
+#include "config.h"
+
+#include "pipeline/scanrun.h"
+#include "cmd/custodyrun.h"
+#include "cmd/outpath.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <stdint.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "analyzers/audit/copies.h"
+#include "analyzers/audit/incident.h"
+#include "analyzers/audit/metrics.h"
+#include "analyzers/audit/metrics_report.h"
+#include "analyzers/audit/reconcile.h"
+#include "analyzers/sigma/sigma.h"
+#include "analyzers/audit/verify.h"
+#include "cmd/progress.h"
+#include "cmd/rulesdir.h"
+#include "cmd/term.h"
+#include "common/log.h"
+#include "common/tmpfile.h"
+#include "common/ltime.h"
+#include "ingest/sha256.h"
+#include "reports/csv.h"
+#include "reports/html.h"
+#include "reports/jsonl.h"
+#include "reports/junit.h"
+#include "reports/markdown.h"
+#include "reports/reportset.h"
+#include "model/scope.h"
+#include "store/case.h"
+#include "store/caseq.h"
+#include "store/custody.h"
+#include "store/replay.h"
+
+#define SCAN_MAX_RULE_ERRORS_SHOWN 20
+#define SCAN_FAILING_RULES_NAMED 10 /* rules failing at run time named on stderr */
+#define SCAN_FAIL_EVENTS_NAMED 3    /* events a failing rule's reason names */
+#define SCAN_MAX_PACKS 128
+
+const cli_option scan_cli_options[] = {
+	SCAN_CLI_OPTION_ROWS
+	{NULL, 0, NULL, NULL},
+};
+
+void scan_options_init(scan_options *o)
+{
+	memset(o, 0, sizeof *o);
+	o->out_dir = "llmtrail-report";
+	o->default_rules = true;
+	o->since_us = INT64_MIN;
+	o->until_us = INT64_MAX;
+	o->min_level = RPT_LEVEL_INFORMATIONAL;
+	o->fail_on = RPT_LEVEL_HIGH;
+	o->formats = SCAN_FMT_ALL;
+	o->redact = true;
+}
+
+int scan_options_check(const scan_options *o)
+{
+	if (o->since_us >= o->until_us) {
+		fprintf(stderr, "llmtrail: --since must be before --until\n");
+		return LT_EXIT_USAGE;
+	}
+	return 0;
+}
+
+static int usage_error(const char *what, const char *value)
+{
+	fprintf(stderr, "llmtrail: invalid %s: '%s'\n", what, value);
+	return LT_EXIT_USAGE;
+}
+
+static int parse_formats(const char *list, unsigned *out)
+{
+	static const struct {
+		const char *name;
+		unsigned bit;
+	} names[] = {{"html", SCAN_FMT_HTML}, {"junit", SCAN_FMT_JUNIT}, {"jsonl", SCAN_FMT_JSONL},
+	             {"csv", SCAN_FMT_CSV},   {"md", SCAN_FMT_MD},       {"all", SCAN_FMT_ALL}};
+	unsigned bits = 0;
+	const char *p = list;
+	while (*p != '\0') {
+		size_t n = strcspn(p, ",");
+		bool found = false;
+		for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+			if (strlen(names[i].name) == n && strncmp(p, names[i].name, n) == 0) {
+				bits |= names[i].bit;
+				found = true;
+			}
+		if (!found)
+			return usage_error("--format (html,junit,jsonl,csv,md)", list);
+		p += n;
+		if (*p == ',')
+			p++;
+	}
+	if (bits == 0)
+		return usage_error("--format (html,junit,jsonl,csv,md)", list);
+	*out = bits;
+	return 0;
+}
+
+static int parse_time(const char *what, const char *value, int64_t *out)
+{
+	if (ltime_parse(value, strlen(value), out) != LT_OK)
+		return usage_error(what, value);
+	return 0;
+}
+
+int scan_apply_option(scan_options *o, const cli_option *opt, const char *v)
+{
+	const char *n = opt->name;
+	if (filteropt_take(n, v, o->match))
+		return 0;
+	if (strcmp(n, "output") == 0)
+		o->out_dir = v;
+	else if (strcmp(n, "rules") == 0) {
+		if (o->nrule_paths == SCAN_MAX_RULE_PATHS)
+			return usage_error("--rules (too many)", v);
+		o->rule_paths[o->nrule_paths++] = v;
+	} else if (strcmp(n, "no-default-rules") == 0)
+		o->default_rules = false;
+	else if (strcmp(n, "since") == 0)
+		return parse_time("--since time", v, &o->since_us);
+	else if (strcmp(n, "until") == 0)
+		return parse_time("--until time", v, &o->until_us);
+	else if (strcmp(n, "min-level") == 0) {
+		if (rpt_level_parse(v, &o->min_level) != LT_OK || o->min_level == RPT_LEVEL_NONE)
+			return usage_error("--min-level", v);
+	} else if (strcmp(n, "fail-on") == 0) {
+		if (rpt_level_parse(v, &o->fail_on) != LT_OK)
+			return usage_error("--fail-on", v);
+	} else if (strcmp(n, "format") == 0)
+		return parse_formats(v, &o->formats);
+	else if (strcmp(n, "no-redact") == 0)
+		o->redact = false;
+	else if (strcmp(n, "public-keys") == 0) {
+		if (o->npublic_keys == SCAN_MAX_RULE_PATHS)
+			return usage_error("--public-keys (too many)", v);
+		o->public_keys[o->npublic_keys++] = v;
+	}
+	else
+		return 1;
+	return 0;
+}
+
+char *scan_command_line(int argc, char **argv)
+{
+	buf b;
+	buf_init(&b, 64 * 1024);
+	if (buf_puts(&b, "llmtrail") != LT_OK) {
+		buf_free(&b);
+		return NULL;
+	}
+	for (int i = 0; i < argc; i++)
+		if (buf_putc(&b, ' ') != LT_OK || buf_puts(&b, argv[i]) != LT_OK)
+			break;
+	return buf_detach(&b, NULL);
+}
+
+/* ---- state of one scan --------------------------------------------------- */
+
+/* Open-addressing map from a rule pointer to its index in the ruleset, so a
+ * hit finds its rule in O(1) however many rules are loaded. */
+typedef struct rule_map {
+	const sigma_rule **keys;
+	size_t *vals;
+	size_t cap; /* power of two, at least twice the rules */
+} rule_map;
+
+static size_t rule_map_slot(const rule_map *m, const sigma_rule *r)
+{
+	uintptr_t x = (uintptr_t)r;
+	x ^= x >> 17;
+	x *= (uintptr_t)0x9E3779B97F4A7C15ull;
+	return (size_t)(x >> 7) & (m->cap - 1);
+}
+
+static lt_status rule_map_build(rule_map *m, const sigma_ruleset *rs)
+{
+	size_t n = ruleset_count(rs);
+	m->cap = 16;
+	while (m->cap < n * 2)
+		m->cap *= 2;
+	m->keys = calloc(m->cap, sizeof *m->keys);
+	m->vals = calloc(m->cap, sizeof *m->vals);
+	if (m->keys == NULL || m->vals == NULL)
+		return LT_EFATAL;
+	for (size_t i = 0; i < n; i++) {
+		const sigma_rule *r = ruleset_rule(rs, i);
+		size_t k = rule_map_slot(m, r);
+		while (m->keys[k] != NULL)
+			k = (k + 1) & (m->cap - 1);
+		m->keys[k] = r;
+		m->vals[k] = i;
+	}
+	return LT_OK;
+}
+
+static size_t rule_map_get(const rule_map *m, const sigma_rule *r)
+{
+	for (size_t k = rule_map_slot(m, r); m->keys[k] != NULL; k = (k + 1) & (m->cap - 1))
+		if (m->keys[k] == r)
+			return m->vals[k];
+	return SIZE_MAX;
+}
+
+static void rule_map_free(rule_map *m)
+{
+	free(m->keys);
+	free(m->vals);
+}
+
+typedef struct timeline timeline;
+
+/* One rule's failures at run time: how many events, the first reason and
+ * the first events' ids ("" until the first failure). */
+typedef struct rule_failures {
+	uint64_t n;
+	char why[128];
+	char first[SCAN_FAIL_EVENTS_NAMED * 72];
+} rule_failures;
+
+typedef struct scan {
+	const scan_options *o;
+	exit_state *ex;
+	case_db *c;
+	report *r;
+	sigma_ruleset *rs;
+	size_t *rule_index; /* sigma rule i -> report rule index (SIZE_MAX: not in report) */
+	bool *rule_active;  /* evaluated (applicable, at or above --min-level) */
+	rule_map map;
+	metrics *m;
+	uint64_t rule_errors_shown;
+	rule_failures *fails; /* per sigma rule: failures at run time */
+	uint64_t fail_events;  /* their sum, once report_rule_failures ran */
+	size_t fail_rules;     /* rules with failures */
+	case_totals totals;
+	timeline *tl; /* timeline.csv spool (NULL: csv not requested) */
+	uint64_t corr_lookups_missed; /* correlation events not found again in the index */
+	struct integrity *in; /* digest verification and reconciliation, run beside the replay */
+	incident_join *join;  /* invocation records -> their CloudTrail call's caller */
+	incident_prices *prices; /* NULL: no cost estimates */
+} scan;
+
+static void say_error(const char *prefix, const lt_error *err)
+{
+	char msg[LT_ERROR_PATH_MAX * 2 + LT_ERROR_MSG_MAX + 64];
+	lt_error_format(err, msg, sizeof msg);
+	log_error("%s: %s", prefix, msg);
+}
+
+static rpt_str str_of(ev_str s)
+{
+	return rpt_sn(s.p, s.n);
+}
+
+/* The header and provenance of ev. seq stays 0: only the scan's own replay
+ * sets it (hits on an event with a seq are kept by it; an event of another
+ * replay has a seq that means nothing in the timeline). */
+static void event_to_report(const event *ev, rpt_event_in *out)
+{
+	rpt_event_init(out);
+	out->time_us = ev->time_us;
+	out->source = rpt_s(ev_source_name(ev->source));
+	out->uid = str_of(ev->uid);
+	out->request_id = str_of(ev->request_id);
+	out->action = str_of(ev->action);
+	out->service = str_of(ev->service);
+	out->principal = str_of(ev->principal);
+	out->access_key = str_of(ev->access_key);
+	out->bearer_token = (ev->flags & EV_F_BEARER_TOKEN) != 0;
+	out->account = str_of(ev->account);
+	out->region = str_of(ev->region);
+	out->source_ip = str_of(ev->source_ip);
+	out->user_agent = str_of(ev->user_agent);
+	out->model = str_of(ev->model);
+	out->error_code = str_of(ev->error_code);
+	out->guardrail_action = str_of(ev->guardrail_action);
+	out->input_tokens = ev->input_tokens;
+	out->output_tokens = ev->output_tokens;
+	out->latency_ms = ev->latency_ms;
+	if (ev->prov != NULL) {
+		out->evidence = rpt_s(ev->prov->evidence);
+		out->member = rpt_s(ev->prov->member);
+		out->member_sha256 = rpt_s(ev->prov->sha256);
+	}
+	out->line = ev->line;
+}
+
+/* ---- rules --------------------------------------------------------------- */
+
+static rpt_level rule_level(const sigma_rule *rule)
+{
+	rpt_level l;
+	const char *s = sigma_rule_level(rule);
+	if (s[0] != '\0' && rpt_level_parse(s, &l) == LT_OK && l != RPT_LEVEL_NONE)
+		return l;
+	return RPT_LEVEL_MEDIUM; /* Sigma leaves a missing level open; docs/rules.md says medium */
+}
+
+/* Pack name of a rule file: the first folder below the root it was loaded from. */
+static void pack_name(const char *root, const char *file, char *out, size_t n)
+{
+	size_t rl = strlen(root);
+	const char *rest = file;
+	if (strncmp(file, root, rl) == 0 && (file[rl] == '/' || file[rl] == '\0')) {
+		rest = file + rl;
+		while (*rest == '/')
+			rest++;
+		const char *slash = strchr(rest, '/');
+		if (slash != NULL) {
+			snprintf(out, n, "%.*s", (int)(slash - rest), rest);
+			return;
+		}
+	}
+	/* a single file, or a flat folder: the folder's (or file's) own name */
+	const char *base = strrchr(root, '/');
+	base = base != NULL && base[1] != '\0' ? base + 1 : root;
+	snprintf(out, n, "%s", base);
+}
+
+typedef struct rule_root {
+	const char *path;
+	bool shipped;
+} rule_root;
+
+static const char *root_of(const rule_root *roots, size_t nroots, const char *file)
+{
+	const char *best = NULL;
+	size_t best_len = 0;
+	for (size_t i = 0; i < nroots; i++) {
+		size_t l = strlen(roots[i].path);
+		if (strncmp(file, roots[i].path, l) == 0 && l >= best_len) {
+			best = roots[i].path;
+			best_len = l;
+		}
+	}
+	return best != NULL ? best : file;
+}
+
+static bool source_present(const scan *s, ev_source src)
+{
+	if (src == EV_SRC_CLOUDTRAIL)
+		return s->totals.events_cloudtrail > 0;
+	if (src == EV_SRC_INVOCATION)
+		return s->totals.events_invocation > 0;
+	if (src == EV_SRC_KBLOG)
+		return s->totals.events_kblog > 0;
+	return false;
+}
+
+/* Adds every rule to the report with its initial outcome. */
+static lt_status register_rules(scan *s, const rule_root *roots, size_t nroots, lt_error *err)
+{
+	size_t n = ruleset_count(s->rs);
+	s->rule_index = calloc(n ? n : 1, sizeof *s->rule_index);
+	s->rule_active = calloc(n ? n : 1, sizeof *s->rule_active);
+	s->fails = calloc(n ? n : 1, sizeof *s->fails);
+	if (s->rule_index == NULL || s->rule_active == NULL || s->fails == NULL)
+		return lt_error_set(err, LT_EFATAL, "out of memory");
+	for (size_t i = 0; i < n; i++) {
+		const sigma_rule *rule = ruleset_rule(s->rs, i);
+		s->rule_index[i] = SIZE_MAX;
+		if (sigma_rule_kind(rule) == SIGMA_KIND_FILTER)
+			continue; /* filters are part of the rules they name */
+		char pack[256];
+		const char *root = root_of(roots, nroots, sigma_rule_file(rule));
+		pack_name(root, sigma_rule_file(rule), pack, sizeof pack);
+		const char *tags[64];
+		size_t ntags = sigma_rule_ntags(rule);
+		if (ntags > 64)
+			ntags = 64;
+		for (size_t t = 0; t < ntags; t++)
+			tags[t] = sigma_rule_tag(rule, t);
+		char idbuf[512];
+		const char *id = sigma_rule_id(rule);
+		if (id[0] == '\0') {
+			/* an id is required to list a rule: fall back to name, then file:line */
+			id = sigma_rule_name(rule);
+			if (id[0] == '\0') {
+				snprintf(idbuf, sizeof idbuf, "%s:%u", sigma_rule_file(rule), sigma_rule_line(rule));
+				id = idbuf;
+			}
+		}
+		rpt_rule_in in = {
+			.pack = pack,
+			.id = id,
+			.title = sigma_rule_title(rule),
+			.status = sigma_rule_status(rule),
+			.file = sigma_rule_file(rule),
+			.line = sigma_rule_err_line(rule) ? sigma_rule_err_line(rule) : sigma_rule_line(rule),
+			.description = sigma_rule_description(rule),
+			.tags = tags,
+			.ntags = ntags,
+			.level = rule_level(rule),
+			.outcome = RPT_PASSED,
+			.reason = NULL,
+		};
+		switch (sigma_rule_state(rule)) {
+		case SIGMA_ERROR:
+			in.outcome = RPT_FAILED;
+			in.reason = sigma_rule_reason(rule);
+			exit_state_note(s->ex, LT_EXIT_USAGE);
+			if (s->rule_errors_shown++ < SCAN_MAX_RULE_ERRORS_SHOWN)
+				log_error("rule error: %s:%u: %s", sigma_rule_file(rule), sigma_rule_err_line(rule),
+				          sigma_rule_reason(rule));
+			break;
+		case SIGMA_UNSUPPORTED:
+			in.outcome = RPT_UNSUPPORTED;
+			in.reason = sigma_rule_reason(rule);
+			break;
+		case SIGMA_LOADED:
+			if (!source_present(s, sigma_rule_source(rule))) {
+				in.outcome = RPT_NOT_APPLICABLE;
+				in.reason = sigma_rule_source(rule) == EV_SRC_UNKNOWN
+				                ? "log source not handled by llmtrail"
+				                : "no events of this log source in the case";
+			} else if (in.level < s->o->min_level) {
+				in.outcome = RPT_FILTERED;
+				in.reason = "below --min-level";
+			} else {
+				s->rule_active[i] = true;
+			}
+			break;
+		}
+		if (report_add_rule(s->r, &in, &s->rule_index[i], err) != LT_OK)
+			return err->status;
+	}
+	return LT_OK;
+}
+
+/* SHA-256 over the rule files of a pack, in load order (sorted): each file's
+ * path below the root, a NUL, then its bytes. */
+static void pack_hash(const scan *s, const char *root, const char *pack, char out[65])
+{
+	sha256_ctx *h = sha256_new();
+	out[0] = '\0';
+	if (h == NULL)
+		return;
+	size_t rl = strlen(root);
+	const char *last = NULL;
+	for (size_t i = 0; i < ruleset_count(s->rs); i++) {
+		const char *file = sigma_rule_file(ruleset_rule(s->rs, i));
+		char p[256];
+		if (strncmp(file, root, rl) != 0)
+			continue;
+		pack_name(root, file, p, sizeof p);
+		if (strcmp(p, pack) != 0 || (last != NULL && strcmp(last, file) == 0))
+			continue; /* another pack, or another document of the same file */
+		last = file;
+		sha256_update(h, file + rl, strlen(file + rl) + 1);
+		FILE *f = fopen(file, "rb");
+		if (f == NULL)
+			continue;
+		unsigned char chunk[65536];
+		size_t k;
+		while ((k = fread(chunk, 1, sizeof chunk, f)) > 0)
+			sha256_update(h, chunk, k);
+		fclose(f);
+	}
+	if (sha256_final_hex(h, out) != LT_OK)
+		out[0] = '\0';
+	sha256_free(h);
+}
+
+static void register_packs(scan *s, const rule_root *roots, size_t nroots)
+{
+	char seen[SCAN_MAX_PACKS][256];
+	size_t nseen = 0;
+	for (size_t i = 0; i < ruleset_count(s->rs) && nseen < SCAN_MAX_PACKS; i++) {
+		const char *file = sigma_rule_file(ruleset_rule(s->rs, i));
+		const char *root = root_of(roots, nroots, file);
+		char pack[256];
+		pack_name(root, file, pack, sizeof pack);
+		bool dup = false;
+		for (size_t k = 0; k < nseen; k++)
+			dup = dup || strcmp(seen[k], pack) == 0;
+		if (dup)
+			continue;
+		snprintf(seen[nseen++], sizeof seen[0], "%s", pack);
+		char hex[65];
+		pack_hash(s, root, pack, hex);
+		lt_error err;
+		lt_error_clear(&err);
+		if (report_add_pack(s->r, pack, root, hex, &err) != LT_OK)
+			say_error("report", &err);
+	}
+}
+
+static lt_status load_rules(scan *s, lt_error *err)
+{
+	rule_root roots[SCAN_MAX_RULE_PATHS + 1];
+	size_t nroots = 0;
+	char shipped[PATH_MAX];
+	s->rs = ruleset_new();
+	if (s->rs == NULL)
+		return lt_error_set(err, LT_EFATAL, "out of memory");
+	if (s->o->default_rules) {
+		if (rulesdir_find(shipped, sizeof shipped) == NULL) {
+			log_error("the shipped rule packs were not found (set LLMTRAIL_RULES_DIR)");
+			exit_state_note(s->ex, LT_EXIT_USAGE);
+		} else {
+			roots[nroots++] = (rule_root){shipped, true};
+		}
+	}
+	for (size_t i = 0; i < s->o->nrule_paths; i++)
+		roots[nroots++] = (rule_root){s->o->rule_paths[i], false};
+	for (size_t i = 0; i < nroots; i++) {
+		lt_error e;
+		lt_error_clear(&e);
+		if (ruleset_load_path(s->rs, roots[i].path, &e) != LT_OK) {
+			if (e.status == LT_EFATAL)
+				return lt_error_set(err, LT_EFATAL, "%s", e.msg);
+			say_error("rules", &e);
+			exit_state_note(s->ex, LT_EXIT_USAGE);
+		}
+	}
+	if (ruleset_compile(s->rs, err) != LT_OK)
+		return err->status;
+	if (rule_map_build(&s->map, s->rs) != LT_OK)
+		return lt_error_set(err, LT_EFATAL, "out of memory");
+	register_packs(s, roots, nroots);
+	return register_rules(s, roots, nroots, err);
+}
+
+/* ---- timeline.csv ---------------------------------------------------------
+ *
+ * The rules column of a row lists every rule that hit the event, and some
+ * hits are known only later (a correlation fires after the events it counts;
+ * ruleset_finish closes windows at the end; builtin analyzers run after the
+ * replay). So the replay pass formats each row up to its rules column
+ * (report_csv_head) and spools that text to a temporary file in the output
+ * folder, with what finds the row's rules (the event's seq, source and uid);
+ * write_timeline reads the spool back once the report is complete and adds
+ * the rules column (report_csv_row_head; rows come in seq order, as the
+ * report's hit log is read). Memory stays one row. */
+
+typedef struct tl_head {
+	uint64_t seq;
+	uint32_t head_len, source_len, uid_len;
+} tl_head;
+
+struct timeline {
+	char spool_path[PATH_MAX + 16];
+	FILE *spool;
+	buf row;
+	uint64_t rows;
+};
+
+static void timeline_discard(timeline *t)
+{
+	if (t == NULL)
+		return;
+	if (t->spool != NULL)
+		fclose(t->spool);
+	buf_free(&t->row);
+	free(t);
+}
+
+/* The spool is an unlinked temporary file ($TMPDIR): nothing is left behind
+ * by a run that is killed. */
+static lt_status timeline_open(timeline **out, lt_error *err)
+{
+	timeline *t = calloc(1, sizeof *t);
+	*out = NULL;
+	if (t == NULL)
+		return lt_error_set(err, LT_EFATAL, "out of memory");
+	buf_init(&t->row, 0);
+	snprintf(t->spool_path, sizeof t->spool_path, "the timeline spool");
+	int fd = lt_tmpfile("timeline", "timeline spool", err);
+	t->spool = fd >= 0 ? fdopen(fd, "w+b") : NULL;
+	if (t->spool == NULL) {
+		if (fd >= 0) {
+			lt_error_set(err, LT_EFATAL, "timeline spool: %s", strerror(errno));
+			close(fd);
+		}
+		free(t);
+		return LT_EFATAL;
+	}
+	*out = t;
+	return LT_OK;
+}
+
+/* Spools ev's row; head (n bytes) is its text from report_csv_head, made
+ * here when head is NULL. */
+static lt_status timeline_add(timeline *t, const rpt_event_in *ev, const char *head, size_t n,
+                              lt_error *err)
+{
+	if (head == NULL) {
+		buf_reset(&t->row);
+		if (report_csv_head(&t->row, ev) != LT_OK)
+			return lt_error_set(err, LT_EFATAL, "timeline.csv: out of memory");
+		head = t->row.data;
+		n = t->row.len;
+	}
+	if (n > UINT32_MAX || ev->source.n > UINT32_MAX || ev->uid.n > UINT32_MAX)
+		return lt_error_set(err, LT_EFATAL, "timeline.csv: a row of %zu bytes", n);
+	tl_head h = {ev->seq, (uint32_t)n, (uint32_t)ev->source.n, (uint32_t)ev->uid.n};
+	fwrite(&h, sizeof h, 1, t->spool);
+	fwrite(head, 1, n, t->spool);
+	if (ev->source.n)
+		fwrite(ev->source.p, 1, ev->source.n, t->spool);
+	if (ev->uid.n)
+		fwrite(ev->uid.p, 1, ev->uid.n, t->spool);
+	t->rows++;
+	if (ferror(t->spool))
+		return lt_error_set(err, LT_EFATAL, "cannot write %s: %s", t->spool_path, strerror(errno));
+	return LT_OK;
+}
+
+/* Reads the next spooled row: its head text (*head, *n) and the event's seq,
+ * source and uid in *e, all pointing into t->row. false at the end; *st says
+ * whether the spool was cut short. */
+static bool timeline_next(timeline *t, rpt_event_in *e, const char **head, size_t *n,
+                          lt_status *st)
+{
+	tl_head h;
+	*st = LT_OK;
+	if (fread(&h, sizeof h, 1, t->spool) != 1) {
+		if (ferror(t->spool))
+			*st = LT_EFATAL;
+		return false; /* a record cut short is caught by the row count */
+	}
+	size_t total = (size_t)h.head_len + h.source_len + h.uid_len;
+	buf_reset(&t->row);
+	char *p = buf_reserve(&t->row, total + 1);
+	if (p == NULL || fread(p, 1, total, t->spool) != total) {
+		*st = LT_EFATAL;
+		return false;
+	}
+	rpt_event_init(e);
+	e->seq = h.seq;
+	e->source = rpt_sn(p + h.head_len, h.source_len);
+	e->uid = rpt_sn(p + h.head_len + h.source_len, h.uid_len);
+	*head = p;
+	*n = h.head_len;
+	return true;
+}
+
+/* ---- work beside the replay ---------------------------------------------
+ *
+ * The replay's prepare hook runs on its producer thread, ahead of the main
+ * thread: it runs the stateless part of rule matching (sigma_detect: the
+ * prefilter, selections, regexes; the main thread then only applies
+ * correlation and first-seen state, in replay order) and formats the
+ * event's timeline row up to the rules column, which the main thread then
+ * only copies to the spool. So the two cores share the per-event work.
+ * Detection goes where there is room: the producer detects an event only
+ * while it is more than PREP_DETECT_LEAD events ahead of the main thread
+ * (which publishes the seq it has reached); otherwise the main thread, which
+ * would be waiting, detects it itself (ruleset_match). Detection is a pure
+ * function of the event, so the results do not depend on who ran it. */
+
+#define PREP_DETECT_LEAD 256 /* one batch of the replay's read-ahead */
+
+typedef struct prepared {
+	const sigma_detection *det; /* NULL: not detected (the main thread matches) */
+	const char *csv_head;       /* NULL: not made */
+	size_t csv_n;
+} prepared;
+
+typedef struct prep_ctx {
+	sigma_detector *det; /* used on the producer thread only */
+	bool csv;
+	buf row;
+	_Atomic uint64_t main_seq; /* the event the main thread is at */
+} prep_ctx;
+
+static lt_status prepare_event(void *ctx, event *ev, arena *a, lt_error *err)
+{
+	prep_ctx *pc = ctx;
+	prepared *p = arena_alloc(a, sizeof *p);
+	if (p == NULL)
+		return lt_error_set(err, LT_EFATAL, "out of memory preparing an event");
+	memset(p, 0, sizeof *p);
+	uint64_t at = atomic_load_explicit(&pc->main_seq, memory_order_relaxed);
+	if (pc->det != NULL && ev->seq > at + PREP_DETECT_LEAD) {
+		const sigma_detection *d = NULL;
+		void *mem = NULL;
+		if (sigma_detect(pc->det, ev, &d) != LT_OK ||
+		    (mem = arena_alloc(a, sigma_detection_size(d))) == NULL)
+			return lt_error_set(err, LT_EFATAL, "out of memory while matching");
+		p->det = sigma_detection_copy(d, mem);
+	}
+	if (pc->csv) {
+		rpt_event_in rev;
+		event_to_report(ev, &rev);
+		buf_reset(&pc->row);
+		char *c = NULL;
+		if (report_csv_head(&pc->row, &rev) != LT_OK ||
+		    (c = arena_alloc(a, pc->row.len ? pc->row.len : 1)) == NULL)
+			return lt_error_set(err, LT_EFATAL, "out of memory preparing an event");
+		memcpy(c, pc->row.data, pc->row.len);
+		p->csv_head = c;
+		p->csv_n = pc->row.len;
+	}
+	ev->user = p;
+	return LT_OK;
+}
+
+/* ---- matching ------------------------------------------------------------ */
+
+typedef struct hit_ctx {
+	scan *s;
+	const event *ev;
+	rpt_event_in rev;
+	lt_status status;
+} hit_ctx;
+
+/* Counts a failure of sigma rule idx on ev (reported once per rule, at the
+ * end of the replay, by report_rule_failures). */
+static void note_rule_failure(scan *s, size_t idx, const event *ev, const char *why)
+{
+	rule_failures *f = &s->fails[idx];
+	if (f->n++ == 0)
+		snprintf(f->why, sizeof f->why, "%s", why);
+	if (f->n <= SCAN_FAIL_EVENTS_NAMED) {
+		size_t used = strlen(f->first);
+		snprintf(f->first + used, sizeof f->first - used, "%s%.*s", used ? ", " : "",
+		         (int)(ev->uid.n > 64 ? 64 : ev->uid.n), ev->uid.p ? ev->uid.p : "");
+	}
+}
+
+/* The rule with the most failures among those not yet named (SIZE_MAX: none
+ * left); ties go to the first loaded. */
+static size_t next_failing_rule(const scan *s, const bool *named)
+{
+	size_t best = SIZE_MAX;
+	for (size_t i = 0; i < ruleset_count(s->rs); i++)
+		if (s->fails[i].n > 0 && !named[i] && (best == SIZE_MAX || s->fails[i].n > s->fails[best].n))
+			best = i;
+	return best;
+}
+
+/* Rules that failed at run time: each becomes "failed" in the report with
+ * its count, and the run a rule error (exit 2); stderr names the
+ * SCAN_FAILING_RULES_NAMED that failed most, most first. */
+static lt_status report_rule_failures(scan *s, lt_error *err)
+{
+	size_t n = ruleset_count(s->rs), named_n = 0;
+	bool *named = calloc(n ? n : 1, sizeof *named);
+	if (named == NULL)
+		return lt_error_set(err, LT_EFATAL, "out of memory");
+	lt_status st = LT_OK;
+	for (size_t i; st == LT_OK && (i = next_failing_rule(s, named)) != SIZE_MAX; named_n++) {
+		const rule_failures *f = &s->fails[i];
+		const sigma_rule *rule = ruleset_rule(s->rs, i);
+		named[i] = true;
+		s->fail_rules++;
+		s->fail_events += f->n;
+		char reason[LT_ERROR_MSG_MAX];
+		snprintf(reason, sizeof reason, "failed at run time on %llu event(s): %s (first on %s)",
+		         (unsigned long long)f->n, f->why, f->first);
+		if (named_n < SCAN_FAILING_RULES_NAMED)
+			log_error("rule %s (%.120s) %s", sigma_rule_id(rule), sigma_rule_title(rule), reason);
+		st = report_set_rule_outcome(s->r, s->rule_index[i], RPT_FAILED, reason, err);
+	}
+	free(named);
+	if (s->fail_rules > SCAN_FAILING_RULES_NAMED)
+		log_error("%zu more rule(s) failed at run time: the report names them all",
+		          s->fail_rules - SCAN_FAILING_RULES_NAMED);
+	if (s->fail_rules > 0)
+		exit_state_note(s->ex, LT_EXIT_USAGE);
+	return st;
+}
+
+/* An event of a correlation finding that could not be read back from the
+ * index is counted and marked in timeline.csv, but shown without its header:
+ * the report says so (it means the index changed under the scan). */
+static lt_status note_lookups_missed(scan *s, lt_error *err)
+{
+	char reason[LT_ERROR_MSG_MAX];
+	snprintf(reason, sizeof reason,
+	         "%llu event(s) of correlation findings could not be read back from the index: "
+	         "they are counted without their header fields",
+	         (unsigned long long)s->corr_lookups_missed);
+	log_warn("%s", reason);
+	return report_add_problem(s->r, "", "", 0, RPT_SEV_WARNING, reason, err);
+}
+
+/* A correlation whose windows were full (10,000 events of one group, or
+ * all windows together at the ruleset's budget) dropped their oldest events:
+ * its counts and sums were over fewer events than matched, which the report
+ * notes (info: every event was read and matched), once per rule. */
+static lt_status note_corr_dropped(scan *s, lt_error *err)
+{
+	for (size_t i = 0; i < ruleset_count(s->rs); i++) {
+		const sigma_rule *r = ruleset_rule(s->rs, i);
+		uint64_t n = sigma_rule_corr_dropped(r);
+		if (n == 0 || !s->rule_active[i])
+			continue;
+		char reason[LT_ERROR_MSG_MAX];
+		snprintf(reason, sizeof reason,
+		         "correlation %s (%.120s): %llu matched event(s) were dropped from full windows (at most "
+		         "%u events per group, %u in all the windows): its counts, sums and averages are over the "
+		         "events kept, the newest",
+		         sigma_rule_id(r), sigma_rule_title(r), (unsigned long long)n, SIGMA_CORR_MAX_WINDOW,
+		         SIGMA_CORR_MAX_EVENTS);
+		log_warn("%s", reason);
+		lt_status st = report_add_problem(s->r, "", "", 0, RPT_SEV_INFO, reason, err);
+		if (st != LT_OK)
+			return st;
+	}
+	return LT_OK;
+}
+
+/* Header fields and provenance of an event that took part in a correlation
+ * (the engine keeps only its place: source, time, tie), read back from the
+ * index. Returns true when found; e keeps pointers into the replay, valid
+ * until *rp is freed. */
+static bool lookup_event(case_db *c, const sigma_corr_event *ce, replay **rp, rpt_event_in *e)
+{
+	replay_filter f;
+	replay_filter_init(&f);
+	f.source = ce->source;
+	f.since_us = ce->time_us;
+	f.until_us = ce->time_us == INT64_MAX ? INT64_MAX : ce->time_us + 1;
+	f.flags = REPLAY_HEADERS_ONLY;
+	lt_error err;
+	const event *ev = NULL;
+	if (replay_new(c, &f, rp, &err) != LT_OK)
+		return false;
+	while (replay_next(*rp, &ev, &err) != LT_EFATAL && ev != NULL) {
+		if (ev->source == ce->source && ev->time_us == ce->time_us && ev->tie == ce->tie) {
+			event_to_report(ev, e);
+			return true;
+		}
+	}
+	return false;
+}
+
+static lt_status add_correlation(hit_ctx *h, size_t ri, const sigma_hit *hit)
+{
+	const sigma_corr_fired *f = hit->corr;
+	rpt_pair group = {rpt_s("group"), rpt_s(f->group)};
+	size_t ngroup = f->group[0] != '\0' ? 1 : 0;
+	lt_error err;
+	lt_error_clear(&err);
+	/* A window hands out every event it counted; the report keeps the first
+	 * few of a finding in full and counts the others. Only those it keeps are
+	 * read back from the index (the completing event is at hand). */
+	for (size_t i = 0; i < f->nevents; i++) {
+		const sigma_corr_event *ce = &f->events[i];
+		rpt_event_in e;
+		rpt_event_init(&e);
+		e.time_us = ce->time_us;
+		e.source = rpt_s(ev_source_name(ce->source));
+		e.seq = ce->seq;
+		replay *rp = NULL;
+		if (h->ev != NULL && ce->seq == h->ev->seq)
+			e = h->rev; /* the completing event: full header */
+		else if ((report_hit_keeps_event(h->s->r, ri, &group, ngroup, &e) || report_scope_needs_header(h->s->r)) &&
+		         !lookup_event(h->s->c, ce, &rp, &e))
+			h->s->corr_lookups_missed++;
+		e.seq = ce->seq;
+		lt_status st = report_add_hit(h->s->r, ri, &group, ngroup, &e, NULL, 0, &err);
+		replay_free(rp);
+		if (st != LT_OK)
+			return err.status;
+	}
+	return LT_OK;
+}
+
+static int on_hit(void *ctx, const sigma_hit *hit)
+{
+	hit_ctx *h = ctx;
+	scan *s = h->s;
+	size_t idx = rule_map_get(&s->map, hit->rule);
+	if (idx == SIZE_MAX || !s->rule_active[idx] || s->rule_index[idx] == SIZE_MAX)
+		return 0;
+	if (hit->error != NULL) {
+		if (h->ev != NULL)
+			note_rule_failure(s, idx, h->ev, hit->error);
+		return 0;
+	}
+	size_t ri = s->rule_index[idx];
+	if (hit->corr != NULL) {
+		h->status = add_correlation(h, ri, hit);
+		return h->status == LT_EFATAL;
+	}
+	rpt_match_in m[SIGMA_MAX_SPANS];
+	size_t nm = hit->nspans < SIGMA_MAX_SPANS ? hit->nspans : SIGMA_MAX_SPANS;
+	bool secret = sigma_rule_redact(hit->rule);
+	for (size_t i = 0; i < nm; i++) {
+		const sigma_span *sp = &hit->spans[i];
+		m[i].field = rpt_s(sp->field);
+		m[i].value = rpt_sn(sp->value, sp->value_len);
+		m[i].start = sp->start;
+		m[i].end = sp->end;
+		m[i].secret = secret;
+	}
+	rpt_pair group[1];
+	size_t ngroup = 0;
+	if (h->rev.principal.n > 0)
+		group[ngroup++] = (rpt_pair){rpt_s("principal"), h->rev.principal};
+	else if (h->rev.source_ip.n > 0)
+		group[ngroup++] = (rpt_pair){rpt_s("source_ip"), h->rev.source_ip};
+	lt_error err;
+	lt_error_clear(&err);
+	if (report_add_hit(s->r, ri, group, ngroup, &h->rev, m, nm, &err) != LT_OK) {
+		h->status = err.status;
+		if (err.status == LT_EFATAL)
+			return 1;
+		say_error("report", &err);
+	}
+	return 0;
+}
+
+static lt_status replay_case(scan *s, lt_error *err)
+{
+	replay_filter f;
+	replay_filter_init(&f);
+	f.since_us = s->o->since_us;
+	f.until_us = s->o->until_us;
+	f.flags = REPLAY_PREFETCH; /* reading and parsing beside the matching */
+	prep_ctx pc = {sigma_detector_new(s->rs), s->tl != NULL, {0}, 0};
+	buf_init(&pc.row, 0);
+	if (pc.det == NULL)
+		return lt_error_set(err, LT_EFATAL, "out of memory");
+	f.prepare = prepare_event;
+	f.prepare_ctx = &pc;
+	replay *rp = NULL;
+	if (replay_new(s->c, &f, &rp, err) != LT_OK) {
+		sigma_detector_free(pc.det);
+		buf_free(&pc.row);
+		return err->status;
+	}
+	const event *ev = NULL;
+	lt_status st;
+	uint64_t lost = 0, seen = 0;
+	progress *pg = progress_new("scan", "events", (uint64_t)(s->totals.events > 0 ? s->totals.events : 0));
+	for (;;) {
+		lt_error e;
+		lt_error_clear(&e);
+		progress_update(pg, seen++);
+		st = replay_next(rp, &ev, &e);
+		if (st == LT_EFATAL) {
+			*err = e;
+			break;
+		}
+		if (ev == NULL) {
+			st = LT_OK;
+			break;
+		}
+		if (st != LT_OK && lost++ < SCAN_MAX_RULE_ERRORS_SHOWN)
+			say_error("replay", &e);
+		hit_ctx h = {s, ev, {0}, LT_OK};
+		event_to_report(ev, &h.rev);
+		h.rev.seq = ev->seq; /* hits on it are kept by its place in this replay */
+		atomic_store_explicit(&pc.main_seq, ev->seq, memory_order_relaxed);
+		const prepared *pp = ev->user;
+		if (s->tl != NULL && timeline_add(s->tl, &h.rev, pp ? pp->csv_head : NULL,
+		                                  pp ? pp->csv_n : 0, err) != LT_OK) {
+			st = LT_EFATAL;
+			break;
+		}
+		lt_error re;
+		lt_error_clear(&re);
+		if (report_note_event(s->r, &h.rev, &re) != LT_OK && re.status == LT_EFATAL) {
+			*err = re;
+			st = LT_EFATAL;
+			break;
+		}
+		if (incident_join_event(s->join, &h.rev, err) != LT_OK) {
+			st = LT_EFATAL;
+			break;
+		}
+		lt_error me;
+		lt_error_clear(&me);
+		if (metrics_add(s->m, ev, &me) == LT_EFATAL) {
+			*err = me;
+			st = LT_EFATAL;
+			break;
+		}
+		lt_status ms = pp != NULL && pp->det != NULL
+		                   ? ruleset_match_detected(s->rs, ev, pp->det, on_hit, &h)
+		                   : ruleset_match(s->rs, ev, on_hit, &h);
+		if (ms != LT_OK || h.status == LT_EFATAL) {
+			st = lt_error_set(err, LT_EFATAL, "out of memory while matching");
+			break;
+		}
+	}
+	progress_end(pg);
+	replay_free(rp); /* joins the producer: pc is no longer used */
+	sigma_detector_free(pc.det);
+	buf_free(&pc.row);
+	if (st == LT_OK) {
+		/* windows still open at the end ("fewer than" correlations) close now */
+		hit_ctx h = {s, NULL, {0}, LT_OK};
+		rpt_event_init(&h.rev);
+		if (ruleset_finish(s->rs, on_hit, &h) != LT_OK || h.status == LT_EFATAL)
+			st = lt_error_set(err, LT_EFATAL, "out of memory while closing correlation windows");
+	}
+	if (st == LT_OK && s->corr_lookups_missed > 0)
+		st = note_lookups_missed(s, err);
+	if (st == LT_OK)
+		st = note_corr_dropped(s, err);
+	return st;
+}
+
+/* ---- built-in analyzers ------------------------------------------------- */
+
+/* Digest verification, then reconciliation over the time the digests claim,
+ * then the usage dashboard; each adds its integrity rows, tables, charts and
+ * builtin findings to the report. */
+/* Digest verification and CloudTrail <-> invocation-log reconciliation need
+ * neither the rules nor the main replay, so they run in a thread of their
+ * own, on their own read-only connection, while the replay feeds the rules;
+ * their findings join the report after the replay, in the same order as
+ * when they ran after it. */
+typedef struct integrity {
+	const char *case_path;
+	verify_keys *keys;
+	case_db *c;
+	verify_result *v;
+	reconcile_result *rr;
+	lt_status st;
+	lt_error err;
+	pthread_t thread;
+	int started;
+} integrity;
+
+static void *integrity_main(void *arg)
+{
+	integrity *in = arg;
+	lt_status st = case_open(in->case_path, CASE_READONLY, &in->c, &in->err);
+	if (st == LT_OK)
+		st = verify_case(in->c, in->keys, &in->v, &in->err);
+	reconcile_options ro;
+	reconcile_options_init(&ro);
+	if (st == LT_OK && verify_get_summary(in->v)->digests > 0) {
+		ro.claimed_from_us = verify_get_summary(in->v)->first_us;
+		ro.claimed_until_us = verify_get_summary(in->v)->last_us;
+	}
+	if (st == LT_OK)
+		st = reconcile_case(in->c, &ro, &in->rr, &in->err);
+	in->st = st;
+	return NULL;
+}
+
+static lt_status start_integrity(scan *s, const char *case_path, lt_error *err)
+{
+	integrity *in = calloc(1, sizeof *in);
+	if (in == NULL || (in->keys = verify_keys_new()) == NULL) {
+		free(in);
+		return lt_error_set(err, LT_EFATAL, "out of memory");
+	}
+	s->in = in;
+	in->case_path = case_path;
+	for (size_t i = 0; i < s->o->npublic_keys; i++) {
+		lt_error e;
+		lt_error_clear(&e);
+		if (verify_keys_load(in->keys, s->o->public_keys[i], &e) != LT_OK) {
+			say_error("--public-keys", &e);
+			exit_state_note(s->ex, LT_EXIT_USAGE);
+		}
+	}
+	if (pthread_create(&in->thread, NULL, integrity_main, in) != 0)
+		return lt_error_set(err, LT_EFATAL, "cannot start the integrity thread");
+	in->started = 1;
+	return LT_OK;
+}
+
+static void join_integrity(scan *s)
+{
+	if (s->in != NULL && s->in->started) {
+		pthread_join(s->in->thread, NULL);
+		s->in->started = 0;
+	}
+}
+
+static void free_integrity(scan *s)
+{
+	integrity *in = s->in;
+	if (in == NULL)
+		return;
+	join_integrity(s);
+	reconcile_result_free(in->rr);
+	verify_result_free(in->v);
+	verify_keys_free(in->keys);
+	case_close(in->c);
+	free(in);
+	s->in = NULL;
+}
+
+static lt_status run_builtin(scan *s, lt_error *err)
+{
+	integrity *in = s->in;
+	join_integrity(s);
+	lt_status st = in->st;
+	if (st != LT_OK)
+		*err = in->err;
+	if (st == LT_OK)
+		st = verify_add_to_report(in->v, s->r, err);
+	if (st == LT_OK)
+		st = copies_add_to_report(in->c, s->r, err);
+	if (st == LT_OK)
+		st = reconcile_add_to_report(in->rr, in->c, s->r, err);
+	if (st == LT_OK)
+		st = metrics_finish(s->m, err);
+	if (st == LT_OK)
+		st = metrics_add_to_report(s->m, s->r, err);
+	return st;
+}
+
+/* ---- custody and problems from the index --------------------------------- */
+
+static lt_status custody_row(void *ctx, const caseq_custody *m, lt_error *err)
+{
+	scan *s = ctx;
+	rpt_evidence_in in = {
+		.path = m->evidence,
+		.member = m->member,
+		.size = m->size,
+		.sha256 = m->sha256,
+		.sha256_decompressed =
+			m->content_sha256[0] != '\0' && strcmp(m->content_sha256, m->sha256) != 0 ? m->content_sha256 : NULL,
+		.format = m->format,
+		.events = m->events,
+		.duplicates = m->duplicates,
+		.problems = m->problems,
+	};
+	return report_add_evidence(s->r, &in, err);
+}
+
+static lt_status add_custody(scan *s, lt_error *err)
+{
+	return caseq_each_custody(s->c, custody_row, s, err);
+}
+
+typedef struct problems_ctx {
+	scan *s;
+	uint64_t evidence_problems;
+} problems_ctx;
+
+static lt_status problem_row(void *ctx, const caseq_problem *p, lt_error *err)
+{
+	problems_ctx *x = ctx;
+	char reason[LT_ERROR_MSG_MAX + 64];
+	snprintf(reason, sizeof reason, "%s: %s", p->kind, p->reason);
+	bool note = strcmp(p->kind, "note") == 0; /* said, but not a fault (docs/case-schema.md) */
+	rpt_severity sev = note ? RPT_SEV_INFO
+	                   : strcmp(p->kind, "missing-body") == 0 || strcmp(p->kind, "bad-record") == 0
+	                       ? RPT_SEV_WARNING
+	                       : RPT_SEV_ERROR;
+	x->evidence_problems += !note;
+	return report_add_problem(x->s->r, p->file, p->member, p->line, sev, reason, err);
+}
+
+static lt_status add_problems(scan *s, lt_error *err)
+{
+	problems_ctx x = {s, 0};
+	lt_status rc = caseq_each_problem(s->c, problem_row, &x, err);
+	uint64_t evidence_problems = x.evidence_problems;
+	if (rc == LT_OK) { /* custody is live: the evidence on disk against the case */
+		int64_t gone = custody_say(s->c, NULL, 0, CUSTODY_HASH_MAX, 0, s->r);
+		if (gone < 0)
+			return lt_error_set(err, LT_EFATAL, "cannot re-check the evidence");
+		evidence_problems += (uint64_t)gone;
+	}
+	if (evidence_problems > 0) {
+		log_warn("%llu evidence problem(s) are recorded in the case or found on disk; see the reports",
+		         (unsigned long long)evidence_problems);
+		exit_state_note(s->ex, LT_EXIT_UNREADABLE);
+	}
+	return rc;
+}
+
+/* ---- writing ------------------------------------------------------------- */
+
+static lt_status ensure_dir(const char *dir, lt_error *err)
+{
+	if (outpath_mkdirs(dir) == 0)
+		return LT_OK;
+	return lt_error_set(err, LT_EFATAL, "cannot create output folder %s: %s", dir, strerror(errno));
+}
+
+/* Every spooled event in replay order with the rules that hit it, written
+ * atomically (timeline.csv.tmp, then renamed); the spool is removed. */
+static lt_status write_timeline(scan *s, const char *dir, lt_error *err)
+{
+	timeline *t = s->tl;
+	char path[PATH_MAX], tmp[PATH_MAX + 8];
+	snprintf(path, sizeof path, "%s/timeline.csv", dir);
+	snprintf(tmp, sizeof tmp, "%s.tmp", path);
+	if (fflush(t->spool) != 0 || ferror(t->spool) || fseek(t->spool, 0, SEEK_SET) != 0)
+		return lt_error_set(err, LT_EFATAL, "cannot write %s: %s", t->spool_path, strerror(errno));
+	FILE *f = fopen(tmp, "wb");
+	if (f == NULL)
+		return lt_error_set(err, LT_EFATAL, "cannot write %s: %s", tmp, strerror(errno));
+	report_csv *csv = report_csv_begin(f, err);
+	lt_status st = csv != NULL ? LT_OK : LT_EFATAL;
+	rpt_event_in rev;
+	const char *head = NULL;
+	size_t hn = 0;
+	uint64_t rows = 0;
+	lt_status rs = LT_OK;
+	while (st == LT_OK && timeline_next(t, &rev, &head, &hn, &rs)) {
+		st = report_csv_row_head(csv, s->r, &rev, head, hn, err);
+		rows++;
+	}
+	if (st == LT_OK && (rs != LT_OK || rows != t->rows))
+		st = lt_error_set(err, LT_EFATAL, "cannot read back %s", t->spool_path);
+	if (st == LT_OK)
+		st = report_event_rules_status(s->r, err);
+	if (csv != NULL) {
+		lt_status es = report_csv_end(csv, err);
+		if (st == LT_OK)
+			st = es;
+	}
+	if (fclose(f) != 0 && st == LT_OK)
+		st = lt_error_set(err, LT_EFATAL, "cannot write %s: %s", tmp, strerror(errno));
+	if (st == LT_OK && rename(tmp, path) != 0)
+		st = lt_error_set(err, LT_EFATAL, "cannot rename %s: %s", tmp, strerror(errno));
+	if (st != LT_OK)
+		remove(tmp);
+	return st;
+}
+
+/* Every file a report set may hold (reports/reportset.h drops stale ones). */
+static const char *const report_files[] = {"report.html", "junit.xml", "findings.jsonl", "incidents.jsonl", "summary.md",
+                                           "timeline.csv"};
+
+/* Testing aid: LLMTRAIL_FAIL_REPORT=NAME makes writing NAME fail (EIO), to
+ * show that a run failing between two report files leaves the previous set. */
+static lt_status injected_failure(const char *name, lt_error *err)
+{
+	const char *f = getenv("LLMTRAIL_FAIL_REPORT");
+	if (f == NULL || strcmp(f, name) != 0)
+		return LT_OK;
+	lt_error_clear(err);
+	errno = EIO;
+	return report_write_failed(err, name);
+}
+
+/* The report files, into the staging folder dir. */
+static lt_status write_set(scan *s, const char *dir, lt_error *err)
+{
+	static const struct {
+		unsigned bit;
+		const char *name;
+		report_writer fn;
+	} writers[] = {
+		{SCAN_FMT_HTML, "report.html", report_write_html},
+		{SCAN_FMT_JUNIT, "junit.xml", report_write_junit},
+		{SCAN_FMT_JSONL, "findings.jsonl", report_write_jsonl},
+		{SCAN_FMT_JSONL, "incidents.jsonl", report_write_incidents_jsonl},
+		{SCAN_FMT_MD, "summary.md", report_write_markdown},
+	};
+	for (size_t i = 0; i < sizeof writers / sizeof writers[0]; i++) {
+		if (!(s->o->formats & writers[i].bit))
+			continue;
+		char path[PATH_MAX];
+		snprintf(path, sizeof path, "%s/%s", dir, writers[i].name);
+		if (injected_failure(writers[i].name, err) != LT_OK ||
+		    report_write_path(s->r, writers[i].fn, path, err) != LT_OK)
+			return err->status;
+	}
+	if (s->tl != NULL && (injected_failure("timeline.csv", err) != LT_OK || write_timeline(s, dir, err) != LT_OK))
+		return err->status;
+	return LT_OK;
+}
+
+/* The set is written beside the output folder and swapped in at once. */
+static lt_status write_outputs(scan *s, lt_error *err)
+{
+	report_set *rs = NULL;
+	lt_status st = ensure_dir(s->o->out_dir, err); /* and its parents: the set is staged beside it */
+	if (st == LT_OK)
+		st = report_set_begin(s->o->out_dir, report_files, sizeof report_files / sizeof report_files[0], &rs,
+	                                err);
+	if (st == LT_OK)
+		st = write_set(s, report_set_path(rs), err);
+	if (st != LT_OK) {
+		report_set_abort(rs);
+		return st;
+	}
+	int atomic = 0;
+	st = report_set_commit(rs, &atomic, err);
+	if (st == LT_OK && !atomic)
+		log_warn("%s: the report files were replaced one by one (the folder could not be swapped as a whole)",
+		         s->o->out_dir);
+	return st;
+}
+
+/* The price table shipped beside the rule packs (rules/prices/); without it
+ * incidents carry tokens but no cost. */
+static void load_prices(scan *s)
+{
+	char dir[PATH_MAX], path[PATH_MAX + 32];
+	if (rulesdir_find(dir, sizeof dir) == NULL) {
+		log_warn("no price table (the shipped rules folder was not found): incidents carry no cost");
+		return;
+	}
+	snprintf(path, sizeof path, "%s/prices/bedrock-prices.tsv", dir);
+	lt_error e;
+	lt_error_clear(&e);
+	if (incident_prices_load(path, &s->prices, &e) != LT_OK)
+		say_error("price table", &e);
+}
+
+static lt_status build_incidents(scan *s, lt_error *err)
+{
+	incident_options io = {0, s->prices, s->join};
+	return incident_build(s->r, &io, err);
+}
+
+#define SCAN_SUMMARY_INCIDENTS 5
+
+/* The top incidents, one line each: level, risk, when, title. */
+static void print_incidents(const scan *s)
+{
+	size_t n = report_nincidents(s->r);
+	printf("incidents: %zu%s\n", n, n ? " (highest risk first)" : "");
+	for (size_t i = 0; i < n && i < SCAN_SUMMARY_INCIDENTS; i++) {
+		const rpt_incident *in = report_incident(s->r, i);
+		char a[LTIME_BUFSZ], b[LTIME_BUFSZ];
+		ltime_format(in->first_us, 0, a);
+		ltime_format(in->last_us, 0, b);
+		buf t;
+		buf_init(&t, 0);
+		if (case_escape_text(&t, in->title.p, in->title.n > 160 ? 160 : in->title.n) != LT_OK)
+			buf_reset(&t);
+		printf("  %zu. %-13s risk %5.1f  %s .. %s  %.*s\n", i + 1, rpt_level_name(in->level), in->risk,
+		       a, b, (int)t.len, t.data ? t.data : "");
+		buf_free(&t);
+	}
+	if (n > SCAN_SUMMARY_INCIDENTS)
+		printf("  ... %zu more in incidents.jsonl\n", n - SCAN_SUMMARY_INCIDENTS);
+}
+
+static void print_summary(const scan *s)
+{
+	print_incidents(s);
+	uint64_t counts[RPT_NLEVELS];
+	report_level_counts(s->r, counts);
+	fputs("findings:", stdout);
+	for (int l = RPT_LEVEL_CRITICAL; l >= RPT_LEVEL_INFORMATIONAL; l--) {
+		const char *name = rpt_level_name((rpt_level)l);
+		printf("%s %s%llu %s%s", l == RPT_LEVEL_CRITICAL ? "" : ",", counts[l] ? term_level_on(stdout, name) : "",
+		       (unsigned long long)counts[l], name, counts[l] ? term_off(stdout) : "");
+	}
+	fputc('\n', stdout);
+	size_t fired = 0, na = 0, unsupported = 0, failed = 0, passed = 0, filtered = 0;
+	for (size_t i = 0; i < report_nrules(s->r); i++) {
+		switch (report_rule(s->r, i)->outcome) {
+		case RPT_FIRED:
+			fired++;
+			break;
+		case RPT_PASSED:
+			passed++;
+			break;
+		case RPT_NOT_APPLICABLE:
+			na++;
+			break;
+		case RPT_UNSUPPORTED:
+			unsupported++;
+			break;
+		case RPT_FAILED:
+			failed++;
+			break;
+		case RPT_FILTERED:
+			filtered++;
+			break;
+		}
+	}
+	printf("rules: %zu fired, %zu passed, %zu not applicable, %zu unsupported, %zu failed", fired,
+	       passed, na, unsupported, failed);
+	if (filtered)
+		printf(", %zu filtered", filtered);
+	fputc('\n', stdout);
+	if (s->fail_rules > 0)
+		printf("rule errors: %llu event(s) in %zu rule(s)\n", (unsigned long long)s->fail_events,
+		       s->fail_rules);
+	printf("evidence problems: %zu\n", report_nproblems_serious(s->r));
+	char reason[512];
+	report_verdict_reason(s->r, reason, sizeof reason);
+	const char *v = rpt_verdict_name(report_verdict(s->r));
+	printf("verdict: %s%s%s: %s\n", term_level_on(stdout, v), v, term_off(stdout), reason);
+	if (s->o->formats & SCAN_FMT_HTML)
+		printf("report: %s/report.html\n", s->o->out_dir);
+	else
+		printf("reports: %s/\n", s->o->out_dir);
+}
+
+/* --min-level, --since, --until and the field filters, for every finding source. */
+static void set_scope(scan *s)
+{
+	scope sc;
+	scope_init(&sc);
+	sc.since_us = s->o->since_us;
+	sc.until_us = s->o->until_us;
+	sc.min_level = s->o->min_level;
+	memcpy(sc.match, s->o->match, sizeof sc.match);
+	report_set_scope(s->r, &sc);
+}
+
+/* When the filters left nothing: say so, and how values match. */
+static void hint_empty_scope(const scan *s)
+{
+	scope sc;
+	scope_init(&sc);
+	memcpy(sc.match, s->o->match, sizeof sc.match);
+	char what[512];
+	if (report_nfindings(s->r) > 0 || scope_describe(&sc, what, sizeof what) == 0)
+		return;
+	fprintf(stderr, "llmtrail: hint: no finding's event matches %s (%llu hits outside the filters; values match "
+	                "any case, as globs, or the part of an ARN after its last '/'; see `llmtrail stats`)\n",
+	        what, (unsigned long long)report_hits_filtered(s->r));
+}
+
+void scan_run(const char *case_path, const scan_options *o, exit_state *ex)
+{
+	scan s;
+	memset(&s, 0, sizeof s);
+	s.o = o;
+	s.ex = ex;
+	lt_error err;
+	lt_error_clear(&err);
+	rpt_options ro;
+	rpt_options_default(&ro);
+	ro.fail_on = o->fail_on;
+	ro.redact = o->redact;
+	lt_status st = case_open(case_path, CASE_READONLY, &s.c, &err);
+	if (st == LT_OK)
+		st = case_get_totals(s.c, &s.totals, &err);
+	if (st == LT_OK && (s.r = report_new(&ro)) == NULL)
+		st = lt_error_set(&err, LT_EFATAL, "out of memory");
+	if (st == LT_OK) {
+		set_scope(&s);
+		st = report_set_run(s.r, PACKAGE_VERSION, o->command_line, report_now_us(), case_path, &err);
+	}
+	if (st == LT_OK)
+		st = load_rules(&s, &err);
+	if (st == LT_OK) {
+		load_prices(&s);
+		if ((s.join = incident_join_new()) == NULL)
+			st = lt_error_set(&err, LT_EFATAL, "out of memory");
+	}
+	if (st == LT_OK) {
+		metrics_options mo;
+		metrics_options_init(&mo);
+		mo.since_us = o->since_us;
+		mo.until_us = o->until_us;
+		if ((s.m = metrics_new(&mo)) == NULL)
+			st = lt_error_set(&err, LT_EFATAL, "out of memory");
+	}
+	if (st == LT_OK && (o->formats & SCAN_FMT_CSV))
+		st = timeline_open(&s.tl, &err);
+	if (st == LT_OK)
+		st = start_integrity(&s, case_path, &err);
+	if (st == LT_OK)
+		st = replay_case(&s, &err);
+	if (st == LT_OK)
+		st = report_rule_failures(&s, &err);
+	if (st == LT_OK)
+		st = run_builtin(&s, &err);
+	free_integrity(&s);
+	if (st == LT_OK)
+		st = add_custody(&s, &err);
+	if (st == LT_OK)
+		st = add_problems(&s, &err);
+	if (st == LT_OK)
+		st = build_incidents(&s, &err);
+	if (st == LT_OK)
+		st = write_outputs(&s, &err);
+	if (st != LT_OK) {
+		say_error("scan", &err);
+		exit_state_note(ex, LT_EXIT_FATAL);
+	} else {
+		print_summary(&s);
+		hint_empty_scope(&s);
+		if (report_verdict(s.r) == RPT_VERDICT_NO_EVIDENCE) {
+			fprintf(stderr, "llmtrail: error: no event could be read from the evidence: nothing was "
+			                "analysed (see the problems above)\n");
+			exit_state_note(ex, LT_EXIT_FATAL);
+		} else if (report_fails(s.r)) {
+			exit_state_note(ex, LT_EXIT_FINDINGS);
+		}
+	}
+	timeline_discard(s.tl);
+	incident_join_free(s.join);
+	incident_prices_free(s.prices);
+	free(s.rule_index);
+	free(s.rule_active);
+	free(s.fails);
+	rule_map_free(&s.map);
+	metrics_free(s.m);
+	ruleset_free(s.rs);
+	report_free(s.r);
+	case_close(s.c);
+}

@@ -1,0 +1,84 @@
+/*
+ * scanrun.h — `scan` without the command line: a case index and rule packs in,
+ * reports out. Shared by `llmtrail scan` and `llmtrail analyze`.
+ *
+ * One pass replays the case in time order through the compiled rule set and
+ * the usage metrics, building the report model (model/report.h); then
+ * CloudTrail digest verification and CloudTrail <-> invocation-log
+ * reconciliation run over the index; a second, header-only pass streams
+ * timeline.csv with the rules that hit each event. Custody (evidence,
+ * members, hashes) and problems come from the index.
+ *
+ * Exit conditions are noted in the caller's exit_state: findings at or above
+ * fail_on (1), rule files that do not load (2), evidence problems recorded in
+ * the case (3), fatal errors (4).
+ */
+#ifndef LLMTRAIL_CMD_SCANRUN_H
+#define LLMTRAIL_CMD_SCANRUN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cmd/cli.h"
+#include "cmd/exitcode.h"
+#include "cmd/filteropt.h"
+#include "model/report.h"
+
+#define SCAN_FMT_HTML 0x01u
+#define SCAN_FMT_JUNIT 0x02u
+#define SCAN_FMT_JSONL 0x04u
+#define SCAN_FMT_CSV 0x08u
+#define SCAN_FMT_MD 0x10u
+#define SCAN_FMT_ALL 0x1fu
+#define SCAN_MAX_RULE_PATHS 64
+
+typedef struct scan_options {
+	const char *out_dir;
+	const char *rule_paths[SCAN_MAX_RULE_PATHS];
+	size_t nrule_paths;
+	bool default_rules;
+	int64_t since_us, until_us;
+	rpt_level min_level, fail_on;
+	const char *match[VM_NFIELDS]; /* --principal .. --action: findings' events (model/scope.h) */
+	unsigned formats;
+	bool redact;
+	const char *public_keys[SCAN_MAX_RULE_PATHS]; /* --public-keys, repeatable */
+	size_t npublic_keys;
+	const char *command_line; /* recorded in reports */
+} scan_options;
+
+void scan_options_init(scan_options *o);
+
+/* Applies one of the scan options (cmd_scan.c's table, shared by analyze).
+ * Returns 0 if applied, 1 if it is not a scan option, or LT_EXIT_USAGE after
+ * saying what is wrong with its value. */
+int scan_apply_option(scan_options *o, const cli_option *opt, const char *value);
+/* After every option: 0, or LT_EXIT_USAGE (after saying why) when the
+ * options contradict each other (--since not before --until). */
+int scan_options_check(const scan_options *o);
+
+/* The options `scan` and `analyze` share: rows for their option tables. */
+#define SCAN_CLI_OPTION_ROWS \
+	{"output", 'o', "DIR", "write reports into DIR (default: ./llmtrail-report)"}, \
+	{"rules", 'r', "PATH", "also load Sigma rules from PATH (file or folder; repeatable)"}, \
+	{"no-default-rules", 0, NULL, "do not load the shipped rule packs"}, \
+	{"since", 0, "TIME", "only events at or after TIME (ISO-8601)"}, \
+	{"until", 0, "TIME", "only events before TIME (ISO-8601)"}, \
+	{"min-level", 0, "LEVEL", "report findings at or above LEVEL (informational|low|medium|high|critical), built-in ones too"}, \
+	FILTER_CLI_OPTION_ROWS \
+	{"fail-on", 0, "LEVEL", "exit 1 when a finding is at or above LEVEL (default: high; none to disable)"}, \
+	{"format", 'f', "LIST", "outputs to write: html,junit,jsonl,csv,md (default: all)"}, \
+	{"no-redact", 0, NULL, "show matched secrets in full in reports"}, \
+	{"public-keys", 0, "FILE", "CloudTrail public keys (aws cloudtrail list-public-keys output) or digest signatures (JSONL) for digest verification (repeatable)"},
+
+/* scan's table: SCAN_CLI_OPTION_ROWS, terminated by {NULL}. */
+extern const cli_option scan_cli_options[];
+
+/* "llmtrail scan a b c" for the run record (malloc'd; free()). */
+char *scan_command_line(int argc, char **argv);
+
+/* Scans the case at case_path; notes exit conditions in ex. */
+void scan_run(const char *case_path, const scan_options *o, exit_state *ex);
+
+#endif
