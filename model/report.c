@@ -243,6 +243,24 @@ lt_status report_add_pack(report *r, const char *name, const char *path, const c
 	return LT_OK;
 }
 
+/* n C strings copied into the arena as *out; false out of memory. */
+static bool dup_list(report *r, const char *const *in, size_t n, const rpt_str **out, size_t *nout)
+{
+	*out = NULL;
+	*nout = 0;
+	if (n == 0)
+		return true;
+	rpt_str *v = arena_alloc(r->a, n * sizeof *v);
+	if (v == NULL)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!dup_c(r, in[i], &v[i]))
+			return false;
+	*out = v;
+	*nout = n;
+	return true;
+}
+
 lt_status report_add_rule(report *r, const rpt_rule_in *in, size_t *index, lt_error *err)
 {
 	if (in == NULL || in->pack == NULL || in->id == NULL)
@@ -260,16 +278,10 @@ lt_status report_add_rule(report *r, const rpt_rule_in *in, size_t *index, lt_er
 	    !dup_c(r, in->file, &ru->file) || !dup_c(r, in->description, &ru->description) ||
 	    !dup_c(r, in->reason, &ru->reason))
 		return oom(err);
-	if (in->ntags) {
-		rpt_str *tags = arena_alloc(r->a, in->ntags * sizeof *tags);
-		if (tags == NULL)
-			return oom(err);
-		for (size_t i = 0; i < in->ntags; i++)
-			if (!dup_c(r, in->tags[i], &tags[i]))
-				return oom(err);
-		ru->tags = tags;
-		ru->ntags = in->ntags;
-	}
+	if (!dup_list(r, in->tags, in->ntags, &ru->tags, &ru->ntags) ||
+	    !dup_list(r, in->falsepositives, in->nfalsepositives, &ru->falsepositives, &ru->nfalsepositives) ||
+	    !dup_list(r, in->references, in->nreferences, &ru->references, &ru->nreferences))
+		return oom(err);
 	if (index != NULL)
 		*index = r->rules.n - 1;
 	return LT_OK;

@@ -126,6 +126,10 @@ typedef struct rpt_rule_in {
 	rpt_level level;
 	rpt_outcome outcome; /* PASSED unless known otherwise; a hit makes it FIRED */
 	const char *reason;  /* for NOT_APPLICABLE / UNSUPPORTED / FAILED */
+	const char *const *falsepositives; /* Sigma falsepositives: what else makes it fire */
+	size_t nfalsepositives;
+	const char *const *references;     /* Sigma references (URLs, documents) */
+	size_t nreferences;
 } rpt_rule_in;
 
 /* *index receives the rule's index for report_add_hit (may be NULL). */
@@ -271,6 +275,8 @@ typedef struct rpt_rule {
 	uint64_t line;
 	const rpt_str *tags;
 	size_t ntags;
+	const rpt_str *falsepositives, *references;
+	size_t nfalsepositives, nreferences;
 	rpt_level level;
 	rpt_outcome outcome;
 	uint64_t findings; /* findings opened */

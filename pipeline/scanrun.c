@@ -400,6 +400,14 @@ static lt_status register_rules(scan *s, const rule_root *roots, size_t nroots, 
 			ntags = 64;
 		for (size_t t = 0; t < ntags; t++)
 			tags[t] = sigma_rule_tag(rule, t);
+		const char *fps[16], *refs[16];
+		size_t nfps = sigma_rule_nfalsepositives(rule), nrefs = sigma_rule_nreferences(rule);
+		nfps = nfps > 16 ? 16 : nfps;
+		nrefs = nrefs > 16 ? 16 : nrefs;
+		for (size_t t = 0; t < nfps; t++)
+			fps[t] = sigma_rule_falsepositive(rule, t);
+		for (size_t t = 0; t < nrefs; t++)
+			refs[t] = sigma_rule_reference(rule, t);
 		char idbuf[512];
 		const char *id = sigma_rule_id(rule);
 		if (id[0] == '\0') {
@@ -423,6 +431,10 @@ static lt_status register_rules(scan *s, const rule_root *roots, size_t nroots, 
 			.level = rule_level(rule),
 			.outcome = RPT_PASSED,
 			.reason = NULL,
+			.falsepositives = fps,
+			.nfalsepositives = nfps,
+			.references = refs,
+			.nreferences = nrefs,
 		};
 		switch (sigma_rule_state(rule)) {
 		case SIGMA_ERROR:

@@ -117,6 +117,9 @@ static const char css[] =
 	"h3{font-size:15px;margin:18px 0 8px}\n"
 	".verdict{font-size:15.5px;font-weight:600;padding:10px 14px;border-radius:6px;margin:14px 0;color:var(--fg)}\n"
 	"header.top .verdict{margin:10px 0 0}\n"
+	"ul.rl{margin:0;padding-left:18px;overflow-wrap:anywhere}\n"
+	".triage{background:#fff;color:var(--fg);border-radius:6px;padding:6px 14px;margin:8px 0 0;font-size:13px;"
+	"overflow-wrap:anywhere}.triage p{margin:4px 0}.triage ul{margin:2px 0 4px;padding-left:20px}\n"
 	".verdict.fail{background:#fdecea;border-left:6px solid var(--high)}\n"
 	".verdict.pass{background:#e9f6ee;border-left:6px solid #1e8449}\n"
 	".verdict.notgated,.verdict.incomplete,.verdict.noevidence{background:#fff6e0;border-left:6px solid #b9770e}\n"
@@ -222,6 +225,46 @@ static void verdict(const hw *w)
 	fputs("</p>\n", w->out);
 }
 
+#define HTML_TOP_PROBLEMS 3
+
+/* Beside the verdict, what says how far the answer can be trusted: the
+ * evidence problems (the first few, with a link to all) and the integrity
+ * checks' tally. Shown only when there is something to say. */
+static void triage_status(const hw *w)
+{
+	const report *r = w->r;
+	size_t np = report_nproblems(r), ni = report_nintegrity(r);
+	size_t ck[3] = {0, 0, 0};
+	for (size_t i = 0; i < ni; i++)
+		ck[report_integrity(r, i)->status]++;
+	if (np == 0 && ck[RPT_CHECK_INVALID] == 0)
+		return;
+	fputs("<div class=\"triage\">", w->out);
+	if (np > 0) {
+		fprintf(w->out, "<p><b>%zu evidence problem%s</b> (%zu left evidence unread) &#8212; "
+		                "<a href=\"#problems\">all problems</a></p><ul>",
+		        np, np == 1 ? "" : "s", report_nproblems_serious(r));
+		for (size_t i = 0; i < np && i < HTML_TOP_PROBLEMS; i++) {
+			const rpt_problem *p = report_problem(r, i);
+			fputs("<li><span class=\"mono\">", w->out);
+			hd(w, p->file);
+			if (p->member.n) {
+				fputs(" &#8250; ", w->out);
+				hd(w, p->member);
+			}
+			fputs("</span>: ", w->out);
+			h(w, p->reason);
+			fputs("</li>", w->out);
+		}
+		fputs("</ul>", w->out);
+	}
+	if (ni > 0)
+		fprintf(w->out, "<p><b>Integrity:</b> %zu valid, %zu invalid, %zu unverifiable &#8212; "
+		                "<a href=\"#integrity\">details</a></p>",
+		        ck[RPT_CHECK_VALID], ck[RPT_CHECK_INVALID], ck[RPT_CHECK_UNVERIFIABLE]);
+	fputs("</div>\n", w->out);
+}
+
 static void page_top(const hw *w)
 {
 	const rpt_run *run = report_run(w->r);
@@ -233,6 +276,7 @@ static void page_top(const hw *w)
 	hd(w, run->tool_version);
 	fputs(" &#183; all times UTC</div>\n", w->out);
 	verdict(w);
+	triage_status(w);
 	fputs("</header>\n<nav class=\"toc\"><a href=\"#incidents\">Incidents</a>"
 	      "<a href=\"#summary\">Summary</a>"
 	      "<a href=\"#timeline\">Timeline</a><a href=\"#findings\">Findings</a>",
@@ -579,6 +623,21 @@ static void finding_row(const hw *w, const rpt_finding *f)
 	fputs("</td></tr>\n", w->out);
 }
 
+/* A rule's list (false positives, references) as one definition: the
+ * reader weighs a finding against what else makes its rule fire. */
+static void rule_list(const hw *w, const char *name, const rpt_str *v, size_t n)
+{
+	if (n == 0)
+		return;
+	fprintf(w->out, "<dt>%s</dt><dd><ul class=\"rl\">", name);
+	for (size_t i = 0; i < n; i++) {
+		fputs("<li>", w->out);
+		hd(w, v[i]);
+		fputs("</li>", w->out);
+	}
+	fputs("</ul></dd>", w->out);
+}
+
 static void rule_info(const hw *w, const rpt_rule *ru)
 {
 	if (ru->description.n) {
@@ -609,6 +668,8 @@ static void rule_info(const hw *w, const rpt_rule *ru)
 		}
 		fputs("</dd>", w->out);
 	}
+	rule_list(w, "Could also be", ru->falsepositives, ru->nfalsepositives);
+	rule_list(w, "References", ru->references, ru->nreferences);
 	fputs("</dl>\n", w->out);
 }
 
