@@ -80,7 +80,15 @@ static int run(const command *self, int argc, char **argv)
 	}
 	if (!c.append && (code = outpath_check_same_case(case_path, (const char *const *)(argv + first), (size_t)npos)) != 0)
 		return code;
-	if (indexrun(case_path, (const char *const *)(argv + first), (size_t)npos, &c.index, &ex) == 0) {
+	/* Parse once: the index workers detect with the scan's rules while each
+	 * record is in memory, and the scan uses what they stored
+	 * (pipeline/detectrun.h). Without them (out of memory, --redetect) the scan
+	 * detects from the records, with the same result. */
+	sigma_ruleset *rules = c.scan.redetect ? NULL : scan_rules_new(&c.scan);
+	c.index.detect_rules = rules;
+	int indexed = indexrun(case_path, (const char *const *)(argv + first), (size_t)npos, &c.index, &ex);
+	ruleset_free(rules);
+	if (indexed == 0) {
 		char *cmdline = scan_command_line(argc, argv);
 		c.scan.command_line = cmdline;
 		scan_run(case_path, &c.scan, &ex);

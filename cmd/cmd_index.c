@@ -48,7 +48,7 @@ static int on_option(void *vctx, const cli_option *opt, const char *value)
 static int run(const command *self, int argc, char **argv)
 {
 	int npos, code;
-	indexrun_options o = {0, 0, argc, argv, 0};
+	indexrun_options o = {0, 0, argc, argv, 0, NULL};
 	int first = cli_parse(self, argc, argv, on_option, &o, &npos, &code);
 	if (first < 0)
 		return code;

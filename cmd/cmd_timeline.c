@@ -22,6 +22,7 @@
 #include "cmd/withcase.h"
 #include "common/buf.h"
 #include "common/log.h"
+#include "common/textesc.h"
 #include "common/ltime.h"
 #include "ingest/json.h"
 #include "store/case.h"
@@ -172,29 +173,16 @@ static void cells(const event *ev, ev_str out[C_COUNT], char *timebuf, char *lin
 	out[C_CREDENTIAL] = (ev->flags & EV_F_BEARER_TOKEN) ? ev_str_from("bedrock-api-key", 15) : EV_STR_NULL;
 }
 
-/* RFC 4180 cell. Its text is first escaped as for the terminal (textesc.h:
- * controls, bidi and invalid bytes as visible escapes, since a CSV is read in
- * terminals and line tools too), and a cell a spreadsheet would take for a
- * formula gets a leading apostrophe. */
+/* RFC 4180 cell (lt_csv_cell). Its text is first escaped as for the terminal
+ * (textesc.h: controls, bidi and invalid bytes as visible escapes, backslash
+ * doubled, since a CSV is read in terminals and line tools too: one record,
+ * one line). */
 static lt_status csv_cell(buf *b, ev_str s, buf *tmp)
 {
 	buf_reset(tmp);
 	if (case_escape_text(tmp, s.p ? s.p : "", s.n) != LT_OK)
 		return LT_EFATAL;
-	const char *p = tmp->data ? tmp->data : "";
-	size_t n = tmp->len;
-	int formula = n > 0 && strchr("=+-@", p[0]) != NULL;
-	int quote = formula;
-	for (size_t i = 0; i < n && !quote; i++)
-		quote = p[i] == ',' || p[i] == '"' || p[i] == ' ';
-	lt_status st = quote ? buf_putc(b, '"') : LT_OK;
-	if (st == LT_OK && formula)
-		st = buf_putc(b, '\'');
-	for (size_t i = 0; i < n && st == LT_OK; i++)
-		st = p[i] == '"' ? buf_append(b, "\"\"", 2) : buf_putc(b, p[i]);
-	if (st == LT_OK && quote)
-		st = buf_putc(b, '"');
-	return st;
+	return lt_csv_cell(b, tmp->data ? tmp->data : "", tmp->len, LT_CSV_QUOTE_SPACE);
 }
 
 /* Code points in the n bytes at p (escaped text: valid UTF-8). */

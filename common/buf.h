@@ -16,7 +16,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 
-#include "common/error.h"
+#include "common/status.h"
 
 typedef struct buf {
 	char *data;

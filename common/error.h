@@ -23,20 +23,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#if defined(__GNUC__)
-#define LT_WUR __attribute__((warn_unused_result))
-#define LT_PRINTF(fmt, args) __attribute__((format(printf, fmt, args)))
-#else
-#define LT_WUR
-#define LT_PRINTF(fmt, args)
-#endif
-
-typedef enum lt_status {
-	LT_OK = 0,
-	LT_EITEM = 1,
-	LT_EFILE = 2,
-	LT_EFATAL = 3
-} lt_status;
+#include "common/status.h"
 
 #define LT_ERROR_PATH_MAX 1024
 #define LT_ERROR_MSG_MAX 512

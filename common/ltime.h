@@ -21,6 +21,12 @@
 
 #define LTIME_BUFSZ 32
 
+/* Spans in microseconds (the one definition; issue 15 found five HOUR_US). */
+#define LTIME_SECOND_US 1000000LL
+#define LTIME_MINUTE_US (60 * LTIME_SECOND_US)
+#define LTIME_HOUR_US (3600LL * 1000000LL)
+#define LTIME_DAY_US (24 * LTIME_HOUR_US)
+
 /* Parses s[0..n). LT_OK and *out set, or LT_EITEM (and *out untouched). */
 lt_status ltime_parse(const char *s, size_t n, int64_t *out) LT_WUR;
 

@@ -8,6 +8,8 @@
 #include "common/textesc.h"
 
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 size_t lt_utf8_decode(const unsigned char *p, size_t n, uint32_t *cp)
 {
@@ -119,4 +121,90 @@ lt_status lt_escape_buf(buf *out, const char *p, size_t n, unsigned flags)
 	buf_sink k = {out, LT_OK};
 	lt_escape(p, n, flags, put_buf, &k);
 	return k.st;
+}
+
+/* ---- CSV cells ------------------------------------------------------------ */
+
+/* Printable ASCII (0x20..0x7E): copied to a CSV cell as is. */
+static bool csv_plain(unsigned char c)
+{
+	return c >= 0x20 && c < 0x7F;
+}
+
+/* Appends the cell's text, escaped but not yet quoted, to out; *special says
+ * whether it holds a ',', '"' or newline (the cell must then be quoted). */
+static lt_status csv_text(buf *out, const unsigned char *p, size_t n, bool *special)
+{
+	lt_status st = LT_OK;
+	for (size_t i = 0; i < n && st == LT_OK;) {
+		size_t run = i;
+		while (run < n && csv_plain(p[run])) {
+			*special = *special || p[run] == ',' || p[run] == '"';
+			run++;
+		}
+		if (run > i) {
+			st = buf_append(out, p + i, run - i);
+			i = run;
+			continue;
+		}
+		uint32_t c = 0;
+		size_t len = lt_utf8_decode(p + i, n - i, &c);
+		char e[16];
+		if (len == 0) {
+			st = buf_append(out, e, lt_visible_escape(p[i], true, e));
+			i++;
+			continue;
+		}
+		if (lt_is_invisible(c) && c != '\n' && c != '\t')
+			st = buf_append(out, e, lt_visible_escape(c, false, e));
+		else {
+			*special = *special || c == '\n';
+			st = buf_append(out, p + i, len);
+		}
+		i += len;
+	}
+	return st;
+}
+
+/*
+ * Runs of printable ASCII (nearly every byte of a log field) are appended
+ * with one copy; only the other bytes go through the UTF-8 walker. The cell
+ * is escaped in place at the end of out and, in the rare case it must be
+ * quoted, moved once to make room for the quotes.
+ */
+lt_status lt_csv_cell(buf *out, const char *text, size_t n, unsigned flags)
+{
+	size_t at = out->len;
+	bool special = false;
+	if (csv_text(out, (const unsigned char *)text, n, &special) != LT_OK)
+		return LT_EFATAL;
+	size_t len = out->len - at;
+	bool formula = len > 0 && strchr("=+-@\t\r", out->data[at]) != NULL;
+	bool quote = formula || special ||
+	             (len > 0 && (out->data[at] == ' ' || out->data[out->len - 1] == ' ')) ||
+	             ((flags & LT_CSV_QUOTE_SPACE) && memchr(out->data + at, ' ', len) != NULL);
+	if (!quote)
+		return LT_OK;
+	char *cell = malloc(len + 1);
+	if (cell == NULL)
+		return LT_EFATAL;
+	memcpy(cell, out->data + at, len);
+	out->len = at;
+	lt_status st = buf_putc(out, '"');
+	if (st == LT_OK && formula)
+		st = buf_putc(out, '\'');
+	size_t from = 0;
+	for (const char *q; st == LT_OK && from < len && (q = memchr(cell + from, '"', len - from)) != NULL;) {
+		size_t upto = (size_t)(q - cell) + 1; /* through the quote, which is then doubled */
+		st = buf_append(out, cell + from, upto - from);
+		if (st == LT_OK)
+			st = buf_putc(out, '"');
+		from = upto;
+	}
+	if (st == LT_OK && from < len)
+		st = buf_append(out, cell + from, len - from);
+	if (st == LT_OK)
+		st = buf_putc(out, '"');
+	free(cell);
+	return st;
 }

@@ -45,4 +45,15 @@ void lt_escape(const char *p, size_t n, unsigned flags, void (*put)(void *ctx, c
 /* lt_escape appended to out. LT_EFATAL when out of memory. */
 lt_status lt_escape_buf(buf *out, const char *p, size_t n, unsigned flags) LT_WUR;
 
+/* One RFC 4180 CSV cell appended to out (reports' timeline.csv, `stats`
+ * and metrics tables, `timeline --format csv`): invisible characters as
+ * visible escapes by the rules above, '\n' and '\t' kept; quoted when it
+ * holds , " or a newline, or starts or ends with a space, quotes doubled; a
+ * cell starting with = + - @ TAB or CR is quoted and prefixed with ' so that
+ * a spreadsheet does not run it as a formula. LT_CSV_QUOTE_SPACE: also
+ * quoted when it holds a space anywhere (`timeline --format csv`, read with
+ * line tools). LT_EFATAL out of memory. */
+#define LT_CSV_QUOTE_SPACE 0x1u
+lt_status lt_csv_cell(buf *out, const char *p, size_t n, unsigned flags) LT_WUR;
+
 #endif

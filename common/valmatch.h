@@ -30,6 +30,17 @@ typedef enum valmatch_field {
 	VM_NFIELDS
 } valmatch_field;
 
+/* The command line options of the fields: */
+/* Rows for an option table, in valmatch_field order. */
+#define FILTER_CLI_OPTION_ROWS \
+	{"principal", 0, "ARN", "only events by this principal (any case, a glob, or the name after the ARN's last '/')"}, \
+	{"access-key", 0, "ID", "only events made with this access key id (any case, a glob)"}, \
+	{"source-ip", 0, "IP", "only events from this source IP (a glob: 203.0.113.*)"}, \
+	{"account", 0, "ID", "only events of this AWS account id (a glob)"}, \
+	{"region", 0, "REGION", "only events in this region (any case, a glob)"}, \
+	{"model", 0, "ID", "only events with this model id or inference profile (any case, a glob, or the id after an ARN's last '/')"}, \
+	{"action", 0, "NAME", "only events with this action (eventName or operation; any case, a glob)"},
+
 /* The option name of each field: "principal", "access-key", ... */
 extern const char *const valmatch_option_names[VM_NFIELDS];
 

@@ -13,6 +13,8 @@
  * SOURCE_DATE_EPOCH so that output is reproducible.
  */
 #include "model/report.h"
+#include "common/ltime.h"
+#include "common/hash.h"
 #include "common/sort.h"
 
 #include <errno.h>
@@ -28,7 +30,6 @@
 #include "model/scope.h"
 #include "model/strmap.h"
 
-#define HOUR_US (3600LL * 1000000LL)
 #define MAX_BUCKETS 250000 /* ~28 years of hours */
 
 typedef struct tbl {
@@ -379,7 +380,7 @@ static int64_t floor_div(int64_t a, int64_t b)
 
 static bool bucket_add(report *r, int64_t time_us, size_t source)
 {
-	int64_t hour = floor_div(time_us, HOUR_US) * HOUR_US;
+	int64_t hour = floor_div(time_us, LTIME_HOUR_US) * LTIME_HOUR_US;
 	rpt_bucket *b = r->buckets.v;
 	size_t n = r->buckets.n;
 	size_t lo = 0, hi = n;
@@ -668,15 +669,10 @@ lt_status report_add_incident(report *r, const rpt_incident *in, lt_error *err)
 	return LT_OK;
 }
 
-/* FNV-1a, 64 bits, over a NUL-separated field. */
+/* FNV-1a, 64 bits, over a separated field. */
 static uint64_t fnv_add(uint64_t h, const char *p, size_t n)
 {
-	for (size_t i = 0; i < n; i++) {
-		h ^= (unsigned char)p[i];
-		h *= 0x100000001b3ULL;
-	}
-	h ^= 0xff; /* separator: no byte of a field ends one */
-	return h * 0x100000001b3ULL;
+	return lt_fnv64_byte(lt_fnv64_add(h, p, n), 0xff); /* separator: no byte of a field ends one */
 }
 
 void report_finding_id(const report *r, size_t finding, char out[RPT_ID_BUFSZ])
@@ -689,7 +685,7 @@ void report_finding_id(const report *r, size_t finding, char out[RPT_ID_BUFSZ])
 	const rpt_rule *ru = rule_at(r, f->rule);
 	char t[32];
 	int tl = snprintf(t, sizeof t, "%lld", (long long)f->first_us);
-	uint64_t h = 0xcbf29ce484222325ULL;
+	uint64_t h = LT_FNV64_BASIS;
 	h = fnv_add(h, ru->pack.p, ru->pack.n);
 	h = fnv_add(h, ru->id.p, ru->id.n);
 	h = fnv_add(h, f->group_text.p, f->group_text.n);

@@ -1,7 +1,7 @@
 /*
  * report.h — the report model every writer reads (DESIGN.md §6 "Findings", §7).
  *
- * cmd/ fills one report from the case index, the rule engine and the
+ * pipeline/ (scanrun) fills one report from the case index, the rule engine and the
  * analyzers, then hands it to the writers (html.h, junit.h, jsonl.h, csv.h,
  * markdown.h). The model depends on no other stage: it takes plain structs of
  * borrowed strings and copies what it keeps.

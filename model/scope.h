@@ -21,7 +21,7 @@
 #include <stdint.h>
 
 #include "common/valmatch.h"
-#include "model/report.h"
+#include "model/rpt.h"
 
 typedef struct scope {
 	int64_t since_us, until_us;    /* INT64_MIN / INT64_MAX: open */

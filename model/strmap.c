@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/hash.h"
 #include "common/arena.h"
 
 typedef struct entry {
@@ -31,13 +32,7 @@ struct strmap {
 
 uint64_t strmap_hash(const void *key, size_t n)
 {
-	const unsigned char *p = key;
-	uint64_t h = 0xcbf29ce484222325ULL;
-	for (size_t i = 0; i < n; i++) {
-		h ^= p[i];
-		h *= 0x100000001b3ULL;
-	}
-	return h;
+	return lt_fnv64(key, n);
 }
 
 strmap *strmap_new(size_t cap)

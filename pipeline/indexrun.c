@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "cmd/custodyrun.h"
+#include "pipeline/detectrun.h"
 #include "cmd/progress.h"
 #include "common/buf.h"
 #include "common/log.h"
@@ -175,11 +176,24 @@ int indexrun(const char *case_path, const char *const *paths, size_t npaths, con
 	o.ctx = &ctx;
 	o.argc = io->argc;
 	o.argv = io->argv;
+	detectrun *det = NULL;
+	if (io->detect_rules != NULL) {
+		det = detectrun_new(io->detect_rules, indexer_threads(&o));
+		if (det == NULL) {
+			log_error("out of memory preparing detection");
+			exit_state_note(ex, LT_EXIT_FATAL);
+			return -1;
+		}
+		o.detect = detectrun_detect;
+		o.detect_ctx = det;
+		o.detect_digest = ruleset_digest(io->detect_rules);
+	}
 	indexer_stats s;
 	memset(&s, 0, sizeof s);
 	lt_error err;
 	lt_error_clear(&err);
 	lt_status st = indexer_run(case_path, paths, npaths, &o, &s, &err);
+	detectrun_free(det);
 	clear_progress(&ctx);
 	if (st != LT_OK) {
 		log_lt_error(&err);

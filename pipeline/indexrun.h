@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "analyzers/sigma/sigma.h"
 #include "cmd/exitcode.h"
 
 typedef struct indexrun_options {
@@ -17,6 +18,9 @@ typedef struct indexrun_options {
 	int argc;                   /* recorded in the case's run log */
 	char *const *argv;
 	uint64_t max_total_bytes;   /* --max-total-bytes; 0 = default, UINT64_MAX = none */
+	/* Detect with these rules while indexing and store what they find
+	 * (pipeline/detectrun.h; borrowed, compiled); NULL: index only. */
+	const sigma_ruleset *detect_rules;
 } indexrun_options;
 
 #define INDEXRUN_TOTAL_OPTION \

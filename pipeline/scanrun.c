@@ -41,6 +41,7 @@
 #include "analyzers/audit/reconcile.h"
 #include "analyzers/sigma/sigma.h"
 #include "analyzers/audit/verify.h"
+#include "pipeline/detectrun.h"
 #include "cmd/progress.h"
 #include "cmd/rulesdir.h"
 #include "cmd/term.h"
@@ -137,8 +138,11 @@ static int parse_time(const char *what, const char *value, int64_t *out)
 int scan_apply_option(scan_options *o, const cli_option *opt, const char *v)
 {
 	const char *n = opt->name;
-	if (filteropt_take(n, v, o->match))
+	valmatch_field fld = valmatch_field_of(n);
+	if (fld != VM_NFIELDS) {
+		o->match[fld] = v;
 		return 0;
+	}
 	if (strcmp(n, "output") == 0)
 		o->out_dir = v;
 	else if (strcmp(n, "rules") == 0) {
@@ -161,6 +165,10 @@ int scan_apply_option(scan_options *o, const cli_option *opt, const char *v)
 		return parse_formats(v, &o->formats);
 	else if (strcmp(n, "no-redact") == 0)
 		o->redact = false;
+	else if (strcmp(n, "redetect") == 0)
+		o->redetect = true;
+	else if (strcmp(n, "full-timeline") == 0)
+		o->full_timeline = true;
 	else if (strcmp(n, "public-keys") == 0) {
 		if (o->npublic_keys == SCAN_MAX_RULE_PATHS)
 			return usage_error("--public-keys (too many)", v);
@@ -238,7 +246,6 @@ static void rule_map_free(rule_map *m)
 	free(m->vals);
 }
 
-typedef struct timeline timeline;
 
 /* One rule's failures at run time: how many events, the first reason and
  * the first events' ids ("" until the first failure). */
@@ -263,11 +270,11 @@ typedef struct scan {
 	uint64_t fail_events;  /* their sum, once report_rule_failures ran */
 	size_t fail_rules;     /* rules with failures */
 	case_totals totals;
-	timeline *tl; /* timeline.csv spool (NULL: csv not requested) */
 	uint64_t corr_lookups_missed; /* correlation events not found again in the index */
 	struct integrity *in; /* digest verification and reconciliation, run beside the replay */
 	incident_join *join;  /* invocation records -> their CloudTrail call's caller */
 	incident_prices *prices; /* NULL: no cost estimates */
+	uint64_t stored_used; /* events matched with the detection the index stored */
 } scan;
 
 static void say_error(const char *prefix, const lt_error *err)
@@ -527,24 +534,58 @@ static void register_packs(scan *s, const rule_root *roots, size_t nroots)
 	}
 }
 
+/* The rule roots options o name: the shipped packs (into shipped, when
+ * found; *missing when asked for and not found), then every --rules path. */
+static size_t rule_roots(const scan_options *o, rule_root *roots, char *shipped, size_t n, bool *missing)
+{
+	size_t nroots = 0;
+	*missing = false;
+	if (o->default_rules) {
+		if (rulesdir_find(shipped, n) == NULL)
+			*missing = true;
+		else
+			roots[nroots++] = (rule_root){shipped, true};
+	}
+	for (size_t i = 0; i < o->nrule_paths; i++)
+		roots[nroots++] = (rule_root){o->rule_paths[i], false};
+	return nroots;
+}
+
+sigma_ruleset *scan_rules_new(const scan_options *o)
+{
+	rule_root roots[SCAN_MAX_RULE_PATHS + 1];
+	char shipped[PATH_MAX];
+	bool missing;
+	size_t nroots = rule_roots(o, roots, shipped, sizeof shipped, &missing);
+	sigma_ruleset *rs = ruleset_new();
+	lt_error err;
+	for (size_t i = 0; rs != NULL && i < nroots; i++) {
+		lt_error_clear(&err);
+		if (ruleset_load_path(rs, roots[i].path, &err) == LT_EFATAL) {
+			ruleset_free(rs);
+			return NULL;
+		}
+	}
+	if (rs != NULL && ruleset_compile(rs, &err) != LT_OK) {
+		ruleset_free(rs);
+		return NULL;
+	}
+	return rs;
+}
+
 static lt_status load_rules(scan *s, lt_error *err)
 {
 	rule_root roots[SCAN_MAX_RULE_PATHS + 1];
-	size_t nroots = 0;
 	char shipped[PATH_MAX];
+	bool missing;
+	size_t nroots = rule_roots(s->o, roots, shipped, sizeof shipped, &missing);
 	s->rs = ruleset_new();
 	if (s->rs == NULL)
 		return lt_error_set(err, LT_EFATAL, "out of memory");
-	if (s->o->default_rules) {
-		if (rulesdir_find(shipped, sizeof shipped) == NULL) {
-			log_error("the shipped rule packs were not found (set LLMTRAIL_RULES_DIR)");
-			exit_state_note(s->ex, LT_EXIT_USAGE);
-		} else {
-			roots[nroots++] = (rule_root){shipped, true};
-		}
+	if (missing) {
+		log_error("the shipped rule packs were not found (set LLMTRAIL_RULES_DIR)");
+		exit_state_note(s->ex, LT_EXIT_USAGE);
 	}
-	for (size_t i = 0; i < s->o->nrule_paths; i++)
-		roots[nroots++] = (rule_root){s->o->rule_paths[i], false};
 	for (size_t i = 0; i < nroots; i++) {
 		lt_error e;
 		lt_error_clear(&e);
@@ -563,128 +604,13 @@ static lt_status load_rules(scan *s, lt_error *err)
 	return register_rules(s, roots, nroots, err);
 }
 
-/* ---- timeline.csv ---------------------------------------------------------
- *
- * The rules column of a row lists every rule that hit the event, and some
- * hits are known only later (a correlation fires after the events it counts;
- * ruleset_finish closes windows at the end; builtin analyzers run after the
- * replay). So the replay pass formats each row up to its rules column
- * (report_csv_head) and spools that text to a temporary file in the output
- * folder, with what finds the row's rules (the event's seq, source and uid);
- * write_timeline reads the spool back once the report is complete and adds
- * the rules column (report_csv_row_head; rows come in seq order, as the
- * report's hit log is read). Memory stays one row. */
-
-typedef struct tl_head {
-	uint64_t seq;
-	uint32_t head_len, source_len, uid_len;
-} tl_head;
-
-struct timeline {
-	char spool_path[PATH_MAX + 16];
-	FILE *spool;
-	buf row;
-	uint64_t rows;
-};
-
-static void timeline_discard(timeline *t)
-{
-	if (t == NULL)
-		return;
-	if (t->spool != NULL)
-		fclose(t->spool);
-	buf_free(&t->row);
-	free(t);
-}
-
-/* The spool is an unlinked temporary file ($TMPDIR): nothing is left behind
- * by a run that is killed. */
-static lt_status timeline_open(timeline **out, lt_error *err)
-{
-	timeline *t = calloc(1, sizeof *t);
-	*out = NULL;
-	if (t == NULL)
-		return lt_error_set(err, LT_EFATAL, "out of memory");
-	buf_init(&t->row, 0);
-	snprintf(t->spool_path, sizeof t->spool_path, "the timeline spool");
-	int fd = lt_tmpfile("timeline", "timeline spool", err);
-	t->spool = fd >= 0 ? fdopen(fd, "w+b") : NULL;
-	if (t->spool == NULL) {
-		if (fd >= 0) {
-			lt_error_set(err, LT_EFATAL, "timeline spool: %s", strerror(errno));
-			close(fd);
-		}
-		free(t);
-		return LT_EFATAL;
-	}
-	*out = t;
-	return LT_OK;
-}
-
-/* Spools ev's row; head (n bytes) is its text from report_csv_head, made
- * here when head is NULL. */
-static lt_status timeline_add(timeline *t, const rpt_event_in *ev, const char *head, size_t n,
-                              lt_error *err)
-{
-	if (head == NULL) {
-		buf_reset(&t->row);
-		if (report_csv_head(&t->row, ev) != LT_OK)
-			return lt_error_set(err, LT_EFATAL, "timeline.csv: out of memory");
-		head = t->row.data;
-		n = t->row.len;
-	}
-	if (n > UINT32_MAX || ev->source.n > UINT32_MAX || ev->uid.n > UINT32_MAX)
-		return lt_error_set(err, LT_EFATAL, "timeline.csv: a row of %zu bytes", n);
-	tl_head h = {ev->seq, (uint32_t)n, (uint32_t)ev->source.n, (uint32_t)ev->uid.n};
-	fwrite(&h, sizeof h, 1, t->spool);
-	fwrite(head, 1, n, t->spool);
-	if (ev->source.n)
-		fwrite(ev->source.p, 1, ev->source.n, t->spool);
-	if (ev->uid.n)
-		fwrite(ev->uid.p, 1, ev->uid.n, t->spool);
-	t->rows++;
-	if (ferror(t->spool))
-		return lt_error_set(err, LT_EFATAL, "cannot write %s: %s", t->spool_path, strerror(errno));
-	return LT_OK;
-}
-
-/* Reads the next spooled row: its head text (*head, *n) and the event's seq,
- * source and uid in *e, all pointing into t->row. false at the end; *st says
- * whether the spool was cut short. */
-static bool timeline_next(timeline *t, rpt_event_in *e, const char **head, size_t *n,
-                          lt_status *st)
-{
-	tl_head h;
-	*st = LT_OK;
-	if (fread(&h, sizeof h, 1, t->spool) != 1) {
-		if (ferror(t->spool))
-			*st = LT_EFATAL;
-		return false; /* a record cut short is caught by the row count */
-	}
-	size_t total = (size_t)h.head_len + h.source_len + h.uid_len;
-	buf_reset(&t->row);
-	char *p = buf_reserve(&t->row, total + 1);
-	if (p == NULL || fread(p, 1, total, t->spool) != total) {
-		*st = LT_EFATAL;
-		return false;
-	}
-	rpt_event_init(e);
-	e->seq = h.seq;
-	e->source = rpt_sn(p + h.head_len, h.source_len);
-	e->uid = rpt_sn(p + h.head_len + h.source_len, h.uid_len);
-	*head = p;
-	*n = h.head_len;
-	return true;
-}
-
 /* ---- work beside the replay ---------------------------------------------
  *
  * The replay's prepare hook runs on its producer thread, ahead of the main
  * thread: it runs the stateless part of rule matching (sigma_detect: the
  * prefilter, selections, regexes; the main thread then only applies
- * correlation and first-seen state, in replay order) and formats the
- * event's timeline row up to the rules column, which the main thread then
- * only copies to the spool. So the two cores share the per-event work.
+ * correlation and first-seen state, in replay order). So the two cores
+ * share the per-event work.
  * Detection goes where there is room: the producer detects an event only
  * while it is more than PREP_DETECT_LEAD events ahead of the main thread
  * (which publishes the seq it has reached); otherwise the main thread, which
@@ -695,44 +621,65 @@ static bool timeline_next(timeline *t, rpt_event_in *e, const char **head, size_
 
 typedef struct prepared {
 	const sigma_detection *det; /* NULL: not detected (the main thread matches) */
-	const char *csv_head;       /* NULL: not made */
-	size_t csv_n;
 } prepared;
 
 typedef struct prep_ctx {
+	const sigma_ruleset *rs;
 	sigma_detector *det; /* used on the producer thread only */
-	bool csv;
-	buf row;
 	_Atomic uint64_t main_seq; /* the event the main thread is at */
+	uint64_t stored_used; /* events matched with the detection the index stored (read after the replay) */
+	_Atomic uint64_t stored_damaged; /* stored detections that did not decode (detected again) */
+	const sigma_detection *pending; /* event_wants_record's decoding, for prepare_event */
+	uint64_t records_read;          /* events whose record event_wants_record asked for */
+	bool pending_oom;
 } prep_ctx;
 
-static lt_status prepare_event(void *ctx, event *ev, arena *a, lt_error *err)
+/* Before the record is read: the detection the index stored for ev, decoded
+ * now (for prepare_event, on the same thread, next), and whether ev needs its
+ * record: when there is no usable stored detection (not stored, deferred,
+ * damaged: detect from the record, and a damaged one is counted), or metrics
+ * reads more than the header. */
+static bool event_wants_record(void *ctx, const event *ev, const detblock_entry *stored, arena *a)
+{
+	prep_ctx *pc = ctx;
+	pc->pending = NULL;
+	pc->pending_oom = false;
+	if (stored != NULL) {
+		lt_error e;
+		lt_error_clear(&e);
+		lt_status st = detectrun_stored(pc->rs, stored, a, &pc->pending, &e);
+		if (st == LT_EFATAL)
+			pc->pending_oom = true;
+		else if (st != LT_OK)
+			atomic_fetch_add_explicit(&pc->stored_damaged, 1, memory_order_relaxed);
+	}
+	bool wants = pc->pending == NULL || metrics_wants_record(ev);
+	pc->records_read += wants;
+	return wants;
+}
+
+static lt_status prepare_event(void *ctx, event *ev, const detblock_entry *stored, arena *a, lt_error *err)
 {
 	prep_ctx *pc = ctx;
 	prepared *p = arena_alloc(a, sizeof *p);
 	if (p == NULL)
 		return lt_error_set(err, LT_EFATAL, "out of memory preparing an event");
 	memset(p, 0, sizeof *p);
+	(void)stored; /* event_wants_record decoded it */
+	if (pc->pending_oom)
+		return lt_error_set(err, LT_EFATAL, "out of memory reading a stored detection");
+	p->det = pc->pending;
+	pc->pending = NULL;
+	if (p->det != NULL)
+		pc->stored_used++;
 	uint64_t at = atomic_load_explicit(&pc->main_seq, memory_order_relaxed);
-	if (pc->det != NULL && ev->seq > at + PREP_DETECT_LEAD) {
+	if (p->det == NULL && pc->det != NULL && ev->seq > at + PREP_DETECT_LEAD) {
 		const sigma_detection *d = NULL;
 		void *mem = NULL;
 		if (sigma_detect(pc->det, ev, &d) != LT_OK ||
 		    (mem = arena_alloc(a, sigma_detection_size(d))) == NULL)
 			return lt_error_set(err, LT_EFATAL, "out of memory while matching");
 		p->det = sigma_detection_copy(d, mem);
-	}
-	if (pc->csv) {
-		rpt_event_in rev;
-		event_to_report(ev, &rev);
-		buf_reset(&pc->row);
-		char *c = NULL;
-		if (report_csv_head(&pc->row, &rev) != LT_OK ||
-		    (c = arena_alloc(a, pc->row.len ? pc->row.len : 1)) == NULL)
-			return lt_error_set(err, LT_EFATAL, "out of memory preparing an event");
-		memcpy(c, pc->row.data, pc->row.len);
-		p->csv_head = c;
-		p->csv_n = pc->row.len;
 	}
 	ev->user = p;
 	return LT_OK;
@@ -844,6 +791,20 @@ static lt_status note_corr_dropped(scan *s, lt_error *err)
 	return LT_OK;
 }
 
+/* Stored detections that did not decode mean a damaged case; those events
+ * were detected again from their records, so nothing was lost, but the
+ * report says so. */
+static lt_status note_stored_damaged(scan *s, uint64_t n, uint64_t blocks, lt_error *err)
+{
+	char reason[LT_ERROR_MSG_MAX];
+	snprintf(reason, sizeof reason,
+	         "stored detections of %llu event(s) and %llu event block(s) in the case index did not decode: "
+	         "those events were matched again from their records",
+	         (unsigned long long)n, (unsigned long long)blocks);
+	log_warn("%s", reason);
+	return report_add_problem(s->r, "", "", 0, RPT_SEV_WARNING, reason, err);
+}
+
 /* Header fields and provenance of an event that took part in a correlation
  * (the engine keeps only its place: source, time, tie), read back from the
  * index. Returns true when found; e keeps pointers into the replay, valid
@@ -946,23 +907,31 @@ static int on_hit(void *ctx, const sigma_hit *hit)
 	return 0;
 }
 
+/* The events the scan judges; the timeline pass replays the same ones, so
+ * the seq of each is the same in both. */
+static void scan_filter(const scan *s, replay_filter *f)
+{
+	replay_filter_init(f);
+	f->since_us = s->o->since_us;
+	f->until_us = s->o->until_us;
+}
+
 static lt_status replay_case(scan *s, lt_error *err)
 {
 	replay_filter f;
-	replay_filter_init(&f);
-	f.since_us = s->o->since_us;
-	f.until_us = s->o->until_us;
+	scan_filter(s, &f);
 	f.flags = REPLAY_PREFETCH; /* reading and parsing beside the matching */
-	prep_ctx pc = {sigma_detector_new(s->rs), s->tl != NULL, {0}, 0};
-	buf_init(&pc.row, 0);
+	f.detections = s->o->redetect ? NULL : ruleset_digest(s->rs);
+	prep_ctx pc = {s->rs, sigma_detector_new(s->rs), 0, 0, 0, NULL, 0, false};
 	if (pc.det == NULL)
 		return lt_error_set(err, LT_EFATAL, "out of memory");
 	f.prepare = prepare_event;
 	f.prepare_ctx = &pc;
+	if (f.detections != NULL)
+		f.wants_record = event_wants_record; /* reports need only headers */
 	replay *rp = NULL;
 	if (replay_new(s->c, &f, &rp, err) != LT_OK) {
 		sigma_detector_free(pc.det);
-		buf_free(&pc.row);
 		return err->status;
 	}
 	const event *ev = NULL;
@@ -989,11 +958,6 @@ static lt_status replay_case(scan *s, lt_error *err)
 		h.rev.seq = ev->seq; /* hits on it are kept by its place in this replay */
 		atomic_store_explicit(&pc.main_seq, ev->seq, memory_order_relaxed);
 		const prepared *pp = ev->user;
-		if (s->tl != NULL && timeline_add(s->tl, &h.rev, pp ? pp->csv_head : NULL,
-		                                  pp ? pp->csv_n : 0, err) != LT_OK) {
-			st = LT_EFATAL;
-			break;
-		}
 		lt_error re;
 		lt_error_clear(&re);
 		if (report_note_event(s->r, &h.rev, &re) != LT_OK && re.status == LT_EFATAL) {
@@ -1021,9 +985,16 @@ static lt_status replay_case(scan *s, lt_error *err)
 		}
 	}
 	progress_end(pg);
+	uint64_t damaged_blocks = st == LT_OK ? replay_detections_damaged(rp) : 0;
 	replay_free(rp); /* joins the producer: pc is no longer used */
+	s->stored_used = pc.stored_used;
+	log_info("matched %llu of %llu events with the detections the index stored (pipeline/detectrun.h); "
+	         "%llu records read",
+	         (unsigned long long)pc.stored_used, (unsigned long long)seen,
+	         (unsigned long long)(f.wants_record != NULL ? pc.records_read : seen));
+	if (st == LT_OK && (pc.stored_damaged > 0 || damaged_blocks > 0))
+		st = note_stored_damaged(s, pc.stored_damaged, damaged_blocks, err);
 	sigma_detector_free(pc.det);
-	buf_free(&pc.row);
 	if (st == LT_OK) {
 		/* windows still open at the end ("fewer than" correlations) close now */
 		hit_ctx h = {s, NULL, {0}, LT_OK};
@@ -1215,32 +1186,51 @@ static lt_status ensure_dir(const char *dir, lt_error *err)
 	return lt_error_set(err, LT_EFATAL, "cannot create output folder %s: %s", dir, strerror(errno));
 }
 
-/* Every spooled event in replay order with the rules that hit it, written
- * atomically (timeline.csv.tmp, then renamed); the spool is removed. */
+/* ---- timeline.csv ---------------------------------------------------------
+ *
+ * A report's timeline is the findings' timeline: the events some finding or
+ * incident references (a rule hit them), in time order, with the rules that
+ * hit each by title and level; --full-timeline writes every event. The
+ * rules of an event are known only once the report is complete (a
+ * correlation fires after the events it counts, builtin analyzers run
+ * after the replay), so the rows come from a second pass over the event
+ * headers alone (the same filter, so the same seq per event), written
+ * atomically (timeline.csv.tmp, then renamed). Memory stays one row. */
 static lt_status write_timeline(scan *s, const char *dir, lt_error *err)
 {
-	timeline *t = s->tl;
 	char path[PATH_MAX], tmp[PATH_MAX + 8];
 	snprintf(path, sizeof path, "%s/timeline.csv", dir);
 	snprintf(tmp, sizeof tmp, "%s.tmp", path);
-	if (fflush(t->spool) != 0 || ferror(t->spool) || fseek(t->spool, 0, SEEK_SET) != 0)
-		return lt_error_set(err, LT_EFATAL, "cannot write %s: %s", t->spool_path, strerror(errno));
-	FILE *f = fopen(tmp, "wb");
-	if (f == NULL)
+	replay_filter f;
+	scan_filter(s, &f);
+	f.flags = REPLAY_HEADERS_ONLY;
+	replay *rp = NULL;
+	if (replay_new(s->c, &f, &rp, err) != LT_OK)
+		return err->status;
+	FILE *out = fopen(tmp, "wb");
+	if (out == NULL) {
+		replay_free(rp);
 		return lt_error_set(err, LT_EFATAL, "cannot write %s: %s", tmp, strerror(errno));
-	report_csv *csv = report_csv_begin(f, err);
-	lt_status st = csv != NULL ? LT_OK : LT_EFATAL;
-	rpt_event_in rev;
-	const char *head = NULL;
-	size_t hn = 0;
-	uint64_t rows = 0;
-	lt_status rs = LT_OK;
-	while (st == LT_OK && timeline_next(t, &rev, &head, &hn, &rs)) {
-		st = report_csv_row_head(csv, s->r, &rev, head, hn, err);
-		rows++;
 	}
-	if (st == LT_OK && (rs != LT_OK || rows != t->rows))
-		st = lt_error_set(err, LT_EFATAL, "cannot read back %s", t->spool_path);
+	report_csv *csv = report_csv_begin(out, err);
+	lt_status st = csv != NULL ? LT_OK : LT_EFATAL;
+	const event *ev = NULL;
+	while (st == LT_OK) {
+		lt_error e;
+		lt_error_clear(&e);
+		if (replay_next(rp, &ev, &e) == LT_EFATAL) {
+			*err = e;
+			st = LT_EFATAL;
+		} else if (ev == NULL) {
+			break;
+		} else {
+			rpt_event_in rev;
+			event_to_report(ev, &rev);
+			rev.seq = ev->seq;
+			st = report_csv_row_hit(csv, s->r, &rev, s->o->full_timeline, err);
+		}
+	}
+	replay_free(rp);
 	if (st == LT_OK)
 		st = report_event_rules_status(s->r, err);
 	if (csv != NULL) {
@@ -1248,7 +1238,7 @@ static lt_status write_timeline(scan *s, const char *dir, lt_error *err)
 		if (st == LT_OK)
 			st = es;
 	}
-	if (fclose(f) != 0 && st == LT_OK)
+	if (fclose(out) != 0 && st == LT_OK)
 		st = lt_error_set(err, LT_EFATAL, "cannot write %s: %s", tmp, strerror(errno));
 	if (st == LT_OK && rename(tmp, path) != 0)
 		st = lt_error_set(err, LT_EFATAL, "cannot rename %s: %s", tmp, strerror(errno));
@@ -1296,7 +1286,8 @@ static lt_status write_set(scan *s, const char *dir, lt_error *err)
 		    report_write_path(s->r, writers[i].fn, path, err) != LT_OK)
 			return err->status;
 	}
-	if (s->tl != NULL && (injected_failure("timeline.csv", err) != LT_OK || write_timeline(s, dir, err) != LT_OK))
+	if ((s->o->formats & SCAN_FMT_CSV) &&
+	    (injected_failure("timeline.csv", err) != LT_OK || write_timeline(s, dir, err) != LT_OK))
 		return err->status;
 	return LT_OK;
 }
@@ -1485,8 +1476,6 @@ void scan_run(const char *case_path, const scan_options *o, exit_state *ex)
 		if ((s.m = metrics_new(&mo)) == NULL)
 			st = lt_error_set(&err, LT_EFATAL, "out of memory");
 	}
-	if (st == LT_OK && (o->formats & SCAN_FMT_CSV))
-		st = timeline_open(&s.tl, &err);
 	if (st == LT_OK)
 		st = start_integrity(&s, case_path, &err);
 	if (st == LT_OK)
@@ -1518,7 +1507,6 @@ void scan_run(const char *case_path, const scan_options *o, exit_state *ex)
 			exit_state_note(ex, LT_EXIT_FINDINGS);
 		}
 	}
-	timeline_discard(s.tl);
 	incident_join_free(s.join);
 	incident_prices_free(s.prices);
 	free(s.rule_index);

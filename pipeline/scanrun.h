@@ -21,8 +21,9 @@
 #include <stdint.h>
 
 #include "cmd/cli.h"
+#include "analyzers/sigma/sigma.h"
 #include "cmd/exitcode.h"
-#include "cmd/filteropt.h"
+#include "common/valmatch.h"
 #include "model/report.h"
 
 #define SCAN_FMT_HTML 0x01u
@@ -46,6 +47,8 @@ typedef struct scan_options {
 	const char *public_keys[SCAN_MAX_RULE_PATHS]; /* --public-keys, repeatable */
 	size_t npublic_keys;
 	const char *command_line; /* recorded in reports */
+	bool redetect; /* --redetect: match every record again, ignoring detections the index stored */
+	bool full_timeline; /* --full-timeline: timeline.csv holds every event, not only those findings reference */
 } scan_options;
 
 void scan_options_init(scan_options *o);
@@ -70,7 +73,16 @@ int scan_options_check(const scan_options *o);
 	{"fail-on", 0, "LEVEL", "exit 1 when a finding is at or above LEVEL (default: high; none to disable)"}, \
 	{"format", 'f', "LIST", "outputs to write: html,junit,jsonl,csv,md (default: all)"}, \
 	{"no-redact", 0, NULL, "show matched secrets in full in reports"}, \
+	{"full-timeline", 0, NULL, "timeline.csv: every event of the case, not only those findings reference"}, \
+	{"redetect", 0, NULL, "match every record again, ignoring the detections the index stored"}, \
 	{"public-keys", 0, "FILE", "CloudTrail public keys (aws cloudtrail list-public-keys output) or digest signatures (JSONL) for digest verification (repeatable)"},
+
+/* The rule set options o name (the shipped packs unless --no-default-rules,
+ * then every --rules path), compiled, with no message: analyze's index
+ * workers detect with it before the scan loads the same rules and reports
+ * their problems. Its ruleset_digest equals the scan's when the rule files
+ * did not change in between. NULL when out of memory. */
+sigma_ruleset *scan_rules_new(const scan_options *o) LT_WUR;
 
 /* scan's table: SCAN_CLI_OPTION_ROWS, terminated by {NULL}. */
 extern const cli_option scan_cli_options[];

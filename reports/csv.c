@@ -14,6 +14,7 @@
 
 #include "common/buf.h"
 #include "common/ltime.h"
+#include "common/textesc.h"
 #include "reports/rtext.h"
 
 #define CSV_MESSAGE_MAX 4096
@@ -21,14 +22,16 @@
 
 struct report_csv {
 	FILE *out;
-	buf row; /* the row being written */
+	buf row;    /* the row being written */
+	buf head;   /* its cells before the rules column */
+	buf labels; /* the rules column's names */
 	uint64_t rows;
 };
 
 static const char header[] =
 	"datetime,timestamp,timestamp_desc,message,source,uid,request_id,action,service,"
 	"principal,access_key,account,region,source_ip,user_agent,model,error_code,"
-	"guardrail_action,credential,input_tokens,output_tokens,latency_ms,evidence,member,line,rules\r\n";
+	"guardrail_action,credential,input_tokens,output_tokens,latency_ms,evidence,member,line,rules,rule_ids\r\n";
 
 report_csv *report_csv_begin(FILE *out, lt_error *err)
 {
@@ -39,13 +42,15 @@ report_csv *report_csv_begin(FILE *out, lt_error *err)
 	}
 	c->out = out;
 	buf_init(&c->row, 0);
+	buf_init(&c->head, 0);
+	buf_init(&c->labels, 0);
 	fputs(header, out);
 	return c;
 }
 
 static lt_status cell(buf *out, rpt_str s)
 {
-	lt_status st = rtext_csv_buf(out, s.p, s.n);
+	lt_status st = lt_csv_cell(out, s.p, s.n, 0);
 	return st == LT_OK ? buf_putc(out, ',') : st;
 }
 
@@ -160,31 +165,34 @@ lt_status report_csv_head(buf *out, const rpt_event_in *ev)
 	return st;
 }
 
-/* The rules cell and the line end. */
-static lt_status rules_cell(buf *out, const rpt_str *rule_ids, size_t nrules)
+/* A ';'-joined list as one cell, then end (',' or the row's CRLF). */
+static lt_status list_cell(buf *out, const rpt_str *v, size_t n, const char *end)
 {
-	buf ids;
-	buf_init(&ids, 0);
+	buf text;
+	buf_init(&text, 0);
 	lt_status st = LT_OK;
-	for (size_t i = 0; i < nrules && st == LT_OK; i++) {
+	for (size_t i = 0; i < n && st == LT_OK; i++) {
 		if (i)
-			st = buf_putc(&ids, ';');
-		if (st == LT_OK && rule_ids[i].n)
-			st = buf_append(&ids, rule_ids[i].p, rule_ids[i].n);
+			st = buf_putc(&text, ';');
+		if (st == LT_OK && v[i].n)
+			st = buf_append(&text, v[i].p, v[i].n);
 	}
 	if (st == LT_OK)
-		st = rtext_csv_buf(out, ids.data, ids.len);
-	buf_free(&ids);
-	return st == LT_OK ? buf_puts(out, "\r\n") : st;
+		st = lt_csv_cell(out, text.data, text.len, 0);
+	buf_free(&text);
+	return st == LT_OK ? buf_puts(out, end) : st;
 }
 
-static lt_status put_row(report_csv *c, const char *head, size_t n, const rpt_str *rule_ids,
+/* labels: the rules column ("title (level)"); ids: rule_ids (NULL: labels). */
+static lt_status put_row(report_csv *c, const char *head, size_t n, const rpt_str *labels, const rpt_str *ids,
                          size_t nrules, lt_error *err)
 {
 	buf_reset(&c->row);
 	lt_status st = buf_append(&c->row, head, n);
 	if (st == LT_OK)
-		st = rules_cell(&c->row, rule_ids, nrules);
+		st = list_cell(&c->row, labels, nrules, ",");
+	if (st == LT_OK)
+		st = list_cell(&c->row, ids != NULL ? ids : labels, nrules, "\r\n");
 	if (st != LT_OK)
 		return lt_error_set(err, LT_EFATAL, "timeline.csv: out of memory");
 	fwrite(c->row.data, 1, c->row.len, c->out);
@@ -201,10 +209,30 @@ lt_status report_csv_row(report_csv *c, const rpt_event_in *ev, const rpt_str *r
 	buf_init(&head, 0);
 	lt_status st = report_csv_head(&head, ev);
 	if (st == LT_OK)
-		st = put_row(c, head.data, head.len, rule_ids, nrules, err);
+		st = put_row(c, head.data, head.len, rule_ids, NULL, nrules, err);
 	else
 		st = lt_error_set(err, LT_EFATAL, "timeline.csv: out of memory");
 	buf_free(&head);
+	return st;
+}
+
+/* The rules column names each rule as people read it: "title (level)". */
+static lt_status rule_labels(report *r, const size_t *idx, size_t k, buf *text, rpt_str *labels, rpt_str *ids)
+{
+	buf_reset(text);
+	size_t ends[CSV_MAX_RULES];
+	lt_status st = LT_OK;
+	for (size_t i = 0; i < k && st == LT_OK; i++) {
+		const rpt_rule *rule = report_rule(r, idx[i]);
+		ids[i] = rule->id;
+		st = buf_printf(text, "%.*s (%s)", (int)rule->title.n, rule->title.p ? rule->title.p : "",
+		                rpt_level_name(rule->level));
+		ends[i] = text->len;
+	}
+	for (size_t i = 0; i < k && st == LT_OK; i++) {
+		size_t start = i ? ends[i - 1] : 0;
+		labels[i] = rpt_sn(text->data + start, ends[i] - start);
+	}
 	return st;
 }
 
@@ -215,10 +243,25 @@ lt_status report_csv_row_head(report_csv *c, report *r, const rpt_event_in *ev, 
 	size_t k = report_event_rules(r, ev, idx, CSV_MAX_RULES);
 	if (k > CSV_MAX_RULES)
 		k = CSV_MAX_RULES;
-	rpt_str ids[CSV_MAX_RULES];
-	for (size_t i = 0; i < k; i++)
-		ids[i] = report_rule(r, idx[i])->id;
-	return put_row(c, head, n, ids, k, err);
+	rpt_str labels[CSV_MAX_RULES], ids[CSV_MAX_RULES];
+	if (rule_labels(r, idx, k, &c->labels, labels, ids) != LT_OK)
+		return lt_error_set(err, LT_EFATAL, "timeline.csv: out of memory");
+	return put_row(c, head, n, labels, ids, k, err);
+}
+
+lt_status report_csv_row_hit(report_csv *c, report *r, const rpt_event_in *ev, bool every, lt_error *err)
+{
+	size_t idx[CSV_MAX_RULES];
+	size_t k = report_event_rules(r, ev, idx, CSV_MAX_RULES);
+	if (k == 0 && !every)
+		return LT_OK;
+	if (k > CSV_MAX_RULES)
+		k = CSV_MAX_RULES;
+	rpt_str labels[CSV_MAX_RULES], ids[CSV_MAX_RULES];
+	buf_reset(&c->head);
+	if (rule_labels(r, idx, k, &c->labels, labels, ids) != LT_OK || report_csv_head(&c->head, ev) != LT_OK)
+		return lt_error_set(err, LT_EFATAL, "timeline.csv: out of memory");
+	return put_row(c, c->head.data, c->head.len, labels, ids, k, err);
 }
 
 lt_status report_csv_row_from(report_csv *c, report *r, const rpt_event_in *ev, lt_error *err)
@@ -240,6 +283,8 @@ lt_status report_csv_end(report_csv *c, lt_error *err)
 		return LT_OK;
 	bool bad = fflush(c->out) != 0 || ferror(c->out);
 	buf_free(&c->row);
+	buf_free(&c->head);
+	buf_free(&c->labels);
 	free(c);
 	if (bad)
 		return report_write_failed(err, "timeline.csv");

@@ -6,10 +6,15 @@
  *   datetime, timestamp, timestamp_desc, message, source, uid, request_id,
  *   action, service, principal, access_key, account, region, source_ip,
  *   user_agent, model, error_code, guardrail_action, credential, input_tokens,
- *   output_tokens, latency_ms, evidence, member, line, rules
+ *   output_tokens, latency_ms, evidence, member, line, rules, rule_ids
  * datetime/timestamp/timestamp_desc/message are what Timesketch's CSV import
  * requires (timestamp in microseconds); Timeline Explorer reads any CSV.
- * "rules" is the ';'-joined ids of the rules that hit the event.
+ * "rules" names the rules that hit the event, ';'-joined, each as
+ * "title (level)" (what a person reading the timeline needs); "rule_ids"
+ * the same rules' ids, in the same order (what a tool joins on).
+ * A report's timeline.csv holds the events that some finding or incident
+ * references (report_csv_row_hit), not every event of the case: that is
+ * `llmtrail timeline --format csv` (or `--full-timeline`).
  * Every text cell goes through rtext_csv (formula neutralisation).
  *
  * Nothing is buffered beyond one row: a timeline of any length streams. A
@@ -24,6 +29,7 @@
 #ifndef LLMTRAIL_REPORTS_CSV_H
 #define LLMTRAIL_REPORTS_CSV_H
 
+#include <stdbool.h>
 #include <stdio.h>
 
 #include "common/buf.h"
@@ -47,6 +53,11 @@ lt_status report_csv_row_from(report_csv *c, report *r, const rpt_event_in *ev,
 /* Appends the cells of ev's row before the rules column, through the comma
  * that ends "line", to out. LT_EFATAL out of memory. */
 lt_status report_csv_head(buf *out, const rpt_event_in *ev) LT_WUR;
+
+/* ev's row when a rule hit it (or always, with every), its rules looked up
+ * as report_csv_row_from does; nothing otherwise. */
+lt_status report_csv_row_hit(report_csv *c, report *r, const rpt_event_in *ev, bool every,
+                             lt_error *err) LT_WUR;
 
 /* One row: head (from report_csv_head) and the rules column of ev, looked up
  * as report_csv_row_from does (ev needs only seq, source and uid). */

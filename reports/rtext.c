@@ -139,94 +139,11 @@ void rtext_json(FILE *out, const char *text, size_t n)
 
 /* ---- CSV ----------------------------------------------------------------- */
 
-/* Printable ASCII (0x20..0x7E): copied to a CSV cell as is. */
-static bool csv_plain(unsigned char c)
-{
-	return c >= 0x20 && c < 0x7F;
-}
-
-/* Appends the cell's text, escaped but not yet quoted, to out; *special says
- * whether it holds a ',', '"' or newline (the cell must then be quoted). */
-static lt_status csv_text(buf *out, const unsigned char *p, size_t n, bool *special)
-{
-	lt_status st = LT_OK;
-	for (size_t i = 0; i < n && st == LT_OK;) {
-		size_t run = i;
-		while (run < n && csv_plain(p[run])) {
-			*special = *special || p[run] == ',' || p[run] == '"';
-			run++;
-		}
-		if (run > i) {
-			st = buf_append(out, p + i, run - i);
-			i = run;
-			continue;
-		}
-		uint32_t c = 0;
-		size_t len = rtext_utf8_decode(p + i, n - i, &c);
-		char e[16];
-		if (len == 0) {
-			st = buf_append(out, e, lt_visible_escape(p[i], true, e));
-			i++;
-			continue;
-		}
-		if (rtext_is_invisible(c) && c != '\n' && c != '\t')
-			st = buf_append(out, e, lt_visible_escape(c, false, e));
-		else {
-			*special = *special || c == '\n';
-			st = buf_append(out, p + i, len);
-		}
-		i += len;
-	}
-	return st;
-}
-
-/*
- * Runs of printable ASCII (nearly every byte of a log field) are appended
- * with one copy; only the other bytes go through the UTF-8 walker. The cell
- * is escaped in place at the end of out and, in the rare case it must be
- * quoted, moved once to make room for the quotes.
- */
-lt_status rtext_csv_buf(buf *out, const char *text, size_t n)
-{
-	size_t at = out->len;
-	bool special = false;
-	if (csv_text(out, (const unsigned char *)text, n, &special) != LT_OK)
-		return LT_EFATAL;
-	size_t len = out->len - at;
-	bool formula = len > 0 && strchr("=+-@\t\r", out->data[at]) != NULL;
-	bool quote = formula || special ||
-	             (len > 0 && (out->data[at] == ' ' || out->data[out->len - 1] == ' '));
-	if (!quote)
-		return LT_OK;
-	char *cell = malloc(len + 1);
-	if (cell == NULL)
-		return LT_EFATAL;
-	memcpy(cell, out->data + at, len);
-	out->len = at;
-	lt_status st = buf_putc(out, '"');
-	if (st == LT_OK && formula)
-		st = buf_putc(out, '\'');
-	size_t from = 0;
-	for (const char *q; st == LT_OK && from < len && (q = memchr(cell + from, '"', len - from)) != NULL;) {
-		size_t upto = (size_t)(q - cell) + 1; /* through the quote, which is then doubled */
-		st = buf_append(out, cell + from, upto - from);
-		if (st == LT_OK)
-			st = buf_putc(out, '"');
-		from = upto;
-	}
-	if (st == LT_OK && from < len)
-		st = buf_append(out, cell + from, len - from);
-	if (st == LT_OK)
-		st = buf_putc(out, '"');
-	free(cell);
-	return st;
-}
-
 void rtext_csv(FILE *out, const char *text, size_t n)
 {
 	buf b;
 	buf_init(&b, 0);
-	if (rtext_csv_buf(&b, text, n) == LT_OK && b.len > 0)
+	if (lt_csv_cell(&b, text, n, 0) == LT_OK && b.len > 0)
 		fwrite(b.data, 1, b.len, out);
 	/* out of memory: the cell is left empty */
 	buf_free(&b);

@@ -56,12 +56,11 @@ void rtext_xml(FILE *out, const char *p, size_t n, unsigned flags);
  * common rules above. */
 void rtext_json(FILE *out, const char *p, size_t n);
 
-/* One RFC 4180 CSV cell: quoted when it holds , " CR LF or starts or ends with
- * a space; a cell starting with = + - @ TAB or CR is prefixed with ' so that a
+/* One RFC 4180 CSV cell (lt_csv_cell, common/textesc.h, which appends it to
+ * a buf): quoted when it holds , " CR LF or starts or ends with a space; a
+ * cell starting with = + - @ TAB or CR is prefixed with ' so that a
  * spreadsheet does not run it as a formula. */
 void rtext_csv(FILE *out, const char *p, size_t n);
-/* The same cell appended to out. LT_EFATAL when out of memory. */
-lt_status rtext_csv_buf(buf *out, const char *p, size_t n) LT_WUR;
 
 /* Inline CommonMark/GFM text: every ASCII punctuation character is
  * backslash-escaped (no link, image, autolink, HTML, emphasis or table cell

@@ -26,7 +26,6 @@
 #include "common/ltime.h"
 #include "reports/rtext.h"
 
-#define HOUR_US (3600LL * 1000000LL)
 #define W 1000
 #define H 260
 #define PX0 56  /* plot left */
@@ -146,13 +145,13 @@ static bool tl_build(const report *r, tl *t)
 		/* findings outside the counted events still get a marker */
 		if (report_finding(r, i)->first_us == INT64_MIN)
 			continue;
-		int64_t fh = floor_div(report_finding(r, i)->first_us, HOUR_US) * HOUR_US;
+		int64_t fh = floor_div(report_finding(r, i)->first_us, LTIME_HOUR_US) * LTIME_HOUR_US;
 		if (fh < h0)
 			h0 = fh;
 		if (fh > h1)
 			h1 = fh;
 	}
-	t->step_us = pick_step((h1 - h0) / HOUR_US + 1) * HOUR_US;
+	t->step_us = pick_step((h1 - h0) / LTIME_HOUR_US + 1) * LTIME_HOUR_US;
 	t->start_us = floor_div(h0, t->step_us) * t->step_us;
 	t->nbars = (size_t)((floor_div(h1, t->step_us) * t->step_us - t->start_us) / t->step_us) + 1;
 	t->nsrc = report_nsources(r);
@@ -336,8 +335,8 @@ void svg_timeline(FILE *out, const report *r)
 		fputs("<p class=\"muted\">Timeline unavailable (out of memory).</p>\n", out);
 		return;
 	}
-	bool days = t.step_us % (24 * HOUR_US) == 0;
-	int64_t step_h = t.step_us / HOUR_US;
+	bool days = t.step_us % (24 * LTIME_HOUR_US) == 0;
+	int64_t step_h = t.step_us / LTIME_HOUR_US;
 	fprintf(out, "<p class=\"muted\">Events per %s%" PRId64 " hour%s, stacked by source; "
 	             "<span class=\"fmark\">&#9660;</span> marks where findings start.</p>\n",
 	        step_h == 1 ? "" : "", step_h, step_h == 1 ? "" : "s");

@@ -474,6 +474,36 @@ int case_each_evidence_path(case_db *c, int (*fn)(void *ctx, const char *path), 
 	return rc;
 }
 
+int case_has_table(case_db *c, const char *name)
+{
+	sqlite3_stmt *s = NULL;
+	int yes = 0;
+	if (sqlite3_prepare_v2(c->db, "SELECT 1 FROM sqlite_master WHERE type='table' AND name=?1", -1, &s, NULL) ==
+	    SQLITE_OK) {
+		sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
+		yes = sqlite3_step(s) == SQLITE_ROW;
+	}
+	sqlite3_finalize(s);
+	return yes;
+}
+
+lt_status case_count_conflicts(case_db *c, int64_t *n, lt_error *err)
+{
+	*n = 0;
+	if (!case_has_table(c, "conflicts"))
+		return LT_OK;
+	sqlite3_stmt *s = NULL;
+	int rc = SQLITE_ERROR;
+	if (sqlite3_prepare_v2(c->db, "SELECT count(*) FROM conflicts", -1, &s, NULL) == SQLITE_OK)
+		rc = sqlite3_step(s);
+	*n = rc == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
+	sqlite3_finalize(s);
+	if (rc != SQLITE_ROW)
+		return lt_error_set(err, LT_EFATAL, "case index %s: count conflicts: %s", c->path,
+		                    sqlite3_errmsg(c->db));
+	return LT_OK;
+}
+
 lt_status case_get_totals(case_db *c, case_totals *t, lt_error *err)
 {
 	static const struct {

@@ -25,7 +25,7 @@
 #include "common/error.h"
 
 /* The schema version this build writes (PRAGMA user_version). */
-#define CASE_SCHEMA_VERSION 3
+#define CASE_SCHEMA_VERSION 4
 
 typedef struct case_db case_db;
 typedef struct sqlite3 sqlite3;
@@ -76,6 +76,14 @@ uint32_t case_string_id(const case_db *c, const char *s);
  * fn's nonzero value, 0 when every call returned 0, or -1 with err set on
  * an SQL error. */
 int case_each_evidence_path(case_db *c, int (*fn)(void *ctx, const char *path), void *ctx, lt_error *err);
+
+/* True when the case has a table of that name (tables added by a later
+ * schema, e.g. conflicts, are absent from an older case read read-only). */
+int case_has_table(case_db *c, const char *name);
+
+/* How many conflicting copies the case records (table conflicts, filled by
+ * store/evdup.c; 0 without the table). LT_EFATAL on SQL errors. */
+lt_status case_count_conflicts(case_db *c, int64_t *n, lt_error *err) LT_WUR;
 
 /* Totals over the whole case, for summaries. */
 typedef struct case_totals {

@@ -456,31 +456,6 @@ static lt_status sql_fail(case_db *c, lt_error *err, const char *what)
 	return lt_error_set(err, LT_EFATAL, "case index %s: %s: %s", case_path(c), what, sqlite3_errmsg(case_sqlite(c)));
 }
 
-static int has_table(case_db *c)
-{
-	sqlite3_stmt *s = NULL;
-	int yes = 0;
-	if (sqlite3_prepare_v2(case_sqlite(c), "SELECT 1 FROM sqlite_master WHERE type='table' AND name='conflicts'",
-	                       -1, &s, NULL) == SQLITE_OK)
-		yes = sqlite3_step(s) == SQLITE_ROW;
-	sqlite3_finalize(s);
-	return yes;
-}
-
-lt_status evdup_count_conflicts(case_db *c, int64_t *n, lt_error *err)
-{
-	*n = 0;
-	if (!has_table(c))
-		return LT_OK;
-	sqlite3_stmt *s = NULL;
-	if (sqlite3_prepare_v2(case_sqlite(c), "SELECT count(*) FROM conflicts", -1, &s, NULL) != SQLITE_OK)
-		return sql_fail(c, err, "count conflicts");
-	int rc = sqlite3_step(s);
-	*n = rc == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
-	sqlite3_finalize(s);
-	return rc == SQLITE_ROW ? LT_OK : sql_fail(c, err, "count conflicts");
-}
-
 static const char *text(sqlite3_stmt *s, int i)
 {
 	const unsigned char *t = sqlite3_column_text(s, i);
@@ -489,7 +464,7 @@ static const char *text(sqlite3_stmt *s, int i)
 
 lt_status evdup_each_conflict(case_db *c, evdup_conflict_fn fn, void *ctx, lt_error *err)
 {
-	if (!has_table(c))
+	if (!case_has_table(c, "conflicts"))
 		return LT_OK;
 	sqlite3_stmt *s = NULL;
 	if (sqlite3_prepare_v2(case_sqlite(c),

@@ -88,8 +88,6 @@ typedef lt_status (*evdup_conflict_fn)(void *ctx, const evdup_conflict_row *row,
 /* Calls fn for every conflict of the case in (time, source, uid) order; stops at
  * fn's first failure. A case without the table has none. */
 lt_status evdup_each_conflict(case_db *c, evdup_conflict_fn fn, void *ctx, lt_error *err) LT_WUR;
-/* How many conflicts the case records (0 without the table). */
-lt_status evdup_count_conflicts(case_db *c, int64_t *n, lt_error *err) LT_WUR;
 /* One line: "cloudtrail ct-0001 at TIME: same id, other content: differs in F1, F2 (high) from WHERE: line N"
  * (escaped), WHERE being the first copy's evidence path and member, or with
  * short set, its member (the evidence file's name for a plain file), which

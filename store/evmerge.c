@@ -18,6 +18,7 @@
 
 typedef struct cursor {
 	evblock *b;
+	detblock *d; /* its stored detections (evmerge_new's digest), NULL if none */
 	int64_t block_id, member_id;
 	size_t i, n;
 } cursor;
@@ -28,6 +29,8 @@ struct evmerge {
 	sqlite3_stmt *q;
 	int64_t since_us, until_us;
 	int q_done;
+	int det; /* blocks come with their stored detections */
+	uint64_t det_damaged; /* blocks whose stored detections did not decode */
 	/* the next block from q, read but not opened yet */
 	int have_next;
 	int64_t next_id, next_member, next_tmin;
@@ -104,6 +107,10 @@ static void cursor_free(evmerge *m, cursor *c)
 		return;
 	m->mem -= evblock_mem(c->b);
 	evblock_free(c->b);
+	if (c->d != NULL) {
+		m->mem -= detblock_mem(c->d);
+		detblock_free(c->d);
+	}
 	free(c);
 }
 
@@ -142,10 +149,24 @@ static lt_status open_next(evmerge *m, lt_error *err)
 			             (long long)m->next_id, (long long)m->next_member, why);
 		return st;
 	}
+	detblock *d = NULL;
+	if (m->det && sqlite3_column_type(m->q, 4) == SQLITE_BLOB) {
+		lt_error de;
+		lt_error_clear(&de);
+		lt_status ds = detblock_decode(sqlite3_column_blob(m->q, 4), (size_t)sqlite3_column_bytes(m->q, 4),
+		                               evblock_count(b), &d, &de);
+		if (ds == LT_EFATAL) {
+			evblock_free(b);
+			*err = de;
+			return ds;
+		}
+		m->det_damaged += ds != LT_OK; /* its events are matched from their records */
+	}
 	cursor *c = calloc(1, sizeof *c);
 	if (c == NULL || (m->nheap == m->capheap && m->capheap > SIZE_MAX / 2 / sizeof *m->heap)) {
 		free(c);
 		evblock_free(b);
+		detblock_free(d);
 		return lt_error_set(err, LT_EFATAL, "out of memory");
 	}
 	if (m->nheap == m->capheap) {
@@ -154,16 +175,18 @@ static lt_status open_next(evmerge *m, lt_error *err)
 		if (nh == NULL) {
 			free(c);
 			evblock_free(b);
+			detblock_free(d);
 			return lt_error_set(err, LT_EFATAL, "out of memory");
 		}
 		m->heap = nh;
 		m->capheap = ncap;
 	}
 	c->b = b;
+	c->d = d;
 	c->block_id = m->next_id;
 	c->member_id = m->next_member;
 	c->n = evblock_count(b);
-	m->mem += evblock_mem(b);
+	m->mem += evblock_mem(b) + (d != NULL ? detblock_mem(d) : 0);
 	if (m->mem > m->peak)
 		m->peak = m->mem;
 	if (!cursor_settle(m, c)) {
@@ -175,8 +198,26 @@ static lt_status open_next(evmerge *m, lt_error *err)
 	return LT_OK;
 }
 
-lt_status evmerge_new(case_db *c, int64_t since_us, int64_t until_us, ev_source source, evmerge **out,
-                      lt_error *err)
+/* The block query; with stored detections (det) each block comes with its
+ * detections row under digest ?5, if it has one. */
+static const char *block_query(ev_source source, int det)
+{
+	static const char *const q[2][2] = {
+		{"SELECT id, member_id, t_min, data FROM blocks WHERE t_min >= ?3 AND t_min < ?2"
+		 " AND t_max >= ?1 ORDER BY t_min, t_max, source, member_id, id",
+		 "SELECT id, member_id, t_min, data FROM blocks WHERE t_min >= ?3 AND t_min < ?2"
+		 " AND t_max >= ?1 AND source = ?4 ORDER BY t_min, t_max, source, member_id, id"},
+		{"SELECT b.id, b.member_id, b.t_min, b.data, d.data FROM blocks b"
+		 " LEFT JOIN detections d ON d.block_id = b.id AND d.digest = ?5 WHERE b.t_min >= ?3 AND b.t_min < ?2"
+		 " AND b.t_max >= ?1 ORDER BY b.t_min, b.t_max, b.source, b.member_id, b.id",
+		 "SELECT b.id, b.member_id, b.t_min, b.data, d.data FROM blocks b"
+		 " LEFT JOIN detections d ON d.block_id = b.id AND d.digest = ?5 WHERE b.t_min >= ?3 AND b.t_min < ?2"
+		 " AND b.t_max >= ?1 AND b.source = ?4 ORDER BY b.t_min, b.t_max, b.source, b.member_id, b.id"}};
+	return q[det != 0][source != EV_SRC_UNKNOWN];
+}
+
+lt_status evmerge_new(case_db *c, int64_t since_us, int64_t until_us, ev_source source, const char *det_digest,
+                      evmerge **out, lt_error *err)
 {
 	*out = NULL;
 	evmerge *m = calloc(1, sizeof *m);
@@ -186,13 +227,10 @@ lt_status evmerge_new(case_db *c, int64_t since_us, int64_t until_us, ev_source 
 	m->db = case_sqlite(c);
 	m->since_us = since_us;
 	m->until_us = until_us;
+	m->det = det_digest != NULL && det_digest[0] != '\0';
 	/* Blocks are opened in t_min order; the rest of the ORDER BY follows the
 	 * blocks_time index, so no sort step (which would carry the data) is needed. */
-	const char *sql = source == EV_SRC_UNKNOWN
-	                      ? "SELECT id, member_id, t_min, data FROM blocks WHERE t_min >= ?3 AND t_min < ?2"
-	                        " AND t_max >= ?1 ORDER BY t_min, t_max, source, member_id, id"
-	                      : "SELECT id, member_id, t_min, data FROM blocks WHERE t_min >= ?3 AND t_min < ?2"
-	                        " AND t_max >= ?1 AND source = ?4 ORDER BY t_min, t_max, source, member_id, id";
+	const char *sql = block_query(source, m->det);
 	int64_t span = 0;
 	lt_status sst = case_block_span(c, &span, err);
 	if (sst != LT_OK) {
@@ -209,6 +247,8 @@ lt_status evmerge_new(case_db *c, int64_t since_us, int64_t until_us, ev_source 
 	sqlite3_bind_int64(m->q, 3, since_us < INT64_MIN + span ? INT64_MIN : since_us - span);
 	if (source != EV_SRC_UNKNOWN)
 		sqlite3_bind_int(m->q, 4, (int)source);
+	if (m->det)
+		sqlite3_bind_text(m->q, 5, det_digest, -1, SQLITE_TRANSIENT);
 	lt_status st = fetch_next(m, err);
 	if (st != LT_OK) {
 		evmerge_free(m);
@@ -267,10 +307,17 @@ lt_status evmerge_next(evmerge *m, const evmerge_item **item, lt_error *err)
 	m->item.block_id = c->block_id;
 	m->item.member_id = c->member_id;
 	m->item.index = c->i;
+	m->item.det_stored = c->d != NULL;
+	m->item.det = c->d != NULL ? detblock_row(c->d, c->i) : NULL;
 	m->item.duplicate = m->prev != NULL && evblock_row_cmp(m->prev, row) == 0;
 	m->last = c;
 	*item = &m->item;
 	return LT_OK;
+}
+
+uint64_t evmerge_det_damaged(const evmerge *m)
+{
+	return m->det_damaged;
 }
 
 size_t evmerge_mem(const evmerge *m, size_t *peak)

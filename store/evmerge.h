@@ -28,6 +28,7 @@
 #include "common/error.h"
 #include "ingest/event.h"
 #include "store/case.h"
+#include "store/detblock.h"
 #include "store/evblock.h"
 
 typedef struct evmerge evmerge;
@@ -38,15 +39,25 @@ typedef struct evmerge_item {
 	int64_t member_id;
 	size_t index;  /* row index in its block */
 	int duplicate; /* same (time, source, uid) as the item before it */
+	/* With a detections digest: whether the block has detections stored under
+	 * it, and if so the row's (NULL: nothing matched). */
+	int det_stored;
+	const detblock_entry *det;
 } evmerge_item;
 
-/* Rows with since_us <= time < until_us, of source (EV_SRC_UNKNOWN = all). */
-lt_status evmerge_new(case_db *c, int64_t since_us, int64_t until_us, ev_source source, evmerge **out,
-                      lt_error *err) LT_WUR;
+/* Rows with since_us <= time < until_us, of source (EV_SRC_UNKNOWN = all).
+ * det_digest (NULL or "": none): also read each block's stored detections
+ * under that ruleset digest (store/detblock.h); a block whose detections do
+ * not decode comes as if it had none (its events are judged from their
+ * records) and is counted (evmerge_det_damaged). */
+lt_status evmerge_new(case_db *c, int64_t since_us, int64_t until_us, ev_source source, const char *det_digest,
+                      evmerge **out, lt_error *err) LT_WUR;
 
 /* Next item, or *item = NULL at the end (LT_OK). */
 lt_status evmerge_next(evmerge *m, const evmerge_item **item, lt_error *err) LT_WUR;
 
+/* Blocks whose stored detections did not decode, so far. */
+uint64_t evmerge_det_damaged(const evmerge *m);
 /* Bytes of decoded blocks held now, and the most held at once. */
 size_t evmerge_mem(const evmerge *m, size_t *peak);
 

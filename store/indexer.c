@@ -129,6 +129,8 @@ typedef struct ix {
 	struct timespec t0;
 } ix;
 
+static unsigned worker_count(const indexer_options *o);
+
 static double now_s(void)
 {
 	struct timespec t;
@@ -375,6 +377,8 @@ static int copy_str(arena *a, ev_str *s)
 
 /* w, res, err: set when the job is big, the writer's to take batches. */
 typedef struct sink_ctx {
+	const indexer_options *o;
+	unsigned thread; /* o->detect's thread number */
 	job *j;
 	const char *text;
 	size_t len;
@@ -443,6 +447,29 @@ static lt_status drop_oversized(sink_ctx *sc, event *e)
 	return LT_OK;
 }
 
+/* ev's detection (o->detect), copied into the job's event arena; NULL when
+ * nothing matched. */
+static lt_status detect_event(sink_ctx *sc, const event *ev, const detblock_entry **out)
+{
+	detblock_entry d = {NULL, 0, false};
+	lt_error err;
+	lt_error_clear(&err);
+	*out = NULL;
+	if (sc->o->detect(sc->o->detect_ctx, sc->thread, ev, &d, &err) != LT_OK)
+		return LT_EFATAL;
+	if (d.n == 0 && !d.deferred)
+		return LT_OK;
+	detblock_entry *e = arena_alloc(sc->j->ea, sizeof *e);
+	void *bytes = d.n > 0 ? arena_alloc(sc->j->ea, d.n) : NULL;
+	if (e == NULL || (d.n > 0 && bytes == NULL))
+		return LT_EFATAL;
+	if (d.n > 0)
+		memcpy(bytes, d.bytes, d.n);
+	*e = (detblock_entry){bytes, d.n, d.deferred};
+	*out = e;
+	return LT_OK;
+}
+
 static lt_status sink_event(void *ctx, const event *ev)
 {
 	sink_ctx *sc = ctx;
@@ -472,6 +499,10 @@ static lt_status sink_event(void *ctx, const event *ev)
 			return LT_EFATAL;
 	if (locate_raw(sc, &e) != LT_OK)
 		return LT_EFATAL;
+	const detblock_entry *det = NULL;
+	if (sc->o->detect != NULL && detect_event(sc, ev, &det) != LT_OK)
+		return LT_EFATAL;
+	e.user = (void *)(uintptr_t)det; /* the writer stores it (writer_set_detections) */
 	e.raw.p = NULL; /* the writer needs only the length */
 	e.doc = NULL;
 	e.prov = NULL;
@@ -524,15 +555,15 @@ static lt_status pack(job *j, const char *text, size_t len, int gz_ok)
 
 /* w, res, werr: NULL in a worker; the writer's for a big member (events go
  * to it in batches). */
-static lt_status decode_text(job *j, arena *da, const char *text, size_t len, writer *w, writer_result *res_w,
-                             lt_error *werr, int mapped, size_t batch)
+static lt_status decode_text(const ix *x, unsigned thread, job *j, arena *da, const char *text, size_t len,
+                             writer *w, writer_result *res_w, lt_error *werr, int mapped, size_t batch)
 {
 	ev_provenance prov;
 	memset(&prov, 0, sizeof prov);
 	prov.evidence = j->evidence;
 	prov.member = j->member;
 	memcpy(prov.sha256, j->sha256, sizeof prov.sha256);
-	sink_ctx sc = {j, text, len, w, res_w, werr, mapped, batch};
+	sink_ctx sc = {x->o, thread, j, text, len, w, res_w, werr, mapped, batch};
 	decode_sink sink = {&sc, sink_event, sink_problem, NULL, NULL, NULL};
 	decode_result res;
 	lt_error e;
@@ -576,7 +607,7 @@ static void budget_spent(ix *x, lt_error *e)
 
 /* gr: the worker's inflate buffer, reused from member to member (nothing
  * keeps pointers into it once the member is packed). */
-static lt_status work_member(ix *x, job *j, arena *da, gunzip_result *gr)
+static lt_status work_member(ix *x, unsigned thread, job *j, arena *da, gunzip_result *gr)
 {
 	j->a = arena_new(0, RESULT_ARENA_CAP);
 	if (j->a == NULL)
@@ -624,7 +655,7 @@ static lt_status work_member(ix *x, job *j, arena *da, gunzip_result *gr)
 		j->content_size = gr->len;
 		memcpy(j->content_sha256, gr->sha256, sizeof j->content_sha256);
 	}
-	lt_status st = decode_text(j, da, text, len, NULL, NULL, NULL, 0, 0);
+	lt_status st = decode_text(x, thread, j, da, text, len, NULL, NULL, NULL, 0, 0);
 	if (st == LT_OK && (j->nevents > 0 || keeps_content(j->format)))
 		st = pack(j, text, len, gz_ok);
 	if (j->chunks.n == 0 || j->chunks.v[0].codec != BLOB_GZIP) {
@@ -635,11 +666,13 @@ static lt_status work_member(ix *x, job *j, arena *da, gunzip_result *gr)
 
 typedef struct worker_arg {
 	ix *x;
+	unsigned thread;
 } worker_arg;
 
 static void *worker_main(void *arg)
 {
-	ix *x = arg;
+	ix *x = ((worker_arg *)arg)->x;
+	unsigned thread = ((worker_arg *)arg)->thread;
 	arena *da = arena_new(0, DECODE_ARENA_CAP);
 	gunzip_result gr;
 	memset(&gr, 0, sizeof gr);
@@ -657,7 +690,7 @@ static void *worker_main(void *arg)
 			x->work_tail = NULL;
 		j->next = NULL;
 		pthread_mutex_unlock(&x->mu);
-		if (da == NULL || work_member(x, j, da, &gr) == LT_EFATAL) {
+		if (da == NULL || work_member(x, thread, j, da, &gr) == LT_EFATAL) {
 			lt_error e;
 			lt_error_clear(&e);
 			lt_error_set(&e, LT_EFATAL, "out of memory while decoding");
@@ -880,7 +913,7 @@ static lt_status store_slices(writer *w, const char *p, size_t n, uint64_t base,
 }
 
 /* Decodes text[0..len) in batches into the open member and stores its content. */
-static lt_status big_contents(job *j, writer *w, writer_result *r, const char *text, size_t len, int mapped,
+static lt_status big_contents(const ix *x, job *j, writer *w, writer_result *r, const char *text, size_t len, int mapped,
                               size_t batch, lt_error *err)
 {
 	arena *da = arena_new(0, DECODE_ARENA_CAP);
@@ -890,7 +923,7 @@ static lt_status big_contents(job *j, writer *w, writer_result *r, const char *t
 		return lt_error_set(err, LT_EFATAL, "out of memory");
 	}
 	lt_error_clear(err);
-	lt_status st = decode_text(j, da, text, len, w, r, err, mapped, batch);
+	lt_status st = decode_text(x, worker_count(x->o), j, da, text, len, w, r, err, mapped, batch);
 	arena_free(da);
 	if (st != LT_OK)
 		return err->msg[0] ? st : lt_error_set(err, LT_EFATAL, "out of memory while decoding");
@@ -949,7 +982,7 @@ static lt_status write_big(ix *x, writer *w, job *j, uint64_t *nev, lt_error *er
 		}
 	}
 	if (st == LT_OK && !done)
-		st = big_contents(j, w, &r, text, len, map != NULL || j->mapped,
+		st = big_contents(x, j, w, &r, text, len, map != NULL || j->mapped,
 		                  x->o->big_batch_events ? x->o->big_batch_events : BIG_BATCH_EVENTS, err);
 	if (map != NULL)
 		munmap(map, len);
@@ -1076,6 +1109,8 @@ static void *writer_main(void *arg)
 	lt_status st = case_get_totals(x->rw, &before, &err);
 	if (st == LT_OK)
 		st = writer_new(x->rw, x->run_id, &w, &err);
+	if (st == LT_OK && x->o->detect != NULL)
+		writer_set_detections(w, x->o->detect_digest);
 	double last_commit = now_s(), last_progress = 0;
 	uint64_t ev_since = 0, mem_since = 0;
 	while (st == LT_OK) {
@@ -1189,6 +1224,11 @@ static unsigned worker_count(const indexer_options *o)
 	return n < 1 ? 1u : n > 16 ? 16u : (unsigned)n;
 }
 
+unsigned indexer_threads(const indexer_options *o)
+{
+	return worker_count(o) + 1;
+}
+
 static void close_handles(ix *x)
 {
 	sqlite3_finalize(x->q_seen);
@@ -1223,11 +1263,14 @@ lt_status indexer_run(const char *case_path, const char *const *paths, size_t np
 	}
 	x.st.bytes_total = estimate_bytes(paths, npaths);
 	pthread_t workers[16], wt;
+	worker_arg wargs[16];
 	unsigned started = 0;
 	int writer_started = pthread_create(&wt, NULL, writer_main, &x) == 0;
-	for (unsigned i = 0; writer_started && i < nworkers; i++)
-		if (pthread_create(&workers[i], NULL, worker_main, &x) == 0)
+	for (unsigned i = 0; writer_started && i < nworkers; i++) {
+		wargs[i] = (worker_arg){&x, i};
+		if (pthread_create(&workers[i], NULL, worker_main, &wargs[i]) == 0)
 			started++;
+	}
 	if (!writer_started || started == 0)
 		st = lt_error_set(err, LT_EFATAL, "cannot start threads");
 	else

@@ -31,7 +31,9 @@
 #include <stdint.h>
 
 #include "common/error.h"
+#include "ingest/event.h"
 #include "store/case.h"
+#include "store/detblock.h"
 
 typedef struct indexer_stats {
 	uint64_t files;              /* evidence files hashed */
@@ -72,12 +74,27 @@ typedef struct indexer_options {
 	void (*on_problem)(void *ctx, const char *kind, const char *file, const char *member, uint64_t line,
 	                   const char *reason);
 	void *ctx;
+	/* Detection while indexing (NULL: none). Called with each event as it is
+	 * decoded (doc and derived text present), on the thread that decodes it:
+	 * a worker (thread 0 .. jobs - 1) or the writer (thread `jobs`, for big
+	 * members; see indexer_threads), one call at a time per thread. It sets
+	 * *out to what to store with the event (store/detblock.h: bytes valid
+	 * until its next call on that thread; n == 0 and !deferred: nothing
+	 * matched) and returns LT_OK, or LT_EFATAL, which ends the run with err.
+	 * Every block is then stored with its detections under detect_digest. */
+	lt_status (*detect)(void *detect_ctx, unsigned thread, const event *ev, detblock_entry *out,
+	                    lt_error *err);
+	void *detect_ctx;
+	const char *detect_digest;
 	/* argv recorded in the run log. */
 	int argc;
 	char *const *argv;
 } indexer_options;
 
 void indexer_options_init(indexer_options *o);
+/* Threads that decode events (and so may call o->detect): the workers and
+ * the writer; detect's thread argument is below this. */
+unsigned indexer_threads(const indexer_options *o);
 
 /* Indexes paths[0..npaths) into the case at case_path (created if missing). */
 lt_status indexer_run(const char *case_path, const char *const *paths, size_t npaths, const indexer_options *o,

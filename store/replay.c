@@ -48,7 +48,6 @@
 #include "ingest/bedrock.h"
 #include "ingest/json.h"
 #include "store/blob.h"
-#include "store/evdup.h"
 #include "store/evmerge.h"
 
 #define PROV_SLOTS 4096u
@@ -144,6 +143,7 @@ struct replay {
 	int64_t tie_time[EV_SRC_COUNT]; /* per source: the time of the last kept row, and */
 	uint32_t tie_next[EV_SRC_COUNT]; /* how many kept rows had that time (the next one's tie) */
 	uint32_t tie;        /* the tie of the row next_row returned */
+	const detblock_entry *stored; /* its stored detection (replay_filter.detections) */
 	uint64_t loads, load_bytes; /* chunks read and inflated (more than the chunks: the cache is too small) */
 	uint64_t spill_reads;       /* spans read back from the spill */
 	int done;
@@ -317,7 +317,7 @@ static int body_missing(const replay *r, int64_t member_id, uint64_t line)
 static lt_status prepare_conflicts(replay *r, lt_error *err)
 {
 	int64_t n = 0;
-	lt_status st = evdup_count_conflicts(r->c, &n, err);
+	lt_status st = case_count_conflicts(r->c, &n, err);
 	if (st != LT_OK || n == 0)
 		return st;
 	if (sqlite3_prepare_v2(r->db, "SELECT 1 FROM conflicts WHERE member_id = ?1 AND line = ?2 AND offset = ?3", -1,
@@ -426,7 +426,7 @@ lt_status replay_new(case_db *c, const replay_filter *f, replay **out, lt_error 
 	if (st == LT_OK)
 		st = resolve_filter(r, err);
 	if (st == LT_OK) {
-		st = evmerge_new(c, f->since_us, f->until_us, f->source, &r->m, err);
+		st = evmerge_new(c, f->since_us, f->until_us, f->source, f->detections, &r->m, err);
 	}
 	if (st == LT_OK &&
 	    (sqlite3_prepare_v2(r->db,
@@ -981,12 +981,17 @@ static lt_status produce(replay *r, event *ev, int *got, lt_error *err)
 		ev->flags |= EV_F_CONFLICT;
 	ev->seq = ++r->produced;
 	ev->tie = r->tie;
+	static const detblock_entry nothing = {NULL, 0, false};
+	r->stored = !it->det_stored ? NULL : it->det != NULL ? it->det : &nothing;
 	const ev_provenance *prov = NULL;
 	st = load_prov(r, it->member_id, &prov, err);
 	if (st != LT_OK)
 		return st;
 	ev->prov = prov;
-	st = fill_body(r, ev, it->member_id, it->row->length, err);
+	if (r->f.wants_record != NULL && !r->f.wants_record(r->f.prepare_ctx, ev, r->stored, r->step))
+		st = LT_OK; /* the header is all the caller needs */
+	else
+		st = fill_body(r, ev, it->member_id, it->row->length, err);
 	if (st == LT_EFATAL)
 		return st;
 	if (st == LT_OK && hs != LT_OK) {
@@ -1006,7 +1011,7 @@ static lt_status prepare(replay *r, event *ev, lt_status st, lt_error *err)
 		return st;
 	lt_error e;
 	lt_error_clear(&e);
-	lt_status ps = r->f.prepare(r->f.prepare_ctx, ev, r->step, &e);
+	lt_status ps = r->f.prepare(r->f.prepare_ctx, ev, r->stored, r->step, &e);
 	if (ps == LT_OK)
 		return st;
 	if (ps == LT_EFATAL || st == LT_OK) {
@@ -1157,6 +1162,11 @@ lt_status replay_next(replay *r, const event **out, lt_error *err)
 		return st;
 	*out = &r->ev;
 	return st;
+}
+
+uint64_t replay_detections_damaged(const replay *r)
+{
+	return r->m != NULL ? evmerge_det_damaged(r->m) : 0;
 }
 
 lt_status replay_count(case_db *c, const replay_filter *f, int64_t *n, lt_error *err)

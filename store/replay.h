@@ -56,6 +56,7 @@
 #include "common/error.h"
 #include "ingest/event.h"
 #include "store/case.h"
+#include "store/detblock.h"
 
 #define REPLAY_CACHE_ENTRIES 64
 #define REPLAY_CACHE_BYTES ((size_t)64 << 20) /* the working set: members open at one time */
@@ -79,7 +80,8 @@
 #define REPLAY_PREFETCH 0x4u
 
 /* See replay_filter.prepare. */
-typedef lt_status (*replay_prepare_fn)(void *ctx, event *ev, arena *a, lt_error *err);
+typedef lt_status (*replay_prepare_fn)(void *ctx, event *ev, const detblock_entry *stored, arena *a,
+                                       lt_error *err);
 
 typedef struct replay_filter {
 	int64_t since_us;      /* events at or after; INT64_MIN = no bound */
@@ -107,6 +109,19 @@ typedef struct replay_filter {
 	 * NULL: none. */
 	replay_prepare_fn prepare;
 	void *prepare_ctx;
+	/* The digest (sigma ruleset_digest) under which the case's stored
+	 * detections are wanted (NULL: none). prepare's stored argument is then,
+	 * for each event: NULL when its block has none under that digest (the
+	 * event was indexed without, or with other rules); else what detection
+	 * found when the event was indexed (n == 0 and !deferred: nothing). */
+	const char *detections;
+	/* Whether an event needs its record (raw bytes, parsed document, derived
+	 * text), asked with its header fields and stored detection (as prepare
+	 * gets it) before the record is read; false: the event comes with its
+	 * header only, as with REPLAY_HEADERS_ONLY. NULL: every event does.
+	 * Called where prepare is, just before it, with prepare_ctx and the
+	 * event's arena. */
+	bool (*wants_record)(void *ctx, const event *ev, const detblock_entry *stored, arena *a);
 } replay_filter;
 
 typedef struct replay replay;
@@ -137,6 +152,10 @@ lt_status replay_read_span(replay *r, int64_t member_id, uint64_t offset, uint64
 
 /* Events matching the filter (a headers-only pass; ignores flags). */
 lt_status replay_count(case_db *c, const replay_filter *f, int64_t *n, lt_error *err) LT_WUR;
+
+/* Event blocks whose stored detections did not decode (their events came
+ * with stored == NULL): read once replay_next has returned the end. */
+uint64_t replay_detections_damaged(const replay *r);
 
 void replay_free(replay *r);
 

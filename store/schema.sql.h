@@ -1,7 +1,7 @@
-/* schema.sql.h — the case-index schema, version 3 (docs/case-schema.md).
+/* schema.sql.h — the case-index schema, version 4 (docs/case-schema.md).
  * Included only by store/case.c. case_schema_create builds the version 2
  * schema in an empty file; case_migrations[i] takes the schema from version
- * CASE_SCHEMA_FIRST + i to the next one (2 -> 3: the conflicts table). Version 1 (one SQLite
+ * CASE_SCHEMA_FIRST + i to the next one (2 -> 3: the conflicts table; 3 -> 4: stored detections). Version 1 (one SQLite
  * row per event) is not migrated: its cases are re-indexed (case.c says so). */
 #ifndef LLMTRAIL_STORE_SCHEMA_SQL_H
 #define LLMTRAIL_STORE_SCHEMA_SQL_H
@@ -109,7 +109,15 @@ static const char case_migration_3[] =
 	"CREATE INDEX conflicts_row ON conflicts(member_id, line, offset);"
 	"DELETE FROM dedup;";
 
-static const char *const case_migrations[] = {case_migration_3};
-#define CASE_NMIGRATIONS 1
+/* 3 -> 4: what rule matching found in each block's events while they were
+ * indexed (store/detblock.h), under the digest of the rules that found it. */
+static const char case_migration_4[] =
+	"CREATE TABLE detections("
+	" block_id INTEGER PRIMARY KEY REFERENCES blocks(id),"
+	" digest TEXT NOT NULL,"
+	" data BLOB NOT NULL);";
+
+static const char *const case_migrations[] = {case_migration_3, case_migration_4};
+#define CASE_NMIGRATIONS 2
 
 #endif

@@ -31,9 +31,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/hash.h"
 #include "common/buf.h"
 #include "common/sort.h"
 #include "ingest/sha256.h"
+#include "store/detblock.h"
 #include "store/evdup.h"
 #include "store/evmerge.h"
 
@@ -60,6 +62,7 @@ enum {
 	Q_BLOCK_INS,
 	Q_BODY_INS,
 	Q_PROB_INS,
+	Q_DET_INS,
 	Q_COUNT
 };
 
@@ -80,6 +83,7 @@ static const char *const queries[Q_COUNT] = {
 	"INSERT INTO body_refs(member_id, line, uid, input_ref, output_ref) VALUES(?,?,?,?,?)",
 	"INSERT OR IGNORE INTO problems(kind, file, member, line, offset, reason, member_id, body_ref_id, run_id)"
 	" VALUES(?,?,?,?,?,?,?,?,?)",
+	"INSERT INTO detections(block_id, digest, data) VALUES(?,?,?)",
 };
 
 struct writer {
@@ -100,6 +104,11 @@ struct writer {
 	char (*synth)[72];
 	size_t synth_cap;
 	buf block;
+	/* stored detections (writer_set_detections): the rules' digest, one
+	 * block's entries in row order, their encoding */
+	char det_digest[72];
+	const detblock_entry **det_run;
+	buf det;
 	/* the member being added (writer_member_begin .. writer_member_end) */
 	int64_t cur_id;
 	size_t cur_chunks;
@@ -125,6 +134,7 @@ lt_status writer_new(case_db *c, int64_t run_id, writer **out, lt_error *err)
 	w->db = case_sqlite(c);
 	w->run_id = run_id;
 	buf_init(&w->block, 0);
+	buf_init(&w->det, 0);
 	for (int i = 0; i < Q_COUNT; i++) {
 		if (sqlite3_prepare_v3(w->db, queries[i], -1, SQLITE_PREPARE_PERSISTENT, &w->q[i], NULL) != SQLITE_OK) {
 			lt_status st = fail(w, err, "prepare");
@@ -152,7 +162,14 @@ void writer_free(writer *w)
 	free(w->run);
 	free(w->synth);
 	buf_free(&w->block);
+	buf_free(&w->det);
+	free(w->det_run);
 	free(w);
+}
+
+void writer_set_detections(writer *w, const char *digest)
+{
+	snprintf(w->det_digest, sizeof w->det_digest, "%s", digest != NULL ? digest : "");
 }
 
 static lt_status begin(writer *w, lt_error *err)
@@ -259,9 +276,7 @@ static lt_status evidence_id(writer *w, const char *path, int64_t *id, lt_error 
 
 static uint64_t hash_bytes(const char *p, size_t n)
 {
-	uint64_t h = 1469598103934665603ull;
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ (unsigned char)p[i]) * 1099511628211ull;
+	uint64_t h = lt_fnv64_add(LT_FNV64_SEED_SHORT, p, n);
 	return h ? h : 1;
 }
 
@@ -448,7 +463,10 @@ static lt_status rows_reserve(writer *w, size_t n, int synth, lt_error *err)
 		evblock_row *run = r != NULL ? realloc(w->run, nrun * sizeof *run) : NULL;
 		if (run != NULL)
 			w->run = run;
-		if (r == NULL || run == NULL)
+		const detblock_entry **dr = run != NULL ? realloc(w->det_run, nrun * sizeof *dr) : NULL;
+		if (dr != NULL)
+			w->det_run = dr;
+		if (r == NULL || run == NULL || dr == NULL)
 			return lt_error_set(err, LT_EFATAL, "out of memory for %zu events", n);
 		w->rows_cap = n;
 	}
@@ -518,6 +536,22 @@ static int wrow_cmp(const void *a, const void *b)
 	return x->idx < y->idx ? -1 : x->idx > y->idx;
 }
 
+/* The block just inserted: its rows' detections, under the rules' digest.
+ * Every block of a member indexed with detection has a row (possibly
+ * listing nothing), so "no row" means "not detected at index time". */
+static lt_status insert_detections(writer *w, size_t n, lt_error *err)
+{
+	buf_reset(&w->det);
+	lt_status st = detblock_encode(w->det_run, n, &w->det, err);
+	if (st != LT_OK)
+		return st;
+	sqlite3_stmt *s = w->q[Q_DET_INS];
+	sqlite3_bind_int64(s, 1, sqlite3_last_insert_rowid(w->db));
+	sqlite3_bind_text(s, 2, w->det_digest, -1, SQLITE_STATIC);
+	sqlite3_bind_blob64(s, 3, w->det.data, (sqlite3_uint64)w->det.len, SQLITE_STATIC);
+	return step_done(s) ? LT_OK : fail(w, err, "insert detections");
+}
+
 static lt_status insert_block(writer *w, int64_t member_id, const evblock_row *rows, size_t n, lt_error *err)
 {
 	buf_reset(&w->block);
@@ -531,11 +565,14 @@ static lt_status insert_block(writer *w, int64_t member_id, const evblock_row *r
 	sqlite3_bind_int64(s, 4, rows[n - 1].time_us);
 	sqlite3_bind_int64(s, 5, (int64_t)n);
 	sqlite3_bind_blob64(s, 6, w->block.data, (sqlite3_uint64)w->block.len, SQLITE_STATIC);
-	return step_done(s) ? LT_OK : fail(w, err, "insert block");
+	if (!step_done(s))
+		return fail(w, err, "insert block");
+	return w->det_digest[0] != '\0' ? insert_detections(w, n, err) : LT_OK;
 }
 
-/* Blocks of the sorted rows: a new one at each change of source and every EVBLOCK_MAX rows. */
-static lt_status insert_blocks(writer *w, int64_t member_id, size_t n, lt_error *err)
+/* Blocks of the sorted rows: a new one at each change of source and every
+ * EVBLOCK_MAX rows. ev: the events, whose user is their detection (or NULL). */
+static lt_status insert_blocks(writer *w, int64_t member_id, const event *ev, size_t n, lt_error *err)
 {
 	lt_status st = LT_OK;
 	size_t k = 0;
@@ -544,6 +581,7 @@ static lt_status insert_blocks(writer *w, int64_t member_id, size_t n, lt_error 
 			st = insert_block(w, member_id, w->run, k, err);
 			k = 0;
 		}
+		w->det_run[k] = ev[w->rows[i].idx].user;
 		w->run[k++] = w->rows[i].r;
 	}
 	if (st == LT_OK && k > 0)
@@ -586,7 +624,7 @@ static lt_status insert_events(writer *w, int64_t member_id, const event *ev, si
 		return st;
 	res->events_new += n;
 	lt_sort(w->rows, n, sizeof *w->rows, wrow_cmp);
-	return insert_blocks(w, member_id, n, err);
+	return insert_blocks(w, member_id, ev, n, err);
 }
 
 static lt_status insert_problem(writer *w, const char *kind, const char *file, const char *member,
@@ -954,7 +992,7 @@ static lt_status dedup_judge_all(writer *w, dup_map *dm, uint64_t dups[EV_SRC_CO
 	if (st == LT_OK)
 		st = evdup_new(w->c, &d, err);
 	if (st == LT_OK)
-		st = evmerge_new(w->c, INT64_MIN, INT64_MAX, EV_SRC_UNKNOWN, &m, err);
+		st = evmerge_new(w->c, INT64_MIN, INT64_MAX, EV_SRC_UNKNOWN, NULL, &m, err);
 	const evmerge_item *it = NULL;
 	while (st == LT_OK && (st = evmerge_next(m, &it, err)) == LT_OK && it != NULL) {
 		evdup_verdict v = EVDUP_FIRST;

@@ -94,6 +94,11 @@ typedef struct writer_result {
 } writer_result;
 
 lt_status writer_new(case_db *c, int64_t run_id, writer **out, lt_error *err) LT_WUR;
+/* From now on every event block is stored with its rows' detections
+ * (store/detblock.h), each event's taken from ev->user (a detblock_entry, or
+ * NULL: nothing matched), under digest (the rules' ruleset_digest; copied).
+ * NULL or "": events are stored without (ev->user is ignored). */
+void writer_set_detections(writer *w, const char *digest);
 void writer_free(writer *w); /* rolls back an open transaction */
 
 /* Records an evidence path (once). kind: "file", "dir", "archive"; sha256

@@ -23,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/hash.h"
 #include "common/arena.h"
 #include "common/buf.h"
 #include "common/sort.h"
@@ -1292,7 +1293,7 @@ static int cmp_id(const void *a, const void *b)
 
 static lt_status incident_id(report *r, const inc *c, char out[RPT_ID_BUFSZ])
 {
-	uint64_t h = 0xcbf29ce484222325ULL;
+	uint64_t h = LT_FNV64_BASIS;
 	/* the ids of its findings, in id order: the same findings, the same id */
 	char (*ids)[RPT_ID_BUFSZ] = malloc(c->nmembers * sizeof *ids);
 	if (ids == NULL)
@@ -1301,12 +1302,7 @@ static lt_status incident_id(report *r, const inc *c, char out[RPT_ID_BUFSZ])
 		report_finding_id(r, c->members[k], ids[k]);
 	lt_sort(ids, c->nmembers, sizeof *ids, cmp_id);
 	for (size_t k = 0; k < c->nmembers; k++)
-		for (const char *p = ids[k]; ; p++) {
-			h ^= (unsigned char)*p;
-			h *= 0x100000001b3ULL;
-			if (*p == '\0')
-				break;
-		}
+		h = lt_fnv64_add(h, ids[k], strlen(ids[k]) + 1); /* with its NUL: a separator */
 	snprintf(out, RPT_ID_BUFSZ, "INC-%012llx", (unsigned long long)(h >> 16));
 	free(ids);
 	return LT_OK;

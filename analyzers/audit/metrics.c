@@ -34,7 +34,6 @@
 #include "model/strmap.h"
 #include "store/replay.h"
 
-#define HOUR_US (3600LL * 1000000LL)
 #define SEP '\x1f'
 #define FIRST_SEEN_CAP 50000
 #define MAX_SERIES_HOURS (24 * 366 * 3)
@@ -696,6 +695,14 @@ static ev_str principal_entity(ev_str principal)
 	return principal;
 }
 
+bool metrics_wants_record(const event *ev)
+{
+	bool ct_bedrock = ev->source == EV_SRC_CLOUDTRAIL && ev_str_eq(ev->service, "bedrock.amazonaws.com");
+	bool guardrail = ev->source == EV_SRC_INVOCATION &&
+	                 ((ev->flags & EV_F_GUARDRAIL) || ev_str_eq(ev->guardrail_action, "INTERVENED"));
+	return ct_bedrock || guardrail; /* count_resources, count_guardrail */
+}
+
 lt_status metrics_add(metrics *m, const event *ev, lt_error *err)
 {
 	if (ev->time_us < m->opt.since_us || ev->time_us >= m->opt.until_us)
@@ -747,9 +754,9 @@ lt_status metrics_add(metrics *m, const event *ev, lt_error *err)
 			st = tally_add(m, &m->credentials, "bedrock-api-key", 15, "bearer token", 1, f.ec != EC_NONE);
 	}
 	if (st == LT_OK && (f.inv || f.runtime)) {
-		int64_t hour = ev->time_us / HOUR_US * HOUR_US;
+		int64_t hour = ev->time_us / LTIME_HOUR_US * LTIME_HOUR_US;
 		if (hour > ev->time_us)
-			hour -= HOUR_US;
+			hour -= LTIME_HOUR_US;
 		add_cell(cell_of(m, 'P', entity, hour, &st), ev, &f);
 		if (st == LT_OK)
 			add_cell(cell_of(m, 'M', ev->model, hour, &st), ev, &f);
@@ -911,7 +918,7 @@ static lt_status judge_count(metrics *m, const aseries *s, const dense *d, size_
 	metrics_anomaly a = {tokens ? METRICS_A_TOKENS : METRICS_A_INVOCATIONS,
 	                     s->kind == 'P' ? "principal" : "model",
 	                     s->name,
-	                     h0 + (int64_t)h * HOUR_US,
+	                     h0 + (int64_t)h * LTIME_HOUR_US,
 	                     x,
 	                     med,
 	                     mad,
@@ -946,7 +953,7 @@ static lt_status judge_rate(metrics *m, const aseries *s, const dense *d, size_t
 	metrics_anomaly a = {thr ? METRICS_A_THROTTLE_RATE : METRICS_A_ERROR_RATE,
 	                     s->kind == 'P' ? "principal" : "model",
 	                     s->name,
-	                     h0 + (int64_t)h * HOUR_US,
+	                     h0 + (int64_t)h * LTIME_HOUR_US,
 	                     rate,
 	                     med,
 	                     mad,
@@ -961,10 +968,10 @@ static lt_status judge_series(metrics *m)
 {
 	if (m->ncells == 0 || m->first_us > m->last_us)
 		return LT_OK;
-	int64_t h0 = m->first_us / HOUR_US * HOUR_US;
+	int64_t h0 = m->first_us / LTIME_HOUR_US * LTIME_HOUR_US;
 	if (h0 > m->first_us)
-		h0 -= HOUR_US;
-	size_t nh = (size_t)((m->last_us - h0) / HOUR_US + 1);
+		h0 -= LTIME_HOUR_US;
+	size_t nh = (size_t)((m->last_us - h0) / LTIME_HOUR_US + 1);
 	if (nh > MAX_SERIES_HOURS || nh <= METRICS_MIN_HISTORY)
 		return LT_OK;
 	lt_sort(m->cells, m->ncells, sizeof *m->cells, cmp_cell);
@@ -976,7 +983,7 @@ static lt_status judge_series(metrics *m)
 		memset(d, 0, nh * sizeof *d);
 		while (hi < m->ncells && m->cells[hi].series == m->cells[lo].series) {
 			const cell *c = &m->cells[hi++];
-			size_t i = (size_t)((c->hour - h0) / HOUR_US);
+			size_t i = (size_t)((c->hour - h0) / LTIME_HOUR_US);
 			d[i].calls = c->inv > c->ct ? c->inv : c->ct;
 			d[i].errors = c->inv_err > c->ct_err ? c->inv_err : c->ct_err;
 			d[i].throttles = c->inv_thr > c->ct_thr ? c->inv_thr : c->ct_thr;
@@ -986,7 +993,7 @@ static lt_status judge_series(metrics *m)
 		/* judged against its own history only: from its first active hour,
 		 * after METRICS_MIN_HISTORY hours of it (a new series has no baseline;
 		 * its appearance is a first-seen matter) */
-		size_t born = (size_t)((m->cells[lo].hour - h0) / HOUR_US);
+		size_t born = (size_t)((m->cells[lo].hour - h0) / LTIME_HOUR_US);
 		for (size_t h = born + METRICS_MIN_HISTORY; h < nh && st == LT_OK; h++) {
 			st = judge_count(m, s, d, born, h, h0, false, tmp);
 			if (st == LT_OK)
@@ -1016,11 +1023,11 @@ static lt_status judge_first_seen(metrics *m)
 	if (m->first_us > m->last_us)
 		return LT_OK;
 	int64_t span = m->last_us - m->first_us;
-	if (span < (int64_t)METRICS_FIRST_SEEN_MIN_DAYS * 24 * HOUR_US) {
+	if (span < (int64_t)METRICS_FIRST_SEEN_MIN_DAYS * 24 * LTIME_HOUR_US) {
 		m->first_seen_short = true; /* too short to learn what is usual: nothing is "new" */
 		return LT_OK;
 	}
-	int64_t cut = m->first_us + (int64_t)METRICS_FIRST_SEEN_HOURS * HOUR_US;
+	int64_t cut = m->first_us + (int64_t)METRICS_FIRST_SEEN_HOURS * LTIME_HOUR_US;
 	static const metrics_anomaly_kind kinds[FS_COUNT] = {METRICS_A_NEW_PRINCIPAL, METRICS_A_NEW_MODEL,
 	                                                     METRICS_A_NEW_SOURCE_IP, METRICS_A_NEW_USER_AGENT};
 	for (int k = 0; k < FS_COUNT; k++) {

@@ -143,6 +143,10 @@ typedef struct metrics metrics;
 metrics *metrics_new(const metrics_options *o) LT_WUR;
 void metrics_free(metrics *m);
 
+/* Whether metrics_add reads more of ev than its header fields (the record's
+ * resources, a guardrail's policies): decided from the header alone, so a
+ * replay can leave the record unread when nothing else needs it. */
+bool metrics_wants_record(const event *ev);
 lt_status metrics_add(metrics *m, const event *ev, lt_error *err) LT_WUR;
 /* Percentiles, sorting and anomalies; call once after the last metrics_add. */
 lt_status metrics_finish(metrics *m, lt_error *err) LT_WUR;

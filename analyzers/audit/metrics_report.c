@@ -21,10 +21,10 @@
 
 #include "analyzers/audit/builtin_rules.h"
 #include "common/ltime.h"
+#include "common/textesc.h"
 #include "ingest/json.h"
 #include "store/case.h"
 
-#define HOUR_US (3600LL * 1000000LL)
 #define MREPORT_SCATTER_POINTS 500 /* principals in the token scatter (most tokens first) */
 #define STR_(x) #x
 #define STR(x) STR_(x)
@@ -363,7 +363,7 @@ static lt_status errors_over_time(const metrics *m, report *r, lt_error *err)
 	int64_t a = metrics_first_us(m), b = metrics_last_us(m);
 	if (a == INT64_MIN)
 		return LT_OK;
-	metrics_view v = b - a <= 72 * HOUR_US ? METRICS_VIEW_HOUR : METRICS_VIEW_DAY;
+	metrics_view v = b - a <= 72 * LTIME_HOUR_US ? METRICS_VIEW_HOUR : METRICS_VIEW_DAY;
 	size_t n = metrics_view_nrows(m, v), lo = n > MREPORT_MAX_X ? n - MREPORT_MAX_X : 0, nx = n - lo;
 	if (nx == 0)
 		return LT_OK;
@@ -594,25 +594,7 @@ lt_status metrics_add_to_report(const metrics *m, report *r, lt_error *err)
 
 static lt_status csv_cell(buf *b, const char *s)
 {
-	size_t n = strlen(s);
-	bool formula = n > 0 && strchr("=+-@\t\r", s[0]) != NULL;
-	bool quote = formula;
-	for (size_t i = 0; i < n && !quote; i++)
-		quote = s[i] == ',' || s[i] == '"' || (unsigned char)s[i] < 0x20;
-	lt_status st = quote ? buf_putc(b, '"') : LT_OK;
-	if (st == LT_OK && formula)
-		st = buf_putc(b, '\'');
-	for (size_t i = 0; i < n && st == LT_OK; i++) {
-		if (s[i] == '"')
-			st = buf_append(b, "\"\"", 2);
-		else if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
-			st = case_escape_text(b, s + i, 1);
-		else
-			st = buf_putc(b, s[i]);
-	}
-	if (st == LT_OK && quote)
-		st = buf_putc(b, '"');
-	return st;
+	return lt_csv_cell(b, s, strlen(s), 0);
 }
 
 static const char *const json_agg_names[] = {"invocations", "input_tokens", "output_tokens", "latency_p50_ms",

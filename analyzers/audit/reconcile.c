@@ -48,8 +48,6 @@
 #include "store/recq.h"
 #include "store/replay.h"
 
-#define HOUR_US (3600LL * 1000000LL)
-#define DAY_US (24 * HOUR_US)
 #define GAP_POISSON 10.0
 #define MAX_SERIES 1000 /* (source, account, region) series judged for gaps */
 #define MAX_GAP_CANDIDATES 100000
@@ -425,8 +423,8 @@ static int add_gap(gapscan *gs, size_t si, int64_t from, int64_t to)
 
 static int64_t floor_hour(int64_t t)
 {
-	int64_t h = t / HOUR_US * HOUR_US;
-	return h > t ? h - HOUR_US : h;
+	int64_t h = t / LTIME_HOUR_US * LTIME_HOUR_US;
+	return h > t ? h - LTIME_HOUR_US : h;
 }
 
 /* One event of the pass (events come in time order). */
@@ -449,7 +447,7 @@ static lt_status scan_event(gapscan *gs, int source, const char *account, const 
 	else if (t - x->last_us >= RECONCILE_GAP_MIN_US && add_gap(gs, si, x->last_us, t) < 0)
 		return lt_error_set(err, LT_EFATAL, "out of memory");
 	x->last_us = t;
-	int64_t h = (t - gs->h0) / HOUR_US;
+	int64_t h = (t - gs->h0) / LTIME_HOUR_US;
 	if (!gs->too_long && h >= MAX_HOURS)
 		drop_hours(gs);
 	if (gs->too_long)
@@ -463,7 +461,7 @@ static lt_status scan_event(gapscan *gs, int source, const char *account, const 
 /* After the pass: every series gets hourly counts over the whole case. */
 static lt_status finish_scan(gapscan *gs, lt_error *err)
 {
-	int64_t nh = (gs->last_us - gs->h0) / HOUR_US + 1;
+	int64_t nh = (gs->last_us - gs->h0) / LTIME_HOUR_US + 1;
 	gs->nhours = nh > 0 && nh <= MAX_HOURS && !gs->too_long ? (size_t)nh : 0;
 	if (gs->nhours == 0) {
 		drop_hours(gs);
@@ -508,8 +506,8 @@ static double count_bound(const series *x, const gapscan *gs, int64_t from, int6
 	if (x->hours == NULL)
 		return HUGE_VAL;
 	double n = 0;
-	for (int64_t h = floor_hour(from + 1); h <= floor_hour(to); h += HOUR_US) {
-		int64_t i = (h - gs->h0) / HOUR_US;
+	for (int64_t h = floor_hour(from + 1); h <= floor_hour(to); h += LTIME_HOUR_US) {
+		int64_t i = (h - gs->h0) / LTIME_HOUR_US;
 		if (h >= gs->h0 && i >= 0 && (size_t)i < gs->nhours)
 			n += x->hours[i];
 	}
@@ -523,11 +521,11 @@ static double other_days_share(const series *x, const gapscan *gs, int64_t from,
 	if (x->hours == NULL)
 		return -1;
 	size_t active = 0, total = 0;
-	for (int64_t h = floor_hour(from) + HOUR_US; h + HOUR_US <= to; h += HOUR_US) {
-		for (int64_t o = h - 40 * DAY_US; o <= h + 40 * DAY_US; o += DAY_US) {
+	for (int64_t h = floor_hour(from) + LTIME_HOUR_US; h + LTIME_HOUR_US <= to; h += LTIME_HOUR_US) {
+		for (int64_t o = h - 40 * LTIME_DAY_US; o <= h + 40 * LTIME_DAY_US; o += LTIME_DAY_US) {
 			if ((o >= from && o < to) || o < floor_hour(x->first_us) || o > x->last_us)
 				continue;
-			int64_t i = (o - gs->h0) / HOUR_US;
+			int64_t i = (o - gs->h0) / LTIME_HOUR_US;
 			if (i < 0 || (size_t)i >= gs->nhours)
 				continue;
 			total++;
@@ -572,15 +570,15 @@ static lt_status judge_gaps(reconcile_result *r, case_db *c, recq *q, gapscan *g
 		const series *x = &gs->s[g->series];
 		int64_t len = g->to_us - g->from_us;
 		double share = other_days_share(x, gs, g->from_us, g->to_us);
-		int whole_day = len >= DAY_US;
+		int whole_day = len >= LTIME_DAY_US;
 		if (!whole_day && share >= 0 && share < RECONCILE_GAP_EXPECTED)
 			continue;
 		/* the hour before the gap (ending with its last record) and after (from its first) */
-		int64_t b_from = g->from_us - HOUR_US, b_to = g->from_us;
-		int64_t a_from = g->to_us - 1, a_to = g->to_us + HOUR_US - 1;
+		int64_t b_from = g->from_us - LTIME_HOUR_US, b_to = g->from_us;
+		int64_t a_from = g->to_us - 1, a_to = g->to_us + LTIME_HOUR_US - 1;
 		if (!whole_day) {
 			double ub = fmin(count_bound(x, gs, b_from, b_to), count_bound(x, gs, a_from, a_to));
-			if (ub * (double)len / (double)HOUR_US < GAP_POISSON)
+			if (ub * (double)len / (double)LTIME_HOUR_US < GAP_POISSON)
 				continue;
 		}
 		double before = 0, after = 0;
@@ -590,7 +588,7 @@ static lt_status judge_gaps(reconcile_result *r, case_db *c, recq *q, gapscan *g
 		if (st != LT_OK)
 			return st;
 		double rate = before < after ? before : after;
-		double expect = rate * (double)len / (double)HOUR_US;
+		double expect = rate * (double)len / (double)LTIME_HOUR_US;
 		if (!whole_day && expect < GAP_POISSON)
 			continue;
 		win_ex *w = new_window(r);
@@ -1069,7 +1067,7 @@ static void describe(const reconcile_window *w, char *out, size_t n)
 		         "no %s record in %s/%s from %s to %s (%.1f h); the neighbouring hours' rate predicts about "
 		         "%zu%s%s",
 		         w->kind == RECONCILE_GAP_CT ? "CloudTrail" : "invocation-log", w->account, w->region, a, b,
-		         (double)(w->last_us - w->first_us) / (double)HOUR_US, w->predicted,
+		         (double)(w->last_us - w->first_us) / (double)LTIME_HOUR_US, w->predicted,
 		         w->cause[0] ? "; after " : "", w->cause);
 		break;
 	}

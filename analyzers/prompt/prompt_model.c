@@ -16,6 +16,7 @@
  * (this same code), so training and scoring cannot drift apart.
  */
 #include "analyzers/prompt/prompt_model.h"
+#include "common/hash.h"
 #include "analyzers/prompt/prompt_norm.h"
 #include "ingest/sha256.h"
 
@@ -59,6 +60,7 @@ struct pmodel {
 	pclass cls[PMODEL_MAX_CLASSES];
 	int16_t *w; /* [1 << nbits][nclass] */
 	ptemplate *tpl;
+	char digest[SHA256_HEX_LEN + 1]; /* the file's own SHA-256 (its last 32 bytes) */
 };
 
 typedef struct top_gram {
@@ -211,6 +213,7 @@ lt_status pmodel_parse(pmodel **out, const void *data, size_t n, lt_error *err)
 	m->step = v[4];
 	m->ntemplates = v[5];
 	m->spec = v[6];
+	sha256_to_hex(p + n - 32, m->digest);
 	m->w = malloc(nb * m->nclass * sizeof *m->w);
 	m->tpl = calloc(m->ntemplates ? m->ntemplates : 1, sizeof *m->tpl);
 	if (m->w == NULL || m->tpl == NULL) {
@@ -275,6 +278,11 @@ void pmodel_free(pmodel *m)
 	free(m);
 }
 
+const char *pmodel_digest(const pmodel *m)
+{
+	return m->digest;
+}
+
 size_t pmodel_nclass(const pmodel *m)
 {
 	return m->nclass;
@@ -297,11 +305,7 @@ int pmodel_class_index(const pmodel *m, const char *name)
 
 static uint32_t fnv(char kind, const char *s, size_t n)
 {
-	uint32_t h = 2166136261u;
-	h = (h ^ (unsigned char)kind) * 16777619u;
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ (unsigned char)s[i]) * 16777619u;
-	return h;
+	return lt_fnv32_add(lt_fnv32_byte(LT_FNV32_BASIS, (unsigned char)kind), s, n);
 }
 
 static uint32_t mix32(uint32_t h)

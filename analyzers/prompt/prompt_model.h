@@ -44,6 +44,8 @@ lt_status pmodel_parse(pmodel **out, const void *data, size_t n, lt_error *err) 
 void pmodel_free(pmodel *m);
 
 size_t pmodel_nclass(const pmodel *m);
+/* The model file's SHA-256 (hex), which identifies it (what scores depend on). */
+const char *pmodel_digest(const pmodel *m);
 const char *pmodel_class_name(const pmodel *m, size_t c);
 /* Class index of name, or -1. */
 int pmodel_class_index(const pmodel *m, const char *name);

@@ -34,6 +34,7 @@
  */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
+#include "common/hash.h"
 #include "common/sort.h"
 #endif
 #include "analyzers/sigma/sigma.h"
@@ -56,6 +57,8 @@
 #include "analyzers/sigma/sigma_value.h"
 #include "analyzers/sigma/sigma_yaml.h"
 #include "common/arena.h"
+#include "common/varint.h"
+#include "ingest/sha256.h"
 
 #define MAX_LEAVES 4096u        /* values of one field in one event */
 #define MAX_FILES 100000u
@@ -172,6 +175,10 @@ struct sigma_ruleset {
 	sigma_detector *own; /* ruleset_match's detector, made on first use */
 	uint64_t events_matched, rules_evaluated;
 	size_t corr_used, corr_max; /* events kept by all correlation windows, and the most */
+	/* what detection depends on: every rule and config text loaded, the
+	 * options, the prompt model (ruleset_digest) */
+	sha256_ctx *dig;
+	char digest[SHA256_HEX_LEN + 1];
 };
 
 typedef struct key_slot {
@@ -289,7 +296,23 @@ sigma_ruleset *ruleset_new(void)
 		return NULL;
 	}
 	rs->corr_max = SIGMA_CORR_MAX_EVENTS;
+	rs->dig = sha256_new();
+	if (rs->dig == NULL) {
+		arena_free(rs->a);
+		free(rs);
+		return NULL;
+	}
 	return rs;
+}
+
+/* Adds one input of detection to the ruleset's digest: its role, length and
+ * bytes (so that no two different sequences of inputs hash alike). */
+static void digest_input(sigma_ruleset *rs, const char *role, const void *data, size_t n)
+{
+	uint64_t len = n;
+	sha256_update(rs->dig, role, strlen(role) + 1);
+	sha256_update(rs->dig, &len, sizeof len);
+	sha256_update(rs->dig, data, n);
 }
 
 void ruleset_free(sigma_ruleset *rs)
@@ -315,6 +338,7 @@ void ruleset_free(sigma_ruleset *rs)
 	free(rs->always);
 	free(rs->closing);
 	sigma_detector_free(rs->own);
+	sha256_free(rs->dig);
 	arena_free(rs->a);
 	free(rs);
 }
@@ -419,14 +443,15 @@ static lt_status load_named_lists(sigma_ruleset *rs, const sigma_ynode *m, named
 	return LT_OK;
 }
 
-static lt_status load_yaml_config(sigma_ruleset *rs, const char *path, const sigma_ynode **root,
-                                  lt_error *err)
+static lt_status load_yaml_config(sigma_ruleset *rs, const char *role, const char *path,
+                                  const sigma_ynode **root, lt_error *err)
 {
 	char *text;
 	size_t len;
 	lt_status st = read_file(path, SIGMA_YAML_MAX_BYTES, &text, &len, err);
 	if (st != LT_OK)
 		return st;
+	digest_input(rs, role, text, len);
 	sigma_ynode **docs;
 	size_t nd;
 	st = sigma_yaml_load(rs->a, text, len, &docs, &nd, err);
@@ -446,7 +471,7 @@ static lt_status load_yaml_config(sigma_ruleset *rs, const char *path, const sig
 lt_status ruleset_set_fieldmap(sigma_ruleset *rs, const char *path, lt_error *err)
 {
 	const sigma_ynode *root;
-	lt_status st = load_yaml_config(rs, path, &root, err);
+	lt_status st = load_yaml_config(rs, "fieldmap", path, &root, err);
 	if (st != LT_OK)
 		return st;
 	const sigma_ynode *m = sigma_yaml_get(root, "fieldmappings");
@@ -477,7 +502,7 @@ lt_status ruleset_set_fieldmap(sigma_ruleset *rs, const char *path, lt_error *er
 lt_status ruleset_set_placeholders(sigma_ruleset *rs, const char *path, lt_error *err)
 {
 	const sigma_ynode *root;
-	lt_status st = load_yaml_config(rs, path, &root, err);
+	lt_status st = load_yaml_config(rs, "placeholders", path, &root, err);
 	if (st != LT_OK)
 		return st;
 	const sigma_ynode *m = sigma_yaml_get(root, "placeholders");
@@ -632,6 +657,7 @@ lt_status ruleset_load_text(sigma_ruleset *rs, const char *name, const char *tex
 	const char *file = dup_str(rs->a, name);
 	if (file == NULL)
 		return oom(err);
+	digest_input(rs, "rules", text, len);
 	sigma_ynode **docs;
 	size_t nd;
 	lt_error yerr;
@@ -1397,6 +1423,25 @@ void ruleset_reset_state(sigma_ruleset *rs)
 	}
 }
 
+/* The digest of what detection depends on, once everything is loaded. The
+ * engine's own version is part of it: a new llmtrail may detect otherwise. */
+static void finish_digest(sigma_ruleset *rs)
+{
+	static const char engine[] = PACKAGE_VERSION "/detect-" SIGMA_DETECT_FORMAT;
+	unsigned char generic = rs->generic ? 1 : 0;
+	const char *model = rs->pm != NULL ? pmodel_digest(rs->pm) : "";
+	digest_input(rs, "engine", engine, sizeof engine - 1);
+	digest_input(rs, "generic", &generic, 1);
+	digest_input(rs, "prompt-model", model, strlen(model));
+	if (sha256_final_hex(rs->dig, rs->digest) != LT_OK)
+		rs->digest[0] = '\0';
+}
+
+const char *ruleset_digest(const sigma_ruleset *rs)
+{
+	return rs->compiled ? rs->digest : "";
+}
+
 lt_status ruleset_compile(sigma_ruleset *rs, lt_error *err)
 {
 	if (rs->compiled)
@@ -1434,6 +1479,7 @@ lt_status ruleset_compile(sigma_ruleset *rs, lt_error *err)
 			rs->closing[rs->nclosing++] = (uint32_t)i;
 	if ((st = build_prefilter(rs, err)) != LT_OK)
 		return st;
+	finish_digest(rs);
 	rs->compiled = true;
 	return LT_OK;
 }
@@ -1553,10 +1599,7 @@ static void walk_path(arena *a, vvec *vv, const json_value *v, const char *rest,
 
 static uint64_t hash_bytes(const char *p, size_t n)
 {
-	uint64_t h = 1469598103934665603ull;
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ (uint8_t)p[i]) * 1099511628211ull;
-	return h;
+	return lt_fnv64_add(LT_FNV64_SEED_SHORT, p, n);
 }
 
 static key_slot *key_lookup(sigma_detector *d, const char *k, size_t kn, bool insert)
@@ -2169,6 +2212,249 @@ const sigma_detection *sigma_detection_copy(const sigma_detection *det, void *me
 bool sigma_detection_empty(const sigma_detection *det)
 {
 	return det->nrecs == 0;
+}
+
+/* ---- stored detections (the case keeps them: analyze detects once)
+ *
+ * "D" | version 1 | varint nrecs, evaluations, nspans, nfeeds
+ * | per record: varint rule, evaluated, span0, nspans, feed0 | byte flags
+ *   (1 match, 2 filtered) | opt error, error_seen, fs_group, fs_value
+ * | per span: opt field | opt value | varint start, end
+ * | per feed: opt group | opt value
+ * where opt is a varint tag: 0 for NULL; 2 * (length + 1), then the bytes;
+ * or 2 * k + 1: the same bytes as the k-th string written before it in this
+ * detection (group keys repeat once per correlation a rule feeds). Every
+ * string is copied: a stored detection points into nothing but itself. */
+
+#define DET_MAGIC 'D'
+#define DET_VERSION 1
+#define DET_STRTAB 64 /* strings a detection can refer back to */
+
+typedef struct det_writer {
+	buf *b;
+	const char *s[DET_STRTAB];
+	size_t n[DET_STRTAB];
+	size_t used;
+} det_writer;
+
+static lt_status put_opt(det_writer *w, const char *s, size_t n)
+{
+	if (s == NULL)
+		return varint_put(w->b, 0);
+	for (size_t k = 0; k < w->used; k++)
+		if (w->n[k] == n && memcmp(w->s[k], s, n) == 0)
+			return varint_put(w->b, 2 * (uint64_t)k + 1);
+	if (w->used < DET_STRTAB) {
+		w->s[w->used] = s;
+		w->n[w->used++] = n;
+	}
+	if (varint_put(w->b, 2 * ((uint64_t)n + 1)) != LT_OK)
+		return LT_EFATAL;
+	return buf_append(w->b, s, n);
+}
+
+static lt_status put_opt_str(det_writer *w, const char *s)
+{
+	return put_opt(w, s, s != NULL ? strlen(s) : 0);
+}
+
+/* Spans the ordered stage can report: a hidden rule (one a correlation
+ * counts) reports only through its correlation, so its spans are not kept. */
+static uint32_t kept_spans(const sigma_detection *det, const det_rec *r)
+{
+	return det->rs->rules[r->rule]->hidden ? 0 : r->nspans;
+}
+
+static lt_status encode_rec(det_writer *w, const det_rec *r, uint32_t span0, uint32_t nspans)
+{
+	uint64_t v[] = {r->rule, r->evaluated, span0, nspans, r->feed0};
+	for (size_t i = 0; i < sizeof v / sizeof v[0]; i++)
+		if (varint_put(w->b, v[i]) != LT_OK)
+			return LT_EFATAL;
+	char flags = (char)((r->match ? 1 : 0) | (r->filtered ? 2 : 0));
+	if (buf_putc(w->b, flags) != LT_OK || put_opt_str(w, r->error) != LT_OK ||
+	    put_opt_str(w, r->error_seen) != LT_OK || put_opt_str(w, r->fs_group) != LT_OK)
+		return LT_EFATAL;
+	return put_opt_str(w, r->fs_value);
+}
+
+static lt_status encode_span(det_writer *w, const sigma_span *sp)
+{
+	lt_status st = put_opt_str(w, sp->field);
+	if (st == LT_OK)
+		st = put_opt(w, sp->value, sp->value_len);
+	if (st == LT_OK)
+		st = varint_put(w->b, sp->start);
+	return st == LT_OK ? varint_put(w->b, sp->end) : st;
+}
+
+lt_status sigma_detection_encode(const sigma_detection *det, buf *out)
+{
+	const char head[2] = {DET_MAGIC, DET_VERSION};
+	det_writer w = {.b = out};
+	uint32_t nspans = 0;
+	for (uint32_t i = 0; i < det->nrecs; i++)
+		nspans += kept_spans(det, &det->recs[i]);
+	lt_status st = buf_append(out, head, sizeof head);
+	uint64_t counts[] = {det->nrecs, det->evaluations, nspans, det->nfeeds};
+	for (size_t i = 0; st == LT_OK && i < sizeof counts / sizeof counts[0]; i++)
+		st = varint_put(out, counts[i]);
+	uint32_t span0 = 0;
+	for (uint32_t i = 0; st == LT_OK && i < det->nrecs; i++) {
+		uint32_t k = kept_spans(det, &det->recs[i]);
+		st = encode_rec(&w, &det->recs[i], span0, k);
+		span0 += k;
+	}
+	for (uint32_t i = 0; st == LT_OK && i < det->nrecs; i++)
+		for (uint32_t k = 0; st == LT_OK && k < kept_spans(det, &det->recs[i]); k++)
+			st = encode_span(&w, &det->spans[det->recs[i].span0 + k]);
+	for (uint32_t i = 0; st == LT_OK && i < det->nfeeds; i++)
+		if ((st = put_opt_str(&w, det->feeds[i].group)) == LT_OK)
+			st = put_opt(&w, det->feeds[i].value, det->feeds[i].value_len);
+	return st == LT_OK ? LT_OK : LT_EFATAL;
+}
+
+typedef struct det_reader {
+	const unsigned char *p;
+	size_t n, pos;
+	arena *a;
+	bool bad, oom;
+	const char *s[DET_STRTAB]; /* strings read so far, for back references */
+	size_t sn[DET_STRTAB];
+	size_t used;
+} det_reader;
+
+static uint64_t rd_num(det_reader *r, uint64_t max)
+{
+	uint64_t v = 0;
+	if (!r->bad && (!varint_get(r->p, r->n, &r->pos, &v) || v > max))
+		r->bad = true;
+	return r->bad ? 0 : v;
+}
+
+/* An optional string (copied NUL-terminated into the arena, or one read
+ * before it); *len its bytes. */
+static const char *rd_opt(det_reader *r, size_t *len)
+{
+	uint64_t tag = rd_num(r, UINT64_MAX);
+	if (len != NULL)
+		*len = 0;
+	if (r->bad || tag == 0)
+		return NULL;
+	if (tag & 1) {
+		uint64_t k = tag >> 1;
+		if (k >= r->used) {
+			r->bad = true;
+			return NULL;
+		}
+		if (len != NULL)
+			*len = r->sn[k];
+		return r->s[k];
+	}
+	uint64_t n = (tag >> 1) - 1;
+	if (n > r->n - r->pos) {
+		r->bad = true;
+		return NULL;
+	}
+	char *s = arena_strndup(r->a, (const char *)r->p + r->pos, (size_t)n);
+	if (s == NULL) {
+		r->oom = r->bad = true;
+		return NULL;
+	}
+	r->pos += (size_t)n;
+	if (r->used < DET_STRTAB) {
+		r->s[r->used] = s;
+		r->sn[r->used++] = (size_t)n;
+	}
+	if (len != NULL)
+		*len = (size_t)n;
+	return s;
+}
+
+static void decode_rec(det_reader *r, const sigma_ruleset *rs, det_rec *rec)
+{
+	rec->rule = (uint32_t)rd_num(r, rs->n ? rs->n - 1 : 0);
+	rec->evaluated = (uint32_t)rd_num(r, UINT32_MAX);
+	rec->span0 = (uint32_t)rd_num(r, UINT32_MAX);
+	rec->nspans = (uint32_t)rd_num(r, UINT32_MAX);
+	rec->feed0 = (uint32_t)rd_num(r, UINT32_MAX);
+	unsigned flags = 0;
+	if (r->pos < r->n)
+		flags = r->p[r->pos++];
+	else
+		r->bad = true;
+	rec->match = (flags & 1) != 0;
+	rec->filtered = (flags & 2) != 0;
+	rec->error = rd_opt(r, NULL);
+	rec->error_seen = rd_opt(r, NULL);
+	rec->fs_group = rd_opt(r, NULL);
+	rec->fs_value = rd_opt(r, NULL);
+}
+
+/* The references between the parts hold: spans and feeds of each record
+ * exist, and its rule is one of rs (same digest, so the same feeds). */
+static bool recs_consistent(const sigma_ruleset *rs, const sigma_detection *d)
+{
+	for (uint32_t i = 0; i < d->nrecs; i++) {
+		const det_rec *rec = &d->recs[i];
+		const sigma_rule *rule = rs->rules[rec->rule];
+		if ((uint64_t)rec->span0 + rec->nspans > d->nspans || rec->nspans > SIGMA_MAX_SPANS)
+			return false;
+		if (rec->match && (uint64_t)rec->feed0 + rule->nfeeds > d->nfeeds)
+			return false;
+	}
+	return true;
+}
+
+lt_status sigma_detection_decode(const sigma_ruleset *rs, const void *data, size_t n, arena *a,
+                                 const sigma_detection **out, lt_error *err)
+{
+	*out = NULL;
+	det_reader r = {.p = data, .n = n, .pos = 2, .a = a};
+	if (rs->compiled && n == 0) { /* nothing matched: the event is still counted */
+		sigma_detection *d = arena_calloc(a, sizeof *d);
+		if (d == NULL)
+			return oom(err);
+		d->rs = rs;
+		*out = d;
+		return LT_OK;
+	}
+	if (!rs->compiled || n < 2 || r.p[0] != DET_MAGIC || r.p[1] != DET_VERSION)
+		return lt_error_set(err, LT_EFILE, "stored detection: not of this format (%zu bytes)", n);
+	sigma_detection *d = arena_calloc(a, sizeof *d);
+	if (d == NULL)
+		return oom(err);
+	d->rs = rs;
+	d->nrecs = (uint32_t)rd_num(&r, rs->n);
+	d->evaluations = (uint32_t)rd_num(&r, UINT32_MAX);
+	d->nspans = (uint32_t)rd_num(&r, n);
+	d->nfeeds = (uint32_t)rd_num(&r, n);
+	det_rec *recs = r.bad ? NULL : arena_calloc(r.a, (d->nrecs + 1) * sizeof *recs);
+	sigma_span *spans = r.bad ? NULL : arena_calloc(r.a, (d->nspans + 1) * sizeof *spans);
+	det_feed *feeds = r.bad ? NULL : arena_calloc(r.a, (d->nfeeds + 1) * sizeof *feeds);
+	if (!r.bad && (recs == NULL || spans == NULL || feeds == NULL))
+		return oom(err);
+	for (uint32_t i = 0; !r.bad && i < d->nrecs; i++)
+		decode_rec(&r, rs, &recs[i]);
+	for (uint32_t i = 0; !r.bad && i < d->nspans; i++) {
+		spans[i].field = rd_opt(&r, NULL);
+		spans[i].value = rd_opt(&r, &spans[i].value_len);
+		spans[i].start = (size_t)rd_num(&r, spans[i].value_len);
+		spans[i].end = (size_t)rd_num(&r, spans[i].value_len);
+	}
+	for (uint32_t i = 0; !r.bad && i < d->nfeeds; i++) {
+		feeds[i].group = rd_opt(&r, NULL);
+		feeds[i].value = rd_opt(&r, &feeds[i].value_len);
+	}
+	if (r.oom)
+		return oom(err);
+	d->recs = recs;
+	d->spans = spans;
+	d->feeds = feeds;
+	if (r.bad || r.pos != n || !recs_consistent(rs, d))
+		return lt_error_set(err, LT_EFILE, "stored detection: damaged (%zu bytes, stopped at %zu)", n, r.pos);
+	*out = d;
+	return LT_OK;
 }
 
 /* ================================================================ ordered stage */

@@ -67,6 +67,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common/arena.h"
+#include "common/buf.h"
 #include "common/error.h"
 #include "analyzers/sigma/sigma_corr_fired.h"
 #include "ingest/event.h"
@@ -188,6 +190,29 @@ const sigma_detection *sigma_detection_copy(const sigma_detection *det, void *me
 /* True when no rule matched or failed: the ordered stage only counts the event
  * and closes windows (the result must still be passed, for time and counts). */
 bool sigma_detection_empty(const sigma_detection *det);
+
+/* ---- stored detections: detect once (analyze's index workers), match later
+ *
+ * A detection encoded into bytes that point into nothing (every string is
+ * copied), so that it can be kept in the case beside the event's header and
+ * handed to ruleset_match_detected by a later scan without the record. It is
+ * valid only for a ruleset whose ruleset_digest is the one it was made with:
+ * the digest covers every rule and config text loaded, the options that
+ * change detection, the prompt model and the engine's version
+ * (SIGMA_DETECT_FORMAT, raised whenever detection changes its results). */
+#define SIGMA_DETECT_FORMAT "1"
+
+/* SHA-256 (hex) of what detection depends on; "" before ruleset_compile. */
+const char *ruleset_digest(const sigma_ruleset *rs);
+/* Appends det's bytes to out. LT_EFATAL out of memory. */
+lt_status sigma_detection_encode(const sigma_detection *det, buf *out) LT_WUR;
+/* Reads bytes of sigma_detection_encode, made with a ruleset of the same digest
+ * as rs, into a detection allocated from a (valid as long as a and rs are);
+ * n == 0 reads as "nothing matched" (an empty detection).
+ * The bytes are not trusted: LT_EFILE when they are damaged or of another
+ * format (err says so), LT_EFATAL out of memory. */
+lt_status sigma_detection_decode(const sigma_ruleset *rs, const void *data, size_t n, arena *a,
+                                 const sigma_detection **out, lt_error *err) LT_WUR;
 
 /* The ordered stage of ruleset_match for ev, whose detection is det (from a
  * detector of this ruleset): closes due "fewer than" windows, applies

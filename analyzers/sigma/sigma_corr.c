@@ -25,6 +25,7 @@
  */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
+#include "common/hash.h"
 #endif
 #include "analyzers/sigma/sigma_corr.h"
 
@@ -584,10 +585,7 @@ void sigma_corr_free(sigma_corr *c)
 
 static uint64_t hash_str(const char *s)
 {
-	uint64_t h = 1469598103934665603ull;
-	for (; *s; s++)
-		h = (h ^ (uint8_t)*s) * 1099511628211ull;
-	return h;
+	return lt_fnv64_add_str(LT_FNV64_SEED_SHORT, s);
 }
 
 static bool rehash(sigma_corr *c)

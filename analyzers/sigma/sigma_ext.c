@@ -11,6 +11,7 @@
  */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
+#include "common/hash.h"
 #endif
 #include "analyzers/sigma/sigma_ext.h"
 
@@ -418,10 +419,7 @@ void sigma_fs_free(sigma_firstseen *fs)
 
 static uint64_t fnv(const char *s)
 {
-	uint64_t h = 1469598103934665603ull;
-	for (; *s; s++)
-		h = (h ^ (uint8_t)*s) * 1099511628211ull;
-	return h;
+	return lt_fnv64_add_str(LT_FNV64_SEED_SHORT, s);
 }
 
 static bool fs_grow(sigma_firstseen *fs)

@@ -9,6 +9,7 @@
  * text are attacker-controlled text: reports escape them like any value.
  */
 #include "analyzers/sigma/sigma_prompt.h"
+#include "common/hash.h"
 #include "common/log.h"
 
 #include <ctype.h>
@@ -140,15 +141,15 @@ static size_t word_runs(const char *s, size_t n, uint64_t *out)
 			i++;
 		if (i == n)
 			break;
-		uint64_t h = 1469598103934665603ull;
+		uint64_t h = LT_FNV64_SEED_SHORT;
 		while (i < n && isalnum((unsigned char)s[i]))
-			h = (h ^ (unsigned char)tolower((unsigned char)s[i++])) * 1099511628211ull;
+			h = lt_fnv64_byte(h, (unsigned char)tolower((unsigned char)s[i++]));
 		memmove(w, w + 1, (RUN_WORDS - 1) * sizeof *w);
 		w[RUN_WORDS - 1] = h;
 		if (++nw >= RUN_WORDS) {
 			uint64_t r = 0;
 			for (unsigned k = 0; k < RUN_WORDS; k++)
-				r = (r ^ w[k]) * 1099511628211ull + k;
+				r = (r ^ w[k]) * LT_FNV64_PRIME + k;
 			out[nout++] = r;
 		}
 	}

@@ -1,6 +1,6 @@
 // compare.js — runs an `llmtrail sql --dialect duckdb` script on DuckDB and
 // compares, rule by rule, the (rule, event uid) pairs it returns with the
-// native scan's (timeline.csv of `llmtrail analyze`: the `rules` column lists
+// native scan's (timeline.csv of `llmtrail analyze`: the `rule_ids` column lists
 // the rules that hit each event). Only events the DuckDB views read take part
 // (CloudTrail and invocation-log files of the standard layout: the native
 // side is restricted to rows from those members), and only rules the script
@@ -59,7 +59,7 @@ function nativePairs(csvPath, compiled) {
   const rows = parseCsv(fs.readFileSync(csvPath, 'utf8'));
   const head = rows.shift();
   const col = n => head.indexOf(n);
-  const [cu, cm, cr] = [col('uid'), col('member'), col('rules')];
+  const [cu, cm, cr] = [col('uid'), col('member'), col('rule_ids')];
   const pairs = new Map();
   for (const r of rows) {
     if (r.length < head.length || !readByViews(r[cm]) || r[cr] === '') continue;

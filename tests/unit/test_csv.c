@@ -22,8 +22,8 @@
 #define HEADER                                                                                     \
 	"datetime,timestamp,timestamp_desc,message,source,uid,request_id,action,service,"          \
 	"principal,access_key,account,region,source_ip,user_agent,model,error_code,"               \
-	"guardrail_action,credential,input_tokens,output_tokens,latency_ms,evidence,member,line,rules\r\n"
-#define NCOLS 26
+	"guardrail_action,credential,input_tokens,output_tokens,latency_ms,evidence,member,line,rules,rule_ids\r\n"
+#define NCOLS 27
 
 typedef struct sink {
 	FILE *f;
@@ -135,7 +135,7 @@ static void csv__row__exact_columns(void **state)
 	                    "arn:aws:iam::1:user/a from 198.51.100.7 on anthropic.claude,cloudtrail,e1,r1,"
 	                    "InvokeModel,bedrock.amazonaws.com,arn:aws:iam::1:user/a,ASIAXXX,1,us-east-1,"
 	                    "198.51.100.7,\"aws-cli/2, python\",anthropic.claude,,,,10,20,300,ev.json.gz,"
-	                    "m/x.json,4,r-a;r-b\r\n");
+	                    "m/x.json,4,r-a;r-b,r-a;r-b\r\n");
 	free(out);
 }
 
@@ -150,7 +150,7 @@ static void csv__absent_fields__empty_cells(void **state)
 	e.source = rpt_s("invocation");
 	assert_int_equal(report_csv_row(s.c, &e, NULL, 0, NULL), LT_OK);
 	char *out = close_sink(&s);
-	assert_string_equal(out, HEADER ",,Invocation Time,(event),invocation,,,,,,,,,,,,,,,,,,,,,\r\n");
+	assert_string_equal(out, HEADER ",,Invocation Time,(event),invocation,,,,,,,,,,,,,,,,,,,,,,\r\n");
 	free(out);
 }
 
@@ -173,7 +173,7 @@ static void csv__formula__neutralised_exactly(void **state)
 	                    "2024-05-01T12:00:00.000000Z,1714564800000000,Event Time,"
 	                    "\"'=cmd|' /C calc'!A0 by @SUM(1+1)*cmd|' /C calc'!A0 on +cmd|' /C calc'!A0\","
 	                    "cloudtrail,,,\"'=cmd|' /C calc'!A0\",,\"'@SUM(1+1)*cmd|' /C calc'!A0\",,,,,"
-	                    "\"'-2+3+cmd|' /C calc'!A0\",\"'+cmd|' /C calc'!A0\",,,,,,,,,,\r\n");
+	                    "\"'-2+3+cmd|' /C calc'!A0\",\"'+cmd|' /C calc'!A0\",,,,,,,,,,,\r\n");
 	free(out);
 }
 
@@ -246,8 +246,9 @@ static void csv__rules_column__from_report(void **state)
 	e.uid = rpt_s("req-9");
 	assert_int_equal(report_csv_row_from(s.c, r, &e, NULL), LT_OK);
 	char *out = close_sink(&s);
-	assert_non_null(strstr(out, ",req-1,,,,,,,,,,,,,,,,,,,,aws-key-in-prompt;bedrock-access-denied\r\n"));
-	assert_non_null(strstr(out, ",req-9,,,,,,,,,,,,,,,,,,,,\r\n"));
+	assert_non_null(strstr(out, ",req-1,,,,,,,,,,,,,,,,,,,,AWS access key in a prompt (high);Repeated AccessDenied on Bedrock "
+	                            "(critical),aws-key-in-prompt;bedrock-access-denied\r\n"));
+	assert_non_null(strstr(out, ",req-9,,,,,,,,,,,,,,,,,,,,,\r\n"));
 	free(out);
 	report_free(r);
 }

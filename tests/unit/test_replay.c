@@ -480,10 +480,11 @@ typedef struct prep_probe {
 	uint64_t fail_at; /* 0: never */
 } prep_probe;
 
-static lt_status probe_prepare(void *ctx, event *ev, arena *a, lt_error *err)
+static lt_status probe_prepare(void *ctx, event *ev, const detblock_entry *stored, arena *a, lt_error *err)
 {
 	prep_probe *pp = ctx;
 	pp->calls++;
+	assert_null(stored); /* no detections were asked for */
 	if (pp->fail_at != 0 && ev->seq == pp->fail_at)
 		return lt_error_set(err, LT_EFATAL, "probe stops at %llu", (unsigned long long)ev->seq);
 	uint64_t *mark = arena_alloc(a, sizeof *mark);

@@ -1776,6 +1776,140 @@ static void sigma_detect__stored_copy__valid_after_detector_moved_on(void **s)
 	free_events(&el);
 }
 
+/* Detections encoded into bytes (what the case stores) and decoded into
+ * another ruleset loaded from the same text: the same digest, and the same
+ * hits, in the same order, with the same statistics as ruleset_match. */
+static void **encode_all(const sigma_ruleset *rs, const evlist *el, size_t **lens)
+{
+	sigma_detector *d = sigma_detector_new(rs);
+	assert_non_null(d);
+	void **bytes = calloc(el->n, sizeof *bytes);
+	*lens = calloc(el->n, sizeof **lens);
+	assert_non_null(bytes);
+	assert_non_null(*lens);
+	for (size_t i = 0; i < el->n; i++) {
+		const sigma_detection *det;
+		assert_int_equal(sigma_detect(d, &el->ev[i], &det), LT_OK);
+		buf b;
+		buf_init(&b, 0);
+		if (!sigma_detection_empty(det)) /* as the index stores it: nothing for no hit */
+			assert_int_equal(sigma_detection_encode(det, &b), LT_OK);
+		(*lens)[i] = b.len;
+		bytes[i] = buf_detach(&b, &(*lens)[i]);
+	}
+	sigma_detector_free(d);
+	return bytes;
+}
+
+static void sigma_detect__encoded__same_hits_after_decode(void **s)
+{
+	(void)s;
+	evlist el = parse_events(TWO_STAGE_EVENTS, TWO_STAGE_N, 2);
+	sigma_ruleset *ra = two_stage_rules(), *rb = two_stage_rules(), *rc = two_stage_rules();
+	assert_int_equal(strlen(ruleset_digest(ra)), 64);
+	assert_string_equal(ruleset_digest(ra), ruleset_digest(rb));
+	size_t *lens;
+	void **bytes = encode_all(rc, &el, &lens); /* encoded with one ruleset, read with another */
+	trace ta = {NULL, 0, 0, 0, 0, 0}, tb = {NULL, 0, 0, 0, 0, 0};
+	trace_match(ra, &el, &ta);
+	arena *a = arena_new(0, 0);
+	assert_non_null(a);
+	for (size_t i = 0; i < el.n; i++) {
+		const sigma_detection *det = NULL;
+		lt_error err;
+		assert_int_equal(sigma_detection_decode(rb, bytes[i], lens[i], a, &det, &err), LT_OK);
+		tb.at = el.ev[i].time_us;
+		assert_int_equal(ruleset_match_detected(rb, &el.ev[i], det, on_trace, &tb), LT_OK);
+	}
+	tb.at = -1;
+	assert_int_equal(ruleset_finish(rb, on_trace, &tb), LT_OK);
+	assert_non_null(ta.s);
+	assert_string_equal(ta.s, tb.s);
+	ruleset_stats sa, sb;
+	ruleset_get_stats(ra, &sa);
+	ruleset_get_stats(rb, &sb);
+	assert_int_equal(sa.events, sb.events);
+	for (size_t i = 0; i < el.n; i++)
+		free(bytes[i]);
+	free(bytes);
+	free(lens);
+	free(ta.s);
+	free(tb.s);
+	arena_free(a);
+	ruleset_free(ra);
+	ruleset_free(rb);
+	ruleset_free(rc);
+	free_events(&el);
+}
+
+/* The digest names what detection depends on: one more space in a rule
+ * changes it; the same texts in the same order give the same. */
+static void sigma_detect__digest__follows_rule_text(void **s)
+{
+	(void)s;
+	sigma_ruleset *ra = two_stage_rules();
+	size_t n = strlen(TWO_STAGE_RULES);
+	char *edited = malloc(n + 2);
+	assert_non_null(edited);
+	memcpy(edited, TWO_STAGE_RULES, n);
+	memcpy(edited + n, "\n", 2);
+	sigma_ruleset *rb = corr_rules(edited);
+	assert_string_not_equal(ruleset_digest(ra), ruleset_digest(rb));
+	sigma_ruleset *uncompiled = ruleset_new();
+	assert_string_equal(ruleset_digest(uncompiled), "");
+	ruleset_free(uncompiled);
+	free(edited);
+	ruleset_free(ra);
+	ruleset_free(rb);
+}
+
+/* Stored bytes come from a case file that may be damaged or hostile: every
+ * cut and every flipped byte is an LT_EFILE or a valid detection, never a
+ * crash or a read out of bounds (ASan/UBSan run this too). */
+static void sigma_detect__damaged_bytes__refused_or_valid(void **s)
+{
+	(void)s;
+	evlist el = parse_events(TWO_STAGE_EVENTS, TWO_STAGE_N, 1);
+	sigma_ruleset *rs = two_stage_rules();
+	size_t *lens;
+	void **bytes = encode_all(rs, &el, &lens);
+	arena *a = arena_new(0, 0);
+	assert_non_null(a);
+	size_t tried = 0;
+	for (size_t i = 0; i < el.n; i++) {
+		if (lens[i] == 0)
+			continue;
+		unsigned char *p = bytes[i];
+		for (size_t cut = 1; cut < lens[i]; cut++) {
+			const sigma_detection *det = (const sigma_detection *)p;
+			lt_error err;
+			assert_int_equal(sigma_detection_decode(rs, p, cut, a, &det, &err), LT_EFILE);
+			assert_null(det);
+			assert_non_null(strstr(err.msg, "stored detection"));
+			tried++;
+		}
+		for (size_t k = 0; k < lens[i]; k++)
+			for (unsigned bit = 0; bit < 8; bit++) {
+				p[k] ^= (unsigned char)(1u << bit);
+				const sigma_detection *det = NULL;
+				lt_error err;
+				lt_status st = sigma_detection_decode(rs, p, lens[i], a, &det, &err);
+				assert_true(st == LT_OK || st == LT_EFILE);
+				assert_true((st == LT_OK) == (det != NULL));
+				p[k] ^= (unsigned char)(1u << bit);
+			}
+		arena_reset(a);
+	}
+	assert_true(tried > 10);
+	for (size_t i = 0; i < el.n; i++)
+		free(bytes[i]);
+	free(bytes);
+	free(lens);
+	arena_free(a);
+	ruleset_free(rs);
+	free_events(&el);
+}
+
 /* ---- threads */
 
 #define THREAD_ROUNDS 40
@@ -1956,6 +2090,9 @@ int main(void)
 	    cmocka_unit_test(sigma_ext__validators_and_exclusions__filter_regex_matches),
 	    cmocka_unit_test(sigma_detect__two_stages__same_hits_as_ruleset_match),
 	    cmocka_unit_test(sigma_detect__stored_copy__valid_after_detector_moved_on),
+	    cmocka_unit_test(sigma_detect__encoded__same_hits_after_decode),
+	    cmocka_unit_test(sigma_detect__digest__follows_rule_text),
+	    cmocka_unit_test(sigma_detect__damaged_bytes__refused_or_valid),
 	    cmocka_unit_test(sigma_detect__two_threads_one_ruleset__same_results_as_one),
 	    cmocka_unit_test(sigma_detect__detect_ahead_while_ordered_stage_runs__same_hits),
 	};
