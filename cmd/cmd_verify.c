@@ -31,6 +31,7 @@
 #include "cmd/commands.h"
 #include "cmd/custodyrun.h"
 #include "cmd/exitcode.h"
+#include "cmd/progress.h"
 #include "cmd/withcase.h"
 #include "common/buf.h"
 #include "common/log.h"
@@ -167,13 +168,33 @@ static int write_results(case_db *c, const vf_ctx *ctx, const verify_result *v, 
 	return rc;
 }
 
+/* The progress line of the phase verify is in (a new line per phase). */
+typedef struct vf_progress {
+	progress *p;
+	const char *phase;
+} vf_progress;
+
+static void on_progress(void *vctx, const char *phase, uint64_t done, uint64_t total)
+{
+	vf_progress *vp = vctx;
+	if (vp->phase != phase) {
+		progress_end(vp->p);
+		vp->p = progress_new("verify", phase, total);
+		vp->phase = phase;
+	}
+	progress_step(vp->p, done);
+}
+
 static int run_verify(case_db *c, void *vctx)
 {
 	const vf_ctx *ctx = vctx;
 	lt_error err;
 	lt_error_clear(&err);
 	verify_result *v = NULL;
-	if (verify_case(c, ctx->keys, &v, &err) != LT_OK) {
+	vf_progress vp = {NULL, NULL};
+	lt_status vs = verify_case_progress(c, ctx->keys, progress_wanted() ? on_progress : NULL, &vp, &v, &err);
+	progress_end(vp.p);
+	if (vs != LT_OK) {
 		log_lt_error(&err);
 		return LT_EXIT_FATAL;
 	}

@@ -67,6 +67,13 @@ void progress_update(progress *p, uint64_t done)
 {
 	if (p == NULL || (++p->calls & 1023) != 0)
 		return;
+	progress_step(p, done);
+}
+
+void progress_step(progress *p, uint64_t done)
+{
+	if (p == NULL)
+		return;
 	double t = now_s();
 	if (t - p->last_draw < 1.0 / PROGRESS_HZ)
 		return;

@@ -25,6 +25,9 @@ typedef struct progress progress;
 progress *progress_new(const char *label, const char *what, uint64_t total);
 /* done so far; cheap to call often (it reads the clock only every 1,024 calls). */
 void progress_update(progress *p, uint64_t done);
+/* The same for steps that each take a while (a digest and its log files):
+ * the clock is read on every call. */
+void progress_step(progress *p, uint64_t done);
 /* Clears the line and frees p. */
 void progress_end(progress *p);
 

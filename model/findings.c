@@ -35,6 +35,8 @@ typedef struct fnd {
 	rpt_finding pub;
 	rpt_event *events; /* arena; pub.events aliases it */
 	size_t ev_alloc;
+	rpt_str *uids; /* arena; pub.event_uids aliases it */
+	size_t uid_alloc;
 	uint64_t last_event_key; /* the last event's event_key */
 } fnd;
 
@@ -54,6 +56,7 @@ struct findings {
 	strmap *byuid;  /* source \0 uid -> hitnode index + 1, events without a seq */
 	hitnode *nodes;
 	size_t nnodes, nodes_alloc;
+	size_t uids_total; /* event uids listed over all findings */
 };
 
 findings *findings_new(const rpt_options *o)
@@ -525,6 +528,34 @@ static lt_status open_finding(findings *fs, size_t rule, const rpt_pair *g, size
 	return LT_OK;
 }
 
+/* Lists the event's uid on the finding, within RPT_MAX_EVENT_UIDS per
+ * finding and RPT_EVENT_UIDS_TOTAL over all; else counts it omitted. */
+static lt_status list_uid(findings *fs, fnd *f, rpt_str uid)
+{
+	if (uid.n == 0 || f->pub.nevent_uids >= RPT_MAX_EVENT_UIDS || fs->uids_total >= RPT_EVENT_UIDS_TOTAL) {
+		f->pub.event_uids_omitted++;
+		return LT_OK;
+	}
+	if (f->pub.nevent_uids == f->uid_alloc) {
+		size_t na = f->uid_alloc ? f->uid_alloc * 2 : 4;
+		if (na > RPT_MAX_EVENT_UIDS)
+			na = RPT_MAX_EVENT_UIDS;
+		rpt_str *nu = arena_alloc(fs->a, na * sizeof *nu);
+		if (nu == NULL)
+			return LT_EFATAL;
+		if (f->pub.nevent_uids)
+			memcpy(nu, f->uids, f->pub.nevent_uids * sizeof *nu);
+		f->uids = nu;
+		f->uid_alloc = na;
+		f->pub.event_uids = nu;
+	}
+	if (!copy_str(fs->a, uid, &f->uids[f->pub.nevent_uids]))
+		return LT_EFATAL;
+	f->pub.nevent_uids++;
+	fs->uids_total++;
+	return LT_OK;
+}
+
 static lt_status append_event(findings *fs, fnd *f, const rpt_event_in *ev,
                               const rpt_match_in *m, size_t nm)
 {
@@ -536,6 +567,8 @@ static lt_status append_event(findings *fs, fnd *f, const rpt_event_in *ev,
 	}
 	f->last_event_key = key;
 	f->pub.count++;
+	if (list_uid(fs, f, ev->uid) != LT_OK)
+		return LT_EFATAL;
 	if (ev->time_us < f->pub.first_us)
 		f->pub.first_us = ev->time_us;
 	if (ev->time_us > f->pub.last_us)

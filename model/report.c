@@ -27,6 +27,7 @@
 
 #include "common/arena.h"
 #include "model/findings.h"
+#include "model/scope.h"
 #include "model/strmap.h"
 
 #define MAX_BUCKETS 250000 /* ~28 years of hours */
@@ -56,6 +57,9 @@ struct report {
 	size_t nsources;
 	strmap *principals, *ips;
 	uint64_t other_principals, other_ips;
+	scope scope;
+	bool scoped;
+	uint64_t hits_filtered;
 };
 
 /* ---- names -------------------------------------------------------------- */
@@ -82,8 +86,8 @@ lt_status rpt_level_parse(const char *s, rpt_level *out)
 const char *rpt_outcome_name(rpt_outcome o)
 {
 	static const char *const names[] = {"passed", "fired", "not applicable", "unsupported",
-	                                    "failed"};
-	return (unsigned)o <= RPT_FAILED ? names[o] : "unknown";
+	                                    "failed", "filtered"};
+	return (unsigned)o <= RPT_FILTERED ? names[o] : "unknown";
 }
 
 const char *rpt_severity_name(rpt_severity s)
@@ -240,11 +244,29 @@ lt_status report_add_pack(report *r, const char *name, const char *path, const c
 	return LT_OK;
 }
 
+/* n C strings copied into the arena as *out; false out of memory. */
+static bool dup_list(report *r, const char *const *in, size_t n, const rpt_str **out, size_t *nout)
+{
+	*out = NULL;
+	*nout = 0;
+	if (n == 0)
+		return true;
+	rpt_str *v = arena_alloc(r->a, n * sizeof *v);
+	if (v == NULL)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!dup_c(r, in[i], &v[i]))
+			return false;
+	*out = v;
+	*nout = n;
+	return true;
+}
+
 lt_status report_add_rule(report *r, const rpt_rule_in *in, size_t *index, lt_error *err)
 {
 	if (in == NULL || in->pack == NULL || in->id == NULL)
 		return lt_error_set(err, LT_EITEM, "report: rule without pack or id");
-	if ((unsigned)in->level >= RPT_NLEVELS || (unsigned)in->outcome > RPT_FAILED)
+	if ((unsigned)in->level >= RPT_NLEVELS || (unsigned)in->outcome >= RPT_NOUTCOMES)
 		return lt_error_set(err, LT_EITEM, "report: rule %s: bad level or outcome", in->id);
 	rpt_rule *ru = vec_push(&r->rules, sizeof *ru);
 	if (ru == NULL)
@@ -257,16 +279,10 @@ lt_status report_add_rule(report *r, const rpt_rule_in *in, size_t *index, lt_er
 	    !dup_c(r, in->file, &ru->file) || !dup_c(r, in->description, &ru->description) ||
 	    !dup_c(r, in->reason, &ru->reason))
 		return oom(err);
-	if (in->ntags) {
-		rpt_str *tags = arena_alloc(r->a, in->ntags * sizeof *tags);
-		if (tags == NULL)
-			return oom(err);
-		for (size_t i = 0; i < in->ntags; i++)
-			if (!dup_c(r, in->tags[i], &tags[i]))
-				return oom(err);
-		ru->tags = tags;
-		ru->ntags = in->ntags;
-	}
+	if (!dup_list(r, in->tags, in->ntags, &ru->tags, &ru->ntags) ||
+	    !dup_list(r, in->falsepositives, in->nfalsepositives, &ru->falsepositives, &ru->nfalsepositives) ||
+	    !dup_list(r, in->references, in->nreferences, &ru->references, &ru->nreferences))
+		return oom(err);
 	if (index != NULL)
 		*index = r->rules.n - 1;
 	return LT_OK;
@@ -275,7 +291,7 @@ lt_status report_add_rule(report *r, const rpt_rule_in *in, size_t *index, lt_er
 lt_status report_set_rule_outcome(report *r, size_t rule, rpt_outcome o, const char *reason,
                                   lt_error *err)
 {
-	if (rule >= r->rules.n || (unsigned)o > RPT_FAILED)
+	if (rule >= r->rules.n || (unsigned)o >= RPT_NOUTCOMES)
 		return lt_error_set(err, LT_EITEM, "report: no rule %zu or bad outcome", rule);
 	rpt_rule *ru = (rpt_rule *)r->rules.v + rule;
 	ru->outcome = o;
@@ -431,18 +447,41 @@ lt_status report_add_hit(report *r, size_t rule, const rpt_pair *group, size_t n
 {
 	if (rule >= r->rules.n)
 		return lt_error_set(err, LT_EITEM, "report: hit for unknown rule %zu", rule);
+	rpt_rule *ru = (rpt_rule *)r->rules.v + rule;
+	if (r->scoped && !scope_admits(&r->scope, ru->level, ev)) {
+		ru->filtered++;
+		r->hits_filtered++;
+		if (ru->outcome == RPT_PASSED)
+			ru->outcome = RPT_FILTERED;
+		return LT_OK;
+	}
 	bool opened = false;
 	lt_status st = findings_add_hit(r->fs, rule, group, ngroup, ev, matches, nmatches, &opened,
 	                                err);
 	if (st != LT_OK)
 		return st;
-	rpt_rule *ru = (rpt_rule *)r->rules.v + rule;
 	ru->hits++;
 	if (opened)
 		ru->findings++;
-	if (ru->outcome == RPT_PASSED)
+	if (ru->outcome == RPT_PASSED || ru->outcome == RPT_FILTERED)
 		ru->outcome = RPT_FIRED;
 	return LT_OK;
+}
+
+void report_set_scope(report *r, const scope *s)
+{
+	r->scope = *s;
+	r->scoped = true;
+}
+
+bool report_scope_needs_header(const report *r)
+{
+	return r->scoped && scope_has_fields(&r->scope);
+}
+
+uint64_t report_hits_filtered(const report *r)
+{
+	return r->hits_filtered;
 }
 
 /* ---- dashboard, integrity ------------------------------------------------ */

@@ -50,8 +50,10 @@ typedef enum rpt_outcome {
 	RPT_FIRED = 1,          /* ran, at least one finding */
 	RPT_NOT_APPLICABLE = 2, /* its log source is absent from the case */
 	RPT_UNSUPPORTED = 3,    /* uses a feature llmtrail does not implement (reason) */
-	RPT_FAILED = 4          /* could not load or errored while running (reason) */
+	RPT_FAILED = 4,         /* could not load or errored while running (reason) */
+	RPT_FILTERED = 5        /* ran; every hit was outside the scope asked for (report_set_scope) */
 } rpt_outcome;
+#define RPT_NOUTCOMES 6
 
 typedef enum rpt_severity {
 	RPT_SEV_INFO = 0,
@@ -124,6 +126,10 @@ typedef struct rpt_rule_in {
 	rpt_level level;
 	rpt_outcome outcome; /* PASSED unless known otherwise; a hit makes it FIRED */
 	const char *reason;  /* for NOT_APPLICABLE / UNSUPPORTED / FAILED */
+	const char *const *falsepositives; /* Sigma falsepositives: what else makes it fire */
+	size_t nfalsepositives;
+	const char *const *references;     /* Sigma references (URLs, documents) */
+	size_t nreferences;
 } rpt_rule_in;
 
 /* *index receives the rule's index for report_add_hit (may be NULL). */
@@ -171,6 +177,17 @@ bool report_hit_keeps_event(report *r, size_t rule, const rpt_pair *group, size_
 lt_status report_add_hit(report *r, size_t rule, const rpt_pair *group, size_t ngroup,
                          const rpt_event_in *ev, const rpt_match_in *matches, size_t nmatches,
                          lt_error *err) LT_WUR;
+
+/* The investigator's filter (model/scope.h), copied; its strings are
+ * borrowed. Every later report_add_hit outside it is counted in the rule's
+ * `filtered` and dropped. Without a call, every hit is kept. */
+struct scope;
+void report_set_scope(report *r, const struct scope *s);
+/* True when a scope with field filters is set: a hit's event must then carry
+ * its header (principal, key, ...) for report_add_hit to judge it. */
+bool report_scope_needs_header(const report *r);
+/* Hits dropped by the scope, over all rules. */
+uint64_t report_hits_filtered(const report *r);
 
 /* Usage dashboard: tables and charts, in the order added. */
 lt_status report_add_table(report *r, const char *title, size_t ncols, const char *const *cols,
@@ -293,10 +310,13 @@ typedef struct rpt_rule {
 	uint64_t line;
 	const rpt_str *tags;
 	size_t ntags;
+	const rpt_str *falsepositives, *references;
+	size_t nfalsepositives, nreferences;
 	rpt_level level;
 	rpt_outcome outcome;
 	uint64_t findings; /* findings opened */
 	uint64_t hits;     /* hits (events) */
+	uint64_t filtered; /* hits outside the scope (report_set_scope), not kept */
 } rpt_rule;
 
 typedef struct rpt_evidence {

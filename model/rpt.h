@@ -63,6 +63,8 @@ typedef enum rpt_level {
 #define RPT_TOP_CAP 50000         /* distinct principals / IPs counted */
 #define RPT_MAX_SOURCES 8         /* distinct event sources in the timeline; more go to "other" */
 #define RPT_HIT_INDEX_CAP 4000000 /* (event, rule) pairs of events without a seq remembered */
+#define RPT_MAX_EVENT_UIDS 10000  /* event uids listed per finding */
+#define RPT_EVENT_UIDS_TOTAL 2000000 /* event uids listed over all findings */
 
 /* ---- options ----------------------------------------------------------- */
 
@@ -158,6 +160,10 @@ typedef struct rpt_finding {
 	uint64_t count;        /* events in the finding */
 	const rpt_event *events;
 	size_t nevents;        /* kept; count - nevents were counted only */
+	const rpt_str *event_uids; /* every event's uid, in hit order (capped: RPT_MAX_EVENT_UIDS) */
+	size_t nevent_uids;
+	uint64_t event_uids_omitted; /* events past the caps, or hit without their uid (a
+	                                correlation's counted-only events) */
 	double confidence;     /* 0..1; -1 until report_assess_finding */
 	rpt_str level_reason;  /* why its level (and confidence); empty until assessed */
 } rpt_finding;

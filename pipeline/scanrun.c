@@ -58,6 +58,7 @@
 #include "reports/manifest.h"
 #include "reports/markdown.h"
 #include "reports/reportset.h"
+#include "model/scope.h"
 #include "store/case.h"
 #include "store/caseq.h"
 #include "store/custody.h"
@@ -140,6 +141,11 @@ static int parse_time(const char *what, const char *value, int64_t *out)
 int scan_apply_option(scan_options *o, const cli_option *opt, const char *v)
 {
 	const char *n = opt->name;
+	valmatch_field fld = valmatch_field_of(n);
+	if (fld != VM_NFIELDS) {
+		o->match[fld] = v;
+		return 0;
+	}
 	if (strcmp(n, "output") == 0)
 		o->out_dir = v;
 	else if (strcmp(n, "rules") == 0) {
@@ -414,6 +420,14 @@ static lt_status register_rules(scan *s, const rule_root *roots, size_t nroots, 
 			ntags = 64;
 		for (size_t t = 0; t < ntags; t++)
 			tags[t] = sigma_rule_tag(rule, t);
+		const char *fps[16], *refs[16];
+		size_t nfps = sigma_rule_nfalsepositives(rule), nrefs = sigma_rule_nreferences(rule);
+		nfps = nfps > 16 ? 16 : nfps;
+		nrefs = nrefs > 16 ? 16 : nrefs;
+		for (size_t t = 0; t < nfps; t++)
+			fps[t] = sigma_rule_falsepositive(rule, t);
+		for (size_t t = 0; t < nrefs; t++)
+			refs[t] = sigma_rule_reference(rule, t);
 		char idbuf[512];
 		const char *id = sigma_rule_id(rule);
 		if (id[0] == '\0') {
@@ -437,6 +451,10 @@ static lt_status register_rules(scan *s, const rule_root *roots, size_t nroots, 
 			.level = rule_level(rule),
 			.outcome = RPT_PASSED,
 			.reason = NULL,
+			.falsepositives = fps,
+			.nfalsepositives = nfps,
+			.references = refs,
+			.nreferences = nrefs,
 		};
 		switch (sigma_rule_state(rule)) {
 		case SIGMA_ERROR:
@@ -458,7 +476,7 @@ static lt_status register_rules(scan *s, const rule_root *roots, size_t nroots, 
 				                ? "log source not handled by llmtrail"
 				                : "no events of this log source in the case";
 			} else if (in.level < s->o->min_level) {
-				in.outcome = RPT_NOT_APPLICABLE;
+				in.outcome = RPT_FILTERED;
 				in.reason = "below --min-level";
 			} else {
 				s->rule_active[i] = true;
@@ -865,7 +883,7 @@ static lt_status add_correlation(hit_ctx *h, size_t ri, const sigma_hit *hit)
 		replay *rp = NULL;
 		if (h->ev != NULL && ce->seq == h->ev->seq)
 			e = h->rev; /* the completing event: full header */
-		else if (report_hit_keeps_event(h->s->r, ri, &group, ngroup, &e) &&
+		else if ((report_hit_keeps_event(h->s->r, ri, &group, ngroup, &e) || report_scope_needs_header(h->s->r)) &&
 		         !lookup_event(h->s->c, ce, &rp, &e))
 			h->s->corr_lookups_missed++;
 		e.seq = ce->seq;
@@ -1461,7 +1479,7 @@ static void print_summary(const scan *s)
 		       (unsigned long long)counts[l], name, counts[l] ? term_off(stdout) : "");
 	}
 	fputc('\n', stdout);
-	size_t fired = 0, na = 0, unsupported = 0, failed = 0, passed = 0;
+	size_t fired = 0, na = 0, unsupported = 0, failed = 0, passed = 0, filtered = 0;
 	for (size_t i = 0; i < report_nrules(s->r); i++) {
 		switch (report_rule(s->r, i)->outcome) {
 		case RPT_FIRED:
@@ -1479,10 +1497,16 @@ static void print_summary(const scan *s)
 		case RPT_FAILED:
 			failed++;
 			break;
+		case RPT_FILTERED:
+			filtered++;
+			break;
 		}
 	}
-	printf("rules: %zu fired, %zu passed, %zu not applicable, %zu unsupported, %zu failed\n", fired,
+	printf("rules: %zu fired, %zu passed, %zu not applicable, %zu unsupported, %zu failed", fired,
 	       passed, na, unsupported, failed);
+	if (filtered)
+		printf(", %zu filtered", filtered);
+	fputc('\n', stdout);
 	if (s->fail_rules > 0)
 		printf("rule errors: %llu event(s) in %zu rule(s)\n", (unsigned long long)s->fail_events,
 		       s->fail_rules);
@@ -1499,6 +1523,32 @@ static void print_summary(const scan *s)
 		printf("report: %s/report.html\n", s->o->out_dir);
 	else
 		printf("reports: %s/\n", s->o->out_dir);
+}
+
+/* --min-level, --since, --until and the field filters, for every finding source. */
+static void set_scope(scan *s)
+{
+	scope sc;
+	scope_init(&sc);
+	sc.since_us = s->o->since_us;
+	sc.until_us = s->o->until_us;
+	sc.min_level = s->o->min_level;
+	memcpy(sc.match, s->o->match, sizeof sc.match);
+	report_set_scope(s->r, &sc);
+}
+
+/* When the filters left nothing: say so, and how values match. */
+static void hint_empty_scope(const scan *s)
+{
+	scope sc;
+	scope_init(&sc);
+	memcpy(sc.match, s->o->match, sizeof sc.match);
+	char what[512];
+	if (report_nfindings(s->r) > 0 || scope_describe(&sc, what, sizeof what) == 0)
+		return;
+	fprintf(stderr, "llmtrail: hint: no finding's event matches %s (%llu hits outside the filters; values match "
+	                "any case, as globs, or the part of an ARN after its last '/'; see `llmtrail stats`)\n",
+	        what, (unsigned long long)report_hits_filtered(s->r));
 }
 
 void scan_run(const char *case_path, const scan_options *o, exit_state *ex)
@@ -1528,8 +1578,10 @@ void scan_run(const char *case_path, const scan_options *o, exit_state *ex)
 		st = case_get_totals(s.c, &s.totals, &err);
 	if (st == LT_OK && (s.r = report_new(&ro)) == NULL)
 		st = lt_error_set(&err, LT_EFATAL, "out of memory");
-	if (st == LT_OK)
+	if (st == LT_OK) {
+		set_scope(&s);
 		st = report_set_run(s.r, PACKAGE_VERSION, o->command_line, report_now_us(), case_path, &err);
+	}
 	if (st == LT_OK)
 		st = load_rules(&s, &err);
 	if (st == LT_OK) {
@@ -1569,6 +1621,7 @@ void scan_run(const char *case_path, const scan_options *o, exit_state *ex)
 		exit_state_note(ex, LT_EXIT_FATAL);
 	} else {
 		print_summary(&s);
+		hint_empty_scope(&s);
 		if (report_verdict(s.r) == RPT_VERDICT_NO_EVIDENCE) {
 			fprintf(stderr, "llmtrail: error: no event could be read from the evidence: nothing was "
 			                "analysed (see the problems above)\n");

@@ -25,6 +25,7 @@
 #include "cmd/cli.h"
 #include "analyzers/sigma/sigma.h"
 #include "cmd/exitcode.h"
+#include "common/valmatch.h"
 #include "model/report.h"
 
 #define SCAN_FMT_HTML 0x01u
@@ -42,6 +43,7 @@ typedef struct scan_options {
 	bool default_rules;
 	int64_t since_us, until_us;
 	rpt_level min_level, fail_on;
+	const char *match[VM_NFIELDS]; /* --principal .. --action: findings' events (model/scope.h) */
 	unsigned formats;
 	bool redact;
 	const char *public_keys[SCAN_MAX_RULE_PATHS]; /* --public-keys, repeatable */
@@ -71,7 +73,8 @@ int scan_options_check(const scan_options *o);
 	{"no-default-rules", 0, NULL, "do not load the shipped rule packs"}, \
 	{"since", 0, "TIME", "only events at or after TIME (ISO-8601)"}, \
 	{"until", 0, "TIME", "only events before TIME (ISO-8601)"}, \
-	{"min-level", 0, "LEVEL", "report findings at or above LEVEL (informational|low|medium|high|critical)"}, \
+	{"min-level", 0, "LEVEL", "report findings at or above LEVEL (informational|low|medium|high|critical), built-in ones too"}, \
+	FILTER_CLI_OPTION_ROWS \
 	{"fail-on", 0, "LEVEL", "exit 1 when a finding is at or above LEVEL (default: high; none to disable)"}, \
 	{"format", 'f', "LIST", "outputs to write: html,junit,jsonl,csv,md (default: all)"}, \
 	{"no-redact", 0, NULL, "show matched secrets in full in reports"}, \

@@ -94,8 +94,8 @@ static void badge(const hw *w, rpt_level l)
 
 static const char *outcome_class(rpt_outcome o)
 {
-	static const char *const c[] = {"passed", "fired", "na", "unsupported", "failed"};
-	return (unsigned)o <= RPT_FAILED ? c[o] : "failed";
+	static const char *const c[] = {"passed", "fired", "na", "unsupported", "failed", "na"};
+	return (unsigned)o < RPT_NOUTCOMES ? c[o] : "failed";
 }
 
 /* ---- head --------------------------------------------------------------- */
@@ -115,7 +115,11 @@ static const char css[] =
 	"main{max-width:1320px;margin:0 auto;background:#fff;padding:10px 28px 40px}\n"
 	"h2{font-size:18px;margin:30px 0 10px;padding-bottom:4px;border-bottom:2px solid var(--head)}\n"
 	"h3{font-size:15px;margin:18px 0 8px}\n"
-	".verdict{font-size:15.5px;font-weight:600;padding:10px 14px;border-radius:6px;margin:14px 0}\n"
+	".verdict{font-size:15.5px;font-weight:600;padding:10px 14px;border-radius:6px;margin:14px 0;color:var(--fg)}\n"
+	"header.top .verdict{margin:10px 0 0}\n"
+	"ul.rl{margin:0;padding-left:18px;overflow-wrap:anywhere}\n"
+	".triage{background:#fff;color:var(--fg);border-radius:6px;padding:6px 14px;margin:8px 0 0;font-size:13px;"
+	"overflow-wrap:anywhere}.triage p{margin:4px 0}.triage ul{margin:2px 0 4px;padding-left:20px}\n"
 	".verdict.fail{background:#fdecea;border-left:6px solid var(--high)}\n"
 	".verdict.pass{background:#e9f6ee;border-left:6px solid #1e8449}\n"
 	".verdict.notgated,.verdict.incomplete,.verdict.noevidence{background:#fff6e0;border-left:6px solid #b9770e}\n"
@@ -207,33 +211,6 @@ static void head(const hw *w)
 	fputs("</style>\n</head>\n<body>\n", w->out);
 }
 
-static void page_top(const hw *w)
-{
-	const rpt_run *run = report_run(w->r);
-	fputs("<header class=\"top\"><h1>llmtrail report</h1><div class=\"meta\">Case ", w->out);
-	hd(w, run->case_path);
-	fputs(" &#183; generated ", w->out);
-	htime(w, run->run_time_us);
-	fputs(" &#183; llmtrail ", w->out);
-	hd(w, run->tool_version);
-	fputs(" &#183; all times UTC</div></header>\n<nav class=\"toc\"><a href=\"#incidents\">Incidents</a>",
-	      w->out);
-	if (report_ncontrols(w->r))
-		fputs("<a href=\"#controls\">Controls</a>", w->out);
-	fputs("<a href=\"#summary\">Summary</a>"
-	      "<a href=\"#timeline\">Timeline</a><a href=\"#findings\">Findings</a>",
-	      w->out);
-	if (report_ntables(w->r) || report_ncharts(w->r))
-		fputs("<a href=\"#dashboard\">Usage</a>", w->out);
-	if (report_nintegrity(w->r))
-		fputs("<a href=\"#integrity\">Integrity</a>", w->out);
-	fputs("<a href=\"#evidence\">Evidence</a><a href=\"#rules\">Rules</a>"
-	      "<a href=\"#problems\">Problems</a></nav>\n<main>\n",
-	      w->out);
-}
-
-/* ---- summary ------------------------------------------------------------ */
-
 static void verdict(const hw *w)
 {
 	const report *r = w->r;
@@ -251,6 +228,75 @@ static void verdict(const hw *w)
 		        unsupported == 1 ? "" : "s");
 	fputs("</p>\n", w->out);
 }
+
+#define HTML_TOP_PROBLEMS 3
+
+/* Beside the verdict, what says how far the answer can be trusted: the
+ * evidence problems (the first few, with a link to all) and the integrity
+ * checks' tally. Shown only when there is something to say. */
+static void triage_status(const hw *w)
+{
+	const report *r = w->r;
+	size_t np = report_nproblems(r), ni = report_nintegrity(r);
+	size_t ck[3] = {0, 0, 0};
+	for (size_t i = 0; i < ni; i++)
+		ck[report_integrity(r, i)->status]++;
+	if (np == 0 && ck[RPT_CHECK_INVALID] == 0)
+		return;
+	fputs("<div class=\"triage\">", w->out);
+	if (np > 0) {
+		fprintf(w->out, "<p><b>%zu evidence problem%s</b> (%zu left evidence unread) &#8212; "
+		                "<a href=\"#problems\">all problems</a></p><ul>",
+		        np, np == 1 ? "" : "s", report_nproblems_serious(r));
+		for (size_t i = 0; i < np && i < HTML_TOP_PROBLEMS; i++) {
+			const rpt_problem *p = report_problem(r, i);
+			fputs("<li><span class=\"mono\">", w->out);
+			hd(w, p->file);
+			if (p->member.n) {
+				fputs(" &#8250; ", w->out);
+				hd(w, p->member);
+			}
+			fputs("</span>: ", w->out);
+			h(w, p->reason);
+			fputs("</li>", w->out);
+		}
+		fputs("</ul>", w->out);
+	}
+	if (ni > 0)
+		fprintf(w->out, "<p><b>Integrity:</b> %zu valid, %zu invalid, %zu unverifiable &#8212; "
+		                "<a href=\"#integrity\">details</a></p>",
+		        ck[RPT_CHECK_VALID], ck[RPT_CHECK_INVALID], ck[RPT_CHECK_UNVERIFIABLE]);
+	fputs("</div>\n", w->out);
+}
+
+static void page_top(const hw *w)
+{
+	const rpt_run *run = report_run(w->r);
+	fputs("<header class=\"top\"><h1>llmtrail report</h1><div class=\"meta\">Case ", w->out);
+	hd(w, run->case_path);
+	fputs(" &#183; generated ", w->out);
+	htime(w, run->run_time_us);
+	fputs(" &#183; llmtrail ", w->out);
+	hd(w, run->tool_version);
+	fputs(" &#183; all times UTC</div>\n", w->out);
+	verdict(w);
+	triage_status(w);
+	fputs("</header>\n<nav class=\"toc\"><a href=\"#incidents\">Incidents</a>", w->out);
+	if (report_ncontrols(w->r))
+		fputs("<a href=\"#controls\">Controls</a>", w->out);
+	fputs("<a href=\"#summary\">Summary</a>"
+	      "<a href=\"#timeline\">Timeline</a><a href=\"#findings\">Findings</a>",
+	      w->out);
+	if (report_ntables(w->r) || report_ncharts(w->r))
+		fputs("<a href=\"#dashboard\">Usage</a>", w->out);
+	if (report_nintegrity(w->r))
+		fputs("<a href=\"#integrity\">Integrity</a>", w->out);
+	fputs("<a href=\"#evidence\">Evidence</a><a href=\"#rules\">Rules</a>"
+	      "<a href=\"#problems\">Problems</a></nav>\n<main>\n",
+	      w->out);
+}
+
+/* ---- summary ------------------------------------------------------------ */
 
 static void card(const hw *w, uint64_t v, const char *label)
 {
@@ -283,7 +329,6 @@ static void summary(const hw *w)
 {
 	const report *r = w->r;
 	fputs("<section id=\"summary\"><h2>Summary</h2>\n", w->out);
-	verdict(w);
 	if (!report_options(r)->redact)
 		fputs("<p class=\"warn\"><b>Redaction is off.</b> Secrets found by disclosure rules are "
 		      "shown in full: handle this report as sensitive.</p>\n", w->out);
@@ -584,6 +629,21 @@ static void finding_row(const hw *w, const rpt_finding *f)
 	fputs("</td></tr>\n", w->out);
 }
 
+/* A rule's list (false positives, references) as one definition: the
+ * reader weighs a finding against what else makes its rule fire. */
+static void rule_list(const hw *w, const char *name, const rpt_str *v, size_t n)
+{
+	if (n == 0)
+		return;
+	fprintf(w->out, "<dt>%s</dt><dd><ul class=\"rl\">", name);
+	for (size_t i = 0; i < n; i++) {
+		fputs("<li>", w->out);
+		hd(w, v[i]);
+		fputs("</li>", w->out);
+	}
+	fputs("</ul></dd>", w->out);
+}
+
 static void rule_info(const hw *w, const rpt_rule *ru)
 {
 	if (ru->description.n) {
@@ -614,6 +674,8 @@ static void rule_info(const hw *w, const rpt_rule *ru)
 		}
 		fputs("</dd>", w->out);
 	}
+	rule_list(w, "Could also be", ru->falsepositives, ru->nfalsepositives);
+	rule_list(w, "References", ru->references, ru->nreferences);
 	fputs("</dl>\n", w->out);
 }
 
@@ -968,13 +1030,17 @@ static void rules(const hw *w)
 {
 	const report *r = w->r;
 	size_t n = report_nrules(r);
-	size_t oc[RPT_FAILED + 1] = {0};
+	size_t oc[RPT_NOUTCOMES] = {0};
 	for (size_t i = 0; i < n; i++)
 		oc[report_rule(r, i)->outcome]++;
 	fprintf(w->out, "<section id=\"rules\"><h2>Rules</h2>\n<p>%zu rule%s: %zu passed, %zu fired, "
-	                "%zu not applicable, %zu unsupported, %zu failed.</p>\n",
+	                "%zu not applicable, %zu unsupported, %zu failed",
 	        n, n == 1 ? "" : "s", oc[RPT_PASSED], oc[RPT_FIRED], oc[RPT_NOT_APPLICABLE],
 	        oc[RPT_UNSUPPORTED], oc[RPT_FAILED]);
+	if (oc[RPT_FILTERED])
+		fprintf(w->out, ", %zu filtered (outside --min-level, --since, --until or the field filters)",
+		        oc[RPT_FILTERED]);
+	fputs(".</p>\n", w->out);
 	if (report_npacks(r)) {
 		fputs("<table><tr><th>Rule pack</th><th>Path</th><th>SHA-256</th></tr>\n", w->out);
 		for (size_t i = 0; i < report_npacks(r); i++) {

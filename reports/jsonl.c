@@ -4,7 +4,9 @@
  * One JSON object per finding, on one line, keys always present and always in
  * the same order so that line-oriented tools (grep, jq -c, diff) work on it.
  * A finding's events are those the model kept (rpt_options.max_events); the
- * rest are counted in "events_omitted". Redacted matches carry the redacted
+ * rest are counted in "events_omitted". "event_uids" lists every event's
+ * uid (the join key to timeline.csv, `show` and the SQL views), capped per
+ * finding, with "event_uids_omitted" for those not listed. Redacted matches carry the redacted
  * excerpt only: the secret never reaches this file unless --no-redact.
  */
 #include "reports/jsonl.h"
@@ -119,8 +121,14 @@ static void write_finding(FILE *out, const report *r, size_t index)
 		fputc(':', out);
 		jstr(out, f->group[i].value);
 	}
-	fprintf(out, "},\"count\":%" PRIu64 ",\"events_omitted\":%" PRIu64 ",\"events\":[", f->count,
-	        f->count - f->nevents);
+	fprintf(out, "},\"count\":%" PRIu64 ",\"event_uids\":[", f->count);
+	for (size_t i = 0; i < f->nevent_uids; i++) {
+		if (i)
+			fputc(',', out);
+		jstr(out, f->event_uids[i]);
+	}
+	fprintf(out, "],\"event_uids_omitted\":%" PRIu64 ",\"events_omitted\":%" PRIu64 ",\"events\":[",
+	        f->event_uids_omitted, f->count - f->nevents);
 	for (size_t i = 0; i < f->nevents; i++) {
 		if (i)
 			fputc(',', out);

@@ -130,7 +130,7 @@ static counts pack_counts(const report *r, const size_t *order, size_t from, siz
 		c.tests++;
 		if (ru->outcome == RPT_FAILED)
 			c.errors++;
-		else if (ru->outcome == RPT_NOT_APPLICABLE || ru->outcome == RPT_UNSUPPORTED)
+		else if (ru->outcome == RPT_NOT_APPLICABLE || ru->outcome == RPT_UNSUPPORTED || ru->outcome == RPT_FILTERED)
 			c.skipped++;
 		else if (fails(r, ru))
 			c.failures++;
@@ -246,7 +246,7 @@ static void rule_case(jw *w, size_t rule, const size_t *forder, size_t nf, buf *
 		fputs(": ", out);
 		xbody(w, reason);
 		fputs("</error>\n    </testcase>\n", out);
-	} else if (ru->outcome == RPT_NOT_APPLICABLE || ru->outcome == RPT_UNSUPPORTED) {
+	} else if (ru->outcome == RPT_NOT_APPLICABLE || ru->outcome == RPT_UNSUPPORTED || ru->outcome == RPT_FILTERED) {
 		fprintf(out, ">\n      <skipped message=\"%s: ", rpt_outcome_name(ru->outcome));
 		xa(w, reason);
 		fputs("\"/>\n    </testcase>\n", out);

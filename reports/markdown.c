@@ -58,14 +58,17 @@ static void facts(FILE *out, const report *r)
 	fputs(" to ", out);
 	md_time(out, last);
 	fputs("\n", out);
-	uint64_t oc[RPT_FAILED + 1] = {0};
+	uint64_t oc[RPT_NOUTCOMES] = {0};
 	for (size_t i = 0; i < report_nrules(r); i++)
 		oc[report_rule(r, i)->outcome]++;
 	fprintf(out,
 	        "- Rules: %zu (%" PRIu64 " passed, %" PRIu64 " fired, %" PRIu64
-	        " not applicable, %" PRIu64 " unsupported, %" PRIu64 " failed)\n",
+	        " not applicable, %" PRIu64 " unsupported, %" PRIu64 " failed",
 	        report_nrules(r), oc[RPT_PASSED], oc[RPT_FIRED], oc[RPT_NOT_APPLICABLE],
 	        oc[RPT_UNSUPPORTED], oc[RPT_FAILED]);
+	if (oc[RPT_FILTERED])
+		fprintf(out, ", %" PRIu64 " filtered", oc[RPT_FILTERED]);
+	fputs(")\n", out);
 	fprintf(out, "- Problems: %zu\n", report_nproblems(r));
 	uint64_t invalid = 0;
 	for (size_t i = 0; i < report_nintegrity(r); i++)

@@ -34,7 +34,6 @@
 #include <pthread.h>
 #include <sqlite3.h>
 #include <stdio.h>
-#include <fnmatch.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,6 +44,7 @@
 #include "common/buf.h"
 #include "common/log.h"
 #include "common/tmpfile.h"
+#include "common/valmatch.h"
 #include "ingest/bedrock.h"
 #include "ingest/json.h"
 #include "store/blob.h"
@@ -124,8 +124,8 @@ struct replay {
 	sqlite3_stmt *q_conflict; /* is a later copy a conflicting one (store/evdup.h)? NULL: none in the case */
 	int conflict;          /* the row next_row returned is such a copy */
 	replay_filter f;
-	uint8_t *want[3];      /* principal/action/model filter: bitset over string ids; NULL = any */
-	size_t want_n[3];      /* bits in want[i] */
+	uint8_t *want[REPLAY_NMATCH]; /* field filters (match_slots order): bitset over string ids; NULL = any */
+	size_t want_n[REPLAY_NMATCH]; /* bits in want[i] */
 	int impossible;        /* a filter matches no string the case has */
 	size_t uid_n;
 	arena *step;     /* where this step allocates: step_own, or a prefetch batch's arena */
@@ -172,35 +172,51 @@ static char *dup_opt(const char *s)
 	return s ? strdup(s) : NULL;
 }
 
-/* --- string dictionary and filters ----------------------------------------- */
-
-/* A filter value against one dictionary string, both any case: the whole
- * string as a glob (* ? [...]); and, when the value has no glob character,
- * also the last '/'-separated part, so "ci-deploy" finds
- * arn:aws:iam::1:user/ci-deploy and "claude-3-haiku" an inference-profile
- * ARN ending in it. */
-static bool filter_value_matches(const char *pat, bool glob, ev_str s)
+/* The filter's field values, in the order of want[] and row_wanted's columns. */
+static void match_slots(replay_filter *f, const char **slot[REPLAY_NMATCH])
 {
-	char v[REPLAY_FILTER_MAX_VALUE];
-	if (s.n == 0 || s.n >= sizeof v)
-		return false;
-	memcpy(v, s.p, s.n);
-	v[s.n] = '\0';
-	if (fnmatch(pat, v, FNM_CASEFOLD) == 0)
-		return true;
-	if (glob)
-		return false;
-	const char *last = strrchr(v, '/');
-	return last != NULL && strcasecmp(last + 1, pat) == 0;
+	const char **v[REPLAY_NMATCH] = {&f->principal, &f->action,  &f->model, &f->access_key,
+	                                 &f->source_ip, &f->account, &f->region};
+	memcpy(slot, v, sizeof v);
 }
+
+/* r->f holds its own copies of the filter's strings; false out of memory. */
+static bool dup_filter_values(replay *r)
+{
+	const char **slot[REPLAY_NMATCH];
+	match_slots(&r->f, slot);
+	bool ok = true;
+	for (int i = 0; i < REPLAY_NMATCH; i++) {
+		const char *given = *slot[i];
+		*slot[i] = dup_opt(given);
+		ok = ok && (given == NULL || *slot[i] != NULL);
+	}
+	r->f.uid = dup_opt(r->f.uid);
+	return ok;
+}
+
+static void free_filter_values(replay *r)
+{
+	const char **slot[REPLAY_NMATCH];
+	match_slots(&r->f, slot);
+	for (int i = 0; i < REPLAY_NMATCH; i++)
+		free((char *)(uintptr_t)*slot[i]);
+	free((char *)(uintptr_t)r->f.uid);
+}
+
+/* --- string dictionary and filters ----------------------------------------- */
 
 /* Marks the dictionary strings each filter value matches. */
 static lt_status resolve_filter(replay *r, lt_error *err)
 {
-	const char *names[3] = {r->f.principal, r->f.action, r->f.model};
+	const char **slot[REPLAY_NMATCH];
+	match_slots(&r->f, slot);
+	const char *names[REPLAY_NMATCH];
+	for (int i = 0; i < REPLAY_NMATCH; i++)
+		names[i] = *slot[i];
 	size_t nstr = 0;
 	int ok = 1;
-	for (int i = 0; i < 3; i++) {
+	for (int i = 0; i < REPLAY_NMATCH; i++) {
 		if (names[i] == NULL)
 			continue;
 		if (nstr == 0)
@@ -210,12 +226,14 @@ static lt_status resolve_filter(replay *r, lt_error *err)
 		r->want[i] = calloc((nstr + 8) / 8 + 1, 1);
 		if (r->want[i] == NULL)
 			return lt_error_set(err, LT_EFATAL, "out of memory");
-		bool glob = strpbrk(names[i], "*?[") != NULL, any = false;
-		for (size_t id = 1; id <= nstr; id++)
-			if (filter_value_matches(names[i], glob, case_string(r->c, (uint32_t)id, &ok))) {
+		bool any = false;
+		for (size_t id = 1; id <= nstr; id++) {
+			ev_str v = case_string(r->c, (uint32_t)id, &ok);
+			if (valmatch_value(names[i], v.p, v.n)) {
 				r->want[i][id / 8] |= (uint8_t)(1u << (id % 8));
 				any = true;
 			}
+		}
 		if (!any)
 			r->impossible = 1;
 	}
@@ -225,8 +243,9 @@ static lt_status resolve_filter(replay *r, lt_error *err)
 
 static int row_wanted(const replay *r, const evblock_row *row)
 {
-	static const int col[3] = {EVB_PRINCIPAL, EVB_ACTION, EVB_MODEL};
-	for (int i = 0; i < 3; i++) {
+	static const int col[REPLAY_NMATCH] = {EVB_PRINCIPAL,  EVB_ACTION,  EVB_MODEL, EVB_ACCESS_KEY,
+	                                       EVB_SOURCE_IP, EVB_ACCOUNT, EVB_REGION};
+	for (int i = 0; i < REPLAY_NMATCH; i++) {
 		if (r->want[i] == NULL)
 			continue;
 		uint64_t id = row->str[col[i]];
@@ -390,10 +409,7 @@ lt_status replay_new(case_db *c, const replay_filter *f, replay **out, lt_error 
 	r->c = c;
 	r->db = case_sqlite(c);
 	r->f = *f;
-	r->f.principal = dup_opt(f->principal);
-	r->f.action = dup_opt(f->action);
-	r->f.model = dup_opt(f->model);
-	r->f.uid = dup_opt(f->uid);
+	bool copied = dup_filter_values(r);
 	r->step = r->step_own = arena_new(0, REPLAY_STEP_CAP);
 	r->prov_mem = arena_new(0, 0);
 	r->sp.fd = -1;
@@ -401,8 +417,7 @@ lt_status replay_new(case_db *c, const replay_filter *f, replay **out, lt_error 
 	lt_status st = LT_OK;
 	if ((f->flags & REPLAY_PREFETCH) && !(f->flags & REPLAY_HEADERS_ONLY))
 		st = prefetch_open(r, c, &c, err);
-	if (st == LT_OK && (r->step == NULL || r->prov_mem == NULL || r->provs == NULL || (f->principal && !r->f.principal) || (f->action && !r->f.action) ||
-	    (f->model && !r->f.model) || (f->uid && !r->f.uid)))
+	if (st == LT_OK && (r->step == NULL || r->prov_mem == NULL || r->provs == NULL || !copied || (f->uid && !r->f.uid)))
 		st = lt_error_set(err, LT_EFATAL, "out of memory");
 	if (st == LT_OK)
 		st = case_strings_refresh(c, err);
@@ -468,12 +483,9 @@ void replay_free(replay *r)
 	free(r->provs);
 	arena_free(r->prov_mem);
 	free(r->missing.keys);
-	for (int i = 0; i < 3; i++)
+	for (int i = 0; i < REPLAY_NMATCH; i++)
 		free(r->want[i]);
-	free((char *)(uintptr_t)r->f.principal);
-	free((char *)(uintptr_t)r->f.action);
-	free((char *)(uintptr_t)r->f.model);
-	free((char *)(uintptr_t)r->f.uid);
+	free_filter_values(r);
 	arena_free(r->step_own);
 	free(r);
 }

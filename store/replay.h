@@ -67,7 +67,8 @@
 #define REPLAY_SPILL_MIN ((uint64_t)1 << 20)
 #define REPLAY_SPILL_MAX ((uint64_t)16 << 30)
 
-#define REPLAY_FILTER_MAX_VALUE 4096
+#define REPLAY_FILTER_MAX_VALUE 4096 /* = VALMATCH_MAX_VALUE */
+#define REPLAY_NMATCH 7              /* the field filters below */
 
 /* replay_filter.flags */
 #define REPLAY_HEADERS_ONLY 0x1u /* no raw bytes, no re-parse, no derived text (fast listing) */
@@ -86,14 +87,17 @@ typedef struct replay_filter {
 	int64_t since_us;      /* events at or after; INT64_MIN = no bound */
 	int64_t until_us;      /* events before; INT64_MAX = no bound */
 	ev_source source;      /* EV_SRC_UNKNOWN = any source */
-	/* principal, action, model: NULL = any; else matched without regard to
-	 * case, as a glob (* ? [...]) over the whole value, and (without glob
-	 * characters) also against the part after the value's last '/'
-	 * ("ci-deploy" finds arn:aws:iam::1:user/ci-deploy). Values longer than
-	 * REPLAY_FILTER_MAX_VALUE bytes never match. */
-	const char *principal; /* ARN */
-	const char *action;    /* eventName/operation */
-	const char *model;     /* model id or inference-profile ARN */
+	/* principal .. region: NULL = any; else matched as common/valmatch.h
+	 * says (any case, a glob over the whole value, or without glob
+	 * characters the part after the value's last '/': "ci-deploy" finds
+	 * arn:aws:iam::1:user/ci-deploy). Every one given must match. */
+	const char *principal;  /* ARN */
+	const char *action;     /* eventName/operation */
+	const char *model;      /* model id or inference-profile ARN */
+	const char *access_key; /* access key id */
+	const char *source_ip;
+	const char *account;    /* recipient account id */
+	const char *region;
 	const char *uid;       /* exact uid, NULL = any */
 	unsigned flags;
 	/* Work done on each event before replay_next returns it, with

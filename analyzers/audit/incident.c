@@ -449,12 +449,56 @@ const char *incident_stage_of_tag(rpt_str tag)
 	return NULL;
 }
 
-/* The stages of a rule as a bit set over stages[]: its ATT&CK tactics
- * (resource hijacking replacing impact when T1496 is tagged), else its
- * ATLAS tactics, else its pack's. */
-static uint32_t rule_stages(const rpt_rule *ru)
+/* What a conversation with a model can show: the prompt, the response and
+ * how the call was made evidence access, execution, discovery, collection,
+ * leaks and a skipped guardrail, not a change in the account's identities
+ * or footholds (ATLAS tags a jailbreak prompt "privilege escalation": the
+ * call escalates nothing). */
+static const char *const model_use_stages[] = {
+	"reconnaissance",  "initial access", "ml model access", "execution",          "discovery", "collection",
+	"credential access", "exfiltration", "defense evasion", "resource hijacking", "impact",
+};
+
+/* Data-plane calls whose content is a model conversation or a retrieval. */
+static const char *const model_use_actions[] = {
+	"InvokeModel", "InvokeModelWithResponseStream", "Converse", "ConverseStream", "InvokeAgent",
+	"InvokeInlineAgent", "Retrieve", "RetrieveAndGenerate", "RetrieveAndGenerateStream",
+};
+
+static bool is_model_use(const rpt_event *e)
 {
-	uint32_t attack = 0, other = 0;
+	if (slice_eq(e->source, "invocation"))
+		return true;
+	if (!slice_eq(e->source, "cloudtrail"))
+		return false;
+	for (size_t i = 0; i < sizeof model_use_actions / sizeof model_use_actions[0]; i++)
+		if (slice_eq(e->action, model_use_actions[i]))
+			return true;
+	return false;
+}
+
+/* The stages a finding's events can show, as a bit set: every stage unless
+ * all of its events are model use (an analyzer's synthetic window: every). */
+static uint32_t stages_shown(const rpt_finding *f)
+{
+	bool model_only = f->nevents > 0;
+	for (size_t e = 0; e < f->nevents && model_only; e++)
+		model_only = is_model_use(&f->events[e]);
+	if (!model_only)
+		return ~0u;
+	uint32_t set = 0;
+	for (size_t i = 0; i < sizeof model_use_stages / sizeof model_use_stages[0]; i++)
+		set |= 1u << stage_index(model_use_stages[i]);
+	return set;
+}
+
+/* The stages of a finding as a bit set over stages[]: its rule's ATT&CK
+ * tactics (resource hijacking replacing impact when T1496 is tagged), else
+ * its ATLAS tactics, else its pack's; each tier kept only for the stages
+ * its events can show (stages_shown). */
+static uint32_t finding_stages(const rpt_rule *ru, const rpt_finding *f)
+{
+	uint32_t shown = stages_shown(f), attack = 0, other = 0;
 	bool hijack = false;
 	for (size_t i = 0; i < ru->ntags; i++) {
 		const char *s = incident_stage_of_tag(ru->tags[i]);
@@ -469,13 +513,13 @@ static uint32_t rule_stages(const rpt_rule *ru)
 	}
 	if (hijack)
 		attack &= ~(1u << stage_index("impact"));
-	if (attack)
-		return attack;
-	if (other)
-		return other;
+	if (attack & shown)
+		return attack & shown;
+	if (other & shown)
+		return other & shown;
 	for (size_t i = 0; i < sizeof pack_stage / sizeof pack_stage[0]; i++)
 		if (slice_eq(ru->pack, pack_stage[i].pack))
-			return 1u << stage_index(pack_stage[i].stage);
+			return (1u << stage_index(pack_stage[i].stage)) & shown;
 	return 0;
 }
 
@@ -1503,7 +1547,7 @@ static lt_status prepare_findings(builder *b, lt_error *err)
 		b->parent[i] = i;
 		b->fi[i].f = report_finding(b->r, i);
 		b->fi[i].ru = report_rule(b->r, b->fi[i].f->rule);
-		b->fi[i].stages = rule_stages(b->fi[i].ru);
+		b->fi[i].stages = finding_stages(b->fi[i].ru, b->fi[i].f);
 		b->fi[i].synthetic = true;
 		for (size_t e = 0; e < b->fi[i].f->nevents; e++)
 			if (slice_eq(b->fi[i].f->events[e].source, "cloudtrail") ||

@@ -361,6 +361,8 @@ struct verify_result {
 	size_t norder;
 	size_t *chain_lo;   /* start of each chain in order; chain_lo[nchains] = norder */
 	size_t nchains;
+	verify_progress_fn progress; /* NULL: none */
+	void *progress_ctx;
 };
 
 void verify_result_free(verify_result *v)
@@ -705,6 +707,12 @@ static lt_status read_digest(verify_result *v, case_db *c, size_t mi, buf *conte
 	return LT_OK;
 }
 
+static void tell(const verify_result *v, const char *phase, uint64_t done, uint64_t total)
+{
+	if (v->progress != NULL)
+		v->progress(v->progress_ctx, phase, done, total);
+}
+
 static lt_status read_digests(verify_result *v, case_db *c, lt_error *err)
 {
 	buf content;
@@ -713,10 +721,14 @@ static lt_status read_digests(verify_result *v, case_db *c, lt_error *err)
 	if (pa == NULL)
 		return lt_error_set(err, LT_EFATAL, "out of memory");
 	lt_status st = LT_OK;
-	size_t n = v->nmem;
+	size_t n = v->nmem, total = 0, done = 0;
+	for (size_t i = 0; i < n; i++)
+		total += v->mem[i].is_digest;
 	for (size_t i = 0; i < n && st == LT_OK; i++)
-		if (v->mem[i].is_digest)
+		if (v->mem[i].is_digest) {
 			st = read_digest(v, c, i, &content, pa, err);
+			tell(v, "digests read", ++done, total);
+		}
 	buf_free(&content);
 	arena_free(pa);
 	return st;
@@ -902,6 +914,7 @@ static lt_status check_chains(verify_result *v, const verify_keys *keys, lt_erro
 				st = check_link(v, order, lo, hi, i);
 			if (st == LT_OK)
 				st = check_digest_signature(v, keys, order, lo, hi, i);
+			tell(v, "digests checked", i + 1, np);
 		}
 		lo = hi;
 	}
@@ -1030,10 +1043,18 @@ static void summarize(verify_result *v)
 
 lt_status verify_case(case_db *c, const verify_keys *keys, verify_result **out, lt_error *err)
 {
+	return verify_case_progress(c, keys, NULL, NULL, out, err);
+}
+
+lt_status verify_case_progress(case_db *c, const verify_keys *keys, verify_progress_fn fn, void *ctx,
+                               verify_result **out, lt_error *err)
+{
 	*out = NULL;
 	verify_result *v = calloc(1, sizeof *v);
 	if (v == NULL)
 		return lt_error_set(err, LT_EFATAL, "out of memory");
+	v->progress = fn;
+	v->progress_ctx = ctx;
 	v->a = arena_new(0, 0);
 	v->by_name = strmap_new(0);
 	lt_status st = v->a && v->by_name ? LT_OK : lt_error_set(err, LT_EFATAL, "out of memory");

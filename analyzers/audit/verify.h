@@ -98,6 +98,14 @@ typedef struct verify_result verify_result;
 
 /* keys may be NULL (signatures are then unverifiable). */
 lt_status verify_case(case_db *c, const verify_keys *keys, verify_result **out, lt_error *err) LT_WUR;
+
+/* Told, after each digest, how far a phase is: "digests read" (the digest
+ * files read from the evidence and parsed), then "digests checked" (their
+ * chain, signature and listed log files' hashes). */
+typedef void (*verify_progress_fn)(void *ctx, const char *phase, uint64_t done, uint64_t total);
+/* verify_case, telling fn (may be NULL) how far it is. */
+lt_status verify_case_progress(case_db *c, const verify_keys *keys, verify_progress_fn fn, void *ctx,
+                               verify_result **out, lt_error *err) LT_WUR;
 void verify_result_free(verify_result *v);
 
 size_t verify_nrows(const verify_result *v);

@@ -195,6 +195,29 @@ static void html__sections__all_present_in_order(void **state)
 	report_free(r);
 }
 
+/* The verdict is the first thing read: in the page header, before the
+ * incident cards and every section. */
+static void html__verdict__in_header_before_sections(void **state)
+{
+	(void)state;
+	report *r = fixture_plain();
+	char *out = render(r);
+	const char *v = strstr(out, "<p class=\"verdict fail\">");
+	const char *end = strstr(out, "</header>");
+	assert_non_null(v);
+	assert_non_null(end);
+	assert_true(v < end);
+	assert_true(strstr(out, "<header class=\"top\">") < v);
+	/* the problems and the integrity tally are read with it, before any section */
+	const char *t = strstr(out, "<div class=\"triage\">");
+	assert_non_null(t);
+	assert_true(t < end);
+	assert_non_null(strstr(t, "<a href=\"#problems\">all problems</a>"));
+	assert_non_null(strstr(t, "<b>Integrity:</b> 1 valid, 1 invalid, 1 unverifiable"));
+	free(out);
+	report_free(r);
+}
+
 static void html__match__marked_and_redacted(void **state)
 {
 	(void)state;
@@ -245,6 +268,43 @@ static void html__empty__pass_and_placeholders(void **state)
 	assert_non_null(strstr(out, "No events were counted for the timeline."));
 	assert_non_null(strstr(out, "None: every evidence file and member was read."));
 	assert_null(strstr(out, "id=\"dashboard\""));
+	free(out);
+	report_free(r);
+}
+
+/* A finding is weighed against what else makes its rule fire: the rule's
+ * Sigma falsepositives and references are shown with it, escaped. */
+static void html__rule_falsepositives__shown_with_finding(void **state)
+{
+	(void)state;
+	report *r = report_new(NULL);
+	const char *fps[] = {"A CI job <script>x</script> that rotates keys", "Load tests"};
+	const char *refs[] = {"https://docs.aws.amazon.com/bedrock/"};
+	rpt_rule_in ri;
+	memset(&ri, 0, sizeof ri);
+	ri.pack = "core";
+	ri.id = "r-fp";
+	ri.title = "Rule with notes";
+	ri.level = RPT_LEVEL_HIGH;
+	ri.falsepositives = fps;
+	ri.nfalsepositives = 2;
+	ri.references = refs;
+	ri.nreferences = 1;
+	size_t k = 0;
+	assert_int_equal(report_add_rule(r, &ri, &k, NULL), LT_OK);
+	rpt_event_in e;
+	rpt_event_init(&e);
+	e.uid = rpt_s("ev-1");
+	e.time_us = 1714564800LL * 1000000LL;
+	e.source = rpt_s("cloudtrail");
+	assert_int_equal(report_add_hit(r, k, NULL, 0, &e, NULL, 0, NULL), LT_OK);
+	char *out = render(r);
+	const char *at = strstr(out, "<dt>Could also be</dt>");
+	assert_non_null(at);
+	assert_non_null(strstr(at, "A CI job &lt;script&gt;x&lt;/script&gt; that rotates keys"));
+	assert_non_null(strstr(at, "<li>Load tests</li>"));
+	assert_non_null(strstr(at, "<dt>References</dt>"));
+	assert_null(strstr(out, "<script>"));
 	free(out);
 	report_free(r);
 }
@@ -360,6 +420,8 @@ int main(void)
 		cmocka_unit_test(html__random_strings__only_our_markup),
 		cmocka_unit_test(html__head__csp_and_charset),
 		cmocka_unit_test(html__sections__all_present_in_order),
+		cmocka_unit_test(html__verdict__in_header_before_sections),
+		cmocka_unit_test(html__rule_falsepositives__shown_with_finding),
 		cmocka_unit_test(html__match__marked_and_redacted),
 		cmocka_unit_test(html__no_redact__warns_and_shows),
 		cmocka_unit_test(html__empty__pass_and_placeholders),

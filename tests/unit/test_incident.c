@@ -278,6 +278,77 @@ static void incident__stage_of_tag__attack_atlas_and_none(void **state)
 	assert_null(incident_stage_of_tag(rpt_s("attack.no-such-tactic")));
 }
 
+static size_t add_rule_tags(report *r, const char *pack, const char *id, const char **tags, size_t ntags)
+{
+	rpt_rule_in ri;
+	memset(&ri, 0, sizeof ri);
+	ri.pack = pack;
+	ri.id = id;
+	ri.title = id;
+	ri.status = "test";
+	ri.level = RPT_LEVEL_HIGH;
+	ri.tags = tags;
+	ri.ntags = ntags;
+	size_t idx = 99;
+	assert_int_equal(report_add_rule(r, &ri, &idx, NULL), LT_OK);
+	return idx;
+}
+
+static void hit_source(report *r, size_t rule, const char *source, const char *action, const char *uid, int64_t t)
+{
+	rpt_event_in e;
+	rpt_event_init(&e);
+	e.uid = rpt_s(uid);
+	e.time_us = t;
+	e.source = rpt_s(source);
+	e.action = rpt_s(action);
+	e.principal = rpt_s(mallory.principal);
+	rpt_pair g = {rpt_s("principal"), rpt_s(mallory.principal)};
+	assert_int_equal(report_add_hit(r, rule, &g, 1, &e, NULL, 0, NULL), LT_OK);
+}
+
+static bool has_stage(const rpt_incident *in, const char *name)
+{
+	for (size_t i = 0; i < in->stages.n; i++)
+		if (in->stages.v[i].n == strlen(name) && memcmp(in->stages.v[i].p, name, in->stages.v[i].n) == 0)
+			return true;
+	return false;
+}
+
+/* A jailbreak prompt is tagged privilege escalation by ATLAS (AML.T0054)
+ * and persistence by a careless rule: what a model conversation shows is
+ * execution, not an escalation or a foothold in the account. */
+static void incident__prompt_finding__stages_the_events_show(void **state)
+{
+	(void)state;
+	report *r = new_report();
+	const char *jail[] = {"atlas.aml.t0051.000", "atlas.aml.t0054", "owasp.llm01"};
+	const char *stay[] = {"attack.persistence", "attack.privilege-escalation"};
+	size_t a = add_rule_tags(r, "prompt-misuse", "jail", jail, 3);
+	size_t b = add_rule_tags(r, "prompt-misuse", "stay", stay, 2);
+	hit_source(r, a, "invocation", "Converse", "e1", T0);
+	hit_source(r, b, "cloudtrail", "InvokeModel", "e2", T0 + MIN_US);
+	build(r);
+	assert_int_equal(report_nincidents(r), 1);
+	const rpt_incident *in = report_incident(r, 0);
+	assert_int_equal(in->stages.n, 1);
+	assert_true(has_stage(in, "execution"));
+	report_free(r);
+}
+
+/* The same tactic on a control-plane call stays: the call is the change. */
+static void incident__control_plane_finding__keeps_tagged_stage(void **state)
+{
+	(void)state;
+	report *r = new_report();
+	const char *stay[] = {"attack.persistence", "attack.t1098"};
+	size_t a = add_rule_tags(r, "tampering", "new-key", stay, 2);
+	hit_source(r, a, "cloudtrail", "CreateAccessKey", "e1", T0);
+	build(r);
+	assert_true(has_stage(report_incident(r, 0), "persistence"));
+	report_free(r);
+}
+
 static char *write_tmp(const char *text)
 {
 	static char path[] = "/tmp/llmtrail-prices-XXXXXX";
@@ -390,6 +461,8 @@ int main(void)
 		cmocka_unit_test(incident__chain_with_objective__critical),
 		cmocka_unit_test(incident__synthetic_bucket__does_not_stretch_span),
 		cmocka_unit_test(incident__stage_of_tag__attack_atlas_and_none),
+		cmocka_unit_test(incident__prompt_finding__stages_the_events_show),
+		cmocka_unit_test(incident__control_plane_finding__keeps_tagged_stage),
 		cmocka_unit_test(incident__prices__profile_and_arn_found),
 		cmocka_unit_test(incident__prices__bad_row_names_line),
 		cmocka_unit_test(incident__join__record_gets_caller_either_order),

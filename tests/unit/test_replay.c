@@ -243,6 +243,19 @@ static void replay__filters__select_matching_events(void **state)
 	replay_filter_init(&flt);
 	flt.model = "amazon.nova-lite-v1:0";
 	assert_int_equal(count_with(f->c, &flt), 2);
+	replay_filter_init(&flt);
+	flt.source_ip = "198.51.100.*"; /* ct-0000 (twice, one event) and ct-0001 */
+	assert_int_equal(count_with(f->c, &flt), 2);
+	flt.access_key = "asiaexample1"; /* any case; both fields must match */
+	assert_int_equal(count_with(f->c, &flt), 2);
+	flt.access_key = "AKIAEXAMPLE2";
+	assert_int_equal(count_with(f->c, &flt), 0);
+	replay_filter_init(&flt);
+	flt.account = "111122223333";
+	flt.region = "US-EAST-*";
+	assert_int_equal(count_with(f->c, &flt), 6);
+	flt.region = "eu-west-1";
+	assert_int_equal(count_with(f->c, &flt), 0);
 }
 
 static const event *find(replay *r, const char *uid, lt_status *st)
