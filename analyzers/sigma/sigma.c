@@ -2615,6 +2615,10 @@ const char *sigma_rule_file(const sigma_rule *r) { return r->file; }
 unsigned sigma_rule_line(const sigma_rule *r) { return r->line; }
 size_t sigma_rule_ntags(const sigma_rule *r) { return r->tags.n; }
 const char *sigma_rule_tag(const sigma_rule *r, size_t i) { return i < r->tags.n ? r->tags.v[i] : ""; }
+size_t sigma_rule_nreferences(const sigma_rule *r) { return r->refs.n; }
+const char *sigma_rule_reference(const sigma_rule *r, size_t i) { return i < r->refs.n ? r->refs.v[i] : ""; }
+size_t sigma_rule_nfalsepositives(const sigma_rule *r) { return r->fps.n; }
+const char *sigma_rule_falsepositive(const sigma_rule *r, size_t i) { return i < r->fps.n ? r->fps.v[i] : ""; }
 sigma_kind sigma_rule_kind(const sigma_rule *r) { return r->kind; }
 sigma_state sigma_rule_state(const sigma_rule *r) { return r->state; }
 const char *sigma_rule_reason(const sigma_rule *r) { return r->reason; }

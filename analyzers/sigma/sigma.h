@@ -247,6 +247,10 @@ const char *sigma_rule_file(const sigma_rule *r);
 unsigned sigma_rule_line(const sigma_rule *r); /* line where the document starts */
 size_t sigma_rule_ntags(const sigma_rule *r);
 const char *sigma_rule_tag(const sigma_rule *r, size_t i);
+size_t sigma_rule_nreferences(const sigma_rule *r);
+const char *sigma_rule_reference(const sigma_rule *r, size_t i);
+size_t sigma_rule_nfalsepositives(const sigma_rule *r);
+const char *sigma_rule_falsepositive(const sigma_rule *r, size_t i);
 sigma_kind sigma_rule_kind(const sigma_rule *r);
 sigma_state sigma_rule_state(const sigma_rule *r);
 /* Why UNSUPPORTED or ERROR ("" when LOADED); for errors err_line is the line. */
