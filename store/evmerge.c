@@ -279,6 +279,10 @@ static void advance_last(evmerge *m)
 		evblock_free(m->prev_hold);
 	}
 	m->prev_hold = c->b; /* prev (its last row) lives in this block */
+	if (c->d != NULL) { /* the detections of its rows are no longer needed */
+		m->mem -= detblock_mem(c->d);
+		detblock_free(c->d);
+	}
 	free(c);
 }
 
