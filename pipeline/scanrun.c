@@ -827,13 +827,15 @@ static lt_status note_corr_dropped(scan *s, lt_error *err)
 /* Stored detections that did not decode mean a damaged case; those events
  * were detected again from their records, so nothing was lost, but the
  * report says so. */
-static lt_status note_stored_damaged(scan *s, uint64_t n, uint64_t blocks, lt_error *err)
+static lt_status note_stored_damaged(scan *s, uint64_t n, uint64_t blocks, const char *first, lt_error *err)
 {
 	char reason[LT_ERROR_MSG_MAX];
 	snprintf(reason, sizeof reason,
 	         "stored detections of %llu event(s) and %llu event block(s) in the case index did not decode: "
-	         "those events were matched again from their records",
-	         (unsigned long long)n, (unsigned long long)blocks);
+	         "those events were matched again from their records%s%.300s",
+	         (unsigned long long)n, (unsigned long long)blocks, first[0] ? " (first: " : "", first);
+	if (first[0] && strlen(reason) + 2 <= sizeof reason)
+		strcat(reason, ")");
 	log_warn("%s", reason);
 	return report_add_problem(s->r, "", "", 0, RPT_SEV_WARNING, reason, err);
 }
@@ -1023,7 +1025,10 @@ static lt_status replay_case(scan *s, lt_error *err)
 		}
 	}
 	progress_end(pg);
-	uint64_t damaged_blocks = st == LT_OK ? replay_detections_damaged(rp) : 0;
+	const char *damaged_first = "";
+	uint64_t damaged_blocks = st == LT_OK ? replay_detections_damaged(rp, &damaged_first) : 0;
+	char damaged_why[LT_ERROR_MSG_MAX];
+	snprintf(damaged_why, sizeof damaged_why, "%s", damaged_first); /* rp is freed next */
 	replay_free(rp); /* joins the producer: pc is no longer used */
 	s->stored_used = pc.stored_used;
 	log_info("matched %llu of %llu events with the detections the index stored (pipeline/detectrun.h); "
@@ -1031,7 +1036,7 @@ static lt_status replay_case(scan *s, lt_error *err)
 	         (unsigned long long)pc.stored_used, (unsigned long long)seen,
 	         (unsigned long long)(f.wants_record != NULL ? pc.records_read : seen));
 	if (st == LT_OK && (pc.stored_damaged > 0 || damaged_blocks > 0))
-		st = note_stored_damaged(s, pc.stored_damaged, damaged_blocks, err);
+		st = note_stored_damaged(s, pc.stored_damaged, damaged_blocks, damaged_why, err);
 	sigma_detector_free(pc.det);
 	if (st == LT_OK) {
 		/* windows still open at the end ("fewer than" correlations) close now */

@@ -13,6 +13,7 @@
 #include "store/evmerge.h"
 
 #include <sqlite3.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -31,6 +32,7 @@ struct evmerge {
 	int q_done;
 	int det; /* blocks come with their stored detections */
 	uint64_t det_damaged; /* blocks whose stored detections did not decode */
+	char det_why[LT_ERROR_MSG_MAX]; /* the first of them: which block, which member, why */
 	/* the next block from q, read but not opened yet */
 	int have_next;
 	int64_t next_id, next_member, next_tmin;
@@ -160,7 +162,9 @@ static lt_status open_next(evmerge *m, lt_error *err)
 			*err = de;
 			return ds;
 		}
-		m->det_damaged += ds != LT_OK; /* its events are matched from their records */
+		if (ds != LT_OK && m->det_damaged++ == 0) /* its events are matched from their records */
+			snprintf(m->det_why, sizeof m->det_why, "event block %lld of member %lld: %.400s",
+			         (long long)m->next_id, (long long)m->next_member, de.msg);
 	}
 	cursor *c = calloc(1, sizeof *c);
 	if (c == NULL || (m->nheap == m->capheap && m->capheap > SIZE_MAX / 2 / sizeof *m->heap)) {
@@ -319,8 +323,10 @@ lt_status evmerge_next(evmerge *m, const evmerge_item **item, lt_error *err)
 	return LT_OK;
 }
 
-uint64_t evmerge_det_damaged(const evmerge *m)
+uint64_t evmerge_det_damaged(const evmerge *m, const char **first)
 {
+	if (first != NULL)
+		*first = m->det_why;
 	return m->det_damaged;
 }
 

@@ -56,8 +56,9 @@ lt_status evmerge_new(case_db *c, int64_t since_us, int64_t until_us, ev_source 
 /* Next item, or *item = NULL at the end (LT_OK). */
 lt_status evmerge_next(evmerge *m, const evmerge_item **item, lt_error *err) LT_WUR;
 
-/* Blocks whose stored detections did not decode, so far. */
-uint64_t evmerge_det_damaged(const evmerge *m);
+/* Blocks whose stored detections did not decode, so far; *first (if not
+ * NULL) names the first of them (block, member, why; "" when none). */
+uint64_t evmerge_det_damaged(const evmerge *m, const char **first);
 /* Bytes of decoded blocks held now, and the most held at once. */
 size_t evmerge_mem(const evmerge *m, size_t *peak);
 

@@ -1164,9 +1164,11 @@ lt_status replay_next(replay *r, const event **out, lt_error *err)
 	return st;
 }
 
-uint64_t replay_detections_damaged(const replay *r)
+uint64_t replay_detections_damaged(const replay *r, const char **first)
 {
-	return r->m != NULL ? evmerge_det_damaged(r->m) : 0;
+	if (first != NULL)
+		*first = "";
+	return r->m != NULL ? evmerge_det_damaged(r->m, first) : 0;
 }
 
 lt_status replay_count(case_db *c, const replay_filter *f, int64_t *n, lt_error *err)

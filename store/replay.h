@@ -154,8 +154,9 @@ lt_status replay_read_span(replay *r, int64_t member_id, uint64_t offset, uint64
 lt_status replay_count(case_db *c, const replay_filter *f, int64_t *n, lt_error *err) LT_WUR;
 
 /* Event blocks whose stored detections did not decode (their events came
- * with stored == NULL): read once replay_next has returned the end. */
-uint64_t replay_detections_damaged(const replay *r);
+ * with stored == NULL): read once replay_next has returned the end. *first
+ * (if not NULL) names the first (block, member, why). */
+uint64_t replay_detections_damaged(const replay *r, const char **first);
 
 void replay_free(replay *r);
 

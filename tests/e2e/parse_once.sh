@@ -79,7 +79,7 @@ if command -v sqlite3 >/dev/null 2>&1; then
 	sqlite3 "$tmp/d.case" "UPDATE detections SET data = x'05789c' WHERE block_id IN (SELECT block_id FROM detections ORDER BY block_id LIMIT 3)"
 	"$LLMTRAIL" -v scan "$tmp/d.case" -o "$tmp/x5" --fail-on none >/dev/null 2>"$tmp/x5.err"
 	check "damaged detections: a warning names them" \
-		'grep -q "stored detections of 0 event(s) and 3 event block(s) in the case index did not decode" "$tmp/x5.err"'
+		'grep -q "stored detections of 0 event(s) and 3 event block(s) in the case index did not decode: .*(first: event block [0-9]* of member [0-9]*: stored detections: " "$tmp/x5.err"'
 	check "damaged detections: fewer events matched with stored ones, same findings and incidents" \
 		'[ "$(stored "$tmp/x5.err")" -lt "$(stored "$tmp/x3.err")" ] && cmp -s "$tmp/x5/incidents.jsonl" "$tmp/x3/incidents.jsonl" &&
 		 [ "$(grep -c . "$tmp/x5/findings.jsonl")" -eq "$(grep -c . "$tmp/x3/findings.jsonl")" ]'
