@@ -91,6 +91,7 @@ static int run(const command *self, int argc, char **argv)
 	if (indexed == 0) {
 		char *cmdline = scan_command_line(argc, argv);
 		c.scan.command_line = cmdline;
+		c.scan.evidence_just_hashed = !c.append;
 		scan_run(case_path, &c.scan, &ex);
 		free(cmdline);
 	}

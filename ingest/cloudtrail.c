@@ -100,5 +100,8 @@ lt_status cloudtrail_fill(event *ev, const json_value *rec, lt_error *err)
 	ev->error_code = str_at(rec, "errorCode");
 	if (bearer_token(json_get(rec, "additionalEventData")))
 		ev->flags |= EV_F_BEARER_TOKEN;
+	const json_value *res = json_get(rec, "resources");
+	if (res == NULL || res->type == JSON_NULL || (res->type == JSON_ARRAY && res->len == 0))
+		ev->flags |= EV_F_NO_RESOURCES;
 	return LT_OK;
 }

@@ -54,6 +54,10 @@ typedef struct ev_provenance {
                                       content: kept beside the first (set by the replay, store/evdup.h) */
 #define EV_F_BEARER_TOKEN 0x80u    /* CloudTrail: the call was made with a Bedrock API key
                                       (additionalEventData.callWithBearerToken: true) */
+#define EV_F_NO_RESOURCES 0x100u   /* CloudTrail: the record lists no resources (absent or empty
+                                      resources[]): the scan's usage dashboard need not read it.
+                                      Set from this version on; a case indexed before has it on no
+                                      event, so its records are read as before. */
 
 typedef struct event {
 	ev_source source;

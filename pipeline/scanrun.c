@@ -1209,7 +1209,8 @@ static lt_status add_problems(scan *s, lt_error *err)
 	lt_status rc = caseq_each_problem(s->c, problem_row, &x, err);
 	uint64_t evidence_problems = x.evidence_problems;
 	if (rc == LT_OK) { /* custody is live: the evidence on disk against the case */
-		int64_t gone = custody_say(s->c, NULL, 0, CUSTODY_HASH_MAX, 0, s->r);
+		uint64_t hash_max = s->o->evidence_just_hashed ? 0 : CUSTODY_HASH_MAX;
+		int64_t gone = custody_say(s->c, NULL, 0, hash_max, 0, s->r);
 		if (gone < 0)
 			return lt_error_set(err, LT_EFATAL, "cannot re-check the evidence");
 		evidence_problems += (uint64_t)gone;

@@ -54,6 +54,9 @@ typedef struct scan_options {
 	const char *command_line; /* recorded in reports */
 	bool redetect; /* --redetect: match every record again, ignoring detections the index stored */
 	bool full_timeline; /* --full-timeline: timeline.csv holds every event, not only those findings reference */
+	bool evidence_just_hashed; /* analyze (not --append): this run's index hashed every evidence file
+	                              moments ago, so the live custody check compares sizes and presence
+	                              and does not read the evidence again for its SHA-256 */
 } scan_options;
 
 void scan_options_init(scan_options *o);

@@ -21,6 +21,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/hash.h"
+
 #define DAY_US (86400LL * 1000000LL)
 #define ENT_SLOTS (2u * BASELINE_MAX_ENTITIES)
 
@@ -79,14 +81,12 @@ static uint64_t mix(uint64_t x)
 	return x;
 }
 
-/* FNV-1a of a tag byte and the text, mixed; never 0 (the empty slot). */
+/* FNV-1a of a seed, a tag byte and the text, mixed; never 0 (the empty slot). */
 static uint64_t hash_text(uint64_t seed, unsigned tag, rpt_str s)
 {
-	uint64_t h = (1469598103934665603ull ^ seed) * 1099511628211ull;
-	h = (h ^ tag) * 1099511628211ull;
-	for (size_t i = 0; i < s.n; i++)
-		h = (h ^ (uint8_t)s.p[i]) * 1099511628211ull;
-	h = mix(h);
+	uint64_t h = (LT_FNV64_SEED_SHORT ^ seed) * LT_FNV64_PRIME;
+	h = lt_fnv64_byte(h, (unsigned char)tag);
+	h = mix(lt_fnv64_add(h, s.p, s.n));
 	return h ? h : 1;
 }
 
@@ -208,12 +208,22 @@ static void cms_add(baseline *b, uint64_t key)
 	}
 }
 
-static uint64_t value_key(uint64_t entity, baseline_attr attr, rpt_str value)
+/* A value is hashed once per event (value_hash), then combined with each
+ * entity that saw it (value_key): the text is not read again per entity. */
+static uint64_t value_hash(baseline_attr attr, rpt_str value)
 {
-	return hash_text(entity, 16u + (unsigned)attr, value);
+	return hash_text(0, 16u + (unsigned)attr, value);
 }
 
-static void learn_entity(baseline *b, baseline_kind kind, rpt_str who, const rpt_event_in *ev)
+static uint64_t value_key(uint64_t entity, uint64_t vhash)
+{
+	uint64_t k = mix(entity ^ (vhash * 0x9e3779b97f4a7c15ull));
+	return k ? k : 1;
+}
+
+/* vh[a]: value_hash of the event's attribute a, 0 when it has none. */
+static void learn_entity(baseline *b, baseline_kind kind, rpt_str who, const rpt_event_in *ev,
+                         const uint64_t vh[BASELINE_NATTRS])
 {
 	if (who.n == 0)
 		return;
@@ -224,11 +234,10 @@ static void learn_entity(baseline *b, baseline_kind kind, rpt_str who, const rpt
 		return;
 	}
 	learn_time(e, ev->time_us);
-	const rpt_str vals[BASELINE_NATTRS] = {ev->source_ip, ev->user_agent, ev->model, ev->region, ev->action};
 	for (unsigned a = 0; a < BASELINE_NATTRS; a++) {
-		if (vals[a].n == 0)
+		if (vh[a] == 0)
 			continue;
-		uint64_t vk = value_key(key, (baseline_attr)a, vals[a]);
+		uint64_t vk = value_key(key, vh[a]);
 		if (first_today(b, vk, e->last_day))
 			cms_add(b, vk);
 	}
@@ -236,8 +245,14 @@ static void learn_entity(baseline *b, baseline_kind kind, rpt_str who, const rpt
 
 void baseline_observe(baseline *b, const rpt_event_in *ev)
 {
-	learn_entity(b, BASELINE_PRINCIPAL, ev->principal, ev);
-	learn_entity(b, BASELINE_ACCESS_KEY, ev->access_key, ev);
+	if (ev->principal.n == 0 && ev->access_key.n == 0)
+		return;
+	const rpt_str vals[BASELINE_NATTRS] = {ev->source_ip, ev->user_agent, ev->model, ev->region, ev->action};
+	uint64_t vh[BASELINE_NATTRS];
+	for (unsigned a = 0; a < BASELINE_NATTRS; a++)
+		vh[a] = vals[a].n ? value_hash((baseline_attr)a, vals[a]) : 0;
+	learn_entity(b, BASELINE_PRINCIPAL, ev->principal, ev, vh);
+	learn_entity(b, BASELINE_ACCESS_KEY, ev->access_key, ev, vh);
 }
 
 /* The class of `with` of the `of` other periods (one left out: the judged one's). */
@@ -281,7 +296,7 @@ baseline_rarity baseline_value(const baseline *b, baseline_kind kind, rpt_str en
 	const ent *e = find_ent(b, key);
 	if (e == NULL)
 		return BASELINE_UNKNOWN;
-	unsigned days = cms_get(b, value_key(key, attr, value));
+	unsigned days = cms_get(b, value_key(key, value_hash(attr, value)));
 	return classify(days > 0 ? days : 1, e->days, BASELINE_MIN_DAYS);
 }
 

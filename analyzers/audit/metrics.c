@@ -697,7 +697,8 @@ static ev_str principal_entity(ev_str principal)
 
 bool metrics_wants_record(const event *ev)
 {
-	bool ct_bedrock = ev->source == EV_SRC_CLOUDTRAIL && ev_str_eq(ev->service, "bedrock.amazonaws.com");
+	bool ct_bedrock = ev->source == EV_SRC_CLOUDTRAIL && !(ev->flags & EV_F_NO_RESOURCES) &&
+	                  ev_str_eq(ev->service, "bedrock.amazonaws.com");
 	bool guardrail = ev->source == EV_SRC_INVOCATION &&
 	                 ((ev->flags & EV_F_GUARDRAIL) || ev_str_eq(ev->guardrail_action, "INTERVENED"));
 	return ct_bedrock || guardrail; /* count_resources, count_guardrail */

@@ -88,5 +88,29 @@ else
 	ok "# SKIP sqlite3 not installed"
 fi
 
+# the usage dashboard reads only the records it needs: a CloudTrail record
+# that lists no resources is not read again (EV_F_NO_RESOURCES), one that
+# names a Bedrock resource is, and the dashboard still shows that resource
+# (issue 15)
+ctdir="$tmp/rs/AWSLogs/111122223333/CloudTrail/us-east-1/2026/03/02"
+mkdir -p "$ctdir"
+ct_rec() { # ct_rec NAME SECOND RESOURCES
+	printf '{"eventVersion":"1.09","userIdentity":{"type":"AssumedRole","arn":"arn:aws:sts::111122223333:assumed-role/App/s1","accountId":"111122223333","accessKeyId":"ASIAEXAMPLE000000001"},"eventTime":"2026-03-02T10:00:%sZ","eventSource":"bedrock.amazonaws.com","eventName":"%s","awsRegion":"us-east-1","sourceIPAddress":"203.0.113.5","userAgent":"Boto3/1.34.84","requestID":"11111111-2222-4333-8444-5555555555%s","eventID":"aaaaaaaa-2222-4333-8444-5555555555%s","readOnly":true%s,"eventType":"AwsApiCall","recipientAccountId":"111122223333"}' \
+		"$2" "$1" "$2" "$2" "$3"
+}
+{
+	printf '{"Records":['
+	ct_rec Retrieve 10 ',"resources":[{"accountId":"111122223333","type":"AWS::Bedrock::KnowledgeBase","ARN":"arn:aws:bedrock:us-east-1:111122223333:knowledge-base/KBRESOURCE42"}]'
+	for s in 11 12 13 14 15; do printf ','; ct_rec ListFoundationModels $s ''; done
+	printf ']}'
+} | gzip -c >"$ctdir/111122223333_CloudTrail_us-east-1_20260302T1000Z_abc.json.gz"
+records_read() { sed -n 's/.*info: matched .* events with the detections the index stored.*; \([0-9]*\) records read.*/\1/p' "$1"; }
+"$LLMTRAIL" -v analyze "$tmp/rs" -o "$tmp/rs-a" --fail-on none >/dev/null 2>"$tmp/rs-a.err"
+"$LLMTRAIL" -v scan "$tmp/rs-a/case.sqlite" -o "$tmp/rs-s" --fail-on none >/dev/null 2>"$tmp/rs-s.err"
+check "dashboard: of six Bedrock calls only the one with resources is read again" \
+	'[ "$(records_read "$tmp/rs-a.err")" = 1 ] && [ "$(records_read "$tmp/rs-s.err")" = 1 ]'
+check "dashboard: the resource is shown, by analyze and by the rescan" \
+	'grep -q KBRESOURCE42 "$tmp/rs-a/report.html" && grep -q KBRESOURCE42 "$tmp/rs-s/report.html"'
+
 echo "1..$n"
 [ "$fails" -eq 0 ]

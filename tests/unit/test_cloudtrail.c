@@ -156,6 +156,35 @@ static void cloudtrail__missing_required__item_error_names_field(void **state)
 	assert_int_equal(fill_text("{\"eventTime\":\"2024-05-01T12:00:01Z\",\"eventID\":\"e\",\"userIdentity\":7}", &ev, &err), LT_OK);
 }
 
+/* Issue 15: a record with no resources says so in its flags, so that the
+ * scan's usage dashboard (which counts Bedrock resources) does not read it
+ * again; any resources[] that is not an empty array keeps it read. */
+static void cloudtrail__resources__no_resources_flag(void **state)
+{
+	(void)state;
+	static const char head[] = "{\"eventID\":\"e\",\"eventTime\":\"2024-05-01T12:00:01Z\"";
+	static const struct {
+		const char *tail;
+		bool none;
+	} cases[] = {
+		{"}", true},
+		{",\"resources\":null}", true},
+		{",\"resources\":[]}", true},
+		{",\"resources\":[{\"type\":\"AWS::Bedrock::KnowledgeBase\",\"ARN\":\"arn:aws:bedrock:us-east-1:1:knowledge-base/K\"}]}",
+		 false},
+		{",\"resources\":{\"type\":\"odd\"}}", false},
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		char json[512];
+		snprintf(json, sizeof json, "%s%s", head, cases[i].tail);
+		event ev;
+		lt_error err;
+		assert_int_equal(fill_text(json, &ev, &err), LT_OK);
+		if (((ev.flags & EV_F_NO_RESOURCES) != 0) != cases[i].none)
+			fail_msg("case %zu (%s): EV_F_NO_RESOURCES %s", i, cases[i].tail, cases[i].none ? "not set" : "set");
+	}
+}
+
 /* Issue 22 #15: a numeric eventTime was reported as missing. */
 static void cloudtrail__numeric_event_time__not_a_string(void **state)
 {
@@ -213,6 +242,7 @@ int main(void)
 		cmocka_unit_test(cloudtrail__reversed_keys_no_arn__fallbacks),
 		cmocka_unit_test(cloudtrail__missing_required__item_error_names_field),
 		cmocka_unit_test(cloudtrail__numeric_event_time__not_a_string),
+		cmocka_unit_test(cloudtrail__resources__no_resources_flag),
 		cmocka_unit_test(cloudtrail__is_record__distinguishes_invocation_logs),
 		cmocka_unit_test(event__helpers__names_and_init),
 	};
