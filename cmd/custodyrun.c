@@ -6,6 +6,7 @@
 #include "cmd/custodyrun.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "common/buf.h"
@@ -38,35 +39,102 @@ void say_problem(const char *kind, const char *file, const char *member, uint64_
 	buf_free(&b);
 }
 
-typedef struct say_ctx {
-	int missing_only;
-	report *r;
-	int64_t n;
-} say_ctx;
+/* ---- finding the issues (any thread) and saying them (the caller's) ---- */
 
-static lt_status on_issue(void *vctx, const custody_issue *i, lt_error *err)
+typedef struct found_issue {
+	char *kind, *evidence, *member, *reason;
+} found_issue;
+
+struct custody_found {
+	found_issue *v;
+	size_t n, cap;
+	int missing_only;
+};
+
+static lt_status keep_issue(void *vctx, const custody_issue *i, lt_error *err)
 {
-	say_ctx *x = vctx;
-	if (x->missing_only && strcmp(i->kind, "missing") != 0)
+	custody_found *f = vctx;
+	if (f->missing_only && strcmp(i->kind, "missing") != 0)
 		return LT_OK;
-	x->n++;
-	say_problem(i->kind, i->evidence, i->member, 0, i->reason);
-	if (x->r == NULL)
-		return LT_OK;
-	char reason[LT_ERROR_MSG_MAX + 64];
-	snprintf(reason, sizeof reason, "%s: %s", i->kind, i->reason);
-	return report_add_problem(x->r, i->evidence, i->member, 0, RPT_SEV_ERROR, reason, err);
+	if (f->n == f->cap) {
+		size_t cap = f->cap ? 2 * f->cap : 16;
+		found_issue *v = realloc(f->v, cap * sizeof *v);
+		if (v == NULL)
+			return lt_error_set(err, LT_EFATAL, "out of memory");
+		f->v = v;
+		f->cap = cap;
+	}
+	found_issue *x = &f->v[f->n];
+	x->kind = strdup(i->kind);
+	x->evidence = strdup(i->evidence);
+	x->member = strdup(i->member ? i->member : "");
+	x->reason = strdup(i->reason);
+	f->n++; /* counted before the check: custody_found_free frees what was copied */
+	if (!x->kind || !x->evidence || !x->member || !x->reason)
+		return lt_error_set(err, LT_EFATAL, "out of memory");
+	return LT_OK;
+}
+
+custody_found *custody_find(case_db *c, const char *const *only, size_t nonly, uint64_t hash_max, int missing_only,
+                            lt_error *err)
+{
+	custody_found *f = calloc(1, sizeof *f);
+	if (f == NULL) {
+		lt_error_set(err, LT_EFATAL, "out of memory");
+		return NULL;
+	}
+	f->missing_only = missing_only;
+	uint64_t issues = 0;
+	if (custody_check(c, only, nonly, hash_max, keep_issue, f, &issues, err) != LT_OK) {
+		custody_found_free(f);
+		return NULL;
+	}
+	return f;
+}
+
+int64_t custody_found_say(const custody_found *f, report *r)
+{
+	for (size_t k = 0; k < f->n; k++) {
+		const found_issue *i = &f->v[k];
+		say_problem(i->kind, i->evidence, i->member, 0, i->reason);
+		if (r == NULL)
+			continue;
+		char reason[LT_ERROR_MSG_MAX + 64];
+		snprintf(reason, sizeof reason, "%s: %s", i->kind, i->reason);
+		lt_error err;
+		lt_error_clear(&err);
+		if (report_add_problem(r, i->evidence, i->member, 0, RPT_SEV_ERROR, reason, &err) != LT_OK) {
+			log_lt_error(&err);
+			return -1;
+		}
+	}
+	return (int64_t)f->n;
+}
+
+void custody_found_free(custody_found *f)
+{
+	if (f == NULL)
+		return;
+	for (size_t k = 0; k < f->n; k++) {
+		free(f->v[k].kind);
+		free(f->v[k].evidence);
+		free(f->v[k].member);
+		free(f->v[k].reason);
+	}
+	free(f->v);
+	free(f);
 }
 
 int64_t custody_say(case_db *c, const char *const *only, size_t nonly, uint64_t hash_max, int missing_only, report *r)
 {
-	say_ctx x = {missing_only, r, 0};
-	uint64_t issues = 0;
 	lt_error err;
 	lt_error_clear(&err);
-	if (custody_check(c, only, nonly, hash_max, on_issue, &x, &issues, &err) != LT_OK) {
+	custody_found *f = custody_find(c, only, nonly, hash_max, missing_only, &err);
+	if (f == NULL) {
 		log_lt_error(&err);
 		return -1;
 	}
-	return x.n;
+	int64_t n = custody_found_say(f, r);
+	custody_found_free(f);
+	return n;
 }

@@ -24,4 +24,17 @@ void say_problem(const char *kind, const char *file, const char *member, uint64_
  * Returns the number of issues, -1 after printing a fatal error. */
 int64_t custody_say(case_db *c, const char *const *only, size_t nonly, uint64_t hash_max, int missing_only, report *r);
 
+/* custody_say in two steps, so that the re-check (disk reads and SHA-256)
+ * can run on another thread than the one that owns the report (scan runs
+ * it beside the replay): custody_find only reads c and the disk and keeps
+ * copies of the issues (NULL with err set on a fatal error);
+ * custody_found_say prints them and adds them to r (when not NULL) as
+ * custody_say does, returning their number or -1 after printing a fatal
+ * error. */
+typedef struct custody_found custody_found;
+custody_found *custody_find(case_db *c, const char *const *only, size_t nonly, uint64_t hash_max, int missing_only,
+                            lt_error *err) LT_WUR;
+int64_t custody_found_say(const custody_found *f, report *r);
+void custody_found_free(custody_found *f);
+
 #endif

@@ -1068,6 +1068,8 @@ typedef struct integrity {
 	case_db *c;
 	verify_result *v;
 	reconcile_result *rr;
+	uint64_t custody_hash_max;
+	custody_found *custody; /* the evidence re-checked against the case (custody is live) */
 	lt_status st;
 	lt_error err;
 	pthread_t thread;
@@ -1088,6 +1090,8 @@ static void *integrity_main(void *arg)
 	}
 	if (st == LT_OK)
 		st = reconcile_case(in->c, &ro, &in->rr, &in->err);
+	if (st == LT_OK && (in->custody = custody_find(in->c, NULL, 0, in->custody_hash_max, 0, &in->err)) == NULL)
+		st = in->err.status;
 	in->st = st;
 	return NULL;
 }
@@ -1101,6 +1105,7 @@ static lt_status start_integrity(scan *s, const char *case_path, lt_error *err)
 	}
 	s->in = in;
 	in->case_path = case_path;
+	in->custody_hash_max = s->o->evidence_just_hashed ? 0 : CUSTODY_HASH_MAX;
 	for (size_t i = 0; i < s->o->npublic_keys; i++) {
 		lt_error e;
 		lt_error_clear(&e);
@@ -1130,6 +1135,7 @@ static void free_integrity(scan *s)
 		return;
 	join_integrity(s);
 	reconcile_result_free(in->rr);
+	custody_found_free(in->custody);
 	verify_result_free(in->v);
 	verify_keys_free(in->keys);
 	case_close(in->c);
@@ -1203,14 +1209,13 @@ static lt_status problem_row(void *ctx, const caseq_problem *p, lt_error *err)
 	return report_add_problem(x->s->r, p->file, p->member, p->line, sev, reason, err);
 }
 
-static lt_status add_problems(scan *s, lt_error *err)
+static lt_status add_problems(scan *s, const custody_found *custody, lt_error *err)
 {
 	problems_ctx x = {s, 0};
 	lt_status rc = caseq_each_problem(s->c, problem_row, &x, err);
 	uint64_t evidence_problems = x.evidence_problems;
-	if (rc == LT_OK) { /* custody is live: the evidence on disk against the case */
-		uint64_t hash_max = s->o->evidence_just_hashed ? 0 : CUSTODY_HASH_MAX;
-		int64_t gone = custody_say(s->c, NULL, 0, hash_max, 0, s->r);
+	if (rc == LT_OK) { /* custody is live: the evidence on disk against the case (found beside the replay) */
+		int64_t gone = custody_found_say(custody, s->r);
 		if (gone < 0)
 			return lt_error_set(err, LT_EFATAL, "cannot re-check the evidence");
 		evidence_problems += (uint64_t)gone;
@@ -1611,11 +1616,11 @@ void scan_run(const char *case_path, const scan_options *o, exit_state *ex)
 		st = report_rule_failures(&s, &err);
 	if (st == LT_OK)
 		st = run_builtin(&s, &err);
-	free_integrity(&s);
 	if (st == LT_OK)
 		st = add_custody(&s, &err);
 	if (st == LT_OK)
-		st = add_problems(&s, &err);
+		st = add_problems(&s, s.in->custody, &err);
+	free_integrity(&s);
 	if (st == LT_OK)
 		st = build_incidents(&s, &err);
 	if (st == LT_OK && s.ctl != NULL)
