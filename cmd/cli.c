@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cmd/exitcode.h"
+#include "pipeline/exitcode.h"
 
 #define CLI_MAX_OPTIONS 64
 

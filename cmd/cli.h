@@ -8,7 +8,7 @@
  *
  * A command's run function receives the parsed positional arguments; options
  * arrive one at a time through its on_option callback before run is called.
- * Commands return an exit code (cmd/exitcode.h).
+ * Commands return an exit code (pipeline/exitcode.h).
  */
 #ifndef LLMTRAIL_CMD_CLI_H
 #define LLMTRAIL_CMD_CLI_H

@@ -15,9 +15,9 @@
 #include <string.h>
 
 #include "cmd/commands.h"
-#include "cmd/exitcode.h"
+#include "pipeline/exitcode.h"
 #include "pipeline/indexrun.h"
-#include "cmd/outpath.h"
+#include "pipeline/outpath.h"
 #include "pipeline/scanrun.h"
 
 static const cli_option options[] = {

@@ -17,9 +17,9 @@
 #include <unistd.h>
 
 #include "cmd/commands.h"
-#include "cmd/exitcode.h"
+#include "pipeline/exitcode.h"
 #include "pipeline/indexrun.h"
-#include "cmd/outpath.h"
+#include "pipeline/outpath.h"
 
 static const cli_option options[] = {
 	{"jobs", 'j', "N", "worker threads (default: number of cores)"},

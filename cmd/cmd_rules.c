@@ -26,8 +26,8 @@
 
 #include "analyzers/sigma/sigma.h"
 #include "cmd/commands.h"
-#include "cmd/exitcode.h"
-#include "cmd/rulesdir.h"
+#include "pipeline/exitcode.h"
+#include "pipeline/rulesdir.h"
 #include "common/arena.h"
 #include "ingest/decode.h"
 #include "ingest/json.h"

@@ -7,8 +7,8 @@
 #include <stdlib.h>
 
 #include "cmd/commands.h"
-#include "cmd/exitcode.h"
-#include "cmd/outpath.h"
+#include "pipeline/exitcode.h"
+#include "pipeline/outpath.h"
 #include "pipeline/scanrun.h"
 
 static int on_option(void *ctx, const cli_option *opt, const char *value)

@@ -26,7 +26,7 @@
 #include <unistd.h>
 
 #include "cmd/commands.h"
-#include "cmd/exitcode.h"
+#include "pipeline/exitcode.h"
 #include "cmd/withcase.h"
 #include "common/buf.h"
 #include "common/log.h"

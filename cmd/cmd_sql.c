@@ -20,8 +20,8 @@
 #include "analyzers/sigma/sigma.h"
 #include "analyzers/sigma/sigma_sql.h"
 #include "cmd/commands.h"
-#include "cmd/exitcode.h"
-#include "cmd/rulesdir.h"
+#include "pipeline/exitcode.h"
+#include "pipeline/rulesdir.h"
 #include "common/buf.h"
 
 #ifndef PATH_MAX

@@ -18,7 +18,7 @@
 #include "analyzers/audit/metrics.h"
 #include "analyzers/audit/metrics_report.h"
 #include "cmd/commands.h"
-#include "cmd/exitcode.h"
+#include "pipeline/exitcode.h"
 #include "cmd/withcase.h"
 #include "common/buf.h"
 #include "common/log.h"

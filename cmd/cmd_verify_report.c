@@ -14,7 +14,7 @@
 #include <string.h>
 
 #include "cmd/commands.h"
-#include "cmd/exitcode.h"
+#include "pipeline/exitcode.h"
 #include "common/buf.h"
 #include "common/log.h"
 #include "reports/manifest.h"

@@ -7,8 +7,8 @@
 #include <string.h>
 
 #include "cmd/cli.h"
-#include "cmd/exitcode.h"
-#include "cmd/term.h"
+#include "pipeline/exitcode.h"
+#include "pipeline/term.h"
 #include "cmd/version.h"
 #include "common/log.h"
 

@@ -3,7 +3,7 @@
  */
 #include "cmd/withcase.h"
 
-#include "cmd/exitcode.h"
+#include "pipeline/exitcode.h"
 #include "common/log.h"
 
 int with_case(const char *path, int (*fn)(case_db *c, void *ctx), void *ctx)

@@ -16,9 +16,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cmd/custodyrun.h"
+#include "pipeline/custodyrun.h"
 #include "pipeline/detectrun.h"
-#include "cmd/progress.h"
+#include "pipeline/progress.h"
 #include "common/buf.h"
 #include "common/log.h"
 #include "store/case.h"

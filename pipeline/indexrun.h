@@ -10,7 +10,7 @@
 #include <stdint.h>
 
 #include "analyzers/sigma/sigma.h"
-#include "cmd/exitcode.h"
+#include "pipeline/exitcode.h"
 
 typedef struct indexrun_options {
 	unsigned jobs;              /* 0 = number of cores */

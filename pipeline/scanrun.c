@@ -20,8 +20,8 @@
 #include "config.h"
 
 #include "pipeline/scanrun.h"
-#include "cmd/custodyrun.h"
-#include "cmd/outpath.h"
+#include "pipeline/custodyrun.h"
+#include "pipeline/outpath.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -44,9 +44,9 @@
 #include "analyzers/sigma/sigma.h"
 #include "analyzers/audit/verify.h"
 #include "pipeline/detectrun.h"
-#include "cmd/progress.h"
-#include "cmd/rulesdir.h"
-#include "cmd/term.h"
+#include "pipeline/progress.h"
+#include "pipeline/rulesdir.h"
+#include "pipeline/term.h"
 #include "common/log.h"
 #include "common/tmpfile.h"
 #include "common/ltime.h"

@@ -24,7 +24,7 @@
 
 #include "cmd/cli.h"
 #include "analyzers/sigma/sigma.h"
-#include "cmd/exitcode.h"
+#include "pipeline/exitcode.h"
 #include "common/valmatch.h"
 #include "model/report.h"
 

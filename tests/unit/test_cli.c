@@ -1,4 +1,4 @@
-/* Unit tests for cmd/cli and cmd/exitcode: option parsing, precedence of exit codes. */
+/* Unit tests for cmd/cli and pipeline/exitcode: option parsing, precedence of exit codes. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "cmd/cli.h"
-#include "cmd/exitcode.h"
+#include "pipeline/exitcode.h"
 
 static void exitcode__precedence__fatal_usage_unreadable_findings(void **state)
 {

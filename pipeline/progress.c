@@ -5,7 +5,7 @@
  */
 #include "config.h"
 
-#include "cmd/progress.h"
+#include "pipeline/progress.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -8,7 +8,7 @@
  */
 #include "config.h"
 
-#include "cmd/outpath.h"
+#include "pipeline/outpath.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -18,7 +18,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "cmd/exitcode.h"
+#include "pipeline/exitcode.h"
 #include "common/buf.h"
 #include "store/case.h"
 

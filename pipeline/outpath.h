@@ -11,8 +11,8 @@
  * Failures: outpath_check returns LT_EXIT_USAGE after printing why;
  * outpath_mkdirs returns -1 with errno set.
  */
-#ifndef LLMTRAIL_CMD_OUTPATH_H
-#define LLMTRAIL_CMD_OUTPATH_H
+#ifndef LLMTRAIL_PIPELINE_OUTPATH_H
+#define LLMTRAIL_PIPELINE_OUTPATH_H
 
 #include <stddef.h>
 

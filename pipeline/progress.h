@@ -9,8 +9,8 @@
  * (threads, cold caches, the first archive's headers), and an ETA from it is
  * wildly wrong (a first "4m56s" on a run of 0.85 s).
  */
-#ifndef LLMTRAIL_CMD_PROGRESS_H
-#define LLMTRAIL_CMD_PROGRESS_H
+#ifndef LLMTRAIL_PIPELINE_PROGRESS_H
+#define LLMTRAIL_PIPELINE_PROGRESS_H
 
 #include <stddef.h>
 #include <stdint.h>

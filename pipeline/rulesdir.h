@@ -7,8 +7,8 @@
  * tree it builds); the installed data dir ($(pkgdatadir)/rules); rules/ beside
  * the binary or in its parent folder.
  */
-#ifndef LLMTRAIL_CMD_RULESDIR_H
-#define LLMTRAIL_CMD_RULESDIR_H
+#ifndef LLMTRAIL_PIPELINE_RULESDIR_H
+#define LLMTRAIL_PIPELINE_RULESDIR_H
 
 #include <stddef.h>
 

@@ -12,8 +12,8 @@
  * most fundamental problem (an incomplete analysis outranks its findings), and
  * every condition that applied is also said on stderr.
  */
-#ifndef LLMTRAIL_CMD_EXITCODE_H
-#define LLMTRAIL_CMD_EXITCODE_H
+#ifndef LLMTRAIL_PIPELINE_EXITCODE_H
+#define LLMTRAIL_PIPELINE_EXITCODE_H
 
 enum {
 	LT_EXIT_CLEAN = 0,

@@ -8,8 +8,8 @@
  * Evidence text is never coloured by its own bytes: callers escape it first
  * (case_escape_text) and colour only what they write themselves.
  */
-#ifndef LLMTRAIL_CMD_TERM_H
-#define LLMTRAIL_CMD_TERM_H
+#ifndef LLMTRAIL_PIPELINE_TERM_H
+#define LLMTRAIL_PIPELINE_TERM_H
 
 #include <stdbool.h>
 #include <stdio.h>

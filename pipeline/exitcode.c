@@ -2,7 +2,7 @@
  * exitcode.c — combining the conditions of a run into one exit code
  * (precedence and meanings: exitcode.h).
  */
-#include "cmd/exitcode.h"
+#include "pipeline/exitcode.h"
 
 #include <stdio.h>
 

@@ -5,7 +5,7 @@
  */
 #include "config.h"
 
-#include "cmd/rulesdir.h"
+#include "pipeline/rulesdir.h"
 
 #include <limits.h>
 #include <stdbool.h>

@@ -4,8 +4,8 @@
  * printed in on stderr: "llmtrail: KIND: FILE[: MEMBER][: line N]: REASON",
  * evidence text escaped.
  */
-#ifndef LLMTRAIL_CMD_CUSTODYRUN_H
-#define LLMTRAIL_CMD_CUSTODYRUN_H
+#ifndef LLMTRAIL_PIPELINE_CUSTODYRUN_H
+#define LLMTRAIL_PIPELINE_CUSTODYRUN_H
 
 #include <stddef.h>
 #include <stdint.h>

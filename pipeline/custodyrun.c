@@ -3,7 +3,7 @@
  */
 #include "config.h"
 
-#include "cmd/custodyrun.h"
+#include "pipeline/custodyrun.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -3,7 +3,7 @@
  * reports: critical and high red (critical bold), medium yellow, low cyan,
  * informational dim; verdicts green (PASS), red (FAIL), yellow (the rest).
  */
-#include "cmd/term.h"
+#include "pipeline/term.h"
 
 #include <stdlib.h>
 #include <string.h>
