@@ -6,6 +6,12 @@
  * problem on stderr naming file, member and line (evidence text escaped),
  * and a summary on stdout. Exit 3 when some evidence was unreadable, 4 when
  * the case index could not be written.
+ *
+ * Parse once (issue 15): like `analyze`, `index` runs the stateless half of
+ * rule matching in its workers while each record is in memory and stores
+ * what it found (pipeline/detectrun.h), with the shipped packs and any
+ * --rules; a later `scan` with the same rules reads no record it does not
+ * need. --no-detect indexes only.
  */
 #include "config.h"
 
@@ -17,6 +23,7 @@
 #include <unistd.h>
 
 #include "cmd/commands.h"
+#include "pipeline/scanrun.h"
 #include "pipeline/exitcode.h"
 #include "pipeline/indexrun.h"
 #include "pipeline/outpath.h"
@@ -25,13 +32,27 @@ static const cli_option options[] = {
 	{"jobs", 'j', "N", "worker threads (default: number of cores)"},
 	{"max-member-size", 0, "SIZE", "largest decompressed member accepted (default: 4G)"},
 	INDEXRUN_TOTAL_OPTION
+	{"rules", 'r', "PATH", "also detect with the Sigma rules at PATH while indexing (file or folder; repeatable)"},
+	{"no-default-rules", 0, NULL, "do not detect with the shipped rule packs"},
+	{"no-detect", 0, NULL, "index only: store no detections (a later scan matches every record)"},
 	{NULL, 0, NULL, NULL},
 };
 
+typedef struct index_ctx {
+	indexrun_options run;
+	scan_options rules; /* only its rule paths and default_rules are used */
+	bool detect;
+} index_ctx;
+
 static int on_option(void *vctx, const cli_option *opt, const char *value)
 {
-	indexrun_options *c = vctx;
-	if (strcmp(opt->name, "jobs") == 0) {
+	index_ctx *x = vctx;
+	indexrun_options *c = &x->run;
+	if (strcmp(opt->name, "rules") == 0 || strcmp(opt->name, "no-default-rules") == 0)
+		return scan_apply_option(&x->rules, opt, value);
+	if (strcmp(opt->name, "no-detect") == 0) {
+		x->detect = false;
+	} else if (strcmp(opt->name, "jobs") == 0) {
 		return indexrun_parse_jobs(value, &c->jobs);
 	} else if (strcmp(opt->name, "max-member-size") == 0) {
 		c->max_member_bytes = indexrun_parse_size(value);
@@ -48,15 +69,21 @@ static int on_option(void *vctx, const cli_option *opt, const char *value)
 static int run(const command *self, int argc, char **argv)
 {
 	int npos, code;
-	indexrun_options o = {0, 0, argc, argv, 0, NULL};
-	int first = cli_parse(self, argc, argv, on_option, &o, &npos, &code);
+	index_ctx x = {.run = {0, 0, argc, argv, 0, NULL}, .detect = true};
+	scan_options_init(&x.rules);
+	int first = cli_parse(self, argc, argv, on_option, &x, &npos, &code);
 	if (first < 0)
 		return code;
+	indexrun_options o = x.run;
 	code = outpath_check("case", argv[first], (const char *const *)(argv + first + 1), (size_t)(npos - 1));
 	if (code != 0)
 		return code;
 	exit_state ex = {0};
+	/* without the rules (not found, out of memory) the index is the same, only without detections */
+	sigma_ruleset *rules = x.detect ? scan_rules_new(&x.rules) : NULL;
+	o.detect_rules = rules;
 	indexrun(argv[first], (const char *const *)(argv + first + 1), (size_t)(npos - 1), &o, &ex);
+	ruleset_free(rules);
 	return exit_state_code(&ex);
 }
 

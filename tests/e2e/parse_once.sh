@@ -67,11 +67,21 @@ check "other rules: the extra rule found something" 'grep -q "Any ListFoundation
 check "rescan, same rules: stored detections used, same outputs" \
 	'[ "$(stored "$tmp/x3.err")" -eq "$(stored "$tmp/demo-a.err")" ] && same_outputs "$tmp/x3" "$tmp/demo-a"'
 
-# index alone stores nothing; its scan matches the records, same result
+# index detects with the shipped packs too; its scan uses what it stored, same result;
+# index --no-detect stores nothing and its scan matches the records, same result
 "$LLMTRAIL" -q index "$tmp/i.case" "$LLMTRAIL_SRCDIR/testdata/demo" >/dev/null 2>&1
 "$LLMTRAIL" -v scan "$tmp/i.case" -o "$tmp/x4" --fail-on none >/dev/null 2>"$tmp/x4.err"
-check "index then scan: nothing stored, same outputs as analyze" \
-	'[ "$(stored "$tmp/x4.err")" -eq 0 ] && same_outputs "$tmp/x4" "$tmp/demo-a"'
+check "index then scan: the detections index stored are used, same outputs as analyze" \
+	'[ "$(stored "$tmp/x4.err")" -eq "$(stored "$tmp/demo-a.err")" ] && same_outputs "$tmp/x4" "$tmp/demo-a"'
+"$LLMTRAIL" -q index --no-detect "$tmp/n.case" "$LLMTRAIL_SRCDIR/testdata/demo" >/dev/null 2>&1
+"$LLMTRAIL" -v scan "$tmp/n.case" -o "$tmp/x4n" --fail-on none >/dev/null 2>"$tmp/x4n.err"
+check "index --no-detect then scan: nothing stored, same outputs as analyze" \
+	'[ "$(stored "$tmp/x4n.err")" -eq 0 ] && same_outputs "$tmp/x4n" "$tmp/demo-a"'
+"$LLMTRAIL" -q index --no-default-rules --rules "$rules" "$tmp/r.case" "$LLMTRAIL_SRCDIR/testdata/demo" >/dev/null 2>&1
+"$LLMTRAIL" -v scan "$tmp/r.case" -o "$tmp/x4r" --no-default-rules --rules "$rules" --fail-on none >/dev/null 2>"$tmp/x4r.err"
+"$LLMTRAIL" -v scan "$tmp/r.case" -o "$tmp/x4rr" --no-default-rules --rules "$rules" --fail-on none --redetect >/dev/null 2>"$tmp/x4rr.err"
+check "index --rules: a scan with the same rules uses what index stored, same outputs as --redetect" \
+	'[ "$(stored "$tmp/x4r.err")" -gt 0 ] && same_outputs "$tmp/x4r" "$tmp/x4rr"'
 
 # damaged stored detections: those blocks are matched from their records, with a warning
 if command -v sqlite3 >/dev/null 2>&1; then
