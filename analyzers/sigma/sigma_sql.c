@@ -22,11 +22,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "analyzers/audit/reconcile.h"
 #include "analyzers/sigma/sigma_cond.h"
 #include "analyzers/sigma/sigma_corr.h"
 #include "analyzers/sigma/sigma_ext.h"
 #include "analyzers/sigma/sigma_yaml.h"
 #include "common/arena.h"
+#include "model/report.h"
 
 #define MAX_SELS 256
 #define MAX_MODS 16
@@ -1577,6 +1579,83 @@ static const char duckdb_views[] =
     "    AS response\n"
     "FROM b;\n";
 
+/* Reconciliation (analyzers/audit/reconcile.c) as a join, DuckDB: the
+ * CloudTrail Bedrock runtime calls and the invocation records (side 0 and 1)
+ * with the fields ingest/cloudtrail.c and ingest/bedrock.c give them
+ * (principal, account, region, the model key bedrock_model_key() makes);
+ * strong matches by request id, compared as text as store/recq.c does (a
+ * canonical UUID packed only from lower-case hex: case matters), both
+ * ways; weak matches (same principal, compatible model, within the
+ * tolerance, nearest first, each record used once) by one fold per
+ * principal over its unmatched calls in time order, the greedy order of
+ * recq_weak_match(); calls left without
+ * errorCode, and records inside the span CloudTrail covers for their
+ * account/region, cut into windows per account/region at gaps longer than
+ * the join time. Printf format: the weak tolerance, the join time. */
+static const char duckdb_reconcile[] =
+    "\n-- Reconciliation (analyzers/audit/reconcile.c): CloudTrail Bedrock runtime calls <-> invocation\n"
+    "-- records, by request id, then weakly (principal, model, %lld us), windows per account/region.\n"
+    "CREATE OR REPLACE MACRO lt_model_key(id) AS nullif(regexp_replace(\n"
+    "  CASE WHEN id LIKE 'arn:%%' AND strpos(id, ':foundation-model/') > 0 THEN substr(id, strpos(id, ':foundation-model/') + 18)\n"
+    "       WHEN id LIKE 'arn:%%' AND strpos(id, ':inference-profile/') > 0 THEN substr(id, strpos(id, ':inference-profile/') + 19)\n"
+    "       ELSE id END, '^[a-z-]{2,12}\\.(.*\\..*)$', '\\1', 's'), '');\n"
+    "CREATE OR REPLACE MACRO lt_model_ok(a, b) AS a IS NULL OR b IS NULL OR a = b\n"
+    "  OR (length(a) > length(b) AND suffix(a, '/' || b)) OR (length(b) > length(a) AND suffix(b, '/' || a));\n"
+    "CREATE OR REPLACE TEMP TABLE lt_rc AS\n"
+    "WITH ct AS (SELECT doc, uid, event_time, request_id, principal, source_ip,\n"
+    "    epoch_us(TRY_CAST(event_time AS TIMESTAMPTZ)) AS t,\n"
+    "    coalesce(nullif(json_extract_string(doc, '$.recipientAccountId'), ''),\n"
+    "             nullif(json_extract_string(doc, '$.userIdentity.accountId'), '')) AS acct,\n"
+    "    nullif(json_extract_string(doc, '$.awsRegion'), '') AS reg\n"
+    "  FROM lt_cloudtrail WHERE uid <> ''),\n"
+    "cov AS (SELECT acct, reg, min(t) AS lo, max(t) AS hi FROM ct WHERE t IS NOT NULL GROUP BY ALL),\n"
+    "e AS (\n"
+    "  SELECT 0 AS side, uid, event_time, request_id, principal, source_ip, t, acct, reg, nullif(request_id, '') AS rq,\n"
+    "    coalesce(nullif(json_extract_string(doc, '$.userIdentity.arn'), ''),\n"
+    "             nullif(json_extract_string(doc, '$.userIdentity.sessionContext.sessionIssuer.arn'), ''),\n"
+    "             CASE WHEN json_extract_string(doc, '$.userIdentity.type') = 'AWSService'\n"
+    "                  THEN nullif(json_extract_string(doc, '$.userIdentity.invokedBy'), '') END) AS pr,\n"
+    "    lt_model_key(coalesce(nullif(json_extract_string(doc, '$.requestParameters.modelId'), ''),\n"
+    "                          nullif(json_extract_string(doc, '$.requestParameters.modelIdentifier'), ''),\n"
+    "                          nullif(json_extract_string(doc, '$.requestParameters.modelArn'), ''),\n"
+    "                          nullif(json_extract_string(doc, '$.requestParameters.baseModelIdentifier'), ''))) AS model,\n"
+    "    nullif(json_extract_string(doc, '$.errorCode'), '') IS NOT NULL AS err\n"
+    "  FROM ct WHERE t IS NOT NULL AND json_extract_string(doc, '$.eventSource') = 'bedrock.amazonaws.com'\n"
+    "    AND json_extract_string(doc, '$.eventName') IN ('InvokeModel', 'InvokeModelWithResponseStream', 'Converse', 'ConverseStream')\n"
+    "  UNION ALL\n"
+    "  SELECT 1, uid, event_time, request_id, principal, source_ip, t,\n"
+    "    nullif(json_extract_string(doc, '$.accountId'), ''), nullif(json_extract_string(doc, '$.region'), ''),\n"
+    "    nullif(request_id, ''), nullif(principal, ''), lt_model_key(nullif(json_extract_string(doc, '$.modelId'), '')), FALSE\n"
+    "  FROM (SELECT *, epoch_us(TRY_CAST(event_time AS TIMESTAMPTZ)) AS t FROM lt_invocation)\n"
+    "  WHERE t IS NOT NULL AND uid <> ''),\n"
+    "n AS (SELECT *, row_number() OVER (ORDER BY side, t, uid) AS id,\n"
+    "    rq IS NOT NULL AND rq IN (SELECT rq FROM e AS o WHERE o.side = 1 - e.side) AS strong FROM e),\n"
+    "cand AS (SELECT c.id AS cid, c.pr, c.t AS ct, c.uid AS cuid, r.id AS rid, abs(r.t - c.t) AS d, r.t AS rt, r.uid AS ruid\n"
+    "  FROM n AS c JOIN n AS r ON c.pr IS NOT DISTINCT FROM r.pr AND r.t BETWEEN c.t - %lld AND c.t + %lld\n"
+    "  WHERE c.side = 0 AND r.side = 1 AND NOT c.strong AND NOT r.strong AND lt_model_ok(c.model, r.model)),\n"
+    "calls AS (SELECT pr, list({'c': cid, 'r': rids} ORDER BY ct, cuid) AS l\n"
+    "  FROM (SELECT cid, pr, ct, cuid, list(rid ORDER BY d, rt, ruid) AS rids FROM cand GROUP BY ALL) GROUP BY pr),\n"
+    "weak AS (SELECT unnest(l).c AS cid,\n"
+    "    unnest(list_reduce(l, (s, y) -> {'c': 0, 'r': list_append(s.r, list_filter(y.r, x -> NOT list_contains(s.r, x))[1])},\n"
+    "                       {'c': 0, 'r': CAST([] AS BIGINT[])}).r) AS rid FROM calls),\n"
+    "wk AS (SELECT cid AS id FROM weak WHERE rid IS NOT NULL UNION ALL SELECT rid FROM weak WHERE rid IS NOT NULL),\n"
+    "u AS (SELECT n.* FROM n WHERE NOT strong AND id NOT IN (SELECT id FROM wk)\n"
+    "    AND EXISTS (SELECT 1 FROM n AS a WHERE a.side = 0) AND EXISTS (SELECT 1 FROM n AS b WHERE b.side = 1)\n"
+    "    AND CASE WHEN side = 0 THEN NOT err\n"
+    "        ELSE EXISTS (SELECT 1 FROM cov WHERE cov.acct IS NOT DISTINCT FROM n.acct AND cov.reg IS NOT DISTINCT FROM n.reg\n"
+    "                     AND n.t BETWEEN cov.lo AND cov.hi) END),\n"
+    "w AS (SELECT *, sum(CASE WHEN prev IS NULL OR t - prev > %lld THEN 1 ELSE 0 END)\n"
+    "      OVER (PARTITION BY side, acct, reg ORDER BY t, uid ROWS UNBOUNDED PRECEDING) AS win\n"
+    "  FROM (SELECT *, lag(t) OVER (PARTITION BY side, acct, reg ORDER BY t, uid) AS prev FROM u)),\n"
+    "x AS (SELECT *, count(*) OVER (PARTITION BY side, acct, reg, win) AS cnt,\n"
+    "    min(t) OVER (PARTITION BY side, acct, reg, win) AS lo, max(t) OVER (PARTITION BY side, acct, reg, win) AS hi FROM w)\n"
+    "SELECT side, cnt, uid, event_time, request_id, principal, source_ip,\n"
+    "  concat(coalesce(acct, ''), '/', coalesce(reg, ''), ' ', strftime(make_timestamp(lo), '%%Y-%%m-%%dT%%H:%%M:%%SZ'), '..',\n"
+    "         strftime(make_timestamp(hi), '%%Y-%%m-%%dT%%H:%%M:%%SZ')) AS group_key,\n"
+    "  concat(cnt, CASE WHEN side = 0 THEN ' CloudTrail Bedrock runtime calls have no invocation-log record'\n"
+    "                   ELSE ' invocation-log records have no CloudTrail call' END) AS detail\n"
+    "FROM x;\n";
+
 /* Athena / Trino: the CloudTrail table AWS documents (partition projection
  * over the standard layout) and the invocation-log table, each record kept
  * whole as `doc` (JSON text) so that every rule field is reachable. */
@@ -1692,6 +1771,45 @@ static lt_status write_rule(const sigma_sql *q, size_t i, buf *out)
 	return st;
 }
 
+/* The reconciliation's table (DuckDB) and one view per builtin rule of the
+ * record windows (reconcile_rule_def()), lt_reconcile_1..3, in the result
+ * shape; *nviews is how many were written (0 for the other dialects). */
+static lt_status write_reconcile(const sigma_sql *q, buf *out, size_t *nviews)
+{
+	*nviews = 0;
+	if (q->d != SIGMA_SQL_DUCKDB)
+		return LT_OK;
+	lt_status st = buf_printf(out, duckdb_reconcile, (long long)RECONCILE_WEAK_US, (long long)RECONCILE_WEAK_US,
+	                          (long long)RECONCILE_WEAK_US, (long long)RECONCILE_JOIN_US);
+	for (int k = 0; k < 3 && st == LT_OK; k++) {
+		const builtin_rule *r = reconcile_rule_def((reconcile_rule_kind)k);
+		st = buf_printf(out, "\nCREATE OR REPLACE VIEW lt_reconcile_%d AS\nSELECT ", k + 1);
+		if (st == LT_OK)
+			st = put_lit(q, out, r->id);
+		if (st == LT_OK)
+			st = buf_puts(out, " AS rule_id, ");
+		if (st == LT_OK)
+			st = put_lit(q, out, r->title);
+		if (st == LT_OK)
+			st = buf_puts(out, " AS rule_title, ");
+		if (st == LT_OK)
+			st = put_lit(q, out, rpt_level_name(r->level));
+		if (st == LT_OK)
+			st = buf_puts(out, " AS level, event_time, uid, request_id, principal, source_ip,\n"
+			                   "  group_key, detail\nFROM lt_rc\nWHERE ");
+		if (st == LT_OK)
+			st = k == RECONCILE_RULE_INV_ONLY ? buf_puts(out, "side = 1")
+			                                  : buf_printf(out, "side = 0 AND cnt %s %d",
+			                                               k == RECONCILE_RULE_LOGGING_GAP ? ">=" : "<",
+			                                               RECONCILE_WINDOW_HIGH);
+		if (st == LT_OK)
+			st = buf_puts(out, ";\n");
+	}
+	if (st == LT_OK)
+		*nviews = 3;
+	return st;
+}
+
 lt_status sigma_sql_write(const sigma_sql *q, const char *evidence, buf *out)
 {
 	lt_status st = write_header(q, out);
@@ -1699,12 +1817,17 @@ lt_status sigma_sql_write(const sigma_sql *q, const char *evidence, buf *out)
 		st = write_tables(q, evidence, out);
 	for (size_t i = 0; i < q->nrules && st == LT_OK; i++)
 		st = write_rule(q, i, out);
+	size_t nrc = 0;
+	if (st == LT_OK)
+		st = write_reconcile(q, out, &nrc);
 	if (st == LT_OK)
 		st = buf_puts(out, "\n-- All result rows.\n");
 	size_t shown = 0;
 	for (size_t i = 0; i < q->nrules && st == LT_OK; i++)
 		if (!q->rules[i].quiet)
 			st = buf_printf(out, "%sSELECT * FROM lt_rule_%zu\n", shown++ ? "UNION ALL " : "", i + 1);
+	for (size_t i = 0; i < nrc && st == LT_OK; i++)
+		st = buf_printf(out, "%sSELECT * FROM lt_reconcile_%zu\n", shown++ ? "UNION ALL " : "", i + 1);
 	static const char *const cols[] = {"rule_id", "rule_title", "level", "event_time", "uid",
 	                                   "request_id", "principal", "source_ip", "group_key", "detail"};
 	for (size_t i = 0; shown == 0 && i < sizeof cols / sizeof cols[0] && st == LT_OK; i++)

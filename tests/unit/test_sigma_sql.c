@@ -201,7 +201,8 @@ static void sigma_sql__correlation__fold_per_group_base_rule_inlined(void **stat
 	contains(s, "CAST(a AS DOUBLE) >= CAST(3 AS DOUBLE)");
 	contains(s, "SELECT DISTINCT 'c1' AS rule_id");
 	/* the base rule has no rows of its own: only the correlation is in the union */
-	contains(s, "-- All result rows.\nSELECT * FROM lt_rule_2\nORDER BY");
+	contains(s, "-- All result rows.\nSELECT * FROM lt_rule_2\nUNION ALL SELECT * FROM lt_reconcile_1\n"
+	            "UNION ALL SELECT * FROM lt_reconcile_2\nUNION ALL SELECT * FROM lt_reconcile_3\nORDER BY");
 	free(s);
 }
 
