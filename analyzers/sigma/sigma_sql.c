@@ -853,7 +853,7 @@ static void emit_first_seen(cctx *c, arena *a, const sigma_ynode *ext_node, cons
 		emit(c, "%s AS %s", n ? ")" : "", pass ? "lt_v" : "lt_g");
 		emit(c, pass ? "\n" : ",\n    ");
 	}
-	emit(c, "  FROM %s WHERE %s) AS lt_fs1) AS lt_fs2\n  WHERE lt_nth = 1 AND lt_t - lt_since >= %lld)",
+	emit(c, "  FROM %s WHERE %s) AS lt_fs1) AS lt_fs2\n  WHERE lt_nth = 1 AND lt_t - lt_since >= %lld) AS lt_fs",
 	     c->src == EV_SRC_INVOCATION ? "lt_invocation" : "lt_cloudtrail", where, (long long)ext.fs_baseline_us);
 }
 
@@ -1656,6 +1656,81 @@ static const char duckdb_reconcile[] =
     "                   ELSE ' invocation-log records have no CloudTrail call' END) AS detail\n"
     "FROM x;\n";
 
+/* The same join for Athena and Trino (see duckdb_reconcile): no macros, so
+ * the model key and the time are computed once per side in a CTE; the weak
+ * walk is reduce() over each principal's calls (contains() is NULL on a list
+ * holding NULL: coalesced); lt_rc is a view (materialise it with CREATE
+ * TABLE AS for a large range: each of the three views reads it). Printf
+ * format: the weak tolerance twice, the join time. */
+static const char trino_reconcile[] =
+    "\n-- Reconciliation (analyzers/audit/reconcile.c): CloudTrail Bedrock runtime calls <-> invocation\n"
+    "-- records, by request id, then weakly (principal, model, %lld us), windows per account/region.\n"
+    "CREATE OR REPLACE VIEW lt_rc AS\n"
+    "WITH ct AS (SELECT doc, uid, event_time, request_id, principal, source_ip,\n"
+    "    " TRINO_TIME_US " AS t,\n"
+    "    coalesce(nullif(json_extract_scalar(doc, '$.recipientAccountId'), ''),\n"
+    "             nullif(json_extract_scalar(doc, '$.userIdentity.accountId'), '')) AS acct,\n"
+    "    nullif(json_extract_scalar(doc, '$.awsRegion'), '') AS reg\n"
+    "  FROM lt_cloudtrail WHERE uid <> ''),\n"
+    "cov AS (SELECT acct, reg, min(t) AS lo, max(t) AS hi FROM ct WHERE t IS NOT NULL GROUP BY acct, reg),\n"
+    "e0 AS (\n"
+    "  SELECT 0 AS side, uid, event_time, request_id, principal, source_ip, t, acct, reg, nullif(request_id, '') AS rq,\n"
+    "    coalesce(nullif(json_extract_scalar(doc, '$.userIdentity.arn'), ''),\n"
+    "             nullif(json_extract_scalar(doc, '$.userIdentity.sessionContext.sessionIssuer.arn'), ''),\n"
+    "             CASE WHEN json_extract_scalar(doc, '$.userIdentity.type') = 'AWSService'\n"
+    "                  THEN nullif(json_extract_scalar(doc, '$.userIdentity.invokedBy'), '') END) AS pr,\n"
+    "    coalesce(nullif(json_extract_scalar(doc, '$.requestParameters.modelId'), ''),\n"
+    "             nullif(json_extract_scalar(doc, '$.requestParameters.modelIdentifier'), ''),\n"
+    "             nullif(json_extract_scalar(doc, '$.requestParameters.modelArn'), ''),\n"
+    "             nullif(json_extract_scalar(doc, '$.requestParameters.baseModelIdentifier'), '')) AS mid,\n"
+    "    nullif(json_extract_scalar(doc, '$.errorCode'), '') IS NOT NULL AS err\n"
+    "  FROM ct WHERE t IS NOT NULL AND json_extract_scalar(doc, '$.eventSource') = 'bedrock.amazonaws.com'\n"
+    "    AND json_extract_scalar(doc, '$.eventName') IN ('InvokeModel', 'InvokeModelWithResponseStream', 'Converse', 'ConverseStream')\n"
+    "  UNION ALL\n"
+    "  SELECT 1, uid, event_time, request_id, principal, source_ip, t,\n"
+    "    nullif(json_extract_scalar(doc, '$.accountId'), ''), nullif(json_extract_scalar(doc, '$.region'), ''),\n"
+    "    nullif(request_id, ''), nullif(principal, ''), nullif(json_extract_scalar(doc, '$.modelId'), ''), FALSE\n"
+    "  FROM (SELECT *, " TRINO_TIME_US " AS t FROM lt_invocation)\n"
+    "  WHERE t IS NOT NULL AND uid <> ''),\n"
+    "e AS (SELECT side, uid, event_time, request_id, principal, source_ip, t, acct, reg, rq, pr, err,\n"
+    "    nullif(regexp_replace(CASE WHEN mid LIKE 'arn:%%' AND strpos(mid, ':foundation-model/') > 0\n"
+    "                               THEN substr(mid, strpos(mid, ':foundation-model/') + 18)\n"
+    "                               WHEN mid LIKE 'arn:%%' AND strpos(mid, ':inference-profile/') > 0\n"
+    "                               THEN substr(mid, strpos(mid, ':inference-profile/') + 19) ELSE mid END,\n"
+    "                          '^[a-z-]{2,12}\\.(.*\\..*)$', '$1'), '') AS model FROM e0),\n"
+    "n AS (SELECT *, row_number() OVER (ORDER BY side, t, uid) AS id,\n"
+    "    rq IS NOT NULL AND EXISTS (SELECT 1 FROM e AS o WHERE o.side <> e.side AND o.rq = e.rq) AS strong FROM e),\n"
+    "cand AS (SELECT c.id AS cid, c.pr, c.t AS ct, c.uid AS cuid, r.id AS rid, abs(r.t - c.t) AS d, r.t AS rt, r.uid AS ruid\n"
+    "  FROM n AS c JOIN n AS r ON c.pr IS NOT DISTINCT FROM r.pr AND r.t BETWEEN c.t - %lld AND c.t + %lld\n"
+    "  WHERE c.side = 0 AND r.side = 1 AND NOT c.strong AND NOT r.strong\n"
+    "    AND (c.model IS NULL OR r.model IS NULL OR c.model = r.model\n"
+    "         OR (length(c.model) > length(r.model) AND substr(c.model, length(c.model) - length(r.model)) = '/' || r.model)\n"
+    "         OR (length(r.model) > length(c.model) AND substr(r.model, length(r.model) - length(c.model)) = '/' || c.model))),\n"
+    "calls AS (SELECT pr, array_agg(cid ORDER BY ct, cuid) AS cids, array_agg(rids ORDER BY ct, cuid) AS rl\n"
+    "  FROM (SELECT cid, pr, ct, cuid, array_agg(rid ORDER BY d, rt, ruid) AS rids FROM cand GROUP BY cid, pr, ct, cuid)\n"
+    "  GROUP BY pr),\n"
+    "weak AS (SELECT z.cid, z.rid FROM calls\n"
+    "  CROSS JOIN UNNEST(cids, reduce(rl, CAST(ARRAY[] AS ARRAY(BIGINT)),\n"
+    "    (s, y) -> concat(s, ARRAY[element_at(filter(y, x -> NOT coalesce(contains(s, x), FALSE)), 1)]), s -> s))\n"
+    "    AS z(cid, rid)),\n"
+    "wk AS (SELECT cid AS id FROM weak WHERE rid IS NOT NULL UNION ALL SELECT rid FROM weak WHERE rid IS NOT NULL),\n"
+    "u AS (SELECT n.* FROM n WHERE NOT strong AND id NOT IN (SELECT id FROM wk)\n"
+    "    AND EXISTS (SELECT 1 FROM n AS a WHERE a.side = 0) AND EXISTS (SELECT 1 FROM n AS b WHERE b.side = 1)\n"
+    "    AND CASE WHEN side = 0 THEN NOT err\n"
+    "        ELSE EXISTS (SELECT 1 FROM cov WHERE cov.acct IS NOT DISTINCT FROM n.acct AND cov.reg IS NOT DISTINCT FROM n.reg\n"
+    "                     AND n.t BETWEEN cov.lo AND cov.hi) END),\n"
+    "w AS (SELECT *, sum(CASE WHEN prev IS NULL OR t - prev > %lld THEN 1 ELSE 0 END)\n"
+    "      OVER (PARTITION BY side, acct, reg ORDER BY t, uid ROWS UNBOUNDED PRECEDING) AS win\n"
+    "  FROM (SELECT *, lag(t) OVER (PARTITION BY side, acct, reg ORDER BY t, uid) AS prev FROM u)),\n"
+    "x AS (SELECT *, count(*) OVER (PARTITION BY side, acct, reg, win) AS cnt,\n"
+    "    min(t) OVER (PARTITION BY side, acct, reg, win) AS lo, max(t) OVER (PARTITION BY side, acct, reg, win) AS hi FROM w)\n"
+    "SELECT side, cnt, uid, event_time, request_id, principal, source_ip,\n"
+    "  concat(coalesce(acct, ''), '/', coalesce(reg, ''), ' ', to_iso8601(from_unixtime(lo / 1000000)), '..',\n"
+    "         to_iso8601(from_unixtime(hi / 1000000))) AS group_key,\n"
+    "  concat(CAST(cnt AS VARCHAR), CASE WHEN side = 0 THEN ' CloudTrail Bedrock runtime calls have no invocation-log record'\n"
+    "                   ELSE ' invocation-log records have no CloudTrail call' END) AS detail\n"
+    "FROM x;\n";
+
 /* Athena / Trino: the CloudTrail table AWS documents (partition projection
  * over the standard layout) and the invocation-log table, each record kept
  * whole as `doc` (JSON text) so that every rule field is reachable. */
@@ -1777,9 +1852,11 @@ static lt_status write_rule(const sigma_sql *q, size_t i, buf *out)
 static lt_status write_reconcile(const sigma_sql *q, buf *out, size_t *nviews)
 {
 	*nviews = 0;
-	if (q->d != SIGMA_SQL_DUCKDB)
-		return LT_OK;
-	lt_status st = buf_printf(out, duckdb_reconcile, (long long)RECONCILE_WEAK_US, (long long)RECONCILE_WEAK_US,
+	if (q->d == SIGMA_SQL_SPARK)
+		return buf_puts(out, "\n-- Reconciliation (analyzers/audit/reconcile.c): not written for Spark yet "
+		                     "(docs/scale-out.md).\n");
+	lt_status st = buf_printf(out, q->d == SIGMA_SQL_DUCKDB ? duckdb_reconcile : trino_reconcile,
+	                          (long long)RECONCILE_WEAK_US, (long long)RECONCILE_WEAK_US,
 	                          (long long)RECONCILE_WEAK_US, (long long)RECONCILE_JOIN_US);
 	for (int k = 0; k < 3 && st == LT_OK; k++) {
 		const builtin_rule *r = reconcile_rule_def((reconcile_rule_kind)k);

@@ -24,6 +24,8 @@ SELECT '7d0a5c1e-0000-4000-8000-0000000000b1' AS rule_id, 'Prompt asks to ignore
 FROM lt_invocation
 WHERE (COALESCE((COALESCE((((exists(array(prompt), v -> (v RLIKE '(?i)ignore\\s+(all\\s+)?previous\\s+instructions'))))), FALSE) AND COALESCE((((exists(lt_vals(doc, '$."input"."inputTokenCount"'), v -> (TRY_CAST(v AS DOUBLE) >= 10))))), FALSE)), FALSE));
 
+-- Reconciliation (analyzers/audit/reconcile.c): not written for Spark yet (docs/scale-out.md).
+
 -- All result rows.
 SELECT * FROM lt_rule_1
 UNION ALL SELECT * FROM lt_rule_2
