@@ -1513,7 +1513,10 @@ const char *sigma_sql_skipped_reason(const sigma_sql *q, size_t i)
  * JSON Lines files of BedrockModelInvocationLogs (not the large-body data/
  * objects); CloudTrail files are {"Records":[...]} (digests excluded). The
  * derived text follows ingest/bedrock.c for the non-streamed body shapes,
- * parts joined by a newline. */
+ * parts joined by a newline. The records are read into a staging table
+ * first and the columns computed from it: computed straight over the read
+ * (and for CloudTrail its unnest) the peak was 817 MB for a 39 MB export
+ * whose records are 93 MB of JSON, staged 520 MB (docs/scale-out.md). */
 static const char duckdb_views[] =
     "DROP TYPE IF EXISTS lt_st;\nDROP TYPE IF EXISTS lt_ev;\n"
     "CREATE TYPE lt_ev AS STRUCT(p BIGINT, t BIGINT, ref INTEGER, n DOUBLE, v VARCHAR, uid VARCHAR,\n"
@@ -1530,10 +1533,11 @@ static const char duckdb_views[] =
     "CREATE OR REPLACE MACRO lt_strs(j, p) AS\n"
     "  CASE WHEN json_type(j, p) = 'VARCHAR' THEN [json_extract_string(j, p)] ELSE CAST([] AS VARCHAR[]) END;\n"
     "CREATE OR REPLACE MACRO lt_join(l) AS nullif(array_to_string(list_filter(l, x -> x IS NOT NULL), chr(10)), '');\n"
-    "CREATE OR REPLACE TEMP TABLE lt_cloudtrail AS\n"
+    "CREATE OR REPLACE TEMP TABLE lt_ct_raw AS\n"
     "WITH f AS (SELECT json FROM read_json_objects(%s, format = 'auto', compression = 'auto_detect', filename = true)\n"
-    "           WHERE filename LIKE '%%/CloudTrail/%%'),\n"
-    "     r AS (SELECT unnest(json_extract(json, '$.Records[*]')) AS doc FROM f)\n"
+    "           WHERE filename LIKE '%%/CloudTrail/%%')\n"
+    "SELECT unnest(json_extract(json, '$.Records[*]')) AS doc FROM f;\n"
+    "CREATE OR REPLACE TEMP TABLE lt_cloudtrail AS\n"
     "SELECT doc, TRY(json_transform(doc, '\"MAP(VARCHAR, JSON)\"')) AS top,\n"
     "  json_extract_string(doc, '$.eventID') AS uid,\n"
     "  json_extract_string(doc, '$.eventTime') AS event_time,\n"
@@ -1542,12 +1546,14 @@ static const char duckdb_views[] =
     "  json_extract_string(doc, '$.sourceIPAddress') AS source_ip,\n"
     "  CASE WHEN json_extract_string(doc, '$.additionalEventData.callWithBearerToken') = 'true'\n"
     "       THEN 'bedrock-api-key' END AS credential\n"
-    "FROM r;\n"
+    "FROM lt_ct_raw;\n"
+    "DROP TABLE lt_ct_raw;\n"
+    "CREATE OR REPLACE TEMP TABLE lt_inv_raw AS\n"
+    "SELECT json AS doc FROM read_json_objects(%s, format = 'newline_delimited', compression = 'auto_detect', filename = true)\n"
+    "WHERE filename LIKE '%%/BedrockModelInvocationLogs/%%' AND filename NOT LIKE '%%/data/%%';\n"
     "CREATE OR REPLACE TEMP TABLE lt_invocation AS\n"
-    "WITH f AS (SELECT json AS doc FROM read_json_objects(%s, format = 'newline_delimited', compression = 'auto_detect', filename = true)\n"
-    "           WHERE filename LIKE '%%/BedrockModelInvocationLogs/%%' AND filename NOT LIKE '%%/data/%%'),\n"
-    "     b AS (SELECT doc, json_extract(doc, '$.input.inputBodyJson') AS ib,\n"
-    "                  json_extract(doc, '$.output.outputBodyJson') AS ob FROM f)\n"
+    "WITH b AS (SELECT doc, json_extract(doc, '$.input.inputBodyJson') AS ib,\n"
+    "                  json_extract(doc, '$.output.outputBodyJson') AS ob FROM lt_inv_raw)\n"
     "SELECT doc, TRY(json_transform(doc, '\"MAP(VARCHAR, JSON)\"')) AS top,\n"
     "  json_extract_string(doc, '$.requestId') AS uid,\n"
     "  json_extract_string(doc, '$.timestamp') AS event_time,\n"
@@ -1577,7 +1583,8 @@ static const char duckdb_views[] =
     "    json_extract_string(ob, '$.generations[*].text'), json_extract_string(ob, '$.completions[*].data.text'),\n"
     "    json_extract_string(ob, '$.choices[*].message.content'), json_extract_string(ob, '$.choices[*].text')]))\n"
     "    AS response\n"
-    "FROM b;\n";
+    "FROM b;\n"
+    "DROP TABLE lt_inv_raw;\n";
 
 /* Reconciliation (analyzers/audit/reconcile.c) as a join, DuckDB: the
  * CloudTrail Bedrock runtime calls and the invocation records (side 0 and 1)

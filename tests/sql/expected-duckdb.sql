@@ -23,10 +23,11 @@ CREATE OR REPLACE MACRO lt_step(l, p) AS flatten(list_transform(l, j -> lt_elems
 CREATE OR REPLACE MACRO lt_strs(j, p) AS
   CASE WHEN json_type(j, p) = 'VARCHAR' THEN [json_extract_string(j, p)] ELSE CAST([] AS VARCHAR[]) END;
 CREATE OR REPLACE MACRO lt_join(l) AS nullif(array_to_string(list_filter(l, x -> x IS NOT NULL), chr(10)), '');
-CREATE OR REPLACE TEMP TABLE lt_cloudtrail AS
+CREATE OR REPLACE TEMP TABLE lt_ct_raw AS
 WITH f AS (SELECT json FROM read_json_objects('/EVIDENCE/**/*.json*', format = 'auto', compression = 'auto_detect', filename = true)
-           WHERE filename LIKE '%/CloudTrail/%'),
-     r AS (SELECT unnest(json_extract(json, '$.Records[*]')) AS doc FROM f)
+           WHERE filename LIKE '%/CloudTrail/%')
+SELECT unnest(json_extract(json, '$.Records[*]')) AS doc FROM f;
+CREATE OR REPLACE TEMP TABLE lt_cloudtrail AS
 SELECT doc, TRY(json_transform(doc, '"MAP(VARCHAR, JSON)"')) AS top,
   json_extract_string(doc, '$.eventID') AS uid,
   json_extract_string(doc, '$.eventTime') AS event_time,
@@ -35,12 +36,14 @@ SELECT doc, TRY(json_transform(doc, '"MAP(VARCHAR, JSON)"')) AS top,
   json_extract_string(doc, '$.sourceIPAddress') AS source_ip,
   CASE WHEN json_extract_string(doc, '$.additionalEventData.callWithBearerToken') = 'true'
        THEN 'bedrock-api-key' END AS credential
-FROM r;
+FROM lt_ct_raw;
+DROP TABLE lt_ct_raw;
+CREATE OR REPLACE TEMP TABLE lt_inv_raw AS
+SELECT json AS doc FROM read_json_objects('/EVIDENCE/**/*.json*', format = 'newline_delimited', compression = 'auto_detect', filename = true)
+WHERE filename LIKE '%/BedrockModelInvocationLogs/%' AND filename NOT LIKE '%/data/%';
 CREATE OR REPLACE TEMP TABLE lt_invocation AS
-WITH f AS (SELECT json AS doc FROM read_json_objects('/EVIDENCE/**/*.json*', format = 'newline_delimited', compression = 'auto_detect', filename = true)
-           WHERE filename LIKE '%/BedrockModelInvocationLogs/%' AND filename NOT LIKE '%/data/%'),
-     b AS (SELECT doc, json_extract(doc, '$.input.inputBodyJson') AS ib,
-                  json_extract(doc, '$.output.outputBodyJson') AS ob FROM f)
+WITH b AS (SELECT doc, json_extract(doc, '$.input.inputBodyJson') AS ib,
+                  json_extract(doc, '$.output.outputBodyJson') AS ob FROM lt_inv_raw)
 SELECT doc, TRY(json_transform(doc, '"MAP(VARCHAR, JSON)"')) AS top,
   json_extract_string(doc, '$.requestId') AS uid,
   json_extract_string(doc, '$.timestamp') AS event_time,
@@ -71,6 +74,7 @@ SELECT doc, TRY(json_transform(doc, '"MAP(VARCHAR, JSON)"')) AS top,
     json_extract_string(ob, '$.choices[*].message.content'), json_extract_string(ob, '$.choices[*].text')]))
     AS response
 FROM b;
+DROP TABLE lt_inv_raw;
 
 -- 2
 CREATE OR REPLACE VIEW lt_rule_2 AS
