@@ -1738,6 +1738,83 @@ static const char trino_reconcile[] =
     "                   ELSE ' invocation-log records have no CloudTrail call' END) AS detail\n"
     "FROM x;\n";
 
+/* The same join for Spark SQL (see duckdb_reconcile): subqueries only where
+ * Spark allows them (no EXISTS outside a filter, none in a CASE): the strong
+ * matches and the CloudTrail span are joins; no ordered aggregate: calls and
+ * candidates are collected as structs and sorted (array_sort orders by the
+ * fields in turn); the weak walk is aggregate(), its lists zipped back with
+ * zip_with. Printf format: the weak tolerance three times, the join time. */
+static const char spark_reconcile[] =
+    "\n-- Reconciliation (analyzers/audit/reconcile.c): CloudTrail Bedrock runtime calls <-> invocation\n"
+    "-- records, by request id, then weakly (principal, model, %lld us), windows per account/region.\n"
+    "CREATE OR REPLACE VIEW lt_rc AS\n"
+    "WITH ct AS (SELECT doc, uid, event_time, request_id, principal, source_ip,\n"
+    "    unix_micros(to_timestamp(event_time)) AS t,\n"
+    "    coalesce(nullif(get_json_object(doc, '$.recipientAccountId'), ''),\n"
+    "             nullif(get_json_object(doc, '$.userIdentity.accountId'), '')) AS acct,\n"
+    "    nullif(get_json_object(doc, '$.awsRegion'), '') AS reg\n"
+    "  FROM lt_cloudtrail WHERE uid <> ''),\n"
+    "cov AS (SELECT acct, reg, min(t) AS lo, max(t) AS hi FROM ct WHERE t IS NOT NULL GROUP BY acct, reg),\n"
+    "e0 AS (\n"
+    "  SELECT 0 AS side, uid, event_time, request_id, principal, source_ip, t, acct, reg, nullif(request_id, '') AS rq,\n"
+    "    coalesce(nullif(get_json_object(doc, '$.userIdentity.arn'), ''),\n"
+    "             nullif(get_json_object(doc, '$.userIdentity.sessionContext.sessionIssuer.arn'), ''),\n"
+    "             CASE WHEN get_json_object(doc, '$.userIdentity.type') = 'AWSService'\n"
+    "                  THEN nullif(get_json_object(doc, '$.userIdentity.invokedBy'), '') END) AS pr,\n"
+    "    coalesce(nullif(get_json_object(doc, '$.requestParameters.modelId'), ''),\n"
+    "             nullif(get_json_object(doc, '$.requestParameters.modelIdentifier'), ''),\n"
+    "             nullif(get_json_object(doc, '$.requestParameters.modelArn'), ''),\n"
+    "             nullif(get_json_object(doc, '$.requestParameters.baseModelIdentifier'), '')) AS mid,\n"
+    "    nullif(get_json_object(doc, '$.errorCode'), '') IS NOT NULL AS err\n"
+    "  FROM ct WHERE t IS NOT NULL AND get_json_object(doc, '$.eventSource') = 'bedrock.amazonaws.com'\n"
+    "    AND get_json_object(doc, '$.eventName') IN ('InvokeModel', 'InvokeModelWithResponseStream', 'Converse', 'ConverseStream')\n"
+    "  UNION ALL\n"
+    "  SELECT 1, uid, event_time, request_id, principal, source_ip, t,\n"
+    "    nullif(get_json_object(doc, '$.accountId'), ''), nullif(get_json_object(doc, '$.region'), ''),\n"
+    "    nullif(request_id, ''), nullif(principal, ''), nullif(get_json_object(doc, '$.modelId'), ''), FALSE\n"
+    "  FROM (SELECT *, unix_micros(to_timestamp(event_time)) AS t FROM lt_invocation) AS i\n"
+    "  WHERE t IS NOT NULL AND uid <> ''),\n"
+    "e AS (SELECT side, uid, event_time, request_id, principal, source_ip, t, acct, reg, rq, pr, err,\n"
+    "    nullif(regexp_replace(CASE WHEN mid LIKE 'arn:%%' AND instr(mid, ':foundation-model/') > 0\n"
+    "                               THEN substr(mid, instr(mid, ':foundation-model/') + 18)\n"
+    "                               WHEN mid LIKE 'arn:%%' AND instr(mid, ':inference-profile/') > 0\n"
+    "                               THEN substr(mid, instr(mid, ':inference-profile/') + 19) ELSE mid END,\n"
+    "                          '^[a-z-]{2,12}\\\\.(.*\\\\..*)$', '$1'), '') AS model FROM e0),\n"
+    "n AS (SELECT e.*, row_number() OVER (ORDER BY e.side, e.t, e.uid) AS id, o.rq IS NOT NULL AS strong\n"
+    "  FROM e LEFT JOIN (SELECT DISTINCT side, rq FROM e WHERE rq IS NOT NULL) AS o ON o.side = 1 - e.side AND o.rq = e.rq),\n"
+    "cand AS (SELECT c.id AS cid, c.pr, c.t AS ct, c.uid AS cuid, r.id AS rid, abs(r.t - c.t) AS d, r.t AS rt, r.uid AS ruid\n"
+    "  FROM n AS c JOIN n AS r ON c.pr <=> r.pr AND r.t BETWEEN c.t - %lld AND c.t + %lld\n"
+    "  WHERE c.side = 0 AND r.side = 1 AND NOT c.strong AND NOT r.strong\n"
+    "    AND (c.model IS NULL OR r.model IS NULL OR c.model = r.model\n"
+    "         OR (length(c.model) > length(r.model) AND substr(c.model, length(c.model) - length(r.model)) = concat('/', r.model))\n"
+    "         OR (length(r.model) > length(c.model) AND substr(r.model, length(r.model) - length(c.model)) = concat('/', c.model)))),\n"
+    "calls AS (SELECT pr, array_sort(collect_list(struct(ct, cuid, cid, rids))) AS l\n"
+    "  FROM (SELECT cid, pr, ct, cuid, transform(array_sort(collect_list(struct(d, rt, ruid, rid))), z -> z.rid) AS rids\n"
+    "        FROM cand GROUP BY cid, pr, ct, cuid) AS cc\n"
+    "  GROUP BY pr),\n"
+    "walk AS (SELECT transform(l, z -> z.cid) AS cids,\n"
+    "    aggregate(transform(l, z -> z.rids), CAST(array() AS ARRAY<BIGINT>),\n"
+    "      (s, y) -> concat(s, array(try_element_at(filter(y, x -> NOT coalesce(array_contains(s, x), FALSE)), 1))),\n"
+    "      s -> s) AS picked FROM calls),\n"
+    "weak AS (SELECT z.cid, z.rid FROM (SELECT explode(zip_with(cids, picked, (a, b) -> named_struct('cid', a, 'rid', b))) AS z\n"
+    "  FROM walk) AS zz),\n"
+    "wk AS (SELECT cid AS id FROM weak WHERE rid IS NOT NULL UNION ALL SELECT rid FROM weak WHERE rid IS NOT NULL),\n"
+    "k AS (SELECT sum(CASE WHEN side = 0 THEN 1 ELSE 0 END) AS ncalls, sum(CASE WHEN side = 1 THEN 1 ELSE 0 END) AS nrecs FROM n),\n"
+    "u AS (SELECT n.* FROM n CROSS JOIN k LEFT JOIN cov ON cov.acct <=> n.acct AND cov.reg <=> n.reg\n"
+    "  WHERE NOT n.strong AND n.id NOT IN (SELECT id FROM wk) AND k.ncalls > 0 AND k.nrecs > 0\n"
+    "    AND CASE WHEN n.side = 0 THEN NOT n.err ELSE coalesce(n.t BETWEEN cov.lo AND cov.hi, FALSE) END),\n"
+    "w AS (SELECT *, sum(CASE WHEN prev IS NULL OR t - prev > %lld THEN 1 ELSE 0 END)\n"
+    "      OVER (PARTITION BY side, acct, reg ORDER BY t, uid ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS win\n"
+    "  FROM (SELECT *, lag(t) OVER (PARTITION BY side, acct, reg ORDER BY t, uid) AS prev FROM u) AS up),\n"
+    "x AS (SELECT *, count(*) OVER (PARTITION BY side, acct, reg, win) AS cnt,\n"
+    "    min(t) OVER (PARTITION BY side, acct, reg, win) AS lo, max(t) OVER (PARTITION BY side, acct, reg, win) AS hi FROM w)\n"
+    "SELECT side, cnt, uid, event_time, request_id, principal, source_ip,\n"
+    "  concat(coalesce(acct, ''), '/', coalesce(reg, ''), ' ', CAST(timestamp_micros(lo) AS STRING), '..',\n"
+    "         CAST(timestamp_micros(hi) AS STRING)) AS group_key,\n"
+    "  concat(CAST(cnt AS STRING), CASE WHEN side = 0 THEN ' CloudTrail Bedrock runtime calls have no invocation-log record'\n"
+    "                   ELSE ' invocation-log records have no CloudTrail call' END) AS detail\n"
+    "FROM x;\n";
+
 /* Athena / Trino: the CloudTrail table AWS documents (partition projection
  * over the standard layout) and the invocation-log table, each record kept
  * whole as `doc` (JSON text) so that every rule field is reachable. */
@@ -1859,10 +1936,10 @@ static lt_status write_rule(const sigma_sql *q, size_t i, buf *out)
 static lt_status write_reconcile(const sigma_sql *q, buf *out, size_t *nviews)
 {
 	*nviews = 0;
-	if (q->d == SIGMA_SQL_SPARK)
-		return buf_puts(out, "\n-- Reconciliation (analyzers/audit/reconcile.c): not written for Spark yet "
-		                     "(docs/scale-out.md).\n");
-	lt_status st = buf_printf(out, q->d == SIGMA_SQL_DUCKDB ? duckdb_reconcile : trino_reconcile,
+	lt_status st = buf_printf(out,
+	                          q->d == SIGMA_SQL_DUCKDB  ? duckdb_reconcile
+	                          : q->d == SIGMA_SQL_SPARK ? spark_reconcile
+	                                                    : trino_reconcile,
 	                          (long long)RECONCILE_WEAK_US, (long long)RECONCILE_WEAK_US,
 	                          (long long)RECONCILE_WEAK_US, (long long)RECONCILE_JOIN_US);
 	for (int k = 0; k < 3 && st == LT_OK; k++) {
