@@ -1598,7 +1598,8 @@ static const char duckdb_views[] =
  * recq_weak_match(); calls left without
  * errorCode, and records inside the span CloudTrail covers for their
  * account/region, cut into windows per account/region at gaps longer than
- * the join time. Printf format: the weak tolerance, the join time. */
+ * the join time (reconcile_left, reconcile_windows follow). Printf format:
+ * the weak tolerance three times. */
 static const char duckdb_reconcile[] =
     "\n-- Reconciliation (analyzers/audit/reconcile.c): CloudTrail Bedrock runtime calls <-> invocation\n"
     "-- records, by request id, then weakly (principal, model, %lld us), windows per account/region.\n"
@@ -1644,31 +1645,14 @@ static const char duckdb_reconcile[] =
     "  FROM (SELECT cid, pr, ct, cuid, list(rid ORDER BY d, rt, ruid) AS rids FROM cand GROUP BY ALL) GROUP BY pr),\n"
     "weak AS (SELECT unnest(l).c AS cid,\n"
     "    unnest(list_reduce(l, (s, y) -> {'c': 0, 'r': list_append(s.r, list_filter(y.r, x -> NOT list_contains(s.r, x))[1])},\n"
-    "                       {'c': 0, 'r': CAST([] AS BIGINT[])}).r) AS rid FROM calls),\n"
-    "wk AS (SELECT cid AS id FROM weak WHERE rid IS NOT NULL UNION ALL SELECT rid FROM weak WHERE rid IS NOT NULL),\n"
-    "u AS (SELECT n.* FROM n WHERE NOT strong AND id NOT IN (SELECT id FROM wk)\n"
-    "    AND EXISTS (SELECT 1 FROM n AS a WHERE a.side = 0) AND EXISTS (SELECT 1 FROM n AS b WHERE b.side = 1)\n"
-    "    AND CASE WHEN side = 0 THEN NOT err\n"
-    "        ELSE EXISTS (SELECT 1 FROM cov WHERE cov.acct IS NOT DISTINCT FROM n.acct AND cov.reg IS NOT DISTINCT FROM n.reg\n"
-    "                     AND n.t BETWEEN cov.lo AND cov.hi) END),\n"
-    "w AS (SELECT *, sum(CASE WHEN prev IS NULL OR t - prev > %lld THEN 1 ELSE 0 END)\n"
-    "      OVER (PARTITION BY side, acct, reg ORDER BY t, uid ROWS UNBOUNDED PRECEDING) AS win\n"
-    "  FROM (SELECT *, lag(t) OVER (PARTITION BY side, acct, reg ORDER BY t, uid) AS prev FROM u)),\n"
-    "x AS (SELECT *, count(*) OVER (PARTITION BY side, acct, reg, win) AS cnt,\n"
-    "    min(t) OVER (PARTITION BY side, acct, reg, win) AS lo, max(t) OVER (PARTITION BY side, acct, reg, win) AS hi FROM w)\n"
-    "SELECT side, cnt, uid, event_time, request_id, principal, source_ip,\n"
-    "  concat(coalesce(acct, ''), '/', coalesce(reg, ''), ' ', strftime(make_timestamp(lo), '%%Y-%%m-%%dT%%H:%%M:%%SZ'), '..',\n"
-    "         strftime(make_timestamp(hi), '%%Y-%%m-%%dT%%H:%%M:%%SZ')) AS group_key,\n"
-    "  concat(cnt, CASE WHEN side = 0 THEN ' CloudTrail Bedrock runtime calls have no invocation-log record'\n"
-    "                   ELSE ' invocation-log records have no CloudTrail call' END) AS detail\n"
-    "FROM x;\n";
+    "                       {'c': 0, 'r': CAST([] AS BIGINT[])}).r) AS rid FROM calls),\n";
 
 /* The same join for Athena and Trino (see duckdb_reconcile): no macros, so
  * the model key and the time are computed once per side in a CTE; the weak
  * walk is reduce() over each principal's calls (contains() is NULL on a list
  * holding NULL: coalesced); lt_rc is a view (materialise it with CREATE
  * TABLE AS for a large range: each of the three views reads it). Printf
- * format: the weak tolerance twice, the join time. */
+ * format: the weak tolerance three times. */
 static const char trino_reconcile[] =
     "\n-- Reconciliation (analyzers/audit/reconcile.c): CloudTrail Bedrock runtime calls <-> invocation\n"
     "-- records, by request id, then weakly (principal, model, %lld us), windows per account/region.\n"
@@ -1719,31 +1703,15 @@ static const char trino_reconcile[] =
     "weak AS (SELECT z.cid, z.rid FROM calls\n"
     "  CROSS JOIN UNNEST(cids, reduce(rl, CAST(ARRAY[] AS ARRAY(BIGINT)),\n"
     "    (s, y) -> concat(s, ARRAY[element_at(filter(y, x -> NOT coalesce(contains(s, x), FALSE)), 1)]), s -> s))\n"
-    "    AS z(cid, rid)),\n"
-    "wk AS (SELECT cid AS id FROM weak WHERE rid IS NOT NULL UNION ALL SELECT rid FROM weak WHERE rid IS NOT NULL),\n"
-    "u AS (SELECT n.* FROM n WHERE NOT strong AND id NOT IN (SELECT id FROM wk)\n"
-    "    AND EXISTS (SELECT 1 FROM n AS a WHERE a.side = 0) AND EXISTS (SELECT 1 FROM n AS b WHERE b.side = 1)\n"
-    "    AND CASE WHEN side = 0 THEN NOT err\n"
-    "        ELSE EXISTS (SELECT 1 FROM cov WHERE cov.acct IS NOT DISTINCT FROM n.acct AND cov.reg IS NOT DISTINCT FROM n.reg\n"
-    "                     AND n.t BETWEEN cov.lo AND cov.hi) END),\n"
-    "w AS (SELECT *, sum(CASE WHEN prev IS NULL OR t - prev > %lld THEN 1 ELSE 0 END)\n"
-    "      OVER (PARTITION BY side, acct, reg ORDER BY t, uid ROWS UNBOUNDED PRECEDING) AS win\n"
-    "  FROM (SELECT *, lag(t) OVER (PARTITION BY side, acct, reg ORDER BY t, uid) AS prev FROM u)),\n"
-    "x AS (SELECT *, count(*) OVER (PARTITION BY side, acct, reg, win) AS cnt,\n"
-    "    min(t) OVER (PARTITION BY side, acct, reg, win) AS lo, max(t) OVER (PARTITION BY side, acct, reg, win) AS hi FROM w)\n"
-    "SELECT side, cnt, uid, event_time, request_id, principal, source_ip,\n"
-    "  concat(coalesce(acct, ''), '/', coalesce(reg, ''), ' ', to_iso8601(from_unixtime(lo / 1000000)), '..',\n"
-    "         to_iso8601(from_unixtime(hi / 1000000))) AS group_key,\n"
-    "  concat(CAST(cnt AS VARCHAR), CASE WHEN side = 0 THEN ' CloudTrail Bedrock runtime calls have no invocation-log record'\n"
-    "                   ELSE ' invocation-log records have no CloudTrail call' END) AS detail\n"
-    "FROM x;\n";
+    "    AS z(cid, rid)),\n";
 
 /* The same join for Spark SQL (see duckdb_reconcile): subqueries only where
  * Spark allows them (no EXISTS outside a filter, none in a CASE): the strong
  * matches and the CloudTrail span are joins; no ordered aggregate: calls and
  * candidates are collected as structs and sorted (array_sort orders by the
  * fields in turn); the weak walk is aggregate(), its lists zipped back with
- * zip_with. Printf format: the weak tolerance three times, the join time. */
+ * zip_with; its own `u` (reconcile_windows follows). Printf format: the
+ * weak tolerance three times. */
 static const char spark_reconcile[] =
     "\n-- Reconciliation (analyzers/audit/reconcile.c): CloudTrail Bedrock runtime calls <-> invocation\n"
     "-- records, by request id, then weakly (principal, model, %lld us), windows per account/region.\n"
@@ -1802,16 +1770,30 @@ static const char spark_reconcile[] =
     "k AS (SELECT sum(CASE WHEN side = 0 THEN 1 ELSE 0 END) AS ncalls, sum(CASE WHEN side = 1 THEN 1 ELSE 0 END) AS nrecs FROM n),\n"
     "u AS (SELECT n.* FROM n CROSS JOIN k LEFT JOIN cov ON cov.acct <=> n.acct AND cov.reg <=> n.reg\n"
     "  WHERE NOT n.strong AND n.id NOT IN (SELECT id FROM wk) AND k.ncalls > 0 AND k.nrecs > 0\n"
-    "    AND CASE WHEN n.side = 0 THEN NOT n.err ELSE coalesce(n.t BETWEEN cov.lo AND cov.hi, FALSE) END),\n"
+    "    AND CASE WHEN n.side = 0 THEN NOT n.err ELSE coalesce(n.t BETWEEN cov.lo AND cov.hi, FALSE) END),\n";
+
+/* The part of the reconciliation's join that DuckDB and Trino write alike:
+ * the events left unmatched that count. */
+static const char reconcile_left[] =
+    "wk AS (SELECT cid AS id FROM weak WHERE rid IS NOT NULL UNION ALL SELECT rid FROM weak WHERE rid IS NOT NULL),\n"
+    "u AS (SELECT n.* FROM n WHERE NOT strong AND id NOT IN (SELECT id FROM wk)\n"
+    "    AND EXISTS (SELECT 1 FROM n AS a WHERE a.side = 0) AND EXISTS (SELECT 1 FROM n AS b WHERE b.side = 1)\n"
+    "    AND CASE WHEN side = 0 THEN NOT err\n"
+    "        ELSE EXISTS (SELECT 1 FROM cov WHERE cov.acct IS NOT DISTINCT FROM n.acct AND cov.reg IS NOT DISTINCT FROM n.reg\n"
+    "                     AND n.t BETWEEN cov.lo AND cov.hi) END),\n";
+
+/* The windows and the result rows, in every dialect. Printf format: the join
+ * time; the text of the window's first and last time (a dialect's prefix and
+ * suffix around a column of microseconds, twice); the string type. */
+static const char reconcile_windows[] =
     "w AS (SELECT *, sum(CASE WHEN prev IS NULL OR t - prev > %lld THEN 1 ELSE 0 END)\n"
     "      OVER (PARTITION BY side, acct, reg ORDER BY t, uid ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS win\n"
     "  FROM (SELECT *, lag(t) OVER (PARTITION BY side, acct, reg ORDER BY t, uid) AS prev FROM u) AS up),\n"
     "x AS (SELECT *, count(*) OVER (PARTITION BY side, acct, reg, win) AS cnt,\n"
     "    min(t) OVER (PARTITION BY side, acct, reg, win) AS lo, max(t) OVER (PARTITION BY side, acct, reg, win) AS hi FROM w)\n"
     "SELECT side, cnt, uid, event_time, request_id, principal, source_ip,\n"
-    "  concat(coalesce(acct, ''), '/', coalesce(reg, ''), ' ', CAST(timestamp_micros(lo) AS STRING), '..',\n"
-    "         CAST(timestamp_micros(hi) AS STRING)) AS group_key,\n"
-    "  concat(CAST(cnt AS STRING), CASE WHEN side = 0 THEN ' CloudTrail Bedrock runtime calls have no invocation-log record'\n"
+    "  concat(coalesce(acct, ''), '/', coalesce(reg, ''), ' ', %slo%s, '..', %shi%s) AS group_key,\n"
+    "  concat(CAST(cnt AS %s), CASE WHEN side = 0 THEN ' CloudTrail Bedrock runtime calls have no invocation-log record'\n"
     "                   ELSE ' invocation-log records have no CloudTrail call' END) AS detail\n"
     "FROM x;\n";
 
@@ -1936,12 +1918,21 @@ static lt_status write_rule(const sigma_sql *q, size_t i, buf *out)
 static lt_status write_reconcile(const sigma_sql *q, buf *out, size_t *nviews)
 {
 	*nviews = 0;
+	static const char *const when[][2] = {[SIGMA_SQL_DUCKDB] = {"strftime(make_timestamp(", "), '%Y-%m-%dT%H:%M:%SZ')"},
+	                                      [SIGMA_SQL_ATHENA] = {"to_iso8601(from_unixtime(", " / 1000000))"},
+	                                      [SIGMA_SQL_TRINO] = {"to_iso8601(from_unixtime(", " / 1000000))"},
+	                                      [SIGMA_SQL_SPARK] = {"CAST(timestamp_micros(", ") AS STRING)"}};
+	long long tol = (long long)RECONCILE_WEAK_US;
 	lt_status st = buf_printf(out,
 	                          q->d == SIGMA_SQL_DUCKDB  ? duckdb_reconcile
 	                          : q->d == SIGMA_SQL_SPARK ? spark_reconcile
 	                                                    : trino_reconcile,
-	                          (long long)RECONCILE_WEAK_US, (long long)RECONCILE_WEAK_US,
-	                          (long long)RECONCILE_WEAK_US, (long long)RECONCILE_JOIN_US);
+	                          tol, tol, tol);
+	if (st == LT_OK && q->d != SIGMA_SQL_SPARK)
+		st = buf_puts(out, reconcile_left);
+	if (st == LT_OK)
+		st = buf_printf(out, reconcile_windows, (long long)RECONCILE_JOIN_US, when[q->d][0], when[q->d][1],
+		                when[q->d][0], when[q->d][1], dialects[q->d].text_type);
 	for (int k = 0; k < 3 && st == LT_OK; k++) {
 		const builtin_rule *r = reconcile_rule_def((reconcile_rule_kind)k);
 		st = buf_printf(out, "\nCREATE OR REPLACE VIEW lt_reconcile_%d AS\nSELECT ", k + 1);

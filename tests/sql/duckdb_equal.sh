@@ -11,22 +11,9 @@
 set -u
 S="${LLMTRAIL_SRCDIR:-.}"
 B="${LLMTRAIL_BUILDDIR:-.}"
-if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
-	echo "1..0 # SKIP node and npm are needed to run DuckDB (@duckdb/node-api)"
-	exit 0
-fi
+. "$S/tests/sql/npm_ci.sh"
 N="$B/tests/sql-node"
-if [ ! -d "$N/node_modules/@duckdb/node-api" ]; then
-	mkdir -p "$N" && cp "$S/tests/sql/package.json" "$S/tests/sql/package-lock.json" "$N/" &&
-		chmod u+w "$N/package.json" "$N/package-lock.json" &&
-		(cd "$N" && npm ci --no-audit --no-fund >npm.log 2>&1)
-	if [ $? -ne 0 ]; then
-		echo "1..1"
-		echo "not ok 1 - npm ci of @duckdb/node-api in $N failed:"
-		sed 's/^/# /' "$N/npm.log" 2>/dev/null | tail -20
-		exit 1
-	fi
-fi
+npm_ci "DuckDB (@duckdb/node-api)" "$S/tests/sql" "$N" @duckdb/node-api
 T=$(mktemp -d) || exit 1
 trap 'rm -rf "$T"' EXIT
 EV=$(cd "$S/testdata/demo" && pwd)

@@ -167,14 +167,13 @@ u AS (SELECT n.* FROM n WHERE NOT strong AND id NOT IN (SELECT id FROM wk)
         ELSE EXISTS (SELECT 1 FROM cov WHERE cov.acct IS NOT DISTINCT FROM n.acct AND cov.reg IS NOT DISTINCT FROM n.reg
                      AND n.t BETWEEN cov.lo AND cov.hi) END),
 w AS (SELECT *, sum(CASE WHEN prev IS NULL OR t - prev > 1800000000 THEN 1 ELSE 0 END)
-      OVER (PARTITION BY side, acct, reg ORDER BY t, uid ROWS UNBOUNDED PRECEDING) AS win
-  FROM (SELECT *, lag(t) OVER (PARTITION BY side, acct, reg ORDER BY t, uid) AS prev FROM u)),
+      OVER (PARTITION BY side, acct, reg ORDER BY t, uid ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS win
+  FROM (SELECT *, lag(t) OVER (PARTITION BY side, acct, reg ORDER BY t, uid) AS prev FROM u) AS up),
 x AS (SELECT *, count(*) OVER (PARTITION BY side, acct, reg, win) AS cnt,
     min(t) OVER (PARTITION BY side, acct, reg, win) AS lo, max(t) OVER (PARTITION BY side, acct, reg, win) AS hi FROM w)
 SELECT side, cnt, uid, event_time, request_id, principal, source_ip,
-  concat(coalesce(acct, ''), '/', coalesce(reg, ''), ' ', strftime(make_timestamp(lo), '%Y-%m-%dT%H:%M:%SZ'), '..',
-         strftime(make_timestamp(hi), '%Y-%m-%dT%H:%M:%SZ')) AS group_key,
-  concat(cnt, CASE WHEN side = 0 THEN ' CloudTrail Bedrock runtime calls have no invocation-log record'
+  concat(coalesce(acct, ''), '/', coalesce(reg, ''), ' ', strftime(make_timestamp(lo), '%Y-%m-%dT%H:%M:%SZ'), '..', strftime(make_timestamp(hi), '%Y-%m-%dT%H:%M:%SZ')) AS group_key,
+  concat(CAST(cnt AS VARCHAR), CASE WHEN side = 0 THEN ' CloudTrail Bedrock runtime calls have no invocation-log record'
                    ELSE ' invocation-log records have no CloudTrail call' END) AS detail
 FROM x;
 

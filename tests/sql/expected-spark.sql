@@ -88,8 +88,7 @@ w AS (SELECT *, sum(CASE WHEN prev IS NULL OR t - prev > 1800000000 THEN 1 ELSE 
 x AS (SELECT *, count(*) OVER (PARTITION BY side, acct, reg, win) AS cnt,
     min(t) OVER (PARTITION BY side, acct, reg, win) AS lo, max(t) OVER (PARTITION BY side, acct, reg, win) AS hi FROM w)
 SELECT side, cnt, uid, event_time, request_id, principal, source_ip,
-  concat(coalesce(acct, ''), '/', coalesce(reg, ''), ' ', CAST(timestamp_micros(lo) AS STRING), '..',
-         CAST(timestamp_micros(hi) AS STRING)) AS group_key,
+  concat(coalesce(acct, ''), '/', coalesce(reg, ''), ' ', CAST(timestamp_micros(lo) AS STRING), '..', CAST(timestamp_micros(hi) AS STRING)) AS group_key,
   concat(CAST(cnt AS STRING), CASE WHEN side = 0 THEN ' CloudTrail Bedrock runtime calls have no invocation-log record'
                    ELSE ' invocation-log records have no CloudTrail call' END) AS detail
 FROM x;

@@ -9,22 +9,9 @@
 set -u
 S="${LLMTRAIL_SRCDIR:-.}"
 B="${LLMTRAIL_BUILDDIR:-.}"
-if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
-	echo "1..0 # SKIP node and npm are needed to run the dialect parsers (dt-sql-parser)"
-	exit 0
-fi
+. "$S/tests/sql/npm_ci.sh"
 N="$B/tests/sql-parse-node"
-if [ ! -d "$N/node_modules/dt-sql-parser" ]; then
-	mkdir -p "$N" && cp "$S/tests/sql/parse/package.json" "$S/tests/sql/parse/package-lock.json" "$N/" &&
-		chmod u+w "$N/package.json" "$N/package-lock.json" &&
-		(cd "$N" && npm ci --no-audit --no-fund >npm.log 2>&1)
-	if [ $? -ne 0 ]; then
-		echo "1..1"
-		echo "not ok 1 - npm ci of dt-sql-parser in $N failed:"
-		sed 's/^/# /' "$N/npm.log" 2>/dev/null | tail -20
-		exit 1
-	fi
-fi
+npm_ci "the dialect parsers (dt-sql-parser)" "$S/tests/sql/parse" "$N" dt-sql-parser
 T=$(mktemp -d) || exit 1
 trap 'rm -rf "$T"' EXIT
 P="$S/tests/sql/parse"
@@ -58,7 +45,7 @@ for set in shipped rules; do
 			continue
 		fi
 		parse "$n" "$d" "$T/$d.sql" >"$T/p.out" 2>"$T/perr" || fail=1
-		sed "s/ parsed\$/ parsed ($label)/" "$T/p.out"
+		sed "s| parsed\$| parsed ($label)|" "$T/p.out"
 		[ -s "$T/p.out" ] || { echo "not ok $n - $d ($label): the parser printed nothing"; sed 's/^/# /' "$T/perr"; fail=1; }
 	done
 done
