@@ -1883,6 +1883,21 @@ static lt_status put_lit(const sigma_sql *q, buf *out, const char *s)
 	return st;
 }
 
+/* "'id' AS rule_id, 'title' AS rule_title, 'level' AS level," */
+static lt_status put_rule_head(const sigma_sql *q, buf *out, const char *id, const char *title, const char *level)
+{
+	lt_status st = put_lit(q, out, id);
+	if (st == LT_OK)
+		st = buf_puts(out, " AS rule_id, ");
+	if (st == LT_OK)
+		st = put_lit(q, out, title);
+	if (st == LT_OK)
+		st = buf_puts(out, " AS rule_title, ");
+	if (st == LT_OK)
+		st = put_lit(q, out, level);
+	return st == LT_OK ? buf_puts(out, " AS level,") : st;
+}
+
 static lt_status write_rule(const sigma_sql *q, size_t i, buf *out)
 {
 	const sql_rule *r = &q->rules[i];
@@ -1892,19 +1907,11 @@ static lt_status write_rule(const sigma_sql *q, size_t i, buf *out)
 		return buf_printf(out, "\n-- %zu\nCREATE OR REPLACE VIEW lt_rule_%zu AS\n%s;\n", i + 1, i + 1, r->body);
 	lt_status st = buf_printf(out, "\n-- %zu\nCREATE OR REPLACE VIEW lt_rule_%zu AS\nSELECT ", i + 1, i + 1);
 	if (st == LT_OK)
-		st = put_lit(q, out, r->id);
-	if (st == LT_OK)
-		st = buf_puts(out, " AS rule_id, ");
-	if (st == LT_OK)
-		st = put_lit(q, out, r->title);
-	if (st == LT_OK)
-		st = buf_puts(out, " AS rule_title, ");
-	if (st == LT_OK)
-		st = put_lit(q, out, r->level);
+		st = put_rule_head(q, out, r->id, r->title, r->level);
 	const char *t = dialects[q->d].text_type;
 	if (st == LT_OK)
 		st = buf_printf(out,
-		                " AS level, event_time, uid, request_id, principal, source_ip,\n"
+		                " event_time, uid, request_id, principal, source_ip,\n"
 		                "  CAST(NULL AS %s) AS group_key, CAST(NULL AS %s) AS detail\n"
 		                "FROM %s\nWHERE %s;\n",
 		                t, t, r->from ? r->from : r->src == EV_SRC_INVOCATION ? "lt_invocation" : "lt_cloudtrail",
@@ -1912,9 +1919,9 @@ static lt_status write_rule(const sigma_sql *q, size_t i, buf *out)
 	return st;
 }
 
-/* The reconciliation's table (DuckDB) and one view per builtin rule of the
+/* The reconciliation's relation lt_rc and one view per builtin rule of the
  * record windows (reconcile_rule_def()), lt_reconcile_1..3, in the result
- * shape; *nviews is how many were written (0 for the other dialects). */
+ * shape; *nviews is how many views were written. */
 static lt_status write_reconcile(const sigma_sql *q, buf *out, size_t *nviews)
 {
 	*nviews = 0;
@@ -1937,17 +1944,9 @@ static lt_status write_reconcile(const sigma_sql *q, buf *out, size_t *nviews)
 		const builtin_rule *r = reconcile_rule_def((reconcile_rule_kind)k);
 		st = buf_printf(out, "\nCREATE OR REPLACE VIEW lt_reconcile_%d AS\nSELECT ", k + 1);
 		if (st == LT_OK)
-			st = put_lit(q, out, r->id);
+			st = put_rule_head(q, out, r->id, r->title, rpt_level_name(r->level));
 		if (st == LT_OK)
-			st = buf_puts(out, " AS rule_id, ");
-		if (st == LT_OK)
-			st = put_lit(q, out, r->title);
-		if (st == LT_OK)
-			st = buf_puts(out, " AS rule_title, ");
-		if (st == LT_OK)
-			st = put_lit(q, out, rpt_level_name(r->level));
-		if (st == LT_OK)
-			st = buf_puts(out, " AS level, event_time, uid, request_id, principal, source_ip,\n"
+			st = buf_puts(out, " event_time, uid, request_id, principal, source_ip,\n"
 			                   "  group_key, detail\nFROM lt_rc\nWHERE ");
 		if (st == LT_OK)
 			st = k == RECONCILE_RULE_INV_ONLY ? buf_puts(out, "side = 1")
