@@ -898,6 +898,13 @@ static const builtin_rule rules[R_COUNT] = {
 	               NULL},
 };
 
+const builtin_rule *reconcile_rule_def(reconcile_rule_kind k)
+{
+	static const int at[] = {[RECONCILE_RULE_LOGGING_GAP] = R_GAP_LOGGING, [RECONCILE_RULE_CT_ONLY] = R_CT_ONLY,
+	                         [RECONCILE_RULE_INV_ONLY] = R_INV_ONLY};
+	return &rules[at[k]];
+}
+
 /* ---- damaged members ------------------------------------------------------------
  *
  * A member the run could not read whole (case_damaged_members) explains a

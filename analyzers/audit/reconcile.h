@@ -41,6 +41,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "analyzers/audit/builtin_rules.h"
 #include "common/buf.h"
 #include "common/error.h"
 #include "model/report.h"
@@ -110,6 +111,17 @@ int reconcile_applicable(const reconcile_result *r);
  * windows every unmatched record is an event of the finding, read back from
  * the case for its provenance) and a summary table for the dashboard. */
 lt_status reconcile_add_to_report(const reconcile_result *r, case_db *c, report *rep, lt_error *err) LT_WUR;
+
+/* The builtin rules of the record windows (for `llmtrail sql`, which writes
+ * the same join for engines that run where the logs lie, sigma_sql.h):
+ * calls without record in a window of RECONCILE_WINDOW_HIGH or more, fewer,
+ * and records without call. */
+typedef enum reconcile_rule_kind {
+	RECONCILE_RULE_LOGGING_GAP = 0,
+	RECONCILE_RULE_CT_ONLY = 1,
+	RECONCILE_RULE_INV_ONLY = 2
+} reconcile_rule_kind;
+const builtin_rule *reconcile_rule_def(reconcile_rule_kind k);
 
 /* Plain text or JSON summary + windows ("table" or "json"). */
 lt_status reconcile_write(const reconcile_result *r, const char *format, buf *out) LT_WUR;

@@ -22,11 +22,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "analyzers/audit/reconcile.h"
 #include "analyzers/sigma/sigma_cond.h"
 #include "analyzers/sigma/sigma_corr.h"
 #include "analyzers/sigma/sigma_ext.h"
 #include "analyzers/sigma/sigma_yaml.h"
 #include "common/arena.h"
+#include "model/report.h"
 
 #define MAX_SELS 256
 #define MAX_MODS 16
@@ -851,7 +853,7 @@ static void emit_first_seen(cctx *c, arena *a, const sigma_ynode *ext_node, cons
 		emit(c, "%s AS %s", n ? ")" : "", pass ? "lt_v" : "lt_g");
 		emit(c, pass ? "\n" : ",\n    ");
 	}
-	emit(c, "  FROM %s WHERE %s) AS lt_fs1) AS lt_fs2\n  WHERE lt_nth = 1 AND lt_t - lt_since >= %lld)",
+	emit(c, "  FROM %s WHERE %s) AS lt_fs1) AS lt_fs2\n  WHERE lt_nth = 1 AND lt_t - lt_since >= %lld) AS lt_fs",
 	     c->src == EV_SRC_INVOCATION ? "lt_invocation" : "lt_cloudtrail", where, (long long)ext.fs_baseline_us);
 }
 
@@ -1511,7 +1513,10 @@ const char *sigma_sql_skipped_reason(const sigma_sql *q, size_t i)
  * JSON Lines files of BedrockModelInvocationLogs (not the large-body data/
  * objects); CloudTrail files are {"Records":[...]} (digests excluded). The
  * derived text follows ingest/bedrock.c for the non-streamed body shapes,
- * parts joined by a newline. */
+ * parts joined by a newline. The records are read into a staging table
+ * first and the columns computed from it: computed straight over the read
+ * (and for CloudTrail its unnest) the peak was 817 MB for a 39 MB export
+ * whose records are 93 MB of JSON, staged 520 MB (docs/scale-out.md). */
 static const char duckdb_views[] =
     "DROP TYPE IF EXISTS lt_st;\nDROP TYPE IF EXISTS lt_ev;\n"
     "CREATE TYPE lt_ev AS STRUCT(p BIGINT, t BIGINT, ref INTEGER, n DOUBLE, v VARCHAR, uid VARCHAR,\n"
@@ -1528,10 +1533,11 @@ static const char duckdb_views[] =
     "CREATE OR REPLACE MACRO lt_strs(j, p) AS\n"
     "  CASE WHEN json_type(j, p) = 'VARCHAR' THEN [json_extract_string(j, p)] ELSE CAST([] AS VARCHAR[]) END;\n"
     "CREATE OR REPLACE MACRO lt_join(l) AS nullif(array_to_string(list_filter(l, x -> x IS NOT NULL), chr(10)), '');\n"
-    "CREATE OR REPLACE TEMP TABLE lt_cloudtrail AS\n"
+    "CREATE OR REPLACE TEMP TABLE lt_ct_raw AS\n"
     "WITH f AS (SELECT json FROM read_json_objects(%s, format = 'auto', compression = 'auto_detect', filename = true)\n"
-    "           WHERE filename LIKE '%%/CloudTrail/%%'),\n"
-    "     r AS (SELECT unnest(json_extract(json, '$.Records[*]')) AS doc FROM f)\n"
+    "           WHERE filename LIKE '%%/CloudTrail/%%')\n"
+    "SELECT unnest(json_extract(json, '$.Records[*]')) AS doc FROM f;\n"
+    "CREATE OR REPLACE TEMP TABLE lt_cloudtrail AS\n"
     "SELECT doc, TRY(json_transform(doc, '\"MAP(VARCHAR, JSON)\"')) AS top,\n"
     "  json_extract_string(doc, '$.eventID') AS uid,\n"
     "  json_extract_string(doc, '$.eventTime') AS event_time,\n"
@@ -1540,12 +1546,14 @@ static const char duckdb_views[] =
     "  json_extract_string(doc, '$.sourceIPAddress') AS source_ip,\n"
     "  CASE WHEN json_extract_string(doc, '$.additionalEventData.callWithBearerToken') = 'true'\n"
     "       THEN 'bedrock-api-key' END AS credential\n"
-    "FROM r;\n"
+    "FROM lt_ct_raw;\n"
+    "DROP TABLE lt_ct_raw;\n"
+    "CREATE OR REPLACE TEMP TABLE lt_inv_raw AS\n"
+    "SELECT json AS doc FROM read_json_objects(%s, format = 'newline_delimited', compression = 'auto_detect', filename = true)\n"
+    "WHERE filename LIKE '%%/BedrockModelInvocationLogs/%%' AND filename NOT LIKE '%%/data/%%';\n"
     "CREATE OR REPLACE TEMP TABLE lt_invocation AS\n"
-    "WITH f AS (SELECT json AS doc FROM read_json_objects(%s, format = 'newline_delimited', compression = 'auto_detect', filename = true)\n"
-    "           WHERE filename LIKE '%%/BedrockModelInvocationLogs/%%' AND filename NOT LIKE '%%/data/%%'),\n"
-    "     b AS (SELECT doc, json_extract(doc, '$.input.inputBodyJson') AS ib,\n"
-    "                  json_extract(doc, '$.output.outputBodyJson') AS ob FROM f)\n"
+    "WITH b AS (SELECT doc, json_extract(doc, '$.input.inputBodyJson') AS ib,\n"
+    "                  json_extract(doc, '$.output.outputBodyJson') AS ob FROM lt_inv_raw)\n"
     "SELECT doc, TRY(json_transform(doc, '\"MAP(VARCHAR, JSON)\"')) AS top,\n"
     "  json_extract_string(doc, '$.requestId') AS uid,\n"
     "  json_extract_string(doc, '$.timestamp') AS event_time,\n"
@@ -1575,7 +1583,219 @@ static const char duckdb_views[] =
     "    json_extract_string(ob, '$.generations[*].text'), json_extract_string(ob, '$.completions[*].data.text'),\n"
     "    json_extract_string(ob, '$.choices[*].message.content'), json_extract_string(ob, '$.choices[*].text')]))\n"
     "    AS response\n"
-    "FROM b;\n";
+    "FROM b;\n"
+    "DROP TABLE lt_inv_raw;\n";
+
+/* Reconciliation (analyzers/audit/reconcile.c) as a join, DuckDB: the
+ * CloudTrail Bedrock runtime calls and the invocation records (side 0 and 1)
+ * with the fields ingest/cloudtrail.c and ingest/bedrock.c give them
+ * (principal, account, region, the model key bedrock_model_key() makes);
+ * strong matches by request id, compared as text as store/recq.c does (a
+ * canonical UUID packed only from lower-case hex: case matters), both
+ * ways; weak matches (same principal, compatible model, within the
+ * tolerance, nearest first, each record used once) by one fold per
+ * principal over its unmatched calls in time order, the greedy order of
+ * recq_weak_match(); calls left without
+ * errorCode, and records inside the span CloudTrail covers for their
+ * account/region, cut into windows per account/region at gaps longer than
+ * the join time (reconcile_left, reconcile_windows follow). Printf format:
+ * the weak tolerance three times. */
+static const char duckdb_reconcile[] =
+    "\n-- Reconciliation (analyzers/audit/reconcile.c): CloudTrail Bedrock runtime calls <-> invocation\n"
+    "-- records, by request id, then weakly (principal, model, %lld us), windows per account/region.\n"
+    "CREATE OR REPLACE MACRO lt_model_key(id) AS nullif(regexp_replace(\n"
+    "  CASE WHEN id LIKE 'arn:%%' AND strpos(id, ':foundation-model/') > 0 THEN substr(id, strpos(id, ':foundation-model/') + 18)\n"
+    "       WHEN id LIKE 'arn:%%' AND strpos(id, ':inference-profile/') > 0 THEN substr(id, strpos(id, ':inference-profile/') + 19)\n"
+    "       ELSE id END, '^[a-z-]{2,12}\\.(.*\\..*)$', '\\1', 's'), '');\n"
+    "CREATE OR REPLACE MACRO lt_model_ok(a, b) AS a IS NULL OR b IS NULL OR a = b\n"
+    "  OR (length(a) > length(b) AND suffix(a, '/' || b)) OR (length(b) > length(a) AND suffix(b, '/' || a));\n"
+    "CREATE OR REPLACE TEMP TABLE lt_rc AS\n"
+    "WITH ct AS (SELECT doc, uid, event_time, request_id, principal, source_ip,\n"
+    "    epoch_us(TRY_CAST(event_time AS TIMESTAMPTZ)) AS t,\n"
+    "    coalesce(nullif(json_extract_string(doc, '$.recipientAccountId'), ''),\n"
+    "             nullif(json_extract_string(doc, '$.userIdentity.accountId'), '')) AS acct,\n"
+    "    nullif(json_extract_string(doc, '$.awsRegion'), '') AS reg\n"
+    "  FROM lt_cloudtrail WHERE uid <> ''),\n"
+    "cov AS (SELECT acct, reg, min(t) AS lo, max(t) AS hi FROM ct WHERE t IS NOT NULL GROUP BY ALL),\n"
+    "e AS (\n"
+    "  SELECT 0 AS side, uid, event_time, request_id, principal, source_ip, t, acct, reg, nullif(request_id, '') AS rq,\n"
+    "    coalesce(nullif(json_extract_string(doc, '$.userIdentity.arn'), ''),\n"
+    "             nullif(json_extract_string(doc, '$.userIdentity.sessionContext.sessionIssuer.arn'), ''),\n"
+    "             CASE WHEN json_extract_string(doc, '$.userIdentity.type') = 'AWSService'\n"
+    "                  THEN nullif(json_extract_string(doc, '$.userIdentity.invokedBy'), '') END) AS pr,\n"
+    "    lt_model_key(coalesce(nullif(json_extract_string(doc, '$.requestParameters.modelId'), ''),\n"
+    "                          nullif(json_extract_string(doc, '$.requestParameters.modelIdentifier'), ''),\n"
+    "                          nullif(json_extract_string(doc, '$.requestParameters.modelArn'), ''),\n"
+    "                          nullif(json_extract_string(doc, '$.requestParameters.baseModelIdentifier'), ''))) AS model,\n"
+    "    nullif(json_extract_string(doc, '$.errorCode'), '') IS NOT NULL AS err\n"
+    "  FROM ct WHERE t IS NOT NULL AND json_extract_string(doc, '$.eventSource') = 'bedrock.amazonaws.com'\n"
+    "    AND json_extract_string(doc, '$.eventName') IN ('InvokeModel', 'InvokeModelWithResponseStream', 'Converse', 'ConverseStream')\n"
+    "  UNION ALL\n"
+    "  SELECT 1, uid, event_time, request_id, principal, source_ip, t,\n"
+    "    nullif(json_extract_string(doc, '$.accountId'), ''), nullif(json_extract_string(doc, '$.region'), ''),\n"
+    "    nullif(request_id, ''), nullif(principal, ''), lt_model_key(nullif(json_extract_string(doc, '$.modelId'), '')), FALSE\n"
+    "  FROM (SELECT *, epoch_us(TRY_CAST(event_time AS TIMESTAMPTZ)) AS t FROM lt_invocation)\n"
+    "  WHERE t IS NOT NULL AND uid <> ''),\n"
+    "n AS (SELECT *, row_number() OVER (ORDER BY side, t, uid) AS id,\n"
+    "    rq IS NOT NULL AND rq IN (SELECT rq FROM e AS o WHERE o.side = 1 - e.side) AS strong FROM e),\n"
+    "cand AS (SELECT c.id AS cid, c.pr, c.t AS ct, c.uid AS cuid, r.id AS rid, abs(r.t - c.t) AS d, r.t AS rt, r.uid AS ruid\n"
+    "  FROM n AS c JOIN n AS r ON c.pr IS NOT DISTINCT FROM r.pr AND r.t BETWEEN c.t - %lld AND c.t + %lld\n"
+    "  WHERE c.side = 0 AND r.side = 1 AND NOT c.strong AND NOT r.strong AND lt_model_ok(c.model, r.model)),\n"
+    "calls AS (SELECT pr, list({'c': cid, 'r': rids} ORDER BY ct, cuid) AS l\n"
+    "  FROM (SELECT cid, pr, ct, cuid, list(rid ORDER BY d, rt, ruid) AS rids FROM cand GROUP BY ALL) GROUP BY pr),\n"
+    "weak AS (SELECT unnest(l).c AS cid,\n"
+    "    unnest(list_reduce(l, (s, y) -> {'c': 0, 'r': list_append(s.r, list_filter(y.r, x -> NOT list_contains(s.r, x))[1])},\n"
+    "                       {'c': 0, 'r': CAST([] AS BIGINT[])}).r) AS rid FROM calls),\n";
+
+/* The same join for Athena and Trino (see duckdb_reconcile): no macros, so
+ * the model key and the time are computed once per side in a CTE; the weak
+ * walk is reduce() over each principal's calls (contains() is NULL on a list
+ * holding NULL: coalesced); lt_rc is a view (materialise it with CREATE
+ * TABLE AS for a large range: each of the three views reads it). Printf
+ * format: the weak tolerance three times. */
+static const char trino_reconcile[] =
+    "\n-- Reconciliation (analyzers/audit/reconcile.c): CloudTrail Bedrock runtime calls <-> invocation\n"
+    "-- records, by request id, then weakly (principal, model, %lld us), windows per account/region.\n"
+    "CREATE OR REPLACE VIEW lt_rc AS\n"
+    "WITH ct AS (SELECT doc, uid, event_time, request_id, principal, source_ip,\n"
+    "    " TRINO_TIME_US " AS t,\n"
+    "    coalesce(nullif(json_extract_scalar(doc, '$.recipientAccountId'), ''),\n"
+    "             nullif(json_extract_scalar(doc, '$.userIdentity.accountId'), '')) AS acct,\n"
+    "    nullif(json_extract_scalar(doc, '$.awsRegion'), '') AS reg\n"
+    "  FROM lt_cloudtrail WHERE uid <> ''),\n"
+    "cov AS (SELECT acct, reg, min(t) AS lo, max(t) AS hi FROM ct WHERE t IS NOT NULL GROUP BY acct, reg),\n"
+    "e0 AS (\n"
+    "  SELECT 0 AS side, uid, event_time, request_id, principal, source_ip, t, acct, reg, nullif(request_id, '') AS rq,\n"
+    "    coalesce(nullif(json_extract_scalar(doc, '$.userIdentity.arn'), ''),\n"
+    "             nullif(json_extract_scalar(doc, '$.userIdentity.sessionContext.sessionIssuer.arn'), ''),\n"
+    "             CASE WHEN json_extract_scalar(doc, '$.userIdentity.type') = 'AWSService'\n"
+    "                  THEN nullif(json_extract_scalar(doc, '$.userIdentity.invokedBy'), '') END) AS pr,\n"
+    "    coalesce(nullif(json_extract_scalar(doc, '$.requestParameters.modelId'), ''),\n"
+    "             nullif(json_extract_scalar(doc, '$.requestParameters.modelIdentifier'), ''),\n"
+    "             nullif(json_extract_scalar(doc, '$.requestParameters.modelArn'), ''),\n"
+    "             nullif(json_extract_scalar(doc, '$.requestParameters.baseModelIdentifier'), '')) AS mid,\n"
+    "    nullif(json_extract_scalar(doc, '$.errorCode'), '') IS NOT NULL AS err\n"
+    "  FROM ct WHERE t IS NOT NULL AND json_extract_scalar(doc, '$.eventSource') = 'bedrock.amazonaws.com'\n"
+    "    AND json_extract_scalar(doc, '$.eventName') IN ('InvokeModel', 'InvokeModelWithResponseStream', 'Converse', 'ConverseStream')\n"
+    "  UNION ALL\n"
+    "  SELECT 1, uid, event_time, request_id, principal, source_ip, t,\n"
+    "    nullif(json_extract_scalar(doc, '$.accountId'), ''), nullif(json_extract_scalar(doc, '$.region'), ''),\n"
+    "    nullif(request_id, ''), nullif(principal, ''), nullif(json_extract_scalar(doc, '$.modelId'), ''), FALSE\n"
+    "  FROM (SELECT *, " TRINO_TIME_US " AS t FROM lt_invocation)\n"
+    "  WHERE t IS NOT NULL AND uid <> ''),\n"
+    "e AS (SELECT side, uid, event_time, request_id, principal, source_ip, t, acct, reg, rq, pr, err,\n"
+    "    nullif(regexp_replace(CASE WHEN mid LIKE 'arn:%%' AND strpos(mid, ':foundation-model/') > 0\n"
+    "                               THEN substr(mid, strpos(mid, ':foundation-model/') + 18)\n"
+    "                               WHEN mid LIKE 'arn:%%' AND strpos(mid, ':inference-profile/') > 0\n"
+    "                               THEN substr(mid, strpos(mid, ':inference-profile/') + 19) ELSE mid END,\n"
+    "                          '^[a-z-]{2,12}\\.(.*\\..*)$', '$1'), '') AS model FROM e0),\n"
+    "n AS (SELECT *, row_number() OVER (ORDER BY side, t, uid) AS id,\n"
+    "    rq IS NOT NULL AND EXISTS (SELECT 1 FROM e AS o WHERE o.side <> e.side AND o.rq = e.rq) AS strong FROM e),\n"
+    "cand AS (SELECT c.id AS cid, c.pr, c.t AS ct, c.uid AS cuid, r.id AS rid, abs(r.t - c.t) AS d, r.t AS rt, r.uid AS ruid\n"
+    "  FROM n AS c JOIN n AS r ON c.pr IS NOT DISTINCT FROM r.pr AND r.t BETWEEN c.t - %lld AND c.t + %lld\n"
+    "  WHERE c.side = 0 AND r.side = 1 AND NOT c.strong AND NOT r.strong\n"
+    "    AND (c.model IS NULL OR r.model IS NULL OR c.model = r.model\n"
+    "         OR (length(c.model) > length(r.model) AND substr(c.model, length(c.model) - length(r.model)) = '/' || r.model)\n"
+    "         OR (length(r.model) > length(c.model) AND substr(r.model, length(r.model) - length(c.model)) = '/' || c.model))),\n"
+    "calls AS (SELECT pr, array_agg(cid ORDER BY ct, cuid) AS cids, array_agg(rids ORDER BY ct, cuid) AS rl\n"
+    "  FROM (SELECT cid, pr, ct, cuid, array_agg(rid ORDER BY d, rt, ruid) AS rids FROM cand GROUP BY cid, pr, ct, cuid)\n"
+    "  GROUP BY pr),\n"
+    "weak AS (SELECT z.cid, z.rid FROM calls\n"
+    "  CROSS JOIN UNNEST(cids, reduce(rl, CAST(ARRAY[] AS ARRAY(BIGINT)),\n"
+    "    (s, y) -> concat(s, ARRAY[element_at(filter(y, x -> NOT coalesce(contains(s, x), FALSE)), 1)]), s -> s))\n"
+    "    AS z(cid, rid)),\n";
+
+/* The same join for Spark SQL (see duckdb_reconcile): subqueries only where
+ * Spark allows them (no EXISTS outside a filter, none in a CASE): the strong
+ * matches and the CloudTrail span are joins; no ordered aggregate: calls and
+ * candidates are collected as structs and sorted (array_sort orders by the
+ * fields in turn); the weak walk is aggregate(), its lists zipped back with
+ * zip_with; its own `u` (reconcile_windows follows). Printf format: the
+ * weak tolerance three times. */
+static const char spark_reconcile[] =
+    "\n-- Reconciliation (analyzers/audit/reconcile.c): CloudTrail Bedrock runtime calls <-> invocation\n"
+    "-- records, by request id, then weakly (principal, model, %lld us), windows per account/region.\n"
+    "CREATE OR REPLACE VIEW lt_rc AS\n"
+    "WITH ct AS (SELECT doc, uid, event_time, request_id, principal, source_ip,\n"
+    "    unix_micros(to_timestamp(event_time)) AS t,\n"
+    "    coalesce(nullif(get_json_object(doc, '$.recipientAccountId'), ''),\n"
+    "             nullif(get_json_object(doc, '$.userIdentity.accountId'), '')) AS acct,\n"
+    "    nullif(get_json_object(doc, '$.awsRegion'), '') AS reg\n"
+    "  FROM lt_cloudtrail WHERE uid <> ''),\n"
+    "cov AS (SELECT acct, reg, min(t) AS lo, max(t) AS hi FROM ct WHERE t IS NOT NULL GROUP BY acct, reg),\n"
+    "e0 AS (\n"
+    "  SELECT 0 AS side, uid, event_time, request_id, principal, source_ip, t, acct, reg, nullif(request_id, '') AS rq,\n"
+    "    coalesce(nullif(get_json_object(doc, '$.userIdentity.arn'), ''),\n"
+    "             nullif(get_json_object(doc, '$.userIdentity.sessionContext.sessionIssuer.arn'), ''),\n"
+    "             CASE WHEN get_json_object(doc, '$.userIdentity.type') = 'AWSService'\n"
+    "                  THEN nullif(get_json_object(doc, '$.userIdentity.invokedBy'), '') END) AS pr,\n"
+    "    coalesce(nullif(get_json_object(doc, '$.requestParameters.modelId'), ''),\n"
+    "             nullif(get_json_object(doc, '$.requestParameters.modelIdentifier'), ''),\n"
+    "             nullif(get_json_object(doc, '$.requestParameters.modelArn'), ''),\n"
+    "             nullif(get_json_object(doc, '$.requestParameters.baseModelIdentifier'), '')) AS mid,\n"
+    "    nullif(get_json_object(doc, '$.errorCode'), '') IS NOT NULL AS err\n"
+    "  FROM ct WHERE t IS NOT NULL AND get_json_object(doc, '$.eventSource') = 'bedrock.amazonaws.com'\n"
+    "    AND get_json_object(doc, '$.eventName') IN ('InvokeModel', 'InvokeModelWithResponseStream', 'Converse', 'ConverseStream')\n"
+    "  UNION ALL\n"
+    "  SELECT 1, uid, event_time, request_id, principal, source_ip, t,\n"
+    "    nullif(get_json_object(doc, '$.accountId'), ''), nullif(get_json_object(doc, '$.region'), ''),\n"
+    "    nullif(request_id, ''), nullif(principal, ''), nullif(get_json_object(doc, '$.modelId'), ''), FALSE\n"
+    "  FROM (SELECT *, unix_micros(to_timestamp(event_time)) AS t FROM lt_invocation) AS i\n"
+    "  WHERE t IS NOT NULL AND uid <> ''),\n"
+    "e AS (SELECT side, uid, event_time, request_id, principal, source_ip, t, acct, reg, rq, pr, err,\n"
+    "    nullif(regexp_replace(CASE WHEN mid LIKE 'arn:%%' AND instr(mid, ':foundation-model/') > 0\n"
+    "                               THEN substr(mid, instr(mid, ':foundation-model/') + 18)\n"
+    "                               WHEN mid LIKE 'arn:%%' AND instr(mid, ':inference-profile/') > 0\n"
+    "                               THEN substr(mid, instr(mid, ':inference-profile/') + 19) ELSE mid END,\n"
+    "                          '^[a-z-]{2,12}\\\\.(.*\\\\..*)$', '$1'), '') AS model FROM e0),\n"
+    "n AS (SELECT e.*, row_number() OVER (ORDER BY e.side, e.t, e.uid) AS id, o.rq IS NOT NULL AS strong\n"
+    "  FROM e LEFT JOIN (SELECT DISTINCT side, rq FROM e WHERE rq IS NOT NULL) AS o ON o.side = 1 - e.side AND o.rq = e.rq),\n"
+    "cand AS (SELECT c.id AS cid, c.pr, c.t AS ct, c.uid AS cuid, r.id AS rid, abs(r.t - c.t) AS d, r.t AS rt, r.uid AS ruid\n"
+    "  FROM n AS c JOIN n AS r ON c.pr <=> r.pr AND r.t BETWEEN c.t - %lld AND c.t + %lld\n"
+    "  WHERE c.side = 0 AND r.side = 1 AND NOT c.strong AND NOT r.strong\n"
+    "    AND (c.model IS NULL OR r.model IS NULL OR c.model = r.model\n"
+    "         OR (length(c.model) > length(r.model) AND substr(c.model, length(c.model) - length(r.model)) = concat('/', r.model))\n"
+    "         OR (length(r.model) > length(c.model) AND substr(r.model, length(r.model) - length(c.model)) = concat('/', c.model)))),\n"
+    "calls AS (SELECT pr, array_sort(collect_list(struct(ct, cuid, cid, rids))) AS l\n"
+    "  FROM (SELECT cid, pr, ct, cuid, transform(array_sort(collect_list(struct(d, rt, ruid, rid))), z -> z.rid) AS rids\n"
+    "        FROM cand GROUP BY cid, pr, ct, cuid) AS cc\n"
+    "  GROUP BY pr),\n"
+    "walk AS (SELECT transform(l, z -> z.cid) AS cids,\n"
+    "    aggregate(transform(l, z -> z.rids), CAST(array() AS ARRAY<BIGINT>),\n"
+    "      (s, y) -> concat(s, array(try_element_at(filter(y, x -> NOT coalesce(array_contains(s, x), FALSE)), 1))),\n"
+    "      s -> s) AS picked FROM calls),\n"
+    "weak AS (SELECT z.cid, z.rid FROM (SELECT explode(zip_with(cids, picked, (a, b) -> named_struct('cid', a, 'rid', b))) AS z\n"
+    "  FROM walk) AS zz),\n"
+    "wk AS (SELECT cid AS id FROM weak WHERE rid IS NOT NULL UNION ALL SELECT rid FROM weak WHERE rid IS NOT NULL),\n"
+    "k AS (SELECT sum(CASE WHEN side = 0 THEN 1 ELSE 0 END) AS ncalls, sum(CASE WHEN side = 1 THEN 1 ELSE 0 END) AS nrecs FROM n),\n"
+    "u AS (SELECT n.* FROM n CROSS JOIN k LEFT JOIN cov ON cov.acct <=> n.acct AND cov.reg <=> n.reg\n"
+    "  WHERE NOT n.strong AND n.id NOT IN (SELECT id FROM wk) AND k.ncalls > 0 AND k.nrecs > 0\n"
+    "    AND CASE WHEN n.side = 0 THEN NOT n.err ELSE coalesce(n.t BETWEEN cov.lo AND cov.hi, FALSE) END),\n";
+
+/* The part of the reconciliation's join that DuckDB and Trino write alike:
+ * the events left unmatched that count. */
+static const char reconcile_left[] =
+    "wk AS (SELECT cid AS id FROM weak WHERE rid IS NOT NULL UNION ALL SELECT rid FROM weak WHERE rid IS NOT NULL),\n"
+    "u AS (SELECT n.* FROM n WHERE NOT strong AND id NOT IN (SELECT id FROM wk)\n"
+    "    AND EXISTS (SELECT 1 FROM n AS a WHERE a.side = 0) AND EXISTS (SELECT 1 FROM n AS b WHERE b.side = 1)\n"
+    "    AND CASE WHEN side = 0 THEN NOT err\n"
+    "        ELSE EXISTS (SELECT 1 FROM cov WHERE cov.acct IS NOT DISTINCT FROM n.acct AND cov.reg IS NOT DISTINCT FROM n.reg\n"
+    "                     AND n.t BETWEEN cov.lo AND cov.hi) END),\n";
+
+/* The windows and the result rows, in every dialect. Printf format: the join
+ * time; the text of the window's first and last time (a dialect's prefix and
+ * suffix around a column of microseconds, twice); the string type. */
+static const char reconcile_windows[] =
+    "w AS (SELECT *, sum(CASE WHEN prev IS NULL OR t - prev > %lld THEN 1 ELSE 0 END)\n"
+    "      OVER (PARTITION BY side, acct, reg ORDER BY t, uid ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS win\n"
+    "  FROM (SELECT *, lag(t) OVER (PARTITION BY side, acct, reg ORDER BY t, uid) AS prev FROM u) AS up),\n"
+    "x AS (SELECT *, count(*) OVER (PARTITION BY side, acct, reg, win) AS cnt,\n"
+    "    min(t) OVER (PARTITION BY side, acct, reg, win) AS lo, max(t) OVER (PARTITION BY side, acct, reg, win) AS hi FROM w)\n"
+    "SELECT side, cnt, uid, event_time, request_id, principal, source_ip,\n"
+    "  concat(coalesce(acct, ''), '/', coalesce(reg, ''), ' ', %slo%s, '..', %shi%s) AS group_key,\n"
+    "  concat(CAST(cnt AS %s), CASE WHEN side = 0 THEN ' CloudTrail Bedrock runtime calls have no invocation-log record'\n"
+    "                   ELSE ' invocation-log records have no CloudTrail call' END) AS detail\n"
+    "FROM x;\n";
 
 /* Athena / Trino: the CloudTrail table AWS documents (partition projection
  * over the standard layout) and the invocation-log table, each record kept
@@ -1663,6 +1883,21 @@ static lt_status put_lit(const sigma_sql *q, buf *out, const char *s)
 	return st;
 }
 
+/* "'id' AS rule_id, 'title' AS rule_title, 'level' AS level," */
+static lt_status put_rule_head(const sigma_sql *q, buf *out, const char *id, const char *title, const char *level)
+{
+	lt_status st = put_lit(q, out, id);
+	if (st == LT_OK)
+		st = buf_puts(out, " AS rule_id, ");
+	if (st == LT_OK)
+		st = put_lit(q, out, title);
+	if (st == LT_OK)
+		st = buf_puts(out, " AS rule_title, ");
+	if (st == LT_OK)
+		st = put_lit(q, out, level);
+	return st == LT_OK ? buf_puts(out, " AS level,") : st;
+}
+
 static lt_status write_rule(const sigma_sql *q, size_t i, buf *out)
 {
 	const sql_rule *r = &q->rules[i];
@@ -1672,23 +1907,57 @@ static lt_status write_rule(const sigma_sql *q, size_t i, buf *out)
 		return buf_printf(out, "\n-- %zu\nCREATE OR REPLACE VIEW lt_rule_%zu AS\n%s;\n", i + 1, i + 1, r->body);
 	lt_status st = buf_printf(out, "\n-- %zu\nCREATE OR REPLACE VIEW lt_rule_%zu AS\nSELECT ", i + 1, i + 1);
 	if (st == LT_OK)
-		st = put_lit(q, out, r->id);
-	if (st == LT_OK)
-		st = buf_puts(out, " AS rule_id, ");
-	if (st == LT_OK)
-		st = put_lit(q, out, r->title);
-	if (st == LT_OK)
-		st = buf_puts(out, " AS rule_title, ");
-	if (st == LT_OK)
-		st = put_lit(q, out, r->level);
+		st = put_rule_head(q, out, r->id, r->title, r->level);
 	const char *t = dialects[q->d].text_type;
 	if (st == LT_OK)
 		st = buf_printf(out,
-		                " AS level, event_time, uid, request_id, principal, source_ip,\n"
+		                " event_time, uid, request_id, principal, source_ip,\n"
 		                "  CAST(NULL AS %s) AS group_key, CAST(NULL AS %s) AS detail\n"
 		                "FROM %s\nWHERE %s;\n",
 		                t, t, r->from ? r->from : r->src == EV_SRC_INVOCATION ? "lt_invocation" : "lt_cloudtrail",
 		                r->where);
+	return st;
+}
+
+/* The reconciliation's relation lt_rc and one view per builtin rule of the
+ * record windows (reconcile_rule_def()), lt_reconcile_1..3, in the result
+ * shape; *nviews is how many views were written. */
+static lt_status write_reconcile(const sigma_sql *q, buf *out, size_t *nviews)
+{
+	*nviews = 0;
+	static const char *const when[][2] = {[SIGMA_SQL_DUCKDB] = {"strftime(make_timestamp(", "), '%Y-%m-%dT%H:%M:%SZ')"},
+	                                      [SIGMA_SQL_ATHENA] = {"to_iso8601(from_unixtime(", " / 1000000))"},
+	                                      [SIGMA_SQL_TRINO] = {"to_iso8601(from_unixtime(", " / 1000000))"},
+	                                      [SIGMA_SQL_SPARK] = {"CAST(timestamp_micros(", ") AS STRING)"}};
+	long long tol = (long long)RECONCILE_WEAK_US;
+	lt_status st = buf_printf(out,
+	                          q->d == SIGMA_SQL_DUCKDB  ? duckdb_reconcile
+	                          : q->d == SIGMA_SQL_SPARK ? spark_reconcile
+	                                                    : trino_reconcile,
+	                          tol, tol, tol);
+	if (st == LT_OK && q->d != SIGMA_SQL_SPARK)
+		st = buf_puts(out, reconcile_left);
+	if (st == LT_OK)
+		st = buf_printf(out, reconcile_windows, (long long)RECONCILE_JOIN_US, when[q->d][0], when[q->d][1],
+		                when[q->d][0], when[q->d][1], dialects[q->d].text_type);
+	for (int k = 0; k < 3 && st == LT_OK; k++) {
+		const builtin_rule *r = reconcile_rule_def((reconcile_rule_kind)k);
+		st = buf_printf(out, "\nCREATE OR REPLACE VIEW lt_reconcile_%d AS\nSELECT ", k + 1);
+		if (st == LT_OK)
+			st = put_rule_head(q, out, r->id, r->title, rpt_level_name(r->level));
+		if (st == LT_OK)
+			st = buf_puts(out, " event_time, uid, request_id, principal, source_ip,\n"
+			                   "  group_key, detail\nFROM lt_rc\nWHERE ");
+		if (st == LT_OK)
+			st = k == RECONCILE_RULE_INV_ONLY ? buf_puts(out, "side = 1")
+			                                  : buf_printf(out, "side = 0 AND cnt %s %d",
+			                                               k == RECONCILE_RULE_LOGGING_GAP ? ">=" : "<",
+			                                               RECONCILE_WINDOW_HIGH);
+		if (st == LT_OK)
+			st = buf_puts(out, ";\n");
+	}
+	if (st == LT_OK)
+		*nviews = 3;
 	return st;
 }
 
@@ -1699,12 +1968,17 @@ lt_status sigma_sql_write(const sigma_sql *q, const char *evidence, buf *out)
 		st = write_tables(q, evidence, out);
 	for (size_t i = 0; i < q->nrules && st == LT_OK; i++)
 		st = write_rule(q, i, out);
+	size_t nrc = 0;
+	if (st == LT_OK)
+		st = write_reconcile(q, out, &nrc);
 	if (st == LT_OK)
 		st = buf_puts(out, "\n-- All result rows.\n");
 	size_t shown = 0;
 	for (size_t i = 0; i < q->nrules && st == LT_OK; i++)
 		if (!q->rules[i].quiet)
 			st = buf_printf(out, "%sSELECT * FROM lt_rule_%zu\n", shown++ ? "UNION ALL " : "", i + 1);
+	for (size_t i = 0; i < nrc && st == LT_OK; i++)
+		st = buf_printf(out, "%sSELECT * FROM lt_reconcile_%zu\n", shown++ ? "UNION ALL " : "", i + 1);
 	static const char *const cols[] = {"rule_id", "rule_title", "level", "event_time", "uid",
 	                                   "request_id", "principal", "source_ip", "group_key", "detail"};
 	for (size_t i = 0; shown == 0 && i < sizeof cols / sizeof cols[0] && st == LT_OK; i++)

@@ -24,6 +24,11 @@
  * engine does not load) is never dropped: each such rule is listed with its
  * reason (sigma_sql_nskipped / sigma_sql_skipped) and in the script's header.
  *
+ * Every script also holds the CloudTrail <-> invocation-log reconciliation
+ * (analyzers/audit/reconcile.c) as a join: one view per builtin rule of its
+ * record windows (reconcile_rule_def()), in the same result shape (proven
+ * equal on DuckDB; parsed, not run, for Athena/Trino and Spark).
+ *
  * Ownership: a sigma_sql borrows the compiled ruleset given to
  * sigma_sql_compile for its whole life; sigma_sql_free releases the rest.
  * Errors: LT_EFILE when a rule file cannot be read again, LT_EFATAL out of
@@ -70,7 +75,8 @@ const char *sigma_sql_skipped_reason(const sigma_sql *q, size_t i);
 
 /* The whole script: header (skipped rules), tables or views (for DuckDB
  * over the local folder `evidence`, which may be NULL for "."), one view per
- * rule, and last the union of all result rows. */
+ * rule, the reconciliation's views, and last the union of all
+ * result rows. */
 lt_status sigma_sql_write(const sigma_sql *q, const char *evidence, buf *out) LT_WUR;
 
 #endif

@@ -1,7 +1,8 @@
 #!/bin/sh
 # duckdb_equal.sh — the DuckDB script of `llmtrail sql` finds, for every rule
 # it compiles, exactly the (rule, event) pairs the native scan finds, on the
-# demo evidence and on an llmtrail-gen export (TAP; tests/sql/compare.js
+# demo evidence, on an llmtrail-gen export and on a case made for the
+# reconciliation (TAP; tests/sql/compare.js
 # does the comparing; correlations included).
 # DuckDB comes from npm (@duckdb/node-api, pinned by package-lock.json),
 # installed once per build tree into $LLMTRAIL_BUILDDIR/tests/sql-node (the
@@ -10,22 +11,9 @@
 set -u
 S="${LLMTRAIL_SRCDIR:-.}"
 B="${LLMTRAIL_BUILDDIR:-.}"
-if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
-	echo "1..0 # SKIP node and npm are needed to run DuckDB (@duckdb/node-api)"
-	exit 0
-fi
+. "$S/tests/sql/npm_ci.sh"
 N="$B/tests/sql-node"
-if [ ! -d "$N/node_modules/@duckdb/node-api" ]; then
-	mkdir -p "$N" && cp "$S/tests/sql/package.json" "$S/tests/sql/package-lock.json" "$N/" &&
-		chmod u+w "$N/package.json" "$N/package-lock.json" &&
-		(cd "$N" && npm ci --no-audit --no-fund >npm.log 2>&1)
-	if [ $? -ne 0 ]; then
-		echo "1..1"
-		echo "not ok 1 - npm ci of @duckdb/node-api in $N failed:"
-		sed 's/^/# /' "$N/npm.log" 2>/dev/null | tail -20
-		exit 1
-	fi
-fi
+npm_ci "DuckDB (@duckdb/node-api)" "$S/tests/sql" "$N" @duckdb/node-api
 T=$(mktemp -d) || exit 1
 trap 'rm -rf "$T"' EXIT
 EV=$(cd "$S/testdata/demo" && pwd)
@@ -65,11 +53,25 @@ fi
 DUCKDB_NODE_DIR="$N" node "$S/tests/sql/compare.js" "$T/gen.sql" "$T/gnative/timeline.csv" \
 	"${LLMTRAIL_SQL_GEN_TABLE:-$T/gtable.md}" >"$T/gen.tap"
 rc2=$?
-# One TAP stream: the two runs' results, numbered on, under one plan.
-awk -v names="demo llmtrail-gen(2M,seed7,extras-off)" 'BEGIN { split(names, nm, " ") }
+# A case made for the reconciliation (tests/sql/reconcile_case.js): matches by
+# request id and weak ones, refused calls, bursts, records outside the span
+# CloudTrail covers; the three reconciliation rules must find the same events.
+if ! node "$S/tests/sql/reconcile_case.js" "$T/rc" 11 >"$T/rc.out" 2>&1 ||
+	! "$LLMTRAIL" analyze "$T/rc" -o "$T/rnative" -f csv -q >"$T/ranalyze.out" 2>&1 &&
+	[ ! -f "$T/rnative/timeline.csv" ] ||
+	! "$LLMTRAIL" sql --dialect duckdb --evidence "$T/rc" -o "$T/rc.sql" 2>"$T/rsql.err"; then
+	echo "1..1"
+	echo "not ok 1 - writing or scanning the reconciliation case failed"
+	cat "$T/rc.out" "$T/ranalyze.out" "$T/rsql.err" | sed 's/^/# /' | tail -20
+	exit 1
+fi
+DUCKDB_NODE_DIR="$N" node "$S/tests/sql/compare.js" "$T/rc.sql" "$T/rnative/timeline.csv" >"$T/rc.tap"
+rc3=$?
+# One TAP stream: the three runs' results, numbered on, under one plan.
+awk -v names="demo llmtrail-gen(2M,seed7,extras-off) reconcile-case(seed11)" 'BEGIN { split(names, nm, " ") }
 	FNR == 1 { f++ }
 	/^1\.\./ { next }
 	/^(not )?ok [0-9]+ / { n++; sub(/ok [0-9]+ - /, "ok " n " - " nm[f] ": "); print; next }
 	{ print }
-	END { print "1.." n }' "$T/demo.tap" "$T/gen.tap"
-[ "$rc1" -eq 0 ] && [ "$rc2" -eq 0 ]
+	END { print "1.." n }' "$T/demo.tap" "$T/gen.tap" "$T/rc.tap"
+[ "$rc1" -eq 0 ] && [ "$rc2" -eq 0 ] && [ "$rc3" -eq 0 ]

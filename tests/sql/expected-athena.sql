@@ -34,7 +34,95 @@ SELECT '7d0a5c1e-0000-4000-8000-0000000000b1' AS rule_id, 'Prompt asks to ignore
 FROM lt_invocation
 WHERE (COALESCE((COALESCE((((any_match(ARRAY[prompt], v -> (regexp_like(v, '(?i)ignore\s+(all\s+)?previous\s+instructions')))))), FALSE) AND COALESCE((((any_match(filter(transform(CAST(json_parse(json_query(doc, 'lax $."input"."inputTokenCount"[*]' WITH ARRAY WRAPPER)) AS ARRAY(JSON)), x -> json_extract_scalar(json_format(x), '$')), x -> x IS NOT NULL), v -> (TRY_CAST(v AS DOUBLE) >= 10))))), FALSE)), FALSE));
 
+-- Reconciliation (analyzers/audit/reconcile.c): CloudTrail Bedrock runtime calls <-> invocation
+-- records, by request id, then weakly (principal, model, 5000000 us), windows per account/region.
+CREATE OR REPLACE VIEW lt_rc AS
+WITH ct AS (SELECT doc, uid, event_time, request_id, principal, source_ip,
+    CAST(to_unixtime(try(from_iso8601_timestamp(event_time))) * 1000000 AS BIGINT) AS t,
+    coalesce(nullif(json_extract_scalar(doc, '$.recipientAccountId'), ''),
+             nullif(json_extract_scalar(doc, '$.userIdentity.accountId'), '')) AS acct,
+    nullif(json_extract_scalar(doc, '$.awsRegion'), '') AS reg
+  FROM lt_cloudtrail WHERE uid <> ''),
+cov AS (SELECT acct, reg, min(t) AS lo, max(t) AS hi FROM ct WHERE t IS NOT NULL GROUP BY acct, reg),
+e0 AS (
+  SELECT 0 AS side, uid, event_time, request_id, principal, source_ip, t, acct, reg, nullif(request_id, '') AS rq,
+    coalesce(nullif(json_extract_scalar(doc, '$.userIdentity.arn'), ''),
+             nullif(json_extract_scalar(doc, '$.userIdentity.sessionContext.sessionIssuer.arn'), ''),
+             CASE WHEN json_extract_scalar(doc, '$.userIdentity.type') = 'AWSService'
+                  THEN nullif(json_extract_scalar(doc, '$.userIdentity.invokedBy'), '') END) AS pr,
+    coalesce(nullif(json_extract_scalar(doc, '$.requestParameters.modelId'), ''),
+             nullif(json_extract_scalar(doc, '$.requestParameters.modelIdentifier'), ''),
+             nullif(json_extract_scalar(doc, '$.requestParameters.modelArn'), ''),
+             nullif(json_extract_scalar(doc, '$.requestParameters.baseModelIdentifier'), '')) AS mid,
+    nullif(json_extract_scalar(doc, '$.errorCode'), '') IS NOT NULL AS err
+  FROM ct WHERE t IS NOT NULL AND json_extract_scalar(doc, '$.eventSource') = 'bedrock.amazonaws.com'
+    AND json_extract_scalar(doc, '$.eventName') IN ('InvokeModel', 'InvokeModelWithResponseStream', 'Converse', 'ConverseStream')
+  UNION ALL
+  SELECT 1, uid, event_time, request_id, principal, source_ip, t,
+    nullif(json_extract_scalar(doc, '$.accountId'), ''), nullif(json_extract_scalar(doc, '$.region'), ''),
+    nullif(request_id, ''), nullif(principal, ''), nullif(json_extract_scalar(doc, '$.modelId'), ''), FALSE
+  FROM (SELECT *, CAST(to_unixtime(try(from_iso8601_timestamp(event_time))) * 1000000 AS BIGINT) AS t FROM lt_invocation)
+  WHERE t IS NOT NULL AND uid <> ''),
+e AS (SELECT side, uid, event_time, request_id, principal, source_ip, t, acct, reg, rq, pr, err,
+    nullif(regexp_replace(CASE WHEN mid LIKE 'arn:%' AND strpos(mid, ':foundation-model/') > 0
+                               THEN substr(mid, strpos(mid, ':foundation-model/') + 18)
+                               WHEN mid LIKE 'arn:%' AND strpos(mid, ':inference-profile/') > 0
+                               THEN substr(mid, strpos(mid, ':inference-profile/') + 19) ELSE mid END,
+                          '^[a-z-]{2,12}\.(.*\..*)$', '$1'), '') AS model FROM e0),
+n AS (SELECT *, row_number() OVER (ORDER BY side, t, uid) AS id,
+    rq IS NOT NULL AND EXISTS (SELECT 1 FROM e AS o WHERE o.side <> e.side AND o.rq = e.rq) AS strong FROM e),
+cand AS (SELECT c.id AS cid, c.pr, c.t AS ct, c.uid AS cuid, r.id AS rid, abs(r.t - c.t) AS d, r.t AS rt, r.uid AS ruid
+  FROM n AS c JOIN n AS r ON c.pr IS NOT DISTINCT FROM r.pr AND r.t BETWEEN c.t - 5000000 AND c.t + 5000000
+  WHERE c.side = 0 AND r.side = 1 AND NOT c.strong AND NOT r.strong
+    AND (c.model IS NULL OR r.model IS NULL OR c.model = r.model
+         OR (length(c.model) > length(r.model) AND substr(c.model, length(c.model) - length(r.model)) = '/' || r.model)
+         OR (length(r.model) > length(c.model) AND substr(r.model, length(r.model) - length(c.model)) = '/' || c.model))),
+calls AS (SELECT pr, array_agg(cid ORDER BY ct, cuid) AS cids, array_agg(rids ORDER BY ct, cuid) AS rl
+  FROM (SELECT cid, pr, ct, cuid, array_agg(rid ORDER BY d, rt, ruid) AS rids FROM cand GROUP BY cid, pr, ct, cuid)
+  GROUP BY pr),
+weak AS (SELECT z.cid, z.rid FROM calls
+  CROSS JOIN UNNEST(cids, reduce(rl, CAST(ARRAY[] AS ARRAY(BIGINT)),
+    (s, y) -> concat(s, ARRAY[element_at(filter(y, x -> NOT coalesce(contains(s, x), FALSE)), 1)]), s -> s))
+    AS z(cid, rid)),
+wk AS (SELECT cid AS id FROM weak WHERE rid IS NOT NULL UNION ALL SELECT rid FROM weak WHERE rid IS NOT NULL),
+u AS (SELECT n.* FROM n WHERE NOT strong AND id NOT IN (SELECT id FROM wk)
+    AND EXISTS (SELECT 1 FROM n AS a WHERE a.side = 0) AND EXISTS (SELECT 1 FROM n AS b WHERE b.side = 1)
+    AND CASE WHEN side = 0 THEN NOT err
+        ELSE EXISTS (SELECT 1 FROM cov WHERE cov.acct IS NOT DISTINCT FROM n.acct AND cov.reg IS NOT DISTINCT FROM n.reg
+                     AND n.t BETWEEN cov.lo AND cov.hi) END),
+w AS (SELECT *, sum(CASE WHEN prev IS NULL OR t - prev > 1800000000 THEN 1 ELSE 0 END)
+      OVER (PARTITION BY side, acct, reg ORDER BY t, uid ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS win
+  FROM (SELECT *, lag(t) OVER (PARTITION BY side, acct, reg ORDER BY t, uid) AS prev FROM u) AS up),
+x AS (SELECT *, count(*) OVER (PARTITION BY side, acct, reg, win) AS cnt,
+    min(t) OVER (PARTITION BY side, acct, reg, win) AS lo, max(t) OVER (PARTITION BY side, acct, reg, win) AS hi FROM w)
+SELECT side, cnt, uid, event_time, request_id, principal, source_ip,
+  concat(coalesce(acct, ''), '/', coalesce(reg, ''), ' ', to_iso8601(from_unixtime(lo / 1000000)), '..', to_iso8601(from_unixtime(hi / 1000000))) AS group_key,
+  concat(CAST(cnt AS VARCHAR), CASE WHEN side = 0 THEN ' CloudTrail Bedrock runtime calls have no invocation-log record'
+                   ELSE ' invocation-log records have no CloudTrail call' END) AS detail
+FROM x;
+
+CREATE OR REPLACE VIEW lt_reconcile_1 AS
+SELECT 'llmtrail-reconcile-invocation-logging-gap' AS rule_id, 'Bedrock calls in CloudTrail without invocation-log records (logging off or deleted)' AS rule_title, 'high' AS level, event_time, uid, request_id, principal, source_ip,
+  group_key, detail
+FROM lt_rc
+WHERE side = 0 AND cnt >= 3;
+
+CREATE OR REPLACE VIEW lt_reconcile_2 AS
+SELECT 'llmtrail-reconcile-invocation-log-missing' AS rule_id, 'Bedrock call in CloudTrail without invocation-log record' AS rule_title, 'low' AS level, event_time, uid, request_id, principal, source_ip,
+  group_key, detail
+FROM lt_rc
+WHERE side = 0 AND cnt < 3;
+
+CREATE OR REPLACE VIEW lt_reconcile_3 AS
+SELECT 'llmtrail-reconcile-cloudtrail-missing' AS rule_id, 'Invocation-log records without CloudTrail call' AS rule_title, 'medium' AS level, event_time, uid, request_id, principal, source_ip,
+  group_key, detail
+FROM lt_rc
+WHERE side = 1;
+
 -- All result rows.
 SELECT * FROM lt_rule_1
 UNION ALL SELECT * FROM lt_rule_2
+UNION ALL SELECT * FROM lt_reconcile_1
+UNION ALL SELECT * FROM lt_reconcile_2
+UNION ALL SELECT * FROM lt_reconcile_3
 ORDER BY event_time, rule_id, uid;

@@ -23,10 +23,11 @@ CREATE OR REPLACE MACRO lt_step(l, p) AS flatten(list_transform(l, j -> lt_elems
 CREATE OR REPLACE MACRO lt_strs(j, p) AS
   CASE WHEN json_type(j, p) = 'VARCHAR' THEN [json_extract_string(j, p)] ELSE CAST([] AS VARCHAR[]) END;
 CREATE OR REPLACE MACRO lt_join(l) AS nullif(array_to_string(list_filter(l, x -> x IS NOT NULL), chr(10)), '');
-CREATE OR REPLACE TEMP TABLE lt_cloudtrail AS
+CREATE OR REPLACE TEMP TABLE lt_ct_raw AS
 WITH f AS (SELECT json FROM read_json_objects('/EVIDENCE/**/*.json*', format = 'auto', compression = 'auto_detect', filename = true)
-           WHERE filename LIKE '%/CloudTrail/%'),
-     r AS (SELECT unnest(json_extract(json, '$.Records[*]')) AS doc FROM f)
+           WHERE filename LIKE '%/CloudTrail/%')
+SELECT unnest(json_extract(json, '$.Records[*]')) AS doc FROM f;
+CREATE OR REPLACE TEMP TABLE lt_cloudtrail AS
 SELECT doc, TRY(json_transform(doc, '"MAP(VARCHAR, JSON)"')) AS top,
   json_extract_string(doc, '$.eventID') AS uid,
   json_extract_string(doc, '$.eventTime') AS event_time,
@@ -35,12 +36,14 @@ SELECT doc, TRY(json_transform(doc, '"MAP(VARCHAR, JSON)"')) AS top,
   json_extract_string(doc, '$.sourceIPAddress') AS source_ip,
   CASE WHEN json_extract_string(doc, '$.additionalEventData.callWithBearerToken') = 'true'
        THEN 'bedrock-api-key' END AS credential
-FROM r;
+FROM lt_ct_raw;
+DROP TABLE lt_ct_raw;
+CREATE OR REPLACE TEMP TABLE lt_inv_raw AS
+SELECT json AS doc FROM read_json_objects('/EVIDENCE/**/*.json*', format = 'newline_delimited', compression = 'auto_detect', filename = true)
+WHERE filename LIKE '%/BedrockModelInvocationLogs/%' AND filename NOT LIKE '%/data/%';
 CREATE OR REPLACE TEMP TABLE lt_invocation AS
-WITH f AS (SELECT json AS doc FROM read_json_objects('/EVIDENCE/**/*.json*', format = 'newline_delimited', compression = 'auto_detect', filename = true)
-           WHERE filename LIKE '%/BedrockModelInvocationLogs/%' AND filename NOT LIKE '%/data/%'),
-     b AS (SELECT doc, json_extract(doc, '$.input.inputBodyJson') AS ib,
-                  json_extract(doc, '$.output.outputBodyJson') AS ob FROM f)
+WITH b AS (SELECT doc, json_extract(doc, '$.input.inputBodyJson') AS ib,
+                  json_extract(doc, '$.output.outputBodyJson') AS ob FROM lt_inv_raw)
 SELECT doc, TRY(json_transform(doc, '"MAP(VARCHAR, JSON)"')) AS top,
   json_extract_string(doc, '$.requestId') AS uid,
   json_extract_string(doc, '$.timestamp') AS event_time,
@@ -71,6 +74,7 @@ SELECT doc, TRY(json_transform(doc, '"MAP(VARCHAR, JSON)"')) AS top,
     json_extract_string(ob, '$.choices[*].message.content'), json_extract_string(ob, '$.choices[*].text')]))
     AS response
 FROM b;
+DROP TABLE lt_inv_raw;
 
 -- 2
 CREATE OR REPLACE VIEW lt_rule_2 AS
@@ -111,8 +115,91 @@ SELECT DISTINCT '7d0a5c1e-0000-4000-8000-0000000000a3' AS rule_id, 'Many invocat
   concat('firing ', o.k, ': event_count ', o.a) AS detail
 FROM h;
 
+-- Reconciliation (analyzers/audit/reconcile.c): CloudTrail Bedrock runtime calls <-> invocation
+-- records, by request id, then weakly (principal, model, 5000000 us), windows per account/region.
+CREATE OR REPLACE MACRO lt_model_key(id) AS nullif(regexp_replace(
+  CASE WHEN id LIKE 'arn:%' AND strpos(id, ':foundation-model/') > 0 THEN substr(id, strpos(id, ':foundation-model/') + 18)
+       WHEN id LIKE 'arn:%' AND strpos(id, ':inference-profile/') > 0 THEN substr(id, strpos(id, ':inference-profile/') + 19)
+       ELSE id END, '^[a-z-]{2,12}\.(.*\..*)$', '\1', 's'), '');
+CREATE OR REPLACE MACRO lt_model_ok(a, b) AS a IS NULL OR b IS NULL OR a = b
+  OR (length(a) > length(b) AND suffix(a, '/' || b)) OR (length(b) > length(a) AND suffix(b, '/' || a));
+CREATE OR REPLACE TEMP TABLE lt_rc AS
+WITH ct AS (SELECT doc, uid, event_time, request_id, principal, source_ip,
+    epoch_us(TRY_CAST(event_time AS TIMESTAMPTZ)) AS t,
+    coalesce(nullif(json_extract_string(doc, '$.recipientAccountId'), ''),
+             nullif(json_extract_string(doc, '$.userIdentity.accountId'), '')) AS acct,
+    nullif(json_extract_string(doc, '$.awsRegion'), '') AS reg
+  FROM lt_cloudtrail WHERE uid <> ''),
+cov AS (SELECT acct, reg, min(t) AS lo, max(t) AS hi FROM ct WHERE t IS NOT NULL GROUP BY ALL),
+e AS (
+  SELECT 0 AS side, uid, event_time, request_id, principal, source_ip, t, acct, reg, nullif(request_id, '') AS rq,
+    coalesce(nullif(json_extract_string(doc, '$.userIdentity.arn'), ''),
+             nullif(json_extract_string(doc, '$.userIdentity.sessionContext.sessionIssuer.arn'), ''),
+             CASE WHEN json_extract_string(doc, '$.userIdentity.type') = 'AWSService'
+                  THEN nullif(json_extract_string(doc, '$.userIdentity.invokedBy'), '') END) AS pr,
+    lt_model_key(coalesce(nullif(json_extract_string(doc, '$.requestParameters.modelId'), ''),
+                          nullif(json_extract_string(doc, '$.requestParameters.modelIdentifier'), ''),
+                          nullif(json_extract_string(doc, '$.requestParameters.modelArn'), ''),
+                          nullif(json_extract_string(doc, '$.requestParameters.baseModelIdentifier'), ''))) AS model,
+    nullif(json_extract_string(doc, '$.errorCode'), '') IS NOT NULL AS err
+  FROM ct WHERE t IS NOT NULL AND json_extract_string(doc, '$.eventSource') = 'bedrock.amazonaws.com'
+    AND json_extract_string(doc, '$.eventName') IN ('InvokeModel', 'InvokeModelWithResponseStream', 'Converse', 'ConverseStream')
+  UNION ALL
+  SELECT 1, uid, event_time, request_id, principal, source_ip, t,
+    nullif(json_extract_string(doc, '$.accountId'), ''), nullif(json_extract_string(doc, '$.region'), ''),
+    nullif(request_id, ''), nullif(principal, ''), lt_model_key(nullif(json_extract_string(doc, '$.modelId'), '')), FALSE
+  FROM (SELECT *, epoch_us(TRY_CAST(event_time AS TIMESTAMPTZ)) AS t FROM lt_invocation)
+  WHERE t IS NOT NULL AND uid <> ''),
+n AS (SELECT *, row_number() OVER (ORDER BY side, t, uid) AS id,
+    rq IS NOT NULL AND rq IN (SELECT rq FROM e AS o WHERE o.side = 1 - e.side) AS strong FROM e),
+cand AS (SELECT c.id AS cid, c.pr, c.t AS ct, c.uid AS cuid, r.id AS rid, abs(r.t - c.t) AS d, r.t AS rt, r.uid AS ruid
+  FROM n AS c JOIN n AS r ON c.pr IS NOT DISTINCT FROM r.pr AND r.t BETWEEN c.t - 5000000 AND c.t + 5000000
+  WHERE c.side = 0 AND r.side = 1 AND NOT c.strong AND NOT r.strong AND lt_model_ok(c.model, r.model)),
+calls AS (SELECT pr, list({'c': cid, 'r': rids} ORDER BY ct, cuid) AS l
+  FROM (SELECT cid, pr, ct, cuid, list(rid ORDER BY d, rt, ruid) AS rids FROM cand GROUP BY ALL) GROUP BY pr),
+weak AS (SELECT unnest(l).c AS cid,
+    unnest(list_reduce(l, (s, y) -> {'c': 0, 'r': list_append(s.r, list_filter(y.r, x -> NOT list_contains(s.r, x))[1])},
+                       {'c': 0, 'r': CAST([] AS BIGINT[])}).r) AS rid FROM calls),
+wk AS (SELECT cid AS id FROM weak WHERE rid IS NOT NULL UNION ALL SELECT rid FROM weak WHERE rid IS NOT NULL),
+u AS (SELECT n.* FROM n WHERE NOT strong AND id NOT IN (SELECT id FROM wk)
+    AND EXISTS (SELECT 1 FROM n AS a WHERE a.side = 0) AND EXISTS (SELECT 1 FROM n AS b WHERE b.side = 1)
+    AND CASE WHEN side = 0 THEN NOT err
+        ELSE EXISTS (SELECT 1 FROM cov WHERE cov.acct IS NOT DISTINCT FROM n.acct AND cov.reg IS NOT DISTINCT FROM n.reg
+                     AND n.t BETWEEN cov.lo AND cov.hi) END),
+w AS (SELECT *, sum(CASE WHEN prev IS NULL OR t - prev > 1800000000 THEN 1 ELSE 0 END)
+      OVER (PARTITION BY side, acct, reg ORDER BY t, uid ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS win
+  FROM (SELECT *, lag(t) OVER (PARTITION BY side, acct, reg ORDER BY t, uid) AS prev FROM u) AS up),
+x AS (SELECT *, count(*) OVER (PARTITION BY side, acct, reg, win) AS cnt,
+    min(t) OVER (PARTITION BY side, acct, reg, win) AS lo, max(t) OVER (PARTITION BY side, acct, reg, win) AS hi FROM w)
+SELECT side, cnt, uid, event_time, request_id, principal, source_ip,
+  concat(coalesce(acct, ''), '/', coalesce(reg, ''), ' ', strftime(make_timestamp(lo), '%Y-%m-%dT%H:%M:%SZ'), '..', strftime(make_timestamp(hi), '%Y-%m-%dT%H:%M:%SZ')) AS group_key,
+  concat(CAST(cnt AS VARCHAR), CASE WHEN side = 0 THEN ' CloudTrail Bedrock runtime calls have no invocation-log record'
+                   ELSE ' invocation-log records have no CloudTrail call' END) AS detail
+FROM x;
+
+CREATE OR REPLACE VIEW lt_reconcile_1 AS
+SELECT 'llmtrail-reconcile-invocation-logging-gap' AS rule_id, 'Bedrock calls in CloudTrail without invocation-log records (logging off or deleted)' AS rule_title, 'high' AS level, event_time, uid, request_id, principal, source_ip,
+  group_key, detail
+FROM lt_rc
+WHERE side = 0 AND cnt >= 3;
+
+CREATE OR REPLACE VIEW lt_reconcile_2 AS
+SELECT 'llmtrail-reconcile-invocation-log-missing' AS rule_id, 'Bedrock call in CloudTrail without invocation-log record' AS rule_title, 'low' AS level, event_time, uid, request_id, principal, source_ip,
+  group_key, detail
+FROM lt_rc
+WHERE side = 0 AND cnt < 3;
+
+CREATE OR REPLACE VIEW lt_reconcile_3 AS
+SELECT 'llmtrail-reconcile-cloudtrail-missing' AS rule_id, 'Invocation-log records without CloudTrail call' AS rule_title, 'medium' AS level, event_time, uid, request_id, principal, source_ip,
+  group_key, detail
+FROM lt_rc
+WHERE side = 1;
+
 -- All result rows.
 SELECT * FROM lt_rule_2
 UNION ALL SELECT * FROM lt_rule_3
 UNION ALL SELECT * FROM lt_rule_4
+UNION ALL SELECT * FROM lt_reconcile_1
+UNION ALL SELECT * FROM lt_reconcile_2
+UNION ALL SELECT * FROM lt_reconcile_3
 ORDER BY event_time, rule_id, uid;

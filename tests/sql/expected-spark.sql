@@ -24,7 +24,97 @@ SELECT '7d0a5c1e-0000-4000-8000-0000000000b1' AS rule_id, 'Prompt asks to ignore
 FROM lt_invocation
 WHERE (COALESCE((COALESCE((((exists(array(prompt), v -> (v RLIKE '(?i)ignore\\s+(all\\s+)?previous\\s+instructions'))))), FALSE) AND COALESCE((((exists(lt_vals(doc, '$."input"."inputTokenCount"'), v -> (TRY_CAST(v AS DOUBLE) >= 10))))), FALSE)), FALSE));
 
+-- Reconciliation (analyzers/audit/reconcile.c): CloudTrail Bedrock runtime calls <-> invocation
+-- records, by request id, then weakly (principal, model, 5000000 us), windows per account/region.
+CREATE OR REPLACE VIEW lt_rc AS
+WITH ct AS (SELECT doc, uid, event_time, request_id, principal, source_ip,
+    unix_micros(to_timestamp(event_time)) AS t,
+    coalesce(nullif(get_json_object(doc, '$.recipientAccountId'), ''),
+             nullif(get_json_object(doc, '$.userIdentity.accountId'), '')) AS acct,
+    nullif(get_json_object(doc, '$.awsRegion'), '') AS reg
+  FROM lt_cloudtrail WHERE uid <> ''),
+cov AS (SELECT acct, reg, min(t) AS lo, max(t) AS hi FROM ct WHERE t IS NOT NULL GROUP BY acct, reg),
+e0 AS (
+  SELECT 0 AS side, uid, event_time, request_id, principal, source_ip, t, acct, reg, nullif(request_id, '') AS rq,
+    coalesce(nullif(get_json_object(doc, '$.userIdentity.arn'), ''),
+             nullif(get_json_object(doc, '$.userIdentity.sessionContext.sessionIssuer.arn'), ''),
+             CASE WHEN get_json_object(doc, '$.userIdentity.type') = 'AWSService'
+                  THEN nullif(get_json_object(doc, '$.userIdentity.invokedBy'), '') END) AS pr,
+    coalesce(nullif(get_json_object(doc, '$.requestParameters.modelId'), ''),
+             nullif(get_json_object(doc, '$.requestParameters.modelIdentifier'), ''),
+             nullif(get_json_object(doc, '$.requestParameters.modelArn'), ''),
+             nullif(get_json_object(doc, '$.requestParameters.baseModelIdentifier'), '')) AS mid,
+    nullif(get_json_object(doc, '$.errorCode'), '') IS NOT NULL AS err
+  FROM ct WHERE t IS NOT NULL AND get_json_object(doc, '$.eventSource') = 'bedrock.amazonaws.com'
+    AND get_json_object(doc, '$.eventName') IN ('InvokeModel', 'InvokeModelWithResponseStream', 'Converse', 'ConverseStream')
+  UNION ALL
+  SELECT 1, uid, event_time, request_id, principal, source_ip, t,
+    nullif(get_json_object(doc, '$.accountId'), ''), nullif(get_json_object(doc, '$.region'), ''),
+    nullif(request_id, ''), nullif(principal, ''), nullif(get_json_object(doc, '$.modelId'), ''), FALSE
+  FROM (SELECT *, unix_micros(to_timestamp(event_time)) AS t FROM lt_invocation) AS i
+  WHERE t IS NOT NULL AND uid <> ''),
+e AS (SELECT side, uid, event_time, request_id, principal, source_ip, t, acct, reg, rq, pr, err,
+    nullif(regexp_replace(CASE WHEN mid LIKE 'arn:%' AND instr(mid, ':foundation-model/') > 0
+                               THEN substr(mid, instr(mid, ':foundation-model/') + 18)
+                               WHEN mid LIKE 'arn:%' AND instr(mid, ':inference-profile/') > 0
+                               THEN substr(mid, instr(mid, ':inference-profile/') + 19) ELSE mid END,
+                          '^[a-z-]{2,12}\\.(.*\\..*)$', '$1'), '') AS model FROM e0),
+n AS (SELECT e.*, row_number() OVER (ORDER BY e.side, e.t, e.uid) AS id, o.rq IS NOT NULL AS strong
+  FROM e LEFT JOIN (SELECT DISTINCT side, rq FROM e WHERE rq IS NOT NULL) AS o ON o.side = 1 - e.side AND o.rq = e.rq),
+cand AS (SELECT c.id AS cid, c.pr, c.t AS ct, c.uid AS cuid, r.id AS rid, abs(r.t - c.t) AS d, r.t AS rt, r.uid AS ruid
+  FROM n AS c JOIN n AS r ON c.pr <=> r.pr AND r.t BETWEEN c.t - 5000000 AND c.t + 5000000
+  WHERE c.side = 0 AND r.side = 1 AND NOT c.strong AND NOT r.strong
+    AND (c.model IS NULL OR r.model IS NULL OR c.model = r.model
+         OR (length(c.model) > length(r.model) AND substr(c.model, length(c.model) - length(r.model)) = concat('/', r.model))
+         OR (length(r.model) > length(c.model) AND substr(r.model, length(r.model) - length(c.model)) = concat('/', c.model)))),
+calls AS (SELECT pr, array_sort(collect_list(struct(ct, cuid, cid, rids))) AS l
+  FROM (SELECT cid, pr, ct, cuid, transform(array_sort(collect_list(struct(d, rt, ruid, rid))), z -> z.rid) AS rids
+        FROM cand GROUP BY cid, pr, ct, cuid) AS cc
+  GROUP BY pr),
+walk AS (SELECT transform(l, z -> z.cid) AS cids,
+    aggregate(transform(l, z -> z.rids), CAST(array() AS ARRAY<BIGINT>),
+      (s, y) -> concat(s, array(try_element_at(filter(y, x -> NOT coalesce(array_contains(s, x), FALSE)), 1))),
+      s -> s) AS picked FROM calls),
+weak AS (SELECT z.cid, z.rid FROM (SELECT explode(zip_with(cids, picked, (a, b) -> named_struct('cid', a, 'rid', b))) AS z
+  FROM walk) AS zz),
+wk AS (SELECT cid AS id FROM weak WHERE rid IS NOT NULL UNION ALL SELECT rid FROM weak WHERE rid IS NOT NULL),
+k AS (SELECT sum(CASE WHEN side = 0 THEN 1 ELSE 0 END) AS ncalls, sum(CASE WHEN side = 1 THEN 1 ELSE 0 END) AS nrecs FROM n),
+u AS (SELECT n.* FROM n CROSS JOIN k LEFT JOIN cov ON cov.acct <=> n.acct AND cov.reg <=> n.reg
+  WHERE NOT n.strong AND n.id NOT IN (SELECT id FROM wk) AND k.ncalls > 0 AND k.nrecs > 0
+    AND CASE WHEN n.side = 0 THEN NOT n.err ELSE coalesce(n.t BETWEEN cov.lo AND cov.hi, FALSE) END),
+w AS (SELECT *, sum(CASE WHEN prev IS NULL OR t - prev > 1800000000 THEN 1 ELSE 0 END)
+      OVER (PARTITION BY side, acct, reg ORDER BY t, uid ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS win
+  FROM (SELECT *, lag(t) OVER (PARTITION BY side, acct, reg ORDER BY t, uid) AS prev FROM u) AS up),
+x AS (SELECT *, count(*) OVER (PARTITION BY side, acct, reg, win) AS cnt,
+    min(t) OVER (PARTITION BY side, acct, reg, win) AS lo, max(t) OVER (PARTITION BY side, acct, reg, win) AS hi FROM w)
+SELECT side, cnt, uid, event_time, request_id, principal, source_ip,
+  concat(coalesce(acct, ''), '/', coalesce(reg, ''), ' ', CAST(timestamp_micros(lo) AS STRING), '..', CAST(timestamp_micros(hi) AS STRING)) AS group_key,
+  concat(CAST(cnt AS STRING), CASE WHEN side = 0 THEN ' CloudTrail Bedrock runtime calls have no invocation-log record'
+                   ELSE ' invocation-log records have no CloudTrail call' END) AS detail
+FROM x;
+
+CREATE OR REPLACE VIEW lt_reconcile_1 AS
+SELECT 'llmtrail-reconcile-invocation-logging-gap' AS rule_id, 'Bedrock calls in CloudTrail without invocation-log records (logging off or deleted)' AS rule_title, 'high' AS level, event_time, uid, request_id, principal, source_ip,
+  group_key, detail
+FROM lt_rc
+WHERE side = 0 AND cnt >= 3;
+
+CREATE OR REPLACE VIEW lt_reconcile_2 AS
+SELECT 'llmtrail-reconcile-invocation-log-missing' AS rule_id, 'Bedrock call in CloudTrail without invocation-log record' AS rule_title, 'low' AS level, event_time, uid, request_id, principal, source_ip,
+  group_key, detail
+FROM lt_rc
+WHERE side = 0 AND cnt < 3;
+
+CREATE OR REPLACE VIEW lt_reconcile_3 AS
+SELECT 'llmtrail-reconcile-cloudtrail-missing' AS rule_id, 'Invocation-log records without CloudTrail call' AS rule_title, 'medium' AS level, event_time, uid, request_id, principal, source_ip,
+  group_key, detail
+FROM lt_rc
+WHERE side = 1;
+
 -- All result rows.
 SELECT * FROM lt_rule_1
 UNION ALL SELECT * FROM lt_rule_2
+UNION ALL SELECT * FROM lt_reconcile_1
+UNION ALL SELECT * FROM lt_reconcile_2
+UNION ALL SELECT * FROM lt_reconcile_3
 ORDER BY event_time, rule_id, uid;

@@ -201,7 +201,8 @@ static void sigma_sql__correlation__fold_per_group_base_rule_inlined(void **stat
 	contains(s, "CAST(a AS DOUBLE) >= CAST(3 AS DOUBLE)");
 	contains(s, "SELECT DISTINCT 'c1' AS rule_id");
 	/* the base rule has no rows of its own: only the correlation is in the union */
-	contains(s, "-- All result rows.\nSELECT * FROM lt_rule_2\nORDER BY");
+	contains(s, "-- All result rows.\nSELECT * FROM lt_rule_2\nUNION ALL SELECT * FROM lt_reconcile_1\n"
+	            "UNION ALL SELECT * FROM lt_reconcile_2\nUNION ALL SELECT * FROM lt_reconcile_3\nORDER BY");
 	free(s);
 }
 
@@ -227,7 +228,8 @@ static void sigma_sql__correlation__other_dialects_and_unexpressible_base_skippe
 	assert_int_equal(ns, 2);
 	contains(s, "c1: correlation (temporal): compiled for DuckDB only so far");
 	contains(s, "r1: reports only through a correlation, which is not compiled");
-	contains(s, "WHERE FALSE");
+	/* no rule rows: only the reconciliation's views are in the union */
+	contains(s, "-- All result rows.\nSELECT * FROM lt_reconcile_1\n");
 	free(s);
 	s = script(CT_HEAD "name: base\ndetection:\n  sel:\n    sourceIPAddress|cidr: 10.0.0.0/8\n  condition: sel\n---\n"
 	                   "title: C\nid: c1\ncorrelation:\n  type: event_count\n  rules: [base]\n"
@@ -251,7 +253,7 @@ static void sigma_sql__first_seen__first_row_per_group_and_value_after_baseline(
 	contains(s, "row_number() OVER (PARTITION BY lt_g, lt_v ORDER BY lt_t, uid) AS lt_nth");
 	contains(s, "epoch_us(TRY_CAST(event_time AS TIMESTAMPTZ)) AS lt_t");
 	contains(s, ", chr(31), coalesce(");
-	contains(s, "WHERE lt_nth = 1 AND lt_t - lt_since >= 86400000000)\nWHERE TRUE;");
+	contains(s, "WHERE lt_nth = 1 AND lt_t - lt_since >= 86400000000) AS lt_fs\nWHERE TRUE;");
 	free(s);
 	s = script(rule, SIGMA_SQL_SPARK, &ns, NULL, 0);
 	assert_int_equal(ns, 0);

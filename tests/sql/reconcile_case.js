@@ -1,0 +1,148 @@
+// reconcile_case.js — writes a small export in the standard S3 layout whose
+// CloudTrail Bedrock runtime calls and invocation records exercise every
+// branch of the reconciliation (analyzers/audit/reconcile.c), from a seed:
+// matches by request id (some CloudTrail ids upper-case), weak matches
+// (principal + compatible model within the tolerance: model ids as ARNs,
+// inference profiles with a geography prefix, plain ids; offsets on both
+// sides of 5 s; several records competing for one call), calls with an
+// errorCode and no record, calls with no record alone and in bursts,
+// records with no call inside and outside the span CloudTrail covers, two
+// accounts and two regions, a principal known only from its session issuer.
+// duckdb_equal.sh scans it natively and with the DuckDB script and compares.
+//
+// usage: node reconcile_case.js OUTDIR [SEED]
+'use strict';
+const fs = require('fs');
+const path = require('path');
+const zlib = require('zlib');
+
+const out = process.argv[2];
+let seed = Number(process.argv[3] || 11) >>> 0;
+if (!out) { console.error('usage: node reconcile_case.js OUTDIR [SEED]'); process.exit(2); }
+function rnd() { // mulberry32
+  seed = (seed + 0x6D2B79F5) >>> 0;
+  let t = seed;
+  t = Math.imul(t ^ (t >>> 15), t | 1);
+  t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+  return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+}
+const pick = a => a[Math.floor(rnd() * a.length)];
+const hex = n => Array.from({ length: n }, () => '0123456789abcdef'[Math.floor(rnd() * 16)]).join('');
+const uuid = () => `${hex(8)}-${hex(4)}-4${hex(3)}-a${hex(3)}-${hex(12)}`;
+const T0 = Date.UTC(2026, 3, 1); // 2026-04-01T00:00:00Z, ms
+const iso = ms => new Date(ms).toISOString().replace(/\.000Z$/, 'Z');
+
+const accounts = ['111111111111', '222222222222'];
+const regions = ['us-east-1', 'eu-west-1'];
+const principals = a => [
+  { arn: `arn:aws:sts::${a}:assumed-role/app-role/app`, type: 'AssumedRole' },
+  { arn: `arn:aws:iam::${a}:user/alice`, type: 'IAMUser' },
+  { arn: `arn:aws:sts::${a}:assumed-role/batch-role/job`, type: 'AssumedRole' },
+  { issuer: `arn:aws:iam::${a}:role/issuer-only`, type: 'AssumedRole' }, // no userIdentity.arn
+];
+const models = ['anthropic.claude-3-5-sonnet-20240620-v1:0', 'amazon.titan-text-express-v1', 'meta.llama3-8b-instruct-v1:0'];
+// How a model id may be written on either side; all name the same model key.
+const spell = (m, a, r) => pick([m, `arn:aws:bedrock:${r}::foundation-model/${m}`,
+  `us.${m}`, `arn:aws:bedrock:${r}:${a}:inference-profile/us.${m}`]);
+
+const ct = [], inv = [];
+const usedSecond = new Set();
+function callTime(lo, hi) { // distinct whole seconds: calls never tie in time
+  for (;;) {
+    const s = Math.floor((lo + rnd() * (hi - lo)) / 1000) * 1000;
+    if (!usedSecond.has(s)) { usedSecond.add(s); return s; }
+  }
+}
+function ctRecord(a, r, ms, p, name, source, extra) {
+  const ui = { type: p.type, accountId: a, accessKeyId: 'ASIA' + hex(16).toUpperCase() };
+  if (p.arn) ui.arn = p.arn;
+  if (p.issuer) ui.sessionContext = { sessionIssuer: { type: 'Role', arn: p.issuer, accountId: a } };
+  return Object.assign({
+    eventVersion: '1.09', userIdentity: ui, eventTime: iso(ms), eventSource: source, eventName: name,
+    awsRegion: r, sourceIPAddress: '198.51.100.' + (1 + Math.floor(rnd() * 200)), userAgent: 'Boto3/1.34.84',
+    requestParameters: null, responseElements: null, requestID: uuid(), eventID: uuid(),
+    readOnly: true, eventType: 'AwsApiCall', managementEvent: source !== 'bedrock.amazonaws.com',
+    recipientAccountId: a, eventCategory: 'Management',
+  }, extra || {});
+}
+function invRecord(a, r, ms, p, model, rq) {
+  return {
+    schemaType: 'ModelInvocationLog', schemaVersion: '1.0', timestamp: new Date(ms).toISOString(),
+    accountId: a, identity: { arn: p.arn || p.issuer }, region: r, requestId: rq, operation: 'InvokeModel',
+    modelId: model,
+    input: { inputContentType: 'application/json', inputTokenCount: 12,
+      inputBodyJson: { messages: [{ role: 'user', content: 'Summarise the weekly report.' }] } },
+    output: { outputContentType: 'application/json', outputTokenCount: 9,
+      outputBodyJson: { content: [{ type: 'text', text: 'The week was quiet.' }] } },
+  };
+}
+
+const H = 3600 * 1000;
+for (const a of accounts) for (const r of regions) {
+  const ps = principals(a);
+  // CloudTrail covers 00:00-20:00 of the day, except one series: 06:00-12:00.
+  const short = a === accounts[1] && r === regions[1];
+  const [lo, hi] = short ? [6 * H, 12 * H] : [0, 20 * H];
+  for (let ms = T0 + lo; ms <= T0 + hi; ms += 20 * 60 * 1000)
+    ct.push(ctRecord(a, r, ms, ps[1], 'GetCallerIdentity', 'sts.amazonaws.com'));
+  for (let i = 0; i < 70; i++) {
+    const p = pick(ps), m = pick(models);
+    const t = callTime(T0 + lo, T0 + hi);
+    const c = ctRecord(a, r, t, p, pick(['InvokeModel', 'Converse', 'InvokeModelWithResponseStream', 'ConverseStream']),
+      'bedrock.amazonaws.com', { requestParameters: { modelId: spell(m, a, r) } });
+    const x = rnd();
+    if (x < 0.45) { // logged under the same request id (CloudTrail's sometimes upper-case), up
+      // to 20 s later: only the request id can match those past the weak tolerance
+      inv.push(invRecord(a, r, t + Math.floor(rnd() * 20000), p, spell(m, a, r), c.requestID));
+      if (rnd() < 0.3) c.requestID = c.requestID.toUpperCase();
+    } else if (x < 0.65) { // logged under another id: a weak match when within 5 s
+      inv.push(invRecord(a, r, t + Math.floor((rnd() * 2 - 1) * 7000), p, spell(m, a, r), uuid()));
+      if (rnd() < 0.3) // a second candidate for the same call, or a model that does not fit
+        inv.push(invRecord(a, r, t + Math.floor((rnd() * 2 - 1) * 5000), p,
+          rnd() < 0.5 ? spell(m, a, r) : spell(pick(models), a, r), uuid()));
+    } else if (x < 0.75) { // refused: never logged, not a finding
+      c.errorCode = pick(['ThrottlingException', 'AccessDenied']);
+      c.errorMessage = 'refused';
+    } // else: not logged at all
+    ct.push(c);
+  }
+  // A burst of calls without records (a window of several).
+  const b = callTime(T0 + lo + H, T0 + hi - H);
+  for (let i = 0; i < 4; i++)
+    ct.push(ctRecord(a, r, callTime(b, b + 10 * 60 * 1000), ps[0], 'InvokeModel', 'bedrock.amazonaws.com',
+      { requestParameters: { modelId: models[0] } }));
+  // Records without call: inside and outside the span CloudTrail covers.
+  for (let i = 0; i < 12; i++)
+    inv.push(invRecord(a, r, T0 + Math.floor(rnd() * 23 * H), pick(ps), spell(pick(models), a, r), uuid()));
+}
+
+// Files: CloudTrail per account/region/hour, invocation logs per account/region/hour.
+const root = path.join(out, 'reconcile-bucket', 'AWSLogs');
+function put(rel, text) {
+  const f = path.join(root, rel);
+  fs.mkdirSync(path.dirname(f), { recursive: true });
+  fs.writeFileSync(f, zlib.gzipSync(Buffer.from(text)));
+}
+const hourOf = ms => new Date(ms).toISOString().slice(11, 13);
+const groups = (recs, time) => {
+  const g = new Map();
+  for (const x of recs) {
+    const k = `${x.recipientAccountId || x.accountId}|${x.awsRegion || x.region}|${hourOf(time(x))}`;
+    if (!g.has(k)) g.set(k, []);
+    g.get(k).push(x);
+  }
+  return g;
+};
+for (const [k, recs] of groups(ct, x => Date.parse(x.eventTime))) {
+  const [a, r, h] = k.split('|');
+  recs.sort((x, y) => Date.parse(x.eventTime) - Date.parse(y.eventTime));
+  put(`${a}/CloudTrail/${r}/2026/04/01/${a}_CloudTrail_${r}_20260401T${h}00Z_${hex(16)}.json.gz`,
+    JSON.stringify({ Records: recs }));
+}
+for (const [k, recs] of groups(inv, x => Date.parse(x.timestamp))) {
+  const [a, r, h] = k.split('|');
+  recs.sort((x, y) => Date.parse(x.timestamp) - Date.parse(y.timestamp));
+  put(`${a}/BedrockModelInvocationLogs/${r}/2026/04/01/${h}/20260401T${h}0000000Z_${hex(16)}.json.gz`,
+    recs.map(x => JSON.stringify(x)).join('\n') + '\n');
+}
+console.log(`${ct.length} CloudTrail records, ${inv.length} invocation records`);
