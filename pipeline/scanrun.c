@@ -55,6 +55,7 @@
 #include "reports/html.h"
 #include "reports/jsonl.h"
 #include "reports/junit.h"
+#include "reports/listcsv.h"
 #include "reports/manifest.h"
 #include "reports/markdown.h"
 #include "reports/reportset.h"
@@ -1294,8 +1295,9 @@ static lt_status write_timeline(scan *s, const char *dir, lt_error *err)
 
 /* Every file a report set may hold (reports/reportset.h drops stale ones). */
 static const char *const report_files[] = {"report.html", "junit.xml", "findings.jsonl", "incidents.jsonl", "summary.md",
-                                           "timeline.csv", "controls.jsonl", MANIFEST_NAME, MANIFEST_SIG_NAME};
-#define SCAN_SIGNED_FILES 7 /* report_files that manifest.sha256 lists (all but the manifest's own) */
+                                           "timeline.csv", "controls.jsonl", LISTCSV_INTEGRITY, LISTCSV_CUSTODY,
+                                           MANIFEST_NAME, MANIFEST_SIG_NAME};
+#define SCAN_SIGNED_FILES 9 /* report_files that manifest.sha256 lists (all but the manifest's own) */
 
 /* Testing aid: LLMTRAIL_FAIL_REPORT=NAME makes writing NAME fail (EIO), to
  * show that a run failing between two report files leaves the previous set. */
@@ -1322,6 +1324,9 @@ static lt_status write_set(scan *s, const char *dir, lt_error *err)
 		{SCAN_FMT_JSONL, "findings.jsonl", report_write_jsonl},
 		{SCAN_FMT_JSONL, "incidents.jsonl", report_write_incidents_jsonl},
 		{SCAN_FMT_MD, "summary.md", report_write_markdown},
+		/* the full lists the HTML summarises and links to */
+		{SCAN_FMT_HTML, LISTCSV_INTEGRITY, report_write_integrity_csv},
+		{SCAN_FMT_HTML, LISTCSV_CUSTODY, report_write_custody_csv},
 	};
 	for (size_t i = 0; i < sizeof writers / sizeof writers[0]; i++) {
 		if (!(s->o->formats & writers[i].bit))

@@ -22,6 +22,7 @@
 #include <string.h>
 
 #include "common/ltime.h"
+#include "reports/listcsv.h"
 #include "reports/rtext.h"
 #include "reports/svg.h"
 
@@ -871,6 +872,59 @@ static void dashboard(const hw *w)
 	fputs("</section>\n", w->out);
 }
 
+/* Rows are grouped by a key of one or two strings (a check and its status,
+ * an unverifiable check's reason, a custody format): the page shows one line
+ * per group, the CSV beside it every row. At most HTML_MAX_GROUPS groups;
+ * rows of further keys are counted in the last slot's overflow. */
+#define HTML_MAX_GROUPS 64
+
+typedef struct hgroup {
+	rpt_str a, b;
+	size_t first;                /* the first row's index */
+	uint64_t rows, sum[4];       /* rows, and sums of up to four counts */
+} hgroup;
+
+typedef struct hgroups {
+	hgroup g[HTML_MAX_GROUPS];
+	size_t n;
+	uint64_t overflow; /* rows whose key did not fit */
+} hgroups;
+
+static bool rstr_eq(rpt_str x, rpt_str y)
+{
+	return x.n == y.n && (x.n == 0 || memcmp(x.p, y.p, x.n) == 0);
+}
+
+/* The group of key (a, b), created for row i when there is room; NULL when
+ * the table is full (the row is counted as overflow). */
+static hgroup *group_of(hgroups *t, rpt_str a, rpt_str b, size_t i)
+{
+	for (size_t k = 0; k < t->n; k++)
+		if (rstr_eq(t->g[k].a, a) && rstr_eq(t->g[k].b, b))
+			return &t->g[k];
+	if (t->n == HTML_MAX_GROUPS) {
+		t->overflow++;
+		return NULL;
+	}
+	hgroup *g = &t->g[t->n++];
+	memset(g, 0, sizeof *g);
+	g->a = a;
+	g->b = b;
+	g->first = i;
+	return g;
+}
+
+static void overflow_note(const hw *w, const hgroups *t, const char *what, const char *csv)
+{
+	if (t->overflow)
+		fprintf(w->out, "<p class=\"muted\">%" PRIu64 " more %s of other kinds: see <a href=\"%s\">%s</a>.</p>\n",
+		        t->overflow, what, csv, csv);
+}
+
+/* Counts per check and status; the invalid checks in full; the
+ * unverifiable ones once per reason (they are usually one reason repeated:
+ * no public key, no digest covers the file), with how many and the first
+ * object. integrity.csv lists every check. */
 static void integrity(const hw *w)
 {
 	const report *r = w->r;
@@ -878,27 +932,81 @@ static void integrity(const hw *w)
 	if (n == 0)
 		return;
 	size_t c[3] = {0, 0, 0};
-	for (size_t i = 0; i < n; i++)
-		c[report_integrity(r, i)->status]++;
-	fprintf(w->out, "<section id=\"integrity\"><h2>Integrity</h2>\n<p>%zu check%s: %zu valid, "
-	                "<span class=\"ck-invalid\">%zu invalid</span>, %zu unverifiable.</p>\n",
-	        n, n == 1 ? "" : "s", c[0], c[1], c[2]);
-	fputs("<table><tr><th>Object</th><th>Check</th><th>Status</th><th>Detail</th></tr>\n", w->out);
-	size_t shown = n < HTML_MAX_ROWS ? n : HTML_MAX_ROWS;
-	for (size_t i = 0; i < shown; i++) {
+	hgroups *kinds = calloc(2, sizeof *kinds);
+	if (kinds == NULL) {
+		fputs("<section id=\"integrity\"><h2>Integrity</h2><p>Integrity unavailable (out of memory).</p></section>\n",
+		      w->out);
+		return;
+	}
+	hgroups *unverif = kinds + 1;
+	for (size_t i = 0; i < n; i++) {
 		const rpt_integrity *g = report_integrity(r, i);
-		fputs("<tr><td class=\"mono\">", w->out);
-		h(w, g->object);
-		fputs("</td><td>", w->out);
-		h(w, g->check);
-		fprintf(w->out, "</td><td class=\"ck-%s\">%s</td><td>", rpt_check_name(g->status),
-		        rpt_check_name(g->status));
-		h(w, g->detail);
-		fputs("</td></tr>\n", w->out);
+		c[g->status]++;
+		hgroup *k = group_of(kinds, g->check, rpt_s(NULL), i);
+		if (k != NULL) {
+			k->rows++;
+			k->sum[g->status]++;
+		}
+		if (g->status == RPT_CHECK_UNVERIFIABLE && (k = group_of(unverif, g->check, g->detail, i)) != NULL)
+			k->rows++;
+	}
+	fprintf(w->out, "<section id=\"integrity\"><h2>Integrity</h2>\n<p>%zu check%s: %zu valid, "
+	                "<span class=\"ck-invalid\">%zu invalid</span>, %zu unverifiable. Every check, one row each: "
+	                "<a href=\"" LISTCSV_INTEGRITY "\">" LISTCSV_INTEGRITY "</a>.</p>\n",
+	        n, n == 1 ? "" : "s", c[0], c[1], c[2]);
+	fputs("<table class=\"kinds\"><tr><th>Check</th><th class=\"num\">Valid</th><th class=\"num\">Invalid</th>"
+	      "<th class=\"num\">Unverifiable</th></tr>\n", w->out);
+	for (size_t k = 0; k < kinds->n; k++) {
+		const hgroup *g = &kinds->g[k];
+		fputs("<tr><td>", w->out);
+		h(w, g->a);
+		fprintf(w->out, "</td><td class=\"num\">%" PRIu64 "</td><td class=\"num%s\">%" PRIu64
+		                "</td><td class=\"num\">%" PRIu64 "</td></tr>\n",
+		        g->sum[RPT_CHECK_VALID], g->sum[RPT_CHECK_INVALID] ? " ck-invalid" : "", g->sum[RPT_CHECK_INVALID],
+		        g->sum[RPT_CHECK_UNVERIFIABLE]);
 	}
 	fputs("</table>\n", w->out);
-	if (n > shown)
-		fprintf(w->out, "<p class=\"muted\">%zu more checks not shown.</p>\n", n - shown);
+	overflow_note(w, kinds, "checks", LISTCSV_INTEGRITY);
+	if (c[RPT_CHECK_INVALID]) {
+		fputs("<h3>Invalid</h3>\n<table><tr><th>Object</th><th>Check</th><th>Detail</th></tr>\n", w->out);
+		size_t shown = 0;
+		for (size_t i = 0; i < n && shown < HTML_MAX_ROWS; i++) {
+			const rpt_integrity *g = report_integrity(r, i);
+			if (g->status != RPT_CHECK_INVALID)
+				continue;
+			shown++;
+			fputs("<tr><td class=\"mono\">", w->out);
+			h(w, g->object);
+			fputs("</td><td>", w->out);
+			h(w, g->check);
+			fputs("</td><td>", w->out);
+			h(w, g->detail);
+			fputs("</td></tr>\n", w->out);
+		}
+		fputs("</table>\n", w->out);
+		if (c[RPT_CHECK_INVALID] > shown)
+			fprintf(w->out, "<p class=\"muted\">%zu more invalid checks in <a href=\"" LISTCSV_INTEGRITY
+			                "\">" LISTCSV_INTEGRITY "</a>.</p>\n", c[RPT_CHECK_INVALID] - shown);
+	}
+	if (c[RPT_CHECK_UNVERIFIABLE]) {
+		fputs("<h3>Unverifiable, by reason</h3>\n<table><tr><th>Check</th><th>Reason</th><th class=\"num\">Checks</th>"
+		      "<th>First object</th></tr>\n", w->out);
+		for (size_t k = 0; k < unverif->n; k++) {
+			const hgroup *g = &unverif->g[k];
+			fputs("<tr><td>", w->out);
+			h(w, g->a);
+			fputs("</td><td>", w->out);
+			h(w, g->b);
+			fputs("</td><td class=\"num\">", w->out);
+			hnum(w, g->rows);
+			fputs("</td><td class=\"mono\">", w->out);
+			h(w, report_integrity(r, g->first)->object);
+			fputs("</td></tr>\n", w->out);
+		}
+		fputs("</table>\n", w->out);
+		overflow_note(w, unverif, "unverifiable checks", LISTCSV_INTEGRITY);
+	}
+	free(kinds);
 	fputs("</section>\n", w->out);
 }
 
@@ -977,52 +1085,98 @@ static void controls(const hw *w)
 
 /* ---- evidence, rules, problems ------------------------------------------- */
 
+static void custody_row(const hw *w, const rpt_evidence *e)
+{
+	fputs("<tr><td class=\"mono file\">", w->out);
+	h(w, e->path);
+	fputs("</td><td class=\"mono file\">", w->out);
+	hd(w, e->member);
+	fputs("</td><td class=\"nw\">", w->out);
+	hd(w, e->format);
+	fputs("</td><td class=\"num\">", w->out);
+	hnum(w, e->size);
+	fputs("</td><td class=\"hash\">", w->out);
+	hd(w, e->sha256);
+	if (e->sha256_decompressed.n) {
+		fputs("<br><span class=\"muted\">decompressed ", w->out);
+		h(w, e->sha256_decompressed);
+		fputs("</span>", w->out);
+	}
+	fputs("</td><td class=\"num\">", w->out);
+	hnum(w, e->events);
+	fputs("</td><td class=\"num\">", w->out);
+	hnum(w, e->problems);
+	fputs("</td></tr>\n", w->out);
+}
+
+/* The chain of custody as counts per format, the members with problems in
+ * full, and custody.csv (every file and member with its SHA-256) linked. */
 static void evidence(const hw *w)
 {
 	const report *r = w->r;
 	size_t n = report_nevidence(r);
 	fputs("<section id=\"evidence\"><h2>Evidence &amp; custody</h2>\n", w->out);
-	fputs("<p>Every evidence file and archive member, as read (read-only), with the SHA-256 of its "
-	      "bytes as stored and, when compressed, of its decompressed content.</p>\n",
-	      w->out);
 	if (n == 0) {
 		fputs("<p class=\"muted\">No evidence recorded.</p></section>\n", w->out);
 		return;
 	}
-	fputs("<table><tr><th>File</th><th>Member</th><th>Format</th><th class=\"num\">Bytes</th>"
-	      "<th>SHA-256</th><th class=\"num\">Events</th><th class=\"num\">Dup.</th>"
-	      "<th class=\"num\">Problems</th></tr>\n",
-	      w->out);
-	size_t shown = n < HTML_MAX_ROWS ? n : HTML_MAX_ROWS;
-	for (size_t i = 0; i < shown; i++) {
+	hgroups *fmt = calloc(1, sizeof *fmt);
+	if (fmt == NULL) {
+		fputs("<p>Custody unavailable (out of memory).</p></section>\n", w->out);
+		return;
+	}
+	uint64_t with_problems = 0;
+	for (size_t i = 0; i < n; i++) {
 		const rpt_evidence *e = report_evidence(r, i);
-		fputs("<tr><td class=\"mono file\">", w->out);
-		h(w, e->path);
-		fputs("</td><td class=\"mono file\">", w->out);
-		hd(w, e->member);
-		fputs("</td><td class=\"nw\">", w->out);
-		hd(w, e->format);
-		fputs("</td><td class=\"num\">", w->out);
-		hnum(w, e->size);
-		fputs("</td><td class=\"hash\">", w->out);
-		hd(w, e->sha256);
-		if (e->sha256_decompressed.n) {
-			fputs("<br><span class=\"muted\">decompressed ", w->out);
-			h(w, e->sha256_decompressed);
-			fputs("</span>", w->out);
+		with_problems += e->problems > 0;
+		hgroup *g = group_of(fmt, e->format, rpt_s(NULL), i);
+		if (g == NULL)
+			continue;
+		g->rows++;
+		g->sum[0] += e->size;
+		g->sum[1] += e->events;
+		g->sum[2] += e->duplicates;
+		g->sum[3] += e->problems;
+	}
+	fprintf(w->out, "<p>%zu evidence file%s and archive member%s, read read-only. Each one's SHA-256 of its bytes "
+	                "as stored (and, when compressed, of its content) is in <a href=\"" LISTCSV_CUSTODY "\">"
+	                LISTCSV_CUSTODY "</a>.</p>\n",
+	        n, n == 1 ? "" : "s", n == 1 ? "" : "s");
+	fputs("<table class=\"kinds\"><tr><th>Format</th><th class=\"num\">Files and members</th>"
+	      "<th class=\"num\">Bytes</th><th class=\"num\">Events</th><th class=\"num\">Dup.</th>"
+	      "<th class=\"num\">Problems</th></tr>\n", w->out);
+	for (size_t k = 0; k < fmt->n; k++) {
+		const hgroup *g = &fmt->g[k];
+		fputs("<tr><td>", w->out);
+		hd(w, g->a);
+		for (size_t j = 0; j < 5; j++) {
+			fputs("</td><td class=\"num\">", w->out);
+			hnum(w, j ? g->sum[j - 1] : g->rows);
 		}
-		fputs("</td><td class=\"num\">", w->out);
-		hnum(w, e->events);
-		fputs("</td><td class=\"num\">", w->out);
-		hnum(w, e->duplicates);
-		fputs("</td><td class=\"num\">", w->out);
-		hnum(w, e->problems);
 		fputs("</td></tr>\n", w->out);
 	}
 	fputs("</table>\n", w->out);
-	if (n > shown)
-		fprintf(w->out, "<p class=\"muted\">%zu more entries are recorded in the case index.</p>\n",
-		        n - shown);
+	overflow_note(w, fmt, "files and members", LISTCSV_CUSTODY);
+	free(fmt);
+	if (with_problems == 0) {
+		fputs("</section>\n", w->out);
+		return;
+	}
+	fputs("<h3>Files and members with problems</h3>\n<table><tr><th>File</th><th>Member</th><th>Format</th>"
+	      "<th class=\"num\">Bytes</th><th>SHA-256</th><th class=\"num\">Events</th>"
+	      "<th class=\"num\">Problems</th></tr>\n", w->out);
+	size_t shown = 0;
+	for (size_t i = 0; i < n && shown < HTML_MAX_ROWS; i++) {
+		const rpt_evidence *e = report_evidence(r, i);
+		if (e->problems == 0)
+			continue;
+		custody_row(w, e);
+		shown++;
+	}
+	fputs("</table>\n", w->out);
+	if (with_problems > shown)
+		fprintf(w->out, "<p class=\"muted\">%" PRIu64 " more in <a href=\"" LISTCSV_CUSTODY "\">" LISTCSV_CUSTODY
+		                "</a>.</p>\n", with_problems - shown);
 	fputs("</section>\n", w->out);
 }
 

@@ -13,7 +13,10 @@
  * level, top principals and IPs), timeline, findings (by level, then rule;
  * each with description, tags, group, times, events with the match in
  * <mark>, provenance), usage dashboard and integrity (when present),
- * evidence & custody, rules, problems. Bounded for large cases: at most
+ * evidence & custody, rules, problems. Integrity and custody are summaries
+ * (counts per check and status, per format; invalid checks, unverifiable
+ * reasons and members with problems in full) linking integrity.csv and
+ * custody.csv (reports/listcsv.h), the only links out of the page. Bounded for large cases: at most
  * HTML_MAX_FINDINGS_PER_RULE findings detailed per rule (a compact table
  * lists up to HTML_MAX_FINDING_ROWS more), HTML_MAX_EVENTS events per
  * finding, HTML_MAX_ROWS rows per table; what is cut is counted on the page.

@@ -92,8 +92,9 @@ static void check_tag(const char *p)
 		if (*q == '=') {
 			q++;
 			assert_int_equal(*q, '"'); /* every value we write is double-quoted */
-			if (n == 4 && memcmp(name, "href", 4) == 0)
-				assert_int_equal(q[1], '#');
+			if (n == 4 && memcmp(name, "href", 4) == 0) /* a fragment, or a file of the set */
+				assert_true(q[1] == '#' || strncmp(q + 1, "integrity.csv\"", 14) == 0 ||
+				            strncmp(q + 1, "custody.csv\"", 12) == 0);
 			const char *close = strchr(q + 1, '"');
 			assert_non_null(close);
 			assert_null(memchr(q + 1, '<', (size_t)(close - q - 1)));
@@ -103,7 +104,7 @@ static void check_tag(const char *p)
 	assert_int_equal(*q, '>');
 }
 
-/* Every tag in the page: no event handler, no URL but #fragment, no script. */
+/* Every tag in the page: no event handler, no URL but a #fragment or a file of the report set, no script. */
 static void html__hostile__only_our_markup(void **state)
 {
 	(void)state;
@@ -187,7 +188,8 @@ static void html__sections__all_present_in_order(void **state)
 	assert_non_null(strstr(out, "<svg class=\"chart\" viewBox=\"0 0 1000 260\""));
 	assert_non_null(strstr(out, "<span class=\"oc oc-unsupported\">unsupported</span>"));
 	assert_non_null(strstr(out, "condition references unknown selection &#39;sel2&#39;"));
-	assert_non_null(strstr(out, "<td class=\"ck-invalid\">invalid</td>"));
+	assert_non_null(strstr(out, "<h3>Invalid</h3>"));
+	assert_non_null(strstr(out, "<td class=\"num ck-invalid\">1</td>"));
 	assert_non_null(strstr(out, "unterminated string at byte 17"));
 	assert_non_null(strstr(out, "ffeeddccbbaa99887766554433221100ffeeddccbbaa99887766554433221100"));
 	assert_non_null(strstr(out, "<td class=\"num\">910.25</td>"));
@@ -351,6 +353,54 @@ static void html__10000_findings__bounded_and_counted(void **state)
 	report_free(r);
 }
 
+/* 1,803 identical unverifiable checks and 2,823 custody members: the page
+ * shows counts per kind, the invalid checks and members with problems in
+ * full, one line per unverifiable reason, and links the CSVs. */
+static void html__big_custody__summarised_with_csv_links(void **state)
+{
+	(void)state;
+	report *r = fixture_plain();
+	assert_non_null(r);
+	lt_error e;
+	lt_error_clear(&e);
+	char obj[64], sha[65];
+	for (int i = 0; i < 1803; i++) {
+		snprintf(obj, sizeof obj, "digest-%04d.json.gz", i);
+		assert_int_equal(report_add_integrity(r, obj, "signature", RPT_CHECK_UNVERIFIABLE,
+		                                      "no public key with fingerprint 6142 (give --public-keys)", &e), LT_OK);
+	}
+	for (int i = 0; i < 2823; i++) {
+		rpt_evidence_in ev;
+		memset(&ev, 0, sizeof ev);
+		snprintf(obj, sizeof obj, "member-%04d.json.gz", i);
+		snprintf(sha, sizeof sha, "%064d", i);
+		ev.path = "evidence.tar.gz";
+		ev.member = obj;
+		ev.sha256 = sha;
+		ev.format = "cloudtrail";
+		ev.events = 2;
+		assert_int_equal(report_add_evidence(r, &ev, &e), LT_OK);
+	}
+	char *out = render(r);
+	const char *ig = strstr(out, "<section id=\"integrity\">");
+	assert_non_null(ig);
+	assert_non_null(strstr(ig, "<a href=\"integrity.csv\">integrity.csv</a>"));
+	assert_null(strstr(out, "digest-0001.json.gz"));             /* no per-row list */
+	assert_non_null(strstr(ig, "<td class=\"mono\">digest-0000.json.gz</td>")); /* the reason's first object */
+	assert_non_null(strstr(ig, "<td class=\"num\">1,803</td>"));
+	assert_non_null(strstr(ig, "<td class=\"mono\">x.json.gz</td>")); /* the invalid check, in full */
+	const char *ev = strstr(out, "<section id=\"evidence\">");
+	assert_non_null(ev);
+	assert_non_null(strstr(ev, "<a href=\"custody.csv\">custody.csv</a>"));
+	assert_null(strstr(out, "member-0001.json.gz"));
+	assert_non_null(strstr(ev, "<td>cloudtrail</td><td class=\"num\">2,824</td>"));
+	assert_non_null(strstr(ev, "Files and members with problems")); /* the fixture's member with a problem */
+	printf("# 1803 checks, 2825 members: %zu bytes of HTML\n", strlen(out));
+	assert_true(strlen(out) < 64 * 1024);
+	free(out);
+	report_free(r);
+}
+
 static void svg__fmt_num__no_locale_no_exponent(void **state)
 {
 	(void)state;
@@ -427,6 +477,7 @@ int main(void)
 		cmocka_unit_test(html__empty__pass_and_placeholders),
 		cmocka_unit_test(html__same_model__same_bytes),
 		cmocka_unit_test(html__10000_findings__bounded_and_counted),
+		cmocka_unit_test(html__big_custody__summarised_with_csv_links),
 		cmocka_unit_test(svg__fmt_num__no_locale_no_exponent),
 		cmocka_unit_test(svg__timeline__step_fits_bars),
 	};
