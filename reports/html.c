@@ -26,8 +26,8 @@
 #include "reports/rtext.h"
 #include "reports/svg.h"
 
-#define HTML_DETAIL_BUDGET 1000
-#define HTML_ROW_BUDGET 10000
+#define HTML_DETAIL_BUDGET 500
+#define HTML_ROW_BUDGET 5000
 #define HTML_TOP_N 10
 
 typedef struct hw {
@@ -163,6 +163,8 @@ static const char css[] =
 	"border-radius:4px;padding:4px 8px;margin:3px 0}\n"
 	".field{font-weight:600;color:#345}\n"
 	".pre{white-space:pre-wrap}\n"
+	".levels a{text-decoration:none;margin-right:12px;color:var(--fg)}\n"
+	"details.byrule>summary{cursor:pointer;font-weight:600;margin:6px 0}\n"
 	"details.rule{border:1px solid var(--line);border-radius:6px;margin:10px 0;padding:0 14px 6px}\n"
 	"details.rule>summary{padding:9px 0;cursor:pointer;font-weight:600}\n"
 	"details.finding{border-left:3px solid var(--line);margin:10px 0;padding:2px 0 2px 12px}\n"
@@ -680,15 +682,28 @@ static void rule_info(const hw *w, const rpt_rule *ru)
 	fputs("</dl>\n", w->out);
 }
 
-/* The findings order[from, to) all belong to one rule. */
-static void rule_block(hw *w, const size_t *order, size_t from, size_t to)
+/* What a rule block left out: its count, and where every finding is. */
+static void more_in_jsonl(const hw *w, const rpt_rule *ru, size_t more)
+{
+	fputs("<p class=\"muted\">", w->out);
+	hnum(w, more);
+	fputs(" more finding(s) of this rule are not shown; findings.jsonl has them all: "
+	      "<code>jq -c 'select(.rule.id==\"", w->out);
+	h(w, ru->id);
+	fputs("\")' findings.jsonl</code></p>\n", w->out);
+}
+
+/* The findings order[from, to) all belong to one rule, the rank-th rule
+ * block of the page (the first HTML_OPEN_RULES are open). */
+static void rule_block(hw *w, const size_t *order, size_t from, size_t to, size_t rank)
 {
 	const report *r = w->r;
-	const rpt_rule *ru = report_rule(r, report_finding(r, order[from])->rule);
+	size_t rule = report_finding(r, order[from])->rule;
+	const rpt_rule *ru = report_rule(r, rule);
 	uint64_t events = 0;
 	for (size_t i = from; i < to; i++)
 		events += report_finding(r, order[i])->count;
-	fputs("<details class=\"rule\" open><summary>", w->out);
+	fprintf(w->out, "<details class=\"rule\" id=\"rule-%zu\"%s><summary>", rule, rank < HTML_OPEN_RULES ? " open" : "");
 	badge(w, ru->level);
 	fputs(" ", w->out);
 	h(w, ru->title.n ? ru->title : ru->id);
@@ -712,12 +727,59 @@ static void rule_block(hw *w, const size_t *order, size_t from, size_t to)
 		}
 		fputs("</table>\n", w->out);
 	}
-	if (i < to) {
-		fputs("<p class=\"muted\">", w->out);
-		hnum(w, to - i);
-		fputs(" more finding(s) of this rule are not shown; findings.jsonl has them all.</p>\n",
-		      w->out);
+	if (i < to)
+		more_in_jsonl(w, ru, to - i);
+	fputs("</details>\n", w->out);
+}
+
+/* One row per rule that produced findings, worst level first, linking to
+ * its block; the level counts link to each level's heading. */
+static void findings_index(const hw *w, const size_t *order, size_t n)
+{
+	const report *r = w->r;
+	uint64_t lc[RPT_NLEVELS];
+	report_level_counts(r, lc);
+	fputs("<p class=\"levels\">", w->out);
+	for (int l = RPT_NLEVELS - 1; l >= 0; l--) {
+		if (lc[l] == 0)
+			continue;
+		fprintf(w->out, "<a href=\"#findings-%s\">", rpt_level_name((rpt_level)l));
+		badge(w, (rpt_level)l);
+		fputs(" ", w->out);
+		hnum(w, lc[l]);
+		fputs("</a> ", w->out);
 	}
+	fputs("</p>\n<details class=\"byrule\"", w->out);
+	size_t nrules = 0;
+	for (size_t from = 0; from < n; nrules++) {
+		size_t rule = report_finding(r, order[from])->rule;
+		while (from < n && report_finding(r, order[from])->rule == rule)
+			from++;
+	}
+	fprintf(w->out, "%s><summary>By rule: %zu rule%s</summary>\n"
+	                "<table><tr><th>Level</th><th>Rule</th><th class=\"num\">Findings</th>"
+	                "<th class=\"num\">Events</th></tr>\n",
+	        nrules <= HTML_OPEN_INDEX ? " open" : "", nrules, nrules == 1 ? "" : "s");
+	size_t shown = 0;
+	for (size_t from = 0; from < n && shown < HTML_MAX_ROWS; shown++) {
+		size_t rule = report_finding(r, order[from])->rule, k = 0;
+		uint64_t events = 0;
+		for (; from < n && report_finding(r, order[from])->rule == rule; from++, k++)
+			events += report_finding(r, order[from])->count;
+		const rpt_rule *ru = report_rule(r, rule);
+		fputs("<tr><td>", w->out);
+		badge(w, ru->level);
+		fprintf(w->out, "</td><td><a href=\"#rule-%zu\">", rule);
+		h(w, ru->title.n ? ru->title : ru->id);
+		fputs("</a></td><td class=\"num\">", w->out);
+		hnum(w, k);
+		fputs("</td><td class=\"num\">", w->out);
+		hnum(w, events);
+		fputs("</td></tr>\n", w->out);
+	}
+	fputs("</table>\n", w->out);
+	if (nrules > shown)
+		fprintf(w->out, "<p class=\"muted\">%zu more rules not listed.</p>\n", nrules - shown);
 	fputs("</details>\n", w->out);
 }
 
@@ -735,21 +797,29 @@ static void findings_section(hw *w)
 		fputs("<p>Findings unavailable (out of memory).</p></section>\n", w->out);
 		return;
 	}
+	findings_index(w, order, n);
 	rpt_level cur = RPT_LEVEL_NONE;
-	for (size_t from = 0; from < n;) {
+	size_t rank = 0, from = 0;
+	for (; from < n && rank < HTML_MAX_RULE_BLOCKS; rank++) {
 		size_t rule = report_finding(r, order[from])->rule;
 		size_t to = from;
 		while (to < n && report_finding(r, order[to])->rule == rule)
 			to++;
 		rpt_level l = report_rule(r, rule)->level;
 		if (l != cur) {
-			fputs("<h3>", w->out);
+			fprintf(w->out, "<h3 id=\"findings-%s\">", rpt_level_name(l));
 			badge(w, l);
 			fprintf(w->out, " %s</h3>\n", rpt_level_name(l));
 			cur = l;
 		}
-		rule_block(w, order, from, to);
+		rule_block(w, order, from, to, rank);
 		from = to;
+	}
+	if (from < n) {
+		fputs("<p class=\"warn\">", w->out);
+		hnum(w, n - from);
+		fprintf(w->out, " finding(s) of rules past the first %d are only counted in the table above; "
+		                "findings.jsonl has them all.</p>\n", HTML_MAX_RULE_BLOCKS);
 	}
 	if (report_findings_dropped(r)) {
 		fputs("<p class=\"warn\">", w->out);

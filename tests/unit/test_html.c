@@ -325,6 +325,10 @@ static void html__same_model__same_bytes(void **state)
 	report_free(r2);
 }
 
+/* 10,000 findings stay a page a person can use: counts per level linking
+ * to each level's heading, a by-rule table linking to each rule's block,
+ * the first N findings of a rule in full, a bounded table, the rest named
+ * in findings.jsonl; the page under HTML_MAX_PAGE_BYTES. */
 static void html__10000_findings__bounded_and_counted(void **state)
 {
 	(void)state;
@@ -335,10 +339,26 @@ static void html__10000_findings__bounded_and_counted(void **state)
 	double secs = (double)(clock() - t0) / CLOCKS_PER_SEC;
 	size_t len = strlen(out);
 	printf("# 10000 findings / 4 rules: %zu bytes of HTML in %.3f s\n", len, secs);
-	assert_true(len < 8u * 1024 * 1024);
+	assert_true(len < HTML_MAX_PAGE_BYTES);
 	assert_int_equal(fixture_count(out, "<details class=\"finding\""), 4 * HTML_MAX_FINDINGS_PER_RULE);
-	assert_int_equal(fixture_count(out, "1,450 more finding(s) of this rule are not shown"), 4);
+	assert_int_equal(fixture_count(out, "2,280 more finding(s) of this rule are not shown; findings.jsonl has them all"), 4);
 	assert_non_null(strstr(out, "<b>10,000</b><span>findings</span>"));
+	assert_non_null(strstr(out, "<summary>By rule: 4 rules</summary>"));
+	/* findings and events per rule */
+	assert_int_equal(fixture_count(out, "</a></td><td class=\"num\">2,500</td><td class=\"num\">2,500</td></tr>"), 4);
+	assert_int_equal(fixture_count(out, "<tr><td><span class=\"badge"), 4);
+	for (size_t i = 0; i < 4; i++) {
+		char link[64], anchor[64];
+		snprintf(link, sizeof link, "<a href=\"#rule-%zu\">", i);
+		snprintf(anchor, sizeof anchor, "<details class=\"rule\" id=\"rule-%zu\"", i);
+		assert_non_null(strstr(out, link));
+		assert_non_null(strstr(out, anchor));
+	}
+	const char *lv = strstr(out, "<p class=\"levels\"><a href=\"#findings-");
+	assert_non_null(lv);
+	char target[64];
+	snprintf(target, sizeof target, "<h3 id=\"findings-%.*s\">", (int)strcspn(lv + 37, "\""), lv + 37);
+	assert_non_null(strstr(out, target));
 	free(out);
 	report_free(r);
 
@@ -346,9 +366,13 @@ static void html__10000_findings__bounded_and_counted(void **state)
 	out = render(r);
 	len = strlen(out);
 	printf("# 10000 findings / 2500 rules: %zu bytes of HTML\n", len);
-	assert_true(len < 16u * 1024 * 1024);
-	assert_int_equal(fixture_count(out, "<details class=\"finding\""), 1000);
-	assert_int_equal(fixture_count(out, "<details class=\"rule\" open>"), 2500);
+	assert_true(len < HTML_MAX_PAGE_BYTES);
+	assert_int_equal(fixture_count(out, "<details class=\"finding\""), 500);
+	assert_int_equal(fixture_count(out, "<details class=\"rule\""), HTML_MAX_RULE_BLOCKS);
+	assert_int_equal(fixture_count(out, "<details class=\"rule\" id=\"rule-"), HTML_MAX_RULE_BLOCKS);
+	assert_int_equal(fixture_count(out, "\" open><summary><span class=\"badge"), HTML_OPEN_RULES);
+	assert_int_equal(fixture_count(out, "<tr><td><span class=\"badge"), 2500); /* the by-rule table */
+	assert_non_null(strstr(out, "8,000 finding(s) of rules past the first 500 are only counted"));
 	free(out);
 	report_free(r);
 }
