@@ -133,18 +133,19 @@ static const char css[] =
 	".grid2{display:grid;grid-template-columns:repeat(auto-fit,minmax(300px,1fr));gap:18px}\n"
 	"table{border-collapse:collapse;width:100%;margin:6px 0 10px;font-size:13px}\n"
 	"th,td{border-bottom:1px solid var(--line);padding:4px 8px;text-align:left;"
-	"vertical-align:top;overflow-wrap:anywhere}\n"
-	"th{background:#f1f3f6;font-weight:600}\n"
+	"vertical-align:top;overflow-wrap:break-word}\n"
+	"td.mono,td.hash,td.file{overflow-wrap:anywhere}\n"
+	"th{background:#f1f3f6;font-weight:600;white-space:nowrap}\n"
 	".num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}\n"
 	".mono,code{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:12px}\n"
 	".hash{word-break:break-all;font-family:ui-monospace,Menlo,Consolas,monospace;font-size:11.5px}\n"
 	".muted{color:var(--muted)}\n"
 	".badge{display:inline-block;padding:1px 8px;border-radius:10px;font-size:11.5px;"
-	"font-weight:650;color:#fff;vertical-align:1px}\n"
+	"font-weight:650;color:#fff;vertical-align:1px;white-space:nowrap}\n"
 	".lv-critical{background:var(--crit)}.lv-high{background:var(--high)}"
 	".lv-medium{background:var(--med)}.lv-low{background:var(--low)}"
 	".lv-informational{background:var(--info)}\n"
-	".oc{display:inline-block;padding:0 6px;border-radius:4px;font-size:12px;border:1px solid}\n"
+	".oc{display:inline-block;padding:0 6px;border-radius:4px;font-size:12px;border:1px solid;white-space:nowrap}\n"
 	".oc-passed{color:#1e6b3a;border-color:#9fd3b0}.oc-fired{color:#a02818;border-color:#f0a79c}"
 	".oc-na{color:#555;border-color:#ccc}.oc-unsupported{color:#8a5a00;border-color:#e8c879}"
 	".oc-failed{color:#fff;background:#a02818;border-color:#a02818}\n"
@@ -234,41 +235,62 @@ static void verdict(const hw *w)
 
 #define HTML_TOP_PROBLEMS 3
 
+static void triage_problem(const hw *w, const rpt_problem *p)
+{
+	fputs("<li><span class=\"mono\">", w->out);
+	hd(w, p->file);
+	if (p->member.n) {
+		fputs(" &#8250; ", w->out);
+		hd(w, p->member);
+	}
+	fputs("</span>: ", w->out);
+	h(w, p->reason);
+	fputs("</li>", w->out);
+}
+
 /* Beside the verdict, what says how far the answer can be trusted: the
- * evidence problems (the first few, with a link to all) and the integrity
- * checks' tally. Shown only when there is something to say. */
+ * evidence problems (warnings and errors: evidence left unread, as stdout's
+ * "evidence problems" counts them; the first few, with a link to all), the
+ * notes taken while reading when there is no problem, the integrity checks'
+ * tally and the policy's controls. Shown only when there is something to say. */
 static void triage_status(const hw *w)
 {
 	const report *r = w->r;
-	size_t np = report_nproblems(r), ni = report_nintegrity(r);
-	size_t ck[3] = {0, 0, 0};
+	size_t np = report_nproblems(r), serious = report_nproblems_serious(r), ni = report_nintegrity(r);
+	size_t nc = report_ncontrols(r);
+	size_t ck[3] = {0, 0, 0}, cs[4] = {0, 0, 0, 0};
 	for (size_t i = 0; i < ni; i++)
 		ck[report_integrity(r, i)->status]++;
-	if (np == 0 && ck[RPT_CHECK_INVALID] == 0)
+	for (size_t i = 0; i < nc; i++)
+		cs[report_control(r, i)->status]++;
+	if (np == 0 && ni == 0 && nc == 0)
 		return;
 	fputs("<div class=\"triage\">", w->out);
-	if (np > 0) {
-		fprintf(w->out, "<p><b>%zu evidence problem%s</b> (%zu left evidence unread) &#8212; "
+	if (serious > 0) {
+		fprintf(w->out, "<p><b>%zu evidence problem%s</b>: evidence left unread &#8212; "
 		                "<a href=\"#problems\">all problems</a></p><ul>",
-		        np, np == 1 ? "" : "s", report_nproblems_serious(r));
-		for (size_t i = 0; i < np && i < HTML_TOP_PROBLEMS; i++) {
-			const rpt_problem *p = report_problem(r, i);
-			fputs("<li><span class=\"mono\">", w->out);
-			hd(w, p->file);
-			if (p->member.n) {
-				fputs(" &#8250; ", w->out);
-				hd(w, p->member);
+		        serious, serious == 1 ? "" : "s");
+		for (size_t i = 0, k = 0; i < np && k < HTML_TOP_PROBLEMS; i++)
+			if (report_problem(r, i)->severity >= RPT_SEV_WARNING) {
+				triage_problem(w, report_problem(r, i));
+				k++;
 			}
-			fputs("</span>: ", w->out);
-			h(w, p->reason);
-			fputs("</li>", w->out);
-		}
 		fputs("</ul>", w->out);
+	} else if (np > 0) {
+		fprintf(w->out, "<p><b>No evidence problem</b> (everything was read); %zu note%s taken while reading "
+		                "&#8212; <a href=\"#problems\">notes</a></p>",
+		        np, np == 1 ? "" : "s");
 	}
 	if (ni > 0)
-		fprintf(w->out, "<p><b>Integrity:</b> %zu valid, %zu invalid, %zu unverifiable &#8212; "
-		                "<a href=\"#integrity\">details</a></p>",
-		        ck[RPT_CHECK_VALID], ck[RPT_CHECK_INVALID], ck[RPT_CHECK_UNVERIFIABLE]);
+		fprintf(w->out, "<p><b>Integrity:</b> %zu valid, <span class=\"%s\">%zu invalid</span>, %zu unverifiable "
+		                "&#8212; <a href=\"#integrity\">details</a></p>",
+		        ck[RPT_CHECK_VALID], ck[RPT_CHECK_INVALID] ? "ck-invalid" : "", ck[RPT_CHECK_INVALID],
+		        ck[RPT_CHECK_UNVERIFIABLE]);
+	if (nc > 0)
+		fprintf(w->out, "<p><b>Controls:</b> %zu passed, <span class=\"%s\">%zu failed</span>, %zu not applicable, "
+		                "%zu not evaluable &#8212; <a href=\"#controls\">controls</a></p>",
+		        cs[RPT_CONTROL_PASS], cs[RPT_CONTROL_FAIL] ? "ck-invalid" : "", cs[RPT_CONTROL_FAIL],
+		        cs[RPT_CONTROL_NOT_APPLICABLE], cs[RPT_CONTROL_NOT_EVALUABLE]);
 	fputs("</div>\n", w->out);
 }
 
@@ -554,11 +576,11 @@ static void events_table(const hw *w, const rpt_finding *f)
 		htime(w, e->time_us);
 		fputs("</td><td class=\"nw\">", w->out);
 		hd(w, e->source);
-		fputs("</td><td>", w->out);
+		fputs("</td><td class=\"nw\">", w->out);
 		hd(w, e->action);
 		fputs("</td><td class=\"mono\">", w->out);
 		hd(w, e->principal);
-		fputs("</td><td class=\"mono\">", w->out);
+		fputs("</td><td class=\"mono nw\">", w->out);
 		hd(w, e->source_ip);
 		fputs("</td><td class=\"mono\">", w->out);
 		hd(w, e->uid);
@@ -1021,9 +1043,9 @@ static void integrity(const hw *w)
 			k->rows++;
 	}
 	fprintf(w->out, "<section id=\"integrity\"><h2>Integrity</h2>\n<p>%zu check%s: %zu valid, "
-	                "<span class=\"ck-invalid\">%zu invalid</span>, %zu unverifiable. Every check, one row each: "
+	                "<span class=\"%s\">%zu invalid</span>, %zu unverifiable. Every check, one row each: "
 	                "<a href=\"" LISTCSV_INTEGRITY "\">" LISTCSV_INTEGRITY "</a>.</p>\n",
-	        n, n == 1 ? "" : "s", c[0], c[1], c[2]);
+	        n, n == 1 ? "" : "s", c[0], c[1] ? "ck-invalid" : "", c[1], c[2]);
 	fputs("<table class=\"kinds\"><tr><th>Check</th><th class=\"num\">Valid</th><th class=\"num\">Invalid</th>"
 	      "<th class=\"num\">Unverifiable</th></tr>\n", w->out);
 	for (size_t k = 0; k < kinds->n; k++) {
@@ -1143,8 +1165,8 @@ static void controls(const hw *w)
 	for (size_t i = 0; i < n; i++)
 		c[report_control(r, i)->status]++;
 	fprintf(w->out, "<section id=\"controls\"><h2>Controls</h2>\n<p>%zu control%s of the policy: %zu passed, "
-	                "<span class=\"ck-invalid\">%zu failed</span>, %zu not applicable, %zu not evaluable%s.</p>\n",
-	        n, n == 1 ? "" : "s", c[RPT_CONTROL_PASS], c[RPT_CONTROL_FAIL], c[RPT_CONTROL_NOT_APPLICABLE],
+	                "<span class=\"%s\">%zu failed</span>, %zu not applicable, %zu not evaluable%s.</p>\n",
+	        n, n == 1 ? "" : "s", c[RPT_CONTROL_PASS], c[RPT_CONTROL_FAIL] ? "ck-invalid" : "", c[RPT_CONTROL_FAIL], c[RPT_CONTROL_NOT_APPLICABLE],
 	        c[RPT_CONTROL_NOT_EVALUABLE],
 	        c[RPT_CONTROL_FAIL] && !report_options(r)->fail_on_control ? " (not gating the run: --fail-on-control)" : "");
 	fputs("<table class=\"controls\"><tr><th>Result</th><th>Control</th><th>Evidence</th></tr>\n", w->out);

@@ -215,7 +215,27 @@ static void html__verdict__in_header_before_sections(void **state)
 	assert_non_null(t);
 	assert_true(t < end);
 	assert_non_null(strstr(t, "<a href=\"#problems\">all problems</a>"));
-	assert_non_null(strstr(t, "<b>Integrity:</b> 1 valid, 1 invalid, 1 unverifiable"));
+	assert_non_null(strstr(t, "<b>Integrity:</b> 1 valid, <span class=\"ck-invalid\">1 invalid</span>, 1 unverifiable"));
+	free(out);
+	report_free(r);
+}
+
+/* A note taken while reading (a CloudWatch Logs control message skipped) is
+ * not an evidence problem: the header says so, as stdout does
+ * ("evidence problems: 0"), and does not list it as one. */
+static void html__notes_only__no_evidence_problem(void **state)
+{
+	(void)state;
+	report *r = report_new(NULL);
+	assert_non_null(r);
+	lt_error e;
+	lt_error_clear(&e);
+	assert_int_equal(report_add_problem(r, "ev", "cwl-1", 0, RPT_SEV_INFO, "CONTROL_MESSAGE skipped", &e), LT_OK);
+	char *out = render(r);
+	const char *t = strstr(out, "<div class=\"triage\">");
+	assert_non_null(t);
+	assert_non_null(strstr(t, "<b>No evidence problem</b> (everything was read); 1 note taken while reading"));
+	assert_null(strstr(out, "evidence problem</b>:"));
 	free(out);
 	report_free(r);
 }
@@ -495,6 +515,7 @@ int main(void)
 		cmocka_unit_test(html__head__csp_and_charset),
 		cmocka_unit_test(html__sections__all_present_in_order),
 		cmocka_unit_test(html__verdict__in_header_before_sections),
+		cmocka_unit_test(html__notes_only__no_evidence_problem),
 		cmocka_unit_test(html__rule_falsepositives__shown_with_finding),
 		cmocka_unit_test(html__match__marked_and_redacted),
 		cmocka_unit_test(html__no_redact__warns_and_shows),
