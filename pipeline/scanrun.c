@@ -298,44 +298,6 @@ static void say_error(const char *prefix, const lt_error *err)
 	log_error("%s: %s", prefix, msg);
 }
 
-static rpt_str str_of(ev_str s)
-{
-	return rpt_sn(s.p, s.n);
-}
-
-/* The header and provenance of ev. seq stays 0: only the scan's own replay
- * sets it (hits on an event with a seq are kept by it; an event of another
- * replay has a seq that means nothing in the timeline). */
-static void event_to_report(const event *ev, rpt_event_in *out)
-{
-	rpt_event_init(out);
-	out->time_us = ev->time_us;
-	out->source = rpt_s(ev_source_name(ev->source));
-	out->uid = str_of(ev->uid);
-	out->request_id = str_of(ev->request_id);
-	out->action = str_of(ev->action);
-	out->service = str_of(ev->service);
-	out->principal = str_of(ev->principal);
-	out->access_key = str_of(ev->access_key);
-	out->bearer_token = (ev->flags & EV_F_BEARER_TOKEN) != 0;
-	out->account = str_of(ev->account);
-	out->region = str_of(ev->region);
-	out->source_ip = str_of(ev->source_ip);
-	out->user_agent = str_of(ev->user_agent);
-	out->model = str_of(ev->model);
-	out->error_code = str_of(ev->error_code);
-	out->guardrail_action = str_of(ev->guardrail_action);
-	out->input_tokens = ev->input_tokens;
-	out->output_tokens = ev->output_tokens;
-	out->latency_ms = ev->latency_ms;
-	if (ev->prov != NULL) {
-		out->evidence = rpt_s(ev->prov->evidence);
-		out->member = rpt_s(ev->prov->member);
-		out->member_sha256 = rpt_s(ev->prov->sha256);
-	}
-	out->line = ev->line;
-}
-
 /* ---- rules --------------------------------------------------------------- */
 
 static rpt_level rule_level(const sigma_rule *rule)
@@ -859,7 +821,7 @@ static bool lookup_event(case_db *c, const sigma_corr_event *ce, replay **rp, rp
 		return false;
 	while (replay_next(*rp, &ev, &err) != LT_EFATAL && ev != NULL) {
 		if (ev->source == ce->source && ev->time_us == ce->time_us && ev->tie == ce->tie) {
-			event_to_report(ev, e);
+			report_csv_event(ev, e);
 			return true;
 		}
 	}
@@ -990,7 +952,7 @@ static lt_status replay_case(scan *s, lt_error *err)
 		if (st != LT_OK && lost++ < SCAN_MAX_RULE_ERRORS_SHOWN)
 			say_error("replay", &e);
 		hit_ctx h = {s, ev, {0}, LT_OK};
-		event_to_report(ev, &h.rev);
+		report_csv_event(ev, &h.rev);
 		h.rev.seq = ev->seq; /* hits on it are kept by its place in this replay */
 		atomic_store_explicit(&pc.main_seq, ev->seq, memory_order_relaxed);
 		const prepared *pp = ev->user;
@@ -1271,7 +1233,7 @@ static lt_status write_timeline(scan *s, const char *dir, lt_error *err)
 			break;
 		} else {
 			rpt_event_in rev;
-			event_to_report(ev, &rev);
+			report_csv_event(ev, &rev);
 			rev.seq = ev->seq;
 			st = report_csv_row_hit(csv, s->r, &rev, s->o->full_timeline, err);
 		}
