@@ -1045,6 +1045,21 @@ size_t report_event_rules(report *r, const rpt_event_in *ev, size_t *rules, size
 	return findings_event_rules(r->fs, ev, rules, max);
 }
 
+size_t report_uids_pending(report *r)
+{
+	return findings_uids_pending(r->fs);
+}
+
+lt_status report_resolve_uid(report *r, uint64_t seq, rpt_str uid)
+{
+	return findings_resolve_uid(r->fs, seq, uid);
+}
+
+void report_uids_resolved(report *r)
+{
+	findings_uids_resolved(r->fs);
+}
+
 lt_status report_event_rules_status(const report *r, lt_error *err)
 {
 	return findings_hits_status(r->fs, err);

@@ -472,4 +472,16 @@ size_t report_event_rules(report *r, const rpt_event_in *ev, size_t *rules, size
  * temporary file); err says why. Check it after the last row. */
 lt_status report_event_rules_status(const report *r, lt_error *err) LT_WUR;
 
+/* A finding's event_uids lists every event it covers, also those a
+ * correlation only counted (hit with their seq and no header): their uids
+ * are learnt after the replay, in one pass over the event headers.
+ * report_uids_pending says how many are to learn (call it first);
+ * report_resolve_uid gives the uid of the replayed event seq, in ascending
+ * seq; report_uids_resolved ends it (places never given a uid are counted in
+ * event_uids_omitted). Until then a pending uid is an empty string.
+ * LT_EFATAL out of memory. */
+size_t report_uids_pending(report *r);
+lt_status report_resolve_uid(report *r, uint64_t seq, rpt_str uid) LT_WUR;
+void report_uids_resolved(report *r);
+
 #endif

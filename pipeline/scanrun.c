@@ -1255,6 +1255,39 @@ static lt_status write_timeline(scan *s, const char *dir, lt_error *err)
 	return st;
 }
 
+/* The uids of the events correlations only counted (findings.jsonl's
+ * event_uids lists every event a finding covers): one pass over the event
+ * headers with the scan's filter (so the same seq per event), in seq order,
+ * only when some are pending. */
+static lt_status resolve_uids(scan *s, lt_error *err)
+{
+	if (report_uids_pending(s->r) == 0)
+		return LT_OK;
+	replay_filter f;
+	scan_filter(s, &f);
+	f.flags = REPLAY_HEADERS_ONLY;
+	replay *rp = NULL;
+	if (replay_new(s->c, &f, &rp, err) != LT_OK)
+		return err->status;
+	lt_status st = LT_OK;
+	const event *ev = NULL;
+	while (st == LT_OK && report_uids_pending(s->r) > 0) {
+		lt_error e;
+		lt_error_clear(&e);
+		if (replay_next(rp, &ev, &e) == LT_EFATAL) {
+			*err = e;
+			st = LT_EFATAL;
+		} else if (ev == NULL) {
+			break;
+		} else if (report_resolve_uid(s->r, ev->seq, rpt_sn(ev->uid.p, ev->uid.n)) != LT_OK) {
+			st = lt_error_set(err, LT_EFATAL, "out of memory while listing the findings' event uids");
+		}
+	}
+	replay_free(rp);
+	report_uids_resolved(s->r);
+	return st;
+}
+
 /* Every file a report set may hold (reports/reportset.h drops stale ones). */
 static const char *const report_files[] = {"report.html", "junit.xml", "findings.jsonl", "incidents.jsonl", "summary.md",
                                            "timeline.csv", "controls.jsonl", LISTCSV_INTEGRITY, LISTCSV_CUSTODY,
@@ -1577,6 +1610,8 @@ void scan_run(const char *case_path, const scan_options *o, exit_state *ex)
 		st = report_rule_failures(&s, &err);
 	if (st == LT_OK)
 		st = run_builtin(&s, &err);
+	if (st == LT_OK)
+		st = resolve_uids(&s, &err);
 	free_integrity(&s);
 	if (st == LT_OK)
 		st = add_custody(&s, &err);
