@@ -39,6 +39,7 @@
 #include "analyzers/audit/incident.h"
 #include "analyzers/audit/metrics.h"
 #include "analyzers/audit/metrics_report.h"
+#include "analyzers/audit/period.h"
 #include "analyzers/audit/policy.h"
 #include "analyzers/audit/reconcile.h"
 #include "analyzers/sigma/sigma.h"
@@ -287,6 +288,7 @@ typedef struct scan {
 	uint64_t stored_used; /* events matched with the detection the index stored */
 	policy *pol;          /* --policy, and its controls' evaluation (NULL: none) */
 	controls *ctl;
+	period *period; /* the period per account/region and its gaps */
 	manifest_key *sign_key; /* --sign (NULL: unsigned) */
 	char manifest_digest[65];
 } scan;
@@ -979,6 +981,10 @@ static lt_status replay_case(scan *s, lt_error *err)
 			st = LT_EFATAL;
 			break;
 		}
+		if (period_add(s->period, ev, err) != LT_OK) {
+			st = LT_EFATAL;
+			break;
+		}
 		lt_status ms = pp != NULL && pp->det != NULL
 		                   ? ruleset_match_detected(s->rs, ev, pp->det, on_hit, &h)
 		                   : ruleset_match(s->rs, ev, on_hit, &h);
@@ -1599,7 +1605,7 @@ void scan_run(const char *case_path, const scan_options *o, exit_state *ex)
 		metrics_options_init(&mo);
 		mo.since_us = o->since_us;
 		mo.until_us = o->until_us;
-		if ((s.m = metrics_new(&mo)) == NULL)
+		if ((s.m = metrics_new(&mo)) == NULL || (s.period = period_new()) == NULL)
 			st = lt_error_set(&err, LT_EFATAL, "out of memory");
 	}
 	if (st == LT_OK)
@@ -1612,6 +1618,8 @@ void scan_run(const char *case_path, const scan_options *o, exit_state *ex)
 		st = run_builtin(&s, &err);
 	if (st == LT_OK)
 		st = resolve_uids(&s, &err);
+	if (st == LT_OK)
+		st = period_add_to_report(s.period, s.r, &err);
 	free_integrity(&s);
 	if (st == LT_OK)
 		st = add_custody(&s, &err);
@@ -1645,6 +1653,7 @@ void scan_run(const char *case_path, const scan_options *o, exit_state *ex)
 	free(s.fails);
 	rule_map_free(&s.map);
 	metrics_free(s.m);
+	period_free(s.period);
 	controls_free(s.ctl);
 	policy_free(s.pol);
 	manifest_key_free(s.sign_key);

@@ -309,6 +309,8 @@ static void page_top(const hw *w)
 	fputs("</header>\n<nav class=\"toc\"><a href=\"#incidents\">Incidents</a>", w->out);
 	if (report_ncontrols(w->r))
 		fputs("<a href=\"#controls\">Controls</a>", w->out);
+	if (report_nperiods(w->r))
+		fputs("<a href=\"#period\">Period</a>", w->out);
 	fputs("<a href=\"#summary\">Summary</a>"
 	      "<a href=\"#timeline\">Timeline</a><a href=\"#findings\">Findings</a>",
 	      w->out);
@@ -1175,6 +1177,66 @@ static void controls(const hw *w)
 	fputs("</table>\n</section>\n", w->out);
 }
 
+/* ---- period covered ------------------------------------------------------ */
+
+/* A gap's count and its first units, or "none"; UINT64_MAX: not counted. */
+static void gap_cell(const hw *w, uint64_t count, rpt_strs list)
+{
+	if (count == UINT64_MAX) {
+		fputs("<span class=\"muted\">not counted (too many hours)</span>", w->out);
+		return;
+	}
+	if (count == 0) {
+		fputs("<span class=\"muted\">none</span>", w->out);
+		return;
+	}
+	fputs("<b>", w->out);
+	hnum(w, count);
+	fputs("</b>: ", w->out);
+	hlist(w, list, list.n);
+	if (count > list.n)
+		fprintf(w->out, " <span class=\"muted\">and %" PRIu64 " more</span>", count - list.n);
+}
+
+/* Per account and region: the first and last event, the events per source,
+ * and the gaps (period.h): hours with CloudTrail runtime calls but no
+ * invocation-log record, days with no CloudTrail event at all. */
+static void period_section(const hw *w)
+{
+	const report *r = w->r;
+	size_t n = report_nperiods(r);
+	if (n == 0)
+		return;
+	fputs("<section id=\"period\"><h2>Period covered</h2>\n<p>Per account and region: the span of its events, and "
+	      "its gaps. <b>Silent hours</b>: UTC hours with Bedrock runtime calls in CloudTrail but no invocation-log "
+	      "record (invocation logging off, or its records missing). <b>Dark days</b>: UTC days between the first "
+	      "and last event with no CloudTrail event at all (the trail off, or its files missing).</p>\n"
+	      "<table><tr><th>Account</th><th>Region</th><th>First event</th><th>Last event</th>"
+	      "<th class=\"num\">CloudTrail</th><th class=\"num\">Invocation log</th><th>Silent hours</th>"
+	      "<th>Dark days</th></tr>\n", w->out);
+	for (size_t i = 0; i < n && i < HTML_MAX_ROWS; i++) {
+		const rpt_period *p = report_period(r, i);
+		fputs("<tr><td class=\"mono nw\">", w->out);
+		hd(w, p->account);
+		fputs("</td><td class=\"nw\">", w->out);
+		hd(w, p->region);
+		fputs("</td><td class=\"nw\">", w->out);
+		htime(w, p->first_us);
+		fputs("</td><td class=\"nw\">", w->out);
+		htime(w, p->last_us);
+		fputs("</td><td class=\"num\">", w->out);
+		hnum(w, p->cloudtrail);
+		fputs("</td><td class=\"num\">", w->out);
+		hnum(w, p->invocation);
+		fputs("</td><td>", w->out);
+		gap_cell(w, p->silent_hours, p->silent_list);
+		fputs("</td><td>", w->out);
+		gap_cell(w, p->dark_days, p->dark_list);
+		fputs("</td></tr>\n", w->out);
+	}
+	fputs("</table>\n</section>\n", w->out);
+}
+
 /* ---- evidence, rules, problems ------------------------------------------- */
 
 static void custody_row(const hw *w, const rpt_evidence *e)
@@ -1395,6 +1457,7 @@ lt_status report_write_html(const report *r, FILE *out, lt_error *err)
 	page_top(&w);
 	incidents(&w);
 	controls(&w);
+	period_section(&w);
 	summary(&w);
 	fputs("<section id=\"timeline\"><h2>Timeline</h2>\n", out);
 	svg_timeline(out, r);

@@ -20,6 +20,7 @@
 #include "config.h"
 
 #include "analyzers/audit/controls.h"
+#include "analyzers/audit/period.h"
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -119,24 +120,12 @@ static void worst_day(const tally *t, char out[16], uint64_t *count)
 
 static bool str_is(ev_str s, const char *c) { return ev_str_eq(s, c) != 0; }
 
-static bool is_runtime_call(const event *ev)
-{
-	static const char *const names[] = {"InvokeModel", "InvokeModelWithResponseStream", "Converse",
-	                                    "ConverseStream"};
-	if (ev->source != EV_SRC_CLOUDTRAIL || !str_is(ev->service, "bedrock.amazonaws.com") || ev->error_code.n > 0)
-		return false;
-	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
-		if (str_is(ev->action, names[i]))
-			return true;
-	return false;
-}
-
 /* SRC_CT, SRC_INV, or -1 when ev is not an invocation. */
 static int invocation_source(const event *ev)
 {
 	if (ev->source == EV_SRC_INVOCATION)
 		return SRC_INV;
-	return is_runtime_call(ev) ? SRC_CT : -1;
+	return period_runtime_call(ev) ? SRC_CT : -1;
 }
 
 static void describe(const event *ev, const char *what, char *out, size_t n)
@@ -446,6 +435,30 @@ static lt_status note_digests(ctl *k, const verify_result *v, lt_error *err)
 	return LT_OK;
 }
 
+#define CONTROLS_PERIODS_NAMED 3
+
+/* The logging-coverage control's evidence ends with the period each
+ * account/region covers and its gaps (analyzers/audit/period.h). */
+static void append_period(ctl *k, const report *r)
+{
+	size_t n = report_nperiods(r), len = strlen(k->detail);
+	for (size_t i = 0; i < n && i < CONTROLS_PERIODS_NAMED && len < sizeof k->detail; i++) {
+		const rpt_period *p = report_period(r, i);
+		char a[LTIME_BUFSZ], b[LTIME_BUFSZ], silent[24], dark[24];
+		ltime_format(p->first_us, 0, a);
+		ltime_format(p->last_us, 0, b);
+		snprintf(silent, sizeof silent, p->silent_hours == UINT64_MAX ? "?" : "%" PRIu64, p->silent_hours);
+		snprintf(dark, sizeof dark, p->dark_days == UINT64_MAX ? "?" : "%" PRIu64, p->dark_days);
+		len += (size_t)snprintf(k->detail + len, sizeof k->detail - len,
+		                        "%s%.*s/%.*s covers %s .. %s: %s silent hour(s), %s dark day(s)",
+		                        i ? "; " : "; period: ", (int)p->account.n, p->account.p ? p->account.p : "",
+		                        (int)p->region.n, p->region.p ? p->region.p : "", a, b, silent, dark);
+	}
+	if (n > CONTROLS_PERIODS_NAMED && len < sizeof k->detail)
+		snprintf(k->detail + len, sizeof k->detail - len, "; and %zu more account/region(s)",
+		         n - CONTROLS_PERIODS_NAMED);
+}
+
 lt_status controls_note_integrity(controls *c, const verify_result *v, const reconcile_result *rr, lt_error *err)
 {
 	for (size_t i = 0; i < c->n; i++) {
@@ -704,6 +717,8 @@ static lt_status judge(ctl *k, controls *c, const report *r, int *src, lt_error 
 	case POLICY_GUARDRAIL_REQUIRED:
 		return LT_OK; /* over both sources: judge_guardrail */
 	case POLICY_LOGGING_COVERAGE:
+		append_period(k, r);
+		/* fall through */
 	case POLICY_DIGEST_CHAIN:
 		if (!k->integrity_known) {
 			k->status = RPT_CONTROL_NOT_EVALUABLE;
