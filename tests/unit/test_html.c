@@ -445,6 +445,41 @@ static void html__big_custody__summarised_with_csv_links(void **state)
 	report_free(r);
 }
 
+/* The period per account/region: a section after the controls, linked from
+ * the table of contents, every value escaped, gaps spelled out and counted. */
+static void html__period__section_escaped_and_counted(void **state)
+{
+	(void)state;
+	report *r = fixture_plain();
+	assert_non_null(r);
+	rpt_str silent[] = {rpt_s("2026-03-10T03"), rpt_s("2026-03-10T04")};
+	rpt_period p = {
+		.account = rpt_s("<b>111</b>"),
+		.region = rpt_s("us-east-1"),
+		.first_us = 1773014400LL * 1000000,
+		.last_us = 1773100800LL * 1000000,
+		.cloudtrail = 901,
+		.invocation = 185,
+		.silent_hours = 5,
+		.silent_list = {silent, 2},
+		.dark_days = 0,
+	};
+	lt_error e;
+	lt_error_clear(&e);
+	assert_int_equal(report_add_period(r, &p, &e), LT_OK);
+	char *out = render(r);
+	const char *sec = strstr(out, "<section id=\"period\"><h2>Period covered</h2>");
+	assert_non_null(sec);
+	assert_non_null(strstr(out, "<a href=\"#period\">Period</a>"));
+	assert_non_null(strstr(sec, "&lt;b&gt;111&lt;/b&gt;"));
+	assert_null(strstr(out, "<b>111</b>"));
+	assert_non_null(strstr(sec, "<b>5</b>: <span class=\"mono\">2026-03-10T03</span>, <span class=\"mono\">2026-03-10T04</span> "
+	                            "<span class=\"muted\">and 3 more</span>"));
+	assert_non_null(strstr(sec, "<td class=\"num\">901</td><td class=\"num\">185</td>"));
+	free(out);
+	report_free(r);
+}
+
 static void svg__fmt_num__no_locale_no_exponent(void **state)
 {
 	(void)state;
@@ -523,6 +558,7 @@ int main(void)
 		cmocka_unit_test(html__same_model__same_bytes),
 		cmocka_unit_test(html__10000_findings__bounded_and_counted),
 		cmocka_unit_test(html__big_custody__summarised_with_csv_links),
+		cmocka_unit_test(html__period__section_escaped_and_counted),
 		cmocka_unit_test(svg__fmt_num__no_locale_no_exponent),
 		cmocka_unit_test(svg__timeline__step_fits_bars),
 	};
