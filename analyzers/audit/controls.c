@@ -51,6 +51,9 @@ typedef struct ctl {
 	/* integrity, copied from the results */
 	bool integrity_known;
 	rpt_control_status status; /* logging coverage / digest chain, when judged there */
+	/* text delivery: the latest logging configuration CloudTrail showed */
+	int td_latest;         /* -1 none seen, 0 text delivery off, 1 on */
+	char td_latest_at[LTIME_BUFSZ];
 	char detail[512];
 } ctl;
 
@@ -292,14 +295,75 @@ static lt_status check_event(ctl *k, int src, const event *ev, lt_error *err)
 	return violation(t, ev->time_us, line, err);
 }
 
+/* PutModelInvocationLoggingConfiguration (the configuration set, in
+ * requestParameters) or GetModelInvocationLoggingConfiguration (the one in
+ * force, in responseElements), without errorCode: where the configuration
+ * is, else NULL. */
+static const char *logging_config_path(const event *ev)
+{
+	if (ev->source != EV_SRC_CLOUDTRAIL || !str_is(ev->service, "bedrock.amazonaws.com") || ev->error_code.n > 0)
+		return NULL;
+	if (str_is(ev->action, "PutModelInvocationLoggingConfiguration"))
+		return "requestParameters.loggingConfig";
+	if (str_is(ev->action, "GetModelInvocationLoggingConfiguration"))
+		return "responseElements.loggingConfig";
+	return NULL;
+}
+
+/* An invocation-log record without its text: neither body inline
+ * (input.inputBodyJson / output.outputBodyJson) nor delivered to S3
+ * (inputBodyS3Path / outputBodyS3Path). */
+static bool bodies_absent(const event *ev)
+{
+	if (ev->doc == NULL)
+		return false;
+	return json_get_path(ev->doc, "input.inputBodyJson") == NULL && ev->input_body_ref.n == 0 &&
+	       json_get_path(ev->doc, "output.outputBodyJson") == NULL && ev->output_body_ref.n == 0;
+}
+
+/* text-delivery: a configuration call turning text delivery off (or a
+ * configuration without it), and records without bodies, are violations. */
+static lt_status check_text_delivery(ctl *k, const event *ev, int src, lt_error *err)
+{
+	char line[CONTROLS_EXAMPLE_MAX], t[LTIME_BUFSZ];
+	const char *path = logging_config_path(ev);
+	if (path != NULL) {
+		tally *ct = &k->t[SRC_CT];
+		const json_value *cfg = ev->doc ? json_get_path(ev->doc, path) : NULL;
+		if (cfg == NULL)
+			return LT_OK; /* a Get whose response CloudTrail did not record */
+		const json_value *on = json_get_path(cfg, "textDataDeliveryEnabled");
+		ct->checked++;
+		k->td_latest = on != NULL && on->type == JSON_TRUE;
+		ltime_format(ev->time_us, 0, k->td_latest_at);
+		if (k->td_latest)
+			return LT_OK;
+		ltime_format(ev->time_us, 0, t);
+		snprintf(line, sizeof line, "%s %.*s by %.*s: text delivery %s (event %.*s)", t, (int)ev->action.n, ev->action.p,
+		         (int)ev->principal.n, ev->principal.p ? ev->principal.p : "", on ? "disabled" : "not enabled",
+		         (int)ev->uid.n, ev->uid.p ? ev->uid.p : "");
+		return violation(ct, ev->time_us, line, err);
+	}
+	if (src != SRC_INV)
+		return LT_OK;
+	k->t[SRC_INV].checked++;
+	if (!bodies_absent(ev))
+		return LT_OK;
+	describe(ev, "record without its prompt and answer", line, sizeof line);
+	return violation(&k->t[SRC_INV], ev->time_us, line, err);
+}
+
 bool controls_wants_record(const controls *c, const event *ev)
 {
-	return c != NULL && c->needs_doc && invocation_source(ev) >= 0;
+	return c != NULL && c->needs_doc && (invocation_source(ev) >= 0 || logging_config_path(ev) != NULL);
 }
 
 lt_status controls_add(controls *c, const event *ev, lt_error *err)
 {
 	int src = invocation_source(ev);
+	for (size_t i = 0; i < c->n; i++)
+		if (c->c[i].pc->kind == POLICY_TEXT_DELIVERY && check_text_delivery(&c->c[i], ev, src, err) != LT_OK)
+			return err->status;
 	if (src < 0)
 		return LT_OK;
 	c->invocations[src]++;
@@ -333,7 +397,8 @@ controls *controls_new(const policy *p)
 		ctl *k = &c->c[i];
 		k->pc = policy_control_at(p, i);
 		c->needs_doc = c->needs_doc || k->pc->kind == POLICY_GUARDRAIL_REQUIRED ||
-		               k->pc->kind == POLICY_NO_ROOT_OR_ACCESS_KEYS;
+		               k->pc->kind == POLICY_NO_ROOT_OR_ACCESS_KEYS || k->pc->kind == POLICY_TEXT_DELIVERY;
+		k->td_latest = -1;
 		for (int s = 0; s < 2; s++)
 			ok = ok && (k->t[s].days = strmap_new(CONTROLS_MAX_DAYS)) != NULL;
 		if (k->pc->kind == POLICY_BUDGET)
@@ -699,6 +764,28 @@ static void judge_guardrail(ctl *k, const tally *t)
 	         t->unknown ? ", some show a guardrail without its id or version" : "", unseen);
 }
 
+/* ---- text delivery: the configuration (CloudTrail) and the records ----------------- */
+
+static void judge_text_delivery(ctl *k, const tally *both)
+{
+	const tally *ct = &k->t[SRC_CT], *inv = &k->t[SRC_INV];
+	char latest[96] = "";
+	if (k->td_latest >= 0)
+		snprintf(latest, sizeof latest, "; the latest configuration (%s) has it %s", k->td_latest_at,
+		         k->td_latest ? "on" : "off");
+	if (ct->checked == 0 && inv->checked == 0) {
+		k->status = RPT_CONTROL_NOT_EVALUABLE;
+		snprintf(k->detail, sizeof k->detail, "no logging configuration call (Put/GetModelInvocationLoggingConfiguration) "
+		                                      "in CloudTrail and no invocation-log record");
+		return;
+	}
+	k->status = both->violations ? RPT_CONTROL_FAIL : RPT_CONTROL_PASS;
+	snprintf(k->detail, sizeof k->detail,
+	         "%" PRIu64 " of %" PRIu64 " logging configuration call(s) in CloudTrail turn text delivery off; %" PRIu64
+	         " of %" PRIu64 " invocation-log records without their prompt and answer%s",
+	         ct->violations, ct->checked, inv->violations, inv->checked, latest);
+}
+
 /* ---- report ------------------------------------------------------------------------ */
 
 static lt_status judge(ctl *k, controls *c, const report *r, int *src, lt_error *err)
@@ -715,7 +802,8 @@ static lt_status judge(ctl *k, controls *c, const report *r, int *src, lt_error 
 		*src = SRC_INV;
 		return judge_incidents(k, r, err);
 	case POLICY_GUARDRAIL_REQUIRED:
-		return LT_OK; /* over both sources: judge_guardrail */
+	case POLICY_TEXT_DELIVERY:
+		return LT_OK; /* over both sources: judge_guardrail, judge_text_delivery */
 	case POLICY_LOGGING_COVERAGE:
 		append_period(k, r);
 		/* fall through */
@@ -751,15 +839,18 @@ lt_status controls_add_to_report(controls *c, report *r, lt_error *err)
 		lt_status st = judge(k, c, r, &src, err);
 		if (st != LT_OK)
 			return st;
-		if (k->pc->kind != POLICY_GUARDRAIL_REQUIRED)
+		if (k->pc->kind != POLICY_GUARDRAIL_REQUIRED && k->pc->kind != POLICY_TEXT_DELIVERY)
 			qualify_pass(k, report_nproblems_serious(r));
 		const tally *t = &k->t[src];
 		char day[16];
 		uint64_t dayn;
 		tally both;
-		if (k->pc->kind == POLICY_GUARDRAIL_REQUIRED) {
+		if (k->pc->kind == POLICY_GUARDRAIL_REQUIRED || k->pc->kind == POLICY_TEXT_DELIVERY) {
 			merge_tallies(&k->t[SRC_CT], &k->t[SRC_INV], &both, day, &dayn);
-			judge_guardrail(k, &both);
+			if (k->pc->kind == POLICY_GUARDRAIL_REQUIRED)
+				judge_guardrail(k, &both);
+			else
+				judge_text_delivery(k, &both);
 			qualify_pass(k, report_nproblems_serious(r));
 			t = &both;
 		} else

@@ -53,6 +53,7 @@ static const struct {
 	[POLICY_DIGEST_CHAIN] = {"digest-chain", 0, 0},
 	[POLICY_MAX_DISCLOSURE] = {"max-disclosure-level", K_LEVEL, K_LEVEL},
 	[POLICY_MAX_INCIDENT] = {"max-incident-level", K_LEVEL, K_LEVEL},
+	[POLICY_TEXT_DELIVERY] = {"text-delivery", 0, 0},
 };
 
 static const struct {

@@ -44,6 +44,7 @@ typedef enum policy_kind {
 	POLICY_DIGEST_CHAIN,          /* no parameters */
 	POLICY_MAX_DISCLOSURE,        /* level: highest disclosure finding level allowed */
 	POLICY_MAX_INCIDENT,          /* level: highest incident level allowed */
+	POLICY_TEXT_DELIVERY,         /* no parameters: invocation logging delivers prompts and answers */
 	POLICY_NKINDS
 } policy_kind;
 
