@@ -45,6 +45,8 @@ typedef struct ctl {
 	const policy_control *pc;
 	tally t[2];
 	strmap *tokens, *invocations; /* budget: "YYYY-MM-DD principal" */
+	strmap *ptag;                 /* budget per tag: principal -> its tag value's index + 1 in tagvals */
+	strmap *tagvals;              /* tag values, in the order first seen */
 	uint64_t other[2];            /* guardrail: calls of the source left to the other one */
 	bool budget_full;
 	char over_tokens[32], over_invocations[32]; /* " (limit N)" */
@@ -64,6 +66,7 @@ struct controls {
 	uint64_t invocations[2];
 	int64_t first_us, last_us;
 	bool needs_doc; /* a control reads the record, not only the header */
+	bool tags_doc;  /* a budget per tag reads every CloudTrail record's principal tags */
 };
 
 /* ---- tallies ------------------------------------------------------------- */
@@ -353,17 +356,50 @@ static lt_status check_text_delivery(ctl *k, const event *ev, int src, lt_error 
 	return violation(&k->t[SRC_INV], ev->time_us, line, err);
 }
 
+/* budget per tag: the principal's tag value, from CloudTrail's
+ * userIdentity.sessionContext.principalTags (the first value seen for a
+ * principal is kept). */
+static lt_status learn_tag(ctl *k, const event *ev)
+{
+	if (ev->source != EV_SRC_CLOUDTRAIL || ev->doc == NULL || ev->principal.n == 0 ||
+	    strmap_find(k->ptag, ev->principal.p, ev->principal.n) != NULL)
+		return LT_OK;
+	const json_value *tags = json_get_path(ev->doc, "userIdentity.sessionContext.principalTags");
+	ev_str v = ev_str_json(tags ? json_get(tags, k->pc->tag) : NULL);
+	if (v.n == 0)
+		return LT_OK;
+	bool full = false;
+	uint64_t *id = strmap_slot(k->tagvals, v.p, v.n, false, NULL);
+	if (id == NULL) {
+		id = strmap_slot(k->tagvals, v.p, v.n, true, &full);
+		if (id == NULL)
+			return full ? LT_OK : LT_EFATAL;
+		*id = strmap_count(k->tagvals) - 1;
+	}
+	uint64_t *slot = strmap_slot(k->ptag, ev->principal.p, ev->principal.n, true, &full);
+	if (slot == NULL)
+		return full ? LT_OK : LT_EFATAL;
+	*slot = *id + 1;
+	return LT_OK;
+}
+
 bool controls_wants_record(const controls *c, const event *ev)
 {
-	return c != NULL && c->needs_doc && (invocation_source(ev) >= 0 || logging_config_path(ev) != NULL);
+	return c != NULL && c->needs_doc &&
+	       (invocation_source(ev) >= 0 || logging_config_path(ev) != NULL ||
+	        (c->tags_doc && ev->source == EV_SRC_CLOUDTRAIL));
 }
 
 lt_status controls_add(controls *c, const event *ev, lt_error *err)
 {
 	int src = invocation_source(ev);
-	for (size_t i = 0; i < c->n; i++)
-		if (c->c[i].pc->kind == POLICY_TEXT_DELIVERY && check_text_delivery(&c->c[i], ev, src, err) != LT_OK)
+	for (size_t i = 0; i < c->n; i++) {
+		ctl *k = &c->c[i];
+		if (k->pc->kind == POLICY_TEXT_DELIVERY && check_text_delivery(k, ev, src, err) != LT_OK)
 			return err->status;
+		if (k->ptag != NULL && learn_tag(k, ev) != LT_OK)
+			return lt_error_set(err, LT_EFATAL, "controls: out of memory");
+	}
 	if (src < 0)
 		return LT_OK;
 	c->invocations[src]++;
@@ -404,6 +440,11 @@ controls *controls_new(const policy *p)
 		if (k->pc->kind == POLICY_BUDGET)
 			ok = ok && (k->tokens = strmap_new(CONTROLS_MAX_BUDGET_KEYS)) != NULL &&
 			     (k->invocations = strmap_new(CONTROLS_MAX_BUDGET_KEYS)) != NULL;
+		if (k->pc->kind == POLICY_BUDGET && k->pc->tag != NULL) {
+			c->needs_doc = c->tags_doc = true;
+			ok = ok && (k->ptag = strmap_new(CONTROLS_MAX_BUDGET_KEYS)) != NULL &&
+			     (k->tagvals = strmap_new(CONTROLS_MAX_BUDGET_KEYS)) != NULL;
+		}
 	}
 	if (!ok) {
 		controls_free(c);
@@ -421,6 +462,8 @@ void controls_free(controls *c)
 		tally_free(&c->c[i].t[1]);
 		strmap_free(c->c[i].tokens);
 		strmap_free(c->c[i].invocations);
+		strmap_free(c->c[i].ptag);
+		strmap_free(c->c[i].tagvals);
 	}
 	free(c->c);
 	free(c);
@@ -601,10 +644,71 @@ static lt_status judge_incidents(ctl *k, const report *r, lt_error *err)
 
 /* ---- budgets ------------------------------------------------------------------ */
 
-static lt_status judge_budget(ctl *k, lt_error *err)
+/* Violations of the limits over a (day, who) -> tokens and -> invocations
+ * pair of maps (the same keys in the same order). */
+static lt_status over_budget(ctl *k, strmap *tokens, strmap *invocations, lt_error *err)
 {
 	tally *t = &k->t[SRC_INV];
 	const policy_control *pc = k->pc;
+	snprintf(k->over_tokens, sizeof k->over_tokens, " (limit %" PRId64 ")", pc->max_tokens);
+	snprintf(k->over_invocations, sizeof k->over_invocations, " (limit %" PRId64 ")", pc->max_invocations);
+	for (size_t i = 0; i < strmap_count(tokens); i++) {
+		const char *key;
+		size_t kn;
+		uint64_t tok, inv;
+		strmap_entry(tokens, i, &key, &kn, &tok);
+		strmap_entry(invocations, i, &key, &kn, &inv);
+		bool over_t = pc->max_tokens >= 0 && tok > (uint64_t)pc->max_tokens;
+		bool over_i = pc->max_invocations >= 0 && inv > (uint64_t)pc->max_invocations;
+		if (!over_t && !over_i)
+			continue;
+		char line[CONTROLS_EXAMPLE_MAX];
+		snprintf(line, sizeof line, "%.*s: %" PRIu64 " tokens%s, %" PRIu64 " invocations%s", (int)(kn > 300 ? 300 : kn), key,
+		         tok, over_t ? k->over_tokens : "", inv, over_i ? k->over_invocations : "");
+		int64_t day_us = INT64_MIN;
+		if (kn >= 10 && ltime_parse(key, 10, &day_us) != LT_OK)
+			day_us = INT64_MIN;
+		if (violation(t, day_us, line, err) != LT_OK)
+			return err->status;
+	}
+	return LT_OK;
+}
+
+#define CONTROLS_UNTAGGED "(untagged)"
+
+/* The (day, principal) sums folded into (day, tag value) sums: "YYYY-MM-DD
+ * value", principals without the tag under CONTROLS_UNTAGGED. */
+static lt_status fold_by_tag(ctl *k, strmap *tokens, strmap *invocations)
+{
+	for (size_t i = 0; i < strmap_count(k->tokens); i++) {
+		const char *key, *name = CONTROLS_UNTAGGED;
+		size_t kn, nn = strlen(CONTROLS_UNTAGGED);
+		uint64_t tok, inv;
+		strmap_entry(k->tokens, i, &key, &kn, &tok);
+		strmap_entry(k->invocations, i, &key, &kn, &inv);
+		const uint64_t *id = kn > 11 ? strmap_find(k->ptag, key + 11, kn - 11) : NULL;
+		if (id != NULL) {
+			uint64_t unused;
+			strmap_entry(k->tagvals, (size_t)(*id - 1), &name, &nn, &unused);
+		}
+		char fk[LTIME_BUFSZ + 1100];
+		int n = snprintf(fk, sizeof fk, "%.10s %s=%.*s", key, k->pc->tag, (int)(nn > 1024 ? 1024 : nn), name);
+		if (n < 0 || (size_t)n >= sizeof fk)
+			n = (int)sizeof fk - 1;
+		bool full = false;
+		uint64_t *ft = strmap_slot(tokens, fk, (size_t)n, true, &full);
+		uint64_t *fi = ft ? strmap_slot(invocations, fk, (size_t)n, true, &full) : NULL;
+		if (ft == NULL || fi == NULL)
+			return LT_EFATAL;
+		*ft += tok;
+		*fi += inv;
+	}
+	return LT_OK;
+}
+
+static lt_status judge_budget(ctl *k, lt_error *err)
+{
+	tally *t = &k->t[SRC_INV];
 	k->integrity_known = true;
 	if (k->budget_full) {
 		k->status = RPT_CONTROL_NOT_EVALUABLE;
@@ -620,32 +724,40 @@ static lt_status judge_budget(ctl *k, lt_error *err)
 		return LT_OK;
 	}
 	size_t n = strmap_count(k->tokens);
-	snprintf(k->over_tokens, sizeof k->over_tokens, " (limit %" PRId64 ")", pc->max_tokens);
-	snprintf(k->over_invocations, sizeof k->over_invocations, " (limit %" PRId64 ")", pc->max_invocations);
-	for (size_t i = 0; i < n; i++) {
-		const char *key;
-		size_t kn;
-		uint64_t tok, inv;
-		strmap_entry(k->tokens, i, &key, &kn, &tok);
-		strmap_entry(k->invocations, i, &key, &kn, &inv);
-		bool over_t = pc->max_tokens >= 0 && tok > (uint64_t)pc->max_tokens;
-		bool over_i = pc->max_invocations >= 0 && inv > (uint64_t)pc->max_invocations;
-		if (!over_t && !over_i)
-			continue;
-		char line[CONTROLS_EXAMPLE_MAX];
-		snprintf(line, sizeof line, "%.*s: %" PRIu64 " tokens%s, %" PRIu64 " invocations%s", (int)(kn > 300 ? 300 : kn), key,
-		         tok, over_t ? k->over_tokens : "", inv, over_i ? k->over_invocations : "");
-		int64_t day_us = INT64_MIN;
-		if (kn >= 10 && ltime_parse(key, 10, &day_us) != LT_OK)
-			day_us = INT64_MIN;
-		if (violation(t, day_us, line, err) != LT_OK)
+	if (k->pc->tag == NULL) {
+		if (over_budget(k, k->tokens, k->invocations, err) != LT_OK)
 			return err->status;
+		k->status = t->violations ? RPT_CONTROL_FAIL : RPT_CONTROL_PASS;
+		snprintf(k->detail, sizeof k->detail, "%zu principal-day(s) over %" PRIu64 " invocation-log records, %" PRIu64 " over budget", n,
+		         t->checked, t->violations);
+		t->checked = n;
+		return LT_OK;
 	}
-	k->status = t->violations ? RPT_CONTROL_FAIL : RPT_CONTROL_PASS;
-	snprintf(k->detail, sizeof k->detail, "%zu principal-day(s) over %" PRIu64 " invocation-log records, %" PRIu64 " over budget", n,
-	         t->checked, t->violations);
-	t->checked = n;
-	return LT_OK;
+	if (strmap_count(k->tagvals) == 0) {
+		k->status = RPT_CONTROL_NOT_EVALUABLE;
+		snprintf(k->detail, sizeof k->detail, "no CloudTrail event shows principal tag '%.100s' "
+		                                      "(userIdentity.sessionContext.principalTags) for any principal: the "
+		                                      "budget per tag cannot be attributed", k->pc->tag);
+		return LT_OK;
+	}
+	strmap *tokens = strmap_new(0), *invocations = strmap_new(0);
+	lt_status st = tokens && invocations ? fold_by_tag(k, tokens, invocations) : LT_EFATAL;
+	if (st != LT_OK)
+		st = lt_error_set(err, LT_EFATAL, "controls: out of memory");
+	else if (over_budget(k, tokens, invocations, err) != LT_OK)
+		st = err->status;
+	if (st == LT_OK) {
+		size_t days = strmap_count(tokens);
+		k->status = t->violations ? RPT_CONTROL_FAIL : RPT_CONTROL_PASS;
+		snprintf(k->detail, sizeof k->detail,
+		         "%zu (day, %.60s) pair(s) over %" PRIu64 " invocation-log records; %zu principal(s) tagged in CloudTrail "
+		         "(others count as " CONTROLS_UNTAGGED "); %" PRIu64 " over budget",
+		         days, k->pc->tag, t->checked, strmap_count(k->ptag), t->violations);
+		t->checked = days;
+	}
+	strmap_free(tokens);
+	strmap_free(invocations);
+	return st;
 }
 
 /* ---- per-event controls ------------------------------------------------------------ */

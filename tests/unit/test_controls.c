@@ -603,6 +603,54 @@ static void text_delivery__off_and_bodiless__fail_on__pass(void **state)
 	policy_free(p);
 }
 
+/* budget with tag: the (day, principal) sums are summed per value of the
+ * principal tag CloudTrail showed for each principal (sessionContext.
+ * principalTags), untagged principals together; without any tag seen the
+ * control is not evaluable. */
+static void budget__per_tag__summed_by_value_untagged_apart(void **state)
+{
+	fx *f = *state;
+	policy *p = one("budget", "    max_invocations_per_day: 2\n    tag: team\n");
+	assert_string_equal(policy_control_at(p, 0)->tag, "team");
+	controls *c = controls_new(p);
+	report *r = report_new(NULL);
+	const char *alice = "arn:aws:sts::111122223333:assumed-role/app-role/alice";
+	const char *bob = "arn:aws:sts::111122223333:assumed-role/app-role/bob";
+	const char *carol = "arn:aws:sts::111122223333:assumed-role/app-role/carol";
+	event *ev = mk(f, CT, "ListFoundationModels", alice, "", "us-east-1", T0,
+	               "{\"userIdentity\":{\"sessionContext\":{\"principalTags\":{\"team\":\"search\"}}}}");
+	assert_true(controls_wants_record(c, ev));
+	add(c, ev);
+	add(c, mk(f, CT, "ListFoundationModels", bob, "", "us-east-1", T0 + 1,
+	          "{\"userIdentity\":{\"sessionContext\":{\"principalTags\":{\"team\":\"search\"}}}}"));
+	add(c, mk(f, INV, "Converse", alice, HAIKU, "us-east-1", T0 + 2, NULL));
+	add(c, mk(f, INV, "Converse", alice, HAIKU, "us-east-1", T0 + 3, NULL));
+	add(c, mk(f, INV, "Converse", bob, HAIKU, "us-east-1", T0 + 4, NULL)); /* team search: 3 > 2 */
+	add(c, mk(f, INV, "Converse", carol, HAIKU, "us-east-1", T0 + 5, NULL));
+	add(c, mk(f, INV, "Converse", carol, HAIKU, "us-east-1", T0 + 6, NULL)); /* untagged: 2, within */
+	const rpt_control *rc = finish(c, r);
+	assert_int_equal(rc->status, RPT_CONTROL_FAIL);
+	assert_int_equal(rc->violations, 1);
+	assert_int_equal(rc->checked, 2);
+	assert_non_null(strstr(rc->examples.v[0].p, "2026-03-10 team=search: 0 tokens, 3 invocations (limit 2)"));
+	assert_non_null(strstr(rc->detail.p, "2 principal(s) tagged in CloudTrail (others count as (untagged))"));
+	report_free(r);
+	controls_free(c);
+
+	c = controls_new(p);
+	r = report_new(NULL);
+	add(c, mk(f, INV, "Converse", alice, HAIKU, "us-east-1", T0 + 2, NULL));
+	rc = finish(c, r);
+	assert_int_equal(rc->status, RPT_CONTROL_NOT_EVALUABLE);
+	assert_non_null(strstr(rc->detail.p, "no CloudTrail event shows principal tag 'team'"));
+	report_free(r);
+	controls_free(c);
+	policy_free(p);
+
+	lt_error e = load_error("controls:\n  - {id: A, title: t, rationale: r, type: approved-regions, regions: [x], tag: team}\n");
+	assert_non_null(strstr(e.msg, "'tag' does not apply to a control of type 'approved-regions'"));
+}
+
 static void coverage__one_source_only__not_evaluable(void **state)
 {
 	(void)state;
@@ -872,6 +920,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(policy__every_type__loaded),
 		cmocka_unit_test_setup_teardown(text_delivery__off_and_bodiless__fail_on__pass, setup, teardown),
+		cmocka_unit_test_setup_teardown(budget__per_tag__summed_by_value_untagged_apart, setup, teardown),
 		cmocka_unit_test(policy__inference_profile__normalised),
 		cmocka_unit_test(policy__unknown_key__error_names_line),
 		cmocka_unit_test(policy__parameter_of_other_type__error),
