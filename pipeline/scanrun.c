@@ -1200,6 +1200,50 @@ static lt_status ensure_dir(const char *dir, lt_error *err)
 	return lt_error_set(err, LT_EFATAL, "cannot create output folder %s: %s", dir, strerror(errno));
 }
 
+/* Calls each(ctx, ev) for the replay's events in order until the replay
+ * ends or each says stop (LT_EITEM: done, not an error); err from the
+ * replay or from each. */
+typedef lt_status (*header_fn)(void *ctx, const event *ev, lt_error *err);
+static lt_status each_header(replay *rp, header_fn each, void *ctx, lt_error *err)
+{
+	for (;;) {
+		const event *ev = NULL;
+		lt_error e;
+		lt_error_clear(&e);
+		if (replay_next(rp, &ev, &e) == LT_EFATAL) {
+			*err = e;
+			return LT_EFATAL;
+		}
+		if (ev == NULL)
+			return LT_OK;
+		lt_status st = each(ctx, ev, err);
+		if (st != LT_OK)
+			return st == LT_EITEM ? LT_OK : st;
+	}
+}
+
+typedef struct tl_row {
+	scan *s;
+	report_csv *csv;
+} tl_row;
+
+static lt_status timeline_row(void *ctx, const event *ev, lt_error *err)
+{
+	tl_row *t = ctx;
+	rpt_event_in rev;
+	report_csv_event(ev, &rev);
+	rev.seq = ev->seq;
+	return report_csv_row_hit(t->csv, t->s->r, &rev, t->s->o->full_timeline, err);
+}
+
+static lt_status uid_of(void *ctx, const event *ev, lt_error *err)
+{
+	report *r = ctx;
+	if (report_resolve_uid(r, ev->seq, rpt_sn(ev->uid.p, ev->uid.n)) != LT_OK)
+		return lt_error_set(err, LT_EFATAL, "out of memory while listing the findings' event uids");
+	return report_uids_pending(r) > 0 ? LT_OK : LT_EITEM;
+}
+
 /* ---- timeline.csv ---------------------------------------------------------
  *
  * A report's timeline is the findings' timeline: the events some finding or
@@ -1226,24 +1270,9 @@ static lt_status write_timeline(scan *s, const char *dir, lt_error *err)
 		replay_free(rp);
 		return lt_error_set(err, LT_EFATAL, "cannot write %s: %s", tmp, strerror(errno));
 	}
-	report_csv *csv = report_csv_begin(out, err);
-	lt_status st = csv != NULL ? LT_OK : LT_EFATAL;
-	const event *ev = NULL;
-	while (st == LT_OK) {
-		lt_error e;
-		lt_error_clear(&e);
-		if (replay_next(rp, &ev, &e) == LT_EFATAL) {
-			*err = e;
-			st = LT_EFATAL;
-		} else if (ev == NULL) {
-			break;
-		} else {
-			rpt_event_in rev;
-			report_csv_event(ev, &rev);
-			rev.seq = ev->seq;
-			st = report_csv_row_hit(csv, s->r, &rev, s->o->full_timeline, err);
-		}
-	}
+	tl_row row = {s, report_csv_begin(out, err)};
+	report_csv *csv = row.csv;
+	lt_status st = csv != NULL ? each_header(rp, timeline_row, &row, err) : LT_EFATAL;
 	replay_free(rp);
 	if (st == LT_OK)
 		st = report_event_rules_status(s->r, err);
@@ -1275,20 +1304,7 @@ static lt_status resolve_uids(scan *s, lt_error *err)
 	replay *rp = NULL;
 	if (replay_new(s->c, &f, &rp, err) != LT_OK)
 		return err->status;
-	lt_status st = LT_OK;
-	const event *ev = NULL;
-	while (st == LT_OK && report_uids_pending(s->r) > 0) {
-		lt_error e;
-		lt_error_clear(&e);
-		if (replay_next(rp, &ev, &e) == LT_EFATAL) {
-			*err = e;
-			st = LT_EFATAL;
-		} else if (ev == NULL) {
-			break;
-		} else if (report_resolve_uid(s->r, ev->seq, rpt_sn(ev->uid.p, ev->uid.n)) != LT_OK) {
-			st = lt_error_set(err, LT_EFATAL, "out of memory while listing the findings' event uids");
-		}
-	}
+	lt_status st = each_header(rp, uid_of, s->r, err);
 	replay_free(rp);
 	report_uids_resolved(s->r);
 	return st;

@@ -15,24 +15,8 @@
 # Chromium.
 set -u
 : "${LLMTRAIL:?}" "${LLMTRAIL_SRCDIR:?}"
-chromium=${CHROMIUM:-}
-for c in /usr/bin/chromium /usr/bin/chromium-browser /usr/bin/google-chrome; do
-	[ -z "$chromium" ] && [ -x "$c" ] && chromium=$c
-done
-if [ -z "$chromium" ]; then
-	echo "1..0 # SKIP chromium not installed (set CHROMIUM=/path/to/chromium)"
-	exit 0
-fi
-T=$(mktemp -d "${TMPDIR:-/tmp}/llmtrail-firstscreen.XXXXXX")
-trap 'rm -rf "$T"' EXIT INT TERM
-n=0
-fails=0
-check() { # description command...
-	d=$1
-	shift
-	n=$((n + 1))
-	if "$@"; then echo "ok $n - $d"; else fails=$((fails + 1)); echo "not ok $n - $d"; fi
-}
+. "$LLMTRAIL_SRCDIR/tests/e2e/chromium_lib.sh"
+. "$LLMTRAIL_SRCDIR/tests/e2e/tap_lib.sh"
 
 cp -R "$LLMTRAIL_SRCDIR/testdata/demo" "$T/demo"
 chmod -R u+w "$T/demo"
@@ -103,5 +87,4 @@ for width in 1366 1920; do
 			"file://$T/out/report.html" >/dev/null 2>&1
 	fi
 done
-echo "1..$n"
-[ "$fails" -eq 0 ]
+tap_end

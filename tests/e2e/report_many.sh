@@ -9,16 +9,7 @@
 # eventID. TAP output.
 set -u
 : "${LLMTRAIL:?}" "${LLMTRAIL_SRCDIR:?}"
-T=$(mktemp -d "${TMPDIR:-/tmp}/llmtrail-many.XXXXXX")
-trap 'rm -rf "$T"' EXIT INT TERM
-n=0
-fails=0
-check() { # description command...
-	d=$1
-	shift
-	n=$((n + 1))
-	if "$@"; then echo "ok $n - $d"; else fails=$((fails + 1)); echo "not ok $n - $d"; fi
-}
+. "$LLMTRAIL_SRCDIR/tests/e2e/tap_lib.sh"
 
 mkdir -p "$T/ev"
 for f in "$LLMTRAIL_SRCDIR"/rules/aws/*.pos.json; do
@@ -55,5 +46,4 @@ check "a rule's findings past the first ones are named in findings.jsonl" \
 	grep -q 'more finding(s) of this rule are not shown; findings.jsonl has them all' "$H"
 check "at most 5 rule blocks open" [ "$(grep -c '^<details class="rule" id="rule-[0-9]*" open>' "$H")" -le 5 ]
 check "the page ends (not cut)" grep -q '</html>' "$H"
-echo "1..$n"
-[ "$fails" -eq 0 ]
+tap_end

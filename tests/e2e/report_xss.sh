@@ -9,15 +9,8 @@
 set -u
 : "${LLMTRAIL_BUILDDIR:?}"
 gen="$LLMTRAIL_BUILDDIR/tests/e2e/report_gen"
-chromium=${CHROMIUM:-}
-for c in /usr/bin/chromium /usr/bin/chromium-browser /usr/bin/google-chrome; do
-	[ -z "$chromium" ] && [ -x "$c" ] && chromium=$c
-done
-if [ -z "$chromium" ]; then
-	echo "1..0 # SKIP chromium not installed (set CHROMIUM=/path/to/chromium)"
-	exit 0
-fi
-
+: "${LLMTRAIL_SRCDIR:?}"
+. "$LLMTRAIL_SRCDIR/tests/e2e/chromium_lib.sh"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT INT TERM
 n=0
