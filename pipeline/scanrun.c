@@ -1200,6 +1200,16 @@ static lt_status ensure_dir(const char *dir, lt_error *err)
 	return lt_error_set(err, LT_EFATAL, "cannot create output folder %s: %s", dir, strerror(errno));
 }
 
+/* A second replay of the scan's events, headers only, with the scan's
+ * filter: the same events, so the same seq per event. */
+static lt_status open_headers(scan *s, replay **rp, lt_error *err)
+{
+	replay_filter f;
+	scan_filter(s, &f);
+	f.flags = REPLAY_HEADERS_ONLY;
+	return replay_new(s->c, &f, rp, err);
+}
+
 /* Calls each(ctx, ev) for the replay's events in order until the replay
  * ends or each says stop (LT_EITEM: done, not an error); err from the
  * replay or from each. */
@@ -1259,11 +1269,8 @@ static lt_status write_timeline(scan *s, const char *dir, lt_error *err)
 	char path[PATH_MAX], tmp[PATH_MAX + 8];
 	snprintf(path, sizeof path, "%s/timeline.csv", dir);
 	snprintf(tmp, sizeof tmp, "%s.tmp", path);
-	replay_filter f;
-	scan_filter(s, &f);
-	f.flags = REPLAY_HEADERS_ONLY;
 	replay *rp = NULL;
-	if (replay_new(s->c, &f, &rp, err) != LT_OK)
+	if (open_headers(s, &rp, err) != LT_OK)
 		return err->status;
 	FILE *out = fopen(tmp, "wb");
 	if (out == NULL) {
@@ -1298,11 +1305,8 @@ static lt_status resolve_uids(scan *s, lt_error *err)
 {
 	if (report_uids_pending(s->r) == 0)
 		return LT_OK;
-	replay_filter f;
-	scan_filter(s, &f);
-	f.flags = REPLAY_HEADERS_ONLY;
 	replay *rp = NULL;
-	if (replay_new(s->c, &f, &rp, err) != LT_OK)
+	if (open_headers(s, &rp, err) != LT_OK)
 		return err->status;
 	lt_status st = each_header(rp, uid_of, s->r, err);
 	replay_free(rp);
