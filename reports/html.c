@@ -133,8 +133,7 @@ static const char css[] =
 	".grid2{display:grid;grid-template-columns:repeat(auto-fit,minmax(300px,1fr));gap:18px}\n"
 	"table{border-collapse:collapse;width:100%;margin:6px 0 10px;font-size:13px}\n"
 	"th,td{border-bottom:1px solid var(--line);padding:4px 8px;text-align:left;"
-	"vertical-align:top;overflow-wrap:break-word}\n"
-	"td.mono,td.hash,td.file{overflow-wrap:anywhere}\n"
+	"vertical-align:top;overflow-wrap:anywhere}\n"
 	"th{background:#f1f3f6;font-weight:600;white-space:nowrap}\n"
 	".num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}\n"
 	".mono,code{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:12px}\n"
@@ -178,6 +177,7 @@ static const char css[] =
 	"svg.chart{width:100%;height:auto;max-height:320px;display:block}\n"
 	".chartbox{display:grid;grid-template-columns:minmax(0,3fr) minmax(220px,1fr);gap:18px;"
 	"align-items:start}\n"
+	".tw{overflow-x:auto}\n"
 	".numbers{max-height:300px;overflow:auto;border:1px solid var(--line);border-radius:4px}\n"
 	".numbers table{margin:0}.numbers th{white-space:nowrap}"
 	".numbers th.w{white-space:normal;overflow-wrap:break-word;min-width:4em}\n"
@@ -369,7 +369,7 @@ static void summary(const hw *w)
 	card(w, report_nfindings(r), "findings");
 	card(w, fired, "rules fired");
 	card(w, report_nrules(r), "rules loaded");
-	card(w, report_nproblems(r), "problems");
+	card(w, report_nproblems_serious(r), "evidence problems"); /* as stdout and the header count them */
 	fputs("</div>\n", w->out);
 	int64_t first, last;
 	report_time_range(r, &first, &last);
@@ -869,9 +869,11 @@ static bool numeric(rpt_str s)
 	return true;
 }
 
+/* A dashboard table may have many columns: it scrolls in its own box
+ * rather than widening the page. */
 static void table_rows(const hw *w, const rpt_table *t)
 {
-	fputs("<table><tr>", w->out);
+	fputs("<div class=\"tw\"><table><tr>", w->out);
 	for (size_t c = 0; c < t->ncols; c++) {
 		fputs("<th>", w->out);
 		h(w, t->cols[c]);
@@ -889,7 +891,7 @@ static void table_rows(const hw *w, const rpt_table *t)
 		}
 		fputs("</tr>\n", w->out);
 	}
-	fputs("</table>\n", w->out);
+	fputs("</table></div>\n", w->out);
 	if (t->nrows > shown)
 		fprintf(w->out, "<p class=\"muted\">%zu more rows not shown.</p>\n", t->nrows - shown);
 }

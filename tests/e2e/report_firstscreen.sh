@@ -58,6 +58,7 @@ f.addEventListener('load', function () {
       th = Math.max(th, e.getBoundingClientRect().height);
   });
   lines.push('th ' + Math.round(th));
+  lines.push('page ' + d.documentElement.scrollWidth);
   document.getElementById('out').textContent = lines.join('\n');
 });
 </script></body></html>
@@ -78,6 +79,8 @@ for width in 1366 1920; do
 	done
 	h=$(awk '$1 == "label" { print $2 }' "$T/m.$width")
 	check "$width px: no badge, control status, stage or rule outcome wraps (tallest ${h:-?} px)" [ "${h:-99}" -le 24 ]
+	h=$(awk '$1 == "page" { print $2 }' "$T/m.$width")
+	check "$width px: the page is no wider than the window (${h:-?} px: no sideways scrolling)" [ "${h:-99999}" -le "$width" ]
 	h=$(awk '$1 == "th" { print $2 }' "$T/m.$width")
 	check "$width px: no column header wraps (tallest ${h:-?} px: one line and padding)" [ "${h:-99}" -le 32 ]
 	if [ -n "${LLMTRAIL_KEEP_SHOTS:-}" ]; then
