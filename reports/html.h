@@ -36,7 +36,7 @@
 #define HTML_MAX_FINDING_ROWS 200
 #define HTML_MAX_RULE_BLOCKS 500 /* rules with a block; the rest only in the by-rule table */
 #define HTML_OPEN_RULES 5        /* rule blocks shown expanded (the worst first) */
-#define HTML_OPEN_INDEX 30       /* the by-rule table starts expanded up to this many rules */
+#define HTML_OPEN_INDEX 100      /* the by-rule table starts expanded up to this many rules */
 #define HTML_MAX_PAGE_BYTES ((size_t)6 << 20) /* what tests hold the page to with 10,000+ findings */
 #define HTML_MAX_EVENTS 10
 #define HTML_MAX_ROWS 5000

@@ -38,7 +38,7 @@ B=$(wc -c <"$H")
 echo "# $F findings: report.html is $B bytes"
 check "report.html stays under 6 MiB ($B bytes)" [ "$B" -lt 6291456 ]
 check "the findings start with counts per level, linked" grep -q '<p class="levels"><a href="#findings-' "$H"
-check "... and a by-rule table linking each rule's block" grep -q '<summary>By rule: [0-9,]* rules</summary>' "$H"
+check "... and a by-rule table linking each rule's block, open" grep -q '<details class="byrule" open><summary>By rule: [0-9,]* rules</summary>' "$H"
 rows=$(grep -c '^<tr><td><span class="badge lv-[a-z]*">[a-z]*</span></td><td><a href="#rule-' "$H")
 blocks=$(grep -c '^<details class="rule" id="rule-' "$H")
 check "one by-rule row per rule block ($rows rows, $blocks blocks)" [ "$rows" -eq "$blocks" ]
