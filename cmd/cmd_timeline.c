@@ -4,10 +4,10 @@
  * Reads the case through the replay cursor (headers only: no decompression)
  * and writes one line per event with the header fields and provenance
  * (evidence file, member, line). Every cell comes from evidence, so each
- * format escapes for its sink: CSV per RFC 4180 with formula-injection
- * neutralisation (a cell starting with = + - @ TAB or CR gets a leading
- * apostrophe), JSONL through json_write_string, and the table with control
- * characters shown as \xNN.
+ * format escapes for its sink: CSV by the report's timeline.csv writer
+ * (reports/csv.h: the same columns, RFC 4180, formula neutralisation;
+ * --columns does not apply), JSONL through json_write_string, and the table
+ * with control characters shown as \xNN.
  */
 #include "config.h"
 
@@ -26,6 +26,7 @@
 #include "common/ltime.h"
 #include "ingest/json.h"
 #include "store/case.h"
+#include "reports/csv.h"
 #include "store/replay.h"
 
 static const cli_option options[] = {
@@ -33,7 +34,7 @@ static const cli_option options[] = {
 	{"until", 0, "TIME", "only events before TIME (ISO-8601)"},
 	{"source", 0, "SOURCE", "only events from SOURCE (cloudtrail|invocation|kb-log)"},
 	FILTER_CLI_OPTION_ROWS
-	{"format", 'f', "FORMAT", "csv, jsonl or table (default: table)"},
+	{"format", 'f', "FORMAT", "csv (the report's timeline.csv columns), jsonl or table (default: table)"},
 	{"columns", 0, "LIST", "columns to print, comma-separated (time,source,action,principal,source_ip,user_agent,region,model,error_code,uid,file,member,line,credential; default: all, or a compact set on a terminal)"},
 	{NULL, 0, NULL, NULL},
 };
@@ -173,18 +174,6 @@ static void cells(const event *ev, ev_str out[C_COUNT], char *timebuf, char *lin
 	out[C_CREDENTIAL] = (ev->flags & EV_F_BEARER_TOKEN) ? ev_str_from("bedrock-api-key", 15) : EV_STR_NULL;
 }
 
-/* RFC 4180 cell (lt_csv_cell). Its text is first escaped as for the terminal
- * (textesc.h: controls, bidi and invalid bytes as visible escapes, backslash
- * doubled, since a CSV is read in terminals and line tools too: one record,
- * one line). */
-static lt_status csv_cell(buf *b, ev_str s, buf *tmp)
-{
-	buf_reset(tmp);
-	if (case_escape_text(tmp, s.p ? s.p : "", s.n) != LT_OK)
-		return LT_EFATAL;
-	return lt_csv_cell(b, tmp->data ? tmp->data : "", tmp->len, LT_CSV_QUOTE_SPACE);
-}
-
 /* Code points in the n bytes at p (escaped text: valid UTF-8). */
 static size_t cps(const char *p, size_t n)
 {
@@ -246,11 +235,7 @@ static lt_status format_line(buf *b, const tl_ctx *ctx, const ev_str c[C_COUNT],
 		st = buf_putc(b, '{');
 	for (size_t k = 0; k < ctx->ncols && st == LT_OK; k++) {
 		int i = ctx->cols[k];
-		if (fmt == TL_CSV) {
-			st = k ? buf_putc(b, ',') : LT_OK;
-			if (st == LT_OK)
-				st = csv_cell(b, c[i], tmp);
-		} else if (fmt == TL_JSONL) {
+		if (fmt == TL_JSONL) {
 			st = buf_printf(b, "%s\"%s\":", k ? "," : "", col_names[i]);
 			if (st == LT_OK && i == C_LINE)
 				st = buf_append(b, c[i].p, c[i].n);
@@ -265,7 +250,7 @@ static lt_status format_line(buf *b, const tl_ctx *ctx, const ev_str c[C_COUNT],
 	if (st == LT_OK && fmt == TL_JSONL)
 		st = buf_putc(b, '}');
 	if (st == LT_OK)
-		st = fmt == TL_CSV ? buf_append(b, "\r\n", 2) : buf_putc(b, '\n');
+		st = buf_putc(b, '\n');
 	return st;
 }
 
@@ -278,18 +263,39 @@ static lt_status header_line(buf *b, const tl_ctx *ctx)
 	for (size_t k = 0; k < ctx->ncols && st == LT_OK; k++) {
 		int i = ctx->cols[k];
 		if (k)
-			st = fmt == TL_CSV ? buf_putc(b, ',') : buf_append(b, "  ", 2);
+			st = buf_append(b, "  ", 2);
 		const char *p = col_names[i];
 		for (; st == LT_OK && *p; p++)
-			st = buf_putc(b, fmt == TL_CSV ? *p : (char)(*p >= 'a' && *p <= 'z' ? *p - 32 : *p));
+			st = buf_putc(b, (char)(*p >= 'a' && *p <= 'z' ? *p - 32 : *p));
 		for (size_t w = strlen(col_names[i]); ctx->aligned && k + 1 < ctx->ncols && st == LT_OK &&
 		                                      w < (size_t)col_shape[i].width;
 		     w++)
 			st = buf_putc(b, ' ');
 	}
 	if (st == LT_OK)
-		st = fmt == TL_CSV ? buf_append(b, "\r\n", 2) : buf_putc(b, '\n');
+		st = buf_putc(b, '\n');
 	return st;
+}
+
+/* The CSV is the report's timeline.csv layout, by its writer (reports/csv.h):
+ * one layout for both, so a tool reads either. */
+static lt_status csv_events(replay *r, uint64_t *shown, lt_error *err)
+{
+	report_csv *csv = report_csv_begin(stdout, err);
+	if (csv == NULL)
+		return LT_EFATAL;
+	lt_status st = LT_OK;
+	const event *ev = NULL;
+	while (st == LT_OK && (st = replay_next(r, &ev, err)) != LT_EFATAL && ev != NULL) {
+		rpt_event_in rev;
+		report_csv_event(ev, &rev);
+		(*shown)++;
+		st = report_csv_row(csv, &rev, NULL, 0, err);
+	}
+	if (st != LT_EFATAL && st != LT_EFILE)
+		st = LT_OK;
+	lt_status es = report_csv_end(csv, err);
+	return st == LT_OK ? es : st;
 }
 
 static int print_events(case_db *c, void *vctx)
@@ -307,10 +313,10 @@ static int print_events(case_db *c, void *vctx)
 	buf b, tmp;
 	buf_init(&b, 0);
 	buf_init(&tmp, 0);
-	lt_status st = header_line(&b, ctx);
-	const event *ev = NULL;
 	uint64_t shown = 0;
-	while (st == LT_OK) {
+	lt_status st = ctx->format == TL_CSV ? csv_events(r, &shown, &err) : header_line(&b, ctx);
+	const event *ev = NULL;
+	while (st == LT_OK && ctx->format != TL_CSV) {
 		lt_status rs = replay_next(r, &ev, &err);
 		if (rs == LT_EFATAL) {
 			st = rs;
@@ -363,6 +369,11 @@ static int run(const command *self, int argc, char **argv)
 		return code;
 	if (ctx.f.since_us >= ctx.f.until_us) {
 		fprintf(stderr, "llmtrail timeline: --since must be before --until\n");
+		return LT_EXIT_USAGE;
+	}
+	if (ctx.format == TL_CSV && ctx.ncols > 0) {
+		fprintf(stderr, "llmtrail timeline: --columns applies to the table and jsonl; --format csv writes the "
+		                "report's timeline.csv columns (docs/outputs.md)\n");
 		return LT_EXIT_USAGE;
 	}
 	filteropt_to_replay(ctx.match, &ctx.f);

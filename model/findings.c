@@ -40,6 +40,14 @@ typedef struct fnd {
 	uint64_t last_event_key; /* the last event's event_key */
 } fnd;
 
+/* A listed uid still to learn: the slot of finding's event_uids that a
+ * counted-only event (a correlation's, hit without its header) holds until
+ * findings_resolve_uid gives its uid. */
+typedef struct pending_uid {
+	uint64_t seq;
+	size_t finding, slot;
+} pending_uid;
+
 typedef struct hitnode {
 	size_t rule;
 	uint64_t next; /* node index + 1, 0 = end */
@@ -57,6 +65,10 @@ struct findings {
 	hitnode *nodes;
 	size_t nnodes, nodes_alloc;
 	size_t uids_total; /* event uids listed over all findings */
+	pending_uid *pend; /* sorted by seq once resolving starts */
+	size_t npend, pend_alloc, pend_next;
+	bool pend_sorted;
+	bool uids_final; /* resolved: a uid-less event is counted omitted */
 };
 
 findings *findings_new(const rpt_options *o)
@@ -87,6 +99,7 @@ void findings_free(findings *fs)
 	arena_free(fs->a);
 	free(fs->v);
 	free(fs->nodes);
+	free(fs->pend);
 	strmap_free(fs->latest);
 	strmap_free(fs->byuid);
 	hitlog_free(fs->byseq);
@@ -528,11 +541,29 @@ static lt_status open_finding(findings *fs, size_t rule, const rpt_pair *g, size
 	return LT_OK;
 }
 
-/* Lists the event's uid on the finding, within RPT_MAX_EVENT_UIDS per
- * finding and RPT_EVENT_UIDS_TOTAL over all; else counts it omitted. */
-static lt_status list_uid(findings *fs, fnd *f, rpt_str uid)
+static bool add_pending(findings *fs, uint64_t seq, size_t finding, size_t slot)
 {
-	if (uid.n == 0 || f->pub.nevent_uids >= RPT_MAX_EVENT_UIDS || fs->uids_total >= RPT_EVENT_UIDS_TOTAL) {
+	if (fs->npend == fs->pend_alloc) {
+		size_t na = fs->pend_alloc ? fs->pend_alloc * 2 : 64;
+		pending_uid *np = realloc(fs->pend, na * sizeof *np);
+		if (np == NULL)
+			return false;
+		fs->pend = np;
+		fs->pend_alloc = na;
+	}
+	fs->pend[fs->npend++] = (pending_uid){seq, finding, slot};
+	return true;
+}
+
+/* Lists the event's uid on the finding, within RPT_MAX_EVENT_UIDS per
+ * finding and RPT_EVENT_UIDS_TOTAL over all; else counts it omitted. An
+ * event hit without its uid but with its replay seq holds a slot, pending
+ * until findings_resolve_uid. */
+static lt_status list_uid(findings *fs, fnd *f, rpt_str uid, uint64_t seq)
+{
+	bool pending = uid.n == 0 && seq != 0 && !fs->uids_final && !fs->pend_sorted;
+	if ((uid.n == 0 && !pending) || f->pub.nevent_uids >= RPT_MAX_EVENT_UIDS ||
+	    fs->uids_total >= RPT_EVENT_UIDS_TOTAL) {
 		f->pub.event_uids_omitted++;
 		return LT_OK;
 	}
@@ -549,8 +580,13 @@ static lt_status list_uid(findings *fs, fnd *f, rpt_str uid)
 		f->uid_alloc = na;
 		f->pub.event_uids = nu;
 	}
-	if (!copy_str(fs->a, uid, &f->uids[f->pub.nevent_uids]))
+	if (pending) {
+		f->uids[f->pub.nevent_uids] = rpt_sn(NULL, 0);
+		if (!add_pending(fs, seq, (size_t)(f - fs->v), f->pub.nevent_uids))
+			return LT_EFATAL;
+	} else if (!copy_str(fs->a, uid, &f->uids[f->pub.nevent_uids])) {
 		return LT_EFATAL;
+	}
 	f->pub.nevent_uids++;
 	fs->uids_total++;
 	return LT_OK;
@@ -567,7 +603,7 @@ static lt_status append_event(findings *fs, fnd *f, const rpt_event_in *ev,
 	}
 	f->last_event_key = key;
 	f->pub.count++;
-	if (list_uid(fs, f, ev->uid) != LT_OK)
+	if (list_uid(fs, f, ev->uid, ev->seq) != LT_OK)
 		return LT_EFATAL;
 	if (ev->time_us < f->pub.first_us)
 		f->pub.first_us = ev->time_us;
@@ -666,4 +702,58 @@ lt_status findings_add_hit(findings *fs, size_t rule, const rpt_pair *group, siz
 	if (append_event(fs, &fs->v[idx], ev, matches, nmatches) != LT_OK)
 		return lt_error_set(err, LT_EFATAL, "report: out of memory");
 	return index_hit(fs, rule, ev, err);
+}
+
+static int pending_cmp(const void *a, const void *b)
+{
+	const pending_uid *x = a, *y = b;
+	if (x->seq != y->seq)
+		return x->seq < y->seq ? -1 : 1;
+	if (x->finding != y->finding)
+		return x->finding < y->finding ? -1 : 1;
+	return x->slot < y->slot ? -1 : x->slot > y->slot;
+}
+
+size_t findings_uids_pending(findings *fs)
+{
+	if (!fs->pend_sorted && fs->npend > 1)
+		qsort(fs->pend, fs->npend, sizeof *fs->pend, pending_cmp);
+	fs->pend_sorted = true;
+	return fs->npend - fs->pend_next;
+}
+
+lt_status findings_resolve_uid(findings *fs, uint64_t seq, rpt_str uid)
+{
+	while (fs->pend_next < fs->npend && fs->pend[fs->pend_next].seq < seq)
+		fs->pend_next++; /* a seq never given: its slot stays empty, counted omitted at the end */
+	for (; fs->pend_next < fs->npend && fs->pend[fs->pend_next].seq == seq; fs->pend_next++) {
+		const pending_uid *p = &fs->pend[fs->pend_next];
+		fnd *f = &fs->v[p->finding];
+		if (uid.n && !copy_str(fs->a, uid, &f->uids[p->slot]))
+			return LT_EFATAL;
+	}
+	return LT_OK;
+}
+
+void findings_uids_resolved(findings *fs)
+{
+	fs->uids_final = true;
+	if (fs->npend == 0)
+		return;
+	for (size_t i = 0; i < fs->n; i++) {
+		fnd *f = &fs->v[i];
+		size_t k = 0;
+		for (size_t j = 0; j < f->pub.nevent_uids; j++) {
+			if (f->uids[j].n)
+				f->uids[k++] = f->uids[j];
+			else
+				f->pub.event_uids_omitted++;
+		}
+		fs->uids_total -= f->pub.nevent_uids - k;
+		f->pub.nevent_uids = k;
+	}
+	free(fs->pend);
+	fs->pend = NULL;
+	fs->npend = fs->pend_alloc = fs->pend_next = 0;
+	fs->pend_sorted = false;
 }

@@ -41,6 +41,17 @@ lt_status findings_add_hit(findings *fs, size_t rule, const rpt_pair *group, siz
                            const rpt_event_in *ev, const rpt_match_in *matches, size_t nmatches,
                            bool *opened, lt_error *err) LT_WUR;
 
+/* Event uids to learn after the replay: an event hit without its uid but
+ * with its replay seq (a correlation's counted-only events) holds its place
+ * in event_uids. findings_uids_pending says how many (and sorts them: call
+ * it first); findings_resolve_uid gives the uid of the event with that seq,
+ * in ascending seq (a replay's order); findings_uids_resolved ends it,
+ * counting the places never given a uid in event_uids_omitted. Until then a
+ * pending place is an empty string. LT_EFATAL out of memory. */
+size_t findings_uids_pending(findings *fs);
+lt_status findings_resolve_uid(findings *fs, uint64_t seq, rpt_str uid) LT_WUR;
+void findings_uids_resolved(findings *fs);
+
 size_t findings_count(const findings *fs);
 const rpt_finding *findings_get(const findings *fs, size_t i);
 uint64_t findings_dropped(const findings *fs);

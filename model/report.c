@@ -47,7 +47,7 @@ struct report {
 	rpt_options opt;
 	arena *a;
 	rpt_run run;
-	vec packs, rules, evidence, problems, integrity, tables, charts, buckets, incidents, controls;
+	vec packs, rules, evidence, problems, integrity, tables, charts, buckets, incidents, controls, periods;
 	strmap *evidence_paths;
 	findings *fs;
 	int64_t first_us, last_us;
@@ -152,7 +152,7 @@ void report_free(report *r)
 	if (r == NULL)
 		return;
 	vec *all[] = {&r->packs, &r->rules, &r->evidence, &r->problems, &r->integrity,
-	              &r->tables, &r->charts, &r->buckets, &r->incidents, &r->controls};
+	              &r->tables, &r->charts, &r->buckets, &r->incidents, &r->controls, &r->periods};
 	for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
 		free(all[i]->v);
 	findings_free(r->fs);
@@ -595,6 +595,20 @@ lt_status report_add_integrity(report *r, const char *object, const char *check,
 	return LT_OK;
 }
 
+static bool dup_strs(report *r, rpt_strs in, rpt_strs *out);
+
+lt_status report_add_period(report *r, const rpt_period *in, lt_error *err)
+{
+	rpt_period *p = vec_push(&r->periods, sizeof *p);
+	if (p == NULL)
+		return oom(err);
+	*p = *in;
+	if (!dup_s(r, in->account, &p->account) || !dup_s(r, in->region, &p->region) ||
+	    !dup_strs(r, in->silent_list, &p->silent_list) || !dup_strs(r, in->dark_list, &p->dark_list))
+		return oom(err);
+	return LT_OK;
+}
+
 /* ---- controls ------------------------------------------------------------ */
 
 const char *rpt_control_status_name(rpt_control_status s)
@@ -618,7 +632,6 @@ static bool dup_pairs(report *r, const rpt_pair *in, size_t n, const rpt_pair **
 	return true;
 }
 
-static bool dup_strs(report *r, rpt_strs in, rpt_strs *out);
 
 lt_status report_add_control(report *r, const rpt_control *in, lt_error *err)
 {
@@ -771,6 +784,11 @@ size_t report_nfindings(const report *r) { return findings_count(r->fs); }
 const rpt_finding *report_finding(const report *r, size_t i) { return findings_get(r->fs, i); }
 uint64_t report_findings_dropped(const report *r) { return findings_dropped(r->fs); }
 size_t report_nintegrity(const report *r) { return r->integrity.n; }
+size_t report_nperiods(const report *r) { return r->periods.n; }
+const rpt_period *report_period(const report *r, size_t i)
+{
+	return VEC_GET(r, periods, rpt_period, i);
+}
 size_t report_nincidents(const report *r) { return r->incidents.n; }
 const rpt_incident *report_incident(const report *r, size_t i)
 {
@@ -1043,6 +1061,21 @@ size_t *report_rules_order(const report *r)
 size_t report_event_rules(report *r, const rpt_event_in *ev, size_t *rules, size_t max)
 {
 	return findings_event_rules(r->fs, ev, rules, max);
+}
+
+size_t report_uids_pending(report *r)
+{
+	return findings_uids_pending(r->fs);
+}
+
+lt_status report_resolve_uid(report *r, uint64_t seq, rpt_str uid)
+{
+	return findings_resolve_uid(r->fs, seq, uid);
+}
+
+void report_uids_resolved(report *r)
+{
+	findings_uids_resolved(r->fs);
 }
 
 lt_status report_event_rules_status(const report *r, lt_error *err)

@@ -207,6 +207,10 @@ lt_status report_chart_add_series(report *r, size_t chart, const char *name,
 lt_status report_add_integrity(report *r, const char *object, const char *check, rpt_check status,
                                const char *detail, lt_error *err) LT_WUR;
 
+/* One account/region's period (strings copied). LT_EFATAL out of memory. */
+struct rpt_period;
+lt_status report_add_period(report *r, const struct rpt_period *in, lt_error *err) LT_WUR;
+
 /* A finding's assessment (analyzers/audit/incident.h): confidence 0..1 and the
  * reason for its level. LT_EITEM for a bad index. */
 lt_status report_assess_finding(report *r, size_t finding, double confidence, const char *reason,
@@ -335,6 +339,18 @@ typedef struct rpt_integrity {
 	rpt_check status;
 } rpt_integrity;
 
+/* The period one account and region covers (analyzers/audit/period.h):
+ * its first and last event, events per source, and its gaps. */
+typedef struct rpt_period {
+	rpt_str account, region;   /* "" when the events do not say */
+	int64_t first_us, last_us;
+	uint64_t cloudtrail, invocation, other; /* events by source */
+	uint64_t silent_hours;     /* UTC hours with CloudTrail runtime calls and no invocation-log record */
+	uint64_t dark_days;        /* UTC days between first and last with no CloudTrail event */
+	rpt_strs silent_list;      /* the first of them, "2026-03-10T02" (the rest counted) */
+	rpt_strs dark_list;        /* "2026-03-11" */
+} rpt_period;
+
 typedef struct rpt_table {
 	rpt_str title;
 	size_t ncols;
@@ -387,6 +403,8 @@ const rpt_finding *report_finding(const report *r, size_t i);
 uint64_t report_findings_dropped(const report *r); /* hits past max_findings */
 size_t report_nintegrity(const report *r);
 const rpt_integrity *report_integrity(const report *r, size_t i);
+size_t report_nperiods(const report *r);
+const rpt_period *report_period(const report *r, size_t i);
 size_t report_ntables(const report *r);
 const rpt_table *report_table(const report *r, size_t i);
 size_t report_ncharts(const report *r);
@@ -471,5 +489,17 @@ size_t report_event_rules(report *r, const rpt_event_in *ev, size_t *rules, size
 /* LT_EFATAL when report_event_rules could not read the hit log back (its
  * temporary file); err says why. Check it after the last row. */
 lt_status report_event_rules_status(const report *r, lt_error *err) LT_WUR;
+
+/* A finding's event_uids lists every event it covers, also those a
+ * correlation only counted (hit with their seq and no header): their uids
+ * are learnt after the replay, in one pass over the event headers.
+ * report_uids_pending says how many are to learn (call it first);
+ * report_resolve_uid gives the uid of the replayed event seq, in ascending
+ * seq; report_uids_resolved ends it (places never given a uid are counted in
+ * event_uids_omitted). Until then a pending uid is an empty string.
+ * LT_EFATAL out of memory. */
+size_t report_uids_pending(report *r);
+lt_status report_resolve_uid(report *r, uint64_t seq, rpt_str uid) LT_WUR;
+void report_uids_resolved(report *r);
 
 #endif

@@ -162,8 +162,8 @@ typedef struct rpt_finding {
 	size_t nevents;        /* kept; count - nevents were counted only */
 	const rpt_str *event_uids; /* every event's uid, in hit order (capped: RPT_MAX_EVENT_UIDS) */
 	size_t nevent_uids;
-	uint64_t event_uids_omitted; /* events past the caps, or hit without their uid (a
-	                                correlation's counted-only events) */
+	uint64_t event_uids_omitted; /* events past the caps, or without a uid (a
+	                                correlation's counted-only events get theirs after the replay: report_resolve_uid) */
 	double confidence;     /* 0..1; -1 until report_assess_finding */
 	rpt_str level_reason;  /* why its level (and confidence); empty until assessed */
 } rpt_finding;

@@ -39,6 +39,7 @@
 #include "analyzers/audit/incident.h"
 #include "analyzers/audit/metrics.h"
 #include "analyzers/audit/metrics_report.h"
+#include "analyzers/audit/period.h"
 #include "analyzers/audit/policy.h"
 #include "analyzers/audit/reconcile.h"
 #include "analyzers/sigma/sigma.h"
@@ -55,6 +56,7 @@
 #include "reports/html.h"
 #include "reports/jsonl.h"
 #include "reports/junit.h"
+#include "reports/listcsv.h"
 #include "reports/manifest.h"
 #include "reports/markdown.h"
 #include "reports/reportset.h"
@@ -286,6 +288,7 @@ typedef struct scan {
 	uint64_t stored_used; /* events matched with the detection the index stored */
 	policy *pol;          /* --policy, and its controls' evaluation (NULL: none) */
 	controls *ctl;
+	period *period; /* the period per account/region and its gaps */
 	manifest_key *sign_key; /* --sign (NULL: unsigned) */
 	char manifest_digest[65];
 } scan;
@@ -295,44 +298,6 @@ static void say_error(const char *prefix, const lt_error *err)
 	char msg[LT_ERROR_PATH_MAX * 2 + LT_ERROR_MSG_MAX + 64];
 	lt_error_format(err, msg, sizeof msg);
 	log_error("%s: %s", prefix, msg);
-}
-
-static rpt_str str_of(ev_str s)
-{
-	return rpt_sn(s.p, s.n);
-}
-
-/* The header and provenance of ev. seq stays 0: only the scan's own replay
- * sets it (hits on an event with a seq are kept by it; an event of another
- * replay has a seq that means nothing in the timeline). */
-static void event_to_report(const event *ev, rpt_event_in *out)
-{
-	rpt_event_init(out);
-	out->time_us = ev->time_us;
-	out->source = rpt_s(ev_source_name(ev->source));
-	out->uid = str_of(ev->uid);
-	out->request_id = str_of(ev->request_id);
-	out->action = str_of(ev->action);
-	out->service = str_of(ev->service);
-	out->principal = str_of(ev->principal);
-	out->access_key = str_of(ev->access_key);
-	out->bearer_token = (ev->flags & EV_F_BEARER_TOKEN) != 0;
-	out->account = str_of(ev->account);
-	out->region = str_of(ev->region);
-	out->source_ip = str_of(ev->source_ip);
-	out->user_agent = str_of(ev->user_agent);
-	out->model = str_of(ev->model);
-	out->error_code = str_of(ev->error_code);
-	out->guardrail_action = str_of(ev->guardrail_action);
-	out->input_tokens = ev->input_tokens;
-	out->output_tokens = ev->output_tokens;
-	out->latency_ms = ev->latency_ms;
-	if (ev->prov != NULL) {
-		out->evidence = rpt_s(ev->prov->evidence);
-		out->member = rpt_s(ev->prov->member);
-		out->member_sha256 = rpt_s(ev->prov->sha256);
-	}
-	out->line = ev->line;
 }
 
 /* ---- rules --------------------------------------------------------------- */
@@ -858,7 +823,7 @@ static bool lookup_event(case_db *c, const sigma_corr_event *ce, replay **rp, rp
 		return false;
 	while (replay_next(*rp, &ev, &err) != LT_EFATAL && ev != NULL) {
 		if (ev->source == ce->source && ev->time_us == ce->time_us && ev->tie == ce->tie) {
-			event_to_report(ev, e);
+			report_csv_event(ev, e);
 			return true;
 		}
 	}
@@ -989,7 +954,7 @@ static lt_status replay_case(scan *s, lt_error *err)
 		if (st != LT_OK && lost++ < SCAN_MAX_RULE_ERRORS_SHOWN)
 			say_error("replay", &e);
 		hit_ctx h = {s, ev, {0}, LT_OK};
-		event_to_report(ev, &h.rev);
+		report_csv_event(ev, &h.rev);
 		h.rev.seq = ev->seq; /* hits on it are kept by its place in this replay */
 		atomic_store_explicit(&pc.main_seq, ev->seq, memory_order_relaxed);
 		const prepared *pp = ev->user;
@@ -1013,6 +978,10 @@ static lt_status replay_case(scan *s, lt_error *err)
 			break;
 		}
 		if (s->ctl != NULL && controls_add(s->ctl, ev, err) != LT_OK) {
+			st = LT_EFATAL;
+			break;
+		}
+		if (period_add(s->period, ev, err) != LT_OK) {
 			st = LT_EFATAL;
 			break;
 		}
@@ -1237,6 +1206,60 @@ static lt_status ensure_dir(const char *dir, lt_error *err)
 	return lt_error_set(err, LT_EFATAL, "cannot create output folder %s: %s", dir, strerror(errno));
 }
 
+/* A second replay of the scan's events, headers only, with the scan's
+ * filter: the same events, so the same seq per event. */
+static lt_status open_headers(scan *s, replay **rp, lt_error *err)
+{
+	replay_filter f;
+	scan_filter(s, &f);
+	f.flags = REPLAY_HEADERS_ONLY;
+	return replay_new(s->c, &f, rp, err);
+}
+
+/* Calls each(ctx, ev) for the replay's events in order until the replay
+ * ends or each says stop (LT_EITEM: done, not an error); err from the
+ * replay or from each. */
+typedef lt_status (*header_fn)(void *ctx, const event *ev, lt_error *err);
+static lt_status each_header(replay *rp, header_fn each, void *ctx, lt_error *err)
+{
+	for (;;) {
+		const event *ev = NULL;
+		lt_error e;
+		lt_error_clear(&e);
+		if (replay_next(rp, &ev, &e) == LT_EFATAL) {
+			*err = e;
+			return LT_EFATAL;
+		}
+		if (ev == NULL)
+			return LT_OK;
+		lt_status st = each(ctx, ev, err);
+		if (st != LT_OK)
+			return st == LT_EITEM ? LT_OK : st;
+	}
+}
+
+typedef struct tl_row {
+	scan *s;
+	report_csv *csv;
+} tl_row;
+
+static lt_status timeline_row(void *ctx, const event *ev, lt_error *err)
+{
+	tl_row *t = ctx;
+	rpt_event_in rev;
+	report_csv_event(ev, &rev);
+	rev.seq = ev->seq;
+	return report_csv_row_hit(t->csv, t->s->r, &rev, t->s->o->full_timeline, err);
+}
+
+static lt_status uid_of(void *ctx, const event *ev, lt_error *err)
+{
+	report *r = ctx;
+	if (report_resolve_uid(r, ev->seq, rpt_sn(ev->uid.p, ev->uid.n)) != LT_OK)
+		return lt_error_set(err, LT_EFATAL, "out of memory while listing the findings' event uids");
+	return report_uids_pending(r) > 0 ? LT_OK : LT_EITEM;
+}
+
 /* ---- timeline.csv ---------------------------------------------------------
  *
  * A report's timeline is the findings' timeline: the events some finding or
@@ -1252,35 +1275,17 @@ static lt_status write_timeline(scan *s, const char *dir, lt_error *err)
 	char path[PATH_MAX], tmp[PATH_MAX + 8];
 	snprintf(path, sizeof path, "%s/timeline.csv", dir);
 	snprintf(tmp, sizeof tmp, "%s.tmp", path);
-	replay_filter f;
-	scan_filter(s, &f);
-	f.flags = REPLAY_HEADERS_ONLY;
 	replay *rp = NULL;
-	if (replay_new(s->c, &f, &rp, err) != LT_OK)
+	if (open_headers(s, &rp, err) != LT_OK)
 		return err->status;
 	FILE *out = fopen(tmp, "wb");
 	if (out == NULL) {
 		replay_free(rp);
 		return lt_error_set(err, LT_EFATAL, "cannot write %s: %s", tmp, strerror(errno));
 	}
-	report_csv *csv = report_csv_begin(out, err);
-	lt_status st = csv != NULL ? LT_OK : LT_EFATAL;
-	const event *ev = NULL;
-	while (st == LT_OK) {
-		lt_error e;
-		lt_error_clear(&e);
-		if (replay_next(rp, &ev, &e) == LT_EFATAL) {
-			*err = e;
-			st = LT_EFATAL;
-		} else if (ev == NULL) {
-			break;
-		} else {
-			rpt_event_in rev;
-			event_to_report(ev, &rev);
-			rev.seq = ev->seq;
-			st = report_csv_row_hit(csv, s->r, &rev, s->o->full_timeline, err);
-		}
-	}
+	tl_row row = {s, report_csv_begin(out, err)};
+	report_csv *csv = row.csv;
+	lt_status st = csv != NULL ? each_header(rp, timeline_row, &row, err) : LT_EFATAL;
 	replay_free(rp);
 	if (st == LT_OK)
 		st = report_event_rules_status(s->r, err);
@@ -1298,10 +1303,28 @@ static lt_status write_timeline(scan *s, const char *dir, lt_error *err)
 	return st;
 }
 
+/* The uids of the events correlations only counted (findings.jsonl's
+ * event_uids lists every event a finding covers): one pass over the event
+ * headers with the scan's filter (so the same seq per event), in seq order,
+ * only when some are pending. */
+static lt_status resolve_uids(scan *s, lt_error *err)
+{
+	if (report_uids_pending(s->r) == 0)
+		return LT_OK;
+	replay *rp = NULL;
+	if (open_headers(s, &rp, err) != LT_OK)
+		return err->status;
+	lt_status st = each_header(rp, uid_of, s->r, err);
+	replay_free(rp);
+	report_uids_resolved(s->r);
+	return st;
+}
+
 /* Every file a report set may hold (reports/reportset.h drops stale ones). */
 static const char *const report_files[] = {"report.html", "junit.xml", "findings.jsonl", "incidents.jsonl", "summary.md",
-                                           "timeline.csv", "controls.jsonl", MANIFEST_NAME, MANIFEST_SIG_NAME};
-#define SCAN_SIGNED_FILES 7 /* report_files that manifest.sha256 lists (all but the manifest's own) */
+                                           "timeline.csv", "controls.jsonl", LISTCSV_INTEGRITY, LISTCSV_CUSTODY,
+                                           MANIFEST_NAME, MANIFEST_SIG_NAME};
+#define SCAN_SIGNED_FILES 9 /* report_files that manifest.sha256 lists (all but the manifest's own) */
 
 /* Testing aid: LLMTRAIL_FAIL_REPORT=NAME makes writing NAME fail (EIO), to
  * show that a run failing between two report files leaves the previous set. */
@@ -1328,6 +1351,9 @@ static lt_status write_set(scan *s, const char *dir, lt_error *err)
 		{SCAN_FMT_JSONL, "findings.jsonl", report_write_jsonl},
 		{SCAN_FMT_JSONL, "incidents.jsonl", report_write_incidents_jsonl},
 		{SCAN_FMT_MD, "summary.md", report_write_markdown},
+		/* the full lists the HTML summarises and links to */
+		{SCAN_FMT_HTML, LISTCSV_INTEGRITY, report_write_integrity_csv},
+		{SCAN_FMT_HTML, LISTCSV_CUSTODY, report_write_custody_csv},
 	};
 	for (size_t i = 0; i < sizeof writers / sizeof writers[0]; i++) {
 		if (!(s->o->formats & writers[i].bit))
@@ -1605,7 +1631,7 @@ void scan_run(const char *case_path, const scan_options *o, exit_state *ex)
 		metrics_options_init(&mo);
 		mo.since_us = o->since_us;
 		mo.until_us = o->until_us;
-		if ((s.m = metrics_new(&mo)) == NULL)
+		if ((s.m = metrics_new(&mo)) == NULL || (s.period = period_new()) == NULL)
 			st = lt_error_set(&err, LT_EFATAL, "out of memory");
 	}
 	if (st == LT_OK)
@@ -1616,6 +1642,10 @@ void scan_run(const char *case_path, const scan_options *o, exit_state *ex)
 		st = report_rule_failures(&s, &err);
 	if (st == LT_OK)
 		st = run_builtin(&s, &err);
+	if (st == LT_OK)
+		st = resolve_uids(&s, &err);
+	if (st == LT_OK)
+		st = period_add_to_report(s.period, s.r, &err);
 	if (st == LT_OK)
 		st = add_custody(&s, &err);
 	if (st == LT_OK)
@@ -1649,6 +1679,7 @@ void scan_run(const char *case_path, const scan_options *o, exit_state *ex)
 	free(s.fails);
 	rule_map_free(&s.map);
 	metrics_free(s.m);
+	period_free(s.period);
 	controls_free(s.ctl);
 	policy_free(s.pol);
 	manifest_key_free(s.sign_key);

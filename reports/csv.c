@@ -122,6 +122,41 @@ static lt_status message(buf *out, const rpt_event_in *ev)
 	return cell(out, rpt_sn(m, n));
 }
 
+static rpt_str str_of(ev_str s)
+{
+	return rpt_sn(s.p, s.n);
+}
+
+void report_csv_event(const event *ev, rpt_event_in *out)
+{
+	rpt_event_init(out);
+	out->time_us = ev->time_us;
+	out->source = rpt_s(ev_source_name(ev->source));
+	out->uid = str_of(ev->uid);
+	out->request_id = str_of(ev->request_id);
+	out->action = str_of(ev->action);
+	out->service = str_of(ev->service);
+	out->principal = str_of(ev->principal);
+	out->access_key = str_of(ev->access_key);
+	out->bearer_token = (ev->flags & EV_F_BEARER_TOKEN) != 0;
+	out->account = str_of(ev->account);
+	out->region = str_of(ev->region);
+	out->source_ip = str_of(ev->source_ip);
+	out->user_agent = str_of(ev->user_agent);
+	out->model = str_of(ev->model);
+	out->error_code = str_of(ev->error_code);
+	out->guardrail_action = str_of(ev->guardrail_action);
+	out->input_tokens = ev->input_tokens;
+	out->output_tokens = ev->output_tokens;
+	out->latency_ms = ev->latency_ms;
+	if (ev->prov != NULL) {
+		out->evidence = rpt_s(ev->prov->evidence);
+		out->member = rpt_s(ev->prov->member);
+		out->member_sha256 = rpt_s(ev->prov->sha256);
+	}
+	out->line = ev->line;
+}
+
 lt_status report_csv_head(buf *out, const rpt_event_in *ev)
 {
 	char t[LTIME_BUFSZ] = "";

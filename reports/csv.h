@@ -14,7 +14,9 @@
  * the same rules' ids, in the same order (what a tool joins on).
  * A report's timeline.csv holds the events that some finding or incident
  * references (report_csv_row_hit), not every event of the case: that is
- * `llmtrail timeline --format csv` (or `--full-timeline`).
+ * `llmtrail timeline --format csv` (or `--full-timeline`), written by this
+ * same writer in the same layout (its rules columns are empty: timeline
+ * reads the case, not a scan's findings).
  * Every text cell goes through rtext_csv (formula neutralisation).
  *
  * Nothing is buffered beyond one row: a timeline of any length streams. A
@@ -34,9 +36,16 @@
 
 #include "common/buf.h"
 #include "common/error.h"
+#include "ingest/event.h"
 #include "model/report.h"
 
 typedef struct report_csv report_csv;
+
+/* The row's fields of a replayed event: its header and provenance, borrowed
+ * from ev (valid while ev is). seq stays 0: only the scan's own replay sets
+ * it (hits on an event with a seq are kept by it; an event of another replay
+ * has a seq that means nothing in the timeline). */
+void report_csv_event(const event *ev, rpt_event_in *out);
 
 /* Writes the header. NULL out of memory (err set). */
 report_csv *report_csv_begin(FILE *out, lt_error *err) LT_WUR;

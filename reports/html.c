@@ -22,11 +22,12 @@
 #include <string.h>
 
 #include "common/ltime.h"
+#include "reports/listcsv.h"
 #include "reports/rtext.h"
 #include "reports/svg.h"
 
-#define HTML_DETAIL_BUDGET 1000
-#define HTML_ROW_BUDGET 10000
+#define HTML_DETAIL_BUDGET 500
+#define HTML_ROW_BUDGET 5000
 #define HTML_TOP_N 10
 
 typedef struct hw {
@@ -133,17 +134,17 @@ static const char css[] =
 	"table{border-collapse:collapse;width:100%;margin:6px 0 10px;font-size:13px}\n"
 	"th,td{border-bottom:1px solid var(--line);padding:4px 8px;text-align:left;"
 	"vertical-align:top;overflow-wrap:anywhere}\n"
-	"th{background:#f1f3f6;font-weight:600}\n"
+	"th{background:#f1f3f6;font-weight:600;white-space:nowrap}\n"
 	".num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}\n"
 	".mono,code{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:12px}\n"
 	".hash{word-break:break-all;font-family:ui-monospace,Menlo,Consolas,monospace;font-size:11.5px}\n"
 	".muted{color:var(--muted)}\n"
 	".badge{display:inline-block;padding:1px 8px;border-radius:10px;font-size:11.5px;"
-	"font-weight:650;color:#fff;vertical-align:1px}\n"
+	"font-weight:650;color:#fff;vertical-align:1px;white-space:nowrap}\n"
 	".lv-critical{background:var(--crit)}.lv-high{background:var(--high)}"
 	".lv-medium{background:var(--med)}.lv-low{background:var(--low)}"
 	".lv-informational{background:var(--info)}\n"
-	".oc{display:inline-block;padding:0 6px;border-radius:4px;font-size:12px;border:1px solid}\n"
+	".oc{display:inline-block;padding:0 6px;border-radius:4px;font-size:12px;border:1px solid;white-space:nowrap}\n"
 	".oc-passed{color:#1e6b3a;border-color:#9fd3b0}.oc-fired{color:#a02818;border-color:#f0a79c}"
 	".oc-na{color:#555;border-color:#ccc}.oc-unsupported{color:#8a5a00;border-color:#e8c879}"
 	".oc-failed{color:#fff;background:#a02818;border-color:#a02818}\n"
@@ -162,6 +163,8 @@ static const char css[] =
 	"border-radius:4px;padding:4px 8px;margin:3px 0}\n"
 	".field{font-weight:600;color:#345}\n"
 	".pre{white-space:pre-wrap}\n"
+	".levels a{text-decoration:none;margin-right:12px;color:var(--fg)}\n"
+	"details.byrule>summary{cursor:pointer;font-weight:600;margin:6px 0}\n"
 	"details.rule{border:1px solid var(--line);border-radius:6px;margin:10px 0;padding:0 14px 6px}\n"
 	"details.rule>summary{padding:9px 0;cursor:pointer;font-weight:600}\n"
 	"details.finding{border-left:3px solid var(--line);margin:10px 0;padding:2px 0 2px 12px}\n"
@@ -174,6 +177,7 @@ static const char css[] =
 	"svg.chart{width:100%;height:auto;max-height:320px;display:block}\n"
 	".chartbox{display:grid;grid-template-columns:minmax(0,3fr) minmax(220px,1fr);gap:18px;"
 	"align-items:start}\n"
+	".tw{overflow-x:auto}\n"
 	".numbers{max-height:300px;overflow:auto;border:1px solid var(--line);border-radius:4px}\n"
 	".numbers table{margin:0}.numbers th{white-space:nowrap}"
 	".numbers th.w{white-space:normal;overflow-wrap:break-word;min-width:4em}\n"
@@ -231,41 +235,62 @@ static void verdict(const hw *w)
 
 #define HTML_TOP_PROBLEMS 3
 
+static void triage_problem(const hw *w, const rpt_problem *p)
+{
+	fputs("<li><span class=\"mono\">", w->out);
+	hd(w, p->file);
+	if (p->member.n) {
+		fputs(" &#8250; ", w->out);
+		hd(w, p->member);
+	}
+	fputs("</span>: ", w->out);
+	h(w, p->reason);
+	fputs("</li>", w->out);
+}
+
 /* Beside the verdict, what says how far the answer can be trusted: the
- * evidence problems (the first few, with a link to all) and the integrity
- * checks' tally. Shown only when there is something to say. */
+ * evidence problems (warnings and errors: evidence left unread, as stdout's
+ * "evidence problems" counts them; the first few, with a link to all), the
+ * notes taken while reading when there is no problem, the integrity checks'
+ * tally and the policy's controls. Shown only when there is something to say. */
 static void triage_status(const hw *w)
 {
 	const report *r = w->r;
-	size_t np = report_nproblems(r), ni = report_nintegrity(r);
-	size_t ck[3] = {0, 0, 0};
+	size_t np = report_nproblems(r), serious = report_nproblems_serious(r), ni = report_nintegrity(r);
+	size_t nc = report_ncontrols(r);
+	size_t ck[3] = {0, 0, 0}, cs[4] = {0, 0, 0, 0};
 	for (size_t i = 0; i < ni; i++)
 		ck[report_integrity(r, i)->status]++;
-	if (np == 0 && ck[RPT_CHECK_INVALID] == 0)
+	for (size_t i = 0; i < nc; i++)
+		cs[report_control(r, i)->status]++;
+	if (np == 0 && ni == 0 && nc == 0)
 		return;
 	fputs("<div class=\"triage\">", w->out);
-	if (np > 0) {
-		fprintf(w->out, "<p><b>%zu evidence problem%s</b> (%zu left evidence unread) &#8212; "
+	if (serious > 0) {
+		fprintf(w->out, "<p><b>%zu evidence problem%s</b>: evidence left unread &#8212; "
 		                "<a href=\"#problems\">all problems</a></p><ul>",
-		        np, np == 1 ? "" : "s", report_nproblems_serious(r));
-		for (size_t i = 0; i < np && i < HTML_TOP_PROBLEMS; i++) {
-			const rpt_problem *p = report_problem(r, i);
-			fputs("<li><span class=\"mono\">", w->out);
-			hd(w, p->file);
-			if (p->member.n) {
-				fputs(" &#8250; ", w->out);
-				hd(w, p->member);
+		        serious, serious == 1 ? "" : "s");
+		for (size_t i = 0, k = 0; i < np && k < HTML_TOP_PROBLEMS; i++)
+			if (report_problem(r, i)->severity >= RPT_SEV_WARNING) {
+				triage_problem(w, report_problem(r, i));
+				k++;
 			}
-			fputs("</span>: ", w->out);
-			h(w, p->reason);
-			fputs("</li>", w->out);
-		}
 		fputs("</ul>", w->out);
+	} else if (np > 0) {
+		fprintf(w->out, "<p><b>No evidence problem</b> (everything was read); %zu note%s taken while reading "
+		                "&#8212; <a href=\"#problems\">notes</a></p>",
+		        np, np == 1 ? "" : "s");
 	}
 	if (ni > 0)
-		fprintf(w->out, "<p><b>Integrity:</b> %zu valid, %zu invalid, %zu unverifiable &#8212; "
-		                "<a href=\"#integrity\">details</a></p>",
-		        ck[RPT_CHECK_VALID], ck[RPT_CHECK_INVALID], ck[RPT_CHECK_UNVERIFIABLE]);
+		fprintf(w->out, "<p><b>Integrity:</b> %zu valid, <span class=\"%s\">%zu invalid</span>, %zu unverifiable "
+		                "&#8212; <a href=\"#integrity\">details</a></p>",
+		        ck[RPT_CHECK_VALID], ck[RPT_CHECK_INVALID] ? "ck-invalid" : "", ck[RPT_CHECK_INVALID],
+		        ck[RPT_CHECK_UNVERIFIABLE]);
+	if (nc > 0)
+		fprintf(w->out, "<p><b>Controls:</b> %zu passed, <span class=\"%s\">%zu failed</span>, %zu not applicable, "
+		                "%zu not evaluable &#8212; <a href=\"#controls\">controls</a></p>",
+		        cs[RPT_CONTROL_PASS], cs[RPT_CONTROL_FAIL] ? "ck-invalid" : "", cs[RPT_CONTROL_FAIL],
+		        cs[RPT_CONTROL_NOT_APPLICABLE], cs[RPT_CONTROL_NOT_EVALUABLE]);
 	fputs("</div>\n", w->out);
 }
 
@@ -284,6 +309,8 @@ static void page_top(const hw *w)
 	fputs("</header>\n<nav class=\"toc\"><a href=\"#incidents\">Incidents</a>", w->out);
 	if (report_ncontrols(w->r))
 		fputs("<a href=\"#controls\">Controls</a>", w->out);
+	if (report_nperiods(w->r))
+		fputs("<a href=\"#period\">Period</a>", w->out);
 	fputs("<a href=\"#summary\">Summary</a>"
 	      "<a href=\"#timeline\">Timeline</a><a href=\"#findings\">Findings</a>",
 	      w->out);
@@ -342,7 +369,7 @@ static void summary(const hw *w)
 	card(w, report_nfindings(r), "findings");
 	card(w, fired, "rules fired");
 	card(w, report_nrules(r), "rules loaded");
-	card(w, report_nproblems(r), "problems");
+	card(w, report_nproblems_serious(r), "evidence problems"); /* as stdout and the header count them */
 	fputs("</div>\n", w->out);
 	int64_t first, last;
 	report_time_range(r, &first, &last);
@@ -551,11 +578,11 @@ static void events_table(const hw *w, const rpt_finding *f)
 		htime(w, e->time_us);
 		fputs("</td><td class=\"nw\">", w->out);
 		hd(w, e->source);
-		fputs("</td><td>", w->out);
+		fputs("</td><td class=\"nw\">", w->out);
 		hd(w, e->action);
 		fputs("</td><td class=\"mono\">", w->out);
 		hd(w, e->principal);
-		fputs("</td><td class=\"mono\">", w->out);
+		fputs("</td><td class=\"mono nw\">", w->out);
 		hd(w, e->source_ip);
 		fputs("</td><td class=\"mono\">", w->out);
 		hd(w, e->uid);
@@ -679,15 +706,28 @@ static void rule_info(const hw *w, const rpt_rule *ru)
 	fputs("</dl>\n", w->out);
 }
 
-/* The findings order[from, to) all belong to one rule. */
-static void rule_block(hw *w, const size_t *order, size_t from, size_t to)
+/* What a rule block left out: its count, and where every finding is. */
+static void more_in_jsonl(const hw *w, const rpt_rule *ru, size_t more)
+{
+	fputs("<p class=\"muted\">", w->out);
+	hnum(w, more);
+	fputs(" more finding(s) of this rule are not shown; findings.jsonl has them all: "
+	      "<code>jq -c 'select(.rule.id==\"", w->out);
+	h(w, ru->id);
+	fputs("\")' findings.jsonl</code></p>\n", w->out);
+}
+
+/* The findings order[from, to) all belong to one rule, the rank-th rule
+ * block of the page (the first HTML_OPEN_RULES are open). */
+static void rule_block(hw *w, const size_t *order, size_t from, size_t to, size_t rank)
 {
 	const report *r = w->r;
-	const rpt_rule *ru = report_rule(r, report_finding(r, order[from])->rule);
+	size_t rule = report_finding(r, order[from])->rule;
+	const rpt_rule *ru = report_rule(r, rule);
 	uint64_t events = 0;
 	for (size_t i = from; i < to; i++)
 		events += report_finding(r, order[i])->count;
-	fputs("<details class=\"rule\" open><summary>", w->out);
+	fprintf(w->out, "<details class=\"rule\" id=\"rule-%zu\"%s><summary>", rule, rank < HTML_OPEN_RULES ? " open" : "");
 	badge(w, ru->level);
 	fputs(" ", w->out);
 	h(w, ru->title.n ? ru->title : ru->id);
@@ -711,12 +751,59 @@ static void rule_block(hw *w, const size_t *order, size_t from, size_t to)
 		}
 		fputs("</table>\n", w->out);
 	}
-	if (i < to) {
-		fputs("<p class=\"muted\">", w->out);
-		hnum(w, to - i);
-		fputs(" more finding(s) of this rule are not shown; findings.jsonl has them all.</p>\n",
-		      w->out);
+	if (i < to)
+		more_in_jsonl(w, ru, to - i);
+	fputs("</details>\n", w->out);
+}
+
+/* One row per rule that produced findings, worst level first, linking to
+ * its block; the level counts link to each level's heading. */
+static void findings_index(const hw *w, const size_t *order, size_t n)
+{
+	const report *r = w->r;
+	uint64_t lc[RPT_NLEVELS];
+	report_level_counts(r, lc);
+	fputs("<p class=\"levels\">", w->out);
+	for (int l = RPT_NLEVELS - 1; l >= 0; l--) {
+		if (lc[l] == 0)
+			continue;
+		fprintf(w->out, "<a href=\"#findings-%s\">", rpt_level_name((rpt_level)l));
+		badge(w, (rpt_level)l);
+		fputs(" ", w->out);
+		hnum(w, lc[l]);
+		fputs("</a> ", w->out);
 	}
+	fputs("</p>\n<details class=\"byrule\"", w->out);
+	size_t nrules = 0;
+	for (size_t from = 0; from < n; nrules++) {
+		size_t rule = report_finding(r, order[from])->rule;
+		while (from < n && report_finding(r, order[from])->rule == rule)
+			from++;
+	}
+	fprintf(w->out, "%s><summary>By rule: %zu rule%s</summary>\n"
+	                "<table><tr><th>Level</th><th>Rule</th><th class=\"num\">Findings</th>"
+	                "<th class=\"num\">Events</th></tr>\n",
+	        nrules <= HTML_OPEN_INDEX ? " open" : "", nrules, nrules == 1 ? "" : "s");
+	size_t shown = 0;
+	for (size_t from = 0; from < n && shown < HTML_MAX_ROWS; shown++) {
+		size_t rule = report_finding(r, order[from])->rule, k = 0;
+		uint64_t events = 0;
+		for (; from < n && report_finding(r, order[from])->rule == rule; from++, k++)
+			events += report_finding(r, order[from])->count;
+		const rpt_rule *ru = report_rule(r, rule);
+		fputs("<tr><td>", w->out);
+		badge(w, ru->level);
+		fprintf(w->out, "</td><td><a href=\"#rule-%zu\">", rule);
+		h(w, ru->title.n ? ru->title : ru->id);
+		fputs("</a></td><td class=\"num\">", w->out);
+		hnum(w, k);
+		fputs("</td><td class=\"num\">", w->out);
+		hnum(w, events);
+		fputs("</td></tr>\n", w->out);
+	}
+	fputs("</table>\n", w->out);
+	if (nrules > shown)
+		fprintf(w->out, "<p class=\"muted\">%zu more rules not listed.</p>\n", nrules - shown);
 	fputs("</details>\n", w->out);
 }
 
@@ -734,21 +821,29 @@ static void findings_section(hw *w)
 		fputs("<p>Findings unavailable (out of memory).</p></section>\n", w->out);
 		return;
 	}
+	findings_index(w, order, n);
 	rpt_level cur = RPT_LEVEL_NONE;
-	for (size_t from = 0; from < n;) {
+	size_t rank = 0, from = 0;
+	for (; from < n && rank < HTML_MAX_RULE_BLOCKS; rank++) {
 		size_t rule = report_finding(r, order[from])->rule;
 		size_t to = from;
 		while (to < n && report_finding(r, order[to])->rule == rule)
 			to++;
 		rpt_level l = report_rule(r, rule)->level;
 		if (l != cur) {
-			fputs("<h3>", w->out);
+			fprintf(w->out, "<h3 id=\"findings-%s\">", rpt_level_name(l));
 			badge(w, l);
 			fprintf(w->out, " %s</h3>\n", rpt_level_name(l));
 			cur = l;
 		}
-		rule_block(w, order, from, to);
+		rule_block(w, order, from, to, rank);
 		from = to;
+	}
+	if (from < n) {
+		fputs("<p class=\"warn\">", w->out);
+		hnum(w, n - from);
+		fprintf(w->out, " finding(s) of rules past the first %d are only counted in the table above; "
+		                "findings.jsonl has them all.</p>\n", HTML_MAX_RULE_BLOCKS);
 	}
 	if (report_findings_dropped(r)) {
 		fputs("<p class=\"warn\">", w->out);
@@ -774,9 +869,11 @@ static bool numeric(rpt_str s)
 	return true;
 }
 
+/* A dashboard table may have many columns: it scrolls in its own box
+ * rather than widening the page. */
 static void table_rows(const hw *w, const rpt_table *t)
 {
-	fputs("<table><tr>", w->out);
+	fputs("<div class=\"tw\"><table><tr>", w->out);
 	for (size_t c = 0; c < t->ncols; c++) {
 		fputs("<th>", w->out);
 		h(w, t->cols[c]);
@@ -794,7 +891,7 @@ static void table_rows(const hw *w, const rpt_table *t)
 		}
 		fputs("</tr>\n", w->out);
 	}
-	fputs("</table>\n", w->out);
+	fputs("</table></div>\n", w->out);
 	if (t->nrows > shown)
 		fprintf(w->out, "<p class=\"muted\">%zu more rows not shown.</p>\n", t->nrows - shown);
 }
@@ -871,6 +968,59 @@ static void dashboard(const hw *w)
 	fputs("</section>\n", w->out);
 }
 
+/* Rows are grouped by a key of one or two strings (a check and its status,
+ * an unverifiable check's reason, a custody format): the page shows one line
+ * per group, the CSV beside it every row. At most HTML_MAX_GROUPS groups;
+ * rows of further keys are counted in the last slot's overflow. */
+#define HTML_MAX_GROUPS 64
+
+typedef struct hgroup {
+	rpt_str a, b;
+	size_t first;                /* the first row's index */
+	uint64_t rows, sum[4];       /* rows, and sums of up to four counts */
+} hgroup;
+
+typedef struct hgroups {
+	hgroup g[HTML_MAX_GROUPS];
+	size_t n;
+	uint64_t overflow; /* rows whose key did not fit */
+} hgroups;
+
+static bool rstr_eq(rpt_str x, rpt_str y)
+{
+	return x.n == y.n && (x.n == 0 || memcmp(x.p, y.p, x.n) == 0);
+}
+
+/* The group of key (a, b), created for row i when there is room; NULL when
+ * the table is full (the row is counted as overflow). */
+static hgroup *group_of(hgroups *t, rpt_str a, rpt_str b, size_t i)
+{
+	for (size_t k = 0; k < t->n; k++)
+		if (rstr_eq(t->g[k].a, a) && rstr_eq(t->g[k].b, b))
+			return &t->g[k];
+	if (t->n == HTML_MAX_GROUPS) {
+		t->overflow++;
+		return NULL;
+	}
+	hgroup *g = &t->g[t->n++];
+	memset(g, 0, sizeof *g);
+	g->a = a;
+	g->b = b;
+	g->first = i;
+	return g;
+}
+
+static void overflow_note(const hw *w, const hgroups *t, const char *what, const char *csv)
+{
+	if (t->overflow)
+		fprintf(w->out, "<p class=\"muted\">%" PRIu64 " more %s of other kinds: see <a href=\"%s\">%s</a>.</p>\n",
+		        t->overflow, what, csv, csv);
+}
+
+/* Counts per check and status; the invalid checks in full; the
+ * unverifiable ones once per reason (they are usually one reason repeated:
+ * no public key, no digest covers the file), with how many and the first
+ * object. integrity.csv lists every check. */
 static void integrity(const hw *w)
 {
 	const report *r = w->r;
@@ -878,27 +1028,81 @@ static void integrity(const hw *w)
 	if (n == 0)
 		return;
 	size_t c[3] = {0, 0, 0};
-	for (size_t i = 0; i < n; i++)
-		c[report_integrity(r, i)->status]++;
-	fprintf(w->out, "<section id=\"integrity\"><h2>Integrity</h2>\n<p>%zu check%s: %zu valid, "
-	                "<span class=\"ck-invalid\">%zu invalid</span>, %zu unverifiable.</p>\n",
-	        n, n == 1 ? "" : "s", c[0], c[1], c[2]);
-	fputs("<table><tr><th>Object</th><th>Check</th><th>Status</th><th>Detail</th></tr>\n", w->out);
-	size_t shown = n < HTML_MAX_ROWS ? n : HTML_MAX_ROWS;
-	for (size_t i = 0; i < shown; i++) {
+	hgroups *kinds = calloc(2, sizeof *kinds);
+	if (kinds == NULL) {
+		fputs("<section id=\"integrity\"><h2>Integrity</h2><p>Integrity unavailable (out of memory).</p></section>\n",
+		      w->out);
+		return;
+	}
+	hgroups *unverif = kinds + 1;
+	for (size_t i = 0; i < n; i++) {
 		const rpt_integrity *g = report_integrity(r, i);
-		fputs("<tr><td class=\"mono\">", w->out);
-		h(w, g->object);
-		fputs("</td><td>", w->out);
-		h(w, g->check);
-		fprintf(w->out, "</td><td class=\"ck-%s\">%s</td><td>", rpt_check_name(g->status),
-		        rpt_check_name(g->status));
-		h(w, g->detail);
-		fputs("</td></tr>\n", w->out);
+		c[g->status]++;
+		hgroup *k = group_of(kinds, g->check, rpt_s(NULL), i);
+		if (k != NULL) {
+			k->rows++;
+			k->sum[g->status]++;
+		}
+		if (g->status == RPT_CHECK_UNVERIFIABLE && (k = group_of(unverif, g->check, g->detail, i)) != NULL)
+			k->rows++;
+	}
+	fprintf(w->out, "<section id=\"integrity\"><h2>Integrity</h2>\n<p>%zu check%s: %zu valid, "
+	                "<span class=\"%s\">%zu invalid</span>, %zu unverifiable. Every check, one row each: "
+	                "<a href=\"" LISTCSV_INTEGRITY "\">" LISTCSV_INTEGRITY "</a>.</p>\n",
+	        n, n == 1 ? "" : "s", c[0], c[1] ? "ck-invalid" : "", c[1], c[2]);
+	fputs("<table class=\"kinds\"><tr><th>Check</th><th class=\"num\">Valid</th><th class=\"num\">Invalid</th>"
+	      "<th class=\"num\">Unverifiable</th></tr>\n", w->out);
+	for (size_t k = 0; k < kinds->n; k++) {
+		const hgroup *g = &kinds->g[k];
+		fputs("<tr><td>", w->out);
+		h(w, g->a);
+		fprintf(w->out, "</td><td class=\"num\">%" PRIu64 "</td><td class=\"num%s\">%" PRIu64
+		                "</td><td class=\"num\">%" PRIu64 "</td></tr>\n",
+		        g->sum[RPT_CHECK_VALID], g->sum[RPT_CHECK_INVALID] ? " ck-invalid" : "", g->sum[RPT_CHECK_INVALID],
+		        g->sum[RPT_CHECK_UNVERIFIABLE]);
 	}
 	fputs("</table>\n", w->out);
-	if (n > shown)
-		fprintf(w->out, "<p class=\"muted\">%zu more checks not shown.</p>\n", n - shown);
+	overflow_note(w, kinds, "checks", LISTCSV_INTEGRITY);
+	if (c[RPT_CHECK_INVALID]) {
+		fputs("<h3>Invalid</h3>\n<table><tr><th>Object</th><th>Check</th><th>Detail</th></tr>\n", w->out);
+		size_t shown = 0;
+		for (size_t i = 0; i < n && shown < HTML_MAX_ROWS; i++) {
+			const rpt_integrity *g = report_integrity(r, i);
+			if (g->status != RPT_CHECK_INVALID)
+				continue;
+			shown++;
+			fputs("<tr><td class=\"mono\">", w->out);
+			h(w, g->object);
+			fputs("</td><td>", w->out);
+			h(w, g->check);
+			fputs("</td><td>", w->out);
+			h(w, g->detail);
+			fputs("</td></tr>\n", w->out);
+		}
+		fputs("</table>\n", w->out);
+		if (c[RPT_CHECK_INVALID] > shown)
+			fprintf(w->out, "<p class=\"muted\">%zu more invalid checks in <a href=\"" LISTCSV_INTEGRITY
+			                "\">" LISTCSV_INTEGRITY "</a>.</p>\n", c[RPT_CHECK_INVALID] - shown);
+	}
+	if (c[RPT_CHECK_UNVERIFIABLE]) {
+		fputs("<h3>Unverifiable, by reason</h3>\n<table><tr><th>Check</th><th>Reason</th><th class=\"num\">Checks</th>"
+		      "<th>First object</th></tr>\n", w->out);
+		for (size_t k = 0; k < unverif->n; k++) {
+			const hgroup *g = &unverif->g[k];
+			fputs("<tr><td>", w->out);
+			h(w, g->a);
+			fputs("</td><td>", w->out);
+			h(w, g->b);
+			fputs("</td><td class=\"num\">", w->out);
+			hnum(w, g->rows);
+			fputs("</td><td class=\"mono\">", w->out);
+			h(w, report_integrity(r, g->first)->object);
+			fputs("</td></tr>\n", w->out);
+		}
+		fputs("</table>\n", w->out);
+		overflow_note(w, unverif, "unverifiable checks", LISTCSV_INTEGRITY);
+	}
+	free(kinds);
 	fputs("</section>\n", w->out);
 }
 
@@ -965,8 +1169,8 @@ static void controls(const hw *w)
 	for (size_t i = 0; i < n; i++)
 		c[report_control(r, i)->status]++;
 	fprintf(w->out, "<section id=\"controls\"><h2>Controls</h2>\n<p>%zu control%s of the policy: %zu passed, "
-	                "<span class=\"ck-invalid\">%zu failed</span>, %zu not applicable, %zu not evaluable%s.</p>\n",
-	        n, n == 1 ? "" : "s", c[RPT_CONTROL_PASS], c[RPT_CONTROL_FAIL], c[RPT_CONTROL_NOT_APPLICABLE],
+	                "<span class=\"%s\">%zu failed</span>, %zu not applicable, %zu not evaluable%s.</p>\n",
+	        n, n == 1 ? "" : "s", c[RPT_CONTROL_PASS], c[RPT_CONTROL_FAIL] ? "ck-invalid" : "", c[RPT_CONTROL_FAIL], c[RPT_CONTROL_NOT_APPLICABLE],
 	        c[RPT_CONTROL_NOT_EVALUABLE],
 	        c[RPT_CONTROL_FAIL] && !report_options(r)->fail_on_control ? " (not gating the run: --fail-on-control)" : "");
 	fputs("<table class=\"controls\"><tr><th>Result</th><th>Control</th><th>Evidence</th></tr>\n", w->out);
@@ -975,54 +1179,160 @@ static void controls(const hw *w)
 	fputs("</table>\n</section>\n", w->out);
 }
 
+/* ---- period covered ------------------------------------------------------ */
+
+/* A gap's count and its first units, or "none"; UINT64_MAX: not counted. */
+static void gap_cell(const hw *w, uint64_t count, rpt_strs list)
+{
+	if (count == UINT64_MAX) {
+		fputs("<span class=\"muted\">not counted (too many hours)</span>", w->out);
+		return;
+	}
+	if (count == 0) {
+		fputs("<span class=\"muted\">none</span>", w->out);
+		return;
+	}
+	fputs("<b>", w->out);
+	hnum(w, count);
+	fputs("</b>: ", w->out);
+	hlist(w, list, list.n);
+	if (count > list.n)
+		fprintf(w->out, " <span class=\"muted\">and %" PRIu64 " more</span>", count - list.n);
+}
+
+/* Per account and region: the first and last event, the events per source,
+ * and the gaps (period.h): hours with CloudTrail runtime calls but no
+ * invocation-log record, days with no CloudTrail event at all. */
+static void period_section(const hw *w)
+{
+	const report *r = w->r;
+	size_t n = report_nperiods(r);
+	if (n == 0)
+		return;
+	fputs("<section id=\"period\"><h2>Period covered</h2>\n<p>Per account and region: the span of its events, and "
+	      "its gaps. <b>Silent hours</b>: UTC hours with Bedrock runtime calls in CloudTrail but no invocation-log "
+	      "record (invocation logging off, or its records missing). <b>Dark days</b>: UTC days between the first "
+	      "and last event with no CloudTrail event at all (the trail off, or its files missing).</p>\n"
+	      "<table><tr><th>Account</th><th>Region</th><th>First event</th><th>Last event</th>"
+	      "<th class=\"num\">CloudTrail</th><th class=\"num\">Invocation log</th><th>Silent hours</th>"
+	      "<th>Dark days</th></tr>\n", w->out);
+	for (size_t i = 0; i < n && i < HTML_MAX_ROWS; i++) {
+		const rpt_period *p = report_period(r, i);
+		fputs("<tr><td class=\"mono nw\">", w->out);
+		hd(w, p->account);
+		fputs("</td><td class=\"nw\">", w->out);
+		hd(w, p->region);
+		fputs("</td><td class=\"nw\">", w->out);
+		htime(w, p->first_us);
+		fputs("</td><td class=\"nw\">", w->out);
+		htime(w, p->last_us);
+		fputs("</td><td class=\"num\">", w->out);
+		hnum(w, p->cloudtrail);
+		fputs("</td><td class=\"num\">", w->out);
+		hnum(w, p->invocation);
+		fputs("</td><td>", w->out);
+		gap_cell(w, p->silent_hours, p->silent_list);
+		fputs("</td><td>", w->out);
+		gap_cell(w, p->dark_days, p->dark_list);
+		fputs("</td></tr>\n", w->out);
+	}
+	fputs("</table>\n</section>\n", w->out);
+}
+
 /* ---- evidence, rules, problems ------------------------------------------- */
 
+static void custody_row(const hw *w, const rpt_evidence *e)
+{
+	fputs("<tr><td class=\"mono file\">", w->out);
+	h(w, e->path);
+	fputs("</td><td class=\"mono file\">", w->out);
+	hd(w, e->member);
+	fputs("</td><td class=\"nw\">", w->out);
+	hd(w, e->format);
+	fputs("</td><td class=\"num\">", w->out);
+	hnum(w, e->size);
+	fputs("</td><td class=\"hash\">", w->out);
+	hd(w, e->sha256);
+	if (e->sha256_decompressed.n) {
+		fputs("<br><span class=\"muted\">decompressed ", w->out);
+		h(w, e->sha256_decompressed);
+		fputs("</span>", w->out);
+	}
+	fputs("</td><td class=\"num\">", w->out);
+	hnum(w, e->events);
+	fputs("</td><td class=\"num\">", w->out);
+	hnum(w, e->problems);
+	fputs("</td></tr>\n", w->out);
+}
+
+/* The chain of custody as counts per format, the members with problems in
+ * full, and custody.csv (every file and member with its SHA-256) linked. */
 static void evidence(const hw *w)
 {
 	const report *r = w->r;
 	size_t n = report_nevidence(r);
 	fputs("<section id=\"evidence\"><h2>Evidence &amp; custody</h2>\n", w->out);
-	fputs("<p>Every evidence file and archive member, as read (read-only), with the SHA-256 of its "
-	      "bytes as stored and, when compressed, of its decompressed content.</p>\n",
-	      w->out);
 	if (n == 0) {
 		fputs("<p class=\"muted\">No evidence recorded.</p></section>\n", w->out);
 		return;
 	}
-	fputs("<table><tr><th>File</th><th>Member</th><th>Format</th><th class=\"num\">Bytes</th>"
-	      "<th>SHA-256</th><th class=\"num\">Events</th><th class=\"num\">Dup.</th>"
-	      "<th class=\"num\">Problems</th></tr>\n",
-	      w->out);
-	size_t shown = n < HTML_MAX_ROWS ? n : HTML_MAX_ROWS;
-	for (size_t i = 0; i < shown; i++) {
+	hgroups *fmt = calloc(1, sizeof *fmt);
+	if (fmt == NULL) {
+		fputs("<p>Custody unavailable (out of memory).</p></section>\n", w->out);
+		return;
+	}
+	uint64_t with_problems = 0;
+	for (size_t i = 0; i < n; i++) {
 		const rpt_evidence *e = report_evidence(r, i);
-		fputs("<tr><td class=\"mono file\">", w->out);
-		h(w, e->path);
-		fputs("</td><td class=\"mono file\">", w->out);
-		hd(w, e->member);
-		fputs("</td><td class=\"nw\">", w->out);
-		hd(w, e->format);
-		fputs("</td><td class=\"num\">", w->out);
-		hnum(w, e->size);
-		fputs("</td><td class=\"hash\">", w->out);
-		hd(w, e->sha256);
-		if (e->sha256_decompressed.n) {
-			fputs("<br><span class=\"muted\">decompressed ", w->out);
-			h(w, e->sha256_decompressed);
-			fputs("</span>", w->out);
+		with_problems += e->problems > 0;
+		hgroup *g = group_of(fmt, e->format, rpt_s(NULL), i);
+		if (g == NULL)
+			continue;
+		g->rows++;
+		g->sum[0] += e->size;
+		g->sum[1] += e->events;
+		g->sum[2] += e->duplicates;
+		g->sum[3] += e->problems;
+	}
+	fprintf(w->out, "<p>%zu evidence file%s and archive member%s, read read-only. Each one's SHA-256 of its bytes "
+	                "as stored (and, when compressed, of its content) is in <a href=\"" LISTCSV_CUSTODY "\">"
+	                LISTCSV_CUSTODY "</a>.</p>\n",
+	        n, n == 1 ? "" : "s", n == 1 ? "" : "s");
+	fputs("<table class=\"kinds\"><tr><th>Format</th><th class=\"num\">Files and members</th>"
+	      "<th class=\"num\">Bytes</th><th class=\"num\">Events</th><th class=\"num\">Dup.</th>"
+	      "<th class=\"num\">Problems</th></tr>\n", w->out);
+	for (size_t k = 0; k < fmt->n; k++) {
+		const hgroup *g = &fmt->g[k];
+		fputs("<tr><td>", w->out);
+		hd(w, g->a);
+		for (size_t j = 0; j < 5; j++) {
+			fputs("</td><td class=\"num\">", w->out);
+			hnum(w, j ? g->sum[j - 1] : g->rows);
 		}
-		fputs("</td><td class=\"num\">", w->out);
-		hnum(w, e->events);
-		fputs("</td><td class=\"num\">", w->out);
-		hnum(w, e->duplicates);
-		fputs("</td><td class=\"num\">", w->out);
-		hnum(w, e->problems);
 		fputs("</td></tr>\n", w->out);
 	}
 	fputs("</table>\n", w->out);
-	if (n > shown)
-		fprintf(w->out, "<p class=\"muted\">%zu more entries are recorded in the case index.</p>\n",
-		        n - shown);
+	overflow_note(w, fmt, "files and members", LISTCSV_CUSTODY);
+	free(fmt);
+	if (with_problems == 0) {
+		fputs("</section>\n", w->out);
+		return;
+	}
+	fputs("<h3>Files and members with problems</h3>\n<table><tr><th>File</th><th>Member</th><th>Format</th>"
+	      "<th class=\"num\">Bytes</th><th>SHA-256</th><th class=\"num\">Events</th>"
+	      "<th class=\"num\">Problems</th></tr>\n", w->out);
+	size_t shown = 0;
+	for (size_t i = 0; i < n && shown < HTML_MAX_ROWS; i++) {
+		const rpt_evidence *e = report_evidence(r, i);
+		if (e->problems == 0)
+			continue;
+		custody_row(w, e);
+		shown++;
+	}
+	fputs("</table>\n", w->out);
+	if (with_problems > shown)
+		fprintf(w->out, "<p class=\"muted\">%" PRIu64 " more in <a href=\"" LISTCSV_CUSTODY "\">" LISTCSV_CUSTODY
+		                "</a>.</p>\n", with_problems - shown);
 	fputs("</section>\n", w->out);
 }
 
@@ -1149,6 +1459,7 @@ lt_status report_write_html(const report *r, FILE *out, lt_error *err)
 	page_top(&w);
 	incidents(&w);
 	controls(&w);
+	period_section(&w);
 	summary(&w);
 	fputs("<section id=\"timeline\"><h2>Timeline</h2>\n", out);
 	svg_timeline(out, r);

@@ -13,7 +13,10 @@
  * level, top principals and IPs), timeline, findings (by level, then rule;
  * each with description, tags, group, times, events with the match in
  * <mark>, provenance), usage dashboard and integrity (when present),
- * evidence & custody, rules, problems. Bounded for large cases: at most
+ * evidence & custody, rules, problems. Integrity and custody are summaries
+ * (counts per check and status, per format; invalid checks, unverifiable
+ * reasons and members with problems in full) linking integrity.csv and
+ * custody.csv (reports/listcsv.h), the only links out of the page. Bounded for large cases: at most
  * HTML_MAX_FINDINGS_PER_RULE findings detailed per rule (a compact table
  * lists up to HTML_MAX_FINDING_ROWS more), HTML_MAX_EVENTS events per
  * finding, HTML_MAX_ROWS rows per table; what is cut is counted on the page.
@@ -29,8 +32,12 @@
 #include "common/error.h"
 #include "model/report.h"
 
-#define HTML_MAX_FINDINGS_PER_RULE 50
-#define HTML_MAX_FINDING_ROWS 1000
+#define HTML_MAX_FINDINGS_PER_RULE 20
+#define HTML_MAX_FINDING_ROWS 200
+#define HTML_MAX_RULE_BLOCKS 500 /* rules with a block; the rest only in the by-rule table */
+#define HTML_OPEN_RULES 5        /* rule blocks shown expanded (the worst first) */
+#define HTML_OPEN_INDEX 100      /* the by-rule table starts expanded up to this many rules */
+#define HTML_MAX_PAGE_BYTES ((size_t)6 << 20) /* what tests hold the page to with 10,000+ findings */
 #define HTML_MAX_EVENTS 10
 #define HTML_MAX_ROWS 5000
 #define HTML_OPEN_FINDINGS 3 /* findings per rule shown expanded */

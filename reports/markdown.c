@@ -241,12 +241,58 @@ static void controls(FILE *out, const report *r)
 	}
 }
 
+static void md_gap(FILE *out, uint64_t count, rpt_strs list)
+{
+	if (count == UINT64_MAX) {
+		fputs("not counted", out);
+		return;
+	}
+	fprintf(out, "%" PRIu64, count);
+	if (count == 0)
+		return;
+	fputs(" (", out);
+	md_list(out, list, list.n);
+	if (count > list.n)
+		fprintf(out, " and %" PRIu64 " more", count - list.n);
+	fputs(")", out);
+}
+
+/* Per account and region: the span and the gaps (analyzers/audit/period.h). */
+static void period(FILE *out, const report *r)
+{
+	size_t n = report_nperiods(r);
+	if (n == 0)
+		return;
+	fputs("### Period covered\n\nSilent hours: UTC hours with Bedrock runtime calls in CloudTrail and no "
+	      "invocation-log record. Dark days: UTC days between the first and last event with no CloudTrail event.\n\n"
+	      "| Account | Region | First event | Last event | CloudTrail | Invocation log | Silent hours | Dark days |\n"
+	      "|---|---|---|---|---:|---:|---|---|\n", out);
+	for (size_t i = 0; i < n; i++) {
+		const rpt_period *p = report_period(r, i);
+		fputs("| ", out);
+		md(out, p->account);
+		fputs(" | ", out);
+		md(out, p->region);
+		fputs(" | ", out);
+		md_time(out, p->first_us);
+		fputs(" | ", out);
+		md_time(out, p->last_us);
+		fprintf(out, " | %" PRIu64 " | %" PRIu64 " | ", p->cloudtrail, p->invocation);
+		md_gap(out, p->silent_hours, p->silent_list);
+		fputs(" | ", out);
+		md_gap(out, p->dark_days, p->dark_list);
+		fputs(" |\n", out);
+	}
+	fputs("\n", out);
+}
+
 lt_status report_write_markdown(const report *r, FILE *out, lt_error *err)
 {
 	fputs("## llmtrail summary\n\n", out);
 	verdict(out, r);
 	incidents(out, r);
 	controls(out, r);
+	period(out, r);
 	facts(out, r);
 	level_table(out, r);
 	top_findings(out, r);

@@ -20,6 +20,7 @@
 #include "config.h"
 
 #include "analyzers/audit/controls.h"
+#include "analyzers/audit/period.h"
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -44,12 +45,17 @@ typedef struct ctl {
 	const policy_control *pc;
 	tally t[2];
 	strmap *tokens, *invocations; /* budget: "YYYY-MM-DD principal" */
+	strmap *ptag;                 /* budget per tag: principal -> its tag value's index + 1 in tagvals */
+	strmap *tagvals;              /* tag values, in the order first seen */
 	uint64_t other[2];            /* guardrail: calls of the source left to the other one */
 	bool budget_full;
 	char over_tokens[32], over_invocations[32]; /* " (limit N)" */
 	/* integrity, copied from the results */
 	bool integrity_known;
 	rpt_control_status status; /* logging coverage / digest chain, when judged there */
+	/* text delivery: the latest logging configuration CloudTrail showed */
+	int td_latest;         /* -1 none seen, 0 text delivery off, 1 on */
+	char td_latest_at[LTIME_BUFSZ];
 	char detail[512];
 } ctl;
 
@@ -60,6 +66,7 @@ struct controls {
 	uint64_t invocations[2];
 	int64_t first_us, last_us;
 	bool needs_doc; /* a control reads the record, not only the header */
+	bool tags_doc;  /* a budget per tag reads every CloudTrail record's principal tags */
 };
 
 /* ---- tallies ------------------------------------------------------------- */
@@ -119,24 +126,12 @@ static void worst_day(const tally *t, char out[16], uint64_t *count)
 
 static bool str_is(ev_str s, const char *c) { return ev_str_eq(s, c) != 0; }
 
-static bool is_runtime_call(const event *ev)
-{
-	static const char *const names[] = {"InvokeModel", "InvokeModelWithResponseStream", "Converse",
-	                                    "ConverseStream"};
-	if (ev->source != EV_SRC_CLOUDTRAIL || !str_is(ev->service, "bedrock.amazonaws.com") || ev->error_code.n > 0)
-		return false;
-	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
-		if (str_is(ev->action, names[i]))
-			return true;
-	return false;
-}
-
 /* SRC_CT, SRC_INV, or -1 when ev is not an invocation. */
 static int invocation_source(const event *ev)
 {
 	if (ev->source == EV_SRC_INVOCATION)
 		return SRC_INV;
-	return is_runtime_call(ev) ? SRC_CT : -1;
+	return period_runtime_call(ev) ? SRC_CT : -1;
 }
 
 static void describe(const event *ev, const char *what, char *out, size_t n)
@@ -303,14 +298,108 @@ static lt_status check_event(ctl *k, int src, const event *ev, lt_error *err)
 	return violation(t, ev->time_us, line, err);
 }
 
+/* PutModelInvocationLoggingConfiguration (the configuration set, in
+ * requestParameters) or GetModelInvocationLoggingConfiguration (the one in
+ * force, in responseElements), without errorCode: where the configuration
+ * is, else NULL. */
+static const char *logging_config_path(const event *ev)
+{
+	if (ev->source != EV_SRC_CLOUDTRAIL || !str_is(ev->service, "bedrock.amazonaws.com") || ev->error_code.n > 0)
+		return NULL;
+	if (str_is(ev->action, "PutModelInvocationLoggingConfiguration"))
+		return "requestParameters.loggingConfig";
+	if (str_is(ev->action, "GetModelInvocationLoggingConfiguration"))
+		return "responseElements.loggingConfig";
+	return NULL;
+}
+
+/* An invocation-log record without its text: neither body inline
+ * (input.inputBodyJson / output.outputBodyJson) nor delivered to S3
+ * (inputBodyS3Path / outputBodyS3Path). */
+static bool bodies_absent(const event *ev)
+{
+	if (ev->doc == NULL)
+		return false;
+	return json_get_path(ev->doc, "input.inputBodyJson") == NULL && ev->input_body_ref.n == 0 &&
+	       json_get_path(ev->doc, "output.outputBodyJson") == NULL && ev->output_body_ref.n == 0;
+}
+
+/* text-delivery: a configuration call turning text delivery off (or a
+ * configuration without it), and records without bodies, are violations. */
+static lt_status check_text_delivery(ctl *k, const event *ev, int src, lt_error *err)
+{
+	char line[CONTROLS_EXAMPLE_MAX], t[LTIME_BUFSZ];
+	const char *path = logging_config_path(ev);
+	if (path != NULL) {
+		tally *ct = &k->t[SRC_CT];
+		const json_value *cfg = ev->doc ? json_get_path(ev->doc, path) : NULL;
+		if (cfg == NULL)
+			return LT_OK; /* a Get whose response CloudTrail did not record */
+		const json_value *on = json_get_path(cfg, "textDataDeliveryEnabled");
+		ct->checked++;
+		k->td_latest = on != NULL && on->type == JSON_TRUE;
+		ltime_format(ev->time_us, 0, k->td_latest_at);
+		if (k->td_latest)
+			return LT_OK;
+		ltime_format(ev->time_us, 0, t);
+		snprintf(line, sizeof line, "%s %.*s by %.*s: text delivery %s (event %.*s)", t, (int)ev->action.n, ev->action.p,
+		         (int)ev->principal.n, ev->principal.p ? ev->principal.p : "", on ? "disabled" : "not enabled",
+		         (int)ev->uid.n, ev->uid.p ? ev->uid.p : "");
+		return violation(ct, ev->time_us, line, err);
+	}
+	if (src != SRC_INV)
+		return LT_OK;
+	k->t[SRC_INV].checked++;
+	if (!bodies_absent(ev))
+		return LT_OK;
+	describe(ev, "record without its prompt and answer", line, sizeof line);
+	return violation(&k->t[SRC_INV], ev->time_us, line, err);
+}
+
+/* budget per tag: the principal's tag value, from CloudTrail's
+ * userIdentity.sessionContext.principalTags (the first value seen for a
+ * principal is kept). */
+static lt_status learn_tag(ctl *k, const event *ev)
+{
+	if (ev->source != EV_SRC_CLOUDTRAIL || ev->doc == NULL || ev->principal.n == 0 ||
+	    strmap_find(k->ptag, ev->principal.p, ev->principal.n) != NULL)
+		return LT_OK;
+	const json_value *tags = json_get_path(ev->doc, "userIdentity.sessionContext.principalTags");
+	ev_str v = ev_str_json(tags ? json_get(tags, k->pc->tag) : NULL);
+	if (v.n == 0)
+		return LT_OK;
+	bool full = false;
+	uint64_t *id = strmap_slot(k->tagvals, v.p, v.n, false, NULL);
+	if (id == NULL) {
+		id = strmap_slot(k->tagvals, v.p, v.n, true, &full);
+		if (id == NULL)
+			return full ? LT_OK : LT_EFATAL;
+		*id = strmap_count(k->tagvals) - 1;
+	}
+	uint64_t *slot = strmap_slot(k->ptag, ev->principal.p, ev->principal.n, true, &full);
+	if (slot == NULL)
+		return full ? LT_OK : LT_EFATAL;
+	*slot = *id + 1;
+	return LT_OK;
+}
+
 bool controls_wants_record(const controls *c, const event *ev)
 {
-	return c != NULL && c->needs_doc && invocation_source(ev) >= 0;
+	return c != NULL && c->needs_doc &&
+	       (invocation_source(ev) >= 0 || logging_config_path(ev) != NULL ||
+	        (c->tags_doc && ev->source == EV_SRC_CLOUDTRAIL));
 }
 
 lt_status controls_add(controls *c, const event *ev, lt_error *err)
 {
 	int src = invocation_source(ev);
+	for (size_t i = 0; i < c->n; i++) {
+		ctl *k = &c->c[i];
+		if (k->pc->kind == POLICY_TEXT_DELIVERY && check_text_delivery(k, ev, src, err) != LT_OK)
+			return err->status;
+		if (k->ptag != NULL && learn_tag(k, ev) != LT_OK)
+			return lt_error_set(err, LT_EFATAL, "controls: out of memory");
+	}
 	if (src < 0)
 		return LT_OK;
 	c->invocations[src]++;
@@ -344,12 +433,18 @@ controls *controls_new(const policy *p)
 		ctl *k = &c->c[i];
 		k->pc = policy_control_at(p, i);
 		c->needs_doc = c->needs_doc || k->pc->kind == POLICY_GUARDRAIL_REQUIRED ||
-		               k->pc->kind == POLICY_NO_ROOT_OR_ACCESS_KEYS;
+		               k->pc->kind == POLICY_NO_ROOT_OR_ACCESS_KEYS || k->pc->kind == POLICY_TEXT_DELIVERY;
+		k->td_latest = -1;
 		for (int s = 0; s < 2; s++)
 			ok = ok && (k->t[s].days = strmap_new(CONTROLS_MAX_DAYS)) != NULL;
 		if (k->pc->kind == POLICY_BUDGET)
 			ok = ok && (k->tokens = strmap_new(CONTROLS_MAX_BUDGET_KEYS)) != NULL &&
 			     (k->invocations = strmap_new(CONTROLS_MAX_BUDGET_KEYS)) != NULL;
+		if (k->pc->kind == POLICY_BUDGET && k->pc->tag != NULL) {
+			c->needs_doc = c->tags_doc = true;
+			ok = ok && (k->ptag = strmap_new(CONTROLS_MAX_BUDGET_KEYS)) != NULL &&
+			     (k->tagvals = strmap_new(CONTROLS_MAX_BUDGET_KEYS)) != NULL;
+		}
 	}
 	if (!ok) {
 		controls_free(c);
@@ -367,6 +462,8 @@ void controls_free(controls *c)
 		tally_free(&c->c[i].t[1]);
 		strmap_free(c->c[i].tokens);
 		strmap_free(c->c[i].invocations);
+		strmap_free(c->c[i].ptag);
+		strmap_free(c->c[i].tagvals);
 	}
 	free(c->c);
 	free(c);
@@ -446,6 +543,30 @@ static lt_status note_digests(ctl *k, const verify_result *v, lt_error *err)
 	return LT_OK;
 }
 
+#define CONTROLS_PERIODS_NAMED 3
+
+/* The logging-coverage control's evidence ends with the period each
+ * account/region covers and its gaps (analyzers/audit/period.h). */
+static void append_period(ctl *k, const report *r)
+{
+	size_t n = report_nperiods(r), len = strlen(k->detail);
+	for (size_t i = 0; i < n && i < CONTROLS_PERIODS_NAMED && len < sizeof k->detail; i++) {
+		const rpt_period *p = report_period(r, i);
+		char a[LTIME_BUFSZ], b[LTIME_BUFSZ], silent[24], dark[24];
+		ltime_format(p->first_us, 0, a);
+		ltime_format(p->last_us, 0, b);
+		snprintf(silent, sizeof silent, p->silent_hours == UINT64_MAX ? "?" : "%" PRIu64, p->silent_hours);
+		snprintf(dark, sizeof dark, p->dark_days == UINT64_MAX ? "?" : "%" PRIu64, p->dark_days);
+		len += (size_t)snprintf(k->detail + len, sizeof k->detail - len,
+		                        "%s%.*s/%.*s covers %s .. %s: %s silent hour(s), %s dark day(s)",
+		                        i ? "; " : "; period: ", (int)p->account.n, p->account.p ? p->account.p : "",
+		                        (int)p->region.n, p->region.p ? p->region.p : "", a, b, silent, dark);
+	}
+	if (n > CONTROLS_PERIODS_NAMED && len < sizeof k->detail)
+		snprintf(k->detail + len, sizeof k->detail - len, "; and %zu more account/region(s)",
+		         n - CONTROLS_PERIODS_NAMED);
+}
+
 lt_status controls_note_integrity(controls *c, const verify_result *v, const reconcile_result *rr, lt_error *err)
 {
 	for (size_t i = 0; i < c->n; i++) {
@@ -523,10 +644,71 @@ static lt_status judge_incidents(ctl *k, const report *r, lt_error *err)
 
 /* ---- budgets ------------------------------------------------------------------ */
 
-static lt_status judge_budget(ctl *k, lt_error *err)
+/* Violations of the limits over a (day, who) -> tokens and -> invocations
+ * pair of maps (the same keys in the same order). */
+static lt_status over_budget(ctl *k, strmap *tokens, strmap *invocations, lt_error *err)
 {
 	tally *t = &k->t[SRC_INV];
 	const policy_control *pc = k->pc;
+	snprintf(k->over_tokens, sizeof k->over_tokens, " (limit %" PRId64 ")", pc->max_tokens);
+	snprintf(k->over_invocations, sizeof k->over_invocations, " (limit %" PRId64 ")", pc->max_invocations);
+	for (size_t i = 0; i < strmap_count(tokens); i++) {
+		const char *key;
+		size_t kn;
+		uint64_t tok, inv;
+		strmap_entry(tokens, i, &key, &kn, &tok);
+		strmap_entry(invocations, i, &key, &kn, &inv);
+		bool over_t = pc->max_tokens >= 0 && tok > (uint64_t)pc->max_tokens;
+		bool over_i = pc->max_invocations >= 0 && inv > (uint64_t)pc->max_invocations;
+		if (!over_t && !over_i)
+			continue;
+		char line[CONTROLS_EXAMPLE_MAX];
+		snprintf(line, sizeof line, "%.*s: %" PRIu64 " tokens%s, %" PRIu64 " invocations%s", (int)(kn > 300 ? 300 : kn), key,
+		         tok, over_t ? k->over_tokens : "", inv, over_i ? k->over_invocations : "");
+		int64_t day_us = INT64_MIN;
+		if (kn >= 10 && ltime_parse(key, 10, &day_us) != LT_OK)
+			day_us = INT64_MIN;
+		if (violation(t, day_us, line, err) != LT_OK)
+			return err->status;
+	}
+	return LT_OK;
+}
+
+#define CONTROLS_UNTAGGED "(untagged)"
+
+/* The (day, principal) sums folded into (day, tag value) sums: "YYYY-MM-DD
+ * value", principals without the tag under CONTROLS_UNTAGGED. */
+static lt_status fold_by_tag(ctl *k, strmap *tokens, strmap *invocations)
+{
+	for (size_t i = 0; i < strmap_count(k->tokens); i++) {
+		const char *key, *name = CONTROLS_UNTAGGED;
+		size_t kn, nn = strlen(CONTROLS_UNTAGGED);
+		uint64_t tok, inv;
+		strmap_entry(k->tokens, i, &key, &kn, &tok);
+		strmap_entry(k->invocations, i, &key, &kn, &inv);
+		const uint64_t *id = kn > 11 ? strmap_find(k->ptag, key + 11, kn - 11) : NULL;
+		if (id != NULL) {
+			uint64_t unused;
+			strmap_entry(k->tagvals, (size_t)(*id - 1), &name, &nn, &unused);
+		}
+		char fk[LTIME_BUFSZ + 1100];
+		int n = snprintf(fk, sizeof fk, "%.10s %s=%.*s", key, k->pc->tag, (int)(nn > 1024 ? 1024 : nn), name);
+		if (n < 0 || (size_t)n >= sizeof fk)
+			n = (int)sizeof fk - 1;
+		bool full = false;
+		uint64_t *ft = strmap_slot(tokens, fk, (size_t)n, true, &full);
+		uint64_t *fi = ft ? strmap_slot(invocations, fk, (size_t)n, true, &full) : NULL;
+		if (ft == NULL || fi == NULL)
+			return LT_EFATAL;
+		*ft += tok;
+		*fi += inv;
+	}
+	return LT_OK;
+}
+
+static lt_status judge_budget(ctl *k, lt_error *err)
+{
+	tally *t = &k->t[SRC_INV];
 	k->integrity_known = true;
 	if (k->budget_full) {
 		k->status = RPT_CONTROL_NOT_EVALUABLE;
@@ -542,32 +724,40 @@ static lt_status judge_budget(ctl *k, lt_error *err)
 		return LT_OK;
 	}
 	size_t n = strmap_count(k->tokens);
-	snprintf(k->over_tokens, sizeof k->over_tokens, " (limit %" PRId64 ")", pc->max_tokens);
-	snprintf(k->over_invocations, sizeof k->over_invocations, " (limit %" PRId64 ")", pc->max_invocations);
-	for (size_t i = 0; i < n; i++) {
-		const char *key;
-		size_t kn;
-		uint64_t tok, inv;
-		strmap_entry(k->tokens, i, &key, &kn, &tok);
-		strmap_entry(k->invocations, i, &key, &kn, &inv);
-		bool over_t = pc->max_tokens >= 0 && tok > (uint64_t)pc->max_tokens;
-		bool over_i = pc->max_invocations >= 0 && inv > (uint64_t)pc->max_invocations;
-		if (!over_t && !over_i)
-			continue;
-		char line[CONTROLS_EXAMPLE_MAX];
-		snprintf(line, sizeof line, "%.*s: %" PRIu64 " tokens%s, %" PRIu64 " invocations%s", (int)(kn > 300 ? 300 : kn), key,
-		         tok, over_t ? k->over_tokens : "", inv, over_i ? k->over_invocations : "");
-		int64_t day_us = INT64_MIN;
-		if (kn >= 10 && ltime_parse(key, 10, &day_us) != LT_OK)
-			day_us = INT64_MIN;
-		if (violation(t, day_us, line, err) != LT_OK)
+	if (k->pc->tag == NULL) {
+		if (over_budget(k, k->tokens, k->invocations, err) != LT_OK)
 			return err->status;
+		k->status = t->violations ? RPT_CONTROL_FAIL : RPT_CONTROL_PASS;
+		snprintf(k->detail, sizeof k->detail, "%zu principal-day(s) over %" PRIu64 " invocation-log records, %" PRIu64 " over budget", n,
+		         t->checked, t->violations);
+		t->checked = n;
+		return LT_OK;
 	}
-	k->status = t->violations ? RPT_CONTROL_FAIL : RPT_CONTROL_PASS;
-	snprintf(k->detail, sizeof k->detail, "%zu principal-day(s) over %" PRIu64 " invocation-log records, %" PRIu64 " over budget", n,
-	         t->checked, t->violations);
-	t->checked = n;
-	return LT_OK;
+	if (strmap_count(k->tagvals) == 0) {
+		k->status = RPT_CONTROL_NOT_EVALUABLE;
+		snprintf(k->detail, sizeof k->detail, "no CloudTrail event shows principal tag '%.100s' "
+		                                      "(userIdentity.sessionContext.principalTags) for any principal: the "
+		                                      "budget per tag cannot be attributed", k->pc->tag);
+		return LT_OK;
+	}
+	strmap *tokens = strmap_new(0), *invocations = strmap_new(0);
+	lt_status st = tokens && invocations ? fold_by_tag(k, tokens, invocations) : LT_EFATAL;
+	if (st != LT_OK)
+		st = lt_error_set(err, LT_EFATAL, "controls: out of memory");
+	else if (over_budget(k, tokens, invocations, err) != LT_OK)
+		st = err->status;
+	if (st == LT_OK) {
+		size_t days = strmap_count(tokens);
+		k->status = t->violations ? RPT_CONTROL_FAIL : RPT_CONTROL_PASS;
+		snprintf(k->detail, sizeof k->detail,
+		         "%zu (day, %.60s) pair(s) over %" PRIu64 " invocation-log records; %zu principal(s) tagged in CloudTrail "
+		         "(others count as " CONTROLS_UNTAGGED "); %" PRIu64 " over budget",
+		         days, k->pc->tag, t->checked, strmap_count(k->ptag), t->violations);
+		t->checked = days;
+	}
+	strmap_free(tokens);
+	strmap_free(invocations);
+	return st;
 }
 
 /* ---- per-event controls ------------------------------------------------------------ */
@@ -686,6 +876,28 @@ static void judge_guardrail(ctl *k, const tally *t)
 	         t->unknown ? ", some show a guardrail without its id or version" : "", unseen);
 }
 
+/* ---- text delivery: the configuration (CloudTrail) and the records ----------------- */
+
+static void judge_text_delivery(ctl *k, const tally *both)
+{
+	const tally *ct = &k->t[SRC_CT], *inv = &k->t[SRC_INV];
+	char latest[96] = "";
+	if (k->td_latest >= 0)
+		snprintf(latest, sizeof latest, "; the latest configuration (%s) has it %s", k->td_latest_at,
+		         k->td_latest ? "on" : "off");
+	if (ct->checked == 0 && inv->checked == 0) {
+		k->status = RPT_CONTROL_NOT_EVALUABLE;
+		snprintf(k->detail, sizeof k->detail, "no logging configuration call (Put/GetModelInvocationLoggingConfiguration) "
+		                                      "in CloudTrail and no invocation-log record");
+		return;
+	}
+	k->status = both->violations ? RPT_CONTROL_FAIL : RPT_CONTROL_PASS;
+	snprintf(k->detail, sizeof k->detail,
+	         "%" PRIu64 " of %" PRIu64 " logging configuration call(s) in CloudTrail turn text delivery off; %" PRIu64
+	         " of %" PRIu64 " invocation-log records without their prompt and answer%s",
+	         ct->violations, ct->checked, inv->violations, inv->checked, latest);
+}
+
 /* ---- report ------------------------------------------------------------------------ */
 
 static lt_status judge(ctl *k, controls *c, const report *r, int *src, lt_error *err)
@@ -702,8 +914,11 @@ static lt_status judge(ctl *k, controls *c, const report *r, int *src, lt_error 
 		*src = SRC_INV;
 		return judge_incidents(k, r, err);
 	case POLICY_GUARDRAIL_REQUIRED:
-		return LT_OK; /* over both sources: judge_guardrail */
+	case POLICY_TEXT_DELIVERY:
+		return LT_OK; /* over both sources: judge_guardrail, judge_text_delivery */
 	case POLICY_LOGGING_COVERAGE:
+		append_period(k, r);
+		/* fall through */
 	case POLICY_DIGEST_CHAIN:
 		if (!k->integrity_known) {
 			k->status = RPT_CONTROL_NOT_EVALUABLE;
@@ -736,15 +951,18 @@ lt_status controls_add_to_report(controls *c, report *r, lt_error *err)
 		lt_status st = judge(k, c, r, &src, err);
 		if (st != LT_OK)
 			return st;
-		if (k->pc->kind != POLICY_GUARDRAIL_REQUIRED)
+		if (k->pc->kind != POLICY_GUARDRAIL_REQUIRED && k->pc->kind != POLICY_TEXT_DELIVERY)
 			qualify_pass(k, report_nproblems_serious(r));
 		const tally *t = &k->t[src];
 		char day[16];
 		uint64_t dayn;
 		tally both;
-		if (k->pc->kind == POLICY_GUARDRAIL_REQUIRED) {
+		if (k->pc->kind == POLICY_GUARDRAIL_REQUIRED || k->pc->kind == POLICY_TEXT_DELIVERY) {
 			merge_tallies(&k->t[SRC_CT], &k->t[SRC_INV], &both, day, &dayn);
-			judge_guardrail(k, &both);
+			if (k->pc->kind == POLICY_GUARDRAIL_REQUIRED)
+				judge_guardrail(k, &both);
+			else
+				judge_text_delivery(k, &both);
 			qualify_pass(k, report_nproblems_serious(r));
 			t = &both;
 		} else

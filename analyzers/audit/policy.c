@@ -37,6 +37,7 @@ struct policy {
 #define K_GUARDRAIL 0x08u
 #define K_BUDGET 0x10u
 #define K_LEVEL 0x20u
+#define K_TAG 0x40u
 
 static const struct {
 	const char *name;
@@ -48,11 +49,12 @@ static const struct {
 	[POLICY_ALLOWED_PRINCIPALS] = {"allowed-principals", K_PRINCIPALS, K_PRINCIPALS},
 	[POLICY_GUARDRAIL_REQUIRED] = {"guardrail-required", K_PRINCIPALS | K_GUARDRAIL, K_PRINCIPALS},
 	[POLICY_NO_ROOT_OR_ACCESS_KEYS] = {"no-root-or-access-keys", 0, 0},
-	[POLICY_BUDGET] = {"budget", K_BUDGET, K_BUDGET},
+	[POLICY_BUDGET] = {"budget", K_BUDGET | K_TAG, K_BUDGET},
 	[POLICY_LOGGING_COVERAGE] = {"logging-coverage", 0, 0},
 	[POLICY_DIGEST_CHAIN] = {"digest-chain", 0, 0},
 	[POLICY_MAX_DISCLOSURE] = {"max-disclosure-level", K_LEVEL, K_LEVEL},
 	[POLICY_MAX_INCIDENT] = {"max-incident-level", K_LEVEL, K_LEVEL},
+	[POLICY_TEXT_DELIVERY] = {"text-delivery", 0, 0},
 };
 
 static const struct {
@@ -66,6 +68,7 @@ static const struct {
 	{"max_tokens_per_day", K_BUDGET},
 	{"max_invocations_per_day", K_BUDGET},
 	{"level", K_LEVEL},
+	{"tag", K_TAG},
 };
 
 /* Display names of the usual frameworks; any other key is shown as written. */
@@ -275,6 +278,8 @@ static lt_status control_param(loader *l, const sigma_ynode *key, const sigma_yn
 		return want_count(l, v, k, strcmp(k, "max_tokens_per_day") == 0 ? &c->max_tokens : &c->max_invocations);
 	case K_LEVEL:
 		return want_level(l, v, &c->level);
+	case K_TAG:
+		return want_str(l, v, k, &c->tag);
 	default:
 		return fail_at(l, key, "unknown key '%s'", k);
 	}

@@ -39,11 +39,12 @@ typedef enum policy_kind {
 	POLICY_ALLOWED_PRINCIPALS,    /* principals: [glob, ...] */
 	POLICY_GUARDRAIL_REQUIRED,    /* principals: [glob, ...]; guardrail: any | {id, version} */
 	POLICY_NO_ROOT_OR_ACCESS_KEYS,/* no parameters */
-	POLICY_BUDGET,                /* max_tokens_per_day, max_invocations_per_day (per principal) */
+	POLICY_BUDGET,                /* max_tokens_per_day, max_invocations_per_day (per principal, or per tag value) */
 	POLICY_LOGGING_COVERAGE,      /* no parameters */
 	POLICY_DIGEST_CHAIN,          /* no parameters */
 	POLICY_MAX_DISCLOSURE,        /* level: highest disclosure finding level allowed */
 	POLICY_MAX_INCIDENT,          /* level: highest incident level allowed */
+	POLICY_TEXT_DELIVERY,         /* no parameters: invocation logging delivers prompts and answers */
 	POLICY_NKINDS
 } policy_kind;
 
@@ -56,6 +57,7 @@ typedef struct policy_control {
 	const char *guardrail_id;   /* guardrail-required: NULL = any guardrail */
 	const char *guardrail_version; /* NULL = any version */
 	int64_t max_tokens, max_invocations; /* budget per principal per UTC day; -1 = none */
+	const char *tag;            /* budget: per value of this principal tag instead (NULL: per principal) */
 	rpt_level level;            /* max-*-level: findings/incidents above it fail */
 	const rpt_pair *mappings;   /* framework -> clause */
 	size_t nmappings;

@@ -60,10 +60,23 @@ t_key=$("$LLMTRAIL" timeline "$case" --source-ip 203.0.113.47 --access-key AKIAM
 t_reg=$("$LLMTRAIL" timeline "$case" --region eu-north-9 -f jsonl 2>/dev/null | wc -l)
 check "timeline --source-ip/--access-key/--region ($t_all, $t_key, $t_reg)" '[ "$t_all" -gt "$t_key" ] && [ "$t_key" -gt 0 ] && [ "$t_reg" -eq 0 ]'
 
-# timeline --columns in every format; an aligned table on a terminal
-"$LLMTRAIL" timeline "$case" --columns time,action,uid -f csv >"$tmp/cols.csv"
+# timeline --columns in the table and jsonl; an aligned table on a terminal
+"$LLMTRAIL" timeline "$case" --columns time,action,uid >"$tmp/cols.txt"
 check "timeline --columns: only those, in that order" \
-	'[ "$(head -1 "$tmp/cols.csv" | tr -d "\r")" = "time,action,uid" ] && [ "$(sed -n 2p "$tmp/cols.csv" | tr -cd , | wc -c)" -eq 2 ]'
+	'[ "$(head -1 "$tmp/cols.txt")" = "TIME  ACTION  UID" ] && [ "$(sed -n 2p "$tmp/cols.txt" | wc -w)" -eq 3 ]'
+"$LLMTRAIL" timeline "$case" --columns time,action,uid -f jsonl >"$tmp/cols.jsonl"
+check "timeline --columns in jsonl: only those keys" 'sed -n 1p "$tmp/cols.jsonl" | grep -q "^{\"time\":\"[^\"]*\",\"action\":\"[^\"]*\",\"uid\":\"[^\"]*\"}\$"'
+"$LLMTRAIL" timeline "$case" --columns time -f csv >/dev/null 2>"$tmp/cols.err"
+rc=$?
+check "timeline -f csv --columns: a usage error (the CSV has the report's columns)" '[ $rc -eq 2 ] && grep -q "timeline.csv columns" "$tmp/cols.err"'
+# one CSV layout: timeline -f csv and the report's timeline.csv (every event with --full-timeline)
+"$LLMTRAIL" scan "$case" -o "$tmp/full" --full-timeline --fail-on none -q -f csv >/dev/null 2>&1
+"$LLMTRAIL" timeline "$case" -f csv >"$tmp/tl.csv"
+check "timeline -f csv has the report's timeline.csv header" '[ "$(head -1 "$tmp/tl.csv")" = "$(head -1 "$tmp/full/timeline.csv")" ]'
+cr=$(printf '\r')
+grep ",,$cr\$" "$tmp/full/timeline.csv" | grep -v '^datetime,' >"$tmp/norules.csv"
+check "... and, for every event no rule hit ($(wc -l <"$tmp/norules.csv")), the same row byte for byte" \
+	'[ -s "$tmp/norules.csv" ] && [ "$(grep -cxFf "$tmp/norules.csv" "$tmp/tl.csv")" -eq "$(wc -l <"$tmp/norules.csv")" ]'
 "$LLMTRAIL" timeline "$case" --columns time,nope >/dev/null 2>"$tmp/cols.err"
 rc=$?
 check "timeline --columns with an unknown name: usage error naming it" '[ $rc -eq 2 ] && grep -q "unknown column .nope." "$tmp/cols.err"'

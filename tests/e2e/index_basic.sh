@@ -29,7 +29,7 @@ check "table escapes control characters" grep -q 'mallory\\x1B\[31m' "$T/tl"
 check "table holds no raw escape byte" sh -c "! grep -q \"$(printf '\033')\" '$T/tl'"
 
 "$LLMTRAIL" timeline -f csv "$C" >"$T/csv"
-check "csv header" sh -c "head -1 '$T/csv' | grep -q '^time,source,action,principal,source_ip,user_agent,region,model,error_code,uid,file,member,line'"
+check "csv header: the report's timeline.csv columns" sh -c "head -1 '$T/csv' | grep -q '^datetime,timestamp,timestamp_desc,message,source,uid,request_id,action,service,principal,access_key,account,region,source_ip,user_agent,model,error_code,guardrail_action,credential,input_tokens,output_tokens,latency_ms,evidence,member,line,rules,rule_ids'"
 check "csv neutralises formulas" grep -q ",\"'=HYPERLINK(\"\"http://evil\"\")\"," "$T/csv"
 check "csv lines end in CRLF" sh -c "[ \$(grep -c \"$(printf '\r')\$\" '$T/csv') -eq 8 ]"
 check "csv holds no raw escape byte" sh -c "! grep -q \"$(printf '\033')\" '$T/csv'"

@@ -9,15 +9,8 @@
 set -u
 : "${LLMTRAIL_BUILDDIR:?}"
 gen="$LLMTRAIL_BUILDDIR/tests/e2e/report_gen"
-chromium=${CHROMIUM:-}
-for c in /usr/bin/chromium /usr/bin/chromium-browser /usr/bin/google-chrome; do
-	[ -z "$chromium" ] && [ -x "$c" ] && chromium=$c
-done
-if [ -z "$chromium" ]; then
-	echo "1..0 # SKIP chromium not installed (set CHROMIUM=/path/to/chromium)"
-	exit 0
-fi
-
+: "${LLMTRAIL_SRCDIR:?}"
+. "$LLMTRAIL_SRCDIR/tests/e2e/chromium_lib.sh"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT INT TERM
 n=0
@@ -55,7 +48,7 @@ check "control: the harness sees a request to evil.example" 'grep -q "evil.examp
 check "no <script in the file" '! grep -qi "<script" "$html"'
 check "no element a payload could have made" \
 	'! grep -Eqi "<(img|iframe|svg onload|link|object|embed|base|form|a href=\"http|meta http-equiv=\"refresh)" "$html"'
-check "no href/src other than #fragment" '! grep -Eqi "(href|src)=\"[^#\"]" "$html"'
+check "no href/src other than #fragment or a file of the report set" '! grep -Eio "(href|src)=\"[^\"]*\"" "$html" | grep -Ev "^href=\"(#|integrity\.csv\"|custody\.csv\")"'
 check "strict CSP meta" 'grep -q "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src '"'"'none'"'"'; style-src '"'"'unsafe-inline'"'"'; img-src data:" "$html"'
 check "bidi override shown as a visible escape" 'grep -q "evil<span class=\"esc\">\\\\u202E</span>txt.exe" "$html"'
 check "raw U+202E never written" '! grep -q "$(printf "\342\200\256")" "$html"'

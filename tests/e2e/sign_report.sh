@@ -12,7 +12,7 @@ make_export "$T/ev"
 "$LLMTRAIL" index "$T/case" "$T/ev" >/dev/null 2>&1
 "$LLMTRAIL" scan "$T/case" -o "$T/out" --fail-on none --sign "$K/rsa-key.pem" >"$T/stdout" 2>"$T/stderr"
 check "scan --sign exits 0 and says where the manifest is" grep -q "^signed: $T/out/manifest.sha256 (SHA-256 [0-9a-f]\{64\})" "$T/stdout"
-check "the manifest lists every report file" sh -c 'for f in report.html junit.xml findings.jsonl incidents.jsonl summary.md timeline.csv; do grep -q "^[0-9a-f]\{64\}  output/$f\$" "$1" || exit 1; done' x "$T/out/manifest.sha256"
+check "the manifest lists every report file" sh -c 'for f in report.html junit.xml findings.jsonl incidents.jsonl summary.md timeline.csv integrity.csv custody.csv; do grep -q "^[0-9a-f]\{64\}  output/$f\$" "$1" || exit 1; done' x "$T/out/manifest.sha256"
 check "... and every evidence member with its stored SHA-256" sh -c 'test "$(grep -c "  evidence/" "$1")" -ge 3' x "$T/out/manifest.sha256"
 check "... with the SHA-256 the files have" sh -c 'cd "$1" && grep "  output/" manifest.sha256 | sed "s#  output/#  #" | sha256sum -c --quiet' x "$T/out"
 "$LLMTRAIL" verify-report "$T/out" --public-key "$K/rsa-pub.pem" >"$T/v1"

@@ -146,10 +146,11 @@ static void policy__every_type__loaded(void **state)
 	                 "  - {id: H, title: t, rationale: r, type: digest-chain}\n"
 	                 "  - {id: I, title: t, rationale: r, type: max-disclosure-level, level: low}\n"
 	                 "  - {id: J, title: t, rationale: r, type: max-incident-level, level: high,\n"
-	                 "     mappings: {iso42001: [A.1, A.2], soc2: CC7.2, internal: X-9}}\n");
+	                 "     mappings: {iso42001: [A.1, A.2], soc2: CC7.2, internal: X-9}}\n"
+	                 "  - {id: K, title: t, rationale: r, type: text-delivery}\n");
 	assert_string_equal(policy_name(p), "Acme");
-	assert_int_equal(policy_ncontrols(p), 10);
-	for (size_t i = 0; i < 10; i++)
+	assert_int_equal(policy_ncontrols(p), 11);
+	for (size_t i = 0; i < 11; i++)
 		assert_int_equal(policy_control_at(p, i)->kind, (policy_kind)i);
 	const policy_control *d = policy_control_at(p, 3);
 	assert_string_equal(d->guardrail_id, "g");
@@ -548,6 +549,108 @@ static void budget__cloudtrail_only__not_evaluable(void **state)
 
 /* ---- evidence-level controls ------------------------------------------------ */
 
+/* text-delivery: a Put turning text delivery off and a record without its
+ * bodies fail it; a configuration with it on and records with bodies (inline
+ * or in S3) pass; nothing to judge is not evaluable. */
+static void text_delivery__off_and_bodiless__fail_on__pass(void **state)
+{
+	fx *f = *state;
+	policy *p = one("text-delivery", "");
+	controls *c = controls_new(p);
+	report *r = report_new(NULL);
+	event *ev = mk(f, CT, "PutModelInvocationLoggingConfiguration", ROLE, "", "us-east-1", T0,
+	               "{\"requestParameters\":{\"loggingConfig\":{\"textDataDeliveryEnabled\":false}}}");
+	assert_true(controls_wants_record(c, ev));
+	add(c, ev);
+	add(c, mk(f, INV, "Converse", ROLE, HAIKU, "us-east-1", T0 + 1, "{\"input\":{\"inputTokenCount\":3},\"output\":{}}"));
+	add(c, mk(f, INV, "Converse", ROLE, HAIKU, "us-east-1", T0 + 2,
+	          "{\"input\":{\"inputBodyJson\":{}},\"output\":{\"outputBodyJson\":{}}}"));
+	ev = mk(f, INV, "InvokeModel", ROLE, HAIKU, "us-east-1", T0 + 3, "{\"input\":{},\"output\":{}}");
+	ev->input_body_ref = ev_str_from("s3://b/in.json", 14); /* a large body, delivered to S3 */
+	add(c, ev);
+	const rpt_control *rc = finish(c, r);
+	assert_int_equal(rc->status, RPT_CONTROL_FAIL);
+	assert_int_equal(rc->checked, 4);
+	assert_int_equal(rc->violations, 2);
+	assert_non_null(strstr(rc->detail.p, "1 of 1 logging configuration call(s) in CloudTrail turn text delivery off; "
+	                                      "1 of 3 invocation-log records without their prompt and answer; "
+	                                      "the latest configuration (2026-03-10T00:00:00Z) has it off"));
+	assert_non_null(strstr(rc->examples.v[0].p, "PutModelInvocationLoggingConfiguration by " ROLE ": text delivery disabled"));
+	assert_non_null(strstr(rc->examples.v[1].p, "record without its prompt and answer"));
+	report_free(r);
+	controls_free(c);
+
+	c = controls_new(p);
+	r = report_new(NULL);
+	add(c, mk(f, CT, "GetModelInvocationLoggingConfiguration", ROLE, "", "us-east-1", T0,
+	          "{\"responseElements\":{\"loggingConfig\":{\"textDataDeliveryEnabled\":true}}}"));
+	add(c, mk(f, INV, "Converse", ROLE, HAIKU, "us-east-1", T0 + 2,
+	          "{\"input\":{\"inputBodyJson\":{}},\"output\":{\"outputBodyJson\":{}}}"));
+	rc = finish(c, r);
+	assert_int_equal(rc->status, RPT_CONTROL_PASS);
+	assert_non_null(strstr(rc->detail.p, "has it on"));
+	report_free(r);
+	controls_free(c);
+
+	c = controls_new(p);
+	r = report_new(NULL);
+	add(c, mk(f, CT, "GetModelInvocationLoggingConfiguration", ROLE, "", "us-east-1", T0, "{\"responseElements\":null}"));
+	rc = finish(c, r);
+	assert_int_equal(rc->status, RPT_CONTROL_NOT_EVALUABLE);
+	assert_non_null(strstr(rc->detail.p, "no logging configuration call"));
+	report_free(r);
+	controls_free(c);
+	policy_free(p);
+}
+
+/* budget with tag: the (day, principal) sums are summed per value of the
+ * principal tag CloudTrail showed for each principal (sessionContext.
+ * principalTags), untagged principals together; without any tag seen the
+ * control is not evaluable. */
+static void budget__per_tag__summed_by_value_untagged_apart(void **state)
+{
+	fx *f = *state;
+	policy *p = one("budget", "    max_invocations_per_day: 2\n    tag: team\n");
+	assert_string_equal(policy_control_at(p, 0)->tag, "team");
+	controls *c = controls_new(p);
+	report *r = report_new(NULL);
+	const char *alice = "arn:aws:sts::111122223333:assumed-role/app-role/alice";
+	const char *bob = "arn:aws:sts::111122223333:assumed-role/app-role/bob";
+	const char *carol = "arn:aws:sts::111122223333:assumed-role/app-role/carol";
+	event *ev = mk(f, CT, "ListFoundationModels", alice, "", "us-east-1", T0,
+	               "{\"userIdentity\":{\"sessionContext\":{\"principalTags\":{\"team\":\"search\"}}}}");
+	assert_true(controls_wants_record(c, ev));
+	add(c, ev);
+	add(c, mk(f, CT, "ListFoundationModels", bob, "", "us-east-1", T0 + 1,
+	          "{\"userIdentity\":{\"sessionContext\":{\"principalTags\":{\"team\":\"search\"}}}}"));
+	add(c, mk(f, INV, "Converse", alice, HAIKU, "us-east-1", T0 + 2, NULL));
+	add(c, mk(f, INV, "Converse", alice, HAIKU, "us-east-1", T0 + 3, NULL));
+	add(c, mk(f, INV, "Converse", bob, HAIKU, "us-east-1", T0 + 4, NULL)); /* team search: 3 > 2 */
+	add(c, mk(f, INV, "Converse", carol, HAIKU, "us-east-1", T0 + 5, NULL));
+	add(c, mk(f, INV, "Converse", carol, HAIKU, "us-east-1", T0 + 6, NULL)); /* untagged: 2, within */
+	const rpt_control *rc = finish(c, r);
+	assert_int_equal(rc->status, RPT_CONTROL_FAIL);
+	assert_int_equal(rc->violations, 1);
+	assert_int_equal(rc->checked, 2);
+	assert_non_null(strstr(rc->examples.v[0].p, "2026-03-10 team=search: 0 tokens, 3 invocations (limit 2)"));
+	assert_non_null(strstr(rc->detail.p, "2 principal(s) tagged in CloudTrail (others count as (untagged))"));
+	report_free(r);
+	controls_free(c);
+
+	c = controls_new(p);
+	r = report_new(NULL);
+	add(c, mk(f, INV, "Converse", alice, HAIKU, "us-east-1", T0 + 2, NULL));
+	rc = finish(c, r);
+	assert_int_equal(rc->status, RPT_CONTROL_NOT_EVALUABLE);
+	assert_non_null(strstr(rc->detail.p, "no CloudTrail event shows principal tag 'team'"));
+	report_free(r);
+	controls_free(c);
+	policy_free(p);
+
+	lt_error e = load_error("controls:\n  - {id: A, title: t, rationale: r, type: approved-regions, regions: [x], tag: team}\n");
+	assert_non_null(strstr(e.msg, "'tag' does not apply to a control of type 'approved-regions'"));
+}
+
 static void coverage__one_source_only__not_evaluable(void **state)
 {
 	(void)state;
@@ -816,6 +919,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(policy__every_type__loaded),
+		cmocka_unit_test_setup_teardown(text_delivery__off_and_bodiless__fail_on__pass, setup, teardown),
+		cmocka_unit_test_setup_teardown(budget__per_tag__summed_by_value_untagged_apart, setup, teardown),
 		cmocka_unit_test(policy__inference_profile__normalised),
 		cmocka_unit_test(policy__unknown_key__error_names_line),
 		cmocka_unit_test(policy__parameter_of_other_type__error),

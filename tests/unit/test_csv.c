@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "reports/csv.h"
+#include "reports/listcsv.h"
 #include "tests/unit/report_fixture.h"
 
 #define HEADER                                                                                     \
@@ -253,6 +254,34 @@ static void csv__rules_column__from_report(void **state)
 	report_free(r);
 }
 
+/* integrity.csv and custody.csv: a header, every row, formulas neutralised. */
+static void listcsv__fixture__every_row_escaped(void **state)
+{
+	(void)state;
+	report *r = fixture_plain();
+	assert_non_null(r);
+	lt_error e;
+	lt_error_clear(&e);
+	assert_int_equal(report_add_integrity(r, "=HYPERLINK(\"x\")", "hash", RPT_CHECK_UNVERIFIABLE, "a,b", &e), LT_OK);
+	lt_status st = LT_EFATAL;
+	char *out = fixture_render(report_write_integrity_csv, r, &st);
+	assert_int_equal(st, LT_OK);
+	assert_int_equal(strncmp(out, "object,check,status,detail\r\n", 28), 0);
+	assert_int_equal(fixture_count(out, "\r\n"), 1 + report_nintegrity(r));
+	assert_non_null(strstr(out, "\"'=HYPERLINK(\"\"x\"\")\",hash,unverifiable,\"a,b\"\r\n"));
+	assert_non_null(strstr(out, "x.json.gz,hash,invalid,"));
+	free(out);
+	out = fixture_render(report_write_custody_csv, r, &st);
+	assert_int_equal(st, LT_OK);
+	const char *head = "evidence,member,format,bytes,sha256,sha256_decompressed,events,duplicates,problems\r\n";
+	assert_int_equal(strncmp(out, head, strlen(head)), 0);
+	assert_int_equal(fixture_count(out, "\r\n"), 1 + report_nevidence(r));
+	assert_non_null(strstr(out, ",cloudtrail,2048,a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f90,"
+	                            "ffeeddccbbaa99887766554433221100ffeeddccbbaa99887766554433221100,1200,3,1\r\n"));
+	free(out);
+	report_free(r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -262,6 +291,7 @@ int main(void)
 		cmocka_unit_test(csv__hostile__every_record_well_formed),
 		cmocka_unit_test(csv__rows__reach_the_stream_before_end),
 		cmocka_unit_test(csv__rules_column__from_report),
+		cmocka_unit_test(listcsv__fixture__every_row_escaped),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -92,8 +92,9 @@ static void check_tag(const char *p)
 		if (*q == '=') {
 			q++;
 			assert_int_equal(*q, '"'); /* every value we write is double-quoted */
-			if (n == 4 && memcmp(name, "href", 4) == 0)
-				assert_int_equal(q[1], '#');
+			if (n == 4 && memcmp(name, "href", 4) == 0) /* a fragment, or a file of the set */
+				assert_true(q[1] == '#' || strncmp(q + 1, "integrity.csv\"", 14) == 0 ||
+				            strncmp(q + 1, "custody.csv\"", 12) == 0);
 			const char *close = strchr(q + 1, '"');
 			assert_non_null(close);
 			assert_null(memchr(q + 1, '<', (size_t)(close - q - 1)));
@@ -103,7 +104,7 @@ static void check_tag(const char *p)
 	assert_int_equal(*q, '>');
 }
 
-/* Every tag in the page: no event handler, no URL but #fragment, no script. */
+/* Every tag in the page: no event handler, no URL but a #fragment or a file of the report set, no script. */
 static void html__hostile__only_our_markup(void **state)
 {
 	(void)state;
@@ -187,7 +188,8 @@ static void html__sections__all_present_in_order(void **state)
 	assert_non_null(strstr(out, "<svg class=\"chart\" viewBox=\"0 0 1000 260\""));
 	assert_non_null(strstr(out, "<span class=\"oc oc-unsupported\">unsupported</span>"));
 	assert_non_null(strstr(out, "condition references unknown selection &#39;sel2&#39;"));
-	assert_non_null(strstr(out, "<td class=\"ck-invalid\">invalid</td>"));
+	assert_non_null(strstr(out, "<h3>Invalid</h3>"));
+	assert_non_null(strstr(out, "<td class=\"num ck-invalid\">1</td>"));
 	assert_non_null(strstr(out, "unterminated string at byte 17"));
 	assert_non_null(strstr(out, "ffeeddccbbaa99887766554433221100ffeeddccbbaa99887766554433221100"));
 	assert_non_null(strstr(out, "<td class=\"num\">910.25</td>"));
@@ -213,7 +215,27 @@ static void html__verdict__in_header_before_sections(void **state)
 	assert_non_null(t);
 	assert_true(t < end);
 	assert_non_null(strstr(t, "<a href=\"#problems\">all problems</a>"));
-	assert_non_null(strstr(t, "<b>Integrity:</b> 1 valid, 1 invalid, 1 unverifiable"));
+	assert_non_null(strstr(t, "<b>Integrity:</b> 1 valid, <span class=\"ck-invalid\">1 invalid</span>, 1 unverifiable"));
+	free(out);
+	report_free(r);
+}
+
+/* A note taken while reading (a CloudWatch Logs control message skipped) is
+ * not an evidence problem: the header says so, as stdout does
+ * ("evidence problems: 0"), and does not list it as one. */
+static void html__notes_only__no_evidence_problem(void **state)
+{
+	(void)state;
+	report *r = report_new(NULL);
+	assert_non_null(r);
+	lt_error e;
+	lt_error_clear(&e);
+	assert_int_equal(report_add_problem(r, "ev", "cwl-1", 0, RPT_SEV_INFO, "CONTROL_MESSAGE skipped", &e), LT_OK);
+	char *out = render(r);
+	const char *t = strstr(out, "<div class=\"triage\">");
+	assert_non_null(t);
+	assert_non_null(strstr(t, "<b>No evidence problem</b> (everything was read); 1 note taken while reading"));
+	assert_null(strstr(out, "evidence problem</b>:"));
 	free(out);
 	report_free(r);
 }
@@ -323,6 +345,10 @@ static void html__same_model__same_bytes(void **state)
 	report_free(r2);
 }
 
+/* 10,000 findings stay a page a person can use: counts per level linking
+ * to each level's heading, a by-rule table linking to each rule's block,
+ * the first N findings of a rule in full, a bounded table, the rest named
+ * in findings.jsonl; the page under HTML_MAX_PAGE_BYTES. */
 static void html__10000_findings__bounded_and_counted(void **state)
 {
 	(void)state;
@@ -333,10 +359,26 @@ static void html__10000_findings__bounded_and_counted(void **state)
 	double secs = (double)(clock() - t0) / CLOCKS_PER_SEC;
 	size_t len = strlen(out);
 	printf("# 10000 findings / 4 rules: %zu bytes of HTML in %.3f s\n", len, secs);
-	assert_true(len < 8u * 1024 * 1024);
+	assert_true(len < HTML_MAX_PAGE_BYTES);
 	assert_int_equal(fixture_count(out, "<details class=\"finding\""), 4 * HTML_MAX_FINDINGS_PER_RULE);
-	assert_int_equal(fixture_count(out, "1,450 more finding(s) of this rule are not shown"), 4);
+	assert_int_equal(fixture_count(out, "2,280 more finding(s) of this rule are not shown; findings.jsonl has them all"), 4);
 	assert_non_null(strstr(out, "<b>10,000</b><span>findings</span>"));
+	assert_non_null(strstr(out, "<summary>By rule: 4 rules</summary>"));
+	/* findings and events per rule */
+	assert_int_equal(fixture_count(out, "</a></td><td class=\"num\">2,500</td><td class=\"num\">2,500</td></tr>"), 4);
+	assert_int_equal(fixture_count(out, "<tr><td><span class=\"badge"), 4);
+	for (size_t i = 0; i < 4; i++) {
+		char link[64], anchor[64];
+		snprintf(link, sizeof link, "<a href=\"#rule-%zu\">", i);
+		snprintf(anchor, sizeof anchor, "<details class=\"rule\" id=\"rule-%zu\"", i);
+		assert_non_null(strstr(out, link));
+		assert_non_null(strstr(out, anchor));
+	}
+	const char *lv = strstr(out, "<p class=\"levels\"><a href=\"#findings-");
+	assert_non_null(lv);
+	char target[64];
+	snprintf(target, sizeof target, "<h3 id=\"findings-%.*s\">", (int)strcspn(lv + 37, "\""), lv + 37);
+	assert_non_null(strstr(out, target));
 	free(out);
 	report_free(r);
 
@@ -344,9 +386,96 @@ static void html__10000_findings__bounded_and_counted(void **state)
 	out = render(r);
 	len = strlen(out);
 	printf("# 10000 findings / 2500 rules: %zu bytes of HTML\n", len);
-	assert_true(len < 16u * 1024 * 1024);
-	assert_int_equal(fixture_count(out, "<details class=\"finding\""), 1000);
-	assert_int_equal(fixture_count(out, "<details class=\"rule\" open>"), 2500);
+	assert_true(len < HTML_MAX_PAGE_BYTES);
+	assert_int_equal(fixture_count(out, "<details class=\"finding\""), 500);
+	assert_int_equal(fixture_count(out, "<details class=\"rule\""), HTML_MAX_RULE_BLOCKS);
+	assert_int_equal(fixture_count(out, "<details class=\"rule\" id=\"rule-"), HTML_MAX_RULE_BLOCKS);
+	assert_int_equal(fixture_count(out, "\" open><summary><span class=\"badge"), HTML_OPEN_RULES);
+	assert_int_equal(fixture_count(out, "<tr><td><span class=\"badge"), 2500); /* the by-rule table */
+	assert_non_null(strstr(out, "8,000 finding(s) of rules past the first 500 are only counted"));
+	free(out);
+	report_free(r);
+}
+
+/* 1,803 identical unverifiable checks and 2,823 custody members: the page
+ * shows counts per kind, the invalid checks and members with problems in
+ * full, one line per unverifiable reason, and links the CSVs. */
+static void html__big_custody__summarised_with_csv_links(void **state)
+{
+	(void)state;
+	report *r = fixture_plain();
+	assert_non_null(r);
+	lt_error e;
+	lt_error_clear(&e);
+	char obj[64], sha[65];
+	for (int i = 0; i < 1803; i++) {
+		snprintf(obj, sizeof obj, "digest-%04d.json.gz", i);
+		assert_int_equal(report_add_integrity(r, obj, "signature", RPT_CHECK_UNVERIFIABLE,
+		                                      "no public key with fingerprint 6142 (give --public-keys)", &e), LT_OK);
+	}
+	for (int i = 0; i < 2823; i++) {
+		rpt_evidence_in ev;
+		memset(&ev, 0, sizeof ev);
+		snprintf(obj, sizeof obj, "member-%04d.json.gz", i);
+		snprintf(sha, sizeof sha, "%064d", i);
+		ev.path = "evidence.tar.gz";
+		ev.member = obj;
+		ev.sha256 = sha;
+		ev.format = "cloudtrail";
+		ev.events = 2;
+		assert_int_equal(report_add_evidence(r, &ev, &e), LT_OK);
+	}
+	char *out = render(r);
+	const char *ig = strstr(out, "<section id=\"integrity\">");
+	assert_non_null(ig);
+	assert_non_null(strstr(ig, "<a href=\"integrity.csv\">integrity.csv</a>"));
+	assert_null(strstr(out, "digest-0001.json.gz"));             /* no per-row list */
+	assert_non_null(strstr(ig, "<td class=\"mono\">digest-0000.json.gz</td>")); /* the reason's first object */
+	assert_non_null(strstr(ig, "<td class=\"num\">1,803</td>"));
+	assert_non_null(strstr(ig, "<td class=\"mono\">x.json.gz</td>")); /* the invalid check, in full */
+	const char *ev = strstr(out, "<section id=\"evidence\">");
+	assert_non_null(ev);
+	assert_non_null(strstr(ev, "<a href=\"custody.csv\">custody.csv</a>"));
+	assert_null(strstr(out, "member-0001.json.gz"));
+	assert_non_null(strstr(ev, "<td>cloudtrail</td><td class=\"num\">2,824</td>"));
+	assert_non_null(strstr(ev, "Files and members with problems")); /* the fixture's member with a problem */
+	printf("# 1803 checks, 2825 members: %zu bytes of HTML\n", strlen(out));
+	assert_true(strlen(out) < 64 * 1024);
+	free(out);
+	report_free(r);
+}
+
+/* The period per account/region: a section after the controls, linked from
+ * the table of contents, every value escaped, gaps spelled out and counted. */
+static void html__period__section_escaped_and_counted(void **state)
+{
+	(void)state;
+	report *r = fixture_plain();
+	assert_non_null(r);
+	rpt_str silent[] = {rpt_s("2026-03-10T03"), rpt_s("2026-03-10T04")};
+	rpt_period p = {
+		.account = rpt_s("<b>111</b>"),
+		.region = rpt_s("us-east-1"),
+		.first_us = 1773014400LL * 1000000,
+		.last_us = 1773100800LL * 1000000,
+		.cloudtrail = 901,
+		.invocation = 185,
+		.silent_hours = 5,
+		.silent_list = {silent, 2},
+		.dark_days = 0,
+	};
+	lt_error e;
+	lt_error_clear(&e);
+	assert_int_equal(report_add_period(r, &p, &e), LT_OK);
+	char *out = render(r);
+	const char *sec = strstr(out, "<section id=\"period\"><h2>Period covered</h2>");
+	assert_non_null(sec);
+	assert_non_null(strstr(out, "<a href=\"#period\">Period</a>"));
+	assert_non_null(strstr(sec, "&lt;b&gt;111&lt;/b&gt;"));
+	assert_null(strstr(out, "<b>111</b>"));
+	assert_non_null(strstr(sec, "<b>5</b>: <span class=\"mono\">2026-03-10T03</span>, <span class=\"mono\">2026-03-10T04</span> "
+	                            "<span class=\"muted\">and 3 more</span>"));
+	assert_non_null(strstr(sec, "<td class=\"num\">901</td><td class=\"num\">185</td>"));
 	free(out);
 	report_free(r);
 }
@@ -421,12 +550,15 @@ int main(void)
 		cmocka_unit_test(html__head__csp_and_charset),
 		cmocka_unit_test(html__sections__all_present_in_order),
 		cmocka_unit_test(html__verdict__in_header_before_sections),
+		cmocka_unit_test(html__notes_only__no_evidence_problem),
 		cmocka_unit_test(html__rule_falsepositives__shown_with_finding),
 		cmocka_unit_test(html__match__marked_and_redacted),
 		cmocka_unit_test(html__no_redact__warns_and_shows),
 		cmocka_unit_test(html__empty__pass_and_placeholders),
 		cmocka_unit_test(html__same_model__same_bytes),
 		cmocka_unit_test(html__10000_findings__bounded_and_counted),
+		cmocka_unit_test(html__big_custody__summarised_with_csv_links),
+		cmocka_unit_test(html__period__section_escaped_and_counted),
 		cmocka_unit_test(svg__fmt_num__no_locale_no_exponent),
 		cmocka_unit_test(svg__timeline__step_fits_bars),
 	};

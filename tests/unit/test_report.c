@@ -798,6 +798,59 @@ static rpt_verdict verdict_of(rpt_level fail_on, rpt_level finding, bool with_ev
 	return v;
 }
 
+static bool rpt_str_eq(rpt_str a, const char *b)
+{
+	return a.n == strlen(b) && memcmp(a.p, b, a.n) == 0;
+}
+
+/* A correlation's counted-only events come with their replay seq and no
+ * uid: the finding holds their places, the pass after the replay fills them
+ * in seq order, and a place never filled is counted omitted, never listed
+ * empty. */
+static void report__counted_events__uids_resolved_after_replay(void **state)
+{
+	(void)state;
+	report *r = with_window(3600LL * 1000000, 1);
+	size_t k = add_rule(r, "corr", RPT_LEVEL_MEDIUM);
+	rpt_pair g = {rpt_s("group"), rpt_s("kb=1")};
+	const uint64_t seqs[] = {7, 3, 9, 5}; /* hit order; 9 is never replayed */
+	for (size_t i = 0; i < 4; i++) {
+		rpt_event_in e;
+		rpt_event_init(&e);
+		e.time_us = T0 + (int64_t)i;
+		e.source = rpt_s("kb-log");
+		e.seq = seqs[i];
+		if (i == 0)
+			e.uid = rpt_s("kept-7"); /* the one kept in full has its header */
+		assert_int_equal(report_add_hit(r, k, &g, 1, &e, NULL, 0, NULL), LT_OK);
+	}
+	const rpt_finding *f = report_finding(r, 0);
+	assert_int_equal(f->count, 4);
+	assert_int_equal(report_uids_pending(r), 3);
+	assert_int_equal(report_resolve_uid(r, 3, rpt_s("uid-3")), LT_OK);
+	assert_int_equal(report_resolve_uid(r, 5, rpt_s("uid-5")), LT_OK);
+	assert_int_equal(report_resolve_uid(r, 7, rpt_s("kept-7")), LT_OK);
+	assert_int_equal(report_resolve_uid(r, 11, rpt_s("other")), LT_OK);
+	assert_int_equal(report_uids_pending(r), 0);
+	report_uids_resolved(r);
+	f = report_finding(r, 0);
+	assert_int_equal(f->nevent_uids, 3);
+	assert_int_equal(f->event_uids_omitted, 1);
+	assert_true(rpt_str_eq(f->event_uids[0], "kept-7"));
+	assert_true(rpt_str_eq(f->event_uids[1], "uid-3"));
+	assert_true(rpt_str_eq(f->event_uids[2], "uid-5"));
+	/* after the pass, a uid-less hit is counted omitted at once */
+	rpt_event_in late;
+	rpt_event_init(&late);
+	late.time_us = T0 + 10;
+	late.source = rpt_s("kb-log");
+	late.seq = 20;
+	assert_int_equal(report_add_hit(r, k, &g, 1, &late, NULL, 0, NULL), LT_OK);
+	assert_int_equal(report_uids_pending(r), 0);
+	assert_int_equal(report_finding(r, 0)->event_uids_omitted, 2);
+	report_free(r);
+}
+
 static void report__verdict__one_per_situation(void **state)
 {
 	(void)state;
@@ -872,6 +925,7 @@ int main(void)
 		cmocka_unit_test(findings__event_rules__by_seq_then_uid),
 		cmocka_unit_test(strmap__insert_find_grow__insertion_order),
 		cmocka_unit_test(strmap__cap__reports_full),
+		cmocka_unit_test(report__counted_events__uids_resolved_after_replay),
 		cmocka_unit_test(report__verdict__one_per_situation),
 		cmocka_unit_test(report__verdict_reason__names_the_gate_and_what_is_missing),
 	};
