@@ -601,6 +601,20 @@ def benign_near_misses():
              and x["source"] in ("selfinstruct-seed", "gsm8k", "codealpaca")]
     for i in range(400):
         add(rnd.choice(fixes) + " " + rnd.choice(tasks), "benign", "benign-recombined", "fix%d" % (i % 11))
+    # the user overriding their own earlier text: "ignore my earlier note about ..."
+    verbs = ["Ignore", "Forget", "Disregard", "Scratch", "Never mind", "Drop", "Please ignore", "Sorry, forget"]
+    whose = ["my", "my own", "the"]
+    when = ["earlier", "previous", "last", "first", "old", "original"]
+    what = ["note", "message", "draft", "question", "comment", "request", "email", "version", "outline", "answer"]
+    about = ["", " about the tone", " about the deadline", " about the budget", " on formatting", " about the title"]
+    for i in range(600):
+        head = "%s %s %s %s%s" % (rnd.choice(verbs), rnd.choice(whose), rnd.choice(when), rnd.choice(what),
+                                  rnd.choice(about))
+        if rnd.random() < 0.4:
+            head += " and " + rnd.choice(["ignore", "forget", "disregard"]) + " " + rnd.choice(whose) + " " + \
+                rnd.choice(when) + " " + rnd.choice(what)
+        add(head + rnd.choice([": ", ". ", ", "]) + rnd.choice(tasks), "benign", "benign-recombined",
+            "self%d" % (i % 8))
     for i in range(400):
         add(rnd.choice(docs) + "\n\n" + rnd.choice(asks), "benign", "benign-recombined", "ask%d" % (i % 10))
 
