@@ -9,6 +9,8 @@
  */
 #include "ingest/sha256.h"
 
+#include "common/buf.h"
+
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -103,4 +105,16 @@ lt_status sha256_hex(const void *data, size_t n, char out[SHA256_HEX_LEN + 1])
 	}
 	sha256_to_hex(d, out);
 	return LT_OK;
+}
+
+lt_status sha256_abbrev(buf *b, const char *t, size_t n, size_t keep)
+{
+	char hex[SHA256_HEX_LEN + 1];
+	if (keep >= n || sha256_hex(t, n, hex) != LT_OK)
+		return LT_EFATAL;
+	while (keep > 0 && ((unsigned char)t[keep] & 0xC0) == 0x80) /* not inside a UTF-8 character */
+		keep--;
+	hex[SHA256_ABBREV_HEX] = '\0';
+	lt_status st = buf_append(b, t, keep);
+	return st == LT_OK ? buf_printf(b, "...(%zu bytes, sha256:%s)", n, hex) : st;
 }

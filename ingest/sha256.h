@@ -38,6 +38,16 @@ lt_status sha256_final_hex(sha256_ctx *c, char out[SHA256_HEX_LEN + 1]) LT_WUR;
 
 /* One-shot: hex SHA-256 of data[0..n). LT_OK or LT_EFATAL. */
 lt_status sha256_hex(const void *data, size_t n, char out[SHA256_HEX_LEN + 1]) LT_WUR;
+/* Appends to b the abbreviation of t[0..n) that stands for a long value where
+ * memory per value must be bounded (correlation groups, first-seen keys, the
+ * findings' copies past their budget): its first keep bytes (fewer, not to
+ * cut a UTF-8 character), then "...(N bytes, sha256:" and the first 32 hex
+ * digits (128 bits) of its SHA-256, then ")". keep must be < n. LT_OK, or
+ * LT_EFATAL (hash or b's cap). */
+struct buf;
+lt_status sha256_abbrev(struct buf *b, const char *t, size_t n, size_t keep) LT_WUR;
+#define SHA256_ABBREV_HEX 32
+
 /* Writes the 64-digit lowercase hex of a 32-byte digest, NUL-terminated. */
 void sha256_to_hex(const unsigned char digest[SHA256_LEN], char out[SHA256_HEX_LEN + 1]);
 

@@ -28,6 +28,7 @@
 
 #include "common/arena.h"
 #include "common/buf.h"
+#include "ingest/sha256.h"
 #include "model/hitlog.h"
 #include "model/strmap.h"
 
@@ -59,6 +60,9 @@ struct findings {
 	fnd *v;
 	size_t n, alloc;
 	uint64_t dropped;
+	size_t long_bytes;    /* bytes of strings over RPT_LONG_TEXT copied whole */
+	uint64_t abbreviated; /* strings kept abbreviated past RPT_LONG_BUDGET */
+	buf abbrev;           /* where the abbreviation is made */
 	strmap *latest; /* aggregation key -> finding index + 1 */
 	hitlog *byseq;  /* (event seq, rule) of replayed events */
 	strmap *byuid;  /* source \0 uid -> hitnode index + 1, events without a seq */
@@ -97,6 +101,7 @@ void findings_free(findings *fs)
 	if (fs == NULL)
 		return;
 	arena_free(fs->a);
+	buf_free(&fs->abbrev);
 	free(fs->v);
 	free(fs->nodes);
 	free(fs->pend);
@@ -119,6 +124,11 @@ const rpt_finding *findings_get(const findings *fs, size_t i)
 uint64_t findings_dropped(const findings *fs)
 {
 	return fs->dropped;
+}
+
+uint64_t findings_abbreviated(const findings *fs)
+{
+	return fs->abbreviated;
 }
 
 /* ---- redaction ---------------------------------------------------------- */
@@ -172,6 +182,21 @@ static bool copy_str(arena *a, rpt_str in, rpt_str *out)
 	out->p = c;
 	out->n = in.n;
 	return true;
+}
+
+/* An event string: whole while the long ones fit RPT_LONG_BUDGET, else abbreviated. */
+static bool copy_field(findings *fs, rpt_str in, rpt_str *out)
+{
+	if (in.n <= RPT_LONG_TEXT || fs->long_bytes + in.n <= RPT_LONG_BUDGET) {
+		if (in.n > RPT_LONG_TEXT)
+			fs->long_bytes += in.n;
+		return copy_str(fs->a, in, out);
+	}
+	buf_reset(&fs->abbrev);
+	if (sha256_abbrev(&fs->abbrev, in.p, in.n, RPT_LONG_PREFIX) != LT_OK)
+		return false;
+	fs->abbreviated++;
+	return copy_str(fs->a, (rpt_str){buf_cstr(&fs->abbrev), fs->abbrev.len}, out);
 }
 
 static bool is_cont(unsigned char c)
@@ -324,18 +349,12 @@ static bool make_event(findings *fs, const rpt_event_in *in, rpt_event *e)
 	e->caller_joined = in->caller_joined;
 	e->bearer_token = in->bearer_token;
 	return copy_str(fs->a, in->source, &e->source) && copy_str(fs->a, in->uid, &e->uid) &&
-	       copy_str(fs->a, in->action, &e->action) &&
-	       copy_str(fs->a, in->principal, &e->principal) &&
-	       copy_str(fs->a, in->source_ip, &e->source_ip) &&
-	       copy_str(fs->a, in->request_id, &e->request_id) &&
-	       copy_str(fs->a, in->access_key, &e->access_key) &&
-	       copy_str(fs->a, in->user_agent, &e->user_agent) &&
-	       copy_str(fs->a, in->account, &e->account) &&
-	       copy_str(fs->a, in->region, &e->region) &&
-	       copy_str(fs->a, in->model, &e->model) &&
-	       copy_str(fs->a, in->error_code, &e->error_code) &&
-	       copy_str(fs->a, in->evidence, &e->evidence) &&
-	       copy_str(fs->a, in->member, &e->member) &&
+	       copy_field(fs, in->action, &e->action) && copy_field(fs, in->principal, &e->principal) &&
+	       copy_field(fs, in->source_ip, &e->source_ip) && copy_str(fs->a, in->request_id, &e->request_id) &&
+	       copy_field(fs, in->access_key, &e->access_key) && copy_field(fs, in->user_agent, &e->user_agent) &&
+	       copy_field(fs, in->account, &e->account) && copy_field(fs, in->region, &e->region) &&
+	       copy_field(fs, in->model, &e->model) && copy_field(fs, in->error_code, &e->error_code) &&
+	       copy_str(fs->a, in->evidence, &e->evidence) && copy_str(fs->a, in->member, &e->member) &&
 	       copy_str(fs->a, in->member_sha256, &e->member_sha256);
 }
 

@@ -55,6 +55,8 @@ void findings_uids_resolved(findings *fs);
 size_t findings_count(const findings *fs);
 const rpt_finding *findings_get(const findings *fs, size_t i);
 uint64_t findings_dropped(const findings *fs);
+/* Event strings kept abbreviated past RPT_LONG_BUDGET (model/rpt.h). */
+uint64_t findings_abbreviated(const findings *fs);
 
 /* See report_event_rules. */
 size_t findings_event_rules(findings *fs, const rpt_event_in *ev, size_t *rules, size_t max);

@@ -783,6 +783,7 @@ const rpt_problem *report_problem(const report *r, size_t i)
 size_t report_nfindings(const report *r) { return findings_count(r->fs); }
 const rpt_finding *report_finding(const report *r, size_t i) { return findings_get(r->fs, i); }
 uint64_t report_findings_dropped(const report *r) { return findings_dropped(r->fs); }
+uint64_t report_findings_abbreviated(const report *r) { return findings_abbreviated(r->fs); }
 size_t report_nintegrity(const report *r) { return r->integrity.n; }
 size_t report_nperiods(const report *r) { return r->periods.n; }
 const rpt_period *report_period(const report *r, size_t i)

@@ -401,6 +401,7 @@ const rpt_problem *report_problem(const report *r, size_t i);
 size_t report_nfindings(const report *r);
 const rpt_finding *report_finding(const report *r, size_t i);
 uint64_t report_findings_dropped(const report *r); /* hits past max_findings */
+uint64_t report_findings_abbreviated(const report *r); /* event strings abbreviated, RPT_LONG_BUDGET */
 size_t report_nintegrity(const report *r);
 const rpt_integrity *report_integrity(const report *r, size_t i);
 size_t report_nperiods(const report *r);

@@ -80,6 +80,15 @@ typedef struct rpt_options {
 #define RPT_DEFAULT_WINDOW_US (3600LL * 1000000LL)
 #define RPT_DEFAULT_MAX_EVENTS 20
 #define RPT_DEFAULT_MAX_FINDINGS 100000
+/* The findings' copies of event strings over RPT_LONG_TEXT bytes (user
+ * agents, attacker-made names) total at most RPT_LONG_BUDGET bytes; past it
+ * such a string is kept abbreviated (its first RPT_LONG_PREFIX bytes, its
+ * length and 128 bits of its SHA-256, ingest/sha256.h sha256_abbrev) and
+ * counted (report_findings_abbreviated): memory stays flat whatever the
+ * evidence's distinct long values; the record is in the case (`show`). */
+#define RPT_LONG_TEXT 256
+#define RPT_LONG_PREFIX 96
+#define RPT_LONG_BUDGET ((size_t)32 << 20)
 
 /* ---- a hit as given ---------------------------------------------------- */
 

@@ -789,6 +789,23 @@ static lt_status note_corr_dropped(scan *s, lt_error *err)
 	return LT_OK;
 }
 
+/* Findings keep the events' long strings whole up to RPT_LONG_BUDGET bytes,
+ * then abbreviated (model/rpt.h): the report says how many, once. */
+static lt_status note_abbreviated(scan *s, lt_error *err)
+{
+	uint64_t n = report_findings_abbreviated(s->r);
+	if (n == 0)
+		return LT_OK;
+	char reason[LT_ERROR_MSG_MAX];
+	snprintf(reason, sizeof reason,
+	         "%llu event string(s) longer than %u bytes (user agents, names) are shown in the findings as "
+	         "their first %u bytes, length and SHA-256: the findings' copies of such strings reached %zu MiB "
+	         "(the whole record: llmtrail show)",
+	         (unsigned long long)n, RPT_LONG_TEXT, RPT_LONG_PREFIX, RPT_LONG_BUDGET >> 20);
+	log_warn("%s", reason);
+	return report_add_problem(s->r, "", "", 0, RPT_SEV_INFO, reason, err);
+}
+
 /* Stored detections that did not decode mean a damaged case; those events
  * were detected again from their records, so nothing was lost, but the
  * report says so. */
@@ -1646,6 +1663,8 @@ void scan_run(const char *case_path, const scan_options *o, exit_state *ex)
 		st = resolve_uids(&s, &err);
 	if (st == LT_OK)
 		st = period_add_to_report(s.period, s.r, &err);
+	if (st == LT_OK)
+		st = note_abbreviated(&s, &err);
 	if (st == LT_OK)
 		st = add_custody(&s, &err);
 	if (st == LT_OK)

@@ -42,6 +42,7 @@ struct case_db {
 	arena *dict_mem; /* the string dictionary: dict[id], ids 1..ndict-1 */
 	ev_str *dict;
 	size_t ndict;
+	size_t dict_long; /* bytes of strings over CASE_STR_SHORT held in dict_mem */
 };
 
 sqlite3 *case_sqlite(case_db *c)
@@ -368,11 +369,17 @@ lt_status case_strings_refresh(case_db *c, lt_error *err)
 		int64_t id = sqlite3_column_int64(s, 0);
 		const char *t = (const char *)sqlite3_column_text(s, 1);
 		size_t n = (size_t)sqlite3_column_bytes(s, 1);
+		if (t != NULL && n > CASE_STR_SHORT && c->dict_long + n > CASE_STR_LONG_BUDGET) {
+			c->dict[id] = (ev_str){NULL, n}; /* left on disk: case_string_read */
+			continue;
+		}
 		char *copy = t != NULL ? arena_strndup(c->dict_mem, t, n) : NULL;
 		if (t != NULL && copy == NULL)
 			st = lt_error_set(err, LT_EFATAL, "out of memory");
 		else if (copy != NULL)
 			c->dict[id] = ev_str_from(copy, n);
+		if (copy != NULL && n > CASE_STR_SHORT)
+			c->dict_long += n;
 	}
 	sqlite3_finalize(s);
 	if (st == LT_OK && rc != SQLITE_DONE)
@@ -386,11 +393,36 @@ ev_str case_string(const case_db *c, uint32_t id, int *ok)
 {
 	if (id == 0)
 		return EV_STR_NULL;
-	if ((size_t)id >= c->ndict || c->dict[id].p == NULL) {
+	if ((size_t)id >= c->ndict || (c->dict[id].p == NULL && c->dict[id].n == 0)) {
 		*ok = 0;
 		return EV_STR_NULL;
 	}
 	return c->dict[id];
+}
+
+lt_status case_string_read(sqlite3_stmt **q, case_db *c, uint32_t id, arena *a, ev_str *out, lt_error *err)
+{
+	*out = EV_STR_NULL;
+	if (*q == NULL && sqlite3_prepare_v2(c->db, "SELECT s FROM strs WHERE id = ?1", -1, q, NULL) != SQLITE_OK)
+		return sql_fail(c, err, "prepare string");
+	sqlite3_bind_int64(*q, 1, id);
+	int rc = sqlite3_step(*q);
+	lt_status st = LT_OK;
+	if (rc == SQLITE_ROW) {
+		const char *t = (const char *)sqlite3_column_text(*q, 0);
+		size_t n = (size_t)sqlite3_column_bytes(*q, 0);
+		char *copy = t != NULL ? arena_strndup(a, t, n) : NULL;
+		if (t != NULL && copy == NULL)
+			st = lt_error_set(err, LT_EITEM, "string %u of %zu bytes does not fit the step's memory", id, n);
+		else if (copy != NULL)
+			*out = ev_str_from(copy, n);
+	} else if (rc == SQLITE_DONE) {
+		st = lt_error_set(err, LT_EITEM, "case index: an event refers to a string the index does not have");
+	} else {
+		st = sql_fail(c, err, "read string");
+	}
+	sqlite3_reset(*q);
+	return st;
 }
 
 lt_status case_block_span(case_db *c, int64_t *span, lt_error *err)

@@ -69,6 +69,22 @@ typedef struct ev_str ev_str;
 lt_status case_strings_refresh(case_db *c, lt_error *err) LT_WUR;
 ev_str case_string(const case_db *c, uint32_t id, int *ok);
 
+/* Memory for long strings is bounded: strings over CASE_STR_SHORT bytes are
+ * held only while they total CASE_STR_LONG_BUDGET bytes (the first ones by
+ * id); any later one stays on disk, and case_string returns it as
+ * {NULL, its length} with *ok = 1. case_string_read reads string id into a
+ * (for such a string: its lifetime is then a's), preparing *q on c's
+ * connection on first use (the caller finalizes it). LT_EITEM if the case
+ * has no such string or a refuses it, LT_EFATAL on SQL errors. Evidence
+ * with 250,000 distinct 2 KB user agents thus costs the dictionary 16 MiB,
+ * not 500 MB (docs/PERFORMANCE.md). store/writer.c's cache of string ids
+ * keeps to the same budget. */
+#define CASE_STR_SHORT 256
+#define CASE_STR_LONG_BUDGET ((size_t)16 << 20)
+typedef struct sqlite3_stmt sqlite3_stmt;
+typedef struct arena arena;
+lt_status case_string_read(sqlite3_stmt **q, case_db *c, uint32_t id, arena *a, ev_str *out, lt_error *err) LT_WUR;
+
 /* Calls fn(ctx, path) for each evidence path the case records (as given to
  * `index`), in the order first indexed, until fn returns nonzero. Returns
  * fn's nonzero value, 0 when every call returned 0, or -1 with err set on

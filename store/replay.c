@@ -121,6 +121,7 @@ struct replay {
 	sqlite3_stmt *q_spans; /* chunks covering a span */
 	sqlite3_stmt *q_chunk; /* one chunk's bytes */
 	sqlite3_stmt *q_prov;  /* member provenance */
+	sqlite3_stmt *q_str;   /* a long string left on disk (case_string_read); NULL until needed */
 	sqlite3_stmt *q_conflict; /* is a later copy a conflicting one (store/evdup.h)? NULL: none in the case */
 	int conflict;          /* the row next_row returned is such a copy */
 	replay_filter f;
@@ -229,6 +230,12 @@ static lt_status resolve_filter(replay *r, lt_error *err)
 		bool any = false;
 		for (size_t id = 1; id <= nstr; id++) {
 			ev_str v = case_string(r->c, (uint32_t)id, &ok);
+			if (v.p == NULL && v.n > 0) { /* a long string left on disk */
+				arena_reset(r->step);
+				lt_status st = case_string_read(&r->q_str, r->c, (uint32_t)id, r->step, &v, err);
+				if (st != LT_OK)
+					return st;
+			}
 			if (valmatch_value(names[i], v.p, v.n)) {
 				r->want[i][id / 8] |= (uint8_t)(1u << (id % 8));
 				any = true;
@@ -474,6 +481,7 @@ void replay_free(replay *r)
 	sqlite3_finalize(r->q_chunk);
 	sqlite3_finalize(r->q_prov);
 	sqlite3_finalize(r->q_conflict);
+	sqlite3_finalize(r->q_str);
 	prefetch_close(r);
 	for (size_t i = 0; i < REPLAY_CACHE_ENTRIES; i++)
 		free(r->cache[i].data);
@@ -791,10 +799,18 @@ static lt_status load_prov(replay *r, int64_t member_id, const ev_provenance **o
 
 /* --- one event -------------------------------------------------------------- */
 
-static ev_str dict(const replay *r, uint32_t id, int *bad)
+/* String id of the dictionary; a long one left on disk is read into the
+ * step's arena (it lives as long as the event). */
+static ev_str dict(replay *r, uint32_t id, int *bad)
 {
 	int ok = 1;
 	ev_str v = case_string(r->c, id, &ok);
+	if (ok && v.p == NULL && v.n > 0) {
+		lt_error e;
+		lt_error_clear(&e);
+		if (case_string_read(&r->q_str, r->c, id, r->step, &v, &e) != LT_OK)
+			ok = 0;
+	}
 	*bad |= !ok;
 	return v;
 }

@@ -6,7 +6,8 @@
  * rows of store/evblock.h: repeated header strings (action, principal, model,
  * region, user agent, ...) are stored once in the strs table and referenced
  * by id, through an in-memory map (open addressing, capped at STR_CACHE_MAX
- * entries, then plain lookups); the rows are sorted by source and then
+ * entries, and strings over CASE_STR_SHORT bytes at CASE_STR_LONG_BUDGET bytes
+ * in all, then plain lookups); the rows are sorted by source and then
  * (time, source, uid) and stored as blocks of at most EVBLOCK_MAX rows, so a
  * member costs a handful of INSERTs however many events it has. Events that
  * name an external body also get a body_refs row, which
@@ -96,6 +97,7 @@ struct writer {
 	int64_t last_ev_id;
 	str_slot *strs;
 	size_t strs_cap, strs_n;
+	size_t strs_long; /* bytes of cached strings over CASE_STR_SHORT */
 	/* per member, reused: its rows, one block's rows in order, synthesized
 	 * uids (only for members with events that have none), one encoded block */
 	struct wrow *rows;
@@ -350,6 +352,13 @@ static lt_status str_id(writer *w, ev_str v, int64_t *id, lt_error *err)
 	lt_status st = str_lookup_db(w, v.p, v.n, id, err);
 	if (st != LT_OK || slot == NULL || w->strs_n >= STR_CACHE_MAX || (w->strs_n + 1) * 2 > w->strs_cap)
 		return st;
+	/* Long values (user agents, ARNs of attacker-made names) are as many as
+	 * the evidence likes: past the budget they are looked up in strs (its
+	 * unique index) each time, so the cache stays flat. */
+	if (v.n > CASE_STR_SHORT && w->strs_long + v.n > CASE_STR_LONG_BUDGET)
+		return st;
+	if (v.n > CASE_STR_SHORT)
+		w->strs_long += v.n;
 	slot->s = malloc(v.n);
 	if (slot->s == NULL)
 		return lt_error_set(err, LT_EFATAL, "out of memory");

@@ -28,6 +28,8 @@
 #include <string.h>
 
 #include "analyzers/audit/builtin_rules.h"
+#include "analyzers/sigma/sigma_corr.h"
+#include "common/buf.h"
 #include "common/arena.h"
 #include "common/ltime.h"
 #include "ingest/json.h"
@@ -125,6 +127,7 @@ struct metrics {
 	uint64_t token_buckets[METRICS_TOKEN_BUCKETS];
 	tally errors, guardrail, actions, resources, credentials;
 	fs_table fs[FS_COUNT];
+	buf fs_key; /* a long value's first-seen key (first_seen_key) */
 	bool first_seen_short; /* the case spans less than METRICS_FIRST_SEEN_MIN_DAYS */
 	strmap *series_map;
 	aseries *series;
@@ -225,6 +228,7 @@ void metrics_free(metrics *m)
 	free_tally(&m->actions);
 	free_tally(&m->resources);
 	free_tally(&m->credentials);
+	buf_free(&m->fs_key);
 	for (int i = 0; i < FS_COUNT; i++) {
 		strmap_free(m->fs[i].map);
 		free(m->fs[i].v);
@@ -566,10 +570,29 @@ void metrics_token_bucket_label(size_t i, char out[32])
 
 /* ---- first seen and anomaly cells ------------------------------------------------- */
 
-static lt_status note_first(metrics *m, int which, ev_str value, const event *ev)
+/* A value's key for first-seen: itself, or when longer than
+ * SIGMA_CORR_KEY_TEXT its prefix, length and 128 bits of SHA-256 (as
+ * correlation groups are kept), so memory per value is bounded whatever the
+ * evidence's user agents. *kb is reset and may hold the key. */
+static lt_status first_seen_key(ev_str value, buf *kb, ev_str *key)
 {
-	if (value.n == 0)
+	*key = value;
+	if (value.n <= SIGMA_CORR_KEY_TEXT)
 		return LT_OK;
+	buf_reset(kb);
+	lt_status st = sigma_corr_key_append(kb, value.p, value.n);
+	if (st == LT_OK)
+		*key = ev_str_from(buf_cstr(kb), kb->len);
+	return st;
+}
+
+static lt_status note_first(metrics *m, int which, ev_str full, const event *ev)
+{
+	if (full.n == 0)
+		return LT_OK;
+	ev_str value;
+	if (first_seen_key(full, &m->fs_key, &value) != LT_OK)
+		return LT_EFATAL;
 	fs_table *t = &m->fs[which];
 	uint64_t *slot = strmap_slot(t->map, value.p, value.n, true, NULL);
 	if (slot == NULL)

@@ -395,15 +395,7 @@ lt_status sigma_corr_key_append(buf *b, const char *t, size_t n)
 		return LT_OK;
 	if (n <= SIGMA_CORR_KEY_TEXT)
 		return buf_append(b, t, n);
-	char hex[SHA256_HEX_LEN + 1];
-	if (sha256_hex(t, n, hex) != LT_OK)
-		return LT_EFATAL;
-	size_t keep = SIGMA_CORR_KEY_PREFIX;
-	while (keep > 0 && ((unsigned char)t[keep] & 0xC0) == 0x80) /* not inside a UTF-8 character */
-		keep--;
-	hex[2 * SIGMA_CORR_VALUE_ID] = '\0';
-	lt_status st = buf_append(b, t, keep);
-	return st == LT_OK ? buf_printf(b, "...(%zu bytes, sha256:%s)", n, hex) : st;
+	return sha256_abbrev(b, t, n, SIGMA_CORR_KEY_PREFIX);
 }
 
 /* The shared state budget is spent (a group that holds nothing still takes one). */

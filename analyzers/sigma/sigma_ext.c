@@ -16,6 +16,7 @@
 #include "analyzers/sigma/sigma_ext.h"
 
 #include "analyzers/sigma/sigma_corr.h"
+#include "ingest/sha256.h"
 
 #include <math.h>
 #include <stdint.h>
@@ -382,27 +383,37 @@ bool sigma_ext_overlap(const char *a, size_t an, const char *b, size_t bn, size_
 
 /* ---------------------------------------------------------------- first_seen */
 
+/* Keys are 128 bits of the SHA-256 of "G\x1e" group or "V\x1e" group
+ * "\x1f" value: 32 bytes an entry whatever the values' length (2 KB user
+ * agents cost what short ones do), and no one can make two keys collide. */
+#define FS_ID 16
+
 typedef struct fs_entry {
-	char *key; /* "G\x1e" group, or "V\x1e" group "\x1f" value */
+	unsigned char id[FS_ID];
 	int64_t t; /* groups: time of the first event */
+	uint8_t used;
 } fs_entry;
 
 struct sigma_firstseen {
 	fs_entry *tab;
 	size_t cap, n;
+	sha256_ctx *h;
 	int64_t first_t; /* the rule's first matching event (baseline_from: rule) */
 	bool have_first;
 };
 
 sigma_firstseen *sigma_fs_new(void)
 {
-	return calloc(1, sizeof(sigma_firstseen));
+	sigma_firstseen *fs = calloc(1, sizeof(sigma_firstseen));
+	if (fs != NULL && (fs->h = sha256_new()) == NULL) {
+		free(fs);
+		return NULL;
+	}
+	return fs;
 }
 
 void sigma_fs_reset(sigma_firstseen *fs)
 {
-	for (size_t i = 0; i < fs->cap; i++)
-		free(fs->tab[i].key);
 	free(fs->tab);
 	fs->tab = NULL;
 	fs->cap = fs->n = 0;
@@ -414,12 +425,15 @@ void sigma_fs_free(sigma_firstseen *fs)
 	if (fs == NULL)
 		return;
 	sigma_fs_reset(fs);
+	sha256_free(fs->h);
 	free(fs);
 }
 
-static uint64_t fnv(const char *s)
+static size_t fs_slot(const unsigned char *id, size_t cap)
 {
-	return lt_fnv64_add_str(LT_FNV64_SEED_SHORT, s);
+	uint64_t h;
+	memcpy(&h, id, sizeof h); /* already a cryptographic hash */
+	return (size_t)h & (cap - 1);
 }
 
 static bool fs_grow(sigma_firstseen *fs)
@@ -429,9 +443,9 @@ static bool fs_grow(sigma_firstseen *fs)
 	if (nt == NULL)
 		return false;
 	for (size_t i = 0; i < fs->cap; i++)
-		if (fs->tab[i].key != NULL) {
-			size_t h = (size_t)fnv(fs->tab[i].key) & (nc - 1);
-			while (nt[h].key != NULL)
+		if (fs->tab[i].used) {
+			size_t h = fs_slot(fs->tab[i].id, nc);
+			while (nt[h].used)
 				h = (h + 1) & (nc - 1);
 			nt[h] = fs->tab[i];
 		}
@@ -441,20 +455,41 @@ static bool fs_grow(sigma_firstseen *fs)
 	return true;
 }
 
-/* The entry for key, inserted with time t if new (*fresh says so); NULL when full. */
-static fs_entry *fs_get(sigma_firstseen *fs, const char *key, int64_t t, bool *fresh)
+/* The key id of kind ('G' or 'V'), group and (for 'V') value. */
+static bool fs_id(sigma_firstseen *fs, char kind, const char *group, const char *value, unsigned char id[FS_ID])
+{
+	unsigned char d[SHA256_LEN];
+	const char head[2] = {kind, '\x1e'};
+	if (sha256_reset(fs->h) != LT_OK)
+		return false;
+	sha256_update(fs->h, head, sizeof head);
+	sha256_update(fs->h, group, strlen(group));
+	if (value != NULL) {
+		sha256_update(fs->h, "\x1f", 1);
+		sha256_update(fs->h, value, strlen(value));
+	}
+	if (sha256_final(fs->h, d) != LT_OK)
+		return false;
+	memcpy(id, d, FS_ID);
+	return true;
+}
+
+/* The entry for id, inserted with time t if new (*fresh says so); NULL when full. */
+static fs_entry *fs_get(sigma_firstseen *fs, const unsigned char *id, int64_t t, bool *fresh)
 {
 	*fresh = false;
 	if ((fs->n + 1) * 2 > fs->cap && !fs_grow(fs))
 		return NULL;
-	size_t h = (size_t)fnv(key) & (fs->cap - 1);
-	while (fs->tab[h].key != NULL) {
-		if (strcmp(fs->tab[h].key, key) == 0)
+	size_t h = fs_slot(id, fs->cap);
+	while (fs->tab[h].used) {
+		if (memcmp(fs->tab[h].id, id, FS_ID) == 0)
 			return &fs->tab[h];
 		h = (h + 1) & (fs->cap - 1);
 	}
-	if (fs->n >= SIGMA_FS_MAX_KEYS || (fs->tab[h].key = strdup(key)) == NULL)
+	if (fs->n >= SIGMA_FS_MAX_KEYS)
 		return NULL;
+	memcpy(fs->tab[h].id, id, FS_ID);
+	fs->tab[h].used = 1;
 	fs->tab[h].t = t;
 	fs->n++;
 	*fresh = true;
@@ -468,20 +503,14 @@ bool sigma_fs_feed(sigma_firstseen *fs, const char *group, const char *value, in
 		fs->first_t = t;
 		fs->have_first = true;
 	}
-	size_t gl = strlen(group), vl = strlen(value);
-	char *k = malloc(gl + vl + 4);
-	if (k == NULL)
+	unsigned char id[FS_ID];
+	if (!fs_id(fs, 'G', group, NULL, id))
 		return false;
-	k[0] = 'G';
-	k[1] = '\x1e';
-	memcpy(k + 2, group, gl + 1);
 	bool fresh;
-	fs_entry *g = fs_get(fs, k, t, &fresh);
+	fs_entry *g = fs_get(fs, id, t, &fresh);
 	int64_t since = from_rule ? fs->first_t : g ? g->t : t;
-	k[0] = 'V';
-	k[2 + gl] = '\x1f';
-	memcpy(k + 3 + gl, value, vl + 1);
-	fs_entry *v = fs_get(fs, k, t, &fresh);
-	free(k);
+	if (!fs_id(fs, 'V', group, value, id))
+		return false;
+	fs_entry *v = fs_get(fs, id, t, &fresh);
 	return v != NULL && fresh && t - since >= baseline_us;
 }

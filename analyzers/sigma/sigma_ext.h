@@ -66,7 +66,7 @@ typedef struct sigma_ext {
 	bool fs_from_rule; /* baseline_from: rule */
 } sigma_ext;
 
-#define SIGMA_FS_MAX_KEYS 2000000u /* groups + distinct values remembered per rule */
+#define SIGMA_FS_MAX_KEYS 2000000u /* groups + distinct values remembered per rule (32 bytes each, 128-bit hashes) */
 
 /* first_seen state of one rule. */
 typedef struct sigma_firstseen sigma_firstseen;

@@ -35,6 +35,7 @@ for bin in "$build"/tests/fuzz/fuzz_*; do
 	# third-party seeds are read where they are, never committed into the corpus
 	seeds=""
 	[ "$name" = fuzz_json ] && seeds="${LLMTRAIL_CONFORMANCE:-$src/../shared/conformance}/jsontestsuite/test_parsing"
+	[ "$name" = fuzz_prompt_model ] && seeds="$src/tests/fuzz/prompt_model" # model files kept beside the target
 	[ -n "$seeds" ] && [ -d "$seeds" ] && cp "$seeds"/* "$work/$name/" 2>/dev/null
 	echo "== $name: ${secs} s on $(ls "$work/$name" | wc -l) corpus inputs"
 	"$bin" -max_total_time="$secs" -rss_limit_mb=2048 -timeout=60 -print_final_stats=1 \

@@ -421,6 +421,39 @@ static void findings__keeps_event__agrees_with_add_hit(void **state)
 	report_free(r);
 }
 
+/* The findings' copies of long event strings stop at RPT_LONG_BUDGET: past
+ * it a user agent is kept as prefix, length and hash, and counted. */
+static void findings__long_strings_past_budget__abbreviated_and_counted(void **state)
+{
+	(void)state;
+	report *r = with_window(0, 1);
+	size_t rule = add_rule(r, "r", RPT_LEVEL_LOW);
+	size_t len = 4096, n = RPT_LONG_BUDGET / len + 3;
+	char *ua = malloc(len + 1);
+	assert_non_null(ua);
+	memset(ua, 'u', len);
+	ua[len] = '\0';
+	char uid[32];
+	for (size_t i = 0; i < n; i++) {
+		snprintf(uid, sizeof uid, "e-%zu", i);
+		snprintf(ua + len - 12, 13, "%012zu", i);
+		rpt_event_in e = event(uid, T0 + (int64_t)i * MIN_US);
+		e.user_agent = rpt_s(ua);
+		rpt_pair g = {rpt_s("uid"), rpt_s(uid)};
+		assert_int_equal(report_add_hit(r, rule, &g, 1, &e, NULL, 0, NULL), LT_OK);
+	}
+	assert_int_equal(report_findings_abbreviated(r), 3);
+	const rpt_finding *first = report_finding(r, 0), *last = report_finding(r, n - 1);
+	assert_int_equal(first->events[0].user_agent.n, len); /* within the budget: whole */
+	assert_memory_equal(first->events[0].user_agent.p, ua, len - 12);
+	const rpt_str *kept = &last->events[0].user_agent;
+	assert_true(kept->n < 200);
+	assert_non_null(strstr(kept->p, "...(4096 bytes, sha256:"));
+	assert_int_equal(memcmp(kept->p, ua, RPT_LONG_PREFIX), 0);
+	free(ua);
+	report_free(r);
+}
+
 static void findings__other_group_or_rule__separate(void **state)
 {
 	(void)state;
@@ -910,6 +943,7 @@ int main(void)
 		cmocka_unit_test(findings__same_group_within_window__merge),
 		cmocka_unit_test(findings__past_window__new_finding),
 		cmocka_unit_test(findings__keeps_event__agrees_with_add_hit),
+		cmocka_unit_test(findings__long_strings_past_budget__abbreviated_and_counted),
 		cmocka_unit_test(findings__other_group_or_rule__separate),
 		cmocka_unit_test(findings__unknown_time__never_joins_by_time),
 		cmocka_unit_test(findings__window_zero__every_hit_alone),

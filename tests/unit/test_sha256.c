@@ -7,9 +7,11 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/buf.h"
 #include "ingest/sha256.h"
 
 static const char ABC448[] = "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq";
@@ -83,6 +85,33 @@ static void sha256__raw_digest__hex_round_trips(void **state)
 	sha256_free(NULL);
 }
 
+/* A long value's abbreviation: prefix (not cutting a UTF-8 character),
+ * length, 128 bits of the hash; two values differing only past the prefix
+ * get different abbreviations. */
+static void sha256__abbrev__prefix_length_and_hash(void **state)
+{
+	(void)state;
+	char v[300];
+	memset(v, 'a', sizeof v);
+	memcpy(v + 3, "\xc3\xa9", 2); /* U+00E9 across the 4-byte prefix's end */
+	buf b;
+	buf_init(&b, 0);
+	assert_int_equal(sha256_abbrev(&b, v, sizeof v, 4), LT_OK);
+	char hex[SHA256_HEX_LEN + 1];
+	assert_int_equal(sha256_hex(v, sizeof v, hex), LT_OK);
+	char want[128];
+	snprintf(want, sizeof want, "aaa...(300 bytes, sha256:%.32s)", hex);
+	assert_string_equal(buf_cstr(&b), want);
+	buf c;
+	buf_init(&c, 0);
+	v[299] = 'b';
+	assert_int_equal(sha256_abbrev(&c, v, sizeof v, 4), LT_OK);
+	assert_string_not_equal(buf_cstr(&b), buf_cstr(&c));
+	assert_int_equal(sha256_abbrev(&c, v, 4, 4), LT_EFATAL); /* nothing to abbreviate */
+	buf_free(&b);
+	buf_free(&c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -90,6 +119,7 @@ int main(void)
 		cmocka_unit_test(sha256__million_a_in_odd_chunks__matches_vector),
 		cmocka_unit_test(sha256__every_split_point__equals_one_shot),
 		cmocka_unit_test(sha256__raw_digest__hex_round_trips),
+		cmocka_unit_test(sha256__abbrev__prefix_length_and_hash),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
