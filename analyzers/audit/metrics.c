@@ -15,7 +15,8 @@
  * finish each series is laid out as a dense hourly vector over the case's
  * span and judged hour by hour against its trailing window. Cheap tests
  * (minimum size, above twice the window maximum) run first, so the median/MAD
- * sort only runs for candidate hours.
+ * sort only runs for candidate hours. A model's spike that a principal's
+ * spike in the same hour covers is that principal's, reported once.
  */
 #include "config.h"
 #include "common/sort.h"
@@ -1059,6 +1060,28 @@ static int cmp_anomaly(const void *a, const void *b)
 	return c ? c : strcmp(x->name, y->name);
 }
 
+/* One cause, one anomaly: a model's count spike in an hour where some
+ * principal's spike of the same kind is at least as large above its own
+ * median is that principal's burst seen again (a batch job spread over six
+ * models is one job), and is dropped; the principal's anomaly stays. */
+static void fold_model_spikes(metrics *m)
+{
+	size_t k = 0;
+	for (size_t i = 0; i < m->nanom; i++) {
+		const metrics_anomaly *a = &m->anom[i];
+		bool explained = false;
+		bool count = a->kind == METRICS_A_INVOCATIONS || a->kind == METRICS_A_TOKENS;
+		for (size_t j = 0; count && !explained && strcmp(a->series, "model") == 0 && j < m->nanom; j++) {
+			const metrics_anomaly *p = &m->anom[j];
+			explained = p->kind == a->kind && p->hour_us == a->hour_us && strcmp(p->series, "principal") == 0 &&
+			            p->value - p->median >= a->value - a->median;
+		}
+		if (!explained)
+			m->anom[k++] = *a;
+	}
+	m->nanom = k;
+}
+
 lt_status metrics_finish(metrics *m, lt_error *err)
 {
 	if (m->finished)
@@ -1075,6 +1098,8 @@ lt_status metrics_finish(metrics *m, lt_error *err)
 	lt_sort(m->credentials.v, m->credentials.n, sizeof *m->credentials.v, cmp_count);
 	if (st == LT_OK)
 		st = judge_series(m);
+	if (st == LT_OK)
+		fold_model_spikes(m);
 	if (st == LT_OK)
 		st = judge_first_seen(m);
 	if (m->nanom)

@@ -287,6 +287,23 @@ static void note_hit_span(reconcile_result *r, const rec *x)
 		r->hit_until_us = x->time_us;
 }
 
+/* The call that left a window of CloudTrail runtime calls unlogged: the last
+ * invocation-logging change in the account in the day before the window is a
+ * deletion (not put back since). "" when none. */
+static const char *logging_off_cause(reconcile_result *r, recq *q, const win_ex *w)
+{
+	const char *action = NULL;
+	int64_t at = 0;
+	if (!recq_switch_off(q, false, w->pub.account, w->pub.first_us - LTIME_DAY_US, w->pub.first_us, &action, &at) ||
+	    strcmp(action, "DeleteModelInvocationLoggingConfiguration") != 0)
+		return "";
+	char t[LTIME_BUFSZ], text[128];
+	ltime_format(at, 0, t);
+	snprintf(text, sizeof text, "%s at %s, not put back since", action, t);
+	const char *d = arena_strndup(r->a, text, strlen(text));
+	return d ? d : "";
+}
+
 static lt_status make_windows(reconcile_result *r, recq *q, rec *v, size_t n, reconcile_kind kind,
                               lt_error *err)
 {
@@ -316,6 +333,9 @@ static lt_status make_windows(reconcile_result *r, recq *q, rec *v, size_t n, re
 	}
 	if (w != NULL)
 		w->pub.matched = matched_in(q, calls, w);
+	for (size_t i = 0; calls && i < r->nw; i++)
+		if (r->w[i].pub.kind == RECONCILE_CT_ONLY)
+			r->w[i].pub.cause = logging_off_cause(r, q, &r->w[i]);
 	return LT_OK;
 }
 
@@ -850,7 +870,7 @@ lt_status reconcile_case(case_db *c, const reconcile_options *o, reconcile_resul
 /* ---- report ------------------------------------------------------------------ */
 
 enum { R_GAP_LOGGING, R_CT_ONLY, R_INV_ONLY, R_GAP_CT, R_GAP_INV, R_GAP_CT_STOPPED, R_GAP_INV_OFF, R_DAMAGED,
-       R_COUNT };
+       R_CALLS_LOGGING_OFF, R_COUNT };
 
 static const builtin_rule rules[R_COUNT] = {
 	[R_GAP_LOGGING] = {"llmtrail-reconcile-invocation-logging-gap",
@@ -869,15 +889,27 @@ static const builtin_rule rules[R_COUNT] = {
 	                "CloudTrail files deleted, or records injected.",
 	                "attack.defense-evasion"},
 	[R_GAP_CT_STOPPED] = {"llmtrail-coverage-gap-cloudtrail-stopped",
-	                      "No CloudTrail records after the trail was stopped or changed", RPT_LEVEL_HIGH,
+	                      "No CloudTrail records after the trail was stopped or changed", RPT_LEVEL_LOW,
 	                      "An account/region has no CloudTrail record for a stretch that begins right after "
-	                      "StopLogging, DeleteTrail, UpdateTrail or PutEventSelectors in that account.",
+	                      "StopLogging, DeleteTrail, UpdateTrail or PutEventSelectors in that account. Low: the "
+	                      "silence is what that call did, and the call is judged by its own rule (who made it, "
+	                      "with which credentials, what followed); one cause, one alarm.",
 	                      "attack.defense-evasion"},
 	[R_GAP_INV_OFF] = {"llmtrail-coverage-gap-invocation-logging-off",
-	                   "No invocation-log records after invocation logging was deleted or changed", RPT_LEVEL_HIGH,
+	                   "No invocation-log records after invocation logging was deleted or changed", RPT_LEVEL_LOW,
 	                   "An account/region has no invocation-log record for a stretch that begins right after "
-	                   "DeleteModelInvocationLoggingConfiguration or PutModelInvocationLoggingConfiguration.",
+	                   "DeleteModelInvocationLoggingConfiguration or PutModelInvocationLoggingConfiguration. Low: "
+	                   "the silence is what that call did, and the call is judged by its own rule; one cause, "
+	                   "one alarm.",
 	                   "attack.defense-evasion"},
+	[R_CALLS_LOGGING_OFF] = {"llmtrail-reconcile-calls-while-logging-deleted",
+	                         "Bedrock calls in CloudTrail while invocation logging was deleted", RPT_LEVEL_LOW,
+	                         "A window of CloudTrail InvokeModel/Converse calls has no invocation-log records, and "
+	                         "the account's invocation-logging configuration was deleted in the day before and "
+	                         "not put back: the calls are what the deletion left unlogged. Low: the deletion is "
+	                         "judged by its own rules (the credentials that made it; invocations by the same "
+	                         "actor after it are the LLMjacking chain).",
+	                         "attack.defense-evasion"},
 	[R_GAP_CT] = {"llmtrail-coverage-gap-cloudtrail", "No CloudTrail records for a stretch of time",
 	              RPT_LEVEL_LOW,
 	              "An account/region has no CloudTrail record at all for a stretch in which its own activity "
@@ -1053,8 +1085,8 @@ static void describe(const reconcile_window *w, char *out, size_t n)
 	case RECONCILE_CT_ONLY:
 		snprintf(out, n,
 		         "%zu CloudTrail Bedrock runtime calls in %s/%s from %s to %s have no invocation-log record "
-		         "(%zu calls in that span do)",
-		         w->count, w->account, w->region, a, b, w->matched);
+		         "(%zu calls in that span do)%s%s",
+		         w->count, w->account, w->region, a, b, w->matched, w->cause[0] ? "; after " : "", w->cause);
 		break;
 	case RECONCILE_INV_ONLY:
 		snprintf(out, n,
@@ -1212,7 +1244,8 @@ static lt_status add_windows(const reconcile_result *r, recq *q, report *rep, co
 			size_t rule = dm != NULL ? idx[R_DAMAGED]
 			            : w->kind == RECONCILE_INV_ONLY
 			                  ? idx[R_INV_ONLY]
-			                  : (w->count >= RECONCILE_WINDOW_HIGH ? idx[R_GAP_LOGGING] : idx[R_CT_ONLY]);
+			                  : w->count < RECONCILE_WINDOW_HIGH ? idx[R_CT_ONLY]
+			                  : w->cause[0] ? idx[R_CALLS_LOGGING_OFF] : idx[R_GAP_LOGGING];
 			for (size_t k = 0; k < w->count && st == LT_OK; k++, pos++) {
 				if (!have || h.pos != pos)
 					continue; /* not found again: left out, as a vanished record would be */
