@@ -304,6 +304,39 @@ static const char *logging_off_cause(reconcile_result *r, recq *q, const win_ex 
 	return d ? d : "";
 }
 
+/* Whether a window of CloudTrail runtime calls came before invocation logging
+ * was on: no invocation-log record of its account/region before it (matched,
+ * or unmatched: recs inv), and either none at all in the case (logging not
+ * configured there) or the configuration put within RECONCILE_CAUSE_US after
+ * the window's last call (switched on then). */
+static bool logging_not_yet_on(recq *q, const win_ex *w, const recs *inv)
+{
+	const char *acct = w->pub.account, *region = w->pub.region, *action = NULL;
+	bool before = recq_matched_between(q, false, acct, region, INT64_MIN, w->pub.first_us - 1) > 0;
+	bool any = before || recq_matched_between(q, false, acct, region, w->pub.first_us, INT64_MAX) > 0;
+	for (size_t i = 0; i < inv->n && !before; i++)
+		if (inv->v[i].account == acct && inv->v[i].region == region) { /* interned: one pointer per string */
+			any = true;
+			before = inv->v[i].time_us < w->pub.first_us;
+		}
+	if (before)
+		return false;
+	if (!any)
+		return true;
+	int64_t at = 0;
+	return recq_switch_off(q, false, acct, w->pub.last_us, w->pub.last_us + RECONCILE_CAUSE_US, &action, &at) &&
+	       strcmp(action, "PutModelInvocationLoggingConfiguration") == 0;
+}
+
+static void judge_ct_windows(reconcile_result *r, recq *q, const recs *inv)
+{
+	for (size_t i = 0; i < r->nw; i++)
+		if (r->w[i].pub.kind == RECONCILE_CT_ONLY) {
+			r->w[i].pub.cause = logging_off_cause(r, q, &r->w[i]);
+			r->w[i].pub.not_yet_on = logging_not_yet_on(q, &r->w[i], inv);
+		}
+}
+
 static lt_status make_windows(reconcile_result *r, recq *q, rec *v, size_t n, reconcile_kind kind,
                               lt_error *err)
 {
@@ -333,9 +366,6 @@ static lt_status make_windows(reconcile_result *r, recq *q, rec *v, size_t n, re
 	}
 	if (w != NULL)
 		w->pub.matched = matched_in(q, calls, w);
-	for (size_t i = 0; calls && i < r->nw; i++)
-		if (r->w[i].pub.kind == RECONCILE_CT_ONLY)
-			r->w[i].pub.cause = logging_off_cause(r, q, &r->w[i]);
 	return LT_OK;
 }
 
@@ -804,6 +834,8 @@ static lt_status run(reconcile_result *r, case_db *c, const reconcile_options *o
 		}
 		r->sum.ct_only = keep;
 		st = make_windows(r, p.q, ct.v, keep, RECONCILE_CT_ONLY, err);
+		if (st == LT_OK)
+			judge_ct_windows(r, p.q, &inv);
 		keep = 0;
 		for (size_t i = 0; st == LT_OK && i < inv.n; i++) {
 			if (ct_silent(r, &gs, inv.v[i].account, inv.v[i].region, inv.v[i].time_us))
@@ -870,7 +902,7 @@ lt_status reconcile_case(case_db *c, const reconcile_options *o, reconcile_resul
 /* ---- report ------------------------------------------------------------------ */
 
 enum { R_GAP_LOGGING, R_CT_ONLY, R_INV_ONLY, R_GAP_CT, R_GAP_INV, R_GAP_CT_STOPPED, R_GAP_INV_OFF, R_DAMAGED,
-       R_CALLS_LOGGING_OFF, R_COUNT };
+       R_CALLS_LOGGING_OFF, R_CALLS_BEFORE_LOGGING, R_COUNT };
 
 static const builtin_rule rules[R_COUNT] = {
 	[R_GAP_LOGGING] = {"llmtrail-reconcile-invocation-logging-gap",
@@ -910,6 +942,15 @@ static const builtin_rule rules[R_COUNT] = {
 	                         "judged by its own rules (the credentials that made it; invocations by the same "
 	                         "actor after it are the LLMjacking chain).",
 	                         "attack.defense-evasion"},
+	[R_CALLS_BEFORE_LOGGING] = {"llmtrail-reconcile-calls-before-logging-seen",
+	                            "Bedrock calls in CloudTrail where invocation logging was not seen on yet",
+	                            RPT_LEVEL_LOW,
+	                            "A window of CloudTrail InvokeModel/Converse calls has no invocation-log records, "
+	                            "the account/region has none before it in the case, and either none at all "
+	                            "(logging not configured there) or the logging configuration was put right "
+	                            "after the window (switched on then). Nothing shows it switched off; low (a "
+	                            "gap after records had flowed is high).",
+	                            "attack.defense-evasion"},
 	[R_GAP_CT] = {"llmtrail-coverage-gap-cloudtrail", "No CloudTrail records for a stretch of time",
 	              RPT_LEVEL_LOW,
 	              "An account/region has no CloudTrail record at all for a stretch in which its own activity "
@@ -1245,7 +1286,8 @@ static lt_status add_windows(const reconcile_result *r, recq *q, report *rep, co
 			            : w->kind == RECONCILE_INV_ONLY
 			                  ? idx[R_INV_ONLY]
 			                  : w->count < RECONCILE_WINDOW_HIGH ? idx[R_CT_ONLY]
-			                  : w->cause[0] ? idx[R_CALLS_LOGGING_OFF] : idx[R_GAP_LOGGING];
+			                  : w->cause[0] ? idx[R_CALLS_LOGGING_OFF]
+			                  : w->not_yet_on ? idx[R_CALLS_BEFORE_LOGGING] : idx[R_GAP_LOGGING];
 			for (size_t k = 0; k < w->count && st == LT_OK; k++, pos++) {
 				if (!have || h.pos != pos)
 					continue; /* not found again: left out, as a vanished record would be */
