@@ -402,6 +402,29 @@ size_t recq_matched_between(recq *q, bool calls, const char *account, const char
 	return n;
 }
 
+bool recq_logging_call_after(recq *q, const char *account, int64_t from, int64_t to, const char **action,
+                             int64_t *time_us)
+{
+	static const char sql[] =
+		"SELECT action, time_us FROM rc_ctl WHERE account IS ? AND time_us BETWEEN ? AND ?"
+		" AND action IN ('DeleteModelInvocationLoggingConfiguration', 'PutModelInvocationLoggingConfiguration')"
+		" ORDER BY time_us ASC, id ASC LIMIT 1";
+	sqlite3_stmt *s = NULL;
+	if (sqlite3_prepare_v2(case_sqlite(q->c), sql, -1, &s, NULL) != SQLITE_OK)
+		return false;
+	bind_cstr(s, 1, account);
+	sqlite3_bind_int64(s, 2, from);
+	sqlite3_bind_int64(s, 3, to);
+	bool found = sqlite3_step(s) == SQLITE_ROW;
+	if (found) {
+		snprintf(q->action, sizeof q->action, "%s", (const char *)sqlite3_column_text(s, 0));
+		*action = q->action;
+		*time_us = sqlite3_column_int64(s, 1);
+	}
+	sqlite3_finalize(s);
+	return found;
+}
+
 bool recq_switch_off(recq *q, bool cloudtrail, const char *account, int64_t from, int64_t to, const char **action,
                      int64_t *time_us)
 {

@@ -307,8 +307,8 @@ static const char *logging_off_cause(reconcile_result *r, recq *q, const win_ex 
 /* Whether a window of CloudTrail runtime calls came before invocation logging
  * was on: no invocation-log record of its account/region before it (matched,
  * or unmatched: recs inv), and either none at all in the case (logging not
- * configured there) or the configuration put within RECONCILE_CAUSE_US after
- * the window's last call (switched on then). */
+ * configured there) or the first logging configuration call in the day
+ * after the window is a put (switched on then). */
 static bool logging_not_yet_on(recq *q, const win_ex *w, const recs *inv)
 {
 	const char *acct = w->pub.account, *region = w->pub.region, *action = NULL;
@@ -324,7 +324,7 @@ static bool logging_not_yet_on(recq *q, const win_ex *w, const recs *inv)
 	if (!any)
 		return true;
 	int64_t at = 0;
-	return recq_switch_off(q, false, acct, w->pub.last_us, w->pub.last_us + RECONCILE_CAUSE_US, &action, &at) &&
+	return recq_logging_call_after(q, acct, w->pub.last_us, w->pub.last_us + LTIME_DAY_US, &action, &at) &&
 	       strcmp(action, "PutModelInvocationLoggingConfiguration") == 0;
 }
 
