@@ -287,6 +287,16 @@ static void note_hit_span(reconcile_result *r, const rec *x)
 		r->hit_until_us = x->time_us;
 }
 
+/* "ACTION at TIME" + tail, kept in the result's arena ("" when out of memory). */
+static const char *cause_text(reconcile_result *r, const char *action, int64_t at, const char *tail)
+{
+	char t[LTIME_BUFSZ], text[160];
+	ltime_format(at, 0, t);
+	snprintf(text, sizeof text, "%s at %s%s", action, t, tail);
+	const char *d = arena_strndup(r->a, text, strlen(text));
+	return d ? d : "";
+}
+
 /* The call that left a window of CloudTrail runtime calls unlogged: the last
  * invocation-logging change in the account in the day before the window is a
  * deletion (not put back since). "" when none. */
@@ -297,11 +307,7 @@ static const char *logging_off_cause(reconcile_result *r, recq *q, const win_ex 
 	if (!recq_switch_off(q, false, w->pub.account, w->pub.first_us - LTIME_DAY_US, w->pub.first_us, &action, &at) ||
 	    strcmp(action, "DeleteModelInvocationLoggingConfiguration") != 0)
 		return "";
-	char t[LTIME_BUFSZ], text[128];
-	ltime_format(at, 0, t);
-	snprintf(text, sizeof text, "%s at %s, not put back since", action, t);
-	const char *d = arena_strndup(r->a, text, strlen(text));
-	return d ? d : "";
+	return cause_text(r, action, at, ", not put back since");
 }
 
 /* Whether a window of CloudTrail runtime calls came before invocation logging
@@ -606,11 +612,7 @@ static const char *gap_cause(reconcile_result *r, recq *q, const series *x, int6
 	if (!recq_switch_off(q, x->source == 1, x->account, from - RECONCILE_CAUSE_US, from + RECONCILE_CAUSE_US,
 	                     &action, &at))
 		return "";
-	char t[LTIME_BUFSZ], text[128];
-	ltime_format(at, 0, t);
-	snprintf(text, sizeof text, "%s at %s", action, t);
-	const char *d = arena_strndup(r->a, text, strlen(text));
-	return d ? d : "";
+	return cause_text(r, action, at, "");
 }
 
 static lt_status judge_gaps(reconcile_result *r, case_db *c, recq *q, gapscan *gs, lt_error *err)
