@@ -180,6 +180,8 @@ int scan_apply_option(scan_options *o, const cli_option *opt, const char *v)
 		o->public_keys[o->npublic_keys++] = v;
 	} else if (strcmp(n, "policy") == 0)
 		o->policy_path = v;
+	else if (strcmp(n, "baseline") == 0)
+		o->baseline_case = v;
 	else if (strcmp(n, "fail-on-control") == 0)
 		o->fail_on_control = true;
 	else if (strcmp(n, "sign") == 0)
@@ -1605,6 +1607,46 @@ static void hint_empty_scope(const scan *s)
 	        what, (unsigned long long)report_hits_filtered(s->r));
 }
 
+/* --baseline OLDCASE: every event of an earlier case, headers only, teaches
+ * the per-entity baselines (hour of week, sources) and the first-seen history
+ * before this case is replayed; nothing of it is reported. */
+static lt_status learn_baseline_case(scan *s, const char *path, lt_error *err)
+{
+	case_db *old = NULL;
+	lt_error oe;
+	lt_error_clear(&oe);
+	lt_status st = case_open(path, CASE_READONLY, &old, &oe);
+	if (st != LT_OK)
+		return lt_error_set(err, st, "--baseline %s: %s", path, oe.msg);
+	replay_filter f;
+	replay_filter_init(&f);
+	f.flags = REPLAY_HEADERS_ONLY;
+	replay *rp = NULL;
+	st = replay_new(old, &f, &rp, err);
+	const event *ev = NULL;
+	uint64_t n = 0;
+	while (st == LT_OK) {
+		lt_error re;
+		lt_error_clear(&re);
+		if (replay_next(rp, &ev, &re) == LT_EFATAL) {
+			st = lt_error_set(err, LT_EFATAL, "--baseline %s: %s", path, re.msg);
+			break;
+		}
+		if (ev == NULL)
+			break;
+		rpt_event_in rev;
+		event_to_report(ev, &rev);
+		baseline_observe(s->baseline, &rev);
+		st = metrics_learn(s->m, ev, err);
+		n++;
+	}
+	replay_free(rp);
+	case_close(old);
+	if (st == LT_OK && n == 0)
+		st = lt_error_set(err, LT_EFILE, "--baseline %s: the case holds no events", path);
+	return st;
+}
+
 void scan_run(const char *case_path, const scan_options *o, exit_state *ex)
 {
 	scan s;
@@ -1651,6 +1693,8 @@ void scan_run(const char *case_path, const scan_options *o, exit_state *ex)
 		if ((s.m = metrics_new(&mo)) == NULL || (s.period = period_new()) == NULL)
 			st = lt_error_set(&err, LT_EFATAL, "out of memory");
 	}
+	if (st == LT_OK && o->baseline_case != NULL)
+		st = learn_baseline_case(&s, o->baseline_case, &err);
 	if (st == LT_OK)
 		st = start_integrity(&s, case_path, &err);
 	if (st == LT_OK)

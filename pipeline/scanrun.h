@@ -49,6 +49,7 @@ typedef struct scan_options {
 	const char *public_keys[SCAN_MAX_RULE_PATHS]; /* --public-keys, repeatable */
 	size_t npublic_keys;
 	const char *policy_path;  /* --policy: compliance controls (NULL: none) */
+	const char *baseline_case; /* --baseline: an earlier case the baselines learn from (NULL: none) */
 	bool fail_on_control;     /* --fail-on-control: a failed control exits 1 */
 	const char *sign_key;     /* --sign: private key (PEM) for manifest.sig (NULL: unsigned) */
 	const char *command_line; /* recorded in reports */
@@ -85,6 +86,7 @@ int scan_options_check(const scan_options *o);
 	{"redetect", 0, NULL, "match every record again, ignoring the detections the index stored"}, \
 	{"public-keys", 0, "FILE", "CloudTrail public keys (aws cloudtrail list-public-keys output) or digest signatures (JSONL) for digest verification (repeatable)"}, \
 	{"policy", 0, "FILE", "check the compliance controls of the policy FILE (YAML; docs/controls.md)"}, \
+	{"baseline", 0, "CASE", "judge novelty and usual hours against an earlier, known-good CASE too (docs/incidents.md)"}, \
 	{"fail-on-control", 0, NULL, "exit 1 when a compliance control fails"}, \
 	{"sign", 0, "KEY", "sign the report set with the private key KEY (PEM): manifest.sha256 and manifest.sig"},
 

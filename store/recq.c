@@ -402,19 +402,12 @@ size_t recq_matched_between(recq *q, bool calls, const char *account, const char
 	return n;
 }
 
-bool recq_switch_off(recq *q, bool cloudtrail, const char *account, int64_t from, int64_t to, const char **action,
+/* One row (action, time) of rc_ctl for account in [from, to] by sql. */
+static bool ctl_call(recq *q, const char *sql, const char *account, int64_t from, int64_t to, const char **action,
                      int64_t *time_us)
 {
-	static const char ct_sql[] =
-		"SELECT action, time_us FROM rc_ctl WHERE account IS ? AND time_us BETWEEN ? AND ?"
-		" AND action IN ('StopLogging', 'DeleteTrail', 'UpdateTrail', 'PutEventSelectors')"
-		" ORDER BY time_us DESC, id DESC LIMIT 1";
-	static const char inv_sql[] =
-		"SELECT action, time_us FROM rc_ctl WHERE account IS ? AND time_us BETWEEN ? AND ?"
-		" AND action IN ('DeleteModelInvocationLoggingConfiguration', 'PutModelInvocationLoggingConfiguration')"
-		" ORDER BY time_us DESC, id DESC LIMIT 1";
 	sqlite3_stmt *s = NULL;
-	if (sqlite3_prepare_v2(case_sqlite(q->c), cloudtrail ? ct_sql : inv_sql, -1, &s, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(case_sqlite(q->c), sql, -1, &s, NULL) != SQLITE_OK)
 		return false;
 	bind_cstr(s, 1, account);
 	sqlite3_bind_int64(s, 2, from);
@@ -427,6 +420,25 @@ bool recq_switch_off(recq *q, bool cloudtrail, const char *account, int64_t from
 	}
 	sqlite3_finalize(s);
 	return found;
+}
+
+#define CTL_SELECT "SELECT action, time_us FROM rc_ctl WHERE account IS ? AND time_us BETWEEN ? AND ?"
+#define CTL_INV_ACTIONS " AND action IN ('DeleteModelInvocationLoggingConfiguration', 'PutModelInvocationLoggingConfiguration')"
+
+bool recq_logging_call_after(recq *q, const char *account, int64_t from, int64_t to, const char **action,
+                             int64_t *time_us)
+{
+	static const char sql[] = CTL_SELECT CTL_INV_ACTIONS " ORDER BY time_us ASC, id ASC LIMIT 1";
+	return ctl_call(q, sql, account, from, to, action, time_us);
+}
+
+bool recq_switch_off(recq *q, bool cloudtrail, const char *account, int64_t from, int64_t to, const char **action,
+                     int64_t *time_us)
+{
+	static const char ct_sql[] = CTL_SELECT " AND action IN ('StopLogging', 'DeleteTrail', 'UpdateTrail', "
+	                             "'PutEventSelectors') ORDER BY time_us DESC, id DESC LIMIT 1";
+	static const char inv_sql[] = CTL_SELECT CTL_INV_ACTIONS " ORDER BY time_us DESC, id DESC LIMIT 1";
+	return ctl_call(q, cloudtrail ? ct_sql : inv_sql, account, from, to, action, time_us);
 }
 
 /* ---- the read-back of records ------------------------------------------- */

@@ -87,6 +87,12 @@ size_t recq_matched_between(recq *q, bool calls, const char *account, const char
  * the next call) and *time_us; false when none or on SQL errors. */
 bool recq_switch_off(recq *q, bool cloudtrail, const char *account, int64_t from, int64_t to,
                      const char **action, int64_t *time_us);
+/* The earliest invocation-logging configuration call (Delete/Put
+ * ModelInvocationLoggingConfiguration) of account in [from, to]: true with
+ * *action (valid until the next call) and *time_us; false when none or on SQL
+ * errors. */
+bool recq_logging_call_after(recq *q, const char *account, int64_t from, int64_t to, const char **action,
+                             int64_t *time_us);
 
 /* ---- the read-back of records ------------------------------------------- */
 

@@ -542,6 +542,7 @@ typedef struct finfo {
 	bool routine, novelty;
 	bool synthetic; /* no event from the evidence: an analyzer's window or bucket */
 	size_t recurrences;
+	size_t principal, key; /* its first principal and access key entity (SIZE_MAX: none) */
 } finfo;
 
 typedef struct entity {
@@ -739,6 +740,10 @@ static lt_status add_entity(builder *b, size_t fi, int type, rpt_str value, rpt_
 	size_t e = (size_t)*slot - 1;
 	if (type == ENT_IP || type == ENT_UA)
 		note_principal(&b->ev[e], principal);
+	if (type == ENT_PRINCIPAL && b->fi[fi].principal == SIZE_MAX)
+		b->fi[fi].principal = e;
+	if (type == ENT_KEY && b->fi[fi].key == SIZE_MAX)
+		b->fi[fi].key = e;
 	/* the same entity twice in a row for one finding adds one link */
 	if (b->nlinks && b->links[b->nlinks - 1].entity == e && b->links[b->nlinks - 1].finding == fi)
 		return LT_OK;
@@ -1064,9 +1069,74 @@ static bool unusual_for_actor(const builder *b, const inc *c, char *why, size_t 
 	return false;
 }
 
+static bool minor_finding(const finfo *x)
+{
+	return x->ru->level <= RPT_LEVEL_LOW;
+}
+
+static double diversity_of(size_t nstages)
+{
+	double d = 1 + 0.25 * (double)(nstages > 1 ? nstages - 1 : 0);
+	return d > 2 ? 2 : d;
+}
+
+static size_t count_bits(uint32_t v)
+{
+	size_t n = 0;
+	for (; v; v &= v - 1)
+		n++;
+	return n;
+}
+
+/* Whether one actor (the same principal, or the same access key) reached
+ * discovery or reconnaissance, then defense evasion, then an objective, in
+ * that order in time: a progression no routine habit makes by itself. The
+ * actors tried are the first INCIDENT_MAX_LIST distinct principals. */
+static bool progression_by_one_actor(const builder *b, const inc *c)
+{
+	int disc = stage_index("discovery"), recon = stage_index("reconnaissance"), ev = stage_index("defense evasion");
+	uint32_t find = 1u << disc | 1u << recon, evade = 1u << ev, objective = 0;
+	for (size_t s = 0; s < NSTAGES; s++)
+		objective |= is_objective((int)s) ? 1u << s : 0;
+	size_t tried[INCIDENT_MAX_LIST], ntried = 0;
+	for (size_t k = 0; k < c->nmembers && ntried < INCIDENT_MAX_LIST; k++) {
+		const finfo *a = &b->fi[c->members[k]];
+		size_t who = a->principal != SIZE_MAX ? a->principal : a->key;
+		bool seen = who == SIZE_MAX;
+		for (size_t t = 0; !seen && t < ntried; t++)
+			seen = tried[t] == who;
+		if (seen)
+			continue;
+		tried[ntried++] = who;
+		int64_t at[3] = {INT64_MAX, INT64_MAX, INT64_MAX};
+		const uint32_t step[3] = {find, evade, objective};
+		for (int s = 0; s < 3; s++)
+			for (size_t m = 0; m < c->nmembers; m++) {
+				const finfo *y = &b->fi[c->members[m]];
+				bool same = y->principal == who || y->key == who; /* entity ids are unique across types */
+				int64_t t0 = s ? at[s - 1] : INT64_MIN;
+				if (same && (y->stages & step[s]) && !y->synthetic && y->f->first_us >= t0 &&
+				    y->f->first_us < at[s])
+					at[s] = y->f->first_us;
+			}
+		if (at[2] != INT64_MAX)
+			return true;
+	}
+	return false;
+}
+
+/* Risk and level. Findings of medium level or more add up as they are (the
+ * best, plus half each other); low and informational ones, the routine
+ * evidence of any busy account, add with diminishing returns, at most
+ * INCIDENT_MINOR_CAP together beside a better finding, and never decide the
+ * level alone: medium and high need the risk of the medium and higher
+ * findings alone; without them an incident is low (informational below
+ * INCIDENT_RISK_LOW), or medium when one actor's findings make a progression
+ * (progression_by_one_actor). */
 static void score_incident(const builder *b, inc *c)
 {
-	double best = 0, rest = 0, miss = 1;
+	double major_best = 0, major_rest = 0, minor_best = 0, minor_rest = 0, miss = 1;
+	uint32_t major_stages = 0;
 	/* novelty boosts only a behaviour: "new IP" and "new principal" alone are not more than themselves */
 	bool novelty = false, behaviour = false, confident_high = false, objective = false, routine_only = true;
 	c->first_us = INT64_MAX;
@@ -1075,13 +1145,15 @@ static void score_incident(const builder *b, inc *c)
 	bool real = false;
 	for (size_t k = 0; k < c->nmembers; k++)
 		real = real || !b->fi[c->members[k]].synthetic;
-	for (size_t k = 0; k < c->nmembers; k++) {
+	for (size_t k = 0; k < c->nmembers; k++) { /* members are sorted by score, worst first */
 		const finfo *x = &b->fi[c->members[k]];
 		bool bounds = !real || !x->synthetic; /* an analyzer's bucket does not stretch the evidence's span */
-		if (k == 0)
-			best = x->score;
-		else
-			rest += x->score;
+		if (!minor_finding(x)) {
+			*(major_best == 0 ? &major_best : &major_rest) += x->score;
+			major_stages |= x->stages;
+		} else {
+			*(minor_best == 0 ? &minor_best : &minor_rest) += x->score;
+		}
 		miss *= 1 - x->confidence;
 		novelty = novelty || x->novelty;
 		behaviour = behaviour || (!x->novelty && x->ru->level >= RPT_LEVEL_MEDIUM);
@@ -1097,26 +1169,39 @@ static void score_incident(const builder *b, inc *c)
 		c->first_us = c->last_us = INT64_MIN;
 	for (size_t k = 0; k < c->nstages; k++)
 		objective = objective || is_objective(c->stage_order[k]);
-	double diversity = 1 + 0.25 * (double)(c->nstages > 1 ? c->nstages - 1 : 0);
-	if (diversity > 2)
-		diversity = 2;
+	bool major = major_best > 0;
+	/* the minor findings beyond the first add at most INCIDENT_MINOR_CAP, saturating */
+	double minor_more = INCIDENT_MINOR_CAP * (1 - exp(-0.5 * minor_rest / INCIDENT_MINOR_CAP));
+	double minor = major ? INCIDENT_MINOR_CAP * (1 - exp(-0.5 * (minor_best + minor_rest) / INCIDENT_MINOR_CAP))
+	                     : minor_best + minor_more;
+	double best = major ? major_best : minor_best;
 	char unusual_why[200] = "";
 	bool unusual = behaviour && !routine_only && unusual_for_actor(b, c, unusual_why, sizeof unusual_why);
 	novelty = novelty && behaviour && !routine_only;
-	c->risk = (best + 0.5 * rest) * diversity * (novelty ? 1.25 : 1.0);
+	double boost = novelty ? 1.25 : 1.0;
+	double major_risk = (major_best + 0.5 * major_rest) * diversity_of(count_bits(major_stages)) * boost;
+	c->risk = (major_best + 0.5 * major_rest + minor) * diversity_of(c->nstages) * boost;
 	c->rank = c->risk * (unusual ? INCIDENT_UNUSUAL_RANK : 1.0);
 	c->confidence = 1 - miss;
 	c->chain = confident_high && objective && c->nstages >= 3;
+	bool progression = !c->chain && progression_by_one_actor(b, c);
 	int n;
 	if (c->chain) {
 		c->level = RPT_LEVEL_CRITICAL;
 		n = snprintf(c->reason, sizeof c->reason,
 		             "critical: a completed chain of %zu stages ending in an objective (", c->nstages);
 	} else {
-		c->level = c->risk >= INCIDENT_RISK_HIGH ? RPT_LEVEL_HIGH : c->risk >= INCIDENT_RISK_MEDIUM ? RPT_LEVEL_MEDIUM
+		c->level = !major ? (c->risk >= INCIDENT_RISK_LOW ? RPT_LEVEL_LOW : RPT_LEVEL_INFORMATIONAL)
+		         : major_risk >= INCIDENT_RISK_HIGH ? RPT_LEVEL_HIGH
+		         : major_risk >= INCIDENT_RISK_MEDIUM ? RPT_LEVEL_MEDIUM
 		         : c->risk >= INCIDENT_RISK_LOW ? RPT_LEVEL_LOW : RPT_LEVEL_INFORMATIONAL;
+		if (progression && c->level < RPT_LEVEL_MEDIUM)
+			c->level = RPT_LEVEL_MEDIUM;
 		n = snprintf(c->reason, sizeof c->reason, "%s: risk %.1f from %zu finding%s (best %.1f",
 		             rpt_level_name(c->level), c->risk, c->nmembers, c->nmembers == 1 ? "" : "s", best);
+		if (n > 0 && (size_t)n < sizeof c->reason && major && c->risk != major_risk)
+			n += snprintf(c->reason + n, sizeof c->reason - (size_t)n, "; %.1f from medium or higher ones",
+			              major_risk);
 		if (n > 0 && (size_t)n < sizeof c->reason)
 			n += snprintf(c->reason + n, sizeof c->reason - (size_t)n, ") over %zu stage%s (", c->nstages,
 			              c->nstages == 1 ? "" : "s");
@@ -1125,7 +1210,11 @@ static void score_incident(const builder *b, inc *c)
 		n += snprintf(c->reason + n, sizeof c->reason - (size_t)n, "%s%s", k ? " > " : "",
 		              stages[c->stage_order[k]].name);
 	if (n > 0 && (size_t)n < sizeof c->reason)
-		n += snprintf(c->reason + n, sizeof c->reason - (size_t)n, ")%s%s%s",
+		n += snprintf(c->reason + n, sizeof c->reason - (size_t)n, ")%s%s%s%s",
+		              !major && !c->chain ? (progression ? "; low findings only, but one actor's progression "
+		                                                   "from discovery through defense evasion to an objective"
+		                                                 : "; low findings only")
+		                                  : "",
 		              novelty ? "; a new actor or resource for the case did it" : "",
 		              routine_only ? "; only routine findings" : "", unusual_why);
 }
@@ -1549,6 +1638,7 @@ static lt_status prepare_findings(builder *b, lt_error *err)
 		b->fi[i].ru = report_rule(b->r, b->fi[i].f->rule);
 		b->fi[i].stages = finding_stages(b->fi[i].ru, b->fi[i].f);
 		b->fi[i].synthetic = true;
+		b->fi[i].principal = b->fi[i].key = SIZE_MAX;
 		for (size_t e = 0; e < b->fi[i].f->nevents; e++)
 			if (slice_eq(b->fi[i].f->events[e].source, "cloudtrail") ||
 			    slice_eq(b->fi[i].f->events[e].source, "invocation"))

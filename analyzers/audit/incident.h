@@ -67,6 +67,7 @@
 #define INCIDENT_RISK_HIGH 4.8
 #define INCIDENT_RISK_MEDIUM 1.8
 #define INCIDENT_RISK_LOW 0.5
+#define INCIDENT_MINOR_CAP 1.0 /* low and informational findings beyond the best add at most this (one low finding) */
 
 /* ---- prices ------------------------------------------------------------- */
 

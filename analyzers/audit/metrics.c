@@ -15,7 +15,8 @@
  * finish each series is laid out as a dense hourly vector over the case's
  * span and judged hour by hour against its trailing window. Cheap tests
  * (minimum size, above twice the window maximum) run first, so the median/MAD
- * sort only runs for candidate hours.
+ * sort only runs for candidate hours. A model's spike that a principal's
+ * spike in the same hour covers is that principal's, reported once.
  */
 #include "config.h"
 #include "common/sort.h"
@@ -137,6 +138,7 @@ struct metrics {
 	size_t ncells, acells;
 	uint64_t cells_dropped;
 	int64_t first_us, last_us;
+	int64_t history_first_us, history_last_us; /* metrics_learn: an earlier case's span (else MAX, MIN) */
 	uint64_t rng;
 	size_t lat_total; /* latencies held over all aggregates */
 	metrics_anomaly *anom;
@@ -194,6 +196,8 @@ metrics *metrics_new(const metrics_options *o)
 	m->cell_map = strmap_new(METRICS_MAX_CELLS);
 	m->total.pub.latency_max = -1;
 	m->first_us = INT64_MAX;
+	m->history_first_us = INT64_MAX;
+	m->history_last_us = INT64_MIN;
 	m->last_us = INT64_MIN;
 	m->rng = 0x9e3779b97f4a7c15ULL;
 	if (!ok || !m->errors.map || !m->guardrail.map || !m->actions.map || !m->resources.map || !m->credentials.map || !m->series_map || !m->cell_map) {
@@ -727,6 +731,29 @@ bool metrics_wants_record(const event *ev)
 	return ct_bedrock || guardrail; /* count_resources, count_guardrail */
 }
 
+static lt_status note_firsts(metrics *m, const event *ev)
+{
+	ev_str entity = principal_entity(ev->principal);
+	lt_status st;
+	if ((st = note_first(m, FS_PRINCIPAL, entity, ev)) != LT_OK ||
+	    (st = note_first(m, FS_MODEL, ev->source == EV_SRC_KBLOG ? EV_STR_NULL : ev->model, ev)) != LT_OK ||
+	    (st = note_first(m, FS_IP, ev->source_ip, ev)) != LT_OK ||
+	    (st = note_first(m, FS_UA, ev->user_agent, ev)) != LT_OK)
+		return st;
+	return LT_OK;
+}
+
+lt_status metrics_learn(metrics *m, const event *ev, lt_error *err)
+{
+	if (ev->time_us < m->history_first_us)
+		m->history_first_us = ev->time_us;
+	if (ev->time_us > m->history_last_us)
+		m->history_last_us = ev->time_us;
+	event known = *ev;
+	known.time_us = INT64_MIN; /* before any cut: never "first seen" in this case */
+	return note_firsts(m, &known) == LT_OK ? LT_OK : lt_error_set(err, LT_EFATAL, "metrics: out of memory");
+}
+
 lt_status metrics_add(metrics *m, const event *ev, lt_error *err)
 {
 	if (ev->time_us < m->opt.since_us || ev->time_us >= m->opt.until_us)
@@ -737,11 +764,7 @@ lt_status metrics_add(metrics *m, const event *ev, lt_error *err)
 		m->last_us = ev->time_us;
 	lt_status st = LT_OK;
 	/* first appearances are judged over every event: a new IP matters anywhere */
-	ev_str entity = principal_entity(ev->principal);
-	if ((st = note_first(m, FS_PRINCIPAL, entity, ev)) != LT_OK ||
-	    (st = note_first(m, FS_MODEL, ev->source == EV_SRC_KBLOG ? EV_STR_NULL : ev->model, ev)) != LT_OK ||
-	    (st = note_first(m, FS_IP, ev->source_ip, ev)) != LT_OK ||
-	    (st = note_first(m, FS_UA, ev->user_agent, ev)) != LT_OK)
+	if (note_firsts(m, ev) != LT_OK)
 		return lt_error_set(err, LT_EFATAL, "metrics: out of memory");
 	ev_facts f;
 	memset(&f, 0, sizeof f);
@@ -781,7 +804,7 @@ lt_status metrics_add(metrics *m, const event *ev, lt_error *err)
 		int64_t hour = ev->time_us / LTIME_HOUR_US * LTIME_HOUR_US;
 		if (hour > ev->time_us)
 			hour -= LTIME_HOUR_US;
-		add_cell(cell_of(m, 'P', entity, hour, &st), ev, &f);
+		add_cell(cell_of(m, 'P', principal_entity(ev->principal), hour, &st), ev, &f);
 		if (st == LT_OK)
 			add_cell(cell_of(m, 'M', ev->model, hour, &st), ev, &f);
 	}
@@ -1046,12 +1069,16 @@ static lt_status judge_first_seen(metrics *m)
 {
 	if (m->first_us > m->last_us)
 		return LT_OK;
-	int64_t span = m->last_us - m->first_us;
+	/* with an earlier case learnt, its span is the history and this case is judged from its start */
+	bool history = m->history_first_us <= m->history_last_us;
+	int64_t span = history ? (m->history_last_us > m->last_us ? m->history_last_us : m->last_us) -
+	                             (m->history_first_us < m->first_us ? m->history_first_us : m->first_us)
+	                       : m->last_us - m->first_us;
 	if (span < (int64_t)METRICS_FIRST_SEEN_MIN_DAYS * 24 * LTIME_HOUR_US) {
 		m->first_seen_short = true; /* too short to learn what is usual: nothing is "new" */
 		return LT_OK;
 	}
-	int64_t cut = m->first_us + (int64_t)METRICS_FIRST_SEEN_HOURS * LTIME_HOUR_US;
+	int64_t cut = history ? m->first_us - 1 : m->first_us + (int64_t)METRICS_FIRST_SEEN_HOURS * LTIME_HOUR_US;
 	static const metrics_anomaly_kind kinds[FS_COUNT] = {METRICS_A_NEW_PRINCIPAL, METRICS_A_NEW_MODEL,
 	                                                     METRICS_A_NEW_SOURCE_IP, METRICS_A_NEW_USER_AGENT};
 	for (int k = 0; k < FS_COUNT; k++) {
@@ -1083,6 +1110,28 @@ static int cmp_anomaly(const void *a, const void *b)
 	return c ? c : strcmp(x->name, y->name);
 }
 
+/* One cause, one anomaly: a model's count spike in an hour where some
+ * principal's spike of the same kind is at least as large above its own
+ * median is that principal's burst seen again (a batch job spread over six
+ * models is one job), and is dropped; the principal's anomaly stays. */
+static void fold_model_spikes(metrics *m)
+{
+	size_t k = 0;
+	for (size_t i = 0; i < m->nanom; i++) {
+		const metrics_anomaly *a = &m->anom[i];
+		bool explained = false;
+		bool count = a->kind == METRICS_A_INVOCATIONS || a->kind == METRICS_A_TOKENS;
+		for (size_t j = 0; count && !explained && strcmp(a->series, "model") == 0 && j < m->nanom; j++) {
+			const metrics_anomaly *p = &m->anom[j];
+			explained = p->kind == a->kind && p->hour_us == a->hour_us && strcmp(p->series, "principal") == 0 &&
+			            p->value - p->median >= a->value - a->median;
+		}
+		if (!explained)
+			m->anom[k++] = *a;
+	}
+	m->nanom = k;
+}
+
 lt_status metrics_finish(metrics *m, lt_error *err)
 {
 	if (m->finished)
@@ -1099,6 +1148,8 @@ lt_status metrics_finish(metrics *m, lt_error *err)
 	lt_sort(m->credentials.v, m->credentials.n, sizeof *m->credentials.v, cmp_count);
 	if (st == LT_OK)
 		st = judge_series(m);
+	if (st == LT_OK)
+		fold_model_spikes(m);
 	if (st == LT_OK)
 		st = judge_first_seen(m);
 	if (m->nanom)

@@ -147,6 +147,12 @@ void metrics_free(metrics *m);
  * resources, a guardrail's policies): decided from the header alone, so a
  * replay can leave the record unread when nothing else needs it. */
 bool metrics_wants_record(const event *ev);
+/* Learns ev from an earlier, known-good case (--baseline) before this case's
+ * events: its principals, models, source IPs and user agents are never "first
+ * seen" here, and the first-seen checks need the span of both cases together
+ * to reach METRICS_FIRST_SEEN_MIN_DAYS; this case is then judged from
+ * its first event (no warm-up). LT_EFATAL on out of memory. */
+lt_status metrics_learn(metrics *m, const event *ev, lt_error *err) LT_WUR;
 lt_status metrics_add(metrics *m, const event *ev, lt_error *err) LT_WUR;
 /* Percentiles, sorting and anomalies; call once after the last metrics_add. */
 lt_status metrics_finish(metrics *m, lt_error *err) LT_WUR;

@@ -287,6 +287,62 @@ static void note_hit_span(reconcile_result *r, const rec *x)
 		r->hit_until_us = x->time_us;
 }
 
+/* "ACTION at TIME" + tail, kept in the result's arena ("" when out of memory). */
+static const char *cause_text(reconcile_result *r, const char *action, int64_t at, const char *tail)
+{
+	char t[LTIME_BUFSZ], text[160];
+	ltime_format(at, 0, t);
+	snprintf(text, sizeof text, "%s at %s%s", action, t, tail);
+	const char *d = arena_strndup(r->a, text, strlen(text));
+	return d ? d : "";
+}
+
+/* The call that left a window of CloudTrail runtime calls unlogged: the last
+ * invocation-logging change in the account in the day before the window is a
+ * deletion (not put back since). "" when none. */
+static const char *logging_off_cause(reconcile_result *r, recq *q, const win_ex *w)
+{
+	const char *action = NULL;
+	int64_t at = 0;
+	if (!recq_switch_off(q, false, w->pub.account, w->pub.first_us - LTIME_DAY_US, w->pub.first_us, &action, &at) ||
+	    strcmp(action, "DeleteModelInvocationLoggingConfiguration") != 0)
+		return "";
+	return cause_text(r, action, at, ", not put back since");
+}
+
+/* Whether a window of CloudTrail runtime calls came before invocation logging
+ * was on: no invocation-log record of its account/region before it (matched,
+ * or unmatched: recs inv), and either none at all in the case (logging not
+ * configured there) or the first logging configuration call in the day
+ * after the window is a put (switched on then). */
+static bool logging_not_yet_on(recq *q, const win_ex *w, const recs *inv)
+{
+	const char *acct = w->pub.account, *region = w->pub.region, *action = NULL;
+	bool before = recq_matched_between(q, false, acct, region, INT64_MIN, w->pub.first_us - 1) > 0;
+	bool any = before || recq_matched_between(q, false, acct, region, w->pub.first_us, INT64_MAX) > 0;
+	for (size_t i = 0; i < inv->n && !before; i++)
+		if (inv->v[i].account == acct && inv->v[i].region == region) { /* interned: one pointer per string */
+			any = true;
+			before = inv->v[i].time_us < w->pub.first_us;
+		}
+	if (before)
+		return false;
+	if (!any)
+		return true;
+	int64_t at = 0;
+	return recq_logging_call_after(q, acct, w->pub.last_us, w->pub.last_us + LTIME_DAY_US, &action, &at) &&
+	       strcmp(action, "PutModelInvocationLoggingConfiguration") == 0;
+}
+
+static void judge_ct_windows(reconcile_result *r, recq *q, const recs *inv)
+{
+	for (size_t i = 0; i < r->nw; i++)
+		if (r->w[i].pub.kind == RECONCILE_CT_ONLY) {
+			r->w[i].pub.cause = logging_off_cause(r, q, &r->w[i]);
+			r->w[i].pub.not_yet_on = logging_not_yet_on(q, &r->w[i], inv);
+		}
+}
+
 static lt_status make_windows(reconcile_result *r, recq *q, rec *v, size_t n, reconcile_kind kind,
                               lt_error *err)
 {
@@ -556,11 +612,7 @@ static const char *gap_cause(reconcile_result *r, recq *q, const series *x, int6
 	if (!recq_switch_off(q, x->source == 1, x->account, from - RECONCILE_CAUSE_US, from + RECONCILE_CAUSE_US,
 	                     &action, &at))
 		return "";
-	char t[LTIME_BUFSZ], text[128];
-	ltime_format(at, 0, t);
-	snprintf(text, sizeof text, "%s at %s", action, t);
-	const char *d = arena_strndup(r->a, text, strlen(text));
-	return d ? d : "";
+	return cause_text(r, action, at, "");
 }
 
 static lt_status judge_gaps(reconcile_result *r, case_db *c, recq *q, gapscan *gs, lt_error *err)
@@ -784,6 +836,8 @@ static lt_status run(reconcile_result *r, case_db *c, const reconcile_options *o
 		}
 		r->sum.ct_only = keep;
 		st = make_windows(r, p.q, ct.v, keep, RECONCILE_CT_ONLY, err);
+		if (st == LT_OK)
+			judge_ct_windows(r, p.q, &inv);
 		keep = 0;
 		for (size_t i = 0; st == LT_OK && i < inv.n; i++) {
 			if (ct_silent(r, &gs, inv.v[i].account, inv.v[i].region, inv.v[i].time_us))
@@ -850,7 +904,7 @@ lt_status reconcile_case(case_db *c, const reconcile_options *o, reconcile_resul
 /* ---- report ------------------------------------------------------------------ */
 
 enum { R_GAP_LOGGING, R_CT_ONLY, R_INV_ONLY, R_GAP_CT, R_GAP_INV, R_GAP_CT_STOPPED, R_GAP_INV_OFF, R_DAMAGED,
-       R_COUNT };
+       R_CALLS_LOGGING_OFF, R_CALLS_BEFORE_LOGGING, R_COUNT };
 
 static const builtin_rule rules[R_COUNT] = {
 	[R_GAP_LOGGING] = {"llmtrail-reconcile-invocation-logging-gap",
@@ -869,15 +923,36 @@ static const builtin_rule rules[R_COUNT] = {
 	                "CloudTrail files deleted, or records injected.",
 	                "attack.defense-evasion"},
 	[R_GAP_CT_STOPPED] = {"llmtrail-coverage-gap-cloudtrail-stopped",
-	                      "No CloudTrail records after the trail was stopped or changed", RPT_LEVEL_HIGH,
+	                      "No CloudTrail records after the trail was stopped or changed", RPT_LEVEL_LOW,
 	                      "An account/region has no CloudTrail record for a stretch that begins right after "
-	                      "StopLogging, DeleteTrail, UpdateTrail or PutEventSelectors in that account.",
+	                      "StopLogging, DeleteTrail, UpdateTrail or PutEventSelectors in that account. Low: the "
+	                      "silence is what that call did, and the call is judged by its own rule (who made it, "
+	                      "with which credentials, what followed); one cause, one alarm.",
 	                      "attack.defense-evasion"},
 	[R_GAP_INV_OFF] = {"llmtrail-coverage-gap-invocation-logging-off",
-	                   "No invocation-log records after invocation logging was deleted or changed", RPT_LEVEL_HIGH,
+	                   "No invocation-log records after invocation logging was deleted or changed", RPT_LEVEL_LOW,
 	                   "An account/region has no invocation-log record for a stretch that begins right after "
-	                   "DeleteModelInvocationLoggingConfiguration or PutModelInvocationLoggingConfiguration.",
+	                   "DeleteModelInvocationLoggingConfiguration or PutModelInvocationLoggingConfiguration. Low: "
+	                   "the silence is what that call did, and the call is judged by its own rule; one cause, "
+	                   "one alarm.",
 	                   "attack.defense-evasion"},
+	[R_CALLS_LOGGING_OFF] = {"llmtrail-reconcile-calls-while-logging-deleted",
+	                         "Bedrock calls in CloudTrail while invocation logging was deleted", RPT_LEVEL_LOW,
+	                         "A window of CloudTrail InvokeModel/Converse calls has no invocation-log records, and "
+	                         "the account's invocation-logging configuration was deleted in the day before and "
+	                         "not put back: the calls are what the deletion left unlogged. Low: the deletion is "
+	                         "judged by its own rules (the credentials that made it; invocations by the same "
+	                         "actor after it are the LLMjacking chain).",
+	                         "attack.defense-evasion"},
+	[R_CALLS_BEFORE_LOGGING] = {"llmtrail-reconcile-calls-before-logging-seen",
+	                            "Bedrock calls in CloudTrail where invocation logging was not seen on yet",
+	                            RPT_LEVEL_LOW,
+	                            "A window of CloudTrail InvokeModel/Converse calls has no invocation-log records, "
+	                            "the account/region has none before it in the case, and either none at all "
+	                            "(logging not configured there) or the logging configuration was put right "
+	                            "after the window (switched on then). Nothing shows it switched off; low (a "
+	                            "gap after records had flowed is high).",
+	                            "attack.defense-evasion"},
 	[R_GAP_CT] = {"llmtrail-coverage-gap-cloudtrail", "No CloudTrail records for a stretch of time",
 	              RPT_LEVEL_LOW,
 	              "An account/region has no CloudTrail record at all for a stretch in which its own activity "
@@ -1060,8 +1135,8 @@ static void describe(const reconcile_window *w, char *out, size_t n)
 	case RECONCILE_CT_ONLY:
 		snprintf(out, n,
 		         "%zu CloudTrail Bedrock runtime calls in %s/%s from %s to %s have no invocation-log record "
-		         "(%zu calls in that span do)",
-		         w->count, w->account, w->region, a, b, w->matched);
+		         "(%zu calls in that span do)%s%s",
+		         w->count, w->account, w->region, a, b, w->matched, w->cause[0] ? "; after " : "", w->cause);
 		break;
 	case RECONCILE_INV_ONLY:
 		snprintf(out, n,
@@ -1219,7 +1294,9 @@ static lt_status add_windows(const reconcile_result *r, recq *q, report *rep, co
 			size_t rule = dm != NULL ? idx[R_DAMAGED]
 			            : w->kind == RECONCILE_INV_ONLY
 			                  ? idx[R_INV_ONLY]
-			                  : (w->count >= RECONCILE_WINDOW_HIGH ? idx[R_GAP_LOGGING] : idx[R_CT_ONLY]);
+			                  : w->count < RECONCILE_WINDOW_HIGH ? idx[R_CT_ONLY]
+			                  : w->cause[0] ? idx[R_CALLS_LOGGING_OFF]
+			                  : w->not_yet_on ? idx[R_CALLS_BEFORE_LOGGING] : idx[R_GAP_LOGGING];
 			for (size_t k = 0; k < w->count && st == LT_OK; k++, pos++) {
 				if (!have || h.pos != pos)
 					continue; /* not found again: left out, as a vanished record would be */

@@ -77,7 +77,9 @@ typedef struct reconcile_window {
 	size_t matched;            /* matched calls inside the span (context: "24 of 30") */
 	size_t predicted;          /* gaps: records the quieter neighbouring hour's rate predicts */
 	double expected;           /* gaps: share of other days with records in those hours (-1 unknown) */
-	const char *cause;         /* gaps: the call that explains it ("StopLogging at ..."), or "" */
+	const char *cause;         /* gaps: the call that explains it ("StopLogging at ..."); CloudTrail-only windows: the logging deletion in effect; or "" */
+	bool not_yet_on;           /* CloudTrail-only windows: before invocation logging was on (no record
+	                              of the account/region before it; none at all, or configured right after) */
 	const int64_t *ids;        /* the unmatched records (count of them), by their 1-based ordinal in
 	                              the case's replay order; in time order (ties: order stored) */
 } reconcile_window;

@@ -19,6 +19,16 @@
  * per job, application-role sessions that rotate hourly over a fleet, SDK
  * upgrades (new user agents), root reading configuration, a regional
  * failover, night batch jobs and bursty chatbots.
+ * --profile wild adds, on top of varied, habits of real accounts the other
+ * profiles lack (a second benign corpus, docs/rules.md): a third-party
+ * posture scanner, AWS Config and Security Hub reading everything hourly in
+ * every region; dev accounts torn down every evening and applied every
+ * morning by Terraform through a cross-account deploy role (logging
+ * configuration and guardrail deleted and put back, invocation logging off
+ * overnight); agents, knowledge-base retrieval, ApplyGuardrail, batch
+ * inference, evaluation jobs and provisioned throughput; throttling and
+ * AccessDenied bursts of a bad deploy; developers trying models in other
+ * regions; a monthly access-key rotation per IAM user.
  * Output: OUT/<bucket>/AWSLogs/... (the bucket as exported), OUT/public-keys.json,
  * OUT/ground-truth.jsonl, OUT/digest-signatures.jsonl, OUT/signing-key.pem
  * (only when the key was generated here).
@@ -51,7 +61,8 @@ typedef struct options {
 	int attacks;
 	int extras;
 	int demo;
-	int varied; /* --profile varied */
+	int varied; /* --profile varied (or wild) */
+	int wild;   /* --profile wild: varied plus what gen_wild_slot adds */
 	int threads;
 	int level;
 	int64_t start;
@@ -176,6 +187,8 @@ static int guardrail_gone(const stream *st, int64_t t)
 	return st->opt->attacks && st->attack_stream && t > st->plan->guard_delete;
 }
 
+static int wild_dev_off(const stream *st, int64_t t);
+
 /* ----------------------------------------------------- invocation pair */
 
 typedef struct call {
@@ -258,7 +271,7 @@ static void call_init(call *c, gen_rng *r, stream *st, const gen_principal *p, i
 	c->inv.key_order = (int)gen_rng_below(r, 3);
 	gen_uuid(r, c->inv.request_id);
 	c->ct_on = !trail_stopped(st, t);
-	c->inv_on = !invlog_off(st, t);
+	c->inv_on = !invlog_off(st, t) && !wild_dev_off(st, t);
 }
 
 static void benign_call(stream *st, const gen_principal *p, int64_t t)
@@ -754,6 +767,8 @@ static int cmp_i64(const void *x, const void *y)
 
 /* ------------------------------------------------- --profile varied */
 
+static void wild_key(const stream *st, const gen_principal *p, int64_t t, gen_principal *tmp);
+
 static uint64_t mix64(uint64_t x)
 {
 	x ^= x >> 33;
@@ -775,7 +790,7 @@ static const gen_principal *varied_principal(const stream *st, const gen_princip
 		uint64_t h = mix64(st->opt->seed ^ who << 40 ^ (uint64_t)(t / 600));
 		static const int first[] = {3, 18, 34, 35, 44, 52, 54, 100};
 		snprintf(tmp->ips[0], sizeof tmp->ips[0], "%d.%d.%d.%d", first[h % 8], (int)(h >> 8 & 255),
-			 (int)(h >> 16 & 255), 1 + (int)(h >> 24) % 254);
+			 (int)(h >> 16 & 255), 1 + (int)((h >> 24) % 254));
 		tmp->nips = 1;
 	}
 	if (p->type == GEN_ROLE && (p->prof & GEN_PROF_APP)) {
@@ -793,6 +808,7 @@ static const gen_principal *varied_principal(const stream *st, const gen_princip
 		long version = (long)((t - st->opt->start) / 86400 + p->idx * 3) / 10;
 		snprintf(tmp->ua, sizeof tmp->ua, "%.200s md/build#%ld", p->ua, version);
 	}
+	wild_key(st, p, t, tmp);
 	return tmp;
 }
 
@@ -887,6 +903,267 @@ static void varied_slot(stream *st, int64_t t0)
 	}
 }
 
+/* --------------------------------------------------- --profile wild */
+
+/* A principal of the wild profile, made from a role template: name, session,
+ * user agent and address(es) given; the unique id follows from the name. */
+static void wild_role(const stream *st, gen_principal *p, const char *acct_id, const char *role, const char *session,
+		      const char *ua, const char *ip)
+{
+	memset(p, 0, sizeof *p);
+	p->type = GEN_ROLE;
+	p->prof = GEN_PROF_SERVICE;
+	uint64_t h = mix64(st->opt->seed ^ (uint64_t)strlen(role) << 50 ^ (uint64_t)(unsigned char)role[0] << 40 ^
+			   (uint64_t)(unsigned char)role[strlen(role) - 1] << 32);
+	snprintf(p->name, sizeof p->name, "%.63s", role);
+	snprintf(p->unique_id, sizeof p->unique_id, "AROA%016llX", (unsigned long long)(h & 0xffffffffffffffull));
+	snprintf(p->session, sizeof p->session, "%.95s", session);
+	snprintf(p->principal_id, sizeof p->principal_id, "%.23s:%.50s", p->unique_id, session);
+	const char *path = strncmp(role, "AWSReservedSSO_", 15) == 0 ? "aws-reserved/sso.amazonaws.com/" : "";
+	snprintf(p->role_arn, sizeof p->role_arn, "arn:aws:iam::%.15s:role/%s%.80s", acct_id, path, role);
+	snprintf(p->arn, sizeof p->arn, "arn:aws:sts::%.15s:assumed-role/%.80s/%.60s", acct_id, role, session);
+	snprintf(p->ua, sizeof p->ua, "%.250s", ua);
+	snprintf(p->ips[0], sizeof p->ips[0], "%.47s", ip);
+	p->nips = 1;
+	p->idx = 40 + (int)(h % 20);
+}
+
+/* One CloudTrail record of the wild profile; err may be NULL. */
+static void wild_ct(stream *st, const gen_principal *p, int64_t t, const char *source, const char *name, int read_only,
+		    const char *err, const char *msg, const char *req)
+{
+	if (trail_stopped(st, t))
+		return;
+	gen_ct_event e;
+	gen_ct_init(&e, &st->rng, st->a, p, st->region, t);
+	e.source = source;
+	e.name = name;
+	e.read_only = read_only;
+	e.err_code = err;
+	e.err_msg = msg;
+	e.req = req;
+	size_t s = rl_begin(&st->ct);
+	gen_ct_write(&st->ct.text, &st->rng, &e);
+	rl_end(&st->ct, s, t);
+	st->events++;
+	st->extra++;
+}
+
+/* A third-party posture scanner (CSPM) role assumed from the vendor's
+ * account, AWS Config and Security Hub: every hour, in every region, they
+ * list and read everything, Bedrock's logging configuration included. */
+static void wild_scanners(stream *st, int64_t t0)
+{
+	static const char *const reads[][2] = {
+	    {"bedrock.amazonaws.com", "ListFoundationModels"},
+	    {"bedrock.amazonaws.com", "GetModelInvocationLoggingConfiguration"},
+	    {"bedrock.amazonaws.com", "ListGuardrails"},
+	    {"bedrock.amazonaws.com", "ListCustomModels"},
+	    {"bedrock.amazonaws.com", "ListProvisionedModelThroughputs"},
+	    {"bedrock.amazonaws.com", "ListModelInvocationJobs"},
+	    {"bedrock.amazonaws.com", "ListEvaluationJobs"},
+	    {"bedrock-agent.amazonaws.com", "ListAgents"},
+	    {"bedrock-agent.amazonaws.com", "ListKnowledgeBases"},
+	    {"iam.amazonaws.com", "ListUsers"},
+	    {"iam.amazonaws.com", "ListRoles"},
+	    {"iam.amazonaws.com", "ListAccessKeys"},
+	    {"iam.amazonaws.com", "GetAccountAuthorizationDetails"},
+	    {"cloudtrail.amazonaws.com", "DescribeTrails"},
+	    {"cloudtrail.amazonaws.com", "GetTrailStatus"},
+	    {"cloudtrail.amazonaws.com", "GetEventSelectors"},
+	    {"s3.amazonaws.com", "ListBuckets"},
+	    {"s3.amazonaws.com", "GetBucketPolicy"},
+	    {"kms.amazonaws.com", "ListKeys"},
+	    {"securityhub.amazonaws.com", "GetFindings"},
+	    {"config.amazonaws.com", "DescribeConfigRules"},
+	    {"organizations.amazonaws.com", "DescribeOrganization"},
+	};
+	int minute = (int)(t0 % 3600 / 60);
+	if (minute != (int)(mix64(st->opt->seed + st->ai) % 12) * 5)
+		return;
+	char sess[64], ip[48];
+	uint64_t h = mix64(st->opt->seed ^ (uint64_t)(t0 / 3600));
+	snprintf(sess, sizeof sess, "cspm-scan-%llu", (unsigned long long)(t0 / 3600));
+	snprintf(ip, sizeof ip, "35.171.%d.%d", 40 + (int)(h % 4), 10 + (int)(h >> 8) % 40);
+	gen_principal cspm, cfg;
+	wild_role(st, &cspm, st->a->id, "ThirdPartyCSPMReadOnly", sess,
+		  "aws-sdk-go/1.51.21 (go1.22.2; linux; amd64) exec-env/AWS_ECS_FARGATE", ip);
+	wild_role(st, &cfg, st->a->id, "AWSServiceRoleForConfig", "AWSConfig-Describe", "config.amazonaws.com",
+		  "config.amazonaws.com");
+	size_t n = sizeof reads / sizeof reads[0];
+	for (size_t i = 0; i < n; i++) {
+		if (strcmp(reads[i][0], "iam.amazonaws.com") == 0 && st->ri != 0)
+			continue; /* global services answer in us-east-1 */
+		wild_ct(st, &cspm, t0 + 5 + (int64_t)i * 3, reads[i][0], reads[i][1], 1, NULL, NULL, NULL);
+		if (i % 3 == 0)
+			wild_ct(st, &cfg, t0 + 100 + (int64_t)i * 5, reads[i][0], reads[i][1], 1, NULL, NULL, NULL);
+	}
+}
+
+/* Dev accounts (odd index) are torn down by Terraform every evening and
+ * applied again every morning, through a deploy role assumed from the CI
+ * account: logging configuration deleted and put back, guardrail updated. */
+static int wild_dev_off(const stream *st, int64_t t)
+{
+	int hour = (int)(t % 86400 / 3600);
+	return st->opt->wild && st->ai % 2 == 1 && st->ri == 0 && (hour >= 19 || hour < 7);
+}
+
+static void wild_iac(stream *st, int64_t t0)
+{
+	if (st->ai % 2 == 0 || st->ri != 0)
+		return;
+	int hour = (int)(t0 % 86400 / 3600), minute = (int)(t0 % 3600 / 60);
+	if (minute != 0 || (hour != 7 && hour != 19))
+		return;
+	char sess[64], req[512];
+	snprintf(sess, sizeof sess, "terraform-%lld", (long long)(t0 / 86400));
+	const gen_principal *runner = NULL;
+	for (size_t i = 0; i < st->w->accounts[0].np; i++)
+		if (strcmp(st->w->accounts[0].p[i].name, "terraform-runner") == 0)
+			runner = &st->w->accounts[0].p[i];
+	if (runner == NULL)
+		return;
+	gen_principal deploy;
+	wild_role(st, &deploy, st->a->id, "OrganizationDeployRole", sess, runner->ua, runner->ips[0]);
+	/* the runner in the CI account assumes the deploy role of this account */
+	snprintf(req, sizeof req, "{\"roleArn\":\"%s\",\"roleSessionName\":\"%s\"}", deploy.role_arn, sess);
+	wild_ct(st, runner, t0 + 2, "sts.amazonaws.com", "AssumeRole", 0, NULL, NULL, req);
+	wild_ct(st, &deploy, t0 + 4, "sts.amazonaws.com", "GetCallerIdentity", 1, NULL, NULL, NULL);
+	wild_ct(st, &deploy, t0 + 6, "bedrock.amazonaws.com", "GetModelInvocationLoggingConfiguration", 1, NULL, NULL, NULL);
+	wild_ct(st, &deploy, t0 + 8, "bedrock.amazonaws.com", "GetGuardrail", 1, NULL, NULL, NULL);
+	wild_ct(st, &deploy, t0 + 9, "iam.amazonaws.com", "GetRole", 1, NULL, NULL, NULL);
+	if (hour == 19) {
+		wild_ct(st, &deploy, t0 + 20, "bedrock.amazonaws.com", "DeleteModelInvocationLoggingConfiguration", 0, NULL,
+			NULL, NULL);
+		wild_ct(st, &deploy, t0 + 24, "bedrock.amazonaws.com", "DeleteGuardrail", 0, NULL, NULL, NULL);
+	} else {
+		snprintf(req, sizeof req,
+			 "{\"loggingConfig\":{\"s3Config\":{\"bucketName\":\"dev-bedrock-logs-%s\"},\"textDataDeliveryEnabled\":true}}",
+			 st->a->id);
+		wild_ct(st, &deploy, t0 + 20, "bedrock.amazonaws.com", "PutModelInvocationLoggingConfiguration", 0, NULL, NULL,
+			req);
+		wild_ct(st, &deploy, t0 + 24, "bedrock.amazonaws.com", "CreateGuardrail", 0, NULL, NULL, NULL);
+		wild_ct(st, &deploy, t0 + 26, "bedrock.amazonaws.com", "CreateGuardrailVersion", 0, NULL, NULL, NULL);
+		wild_ct(st, &deploy, t0 + 30, "iam.amazonaws.com", "PutRolePolicy", 0, NULL, NULL, NULL);
+	}
+}
+
+/* The app roles' newer Bedrock features: agents, knowledge bases,
+ * standalone guardrail checks, batch inference and evaluation jobs,
+ * provisioned throughput; throttling and AccessDenied bursts of a
+ * misconfigured deployment; a developer trying a new model in a region. */
+static void wild_bedrock(stream *st, int64_t t0)
+{
+	gen_rng *r = &st->rng;
+	const gen_principal *bot = find_kind(st, GEN_ROLE, GEN_PROF_APP, GEN_APP_CHATBOT);
+	const gen_principal *dev = find_kind(st, GEN_ROLE, GEN_PROF_DEV, -1);
+	const gen_principal *batch = find_kind(st, GEN_IAMUSER, GEN_PROF_REPORT, -1);
+	gen_principal tmp;
+	if (bot && gen_rng_chance(r, 0.3)) {
+		const gen_principal *p = varied_principal(st, bot, t0, &tmp);
+		static const char *const rt[][2] = {{"bedrock-agent-runtime.amazonaws.com", "InvokeAgent"},
+						     {"bedrock-agent-runtime.amazonaws.com", "Retrieve"},
+						     {"bedrock-agent-runtime.amazonaws.com", "RetrieveAndGenerate"},
+						     {"bedrock.amazonaws.com", "ApplyGuardrail"}};
+		int k = 1 + (int)gen_rng_below(r, 6);
+		for (int i = 0; i < k; i++) {
+			size_t j = gen_rng_below(r, 4);
+			wild_ct(st, p, t0 + 10 + i * 40, rt[j][0], rt[j][1], 1, NULL, NULL, NULL);
+		}
+	}
+	if (batch && st->ri == 0 && t0 % 86400 == 2 * 3600) {
+		const gen_principal *p = varied_principal(st, batch, t0, &tmp);
+		wild_ct(st, p, t0 + 30, "bedrock.amazonaws.com", "CreateModelInvocationJob", 0, NULL, NULL, NULL);
+		for (int i = 1; i <= 6; i++)
+			wild_ct(st, p, t0 + 30 + i * 40, "bedrock.amazonaws.com", "GetModelInvocationJob", 1, NULL, NULL, NULL);
+	}
+	/* per account, about a weekly evaluation job and a monthly provisioned-throughput purchase */
+	if (dev && st->ri == 0 && gen_rng_chance(r, 1.0 / (7 * 288) + 1.0 / (30 * 288))) {
+		const gen_principal *p = varied_principal(st, dev, t0, &tmp);
+		if (gen_rng_chance(r, 30.0 / 37)) {
+			wild_ct(st, p, t0 + 20, "bedrock.amazonaws.com", "CreateEvaluationJob", 0, NULL, NULL, NULL);
+			wild_ct(st, p, t0 + 80, "bedrock.amazonaws.com", "GetEvaluationJob", 1, NULL, NULL, NULL);
+		} else {
+			wild_ct(st, p, t0 + 20, "bedrock.amazonaws.com", "CreateProvisionedModelThroughput", 0, NULL, NULL, NULL);
+			wild_ct(st, p, t0 + 80, "bedrock.amazonaws.com", "GetProvisionedModelThroughput", 1, NULL, NULL, NULL);
+		}
+	}
+	if (dev && gen_rng_chance(r, 0.003)) { /* a developer tries a model in some region */
+		const gen_principal *p = varied_principal(st, dev, t0, &tmp);
+		wild_ct(st, p, t0 + 5, "bedrock.amazonaws.com", "ListFoundationModels", 1, NULL, NULL, NULL);
+		wild_ct(st, p, t0 + 9, "bedrock.amazonaws.com", "GetFoundationModelAvailability", 1, NULL, NULL, NULL);
+		int k = 3 + (int)gen_rng_below(r, 10);
+		for (int i = 0; i < k; i++)
+			benign_call(st, p, t0 + 20 + i * 15);
+		st->events += (uint64_t)k;
+		st->extra += (uint64_t)k;
+	}
+	const gen_principal *app = find_kind(st, GEN_ROLE, GEN_PROF_APP, GEN_APP_SUMMARIZER);
+	if (app && gen_rng_chance(r, 0.002)) { /* a bad deploy: throttled retries or a missing permission */
+		const gen_principal *p = varied_principal(st, app, t0, &tmp);
+		int denied = gen_rng_chance(r, 0.5), k = 20 + (int)gen_rng_below(r, 60);
+		char req[160];
+		snprintf(req, sizeof req, "{\"modelId\":\"%s\"}",
+			 denied ? "anthropic.claude-3-opus-20240229-v1:0" : "anthropic.claude-3-5-sonnet-20240620-v1:0");
+		for (int i = 0; i < k; i++)
+			wild_ct(st, p, t0 + i * 4, "bedrock.amazonaws.com", "InvokeModel", 1,
+				denied ? "AccessDenied" : "ThrottlingException",
+				denied ? "User is not authorized to perform: bedrock:InvokeModel"
+				       : "Too many requests, please wait before trying again.",
+				req);
+	}
+}
+
+/* Each CI and reporting key is rotated once a month (day by principal):
+ * a new key is created by an administrator, used from then on, the old one
+ * deactivated and deleted the next day. */
+static int64_t wild_rotation(const stream *st, const gen_principal *p)
+{
+	uint64_t h = mix64(st->opt->seed ^ (uint64_t)st->ai << 20 ^ (uint64_t)p->idx);
+	return st->opt->start + (int64_t)(3 + h % 20) * 86400 + 10 * 3600 + (int64_t)(h >> 32) % 3600;
+}
+
+static void wild_rotate_keys(stream *st, int64_t t0)
+{
+	if (st->ri != 0)
+		return;
+	const gen_principal *adm = find_kind(st, GEN_ROLE, GEN_PROF_ADMIN, -1);
+	for (size_t i = 0; adm && i < st->a->np; i++) {
+		const gen_principal *p = &st->a->p[i];
+		if (p->type != GEN_IAMUSER)
+			continue;
+		int64_t at = wild_rotation(st, p);
+		char req[128];
+		snprintf(req, sizeof req, "{\"userName\":\"%s\"}", p->name);
+		if (at >= t0 && at < t0 + SLOT) {
+			wild_ct(st, adm, at, "iam.amazonaws.com", "CreateAccessKey", 0, NULL, NULL, req);
+			wild_ct(st, adm, at + 60, "iam.amazonaws.com", "UpdateAccessKey", 0, NULL, NULL, req);
+		}
+		if (at + 86400 >= t0 && at + 86400 < t0 + SLOT)
+			wild_ct(st, adm, at + 86400, "iam.amazonaws.com", "DeleteAccessKey", 0, NULL, NULL, req);
+	}
+}
+
+/* The key a rotated user signs with at t (the wild profile's rotation). */
+static void wild_key(const stream *st, const gen_principal *p, int64_t t, gen_principal *tmp)
+{
+	if (!st->opt->wild || p->type != GEN_IAMUSER || t < wild_rotation(st, p))
+		return;
+	uint64_t h = mix64(st->opt->seed ^ (uint64_t)st->ai << 24 ^ (uint64_t)p->idx << 8 ^ 0x5eed);
+	static const char al[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+	for (int i = 0; i < 16; i++, h = mix64(h))
+		tmp->access_key[4 + i] = al[h % 32];
+}
+
+static void wild_slot(stream *st, int64_t t0)
+{
+	wild_scanners(st, t0);
+	wild_iac(st, t0);
+	wild_bedrock(st, t0);
+	wild_rotate_keys(st, t0);
+}
+
 /* A two-hour regional failover each week: the application roles' calls
  * move from the home region to the second one (which carries half the home
  * traffic, so each of its calls stands for three during the failover). */
@@ -932,6 +1209,8 @@ static void benign_slot(stream *st, int64_t t0, int n)
 	free(times);
 	if (st->opt->varied)
 		varied_slot(st, t0);
+	if (st->opt->wild)
+		wild_slot(st, t0);
 }
 
 /* Events for this slot so that bytes written track the target curve. */
@@ -1118,7 +1397,7 @@ static void usage(FILE *f)
 	fputs("usage: llmtrail-gen --out DIR [--size 100M] [--seed N] [--accounts N] [--regions N]\n"
 	      "                    [--days N] [--attacks on|off] [--scenario demo] [--key PEM]\n"
 	      "                    [--threads N] [--level 1-12] [--start YYYY-MM-DD] [--extras on|off]\n"
-	      "                    [--profile default|varied]\n"
+	      "                    [--profile default|varied|wild]\n"
 	      "Writes a synthetic AWS log export (CloudTrail, digests, Bedrock invocation logs)\n"
 	      "to DIR/acme-central-audit-logs/AWSLogs/..., plus DIR/public-keys.json,\n"
 	      "DIR/ground-truth.jsonl and DIR/digest-signatures.jsonl. Same seed, same bytes.\n"
@@ -1171,9 +1450,10 @@ static void parse_args(int argc, char **argv, options *o)
 				gen_die("unknown scenario '%s' (known: demo)", v);
 			o->demo = 1;
 		} else if (strcmp(a, "--profile") == 0) {
-			if (strcmp(v, "default") && strcmp(v, "varied"))
-				gen_die("unknown profile '%s' (known: default, varied)", v);
-			o->varied = strcmp(v, "varied") == 0;
+			if (strcmp(v, "default") && strcmp(v, "varied") && strcmp(v, "wild"))
+				gen_die("unknown profile '%s' (known: default, varied, wild)", v);
+			o->wild = strcmp(v, "wild") == 0;
+			o->varied = o->wild || strcmp(v, "varied") == 0;
 		} else if (strcmp(a, "--start") == 0) {
 			int y, m, d;
 			if (sscanf(v, "%d-%d-%d", &y, &m, &d) != 3)

@@ -230,6 +230,80 @@ static void incident__routine_finding__scored_down_and_apart(void **state)
 	report_free(r);
 }
 
+/* Many distinct low findings of one actor over several stages: routine
+ * evidence adds up with diminishing returns and alone makes a low incident. */
+static void incident__many_low_findings__stay_low(void **state)
+{
+	(void)state;
+	report *r = new_report();
+	static const char *const tags[] = {"attack.discovery", "attack.initial-access", "attack.t1496",
+	                                   "attack.execution"};
+	char id[16][8], uid[16][8];
+	for (int i = 0; i < 16; i++) {
+		snprintf(id[i], sizeof id[i], "low%d", i);
+		snprintf(uid[i], sizeof uid[i], "l%d", i);
+		size_t rule = add_rule(r, "llmjacking", id[i], RPT_LEVEL_LOW, tags[i % 4]);
+		hit(r, rule, &bob, uid[i], T0 + i * MIN_US);
+	}
+	build(r);
+	assert_int_equal(report_nincidents(r), 1);
+	const rpt_incident *in = report_incident(r, 0);
+	assert_int_equal(in->nfindings, 16);
+	assert_int_equal(in->level, RPT_LEVEL_LOW);
+	assert_true(in->risk < INCIDENT_RISK_HIGH);
+	report_free(r);
+}
+
+/* One medium finding and many low ones: the low ones do not lift it to high. */
+static void incident__medium_with_many_lows__stays_medium(void **state)
+{
+	(void)state;
+	report *r = new_report();
+	size_t med = add_rule(r, "llmjacking", "med", RPT_LEVEL_MEDIUM, "attack.t1496");
+	hit(r, med, &bob, "m1", T0);
+	static const char *const tags[] = {"attack.discovery", "attack.initial-access", "attack.execution"};
+	char id[12][8], uid[12][8];
+	for (int i = 0; i < 12; i++) {
+		snprintf(id[i], sizeof id[i], "low%d", i);
+		snprintf(uid[i], sizeof uid[i], "l%d", i);
+		size_t rule = add_rule(r, "llmjacking", id[i], RPT_LEVEL_LOW, tags[i % 3]);
+		hit(r, rule, &bob, uid[i], T0 + (i + 1) * MIN_US);
+	}
+	build(r);
+	assert_int_equal(report_nincidents(r), 1);
+	assert_int_equal(report_incident(r, 0)->level, RPT_LEVEL_MEDIUM);
+	report_free(r);
+}
+
+/* Low findings that make a progression by one actor (discovery, then defense
+ * evasion, then an objective) make a medium incident; the same stages spread
+ * over two principals (linked by a shared address) stay low. */
+static void incident__low_progression__medium_only_for_one_actor(void **state)
+{
+	(void)state;
+	report *r = new_report();
+	size_t d = add_rule(r, "llmjacking", "d", RPT_LEVEL_LOW, "attack.discovery");
+	size_t e = add_rule(r, "tampering", "e", RPT_LEVEL_LOW, "attack.defense-evasion");
+	size_t o = add_rule(r, "llmjacking", "o", RPT_LEVEL_LOW, "attack.t1496");
+	hit(r, d, &mallory, "a1", T0);
+	hit(r, e, &mallory, "a2", T0 + 5 * MIN_US);
+	hit(r, o, &mallory, "a3", T0 + 10 * MIN_US);
+	actor b1 = bob, b2 = {"arn:aws:iam::1:user/carol", "AKIAEXAMPLEKEY000003", "198.18.0.7", "aws-cli/2"};
+	hit(r, d, &b1, "b1", T0 + 4 * HOUR_US);
+	hit(r, e, &b2, "b2", T0 + 4 * HOUR_US + 5 * MIN_US);
+	hit(r, o, &b1, "b3", T0 + 4 * HOUR_US + 10 * MIN_US);
+	build(r);
+	assert_int_equal(report_nincidents(r), 2);
+	const rpt_incident *one = report_incident(r, 0), *two = report_incident(r, 1);
+	assert_int_equal(one->nfindings, 3);
+	assert_int_equal(two->nfindings, 3);
+	assert_int_equal(one->level, RPT_LEVEL_MEDIUM);
+	assert_int_equal(one->principals.n, 1);
+	assert_int_equal(two->level, RPT_LEVEL_LOW);
+	assert_non_null(memmem(one->level_reason.p, one->level_reason.n, "progression", 11));
+	report_free(r);
+}
+
 static void incident__chain_with_objective__critical(void **state)
 {
 	(void)state;
@@ -458,6 +532,9 @@ int main(void)
 		cmocka_unit_test(incident__same_key_past_gap__two_incidents),
 		cmocka_unit_test(incident__ip_shared_by_many_principals__links_nothing),
 		cmocka_unit_test(incident__routine_finding__scored_down_and_apart),
+		cmocka_unit_test(incident__many_low_findings__stay_low),
+		cmocka_unit_test(incident__medium_with_many_lows__stays_medium),
+		cmocka_unit_test(incident__low_progression__medium_only_for_one_actor),
 		cmocka_unit_test(incident__chain_with_objective__critical),
 		cmocka_unit_test(incident__synthetic_bucket__does_not_stretch_span),
 		cmocka_unit_test(incident__stage_of_tag__attack_atlas_and_none),

@@ -78,7 +78,7 @@ static void inv_record(FILE *f, int64_t t, const char *req)
  *   day 2 12:02        request ids differ, weak match (2 s apart)
  *   day 2 13:01        invocation record without CloudTrail call
  *   day 2 15:00-19:00  no CloudTrail at all (invocation logs go on) */
-static void write_export(const char *root)
+static void write_export_from(const char *root, int log_from_hour)
 {
 	mkdir(root, 0700);
 	char path[512];
@@ -98,7 +98,8 @@ static void write_export(const char *root)
 		char req[64], eid[64];
 		snprintf(req, sizeof req, "req-%04d", i);
 		snprintf(eid, sizeof eid, "ev-%04d", i);
-		int no_log = day2 >= 10 * 60 * MIN_US && day2 < 11 * 60 * MIN_US;
+		int no_log = (day2 >= 10 * 60 * MIN_US && day2 < 11 * 60 * MIN_US) ||
+		             t - t0 < (int64_t)log_from_hour * 60 * MIN_US;
 		int no_ct = day2 >= 15 * 60 * MIN_US && day2 < 19 * 60 * MIN_US;
 		if (!no_ct) {
 			ct_record(ct, first, t, req, eid);
@@ -112,9 +113,26 @@ static void write_export(const char *root)
 			inv_record(inv, t, req);
 	}
 	inv_record(inv, t0 + (24 + 13) * 60 * MIN_US + MIN_US, "orphan");
+	if (log_from_hour > 0) { /* the configuration that switched it on */
+		char ts[LTIME_BUFSZ];
+		iso(t0 + (int64_t)log_from_hour * 60 * MIN_US - MIN_US, ts);
+		fprintf(ct,
+		        ",{\"eventVersion\":\"1.09\",\"userIdentity\":{\"type\":\"IAMUser\",\"arn\":\"" ARN "\"},"
+		        "\"eventTime\":\"%s\",\"eventSource\":\"bedrock.amazonaws.com\","
+		        "\"eventName\":\"PutModelInvocationLoggingConfiguration\",\"awsRegion\":\"us-east-1\","
+		        "\"sourceIPAddress\":\"10.0.0.1\",\"userAgent\":\"app\",\"requestID\":\"put-1\","
+		        "\"eventID\":\"put-ev-1\",\"readOnly\":false,\"eventType\":\"AwsApiCall\","
+		        "\"managementEvent\":true,\"recipientAccountId\":\"" ACCT "\"}",
+		        ts);
+	}
 	fputs("]}\n", ct);
 	fclose(ct);
 	fclose(inv);
+}
+
+static void write_export(const char *root)
+{
+	write_export_from(root, 0);
 }
 
 static case_db *index_case(const char *root, const char *name)
@@ -332,6 +350,41 @@ static void reconcile__synthetic__windows_found(void **state)
 	case_close(c);
 }
 
+/* Invocation logging configured (PutModelInvocationLoggingConfiguration) at
+ * 02:59 of day 1, the export's first records after it: the calls before are
+ * not "logging switched off" (nothing shows it was on), a low finding; the
+ * day-2 10:00 window after records had flowed stays high. */
+static void reconcile__calls_before_logging_seen__low(void **state)
+{
+	(void)state;
+	char root[300];
+	snprintf(root, sizeof root, "%s/late", dir);
+	write_export_from(root, 3);
+	case_db *c = index_case(root, "late.case");
+	reconcile_result *r = NULL;
+	lt_error err;
+	assert_int_equal(reconcile_case(c, NULL, &r, &err), LT_OK);
+	report *rep = report_new(NULL);
+	assert_int_equal(reconcile_add_to_report(r, c, rep, &err), LT_OK);
+	size_t high = 0, before = 0;
+	for (size_t i = 0; i < report_nfindings(rep); i++) {
+		const rpt_finding *f = report_finding(rep, i);
+		const rpt_rule *ru = report_rule(rep, f->rule);
+		if (ru->level == RPT_LEVEL_HIGH && strstr(ru->id.p, "invocation-logging-gap"))
+			high++;
+		if (str_is(ru->id, "llmtrail-reconcile-calls-before-logging-seen")) {
+			before++;
+			assert_int_equal(ru->level, RPT_LEVEL_LOW);
+			assert_int_equal(f->count, 36);
+		}
+	}
+	assert_int_equal(high, 1);
+	assert_int_equal(before, 1);
+	report_free(rep);
+	reconcile_result_free(r);
+	case_close(c);
+}
+
 static void reconcile__during_replay__works(void **state)
 {
 	(void)state;
@@ -421,6 +474,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(reconcile__synthetic__windows_found),
+		cmocka_unit_test(reconcile__calls_before_logging_seen__low),
 		cmocka_unit_test(reconcile__during_replay__works),
 		cmocka_unit_test(reconcile__weak_tie__first_stored_wins),
 		cmocka_unit_test(reconcile__demo__logging_off_window),
