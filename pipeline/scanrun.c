@@ -1635,7 +1635,7 @@ static lt_status learn_baseline_case(scan *s, const char *path, lt_error *err)
 		if (ev == NULL)
 			break;
 		rpt_event_in rev;
-		event_to_report(ev, &rev);
+		report_csv_event(ev, &rev);
 		baseline_observe(s->baseline, &rev);
 		st = metrics_learn(s->m, ev, err);
 		n++;
