@@ -640,6 +640,12 @@ static lt_status load_chunk(replay *r, int64_t member_id, int64_t seq, uint64_t 
 	for (size_t i = 0; i < REPLAY_CACHE_ENTRIES; i++) {
 		cache_entry *e = &r->cache[i];
 		if (e->data != NULL && e->member_id == member_id && e->seq == seq) {
+			/* a forged case may list one chunk number twice with other bounds:
+			 * the cached text is not the one asked for (fuzz_case found the
+			 * heap overflow this was) */
+			if (e->offset != offset || e->length != length)
+				return lt_error_set(err, LT_EFILE, "stored chunk %lld of member %lld is listed twice with other bounds",
+				                    (long long)seq, (long long)member_id);
 			e->tick = ++r->tick;
 			*out = e;
 			return LT_OK;
@@ -702,7 +708,8 @@ static lt_status read_span(replay *r, int64_t member_id, uint64_t off, uint64_t 
 {
 	for (size_t i = 0; i < REPLAY_CACHE_ENTRIES; i++) {
 		cache_entry *e = &r->cache[i];
-		if (e->data != NULL && e->member_id == member_id && e->offset <= off && off + len <= e->offset + e->length) {
+		if (e->data != NULL && e->member_id == member_id && e->offset <= off && len <= e->length &&
+		    off - e->offset <= e->length - len) {
 			e->tick = ++r->tick;
 			*raw = ev_str_from(e->data + (off - e->offset), (size_t)len);
 			return LT_OK;
@@ -732,6 +739,10 @@ static lt_status read_span(replay *r, int64_t member_id, uint64_t off, uint64_t 
 	if (n == 1 && (se == NULL || se->at < 0 || r->sp.off)) { /* inside one chunk: point into the cache */
 		cache_entry *e = NULL;
 		lt_status st = load_chunk(r, member_id, seqs[0], offs[0], lens[0], &e, err);
+		if (st == LT_OK && e != NULL && !(e->offset <= off && len <= e->length && off - e->offset <= e->length - len))
+			return lt_error_set(err, LT_EFILE, "stored chunk %lld of member %lld does not hold bytes %llu..%llu",
+			                    (long long)seqs[0], (long long)member_id, (unsigned long long)off,
+			                    (unsigned long long)(off + len));
 		if (st == LT_OK && e != NULL)
 			*raw = ev_str_from(e->data + (off - e->offset), (size_t)len);
 		return st;

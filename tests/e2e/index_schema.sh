@@ -37,4 +37,15 @@ for seed in "$LLMTRAIL_SRCDIR"/tests/fuzz/corpus/fuzz_case/*.sqlite; do
 	[ "$(sqlite3 "$seed" "PRAGMA user_version")" = "$v" ] || stale="$stale $(basename "$seed")"
 done
 check "fuzz_case's seed cases have schema version $v${stale:+ (stale:$stale)}" [ -z "$stale" ]
+
+# A forged case that lists one stored chunk of a member twice with other
+# bounds (found by fuzz_case): the replay read records at offsets computed
+# from the other listing, past the end of the chunk (ASan: a heap read 638
+# bytes past a 152-byte chunk). Now those records are replay problems that
+# say why, and the scan ends normally.
+cp "$LLMTRAIL_SRCDIR/tests/fuzz/corpus/fuzz_case/chunk-listed-twice.sqlite" "$T/twice.case"
+"$LLMTRAIL" scan "$T/twice.case" -o "$T/twice.out" -f jsonl --fail-on none >/dev/null 2>"$T/twice.err"
+rc=$?
+check "chunk listed twice: scan ends (exit $rc, not a signal)" [ "$rc" -lt 128 ]
+check "chunk listed twice: the problem is named" grep -q "stored chunk 0 of member 2 is listed twice with other bounds" "$T/twice.err"
 finish

@@ -86,9 +86,9 @@ else
 	ok "# SKIP long values: index peak RSS (no /usr/bin/time)"
 	ok "# SKIP long values: scan peak RSS (no /usr/bin/time)"
 fi
-# csv: uid,"user agent" CRLF; the user agent ends with the event's number
-ua=$("$LLMTRAIL" timeline -f csv --columns uid,user_agent "$T/ua80000.case" 2>/dev/null | tail -n 1 |
-	tr -d '\r' | sed -n 's/^e-000000079999,"\(.*\)"$/\1/p')
+# the user agent ends with the event's number (jsonl: --columns is not for csv)
+ua=$("$LLMTRAIL" timeline -f jsonl --columns uid,user_agent "$T/ua80000.case" 2>/dev/null |
+	jq -r 'select(.uid == "e-000000079999") | .user_agent')
 check "long values: the last event's 2 KB user agent is read back whole past the dictionary's budget (${#ua} bytes)" \
 	test "${#ua}" -eq 2048 -a "${ua%000000079999}" != "$ua"
 check "long values: the scan's findings name the rule that saw each new user agent (exit 0)" \
