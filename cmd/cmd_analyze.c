@@ -18,7 +18,7 @@
 #include "pipeline/exitcode.h"
 #include "pipeline/indexrun.h"
 #include "pipeline/outpath.h"
-#include "pipeline/scanrun.h"
+#include "cmd/scanopt.h"
 
 static const cli_option options[] = {
 	SCAN_CLI_OPTION_ROWS

@@ -23,7 +23,7 @@
 #include <unistd.h>
 
 #include "cmd/commands.h"
-#include "pipeline/scanrun.h"
+#include "cmd/scanopt.h"
 #include "pipeline/exitcode.h"
 #include "pipeline/indexrun.h"
 #include "pipeline/outpath.h"

@@ -9,7 +9,7 @@
 #include "cmd/commands.h"
 #include "pipeline/exitcode.h"
 #include "pipeline/outpath.h"
-#include "pipeline/scanrun.h"
+#include "cmd/scanopt.h"
 
 static int on_option(void *ctx, const cli_option *opt, const char *value)
 {

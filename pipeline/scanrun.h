@@ -22,7 +22,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "cmd/cli.h"
 #include "analyzers/sigma/sigma.h"
 #include "pipeline/exitcode.h"
 #include "common/valmatch.h"
@@ -62,33 +61,9 @@ typedef struct scan_options {
 
 void scan_options_init(scan_options *o);
 
-/* Applies one of the scan options (cmd_scan.c's table, shared by analyze).
- * Returns 0 if applied, 1 if it is not a scan option, or LT_EXIT_USAGE after
- * saying what is wrong with its value. */
-int scan_apply_option(scan_options *o, const cli_option *opt, const char *value);
 /* After every option: 0, or LT_EXIT_USAGE (after saying why) when the
  * options contradict each other (--since not before --until). */
 int scan_options_check(const scan_options *o);
-
-/* The options `scan` and `analyze` share: rows for their option tables. */
-#define SCAN_CLI_OPTION_ROWS \
-	{"output", 'o', "DIR", "write reports into DIR (default: ./llmtrail-report)"}, \
-	{"rules", 'r', "PATH", "also load Sigma rules from PATH (file or folder; repeatable)"}, \
-	{"no-default-rules", 0, NULL, "do not load the shipped rule packs"}, \
-	{"since", 0, "TIME", "only events at or after TIME (ISO-8601)"}, \
-	{"until", 0, "TIME", "only events before TIME (ISO-8601)"}, \
-	{"min-level", 0, "LEVEL", "report findings at or above LEVEL (informational|low|medium|high|critical), built-in ones too"}, \
-	FILTER_CLI_OPTION_ROWS \
-	{"fail-on", 0, "LEVEL", "exit 1 when a finding is at or above LEVEL (default: high; none to disable)"}, \
-	{"format", 'f', "LIST", "outputs to write: html,junit,jsonl,csv,md (default: all)"}, \
-	{"no-redact", 0, NULL, "show matched secrets in full in reports"}, \
-	{"full-timeline", 0, NULL, "timeline.csv: every event of the case, not only those findings reference"}, \
-	{"redetect", 0, NULL, "match every record again, ignoring the detections the index stored"}, \
-	{"public-keys", 0, "FILE", "CloudTrail public keys (aws cloudtrail list-public-keys output) or digest signatures (JSONL) for digest verification (repeatable)"}, \
-	{"policy", 0, "FILE", "check the compliance controls of the policy FILE (YAML; docs/controls.md)"}, \
-	{"baseline", 0, "CASE", "judge novelty and usual hours against an earlier, known-good CASE too (docs/incidents.md)"}, \
-	{"fail-on-control", 0, NULL, "exit 1 when a compliance control fails"}, \
-	{"sign", 0, "KEY", "sign the report set with the private key KEY (PEM): manifest.sha256 and manifest.sig"},
 
 /* The rule set options o name (the shipped packs unless --no-default-rules,
  * then every --rules path), compiled, with no message: analyze's index
@@ -96,12 +71,6 @@ int scan_options_check(const scan_options *o);
  * their problems. Its ruleset_digest equals the scan's when the rule files
  * did not change in between. NULL when out of memory. */
 sigma_ruleset *scan_rules_new(const scan_options *o) LT_WUR;
-
-/* scan's table: SCAN_CLI_OPTION_ROWS, terminated by {NULL}. */
-extern const cli_option scan_cli_options[];
-
-/* "llmtrail scan a b c" for the run record (malloc'd; free()). */
-char *scan_command_line(int argc, char **argv);
 
 /* Scans the case at case_path; notes exit conditions in ex. */
 void scan_run(const char *case_path, const scan_options *o, exit_state *ex);
