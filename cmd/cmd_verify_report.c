@@ -68,11 +68,14 @@ static int check(const char *dir, const manifest_key *key)
 	}
 	print_escaped(&say);
 	buf_free(&say);
-	bool ok = mc.signature_ok && mc.altered == 0 && mc.missing == 0;
+	bool html_ok = mc.html_evidence == MANIFEST_HTML_NONE || mc.html_evidence == MANIFEST_HTML_MATCHES;
+	bool ok = mc.signature_ok && mc.altered == 0 && mc.missing == 0 && html_ok;
+	static const char *const html_says[] = {"no report.html", "report.html shows it",
+	                                        "report.html shows ANOTHER", "report.html shows NONE"};
 	printf("verify-report: %s: signature %s; %zu of %zu report files as signed (%zu altered, %zu missing); "
-	       "%zu evidence files listed; manifest SHA-256 %s\n",
+	       "%zu evidence files listed, evidence manifest SHA-256 %s (%s); manifest SHA-256 %s\n",
 	       ok ? "VALID" : "INVALID", mc.signature_ok ? "valid" : "INVALID", mc.outputs_ok, mc.outputs, mc.altered,
-	       mc.missing, mc.evidence, mc.digest);
+	       mc.missing, mc.evidence, mc.evidence_digest, html_says[mc.html_evidence], mc.digest);
 	return ok ? LT_EXIT_CLEAN : LT_EXIT_FINDINGS;
 }
 

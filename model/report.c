@@ -47,6 +47,7 @@ struct report {
 	rpt_options opt;
 	arena *a;
 	rpt_run run;
+	char evidence_manifest[65]; /* --sign: SHA-256 of the manifest's evidence lines, "" unsigned */
 	vec packs, rules, evidence, problems, integrity, tables, charts, buckets, incidents, controls, periods;
 	strmap *evidence_paths;
 	findings *fs;
@@ -230,6 +231,16 @@ lt_status report_set_run(report *r, const char *tool_version, const char *comman
 	    !dup_c(r, command_line, &r->run.command_line) || !dup_c(r, case_path, &r->run.case_path))
 		return oom(err);
 	return LT_OK;
+}
+
+void report_set_evidence_manifest(report *r, const char *sha256_hex)
+{
+	snprintf(r->evidence_manifest, sizeof r->evidence_manifest, "%s", sha256_hex ? sha256_hex : "");
+}
+
+const char *report_evidence_manifest(const report *r)
+{
+	return r->evidence_manifest;
 }
 
 lt_status report_add_pack(report *r, const char *name, const char *path, const char *sha256,

@@ -109,6 +109,12 @@ int64_t report_now_us(void);
 lt_status report_set_run(report *r, const char *tool_version, const char *command_line,
                          int64_t run_time_us, const char *case_path, lt_error *err) LT_WUR;
 
+/* --sign: the SHA-256 (64 hex) of the evidence lines of the signed manifest
+ * (reports/manifest.h, manifest_evidence_digest), shown in report.html so that
+ * a printed report names the custody it was signed over. "" when unsigned. */
+void report_set_evidence_manifest(report *r, const char *sha256_hex);
+const char *report_evidence_manifest(const report *r);
+
 /* Rule packs (name, where it came from, SHA-256 of its files); JUnit properties. */
 lt_status report_add_pack(report *r, const char *name, const char *path, const char *sha256,
                           lt_error *err) LT_WUR;

@@ -1291,6 +1291,12 @@ static lt_status write_outputs(scan *s, lt_error *err)
 {
 	report_set *rs = NULL;
 	lt_status st = ensure_dir(s->o->out_dir, err); /* and its parents: the set is staged beside it */
+	if (st == LT_OK && s->sign_key != NULL) { /* report.html names the custody it is signed over */
+		char evidence_digest[65];
+		st = manifest_evidence_digest(s->r, evidence_digest, err);
+		if (st == LT_OK)
+			report_set_evidence_manifest(s->r, evidence_digest);
+	}
 	if (st == LT_OK)
 		st = report_set_begin(s->o->out_dir, report_files, sizeof report_files / sizeof report_files[0], &rs,
 	                                err);

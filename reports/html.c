@@ -15,6 +15,7 @@
  * HTML_ROW_BUDGET rows they are only counted.
  */
 #include "reports/html.h"
+#include "reports/manifest.h"
 
 #include <inttypes.h>
 #include <math.h>
@@ -291,6 +292,12 @@ static void triage_status(const hw *w)
 		                "%zu not evaluable &#8212; <a href=\"#controls\">controls</a></p>",
 		        cs[RPT_CONTROL_PASS], cs[RPT_CONTROL_FAIL] ? "ck-invalid" : "", cs[RPT_CONTROL_FAIL],
 		        cs[RPT_CONTROL_NOT_APPLICABLE], cs[RPT_CONTROL_NOT_EVALUABLE]);
+	const char *signed_over = report_evidence_manifest(r);
+	if (signed_over[0] != '\0') /* 64 hex digits, ours */
+		fprintf(w->out, "<p><b>Signed:</b> evidence manifest SHA-256 " MANIFEST_HTML_MARK "%s</code> (the %zu "
+		                "evidence lines of manifest.sha256, signed with it in manifest.sig; "
+		                "<code>llmtrail verify-report</code> checks both)</p>",
+		        signed_over, report_nevidence(r));
 	fputs("</div>\n", w->out);
 }
 

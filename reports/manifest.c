@@ -173,6 +173,18 @@ static lt_status evidence_lines(buf *m, const report *r)
 	return st;
 }
 
+lt_status manifest_evidence_digest(const report *r, char digest[65], lt_error *err)
+{
+	buf m;
+	buf_init(&m, MANIFEST_MAX_BYTES);
+	lt_status st = evidence_lines(&m, r) != LT_OK
+	                   ? lt_error_set(err, LT_EFATAL, "manifest: out of memory or larger than 256 MiB")
+	               : sha256_hex(m.data ? m.data : "", m.len, digest) != LT_OK ? lt_error_set(err, LT_EFATAL, "sha256 failed")
+	                                                                         : LT_OK;
+	buf_free(&m);
+	return st;
+}
+
 lt_status manifest_write(const report *r, const char *dir, const char *const *names, size_t n,
                          const manifest_key *key, char digest[65], lt_error *err)
 {
@@ -250,23 +262,65 @@ static lt_status check_output(const char *dir, const char *line, size_t n, manif
 	return LT_OK;
 }
 
+/* report.html's shown digest of the evidence lines against the manifest's. */
+static lt_status check_html(const char *dir, const buf *evidence, manifest_check *out, buf *say)
+{
+	if (sha256_hex(evidence->data ? evidence->data : "", evidence->len, out->evidence_digest) != LT_OK)
+		return LT_EFATAL;
+	char path[PATH_MAX];
+	snprintf(path, sizeof path, "%s/report.html", dir);
+	buf h;
+	buf_init(&h, 0);
+	lt_error e;
+	lt_error_clear(&e);
+	if (read_whole(path, (size_t)64 << 20, &h, &e) != LT_OK) {
+		buf_free(&h);
+		out->html_evidence = MANIFEST_HTML_NONE;
+		return LT_OK;
+	}
+	static const char mark[] = MANIFEST_HTML_MARK;
+	const char *at = h.len >= sizeof mark - 1 + 64
+	                     ? memmem(h.data, h.len, mark, sizeof mark - 1)
+	                     : NULL;
+	lt_status st = LT_OK;
+	if (at == NULL || (size_t)(h.data + h.len - at) < sizeof mark - 1 + 64) {
+		out->html_evidence = MANIFEST_HTML_ABSENT;
+		st = buf_puts(say, "report.html shows no digest of the manifest's evidence lines\n");
+	} else if (memcmp(at + sizeof mark - 1, out->evidence_digest, 64) != 0) {
+		out->html_evidence = MANIFEST_HTML_DIFFERS;
+		st = buf_printf(say, "report.html shows evidence manifest %.64s, the manifest's evidence lines hash to %s\n",
+		                at + sizeof mark - 1, out->evidence_digest);
+	} else {
+		out->html_evidence = MANIFEST_HTML_MATCHES;
+	}
+	buf_free(&h);
+	return st;
+}
+
 static lt_status check_lines(const char *dir, const buf *m, manifest_check *out, buf *say)
 {
 	lt_status st = LT_OK;
+	buf ev;
+	buf_init(&ev, MANIFEST_MAX_BYTES);
 	const char *p = m->data ? m->data : "", *end = p + m->len;
 	while (st == LT_OK && p < end) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
 		size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
 		if (n > 64 + 2 + 7 && memcmp(p + 64, "  output/", 9) == 0)
 			st = check_output(dir, p, n, out, say);
-		else if (n > 64 + 2 + 9 && memcmp(p + 64, "  evidence/", 11) == 0)
+		else if (n > 64 + 2 + 9 && memcmp(p + 64, "  evidence/", 11) == 0) {
 			out->evidence++;
-		else {
+			if (buf_append(&ev, p, n) != LT_OK || buf_putc(&ev, '\n') != LT_OK)
+				st = LT_EFATAL;
+		} else {
 			out->altered++;
 			st = buf_printf(say, "unreadable manifest line: %.*s\n", (int)(n > 80 ? 80 : n), p);
 		}
 		p += n + 1;
 	}
+	if (st == LT_OK)
+		st = check_html(dir, &ev, out, say);
+	buf_free(&ev);
 	return st;
 }
 

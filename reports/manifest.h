@@ -50,12 +50,31 @@ void manifest_key_free(manifest_key *k);
 lt_status manifest_write(const report *r, const char *dir, const char *const *names, size_t n,
                          const manifest_key *key, char digest[65], lt_error *err) LT_WUR;
 
+/* The SHA-256 (hex) of the evidence lines manifest_write writes for r, in
+ * order, each with its newline: what report.html shows when signed (the HTML
+ * is itself a line of the manifest, so it cannot show the whole manifest's
+ * digest; it shows the digest of the custody it was signed over). */
+lt_status manifest_evidence_digest(const report *r, char digest[65], lt_error *err) LT_WUR;
+
+/* What report.html says of the evidence lines (manifest_check.html_evidence). */
+typedef enum manifest_html {
+	MANIFEST_HTML_NONE = 0,  /* no report.html in the set */
+	MANIFEST_HTML_MATCHES,   /* it shows the digest of the manifest's evidence lines */
+	MANIFEST_HTML_DIFFERS,   /* it shows another digest */
+	MANIFEST_HTML_ABSENT     /* it shows none */
+} manifest_html;
+
 typedef struct manifest_check {
 	bool signature_ok;
 	size_t outputs, outputs_ok, altered, missing; /* output lines and their state */
 	size_t evidence;                               /* evidence lines (signed, not re-read) */
 	char digest[65];                               /* SHA-256 of manifest.sha256, hex */
+	char evidence_digest[65];                      /* SHA-256 of its evidence lines, hex */
+	manifest_html html_evidence;
 } manifest_check;
+
+/* The element of report.html that holds the evidence lines' digest. */
+#define MANIFEST_HTML_MARK "<code id=\"evidence-manifest\">"
 
 /* Checks dir's manifest against key; what differs is said in say, one line
  * each. LT_OK when it could be checked (see *out for the result). */

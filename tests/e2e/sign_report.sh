@@ -1,12 +1,14 @@
 #!/bin/sh
 # sign_report.sh — scan --sign writes manifest.sha256 (every report file and
 # every evidence member, with their SHA-256) and a detached manifest.sig;
+# report.html shows the SHA-256 of the manifest's evidence lines (the custody
+# it was signed over: it cannot show the digest of a manifest that lists it);
 # `llmtrail verify-report` accepts the set as written and refuses it after any
 # change: a report file altered or deleted, the manifest edited, the signature
 # of another key. RSA (which `openssl dgst -sha256 -verify` checks too) and
 # Ed25519 keys from tests/data/sign.
 . "$LLMTRAIL_SRCDIR/tests/e2e/index_lib.sh"
-echo "1..14"
+echo "1..17"
 K="$LLMTRAIL_SRCDIR/tests/data/sign"
 make_export "$T/ev"
 "$LLMTRAIL" index "$T/case" "$T/ev" >/dev/null 2>&1
@@ -22,6 +24,23 @@ if command -v openssl >/dev/null 2>&1; then
 		"$K/rsa-pub.pem" "$T/out/manifest.sig" "$T/out/manifest.sha256"
 else
 	ok "openssl dgst -sha256 -verify agrees # SKIP openssl not installed"
+fi
+evdigest=$(grep "  evidence/" "$T/out/manifest.sha256" | sha256sum | cut -c1-64)
+check "report.html shows the SHA-256 of the manifest's evidence lines" \
+	grep -q "<code id=\"evidence-manifest\">$evdigest</code>" "$T/out/report.html"
+check "verify-report: report.html shows it" grep -q "evidence manifest SHA-256 $evdigest (report.html shows it)" "$T/v1"
+if command -v openssl >/dev/null 2>&1; then
+	# a report.html naming other custody, re-signed with the right key: every
+	# hash and the signature check out, the shown digest does not
+	cp -r "$T/out" "$T/t0"
+	sed -i "s/<code id=\"evidence-manifest\">[0-9a-f]\{64\}/<code id=\"evidence-manifest\">$(printf '%064d' 0)/" "$T/t0/report.html"
+	sed -i "s/^[0-9a-f]\{64\}  output\/report.html/$(sha256sum "$T/t0/report.html" | cut -c1-64)  output\/report.html/" "$T/t0/manifest.sha256"
+	openssl dgst -sha256 -sign "$K/rsa-key.pem" -out "$T/t0/manifest.sig" "$T/t0/manifest.sha256"
+	"$LLMTRAIL" verify-report "$T/t0" --public-key "$K/rsa-pub.pem" >"$T/v0"
+	check "a re-signed report.html that names other custody: INVALID (exit 1), said" \
+		sh -c 'test $1 -eq 1 && grep -q "signature valid" "$2" && grep -q "report.html shows evidence manifest 0\{64\}" "$2"' x $? "$T/v0"
+else
+	ok "a re-signed report.html that names other custody # SKIP openssl not installed"
 fi
 cp -r "$T/out" "$T/t1"
 printf ' ' >>"$T/t1/summary.md"
