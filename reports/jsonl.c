@@ -12,7 +12,9 @@
 #include "reports/jsonl.h"
 
 #include <inttypes.h>
+#include <stdbool.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "common/ltime.h"
 #include "reports/rtext.h"
@@ -76,6 +78,8 @@ static void write_event(FILE *out, const rpt_event *e)
 	fputs(",", out); jkey(out, "principal"); jstr(out, e->principal);
 	fputs(",", out); jkey(out, "source_ip"); jstr(out, e->source_ip);
 	fputs(",", out); jkey(out, "access_key"); jstr(out, e->access_key);
+	fputs(",", out); jkey(out, "account"); jstr(out, e->account);
+	fputs(",", out); jkey(out, "region"); jstr(out, e->region);
 	fputs(",", out); jkey(out, "user_agent"); jstr(out, e->user_agent);
 	fputs(",", out); jkey(out, "request_id"); jstr(out, e->request_id);
 	fprintf(out, ",\"caller_from_cloudtrail\":%s", e->caller_joined ? "true" : "false");
@@ -101,6 +105,31 @@ static void jconfidence(FILE *out, double c)
 		fprintf(out, "%.2f", c);
 }
 
+/* ,"key":[...]: the distinct non-empty values of one field of the finding's
+ * listed events, in their order (at most JSONL_MAX_SCOPE: a finding over
+ * more accounts or regions than that lists the first ones). */
+#define JSONL_MAX_SCOPE 16
+static void write_scope(FILE *out, const char *key, const rpt_finding *f, bool region)
+{
+	rpt_str seen[JSONL_MAX_SCOPE];
+	size_t n = 0;
+	for (size_t i = 0; i < f->nevents && n < JSONL_MAX_SCOPE; i++) {
+		rpt_str v = region ? f->events[i].region : f->events[i].account;
+		bool dup = v.n == 0;
+		for (size_t k = 0; k < n && !dup; k++)
+			dup = seen[k].n == v.n && memcmp(seen[k].p, v.p, v.n) == 0;
+		if (!dup)
+			seen[n++] = v;
+	}
+	fprintf(out, ",\"%s\":[", key);
+	for (size_t k = 0; k < n; k++) {
+		if (k)
+			fputc(',', out);
+		jstr(out, seen[k]);
+	}
+	fputc(']', out);
+}
+
 static void write_finding(FILE *out, const report *r, size_t index)
 {
 	const rpt_finding *f = report_finding(r, index);
@@ -113,6 +142,8 @@ static void write_finding(FILE *out, const report *r, size_t index)
 	fputs(",", out); jkey(out, "level_reason"); jstr(out, f->level_reason);
 	fputs(",", out); jkey(out, "first_seen"); jtime(out, f->first_us);
 	fputs(",", out); jkey(out, "last_seen"); jtime(out, f->last_us);
+	write_scope(out, "accounts", f, false);
+	write_scope(out, "regions", f, true);
 	fputs(",\"group\":{", out);
 	for (size_t i = 0; i < f->ngroup; i++) {
 		if (i)

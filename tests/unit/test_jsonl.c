@@ -57,6 +57,8 @@ static void jsonl__one_finding__exact_line(void **state)
 	e.action = rpt_s("InvokeModel");
 	e.principal = rpt_s("arn:a");
 	e.source_ip = rpt_s("10.0.0.1");
+	e.account = rpt_s("111122223333");
+	e.region = rpt_s("us-east-1");
 	e.evidence = rpt_s("e.tar");
 	e.member = rpt_s("m.json");
 	e.line = 7;
@@ -72,10 +74,12 @@ static void jsonl__one_finding__exact_line(void **state)
 	        "{\"id\":\"F-bb451003f20c\",\"rule\":{\"id\":\"r1\",\"title\":\"Title \\\"q\\\"\",\"level\":\"medium\","
 	        "\"pack\":\"core\",\"status\":\"test\",\"description\":\"line1\\nline2\",\"tags\":[\"attack.t1078\"]},"
 	        "\"confidence\":null,\"level_reason\":\"\",\"first_seen\":\"2024-05-01T12:00:00.000000Z\",\"last_seen\":\"2024-05-01T12:00:01.000000Z\","
+	        "\"accounts\":[\"111122223333\"],\"regions\":[\"us-east-1\"],"
 	        "\"group\":{\"principal\":\"arn:a\"},\"count\":2,\"event_uids\":[\"ev-1\",\"ev-2\"],\"event_uids_omitted\":0,"
 	        "\"events_omitted\":1,\"events\":[{\"uid\":\"ev-1\","
 	        "\"time\":\"2024-05-01T12:00:00.000000Z\",\"source\":\"cloudtrail\",\"action\":\"InvokeModel\","
-	        "\"principal\":\"arn:a\",\"source_ip\":\"10.0.0.1\",\"access_key\":\"\",\"user_agent\":\"\","
+	        "\"principal\":\"arn:a\",\"source_ip\":\"10.0.0.1\",\"access_key\":\"\",\"account\":\"111122223333\","
+	        "\"region\":\"us-east-1\",\"user_agent\":\"\","
 	        "\"request_id\":\"\",\"caller_from_cloudtrail\":false,\"credential\":\"\",\"file\":\"e.tar\",\"member\":\"m.json\","
 	        "\"line\":7,\"member_sha256\":\"abcd\",\"matches\":[{\"field\":\"eventName\",\"excerpt\":"
 	        "\"InvokeModel\",\"excerpt_match\":[0,6],\"offsets\":[0,6],\"value_length\":11,"
@@ -84,7 +88,7 @@ static void jsonl__one_finding__exact_line(void **state)
 	report_free(r);
 }
 
-static const char *const keys[] = {"id", "rule", "confidence", "level_reason", "first_seen", "last_seen", "group", "count", "event_uids", "event_uids_omitted", "events_omitted", "events"};
+static const char *const keys[] = {"id", "rule", "confidence", "level_reason", "first_seen", "last_seen", "accounts", "regions", "group", "count", "event_uids", "event_uids_omitted", "events_omitted", "events"};
 
 static void jsonl__hostile__each_line_strict_json(void **state)
 {
