@@ -27,6 +27,14 @@
 #define LTIME_HOUR_US (3600LL * 1000000LL)
 #define LTIME_DAY_US (24 * LTIME_HOUR_US)
 
+/* a / b rounded towards minus infinity (b != 0): the hour or day number of a
+ * time before 1970 is the one that holds it, not the next. */
+static inline int64_t ltime_floor_div(int64_t a, int64_t b)
+{
+	int64_t q = a / b;
+	return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
+}
+
 /* Parses s[0..n). LT_OK and *out set, or LT_EITEM (and *out untouched). */
 lt_status ltime_parse(const char *s, size_t n, int64_t *out) LT_WUR;
 

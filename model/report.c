@@ -367,15 +367,9 @@ static size_t source_index(report *r, rpt_str name)
 	return r->nsources++;
 }
 
-static int64_t floor_div(int64_t a, int64_t b)
-{
-	int64_t q = a / b;
-	return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
-}
-
 static bool bucket_add(report *r, int64_t time_us, size_t source)
 {
-	int64_t hour = floor_div(time_us, LTIME_HOUR_US) * LTIME_HOUR_US;
+	int64_t hour = ltime_floor_div(time_us, LTIME_HOUR_US) * LTIME_HOUR_US;
 	rpt_bucket *b = r->buckets.v;
 	size_t n = r->buckets.n;
 	size_t lo = 0, hi = n;

@@ -88,12 +88,6 @@ static void text_cut(FILE *out, rpt_str s, size_t max)
 		fputs("\xE2\x80\xA6", out);
 }
 
-static int64_t floor_div(int64_t a, int64_t b)
-{
-	int64_t q = a / b;
-	return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
-}
-
 /* Short UTC label: "2024-05-01 13:00" or, for day steps, "2024-05-01". */
 static void time_label(int64_t us, bool days, char out[LTIME_BUFSZ])
 {
@@ -145,15 +139,15 @@ static bool tl_build(const report *r, tl *t)
 		/* findings outside the counted events still get a marker */
 		if (report_finding(r, i)->first_us == INT64_MIN)
 			continue;
-		int64_t fh = floor_div(report_finding(r, i)->first_us, LTIME_HOUR_US) * LTIME_HOUR_US;
+		int64_t fh = ltime_floor_div(report_finding(r, i)->first_us, LTIME_HOUR_US) * LTIME_HOUR_US;
 		if (fh < h0)
 			h0 = fh;
 		if (fh > h1)
 			h1 = fh;
 	}
 	t->step_us = pick_step((h1 - h0) / LTIME_HOUR_US + 1) * LTIME_HOUR_US;
-	t->start_us = floor_div(h0, t->step_us) * t->step_us;
-	t->nbars = (size_t)((floor_div(h1, t->step_us) * t->step_us - t->start_us) / t->step_us) + 1;
+	t->start_us = ltime_floor_div(h0, t->step_us) * t->step_us;
+	t->nbars = (size_t)((ltime_floor_div(h1, t->step_us) * t->step_us - t->start_us) / t->step_us) + 1;
 	t->nsrc = report_nsources(r);
 	t->v = calloc(t->nbars * (t->nsrc ? t->nsrc : 1), sizeof *t->v);
 	t->findings = calloc(t->nbars, sizeof *t->findings);

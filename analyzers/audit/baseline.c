@@ -22,6 +22,7 @@
 #include <string.h>
 
 #include "common/hash.h"
+#include "common/ltime.h"
 
 #define DAY_US (86400LL * 1000000LL)
 #define ENT_SLOTS (2u * BASELINE_MAX_ENTITIES)
@@ -90,22 +91,16 @@ static uint64_t hash_text(uint64_t seed, unsigned tag, rpt_str s)
 	return h ? h : 1;
 }
 
-static int64_t floor_div(int64_t a, int64_t b)
-{
-	int64_t q = a / b;
-	return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
-}
-
 /* Day number, hour of day, week number and hour of week (weeks start on
  * Monday 00:00 UTC; 1970-01-01 was a Thursday). */
 static void when(int64_t t_us, int32_t *day, int *hour, int32_t *week, int *how)
 {
-	int64_t d = floor_div(t_us, DAY_US);
-	int64_t h = floor_div(t_us - d * DAY_US, 3600LL * 1000000LL);
+	int64_t d = ltime_floor_div(t_us, DAY_US);
+	int64_t h = ltime_floor_div(t_us - d * DAY_US, 3600LL * 1000000LL);
 	int64_t dm = d + 3; /* days since Monday 1969-12-29 */
 	*day = (int32_t)d;
 	*hour = (int)h;
-	*week = (int32_t)floor_div(dm, 7);
+	*week = (int32_t)ltime_floor_div(dm, 7);
 	*how = (int)((dm - (int64_t)*week * 7) * 24 + h);
 }
 
