@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "common/ltime.h"
+#include "model/strmap.h"
 
 typedef struct units {
 	int64_t *v;
@@ -33,11 +34,17 @@ typedef struct pkey {
 struct period {
 	pkey *k;
 	size_t n, alloc;
+	strmap *index; /* "account\0region" (as kept, cut to 63 bytes each) -> index in k + 1 */
 };
 
 period *period_new(void)
 {
-	return calloc(1, sizeof(period));
+	period *p = calloc(1, sizeof(period));
+	if (p != NULL && (p->index = strmap_new(PERIOD_MAX_KEYS)) == NULL) {
+		free(p);
+		p = NULL;
+	}
+	return p;
 }
 
 void period_free(period *p)
@@ -50,6 +57,7 @@ void period_free(period *p)
 		free(p->k[i].ct_days.v);
 	}
 	free(p->k);
+	strmap_free(p->index);
 	free(p);
 }
 
@@ -73,21 +81,24 @@ static void copy_name(char *dst, size_t cap, ev_str s)
 	dst[n] = '\0';
 }
 
+/* The slot of ev's (account, region): one hash look-up per event, whatever
+ * the number of pairs (at most PERIOD_MAX_KEYS; the last gathers the rest). */
 static pkey *key_of(period *p, const event *ev)
 {
-	char account[64], region[64];
+	char account[64], region[64], key[sizeof account + sizeof region];
 	copy_name(account, sizeof account, ev->account);
 	copy_name(region, sizeof region, ev->region);
-	for (size_t i = 0; i < p->n; i++)
-		if (strcmp(p->k[i].account, account) == 0 && strcmp(p->k[i].region, region) == 0)
-			return &p->k[i];
-	if (p->n == PERIOD_MAX_KEYS - 1) { /* the last slot gathers the rest */
+	if (p->n >= PERIOD_MAX_KEYS - 1 &&
+	    strmap_find(p->index, key, (size_t)snprintf(key, sizeof key, "%s%c%s", account, 0, region)) == NULL) {
 		snprintf(account, sizeof account, "(other)");
 		region[0] = '\0';
-		for (size_t i = 0; i < p->n; i++)
-			if (strcmp(p->k[i].account, account) == 0)
-				return &p->k[i];
 	}
+	size_t kn = (size_t)snprintf(key, sizeof key, "%s%c%s", account, 0, region);
+	uint64_t *slot = strmap_slot(p->index, key, kn, true, NULL);
+	if (slot == NULL)
+		return NULL;
+	if (*slot != 0)
+		return &p->k[*slot - 1];
 	if (p->n == p->alloc) {
 		size_t na = p->alloc ? p->alloc * 2 : 8;
 		pkey *nk = realloc(p->k, na * sizeof *nk);
@@ -102,12 +113,8 @@ static pkey *key_of(period *p, const event *ev)
 	memcpy(k->region, region, sizeof region);
 	k->first_us = INT64_MAX;
 	k->last_us = INT64_MIN;
+	*slot = p->n;
 	return k;
-}
-
-static int64_t floor_div(int64_t a, int64_t b)
-{
-	return a / b - (a % b != 0 && (a < 0) != (b < 0));
 }
 
 static bool note(units *u, int64_t unit)
@@ -141,7 +148,7 @@ lt_status period_add(period *p, const event *ev, lt_error *err)
 		k->first_us = ev->time_us;
 	if (ev->time_us > k->last_us)
 		k->last_us = ev->time_us;
-	int64_t hour = floor_div(ev->time_us, LTIME_HOUR_US), day = floor_div(ev->time_us, LTIME_DAY_US);
+	int64_t hour = ltime_floor_div(ev->time_us, LTIME_HOUR_US), day = ltime_floor_div(ev->time_us, LTIME_DAY_US);
 	bool ok = true;
 	if (ev->source == EV_SRC_CLOUDTRAIL) {
 		k->events[0]++;
@@ -231,7 +238,7 @@ lt_status period_add_to_report(period *p, report *r, lt_error *err)
 		sort_unique(&k->ct_days);
 		memset(g, 0, 2 * sizeof *g);
 		silent_hours(&k->ct_hours, &k->inv_hours, &g[0]);
-		dark_days(&k->ct_days, floor_div(k->first_us, LTIME_DAY_US), floor_div(k->last_us, LTIME_DAY_US), &g[1]);
+		dark_days(&k->ct_days, ltime_floor_div(k->first_us, LTIME_DAY_US), ltime_floor_div(k->last_us, LTIME_DAY_US), &g[1]);
 		bool full = k->ct_hours.full || k->inv_hours.full || k->ct_days.full;
 		rpt_period out = {
 			.account = rpt_s(k->account),

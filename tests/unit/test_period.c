@@ -12,6 +12,7 @@
 
 #include <cmocka.h>
 
+#include <stdio.h>
 #include <string.h>
 
 #include "analyzers/audit/period.h"
@@ -109,11 +110,46 @@ static void period__many_hours__list_capped_count_exact(void **state)
 	period_free(NULL);
 }
 
+/* More account/region pairs than PERIOD_MAX_KEYS: the last slot gathers the
+ * rest (it used to stop gathering after the first: every later pair got a
+ * slot of its own, without bound). */
+static void period__many_accounts__capped_the_rest_gathered(void **state)
+{
+	(void)state;
+	period *p = period_new();
+	assert_non_null(p);
+	char account[32];
+	for (int i = 0; i < PERIOD_MAX_KEYS + 50; i++) {
+		snprintf(account, sizeof account, "%012d", i);
+		add(p, EV_SRC_CLOUDTRAIL, "ListFoundationModels", account, T0 + i, "");
+	}
+	add(p, EV_SRC_CLOUDTRAIL, "ListFoundationModels", "000000000000", T0 + H, ""); /* a known pair keeps its slot */
+	report *r = report_new(NULL);
+	lt_error e;
+	lt_error_clear(&e);
+	assert_int_equal(period_add_to_report(p, r, &e), LT_OK);
+	assert_int_equal(report_nperiods(r), PERIOD_MAX_KEYS);
+	size_t other = SIZE_MAX;
+	uint64_t first = 0;
+	for (size_t i = 0; i < report_nperiods(r); i++) {
+		if (is(report_period(r, i)->account, "(other)"))
+			other = i;
+		if (is(report_period(r, i)->account, "000000000000"))
+			first = report_period(r, i)->cloudtrail;
+	}
+	assert_true(other != SIZE_MAX);
+	assert_int_equal(report_period(r, other)->cloudtrail, 51); /* the pairs past the cap */
+	assert_int_equal(first, 2);
+	report_free(r);
+	period_free(p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(period__gaps__silent_hours_and_dark_days),
 		cmocka_unit_test(period__many_hours__list_capped_count_exact),
+		cmocka_unit_test(period__many_accounts__capped_the_rest_gathered),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
