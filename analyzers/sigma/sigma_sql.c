@@ -113,6 +113,8 @@ typedef struct cctx {
 	buf *b;
 	lt_status st;
 	char why[256];
+	const fold_ops *fold; /* correlations: the dialect's list functions */
+	arena *ar;            /* correlations: the strings of the fold */
 } cctx;
 
 static void emit(cctx *c, const char *fmt, ...) LT_PRINTF(2, 3);
@@ -1072,139 +1074,291 @@ typedef struct corr_spec {
 static const char *const corr_type_names[] = {"event_count", "value_count", "value_sum", "value_avg",
                                               "temporal", "temporal_ordered", "value_percentile"};
 
-/* The marks after event y.x on state s (sigma_corr.c aggregate()):
+/* ---- correlations: one fold per group, in every dialect ------------------
+ * A correlation is the state machine of sigma_corr.c run over each group's
+ * events in replay order: a fold (DuckDB list_reduce, Trino reduce, Spark
+ * aggregate) whose state is the window, the temporal marks, the end of a
+ * fixed window and the firings so far. Window frames (RANGE BETWEEN ...)
+ * cannot say it: after a firing the group starts afresh, so whether an
+ * event is counted depends on the firings before it. Every dialect gets the
+ * same expression tree; what it writes differently is in fold_dialects, one
+ * template per operation ($1..$3 its operands), so the DuckDB script, proven
+ * equal to the native engine (tests/sql/duckdb_equal.sh), proves the
+ * Athena/Trino and Spark folds up to this table (test_sigma_sql checks it). */
+enum { REC_BRACES, REC_ROW, REC_NAMED };
+
+#define TRINO_EV "ROW(p BIGINT, t BIGINT, ref INTEGER, n DOUBLE, v VARCHAR, uid VARCHAR, et VARCHAR, rq VARCHAR, pr VARCHAR, ip VARCHAR)"
+#define TRINO_OUT "ROW(k INTEGER, a DOUBLE, lo BIGINT, hi BIGINT)"
+#define SPARK_EV                                                                                       \
+	"STRUCT<p: BIGINT, t: BIGINT, ref: INT, n: DOUBLE, v: STRING, uid: STRING, et: STRING, rq: STRING, " \
+	"pr: STRING, ip: STRING>"
+#define SPARK_OUT "STRUCT<k: INT, a: DOUBLE, lo: BIGINT, hi: BIGINT>"
+
+#define TRINO_FOLD \
+	{"transform($1, $2)", "filter($1, $2)", "cardinality($1)", "ARRAY[$1]", "element_at($1, $2)", \
+	"concat($1, ARRAY[$2])", "concat($1, $2)", "array_distinct($1)", \
+	"reduce($1, CAST(0 AS DOUBLE), (lt_a, lt_x) -> lt_a + lt_x, lt_a -> lt_a)", \
+	"(reduce($1, CAST(0 AS DOUBLE), (lt_a, lt_x) -> lt_a + lt_x, lt_a -> lt_a) / cardinality($1))", \
+	"array_sort($1)", "array_min(filter($1, lt_x -> lt_x IS NOT NULL))", "array_position($1, $2)", \
+	"sequence(0, $1 - 1)", "reduce($1, $3, (s, y) ->\n  $2,\n  s -> s)", \
+	"array_agg($1 ORDER BY p)", "is_finite($1)", \
+	"o AS (SELECT f.grp, f.evs, u.k, u.a, u.lo, u.hi FROM f CROSS JOIN UNNEST(f.out) AS u(k, a, lo, hi)),\n", \
+	"h AS (SELECT o.grp, o.k AS fk, o.a AS fa, e.et, e.uid, e.rq, e.pr, e.ip\n" \
+	"  FROM o CROSS JOIN UNNEST(slice(o.evs, o.lo, o.hi - o.lo + 1)) AS e(p, t, ref, n, v, uid, et, rq, pr, ip))\n", \
+	"ARRAY(BIGINT)", TRINO_EV, TRINO_OUT, \
+	"ROW(w ARRAY(" TRINO_EV "), m ARRAY(BIGINT), wend BIGINT, k INTEGER, out ARRAY(" TRINO_OUT "))", \
+	REC_ROW}
+
+static const fold_ops fold_dialects[] = {
+    [SIGMA_SQL_DUCKDB] = {"list_transform($1, $2)", "list_filter($1, $2)", "len($1)", "[$1]", "$1[$2]",
+                          "list_append($1, $2)", "list_concat($1, $2)", "list_distinct($1)", "list_sum($1)",
+                          "list_avg($1)", "list_sort($1)", "list_min($1)", "list_position($1, $2)", "range($1)",
+                          "list_reduce($1, (s, y) ->\n  $2,\n  $3)", "list($1 ORDER BY p)", "isfinite($1)",
+                          "o AS (SELECT grp, evs, unnest(out) AS fo FROM f),\n",
+                          "h AS (SELECT grp, fk, fa, e.et AS et, e.uid AS uid, e.rq AS rq, e.pr AS pr, e.ip AS ip\n"
+                          "  FROM (SELECT grp, fo.k AS fk, fo.a AS fa, unnest(list_slice(evs, fo.lo, fo.hi)) AS e FROM o) AS h0)\n",
+                          "BIGINT[]", "lt_ev", "STRUCT(k INTEGER, a DOUBLE, lo BIGINT, hi BIGINT)", "lt_st", REC_BRACES},
+    [SIGMA_SQL_ATHENA] = TRINO_FOLD,
+    [SIGMA_SQL_TRINO] = TRINO_FOLD,
+    [SIGMA_SQL_SPARK] = {"transform($1, $2)", "filter($1, $2)", "size($1)", "array($1)", "try_element_at($1, $2)",
+                         "concat($1, array($2))", "concat($1, $2)", "array_distinct($1)",
+                         "aggregate($1, CAST(0 AS DOUBLE), (lt_a, lt_x) -> lt_a + lt_x)",
+                         "(aggregate($1, CAST(0 AS DOUBLE), (lt_a, lt_x) -> lt_a + lt_x) / size($1))",
+                         "array_sort($1)", "array_min($1)", "array_position($1, $2)", "sequence(0, $1 - 1)",
+                         "aggregate($1, $3, (s, y) ->\n  $2,\n  s -> s)", "array_sort(collect_list($1))",
+                         "($1 IS NOT NULL AND NOT isnan($1) AND abs($1) <> CAST('Infinity' AS DOUBLE))",
+                         "o AS (SELECT grp, evs, explode(out) AS fo FROM f),\n",
+                         "h AS (SELECT grp, fk, fa, e.et AS et, e.uid AS uid, e.rq AS rq, e.pr AS pr, e.ip AS ip\n"
+                         "  FROM (SELECT grp, fo.k AS fk, fo.a AS fa, explode(slice(evs, fo.lo, fo.hi - fo.lo + 1)) AS e FROM o) AS h0)\n",
+                         "ARRAY<BIGINT>", SPARK_EV, SPARK_OUT,
+                         "STRUCT<w: ARRAY<" SPARK_EV ">, m: ARRAY<BIGINT>, wend: BIGINT, k: INT, out: ARRAY<" SPARK_OUT ">>",
+                         REC_NAMED},
+};
+
+const fold_ops *sigma_sql_fold_ops(sigma_sql_dialect d)
+{
+	return (size_t)d < sizeof fold_dialects / sizeof fold_dialects[0] ? &fold_dialects[d] : NULL;
+}
+
+/* A string in the compile arena: printf, or a fold template with $1..$3
+ * replaced by a1..a3. NULL once anything failed (c->st says why). */
+static char *sf(cctx *c, const char *fmt, ...) LT_PRINTF(2, 3);
+static char *sf(cctx *c, const char *fmt, ...)
+{
+	if (c->st != LT_OK)
+		return NULL;
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	char *s = n >= 0 ? arena_alloc(c->ar, (size_t)n + 1) : NULL;
+	if (s == NULL) {
+		c->st = LT_EFATAL;
+		return NULL;
+	}
+	va_start(ap, fmt);
+	vsnprintf(s, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	return s;
+}
+
+static char *op3(cctx *c, const char *tpl, const char *a1, const char *a2, const char *a3)
+{
+	const char *args[3] = {a1, a2, a3};
+	if (c->st != LT_OK)
+		return NULL;
+	size_t n = 0;
+	for (const char *p = tpl; *p; p++) {
+		if (p[0] == '$' && p[1] >= '1' && p[1] <= '3') {
+			n += args[p[1] - '1'] ? strlen(args[p[1] - '1']) : 0;
+			p++;
+		} else
+			n++;
+	}
+	char *s = arena_alloc(c->ar, n + 1), *w = s;
+	if (s == NULL) {
+		c->st = LT_EFATAL;
+		return NULL;
+	}
+	for (const char *p = tpl; *p; p++) {
+		if (p[0] == '$' && p[1] >= '1' && p[1] <= '3') {
+			const char *a = args[p[1] - '1'];
+			size_t k = a ? strlen(a) : 0;
+			memcpy(w, a ? a : "", k);
+			w += k;
+			p++;
+		} else
+			*w++ = *p;
+	}
+	*w = '\0';
+	return s;
+}
+#define OP1(c, t, a) op3(c, t, a, NULL, NULL)
+#define OP2(c, t, a, b) op3(c, t, a, b, NULL)
+
+/* The value of body, where var names expr (a one-element list mapped). */
+static char *let(cctx *c, const char *expr, const char *var, const char *body)
+{
+	const fold_ops *f = c->fold;
+	return OP2(c, f->at, OP2(c, f->map, OP1(c, f->arr, expr), sf(c, "%s ->\n  %s", var, body)), "1");
+}
+
+/* A record of type type with the given fields (name, value pairs up to NULL). */
+static char *rec(cctx *c, const char *type, ...)
+{
+	buf b;
+	buf_init(&b, SIGMA_SQL_MAX_SCRIPT);
+	int style = c->fold->rec;
+	lt_status st = buf_puts(&b, style == REC_BRACES ? "{" : style == REC_ROW ? "ROW(" : "named_struct(");
+	va_list ap;
+	va_start(ap, type);
+	const char *name;
+	for (int i = 0; st == LT_OK && (name = va_arg(ap, const char *)) != NULL; i++) {
+		const char *v = va_arg(ap, const char *);
+		if (v == NULL)
+			st = LT_EFATAL;
+		else if (style == REC_BRACES)
+			st = buf_printf(&b, "%s'%s': %s", i ? ", " : "", name, v);
+		else if (style == REC_ROW)
+			st = buf_printf(&b, "%s%s", i ? ", " : "", v);
+		else
+			st = buf_printf(&b, "%s'%s', %s", i ? ", " : "", name, v);
+	}
+	va_end(ap);
+	if (st == LT_OK)
+		st = buf_puts(&b, style == REC_BRACES ? "}" : ")");
+	char *s = st == LT_OK && c->st == LT_OK ? sf(c, "CAST(%.*s AS %s)", (int)b.len, b.data, type) : NULL;
+	if (st != LT_OK && c->st == LT_OK)
+		c->st = st;
+	buf_free(&b);
+	return s;
+}
+
+/* A state with an empty window: kexpr firings so far, out the list of them. */
+static char *reset(cctx *c, const corr_spec *k, const char *kexpr, const char *out)
+{
+	const fold_ops *f = c->fold;
+	buf nulls;
+	buf_init(&nulls, SIGMA_SQL_MAX_SCRIPT);
+	lt_status st = LT_OK;
+	for (size_t i = 0; i < k->nrefs && st == LT_OK; i++)
+		st = buf_puts(&nulls, i ? ", NULL" : "NULL");
+	char *m = st == LT_OK ? sf(c, "CAST(%s AS %s)", OP1(c, f->arr, nulls.data), f->bigints) : NULL;
+	buf_free(&nulls);
+	if (st != LT_OK && c->st == LT_OK)
+		c->st = st;
+	return rec(c, f->st_t, "w", OP1(c, f->arr, ""), "m", m, "wend", "NULL", "k", kexpr, "out", out, NULL);
+}
+
+/* s.out with firing number k (aggregate a, events lo..hi) appended. */
+static char *fired(cctx *c, const char *s, const char *kexpr, const char *lo, const char *hi)
+{
+	const fold_ops *f = c->fold;
+	char *o = rec(c, f->out_t, "k", kexpr, "a", "CAST(a AS DOUBLE)", "lo", lo, "hi", hi, NULL);
+	return OP2(c, f->cat, sf(c, "%s.out", s), OP1(c, f->arr, o));
+}
+
+/* The marks after event y on state s (sigma_corr.c aggregate()):
  * temporal, the last time of each rule; temporal_ordered, the latest start
  * of a chain through each step; other types keep s.m. */
-static void emit_marks(cctx *c, const corr_spec *k, const char *s)
+static char *marks(cctx *c, const corr_spec *k, const char *s)
 {
+	const fold_ops *f = c->fold;
+	char *range = OP1(c, f->range, sf(c, "%zu", k->nrefs));
+	char *cur = OP2(c, f->at, sf(c, "%s.m", s), "i + 1");
 	if (k->type == SIGMA_CORR_TEMPORAL)
-		emit(c, "list_transform(range(%zu), i -> CASE WHEN i = y.x.ref THEN y.x.t ELSE %s.m[i + 1] END)",
-		     k->nrefs, s);
-	else if (k->type == SIGMA_CORR_TEMPORAL_ORDERED)
-		emit(c,
-		     "list_transform(range(%zu), i -> CASE WHEN i <> y.x.ref THEN %s.m[i + 1] WHEN i = 0 THEN y.x.t\n"
-		     "      WHEN %s.m[i] >= y.x.t - %lld AND (%s.m[i + 1] IS NULL OR %s.m[i] > %s.m[i + 1]) THEN %s.m[i]\n"
-		     "      ELSE %s.m[i + 1] END)",
-		     k->nrefs, s, s, k->span, s, s, s, s, s);
-	else
-		emit(c, "%s.m", s);
+		return OP2(c, f->map, range, sf(c, "i -> CASE WHEN i = y.ref THEN y.t ELSE %s END", cur));
+	if (k->type != SIGMA_CORR_TEMPORAL_ORDERED)
+		return sf(c, "%s.m", s);
+	char *prev = OP2(c, f->at, sf(c, "%s.m", s), "i");
+	return OP2(c, f->map, range,
+	           sf(c, "i -> CASE WHEN i <> y.ref THEN %s WHEN i = 0 THEN y.t\n"
+	                 "      WHEN %s >= y.t - %lld AND (%s IS NULL OR %s > %s) THEN %s\n      ELSE %s END",
+	              cur, prev, k->span, cur, prev, cur, prev, cur));
 }
 
 /* The aggregate the condition is about: over window w and marks m, for a
- * sliding window after event y.x (marks within the timespan), for a fixed
- * one when it closes (every mark). */
-static void emit_agg(cctx *c, const corr_spec *k, const char *w, const char *m, bool sliding)
+ * sliding window after event y (marks within the timespan), for a fixed one
+ * when it closes (every mark). */
+static char *agg(cctx *c, const corr_spec *k, const char *w, const char *m, bool sliding)
 {
-	char mark[96];
-	if (sliding)
-		snprintf(mark, sizeof mark, "coalesce(mk >= y.x.t - %lld, FALSE)", k->span);
-	else
-		snprintf(mark, sizeof mark, "mk IS NOT NULL");
+	const fold_ops *f = c->fold;
+	char *mark = sliding ? sf(c, "mk -> coalesce(mk >= y.t - %lld, FALSE)", k->span) : sf(c, "mk -> mk IS NOT NULL");
 	switch (k->type) {
 	case SIGMA_CORR_EVENT_COUNT:
-		emit(c, "len(%s)", w);
-		break;
+		return OP1(c, f->len, w);
 	case SIGMA_CORR_VALUE_COUNT:
-		emit(c, "len(list_distinct(list_transform(%s, e -> e.v)))", w);
-		break;
+		return OP1(c, f->len, OP1(c, f->distinct, OP2(c, f->map, w, "e -> e.v")));
 	case SIGMA_CORR_VALUE_SUM:
-		emit(c, "list_sum(list_transform(%s, e -> e.n))", w);
-		break;
+		return OP1(c, f->sum, OP2(c, f->map, w, "e -> e.n"));
 	case SIGMA_CORR_VALUE_AVG:
-		emit(c, "list_avg(list_transform(%s, e -> e.n))", w);
-		break;
+		return OP1(c, f->avg, OP2(c, f->map, w, "e -> e.n"));
 	case SIGMA_CORR_VALUE_PERCENTILE: /* nearest rank, as sigma_corr.c percentile() */
-		emit(c,
-		     "list_sort(list_transform(%s, e -> e.n))[greatest(1, least(len(%s),"
-		     " CAST(ceil(CAST(%.17g AS DOUBLE) * len(%s) / CAST(100 AS DOUBLE)) AS BIGINT)))]",
-		     w, w, sigma_corr_percentile(k->k), w);
-		break;
+		return OP2(c, f->at, OP1(c, f->sort, OP2(c, f->map, w, "e -> e.n")),
+		           sf(c, "greatest(1, least(%s, CAST(ceil(CAST(%.17g AS DOUBLE) * %s / CAST(100 AS DOUBLE)) AS BIGINT)))",
+		              OP1(c, f->len, w), sigma_corr_percentile(k->k), OP1(c, f->len, w)));
 	case SIGMA_CORR_TEMPORAL:
-		emit(c, "len(list_filter(%s, mk -> %s))", m, mark);
-		break;
-	default:
-		emit(c, "coalesce(list_position(list_transform(%s, mk -> %s), FALSE) - 1, %zu)", m, mark, k->nrefs);
-		break;
+		return OP1(c, f->len, OP2(c, f->filter, m, mark));
+	default: /* how many steps of the chain hold: the first that does not, or all */
+		return sf(c, "coalesce(nullif(%s, 0) - 1, %zu)", OP2(c, f->pos, OP2(c, f->map, m, mark), "FALSE"), k->nrefs);
 	}
 }
 
-static void emit_bounds(cctx *c, const corr_spec *k, const char *a)
+static char *bounds(cctx *c, const corr_spec *k, const char *a)
 {
 	static const char *const ops[][2] = {{"gt", ">"}, {"gte", ">="}, {"lt", "<"}, {"lte", "<="}, {"eq", "="}};
-	emit(c, "(TRUE");
+	char *s = sf(c, "(TRUE");
 	for (size_t i = 0; i < sizeof ops / sizeof ops[0]; i++) {
 		double v;
 		if (sigma_corr_bound(k->k, ops[i][0], &v))
-			emit(c, " AND CAST(%s AS DOUBLE) %s CAST(%.17g AS DOUBLE)", a, ops[i][1], v);
+			s = sf(c, "%s AND CAST(%s AS DOUBLE) %s CAST(%.17g AS DOUBLE)", s, a, ops[i][1], v);
 	}
-	emit(c, ")");
-}
-
-/* A state with an empty window: k firings, out as given (text). */
-static void emit_reset(cctx *c, const corr_spec *k, const char *kexpr, const char *outexpr_head)
-{
-	emit(c, "CAST({'x': NULL, 'w': [], 'm': CAST([");
-	for (size_t i = 0; i < k->nrefs; i++)
-		emit(c, "%sNULL", i ? ", " : "");
-	emit(c, "] AS BIGINT[]), 'wend': NULL, 'k': %s, 'out': %s", kexpr, outexpr_head);
+	return sf(c, "%s)", s);
 }
 
 /* Closes the fixed window of state v (sigma_corr.c close_window()). */
-static void emit_close(cctx *c, const corr_spec *k, const char *v)
+static char *close_window(cctx *c, const corr_spec *k, const char *v)
 {
-	char w[32], m[32], kk[48], out[48];
-	snprintf(w, sizeof w, "%s.w", v);
-	snprintf(m, sizeof m, "%s.m", v);
-	emit(c, "list_transform([");
-	emit_agg(c, k, w, m, false);
-	emit(c, "], a -> CASE WHEN len(%s.w) > 0 AND ", v);
-	emit_bounds(c, k, "a");
-	snprintf(kk, sizeof kk, "%s.k + 1", v);
-	emit(c, "\n    THEN ");
-	emit_reset(c, k, kk, "list_concat(");
-	emit(c, "%s.out, [{'k': %s.k + 1, 'a': CAST(a AS DOUBLE), 'lo': %s.w[1].p, 'hi': %s.w[-1].p}])} AS lt_st)\n",
-	     v, v, v, v);
-	snprintf(kk, sizeof kk, "%s.k", v);
-	snprintf(out, sizeof out, "%s.out", v);
-	emit(c, "    ELSE ");
-	emit_reset(c, k, kk, out);
-	emit(c, "} AS lt_st) END)[1]");
+	const fold_ops *f = c->fold;
+	char *w = sf(c, "%s.w", v), *kk = sf(c, "%s.k + 1", v);
+	char *lo = sf(c, "%s.p", OP2(c, f->at, w, "1")), *hi = sf(c, "%s.p", OP2(c, f->at, w, "-1"));
+	char *body = sf(c, "CASE WHEN %s > 0 AND %s\n    THEN %s\n    ELSE %s END", OP1(c, f->len, w), bounds(c, k, "a"),
+	                reset(c, k, kk, fired(c, v, kk, lo, hi)), reset(c, k, sf(c, "%s.k", v), sf(c, "%s.out", v)));
+	return let(c, agg(c, k, w, sf(c, "%s.m", v), false), "a", body);
 }
 
-/* One step of a sliding window: event y.x on state s (sigma_corr_feed()). */
-static void emit_slide_step(cctx *c, const corr_spec *k)
+/* One step of a sliding window: event y on state s (sigma_corr_feed()). */
+static char *slide_step(cctx *c, const corr_spec *k)
 {
-	emit(c, "list_transform([list_append(list_filter(s.w, e -> e.t >= y.x.t - %lld), y.x)], w1 ->\n  "
-	        "list_transform([", k->span);
-	emit_marks(c, k, "s");
-	emit(c, "], m1 ->\n  list_transform([");
-	emit_agg(c, k, "w1", "m1", true);
-	emit(c, "], a ->\n  CASE WHEN ");
-	emit_bounds(c, k, "a");
-	emit(c, " THEN ");
-	emit_reset(c, k, "s.k + 1", "list_concat(s.out, [{'k': s.k + 1, 'a': CAST(a AS DOUBLE), 'lo': ");
+	const fold_ops *f = c->fold;
+	char *w1 = OP2(c, f->append, OP2(c, f->filter, "s.w", sf(c, "e -> e.t >= y.t - %lld", k->span)), "y");
 	/* the firing's events, positions lo..hi: for temporal types from the
 	 * chain's start on (firing_start()) */
+	char *lo;
 	if (k->type == SIGMA_CORR_TEMPORAL)
-		emit(c, "list_min(list_transform(list_filter(w1, e -> e.t >= list_min(m1)), e -> e.p))");
+		lo = OP1(c, f->min, OP2(c, f->map, OP2(c, f->filter, "w1", sf(c, "e -> e.t >= %s", OP1(c, f->min, "m1"))),
+		                        "e -> e.p"));
 	else if (k->type == SIGMA_CORR_TEMPORAL_ORDERED)
-		emit(c, "list_min(list_transform(list_filter(w1, e -> e.t >= m1[%zu]), e -> e.p))", k->nrefs);
+		lo = OP1(c, f->min, OP2(c, f->map,
+		                        OP2(c, f->filter, "w1", sf(c, "e -> e.t >= %s", OP2(c, f->at, "m1", sf(c, "%zu", k->nrefs)))),
+		                        "e -> e.p"));
 	else
-		emit(c, "w1[1].p");
-	emit(c, ", 'hi': y.x.p}])} AS lt_st)\n"
-	        "  ELSE CAST({'x': NULL, 'w': w1, 'm': m1, 'wend': NULL, 'k': s.k, 'out': s.out} AS lt_st) END"
-	        ")[1])[1])[1]");
+		lo = sf(c, "%s.p", OP2(c, f->at, "w1", "1"));
+	char *body = sf(c, "CASE WHEN %s THEN %s\n  ELSE %s END", bounds(c, k, "a"),
+	                reset(c, k, "s.k + 1", fired(c, "s", "s.k + 1", lo, "y.p")),
+	                rec(c, f->st_t, "w", "w1", "m", "m1", "wend", "NULL", "k", "s.k", "out", "s.out", NULL));
+	return let(c, w1, "w1", let(c, marks(c, k, "s"), "m1", let(c, agg(c, k, "w1", "m1", true), "a", body)));
 }
 
-/* One step of a fixed window ("fewer than"): close the open window if y.x is
- * past its end, then y.x joins (or opens) the window (feed_fixed()). */
-static void emit_fixed_step(cctx *c, const corr_spec *k)
+/* One step of a fixed window ("fewer than"): close the open window if y is
+ * past its end, then y joins (or opens) the window (feed_fixed()). */
+static char *fixed_step(cctx *c, const corr_spec *k)
 {
-	emit(c, "list_transform([CASE WHEN s.wend IS NOT NULL AND y.x.t > s.wend THEN ");
-	emit_close(c, k, "s");
-	emit(c, " ELSE s END], s2 ->\n  CAST({'x': NULL, 'w': list_append(s2.w, y.x), 'm': ");
-	emit_marks(c, k, "s2");
-	emit(c, ", 'wend': coalesce(s2.wend, y.x.t + %lld), 'k': s2.k, 'out': s2.out} AS lt_st))[1]", k->span);
+	const fold_ops *f = c->fold;
+	char *s2 = sf(c, "CASE WHEN s.wend IS NOT NULL AND y.t > s.wend THEN %s ELSE s END", close_window(c, k, "s"));
+	return let(c, s2, "s2",
+	           rec(c, f->st_t, "w", OP2(c, f->append, "s2.w", "y"), "m", marks(c, k, "s2"), "wend",
+	               sf(c, "coalesce(s2.wend, y.t + %lld)", k->span), "k", "s2.k", "out", "s2.out", NULL));
 }
 
 /* The first value of field f of an event of base rule b, or SQL NULL. */
@@ -1227,8 +1381,8 @@ static void emit_input(cctx *c, const corr_spec *k, size_t ref, const sql_rule *
 	const char *bname = sigma_rule_name(b->r);
 	c->src = b->src;
 	emit(c, "  SELECT %zu AS ref, %zu AS ord, %d AS src, uid, event_time, request_id, principal, source_ip,\n"
-	        "    epoch_us(TRY_CAST(event_time AS TIMESTAMPTZ)) AS t,\n    ",
-	     ref, ord, (int)b->src);
+	        "    %s AS t,\n    ",
+	     ref, ord, (int)b->src, c->ops->time_us);
 	size_t ng = sigma_corr_ngroup(k->k);
 	if (ng == 0)
 		emit(c, "''");
@@ -1247,7 +1401,7 @@ static void emit_input(cctx *c, const corr_spec *k, size_t ref, const sql_rule *
 	if (sigma_corr_value_field(k->k) != NULL)
 		emit_first(c, sigma_corr_value_field(k->k));
 	else
-		emit(c, "CAST(NULL AS VARCHAR)");
+		emit(c, "CAST(NULL AS %s)", c->ops->text_type);
 	emit(c, " AS v\n  FROM %s WHERE %s",
 	     b->from ? b->from : b->src == EV_SRC_INVOCATION ? "lt_invocation" : "lt_cloudtrail", b->where);
 }
@@ -1255,6 +1409,7 @@ static void emit_input(cctx *c, const corr_spec *k, size_t ref, const sql_rule *
 static void emit_correlation(cctx *c, const corr_spec *k, const sql_rule *const *base, const size_t *ord,
                              const sigma_rule *r)
 {
+	const fold_ops *f = c->fold;
 	emit(c, "WITH i AS (\n");
 	for (size_t i = 0; i < k->nrefs; i++) {
 		emit(c, i ? "\n  UNION ALL\n" : "");
@@ -1267,38 +1422,24 @@ static void emit_correlation(cctx *c, const corr_spec *k, const sql_rule *const 
 	else if (k->type == SIGMA_CORR_VALUE_SUM || k->type == SIGMA_CORR_VALUE_AVG)
 		emit(c, " AND TRY_CAST(v AS DOUBLE) IS NOT NULL");
 	else if (k->type == SIGMA_CORR_VALUE_PERCENTILE)
-		emit(c, " AND isfinite(TRY_CAST(v AS DOUBLE))");
-	emit(c, "),\ng AS (SELECT grp, list(CAST({'x': {'p': p, 't': t, 'ref': ref, 'n': TRY_CAST(v AS DOUBLE), 'v': v,"
-	        " 'uid': uid, 'et': event_time, 'rq': request_id, 'pr': principal, 'ip': source_ip},"
-	        " 'w': [], 'm': [], 'wend': NULL, 'k': 0, 'out': []} AS lt_st) ORDER BY p) AS evs\n"
-	        "  FROM j GROUP BY grp),\nf AS (SELECT grp, evs, ");
+		emit(c, " AND %s", OP1(c, f->finite, "TRY_CAST(v AS DOUBLE)"));
+	char *ev = rec(c, f->ev_t, "p", "p", "t", "t", "ref", "ref", "n", "TRY_CAST(v AS DOUBLE)", "v", "v", "uid", "uid",
+	               "et", "event_time", "rq", "request_id", "pr", "principal", "ip", "source_ip", NULL);
+	emit(c, "),\ng AS (SELECT grp, %s AS evs\n  FROM j GROUP BY grp),\nf AS (SELECT grp, evs, ", OP1(c, f->collect, ev));
 	bool fixed = sigma_corr_at_close(k->k);
+	char *fold = op3(c, f->reduce, "evs", fixed ? fixed_step(c, k) : slide_step(c, k), reset(c, k, "0", OP1(c, f->arr, "")));
 	if (fixed)
-		emit(c, "list_transform([");
-	emit(c, "list_reduce(evs, (s, y) ->\n  ");
-	if (fixed)
-		emit_fixed_step(c, k);
-	else
-		emit_slide_step(c, k);
-	emit(c, ",\n  ");
-	emit_reset(c, k, "0", "[]");
-	emit(c, "} AS lt_st))");
-	if (fixed) {
-		emit(c, "], fs -> ");
-		emit_close(c, k, "fs");
-		emit(c, ")[1]");
-	}
-	emit(c, ".out AS out FROM g),\no AS (SELECT grp, evs, unnest(out) AS o FROM f),\n"
-	        "h AS (SELECT grp, o, unnest(list_slice(evs, o.lo, o.hi)).x AS e FROM o)\nSELECT DISTINCT ");
+		fold = let(c, fold, "fs", close_window(c, k, "fs"));
+	emit(c, "(%s).out AS out FROM g),\n%s%sSELECT DISTINCT ", fold ? fold : "", f->unnest_o, f->unnest_h);
 	const char *id = sigma_rule_id(r)[0] ? sigma_rule_id(r) : sigma_rule_title(r);
 	emit_lit(c, id, strlen(id));
 	emit(c, " AS rule_id, ");
 	emit_lit(c, sigma_rule_title(r), strlen(sigma_rule_title(r)));
 	emit(c, " AS rule_title, ");
 	emit_lit(c, sigma_rule_level(r), strlen(sigma_rule_level(r)));
-	emit(c, " AS level, e.et AS event_time, e.uid AS uid,\n  e.rq AS request_id, e.pr AS principal,"
-	        " e.ip AS source_ip, grp AS group_key,\n  concat('firing ', o.k, ': %s ', o.a) AS detail\nFROM h",
-	     corr_type_names[k->type]);
+	emit(c, " AS level, et AS event_time, uid,\n  rq AS request_id, pr AS principal,"
+	        " ip AS source_ip, grp AS group_key,\n  concat('firing ', CAST(fk AS %s), ': %s ', CAST(fa AS %s)) AS detail\nFROM h",
+	     c->ops->text_type, corr_type_names[k->type], c->ops->text_type);
 }
 
 /* A loaded correlation rule: its base rules must all be compiled. */
@@ -1306,11 +1447,6 @@ static lt_status compile_correlation(sigma_sql *q, const sigma_ruleset *rs, cons
                                      const sigma_ynode *doc, arena *a)
 {
 	char why[400];
-	const char *type = sigma_yaml_str(sigma_yaml_get(sigma_yaml_get(doc, "correlation"), "type"));
-	if (q->d != SIGMA_SQL_DUCKDB) {
-		snprintf(why, sizeof why, "correlation (%s): compiled for DuckDB only so far", type ? type : "?");
-		return add_skip(q, r, why);
-	}
 	sigma_corr *k = NULL;
 	bool unsup = false;
 	lt_error err;
@@ -1340,7 +1476,7 @@ static lt_status compile_correlation(sigma_sql *q, const sigma_ruleset *rs, cons
 	if (st == LT_OK && why[0] == '\0') {
 		buf bb;
 		buf_init(&bb, SIGMA_SQL_MAX_SCRIPT);
-		cctx c = {.ops = &dialects[q->d], .b = &bb, .st = LT_OK};
+		cctx c = {.ops = &dialects[q->d], .b = &bb, .st = LT_OK, .fold = &fold_dialects[q->d], .ar = a};
 		c.why[0] = '\0';
 		emit_correlation(&c, &spec, base, ord, r);
 		st = c.st;
@@ -1521,7 +1657,7 @@ static const char duckdb_views[] =
     "DROP TYPE IF EXISTS lt_st;\nDROP TYPE IF EXISTS lt_ev;\n"
     "CREATE TYPE lt_ev AS STRUCT(p BIGINT, t BIGINT, ref INTEGER, n DOUBLE, v VARCHAR, uid VARCHAR,\n"
     "  et VARCHAR, rq VARCHAR, pr VARCHAR, ip VARCHAR);\n"
-    "CREATE TYPE lt_st AS STRUCT(x lt_ev, w lt_ev[], m BIGINT[], wend BIGINT, k INTEGER,\n"
+    "CREATE TYPE lt_st AS STRUCT(w lt_ev[], m BIGINT[], wend BIGINT, k INTEGER,\n"
     "  out STRUCT(k INTEGER, a DOUBLE, lo BIGINT, hi BIGINT)[]);\n"
     "CREATE OR REPLACE MACRO lt_scalars(l) AS list_transform(\n"
     "  list_filter(l, x -> json_type(x) NOT IN ('OBJECT', 'ARRAY')), x -> json_extract_string(x, '$'));\n"

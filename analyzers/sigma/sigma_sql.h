@@ -14,13 +14,15 @@
  * values case-insensitive with * and ? wildcards, arrays match if any element
  * does, null, exists, all, neq, numeric comparisons, re with i/m/s, cased.
  *
- * Correlations (DuckDB) are one fold per group over the group's events in
- * replay order, the state machine of sigma_corr.c; llmtrail.first_seen is
+ * Correlations (every dialect) are one fold per group over the group's
+ * events in replay order, the state machine of sigma_corr.c, written from one
+ * expression tree with the dialect's list functions (sigma_sql_fold_ops);
+ * llmtrail.first_seen is
  * window functions over the rule's matching rows (every dialect). Detection
  * rules that report only through correlations are their inputs, with no
  * rows of their own (listed in the header as such, not counted compiled).
  * What a dialect cannot express (llmtrail validators, some modifiers,
- * correlations outside DuckDB or over an inexpressible rule, rules the native
+ * correlations over an inexpressible rule, rules the native
  * engine does not load) is never dropped: each such rule is listed with its
  * reason (sigma_sql_nskipped / sigma_sql_skipped) and in the script's header.
  *
@@ -78,5 +80,39 @@ const char *sigma_sql_skipped_reason(const sigma_sql *q, size_t i);
  * rule, the reconciliation's views, and last the union of all
  * result rows. */
 lt_status sigma_sql_write(const sigma_sql *q, const char *evidence, buf *out) LT_WUR;
+
+/* What a dialect writes differently in a correlation's fold: one template
+ * per operation, "$1".."$3" its operands (SQL text). Lists are 1-based.
+ * DuckDB's script is proven equal to the native engine (tests/sql/), so the
+ * other dialects' folds are that proof up to this table. */
+typedef struct fold_ops {
+	const char *map;      /* list $1 with each element through lambda $2 */
+	const char *filter;   /* the elements of $1 for which lambda $2 holds */
+	const char *len;      /* number of elements of $1 */
+	const char *arr;      /* a list of the (comma-separated, maybe no) elements $1 */
+	const char *at;       /* element $2 of $1: negative from the end; NULL past either end */
+	const char *append;   /* $1 with element $2 appended */
+	const char *cat;      /* $1 then $2 */
+	const char *distinct; /* $1 without repeats */
+	const char *sum;      /* sum of a non-empty list of DOUBLE without NULL */
+	const char *avg;      /* its average */
+	const char *sort;     /* ascending */
+	const char *min;      /* smallest non-NULL element of $1 (NULL when none) */
+	const char *pos;      /* 1-based position of $2 in $1; NULL or 0 when absent */
+	const char *range;    /* the list 0 .. $1 - 1 ($1 >= 1) */
+	const char *reduce;   /* fold of list $1 from state $3 by step $2 over (s, y) */
+	const char *collect;  /* aggregate: the group's $1 ordered by column p (its first field) */
+	const char *finite;   /* $1 is a finite number */
+	const char *unnest_o; /* the CTE o: f's firings, one row each (k, a, lo, hi) */
+	const char *unnest_h; /* the CTE h: each firing's events (grp, fk, fa, et, uid, rq, pr, ip) */
+	const char *bigints;  /* the type of a list of BIGINT */
+	const char *ev_t;     /* the type of an event (p, t, ref, n, v, uid, et, rq, pr, ip) */
+	const char *out_t;    /* of a firing (k, a, lo, hi) */
+	const char *st_t;     /* of the state (w, m, wend, k, out) */
+	int rec;              /* a record literal: 0 {'k': v}, 1 ROW(v), 2 named_struct('k', v) */
+} fold_ops;
+
+/* The fold table of dialect d (NULL for no dialect). */
+const fold_ops *sigma_sql_fold_ops(sigma_sql_dialect d);
 
 #endif

@@ -1,11 +1,12 @@
--- llmtrail sql --dialect athena: 2 rules compiled, 3 not expressible.
+-- llmtrail sql --dialect athena: 4 rules compiled, 1 not expressible.
 -- Result shape of every rule: rule_id, rule_title, level, event_time, uid,
 -- request_id, principal, source_ip, group_key, detail.
 --
+-- Correlation inputs (rows only through their correlations):
+--   7d0a5c1e-0000-4000-8000-0000000000a1
+--
 -- Not expressible (rule: reason):
 --   7d0a5c1e-0000-4000-8000-0000000000b2: re uses (?!, which the athena regex engine does not read as PCRE2 does
---   7d0a5c1e-0000-4000-8000-0000000000a3: correlation (event_count): compiled for DuckDB only so far
---   7d0a5c1e-0000-4000-8000-0000000000a1: reports only through a correlation, which is not compiled
 -- Tables (Athena DDL; for Trino use the Hive connector with the same columns).
 -- Replace s3://BUCKET/AWSLogs/ACCOUNT with the export location.
 -- CREATE EXTERNAL TABLE lt_cloudtrail_raw (doc string)
@@ -20,19 +21,45 @@
 -- A field's values are read inline from doc with json_query in lax mode (Trino 419+,
 -- Athena engine 3): no function needs defining.
 
--- 1
-CREATE OR REPLACE VIEW lt_rule_1 AS
+-- 2
+CREATE OR REPLACE VIEW lt_rule_2 AS
 SELECT '7d0a5c1e-0000-4000-8000-0000000000a2' AS rule_id, 'Logging configuration deleted by ''anyone'' in any region' AS rule_title, 'high' AS level, event_time, uid, request_id, principal, source_ip,
   CAST(NULL AS VARCHAR) AS group_key, CAST(NULL AS VARCHAR) AS detail
 FROM lt_cloudtrail
 WHERE (COALESCE((((any_match(filter(transform(CAST(json_parse(json_query(doc, 'lax $."eventName"[*]' WITH ARRAY WRAPPER)) AS ARRAY(JSON)), x -> json_extract_scalar(json_format(x), '$')), x -> x IS NOT NULL), v -> (lower(v) = 'deletemodelinvocationloggingconfiguration')))) AND ((any_match(filter(transform(CAST(json_parse(json_query(doc, 'lax $."awsRegion"[*]' WITH ARRAY WRAPPER)) AS ARRAY(JSON)), x -> json_extract_scalar(json_format(x), '$')), x -> x IS NOT NULL), v -> (regexp_like(v, '^(us|eu)-[a-z]+-\d$'))))) AND ((any_match(filter(transform(CAST(json_parse(json_query(doc, 'lax $."resources"."ARN"[*]' WITH ARRAY WRAPPER)) AS ARRAY(JSON)), x -> json_extract_scalar(json_format(x), '$')), x -> x IS NOT NULL), v -> (lower(v) LIKE '%%:log-group/%' ESCAPE '\'))))), FALSE));
 
--- 2
-CREATE OR REPLACE VIEW lt_rule_2 AS
+-- 3
+CREATE OR REPLACE VIEW lt_rule_3 AS
 SELECT '7d0a5c1e-0000-4000-8000-0000000000b1' AS rule_id, 'Prompt asks to ignore previous instructions' AS rule_title, 'high' AS level, event_time, uid, request_id, principal, source_ip,
   CAST(NULL AS VARCHAR) AS group_key, CAST(NULL AS VARCHAR) AS detail
 FROM lt_invocation
 WHERE (COALESCE((COALESCE((((any_match(ARRAY[prompt], v -> (regexp_like(v, '(?i)ignore\s+(all\s+)?previous\s+instructions')))))), FALSE) AND COALESCE((((any_match(filter(transform(CAST(json_parse(json_query(doc, 'lax $."input"."inputTokenCount"[*]' WITH ARRAY WRAPPER)) AS ARRAY(JSON)), x -> json_extract_scalar(json_format(x), '$')), x -> x IS NOT NULL), v -> (TRY_CAST(v AS DOUBLE) >= 10))))), FALSE)), FALSE));
+
+-- 4
+CREATE OR REPLACE VIEW lt_rule_4 AS
+WITH i AS (
+  SELECT 0 AS ref, 1 AS ord, 1 AS src, uid, event_time, request_id, principal, source_ip,
+    CAST(to_unixtime(try(from_iso8601_timestamp(event_time))) * 1000000 AS BIGINT) AS t,
+    concat('userIdentity.arn=', coalesce(element_at(filter(transform(CAST(json_parse(json_query(doc, 'lax $."userIdentity"."arn"[*]' WITH ARRAY WRAPPER)) AS ARRAY(JSON)), x -> json_extract_scalar(json_format(x), '$')), x -> x IS NOT NULL), 1), '')) AS grp,
+    CAST(NULL AS VARCHAR) AS v
+  FROM lt_cloudtrail WHERE (COALESCE((COALESCE((((any_match(filter(transform(CAST(json_parse(json_query(doc, 'lax $."eventSource"[*]' WITH ARRAY WRAPPER)) AS ARRAY(JSON)), x -> json_extract_scalar(json_format(x), '$')), x -> x IS NOT NULL), v -> (lower(v) = 'bedrock.amazonaws.com')))) AND ((any_match(filter(transform(CAST(json_parse(json_query(doc, 'lax $."eventName"[*]' WITH ARRAY WRAPPER)) AS ARRAY(JSON)), x -> json_extract_scalar(json_format(x), '$')), x -> x IS NOT NULL), v -> (lower(v) LIKE 'invokemodel%' ESCAPE '\') OR (lower(v) LIKE 'converse%' ESCAPE '\')))) AND ((any_match(filter(transform(CAST(json_parse(json_query(doc, 'lax $."userIdentity"."accessKeyId"[*]' WITH ARRAY WRAPPER)) AS ARRAY(JSON)), x -> json_extract_scalar(json_format(x), '$')), x -> x IS NOT NULL), v -> (lower(v) LIKE 'akia%' ESCAPE '\'))))), FALSE) AND COALESCE((NOT COALESCE((((any_match(filter(transform(CAST(json_parse(json_query(doc, 'lax $."userAgent"[*]' WITH ARRAY WRAPPER)) AS ARRAY(JSON)), x -> json_extract_scalar(json_format(x), '$')), x -> x IS NOT NULL), v -> (lower(v) LIKE '%console.amazonaws.com%' ESCAPE '\'))))), FALSE)), FALSE) AND COALESCE((NOT COALESCE(((json_extract(doc, '$."errorCode"') IS NOT NULL)), FALSE)), FALSE)), FALSE))),
+j AS (SELECT *, row_number() OVER (PARTITION BY grp ORDER BY t, src, uid, ord) AS p FROM i WHERE t IS NOT NULL),
+g AS (SELECT grp, array_agg(CAST(ROW(p, t, ref, TRY_CAST(v AS DOUBLE), v, uid, event_time, request_id, principal, source_ip) AS ROW(p BIGINT, t BIGINT, ref INTEGER, n DOUBLE, v VARCHAR, uid VARCHAR, et VARCHAR, rq VARCHAR, pr VARCHAR, ip VARCHAR)) ORDER BY p) AS evs
+  FROM j GROUP BY grp),
+f AS (SELECT grp, evs, (reduce(evs, CAST(ROW(ARRAY[], CAST(ARRAY[NULL] AS ARRAY(BIGINT)), NULL, 0, ARRAY[]) AS ROW(w ARRAY(ROW(p BIGINT, t BIGINT, ref INTEGER, n DOUBLE, v VARCHAR, uid VARCHAR, et VARCHAR, rq VARCHAR, pr VARCHAR, ip VARCHAR)), m ARRAY(BIGINT), wend BIGINT, k INTEGER, out ARRAY(ROW(k INTEGER, a DOUBLE, lo BIGINT, hi BIGINT)))), (s, y) ->
+  element_at(transform(ARRAY[concat(filter(s.w, e -> e.t >= y.t - 600000000), ARRAY[y])], w1 ->
+  element_at(transform(ARRAY[s.m], m1 ->
+  element_at(transform(ARRAY[cardinality(w1)], a ->
+  CASE WHEN (TRUE AND CAST(a AS DOUBLE) >= CAST(50 AS DOUBLE)) THEN CAST(ROW(ARRAY[], CAST(ARRAY[NULL] AS ARRAY(BIGINT)), NULL, s.k + 1, concat(s.out, ARRAY[CAST(ROW(s.k + 1, CAST(a AS DOUBLE), element_at(w1, 1).p, y.p) AS ROW(k INTEGER, a DOUBLE, lo BIGINT, hi BIGINT))])) AS ROW(w ARRAY(ROW(p BIGINT, t BIGINT, ref INTEGER, n DOUBLE, v VARCHAR, uid VARCHAR, et VARCHAR, rq VARCHAR, pr VARCHAR, ip VARCHAR)), m ARRAY(BIGINT), wend BIGINT, k INTEGER, out ARRAY(ROW(k INTEGER, a DOUBLE, lo BIGINT, hi BIGINT))))
+  ELSE CAST(ROW(w1, m1, NULL, s.k, s.out) AS ROW(w ARRAY(ROW(p BIGINT, t BIGINT, ref INTEGER, n DOUBLE, v VARCHAR, uid VARCHAR, et VARCHAR, rq VARCHAR, pr VARCHAR, ip VARCHAR)), m ARRAY(BIGINT), wend BIGINT, k INTEGER, out ARRAY(ROW(k INTEGER, a DOUBLE, lo BIGINT, hi BIGINT)))) END), 1)), 1)), 1),
+  s -> s)).out AS out FROM g),
+o AS (SELECT f.grp, f.evs, u.k, u.a, u.lo, u.hi FROM f CROSS JOIN UNNEST(f.out) AS u(k, a, lo, hi)),
+h AS (SELECT o.grp, o.k AS fk, o.a AS fa, e.et, e.uid, e.rq, e.pr, e.ip
+  FROM o CROSS JOIN UNNEST(slice(o.evs, o.lo, o.hi - o.lo + 1)) AS e(p, t, ref, n, v, uid, et, rq, pr, ip))
+SELECT DISTINCT '7d0a5c1e-0000-4000-8000-0000000000a3' AS rule_id, 'Many invocations from one principal' AS rule_title, '' AS level, et AS event_time, uid,
+  rq AS request_id, pr AS principal, ip AS source_ip, grp AS group_key,
+  concat('firing ', CAST(fk AS VARCHAR), ': event_count ', CAST(fa AS VARCHAR)) AS detail
+FROM h;
 
 -- Reconciliation (analyzers/audit/reconcile.c): CloudTrail Bedrock runtime calls <-> invocation
 -- records, by request id, then weakly (principal, model, 5000000 us), windows per account/region.
@@ -120,8 +147,9 @@ FROM lt_rc
 WHERE side = 1;
 
 -- All result rows.
-SELECT * FROM lt_rule_1
-UNION ALL SELECT * FROM lt_rule_2
+SELECT * FROM lt_rule_2
+UNION ALL SELECT * FROM lt_rule_3
+UNION ALL SELECT * FROM lt_rule_4
 UNION ALL SELECT * FROM lt_reconcile_1
 UNION ALL SELECT * FROM lt_reconcile_2
 UNION ALL SELECT * FROM lt_reconcile_3

@@ -11,7 +11,7 @@ DROP TYPE IF EXISTS lt_st;
 DROP TYPE IF EXISTS lt_ev;
 CREATE TYPE lt_ev AS STRUCT(p BIGINT, t BIGINT, ref INTEGER, n DOUBLE, v VARCHAR, uid VARCHAR,
   et VARCHAR, rq VARCHAR, pr VARCHAR, ip VARCHAR);
-CREATE TYPE lt_st AS STRUCT(x lt_ev, w lt_ev[], m BIGINT[], wend BIGINT, k INTEGER,
+CREATE TYPE lt_st AS STRUCT(w lt_ev[], m BIGINT[], wend BIGINT, k INTEGER,
   out STRUCT(k INTEGER, a DOUBLE, lo BIGINT, hi BIGINT)[]);
 CREATE OR REPLACE MACRO lt_scalars(l) AS list_transform(
   list_filter(l, x -> json_type(x) NOT IN ('OBJECT', 'ARRAY')), x -> json_extract_string(x, '$'));
@@ -99,20 +99,21 @@ WITH i AS (
     CAST(NULL AS VARCHAR) AS v
   FROM lt_cloudtrail WHERE (COALESCE((COALESCE((((len(list_filter(lt_scalars(lt_top(top, doc, 'eventSource', '$."eventSource"')), v -> (lower(v) = 'bedrock.amazonaws.com'))) > 0)) AND ((len(list_filter(lt_scalars(lt_top(top, doc, 'eventName', '$."eventName"')), v -> (lower(v) LIKE 'invokemodel%' ESCAPE '\') OR (lower(v) LIKE 'converse%' ESCAPE '\'))) > 0)) AND ((len(list_filter(lt_scalars(lt_step(lt_top(top, doc, 'userIdentity', '$."userIdentity"'), '$."accessKeyId"')), v -> (lower(v) LIKE 'akia%' ESCAPE '\'))) > 0))), FALSE) AND COALESCE((NOT COALESCE((((len(list_filter(lt_scalars(lt_top(top, doc, 'userAgent', '$."userAgent"')), v -> (lower(v) LIKE '%console.amazonaws.com%' ESCAPE '\'))) > 0))), FALSE)), FALSE) AND COALESCE((NOT COALESCE(((json_extract(doc, '$."errorCode"') IS NOT NULL)), FALSE)), FALSE)), FALSE))),
 j AS (SELECT *, row_number() OVER (PARTITION BY grp ORDER BY t, src, uid, ord) AS p FROM i WHERE t IS NOT NULL),
-g AS (SELECT grp, list(CAST({'x': {'p': p, 't': t, 'ref': ref, 'n': TRY_CAST(v AS DOUBLE), 'v': v, 'uid': uid, 'et': event_time, 'rq': request_id, 'pr': principal, 'ip': source_ip}, 'w': [], 'm': [], 'wend': NULL, 'k': 0, 'out': []} AS lt_st) ORDER BY p) AS evs
+g AS (SELECT grp, list(CAST({'p': p, 't': t, 'ref': ref, 'n': TRY_CAST(v AS DOUBLE), 'v': v, 'uid': uid, 'et': event_time, 'rq': request_id, 'pr': principal, 'ip': source_ip} AS lt_ev) ORDER BY p) AS evs
   FROM j GROUP BY grp),
-f AS (SELECT grp, evs, list_reduce(evs, (s, y) ->
-  list_transform([list_append(list_filter(s.w, e -> e.t >= y.x.t - 600000000), y.x)], w1 ->
+f AS (SELECT grp, evs, (list_reduce(evs, (s, y) ->
+  list_transform([list_append(list_filter(s.w, e -> e.t >= y.t - 600000000), y)], w1 ->
   list_transform([s.m], m1 ->
   list_transform([len(w1)], a ->
-  CASE WHEN (TRUE AND CAST(a AS DOUBLE) >= CAST(50 AS DOUBLE)) THEN CAST({'x': NULL, 'w': [], 'm': CAST([NULL] AS BIGINT[]), 'wend': NULL, 'k': s.k + 1, 'out': list_concat(s.out, [{'k': s.k + 1, 'a': CAST(a AS DOUBLE), 'lo': w1[1].p, 'hi': y.x.p}])} AS lt_st)
-  ELSE CAST({'x': NULL, 'w': w1, 'm': m1, 'wend': NULL, 'k': s.k, 'out': s.out} AS lt_st) END)[1])[1])[1],
-  CAST({'x': NULL, 'w': [], 'm': CAST([NULL] AS BIGINT[]), 'wend': NULL, 'k': 0, 'out': []} AS lt_st)).out AS out FROM g),
-o AS (SELECT grp, evs, unnest(out) AS o FROM f),
-h AS (SELECT grp, o, unnest(list_slice(evs, o.lo, o.hi)).x AS e FROM o)
-SELECT DISTINCT '7d0a5c1e-0000-4000-8000-0000000000a3' AS rule_id, 'Many invocations from one principal' AS rule_title, '' AS level, e.et AS event_time, e.uid AS uid,
-  e.rq AS request_id, e.pr AS principal, e.ip AS source_ip, grp AS group_key,
-  concat('firing ', o.k, ': event_count ', o.a) AS detail
+  CASE WHEN (TRUE AND CAST(a AS DOUBLE) >= CAST(50 AS DOUBLE)) THEN CAST({'w': [], 'm': CAST([NULL] AS BIGINT[]), 'wend': NULL, 'k': s.k + 1, 'out': list_concat(s.out, [CAST({'k': s.k + 1, 'a': CAST(a AS DOUBLE), 'lo': w1[1].p, 'hi': y.p} AS STRUCT(k INTEGER, a DOUBLE, lo BIGINT, hi BIGINT))])} AS lt_st)
+  ELSE CAST({'w': w1, 'm': m1, 'wend': NULL, 'k': s.k, 'out': s.out} AS lt_st) END)[1])[1])[1],
+  CAST({'w': [], 'm': CAST([NULL] AS BIGINT[]), 'wend': NULL, 'k': 0, 'out': []} AS lt_st))).out AS out FROM g),
+o AS (SELECT grp, evs, unnest(out) AS fo FROM f),
+h AS (SELECT grp, fk, fa, e.et AS et, e.uid AS uid, e.rq AS rq, e.pr AS pr, e.ip AS ip
+  FROM (SELECT grp, fo.k AS fk, fo.a AS fa, unnest(list_slice(evs, fo.lo, fo.hi)) AS e FROM o) AS h0)
+SELECT DISTINCT '7d0a5c1e-0000-4000-8000-0000000000a3' AS rule_id, 'Many invocations from one principal' AS rule_title, '' AS level, et AS event_time, uid,
+  rq AS request_id, pr AS principal, ip AS source_ip, grp AS group_key,
+  concat('firing ', CAST(fk AS VARCHAR), ': event_count ', CAST(fa AS VARCHAR)) AS detail
 FROM h;
 
 -- Reconciliation (analyzers/audit/reconcile.c): CloudTrail Bedrock runtime calls <-> invocation

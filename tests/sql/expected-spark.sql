@@ -1,28 +1,55 @@
--- llmtrail sql --dialect spark: 2 rules compiled, 3 not expressible.
+-- llmtrail sql --dialect spark: 4 rules compiled, 1 not expressible.
 -- Result shape of every rule: rule_id, rule_title, level, event_time, uid,
 -- request_id, principal, source_ip, group_key, detail.
 --
+-- Correlation inputs (rows only through their correlations):
+--   7d0a5c1e-0000-4000-8000-0000000000a1
+--
 -- Not expressible (rule: reason):
 --   7d0a5c1e-0000-4000-8000-0000000000b2: re uses (?!, which the spark regex engine does not read as PCRE2 does
---   7d0a5c1e-0000-4000-8000-0000000000a3: correlation (event_count): compiled for DuckDB only so far
---   7d0a5c1e-0000-4000-8000-0000000000a1: reports only through a correlation, which is not compiled
 -- Tables: lt_cloudtrail and lt_invocation with columns doc (JSON string), uid, event_time,
 -- request_id, principal, source_ip (+ prompt, system, response for invocations); see
 -- docs/scale-out.md. lt_vals(doc, path) is a SQL UDF returning array<string>.
 
--- 1
-CREATE OR REPLACE VIEW lt_rule_1 AS
+-- 2
+CREATE OR REPLACE VIEW lt_rule_2 AS
 SELECT '7d0a5c1e-0000-4000-8000-0000000000a2' AS rule_id, 'Logging configuration deleted by ''anyone'' in any region' AS rule_title, 'high' AS level, event_time, uid, request_id, principal, source_ip,
   CAST(NULL AS STRING) AS group_key, CAST(NULL AS STRING) AS detail
 FROM lt_cloudtrail
 WHERE (COALESCE((((exists(lt_vals(doc, '$."eventName"'), v -> (lower(v) = 'deletemodelinvocationloggingconfiguration')))) AND ((exists(lt_vals(doc, '$."awsRegion"'), v -> (v RLIKE '^(us|eu)-[a-z]+-\\d$')))) AND ((exists(lt_vals(doc, '$."resources"."ARN"'), v -> (lower(v) LIKE '%%:log-group/%' ESCAPE '\\'))))), FALSE));
 
--- 2
-CREATE OR REPLACE VIEW lt_rule_2 AS
+-- 3
+CREATE OR REPLACE VIEW lt_rule_3 AS
 SELECT '7d0a5c1e-0000-4000-8000-0000000000b1' AS rule_id, 'Prompt asks to ignore previous instructions' AS rule_title, 'high' AS level, event_time, uid, request_id, principal, source_ip,
   CAST(NULL AS STRING) AS group_key, CAST(NULL AS STRING) AS detail
 FROM lt_invocation
 WHERE (COALESCE((COALESCE((((exists(array(prompt), v -> (v RLIKE '(?i)ignore\\s+(all\\s+)?previous\\s+instructions'))))), FALSE) AND COALESCE((((exists(lt_vals(doc, '$."input"."inputTokenCount"'), v -> (TRY_CAST(v AS DOUBLE) >= 10))))), FALSE)), FALSE));
+
+-- 4
+CREATE OR REPLACE VIEW lt_rule_4 AS
+WITH i AS (
+  SELECT 0 AS ref, 1 AS ord, 1 AS src, uid, event_time, request_id, principal, source_ip,
+    unix_micros(to_timestamp(event_time)) AS t,
+    concat('userIdentity.arn=', coalesce(try_element_at(lt_vals(doc, '$."userIdentity"."arn"'), 1), '')) AS grp,
+    CAST(NULL AS STRING) AS v
+  FROM lt_cloudtrail WHERE (COALESCE((COALESCE((((exists(lt_vals(doc, '$."eventSource"'), v -> (lower(v) = 'bedrock.amazonaws.com')))) AND ((exists(lt_vals(doc, '$."eventName"'), v -> (lower(v) LIKE 'invokemodel%' ESCAPE '\\') OR (lower(v) LIKE 'converse%' ESCAPE '\\')))) AND ((exists(lt_vals(doc, '$."userIdentity"."accessKeyId"'), v -> (lower(v) LIKE 'akia%' ESCAPE '\\'))))), FALSE) AND COALESCE((NOT COALESCE((((exists(lt_vals(doc, '$."userAgent"'), v -> (lower(v) LIKE '%console.amazonaws.com%' ESCAPE '\\'))))), FALSE)), FALSE) AND COALESCE((NOT COALESCE(((get_json_object(doc, '$."errorCode"') IS NOT NULL)), FALSE)), FALSE)), FALSE))),
+j AS (SELECT *, row_number() OVER (PARTITION BY grp ORDER BY t, src, uid, ord) AS p FROM i WHERE t IS NOT NULL),
+g AS (SELECT grp, array_sort(collect_list(CAST(named_struct('p', p, 't', t, 'ref', ref, 'n', TRY_CAST(v AS DOUBLE), 'v', v, 'uid', uid, 'et', event_time, 'rq', request_id, 'pr', principal, 'ip', source_ip) AS STRUCT<p: BIGINT, t: BIGINT, ref: INT, n: DOUBLE, v: STRING, uid: STRING, et: STRING, rq: STRING, pr: STRING, ip: STRING>))) AS evs
+  FROM j GROUP BY grp),
+f AS (SELECT grp, evs, (aggregate(evs, CAST(named_struct('w', array(), 'm', CAST(array(NULL) AS ARRAY<BIGINT>), 'wend', NULL, 'k', 0, 'out', array()) AS STRUCT<w: ARRAY<STRUCT<p: BIGINT, t: BIGINT, ref: INT, n: DOUBLE, v: STRING, uid: STRING, et: STRING, rq: STRING, pr: STRING, ip: STRING>>, m: ARRAY<BIGINT>, wend: BIGINT, k: INT, out: ARRAY<STRUCT<k: INT, a: DOUBLE, lo: BIGINT, hi: BIGINT>>>), (s, y) ->
+  try_element_at(transform(array(concat(filter(s.w, e -> e.t >= y.t - 600000000), array(y))), w1 ->
+  try_element_at(transform(array(s.m), m1 ->
+  try_element_at(transform(array(size(w1)), a ->
+  CASE WHEN (TRUE AND CAST(a AS DOUBLE) >= CAST(50 AS DOUBLE)) THEN CAST(named_struct('w', array(), 'm', CAST(array(NULL) AS ARRAY<BIGINT>), 'wend', NULL, 'k', s.k + 1, 'out', concat(s.out, array(CAST(named_struct('k', s.k + 1, 'a', CAST(a AS DOUBLE), 'lo', try_element_at(w1, 1).p, 'hi', y.p) AS STRUCT<k: INT, a: DOUBLE, lo: BIGINT, hi: BIGINT>)))) AS STRUCT<w: ARRAY<STRUCT<p: BIGINT, t: BIGINT, ref: INT, n: DOUBLE, v: STRING, uid: STRING, et: STRING, rq: STRING, pr: STRING, ip: STRING>>, m: ARRAY<BIGINT>, wend: BIGINT, k: INT, out: ARRAY<STRUCT<k: INT, a: DOUBLE, lo: BIGINT, hi: BIGINT>>>)
+  ELSE CAST(named_struct('w', w1, 'm', m1, 'wend', NULL, 'k', s.k, 'out', s.out) AS STRUCT<w: ARRAY<STRUCT<p: BIGINT, t: BIGINT, ref: INT, n: DOUBLE, v: STRING, uid: STRING, et: STRING, rq: STRING, pr: STRING, ip: STRING>>, m: ARRAY<BIGINT>, wend: BIGINT, k: INT, out: ARRAY<STRUCT<k: INT, a: DOUBLE, lo: BIGINT, hi: BIGINT>>>) END), 1)), 1)), 1),
+  s -> s)).out AS out FROM g),
+o AS (SELECT grp, evs, explode(out) AS fo FROM f),
+h AS (SELECT grp, fk, fa, e.et AS et, e.uid AS uid, e.rq AS rq, e.pr AS pr, e.ip AS ip
+  FROM (SELECT grp, fo.k AS fk, fo.a AS fa, explode(slice(evs, fo.lo, fo.hi - fo.lo + 1)) AS e FROM o) AS h0)
+SELECT DISTINCT '7d0a5c1e-0000-4000-8000-0000000000a3' AS rule_id, 'Many invocations from one principal' AS rule_title, '' AS level, et AS event_time, uid,
+  rq AS request_id, pr AS principal, ip AS source_ip, grp AS group_key,
+  concat('firing ', CAST(fk AS STRING), ': event_count ', CAST(fa AS STRING)) AS detail
+FROM h;
 
 -- Reconciliation (analyzers/audit/reconcile.c): CloudTrail Bedrock runtime calls <-> invocation
 -- records, by request id, then weakly (principal, model, 5000000 us), windows per account/region.
@@ -112,8 +139,9 @@ FROM lt_rc
 WHERE side = 1;
 
 -- All result rows.
-SELECT * FROM lt_rule_1
-UNION ALL SELECT * FROM lt_rule_2
+SELECT * FROM lt_rule_2
+UNION ALL SELECT * FROM lt_rule_3
+UNION ALL SELECT * FROM lt_rule_4
 UNION ALL SELECT * FROM lt_reconcile_1
 UNION ALL SELECT * FROM lt_reconcile_2
 UNION ALL SELECT * FROM lt_reconcile_3

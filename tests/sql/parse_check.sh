@@ -1,7 +1,8 @@
 #!/bin/sh
 # parse_check.sh — every statement `llmtrail sql` writes for Athena, Trino and
 # Spark, over the shipped packs and tests/sql/rules, is parsed by a grammar of
-# that dialect: dt-sql-parser's ANTLR grammars from npm (TrinoSQL for Athena
+# that dialect (and over tests/sql/corr: correlations of every type and
+# window kind): dt-sql-parser's ANTLR grammars from npm (TrinoSQL for Athena
 # engine 3 and Trino, SparkSQL for Spark), pinned by parse/package-lock.json
 # and installed once per build tree into $LLMTRAIL_BUILDDIR/tests/sql-parse-node.
 # A script with a syntax error the parser must reject, first, shows the check
@@ -18,7 +19,7 @@ P="$S/tests/sql/parse"
 parse() { # N DIALECT FILE
 	DT_SQL_PARSER_DIR="$N" node --import "$P/register.mjs" "$P/parse.mjs" "$@"
 }
-echo "1..7"
+echo "1..10"
 fail=0
 printf 'CREATE OR REPLACE VIEW v AS\nSELECT a FROM t WHERE (a = 1;\n' >"$T/broken.sql"
 if parse 1 trino "$T/broken.sql" >"$T/neg.out" 2>&1; then
@@ -28,15 +29,15 @@ else
 	echo "ok 1 - a statement with an unclosed parenthesis is rejected ($(sed -n 2p "$T/neg.out" | cut -c1-80))"
 fi
 n=1
-for set in shipped rules; do
+for set in shipped rules corr; do
 	for d in athena trino spark; do
 		n=$((n + 1))
 		label="the shipped packs"
-		[ "$set" = shipped ] || label="tests/sql/rules"
+		[ "$set" = shipped ] || label="tests/sql/$set"
 		if [ "$set" = shipped ]; then
 			"$LLMTRAIL" sql --dialect "$d" -o "$T/$d.sql" 2>"$T/err"
 		else
-			"$LLMTRAIL" sql --dialect "$d" --no-default-rules -r "$S/tests/sql/rules" -o "$T/$d.sql" 2>"$T/err"
+			"$LLMTRAIL" sql --dialect "$d" --no-default-rules -r "$S/tests/sql/$set" -o "$T/$d.sql" 2>"$T/err"
 		fi
 		if [ $? -ne 0 ]; then
 			echo "not ok $n - llmtrail sql --dialect $d ($label) failed"
