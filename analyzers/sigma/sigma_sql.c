@@ -1933,28 +1933,166 @@ static const char reconcile_windows[] =
     "                   ELSE ' invocation-log records have no CloudTrail call' END) AS detail\n"
     "FROM x;\n";
 
-/* Athena / Trino: the CloudTrail table AWS documents (partition projection
- * over the standard layout) and the invocation-log table, each record kept
- * whole as `doc` (JSON text) so that every rule field is reachable. */
+/* Athena / Trino / Spark: the event tables over the standard S3 layout.
+ * Each log file is read as lines of text (one column holding the line:
+ * JSON text never holds the \001 field separator), so that every record is
+ * kept whole as `doc`, every rule field reachable: a CloudTrail file is one
+ * line {"Records":[...]}, unnested into its records; an invocation-log file
+ * is JSON Lines, one record a line (the large-body objects under data/ left
+ * out). The header columns and the derived prompt/system/response follow the
+ * DuckDB views (duckdb_views), that is ingest/bedrock.c for the non-streamed
+ * body shapes, written with each engine's JSON functions. The macros below
+ * spell, for JSON text or JSON j and a path p: the string at p as a one-item
+ * list (else empty), the list at p, and field q of each of its elements. */
+#define T_STR(j, p)                                                                                    \
+	"CASE WHEN json_format(json_extract(" j ", '" p "')) LIKE '\"%' THEN ARRAY[json_extract_scalar(" j \
+	", '" p "')] ELSE CAST(ARRAY[] AS ARRAY(VARCHAR)) END"
+#define T_ARR(j, p) "coalesce(TRY_CAST(json_extract(" j ", '" p "') AS ARRAY(JSON)), CAST(ARRAY[] AS ARRAY(JSON)))"
+#define T_EACH(j, p, x, q) "transform(" T_ARR(j, p) ", " x " -> json_extract_scalar(" x ", '" q "'))"
+#define T_NONE "CAST(ARRAY[] AS ARRAY(VARCHAR))"
+#define T_JOIN(l) "nullif(array_join(filter(flatten(ARRAY[" l "]), x -> x IS NOT NULL), chr(10)), '')"
+#define T_ROLE_SYS "lower(coalesce(json_extract_scalar(m, '$.role'), '')) IN ('system', 'developer')"
+
 static const char trino_tables[] =
-    "-- Tables (Athena DDL; for Trino use the Hive connector with the same columns).\n"
-    "-- Replace s3://BUCKET/AWSLogs/ACCOUNT with the export location.\n"
-    "-- CREATE EXTERNAL TABLE lt_cloudtrail_raw (doc string)\n"
-    "--   PARTITIONED BY (region string, day string)\n"
-    "--   ROW FORMAT SERDE 'org.openx.data.jsonserde.JsonSerDe'\n"
-    "--   LOCATION 's3://BUCKET/AWSLogs/ACCOUNT/CloudTrail/'\n"
-    "--   TBLPROPERTIES ('projection.enabled'='true', 'projection.day.type'='date',\n"
-    "--     'projection.day.format'='yyyy/MM/dd', 'projection.day.range'='2024/01/01,NOW',\n"
+    "-- Tables. Athena (engine 3): create the two tables of log files once, with partition\n"
+    "-- projection over the standard layout (replace BUCKET, ACCOUNT, the regions and the range;\n"
+    "-- Athena bills by bytes scanned: keep a time range in every query, see docs/scale-out.md):\n"
+    "--\n"
+    "-- CREATE EXTERNAL TABLE lt_cloudtrail_files (line string)\n"
+    "--   PARTITIONED BY (account string, region string, day string)\n"
+    "--   ROW FORMAT DELIMITED STORED AS TEXTFILE\n"
+    "--   LOCATION 's3://BUCKET/AWSLogs/'\n"
+    "--   TBLPROPERTIES ('projection.enabled'='true',\n"
+    "--     'projection.account.type'='enum', 'projection.account.values'='ACCOUNT',\n"
     "--     'projection.region.type'='enum', 'projection.region.values'='us-east-1,us-west-2',\n"
-    "--     'storage.location.template'='s3://BUCKET/AWSLogs/ACCOUNT/CloudTrail/${region}/${day}');\n"
-    "-- (see docs/scale-out.md for the invocation-log table and the lt_cloudtrail / lt_invocation views)\n"
-    "-- A field's values are read inline from doc with json_query in lax mode (Trino 419+,\n"
-    "-- Athena engine 3): no function needs defining.\n";
+    "--     'projection.day.type'='date', 'projection.day.format'='yyyy/MM/dd',\n"
+    "--     'projection.day.range'='2024/01/01,NOW', 'projection.day.interval'='1',\n"
+    "--     'projection.day.interval.unit'='DAYS',\n"
+    "--     'storage.location.template'='s3://BUCKET/AWSLogs/${account}/CloudTrail/${region}/${day}/');\n"
+    "-- CREATE EXTERNAL TABLE lt_invocation_files (line string)\n"
+    "--   PARTITIONED BY (account string, region string, hour string)\n"
+    "--   ROW FORMAT DELIMITED STORED AS TEXTFILE\n"
+    "--   LOCATION 's3://BUCKET/AWSLogs/'\n"
+    "--   TBLPROPERTIES ('projection.enabled'='true',\n"
+    "--     'projection.account.type'='enum', 'projection.account.values'='ACCOUNT',\n"
+    "--     'projection.region.type'='enum', 'projection.region.values'='us-east-1,us-west-2',\n"
+    "--     'projection.hour.type'='date', 'projection.hour.format'='yyyy/MM/dd/HH',\n"
+    "--     'projection.hour.range'='2024/01/01/00,NOW', 'projection.hour.interval'='1',\n"
+    "--     'projection.hour.interval.unit'='HOURS',\n"
+    "--     'storage.location.template'='s3://BUCKET/AWSLogs/${account}/BedrockModelInvocationLogs/${region}/${hour}/');\n"
+    "--\n"
+    "-- Trino (Hive connector with hive.recursive-directories=true; one table per account):\n"
+    "-- CREATE TABLE lt_cloudtrail_files (line varchar)\n"
+    "--   WITH (format = 'TEXTFILE', external_location = 's3://BUCKET/AWSLogs/ACCOUNT/CloudTrail/');\n"
+    "-- CREATE TABLE lt_invocation_files (line varchar)\n"
+    "--   WITH (format = 'TEXTFILE', external_location = 's3://BUCKET/AWSLogs/ACCOUNT/BedrockModelInvocationLogs/');\n"
+    "--\n"
+    "-- The views below read them: one row per record, the record as JSON text in doc. A field's\n"
+    "-- values are read inline from doc with json_query in lax mode (Trino 419+, Athena engine 3).\n"
+    "CREATE OR REPLACE VIEW lt_cloudtrail AS\n"
+    "SELECT doc, json_extract_scalar(doc, '$.eventID') AS uid,\n"
+    "  json_extract_scalar(doc, '$.eventTime') AS event_time,\n"
+    "  json_extract_scalar(doc, '$.requestID') AS request_id,\n"
+    "  json_extract_scalar(doc, '$.userIdentity.arn') AS principal,\n"
+    "  json_extract_scalar(doc, '$.sourceIPAddress') AS source_ip,\n"
+    "  CASE WHEN json_extract_scalar(doc, '$.additionalEventData.callWithBearerToken') = 'true'\n"
+    "       THEN 'bedrock-api-key' END AS credential\n"
+    "FROM (SELECT json_format(r) AS doc\n"
+    "      FROM lt_cloudtrail_files CROSS JOIN UNNEST(TRY_CAST(json_extract(line, '$.Records') AS ARRAY(JSON))) AS x(r)\n"
+    "      WHERE \"$path\" NOT LIKE '%/CloudTrail-Digest/%') AS c;\n"
+    "CREATE OR REPLACE VIEW lt_invocation AS\n"
+    "SELECT doc, json_extract_scalar(doc, '$.requestId') AS uid,\n"
+    "  json_extract_scalar(doc, '$.timestamp') AS event_time,\n"
+    "  json_extract_scalar(doc, '$.requestId') AS request_id,\n"
+    "  json_extract_scalar(doc, '$.identity.arn') AS principal,\n"
+    "  CAST(NULL AS VARCHAR) AS source_ip,\n"
+    "  " T_JOIN("\n    flatten(transform(" T_ARR("ib", "$.messages") ", m ->\n"
+                "      CASE WHEN " T_ROLE_SYS " THEN " T_NONE "\n"
+                "           ELSE flatten(ARRAY[" T_STR("m", "$.content") ",\n"
+                "             " T_EACH("m", "$.content", "b", "$.text") ",\n"
+                "             flatten(transform(" T_ARR("m", "$.content") ", b -> " T_EACH("b", "$.content", "c", "$.text") ")),\n"
+                "             flatten(transform(" T_ARR("m", "$.content") ", b -> " T_EACH("b", "$.toolResult.content", "c", "$.text") "))]) END)),\n"
+                "    " T_STR("ib", "$.message") ", " T_STR("ib", "$.prompt") ",\n"
+                "    " T_STR("ib", "$.inputText") ", " T_EACH("ib", "$.texts", "b", "$") ",\n"
+                "    " T_STR("ib", "$.textToImageParams.text") ", " T_EACH("ib", "$.text_prompts", "b", "$.text")) " AS prompt,\n"
+    "  " T_JOIN(T_STR("ib", "$.system") ", " T_EACH("ib", "$.system", "b", "$.text") ",\n"
+                "    flatten(transform(" T_ARR("ib", "$.messages") ", m ->\n"
+                "      CASE WHEN " T_ROLE_SYS "\n"
+                "           THEN flatten(ARRAY[" T_STR("m", "$.content") ", " T_EACH("m", "$.content", "b", "$.text") "])\n"
+                "           ELSE " T_NONE " END)),\n"
+                "    " T_STR("ib", "$.preamble")) " AS system,\n"
+    "  " T_JOIN(T_EACH("ob", "$.content", "b", "$.text") ",\n"
+                "    " T_EACH("ob", "$.output.message.content", "b", "$.text") ",\n"
+                "    " T_STR("ob", "$.completion") ", " T_STR("ob", "$.generation") ", " T_STR("ob", "$.text") ",\n"
+                "    " T_EACH("ob", "$.results", "b", "$.outputText") ", " T_EACH("ob", "$.outputs", "b", "$.text") ",\n"
+                "    " T_EACH("ob", "$.generations", "b", "$.text") ", " T_EACH("ob", "$.completions", "b", "$.data.text") ",\n"
+                "    " T_EACH("ob", "$.choices", "b", "$.message.content") ", " T_EACH("ob", "$.choices", "b", "$.text")) " AS response\n"
+    "FROM (SELECT line AS doc, json_extract(line, '$.input.inputBodyJson') AS ib,\n"
+    "             json_extract(line, '$.output.outputBodyJson') AS ob\n"
+    "      FROM lt_invocation_files WHERE \"$path\" NOT LIKE '%/data/%') AS i;\n";
+
+/* Spark SQL: the same, with get_json_object (a string comes back without its
+ * quotes, an object or array as its JSON text: a string value that itself
+ * starts with [ or { is taken for one) and from_json(..., 'ARRAY<STRING>')
+ * (the elements as text). */
+#define S_GET(j, p) "get_json_object(" j ", '" p "')"
+#define S_STR(j, p)                                                                                      \
+	"CASE WHEN " S_GET(j, p) " IS NOT NULL AND NOT " S_GET(j, p) " RLIKE '^\\\\s*[\\\\[{]' THEN array(" \
+	S_GET(j, p) ") ELSE CAST(array() AS ARRAY<STRING>) END"
+#define S_ARR(j, p) "coalesce(from_json(" S_GET(j, p) ", 'ARRAY<STRING>'), CAST(array() AS ARRAY<STRING>))"
+#define S_EACH(j, p, x, q) "transform(" S_ARR(j, p) ", " x " -> get_json_object(" x ", '" q "'))"
+#define S_NONE "CAST(array() AS ARRAY<STRING>)"
+#define S_JOIN(l) "nullif(array_join(filter(flatten(array(" l ")), x -> x IS NOT NULL), chr(10)), '')"
+#define S_ROLE_SYS "lower(coalesce(get_json_object(m, '$.role'), '')) IN ('system', 'developer')"
 
 static const char spark_tables[] =
-    "-- Tables: lt_cloudtrail and lt_invocation with columns doc (JSON string), uid, event_time,\n"
-    "-- request_id, principal, source_ip (+ prompt, system, response for invocations); see\n"
-    "-- docs/scale-out.md. lt_vals(doc, path) is a SQL UDF returning array<string>.\n";
+    "-- Tables: the log files as lines of text (replace BUCKET and ACCOUNT; one table per account,\n"
+    "-- or widen the path). lt_vals(doc, path) is a function you register (docs/scale-out.md):\n"
+    "-- the field's scalar values as array<string>, every key read as a member or an array of them.\n"
+    "CREATE TABLE IF NOT EXISTS lt_cloudtrail_files USING text\n"
+    "  OPTIONS (path 's3://BUCKET/AWSLogs/ACCOUNT/CloudTrail/', recursiveFileLookup 'true');\n"
+    "CREATE TABLE IF NOT EXISTS lt_invocation_files USING text\n"
+    "  OPTIONS (path 's3://BUCKET/AWSLogs/ACCOUNT/BedrockModelInvocationLogs/', recursiveFileLookup 'true');\n"
+    "CREATE OR REPLACE TEMPORARY VIEW lt_cloudtrail AS\n"
+    "SELECT doc, get_json_object(doc, '$.eventID') AS uid,\n"
+    "  get_json_object(doc, '$.eventTime') AS event_time,\n"
+    "  get_json_object(doc, '$.requestID') AS request_id,\n"
+    "  get_json_object(doc, '$.userIdentity.arn') AS principal,\n"
+    "  get_json_object(doc, '$.sourceIPAddress') AS source_ip,\n"
+    "  CASE WHEN get_json_object(doc, '$.additionalEventData.callWithBearerToken') = 'true'\n"
+    "       THEN 'bedrock-api-key' END AS credential\n"
+    "FROM (SELECT explode(from_json(get_json_object(value, '$.Records'), 'ARRAY<STRING>')) AS doc\n"
+    "      FROM lt_cloudtrail_files WHERE input_file_name() NOT LIKE '%/CloudTrail-Digest/%') AS c;\n"
+    "CREATE OR REPLACE TEMPORARY VIEW lt_invocation AS\n"
+    "SELECT doc, get_json_object(doc, '$.requestId') AS uid,\n"
+    "  get_json_object(doc, '$.timestamp') AS event_time,\n"
+    "  get_json_object(doc, '$.requestId') AS request_id,\n"
+    "  get_json_object(doc, '$.identity.arn') AS principal,\n"
+    "  CAST(NULL AS STRING) AS source_ip,\n"
+    "  " S_JOIN("\n    flatten(transform(" S_ARR("ib", "$.messages") ", m ->\n"
+                "      CASE WHEN " S_ROLE_SYS " THEN " S_NONE "\n"
+                "           ELSE flatten(array(" S_STR("m", "$.content") ",\n"
+                "             " S_EACH("m", "$.content", "b", "$.text") ",\n"
+                "             flatten(transform(" S_ARR("m", "$.content") ", b -> " S_EACH("b", "$.content", "c", "$.text") ")),\n"
+                "             flatten(transform(" S_ARR("m", "$.content") ", b -> " S_EACH("b", "$.toolResult.content", "c", "$.text") ")))) END)),\n"
+                "    " S_STR("ib", "$.message") ", " S_STR("ib", "$.prompt") ",\n"
+                "    " S_STR("ib", "$.inputText") ", " S_ARR("ib", "$.texts") ",\n"
+                "    " S_STR("ib", "$.textToImageParams.text") ", " S_EACH("ib", "$.text_prompts", "b", "$.text")) " AS prompt,\n"
+    "  " S_JOIN(S_STR("ib", "$.system") ", " S_EACH("ib", "$.system", "b", "$.text") ",\n"
+                "    flatten(transform(" S_ARR("ib", "$.messages") ", m ->\n"
+                "      CASE WHEN " S_ROLE_SYS "\n"
+                "           THEN flatten(array(" S_STR("m", "$.content") ", " S_EACH("m", "$.content", "b", "$.text") "))\n"
+                "           ELSE " S_NONE " END)),\n"
+                "    " S_STR("ib", "$.preamble")) " AS system,\n"
+    "  " S_JOIN(S_EACH("ob", "$.content", "b", "$.text") ",\n"
+                "    " S_EACH("ob", "$.output.message.content", "b", "$.text") ",\n"
+                "    " S_STR("ob", "$.completion") ", " S_STR("ob", "$.generation") ", " S_STR("ob", "$.text") ",\n"
+                "    " S_EACH("ob", "$.results", "b", "$.outputText") ", " S_EACH("ob", "$.outputs", "b", "$.text") ",\n"
+                "    " S_EACH("ob", "$.generations", "b", "$.text") ", " S_EACH("ob", "$.completions", "b", "$.data.text") ",\n"
+                "    " S_EACH("ob", "$.choices", "b", "$.message.content") ", " S_EACH("ob", "$.choices", "b", "$.text")) " AS response\n"
+    "FROM (SELECT value AS doc, get_json_object(value, '$.input.inputBodyJson') AS ib,\n"
+    "             get_json_object(value, '$.output.outputBodyJson') AS ob\n"
+    "      FROM lt_invocation_files WHERE input_file_name() NOT LIKE '%/data/%') AS i;\n";
 
 static lt_status write_header(const sigma_sql *q, buf *out)
 {

@@ -7,9 +7,54 @@
 --
 -- Not expressible (rule: reason):
 --   7d0a5c1e-0000-4000-8000-0000000000b2: re uses (?!, which the spark regex engine does not read as PCRE2 does
--- Tables: lt_cloudtrail and lt_invocation with columns doc (JSON string), uid, event_time,
--- request_id, principal, source_ip (+ prompt, system, response for invocations); see
--- docs/scale-out.md. lt_vals(doc, path) is a SQL UDF returning array<string>.
+-- Tables: the log files as lines of text (replace BUCKET and ACCOUNT; one table per account,
+-- or widen the path). lt_vals(doc, path) is a function you register (docs/scale-out.md):
+-- the field's scalar values as array<string>, every key read as a member or an array of them.
+CREATE TABLE IF NOT EXISTS lt_cloudtrail_files USING text
+  OPTIONS (path 's3://BUCKET/AWSLogs/ACCOUNT/CloudTrail/', recursiveFileLookup 'true');
+CREATE TABLE IF NOT EXISTS lt_invocation_files USING text
+  OPTIONS (path 's3://BUCKET/AWSLogs/ACCOUNT/BedrockModelInvocationLogs/', recursiveFileLookup 'true');
+CREATE OR REPLACE TEMPORARY VIEW lt_cloudtrail AS
+SELECT doc, get_json_object(doc, '$.eventID') AS uid,
+  get_json_object(doc, '$.eventTime') AS event_time,
+  get_json_object(doc, '$.requestID') AS request_id,
+  get_json_object(doc, '$.userIdentity.arn') AS principal,
+  get_json_object(doc, '$.sourceIPAddress') AS source_ip,
+  CASE WHEN get_json_object(doc, '$.additionalEventData.callWithBearerToken') = 'true'
+       THEN 'bedrock-api-key' END AS credential
+FROM (SELECT explode(from_json(get_json_object(value, '$.Records'), 'ARRAY<STRING>')) AS doc
+      FROM lt_cloudtrail_files WHERE input_file_name() NOT LIKE '%/CloudTrail-Digest/%') AS c;
+CREATE OR REPLACE TEMPORARY VIEW lt_invocation AS
+SELECT doc, get_json_object(doc, '$.requestId') AS uid,
+  get_json_object(doc, '$.timestamp') AS event_time,
+  get_json_object(doc, '$.requestId') AS request_id,
+  get_json_object(doc, '$.identity.arn') AS principal,
+  CAST(NULL AS STRING) AS source_ip,
+  nullif(array_join(filter(flatten(array(
+    flatten(transform(coalesce(from_json(get_json_object(ib, '$.messages'), 'ARRAY<STRING>'), CAST(array() AS ARRAY<STRING>)), m ->
+      CASE WHEN lower(coalesce(get_json_object(m, '$.role'), '')) IN ('system', 'developer') THEN CAST(array() AS ARRAY<STRING>)
+           ELSE flatten(array(CASE WHEN get_json_object(m, '$.content') IS NOT NULL AND NOT get_json_object(m, '$.content') RLIKE '^\\s*[\\[{]' THEN array(get_json_object(m, '$.content')) ELSE CAST(array() AS ARRAY<STRING>) END,
+             transform(coalesce(from_json(get_json_object(m, '$.content'), 'ARRAY<STRING>'), CAST(array() AS ARRAY<STRING>)), b -> get_json_object(b, '$.text')),
+             flatten(transform(coalesce(from_json(get_json_object(m, '$.content'), 'ARRAY<STRING>'), CAST(array() AS ARRAY<STRING>)), b -> transform(coalesce(from_json(get_json_object(b, '$.content'), 'ARRAY<STRING>'), CAST(array() AS ARRAY<STRING>)), c -> get_json_object(c, '$.text')))),
+             flatten(transform(coalesce(from_json(get_json_object(m, '$.content'), 'ARRAY<STRING>'), CAST(array() AS ARRAY<STRING>)), b -> transform(coalesce(from_json(get_json_object(b, '$.toolResult.content'), 'ARRAY<STRING>'), CAST(array() AS ARRAY<STRING>)), c -> get_json_object(c, '$.text')))))) END)),
+    CASE WHEN get_json_object(ib, '$.message') IS NOT NULL AND NOT get_json_object(ib, '$.message') RLIKE '^\\s*[\\[{]' THEN array(get_json_object(ib, '$.message')) ELSE CAST(array() AS ARRAY<STRING>) END, CASE WHEN get_json_object(ib, '$.prompt') IS NOT NULL AND NOT get_json_object(ib, '$.prompt') RLIKE '^\\s*[\\[{]' THEN array(get_json_object(ib, '$.prompt')) ELSE CAST(array() AS ARRAY<STRING>) END,
+    CASE WHEN get_json_object(ib, '$.inputText') IS NOT NULL AND NOT get_json_object(ib, '$.inputText') RLIKE '^\\s*[\\[{]' THEN array(get_json_object(ib, '$.inputText')) ELSE CAST(array() AS ARRAY<STRING>) END, coalesce(from_json(get_json_object(ib, '$.texts'), 'ARRAY<STRING>'), CAST(array() AS ARRAY<STRING>)),
+    CASE WHEN get_json_object(ib, '$.textToImageParams.text') IS NOT NULL AND NOT get_json_object(ib, '$.textToImageParams.text') RLIKE '^\\s*[\\[{]' THEN array(get_json_object(ib, '$.textToImageParams.text')) ELSE CAST(array() AS ARRAY<STRING>) END, transform(coalesce(from_json(get_json_object(ib, '$.text_prompts'), 'ARRAY<STRING>'), CAST(array() AS ARRAY<STRING>)), b -> get_json_object(b, '$.text')))), x -> x IS NOT NULL), chr(10)), '') AS prompt,
+  nullif(array_join(filter(flatten(array(CASE WHEN get_json_object(ib, '$.system') IS NOT NULL AND NOT get_json_object(ib, '$.system') RLIKE '^\\s*[\\[{]' THEN array(get_json_object(ib, '$.system')) ELSE CAST(array() AS ARRAY<STRING>) END, transform(coalesce(from_json(get_json_object(ib, '$.system'), 'ARRAY<STRING>'), CAST(array() AS ARRAY<STRING>)), b -> get_json_object(b, '$.text')),
+    flatten(transform(coalesce(from_json(get_json_object(ib, '$.messages'), 'ARRAY<STRING>'), CAST(array() AS ARRAY<STRING>)), m ->
+      CASE WHEN lower(coalesce(get_json_object(m, '$.role'), '')) IN ('system', 'developer')
+           THEN flatten(array(CASE WHEN get_json_object(m, '$.content') IS NOT NULL AND NOT get_json_object(m, '$.content') RLIKE '^\\s*[\\[{]' THEN array(get_json_object(m, '$.content')) ELSE CAST(array() AS ARRAY<STRING>) END, transform(coalesce(from_json(get_json_object(m, '$.content'), 'ARRAY<STRING>'), CAST(array() AS ARRAY<STRING>)), b -> get_json_object(b, '$.text'))))
+           ELSE CAST(array() AS ARRAY<STRING>) END)),
+    CASE WHEN get_json_object(ib, '$.preamble') IS NOT NULL AND NOT get_json_object(ib, '$.preamble') RLIKE '^\\s*[\\[{]' THEN array(get_json_object(ib, '$.preamble')) ELSE CAST(array() AS ARRAY<STRING>) END)), x -> x IS NOT NULL), chr(10)), '') AS system,
+  nullif(array_join(filter(flatten(array(transform(coalesce(from_json(get_json_object(ob, '$.content'), 'ARRAY<STRING>'), CAST(array() AS ARRAY<STRING>)), b -> get_json_object(b, '$.text')),
+    transform(coalesce(from_json(get_json_object(ob, '$.output.message.content'), 'ARRAY<STRING>'), CAST(array() AS ARRAY<STRING>)), b -> get_json_object(b, '$.text')),
+    CASE WHEN get_json_object(ob, '$.completion') IS NOT NULL AND NOT get_json_object(ob, '$.completion') RLIKE '^\\s*[\\[{]' THEN array(get_json_object(ob, '$.completion')) ELSE CAST(array() AS ARRAY<STRING>) END, CASE WHEN get_json_object(ob, '$.generation') IS NOT NULL AND NOT get_json_object(ob, '$.generation') RLIKE '^\\s*[\\[{]' THEN array(get_json_object(ob, '$.generation')) ELSE CAST(array() AS ARRAY<STRING>) END, CASE WHEN get_json_object(ob, '$.text') IS NOT NULL AND NOT get_json_object(ob, '$.text') RLIKE '^\\s*[\\[{]' THEN array(get_json_object(ob, '$.text')) ELSE CAST(array() AS ARRAY<STRING>) END,
+    transform(coalesce(from_json(get_json_object(ob, '$.results'), 'ARRAY<STRING>'), CAST(array() AS ARRAY<STRING>)), b -> get_json_object(b, '$.outputText')), transform(coalesce(from_json(get_json_object(ob, '$.outputs'), 'ARRAY<STRING>'), CAST(array() AS ARRAY<STRING>)), b -> get_json_object(b, '$.text')),
+    transform(coalesce(from_json(get_json_object(ob, '$.generations'), 'ARRAY<STRING>'), CAST(array() AS ARRAY<STRING>)), b -> get_json_object(b, '$.text')), transform(coalesce(from_json(get_json_object(ob, '$.completions'), 'ARRAY<STRING>'), CAST(array() AS ARRAY<STRING>)), b -> get_json_object(b, '$.data.text')),
+    transform(coalesce(from_json(get_json_object(ob, '$.choices'), 'ARRAY<STRING>'), CAST(array() AS ARRAY<STRING>)), b -> get_json_object(b, '$.message.content')), transform(coalesce(from_json(get_json_object(ob, '$.choices'), 'ARRAY<STRING>'), CAST(array() AS ARRAY<STRING>)), b -> get_json_object(b, '$.text')))), x -> x IS NOT NULL), chr(10)), '') AS response
+FROM (SELECT value AS doc, get_json_object(value, '$.input.inputBodyJson') AS ib,
+             get_json_object(value, '$.output.outputBodyJson') AS ob
+      FROM lt_invocation_files WHERE input_file_name() NOT LIKE '%/data/%') AS i;
 
 -- 2
 CREATE OR REPLACE VIEW lt_rule_2 AS

@@ -7,19 +7,83 @@
 --
 -- Not expressible (rule: reason):
 --   7d0a5c1e-0000-4000-8000-0000000000b2: re uses (?!, which the trino regex engine does not read as PCRE2 does
--- Tables (Athena DDL; for Trino use the Hive connector with the same columns).
--- Replace s3://BUCKET/AWSLogs/ACCOUNT with the export location.
--- CREATE EXTERNAL TABLE lt_cloudtrail_raw (doc string)
---   PARTITIONED BY (region string, day string)
---   ROW FORMAT SERDE 'org.openx.data.jsonserde.JsonSerDe'
---   LOCATION 's3://BUCKET/AWSLogs/ACCOUNT/CloudTrail/'
---   TBLPROPERTIES ('projection.enabled'='true', 'projection.day.type'='date',
---     'projection.day.format'='yyyy/MM/dd', 'projection.day.range'='2024/01/01,NOW',
+-- Tables. Athena (engine 3): create the two tables of log files once, with partition
+-- projection over the standard layout (replace BUCKET, ACCOUNT, the regions and the range;
+-- Athena bills by bytes scanned: keep a time range in every query, see docs/scale-out.md):
+--
+-- CREATE EXTERNAL TABLE lt_cloudtrail_files (line string)
+--   PARTITIONED BY (account string, region string, day string)
+--   ROW FORMAT DELIMITED STORED AS TEXTFILE
+--   LOCATION 's3://BUCKET/AWSLogs/'
+--   TBLPROPERTIES ('projection.enabled'='true',
+--     'projection.account.type'='enum', 'projection.account.values'='ACCOUNT',
 --     'projection.region.type'='enum', 'projection.region.values'='us-east-1,us-west-2',
---     'storage.location.template'='s3://BUCKET/AWSLogs/ACCOUNT/CloudTrail/${region}/${day}');
--- (see docs/scale-out.md for the invocation-log table and the lt_cloudtrail / lt_invocation views)
--- A field's values are read inline from doc with json_query in lax mode (Trino 419+,
--- Athena engine 3): no function needs defining.
+--     'projection.day.type'='date', 'projection.day.format'='yyyy/MM/dd',
+--     'projection.day.range'='2024/01/01,NOW', 'projection.day.interval'='1',
+--     'projection.day.interval.unit'='DAYS',
+--     'storage.location.template'='s3://BUCKET/AWSLogs/${account}/CloudTrail/${region}/${day}/');
+-- CREATE EXTERNAL TABLE lt_invocation_files (line string)
+--   PARTITIONED BY (account string, region string, hour string)
+--   ROW FORMAT DELIMITED STORED AS TEXTFILE
+--   LOCATION 's3://BUCKET/AWSLogs/'
+--   TBLPROPERTIES ('projection.enabled'='true',
+--     'projection.account.type'='enum', 'projection.account.values'='ACCOUNT',
+--     'projection.region.type'='enum', 'projection.region.values'='us-east-1,us-west-2',
+--     'projection.hour.type'='date', 'projection.hour.format'='yyyy/MM/dd/HH',
+--     'projection.hour.range'='2024/01/01/00,NOW', 'projection.hour.interval'='1',
+--     'projection.hour.interval.unit'='HOURS',
+--     'storage.location.template'='s3://BUCKET/AWSLogs/${account}/BedrockModelInvocationLogs/${region}/${hour}/');
+--
+-- Trino (Hive connector with hive.recursive-directories=true; one table per account):
+-- CREATE TABLE lt_cloudtrail_files (line varchar)
+--   WITH (format = 'TEXTFILE', external_location = 's3://BUCKET/AWSLogs/ACCOUNT/CloudTrail/');
+-- CREATE TABLE lt_invocation_files (line varchar)
+--   WITH (format = 'TEXTFILE', external_location = 's3://BUCKET/AWSLogs/ACCOUNT/BedrockModelInvocationLogs/');
+--
+-- The views below read them: one row per record, the record as JSON text in doc. A field's
+-- values are read inline from doc with json_query in lax mode (Trino 419+, Athena engine 3).
+CREATE OR REPLACE VIEW lt_cloudtrail AS
+SELECT doc, json_extract_scalar(doc, '$.eventID') AS uid,
+  json_extract_scalar(doc, '$.eventTime') AS event_time,
+  json_extract_scalar(doc, '$.requestID') AS request_id,
+  json_extract_scalar(doc, '$.userIdentity.arn') AS principal,
+  json_extract_scalar(doc, '$.sourceIPAddress') AS source_ip,
+  CASE WHEN json_extract_scalar(doc, '$.additionalEventData.callWithBearerToken') = 'true'
+       THEN 'bedrock-api-key' END AS credential
+FROM (SELECT json_format(r) AS doc
+      FROM lt_cloudtrail_files CROSS JOIN UNNEST(TRY_CAST(json_extract(line, '$.Records') AS ARRAY(JSON))) AS x(r)
+      WHERE "$path" NOT LIKE '%/CloudTrail-Digest/%') AS c;
+CREATE OR REPLACE VIEW lt_invocation AS
+SELECT doc, json_extract_scalar(doc, '$.requestId') AS uid,
+  json_extract_scalar(doc, '$.timestamp') AS event_time,
+  json_extract_scalar(doc, '$.requestId') AS request_id,
+  json_extract_scalar(doc, '$.identity.arn') AS principal,
+  CAST(NULL AS VARCHAR) AS source_ip,
+  nullif(array_join(filter(flatten(ARRAY[
+    flatten(transform(coalesce(TRY_CAST(json_extract(ib, '$.messages') AS ARRAY(JSON)), CAST(ARRAY[] AS ARRAY(JSON))), m ->
+      CASE WHEN lower(coalesce(json_extract_scalar(m, '$.role'), '')) IN ('system', 'developer') THEN CAST(ARRAY[] AS ARRAY(VARCHAR))
+           ELSE flatten(ARRAY[CASE WHEN json_format(json_extract(m, '$.content')) LIKE '"%' THEN ARRAY[json_extract_scalar(m, '$.content')] ELSE CAST(ARRAY[] AS ARRAY(VARCHAR)) END,
+             transform(coalesce(TRY_CAST(json_extract(m, '$.content') AS ARRAY(JSON)), CAST(ARRAY[] AS ARRAY(JSON))), b -> json_extract_scalar(b, '$.text')),
+             flatten(transform(coalesce(TRY_CAST(json_extract(m, '$.content') AS ARRAY(JSON)), CAST(ARRAY[] AS ARRAY(JSON))), b -> transform(coalesce(TRY_CAST(json_extract(b, '$.content') AS ARRAY(JSON)), CAST(ARRAY[] AS ARRAY(JSON))), c -> json_extract_scalar(c, '$.text')))),
+             flatten(transform(coalesce(TRY_CAST(json_extract(m, '$.content') AS ARRAY(JSON)), CAST(ARRAY[] AS ARRAY(JSON))), b -> transform(coalesce(TRY_CAST(json_extract(b, '$.toolResult.content') AS ARRAY(JSON)), CAST(ARRAY[] AS ARRAY(JSON))), c -> json_extract_scalar(c, '$.text'))))]) END)),
+    CASE WHEN json_format(json_extract(ib, '$.message')) LIKE '"%' THEN ARRAY[json_extract_scalar(ib, '$.message')] ELSE CAST(ARRAY[] AS ARRAY(VARCHAR)) END, CASE WHEN json_format(json_extract(ib, '$.prompt')) LIKE '"%' THEN ARRAY[json_extract_scalar(ib, '$.prompt')] ELSE CAST(ARRAY[] AS ARRAY(VARCHAR)) END,
+    CASE WHEN json_format(json_extract(ib, '$.inputText')) LIKE '"%' THEN ARRAY[json_extract_scalar(ib, '$.inputText')] ELSE CAST(ARRAY[] AS ARRAY(VARCHAR)) END, transform(coalesce(TRY_CAST(json_extract(ib, '$.texts') AS ARRAY(JSON)), CAST(ARRAY[] AS ARRAY(JSON))), b -> json_extract_scalar(b, '$')),
+    CASE WHEN json_format(json_extract(ib, '$.textToImageParams.text')) LIKE '"%' THEN ARRAY[json_extract_scalar(ib, '$.textToImageParams.text')] ELSE CAST(ARRAY[] AS ARRAY(VARCHAR)) END, transform(coalesce(TRY_CAST(json_extract(ib, '$.text_prompts') AS ARRAY(JSON)), CAST(ARRAY[] AS ARRAY(JSON))), b -> json_extract_scalar(b, '$.text'))]), x -> x IS NOT NULL), chr(10)), '') AS prompt,
+  nullif(array_join(filter(flatten(ARRAY[CASE WHEN json_format(json_extract(ib, '$.system')) LIKE '"%' THEN ARRAY[json_extract_scalar(ib, '$.system')] ELSE CAST(ARRAY[] AS ARRAY(VARCHAR)) END, transform(coalesce(TRY_CAST(json_extract(ib, '$.system') AS ARRAY(JSON)), CAST(ARRAY[] AS ARRAY(JSON))), b -> json_extract_scalar(b, '$.text')),
+    flatten(transform(coalesce(TRY_CAST(json_extract(ib, '$.messages') AS ARRAY(JSON)), CAST(ARRAY[] AS ARRAY(JSON))), m ->
+      CASE WHEN lower(coalesce(json_extract_scalar(m, '$.role'), '')) IN ('system', 'developer')
+           THEN flatten(ARRAY[CASE WHEN json_format(json_extract(m, '$.content')) LIKE '"%' THEN ARRAY[json_extract_scalar(m, '$.content')] ELSE CAST(ARRAY[] AS ARRAY(VARCHAR)) END, transform(coalesce(TRY_CAST(json_extract(m, '$.content') AS ARRAY(JSON)), CAST(ARRAY[] AS ARRAY(JSON))), b -> json_extract_scalar(b, '$.text'))])
+           ELSE CAST(ARRAY[] AS ARRAY(VARCHAR)) END)),
+    CASE WHEN json_format(json_extract(ib, '$.preamble')) LIKE '"%' THEN ARRAY[json_extract_scalar(ib, '$.preamble')] ELSE CAST(ARRAY[] AS ARRAY(VARCHAR)) END]), x -> x IS NOT NULL), chr(10)), '') AS system,
+  nullif(array_join(filter(flatten(ARRAY[transform(coalesce(TRY_CAST(json_extract(ob, '$.content') AS ARRAY(JSON)), CAST(ARRAY[] AS ARRAY(JSON))), b -> json_extract_scalar(b, '$.text')),
+    transform(coalesce(TRY_CAST(json_extract(ob, '$.output.message.content') AS ARRAY(JSON)), CAST(ARRAY[] AS ARRAY(JSON))), b -> json_extract_scalar(b, '$.text')),
+    CASE WHEN json_format(json_extract(ob, '$.completion')) LIKE '"%' THEN ARRAY[json_extract_scalar(ob, '$.completion')] ELSE CAST(ARRAY[] AS ARRAY(VARCHAR)) END, CASE WHEN json_format(json_extract(ob, '$.generation')) LIKE '"%' THEN ARRAY[json_extract_scalar(ob, '$.generation')] ELSE CAST(ARRAY[] AS ARRAY(VARCHAR)) END, CASE WHEN json_format(json_extract(ob, '$.text')) LIKE '"%' THEN ARRAY[json_extract_scalar(ob, '$.text')] ELSE CAST(ARRAY[] AS ARRAY(VARCHAR)) END,
+    transform(coalesce(TRY_CAST(json_extract(ob, '$.results') AS ARRAY(JSON)), CAST(ARRAY[] AS ARRAY(JSON))), b -> json_extract_scalar(b, '$.outputText')), transform(coalesce(TRY_CAST(json_extract(ob, '$.outputs') AS ARRAY(JSON)), CAST(ARRAY[] AS ARRAY(JSON))), b -> json_extract_scalar(b, '$.text')),
+    transform(coalesce(TRY_CAST(json_extract(ob, '$.generations') AS ARRAY(JSON)), CAST(ARRAY[] AS ARRAY(JSON))), b -> json_extract_scalar(b, '$.text')), transform(coalesce(TRY_CAST(json_extract(ob, '$.completions') AS ARRAY(JSON)), CAST(ARRAY[] AS ARRAY(JSON))), b -> json_extract_scalar(b, '$.data.text')),
+    transform(coalesce(TRY_CAST(json_extract(ob, '$.choices') AS ARRAY(JSON)), CAST(ARRAY[] AS ARRAY(JSON))), b -> json_extract_scalar(b, '$.message.content')), transform(coalesce(TRY_CAST(json_extract(ob, '$.choices') AS ARRAY(JSON)), CAST(ARRAY[] AS ARRAY(JSON))), b -> json_extract_scalar(b, '$.text'))]), x -> x IS NOT NULL), chr(10)), '') AS response
+FROM (SELECT line AS doc, json_extract(line, '$.input.inputBodyJson') AS ib,
+             json_extract(line, '$.output.outputBodyJson') AS ob
+      FROM lt_invocation_files WHERE "$path" NOT LIKE '%/data/%') AS i;
 
 -- 2
 CREATE OR REPLACE VIEW lt_rule_2 AS

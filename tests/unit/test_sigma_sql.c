@@ -351,6 +351,34 @@ static void sigma_sql__first_seen__first_row_per_group_and_value_after_baseline(
 	free(s);
 }
 
+/* Athena/Trino and Spark: the tables of log files over the S3 layout and the
+ * views that split CloudTrail files into records and derive prompt, system
+ * and response from invocation bodies, as the DuckDB views do. */
+static void sigma_sql__tables__log_file_views_per_dialect(void **state)
+{
+	(void)state;
+	size_t ns;
+	const char *rule = CT_HEAD "detection:\n  sel:\n    eventName: X\n  condition: sel\n";
+	char *s = script(rule, SIGMA_SQL_ATHENA, &ns, NULL, 0);
+	contains(s, "'storage.location.template'='s3://BUCKET/AWSLogs/${account}/BedrockModelInvocationLogs/${region}/${hour}/'");
+	contains(s, "'projection.hour.format'='yyyy/MM/dd/HH'");
+	contains(s, "CROSS JOIN UNNEST(TRY_CAST(json_extract(line, '$.Records') AS ARRAY(JSON))) AS x(r)");
+	contains(s, "WHERE \"$path\" NOT LIKE '%/data/%') AS i;");
+	contains(s, "flatten(transform(coalesce(TRY_CAST(json_extract(ib, '$.messages') AS ARRAY(JSON)), "
+	            "CAST(ARRAY[] AS ARRAY(JSON))), m ->");
+	contains(s, "CASE WHEN json_format(json_extract(ib, '$.system')) LIKE '\"%' THEN "
+	            "ARRAY[json_extract_scalar(ib, '$.system')] ELSE CAST(ARRAY[] AS ARRAY(VARCHAR)) END");
+	contains(s, "chr(10)), '') AS response\n");
+	free(s);
+	s = script(rule, SIGMA_SQL_SPARK, &ns, NULL, 0);
+	contains(s, "CREATE TABLE IF NOT EXISTS lt_invocation_files USING text\n");
+	contains(s, "explode(from_json(get_json_object(value, '$.Records'), 'ARRAY<STRING>')) AS doc");
+	contains(s, "transform(coalesce(from_json(get_json_object(ob, '$.choices'), 'ARRAY<STRING>'), "
+	            "CAST(array() AS ARRAY<STRING>)), b -> get_json_object(b, '$.message.content'))");
+	contains(s, "input_file_name() NOT LIKE '%/data/%') AS i;");
+	free(s);
+}
+
 static void sigma_sql__dialect_names__parse_round_trip(void **state)
 {
 	(void)state;
@@ -378,6 +406,7 @@ int main(void)
 	    cmocka_unit_test(sigma_sql__fold_table__same_operations_in_every_dialect),
 	    cmocka_unit_test(sigma_sql__correlation__unexpressible_base_skipped),
 	    cmocka_unit_test(sigma_sql__first_seen__first_row_per_group_and_value_after_baseline),
+	    cmocka_unit_test(sigma_sql__tables__log_file_views_per_dialect),
 	    cmocka_unit_test(sigma_sql__dialect_names__parse_round_trip),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
