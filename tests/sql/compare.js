@@ -56,17 +56,6 @@ function parseCsv(text) {
 
 const readByViews = m => /\/(CloudTrail|BedrockModelInvocationLogs)\//.test('/' + m) && !/\/data\//.test(m);
 
-// The native reconciliation names a window of unlogged calls by its cause:
-// after a logging deletion, or before logging was ever on in that
-// account/region (both low), else a logging gap (high). The SQL does not
-// attribute causes yet (docs/scale-out.md): it reports every such window as
-// the gap, so the native causes are compared as the gap they refine. The
-// events must still be the same ones.
-const NATIVE_AS = new Map([
-  ['llmtrail-reconcile-calls-while-logging-deleted', 'llmtrail-reconcile-invocation-logging-gap'],
-  ['llmtrail-reconcile-calls-before-logging-seen', 'llmtrail-reconcile-invocation-logging-gap'],
-]);
-
 function nativePairs(csvPath, compiled) {
   const rows = parseCsv(fs.readFileSync(csvPath, 'utf8'));
   const head = rows.shift();
@@ -75,8 +64,7 @@ function nativePairs(csvPath, compiled) {
   const pairs = new Map();
   for (const r of rows) {
     if (r.length < head.length || !readByViews(r[cm]) || r[cr] === '') continue;
-    for (const native of r[cr].split(';')) {
-      const id = NATIVE_AS.get(native) || native;
+    for (const id of r[cr].split(';')) {
       if (compiled.has(id)) {
         if (!pairs.has(id)) pairs.set(id, new Set());
         pairs.get(id).add(r[cu]);

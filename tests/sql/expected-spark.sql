@@ -106,6 +106,8 @@ WITH ct AS (SELECT doc, uid, event_time, request_id, principal, source_ip,
     nullif(get_json_object(doc, '$.awsRegion'), '') AS reg
   FROM lt_cloudtrail WHERE uid <> ''),
 cov AS (SELECT acct, reg, min(t) AS lo, max(t) AS hi FROM ct WHERE t IS NOT NULL GROUP BY acct, reg),
+ctl AS (SELECT acct, t, uid, get_json_object(doc, '$.eventName') AS action FROM ct WHERE t IS NOT NULL
+  AND get_json_object(doc, '$.eventName') IN ('DeleteModelInvocationLoggingConfiguration', 'PutModelInvocationLoggingConfiguration')),
 e0 AS (
   SELECT 0 AS side, uid, event_time, request_id, principal, source_ip, t, acct, reg, nullif(request_id, '') AS rq,
     coalesce(nullif(get_json_object(doc, '$.userIdentity.arn'), ''),
@@ -158,18 +160,37 @@ w AS (SELECT *, sum(CASE WHEN prev IS NULL OR t - prev > 1800000000 THEN 1 ELSE 
       OVER (PARTITION BY side, acct, reg ORDER BY t, uid ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS win
   FROM (SELECT *, lag(t) OVER (PARTITION BY side, acct, reg ORDER BY t, uid) AS prev FROM u) AS up),
 x AS (SELECT *, count(*) OVER (PARTITION BY side, acct, reg, win) AS cnt,
-    min(t) OVER (PARTITION BY side, acct, reg, win) AS lo, max(t) OVER (PARTITION BY side, acct, reg, win) AS hi FROM w)
-SELECT side, cnt, uid, event_time, request_id, principal, source_ip,
+    min(t) OVER (PARTITION BY side, acct, reg, win) AS lo, max(t) OVER (PARTITION BY side, acct, reg, win) AS hi FROM w),
+wn AS (SELECT DISTINCT acct, reg, win, lo, hi FROM x WHERE side = 0),
+off AS (SELECT acct, reg, win, action FROM (SELECT wn.acct, wn.reg, wn.win, c.action,
+    row_number() OVER (PARTITION BY wn.acct, wn.reg, wn.win ORDER BY c.t DESC, c.uid DESC) AS rn
+  FROM wn JOIN ctl AS c ON c.acct IS NOT DISTINCT FROM wn.acct AND c.t BETWEEN wn.lo - 86400000000 AND wn.lo) AS o1 WHERE rn = 1),
+puton AS (SELECT acct, reg, win, action FROM (SELECT wn.acct, wn.reg, wn.win, c.action,
+    row_number() OVER (PARTITION BY wn.acct, wn.reg, wn.win ORDER BY c.t, c.uid) AS rn
+  FROM wn JOIN ctl AS c ON c.acct IS NOT DISTINCT FROM wn.acct AND c.t BETWEEN wn.hi AND wn.hi + 86400000000) AS o2 WHERE rn = 1),
+seen AS (SELECT wn.acct, wn.reg, wn.win, sum(CASE WHEN r.t < wn.lo THEN 1 ELSE 0 END) AS before, count(r.t) AS recs
+  FROM wn LEFT JOIN n AS r ON r.side = 1 AND r.acct IS NOT DISTINCT FROM wn.acct AND r.reg IS NOT DISTINCT FROM wn.reg
+  GROUP BY wn.acct, wn.reg, wn.win),
+cz AS (SELECT wn.acct, wn.reg, wn.win,
+    CASE WHEN off.action = 'DeleteModelInvocationLoggingConfiguration' THEN 'deleted'
+         WHEN coalesce(seen.before, 0) = 0 AND (coalesce(seen.recs, 0) = 0
+              OR puton.action = 'PutModelInvocationLoggingConfiguration') THEN 'before' ELSE '' END AS cause
+  FROM wn LEFT JOIN off ON off.acct IS NOT DISTINCT FROM wn.acct AND off.reg IS NOT DISTINCT FROM wn.reg AND off.win = wn.win
+  LEFT JOIN puton ON puton.acct IS NOT DISTINCT FROM wn.acct AND puton.reg IS NOT DISTINCT FROM wn.reg AND puton.win = wn.win
+  LEFT JOIN seen ON seen.acct IS NOT DISTINCT FROM wn.acct AND seen.reg IS NOT DISTINCT FROM wn.reg AND seen.win = wn.win),
+xc AS (SELECT x.*, coalesce(cz.cause, '') AS cause FROM x LEFT JOIN cz ON x.side = 0
+  AND cz.acct IS NOT DISTINCT FROM x.acct AND cz.reg IS NOT DISTINCT FROM x.reg AND cz.win = x.win)
+SELECT side, cnt, cause, uid, event_time, request_id, principal, source_ip,
   concat(coalesce(acct, ''), '/', coalesce(reg, ''), ' ', CAST(timestamp_micros(lo) AS STRING), '..', CAST(timestamp_micros(hi) AS STRING)) AS group_key,
   concat(CAST(cnt AS STRING), CASE WHEN side = 0 THEN ' CloudTrail Bedrock runtime calls have no invocation-log record'
                    ELSE ' invocation-log records have no CloudTrail call' END) AS detail
-FROM x;
+FROM xc;
 
 CREATE OR REPLACE VIEW lt_reconcile_1 AS
 SELECT 'llmtrail-reconcile-invocation-logging-gap' AS rule_id, 'Bedrock calls in CloudTrail without invocation-log records (logging off or deleted)' AS rule_title, 'high' AS level, event_time, uid, request_id, principal, source_ip,
   group_key, detail
 FROM lt_rc
-WHERE side = 0 AND cnt >= 3;
+WHERE side = 0 AND cnt >= 3 AND cause = '';
 
 CREATE OR REPLACE VIEW lt_reconcile_2 AS
 SELECT 'llmtrail-reconcile-invocation-log-missing' AS rule_id, 'Bedrock call in CloudTrail without invocation-log record' AS rule_title, 'low' AS level, event_time, uid, request_id, principal, source_ip,
@@ -183,6 +204,18 @@ SELECT 'llmtrail-reconcile-cloudtrail-missing' AS rule_id, 'Invocation-log recor
 FROM lt_rc
 WHERE side = 1;
 
+CREATE OR REPLACE VIEW lt_reconcile_4 AS
+SELECT 'llmtrail-reconcile-calls-while-logging-deleted' AS rule_id, 'Bedrock calls in CloudTrail while invocation logging was deleted' AS rule_title, 'low' AS level, event_time, uid, request_id, principal, source_ip,
+  group_key, detail
+FROM lt_rc
+WHERE side = 0 AND cnt >= 3 AND cause = 'deleted';
+
+CREATE OR REPLACE VIEW lt_reconcile_5 AS
+SELECT 'llmtrail-reconcile-calls-before-logging-seen' AS rule_id, 'Bedrock calls in CloudTrail where invocation logging was not seen on yet' AS rule_title, 'low' AS level, event_time, uid, request_id, principal, source_ip,
+  group_key, detail
+FROM lt_rc
+WHERE side = 0 AND cnt >= 3 AND cause = 'before';
+
 -- All result rows.
 SELECT * FROM lt_rule_2
 UNION ALL SELECT * FROM lt_rule_3
@@ -190,4 +223,6 @@ UNION ALL SELECT * FROM lt_rule_4
 UNION ALL SELECT * FROM lt_reconcile_1
 UNION ALL SELECT * FROM lt_reconcile_2
 UNION ALL SELECT * FROM lt_reconcile_3
+UNION ALL SELECT * FROM lt_reconcile_4
+UNION ALL SELECT * FROM lt_reconcile_5
 ORDER BY event_time, rule_id, uid;

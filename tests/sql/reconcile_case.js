@@ -7,7 +7,8 @@
 // sides of 5 s; several records competing for one call), calls with an
 // errorCode and no record, calls with no record alone and in bursts,
 // records with no call inside and outside the span CloudTrail covers, two
-// accounts and two regions, a principal known only from its session issuer.
+// accounts and two regions, a principal known only from its session issuer;
+// and the causes of unlogged calls (a logging deletion, logging not on yet).
 // duckdb_equal.sh scans it natively and with the DuckDB script and compares.
 //
 // usage: node reconcile_case.js OUTDIR [SEED]
@@ -115,6 +116,38 @@ for (const a of accounts) for (const r of regions) {
   for (let i = 0; i < 12; i++)
     inv.push(invRecord(a, r, T0 + Math.floor(rnd() * 23 * H), pick(ps), spell(pick(models), a, r), uuid()));
 }
+
+// The cause of a window of calls without records (reconcile.c
+// judge_ct_windows()), in a third account, each region one case: us-east-1
+// has no invocation logging at all (before logging was seen: low);
+// eu-west-1 puts it on an hour after a burst (before: low); ap-south-1 has
+// records after a burst but no put (a gap: high); us-west-2 deletes it two
+// hours before a burst (deleted: low), then puts it back two hours before
+// another (a gap: high). CloudTrail covers each the whole 00:00-20:00.
+const A3 = '333333333333', P3 = principals(A3);
+function burst(r, at) {
+  for (let i = 0; i < 4; i++)
+    ct.push(ctRecord(A3, r, callTime(at, at + 10 * 60 * 1000), P3[0], 'InvokeModel', 'bedrock.amazonaws.com',
+      { requestParameters: { modelId: models[0] } }));
+}
+function logging(r, at, name) { ct.push(ctRecord(A3, r, at, P3[1], name, 'bedrock.amazonaws.com')); }
+function records(r, from, to) {
+  for (let ms = from; ms < to; ms += 30 * 60 * 1000) inv.push(invRecord(A3, r, ms, P3[2], models[1], uuid()));
+}
+for (const r of ['us-east-1', 'eu-west-1', 'ap-south-1', 'us-west-2'])
+  for (let ms = T0; ms <= T0 + 20 * H; ms += 20 * 60 * 1000)
+    ct.push(ctRecord(A3, r, ms, P3[1], 'GetCallerIdentity', 'sts.amazonaws.com'));
+burst('us-east-1', T0 + 5 * H);
+burst('eu-west-1', T0 + 3 * H);
+logging('eu-west-1', T0 + 4 * H, 'PutModelInvocationLoggingConfiguration');
+records('eu-west-1', T0 + 5 * H, T0 + 15 * H);
+burst('ap-south-1', T0 + 3 * H);
+records('ap-south-1', T0 + 10 * H, T0 + 15 * H);
+records('us-west-2', T0 + 1 * H, T0 + 5 * H);
+logging('us-west-2', T0 + 6 * H, 'DeleteModelInvocationLoggingConfiguration');
+burst('us-west-2', T0 + 8 * H);
+logging('us-west-2', T0 + 10 * H, 'PutModelInvocationLoggingConfiguration');
+burst('us-west-2', T0 + 12 * H);
 
 // Files: CloudTrail per account/region/hour, invocation logs per account/region/hour.
 const root = path.join(out, 'reconcile-bucket', 'AWSLogs');

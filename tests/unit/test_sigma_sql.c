@@ -202,7 +202,16 @@ static void sigma_sql__correlation__fold_per_group_base_rule_inlined(void **stat
 	contains(s, "SELECT DISTINCT 'c1' AS rule_id");
 	/* the base rule has no rows of its own: only the correlation is in the union */
 	contains(s, "-- All result rows.\nSELECT * FROM lt_rule_2\nUNION ALL SELECT * FROM lt_reconcile_1\n"
-	            "UNION ALL SELECT * FROM lt_reconcile_2\nUNION ALL SELECT * FROM lt_reconcile_3\nORDER BY");
+	            "UNION ALL SELECT * FROM lt_reconcile_2\nUNION ALL SELECT * FROM lt_reconcile_3\n"
+	            "UNION ALL SELECT * FROM lt_reconcile_4\nUNION ALL SELECT * FROM lt_reconcile_5\nORDER BY");
+	/* a window of unlogged calls by its cause, as reconcile.c judges it */
+	contains(s, "'llmtrail-reconcile-invocation-logging-gap' AS rule_id");
+	contains(s, "WHERE side = 0 AND cnt >= 3 AND cause = '';");
+	contains(s, "'llmtrail-reconcile-calls-while-logging-deleted' AS rule_id, 'Bedrock calls in CloudTrail while "
+	            "invocation logging was deleted' AS rule_title, 'low' AS level,");
+	contains(s, "WHERE side = 0 AND cnt >= 3 AND cause = 'deleted';");
+	contains(s, "WHERE side = 0 AND cnt >= 3 AND cause = 'before';");
+	contains(s, "c.t BETWEEN wn.lo - 86400000000 AND wn.lo) AS o1 WHERE rn = 1)");
 	free(s);
 }
 
