@@ -1984,6 +1984,37 @@ static const char reconcile_windows[] =
 #define T_NONE "CAST(ARRAY[] AS ARRAY(VARCHAR))"
 #define T_JOIN(l) "nullif(array_join(filter(flatten(ARRAY[" l "]), x -> x IS NOT NULL), chr(10)), '')"
 #define T_ROLE_SYS "lower(coalesce(json_extract_scalar(m, '$.role'), '')) IN ('system', 'developer')"
+#define T_OPEN "ARRAY["
+#define T_CLOSE "]"
+#define T_ELEMS(j, p) T_EACH(j, p, "b", "$")
+
+/* The derived columns of lt_invocation (ingest/bedrock.c's body shapes, in
+ * the order of duckdb_views), spelled with the macros of dialect P (T_ for
+ * Athena/Trino, S_ for Spark): P_OPEN/P_CLOSE around a list literal, and
+ * P_ELEMS the elements of the list at a path as text. */
+#define LT_DERIVED(P) \
+	"  " P##_JOIN("\n    flatten(transform(" P##_ARR("ib", "$.messages") ", m ->\n" \
+	"      CASE WHEN " P##_ROLE_SYS " THEN " P##_NONE "\n" \
+	"           ELSE flatten(" P##_OPEN P##_STR("m", "$.content") ",\n" \
+	"             " P##_EACH("m", "$.content", "b", "$.text") ",\n" \
+	"             flatten(transform(" P##_ARR("m", "$.content") ", b -> " P##_EACH("b", "$.content", "c", "$.text") ")),\n" \
+	"             flatten(transform(" P##_ARR("m", "$.content") ", b -> " P##_EACH("b", "$.toolResult.content", "c", "$.text") "))" P##_CLOSE ") END)),\n" \
+	"    " P##_STR("ib", "$.message") ", " P##_STR("ib", "$.prompt") ",\n" \
+	"    " P##_STR("ib", "$.inputText") ", " P##_ELEMS("ib", "$.texts") ",\n" \
+	"    " P##_STR("ib", "$.textToImageParams.text") ", " P##_EACH("ib", "$.text_prompts", "b", "$.text")) " AS prompt,\n" \
+	"  " P##_JOIN(P##_STR("ib", "$.system") ", " P##_EACH("ib", "$.system", "b", "$.text") ",\n" \
+	"    flatten(transform(" P##_ARR("ib", "$.messages") ", m ->\n" \
+	"      CASE WHEN " P##_ROLE_SYS "\n" \
+	"           THEN flatten(" P##_OPEN P##_STR("m", "$.content") ", " P##_EACH("m", "$.content", "b", "$.text") P##_CLOSE ")\n" \
+	"           ELSE " P##_NONE " END)),\n" \
+	"    " P##_STR("ib", "$.preamble")) " AS system,\n" \
+	"  " P##_JOIN(P##_EACH("ob", "$.content", "b", "$.text") ",\n" \
+	"    " P##_EACH("ob", "$.output.message.content", "b", "$.text") ",\n" \
+	"    " P##_STR("ob", "$.completion") ", " P##_STR("ob", "$.generation") ", " P##_STR("ob", "$.text") ",\n" \
+	"    " P##_EACH("ob", "$.results", "b", "$.outputText") ", " P##_EACH("ob", "$.outputs", "b", "$.text") ",\n" \
+	"    " P##_EACH("ob", "$.generations", "b", "$.text") ", " P##_EACH("ob", "$.completions", "b", "$.data.text") ",\n" \
+	"    " P##_EACH("ob", "$.choices", "b", "$.message.content") ", " P##_EACH("ob", "$.choices", "b", "$.text")) " AS response\n"
+
 
 static const char trino_tables[] =
     "-- Tables. Athena (engine 3): create the two tables of log files once, with partition\n"
@@ -2038,27 +2069,8 @@ static const char trino_tables[] =
     "  json_extract_scalar(doc, '$.requestId') AS request_id,\n"
     "  json_extract_scalar(doc, '$.identity.arn') AS principal,\n"
     "  CAST(NULL AS VARCHAR) AS source_ip,\n"
-    "  " T_JOIN("\n    flatten(transform(" T_ARR("ib", "$.messages") ", m ->\n"
-                "      CASE WHEN " T_ROLE_SYS " THEN " T_NONE "\n"
-                "           ELSE flatten(ARRAY[" T_STR("m", "$.content") ",\n"
-                "             " T_EACH("m", "$.content", "b", "$.text") ",\n"
-                "             flatten(transform(" T_ARR("m", "$.content") ", b -> " T_EACH("b", "$.content", "c", "$.text") ")),\n"
-                "             flatten(transform(" T_ARR("m", "$.content") ", b -> " T_EACH("b", "$.toolResult.content", "c", "$.text") "))]) END)),\n"
-                "    " T_STR("ib", "$.message") ", " T_STR("ib", "$.prompt") ",\n"
-                "    " T_STR("ib", "$.inputText") ", " T_EACH("ib", "$.texts", "b", "$") ",\n"
-                "    " T_STR("ib", "$.textToImageParams.text") ", " T_EACH("ib", "$.text_prompts", "b", "$.text")) " AS prompt,\n"
-    "  " T_JOIN(T_STR("ib", "$.system") ", " T_EACH("ib", "$.system", "b", "$.text") ",\n"
-                "    flatten(transform(" T_ARR("ib", "$.messages") ", m ->\n"
-                "      CASE WHEN " T_ROLE_SYS "\n"
-                "           THEN flatten(ARRAY[" T_STR("m", "$.content") ", " T_EACH("m", "$.content", "b", "$.text") "])\n"
-                "           ELSE " T_NONE " END)),\n"
-                "    " T_STR("ib", "$.preamble")) " AS system,\n"
-    "  " T_JOIN(T_EACH("ob", "$.content", "b", "$.text") ",\n"
-                "    " T_EACH("ob", "$.output.message.content", "b", "$.text") ",\n"
-                "    " T_STR("ob", "$.completion") ", " T_STR("ob", "$.generation") ", " T_STR("ob", "$.text") ",\n"
-                "    " T_EACH("ob", "$.results", "b", "$.outputText") ", " T_EACH("ob", "$.outputs", "b", "$.text") ",\n"
-                "    " T_EACH("ob", "$.generations", "b", "$.text") ", " T_EACH("ob", "$.completions", "b", "$.data.text") ",\n"
-                "    " T_EACH("ob", "$.choices", "b", "$.message.content") ", " T_EACH("ob", "$.choices", "b", "$.text")) " AS response\n"
+    LT_DERIVED(T)
+
     "FROM (SELECT line AS doc, json_extract(line, '$.input.inputBodyJson') AS ib,\n"
     "             json_extract(line, '$.output.outputBodyJson') AS ob\n"
     "      FROM lt_invocation_files WHERE \"$path\" NOT LIKE '%/data/%') AS i;\n";
@@ -2076,6 +2088,9 @@ static const char trino_tables[] =
 #define S_NONE "CAST(array() AS ARRAY<STRING>)"
 #define S_JOIN(l) "nullif(array_join(filter(flatten(array(" l ")), x -> x IS NOT NULL), chr(10)), '')"
 #define S_ROLE_SYS "lower(coalesce(get_json_object(m, '$.role'), '')) IN ('system', 'developer')"
+#define S_OPEN "array("
+#define S_CLOSE ")"
+#define S_ELEMS(j, p) S_ARR(j, p)
 
 static const char spark_tables[] =
     "-- Tables: the log files as lines of text (replace BUCKET and ACCOUNT; one table per account,\n"
@@ -2101,27 +2116,8 @@ static const char spark_tables[] =
     "  get_json_object(doc, '$.requestId') AS request_id,\n"
     "  get_json_object(doc, '$.identity.arn') AS principal,\n"
     "  CAST(NULL AS STRING) AS source_ip,\n"
-    "  " S_JOIN("\n    flatten(transform(" S_ARR("ib", "$.messages") ", m ->\n"
-                "      CASE WHEN " S_ROLE_SYS " THEN " S_NONE "\n"
-                "           ELSE flatten(array(" S_STR("m", "$.content") ",\n"
-                "             " S_EACH("m", "$.content", "b", "$.text") ",\n"
-                "             flatten(transform(" S_ARR("m", "$.content") ", b -> " S_EACH("b", "$.content", "c", "$.text") ")),\n"
-                "             flatten(transform(" S_ARR("m", "$.content") ", b -> " S_EACH("b", "$.toolResult.content", "c", "$.text") ")))) END)),\n"
-                "    " S_STR("ib", "$.message") ", " S_STR("ib", "$.prompt") ",\n"
-                "    " S_STR("ib", "$.inputText") ", " S_ARR("ib", "$.texts") ",\n"
-                "    " S_STR("ib", "$.textToImageParams.text") ", " S_EACH("ib", "$.text_prompts", "b", "$.text")) " AS prompt,\n"
-    "  " S_JOIN(S_STR("ib", "$.system") ", " S_EACH("ib", "$.system", "b", "$.text") ",\n"
-                "    flatten(transform(" S_ARR("ib", "$.messages") ", m ->\n"
-                "      CASE WHEN " S_ROLE_SYS "\n"
-                "           THEN flatten(array(" S_STR("m", "$.content") ", " S_EACH("m", "$.content", "b", "$.text") "))\n"
-                "           ELSE " S_NONE " END)),\n"
-                "    " S_STR("ib", "$.preamble")) " AS system,\n"
-    "  " S_JOIN(S_EACH("ob", "$.content", "b", "$.text") ",\n"
-                "    " S_EACH("ob", "$.output.message.content", "b", "$.text") ",\n"
-                "    " S_STR("ob", "$.completion") ", " S_STR("ob", "$.generation") ", " S_STR("ob", "$.text") ",\n"
-                "    " S_EACH("ob", "$.results", "b", "$.outputText") ", " S_EACH("ob", "$.outputs", "b", "$.text") ",\n"
-                "    " S_EACH("ob", "$.generations", "b", "$.text") ", " S_EACH("ob", "$.completions", "b", "$.data.text") ",\n"
-                "    " S_EACH("ob", "$.choices", "b", "$.message.content") ", " S_EACH("ob", "$.choices", "b", "$.text")) " AS response\n"
+    LT_DERIVED(S)
+
     "FROM (SELECT value AS doc, get_json_object(value, '$.input.inputBodyJson') AS ib,\n"
     "             get_json_object(value, '$.output.outputBodyJson') AS ob\n"
     "      FROM lt_invocation_files WHERE input_file_name() NOT LIKE '%/data/%') AS i;\n";
