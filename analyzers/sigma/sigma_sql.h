@@ -28,8 +28,12 @@
  *
  * Every script also holds the CloudTrail <-> invocation-log reconciliation
  * (analyzers/audit/reconcile.c) as a join: one view per builtin rule of its
- * record windows (reconcile_rule_def()), in the same result shape (proven
- * equal on DuckDB; parsed, not run, for Athena/Trino and Spark).
+ * record windows (reconcile_rule_def()'s three, and the two causes of a
+ * window of unlogged calls: a logging deletion, logging not on yet), in the
+ * same result shape (proven equal on DuckDB; parsed, not run, for
+ * Athena/Trino and Spark). The Athena/Trino and Spark scripts start with the
+ * tables of log files over the standard S3 layout (Athena's DDL in comments)
+ * and the views lt_cloudtrail / lt_invocation over them.
  *
  * Ownership: a sigma_sql borrows the compiled ruleset given to
  * sigma_sql_compile for its whole life; sigma_sql_free releases the rest.
