@@ -93,7 +93,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memcpy(text, data, size);
 	arena *a = arena_new(0, (size_t)64 << 20);
 	sinkctx c = {arena_new(0, (size_t)16 << 20), 0};
-	decode_sink s = {&c, on_event, on_problem, on_digest, NULL, NULL};
+	decode_sink s = {&c, on_event, on_problem, on_digest, NULL, NULL, NULL};
 	decode_options o = {4096, 1 << 16, 64};
 	decode_result whole;
 	lt_error err;
