@@ -291,7 +291,7 @@ static bool decode_example(exctx *c, const char *text, size_t len)
 	memset(&prov, 0, sizeof prov);
 	prov.evidence = c->ex;
 	prov.member = "";
-	decode_sink sink = {c, sink_event, sink_problem, NULL, sink_object, NULL};
+	decode_sink sink = {c, sink_event, sink_problem, NULL, sink_object, NULL, NULL};
 	decode_result res;
 	lt_error err;
 	lt_error_clear(&err);

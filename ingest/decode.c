@@ -54,6 +54,7 @@ struct dctx {
 	bool no_reset;     /* a document in the arena is still in use */
 	lt_status status;  /* worst status of this call */
 	lt_status stop;    /* >= LT_EFILE once the sink asked to stop */
+	uint64_t told;     /* member offset from which on_progress is called next */
 };
 
 struct decode_format {
@@ -165,6 +166,17 @@ void decode_impl_bad_record(dctx *c, uint64_t line, uint64_t off, const char *fm
 	va_end(ap);
 	c->res->records++;
 	problem(c, LT_EITEM, line, off, "%s", msg);
+}
+
+/* Tells the sink the text before pos is read (on_progress), once per
+ * DECODE_PROGRESS_STEP bytes. */
+static void progress(dctx *c, size_t pos)
+{
+	uint64_t at = c->base + pos;
+	if (c->sink->on_progress == NULL || at < c->told)
+		return;
+	c->told = at + DECODE_PROGRESS_STEP;
+	c->sink->on_progress(c->sink->ctx, at);
 }
 
 void decode_impl_maybe_flush(dctx *c)
@@ -287,11 +299,29 @@ static bool is_ws(char ch)
 	return ch == ' ' || ch == '\t' || ch == '\n' || ch == '\r';
 }
 
+static void count_lines(const char *t, size_t *from, size_t to, uint64_t *line);
+
 static size_t skip_ws(const char *t, size_t i, size_t n)
 {
 	while (i < n && is_ws(t[i]))
 		i++;
 	return i;
+}
+
+/* skip_ws over a run of blanks of any length, telling the sink how far it
+ * got every DECODE_PROGRESS_STEP bytes; *counted and *line (when line is not
+ * NULL) follow it, so no blank is read twice. */
+static size_t skip_blanks(dctx *c, size_t i, size_t n, size_t *counted, uint64_t *line)
+{
+	for (;;) {
+		size_t lim = n - i > DECODE_PROGRESS_STEP ? i + DECODE_PROGRESS_STEP : n;
+		i = skip_ws(c->text, i, lim);
+		if (i < lim || lim == n)
+			return i;
+		if (line != NULL)
+			count_lines(c->text, counted, i, line);
+		progress(c, i);
+	}
 }
 
 static size_t bom_len(const char *t, size_t n)
@@ -424,7 +454,7 @@ static void run_values(dctx *c, bool final, decode_cursor *cur, size_t *consumed
 	pos = resume_skip(c, cur, pos, &line);
 	counted = pos;
 	while (c->stop == LT_OK) {
-		pos = skip_ws(t, pos, n);
+		pos = skip_blanks(c, pos, n, &counted, &line);
 		if (pos >= n)
 			break;
 		count_lines(t, &counted, pos, &line);
@@ -446,6 +476,7 @@ static void run_values(dctx *c, bool final, decode_cursor *cur, size_t *consumed
 		}
 		emit_value(c, v, pos, line, -1, (v->flags & JSON_F_REPLACED) != 0);
 		pos += used;
+		progress(c, pos);
 		maybe_flush(c);
 	}
 	if (pos > n)
@@ -502,6 +533,7 @@ static void run_lines(dctx *c, bool final, decode_cursor *cur, size_t *consumed)
 		pos = end < n ? end + 1 : n;
 		if (end < n)
 			line++;
+		progress(c, pos);
 		maybe_flush(c);
 	}
 	*consumed = pos;
@@ -551,7 +583,7 @@ static size_t stream_elements(dctx *c, size_t pos, uint64_t *ordinal)
 {
 	const char *t = c->text;
 	size_t n = c->len;
-	pos = skip_ws(t, pos, n);
+	pos = skip_blanks(c, pos, n, NULL, NULL);
 	if (pos < n && t[pos] == ']')
 		return pos + 1;
 	while (c->stop == LT_OK) {
@@ -571,7 +603,7 @@ static size_t stream_elements(dctx *c, size_t pos, uint64_t *ordinal)
 				pos = end;
 				if (t[pos] == ']')
 					return pos + 1;
-				pos = skip_ws(t, pos + 1, n);
+				pos = skip_blanks(c, pos + 1, n, NULL, NULL);
 				continue;
 			}
 			problem(c, LT_EFILE, *ordinal, c->base + pos + e.offset,
@@ -583,9 +615,10 @@ static size_t stream_elements(dctx *c, size_t pos, uint64_t *ordinal)
 		}
 		emit_value(c, v, pos, *ordinal, -1, (v->flags & JSON_F_REPLACED) != 0);
 		pos += used;
+		progress(c, pos);
 		maybe_flush(c);
 		if (pos < n && t[pos] == ',') {
-			pos = skip_ws(t, pos + 1, n);
+			pos = skip_blanks(c, pos + 1, n, NULL, NULL);
 			continue;
 		}
 		if (pos < n && t[pos] == ']')
@@ -691,7 +724,7 @@ static void decode_keyed(dctx *c, const decode_peek *pk, const char *key)
 	size_t n = c->len, pos = pk->start;
 	uint64_t ordinal = 0;
 	while (c->stop == LT_OK) {
-		pos = skip_ws(t, pos, n);
+		pos = skip_blanks(c, pos, n, NULL, NULL);
 		if (pos >= n)
 			break;
 		if (t[pos] != '{') {
@@ -727,7 +760,7 @@ static void decode_array(dctx *c, const decode_peek *pk)
 	size_t n = c->len, pos = pk->start;
 	uint64_t ordinal = 0;
 	while (c->stop == LT_OK) {
-		pos = skip_ws(t, pos, n);
+		pos = skip_blanks(c, pos, n, NULL, NULL);
 		if (pos >= n)
 			break;
 		if (t[pos] != '[') {
@@ -1090,13 +1123,14 @@ static bool utf16_text(const char *t, size_t n)
 	       ((b0 == '{' || b0 == '[') && b1 == 0) || (b0 == 0 && (b1 == '{' || b1 == '['));
 }
 
-static void peek(decode_peek *pk, const char *text, size_t len, arena *a, unsigned depth)
+/* start: the first byte after the BOM and blanks (skip_ws or skip_blanks). */
+static void peek(decode_peek *pk, const char *text, size_t len, size_t start, arena *a, unsigned depth)
 {
 	memset(pk, 0, sizeof *pk);
 	pk->text = text;
 	pk->len = len;
 	pk->utf16 = utf16_text(text, len);
-	pk->start = skip_ws(text, bom_len(text, len), len);
+	pk->start = start;
 	if (pk->utf16 || pk->start >= len)
 		return;
 	pk->first_char = text[pk->start];
@@ -1125,7 +1159,7 @@ static const decode_format *best(const decode_peek *pk)
 const decode_format *decode_sniff(const char *text, size_t len, arena *a)
 {
 	decode_peek pk;
-	peek(&pk, text, len, a, 0);
+	peek(&pk, text, len, skip_ws(text, bom_len(text, len), len), a, 0);
 	return best(&pk);
 }
 
@@ -1172,7 +1206,7 @@ lt_status decode_member_ex(const char *text, size_t len, const ev_provenance *pr
 	dctx c;
 	ctx_init(&c, text, len, prov, a, sink, opts, res, err);
 	decode_peek pk;
-	peek(&pk, text, len, a, c.o.max_depth);
+	peek(&pk, text, len, skip_blanks(&c, bom_len(text, len), len, NULL, NULL), a, c.o.max_depth);
 	const decode_format *f = best(&pk);
 	res->format = f->name;
 	c.deflt = f->deflt;

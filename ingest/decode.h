@@ -59,6 +59,7 @@
 
 #define DECODE_MAX_RECORD ((size_t)64 << 20)  /* longest line / record */
 #define DECODE_BATCH_BYTES ((size_t)16 << 20) /* arena use before a flush */
+#define DECODE_PROGRESS_STEP ((size_t)1 << 20) /* text read between on_progress calls */
 
 typedef struct decode_sink {
 	void *ctx;
@@ -73,6 +74,12 @@ typedef struct decode_sink {
 	lt_status (*on_object)(void *ctx, const json_value *doc);
 	/* Optional. The decoder is about to arena_reset(a): events delivered so far die. */
 	lt_status (*on_flush)(void *ctx);
+	/* Optional. The decoder has read the member up to offset and will not read
+	 * before it again, but for records already delivered: a caller decoding a
+	 * file mapping may drop the pages behind it (issue 22: a member's pages
+	 * need not all be resident at once). Called at record boundaries and in
+	 * long runs of blanks, at most once per DECODE_PROGRESS_STEP bytes. */
+	void (*on_progress)(void *ctx, uint64_t offset);
 } decode_sink;
 
 typedef struct decode_options {

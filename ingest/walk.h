@@ -101,7 +101,10 @@ typedef struct walk_member {
 	unsigned depth;            /* archives above this member: 0 for a plain file */
 	bool partial;              /* the member could not be read to its end: data is
 	                              the prefix that was read; a problem was reported */
-	bool mapped;               /* data is a read-only file mapping (see map_threshold) */
+	bool mapped;               /* data is a read-only file mapping (see map_threshold and
+	                              WALK_SPILL_BYTES); its reader may let pages it has read go
+	                              (madvise MADV_DONTNEED): they fault in again from the file,
+	                              the same bytes (store/indexer.c keeps a window resident) */
 	void *owned;               /* internal: the buffer walk_member_take hands over */
 } walk_member;
 

@@ -42,6 +42,8 @@ struct case_db {
 	arena *dict_mem; /* the string dictionary: dict[id], ids 1..ndict-1 */
 	ev_str *dict;
 	size_t ndict;
+	size_t nids;      /* ids 1..nids-1 are in the case; those from ndict on are not held */
+	size_t dict_ids;  /* most ids held (CASE_DICT_IDS, or case_dict_ids_limit's) */
 	size_t dict_long; /* bytes of strings over CASE_STR_SHORT held in dict_mem */
 };
 
@@ -335,7 +337,7 @@ lt_status case_strings_refresh(case_db *c, lt_error *err)
 {
 	int64_t max = 0;
 	lt_status st = query_int(c, "SELECT coalesce(max(id), 0) FROM strs", &max, err);
-	if (st != LT_OK || (size_t)max < c->ndict)
+	if (st != LT_OK || (size_t)max < c->nids)
 		return st;
 	if (max >= (int64_t)UINT32_MAX)
 		return lt_error_set(err, LT_EFATAL, "case index %s: string ids out of range", c->path);
@@ -350,6 +352,13 @@ lt_status case_strings_refresh(case_db *c, lt_error *err)
 		return lt_error_set(err, LT_EFATAL,
 		                    "case index %s is damaged: string id %lld for %lld strings (ids are dense)",
 		                    c->path, (long long)max, (long long)rows);
+	/* ids past the ones held stay on disk (case_string) */
+	c->nids = (size_t)max + 1;
+	size_t cap = c->dict_ids ? c->dict_ids : CASE_DICT_IDS;
+	if ((size_t)max > cap)
+		max = (int64_t)cap;
+	if ((size_t)max < c->ndict)
+		return LT_OK;
 	ev_str *nd = realloc(c->dict, ((size_t)max + 1) * sizeof *nd);
 	if (nd == NULL || (c->dict_mem == NULL && (c->dict_mem = arena_new(0, 0)) == NULL)) {
 		if (nd != NULL)
@@ -393,11 +402,18 @@ ev_str case_string(const case_db *c, uint32_t id, int *ok)
 {
 	if (id == 0)
 		return EV_STR_NULL;
+	if ((size_t)id >= c->ndict && (size_t)id < c->nids)
+		return (ev_str){NULL, 1}; /* past the ids held: on disk, length unknown */
 	if ((size_t)id >= c->ndict || (c->dict[id].p == NULL && c->dict[id].n == 0)) {
 		*ok = 0;
 		return EV_STR_NULL;
 	}
 	return c->dict[id];
+}
+
+void case_dict_ids_limit(case_db *c, size_t ids)
+{
+	c->dict_ids = ids;
 }
 
 lt_status case_string_read(sqlite3_stmt **q, case_db *c, uint32_t id, arena *a, ev_str *out, lt_error *err)

@@ -81,6 +81,17 @@ ev_str case_string(const case_db *c, uint32_t id, int *ok);
  * keeps to the same budget. */
 #define CASE_STR_SHORT 256
 #define CASE_STR_LONG_BUDGET ((size_t)16 << 20)
+/* The dictionary holds the first CASE_DICT_IDS ids (16 bytes each, and the
+ * short strings themselves): a later string, whatever its length, stays on
+ * disk and case_string returns it as {NULL, 1} (its length unknown) with
+ * *ok = 1, to be read with case_string_read. Memory for distinct values thus
+ * stops growing past 2^20 of them (16 MiB of slots a copy; a scan holds two
+ * copies), as store/writer.c's cache of ids does (issue 22: 16 bytes a
+ * distinct value a copy grew scan by 32 bytes an event on evidence whose every
+ * event has its own user agent). case_dict_ids_limit holds fewer (tests); 0 is
+ * CASE_DICT_IDS. Call it before the first case_strings_refresh. */
+#define CASE_DICT_IDS ((size_t)1 << 20)
+void case_dict_ids_limit(case_db *c, size_t ids);
 typedef struct sqlite3_stmt sqlite3_stmt;
 typedef struct arena arena;
 lt_status case_string_read(sqlite3_stmt **q, case_db *c, uint32_t id, arena *a, ev_str *out, lt_error *err) LT_WUR;

@@ -17,13 +17,17 @@
  * is always entirely inside one transaction.
  *
  * Big members (over indexer_options.big_member_bytes decompressed, or as
- * found when uncompressed): a worker's inflate stops at that size and the
+ * found when uncompressed, or mapped by the walker: an archive entry over
+ * WALK_SPILL_BYTES): a worker's inflate stops at that size and the
  * job goes to the ring undecoded. The writer, in its turn, streams the
  * inflate into an unlinked temporary file (gunzip_stream: same output, caps
  * and damage messages as the buffer path), maps it, decodes it with a sink
  * that stores every BIG_BATCH_EVENTS events as blocks (writer_member_events)
  * and then stores the text in BLOB_CHUNK zlib slices, dropping mapped pages
- * behind it. Memory is a batch of events plus one slice, not the member.
+ * behind it. Memory is a batch of events plus one slice, not the member:
+ * the decoder tells how far it has read (decode_sink.on_progress) and the
+ * mapped pages more than DROP_BEHIND behind it are let go, whether or not
+ * records were found there (a mapped member's RSS is a window, issue 22).
  * The job's compressed bytes stay charged to INFLIGHT_BYTES meanwhile, and
  * workers keep decoding the members behind it up to the ring's size.
  */
@@ -66,6 +70,7 @@
 #define BIG_MEMBER_DEFAULT ((uint64_t)256 << 20)
 #define BIG_BATCH_EVENTS 65536u
 #define DROP_BEHIND ((size_t)8 << 20) /* mapped bytes kept behind the decoder */
+#define DROP_STEP ((size_t)8 << 20)   /* mapped bytes let go at a time */
 
 typedef enum job_kind { JOB_MEMBER, JOB_CONTAINER, JOB_EVIDENCE, JOB_PROBLEM } job_kind;
 
@@ -387,6 +392,7 @@ typedef struct sink_ctx {
 	lt_error *err;
 	int mapped; /* text is a read-only file mapping (pages may be dropped) */
 	size_t batch; /* events per writer_member_events call */
+	size_t dropped; /* text[0..dropped) was let go (sink_progress) */
 } sink_ctx;
 
 /* Big member: stores the events collected so far and lets their mapped
@@ -409,6 +415,22 @@ static lt_status flush_batch(sink_ctx *sc)
 	j->nevents = 0;
 	arena_reset(j->ea);
 	return LT_OK;
+}
+
+/* The decoder has read the mapped text up to offset: lets its pages go but
+ * the last DROP_BEHIND bytes, so a mapped member is resident a window at a
+ * time, not whole (issue 22: a 1 GiB leaf of a nested archive held 1 GiB of
+ * RSS). Pages read again (a batch's events, looked back at) fault in again
+ * from the file: the bytes are the same. */
+static void sink_progress(void *ctx, uint64_t offset)
+{
+	sink_ctx *sc = ctx;
+	if (!sc->mapped || offset > sc->len || offset < (uint64_t)sc->dropped + DROP_BEHIND + DROP_STEP)
+		return;
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+	size_t upto = (size_t)(offset - DROP_BEHIND) / page * page;
+	(void)madvise((void *)(uintptr_t)(sc->text + sc->dropped), upto - sc->dropped, MADV_DONTNEED);
+	sc->dropped = upto;
 }
 
 static lt_status locate_raw(sink_ctx *sc, event *e)
@@ -563,8 +585,8 @@ static lt_status decode_text(const ix *x, unsigned thread, job *j, arena *da, co
 	prov.evidence = j->evidence;
 	prov.member = j->member;
 	memcpy(prov.sha256, j->sha256, sizeof prov.sha256);
-	sink_ctx sc = {x->o, thread, j, text, len, w, res_w, werr, mapped, batch};
-	decode_sink sink = {&sc, sink_event, sink_problem, NULL, NULL, NULL};
+	sink_ctx sc = {x->o, thread, j, text, len, w, res_w, werr, mapped, batch, 0};
+	decode_sink sink = {&sc, sink_event, sink_problem, NULL, NULL, NULL, sink_progress};
 	decode_result res;
 	lt_error e;
 	lt_error_clear(&e);
@@ -618,7 +640,7 @@ static lt_status work_member(ix *x, unsigned thread, job *j, arena *da, gunzip_r
 	const char *text = (const char *)j->data;
 	size_t len = j->len;
 	int gz = gunzip_is_gzip(j->data, j->len), gz_ok = 0;
-	if (!gz && j->len > x->big_member) {
+	if (!gz && (j->len > x->big_member || j->mapped)) { /* mapped: read a window at a time */
 		j->big = 1;
 		return LT_OK;
 	}

@@ -7,7 +7,8 @@
  * paths run), touches every field of every event (ASan sees any slice that
  * points outside its buffer), validates digests handed to the sink, and, for
  * the chunkable formats, decodes again in two pieces and requires the same
- * counts as the whole-member decode.
+ * counts as the whole-member decode. Progress (on_progress) never goes back
+ * and stays inside the member.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -23,6 +24,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 typedef struct sinkctx {
 	arena *scratch;
 	uint64_t sum;
+	uint64_t size; /* the member's length */
+	uint64_t told; /* the last on_progress offset */
 } sinkctx;
 
 static void touch(sinkctx *c, ev_str s)
@@ -63,6 +66,15 @@ static lt_status on_digest(void *ctx, const json_value *doc)
 	return LT_OK;
 }
 
+/* on_progress: member offsets that never go back and stay inside the member */
+static void on_progress(void *ctx, uint64_t offset)
+{
+	sinkctx *c = ctx;
+	if (offset > c->size || offset < c->told)
+		abort();
+	c->told = offset;
+}
+
 static void chunked(const decode_format *f, const char *text, size_t size, arena *a,
 		    const decode_sink *s, const decode_options *o, decode_result *res)
 {
@@ -92,8 +104,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	memcpy(text, data, size);
 	arena *a = arena_new(0, (size_t)64 << 20);
-	sinkctx c = {arena_new(0, (size_t)16 << 20), 0};
-	decode_sink s = {&c, on_event, on_problem, on_digest, NULL, NULL};
+	sinkctx c = {arena_new(0, (size_t)16 << 20), 0, size, 0};
+	decode_sink s = {&c, on_event, on_problem, on_digest, NULL, NULL, on_progress};
 	decode_options o = {4096, 1 << 16, 64};
 	decode_result whole;
 	lt_error err;
@@ -103,6 +115,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	const decode_format *f = decode_format_find(whole.format);
 	if (decode_format_chunkable(f)) {
 		decode_result parts;
+		c.told = 0;
 		chunked(f, text, size, a, &s, &o, &parts);
 		if (parts.events != whole.events || parts.records != whole.records ||
 		    parts.problems != whole.problems)

@@ -9,7 +9,7 @@
 # 96) into the corpus in the source tree, for review and commit: the corpora stay small
 # (docs/fuzzing.md gives their sizes). fuzz_case is left out: its inputs are whole SQLite
 # files, which cutting breaks; its corpus is its seeds. FUZZ_TARGETS limits the run to some targets (names, spaces).
-# Each target's last coverage line and its final stats are printed (docs/fuzzing.md).
+# Each target's first (INITED) and last coverage lines and its final stats are printed (docs/fuzzing.md).
 set -u
 # an UndefinedBehaviorSanitizer report stops the target like a crash
 UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}
@@ -41,6 +41,7 @@ for bin in "$build"/tests/fuzz/fuzz_*; do
 	"$bin" -max_total_time="$secs" -rss_limit_mb=2048 -timeout=60 -print_final_stats=1 \
 		-artifact_prefix="$artifacts/$name-" "$work/$name" >"$work/$name.log" 2>&1
 	rc=$?
+	grep -E '^#[0-9]+[[:space:]]+INITED.*cov:' "$work/$name.log" | head -n 1 # coverage at start
 	grep -E '^#[0-9]+[[:space:]].*cov:' "$work/$name.log" | tail -n 1
 	grep -E '^stat::(number_of_executed_units|average_exec_per_sec|peak_rss_mb)' "$work/$name.log"
 	if [ "$rc" -ne 0 ]; then

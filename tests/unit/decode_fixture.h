@@ -70,7 +70,7 @@ static inline lt_status col_flush(void *ctx)
 
 static inline decode_sink col_sink(collected *c)
 {
-	decode_sink s = {c, col_event, col_problem, col_digest, col_object, col_flush};
+	decode_sink s = {c, col_event, col_problem, col_digest, col_object, col_flush, NULL};
 	return s;
 }
 

@@ -643,6 +643,48 @@ static void case__sparse_string_ids__refused_not_allocated(void **state)
 	assert_non_null(strstr(err.msg, "is damaged: string id 200000000 for "));
 }
 
+/* Past the ids the dictionary holds (CASE_DICT_IDS; 2 here), a string of any
+ * length stays on disk and is read back exact when an event uses it: memory
+ * for distinct values stops growing (issue 22: 16 bytes a distinct value
+ * and replay grew scan past 250,000 events that each had their own user agent). */
+static void case__dictionary_past_its_ids__strings_read_back_exact(void **state)
+{
+	fixture *f = *state;
+	case_dict_ids_limit(f->c, 2);
+	const char *text = "{\"a\":1}\n";
+	static const char *const ua[3] = {"ua-one", "ua-two", "ua-three"};
+	event evs[3] = {mkevent(text, "u1", 1), mkevent(text, "u2", 2), mkevent(text, "u3", 3)};
+	for (size_t i = 0; i < 3; i++)
+		evs[i].user_agent = ev_str_from(ua[i], strlen(ua[i]));
+	blob_chunks ch = content(text);
+	writer_member m = mkmember("m1", "aa", evs, 3, &ch);
+	writer_result res;
+	lt_error err;
+	assert_int_equal(writer_add_member(f->w, &m, &res, &err), LT_OK);
+	assert_int_equal(writer_commit(f->w, &err), LT_OK);
+	blob_chunks_free(&ch);
+	assert_int_equal(count(f->c, "SELECT count(*) FROM strs"), 5);
+	for (size_t i = 0; i < 3; i++) {
+		replay *r = NULL;
+		char uid[4];
+		snprintf(uid, sizeof uid, "u%zu", i + 1);
+		const event *ev = replay_uid(f->c, uid, &r);
+		assert_non_null(ev);
+		assert_int_equal(ev->user_agent.n, strlen(ua[i]));
+		assert_memory_equal(ev->user_agent.p, ua[i], ev->user_agent.n);
+		assert_int_equal(ev->action.n, 11);
+		assert_memory_equal(ev->action.p, "InvokeModel", 11);
+		replay_free(r);
+	}
+	int ok = 1;
+	ev_str held = case_string(f->c, 1, &ok);
+	assert_true(ok && held.p != NULL);
+	ev_str on_disk = case_string(f->c, 5, &ok);
+	assert_true(ok && on_disk.p == NULL && on_disk.n > 0);
+	(void)case_string(f->c, 6, &ok);
+	assert_false(ok);
+}
+
 static void case__escape_text__control_chars_escaped(void **state)
 {
 	(void)state;
@@ -713,6 +755,7 @@ int main(void)
 		cmocka_unit_test(evdup__diff__names_fields_and_severity),
 		cmocka_unit_test_setup_teardown(writer__changed_member__problem_not_reindexed, setup, teardown),
 		cmocka_unit_test_setup_teardown(writer__uncommitted_member__gone_after_free, setup, teardown),
+		cmocka_unit_test_setup_teardown(case__dictionary_past_its_ids__strings_read_back_exact, setup, teardown),
 		cmocka_unit_test_setup_teardown(writer__problems__unique_across_runs, setup, teardown),
 		cmocka_unit_test_setup_teardown(writer__external_bodies__missing_flagged_then_resolved, setup, teardown),
 		cmocka_unit_test(blob__gzip_member__kept_verbatim),

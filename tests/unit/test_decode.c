@@ -466,10 +466,76 @@ static void decode__sink_stops__efile_returned(void **state)
 	assert_int_equal(c.n, 2);
 	assert_int_equal(res.events, 2);
 	assert_non_null(strstr(err.msg, "stopped"));
-	decode_sink none = {NULL, NULL, NULL, NULL, NULL, NULL};
+	decode_sink none = {NULL, NULL, NULL, NULL, NULL, NULL, NULL};
 	assert_int_equal(decode_member(text, len, &prov, a, &none, &res, &err), LT_EFATAL);
 	arena_free(a);
 	free(text);
+}
+
+/* ---- progress (on_progress) --------------------------------------------- */
+
+typedef struct told {
+	uint64_t at[64];
+	size_t n;
+	size_t before_first_event; /* on_progress calls before the first event */
+	uint64_t events;
+} told;
+
+static lt_status told_event(void *ctx, const event *ev)
+{
+	told *t = ctx;
+	(void)ev;
+	if (t->events++ == 0)
+		t->before_first_event = t->n;
+	return LT_OK;
+}
+
+static void told_progress(void *ctx, uint64_t offset)
+{
+	told *t = ctx;
+	assert_true(t->n < sizeof t->at / sizeof t->at[0]);
+	t->at[t->n++] = offset;
+}
+
+/* A member that starts with 3 MiB of blanks (a padded leaf of a nested
+ * archive, issue 22): the decoder tells how far it has read while it skips
+ * them, not only at records, so a caller decoding a mapping can let the pages
+ * behind go; offsets rise by at least DECODE_PROGRESS_STEP and stay inside. */
+static void decode__progress__told_through_leading_blanks(void **state)
+{
+	(void)state;
+	size_t flen, pad = 3 * DECODE_PROGRESS_STEP + 5;
+	char *lines = fixture("invocations.jsonl", &flen);
+	char *text = malloc(pad + flen);
+	memset(text, ' ', pad);
+	text[pad / 2] = '\n';
+	memcpy(text + pad, lines, flen);
+	told t;
+	memset(&t, 0, sizeof t);
+	decode_sink s = {&t, told_event, NULL, NULL, NULL, NULL, told_progress};
+	arena *a = arena_new(0, 0);
+	decode_result res, alone;
+	lt_error err;
+	assert_true(decode_member(text, pad + flen, &prov, a, &s, &res, &err) <= LT_EITEM);
+	assert_string_equal(res.format, "invocation-jsonl");
+	assert_true(t.before_first_event >= 3);
+	for (size_t i = 0; i < t.n; i++) {
+		assert_true(t.at[i] <= pad + flen);
+		if (i > 0)
+			assert_true(t.at[i] >= t.at[i - 1] + DECODE_PROGRESS_STEP);
+	}
+	/* the same events as the lines alone */
+	told u;
+	memset(&u, 0, sizeof u);
+	s.ctx = &u;
+	arena_reset(a);
+	assert_true(decode_member(lines, flen, &prov, a, &s, &alone, &err) <= LT_EITEM);
+	assert_int_equal(res.events, alone.events);
+	assert_true(alone.events > 0);
+	assert_int_equal(t.events, u.events);
+	arena_free(a);
+	free(text);
+	free(lines);
 }
 
 /* ---- chunked decoding ---------------------------------------------------- */
@@ -499,7 +565,7 @@ static void trace_problem(void *ctx, const lt_error *e)
 static void trace_whole(const char *text, size_t len, const decode_options *o, buf *out)
 {
 	trace t = {*out, text};
-	decode_sink s = {&t, trace_event, trace_problem, NULL, NULL, NULL};
+	decode_sink s = {&t, trace_event, trace_problem, NULL, NULL, NULL, NULL};
 	arena *a = arena_new(0, 0);
 	decode_result res;
 	lt_error err;
@@ -514,7 +580,7 @@ static void trace_whole(const char *text, size_t len, const decode_options *o, b
 static void trace_chunked(const char *text, size_t len, size_t step, const decode_options *o, buf *out)
 {
 	trace t = {*out, text};
-	decode_sink s = {&t, trace_event, trace_problem, NULL, NULL, NULL};
+	decode_sink s = {&t, trace_event, trace_problem, NULL, NULL, NULL, NULL};
 	arena *a = arena_new(0, 0);
 	const decode_format *f = decode_sniff(text, len < 4096 ? len : 4096, a);
 	assert_true(decode_format_chunkable(f));
@@ -684,6 +750,7 @@ int main(void)
 		cmocka_unit_test(decode__unclosed_lines__one_problem_each_then_recovers),
 		cmocka_unit_test(decode__small_batches__flush_then_reset),
 		cmocka_unit_test(decode__sink_stops__efile_returned),
+		cmocka_unit_test(decode__progress__told_through_leading_blanks),
 		cmocka_unit_test(decode__chunks__same_as_whole_member),
 		cmocka_unit_test(decode__record_cap__long_line_reported_then_skipped),
 		cmocka_unit_test(decode__format_table__registered_names),
