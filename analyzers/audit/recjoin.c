@@ -27,6 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/grow.h"
 #include "common/hash.h"
 #include "common/sort.h"
 #include "model/strmap.h"
@@ -202,14 +203,10 @@ static int32_t key_state(recjoin *j, const void *p, size_t n, bool *fresh)
 	if (x >= 0) {
 		j->free_key = j->k[x].head;
 	} else {
-		if (j->nk == j->ak) {
-			size_t na = j->ak ? j->ak * 2 : 256;
-			kst *nv = realloc(j->k, na * sizeof *nv);
-			if (nv == NULL)
-				return -1;
-			j->k = nv;
-			j->ak = na;
-		}
+		kst *nv = lt_grow(j->k, &j->ak, j->nk, sizeof *nv, 256);
+		if (nv == NULL)
+			return -1;
+		j->k = nv;
 		x = (int32_t)j->nk++;
 	}
 	kst *k = &j->k[x];
@@ -263,16 +260,12 @@ static int32_t new_slot(recjoin *j)
 		j->free_slot = j->s[x].next;
 		return x;
 	}
-	if (j->ns == j->as) {
-		size_t na = j->as ? j->as * 2 : 1024;
-		if (na > INT32_MAX)
-			return -1;
-		slot *nv = realloc(j->s, na * sizeof *nv);
-		if (nv == NULL)
-			return -1;
-		j->s = nv;
-		j->as = na;
-	}
+	if (j->ns >= INT32_MAX)
+		return -1;
+	slot *nv = lt_grow(j->s, &j->as, j->ns, sizeof *nv, 1024);
+	if (nv == NULL)
+		return -1;
+	j->s = nv;
 	return (int32_t)j->ns++;
 }
 
@@ -282,14 +275,10 @@ static ring *prin_ring(recjoin *j, const char *principal, bool create)
 	if (v == NULL)
 		return NULL;
 	if (*v == 0) {
-		if (j->nprin == j->aprin) {
-			size_t na = j->aprin ? j->aprin * 2 : 64;
-			ring *nv = realloc(j->prin, na * sizeof *nv);
-			if (nv == NULL)
-				return NULL;
-			j->prin = nv;
-			j->aprin = na;
-		}
+		ring *nv = lt_grow(j->prin, &j->aprin, j->nprin, sizeof *nv, 64);
+		if (nv == NULL)
+			return NULL;
+		j->prin = nv;
 		memset(&j->prin[j->nprin], 0, sizeof j->prin[j->nprin]);
 		*v = ++j->nprin;
 	}

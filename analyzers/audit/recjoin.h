@@ -28,7 +28,9 @@
  * counted in recjoin_stats.forced); per held item about 120 bytes with its
  * key and queue slots. Outside that bound: a table of 65,536 request-id
  * hashes of keys let go with one side only (1 MiB, for recjoin_stats.late)
- * and one queue per principal seen (32 bytes, its slots freed when empty).
+ * and one queue per principal seen (about 80 bytes with its map entry, and
+ * up to 256 bytes of slots kept while empty; larger slot arrays are freed
+ * when they empty).
  *
  * emit is called once per item, per kind in time order (calls of the same
  * time in (member id, offset) order), with its match (RECJOIN_*); the item's

@@ -49,6 +49,7 @@
 #include "ingest/json.h"
 #include "model/strmap.h"
 #include "analyzers/audit/recjoin.h"
+#include "common/grow.h"
 #include "common/log.h"
 #include "common/uuid.h"
 #include "store/recq.h"
@@ -192,14 +193,10 @@ static mseries *mseries_of(joined *j, const char *account, const char *region, b
 	if (v == NULL)
 		return NULL;
 	if (*v == 0) {
-		if (j->ns == j->as) {
-			size_t na = j->as ? j->as * 2 : 16;
-			mseries *nv = realloc(j->s, na * sizeof *nv);
-			if (nv == NULL)
-				return NULL;
-			j->s = nv;
-			j->as = na;
-		}
+		mseries *nv = lt_grow(j->s, &j->as, j->ns, sizeof *nv, 16);
+		if (nv == NULL)
+			return NULL;
+		j->s = nv;
 		mseries *m = &j->s[j->ns];
 		memset(m, 0, sizeof *m);
 		m->side[0].pend = m->side[1].pend = -1;
@@ -798,14 +795,10 @@ static lt_status on_emit(void *ctx, const recjoin_item *it, int match, lt_error 
 			m->first_matched_rec_us = it->time_us;
 		return LT_OK;
 	}
-	if (list->n == list->alloc) {
-		size_t na = list->alloc ? list->alloc * 2 : 256;
-		rec *nv = realloc(list->v, na * sizeof *nv);
-		if (nv == NULL)
-			return lt_error_set(err, LT_EFATAL, "out of memory");
-		list->v = nv;
-		list->alloc = na;
-	}
+	rec *nv = lt_grow(list->v, &list->alloc, list->n, sizeof *nv, 256);
+	if (nv == NULL)
+		return lt_error_set(err, LT_EFATAL, "out of memory");
+	list->v = nv;
 	rec *x = &list->v[list->n];
 	*x = (rec){.id = it->id,
 	           .time_us = it->time_us,
@@ -867,14 +860,10 @@ static lt_status join_event(pass *p, const event *ev, bool call, const char *acc
 static lt_status add_control(pass *p, const event *ev, const char *action, const char *account, lt_error *err)
 {
 	joined *j = p->j;
-	if (j->nctl == j->actl) {
-		size_t na = j->actl ? j->actl * 2 : 64;
-		ctlcall *nv = realloc(j->ctl, na * sizeof *nv);
-		if (nv == NULL)
-			return lt_error_set(err, LT_EFATAL, "out of memory");
-		j->ctl = nv;
-		j->actl = na;
-	}
+	ctlcall *nv = lt_grow(j->ctl, &j->actl, j->nctl, sizeof *nv, 64);
+	if (nv == NULL)
+		return lt_error_set(err, LT_EFATAL, "out of memory");
+	j->ctl = nv;
 	j->ctl[j->nctl++] = (ctlcall){p->ord, ev->time_us, account, action};
 	return LT_OK;
 }
