@@ -1,16 +1,10 @@
 /*
- * recq.c — the reconciliation's TEMP tables and their SQL (see recq.h).
+ * recq.c — the TEMP table of reconciliation's read-back (see recq.h).
  *
- * Moved from analyzers/audit/reconcile.c as it was (issue 15: no SQL outside
- * store/); the statements, their order and their error texts are unchanged,
- * so reconciliation finds the same matches and says the same things. What
- * stays in reconcile.c is the judgement: which calls count, weak-match model
- * compatibility, windows, coverage gaps and the findings.
- *
- * Indexes are built after the inserts (a sort, not a random insert per row);
- * the strong matches walk one request-id index in order so that the probes
- * into the other go in order too (the TEMP tables spill to a file past
- * their cache, and random probes cost a read each: 7 M rows, 42 s -> 25 s).
+ * Moved from analyzers/audit/reconcile.c (issue 15: no SQL outside store/).
+ * The join itself left SQLite in wave 2 session 4: it streams in memory
+ * (analyzers/audit/recjoin.c); what stays here is the table that keeps the
+ * headers of the records the report names until they are written in order.
  */
 #include "config.h"
 
@@ -22,16 +16,13 @@
 
 #include <sqlite3.h>
 
-#include "common/uuid.h"
 
 struct recq {
 	case_db *c;
 	const char *teardown; /* SQL that empties this session's tables */
 	int query_only;       /* settings put back by recq_close */
 	int64_t cache_size;
-	sqlite3_stmt *ins_ct, *ins_inv, *ins_ctl, *ins_hit, *read_hit;
-	sqlite3_stmt *weak_q, *weak_ui, *weak_uc;
-	char action[64]; /* recq_switch_off's answer (the longest action is 42 bytes) */
+	sqlite3_stmt *ins_hit, *read_hit;
 };
 
 /* ---- SQL helpers -------------------------------------------------------- */
@@ -78,17 +69,6 @@ static void bind_ev(sqlite3_stmt *s, int i, ev_str v)
 	bind_str(s, i, v.p, v.n);
 }
 
-/* Request ids that are canonical UUIDs as 16 bytes, as the index keeps them:
- * a smaller join index; equality is the same. */
-static void bind_request_id(sqlite3_stmt *s, int i, ev_str v)
-{
-	unsigned char packed[16];
-	if (v.n > 0 && lt_uuid_pack(v.p, v.n, packed))
-		sqlite3_bind_blob(s, i, packed, sizeof packed, SQLITE_TRANSIENT);
-	else
-		bind_ev(s, i, v);
-}
-
 static int64_t count_of(case_db *c, const char *sql, int *ok)
 {
 	sqlite3_stmt *s = NULL;
@@ -99,12 +79,6 @@ static int64_t count_of(case_db *c, const char *sql, int *ok)
 		*ok = 0;
 	sqlite3_finalize(s);
 	return n;
-}
-
-static ev_str col_str(sqlite3_stmt *s, int i)
-{
-	const char *t = (const char *)sqlite3_column_text(s, i);
-	return (ev_str){t, t ? (size_t)sqlite3_column_bytes(s, i) : 0};
 }
 
 /* ---- the session -------------------------------------------------------- */
@@ -138,8 +112,7 @@ static lt_status writable_temp(recq *q, lt_error *err)
 
 static void finalize_all(recq *q)
 {
-	sqlite3_stmt **all[] = {&q->ins_ct, &q->ins_inv, &q->ins_ctl, &q->ins_hit,
-	                        &q->read_hit, &q->weak_q, &q->weak_ui, &q->weak_uc};
+	sqlite3_stmt **all[] = {&q->ins_hit, &q->read_hit};
 	for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) {
 		sqlite3_finalize(*all[i]);
 		*all[i] = NULL;
@@ -191,254 +164,6 @@ static lt_status open_session(case_db *c, const char *setup, const char *teardow
 		return recq_close(q, st, err);
 	*out = q;
 	return LT_OK;
-}
-
-/* ---- the join ----------------------------------------------------------- */
-
-/* id is the caller's name of the record; mid, off the member id and offset
- * (the tie-break); rk the rank among the records of the same time. */
-static const char setup_sql[] =
-	"CREATE TEMP TABLE IF NOT EXISTS rc_ct(id INTEGER PRIMARY KEY, time_us INTEGER, request_id TEXT,"
-	" principal TEXT, model TEXT, account TEXT, region TEXT, error_code INTEGER, m INTEGER, mid INTEGER,"
-	" off INTEGER, rk INTEGER);"
-	"CREATE TEMP TABLE IF NOT EXISTS rc_inv(id INTEGER PRIMARY KEY, time_us INTEGER, request_id TEXT,"
-	" principal TEXT, model TEXT, account TEXT, region TEXT, m INTEGER, mid INTEGER, off INTEGER, rk INTEGER);"
-	"CREATE TEMP TABLE IF NOT EXISTS rc_ctl(id INTEGER PRIMARY KEY, time_us INTEGER, account TEXT, action TEXT);"
-	"DELETE FROM rc_ct; DELETE FROM rc_inv; DELETE FROM rc_ctl;";
-
-static const char teardown_sql[] = "DELETE FROM rc_ct; DELETE FROM rc_inv; DELETE FROM rc_ctl;";
-
-/* A non-empty request id is one > ''. */
-static const char match_sql[] =
-	"CREATE INDEX IF NOT EXISTS temp.rc_ct_req ON rc_ct(request_id);"
-	"CREATE INDEX IF NOT EXISTS temp.rc_inv_req ON rc_inv(request_id);"
-	"CREATE INDEX IF NOT EXISTS temp.rc_inv_pt ON rc_inv(principal, time_us);"
-	"CREATE INDEX IF NOT EXISTS temp.rc_ctl_at ON rc_ctl(account, time_us);"
-	"UPDATE rc_ct SET m = 1 WHERE id IN (SELECT c.id FROM rc_ct c INDEXED BY rc_ct_req"
-	" WHERE c.request_id > '' AND EXISTS (SELECT 1 FROM rc_inv i WHERE i.request_id = c.request_id)"
-	" ORDER BY c.request_id);"
-	"UPDATE rc_inv SET m = 1 WHERE id IN (SELECT i.id FROM rc_inv i INDEXED BY rc_inv_req"
-	" WHERE i.request_id > '' AND EXISTS (SELECT 1 FROM rc_ct c WHERE c.request_id = i.request_id)"
-	" ORDER BY i.request_id);";
-
-lt_status recq_open(case_db *c, recq **out, lt_error *err)
-{
-	lt_status st = open_session(c, setup_sql, teardown_sql, out, err);
-	if (st != LT_OK)
-		return st;
-	recq *q = *out;
-	st = prepare(c,
-	             "INSERT INTO rc_ct(id, time_us, request_id, principal, model, account, region,"
-	             " error_code, mid, off, rk, m) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, 0)",
-	             &q->ins_ct, err);
-	if (st == LT_OK)
-		st = prepare(c,
-		             "INSERT INTO rc_inv(id, time_us, request_id, principal, model, account, region,"
-		             " mid, off, rk, m) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, 0)",
-		             &q->ins_inv, err);
-	if (st == LT_OK)
-		st = prepare(c, "INSERT INTO rc_ctl(id, time_us, account, action) VALUES(?1, ?2, ?3, ?4)", &q->ins_ctl,
-		             err);
-	if (st != LT_OK) {
-		*out = NULL;
-		return recq_close(q, st, err);
-	}
-	return LT_OK;
-}
-
-/* Binds the columns rc_ct and rc_inv share (1..7, then mid, off, rk at tail..tail+2). */
-static void bind_common(sqlite3_stmt *s, int64_t id, int64_t rank, const event *ev, int tail)
-{
-	sqlite3_bind_int64(s, 1, id);
-	sqlite3_bind_int64(s, 2, ev->time_us);
-	bind_request_id(s, 3, ev->request_id);
-	bind_ev(s, 4, ev->principal);
-	bind_ev(s, 5, ev->model);
-	bind_ev(s, 6, ev->account);
-	bind_ev(s, 7, ev->region);
-	sqlite3_bind_int64(s, tail, ev->prov ? ev->prov->member_id : 0);
-	sqlite3_bind_int64(s, tail + 1, (int64_t)ev->offset);
-	sqlite3_bind_int64(s, tail + 2, rank);
-}
-
-static lt_status step_insert(recq *q, sqlite3_stmt *s, lt_error *err)
-{
-	int rc = sqlite3_step(s);
-	sqlite3_reset(s);
-	sqlite3_clear_bindings(s);
-	return rc == SQLITE_DONE ? LT_OK : sql_fail(q->c, err, "insert");
-}
-
-lt_status recq_add_call(recq *q, int64_t id, int64_t rank, const event *ev, bool error, lt_error *err)
-{
-	bind_common(q->ins_ct, id, rank, ev, 9);
-	if (error)
-		sqlite3_bind_int(q->ins_ct, 8, 1);
-	return step_insert(q, q->ins_ct, err);
-}
-
-lt_status recq_add_record(recq *q, int64_t id, int64_t rank, const event *ev, lt_error *err)
-{
-	bind_common(q->ins_inv, id, rank, ev, 8);
-	return step_insert(q, q->ins_inv, err);
-}
-
-lt_status recq_add_control(recq *q, int64_t id, const event *ev, lt_error *err)
-{
-	sqlite3_bind_int64(q->ins_ctl, 1, id);
-	sqlite3_bind_int64(q->ins_ctl, 2, ev->time_us);
-	bind_ev(q->ins_ctl, 3, ev->account);
-	bind_ev(q->ins_ctl, 4, ev->action);
-	return step_insert(q, q->ins_ctl, err);
-}
-
-lt_status recq_match_requests(recq *q, recq_counts *n, lt_error *err)
-{
-	finalize_all(q); /* the adds are over */
-	lt_status st = exec(q->c, match_sql, err);
-	if (st != LT_OK)
-		return st;
-	int ok = 1;
-	n->calls = (size_t)count_of(q->c, "SELECT count(*) FROM rc_ct", &ok);
-	n->calls_error = (size_t)count_of(q->c, "SELECT count(*) FROM rc_ct WHERE error_code IS NOT NULL", &ok);
-	n->records = (size_t)count_of(q->c, "SELECT count(*) FROM rc_inv", &ok);
-	n->matched_request = (size_t)count_of(q->c, "SELECT count(*) FROM rc_ct WHERE m = 1", &ok);
-	return ok ? LT_OK : sql_fail(q->c, err, "count");
-}
-
-lt_status recq_each_unmatched(recq *q, bool calls, lt_status (*fn)(void *ctx, const recq_row *row, lt_error *err),
-                              void *ctx, lt_error *err)
-{
-	static const char unmatched_sql[] =
-		"SELECT x.id, x.time_us, x.principal, x.account, x.region, x.model, %s, x.mid, x.off, x.rk FROM %s x"
-		" WHERE x.m = 0 ORDER BY x.time_us, x.mid, x.off";
-	char sql[256];
-	snprintf(sql, sizeof sql, unmatched_sql, calls ? "x.error_code" : "NULL", calls ? "rc_ct" : "rc_inv");
-	sqlite3_stmt *s = NULL;
-	lt_status st = prepare(q->c, sql, &s, err);
-	int rc = SQLITE_DONE;
-	while (st == LT_OK && (rc = sqlite3_step(s)) == SQLITE_ROW) {
-		recq_row x = {
-			.id = sqlite3_column_int64(s, 0),
-			.time_us = sqlite3_column_int64(s, 1),
-			.principal = col_str(s, 2),
-			.account = col_str(s, 3),
-			.region = col_str(s, 4),
-			.model = col_str(s, 5),
-			.has_error = sqlite3_column_type(s, 6) != SQLITE_NULL,
-			.member_id = sqlite3_column_int64(s, 7),
-			.offset = sqlite3_column_int64(s, 8),
-			.rank = sqlite3_column_int64(s, 9),
-		};
-		st = fn(ctx, &x, err);
-	}
-	if (st == LT_OK && rc != SQLITE_DONE)
-		st = sql_fail(q->c, err, "read");
-	sqlite3_finalize(s);
-	return st;
-}
-
-lt_status recq_weak_match(recq *q, int64_t call_id, const char *principal, int64_t t, int64_t tol_us,
-                          int (*accept)(void *ctx, const char *model), void *ctx, int64_t *record,
-                          lt_error *err)
-{
-	*record = 0;
-	lt_status st = LT_OK;
-	if (q->weak_q == NULL)
-		st = prepare(q->c,
-		             "SELECT i.id, i.model FROM rc_inv i"
-		             " WHERE i.m = 0 AND i.principal IS ? AND i.time_us BETWEEN ? AND ?"
-		             " ORDER BY abs(i.time_us - ?), i.mid, i.off",
-		             &q->weak_q, err);
-	if (st == LT_OK && q->weak_ui == NULL)
-		st = prepare(q->c, "UPDATE rc_inv SET m = 2 WHERE id = ?", &q->weak_ui, err);
-	if (st == LT_OK && q->weak_uc == NULL)
-		st = prepare(q->c, "UPDATE rc_ct SET m = 2 WHERE id = ?", &q->weak_uc, err);
-	if (st != LT_OK)
-		return st;
-	sqlite3_stmt *s = q->weak_q;
-	sqlite3_reset(s);
-	bind_cstr(s, 1, principal);
-	sqlite3_bind_int64(s, 2, t - tol_us);
-	sqlite3_bind_int64(s, 3, t + tol_us);
-	sqlite3_bind_int64(s, 4, t);
-	int64_t hit = 0;
-	while (sqlite3_step(s) == SQLITE_ROW) {
-		if (accept(ctx, (const char *)sqlite3_column_text(s, 1))) {
-			hit = sqlite3_column_int64(s, 0);
-			break;
-		}
-	}
-	sqlite3_reset(s);
-	if (hit == 0)
-		return LT_OK;
-	*record = hit;
-	sqlite3_reset(q->weak_ui);
-	sqlite3_bind_int64(q->weak_ui, 1, hit);
-	sqlite3_reset(q->weak_uc);
-	sqlite3_bind_int64(q->weak_uc, 1, call_id);
-	if (sqlite3_step(q->weak_ui) != SQLITE_DONE || sqlite3_step(q->weak_uc) != SQLITE_DONE)
-		return sql_fail(q->c, err, "weak match");
-	return LT_OK;
-}
-
-size_t recq_matched_between(recq *q, bool calls, const char *account, const char *region, int64_t from, int64_t to)
-{
-	char sql[256];
-	snprintf(sql, sizeof sql,
-	         "SELECT count(*) FROM %s WHERE m > 0 AND account IS ? AND region IS ? AND time_us BETWEEN ? AND ?",
-	         calls ? "rc_ct" : "rc_inv");
-	sqlite3_stmt *s = NULL;
-	size_t n = 0;
-	if (sqlite3_prepare_v2(case_sqlite(q->c), sql, -1, &s, NULL) == SQLITE_OK) {
-		bind_cstr(s, 1, account);
-		bind_cstr(s, 2, region);
-		sqlite3_bind_int64(s, 3, from);
-		sqlite3_bind_int64(s, 4, to);
-		if (sqlite3_step(s) == SQLITE_ROW)
-			n = (size_t)sqlite3_column_int64(s, 0);
-	}
-	sqlite3_finalize(s);
-	return n;
-}
-
-/* One row (action, time) of rc_ctl for account in [from, to] by sql. */
-static bool ctl_call(recq *q, const char *sql, const char *account, int64_t from, int64_t to, const char **action,
-                     int64_t *time_us)
-{
-	sqlite3_stmt *s = NULL;
-	if (sqlite3_prepare_v2(case_sqlite(q->c), sql, -1, &s, NULL) != SQLITE_OK)
-		return false;
-	bind_cstr(s, 1, account);
-	sqlite3_bind_int64(s, 2, from);
-	sqlite3_bind_int64(s, 3, to);
-	bool found = sqlite3_step(s) == SQLITE_ROW;
-	if (found) {
-		snprintf(q->action, sizeof q->action, "%s", (const char *)sqlite3_column_text(s, 0));
-		*action = q->action;
-		*time_us = sqlite3_column_int64(s, 1);
-	}
-	sqlite3_finalize(s);
-	return found;
-}
-
-#define CTL_SELECT "SELECT action, time_us FROM rc_ctl WHERE account IS ? AND time_us BETWEEN ? AND ?"
-#define CTL_INV_ACTIONS " AND action IN ('DeleteModelInvocationLoggingConfiguration', 'PutModelInvocationLoggingConfiguration')"
-
-bool recq_logging_call_after(recq *q, const char *account, int64_t from, int64_t to, const char **action,
-                             int64_t *time_us)
-{
-	static const char sql[] = CTL_SELECT CTL_INV_ACTIONS " ORDER BY time_us ASC, id ASC LIMIT 1";
-	return ctl_call(q, sql, account, from, to, action, time_us);
-}
-
-bool recq_switch_off(recq *q, bool cloudtrail, const char *account, int64_t from, int64_t to, const char **action,
-                     int64_t *time_us)
-{
-	static const char ct_sql[] = CTL_SELECT " AND action IN ('StopLogging', 'DeleteTrail', 'UpdateTrail', "
-	                             "'PutEventSelectors') ORDER BY time_us DESC, id DESC LIMIT 1";
-	static const char inv_sql[] = CTL_SELECT CTL_INV_ACTIONS " ORDER BY time_us DESC, id DESC LIMIT 1";
-	return ctl_call(q, cloudtrail ? ct_sql : inv_sql, account, from, to, action, time_us);
 }
 
 /* ---- the read-back of records ------------------------------------------- */

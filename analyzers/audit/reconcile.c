@@ -5,20 +5,23 @@
  * Events are read once, through a headers-only replay (store/replay.h) in
  * (time, source, uid) order; nothing here queries the events of the index
  * with SQL. During that pass:
- *   - the CloudTrail runtime calls and the invocation records go into the
- *     join tables of store/recq.h (TEMP tables: the read-only case is not
- *     touched and memory stays in SQLite), the calls that switch a source
- *     off beside them;
+ *   - the CloudTrail runtime calls and the invocation records stream through
+ *     the join of recjoin.h (strong matches by request id as they come, weak
+ *     matches once no strong counterpart can come any more; bounded by
+ *     RECONCILE_HORIZON_US of event time and RECONCILE_MAX_PENDING items);
+ *     what it hands back is counted, and its unmatched items kept; the calls
+ *     that switch a source off are kept beside (time order);
+ *   - per account/region and side, the matched items are counted as they
+ *     leave the join (in time order): each unmatched item keeps the count of
+ *     matched ones before its time and up to it, so a window's "matched" is
+ *     a difference of two counts, with no table of the matched ones;
  *   - per series (source, account, region) an hourly count array and the
  *     stretches of at least RECONCILE_GAP_MIN_US without a record are kept.
  * Records are named by their ordinal in the replay order (1-based); the
  * tie-break among records of the same time is (member id, offset), the
  * order in which the indexer stored them.
- * The join: strong matches by request id (recq_match_requests), then weak
- * matches one unmatched call at a time (recq_weak_match: an indexed lookup by
- * principal and time; the model check is ours).
- * Unmatched records are read into memory, sorted by account, region and
- * time, and cut into windows.
+ * The unmatched calls and records are sorted by account, region and time,
+ * and cut into windows.
  * A stretch is a gap when a day or longer, or when (a) the quieter of the
  * hour before and the hour after predicts at least GAP_POISSON records in it
  * (P(none) <= e^-10) and (b) on the other days of the series the same clock
@@ -45,6 +48,10 @@
 #include "common/ltime.h"
 #include "ingest/json.h"
 #include "model/strmap.h"
+#include "analyzers/audit/recjoin.h"
+#include "common/grow.h"
+#include "common/log.h"
+#include "common/uuid.h"
 #include "store/recq.h"
 #include "store/replay.h"
 
@@ -59,6 +66,8 @@ typedef struct rec {
 	int64_t id, time_us, member_id, offset, rank;
 	const char *principal, *account, *region, *model;
 	int has_error;
+	size_t mlt, mle;   /* matched items of its side and account/region before its time, and up to it */
+	int64_t next_pend; /* see side_count */
 } rec;
 
 typedef struct win_ex {
@@ -133,92 +142,133 @@ static const char *intern(reconcile_result *r, strmap *m, const char *p, size_t 
 	return (const char *)(uintptr_t)*slot;
 }
 
-/* ---- weak matches --------------------------------------------------------- */
+static const char *const ct_off_actions[] = {"StopLogging", "DeleteTrail", "UpdateTrail", "PutEventSelectors"};
+static const char *const inv_off_actions[] = {"DeleteModelInvocationLoggingConfiguration",
+                                              "PutModelInvocationLoggingConfiguration"};
 
-static int model_compatible(const char *a, const char *b)
-{
-	if (a == NULL || b == NULL || a[0] == '\0' || b[0] == '\0')
-		return 1;
-	if (strcmp(a, b) == 0)
-		return 1;
-	size_t la = strlen(a), lb = strlen(b);
-	if (la > lb && a[la - lb - 1] == '/' && strcmp(a + la - lb, b) == 0)
-		return 1;
-	if (lb > la && b[lb - la - 1] == '/' && strcmp(b + lb - la, a) == 0)
-		return 1;
-	return 0;
-}
+#define NELEM(a) (sizeof(a) / sizeof((a)[0]))
+
+/* ---- the join's results ------------------------------------------------------ */
 
 typedef struct recs {
 	rec *v;
 	size_t n, alloc;
 } recs;
 
-typedef struct unmatched_ctx {
-	reconcile_result *r;
-	strmap *names;
-	recs *out;
-} unmatched_ctx;
+/* Matched items per account/region and side (0 calls, 1 records), counted as
+ * the join emits them (per side in time order): a window's matched count is
+ * the prefix count at its last record less the one before its first. */
+typedef struct side_count {
+	size_t total;   /* matched so far */
+	size_t base;    /* matched with a time before cur_us */
+	int64_t cur_us; /* time of the last item emitted */
+	int64_t pend;   /* unmatched items of cur_us whose mle is not known yet (index in recs, -1 none) */
+	bool started;
+} side_count;
 
-static lt_status add_unmatched(void *ctx, const recq_row *row, lt_error *err)
+typedef struct mseries {
+	side_count side[2];
+	int64_t first_matched_rec_us; /* INT64_MAX: none */
+} mseries;
+
+/* A call that may switch a source off (action: one of the static names below). */
+typedef struct ctlcall {
+	int64_t id, time_us;
+	const char *account, *action;
+} ctlcall;
+
+typedef struct joined {
+	strmap *smap; /* (account, region) pointers -> index + 1 in s */
+	mseries *s;
+	size_t ns, as;
+	ctlcall *ctl;
+	size_t nctl, actl;
+	recs ct, inv; /* unmatched calls and records */
+} joined;
+
+static mseries *mseries_of(joined *j, const char *account, const char *region, bool create)
 {
-	unmatched_ctx *u = ctx;
-	recs *out = u->out;
-	if (out->n == out->alloc) {
-		size_t na = out->alloc ? out->alloc * 2 : 256;
-		rec *nv = realloc(out->v, na * sizeof *nv);
+	const char *key[2] = {account, region};
+	uint64_t *v = strmap_slot(j->smap, key, sizeof key, create, NULL);
+	if (v == NULL)
+		return NULL;
+	if (*v == 0) {
+		mseries *nv = lt_grow(j->s, &j->as, j->ns, sizeof *nv, 16);
 		if (nv == NULL)
-			return lt_error_set(err, LT_EFATAL, "out of memory");
-		out->v = nv;
-		out->alloc = na;
+			return NULL;
+		j->s = nv;
+		mseries *m = &j->s[j->ns];
+		memset(m, 0, sizeof *m);
+		m->side[0].pend = m->side[1].pend = -1;
+		m->first_matched_rec_us = INT64_MAX;
+		*v = ++j->ns;
 	}
-	rec *x = &out->v[out->n++];
-	x->id = row->id;
-	x->time_us = row->time_us;
-	x->principal = intern(u->r, u->names, row->principal.p, row->principal.n);
-	x->account = intern(u->r, u->names, row->account.p, row->account.n);
-	x->region = intern(u->r, u->names, row->region.p, row->region.n);
-	x->model = intern(u->r, u->names, row->model.p, row->model.n);
-	x->has_error = row->has_error;
-	x->member_id = row->member_id;
-	x->offset = row->offset;
-	x->rank = row->rank;
-	if (x->principal == NULL || x->account == NULL || x->region == NULL || x->model == NULL)
-		return lt_error_set(err, LT_EFATAL, "out of memory");
-	return LT_OK;
+	return &j->s[*v - 1];
 }
 
-static lt_status load_unmatched(reconcile_result *r, recq *q, strmap *names, bool calls, recs *out, lt_error *err)
+static void resolve_pending(side_count *sc, recs *list)
 {
-	unmatched_ctx u = {r, names, out};
-	return recq_each_unmatched(q, calls, add_unmatched, &u, err);
+	for (int64_t i = sc->pend; i >= 0; i = list->v[i].next_pend)
+		list->v[i].mle = sc->total;
+	sc->pend = -1;
 }
 
-static int model_accepts(void *ctx, const char *model)
+/* Matched calls (calls true) or records of account/region with from <= time <= to, for a
+ * window whose first and last unmatched items are f and l. */
+static size_t matched_in(const rec *f, const rec *l)
 {
-	return model_compatible(ctx, model);
+	return l->mle - f->mlt;
 }
 
-static lt_status weak_match(reconcile_result *r, recq *q, recs *ct, lt_error *err)
+static bool named(const char *action, const char *const *names, size_t n)
 {
-	lt_status st = LT_OK;
-	size_t keep = 0;
-	for (size_t k = 0; st == LT_OK && k < ct->n; k++) {
-		rec *x = &ct->v[k];
-		int64_t hit = 0;
-		st = recq_weak_match(q, x->id, x->principal, x->time_us, RECONCILE_WEAK_US, model_accepts,
-		                     (void *)(uintptr_t)x->model, &hit, err);
-		if (st == LT_OK && hit == 0) {
-			ct->v[keep++] = *x;
-			continue;
-		}
-		r->sum.matched_weak++;
+	for (size_t i = 0; i < n; i++)
+		if (action == names[i])
+			return true;
+	return false;
+}
+
+/* The first control call at or after time from (binary search; the calls are in replay order). */
+static size_t ctl_from(const joined *j, int64_t from)
+{
+	size_t a = 0, b = j->nctl;
+	while (a < b) {
+		size_t m = a + (b - a) / 2;
+		if (j->ctl[m].time_us < from)
+			a = m + 1;
+		else
+			b = m;
 	}
-	if (st == LT_OK)
-		ct->n = keep;
-	return st;
+	return a;
 }
 
+/* The latest call of account in [from, to] that switches CloudTrail (cloudtrail true:
+ * StopLogging, DeleteTrail, UpdateTrail, PutEventSelectors) or invocation logging
+ * (Delete/Put ModelInvocationLoggingConfiguration) off; NULL when none. */
+static const ctlcall *switch_off(const joined *j, bool cloudtrail, const char *account, int64_t from, int64_t to)
+{
+	const char *const *names = cloudtrail ? ct_off_actions : inv_off_actions;
+	size_t n = cloudtrail ? NELEM(ct_off_actions) : NELEM(inv_off_actions);
+	if (from > to)
+		return NULL;
+	size_t lo = ctl_from(j, from), hi = to == INT64_MAX ? j->nctl : ctl_from(j, to + 1);
+	for (size_t i = hi; i > lo; i--)
+		if (j->ctl[i - 1].account == account && named(j->ctl[i - 1].action, names, n))
+			return &j->ctl[i - 1];
+	return NULL;
+}
+
+/* The earliest invocation-logging configuration call of account in [from, to]; NULL when none. */
+static const ctlcall *logging_call_after(const joined *j, const char *account, int64_t from, int64_t to)
+{
+	if (from > to)
+		return NULL;
+	size_t hi = to == INT64_MAX ? j->nctl : ctl_from(j, to + 1);
+	for (size_t i = ctl_from(j, from); i < hi; i++)
+		if (j->ctl[i].account == account && named(j->ctl[i].action, inv_off_actions, NELEM(inv_off_actions)))
+			return &j->ctl[i];
+	return NULL;
+}
 /* ---- windows -------------------------------------------------------------- */
 
 static int cmp_i64(int64_t a, int64_t b)
@@ -269,11 +319,6 @@ static lt_status push_id(reconcile_result *r, int64_t id)
 	return LT_OK;
 }
 
-/* matched calls or records of account/region inside the span */
-static size_t matched_in(recq *q, bool calls, const win_ex *w)
-{
-	return recq_matched_between(q, calls, w->pub.account, w->pub.region, w->pub.first_us, w->pub.last_us);
-}
 
 /* Widens the span the report's replay must cover to x, and remembers the
  * ordinal of the first event at its start (x's ordinal less its rank). */
@@ -300,14 +345,12 @@ static const char *cause_text(reconcile_result *r, const char *action, int64_t a
 /* The call that left a window of CloudTrail runtime calls unlogged: the last
  * invocation-logging change in the account in the day before the window is a
  * deletion (not put back since). "" when none. */
-static const char *logging_off_cause(reconcile_result *r, recq *q, const win_ex *w)
+static const char *logging_off_cause(reconcile_result *r, const joined *j, const win_ex *w)
 {
-	const char *action = NULL;
-	int64_t at = 0;
-	if (!recq_switch_off(q, false, w->pub.account, w->pub.first_us - LTIME_DAY_US, w->pub.first_us, &action, &at) ||
-	    strcmp(action, "DeleteModelInvocationLoggingConfiguration") != 0)
+	const ctlcall *k = switch_off(j, false, w->pub.account, w->pub.first_us - LTIME_DAY_US, w->pub.first_us);
+	if (k == NULL || strcmp(k->action, "DeleteModelInvocationLoggingConfiguration") != 0)
 		return "";
-	return cause_text(r, action, at, ", not put back since");
+	return cause_text(r, k->action, k->time_us, ", not put back since");
 }
 
 /* Whether a window of CloudTrail runtime calls came before invocation logging
@@ -315,11 +358,12 @@ static const char *logging_off_cause(reconcile_result *r, recq *q, const win_ex 
  * or unmatched: recs inv), and either none at all in the case (logging not
  * configured there) or the first logging configuration call in the day
  * after the window is a put (switched on then). */
-static bool logging_not_yet_on(recq *q, const win_ex *w, const recs *inv)
+static bool logging_not_yet_on(joined *j, const win_ex *w, const recs *inv)
 {
-	const char *acct = w->pub.account, *region = w->pub.region, *action = NULL;
-	bool before = recq_matched_between(q, false, acct, region, INT64_MIN, w->pub.first_us - 1) > 0;
-	bool any = before || recq_matched_between(q, false, acct, region, w->pub.first_us, INT64_MAX) > 0;
+	const char *acct = w->pub.account, *region = w->pub.region;
+	const mseries *m = mseries_of(j, acct, region, false);
+	bool before = m != NULL && m->first_matched_rec_us < w->pub.first_us;
+	bool any = m != NULL && m->side[1].total > 0;
 	for (size_t i = 0; i < inv->n && !before; i++)
 		if (inv->v[i].account == acct && inv->v[i].region == region) { /* interned: one pointer per string */
 			any = true;
@@ -329,32 +373,31 @@ static bool logging_not_yet_on(recq *q, const win_ex *w, const recs *inv)
 		return false;
 	if (!any)
 		return true;
-	int64_t at = 0;
-	return recq_logging_call_after(q, acct, w->pub.last_us, w->pub.last_us + LTIME_DAY_US, &action, &at) &&
-	       strcmp(action, "PutModelInvocationLoggingConfiguration") == 0;
+	const ctlcall *k = logging_call_after(j, acct, w->pub.last_us, w->pub.last_us + LTIME_DAY_US);
+	return k != NULL && strcmp(k->action, "PutModelInvocationLoggingConfiguration") == 0;
 }
 
-static void judge_ct_windows(reconcile_result *r, recq *q, const recs *inv)
+static void judge_ct_windows(reconcile_result *r, joined *j, const recs *inv)
 {
 	for (size_t i = 0; i < r->nw; i++)
 		if (r->w[i].pub.kind == RECONCILE_CT_ONLY) {
-			r->w[i].pub.cause = logging_off_cause(r, q, &r->w[i]);
-			r->w[i].pub.not_yet_on = logging_not_yet_on(q, &r->w[i], inv);
+			r->w[i].pub.cause = logging_off_cause(r, j, &r->w[i]);
+			r->w[i].pub.not_yet_on = logging_not_yet_on(j, &r->w[i], inv);
 		}
 }
 
-static lt_status make_windows(reconcile_result *r, recq *q, rec *v, size_t n, reconcile_kind kind,
-                              lt_error *err)
+static lt_status make_windows(reconcile_result *r, rec *v, size_t n, reconcile_kind kind, lt_error *err)
 {
 	lt_sort(v, n, sizeof *v, cmp_rec);
 	win_ex *w = NULL;
-	bool calls = kind == RECONCILE_CT_ONLY;
+	const rec *first = NULL;
 	for (size_t i = 0; i < n; i++) {
 		const rec *x = &v[i];
 		if (w == NULL || x->account != w->pub.account || x->region != w->pub.region ||
 		    x->time_us - w->pub.last_us > RECONCILE_JOIN_US) {
 			if (w != NULL)
-				w->pub.matched = matched_in(q, calls, w);
+				w->pub.matched = matched_in(first, x - 1);
+			first = x;
 			w = new_window(r);
 			if (w == NULL)
 				return lt_error_set(err, LT_EFATAL, "out of memory");
@@ -371,7 +414,7 @@ static lt_status make_windows(reconcile_result *r, recq *q, rec *v, size_t n, re
 			return lt_error_set(err, LT_EFATAL, "out of memory");
 	}
 	if (w != NULL)
-		w->pub.matched = matched_in(q, calls, w);
+		w->pub.matched = matched_in(first, &v[n - 1]);
 	return LT_OK;
 }
 
@@ -591,31 +634,16 @@ static double other_days_share(const series *x, const gapscan *gs, int64_t from,
 	return total ? (double)active / (double)total : -1;
 }
 
-static const char *const ct_off_actions[] = {"StopLogging", "DeleteTrail", "UpdateTrail", "PutEventSelectors"};
-static const char *const inv_off_actions[] = {"DeleteModelInvocationLoggingConfiguration",
-                                              "PutModelInvocationLoggingConfiguration"};
-
-static int is_one_of(ev_str v, const char *const *names, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		if (ev_str_eq(v, names[i]))
-			return 1;
-	return 0;
-}
 
 /* A call in the same account shortly before the gap that switches the
  * source off: the gap's cause. "" when none. */
-static const char *gap_cause(reconcile_result *r, recq *q, const series *x, int64_t from)
+static const char *gap_cause(reconcile_result *r, const joined *j, const series *x, int64_t from)
 {
-	const char *action = NULL;
-	int64_t at = 0;
-	if (!recq_switch_off(q, x->source == 1, x->account, from - RECONCILE_CAUSE_US, from + RECONCILE_CAUSE_US,
-	                     &action, &at))
-		return "";
-	return cause_text(r, action, at, "");
+	const ctlcall *k = switch_off(j, x->source == 1, x->account, from - RECONCILE_CAUSE_US, from + RECONCILE_CAUSE_US);
+	return k == NULL ? "" : cause_text(r, k->action, k->time_us, "");
 }
 
-static lt_status judge_gaps(reconcile_result *r, case_db *c, recq *q, gapscan *gs, lt_error *err)
+static lt_status judge_gaps(reconcile_result *r, case_db *c, const joined *j, gapscan *gs, lt_error *err)
 {
 	for (size_t i = 0; i < gs->ng; i++) {
 		const gapc *g = &gs->g[i];
@@ -653,7 +681,7 @@ static lt_status judge_gaps(reconcile_result *r, case_db *c, recq *q, gapscan *g
 		w->pub.last_us = g->to_us;
 		w->pub.expected = share;
 		w->pub.predicted = (size_t)expect;
-		w->pub.cause = gap_cause(r, q, x, g->from_us);
+		w->pub.cause = gap_cause(r, j, x, g->from_us);
 		w->first_id = r->nids;
 		r->sum.gaps++;
 	}
@@ -718,14 +746,127 @@ typedef struct pass {
 	case_db *c;
 	strmap *names;
 	gapscan *gs;
-	recq *q;
+	recjoin *join;
+	joined *j;
+	buf key;
 	int64_t ord, rank, prev_us;
 } pass;
 
 static const char *const runtime_actions[] = {"InvokeModel", "InvokeModelWithResponseStream", "Converse",
                                               "ConverseStream"};
 
-#define NELEM(a) (sizeof(a) / sizeof((a)[0]))
+/* The static name of ev's action among names (NULL when none). */
+static const char *action_of(ev_str v, const char *const *names, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (ev_str_eq(v, names[i]))
+			return names[i];
+	return NULL;
+}
+
+/* What the join hands back, per side in time order: counts, the matched
+ * prefix counts per account/region, the unmatched items. */
+static lt_status on_emit(void *ctx, const recjoin_item *it, int match, lt_error *err)
+{
+	pass *p = ctx;
+	reconcile_summary *sum = &p->r->sum;
+	if (it->is_call) {
+		sum->ct_calls++;
+		sum->ct_calls_error += it->has_error;
+		sum->matched_request += match == RECJOIN_BY_REQUEST;
+		sum->matched_weak += match == RECJOIN_WEAK;
+	} else {
+		sum->inv_records++;
+	}
+	mseries *m = mseries_of(p->j, it->account, it->region, true);
+	if (m == NULL)
+		return lt_error_set(err, LT_EFATAL, "out of memory");
+	side_count *sc = &m->side[it->is_call ? 0 : 1];
+	recs *list = it->is_call ? &p->j->ct : &p->j->inv;
+	if (!sc->started || it->time_us != sc->cur_us) {
+		resolve_pending(sc, list);
+		sc->base = sc->total;
+		sc->cur_us = it->time_us;
+		sc->started = true;
+	}
+	if (match != RECJOIN_UNMATCHED) {
+		sc->total++;
+		if (!it->is_call && it->time_us < m->first_matched_rec_us)
+			m->first_matched_rec_us = it->time_us;
+		return LT_OK;
+	}
+	rec *nv = lt_grow(list->v, &list->alloc, list->n, sizeof *nv, 256);
+	if (nv == NULL)
+		return lt_error_set(err, LT_EFATAL, "out of memory");
+	list->v = nv;
+	rec *x = &list->v[list->n];
+	*x = (rec){.id = it->id,
+	           .time_us = it->time_us,
+	           .member_id = it->member_id,
+	           .offset = it->offset,
+	           .rank = it->rank,
+	           .principal = it->principal,
+	           .account = it->account,
+	           .region = it->region,
+	           .model = it->model,
+	           .has_error = it->has_error,
+	           .mlt = sc->base,
+	           .next_pend = sc->pend};
+	sc->pend = (int64_t)list->n++;
+	return LT_OK;
+}
+
+/* A request id as the join compares it: canonical UUIDs as their 16 bytes
+ * (any letter case), anything else as its text; tagged so the two never meet. */
+static lt_status request_key(pass *p, ev_str id)
+{
+	unsigned char packed[16];
+	buf_reset(&p->key);
+	bool uuid = lt_uuid_pack(id.p, id.n, packed);
+	unsigned char tag = uuid ? 'U' : 'T';
+	lt_status st = buf_append(&p->key, &tag, 1);
+	if (st == LT_OK)
+		st = buf_append(&p->key, uuid ? (const void *)packed : (const void *)id.p, uuid ? sizeof packed : id.n);
+	return st;
+}
+
+static lt_status join_event(pass *p, const event *ev, bool call, const char *account, const char *region,
+                            lt_error *err)
+{
+	recjoin_item it = {
+		.id = p->ord,
+		.rank = p->rank,
+		.time_us = ev->time_us,
+		.member_id = ev->prov ? ev->prov->member_id : 0,
+		.offset = (int64_t)ev->offset,
+		.principal = intern(p->r, p->names, ev->principal.p, ev->principal.n),
+		.account = account,
+		.region = region,
+		.model = intern(p->r, p->names, ev->model.p, ev->model.n),
+		.is_call = call,
+		.has_error = call && ev->error_code.n > 0,
+	};
+	if (it.principal == NULL || it.model == NULL)
+		return lt_error_set(err, LT_EFATAL, "out of memory");
+	if (ev->request_id.n > 0) {
+		if (request_key(p, ev->request_id) != LT_OK)
+			return lt_error_set(err, LT_EFATAL, "out of memory");
+		it.key = p->key.data;
+		it.key_len = p->key.len;
+	}
+	return recjoin_add(p->join, &it, err);
+}
+
+static lt_status add_control(pass *p, const event *ev, const char *action, const char *account, lt_error *err)
+{
+	joined *j = p->j;
+	ctlcall *nv = lt_grow(j->ctl, &j->actl, j->nctl, sizeof *nv, 64);
+	if (nv == NULL)
+		return lt_error_set(err, LT_EFATAL, "out of memory");
+	j->ctl = nv;
+	j->ctl[j->nctl++] = (ctlcall){p->ord, ev->time_us, account, action};
+	return LT_OK;
+}
 
 static lt_status pass_event(pass *p, const event *ev, lt_error *err)
 {
@@ -734,21 +875,22 @@ static lt_status pass_event(pass *p, const event *ev, lt_error *err)
 	p->prev_us = ev->time_us;
 	if (ev->source != EV_SRC_CLOUDTRAIL && ev->source != EV_SRC_INVOCATION)
 		return LT_OK;
-	lt_status st = LT_OK;
-	if (ev->source == EV_SRC_INVOCATION)
-		st = recq_add_record(p->q, p->ord, p->rank, ev, err);
-	else if (ev_str_eq(ev->service, "bedrock.amazonaws.com") &&
-	         is_one_of(ev->action, runtime_actions, NELEM(runtime_actions)))
-		st = recq_add_call(p->q, p->ord, p->rank, ev, ev->error_code.n > 0, err);
-	else if (is_one_of(ev->action, ct_off_actions, NELEM(ct_off_actions)) ||
-	         is_one_of(ev->action, inv_off_actions, NELEM(inv_off_actions)))
-		st = recq_add_control(p->q, p->ord, ev, err);
-	if (st != LT_OK)
-		return st;
 	const char *account = intern(p->r, p->names, ev->account.p, ev->account.n);
 	const char *region = intern(p->r, p->names, ev->region.p, ev->region.n);
 	if (account == NULL || region == NULL)
 		return lt_error_set(err, LT_EFATAL, "out of memory");
+	lt_status st = LT_OK;
+	const char *ctl = NULL;
+	if (ev->source == EV_SRC_INVOCATION)
+		st = join_event(p, ev, false, account, region, err);
+	else if (ev_str_eq(ev->service, "bedrock.amazonaws.com") &&
+	         action_of(ev->action, runtime_actions, NELEM(runtime_actions)) != NULL)
+		st = join_event(p, ev, true, account, region, err);
+	else if ((ctl = action_of(ev->action, ct_off_actions, NELEM(ct_off_actions))) != NULL ||
+	         (ctl = action_of(ev->action, inv_off_actions, NELEM(inv_off_actions))) != NULL)
+		st = add_control(p, ev, ctl, account, err);
+	if (st != LT_OK)
+		return st;
 	return scan_event(p->gs, (int)ev->source, account, region, ev->time_us, err);
 }
 
@@ -772,7 +914,35 @@ static lt_status read_events(pass *p, lt_error *err)
 		st = pass_event(p, ev, err);
 	}
 	replay_free(rp);
+	if (st == LT_OK)
+		st = recjoin_finish(p->join, err);
+	for (size_t i = 0; st == LT_OK && i < p->j->ns; i++) {
+		resolve_pending(&p->j->s[i].side[0], &p->j->ct);
+		resolve_pending(&p->j->s[i].side[1], &p->j->inv);
+	}
 	return st;
+}
+
+/* What the join needed, said at -v; a warning when the horizon was too short. */
+static void log_join(const recjoin_stats *js)
+{
+	log_msg(LT_LOG_DEBUG,
+	        "reconcile: largest call/record gap by request id %.3f s (horizon %lld s), at most %zu items held",
+	        (double)js->max_request_gap_us / 1e6, (long long)(RECONCILE_HORIZON_US / 1000000), js->peak_pending);
+	if (js->forced > 0 || js->late > 0)
+		log_msg(LT_LOG_WARN,
+		        "reconcile: %zu calls/records were judged before their horizon (more than %d held) and at least "
+		        "%zu had their request-id counterpart more than %lld s away: those are reported unmatched",
+		        js->forced, RECONCILE_MAX_PENDING, js->late, (long long)(RECONCILE_HORIZON_US / 1000000));
+}
+
+static void joined_free(joined *j)
+{
+	strmap_free(j->smap);
+	free(j->s);
+	free(j->ctl);
+	free(j->ct.v);
+	free(j->inv.v);
 }
 
 /* ---- the run ---------------------------------------------------------------- */
@@ -782,78 +952,64 @@ static lt_status run(reconcile_result *r, case_db *c, const reconcile_options *o
 	gapscan gs;
 	memset(&gs, 0, sizeof gs);
 	buf_init(&gs.key, 0);
-	recs ct = {0}, inv = {0};
+	joined j;
+	memset(&j, 0, sizeof j);
 	pass p;
 	memset(&p, 0, sizeof p);
 	p.r = r;
 	p.c = c;
 	p.gs = &gs;
+	p.j = &j;
+	buf_init(&p.key, 0);
 	p.names = strmap_new(0);
+	j.smap = strmap_new(0);
+	p.join = recjoin_new(RECONCILE_HORIZON_US, RECONCILE_WEAK_US, RECONCILE_MAX_PENDING, on_emit, &p);
 	gs.s = calloc(MAX_SERIES, sizeof *gs.s);
 	gs.index = strmap_new(0);
 	lt_status st = LT_OK;
-	if (p.names == NULL || gs.s == NULL || gs.index == NULL) {
-		strmap_free(p.names);
-		free_scan(&gs);
-		return lt_error_set(err, LT_EFATAL, "out of memory");
-	}
-	st = recq_open(c, &p.q, err);
-	if (st != LT_OK) {
-		strmap_free(p.names);
-		free_scan(&gs);
-		return st;
-	}
-	st = read_events(&p, err);
-	recq_counts n = {0};
+	if (p.names == NULL || j.smap == NULL || p.join == NULL || gs.s == NULL || gs.index == NULL)
+		st = lt_error_set(err, LT_EFATAL, "out of memory");
 	if (st == LT_OK)
-		st = recq_match_requests(p.q, &n, err);
-	if (st == LT_OK) {
-		r->sum.ct_calls = n.calls;
-		r->sum.ct_calls_error = n.calls_error;
-		r->sum.inv_records = n.records;
-		r->sum.matched_request = n.matched_request;
-	}
+		st = read_events(&p, err);
+	if (st == LT_OK)
+		log_join(recjoin_get_stats(p.join));
+	recjoin_free(p.join);
+	buf_free(&p.key);
 	r->applicable = r->sum.ct_calls > 0 && r->sum.inv_records > 0;
-	if (st == LT_OK)
-		st = load_unmatched(r, p.q, p.names, true, &ct, err);
-	if (st == LT_OK && r->sum.inv_records > 0)
-		st = weak_match(r, p.q, &ct, err);
-	if (st == LT_OK)
-		st = load_unmatched(r, p.q, p.names, false, &inv, err);
+	recs *ct = &j.ct, *inv = &j.inv;
 	if (st == LT_OK)
 		st = finish_scan(&gs, err);
 	if (st == LT_OK && claimed_edges(&gs, o) != LT_OK)
 		st = lt_error_set(err, LT_EFATAL, "out of memory");
 	if (st == LT_OK)
-		st = judge_gaps(r, c, p.q, &gs, err);
+		st = judge_gaps(r, c, &j, &gs, err);
 	if (st == LT_OK && r->applicable) {
 		size_t keep = 0;
-		for (size_t i = 0; i < ct.n; i++) {
-			if (ct.v[i].has_error)
+		for (size_t i = 0; i < ct->n; i++) {
+			if (ct->v[i].has_error)
 				r->sum.ct_only_error++;
 			else
-				ct.v[keep++] = ct.v[i];
+				ct->v[keep++] = ct->v[i];
 		}
 		r->sum.ct_only = keep;
-		st = make_windows(r, p.q, ct.v, keep, RECONCILE_CT_ONLY, err);
+		st = make_windows(r, ct->v, keep, RECONCILE_CT_ONLY, err);
 		if (st == LT_OK)
-			judge_ct_windows(r, p.q, &inv);
+			judge_ct_windows(r, &j, inv);
 		keep = 0;
-		for (size_t i = 0; st == LT_OK && i < inv.n; i++) {
-			if (ct_silent(r, &gs, inv.v[i].account, inv.v[i].region, inv.v[i].time_us))
+		for (size_t i = 0; st == LT_OK && i < inv->n; i++) {
+			if (ct_silent(r, &gs, inv->v[i].account, inv->v[i].region, inv->v[i].time_us))
 				r->sum.inv_only_uncovered++;
 			else
-				inv.v[keep++] = inv.v[i];
+				inv->v[keep++] = inv->v[i];
 		}
 		r->sum.inv_only = keep;
 		if (st == LT_OK)
-			st = make_windows(r, p.q, inv.v, keep, RECONCILE_INV_ONLY, err);
+			st = make_windows(r, inv->v, keep, RECONCILE_INV_ONLY, err);
 	}
-	free(ct.v);
-	free(inv.v);
+	joined_free(&j);
 	free_scan(&gs);
 	strmap_free(p.names);
-	return recq_close(p.q, st, err);
+	return st;
 }
 
 static int cmp_window(const void *a, const void *b)

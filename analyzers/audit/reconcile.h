@@ -24,12 +24,24 @@
  * pass over the case, plus a replay of the two hours around each stretch
  * that may be a gap, and in reconcile_add_to_report one over the span of the
  * record windows.
- * Memory: the join runs in SQLite TEMP tables (store/recq.h; on the read-only case, inside
- * a savepoint; the TEMP page cache is raised to 16 MiB meanwhile); in memory
- * are the ids of unmatched records (8 bytes each), the windows, the distinct
- * principal/account/region/model strings of the unmatched records and of the
- * series, and for gaps an hourly count per series (at most 1000 (source,
- * account, region) series; 4 bytes per hour of the case's span each).
+ * Memory: the join streams (analyzers/audit/recjoin.h): it holds the calls
+ * and records of the last RECONCILE_HORIZON_US + 2 RECONCILE_WEAK_US of
+ * event time, at most RECONCILE_MAX_PENDING of them (about 220 bytes each
+ * with their request-id key: 58 MiB at the cap; 1,588 held at most on the
+ * generated 100 MB corpus). The horizon is the largest time between a call
+ * and its record that still matches by request id: on the demo and the
+ * generated corpora they carry the same time (0 s measured, `-vv` logs it);
+ * in AWS the CloudTrail eventTime is when the request came and the
+ * invocation log's timestamp near when it ended, so a long streaming call
+ * puts them minutes apart: 15 min leaves a wide margin. Items the cap lets
+ * go early and counterparts found after the horizon are counted and warned
+ * about (they are reported unmatched). Besides: the unmatched calls and
+ * records (about 110 bytes each), the calls that switch a source off (32
+ * bytes each), per account/region two matched counts, the windows, the
+ * distinct principal/account/region/model strings of the calls and records,
+ * and for gaps an hourly count per series (at most 1000 (source, account,
+ * region) series; 4 bytes per hour of the case's span each). The read-back
+ * of the report's records uses a TEMP table (store/recq.h).
  *
  * Ownership: reconcile_result is opaque; the caller frees it
  * (reconcile_result_free(NULL) is a no-op). Strings live in the result.
@@ -53,6 +65,8 @@
 #define RECONCILE_GAP_EXPECTED 0.6                   /* share of other days active in those hours */
 #define RECONCILE_CAUSE_US (10LL * 60 * 1000000LL)   /* a switch-off call this close to a gap's start explains it */
 #define RECONCILE_WINDOW_HIGH 3                      /* unmatched calls that make a window high severity */
+#define RECONCILE_HORIZON_US (15LL * 60 * 1000000LL) /* the join's horizon: a call and its record this far apart still match */
+#define RECONCILE_MAX_PENDING 262144                 /* most calls/records the join holds at once */
 
 typedef struct reconcile_options {
 	/* Time the CloudTrail evidence claims to cover (e.g. the digests' span

@@ -212,6 +212,57 @@ static void check_logging_gap_events(const rpt_finding *f)
 /* A call with two invocation records equally near (2 s before and after) and
  * no request-id match: the weak match takes the one stored first (file
  * order), the other is left without call. */
+/* A window's "matched" counts the matched calls of its account/region from its
+ * first unmatched call's time to its last one's, both ends included, whatever
+ * the order of the calls that share those times (the join counts them as it
+ * lets them go, so the calls at the edges are the ones to get right). */
+static void reconcile__window_matched__calls_at_its_edges_counted(void **state)
+{
+	(void)state;
+	char root[300], path[400];
+	snprintf(root, sizeof root, "%s/edges", dir);
+	mkdir(root, 0700);
+	int64_t t0;
+	assert_int_equal(ltime_parse("2026-02-01T00:00:00Z", 20, &t0), LT_OK);
+	snprintf(path, sizeof path, "%s/ct.json", root);
+	FILE *ct = fopen(path, "w");
+	assert_non_null(ct);
+	fputs("{\"Records\":[", ct);
+	ct_record(ct, 1, t0 - 5 * MIN_US, "m-before", "ev-1"); /* matched, before the window */
+	ct_record(ct, 0, t0, "u0", "ev-9");                    /* unmatched, stored before ... */
+	ct_record(ct, 0, t0, "m0", "ev-2");                    /* ... a matched call of its time */
+	ct_record(ct, 0, t0 + 5 * MIN_US, "m1", "ev-3");
+	ct_record(ct, 0, t0 + 10 * MIN_US, "m2", "ev-8");      /* matched, stored before ... */
+	ct_record(ct, 0, t0 + 10 * MIN_US, "u1", "ev-4");      /* ... the window's last call */
+	ct_record(ct, 0, t0 + 15 * MIN_US, "m3", "ev-5");      /* matched, after the window */
+	fputs("]}\n", ct);
+	fclose(ct);
+	snprintf(path, sizeof path, "%s/inv.jsonl", root);
+	FILE *inv = fopen(path, "w");
+	assert_non_null(inv);
+	inv_record(inv, t0 - 5 * MIN_US, "m-before");
+	inv_record(inv, t0, "m0");
+	inv_record(inv, t0 + 5 * MIN_US, "m1");
+	inv_record(inv, t0 + 10 * MIN_US, "m2");
+	inv_record(inv, t0 + 15 * MIN_US, "m3");
+	fclose(inv);
+	case_db *c = index_case(root, "edges.case");
+	reconcile_result *r = NULL;
+	lt_error err;
+	assert_int_equal(reconcile_case(c, NULL, &r, &err), LT_OK);
+	const reconcile_summary *s = reconcile_get_summary(r);
+	assert_int_equal(s->matched_request, 5);
+	assert_int_equal(s->ct_only, 2);
+	const reconcile_window *w = must(find_kind(r, RECONCILE_CT_ONLY, 0));
+	assert_int_equal(w->count, 2);
+	assert_true(w->first_us == t0);
+	assert_true(w->last_us == t0 + 10 * MIN_US);
+	assert_int_equal(w->matched, 3); /* m0, m1, m2 */
+	assert_null(find_kind(r, RECONCILE_CT_ONLY, 1));
+	reconcile_result_free(r);
+	case_close(c);
+}
+
 static void reconcile__weak_tie__first_stored_wins(void **state)
 {
 	(void)state;
@@ -477,6 +528,7 @@ int main(void)
 		cmocka_unit_test(reconcile__calls_before_logging_seen__low),
 		cmocka_unit_test(reconcile__during_replay__works),
 		cmocka_unit_test(reconcile__weak_tie__first_stored_wins),
+		cmocka_unit_test(reconcile__window_matched__calls_at_its_edges_counted),
 		cmocka_unit_test(reconcile__demo__logging_off_window),
 		cmocka_unit_test(reconcile__data_events__not_calls_without_record),
 	};
