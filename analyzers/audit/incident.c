@@ -654,6 +654,101 @@ static lt_status count_recurrences(builder *b, lt_error *err)
 	return st;
 }
 
+/* ---- the baseline's word on a finding ---------------------------------- */
+
+#define BASELINE_EVENTS_JUDGED 32 /* listed events of a finding looked at */
+
+static void event_caller(const builder *b, const rpt_event *e, caller *c);
+
+/* How usual value (of attr) is for the actor of ev: its access key, else the
+ * role behind its session, else its principal, whichever has a history
+ * (baseline.h: unknown below the warm-up). *who is the one that answered. */
+static baseline_rarity actor_rarity(const baseline *bl, const rpt_event *ev, const caller *c, baseline_attr attr,
+                                    rpt_str value, rpt_str *who)
+{
+	const struct {
+		baseline_kind kind;
+		rpt_str name;
+	} actors[] = {{BASELINE_ACCESS_KEY, c->key}, {BASELINE_ISSUER, ev->principal}, {BASELINE_PRINCIPAL, ev->principal}};
+	for (size_t i = 0; i < sizeof actors / sizeof actors[0]; i++) {
+		baseline_rarity r = baseline_value(bl, actors[i].kind, actors[i].name, attr, value);
+		if (r != BASELINE_UNKNOWN) {
+			*who = actors[i].name;
+			return r;
+		}
+	}
+	return BASELINE_UNKNOWN;
+}
+
+/* Whether every listed event is a call its actor makes on most of its days
+ * (frequent), from its usual network (IP prefix frequent) at an hour it is
+ * usually active (not rare or unseen). Only control-plane findings: what a
+ * model conversation said is not made ordinary by the caller's habits. */
+static bool habitual(const builder *b, const finfo *x, rpt_str *who, rpt_str *api)
+{
+	const baseline *bl = b->o->baseline;
+	const rpt_finding *f = x->f;
+	if (bl == NULL || x->synthetic || f->nevents == 0 || starts_with(x->ru->id, "llmtrail-integrity"))
+		return false;
+	for (size_t e = 0; e < f->nevents && e < BASELINE_EVENTS_JUDGED; e++) {
+		const rpt_event *ev = &f->events[e];
+		caller c;
+		event_caller(b, ev, &c);
+		rpt_str w1 = {0}, w2 = {0};
+		if (is_model_use(ev) || ev->action.n == 0 ||
+		    actor_rarity(bl, ev, &c, BASELINE_OPERATION, ev->action, &w1) != BASELINE_FREQUENT ||
+		    actor_rarity(bl, ev, &c, BASELINE_IP_PREFIX, c.ip, &w2) != BASELINE_FREQUENT)
+			return false;
+		baseline_rarity h = baseline_hour(bl, BASELINE_ACCESS_KEY, c.key, ev->time_us);
+		if (h == BASELINE_UNKNOWN)
+			h = baseline_hour(bl, BASELINE_PRINCIPAL, ev->principal, ev->time_us);
+		if (baseline_unusual(h))
+			return false;
+		*who = w1;
+		*api = ev->action;
+	}
+	return true;
+}
+
+/* Whether one listed event's actor acted from a network (IP prefix) and
+ * with a client family (user-agent family) both unseen for it. */
+static bool novel_source(const builder *b, const finfo *x, rpt_str *who)
+{
+	const baseline *bl = b->o->baseline;
+	for (size_t e = 0; bl != NULL && e < x->f->nevents && e < BASELINE_EVENTS_JUDGED; e++) {
+		const rpt_event *ev = &x->f->events[e];
+		caller c;
+		event_caller(b, ev, &c);
+		rpt_str w = {0}, w2 = {0};
+		if (c.ip.n && c.ua.n && actor_rarity(bl, ev, &c, BASELINE_IP_PREFIX, c.ip, &w) == BASELINE_UNSEEN &&
+		    actor_rarity(bl, ev, &c, BASELINE_UA_FAMILY, c.ua, &w2) == BASELINE_UNSEEN) {
+			*who = w;
+			return true;
+		}
+	}
+	return false;
+}
+
+/* Raises a finding's confidence when its actor acted from a network and a
+ * client family both new to it, lowers it when it did what it does daily
+ * (habitual); appends why to reason. Returns the characters written. */
+static int judge_by_baseline(const builder *b, finfo *x, char *reason, size_t n)
+{
+	rpt_str who = {0}, api = {0};
+	int w = 0;
+	if (novel_source(b, x, &who)) {
+		x->confidence = 1 - (1 - x->confidence) / 2;
+		w = snprintf(reason, n, "; confidence raised: %.*s acted from a network (IP prefix) and a client "
+		             "(user-agent family) both unseen for it", (int)(who.n > 80 ? 80 : who.n), who.p);
+	} else if (habitual(b, x, &who, &api)) {
+		x->confidence /= 2;
+		w = snprintf(reason, n, "; confidence halved: %.*s calls %.*s on most of its days, from its usual "
+		             "network, at a usual hour", (int)(who.n > 80 ? 80 : who.n), who.p,
+		             (int)(api.n > 60 ? 60 : api.n), api.p);
+	}
+	return w < 0 ? 0 : w;
+}
+
 static lt_status assess(builder *b, size_t i, lt_error *err)
 {
 	finfo *x = &b->fi[i];
@@ -670,6 +765,8 @@ static lt_status assess(builder *b, size_t i, lt_error *err)
 		              "confidence is divided by %.1f",
 		              x->recurrences, sqrt((double)x->recurrences));
 	}
+	if (n > 0 && (size_t)n < sizeof reason)
+		n += judge_by_baseline(b, x, reason + n, sizeof reason - (size_t)n);
 	if (x->f->count > 1 && n > 0 && (size_t)n < sizeof reason)
 		snprintf(reason + n, sizeof reason - (size_t)n, "; %llu events", (unsigned long long)x->f->count);
 	x->score = level_weight[x->ru->level] * x->confidence * stage_weight(x->stages);
