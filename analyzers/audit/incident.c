@@ -542,6 +542,8 @@ typedef struct finfo {
 	bool routine, novelty;
 	bool synthetic; /* no event from the evidence: an analyzer's window or bucket */
 	size_t recurrences;
+	size_t recur_root, recur_n; /* its recurring (rule, actor) set: first finding and size (SIZE_MAX, 0: none) */
+	rpt_str actor; /* role behind its session, else principal, else access key (recurring sets) */
 	size_t principal, key; /* its first principal and access key entity (SIZE_MAX: none) */
 } finfo;
 
@@ -574,6 +576,7 @@ typedef struct builder {
 	uint64_t case_events;
 	rpt_count *top_ips;
 	size_t ntop_ips;
+	arena *a; /* texts that live as long as the builder */
 } builder;
 
 static const double level_weight[RPT_NLEVELS] = {0.2, 1.0, 3.0, 8.0, 20.0};
@@ -749,6 +752,129 @@ static int judge_by_baseline(const builder *b, finfo *x, char *reason, size_t n)
 	return w < 0 ? 0 : w;
 }
 
+/* Who a finding's recurrence is counted for: the role behind its first
+ * event's session (a fleet rotates sessions), else its principal, else its
+ * access key; empty when it has no actor. */
+static rpt_str finding_actor(const builder *b, const finfo *x, char out[BASELINE_TEXT_MAX])
+{
+	for (size_t e = 0; e < x->f->nevents; e++) {
+		const rpt_event *ev = &x->f->events[e];
+		if (ev->principal.n) {
+			rpt_str role = baseline_normalise(BASELINE_ISSUER, ev->principal, out);
+			return role.n ? role : ev->principal;
+		}
+		caller c;
+		event_caller(b, ev, &c);
+		if (c.key.n)
+			return c.key;
+	}
+	return rpt_s(NULL);
+}
+
+static int cmp_i64(const void *pa, const void *pb)
+{
+	int64_t a = *(const int64_t *)pa, b = *(const int64_t *)pb;
+	return (a > b) - (a < b);
+}
+
+typedef struct recur_set {
+	size_t root, n;
+} recur_set;
+
+/* Recurring sets: low and informational findings of one rule and one actor,
+ * INCIDENT_ROUTINE_MIN or more in the case (a habit: a fleet's SDK start-up,
+ * a CI key's runner of the day), at most INCIDENT_MAX_RECURRING sets (the
+ * rest stay apart). A finding whose actor acted from a network and client
+ * family both new to it (novel_source) is not part of its actor's habit. */
+static lt_status find_recurring(builder *b, lt_error *err)
+{
+	strmap *m = strmap_new(INCIDENT_MAX_RECURRING);
+	recur_set *sets = malloc(INCIDENT_MAX_RECURRING * sizeof *sets);
+	char (*actors)[BASELINE_TEXT_MAX] = malloc(b->n * sizeof *actors);
+	size_t nsets = 0;
+	lt_status st = m != NULL && sets != NULL && actors != NULL ? LT_OK : LT_EFATAL;
+	for (size_t i = 0; i < b->n && st == LT_OK; i++) {
+		finfo *x = &b->fi[i];
+		rpt_str who = {0};
+		x->actor = finding_actor(b, x, actors[i]);
+		if (x->actor.n == 0 || x->ru->level > RPT_LEVEL_LOW || x->synthetic || novel_source(b, x, &who))
+			continue;
+		buf_reset(&b->key);
+		uint64_t rule = x->f->rule;
+		if (buf_append(&b->key, &rule, sizeof rule) != LT_OK || buf_append(&b->key, x->actor.p, x->actor.n) != LT_OK) {
+			st = LT_EFATAL;
+			break;
+		}
+		bool full = false;
+		uint64_t *slot = strmap_slot(m, b->key.data, b->key.len, true, &full);
+		if (slot == NULL) {
+			st = full ? LT_OK : LT_EFATAL;
+			continue;
+		}
+		if (*slot == 0) {
+			sets[nsets] = (recur_set){i, 0};
+			*slot = ++nsets;
+		}
+		sets[*slot - 1].n++;
+		x->recur_root = (size_t)*slot - 1; /* the set for now; its root below */
+	}
+	for (size_t i = 0; i < b->n && st == LT_OK; i++) {
+		finfo *x = &b->fi[i];
+		const recur_set *r = x->recur_root != SIZE_MAX ? &sets[x->recur_root] : NULL;
+		x->recur_root = r != NULL && r->n >= INCIDENT_ROUTINE_MIN ? r->root : SIZE_MAX;
+		x->recur_n = x->recur_root != SIZE_MAX ? r->n : 0;
+		if (x->recur_n == 0)
+			x->actor = rpt_s(NULL); /* actors[] is freed below: only recurring findings keep theirs */
+	}
+	/* the actors of recurring findings must outlive actors[]: point them at
+	 * their root's event text when it is the raw principal or key, else copy */
+	for (size_t i = 0; i < b->n && st == LT_OK; i++) {
+		finfo *x = &b->fi[i];
+		if (x->recur_n == 0 || x->actor.p != actors[i])
+			continue;
+		char *copy = arena_strndup(b->a, x->actor.p, x->actor.n);
+		if (copy == NULL)
+			st = LT_EFATAL;
+		x->actor = rpt_sn(copy, x->actor.n);
+	}
+	strmap_free(m);
+	free(sets);
+	free(actors);
+	return st == LT_OK ? LT_OK : lt_error_set(err, LT_EFATAL, "incidents: out of memory");
+}
+
+/* "every 61 min" for the median interval between the starts of the
+ * incident's largest recurring set's findings; "" when it has none. */
+static void recurrence_note(const builder *b, const size_t *members, size_t n, char *out, size_t nout)
+{
+	out[0] = '\0';
+	size_t root = SIZE_MAX, best = 0;
+	for (size_t k = 0; k < n; k++)
+		if (b->fi[members[k]].recur_n > best) {
+			best = b->fi[members[k]].recur_n;
+			root = b->fi[members[k]].recur_root;
+		}
+	int64_t *t = root != SIZE_MAX ? malloc(n * sizeof *t) : NULL;
+	if (t == NULL)
+		return;
+	size_t m = 0;
+	for (size_t k = 0; k < n; k++)
+		if (b->fi[members[k]].recur_root == root)
+			t[m++] = b->fi[members[k]].f->first_us;
+	lt_sort(t, m, sizeof *t, cmp_i64);
+	for (size_t k = 0; k + 1 < m; k++)
+		t[k] = t[k + 1] - t[k];
+	lt_sort(t, m - 1, sizeof *t, cmp_i64);
+	int64_t med = m > 1 ? t[(m - 1) / 2] : 0, min = med / 60000000LL;
+	const finfo *x = &b->fi[root];
+	rpt_str title = x->ru->title.n ? x->ru->title : x->ru->id;
+	snprintf(out, nout, "; recurring: %zu findings of \"%.*s\" by %.*s, every %lld %s (median interval)", m,
+	         (int)(title.n > 80 ? 80 : title.n), title.p, (int)(x->actor.n > 80 ? 80 : x->actor.n), x->actor.p,
+	         (long long)(min >= 2880 ? min / 1440 : min >= 120 ? min / 60 : min),
+	         min >= 2880 ? "days" : min >= 120 ? "h" : "min");
+	free(t);
+}
+
 static lt_status assess(builder *b, size_t i, lt_error *err)
 {
 	finfo *x = &b->fi[i];
@@ -758,6 +884,12 @@ static lt_status assess(builder *b, size_t i, lt_error *err)
 	x->novelty = is_novelty_rule(x->ru);
 	char reason[512];
 	int n = snprintf(reason, sizeof reason, "%s level from %s", rpt_level_name(x->ru->level), why);
+	if (x->recur_n > x->recurrences || (x->recur_n && !x->routine)) {
+		x->routine = true;
+		x->recurrences = x->recur_n > x->recurrences ? x->recur_n : x->recurrences;
+		n += snprintf(reason + n, sizeof reason - (size_t)n, "; recurring: the same rule and actor (%.*s) made "
+		              "%zu findings in this case", (int)(x->actor.n > 80 ? 80 : x->actor.n), x->actor.p, x->recur_n);
+	}
 	if (x->routine) {
 		x->confidence /= sqrt((double)x->recurrences);
 		n += snprintf(reason + n, sizeof reason - (size_t)n,
@@ -1077,7 +1209,7 @@ typedef struct inc {
 	bool chain;
 	int stage_order[NSTAGES];
 	size_t nstages;
-	char reason[512];
+	char reason[768];
 } inc;
 
 static const builder *g_sort_builder; /* qsort has no context: one builder sorts at a time */
@@ -1272,7 +1404,8 @@ static void score_incident(const builder *b, inc *c)
 	double minor = major ? INCIDENT_MINOR_CAP * (1 - exp(-0.5 * (minor_best + minor_rest) / INCIDENT_MINOR_CAP))
 	                     : minor_best + minor_more;
 	double best = major ? major_best : minor_best;
-	char unusual_why[200] = "";
+	char unusual_why[200] = "", recurring[240];
+	recurrence_note(b, c->members, c->nmembers, recurring, sizeof recurring);
 	bool unusual = behaviour && !routine_only && unusual_for_actor(b, c, unusual_why, sizeof unusual_why);
 	novelty = novelty && behaviour && !routine_only;
 	double boost = novelty ? 1.25 : 1.0;
@@ -1307,13 +1440,13 @@ static void score_incident(const builder *b, inc *c)
 		n += snprintf(c->reason + n, sizeof c->reason - (size_t)n, "%s%s", k ? " > " : "",
 		              stages[c->stage_order[k]].name);
 	if (n > 0 && (size_t)n < sizeof c->reason)
-		n += snprintf(c->reason + n, sizeof c->reason - (size_t)n, ")%s%s%s%s",
+		n += snprintf(c->reason + n, sizeof c->reason - (size_t)n, ")%s%s%s%s%s",
 		              !major && !c->chain ? (progression ? "; low findings only, but one actor's progression "
 		                                                   "from discovery through defense evasion to an objective"
 		                                                 : "; low findings only")
 		                                  : "",
 		              novelty ? "; a new actor or resource for the case did it" : "",
-		              routine_only ? "; only routine findings" : "", unusual_why);
+		              routine_only ? "; only routine findings" : "", unusual_why, recurring);
 }
 
 /* ---- building one incident --------------------------------------------- */
@@ -1724,6 +1857,7 @@ static void builder_free(builder *b)
 	free(b->ev);
 	free(b->links);
 	free(b->top_ips);
+	arena_free(b->a);
 	buf_free(&b->key);
 }
 
@@ -1736,12 +1870,15 @@ static lt_status prepare_findings(builder *b, lt_error *err)
 		b->fi[i].stages = finding_stages(b->fi[i].ru, b->fi[i].f);
 		b->fi[i].synthetic = true;
 		b->fi[i].principal = b->fi[i].key = SIZE_MAX;
+		b->fi[i].recur_root = SIZE_MAX;
 		for (size_t e = 0; e < b->fi[i].f->nevents; e++)
 			if (slice_eq(b->fi[i].f->events[e].source, "cloudtrail") ||
 			    slice_eq(b->fi[i].f->events[e].source, "invocation"))
 				b->fi[i].synthetic = false;
 	}
 	lt_status st = count_recurrences(b, err);
+	if (st == LT_OK)
+		st = find_recurring(b, err);
 	for (size_t i = 0; i < b->n && st == LT_OK; i++)
 		st = assess(b, i, err);
 	for (size_t i = 0; i < b->n && st == LT_OK; i++)
@@ -1765,7 +1902,8 @@ lt_status incident_build(report *r, const incident_options *o, lt_error *err)
 	b.parent = malloc(b.n * sizeof *b.parent);
 	b.ents = strmap_new(INCIDENT_MAX_ENTITIES);
 	b.top_ips = malloc(64 * sizeof *b.top_ips);
-	if (b.fi == NULL || b.parent == NULL || b.ents == NULL || b.top_ips == NULL) {
+	b.a = arena_new(0, 0);
+	if (b.fi == NULL || b.parent == NULL || b.ents == NULL || b.top_ips == NULL || b.a == NULL) {
 		builder_free(&b);
 		return lt_error_set(err, LT_EFATAL, "incidents: out of memory");
 	}
@@ -1782,6 +1920,9 @@ lt_status incident_build(report *r, const incident_options *o, lt_error *err)
 		for (size_t i = 0; has_actor != NULL && i < b.nlinks; i++)
 			has_actor[b.links[i].finding] = true;
 		sweep(&b);
+		for (size_t i = 0; i < b.n; i++) /* a recurring set is one incident */
+			if (b.fi[i].recur_root != SIZE_MAX)
+				uf_union(b.parent, i, b.fi[i].recur_root);
 		if (has_actor != NULL)
 			link_causes(&b, has_actor);
 		free(has_actor);
