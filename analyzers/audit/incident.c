@@ -754,9 +754,18 @@ static int judge_by_baseline(const builder *b, finfo *x, char *reason, size_t n)
 
 /* Who a finding's recurrence is counted for: the role behind its first
  * event's session (a fleet rotates sessions), else its principal, else its
- * access key; empty when it has no actor. */
+ * access key; for an analyzer's finding without actor (a silent stretch),
+ * the account/region whose log it is about; else empty. */
 static rpt_str finding_actor(const builder *b, const finfo *x, char out[BASELINE_TEXT_MAX])
 {
+	if (x->synthetic) {
+		const rpt_event *ev = x->f->nevents ? &x->f->events[0] : NULL;
+		if (ev == NULL || ev->principal.n || ev->access_key.n || ev->account.n == 0)
+			return rpt_s(NULL);
+		int n = snprintf(out, BASELINE_TEXT_MAX, "%.*s/%.*s", (int)(ev->account.n > 40 ? 40 : ev->account.n),
+		                 ev->account.p, (int)(ev->region.n > 40 ? 40 : ev->region.n), ev->region.p);
+		return rpt_sn(out, n > 0 ? (size_t)n : 0);
+	}
 	for (size_t e = 0; e < x->f->nevents; e++) {
 		const rpt_event *ev = &x->f->events[e];
 		if (ev->principal.n) {
@@ -797,7 +806,7 @@ static lt_status find_recurring(builder *b, lt_error *err)
 		finfo *x = &b->fi[i];
 		rpt_str who = {0};
 		x->actor = finding_actor(b, x, actors[i]);
-		if (x->actor.n == 0 || x->ru->level > RPT_LEVEL_LOW || x->synthetic || novel_source(b, x, &who))
+		if (x->actor.n == 0 || x->ru->level > RPT_LEVEL_LOW || novel_source(b, x, &who))
 			continue;
 		buf_reset(&b->key);
 		uint64_t rule = x->f->rule;
@@ -1139,7 +1148,7 @@ static rpt_str finding_account(const rpt_finding *f)
 	return rpt_s(NULL);
 }
 
-static void link_causes(builder *b, const bool *has_actor)
+static void link_causes(builder *b, const bool *has_actor, bool *caused)
 {
 	int de = stage_index("defense evasion");
 	for (size_t i = 0; i < b->n; i++) {
@@ -1159,9 +1168,34 @@ static void link_causes(builder *b, const bool *has_actor)
 			if (best == SIZE_MAX || y->f->last_us > b->fi[best].f->last_us)
 				best = k;
 		}
-		if (best != SIZE_MAX)
+		if (best != SIZE_MAX) {
 			uf_union(b->parent, i, best);
+			caused[i] = true;
+		}
 	}
+}
+
+/* Each recurring set is one incident, less the members an actor's finding
+ * explains (link_causes): a silence after an attacker's switch-off is the
+ * attack's, and must not bring the stream's nightly habit with it. */
+static lt_status union_recurring(builder *b, const bool *caused)
+{
+	size_t *rep = malloc(b->n * sizeof *rep);
+	if (rep == NULL)
+		return LT_EFATAL;
+	for (size_t i = 0; i < b->n; i++)
+		rep[i] = SIZE_MAX;
+	for (size_t i = 0; i < b->n; i++) {
+		size_t root = b->fi[i].recur_root;
+		if (root == SIZE_MAX || caused[i])
+			continue;
+		if (rep[root] == SIZE_MAX)
+			rep[root] = i;
+		else
+			uf_union(b->parent, i, rep[root]);
+	}
+	free(rep);
+	return LT_OK;
 }
 
 /* ---- incidents ---------------------------------------------------------- */
@@ -1914,18 +1948,18 @@ lt_status incident_build(report *r, const incident_options *o, lt_error *err)
 	size_t nv = 0;
 	if (st == LT_OK) {
 		mark_busy_ips(&b);
-		bool *has_actor = calloc(b.n, sizeof *has_actor);
-		if (has_actor == NULL)
+		bool *has_actor = calloc(b.n, sizeof *has_actor), *caused = calloc(b.n, sizeof *caused);
+		if (has_actor == NULL || caused == NULL)
 			st = lt_error_set(err, LT_EFATAL, "incidents: out of memory");
-		for (size_t i = 0; has_actor != NULL && i < b.nlinks; i++)
+		for (size_t i = 0; st == LT_OK && i < b.nlinks; i++)
 			has_actor[b.links[i].finding] = true;
 		sweep(&b);
-		for (size_t i = 0; i < b.n; i++) /* a recurring set is one incident */
-			if (b.fi[i].recur_root != SIZE_MAX)
-				uf_union(b.parent, i, b.fi[i].recur_root);
-		if (has_actor != NULL)
-			link_causes(&b, has_actor);
+		if (st == LT_OK)
+			link_causes(&b, has_actor, caused);
+		if (st == LT_OK && union_recurring(&b, caused) != LT_OK)
+			st = lt_error_set(err, LT_EFATAL, "incidents: out of memory");
 		free(has_actor);
+		free(caused);
 	}
 	if (st == LT_OK) {
 		if (gather(&b, &v, &nv) != LT_OK)
