@@ -870,11 +870,15 @@ static void recurrence_note(const builder *b, const size_t *members, size_t n, c
 	for (size_t k = 0; k < n; k++)
 		if (b->fi[members[k]].recur_root == root)
 			t[m++] = b->fi[members[k]].f->first_us;
+	if (m < 2) { /* a silence an actor's switch-off explains, alone in the attack's incident */
+		free(t);
+		return;
+	}
 	lt_sort(t, m, sizeof *t, cmp_i64);
 	for (size_t k = 0; k + 1 < m; k++)
 		t[k] = t[k + 1] - t[k];
 	lt_sort(t, m - 1, sizeof *t, cmp_i64);
-	int64_t med = m > 1 ? t[(m - 1) / 2] : 0, min = med / 60000000LL;
+	int64_t med = t[(m - 1) / 2], min = med / 60000000LL;
 	const finfo *x = &b->fi[root];
 	rpt_str title = x->ru->title.n ? x->ru->title : x->ru->id;
 	snprintf(out, nout, "; recurring: %zu findings of \"%.*s\" by %.*s, every %lld %s (median interval)", m,

@@ -283,6 +283,47 @@ static void incident__recurring_actor__one_incident_per_actor(void **state)
 	report_free(r);
 }
 
+/* A key's daily low finding from its office network is its habit; the
+ * same rule for the same key from a network and client family both unseen
+ * for it (a leaked key) is not merged into that habit: it stays its own. */
+static void incident__recurring_actor__novel_source_stays_apart(void **state)
+{
+	(void)state;
+	report *r = new_report();
+	baseline *bl = baseline_new();
+	assert_non_null(bl);
+	size_t probe = add_rule(r, "aws", "probe", RPT_LEVEL_LOW, "attack.discovery");
+	static char uid[12][8];
+	for (int d = 0; d < 10; d++) {
+		snprintf(uid[d], sizeof uid[d], "d%d", d);
+		learn_hit(r, bl, probe, &mallory, uid[d], MONDAY_US + d * 24 * HOUR_US + 10 * HOUR_US);
+	}
+	actor leaked = mallory;
+	leaked.ip = "192.0.2.66";
+	leaked.ua = "python-requests/2.31";
+	learn_hit(r, bl, probe, &leaked, "x1", MONDAY_US + 10 * 24 * HOUR_US + 3 * HOUR_US);
+	incident_options o = {0, NULL, NULL, bl};
+	lt_error err;
+	lt_error_clear(&err);
+	assert_int_equal(incident_build(r, &o, &err), LT_OK);
+	assert_int_equal(report_nincidents(r), 2);
+	bool alone = false;
+	for (size_t k = 0; k < report_nincidents(r); k++) {
+		const rpt_incident *in = report_incident(r, k);
+		if (in->nfindings == 1) {
+			alone = true;
+			assert_memory_equal(in->source_ips.v[0].p, "192.0.2.66", 10);
+			const rpt_finding *f = report_finding(r, in->findings[0]);
+			assert_non_null(memmem(f->level_reason.p, f->level_reason.n, "confidence raised", 17));
+		} else {
+			assert_int_equal(in->nfindings, 10);
+		}
+	}
+	assert_true(alone);
+	baseline_free(bl);
+	report_free(r);
+}
+
 /* Many distinct low findings of one actor over several stages: routine
  * evidence adds up with diminishing returns and alone makes a low incident. */
 static void incident__many_low_findings__stay_low(void **state)
@@ -586,6 +627,7 @@ int main(void)
 		cmocka_unit_test(incident__ip_shared_by_many_principals__links_nothing),
 		cmocka_unit_test(incident__routine_finding__scored_down_and_apart),
 		cmocka_unit_test(incident__recurring_actor__one_incident_per_actor),
+		cmocka_unit_test(incident__recurring_actor__novel_source_stays_apart),
 		cmocka_unit_test(incident__many_low_findings__stay_low),
 		cmocka_unit_test(incident__medium_with_many_lows__stays_medium),
 		cmocka_unit_test(incident__low_progression__medium_only_for_one_actor),
