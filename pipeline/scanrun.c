@@ -823,24 +823,38 @@ static void scan_filter(const scan *s, replay_filter *f)
 	f->until_us = s->o->until_us;
 }
 
+/* A replay of c whose producer thread decodes the detections the index
+ * stored (reading a record only when there is none, or metrics or controls
+ * need it) or detects ahead of the main thread (prepare_event). On success
+ * *rp and pc->det are the caller's to free (replay_free, then
+ * sigma_detector_free). */
+static lt_status replay_prepared(scan *s, case_db *c, replay_filter *f, prep_ctx *pc, replay **rp, lt_error *err)
+{
+	f->flags |= REPLAY_PREFETCH; /* reading and parsing beside the matching */
+	f->detections = s->o->redetect ? NULL : ruleset_digest(s->rs);
+	*pc = (prep_ctx){s->rs, s->ctl, sigma_detector_new(s->rs), 0, 0, 0, NULL, 0, false};
+	if (pc->det == NULL)
+		return lt_error_set(err, LT_EFATAL, "out of memory");
+	f->prepare = prepare_event;
+	f->prepare_ctx = pc;
+	if (f->detections != NULL)
+		f->wants_record = event_wants_record; /* reports need only headers */
+	if (replay_new(c, f, rp, err) != LT_OK) {
+		sigma_detector_free(pc->det);
+		pc->det = NULL;
+		return err->status;
+	}
+	return LT_OK;
+}
+
 static lt_status replay_case(scan *s, lt_error *err)
 {
 	replay_filter f;
 	scan_filter(s, &f);
-	f.flags = REPLAY_PREFETCH; /* reading and parsing beside the matching */
-	f.detections = s->o->redetect ? NULL : ruleset_digest(s->rs);
-	prep_ctx pc = {s->rs, s->ctl, sigma_detector_new(s->rs), 0, 0, 0, NULL, 0, false};
-	if (pc.det == NULL)
-		return lt_error_set(err, LT_EFATAL, "out of memory");
-	f.prepare = prepare_event;
-	f.prepare_ctx = &pc;
-	if (f.detections != NULL)
-		f.wants_record = event_wants_record; /* reports need only headers */
+	prep_ctx pc;
 	replay *rp = NULL;
-	if (replay_new(s->c, &f, &rp, err) != LT_OK) {
-		sigma_detector_free(pc.det);
+	if (replay_prepared(s, s->c, &f, &pc, &rp, err) != LT_OK)
 		return err->status;
-	}
 	const event *ev = NULL;
 	lt_status st;
 	uint64_t lost = 0, seen = 0;
@@ -1501,9 +1515,11 @@ static void hint_empty_scope(const scan *s)
 	        what, (unsigned long long)report_hits_filtered(s->r));
 }
 
-/* --baseline OLDCASE: every event of an earlier case, headers only, teaches
- * the per-entity baselines (hour of week, sources) and the first-seen history
- * before this case is replayed; nothing of it is reported. */
+/* --baseline OLDCASE: every event of an earlier case teaches the per-entity
+ * baselines (hour of week, sources), the first-seen history of the usage
+ * metrics and the Sigma rules' own first_seen state (ruleset_learn_first_seen:
+ * with the detections OLDCASE's index stored for these rules, else detected
+ * from its records) before this case is replayed; nothing of it is reported. */
 static lt_status learn_baseline_case(scan *s, const char *path, lt_error *err)
 {
 	case_db *old = NULL;
@@ -1514,9 +1530,12 @@ static lt_status learn_baseline_case(scan *s, const char *path, lt_error *err)
 		return lt_error_set(err, st, "--baseline %s: %s", path, oe.msg);
 	replay_filter f;
 	replay_filter_init(&f);
-	f.flags = REPLAY_HEADERS_ONLY;
+	prep_ctx pc;
 	replay *rp = NULL;
-	st = replay_new(old, &f, &rp, err);
+	if (replay_prepared(s, old, &f, &pc, &rp, &oe) != LT_OK) {
+		case_close(old);
+		return lt_error_set(err, oe.status, "--baseline %s: %s", path, oe.msg);
+	}
 	const event *ev = NULL;
 	uint64_t n = 0;
 	while (st == LT_OK) {
@@ -1528,13 +1547,18 @@ static lt_status learn_baseline_case(scan *s, const char *path, lt_error *err)
 		}
 		if (ev == NULL)
 			break;
+		atomic_store_explicit(&pc.main_seq, ev->seq, memory_order_relaxed);
 		rpt_event_in rev;
 		report_csv_event(ev, &rev);
 		baseline_observe(s->baseline, &rev);
 		st = metrics_learn(s->m, ev, err);
+		const prepared *pp = ev->user;
+		if (st == LT_OK && ruleset_learn_first_seen(s->rs, ev, pp != NULL ? pp->det : NULL) != LT_OK)
+			st = lt_error_set(err, LT_EFATAL, "--baseline %s: out of memory while matching", path);
 		n++;
 	}
-	replay_free(rp);
+	replay_free(rp); /* joins the producer: pc is no longer used */
+	sigma_detector_free(pc.det);
 	case_close(old);
 	if (st == LT_OK && n == 0)
 		st = lt_error_set(err, LT_EFILE, "--baseline %s: the case holds no events", path);

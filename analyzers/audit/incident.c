@@ -542,6 +542,8 @@ typedef struct finfo {
 	bool routine, novelty;
 	bool synthetic; /* no event from the evidence: an analyzer's window or bucket */
 	size_t recurrences;
+	size_t recur_root, recur_n; /* its recurring (rule, actor) set: first finding and size (SIZE_MAX, 0: none) */
+	rpt_str actor; /* role behind its session, else principal, else access key (recurring sets) */
 	size_t principal, key; /* its first principal and access key entity (SIZE_MAX: none) */
 } finfo;
 
@@ -574,6 +576,7 @@ typedef struct builder {
 	uint64_t case_events;
 	rpt_count *top_ips;
 	size_t ntop_ips;
+	arena *a; /* texts that live as long as the builder */
 } builder;
 
 static const double level_weight[RPT_NLEVELS] = {0.2, 1.0, 3.0, 8.0, 20.0};
@@ -654,6 +657,237 @@ static lt_status count_recurrences(builder *b, lt_error *err)
 	return st;
 }
 
+/* ---- the baseline's word on a finding ---------------------------------- */
+
+#define BASELINE_EVENTS_JUDGED 32 /* listed events of a finding looked at */
+
+static void event_caller(const builder *b, const rpt_event *e, caller *c);
+
+/* How usual value (of attr) is for the actor of ev: its access key, else the
+ * role behind its session, else its principal, whichever has a history
+ * (baseline.h: unknown below the warm-up). *who is the one that answered. */
+static baseline_rarity actor_rarity(const baseline *bl, const rpt_event *ev, const caller *c, baseline_attr attr,
+                                    rpt_str value, rpt_str *who)
+{
+	const struct {
+		baseline_kind kind;
+		rpt_str name;
+	} actors[] = {{BASELINE_ACCESS_KEY, c->key}, {BASELINE_ISSUER, ev->principal}, {BASELINE_PRINCIPAL, ev->principal}};
+	for (size_t i = 0; i < sizeof actors / sizeof actors[0]; i++) {
+		baseline_rarity r = baseline_value(bl, actors[i].kind, actors[i].name, attr, value);
+		if (r != BASELINE_UNKNOWN) {
+			*who = actors[i].name;
+			return r;
+		}
+	}
+	return BASELINE_UNKNOWN;
+}
+
+/* Whether every listed event is a call its actor makes on most of its days
+ * (frequent), from its usual network (IP prefix frequent) at an hour it is
+ * usually active (not rare or unseen). Only control-plane findings: what a
+ * model conversation said is not made ordinary by the caller's habits. */
+static bool habitual(const builder *b, const finfo *x, rpt_str *who, rpt_str *api)
+{
+	const baseline *bl = b->o->baseline;
+	const rpt_finding *f = x->f;
+	if (bl == NULL || x->synthetic || f->nevents == 0 || starts_with(x->ru->id, "llmtrail-integrity"))
+		return false;
+	for (size_t e = 0; e < f->nevents && e < BASELINE_EVENTS_JUDGED; e++) {
+		const rpt_event *ev = &f->events[e];
+		caller c;
+		event_caller(b, ev, &c);
+		rpt_str w1 = {0}, w2 = {0};
+		if (is_model_use(ev) || ev->action.n == 0 ||
+		    actor_rarity(bl, ev, &c, BASELINE_OPERATION, ev->action, &w1) != BASELINE_FREQUENT ||
+		    actor_rarity(bl, ev, &c, BASELINE_IP_PREFIX, c.ip, &w2) != BASELINE_FREQUENT)
+			return false;
+		baseline_rarity h = baseline_hour(bl, BASELINE_ACCESS_KEY, c.key, ev->time_us);
+		if (h == BASELINE_UNKNOWN)
+			h = baseline_hour(bl, BASELINE_PRINCIPAL, ev->principal, ev->time_us);
+		if (baseline_unusual(h))
+			return false;
+		*who = w1;
+		*api = ev->action;
+	}
+	return true;
+}
+
+/* Whether one listed event's actor acted from a network (IP prefix) and
+ * with a client family (user-agent family) both unseen for it. */
+static bool novel_source(const builder *b, const finfo *x, rpt_str *who)
+{
+	const baseline *bl = b->o->baseline;
+	for (size_t e = 0; bl != NULL && e < x->f->nevents && e < BASELINE_EVENTS_JUDGED; e++) {
+		const rpt_event *ev = &x->f->events[e];
+		caller c;
+		event_caller(b, ev, &c);
+		rpt_str w = {0}, w2 = {0};
+		if (c.ip.n && c.ua.n && actor_rarity(bl, ev, &c, BASELINE_IP_PREFIX, c.ip, &w) == BASELINE_UNSEEN &&
+		    actor_rarity(bl, ev, &c, BASELINE_UA_FAMILY, c.ua, &w2) == BASELINE_UNSEEN) {
+			*who = w;
+			return true;
+		}
+	}
+	return false;
+}
+
+/* Raises a finding's confidence when its actor acted from a network and a
+ * client family both new to it, lowers it when it did what it does daily
+ * (habitual); appends why to reason. Returns the characters written. */
+static int judge_by_baseline(const builder *b, finfo *x, char *reason, size_t n)
+{
+	rpt_str who = {0}, api = {0};
+	int w = 0;
+	if (novel_source(b, x, &who)) {
+		x->confidence = 1 - (1 - x->confidence) / 2;
+		w = snprintf(reason, n, "; confidence raised: %.*s acted from a network (IP prefix) and a client "
+		             "(user-agent family) both unseen for it", (int)(who.n > 80 ? 80 : who.n), who.p);
+	} else if (habitual(b, x, &who, &api)) {
+		x->confidence /= 2;
+		w = snprintf(reason, n, "; confidence halved: %.*s calls %.*s on most of its days, from its usual "
+		             "network, at a usual hour", (int)(who.n > 80 ? 80 : who.n), who.p,
+		             (int)(api.n > 60 ? 60 : api.n), api.p);
+	}
+	return w < 0 ? 0 : w;
+}
+
+/* Who a finding's recurrence is counted for: the role behind its first
+ * event's session (a fleet rotates sessions), else its principal, else its
+ * access key; for an analyzer's finding without actor (a silent stretch),
+ * the account/region whose log it is about; else empty. */
+static rpt_str finding_actor(const builder *b, const finfo *x, char out[BASELINE_TEXT_MAX])
+{
+	if (x->synthetic) {
+		const rpt_event *ev = x->f->nevents ? &x->f->events[0] : NULL;
+		if (ev == NULL || ev->principal.n || ev->access_key.n || ev->account.n == 0)
+			return rpt_s(NULL);
+		int n = snprintf(out, BASELINE_TEXT_MAX, "%.*s/%.*s", (int)(ev->account.n > 40 ? 40 : ev->account.n),
+		                 ev->account.p, (int)(ev->region.n > 40 ? 40 : ev->region.n), ev->region.p);
+		return rpt_sn(out, n > 0 ? (size_t)n : 0);
+	}
+	for (size_t e = 0; e < x->f->nevents; e++) {
+		const rpt_event *ev = &x->f->events[e];
+		if (ev->principal.n) {
+			rpt_str role = baseline_normalise(BASELINE_ISSUER, ev->principal, out);
+			return role.n ? role : ev->principal;
+		}
+		caller c;
+		event_caller(b, ev, &c);
+		if (c.key.n)
+			return c.key;
+	}
+	return rpt_s(NULL);
+}
+
+static int cmp_i64(const void *pa, const void *pb)
+{
+	int64_t a = *(const int64_t *)pa, b = *(const int64_t *)pb;
+	return (a > b) - (a < b);
+}
+
+typedef struct recur_set {
+	size_t root, n;
+} recur_set;
+
+/* Recurring sets: low and informational findings of one rule and one actor,
+ * INCIDENT_ROUTINE_MIN or more in the case (a habit: a fleet's SDK start-up,
+ * a CI key's runner of the day), at most INCIDENT_MAX_RECURRING sets (the
+ * rest stay apart). A finding whose actor acted from a network and client
+ * family both new to it (novel_source) is not part of its actor's habit. */
+static lt_status find_recurring(builder *b, lt_error *err)
+{
+	strmap *m = strmap_new(INCIDENT_MAX_RECURRING);
+	recur_set *sets = malloc(INCIDENT_MAX_RECURRING * sizeof *sets);
+	char (*actors)[BASELINE_TEXT_MAX] = malloc(b->n * sizeof *actors);
+	size_t nsets = 0;
+	lt_status st = m != NULL && sets != NULL && actors != NULL ? LT_OK : LT_EFATAL;
+	for (size_t i = 0; i < b->n && st == LT_OK; i++) {
+		finfo *x = &b->fi[i];
+		rpt_str who = {0};
+		x->actor = finding_actor(b, x, actors[i]);
+		if (x->actor.n == 0 || x->ru->level > RPT_LEVEL_LOW || novel_source(b, x, &who))
+			continue;
+		buf_reset(&b->key);
+		uint64_t rule = x->f->rule;
+		if (buf_append(&b->key, &rule, sizeof rule) != LT_OK || buf_append(&b->key, x->actor.p, x->actor.n) != LT_OK) {
+			st = LT_EFATAL;
+			break;
+		}
+		bool full = false;
+		uint64_t *slot = strmap_slot(m, b->key.data, b->key.len, true, &full);
+		if (slot == NULL) {
+			st = full ? LT_OK : LT_EFATAL;
+			continue;
+		}
+		if (*slot == 0) {
+			sets[nsets] = (recur_set){i, 0};
+			*slot = ++nsets;
+		}
+		sets[*slot - 1].n++;
+		x->recur_root = (size_t)*slot - 1; /* the set for now; its root below */
+	}
+	for (size_t i = 0; i < b->n && st == LT_OK; i++) {
+		finfo *x = &b->fi[i];
+		const recur_set *r = x->recur_root != SIZE_MAX ? &sets[x->recur_root] : NULL;
+		x->recur_root = r != NULL && r->n >= INCIDENT_ROUTINE_MIN ? r->root : SIZE_MAX;
+		x->recur_n = x->recur_root != SIZE_MAX ? r->n : 0;
+		if (x->recur_n == 0)
+			x->actor = rpt_s(NULL); /* actors[] is freed below: only recurring findings keep theirs */
+	}
+	/* the actors of recurring findings must outlive actors[]: point them at
+	 * their root's event text when it is the raw principal or key, else copy */
+	for (size_t i = 0; i < b->n && st == LT_OK; i++) {
+		finfo *x = &b->fi[i];
+		if (x->recur_n == 0 || x->actor.p != actors[i])
+			continue;
+		char *copy = arena_strndup(b->a, x->actor.p, x->actor.n);
+		if (copy == NULL)
+			st = LT_EFATAL;
+		x->actor = rpt_sn(copy, x->actor.n);
+	}
+	strmap_free(m);
+	free(sets);
+	free(actors);
+	return st == LT_OK ? LT_OK : lt_error_set(err, LT_EFATAL, "incidents: out of memory");
+}
+
+/* "every 61 min" for the median interval between the starts of the
+ * incident's largest recurring set's findings; "" when it has none. */
+static void recurrence_note(const builder *b, const size_t *members, size_t n, char *out, size_t nout)
+{
+	out[0] = '\0';
+	size_t root = SIZE_MAX, best = 0;
+	for (size_t k = 0; k < n; k++)
+		if (b->fi[members[k]].recur_n > best) {
+			best = b->fi[members[k]].recur_n;
+			root = b->fi[members[k]].recur_root;
+		}
+	int64_t *t = root != SIZE_MAX ? malloc(n * sizeof *t) : NULL;
+	if (t == NULL)
+		return;
+	size_t m = 0;
+	for (size_t k = 0; k < n; k++)
+		if (b->fi[members[k]].recur_root == root)
+			t[m++] = b->fi[members[k]].f->first_us;
+	if (m < 2) { /* a silence an actor's switch-off explains, alone in the attack's incident */
+		free(t);
+		return;
+	}
+	lt_sort(t, m, sizeof *t, cmp_i64);
+	for (size_t k = 0; k + 1 < m; k++)
+		t[k] = t[k + 1] - t[k];
+	lt_sort(t, m - 1, sizeof *t, cmp_i64);
+	int64_t med = t[(m - 1) / 2], min = med / 60000000LL;
+	const finfo *x = &b->fi[root];
+	rpt_str title = x->ru->title.n ? x->ru->title : x->ru->id;
+	snprintf(out, nout, "; recurring: %zu findings of \"%.*s\" by %.*s, every %lld %s (median interval)", m,
+	         (int)(title.n > 80 ? 80 : title.n), title.p, (int)(x->actor.n > 80 ? 80 : x->actor.n), x->actor.p,
+	         (long long)(min >= 2880 ? min / 1440 : min >= 120 ? min / 60 : min),
+	         min >= 2880 ? "days" : min >= 120 ? "h" : "min");
+	free(t);
+}
+
 static lt_status assess(builder *b, size_t i, lt_error *err)
 {
 	finfo *x = &b->fi[i];
@@ -663,6 +897,12 @@ static lt_status assess(builder *b, size_t i, lt_error *err)
 	x->novelty = is_novelty_rule(x->ru);
 	char reason[512];
 	int n = snprintf(reason, sizeof reason, "%s level from %s", rpt_level_name(x->ru->level), why);
+	if (x->recur_n > x->recurrences || (x->recur_n && !x->routine)) {
+		x->routine = true;
+		x->recurrences = x->recur_n > x->recurrences ? x->recur_n : x->recurrences;
+		n += snprintf(reason + n, sizeof reason - (size_t)n, "; recurring: the same rule and actor (%.*s) made "
+		              "%zu findings in this case", (int)(x->actor.n > 80 ? 80 : x->actor.n), x->actor.p, x->recur_n);
+	}
 	if (x->routine) {
 		x->confidence /= sqrt((double)x->recurrences);
 		n += snprintf(reason + n, sizeof reason - (size_t)n,
@@ -670,6 +910,8 @@ static lt_status assess(builder *b, size_t i, lt_error *err)
 		              "confidence is divided by %.1f",
 		              x->recurrences, sqrt((double)x->recurrences));
 	}
+	if (n > 0 && (size_t)n < sizeof reason)
+		n += judge_by_baseline(b, x, reason + n, sizeof reason - (size_t)n);
 	if (x->f->count > 1 && n > 0 && (size_t)n < sizeof reason)
 		snprintf(reason + n, sizeof reason - (size_t)n, "; %llu events", (unsigned long long)x->f->count);
 	x->score = level_weight[x->ru->level] * x->confidence * stage_weight(x->stages);
@@ -910,7 +1152,7 @@ static rpt_str finding_account(const rpt_finding *f)
 	return rpt_s(NULL);
 }
 
-static void link_causes(builder *b, const bool *has_actor)
+static void link_causes(builder *b, const bool *has_actor, bool *caused)
 {
 	int de = stage_index("defense evasion");
 	for (size_t i = 0; i < b->n; i++) {
@@ -930,9 +1172,34 @@ static void link_causes(builder *b, const bool *has_actor)
 			if (best == SIZE_MAX || y->f->last_us > b->fi[best].f->last_us)
 				best = k;
 		}
-		if (best != SIZE_MAX)
+		if (best != SIZE_MAX) {
 			uf_union(b->parent, i, best);
+			caused[i] = true;
+		}
 	}
+}
+
+/* Each recurring set is one incident, less the members an actor's finding
+ * explains (link_causes): a silence after an attacker's switch-off is the
+ * attack's, and must not bring the stream's nightly habit with it. */
+static lt_status union_recurring(builder *b, const bool *caused)
+{
+	size_t *rep = malloc(b->n * sizeof *rep);
+	if (rep == NULL)
+		return LT_EFATAL;
+	for (size_t i = 0; i < b->n; i++)
+		rep[i] = SIZE_MAX;
+	for (size_t i = 0; i < b->n; i++) {
+		size_t root = b->fi[i].recur_root;
+		if (root == SIZE_MAX || caused[i])
+			continue;
+		if (rep[root] == SIZE_MAX)
+			rep[root] = i;
+		else
+			uf_union(b->parent, i, rep[root]);
+	}
+	free(rep);
+	return LT_OK;
 }
 
 /* ---- incidents ---------------------------------------------------------- */
@@ -980,7 +1247,7 @@ typedef struct inc {
 	bool chain;
 	int stage_order[NSTAGES];
 	size_t nstages;
-	char reason[512];
+	char reason[768];
 } inc;
 
 static const builder *g_sort_builder; /* qsort has no context: one builder sorts at a time */
@@ -1175,7 +1442,8 @@ static void score_incident(const builder *b, inc *c)
 	double minor = major ? INCIDENT_MINOR_CAP * (1 - exp(-0.5 * (minor_best + minor_rest) / INCIDENT_MINOR_CAP))
 	                     : minor_best + minor_more;
 	double best = major ? major_best : minor_best;
-	char unusual_why[200] = "";
+	char unusual_why[200] = "", recurring[240];
+	recurrence_note(b, c->members, c->nmembers, recurring, sizeof recurring);
 	bool unusual = behaviour && !routine_only && unusual_for_actor(b, c, unusual_why, sizeof unusual_why);
 	novelty = novelty && behaviour && !routine_only;
 	double boost = novelty ? 1.25 : 1.0;
@@ -1210,13 +1478,13 @@ static void score_incident(const builder *b, inc *c)
 		n += snprintf(c->reason + n, sizeof c->reason - (size_t)n, "%s%s", k ? " > " : "",
 		              stages[c->stage_order[k]].name);
 	if (n > 0 && (size_t)n < sizeof c->reason)
-		n += snprintf(c->reason + n, sizeof c->reason - (size_t)n, ")%s%s%s%s",
+		n += snprintf(c->reason + n, sizeof c->reason - (size_t)n, ")%s%s%s%s%s",
 		              !major && !c->chain ? (progression ? "; low findings only, but one actor's progression "
 		                                                   "from discovery through defense evasion to an objective"
 		                                                 : "; low findings only")
 		                                  : "",
 		              novelty ? "; a new actor or resource for the case did it" : "",
-		              routine_only ? "; only routine findings" : "", unusual_why);
+		              routine_only ? "; only routine findings" : "", unusual_why, recurring);
 }
 
 /* ---- building one incident --------------------------------------------- */
@@ -1627,6 +1895,7 @@ static void builder_free(builder *b)
 	free(b->ev);
 	free(b->links);
 	free(b->top_ips);
+	arena_free(b->a);
 	buf_free(&b->key);
 }
 
@@ -1639,12 +1908,15 @@ static lt_status prepare_findings(builder *b, lt_error *err)
 		b->fi[i].stages = finding_stages(b->fi[i].ru, b->fi[i].f);
 		b->fi[i].synthetic = true;
 		b->fi[i].principal = b->fi[i].key = SIZE_MAX;
+		b->fi[i].recur_root = SIZE_MAX;
 		for (size_t e = 0; e < b->fi[i].f->nevents; e++)
 			if (slice_eq(b->fi[i].f->events[e].source, "cloudtrail") ||
 			    slice_eq(b->fi[i].f->events[e].source, "invocation"))
 				b->fi[i].synthetic = false;
 	}
 	lt_status st = count_recurrences(b, err);
+	if (st == LT_OK)
+		st = find_recurring(b, err);
 	for (size_t i = 0; i < b->n && st == LT_OK; i++)
 		st = assess(b, i, err);
 	for (size_t i = 0; i < b->n && st == LT_OK; i++)
@@ -1668,7 +1940,8 @@ lt_status incident_build(report *r, const incident_options *o, lt_error *err)
 	b.parent = malloc(b.n * sizeof *b.parent);
 	b.ents = strmap_new(INCIDENT_MAX_ENTITIES);
 	b.top_ips = malloc(64 * sizeof *b.top_ips);
-	if (b.fi == NULL || b.parent == NULL || b.ents == NULL || b.top_ips == NULL) {
+	b.a = arena_new(0, 0);
+	if (b.fi == NULL || b.parent == NULL || b.ents == NULL || b.top_ips == NULL || b.a == NULL) {
 		builder_free(&b);
 		return lt_error_set(err, LT_EFATAL, "incidents: out of memory");
 	}
@@ -1679,15 +1952,18 @@ lt_status incident_build(report *r, const incident_options *o, lt_error *err)
 	size_t nv = 0;
 	if (st == LT_OK) {
 		mark_busy_ips(&b);
-		bool *has_actor = calloc(b.n, sizeof *has_actor);
-		if (has_actor == NULL)
+		bool *has_actor = calloc(b.n, sizeof *has_actor), *caused = calloc(b.n, sizeof *caused);
+		if (has_actor == NULL || caused == NULL)
 			st = lt_error_set(err, LT_EFATAL, "incidents: out of memory");
-		for (size_t i = 0; has_actor != NULL && i < b.nlinks; i++)
+		for (size_t i = 0; st == LT_OK && i < b.nlinks; i++)
 			has_actor[b.links[i].finding] = true;
 		sweep(&b);
-		if (has_actor != NULL)
-			link_causes(&b, has_actor);
+		if (st == LT_OK)
+			link_causes(&b, has_actor, caused);
+		if (st == LT_OK && union_recurring(&b, caused) != LT_OK)
+			st = lt_error_set(err, LT_EFATAL, "incidents: out of memory");
 		free(has_actor);
+		free(caused);
 	}
 	if (st == LT_OK) {
 		if (gather(&b, &v, &nv) != LT_OK)

@@ -59,6 +59,7 @@
 #define INCIDENT_MAX_LIST 16
 #define INCIDENT_MAX_UIDS 500
 #define INCIDENT_ROUTINE_MIN 3       /* findings of one rule and group that make it routine */
+#define INCIDENT_MAX_RECURRING 100000 /* (rule, actor) sets of low findings merged as recurring */
 #define INCIDENT_COMMON_PRINCIPALS 4 /* an IP / user agent seen with this many principals links nothing */
 #define INCIDENT_COMMON_SHARE 0.2    /* an IP with this share of the case's events links nothing */
 /* Incident level from risk (a finding scores level weight 0.2/1/3/8/20 x

@@ -2547,6 +2547,27 @@ lt_status ruleset_match_detected(sigma_ruleset *rs, const event *ev, const sigma
 	return LT_OK;
 }
 
+lt_status ruleset_learn_first_seen(sigma_ruleset *rs, const event *ev, const sigma_detection *det)
+{
+	if (!rs->compiled || (det != NULL && det->rs != rs))
+		return LT_EFATAL;
+	if (det == NULL) {
+		if (rs->own == NULL && (rs->own = sigma_detector_new(rs)) == NULL)
+			return LT_EFATAL;
+		lt_status st = sigma_detect(rs->own, ev, &det);
+		if (st != LT_OK)
+			return st;
+	}
+	for (uint32_t i = 0; i < det->nrecs; i++) {
+		const det_rec *rec = &det->recs[i];
+		const sigma_rule *r = rs->rules[rec->rule];
+		if (rec->match && r->fs != NULL && rec->fs_group != NULL && rec->fs_value != NULL)
+			(void)sigma_fs_feed(r->fs, rec->fs_group, rec->fs_value, ev->time_us, r->ext.fs_baseline_us,
+			                    r->ext.fs_from_rule);
+	}
+	return LT_OK;
+}
+
 lt_status ruleset_match(sigma_ruleset *rs, const event *ev, ruleset_match_fn fn, void *ctx)
 {
 	if (!rs->compiled)

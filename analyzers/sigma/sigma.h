@@ -224,6 +224,17 @@ lt_status sigma_detection_decode(const sigma_ruleset *rs, const void *data, size
 lt_status ruleset_match_detected(sigma_ruleset *rs, const event *ev, const sigma_detection *det,
                                  ruleset_match_fn fn, void *ctx) LT_WUR;
 
+/* --baseline OLDCASE: ev of an earlier, known-good case, detected as det (a
+ * detection of this ruleset, or NULL: detected here from ev's record), is
+ * history for the first_seen rules: each first_seen rule whose condition
+ * holds learns ev's group (and its first time) and value, as if matched,
+ * and nothing is reported and no correlation is fed. So a value the old case
+ * saw is never "first seen" in the case replayed next, and a group's
+ * baseline period counts from its first event in the old case. Call in the
+ * old case's replay order, before the case judged. LT_EFATAL when det is of
+ * another ruleset, rs is not compiled, or out of memory. */
+lt_status ruleset_learn_first_seen(sigma_ruleset *rs, const event *ev, const sigma_detection *det) LT_WUR;
+
 /* End of the replay: closes every open fixed window ("fewer than"
  * correlations) and calls fn once per one that fires (hit->corr set, no spans;
  * the completing event is the window's last, hit->corr->events[nevents - 1]).

@@ -2,7 +2,9 @@
  * test_baseline.c — per-entity baselines (analyzers/baseline.c): hours and
  * values judged by distinct days with the judged day left out, warm-up,
  * bursts that do not make themselves usual, hour of week once there are
- * weeks, and the bounds (entities past the cap are unknown, not wrong).
+ * weeks, the bounds (entities past their kind's cap are unknown, not wrong;
+ * a flood of every kind stays within the caps), the normalised kinds (IP
+ * prefix, user-agent family, session issuer) and what each kind learns.
  */
 #include "config.h"
 
@@ -135,22 +137,172 @@ static void baseline__shares__rare_and_infrequent(void **s)
 	baseline_free(b);
 }
 
-/* Past BASELINE_MAX_ENTITIES an entity is not learned: judged unknown, counted. */
+/* Past its kind's cap an entity is not learned: judged unknown, counted. */
 static void baseline__entity_cap__unknown_and_counted(void **s)
 {
 	(void)s;
 	baseline *b = baseline_new();
 	char who[32];
-	for (unsigned i = 0; i < BASELINE_MAX_ENTITIES + 10; i++) {
+	unsigned cap = (unsigned)baseline_kind_cap(BASELINE_PRINCIPAL);
+	for (unsigned i = 0; i < cap + 10; i++) {
 		snprintf(who, sizeof who, "p%u", i);
 		observe(b, who, "", "", "", MONDAY);
 	}
 	baseline_stats st;
 	baseline_get_stats(b, &st);
-	assert_int_equal(st.entities, BASELINE_MAX_ENTITIES);
+	assert_int_equal(st.by_kind[BASELINE_PRINCIPAL], cap);
 	assert_int_equal(st.untracked, 10);
-	snprintf(who, sizeof who, "p%u", BASELINE_MAX_ENTITIES + 5);
+	snprintf(who, sizeof who, "p%u", cap + 5);
 	assert_int_equal(baseline_hour(b, BASELINE_PRINCIPAL, rpt_s(who), MONDAY), BASELINE_UNKNOWN);
+	/* absence proves nothing once the cap turned one away */
+	assert_int_equal(baseline_entity(b, BASELINE_PRINCIPAL, rpt_s("never-seen"), MONDAY), BASELINE_UNKNOWN);
+	baseline_free(b);
+}
+
+/* The bound holds whatever the evidence: 100,000 events each with a new
+ * principal, key, account, IP (in new /24s), user agent family, model,
+ * region and API fill every kind to its cap and no further, the caps add up
+ * to BASELINE_MAX_ENTITIES, the table keeps half its slots free, and the
+ * stated memory is what the constants say. A principal learned before the
+ * flood is still judged. */
+static void baseline__flood_of_every_kind__stays_within_caps(void **s)
+{
+	(void)s;
+	baseline *b = baseline_new();
+	for (int d = 0; d < 5; d++)
+		observe(b, "arn:aws:iam::1:user/alice", "AKIAALICE", "198.51.100.7", "boto3/1.34",
+		        MONDAY + d * DAY_US + 10 * HOUR_US);
+	char who[48], key[32], ip[32], ua[48], acct[16], model[32], region[16], api[32];
+	for (unsigned i = 0; i < 100000; i++) {
+		snprintf(who, sizeof who, "arn:aws:sts::1:assumed-role/r%u/s%u", i, i);
+		snprintf(key, sizeof key, "ASIA%016u", i);
+		snprintf(ip, sizeof ip, "%u.%u.%u.1", 10 + (i >> 16), (i >> 8) & 255, i & 255); /* a /24 each */
+		snprintf(ua, sizeof ua, "tool%u/1.0 os/linux", i);
+		snprintf(acct, sizeof acct, "%012u", i);
+		snprintf(model, sizeof model, "m%u", i);
+		snprintf(region, sizeof region, "r-%u", i);
+		snprintf(api, sizeof api, "Op%u", i);
+		rpt_event_in ev;
+		rpt_event_init(&ev);
+		ev.time_us = MONDAY + 5 * DAY_US + (int64_t)i * 1000000LL;
+		ev.principal = rpt_s(who);
+		ev.access_key = rpt_s(key);
+		ev.account = rpt_s(acct);
+		ev.source_ip = rpt_s(ip);
+		ev.user_agent = rpt_s(ua);
+		ev.model = rpt_s(model);
+		ev.region = rpt_s(region);
+		ev.action = rpt_s(api);
+		baseline_observe(b, &ev);
+	}
+	baseline_stats st;
+	baseline_get_stats(b, &st);
+	size_t sum = 0;
+	for (int k = 0; k < BASELINE_NKINDS; k++) {
+		assert_true(st.by_kind[k] <= baseline_kind_cap((baseline_kind)k));
+		assert_int_equal(st.by_kind[k], baseline_kind_cap((baseline_kind)k)); /* full, not more */
+		sum += baseline_kind_cap((baseline_kind)k);
+	}
+	assert_int_equal(sum, BASELINE_MAX_ENTITIES);
+	assert_int_equal(st.entities, BASELINE_MAX_ENTITIES);
+	assert_true(2 * (size_t)BASELINE_MAX_ENTITIES <= BASELINE_ENT_SLOTS);
+	assert_true(baseline_memory_bytes() < (size_t)56 << 20);
+	assert_true(st.untracked > 0);
+	assert_int_equal(baseline_hour(b, BASELINE_PRINCIPAL, rpt_s("arn:aws:iam::1:user/alice"), MONDAY + 10 * HOUR_US),
+	                 BASELINE_FREQUENT);
+	baseline_free(b);
+}
+
+/* Normalised values: a /24 or /48 network, a client family without its
+ * version, the role behind a session. */
+static void baseline__normalise__prefix_family_issuer(void **s)
+{
+	(void)s;
+	char out[BASELINE_TEXT_MAX];
+	struct {
+		baseline_kind kind;
+		const char *raw, *want;
+	} cases[] = {
+	    {BASELINE_PREFIX_ENTITY, "198.51.100.23", "198.51.100.0/24"},
+	    {BASELINE_PREFIX_ENTITY, "2001:db8:aa:1::7", "2001:db8:aa::/48"},
+	    {BASELINE_PREFIX_ENTITY, "bedrock.amazonaws.com", "bedrock.amazonaws.com"},
+	    {BASELINE_UA_FAMILY_ENTITY, "aws-cli/2.15.3 Python/3.11.6 Linux/6.1 exe/x86_64", "aws-cli"},
+	    {BASELINE_UA_FAMILY_ENTITY, "Boto3/1.34.2 md/Botocore#1.34.2 ua/2.0", "boto3"},
+	    {BASELINE_UA_FAMILY_ENTITY, "[aws-sdk-go-v2/1.30.3 os/linux]", "aws-sdk-go-v2"},
+	    {BASELINE_UA_FAMILY_ENTITY, "console.amazonaws.com", "console.amazonaws.com"},
+	    {BASELINE_ISSUER, "arn:aws:sts::111122223333:assumed-role/app/i-0abc", "arn:aws:sts::111122223333:assumed-role/app"},
+	    {BASELINE_ISSUER, "arn:aws:iam::111122223333:user/bob", ""},
+	    {BASELINE_ACCOUNT, "111122223333", "111122223333"},
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		rpt_str n = baseline_normalise(cases[i].kind, rpt_s(cases[i].raw), out);
+		assert_int_equal(n.n, strlen(cases[i].want));
+		if (n.n)
+			assert_memory_equal(n.p, cases[i].want, n.n);
+	}
+}
+
+/* The entity kinds beyond principal and key: a key used from a new network
+ * with a new client family is unseen on both, a new runner IP in the usual
+ * /24 is not a new network; a session's role learns across sessions; an
+ * account's regions; an entity active every day is frequent, one seen on one
+ * day unseen. */
+static void baseline__more_kinds__key_network_issuer_account(void **s)
+{
+	(void)s;
+	baseline *b = baseline_new();
+	char sess[64], ip[32];
+	for (int d = 0; d < 10; d++) {
+		snprintf(sess, sizeof sess, "arn:aws:sts::1:assumed-role/app/i-%d", d); /* a new session a day */
+		snprintf(ip, sizeof ip, "198.51.100.%d", 10 + d);                      /* a new runner IP a day */
+		rpt_event_in ev;
+		rpt_event_init(&ev);
+		ev.time_us = MONDAY + d * DAY_US + 10 * HOUR_US;
+		ev.principal = rpt_s(sess);
+		ev.access_key = rpt_s("AKIACI");
+		ev.account = rpt_s("111122223333");
+		ev.region = rpt_s("us-east-1");
+		ev.source_ip = rpt_s(ip);
+		ev.user_agent = rpt_s(d % 2 ? "aws-cli/2.15.3 Python/3.11" : "aws-cli/2.16.0 Python/3.12");
+		ev.action = rpt_s("InvokeModel");
+		baseline_observe(b, &ev);
+	}
+	rpt_str key = rpt_s("AKIACI");
+	assert_int_equal(baseline_value(b, BASELINE_ACCESS_KEY, key, BASELINE_IP_PREFIX, rpt_s("198.51.100.99")),
+	                 BASELINE_FREQUENT);
+	assert_int_equal(baseline_value(b, BASELINE_ACCESS_KEY, key, BASELINE_SOURCE_IP, rpt_s("198.51.100.99")),
+	                 BASELINE_UNSEEN);
+	assert_int_equal(baseline_value(b, BASELINE_ACCESS_KEY, key, BASELINE_IP_PREFIX, rpt_s("203.0.113.47")),
+	                 BASELINE_UNSEEN);
+	assert_int_equal(baseline_value(b, BASELINE_ACCESS_KEY, key, BASELINE_UA_FAMILY, rpt_s("aws-cli/2.99.0 x")),
+	                 BASELINE_FREQUENT);
+	assert_int_equal(baseline_value(b, BASELINE_ACCESS_KEY, key, BASELINE_UA_FAMILY,
+	                                rpt_s("python-requests/2.31")),
+	                 BASELINE_UNSEEN);
+	rpt_str role = rpt_s("arn:aws:sts::1:assumed-role/app/i-new");
+	assert_int_equal(baseline_value(b, BASELINE_ISSUER, role, BASELINE_OPERATION, rpt_s("InvokeModel")),
+	                 BASELINE_FREQUENT);
+	assert_int_equal(baseline_value(b, BASELINE_ISSUER, role, BASELINE_OPERATION, rpt_s("DeleteTrail")),
+	                 BASELINE_UNSEEN);
+	assert_int_equal(baseline_hour(b, BASELINE_ISSUER, role, MONDAY + 3 * HOUR_US), BASELINE_UNSEEN);
+	assert_int_equal(baseline_value(b, BASELINE_ACCOUNT, rpt_s("111122223333"), BASELINE_REGION,
+	                                rpt_s("eu-west-1")),
+	                 BASELINE_UNSEEN);
+	assert_int_equal(baseline_value(b, BASELINE_ACCOUNT, rpt_s("111122223333"), BASELINE_SOURCE_IP,
+	                                rpt_s("203.0.113.47")),
+	                 BASELINE_UNKNOWN); /* an account does not learn single IPs */
+	assert_int_equal(baseline_entity(b, BASELINE_API_ENTITY, rpt_s("InvokeModel"), MONDAY + 9 * DAY_US),
+	                 BASELINE_FREQUENT);
+	assert_int_equal(baseline_entity(b, BASELINE_API_ENTITY, rpt_s("DeleteTrail"), MONDAY + 9 * DAY_US),
+	                 BASELINE_UNSEEN);
+	assert_int_equal(baseline_entity(b, BASELINE_IP_ENTITY, rpt_s("198.51.100.12"), MONDAY + 2 * DAY_US),
+	                 BASELINE_UNSEEN); /* its own day left out */
+	baseline_stats st;
+	baseline_get_stats(b, &st);
+	assert_int_equal(st.days, 10);
+	assert_int_equal(st.by_kind[BASELINE_ISSUER], 1);
+	assert_int_equal(st.by_kind[BASELINE_UA_FAMILY_ENTITY], 1);
+	assert_int_equal(st.by_kind[BASELINE_PREFIX_ENTITY], 1);
 	baseline_free(b);
 }
 
@@ -162,6 +314,9 @@ int main(void)
 	    cmocka_unit_test(baseline__short_history__unknown),
 	    cmocka_unit_test(baseline__shares__rare_and_infrequent),
 	    cmocka_unit_test(baseline__entity_cap__unknown_and_counted),
+	    cmocka_unit_test(baseline__flood_of_every_kind__stays_within_caps),
+	    cmocka_unit_test(baseline__normalise__prefix_family_issuer),
+	    cmocka_unit_test(baseline__more_kinds__key_network_issuer_account),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

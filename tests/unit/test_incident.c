@@ -230,6 +230,100 @@ static void incident__routine_finding__scored_down_and_apart(void **state)
 	report_free(r);
 }
 
+/* One actor (one key, one IP) repeating one low finding every 61 minutes
+ * (past the 30-minute gap of low findings) is one recurring incident with
+ * its first and last time, count and period; another actor's recurrence of
+ * the same rule, interleaved in time, is its own incident, and the first
+ * actor's medium finding in the middle stays apart from its habit. */
+static void incident__recurring_actor__one_incident_per_actor(void **state)
+{
+	(void)state;
+	report *r = new_report();
+	size_t probe = add_rule(r, "aws", "probe", RPT_LEVEL_LOW, "attack.discovery");
+	size_t tamper = add_rule(r, "tampering", "tamper", RPT_LEVEL_MEDIUM, "attack.defense-evasion");
+	enum { N = 1000 };
+	static char uid[2 * N + 1][16];
+	for (int i = 0; i < N; i++) {
+		snprintf(uid[i], sizeof uid[i], "m%d", i);
+		hit(r, probe, &mallory, uid[i], T0 + i * 61 * MIN_US);
+		if (i < 40) {
+			snprintf(uid[N + i], sizeof uid[N + i], "b%d", i);
+			hit(r, probe, &bob, uid[N + i], T0 + 7 * MIN_US + i * 24 * HOUR_US);
+		}
+	}
+	hit(r, tamper, &mallory, "t1", T0 + 500 * 61 * MIN_US + 20 * MIN_US);
+	build(r);
+	assert_int_equal(report_nincidents(r), 3);
+	size_t seen = 0;
+	for (size_t k = 0; k < report_nincidents(r); k++) {
+		const rpt_incident *in = report_incident(r, k);
+		const rpt_finding *f0 = report_finding(r, in->findings[0]);
+		if (f0->rule == tamper) {
+			assert_int_equal(in->nfindings, 1);
+			seen |= 1;
+		} else if (in->principals.v[0].n == strlen(mallory.principal) &&
+		           memcmp(in->principals.v[0].p, mallory.principal, in->principals.v[0].n) == 0) {
+			assert_int_equal(in->nfindings, N);
+			assert_int_equal(in->first_us, T0);
+			assert_int_equal(in->last_us, T0 + (N - 1) * 61 * MIN_US);
+			assert_int_equal(in->level, RPT_LEVEL_LOW);
+			assert_non_null(memmem(in->level_reason.p, in->level_reason.n, "recurring: 1000 findings", 24));
+			assert_non_null(memmem(in->level_reason.p, in->level_reason.n, "every 61 min", 12));
+			assert_int_equal(in->principals.n, 1);
+			seen |= 2;
+		} else {
+			assert_int_equal(in->nfindings, 40);
+			assert_int_equal(in->principals.n, 1);
+			assert_memory_equal(in->principals.v[0].p, bob.principal, strlen(bob.principal));
+			assert_non_null(memmem(in->level_reason.p, in->level_reason.n, "every 24 h", 10));
+			seen |= 4;
+		}
+	}
+	assert_int_equal(seen, 7);
+	report_free(r);
+}
+
+/* A key's daily low finding from its office network is its habit; the
+ * same rule for the same key from a network and client family both unseen
+ * for it (a leaked key) is not merged into that habit: it stays its own. */
+static void incident__recurring_actor__novel_source_stays_apart(void **state)
+{
+	(void)state;
+	report *r = new_report();
+	baseline *bl = baseline_new();
+	assert_non_null(bl);
+	size_t probe = add_rule(r, "aws", "probe", RPT_LEVEL_LOW, "attack.discovery");
+	static char uid[12][8];
+	for (int d = 0; d < 10; d++) {
+		snprintf(uid[d], sizeof uid[d], "d%d", d);
+		learn_hit(r, bl, probe, &mallory, uid[d], MONDAY_US + d * 24 * HOUR_US + 10 * HOUR_US);
+	}
+	actor leaked = mallory;
+	leaked.ip = "192.0.2.66";
+	leaked.ua = "python-requests/2.31";
+	learn_hit(r, bl, probe, &leaked, "x1", MONDAY_US + 10 * 24 * HOUR_US + 3 * HOUR_US);
+	incident_options o = {0, NULL, NULL, bl};
+	lt_error err;
+	lt_error_clear(&err);
+	assert_int_equal(incident_build(r, &o, &err), LT_OK);
+	assert_int_equal(report_nincidents(r), 2);
+	bool alone = false;
+	for (size_t k = 0; k < report_nincidents(r); k++) {
+		const rpt_incident *in = report_incident(r, k);
+		if (in->nfindings == 1) {
+			alone = true;
+			assert_memory_equal(in->source_ips.v[0].p, "192.0.2.66", 10);
+			const rpt_finding *f = report_finding(r, in->findings[0]);
+			assert_non_null(memmem(f->level_reason.p, f->level_reason.n, "confidence raised", 17));
+		} else {
+			assert_int_equal(in->nfindings, 10);
+		}
+	}
+	assert_true(alone);
+	baseline_free(bl);
+	report_free(r);
+}
+
 /* Many distinct low findings of one actor over several stages: routine
  * evidence adds up with diminishing returns and alone makes a low incident. */
 static void incident__many_low_findings__stay_low(void **state)
@@ -532,6 +626,8 @@ int main(void)
 		cmocka_unit_test(incident__same_key_past_gap__two_incidents),
 		cmocka_unit_test(incident__ip_shared_by_many_principals__links_nothing),
 		cmocka_unit_test(incident__routine_finding__scored_down_and_apart),
+		cmocka_unit_test(incident__recurring_actor__one_incident_per_actor),
+		cmocka_unit_test(incident__recurring_actor__novel_source_stays_apart),
 		cmocka_unit_test(incident__many_low_findings__stay_low),
 		cmocka_unit_test(incident__medium_with_many_lows__stays_medium),
 		cmocka_unit_test(incident__low_progression__medium_only_for_one_actor),
