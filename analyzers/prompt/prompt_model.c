@@ -47,7 +47,8 @@
 #define MAX_TEMPLATES 4096u
 #define SHINGLE_SPAN (64u << 10)
 #define TOP_GRAMS 4
-#define CONCEPT_LEXICON 1u /* the concept lexicon's version (see "concepts") */
+#define CONCEPT_LEXICON 2u /* the concept features' version: lexicon and definition (see "concepts");
+                              * 2 added the early feature and CONCEPT_REPEAT */
 #define CONCEPT_SPAN 4      /* a concept pairs with those of the 4 tokens before it */
 #define CONCEPT_EARLY 16    /* a concept among the text's first 16 words is also "early" */
 
