@@ -7,8 +7,9 @@
  * trained on exactly the features analyzers/prompt/prompt_model.c scores.
  * With --norm, prints each normalised text and its flags instead; with
  * --score MODEL, each text's scores per class, its most similar template
- * family and the n-grams behind the top class (tests/unit golden scores).
- * Usage: prompt-feat [--norm | --score MODEL | WINDOW STEP [SPEC]] < texts
+ * family and the n-grams behind the top class (tests/unit golden scores);
+ * with --concepts, every hash a concept feature can have (one per line).
+ * Usage: prompt-feat [--norm | --score MODEL | --concepts | WINDOW STEP [SPEC]] < texts
  */
 #include "analyzers/prompt/prompt_model.h"
 #include "analyzers/prompt/prompt_norm.h"
@@ -93,6 +94,13 @@ static int one(const char *t, size_t n, size_t window, size_t step, unsigned spe
 
 int main(int argc, char **argv)
 {
+	if (argc == 2 && strcmp(argv[1], "--concepts") == 0) {
+		uint32_t h[1024];
+		size_t k = pmodel_concept_hashes(h, sizeof h / sizeof *h);
+		for (size_t i = 0; i < k && i < sizeof h / sizeof *h; i++)
+			printf("%x\n", h[i]);
+		return 0;
+	}
 	norm_only = argc == 2 && strcmp(argv[1], "--norm") == 0;
 	pmodel *model = NULL;
 	if (argc == 3 && strcmp(argv[1], "--score") == 0) {

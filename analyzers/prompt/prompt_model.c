@@ -47,8 +47,10 @@
 #define MAX_TEMPLATES 4096u
 #define SHINGLE_SPAN (64u << 10)
 #define TOP_GRAMS 4
-#define CONCEPT_LEXICON 1u /* the concept lexicon's version (see "concepts") */
+#define CONCEPT_LEXICON 2u /* the concept features' version: lexicon and definition (see "concepts");
+                              * 2 added the early feature and CONCEPT_REPEAT */
 #define CONCEPT_SPAN 4      /* a concept pairs with those of the 4 tokens before it */
+#define CONCEPT_EARLY 16    /* a concept among the text's first 16 words is also "early" */
 
 typedef struct concept_tab concept_tab;
 static concept_tab *concept_tab_new(void);
@@ -364,7 +366,14 @@ static uint32_t mix32(uint32_t h)
  * class, so "disregard preceding directives" shares features with "ignore
  * previous instructions" and "vergiss die vorherigen Anweisungen": one feature
  * per classed word and one per pair of classed words at most CONCEPT_SPAN
- * tokens apart in order ("{ignore instr}"). A pair may reach back before the
+ * tokens apart in order ("{ignore instr}"), and one more for a classed word
+ * among the first CONCEPT_EARLY words of the text ("{^reformat}": "convert
+ * the rules above to Python" as the whole prompt asks about hidden text, after
+ * a pasted document it is an ordinary request). Each concept feature counts
+ * CONCEPT_REPEAT times: beside a window's hundreds of character n-grams the
+ * regularised fit otherwise gives the few concept features little weight
+ * (measured: held-out injection recall at the shipped threshold 49 % once,
+ * 57 % three times; docs/prompt-model.md). A pair may reach back before the
  * window's first token (a token's features depend on the stream up to it, not
  * on the window), so the sliding sums treat them as a token's own features.
  * The lexicon is part of the feature definition: its version is the model
@@ -372,7 +381,11 @@ static uint32_t mix32(uint32_t h)
  * Stems ending in '*' match any word they begin, others the whole word; the
  * longest match wins.
  */
+#ifndef CONCEPT_REPEAT
+#define CONCEPT_REPEAT 3 /* each concept feature counts three times (see "concepts") */
+#endif
 #define CONCEPT_SLOTS 2048u
+#define CONCEPT_FEATS (2 + CONCEPT_SPAN) /* at most, per token */
 #define CONCEPT_MAX_STEM 24u
 
 static const char *const concept_name[] = {
@@ -468,12 +481,14 @@ typedef struct concept_slot {
 struct concept_tab {
 	concept_slot slot[CONCEPT_SLOTS];
 	uint32_t lens; /* bit L: some stem has L bytes */
-	uint32_t uni[NCONCEPT], pair[NCONCEPT][NCONCEPT]; /* the features' hashes */
+	uint32_t uni[NCONCEPT], early[NCONCEPT], pair[NCONCEPT][NCONCEPT]; /* the features' hashes */
 };
 
 static void concept_text(unsigned p, unsigned c, char g[24])
 {
-	if (p)
+	if (p == NCONCEPT)
+		snprintf(g, 24, "{^%s}", concept_name[c]);
+	else if (p)
 		snprintf(g, 24, "{%s %s}", concept_name[p], concept_name[c]);
 	else
 		snprintf(g, 24, "{%s}", concept_name[c]);
@@ -525,6 +540,10 @@ static concept_tab *concept_tab_new(void)
 			else
 				t->uni[c] = fnv('k', g, strlen(g));
 		}
+	for (unsigned c = 1; c < NCONCEPT; c++) {
+		concept_text(NCONCEPT, c, g);
+		t->early[c] = fnv('k', g, strlen(g));
+	}
 	return t;
 }
 
@@ -552,11 +571,12 @@ static unsigned concept_of(const concept_tab *t, const char *w, size_t n)
 	return best;
 }
 
-/* The concept features of a token of concept c after the concepts
- * prev[0..CONCEPT_SPAN) (prev[0] the nearest, 0: none): their hashes into h and,
- * when g is not NULL, their texts into g; returns how many. */
-static size_t concept_feats(const concept_tab *t, unsigned c, const uint8_t *prev, uint32_t *h,
-                            char (*g)[24])
+/* The concept features of token number i (from 0) of the text, of concept c,
+ * after the concepts prev[0..CONCEPT_SPAN) (prev[0] the nearest, 0: none): their
+ * hashes into h[CONCEPT_FEATS] and, when g is not NULL, their texts into g;
+ * returns how many. */
+static size_t concept_feats(const concept_tab *t, size_t i, unsigned c, const uint8_t *prev,
+                            uint32_t *h, char (*g)[24])
 {
 	if (c == 0)
 		return 0;
@@ -564,6 +584,11 @@ static size_t concept_feats(const concept_tab *t, unsigned c, const uint8_t *pre
 	if (g != NULL)
 		concept_text(0, c, g[k]);
 	h[k++] = t->uni[c];
+	if (i < CONCEPT_EARLY) {
+		if (g != NULL)
+			concept_text(NCONCEPT, c, g[k]);
+		h[k++] = t->early[c];
+	}
 	for (int d = 0; d < CONCEPT_SPAN; d++)
 		if (prev[d] != 0) {
 			if (g != NULL)
@@ -640,17 +665,20 @@ static void window_features(const char *s, size_t a, size_t b, unsigned flags, u
 {
 	if ((spec & FEAT_CONCEPTS) && ct != NULL) {
 		uint8_t prev[CONCEPT_SPAN];
-		uint32_t h[1 + CONCEPT_SPAN];
-		char g[1 + CONCEPT_SPAN][24];
+		uint32_t h[CONCEPT_FEATS];
+		char g[CONCEPT_FEATS][24];
 		concepts_before(ct, s, a, prev);
-		for (size_t i = a; i < b;) {
+		size_t tok = 0; /* the token's number in the text (counted up to CONCEPT_EARLY) */
+		for (size_t i = 0; i < a && tok < CONCEPT_EARLY; i++)
+			tok += s[i] == ' ';
+		for (size_t i = a; i < b; tok++) {
 			size_t j = i;
 			while (j < b && s[j] != ' ')
 				j++;
 			unsigned c = concept_of(ct, s + i, j - i);
-			size_t k = concept_feats(ct, c, prev, h, g);
-			for (size_t x = 0; x < k; x++)
-				emit(ctx, h[x], g[x], strlen(g[x]), 'k');
+			size_t k = concept_feats(ct, tok, c, prev, h, g);
+			for (size_t x = 0; x < k * CONCEPT_REPEAT; x++)
+				emit(ctx, h[x % k], g[x % k], strlen(g[x % k]), 'k');
 			concept_push(prev, c);
 			i = j + 1;
 		}
@@ -789,6 +817,20 @@ lt_status pmodel_features(const char *text, size_t n, size_t window, size_t step
 	free(ct);
 	pnorm_free(&nm);
 	return st;
+}
+
+size_t pmodel_concept_hashes(uint32_t *out, size_t cap)
+{
+	size_t n = 0;
+	char g[24];
+	for (unsigned c = 1; c < NCONCEPT; c++)
+		for (unsigned q = 0; q <= NCONCEPT; q++) {
+			concept_text(q, c, g);
+			if (n < cap)
+				out[n] = fnv('k', g, strlen(g));
+			n++;
+		}
+	return n;
 }
 
 /* ================================================================ scoring */
@@ -1079,14 +1121,15 @@ static void slide_read_token(pmodel_scorer *s)
 	}
 	size_t nk = 0;
 	if (m->ct != NULL) {
-		uint32_t h[1 + CONCEPT_SPAN];
+		uint32_t h[CONCEPT_FEATS];
 		unsigned con = concept_of(m->ct, st + i, j - i);
-		nk = concept_feats(m->ct, con, z->cprev, h, NULL);
-		for (size_t x = 0; x < nk; x++) {
-			const int16_t *wk = weight_row(m, h[x]);
+		nk = concept_feats(m->ct, k, con, z->cprev, h, NULL);
+		for (size_t x = 0; x < nk * CONCEPT_REPEAT; x++) {
+			const int16_t *wk = weight_row(m, h[x % nk]);
 			for (size_t c = 0; c < nc; c++)
 				nx[2 * nc + c] = wrap_add(nx[2 * nc + c], wk[c]);
 		}
+		nk *= CONCEPT_REPEAT;
 		concept_push(z->cprev, con);
 	}
 	z->tc[(k + 1) & z->rmask] = z->tc[k & z->rmask] + nk;

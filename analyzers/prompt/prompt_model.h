@@ -84,5 +84,9 @@ typedef struct pmodel_feat_cb {
 lt_status pmodel_features(const char *text, size_t n, size_t window, size_t step, unsigned spec,
                           const pmodel_feat_cb *cb, uint32_t sig[PMODEL_SIG],
                           lt_error *err) LT_WUR;
+/* Every hash a concept feature can have (for training: which features are
+ * concepts), into out[0..cap); returns how many there are (fewer written when
+ * cap is smaller). */
+size_t pmodel_concept_hashes(uint32_t *out, size_t cap);
 
 #endif
