@@ -8,7 +8,8 @@
  * The builder interns entities (type byte + value) in a capped strmap, sorts
  * the (entity, finding) links by entity then time and sweeps them: findings
  * of one entity within the gap are united (union-find, path halving). Common
- * IPs / user agents link nothing; routine findings link only to each other;
+ * IPs / user agents link nothing; routine findings link only to each other,
+ * and a recurring set's members only to their set;
  * an actor-less silence joins the switch-off that explains it. A finding
  * scores level weight x confidence x stage weight; an incident its best score
  * plus half the rest, boosted for stage diversity and novelty.
@@ -1123,7 +1124,9 @@ static void sweep(builder *b)
 	bool end_minor = false;
 	for (size_t i = 0; i < b->nlinks; i++) {
 		const link *l = &b->links[i];
-		if (b->ev[l->entity].common)
+		/* a recurring set's member belongs to its set (union_recurring) and
+		 * links nothing by time: a habit neither absorbs nor bridges */
+		if (b->ev[l->entity].common || b->fi[l->finding].recur_root != SIZE_MAX)
 			continue;
 		int64_t g = l->minor || end_minor ? minor_gap : gap;
 		bool same = run_head != SIZE_MAX && b->links[run_head].entity == l->entity &&

@@ -283,6 +283,49 @@ static void incident__recurring_actor__one_incident_per_actor(void **state)
 	report_free(r);
 }
 
+/* A habit does not absorb: an admin's low finding every day (one recurring
+ * set) and the same admin's medium key rotation every ten days, each five
+ * minutes after that day's low finding (routine too: three of one rule and
+ * group). The rotations stay out of the habit's incident, whose level stays
+ * low (they used to link to the day's low finding by time and be merged with
+ * the whole set: one medium incident of routine findings). */
+static void incident__recurring_actor__does_not_absorb_routine_medium(void **state)
+{
+	(void)state;
+	report *r = new_report();
+	size_t probe = add_rule(r, "aws", "probe", RPT_LEVEL_LOW, "attack.discovery");
+	size_t rotate = add_rule(r, "aws", "rotate", RPT_LEVEL_MEDIUM, "attack.persistence");
+	enum { DAYS = 30 };
+	static char uid[DAYS + 3][8];
+	for (int d = 0; d < DAYS; d++) {
+		snprintf(uid[d], sizeof uid[d], "p%d", d);
+		hit(r, probe, &bob, uid[d], T0 + d * 24 * HOUR_US);
+	}
+	for (int k = 0; k < 3; k++) {
+		snprintf(uid[DAYS + k], sizeof uid[DAYS + k], "k%d", k);
+		hit(r, rotate, &bob, uid[DAYS + k], T0 + (10 * k + 1) * 24 * HOUR_US + 5 * MIN_US);
+	}
+	build(r);
+	bool habit = false;
+	for (size_t i = 0; i < report_nincidents(r); i++) {
+		const rpt_incident *in = report_incident(r, i);
+		bool has_probe = false, has_rotate = false;
+		for (size_t k = 0; k < in->nfindings; k++) {
+			size_t rule = report_finding(r, in->findings[k])->rule;
+			has_probe = has_probe || rule == probe;
+			has_rotate = has_rotate || rule == rotate;
+		}
+		assert_false(has_probe && has_rotate);
+		if (has_probe) {
+			habit = true;
+			assert_int_equal(in->nfindings, DAYS);
+			assert_int_equal(in->level, RPT_LEVEL_LOW);
+		}
+	}
+	assert_true(habit);
+	report_free(r);
+}
+
 /* A key's daily low finding from its office network is its habit; the
  * same rule for the same key from a network and client family both unseen
  * for it (a leaked key) is not merged into that habit: it stays its own. */
@@ -628,6 +671,7 @@ int main(void)
 		cmocka_unit_test(incident__routine_finding__scored_down_and_apart),
 		cmocka_unit_test(incident__recurring_actor__one_incident_per_actor),
 		cmocka_unit_test(incident__recurring_actor__novel_source_stays_apart),
+		cmocka_unit_test(incident__recurring_actor__does_not_absorb_routine_medium),
 		cmocka_unit_test(incident__many_low_findings__stay_low),
 		cmocka_unit_test(incident__medium_with_many_lows__stays_medium),
 		cmocka_unit_test(incident__low_progression__medium_only_for_one_actor),
