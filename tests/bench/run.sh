@@ -139,6 +139,13 @@ if [ "${BENCH_MICRO:-1}" != 0 ]; then
 		echo "running $b"
 		micro+="\$ tests/bench/$b"$'\n'"$("$bindir/$b" 2>&1)"$'\n\n'
 	done
+	# the SigmaHQ rule folders' load+compile time budget (not in make check: a
+	# wall-clock goal there fails on a loaded machine)
+	sq="$LLMTRAIL_BUILDDIR/tests/conformance/sigmahq_rules"
+	if [ -x "$sq" ] && [ -d "$sigmahq" ]; then
+		echo "running sigmahq_rules --budget"
+		micro+="\$ tests/conformance/sigmahq_rules --budget"$'\n'"$("$sq" --budget 2>&1 | grep -E '^(# rules|# load|(not )?ok 4)')"$'\n\n'
+	fi
 fi
 
 ratio() { printf '%.2f' "$(echo "scale=4; $1 / $2" | bc)"; }

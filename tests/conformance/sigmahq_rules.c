@@ -5,12 +5,14 @@
  * Reads $LLMTRAIL_CONFORMANCE/sigmahq/{rules,rules-emerging-threats,
  * rules-threat-hunting}; prints the counts, every unsupported rule with its
  * reason and every error with file:line. Fails on any rule in error, on any
- * unsupported reason naming a modifier we claim to support, and when loading
- * plus compiling takes longer than the time budget.
+ * unsupported reason naming a modifier we claim to support, and, with
+ * --budget (make bench only), when loading plus compiling takes longer than
+ * the time budget.
  */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
 #endif
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,8 +30,12 @@ static double now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+	/* The time budget is a performance goal: checked by make bench
+	 * (tests/bench/run.sh passes --budget), never by make check, where the
+	 * machine's load decides the wall time. */
+	bool budget = argc > 1 && strcmp(argv[1], "--budget") == 0;
 	const char *conf = getenv("LLMTRAIL_CONFORMANCE");
 	char dir[4096];
 	struct stat sb;
@@ -38,7 +44,7 @@ int main(void)
 		printf("1..0 # SKIP conformance suite not available: %s\n", dir);
 		return 0;
 	}
-	printf("1..4\n");
+	printf("1..%d\n", budget ? 4 : 3);
 	static const char *const sub[] = {"rules", "rules-emerging-threats", "rules-threat-hunting"};
 	sigma_ruleset *rs = ruleset_new();
 	if (rs == NULL)
@@ -90,8 +96,9 @@ int main(void)
 	printf("%s 2 - no rule in error (%zu)\n", st.errors == 0 ? "ok" : "not ok", st.errors);
 	printf("%s 3 - no rule unsupported for a modifier we implement, every reason given\n",
 	       bad_unsupported ? "not ok" : "ok");
-	printf("%s 4 - load+compile within %.0f s (%.2f s)\n", secs < BUDGET_SECONDS ? "ok" : "not ok",
-	       BUDGET_SECONDS, secs);
+	if (budget)
+		printf("%s 4 - load+compile within %.0f s (%.2f s)\n", secs < BUDGET_SECONDS ? "ok" : "not ok",
+		       BUDGET_SECONDS, secs);
 	ruleset_free(rs);
 	return 0;
 }
