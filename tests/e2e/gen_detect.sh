@@ -60,7 +60,7 @@ jq -r "select($lvl) | \"\\(.rule.level): \\(.rule.title)\"" "$tmp/vout/findings.
 [ "${events:-0}" -gt 10000 ] && [ "$high" -eq 0 ]
 report $? "varied benign corpus: no high or critical finding (got $high, ${events:-?} events)"
 # ~25,000 events hold a handful of findings at most, so the 1-per-10,000
-# budget (measured on 507k (varied) and 658k (wild) events, docs/rules.md, docs/rules.md) is checked here with a
+# budget (measured on 507k (varied) and 658k (wild) events, docs/rules.md) is checked here with a
 # small-sample allowance: 3 per 10,000 (runs observed 0 to 5 for ~26,000).
 [ $((medplus * 10000)) -le $((3 * ${events:-0})) ]
 report $? "varied benign corpus: at most 3 medium-or-higher findings per 10,000 events (got $medplus for ${events:-?})"
