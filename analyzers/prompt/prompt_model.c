@@ -481,6 +481,10 @@ typedef struct concept_slot {
 struct concept_tab {
 	concept_slot slot[CONCEPT_SLOTS];
 	uint32_t lens; /* bit L: some stem has L bytes */
+	/* bit (a << 8 | b): some stem begins with the bytes a, b. Most words begin
+	 * with two bytes no stem begins with and need no probe (a word can only
+	 * match a stem it begins with; bit 1 of lens covers one-byte stems). */
+	uint8_t first2[65536 / 8];
 	uint32_t uni[NCONCEPT], early[NCONCEPT], pair[NCONCEPT][NCONCEPT]; /* the features' hashes */
 };
 
@@ -527,6 +531,10 @@ static concept_tab *concept_tab_new(void)
 					k->prefix = prefix;
 					memcpy(k->stem, p, len);
 					t->lens |= 1u << len;
+					if (len >= 2) {
+						unsigned ab = (unsigned char)p[0] << 8 | (unsigned char)p[1];
+						t->first2[ab >> 3] |= (uint8_t)(1u << (ab & 7));
+					}
 				}
 			}
 			p += n;
@@ -551,6 +559,13 @@ static concept_tab *concept_tab_new(void)
 static unsigned concept_of(const concept_tab *t, const char *w, size_t n)
 {
 	unsigned best = 0;
+	if (!(t->lens & 2u)) { /* no one-byte stem: the first two bytes must begin one */
+		if (n < 2)
+			return 0;
+		unsigned ab = (unsigned char)w[0] << 8 | (unsigned char)w[1];
+		if (!(t->first2[ab >> 3] & (1u << (ab & 7))))
+			return 0;
+	}
 	uint32_t h = LT_FNV32_BASIS;
 	size_t top = n < CONCEPT_MAX_STEM ? n : CONCEPT_MAX_STEM - 1;
 	for (size_t L = 1; L <= top; L++) {
