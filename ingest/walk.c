@@ -180,22 +180,55 @@ static bool maybe_rar5(const unsigned char *head, size_t n)
 
 /* Filters only when the library is linked in: otherwise libarchive would
  * run an external program on evidence. */
-static void add_filters(struct archive *a)
+/* The compression a stream's magic names. Where the magic decides, only that
+ * filter is offered: libarchive's bidding also offers the legacy .lzma filter,
+ * which has no magic and can outbid bzip2 on a valid .bz2 (the stream was then
+ * not opened and delivered still compressed). gzip is recognised here for
+ * archives (.tar.gz); as a single stream it is left to the decoder. */
+typedef enum stream_kind { SK_NONE, SK_GZIP, SK_XZ, SK_ZSTD, SK_BZIP2, SK_LZ4, SK_LZIP, SK_COMPRESS } stream_kind;
+
+static stream_kind stream_magic(const unsigned char *p, size_t n)
 {
-	if (archive_zlib_version() != NULL)
+	if (n >= 2 && p[0] == 0x1f && p[1] == 0x8b)
+		return SK_GZIP;
+	if (n >= 6 && memcmp(p, "\xfd" "7zXZ\0", 6) == 0)
+		return SK_XZ;
+	if (n >= 4 && memcmp(p, "\x28\xb5\x2f\xfd", 4) == 0)
+		return SK_ZSTD;
+	if (n >= 4 && memcmp(p, "BZh", 3) == 0 && p[3] >= '1' && p[3] <= '9')
+		return SK_BZIP2;
+	if (n >= 4 && memcmp(p, "\x04\x22\x4d\x18", 4) == 0)
+		return SK_LZ4;
+	if (n >= 5 && memcmp(p, "LZIP", 4) == 0)
+		return SK_LZIP;
+	if (n >= 3 && p[0] == 0x1f && p[1] == 0x9d)
+		return SK_COMPRESS;
+	return SK_NONE;
+}
+
+/* The decompression filters a reader may use: the one the magic names, or
+ * (SK_NONE) every one this libarchive has. */
+static void add_filters(struct archive *a, stream_kind only)
+{
+	bool any = only == SK_NONE;
+	if (archive_zlib_version() != NULL && (any || only == SK_GZIP))
 		(void)archive_read_support_filter_gzip(a);
-	if (archive_bzlib_version() != NULL)
+	if (archive_bzlib_version() != NULL && (any || only == SK_BZIP2))
 		(void)archive_read_support_filter_bzip2(a);
 	if (archive_liblzma_version() != NULL) {
-		(void)archive_read_support_filter_xz(a);
-		(void)archive_read_support_filter_lzma(a);
-		(void)archive_read_support_filter_lzip(a);
+		if (any || only == SK_XZ)
+			(void)archive_read_support_filter_xz(a);
+		if (any)
+			(void)archive_read_support_filter_lzma(a);
+		if (any || only == SK_LZIP)
+			(void)archive_read_support_filter_lzip(a);
 	}
-	if (archive_libzstd_version() != NULL)
+	if (archive_libzstd_version() != NULL && (any || only == SK_ZSTD))
 		(void)archive_read_support_filter_zstd(a);
-	if (archive_liblz4_version() != NULL)
+	if (archive_liblz4_version() != NULL && (any || only == SK_LZ4))
 		(void)archive_read_support_filter_lz4(a);
-	(void)archive_read_support_filter_compress(a);
+	if (any || only == SK_COMPRESS)
+		(void)archive_read_support_filter_compress(a);
 }
 
 static struct archive *reader_new(const unsigned char *head, size_t n)
@@ -203,7 +236,7 @@ static struct archive *reader_new(const unsigned char *head, size_t n)
 	struct archive *a = archive_read_new();
 	if (a == NULL)
 		return NULL;
-	add_filters(a);
+	add_filters(a, stream_magic(head, n));
 	(void)archive_read_support_format_tar(a);
 	(void)archive_read_support_format_cpio(a);
 	(void)archive_read_support_format_ar(a);
@@ -634,10 +667,8 @@ static bool plainly_not_archive(const unsigned char *p, size_t n)
  * decoder (gunzip.h), which also recovers damaged gzip. */
 static bool compressed_stream(const unsigned char *p, size_t n)
 {
-	return (n >= 6 && memcmp(p, "\xfd" "7zXZ\0", 6) == 0) || (n >= 4 && memcmp(p, "\x28\xb5\x2f\xfd", 4) == 0) ||
-		(n >= 4 && memcmp(p, "BZh", 3) == 0 && p[3] >= '1' && p[3] <= '9') ||
-		(n >= 4 && memcmp(p, "\x04\x22\x4d\x18", 4) == 0) || (n >= 5 && memcmp(p, "LZIP", 4) == 0) ||
-		(n >= 3 && p[0] == 0x1f && p[1] == 0x9d);
+	stream_kind k = stream_magic(p, n);
+	return k != SK_NONE && k != SK_GZIP;
 }
 
 /* The name of what a compressed stream holds: the last part of the chain
@@ -673,7 +704,7 @@ static bool unwrap_stream(walker *w, mbuf *m, walk_member *v, unsigned depth)
 		out_of_memory(w);
 		return false;
 	}
-	add_filters(a);
+	add_filters(a, stream_magic(m->data, m->len));
 	(void)archive_read_support_format_raw(a);
 	struct archive_entry *e = NULL;
 	if (archive_read_open_memory(a, m->data, m->len) != ARCHIVE_OK ||

@@ -818,6 +818,33 @@ static void walk__plain_and_gzip_json_files__single_leaf_as_found(void **state)
 	free(g);
 }
 
+/* A .bz2 whose bytes libarchive's legacy-lzma filter outbids bzip2 on (no
+ * magic of its own, it bids on any data): fuzz_walk_nested found it in CI,
+ * and the stream was delivered still compressed. The magic names the
+ * filter: the member is the decompressed text. */
+static const unsigned char LZMA_BID_BZ2[] = {
+	0x42, 0x5a, 0x68, 0x31, 0x31, 0x41, 0x59, 0x26, 0x53, 0x59, 0xfb, 0x93,
+	0xa1, 0xc6, 0x00, 0x00, 0x08, 0xdb, 0x80, 0x44, 0x22, 0x14, 0x00, 0x00,
+	0x10, 0x00, 0x08, 0x02, 0x01, 0x81, 0x08, 0x20, 0x00, 0x31, 0x00, 0xd0,
+	0x01, 0x4f, 0x40, 0x34, 0x1a, 0x3d, 0x40, 0x45, 0x18, 0x53, 0x92, 0x6f,
+	0x37, 0x85, 0xdc, 0x91, 0x4e, 0x14, 0x24, 0x3e, 0xe4, 0xe8, 0x71, 0x80,
+};
+
+static void walk__bz2_stream_lzma_would_outbid__opened_by_its_magic(void **state)
+{
+	(void)state;
+	static const char want[] = "{\0\0\0\004$[\0e\":\"\ro[\tnv";
+	coll *c = coll_new();
+	walk_callbacks cb = cbs(c);
+	assert_int_equal(walk_memory(LZMA_BID_BZ2, sizeof LZMA_BID_BZ2, "x.json.bz2", NULL, &cb), LT_OK);
+	assert_int_equal(c->nprob, 0);
+	assert_int_equal(c->nmem, 1);
+	assert_int_equal(c->mem[0].len, sizeof want - 1);
+	assert_memory_equal(c->mem[0].data, want, sizeof want - 1);
+	assert_int_equal(c->mem[0].depth, 1);
+	coll_free(c);
+}
+
 static void walk__steal__buffer_outlives_callback(void **state)
 {
 	(void)state;
@@ -989,6 +1016,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(walk__empty_files__delivered_with_empty_hash, setup, teardown),
 		cmocka_unit_test_setup_teardown(walk__folder__sorted_bytewise_relative_chains_links_noted, setup, teardown),
 		cmocka_unit_test_setup_teardown(walk__plain_and_gzip_json_files__single_leaf_as_found, setup, teardown),
+		cmocka_unit_test(walk__bz2_stream_lzma_would_outbid__opened_by_its_magic),
 		cmocka_unit_test(walk__steal__buffer_outlives_callback),
 		cmocka_unit_test(walk__callback_fatal__stops_at_once),
 		cmocka_unit_test_setup_teardown(walk__missing_path_and_null_callbacks__efile, setup, teardown),
