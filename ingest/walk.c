@@ -183,8 +183,10 @@ static bool maybe_rar5(const unsigned char *head, size_t n)
 /* The compression a stream's magic names. Where the magic decides, only that
  * filter is offered: libarchive's bidding also offers the legacy .lzma filter,
  * which has no magic and can outbid bzip2 on a valid .bz2 (the stream was then
- * not opened and delivered still compressed). gzip is recognised here for
- * archives (.tar.gz); as a single stream it is left to the decoder. */
+ * not opened and delivered still compressed). The archive reader keeps every
+ * filter, so that libarchive stacks them (a .tar.xz.gz); when its bidding
+ * fails on a stream, the stream is unwrapped with its own filter, one layer at
+ * a time. gzip as a single stream is left to the decoder. */
 typedef enum stream_kind { SK_NONE, SK_GZIP, SK_XZ, SK_ZSTD, SK_BZIP2, SK_LZ4, SK_LZIP, SK_COMPRESS } stream_kind;
 
 static stream_kind stream_magic(const unsigned char *p, size_t n)
@@ -236,7 +238,7 @@ static struct archive *reader_new(const unsigned char *head, size_t n)
 	struct archive *a = archive_read_new();
 	if (a == NULL)
 		return NULL;
-	add_filters(a, stream_magic(head, n));
+	add_filters(a, SK_NONE); /* every filter: libarchive stacks them (a .tar.xz.gz) */
 	(void)archive_read_support_format_tar(a);
 	(void)archive_read_support_format_cpio(a);
 	(void)archive_read_support_format_ar(a);
