@@ -240,7 +240,7 @@ static lt_status fast_member(struct libdeflate_decompressor *d, const unsigned c
 		/* At the limit libdeflate cannot tell more output from damage it has
 		 * not reached (a corrupt block header read as a long stored block
 		 * asks for space too): zlib decides, as the stream path does. */
-		if (o->write == NULL && o->cap >= o->limit)
+		if (o->cap >= o->limit)
 			return LT_EITEM;
 		lt_status st = grow(o, inlen, err);
 		if (st != LT_OK)

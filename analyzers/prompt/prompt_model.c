@@ -1139,10 +1139,12 @@ static void slide_read_token(pmodel_scorer *s)
 		uint32_t h[CONCEPT_FEATS];
 		unsigned con = concept_of(m->ct, st + i, j - i);
 		nk = concept_feats(m->ct, k, con, z->cprev, h, NULL);
-		for (size_t x = 0; x < nk * CONCEPT_REPEAT; x++) {
-			const int16_t *wk = weight_row(m, h[x % nk]);
+		/* each feature counts CONCEPT_REPEAT times: one look-up, its weight
+		 * times CONCEPT_REPEAT (the same wrapping sum as adding it that often) */
+		for (size_t x = 0; x < nk; x++) {
+			const int16_t *wk = weight_row(m, h[x]);
 			for (size_t c = 0; c < nc; c++)
-				nx[2 * nc + c] = wrap_add(nx[2 * nc + c], wk[c]);
+				nx[2 * nc + c] += (uint32_t)(int32_t)wk[c] * CONCEPT_REPEAT;
 		}
 		nk *= CONCEPT_REPEAT;
 		concept_push(z->cprev, con);
