@@ -7,6 +7,9 @@
  * member is decoded again, bounded by the output limit. Members follow each
  * other until the input ends; trailing zero bytes (tape padding) are accepted.
  *
+ * A member whose header carries a CRC (FHCRC) takes the slow path directly:
+ * libdeflate does not check that CRC.
+ *
  * Slow path: libdeflate only says "bad data". When it does, zlib's streaming
  * inflate re-decodes that member, keeping every byte it can produce, so a
  * truncated or damaged file yields its intact prefix and the compressed offset
@@ -248,6 +251,14 @@ static lt_status fast_member(struct libdeflate_decompressor *d, const unsigned c
 	}
 }
 
+/* FLG.FHCRC (RFC 1952 2.3.1): libdeflate skips the header CRC without
+ * checking it, zlib checks it; such members (rare: gzip(1) never writes one)
+ * go to zlib so that both paths judge a damaged header alike. */
+static bool has_header_crc(const unsigned char *p, size_t n)
+{
+	return n > 3 && (p[3] & 0x02) != 0;
+}
+
 static lt_status decode_members(const unsigned char *in, size_t inlen, outbuf *o,
 	unsigned *members, lt_error *err)
 {
@@ -273,7 +284,8 @@ static lt_status decode_members(const unsigned char *in, size_t inlen, outbuf *o
 			break;
 		}
 		size_t used = 0;
-		st = o->write != NULL ? LT_EITEM : fast_member(d, in, inlen, pos, o, &used, err);
+		st = o->write != NULL || has_header_crc(in + pos, inlen - pos) ? LT_EITEM
+			: fast_member(d, in, inlen, pos, o, &used, err);
 		if (st == LT_EITEM)
 			st = zlib_member(in, inlen, pos, o, &used, err);
 		if (st != LT_OK)

@@ -23,7 +23,7 @@
  * The unmatched calls and records are sorted by account, region and time,
  * and cut into windows.
  * A stretch is a gap when a day or longer, or when (a) the quieter of the
- * hour before and the hour after predicts at least GAP_POISSON records in it
+ * hour before and the hour after predicts at least RECONCILE_GAP_POISSON records in it
  * (P(none) <= e^-10) and (b) on the other days of the series the same clock
  * hours had records at least RECONCILE_GAP_EXPECTED of the time (or there is
  * no other day to ask). The hourly counts bound (a) from above, so only the
@@ -55,7 +55,6 @@
 #include "store/recq.h"
 #include "store/replay.h"
 
-#define GAP_POISSON 10.0
 #define MAX_SERIES 1000 /* (source, account, region) series judged for gaps */
 #define MAX_GAP_CANDIDATES 100000
 #define MAX_HOURS (24 * 366 * 3)
@@ -621,7 +620,8 @@ static double other_days_share(const series *x, const gapscan *gs, int64_t from,
 		return -1;
 	size_t active = 0, total = 0;
 	for (int64_t h = floor_hour(from) + LTIME_HOUR_US; h + LTIME_HOUR_US <= to; h += LTIME_HOUR_US) {
-		for (int64_t o = h - 40 * LTIME_DAY_US; o <= h + 40 * LTIME_DAY_US; o += LTIME_DAY_US) {
+		for (int64_t o = h - RECONCILE_GAP_DAYS * LTIME_DAY_US; o <= h + RECONCILE_GAP_DAYS * LTIME_DAY_US;
+		     o += LTIME_DAY_US) {
 			if ((o >= from && o < to) || o < floor_hour(x->first_us) || o > x->last_us)
 				continue;
 			int64_t i = (o - gs->h0) / LTIME_HOUR_US;
@@ -658,7 +658,7 @@ static lt_status judge_gaps(reconcile_result *r, case_db *c, const joined *j, ga
 		int64_t a_from = g->to_us - 1, a_to = g->to_us + LTIME_HOUR_US - 1;
 		if (!whole_day) {
 			double ub = fmin(count_bound(x, gs, b_from, b_to), count_bound(x, gs, a_from, a_to));
-			if (ub * (double)len / (double)LTIME_HOUR_US < GAP_POISSON)
+			if (ub * (double)len / (double)LTIME_HOUR_US < RECONCILE_GAP_POISSON)
 				continue;
 		}
 		double before = 0, after = 0;
@@ -669,7 +669,7 @@ static lt_status judge_gaps(reconcile_result *r, case_db *c, const joined *j, ga
 			return st;
 		double rate = before < after ? before : after;
 		double expect = rate * (double)len / (double)LTIME_HOUR_US;
-		if (!whole_day && expect < GAP_POISSON)
+		if (!whole_day && expect < RECONCILE_GAP_POISSON)
 			continue;
 		win_ex *w = new_window(r);
 		if (w == NULL)

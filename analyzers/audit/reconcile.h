@@ -63,6 +63,8 @@
 #define RECONCILE_JOIN_US (30LL * 60 * 1000000LL)    /* unmatched calls closer than this share a window */
 #define RECONCILE_GAP_MIN_US (3600LL * 1000000LL)    /* shortest coverage gap considered */
 #define RECONCILE_GAP_EXPECTED 0.6                   /* share of other days active in those hours */
+#define RECONCILE_GAP_POISSON 10.0                   /* records the hours around a gap must predict in it */
+#define RECONCILE_GAP_DAYS 40                        /* other days asked, each side of a gap's hours */
 #define RECONCILE_CAUSE_US (10LL * 60 * 1000000LL)   /* a switch-off call this close to a gap's start explains it */
 #define RECONCILE_WINDOW_HIGH 3                      /* unmatched calls that make a window high severity */
 #define RECONCILE_HORIZON_US (15LL * 60 * 1000000LL) /* the join's horizon: a call and its record this far apart still match */

@@ -1908,18 +1908,78 @@ static const char spark_reconcile[] =
     "      (s, y) -> concat(s, array(try_element_at(filter(y, x -> NOT coalesce(array_contains(s, x), FALSE)), 1))),\n"
     "      s -> s) AS picked FROM calls),\n"
     "weak AS (SELECT z.cid, z.rid FROM (SELECT explode(zip_with(cids, picked, (a, b) -> named_struct('cid', a, 'rid', b))) AS z\n"
-    "  FROM walk) AS zz),\n"
+    "  FROM walk) AS zz),\n";
+
+/* Spark's events left unmatched that count (reconcile_left for the others):
+ * the CloudTrail span as a join, not an EXISTS in a CASE. */
+static const char spark_left[] =
     "wk AS (SELECT cid AS id FROM weak WHERE rid IS NOT NULL UNION ALL SELECT rid FROM weak WHERE rid IS NOT NULL),\n"
     "k AS (SELECT sum(CASE WHEN side = 0 THEN 1 ELSE 0 END) AS ncalls, sum(CASE WHEN side = 1 THEN 1 ELSE 0 END) AS nrecs FROM n),\n"
     "u AS (SELECT n.* FROM n CROSS JOIN k LEFT JOIN cov ON cov.acct <=> n.acct AND cov.reg <=> n.reg\n"
-    "  WHERE NOT n.strong AND n.id NOT IN (SELECT id FROM wk) AND k.ncalls > 0 AND k.nrecs > 0\n"
+    "  WHERE NOT n.strong AND n.id NOT IN (SELECT id FROM wk) AND n.id NOT IN (SELECT id FROM ins)\n"
+    "    AND k.ncalls > 0 AND k.nrecs > 0\n"
     "    AND CASE WHEN n.side = 0 THEN NOT n.err ELSE coalesce(n.t BETWEEN cov.lo AND cov.hi, FALSE) END),\n";
+
+/* CloudTrail's coverage gaps, as reconcile.c judge_gaps() finds them, in
+ * every dialect: per account/region, two consecutive CloudTrail events at
+ * least RECONCILE_GAP_MIN_US apart (gp0) are a gap when a day or more apart,
+ * or when (a) the clock hours wholly inside it had events on at least
+ * RECONCILE_GAP_EXPECTED of the other days within RECONCILE_GAP_DAYS inside
+ * the series' span (or there is no such day; gph, gsh) and (b) the quieter of
+ * the hour before and the hour after predicts RECONCILE_GAP_POISSON events in
+ * it (gcnt), computed in doubles in the C order. An invocation record
+ * strictly inside a gap is not "without CloudTrail call": CloudTrail was
+ * silent there (ins). The hours of a gap are listed only when it is shorter
+ * than a day (at most 23: Trino's sequence() caps at 10,000). Not modelled:
+ * the native caps (1,000 series, 100,000 candidates) and cases longer than
+ * three years (no hourly counts natively). SQL_SAME_PLACE(a, b): same
+ * account and region (both NULL alike). SQL_FLOOR_HOUR(x): x floored
+ * to the hour. Between the two parts: the hour and day lists, per dialect
+ * (write_reconcile_gaps). */
+#define SQL_STR2(x) #x
+#define SQL_STR(x) SQL_STR2(x)
+#define SQL_HOUR_US "3600000000"
+#define SQL_DAY_US "86400000000"
+_Static_assert(LTIME_HOUR_US == 3600000000LL && RECONCILE_GAP_MIN_US == LTIME_HOUR_US &&
+               LTIME_DAY_US == 86400000000LL, "the SQL spells these constants out");
+#define SQL_SAME_PLACE(a, b) \
+	"coalesce(" a ".acct, '') = coalesce(" b ".acct, '') AND coalesce(" a ".reg, '') = coalesce(" b ".reg, '')"
+#define SQL_FLOOR_HOUR(x) \
+	"(" x " - ((" x " % " SQL_HOUR_US ") + " SQL_HOUR_US ") % " SQL_HOUR_US ")"
+static const char reconcile_gaps_head[] =
+    "ctt AS (SELECT acct, reg, t FROM ct WHERE t IS NOT NULL),\n"
+    "gp0 AS (SELECT acct, reg, pt AS gf, t AS gt\n"
+    "  FROM (SELECT acct, reg, t, lag(t) OVER (PARTITION BY acct, reg ORDER BY t) AS pt FROM ctt) AS g0\n"
+    "  WHERE t - pt >= " SQL_HOUR_US "),\n"
+    "gph AS (SELECT g.acct, g.reg, g.gf, g.gt, hx.h + dx.d * " SQL_DAY_US " AS o FROM gp0 AS g\n";
+static const char reconcile_gaps_tail[] =
+    "gsh AS (SELECT gph.acct, gph.reg, gph.gf, gph.gt, count(*) AS total, count(sh.hb) AS active\n"
+    "  FROM gph JOIN cov ON " SQL_SAME_PLACE("cov", "gph") "\n"
+    "  LEFT JOIN (SELECT DISTINCT acct, reg, " SQL_FLOOR_HOUR("t") " AS hb FROM ctt) AS sh\n"
+    "    ON " SQL_SAME_PLACE("sh", "gph") " AND sh.hb = gph.o\n"
+    "  WHERE NOT (gph.o >= gph.gf AND gph.o < gph.gt) AND gph.o >= " SQL_FLOOR_HOUR("cov.lo") "\n"
+    "    AND gph.o <= cov.hi\n"
+    "  GROUP BY gph.acct, gph.reg, gph.gf, gph.gt),\n"
+    "gcnt AS (SELECT g.acct, g.reg, g.gf, g.gt, sum(CASE WHEN c.t <= g.gf THEN 1 ELSE 0 END) AS nb,\n"
+    "    sum(CASE WHEN c.t >= g.gt THEN 1 ELSE 0 END) AS na\n"
+    "  FROM gp0 AS g JOIN ctt AS c ON " SQL_SAME_PLACE("c", "g") "\n"
+    "    AND c.t > g.gf - " SQL_HOUR_US " AND c.t < g.gt + " SQL_HOUR_US "\n"
+    "  GROUP BY g.acct, g.reg, g.gf, g.gt),\n"
+    "gap AS (SELECT g.acct, g.reg, g.gf, g.gt FROM gp0 AS g\n"
+    "  JOIN gcnt ON " SQL_SAME_PLACE("gcnt", "g") " AND gcnt.gf = g.gf AND gcnt.gt = g.gt\n"
+    "  LEFT JOIN gsh ON " SQL_SAME_PLACE("gsh", "g") " AND gsh.gf = g.gf AND gsh.gt = g.gt\n"
+    "  WHERE g.gt - g.gf >= " SQL_DAY_US "\n"
+    "    OR ((gsh.total IS NULL OR CAST(gsh.active AS DOUBLE) / gsh.total >= " SQL_STR(RECONCILE_GAP_EXPECTED) ")\n"
+    "        AND CAST(least(gcnt.nb, gcnt.na) AS DOUBLE) * CAST(g.gt - g.gf AS DOUBLE) / " SQL_HOUR_US "\n"
+    "            >= " SQL_STR(RECONCILE_GAP_POISSON) ")),\n"
+    "ins AS (SELECT i.id FROM n AS i JOIN gap ON " SQL_SAME_PLACE("gap", "i") " AND i.t > gap.gf AND i.t < gap.gt\n"
+    "  WHERE i.side = 1),\n";
 
 /* The part of the reconciliation's join that DuckDB and Trino write alike:
  * the events left unmatched that count. */
 static const char reconcile_left[] =
     "wk AS (SELECT cid AS id FROM weak WHERE rid IS NOT NULL UNION ALL SELECT rid FROM weak WHERE rid IS NOT NULL),\n"
-    "u AS (SELECT n.* FROM n WHERE NOT strong AND id NOT IN (SELECT id FROM wk)\n"
+    "u AS (SELECT n.* FROM n WHERE NOT strong AND id NOT IN (SELECT id FROM wk) AND id NOT IN (SELECT id FROM ins)\n"
     "    AND EXISTS (SELECT 1 FROM n AS a WHERE a.side = 0) AND EXISTS (SELECT 1 FROM n AS b WHERE b.side = 1)\n"
     "    AND CASE WHEN side = 0 THEN NOT err\n"
     "        ELSE EXISTS (SELECT 1 FROM cov WHERE cov.acct IS NOT DISTINCT FROM n.acct AND cov.reg IS NOT DISTINCT FROM n.reg\n"
@@ -2244,6 +2304,40 @@ static const struct {
      "Bedrock calls in CloudTrail where invocation logging was not seen on yet", "low", 0, ">=", "before"},
 };
 
+/* The gap CTEs (reconcile_gaps_head, _tail) with the dialect's lists of a
+ * short gap's whole hours and of the other days' offsets. */
+static lt_status write_reconcile_gaps(const sigma_sql *q, buf *out)
+{
+	static const char *const seq[] = {[SIGMA_SQL_DUCKDB] = "generate_series", [SIGMA_SQL_ATHENA] = "sequence",
+	                                  [SIGMA_SQL_TRINO] = "sequence", [SIGMA_SQL_SPARK] = "sequence"};
+	static const char *const none[] = {[SIGMA_SQL_DUCKDB] = "CAST([] AS BIGINT[])",
+	                                   [SIGMA_SQL_ATHENA] = "CAST(ARRAY[] AS ARRAY(BIGINT))",
+	                                   [SIGMA_SQL_TRINO] = "CAST(ARRAY[] AS ARRAY(BIGINT))",
+	                                   [SIGMA_SQL_SPARK] = "CAST(array() AS ARRAY<BIGINT>)"};
+	buf hours, days;
+	buf_init(&hours, 0);
+	buf_init(&days, 0);
+	lt_status st = buf_printf(&hours,
+	                          "CASE WHEN g.gt - g.gf < " SQL_DAY_US " AND %s + " SQL_HOUR_US " <= g.gt - " SQL_HOUR_US
+	                          "\n    THEN %s(%s + " SQL_HOUR_US ", g.gt - " SQL_HOUR_US ", " SQL_HOUR_US ") ELSE %s END",
+	                          SQL_FLOOR_HOUR("g.gf"), seq[q->d], SQL_FLOOR_HOUR("g.gf"), none[q->d]);
+	if (st == LT_OK)
+		st = buf_printf(&days, "%s(-%d, %d)", seq[q->d], RECONCILE_GAP_DAYS, RECONCILE_GAP_DAYS);
+	if (st == LT_OK)
+		st = buf_puts(out, reconcile_gaps_head);
+	if (st == LT_OK)
+		st = buf_printf(out,
+		                q->d == SIGMA_SQL_SPARK
+		                    ? "  LATERAL VIEW explode(%s) hx AS h\n  LATERAL VIEW explode(%s) dx AS d),\n"
+		                    : "  CROSS JOIN UNNEST(%s) AS hx(h)\n  CROSS JOIN UNNEST(%s) AS dx(d)),\n",
+		                buf_cstr(&hours), buf_cstr(&days));
+	if (st == LT_OK)
+		st = buf_puts(out, reconcile_gaps_tail);
+	buf_free(&hours);
+	buf_free(&days);
+	return st;
+}
+
 /* The reconciliation's relation lt_rc and one view per rule of its record
  * windows, lt_reconcile_1..5, in the result shape; *nviews is how many
  * views were written. */
@@ -2260,8 +2354,10 @@ static lt_status write_reconcile(const sigma_sql *q, buf *out, size_t *nviews)
 	                          : q->d == SIGMA_SQL_SPARK ? spark_reconcile
 	                                                    : trino_reconcile,
 	                          tol, tol, tol);
-	if (st == LT_OK && q->d != SIGMA_SQL_SPARK)
-		st = buf_puts(out, reconcile_left);
+	if (st == LT_OK)
+		st = write_reconcile_gaps(q, out);
+	if (st == LT_OK)
+		st = buf_puts(out, q->d == SIGMA_SQL_SPARK ? spark_left : reconcile_left);
 	if (st == LT_OK)
 		st = buf_printf(out, reconcile_windows, (long long)RECONCILE_JOIN_US, (long long)LTIME_DAY_US,
 		                (long long)LTIME_DAY_US, when[q->d][0], when[q->d][1],

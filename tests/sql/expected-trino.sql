@@ -177,8 +177,37 @@ weak AS (SELECT z.cid, z.rid FROM calls
   CROSS JOIN UNNEST(cids, reduce(rl, CAST(ARRAY[] AS ARRAY(BIGINT)),
     (s, y) -> concat(s, ARRAY[element_at(filter(y, x -> NOT coalesce(contains(s, x), FALSE)), 1)]), s -> s))
     AS z(cid, rid)),
+ctt AS (SELECT acct, reg, t FROM ct WHERE t IS NOT NULL),
+gp0 AS (SELECT acct, reg, pt AS gf, t AS gt
+  FROM (SELECT acct, reg, t, lag(t) OVER (PARTITION BY acct, reg ORDER BY t) AS pt FROM ctt) AS g0
+  WHERE t - pt >= 3600000000),
+gph AS (SELECT g.acct, g.reg, g.gf, g.gt, hx.h + dx.d * 86400000000 AS o FROM gp0 AS g
+  CROSS JOIN UNNEST(CASE WHEN g.gt - g.gf < 86400000000 AND (g.gf - ((g.gf % 3600000000) + 3600000000) % 3600000000) + 3600000000 <= g.gt - 3600000000
+    THEN sequence((g.gf - ((g.gf % 3600000000) + 3600000000) % 3600000000) + 3600000000, g.gt - 3600000000, 3600000000) ELSE CAST(ARRAY[] AS ARRAY(BIGINT)) END) AS hx(h)
+  CROSS JOIN UNNEST(sequence(-40, 40)) AS dx(d)),
+gsh AS (SELECT gph.acct, gph.reg, gph.gf, gph.gt, count(*) AS total, count(sh.hb) AS active
+  FROM gph JOIN cov ON coalesce(cov.acct, '') = coalesce(gph.acct, '') AND coalesce(cov.reg, '') = coalesce(gph.reg, '')
+  LEFT JOIN (SELECT DISTINCT acct, reg, (t - ((t % 3600000000) + 3600000000) % 3600000000) AS hb FROM ctt) AS sh
+    ON coalesce(sh.acct, '') = coalesce(gph.acct, '') AND coalesce(sh.reg, '') = coalesce(gph.reg, '') AND sh.hb = gph.o
+  WHERE NOT (gph.o >= gph.gf AND gph.o < gph.gt) AND gph.o >= (cov.lo - ((cov.lo % 3600000000) + 3600000000) % 3600000000)
+    AND gph.o <= cov.hi
+  GROUP BY gph.acct, gph.reg, gph.gf, gph.gt),
+gcnt AS (SELECT g.acct, g.reg, g.gf, g.gt, sum(CASE WHEN c.t <= g.gf THEN 1 ELSE 0 END) AS nb,
+    sum(CASE WHEN c.t >= g.gt THEN 1 ELSE 0 END) AS na
+  FROM gp0 AS g JOIN ctt AS c ON coalesce(c.acct, '') = coalesce(g.acct, '') AND coalesce(c.reg, '') = coalesce(g.reg, '')
+    AND c.t > g.gf - 3600000000 AND c.t < g.gt + 3600000000
+  GROUP BY g.acct, g.reg, g.gf, g.gt),
+gap AS (SELECT g.acct, g.reg, g.gf, g.gt FROM gp0 AS g
+  JOIN gcnt ON coalesce(gcnt.acct, '') = coalesce(g.acct, '') AND coalesce(gcnt.reg, '') = coalesce(g.reg, '') AND gcnt.gf = g.gf AND gcnt.gt = g.gt
+  LEFT JOIN gsh ON coalesce(gsh.acct, '') = coalesce(g.acct, '') AND coalesce(gsh.reg, '') = coalesce(g.reg, '') AND gsh.gf = g.gf AND gsh.gt = g.gt
+  WHERE g.gt - g.gf >= 86400000000
+    OR ((gsh.total IS NULL OR CAST(gsh.active AS DOUBLE) / gsh.total >= 0.6)
+        AND CAST(least(gcnt.nb, gcnt.na) AS DOUBLE) * CAST(g.gt - g.gf AS DOUBLE) / 3600000000
+            >= 10.0)),
+ins AS (SELECT i.id FROM n AS i JOIN gap ON coalesce(gap.acct, '') = coalesce(i.acct, '') AND coalesce(gap.reg, '') = coalesce(i.reg, '') AND i.t > gap.gf AND i.t < gap.gt
+  WHERE i.side = 1),
 wk AS (SELECT cid AS id FROM weak WHERE rid IS NOT NULL UNION ALL SELECT rid FROM weak WHERE rid IS NOT NULL),
-u AS (SELECT n.* FROM n WHERE NOT strong AND id NOT IN (SELECT id FROM wk)
+u AS (SELECT n.* FROM n WHERE NOT strong AND id NOT IN (SELECT id FROM wk) AND id NOT IN (SELECT id FROM ins)
     AND EXISTS (SELECT 1 FROM n AS a WHERE a.side = 0) AND EXISTS (SELECT 1 FROM n AS b WHERE b.side = 1)
     AND CASE WHEN side = 0 THEN NOT err
         ELSE EXISTS (SELECT 1 FROM cov WHERE cov.acct IS NOT DISTINCT FROM n.acct AND cov.reg IS NOT DISTINCT FROM n.reg

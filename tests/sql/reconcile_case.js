@@ -8,7 +8,8 @@
 // errorCode and no record, calls with no record alone and in bursts,
 // records with no call inside and outside the span CloudTrail covers, two
 // accounts and two regions, a principal known only from its session issuer;
-// and the causes of unlogged calls (a logging deletion, logging not on yet).
+// the causes of unlogged calls (a logging deletion, logging not on yet); and
+// records inside CloudTrail's own gaps, which do not count as without a call.
 // duckdb_equal.sh scans it natively and with the DuckDB script and compares.
 //
 // usage: node reconcile_case.js OUTDIR [SEED]
@@ -148,6 +149,27 @@ logging('us-west-2', T0 + 6 * H, 'DeleteModelInvocationLoggingConfiguration');
 burst('us-west-2', T0 + 8 * H);
 logging('us-west-2', T0 + 10 * H, 'PutModelInvocationLoggingConfiguration');
 burst('us-west-2', T0 + 12 * H);
+
+// CloudTrail's own gaps (reconcile.c judge_gaps()), in a fourth account over
+// three days, invocation records without calls inside each: us-east-1 logs
+// every 5 min but is silent 06:00-09:00 on the second day (a gap: the same
+// hours were busy on the other days; its records are not "without call");
+// eu-west-1 logs only 08:00-18:00 (its nights are no gap: never busy then);
+// ap-south-1 logs every 90 min (too sparse to expect anything in an hour);
+// us-west-2 is silent the whole second day (a day-long gap).
+const A4 = '444444444444', P4 = principals(A4), D = 24 * H;
+function steady(r, every, keep) {
+  for (let ms = T0; ms < T0 + 3 * D; ms += every)
+    if (keep(ms - T0)) ct.push(ctRecord(A4, r, ms, P4[1], 'GetCallerIdentity', 'sts.amazonaws.com'));
+}
+function unmatched(r, at) { inv.push(invRecord(A4, r, at, P4[2], models[1], uuid())); }
+steady('us-east-1', 5 * 60 * 1000, t => !(t >= D + 6 * H && t < D + 9 * H));
+steady('eu-west-1', 5 * 60 * 1000, t => t % D >= 8 * H && t % D <= 18 * H);
+steady('ap-south-1', 90 * 60 * 1000, () => true);
+steady('us-west-2', 20 * 60 * 1000, t => t < D || t >= 2 * D);
+for (const r of ['us-east-1', 'eu-west-1', 'ap-south-1', 'us-west-2'])
+  for (const at of [D + 7 * H, D + 7 * H + 1234567, D + 3 * H + 7000, 2 * H + 60000, D + 20 * H + 5000])
+    unmatched(r, T0 + at);
 
 // Files: CloudTrail per account/region/hour, invocation logs per account/region/hour.
 const root = path.join(out, 'reconcile-bucket', 'AWSLogs');

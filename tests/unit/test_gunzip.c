@@ -455,6 +455,96 @@ static void gunzip__damage_near_bomb_limit__buffer_and_stream_agree(void **state
 	gunzip_result_free(&r);
 }
 
+/* gunzip_stream's writer for the tests: appends to a growing buffer. */
+typedef struct sink {
+	unsigned char *p;
+	size_t n;
+} sink;
+
+static lt_status sink_write(void *ctx, const unsigned char *p, size_t n, lt_error *err)
+{
+	(void)err;
+	sink *s = ctx;
+	unsigned char *q = realloc(s->p, s->n + n);
+	assert_non_null(q);
+	memcpy(q + s->n, p, n);
+	s->p = q;
+	s->n += n;
+	return LT_OK;
+}
+
+/* A gzip member of data whose header carries FHCRC (RFC 1952 2.3.1: the low
+ * 16 bits of the CRC-32 of the header bytes before it), xor'ed with flip. */
+static unsigned char *gz_with_header_crc(const char *data, size_t len, unsigned flip, size_t *outlen)
+{
+	size_t zlen;
+	unsigned char *z = gz(data, len, 6, &zlen);
+	unsigned char *h = malloc(zlen + 2);
+	assert_non_null(h);
+	memcpy(h, z, 10);
+	h[3] |= 0x02;
+	unsigned crc = (unsigned)(crc32(0L, h, 10) & 0xffffu) ^ flip;
+	h[10] = (unsigned char)(crc & 0xff);
+	h[11] = (unsigned char)(crc >> 8);
+	memcpy(h + 12, z + 10, zlen - 10);
+	free(z);
+	*outlen = zlen + 2;
+	return h;
+}
+
+/* The buffer path (libdeflate first) and the stream path (zlib) read a member
+ * whose header carries a CRC alike: a right one decodes on both, a wrong one
+ * is the same damage at the same offset on both (fuzz_gunzip found the buffer
+ * path ignoring it: tests/fuzz/corpus/fuzz_gunzip/header-crc-flag). */
+static void gunzip__header_crc__buffer_and_stream_agree(void **state)
+{
+	(void)state;
+	for (unsigned flip = 0; flip <= 1; flip++) {
+		size_t zlen;
+		unsigned char *z = gz_with_header_crc("0123456789", 10, flip, &zlen);
+		gunzip_result rb, rs;
+		lt_error eb, es;
+		lt_error_clear(&eb);
+		lt_error_clear(&es);
+		sink s = {NULL, 0};
+		lt_status sb = gunzip_buffer(z, zlen, NULL, &rb, &eb);
+		lt_status ss = gunzip_stream(z, zlen, NULL, sink_write, &s, &rs, &es);
+		assert_int_equal(sb, ss);
+		assert_string_equal(eb.msg, es.msg);
+		assert_int_equal(eb.offset, es.offset);
+		if (flip == 0) {
+			assert_int_equal(sb, LT_OK);
+			assert_int_equal(rb.len, 10);
+			assert_memory_equal(rb.data, "0123456789", 10);
+			assert_int_equal(s.n, 10);
+		} else {
+			assert_int_equal(sb, LT_EFILE);
+			assert_non_null(strstr(eb.msg, "header crc mismatch"));
+		}
+		gunzip_result_free(&rb);
+		gunzip_result_free(&rs);
+		free(s.p);
+		free(z);
+	}
+	/* the fuzz input: a wrong header CRC before a second, truncated member */
+	static const unsigned char in[] = {
+		0x1f, 0x8b, 0x08, 0x02, 0xe8, 0x00, 0x00, 0x00, 0x28, 0x00, 0x00, 0x02, 0x03, 0xec, 0x00, 0x00,
+		0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x1f, 0x8b, 0x08, 0x00,
+	};
+	gunzip_result rb, rs;
+	lt_error eb, es;
+	lt_error_clear(&eb);
+	lt_error_clear(&es);
+	sink s = {NULL, 0};
+	lt_status sb = gunzip_buffer(in, sizeof in, NULL, &rb, &eb);
+	assert_int_equal(sb, gunzip_stream(in, sizeof in, NULL, sink_write, &s, &rs, &es));
+	assert_string_equal(eb.msg, es.msg);
+	assert_int_equal(eb.offset, es.offset);
+	gunzip_result_free(&rb);
+	gunzip_result_free(&rs);
+	free(s.p);
+}
+
 static void gunzip__reuse_big_buffer__still_enforces_bomb_limit(void **state)
 {
 	(void)state;
@@ -498,6 +588,7 @@ int main(void)
 		cmocka_unit_test(gunzip__bad_crc__keeps_data_as_item),
 		cmocka_unit_test(gunzip__damage_near_bomb_limit__buffer_and_stream_agree),
 		cmocka_unit_test(gunzip__reuse__keeps_buffer_across_calls_and_failures),
+		cmocka_unit_test(gunzip__header_crc__buffer_and_stream_agree),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
