@@ -634,9 +634,20 @@ static void concepts_before(const concept_tab *t, const char *s, size_t a, uint8
 	}
 }
 
-static bool token_byte(unsigned char c)
+/* a-z, 0-9 and every byte of a multi-byte character: a table, asked for every
+ * byte of every prompt */
+#define ONES_16 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1
+static const bool token_bytes[256] = {
+    ['0'] = 1, ['1'] = 1, ['2'] = 1, ['3'] = 1, ['4'] = 1, ['5'] = 1, ['6'] = 1, ['7'] = 1, ['8'] = 1,
+    ['9'] = 1, ['a'] = 1, ['b'] = 1, ['c'] = 1, ['d'] = 1, ['e'] = 1, ['f'] = 1, ['g'] = 1, ['h'] = 1,
+    ['i'] = 1, ['j'] = 1, ['k'] = 1, ['l'] = 1, ['m'] = 1, ['n'] = 1, ['o'] = 1, ['p'] = 1, ['q'] = 1,
+    ['r'] = 1, ['s'] = 1, ['t'] = 1, ['u'] = 1, ['v'] = 1, ['w'] = 1, ['x'] = 1, ['y'] = 1, ['z'] = 1,
+    [0x80] = ONES_16, ONES_16, ONES_16, ONES_16, ONES_16, ONES_16, ONES_16, ONES_16};
+#undef ONES_16
+
+static inline bool token_byte(unsigned char c)
 {
-	return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c >= 0x80;
+	return token_bytes[c];
 }
 
 /* The token stream of normalised text: tokens joined by single spaces, with

@@ -19,6 +19,7 @@
 
 #include "common/b64.h"
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -55,9 +56,9 @@ static bool sb_reserve(sbuf *b, size_t more)
 	return true;
 }
 
-static bool sb_put(sbuf *b, const void *s, size_t n)
+static inline bool sb_put(sbuf *b, const void *s, size_t n)
 {
-	if (!sb_reserve(b, n))
+	if (b->n + n + 1 > b->cap && !sb_reserve(b, n))
 		return false;
 	memcpy(b->p + b->n, s, n);
 	b->n += n;
@@ -238,13 +239,48 @@ static size_t count_common(const char *s, size_t n, bool rot, size_t *words)
 	return hits;
 }
 
+/* Markdown decoration: folded to a space (PNORM_MARKUP). */
+static bool is_markup(uint32_t cp)
+{
+	return cp == '*' || cp == '_' || cp == '`' || cp == '#' || cp == '~' || cp == '>' ||
+	       cp == '|';
+}
+
+/* What the passes ask of a byte, one table look-up for all (they see every
+ * byte of every prompt): may be in a base64 run (the alphabets of
+ * lt_b64_value and '='), is one of e t a o, is one of r g n b (either case),
+ * is an ASCII letter or digit, is markup. Filled once (pnorm_run). */
+enum { BYTE_B64 = 1, BYTE_ETAO = 2, BYTE_RGNB = 4, BYTE_WORD = 8, BYTE_MARKUP = 16 };
+
+static unsigned char byte_class[256];
+
+static void byte_class_init(void)
+{
+	for (unsigned c = 0; c < 256; c++) {
+		unsigned char k = 0, l = (unsigned char)(c | 0x20);
+		if (lt_b64_value((unsigned char)c) >= 0 || c == '=')
+			k |= BYTE_B64;
+		if (l == 'e' || l == 't' || l == 'a' || l == 'o')
+			k |= BYTE_ETAO;
+		if (l == 'r' || l == 'g' || l == 'n' || l == 'b')
+			k |= BYTE_RGNB;
+		if ((l >= 'a' && l <= 'z') || (c >= '0' && c <= '9'))
+			k |= BYTE_WORD;
+		if (is_markup(c))
+			k |= BYTE_MARKUP;
+		byte_class[c] = k;
+	}
+}
+
+static pthread_once_t byte_class_once = PTHREAD_ONCE_INIT;
+
 /* Append decoded segments of s to out; returns false when out of memory. */
 static bool decode_segments(const unsigned char *s, size_t n, sbuf *out, unsigned *flags)
 {
 	size_t i = 0;
 	while (i < n) {
 		size_t j = i;
-		while (j < n && (lt_b64_value(s[j]) >= 0 || s[j] == '='))
+		while (j < n && (byte_class[s[j]] & BYTE_B64))
 			j++;
 		size_t run = j - i;
 		if (run >= 16) {
@@ -265,9 +301,9 @@ static bool decode_segments(const unsigned char *s, size_t n, sbuf *out, unsigne
 	/* English is rich in e t a o; its rot13 in r g n b: only then look closer */
 	size_t etao = 0, rgnb = 0;
 	for (size_t k = 0; k < n; k++) {
-		unsigned char c = s[k] | 0x20;
-		etao += c == 'e' || c == 't' || c == 'a' || c == 'o';
-		rgnb += c == 'r' || c == 'g' || c == 'n' || c == 'b';
+		unsigned char c = byte_class[s[k]];
+		etao += (c & BYTE_ETAO) != 0;
+		rgnb += (c & BYTE_RGNB) != 0;
 	}
 	size_t words = 0, plain = 0, rot = 0;
 	if (rgnb > etao && rgnb >= 6) {
@@ -382,12 +418,6 @@ static uint32_t to_lower(uint32_t cp)
 	return cp;
 }
 
-static bool is_markup(uint32_t cp)
-{
-	return cp == '*' || cp == '_' || cp == '`' || cp == '#' || cp == '~' || cp == '>' ||
-	       cp == '|';
-}
-
 typedef struct wordbuf {
 	uint32_t cp[64], alt[64];
 	size_t n;
@@ -410,16 +440,11 @@ static bool word_flush(wordbuf *w, sbuf *out, unsigned *flags)
 /* The fold of an ASCII byte: lower case, markup decoration a space. */
 static char fold_ascii(unsigned char c, unsigned *flags)
 {
-	if (is_markup(c)) {
+	if (byte_class[c] & BYTE_MARKUP) {
 		*flags |= PNORM_MARKUP;
 		return ' ';
 	}
 	return (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
-}
-
-static bool ascii_wordch(unsigned char c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
 }
 
 /* The common case of fold_text, with no word pending: a run of ASCII up to and
@@ -431,7 +456,7 @@ static size_t fold_ascii_run(const unsigned char *s, size_t n, size_t i, sbuf *o
 {
 	size_t j = i, last = i;
 	while (j < n && s[j] < 0x80) {
-		if (!ascii_wordch(s[j]))
+		if (!(byte_class[s[j]] & BYTE_WORD))
 			last = j + 1;
 		j++;
 	}
@@ -506,30 +531,15 @@ static bool fold_text(const unsigned char *s, size_t n, sbuf *out, sbuf *tags, u
 
 /* ================================================================ stage 2: words */
 
-static char leet(char c)
+/* The letter a leetspeak stand-in means, 0 for any other byte (a table: it is
+ * asked for every byte of every token). */
+static const char leet_of[256] = {['0'] = 'o', ['1'] = 'i', ['!'] = 'i', ['|'] = 'i', ['3'] = 'e',
+                                  ['4'] = 'a', ['@'] = 'a', ['5'] = 's', ['$'] = 's', ['7'] = 't',
+                                  ['8'] = 'b'};
+
+static inline char leet(char c)
 {
-	switch (c) {
-	case '0':
-		return 'o';
-	case '1':
-	case '!':
-	case '|':
-		return 'i';
-	case '3':
-		return 'e';
-	case '4':
-	case '@':
-		return 'a';
-	case '5':
-	case '$':
-		return 's';
-	case '7':
-		return 't';
-	case '8':
-		return 'b';
-	default:
-		return 0;
-	}
+	return leet_of[(unsigned char)c];
 }
 
 static bool is_alpha(char c)
@@ -642,8 +652,8 @@ static bool word_pass(const char *s, size_t n, sbuf *out, unsigned *flags)
 		                 s[b - 1] == ']' || s[b - 1] == ',' || s[b - 1] == '.' ||
 		                 s[b - 1] == ':' || s[b - 1] == ';' || s[b - 1] == '?'))
 			b--;
-		if (!sb_put(out, s + i, a - i) || !emit_token(s + a, b - a, out, flags) ||
-		    !sb_put(out, s + b, j - b))
+		if ((a > i && !sb_put(out, s + i, a - i)) || !emit_token(s + a, b - a, out, flags) ||
+		    (j > b && !sb_put(out, s + b, j - b)))
 			return false;
 		i = j;
 	}
@@ -693,6 +703,7 @@ static bool put_without_templates(sbuf *in, const char *s, size_t n)
 
 lt_status pnorm_run(pnorm *nm, const char *s, size_t len, lt_error *err)
 {
+	pthread_once(&byte_class_once, byte_class_init);
 	nm->flags = 0;
 	if (len > PNORM_MAX_IN) {
 		len = PNORM_MAX_IN;
