@@ -119,6 +119,13 @@ const char *report_evidence_manifest(const report *r);
 lt_status report_add_pack(report *r, const char *name, const char *path, const char *sha256,
                           lt_error *err) LT_WUR;
 
+/* A rule tag saying its findings' events are the effect of someone else's act
+ * (calls left unlogged after logging was deleted, records whose CloudTrail
+ * call is gone): the stages the rule shows are not acts of its events'
+ * principals (analyzers/audit/incident.c does not count them in an actor's
+ * progression). Sigma rules may carry it too. */
+#define RPT_TAG_EFFECT "llmtrail.effect"
+
 typedef struct rpt_rule_in {
 	const char *pack;   /* required */
 	const char *id;     /* required */

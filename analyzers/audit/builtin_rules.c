@@ -50,7 +50,12 @@ lt_status builtin_add_rule(report *r, const builtin_rule *def, size_t *index, lt
 		if (st != LT_OK)
 			return st;
 	}
-	const char *tags[1] = {def->tag};
+	const char *tags[2];
+	size_t ntags = 0;
+	if (def->tag)
+		tags[ntags++] = def->tag;
+	if (def->effect)
+		tags[ntags++] = RPT_TAG_EFFECT;
 	rpt_rule_in in;
 	memset(&in, 0, sizeof in);
 	in.pack = BUILTIN_PACK;
@@ -59,7 +64,7 @@ lt_status builtin_add_rule(report *r, const builtin_rule *def, size_t *index, lt
 	in.status = "stable";
 	in.description = def->description;
 	in.tags = tags;
-	in.ntags = def->tag ? 1 : 0;
+	in.ntags = ntags;
 	in.level = def->level;
 	in.outcome = RPT_PASSED;
 	return report_add_rule(r, &in, index, err);

@@ -30,6 +30,7 @@ typedef struct builtin_rule {
 	rpt_level level;
 	const char *description;
 	const char *tag;   /* one tag, e.g. "attack.defense-evasion"; may be NULL */
+	bool effect;       /* its events are the effect of another act: tagged RPT_TAG_EFFECT too */
 } builtin_rule;
 
 /* Adds the rule (and the pack on first use). *index for builtin_add_hit. */

@@ -25,12 +25,12 @@ static const builtin_rule rule_high = {
 	"Two records carry the same id (CloudTrail eventID or invocation requestId) and time but differ in "
 	"who, what, from where or with which parameters or outcome: one of them was planted or altered. Both "
 	"are kept; `llmtrail show CASE ID` prints both with their provenance.",
-	"attack.defense-evasion"};
+	"attack.defense-evasion", false};
 static const builtin_rule rule_medium = {
 	"llmtrail-integrity-conflicting-copy-metadata", "Same event id with different metadata", RPT_LEVEL_MEDIUM,
 	"Two records carry the same id and time and differ only in fields that do not name identity, action, "
 	"parameters or outcome. Both are kept.",
-	"attack.defense-evasion"};
+	"attack.defense-evasion", false};
 
 typedef struct copies_ctx {
 	report *r;

@@ -524,6 +524,14 @@ static uint32_t finding_stages(const rpt_rule *ru, const rpt_finding *f)
 	return 0;
 }
 
+static bool rule_has_tag(const rpt_rule *ru, const char *tag)
+{
+	for (size_t i = 0; i < ru->ntags; i++)
+		if (slice_eq(ru->tags[i], tag))
+			return true;
+	return false;
+}
+
 static bool is_objective(int stage)
 {
 	const char *n = stages[stage].name;
@@ -542,6 +550,7 @@ typedef struct finfo {
 	double confidence, score;
 	bool routine, novelty;
 	bool synthetic; /* no event from the evidence: an analyzer's window or bucket */
+	bool effect;    /* its rule is tagged RPT_TAG_EFFECT: its principals suffered the act */
 	size_t recurrences;
 	size_t recur_root, recur_n; /* its recurring (rule, actor) set: first finding and size (SIZE_MAX, 0: none) */
 	rpt_str actor; /* role behind its session, else principal, else access key (recurring sets) */
@@ -1361,7 +1370,9 @@ static size_t count_bits(uint32_t v)
 /* Whether one actor (the same principal, or the same access key) reached
  * discovery or reconnaissance, then defense evasion, then an objective, in
  * that order in time: a progression no routine habit makes by itself. The
- * actors tried are the first INCIDENT_MAX_LIST distinct principals. */
+ * actors tried are the first INCIDENT_MAX_LIST distinct principals; findings
+ * of effects (RPT_TAG_EFFECT: their calls went unlogged because somebody
+ * deleted the logging) are not their principals' acts and do not count. */
 static bool progression_by_one_actor(const builder *b, const inc *c)
 {
 	int disc = stage_index("discovery"), recon = stage_index("reconnaissance"), ev = stage_index("defense evasion");
@@ -1385,7 +1396,7 @@ static bool progression_by_one_actor(const builder *b, const inc *c)
 				const finfo *y = &b->fi[c->members[m]];
 				bool same = y->principal == who || y->key == who; /* entity ids are unique across types */
 				int64_t t0 = s ? at[s - 1] : INT64_MIN;
-				if (same && (y->stages & step[s]) && !y->synthetic && y->f->first_us >= t0 &&
+				if (same && (y->stages & step[s]) && !y->synthetic && !y->effect && y->f->first_us >= t0 &&
 				    y->f->first_us < at[s])
 					at[s] = y->f->first_us;
 			}
@@ -1910,6 +1921,7 @@ static lt_status prepare_findings(builder *b, lt_error *err)
 		b->fi[i].ru = report_rule(b->r, b->fi[i].f->rule);
 		b->fi[i].stages = finding_stages(b->fi[i].ru, b->fi[i].f);
 		b->fi[i].synthetic = true;
+		b->fi[i].effect = rule_has_tag(b->fi[i].ru, RPT_TAG_EFFECT);
 		b->fi[i].principal = b->fi[i].key = SIZE_MAX;
 		b->fi[i].recur_root = SIZE_MAX;
 		for (size_t e = 0; e < b->fi[i].f->nevents; e++)

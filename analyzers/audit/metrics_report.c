@@ -466,7 +466,7 @@ static const builtin_rule short_baseline_rule = {
     "llmtrail-baseline-too-short", "Baseline too short for first-seen judgements", RPT_LEVEL_INFORMATIONAL,
     "The case spans less than the minimum history needed to tell a new principal, model, source IP or user "
     "agent from one that is merely rare, so no first-seen finding was made (docs/metrics.md).",
-    NULL};
+    NULL, false};
 
 /* An info finding saying that first-seen checks did not run, and why. */
 static lt_status short_baseline_note(const metrics *m, report *r, lt_error *err)

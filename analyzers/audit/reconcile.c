@@ -1068,16 +1068,16 @@ static const builtin_rule rules[R_COUNT] = {
 	                   RPT_LEVEL_HIGH,
 	                   "A window of CloudTrail InvokeModel/Converse calls has no matching invocation-log records: "
 	                   "the signature of model-invocation logging switched off, misconfigured or deleted.",
-	                   "attack.defense-evasion"},
+	                   "attack.defense-evasion", true},
 	[R_CT_ONLY] = {"llmtrail-reconcile-invocation-log-missing",
 	               "Bedrock call in CloudTrail without invocation-log record", RPT_LEVEL_LOW,
 	               "One or two CloudTrail runtime calls have no matching invocation-log record.",
-	               "attack.defense-evasion"},
+	               "attack.defense-evasion", true},
 	[R_INV_ONLY] = {"llmtrail-reconcile-cloudtrail-missing",
 	                "Invocation-log records without CloudTrail call", RPT_LEVEL_MEDIUM,
 	                "Invocation-log records inside the time CloudTrail covers have no matching CloudTrail call: "
 	                "CloudTrail files deleted, or records injected.",
-	                "attack.defense-evasion"},
+	                "attack.defense-evasion", true},
 	[R_GAP_CT_STOPPED] = {"llmtrail-coverage-gap-cloudtrail-stopped",
 	                      "No CloudTrail records after the trail was stopped or changed", RPT_LEVEL_LOW,
 	                      "An account/region has no CloudTrail record for a stretch that begins right after "
@@ -1099,7 +1099,7 @@ static const builtin_rule rules[R_COUNT] = {
 	                         "not put back: the calls are what the deletion left unlogged. Low: the deletion is "
 	                         "judged by its own rules (the credentials that made it; invocations by the same "
 	                         "actor after it are the LLMjacking chain).",
-	                         "attack.defense-evasion"},
+	                         "attack.defense-evasion", true},
 	[R_CALLS_BEFORE_LOGGING] = {"llmtrail-reconcile-calls-before-logging-seen",
 	                            "Bedrock calls in CloudTrail where invocation logging was not seen on yet",
 	                            RPT_LEVEL_LOW,
@@ -1108,7 +1108,7 @@ static const builtin_rule rules[R_COUNT] = {
 	                            "(logging not configured there) or the logging configuration was put right "
 	                            "after the window (switched on then). Nothing shows it switched off; low (a "
 	                            "gap after records had flowed is high).",
-	                            "attack.defense-evasion"},
+	                            "attack.defense-evasion", true},
 	[R_GAP_CT] = {"llmtrail-coverage-gap-cloudtrail", "No CloudTrail records for a stretch of time",
 	              RPT_LEVEL_LOW,
 	              "An account/region has no CloudTrail record at all for a stretch in which its own activity "

@@ -441,6 +441,39 @@ static void incident__low_progression__medium_only_for_one_actor(void **state)
 	report_free(r);
 }
 
+/* A rule tagged as an effect (RPT_TAG_EFFECT: calls left unlogged after
+ * someone deleted the logging) shows what was done to its events'
+ * principals, not what they did: it does not make their progression. */
+static void incident__effect_finding__no_progression(void **state)
+{
+	(void)state;
+	report *r = new_report();
+	size_t d = add_rule(r, "llmjacking", "d", RPT_LEVEL_LOW, "attack.discovery");
+	rpt_rule_in ri;
+	memset(&ri, 0, sizeof ri);
+	const char *tags[2] = {"attack.defense-evasion", RPT_TAG_EFFECT};
+	ri.pack = "builtin";
+	ri.id = "unlogged-calls";
+	ri.title = ri.id;
+	ri.status = "test";
+	ri.level = RPT_LEVEL_LOW;
+	ri.tags = tags;
+	ri.ntags = 2;
+	size_t e = 99;
+	assert_int_equal(report_add_rule(r, &ri, &e, NULL), LT_OK);
+	size_t o = add_rule(r, "llmjacking", "o", RPT_LEVEL_LOW, "attack.t1496");
+	hit(r, d, &bob, "b1", T0);
+	hit(r, e, &bob, "b2", T0 + 5 * MIN_US);
+	hit(r, o, &bob, "b3", T0 + 10 * MIN_US);
+	build(r);
+	assert_int_equal(report_nincidents(r), 1);
+	const rpt_incident *one = report_incident(r, 0);
+	assert_int_equal(one->nfindings, 3);
+	assert_int_equal(one->level, RPT_LEVEL_LOW);
+	assert_null(memmem(one->level_reason.p, one->level_reason.n, "progression", 11));
+	report_free(r);
+}
+
 static void incident__chain_with_objective__critical(void **state)
 {
 	(void)state;
@@ -675,6 +708,7 @@ int main(void)
 		cmocka_unit_test(incident__many_low_findings__stay_low),
 		cmocka_unit_test(incident__medium_with_many_lows__stays_medium),
 		cmocka_unit_test(incident__low_progression__medium_only_for_one_actor),
+		cmocka_unit_test(incident__effect_finding__no_progression),
 		cmocka_unit_test(incident__chain_with_objective__critical),
 		cmocka_unit_test(incident__synthetic_bucket__does_not_stretch_span),
 		cmocka_unit_test(incident__stage_of_tag__attack_atlas_and_none),
