@@ -6,7 +6,8 @@
 # reuse one), then times: cat (I/O), gzip -dc (one process, and two in
 # parallel), zcat|jq (one CloudTrail filter, one prompt regex), zcat|rg (the same
 # regex), llmtrail index / scan (shipped packs; + SigmaHQ CloudTrail rules;
-# 10 vs BENCH_RULES synthetic rules alone) / timeline (1 h window) / analyze,
+# 10 vs BENCH_RULES synthetic rules alone; the packs with and without the
+# prompt classifier's rules) / timeline (1 h window) / analyze,
 # and the in-process JSON parser and gunzip micro-benchmarks. Prints one table
 # of absolute numbers and ratios and writes it, with the machine and the
 # commands, into BENCH_OUT (default docs/PERFORMANCE.md of the source tree):
@@ -113,6 +114,19 @@ time_cmd llmtrail_scan_10_rules "'$LLMTRAIL' -q scan '$case' -o '$work/scan10' -
 drop_reports llmtrail_scan_10_rules "$work/scan10"
 time_cmd "llmtrail_scan_${nrules}_rules" "'$LLMTRAIL' -q scan '$case' -o '$work/scanN' -f jsonl --fail-on none --no-default-rules --rules '$work/rules$nrules'"
 drop_reports "llmtrail_scan_${nrules}_rules" "$work/scanN"
+# The prompt classifier's price (issue 16: at most 10 % slower): the shipped
+# packs as a folder, with and without the rules that read llmtrail.score.*
+# and llmtrail.similar_template (the model is only run for those), same outputs;
+# both with the 10 synthetic rules too, so that neither rules digest is the one
+# the index stored detections for (both match every record).
+cp -r "$LLMTRAIL_SRCDIR/rules" "$work/rules_all"
+cp -r "$LLMTRAIL_SRCDIR/rules" "$work/rules_noclf"
+grep -rl --include='*.yml' -e 'llmtrail\.score\.' -e 'llmtrail\.similar_template' "$work/rules_noclf" |
+	xargs -r rm -f
+time_cmd llmtrail_scan_packs "'$LLMTRAIL' -q scan '$case' -o '$work/scanp' -f jsonl --fail-on none --no-default-rules --rules '$work/rules_all' --rules '$work/rules10'"
+drop_reports llmtrail_scan_packs "$work/scanp"
+time_cmd llmtrail_scan_packs_no_classifier "'$LLMTRAIL' -q scan '$case' -o '$work/scanq' -f jsonl --fail-on none --no-default-rules --rules '$work/rules_noclf' --rules '$work/rules10'"
+drop_reports llmtrail_scan_packs_no_classifier "$work/scanq"
 # A one-hour window in the middle of the evidence (the median event's hour).
 mid=$(sqlite3 "$case" 'select t_min from (select t_min, sum(n) over (order by t_min, id) as c from blocks) where c >= (select sum(n) / 2 from blocks) limit 1')
 since=$(date -u -d "@$((mid / 1000000 / 3600 * 3600))" +%Y-%m-%dT%H:%M:%SZ)
@@ -195,6 +209,8 @@ ev_s() { echo "$events / $1" | bc; }
 	echo "- index size: $(mb "$index_bytes") MB = $(ratio "$index_bytes" "$gz_bytes") × the compressed evidence (target ≤ 1.2); analyze's case, with the stored detections: $(mb "$analyze_case_bytes") MB = $(ratio "$analyze_case_bytes" "$gz_bytes") × (target ≤ 1.1)"
 	s10=${CPU[llmtrail_scan_10_rules]} sN=${CPU[llmtrail_scan_${nrules}_rules]}
 	echo "- matching cost, $nrules vs 10 synthetic rules (tests/bench/gen_rules.sh; \`-f jsonl\`, whole scan incl. replay), CPU per event: $(printf '%.2f' "$(echo "scale=4; $s10 * 1000000 / $events" | bc)") µs vs $(printf '%.2f' "$(echo "scale=4; $sN * 1000000 / $events" | bc)") µs = $(ratio "$sN" "$s10") × (target ≤ 3); findings: ${NFIND[llmtrail_scan_10_rules]} vs ${NFIND[llmtrail_scan_${nrules}_rules]}"
+	cp_=${CPU[llmtrail_scan_packs]} cq_=${CPU[llmtrail_scan_packs_no_classifier]}
+	echo "- the prompt classifier's price (shipped packs as a folder and the 10 synthetic rules, \`-f jsonl\`, with and without the rules on \`llmtrail.score.*\`/\`llmtrail.similar_template\`): wall $(ratio "${WALL[llmtrail_scan_packs]}" "${WALL[llmtrail_scan_packs_no_classifier]}") ×, CPU $(ratio "$cp_" "$cq_") × (target ≤ 1.10); findings: ${NFIND[llmtrail_scan_packs_no_classifier]} vs ${NFIND[llmtrail_scan_packs]}"
 	echo "- index CPU ÷ gzip -dc CPU: $(ratio "${CPU[llmtrail_index]}" "${CPU[gzip_dc]}"); index wall ÷ two parallel gzip -dc: $(ratio "$iw" "${WALL[gzip_dc_x2]}")"
 	echo
 	echo "Commands (as run; FILES = every .gz of the corpus, CT/INV = the CloudTrail / invocation-log ones, one path a line):"
