@@ -2154,8 +2154,9 @@ static const char trino_tables[] =
 
 static const char spark_tables[] =
     "-- Tables: the log files as lines of text (replace BUCKET and ACCOUNT; one table per account,\n"
-    "-- or widen the path). lt_vals(doc, path) is a function you register (docs/scale-out.md):\n"
-    "-- the field's scalar values as array<string>, every key read as a member or an array of them.\n"
+    "-- or widen the path). lt_vals(doc, path) is a function you register (docs/scale-out.md;\n"
+    "-- tools/spark_lt_vals.py: register(spark)): the field's scalar values as array<string>,\n"
+    "-- every key read as a member or an array of them.\n"
     "CREATE TABLE IF NOT EXISTS lt_cloudtrail_files USING text\n"
     "  OPTIONS (path 's3://BUCKET/AWSLogs/ACCOUNT/CloudTrail/', recursiveFileLookup 'true');\n"
     "CREATE TABLE IF NOT EXISTS lt_invocation_files USING text\n"

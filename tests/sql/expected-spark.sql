@@ -8,8 +8,9 @@
 -- Not expressible (rule: reason):
 --   7d0a5c1e-0000-4000-8000-0000000000b2: re uses (?!, which the spark regex engine does not read as PCRE2 does
 -- Tables: the log files as lines of text (replace BUCKET and ACCOUNT; one table per account,
--- or widen the path). lt_vals(doc, path) is a function you register (docs/scale-out.md):
--- the field's scalar values as array<string>, every key read as a member or an array of them.
+-- or widen the path). lt_vals(doc, path) is a function you register (docs/scale-out.md;
+-- tools/spark_lt_vals.py: register(spark)): the field's scalar values as array<string>,
+-- every key read as a member or an array of them.
 CREATE TABLE IF NOT EXISTS lt_cloudtrail_files USING text
   OPTIONS (path 's3://BUCKET/AWSLogs/ACCOUNT/CloudTrail/', recursiveFileLookup 'true');
 CREATE TABLE IF NOT EXISTS lt_invocation_files USING text
