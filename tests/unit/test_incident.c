@@ -24,21 +24,27 @@
 #define HOUR_US (60 * MIN_US)
 #define T0 (1714564800LL * 1000000LL)
 
-static size_t add_rule(report *r, const char *pack, const char *id, rpt_level level, const char *tag)
+static size_t add_rule_tags(report *r, const char *pack, const char *id, rpt_level level,
+                            const char *const *tags, size_t ntags)
 {
 	rpt_rule_in ri;
 	memset(&ri, 0, sizeof ri);
-	const char *tags[1] = {tag};
 	ri.pack = pack;
 	ri.id = id;
 	ri.title = id;
 	ri.status = "test";
 	ri.level = level;
 	ri.tags = tags;
-	ri.ntags = tag ? 1 : 0;
+	ri.ntags = ntags;
 	size_t idx = 99;
 	assert_int_equal(report_add_rule(r, &ri, &idx, NULL), LT_OK);
 	return idx;
+}
+
+static size_t add_rule(report *r, const char *pack, const char *id, rpt_level level, const char *tag)
+{
+	const char *tags[1] = {tag};
+	return add_rule_tags(r, pack, id, level, tags, tag ? 1 : 0);
 }
 
 typedef struct actor {
@@ -449,18 +455,8 @@ static void incident__effect_finding__no_progression(void **state)
 	(void)state;
 	report *r = new_report();
 	size_t d = add_rule(r, "llmjacking", "d", RPT_LEVEL_LOW, "attack.discovery");
-	rpt_rule_in ri;
-	memset(&ri, 0, sizeof ri);
 	const char *tags[2] = {"attack.defense-evasion", RPT_TAG_EFFECT};
-	ri.pack = "builtin";
-	ri.id = "unlogged-calls";
-	ri.title = ri.id;
-	ri.status = "test";
-	ri.level = RPT_LEVEL_LOW;
-	ri.tags = tags;
-	ri.ntags = 2;
-	size_t e = 99;
-	assert_int_equal(report_add_rule(r, &ri, &e, NULL), LT_OK);
+	size_t e = add_rule_tags(r, "builtin", "unlogged-calls", RPT_LEVEL_LOW, tags, 2);
 	size_t o = add_rule(r, "llmjacking", "o", RPT_LEVEL_LOW, "attack.t1496");
 	hit(r, d, &bob, "b1", T0);
 	hit(r, e, &bob, "b2", T0 + 5 * MIN_US);
@@ -522,22 +518,6 @@ static void incident__stage_of_tag__attack_atlas_and_none(void **state)
 	assert_null(incident_stage_of_tag(rpt_s("attack.no-such-tactic")));
 }
 
-static size_t add_rule_tags(report *r, const char *pack, const char *id, const char **tags, size_t ntags)
-{
-	rpt_rule_in ri;
-	memset(&ri, 0, sizeof ri);
-	ri.pack = pack;
-	ri.id = id;
-	ri.title = id;
-	ri.status = "test";
-	ri.level = RPT_LEVEL_HIGH;
-	ri.tags = tags;
-	ri.ntags = ntags;
-	size_t idx = 99;
-	assert_int_equal(report_add_rule(r, &ri, &idx, NULL), LT_OK);
-	return idx;
-}
-
 static void hit_source(report *r, size_t rule, const char *source, const char *action, const char *uid, int64_t t)
 {
 	rpt_event_in e;
@@ -568,8 +548,8 @@ static void incident__prompt_finding__stages_the_events_show(void **state)
 	report *r = new_report();
 	const char *jail[] = {"atlas.aml.t0051.000", "atlas.aml.t0054", "owasp.llm01"};
 	const char *stay[] = {"attack.persistence", "attack.privilege-escalation"};
-	size_t a = add_rule_tags(r, "prompt-misuse", "jail", jail, 3);
-	size_t b = add_rule_tags(r, "prompt-misuse", "stay", stay, 2);
+	size_t a = add_rule_tags(r, "prompt-misuse", "jail", RPT_LEVEL_HIGH, jail, 3);
+	size_t b = add_rule_tags(r, "prompt-misuse", "stay", RPT_LEVEL_HIGH, stay, 2);
 	hit_source(r, a, "invocation", "Converse", "e1", T0);
 	hit_source(r, b, "cloudtrail", "InvokeModel", "e2", T0 + MIN_US);
 	build(r);
@@ -586,7 +566,7 @@ static void incident__control_plane_finding__keeps_tagged_stage(void **state)
 	(void)state;
 	report *r = new_report();
 	const char *stay[] = {"attack.persistence", "attack.t1098"};
-	size_t a = add_rule_tags(r, "tampering", "new-key", stay, 2);
+	size_t a = add_rule_tags(r, "tampering", "new-key", RPT_LEVEL_HIGH, stay, 2);
 	hit_source(r, a, "cloudtrail", "CreateAccessKey", "e1", T0);
 	build(r);
 	assert_true(has_stage(report_incident(r, 0), "persistence"));
