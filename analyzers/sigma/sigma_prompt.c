@@ -100,6 +100,9 @@ typedef struct cache_entry {
 	unsigned char key[SHA256_LEN];
 	bool used;
 	pmodel_result res;
+	bool sim_known;      /* the template look-up below was made (it needs the scorer's state) */
+	const char *sim_fam; /* pmodel_similar()'s family (the model's string), NULL if none */
+	double sim;
 } cache_entry;
 
 struct sprompt_cache {
@@ -138,8 +141,8 @@ static cache_entry *cache_set(sprompt_cache *k, const unsigned char key[SHA256_L
 	return k->set[((unsigned)key[0] | (unsigned)key[1] << 8) % CACHE_SETS];
 }
 
-/* The cached result of key, moved to the front of its set; NULL if absent. */
-static const pmodel_result *cache_get(sprompt_cache *k, const unsigned char key[SHA256_LEN])
+/* The cached entry of key, moved to the front of its set; NULL if absent. */
+static const cache_entry *cache_get(sprompt_cache *k, const unsigned char key[SHA256_LEN])
 {
 	cache_entry *e = cache_set(k, key);
 	for (unsigned w = 0; w < CACHE_WAYS && e[w].used; w++)
@@ -147,7 +150,7 @@ static const pmodel_result *cache_get(sprompt_cache *k, const unsigned char key[
 			cache_entry hit = e[w];
 			memmove(e + 1, e, w * sizeof *e);
 			e[0] = hit;
-			return &e[0].res;
+			return &e[0];
 		}
 	return NULL;
 }
@@ -161,6 +164,21 @@ static void cache_put(sprompt_cache *k, const unsigned char key[SHA256_LEN],
 	memcpy(e[0].key, key, SHA256_LEN);
 	e[0].used = true;
 	e[0].res = *r;
+	e[0].sim_known = false;
+}
+
+/* Remembers key's template look-up beside its scores (when it is still cached),
+ * so that a later hit answers the template fields without scoring again. */
+static void cache_note_similar(sprompt_cache *k, const unsigned char key[SHA256_LEN], const char *fam, double sim)
+{
+	cache_entry *e = cache_set(k, key);
+	for (unsigned w = 0; w < CACHE_WAYS && e[w].used; w++)
+		if (memcmp(e[w].key, key, SHA256_LEN) == 0) {
+			e[w].sim_known = true;
+			e[w].sim_fam = fam;
+			e[w].sim = sim;
+			return;
+		}
 }
 
 void sprompt_ctx_free(sprompt_ctx *c)
@@ -191,17 +209,20 @@ static bool ensure_scored(sprompt_ctx *c, const pmodel *m, uint32_t epoch, ev_st
 		return false;
 	if (c->cache == NULL)
 		c->cache = cache_new(); /* NULL (out of memory): every prompt is scored */
-	unsigned char key[SHA256_LEN];
-	bool keyed = c->cache != NULL && prompt_key(c->cache, prompt, key);
-	const pmodel_result *hit = keyed ? cache_get(c->cache, key) : NULL;
+	c->sim_known = false;
+	c->keyed = c->cache != NULL && prompt_key(c->cache, prompt, c->key);
+	const cache_entry *hit = c->keyed ? cache_get(c->cache, c->key) : NULL;
 	if (hit != NULL) {
-		c->res = *hit;
+		c->res = hit->res;
+		c->sim_known = hit->sim_known;
+		c->sim_fam = hit->sim_fam;
+		c->sim = hit->sim;
 		c->ok = true;
 		return true;
 	}
 	c->ok = run_scorer(c, prompt);
-	if (c->ok && keyed)
-		cache_put(c->cache, key, &c->res);
+	if (c->ok && c->keyed)
+		cache_put(c->cache, c->key, &c->res);
 	return c->ok;
 }
 
@@ -209,6 +230,21 @@ static bool ensure_scored(sprompt_ctx *c, const pmodel *m, uint32_t epoch, ev_st
 static bool ensure_scorer_state(sprompt_ctx *c, ev_str prompt)
 {
 	return c->scorer_current || run_scorer(c, prompt);
+}
+
+/* The most similar known template of this event's prompt (pmodel_similar),
+ * from the cache when this prompt's look-up was made before. */
+static bool ensure_similar(sprompt_ctx *c, ev_str prompt)
+{
+	if (c->sim_known)
+		return true;
+	if (!ensure_scorer_state(c, prompt))
+		return false;
+	c->sim_fam = pmodel_similar(c->scorer, &c->sim);
+	c->sim_known = true;
+	if (c->keyed)
+		cache_note_similar(c->cache, c->key, c->sim_fam, c->sim);
+	return true;
 }
 
 static bool text_value(arena *a, const char *s, size_t n, sigma_fval *out)
@@ -327,17 +363,15 @@ bool sprompt_value(sprompt_ctx *c, const pmodel *m, uint32_t epoch, const event 
 		pmodel_explain(c->scorer, (size_t)mc, txt);
 		return txt[0] != '\0' && text_value(a, txt, strlen(txt), out);
 	}
-	if (!ensure_scorer_state(c, ev->prompt))
-		return false;
 	if (kind == SPROMPT_SIMILAR || kind == SPROMPT_SIMILARITY) {
-		double sim;
-		const char *fam = pmodel_similar(c->scorer, &sim);
-		if (fam == NULL)
+		if (!ensure_similar(c, ev->prompt) || c->sim_fam == NULL)
 			return false;
 		if (kind == SPROMPT_SIMILAR)
-			return text_value(a, fam, strlen(fam), out);
-		return number_value(a, sim, out);
+			return text_value(a, c->sim_fam, strlen(c->sim_fam), out);
+		return number_value(a, c->sim, out);
 	}
+	if (!ensure_scorer_state(c, ev->prompt))
+		return false;
 	if (kind == SPROMPT_NORMALISED) {
 		size_t n;
 		const char *s = pmodel_normalised(c->scorer, &n);

@@ -18,6 +18,7 @@
 #include "analyzers/sigma/sigma_value.h"
 #include "common/arena.h"
 #include "ingest/event.h"
+#include "ingest/sha256.h"
 
 #include <stdbool.h>
 
@@ -49,6 +50,11 @@ typedef struct sprompt_ctx {
 	bool scored, ok;
 	bool scorer_current; /* the scorer's state (why, template, text) is this event's */
 	pmodel_result res;
+	unsigned char key[SHA256_LEN]; /* the prompt's cache key (SHA-256), when keyed */
+	bool keyed;
+	bool sim_known;        /* sim_fam and sim hold this event's template look-up */
+	const char *sim_fam;
+	double sim;
 } sprompt_ctx;
 
 void sprompt_ctx_free(sprompt_ctx *c);

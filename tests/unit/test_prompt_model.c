@@ -450,6 +450,40 @@ static void sprompt__repeated_prompt__cached_with_same_values(void **state)
 	pmodel_free(m);
 }
 
+/* The template look-up is cached with the scores: a repeated known-template
+ * prompt gets the same family and similarity without being scored again
+ * (before, every hit re-ran the scorer for llmtrail.similar_template). */
+static void sprompt__repeated_template__similar_from_cache(void **state)
+{
+	(void)state;
+	size_t tn;
+	char *t = (char *)slurp(KNOWN, &tn);
+	pmodel *m = shipped();
+	arena *a = arena_new(4096, 1 << 20);
+	assert_non_null(a);
+	sprompt_ctx c = {0};
+	event ev = {0};
+	ev.prompt = (ev_str){t, tn < PMODEL_MAX_FILE ? tn : PMODEL_MAX_FILE - 1};
+	int kinds[3] = {sprompt_field_kind("llmtrail.score.jailbreak"), sprompt_field_kind("llmtrail.similar_template"),
+	                sprompt_field_kind("llmtrail.similar_template.score")};
+	char first[3][128];
+	for (uint32_t epoch = 1; epoch <= 3; epoch++) {
+		for (int k = 0; k < 3; k++) {
+			sigma_fval v;
+			assert_true(sprompt_value(&c, m, epoch, &ev, kinds[k], a, &v));
+			if (epoch == 1)
+				snprintf(first[k], sizeof first[k], "%.*s", (int)v.n, v.s);
+			else
+				assert_true(v.n == strlen(first[k]) && memcmp(v.s, first[k], v.n) == 0);
+		}
+		assert_int_equal(c.scorer_current, epoch == 1); /* hits: no scoring */
+	}
+	sprompt_ctx_free(&c);
+	arena_free(a);
+	pmodel_free(m);
+	free(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -466,6 +500,7 @@ int main(void)
 		cmocka_unit_test(pmodel__concepts__need_version_2_and_same_lexicon),
 		cmocka_unit_test(pmodel__paraphrase__shares_concepts),
 		cmocka_unit_test(sprompt__repeated_prompt__cached_with_same_values),
+		cmocka_unit_test(sprompt__repeated_template__similar_from_cache),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
