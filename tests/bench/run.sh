@@ -69,7 +69,7 @@ time_cmd() {
 	order+=("$name")
 	printf '%-26s %8.2f s wall %8.2f s cpu %8d KiB\n' "$name" "$w" "${CPU[$name]}" "$m"
 }
-# Report folders of a 1 GB corpus hold a ~5 GB timeline.csv each: keep only
+# Report folders of a 1 GB corpus are large (each scan writes its own): keep only
 # the findings count, then free the disk before the next row.
 declare -A NFIND
 drop_reports() { # drop_reports NAME DIR
