@@ -11,6 +11,10 @@
 #ifndef LLMTRAIL_COMMON_STATUS_H
 #define LLMTRAIL_COMMON_STATUS_H
 
+/* The text of a macro's value, as a string literal: LT_STR(RECONCILE_GAP_DAYS) is "40". */
+#define LT_STR_(x) #x
+#define LT_STR(x) LT_STR_(x)
+
 #if defined(__GNUC__)
 #define LT_WUR __attribute__((warn_unused_result))
 #define LT_PRINTF(fmt, args) __attribute__((format(printf, fmt, args)))

@@ -85,12 +85,13 @@ def _scalar(x):
 
 
 def lt_vals(doc, path):
-    """The scalar values of path in the JSON text doc (None when doc is None or not JSON)."""
+    """The scalar values of path in the JSON text doc (None when doc is None, not
+    JSON, or nested too deep to parse: one bad record must not stop the query)."""
     if doc is None:
         return None
     try:
         root = json.loads(doc, parse_int=_Num, parse_float=_Num, parse_constant=_Num)
-    except ValueError:
+    except (ValueError, RecursionError):  # not JSON, or nested past Python's stack: no values
         return None
     cur = [root]
     for k in _key_path(path):

@@ -26,8 +26,6 @@
 #include "store/case.h"
 
 #define MREPORT_SCATTER_POINTS 500 /* principals in the token scatter (most tokens first) */
-#define STR_(x) #x
-#define STR(x) STR_(x)
 
 /* ---- small helpers --------------------------------------------------------- */
 
@@ -343,7 +341,7 @@ static lt_status principal_tokens(const metrics *m, report *r, lt_error *err)
 		}
 		char title[96];
 		snprintf(title, sizeof title, "Input vs output tokens per principal%s",
-		         k > nx ? " (the " STR(MREPORT_SCATTER_POINTS) " with most tokens)" : "");
+		         k > nx ? " (the " LT_STR(MREPORT_SCATTER_POINTS) " with most tokens)" : "");
 		size_t c;
 		st = report_add_chart(r, title, RPT_CHART_SCATTER, "tokens", nx, labels, &c, err);
 		if (st == LT_OK)

@@ -141,18 +141,26 @@ static cache_entry *cache_set(sprompt_cache *k, const unsigned char key[SHA256_L
 	return k->set[((unsigned)key[0] | (unsigned)key[1] << 8) % CACHE_SETS];
 }
 
+/* The way of key's set that holds key, or CACHE_WAYS when none does. */
+static unsigned cache_find(const cache_entry *e, const unsigned char key[SHA256_LEN])
+{
+	unsigned w = 0;
+	while (w < CACHE_WAYS && e[w].used && memcmp(e[w].key, key, SHA256_LEN) != 0)
+		w++;
+	return w < CACHE_WAYS && e[w].used ? w : CACHE_WAYS;
+}
+
 /* The cached entry of key, moved to the front of its set; NULL if absent. */
 static const cache_entry *cache_get(sprompt_cache *k, const unsigned char key[SHA256_LEN])
 {
 	cache_entry *e = cache_set(k, key);
-	for (unsigned w = 0; w < CACHE_WAYS && e[w].used; w++)
-		if (memcmp(e[w].key, key, SHA256_LEN) == 0) {
-			cache_entry hit = e[w];
-			memmove(e + 1, e, w * sizeof *e);
-			e[0] = hit;
-			return &e[0];
-		}
-	return NULL;
+	unsigned w = cache_find(e, key);
+	if (w == CACHE_WAYS)
+		return NULL;
+	cache_entry hit = e[w];
+	memmove(e + 1, e, w * sizeof *e);
+	e[0] = hit;
+	return &e[0];
 }
 
 /* Insert at the front of its set; the least recently used way drops out. */
@@ -172,13 +180,12 @@ static void cache_put(sprompt_cache *k, const unsigned char key[SHA256_LEN],
 static void cache_note_similar(sprompt_cache *k, const unsigned char key[SHA256_LEN], const char *fam, double sim)
 {
 	cache_entry *e = cache_set(k, key);
-	for (unsigned w = 0; w < CACHE_WAYS && e[w].used; w++)
-		if (memcmp(e[w].key, key, SHA256_LEN) == 0) {
-			e[w].sim_known = true;
-			e[w].sim_fam = fam;
-			e[w].sim = sim;
-			return;
-		}
+	unsigned w = cache_find(e, key);
+	if (w == CACHE_WAYS)
+		return;
+	e[w].sim_known = true;
+	e[w].sim_fam = fam;
+	e[w].sim = sim;
 }
 
 void sprompt_ctx_free(sprompt_ctx *c)

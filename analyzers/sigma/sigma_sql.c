@@ -1936,8 +1936,6 @@ static const char spark_left[] =
  * account and region (both NULL alike). SQL_FLOOR_HOUR(x): x floored
  * to the hour. Between the two parts: the hour and day lists, per dialect
  * (write_reconcile_gaps). */
-#define SQL_STR2(x) #x
-#define SQL_STR(x) SQL_STR2(x)
 #define SQL_HOUR_US "3600000000"
 #define SQL_DAY_US "86400000000"
 _Static_assert(LTIME_HOUR_US == 3600000000LL && RECONCILE_GAP_MIN_US == LTIME_HOUR_US &&
@@ -1969,9 +1967,9 @@ static const char reconcile_gaps_tail[] =
     "  JOIN gcnt ON " SQL_SAME_PLACE("gcnt", "g") " AND gcnt.gf = g.gf AND gcnt.gt = g.gt\n"
     "  LEFT JOIN gsh ON " SQL_SAME_PLACE("gsh", "g") " AND gsh.gf = g.gf AND gsh.gt = g.gt\n"
     "  WHERE g.gt - g.gf >= " SQL_DAY_US "\n"
-    "    OR ((gsh.total IS NULL OR CAST(gsh.active AS DOUBLE) / gsh.total >= " SQL_STR(RECONCILE_GAP_EXPECTED) ")\n"
+    "    OR ((gsh.total IS NULL OR CAST(gsh.active AS DOUBLE) / gsh.total >= " LT_STR(RECONCILE_GAP_EXPECTED) ")\n"
     "        AND CAST(least(gcnt.nb, gcnt.na) AS DOUBLE) * CAST(g.gt - g.gf AS DOUBLE) / " SQL_HOUR_US "\n"
-    "            >= " SQL_STR(RECONCILE_GAP_POISSON) ")),\n"
+    "            >= " LT_STR(RECONCILE_GAP_POISSON) ")),\n"
     "ins AS (SELECT i.id FROM n AS i JOIN gap ON " SQL_SAME_PLACE("gap", "i") " AND i.t > gap.gf AND i.t < gap.gt\n"
     "  WHERE i.side = 1),\n";
 
@@ -2311,17 +2309,21 @@ static lt_status write_reconcile_gaps(const sigma_sql *q, buf *out)
 {
 	static const char *const seq[] = {[SIGMA_SQL_DUCKDB] = "generate_series", [SIGMA_SQL_ATHENA] = "sequence",
 	                                  [SIGMA_SQL_TRINO] = "sequence", [SIGMA_SQL_SPARK] = "sequence"};
-	static const char *const none[] = {[SIGMA_SQL_DUCKDB] = "CAST([] AS BIGINT[])",
-	                                   [SIGMA_SQL_ATHENA] = "CAST(ARRAY[] AS ARRAY(BIGINT))",
-	                                   [SIGMA_SQL_TRINO] = "CAST(ARRAY[] AS ARRAY(BIGINT))",
-	                                   [SIGMA_SQL_SPARK] = "CAST(array() AS ARRAY<BIGINT>)"};
-	buf hours, days;
+	/* an empty list of BIGINT, spelled as the dialect's correlations spell lists */
+	const fold_ops *f = &fold_dialects[q->d];
+	const char *elems = strstr(f->arr, "$1"); /* every arr template has it */
+	int pre = elems ? (int)(elems - f->arr) : (int)strlen(f->arr);
+	const char *post = elems ? elems + 2 : "";
+	buf none, hours, days;
+	buf_init(&none, 0);
 	buf_init(&hours, 0);
 	buf_init(&days, 0);
-	lt_status st = buf_printf(&hours,
-	                          "CASE WHEN g.gt - g.gf < " SQL_DAY_US " AND %s + " SQL_HOUR_US " <= g.gt - " SQL_HOUR_US
-	                          "\n    THEN %s(%s + " SQL_HOUR_US ", g.gt - " SQL_HOUR_US ", " SQL_HOUR_US ") ELSE %s END",
-	                          SQL_FLOOR_HOUR("g.gf"), seq[q->d], SQL_FLOOR_HOUR("g.gf"), none[q->d]);
+	lt_status st = buf_printf(&none, "CAST(%.*s%s AS %s)", pre, f->arr, post, f->bigints);
+	if (st == LT_OK)
+		st = buf_printf(&hours,
+		                "CASE WHEN g.gt - g.gf < " SQL_DAY_US " AND %s + " SQL_HOUR_US " <= g.gt - " SQL_HOUR_US
+		                "\n    THEN %s(%s + " SQL_HOUR_US ", g.gt - " SQL_HOUR_US ", " SQL_HOUR_US ") ELSE %s END",
+		                SQL_FLOOR_HOUR("g.gf"), seq[q->d], SQL_FLOOR_HOUR("g.gf"), buf_cstr(&none));
 	if (st == LT_OK)
 		st = buf_printf(&days, "%s(-%d, %d)", seq[q->d], RECONCILE_GAP_DAYS, RECONCILE_GAP_DAYS);
 	if (st == LT_OK)
@@ -2334,6 +2336,7 @@ static lt_status write_reconcile_gaps(const sigma_sql *q, buf *out)
 		                buf_cstr(&hours), buf_cstr(&days));
 	if (st == LT_OK)
 		st = buf_puts(out, reconcile_gaps_tail);
+	buf_free(&none);
 	buf_free(&hours);
 	buf_free(&days);
 	return st;
