@@ -1014,12 +1014,11 @@ static bool is_quiet(const quiet_set *qs, const sigma_rule *r)
 /* ---- correlations -------------------------------------------------------- */
 
 /* A correlation is one fold per group over its events in replay order (time,
- * then source, then uid), the state machine of sigma_corr.c written as SQL:
- * DuckDB's list_reduce over a list of lt_st (the element and the state share
- * one type: an element is a state holding only its event x). The state keeps
- * the window (w), the temporal marks (m), a fixed window's end (wend), the
- * firings so far (k) and the events they handed out (out). A lambda over a
- * one-element list names an intermediate value (list_transform([v], n -> …)). */
+ * then source, then uid), the state machine of sigma_corr.c written as SQL
+ * (DuckDB's list_reduce over a list of lt_ev into an lt_st). A lambda over a
+ * one-element list names an intermediate value (list_transform([v], n -> ...)).
+ * The state is constant-size for every type but value_count and
+ * value_percentile: see "one fold per group" below. */
 
 static void free_rule(sql_rule *x)
 {
@@ -1078,61 +1077,60 @@ static const char *const corr_type_names[] = {"event_count", "value_count", "val
 /* ---- correlations: one fold per group, in every dialect ------------------
  * A correlation is the state machine of sigma_corr.c run over each group's
  * events in replay order: a fold (DuckDB list_reduce, Trino reduce, Spark
- * aggregate) whose state is the window, the temporal marks, the end of a
- * fixed window and the firings so far. Window frames (RANGE BETWEEN ...)
- * cannot say it: after a firing the group starts afresh, so whether an
- * event is counted depends on the firings before it. Every dialect gets the
- * same expression tree; what it writes differently is in fold_dialects, one
- * template per operation ($1..$3 its operands), so the DuckDB script, proven
- * equal to the native engine (tests/sql/duckdb_equal.sh), proves the
- * Athena/Trino and Spark folds up to this table (test_sigma_sql checks it). */
+ * aggregate). Window frames alone (RANGE BETWEEN ...) cannot say it: after a
+ * firing the group starts afresh, so whether an event is counted depends on
+ * the firings before it. But a sliding window is always a run of the group's
+ * positions, [max(r, lp), p]: r, the first position after the last firing,
+ * is fold state; lp, the first position within the timespan, is a window
+ * function computed once per event (emit_positions). So the state is a few
+ * numbers: r; for a fixed window its start, count and running sum; the
+ * temporal marks as times (m) and first positions of those times (mf); the
+ * firings (k, out). Counts are differences of positions, sums differences of
+ * prefix sums (exact for the integer counts they add; a native running sum
+ * of fractions may differ in the last bit). value_count and value_percentile
+ * need the window's values and keep them as a list (w): n events through a
+ * window of w cost n*w there, n for the other types.
+ * Every dialect gets the same expression tree; what it writes differently is
+ * in fold_dialects, one template per operation ($1..$3 its operands), so the
+ * DuckDB script, proven equal to the native engine
+ * (tests/sql/duckdb_equal.sh), proves the Athena/Trino and Spark folds up to
+ * this table (test_sigma_sql checks it). */
 enum { REC_BRACES, REC_ROW, REC_NAMED };
 
-#define TRINO_EV "ROW(p BIGINT, t BIGINT, ref INTEGER, n DOUBLE, v VARCHAR, uid VARCHAR, et VARCHAR, rq VARCHAR, pr VARCHAR, ip VARCHAR)"
+#define TRINO_EV "ROW(p BIGINT, t BIGINT, ref INTEGER, n DOUBLE, v VARCHAR, lp BIGINT, fp BIGINT, cs DOUBLE, csl DOUBLE)"
 #define TRINO_OUT "ROW(k INTEGER, a DOUBLE, lo BIGINT, hi BIGINT)"
-#define SPARK_EV                                                                                       \
-	"STRUCT<p: BIGINT, t: BIGINT, ref: INT, n: DOUBLE, v: STRING, uid: STRING, et: STRING, rq: STRING, " \
-	"pr: STRING, ip: STRING>"
+#define SPARK_EV "STRUCT<p: BIGINT, t: BIGINT, ref: INT, n: DOUBLE, v: STRING, lp: BIGINT, fp: BIGINT, cs: DOUBLE, csl: DOUBLE>"
 #define SPARK_OUT "STRUCT<k: INT, a: DOUBLE, lo: BIGINT, hi: BIGINT>"
 
 #define TRINO_FOLD \
 	{"transform($1, $2)", "filter($1, $2)", "cardinality($1)", "ARRAY[$1]", "element_at($1, $2)", \
-	"concat($1, ARRAY[$2])", "concat($1, $2)", "array_distinct($1)", \
-	"reduce($1, CAST(0 AS DOUBLE), (lt_a, lt_x) -> lt_a + lt_x, lt_a -> lt_a)", \
-	"(reduce($1, CAST(0 AS DOUBLE), (lt_a, lt_x) -> lt_a + lt_x, lt_a -> lt_a) / cardinality($1))", \
-	"array_sort($1)", "array_min(filter($1, lt_x -> lt_x IS NOT NULL))", "array_position($1, $2)", \
+	"concat($1, ARRAY[$2])", "concat($1, $2)", "array_distinct($1)", "array_sort($1)", "array_min(filter($1, lt_x -> lt_x IS NOT NULL))", "array_position($1, $2)", \
 	"sequence(0, $1 - 1)", "reduce($1, $3, (s, y) ->\n  $2,\n  s -> s)", \
 	"array_agg($1 ORDER BY p)", "is_finite($1)", \
-	"o AS (SELECT f.grp, f.evs, u.k, u.a, u.lo, u.hi FROM f CROSS JOIN UNNEST(f.out) AS u(k, a, lo, hi)),\n", \
-	"h AS (SELECT o.grp, o.k AS fk, o.a AS fa, e.et, e.uid, e.rq, e.pr, e.ip\n" \
-	"  FROM o CROSS JOIN UNNEST(slice(o.evs, o.lo, o.hi - o.lo + 1)) AS e(p, t, ref, n, v, uid, et, rq, pr, ip))\n", \
+	"o AS (SELECT f.grp, u.k AS fk, u.a AS fa, u.lo, u.hi FROM f CROSS JOIN UNNEST(f.out) AS u(k, a, lo, hi)),\n", \
 	"ARRAY(BIGINT)", TRINO_EV, TRINO_OUT, \
-	"ROW(w ARRAY(" TRINO_EV "), m ARRAY(BIGINT), wend BIGINT, k INTEGER, out ARRAY(" TRINO_OUT "))", \
+	"ROW(w ARRAY(" TRINO_EV "), m ARRAY(BIGINT), mf ARRAY(BIGINT), wend BIGINT, r BIGINT, wn BIGINT, ws DOUBLE, " \
+	"k INTEGER, out ARRAY(" TRINO_OUT "))", \
 	REC_ROW}
 
 static const fold_ops fold_dialects[] = {
     [SIGMA_SQL_DUCKDB] = {"list_transform($1, $2)", "list_filter($1, $2)", "len($1)", "[$1]", "$1[$2]",
-                          "list_append($1, $2)", "list_concat($1, $2)", "list_distinct($1)", "list_sum($1)",
-                          "list_avg($1)", "list_sort($1)", "list_min($1)", "list_position($1, $2)", "range($1)",
+                          "list_append($1, $2)", "list_concat($1, $2)", "list_distinct($1)", "list_sort($1)", "list_min($1)", "list_position($1, $2)", "range($1)",
                           "list_reduce($1, (s, y) ->\n  $2,\n  $3)", "list($1 ORDER BY p)", "isfinite($1)",
-                          "o AS (SELECT grp, evs, unnest(out) AS fo FROM f),\n",
-                          "h AS (SELECT grp, fk, fa, e.et AS et, e.uid AS uid, e.rq AS rq, e.pr AS pr, e.ip AS ip\n"
-                          "  FROM (SELECT grp, fo.k AS fk, fo.a AS fa, unnest(list_slice(evs, fo.lo, fo.hi)) AS e FROM o) AS h0)\n",
+                          "o AS (SELECT grp, fo.k AS fk, fo.a AS fa, fo.lo AS lo, fo.hi AS hi\n"
+                          "  FROM (SELECT grp, unnest(out) AS fo FROM f) AS o0),\n",
                           "BIGINT[]", "lt_ev", "STRUCT(k INTEGER, a DOUBLE, lo BIGINT, hi BIGINT)", "lt_st", REC_BRACES},
     [SIGMA_SQL_ATHENA] = TRINO_FOLD,
     [SIGMA_SQL_TRINO] = TRINO_FOLD,
     [SIGMA_SQL_SPARK] = {"transform($1, $2)", "filter($1, $2)", "size($1)", "array($1)", "try_element_at($1, $2)",
-                         "concat($1, array($2))", "concat($1, $2)", "array_distinct($1)",
-                         "aggregate($1, CAST(0 AS DOUBLE), (lt_a, lt_x) -> lt_a + lt_x)",
-                         "(aggregate($1, CAST(0 AS DOUBLE), (lt_a, lt_x) -> lt_a + lt_x) / size($1))",
-                         "array_sort($1)", "array_min($1)", "array_position($1, $2)", "sequence(0, $1 - 1)",
+                         "concat($1, array($2))", "concat($1, $2)", "array_distinct($1)", "array_sort($1)", "array_min($1)", "array_position($1, $2)", "sequence(0, $1 - 1)",
                          "aggregate($1, $3, (s, y) ->\n  $2,\n  s -> s)", "array_sort(collect_list($1))",
                          "($1 IS NOT NULL AND NOT isnan($1) AND abs($1) <> CAST('Infinity' AS DOUBLE))",
-                         "o AS (SELECT grp, evs, explode(out) AS fo FROM f),\n",
-                         "h AS (SELECT grp, fk, fa, e.et AS et, e.uid AS uid, e.rq AS rq, e.pr AS pr, e.ip AS ip\n"
-                         "  FROM (SELECT grp, fo.k AS fk, fo.a AS fa, explode(slice(evs, fo.lo, fo.hi - fo.lo + 1)) AS e FROM o) AS h0)\n",
+                         "o AS (SELECT grp, fo.k AS fk, fo.a AS fa, fo.lo AS lo, fo.hi AS hi\n"
+                         "  FROM (SELECT grp, explode(out) AS fo FROM f) AS o0),\n",
                          "ARRAY<BIGINT>", SPARK_EV, SPARK_OUT,
-                         "STRUCT<w: ARRAY<" SPARK_EV ">, m: ARRAY<BIGINT>, wend: BIGINT, k: INT, out: ARRAY<" SPARK_OUT ">>",
+                         "STRUCT<w: ARRAY<" SPARK_EV ">, m: ARRAY<BIGINT>, mf: ARRAY<BIGINT>, wend: BIGINT, r: BIGINT, wn: BIGINT, "
+                         "ws: DOUBLE, k: INT, out: ARRAY<" SPARK_OUT ">>",
                          REC_NAMED},
 };
 
@@ -1235,8 +1233,21 @@ static char *rec(cctx *c, const char *type, ...)
 	return s;
 }
 
-/* A state with an empty window: kexpr firings so far, out the list of them. */
-static char *reset(cctx *c, const corr_spec *k, const char *kexpr, const char *out)
+/* Whether the condition needs the window's values themselves (distinct
+ * values, a percentile): those types keep the window as a list in the state
+ * (w). The others fold in constant state: their window is a run of the
+ * group's positions, [r, p] cut to the timespan from y.lp on, and its count,
+ * sum and temporal marks are numbers. */
+static bool keeps_values(const corr_spec *k)
+{
+	return k->type == SIGMA_CORR_VALUE_COUNT || k->type == SIGMA_CORR_VALUE_PERCENTILE;
+}
+
+/* The state after a firing or a closed window (empty window, no marks):
+ * kexpr firings so far, out the list of them; a sliding window starts again
+ * at position rexpr with prefix sum wsexpr before it. */
+static char *reset(cctx *c, const corr_spec *k, const char *kexpr, const char *out, const char *rexpr,
+                   const char *wsexpr)
 {
 	const fold_ops *f = c->fold;
 	buf nulls;
@@ -1248,7 +1259,8 @@ static char *reset(cctx *c, const corr_spec *k, const char *kexpr, const char *o
 	buf_free(&nulls);
 	if (st != LT_OK && c->st == LT_OK)
 		c->st = st;
-	return rec(c, f->st_t, "w", OP1(c, f->arr, ""), "m", m, "wend", "NULL", "k", kexpr, "out", out, NULL);
+	return rec(c, f->st_t, "w", OP1(c, f->arr, ""), "m", m, "mf", m, "wend", "NULL", "r", rexpr, "wn", "0", "ws",
+	           wsexpr, "k", kexpr, "out", out, NULL);
 }
 
 /* s.out with firing number k (aggregate a, events lo..hi) appended. */
@@ -1261,47 +1273,58 @@ static char *fired(cctx *c, const char *s, const char *kexpr, const char *lo, co
 
 /* The marks after event y on state s (sigma_corr.c aggregate()):
  * temporal, the last time of each rule; temporal_ordered, the latest start
- * of a chain through each step; other types keep s.m. */
-static char *marks(cctx *c, const corr_spec *k, const char *s)
+ * of a chain through each step; other types keep s.m. With first, the first
+ * position of each mark's time instead (s.mf, y.fp): where a firing's events
+ * start (firing_start()). */
+static char *marks(cctx *c, const corr_spec *k, const char *s, bool first)
 {
 	const fold_ops *f = c->fold;
+	const char *field = first ? "mf" : "m", *mine = first ? "y.fp" : "y.t";
 	char *range = OP1(c, f->range, sf(c, "%zu", k->nrefs));
-	char *cur = OP2(c, f->at, sf(c, "%s.m", s), "i + 1");
+	char *cur = OP2(c, f->at, sf(c, "%s.%s", s, field), "i + 1");
 	if (k->type == SIGMA_CORR_TEMPORAL)
-		return OP2(c, f->map, range, sf(c, "i -> CASE WHEN i = y.ref THEN y.t ELSE %s END", cur));
+		return OP2(c, f->map, range, sf(c, "i -> CASE WHEN i = y.ref THEN %s ELSE %s END", mine, cur));
 	if (k->type != SIGMA_CORR_TEMPORAL_ORDERED)
-		return sf(c, "%s.m", s);
-	char *prev = OP2(c, f->at, sf(c, "%s.m", s), "i");
+		return sf(c, "%s.%s", s, field);
+	/* the choice is made on the times (s.m) and applied to both lists */
+	char *tcur = OP2(c, f->at, sf(c, "%s.m", s), "i + 1"), *tprev = OP2(c, f->at, sf(c, "%s.m", s), "i");
+	char *prev = OP2(c, f->at, sf(c, "%s.%s", s, field), "i");
 	return OP2(c, f->map, range,
-	           sf(c, "i -> CASE WHEN i <> y.ref THEN %s WHEN i = 0 THEN y.t\n"
+	           sf(c, "i -> CASE WHEN i <> y.ref THEN %s WHEN i = 0 THEN %s\n"
 	                 "      WHEN %s >= y.t - %lld AND (%s IS NULL OR %s > %s) THEN %s\n      ELSE %s END",
-	              cur, prev, k->span, cur, prev, cur, prev, cur));
+	              cur, mine, tprev, k->span, tcur, tprev, tcur, prev, cur));
 }
 
-/* The aggregate the condition is about: over window w and marks m, for a
- * sliding window after event y (marks within the timespan), for a fixed one
- * when it closes (every mark). */
-static char *agg(cctx *c, const corr_spec *k, const char *w, const char *m, bool sliding)
+/* A window as the condition sees it: its events (w, for keeps_values), its
+ * marks, how many events it holds and their sum. */
+typedef struct win {
+	const char *w, *m, *count, *sum;
+} win;
+
+/* The aggregate the condition is about: over window x, for a sliding window
+ * after event y (marks within the timespan), for a fixed one when it closes
+ * (every mark). */
+static char *agg(cctx *c, const corr_spec *k, const win *x, bool sliding)
 {
 	const fold_ops *f = c->fold;
 	char *mark = sliding ? sf(c, "mk -> coalesce(mk >= y.t - %lld, FALSE)", k->span) : sf(c, "mk -> mk IS NOT NULL");
 	switch (k->type) {
 	case SIGMA_CORR_EVENT_COUNT:
-		return OP1(c, f->len, w);
+		return sf(c, "%s", x->count);
 	case SIGMA_CORR_VALUE_COUNT:
-		return OP1(c, f->len, OP1(c, f->distinct, OP2(c, f->map, w, "e -> e.v")));
+		return OP1(c, f->len, OP1(c, f->distinct, OP2(c, f->map, x->w, "e -> e.v")));
 	case SIGMA_CORR_VALUE_SUM:
-		return OP1(c, f->sum, OP2(c, f->map, w, "e -> e.n"));
+		return sf(c, "%s", x->sum);
 	case SIGMA_CORR_VALUE_AVG:
-		return OP1(c, f->avg, OP2(c, f->map, w, "e -> e.n"));
+		return sf(c, "(%s) / CAST(%s AS DOUBLE)", x->sum, x->count);
 	case SIGMA_CORR_VALUE_PERCENTILE: /* nearest rank, as sigma_corr.c percentile() */
-		return OP2(c, f->at, OP1(c, f->sort, OP2(c, f->map, w, "e -> e.n")),
+		return OP2(c, f->at, OP1(c, f->sort, OP2(c, f->map, x->w, "e -> e.n")),
 		           sf(c, "greatest(1, least(%s, CAST(ceil(CAST(%.17g AS DOUBLE) * %s / CAST(100 AS DOUBLE)) AS BIGINT)))",
-		              OP1(c, f->len, w), sigma_corr_percentile(k->k), OP1(c, f->len, w)));
+		              OP1(c, f->len, x->w), sigma_corr_percentile(k->k), OP1(c, f->len, x->w)));
 	case SIGMA_CORR_TEMPORAL:
-		return OP1(c, f->len, OP2(c, f->filter, m, mark));
+		return OP1(c, f->len, OP2(c, f->filter, x->m, mark));
 	default: /* how many steps of the chain hold: the first that does not, or all */
-		return sf(c, "coalesce(nullif(%s, 0) - 1, %zu)", OP2(c, f->pos, OP2(c, f->map, m, mark), "FALSE"), k->nrefs);
+		return sf(c, "coalesce(nullif(%s, 0) - 1, %zu)", OP2(c, f->pos, OP2(c, f->map, x->m, mark), "FALSE"), k->nrefs);
 	}
 }
 
@@ -1317,49 +1340,61 @@ static char *bounds(cctx *c, const corr_spec *k, const char *a)
 	return sf(c, "%s)", s);
 }
 
-/* Closes the fixed window of state v (sigma_corr.c close_window()). */
+/* Closes the fixed window of state v (sigma_corr.c close_window()): its
+ * events are positions v.r .. v.r + v.wn - 1, their sum v.ws. */
 static char *close_window(cctx *c, const corr_spec *k, const char *v)
 {
-	const fold_ops *f = c->fold;
-	char *w = sf(c, "%s.w", v), *kk = sf(c, "%s.k + 1", v);
-	char *lo = sf(c, "%s.p", OP2(c, f->at, w, "1")), *hi = sf(c, "%s.p", OP2(c, f->at, w, "-1"));
-	char *body = sf(c, "CASE WHEN %s > 0 AND %s\n    THEN %s\n    ELSE %s END", OP1(c, f->len, w), bounds(c, k, "a"),
-	                reset(c, k, kk, fired(c, v, kk, lo, hi)), reset(c, k, sf(c, "%s.k", v), sf(c, "%s.out", v)));
-	return let(c, agg(c, k, w, sf(c, "%s.m", v), false), "a", body);
+	char *kk = sf(c, "%s.k + 1", v), *lo = sf(c, "%s.r", v), *hi = sf(c, "%s.r + %s.wn - 1", v, v);
+	win x = {sf(c, "%s.w", v), sf(c, "%s.m", v), sf(c, "%s.wn", v), sf(c, "%s.ws", v)};
+	char *body = sf(c, "CASE WHEN %s.wn > 0 AND %s\n    THEN %s\n    ELSE %s END", v, bounds(c, k, "a"),
+	                reset(c, k, kk, fired(c, v, kk, lo, hi), "NULL", "0"),
+	                reset(c, k, sf(c, "%s.k", v), sf(c, "%s.out", v), "NULL", "0"));
+	return let(c, agg(c, k, &x, false), "a", body);
 }
 
-/* One step of a sliding window: event y on state s (sigma_corr_feed()). */
+/* One step of a sliding window: event y on state s (sigma_corr_feed()). The
+ * window is positions [lo, y.p], lo the later of s.r (after the last firing)
+ * and y.lp (the first within the timespan); its sum is y.cs less the prefix
+ * sum before lo (y.csl, or s.ws when lo is s.r). */
 static char *slide_step(cctx *c, const corr_spec *k)
 {
 	const fold_ops *f = c->fold;
-	char *w1 = OP2(c, f->append, OP2(c, f->filter, "s.w", sf(c, "e -> e.t >= y.t - %lld", k->span)), "y");
-	/* the firing's events, positions lo..hi: for temporal types from the
-	 * chain's start on (firing_start()) */
-	char *lo;
+	bool values = keeps_values(k), temporal = k->type == SIGMA_CORR_TEMPORAL || k->type == SIGMA_CORR_TEMPORAL_ORDERED;
+	const char *lo = "greatest(s.r, y.lp)", *w1 = values ? "w1" : "s.w", *m1 = temporal ? "m1" : "s.m",
+	           *mf1 = temporal ? "mf1" : "s.mf";
+	win x = {w1, m1, sf(c, "y.p - %s + 1", lo), "y.cs - (CASE WHEN y.lp >= s.r THEN y.csl ELSE s.ws END)"};
+	/* the firing's events: for temporal types from the chain's start on */
+	const char *from = lo;
 	if (k->type == SIGMA_CORR_TEMPORAL)
-		lo = OP1(c, f->min, OP2(c, f->map, OP2(c, f->filter, "w1", sf(c, "e -> e.t >= %s", OP1(c, f->min, "m1"))),
-		                        "e -> e.p"));
+		from = sf(c, "greatest(%s, %s)", lo, OP1(c, f->min, "mf1"));
 	else if (k->type == SIGMA_CORR_TEMPORAL_ORDERED)
-		lo = OP1(c, f->min, OP2(c, f->map,
-		                        OP2(c, f->filter, "w1", sf(c, "e -> e.t >= %s", OP2(c, f->at, "m1", sf(c, "%zu", k->nrefs)))),
-		                        "e -> e.p"));
-	else
-		lo = sf(c, "%s.p", OP2(c, f->at, "w1", "1"));
+		from = sf(c, "greatest(%s, %s)", lo, OP2(c, f->at, "mf1", sf(c, "%zu", k->nrefs)));
 	char *body = sf(c, "CASE WHEN %s THEN %s\n  ELSE %s END", bounds(c, k, "a"),
-	                reset(c, k, "s.k + 1", fired(c, "s", "s.k + 1", lo, "y.p")),
-	                rec(c, f->st_t, "w", "w1", "m", "m1", "wend", "NULL", "k", "s.k", "out", "s.out", NULL));
-	return let(c, w1, "w1", let(c, marks(c, k, "s"), "m1", let(c, agg(c, k, "w1", "m1", true), "a", body)));
+	                reset(c, k, "s.k + 1", fired(c, "s", "s.k + 1", from, "y.p"), "y.p + 1", "y.cs"),
+	                rec(c, f->st_t, "w", w1, "m", m1, "mf", mf1, "wend", "NULL", "r", "s.r", "wn", "0", "ws", "s.ws",
+	                    "k", "s.k", "out", "s.out", NULL));
+	char *step = let(c, agg(c, k, &x, true), "a", body);
+	if (temporal)
+		step = let(c, marks(c, k, "s", false), "m1", let(c, marks(c, k, "s", true), "mf1", step));
+	if (values)
+		step = let(c, OP2(c, f->append, OP2(c, f->filter, "s.w", sf(c, "e -> e.t >= y.t - %lld", k->span)), "y"),
+		           "w1", step);
+	return step;
 }
 
 /* One step of a fixed window ("fewer than"): close the open window if y is
- * past its end, then y joins (or opens) the window (feed_fixed()). */
+ * past its end, then y joins (or opens, at position y.p) the window
+ * (feed_fixed()). */
 static char *fixed_step(cctx *c, const corr_spec *k)
 {
 	const fold_ops *f = c->fold;
 	char *s2 = sf(c, "CASE WHEN s.wend IS NOT NULL AND y.t > s.wend THEN %s ELSE s END", close_window(c, k, "s"));
+	bool sums = k->type == SIGMA_CORR_VALUE_SUM || k->type == SIGMA_CORR_VALUE_AVG;
 	return let(c, s2, "s2",
-	           rec(c, f->st_t, "w", OP2(c, f->append, "s2.w", "y"), "m", marks(c, k, "s2"), "wend",
-	               sf(c, "coalesce(s2.wend, y.t + %lld)", k->span), "k", "s2.k", "out", "s2.out", NULL));
+	           rec(c, f->st_t, "w", keeps_values(k) ? OP2(c, f->append, "s2.w", "y") : "s2.w", "m",
+	               marks(c, k, "s2", false), "mf", "s2.mf", "wend", sf(c, "coalesce(s2.wend, y.t + %lld)", k->span),
+	               "r", "coalesce(s2.r, y.p)", "wn", "s2.wn + 1", "ws", sums ? "s2.ws + y.n" : "s2.ws", "k", "s2.k",
+	               "out", "s2.out", NULL));
 }
 
 /* The first value of field f of an event of base rule b, or SQL NULL. */
@@ -1407,6 +1442,35 @@ static void emit_input(cctx *c, const corr_spec *k, size_t ref, const sql_rule *
 	     b->from ? b->from : b->src == EV_SRC_INVOCATION ? "lt_invocation" : "lt_cloudtrail", b->where);
 }
 
+/* The CTE j: the group's events numbered in replay order (p), each with
+ * what a constant-state fold step needs and a window function computes once
+ * (only where the type uses it, else NULL): lp, the first position within
+ * the timespan of it (a sliding window); fp, the first position of its time
+ * (where a temporal firing starts); cs and csl, the prefix sums of the values
+ * through it and before lp (value_sum, value_avg). */
+static void emit_positions(cctx *c, const corr_spec *k)
+{
+	bool fixed = sigma_corr_at_close(k->k);
+	bool temporal = k->type == SIGMA_CORR_TEMPORAL || k->type == SIGMA_CORR_TEMPORAL_ORDERED;
+	bool sums = k->type == SIGMA_CORR_VALUE_SUM || k->type == SIGMA_CORR_VALUE_AVG;
+	const char *before = "OVER (PARTITION BY grp ORDER BY t RANGE BETWEEN UNBOUNDED PRECEDING AND";
+	emit(c, "),\nj AS (SELECT *, row_number() OVER (PARTITION BY grp ORDER BY t, src, uid, ord) AS p,\n  ");
+	if (fixed)
+		emit(c, "CAST(NULL AS BIGINT) AS lp, ");
+	else
+		emit(c, "count(*) %s %lld PRECEDING) + 1 AS lp, ", before, k->span + 1);
+	if (temporal && !fixed)
+		emit(c, "count(*) %s 1 PRECEDING) + 1 AS fp,\n  ", before);
+	else
+		emit(c, "CAST(NULL AS BIGINT) AS fp,\n  ");
+	if (sums && !fixed)
+		emit(c, "sum(TRY_CAST(v AS DOUBLE)) OVER (PARTITION BY grp ORDER BY t, src, uid, ord ROWS UNBOUNDED PRECEDING) AS cs,\n"
+		        "  coalesce(sum(TRY_CAST(v AS DOUBLE)) %s %lld PRECEDING), 0) AS csl\n", before, k->span + 1);
+	else
+		emit(c, "CAST(NULL AS DOUBLE) AS cs, CAST(NULL AS DOUBLE) AS csl\n");
+	emit(c, "  FROM i WHERE t IS NOT NULL");
+}
+
 static void emit_correlation(cctx *c, const corr_spec *k, const sql_rule *const *base, const size_t *ord,
                              const sigma_rule *r)
 {
@@ -1416,22 +1480,28 @@ static void emit_correlation(cctx *c, const corr_spec *k, const sql_rule *const 
 		emit(c, i ? "\n  UNION ALL\n" : "");
 		emit_input(c, k, i, base[i], ord[i]);
 	}
-	emit(c, "),\nj AS (SELECT *, row_number() OVER (PARTITION BY grp ORDER BY t, src, uid, ord) AS p FROM i"
-	        " WHERE t IS NOT NULL");
+	emit_positions(c, k);
 	if (k->type == SIGMA_CORR_VALUE_COUNT)
 		emit(c, " AND v IS NOT NULL");
 	else if (k->type == SIGMA_CORR_VALUE_SUM || k->type == SIGMA_CORR_VALUE_AVG)
 		emit(c, " AND TRY_CAST(v AS DOUBLE) IS NOT NULL");
 	else if (k->type == SIGMA_CORR_VALUE_PERCENTILE)
 		emit(c, " AND %s", OP1(c, f->finite, "TRY_CAST(v AS DOUBLE)"));
-	char *ev = rec(c, f->ev_t, "p", "p", "t", "t", "ref", "ref", "n", "TRY_CAST(v AS DOUBLE)", "v", "v", "uid", "uid",
-	               "et", "event_time", "rq", "request_id", "pr", "principal", "ip", "source_ip", NULL);
-	emit(c, "),\ng AS (SELECT grp, %s AS evs\n  FROM j GROUP BY grp),\nf AS (SELECT grp, evs, ", OP1(c, f->collect, ev));
+	char *ev = rec(c, f->ev_t, "p", "p", "t", "t", "ref", "ref", "n", "TRY_CAST(v AS DOUBLE)", "v", "v", "lp", "lp", "fp",
+	               "fp", "cs", "cs", "csl", "csl", NULL);
+	emit(c, "),\ng AS (SELECT grp, %s AS evs\n  FROM j GROUP BY grp),\nf AS (SELECT grp, ", OP1(c, f->collect, ev));
 	bool fixed = sigma_corr_at_close(k->k);
-	char *fold = op3(c, f->reduce, "evs", fixed ? fixed_step(c, k) : slide_step(c, k), reset(c, k, "0", OP1(c, f->arr, "")));
+	char *fold = op3(c, f->reduce, "evs", fixed ? fixed_step(c, k) : slide_step(c, k),
+	                 reset(c, k, "0", OP1(c, f->arr, ""), fixed ? "NULL" : "1", "0"));
 	if (fixed)
 		fold = let(c, fold, "fs", close_window(c, k, "fs"));
-	emit(c, "(%s).out AS out FROM g),\n%s%sSELECT DISTINCT ", fold ? fold : "", f->unnest_o, f->unnest_h);
+	/* a firing's events are the rows of j at its positions: a join, not a
+	 * slice of the group's list (unnesting the firings beside that list
+	 * copies it once per firing) */
+	emit(c, "(%s).out AS out FROM g),\n%sh AS (SELECT o.grp AS grp, o.fk AS fk, o.fa AS fa, j.event_time AS et, j.uid AS uid,\n"
+	        "  j.request_id AS rq, j.principal AS pr, j.source_ip AS ip\n"
+	        "  FROM o JOIN j ON j.grp = o.grp AND j.p BETWEEN o.lo AND o.hi)\nSELECT DISTINCT ",
+	     fold ? fold : "", f->unnest_o);
 	const char *id = sigma_rule_id(r)[0] ? sigma_rule_id(r) : sigma_rule_title(r);
 	emit_lit(c, id, strlen(id));
 	emit(c, " AS rule_id, ");
@@ -1656,9 +1726,9 @@ const char *sigma_sql_skipped_reason(const sigma_sql *q, size_t i)
  * whose records are 93 MB of JSON, staged 520 MB (docs/scale-out.md). */
 static const char duckdb_views[] =
     "DROP TYPE IF EXISTS lt_st;\nDROP TYPE IF EXISTS lt_ev;\n"
-    "CREATE TYPE lt_ev AS STRUCT(p BIGINT, t BIGINT, ref INTEGER, n DOUBLE, v VARCHAR, uid VARCHAR,\n"
-    "  et VARCHAR, rq VARCHAR, pr VARCHAR, ip VARCHAR);\n"
-    "CREATE TYPE lt_st AS STRUCT(w lt_ev[], m BIGINT[], wend BIGINT, k INTEGER,\n"
+    "CREATE TYPE lt_ev AS STRUCT(p BIGINT, t BIGINT, ref INTEGER, n DOUBLE, v VARCHAR,\n"
+    "  lp BIGINT, fp BIGINT, cs DOUBLE, csl DOUBLE);\n"
+    "CREATE TYPE lt_st AS STRUCT(w lt_ev[], m BIGINT[], mf BIGINT[], wend BIGINT, r BIGINT, wn BIGINT, ws DOUBLE, k INTEGER,\n"
     "  out STRUCT(k INTEGER, a DOUBLE, lo BIGINT, hi BIGINT)[]);\n"
     "CREATE OR REPLACE MACRO lt_scalars(l) AS list_transform(\n"
     "  list_filter(l, x -> json_type(x) NOT IN ('OBJECT', 'ARRAY')), x -> json_extract_string(x, '$'));\n"

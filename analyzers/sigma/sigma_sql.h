@@ -16,8 +16,10 @@
  *
  * Correlations (every dialect) are one fold per group over the group's
  * events in replay order, the state machine of sigma_corr.c, written from one
- * expression tree with the dialect's list functions (sigma_sql_fold_ops);
- * llmtrail.first_seen is
+ * expression tree with the dialect's list functions (sigma_sql_fold_ops); a
+ * step is constant work (window positions and prefix sums from window
+ * functions) except for value_count and value_percentile, which keep the
+ * window's values. llmtrail.first_seen is
  * window functions over the rule's matching rows (every dialect). Detection
  * rules that report only through correlations are their inputs, with no
  * rows of their own (listed in the header as such, not counted compiled).
@@ -98,8 +100,6 @@ typedef struct fold_ops {
 	const char *append;   /* $1 with element $2 appended */
 	const char *cat;      /* $1 then $2 */
 	const char *distinct; /* $1 without repeats */
-	const char *sum;      /* sum of a non-empty list of DOUBLE without NULL */
-	const char *avg;      /* its average */
 	const char *sort;     /* ascending */
 	const char *min;      /* smallest non-NULL element of $1 (NULL when none) */
 	const char *pos;      /* 1-based position of $2 in $1; NULL or 0 when absent */
@@ -107,12 +107,11 @@ typedef struct fold_ops {
 	const char *reduce;   /* fold of list $1 from state $3 by step $2 over (s, y) */
 	const char *collect;  /* aggregate: the group's $1 ordered by column p (its first field) */
 	const char *finite;   /* $1 is a finite number */
-	const char *unnest_o; /* the CTE o: f's firings, one row each (k, a, lo, hi) */
-	const char *unnest_h; /* the CTE h: each firing's events (grp, fk, fa, et, uid, rq, pr, ip) */
+	const char *unnest_o; /* the CTE o: f's firings, one row each (grp, fk, fa, lo, hi) */
 	const char *bigints;  /* the type of a list of BIGINT */
-	const char *ev_t;     /* the type of an event (p, t, ref, n, v, uid, et, rq, pr, ip) */
+	const char *ev_t;     /* the type of an event (p, t, ref, n, v, lp, fp, cs, csl) */
 	const char *out_t;    /* of a firing (k, a, lo, hi) */
-	const char *st_t;     /* of the state (w, m, wend, k, out) */
+	const char *st_t;     /* of the state (w, m, mf, wend, r, wn, ws, k, out) */
 	int rec;              /* a record literal: 0 {'k': v}, 1 ROW(v), 2 named_struct('k', v) */
 } fold_ops;
 

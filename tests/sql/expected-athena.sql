@@ -107,19 +107,21 @@ WITH i AS (
     concat('userIdentity.arn=', coalesce(element_at(filter(transform(CAST(json_parse(json_query(doc, 'lax $."userIdentity"."arn"[*]' WITH ARRAY WRAPPER)) AS ARRAY(JSON)), x -> json_extract_scalar(json_format(x), '$')), x -> x IS NOT NULL), 1), '')) AS grp,
     CAST(NULL AS VARCHAR) AS v
   FROM lt_cloudtrail WHERE (COALESCE((COALESCE((((any_match(filter(transform(CAST(json_parse(json_query(doc, 'lax $."eventSource"[*]' WITH ARRAY WRAPPER)) AS ARRAY(JSON)), x -> json_extract_scalar(json_format(x), '$')), x -> x IS NOT NULL), v -> (lower(v) = 'bedrock.amazonaws.com')))) AND ((any_match(filter(transform(CAST(json_parse(json_query(doc, 'lax $."eventName"[*]' WITH ARRAY WRAPPER)) AS ARRAY(JSON)), x -> json_extract_scalar(json_format(x), '$')), x -> x IS NOT NULL), v -> (lower(v) LIKE 'invokemodel%' ESCAPE '\') OR (lower(v) LIKE 'converse%' ESCAPE '\')))) AND ((any_match(filter(transform(CAST(json_parse(json_query(doc, 'lax $."userIdentity"."accessKeyId"[*]' WITH ARRAY WRAPPER)) AS ARRAY(JSON)), x -> json_extract_scalar(json_format(x), '$')), x -> x IS NOT NULL), v -> (lower(v) LIKE 'akia%' ESCAPE '\'))))), FALSE) AND COALESCE((NOT COALESCE((((any_match(filter(transform(CAST(json_parse(json_query(doc, 'lax $."userAgent"[*]' WITH ARRAY WRAPPER)) AS ARRAY(JSON)), x -> json_extract_scalar(json_format(x), '$')), x -> x IS NOT NULL), v -> (lower(v) LIKE '%console.amazonaws.com%' ESCAPE '\'))))), FALSE)), FALSE) AND COALESCE((NOT COALESCE(((json_extract(doc, '$."errorCode"') IS NOT NULL)), FALSE)), FALSE)), FALSE))),
-j AS (SELECT *, row_number() OVER (PARTITION BY grp ORDER BY t, src, uid, ord) AS p FROM i WHERE t IS NOT NULL),
-g AS (SELECT grp, array_agg(CAST(ROW(p, t, ref, TRY_CAST(v AS DOUBLE), v, uid, event_time, request_id, principal, source_ip) AS ROW(p BIGINT, t BIGINT, ref INTEGER, n DOUBLE, v VARCHAR, uid VARCHAR, et VARCHAR, rq VARCHAR, pr VARCHAR, ip VARCHAR)) ORDER BY p) AS evs
+j AS (SELECT *, row_number() OVER (PARTITION BY grp ORDER BY t, src, uid, ord) AS p,
+  count(*) OVER (PARTITION BY grp ORDER BY t RANGE BETWEEN UNBOUNDED PRECEDING AND 600000001 PRECEDING) + 1 AS lp, CAST(NULL AS BIGINT) AS fp,
+  CAST(NULL AS DOUBLE) AS cs, CAST(NULL AS DOUBLE) AS csl
+  FROM i WHERE t IS NOT NULL),
+g AS (SELECT grp, array_agg(CAST(ROW(p, t, ref, TRY_CAST(v AS DOUBLE), v, lp, fp, cs, csl) AS ROW(p BIGINT, t BIGINT, ref INTEGER, n DOUBLE, v VARCHAR, lp BIGINT, fp BIGINT, cs DOUBLE, csl DOUBLE)) ORDER BY p) AS evs
   FROM j GROUP BY grp),
-f AS (SELECT grp, evs, (reduce(evs, CAST(ROW(ARRAY[], CAST(ARRAY[NULL] AS ARRAY(BIGINT)), NULL, 0, ARRAY[]) AS ROW(w ARRAY(ROW(p BIGINT, t BIGINT, ref INTEGER, n DOUBLE, v VARCHAR, uid VARCHAR, et VARCHAR, rq VARCHAR, pr VARCHAR, ip VARCHAR)), m ARRAY(BIGINT), wend BIGINT, k INTEGER, out ARRAY(ROW(k INTEGER, a DOUBLE, lo BIGINT, hi BIGINT)))), (s, y) ->
-  element_at(transform(ARRAY[concat(filter(s.w, e -> e.t >= y.t - 600000000), ARRAY[y])], w1 ->
-  element_at(transform(ARRAY[s.m], m1 ->
-  element_at(transform(ARRAY[cardinality(w1)], a ->
-  CASE WHEN (TRUE AND CAST(a AS DOUBLE) >= CAST(50 AS DOUBLE)) THEN CAST(ROW(ARRAY[], CAST(ARRAY[NULL] AS ARRAY(BIGINT)), NULL, s.k + 1, concat(s.out, ARRAY[CAST(ROW(s.k + 1, CAST(a AS DOUBLE), element_at(w1, 1).p, y.p) AS ROW(k INTEGER, a DOUBLE, lo BIGINT, hi BIGINT))])) AS ROW(w ARRAY(ROW(p BIGINT, t BIGINT, ref INTEGER, n DOUBLE, v VARCHAR, uid VARCHAR, et VARCHAR, rq VARCHAR, pr VARCHAR, ip VARCHAR)), m ARRAY(BIGINT), wend BIGINT, k INTEGER, out ARRAY(ROW(k INTEGER, a DOUBLE, lo BIGINT, hi BIGINT))))
-  ELSE CAST(ROW(w1, m1, NULL, s.k, s.out) AS ROW(w ARRAY(ROW(p BIGINT, t BIGINT, ref INTEGER, n DOUBLE, v VARCHAR, uid VARCHAR, et VARCHAR, rq VARCHAR, pr VARCHAR, ip VARCHAR)), m ARRAY(BIGINT), wend BIGINT, k INTEGER, out ARRAY(ROW(k INTEGER, a DOUBLE, lo BIGINT, hi BIGINT)))) END), 1)), 1)), 1),
+f AS (SELECT grp, (reduce(evs, CAST(ROW(ARRAY[], CAST(ARRAY[NULL] AS ARRAY(BIGINT)), CAST(ARRAY[NULL] AS ARRAY(BIGINT)), NULL, 1, 0, 0, 0, ARRAY[]) AS ROW(w ARRAY(ROW(p BIGINT, t BIGINT, ref INTEGER, n DOUBLE, v VARCHAR, lp BIGINT, fp BIGINT, cs DOUBLE, csl DOUBLE)), m ARRAY(BIGINT), mf ARRAY(BIGINT), wend BIGINT, r BIGINT, wn BIGINT, ws DOUBLE, k INTEGER, out ARRAY(ROW(k INTEGER, a DOUBLE, lo BIGINT, hi BIGINT)))), (s, y) ->
+  element_at(transform(ARRAY[y.p - greatest(s.r, y.lp) + 1], a ->
+  CASE WHEN (TRUE AND CAST(a AS DOUBLE) >= CAST(50 AS DOUBLE)) THEN CAST(ROW(ARRAY[], CAST(ARRAY[NULL] AS ARRAY(BIGINT)), CAST(ARRAY[NULL] AS ARRAY(BIGINT)), NULL, y.p + 1, 0, y.cs, s.k + 1, concat(s.out, ARRAY[CAST(ROW(s.k + 1, CAST(a AS DOUBLE), greatest(s.r, y.lp), y.p) AS ROW(k INTEGER, a DOUBLE, lo BIGINT, hi BIGINT))])) AS ROW(w ARRAY(ROW(p BIGINT, t BIGINT, ref INTEGER, n DOUBLE, v VARCHAR, lp BIGINT, fp BIGINT, cs DOUBLE, csl DOUBLE)), m ARRAY(BIGINT), mf ARRAY(BIGINT), wend BIGINT, r BIGINT, wn BIGINT, ws DOUBLE, k INTEGER, out ARRAY(ROW(k INTEGER, a DOUBLE, lo BIGINT, hi BIGINT))))
+  ELSE CAST(ROW(s.w, s.m, s.mf, NULL, s.r, 0, s.ws, s.k, s.out) AS ROW(w ARRAY(ROW(p BIGINT, t BIGINT, ref INTEGER, n DOUBLE, v VARCHAR, lp BIGINT, fp BIGINT, cs DOUBLE, csl DOUBLE)), m ARRAY(BIGINT), mf ARRAY(BIGINT), wend BIGINT, r BIGINT, wn BIGINT, ws DOUBLE, k INTEGER, out ARRAY(ROW(k INTEGER, a DOUBLE, lo BIGINT, hi BIGINT)))) END), 1),
   s -> s)).out AS out FROM g),
-o AS (SELECT f.grp, f.evs, u.k, u.a, u.lo, u.hi FROM f CROSS JOIN UNNEST(f.out) AS u(k, a, lo, hi)),
-h AS (SELECT o.grp, o.k AS fk, o.a AS fa, e.et, e.uid, e.rq, e.pr, e.ip
-  FROM o CROSS JOIN UNNEST(slice(o.evs, o.lo, o.hi - o.lo + 1)) AS e(p, t, ref, n, v, uid, et, rq, pr, ip))
+o AS (SELECT f.grp, u.k AS fk, u.a AS fa, u.lo, u.hi FROM f CROSS JOIN UNNEST(f.out) AS u(k, a, lo, hi)),
+h AS (SELECT o.grp AS grp, o.fk AS fk, o.fa AS fa, j.event_time AS et, j.uid AS uid,
+  j.request_id AS rq, j.principal AS pr, j.source_ip AS ip
+  FROM o JOIN j ON j.grp = o.grp AND j.p BETWEEN o.lo AND o.hi)
 SELECT DISTINCT '7d0a5c1e-0000-4000-8000-0000000000a3' AS rule_id, 'Many invocations from one principal' AS rule_title, '' AS level, et AS event_time, uid,
   rq AS request_id, pr AS principal, ip AS source_ip, grp AS group_key,
   concat('firing ', CAST(fk AS VARCHAR), ': event_count ', CAST(fa AS VARCHAR)) AS detail

@@ -9,9 +9,9 @@
 --   7d0a5c1e-0000-4000-8000-0000000000b2: re uses (?!, which the duckdb regex engine does not read as PCRE2 does
 DROP TYPE IF EXISTS lt_st;
 DROP TYPE IF EXISTS lt_ev;
-CREATE TYPE lt_ev AS STRUCT(p BIGINT, t BIGINT, ref INTEGER, n DOUBLE, v VARCHAR, uid VARCHAR,
-  et VARCHAR, rq VARCHAR, pr VARCHAR, ip VARCHAR);
-CREATE TYPE lt_st AS STRUCT(w lt_ev[], m BIGINT[], wend BIGINT, k INTEGER,
+CREATE TYPE lt_ev AS STRUCT(p BIGINT, t BIGINT, ref INTEGER, n DOUBLE, v VARCHAR,
+  lp BIGINT, fp BIGINT, cs DOUBLE, csl DOUBLE);
+CREATE TYPE lt_st AS STRUCT(w lt_ev[], m BIGINT[], mf BIGINT[], wend BIGINT, r BIGINT, wn BIGINT, ws DOUBLE, k INTEGER,
   out STRUCT(k INTEGER, a DOUBLE, lo BIGINT, hi BIGINT)[]);
 CREATE OR REPLACE MACRO lt_scalars(l) AS list_transform(
   list_filter(l, x -> json_type(x) NOT IN ('OBJECT', 'ARRAY')), x -> json_extract_string(x, '$'));
@@ -98,19 +98,22 @@ WITH i AS (
     concat('userIdentity.arn=', coalesce((lt_scalars(lt_step(lt_top(top, doc, 'userIdentity', '$."userIdentity"'), '$."arn"')))[1], '')) AS grp,
     CAST(NULL AS VARCHAR) AS v
   FROM lt_cloudtrail WHERE (COALESCE((COALESCE((((len(list_filter(lt_scalars(lt_top(top, doc, 'eventSource', '$."eventSource"')), v -> (lower(v) = 'bedrock.amazonaws.com'))) > 0)) AND ((len(list_filter(lt_scalars(lt_top(top, doc, 'eventName', '$."eventName"')), v -> (lower(v) LIKE 'invokemodel%' ESCAPE '\') OR (lower(v) LIKE 'converse%' ESCAPE '\'))) > 0)) AND ((len(list_filter(lt_scalars(lt_step(lt_top(top, doc, 'userIdentity', '$."userIdentity"'), '$."accessKeyId"')), v -> (lower(v) LIKE 'akia%' ESCAPE '\'))) > 0))), FALSE) AND COALESCE((NOT COALESCE((((len(list_filter(lt_scalars(lt_top(top, doc, 'userAgent', '$."userAgent"')), v -> (lower(v) LIKE '%console.amazonaws.com%' ESCAPE '\'))) > 0))), FALSE)), FALSE) AND COALESCE((NOT COALESCE(((json_extract(doc, '$."errorCode"') IS NOT NULL)), FALSE)), FALSE)), FALSE))),
-j AS (SELECT *, row_number() OVER (PARTITION BY grp ORDER BY t, src, uid, ord) AS p FROM i WHERE t IS NOT NULL),
-g AS (SELECT grp, list(CAST({'p': p, 't': t, 'ref': ref, 'n': TRY_CAST(v AS DOUBLE), 'v': v, 'uid': uid, 'et': event_time, 'rq': request_id, 'pr': principal, 'ip': source_ip} AS lt_ev) ORDER BY p) AS evs
+j AS (SELECT *, row_number() OVER (PARTITION BY grp ORDER BY t, src, uid, ord) AS p,
+  count(*) OVER (PARTITION BY grp ORDER BY t RANGE BETWEEN UNBOUNDED PRECEDING AND 600000001 PRECEDING) + 1 AS lp, CAST(NULL AS BIGINT) AS fp,
+  CAST(NULL AS DOUBLE) AS cs, CAST(NULL AS DOUBLE) AS csl
+  FROM i WHERE t IS NOT NULL),
+g AS (SELECT grp, list(CAST({'p': p, 't': t, 'ref': ref, 'n': TRY_CAST(v AS DOUBLE), 'v': v, 'lp': lp, 'fp': fp, 'cs': cs, 'csl': csl} AS lt_ev) ORDER BY p) AS evs
   FROM j GROUP BY grp),
-f AS (SELECT grp, evs, (list_reduce(evs, (s, y) ->
-  list_transform([list_append(list_filter(s.w, e -> e.t >= y.t - 600000000), y)], w1 ->
-  list_transform([s.m], m1 ->
-  list_transform([len(w1)], a ->
-  CASE WHEN (TRUE AND CAST(a AS DOUBLE) >= CAST(50 AS DOUBLE)) THEN CAST({'w': [], 'm': CAST([NULL] AS BIGINT[]), 'wend': NULL, 'k': s.k + 1, 'out': list_concat(s.out, [CAST({'k': s.k + 1, 'a': CAST(a AS DOUBLE), 'lo': w1[1].p, 'hi': y.p} AS STRUCT(k INTEGER, a DOUBLE, lo BIGINT, hi BIGINT))])} AS lt_st)
-  ELSE CAST({'w': w1, 'm': m1, 'wend': NULL, 'k': s.k, 'out': s.out} AS lt_st) END)[1])[1])[1],
-  CAST({'w': [], 'm': CAST([NULL] AS BIGINT[]), 'wend': NULL, 'k': 0, 'out': []} AS lt_st))).out AS out FROM g),
-o AS (SELECT grp, evs, unnest(out) AS fo FROM f),
-h AS (SELECT grp, fk, fa, e.et AS et, e.uid AS uid, e.rq AS rq, e.pr AS pr, e.ip AS ip
-  FROM (SELECT grp, fo.k AS fk, fo.a AS fa, unnest(list_slice(evs, fo.lo, fo.hi)) AS e FROM o) AS h0)
+f AS (SELECT grp, (list_reduce(evs, (s, y) ->
+  list_transform([y.p - greatest(s.r, y.lp) + 1], a ->
+  CASE WHEN (TRUE AND CAST(a AS DOUBLE) >= CAST(50 AS DOUBLE)) THEN CAST({'w': [], 'm': CAST([NULL] AS BIGINT[]), 'mf': CAST([NULL] AS BIGINT[]), 'wend': NULL, 'r': y.p + 1, 'wn': 0, 'ws': y.cs, 'k': s.k + 1, 'out': list_concat(s.out, [CAST({'k': s.k + 1, 'a': CAST(a AS DOUBLE), 'lo': greatest(s.r, y.lp), 'hi': y.p} AS STRUCT(k INTEGER, a DOUBLE, lo BIGINT, hi BIGINT))])} AS lt_st)
+  ELSE CAST({'w': s.w, 'm': s.m, 'mf': s.mf, 'wend': NULL, 'r': s.r, 'wn': 0, 'ws': s.ws, 'k': s.k, 'out': s.out} AS lt_st) END)[1],
+  CAST({'w': [], 'm': CAST([NULL] AS BIGINT[]), 'mf': CAST([NULL] AS BIGINT[]), 'wend': NULL, 'r': 1, 'wn': 0, 'ws': 0, 'k': 0, 'out': []} AS lt_st))).out AS out FROM g),
+o AS (SELECT grp, fo.k AS fk, fo.a AS fa, fo.lo AS lo, fo.hi AS hi
+  FROM (SELECT grp, unnest(out) AS fo FROM f) AS o0),
+h AS (SELECT o.grp AS grp, o.fk AS fk, o.fa AS fa, j.event_time AS et, j.uid AS uid,
+  j.request_id AS rq, j.principal AS pr, j.source_ip AS ip
+  FROM o JOIN j ON j.grp = o.grp AND j.p BETWEEN o.lo AND o.hi)
 SELECT DISTINCT '7d0a5c1e-0000-4000-8000-0000000000a3' AS rule_id, 'Many invocations from one principal' AS rule_title, '' AS level, et AS event_time, uid,
   rq AS request_id, pr AS principal, ip AS source_ip, grp AS group_key,
   concat('firing ', CAST(fk AS VARCHAR), ': event_count ', CAST(fa AS VARCHAR)) AS detail

@@ -79,19 +79,22 @@ WITH i AS (
     concat('userIdentity.arn=', coalesce(try_element_at(lt_vals(doc, '$."userIdentity"."arn"'), 1), '')) AS grp,
     CAST(NULL AS STRING) AS v
   FROM lt_cloudtrail WHERE (COALESCE((COALESCE((((exists(lt_vals(doc, '$."eventSource"'), v -> (lower(v) = 'bedrock.amazonaws.com')))) AND ((exists(lt_vals(doc, '$."eventName"'), v -> (lower(v) LIKE 'invokemodel%' ESCAPE '\\') OR (lower(v) LIKE 'converse%' ESCAPE '\\')))) AND ((exists(lt_vals(doc, '$."userIdentity"."accessKeyId"'), v -> (lower(v) LIKE 'akia%' ESCAPE '\\'))))), FALSE) AND COALESCE((NOT COALESCE((((exists(lt_vals(doc, '$."userAgent"'), v -> (lower(v) LIKE '%console.amazonaws.com%' ESCAPE '\\'))))), FALSE)), FALSE) AND COALESCE((NOT COALESCE(((get_json_object(doc, '$."errorCode"') IS NOT NULL)), FALSE)), FALSE)), FALSE))),
-j AS (SELECT *, row_number() OVER (PARTITION BY grp ORDER BY t, src, uid, ord) AS p FROM i WHERE t IS NOT NULL),
-g AS (SELECT grp, array_sort(collect_list(CAST(named_struct('p', p, 't', t, 'ref', ref, 'n', TRY_CAST(v AS DOUBLE), 'v', v, 'uid', uid, 'et', event_time, 'rq', request_id, 'pr', principal, 'ip', source_ip) AS STRUCT<p: BIGINT, t: BIGINT, ref: INT, n: DOUBLE, v: STRING, uid: STRING, et: STRING, rq: STRING, pr: STRING, ip: STRING>))) AS evs
+j AS (SELECT *, row_number() OVER (PARTITION BY grp ORDER BY t, src, uid, ord) AS p,
+  count(*) OVER (PARTITION BY grp ORDER BY t RANGE BETWEEN UNBOUNDED PRECEDING AND 600000001 PRECEDING) + 1 AS lp, CAST(NULL AS BIGINT) AS fp,
+  CAST(NULL AS DOUBLE) AS cs, CAST(NULL AS DOUBLE) AS csl
+  FROM i WHERE t IS NOT NULL),
+g AS (SELECT grp, array_sort(collect_list(CAST(named_struct('p', p, 't', t, 'ref', ref, 'n', TRY_CAST(v AS DOUBLE), 'v', v, 'lp', lp, 'fp', fp, 'cs', cs, 'csl', csl) AS STRUCT<p: BIGINT, t: BIGINT, ref: INT, n: DOUBLE, v: STRING, lp: BIGINT, fp: BIGINT, cs: DOUBLE, csl: DOUBLE>))) AS evs
   FROM j GROUP BY grp),
-f AS (SELECT grp, evs, (aggregate(evs, CAST(named_struct('w', array(), 'm', CAST(array(NULL) AS ARRAY<BIGINT>), 'wend', NULL, 'k', 0, 'out', array()) AS STRUCT<w: ARRAY<STRUCT<p: BIGINT, t: BIGINT, ref: INT, n: DOUBLE, v: STRING, uid: STRING, et: STRING, rq: STRING, pr: STRING, ip: STRING>>, m: ARRAY<BIGINT>, wend: BIGINT, k: INT, out: ARRAY<STRUCT<k: INT, a: DOUBLE, lo: BIGINT, hi: BIGINT>>>), (s, y) ->
-  try_element_at(transform(array(concat(filter(s.w, e -> e.t >= y.t - 600000000), array(y))), w1 ->
-  try_element_at(transform(array(s.m), m1 ->
-  try_element_at(transform(array(size(w1)), a ->
-  CASE WHEN (TRUE AND CAST(a AS DOUBLE) >= CAST(50 AS DOUBLE)) THEN CAST(named_struct('w', array(), 'm', CAST(array(NULL) AS ARRAY<BIGINT>), 'wend', NULL, 'k', s.k + 1, 'out', concat(s.out, array(CAST(named_struct('k', s.k + 1, 'a', CAST(a AS DOUBLE), 'lo', try_element_at(w1, 1).p, 'hi', y.p) AS STRUCT<k: INT, a: DOUBLE, lo: BIGINT, hi: BIGINT>)))) AS STRUCT<w: ARRAY<STRUCT<p: BIGINT, t: BIGINT, ref: INT, n: DOUBLE, v: STRING, uid: STRING, et: STRING, rq: STRING, pr: STRING, ip: STRING>>, m: ARRAY<BIGINT>, wend: BIGINT, k: INT, out: ARRAY<STRUCT<k: INT, a: DOUBLE, lo: BIGINT, hi: BIGINT>>>)
-  ELSE CAST(named_struct('w', w1, 'm', m1, 'wend', NULL, 'k', s.k, 'out', s.out) AS STRUCT<w: ARRAY<STRUCT<p: BIGINT, t: BIGINT, ref: INT, n: DOUBLE, v: STRING, uid: STRING, et: STRING, rq: STRING, pr: STRING, ip: STRING>>, m: ARRAY<BIGINT>, wend: BIGINT, k: INT, out: ARRAY<STRUCT<k: INT, a: DOUBLE, lo: BIGINT, hi: BIGINT>>>) END), 1)), 1)), 1),
+f AS (SELECT grp, (aggregate(evs, CAST(named_struct('w', array(), 'm', CAST(array(NULL) AS ARRAY<BIGINT>), 'mf', CAST(array(NULL) AS ARRAY<BIGINT>), 'wend', NULL, 'r', 1, 'wn', 0, 'ws', 0, 'k', 0, 'out', array()) AS STRUCT<w: ARRAY<STRUCT<p: BIGINT, t: BIGINT, ref: INT, n: DOUBLE, v: STRING, lp: BIGINT, fp: BIGINT, cs: DOUBLE, csl: DOUBLE>>, m: ARRAY<BIGINT>, mf: ARRAY<BIGINT>, wend: BIGINT, r: BIGINT, wn: BIGINT, ws: DOUBLE, k: INT, out: ARRAY<STRUCT<k: INT, a: DOUBLE, lo: BIGINT, hi: BIGINT>>>), (s, y) ->
+  try_element_at(transform(array(y.p - greatest(s.r, y.lp) + 1), a ->
+  CASE WHEN (TRUE AND CAST(a AS DOUBLE) >= CAST(50 AS DOUBLE)) THEN CAST(named_struct('w', array(), 'm', CAST(array(NULL) AS ARRAY<BIGINT>), 'mf', CAST(array(NULL) AS ARRAY<BIGINT>), 'wend', NULL, 'r', y.p + 1, 'wn', 0, 'ws', y.cs, 'k', s.k + 1, 'out', concat(s.out, array(CAST(named_struct('k', s.k + 1, 'a', CAST(a AS DOUBLE), 'lo', greatest(s.r, y.lp), 'hi', y.p) AS STRUCT<k: INT, a: DOUBLE, lo: BIGINT, hi: BIGINT>)))) AS STRUCT<w: ARRAY<STRUCT<p: BIGINT, t: BIGINT, ref: INT, n: DOUBLE, v: STRING, lp: BIGINT, fp: BIGINT, cs: DOUBLE, csl: DOUBLE>>, m: ARRAY<BIGINT>, mf: ARRAY<BIGINT>, wend: BIGINT, r: BIGINT, wn: BIGINT, ws: DOUBLE, k: INT, out: ARRAY<STRUCT<k: INT, a: DOUBLE, lo: BIGINT, hi: BIGINT>>>)
+  ELSE CAST(named_struct('w', s.w, 'm', s.m, 'mf', s.mf, 'wend', NULL, 'r', s.r, 'wn', 0, 'ws', s.ws, 'k', s.k, 'out', s.out) AS STRUCT<w: ARRAY<STRUCT<p: BIGINT, t: BIGINT, ref: INT, n: DOUBLE, v: STRING, lp: BIGINT, fp: BIGINT, cs: DOUBLE, csl: DOUBLE>>, m: ARRAY<BIGINT>, mf: ARRAY<BIGINT>, wend: BIGINT, r: BIGINT, wn: BIGINT, ws: DOUBLE, k: INT, out: ARRAY<STRUCT<k: INT, a: DOUBLE, lo: BIGINT, hi: BIGINT>>>) END), 1),
   s -> s)).out AS out FROM g),
-o AS (SELECT grp, evs, explode(out) AS fo FROM f),
-h AS (SELECT grp, fk, fa, e.et AS et, e.uid AS uid, e.rq AS rq, e.pr AS pr, e.ip AS ip
-  FROM (SELECT grp, fo.k AS fk, fo.a AS fa, explode(slice(evs, fo.lo, fo.hi - fo.lo + 1)) AS e FROM o) AS h0)
+o AS (SELECT grp, fo.k AS fk, fo.a AS fa, fo.lo AS lo, fo.hi AS hi
+  FROM (SELECT grp, explode(out) AS fo FROM f) AS o0),
+h AS (SELECT o.grp AS grp, o.fk AS fk, o.fa AS fa, j.event_time AS et, j.uid AS uid,
+  j.request_id AS rq, j.principal AS pr, j.source_ip AS ip
+  FROM o JOIN j ON j.grp = o.grp AND j.p BETWEEN o.lo AND o.hi)
 SELECT DISTINCT '7d0a5c1e-0000-4000-8000-0000000000a3' AS rule_id, 'Many invocations from one principal' AS rule_title, '' AS level, et AS event_time, uid,
   rq AS request_id, pr AS principal, ip AS source_ip, grp AS group_key,
   concat('firing ', CAST(fk AS STRING), ': event_count ', CAST(fa AS STRING)) AS detail

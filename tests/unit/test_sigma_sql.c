@@ -196,8 +196,14 @@ static void sigma_sql__correlation__fold_per_group_base_rule_inlined(void **stat
 	contains(s, "-- Correlation inputs (rows only through their correlations):\n--   r1\n");
 	contains(s, "concat('sourceIPAddress=', coalesce((lt_scalars(lt_top(top, doc, 'sourceIPAddress', "
 	            "'$.\"sourceIPAddress\"')))[1], '')) AS grp");
-	contains(s, "'lo': w1[1].p, 'hi': y.p}");
-	contains(s, "list_filter(s.w, e -> e.t >= y.t - 300000000)");
+	/* constant state: the window is positions [max(r, lp), p], lp by a window function */
+	contains(s, "count(*) OVER (PARTITION BY grp ORDER BY t RANGE BETWEEN UNBOUNDED PRECEDING AND 300000001 "
+	            "PRECEDING) + 1 AS lp");
+	contains(s, "list_transform([y.p - greatest(s.r, y.lp) + 1], a ->");
+	contains(s, "'r': y.p + 1, 'wn': 0, 'ws': y.cs, 'k': s.k + 1");
+	contains(s, "'lo': greatest(s.r, y.lp), 'hi': y.p}");
+	contains(s, "ELSE CAST({'w': s.w, 'm': s.m, 'mf': s.mf, 'wend': NULL, 'r': s.r,");
+	assert_null(strstr(s, "list_filter(s.w,"));
 	contains(s, "CAST(a AS DOUBLE) >= CAST(3 AS DOUBLE)");
 	contains(s, "SELECT DISTINCT 'c1' AS rule_id");
 	/* the base rule has no rows of its own: only the correlation is in the union */
@@ -224,7 +230,9 @@ static void sigma_sql__correlation_fewer_than__fixed_window_closed_at_end(void *
 	contains(s, "y.t > s.wend");
 	contains(s, "], fs ->\n  list_transform([len(list_distinct(list_transform(fs.w, e -> e.v)))]");
 	contains(s, "FROM i WHERE t IS NOT NULL AND v IS NOT NULL)");
-	contains(s, "'lo': s.w[1].p, 'hi': s.w[-1].p");
+	contains(s, "'w': list_append(s2.w, y)"); /* distinct values need the window's values */
+	contains(s, "'r': coalesce(s2.r, y.p), 'wn': s2.wn + 1, 'ws': s2.ws,");
+	contains(s, "'lo': s.r, 'hi': s.r + s.wn - 1");
 	free(s);
 }
 
@@ -237,16 +245,20 @@ static void sigma_sql__correlation__other_dialects_same_fold_own_functions(void 
 	char *s = script(CORR_DOCS("temporal", "{gte: 1}"), SIGMA_SQL_TRINO, &ns, NULL, 0);
 	assert_int_equal(ns, 0);
 	contains(s, "-- Correlation inputs (rows only through their correlations):\n--   r1\n");
-	contains(s, "array_agg(CAST(ROW(p, t, ref, TRY_CAST(v AS DOUBLE), v, uid, event_time, request_id, principal, "
-	            "source_ip) AS ROW(p BIGINT, t BIGINT, ref INTEGER, ");
-	contains(s, "(reduce(evs, CAST(ROW(ARRAY[], CAST(ARRAY[NULL] AS ARRAY(BIGINT)), NULL, 0, ARRAY[]) AS ROW(w ARRAY(");
-	contains(s, "element_at(transform(ARRAY[concat(filter(s.w, e -> e.t >= y.t - 300000000), ARRAY[y])], w1 ->");
+	contains(s, "array_agg(CAST(ROW(p, t, ref, TRY_CAST(v AS DOUBLE), v, lp, fp, cs, csl) AS ROW(p BIGINT, t BIGINT, "
+	            "ref INTEGER, ");
+	contains(s, "count(*) OVER (PARTITION BY grp ORDER BY t RANGE BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) + 1 AS fp");
+	contains(s, "(reduce(evs, CAST(ROW(ARRAY[], CAST(ARRAY[NULL] AS ARRAY(BIGINT)), CAST(ARRAY[NULL] AS ARRAY(BIGINT)), "
+	            "NULL, 1, 0, 0, 0, ARRAY[]) AS ROW(w ARRAY(");
 	contains(s, "transform(sequence(0, 1 - 1), i -> CASE WHEN i = y.ref THEN y.t ELSE element_at(s.m, i + 1) END)");
+	contains(s, "transform(sequence(0, 1 - 1), i -> CASE WHEN i = y.ref THEN y.fp ELSE element_at(s.mf, i + 1) END)");
 	contains(s, "cardinality(filter(m1, mk -> coalesce(mk >= y.t - 300000000, FALSE)))");
-	contains(s, "array_min(filter(transform(filter(w1, e -> e.t >= array_min(filter(m1, lt_x -> lt_x IS NOT NULL))), "
-	            "e -> e.p), lt_x -> lt_x IS NOT NULL))");
+	/* a firing's events start at the first position of the earliest mark's time */
+	contains(s, "CAST(a AS DOUBLE), greatest(greatest(s.r, y.lp), array_min(filter(mf1, lt_x -> lt_x IS NOT NULL))), y.p)");
 	contains(s, "s -> s)).out AS out FROM g)");
-	contains(s, "CROSS JOIN UNNEST(slice(o.evs, o.lo, o.hi - o.lo + 1)) AS e(p, t, ref, n, v, uid, et, rq, pr, ip)");
+	contains(s, "FROM f CROSS JOIN UNNEST(f.out) AS u(k, a, lo, hi)");
+	/* a firing's events joined back by position, not sliced from the group's list */
+	contains(s, "FROM o JOIN j ON j.grp = o.grp AND j.p BETWEEN o.lo AND o.hi)");
 	contains(s, "concat('firing ', CAST(fk AS VARCHAR), ': temporal ', CAST(fa AS VARCHAR)) AS detail");
 	assert_null(strstr(s, "list_"));
 	assert_null(strstr(s, "len("));
@@ -256,10 +268,14 @@ static void sigma_sql__correlation__other_dialects_same_fold_own_functions(void 
 	assert_int_equal(ns, 0);
 	contains(s, "array_sort(collect_list(CAST(named_struct('p', p, 't', t, 'ref', ref, ");
 	contains(s, "(aggregate(evs, CAST(named_struct('w', array(), 'm', CAST(array(NULL) AS ARRAY<BIGINT>), ");
-	contains(s, "(aggregate(transform(w1, e -> e.n), CAST(0 AS DOUBLE), (lt_a, lt_x) -> lt_a + lt_x) / "
-	            "size(transform(w1, e -> e.n)))");
-	contains(s, "'lo', try_element_at(w1, 1).p, 'hi', y.p) AS STRUCT<k: INT, a: DOUBLE, lo: BIGINT, hi: BIGINT>)");
-	contains(s, "explode(slice(evs, fo.lo, fo.hi - fo.lo + 1)) AS e FROM o");
+	/* an average from prefix sums: through y, less before the window */
+	contains(s, "sum(TRY_CAST(v AS DOUBLE)) OVER (PARTITION BY grp ORDER BY t, src, uid, ord ROWS UNBOUNDED PRECEDING) AS cs");
+	contains(s, "coalesce(sum(TRY_CAST(v AS DOUBLE)) OVER (PARTITION BY grp ORDER BY t RANGE BETWEEN UNBOUNDED "
+	            "PRECEDING AND 300000001 PRECEDING), 0) AS csl");
+	contains(s, "array((y.cs - (CASE WHEN y.lp >= s.r THEN y.csl ELSE s.ws END)) / CAST(y.p - greatest(s.r, y.lp) + 1 "
+	            "AS DOUBLE))");
+	contains(s, "'lo', greatest(s.r, y.lp), 'hi', y.p) AS STRUCT<k: INT, a: DOUBLE, lo: BIGINT, hi: BIGINT>)");
+	contains(s, "FROM (SELECT grp, explode(out) AS fo FROM f) AS o0)");
 	contains(s, "FROM i WHERE t IS NOT NULL AND TRY_CAST(v AS DOUBLE) IS NOT NULL)");
 	assert_null(strstr(s, "list_"));
 	assert_null(strstr(s, "[1]"));
@@ -267,8 +283,9 @@ static void sigma_sql__correlation__other_dialects_same_fold_own_functions(void 
 	/* a fixed window closes at the end: the fold's result goes through one more close */
 	s = script(CORR_DOCS("event_count", "{lt: 2}"), SIGMA_SQL_SPARK, &ns, NULL, 0);
 	assert_int_equal(ns, 0);
-	contains(s, "s -> s)), fs ->\n  try_element_at(transform(array(size(fs.w)), a ->");
-	contains(s, "'lo', try_element_at(fs.w, 1).p, 'hi', try_element_at(fs.w, -1).p)");
+	contains(s, "s -> s)), fs ->\n  try_element_at(transform(array(fs.wn), a ->");
+	contains(s, "CASE WHEN fs.wn > 0 AND (TRUE AND CAST(a AS DOUBLE) < CAST(2 AS DOUBLE))");
+	contains(s, "'lo', fs.r, 'hi', fs.r + fs.wn - 1)");
 	free(s);
 }
 
