@@ -102,8 +102,6 @@ typedef struct fold_ops {
 	const char *distinct; /* $1 without repeats */
 	const char *sort;     /* ascending */
 	const char *min;      /* smallest non-NULL element of $1 (NULL when none) */
-	const char *pos;      /* 1-based position of $2 in $1; NULL or 0 when absent */
-	const char *range;    /* the list 0 .. $1 - 1 ($1 >= 1) */
 	const char *reduce;   /* fold of list $1 from state $3 by step $2 over (s, y) */
 	const char *collect;  /* aggregate: the group's $1 ordered by column p (its first field) */
 	const char *finite;   /* $1 is a finite number */

@@ -105,9 +105,8 @@ j AS (SELECT *, row_number() OVER (PARTITION BY grp ORDER BY t, src, uid, ord) A
 g AS (SELECT grp, list(CAST({'p': p, 't': t, 'ref': ref, 'n': TRY_CAST(v AS DOUBLE), 'v': v, 'lp': lp, 'fp': fp, 'cs': cs, 'csl': csl} AS lt_ev) ORDER BY p) AS evs
   FROM j GROUP BY grp),
 f AS (SELECT grp, (list_reduce(evs, (s, y) ->
-  list_transform([y.p - greatest(s.r, y.lp) + 1], a ->
-  CASE WHEN (TRUE AND CAST(a AS DOUBLE) >= CAST(50 AS DOUBLE)) THEN CAST({'w': [], 'm': CAST([NULL] AS BIGINT[]), 'mf': CAST([NULL] AS BIGINT[]), 'wend': NULL, 'r': y.p + 1, 'wn': 0, 'ws': y.cs, 'k': s.k + 1, 'out': list_concat(s.out, [CAST({'k': s.k + 1, 'a': CAST(a AS DOUBLE), 'lo': greatest(s.r, y.lp), 'hi': y.p} AS STRUCT(k INTEGER, a DOUBLE, lo BIGINT, hi BIGINT))])} AS lt_st)
-  ELSE CAST({'w': s.w, 'm': s.m, 'mf': s.mf, 'wend': NULL, 'r': s.r, 'wn': 0, 'ws': s.ws, 'k': s.k, 'out': s.out} AS lt_st) END)[1],
+  CASE WHEN (TRUE AND CAST((y.p - greatest(s.r, y.lp) + 1) AS DOUBLE) >= CAST(50 AS DOUBLE)) THEN CAST({'w': [], 'm': CAST([NULL] AS BIGINT[]), 'mf': CAST([NULL] AS BIGINT[]), 'wend': NULL, 'r': y.p + 1, 'wn': 0, 'ws': y.cs, 'k': s.k + 1, 'out': list_concat(s.out, [CAST({'k': s.k + 1, 'a': CAST((y.p - greatest(s.r, y.lp) + 1) AS DOUBLE), 'lo': greatest(s.r, y.lp), 'hi': y.p} AS STRUCT(k INTEGER, a DOUBLE, lo BIGINT, hi BIGINT))])} AS lt_st)
+  ELSE s END,
   CAST({'w': [], 'm': CAST([NULL] AS BIGINT[]), 'mf': CAST([NULL] AS BIGINT[]), 'wend': NULL, 'r': 1, 'wn': 0, 'ws': 0, 'k': 0, 'out': []} AS lt_st))).out AS out FROM g),
 o AS (SELECT grp, fo.k AS fk, fo.a AS fa, fo.lo AS lo, fo.hi AS hi
   FROM (SELECT grp, unnest(out) AS fo FROM f) AS o0),
