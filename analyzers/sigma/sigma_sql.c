@@ -1202,7 +1202,10 @@ static char *let(cctx *c, const char *expr, const char *var, const char *body)
 	return OP2(c, f->at, OP2(c, f->map, OP1(c, f->arr, expr), sf(c, "%s ->\n  %s", var, body)), "1");
 }
 
-/* A record of type type with the given fields (name, value pairs up to NULL). */
+/* The end of rec()'s arguments: a null pointer of the type va_arg reads. */
+#define REC_END ((const char *)NULL)
+
+/* A record of type type with the given fields (name, value pairs up to REC_END). */
 static char *rec(cctx *c, const char *type, ...)
 {
 	buf b;
@@ -1274,14 +1277,14 @@ static char *reset(cctx *c, const corr_spec *k, const char *kexpr, const char *o
 	if (st != LT_OK && c->st == LT_OK)
 		c->st = st;
 	return rec(c, f->st_t, "w", OP1(c, f->arr, ""), "m", m, "mf", m, "wend", "NULL", "r", rexpr, "wn", "0", "ws",
-	           wsexpr, "k", kexpr, "out", out, NULL);
+	           wsexpr, "k", kexpr, "out", out, REC_END);
 }
 
 /* s.out with firing number k (aggregate a, events lo..hi) appended. */
 static char *fired(cctx *c, const char *s, const char *kexpr, const char *a, const char *lo, const char *hi)
 {
 	const fold_ops *f = c->fold;
-	char *o = rec(c, f->out_t, "k", kexpr, "a", sf(c, "CAST(%s AS DOUBLE)", a), "lo", lo, "hi", hi, NULL);
+	char *o = rec(c, f->out_t, "k", kexpr, "a", sf(c, "CAST(%s AS DOUBLE)", a), "lo", lo, "hi", hi, REC_END);
 	return OP2(c, f->cat, sf(c, "%s.out", s), OP1(c, f->arr, o));
 }
 
@@ -1400,7 +1403,7 @@ static char *slide_step(cctx *c, const corr_spec *k)
 	char *a = agg(c, k, &x, true), *an = name_of(c, a, "a");
 	/* without a firing only the window's values and the marks change */
 	char *same = values || temporal ? rec(c, f->st_t, "w", w1, "m", m1, "mf", mf1, "wend", "NULL", "r", "s.r", "wn", "0",
-	                                      "ws", "s.ws", "k", "s.k", "out", "s.out", NULL)
+	                                      "ws", "s.ws", "k", "s.k", "out", "s.out", REC_END)
 	                                : sf(c, "s");
 	char *body = sf(c, "CASE WHEN %s THEN %s\n  ELSE %s END", bounds(c, k, an),
 	                reset(c, k, "s.k + 1", fired(c, "s", "s.k + 1", an, from, "y.p"), "y.p + 1", "y.cs"), same);
@@ -1424,7 +1427,7 @@ static char *fixed_step(cctx *c, const corr_spec *k)
 	           rec(c, f->st_t, "w", keeps_values(k) ? OP2(c, f->append, "s2.w", "y") : "s2.w", "m",
 	               marks(c, k, "s2", false), "mf", "s2.mf", "wend", sf(c, "coalesce(s2.wend, y.t + %lld)", k->span),
 	               "r", "coalesce(s2.r, y.p)", "wn", "s2.wn + 1", "ws", sums ? "s2.ws + y.n" : "s2.ws", "k", "s2.k",
-	               "out", "s2.out", NULL));
+	               "out", "s2.out", REC_END));
 }
 
 /* The first value of field f of an event of base rule b, or SQL NULL. */
@@ -1518,7 +1521,7 @@ static void emit_correlation(cctx *c, const corr_spec *k, const sql_rule *const 
 	else if (k->type == SIGMA_CORR_VALUE_PERCENTILE)
 		emit(c, " AND %s", OP1(c, f->finite, "TRY_CAST(v AS DOUBLE)"));
 	char *ev = rec(c, f->ev_t, "p", "p", "t", "t", "ref", "ref", "n", "TRY_CAST(v AS DOUBLE)", "v", "v", "lp", "lp", "fp",
-	               "fp", "cs", "cs", "csl", "csl", NULL);
+	               "fp", "cs", "cs", "csl", "csl", REC_END);
 	emit(c, "),\ng AS (SELECT grp, %s AS evs\n  FROM j GROUP BY grp),\nf AS (SELECT grp, ", OP1(c, f->collect, ev));
 	bool fixed = sigma_corr_at_close(k->k);
 	char *fold = op3(c, f->reduce, "evs", fixed ? fixed_step(c, k) : slide_step(c, k),
