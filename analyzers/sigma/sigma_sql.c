@@ -1246,6 +1246,18 @@ static bool keeps_values(const corr_spec *k)
 	return k->type == SIGMA_CORR_VALUE_COUNT || k->type == SIGMA_CORR_VALUE_PERCENTILE;
 }
 
+/* Whether the type keeps temporal marks (m, mf). */
+static bool has_marks(const corr_spec *k)
+{
+	return k->type == SIGMA_CORR_TEMPORAL || k->type == SIGMA_CORR_TEMPORAL_ORDERED;
+}
+
+/* Whether the type adds the values up (prefix sums, a fixed window's sum). */
+static bool sums_values(const corr_spec *k)
+{
+	return k->type == SIGMA_CORR_VALUE_SUM || k->type == SIGMA_CORR_VALUE_AVG;
+}
+
 /* How a step names value expr: expr itself where it holds no lambda, else
  * var, bound around the body by let(). A lambda costs DuckDB on every step
  * of a fold (a let of the aggregate made a value_avg view 6.5 x slower at
@@ -1389,7 +1401,7 @@ static char *close_window(cctx *c, const corr_spec *k, const char *v)
 static char *slide_step(cctx *c, const corr_spec *k)
 {
 	const fold_ops *f = c->fold;
-	bool values = keeps_values(k), temporal = k->type == SIGMA_CORR_TEMPORAL || k->type == SIGMA_CORR_TEMPORAL_ORDERED;
+	bool values = keeps_values(k), temporal = has_marks(k);
 	char *me = marks(c, k, "s", false), *mfe = marks(c, k, "s", true);
 	const char *lo = "greatest(s.r, y.lp)", *w1 = values ? "w1" : "s.w", *m1 = name_of(c, me, "m1"),
 	           *mf1 = name_of(c, mfe, "mf1");
@@ -1422,7 +1434,7 @@ static char *fixed_step(cctx *c, const corr_spec *k)
 {
 	const fold_ops *f = c->fold;
 	char *s2 = sf(c, "CASE WHEN s.wend IS NOT NULL AND y.t > s.wend THEN %s ELSE s END", close_window(c, k, "s"));
-	bool sums = k->type == SIGMA_CORR_VALUE_SUM || k->type == SIGMA_CORR_VALUE_AVG;
+	bool sums = sums_values(k);
 	return let(c, s2, "s2",
 	           rec(c, f->st_t, "w", keeps_values(k) ? OP2(c, f->append, "s2.w", "y") : "s2.w", "m",
 	               marks(c, k, "s2", false), "mf", "s2.mf", "wend", sf(c, "coalesce(s2.wend, y.t + %lld)", k->span),
@@ -1484,8 +1496,8 @@ static void emit_input(cctx *c, const corr_spec *k, size_t ref, const sql_rule *
 static void emit_positions(cctx *c, const corr_spec *k)
 {
 	bool fixed = sigma_corr_at_close(k->k);
-	bool temporal = k->type == SIGMA_CORR_TEMPORAL || k->type == SIGMA_CORR_TEMPORAL_ORDERED;
-	bool sums = k->type == SIGMA_CORR_VALUE_SUM || k->type == SIGMA_CORR_VALUE_AVG;
+	bool temporal = has_marks(k);
+	bool sums = sums_values(k);
 	const char *before = "OVER (PARTITION BY grp ORDER BY t RANGE BETWEEN UNBOUNDED PRECEDING AND";
 	emit(c, "),\nj AS (SELECT *, row_number() OVER (PARTITION BY grp ORDER BY t, src, uid, ord) AS p,\n  ");
 	if (fixed)
@@ -1516,7 +1528,7 @@ static void emit_correlation(cctx *c, const corr_spec *k, const sql_rule *const 
 	emit_positions(c, k);
 	if (k->type == SIGMA_CORR_VALUE_COUNT)
 		emit(c, " AND v IS NOT NULL");
-	else if (k->type == SIGMA_CORR_VALUE_SUM || k->type == SIGMA_CORR_VALUE_AVG)
+	else if (sums_values(k))
 		emit(c, " AND TRY_CAST(v AS DOUBLE) IS NOT NULL");
 	else if (k->type == SIGMA_CORR_VALUE_PERCENTILE)
 		emit(c, " AND %s", OP1(c, f->finite, "TRY_CAST(v AS DOUBLE)"));
