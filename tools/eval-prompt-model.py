@@ -2,14 +2,18 @@
 """Score the held-out test split of a labelled set with one or more model files.
 
   tools/eval-prompt-model.py DATA.jsonl MODEL.bin [MODEL.bin ...] [--feat tools/prompt-feat]
-                             [--rules rules/prompt-misuse] [--drop-sources RE]
+                             [--rules rules/prompt-misuse] [--drop-sources RE] [--sweep Q,Q,...]
 
 The split is train-prompt-model.py's (by group hash), so models trained at
 different times are compared on the same rows, through the C scorer
 (tools/prompt-feat --score), at the thresholds of the shipped rules: per class
 the ROC AUC, the recall at 1 % benign FPR and at the medium and high
 thresholds, recall per source, and the benign rows flagged by any class, per
-benign source.  Needs numpy and scikit-learn.
+benign source.  --sweep instead chooses an operating point: for each quantile
+Q, the medium thresholds are Q of the validation split's benign scores per
+class, and it prints the recall per class and the benign rows flagged by any
+class on validation (what the choice may read) and on test (read after).
+Needs numpy and scikit-learn.
 """
 import argparse
 import importlib.util
@@ -40,6 +44,34 @@ def scores(feat, model, texts):
     return np.array(res)
 
 
+def flagged(p, lab, thr):
+    """Recall per class and the fraction of benign rows flagged by any class
+    at thresholds thr ({class: medium})."""
+    anyflag = np.zeros(len(lab), bool)
+    rec = []
+    for k, c in enumerate(trainer.CLASSES):
+        anyflag |= p[:, k] >= thr[c]
+        rec.append(100 * np.mean(p[lab == c, k] >= thr[c]))
+    isb = lab == "benign"
+    return rec, int(np.sum(anyflag & isb)), int(isb.sum())
+
+
+def sweep(feat, model, rows, quantiles):
+    part = {s: [r for r in rows if trainer.split_of(r["group"]) == s] for s in ("val", "test")}
+    p = {s: scores(feat, model, [r["text"] for r in part[s]]) for s in part}
+    lab = {s: np.array([r["label"] for r in part[s]]) for s in part}
+    vb = lab["val"] == "benign"
+    print("| quantile | medium thresholds | validation recall | validation benign flagged | test recall | test benign flagged |")
+    print("|---|---|---|---|---|---|")
+    for q in quantiles:
+        thr = {c: float(np.quantile(p["val"][vb, k], q)) for k, c in enumerate(trainer.CLASSES)}
+        cells = []
+        for s in ("val", "test"):
+            rec, nb, tb = flagged(p[s], lab[s], thr)
+            cells += [" / ".join("%.1f" % x for x in rec), "%d of %d (%.2f %%)" % (nb, tb, 100.0 * nb / tb)]
+        print("| %g | %s | %s |" % (q, " / ".join("%.3f" % thr[c] for c in trainer.CLASSES), " | ".join(cells)))
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("data")
@@ -47,9 +79,14 @@ def main():
     ap.add_argument("--feat", default="tools/prompt-feat")
     ap.add_argument("--rules", default="rules/prompt-misuse")
     ap.add_argument("--drop-sources", default="^jbb-PAIR$")
+    ap.add_argument("--sweep", help="comma list of validation benign quantiles to try as medium thresholds")
     args = ap.parse_args()
     rows = [json.loads(l) for l in open(args.data, encoding="utf-8") if l.strip()]
     rows = [r for r in rows if not (args.drop_sources and re.search(args.drop_sources, r["source"]))]
+    if args.sweep:
+        for model in args.models:
+            sweep(args.feat, model, rows, [float(x) for x in args.sweep.split(",")])
+        return
     test = [r for r in rows if trainer.split_of(r["group"]) == "test"]
     thr = trainer.rule_thresholds(args.rules)
     lab = np.array([r["label"] for r in test])

@@ -170,7 +170,7 @@ def main():
     ap.add_argument("--C", type=float, default=8.0)
     ap.add_argument("--pos-weight", type=float, default=0.25,
                     help="positive rows weigh this times (negatives / positives), at least 1")
-    ap.add_argument("--medium-q", type=float, default=0.9985,
+    ap.add_argument("--medium-q", type=float, default=0.9975,
                     help="medium threshold: this quantile of the validation split's benign scores")
     ap.add_argument("--high-q", type=float, default=0.9995)
     ap.add_argument("--rules",
