@@ -9,6 +9,10 @@
 //
 // usage: node compare.js SCRIPT.sql TIMELINE.csv [TABLE.md]
 // DUCKDB_NODE_DIR names the folder whose node_modules holds @duckdb/node-api.
+// For evidence larger than memory (the 1 GB benchmark corpus needs ~55 GB
+// held in memory): DUCKDB_DATABASE names a database file to use instead of
+// :memory:, DUCKDB_MEMORY_LIMIT caps DuckDB's buffer pool (e.g. 12GB) and
+// DUCKDB_TEMP_DIRECTORY is where it spills what does not fit.
 'use strict';
 const fs = require('fs');
 const path = require('path');
@@ -74,8 +78,18 @@ function nativePairs(csvPath, compiled) {
   return pairs;
 }
 
+// Settings from the environment, as DuckDB configuration options.
+function duckdbOptions(env) {
+  const o = {};
+  if (env.DUCKDB_MEMORY_LIMIT) o.memory_limit = env.DUCKDB_MEMORY_LIMIT;
+  if (env.DUCKDB_TEMP_DIRECTORY) o.temp_directory = env.DUCKDB_TEMP_DIRECTORY;
+  if (o.memory_limit) o.preserve_insertion_order = 'false';
+  return o;
+}
+
 async function sqlPairs(text) {
-  const db = await DuckDBInstance.create(':memory:');
+  const db = await DuckDBInstance.create(process.env.DUCKDB_DATABASE || ':memory:',
+                                         duckdbOptions(process.env));
   const con = await db.connect();
   const stmts = await con.extractStatements(text);
   let last = null;
