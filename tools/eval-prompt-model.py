@@ -45,15 +45,14 @@ def scores(feat, model, texts):
 
 
 def flagged(p, lab, thr):
-    """Recall per class and the fraction of benign rows flagged by any class
-    at thresholds thr ({class: medium})."""
+    """At thresholds thr ({class: medium}): the recall per class (percent)
+    and the mask of rows flagged by any class."""
     anyflag = np.zeros(len(lab), bool)
     rec = []
     for k, c in enumerate(trainer.CLASSES):
         anyflag |= p[:, k] >= thr[c]
         rec.append(100 * np.mean(p[lab == c, k] >= thr[c]))
-    isb = lab == "benign"
-    return rec, int(np.sum(anyflag & isb)), int(isb.sum())
+    return rec, anyflag
 
 
 def sweep(feat, model, rows, quantiles):
@@ -67,7 +66,9 @@ def sweep(feat, model, rows, quantiles):
         thr = {c: float(np.quantile(p["val"][vb, k], q)) for k, c in enumerate(trainer.CLASSES)}
         cells = []
         for s in ("val", "test"):
-            rec, nb, tb = flagged(p[s], lab[s], thr)
+            rec, anyflag = flagged(p[s], lab[s], thr)
+            isb = lab[s] == "benign"
+            nb, tb = int(np.sum(anyflag & isb)), int(isb.sum())
             cells += [" / ".join("%.1f" % x for x in rec), "%d of %d (%.2f %%)" % (nb, tb, 100.0 * nb / tb)]
         print("| %g | %s | %s |" % (q, " / ".join("%.3f" % thr[c] for c in trainer.CLASSES), " | ".join(cells)))
 
@@ -97,7 +98,7 @@ def main():
         print()
         print("| class | positives | ROC AUC | recall at 1 % benign FPR | recall at medium | recall at high |")
         print("|---|---|---|---|---|---|")
-        anyflag = np.zeros(len(test), bool)
+        rec_med, anyflag = flagged(p, lab, {c: thr[c][0] for c in trainer.CLASSES})
         per = []
         for k, c in enumerate(trainer.CLASSES):
             pos, neg = p[lab == c, k], p[lab == "benign", k]
@@ -105,9 +106,8 @@ def main():
             auc = roc_auc_score((lab[mask] == c).astype(int), p[mask, k])
             rec1, _ = trainer.recall_at_fpr(pos, neg)
             med, high = thr[c]
-            anyflag |= p[:, k] >= med
             print("| %s | %d | %.3f | %.1f %% | %.1f %% | %.1f %% |" % (
-                c, len(pos), auc, 100 * rec1, 100 * np.mean(pos >= med), 100 * np.mean(pos >= high)))
+                c, len(pos), auc, 100 * rec1, rec_med[k], 100 * np.mean(pos >= high)))
             per.append("%s at medium by source: %s" % (c, ", ".join(
                 "%s %d/%d" % (s, np.sum((src == s) & (lab == c) & (p[:, k] >= med)), np.sum((src == s) & (lab == c)))
                 for s in sorted(set(src[lab == c])))))

@@ -119,8 +119,8 @@ def main():
             pm[r["label"]] += 1
         if h:
             anyp[r["label"]] += 1
-        if r["label"] == "benign":
-            benign_src[r["source"]] += 1 if h else 0
+        if r["label"] == "benign" and h:
+            benign_src[r["source"]] += 1
             for p, t in h:
                 benign_rules["%s: %s" % (p, t)] += 1
     print("%s split, %d rows (%s), `llmtrail analyze` with the shipped rules" % (

@@ -62,7 +62,6 @@ async function eachCsvRow(file, onRow) {
       else if (c !== '\r') f += c;
     }
   }
-  if (quoteSeen) q = false;
   if (f !== '' || row.length) { row.push(f); onRow(row); }
 }
 
