@@ -3,6 +3,7 @@
 
   tools/eval-prompt-pipeline.py DATA.jsonl WORKDIR [--llmtrail ./llmtrail]
                                 [--split test] [--drop-sources RE]
+                                [--list FILE]
 
 eval-prompt-model.py measures the classifier's scores; an investigator sees
 findings, from every rule: the classifier's, the known-template similarity,
@@ -13,6 +14,8 @@ ties rows together), runs `llmtrail analyze` on it with the shipped rules,
 and counts per label the rows with a finding at medium or higher: from the
 prompt-misuse pack, and from any pack. For benign rows it lists the rules that
 flagged them, which is where a regex that fires on ordinary prompts shows.
+--list FILE writes every flagged benign row and every missed attack row as
+JSONL (label, source, rules, text) for reading them one by one.
 The split is train-prompt-model.py's (by group hash).
 """
 import argparse
@@ -97,12 +100,14 @@ def main():
     ap.add_argument("data")
     ap.add_argument("workdir")
     ap.add_argument("--llmtrail", default="./llmtrail")
-    ap.add_argument("--split", default="test", choices=("train", "val", "test"))
+    ap.add_argument("--split", default="test", choices=("train", "val", "test", "all"),
+                    help="all: every row of DATA (for a file that is not the training set)")
     ap.add_argument("--drop-sources", default="^jbb-PAIR$")
+    ap.add_argument("--list", help="write flagged benign and missed attack rows here (JSONL)")
     args = ap.parse_args()
     rows = [json.loads(l) for l in open(args.data, encoding="utf-8") if l.strip()]
     rows = [r for r in rows if not (args.drop_sources and re.search(args.drop_sources, r["source"]))
-            and trainer.split_of(r["group"]) == args.split]
+            and (args.split == "all" or trainer.split_of(r["group"]) == args.split)]
     shutil.rmtree(args.workdir, ignore_errors=True)
     ev, out = os.path.join(args.workdir, "evidence"), os.path.join(args.workdir, "out")
     ids = write_evidence(rows, ev)
@@ -141,6 +146,19 @@ def main():
     print("Rules flagging benign rows (rows):")
     for rule, n in benign_rules.most_common():
         print("- %s: %d" % (rule, n))
+    if args.list:
+        write_list(args.list, ids, hits)
+
+
+def write_list(path, ids, hits):
+    """The rows to read by eye: benign ones flagged, attack ones missed."""
+    with open(path, "w", encoding="utf-8") as f:
+        for rid, r in ids.items():
+            h = hits.get(rid, set())
+            if (r["label"] == "benign") == bool(h):
+                f.write(json.dumps({"label": r["label"], "source": r["source"],
+                                    "rules": sorted(t for _, t in h), "text": r["text"]},
+                                   ensure_ascii=False) + "\n")
 
 
 if __name__ == "__main__":
