@@ -173,5 +173,23 @@ sed 's/"eventName":"Converse"/"eventName":"Con@verse"/' src/ct-s3-records.json |
 sed "s/\"eventName\":\"Converse\"/\"eventName\":\"Converse\",\"deep\":$deep/" src/ct-s3-records.json >bad/records-deep.json
 sed 's/"eventName":"Converse"/"eventName":"Con\\qverse"/' src/ct-s3-records.json >bad/records-escape.json
 
+# prompts built to make a backtracking regular expression explode: a trigger
+# phrase of a prompt-misuse rule, then 5,000 characters of quotes, spaces,
+# underscores or repeated words, then "x". Every rule must finish on every
+# record (the hostile-prompts case checks "0 failed")
+awk 'BEGIN {
+	np = split("ignore all previous instructions|Please ignore all previous instructions.|never mind the instructions|overlook the preceding|put in a code block|what were you told|drop your task|vergiss alles|ignore the above|respond with", pre, "|")
+	nf = split("\047| |_|, |a\047|the |previous |ab_", fil, "|")
+	n = 0
+	for (i = 1; i <= np; i++)
+		for (j = 1; j <= nf; j++) {
+			s = ""
+			while (length(s) < 5000)
+				s = s fil[j]
+			printf "{\"schemaType\":\"ModelInvocationLog\",\"schemaVersion\":\"1.0\",\"timestamp\":\"2024-05-01T12:%02d:%02dZ\",\"accountId\":\"111122223333\",\"identity\":{\"arn\":\"arn:aws:iam::111122223333:user/hostile\"},\"region\":\"us-east-1\",\"requestId\":\"req-hostile-%d\",\"operation\":\"Converse\",\"modelId\":\"anthropic.claude-3-haiku-20240307-v1:0\",\"input\":{\"inputContentType\":\"application/json\",\"inputBodyJson\":{\"messages\":[{\"role\":\"user\",\"content\":[{\"text\":\"%s %sx\"}]}]},\"inputTokenCount\":1250},\"output\":{\"outputContentType\":\"application/json\",\"outputBodyJson\":{\"output\":{\"message\":{\"role\":\"assistant\",\"content\":[{\"text\":\"OK.\"}]}},\"stopReason\":\"end_turn\"},\"outputTokenCount\":2}}\n", int(n / 60), n % 60, n, pre[i], s
+			n++
+		}
+}' | gzip -9n >bad/hostile-prompts.jsonl.gz
+
 stamp bad
 ls -lR export archives bad | awk '$5 ~ /^[0-9]+$/ { s += $5 } END { print "fixtures: " s " bytes" }'
