@@ -19,6 +19,7 @@
  */
 #include "analyzers/prompt/prompt_model.h"
 #include "common/hash.h"
+#include "common/textesc.h"
 #include "analyzers/prompt/prompt_norm.h"
 #include "ingest/sha256.h"
 
@@ -282,12 +283,12 @@ lt_status pmodel_load(pmodel **out, const char *path, lt_error *err)
 	if (f == NULL)
 		return lt_error_set(err, LT_EFILE, "prompt model %s: cannot open: %s", path,
 		                    strerror(errno));
-	unsigned char *buf = malloc(PMODEL_MAX_FILE + 1);
-	if (buf == NULL) {
+	unsigned char *bytes = malloc(PMODEL_MAX_FILE + 1);
+	if (bytes == NULL) {
 		fclose(f);
 		return lt_error_set(err, LT_EFATAL, "out of memory loading the prompt model");
 	}
-	size_t n = fread(buf, 1, PMODEL_MAX_FILE + 1, f);
+	size_t n = fread(bytes, 1, PMODEL_MAX_FILE + 1, f);
 	bool rerr = ferror(f) != 0;
 	fclose(f);
 	lt_status st;
@@ -297,14 +298,14 @@ lt_status pmodel_load(pmodel **out, const char *path, lt_error *err)
 		st = lt_error_set(err, LT_EFILE, "prompt model %s: larger than %u bytes", path,
 		                  PMODEL_MAX_FILE);
 	else {
-		st = pmodel_parse(out, buf, n, err);
+		st = pmodel_parse(out, bytes, n, err);
 		if (st != LT_OK && err != NULL) {
 			char msg[LT_ERROR_MSG_MAX];
 			snprintf(msg, sizeof msg, "%s", err->msg);
 			lt_error_set(err, st, "%s (%s)", msg, path);
 		}
 	}
-	free(buf);
+	free(bytes);
 	return st;
 }
 
@@ -651,21 +652,21 @@ static inline bool token_byte(unsigned char c)
 }
 
 /* The token stream of normalised text: tokens joined by single spaces, with
- * one more space before and after (buf[0] and stream[len]: the padded stream
- * the sliding sums read) and a NUL; *stream = buf + 1. */
-static bool build_stream(const char *t, size_t n, char **buf, size_t *cap, char **stream,
+ * one more space before and after (padded[0] and stream[len]: the padded stream
+ * the sliding sums read) and a NUL; *stream = padded + 1. */
+static bool build_stream(const char *t, size_t n, char **padded, size_t *cap, char **stream,
                          size_t *len)
 {
 	if (*cap < n + 3) {
-		char *nb = realloc(*buf, n + 3);
+		char *nb = realloc(*padded, n + 3);
 		if (nb == NULL)
 			return false;
-		*buf = nb;
+		*padded = nb;
 		*cap = n + 3;
 	}
-	char *o0 = *buf + 1;
+	char *o0 = *padded + 1;
 	size_t o = 0;
-	(*buf)[0] = ' ';
+	(*padded)[0] = ' ';
 	for (size_t i = 0; i < n;) {
 		while (i < n && !token_byte((unsigned char)t[i]))
 			i++;
@@ -821,13 +822,13 @@ lt_status pmodel_features(const char *text, size_t n, size_t window, size_t step
                           const pmodel_feat_cb *cb, uint32_t sig[PMODEL_SIG], lt_error *err)
 {
 	pnorm nm = {0};
-	char *buf = NULL, *stream = NULL;
+	char *padded = NULL, *stream = NULL;
 	size_t cap = 0, len = 0;
 	concept_tab *ct = NULL;
 	if ((spec & FEAT_CONCEPTS) && (ct = concept_tab_new()) == NULL)
 		return lt_error_set(err, LT_EFATAL, "out of memory extracting prompt features");
 	lt_status st = pnorm_run(&nm, text, n, err);
-	if (st == LT_OK && !build_stream(nm.out, nm.len, &buf, &cap, &stream, &len))
+	if (st == LT_OK && !build_stream(nm.out, nm.len, &padded, &cap, &stream, &len))
 		st = lt_error_set(err, LT_EFATAL, "out of memory extracting prompt features");
 	if (st == LT_OK) {
 		feat_ctx fc = {cb};
@@ -839,7 +840,7 @@ lt_status pmodel_features(const char *text, size_t n, size_t window, size_t step
 		}
 		minhash(stream, len, sig);
 	}
-	free(buf);
+	free(padded);
 	free(ct);
 	pnorm_free(&nm);
 	return st;
@@ -1276,6 +1277,29 @@ lt_status pmodel_score(pmodel_scorer *s, const char *text, size_t n, pmodel_resu
 	return LT_OK;
 }
 
+/* An n-gram as the explanation shows it: the text as it is where it is valid,
+ * visible UTF-8 (an Arabic or Cyrillic word reads as itself), and by the
+ * rules of common/textesc.h elsewhere: a character n-gram that cuts a
+ * multibyte character, controls and invisible characters become escapes;
+ * '"', which delimits the n-grams, becomes "\x22". */
+typedef struct gram_text {
+	char *p;
+	size_t n, cap; /* cap keeps one byte for the NUL */
+} gram_text;
+
+static void put_gram_text(void *ctx, const char *s, size_t len)
+{
+	gram_text *g = ctx;
+	for (size_t i = 0; i < len; i++) {
+		const char *piece = s[i] == '"' ? "\\x22" : &s[i];
+		size_t pn = s[i] == '"' ? 4 : 1;
+		if (g->n + pn >= g->cap)
+			return;
+		memcpy(g->p + g->n, piece, pn);
+		g->n += pn;
+	}
+}
+
 void pmodel_explain(pmodel_scorer *s, size_t c, char *why)
 {
 	why[0] = '\0';
@@ -1292,17 +1316,16 @@ void pmodel_explain(pmodel_scorer *s, size_t c, char *why)
 			s->top[i] = s->top_chars[j++];
 	size_t o = 0;
 	for (int i = 0; i < TOP_GRAMS && s->top[i].w > 0; i++) {
-		char esc[4 * sizeof s->top[i].g];
-		size_t e = 0;
-		for (const unsigned char *p = (const unsigned char *)s->top[i].g; *p; p++)
-			e += (size_t)snprintf(esc + e, sizeof esc - e,
-			                      *p >= 0x20 && *p < 0x7F && *p != '"' && *p != '\\' ? "%c"
-			                                                                         : "\\x%02x",
-			                      *p);
+		char esc[4 * sizeof s->top[i].g + 1];
+		gram_text g = {esc, 0, sizeof esc};
+		lt_escape(s->top[i].g, strlen(s->top[i].g), LT_ESC_BACKSLASH, put_gram_text, &g);
+		esc[g.n] = '\0';
 		int k = snprintf(why + o, PMODEL_WHY_LEN - o, "%s\"%s\" (+%.2f)", i ? ", " : "", esc,
 		                 s->top[i].w);
-		if (k < 0 || (size_t)k >= PMODEL_WHY_LEN - o)
+		if (k < 0 || (size_t)k >= PMODEL_WHY_LEN - o) {
+			why[o] = '\0'; /* whole n-grams only: no cut entry, no cut character */
 			break;
+		}
 		o += (size_t)k;
 	}
 }

@@ -63,7 +63,9 @@ void pmodel_scorer_reference(pmodel_scorer *s, bool on);
 lt_status pmodel_score(pmodel_scorer *s, const char *text, size_t n, pmodel_result *r,
                        lt_error *err) LT_WUR;
 /* After pmodel_score: the n-grams that raised class c's score most in its best
- * window, as "gram (+w), ..." (ASCII-escaped), into why[PMODEL_WHY_LEN]. */
+ * window, as "gram" (+w), ... (valid visible UTF-8 kept, the rest escaped by the
+ * rules of common/textesc.h, '"' as \x22; whole entries only), into
+ * why[PMODEL_WHY_LEN]. */
 void pmodel_explain(pmodel_scorer *s, size_t c, char *why);
 /* After pmodel_score: the most similar template family (NULL if the model has
  * none) and its estimated Jaccard similarity (0..1). */
