@@ -95,6 +95,25 @@ def flagged_rows(findings_path):
     return out
 
 
+def read_rows(path):
+    """DATA's rows; a line that is not a JSON object with text, label, source and group is named
+    by file and line, and the run stops (a measurement on part of a file would mislead)."""
+    rows = []
+    with open(path, encoding="utf-8") as f:
+        for no, line in enumerate(f, 1):
+            if not line.strip():
+                continue
+            try:
+                r = json.loads(line)
+            except ValueError as e:
+                sys.exit("%s:%d: not JSON: %s" % (path, no, e))
+            if not isinstance(r, dict) or not all(isinstance(r.get(k), str)
+                                                   for k in ("text", "label", "source", "group")):
+                sys.exit("%s:%d: a row needs the strings text, label, source and group" % (path, no))
+            rows.append(r)
+    return rows
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("data")
@@ -105,7 +124,7 @@ def main():
     ap.add_argument("--drop-sources", default="^jbb-PAIR$")
     ap.add_argument("--list", help="write flagged benign and missed attack rows here (JSONL)")
     args = ap.parse_args()
-    rows = [json.loads(l) for l in open(args.data, encoding="utf-8") if l.strip()]
+    rows = read_rows(args.data)
     rows = [r for r in rows if not (args.drop_sources and re.search(args.drop_sources, r["source"]))
             and (args.split == "all" or trainer.split_of(r["group"]) == args.split)]
     shutil.rmtree(args.workdir, ignore_errors=True)
